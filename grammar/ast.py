@@ -1,0 +1,398 @@
+"""AST node types for Lean 4 terms, plus binder-aware traversal and a compact serialization.
+
+Why a hand-written AST instead of Lark trees: mutation and matching need small, hashable,
+immutable values that compare structurally (`==` is syntactic equality up to parentheses and
+whitespace), can be stored in Parquet as text, and know which names each node binds.
+
+Conventions
+- Parentheses are not nodes; the printer re-inserts them from precedence.  `(x : T)` is a
+  `Typed` node, `(a, b)` a `Tuple`.
+- A dotted identifier stays one `Ident` (`Nat.succ`, and also `h.le`, `a.gcd`: Lean's lexer
+  reads `a.gcd` as one identifier; only resolution with the local context can tell a
+  namespace from a projection).  Numeric projections `h.1` and projections of a
+  non-identifier `(f x).foo` are `Proj` nodes.
+- Anything the grammar does not understand is an `Opaque` node holding its exact text, so
+  parsing never fails on valid Lean and mutation skips what it cannot see into.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from typing import Iterator, Union
+
+
+class Term:
+    """Base of all term nodes."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ident(Term):
+    name: str  # verbatim, incl. dots, `«»`, `_root_.` prefix
+
+
+@dataclass(frozen=True, slots=True)
+class Explicit(Term):
+    term: Term  # `@f`
+
+
+@dataclass(frozen=True, slots=True)
+class Num(Term):
+    text: str  # `2`, `0.5`, `1e10`, `0x1F`
+
+
+@dataclass(frozen=True, slots=True)
+class Lit(Term):
+    text: str  # string or char literal, verbatim with quotes
+
+
+@dataclass(frozen=True, slots=True)
+class Hole(Term):
+    text: str  # `_`, `?_`, `?x`
+
+
+@dataclass(frozen=True, slots=True)
+class Sort(Term):
+    text: str  # `Type*`, `Type u`, `Sort (max u v)`, `Type _` (verbatim, whitespace-normalized)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedArg(Term):
+    name: str  # `(x := e)`, only as an `App` argument
+    value: Term
+
+
+@dataclass(frozen=True, slots=True)
+class App(Term):
+    fn: Term
+    args: tuple[Term, ...]  # at least one; `f a b` is one App with two args
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp(Term):
+    op: str  # the operator symbol as written, e.g. `+`, `→`, `↔`, `∘`, `<|`, `≃+*`
+    lhs: Term
+    rhs: Term
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix(Term):
+    op: str  # `¬`, `-`, `↑`, `⇑`, `↥`, `#`, `√`, `!`
+    arg: Term
+
+
+@dataclass(frozen=True, slots=True)
+class Postfix(Term):
+    op: str  # `⁻¹`, `!`, `ᶜ`, `ᵀ`, `†`, ...
+    arg: Term
+
+
+@dataclass(frozen=True, slots=True)
+class Proj(Term):
+    term: Term
+    field: str  # `1`, `2`, `le`, ...
+
+
+@dataclass(frozen=True, slots=True)
+class DotIdent(Term):
+    name: str  # `.inl` is DotIdent("inl")
+
+
+@dataclass(frozen=True, slots=True)
+class Typed(Term):
+    term: Term  # `(x : T)`
+    type: Term
+
+
+@dataclass(frozen=True, slots=True)
+class Tuple(Term):
+    items: tuple[Term, ...]  # `(a, b)`, at least two
+
+
+@dataclass(frozen=True, slots=True)
+class Anon(Term):
+    items: tuple[Term, ...]  # `⟨a, b⟩`
+
+
+@dataclass(frozen=True, slots=True)
+class ListLit(Term):
+    items: tuple[Term, ...]
+    bang: bool = False  # `![a, b]` when True
+
+
+@dataclass(frozen=True, slots=True)
+class SetLit(Term):
+    items: tuple[Term, ...]  # `{a, b}`; `{}` is SetLit(())
+
+
+# Opening delimiter -> closing delimiter of "enclosing" notations.
+ENCLOSERS: dict[str, str] = {"|": "|", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊"}
+
+
+@dataclass(frozen=True, slots=True)
+class Enclosed(Term):
+    open: str  # key of ENCLOSERS; `|x|`, `‖x‖`, `⌊x⌋`, `⌈x⌉`, `⌊x⌋₊`, `⌈x⌉₊`
+    term: Term
+
+
+@dataclass(frozen=True, slots=True)
+class BinderGroup(Term):
+    """Names bound together: `x y : T`, `(x : T)`, `{x}`, `[Ring R]`, `x ∈ s`, `ε > 0`.
+
+    kind: "plain" (no brackets), "explicit", "implicit", "inst", "strict".
+    pred_op/pred: a binder predicate (`∈`, `∉`, `⊆`, `>`, `≥`, `<`, `≤`, `≠`, `in`).
+    Anonymous instance binders `[Ring R]` have names == ().  A `_` binder is the name "_".
+    """
+
+    names: tuple[str, ...]
+    type: Term | None = None
+    kind: str = "plain"
+    pred_op: str | None = None
+    pred: Term | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quant(Term):
+    """Binding notations: ∀ ∃ ∃! fun λ Π Σ ∑ ∏ ⋃ ⋂ ⨆ ⨅ ∀ᶠ ∃ᶠ ∫ ...
+
+    `arrow` is `,` for quantifier-like notations and `↦`/`=>` for `fun`.  `extra` is the
+    measure of an integral (`∫ x in a..b, f x ∂μ`), else None.
+    """
+
+    op: str
+    binders: tuple[BinderGroup, ...]
+    body: Term
+    arrow: str = ","
+    extra: Term | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetBuilder(Term):
+    binder: BinderGroup  # `{x | p}`, `{x : T | p}`, `{x ∈ s | p}`
+    body: Term
+
+
+@dataclass(frozen=True, slots=True)
+class Subtype(Term):
+    binder: BinderGroup  # `{x : T // p}` / `{x // p}`
+    body: Term
+
+
+@dataclass(frozen=True, slots=True)
+class IfThenElse(Term):
+    cond: Term
+    then: Term
+    else_: Term
+    hyp: str | None = None  # `if h : c then ...`
+
+
+@dataclass(frozen=True, slots=True)
+class Let(Term):
+    kind: str  # "let" | "have"
+    name: str
+    type: Term | None
+    value: Term
+    body: Term
+
+
+@dataclass(frozen=True, slots=True)
+class Show(Term):
+    type: Term
+    proof: Term  # `show T from e` (proof a term) / `show T by tac` (proof a By)
+
+
+@dataclass(frozen=True, slots=True)
+class Cdot(Term):
+    """The `·` placeholder inside a `CdotFun`."""
+
+
+@dataclass(frozen=True, slots=True)
+class CdotFun(Term):
+    body: Term  # `(· + 1)`: printed with its parentheses
+
+
+@dataclass(frozen=True, slots=True)
+class By(Term):
+    tactics: str  # the tactic block, verbatim (not parsed)
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque(Term):
+    text: str  # exact source text of a construct the grammar does not model
+
+
+NODE_TYPES: tuple[type[Term], ...] = (
+    Ident, Explicit, Num, Lit, Hole, Sort, NamedArg, App, BinOp, Prefix, Postfix, Proj,
+    DotIdent, Typed, Tuple, Anon, ListLit, SetLit, Enclosed, BinderGroup, Quant, SetBuilder,
+    Subtype, IfThenElse, Let, Show, Cdot, CdotFun, By, Opaque,
+)
+_BY_NAME = {t.__name__: t for t in NODE_TYPES}
+
+Path = tuple[tuple[str, int], ...]
+"""A position in a term: a sequence of (field name, index); index -1 for non-tuple fields."""
+
+
+# --------------------------------------------------------------------------- traversal
+
+def children(t: Term) -> Iterator[tuple[str, int, Term]]:
+    """Direct sub-terms with their (field, index) step, in source order."""
+    for f in fields(t):  # type: ignore[arg-type]
+        v = getattr(t, f.name)
+        if isinstance(v, Term):
+            yield f.name, -1, v
+        elif isinstance(v, tuple):
+            for i, x in enumerate(v):
+                if isinstance(x, Term):
+                    yield f.name, i, x
+
+
+def binder_names(g: BinderGroup) -> tuple[str, ...]:
+    return tuple(n for n in g.names if n != "_")
+
+
+def _bound_in_child(t: Term, fname: str, idx: int) -> tuple[str, ...]:
+    """Names that node `t` binds inside its child at (fname, idx)."""
+    if isinstance(t, Quant):
+        if fname == "binders":
+            # `∀ x, ∀ y : T x` -- earlier groups scope over later groups' types and preds
+            out: list[str] = []
+            for g in t.binders[:idx]:
+                out.extend(binder_names(g))
+            return tuple(out)
+        if fname in ("body", "extra"):
+            out = []
+            for g in t.binders:
+                out.extend(binder_names(g))
+            return tuple(out)
+    elif isinstance(t, (SetBuilder, Subtype)):
+        if fname == "body":
+            return binder_names(t.binder)
+    elif isinstance(t, Let):
+        if fname == "body":
+            return (t.name,)
+    elif isinstance(t, IfThenElse):
+        if t.hyp and fname in ("then", "else_"):
+            return (t.hyp,)
+    return ()
+
+
+def subterms(t: Term, bound: frozenset[str] = frozenset(), path: Path = ()
+             ) -> Iterator[tuple[Path, Term, frozenset[str]]]:
+    """Every sub-term (pre-order, `t` itself first) with its path and the names bound above it.
+
+    Binder groups themselves are yielded (so their types can be matched) but their names are
+    bound only in the scopes the binding node gives them.
+    """
+    yield path, t, bound
+    for fname, idx, c in children(t):
+        extra = _bound_in_child(t, fname, idx)
+        yield from subterms(c, bound | frozenset(extra) if extra else bound,
+                            path + ((fname, idx),))
+
+
+def get_at(t: Term, path: Path) -> Term:
+    for fname, idx in path:
+        v = getattr(t, fname)
+        t = v[idx] if idx >= 0 else v
+    return t
+
+
+def replace_at(t: Term, path: Path, new: Term) -> Term:
+    """A copy of `t` with the sub-term at `path` replaced by `new` (structure shared)."""
+    if not path:
+        return new
+    (fname, idx), rest = path[0], path[1:]
+    v = getattr(t, fname)
+    if idx >= 0:
+        items = list(v)
+        items[idx] = replace_at(items[idx], rest, new)
+        nv: object = tuple(items)
+    else:
+        nv = replace_at(v, rest, new)
+    return _with_field(t, fname, nv)
+
+
+def _with_field(t: Term, fname: str, value: object) -> Term:
+    kw = {f.name: getattr(t, f.name) for f in fields(t)}  # type: ignore[arg-type]
+    kw[fname] = value
+    return type(t)(**kw)
+
+
+def map_children(t: Term, fn) -> Term:
+    """Rebuild `t` with `fn(child)` applied to each direct sub-term."""
+    kw = {}
+    changed = False
+    for f in fields(t):  # type: ignore[arg-type]
+        v = getattr(t, f.name)
+        if isinstance(v, Term):
+            nv = fn(v)
+            changed |= nv is not v
+            kw[f.name] = nv
+        elif isinstance(v, tuple) and any(isinstance(x, Term) for x in v):
+            nv = tuple(fn(x) if isinstance(x, Term) else x for x in v)
+            changed |= any(a is not b for a, b in zip(nv, v))
+            kw[f.name] = nv
+        else:
+            kw[f.name] = v
+    return type(t)(**kw) if changed else t
+
+
+def free_idents(t: Term) -> frozenset[str]:
+    """Identifier names occurring free in `t` (constants included: resolution tells them apart).
+
+    For a dotted identifier `h.le` whose first component is bound, the occurrence is bound.
+    """
+    out: set[str] = set()
+    for _, s, bound in subterms(t):
+        if isinstance(s, Ident):
+            head = s.name.split(".", 1)[0]
+            if s.name not in bound and head not in bound:
+                out.add(s.name)
+    return frozenset(out)
+
+
+def has_opaque(t: Term) -> bool:
+    return any(isinstance(s, Opaque) for _, s, _ in subterms(t))
+
+
+def size(t: Term) -> int:
+    """Number of nodes: a cheap complexity feature."""
+    return sum(1 for _ in subterms(t))
+
+
+# --------------------------------------------------------------------------- serialization
+
+def to_data(t: object) -> object:
+    """Plain JSON-able data: a node is a list [TypeName, field values...]."""
+    if isinstance(t, Term):
+        return [type(t).__name__] + [to_data(getattr(t, f.name)) for f in fields(t)]  # type: ignore[arg-type]
+    if isinstance(t, tuple):
+        return {"t": [to_data(x) for x in t]}
+    return t
+
+
+def from_data(d: object) -> object:
+    if isinstance(d, list):
+        cls = _BY_NAME[d[0]]
+        return cls(*[from_data(x) for x in d[1:]])
+    if isinstance(d, dict):
+        return tuple(from_data(x) for x in d["t"])
+    return d
+
+
+def dumps(t: Term | None) -> str:
+    """Compact, stable text form of an AST (for Parquet/SQL columns)."""
+    if t is None:
+        return ""
+    return json.dumps(to_data(t), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(s: str) -> Term | None:
+    if not s:
+        return None
+    return from_data(json.loads(s))  # type: ignore[return-value]
+
+
+AnyTerm = Union[Term, None]

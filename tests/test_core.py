@@ -1,0 +1,48 @@
+"""The shared records and AST utilities every stage relies on."""
+
+from lean_alchemy.core.records import Binder, Scope, render_binders
+from lean_alchemy.grammar.ast import (
+    App, BinderGroup, BinOp, Ident, Num, Quant, dumps, free_idents, get_at, loads, replace_at,
+    subterms,
+)
+
+
+def _forall_add_zero():
+    return Quant("∀", (BinderGroup(("x",), Ident("ℕ")),),
+                 BinOp("=", BinOp("+", Ident("x"), Num("0")), Ident("x")))
+
+
+def test_serialization_roundtrip():
+    t = _forall_add_zero()
+    assert loads(dumps(t)) == t
+    assert loads("") is None
+
+
+def test_bound_variables_are_not_free():
+    t = _forall_add_zero()
+    assert free_idents(t) == {"ℕ"}
+    bounds = {path: bound for path, _, bound in subterms(t)}
+    assert bounds[(("body", -1),)] == {"x"}
+    assert bounds[(("binders", 0),)] == frozenset()
+
+
+def test_replace_at_shares_structure_and_replaces_one_spot():
+    t = _forall_add_zero()
+    path = (("body", -1), ("lhs", -1))
+    new = replace_at(t, path, App(Ident("f"), (Ident("x"),)))
+    assert get_at(new, path) == App(Ident("f"), (Ident("x"),))
+    assert get_at(new, (("body", -1), ("rhs", -1))) is get_at(t, (("body", -1), ("rhs", -1)))
+
+
+def test_scope_preamble_and_postamble_close_blocks_innermost_first():
+    s = Scope(module="M", imports=(), namespaces=("A", "B"),
+              commands=(("namespace", "namespace A"), ("section", "section Foo"),
+                        ("open", "open Nat"), ("namespace", "namespace B")))
+    assert s.preamble().splitlines()[-1] == "namespace B"
+    assert s.postamble().splitlines() == ["end B", "end Foo", "end A"]
+
+
+def test_render_binders_all_kinds():
+    bs = (Binder("a", "explicit", "ℕ"), Binder("b", "implicit", "ℤ"), Binder("", "inst", "Ring R"),
+          Binder("h", "strict", "a = a"))
+    assert render_binders(bs) == "(a : ℕ) {b : ℤ} [Ring R] ⦃h : a = a⦄"
