@@ -1,0 +1,194 @@
+"""Soundness and speed of refutation on a real extraction.
+
+Usage: python benchmarks/refute.py RUN_DIR [--samples N] [--limit K] [--show N]
+
+Evaluates every ORIGINAL theorem of RUN/declarations.parquet that falls in the fragment
+(an original refuted is a bug in the evaluator, the parser or the extraction: the target is
+0) and, when RUN/run.sqlite exists, every mutant.  Prints one JSON object:
+originals_total, originals_evaluable, originals_refuted, originals_vacuous, mutants_total,
+mutants_evaluable, mutants_refuted, mutants_vacuous, per_second (evaluable statements per
+second, one core), plus examples of refuted originals/mutants and the commonest
+not-evaluable reasons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _originals(run: Path, limit: int | None):
+    from lean_alchemy.extract.scope import variable_binders
+    from lean_alchemy.extract.store import read_declarations, read_scopes
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    decls = read_declarations(run / "declarations.parquet")
+    scopes = {s.id: s for s in read_scopes(run / "scopes.parquet")}
+    k = 0
+    for d in decls:
+        if not d.is_candidate or d.conclusion_ast in (None, ""):
+            continue
+        scope = scopes.get(d.scope_id) if d.scope_id else None
+        try:
+            svars = tuple(variable_binders(scope)) if scope is not None else ()
+            binders = tuple(decl_binders(d))
+            concl = decl_conclusion(d)
+        except Exception as e:  # noqa: BLE001 - an unreadable record is counted, not fatal
+            yield d.full_name, None, None, f"unreadable: {type(e).__name__}"
+            continue
+        yield d.full_name, (svars, binders), concl, None
+        k += 1
+        if limit and k >= limit:
+            return
+
+
+def split_signature(statement: str) -> tuple[str, str]:
+    """`binders : conclusion` -> (binders text, conclusion text), at the first `:` outside
+    brackets (binder types are inside brackets, so that `:` separates the conclusion)."""
+    depth = 0
+    for i, ch in enumerate(statement):
+        if ch in "([{⦃⟨":
+            depth += 1
+        elif ch in ")]}⦄⟩":
+            depth -= 1
+        elif ch == ":" and depth == 0 and not statement.startswith(":=", i):
+            return statement[:i].strip(), statement[i + 1:].strip()
+    raise ValueError("no top-level `:` in the statement")
+
+
+def header_variables(header: str) -> str:
+    """The binders of the `variable` commands of a mutant's scope header, as one string."""
+    out, cur = [], None
+    for line in header.splitlines():
+        if line.startswith("variable"):
+            cur = [line[len("variable"):]]
+            out.append(cur)
+        elif cur is not None and line[:1].isspace():
+            cur.append(line)
+        else:
+            cur = None
+    return " ".join(" ".join(c) for c in out)
+
+
+def _mutant_rows(db_path: Path):
+    """(id, statement, header) of every mutant: through RunDB when it offers an iterator,
+    else straight from the `mutants` table."""
+    try:
+        from lean_alchemy.jobs.db import RunDB
+        db = RunDB(db_path)
+        for meth in ("iter_mutants", "mutants", "all_mutants"):
+            fn = getattr(db, meth, None)
+            if callable(fn):
+                for m in fn():
+                    yield m.id, m.statement, m.header
+                return
+    except ImportError:
+        pass
+    import sqlite3
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        for row in con.execute("SELECT id, statement, header FROM mutants"):
+            yield row
+    finally:
+        con.close()
+
+
+def _mutants(run: Path, limit: int | None):
+    db_path = run / "run.sqlite"
+    if not db_path.exists():
+        return
+    from lean_alchemy.grammar import parse_binders, parse_term
+
+    k = 0
+    for mid, statement, header in _mutant_rows(db_path):
+        try:
+            btext, ctext = split_signature(statement)
+            svars = tuple(parse_binders(header_variables(header or "")))
+            binders = tuple(parse_binders(btext))
+            concl = parse_term(ctext)
+        except Exception as e:  # noqa: BLE001 - an unreadable mutant is counted, not fatal
+            yield mid, None, None, f"unreadable: {type(e).__name__}"
+            continue
+        yield mid, (svars, binders), concl, None
+        k += 1
+        if limit and k >= limit:
+            return
+
+
+def _evaluate(items, opts, examples: int):
+    from lean_alchemy.mutate.refute import refute_statement
+
+    counts: collections.Counter = collections.Counter()
+    reasons: collections.Counter = collections.Counter()
+    refuted: list = []
+    elapsed = 0.0
+    for name, binders, concl, err in items:
+        counts["total"] += 1
+        if err:
+            reasons[err] += 1
+            continue
+        t0 = time.perf_counter()
+        svars, own = binders
+        r = refute_statement(own, concl, opts, section=svars)
+        dt = time.perf_counter() - t0
+        counts[r.status] += 1
+        if r.status == "not_evaluable":
+            reasons[r.reason or ""] += 1
+            continue
+        elapsed += dt
+        counts["evaluable"] += 1
+        if r.status == "refuted" and len(refuted) < examples:
+            refuted.append({"name": name, "counterexample": dict(r.counterexample or ())})
+        if r.reason and r.status == "holds":
+            counts["never_satisfied"] += 1
+    return counts, reasons, refuted, elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("run_dir", type=Path)
+    ap.add_argument("--samples", type=int, default=None)
+    ap.add_argument("--limit", type=int, default=None, help="at most K statements of each kind")
+    ap.add_argument("--show", type=int, default=10, help="examples of refuted statements")
+    a = ap.parse_args(argv)
+    from lean_alchemy.mutate.refute import RefuteOptions
+
+    opts = RefuteOptions() if a.samples is None else RefuteOptions(samples=a.samples)
+    if not (a.run_dir / "declarations.parquet").exists():
+        print(f"error: {a.run_dir}/declarations.parquet not found: run `alchemy extract` first",
+              file=sys.stderr)
+        return 2
+    try:
+        oc, orsn, oref, ot = _evaluate(_originals(a.run_dir, a.limit), opts, a.show)
+    except ImportError as e:
+        print(f"error: {e}; this benchmark needs the extraction store and the grammar "
+              "(`lean_alchemy.extract.store`, `lean_alchemy.grammar.statements`); "
+              "benchmarks/refute_scan.py works without them", file=sys.stderr)
+        return 2
+    mc, mrsn, mref, mt = _evaluate(_mutants(a.run_dir, a.limit), opts, a.show)
+    evaluable = oc["evaluable"] + mc["evaluable"]
+    out = {
+        "originals_total": oc["total"],
+        "originals_evaluable": oc["evaluable"],
+        "originals_refuted": oc["refuted"],
+        "originals_vacuous": oc["vacuous"],
+        "originals_never_satisfied": oc["never_satisfied"],
+        "mutants_total": mc["total"],
+        "mutants_evaluable": mc["evaluable"],
+        "mutants_refuted": mc["refuted"],
+        "mutants_vacuous": mc["vacuous"],
+        "per_second": round(evaluable / (ot + mt), 1) if ot + mt else None,
+        "refuted_originals": oref,
+        "refuted_mutants": mref,
+        "top_not_evaluable": orsn.most_common(15),
+    }
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,400 @@
+"""The corpus stage: verified mutants -> hygienic, split, tiered Parquet dataset + card + stats.
+
+`build_dataset` is the pure-ish core over an iterable of (Mutant, Verdict) pairs (testable
+without a database); `run_corpus` is the stage entry that wires it to a run directory.  Order
+of steps per row: exclusion list -> dedup (library, then corpus) -> decontamination -> split
+-> tier -> tier filter.  Every drop is counted by reason and written, with what it matched, to the drop
+report `RUN/<corpus|unchecked>.dropped.jsonl`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import logging
+import shutil
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Declaration, Mutant, Verdict
+from lean_alchemy.core.rundir import RunDir, tool_version
+
+from . import sources
+from .decontam import Decontaminator, load_benchmarks
+from .dedup import Deduper
+from .options import CorpusOptions
+from .rows import (LIBRARY_VERDICT, Provenance, features_array, mutant_columns,
+                   original_mutant, rows_table)
+from .schema import schema_with_metadata
+from .splits import SPLITS, Splitter, read_name_list
+from .tiers import Tierer, flat_column
+from .writer import ShardWriter, make_readable, staging_dir, swap_in
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = "data"
+
+
+@dataclass
+class BuildResult:
+    rows: int = 0
+    shards: dict[str, list[str]] = field(default_factory=dict)  # split -> relative paths
+    by_split: Counter = field(default_factory=Counter)
+    by_tier: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    seen: int = 0
+    tier_cuts: tuple[float, ...] = ()
+    lean_versions: Counter = field(default_factory=Counter)
+    mathlib_revs: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def summary(self) -> dict:
+        return {"rows": self.rows, "input_rows": self.seen, "by_split": dict(self.by_split),
+                "by_tier": dict(self.by_tier), "dropped": dict(self.dropped),
+                "shards": self.shards, "tier_cuts": list(self.tier_cuts),
+                "lean_versions": dict(self.lean_versions),
+                "mathlib_revs": dict(self.mathlib_revs), "seconds": round(self.seconds, 3)}
+
+
+def make_tierer(opts: CorpusOptions) -> Tierer:
+    """Rules name their own tiers; quantile tiers are named by `tier_names`."""
+    if opts.tier_method == "rules":
+        return Tierer("rules", opts.tier_rules)
+    return Tierer("quantiles", (), opts.tier_names, opts.tier_feature)
+
+
+def make_splitter(opts: CorpusOptions) -> Splitter:
+    excluded = set(opts.exclude_names)
+    if opts.exclude_file:
+        excluded |= read_name_list(opts.exclude_file)
+    return Splitter(opts.train_fraction, opts.valid_fraction, opts.split_seed,
+                    frozenset(excluded), opts.exclude_split)
+
+
+class Hygiene:
+    """Per-row exclusion, dedup and decontamination with drop bookkeeping (stateful: dedup)."""
+
+    def __init__(self, opts: CorpusOptions, splitter: Splitter, library: dict[str, str],
+                 decontam: Decontaminator | None, report: Callable[[dict], None] | None):
+        self.splitter = splitter
+        self.deduper = Deduper(library=library if opts.dedup_library else {}, across=opts.dedup)
+        self.decontam = decontam if decontam else None
+        self.report = report
+
+    def admit(self, m: Mutant, dropped: Counter) -> str | None:
+        """The row's split if it is kept, else None (and the drop is recorded)."""
+        split = self.splitter.split_of(m.source_theorem, m.name)
+        if split is None:
+            return self._drop(m, dropped, "excluded", "exclusion list", None)
+        d = self.deduper.check(m.id, m.name, m.kind)
+        if d is not None:
+            return self._drop(m, dropped, d[0], d[1], None)
+        if self.decontam is not None:
+            c = self.decontam.check(m.id, m.statement)
+            if c is not None:
+                return self._drop(m, dropped, c[0], c[1], c[2])
+        return split
+
+    def _drop(self, m: Mutant, dropped: Counter, reason: str, detail: str,
+              score: float | None) -> None:
+        dropped[reason] += 1
+        if self.report is not None:
+            self.report({"id": m.id, "name": m.name, "source_theorem": m.source_theorem,
+                         "kind": m.kind, "reason": reason, "matched": detail, "score": score})
+        return None
+
+
+Pair = tuple[Mutant, "Verdict | None"]
+BATCH_ROWS = 8192
+
+
+def _batched(it: Iterable[Pair], hyg: Hygiene, dropped: Counter, res: BuildResult | None,
+             checked: bool) -> Iterator[tuple[list[Pair], str]]:
+    """Admitted (mutant, verdict) pairs in single-split batches; drops are recorded.
+
+    One buffer per split, so a batch never has to be filtered (copied) by split later.
+    """
+    buffers: dict[str, list[Pair]] = {}
+    admit = hyg.admit
+    seen = 0
+    for pair in it:
+        v = pair[1]
+        if checked and (v is None or v.status != "verified"):
+            continue  # the corpus proper only ever holds verified rows
+        seen += 1
+        split = admit(pair[0], dropped)
+        if split is None:
+            continue
+        buf = buffers.get(split)
+        if buf is None:
+            buf = buffers[split] = []
+        buf.append(pair)
+        if len(buf) >= BATCH_ROWS:
+            yield buf, split
+            buffers[split] = []
+    if res is not None:
+        res.seen += seen
+    for split in SPLITS:
+        if buffers.get(split):
+            yield buffers[split], split
+
+
+def _count_into(counter: Counter, arr: pa.Array) -> None:
+    vc = pc.value_counts(arr)
+    for v, c in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist()):
+        if v is not None:
+            counter[v] += c
+
+
+@contextlib.contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Batches hold thousands of young objects that die by refcount; the default gen-0
+    threshold (700) makes the cycle collector rescan them many times per batch.  Collections
+    still happen, just less often; the old thresholds are restored."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 100_000), old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: CorpusOptions,
+                  metadata: dict[str, str], library: dict[str, str] | None = None,
+                  decontam: Decontaminator | None = None,
+                  report: Callable[[dict], None] | None = None,
+                  prov: Provenance | None = None, checked: bool = True) -> BuildResult:
+    """Write `results()` (called twice for quantile tiers) into `out_dir/data/<split>/part-*`.
+
+    `checked`: keep only verified pairs and mark rows `checked`; False for `--unchecked`.
+    `library` maps library-theorem fingerprints to names (dedup against the library);
+    `report` receives one dict per dropped row.  Per-row work is only what must be (exclusion,
+    dedup, decontamination, split); columns, features and tiers are computed per batch.
+    """
+    with _fewer_gc_passes():
+        return _build_dataset(results, out_dir, opts, metadata, library, decontam, report,
+                              prov or Provenance(tool_version=tool_version()), checked)
+
+
+def _build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: CorpusOptions,
+                   metadata: dict[str, str], library: dict[str, str] | None,
+                   decontam: Decontaminator | None, report: Callable[[dict], None] | None,
+                   prov: Provenance, checked: bool) -> BuildResult:
+    opts.validate()
+    t0 = time.perf_counter()
+    res = BuildResult()
+    splitter = make_splitter(opts)
+    tierer = make_tierer(opts)
+    wanted = frozenset(opts.tiers)
+    unknown = wanted - set(tierer.names)
+    if unknown:
+        raise AlchemyError(f"--tiers {','.join(sorted(unknown))}: unknown tier; known: "
+                           f"{', '.join(tierer.names)}")
+    if opts.tier_method == "quantiles":
+        values: list[float] = []
+        hyg = Hygiene(opts, splitter, library or {}, decontam, None)
+        for batch, _split in _batched(results(), hyg, Counter(), None, checked):
+            ms = [m for m, _ in batch]
+            feats = features_array([m.statement for m in ms], [m.proof for m in ms],
+                                   [m.depth for m in ms],
+                                   [(v.elapsed or None) if v is not None else None
+                                    for _, v in batch], [m.features for m in ms])
+            values += [x for x in flat_column(feats, opts.tier_feature).to_pylist()
+                       if x is not None]
+        tierer.cuts = Tierer.quantile_cuts(values, opts.tier_quantiles)
+        res.tier_cuts = tierer.cuts
+    schema = schema_with_metadata(metadata)
+    writers: dict[str, ShardWriter] = {}
+
+    def writer(split: str) -> ShardWriter:
+        w = writers.get(split)
+        if w is None:
+            w = writers[split] = ShardWriter(
+                out_dir / DATA_DIR / split, schema, opts.shard_rows, opts.row_group_rows,
+                opts.compression, opts.compression_level)
+        return w
+
+    hyg = Hygiene(opts, splitter, library or {}, decontam, report)
+    wanted_arr = pa.array(sorted(wanted), pa.string())
+    try:
+        for batch, split in _batched(results(), hyg, res.dropped, res, checked):
+            cols = mutant_columns(batch, prov, checked)
+            cols["tier"] = tierer.tier_array(cols["features"])
+            cols["split"] = pa.array([split] * len(batch), pa.string())
+            table = rows_table(cols, schema)
+            if wanted:
+                keep = pc.is_in(cols["tier"], wanted_arr)
+                kept = pc.sum(keep).as_py() or 0
+                res.dropped["filtered/tier"] += table.num_rows - kept
+                if kept < table.num_rows:
+                    table = table.filter(keep)
+            if table.num_rows == 0:
+                continue
+            res.rows += table.num_rows
+            res.by_split[split] += table.num_rows
+            _count_into(res.by_tier, table.column("tier"))
+            _count_into(res.lean_versions, table.column("lean_version"))
+            _count_into(res.mathlib_revs, table.column("mathlib_rev"))
+            writer(split).add_table(table)
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    if res.dropped.get("filtered/tier") == 0:
+        del res.dropped["filtered/tier"]
+    if not writers:  # an empty dataset still carries its schema (one empty train shard)
+        writer("train")
+    for split in SPLITS:
+        if split in writers:
+            res.shards[split] = [str(p.relative_to(out_dir)) for p in writers[split].close()]
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def dataset_metadata(opts: CorpusOptions, checked: bool, run: RunDir | None) -> dict[str, str]:
+    return {
+        "dataset": opts.dataset_name,
+        "checked": "true" if checked else "false",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tool_version": tool_version(),
+        "source_run": str(run.root.resolve()) if run is not None else "",
+        "split_seed": opts.split_seed,
+        "split_fractions": json.dumps({"train": opts.train_fraction,
+                                       "valid": opts.valid_fraction,
+                                       "test": opts.test_fraction}),
+        "options": json.dumps(asdict(opts), default=str, sort_keys=True),
+    }
+
+
+def library_theorems(decls: Iterable[Declaration], fp: Callable | None
+                     ) -> list[tuple[Declaration, str | None]]:
+    """Library theorems with their canonical fingerprints (None when unavailable)."""
+    return [(d, _safe_fp(fp, d)) for d in decls if d.is_candidate and d.conclusion is not None]
+
+
+def library_pairs(theorems: list[tuple[Declaration, str | None]], scopes: dict
+                  ) -> Iterator[Pair]:
+    """Library theorems as (Mutant of kind `original`, the library verdict)."""
+    for d, f in theorems:
+        yield original_mutant(d, scopes.get(d.scope_id or ""), f), LIBRARY_VERDICT
+
+
+def library_fingerprints(theorems: list[tuple[Declaration, str | None]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for d, f in theorems:
+        if f:
+            out.setdefault(f, d.full_name)
+    return out
+
+
+def _safe_fp(fp: Callable | None, d: Declaration) -> str | None:
+    if fp is None:
+        return None
+    try:
+        return fp(d)
+    except Exception as e:  # one unfingerprintable theorem must not stop the export
+        log.debug("cannot fingerprint %s: %s", d.full_name, e)
+        return None
+
+
+def export(results: Callable[[], Iterable[tuple[Mutant, Verdict | None]]], out_dir: Path,
+           opts: CorpusOptions, *, checked: bool = True, decls: list[Declaration] = (),
+           scopes: dict | None = None, fingerprint: Callable | None = None,
+           text_fingerprint: Callable | None = None, run: RunDir | None = None,
+           drop_report: Path | None = None, db_stats: dict | None = None,
+           all_results: Callable[[], Iterable] | None = None) -> dict:
+    """Build the dataset into a staging folder, write card and stats, then swap it in."""
+    opts.validate()
+    prov = Provenance(tool_version=tool_version())
+    include_orig = opts.include_originals and checked
+    theorems = library_theorems(decls, fingerprint) if (
+        include_orig or (opts.dedup_library and fingerprint is not None)) else []
+    library = library_fingerprints(theorems) if opts.dedup_library else {}
+    items = load_benchmarks(opts.decontam_files, text_fingerprint) if opts.decontam_files else []
+    decontam = Decontaminator(items, opts.ngram_n, opts.ngram_threshold) if items else None
+
+    def pairs() -> Iterator[Pair]:
+        if include_orig:
+            yield from library_pairs(theorems, scopes or {})
+        yield from results()
+
+    staging = staging_dir(out_dir)
+    report_tmp = (drop_report.with_name(f".{drop_report.name}.tmp")
+                  if drop_report is not None else None)
+    try:
+        fh = report_tmp.open("w", encoding="utf-8") if report_tmp is not None else None
+        try:
+            def report(d: dict) -> None:
+                if fh is not None:
+                    fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+            res = build_dataset(pairs, staging, opts, dataset_metadata(opts, checked, run),
+                                library, decontam, report, prov, checked)
+        finally:
+            if fh is not None:
+                fh.close()
+        summary = res.summary()
+        summary.update({"checked": checked, "benchmark_items": len(items),
+                        "library_fingerprints": len(library),
+                        "include_originals": include_orig,
+                        "drop_report": str(drop_report) if drop_report else None})
+        from .card import write_card
+        write_card(staging, opts, summary, checked)
+        if opts.stats and checked:
+            from .stats import write_stats_bundle
+            write_stats_bundle(staging, run=run, db_stats=db_stats, all_results=all_results,
+                               title=opts.dataset_name)
+        make_readable(staging)
+        swap_in(staging, out_dir)
+        if report_tmp is not None:
+            report_tmp.replace(drop_report)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if report_tmp is not None and report_tmp.exists():
+            report_tmp.unlink()
+        raise
+    return summary
+
+
+def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dict:
+    """Stage entry: `alchemy corpus` (verified rows) or `alchemy corpus --unchecked`."""
+    opts.validate()
+    fp = sources.declaration_fingerprinter() if (
+        opts.dedup_library or opts.include_originals) else None
+    decls: list[Declaration] = []
+    scopes: dict = {}
+    need_decls = ((opts.dedup_library and fp is not None)
+                  or (opts.include_originals and not unchecked))
+    if need_decls:
+        if run.declarations.exists() or opts.include_originals:
+            decls = sources.read_declarations(run)
+        else:
+            log.warning("%s missing: dedup against the library is skipped", run.declarations)
+    if opts.include_originals and not unchecked:
+        scopes = sources.read_scopes(run)
+    text_fp = sources.lean_text_fingerprinter() if opts.decontam_files else None
+    if unchecked:
+        results = sources.pending_mutants(run)
+        out, stage = run.unchecked_dir, "unchecked"
+        db_stats = None
+        all_res = None
+    else:
+        results = sources.verified_results(run)
+        out, stage = run.corpus_dir, "corpus"
+        db_stats = sources.db_counts(run)
+        all_res = lambda: sources.all_results(run)  # noqa: E731
+    summary = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
+                     fingerprint=fp, text_fingerprint=text_fp, run=run,
+                     drop_report=run.root / f"{stage}.dropped.jsonl", db_stats=db_stats,
+                     all_results=all_res)
+    summary["output"] = str(out)
+    run.write_stats(stage, summary)
+    return summary

@@ -1,0 +1,162 @@
+"""`alchemy corpus` and `alchemy stats`: flags map one-to-one onto `CorpusOptions`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.rundir import RunDir
+
+from .options import CorpusOptions
+
+
+def _csv(s: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in s.split(",") if x.strip())
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    d = CorpusOptions()
+    p = sub.add_parser("corpus", help="export verified mutants as a Parquet dataset",
+                       description="Export the verified mutants of a run as a sharded Parquet "
+                       "dataset with splits, dedup, decontamination, tiers, a dataset card and "
+                       "statistics (RUN/corpus/). With --unchecked, export the candidates still "
+                       "awaiting Lean into RUN/unchecked/ instead, clearly labelled.")
+    p.add_argument("--run-dir", default=None, help="run directory (default ./alchemy-run)")
+    p.add_argument("--config", type=Path, default=None, help="TOML config ([corpus] table)")
+    p.add_argument("--unchecked", action="store_true",
+                   help="export pending (not yet checked) mutants into RUN/unchecked/")
+    p.add_argument("--tiers", type=_csv, default=None,
+                   help="export only these tiers, e.g. hard,medium")
+    p.add_argument("--shard-rows", type=int, default=None, help=f"rows per shard ({d.shard_rows})")
+    p.add_argument("--include-originals", action="store_true", default=None,
+                   help="also export the library theorems as rows of kind `original`")
+    p.add_argument("--fractions", type=_csv, default=None, metavar="TRAIN,VALID,TEST",
+                   help=f"split fractions ({d.train_fraction},{d.valid_fraction},{d.test_fraction})")
+    p.add_argument("--split-seed", default=None, help=f"split hash seed ({d.split_seed!r})")
+    p.add_argument("--exclude", action="append", default=None, metavar="NAME",
+                   help="theorem name kept out of training (repeatable)")
+    p.add_argument("--exclude-file", default=None, help="file of such names, one per line")
+    p.add_argument("--exclude-split", choices=("test", "valid", "drop"), default=None,
+                   help=f"where excluded theorems go ({d.exclude_split})")
+    p.add_argument("--no-dedup", dest="dedup", action="store_false", default=None,
+                   help="keep repeated fingerprints")
+    p.add_argument("--no-dedup-library", dest="dedup_library", action="store_false",
+                   default=None, help="keep mutants equal to library theorems")
+    p.add_argument("--decontam", action="append", default=None, metavar="FILE",
+                   help="benchmark statements (.lean or .jsonl, or a folder); repeatable")
+    p.add_argument("--ngram-n", type=int, default=None, help=f"n-gram length ({d.ngram_n})")
+    p.add_argument("--ngram-threshold", type=float, default=None,
+                   help=f"n-gram overlap that drops a row ({d.ngram_threshold})")
+    p.add_argument("--tier-method", choices=("rules", "quantiles"), default=None,
+                   help=f"how tiers are assigned ({d.tier_method})")
+    p.add_argument("--tier-rule", action="append", default=None, metavar="'TIER: COND'",
+                   help="ordered tier rule, repeatable (replaces the defaults)")
+    p.add_argument("--tier-quantiles", type=_csv, default=None, metavar="Q1,Q2",
+                   help=f"quantile cut points ({','.join(map(str, d.tier_quantiles))})")
+    p.add_argument("--no-stats", dest="stats", action="store_false", default=None,
+                   help="skip stats.json, plots and report.html")
+    p.set_defaults(func=cmd_corpus)
+
+    s = sub.add_parser("stats", help="corpus statistics: tables, stats.json, plots, HTML report",
+                       description="Print tables of one run's corpus (by kind, rule, area, tier, "
+                       "depth; acceptance and error classes per kind) and write stats.json, "
+                       "plots/*.png and report.html. With two or more runs, compare them.")
+    s.add_argument("runs", nargs="*", help="run directories (default ./alchemy-run)")
+    s.add_argument("--out", type=Path, default=None,
+                   help="output folder (default RUN/corpus for one run, ./alchemy-compare for "
+                   "several)")
+    s.add_argument("--json", action="store_true", help="print stats.json instead of tables")
+    s.set_defaults(func=cmd_stats)
+
+
+def options_from_args(args: argparse.Namespace) -> CorpusOptions:
+    base = CorpusOptions()
+    if args.config is not None:
+        import tomllib
+
+        from lean_alchemy.core.config import SECTIONS, load_config
+
+        try:
+            data = tomllib.loads(Path(args.config).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise AlchemyError(f"config file {args.config} does not exist") from None
+        except tomllib.TOMLDecodeError as e:
+            raise AlchemyError(f"{args.config}: not valid TOML: {e}") from None
+        # validate the sections the file has (a run's full config.toml is accepted)
+        names = tuple(dict.fromkeys(["corpus"] + [k for k in data if k in SECTIONS or k == "run"]))
+        base = load_config(args.config, sections=names)["corpus"]
+    ch: dict = {}
+    if args.fractions is not None:
+        if len(args.fractions) != 3:
+            raise AlchemyError("--fractions needs three numbers TRAIN,VALID,TEST")
+        try:
+            ch["train_fraction"], ch["valid_fraction"], ch["test_fraction"] = map(
+                float, args.fractions)
+        except ValueError:
+            raise AlchemyError(f"--fractions: not numbers: {','.join(args.fractions)}") from None
+    if args.tier_quantiles is not None:
+        try:
+            ch["tier_quantiles"] = tuple(float(x) for x in args.tier_quantiles)
+        except ValueError:
+            raise AlchemyError("--tier-quantiles: not numbers") from None
+    simple = {"tiers": args.tiers, "shard_rows": args.shard_rows,
+              "include_originals": args.include_originals, "split_seed": args.split_seed,
+              "exclude_file": args.exclude_file, "exclude_split": args.exclude_split,
+              "dedup": args.dedup, "dedup_library": args.dedup_library,
+              "ngram_n": args.ngram_n, "ngram_threshold": args.ngram_threshold,
+              "tier_method": args.tier_method, "stats": args.stats}
+    ch.update({k: v for k, v in simple.items() if v is not None})
+    if args.exclude:
+        ch["exclude_names"] = tuple(base.exclude_names) + tuple(args.exclude)
+    if args.decontam:
+        ch["decontam_files"] = tuple(base.decontam_files) + tuple(args.decontam)
+    if args.tier_rule:
+        ch["tier_rules"] = tuple(args.tier_rule)
+    return dataclasses.replace(base, **ch).validate()
+
+
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from .build import run_corpus
+
+    run = RunDir.at(args.run_dir)
+    opts = options_from_args(args)
+    summary = run_corpus(run, opts, unchecked=args.unchecked)
+    what = "unchecked candidates" if args.unchecked else "verified rows"
+    splits = ", ".join(f"{k} {v}" for k, v in summary["by_split"].items())
+    dropped = ", ".join(f"{k} {v}" for k, v in sorted(summary["dropped"].items())) or "none"
+    print(f"{summary['rows']} {what} -> {summary['output']} ({splits}); dropped: {dropped}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from . import sources
+    from .stats import compare, format_compare, format_stats, run_stats, write_outputs
+
+    runs = [RunDir.at(r) for r in (args.runs or [None])]
+    stats = []
+    for run in runs:
+        corpus = run.corpus_dir
+        if not (corpus / "data").exists():
+            raise AlchemyError(f"{corpus} has no dataset: run `alchemy corpus --run-dir "
+                               f"{run.root}` first")
+        stats.append(run_stats(corpus, sources.db_counts(run), sources.all_results(run),
+                               name=str(run.root)))
+    comparison = compare(stats[0], stats[1]) if len(stats) >= 2 else None
+    out = args.out or (runs[0].corpus_dir if len(runs) == 1 else Path("alchemy-compare"))
+    title = f"lean-alchemy corpus: {stats[0]['name']}" if comparison is None else (
+        "lean-alchemy corpus comparison")
+    doc = write_outputs(Path(out), stats, comparison, title)
+    if args.json:
+        print(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        for st in stats:
+            print(format_stats(st))
+            print()
+        if comparison is not None:
+            print(format_compare(comparison))
+        print(f"\nwrote {out}/stats.json, {out}/plots/, {out}/report.html")
+    return 0
