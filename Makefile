@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/alchemy run lean_workspace/Sample --run-dir $(RUN_DIR)
+	$(BIN)/alchemy run lean_workspace --run-dir $(RUN_DIR)
 
 clean:
 	rm -rf $(RUN_DIR) .pytest_cache build *.egg-info

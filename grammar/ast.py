@@ -144,6 +144,7 @@ class BinderGroup(Term):
     kind: "plain" (no brackets), "explicit", "implicit", "inst", "strict".
     pred_op/pred: a binder predicate (`∈`, `∉`, `⊆`, `>`, `≥`, `<`, `≤`, `≠`, `in`).
     Anonymous instance binders `[Ring R]` have names == ().  A `_` binder is the name "_".
+    `default` is the value of an optional/auto-param binder `(x : T := v)`, else None.
     """
 
     names: tuple[str, ...]
@@ -151,6 +152,7 @@ class BinderGroup(Term):
     kind: str = "plain"
     pred_op: str | None = None
     pred: Term | None = None
+    default: Term | None = None  # `(x : T := v)` optional/auto-param value (`:= by tac`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,179 @@
+"""Grammar coverage/speed on a real Lean project: `python benchmarks/grammar.py MATHLIB_PATH`.
+
+Prints ONE JSON object: statements, full, partial, failed, roundtrip_failures, crashes,
+seconds, workers, top_opaque_causes (the ten most common shapes of Opaque nodes, with an
+example each).  Statements come from the extractor (`lean_alchemy.extract.fileparse`) when
+it is importable, else from a small self-contained slicer in this file.
+
+Round-trip: for every parsed conclusion and binder type t, parse(print(t)) == t.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+from multiprocessing import Pool
+from pathlib import Path
+
+from lean_alchemy.core.records import Binder, Declaration, render_binders
+
+_DECL = re.compile(r"^(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|nonrec|noncomputable)\s+)*"
+                   r"(theorem|lemma)\s+(\S+)", re.M)
+
+
+def _slice_statements(text: str) -> list[tuple[str, str]]:
+    """Fallback slicer: (binders text, conclusion) of each theorem/lemma, by bracket depth."""
+    out = []
+    text = re.sub(r"/-.*?-/", " ", text, flags=re.S)
+    text = re.sub(r"--[^\n]*", " ", text)
+    for m in _DECL.finditer(text):
+        i = m.end()
+        depth = 0
+        colon = -1
+        j = i
+        while j < len(text):
+            c = text[j]
+            if c in "([{⟨⦃":
+                depth += 1
+            elif c in ")]}⟩⦄":
+                depth -= 1
+            elif depth == 0 and text.startswith(":=", j):
+                break
+            elif depth == 0 and c == ":" and colon < 0:
+                colon = j
+            elif depth == 0 and c == "|" and text[j - 1] == "\n":
+                break
+            j += 1
+        if colon < 0:
+            continue
+        out.append((text[i:colon].strip(), " ".join(text[colon + 1:j].split())))
+    return out
+
+
+def _statements(path: str, root: str) -> list[tuple[str, tuple[Binder, ...] | None, str, str]]:
+    """(name, binders or None, binders text, conclusion) of the theorems in one file."""
+    try:
+        from lean_alchemy.extract.fileparse import extract_file
+    except ImportError:
+        extract_file = None
+    if extract_file is not None:
+        res = extract_file(Path(path), Path(root))
+        return [(d.full_name, d.binders, render_binders(d.binders), d.conclusion)
+                for d in res.declarations
+                if d.kind in ("theorem", "lemma") and d.conclusion]
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    return [("?", None, b, c) for b, c in _slice_statements(text)]
+
+
+_NAME = re.compile(r"[A-Za-z_α-ωℕℝℤℚℂ𝕜][\w'.₀-₉!?]*")
+
+
+def _cause(text: str) -> str:
+    s = _NAME.sub("x", text)
+    s = re.sub(r"\d+", "0", s)
+    return s[:40]
+
+
+def _work(job: tuple[str, str]) -> dict:
+    from lean_alchemy.grammar.ast import Opaque, subterms
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.grammar.printer import print_term
+    from lean_alchemy.grammar.statements import annotate_declaration, binders_of
+
+    path, root = job
+    r = {"statements": 0, "full": 0, "partial": 0, "failed": 0, "roundtrip_failures": 0,
+         "crashes": 0, "causes": Counter(), "examples": {}, "rt_examples": []}
+    try:
+        stmts = _statements(path, root)
+    except Exception as e:  # noqa: BLE001
+        r["crashes"] += 1
+        r["rt_examples"].append(f"extract {path}: {e}")
+        return r
+    for name, binders, btext, concl in stmts:
+        r["statements"] += 1
+        try:
+            if binders is not None:
+                d = Declaration(full_name=name, name=name, kind="theorem", module="", file=path,
+                                start_line=0, end_line=0, binders=binders, conclusion=concl)
+                d = annotate_declaration(d)
+                status = d.parse_status
+                from lean_alchemy.grammar.ast import loads
+                from lean_alchemy.grammar.statements import loads_binders
+                terms = [loads(d.conclusion_ast)] + [g.type for g in loads_binders(d.binders_ast)]
+            else:
+                from lean_alchemy.grammar.parser import parse_binders
+                terms = [parse_term(concl)] + [g.type for g in parse_binders(btext)]
+                status = None
+            opaque = []
+            for t in terms:
+                if t is None:
+                    continue
+                for _, s, _ in subterms(t):
+                    if isinstance(s, Opaque):
+                        opaque.append(s.text)
+                t2 = parse_term(print_term(t))
+                if t2 != t:
+                    r["roundtrip_failures"] += 1
+                    if len(r["rt_examples"]) < 5:
+                        r["rt_examples"].append(print_term(t)[:200])
+            if status is None:
+                status = "partial" if opaque else "full"
+            r[status] = r.get(status, 0) + 1
+            for o in opaque:
+                c = _cause(o)
+                r["causes"][c] += 1
+                r["examples"].setdefault(c, o[:120])
+        except Exception as e:  # noqa: BLE001
+            r["crashes"] += 1
+            if len(r["rt_examples"]) < 5:
+                r["rt_examples"].append(f"crash {name}: {type(e).__name__}: {e}"[:200])
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("root", help="Lean project root (e.g. a Mathlib checkout)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N files (0: all)")
+    ap.add_argument("--stride", type=int, default=1, help="every k-th file (sampling)")
+    ap.add_argument("--subdir", default="Mathlib")
+    a = ap.parse_args(argv)
+    root = Path(a.root)
+    files = sorted(str(p) for p in (root / a.subdir).rglob("*.lean"))
+    files = files[::a.stride]
+    if a.limit:
+        files = files[:a.limit]
+    from lean_alchemy.grammar.parser import get_parser
+    get_parser()  # warm Lark's on-disk cache before forking
+    t0 = time.time()
+    total: dict = {"statements": 0, "full": 0, "partial": 0, "failed": 0,
+                   "roundtrip_failures": 0, "crashes": 0}
+    causes: Counter = Counter()
+    examples: dict = {}
+    rt: list = []
+    with Pool(a.workers) as pool:
+        for r in pool.imap_unordered(_work, [(f, str(root)) for f in files], chunksize=8):
+            for k in total:
+                total[k] += r.get(k, 0)
+            causes.update(r["causes"])
+            for k, v in r["examples"].items():
+                examples.setdefault(k, v)
+            rt.extend(r["rt_examples"][: max(0, 10 - len(rt))])
+    secs = time.time() - t0
+    n = max(total["statements"], 1)
+    out = dict(total, seconds=round(secs, 1), workers=a.workers, files=len(files),
+               full_rate=round(total["full"] / n, 4),
+               top_opaque_causes=[{"shape": c, "count": k, "example": examples[c]}
+                                  for c, k in causes.most_common(10)],
+               roundtrip_examples=rt)
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Speed, memory and yield of `alchemy mutate` on a real run directory.
+
+Usage: python benchmarks/mutate.py RUN_DIR [--index] [--proof-style merged|invoke]
+       [--max-per-theorem N] [--no-refute] [--examples K] [--seed S]
+
+RUN_DIR must hold an extraction (declarations.parquet, scopes.parquet) and, unless
+`--index` is given, the rule index.  With `--index` the index stage is run (and timed)
+first, so `seconds_total` is the index+mutate figure (target: <= 15 minutes for all of
+Mathlib on 2 cores).  Mutants are written to RUN_DIR/run.sqlite as by `alchemy mutate`
+(idempotent: a re-run adds no rows).  Prints one JSON object with `mutants` (by kind),
+`dropped` (by filter), `status`, `seconds` (mutate), `seconds_index`, `seconds_total`,
+`peak_rss_mb`, `per_second` (invocations handled per second) and `examples`: K random
+rendered mutants of different kinds from the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _examples(run, k: int, seed: int) -> list[dict]:
+    if k <= 0:
+        return []
+    from lean_alchemy.jobs.db import RunDB
+
+    db = RunDB.for_run(run)
+    by_kind: dict[str, list] = {}
+    for item in db.iter_mutants(statuses=("pending",)):
+        m = item[0] if isinstance(item, tuple) else item
+        by_kind.setdefault(m.kind, []).append(m)
+    rng = random.Random(seed)
+    out = []
+    kinds = sorted(by_kind)
+    i = 0
+    while len(out) < k and any(by_kind.values()):
+        pool = by_kind[kinds[i % len(kinds)]]
+        i += 1
+        if not pool:
+            continue
+        m = pool.pop(rng.randrange(len(pool)))
+        out.append({"kind": m.kind, "rule": m.rule, "direction": m.direction,
+                    "source": m.source_theorem, "imports": list(m.imports), "lean": m.lean})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("run_dir", type=Path)
+    ap.add_argument("--index", action="store_true", help="run and time the index stage first")
+    ap.add_argument("--proof-style", default="merged", choices=("merged", "invoke"))
+    ap.add_argument("--max-per-theorem", type=int, default=None)
+    ap.add_argument("--no-refute", action="store_true")
+    ap.add_argument("--examples", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.mutate.options import MutateOptions
+    from lean_alchemy.mutate.pipeline import run_mutate
+
+    run = RunDir.at(args.run_dir)
+    seconds_index = 0.0
+    if args.index:
+        from lean_alchemy.extract.index import run_index
+        from lean_alchemy.extract.index_options import IndexOptions
+        t0 = time.perf_counter()
+        run_index(run, IndexOptions())
+        seconds_index = time.perf_counter() - t0
+    kw = {"proof_style": args.proof_style, "refute": not args.no_refute, "seed": args.seed}
+    if args.max_per_theorem is not None:
+        kw["max_per_theorem"] = args.max_per_theorem
+    stats = run_mutate(run, MutateOptions(**kw))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = {
+        "mutants": stats["mutants"],
+        "mutants_total": stats["mutants_total"],
+        "status": stats["status"],
+        "dropped": stats["dropped"],
+        "invocations": stats["invocations"],
+        "candidates": stats["candidates"],
+        "seconds": stats["seconds"],
+        "seconds_index": round(seconds_index, 1),
+        "seconds_total": round(seconds_index + stats["seconds"], 1),
+        "per_second": round(stats["invocations"] / stats["seconds"], 1) if stats["seconds"] else None,
+        "peak_rss_mb": round(peak, 1),
+        "examples": _examples(run, args.examples, args.seed),
+    }
+    json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Knobs of the extract stage (the CLI flags and the TOML config map onto this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How `alchemy extract` walks and reads a Lean project.
+
+    jobs: worker processes (0 = one per CPU).  libraries: library folders (or `lean_lib`
+    names) to walk under a Lake root; empty = the `lean_lib` roots declared in the lakefile,
+    else every `.lean` file outside `.lake/`.  parse: run the grammar on every theorem's
+    statement inside the workers.  progress: show a tqdm bar over files.
+    """
+
+    jobs: int = 2
+    libraries: tuple[str, ...] = ()
+    parse: bool = True
+    progress: bool = True
+    batch_files: int = 200  # files per Parquet row group flush (bounds memory)

@@ -1,0 +1,488 @@
+"""Parse Lean 4 terms and binders into `grammar.ast` nodes (Lark LALR, contextual lexer).
+
+Why this shape:
+- LALR + contextual lexer is the only Lark mode fast enough for all of Mathlib (~190k
+  statements); the grammar is built once per process (and Lark's own cache keeps the
+  compiled tables on disk between processes).
+- The precedence cascade is generated from `operators.py`, so the printer and the parser
+  share one table.
+- A few Lean constructs are not context-free for a lexer that ignores whitespace (`by`
+  blocks run to the end of their group, `match` arms, comments); a small scanner replaces
+  them by placeholder tokens before Lark sees the text.
+- `parse_term` never raises: on a parse error it re-parses with every top-level bracket
+  group that does not parse on its own replaced by a placeholder (recursively), so an
+  unknown construct becomes an `Opaque` node covering the smallest group that contains it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from lark import Lark
+from lark.exceptions import LarkError
+
+from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term
+from lean_alchemy.grammar.operators import (
+    BRACKET_INFIX, DEFAULT_TABLE, MAX, Op, OperatorTable,
+)
+
+# ------------------------------------------------------------------ lexical classes (Lean's)
+# isLetterLike: Greek (minus λ Π Σ), Coptic, polytonic Greek, letterlike symbols (ℕ ℝ ...),
+# mathematical script/fraktur/double-struck letters (𝓝 𝕜 ...).
+LETTER = "A-Za-z_α-κμ-ωΑ-ΟΡΤ-Ωϊ-ϻἀ-῾℀-⅏𝒜-𝖟"
+# isIdRest adds digits, ' ! ? and subscripts.
+REST = LETTER + "0-9'!?₀-₉ₐ-ₜᵢ-ᵪⱼ"
+_PART = f"(?:«[^»]*»|[{LETTER}][{REST}]*)"
+NAME_RE = f"{_PART}(?:\\.{_PART})*(?:\\.\\{{[^{{}}]*\\}})?"
+NAME_FULL = re.compile(NAME_RE + r"\Z")
+_OPENERS = "([{⟨⦃"
+_CLOSERS = ")]}⟩⦄"
+
+PH_OPEN, PH_CLOSE = "\ue000", "\ue001"
+_PH = re.compile(PH_OPEN + r"([0-9]+)" + PH_CLOSE)
+
+
+def _lark_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _bracket_regex(table_keys: list[str]) -> str:
+    """`→ₗ[R]`, `→ₗ⁅R⁆`, `[⋀^ι]→ₗ[R]`: a key, modifier characters, one bracket group."""
+    alts = "|".join(re.escape(k) for k in sorted(table_keys, key=len, reverse=True))
+    return (f"(?:{alts})(?:[^\\s\\[\\]()⁅⁆]*\\]→[^\\s\\[\\]()]*)?[^\\s\\[\\]()⁅⁆]*"
+            f"(?:\\[[^\\[\\]]*\\]|⁅[^⁅⁆]*⁆)")
+
+
+def build_grammar(table: OperatorTable = DEFAULT_TABLE) -> str:
+    """The full grammar text: the static part plus the generated precedence cascade."""
+    base = (Path(__file__).with_name("lean_term.lark")).read_text(encoding="utf-8")
+    levels: set[int] = {0}
+    for o in table.infix:
+        levels.add(o.prec)
+    for o in table.prefix:
+        if o.prec < MAX:
+            levels.add(o.prec)
+    by_fix: dict[tuple, list[str]] = {}
+    for key, (fix, prec, right) in BRACKET_INFIX.items():
+        levels.add(prec)
+    order = sorted(levels)
+
+    def nt(x: int) -> str:
+        for lv in order:
+            if lv >= x:
+                return f"p{lv}"
+        return "p_app"
+
+    lines: list[str] = []
+    terms: dict[str, str] = {}  # symbol -> terminal name
+
+    def term_for(sym: str) -> str:
+        if sym not in terms:
+            terms[sym] = f"OP{len(terms)}"
+        return terms[sym]
+
+    alts: dict[int, list[str]] = {lv: [] for lv in order}
+    for o in table.infix:
+        t = term_for(o.symbol)
+        alts[o.prec].append(f"{nt(o.lhs)} {t} {nt(o.rhs)} -> binop")
+    for o in table.prefix:
+        if o.prec < MAX:
+            alts[o.prec].append(f"{term_for(o.symbol)} {nt(o.arg)} -> prefix")
+    # bracketed infix families (one regex terminal per fixity/precedence/right operand)
+    for key, spec in BRACKET_INFIX.items():
+        by_fix.setdefault(spec, []).append(key)
+    bterms: list[str] = []
+    for i, (spec, keys) in enumerate(sorted(by_fix.items(), key=str)):
+        fix, prec, right = spec
+        name = f"BOP{i}"
+        bterms.append(f"{name}.3: /{_bracket_regex(keys)}/")
+        o = Op(name, fix, prec, 0, right)
+        alts[prec].append(f"{nt(o.lhs)} {name} {nt(o.rhs)} -> binop")
+    # `e |>.f a b` (Lean: syntax:min term " |>." ident args): infixl at min
+    alts[10].append(f"{nt(10)} PIPEPROJ p_app -> pipeproj")
+    if "≡" in terms and 50 in alts:  # `a ≡ b [MOD n]` (notation:50 a " ≡ " b " [MOD " n "]")
+        alts[50].append(f"{nt(51)} {terms['≡']} {nt(51)} MOD_OPEN term \"]\" -> modeq")
+        lines.append("MOD_OPEN.3: /\\[(?:MOD|ZMOD|PMOD|SMOD)(?![\\w])/")
+    for i, lv in enumerate(order):
+        nxt = f"p{order[i + 1]}" if i + 1 < len(order) else "p_app"
+        body = [nxt] + alts[lv]
+        lines.append(f"?p{lv}: " + "\n    | ".join(body))
+    for ref in (40, 60, 67, 70, 75):
+        if ref not in levels:
+            lines.append(f"?p{ref}: {nt(ref)}")
+    # binder predicates reuse the infix terminals
+    preds = ["∈", "∉", "⊆", "⊂", "⊇", "⊃", "≥", ">", "≤", "<", "≠", "∣"]
+    lines.append("pred_op: " + " | ".join(term_for(p) for p in preds))
+    prefix_max = [o.symbol for o in table.prefix if o.prec >= MAX and o.symbol != "¬"]
+    lines.append("PREFIX_MAX: " + " | ".join(_lark_str(s) for s in prefix_max))
+    post = sorted({o.symbol for o in table.postfix}, key=len, reverse=True)
+    lines.append("POSTFIX_OP.1: " + " | ".join(_lark_str(s) for s in post))
+    for sym, name in terms.items():
+        lines.append(f"{name}.2: {_lark_str(sym)}")
+    from lean_alchemy.grammar.operators_mathlib import CONSTANTS
+    consts = sorted(set(CONSTANTS) | {"∅"}, key=len, reverse=True)
+    lines.append("SYMCONST.2: " + " | ".join(_lark_str(c) for c in consts))
+    lines.append("PIPEPROJ.3: /\\|>\\./")
+    lines.extend(bterms)
+    lines.append(f"NAME: /{NAME_RE}/")
+    lines.append(f"PROJ: /(?<=[^\\s(\\[{{⟨,∂])\\.(?:[0-9]+|{_PART})/")
+    lines.append(f"DOTIDENT: /(?<![^\\s(\\[{{⟨,∂])\\.[{LETTER}][{REST}]*/")
+    lines.append("NUM: /0x[0-9a-fA-F_]+|0b[01_]+|[0-9][0-9_]*(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/")
+    return base + "\n// ---- generated from operators.py\n" + "\n".join(lines) + "\n"
+
+
+@functools.lru_cache(maxsize=4)
+def get_parser(table: OperatorTable = DEFAULT_TABLE) -> Lark:
+    """The compiled LALR parser for `table`, built once per process (disk-cached by Lark)."""
+    from lean_alchemy.grammar.transform import ToAst
+
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lean_alchemy"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache: bool | str = str(cache_dir / "lean_term_grammar.lark.cache")
+    except OSError:
+        cache = False
+    text = build_grammar(table)
+    if cache and table is not DEFAULT_TABLE:
+        cache = False  # the cache file name is not keyed by table
+    if cache:
+        import hashlib
+        cache = str(cache_dir / ("grammar-" + hashlib.sha1(text.encode()).hexdigest()[:12]
+                                 + ".cache"))
+    return Lark(text, parser="lalr", lexer="contextual", start=["start", "binders"],
+                transformer=ToAst(), maybe_placeholders=True, cache=cache,
+                propagate_positions=False)
+
+
+# ------------------------------------------------------------------ pre-scanner
+
+def _strip_comments(s: str) -> str:
+    if "--" not in s and "/-" not in s:
+        return s
+    out: list[str] = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == '"':
+            j = i + 1
+            while j < n and s[j] != '"':
+                j += 2 if s[j] == "\\" else 1
+            out.append(s[i:j + 1])
+            i = j + 1
+        elif s.startswith("--", i):
+            j = s.find("\n", i)
+            i = n if j < 0 else j
+            out.append(" ")
+        elif s.startswith("/-", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if s.startswith("/-", j):
+                    depth, j = depth + 1, j + 2
+                elif s.startswith("-/", j):
+                    depth, j = depth - 1, j + 2
+                else:
+                    j += 1
+            out.append(" ")
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+_KW_BLOCK = re.compile(rf"(?<![{REST}.])(by|match)(?![{REST}])")
+
+
+def _group_end(s: str, i: int, stop_comma: bool = True) -> int:
+    """End (exclusive) of the text from `i` to the close of the enclosing group."""
+    depth = 0
+    n = len(s)
+    j = i
+    while j < n:
+        c = s[j]
+        if c in _OPENERS:
+            depth += 1
+        elif c in _CLOSERS:
+            if depth == 0:
+                return j
+            depth -= 1
+        elif c == "," and depth == 0 and stop_comma:
+            return j
+        elif c == '"':
+            j += 1
+            while j < n and s[j] != '"':
+                j += 2 if s[j] == "\\" else 1
+        j += 1
+    return n
+
+
+class Ctx:
+    """Placeholder table of one parse: index -> (term, original text)."""
+
+    __slots__ = ("terms", "texts")
+
+    def __init__(self) -> None:
+        self.terms: list[Term] = []
+        self.texts: list[str] = []
+
+    def add(self, term: Term, text: str) -> str:
+        self.terms.append(term)
+        self.texts.append(text)
+        return f"{PH_OPEN}{len(self.terms) - 1}{PH_CLOSE}"
+
+    def restore(self, s: str) -> str:
+        """The source text of `s` with placeholders expanded (for Opaque nodes)."""
+        while PH_OPEN in s:
+            s = _PH.sub(lambda m: self.texts[int(m.group(1))], s)
+        return s
+
+
+_LET = re.compile(rf"(?<![{REST}.])(let|have)\s")
+
+
+def _let_newlines(s: str) -> str:
+    """`let x := v` NEWLINE `body` -> `let x := v; body` (Lean ends the value at the line
+    break; this grammar ignores whitespace, so the break becomes the `;` it stands for)."""
+    out = s
+    for m in reversed(list(_LET.finditer(s))):
+        depth = 0
+        seen_assign = False
+        for j in range(m.end(), len(s)):
+            c = s[j]
+            if c in _OPENERS:
+                depth += 1
+            elif c in _CLOSERS:
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and s.startswith(":=", j):
+                seen_assign = True
+            elif depth == 0 and c == ";":
+                break
+            elif depth == 0 and c == "\n" and seen_assign:
+                out = out[:j] + ";" + out[j + 1:]
+                break
+    return out
+
+
+def prescan(text: str, ctx: Ctx) -> str:
+    """Comments removed; `by` blocks and `match` expressions replaced by placeholders."""
+    s = _strip_comments(text)
+    if ("let" in s or "have" in s) and "\n" in s:
+        s = _let_newlines(s)
+    if "by" not in s and "match" not in s:
+        return s
+    while True:
+        m = _KW_BLOCK.search(s)
+        if not m:
+            return s
+        a = m.start()
+        b = _group_end(s, m.end(), stop_comma=m.group(1) == "by")
+        chunk = s[a:b].rstrip()
+        b = a + len(chunk)
+        src = ctx.restore(chunk)
+        if m.group(1) == "by":
+            node: Term = By(" ".join(src[2:].split()))
+        else:
+            node = Opaque(" ".join(src.split()))
+        s = s[:a] + ctx.add(node, src) + s[b:]
+
+
+# ------------------------------------------------------------------ parsing with fallback
+
+class _State:
+    ctx: Ctx = Ctx()
+    cdots: int = 0
+
+
+STATE = _State()
+
+
+def _lark(s: str, ctx: Ctx, start: str = "start", table: OperatorTable = DEFAULT_TABLE):
+    STATE.ctx = ctx
+    STATE.cdots = 0
+    return get_parser(table).parse(s, start=start)
+
+
+def _top_groups(s: str) -> list[tuple[int, int]]:
+    """Spans (with brackets) of the outermost bracket groups of `s`; if `s` is one group,
+    those of its interior."""
+    spans: list[tuple[int, int]] = []
+    depth, start = 0, -1
+    n = len(s)
+    i = 0
+    while i < n:
+        c = s[i]
+        if c in _OPENERS:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif c in _CLOSERS:
+            depth -= 1
+            if depth == 0 and start >= 0:
+                spans.append((start, i + 1))
+            if depth < 0:
+                return []
+        elif c == '"':
+            i += 1
+            while i < n and s[i] != '"':
+                i += 2 if s[i] == "\\" else 1
+        i += 1
+    st = s.strip()
+    if len(spans) == 1 and s[spans[0][0]:spans[0][1]] == st:
+        a, b = spans[0]
+        inner = _top_groups(s[a + 1:b - 1])
+        return [(x + a + 1, y + a + 1) for x, y in inner]
+    return spans
+
+
+def _parses(s: str, ctx: Ctx, table: OperatorTable) -> bool:
+    try:
+        _lark(s, ctx, "start", table)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "does not parse alone"
+        return False
+
+
+def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
+    """Parse `s` (already pre-scanned), falling back group by group to Opaque."""
+    try:
+        return _lark(s, ctx, "start", table)
+    except Exception:  # noqa: BLE001
+        pass
+    st = s.strip()
+    if depth < 12:
+        spans = _top_groups(s)
+        new = s
+        replaced = False
+        for a, b in reversed(spans):
+            g = s[a:b]
+            if _parses(g, ctx, table):
+                continue
+            sub = _partial(g, ctx, table, depth + 1)
+            new = new[:a] + ctx.add(sub, ctx.restore(g)) + new[b:]
+            replaced = True
+        if replaced:
+            try:
+                return _lark(new, ctx, "start", table)
+            except Exception:  # noqa: BLE001
+                pass
+        # `( inner )` that still fails: parentheses are not a node, the inside is opaque
+        if st.startswith("(") and st.endswith(")") and _balanced_single(st):
+            return _partial(st[1:-1], ctx, table, depth + 1)
+    return Opaque(" ".join(ctx.restore(st).split()))
+
+
+def _balanced_single(st: str) -> bool:
+    """`st` is one parenthesized group `( ... )` (its first paren closes at the end)."""
+    depth = 0
+    for i, c in enumerate(st):
+        if c in _OPENERS:
+            depth += 1
+        elif c in _CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return i == len(st) - 1
+    return False
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_cached(text: str) -> Term:
+    ctx = Ctx()
+    s = prescan(text, ctx)
+    if not s.strip():
+        return Opaque(text.strip())
+    return _partial(s, ctx, DEFAULT_TABLE)
+
+
+def parse_term(text: str, table: OperatorTable | None = None) -> Term:
+    """The AST of a Lean term; unknown constructs become `Opaque` nodes. Never raises."""
+    try:
+        if table is None or table is DEFAULT_TABLE:
+            return _parse_cached(text)
+        ctx = Ctx()
+        return _partial(prescan(text, ctx), ctx, table)
+    except Exception:  # noqa: BLE001 - a grammar bug must not lose the statement
+        return Opaque(" ".join(text.split()))
+
+
+def parse_term_strict(text: str) -> Term:
+    """Like `parse_term` but raises `LarkError` instead of producing Opaque nodes."""
+    ctx = Ctx()
+    return _lark(prescan(text, ctx), ctx)
+
+
+# ------------------------------------------------------------------ binders
+
+def _split_binder_groups(s: str) -> list[str]:
+    out = []
+    depth, start = 0, -1
+    for i, c in enumerate(s):
+        if c in _OPENERS:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif c in _CLOSERS:
+            depth -= 1
+            if depth == 0 and start >= 0:
+                out.append(s[start:i + 1])
+                start = -1
+    return out
+
+
+_KIND_OF = {"(": ("explicit", ")"), "{": ("implicit", "}"), "⦃": ("strict", "⦄"),
+            "[": ("inst", "]")}
+
+
+def _binder_fallback(g: str) -> BinderGroup:
+    """One bracketed binder group whose type does not parse: names kept, type opaque."""
+    kind, close = _KIND_OF.get(g[:1], ("explicit", ")"))
+    inner = g[1:-1] if g.endswith(close) else g[1:]
+    depth = 0
+    for i, c in enumerate(inner):
+        if c in _OPENERS:
+            depth += 1
+        elif c in _CLOSERS:
+            depth -= 1
+        elif c == ":" and depth == 0 and inner[i + 1:i + 2] != "=":
+            names = tuple(inner[:i].split())
+            if names and all(NAME_FULL.match(n) or n == "_" for n in names):
+                return BinderGroup(names, parse_term(inner[i + 1:]), kind)
+            break
+    if kind == "inst":
+        return BinderGroup((), parse_term(inner), kind)
+    return BinderGroup((), Opaque(" ".join(g.split())), kind)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_binders_cached(text: str) -> tuple[BinderGroup, ...]:
+    ctx = Ctx()
+    s = prescan(text, ctx)
+    try:
+        return tuple(_lark(s, ctx, "binders"))
+    except Exception:  # noqa: BLE001
+        pass
+    out: list[BinderGroup] = []
+    for g in _split_binder_groups(s):
+        try:
+            out.extend(_lark(g, ctx, "binders"))
+        except Exception:  # noqa: BLE001
+            out.append(_binder_fallback(ctx.restore(g)))
+    return tuple(out)
+
+
+def parse_binders(text: str) -> tuple[BinderGroup, ...]:
+    """Binder groups of a declaration's binder text `{α : Type*} [Ring α] (a b : α)`."""
+    try:
+        return _parse_binders_cached(text)
+    except Exception:  # noqa: BLE001
+        return (BinderGroup((), Opaque(" ".join(text.split())), "explicit"),)
+
+
+def parse_statement(binders_text: str, conclusion_text: str
+                    ) -> tuple[tuple[BinderGroup, ...], Term]:
+    return parse_binders(binders_text), parse_term(conclusion_text)

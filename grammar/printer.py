@@ -1,0 +1,261 @@
+"""Print `grammar.ast` terms back to Lean text with minimal parentheses.
+
+Why precedence-driven (not "parenthesize everything"): printed statements are shown to
+people and to Lean and must read like Mathlib.  The rules mirror Lean's Pratt parser and
+the LALR grammar (both generated from `operators.py`):
+
+- every node has a precedence (`prec`); a child position demands a minimum (`need`), so
+  `(a + b) * c` keeps its parentheses and `a + b * c` gets none;
+- nodes with an open right end (`∀ x, p`, `¬p`, `fun x => e`, `-x`, `↑x`, `by tac`) extend
+  over whatever follows them; `tail` is the precedence of the trailing construct that
+  follows the child in the output (an infix operator's precedence, LEAD for a following
+  application argument, MAX for a postfix/projection, -1 for a closing bracket or a comma),
+  and an open node is wrapped when its body would swallow that tail.
+
+Invariant (tested with hypothesis): `parse_term(print_term(t)) == t`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lean_alchemy.grammar.ast import (
+    ENCLOSERS, Anon, App, BinderGroup, BinOp, By, Cdot, CdotFun, DotIdent, Enclosed,
+    Explicit, Hole, Ident, IfThenElse, Let, Lit, ListLit, NamedArg, Num, Opaque, Postfix,
+    Prefix, Proj, Quant, SetBuilder, SetLit, Show, Sort, Subtype, Term, Tuple, Typed,
+)
+from lean_alchemy.grammar.parser import NAME_FULL
+from lean_alchemy.grammar.operators import (
+    ARG, bracket_op, DEFAULT_TABLE, LEAD, MAX, Op, OperatorTable,
+)
+
+AE_OPS = ("∀ᵐ", "∃ᵐ")
+MOD_OPS = ("[MOD]", "[ZMOD]", "[PMOD]", "[SMOD]")
+CLOSED = -1.0  # followed by a closing bracket, a comma, or the end
+SEP = -0.5  # followed by a separator no term absorbs (`:` `|` `then` `from` ...) but `by` does
+
+QUANT_BODY = {"∑": 67, "∏": 67, "∑'": 67, "∏'": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
+              "∫": 60, "∫⁻": 60, "∮": 60, "⨍": 60, "⨍⁻": 60}
+
+
+def _infix(op: str, table: OperatorTable) -> Op:
+    o = table.infix_op(op)
+    if o is not None:
+        return o
+    b = bracket_op(op)
+    if b is not None:
+        return b
+    if op == "..":
+        return Op(op, "infix", MAX)
+    if op == "|>.":
+        return Op(op, "infixl", 10)
+    return Op(op, "infix", 50)
+
+
+def _prefix(op: str, table: OperatorTable) -> Op:
+    return table.prefix_op(op) or Op(op, "prefix", MAX, MAX)
+
+
+class Printer:
+    def __init__(self, table: OperatorTable = DEFAULT_TABLE) -> None:
+        self.table = table
+
+    # (precedence of the node, body level if its right end is open else None)
+    def shape(self, t: Term) -> tuple[int, float | None]:
+        if isinstance(t, App):
+            return LEAD, None
+        if isinstance(t, BinOp):
+            if t.op in MOD_OPS or t.op == "..":
+                return MAX, None
+            o = _infix(t.op, self.table)
+            # the right operand is open: `a → b` before `≃ c` would swallow it
+            return o.prec, (o.rhs if o.kind != "infixl" and o.rhs <= o.prec else None)
+        if isinstance(t, Prefix):
+            o = _prefix(t.op, self.table)
+            return o.prec, o.arg
+        if isinstance(t, Quant):
+            if t.op in ("fun", "λ"):
+                return MAX, 0
+            if t.extra is not None and t.op not in AE_OPS:
+                return LEAD, 70
+            return LEAD, QUANT_BODY.get(t.op, 0)
+        if isinstance(t, (IfThenElse, Let, Show)):
+            return LEAD, 0
+        if isinstance(t, By):
+            return LEAD, -0.75
+        if isinstance(t, Sort):
+            return (LEAD if " " in t.text else MAX), None
+        if isinstance(t, Opaque):
+            return (MAX if NAME_FULL.match(t.text) else -1), None
+        return MAX, None
+
+    def wrap_needed(self, t: Term, need: int, tail: float) -> bool:
+        prec, body = self.shape(t)
+        if prec < 0:  # a multi-token Opaque: always parenthesized below the top
+            return True
+        if prec < need:
+            return True
+        return body is not None and tail >= body
+
+    def p(self, t: Term, need: int = 0, tail: float = CLOSED) -> str:
+        if self.wrap_needed(t, need, tail):
+            return "(" + self.raw(t, CLOSED) + ")"
+        return self.raw(t, tail)
+
+    # ------------------------------------------------------------------ node printers
+    def raw(self, t: Term, tail: float) -> str:
+        if isinstance(t, Ident):
+            return t.name
+        if isinstance(t, (Num, Lit, Hole, Sort)):
+            return t.text
+        if isinstance(t, Opaque):
+            return t.text
+        if isinstance(t, Explicit):
+            return "@" + self.p(t.term, MAX, MAX)
+        if isinstance(t, DotIdent):
+            return "." + t.name
+        if isinstance(t, Cdot):
+            return "·"
+        if isinstance(t, CdotFun):
+            return "(" + self.p(t.body) + ")"
+        if isinstance(t, By):
+            return "by " + t.tactics
+        if isinstance(t, NamedArg):
+            return f"({t.name} := {self.p(t.value)})"
+        if isinstance(t, App):
+            parts = [self.p(t.fn, MAX, LEAD)]
+            n = len(t.args)
+            for i, a in enumerate(t.args):
+                if isinstance(a, NamedArg):
+                    parts.append(self.raw(a, CLOSED))
+                else:
+                    parts.append(self.p(a, ARG, LEAD if i < n - 1 else max(LEAD, tail)))
+            return " ".join(parts)
+        if isinstance(t, BinOp):
+            if t.op in MOD_OPS:  # `b [MOD n]` (rhs of `≡`)
+                return f"{self.p(t.lhs, 51, SEP)} {t.op[:-1]} {self.p(t.rhs)}]"
+            o = _infix(t.op, self.table)
+            lhs = self.p(t.lhs, o.lhs, o.prec)
+            if isinstance(t.rhs, BinOp) and t.rhs.op in MOD_OPS and t.op == "≡":
+                return f"{lhs} ≡ {self.raw(t.rhs, tail)}"
+            rhs = self.p(t.rhs, o.rhs, tail)
+            if t.op == "..":
+                return f"{lhs}..{rhs}"
+            if t.op == "|>.":
+                return f"{lhs} |>.{self.p(t.rhs, LEAD, tail)}"
+            return f"{lhs} {t.op} {rhs}"
+        if isinstance(t, Prefix):
+            o = _prefix(t.op, self.table)
+            arg = self.p(t.arg, o.arg, tail)
+            sep = " " if (arg.startswith(t.op[-1]) or t.op[-1].isalnum()
+                          or t.op in ("⋃₀", "⋂₀") or (t.op == "-" and arg.startswith("-"))) else ""
+            return f"{t.op}{sep}{arg}"
+        if isinstance(t, Postfix):
+            arg = self.p(t.arg, MAX, MAX)
+            return f"{arg} {t.op}" if t.op == "!" else f"{arg}{t.op}"
+        if isinstance(t, Proj):
+            inner = t.term
+            s = self.p(inner, MAX, MAX)
+            if not s.startswith("(") and (
+                    isinstance(inner, (Num, Explicit, DotIdent, Hole, Sort, Opaque))
+                    or (isinstance(inner, Ident) and not t.field.isdigit())):
+                s = f"({s})"
+            return f"{s}.{t.field}"
+        if isinstance(t, Typed):
+            return f"({self.p(t.term, 0, SEP)} : {self.p(t.type)})"
+        if isinstance(t, Tuple):
+            return "(" + ", ".join(self.p(x) for x in t.items) + ")"
+        if isinstance(t, Anon):
+            return "⟨" + ", ".join(self.p(x) for x in t.items) + "⟩"
+        if isinstance(t, ListLit):
+            return ("![" if t.bang else "[") + ", ".join(self.p(x) for x in t.items) + "]"
+        if isinstance(t, SetLit):
+            return "{" + ", ".join(self.p(x) for x in t.items) + "}"
+        if isinstance(t, Enclosed):
+            close = ENCLOSERS.get(t.open, t.open)
+            opener = t.open.rstrip("₊ₑ") if t.open not in ("⌊₊", "⌈₊") else t.open[0]
+            return f"{opener}{self.p(t.term)}{close}"
+        if isinstance(t, (SetBuilder, Subtype)):
+            bar = "|" if isinstance(t, SetBuilder) else "//"
+            return "{" + self.builder_binder(t.binder) + f" {bar} " + self.p(t.body) + "}"
+        if isinstance(t, Quant):
+            return self.quant(t, tail)
+        if isinstance(t, IfThenElse):
+            h = f"{t.hyp} : " if t.hyp else ""
+            return (f"if {h}{self.p(t.cond, 0, SEP)} then {self.p(t.then, 0, SEP)} "
+                    f"else {self.p(t.else_, 0, tail)}")
+        if isinstance(t, Let):
+            ty = f" : {self.p(t.type, 0, SEP)}" if t.type is not None else ""
+            return f"{t.kind} {t.name}{ty} := {self.p(t.value, 0, SEP)}; {self.p(t.body, 0, tail)}"
+        if isinstance(t, Show):
+            if isinstance(t.proof, By):
+                return f"show {self.p(t.type, 0, LEAD)} {self.raw(t.proof, tail)}"
+            return f"show {self.p(t.type, 0, SEP)} from {self.p(t.proof, 0, tail)}"
+        if isinstance(t, BinderGroup):
+            return self.group(t)
+        raise TypeError(f"cannot print {type(t).__name__}")
+
+    def builder_binder(self, g: BinderGroup) -> str:
+        name = " ".join(g.names)
+        if g.pred_op is not None and g.pred is not None:
+            o = _infix(g.pred_op, self.table)
+            return f"{name} {g.pred_op} {self.p(g.pred, o.rhs, SEP)}"
+        if g.type is not None:
+            return f"{name} : {self.p(g.type, 0, SEP)}"
+        return name
+
+    def group(self, g: BinderGroup) -> str:
+        names = " ".join(g.names)
+        ty = self.p(g.type) if g.type is not None else None
+        if g.kind == "plain":
+            s = names
+            if g.type is not None:
+                s += f" : {self.p(g.type, 0, SEP)}"
+            if g.pred_op is not None and g.pred is not None:
+                if g.pred_op == "in" and isinstance(g.pred, BinOp) and g.pred.op == "..":
+                    s += (f" in {self.p(g.pred.lhs, 0, SEP)}..{self.p(g.pred.rhs, 0, SEP)}")
+                else:
+                    s += f" {g.pred_op} {self.p(g.pred, 0, SEP)}"
+            return s
+        lo, hi = {"explicit": ("(", ")"), "implicit": ("{", "}"), "strict": ("⦃", "⦄"),
+                  "inst": ("[", "]")}[g.kind]
+        if g.kind == "inst":
+            return f"[{names} : {ty}]" if names else f"[{ty}]"
+        if g.default is not None:
+            return f"{lo}{names} : {self.p(g.type, 0, SEP) if g.type else '_'} := {self.p(g.default)}{hi}"
+        return f"{lo}{names} : {ty}{hi}" if ty is not None else f"{lo}{names}{hi}"
+
+    def quant(self, t: Quant, tail: float) -> str:
+        bs = " ".join(self.group(g) for g in t.binders)
+        if t.op in ("fun", "λ"):
+            return f"{t.op} {bs} {t.arrow} {self.p(t.body, 0, tail)}"
+        level = QUANT_BODY.get(t.op, 0)
+        if t.extra is not None and t.op in AE_OPS:
+            m = self.p(t.extra, MAX, SEP)
+            return f"{t.op} {bs} ∂{m}, {self.p(t.body, 0, tail)}"
+        if t.extra is not None:
+            m = self.p(t.extra, 70, tail)
+            return f"{t.op} {bs}, {self.p(t.body, level, SEP)} ∂{m}"
+        return f"{t.op} {bs}, {self.p(t.body, level, tail)}"
+
+
+_DEFAULT = Printer()
+
+
+def print_term(t: Term, table: OperatorTable | None = None) -> str:
+    """Lean text of `t` with parentheses only where precedence requires them."""
+    pr = _DEFAULT if table is None else Printer(table)
+    if isinstance(t, Opaque):
+        return t.text
+    return pr.p(t)
+
+
+def print_binders(groups) -> str:
+    """Declaration binder text: `{α : Type*} [Ring α] (a b : α)`.  Plain groups (from a
+    quantifier) are printed as explicit binders, the only declaration form they can take."""
+    out = []
+    for g in groups:
+        if g.kind == "plain":
+            g = BinderGroup(g.names, g.type, "explicit")
+        out.append(_DEFAULT.group(g))
+    return " ".join(out)

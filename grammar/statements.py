@@ -1,0 +1,138 @@
+"""Declaration-level parsing: a `Declaration`'s binders and conclusion as ASTs.
+
+Why here (and not in extraction): the extractor stays a fast text slicer; this module is
+the one place that turns a record's statement text into ASTs and a parse status, and it is
+called inside extraction workers (`annotate_declaration` must never raise: a grammar bug
+must not lose a record).  Serialized forms are `grammar.ast.dumps` strings so records stay
+plain data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from lean_alchemy.core.records import Binder, Declaration, Scope
+from lean_alchemy.grammar.ast import (
+    BinderGroup, Opaque, Term, dumps, from_data, loads, subterms, to_data,
+)
+from lean_alchemy.grammar.parser import parse_binders, parse_term
+
+MAX_ERROR = 300
+
+
+def _merge(binders: tuple[Binder, ...]) -> list[tuple[tuple[str, ...], str, str | None]]:
+    """Consecutive binders of one kind and type text become one group (`(a b : α)`)."""
+    out: list[tuple[tuple[str, ...], str, str | None]] = []
+    for b in binders:
+        if (out and b.name and out[-1][0] and out[-1][1] == b.kind and out[-1][2] == b.type
+                and b.kind != "inst"):
+            names, kind, ty = out[-1]
+            out[-1] = (names + (b.name,), kind, ty)
+        else:
+            out.append(((b.name,) if b.name else (), b.kind, b.type))
+    return out
+
+
+def binders_of(binders: tuple[Binder, ...]) -> tuple[BinderGroup, ...]:
+    """Binder groups of a declaration's `Binder` records (each type parsed on its own, so
+    one unparsable type stays local to its group)."""
+    groups = []
+    for names, kind, ty in _merge(binders):
+        default = None
+        if ty is not None:
+            cut = _top_assign(ty)
+            if cut >= 0:
+                ty, default = ty[:cut], parse_term(ty[cut + 2:])
+        groups.append(BinderGroup(names, parse_term(ty) if ty is not None else None, kind,
+                                  None, None, default))
+    return tuple(groups)
+
+
+def _top_assign(s: str) -> int:
+    """Index of the first `:=` outside brackets (an optional/auto-param binder's value)."""
+    depth = 0
+    for i, c in enumerate(s):
+        if c in "([{⟨⦃":
+            depth += 1
+        elif c in ")]}⟩⦄":
+            depth -= 1
+        elif c == ":" and depth == 0 and s.startswith(":=", i):
+            return i
+    return -1
+
+
+def _opaque_spans(terms: list[Term | None]) -> list[str]:
+    out: list[str] = []
+    for t in terms:
+        if t is None:
+            continue
+        for _, s, _ in subterms(t):
+            if isinstance(s, Opaque):
+                out.append(s.text)
+    return out
+
+
+def annotate_declaration(decl: Declaration, scope: Scope | None = None) -> Declaration:
+    """`decl` with binders_ast/conclusion_ast and parse_status (full/partial/failed) filled."""
+    try:
+        if decl.conclusion is None or not decl.conclusion.strip():
+            return replace(decl, parse_status="failed", parse_error="no conclusion")
+        groups = binders_of(decl.binders)
+        concl = parse_term(decl.conclusion)
+        spans = _opaque_spans([concl] + [g for g in groups])
+        if spans:
+            status = "partial"
+            err = "; ".join(s[:80] for s in spans)[:MAX_ERROR]
+        else:
+            status, err = "full", None
+        if isinstance(concl, Opaque):
+            status = "partial"
+        return replace(decl, parse_status=status, parse_error=err,
+                       binders_ast=dumps_binders(groups), conclusion_ast=dumps(concl))
+    except Exception as e:  # noqa: BLE001 - must not raise inside extraction workers
+        return replace(decl, parse_status="failed",
+                       parse_error=f"{type(e).__name__}: {e}"[:MAX_ERROR])
+
+
+def dumps_binders(groups: tuple[BinderGroup, ...] | list[BinderGroup]) -> str:
+    """Compact JSON list of binder groups (same node encoding as `ast.dumps`)."""
+    return json.dumps([to_data(g) for g in groups], ensure_ascii=False, separators=(",", ":"))
+
+
+def loads_binders(s: str | None) -> tuple[BinderGroup, ...]:
+    if not s:
+        return ()
+    return tuple(from_data(d) for d in json.loads(s))  # type: ignore[misc]
+
+
+def decl_binders(decl: Declaration) -> tuple[BinderGroup, ...]:
+    """The declaration's parsed binder groups (parsed now if the record is unannotated)."""
+    if decl.binders_ast:
+        return loads_binders(decl.binders_ast)
+    return binders_of(decl.binders)
+
+
+def decl_conclusion(decl: Declaration) -> Term | None:
+    if decl.conclusion_ast:
+        return loads(decl.conclusion_ast)
+    if decl.conclusion is None:
+        return None
+    return parse_term(decl.conclusion)
+
+
+def scope_binders(scope: Scope) -> tuple[BinderGroup, ...]:
+    """Binder groups of the `variable` commands in force (section variables)."""
+    out: list[BinderGroup] = []
+    for kind, text in scope.commands:
+        if kind != "variable":
+            continue
+        body = text.strip()
+        if body.startswith("variable"):
+            body = body[len("variable"):]
+        out.extend(parse_binders(body))
+    return tuple(out)
+
+
+__all__ = ["annotate_declaration", "dumps_binders", "loads_binders", "decl_binders",
+           "decl_conclusion", "scope_binders", "binders_of", "dumps", "loads"]

@@ -1,0 +1,531 @@
+"""`alchemy mutate`: invocations of the rule index -> mutants in the run database.
+
+The core (`Mutator`) is pure apart from its counters: it takes parsed declarations, scopes,
+decoded rules and invocations and yields `(Mutant, status, detail)` rows; `run_mutate` only
+reads the run directory, writes the database in batches and the stats file.  A mutant is
+built in this order, and an invocation stops at the first step that rejects it (counted
+in `dropped`): statement (`statements.apply_invocation`), fingerprint filters (`dedup`),
+proof (`proofs`), rendering (`render`), refutation (`refute`).  Refuted and vacuous
+mutants are stored with that status (the counterexample or reason as detail) and are never
+pending, so they never reach Lean or the corpus.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import resource
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Sequence
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Declaration, Invocation, Mutant, Rule, Scope
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.grammar.ast import BinderGroup, Term, size
+from lean_alchemy.mutate.dedup import Deduper, sampling_order
+from lean_alchemy.mutate.fingerprint import fingerprint_statement
+from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
+from lean_alchemy.mutate.options import MutateOptions
+from lean_alchemy.mutate.proofs import Body, bridge, invoke_body, merged_body, proof_text
+from lean_alchemy.mutate.render import render
+from lean_alchemy.mutate.statements import (
+    DecodedRule, Mutation, Prepared, Skip, apply_invocation,
+)
+from lean_alchemy.mutate.substitute import heads
+
+log = logging.getLogger(__name__)
+
+Row = tuple[Mutant, str, str]
+BATCH = 2000
+
+
+# --------------------------------------------------------------------------- inputs
+
+def decl_statement(decl: Declaration) -> tuple[tuple[BinderGroup, ...], Term] | None:
+    """The parsed (binders, conclusion) of a declaration, or None when not parsed."""
+    if decl.parse_status not in ("full", "partial") or not decl.conclusion_ast:
+        return None
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    concl = decl_conclusion(decl)
+    if concl is None:
+        return None
+    return tuple(decl_binders(decl)), concl
+
+
+def section_binders(scope: Scope | None) -> tuple[BinderGroup, ...]:
+    if scope is None:
+        return ()
+    from lean_alchemy.grammar.statements import scope_binders
+
+    return tuple(scope_binders(scope))
+
+
+def included_names(scope: Scope | None) -> tuple[str, ...]:
+    """Names of `include` commands in force, minus later `omit`s (Lean 4 semantics)."""
+    if scope is None:
+        return ()
+    names: list[str] = []
+    for kind, text in scope.commands:
+        words = text.replace("(", " ").replace(")", " ").split()
+        if kind == "include":
+            names += [w for w in words[1:] if w not in names]
+        elif kind == "omit":
+            names = [n for n in names if n not in words[1:]]
+    return tuple(names)
+
+
+def used_section(section: Sequence[BinderGroup], binders: Sequence[BinderGroup],
+                 conclusion: Term, include: Sequence[str]) -> tuple[BinderGroup, ...]:
+    """The section variables Lean includes in the theorem (its leading arguments)."""
+    from lean_alchemy.mutate.refute.api import used_section_variables
+
+    return used_section_variables(section, binders, conclusion, include)
+
+
+# --------------------------------------------------------------------------- nodes
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A statement that can be mutated: a library theorem (depth 0) or a kept mutant."""
+
+    decl: Declaration
+    scope: Scope | None
+    section: tuple[BinderGroup, ...]
+    include: tuple[str, ...]
+    binders: tuple[BinderGroup, ...]
+    conclusion: Term
+    body: Body
+    depth: int
+    fingerprints: tuple[str, ...]  # this statement's and its ancestors'
+    parent_name: str  # Mutant.parent for children: theorem full name or mutant id
+    prepared: Prepared | None = None
+
+
+@dataclass
+class Counters:
+    mutants: Counter = field(default_factory=Counter)  # by kind (every stored row)
+    status: Counter = field(default_factory=Counter)
+    by_depth: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    refute: Counter = field(default_factory=Counter)  # refuter verdicts
+    invocations: int = 0
+    candidates: int = 0
+
+    def merge(self, other: "Counters") -> None:
+        for name in ("mutants", "status", "by_depth", "dropped", "refute"):
+            getattr(self, name).update(getattr(other, name))
+        self.invocations += other.invocations
+        self.candidates += other.candidates
+
+    def unstore(self, m: Mutant, status: str, reason: str) -> None:
+        """A row counted as stored is dropped after all (parallel runs: global filters)."""
+        self.mutants[m.kind] -= 1
+        self.status[status] -= 1
+        self.by_depth[m.depth] -= 1
+        self.dropped[reason] += 1
+
+
+def features(m: Mutation, proof: str, depth: int) -> tuple[tuple[str, float], ...]:
+    later: set[str] = set(heads(m.conclusion))
+    hyps = 0
+    for g in reversed(m.binders):
+        if g.kind != "inst" and not (set(g.names) & later):
+            hyps += len(g.names)
+        later |= heads(g.type) | heads(g.pred)
+    st = size(m.conclusion) + sum(size(g.type) for g in m.binders if g.type is not None)
+    return (("statement_size", float(st)), ("binders", float(sum(len(g.names) or 1
+                                                                   for g in m.binders))),
+            ("hypotheses", float(hyps)), ("proof_lines", float(proof.count("\n") + 1)),
+            ("proof_chars", float(len(proof))), ("depth", float(depth)),
+            ("occurrences", float(m.step.occurrences)))
+
+
+class Mutator:
+    """Builds mutants for library theorems, invocation by invocation (see module doc)."""
+
+    def __init__(self, rules: Iterable[Rule], scopes: dict[str, Scope], opts: MutateOptions,
+                 *, library: frozenset[str] = frozenset(), refute_opts=None,
+                 index=None, show: Callable[[Term], str] | None = None,
+                 show_binders: Callable[[Sequence[BinderGroup]], str] | None = None,
+                 parse: Callable[[Declaration], tuple[tuple[BinderGroup, ...], Term] | None]
+                 = decl_statement,
+                 section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders
+                 ) -> None:
+        """`show`/`show_binders`/`parse`/`section_of` default to the grammar stage's
+        printer and statement readers (injectable so the engine is testable alone)."""
+        self.rules = {r.id: r for r in rules}
+        self.decoded: dict[str, DecodedRule | Skip] = {}
+        self.scopes = scopes
+        self.opts = opts
+        self.refute_opts = refute_opts
+        self.index = index
+        self.dedup = Deduper(library, opts.max_per_theorem, opts.max_per_rule)
+        self.counters = Counters()
+        self.dedup.dropped = self.counters.dropped  # one counter for every filter
+        self._section_cache: dict[str, tuple[BinderGroup, ...]] = {}
+        if show is None:
+            from lean_alchemy.grammar.printer import print_term as show
+        if show_binders is None:
+            from lean_alchemy.mutate.render import default_show_binders as show_binders
+        self.show = show
+        self.show_binders = show_binders
+        self.parse = parse
+        self.section_of = section_of
+
+    @property
+    def dropped(self) -> Counter:
+        return self.counters.dropped
+
+    def take_counters(self) -> Counters:
+        """The counters so far, replaced by fresh ones (worker processes report deltas)."""
+        out = self.counters
+        self.counters = Counters()
+        self.dedup.dropped = self.counters.dropped
+        return out
+
+    # ------------------------------------------------------------------ rules, roots
+    def rule(self, rule_id: str) -> DecodedRule:
+        d = self.decoded.get(rule_id)
+        if d is None:
+            r = self.rules.get(rule_id)
+            if r is None:
+                raise Skip("unknown_rule", rule_id)
+            try:
+                d = DecodedRule.of(r)
+            except Skip as e:
+                d = e
+            self.decoded[rule_id] = d
+        if isinstance(d, Skip):
+            raise d
+        return d
+
+    def root(self, decl: Declaration) -> Node:
+        """The library theorem as a node (depth 0); raises Skip when it cannot be mutated."""
+        if not decl.is_candidate:
+            raise Skip("not_a_theorem", decl.kind)
+        parsed = self.parse(decl)
+        if parsed is None:
+            raise Skip("unparsed_candidate", decl.full_name)
+        binders, conclusion = parsed
+        scope = self.scopes.get(decl.scope_id or "")
+        key = decl.scope_id or ""
+        section = self._section_cache.get(key)
+        if section is None:
+            section = self.section_of(scope)
+            self._section_cache[key] = section
+        include = included_names(scope)
+        if self.opts.proof_style == "invoke":
+            if "private" in decl.modifiers:
+                raise Skip("private_original", decl.full_name)
+            used = used_section(section, binders, conclusion, include)
+            body = invoke_body(decl.full_name, used + binders)
+        else:
+            if decl.proof_style in ("equations", "where"):
+                raise Skip("proof_unsupported", decl.proof_style)
+            body = merged_body(decl)
+        fp = fingerprint_statement(binders, conclusion)
+        return Node(decl, scope, section, include, binders, conclusion, body, 0, (fp,),
+                    decl.full_name, Prepared.of(binders, conclusion, section))
+
+    # ------------------------------------------------------------------ one mutant
+    def build(self, node: Node, inv: Invocation) -> tuple[Row, Node | None] | None:
+        """The stored row for `inv` applied to `node` (and the node to mutate further when
+        the mutant is pending), or None when a filter drops it (counted)."""
+        decl = node.decl
+        try:
+            rule = self.rule(inv.rule_id)
+            m = apply_invocation(node.binders, node.conclusion, inv, rule,
+                                 context=node.section, prepared=node.prepared)
+        except Skip as e:
+            self.dropped[e.reason] += 1
+            return None
+        fp = fingerprint_statement(m.binders, m.conclusion)
+        if self.dedup.check(fp, node.fingerprints, m.conclusion, decl.full_name,
+                            rule.rule.lemma) is not None:
+            return None
+        depth = node.depth + 1
+        try:
+            body = bridge(m.step, node.body, self.show)
+            proof = proof_text(body)
+            concl_text = self.show(m.conclusion)
+            name = mutant_name(decl.name, inv.kind, fp, depth)
+            rendered = render(name, m.binders, concl_text, proof, node.scope,
+                              self.opts.max_heartbeats, self.show_binders)
+        except Skip as e:
+            self.dropped[e.reason] += 1
+            return None
+        except Exception as e:  # a printer failure must not stop a whole library run
+            log.debug("rendering %s failed: %s", decl.full_name, e)
+            self.dropped["render_error"] += 1
+            return None
+        status, detail = self.refute(node, m)
+        imports = tuple(dict.fromkeys(x for x in (decl.module, rule.rule.module) if x))
+        mutant = Mutant(
+            id=fp, name=mutant_full_name(decl.full_name, inv.kind, fp, depth),
+            parent=node.parent_name, source_theorem=decl.full_name,
+            source_module=decl.module, rule=rule.rule.lemma, kind=inv.kind,
+            direction=rule.rule.direction, location=inv.location, depth=depth,
+            proof_style=self.opts.proof_style, statement=rendered.statement, proof=proof,
+            imports=imports, header=rendered.header, lean=rendered.lean,
+            scope_id=decl.scope_id or "", features=features(m, proof, depth))
+        pending = status == "pending"
+        self.dedup.admit(fp, decl.full_name, rule.rule.lemma, counts=pending)
+        c = self.counters
+        c.mutants[inv.kind] += 1
+        c.status[status] += 1
+        c.by_depth[depth] += 1
+        child = None
+        if pending and depth < self.opts.depth:
+            child = Node(decl, node.scope, node.section, node.include, m.binders,
+                         m.conclusion, body, depth, node.fingerprints + (fp,), fp,
+                         Prepared.of(m.binders, m.conclusion, node.section))
+        return (mutant, status, detail), child
+
+    def refute(self, node: Node, m: Mutation) -> tuple[str, str]:
+        if not self.opts.refute:
+            return "pending", ""
+        from lean_alchemy.mutate.refute import RefuteOptions, refute_statement
+
+        ropts = self.refute_opts or RefuteOptions()
+        if ropts.samples != self.opts.samples:
+            import dataclasses
+            ropts = dataclasses.replace(ropts, samples=self.opts.samples)
+        section = node.section
+        if section and not node.include:
+            # Lean includes a section variable only when the statement mentions it: skip
+            # the refuter's selection when nothing can be selected (the common case)
+            mentioned = set(heads(m.conclusion))
+            for g in m.binders:
+                mentioned |= heads(g.type) | heads(g.pred)
+            if not mentioned & {n for g in section for n in g.names}:
+                section = ()
+        try:
+            r = refute_statement(m.binders, m.conclusion, ropts, section=section or None,
+                                 include=node.include)
+        except Exception as e:  # the refuter must never lose a mutant: keep it pending
+            log.debug("refuter failed: %s", e)
+            self.counters.refute["error"] += 1
+            return "pending", ""
+        self.counters.refute[r.status] += 1
+        if r.status == "refuted":
+            cex = ", ".join(f"{k} := {v}" for k, v in (r.counterexample or ()))
+            return "refuted", f"counterexample: {cex}"
+        if r.status == "vacuous":
+            return "vacuous", r.reason or "a hypothesis is false"
+        return "pending", ""
+
+    # ------------------------------------------------------------------ one theorem
+    def mutate_theorem(self, decl: Declaration, invocations: Sequence[Invocation]
+                       ) -> Iterator[Row]:
+        """Every stored row for one library theorem, all depths, in a seeded order."""
+        self.counters.candidates += 1
+        self.counters.invocations += len(invocations)
+        try:
+            root = self.root(decl)
+        except Skip as e:
+            self.dropped[e.reason] += len(invocations)
+            return
+        frontier: list[tuple[Node, Sequence[Invocation]]] = [(root, invocations)]
+        while frontier:
+            node, invs = frontier.pop(0)
+            order = sampling_order(invs, self.opts.seed, f"{decl.full_name}/{node.parent_name}")
+            children: list[Node] = []
+            for i, inv in enumerate(order):
+                if self.dedup.theorem_full(decl.full_name):
+                    self.dropped["theorem_cap"] += len(order) - i
+                    break
+                out = self.build(node, inv)
+                if out is None:
+                    continue
+                row, child = out
+                yield row
+                if child is not None:
+                    children.append(child)
+            if self.index is not None:
+                for child in children:
+                    invs2 = list(self.index.invocations(
+                        decl, child.binders, child.conclusion, extra_binders=child.section))
+                    self.counters.invocations += len(invs2)
+                    frontier.append((child, invs2))
+
+
+# --------------------------------------------------------------------------- the stage
+
+def library_fingerprints(decls: Iterable[Declaration]) -> frozenset[str]:
+    from lean_alchemy.mutate.fingerprint import declaration_statement
+
+    out = set()
+    for d in decls:
+        if not d.is_candidate:
+            continue
+        try:
+            parsed = declaration_statement(d)
+        except Exception:  # noqa: BLE001 - a bad record only loses its library entry
+            continue
+        if parsed is not None:
+            out.add(fingerprint_statement(*parsed))
+    return frozenset(out)
+
+
+def group_by_candidate(invocations: Iterable[Invocation]
+                       ) -> Iterator[tuple[str, list[Invocation]]]:
+    for name, group in itertools.groupby(invocations, key=lambda i: i.candidate):
+        yield name, list(group)
+
+
+def _read_inputs(run: RunDir):
+    run.require(run.declarations, "extract")
+    run.require(run.rules, "index")
+    try:
+        from lean_alchemy.extract import store
+        from lean_alchemy.extract.index import iter_invocations, read_rules
+    except ImportError as e:
+        raise AlchemyError(f"the extract/index stages are not available ({e})") from None
+    decls = list(store.read_declarations(run, kinds=("theorem", "lemma")))
+    scopes = store.read_scopes(run) if run.scopes.exists() else {}
+    if not isinstance(scopes, dict):
+        scopes = {s.id: s for s in scopes}
+    rules = list(read_rules(run))
+    return decls, scopes, rules, iter_invocations(run)
+
+
+_WORKER: Mutator | None = None  # set in the parent before forking the pool
+
+
+def _work(groups: list[tuple[Declaration, list[Invocation]]]) -> tuple[list[Row], Counters]:
+    m = _WORKER
+    assert m is not None
+    rows: list[Row] = []
+    for decl, invs in groups:
+        rows.extend(m.mutate_theorem(decl, invs))
+    return rows, m.take_counters()
+
+
+def _chunks(groups: Iterable[tuple[Declaration, list[Invocation]]], size: int
+            ) -> Iterator[list[tuple[Declaration, list[Invocation]]]]:
+    chunk: list[tuple[Declaration, list[Invocation]]] = []
+    for g in groups:
+        chunk.append(g)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def mutate_all(mut: Mutator, groups: Iterable[tuple[Declaration, list[Invocation]]],
+               jobs: int = 1, chunk: int = 32) -> Iterator[Row]:
+    """Every stored row, in the order of `groups`; with `jobs > 1` theorems are mutated in
+    forked worker processes and the global filters (duplicates across workers, rule caps)
+    are applied again here, so the result is the same set as a one-process run up to which
+    of two equal mutants is kept."""
+    if jobs <= 1:
+        for decl, invs in groups:
+            yield from mut.mutate_theorem(decl, invs)
+        return
+    import multiprocessing as mp
+
+    global _WORKER
+    _WORKER = mut
+    glob = Deduper(max_per_rule=mut.opts.max_per_rule)
+    try:
+        ctx = mp.get_context("fork")
+        with ctx.Pool(jobs) as pool:
+            for rows, counters in pool.imap(_work, _chunks(groups, chunk)):
+                mut.counters.merge(counters)
+                for row in rows:
+                    m, status, _ = row
+                    if m.id in glob.seen:
+                        mut.counters.unstore(m, status, "duplicate")
+                        continue
+                    pending = status == "pending"
+                    if pending and glob.max_per_rule is not None and \
+                            glob.per_rule[m.rule] >= glob.max_per_rule:
+                        mut.counters.unstore(m, status, "rule_cap")
+                        continue
+                    glob.admit(m.id, m.source_theorem, m.rule, counts=pending)
+                    yield row
+    finally:
+        _WORKER = None
+
+
+def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=None,
+               *, echo: Callable[[str], None] | None = None) -> dict:
+    """Build, filter, refute and store the mutants of a run (see module doc); returns the
+    stats written to `RUN/mutate.stats.json`."""
+    import os
+
+    start = time.perf_counter()
+    decls, scopes, rules, invocations = _read_inputs(run)
+    by_name = {d.full_name: d for d in decls}
+    library = library_fingerprints(decls)
+    index = None
+    if opts.depth > 1:
+        from lean_alchemy.mutate.match import RuleIndex
+        index = RuleIndex.build(rules)
+    mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index)
+    from lean_alchemy.jobs.db import RunDB
+    db = RunDB.for_run(run)
+    bar = None
+    if opts.progress:
+        from tqdm import tqdm
+        bar = tqdm(desc="mutate", unit="thm", mininterval=0.5)
+
+    def groups() -> Iterator[tuple[Declaration, list[Invocation]]]:
+        for name, invs in group_by_candidate(invocations):
+            if bar is not None:
+                bar.update(1)
+            decl = by_name.get(name)
+            if decl is None:
+                mut.dropped["unknown_candidate"] += len(invs)
+                mut.counters.invocations += len(invs)
+                continue
+            yield decl, invs
+
+    jobs = opts.jobs or os.cpu_count() or 1
+    stored = 0
+    batch: list[Row] = []
+    for row in mutate_all(mut, groups(), jobs):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            stored += db.add_mutants(batch)
+            batch = []
+    if batch:
+        stored += db.add_mutants(batch)
+    if bar is not None:
+        bar.close()
+    c = mut.counters
+    stats = {
+        "mutants": {k: v for k, v in sorted(c.mutants.items()) if v},
+        "mutants_total": sum(c.mutants.values()),
+        "status": {k: v for k, v in sorted(c.status.items()) if v},
+        "refuted": c.status.get("refuted", 0),
+        "vacuous": c.status.get("vacuous", 0),
+        "pending": c.status.get("pending", 0),
+        "dropped": {k: v for k, v in sorted(c.dropped.items()) if v},
+        "by_depth": {str(k): v for k, v in sorted(c.by_depth.items()) if v},
+        "refute_verdicts": dict(sorted(c.refute.items())),
+        "invocations": c.invocations,
+        "candidates": c.candidates,
+        "library_fingerprints": len(library),
+        "new_rows": stored,
+        "jobs": jobs,
+        "options": {"depth": opts.depth, "proof_style": opts.proof_style,
+                    "max_per_theorem": opts.max_per_theorem,
+                    "max_per_rule": opts.max_per_rule, "seed": opts.seed,
+                    "max_heartbeats": opts.max_heartbeats, "refute": opts.refute,
+                    "samples": opts.samples},
+        "seconds": round(time.perf_counter() - start, 3),
+        "peak_rss_mb": round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+                             / 1024, 1),
+    }
+    run.write_stats("mutate", stats)
+    if echo is not None:
+        echo(f"mutate: {stats['mutants_total']} mutants ({stats['pending']} pending, "
+             f"{stats['refuted']} refuted, {stats['vacuous']} vacuous) from "
+             f"{c.candidates} theorems in {stats['seconds']} s -> {run.db}")
+    return stats

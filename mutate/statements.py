@@ -1,0 +1,486 @@
+"""Pure mutation of a statement: (binders, conclusion) + Invocation + Rule -> new statement.
+
+Decisions (see docs/readme/45-mutate.md):
+
+- **All occurrences of the instantiated instance.**  The rule is instantiated explicitly
+  (`R (a := x) (b := y)`), so the proof's `rewrite` rewrites exactly the occurrences of the
+  matched instance `σl`, and all of them, as `rw` does (Lean's `kabstract`).  The mutant
+  statement replaces the same set: every occurrence of `σl` in the target (the goal, or the
+  one hypothesis), except those whose variables are re-bound by an inner binder, which are
+  different terms that `rw` cannot see either.  Statement and proof therefore agree by
+  construction.  An instance that mentions a locally bound variable cannot be rewritten by
+  `rw` (motive under a binder) and is skipped (`under_binder`).
+- **Fresh variables.**  Rule variables that the match does not determine but the new
+  statement mentions (`b` in `a = a * b / b`, the middle `b` of `a < b → b ≤ c → a < c`)
+  become new universally bound binders with the rule's binder type, instantiated; a type
+  variable of the rule is resolved from the candidate's binder types.  When the type cannot
+  be resolved the invocation is skipped (`untyped_fresh_var`): a binder `(b : _)` would
+  leave elaboration to chance.
+- **Hypotheses.**  Side conditions of a conditional rewrite and antecedents of an
+  implication become hypothesis binders with Mathlib-style names (`hx`, `hab`, `h`, `h'`,
+  `h₁`...), unless the candidate already has a hypothesis of exactly that type, which is
+  then reused.
+
+Everything here is a pure function of ASTs; `Skip` carries the name of the filter that
+dropped an invocation, for the stage's counters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from lean_alchemy.core.records import Invocation, Rule
+from lean_alchemy.grammar.ast import (
+    Anon, App, BinderGroup, CdotFun, Hole, Ident, ListLit, Lit, Num, Opaque, Path, Prefix,
+    SetLit, Sort, Term, Typed, get_at, loads, subterms,
+)
+from lean_alchemy.mutate.substitute import (
+    Capture, all_idents, bound_at, fresh_name, heads, nodes, replace_all, substitute,
+)
+
+KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
+
+
+class Skip(Exception):
+    """An invocation that yields no faithful mutant; `reason` names the filter."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedRule:
+    """A `Rule` with its ASTs deserialized once (rules are reused thousands of times)."""
+
+    rule: Rule
+    pattern: Term
+    replacement: Term | None
+    binder_types: tuple[Term | None, ...]
+    hypotheses: tuple[Term, ...]  # side conditions (eq/iff) or antecedents (imp)
+
+    @classmethod
+    def of(cls, rule: Rule) -> "DecodedRule":
+        pattern = loads(rule.pattern)
+        if pattern is None:
+            raise Skip("bad_rule", f"{rule.lemma}: empty pattern")
+        replacement = loads(rule.replacement) if rule.replacement else None
+        if rule.kind in ("eq", "iff") and replacement is None:
+            raise Skip("bad_rule", f"{rule.lemma}: empty replacement")
+        types = tuple(loads(t) if t else None for t in rule.binder_types)
+        hyps: list[Term] = []
+        for s in tuple(rule.side_conditions) + tuple(rule.antecedents):
+            t = loads(s)
+            if t is not None and t not in hyps:
+                hyps.append(t)
+        return cls(rule, pattern, replacement, types, tuple(hyps))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one mutation did: everything the proof builder needs.
+
+    `args` are the rule's named arguments `(name := value)` in binder order; `hyp_args`
+    the same for hypothesis binders of the rule that we can pass by name;
+    `unnamed_hyps` counts rule hypotheses left as goals (closed by `assumption`).
+    `original` is the target before the mutation: the conclusion (rw_goal) or the type of
+    hypothesis `location` (rw_hyp, apply_hyp).
+    """
+
+    kind: str
+    direction: str
+    location: str
+    lemma: str
+    args: tuple[tuple[str, Term], ...]
+    hyp_args: tuple[tuple[str, str], ...]
+    unnamed_hyps: int
+    original: Term
+    new_binders: tuple[str, ...] = ()
+    occurrences: int = 1
+    covers_explicit: bool = True  # every explicit binder of the rule is passed by name
+
+
+@dataclass(frozen=True, slots=True)
+class Mutation:
+    binders: tuple[BinderGroup, ...]
+    conclusion: Term
+    step: Step
+
+
+# --------------------------------------------------------------------------- helpers
+
+def nameable(name: str) -> bool:
+    """A binder name that `(name := v)` can refer to."""
+    return bool(name) and name != "_" and "✝" not in name and not name.startswith("inst")
+
+
+def parse_path(path: str) -> Path:
+    if not path:
+        return ()
+    return tuple((str(f), int(i)) for f, i in json.loads(path))
+
+
+def binder_name_set(groups: Iterable[BinderGroup]) -> set[str]:
+    return {n for g in groups for n in g.names}
+
+
+def all_names(binders: Sequence[BinderGroup], conclusion: Term,
+              context: Sequence[BinderGroup]) -> set[str]:
+    """Every name a new binder must avoid: binders, context, free and bound names."""
+    out = binder_name_set(binders) | binder_name_set(context) | {"this"}
+    all_idents(conclusion, out)
+    for g in binders:
+        all_idents(g.type, out)
+        all_idents(g.pred, out)
+    return out
+
+
+def _local_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
+    out: dict[str, Term] = {}
+    for g in groups:
+        if g.type is not None and g.kind != "inst":
+            for n in g.names:
+                out[n] = g.type
+    return out
+
+
+def match_type(pattern: Term, actual: Term, tvars: set[str], out: dict[str, Term]) -> bool:
+    """First-order syntactic matching of a rule binder type against a candidate type."""
+    if isinstance(pattern, Ident) and pattern.name in tvars:
+        prev = out.get(pattern.name)
+        if prev is None:
+            out[pattern.name] = actual
+            return True
+        return prev == actual
+    if type(pattern) is not type(actual):
+        return False
+    if isinstance(pattern, App):
+        assert isinstance(actual, App)
+        return (len(pattern.args) == len(actual.args)
+                and match_type(pattern.fn, actual.fn, tvars, out)
+                and all(match_type(p, a, tvars, out) for p, a in zip(pattern.args, actual.args)))
+    return pattern == actual
+
+
+def hyp_name(t: Term, local: set[str]) -> str:
+    """Mathlib-style name for a hypothesis of type `t`: `hx`, `hab`, else `h`."""
+    seen: list[str] = []
+    for _, s, bound in subterms(t):
+        if isinstance(s, Ident):
+            n = s.name.split(".", 1)[0]
+            if n in local and n not in bound and n not in seen:
+                seen.append(n)
+    if 1 <= len(seen) <= 3 and all(len(n) == 1 and n.isalpha() for n in seen):
+        return "h" + "".join(seen)
+    return "h"
+
+
+def _opaque_mentions(target: Term, old: Term) -> bool:
+    """Whether an `Opaque` part of `target` mentions a name of `old`: `rw` would rewrite an
+    occurrence there that our replacement cannot see, and statement and proof would differ."""
+    names = None
+    for s in nodes(target):
+        if isinstance(s, Opaque):
+            if names is None:
+                names = [n for n in heads(old)] or ["\x00"]
+            if any(re.search(rf"(?<![\w.']){re.escape(n)}(?![\w'])", s.text) for n in names):
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------- instantiation
+
+@dataclass
+class _Inst:
+    """The rule instantiated for one invocation (built by `_instantiate`)."""
+
+    mapping: dict[str, Term]
+    args: list[tuple[str, Term]]
+    fresh: list[BinderGroup]
+    hyp_binders: list[int]  # indices of the rule's hypothesis binders
+
+
+def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[str],
+            local: set[str], subst: Mapping[str, Term], rule_names: set[str]) -> Term | None:
+    """The value to pass as `(name := value)` so that it elaborates at the matched type.
+
+    A value without local variables (`2`, `Real.pi`, `(1 : ℝ) / 2`) gets no type from
+    itself: `two_mul (a := 2)` would default to ℕ.  It is ascribed with the rule binder's
+    type when the match resolved it (`(a := (2 : ℝ))`), else left out for unification to
+    find (the other arguments usually pin the instance down)."""
+    if isinstance(value, Typed) or (heads(value) & local and _self_typed(value)):
+        return value
+    if ty is None:
+        return None
+    concrete = substitute(substitute(ty, tsub), subst)
+    if heads(concrete) & rule_names:
+        return None
+    return Typed(value, concrete)
+
+
+_UNTYPED = (Num, Anon, Hole, SetLit, ListLit, CdotFun, Lit)
+_COERCIONS = ("↑", "⇑", "↥")
+
+
+def _self_typed(value: Term) -> bool:
+    """Whether `value` elaborates to the right type on its own, outside the statement: not
+    when it contains a coercion arrow (`↑x` needs its target type) or is built from
+    numerals/anonymous constructors alone."""
+    if isinstance(value, _UNTYPED):
+        return False
+    for s in nodes(value):
+        if isinstance(s, Prefix) and s.op in _COERCIONS:
+            return False
+    return True
+
+
+def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[Term],
+                 types: Mapping[str, Term], avoid: set[str], local: set[str]) -> _Inst:
+    """Named arguments for the rule and fresh binders for its undetermined variables.
+
+    `needed`: the rule terms the mutant will contain (replacement, hypotheses); a rule
+    variable is fresh when they mention it and the match did not determine it."""
+    r = rule.rule
+    names = r.binder_names
+    n = len(names)
+    kinds = tuple(r.binder_kinds) + ("explicit",) * (n - len(r.binder_kinds))
+    btypes = tuple(rule.binder_types) + (None,) * (n - len(rule.binder_types))
+    tvars = {names[i] for i in range(n) if isinstance(btypes[i], Sort)}
+    hyp_set = set(rule.hypotheses)
+    mentioned: set[str] = set()
+    for t in needed:
+        mentioned |= heads(t)
+    # resolve type variables from the candidate's types of matched variables
+    tsub: dict[str, Term] = {}
+    for i, name in enumerate(names):
+        v = subst.get(name)
+        ty = btypes[i]
+        if v is None or ty is None or not (heads(ty) & tvars):
+            continue
+        actual: Term | None = None
+        if isinstance(v, Ident) and v.name in types:
+            actual = types[v.name]
+        elif isinstance(v, Typed):
+            actual = v.type
+        if actual is not None:
+            trial: dict[str, Term] = dict(tsub)
+            if match_type(ty, actual, tvars, trial):
+                tsub = trial
+    rule_names = set(names) - set(subst)
+    mapping: dict[str, Term] = dict(subst)
+    args: list[tuple[str, Term]] = []
+    fresh: list[BinderGroup] = []
+    hyp_binders: list[int] = []
+    for i, name in enumerate(names):
+        kind = kinds[i]
+        ty = btypes[i]
+        if name in subst:
+            if nameable(name):
+                value = _pinned(subst[name], ty, tsub, tvars, local, subst, rule_names)
+                if value is not None:
+                    args.append((name, value))
+            continue
+        if kind == "inst" or isinstance(ty, Sort) or name in tvars:
+            continue
+        if ty is not None and ty in hyp_set:
+            hyp_binders.append(i)
+            continue
+        if name not in mentioned:
+            continue  # determined by unification through the types of other arguments
+        if not nameable(name):
+            raise Skip("unnamed_rule_binder", f"{r.lemma}: binder {name!r}")
+        if ty is None:
+            raise Skip("untyped_fresh_var", f"{r.lemma}: {name} has no type")
+        new_ty = substitute(substitute(ty, tsub), mapping)
+        unresolved = heads(new_ty) & set(names)
+        if unresolved:
+            raise Skip("untyped_fresh_var", f"{r.lemma}: type of {name} mentions "
+                       f"{', '.join(sorted(unresolved))}")
+        fname = fresh_name(name, avoid)
+        avoid.add(fname)
+        mapping[name] = Ident(fname)
+        args.append((name, Ident(fname)))
+        # the rule's binder kind: `{b}` in `lt_of_lt_of_le` stays implicit, as Mathlib writes
+        fresh.append(BinderGroup((fname,), new_ty,
+                                 "implicit" if kind in ("implicit", "strict") else "explicit"))
+    return _Inst(mapping, args, fresh, hyp_binders)
+
+
+def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
+            hyp_args: Sequence[tuple[str, str]]) -> bool:
+    r = rule.rule
+    given = {n for n, _ in args} | {n for n, _ in hyp_args}
+    return all(n in given for n, k in zip(r.binder_names, r.binder_kinds) if k == "explicit")
+
+
+def _hypotheses(rule: DecodedRule, inst: _Inst, existing: Mapping[Term, str],
+                local: set[str], avoid: set[str]
+                ) -> tuple[list[BinderGroup], list[tuple[str, str]], int]:
+    """Binders for the rule's hypotheses (reusing identical existing ones), the named
+    arguments that pass them, and how many are left for `assumption`."""
+    r = rule.rule
+    by_type: dict[Term, str] = {}
+    for i in inst.hyp_binders:
+        t = rule.binder_types[i]
+        if t is not None and nameable(r.binder_names[i]) and t not in by_type:
+            by_type[t] = r.binder_names[i]
+    new: list[BinderGroup] = []
+    hyp_args: list[tuple[str, str]] = []
+    unnamed = 0
+    made: dict[Term, str] = {}
+    for h in rule.hypotheses:
+        t = substitute(h, inst.mapping)
+        name = existing.get(t) or made.get(t)
+        if name is None:
+            name = fresh_name(hyp_name(t, local), avoid)
+            avoid.add(name)
+            made[t] = name
+            new.append(BinderGroup((name,), t, "explicit"))
+        rname = by_type.get(h)
+        if rname is not None:
+            hyp_args.append((rname, name))
+        else:
+            unnamed += 1
+    return new, hyp_args, unnamed
+
+
+# --------------------------------------------------------------------------- the mutations
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What every invocation on one statement needs (computed once per statement)."""
+
+    avoid: frozenset[str]  # names a new binder must avoid
+    types: dict[str, Term]  # local variable -> its type
+    local: frozenset[str]  # names of binders and section variables
+    existing: dict[Term, str]  # hypothesis type -> the first binder name with that type
+
+    @classmethod
+    def of(cls, binders: Sequence[BinderGroup], conclusion: Term,
+           context: Sequence[BinderGroup] = ()) -> "Prepared":
+        existing: dict[Term, str] = {}
+        for g in binders:
+            if g.type is not None and g.kind != "inst":
+                for n in g.names:
+                    if nameable(n):
+                        existing.setdefault(g.type, n)
+        return cls(frozenset(all_names(binders, conclusion, context)),
+                   _local_types(tuple(context) + tuple(binders)),
+                   frozenset(binder_name_set(context) | binder_name_set(binders)), existing)
+
+
+def apply_invocation(binders: Sequence[BinderGroup], conclusion: Term, inv: Invocation,
+                     rule: DecodedRule, *, context: Sequence[BinderGroup] = (),
+                     prepared: Prepared | None = None) -> Mutation:
+    """The mutant statement of `inv` (see the module docstring); raises `Skip`.
+
+    `context`: the section `variable` binders in force (for types and name clashes).
+    `prepared`: `Prepared.of(binders, conclusion, context)`, when the caller applies many
+    invocations to the same statement."""
+    if inv.kind not in KINDS:
+        raise Skip("unknown_kind", inv.kind)
+    binders = tuple(binders)
+    subst = {k: loads(v) for k, v in inv.subst}
+    if any(v is None for v in subst.values()):
+        raise Skip("bad_invocation", "empty substitution")
+    if prepared is None:
+        prepared = Prepared.of(binders, conclusion, context)
+    avoid = set(prepared.avoid)
+    types = prepared.types
+    local = set(prepared.local)
+    existing = dict(prepared.existing)
+    if inv.kind == "rw_goal":
+        return _rw(binders, conclusion, inv, rule, subst, types, local, existing, avoid, None)
+    # hypothesis location
+    gi = next((i for i, g in enumerate(binders) if inv.location in g.names), None)
+    if gi is None or binders[gi].type is None:
+        raise Skip("location_not_found", inv.location)
+    later = [g.type for g in binders[gi + 1:]] + [g.pred for g in binders[gi:]] + [conclusion]
+    if any(inv.location in heads(t) for t in later):
+        raise Skip("dependent_hypothesis", inv.location)
+    g = binders[gi]
+    if g.kind == "inst" or not nameable(inv.location):
+        raise Skip("unnamed_hypothesis", inv.location)
+    before = tuple(BinderGroup((n,), g.type, g.kind) for n in g.names[:g.names.index(
+        inv.location)])
+    after = tuple(BinderGroup((n,), g.type, g.kind) for n in g.names[g.names.index(
+        inv.location) + 1:])
+    # the hypothesis itself is not available to reuse as a side condition
+    existing = {t: n for t, n in existing.items() if n != inv.location}
+    split = (binders[:gi] + before, g, after + binders[gi + 1:])
+    if inv.kind == "rw_hyp":
+        return _rw(binders, conclusion, inv, rule, subst, types, local, existing, avoid, split)
+    return _apply(conclusion, inv, rule, subst, types, local, existing, avoid, split)
+
+
+def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
+        rule: DecodedRule, subst: dict[str, Term], types: dict[str, Term], local: set[str],
+        existing: dict[Term, str], avoid: set[str],
+        split: tuple[tuple[BinderGroup, ...], BinderGroup, tuple[BinderGroup, ...]] | None
+        ) -> Mutation:
+    r = rule.rule
+    if r.kind not in ("eq", "iff") or rule.replacement is None:
+        raise Skip("kind_mismatch", f"{inv.kind} with a rule of kind {r.kind}")
+    target = conclusion if split is None else split[1].type
+    assert target is not None
+    path = parse_path(inv.path)
+    try:
+        old = get_at(target, path)
+    except (AttributeError, IndexError, TypeError):
+        raise Skip("stale_invocation", f"path {inv.path} not in the target") from None
+    if substitute(rule.pattern, subst) != old:
+        raise Skip("stale_invocation", "instantiated pattern differs from the instance")
+    if bound_at(target, path) & heads(old):
+        raise Skip("under_binder", "the instance mentions a locally bound variable")
+    if _opaque_mentions(target, old):
+        raise Skip("opaque", "the instance may also occur in text the grammar left opaque")
+    inst = _instantiate(rule, subst, (rule.replacement,) + rule.hypotheses, types, avoid,
+                        local)
+    new = substitute(rule.replacement, inst.mapping)
+    local = local | {g.names[0] for g in inst.fresh}
+    hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid)
+    try:
+        new_target, count = replace_all(target, old, new)
+    except Capture as e:
+        raise Skip("capture", str(e)) from None
+    if count == 0:
+        raise Skip("stale_invocation", "no occurrence replaced")
+    added = tuple(inst.fresh) + tuple(hyps)
+    step = Step(inv.kind, r.direction, inv.location, r.lemma, tuple(inst.args),
+                tuple(hyp_args), unnamed, target,
+                tuple(g.names[0] for g in added), count, _covers(rule, inst.args, hyp_args))
+    if split is None:
+        return Mutation(binders + added, new_target, step)
+    head, g, tail = split
+    return Mutation(head + added + (BinderGroup((inv.location,), new_target, g.kind),) + tail,
+                    conclusion, step)
+
+
+def _apply(conclusion: Term, inv: Invocation, rule: DecodedRule, subst: dict[str, Term],
+           types: dict[str, Term], local: set[str], existing: dict[Term, str], avoid: set[str],
+           split: tuple[tuple[BinderGroup, ...], BinderGroup, tuple[BinderGroup, ...]]
+           ) -> Mutation:
+    r = rule.rule
+    if r.kind != "imp":
+        raise Skip("kind_mismatch", f"apply_hyp with a rule of kind {r.kind}")
+    head, g, tail = split
+    target = g.type
+    assert target is not None
+    if parse_path(inv.path):
+        raise Skip("stale_invocation", "apply_hyp must match the whole hypothesis")
+    if substitute(rule.pattern, subst) != target:
+        raise Skip("stale_invocation", "instantiated conclusion differs from the hypothesis")
+    if not rule.hypotheses:
+        raise Skip("no_antecedents", r.lemma)
+    inst = _instantiate(rule, subst, rule.hypotheses, types, avoid, local)
+    local = local | {x.names[0] for x in inst.fresh}
+    hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid)
+    added = tuple(inst.fresh) + tuple(hyps)
+    step = Step(inv.kind, r.direction, inv.location, r.lemma, tuple(inst.args),
+                tuple(hyp_args), unnamed, target, tuple(x.names[0] for x in added), 1,
+                _covers(rule, inst.args, hyp_args))
+    return Mutation(head + added + tail, conclusion, step)

@@ -1,0 +1,418 @@
+"""Pure parts of the mutation engine on hand-built ASTs (no parser, no printer needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from lean_alchemy.core.records import Declaration, Invocation, Rule
+from lean_alchemy.grammar.ast import (
+    App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term, dumps,
+)
+from lean_alchemy.mutate.dedup import Deduper, is_trivial, sampling_order
+from lean_alchemy.mutate.fingerprint import fingerprint_statement
+from lean_alchemy.mutate.naming import mutant_name, with_suffix
+from lean_alchemy.mutate.proofs import (
+    bridge, dedent, has_forbidden, invoke_body, merged_body, proof_text, split_proof,
+)
+from lean_alchemy.mutate.statements import DecodedRule, Skip, apply_invocation
+from lean_alchemy.mutate.substitute import beta, fresh_name, replace_all, substitute
+
+
+# ------------------------------------------------------------------ tiny test helpers
+
+def I(n: str) -> Ident:
+    return Ident(n)
+
+
+def add(a: Term, b: Term) -> BinOp:
+    return BinOp("+", a, b)
+
+
+def eq(a: Term, b: Term) -> BinOp:
+    return BinOp("=", a, b)
+
+
+def show(t: Term) -> str:
+    """A fully parenthesized printer, enough to read proofs in these tests."""
+    if isinstance(t, (Ident,)):
+        return t.name
+    if isinstance(t, Num):
+        return t.text
+    if isinstance(t, BinOp):
+        return f"({show(t.lhs)} {t.op} {show(t.rhs)})"
+    if isinstance(t, App):
+        return "(" + " ".join([show(t.fn)] + [show(a) for a in t.args]) + ")"
+    if isinstance(t, Sort):
+        return t.text
+    return dumps(t)
+
+
+def grp(names: str, ty: Term | None, kind: str = "explicit") -> BinderGroup:
+    return BinderGroup(tuple(names.split()), ty, kind)
+
+
+NAT = I("ℕ")
+REAL = I("ℝ")
+TYPE = Sort("Type*")
+
+
+def rule(lemma: str, kind: str, pattern: Term, replacement: Term | None, binders,
+         direction: str = "fwd", side=(), antecedents=(), module: str = "Mathlib.Rules") -> Rule:
+    names = tuple(n for n, _, _ in binders)
+    return Rule(
+        id=f"{lemma}/{direction}", lemma=lemma, kind=kind, direction=direction,
+        pattern=dumps(pattern), replacement=dumps(replacement) if replacement else "",
+        pattern_vars=tuple(n for n, _, _ in binders if n in _free(pattern)),
+        binder_names=names, binder_kinds=tuple(k for _, k, _ in binders),
+        binder_types=tuple(dumps(t) for _, _, t in binders),
+        side_conditions=tuple(dumps(s) for s in side),
+        antecedents=tuple(dumps(a) for a in antecedents), module=module)
+
+
+def _free(t: Term) -> set[str]:
+    from lean_alchemy.grammar.ast import free_idents
+    return set(free_idents(t))
+
+
+def inv(kind: str, r: Rule, location: str, path, subst: dict[str, Term],
+        candidate: str = "Foo.bar") -> Invocation:
+    return Invocation(candidate=candidate, rule_id=r.id, kind=kind, location=location,
+                      path=json.dumps([list(p) for p in path]),
+                      subst=tuple((k, dumps(v)) for k, v in subst.items()), instance="")
+
+
+# rules in Mathlib's shape (written here, not copied)
+ADD_ZERO = rule("add_zero", "eq", add(I("a"), Num("0")), I("a"),
+                [("M", "implicit", TYPE), ("", "inst", App(I("AddZeroClass"), (I("M"),))),
+                 ("a", "explicit", I("M"))])
+TWO_MUL_BWD = rule("two_mul", "eq", add(I("a"), I("a")), BinOp("*", Num("2"), I("a")),
+                   [("α", "implicit", TYPE), ("", "inst", App(I("NonAssocSemiring"), (I("α"),))),
+                    ("a", "explicit", I("α"))], direction="bwd")
+B_NE = BinOp("≠", I("b"), Num("0"))
+DIV_MUL_CANCEL = rule("div_mul_cancel₀", "eq", BinOp("*", BinOp("/", I("a"), I("b")), I("b")),
+                      I("a"),
+                      [("G", "implicit", TYPE), ("", "inst", App(I("GroupWithZero"), (I("G"),))),
+                       ("a", "explicit", I("G")), ("b", "implicit", I("G")),
+                       ("h", "explicit", B_NE)], side=[B_NE])
+LT_LE = rule("lt_of_lt_of_le", "imp", BinOp("<", I("a"), I("c")), None,
+             [("α", "implicit", TYPE), ("", "inst", App(I("Preorder"), (I("α"),))),
+              ("a", "implicit", I("α")), ("b", "implicit", I("α")), ("c", "implicit", I("α")),
+              ("h₁", "explicit", BinOp("<", I("a"), I("b"))),
+              ("h₂", "explicit", BinOp("≤", I("b"), I("c")))],
+             antecedents=[BinOp("<", I("a"), I("b")), BinOp("≤", I("b"), I("c"))])
+
+
+# ------------------------------------------------------------------ substitution
+
+def test_substitute_renames_capturing_binder():
+    t = Quant("∀", (grp("x", NAT, "plain"),), eq(add(I("x"), I("a")), I("a")))
+    out = substitute(t, {"a": I("x")})
+    assert isinstance(out, Quant)
+    assert out.binders[0].names == ("x'",)
+    assert out.body == eq(add(I("x'"), I("x")), I("x"))
+
+
+def test_substitute_respects_shadowing_and_dots():
+    t = App(I("f"), (Quant("∀", (grp("a", NAT, "plain"),), I("a")), I("a.succ")))
+    out = substitute(t, {"a": add(I("n"), Num("1"))})
+    assert out.args[0] == Quant("∀", (grp("a", NAT, "plain"),), I("a"))
+    from lean_alchemy.grammar.ast import Proj
+    assert out.args[1] == Proj(add(I("n"), Num("1")), "succ")
+    assert substitute(I("a.succ"), {"a": I("n")}) == I("n.succ")
+
+
+def test_beta_reduces_substituted_lambda():
+    lam = Quant("fun", (grp("y", None, "plain"),), add(I("y"), Num("1")), "↦")
+    assert substitute(App(I("f"), (I("x"),)), {"f": lam}) == add(I("x"), Num("1"))
+    assert beta(lam, (I("x"), I("z"))) == App(add(I("x"), Num("1")), (I("z"),))
+
+
+def test_replace_all_occurrences_not_shadowed_ones():
+    x0 = add(I("x"), Num("0"))
+    t = eq(add(x0, I("y")), Quant("∀", (grp("x", NAT, "plain"),), eq(x0, I("x"))))
+    out, n = replace_all(t, x0, I("x"))
+    assert n == 1  # the occurrence under `∀ x` is another term
+    assert out.lhs == add(I("x"), I("y"))
+    out2, n2 = replace_all(eq(x0, add(x0, Num("1"))), x0, I("x"))
+    assert n2 == 2 and out2 == eq(I("x"), add(I("x"), Num("1")))
+
+
+def test_fresh_names_are_mathlib_style():
+    assert fresh_name("h", set()) == "h"
+    assert fresh_name("h", {"h"}) == "h'"
+    assert fresh_name("h", {"h", "h'"}) == "h₁"
+    assert fresh_name("h", {"h", "h'", "h₁"}) == "h₂"
+
+
+# ------------------------------------------------------------------ statements
+
+CAND_BINDERS = (grp("x y", NAT),)
+CAND_CONCL = eq(add(add(I("x"), Num("0")), I("y")), add(I("y"), add(I("x"), Num("0"))))
+
+
+def test_rw_goal_rewrites_every_occurrence_of_the_instance():
+    i = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")})
+    m = apply_invocation(CAND_BINDERS, CAND_CONCL, i, DecodedRule.of(ADD_ZERO))
+    assert m.conclusion == eq(add(I("x"), I("y")), add(I("y"), I("x")))
+    assert m.binders == CAND_BINDERS
+    assert m.step.args == (("a", I("x")),) and m.step.occurrences == 2
+    assert m.step.original == CAND_CONCL
+
+
+def test_rw_goal_backward_direction():
+    concl = eq(add(I("x"), I("x")), I("y"))
+    i = inv("rw_goal", TWO_MUL_BWD, "goal", [("lhs", -1)], {"a": I("x")})
+    m = apply_invocation(CAND_BINDERS, concl, i, DecodedRule.of(TWO_MUL_BWD))
+    assert m.conclusion == eq(BinOp("*", Num("2"), I("x")), I("y"))
+    body = bridge(m.step, ("exact foo",), show)
+    assert body == ("have : ((x + x) = y) := foo",
+                    "rewrite [← two_mul (a := x)] at this",
+                    "exact this")
+
+
+def test_stale_invocation_is_skipped():
+    i = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1)], {"a": I("x")})
+    with pytest.raises(Skip) as e:
+        apply_invocation(CAND_BINDERS, CAND_CONCL, i, DecodedRule.of(ADD_ZERO))
+    assert e.value.reason == "stale_invocation"
+
+
+def test_instance_under_binder_is_skipped():
+    concl = Quant("∀", (grp("z", NAT, "plain"),), eq(add(I("z"), Num("0")), I("z")))
+    i = inv("rw_goal", ADD_ZERO, "goal", [("body", -1), ("lhs", -1)], {"a": I("z")})
+    with pytest.raises(Skip) as e:
+        apply_invocation((), concl, i, DecodedRule.of(ADD_ZERO))
+    assert e.value.reason == "under_binder"
+
+
+QB = (grp("a b", I("ℚ")),)
+
+
+def test_rw_hyp_reuses_an_existing_side_condition():
+    hb = BinderGroup(("hb",), BinOp("≠", I("b"), Num("0")), "explicit")
+    h = BinderGroup(("h",), eq(BinOp("*", BinOp("/", I("a"), I("b")), I("b")), Num("1")),
+                    "explicit")
+    i = inv("rw_hyp", DIV_MUL_CANCEL, "h", [("lhs", -1)], {"a": I("a"), "b": I("b")})
+    m = apply_invocation(QB + (hb, h), eq(I("a"), Num("1")), i, DecodedRule.of(DIV_MUL_CANCEL))
+    assert m.binders == QB + (hb, BinderGroup(("h",), eq(I("a"), Num("1")), "explicit"))
+    assert m.step.hyp_args == (("h", "hb"),) and m.step.unnamed_hyps == 0
+    body = bridge(m.step, ("simpa using h",), show)
+    assert body == ("replace h : (((a / b) * b) = 1) := by",
+                    "  rewrite [div_mul_cancel₀ (a := a) (b := b) (h := hb)]",
+                    "  exact h",
+                    "simpa using h")
+
+
+def test_rw_hyp_adds_a_missing_side_condition_with_a_mathlib_name():
+    h = BinderGroup(("h",), eq(BinOp("*", BinOp("/", I("a"), I("b")), I("b")), Num("1")),
+                    "explicit")
+    i = inv("rw_hyp", DIV_MUL_CANCEL, "h", [("lhs", -1)], {"a": I("a"), "b": I("b")})
+    m = apply_invocation(QB + (h,), eq(I("a"), Num("1")), i, DecodedRule.of(DIV_MUL_CANCEL))
+    assert m.binders == QB + (BinderGroup(("hb",), BinOp("≠", I("b"), Num("0")), "explicit"),
+                              BinderGroup(("h",), eq(I("a"), Num("1")), "explicit"))
+    assert m.step.new_binders == ("hb",)
+
+
+def test_rw_hyp_on_a_dependent_hypothesis_is_skipped():
+    h = BinderGroup(("h",), eq(BinOp("*", BinOp("/", I("a"), I("b")), I("b")), Num("1")),
+                    "explicit")
+    i = inv("rw_hyp", DIV_MUL_CANCEL, "h", [("lhs", -1)], {"a": I("a"), "b": I("b")})
+    with pytest.raises(Skip) as e:
+        apply_invocation(QB + (h,), App(I("P"), (I("h"),)), i, DecodedRule.of(DIV_MUL_CANCEL))
+    assert e.value.reason == "dependent_hypothesis"
+
+
+def test_apply_hyp_introduces_typed_fresh_variable_and_antecedents():
+    binders = (grp("x z", REAL), BinderGroup(("h",), BinOp("<", I("x"), I("z")), "explicit"))
+    i = inv("apply_hyp", LT_LE, "h", [], {"a": I("x"), "c": I("z")})
+    m = apply_invocation(binders, BinOp("≤", I("x"), I("z")), i, DecodedRule.of(LT_LE))
+    assert m.binders == (grp("x z", REAL), grp("b", REAL, "implicit"),
+                         BinderGroup(("hxb",), BinOp("<", I("x"), I("b")), "explicit"),
+                         BinderGroup(("hbz",), BinOp("≤", I("b"), I("z")), "explicit"))
+    assert m.step.args == (("a", I("x")), ("b", I("b")), ("c", I("z")))
+    assert m.step.hyp_args == (("h₁", "hxb"), ("h₂", "hbz"))
+    body = bridge(m.step, ("exact le_of_lt h",), show)
+    assert body == ("have h : (x < z) := lt_of_lt_of_le (a := x) (b := b) (c := z) "
+                    "(h₁ := hxb) (h₂ := hbz)", "exact le_of_lt h")
+
+
+def test_apply_hyp_fresh_variable_of_unknown_type_is_skipped():
+    binders = (BinderGroup(("h",), BinOp("<", App(I("f"), (I("x"),)), I("z")), "explicit"),)
+    i = inv("apply_hyp", LT_LE, "h", [], {"a": App(I("f"), (I("x"),)), "c": I("z")})
+    with pytest.raises(Skip) as e:
+        apply_invocation(binders, I("True"), i, DecodedRule.of(LT_LE))
+    assert e.value.reason == "untyped_fresh_var"
+
+
+def test_fresh_variable_avoids_candidate_names():
+    binders = (grp("x z b", REAL), BinderGroup(("h",), BinOp("<", I("x"), I("z")), "explicit"))
+    i = inv("apply_hyp", LT_LE, "h", [], {"a": I("x"), "c": I("z")})
+    m = apply_invocation(binders, BinOp("≤", I("b"), I("z")), i, DecodedRule.of(LT_LE))
+    assert m.binders[1] == grp("b'", REAL, "implicit")
+    assert m.binders[2].names == ("h'",)  # `hxb'` would not be Mathlib style: x < b'
+
+
+# ------------------------------------------------------------------ fingerprints
+
+def test_fingerprint_normalizations():
+    a = fingerprint_statement((grp("a b", NAT),), eq(add(I("a"), I("b")), add(I("b"), I("a"))))
+    b = fingerprint_statement((grp("x", NAT), grp("y", NAT, "implicit")),
+                              eq(add(I("x"), I("y")), add(I("y"), I("x"))))
+    c = fingerprint_statement((), Quant("∀", (grp("m n", NAT, "plain"),),
+                                        eq(add(I("m"), I("n")), add(I("n"), I("m")))))
+    assert a == b == c
+    d = fingerprint_statement((grp("a b", NAT),), eq(add(I("a"), I("b")), add(I("a"), I("b"))))
+    assert d != a
+
+
+def test_fingerprint_ignores_order_of_independent_hypotheses():
+    h1 = BinderGroup(("h1",), BinOp("<", I("a"), I("b")), "explicit")
+    h2 = BinderGroup(("h2",), BinOp("≠", I("b"), Num("0")), "explicit")
+    concl = BinOp("<", I("a"), add(I("b"), I("b")))
+    assert (fingerprint_statement((grp("a b", NAT), h1, h2), concl)
+            == fingerprint_statement((grp("a b", NAT), h2, h1), concl)
+            == fingerprint_statement((grp("a b", NAT), h2),
+                                     BinOp("→", BinOp("<", I("a"), I("b")), concl)))
+
+
+_names = st.sampled_from(["a", "b", "c", "x", "y", "n", "m"])
+
+
+@st.composite
+def _terms(draw, depth=3, bound=("a", "b")):
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.one_of(st.sampled_from([I(v) for v in bound]), st.just(Num("1"))))
+    choice = draw(st.integers(0, 2))
+    if choice == 0:
+        return BinOp(draw(st.sampled_from(["+", "*", "-"])), draw(_terms(depth - 1, bound)),
+                     draw(_terms(depth - 1, bound)))
+    if choice == 1:
+        v = draw(_names)
+        return Quant("∑", (BinderGroup((v,), None, "plain", "∈", I("s")),),
+                     draw(_terms(depth - 1, bound + (v,))))
+    return App(I("f"), (draw(_terms(depth - 1, bound)),))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_terms(), _names, _names)
+def test_fingerprint_invariant_under_bound_variable_renaming(t, n1, n2):
+    from hypothesis import assume
+    assume(n1 != n2 and "s" not in (n1, n2) and "f" not in (n1, n2))
+    concl = eq(t, t)
+    renamed = substitute(concl, {"a": I(n1), "b": I(n2)})
+    # make inner binders clash-free first, then compare statements differing only in names
+    fa = fingerprint_statement((grp("a b", NAT),), concl)
+    fb = fingerprint_statement((grp(f"{n1} {n2}", NAT),), renamed)
+    assert fa == fb
+
+
+# ------------------------------------------------------------------ proofs
+
+def test_split_proof_styles_and_indentation():
+    assert split_proof("by\n    simp\n    ring") == ("tactic", ["simp", "ring"])
+    assert split_proof("by simp") == ("tactic", ["simp"])
+    assert split_proof("fun h =>\n    h.trans\n      foo") == (
+        "term", ["fun h =>", "  h.trans", "    foo"])
+    for bad in ("| 0 => rfl\n| n+1 => rfl", "by\n  simp\ntermination_by n", "by sorry"):
+        with pytest.raises(Skip):
+            split_proof(bad)
+
+
+def _decl(proof: str, style: str) -> Declaration:
+    return Declaration(full_name="Foo.bar", name="bar", kind="theorem", module="M", file="M.lean",
+                       start_line=1, end_line=3, proof=proof, proof_style=style)
+
+
+def test_merged_body_term_and_tactic():
+    assert merged_body(_decl("foo.trans bar", "term")) == ("exact foo.trans bar",)
+    assert merged_body(_decl("fun h =>\n  h.trans\n    bar", "term")) == (
+        "exact", "  fun h =>", "    h.trans", "      bar")
+    assert merged_body(_decl("by\n  intro h\n  exact h", "tactic")) == ("intro h", "exact h")
+
+
+def test_invoke_body_passes_explicit_arguments_in_order():
+    bs = (grp("n", NAT), grp("α", TYPE, "implicit"), BinderGroup((), App(I("Ring"), (I("α"),)), "inst"),
+          grp("a b", I("α")), BinderGroup(("h",), BinOp("<", I("a"), I("b")), "explicit"))
+    assert invoke_body("Foo.bar", bs) == ("exact Foo.bar n a b h",)
+
+
+def test_rw_goal_bridge_around_a_tactic_body_and_proof_text():
+    i = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")})
+    m = apply_invocation(CAND_BINDERS, CAND_CONCL, i, DecodedRule.of(ADD_ZERO))
+    text = proof_text(bridge(m.step, ("simp only [foo]", "ring"), show))
+    assert text == ("by\n"
+                    "  have : (((x + 0) + y) = (y + (x + 0))) := by\n"
+                    "    simp only [foo]\n"
+                    "    ring\n"
+                    "  rewrite [add_zero (a := x)] at this\n"
+                    "  exact this")
+    assert not has_forbidden(text)
+    assert has_forbidden("by\n  sorry") and has_forbidden("exact admit") \
+        and not has_forbidden("exact sorry_free_lemma")
+
+
+def test_dedent():
+    assert dedent(["", "    a", "      b", ""]) == ["a", "  b"]
+
+
+# ------------------------------------------------------------------ naming, dedup
+
+def test_names_are_deterministic_and_derived():
+    assert mutant_name("add_comm", "rw_goal", "0123456789abcdef") == "add_comm_rw_goal_01234567"
+    assert mutant_name("Nat.foo", "apply_hyp", "ffff0000aaaa", 2) == "Nat.foo_d2_apply_hyp_ffff0000"
+    assert with_suffix("Foo.«my thm»", "x") == "Foo.«my thm_x»"
+
+
+def test_dedup_filters_and_caps():
+    d = Deduper(library=frozenset({"lib"}), max_per_theorem=2, max_per_rule=None)
+    c = eq(I("a"), I("b"))
+    assert d.check("p", ("p",), c, "T", "r") == "equal_to_parent"
+    assert d.check("lib", (), c, "T", "r") == "library_duplicate"
+    assert d.check("x", (), eq(I("a"), I("a")), "T", "r") == "trivial"
+    assert d.check("m1", (), c, "T", "r") is None
+    d.admit("m1", "T", "r", counts=True)
+    assert d.check("m1", (), c, "T", "r") == "duplicate"
+    d.admit("m2", "T", "r", counts=True)
+    assert d.check("m3", (), c, "T", "r") == "theorem_cap"
+    assert dict(d.dropped) == {"equal_to_parent": 1, "library_duplicate": 1, "trivial": 1,
+                               "duplicate": 1, "theorem_cap": 1}
+    assert is_trivial(BinOp("↔", I("p"), I("p")))
+
+
+def test_sampling_order_is_seeded():
+    items = list(range(20))
+    assert sampling_order(items, 0, "T") == sampling_order(items, 0, "T")
+    assert sampling_order(items, 0, "T") != sampling_order(items, 1, "T")
+    assert sorted(sampling_order(items, 3, "T")) == items
+
+
+ADD_COMM = rule("add_comm", "eq", add(I("a"), I("b")), add(I("b"), I("a")),
+                [("G", "implicit", TYPE), ("", "inst", App(I("AddCommMagma"), (I("G"),))),
+                 ("a", "explicit", I("G")), ("b", "explicit", I("G"))])
+
+
+def test_closed_values_are_ascribed_with_the_resolved_type_or_left_to_unification():
+    concl = BinOp("<", add(I("x"), Num("2")), I("y"))
+    i = inv("rw_goal", ADD_COMM, "goal", [("lhs", -1)], {"a": I("x"), "b": Num("2")})
+    m = apply_invocation((grp("x y", REAL),), concl, i, DecodedRule.of(ADD_COMM))
+    from lean_alchemy.grammar.ast import Typed
+    assert m.step.args == (("a", I("x")), ("b", Typed(Num("2"), REAL)))
+    assert m.conclusion == BinOp("<", add(Num("2"), I("x")), I("y"))
+    # nothing fixes the type of `2 + 3`: both arguments are left to unification
+    concl2 = BinOp("<", add(Num("3"), Num("2")), I("y"))
+    i2 = inv("rw_goal", ADD_COMM, "goal", [("lhs", -1)], {"a": Num("3"), "b": Num("2")})
+    m2 = apply_invocation((grp("y", REAL),), concl2, i2, DecodedRule.of(ADD_COMM))
+    assert m2.step.args == ()
+
+
+@settings(max_examples=80, deadline=None)
+@given(_terms())
+def test_fast_heads_agree_with_free_idents(t):
+    from lean_alchemy.grammar.ast import free_idents
+    from lean_alchemy.mutate.substitute import heads
+    t2 = Quant("∀", (grp("a", NAT, "plain"),), App(I("a.succ"), (t, I("b.le"))))
+    for x in (t, t2):
+        assert heads(x) == {n.split(".", 1)[0] for n in free_idents(x)}

@@ -1,0 +1,172 @@
+"""The mutation engine end to end on hand-built records (fake printer, no run directory)."""
+
+from __future__ import annotations
+
+from lean_alchemy.core.records import Declaration, Scope
+from lean_alchemy.grammar.ast import App, BinOp, Num
+from lean_alchemy.mutate.options import MutateOptions
+from lean_alchemy.mutate.pipeline import Mutator, included_names
+
+from test_mutate_core import ADD_ZERO, CAND_BINDERS, CAND_CONCL, I, LT_LE, NAT, inv, rule, show
+
+
+def show_binders(groups):
+    out = []
+    for g in groups:
+        lo, hi = {"explicit": "()", "implicit": "{}", "inst": "[]", "strict": "⦃⦄"}[g.kind]
+        names = " ".join(g.names)
+        out.append(f"{lo}{names} : {show(g.type)}{hi}" if names else f"{lo}{show(g.type)}{hi}")
+    return " ".join(out)
+
+
+SCOPE = Scope(module="Test.Mod", imports=("Mathlib",), namespaces=("Foo",),
+              commands=(("namespace", "namespace Foo"), ("open", "open Nat")))
+DECL = Declaration(full_name="Foo.bar", name="bar", kind="theorem", module="Test.Mod",
+                   file="Test/Mod.lean", start_line=3, end_line=5, proof="by\n  omega",
+                   proof_style="tactic", scope_id=SCOPE.id, parse_status="full")
+SUB = BinOp("-", I("x"), I("y"))
+TRUNC_DECL = Declaration(full_name="Foo.trunc", name="trunc", kind="theorem", module="Test.Mod",
+                         file="Test/Mod.lean", start_line=7, end_line=8, proof="by omega",
+                         proof_style="tactic", scope_id=SCOPE.id, parse_status="full")
+TRUNC_CONCL = BinOp("=", BinOp("+", SUB, I("y")), App(I("max"), (I("x"), I("y"))))
+# a rewrite that forgot its side condition `b ≤ a`: produces false statements on ℕ
+BOGUS = rule("bogus_sub_add", "eq", BinOp("+", BinOp("-", I("a"), I("b")), I("b")), I("a"),
+             [("a", "explicit", NAT), ("b", "explicit", NAT)])
+
+
+def make(opts=MutateOptions(), library=frozenset()):
+    parsed = {"Foo.bar": (CAND_BINDERS, CAND_CONCL), "Foo.trunc": (CAND_BINDERS, TRUNC_CONCL)}
+    return Mutator([ADD_ZERO, BOGUS, LT_LE], {SCOPE.id: SCOPE}, opts, library=library,
+                   show=show, show_binders=show_binders,
+                   parse=lambda d: parsed.get(d.full_name), section_of=lambda s: ())
+
+
+def test_mutator_builds_filters_and_renders():
+    m = make()
+    invs = [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")}),
+            inv("rw_goal", ADD_ZERO, "goal", [("rhs", -1), ("rhs", -1)], {"a": I("x")}),
+            inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1)], {"a": I("x")})]
+    rows = list(m.mutate_theorem(DECL, invs))
+    assert len(rows) == 1
+    mutant, status, detail = rows[0]
+    assert status == "pending" and detail == ""
+    assert dict(m.dropped) == {"duplicate": 1, "stale_invocation": 1}
+    assert mutant.kind == "rw_goal" and mutant.depth == 1 and mutant.parent == "Foo.bar"
+    assert mutant.name == f"Foo.bar_rw_goal_{mutant.id[:8]}"
+    assert mutant.statement == "(x y : ℕ) : ((x + y) = (y + x))"
+    assert mutant.imports == ("Test.Mod", "Mathlib.Rules")
+    assert mutant.lean == (
+        "section\n"
+        "namespace Foo\n"
+        "open Nat\n"
+        "set_option autoImplicit false\n"
+        "\n"
+        "set_option maxHeartbeats 400000 in\n"
+        f"theorem bar_rw_goal_{mutant.id[:8]} (x y : ℕ) : ((x + y) = (y + x)) := by\n"
+        "  have : (((x + 0) + y) = (y + (x + 0))) := by\n"
+        "    omega\n"
+        "  rewrite [add_zero (a := x)] at this\n"
+        "  exact this\n"
+        "\n"
+        "end Foo\n"
+        "end\n")
+    feats = dict(mutant.features)
+    assert feats["depth"] == 1 and feats["occurrences"] == 2 and feats["hypotheses"] == 0
+
+
+def test_invoke_style_calls_the_original():
+    m = make(MutateOptions(proof_style="invoke"))
+    rows = list(m.mutate_theorem(DECL, [inv("rw_goal", ADD_ZERO, "goal",
+                                            [("lhs", -1), ("lhs", -1)], {"a": I("x")})]))
+    assert rows[0][0].proof == ("by\n"
+                                "  have : (((x + 0) + y) = (y + (x + 0))) := Foo.bar x y\n"
+                                "  rewrite [add_zero (a := x)] at this\n"
+                                "  exact this")
+
+
+def test_refuted_mutants_are_stored_with_the_counterexample_and_never_pending():
+    m = make()
+    rows = list(m.mutate_theorem(TRUNC_DECL, [inv("rw_goal", BOGUS, "goal", [("lhs", -1)],
+                                                  {"a": I("x"), "b": I("y")})]))
+    (mutant, status, detail), = rows
+    assert status == "refuted" and detail.startswith("counterexample: x := ")
+    assert m.counters.status == {"refuted": 1}
+    m2 = make(MutateOptions(refute=False))
+    rows2 = list(m2.mutate_theorem(TRUNC_DECL, [inv("rw_goal", BOGUS, "goal", [("lhs", -1)],
+                                                    {"a": I("x"), "b": I("y")})]))
+    assert rows2[0][1] == "pending"
+
+
+def test_library_duplicates_and_caps_are_counted():
+    from lean_alchemy.mutate.fingerprint import fingerprint_statement
+    target = fingerprint_statement(CAND_BINDERS, BinOp("=", BinOp("+", I("x"), I("y")),
+                                                       BinOp("+", I("y"), I("x"))))
+    m = make(library=frozenset({target}))
+    rows = list(m.mutate_theorem(DECL, [inv("rw_goal", ADD_ZERO, "goal",
+                                            [("lhs", -1), ("lhs", -1)], {"a": I("x")})]))
+    assert rows == [] and m.dropped["library_duplicate"] == 1
+
+
+def test_unparsed_theorem_drops_its_invocations():
+    m = make()
+    other = Declaration(full_name="Foo.baz", name="baz", kind="theorem", module="M", file="f",
+                        start_line=1, end_line=1)
+    assert list(m.mutate_theorem(other, [inv("rw_goal", ADD_ZERO, "goal", [], {})] * 3)) == []
+    assert m.dropped["unparsed_candidate"] == 3
+
+
+def test_depth_two_chains_bridges_with_an_index():
+    class OneShotIndex:
+        def invocations(self, decl, binders, conclusion, extra_binders=()):
+            # rewrite `x + y` (the depth-1 mutant's lhs) with a reverse `add_zero`-like rule
+            return [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)],
+                        {"a": I("x")})] if conclusion.lhs.lhs == BinOp("+", I("x"), Num("0")) else []
+
+    parsed_concl = BinOp("=", BinOp("+", BinOp("+", BinOp("+", I("x"), Num("0")), Num("0")), I("y")),
+                         I("y"))
+    m = Mutator([ADD_ZERO], {SCOPE.id: SCOPE}, MutateOptions(depth=2, refute=False), show=show,
+                show_binders=show_binders, parse=lambda d: (CAND_BINDERS, parsed_concl),
+                section_of=lambda s: (), index=OneShotIndex())
+    first = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)],
+                {"a": BinOp("+", I("x"), Num("0"))})
+    rows = list(m.mutate_theorem(DECL, [first]))
+    assert [r[0].depth for r in rows] == [1, 2]
+    d2 = rows[1][0]
+    assert d2.parent == rows[0][0].id and d2.source_theorem == "Foo.bar"
+    assert d2.proof == (
+        "by\n"
+        "  have : (((x + 0) + y) = y) := by\n"
+        "    have : ((((x + 0) + 0) + y) = y) := by\n"
+        "      omega\n"
+        "    rewrite [add_zero (a := (x + 0))] at this\n"
+        "    exact this\n"
+        "  rewrite [add_zero (a := x)] at this\n"
+        "  exact this")
+
+
+def test_included_names():
+    s = Scope(module="M", imports=(), namespaces=(), commands=(
+        ("include", "include h hx"), ("omit", "omit hx"), ("include", "include hy")))
+    assert included_names(s) == ("h", "hy")
+
+
+def test_parallel_run_keeps_the_same_mutants_and_counts():
+    from lean_alchemy.mutate.pipeline import mutate_all
+
+    def groups():
+        for k in range(6):
+            decl = DECL if k % 2 == 0 else TRUNC_DECL
+            invs = [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")}),
+                    inv("rw_goal", BOGUS, "goal", [("lhs", -1)], {"a": I("x"), "b": I("y")})]
+            yield decl, invs
+
+    one = make()
+    rows1 = list(mutate_all(one, groups(), jobs=1))
+    two = make()
+    rows2 = list(mutate_all(two, groups(), jobs=2, chunk=1))
+    assert sorted(r[0].id for r in rows1) == sorted(r[0].id for r in rows2)
+    assert len(rows1) == 2  # one mutant per theorem, the other five copies are duplicates
+    c1, c2 = one.counters, two.counters
+    assert +c1.mutants == +c2.mutants and +c1.status == +c2.status
+    assert c1.invocations == c2.invocations == 12
+    assert sum(c1.dropped.values()) == sum(c2.dropped.values())
