@@ -43,6 +43,9 @@ from lean_alchemy.grammar.ast import (
 )
 
 ROOT = "_root_."
+# Notations that the grammar reads as identifiers but that are not declarations to resolve.
+BUILTIN = frozenset({"ℕ", "ℤ", "ℚ", "ℝ", "ℂ", "ℕ+", "ℝ≥0", "ℝ≥0∞", "ℚ≥0", "Prop", "Type",
+                     "Sort", "π", "∅", "⊤", "⊥", "°"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,19 @@ class Resolver:
         seen: set[str] = set()
         return [x for x in out if not (x in seen or seen.add(x))]
 
+    def possible(self, view: ScopeView, name: str) -> frozenset[str]:
+        """Every full name `name` could denote in `view` if the declaration existed: what an
+        *unresolved* name (from outside the project) may still be equal to."""
+        if name.startswith(ROOT):
+            return frozenset((name[len(ROOT):],))
+        out = {name}
+        out.update(f"{ns}.{name}" for ns in view.namespaces)
+        for o in view.opens:
+            out.update(old for new, old in o.renaming if new == name)
+            if (o.only is None or name in o.only) and name not in o.hiding:
+                out.add(f"{o.namespace}.{name}")
+        return frozenset(out)
+
     def resolve_name(self, view: ScopeView, name: str) -> tuple[str, str]:
         """(resolved text, status) with status resolved / ambiguous / unresolved."""
         key = (view, name)
@@ -229,7 +245,7 @@ class Resolver:
                 continue
             name = s.name
             head = name.split(".", 1)[0]
-            if head in locals_ or head in bound or name in bound:
+            if head in locals_ or head in bound or name in bound or name in BUILTIN:
                 continue
             full, status = self.resolve_name(view, name)
             if count:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 class ExtractOptions:
     """How `alchemy extract` walks and reads a Lean project.
 
-    jobs: worker processes (0 = one per CPU).  libraries: library folders (or `lean_lib`
-    names) to walk under a Lake root; empty = the `lean_lib` roots declared in the lakefile,
-    else every `.lean` file outside `.lake/`.  parse: run the grammar on every theorem's
-    statement inside the workers.  progress: show a tqdm bar over files.
+    jobs: worker processes (0 = one per CPU).
+    libraries: library folders (or `lean_lib` names) to walk under a Lake root; empty = the
+      `lean_lib` roots declared in the lakefile, else every `.lean` file outside `.lake/`.
+    parse: run the grammar on every theorem's statement inside the workers.
+    progress: show a tqdm bar over files.
     """
 
     jobs: int = 2

@@ -247,18 +247,6 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     return out
 
 
-def rule_pattern_vars(rule: Rule) -> frozenset[str]:
-    """Names that act as pattern variables when matching `rule.pattern`: every binder that
-    is not a hypothesis (a name the pattern does not mention is harmless)."""
-    return frozenset(rule.pattern_vars) | frozenset(
-        n for n, t in zip(rule.binder_names, rule.binder_types) if n and n not in
-        _hyp_names(rule))
-
-
-def _hyp_names(rule: Rule) -> frozenset[str]:
-    return frozenset()
-
-
 def summarize(rules: Iterable[Rule]) -> dict[str, int]:
     c: Counter = Counter(r.kind for r in rules)
     return dict(sorted(c.items()))

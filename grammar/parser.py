@@ -25,6 +25,8 @@ from pathlib import Path
 from lark import Lark
 from lark.exceptions import LarkError
 
+from dataclasses import dataclass
+
 from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term
 from lean_alchemy.grammar.operators import (
     BRACKET_INFIX, DEFAULT_TABLE, MAX, Op, OperatorTable,
@@ -57,26 +59,22 @@ def _bracket_regex(table_keys: list[str]) -> str:
             f"(?:\\[[^\\[\\]]*\\]|⁅[^⁅⁆]*⁆)")
 
 
+@dataclass(frozen=True)
+class OpTerminals:
+    """Which grammar terminal stands for which operator: the transformer's precedence
+    climbing looks operators up by terminal name (`OP3` -> `+`)."""
+
+    infix: dict[str, Op]  # terminal name -> infix Op (BOP<n>: family spec, symbol unused)
+    prefix: dict[str, Op]  # terminal name -> prefix Op below max precedence (`-`, `⋃₀`)
+
+
 def build_grammar(table: OperatorTable = DEFAULT_TABLE) -> str:
-    """The full grammar text: the static part plus the generated precedence cascade."""
+    """The full grammar text: the static part plus the generated operator terminals."""
+    return _build(table)[0]
+
+
+def _build(table: OperatorTable) -> tuple[str, OpTerminals]:
     base = (Path(__file__).with_name("lean_term.lark")).read_text(encoding="utf-8")
-    levels: set[int] = {0}
-    for o in table.infix:
-        levels.add(o.prec)
-    for o in table.prefix:
-        if o.prec < MAX:
-            levels.add(o.prec)
-    by_fix: dict[tuple, list[str]] = {}
-    for key, (fix, prec, right) in BRACKET_INFIX.items():
-        levels.add(prec)
-    order = sorted(levels)
-
-    def nt(x: int) -> str:
-        for lv in order:
-            if lv >= x:
-                return f"p{lv}"
-        return "p_app"
-
     lines: list[str] = []
     terms: dict[str, str] = {}  # symbol -> terminal name
 
@@ -85,14 +83,17 @@ def build_grammar(table: OperatorTable = DEFAULT_TABLE) -> str:
             terms[sym] = f"OP{len(terms)}"
         return terms[sym]
 
-    alts: dict[int, list[str]] = {lv: [] for lv in order}
+    infix: dict[str, Op] = {}
+    prefix: dict[str, Op] = {}
     for o in table.infix:
         t = term_for(o.symbol)
-        alts[o.prec].append(f"{nt(o.lhs)} {t} {nt(o.rhs)} -> binop")
+        infix.setdefault(t, table.infix_op(o.symbol) or o)
     for o in table.prefix:
-        if o.prec < MAX:
-            alts[o.prec].append(f"{term_for(o.symbol)} {nt(o.arg)} -> prefix")
+        if o.prec < MAX and o.symbol != "¬":
+            t = term_for(o.symbol)
+            prefix.setdefault(t, table.prefix_op(o.symbol) or o)
     # bracketed infix families (one regex terminal per fixity/precedence/right operand)
+    by_fix: dict[tuple, list[str]] = {}
     for key, spec in BRACKET_INFIX.items():
         by_fix.setdefault(spec, []).append(key)
     bterms: list[str] = []
@@ -100,31 +101,22 @@ def build_grammar(table: OperatorTable = DEFAULT_TABLE) -> str:
         fix, prec, right = spec
         name = f"BOP{i}"
         bterms.append(f"{name}.3: /{_bracket_regex(keys)}/")
-        o = Op(name, fix, prec, 0, right)
-        alts[prec].append(f"{nt(o.lhs)} {name} {nt(o.rhs)} -> binop")
-    # `e |>.f a b` (Lean: syntax:min term " |>." ident args): infixl at min
-    alts[10].append(f"{nt(10)} PIPEPROJ p_app -> pipeproj")
-    if "≡" in terms and 50 in alts:  # `a ≡ b [MOD n]` (notation:50 a " ≡ " b " [MOD " n "]")
-        alts[50].append(f"{nt(51)} {terms['≡']} {nt(51)} MOD_OPEN term \"]\" -> modeq")
-        lines.append("MOD_OPEN.3: /\\[(?:MOD|ZMOD|PMOD|SMOD)(?![\\w])/")
-    for i, lv in enumerate(order):
-        nxt = f"p{order[i + 1]}" if i + 1 < len(order) else "p_app"
-        body = [nxt] + alts[lv]
-        lines.append(f"?p{lv}: " + "\n    | ".join(body))
-    for ref in (40, 60, 67, 70, 75):
-        if ref not in levels:
-            lines.append(f"?p{ref}: {nt(ref)}")
+        infix[name] = Op(name, fix, prec, 0, right)
+    # `a ≡ b [MOD n]` (notation:50 a " ≡ " b " [MOD " n "]")
+    lines.append("MOD_OPEN.3: /\\[(?:MOD|ZMOD|PMOD|SMOD)(?![\\w])/")
+    lines.append("_infix: " + " | ".join(sorted(infix, key=_term_key)))
+    lines.append("_prefix_low: " + (" | ".join(sorted(prefix, key=_term_key)) or "NOPREFIX"))
     # binder predicates reuse the infix terminals
     preds = ["∈", "∉", "⊆", "⊂", "⊇", "⊃", "≥", ">", "≤", "<", "≠", "∣"]
     lines.append("pred_op: " + " | ".join(term_for(p) for p in preds))
     prefix_max = [o.symbol for o in table.prefix if o.prec >= MAX and o.symbol != "¬"]
     lines.append("PREFIX_MAX: " + " | ".join(_lark_str(s) for s in prefix_max))
-    post = sorted({o.symbol for o in table.postfix}, key=len, reverse=True)
+    post = sorted({o.symbol for o in table.postfix}, key=lambda x: (-len(x), x))  # stable text
     lines.append("POSTFIX_OP.1: " + " | ".join(_lark_str(s) for s in post))
     for sym, name in terms.items():
         lines.append(f"{name}.2: {_lark_str(sym)}")
     from lean_alchemy.grammar.operators_mathlib import CONSTANTS
-    consts = sorted(set(CONSTANTS) | {"∅"}, key=len, reverse=True)
+    consts = sorted(set(CONSTANTS) | {"∅"}, key=lambda x: (-len(x), x))
     lines.append("SYMCONST.2: " + " | ".join(_lark_str(c) for c in consts))
     lines.append("PIPEPROJ.3: /\\|>\\./")
     lines.extend(bterms)
@@ -132,12 +124,36 @@ def build_grammar(table: OperatorTable = DEFAULT_TABLE) -> str:
     lines.append(f"PROJ: /(?<=[^\\s(\\[{{⟨,∂])\\.(?:[0-9]+|{_PART})/")
     lines.append(f"DOTIDENT: /(?<![^\\s(\\[{{⟨,∂])\\.[{LETTER}][{REST}]*/")
     lines.append("NUM: /0x[0-9a-fA-F_]+|0b[01_]+|[0-9][0-9_]*(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/")
-    return base + "\n// ---- generated from operators.py\n" + "\n".join(lines) + "\n"
+    if not prefix:
+        lines.append("NOPREFIX: /\\uffff\\uffff/")
+    text = base + "\n// ---- generated from operators.py\n" + "\n".join(lines) + "\n"
+    return text, OpTerminals(infix, prefix)
 
 
-@functools.lru_cache(maxsize=4)
+def _term_key(name: str) -> tuple[str, int]:
+    """`OP2` < `OP10`: a stable order for generated alternatives."""
+    head = name.rstrip("0123456789")
+    return head, int(name[len(head):] or 0)
+
+
+_PARSERS: dict[int, tuple[OperatorTable, Lark]] = {}
+
+
 def get_parser(table: OperatorTable = DEFAULT_TABLE) -> Lark:
-    """The compiled LALR parser for `table`, built once per process (disk-cached by Lark)."""
+    """The compiled LALR parser for `table`, built once per process (disk-cached by Lark).
+
+    Keyed by the table's identity: hashing a table (hundreds of operators) on every parse
+    cost more than a short parse itself."""
+    hit = _PARSERS.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    parser = _build_parser(table)
+    _PARSERS[id(table)] = (table, parser)
+    return parser
+
+
+def _build_parser(table: OperatorTable) -> Lark:
+    from lean_alchemy.grammar.fastlex import PLUGINS
     from lean_alchemy.grammar.transform import ToAst
 
     cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lean_alchemy"
@@ -146,16 +162,14 @@ def get_parser(table: OperatorTable = DEFAULT_TABLE) -> Lark:
         cache: bool | str = str(cache_dir / "lean_term_grammar.lark.cache")
     except OSError:
         cache = False
-    text = build_grammar(table)
-    if cache and table is not DEFAULT_TABLE:
-        cache = False  # the cache file name is not keyed by table
-    if cache:
+    text, ops = _build(table)
+    if cache:  # keyed by the grammar text, so each operator table gets its own file
         import hashlib
         cache = str(cache_dir / ("grammar-" + hashlib.sha1(text.encode()).hexdigest()[:12]
                                  + ".cache"))
     return Lark(text, parser="lalr", lexer="contextual", start=["start", "binders"],
-                transformer=ToAst(), maybe_placeholders=True, cache=cache,
-                propagate_positions=False)
+                transformer=ToAst(ops), maybe_placeholders=True, cache=cache,
+                propagate_positions=False, _plugins=PLUGINS)
 
 
 # ------------------------------------------------------------------ pre-scanner

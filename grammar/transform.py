@@ -28,7 +28,12 @@ def _norm(s: str) -> str:
 
 
 class ToAst(Transformer):
-    """Callback names are the rule aliases of lean_term.lark."""
+    """Callback names are the rule aliases of lean_term.lark; `ops` maps operator terminal
+    names to operators (built with the grammar, see parser.OpTerminals)."""
+
+    def __init__(self, ops=None) -> None:
+        super().__init__()
+        self.ops = ops
 
     # ------------------------------------------------------------------ atoms
     def ident(self, c):
@@ -148,24 +153,8 @@ class ToAst(Transformer):
         return Enclosed("⌈" if str(c[1]) == "⌉" else "⌈₊", c[0])
 
     # ------------------------------------------------------------------ operators
-    def binop(self, c):
-        return BinOp(_norm(str(c[1])), c[0], c[2])
-
-    def pipeproj(self, c):
-        return BinOp("|>.", c[0], c[2])
-
-    def modeq(self, c):
-        a, op, b, mod, n = c
-        return BinOp(str(op), a, BinOp(str(mod) + "]", b, n))
-
-    def prefix(self, c):
-        return Prefix(str(c[0]), c[1])
-
     def prefix_max(self, c):
         return Prefix(str(c[0]), c[1])
-
-    def prefix_not(self, c):
-        return Prefix("¬", c[1])
 
     def postfix(self, c):
         return Postfix(str(c[1]), c[0])
@@ -175,10 +164,6 @@ class ToAst(Transformer):
 
     def explicit(self, c):
         return Explicit(Ident(str(c[0])))
-
-    def app(self, c):
-        fn, args = c[0], tuple(c[1:])
-        return App(fn, args)
 
     def named_arg(self, c):
         return NamedArg(str(c[0]), c[2])
@@ -258,35 +243,48 @@ class ToAst(Transformer):
         return c[0]
 
     # ------------------------------------------------------------------ binding notations
-    def quant(self, c):
-        return Quant(str(c[0]), c[1], c[2])
+    # Heads (`∀ x,`, `fun x =>`, `if c then a else`) become `_Head`s whose body `seq`
+    # attaches by precedence climbing.
+    def fun_head(self, c):
+        op, bs, arrow = c
+        h = _Head(lambda b: Quant(str(op), bs, b, str(arrow)), 0)
+        h.fun = True
+        return h
 
-    def quant_ae(self, c):
-        op, bs, _d, extra, body = c
-        return Quant(str(op), bs, body, ",", extra)
+    def quant_head(self, c):
+        return _Head(lambda b: Quant(str(c[0]), c[1], b), 0)
+
+    def quant67_head(self, c):
+        return _Head(lambda b: Quant(str(c[0]), c[1], b), 67)
+
+    def quant60_head(self, c):
+        return _Head(lambda b: Quant(str(c[0]), c[1], b), 60)
+
+    def integral_head(self, c):
+        op, bs = c
+        return _Head(lambda b, extra=None: Quant(str(op), bs, b, ",", extra), 60, True)
+
+    def ae_head(self, c):
+        op, bs, _d, extra = c
+        return _Head(lambda b: Quant(str(op), bs, b, ",", extra), 0)
+
+    def ite_h_head(self, c):
+        h, cond, then = c
+        return _Head(lambda b: IfThenElse(cond, then, b, str(h)), 0)
+
+    def ite_head(self, c):
+        cond, then = c
+        return _Head(lambda b: IfThenElse(cond, then, b), 0)
+
+    def let_head(self, c):
+        kw, name, ty, _assign, val = c
+        return _Head(lambda b: Let(str(kw), str(name), ty, val, b), 0)
+
+    def show_head(self, c):
+        return _Head(lambda b: Show(c[0], b), 0)
 
     def ellipsis(self, c):
         return Hole("..")
-
-    def integral(self, c):
-        op, bs, body, _d, extra = c
-        return Quant(str(op), bs, body, ",", extra)
-
-    def fun(self, c):
-        return Quant(str(c[0]), c[1], c[3], str(c[2]))
-
-    def ite(self, c):
-        return IfThenElse(c[0], c[1], c[2])
-
-    def ite_h(self, c):
-        return IfThenElse(c[1], c[2], c[3], str(c[0]))
-
-    def let(self, c):
-        kw, name, ty, _assign, val, body = c
-        return Let(str(kw), str(name), ty, val, body)
-
-    def show_from(self, c):
-        return Show(c[0], c[1])
 
     def show_bare(self, c):
         # `show T by tac`: the by-block placeholder was read as T's last argument
@@ -295,6 +293,140 @@ class ToAst(Transformer):
             fn = t.fn if len(t.args) == 1 else App(t.fn, t.args[:-1])
             return Show(fn, t.args[-1])
         raise ValueError("`show T` without `from`/`by`")
+
+    def mod_tail(self, c):
+        return _ModTail(str(c[0]) + "]", c[1])
+
+    def operand(self, c):
+        return c  # [head, *args]: `seq` builds the App (trailing `fun`/`¬` may add an arg)
+
+    def seq(self, c):
+        if len(c) == 1:
+            x = c[0]
+            if type(x) is list:
+                return x[0] if len(x) == 1 else App(x[0], tuple(x[1:]))
+            return x
+        p = _Climb(c, self.ops)
+        node, _ = p.parse(0)
+        if p.i != len(c):
+            raise ValueError("operators do not fit their precedences")
+        return node
+
+
+INF = 1 << 30  # the level of operands and binding notations (application level and above)
+
+
+class _Head:
+    """The head of a notation whose body follows: `build(body)` makes the node; `arg` is
+    the precedence the body is parsed at."""
+
+    __slots__ = ("build", "arg", "integral", "fun")
+
+    def __init__(self, build, arg: int, integral: bool = False) -> None:
+        self.fun = False
+        self.build = build
+        self.arg = arg
+        self.integral = integral
+
+
+class _ModTail:
+    """`[MOD n]` after the right operand of `≡`."""
+
+    __slots__ = ("op", "n")
+
+    def __init__(self, op: str, n: Term) -> None:
+        self.op = op
+        self.n = n
+
+
+class _Climb:
+    """Precedence climbing over one `seq`'s flat items, mirroring Lean's Pratt parser:
+    `parse(m)` returns the longest prefix that forms a term of precedence >= m, with its
+    precedence level.  An operator whose left operand is too weak (`a = b = c`, mixing
+    `+` with the right-associative `+ᵥ`) ends the climb, and `seq` then raises, exactly
+    where Lean reports a parse error."""
+
+    __slots__ = ("c", "n", "i", "infix", "prefix")
+
+    def __init__(self, c: list, ops) -> None:
+        self.c = c
+        self.n = len(c)
+        self.i = 0
+        self.infix = ops.infix
+        self.prefix = ops.prefix
+
+    def operand(self) -> Term:
+        """An operand item plus trailing `fun x => e` / `¬p` arguments."""
+        x = self.c[self.i]
+        self.i += 1
+        if type(x) is not list:
+            return x  # `show T by tac`
+        head, args = x[0], list(x[1:])
+        c, n = self.c, self.n
+        while self.i < n:
+            y = c[self.i]
+            if type(y) is _Head and y.fun:
+                self.i += 1
+                args.append(y.build(self.parse(0)[0]))
+            elif isinstance(y, Token) and y.type == "NOT":
+                self.i += 1
+                args.append(Prefix("¬", self.parse(40)[0]))
+            else:
+                break
+        return App(head, tuple(args)) if args else head
+
+    def unary(self) -> tuple[Term, int]:
+        if self.i >= self.n:
+            raise ValueError("missing operand")
+        x = self.c[self.i]
+        if type(x) is list or isinstance(x, Term):
+            return self.operand(), INF
+        if type(x) is _Head:
+            self.i += 1
+            body = self.parse(x.arg)[0]
+            if x.integral:
+                if self.i < self.n and isinstance(self.c[self.i], Token) \
+                        and self.c[self.i].type == "DPART":
+                    self.i += 1
+                    return x.build(body, self.parse(70)[0]), INF
+            return x.build(body), INF
+        if isinstance(x, Token):
+            if x.type == "NOT":
+                self.i += 1
+                return Prefix("¬", self.parse(40)[0]), INF
+            o = self.prefix.get(x.type)
+            if o is not None:
+                self.i += 1
+                return Prefix(str(x), self.parse(o.arg)[0]), o.prec
+        raise ValueError(f"unexpected {x!r}")
+
+    def parse(self, m: int) -> tuple[Term, int]:
+        node, lvl = self.unary()
+        if lvl < m:
+            raise ValueError("operand below the required precedence")
+        c, n, infix = self.c, self.n, self.infix
+        while self.i < n:
+            x = c[self.i]
+            if not isinstance(x, Token):
+                break
+            if x.type == "PIPEPROJ":  # `e |>.f a` (syntax:min term " |>." ident args)
+                if 10 < m or lvl < 10:
+                    break
+                self.i += 1
+                node, lvl = BinOp("|>.", node, self.operand()), 10
+                continue
+            o = infix.get(x.type)
+            if o is None or o.prec < m or lvl < o.lhs:
+                break
+            self.i += 1
+            rhs = self.parse(o.rhs)[0]
+            sym = _norm(str(x))
+            if self.i < n and type(c[self.i]) is _ModTail and sym == "≡":
+                t = c[self.i]
+                self.i += 1
+                rhs = BinOp(t.op, rhs, t.n)
+            node, lvl = BinOp(sym, node, rhs), o.prec
+        return node, lvl
 
 
 __all__ = ["ToAst", "Token"]

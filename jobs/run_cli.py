@@ -298,7 +298,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for extract and check")
     p.add_argument("--depth", type=int, default=None, help="mutation depth")
     p.add_argument("--proof-style", choices=("merged", "invoke"), default=None)
-    p.add_argument("--backend", choices=("file", "repl"), default=None, help="Lean checker backend")
+    p.add_argument("--backend", choices=("lean-json", "repl"), default=None, help="Lean checker backend")
     p.add_argument("--executor", choices=("local", "ray"), default=None)
     p.add_argument("--workspace", default=None, help="Lake workspace the checker runs in")
     p.add_argument("--limit", type=int, default=None, help="check at most N mutants")

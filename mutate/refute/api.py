@@ -126,7 +126,7 @@ def _plan(binders: Sequence[BinderGroup], conclusion: Term) -> _Plan:
             raise NotEvaluable(f"instance binder [{head}] outside the fragment")
         if g.type is None:
             raise NotEvaluable(f"binder {' '.join(g.names)} without a type")
-        if isinstance(g.type, Sort):
+        if isinstance(g.type, Sort) and type_of_ast(g.type) is None:  # `p : Prop` is data
             names = set(g.names) - {"_"}
             later = [x.type for x in groups[i + 1:] if x.kind != "inst"] + [conclusion]
             if _mentions(later, names):

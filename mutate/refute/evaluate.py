@@ -24,7 +24,7 @@ from typing import Callable
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Ident, IfThenElse, Num, Postfix, Prefix, Proj, Quant,
-    Term, Typed,
+    Sort, Term, Typed,
 )
 from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.mutate.refute.values import B, FIELDS, N, NAMESPACE, NUMERIC, P, Q, R, Z
@@ -49,6 +49,8 @@ def type_of_ast(t: Term | None) -> str | None:
     """The fragment type a type AST names (`ℕ`, `Nat`, ...), else None."""
     if isinstance(t, Ident):
         return V.TYPE_NAMES.get(t.name)
+    if isinstance(t, Sort) and t.text == "Prop":
+        return P  # the grammar reads the keyword `Prop` as a sort (it is `Sort 0`)
     return None
 
 

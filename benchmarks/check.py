@@ -1,0 +1,108 @@
+"""Overhead of the checking orchestration per mutant, with a zero-latency stand-in checker.
+
+What it measures: everything `alchemy check` does around Lean — leasing batches from the run
+database (SQLite, WAL), shipping them to worker processes, recording verdicts, progress and
+stats — with a checker that answers `verified` instantly.  Lean's own time is added on top
+of this on a real run, so the figure says how much the orchestration costs per mutant.
+
+Prints one JSON object: mutants, per_second, overhead_ms (wall time per mutant of the check
+stage), peak_rss_mb (the driver), plus the insert cost and the settings used.
+
+    .venv/bin/python benchmarks/check.py                 # 20,000 mutants
+    .venv/bin/python benchmarks/check.py --mutants 100000 -j 2 --batch-size 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.jobs.check import run_check
+from lean_alchemy.jobs.db import RunDB
+from lean_alchemy.jobs.options import CheckOptions
+from lean_alchemy.jobs.toolchain import Toolchain
+
+
+class InstantChecker:
+    """Verifies everything at once: the benchmark measures our overhead, not Lean's."""
+
+    backend = "instant"
+
+    def check(self, units):
+        return [Verdict(u.mutant_id, "verified") for u in units]
+
+    def close(self) -> None:
+        pass
+
+
+def instant_factory(opts, toolchain) -> InstantChecker:
+    return InstantChecker()
+
+
+def synthetic(i: int) -> Mutant:
+    """A mutant of realistic size (~0.6 kB of Lean) in one of 200 modules."""
+    mod = f"Mathlib.Algebra.Group{i % 200}"
+    name = f"Foo.mul_comm_of_le_mut{i}"
+    stmt = f"{{G : Type*}} [CommGroup G] (a b : G) (h{i} : a * b ≤ b * a) : b * a = a * b"
+    proof = "by\n  have h : a * b = b * a := mul_comm a b\n  rw [h] at *\n  exact h.symm"
+    header = "namespace Foo\nopen Function\nvariable {M : Type*} [Monoid M]"
+    return Mutant(id=f"{i:016x}", name=name, parent="Foo.mul_comm_of_le",
+                  source_theorem="Foo.mul_comm_of_le", source_module=mod, rule="mul_comm",
+                  kind="rw_goal", direction="fwd", location="goal", depth=1,
+                  proof_style="merged", statement=stmt, proof=proof,
+                  imports=(mod,), header=header,
+                  lean=f"{header}\n\ntheorem {name} {stmt} :=\n{proof}\n\nend Foo",
+                  scope_id="s", features=(("size", 31.0), ("depth", 1.0)))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mutants", type=int, default=20_000)
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--batch-size", type=int, default=64)
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="alchemy-bench-check-") as tmp:
+        run = RunDir.at(Path(tmp) / "run").ensure()
+        db = RunDB.for_run(run)
+        t0 = time.perf_counter()
+        chunk = 5000
+        for lo in range(0, args.mutants, chunk):
+            db.add_mutants((synthetic(i), "pending", None)
+                           for i in range(lo, min(args.mutants, lo + chunk)))
+        insert_s = time.perf_counter() - t0
+        db.close()
+        tc = Toolchain(workspace=Path(tmp), lake=None, lean=None, lean_version="bench",
+                       mathlib_rev="bench", repl_path=None, ready=True, problem=None)
+        opts = CheckOptions(jobs=args.jobs, batch_size=args.batch_size, progress=False)
+        stats = run_check(run, opts, tc, checker_factory=instant_factory)
+        assert stats["checked"] == args.mutants, stats
+        db_bytes = run.db.stat().st_size
+    seconds = stats["seconds"]
+    out = {
+        "mutants": args.mutants,
+        "per_second": round(args.mutants / seconds, 1),
+        "overhead_ms": round(1000 * seconds / args.mutants, 4),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "insert_ms_per_mutant": round(1000 * insert_s / args.mutants, 4),
+        "check_seconds": seconds,
+        "db_mb": round(db_bytes / 2**20, 1),
+        "jobs": args.jobs,
+        "batch_size": args.batch_size,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    print(json.dumps(out, sort_keys=True))
+    return out
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

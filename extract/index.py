@@ -1,0 +1,529 @@
+"""`alchemy index`: declarations -> rules, invocations and the dependency graph.
+
+Why one stage for all three: they share the expensive parts (decoding every statement's
+AST, resolving every identifier in its scope), so one pass over the theorems derives the
+rules, the statement/proof uses and, once the rule index is built, a second pass matches
+every theorem's conclusion and hypotheses against it.
+
+Outputs (all atomic, a re-run replaces them):
+- `RUN/rules.parquet`: one `Rule` a row (`read_rules`);
+- `RUN/invocations.parquet`: one `Invocation` a row, rows of one candidate contiguous
+  (`iter_invocations`; the mutation stage groups by candidate);
+- `RUN/graph/nodes.parquet`, `edges.parquet` (`extract.graph`, `load_graph`);
+- `RUN/index.stats.json`: rules by kind, dropped rules by reason, candidates,
+  invocations by kind, matches filtered by reason, edges by kind, unresolved / ambiguous
+  names, seconds, peak RSS.
+
+Parallelism: the rule index and the name table are built in the parent, then candidates
+are matched in forked workers (`jobs`) that share them copy-on-write.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Declaration, Invocation, Rule, Scope
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.grammar.ast import BinderGroup, Ident, Term, subterms
+from lean_alchemy.extract import graph as G
+from lean_alchemy.extract.index_options import IndexOptions
+from lean_alchemy.extract.names import (
+    NameTable, Resolver, ScopeView, binder_locals, read_external_names,
+)
+from lean_alchemy.extract.rules import RuleStats, derive_rules
+
+log = logging.getLogger(__name__)
+
+_STR = pa.string()
+_LIST_STR = pa.list_(_STR)
+RULE_SCHEMA = pa.schema([
+    ("id", _STR), ("lemma", _STR), ("kind", _STR), ("direction", _STR), ("pattern", _STR),
+    ("replacement", _STR), ("pattern_vars", _LIST_STR), ("binder_names", _LIST_STR),
+    ("binder_kinds", _LIST_STR), ("binder_types", _LIST_STR),
+    ("side_conditions", _LIST_STR), ("antecedents", _LIST_STR), ("head", _STR),
+    ("module", _STR),
+])
+INVOCATION_SCHEMA = pa.schema([
+    ("candidate", _STR), ("rule_id", _STR), ("kind", _STR), ("location", _STR),
+    ("path", _STR), ("subst", pa.list_(pa.struct([("name", _STR), ("term", _STR)]))),
+    ("instance", _STR),
+])
+_RULE_TUPLES = ("pattern_vars", "binder_names", "binder_kinds", "binder_types",
+                "side_conditions", "antecedents")
+BATCH = 20000
+
+
+def invocations_path(run: RunDir):
+    return run.root / "invocations.parquet"
+
+
+def premises_path(run: RunDir):
+    return run.root / "premises.parquet"
+
+
+# --------------------------------------------------------------------------- tables
+
+def rules_table(rules: list[Rule]) -> pa.Table:
+    cols = {}
+    for n in RULE_SCHEMA.names:
+        vals = [getattr(r, n) for r in rules]
+        cols[n] = [list(v) for v in vals] if n in _RULE_TUPLES else vals
+    return pa.Table.from_pydict(cols, schema=RULE_SCHEMA)
+
+
+def invocations_table(invs: list[Invocation]) -> pa.Table:
+    return pa.Table.from_pydict({
+        "candidate": [i.candidate for i in invs], "rule_id": [i.rule_id for i in invs],
+        "kind": [i.kind for i in invs], "location": [i.location for i in invs],
+        "path": [i.path for i in invs],
+        "subst": [[{"name": k, "term": v} for k, v in i.subst] for i in invs],
+        "instance": [i.instance for i in invs],
+    }, schema=INVOCATION_SCHEMA)
+
+
+def read_rules(run: RunDir) -> Iterator[Rule]:
+    """The rules of a run, in the order they were derived."""
+    run.require(run.rules, "index")
+    t = pq.read_table(run.rules)
+    cols = {n: t.column(n).to_pylist() for n in RULE_SCHEMA.names}
+    for i in range(t.num_rows):
+        kw = {n: cols[n][i] for n in RULE_SCHEMA.names}
+        for n in _RULE_TUPLES:
+            kw[n] = tuple(kw[n] or ())
+        yield Rule(**kw)
+
+
+def iter_invocations(run: RunDir) -> Iterator[Invocation]:
+    """Invocations grouped by candidate (contiguous rows), streamed batch by batch."""
+    path = run.require(invocations_path(run), "index")
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=BATCH):
+        cols = {n: batch.column(n).to_pylist() for n in INVOCATION_SCHEMA.names}
+        for i in range(batch.num_rows):
+            yield Invocation(cols["candidate"][i], cols["rule_id"][i], cols["kind"][i],
+                             cols["location"][i], cols["path"][i],
+                             tuple((s["name"], s["term"]) for s in cols["subst"][i] or ()),
+                             cols["instance"][i])
+
+
+# --------------------------------------------------------------------------- per theorem
+
+@dataclass
+class Context:
+    """Everything a worker needs, built once in the parent (shared by fork)."""
+
+    decls: list[Declaration]
+    scopes: dict[str, Scope]
+    resolver: Resolver
+    opts: IndexOptions
+    views: dict[str, ScopeView] = field(default_factory=dict)
+    sections: dict[str, tuple[BinderGroup, ...]] = field(default_factory=dict)
+
+    def view(self, decl: Declaration) -> ScopeView:
+        key = decl.scope_id or ""
+        v = self.views.get(key)
+        if v is None:
+            scope = self.scopes.get(key)
+            ns = decl.full_name.rsplit(".", 1)[0] if "." in decl.full_name else ""
+            v = ScopeView.of(scope, namespace_hint=ns)
+            self.views[key] = v
+        return v
+
+    def section(self, decl: Declaration) -> tuple[BinderGroup, ...]:
+        key = decl.scope_id or ""
+        s = self.sections.get(key)
+        if s is None:
+            scope = self.scopes.get(key)
+            s = ()
+            if scope is not None:
+                from lean_alchemy.grammar.statements import scope_binders
+
+                try:
+                    s = tuple(scope_binders(scope))
+                except Exception:  # noqa: BLE001 - a bad `variable` line loses its binders only
+                    s = ()
+            self.sections[key] = s
+        return s
+
+
+def parsed(decl: Declaration) -> tuple[tuple[BinderGroup, ...], Term] | None:
+    """The structured parts of a statement (a partial parse keeps its parsed parts)."""
+    if decl.parse_status not in ("full", "partial") or not decl.conclusion_ast:
+        return None
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    try:
+        concl = decl_conclusion(decl)
+        if concl is None:
+            return None
+        return tuple(decl_binders(decl)), concl
+    except Exception:  # noqa: BLE001 - a corrupt AST column loses one statement
+        return None
+
+
+def constants(t: Term | None, locals_: frozenset[str]) -> set[str]:
+    """Resolved identifiers of a resolved term that are not locals or bound names."""
+    out: set[str] = set()
+    if t is None:
+        return out
+    for _, s, bound in subterms(t):
+        if isinstance(s, Ident):
+            head = s.name.split(".", 1)[0]
+            if head not in bound and head not in locals_:
+                out.add(s.name)
+    return out
+
+
+def const_eq_for(resolver: Resolver, view: ScopeView) -> Callable[[str, Ident, Ident], bool]:
+    """Rule constant vs candidate identifier: equal resolved names, or an unresolved
+    candidate name that could denote the rule's constant in the candidate's scope."""
+    def eq(pname: str, w: Ident, r: Ident) -> bool:
+        if pname == r.name:
+            return True
+        if resolver.resolve_name(view, w.name)[1] != "unresolved":
+            return False  # resolved to another constant
+        return pname in resolver.possible(view, w.name)
+
+    return eq
+
+
+@dataclass
+class Partial:
+    """What one worker returns for a chunk of candidates."""
+
+    invocations: list[Invocation] = field(default_factory=list)
+    edges: list[tuple] = field(default_factory=list)
+    candidates: int = 0
+    with_invocations: int = 0
+    unparsed: int = 0
+
+
+_CTX: Context | None = None
+_INDEX = None
+
+
+def _statement_edges(ctx: Context, decl: Declaration, view: ScopeView,
+                     groups: tuple[BinderGroup, ...] | None, concl: Term | None,
+                     locals_: frozenset[str], out: list[tuple]) -> None:
+    res = ctx.resolver
+    used: set[str] = set()
+    if concl is not None:
+        used |= constants(res.resolve_term(concl, view, locals_), locals_)
+        for g in groups or ():
+            for t in (g.type, g.pred, g.default):
+                if t is not None:
+                    used |= constants(res.resolve_term(t, view, locals_), locals_)
+    for u in sorted(used):
+        if u in res.table and u != decl.full_name:
+            out.append((decl.full_name, u, "statement_uses", None, None, None, None, 1))
+    if ctx.opts.proof_uses and decl.proof:
+        seen: set[str] = set()
+        for tok in proof_tokens(decl.proof):
+            if tok.split(".", 1)[0] in locals_:
+                continue
+            full, status = res.resolve_name(view, tok)
+            if status == "unresolved":
+                continue
+            # a projection suffix (`foo.mp`) is not part of the used constant
+            while full not in res.table and "." in full:
+                full = full.rsplit(".", 1)[0]
+            if full in res.table and full != decl.full_name and full not in seen:
+                seen.add(full)
+                out.append((decl.full_name, full, "proof_uses", None, None, None, None, 1))
+
+
+def proof_tokens(proof: str) -> list[str]:
+    return sorted(G.proof_identifiers(proof))
+
+
+def _match_chunk(idx: list[int]) -> tuple[Partial, object]:
+    """Match candidates `idx` of the context (runs in a forked worker or in-process)."""
+    ctx, index = _CTX, _INDEX
+    assert ctx is not None and index is not None
+    part = Partial()
+    for i in idx:
+        decl = ctx.decls[i]
+        part.candidates += 1
+        p = parsed(decl)
+        if p is None:
+            part.unparsed += 1
+            continue
+        groups, concl = p
+        view = ctx.view(decl)
+        section = ctx.section(decl)
+        locals_ = binder_locals(section) | binder_locals(groups)
+        res = ctx.resolver
+        invs = index.invocations(
+            decl, groups, concl, extra_binders=section,
+            resolve=lambda t: res.resolve_term(t, view, locals_, count=False),
+            const_eq=const_eq_for(res, view))
+        if invs:
+            part.with_invocations += 1
+        part.invocations.extend(invs)
+    return part, (index.stats, ctx.resolver.counts)
+
+
+# --------------------------------------------------------------------------- the stage
+
+def _peak_rss_mb() -> float:
+    return round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
+
+
+def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
+              echo: Callable[[str], None] | None = None) -> dict:
+    """Derive rules, match every theorem, build the graph; returns the stats written to
+    `RUN/index.stats.json` (see the module doc)."""
+    global _CTX, _INDEX
+    from lean_alchemy.extract import store
+    from lean_alchemy.mutate.match import RuleIndex
+
+    start = time.perf_counter()
+    run.require(run.declarations, "extract")
+    decls = store.read_declarations(run)
+    scopes = store.read_scopes(run) if run.scopes.exists() else {}
+    external = read_external_names(opts.external_names)
+    table = NameTable.from_declarations(decls, external)
+    resolver = Resolver(table)
+    ctx = Context(decls, scopes, resolver, opts)
+    theorems = [i for i, d in enumerate(decls) if d.is_candidate]
+
+    # pass 1: rules and statement/proof uses
+    rstats = RuleStats.new()
+    rules: list[Rule] = []
+    edges: list[tuple] = []
+    unparsed = 0
+    for i in theorems:
+        d = decls[i]
+        view = ctx.view(d)
+        p = parsed(d)
+        section = ctx.section(d)
+        if p is None:
+            unparsed += 1
+            rstats.dropped["unparsed"] += 1
+            _statement_edges(ctx, d, view, None, None, binder_locals(section), edges)
+            continue
+        groups, concl = p
+        locals_ = binder_locals(section) | binder_locals(groups)
+        rules.extend(derive_rules(
+            d, groups, concl, section=section, stats=rstats,
+            resolve=lambda t, loc, _v=view: resolver.resolve_term(t, _v, loc, count=False)))
+        _statement_edges(ctx, d, view, groups, concl, locals_, edges)
+    # keep one rule per id (a name declared twice, e.g. in two files, gives one rule)
+    uniq: dict[str, Rule] = {}
+    for r in rules:
+        uniq.setdefault(r.id, r)
+    if len(uniq) < len(rules):
+        rstats.dropped["duplicate_name"] += len(rules) - len(uniq)
+    rules = list(uniq.values())
+    kept = [r for r in rules if (r.kind == "imp" and opts.apply) or
+            (r.kind != "imp" and opts.rewrite)]
+    t_rules = time.perf_counter()
+
+    # pass 2: matching
+    index = RuleIndex.build(kept, max_per_theorem=opts.max_matches_per_theorem)
+    _CTX, _INDEX = ctx, index
+    jobs = opts.jobs or os.cpu_count() or 1
+    chunks = [theorems[k:k + 256] for k in range(0, len(theorems), 256)]
+    inv_counts: Counter = Counter()
+    filtered: Counter = Counter()
+    found: Counter = Counter()
+    capped = 0
+    candidates = with_inv = 0
+    by_id = {r.id: r for r in kept}
+    invocable: dict[tuple, list] = {}
+    from lean_alchemy.extract.store import AtomicParquetWriter
+
+    inv_w = AtomicParquetWriter(invocations_path(run), INVOCATION_SCHEMA)
+    bar = None
+    if opts.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(theorems), desc="index", unit="thm", mininterval=0.5)
+    try:
+        def consume(part: Partial) -> None:
+            nonlocal candidates, with_inv
+            candidates += part.candidates
+            with_inv += part.with_invocations
+            if bar is not None:
+                bar.update(part.candidates)
+            for inv in part.invocations:
+                inv_counts[inv.kind] += 1
+                r = by_id[inv.rule_id]
+                key = (inv.candidate, r.lemma, inv.kind, r.direction, inv.location)
+                e = invocable.get(key)
+                if e is None:
+                    invocable[key] = [inv.instance, inv.rule_id, 1]
+                else:
+                    e[2] += 1
+            if part.invocations:
+                inv_w.write(invocations_table(part.invocations))
+
+        if jobs <= 1 or len(theorems) < 2000:  # forking costs more than it saves
+            for ch in chunks:
+                part, _ = _match_chunk(ch)
+                consume(part)
+            found.update(index.stats.found)
+            filtered.update(index.stats.filtered)
+            capped += index.stats.capped
+        else:
+            import multiprocessing as mp
+
+            with mp.get_context("fork").Pool(jobs, initializer=_reset_stats) as pool:
+                for part, mstats in pool.imap(_match_chunk_delta, chunks):
+                    consume(part)
+                    found.update(mstats.found)
+                    filtered.update(mstats.filtered)
+                    capped += mstats.capped
+        inv_w.close()
+    except BaseException:
+        inv_w.abort()
+        raise
+    finally:
+        _CTX, _INDEX = None, None
+        if bar is not None:
+            bar.close()
+    t_match = time.perf_counter()
+
+    # rules file
+    from lean_alchemy.extract.store import _write
+
+    _write(run.rules, rules_table(rules))
+
+    # graph
+    for (cand, lemma, kind, direction, loc), (inst, rid, n) in invocable.items():
+        edges.append((cand, lemma, kind, direction, loc, inst, rid, n))
+    edges.extend(_premise_edges(run))
+    node_rows, module_edges = _nodes(decls, scopes)
+    edges.extend(module_edges)
+    known = {r["name"] for r in node_rows}
+    for e in edges:
+        for n in (e[0], e[1]):
+            if n not in known:
+                known.add(n)
+                node_rows.append({"name": n, "kind": "external", "module": None, "file": None,
+                                  "line": None, "attributes": (), "parse_status": None})
+    edge_kinds = Counter(e[2] for e in edges)
+    G.write_graph(run, G.nodes_table(node_rows),
+                  (G.edges_table(edges[k:k + 200000]) for k in range(0, len(edges), 200000)))
+
+    rc = resolver.counts
+    stats = {
+        "rules": len(rules),
+        "rules_by_kind": dict(sorted(Counter(r.kind for r in rules).items())),
+        "rules_indexed": len(kept),
+        "dropped": dict(sorted(rstats.dropped.items())),
+        "theorems": len(theorems),
+        "candidates": candidates,
+        "candidates_with_invocations": with_inv,
+        "unparsed": unparsed,
+        "invocations": sum(inv_counts.values()),
+        "invocations_by_kind": dict(sorted(inv_counts.items())),
+        "matches_found": dict(sorted(found.items())),
+        "matches_filtered": dict(sorted(filtered.items())),
+        "capped": capped,
+        "edges_by_kind": dict(sorted(edge_kinds.items())),
+        "edges": sum(edge_kinds.values()),
+        "nodes": len(node_rows),
+        "names_resolved": rc.get("resolved", 0),
+        "names_unresolved": len(resolver.unresolved_names),
+        "names_ambiguous": len(resolver.ambiguous_names),
+        "name_occurrences": {k: rc.get(k, 0) for k in ("resolved", "unresolved", "ambiguous")},
+        "top_unresolved": dict(resolver.unresolved_names.most_common(20)),
+        "top_ambiguous": dict(resolver.ambiguous_names.most_common(20)),
+        "external_names": len(external),
+        "jobs": jobs,
+        "options": {"external_names": opts.external_names,
+                    "max_matches_per_theorem": opts.max_matches_per_theorem,
+                    "rewrite": opts.rewrite, "apply": opts.apply,
+                    "proof_uses": opts.proof_uses},
+        "seconds_rules": round(t_rules - start, 2),
+        "seconds_match": round(t_match - t_rules, 2),
+        "seconds": round(time.perf_counter() - start, 2),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+    run.write_stats("index", stats)
+    if echo is not None:
+        echo(f"index: {stats['rules']} rules, {stats['invocations']} invocations on "
+             f"{with_inv}/{candidates} theorems, {stats['edges']} graph edges in "
+             f"{stats['seconds']} s -> {run.rules}, {run.graph_dir}")
+    return stats
+
+
+def _reset_stats() -> None:
+    """Worker start: fresh counters, so each chunk reports a delta."""
+    from lean_alchemy.mutate.match import MatchStats
+
+    if _INDEX is not None:
+        _INDEX.stats = MatchStats()
+
+
+def _match_chunk_delta(idx: list[int]):
+    from lean_alchemy.mutate.match import MatchStats
+
+    part, _ = _match_chunk(idx)
+    assert _INDEX is not None
+    st = _INDEX.stats
+    _INDEX.stats = MatchStats()
+    return part, st
+
+
+def _premise_edges(run: RunDir) -> list[tuple]:
+    p = premises_path(run)
+    if not p.exists():
+        return []
+    t = pq.read_table(p)
+    if "theorem" not in t.column_names or "premise" not in t.column_names:
+        raise AlchemyError(f"{p}: expected columns theorem, premise (a LeanDojo extraction)")
+    seen = set()
+    out = []
+    for a, b in zip(t.column("theorem").to_pylist(), t.column("premise").to_pylist()):
+        if a and b and (a, b) not in seen:
+            seen.add((a, b))
+            out.append((a, b, "premise", None, None, None, None, 1))
+    return out
+
+
+def _nodes(decls: list[Declaration], scopes: dict[str, Scope]
+           ) -> tuple[list[dict], list[tuple]]:
+    rows: list[dict] = []
+    seen: set[str] = set()
+    modules: dict[str, tuple[str, ...]] = {}
+    for d in decls:
+        if d.full_name not in seen:
+            seen.add(d.full_name)
+            rows.append({"name": d.full_name, "kind": d.kind, "module": d.module,
+                         "file": d.file, "line": d.start_line, "attributes": d.attributes,
+                         "parse_status": d.parse_status})
+        modules.setdefault(d.module, ())
+    for s in scopes.values():
+        if s.imports or s.module not in modules:
+            modules[s.module] = tuple(dict.fromkeys(modules.get(s.module, ()) + s.imports))
+    edges = []
+    for m, imps in sorted(modules.items()):
+        if m not in seen:
+            seen.add(m)
+            rows.append({"name": m, "kind": "module", "module": m, "file": None, "line": None,
+                         "attributes": (), "parse_status": None})
+        for imp in imps:
+            edges.append((m, imp, "imports", None, None, None, None, 1))
+    return rows, edges
+
+
+def load_graph(run: RunDir, kinds: Iterable[str] | None = None):
+    """The dependency graph of a run as a `networkx.MultiDiGraph` (see `extract.graph`)."""
+    return G.load_graph(run, kinds)
+
+
+__all__ = ["run_index", "read_rules", "iter_invocations", "load_graph", "rules_table",
+           "invocations_table", "RULE_SCHEMA", "INVOCATION_SCHEMA"]

@@ -1,0 +1,44 @@
+"""Knobs of the index stage (`alchemy index`, the `[index]` table of a run config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """How `alchemy index` builds rules, invocations and the dependency graph.
+
+    external_names: a text file with one full declaration name a line (`#` comments) known
+      outside the project (Lean core, Batteries for Mathlib): names resolve against them
+      too, so `succ` inside `namespace Nat` becomes `Nat.succ`.
+    max_matches_per_theorem: invocations kept per candidate theorem (a seeded, reproducible
+      sample when more are found; None = keep all).  Mutation caps again per theorem; this
+      bounds the size of `invocations.parquet` (`mul_comm` matches everywhere).
+    rewrite / apply: produce `rw_goal`/`rw_hyp` and `apply_hyp` invocations.
+    proof_uses: add proof-uses edges (identifiers of proof text that resolve) to the graph.
+    jobs: worker processes for matching (0 = one per CPU).
+    progress: show a progress bar on stderr.
+    """
+
+    external_names: str | None = None
+    max_matches_per_theorem: int | None = 256
+    rewrite: bool = True
+    apply: bool = True
+    proof_uses: bool = True
+    jobs: int = 2
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        # Validate here, not in the CLI: the TOML config builds this class directly.
+        from lean_alchemy.core.errors import AlchemyError
+
+        if self.max_matches_per_theorem is not None and self.max_matches_per_theorem < 1:
+            raise AlchemyError("[index] max_matches_per_theorem must be >= 1 (or unset for no "
+                               f"cap), got {self.max_matches_per_theorem}")
+        if self.jobs < 0:
+            raise AlchemyError(f"[index] jobs must be >= 0 (0 = one per CPU), got {self.jobs}")
+        if self.external_names is not None and not str(self.external_names).strip():
+            raise AlchemyError("[index] external_names must be a file path (or unset)")
+        if not (self.rewrite or self.apply):
+            raise AlchemyError("[index] rewrite and apply are both off: nothing to index")

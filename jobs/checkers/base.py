@@ -1,0 +1,271 @@
+"""What every Lean checker shares: the unit of work, the verdict rules, message classification.
+
+Why one module: the two backends (batch files through `lake env lean --json`, a pool of REPL
+processes) must judge a mutant identically, so that a corpus row means the same thing whichever
+backend checked it.  Everything here is pure: no processes, no files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol, Sequence
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Verdict
+
+VERIFIED, REJECTED, TIMEOUT, CRASHED = "verified", "rejected", "timeout", "crashed"
+
+# error classes (Verdict.error_class); short, stable strings that `alchemy status` counts
+DETERMINISTIC_TIMEOUT = "deterministic timeout"
+UNKNOWN_IDENTIFIER = "unknown identifier"
+FAILED_TO_SYNTHESIZE = "failed to synthesize"
+TYPE_MISMATCH = "type mismatch"
+UNSOLVED_GOALS = "unsolved goals"
+REWRITE_FAILED = "rewrite failed"
+PARSE_ERROR = "parse error"
+USES_SORRY = "uses sorry"
+IMPORT_FAILED = "import failed"
+OTHER = "other"
+WALL_CLOCK_TIMEOUT = "wall-clock timeout"
+OUT_OF_MEMORY = "out of memory"
+CRASH = "crash"
+REPL_ERROR = "repl error"
+
+MAX_ERROR_CHARS = 1000
+
+
+class CheckerError(AlchemyError):
+    """Lean could not run at all (not a verdict on any mutant): `lake env` failed before the
+    import header was read, the import itself failed to finish, the REPL would not start.
+    The orchestrator leaves the mutants pending; they are not the culprits."""
+
+
+@dataclass(frozen=True)
+class CheckUnit:
+    """One mutant to check.  `lean` is the mutant's complete check unit (scope header,
+    declaration, `end`s) without import lines; `imports` are the modules it needs."""
+
+    mutant_id: str
+    name: str
+    imports: tuple[str, ...]
+    lean: str
+
+
+class Checker(Protocol):
+    """A Lean checker: one verdict per unit, in the order given."""
+
+    backend: str  # "lean-json" | "repl"
+
+    def check(self, units: Sequence[CheckUnit]) -> list[Verdict]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LeanMessage:
+    """A Lean message in the coordinates of the text Lean saw (1-based lines, 0-based
+    columns, as Lean reports them)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    severity: str  # "error" | "warning" | "info"
+    text: str
+
+    @staticmethod
+    def from_json(obj: Mapping[str, Any]) -> "LeanMessage | None":
+        """Both dialects: `lean --json` (`severity: information`, `caption` + `data`) and the
+        REPL (`severity: info`, `data`).  None when `obj` is not a message."""
+        pos = obj.get("pos")
+        sev = obj.get("severity")
+        data = obj.get("data")
+        if not isinstance(pos, dict) or not isinstance(sev, str) or not isinstance(data, str):
+            return None
+        try:
+            line, col = int(pos["line"]), int(pos["column"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        end = obj.get("endPos") if isinstance(obj.get("endPos"), dict) else pos
+        try:
+            eline, ecol = int(end["line"]), int(end["column"])
+        except (KeyError, TypeError, ValueError):
+            eline, ecol = line, col
+        caption = obj.get("caption")
+        text = f"{caption}:\n{data}" if isinstance(caption, str) and caption else data
+        severity = "info" if sev in ("information", "info") else sev
+        return LeanMessage(line, col, eline, ecol, severity, text)
+
+
+_HEARTBEATS = re.compile(r"\(deterministic\) timeout|maximum number of heartbeats", re.I)
+_SORRY_WARNING = re.compile(r"declaration uses ['`]sorry['`]", re.I)
+_FIRST_LINE_CLASSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.I), c) for p, c in (
+        (r"unknown (identifier|constant)", UNKNOWN_IDENTIFIER),
+        (r"failed to synthesize", FAILED_TO_SYNTHESIZE),
+        (r"type mismatch", TYPE_MISMATCH),
+        (r"unsolved goals", UNSOLVED_GOALS),
+        (r"did not find instance of the pattern|motive is not type correct|"
+         r"rewrite failed|tactic .?rewrite.? failed", REWRITE_FAILED),
+        (r"declaration uses ['`]sorry['`]", USES_SORRY),
+        (r"^unexpected |^expected |unterminated comment|unexpected end of input", PARSE_ERROR),
+        (r"unknown module prefix|object file .* does not exist|unknown package", IMPORT_FAILED),
+    ))
+
+
+def classify_error(text: str) -> str:
+    """A short class for a Lean error message.  Heartbeat timeouts are recognised anywhere
+    (Lean nests them: "Tactic `simp` failed with a nested error: (deterministic) timeout");
+    the others by the message's first line, so that goal text quoted below it (which may
+    contain any word) cannot change the class.  Case-insensitive: Lean's 2025 message
+    overhaul capitalised many of them ("Unknown identifier", "Type mismatch")."""
+    if _HEARTBEATS.search(text):
+        return DETERMINISTIC_TIMEOUT
+    first = text.strip().split("\n", 1)[0]
+    for pat, cls in _FIRST_LINE_CLASSES:
+        if pat.search(first):
+            return cls
+    return OTHER
+
+
+def judge(messages: Sequence[LeanMessage]) -> tuple[str, str | None, LeanMessage | None]:
+    """(status, error class, the deciding message) for the messages of one unit: the first
+    error rejects; a `declaration uses 'sorry'` warning rejects (Lean accepts such a file);
+    anything else verifies."""
+    for m in messages:
+        if m.severity == "error":
+            return REJECTED, classify_error(m.text), m
+    for m in messages:
+        if m.severity == "warning" and _SORRY_WARNING.search(m.text):
+            return REJECTED, USES_SORRY, m
+    return VERIFIED, None, None
+
+
+def clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------- sorry / admit
+
+_SORRY_TOKEN = re.compile(r"(?<![\w.'])(sorry|admit)(?![\w'])")
+
+
+_LEX = re.compile(r'/-|-/|--|"')
+
+
+def strip_comments_and_strings(text: str) -> str:
+    """`text` with Lean comments (`--`, nested `/- -/`) and string literals blanked out, line
+    structure kept: a comment that mentions `sorry` must not reject a proof."""
+    out: list[str] = []
+    i, n, depth = 0, len(text), 0
+    while i < n:
+        m = _LEX.search(text, i)
+        if m is None:
+            if not depth:
+                out.append(text[i:])
+            break
+        tok, j = m.group(), m.start()
+        if depth:  # inside a block comment: keep only the newlines
+            out.append("\n" * text.count("\n", i, j))
+            depth += 1 if tok == "/-" else -1 if tok == "-/" else 0
+            i = m.end()
+            continue
+        out.append(text[i:j])
+        if tok == "/-":
+            depth, i = 1, m.end()
+        elif tok == "--":
+            k = text.find("\n", j)
+            i = n if k < 0 else k
+        elif tok == '"':
+            k = j + 1
+            while k < n and text[k] != '"':
+                k += 2 if text[k] == "\\" else 1
+            out.append('""' + "\n" * text.count("\n", j, k))
+            i = k + 1
+        else:  # a stray `-/` outside any comment
+            out.append(tok)
+            i = m.end()
+    return "".join(out)
+
+
+def contains_sorry(text: str) -> bool:
+    """True when the Lean text uses `sorry` or `admit` as a term or tactic."""
+    if "sorry" not in text and "admit" not in text:  # the common case, without lexing
+        return False
+    return bool(_SORRY_TOKEN.search(strip_comments_and_strings(text)))
+
+
+# ---------------------------------------------------------------------- unit text
+
+_HEARTBEAT_OPTION = re.compile(r"set_option\s+maxHeartbeats\s+\d+")
+
+
+def wrap_unit(unit: CheckUnit, max_heartbeats: int) -> list[str]:
+    """The lines a checker compiles for one unit: an anonymous `section` that scopes whatever
+    the unit opens, the heartbeat limit when one is imposed (replacing any the mutant carries,
+    which would otherwise override it), the unit, `end`.  The unit's own text starts on the
+    line after the first one (or two, with a heartbeat line)."""
+    text = unit.lean.rstrip("\n")
+    lines = ["section"]
+    if max_heartbeats > 0:
+        text = _HEARTBEAT_OPTION.sub(f"set_option maxHeartbeats {max_heartbeats}", text)
+        lines.append(f"set_option maxHeartbeats {max_heartbeats}")
+    lines.extend(text.split("\n"))
+    lines.append("end")
+    return lines
+
+
+def unit_offset(max_heartbeats: int) -> int:
+    """Lines of `wrap_unit` before the unit's own first line."""
+    return 2 if max_heartbeats > 0 else 1
+
+
+@dataclass(frozen=True)
+class VerdictMaker:
+    """Stamps backend and versions on every verdict."""
+
+    backend: str
+    lean_version: str
+    mathlib_rev: str
+
+    def make(self, unit: CheckUnit, status: str, error_class: str | None = None,
+             first_error: str | None = None, elapsed: float = 0.0) -> Verdict:
+        return Verdict(mutant_id=unit.mutant_id, status=status, error_class=error_class,
+                       first_error=clip(first_error) if first_error is not None else None,
+                       elapsed=round(max(elapsed, 0.0), 6), backend=self.backend,
+                       lean_version=self.lean_version, mathlib_rev=self.mathlib_rev)
+
+    def sorry(self, unit: CheckUnit) -> Verdict:
+        return self.make(unit, REJECTED, USES_SORRY,
+                         "the proof contains `sorry` or `admit` (not sent to Lean)")
+
+    def from_messages(self, unit: CheckUnit, messages: Sequence[LeanMessage], first_line: int,
+                      elapsed: float) -> Verdict:
+        """`first_line`: the line (in Lean's coordinates) of the unit's own first line, so
+        that first_error's position is reported in the unit's text."""
+        status, cls, msg = judge(messages)
+        err = None
+        if msg is not None:
+            err = f"{msg.line - first_line + 1}:{msg.column}: {msg.text}"
+        return self.make(unit, status, cls, err, elapsed)
+
+
+def crash_class(returncode: int | None, stderr: str) -> str:
+    """Out of memory (the RLIMIT_AS cap hit: Lean reports it; the OOM killer: SIGKILL, which a
+    shell or `lake` reports as 137) or another crash."""
+    if returncode in (137, -9) or re.search(r"out of memory|std::bad_alloc|cannot allocate",
+                                            stderr, re.I):
+        return OUT_OF_MEMORY
+    return CRASH
+
+
+def describe_exit(returncode: int | None, stderr: str) -> str:
+    if returncode is None:
+        what = "Lean process stopped"
+    elif returncode < 0:
+        what = f"Lean process killed by signal {-returncode}"
+    else:
+        what = f"Lean process exited with code {returncode}"
+    tail = stderr.strip()[-500:]
+    return f"{what}: {tail}" if tail else what

@@ -1,0 +1,346 @@
+"""`run_check` and `alchemy check/status` with a stand-in checker.
+
+The stand-in is a Checker (the contract of `lean_alchemy.jobs.checkers`) that judges a unit
+by its declaration name: `ok*` verified, `bad*` rejected, `slow*` verified after a delay,
+`killonce*` SIGKILLs its own worker the first time it is seen, `killalways*` every time,
+`raise*` raises (a checker bug).  What is tested here is the orchestration: leases,
+retries, worker deaths, resumption, the database as the only truth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.jobs.check import reclaim_dead_leases, run_check
+from lean_alchemy.jobs.db import RunDB
+from lean_alchemy.jobs.options import CheckOptions
+from lean_alchemy.jobs.toolchain import Toolchain
+
+TESTS = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class FakeFactory:
+    log: str = ""  # one line per verdict produced: "<pid> <mutant id>"
+    delay: float = 0.0
+    marker_dir: str = ""
+
+    def __call__(self, opts, toolchain) -> "FakeChecker":
+        return FakeChecker(self)
+
+
+class FakeChecker:
+    backend = "fake"
+
+    def __init__(self, cfg: FakeFactory) -> None:
+        self.cfg = cfg
+
+    def check(self, units):
+        out = []
+        for u in units:
+            if u.name.startswith("killonce"):
+                marker = Path(self.cfg.marker_dir) / u.mutant_id
+                if not marker.exists():
+                    marker.touch()
+                    os.kill(os.getpid(), signal.SIGKILL)
+            if u.name.startswith("killalways"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            if u.name.startswith("raise"):
+                raise RuntimeError("stand-in checker bug")
+            if self.cfg.delay or u.name.startswith("slow"):
+                time.sleep(self.cfg.delay or 0.3)
+            if u.name.startswith("bad"):
+                v = Verdict(u.mutant_id, "rejected", "type mismatch", "type mismatch\n  h", 0.01)
+            else:
+                v = Verdict(u.mutant_id, "verified", elapsed=0.01)
+            if self.cfg.log:
+                with open(self.cfg.log, "a") as f:
+                    f.write(f"{os.getpid()} {u.mutant_id}\n")
+            out.append(v)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def mk(i: int, name: str) -> Mutant:
+    mod = f"Mathlib.M{i % 3}"
+    return Mutant(id=f"m{i:05d}", name=f"{name}{i}", parent="Foo.bar", source_theorem="Foo.bar",
+                  source_module=mod, rule="Nat.add_comm", kind="rw_goal", direction="fwd",
+                  location="goal", depth=1, proof_style="merged", statement="(a : ℕ) : a = a",
+                  proof="rfl", imports=(mod,), header="", lean=f"theorem {name}{i} : True := trivial")
+
+
+TC = Toolchain(workspace=Path("ws"), lake=None, lean=None, lean_version="4.99.0",
+               mathlib_rev="0123456789abcdef", repl_path=None, ready=True, problem=None)
+
+
+def make_run(tmp_path: Path, names: list[str], extra=()) -> RunDir:
+    run = RunDir.at(tmp_path / "run").ensure()
+    db = RunDB.for_run(run)
+    db.add_mutants([(mk(i, n), "pending", None) for i, n in enumerate(names)] + list(extra))
+    db.close()
+    return run
+
+
+def opts(tmp_path: Path, **kw) -> CheckOptions:
+    base = dict(jobs=2, batch_size=4, progress=False, workspace=str(tmp_path / "no-workspace"))
+    base.update(kw)
+    return CheckOptions(**base)
+
+
+def checks(log: Path) -> Counter:
+    return Counter(line.split()[1] for line in log.read_text().splitlines()) if log.exists() else Counter()
+
+
+def test_every_mutant_gets_one_verdict_and_rerun_does_nothing(tmp_path: Path) -> None:
+    names = ["ok"] * 20 + ["bad"] * 5
+    run = make_run(tmp_path, names, extra=[(mk(99, "refuted"), "refuted", "counterexample")])
+    log = tmp_path / "checks.log"
+    lines: list[str] = []
+    stats = run_check(run, opts(tmp_path), TC, checker_factory=FakeFactory(str(log)),
+                      echo=lines.append)
+    assert stats["checked"] == 25 and stats["by_status"] == {"verified": 20, "rejected": 5}
+    assert stats["by_error_class"] == {"type mismatch": 5}
+    assert stats["remaining"] == 0 and stats["lean_version"] == "4.99.0"
+    assert stats["database"] == {"refuted": 1, "rejected": 5, "verified": 20}
+    assert json.loads(run.stats_path("check").read_text())["checked"] == 25
+    assert lines and "25 verdicts" in lines[-1]
+    assert set(checks(log).values()) == {1} and len(checks(log)) == 25
+    db = RunDB.for_run(run)
+    for m, v in db.iter_results(statuses=("verified", "rejected")):
+        assert (v.backend, v.lean_version, v.mathlib_rev) == ("fake", "4.99.0", "0123456789abcdef")
+    # the workers logged to RUN/logs
+    assert (run.logs_dir / "check.log").exists() and (run.logs_dir / "worker-0.log").exists()
+    again = run_check(run, opts(tmp_path), TC, checker_factory=FakeFactory(str(log)))
+    assert again["checked"] == 0 and len(checks(log)) == 25 and sum(checks(log).values()) == 25
+
+
+def test_limit_then_resume(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["ok"] * 30)
+    first = run_check(run, opts(tmp_path, limit=10, jobs=1), TC, checker_factory=FakeFactory())
+    assert first["checked"] == 10 and first["remaining"] == 20
+    rest = run_check(run, opts(tmp_path, jobs=1), TC, checker_factory=FakeFactory())
+    assert rest["checked"] == 20 and rest["database"] == {"verified": 30}
+
+
+def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
+    """A worker SIGKILLed mid-batch: its batch is split and retried, the culprit alone."""
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    names = ["ok"] * 12 + ["killonce"] + ["ok"] * 12 + ["killalways"] + ["bad"] * 3
+    run = make_run(tmp_path, names)
+    log = tmp_path / "checks.log"
+    stats = run_check(run, opts(tmp_path, batch_size=8, max_attempts=3), TC,
+                      checker_factory=FakeFactory(str(log), marker_dir=str(markers)))
+    db = RunDB.for_run(run)
+    assert db.counts() == {"verified": 25, "rejected": 3, "crashed": 1}
+    st = db.state("m00025")  # killalways
+    assert st["error_class"] == "worker lost" and st["attempts"] == 3
+    assert db.state("m00012")["attempts"] == 1  # killonce: retried within its lease
+    assert stats["lost_workers"] >= 4 and stats["bisected"] >= 2
+    assert stats["by_status"] == {"verified": 25, "rejected": 3, "crashed": 1}
+    # the innocent neighbours of the culprit were not charged an attempt for it
+    assert max(db.attempt_counts()) == 3 and db.attempt_counts()[1] == 28
+    # neighbours checked before the kill in a lost batch are checked again (their verdicts
+    # never reached the driver); every one of them has a verdict in the end
+    assert set(checks(log)) == {f"m{i:05d}" for i in range(len(names))} - {"m00025"}
+
+
+def test_checker_exception_stops_the_run_and_keeps_verdicts(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["ok"] * 8 + ["raise"] + ["ok"] * 3)
+    with pytest.raises(AlchemyError, match="stand-in checker bug") as e:
+        run_check(run, opts(tmp_path, jobs=1, batch_size=4), TC, checker_factory=FakeFactory())
+    assert "re-run `alchemy check`" in str(e.value)
+    db = RunDB.for_run(run)
+    counts = db.counts()
+    assert counts.get("verified", 0) == 8 and "leased" not in counts  # leases given back
+    assert db.state("m00008")["attempts"] == 0  # refunded: the mutant was not at fault
+    stats = json.loads(run.stats_path("check").read_text())
+    assert "stand-in checker bug" in stats["error"]
+
+
+def test_missing_toolchain_changes_nothing(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["ok"] * 3)
+    before = run.db.read_bytes()
+    with pytest.raises(AlchemyError, match="alchemy setup-lean"):
+        run_check(run, opts(tmp_path))
+    assert run.db.read_bytes() == before and not run.stats_path("check").exists()
+
+
+def test_no_database_names_the_stage(tmp_path: Path) -> None:
+    with pytest.raises(AlchemyError, match="alchemy mutate"):
+        run_check(RunDir.at(tmp_path / "empty"), opts(tmp_path), TC, checker_factory=FakeFactory())
+
+
+DRIVER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_check import FakeFactory, TC, opts
+    from pathlib import Path
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.jobs.check import run_check
+    run_check(RunDir.at({run!r}), opts(Path({tmp!r}), batch_size=2), TC,
+              checker_factory=FakeFactory({log!r}, delay=0.05))
+""")
+
+
+def _start_driver(tmp_path: Path, run: RunDir, log: Path) -> subprocess.Popen:
+    code = DRIVER.format(tests=str(TESTS), run=str(run.root), tmp=str(tmp_path), log=str(log))
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_verdicts(run: RunDir, n: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    db = RunDB.for_run(run)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.counts().get("verified", 0) >= n:
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"driver ended early: {proc.stderr.read()}")
+        time.sleep(0.05)
+    pytest.fail("no progress")
+
+
+def _gone(pids: list[int], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists()
+                 and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
+        if not alive:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_resume_after_the_driver_is_sigkilled(tmp_path: Path) -> None:
+    """Every mutant ends with exactly one verdict; none verified before the kill is checked
+    again; the dead driver's leases are retried at once by the next run."""
+    run = make_run(tmp_path, ["ok"] * 40)
+    log = tmp_path / "checks.log"
+    proc = _start_driver(tmp_path, run, log)
+    _wait_for_verdicts(run, 8, proc)
+    workers = [int(line.split()[0]) for line in log.read_text().splitlines()]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert _gone(sorted(set(workers) - {proc.pid})), "workers outlived their driver"
+    db = RunDB.for_run(run)
+    done_before = {m.id for m, _ in db.iter_results(statuses=None)}
+    assert 8 <= len(done_before) < 40 and db.lease_owners()  # leases of a dead driver
+    stats = run_check(run, opts(tmp_path, batch_size=2), TC, checker_factory=FakeFactory(str(log)))
+    assert stats["reclaimed_leases"] >= 1
+    assert db.counts() == {"verified": 40}
+    seen = checks(log)
+    assert all(seen[i] == 1 for i in done_before)  # never checked again after success
+    assert set(seen) == {f"m{i:05d}" for i in range(40)}
+
+
+def test_ctrl_c_keeps_verdicts_and_gives_leases_back(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["ok"] * 40)
+    log = tmp_path / "checks.log"
+    proc = _start_driver(tmp_path, run, log)
+    _wait_for_verdicts(run, 6, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    db = RunDB.for_run(run)
+    counts = db.counts()
+    assert "leased" not in counts and counts["verified"] >= 6
+    assert counts["verified"] + counts.get("pending", 0) == 40
+    stats = json.loads(run.stats_path("check").read_text())
+    assert stats["interrupted"] is True and stats["checked"] == counts["verified"]
+    assert reclaim_dead_leases(db) == 0
+
+
+@pytest.mark.ray
+def test_ray_executor_local_mode_with_a_killed_worker(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray", reason="the optional `ray` extra is not installed")
+    import ray.cloudpickle
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    names = ["ok"] * 10 + ["killonce"] + ["ok"] * 5 + ["bad"] * 2
+    run = make_run(tmp_path, names)
+    stats = run_check(run, opts(tmp_path, executor="ray", ray_address="local", batch_size=6), TC,
+                      checker_factory=FakeFactory(marker_dir=str(markers)),
+                      executor_kwargs={"init_kwargs": {"num_cpus": 2}})
+    assert stats["by_status"] == {"verified": 16, "rejected": 2}
+    assert stats["lost_workers"] >= 1 and stats["executor"] == "ray"
+    assert not ray.is_initialized()  # we started it, we shut it down
+    assert RunDB.for_run(run).counts() == {"verified": 16, "rejected": 2}
+
+
+def test_ray_missing_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)
+    run = make_run(tmp_path, ["ok"])
+    with pytest.raises(AlchemyError, match=r"lean-alchemy\[ray\]"):
+        run_check(run, opts(tmp_path, executor="ray"), TC, checker_factory=FakeFactory())
+    assert RunDB.for_run(run).counts() == {"pending": 1}
+
+
+# ------------------------------------------------------------------------------ CLI
+
+
+def test_cli_status_table_and_json(tmp_path: Path, capsys) -> None:
+    from lean_alchemy.jobs.cli import main
+
+    run = make_run(tmp_path, ["ok"] * 6 + ["bad"] * 2 + ["pend"] * 2,
+                   extra=[(mk(50, "r"), "refuted", "cex")])
+    db = RunDB.for_run(run)
+    ms = db.lease("x", 8, 60)
+    db.record_verdicts([Verdict(m.id, "rejected" if m.name.startswith("bad") else "verified",
+                                "unknown identifier" if m.name.startswith("bad") else None)
+                        for m in ms])
+    assert main(["status", "--run-dir", str(run.root)]) == 0
+    out = capsys.readouterr().out
+    assert "verified" in out and "unknown identifier" in out and "refuted" in out
+    row = {line.split()[0]: line.split()[1] for line in out.splitlines() if line.strip()}
+    assert row["verified"] == "6" and row["pending"] == "2" and row["total"] == "11"
+    assert "75.0% verified of 8 Lean verdicts" in out and "left          2 mutants" in out
+    assert main(["status", "--run-dir", str(run.root), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["counts"]["rejected"] == 2 and rep["error_classes"] == {
+        "rejected": {"unknown identifier": 2}} and rep["remaining"] == 2
+
+
+def test_cli_check_errors(tmp_path: Path, capsys) -> None:
+    from lean_alchemy.jobs.cli import main
+
+    assert main(["status", "--run-dir", str(tmp_path / "none")]) == 2
+    assert "alchemy mutate" in capsys.readouterr().err
+    run = make_run(tmp_path, ["ok"])
+    assert main(["check", "--run-dir", str(run.root), "--workspace", str(tmp_path / "ws")]) == 2
+    assert "alchemy setup-lean" in capsys.readouterr().err
+    assert main(["check", "--run-dir", str(run.root), "--batch-size", "0"]) == 2
+    assert "batch_size must be >= 1" in capsys.readouterr().err
+
+
+def test_cli_flags_mirror_options(tmp_path: Path) -> None:
+    from lean_alchemy.jobs.check_cli import options_from_args
+    from lean_alchemy.jobs.cli import build_parser
+
+    args = build_parser(only="check").parse_args(
+        ["check", "--backend", "repl", "-j", "3", "--limit", "7", "--batch-size", "16",
+         "--timeout", "30", "--executor", "ray", "--ray-address", "10.0.0.1:6379",
+         "--workspace", "ws", "--db", "sqlite:////tmp/x.db", "--no-progress", "--max-attempts", "5"])
+    o = options_from_args(args)
+    assert (o.backend, o.jobs, o.limit, o.batch_size, o.timeout_s, o.executor, o.ray_address,
+            o.workspace, o.db_url, o.progress, o.max_attempts) == (
+        "repl", 3, 7, 16, 30.0, "ray", "10.0.0.1:6379", "ws", "sqlite:////tmp/x.db", False, 5)
+    assert options_from_args(build_parser(only="check").parse_args(["check"])).progress is True

@@ -1,0 +1,178 @@
+"""The run database: idempotent inserts, atomic leases, verdicts recorded once, bad files."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import pytest
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.jobs.db import RunDB
+
+
+def mk(i: int, module: str = "Mathlib.Foo", name: str | None = None) -> Mutant:
+    return Mutant(id=f"m{i:05d}", name=name or f"Foo.bar_mut{i}", parent="Foo.bar",
+                  source_theorem="Foo.bar", source_module=module, rule="Nat.add_comm",
+                  kind="rw_goal", direction="fwd", location="goal", depth=1,
+                  proof_style="merged", statement="(a b : ℕ) : a + b = b + a",
+                  proof="by\n  rw [Nat.add_comm]", imports=(module, "Mathlib.Tactic"),
+                  header="namespace Foo\nopen Nat", lean=f"namespace Foo\ntheorem x{i} : True := trivial\nend Foo",
+                  scope_id="s1", features=(("size", 7.0), ("depth", 1.0)))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> RunDB:
+    d = RunDB.for_run(RunDir.at(tmp_path / "run"), max_attempts=3)
+    yield d
+    d.close()
+
+
+def test_add_is_idempotent_and_round_trips(db: RunDB) -> None:
+    rows = [(mk(i), "pending", None) for i in range(5)] + [(mk(9), "refuted", "counterexample: a = 0")]
+    assert db.add_mutants(rows) == 6
+    assert db.add_mutants(rows + [(mk(0), "pending", None)]) == 0  # also duplicates in one call
+    assert db.add_mutants([(mk(5), "pending", None), (mk(5), "pending", None), (mk(1), "refuted", "x")]) == 1
+    assert db.counts() == {"pending": 6, "refuted": 1}
+    assert db.get("m00001") == mk(1)  # every field, tuples included
+    assert db.get("nope") is None
+    assert db.detail("m00009") == "counterexample: a = 0"
+    assert [m.id for m in db.iter_mutants(statuses=("refuted",))] == ["m00009"]
+    assert len(list(db.iter_mutants())) == 7
+
+
+def test_adding_again_keeps_a_verdict(db: RunDB) -> None:
+    db.add_mutants([(mk(1), "pending", None)])
+    [m] = db.lease("a", 5, 60)
+    assert db.record_verdicts([Verdict(m.id, "verified", elapsed=1.5, backend="repl")]) == 1
+    assert db.add_mutants([(mk(1), "pending", None)]) == 0
+    assert db.counts() == {"verified": 1}
+
+
+def test_leases_go_to_one_owner_and_expire(db: RunDB) -> None:
+    db.add_mutants([(mk(i), "pending", None) for i in range(10)])
+    a = db.lease("a", 4, 60)
+    b = db.lease("b", 4, 0.05)
+    assert len(a) == len(b) == 4 and not {m.id for m in a} & {m.id for m in b}
+    assert db.lease_owners() == {"a": 4, "b": 4}
+    assert db.state(a[0].id)["attempts"] == 1 and db.state(a[0].id)["lease_owner"] == "a"
+    time.sleep(0.1)
+    c = db.lease("c", 10, 60)  # b's leases expired: retried first, then the 2 pending left
+    assert {m.id for m in c} == {m.id for m in b} | {"m00008", "m00009"}
+    assert db.state(b[0].id)["attempts"] == 2 and db.state(b[0].id)["lease_owner"] == "c"
+    assert db.lease("d", 10, 60) == []  # a's and c's leases are live
+    assert db.counts() == {"leased": 10}
+
+
+def test_expired_too_often_is_given_up(db: RunDB) -> None:
+    db.add_mutants([(mk(1), "pending", None), (mk(2), "pending", None)])
+    for owner in ("a", "b", "c"):
+        got = db.lease(owner, 1, 60, max_attempts=3)
+        assert [m.id for m in got] == ["m00001"]
+        assert db.expire([got[0].id], owner=owner) == 1  # the worker died with it
+    assert db.expire(["m00002"]) == 0  # not leased: nothing to expire
+    assert [m.id for m in db.lease("d", 5, 60, max_attempts=3)] == ["m00002"]
+    st = db.state("m00001")
+    assert st["status"] == "crashed" and st["error_class"] == "worker lost" and st["attempts"] == 3
+    assert db.given_up == 1
+    assert db.error_class_counts() == {"crashed": {"worker lost": 1}}
+
+
+def test_verdict_recorded_once(db: RunDB) -> None:
+    db.add_mutants([(mk(i), "pending", None) for i in range(3)] + [(mk(7), "vacuous", "h : False")])
+    ms = db.lease("a", 3, 60)
+    v = [Verdict(ms[0].id, "verified", None, None, 2.0, "lean-json", "4.9.0", "abc123"),
+         Verdict(ms[1].id, "rejected", "type mismatch", "type mismatch\n  h", 1.0, "lean-json")]
+    assert db.record_verdicts(v) == 2
+    # a second verdict (another driver, a duplicate) never overwrites a final one
+    assert db.record_verdicts([Verdict(ms[0].id, "rejected", "other"),
+                               Verdict("m00007", "verified"), Verdict("unknown", "verified")]) == 0
+    # a verdict from a worker whose lease was lost is still taken while the mutant is open
+    assert db.record_verdicts([Verdict(ms[2].id, "verified"), Verdict(ms[2].id, "rejected")]) == 1
+    res = dict((m.id, v) for m, v in db.iter_results(statuses=None))
+    assert res[ms[0].id] == v[0] and res[ms[1].id] == v[1]
+    assert res["m00007"].status == "vacuous" and res["m00007"].first_error == "h : False"
+    assert [m.id for m, _ in db.iter_results()] == sorted([ms[0].id, ms[2].id])
+    assert db.state(ms[0].id)["lease_owner"] is None
+    assert db.error_class_counts() == {"rejected": {"type mismatch": 1}}
+    assert db.verdict(ms[0].id) == v[0] and db.verdict("unknown") is None
+
+
+def test_timeouts_are_retried_then_final(db: RunDB) -> None:
+    db.add_mutants([(mk(1), "pending", None)])
+    for attempt in (1, 2):
+        [m] = db.lease("a", 1, 60)
+        assert db.record_verdicts_detail([Verdict(m.id, "timeout", "wall-clock timeout")]) == \
+            {m.id: "pending"}
+        st = db.state(m.id)
+        assert st["status"] == "pending" and st["attempts"] == attempt
+        assert st["error_class"] == "wall-clock timeout"  # kept for `status`
+    [m] = db.lease("a", 1, 60)
+    assert db.record_verdicts([Verdict(m.id, "timeout", "wall-clock timeout")]) == 1
+    assert db.counts() == {"timeout": 1}
+
+
+def test_release_refunds_the_attempt(db: RunDB) -> None:
+    db.add_mutants([(mk(i), "pending", None) for i in range(4)])
+    db.lease("a", 2, 60)
+    db.lease("b", 2, 60)
+    assert db.release("a") == 2
+    assert db.release("b", refund=False) == 2
+    assert db.counts() == {"pending": 4}
+    assert sorted(db.attempt_counts().items()) == [(0, 2), (1, 2)]
+    assert db.renew("nobody", 60) == 0
+
+
+def _lease_all(url: str, owner: str, q) -> None:
+    db = RunDB(url)
+    got = []
+    while True:
+        ms = db.lease(owner, 3, 600)
+        if not ms:
+            break
+        got += [m.id for m in ms]
+    q.put(got)
+
+
+def test_concurrent_leases_from_two_processes_never_overlap(tmp_path: Path) -> None:
+    run = RunDir.at(tmp_path / "run")
+    db = RunDB.for_run(run)
+    db.add_mutants([(mk(i, module=f"M{i % 5}"), "pending", None) for i in range(400)])
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_lease_all, args=(run.db_url, f"p{i}", q)) for i in range(3)]
+    for p in procs:
+        p.start()
+    results = [q.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    ids = [i for r in results for i in r]
+    assert len(ids) == len(set(ids)) == 400
+    assert db.counts() == {"leased": 400}
+
+
+def test_corrupt_database_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    run = RunDir.at(tmp_path / "run").ensure()
+    run.db.write_bytes(b"this is not SQLite at all\n" * 100)
+    with pytest.raises(AlchemyError) as e:
+        RunDB.for_run(run)
+    msg = str(e.value)
+    assert str(run.db) in msg and "not a readable run database" in msg and "mv " in msg
+    d = tmp_path / "dir.sqlite"
+    d.mkdir()
+    with pytest.raises(AlchemyError, match="is a directory"):
+        RunDB(f"sqlite:///{d}")
+
+
+def test_any_url_and_an_empty_file(tmp_path: Path) -> None:
+    run = RunDir.at(tmp_path / "run").ensure()
+    run.db.write_bytes(b"")  # an empty file is an empty SQLite database
+    assert RunDB.for_run(run).counts() == {}
+    other = tmp_path / "elsewhere" / "jobs.db"
+    db = RunDB.for_run(run, f"sqlite:///{other}")
+    db.add_mutants([(mk(1), "pending", None)])
+    assert other.exists() and RunDB(f"sqlite:///{other}").counts() == {"pending": 1}
+    assert RunDB.for_run(run).counts() == {}
