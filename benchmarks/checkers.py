@@ -54,7 +54,8 @@ def fake_output(batch, units) -> Output:
     for k, (a, b) in enumerate(batch.ranges):
         t += 0.01
         if k % 3 == 0:
-            lines.append((t, msg(a + 9, "error", "unsolved goals\nG : Type u_1\n⊢ b * a = a * b")))
+            goal = "unsolved goals\nG : Type u_1\n⊢ b * a = a * b"
+            lines.append((t, msg(a + 9, "error", goal)))
         lines.append((t, msg(b, "information", batch.marker(k))))
     return Output(lines=lines, returncode=1, elapsed=t)
 

@@ -87,14 +87,18 @@ def _work(job: tuple[str, str]) -> dict:
 
     path, root = job
     r = {"statements": 0, "full": 0, "partial": 0, "failed": 0, "roundtrip_failures": 0,
-         "crashes": 0, "causes": Counter(), "examples": {}, "rt_examples": []}
+         "crashes": 0, "causes": Counter(), "examples": {}, "rt_examples": [],
+         "extract_cpu": 0.0, "parse_cpu": 0.0, "roundtrip_cpu": 0.0}
+    t0 = time.process_time()
     try:
         stmts = _statements(path, root)
     except Exception as e:  # noqa: BLE001
         r["crashes"] += 1
         r["rt_examples"].append(f"extract {path}: {e}")
         return r
+    r["extract_cpu"] += time.process_time() - t0
     for name, binders, btext, concl in stmts:
+        t1 = time.process_time()
         r["statements"] += 1
         try:
             if binders is not None:
@@ -109,6 +113,8 @@ def _work(job: tuple[str, str]) -> dict:
                 from lean_alchemy.grammar.parser import parse_binders
                 terms = [parse_term(concl)] + [g.type for g in parse_binders(btext)]
                 status = None
+            t2c = time.process_time()
+            r["parse_cpu"] += t2c - t1
             opaque = []
             for t in terms:
                 if t is None:
@@ -121,6 +127,7 @@ def _work(job: tuple[str, str]) -> dict:
                     r["roundtrip_failures"] += 1
                     if len(r["rt_examples"]) < 5:
                         r["rt_examples"].append(print_term(t)[:200])
+            r["roundtrip_cpu"] += time.process_time() - t2c
             if status is None:
                 status = "partial" if opaque else "full"
             r[status] = r.get(status, 0) + 1
@@ -153,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     total: dict = {"statements": 0, "full": 0, "partial": 0, "failed": 0,
                    "roundtrip_failures": 0, "crashes": 0}
+    cpu = {"extract_cpu": 0.0, "parse_cpu": 0.0, "roundtrip_cpu": 0.0}
     causes: Counter = Counter()
     examples: dict = {}
     rt: list = []
@@ -160,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in pool.imap_unordered(_work, [(f, str(root)) for f in files], chunksize=8):
             for k in total:
                 total[k] += r.get(k, 0)
+            for k in cpu:
+                cpu[k] += r.get(k, 0.0)
             causes.update(r["causes"])
             for k, v in r["examples"].items():
                 examples.setdefault(k, v)
@@ -168,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     n = max(total["statements"], 1)
     out = dict(total, seconds=round(secs, 1), workers=a.workers, files=len(files),
                full_rate=round(total["full"] / n, 4),
+               # CPU seconds summed over workers: what one core would need (the machine is
+               # shared, so wall-clock `seconds` depends on other load)
+               parse_cpu_seconds=round(cpu["parse_cpu"], 1),
+               extract_cpu_seconds=round(cpu["extract_cpu"], 1),
+               roundtrip_cpu_seconds=round(cpu["roundtrip_cpu"], 1),
                top_opaque_causes=[{"shape": c, "count": k, "example": examples[c]}
                                   for c, k in causes.most_common(10)],
                roundtrip_examples=rt)

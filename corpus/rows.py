@@ -197,11 +197,26 @@ def original_mutant(d: Declaration, scope: Scope | None, fingerprint: str | None
     decl = f"{formal_statement(d.name, d.statement)} {proof}".rstrip()
     body = "\n\n".join(x for x in (pre, decl, post) if x.strip())
     return Mutant(
-        id=fingerprint or "orig-" + content_hash(d.full_name, d.statement), name=d.name,
+        id=fingerprint or "orig-" + content_hash(d.full_name, d.statement), name=d.full_name,
         parent="", source_theorem=d.full_name, source_module=d.module, rule="", kind="original",
         direction="", location="", depth=0, proof_style=d.proof_style or "",
         statement=d.statement, proof=proof, imports=imports, header=pre, lean=body,
         scope_id=d.scope_id or "")
+
+
+_DECLARED = re.compile(r"^(?:@\[[^\n]*\]\s*)?(?:protected\s+|private\s+)?(?:theorem|lemma)\s+(\S+)", re.M)
+
+
+def declared_name(m: Mutant) -> str:
+    """The name as declared inside the check unit (relative to its namespace blocks).
+
+    `Mutant.name` is the full name (the corpus' identifier); the declaration inside `header`
+    may be written shorter (`theorem foo_rw_goal_1a2b` inside `namespace Bar`), and
+    `formal_statement` must use that spelling so `header + formal_statement + proof` is the
+    same Lean as `text`.
+    """
+    found = _DECLARED.search(m.lean)
+    return found.group(1) if found else m.name
 
 
 def mutant_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
@@ -219,7 +234,7 @@ def mutant_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
     header = [i + "\n\n" + m.header if m.header and not m.header.isspace() else i
               for i, m in zip(imp, ms)]
     text = [i + "\n\n" + m.lean.strip() + "\n" for i, m in zip(imp, ms)]
-    formal = [f"theorem {m.name} {m.statement.strip()} :=" for m in ms]
+    formal = [f"theorem {declared_name(m)} {m.statement.strip()} :=" for m in ms]
     depths = [m.depth for m in ms]
     check_times = [(v.elapsed or None) if v is not None else None for v in vs]
     s = pa.string()

@@ -43,7 +43,7 @@ FEATURES_TYPE = pa.struct(
 
 COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
     ("id", pa.string(), False, "canonical fingerprint of the normalized statement (unique)"),
-    ("name", pa.string(), False, "declaration name as written in `text`"),
+    ("name", pa.string(), False, "full name of the theorem (namespaces included; `text` declares it inside its namespace blocks)"),
     ("header", pa.string(), False,
      "`import` lines, then the scope preamble (namespaces, `open`, `variable`, options)"),
     ("formal_statement", pa.string(), False, "`theorem NAME BINDERS : CONCLUSION :=`"),

@@ -377,8 +377,11 @@ class RunDB:
             open_attempts: dict[str, int] = {}
             ids = [v.mutant_id for v in vs]
             for i in range(0, len(ids), 500):
-                open_attempts.update(c.execute(select(t.id, t.attempts).where(
-                    t.id.in_(ids[i:i + 500]), t.status.in_(OPEN_STATUSES))).all())
+                # filter the status here, not in SQL: `status IN (...)` tempts SQLite's
+                # planner into scanning the status index instead of the primary key
+                open_attempts.update((k, a) for k, a, st in c.execute(
+                    select(t.id, t.attempts, t.status).where(t.id.in_(ids[i:i + 500])))
+                    if st in OPEN_STATUSES)
             params = []
             for v in vs:
                 if v.mutant_id not in open_attempts:

@@ -215,7 +215,9 @@ def summary_lines(run: RunDir, report: RunReport) -> list[str]:
     if ex.get("failures") or ex.get("failures_by_reason"):
         lines.append(f"  extract failures  {_fmt_counts(_first(ex, 'failures_by_reason', 'failures'))}")
     lines.append(f"  rules             {_fmt_counts(_first(ix, 'rules_by_kind', 'rules'))}")
-    lines.append(f"  invocable edges   {_fmt_counts(_first(ix, 'edges_by_kind', 'edges'))}")
+    lines.append(f"  invocable edges   {_fmt_counts(_first(ix, 'invocations_by_kind', 'invocations'))}")
+    if ix.get("edges_by_kind"):
+        lines.append(f"  graph edges       {_fmt_counts(ix['edges_by_kind'])}")
     lines.append(f"  mutants           {_fmt_counts(_first(mu, 'mutants_by_kind', 'mutants'))}")
     lines.append(f"  dropped           {_fmt_counts(_first(mu, 'dropped_by_filter', 'dropped'))}")
     lines.append(f"  refuted           {mu.get('refuted', 0)}")

@@ -72,7 +72,8 @@ def statuses(vs) -> list[tuple[str, str | None]]:
     ("unknown constant 'Nat.bar'", "unknown identifier"),
     ("type mismatch\n  h\nhas type\n  a = b : Prop", "type mismatch"),
     ("Application type mismatch: In the application\n  f x", "type mismatch"),
-    ("failed to synthesize\n  Group ℕ\nAdditional diagnostic information", "failed to synthesize"),
+    ("failed to synthesize\n  Group ℕ\nAdditional diagnostic information",
+     "failed to synthesize"),
     ("unsolved goals\na b : ℕ\n⊢ unknown identifier a = b", "unsolved goals"),
     ("(deterministic) timeout at `whnf`, maximum number of heartbeats (200000) has been "
      "reached", "deterministic timeout"),
@@ -455,6 +456,33 @@ def test_repl_failed_import_and_sorry(tc: Toolchain, monkeypatch: pytest.MonkeyP
     assert checker.stats["commands"] == 1
 
 
+def test_repl_one_env_per_import_set_or_one_fixed_header(tc: Toolchain, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "repl.log"
+    monkeypatch.setenv("STANDIN_LOG", str(log))
+    units = [mutant(0, imports=("B", "A")), mutant(1, imports=("A", "B")),
+             mutant(2, imports=("C",)), mutant(3, imports=("A", "B", "A"))]
+    checker = repl(tc)
+    try:
+        assert [v.status for v in checker.check(units)] == ["verified"] * 4
+    finally:
+        checker.close()
+    cmds = [json.loads(ln) for ln in log.read_text().splitlines()]
+    assert [c["cmd"] for c in cmds if c["env"] is None] == ["import A\nimport B", "import C"]
+    # env ids count every command: 0 = import A B, 1-2 = units, 3 = import C
+    assert [c["env"] for c in cmds if c["env"] is not None] == [0, 0, 3, 0]
+    log.unlink()
+    checker = make_checker(opts(backend="repl"), tc, repl_header=("Mathlib",),
+                           import_timeout_s=20.0)
+    try:
+        assert [v.status for v in checker.check(units)] == ["verified"] * 4
+    finally:
+        checker.close()
+    cmds = [json.loads(ln) for ln in log.read_text().splitlines()]
+    assert cmds[0] == {"pid": cmds[0]["pid"], "env": None, "cmd": "import Mathlib"}
+    assert [c["env"] for c in cmds[1:]] == [0] * 4
+
+
 def test_repl_pool_of_two(tc: Toolchain) -> None:
     checker = make_checker(opts(backend="repl"), tc, pool_size=2, import_timeout_s=20.0)
     try:
@@ -474,3 +502,32 @@ def test_repl_that_cannot_start_is_a_checker_error(tc: Toolchain,
     with pytest.raises(CheckerError, match="failed while importing the header.*STANDIN_LAKE_FAIL"):
         checker.check([mutant(0)])
     checker.close()
+
+
+def test_repl_session_over_lake_exe_repl_speaks_the_protocol(tc: Toolchain) -> None:
+    from lean_alchemy.jobs.checkers.repl import ReplDied, ReplSession
+
+    s = ReplSession([str(tc.lake), "exe", "repl"], tc.workspace, 2048)
+    try:
+        assert s.request({"cmd": "import Mathlib"}, 20) == {"env": 0}
+        ans = s.request({"cmd": "theorem t : True := by\n  -- standin: error-here nope\n"
+                                "  trivial", "env": 0}, 20)
+        assert ans["env"] == 1 and [m["pos"]["line"] for m in ans["messages"]] == [2]
+        assert s.request({"cmd": "import X", "env": 0}, 20)["messages"][0]["data"].startswith(
+            "invalid 'import' command")
+        assert s.request({"cmd": "x", "env": 99}, 20) == {"message": "Unknown environment."}
+        assert s.rss_mb() > 1
+        # an extra blank line is an empty query, which the REPL cannot parse: it dies
+        s.proc.stdin.write(b"\n")
+        with pytest.raises(ReplDied, match="Could not parse JSON"):
+            s.request({"cmd": "theorem u : True := trivial", "env": 0}, 20)
+    finally:
+        s.kill()
+
+
+def test_a_unit_that_stops_lean_is_rejected_not_crashed(tc: Toolchain) -> None:
+    stop = CheckUnit("mstop", "stop", IMPORTS, "section\ntheorem stop : True := by\n  trivial\n"
+                     "-- standin: exit 0\nend\n")
+    vs = make_checker(opts(), tc).check([mutant(0), stop, mutant(2)])
+    assert statuses(vs) == [("verified", None), ("rejected", "other"), ("verified", None)]
+    assert "#exit" in vs[1].first_error

@@ -31,11 +31,13 @@ __all__ = ["CRASHED", "REJECTED", "TIMEOUT", "VERIFIED", "Checker", "CheckerErro
 
 
 def make_checker(opts: CheckOptions, toolchain: Toolchain, *, pool_size: int = 1,
-                 import_timeout_s: float | None = None, env: dict[str, str] | None = None,
-                 tmp_dir: Path | None = None) -> Checker:
+                 import_timeout_s: float | None = None, repl_header: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None, tmp_dir: Path | None = None) -> Checker:
     """The checker `opts.backend` names, for a ready toolchain (else one AlchemyError that
     names `alchemy setup-lean`).  Verdicts carry the toolchain's Lean version and Mathlib
-    revision.  `pool_size`: REPL processes in this checker (one per worker is the usual)."""
+    revision.  `pool_size`: REPL processes in this checker (one per worker is the usual);
+    `repl_header`: import this (e.g. `("Mathlib",)`) for every unit instead of each unit's
+    own imports, so that a REPL process imports once whatever the mix of modules."""
     if not toolchain.ready:
         raise AlchemyError(f"no usable Lean toolchain: {toolchain.problem}")
     workspace = Path(toolchain.workspace).resolve()
@@ -51,7 +53,7 @@ def make_checker(opts: CheckOptions, toolchain: Toolchain, *, pool_size: int = 1
             else max(opts.timeout_s, MIN_IMPORT_TIMEOUT_S),
             memory_limit_mb=opts.memory_limit_mb, max_heartbeats=opts.max_heartbeats,
             max_commands=opts.repl_max_commands, max_rss_mb=opts.repl_max_rss_mb,
-            pool_size=pool_size, env=env)
+            pool_size=pool_size, header=repl_header, env=env)
     return LeanJsonChecker(toolchain.lean_command(), workspace, maker,
                            timeout_s=opts.timeout_s, memory_limit_mb=opts.memory_limit_mb,
                            max_heartbeats=opts.max_heartbeats, env=env, tmp_dir=tmp_dir)

@@ -251,6 +251,17 @@ class VerdictMaker:
         return self.make(unit, status, cls, err, elapsed)
 
 
+_CRASH_SIGNS = re.compile(r"INTERNAL PANIC|out of memory|std::bad_alloc|cannot allocate|"
+                          r"Stack overflow|Segmentation fault|uncaught exception", re.I)
+
+
+def looks_like_crash(returncode: int | None, stderr: str) -> bool:
+    """Lean ended abnormally: killed by a signal, an exit code other than 0 (fine) and 1
+    (errors reported), or a panic on stderr.  (Other stderr text, such as `lake` warning
+    about its manifest, is no crash.)"""
+    return returncode is None or returncode not in (0, 1) or bool(_CRASH_SIGNS.search(stderr))
+
+
 def crash_class(returncode: int | None, stderr: str) -> str:
     """Out of memory (the RLIMIT_AS cap hit: Lean reports it; the OOM killer: SIGKILL, which a
     shell or `lake` reports as 137) or another crash."""

@@ -36,9 +36,9 @@ from typing import Sequence
 
 from lean_alchemy.core.records import Verdict
 from lean_alchemy.jobs.checkers.base import (
-    CRASHED, IMPORT_FAILED, REJECTED, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckerError, CheckUnit,
-    LeanMessage, VerdictMaker, contains_sorry, crash_class, describe_exit, judge, unit_offset,
-    wrap_unit)
+    CRASHED, IMPORT_FAILED, OTHER, REJECTED, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckerError, CheckUnit,
+    LeanMessage, VerdictMaker, contains_sorry, crash_class, describe_exit, judge,
+    looks_like_crash, unit_offset, wrap_unit)
 from lean_alchemy.jobs.checkers.limits import Output, run_collect
 
 BACKEND = "lean-json"
@@ -135,9 +135,9 @@ def attribute(batch: BatchFile, out: Output) -> BatchRun:
         k = bisect.bisect_right(starts, msg.line) - 1
         if k >= 0 and msg.line <= batch.ranges[k][1]:
             run.per_unit[k].append(msg)
-        elif k == n - 1 or k < 0:
+        elif k == n - 1:
             run.trailing.append(msg)
-        else:  # between two units (the comment line): belongs to neither; keep with the next
+        else:  # before a unit's block (its comment line): it can only concern that unit
             run.per_unit[k + 1].append(msg)
     return run
 
@@ -248,12 +248,15 @@ class LeanJsonChecker:
             return self.maker.make(unit, TIMEOUT, WALL_CLOCK_TIMEOUT,
                                    f"no result within {self.timeout_s:g}s; Lean was killed",
                                    out.elapsed)
-        msgs = run.per_unit[0] + run.trailing
-        status, _, _ = judge(msgs)
-        if out.returncode in (0, 1) and status == REJECTED and not out.stderr.strip():
-            return self.maker.from_messages(unit, msgs, batch.first_lines[0], out.elapsed)
+        if not looks_like_crash(out.returncode, out.stderr):
+            msgs = run.per_unit[0] + run.trailing
+            if judge(msgs)[0] == REJECTED:  # e.g. an unterminated comment, reported at EOF
+                return self.maker.from_messages(unit, msgs, batch.first_lines[0], out.elapsed)
+            if out.returncode == 0:
+                return self.maker.make(unit, REJECTED, OTHER,
+                                       "Lean finished without reaching the end of the unit "
+                                       "(does it contain `#exit`?)", out.elapsed)
         return self.maker.make(unit, CRASHED, crash_class(out.returncode, out.stderr),
                                describe_exit(out.returncode, out.stderr)
                                + (f" ({run.garbage} lines of garbage output)"
                                   if run.garbage else ""), out.elapsed)
-

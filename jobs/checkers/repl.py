@@ -172,7 +172,7 @@ class ReplChecker:
     def __init__(self, command: Sequence[str], workspace: Path, maker: VerdictMaker, *,
                  timeout_s: float, import_timeout_s: float, memory_limit_mb: int,
                  max_heartbeats: int, max_commands: int, max_rss_mb: int, pool_size: int = 1,
-                 env: dict[str, str] | None = None) -> None:
+                 header: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
         self.command = list(command)
         self.workspace = Path(workspace)
         self.maker = maker
@@ -183,6 +183,9 @@ class ReplChecker:
         self.max_commands = max_commands
         self.max_rss_mb = max_rss_mb
         self.pool_size = max(1, pool_size)
+        # a fixed import header for every unit (e.g. ("Mathlib",)): one import per process
+        # instead of one per distinct import set; () = each unit's own imports
+        self.header = tuple(header)
         self.env = env
         self.sessions: list[ReplSession | None] = [None] * self.pool_size
         # started / imports / commands / recycled (count or memory) / killed (timeout) /
@@ -250,7 +253,7 @@ class ReplChecker:
         return result
 
     def _check_one(self, slot: int, unit: CheckUnit) -> Verdict:
-        env = self._header_env(slot, unit.imports)
+        env = self._header_env(slot, self.header or tuple(sorted(set(unit.imports))))
         if isinstance(env, str):
             return self.maker.make(unit, REJECTED, IMPORT_FAILED, env)
         s = self._session(slot)
