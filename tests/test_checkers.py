@@ -526,8 +526,8 @@ def test_repl_session_over_lake_exe_repl_speaks_the_protocol(tc: Toolchain) -> N
 
 
 def test_a_unit_that_stops_lean_is_rejected_not_crashed(tc: Toolchain) -> None:
-    stop = CheckUnit("mstop", "stop", IMPORTS, "section\ntheorem stop : True := by\n  trivial\n"
-                     "-- standin: exit 0\nend\n")
+    stop = CheckUnit("mstop", "stop", IMPORTS, "section\ntheorem stop : True := by\n"
+                     "  -- standin: exit 0\n  trivial\nend\n")
     vs = make_checker(opts(), tc).check([mutant(0), stop, mutant(2)])
     assert statuses(vs) == [("verified", None), ("rejected", "other"), ("verified", None)]
     assert "#exit" in vs[1].first_error
