@@ -105,6 +105,7 @@ def _work(job: tuple[str, str]) -> dict:
                 d = Declaration(full_name=name, name=name, kind="theorem", module="", file=path,
                                 start_line=0, end_line=0, binders=binders, conclusion=concl)
                 d = annotate_declaration(d)
+                r["parse_cpu"] += time.process_time() - t1  # parsing + serialization only
                 status = d.parse_status
                 from lean_alchemy.grammar.ast import loads
                 from lean_alchemy.grammar.statements import loads_binders
@@ -112,9 +113,9 @@ def _work(job: tuple[str, str]) -> dict:
             else:
                 from lean_alchemy.grammar.parser import parse_binders
                 terms = [parse_term(concl)] + [g.type for g in parse_binders(btext)]
+                r["parse_cpu"] += time.process_time() - t1
                 status = None
             t2c = time.process_time()
-            r["parse_cpu"] += t2c - t1
             opaque = []
             for t in terms:
                 if t is None:

@@ -34,7 +34,12 @@ import pyarrow.parquet as pq
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Invocation, Rule, Scope
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.grammar.ast import BinderGroup, Ident, Term, subterms
+from lean_alchemy.grammar.ast import (
+    BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, _bound_in_child,
+)
+from lean_alchemy.mutate.substitute import field_names
+
+_BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 from lean_alchemy.extract import graph as G
 from lean_alchemy.extract.index_options import IndexOptions
 from lean_alchemy.extract.names import (
@@ -174,14 +179,27 @@ def parsed(decl: Declaration) -> tuple[tuple[BinderGroup, ...], Term] | None:
 def constants(t: Term | None, locals_: frozenset[str]) -> set[str]:
     """Resolved identifiers of a resolved term that are not locals or bound names."""
     out: set[str] = set()
-    if t is None:
-        return out
-    for _, s, bound in subterms(t):
-        if isinstance(s, Ident):
-            head = s.name.split(".", 1)[0]
-            if head not in bound and head not in locals_:
-                out.add(s.name)
+    if t is not None:
+        _consts(t, frozenset(), locals_, out)
     return out
+
+
+def _consts(t: Term, bound: frozenset[str], locals_: frozenset[str], out: set[str]) -> None:
+    if isinstance(t, Ident):
+        head = t.name.split(".", 1)[0]
+        if head not in bound and head not in locals_:
+            out.add(t.name)
+        return
+    binding = isinstance(t, _BINDING)
+    for f in field_names(type(t)):
+        v = getattr(t, f)
+        if isinstance(v, Term):
+            extra = _bound_in_child(t, f, -1) if binding else ()
+            _consts(v, bound | frozenset(extra) if extra else bound, locals_, out)
+        elif isinstance(v, tuple) and v and isinstance(v[0], Term):
+            for k, x in enumerate(v):
+                extra = _bound_in_child(t, f, k) if binding else ()
+                _consts(x, bound | frozenset(extra) if extra else bound, locals_, out)
 
 
 def const_eq_for(resolver: Resolver, view: ScopeView) -> Callable[[str, Ident, Ident], bool]:
@@ -195,17 +213,6 @@ def const_eq_for(resolver: Resolver, view: ScopeView) -> Callable[[str, Ident, I
         return pname in resolver.possible(view, w.name)
 
     return eq
-
-
-@dataclass
-class Partial:
-    """What one worker returns for a chunk of candidates."""
-
-    invocations: list[Invocation] = field(default_factory=list)
-    edges: list[tuple] = field(default_factory=list)
-    candidates: int = 0
-    with_invocations: int = 0
-    unparsed: int = 0
 
 
 _CTX: Context | None = None
@@ -246,38 +253,132 @@ def proof_tokens(proof: str) -> list[str]:
     return sorted(G.proof_identifiers(proof))
 
 
-def _match_chunk(idx: list[int]) -> tuple[Partial, object]:
-    """Match candidates `idx` of the context (runs in a forked worker or in-process)."""
+@dataclass
+class Pass1:
+    """What pass 1 returns for a chunk of theorems."""
+
+    rules: list[Rule]
+    edges: list[tuple]
+    rstats: RuleStats
+    names: tuple[Counter, Counter, Counter]  # resolver counts, unresolved, ambiguous
+    unparsed: int
+
+
+def _pass1(idx: list[int]) -> Pass1:
+    """Rules and statement/proof-uses edges of theorems `idx` (worker or in-process)."""
+    ctx = _CTX
+    assert ctx is not None
+    res = ctx.resolver
+    res.counts, res.unresolved_names, res.ambiguous_names = Counter(), Counter(), Counter()
+    rstats = RuleStats.new()
+    rules: list[Rule] = []
+    edges: list[tuple] = []
+    unparsed = 0
+    for i in idx:
+        d = ctx.decls[i]
+        view = ctx.view(d)
+        section = ctx.section(d)
+        p = parsed(d)
+        if p is None:
+            unparsed += 1
+            rstats.dropped["unparsed"] += 1
+            _statement_edges(ctx, d, view, None, None, binder_locals(section), edges)
+            continue
+        groups, concl = p
+        locals_ = binder_locals(section) | binder_locals(groups)
+        rules.extend(derive_rules(
+            d, groups, concl, section=section, stats=rstats,
+            resolve=lambda t, loc, _v=view: res.resolve_term(t, _v, loc, count=False)))
+        _statement_edges(ctx, d, view, groups, concl, locals_, edges)
+    return Pass1(rules, edges, rstats, (res.counts, res.unresolved_names,
+                                        res.ambiguous_names), unparsed)
+
+
+@dataclass
+class Pass2:
+    """What pass 2 returns for a chunk of candidates: invocations as an Arrow table (cheap
+    to send between processes), the aggregated invocable edges and counters."""
+
+    table: pa.Table | None
+    edges: list[tuple]
+    by_kind: Counter
+    candidates: int
+    with_invocations: int
+    stats: object  # mutate.match.MatchStats
+
+
+def _pass2(idx: list[int]) -> Pass2:
+    """Match candidates `idx` (runs in a forked worker or in-process)."""
+    from lean_alchemy.mutate.match import MatchStats
+
     ctx, index = _CTX, _INDEX
     assert ctx is not None and index is not None
-    part = Partial()
+    index.stats = MatchStats()
+    invs_all: list[Invocation] = []
+    edges: list[tuple] = []
+    by_kind: Counter = Counter()
+    cands = with_inv = 0
+    res = ctx.resolver
     for i in idx:
         decl = ctx.decls[i]
-        part.candidates += 1
+        cands += 1
         p = parsed(decl)
         if p is None:
-            part.unparsed += 1
             continue
         groups, concl = p
         view = ctx.view(decl)
         section = ctx.section(decl)
         locals_ = binder_locals(section) | binder_locals(groups)
-        res = ctx.resolver
         invs = index.invocations(
             decl, groups, concl, extra_binders=section,
             resolve=lambda t: res.resolve_term(t, view, locals_, count=False),
             const_eq=const_eq_for(res, view))
-        if invs:
-            part.with_invocations += 1
-        part.invocations.extend(invs)
-    return part, (index.stats, ctx.resolver.counts)
+        if not invs:
+            continue
+        with_inv += 1
+        agg: dict[tuple, list] = {}
+        for inv in invs:
+            by_kind[inv.kind] += 1
+            r = index.rules[inv.rule_id]
+            key = (r.lemma, inv.kind, r.direction, inv.location)
+            e = agg.get(key)
+            if e is None:
+                agg[key] = [inv.instance, inv.rule_id, 1]
+            else:
+                e[2] += 1
+        for (lemma, kind, direction, loc), (inst, rid, n) in agg.items():
+            edges.append((decl.full_name, lemma, kind, direction, loc, inst, rid, n))
+        invs_all.extend(invs)
+    table = invocations_table(invs_all) if invs_all else None
+    return Pass2(table, edges, by_kind, cands, with_inv, index.stats)
+
+
+def _map(fn, chunks: list[list[int]], jobs: int):
+    """`fn` over chunks, in order: in-process, or in `jobs` forked workers that share the
+    parent's context copy-on-write (`gc.freeze` keeps the collector from copying it)."""
+    if jobs <= 1 or len(chunks) <= 1:
+        for ch in chunks:
+            yield fn(ch)
+        return
+    import gc
+    import multiprocessing as mp
+
+    gc.freeze()
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(fn, chunks)
+    finally:
+        gc.unfreeze()
 
 
 # --------------------------------------------------------------------------- the stage
 
-def _peak_rss_mb() -> float:
-    return round(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                     resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1)
+def _peak_rss_mb(jobs: int) -> float:
+    """The parent's peak plus `jobs` times the largest worker's: an upper bound of the
+    concurrent peak (getrusage reports only the largest child)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if jobs > 1 else 0
+    return round((own + jobs * child) / 1024, 1)
 
 
 def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
@@ -286,7 +387,8 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     `RUN/index.stats.json` (see the module doc)."""
     global _CTX, _INDEX
     from lean_alchemy.extract import store
-    from lean_alchemy.mutate.match import RuleIndex
+    from lean_alchemy.extract.store import AtomicParquetWriter, _write
+    from lean_alchemy.mutate.match import MatchStats, RuleIndex
 
     start = time.perf_counter()
     run.require(run.declarations, "extract")
@@ -297,28 +399,40 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     resolver = Resolver(table)
     ctx = Context(decls, scopes, resolver, opts)
     theorems = [i for i, d in enumerate(decls) if d.is_candidate]
+    jobs = opts.jobs or os.cpu_count() or 1
+    if len(theorems) < 2000:
+        jobs = 1  # forking costs more than it saves
+    size = max(64, min(1024, len(theorems) // (jobs * 16) + 1))
+    chunks = [theorems[k:k + size] for k in range(0, len(theorems), size)]
+    bar = None
+    if opts.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=2 * len(theorems), desc="index", unit="thm", mininterval=0.5)
 
     # pass 1: rules and statement/proof uses
     rstats = RuleStats.new()
     rules: list[Rule] = []
     edges: list[tuple] = []
     unparsed = 0
-    for i in theorems:
-        d = decls[i]
-        view = ctx.view(d)
-        p = parsed(d)
-        section = ctx.section(d)
-        if p is None:
-            unparsed += 1
-            rstats.dropped["unparsed"] += 1
-            _statement_edges(ctx, d, view, None, None, binder_locals(section), edges)
-            continue
-        groups, concl = p
-        locals_ = binder_locals(section) | binder_locals(groups)
-        rules.extend(derive_rules(
-            d, groups, concl, section=section, stats=rstats,
-            resolve=lambda t, loc, _v=view: resolver.resolve_term(t, _v, loc, count=False)))
-        _statement_edges(ctx, d, view, groups, concl, locals_, edges)
+    name_counts: Counter = Counter()
+    unresolved: Counter = Counter()
+    ambiguous: Counter = Counter()
+    _CTX = ctx
+    try:
+        for k, part in enumerate(_map(_pass1, chunks, jobs)):
+            rules.extend(part.rules)
+            edges.extend(part.edges)
+            rstats.rules.update(part.rstats.rules)
+            rstats.dropped.update(part.rstats.dropped)
+            name_counts.update(part.names[0])
+            unresolved.update(part.names[1])
+            ambiguous.update(part.names[2])
+            unparsed += part.unparsed
+            if bar is not None:
+                bar.update(len(chunks[k]))
+    finally:
+        _CTX = None
     # keep one rule per id (a name declared twice, e.g. in two files, gives one rule)
     uniq: dict[str, Rule] = {}
     for r in rules:
@@ -326,65 +440,30 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     if len(uniq) < len(rules):
         rstats.dropped["duplicate_name"] += len(rules) - len(uniq)
     rules = list(uniq.values())
+    del uniq
     kept = [r for r in rules if (r.kind == "imp" and opts.apply) or
             (r.kind != "imp" and opts.rewrite)]
+    _write(run.rules, rules_table(rules))
     t_rules = time.perf_counter()
 
-    # pass 2: matching
+    # pass 2: matching, invocations streamed to disk, invocable edges aggregated
     index = RuleIndex.build(kept, max_per_theorem=opts.max_matches_per_theorem)
-    _CTX, _INDEX = ctx, index
-    jobs = opts.jobs or os.cpu_count() or 1
-    chunks = [theorems[k:k + 256] for k in range(0, len(theorems), 256)]
     inv_counts: Counter = Counter()
-    filtered: Counter = Counter()
-    found: Counter = Counter()
-    capped = 0
+    mstats = MatchStats()
     candidates = with_inv = 0
-    by_id = {r.id: r for r in kept}
-    invocable: dict[tuple, list] = {}
-    from lean_alchemy.extract.store import AtomicParquetWriter
-
     inv_w = AtomicParquetWriter(invocations_path(run), INVOCATION_SCHEMA)
-    bar = None
-    if opts.progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(theorems), desc="index", unit="thm", mininterval=0.5)
+    _CTX, _INDEX = ctx, index
     try:
-        def consume(part: Partial) -> None:
-            nonlocal candidates, with_inv
+        for k, part in enumerate(_map(_pass2, chunks, jobs)):
             candidates += part.candidates
             with_inv += part.with_invocations
+            inv_counts.update(part.by_kind)
+            mstats.merge(part.stats)
+            edges.extend(part.edges)
+            if part.table is not None:
+                inv_w.write(part.table)
             if bar is not None:
-                bar.update(part.candidates)
-            for inv in part.invocations:
-                inv_counts[inv.kind] += 1
-                r = by_id[inv.rule_id]
-                key = (inv.candidate, r.lemma, inv.kind, r.direction, inv.location)
-                e = invocable.get(key)
-                if e is None:
-                    invocable[key] = [inv.instance, inv.rule_id, 1]
-                else:
-                    e[2] += 1
-            if part.invocations:
-                inv_w.write(invocations_table(part.invocations))
-
-        if jobs <= 1 or len(theorems) < 2000:  # forking costs more than it saves
-            for ch in chunks:
-                part, _ = _match_chunk(ch)
-                consume(part)
-            found.update(index.stats.found)
-            filtered.update(index.stats.filtered)
-            capped += index.stats.capped
-        else:
-            import multiprocessing as mp
-
-            with mp.get_context("fork").Pool(jobs, initializer=_reset_stats) as pool:
-                for part, mstats in pool.imap(_match_chunk_delta, chunks):
-                    consume(part)
-                    found.update(mstats.found)
-                    filtered.update(mstats.filtered)
-                    capped += mstats.capped
+                bar.update(len(chunks[k]))
         inv_w.close()
     except BaseException:
         inv_w.abort()
@@ -395,14 +474,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
             bar.close()
     t_match = time.perf_counter()
 
-    # rules file
-    from lean_alchemy.extract.store import _write
-
-    _write(run.rules, rules_table(rules))
-
     # graph
-    for (cand, lemma, kind, direction, loc), (inst, rid, n) in invocable.items():
-        edges.append((cand, lemma, kind, direction, loc, inst, rid, n))
     edges.extend(_premise_edges(run))
     node_rows, module_edges = _nodes(decls, scopes)
     edges.extend(module_edges)
@@ -417,7 +489,6 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     G.write_graph(run, G.nodes_table(node_rows),
                   (G.edges_table(edges[k:k + 200000]) for k in range(0, len(edges), 200000)))
 
-    rc = resolver.counts
     stats = {
         "rules": len(rules),
         "rules_by_kind": dict(sorted(Counter(r.kind for r in rules).items())),
@@ -429,18 +500,19 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
         "unparsed": unparsed,
         "invocations": sum(inv_counts.values()),
         "invocations_by_kind": dict(sorted(inv_counts.items())),
-        "matches_found": dict(sorted(found.items())),
-        "matches_filtered": dict(sorted(filtered.items())),
-        "capped": capped,
+        "pairs_retrieved": dict(sorted(mstats.retrieved.items())),
+        "matches_found": dict(sorted(mstats.found.items())),
+        "matches_filtered": dict(sorted(mstats.filtered.items())),
+        "capped": mstats.capped,
         "edges_by_kind": dict(sorted(edge_kinds.items())),
         "edges": sum(edge_kinds.values()),
         "nodes": len(node_rows),
-        "names_resolved": rc.get("resolved", 0),
-        "names_unresolved": len(resolver.unresolved_names),
-        "names_ambiguous": len(resolver.ambiguous_names),
-        "name_occurrences": {k: rc.get(k, 0) for k in ("resolved", "unresolved", "ambiguous")},
-        "top_unresolved": dict(resolver.unresolved_names.most_common(20)),
-        "top_ambiguous": dict(resolver.ambiguous_names.most_common(20)),
+        "names_unresolved": len(unresolved),
+        "names_ambiguous": len(ambiguous),
+        "name_occurrences": {k: name_counts.get(k, 0)
+                             for k in ("resolved", "unresolved", "ambiguous")},
+        "top_unresolved": dict(unresolved.most_common(20)),
+        "top_ambiguous": dict(ambiguous.most_common(20)),
         "external_names": len(external),
         "jobs": jobs,
         "options": {"external_names": opts.external_names,
@@ -450,7 +522,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
         "seconds_rules": round(t_rules - start, 2),
         "seconds_match": round(t_match - t_rules, 2),
         "seconds": round(time.perf_counter() - start, 2),
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": _peak_rss_mb(jobs),
     }
     run.write_stats("index", stats)
     if echo is not None:
@@ -458,24 +530,6 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
              f"{with_inv}/{candidates} theorems, {stats['edges']} graph edges in "
              f"{stats['seconds']} s -> {run.rules}, {run.graph_dir}")
     return stats
-
-
-def _reset_stats() -> None:
-    """Worker start: fresh counters, so each chunk reports a delta."""
-    from lean_alchemy.mutate.match import MatchStats
-
-    if _INDEX is not None:
-        _INDEX.stats = MatchStats()
-
-
-def _match_chunk_delta(idx: list[int]):
-    from lean_alchemy.mutate.match import MatchStats
-
-    part, _ = _match_chunk(idx)
-    assert _INDEX is not None
-    st = _INDEX.stats
-    _INDEX.stats = MatchStats()
-    return part, st
 
 
 def _premise_edges(run: RunDir) -> list[tuple]:

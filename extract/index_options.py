@@ -22,7 +22,7 @@ class IndexOptions:
     """
 
     external_names: str | None = None
-    max_matches_per_theorem: int | None = 256
+    max_matches_per_theorem: int | None = 64
     rewrite: bool = True
     apply: bool = True
     proof_uses: bool = True

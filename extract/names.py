@@ -39,8 +39,11 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import (
-    BinderGroup, Ident, Term, subterms,
+    BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, _bound_in_child,
 )
+from lean_alchemy.mutate.substitute import field_names
+
+_BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
 ROOT = "_root_."
 # Notations that the grammar reads as identifiers but that are not declarations to resolve.
@@ -93,12 +96,21 @@ def parse_open(text: str) -> tuple[OpenDecl, ...]:
     return tuple(OpenDecl(w) for w in body.split() if w not in _OPEN_KEYWORDS)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScopeView:
-    """The parts of a `Scope` that resolution needs, precomputed once per scope."""
+    """The parts of a `Scope` that resolution needs, precomputed once per scope.
+
+    Hashed on every name lookup, so the hash is computed once (`__hash__` below)."""
 
     namespaces: tuple[str, ...]  # prefixes, innermost first: ("A.B", "A")
     opens: tuple[OpenDecl, ...]
+
+    def __hash__(self) -> int:
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.namespaces, self.opens))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @classmethod
     def of(cls, scope: Scope | None, namespace_hint: str = "") -> "ScopeView":
@@ -163,7 +175,7 @@ class Resolver:
         self.counts: Counter[str] = Counter()
         self.unresolved_names: Counter[str] = Counter()
         self.ambiguous_names: Counter[str] = Counter()
-        self._cache: dict[tuple[ScopeView, str], tuple[str, str]] = {}
+        self._cache: dict[ScopeView, dict[str, tuple[str, str]]] = {}
 
     # ------------------------------------------------------------------ one name
     def candidates(self, view: ScopeView, name: str) -> list[str]:
@@ -208,12 +220,12 @@ class Resolver:
 
     def resolve_name(self, view: ScopeView, name: str) -> tuple[str, str]:
         """(resolved text, status) with status resolved / ambiguous / unresolved."""
-        key = (view, name)
-        got = self._cache.get(key)
-        if got is not None:
-            return got
-        got = self._resolve_uncached(view, name)
-        self._cache[key] = got
+        cache = self._cache.get(view)
+        if cache is None:
+            cache = self._cache[view] = {}
+        got = cache.get(name)
+        if got is None:
+            got = cache[name] = self._resolve_uncached(view, name)
         return got
 
     def _resolve_uncached(self, view: ScopeView, name: str) -> tuple[str, str]:
@@ -237,61 +249,61 @@ class Resolver:
         """`t` with every constant identifier renamed to its full name (same tree shape).
 
         `locals_` are names bound outside `t` (binders of the declaration, section
-        variables); names bound inside `t` are tracked with `subterms`' bound sets.
+        variables); names bound inside `t` (quantifiers, `fun`, set-builder...) are tracked
+        on the way down.  Unchanged sub-trees are shared, not copied.
         """
-        renames: dict[tuple, str] = {}
-        for path, s, bound in subterms(t):
-            if not isinstance(s, Ident):
-                continue
-            name = s.name
+        cache = self._cache.get(view)
+        if cache is None:
+            cache = self._cache[view] = {}
+        return self._res(t, view, cache, locals_, frozenset(), count)
+
+    def _res(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
+             bound: frozenset[str], count: bool) -> Term:
+        if isinstance(t, Ident):
+            name = t.name
             head = name.split(".", 1)[0]
-            if head in locals_ or head in bound or name in bound or name in BUILTIN:
-                continue
-            full, status = self.resolve_name(view, name)
+            if head in locals_ or head in bound or name in BUILTIN:
+                return t
+            got = cache.get(name)
+            if got is None:
+                got = cache[name] = self._resolve_uncached(view, name)
+            full, status = got
             if count:
                 self.counts[status] += 1
                 if status == "unresolved":
                     self.unresolved_names[name] += 1
                 elif status == "ambiguous":
                     self.ambiguous_names[name] += 1
-            if full != name:
-                renames[path] = full
-        if not renames:
-            return t
-        hits = {k[:i] for k in renames for i in range(len(k) + 1)}
-        return _rename(t, (), renames, hits)
-
-
-def _rename(t: Term, path: tuple, renames: dict[tuple, str], hits: set[tuple]) -> Term:
-    if isinstance(t, Ident):
-        new = renames.get(path)
-        return Ident(new) if new is not None else t
-    # rebuild only the children on a renamed path
-    from dataclasses import fields
-
-    kw = {}
-    changed = False
-    for f in fields(t):  # type: ignore[arg-type]
-        v = getattr(t, f.name)
-        if isinstance(v, Term):
-            p = path + ((f.name, -1),)
-            nv = _rename(v, p, renames, hits) if p in hits else v
-            changed |= nv is not v
-            kw[f.name] = nv
-        elif isinstance(v, tuple) and v and any(isinstance(x, Term) for x in v):
-            items = []
-            for i, x in enumerate(v):
-                if isinstance(x, Term):
-                    p = path + ((f.name, i),)
-                    nx = _rename(x, p, renames, hits) if p in hits else x
+            return Ident(full) if full != name else t
+        binding = isinstance(t, _BINDING)
+        vals = []
+        changed = False
+        for fname in field_names(type(t)):
+            v = getattr(t, fname)
+            if isinstance(v, Term):
+                b = bound
+                if binding:
+                    extra = _bound_in_child(t, fname, -1)
+                    if extra:
+                        b = bound | frozenset(extra)
+                nv = self._res(v, view, cache, locals_, b, count)
+                changed |= nv is not v
+                vals.append(nv)
+            elif isinstance(v, tuple) and v and isinstance(v[0], Term):
+                items = []
+                for k, x in enumerate(v):
+                    b = bound
+                    if binding:
+                        extra = _bound_in_child(t, fname, k)
+                        if extra:
+                            b = bound | frozenset(extra)
+                    nx = self._res(x, view, cache, locals_, b, count)
                     changed |= nx is not x
                     items.append(nx)
-                else:
-                    items.append(x)
-            kw[f.name] = tuple(items)
-        else:
-            kw[f.name] = v
-    return type(t)(**kw) if changed else t
+                vals.append(tuple(items))
+            else:
+                vals.append(v)
+        return type(t)(*vals) if changed else t
 
 
 def binder_locals(groups: Iterable[BinderGroup]) -> frozenset[str]:

@@ -36,9 +36,9 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
 from lean_alchemy.grammar.ast import (
-    BinderGroup, BinOp, Hole, Ident, Opaque, Prefix, Quant, Term, dumps, free_idents,
-    subterms,
+    BinderGroup, BinOp, Hole, Ident, Opaque, Prefix, Quant, Term, dumps,
 )
+from lean_alchemy.mutate.substitute import heads, nodes
 
 REL_OPS = frozenset({
     "=", "≠", "<", "≤", ">", "≥", "∣", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "↔", "∧", "∨", "≡",
@@ -127,11 +127,11 @@ def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGr
     plus instance binders about them)."""
     if not section:
         return ()
-    used: set[str] = set(free_idents(conclusion))
+    used: set[str] = set(heads(conclusion))
     for g in groups:
         for t in (g.type, g.pred, g.default):
             if t is not None:
-                used |= free_idents(t)
+                used |= heads(t)
     keep: list[BinderGroup] = []
     names: set[str] = set()
     for g in reversed(section):  # later variables may mention earlier ones
@@ -139,13 +139,13 @@ def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGr
             keep.append(g)
             names.update(g.names)
             if g.type is not None:
-                used |= free_idents(g.type)
+                used |= heads(g.type)
     picked = set(id(g) for g in keep)
     out = []
     for g in section:
         if id(g) in picked:
             out.append(g)
-        elif not g.names and g.type is not None and free_idents(g.type) & names:
+        elif not g.names and g.type is not None and heads(g.type) & names:
             out.append(g)
     return tuple(out)
 
@@ -161,19 +161,14 @@ class RuleStats:
 
 
 def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
-    out = set()
-    for _, s, bound in subterms(t):
-        if isinstance(s, Ident):
-            head = s.name.split(".", 1)[0]
-            if head in pvars and head not in bound:
-                out.add(head)
-    return frozenset(out)
+    """Pattern variables occurring free in `t` (`h.le` counts as `h`)."""
+    return heads(t) & pvars
 
 
 def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
     if isinstance(p, Ident) and p.name.split(".", 1)[0] in pvars:
         return "bare_variable"
-    for _, s, _ in subterms(p):
+    for s in nodes(p):
         if isinstance(s, Opaque):
             return "opaque_pattern"
         if isinstance(s, Hole):

@@ -128,12 +128,15 @@ class SetLit(Term):
 
 
 # Opening delimiter -> closing delimiter of "enclosing" notations.
-ENCLOSERS: dict[str, str] = {"|": "|", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊"}
+ENCLOSERS: dict[str, str] = {"|": "|", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
+                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫"}
+# `⟪x, y⟫` (inner product) holds a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
 
 
 @dataclass(frozen=True, slots=True)
 class Enclosed(Term):
-    open: str  # key of ENCLOSERS; `|x|`, `‖x‖`, `⌊x⌋`, `⌈x⌉`, `⌊x⌋₊`, `⌈x⌉₊`
+    open: str  # key of ENCLOSERS; `|x|`, `‖x‖`, `⌊x⌋`, `⌈x⌉`, `⌊x⌋₊`, `⌈x⌉₊`, `⦋n⦌`, `⟦x⟧`,
+    # `⟪x, y⟫` / `⟪x, y⟫_𝕜` (open "⟪_𝕜")
     term: Term
 
 
@@ -231,6 +234,16 @@ NODE_TYPES: tuple[type[Term], ...] = (
     Subtype, IfThenElse, Let, Show, Cdot, CdotFun, By, Opaque,
 )
 _BY_NAME = {t.__name__: t for t in NODE_TYPES}
+# Field names per node class: `dataclasses.fields()` is slow enough to show in profiles of
+# the whole-Mathlib parse (it is called for every node visited or serialized).
+_FIELDS: dict[type, tuple[str, ...]] = {t: tuple(f.name for f in fields(t)) for t in NODE_TYPES}
+
+
+def _field_names(t: Term) -> tuple[str, ...]:
+    names = _FIELDS.get(type(t))
+    if names is None:  # a subclass defined elsewhere
+        names = _FIELDS[type(t)] = tuple(f.name for f in fields(t))  # type: ignore[arg-type]
+    return names
 
 Path = tuple[tuple[str, int], ...]
 """A position in a term: a sequence of (field name, index); index -1 for non-tuple fields."""
@@ -240,14 +253,14 @@ Path = tuple[tuple[str, int], ...]
 
 def children(t: Term) -> Iterator[tuple[str, int, Term]]:
     """Direct sub-terms with their (field, index) step, in source order."""
-    for f in fields(t):  # type: ignore[arg-type]
-        v = getattr(t, f.name)
+    for name in _field_names(t):
+        v = getattr(t, name)
         if isinstance(v, Term):
-            yield f.name, -1, v
+            yield name, -1, v
         elif isinstance(v, tuple):
             for i, x in enumerate(v):
                 if isinstance(x, Term):
-                    yield f.name, i, x
+                    yield name, i, x
 
 
 def binder_names(g: BinderGroup) -> tuple[str, ...]:
@@ -317,7 +330,7 @@ def replace_at(t: Term, path: Path, new: Term) -> Term:
 
 
 def _with_field(t: Term, fname: str, value: object) -> Term:
-    kw = {f.name: getattr(t, f.name) for f in fields(t)}  # type: ignore[arg-type]
+    kw = {name: getattr(t, name) for name in _field_names(t)}
     kw[fname] = value
     return type(t)(**kw)
 
@@ -326,18 +339,18 @@ def map_children(t: Term, fn) -> Term:
     """Rebuild `t` with `fn(child)` applied to each direct sub-term."""
     kw = {}
     changed = False
-    for f in fields(t):  # type: ignore[arg-type]
-        v = getattr(t, f.name)
+    for name in _field_names(t):
+        v = getattr(t, name)
         if isinstance(v, Term):
             nv = fn(v)
             changed |= nv is not v
-            kw[f.name] = nv
+            kw[name] = nv
         elif isinstance(v, tuple) and any(isinstance(x, Term) for x in v):
             nv = tuple(fn(x) if isinstance(x, Term) else x for x in v)
             changed |= any(a is not b for a, b in zip(nv, v))
-            kw[f.name] = nv
+            kw[name] = nv
         else:
-            kw[f.name] = v
+            kw[name] = v
     return type(t)(**kw) if changed else t
 
 
@@ -355,8 +368,22 @@ def free_idents(t: Term) -> frozenset[str]:
     return frozenset(out)
 
 
+def opaque_nodes(t: Term) -> list[Opaque]:
+    """Every `Opaque` node of `t`, in source order (a plain walk: no binding scopes)."""
+    out: list[Opaque] = []
+    stack = [t]
+    while stack:
+        s = stack.pop()
+        if isinstance(s, Opaque):
+            out.append(s)
+            continue
+        kids = [c for _, _, c in children(s)]
+        stack.extend(reversed(kids))
+    return out
+
+
 def has_opaque(t: Term) -> bool:
-    return any(isinstance(s, Opaque) for _, s, _ in subterms(t))
+    return bool(opaque_nodes(t))
 
 
 def size(t: Term) -> int:
@@ -369,7 +396,7 @@ def size(t: Term) -> int:
 def to_data(t: object) -> object:
     """Plain JSON-able data: a node is a list [TypeName, field values...]."""
     if isinstance(t, Term):
-        return [type(t).__name__] + [to_data(getattr(t, f.name)) for f in fields(t)]  # type: ignore[arg-type]
+        return [type(t).__name__] + [to_data(getattr(t, name)) for name in _field_names(t)]
     if isinstance(t, tuple):
         return {"t": [to_data(x) for x in t]}
     return t

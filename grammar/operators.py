@@ -89,6 +89,14 @@ _INFIX: list[Op] = [
     *_ops("infixr", 82, "×ˢ"),
     *_ops("infixr", 90, "∘ ∘ₗ ⁻¹ᵁ ''ᵁ"),
     *_ops("infixr", 100, "<$>"),
+    # Lean core / Batteries and Mathlib notations the scan of operators_mathlib misses
+    *_ops("infixl", 30, "||"),
+    *_ops("infixl", 35, "&&"),
+    *_ops("infixr", 30, "⊕ₗ"),
+    *_ops("infix", 50, "<+: <:+ <:+: <+"),
+    *_ops("infixl", 67, "::: ↓∩"),
+    *_ops("infixr", 67, "::ᵥ"),
+    *_ops("infixl", 73, "<•"),
 ]
 
 _PREFIX: list[Op] = [
@@ -107,7 +115,7 @@ _PREFIX: list[Op] = [
 
 _POSTFIX: list[Op] = [
     Op(s, "postfix", MAX)
-    for s in "⁻¹ ! ᶜ ᵀ ᴴ † ⋆ ˣ ᵒᵈ ᵐᵒᵖ ᵃᵒᵖ ᵒᵖ ᵘᵒᵖ ᗮ ⁺ ⁻ ∗ ⁺¹ [X] ⟦X⟧ ⁰ ᵈᵐᵃ ᵈᵃᵃ ᶜˢ ˢʸᵐ ᵐᵒᵖ".split()
+    for s in "⁻¹ ! ᶜ ᵀ ᴴ † ⋆ ˣ ᵒᵈ ᵐᵒᵖ ᵃᵒᵖ ᵒᵖ ᵘᵒᵖ ᗮ ⁺ ⁻ ∗ ⁺¹ [X] ⟦X⟧ ⁰ ᵈᵐᵃ ᵈᵃᵃ ᶜˢ ˢʸᵐ ᵐᵒᵖ ᵐ⁰".split()
 ]
 
 

@@ -65,7 +65,7 @@ class Printer:
         if isinstance(t, App):
             return LEAD, None
         if isinstance(t, BinOp):
-            if t.op in MOD_OPS or t.op == "..":
+            if t.op in MOD_OPS or t.op in ("..", "⁄"):
                 return MAX, None
             o = _infix(t.op, self.table)
             # the right operand is open: `a → b` before `≃ c` would swallow it
@@ -117,6 +117,8 @@ class Printer:
         if isinstance(t, Cdot):
             return "·"
         if isinstance(t, CdotFun):
+            if isinstance(t.body, Tuple):  # `(x, ·)`: the tuple's parentheses serve
+                return self.raw(t.body, CLOSED)
             return "(" + self.p(t.body) + ")"
         if isinstance(t, By):
             return "by " + t.tactics
@@ -134,6 +136,11 @@ class Printer:
         if isinstance(t, BinOp):
             if t.op in MOD_OPS:  # `b [MOD n]` (rhs of `≡`)
                 return f"{self.p(t.lhs, 51, SEP)} {t.op[:-1]} {self.p(t.rhs)}]"
+            if t.op == "⁄":  # `W⁄A`: max-precedence, right operand an atom
+                rhs = self.p(t.rhs, MAX, MAX)
+                if not (isinstance(t.rhs, (Ident, Num)) or rhs.startswith("(")):
+                    rhs = f"({rhs})"
+                return f"{self.p(t.lhs, MAX, MAX)}⁄{rhs}"
             o = _infix(t.op, self.table)
             lhs = self.p(t.lhs, o.lhs, o.prec)
             if isinstance(t.rhs, BinOp) and t.rhs.op in MOD_OPS and t.op == "≡":
@@ -146,7 +153,14 @@ class Printer:
             return f"{lhs} {t.op} {rhs}"
         if isinstance(t, Prefix):
             o = _prefix(t.op, self.table)
+            if o.prec >= MAX and t.op not in ("¬", "!") and (
+                    (isinstance(t.arg, Quant) and t.arg.op in ("fun", "λ"))
+                    or (isinstance(t.arg, Prefix) and t.arg.op == "¬")):
+                # `↑(fun x => e)`: the grammar reads `fun`/`¬` only where a term may start
+                return f"{t.op}({self.raw(t.arg, CLOSED)})"
             arg = self.p(t.arg, o.arg, tail)
+            if arg.startswith("."):  # `-(.id _ _)`: `-.id` does not lex as a dot-identifier
+                arg = f"({self.raw(t.arg, CLOSED)})"
             sep = " " if (arg.startswith(t.op[-1]) or t.op[-1].isalnum()
                           or t.op in ("⋃₀", "⋂₀") or (t.op == "-" and arg.startswith("-"))) else ""
             return f"{t.op}{sep}{arg}"
@@ -157,7 +171,7 @@ class Printer:
             inner = t.term
             s = self.p(inner, MAX, MAX)
             if not s.startswith("(") and (
-                    isinstance(inner, (Num, Explicit, DotIdent, Hole, Sort, Opaque))
+                    isinstance(inner, (Num, Explicit, DotIdent, Hole, Sort, Opaque, BinOp))
                     or (isinstance(inner, Ident) and not t.field.isdigit())):
                 s = f"({s})"
             return f"{s}.{t.field}"
@@ -172,9 +186,18 @@ class Printer:
         if isinstance(t, SetLit):
             return "{" + ", ".join(self.p(x) for x in t.items) + "}"
         if isinstance(t, Enclosed):
+            if t.open.startswith("⟪") and isinstance(t.term, Tuple) and len(t.term.items) == 2:
+                x, y = t.term.items
+                return f"⟪{self.p(x)}, {self.p(y)}⟫{t.open[1:]}"
+            if "⦋" in t.open:
+                head, _, tail = t.open.partition("⦋")
+                return f"{head}⦋{self.p(t.term)}⦌{tail}"
             close = ENCLOSERS.get(t.open, t.open)
             opener = t.open.rstrip("₊ₑ") if t.open not in ("⌊₊", "⌈₊") else t.open[0]
-            return f"{opener}{self.p(t.term)}{close}"
+            inner = self.p(t.term)
+            if opener == "|" and inner.startswith("|"):
+                inner = f"({inner})"  # `||x| + 1|` would lex as the `||` operator
+            return f"{opener}{inner}{close}"
         if isinstance(t, (SetBuilder, Subtype)):
             bar = "|" if isinstance(t, SetBuilder) else "//"
             return "{" + self.builder_binder(t.binder) + f" {bar} " + self.p(t.body) + "}"

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from lean_alchemy.core.records import Binder, Declaration, Scope
 from lean_alchemy.grammar.ast import (
-    BinderGroup, Opaque, Term, dumps, from_data, loads, subterms, to_data,
+    BinderGroup, Opaque, Term, dumps, from_data, loads, opaque_nodes, to_data,
 )
 from lean_alchemy.grammar.parser import parse_binders, parse_term
 
@@ -65,11 +65,8 @@ def _top_assign(s: str) -> int:
 def _opaque_spans(terms: list[Term | None]) -> list[str]:
     out: list[str] = []
     for t in terms:
-        if t is None:
-            continue
-        for _, s, _ in subterms(t):
-            if isinstance(s, Opaque):
-                out.append(s.text)
+        if t is not None:
+            out.extend(o.text for o in opaque_nodes(t))
     return out
 
 

@@ -81,7 +81,13 @@ class ToAst(Transformer):
         return Typed(c[0], c[1])
 
     def tuple(self, c):
-        return Tuple(_items(c))
+        # `(x, ·)` is itself a `·` function (Lean binds `·` at the nearest parentheses)
+        from lean_alchemy.grammar.parser import STATE
+        t = Tuple(_items(c))
+        if STATE.cdots:
+            STATE.cdots = 0
+            return CdotFun(t)
+        return t
 
     def op_section(self, c):
         return Ident(f"({c[0]})")
@@ -149,12 +155,26 @@ class ToAst(Transformer):
     def floor(self, c):
         return Enclosed("⌊" if str(c[1]) == "⌋" else "⌊₊", c[0])
 
+    def simplex(self, c):
+        # `⦋n⦌`, `⦋n⦌₂`, `X _⦋n⦌` (the `_⦋` token of `X.obj (op ⦋n⦌)`): open = prefix + "⦋" + suffix
+        return Enclosed(str(c[0]) + str(c[2])[1:], c[1])
+
+    def quotient(self, c):
+        return Enclosed("⟦", c[0])
+
+    def inner(self, c):
+        close = str(c[2])
+        return Enclosed("⟪" + close[1:], Tuple((c[0], c[1])))
+
     def ceil(self, c):
         return Enclosed("⌈" if str(c[1]) == "⌉" else "⌈₊", c[0])
 
     # ------------------------------------------------------------------ operators
     def prefix_max(self, c):
         return Prefix(str(c[0]), c[1])
+
+    def maxinfix(self, c):
+        return BinOp(str(c[1]), c[0], c[2])
 
     def postfix(self, c):
         return Postfix(str(c[1]), c[0])
@@ -370,7 +390,7 @@ class _Climb:
                 args.append(y.build(self.parse(0)[0]))
             elif isinstance(y, Token) and y.type == "NOT":
                 self.i += 1
-                args.append(Prefix("¬", self.parse(40)[0]))
+                args.append(Prefix(str(y), self.parse(40)[0]))
             else:
                 break
         return App(head, tuple(args)) if args else head
@@ -393,7 +413,7 @@ class _Climb:
         if isinstance(x, Token):
             if x.type == "NOT":
                 self.i += 1
-                return Prefix("¬", self.parse(40)[0]), INF
+                return Prefix(str(x), self.parse(40)[0]), INF
             o = self.prefix.get(x.type)
             if o is not None:
                 self.i += 1

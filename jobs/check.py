@@ -36,7 +36,7 @@ from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 
 from .db import LEASED, PENDING, WORKER_LOST, RunDB
-from .executors import BatchOutcome, CheckerFactory, ExecutorError, make_executor
+from .executors import BatchOutcome, CheckerFactory, ExecutorError, make_executor, summary_of
 from .options import CheckOptions
 
 log = logging.getLogger(__name__)
@@ -206,14 +206,17 @@ def run_check(run: RunDir, opts: CheckOptions = CheckOptions(), toolchain=None, 
         inflight[next_id] = ms
         executor.submit(next_id, to_units(ms))
 
-    def handle(out: BatchOutcome) -> None:
+    def handle(out: BatchOutcome) -> str | None:
+        """Record one outcome; returns the error that must stop the run, if any."""
         ms = inflight.pop(out.batch_id, None)
         if ms is None:
-            return
+            return None
         if out.error is not None:
-            inflight[out.batch_id] = ms  # given back with the others below
-            raise ExecutorError(f"the checker failed on a batch of {len(ms)} mutants "
-                                f"({out.worker}):\n{out.error.rstrip()}")
+            inflight[out.batch_id] = ms  # its leases are given back when the run stops
+            where = (f" (traceback in {run.logs_dir / (out.worker + '.log')})"
+                     if opts.executor == "local" else f"\n{out.error.rstrip()}")
+            return (f"the checker failed on a batch of {len(ms)} mutants in "
+                    f"{out.worker}: {summary_of(out.error)}{where}")
         if out.lost is not None:
             prog.lost_batches += 1
             if len(ms) > 1:  # find the culprit: halves go back out, still under our lease
@@ -223,7 +226,7 @@ def run_check(run: RunDir, opts: CheckOptions = CheckOptions(), toolchain=None, 
                 resend.append(ms[half:])
             else:
                 db.expire([ms[0].id], owner=owner)
-            return
+            return None
         wanted = {m.id for m in ms}
         got = [stamp(v) for v in out.verdicts or () if v.mutant_id in wanted]
         missing = wanted - {v.mutant_id for v in got}
@@ -249,33 +252,49 @@ def run_check(run: RunDir, opts: CheckOptions = CheckOptions(), toolchain=None, 
             done = prog.checked
             bar.set_postfix(accepted=f"{prog.by_status.get('verified', 0) / done:.0%}"
                             if done else "-", refresh=False)
+        return None
+
+    def lease_next() -> list[Mutant]:
+        nonlocal leased_total
+        n = opts.batch_size
+        if opts.limit is not None:
+            n = min(n, opts.limit - leased_total)
+        ms = db.lease(owner, n, opts.lease_seconds) if n > 0 else []
+        leased_total += len(ms)
+        return ms
 
     try:
-        executor = make_executor(opts, toolchain, checker_factory, workers=workers,
-                                 logs_dir=run.logs_dir, **(executor_kwargs or {}))
-        executor.start()
-        exhausted = total == 0
+        # Workers start only when there is work: a REPL checker's start costs an
+        # `import Mathlib`, which a finished run should not pay to learn it is finished.
+        first = lease_next()
+        if first:
+            resend.append(first)
+            executor = make_executor(opts, toolchain, checker_factory, workers=workers,
+                                     logs_dir=run.logs_dir, **(executor_kwargs or {}))
+            executor.start()
+        exhausted = not first
         last_renew = time.monotonic()
-        while True:
+        while executor is not None:
             while executor.free() > 0 and (resend or not exhausted):
                 if resend:
                     submit(resend.popleft())
                     continue
-                n = opts.batch_size
-                if opts.limit is not None:
-                    n = min(n, opts.limit - leased_total)
-                ms = db.lease(owner, n, opts.lease_seconds) if n > 0 else []
+                ms = lease_next()
                 if not ms:
                     exhausted = True
                     break
-                leased_total += len(ms)
                 submit(ms)
             if exhausted and not inflight and not resend:
                 break
-            for out in executor.poll(0.5):
-                handle(out)
+            errors = []
+            for out in executor.poll(0.5):  # record every outcome before stopping for one
+                err = handle(out)
+                if err:
+                    errors.append(err)
                 if opts.limit is None or leased_total < opts.limit:
                     exhausted = False  # retried or expired mutants may be leasable again
+            if errors:
+                raise ExecutorError(errors[0])
             if time.monotonic() - last_renew > opts.lease_seconds / 3:
                 db.renew(owner, opts.lease_seconds)
                 last_renew = time.monotonic()

@@ -19,6 +19,10 @@ from lean_alchemy.core.rundir import RunDir
 from .options import CheckOptions
 
 
+def _backend(text: str) -> str:
+    return "lean-json" if text == "file" else text
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     d = CheckOptions()
     p = sub.add_parser(
@@ -29,9 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", default=None, metavar="DIR", help="run directory (default ./alchemy-run)")
     p.add_argument("--config", type=Path, default=None,
                    help="TOML configuration; its [check] table gives defaults for the flags below")
-    p.add_argument("--backend", choices=("lean-json", "repl"), default=None,
-                   help=f"checker: batch files through `lake env lean --json`, or a pool of REPL "
-                        f"processes (default {d.backend})")
+    p.add_argument("--backend", choices=("lean-json", "repl"), default=None, type=_backend,
+                   help=f"checker: batch files through `lake env lean --json` (alias: file), or "
+                        f"a pool of REPL processes (default {d.backend})")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="workers (0 = from cores and memory; default %s)" % d.jobs)
     p.add_argument("--limit", type=int, default=None, metavar="N",
@@ -143,10 +147,12 @@ def status_report(run: RunDir, db_url: str | None = None) -> dict:
 
 
 def _duration(s: float) -> str:
-    s = int(round(s))
+    s = max(1, int(round(s)))
     d, s = divmod(s, 86400)
     h, s = divmod(s, 3600)
     m, s = divmod(s, 60)
+    if not (d or h or m):
+        return f"{s} s"
     return (f"{d}d " if d else "") + (f"{h}h " if h or d else "") + f"{m}m {s:02d}s"
 
 

@@ -14,6 +14,12 @@ States:
   verified | rejected | timeout | crashed   Lean's verdict (final)
   refuted | vacuous | ...                   decided before Lean (by `alchemy mutate`; final)
 
+Tables: `mutants` holds what a mutant is (the `Mutant` fields as columns, tuples as JSON,
+plus `detail` and `created_at`), written once; `states` holds where it stands (status,
+attempts, lease owner/token/expiry, error class, first error, elapsed, backend, Lean
+version, Mathlib revision, checked_at), one narrow row per mutant, so the hot writes of
+checking touch small pages.  Read through this class, they look like one record.
+
 `attempts` counts leases.  A mutant whose lease expired `max_attempts` times (it killed its
 worker each time) is given up as `crashed` with error class `worker lost`.  A `timeout` or
 `crashed` verdict is retried while attempts remain (a wall-clock timeout may be load); the
@@ -31,7 +37,7 @@ from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import (
     Column, Float, Index, Integer, MetaData, String, Table, Text, and_, bindparam, case,
-    create_engine, event, func, or_, select, update)
+    create_engine, event, func, select, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 

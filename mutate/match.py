@@ -189,16 +189,21 @@ class Flat:
     resolved: list[Term] = field(default_factory=list)
     bound: list[frozenset[str]] = field(default_factory=list)
     opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
+    under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
 
 
 def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
     fl = Flat()
 
-    def go(w: Term, r: Term, bound: frozenset[str], path: tuple) -> bool:
+    def go(w: Term, r: Term, bound: frozenset[str], path: tuple) -> tuple[bool, frozenset]:
+        """Returns (contains an Opaque, bound-above names the sub-term mentions)."""
         i = len(fl.syms)
         opaque = isinstance(w, Opaque)
+        uses: frozenset = frozenset()
         if isinstance(w, Ident):
             head, dot, rest = w.name.partition(".")
+            if head in bound:
+                uses = frozenset((head,))
             if head in bound or head in locals_:
                 sym: object = ("dot", rest) if dot else (BVAR if head in bound else LOCAL)
             else:
@@ -212,17 +217,22 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
         fl.resolved.append(r)
         fl.bound.append(bound)
         fl.opaque.append(False)
+        fl.under.append(False)
         if not isinstance(w, Ident):
             binding = isinstance(w, _BINDING)
             rch = list(_children(r)) if r is not w else None
             for k, (f, j, c) in enumerate(_children(w)):
                 extra = _bound_in_child(w, f, j) if binding else ()
                 rc = rch[k][2] if rch is not None and k < len(rch) else c
-                opaque |= go(c, rc, bound | frozenset(extra) if extra else bound,
-                             path + ((f, j),))
+                o, u = go(c, rc, bound | frozenset(extra) if extra else bound,
+                          path + ((f, j),))
+                opaque |= o
+                if u:
+                    uses = uses | (u & bound)
         fl.ends[i] = len(fl.syms)
         fl.opaque[i] = opaque
-        return opaque
+        fl.under[i] = bool(uses)
+        return opaque, uses
 
     go(written, resolved, frozenset(), ())
     return fl
@@ -479,20 +489,34 @@ def _local_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
     return out
 
 
-def _order_key(candidate: str, inv: Invocation) -> str:
-    return hashlib.blake2b(f"{candidate}\x00{inv.rule_id}\x00{inv.location}\x00{inv.path}"
-                           .encode(), digest_size=8).hexdigest()
+_PRIMES = (7919, 104729, 1299709, 15485863)
+
+
+def _spread(n: int, seed: str) -> Iterator[int]:
+    """A seeded permutation of range(n) in O(1) per item (start + k * step mod n, step a
+    prime that does not divide n): taking the first items of it is a reproducible,
+    unbiased-enough sample without sorting thousands of hits."""
+    if n <= 1:
+        yield from range(n)
+        return
+    h = int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "big")
+    step = next((p for p in _PRIMES if n % p), 1)
+    start = h % n
+    for k in range(n):
+        yield (start + k * step) % n
 
 
 @dataclass
 class MatchStats:
     """Counters of one index run (merged across workers)."""
 
-    found: Counter = field(default_factory=Counter)  # by kind, before the cap
+    retrieved: Counter = field(default_factory=Counter)  # skeleton hits (rule, sub-term)
+    found: Counter = field(default_factory=Counter)  # by kind, matches kept
     filtered: Counter = field(default_factory=Counter)  # reason -> count
-    capped: int = 0
+    capped: int = 0  # skeleton hits not tried because the theorem's quota was reached
 
     def merge(self, other: "MatchStats") -> None:
+        self.retrieved.update(other.retrieved)
         self.found.update(other.found)
         self.filtered.update(other.filtered)
         self.capped += other.capped
@@ -500,6 +524,8 @@ class MatchStats:
 
 class RuleIndex:
     """Rewrite rules in one trie, implication rules in another; see the module doc."""
+
+    attempts = 4  # skeleton hits tried per kept invocation before a kind gives up
 
     def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False
                  ) -> None:
@@ -541,37 +567,58 @@ class RuleIndex:
         groups = tuple(extra_binders) + tuple(binders)
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = _local_types(groups)
-        out: list[Invocation] = []
-        seen: set[tuple[str, str, str]] = set()
+        st = self.stats
+        hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
+        seen: set[tuple] = set()
         res = resolve if resolve is not None else (lambda t: t)
         targets: list[tuple[str, str, Term]] = [("goal", "goal", conclusion)]
         for name, ty in hypotheses(binders):
             targets.append(("hyp", name, ty))
-        resolved_cache: dict[int, Term] = {}
+        flats: dict[int, Flat] = {}
+        # skeleton hits per kind: (flat, sub-term index, rule, location)
+        pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
         for where, loc, target in targets:
-            r = resolved_cache.get(id(target))
-            if r is None:
-                r = res(target)
-                resolved_cache[id(target)] = r
-            fl = flatten(target, r, locals_)
-            kind_rw = "rw_goal" if where == "goal" else "rw_hyp"
+            fl = flats.get(id(target))
+            if fl is None:
+                fl = flats[id(target)] = flatten(target, res(target), locals_)
+            pool = pools["rw_goal" if where == "goal" else "rw_hyp"]
             for i in range(len(fl.syms)):
+                if fl.under[i]:
+                    st.filtered["under_binder"] += 1
+                    continue
+                if fl.opaque[i]:
+                    continue
                 for c in self.rw.retrieve(fl, i):
-                    self._try(decl, c, fl, i, kind_rw, loc, types, out, seen, const_eq)
-            if where == "hyp":
+                    pool.append((fl, i, c, loc))
+            if where == "hyp" and not fl.opaque[0]:
                 for c in self.imp.retrieve(fl, 0):
-                    self._try(decl, c, fl, 0, "apply_hyp", loc, types, out, seen, const_eq)
-        if self.max_per_theorem is not None and len(out) > self.max_per_theorem:
-            self.stats.capped += len(out) - self.max_per_theorem
-            out.sort(key=lambda inv: _order_key(decl.full_name, inv))
-            out = out[:self.max_per_theorem]
-            out.sort(key=lambda inv: (inv.location != "goal", inv.location, inv.kind,
-                                      inv.path, inv.rule_id))
-        return out
+                    pools["apply_hyp"].append((fl, 0, c, loc))
+        cap = self.max_per_theorem
+        left = len(pools)
+        budget = cap
+        for kind, pool in pools.items():
+            st.retrieved[kind] += len(pool)
+            if cap is None:
+                for fl, i, c, loc in pool:
+                    self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                continue
+            assert budget is not None
+            quota = -(-budget // left)  # this kind's share of what is left
+            left -= 1
+            before = len(hits)
+            tries = 0
+            for k in _spread(len(pool), decl.full_name + kind):
+                if len(hits) - before >= quota or tries >= self.attempts * quota:
+                    st.capped += len(pool) - tries
+                    break
+                fl, i, c, loc = pool[k]
+                tries += 1
+                self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+            budget -= len(hits) - before
+        return self._materialize(decl.full_name, hits)
 
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
-             types: dict[str, Term], out: list[Invocation], seen: set, const_eq: ConstEq
-             ) -> None:
+             types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:
         if c.rule.lemma == decl.full_name:
             return  # a theorem rewriting itself gives back a restatement
         got = match(c, fl.written[i], fl.resolved[i], const_eq)
@@ -582,31 +629,45 @@ class RuleIndex:
         if renamed and not self.alpha_renaming:
             st.filtered["alpha_renamed"] += 1
             return
-        inst = fl.written[i]
-        if fl.bound[i] and heads(inst) & fl.bound[i]:
-            st.filtered["under_binder"] += 1
-            return
-        if fl.opaque[i]:
-            st.filtered["opaque_instance"] += 1
-            return
         if not type_ok(c, subst, types):
             st.filtered["type_mismatch"] += 1
             return
-        if set(respell) & (set(subst) | c.pvars):
+        if respell and set(respell) & c.pvars:
             st.filtered["spelling_clash"] += 1
             return
         # `rw` rewrites every occurrence of the instance: one invocation per distinct instance
-        key = (c.rule.id, loc, inst)
+        key = (c.rule.id, loc, fl.written[i])
         if key in seen:
             st.filtered["repeated_instance"] += 1
             return
         seen.add(key)
-        path = json.dumps([list(p) for p in fl.paths[i]], ensure_ascii=False)
         st.found[kind] += 1
-        pairs = tuple((k, dumps(v)) for k, v in sorted(subst.items()))
-        pairs += tuple((k, dumps(Ident(v))) for k, v in sorted(respell.items()))
-        out.append(Invocation(decl.full_name, c.rule.id, kind, loc, path, pairs,
-                              _show(inst)))
+        hits.append((fl, i, c, kind, loc, subst, respell))
+
+    def _materialize(self, candidate: str, hits: list) -> list[Invocation]:
+        """Invocation records of the kept hits (paths, ASTs and printed instances are
+        computed once per sub-term: many rules hit the same one)."""
+        out: list[Invocation] = []
+        paths: dict[tuple[int, int], str] = {}
+        shown: dict[tuple[int, int], str] = {}
+        dumped: dict[int, str] = {}
+        for fl, i, c, kind, loc, subst, respell in hits:
+            k = (id(fl), i)
+            path = paths.get(k)
+            if path is None:
+                path = paths[k] = json.dumps([list(p) for p in fl.paths[i]],
+                                             ensure_ascii=False)
+                shown[k] = _show(fl.written[i])
+            pairs = []
+            for name, v in sorted(subst.items()):
+                d = dumped.get(id(v))
+                if d is None:
+                    d = dumped[id(v)] = dumps(v)
+                pairs.append((name, d))
+            pairs.extend((name, dumps(Ident(v))) for name, v in sorted(respell.items()))
+            out.append(Invocation(candidate, c.rule.id, kind, loc, path, tuple(pairs),
+                                  shown[k]))
+        return out
 
 
 def _show(t: Term) -> str:

@@ -174,6 +174,59 @@ def test_checker_exception_stops_the_run_and_keeps_verdicts(tmp_path: Path) -> N
     assert "stand-in checker bug" in stats["error"]
 
 
+class ScriptedExecutor:
+    """Takes two batches, then reports both at once: the first failed, the second verified."""
+
+    workers = 2
+    lost_workers = 0
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.subs: list = []
+
+    def start(self) -> None:
+        pass
+
+    def free(self) -> int:
+        return 1 if len(self.subs) < 2 else 0
+
+    def submit(self, batch_id, units) -> None:
+        self.subs.append((batch_id, units))
+
+    def poll(self, timeout):
+        from lean_alchemy.jobs.executors import BatchOutcome
+
+        (b1, _), (b2, units) = self.subs
+        return [BatchOutcome(b1, "worker-0", error="Traceback ...\nRuntimeError: boom"),
+                BatchOutcome(b2, "worker-1", verdicts=tuple(Verdict(u.mutant_id, "verified")
+                                                             for u in units))]
+
+    def close(self, *, abort: bool = False) -> None:
+        pass
+
+
+def test_verdicts_arriving_with_an_error_are_kept(tmp_path: Path, monkeypatch) -> None:
+    import lean_alchemy.jobs.check as check_mod
+
+    monkeypatch.setattr(check_mod, "make_executor", ScriptedExecutor)
+    run = make_run(tmp_path, ["ok"] * 12)
+    with pytest.raises(AlchemyError, match="RuntimeError: boom"):
+        run_check(run, opts(tmp_path, batch_size=4), TC, checker_factory=FakeFactory())
+    assert RunDB.for_run(run).counts() == {"verified": 4, "pending": 8}
+
+
+def failing_factory(opts, toolchain):
+    raise RuntimeError("no Lean process could be started here")
+
+
+def test_checker_that_cannot_start_stops_the_run(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["ok"] * 5)
+    with pytest.raises(AlchemyError, match="could not start.*no Lean process") as e:
+        run_check(run, opts(tmp_path), TC, checker_factory=failing_factory)
+    assert "worker-" in str(e.value)  # names the worker log to read
+    db = RunDB.for_run(run)
+    assert db.counts() == {"pending": 5} and db.attempt_counts() == {0: 5}
+
+
 def test_missing_toolchain_changes_nothing(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["ok"] * 3)
     before = run.db.read_bytes()
@@ -344,3 +397,45 @@ def test_cli_flags_mirror_options(tmp_path: Path) -> None:
             o.workspace, o.db_url, o.progress, o.max_attempts) == (
         "repl", 3, 7, 16, 30.0, "ray", "10.0.0.1:6379", "ws", "sqlite:////tmp/x.db", False, 5)
     assert options_from_args(build_parser(only="check").parse_args(["check"])).progress is True
+    file_alias = build_parser(only="check").parse_args(["check", "--backend", "file"])
+    assert options_from_args(file_alias).backend == "lean-json"
+
+
+# ------------------------------------------------------------------------------ real checkers
+
+
+def lean_mutant(i: int, directive: str = "") -> Mutant:
+    body = f"  -- standin: {directive}\n" if directive else ""
+    lean = f"namespace T{i}\ntheorem t{i} : True := by\n{body}  trivial\nend T{i}"
+    return replace_lean(mk(i, "t"), lean)
+
+
+def replace_lean(m: Mutant, lean: str) -> Mutant:
+    from dataclasses import replace
+
+    return replace(m, lean=lean, imports=("Mathlib",))
+
+
+@pytest.mark.parametrize("backend", ["lean-json", "repl"])
+def test_real_checkers_through_the_standin_lean(tmp_path: Path, standin_toolchain,
+                                                backend: str) -> None:
+    """The default checker factory (`make_checker`) and toolchain discovery, with the
+    stand-in Lean: messages attributed per mutant, a hang and a crash isolated."""
+    plan = {3: "error type mismatch", 7: "hang", 11: "kill9", 12: "warn-sorry"}
+    run = RunDir.at(tmp_path / "run").ensure()
+    db = RunDB.for_run(run)
+    db.add_mutants([(lean_mutant(i, plan.get(i, "")), "pending", None) for i in range(16)])
+    o = opts(tmp_path, backend=backend, batch_size=8, timeout_s=3.0, max_attempts=1,
+             workspace=str(standin_toolchain.workspace), memory_limit_mb=0)
+    stats = run_check(run, o)
+    final = {m.id: v for m, v in db.iter_results(statuses=None)}
+    assert len(final) == 16 and stats["remaining"] == 0
+    assert final["m00003"].status == "rejected" and final["m00003"].error_class == "type mismatch"
+    assert final["m00007"].status == "timeout"
+    assert final["m00011"].status == "crashed"
+    assert final["m00012"].status == "rejected" and final["m00012"].error_class == "uses sorry"
+    ok = [v for k, v in final.items() if int(k[1:]) not in plan]
+    assert len(ok) == 12 and all(v.status == "verified" for v in ok)
+    assert all(v.backend == backend and v.mathlib_rev == standin_toolchain.mathlib_rev
+               and v.lean_version == standin_toolchain.lean_version for v in final.values())
+    assert run_check(run, o)["checked"] == 0

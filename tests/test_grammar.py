@@ -303,3 +303,116 @@ def test_binder_serialization_and_scope():
                          ("variable", "variable {α : Type*} [Ring α]"),
                          ("open", "open Nat"), ("variable", "variable (x : α)")))
     assert scope_binders(sc) == gs
+
+
+# ------------------------------------------------------------------ session 3 additions
+
+def test_range_vs_ellipsis():
+    # `a..b` is a range (integral bounds); `f ..` (ending its group) is the arg ellipsis
+    t = rt("∫ x in a i..b, f x")
+    assert t.binders[0].pred == BinOp("..", App(a, (I("i"),)), b)
+    assert rt("(h ..).symm") == Proj(App(I("h"), (Hole(".."),)), "symm")
+    assert rt("⟨1, foo ..⟩") == Anon((Num("1"), App(I("foo"), (Hole(".."),))))
+
+
+def test_bool_ops_and_list_relations():
+    assert rt("a || b && c") == BinOp("||", a, BinOp("&&", b, I("c")))
+    assert rt("l₁ <+: l₂ ∧ l₂ <:+: l₃") == BinOp(
+        "∧", BinOp("<+:", I("l₁"), I("l₂")), BinOp("<:+:", I("l₂"), I("l₃")))
+
+
+def test_more_mathlib_operators():
+    assert rt("x ::ᵥ v ::ᵥ w") == BinOp("::ᵥ", x, BinOp("::ᵥ", I("v"), I("w")))
+    assert rt("f ::: g") == BinOp(":::", f, g)
+    assert rt("u ↓∩ s") == BinOp("↓∩", I("u"), I("s"))
+    assert rt("(E⁄K).map f = E⁄L") == BinOp(
+        "=", App(Proj(BinOp("⁄", I("E"), I("K")), "map"), (f,)), BinOp("⁄", I("E"), I("L")))
+    # `⁄` binds tighter than application: `d⁄dX R f` applies `d⁄dX` to `R f`
+    assert rt("coeff n (d⁄dX R f)") == App(I("coeff"), (I("n"), App(BinOp("⁄", I("d"), I("dX")),
+                                                                  (I("R"), f))))
+    # Boolean `!` takes its body at precedence 40, like `¬`; postfix `n !` stays factorial
+    assert rt("!(p x) = b") == Prefix("!", BinOp("=", App(I("p"), (x,)), b))
+    assert rt("(!p x) = b") == BinOp("=", Prefix("!", App(I("p"), (x,))), b)
+    assert rt("n ! = 2") == BinOp("=", Postfix("!", I("n")), Num("2"))
+    assert rt("-(.id _ _)") == Prefix("-", App(DotIdent("id"), (Hole("_"), Hole("_"))))
+    assert rt("(x : ℝ*)") == Typed(x, I("ℝ*"))
+    assert rt("Gᵐ⁰") == Postfix("ᵐ⁰", I("G"))
+
+
+def test_inner_simplex_quotient_enclosers():
+    assert rt("re ⟪x, y⟫ = ⟪x, y⟫_ℝ") == BinOp(
+        "=", App(I("re"), (Enclosed("⟪", Tuple((x, y))),)), Enclosed("⟪_ℝ", Tuple((x, y))))
+    assert rt("-⟪v, w⟫") == Prefix("-", Enclosed("⟪", Tuple((I("v"), I("w")))))
+    assert rt("op ⦋n⦌ ⟶ op ⦋m⦌₂") == BinOp(
+        "⟶", App(I("op"), (Enclosed("⦋", I("n")),)), App(I("op"), (Enclosed("⦋₂", I("m")),)))
+    assert rt("X _⦋0⦌ = Y") == BinOp("=", App(I("X"), (Enclosed("_⦋", Num("0")),)), I("Y"))
+    assert rt("⟦a⟧ = ⟦b⟧") == BinOp("=", Enclosed("⟦", a), Enclosed("⟦", b))
+    assert rt("R⟦X⟧") == Postfix("⟦X⟧", I("R"))  # power series: the postfix, not a quotient
+
+
+def test_nested_bracket_operators():
+    assert rt("f =ᶠ[𝓝[s] a] g") == BinOp("=ᶠ[𝓝[s] a]", f, g)
+    assert rt("(fun x ↦ x) =O[𝓝[>] 1] (· - 1)").op == "=O[𝓝[>] 1]"
+    assert rt("M ≃ₘ^n⟮I, J⟯ N") == BinOp("≃ₘ^n⟮I, J⟯", I("M"), I("N"))
+
+
+def test_cdot_in_tuple_binds_at_the_tuple():
+    assert rt("map (1, ·) l") == App(I("map"), (CdotFun(Tuple((Num("1"), Cdot()))), I("l")))
+    assert print_term(rt("⟨(x, ·), h⟩")) == "⟨(x, ·), h⟩"
+
+
+def test_trailing_fun_and_not_arguments():
+    # `fun`/`¬` (max precedence) may end an application; their bodies extend to the right
+    assert rt("Finset.sum s fun i => f i + 1") == App(
+        I("Finset.sum"), (I("s"), Quant("fun", (BinderGroup(("i",)),),
+                                        BinOp("+", App(f, (I("i"),)), Num("1")), "=>")))
+    assert rt("Decidable ¬p ∧ q") == BinOp("∧", App(I("Decidable"), (Prefix("¬", I("p")),)), I("q"))
+    assert isinstance(parse_term("a = b = c"), Opaque)  # non-associative, as in Lean
+
+
+def test_prop_binders_are_typed_by_the_sort():
+    # `(p q : Prop)`: one group, type the sort `Prop` (the refuter treats it as a Prop variable)
+    assert parse_binders("(p q : Prop)") == (BinderGroup(("p", "q"), Sort("Prop"), "explicit"),)
+
+
+# ------------------------------------------------------------------ property: round trip
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_NAMES = st.sampled_from(["x", "y", "f", "n", "Nat.succ", "h.le", "α", "s₁"])
+_INFIX = st.sampled_from(["+", "-", "*", "/", "^", "=", "≠", "<", "≤", "∧", "∨", "→", "↔", "∈",
+                          "∘", "•", "∣", "∩", "∪", "×ˢ", "⁻¹'", "::", "||", "<•", "≃+*", "⁄"])
+
+
+def _terms():
+    leaf = st.one_of(_NAMES.map(Ident), st.sampled_from(["0", "1", "2", "0.5"]).map(Num))
+
+    def grow(sub):
+        return st.one_of(
+            st.tuples(_INFIX, sub, sub).map(lambda t: BinOp(*t)),
+            st.tuples(sub, st.lists(sub, min_size=1, max_size=2)).map(
+                lambda t: App(t[0], tuple(t[1]))),
+            st.tuples(st.sampled_from(["¬", "-", "↑", "!"]), sub).map(lambda t: Prefix(*t)),
+            sub.map(lambda t: Prefix("-", App(DotIdent("id"), (t,)))),
+            st.tuples(st.sampled_from(["⁻¹", "ᶜ"]), sub).map(lambda t: Postfix(*t)),
+            st.tuples(st.sampled_from(["∀", "∃", "∑", "⋃"]), sub).map(
+                lambda t: Quant(t[0], (BinderGroup(("i",)),), t[1])),
+            sub.map(lambda b: Quant("fun", (BinderGroup(("i",)),), b, "↦")),
+            st.tuples(st.sampled_from(["|", "‖", "⌊", "⟦", "⦋"]), sub).map(lambda t: Enclosed(*t)),
+            st.tuples(sub, sub).map(lambda t: Enclosed("⟪", Tuple(t))),
+            st.tuples(sub, sub).map(lambda t: Tuple(t)),
+            st.tuples(sub, sub).map(lambda t: Typed(*t)),
+            st.tuples(sub, sub, sub).map(lambda t: IfThenElse(*t)),
+            sub.map(lambda t: Proj(t, "1")),
+        )
+
+    return st.recursive(leaf, grow, max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_terms())
+def test_roundtrip_property(t):
+    s = print_term(t)
+    back = parse_term(s)
+    assert not has_opaque(back), (t, s, back)
+    assert back == t, (t, s, back)  # (an App in function position prints parenthesized)

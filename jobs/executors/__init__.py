@@ -65,6 +65,13 @@ class ExecutorError(AlchemyError):
     cluster is unreachable).  The driver releases its leases and reports it."""
 
 
+def summary_of(tb: str) -> str:
+    """The last line of a traceback (`RuntimeError: ...`): what a user needs on one line,
+    the whole traceback being in the worker's log."""
+    lines = [ln for ln in tb.strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else tb
+
+
 def check_batch(checker, batch_id: int, units: Sequence, worker: str) -> BatchOutcome:
     """Run one batch on a worker's checker.  Never raises: a checker exception becomes an
     `error` outcome carrying the traceback, so the driver can say what went wrong."""

@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Sequence
 
-from . import BatchOutcome, CheckerFactory, ExecutorError, check_batch
+from . import BatchOutcome, CheckerFactory, ExecutorError, check_batch, summary_of
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,13 @@ def _worker_main(conn: Connection, slot: int, factory: CheckerFactory, opts, too
         h = logging.FileHandler(log_path, encoding="utf-8")
         h.setFormatter(logging.Formatter(
             f"%(asctime)s {name}[%(process)d] %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("lean_alchemy").addHandler(h)
-        if logging.getLogger("lean_alchemy").getEffectiveLevel() > logging.INFO:
-            logging.getLogger("lean_alchemy").setLevel(logging.INFO)
+        lg = logging.getLogger("lean_alchemy")
+        lg.addHandler(h)
+        if lg.getEffectiveLevel() > logging.INFO:
+            lg.setLevel(logging.INFO)
+        # per-batch chatter goes to the log files (this one, and check.log through the
+        # driver's multiprocessing handler inherited by fork), not to the user's terminal
+        lg.propagate = False
     wlog = logging.getLogger("lean_alchemy.jobs.worker")
     try:
         checker = factory(opts, toolchain)
@@ -124,6 +128,7 @@ class LocalExecutor:
         self._deaths = 0
         self.lost_workers = 0
         self._closing = False
+        self._error: ExecutorError | None = None
 
     # -------------------------------------------------------------- lifecycle
 
@@ -182,14 +187,29 @@ class LocalExecutor:
             self._on_death(w)
 
     def poll(self, timeout: float) -> list[BatchOutcome]:
-        """Outcomes that arrived within `timeout` seconds (possibly none)."""
-        out, self._pending = self._pending, []
+        """Outcomes that arrived within `timeout` seconds (possibly none).  A fatal error
+        found while collecting them is raised by the next call, after these outcomes were
+        handed over (a verdict already produced is never dropped)."""
+        if self._error is not None:
+            raise self._error
+        out: list[BatchOutcome] = []
+        try:
+            self._poll_into(out, timeout)
+        except ExecutorError as e:
+            if not out:
+                raise
+            self._error = e
+        return out
+
+    def _poll_into(self, out: list[BatchOutcome], timeout: float) -> None:
+        out.extend(self._pending)
+        self._pending = []
         if out:
             timeout = 0.0
         by_conn = {w.conn: w for w in self._pool.values()}
         by_sentinel = {w.proc.sentinel: w for w in self._pool.values()}
         if not by_conn:
-            return out
+            return
         ready = wait(list(by_conn) + list(by_sentinel), timeout=timeout)
         dead: list[_Worker] = []
         for obj in ready:
@@ -208,7 +228,6 @@ class LocalExecutor:
                     self._on_death(w)
         out.extend(self._pending)
         self._pending = []
-        return out
 
     def _receive(self, w: _Worker, out: list[BatchOutcome]) -> bool:
         """Handle one message from `w`; False when its pipe is closed (the worker died)."""
@@ -223,9 +242,10 @@ class LocalExecutor:
         if kind == "ready":
             w.ready = True
         elif kind == "init_error":
-            raise ExecutorError(f"the checker could not start in a worker process:\n{msg[1]}"
-                                + (f"(see {self.logs_dir}/worker-{w.slot}.log)"
-                                   if self.logs_dir else ""))
+            raise ExecutorError(f"the checker could not start in worker-{w.slot}: "
+                                f"{summary_of(msg[1])}"
+                                + (f" (traceback in {self.logs_dir}/worker-{w.slot}.log)"
+                                   if self.logs_dir else f"\n{msg[1]}"))
         elif kind == "done":
             outcome: BatchOutcome = msg[1]
             w.batch, w.units = None, ()

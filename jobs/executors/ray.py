@@ -89,6 +89,7 @@ class RayExecutor:
         self.lost_workers = 0
         self._cls = None
         self._closing = False
+        self._error: ExecutorError | None = None
 
     # -------------------------------------------------------------- lifecycle
 
@@ -159,6 +160,20 @@ class RayExecutor:
         s.ref = s.actor.check.remote(batch_id, list(units))
 
     def poll(self, timeout: float) -> list[BatchOutcome]:
+        """Outcomes within `timeout` seconds; a fatal error is raised by the next call,
+        after the outcomes already collected were handed over."""
+        if self._error is not None:
+            raise self._error
+        out: list[BatchOutcome] = []
+        try:
+            self._poll_into(out, timeout)
+        except ExecutorError as e:
+            if not out:
+                raise
+            self._error = e
+        return out
+
+    def _poll_into(self, out: list[BatchOutcome], timeout: float) -> None:
         ray = self.ray
         waiting: dict[Any, tuple[_Slot, str]] = {}
         for s in self._slots.values():
@@ -167,12 +182,11 @@ class RayExecutor:
             elif s.ref is not None:
                 waiting[s.ref] = (s, "check")
         if not waiting:
-            return []
+            return
         refs = list(waiting)
         done, _ = ray.wait(refs, num_returns=1, timeout=timeout)
         if done:
             done, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
-        out: list[BatchOutcome] = []
         for ref in done:
             s, what = waiting[ref]
             if self._slots.get(s.index) is not s:
@@ -198,7 +212,6 @@ class RayExecutor:
                 if value.error is None:
                     self._deaths = 0
                 out.append(value)
-        return out
 
     def _on_death(self, s: _Slot, e: BaseException, out: list[BatchOutcome]) -> None:
         ray = self.ray
