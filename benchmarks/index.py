@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     stats = run_index(run, opts)
     keys = ("rules", "rules_by_kind", "dropped", "theorems", "candidates",
             "candidates_with_invocations", "unparsed", "invocations", "invocations_by_kind",
-            "pairs_retrieved", "matches_found", "matches_filtered", "capped", "edges_by_kind", "edges", "nodes",
+            "pairs_retrieved", "pairs_tried", "matches_found", "matches_estimated", "matches_filtered", "capped", "edges_by_kind", "edges", "nodes",
             "names_unresolved", "names_ambiguous", "name_occurrences", "top_unresolved",
             "seconds_rules", "seconds_match", "seconds", "peak_rss_mb", "jobs")
     out = {k: stats[k] for k in keys}

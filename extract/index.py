@@ -501,7 +501,11 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
         "invocations": sum(inv_counts.values()),
         "invocations_by_kind": dict(sorted(inv_counts.items())),
         "pairs_retrieved": dict(sorted(mstats.retrieved.items())),
+        "pairs_tried": dict(sorted(mstats.tried.items())),
         "matches_found": dict(sorted(mstats.found.items())),
+        # what an uncapped run would find: retrieved x the success rate of what was tried
+        "matches_estimated": {k: round(mstats.retrieved[k] * mstats.found[k] / n)
+                              for k, n in sorted(mstats.tried.items()) if n},
         "matches_filtered": dict(sorted(mstats.filtered.items())),
         "capped": mstats.capped,
         "edges_by_kind": dict(sorted(edge_kinds.items())),

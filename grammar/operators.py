@@ -205,7 +205,7 @@ BRACKET_INFIX: dict[str, tuple[str, int, int | None]] = {
 
 def bracket_op(op: str) -> Op | None:
     """The `Op` of a bracketed infix token such as `→ₗ[R]` (None if not one)."""
-    if "[" not in op and "⁅" not in op:
+    if "[" not in op and "⁅" not in op and "⟮" not in op:
         return None
     for k in sorted(BRACKET_INFIX, key=len, reverse=True):
         if op.startswith(k):

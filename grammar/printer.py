@@ -33,6 +33,8 @@ AE_OPS = ("∀ᵐ", "∃ᵐ")
 MOD_OPS = ("[MOD]", "[ZMOD]", "[PMOD]", "[SMOD]")
 CLOSED = -1.0  # followed by a closing bracket, a comma, or the end
 SEP = -0.5  # followed by a separator no term absorbs (`:` `|` `then` `from` ...) but `by` does
+DPART_TAIL = -0.25  # followed by an integral's `∂μ`, which an integral without one would take
+INTEGRALS = ("∫", "∫⁻", "∮", "⨍", "⨍⁻")
 
 QUANT_BODY = {"∑": 67, "∏": 67, "∑'": 67, "∏'": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
               "∫": 60, "∫⁻": 60, "∮": 60, "⨍": 60, "⨍⁻": 60}
@@ -90,6 +92,9 @@ class Printer:
         return MAX, None
 
     def wrap_needed(self, t: Term, need: int, tail: float) -> bool:
+        if (tail == DPART_TAIL and isinstance(t, Quant) and t.op in INTEGRALS
+                and t.extra is None):
+            return True
         prec, body = self.shape(t)
         if prec < 0:  # a multi-token Opaque: always parenthesized below the top
             return True
@@ -258,7 +263,7 @@ class Printer:
             return f"{t.op} {bs} ∂{m}, {self.p(t.body, 0, tail)}"
         if t.extra is not None:
             m = self.p(t.extra, 70, tail)
-            return f"{t.op} {bs}, {self.p(t.body, level, SEP)} ∂{m}"
+            return f"{t.op} {bs}, {self.p(t.body, level, DPART_TAIL)} ∂{m}"
         return f"{t.op} {bs}, {self.p(t.body, level, tail)}"
 
 

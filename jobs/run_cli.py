@@ -300,7 +300,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=None, help="worker processes for extract and check")
     p.add_argument("--depth", type=int, default=None, help="mutation depth")
     p.add_argument("--proof-style", choices=("merged", "invoke"), default=None)
-    p.add_argument("--backend", choices=("lean-json", "repl"), default=None, help="Lean checker backend")
+    p.add_argument("--backend", choices=("lean-json", "repl"), default=None,
+                   type=lambda t: "lean-json" if t == "file" else t,
+                   help="Lean checker backend: lean-json (alias: file) batch files, or repl")
     p.add_argument("--executor", choices=("local", "ray"), default=None)
     p.add_argument("--workspace", default=None, help="Lake workspace the checker runs in")
     p.add_argument("--limit", type=int, default=None, help="check at most N mutants")

@@ -25,6 +25,13 @@ trie only the rules whose skeleton fits, and those few are matched exactly:
   type, and a rule type variable (`α`) is not bound to two different number types.  What
   it filters is counted (`type_mismatch`).
 
+Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
+thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
+visited in a seeded permutation (`_spread`) and matched until the kind's share of the quota
+is filled (`apply_hyp`, then `rw_hyp`, then `rw_goal`; an unused share passes on) or
+`attempts` x share pairs were tried: a reproducible sample at a bounded cost.  Counters:
+`retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
+
 Invocation format (what `mutate.statements.apply_invocation` consumes): `path` is the JSON
 list of `[field, index]` steps from the target (conclusion, or the hypothesis binder's
 type) to the instance; `subst` maps each pattern variable to the candidate's *written*
@@ -190,6 +197,14 @@ class Flat:
     bound: list[frozenset[str]] = field(default_factory=list)
     opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
     under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
+    _keys: dict[int, int] = field(default_factory=dict)
+
+    def key(self, i: int) -> int:
+        """A hash of the written sub-term at `i`, computed once (terms hash recursively)."""
+        k = self._keys.get(i)
+        if k is None:
+            k = self._keys[i] = hash(self.written[i])
+        return k
 
 
 def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
@@ -347,9 +362,11 @@ def suffix_const_eq(pname: str, w: Ident, r: Ident) -> bool:
 
 
 class _Matcher:
-    __slots__ = ("pvars", "subst", "respell", "const_eq", "inner", "renamed")
+    __slots__ = ("pvars", "subst", "respell", "const_eq", "inner", "renamed", "trusted")
 
-    def __init__(self, pvars: frozenset[str], const_eq: ConstEq) -> None:
+    def __init__(self, pvars: frozenset[str], const_eq: ConstEq, trusted: bool = False
+                 ) -> None:
+        self.trusted = trusted  # the trie already compared the shapes
         self.pvars = pvars
         self.subst: dict[str, Term] = {}
         self.respell: dict[str, str] = {}
@@ -376,7 +393,7 @@ class _Matcher:
                     value: Term = Ident(wh)
                 else:
                     value = w
-                if heads(value) & self.inner:
+                if self.inner and heads(value) & self.inner:
                     return False  # would capture a variable bound inside the instance
                 prev = self.subst.get(head)
                 if prev is not None:
@@ -396,7 +413,7 @@ class _Matcher:
                     return False
                 self.respell[name] = w.name
             return True
-        if type(p) is not type(w) or shape(p) != shape(w):
+        if not self.trusted and (type(p) is not type(w) or shape(p) != shape(w)):
             return False
         binding = isinstance(p, _BINDING)
         pch = list(_children(p))
@@ -425,12 +442,13 @@ class _Matcher:
         return True
 
 
-def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffix_const_eq
-          ) -> tuple[dict[str, Term], dict[str, str], bool] | None:
+def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffix_const_eq,
+          trusted: bool = False) -> tuple[dict[str, Term], dict[str, str], bool] | None:
     """(substitution, respellings, renamed) when `c.pattern` matches the written term `w`
     (with resolved twin `r`) up to the names of bound variables, else None; `renamed`
-    says whether a bound variable is named differently in the candidate."""
-    mt = _Matcher(c.pvars, const_eq)
+    says whether a bound variable is named differently in the candidate.  `trusted`: the
+    discrimination tree already checked that every node shape agrees."""
+    mt = _Matcher(c.pvars, const_eq, trusted)
     if not mt.m(c.pattern, w, r if r is not None else w, {}, frozenset()):
         return None
     return mt.subst, mt.respell, mt.renamed
@@ -511,12 +529,14 @@ class MatchStats:
     """Counters of one index run (merged across workers)."""
 
     retrieved: Counter = field(default_factory=Counter)  # skeleton hits (rule, sub-term)
+    tried: Counter = field(default_factory=Counter)  # skeleton hits matched exactly
     found: Counter = field(default_factory=Counter)  # by kind, matches kept
     filtered: Counter = field(default_factory=Counter)  # reason -> count
     capped: int = 0  # skeleton hits not tried because the theorem's quota was reached
 
     def merge(self, other: "MatchStats") -> None:
         self.retrieved.update(other.retrieved)
+        self.tried.update(other.tried)
         self.found.update(other.found)
         self.filtered.update(other.filtered)
         self.capped += other.capped
@@ -601,6 +621,7 @@ class RuleIndex:
             if cap is None:
                 for fl, i, c, loc in pool:
                     self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                st.tried[kind] += len(pool)
                 continue
             assert budget is not None
             quota = -(-budget // left)  # this kind's share of what is left
@@ -615,13 +636,14 @@ class RuleIndex:
                 tries += 1
                 self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
             budget -= len(hits) - before
+            st.tried[kind] += tries
         return self._materialize(decl.full_name, hits)
 
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
              types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:
         if c.rule.lemma == decl.full_name:
             return  # a theorem rewriting itself gives back a restatement
-        got = match(c, fl.written[i], fl.resolved[i], const_eq)
+        got = match(c, fl.written[i], fl.resolved[i], const_eq, True)
         if got is None:
             return
         st = self.stats
@@ -636,7 +658,7 @@ class RuleIndex:
             st.filtered["spelling_clash"] += 1
             return
         # `rw` rewrites every occurrence of the instance: one invocation per distinct instance
-        key = (c.rule.id, loc, fl.written[i])
+        key = (c.rule.id, loc, fl.key(i))
         if key in seen:
             st.filtered["repeated_instance"] += 1
             return

@@ -375,6 +375,15 @@ def test_prop_binders_are_typed_by_the_sort():
     assert parse_binders("(p q : Prop)") == (BinderGroup(("p", "q"), Sort("Prop"), "explicit"),)
 
 
+def test_printer_parenthesizes_what_the_grammar_would_regroup():
+    # found by the Mathlib round-trip benchmark
+    for s in ["∫ y, (∫ x in a..b, f x y) ∂μ", "∫ y, g y + (∫ x, f x) ∂μ",
+              "Injective (e : (M ≃ₘ^n⟮I, J⟯ N) → M ≃ N)", "↑(fun x => x) = g",
+              "|(|x| + 1)| = y", "(p.comp (-(.id _ _))).radius = r"]:
+        t = rt(s)
+        assert print_term(t) == s
+
+
 # ------------------------------------------------------------------ property: round trip
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
@@ -404,6 +413,8 @@ def _terms():
             st.tuples(sub, sub).map(lambda t: Typed(*t)),
             st.tuples(sub, sub, sub).map(lambda t: IfThenElse(*t)),
             sub.map(lambda t: Proj(t, "1")),
+            st.tuples(st.sampled_from(["∫", "∫⁻"]), sub, st.one_of(st.none(), _NAMES.map(Ident))
+                      ).map(lambda t: Quant(t[0], (BinderGroup(("i",)),), t[1], ",", t[2])),
         )
 
     return st.recursive(leaf, grow, max_leaves=8)

@@ -91,3 +91,13 @@ def test_cap_per_theorem_and_self_rewrites():
     invs = ix.invocations(DECL, (), parse_term("a + 1 + (b + c) + d = e"))
     assert len(invs) == 2 and ix.stats.capped == 2
     assert all(i.rule_id.startswith("add_comm") for i in invs)  # never the theorem itself
+
+
+def test_spread_is_a_seeded_permutation():
+    from lean_alchemy.mutate.match import _spread
+
+    for n in (0, 1, 2, 7919, 10000):
+        got = list(_spread(n, "seed"))
+        assert sorted(got) == list(range(n))
+    assert list(_spread(50, "a")) == list(_spread(50, "a"))
+    assert list(_spread(50, "a")) != list(_spread(50, "b"))
