@@ -393,8 +393,19 @@ def size(t: Term) -> int:
 
 # --------------------------------------------------------------------------- serialization
 
+# class -> (type name, field names): `to_data` runs over every node of every statement
+_SPEC: dict[type, tuple[str, tuple[str, ...]]] = {t: (t.__name__, _FIELDS[t]) for t in NODE_TYPES}
+
+
 def to_data(t: object) -> object:
     """Plain JSON-able data: a node is a list [TypeName, field values...]."""
+    spec = _SPEC.get(type(t))
+    if spec is not None:
+        out: list = [spec[0]]
+        for name in spec[1]:
+            v = getattr(t, name)
+            out.append(v if v is None or type(v) is str else to_data(v))
+        return out
     if isinstance(t, Term):
         return [type(t).__name__] + [to_data(getattr(t, name)) for name in _field_names(t)]
     if isinstance(t, tuple):

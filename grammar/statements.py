@@ -38,16 +38,52 @@ def _merge(binders: tuple[Binder, ...]) -> list[tuple[tuple[str, ...], str, str 
 def binders_of(binders: tuple[Binder, ...]) -> tuple[BinderGroup, ...]:
     """Binder groups of a declaration's `Binder` records (each type parsed on its own, so
     one unparsable type stays local to its group)."""
-    groups = []
-    for names, kind, ty in _merge(binders):
-        default = None
-        if ty is not None:
-            cut = _top_assign(ty)
-            if cut >= 0:
-                ty, default = ty[:cut], parse_term(ty[cut + 2:])
-        groups.append(BinderGroup(names, parse_term(ty) if ty is not None else None, kind,
-                                  None, None, default))
-    return tuple(groups)
+    return tuple(_group(names, kind, ty)[0] for names, kind, ty in _merge(binders))
+
+
+# Binder groups repeat enormously across Mathlib (`{α : Type*}`, `[CommRing R]`, `(x : α)`):
+# each distinct (names, kind, type text) is parsed and serialized once per process.  ASTs
+# are immutable, so sharing a group between declarations is safe.  Bounded: cleared when
+# full (a worker's whole-Mathlib share has ~60k distinct groups).
+_GROUP_MEMO: dict[tuple, tuple[BinderGroup, str]] = {}
+_CONCL_MEMO: dict[str, tuple[Term, str]] = {}
+MEMO_MAX = 1 << 17
+# conclusions repeat far less (13% of Mathlib's are duplicates, mostly close together):
+# a small memo keeps the memory of a worker's ~90k one-off conclusion ASTs free
+CONCL_MEMO_MAX = 1 << 14
+
+
+def _group(names: tuple[str, ...], kind: str, ty: str | None) -> tuple[BinderGroup, str]:
+    """(group, its compact JSON) for one merged binder group, memoized."""
+    key = (names, kind, ty)
+    hit = _GROUP_MEMO.get(key)
+    if hit is not None:
+        return hit
+    default = None
+    if ty is not None:
+        cut = _top_assign(ty)
+        if cut >= 0:
+            ty, default = ty[:cut], parse_term(ty[cut + 2:])
+    g = BinderGroup(names, parse_term(ty) if ty is not None else None, kind,
+                    None, None, default)
+    hit = (g, json.dumps(to_data(g), ensure_ascii=False, separators=(",", ":")))
+    if len(_GROUP_MEMO) >= MEMO_MAX:
+        _GROUP_MEMO.clear()
+    _GROUP_MEMO[key] = hit
+    return hit
+
+
+def _conclusion(text: str) -> tuple[Term, str]:
+    """(term, `dumps(term)`) of a conclusion text, memoized like binder groups."""
+    hit = _CONCL_MEMO.get(text)
+    if hit is not None:
+        return hit
+    t = parse_term(text)
+    hit = (t, dumps(t))
+    if len(_CONCL_MEMO) >= CONCL_MEMO_MAX:
+        _CONCL_MEMO.clear()
+    _CONCL_MEMO[text] = hit
+    return hit
 
 
 def _top_assign(s: str) -> int:
@@ -76,9 +112,11 @@ def annotate_declaration(decl: Declaration, scope: Scope | None = None) -> Decla
     try:
         if decl.conclusion is None or not decl.conclusion.strip():
             return replace(decl, parse_status="failed", parse_error="no conclusion")
-        groups = binders_of(decl.binders)
-        concl = parse_term(decl.conclusion)
-        concl_s, groups_s = dumps(concl), dumps_binders(groups)
+        pairs = [_group(names, kind, ty) for names, kind, ty in _merge(decl.binders)]
+        groups = tuple(g for g, _ in pairs)
+        concl, concl_s = _conclusion(decl.conclusion)
+        # == dumps_binders(groups): json.dumps encodes list items independently
+        groups_s = "[" + ",".join(js for _, js in pairs) + "]"
         # the serialized forms are needed anyway; walking the trees only when an Opaque
         # node can be there saves ~10% of the whole-Mathlib annotation time
         spans = (_opaque_spans([concl] + [g for g in groups])

@@ -427,3 +427,85 @@ def test_roundtrip_property(t):
     back = parse_term(s)
     assert not has_opaque(back), (t, s, back)
     assert back == t, (t, s, back)  # (an App in function position prints parenthesized)
+
+
+# ------------------------------------------------------------------ speed paths agree
+
+# statements in Mathlib style touching binders, placeholders (`by`), fallbacks and defaults
+_SPEED_CASES = [
+    ((Binder("α", "implicit", "Type*"), Binder("", "inst", "CommRing α"),
+      Binder("x", "explicit", "α"), Binder("y", "explicit", "α")), "x * y = y * x"),
+    ((Binder("α", "implicit", "Type*"), Binder("", "inst", "CommRing α")),
+     "∀ x ∈ s, ∑ i ∈ Finset.range n, f i + 1 ≤ |x - y|"),
+    ((Binder("h", "explicit", "0 ≤ a := by positivity"),), "√a * √a = a"),
+    ((Binder("s", "explicit", "Set α"),), "f { x := 1 } = 2"),
+    ((Binder("n", "strict", "ℕ"), Binder("", "inst", "Fact (1 < n)")),
+     "(fun x => x + 1) '' s = {y | ∃ x ∈ s, x + 1 = y}"),
+    ((), "show a = a by rfl"),
+    ((), "a = b = c"),
+]
+
+
+def _uncached_term(text: str):
+    """The pre-memo path: prescan + fallback parse with a fresh placeholder table, no cache."""
+    from lean_alchemy.grammar import parser as P
+    ctx = P.Ctx()
+    s = P.prescan(text, ctx)
+    return P._partial(s, ctx, DEFAULT_TABLE) if s.strip() else Opaque(text.strip())
+
+
+def test_memoized_annotation_equals_uncached_parse():
+    from lean_alchemy.grammar import statements as S
+    from lean_alchemy.grammar.ast import dumps
+    S._GROUP_MEMO.clear()
+    S._CONCL_MEMO.clear()
+    for binders, concl in _SPEED_CASES * 2:  # second round: every group/conclusion memoized
+        d = annotate_declaration(_decl(binders, concl))
+        assert loads(d.conclusion_ast) == _uncached_term(concl)
+        assert d.conclusion_ast == dumps(_uncached_term(concl))
+        expected = []
+        for names, kind, ty in S._merge(binders):
+            default = None
+            if ty is not None and ":=" in ty:
+                ty, dflt = ty.split(":=", 1)
+                default = _uncached_term(dflt)
+            expected.append(BinderGroup(names, _uncached_term(ty) if ty else None, kind,
+                                        None, None, default))
+        assert decl_binders(d) == tuple(expected)
+        assert d.binders_ast == dumps_binders(tuple(expected))
+    assert len(S._GROUP_MEMO) == len({g for b, _ in _SPEED_CASES for g in S._merge(b)})
+
+
+def test_fast_driver_equals_lark_parse():
+    """`fastlalr.FastLalr` gives Lark's own results and rejects what Lark rejects."""
+    from lark.exceptions import LarkError
+    from lean_alchemy.grammar import parser as P
+    lark, fast = P.get_parser(), P.get_fast()
+    assert getattr(fast, "__self__", None).__class__.__name__ == "FastLalr"
+    texts = [c for _, c in _SPEED_CASES if "by" not in c] + [
+        "∫ x in a..b, f x ∂μ", "‖x‖₊ ≤ ⌈y⌉₊", "a ≡ b [MOD n]", "(h ..).symm",
+        "f =ᶠ[𝓝 x] g", "if h : p then 1 else 0", "let x := 1; x + x", "{x : ℕ // 0 < x}",
+        "x.gcd y ∣ ![1, 2] 0", "(· + 1)", "fun ⟨a, b⟩ => a", "a +", ")", "",
+    ]
+    for s in texts:
+        P.STATE.ctx, P.STATE.cdots = P.Ctx(), 0
+        try:
+            want = lark.parse(s, start="start")
+        except LarkError:
+            with pytest.raises(LarkError):
+                fast(s, "start")
+            continue
+        except ValueError:  # a callback rejects the shape: the fast driver must too
+            with pytest.raises(ValueError):
+                fast(s, "start")
+            continue
+        P.STATE.ctx, P.STATE.cdots = P.Ctx(), 0
+        assert fast(s, "start") == want, s
+    for s in ["{α : Type*} [Ring α] (a b : α)", "(x : ℕ := 0) ⦃y⦄", "", "(x : "]:
+        try:
+            want = lark.parse(s, start="binders")
+        except LarkError:
+            with pytest.raises(LarkError):
+                fast(s, "binders")
+            continue
+        assert fast(s, "binders") == want, s
