@@ -117,6 +117,18 @@ def load_graph(run: RunDir, kinds: Iterable[str] | None = None):
     return g
 
 
+def write_nodes(run: RunDir, nodes: pa.Table) -> None:
+    from lean_alchemy.extract.store import AtomicParquetWriter
+
+    w = AtomicParquetWriter(nodes_path(run), NODE_SCHEMA)
+    try:
+        w.write(nodes)
+    except BaseException:
+        w.abort()
+        raise
+    w.close()
+
+
 def write_graph(run: RunDir, nodes: pa.Table, edges: Iterable[pa.Table]) -> None:
     from lean_alchemy.extract.store import AtomicParquetWriter
 

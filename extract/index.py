@@ -452,6 +452,9 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     mstats = MatchStats()
     candidates = with_inv = 0
     inv_w = AtomicParquetWriter(invocations_path(run), INVOCATION_SCHEMA)
+    # invocable edges go to disk as they come (millions on Mathlib): only their counts stay
+    edge_w = AtomicParquetWriter(G.edges_path(run), G.EDGE_SCHEMA)
+    edge_kinds: Counter = Counter()
     _CTX, _INDEX = ctx, index
     try:
         for k, part in enumerate(_map(_pass2, chunks, jobs)):
@@ -459,7 +462,9 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
             with_inv += part.with_invocations
             inv_counts.update(part.by_kind)
             mstats.merge(part.stats)
-            edges.extend(part.edges)
+            if part.edges:
+                edge_w.write(G.edges_table(part.edges))
+                edge_kinds.update(e[2] for e in part.edges)
             if part.table is not None:
                 inv_w.write(part.table)
             if bar is not None:
@@ -467,6 +472,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
         inv_w.close()
     except BaseException:
         inv_w.abort()
+        edge_w.abort()
         raise
     finally:
         _CTX, _INDEX = None, None
@@ -474,20 +480,28 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
             bar.close()
     t_match = time.perf_counter()
 
-    # graph
-    edges.extend(_premise_edges(run))
-    node_rows, module_edges = _nodes(decls, scopes)
-    edges.extend(module_edges)
-    known = {r["name"] for r in node_rows}
-    for e in edges:
-        for n in (e[0], e[1]):
-            if n not in known:
-                known.add(n)
-                node_rows.append({"name": n, "kind": "external", "module": None, "file": None,
-                                  "line": None, "attributes": (), "parse_status": None})
-    edge_kinds = Counter(e[2] for e in edges)
-    G.write_graph(run, G.nodes_table(node_rows),
-                  (G.edges_table(edges[k:k + 200000]) for k in range(0, len(edges), 200000)))
+    # graph: the other edges, then the nodes (every endpoint of an invocable edge is a
+    # declaration; other edges may name external constants or premises)
+    try:
+        edges.extend(_premise_edges(run))
+        node_rows, module_edges = _nodes(decls, scopes)
+        edges.extend(module_edges)
+        known = {r["name"] for r in node_rows}
+        for e in edges:
+            for n in (e[0], e[1]):
+                if n not in known:
+                    known.add(n)
+                    node_rows.append({"name": n, "kind": "external", "module": None,
+                                      "file": None, "line": None, "attributes": (),
+                                      "parse_status": None})
+        edge_kinds.update(e[2] for e in edges)
+        for k in range(0, len(edges), 200000):
+            edge_w.write(G.edges_table(edges[k:k + 200000]))
+        edge_w.close()
+    except BaseException:
+        edge_w.abort()
+        raise
+    G.write_nodes(run, G.nodes_table(node_rows))
 
     stats = {
         "rules": len(rules),

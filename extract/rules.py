@@ -18,6 +18,7 @@ Derivation
   (pattern rhs).  Implications: a lemma with explicit propositional hypotheses gives one
   `imp` rule whose pattern is the whole conclusion.
 - Dropped (reason counted): `bare_variable` pattern (it would match everything),
+  `variable_head` (`f x` with `f` a variable: a coercion or higher-order pattern in Lean),
   `unbound_replacement_vars` (a rewrite whose replacement mentions a pattern variable the
   pattern does not bind: `rw` could not infer it), `opaque_pattern` / `hole_pattern` (the
   grammar did not see the pattern fully), `private` (not visible from another module),
@@ -36,7 +37,7 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
 from lean_alchemy.grammar.ast import (
-    BinderGroup, BinOp, Hole, Ident, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, Hole, Ident, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.mutate.substitute import heads, nodes
 
@@ -168,6 +169,10 @@ def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
 def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
     if isinstance(p, Ident) and p.name.split(".", 1)[0] in pvars:
         return "bare_variable"
+    if isinstance(p, App) and isinstance(p.fn, Ident) and p.fn.name.split(".", 1)[0] in pvars:
+        # `f x` with `f` a variable: in Lean this is a coercion `⇑f x` (a bundled map) or a
+        # higher-order pattern; read as first order it would match every application
+        return "variable_head"
     for s in nodes(p):
         if isinstance(s, Opaque):
             return "opaque_pattern"

@@ -27,7 +27,9 @@ trie only the rules whose skeleton fits, and those few are matched exactly:
 
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited in a seeded permutation (`_spread`) and matched until the kind's share of the quota
+visited most specific pattern first (more constants and operators: `?a = ?b` matches every
+equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
+specific ones, and matched until the kind's share of the quota
 is filled (`apply_hyp`, then `rw_hyp`, then `rw_goal`; an unused share passes on) or
 `attempts` x share pairs were tried: a reproducible sample at a bounded cost.  Counters:
 `retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
@@ -51,7 +53,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, Ident, IfThenElse, Let, Opaque, Quant, SetBuilder, Sort, Subtype, Term,
+    App, BinderGroup, Cdot, CdotFun, Ident, IfThenElse, Let, Opaque, Quant, SetBuilder, Sort, Subtype, Term,
     Typed, _bound_in_child, dumps, loads,
 )
 from lean_alchemy.mutate.substitute import field_names, heads
@@ -215,6 +217,8 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
         i = len(fl.syms)
         opaque = isinstance(w, Opaque)
         uses: frozenset = frozenset()
+        if isinstance(w, Cdot):
+            uses = frozenset(("·",))  # bound by the enclosing `(· …)`
         if isinstance(w, Ident):
             head, dot, rest = w.name.partition(".")
             if head in bound:
@@ -237,7 +241,8 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
             binding = isinstance(w, _BINDING)
             rch = list(_children(r)) if r is not w else None
             for k, (f, j, c) in enumerate(_children(w)):
-                extra = _bound_in_child(w, f, j) if binding else ()
+                extra = _bound_in_child(w, f, j) if binding else (
+                    ("·",) if isinstance(w, CdotFun) else ())
                 rc = rch[k][2] if rch is not None and k < len(rch) else c
                 o, u = go(c, rc, bound | frozenset(extra) if extra else bound,
                           path + ((f, j),))
@@ -309,6 +314,7 @@ class Compiled:
     pvars: frozenset[str]
     types: dict  # pattern variable -> normalized number type / type-variable name
     tvars: frozenset[str]
+    specificity: int = 0  # symbols of the pattern that are not variables
 
 
 def _number(t: Term | None) -> str | None:
@@ -345,7 +351,8 @@ def compile_rule(rule: Rule) -> Compiled | None:
             types[n] = _base_type(t) or ""
         elif t is None and ns_type is not None:
             types[n] = ns_type
-    return Compiled(rule, p, pvars, types, tvars)
+    spec = sum(1 for x in pattern_symbols(p, pvars) if x != WILD)
+    return Compiled(rule, p, pvars, types, tvars, spec)
 
 
 ConstEq = Callable[[str, Ident, Ident], bool]
@@ -628,13 +635,25 @@ class RuleIndex:
             left -= 1
             before = len(hits)
             tries = 0
-            for k in _spread(len(pool), decl.full_name + kind):
-                if len(hits) - before >= quota or tries >= self.attempts * quota:
-                    st.capped += len(pool) - tries
+            limit = self.attempts * quota
+            # most specific patterns first (`?a = ?b` matches every equation), a seeded
+            # order among equally specific ones
+            levels: dict[int, list[int]] = {}
+            for k, (_, _, c, _) in enumerate(pool):
+                levels.setdefault(c.specificity, []).append(k)
+            done = False
+            for spec in sorted(levels, reverse=True):
+                level = levels[spec]
+                for k in _spread(len(level), f"{decl.full_name}/{kind}/{spec}"):
+                    if len(hits) - before >= quota or tries >= limit:
+                        done = True
+                        break
+                    fl, i, c, loc = pool[level[k]]
+                    tries += 1
+                    self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                if done:
                     break
-                fl, i, c, loc = pool[k]
-                tries += 1
-                self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+            st.capped += len(pool) - tries
             budget -= len(hits) - before
             st.tried[kind] += tries
         return self._materialize(decl.full_name, hits)

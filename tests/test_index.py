@@ -223,6 +223,12 @@ def test_drop_reasons_are_counted(lib):
     assert st.dropped["bare_variable"] == 1
     assert [r.direction for r in _rules(lib, "mul_zero'", st)] == ["fwd"]
     assert st.dropped["unbound_replacement_vars"] == 1  # `0` cannot determine `a`
+    decls, _ = extract("theorem mul_zero_eq (a b : ℕ) : a * 0 = b * 0 := by simp\n")
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    d = decls["mul_zero_eq"]
+    assert derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=st) == []
+    assert st.dropped["unbound_replacement_vars"] == 3  # neither side determines the other
     assert _rules(lib, "secret", st) == [] and st.dropped["private"] == 1
     assert _rules(lib, "old_add_zero", st) == [] and st.dropped["deprecated"] == 1
     d = Declaration("Demo.x", "x", "theorem", "M", "M.lean", 1, 1, conclusion=None)
@@ -508,3 +514,14 @@ def test_cli_errors(tmp_path, capsys):
     assert "alchemy index" in capsys.readouterr().err
     assert main(["index", "--run-dir", str(tmp_path / "none")]) == 2
     assert "alchemy extract" in capsys.readouterr().err
+
+
+def test_variable_head_patterns_are_dropped():
+    decls, _ = extract("theorem apply_add_zero (f : ℕ → ℕ) (x : ℕ) : f x = f x + 0 := by simp\n")
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    d = decls["apply_add_zero"]
+    st = RuleStats.new()
+    rules = derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=st)
+    assert [r.direction for r in rules] == ["bwd"] and st.dropped["variable_head"] == 1
+

@@ -101,3 +101,10 @@ def test_spread_is_a_seeded_permutation():
         assert sorted(got) == list(range(n))
     assert list(_spread(50, "a")) == list(_spread(50, "a"))
     assert list(_spread(50, "a")) != list(_spread(50, "b"))
+
+
+def test_cdot_placeholders_are_bound():
+    ix = RuleIndex.build([make_rule("lt_def'", "iff", "(a b : ℕ)", "a < b", "b > a")])
+    invs = ix.invocations(DECL, (), parse_term("Monotone (· < ·) ∧ x < y"))
+    assert [i.instance for i in invs] == ["x < y"]
+    assert ix.stats.filtered["under_binder"] >= 1
