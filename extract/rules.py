@@ -19,6 +19,8 @@ Derivation
   `imp` rule whose pattern is the whole conclusion.
 - Dropped (reason counted): `bare_variable` pattern (it would match everything),
   `variable_head` (`f x` with `f` a variable: a coercion or higher-order pattern in Lean),
+  `numeral_pattern` (a bare numeral `0`/`1` whose equation type `mutate.match` cannot
+  infer: it would match numerals of every type),
   `unbound_replacement_vars` (a rewrite whose replacement mentions a pattern variable the
   pattern does not bind: `rw` could not infer it), `opaque_pattern` / `hole_pattern` (the
   grammar did not see the pattern fully), `private` (not visible from another module),
@@ -37,7 +39,7 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Hole, Ident, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.mutate.substitute import heads, nodes
 
@@ -209,7 +211,8 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     res = (lambda t: resolve(t, locals_)) if resolve is not None else (lambda t: t)
     names = tuple(b.name for b in sig)
     kinds = tuple(b.kind for b in sig)
-    types = tuple(dumps(res(b.type)) if b.type is not None else "" for b in sig)
+    rtypes = [res(b.type) if b.type is not None else None for b in sig]
+    types = tuple(dumps(t) if t is not None else "" for t in rtypes)
     hyps = tuple(dumps(res(b.type)) for b in sig
                  if b.is_prop and b.kind in ("explicit", "strict") and b.type is not None)
     body_r = res(body)
@@ -217,6 +220,13 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
 
     def make(kind: str, direction: str, pattern: Term, replacement: Term | None) -> None:
         bad = _bad_pattern(pattern, pvars)
+        if bad is None and isinstance(pattern, Num):
+            # `0` occurs in every type: without the equation's type it matches numerals
+            # Lean would not rewrite (`(0 : Pt).x = 0` read backwards on a `0 : K`)
+            from lean_alchemy.mutate.match import rule_equation_type
+
+            if kind != "eq" or rule_equation_type(pattern, replacement, names, rtypes) is None:
+                bad = "numeral_pattern"
         if bad is None and replacement is not None:
             if not _vars(replacement, pvars) <= _vars(pattern, pvars):
                 bad = "unbound_replacement_vars"

@@ -19,11 +19,22 @@ trie only the rules whose skeleton fits, and those few are matched exactly:
   not resolve matches a rule constant it could denote in the candidate's scope (a namespace
   in force or an `open` + the written name).  Without a resolver (re-matching mutants) a
   written name matches a rule constant it is a dotted suffix of (`succ` ~ `Nat.succ`);
-- **cheap type check**: a pattern variable whose rule binder type is a closed type named by
-  one identifier (`ℕ`, `Real`, `Pt`; or, untyped, the number type of the lemma's namespace
-  `Nat.`/`Real.`...) does not bind a candidate variable (or ascription) of another such
-  type, and a rule type variable (`α`) is not bound to two different number types.  What
-  it filters is counted (`type_mismatch`).
+- **type filter** (sound by construction: a match is dropped only when the types certainly
+  differ; unknown keeps it).  Candidate side (`infer_hints`): a sub-term's type comes from
+  the statement's binder types (section `variable`s included; any type, normalized by
+  `type_key`: `Nat`/`ℕ`, last name component, `Set X` = `X → Prop`; a candidate type
+  variable `K` is `?K` and equals no concrete type), ascriptions `(e : T)`, and the
+  `binop%` units of `+ - * / % ^`(base) `-x` and relations `= ≠ < ≤ > ≥`: a unit has the
+  ascribed type, else its leaves' type when they agree; numerals and `↑x` take the unit's
+  type; `|x|`/`min`/`max` the type of their arguments.  Hints are *exact* only where Lean
+  cannot coerce (relation operands, ascriptions); a function argument may be coerced up
+  (`√n` is `√↑n`), so there a number type is refuted only by a smaller one (no downward
+  coercions) or a type variable.  Rule side (`compile_rule`): each pattern variable's
+  binder type when closed (mentions no rule binder), and for `=` rules the equation type
+  (`rule_equation_type`, same inference on `lhs = rhs`).  A rule type variable `α` must
+  not get two different exact types.  A bare numeral pattern (`0`) is kept only when both
+  types are known and equal (`numeral_pattern`; rules whose equation type is unknown are
+  already dropped by `extract.rules`).  Counted: `type_mismatch`, `numeral_pattern`.
 
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
@@ -53,8 +64,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, Cdot, CdotFun, Ident, IfThenElse, Let, Opaque, Quant, SetBuilder, Sort, Subtype, Term,
-    Typed, _bound_in_child, dumps, loads,
+    App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Ident, IfThenElse, Let, Num, Opaque, Prefix, Quant,
+    SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child, dumps, loads,
 )
 from lean_alchemy.mutate.substitute import field_names, heads
 
@@ -66,11 +77,6 @@ NUMBER_TYPES = {"ℕ": "ℕ", "Nat": "ℕ", "ℤ": "ℤ", "Int": "ℤ", "ℚ": "
                 "ℝ": "ℝ", "Real": "ℝ", "ℂ": "ℂ", "Complex": "ℂ", "ℕ+": "ℕ+", "PNat": "ℕ+",
                 "ℝ≥0": "ℝ≥0", "NNReal": "ℝ≥0", "ℝ≥0∞": "ℝ≥0∞", "ENNReal": "ℝ≥0∞",
                 "EReal": "EReal", "ℚ≥0": "ℚ≥0", "NNRat": "ℚ≥0"}
-NAMESPACE_TYPES = {"Nat": "ℕ", "Int": "ℤ", "Rat": "ℚ", "Real": "ℝ", "Complex": "ℂ",
-                   "PNat": "ℕ+", "NNReal": "ℝ≥0", "ENNReal": "ℝ≥0∞", "EReal": "EReal",
-                   "NNRat": "ℚ≥0"}
-
-_NUMBERS = frozenset(NUMBER_TYPES.values())
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
 
@@ -199,6 +205,7 @@ class Flat:
     bound: list[frozenset[str]] = field(default_factory=list)
     opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
     under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
+    hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
     _keys: dict[int, int] = field(default_factory=dict)
 
     def key(self, i: int) -> int:
@@ -303,6 +310,224 @@ class Trie:
         return out
 
 
+# --------------------------------------------------------------------------- type hints
+
+ARITH_OPS = frozenset({"+", "-", "*", "/", "%"})
+TREE_RELS = frozenset({"=", "≠", "<", "≤", ">", "≥"})
+_HOMOGENEOUS_FNS = frozenset({"min", "max", "abs"})
+# number types Lean coerces upward along (ℕ+ → ℕ → ℤ → ℚ → ℝ → ℂ), never downward
+_RANK = {"ℕ+": 0, "ℕ": 1, "ℤ": 2, "ℚ": 3, "ℝ": 4, "ℂ": 5}
+
+Hint = tuple[str, bool]  # (normalized type, exact: False = maybe coerced up from this type)
+
+
+def _looks_variable(name: str) -> bool:
+    """A one-letter name (`α`, `R`, `G₀`, `M'`) that is not a number type: an auto-bound
+    or otherwise undeclared type variable, never taken for a concrete type."""
+    if name in NUMBER_TYPES:
+        return False
+    core = name.rstrip("'₀₁₂₃₄₅₆₇₈₉")
+    return len(core) == 1
+
+
+def type_key(t: Term | None, locals_: frozenset[str] = frozenset()) -> str | None:
+    """A normalized spelling of a type, to compare types written in different places:
+    number types by one name (`Nat`/`ℕ`), constants by their last component, `Set X` as
+    `X → Prop`.  A name of `locals_` (a type variable of the statement, or a set used as a
+    type) gives `?name`: it never equals a concrete type.  None: not a type we can spell."""
+    if isinstance(t, Ident):
+        if t.name.split(".", 1)[0] in locals_:
+            return "?" + t.name
+        if _looks_variable(t.name):
+            return "~" + t.name  # maybe a notation (`ℍ`): equals nothing, may coerce
+        return NUMBER_TYPES.get(t.name) or last_component(t.name)
+    if isinstance(t, (Num, Sort)):
+        return t.text
+    if isinstance(t, App):
+        fn = type_key(t.fn, locals_)
+        args = [type_key(a, locals_) for a in t.args]
+        if fn is None or any(a is None for a in args):
+            return None
+        if fn == "Set" and len(args) == 1:
+            return f"({args[0]}→Prop)"
+        return f"{fn}({','.join(args)})"  # type: ignore[arg-type]
+    if isinstance(t, BinOp) and t.op in ("→", "×"):
+        lhs, rhs = type_key(t.lhs, locals_), type_key(t.rhs, locals_)
+        if lhs is None or rhs is None:
+            return None
+        return f"({lhs}{t.op}{rhs})"
+    return None
+
+
+def _arith_leaves(t: Term, out: list[Term]) -> None:
+    """The leaves of one `binop%` tree: Lean elaborates `a + b * c` (and `-a`, the base of
+    `a ^ n`) as one unit whose leaves are coerced to their common ("maximal") type."""
+    if isinstance(t, BinOp) and t.op in ARITH_OPS:
+        _arith_leaves(t.lhs, out)
+        _arith_leaves(t.rhs, out)
+    elif isinstance(t, BinOp) and t.op == "^":
+        _arith_leaves(t.lhs, out)
+    elif isinstance(t, Prefix) and t.op == "-":
+        _arith_leaves(t.arg, out)
+    else:
+        out.append(t)
+
+
+def _interior(t: Term, out: list[Term]) -> None:
+    if isinstance(t, BinOp) and t.op in ARITH_OPS:
+        out.append(t)
+        _interior(t.lhs, out)
+        _interior(t.rhs, out)
+    elif isinstance(t, BinOp) and t.op == "^":
+        out.append(t)
+        _interior(t.lhs, out)
+    elif isinstance(t, Prefix) and t.op == "-":
+        out.append(t)
+        _interior(t.arg, out)
+
+
+def _fn_name(t: Term) -> str | None:
+    if isinstance(t, App) and isinstance(t.fn, Ident):
+        return last_component(t.fn.name)
+    return None
+
+
+class _Hinter:
+    """Type hints of the sub-terms of one term (`infer_hints`)."""
+
+    def __init__(self, env: dict[str, str | None], locals_: frozenset[str]) -> None:
+        self.env = env
+        self.locals = locals_
+        self.out: dict[int, Hint] = {}
+
+    def own(self, t: Term, env: dict[str, str | None]) -> str | None:
+        """The type a leaf has by itself: a local's binder type, an ascription, or the
+        common type of the arguments of `|x|`, `min`, `max`."""
+        if isinstance(t, Ident):
+            return env.get(t.name)
+        if isinstance(t, Typed):
+            return type_key(t.type, self.locals)
+        if isinstance(t, Enclosed) and t.open == "|":
+            return self.tree_type(t.term, env)
+        if _fn_name(t) in _HOMOGENEOUS_FNS:
+            assert isinstance(t, App)
+            got = {self.tree_type(a, env) for a in t.args}
+            return got.pop() if len(got) == 1 else None
+        return None
+
+    def tree_type(self, t: Term, env: dict[str, str | None]) -> str | None:
+        leaves: list[Term] = []
+        _arith_leaves(t, leaves)
+        known = {self.own(x, env) for x in leaves} - {None}
+        return known.pop() if len(known) == 1 else None
+
+    def tree(self, roots: Sequence[Term], expected: str | None, exact_ctx: bool,
+             env: dict[str, str | None]) -> None:
+        """One `binop%`/`binrel%` unit.  Its type: the expected type (ascription), else the
+        leaves' type when they agree (mixed: coercions, unknown).  Exact only where nothing
+        around it can coerce it (a relation operand, an ascription); as a function argument
+        the whole unit may be coerced up to the parameter's type."""
+        leaves: list[Term] = []
+        for r in roots:
+            _arith_leaves(r, leaves)
+        owns = [self.own(x, env) for x in leaves]
+        known = set(owns) - {None}
+        if expected is not None:
+            ty, exact, same = expected, True, known <= {expected}
+        elif len(known) == 1:
+            ty, exact, same = next(iter(known)), exact_ctx, True
+        else:
+            ty, exact, same = None, False, False
+        if ty is not None:
+            inner: list[Term] = []
+            for r in roots:
+                _interior(r, inner)
+            for x in inner:
+                self.out[id(x)] = (ty, exact)
+        for x, o in zip(leaves, owns):
+            if o is not None:
+                # a leaf of another type than the unit is coerced: maybe-coerced hint
+                self.out[id(x)] = (o, exact and same and o == ty)
+            elif ty is not None and (isinstance(x, Num) or
+                                     (isinstance(x, Prefix) and x.op == "↑")):
+                self.out[id(x)] = (ty, exact)  # a numeral / cast takes the unit's type
+            self.visit_inside(x, env)
+        for r in roots:
+            self.visit_interior_exponents(r, env)
+
+    def visit_interior_exponents(self, t: Term, env: dict[str, str | None]) -> None:
+        if isinstance(t, BinOp) and t.op in ARITH_OPS:
+            self.visit_interior_exponents(t.lhs, env)
+            self.visit_interior_exponents(t.rhs, env)
+        elif isinstance(t, BinOp) and t.op == "^":
+            self.visit_interior_exponents(t.lhs, env)
+            self.visit(t.rhs, env)
+        elif isinstance(t, Prefix) and t.op == "-":
+            self.visit_interior_exponents(t.arg, env)
+
+    def visit_inside(self, t: Term, env: dict[str, str | None]) -> None:
+        """The children of a leaf, each in its own context."""
+        if isinstance(t, Typed):
+            self.tree([t.term], type_key(t.type, self.locals), True, env)
+            return
+        if isinstance(t, Ident) or isinstance(t, Num):
+            return
+        binding = isinstance(t, _BINDING)
+        for f, i, c in _children(t):
+            e = env
+            if binding:
+                bound = _bound_in_child(t, f, i)
+                if bound:  # shadowed: a bound variable's type is not the local's
+                    e = dict(env)
+                    for n in bound:
+                        e[n] = None
+            if isinstance(t, Quant) and f == "binders":
+                continue
+            self.visit(c, e)
+
+    def visit(self, t: Term, env: dict[str, str | None]) -> None:
+        if isinstance(t, BinOp) and t.op in TREE_RELS:
+            self.tree([t.lhs, t.rhs], None, True, env)
+        elif isinstance(t, BinOp) and (t.op in ARITH_OPS or t.op == "^") or (
+                isinstance(t, Prefix) and t.op == "-"):
+            self.tree([t], None, False, env)
+        else:
+            o = self.own(t, env)
+            if o is not None:
+                self.out[id(t)] = (o, False)
+            self.visit_inside(t, env)
+
+
+def infer_hints(t: Term, local_types: dict[str, Term]) -> dict[int, Hint]:
+    """Type hints of the sub-terms of `t` (by node identity) from the binder types of the
+    statement, ascriptions, the homogeneous arithmetic of `binop%`/`binrel%` units and
+    `|x|`/`min`/`max`; numerals and `↑x` take the type of their unit.  Sound by
+    construction: a sub-term without a clear type gets no hint."""
+    locals_ = frozenset(local_types)
+    env: dict[str, str | None] = {n: type_key(ty, locals_) for n, ty in local_types.items()}
+    h = _Hinter(env, locals_)
+    h.visit(t, env)
+    return h.out
+
+
+def compatible(want: str | None, hint: Hint | None) -> bool:
+    """False only when a rule's type `want` (closed) certainly differs from the hinted type
+    of a candidate sub-term.  A maybe-coerced hint `S` is refuted only by a number type
+    below `S` (Lean has no downward coercions) or when `S` is a type variable."""
+    if not want or want[0] in "?~" or hint is None:
+        return True
+    got, exact = hint
+    if got == want:
+        return True
+    if exact:
+        return False
+    if got.startswith("?") and want in _RANK:
+        return False
+    if got in _RANK and want in _RANK:
+        return _RANK[got] <= _RANK[want]
+    return True
+
+
 # --------------------------------------------------------------------------- matching
 
 @dataclass(frozen=True, slots=True)
@@ -312,23 +537,26 @@ class Compiled:
     rule: Rule
     pattern: Term
     pvars: frozenset[str]
-    types: dict  # pattern variable -> normalized number type / type-variable name
+    types: dict  # pattern variable -> closed type key (`type_key`) / `?α` (a type variable)
     tvars: frozenset[str]
     specificity: int = 0  # symbols of the pattern that are not variables
+    eq_type: str | None = None  # closed type of the equation's sides, when inferable
+    bare_num: bool = False  # the pattern is a numeral (`0`, `1`)
 
 
-def _number(t: Term | None) -> str | None:
-    if isinstance(t, Ident):
-        return NUMBER_TYPES.get(t.name)
-    return None
+def _closed(key: str | None) -> str | None:
+    return key if key and "?" not in key and "~" not in key else None
 
 
-def _base_type(t: Term | None) -> str | None:
-    """A closed type named by one identifier, normalized (`Nat` and `ℕ` agree; a full
-    name and its last component agree): what two types must share to be equal."""
-    if isinstance(t, Ident):
-        return NUMBER_TYPES.get(t.name) or last_component(t.name)
-    return None
+def rule_equation_type(lhs: Term, rhs: Term | None, names: Sequence[str],
+                       types: Sequence[Term | None]) -> str | None:
+    """The closed type of both sides of a rule's equation `lhs = rhs`, inferred like a
+    candidate's (`infer_hints`) from the rule's binder types; None when unknown or when it
+    mentions the rule's own variables (`α`: any type)."""
+    local = {n: t for n, t in zip(names, types) if n and t is not None}
+    eq = BinOp("=", lhs, rhs) if rhs is not None else lhs
+    h = infer_hints(eq, local).get(id(lhs))
+    return _closed(h[0]) if h is not None else None
 
 
 def compile_rule(rule: Rule) -> Compiled | None:
@@ -339,20 +567,23 @@ def compile_rule(rule: Rule) -> Compiled | None:
     names = rule.binder_names
     btypes = [loads(t) if t else None for t in rule.binder_types]
     tvars = frozenset(n for n, t in zip(names, btypes) if n and isinstance(t, Sort))
-    ns_type = NAMESPACE_TYPES.get(rule.lemma.split(".", 1)[0]) if "." in rule.lemma else None
+    bound = frozenset(n for n in names if n)
     types: dict[str, str] = {}
-    bound = frozenset(names)
     for n, t in zip(names, btypes):
-        if n not in pvars:
+        if n not in pvars or t is None:
             continue
         if isinstance(t, Ident) and t.name in tvars:
             types[n] = "?" + t.name
-        elif isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:
-            types[n] = _base_type(t) or ""
-        elif t is None and ns_type is not None:
-            types[n] = ns_type
+        else:
+            k = _closed(type_key(t, bound))
+            if k is not None:
+                types[n] = k
+    eq_type = None
+    if rule.kind == "eq":
+        rhs = loads(rule.replacement) if rule.replacement else None
+        eq_type = rule_equation_type(p, rhs, names, btypes)
     spec = sum(1 for x in pattern_symbols(p, pvars) if x != WILD)
-    return Compiled(rule, p, pvars, types, tvars, spec)
+    return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num))
 
 
 ConstEq = Callable[[str, Ident, Ident], bool]
@@ -461,32 +692,45 @@ def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffi
     return mt.subst, mt.respell, mt.renamed
 
 
-def type_ok(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term]) -> bool:
-    """The cheap type check (module doc): False only on a clear conflict: a variable typed
-    by a closed type (`ℕ`, `Pt`) bound to a candidate variable of another closed type, or a
-    rule type variable bound to two different number types."""
+def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
+            node: Term) -> str | None:
+    """The type filter (module doc): None when the match may type-check, else the reason
+    to drop it.  `hints` are the candidate's (`infer_hints`), `node` the matched sub-term.
+
+    - `numeral_pattern`: a bare numeral pattern (`0`) is kept only when both the rule's
+      equation type and the candidate numeral's type are known and equal;
+    - `type_mismatch`: the equation type differs from the sub-term's, a pattern variable's
+      closed type from its value's, or one rule type variable (`α`) gets two different
+      types (exact hints only)."""
+    nh = hints.get(id(node))
+    if c.bare_num:
+        if c.eq_type is not None and nh is not None and nh[1] and nh[0] == c.eq_type:
+            return None
+        if c.eq_type is not None and not compatible(c.eq_type, nh):
+            return "type_mismatch"
+        return "numeral_pattern"
+    if c.eq_type is not None and not compatible(c.eq_type, nh):
+        return "type_mismatch"
     if not c.types:
-        return True
+        return None
     tv: dict[str, str] = {}
     for v, want in c.types.items():
         val = subst.get(v)
         if val is None:
             continue
-        got: str | None = None
-        if isinstance(val, Typed):
-            got = _base_type(val.type)
-        elif isinstance(val, Ident) and val.name in local_types:
-            got = _base_type(local_types[val.name])
-        if not got or not want or got in local_types:
-            continue  # unknown, or the candidate's own type variable
+        h = hints.get(id(val))
+        if h is None:
+            continue
         if want.startswith("?"):
+            if not h[1]:
+                continue
             prev = tv.get(want)
-            if prev is not None and prev != got and prev in _NUMBERS and got in _NUMBERS:
-                return False
-            tv[want] = got
-        elif want != got:
-            return False
-    return True
+            if prev is not None and prev != h[0]:
+                return "type_mismatch"
+            tv[want] = h[0]
+        elif not compatible(want, h):
+            return "type_mismatch"
+    return None
 
 
 # --------------------------------------------------------------------------- the index
@@ -670,9 +914,13 @@ class RuleIndex:
         if renamed and not self.alpha_renaming:
             st.filtered["alpha_renamed"] += 1
             return
-        if not type_ok(c, subst, types):
-            st.filtered["type_mismatch"] += 1
-            return
+        if c.types or c.eq_type is not None or c.bare_num:
+            if fl.hints is None:
+                fl.hints = infer_hints(fl.written[0], types)
+            why = type_ok(c, subst, fl.hints, fl.written[i])
+            if why is not None:
+                st.filtered[why] += 1
+                return
         if respell and set(respell) & c.pvars:
             st.filtered["spelling_clash"] += 1
             return
@@ -721,5 +969,6 @@ def _show(t: Term) -> str:
 
 
 __all__ = ["RuleIndex", "Trie", "Compiled", "compile_rule", "match", "type_ok",
-           "pattern_symbols", "flatten", "head_key", "shape", "suffix_const_eq",
+           "pattern_symbols", "flatten", "head_key", "shape", "suffix_const_eq", "infer_hints",
+           "type_key", "compatible", "rule_equation_type",
            "hypotheses", "MatchStats"]

@@ -108,3 +108,124 @@ def test_cdot_placeholders_are_bound():
     invs = ix.invocations(DECL, (), parse_term("Monotone (· < ·) ∧ x < y"))
     assert [i.instance for i in invs] == ["x < y"]
     assert ix.stats.filtered["under_binder"] >= 1
+
+
+# --------------------------------------------------------------------------- type filter
+
+from lean_alchemy.mutate.match import compatible, infer_hints, type_key  # noqa: E402
+
+
+def _hints(binders: str, term: str):
+    """(printed sub-term -> hint) of `term` under `binders`."""
+    from lean_alchemy.mutate.match import _local_types
+
+    t = parse_term(term)
+    got = infer_hints(t, _local_types(parse_binders(binders)))
+    out = {}
+
+    def walk(x):
+        if id(x) in got:
+            out.setdefault(print_term(x), got[id(x)])
+        for f in getattr(type(x), "__slots__", ()):
+            v = getattr(x, f)
+            for c in (v if isinstance(v, tuple) else (v,)):
+                if hasattr(c, "__slots__") and not isinstance(c, str):
+                    walk(c)
+
+    walk(t)
+    return out
+
+
+def test_type_key_normalizes_number_types_and_marks_type_variables():
+    assert type_key(parse_term("Nat")) == type_key(parse_term("ℕ")) == "ℕ"
+    assert type_key(parse_term("Finset Real")) == type_key(parse_term("Finset ℝ"))
+    assert type_key(parse_term("Set ℕ")) == type_key(parse_term("ℕ → Prop"))
+    assert type_key(parse_term("K"), frozenset({"K"})) == "?K"
+    # an auto-bound type variable or a notation (`ℍ`): equals no concrete type
+    assert type_key(parse_term("α")) == "~α" and type_key(parse_term("ℍ")) == "~ℍ"
+    assert type_key(parse_term("G₀")) == "~G₀" and type_key(parse_term("ℝ")) == "ℝ"
+    assert compatible("ℂ", ("~ℍ", False)) and not compatible("ℂ", ("~ℍ", True))
+    assert type_key(parse_term("fun x => x")) is None
+
+
+def test_hints_from_binders_of_any_type_and_section_variables():
+    h = _hints("{K : Type*} [Field K] (s : Finset ℕ) (x : K)", "s.card ≤ 3 ∧ x = x")
+    assert h["x"] == ("?K", True)
+    h2 = _hints("(s t : Finset ℕ)", "t = s ∪ t")
+    assert h2["t"] == (type_key(parse_term("Finset ℕ")), True)
+
+
+def test_hints_from_ascription_and_cast():
+    h = _hints("(n : ℕ)", "((n : ℤ) + 1 : ℤ) = ↑n")
+    assert h["(n : ℤ)"] == ("ℤ", True) and h["↑n"] == ("ℤ", True)
+    assert h["1"] == ("ℤ", True)
+
+
+def test_hints_from_homogeneous_arithmetic_and_numerals():
+    h = _hints("(x y : ℝ)", "0 ≤ x - y ^ 2 * -y")
+    assert h["0"] == ("ℝ", True) and h["x - y ^ 2 * -y"] == ("ℝ", True)
+    assert h["y ^ 2"] == ("ℝ", True) and "2" not in h  # the exponent is not in the unit
+    h2 = _hints("(a b : ℤ)", "|a| + max a b % 2 = 0")
+    assert h2["|a|"] == ("ℤ", True) and h2["max a b"] == ("ℤ", True) and h2["0"] == ("ℤ", True)
+
+
+def test_mixed_units_and_arguments_are_not_exact():
+    h = _hints("(x : ℝ) (n : ℕ)", "x + n = 0 ∧ Real.sqrt (n + 1) = 2")
+    assert h["n"] == ("ℕ", False)  # coerced to ℝ in `x + n`
+    assert "0" not in h  # the unit's type is unknown (ℝ ⊔ ℕ)
+    assert h["n + 1"] == ("ℕ", False)  # a function argument may be coerced up
+    assert compatible("ℝ", ("ℕ", False)) and not compatible("ℕ", ("ℝ", False))
+    assert not compatible("ℕ", ("?K", False)) and not compatible("ℕ", ("ℝ", True))
+    assert compatible(None, ("ℝ", True)) and compatible("ℕ", None)
+
+
+def test_bound_variables_shadow_locals():
+    h = _hints("(x : ℝ)", "∀ x : ℕ, x + 0 = x")
+    assert "x + 0" not in h
+
+
+def test_numeral_pattern_of_unknown_type_is_not_a_rule():
+    from lean_alchemy.core.records import Declaration as D
+    from lean_alchemy.extract.rules import RuleStats, derive_rules
+
+    st = RuleStats.new()
+    d = D("Demo.Pt.zero_x", "zero_x", "theorem", "Demo", "Demo.lean", 1, 1)
+    rules = derive_rules(d, (), parse_term("(0 : Pt).x = 0"), stats=st)
+    assert {r.direction for r in rules} == {"fwd"} and st.dropped["numeral_pattern"] == 1
+    d2 = D("Demo.two_z", "two_z", "theorem", "Demo", "Demo.lean", 1, 1)
+    rules2 = derive_rules(d2, (), parse_term("(1 : ℤ) + 1 = 2"), stats=st)
+    assert {r.direction for r in rules2} == {"fwd", "bwd"}  # `2 : ℤ` from the other side
+
+
+def test_numeral_rewrite_needs_the_candidates_numeral_type():
+    two = make_rule("one_add_one_z", "eq", "", "(1 : ℤ) + 1", "2", direction="bwd")
+    ix = RuleIndex.build([two])
+    binders = parse_binders("{K : Type*} [Field K] (x : K) (m : ℤ)")
+    invs = ix.invocations(DECL, binders, parse_term("x = 2 ∧ m = 2 ∧ f 2 = 0"))
+    assert [i.instance for i in invs] == ["2"] and invs[0].path.startswith('[["rhs", -1], ["lhs"')
+    assert ix.stats.filtered["type_mismatch"] == 1  # `2 : K`
+    assert ix.stats.filtered["numeral_pattern"] == 1  # `f 2`: type unknown
+
+
+def test_sample_zero_of_another_type_is_not_rewritten():
+    # `(0 : Pt).x = 0` read backwards has no known type: never rewrites a `0 : K`
+    rule = make_rule("Demo.Pt.zero_x", "eq", "", "(0 : Pt).x", "0", direction="bwd")
+    ix = RuleIndex.build([rule])
+    binders = parse_binders("{K : Type*} [Field K] (x : K)")
+    assert ix.invocations(DECL, binders, parse_term("0 ≤ x")) == []
+    assert ix.stats.filtered["numeral_pattern"] == 1
+
+
+def test_sample_section_variables_of_nat_do_not_bind_field_terms():
+    # `variable {m n k : ℕ}` then `theorem le_of_mul_le_mul_pos (h : k * m ≤ k * n) : m ≤ n`
+    rule = make_rule("Demo.le_of_mul_le_mul_pos", "imp",
+                     "{m n k : ℕ} (hk : 0 < k) (h : k * m ≤ k * n)", "m ≤ n",
+                     hyps=("0 < k", "k * m ≤ k * n"))
+    ix = RuleIndex.build([rule])
+    section = parse_binders("{K : Type*} [LinearOrderedField K]")
+    binders = parse_binders("(x y : K) (h : 0 ≤ x - y)")
+    assert ix.invocations(DECL, binders, parse_term("y ≤ x"), extra_binders=section) == []
+    assert ix.stats.filtered["type_mismatch"] == 1
+    nat = parse_binders("(a b : ℕ) (h : b ≤ a)")
+    assert [i.instance for i in ix.invocations(DECL, nat, parse_term("a - b + b = a"))] == [
+        "b ≤ a"]

@@ -62,9 +62,9 @@ def test_run_without_lean_stops_cleanly(tmp_path: Path, monkeypatch: pytest.Monk
 def test_run_with_standin_lean_builds_the_corpus(tmp_path: Path, standin_toolchain,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    # The stand-in rejects every mutant whose text rewrites with `Sample.double_zero`; all
+    # The stand-in rejects every mutant whose text uses `Sample.double_eq_two_mul`; all
     # others verify.  So the corpus must hold exactly the other checked mutants.
-    monkeypatch.setenv("STANDIN_REJECT", r"Sample\.double_zero")
+    monkeypatch.setenv("STANDIN_REJECT", r"Sample\.double_eq_two_mul")
     run_dir = tmp_path / "run"
     rc = main(["run", str(SAMPLE), "--run-dir", str(run_dir), "-j", "1",
                "--workspace", str(standin_toolchain.workspace)])
@@ -80,8 +80,8 @@ def test_run_with_standin_lean_builds_the_corpus(tmp_path: Path, standin_toolcha
     assert counts.get("verified", 0) > 0 and counts.get("rejected", 0) > 0
     verified = {m.id: (m, v) for m, v in db.iter_results(statuses=("verified",))}
     rejected = [m for m, _ in db.iter_results(statuses=("rejected",))]
-    assert all("Sample.double_zero" in m.lean for m in rejected)
-    assert all("Sample.double_zero" not in m.lean for m, _ in verified.values())
+    assert all("Sample.double_eq_two_mul" in m.lean for m in rejected)
+    assert all("Sample.double_eq_two_mul" not in m.lean for m, _ in verified.values())
 
     table = _corpus_table(run.corpus_dir)
     rows = table.to_pylist()
