@@ -37,8 +37,8 @@ SECTIONS: dict[str, str] = {
 class RunOptions:
     """The `[run]` table: what to read and where to write."""
 
-    src: str = "lean_workspace"
-    run_dir: str = "alchemy-run"
+    src: str = "lean_workspace"  # the Lean project to read (a Lake root, a folder of .lean files)
+    run_dir: str = "alchemy-run"  # where every stage writes (see "The run directory")
     stop_after: str = ""  # "", or a stage name: extract|index|mutate|check|corpus
 
 

@@ -23,14 +23,14 @@ class CorpusOptions:
     # --- layout -------------------------------------------------------------------------
     shard_rows: int = 100_000  # rows per part-NNNNN.parquet file
     row_group_rows: int = 20_000  # rows per Parquet row group inside a shard
-    compression: str = "zstd"
-    compression_level: int = 3
+    compression: str = "zstd"  # Parquet codec: zstd, snappy, gzip, brotli, lz4 or none
+    compression_level: int = 3  # codec level (zstd: 1-22)
     include_originals: bool = False  # also export the library theorems as rows of kind `original`
     # --- splits (by source theorem: all mutants of one original land in one split) --------
-    train_fraction: float = 0.98
-    valid_fraction: float = 0.01
-    test_fraction: float = 0.01
-    split_seed: str = "lean-alchemy"
+    train_fraction: float = 0.98  # share of source theorems whose mutants go to train
+    valid_fraction: float = 0.01  # ... to valid
+    test_fraction: float = 0.01  # ... to test (the three sum to 1)
+    split_seed: str = "lean-alchemy"  # key of the split hash: change it for a different partition
     exclude_names: tuple[str, ...] = ()  # source theorems kept out of training
     exclude_file: str = ""  # a file of such names, one per line (`#` comments allowed)
     exclude_split: str = "test"  # where excluded theorems go: "test", "valid" or "drop"
@@ -42,14 +42,14 @@ class CorpusOptions:
     ngram_threshold: float = 0.8  # overlap coefficient at or above which a row is dropped
     # --- tiers --------------------------------------------------------------------------
     tier_method: str = "rules"  # "rules" or "quantiles"
-    tier_rules: tuple[str, ...] = DEFAULT_TIER_RULES
+    tier_rules: tuple[str, ...] = DEFAULT_TIER_RULES  # `tier: condition`, first match wins (see Tiers)
     tier_feature: str = "difficulty"  # feature ranked by the quantile method
     tier_quantiles: tuple[float, ...] = (0.5, 0.85)  # cut points: easy | medium | hard
-    tier_names: tuple[str, ...] = ("easy", "medium", "hard")
+    tier_names: tuple[str, ...] = ("easy", "medium", "hard")  # tier labels, easiest first (quantile method)
     tiers: tuple[str, ...] = ()  # export only these tiers (empty: all)
     # --- outputs ------------------------------------------------------------------------
     stats: bool = True  # write stats.json, plots and report.html next to the shards
-    dataset_name: str = "lean-alchemy"
+    dataset_name: str = "lean-alchemy"  # title of the dataset card and metadata
 
     def validate(self) -> "CorpusOptions":
         """Reject inconsistent knobs with the name of the option to fix."""

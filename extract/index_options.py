@@ -15,7 +15,8 @@ class IndexOptions:
     max_matches_per_theorem: invocations kept per candidate theorem (a seeded, reproducible
       sample when more are found; None = keep all).  Mutation caps again per theorem; this
       bounds the size of `invocations.parquet` (`mul_comm` matches everywhere).
-    rewrite / apply: produce `rw_goal`/`rw_hyp` and `apply_hyp` invocations.
+    rewrite: produce `rw_goal`/`rw_hyp` invocations (equation and iff rules).
+    apply: produce `apply_hyp` invocations (implication rules).
     proof_uses: add proof-uses edges (identifiers of proof text that resolve) to the graph.
     jobs: worker processes for matching (0 = one per CPU).
     progress: show a progress bar on stderr.

@@ -793,17 +793,11 @@ def run_extract_leandojo(path: Path, run: RunDir, opts: ExtractOptions = Extract
 
 
 def _write_premises(path: Path, rows: list[dict]) -> Path:
-    from .store import AtomicParquetWriter
+    from .store import _write
 
     table = pa.Table.from_pylist(rows, schema=PREMISE_SCHEMA) if rows else \
         PREMISE_SCHEMA.empty_table()
-    w = AtomicParquetWriter(path, PREMISE_SCHEMA)
-    try:
-        w.write(table)
-    except BaseException:
-        w.abort()
-        raise
-    return w.close()
+    return _write(path, table)
 
 
 def read_premises(run: RunDir | Path) -> pa.Table:

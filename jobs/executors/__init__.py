@@ -65,6 +65,29 @@ class ExecutorError(AlchemyError):
     cluster is unreachable).  The driver releases its leases and reports it."""
 
 
+class DeferredErrorPoll:
+    """The `poll` both executors share: outcomes collected before a fatal error are handed
+    over first and the error is raised by the next call, so a verdict already produced is
+    never dropped.  Subclasses implement `_poll_into(out, timeout)` and set `_error = None`."""
+
+    _error: "ExecutorError | None" = None
+
+    def poll(self, timeout: float) -> list[BatchOutcome]:
+        if self._error is not None:
+            raise self._error
+        out: list[BatchOutcome] = []
+        try:
+            self._poll_into(out, timeout)
+        except ExecutorError as e:
+            if not out:
+                raise
+            self._error = e
+        return out
+
+    def _poll_into(self, out: list[BatchOutcome], timeout: float) -> None:
+        raise NotImplementedError
+
+
 def summary_of(tb: str) -> str:
     """The last line of a traceback (`RuntimeError: ...`): what a user needs on one line,
     the whole traceback being in the worker's log."""

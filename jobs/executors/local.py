@@ -23,7 +23,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Sequence
 
-from . import BatchOutcome, CheckerFactory, ExecutorError, check_batch, summary_of
+from . import (BatchOutcome, CheckerFactory, DeferredErrorPoll, ExecutorError, check_batch,
+               summary_of)
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class _Worker:
     units: Sequence = field(default_factory=tuple)
 
 
-class LocalExecutor:
+class LocalExecutor(DeferredErrorPoll):
     """`workers` processes, one batch in flight each."""
 
     def __init__(self, opts, toolchain, factory: CheckerFactory, *, workers: int,
@@ -185,21 +186,6 @@ class LocalExecutor:
             w.conn.send((batch_id, list(units)))
         except (BrokenPipeError, OSError):
             self._on_death(w)
-
-    def poll(self, timeout: float) -> list[BatchOutcome]:
-        """Outcomes that arrived within `timeout` seconds (possibly none).  A fatal error
-        found while collecting them is raised by the next call, after these outcomes were
-        handed over (a verdict already produced is never dropped)."""
-        if self._error is not None:
-            raise self._error
-        out: list[BatchOutcome] = []
-        try:
-            self._poll_into(out, timeout)
-        except ExecutorError as e:
-            if not out:
-                raise
-            self._error = e
-        return out
 
     def _poll_into(self, out: list[BatchOutcome], timeout: float) -> None:
         out.extend(self._pending)

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from lean_alchemy.core.errors import AlchemyError
 
-from . import BatchOutcome, CheckerFactory, ExecutorError, check_batch
+from . import BatchOutcome, CheckerFactory, DeferredErrorPoll, ExecutorError, check_batch
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class _Slot:
     ref: Any = None
 
 
-class RayExecutor:
+class RayExecutor(DeferredErrorPoll):
     """`workers` Ray actors, one batch in flight each.
 
     `ray_address`: "auto" joins the cluster this machine belongs to (`ray start`), "local"
@@ -158,20 +158,6 @@ class RayExecutor:
             raise RuntimeError("submit() without a free worker (check free() first)")
         s.batch = batch_id
         s.ref = s.actor.check.remote(batch_id, list(units))
-
-    def poll(self, timeout: float) -> list[BatchOutcome]:
-        """Outcomes within `timeout` seconds; a fatal error is raised by the next call,
-        after the outcomes already collected were handed over."""
-        if self._error is not None:
-            raise self._error
-        out: list[BatchOutcome] = []
-        try:
-            self._poll_into(out, timeout)
-        except ExecutorError as e:
-            if not out:
-                raise
-            self._error = e
-        return out
 
     def _poll_into(self, out: list[BatchOutcome], timeout: float) -> None:
         ray = self.ray
