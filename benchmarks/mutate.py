@@ -1,7 +1,7 @@
 """Speed, memory and yield of `alchemy mutate` on a real run directory.
 
 Usage: python benchmarks/mutate.py RUN_DIR [--index] [--proof-style merged|invoke]
-       [--max-per-theorem N] [--no-refute] [--examples K] [--seed S]
+       [--max-per-theorem N] [--no-refute] [--examples K] [--seed S] [--jobs N]
 
 RUN_DIR must hold an extraction (declarations.parquet, scopes.parquet) and, unless
 `--index` is given, the rule index.  With `--index` the index stage is run (and timed)
@@ -9,8 +9,8 @@ first, so `seconds_total` is the index+mutate figure (target: <= 15 minutes for 
 Mathlib on 2 cores).  Mutants are written to RUN_DIR/run.sqlite as by `alchemy mutate`
 (idempotent: a re-run adds no rows).  Prints one JSON object with `mutants` (by kind),
 `dropped` (by filter), `status`, `seconds` (mutate), `seconds_index`, `seconds_total`,
-`peak_rss_mb`, `per_second` (invocations handled per second) and `examples`: K random
-rendered mutants of different kinds from the database.
+`peak_rss_mb`, `jobs`, `library_fingerprints`, `per_second` (invocations handled per
+second) and `examples`: K random rendered mutants of different kinds from the database.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-refute", action="store_true")
     ap.add_argument("--examples", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=0, help="worker processes (0 = one per core)")
     args = ap.parse_args(argv)
 
     from lean_alchemy.core.rundir import RunDir
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         run_index(run, IndexOptions())
         seconds_index = time.perf_counter() - t0
-    kw = {"proof_style": args.proof_style, "refute": not args.no_refute, "seed": args.seed}
+    kw = {"proof_style": args.proof_style, "refute": not args.no_refute, "seed": args.seed,
+          "jobs": args.jobs}
     if args.max_per_theorem is not None:
         kw["max_per_theorem"] = args.max_per_theorem
     stats = run_mutate(run, MutateOptions(**kw))
@@ -87,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": stats["seconds"],
         "seconds_index": round(seconds_index, 1),
         "seconds_total": round(seconds_index + stats["seconds"], 1),
+        "jobs": stats["jobs"],
+        "library_fingerprints": stats["library_fingerprints"],
         "per_second": round(stats["invocations"] / stats["seconds"], 1) if stats["seconds"] else None,
         "peak_rss_mb": round(peak, 1),
         "examples": _examples(run, args.examples, args.seed),

@@ -27,7 +27,7 @@ from lean_alchemy.core.records import Declaration, content_hash
 from lean_alchemy.grammar.ast import (
     BinderGroup, BinOp, IfThenElse, Ident, Let, Opaque, Quant, SetBuilder, Subtype, Term,
 )
-from lean_alchemy.mutate.substitute import heads, rebuild, serialize
+from lean_alchemy.mutate.substitute import heads, rebuild, serialized
 
 _PLAIN_KINDS = {"explicit": "x", "implicit": "x", "strict": "x", "plain": "x", "inst": "inst"}
 
@@ -147,9 +147,7 @@ def canonical_statement(binders: Sequence[BinderGroup], conclusion: Term
 
 
 def _text(t: Term) -> str:
-    out: list[str] = []
-    serialize(t, out)
-    return "".join(out)
+    return serialized(t)
 
 
 def fingerprint_statement(binders: Sequence[BinderGroup], conclusion: Term) -> str:

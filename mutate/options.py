@@ -42,7 +42,7 @@ class MutateOptions:
     max_heartbeats: int = 400000
     refute: bool = True
     samples: int = 96
-    jobs: int = 1
+    jobs: int = 0
     progress: bool = False
 
     def __post_init__(self) -> None:

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Invocation, Mutant, Rule, Scope
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.grammar.ast import BinderGroup, Term, size
+from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.mutate.dedup import Deduper, sampling_order
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
 from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
@@ -33,7 +33,7 @@ from lean_alchemy.mutate.render import render
 from lean_alchemy.mutate.statements import (
     DecodedRule, Mutation, Prepared, Skip, apply_invocation,
 )
-from lean_alchemy.mutate.substitute import heads
+from lean_alchemy.mutate.substitute import heads, node_count
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,8 @@ def features(m: Mutation, proof: str, depth: int) -> tuple[tuple[str, float], ..
         if g.kind != "inst" and not (set(g.names) & later):
             hyps += len(g.names)
         later |= heads(g.type) | heads(g.pred)
-    st = size(m.conclusion) + sum(size(g.type) for g in m.binders if g.type is not None)
+    st = node_count(m.conclusion) + sum(node_count(g.type) for g in m.binders
+                                        if g.type is not None)
     return (("statement_size", float(st)), ("binders", float(sum(len(g.names) or 1
                                                                    for g in m.binders))),
             ("hypotheses", float(hyps)), ("proof_lines", float(proof.count("\n") + 1)),
@@ -354,10 +355,10 @@ class Mutator:
 
 # --------------------------------------------------------------------------- the stage
 
-def library_fingerprints(decls: Iterable[Declaration]) -> frozenset[str]:
+def _library_part(decls: Sequence[Declaration]) -> list[str]:
     from lean_alchemy.mutate.fingerprint import declaration_statement
 
-    out = set()
+    out: list[str] = []
     for d in decls:
         if not d.is_candidate:
             continue
@@ -366,8 +367,80 @@ def library_fingerprints(decls: Iterable[Declaration]) -> frozenset[str]:
         except Exception:  # noqa: BLE001 - a bad record only loses its library entry
             continue
         if parsed is not None:
-            out.add(fingerprint_statement(*parsed))
+            out.append(fingerprint_statement(*parsed))
+    return out
+
+
+_LIBRARY: Sequence[Declaration] = ()  # set in the parent before forking the pool
+
+
+def _library_slice(bounds: tuple[int, int]) -> list[str]:
+    return _library_part(_LIBRARY[bounds[0]:bounds[1]])
+
+
+def library_fingerprints(decls: Iterable[Declaration], jobs: int = 1) -> frozenset[str]:
+    """Fingerprints of every candidate library statement (the `library_duplicate` filter).
+    All of Mathlib is ~190k statements to load and canonicalize: with `jobs > 1` the work
+    is split over forked processes."""
+    global _LIBRARY
+    decls = decls if isinstance(decls, Sequence) else list(decls)
+    if jobs <= 1 or len(decls) < 2000:
+        return frozenset(_library_part(decls))
+    import multiprocessing as mp
+
+    step = -(-len(decls) // (jobs * 8))
+    bounds = [(i, min(i + step, len(decls))) for i in range(0, len(decls), step)]
+    _LIBRARY = decls
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            out: set[str] = set()
+            for part in pool.imap_unordered(_library_slice, bounds):
+                out.update(part)
+    finally:
+        _LIBRARY = ()
     return frozenset(out)
+
+
+LIBRARY_CACHE = "library_fingerprints.txt"
+
+
+def _library_cache_key(run: RunDir) -> str:
+    """The declarations file's content and the fingerprint code: the library set is a pure
+    function of both, so a cached set with this key is exact."""
+    import hashlib
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    with open(run.declarations, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    here = Path(__file__).resolve().parent
+    for src in (here / "fingerprint.py", here / "substitute.py",
+                here.parent / "grammar" / "ast.py", here.parent / "grammar" / "statements.py"):
+        if src.exists():
+            h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+def cached_library_fingerprints(run: RunDir, decls: Sequence[Declaration], jobs: int = 1
+                                ) -> frozenset[str]:
+    """`library_fingerprints`, stored in `RUN/library_fingerprints.txt` (first line: the
+    cache key) so that re-running the stage (new options, a re-tuned index) skips the
+    ~190k statement fingerprints."""
+    from lean_alchemy.core.rundir import atomic_write_text
+
+    path = run.root / LIBRARY_CACHE
+    key = _library_cache_key(run)
+    if path.exists():
+        try:
+            lines = path.read_text(encoding="utf-8").split("\n")
+        except OSError:
+            lines = []
+        if lines and lines[0] == key:
+            return frozenset(x for x in lines[1:] if x)
+    lib = library_fingerprints(decls, jobs)
+    atomic_write_text(path, "\n".join([key, *sorted(lib)]) + "\n")
+    return lib
 
 
 def group_by_candidate(invocations: Iterable[Invocation]
@@ -395,12 +468,22 @@ def _read_inputs(run: RunDir):
 _WORKER: Mutator | None = None  # set in the parent before forking the pool
 
 
+def _theorem_rows(mut: Mutator, decl: Declaration, invs: list[Invocation]) -> list[Row]:
+    """One theorem's rows with the cross-theorem filter state cleared first: a worker then
+    computes the same rows whatever it mutated before, so the result does not depend on
+    how a pool happens to schedule theorems (cross-theorem duplicates and the rule cap are
+    applied afterwards, in order, by `mutate_all`)."""
+    mut.dedup.seen.clear()
+    mut.dedup.per_rule.clear()
+    return list(mut.mutate_theorem(decl, invs))
+
+
 def _work(groups: list[tuple[Declaration, list[Invocation]]]) -> tuple[list[Row], Counters]:
     m = _WORKER
     assert m is not None
     rows: list[Row] = []
     for decl, invs in groups:
-        rows.extend(m.mutate_theorem(decl, invs))
+        rows.extend(_theorem_rows(m, decl, invs))
     return rows, m.take_counters()
 
 
@@ -418,36 +501,40 @@ def _chunks(groups: Iterable[tuple[Declaration, list[Invocation]]], size: int
 
 def mutate_all(mut: Mutator, groups: Iterable[tuple[Declaration, list[Invocation]]],
                jobs: int = 1, chunk: int = 32) -> Iterator[Row]:
-    """Every stored row, in the order of `groups`; with `jobs > 1` theorems are mutated in
-    forked worker processes and the global filters (duplicates across workers, rule caps)
-    are applied again here, so the result is the same set as a one-process run up to which
-    of two equal mutants is kept."""
+    """Every stored row, in the order of `groups`.  Each theorem is mutated on its own
+    (`_theorem_rows`); the global filters (duplicates of earlier theorems' mutants, rule
+    caps) are then applied here in `groups` order, so `jobs > 1` (theorems mutated in
+    forked worker processes) yields exactly the rows and counters of `jobs = 1`."""
+    glob = Deduper(max_per_rule=mut.opts.max_per_rule)
+
+    def admitted(rows: Iterable[Row]) -> Iterator[Row]:
+        for row in rows:
+            m, status, _ = row
+            if m.id in glob.seen:
+                mut.counters.unstore(m, status, "duplicate")
+                continue
+            pending = status == "pending"
+            if pending and glob.max_per_rule is not None and \
+                    glob.per_rule[m.rule] >= glob.max_per_rule:
+                mut.counters.unstore(m, status, "rule_cap")
+                continue
+            glob.admit(m.id, m.source_theorem, m.rule, counts=pending)
+            yield row
+
     if jobs <= 1:
         for decl, invs in groups:
-            yield from mut.mutate_theorem(decl, invs)
+            yield from admitted(_theorem_rows(mut, decl, invs))
         return
     import multiprocessing as mp
 
     global _WORKER
     _WORKER = mut
-    glob = Deduper(max_per_rule=mut.opts.max_per_rule)
     try:
         ctx = mp.get_context("fork")
         with ctx.Pool(jobs) as pool:
             for rows, counters in pool.imap(_work, _chunks(groups, chunk)):
                 mut.counters.merge(counters)
-                for row in rows:
-                    m, status, _ = row
-                    if m.id in glob.seen:
-                        mut.counters.unstore(m, status, "duplicate")
-                        continue
-                    pending = status == "pending"
-                    if pending and glob.max_per_rule is not None and \
-                            glob.per_rule[m.rule] >= glob.max_per_rule:
-                        mut.counters.unstore(m, status, "rule_cap")
-                        continue
-                    glob.admit(m.id, m.source_theorem, m.rule, counts=pending)
-                    yield row
+                yield from admitted(rows)
     finally:
         _WORKER = None
 
@@ -459,9 +546,10 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
     import os
 
     start = time.perf_counter()
+    jobs = opts.jobs or os.cpu_count() or 1
     decls, scopes, rules, invocations = _read_inputs(run)
     by_name = {d.full_name: d for d in decls}
-    library = library_fingerprints(decls)
+    library = cached_library_fingerprints(run, decls, jobs)
     index = None
     if opts.depth > 1:
         from lean_alchemy.mutate.match import RuleIndex
@@ -485,7 +573,6 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
                 continue
             yield decl, invs
 
-    jobs = opts.jobs or os.cpu_count() or 1
     stored = 0
     batch: list[Row] = []
     for row in mutate_all(mut, groups(), jobs):

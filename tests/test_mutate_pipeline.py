@@ -170,3 +170,72 @@ def test_parallel_run_keeps_the_same_mutants_and_counts():
     assert +c1.mutants == +c2.mutants and +c1.status == +c2.status
     assert c1.invocations == c2.invocations == 12
     assert sum(c1.dropped.values()) == sum(c2.dropped.values())
+
+
+def _library_decl(k: int) -> Declaration:
+    """A parsed library theorem `(x y : ℕ) : x + k = y + k` (a distinct statement per k)."""
+    from dataclasses import replace
+
+    from lean_alchemy.grammar.ast import dumps
+    from lean_alchemy.grammar.statements import dumps_binders
+
+    concl = BinOp("=", BinOp("+", I("x"), Num(str(k))), BinOp("+", I("y"), Num(str(k))))
+    return replace(DECL, full_name=f"Foo.lib{k}", name=f"lib{k}",
+                   binders_ast=dumps_binders(CAND_BINDERS), conclusion_ast=dumps(concl))
+
+
+def test_library_fingerprints_in_parallel_equal_the_serial_set():
+    from lean_alchemy.mutate.fingerprint import fingerprint_declaration
+    from lean_alchemy.mutate.pipeline import library_fingerprints
+
+    decls = [_library_decl(k % 2100) for k in range(2500)]
+    serial = library_fingerprints(decls, jobs=1)
+    assert len(serial) == 2100
+    assert fingerprint_declaration(decls[7]) in serial
+    assert library_fingerprints(decls, jobs=2) == serial
+
+
+def test_library_fingerprint_cache_is_keyed_by_the_declarations_file(tmp_path):
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.mutate.pipeline import LIBRARY_CACHE, cached_library_fingerprints
+
+    run = RunDir.at(tmp_path)
+    run.declarations.write_bytes(b"version 1")
+    decls = [_library_decl(k) for k in range(3)]
+    first = cached_library_fingerprints(run, decls)
+    assert len(first) == 3 and (tmp_path / LIBRARY_CACHE).exists()
+    # same file content: the stored set is used (the declarations are not looked at)
+    assert cached_library_fingerprints(run, []) == first
+    run.declarations.write_bytes(b"version 2")
+    again = cached_library_fingerprints(run, decls[:1])  # new content: recomputed
+    assert len(again) == 1 and again < first
+    assert cached_library_fingerprints(run, []) == again
+
+
+def test_parallel_counters_equal_serial_with_cross_theorem_duplicates():
+    """Duplicates of an earlier theorem's mutant are dropped after the theorem is mutated,
+    the same way in one process and in a pool, so every counter agrees exactly."""
+    from lean_alchemy.mutate.pipeline import mutate_all
+
+    def groups():
+        for k in range(5):
+            yield DECL, [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)],
+                             {"a": I("x")})]
+
+    one, two = make(), make()
+    rows1 = list(mutate_all(one, groups(), jobs=1))
+    rows2 = list(mutate_all(two, groups(), jobs=2, chunk=2))
+    assert [r[0].id for r in rows1] == [r[0].id for r in rows2] and len(rows1) == 1
+    assert +one.counters.dropped == +two.counters.dropped == {"duplicate": 4}
+
+
+def test_memoized_heads_and_node_count_match_the_plain_traversals():
+    from lean_alchemy.grammar.ast import Quant, BinderGroup, free_idents, size
+    from lean_alchemy.mutate.substitute import heads, node_count
+
+    t = Quant("∀", (BinderGroup(("z",), NAT, "explicit"),),
+              BinOp("=", BinOp("+", I("z"), I("h.le")), App(I("f"), (I("x"), Num("1")))))
+    for term in (t, t.body, CAND_CONCL, TRUNC_CONCL):
+        assert node_count(term) == size(term)
+        assert heads(term) == heads(term) == {n.split(".", 1)[0] for n in free_idents(term)}
+    assert heads(t) == {"h", "f", "x"} | heads(NAT)
