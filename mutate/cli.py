@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "with a proof built from the original, filter duplicates, refute false "
                     "ones by evaluation, and store them in RUN/run.sqlite.")
     p.add_argument("--run-dir", default=DEFAULT_RUN_DIR, help="run directory (default: %(default)s)")
-    p.add_argument("--depth", type=int, help="mutation steps chained (default 0 = one per core)")
+    p.add_argument("--depth", type=int, help="mutation steps chained (default 1)")
     p.add_argument("--proof-style", choices=("merged", "invoke"),
                    help="merged: bridge + original proof (default); invoke: bridge + the "
                         "original theorem by name")
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=int, help="refutation assignments per mutant (default 96)")
     p.add_argument("--no-refute", action="store_true",
                    help="skip refutation by evaluation (every mutant stays pending)")
-    p.add_argument("--jobs", type=int, help="worker processes (0 = one per core; default 0 = one per core)")
+    p.add_argument("--jobs", type=int, help="worker processes (default 0 = one per core)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
     p.set_defaults(func=main)
 
