@@ -22,19 +22,19 @@ from pathlib import Path
 
 
 def _originals(run: Path, limit: int | None):
-    from lean_alchemy.extract.scope import variable_binders
     from lean_alchemy.extract.store import read_declarations, read_scopes
-    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
 
     decls = read_declarations(run / "declarations.parquet")
-    scopes = {s.id: s for s in read_scopes(run / "scopes.parquet")}
+    raw = read_scopes(run / "scopes.parquet")
+    scopes = raw if isinstance(raw, dict) else {s.id: s for s in raw}
     k = 0
     for d in decls:
         if not d.is_candidate or d.conclusion_ast in (None, ""):
             continue
         scope = scopes.get(d.scope_id) if d.scope_id else None
         try:
-            svars = tuple(variable_binders(scope)) if scope is not None else ()
+            svars = scope_binders(scope) if scope is not None else ()
             binders = tuple(decl_binders(d))
             concl = decl_conclusion(d)
         except Exception as e:  # noqa: BLE001 - an unreadable record is counted, not fatal
@@ -74,27 +74,14 @@ def header_variables(header: str) -> str:
     return " ".join(" ".join(c) for c in out)
 
 
-def _mutant_rows(db_path: Path):
-    """(id, statement, header) of every mutant: through RunDB when it offers an iterator,
-    else straight from the `mutants` table."""
-    try:
-        from lean_alchemy.jobs.db import RunDB
-        db = RunDB(db_path)
-        for meth in ("iter_mutants", "mutants", "all_mutants"):
-            fn = getattr(db, meth, None)
-            if callable(fn):
-                for m in fn():
-                    yield m.id, m.statement, m.header
-                return
-    except ImportError:
-        pass
-    import sqlite3
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        for row in con.execute("SELECT id, statement, header FROM mutants"):
-            yield row
-    finally:
-        con.close()
+def _mutant_rows(run: Path):
+    """(id, statement, header) of every mutant of the run database, whatever its status."""
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.jobs.db import RunDB
+
+    db = RunDB.for_run(RunDir.at(run))
+    for m in db.iter_mutants(statuses=None):
+        yield m.id, m.statement, m.header
 
 
 def _mutants(run: Path, limit: int | None):
@@ -104,7 +91,7 @@ def _mutants(run: Path, limit: int | None):
     from lean_alchemy.grammar import parse_binders, parse_term
 
     k = 0
-    for mid, statement, header in _mutant_rows(db_path):
+    for mid, statement, header in _mutant_rows(run):
         try:
             btext, ctext = split_signature(statement)
             svars = tuple(parse_binders(header_variables(header or "")))
