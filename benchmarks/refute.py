@@ -24,6 +24,7 @@ from pathlib import Path
 def _originals(run: Path, limit: int | None):
     from lean_alchemy.extract.store import read_declarations, read_scopes
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
+    from lean_alchemy.mutate.pipeline import included_names
 
     decls = read_declarations(run / "declarations.parquet")
     raw = read_scopes(run / "scopes.parquet")
@@ -35,12 +36,13 @@ def _originals(run: Path, limit: int | None):
         scope = scopes.get(d.scope_id) if d.scope_id else None
         try:
             svars = scope_binders(scope) if scope is not None else ()
+            incl = included_names(scope)
             binders = tuple(decl_binders(d))
             concl = decl_conclusion(d)
         except Exception as e:  # noqa: BLE001 - an unreadable record is counted, not fatal
             yield d.full_name, None, None, f"unreadable: {type(e).__name__}"
             continue
-        yield d.full_name, (svars, binders), concl, None
+        yield d.full_name, (svars, binders, incl), concl, None
         k += 1
         if limit and k >= limit:
             return
@@ -95,12 +97,14 @@ def _mutants(run: Path, limit: int | None):
         try:
             btext, ctext = split_signature(statement)
             svars = tuple(parse_binders(header_variables(header or "")))
+            incl = tuple(n for line in (header or "").splitlines()
+                         if line.startswith("include ") for n in line.split()[1:])
             binders = tuple(parse_binders(btext))
             concl = parse_term(ctext)
         except Exception as e:  # noqa: BLE001 - an unreadable mutant is counted, not fatal
             yield mid, None, None, f"unreadable: {type(e).__name__}"
             continue
-        yield mid, (svars, binders), concl, None
+        yield mid, (svars, binders, incl), concl, None
         k += 1
         if limit and k >= limit:
             return
@@ -119,8 +123,8 @@ def _evaluate(items, opts, examples: int):
             reasons[err] += 1
             continue
         t0 = time.perf_counter()
-        svars, own = binders
-        r = refute_statement(own, concl, opts, section=svars)
+        svars, own, incl = binders
+        r = refute_statement(own, concl, opts, section=svars, include=incl)
         dt = time.perf_counter() - t0
         counts[r.status] += 1
         if r.status == "not_evaluable":
