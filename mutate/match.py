@@ -67,7 +67,7 @@ from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Ident, IfThenElse, Let, Num, Opaque, Prefix, Quant,
     SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child, dumps, loads,
 )
-from lean_alchemy.mutate.substitute import field_names, heads
+from lean_alchemy.mutate.substitute import binder_types, field_names, heads
 
 WILD = "*"
 BVAR = "bvar"
@@ -749,15 +749,6 @@ def hypotheses(binders: Sequence[BinderGroup]) -> list[tuple[str, Term]]:
     return out
 
 
-def _local_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
-    out: dict[str, Term] = {}
-    for g in groups:
-        if g.type is not None and g.kind != "inst":
-            for n in g.names:
-                out[n] = g.type
-    return out
-
-
 _PRIMES = (7919, 104729, 1299709, 15485863)
 
 
@@ -837,7 +828,7 @@ class RuleIndex:
         compares a rule constant with a candidate identifier (see the module doc)."""
         groups = tuple(extra_binders) + tuple(binders)
         locals_ = frozenset(n for g in groups for n in g.names if n)
-        types = _local_types(groups)
+        types = binder_types(groups)
         st = self.stats
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()

@@ -38,7 +38,8 @@ from lean_alchemy.grammar.ast import (
     SetLit, Sort, Term, Typed, get_at, loads, subterms,
 )
 from lean_alchemy.mutate.substitute import (
-    Capture, all_idents, bound_at, fresh_name, heads, nodes, replace_all, substitute,
+    Capture, all_idents, binder_types, bound_at, fresh_name, heads, nodes, replace_all,
+    substitute,
 )
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
@@ -136,15 +137,6 @@ def all_names(binders: Sequence[BinderGroup], conclusion: Term,
     for g in binders:
         all_idents(g.type, out)
         all_idents(g.pred, out)
-    return out
-
-
-def _local_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
-    out: dict[str, Term] = {}
-    for g in groups:
-        if g.type is not None and g.kind != "inst":
-            for n in g.names:
-                out[n] = g.type
     return out
 
 
@@ -369,7 +361,7 @@ class Prepared:
                     if nameable(n):
                         existing.setdefault(g.type, n)
         return cls(frozenset(all_names(binders, conclusion, context)),
-                   _local_types(tuple(context) + tuple(binders)),
+                   binder_types(tuple(context) + tuple(binders)),
                    frozenset(binder_name_set(context) | binder_name_set(binders)), existing)
 
 

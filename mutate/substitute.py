@@ -421,3 +421,14 @@ def bound_at(t: Term, path: tuple[tuple[str, int], ...]) -> frozenset[str]:
         v = getattr(cur, fname)
         cur = v[idx] if idx >= 0 else v
     return frozenset(bound)
+
+
+def binder_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
+    """Declared type of every named, non-instance binder (a later binder shadows an earlier
+    one), for the type checks of matching and mutation."""
+    out: dict[str, Term] = {}
+    for g in groups:
+        if g.type is not None and g.kind != "inst":
+            for n in g.names:
+                out[n] = g.type
+    return out

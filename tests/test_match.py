@@ -117,7 +117,7 @@ from lean_alchemy.mutate.match import compatible, infer_hints, type_key  # noqa:
 
 def _hints(binders: str, term: str):
     """(printed sub-term -> hint) of `term` under `binders`."""
-    from lean_alchemy.mutate.match import _local_types
+    from lean_alchemy.mutate.substitute import binder_types as _local_types
 
     t = parse_term(term)
     got = infer_hints(t, _local_types(parse_binders(binders)))
