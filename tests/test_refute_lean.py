@@ -84,3 +84,22 @@ def test_vacuous_and_never_satisfied():
 ])
 def test_outside_the_fragment_is_not_evaluable(binders, concl):
     assert check(binders, concl).status == "not_evaluable"
+
+
+def test_own_binder_shadows_a_section_variable() -> None:
+    # `variable (a : ℕ)` in the section, but the theorem binds its own `a : ℤ`: Lean does not
+    # include the section variable, so only the ℤ `a` is sampled (a negative value refutes).
+    from lean_alchemy.grammar.parser import parse_binders, parse_term
+    from lean_alchemy.mutate.refute import refute_statement
+    from lean_alchemy.mutate.refute.api import used_section_variables
+
+    section = parse_binders("(a : ℕ) (b : ℕ)")
+    own = parse_binders("(a : ℤ)")
+    concl = parse_term("0 ≤ a")
+    assert used_section_variables(section, own, concl) == ()
+    r = refute_statement(own, concl, section=section)
+    assert r.status == "refuted"
+    assert [k for k, _ in r.counterexample] == ["a"]
+    # A section variable the statement does use is still included.
+    used = used_section_variables(section, own, parse_term("0 ≤ a + b"))
+    assert [n for g in used for n in g.names] == ["b"]

@@ -223,9 +223,14 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
     def heads(t: Term | None) -> set[str]:
         return {n.split(".")[0] for n in free_idents(t)} if t is not None else set()
 
-    needed = heads(conclusion) | set(include)
+    # The theorem's own binders shadow section variables of the same name: a name counts as
+    # a use of the section variable only where no own binder of that name is in scope.
+    needed = set(include)
+    own: set[str] = set()
     for g in binders:
-        needed |= heads(g.type) | heads(g.pred)
+        needed |= (heads(g.type) | heads(g.pred)) - own
+        own |= set(g.names)
+    needed |= heads(conclusion) - own
     section_names = {n for g in section for n in g.names}
     chosen: dict[int, tuple[str, ...]] = {}
     changed = True
