@@ -1,6 +1,6 @@
 /-
-Copyright (c) 2026 lean-alchemy contributors. All rights reserved.
-Released under Apache 2.0 license as described in the file LICENSE.
+Sample library of lean-alchemy: theorems written for this project in Mathlib's style, as
+input for the demo and the tests. Nothing in it is copied from Mathlib.
 -/
 import Mathlib.Algebra.BigOperators.Group.Finset.Basic
 import Mathlib.Data.Nat.Factorial.Basic
