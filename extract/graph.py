@@ -118,36 +118,10 @@ def load_graph(run: RunDir, kinds: Iterable[str] | None = None):
 
 
 def write_nodes(run: RunDir, nodes: pa.Table) -> None:
-    from lean_alchemy.extract.store import AtomicParquetWriter
+    from lean_alchemy.extract.store import write_parquet
 
-    w = AtomicParquetWriter(nodes_path(run), NODE_SCHEMA)
-    try:
-        w.write(nodes)
-    except BaseException:
-        w.abort()
-        raise
-    w.close()
-
-
-def write_graph(run: RunDir, nodes: pa.Table, edges: Iterable[pa.Table]) -> None:
-    from lean_alchemy.extract.store import AtomicParquetWriter
-
-    w = AtomicParquetWriter(nodes_path(run), NODE_SCHEMA)
-    try:
-        w.write(nodes)
-    except BaseException:
-        w.abort()
-        raise
-    w.close()
-    w = AtomicParquetWriter(edges_path(run), EDGE_SCHEMA)
-    try:
-        for t in edges:
-            w.write(t)
-    except BaseException:
-        w.abort()
-        raise
-    w.close()
+    write_parquet(nodes_path(run), nodes)
 
 
 __all__ = ["NODE_SCHEMA", "EDGE_SCHEMA", "EDGE_KINDS", "INVOCABLE_KINDS", "load_graph",
-           "iter_edges", "write_graph", "proof_identifiers", "nodes_table", "edges_table"]
+           "iter_edges", "write_nodes", "proof_identifiers", "nodes_table", "edges_table"]

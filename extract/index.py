@@ -387,7 +387,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     `RUN/index.stats.json` (see the module doc)."""
     global _CTX, _INDEX
     from lean_alchemy.extract import store
-    from lean_alchemy.extract.store import AtomicParquetWriter, _write
+    from lean_alchemy.extract.store import AtomicParquetWriter, write_parquet
     from lean_alchemy.mutate.match import MatchStats, RuleIndex
 
     start = time.perf_counter()
@@ -443,7 +443,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     del uniq
     kept = [r for r in rules if (r.kind == "imp" and opts.apply) or
             (r.kind != "imp" and opts.rewrite)]
-    _write(run.rules, rules_table(rules))
+    write_parquet(run.rules, rules_table(rules))
     t_rules = time.perf_counter()
 
     # pass 2: matching, invocations streamed to disk, invocable edges aggregated

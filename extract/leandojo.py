@@ -793,11 +793,11 @@ def run_extract_leandojo(path: Path, run: RunDir, opts: ExtractOptions = Extract
 
 
 def _write_premises(path: Path, rows: list[dict]) -> Path:
-    from .store import _write
+    from .store import write_parquet
 
     table = pa.Table.from_pylist(rows, schema=PREMISE_SCHEMA) if rows else \
         PREMISE_SCHEMA.empty_table()
-    return _write(path, table)
+    return write_parquet(path, table)
 
 
 def read_premises(run: RunDir | Path) -> pa.Table:

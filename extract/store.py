@@ -145,27 +145,34 @@ class AtomicParquetWriter:
             if self.tmp.exists():
                 self.tmp.unlink()
 
+    def __enter__(self) -> "AtomicParquetWriter":
+        return self
 
-def _write(path: Path, table: pa.Table) -> Path:
-    w = AtomicParquetWriter(path, table.schema)
-    try:
+    def __exit__(self, exc_type, exc, tb) -> None:
+        """Rename into place on success; on any exception remove the temporary file."""
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def write_parquet(path: Path, table: pa.Table) -> Path:
+    """Write one table atomically (the previous file stays until the new one is complete)."""
+    with AtomicParquetWriter(path, table.schema) as w:
         w.write(table)
-    except BaseException:
-        w.abort()
-        raise
-    return w.close()
+    return Path(path)
 
 
 def write_declarations(path: RunDir | Path | str, decls: Iterable[Declaration]) -> Path:
-    return _write(_path(path, "declarations"), declarations_table(decls))
+    return write_parquet(_path(path, "declarations"), declarations_table(decls))
 
 
 def write_scopes(path: RunDir | Path | str, scopes: Iterable[Scope]) -> Path:
-    return _write(_path(path, "scopes"), scopes_table(scopes))
+    return write_parquet(_path(path, "scopes"), scopes_table(scopes))
 
 
 def write_failures(path: RunDir | Path | str, failures: Iterable[ExtractFailure]) -> Path:
-    return _write(_path(path, "failures"), failures_table(failures))
+    return write_parquet(_path(path, "failures"), failures_table(failures))
 
 
 # ---------------------------------------------------------------- readers
