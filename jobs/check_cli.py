@@ -19,7 +19,8 @@ from lean_alchemy.core.rundir import RunDir
 from .options import CheckOptions
 
 
-def _backend(text: str) -> str:
+def backend_arg(text: str) -> str:
+    """`--backend`: `file` is the issue's name for the batch-file backend `lean-json`."""
     return "lean-json" if text == "file" else text
 
 
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run-dir", default=None, metavar="DIR", help="run directory (default ./alchemy-run)")
     p.add_argument("--config", type=Path, default=None,
                    help="TOML configuration; its [check] table gives defaults for the flags below")
-    p.add_argument("--backend", choices=("lean-json", "repl"), default=None, type=_backend,
+    p.add_argument("--backend", choices=("lean-json", "repl"), default=None, type=backend_arg,
                    help=f"checker: batch files through `lake env lean --json` (alias: file), or "
                         f"a pool of REPL processes (default {d.backend})")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",

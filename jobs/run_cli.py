@@ -289,6 +289,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from lean_alchemy.jobs.check_cli import backend_arg
+
     p = sub.add_parser("run", help="run the whole pipeline (extract → index → mutate → check → corpus)",
                        description="Run every stage on a Lean project, skipping stages already "
                        "done with the same configuration. Without a Lean toolchain the run stops "
@@ -301,7 +303,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depth", type=int, default=None, help="mutation depth")
     p.add_argument("--proof-style", choices=("merged", "invoke"), default=None)
     p.add_argument("--backend", choices=("lean-json", "repl"), default=None,
-                   type=lambda t: "lean-json" if t == "file" else t,
+                   type=backend_arg,
                    help="Lean checker backend: lean-json (alias: file) batch files, or repl")
     p.add_argument("--executor", choices=("local", "ray"), default=None)
     p.add_argument("--workspace", default=None, help="Lake workspace the checker runs in")

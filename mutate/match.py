@@ -67,7 +67,9 @@ from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Ident, IfThenElse, Let, Num, Opaque, Prefix, Quant,
     SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child, dumps, loads,
 )
-from lean_alchemy.mutate.substitute import binder_types, field_names, heads
+from lean_alchemy.mutate.substitute import (
+    ARITH_OPS, arith_leaves, binder_types, field_names, heads,
+)
 
 WILD = "*"
 BVAR = "bvar"
@@ -312,7 +314,6 @@ class Trie:
 
 # --------------------------------------------------------------------------- type hints
 
-ARITH_OPS = frozenset({"+", "-", "*", "/", "%"})
 TREE_RELS = frozenset({"=", "≠", "<", "≤", ">", "≥"})
 _HOMOGENEOUS_FNS = frozenset({"min", "max", "abs"})
 # number types Lean coerces upward along (ℕ+ → ℕ → ℤ → ℚ → ℝ → ℂ), never downward
@@ -359,20 +360,6 @@ def type_key(t: Term | None, locals_: frozenset[str] = frozenset()) -> str | Non
     return None
 
 
-def _arith_leaves(t: Term, out: list[Term]) -> None:
-    """The leaves of one `binop%` tree: Lean elaborates `a + b * c` (and `-a`, the base of
-    `a ^ n`) as one unit whose leaves are coerced to their common ("maximal") type."""
-    if isinstance(t, BinOp) and t.op in ARITH_OPS:
-        _arith_leaves(t.lhs, out)
-        _arith_leaves(t.rhs, out)
-    elif isinstance(t, BinOp) and t.op == "^":
-        _arith_leaves(t.lhs, out)
-    elif isinstance(t, Prefix) and t.op == "-":
-        _arith_leaves(t.arg, out)
-    else:
-        out.append(t)
-
-
 def _interior(t: Term, out: list[Term]) -> None:
     if isinstance(t, BinOp) and t.op in ARITH_OPS:
         out.append(t)
@@ -417,7 +404,7 @@ class _Hinter:
 
     def tree_type(self, t: Term, env: dict[str, str | None]) -> str | None:
         leaves: list[Term] = []
-        _arith_leaves(t, leaves)
+        arith_leaves(t, leaves)
         known = {self.own(x, env) for x in leaves} - {None}
         return known.pop() if len(known) == 1 else None
 
@@ -429,7 +416,7 @@ class _Hinter:
         the whole unit may be coerced up to the parameter's type."""
         leaves: list[Term] = []
         for r in roots:
-            _arith_leaves(r, leaves)
+            arith_leaves(r, leaves)
         owns = [self.own(x, env) for x in leaves]
         known = set(owns) - {None}
         if expected is not None:

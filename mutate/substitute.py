@@ -14,7 +14,8 @@ from dataclasses import fields
 from typing import Callable, Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, IfThenElse, Ident, Let, Proj, Quant, SetBuilder, Subtype, Term,
+    App, BinderGroup, BinOp, IfThenElse, Ident, Let, Prefix, Proj, Quant, SetBuilder,
+    Subtype, Term,
     _bound_in_child,
 )
 
@@ -431,4 +432,24 @@ def binder_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
         if g.type is not None and g.kind != "inst":
             for n in g.names:
                 out[n] = g.type
+    return out
+
+
+ARITH_OPS = frozenset({"+", "-", "*", "/", "%"})  # the homogeneous binop% operators
+
+
+def arith_leaves(t: Term, out: list[Term]) -> list[Term]:
+    """The leaves of one `binop%` tree: Lean elaborates `a + b * c` (and `-a`, the base of
+    `a ^ n`) as one unit whose leaves are coerced to their common ("maximal") type; the
+    exponent of `^` is elaborated on its own and is not a leaf.  Both the matcher's type
+    hints and the refuter's type inference follow this rule."""
+    if isinstance(t, BinOp) and t.op in ARITH_OPS:
+        arith_leaves(t.lhs, out)
+        arith_leaves(t.rhs, out)
+    elif isinstance(t, BinOp) and t.op == "^":
+        arith_leaves(t.lhs, out)
+    elif isinstance(t, Prefix) and t.op == "-":
+        arith_leaves(t.arg, out)
+    else:
+        out.append(t)
     return out

@@ -27,12 +27,12 @@ from lean_alchemy.grammar.ast import (
     Sort, Term, Typed,
 )
 from lean_alchemy.mutate.refute import values as V
+from lean_alchemy.mutate.substitute import ARITH_OPS, arith_leaves
 from lean_alchemy.mutate.refute.values import B, FIELDS, N, NAMESPACE, NUMERIC, P, Q, R, Z
 
 Fn = Callable[[list], object]
 Ctx = dict  # name -> (type, slot)
 
-ARITH = {"+", "-", "*", "/", "%"}
 RELS = {"=", "≠", "<", "≤", ">", "≥"}
 LOGIC = {"∧", "∨", "→", "↔"}
 
@@ -55,22 +55,8 @@ def type_of_ast(t: Term | None) -> str | None:
 
 
 def is_arith(t: Term) -> bool:
-    return (isinstance(t, BinOp) and (t.op in ARITH or t.op == "^")) or (
+    return (isinstance(t, BinOp) and (t.op in ARITH_OPS or t.op == "^")) or (
         isinstance(t, Prefix) and t.op == "-")
-
-
-def arith_leaves(t: Term, out: list[Term]) -> list[Term]:
-    """Leaves of a binop% tree (the exponent of `^` is elaborated on its own, not a leaf)."""
-    if isinstance(t, BinOp) and t.op in ARITH:
-        arith_leaves(t.lhs, out)
-        arith_leaves(t.rhs, out)
-    elif isinstance(t, BinOp) and t.op == "^":
-        arith_leaves(t.lhs, out)
-    elif isinstance(t, Prefix) and t.op == "-":
-        arith_leaves(t.arg, out)
-    else:
-        out.append(t)
-    return out
 
 
 def _int_literal(text: str) -> int | None:
