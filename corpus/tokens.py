@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from lean_alchemy.core.scan import top_level_find
+
 _TOKEN = re.compile(
     r"--[^\n]*|/-.*?-/"  # comments (dropped)
     r"|«[^»]*»"  # guillemet identifiers
@@ -102,15 +104,5 @@ def split_formal_statement(text: str) -> tuple[str, str] | None:
             return None
         name = nm.group(0)
         rest = rest[nm.end():]
-    depth = 0
-    i = 0
-    while i < len(rest):
-        c = rest[i]
-        if c in "([{⦃⟨":
-            depth += 1
-        elif c in ")]}⦄⟩":
-            depth -= 1
-        elif depth == 0 and (rest.startswith(":=", i) or rest.startswith(" where", i)):
-            return name, " ".join(rest[:i].split())
-        i += 1
-    return name, " ".join(rest.split())
+    cut = top_level_find(rest, ":=", " where")
+    return name, " ".join((rest[:cut] if cut >= 0 else rest).split())

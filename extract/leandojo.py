@@ -36,6 +36,8 @@ from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, Scope
 from lean_alchemy.core.rundir import RunDir
 
+from lean_alchemy.core.scan import top_level_find
+
 from .options import ExtractOptions
 
 log = logging.getLogger(__name__)
@@ -87,22 +89,6 @@ _LEVEL_NAME = re.compile(r"[A-Za-z_][\w']*")
 _IDENT_LIST = re.compile(r"^[^\s:()\[\]{}⦃⦄]+(?: [^\s:()\[\]{}⦃⦄]+)*$")
 
 
-def _top_level_find(text: str, needle: str) -> int:
-    """Index of `needle` outside brackets, or -1."""
-    depth = 0
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c in "([{⦃⟨":
-            depth += 1
-        elif c in ")]}⦄⟩":
-            depth -= 1
-        elif depth == 0 and text.startswith(needle, i):
-            return i
-        i += 1
-    return -1
-
-
 def parse_goal_state(state: str) -> GoalState:
     """The first goal of a pretty-printed tactic state.
 
@@ -138,13 +124,13 @@ def parse_goal_state(state: str) -> GoalState:
         if text.startswith("case ") and not hyps and case is None:
             case = text[5:].strip()
             continue
-        cut = _top_level_find(text, " : ")
+        cut = top_level_find(text, " : ")
         if cut <= 0:
             raise StateError(f"cannot read hypothesis {text[:80]!r}")
         names, typ = text[:cut].strip(), text[cut + 3:].strip()
         if not _IDENT_LIST.match(names):
             raise StateError(f"cannot read hypothesis names {names[:80]!r}")
-        if _top_level_find(typ, " := ") >= 0:
+        if top_level_find(typ, " := ") >= 0:
             raise StateError(f"let-bound hypothesis {names}")
         hyps.append(Hypothesis(tuple(names.split()), typ))
     if goal is None:

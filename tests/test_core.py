@@ -46,3 +46,13 @@ def test_render_binders_all_kinds():
     bs = (Binder("a", "explicit", "ℕ"), Binder("b", "implicit", "ℤ"), Binder("", "inst", "Ring R"),
           Binder("h", "strict", "a = a"))
     assert render_binders(bs) == "(a : ℕ) {b : ℤ} [Ring R] ⦃h : a = a⦄"
+
+
+def test_top_level_find_skips_bracketed_needles() -> None:
+    from lean_alchemy.core.scan import top_level_find
+
+    text = "(h : a := b) {x : ⟨p, q⟩} : c := d"
+    assert top_level_find(text, " : ") == text.index(" : c")
+    assert top_level_find(text, ":=", " where") == text.index(":= d")
+    assert top_level_find("f (x := 1) where", ":=", " where") == len("f (x := 1)")
+    assert top_level_find("(a : b)", ":") == -1
