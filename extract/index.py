@@ -20,6 +20,7 @@ are matched in forked workers (`jobs`) that share them copy-on-write.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import resource
@@ -113,12 +114,34 @@ def iter_invocations(run: RunDir) -> Iterator[Invocation]:
     path = run.require(invocations_path(run), "index")
     pf = pq.ParquetFile(path)
     for batch in pf.iter_batches(batch_size=BATCH):
-        cols = {n: batch.column(n).to_pylist() for n in INVOCATION_SCHEMA.names}
-        for i in range(batch.num_rows):
-            yield Invocation(cols["candidate"][i], cols["rule_id"][i], cols["kind"][i],
-                             cols["location"][i], cols["path"][i],
-                             tuple((s["name"], s["term"]) for s in cols["subst"][i] or ()),
-                             cols["instance"][i])
+        yield from invocation_rows(batch, 0, batch.num_rows)
+
+
+def read_invocation_table(run: RunDir) -> pa.Table:
+    """The whole invocation table, resident.  Why resident: the mutation stage hands
+    workers row ranges of it (one theorem's invocations) instead of pickled records, and
+    forked workers share its Arrow buffers (~2.5 GB for all of Mathlib) without copying."""
+    return pq.read_table(run.require(invocations_path(run), "index"))
+
+
+def invocation_rows(table: pa.Table | pa.RecordBatch, start: int, end: int
+                    ) -> list[Invocation]:
+    """Rows [start, end) of an invocation table as records."""
+    part = table.slice(start, end - start)
+    cols = [part.column(n).to_pylist() for n in INVOCATION_SCHEMA.names]
+    return [Invocation(c, r, k, loc, p, tuple((x["name"], x["term"]) for x in sub or ()), ins)
+            for c, r, k, loc, p, sub, ins in zip(*cols)]
+
+
+def candidate_runs(table: pa.Table) -> list[tuple[str, int, int]]:
+    """(candidate, start, end) of each run of equal candidates, in table order."""
+    out: list[tuple[str, int, int]] = []
+    start = 0
+    for name, group in itertools.groupby(table.column("candidate").to_pylist()):
+        n = sum(1 for _ in group)
+        out.append((name, start, start + n))
+        start += n
+    return out
 
 
 # --------------------------------------------------------------------------- per theorem
@@ -597,5 +620,6 @@ def load_graph(run: RunDir, kinds: Iterable[str] | None = None):
     return G.load_graph(run, kinds)
 
 
-__all__ = ["run_index", "read_rules", "iter_invocations", "load_graph", "rules_table",
+__all__ = ["run_index", "read_rules", "iter_invocations", "read_invocation_table",
+           "invocation_rows", "candidate_runs", "load_graph", "rules_table",
            "invocations_table", "RULE_SCHEMA", "INVOCATION_SCHEMA"]

@@ -58,9 +58,17 @@ def _prefix(op: str, table: OperatorTable) -> Op:
     return table.prefix_op(op) or Op(op, "prefix", MAX, MAX)
 
 
+_MEMO_LIMIT = 100_000
+
+
 class Printer:
     def __init__(self, table: OperatorTable = DEFAULT_TABLE) -> None:
         self.table = table
+        # (id(term), need, tail) -> (term, text).  Why: mutants of one theorem share most
+        # sub-terms (untouched sides, binder types) with it and with each other, and the
+        # text of an immutable term in a given context never changes.  The entry keeps the
+        # term alive, so its id cannot be reused while the entry exists.
+        self._memo: dict[tuple[int, int, float], tuple[Term, str]] = {}
 
     # (precedence of the node, body level if its right end is open else None)
     def shape(self, t: Term) -> tuple[int, float | None]:
@@ -103,9 +111,21 @@ class Printer:
         return body is not None and tail >= body
 
     def p(self, t: Term, need: int = 0, tail: float = CLOSED) -> str:
+        if type(t) is Ident:  # never parenthesized (precedence MAX, closed right end)
+            return t.name
+        key = (id(t), need, tail)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is t:
+            return hit[1]
         if self.wrap_needed(t, need, tail):
-            return "(" + self.raw(t, CLOSED) + ")"
-        return self.raw(t, tail)
+            text = "(" + self.raw(t, CLOSED) + ")"
+        else:
+            text = self.raw(t, tail)
+        memo = self._memo
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = (t, text)
+        return text
 
     # ------------------------------------------------------------------ node printers
     def raw(self, t: Term, tail: float) -> str:

@@ -55,7 +55,6 @@ RETRYABLE = ("timeout", "crashed")
 WORKER_LOST = "worker lost"
 
 # Mutant fields stored as columns, in dataclass order; tuples are stored as JSON.
-_TUPLE_FIELDS = ("imports", "features")
 _MUTANT_FIELDS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
                   "direction", "location", "depth", "proof_style", "statement", "proof",
                   "imports", "header", "lean", "scope_id", "features")
@@ -177,14 +176,33 @@ def _corrupt(where: str, e: Exception) -> AlchemyError:
         f"--db with the URL of the right database")
 
 
-def _mutant_row(m: Mutant) -> dict:
-    row = {}
-    for f in _MUTANT_FIELDS:
-        v = getattr(m, f)
-        if f in _TUPLE_FIELDS:
-            v = json.dumps([list(x) if isinstance(x, tuple) else x for x in v], ensure_ascii=False)
-        row[f] = v
-    return row
+_SOURCE_MODULE = _MUTANT_FIELDS.index("source_module")
+
+
+def _mutant_values(m: Mutant) -> tuple:
+    """A mutant's column values in `_MUTANT_FIELDS` order (tuples as JSON lists)."""
+    return (m.id, m.name, m.parent, m.source_theorem, m.source_module, m.rule, m.kind,
+            m.direction, m.location, m.depth, m.proof_style, m.statement, m.proof,
+            json.dumps(list(m.imports), ensure_ascii=False), m.header, m.lean, m.scope_id,
+            json.dumps([list(x) for x in m.features], ensure_ascii=False))
+
+
+def _bulk_insert(c: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert tuples in `columns` order with the driver's own executemany.  Why not Core's
+    `insert()` with dicts: its per-row parameter processing cost more than SQLite's
+    insert itself, and `alchemy mutate` writes millions of rows through here."""
+    style = c.dialect.paramstyle
+    if style == "qmark":
+        marks = ["?"] * len(columns)
+    elif style in ("format", "pyformat"):
+        marks = ["%s"] * len(columns)
+    elif style == "numeric":
+        marks = [f":{i + 1}" for i in range(len(columns))]
+    else:  # a named-parameter driver: Core's insert takes dicts
+        c.execute(table.insert(), [dict(zip(columns, r)) for r in rows])
+        return
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(marks)})"
+    c.exec_driver_sql(sql, rows)
 
 
 def _row_mutant(r) -> Mutant:
@@ -280,13 +298,10 @@ class RunDB:
         included).  One transaction per call; returns the number of new rows.
         """
         now = time.time()
-        batch: dict[str, dict] = {}
+        batch: dict[str, tuple] = {}
         for m, status, detail in rows:
-            if m.id in batch:
-                continue
-            row = _mutant_row(m)
-            row.update(status=status, detail=detail, created_at=now)
-            batch[m.id] = row
+            if m.id not in batch:
+                batch[m.id] = (*_mutant_values(m), detail, now, status)
         if not batch:
             return 0
         new = 0
@@ -299,11 +314,10 @@ class RunDB:
                                .scalars())
             fresh = [r for k, r in batch.items() if k not in present]
             if fresh:
-                c.execute(mutants.insert(), [{k: r[k] for k in _MUTANT_FIELDS + ("detail", "created_at")}
-                                             for r in fresh])
-                c.execute(states.insert(), [{"id": r["id"], "status": r["status"],
-                                             "source_module": r["source_module"], "attempts": 0}
-                                            for r in fresh])
+                _bulk_insert(c, mutants, _MUTANT_FIELDS + ("detail", "created_at"),
+                             [r[:-1] for r in fresh])
+                _bulk_insert(c, states, ("id", "status", "source_module", "attempts"),
+                             [(r[0], r[-1], r[_SOURCE_MODULE], 0) for r in fresh])
                 new = len(fresh)
         return new
 

@@ -12,13 +12,12 @@ pending, so they never reach Lean or the corpus.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Invocation, Mutant, Rule, Scope
@@ -443,18 +442,12 @@ def cached_library_fingerprints(run: RunDir, decls: Sequence[Declaration], jobs:
     return lib
 
 
-def group_by_candidate(invocations: Iterable[Invocation]
-                       ) -> Iterator[tuple[str, list[Invocation]]]:
-    for name, group in itertools.groupby(invocations, key=lambda i: i.candidate):
-        yield name, list(group)
-
-
 def _read_inputs(run: RunDir):
     run.require(run.declarations, "extract")
     run.require(run.rules, "index")
     try:
         from lean_alchemy.extract import store
-        from lean_alchemy.extract.index import iter_invocations, read_rules
+        from lean_alchemy.extract.index import read_invocation_table, read_rules
     except ImportError as e:
         raise AlchemyError(f"the extract/index stages are not available ({e})") from None
     decls = list(store.read_declarations(run, kinds=("theorem", "lemma")))
@@ -462,13 +455,55 @@ def _read_inputs(run: RunDir):
     if not isinstance(scopes, dict):
         scopes = {s.id: s for s in scopes}
     rules = list(read_rules(run))
-    return decls, scopes, rules, iter_invocations(run)
+    return decls, scopes, rules, read_invocation_table(run)
 
 
-_WORKER: Mutator | None = None  # set in the parent before forking the pool
+Task = Hashable
+"""What a worker is told to mutate: small and picklable (a position, a row range); the
+`load` function of `mutate_all` turns it into (declaration, invocations) on the worker."""
+Load = Callable[[Task], "tuple[Declaration, Sequence[Invocation]]"]
 
 
-def _theorem_rows(mut: Mutator, decl: Declaration, invs: list[Invocation]) -> list[Row]:
+@dataclass(frozen=True)
+class Workload:
+    """The stage's tasks: one per theorem, (declaration position, invocation row range).
+
+    Why ranges and not records: all of Mathlib has ~10M invocations; decoding and pickling
+    them in the parent made it the bottleneck of a parallel run.  Workers (forked after
+    this is built) decode only their own theorems' rows from the shared Arrow table.
+    """
+
+    decls: Sequence[Declaration]
+    table: object  # pyarrow.Table with the invocation schema
+    tasks: tuple[tuple[int, int, int], ...]
+    unknown: int  # invocations whose candidate is not a known theorem
+
+    @classmethod
+    def build(cls, decls: Sequence[Declaration], table) -> "Workload":
+        from lean_alchemy.extract.index import candidate_runs
+
+        pos = {d.full_name: i for i, d in enumerate(decls)}
+        tasks: list[tuple[int, int, int]] = []
+        unknown = 0
+        for name, a, b in candidate_runs(table):
+            i = pos.get(name)
+            if i is None:
+                unknown += b - a
+            else:
+                tasks.append((i, a, b))
+        return cls(decls, table, tuple(tasks), unknown)
+
+    def load(self, task: tuple[int, int, int]) -> tuple[Declaration, list[Invocation]]:
+        from lean_alchemy.extract.index import invocation_rows
+
+        i, a, b = task
+        return self.decls[i], invocation_rows(self.table, a, b)
+
+
+_WORKER: tuple[Mutator, Load] | None = None  # set in the parent before forking the pool
+
+
+def _theorem_rows(mut: Mutator, decl: Declaration, invs: Sequence[Invocation]) -> list[Row]:
     """One theorem's rows with the cross-theorem filter state cleared first: a worker then
     computes the same rows whatever it mutated before, so the result does not depend on
     how a pool happens to schedule theorems (cross-theorem duplicates and the rule cap are
@@ -478,20 +513,19 @@ def _theorem_rows(mut: Mutator, decl: Declaration, invs: list[Invocation]) -> li
     return list(mut.mutate_theorem(decl, invs))
 
 
-def _work(groups: list[tuple[Declaration, list[Invocation]]]) -> tuple[list[Row], Counters]:
-    m = _WORKER
-    assert m is not None
+def _work(tasks: list[Task]) -> tuple[list[Row], Counters]:
+    assert _WORKER is not None
+    m, load = _WORKER
     rows: list[Row] = []
-    for decl, invs in groups:
-        rows.extend(_theorem_rows(m, decl, invs))
+    for task in tasks:
+        rows.extend(_theorem_rows(m, *load(task)))
     return rows, m.take_counters()
 
 
-def _chunks(groups: Iterable[tuple[Declaration, list[Invocation]]], size: int
-            ) -> Iterator[list[tuple[Declaration, list[Invocation]]]]:
-    chunk: list[tuple[Declaration, list[Invocation]]] = []
-    for g in groups:
-        chunk.append(g)
+def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    chunk: list[Task] = []
+    for t in tasks:
+        chunk.append(t)
         if len(chunk) >= size:
             yield chunk
             chunk = []
@@ -499,12 +533,13 @@ def _chunks(groups: Iterable[tuple[Declaration, list[Invocation]]], size: int
         yield chunk
 
 
-def mutate_all(mut: Mutator, groups: Iterable[tuple[Declaration, list[Invocation]]],
-               jobs: int = 1, chunk: int = 32) -> Iterator[Row]:
-    """Every stored row, in the order of `groups`.  Each theorem is mutated on its own
-    (`_theorem_rows`); the global filters (duplicates of earlier theorems' mutants, rule
-    caps) are then applied here in `groups` order, so `jobs > 1` (theorems mutated in
-    forked worker processes) yields exactly the rows and counters of `jobs = 1`."""
+def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
+               chunk: int = 32) -> Iterator[Row]:
+    """Every stored row, in the order of `tasks` (one theorem each, see `Load`).  Each
+    theorem is mutated on its own (`_theorem_rows`); the global filters (duplicates of
+    earlier theorems' mutants, rule caps) are then applied here in task order, so
+    `jobs > 1` (theorems mutated in forked worker processes) yields exactly the rows and
+    counters of `jobs = 1`."""
     glob = Deduper(max_per_rule=mut.opts.max_per_rule)
 
     def admitted(rows: Iterable[Row]) -> Iterator[Row]:
@@ -522,17 +557,17 @@ def mutate_all(mut: Mutator, groups: Iterable[tuple[Declaration, list[Invocation
             yield row
 
     if jobs <= 1:
-        for decl, invs in groups:
-            yield from admitted(_theorem_rows(mut, decl, invs))
+        for task in tasks:
+            yield from admitted(_theorem_rows(mut, *load(task)))
         return
     import multiprocessing as mp
 
     global _WORKER
-    _WORKER = mut
+    _WORKER = (mut, load)
     try:
         ctx = mp.get_context("fork")
         with ctx.Pool(jobs) as pool:
-            for rows, counters in pool.imap(_work, _chunks(groups, chunk)):
+            for rows, counters in pool.imap(_work, _chunks(tasks, chunk)):
                 mut.counters.merge(counters)
                 yield from admitted(rows)
     finally:
@@ -548,7 +583,6 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
     start = time.perf_counter()
     jobs = opts.jobs or os.cpu_count() or 1
     decls, scopes, rules, invocations = _read_inputs(run)
-    by_name = {d.full_name: d for d in decls}
     library = cached_library_fingerprints(run, decls, jobs)
     index = None
     if opts.depth > 1:
@@ -557,25 +591,23 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
     mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index)
     from lean_alchemy.jobs.db import RunDB
     db = RunDB.for_run(run)
+    work = Workload.build(decls, invocations)
+    mut.dropped["unknown_candidate"] += work.unknown
+    mut.counters.invocations += work.unknown
     bar = None
     if opts.progress:
         from tqdm import tqdm
-        bar = tqdm(desc="mutate", unit="thm", mininterval=0.5)
+        bar = tqdm(desc="mutate", unit="thm", total=len(work.tasks), mininterval=0.5)
 
-    def groups() -> Iterator[tuple[Declaration, list[Invocation]]]:
-        for name, invs in group_by_candidate(invocations):
+    def tasks() -> Iterator[tuple[int, int, int]]:
+        for t in work.tasks:
             if bar is not None:
                 bar.update(1)
-            decl = by_name.get(name)
-            if decl is None:
-                mut.dropped["unknown_candidate"] += len(invs)
-                mut.counters.invocations += len(invs)
-                continue
-            yield decl, invs
+            yield t
 
     stored = 0
     batch: list[Row] = []
-    for row in mutate_all(mut, groups(), jobs):
+    for row in mutate_all(mut, tasks(), work.load, jobs):
         batch.append(row)
         if len(batch) >= BATCH:
             stored += db.add_mutants(batch)

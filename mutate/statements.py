@@ -171,15 +171,41 @@ def hyp_name(t: Term, local: set[str]) -> str:
     return "h"
 
 
+_OPAQUE_MEMO: dict[int, tuple[Term, tuple[str, ...]]] = {}
+_TOKEN = re.compile(r"(?<![\w.'])[\w']+")
+_WORDLIKE = re.compile(r"[\w']+")
+
+
+def _opaque_texts(target: Term) -> tuple[str, ...]:
+    """The texts of `target`'s `Opaque` nodes, memoized by identity: every invocation on
+    one statement asks for the same target, and most targets have none."""
+    hit = _OPAQUE_MEMO.get(id(target))
+    if hit is not None and hit[0] is target:
+        return hit[1]
+    texts = tuple(s.text for s in nodes(target) if isinstance(s, Opaque))
+    if len(_OPAQUE_MEMO) >= 50_000:
+        _OPAQUE_MEMO.clear()
+    _OPAQUE_MEMO[id(target)] = (target, texts)
+    return texts
+
+
 def _opaque_mentions(target: Term, old: Term) -> bool:
     """Whether an `Opaque` part of `target` mentions a name of `old`: `rw` would rewrite an
-    occurrence there that our replacement cannot see, and statement and proof would differ."""
-    names = None
-    for s in nodes(target):
-        if isinstance(s, Opaque):
-            if names is None:
-                names = [n for n in heads(old)] or ["\x00"]
-            if any(re.search(rf"(?<![\w.']){re.escape(n)}(?![\w'])", s.text) for n in names):
+    occurrence there that our replacement cannot see, and statement and proof would differ.
+    A mention is the name as a whole word, not after `.` (a field) or inside a longer name."""
+    texts = _opaque_texts(target)
+    if not texts:
+        return False
+    names = list(heads(old)) or ["\x00"]
+    for text in texts:
+        tokens = None
+        for n in names:
+            if _WORDLIKE.fullmatch(n):
+                if tokens is None:
+                    tokens = set(_TOKEN.findall(text))
+                if n in tokens:
+                    return True
+            elif re.search(rf"(?<![\w.']){re.escape(n)}(?![\w'])", text):
                 return True
     return False
 

@@ -509,3 +509,18 @@ def test_fast_driver_equals_lark_parse():
                 fast(s, "binders")
             continue
         assert fast(s, "binders") == want, s
+
+
+def test_printer_memo_gives_the_text_of_a_fresh_printer():
+    """The printer memoizes text by (node, context); shared sub-terms printed in different
+    contexts (operand of `*`, top level, under `^`) keep their own parenthesization."""
+    from lean_alchemy.grammar.printer import Printer
+
+    shared = parse_term("a + b")
+    terms = [BinOp("*", shared, Ident("c")), shared, BinOp("^", Ident("c"), shared),
+             BinOp("=", shared, BinOp("*", Ident("c"), shared))]
+    memo = Printer()
+    for _ in range(2):
+        for t in terms:
+            assert memo.p(t) == Printer().p(t)
+    assert memo.p(terms[0]) == "(a + b) * c" and memo.p(shared) == "a + b"

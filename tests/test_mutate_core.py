@@ -416,3 +416,19 @@ def test_fast_heads_agree_with_free_idents(t):
     t2 = Quant("∀", (grp("a", NAT, "plain"),), App(I("a.succ"), (t, I("b.le"))))
     for x in (t, t2):
         assert heads(x) == {n.split(".", 1)[0] for n in free_idents(x)}
+
+
+def test_opaque_mentions_token_check_equals_the_word_regex():
+    """The token-set check of `_opaque_mentions` finds exactly what the whole-word regex
+    (not after `.`, not inside a longer name) finds, for word-like and other names."""
+    import re
+
+    from lean_alchemy.grammar.ast import BinOp, Opaque
+    from lean_alchemy.mutate.statements import _opaque_mentions
+
+    texts = ["f x", "x.1 + y", "p.x", "x' + 1", "xy", "μ[f | m] x₁", "a!b", "(x)", "h.le x"]
+    for text in texts:
+        target = BinOp("=", Opaque(text), I("z"))
+        for name in ("x", "y", "x'", "x₁", "f", "m", "a!", "le", "h"):
+            want = bool(re.search(rf"(?<![\w.']){re.escape(name)}(?![\w'])", text))
+            assert _opaque_mentions(target, I(name)) == want, (text, name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import App, BinOp, Num
 from lean_alchemy.mutate.options import MutateOptions
@@ -160,10 +162,11 @@ def test_parallel_run_keeps_the_same_mutants_and_counts():
                     inv("rw_goal", BOGUS, "goal", [("lhs", -1)], {"a": I("x"), "b": I("y")})]
             yield decl, invs
 
+    work = list(groups())
     one = make()
-    rows1 = list(mutate_all(one, groups(), jobs=1))
+    rows1 = list(mutate_all(one, range(len(work)), work.__getitem__, jobs=1))
     two = make()
-    rows2 = list(mutate_all(two, groups(), jobs=2, chunk=1))
+    rows2 = list(mutate_all(two, range(len(work)), work.__getitem__, jobs=2, chunk=1))
     assert sorted(r[0].id for r in rows1) == sorted(r[0].id for r in rows2)
     assert len(rows1) == 2  # one mutant per theorem, the other five copies are duplicates
     c1, c2 = one.counters, two.counters
@@ -223,8 +226,9 @@ def test_parallel_counters_equal_serial_with_cross_theorem_duplicates():
                              {"a": I("x")})]
 
     one, two = make(), make()
-    rows1 = list(mutate_all(one, groups(), jobs=1))
-    rows2 = list(mutate_all(two, groups(), jobs=2, chunk=2))
+    work = list(groups())
+    rows1 = list(mutate_all(one, range(len(work)), work.__getitem__, jobs=1))
+    rows2 = list(mutate_all(two, range(len(work)), work.__getitem__, jobs=2, chunk=2))
     assert [r[0].id for r in rows1] == [r[0].id for r in rows2] and len(rows1) == 1
     assert +one.counters.dropped == +two.counters.dropped == {"duplicate": 4}
 
@@ -239,3 +243,20 @@ def test_memoized_heads_and_node_count_match_the_plain_traversals():
         assert node_count(term) == size(term)
         assert heads(term) == heads(term) == {n.split(".", 1)[0] for n in free_idents(term)}
     assert heads(t) == {"h", "f", "x"} | heads(NAT)
+
+
+def test_workload_hands_out_row_ranges_that_decode_to_the_invocations():
+    """Workers get (declaration position, row range) tasks; decoding a range gives back the
+    exact invocations, and rows of an unknown candidate are counted, not mutated."""
+    from lean_alchemy.extract.index import invocations_table
+    from lean_alchemy.mutate.pipeline import Workload
+
+    a = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1)], {"a": I("x")})
+    b = inv("rw_goal", BOGUS, "goal", [("lhs", -1)], {"a": I("x"), "b": I("y")})
+    ghost = dataclasses.replace(a, candidate="Nowhere.ghost")
+    other = dataclasses.replace(b, candidate=TRUNC_DECL.full_name)
+    table = invocations_table([a, b, ghost, ghost, other])
+    work = Workload.build([TRUNC_DECL, DECL], table)
+    assert work.tasks == ((1, 0, 2), (0, 4, 5)) and work.unknown == 2
+    assert work.load(work.tasks[0]) == (DECL, [a, b])
+    assert work.load(work.tasks[1]) == (TRUNC_DECL, [other])

@@ -53,9 +53,13 @@ def inputs(tmp_path_factory):
 @pytest.fixture
 def run_dir(inputs, monkeypatch):
     run, rules, invs = inputs
+    from lean_alchemy.extract import index as real_index
+
     index = types.ModuleType("lean_alchemy.extract.index")
     index.read_rules = lambda r: list(rules.values())
-    index.iter_invocations = lambda r: iter(invs)
+    index.read_invocation_table = lambda r: real_index.invocations_table(invs)
+    index.candidate_runs = real_index.candidate_runs
+    index.invocation_rows = real_index.invocation_rows
     db = types.ModuleType("lean_alchemy.jobs.db")
     db.RunDB = FakeDB
     FakeDB.rows = {}

@@ -337,3 +337,31 @@ def test_evaluation_is_bounded():
     assert closed(op("^", n(3), n(100)), "ℕ") == 3 ** 100
     with pytest.raises(V.TooBig):
         closed(op("^", op("^", n(3), n(100)), n(4000)), "ℕ")
+
+
+def test_fast_rejection_agrees_with_the_full_plan():
+    """`_outside_fragment` answers `not_evaluable` before the section variables are
+    selected; it may only do so where the full plan would reject the statement too."""
+    from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Num, Sort
+    from lean_alchemy.mutate.refute.api import _outside_fragment, _plan
+    from lean_alchemy.mutate.refute.evaluate import NotEvaluable as NE
+
+    nat, r = Ident("ℕ"), Ident("R")
+    goal = BinOp("=", BinOp("+", Ident("n"), Num("0")), Ident("n"))
+    cases = [
+        (BinderGroup(("R",), Sort("Type*"), "implicit"), BinderGroup(("",), App(Ident("TopologicalSpace"), (r,)), "inst")),
+        (BinderGroup(("n",), nat, "explicit"), BinderGroup(("",), App(Ident("Fact"), (BinOp("<", Num("0"), Ident("n")),)), "inst")),
+        (BinderGroup(("n",), nat, "explicit"), BinderGroup(("",), App(Ident("DecidableEq"), (nat,)), "inst")),
+        (BinderGroup(("n",), None, "explicit"),),
+        (BinderGroup(("n",), nat, "explicit"),),
+    ]
+    fast = []
+    for binders in cases:
+        quick = _outside_fragment(binders)
+        fast.append(quick)
+        if quick:
+            with pytest.raises(NE):
+                _plan(binders, goal)
+            assert refute_statement(binders, goal).status == "not_evaluable"
+    assert fast == [True, False, False, True, False]
+    assert refute_statement(cases[-1], goal).status == "holds"

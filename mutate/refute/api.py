@@ -39,6 +39,7 @@ from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.mutate.refute.evaluate import Compiler, NotEvaluable, type_of_ast
 from lean_alchemy.mutate.refute.options import RefuteOptions
 from lean_alchemy.mutate.refute.sample import assignment_list
+from lean_alchemy.mutate.substitute import heads
 
 STATUSES = ("refuted", "vacuous", "holds", "not_evaluable")
 NEVER_SATISFIED = "hypotheses never satisfied in sample"
@@ -92,7 +93,7 @@ class _Plan:
 
 def _mentions(terms: Sequence[Term | None], names: set[str]) -> bool:
     for t in terms:
-        if t is not None and any(n.split(".")[0] in names for n in free_idents(t)):
+        if t is not None and not names.isdisjoint(heads(t)):
             return True
     return False
 
@@ -213,6 +214,22 @@ def _show(t: Term) -> str:
         return dumps(t)
 
 
+_INSTANCE_HEADS_KEPT = IGNORED_CLASSES | RATIONAL_CLASSES | {"Fact", "NeZero"}
+
+
+def _outside_fragment(binders: Sequence[BinderGroup]) -> bool:
+    """A binder that `_plan` rejects whatever else the statement holds: an untyped binder,
+    or an instance of a class the evaluator has no model of (`[CommRing R]`).  Checked
+    first because most Mathlib statements have one, and selecting the section variables
+    Lean would include costs more than the answer it leads to."""
+    for g in binders:
+        if g.type is None:
+            return True
+        if g.kind == "inst" and _class_head(g.type)[0] not in _INSTANCE_HEADS_KEPT:
+            return True
+    return False
+
+
 def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[BinderGroup],
                            conclusion: Term, include: Sequence[str] = ()
                            ) -> tuple[BinderGroup, ...]:
@@ -220,9 +237,8 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
     statement mentions (transitively through included binder types), then instance binders
     all of whose variables are included.  Hypothesis variables such as `(h : 0 < n)` are not
     included unless mentioned or named by an `include` command in force (`include`)."""
-    def heads(t: Term | None) -> set[str]:
-        return {n.split(".")[0] for n in free_idents(t)} if t is not None else set()
-
+    # `heads` (= `free_idents` reduced to first components) is memoized per node: section
+    # binder types are shared by every mutant of a scope, so this is mostly lookups
     # The theorem's own binders shadow section variables of the same name: a name counts as
     # a use of the section variable only where no own binder of that name is in scope.
     needed = set(include)
@@ -232,6 +248,14 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
         own |= set(g.names)
     needed |= heads(conclusion) - own
     section_names = {n for g in section for n in g.names}
+    # a later section binder shadows an earlier one with the same name: `later[i]` holds
+    # the names of the non-instance binders after position i (one backward pass)
+    later: list[frozenset[str]] = [frozenset()] * len(section)
+    acc: frozenset[str] = frozenset()
+    for i in range(len(section) - 1, -1, -1):
+        later[i] = acc
+        if section[i].kind != "inst":
+            acc = acc | frozenset(section[i].names)
     chosen: dict[int, tuple[str, ...]] = {}
     changed = True
     while changed:
@@ -239,9 +263,7 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
         for i, g in enumerate(section):
             if g.kind == "inst":
                 continue
-            # a later section binder shadows an earlier one with the same name
-            names = tuple(n for n in g.names if n in needed and not any(
-                n in h.names for h in section[i + 1:] if h.kind != "inst"))
+            names = tuple(n for n in g.names if n in needed and n not in later[i])
             if names and chosen.get(i) != names:
                 chosen[i] = names
                 needed |= heads(g.type) | heads(g.pred)
@@ -268,6 +290,8 @@ def refute_statement(binders: Sequence[BinderGroup], conclusion: Term,
     those Lean would include are used (`used_section_variables`); they go before `binders`.
     `include`: names of the `include` commands in force (minus `omit`ted ones).
     """
+    if _outside_fragment(binders):
+        return Refutation("not_evaluable", reason="a binder outside the fragment")
     if section:
         binders = used_section_variables(section, binders, conclusion, include) + tuple(binders)
     start = time.perf_counter()
