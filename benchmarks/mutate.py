@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import sys
 import time
@@ -25,27 +24,28 @@ from pathlib import Path
 
 
 def _examples(run, k: int, seed: int) -> list[dict]:
+    """k stored mutants, kinds in turn, sampled through the database's id order (ids are
+    fingerprints) from a seed-derived start: millions of rows are never all read."""
     if k <= 0:
         return []
+    from lean_alchemy.core.records import content_hash
     from lean_alchemy.jobs.db import RunDB
 
     db = RunDB.for_run(run)
-    by_kind: dict[str, list] = {}
-    for item in db.iter_mutants(statuses=("pending",)):
-        m = item[0] if isinstance(item, tuple) else item
-        by_kind.setdefault(m.kind, []).append(m)
-    rng = random.Random(seed)
+    kinds = db.kinds()
+    if not kinds:
+        return []
+    start = content_hash("examples", str(seed))
+    pools = {kind: db.sample(kind, k, start) for kind in kinds}
     out = []
-    kinds = sorted(by_kind)
     i = 0
-    while len(out) < k and any(by_kind.values()):
-        pool = by_kind[kinds[i % len(kinds)]]
+    while len(out) < k and any(pools.values()):
+        pool = pools[kinds[i % len(kinds)]]
         i += 1
-        if not pool:
-            continue
-        m = pool.pop(rng.randrange(len(pool)))
-        out.append({"kind": m.kind, "rule": m.rule, "direction": m.direction,
-                    "source": m.source_theorem, "imports": list(m.imports), "lean": m.lean})
+        if pool:
+            m = pool.pop(0)
+            out.append({"kind": m.kind, "rule": m.rule, "direction": m.direction,
+                        "source": m.source_theorem, "imports": list(m.imports), "lean": m.lean})
     return out
 
 

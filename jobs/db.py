@@ -531,6 +531,27 @@ class RunDB:
         for r in self._iter(stmt):
             yield _row_mutant(r), _row_verdict(r)
 
+    def sample(self, kind: str, n: int, start: str = "",
+               statuses: Sequence[str] | None = ("pending",)) -> list[Mutant]:
+        """Up to `n` mutants of `kind`: the first ids from `start` on, wrapping around.
+        Ids are fingerprints (hash digests), so this is a reproducible pseudo-random sample
+        for a given `start`, read through the primary key instead of the whole table."""
+        out: list[Mutant] = []
+        with self._read() as c:
+            for cond in (states.c.id >= start, states.c.id < start):
+                stmt = _joined().where(mutants.c.kind == kind, cond)
+                if statuses is not None:
+                    stmt = stmt.where(states.c.status.in_(list(statuses)))
+                stmt = stmt.order_by(states.c.id).limit(n - len(out))
+                out += [_row_mutant(r) for r in c.execute(stmt)]
+                if len(out) >= n:
+                    break
+        return out
+
+    def kinds(self) -> list[str]:
+        with self._read() as c:
+            return sorted(c.execute(select(mutants.c.kind).distinct()).scalars())
+
     def get(self, mutant_id: str) -> Mutant | None:
         with self._read() as c:
             r = c.execute(_joined().where(states.c.id == mutant_id)).first()

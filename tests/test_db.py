@@ -176,3 +176,16 @@ def test_any_url_and_an_empty_file(tmp_path: Path) -> None:
     db.add_mutants([(mk(1), "pending", None)])
     assert other.exists() and RunDB(f"sqlite:///{other}").counts() == {"pending": 1}
     assert RunDB.for_run(run).counts() == {}
+
+
+def test_sample_reads_a_kind_from_a_start_id_and_wraps_around(db: RunDB) -> None:
+    import dataclasses
+
+    ms = [dataclasses.replace(mk(i), kind="rw_goal" if i % 2 else "apply_hyp") for i in range(10)]
+    db.add_mutants([(m, "pending", None) for m in ms])
+    assert db.kinds() == ["apply_hyp", "rw_goal"]
+    odd = sorted(m.id for m in ms if m.kind == "rw_goal")
+    got = db.sample("rw_goal", 3, start=odd[3])
+    assert [m.id for m in got] == [odd[3], odd[4], odd[0]]
+    assert all(m.kind == "rw_goal" for m in got)
+    assert len(db.sample("apply_hyp", 50)) == 5 and db.sample("rw_hyp", 2) == []

@@ -247,7 +247,30 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
         needed |= (heads(g.type) | heads(g.pred)) - own
         own |= set(g.names)
     needed |= heads(conclusion) - own
-    section_names = {n for g in section for n in g.names}
+    section = tuple(section)
+    names = frozenset(n for g in section for n in g.names)
+    key = (id(section), frozenset(needed & names))
+    hit = _SECTION_MEMO.get(key)
+    if hit is not None and hit[0] is section:
+        return hit[1]
+    out = _select_section(section, names, key[1])
+    if len(_SECTION_MEMO) >= 50_000:
+        _SECTION_MEMO.clear()
+    _SECTION_MEMO[key] = (section, out)
+    return out
+
+
+# (id(section), needed section names) -> (section, selection).  Why: the selection depends
+# on the statement only through the section names it needs, and the mutants of one theorem
+# (one section tuple, shared) almost always need the same ones.
+_SECTION_MEMO: dict[tuple[int, frozenset[str]], tuple[tuple[BinderGroup, ...],
+                                                       tuple[BinderGroup, ...]]] = {}
+
+
+def _select_section(section: tuple[BinderGroup, ...], section_names: frozenset[str],
+                    needed0: frozenset[str]) -> tuple[BinderGroup, ...]:
+    """`used_section_variables` once the statement's needed section names are known."""
+    needed = set(needed0)
     # a later section binder shadows an earlier one with the same name: `later[i]` holds
     # the names of the non-instance binders after position i (one backward pass)
     later: list[frozenset[str]] = [frozenset()] * len(section)
