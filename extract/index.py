@@ -378,20 +378,18 @@ def _pass2(idx: list[int]) -> Pass2:
 
 def _map(fn, chunks: list[list[int]], jobs: int):
     """`fn` over chunks, in order: in-process, or in `jobs` forked workers that share the
-    parent's context copy-on-write (`gc.freeze` keeps the collector from copying it)."""
-    if jobs <= 1 or len(chunks) <= 1:
-        for ch in chunks:
-            yield fn(ch)
-        return
-    import gc
-    import multiprocessing as mp
+    parent's context copy-on-write (frozen, the collector does not touch, so copy, it)."""
+    from lean_alchemy.core.collector import few_collections
 
-    gc.freeze()
-    try:
+    with few_collections():
+        if jobs <= 1 or len(chunks) <= 1:
+            for ch in chunks:
+                yield fn(ch)
+            return
+        import multiprocessing as mp
+
         with mp.get_context("fork").Pool(jobs) as pool:
             yield from pool.imap(fn, chunks)
-    finally:
-        gc.unfreeze()
 
 
 # --------------------------------------------------------------------------- the stage

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Iterable, Iterator, Sequence
 
+from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Invocation, Mutant, Rule, Scope
 from lean_alchemy.core.rundir import RunDir
@@ -556,22 +557,23 @@ def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
             glob.admit(m.id, m.source_theorem, m.rule, counts=pending)
             yield row
 
-    if jobs <= 1:
-        for task in tasks:
-            yield from admitted(_theorem_rows(mut, *load(task)))
-        return
-    import multiprocessing as mp
+    with few_collections():
+        if jobs <= 1:
+            for task in tasks:
+                yield from admitted(_theorem_rows(mut, *load(task)))
+            return
+        import multiprocessing as mp
 
-    global _WORKER
-    _WORKER = (mut, load)
-    try:
-        ctx = mp.get_context("fork")
-        with ctx.Pool(jobs) as pool:
-            for rows, counters in pool.imap(_work, _chunks(tasks, chunk)):
-                mut.counters.merge(counters)
-                yield from admitted(rows)
-    finally:
-        _WORKER = None
+        global _WORKER
+        _WORKER = (mut, load)
+        try:
+            ctx = mp.get_context("fork")
+            with ctx.Pool(jobs) as pool:
+                for rows, counters in pool.imap(_work, _chunks(tasks, chunk)):
+                    mut.counters.merge(counters)
+                    yield from admitted(rows)
+        finally:
+            _WORKER = None
 
 
 def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=None,

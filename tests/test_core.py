@@ -56,3 +56,16 @@ def test_top_level_find_skips_bracketed_needles() -> None:
     assert top_level_find(text, ":=", " where") == text.index(":= d")
     assert top_level_find("f (x := 1) where", ":=", " where") == len("f (x := 1)")
     assert top_level_find("(a : b)", ":") == -1
+
+
+def test_few_collections_raises_thresholds_and_restores_them():
+    import gc
+
+    from lean_alchemy.core.collector import YOUNG, few_collections
+
+    before = gc.get_threshold()
+    alive = [object() for _ in range(10)]  # noqa: F841 - something to freeze
+    with few_collections():
+        assert gc.get_threshold()[0] >= YOUNG
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
