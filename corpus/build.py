@@ -9,13 +9,13 @@ report `RUN/<corpus|unchecked>.dropped.jsonl`.
 
 from __future__ import annotations
 
-import contextlib
-import gc
+import itertools
 import json
 import logging
 import shutil
 import time
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir, tool_version
@@ -32,8 +33,8 @@ from . import sources
 from .decontam import Decontaminator, load_benchmarks
 from .dedup import Deduper
 from .options import CorpusOptions
-from .rows import (LIBRARY_VERDICT, Provenance, features_array, mutant_columns,
-                   original_mutant, rows_table)
+from .rows import (LIBRARY_VERDICT, Provenance, RawColumns, features_array, finish_columns,
+                   original_mutant, raw_columns, rows_table)
 from .schema import schema_with_metadata
 from .splits import SPLITS, Splitter, read_name_list
 from .tiers import Tierer, flat_column
@@ -104,6 +105,23 @@ class Hygiene:
                 return self._drop(m, dropped, c[0], c[1], c[2])
         return split
 
+    def admit_many(self, ms: list[Mutant], dropped: Counter) -> list[str | None]:
+        """`admit` of a chunk of rows, in order: the same splits, drops and dedup state.
+
+        Why: per-row method calls cost more than the rest of a row's hygiene.  When nothing in
+        the chunk can be dropped (no excluded name, no known or repeated fingerprint, no
+        decontamination), whole-chunk set operations decide it; otherwise row by row.
+        """
+        names = [m.name for m in ms]
+        sources = [m.source_theorem for m in ms]
+        excluded = self.splitter.excluded
+        if self.decontam is None and (not excluded or (
+                excluded.isdisjoint(sources) and excluded.isdisjoint(names))):
+            if self.deduper.admit_all([m.id for m in ms], names):
+                return self.splitter.splits_of(sources)
+        admit = self.admit
+        return [admit(m, dropped) for m in ms]
+
     def _drop(self, m: Mutant, dropped: Counter, reason: str, detail: str,
               score: float | None) -> None:
         dropped[reason] += 1
@@ -115,6 +133,7 @@ class Hygiene:
 
 Pair = tuple[Mutant, "Verdict | None"]
 BATCH_ROWS = 8192
+CHUNK_ROWS = 8192  # input rows per hygiene step (`Hygiene.admit_many`)
 
 
 def _batched(it: Iterable[Pair], hyg: Hygiene, dropped: Counter, res: BuildResult | None,
@@ -122,25 +141,32 @@ def _batched(it: Iterable[Pair], hyg: Hygiene, dropped: Counter, res: BuildResul
     """Admitted (mutant, verdict) pairs in single-split batches; drops are recorded.
 
     One buffer per split, so a batch never has to be filtered (copied) by split later.
+    Rows are admitted a chunk at a time (same order, same outcome as one by one).
     """
     buffers: dict[str, list[Pair]] = {}
-    admit = hyg.admit
     seen = 0
-    for pair in it:
-        v = pair[1]
-        if checked and (v is None or v.status != "verified"):
-            continue  # the corpus proper only ever holds verified rows
-        seen += 1
-        split = admit(pair[0], dropped)
-        if split is None:
-            continue
-        buf = buffers.get(split)
-        if buf is None:
-            buf = buffers[split] = []
-        buf.append(pair)
-        if len(buf) >= BATCH_ROWS:
-            yield buf, split
-            buffers[split] = []
+    it = iter(it)
+    while True:
+        chunk = list(itertools.islice(it, CHUNK_ROWS))
+        if not chunk:
+            break
+        if checked:  # the corpus proper only ever holds verified rows
+            chunk = [p for p in chunk if p[1] is not None and p[1].status == "verified"]
+        seen += len(chunk)
+        splits = hyg.admit_many([p[0] for p in chunk], dropped)
+        first = splits[0] if splits else None
+        if first is not None and splits.count(first) == len(splits):  # one split: no sorting
+            parts = {first: chunk}
+        else:  # one pass per split present (few), in first-seen order
+            parts = {split: [p for p, s in zip(chunk, splits) if s == split]
+                     for split in dict.fromkeys(splits) if split is not None}
+        for split, part in parts.items():
+            buf = buffers.get(split)
+            buf = part if not buf else buf + part
+            while len(buf) >= BATCH_ROWS:  # batches of exactly BATCH_ROWS rows
+                yield buf[:BATCH_ROWS], split
+                buf = buf[BATCH_ROWS:]
+            buffers[split] = buf
     if res is not None:
         res.seen += seen
     for split in SPLITS:
@@ -155,19 +181,6 @@ def _count_into(counter: Counter, arr: pa.Array) -> None:
             counter[v] += c
 
 
-@contextlib.contextmanager
-def _fewer_gc_passes() -> Iterator[None]:
-    """Batches hold thousands of young objects that die by refcount; the default gen-0
-    threshold (700) makes the cycle collector rescan them many times per batch.  Collections
-    still happen, just less often; the old thresholds are restored."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], 100_000), old[1], old[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
 def build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: CorpusOptions,
                   metadata: dict[str, str], library: dict[str, str] | None = None,
                   decontam: Decontaminator | None = None,
@@ -180,7 +193,7 @@ def build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: Co
     `report` receives one dict per dropped row.  Per-row work is only what must be (exclusion,
     dedup, decontamination, split); columns, features and tiers are computed per batch.
     """
-    with _fewer_gc_passes():
+    with few_collections():  # batches of young objects that die by refcount
         return _build_dataset(results, out_dir, opts, metadata, library, decontam, report,
                               prov or Provenance(tool_version=tool_version()), checked)
 
@@ -225,30 +238,53 @@ def _build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: C
 
     hyg = Hygiene(opts, splitter, library or {}, decontam, report)
     wanted_arr = pa.array(sorted(wanted), pa.string())
+    filtered = [0]
+
+    def finish(raw: RawColumns, split: str) -> None:
+        """Columns -> tier -> table -> shard writer: Arrow kernels, on the worker thread."""
+        cols = finish_columns(raw)
+        n = len(raw.statement)
+        cols["tier"] = tierer.tier_array(cols["features"])
+        cols["split"] = pa.array([split] * n, pa.string())
+        table = rows_table(cols, schema)
+        if wanted:
+            keep = pc.is_in(cols["tier"], wanted_arr)
+            kept = pc.sum(keep).as_py() or 0
+            filtered[0] += table.num_rows - kept
+            if kept < table.num_rows:
+                table = table.filter(keep)
+        if table.num_rows == 0:
+            return
+        res.rows += table.num_rows
+        res.by_split[split] += table.num_rows
+        _count_into(res.by_tier, table.column("tier"))
+        _count_into(res.lean_versions, table.column("lean_version"))
+        _count_into(res.mathlib_revs, table.column("mathlib_rev"))
+        writer(split).add_table(table)
+
+    # The main thread does what needs Python objects (hygiene, pulling fields into Arrow);
+    # one worker finishes each batch in Arrow kernels, which release the GIL, so the two
+    # overlap (with the shard writer's own compression thread).  One worker keeps the order.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="corpus-columns")
+    pending: deque[Future] = deque()
     try:
         for batch, split in _batched(results(), hyg, res.dropped, res, checked):
-            cols = mutant_columns(batch, prov, checked)
-            cols["tier"] = tierer.tier_array(cols["features"])
-            cols["split"] = pa.array([split] * len(batch), pa.string())
-            table = rows_table(cols, schema)
-            if wanted:
-                keep = pc.is_in(cols["tier"], wanted_arr)
-                kept = pc.sum(keep).as_py() or 0
-                res.dropped["filtered/tier"] += table.num_rows - kept
-                if kept < table.num_rows:
-                    table = table.filter(keep)
-            if table.num_rows == 0:
-                continue
-            res.rows += table.num_rows
-            res.by_split[split] += table.num_rows
-            _count_into(res.by_tier, table.column("tier"))
-            _count_into(res.lean_versions, table.column("lean_version"))
-            _count_into(res.mathlib_revs, table.column("mathlib_rev"))
-            writer(split).add_table(table)
+            raw = raw_columns(batch, prov, checked)
+            while len(pending) >= 2:  # bounded: at most two batches waiting
+                pending.popleft().result()  # re-raises an error of the worker here
+            pending.append(pool.submit(finish, raw, split))
+        while pending:
+            pending.popleft().result()
     except BaseException:
+        for f in pending:
+            f.cancel()
+        pool.shutdown(wait=True)
         for w in writers.values():
             w.abort()
         raise
+    pool.shutdown(wait=True)
+    if wanted:
+        res.dropped["filtered/tier"] += filtered[0]
     if res.dropped.get("filtered/tier") == 0:
         del res.dropped["filtered/tier"]
     if not writers:  # an empty dataset still carries its schema (one empty train shard)

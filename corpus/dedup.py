@@ -29,3 +29,18 @@ class Deduper:
                 return "duplicate/corpus", first
             self.seen[fid] = name
         return None
+
+    def admit_all(self, fids: list[str], names: list[str]) -> bool:
+        """Keep every row of a chunk at once if none can be a drop, else change nothing.
+
+        True when no fingerprint is a library theorem, repeated in the chunk or already seen
+        (then all are recorded as seen, as `check` one by one would); False sends the caller
+        to `check` row by row.  Set operations in C instead of a method call per row.
+        """
+        if self.library and not self.library.keys().isdisjoint(fids):
+            return False
+        if self.across:
+            if len(set(fids)) != len(fids) or not self.seen.keys().isdisjoint(fids):
+                return False
+            self.seen.update(zip(fids, names))
+        return True

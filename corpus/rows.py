@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -82,11 +83,12 @@ def binder_counts(statement: str) -> tuple[int, int]:
 
     Cached by binder prefix: mutants of one theorem mostly share their binders.
     """
-    end = _GROUPS.match(statement).end()
-    prefix = statement[:end]
-    hit = _COUNT_CACHE.get(prefix)
-    if hit is not None:
-        return hit
+    prefix = statement[:_GROUPS.match(statement).end()]
+    return _COUNT_CACHE.get(prefix) or _prefix_counts(prefix)
+
+
+def _prefix_counts(prefix: str) -> tuple[int, int]:
+    """`binder_counts` of a binder prefix (already cut by `_GROUPS`), cached."""
     num_binders = 0
     num_hyps = 0
     hyp = _HYP.search
@@ -107,6 +109,66 @@ def binder_counts(statement: str) -> tuple[int, int]:
     return num_binders, num_hyps
 
 
+# Python's whitespace (`str.isspace`, what `str.split()`/`str.strip()`/`\s` use); none lies
+# above U+3000 (a test checks the whole code space).  Arrow's `utf8_is_space` is the same set
+# (also tested), so `utf8_trim_whitespace` is `str.strip()`.
+PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_RE2_WS = "".join(f"\\x{{{ord(c):x}}}" for c in PY_WHITESPACE)
+_ASCII_WS = np.zeros(256, np.bool_)
+_ASCII_WS[[ord(c) for c in PY_WHITESPACE if ord(c) < 128]] = True
+_NON_ASCII_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_WHITESPACE if ord(c) >= 128) + "]"
+# `_GROUPS` for RE2: greedy instead of possessive quantifiers (the same match here: every
+# bracket alternative starts with its own opener and a run never holds a closer, so giving
+# back characters can never let the closer match) and `\s` as Python's whitespace set.
+_GROUPS_RE2 = "^(?P<prefix>" + _GROUPS.pattern.replace("++", "+").replace("*+", "*").replace(
+    "\\s", "[" + _RE2_WS + "]") + ")"
+
+
+def utf8_array(values: list[str]) -> pa.Array:
+    """`pa.array(values, pa.string())`, faster for non-ASCII text.
+
+    pyarrow converts a non-ASCII `str` through a slow per-object path (~3 µs each); encoding
+    to bytes first and validating the UTF-8 in one Arrow cast costs a fraction of that.
+    """
+    try:
+        raw = list(map(str.encode, values))
+    except (TypeError, UnicodeEncodeError):  # None or lone surrogates: pyarrow's own path
+        return pa.array(values, pa.string())
+    return pa.array(raw, pa.binary()).view(pa.string())  # str.encode makes valid UTF-8
+
+
+def word_counts(arr: pa.Array) -> np.ndarray:
+    """`len(s.split())` of every string of `arr`, as int64.
+
+    Counted over the UTF-8 bytes: a word starts at a non-space byte after a space byte or at
+    the start of the string (continuation bytes never follow a space).  Rows holding a
+    non-ASCII space (rare) are counted by Python.
+    """
+    n = len(arr)
+    counts = np.zeros(n, np.int64)
+    if n == 0:
+        return counts
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], np.int32, count=n + 1, offset=arr.offset * 4)
+    base, end = int(offsets[0]), int(offsets[-1])
+    if end > base:
+        ws = np.take(_ASCII_WS, np.frombuffer(bufs[2], np.uint8, count=end - base, offset=base))
+        start = np.empty_like(ws)  # start[j]: byte j begins a word (not space, space before)
+        start[0] = True
+        start[1:] = ws[:-1]
+        rel = offsets - base
+        first = rel[:-1][rel[:-1] < rel[1:]]  # where each non-empty string begins
+        start[first] = True
+        np.greater(start, ws, out=start)
+        nonempty = rel[:-1] < rel[1:]
+        counts[nonempty] = np.add.reduceat(start.view(np.uint8), first, dtype=np.int32)
+    odd = pc.match_substring_regex(arr, _NON_ASCII_WS)
+    if pc.any(odd).as_py():
+        for i in np.flatnonzero(odd.to_numpy(zero_copy_only=False)):
+            counts[i] = len(arr[int(i)].as_py().split())
+    return counts
+
+
 def statement_features(statement: str) -> dict[str, float]:
     nb, nh = binder_counts(statement)
     return {"statement_chars": float(len(statement)),
@@ -123,40 +185,63 @@ def features_array(statements: list[str], proofs: list[str], depths: list[int],
                    check_times: list[float | None],
                    engine: list[tuple[tuple[str, float], ...]]) -> pa.StructArray:
     """The `features` column of a batch, computed column-wise (the export's hot path)."""
-    n = len(statements)
-    counts = list(map(binder_counts, statements))
-    nb = [b for b, _ in counts]
-    nh = [h for _, h in counts]
-    f64, i64 = pa.float64(), pa.int64()
-    proof_chars = pc.cast(pa.array([len(p) for p in proofs], i64), f64)
-    newlines = pc.cast(pa.array([p.count("\n") for p in proofs], i64), f64)
+    return _features(utf8_array(statements), utf8_array(proofs), pa.array(depths, pa.int64()),
+                     pa.array(check_times, pa.float64()), engine)
+
+
+def statement_binder_counts(statements: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(binders, hypotheses) of a batch as float64 arrays: `binder_counts` per distinct
+    binder prefix, the prefixes cut by one RE2 pass (`_GROUPS_RE2`) in Arrow."""
+    prefixes = pc.dictionary_encode(pc.extract_regex(statements, _GROUPS_RE2).field(0))
+    get = _COUNT_CACHE.get
+    count = _prefix_counts
+    uniq = [get(p) or count(p) for p in prefixes.dictionary.to_pylist()]
+    idx = prefixes.indices
+    f64 = pa.float64()
+    return (pc.take(pa.array([b for b, _ in uniq], f64), idx),
+            pc.take(pa.array([h for _, h in uniq], f64), idx))
+
+
+def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_times: pa.Array,
+              engine: list[tuple[tuple[str, float], ...]] | None) -> pa.StructArray:
+    """`features_array` over columns already in Arrow: only Arrow kernels and numpy per row
+    (both release the GIL), Python once per distinct binder prefix and engine feature."""
+    n = len(st_arr)
+    f64 = pa.float64()
+    nb, nh = statement_binder_counts(st_arr)
+    proof_chars = pc.cast(pc.utf8_length(proof_arr), f64)
+    newlines = pc.cast(pc.count_substring(proof_arr, "\n"), f64)
     proof_lines = pc.if_else(pc.equal(proof_chars, 0.0), 0.0, pc.add(newlines, 1.0))
     cols: dict[str, pa.Array] = {
-        "statement_chars": pc.cast(pa.array([len(s) for s in statements], i64), f64),
-        "statement_words": pc.cast(pa.array([len(s.split()) for s in statements], pa.int64()),
-                                   pa.float64()),
+        "statement_chars": pc.cast(pc.utf8_length(st_arr), f64),
+        "statement_words": pa.array(word_counts(st_arr).astype(np.float64)),
         "proof_chars": proof_chars,
         "proof_lines": proof_lines,
-        "num_binders": pc.cast(pa.array(nb, pa.int64()), pa.float64()),
-        "num_hypotheses": pc.cast(pa.array(nh, pa.int64()), pa.float64()),
-        "depth": pc.cast(pa.array(depths, pa.int64()), pa.float64()),
-        "check_time": pa.array(check_times, pa.float64()),
+        "num_binders": nb,
+        "num_hypotheses": nh,
+        "depth": pc.cast(depths, f64),
+        "check_time": check_times,
     }
-    lens = [len(f) for f in engine]
-    keys: list = [k for f in engine for k, _ in f]
-    values: list = [v for f in engine for _, v in f]
-    offsets = [0, *itertools.accumulate(lens)]
     overrides: dict[str, dict[int, float | None]] = {}
-    if keys and not _FIXED_FEATURES.isdisjoint(keys):  # slow path: the engine overrides ours
-        keys, values, offsets = [], [], [0]
-        for i, feats in enumerate(engine):
-            for k, v in feats:
-                if k in _FIXED_FEATURES and k != "difficulty":
-                    overrides.setdefault(k, {})[i] = None if v is None else float(v)
-                else:
-                    keys.append(k)
-                    values.append(v)
-            offsets.append(len(keys))
+    if engine is None or not any(engine):  # the common case: no engine features at all
+        keys: list = []
+        values: list = []
+        offsets: list[int] | np.ndarray = np.zeros(n + 1, np.int32)
+    else:
+        lens = [len(f) for f in engine]
+        keys = [k for f in engine for k, _ in f]
+        values = [v for f in engine for _, v in f]
+        offsets = [0, *itertools.accumulate(lens)]
+        if not _FIXED_FEATURES.isdisjoint(keys):  # slow path: the engine overrides ours
+            keys, values, offsets = [], [], [0]
+            for i, feats in enumerate(engine):
+                for k, v in feats:
+                    if k in _FIXED_FEATURES and k != "difficulty":
+                        overrides.setdefault(k, {})[i] = None if v is None else float(v)
+                    else:
+                        keys.append(k)
+                        values.append(v)
+                offsets.append(len(keys))
     for k, patch in overrides.items():
         vals = cols[k].to_pylist()
         for i, v in patch.items():
@@ -219,64 +304,145 @@ def declared_name(m: Mutant) -> str:
     return found.group(1) if found else m.name
 
 
-def mutant_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
-                   checked: bool = True) -> dict[str, pa.Array]:
-    """Every column but `tier`/`split` for a batch of (mutant, verdict), built column-wise.
+# `_DECLARED` for RE2 (Arrow's regex engine): `\s`/`\S` spelled as Python's whitespace set,
+# since RE2's `\s` is ASCII only.  A test checks it agrees with `declared_name`.
+_DECLARED_RE2 = (r"(?m)^(?:@\[[^\n]*\][WS]*)?(?:protected[WS]+|private[WS]+)?"
+                 r"(?:theorem|lemma)[WS]+(?P<name>[^WS]+)").replace("WS", _RE2_WS)
 
-    Why column-wise: this is the export's hot path; list comprehensions per column and Arrow
-    kernels cost a fraction of building one dict per row.  `v` is None for `--unchecked`.
+
+def declared_names(lean: pa.Array, names: pa.Array) -> pa.Array:
+    """`declared_name` of a batch: one Arrow (RE2) regex pass over the check units."""
+    found = pc.extract_regex(lean, _DECLARED_RE2)
+    return pc.coalesce(found.flatten()[0], names)
+
+
+@dataclass
+class RawColumns:
+    """A batch's fields moved into Arrow (`raw_columns`), before the per-row string work.
+
+    The export builds these on the main thread (Python objects need the GIL) and hands them
+    to a worker that runs `finish_columns` (Arrow kernels, which release the GIL) while the
+    main thread reads the next batch.
+    """
+
+    cols: dict[str, pa.Array]  # final columns
+    statement: pa.Array
+    lean: pa.Array
+    imp: pa.Array  # the `import` lines of each row
+    depth: pa.Array
+    check_time: pa.Array
+    engine: list | None  # engine features per row, None when no row has any
+
+
+def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
+                checked: bool = True) -> RawColumns:
+    """Phase 1 of `mutant_columns`: one list comprehension per field, into Arrow.
+
+    What repeats per scope (imports, header) is formatted once per distinct value and
+    spread with `take`; long text goes through `utf8_array`.
     """
     ms = [m for m, _ in pairs]
     vs = [v for _, v in pairs]
     n = len(ms)
-    imports = [list(m.imports) or [m.source_module] for m in ms]
-    imp = [import_lines(x) for x in imports]
-    header = [i + "\n\n" + m.header if m.header and not m.header.isspace() else i
-              for i, m in zip(imp, ms)]
-    text = [i + "\n\n" + m.lean.strip() + "\n" for i, m in zip(imp, ms)]
-    formal = [f"theorem {declared_name(m)} {m.statement.strip()} :=" for m in ms]
-    depths = [m.depth for m in ms]
-    check_times = [(v.elapsed or None) if v is not None else None for v in vs]
     s = pa.string()
-
-    def opt(vals: list[str]) -> pa.Array:  # "" means "not applicable" (originals)
-        return pa.array([x or None for x in vals], s)
-
-    mutation = pa.StructArray.from_arrays([
-        pa.array([m.kind for m in ms], s),
-        opt([m.rule for m in ms]),
-        opt([m.direction for m in ms]),
-        opt([m.location for m in ms]),
-        pa.array(depths, pa.int32()),
-        opt([m.proof_style for m in ms]),
-        opt([m.parent for m in ms]),
-    ], fields=list(MUTATION_TYPE))
-    feats = features_array([m.statement for m in ms], [m.proof for m in ms], depths,
-                           check_times, [m.features for m in ms])
-    lean = [v.lean_version if v is not None and v.lean_version else prov.lean_version
-            for v in vs]
-    rev = [v.mathlib_rev if v is not None and v.mathlib_rev else prov.mathlib_rev for v in vs]
-    return {
+    i32 = pa.int32()
+    imps = [m.imports for m in ms]
+    try:
+        imp_code = dict.fromkeys(imps)
+    except TypeError:  # lists: make them tuples
+        imps = [tuple(x) for x in imps]
+        imp_code = dict.fromkeys(imps)
+    if () in imp_code:  # no imports: the source module's
+        imps = [x or (m.source_module,) for x, m in zip(imps, ms)]
+        imp_code = dict.fromkeys(imps)
+    for i, k in enumerate(imp_code):
+        imp_code[k] = i
+    codes = list(map(imp_code.__getitem__, imps))
+    uniq_lines = [_import_lines(t) for t in imp_code]
+    headers = [m.header for m in ms]
+    hdr_code = dict.fromkeys(zip(codes, headers))
+    for i, k in enumerate(hdr_code):
+        hdr_code[k] = i
+    uniq_headers = [uniq_lines[c] + "\n\n" + h if h and not h.isspace() else uniq_lines[c]
+                    for c, h in hdr_code]
+    codes_arr = pa.array(codes, i32)
+    depth = pa.array([m.depth for m in ms], i32)
+    if all(vs):  # every row has a verdict (the corpus proper)
+        check_time = pa.array([v.elapsed or None for v in vs], pa.float64())
+        status = pa.array([v.status for v in vs], s)
+        is_checked = (pc.equal(status, "verified") if checked
+                      else pa.array([False] * n, pa.bool_()))
+        backend = pa.array([v.backend or None for v in vs], s)
+        pl, pr = prov.lean_version, prov.mathlib_rev
+        lean_v = pa.array([v.lean_version or pl for v in vs], s)
+        rev = pa.array([v.mathlib_rev or pr for v in vs], s)
+    else:
+        check_time = pa.array([(v.elapsed or None) if v is not None else None for v in vs],
+                              pa.float64())
+        is_checked = pa.array([bool(checked and v is not None and v.status == "verified")
+                               for v in vs], pa.bool_())
+        backend = pa.array([(v.backend or None) if v is not None else None for v in vs], s)
+        lean_v = pa.array([v.lean_version if v is not None and v.lean_version
+                           else prov.lean_version for v in vs], s)
+        rev = pa.array([v.mathlib_rev if v is not None and v.mathlib_rev
+                        else prov.mathlib_rev for v in vs], s)
+    engine = [m.features for m in ms]
+    cols = {
         "id": pa.array([m.id for m in ms], s),
-        "name": pa.array([m.name for m in ms], s),
-        "header": pa.array(header, s),
-        "formal_statement": pa.array(formal, s),
-        "proof": pa.array([m.proof for m in ms], s),
-        "text": pa.array(text, s),
+        "name": utf8_array([m.name for m in ms]),
+        "proof": utf8_array([m.proof for m in ms]),
         "source_theorem": pa.array([m.source_theorem for m in ms], s),
         "source_module": pa.array([m.source_module for m in ms], s),
-        "library_area": pa.array([library_area(m.source_module) for m in ms], s),
-        "imports": pa.array(imports, pa.list_(s)),
-        "mutation": mutation,
-        "features": feats,
-        "checked": pa.array([bool(checked and v is not None and v.status == "verified")
-                             for v in vs], pa.bool_()),
-        "check_backend": pa.array([(v.backend or None) if v is not None else None for v in vs],
-                                  s),
-        "lean_version": pa.array(lean, s),
-        "mathlib_rev": pa.array(rev, s),
+        "imports": pc.take(pa.array(list(imp_code), pa.list_(s)), codes_arr),
+        "mutation": pa.StructArray.from_arrays([
+            pa.array([m.kind for m in ms], s),
+            pa.array([m.rule or None for m in ms], s),  # "" means "not applicable" (originals)
+            pa.array([m.direction or None for m in ms], s),
+            pa.array([m.location or None for m in ms], s),
+            depth,
+            pa.array([m.proof_style or None for m in ms], s),
+            pa.array([m.parent or None for m in ms], s),
+        ], fields=list(MUTATION_TYPE)),
+        "checked": is_checked,
+        "check_backend": backend,
+        "lean_version": lean_v,
+        "mathlib_rev": rev,
         "tool_version": pa.array([prov.tool_version] * n, s),
     }
+    hcodes = list(map(hdr_code.__getitem__, zip(codes, headers)))
+    cols["header"] = pc.take(utf8_array(uniq_headers), pa.array(hcodes, i32))
+    return RawColumns(cols, utf8_array([m.statement for m in ms]),
+                      utf8_array([m.lean for m in ms]),
+                      pc.take(utf8_array(uniq_lines), codes_arr), depth, check_time,
+                      engine if any(engine) else None)
+
+
+def finish_columns(raw: RawColumns) -> dict[str, pa.Array]:
+    """Phase 2 of `mutant_columns`: text, formal statement, features, library area."""
+    cols = dict(raw.cols)
+    cols["text"] = pc.binary_join_element_wise(raw.imp, "\n\n",
+                                               pc.utf8_trim_whitespace(raw.lean), "\n", "")
+    cols["formal_statement"] = pc.binary_join_element_wise(
+        "theorem", declared_names(raw.lean, cols["name"]),
+        pc.utf8_trim_whitespace(raw.statement), ":=", " ")
+    cols["features"] = _features(raw.statement, cols["proof"], raw.depth, raw.check_time,
+                                 raw.engine)
+    modules = pc.dictionary_encode(cols["source_module"])
+    areas = pa.array([library_area(x) for x in modules.dictionary.to_pylist()], pa.string())
+    cols["library_area"] = pc.take(areas, modules.indices)
+    return cols
+
+
+def mutant_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
+                   checked: bool = True) -> dict[str, pa.Array]:
+    """Every column but `tier`/`split` for a batch of (mutant, verdict), built column-wise.
+
+    Why column-wise: this is the export's hot path.  Python only pulls fields out of the
+    records (`raw_columns`, one list comprehension per field); the per-row string work
+    (strip, joins, the declared name, lengths, binder prefixes) runs in Arrow kernels
+    (`finish_columns`).  `v` is None for `--unchecked`.
+    """
+    return finish_columns(raw_columns(pairs, prov, checked))
 
 
 def rows_table(cols: dict[str, pa.Array], schema: pa.Schema) -> pa.Table:

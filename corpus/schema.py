@@ -67,6 +67,15 @@ COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
 )
 
 SCHEMA = pa.schema([pa.field(n, t, nullable=nl) for n, t, nl, _ in COLUMNS])
+
+# Columns whose values repeat across rows (a module, a rule, a tier...): Parquet dictionary
+# encoding pays off there.  The others (ids, statements, proofs, full texts) are nearly all
+# distinct: a dictionary only costs encoding time before Parquet falls back to plain pages.
+DICTIONARY_COLUMNS: tuple[str, ...] = (
+    "header", "source_theorem", "source_module", "library_area", "imports.list.element",
+    "mutation.kind", "mutation.rule", "mutation.direction", "mutation.location",
+    "mutation.proof_style", "mutation.parent", "tier", "split", "check_backend",
+    "lean_version", "mathlib_rev", "tool_version", "features.extra.list.element.key")
 COLUMN_NAMES: tuple[str, ...] = tuple(c[0] for c in COLUMNS)
 
 

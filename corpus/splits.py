@@ -64,3 +64,14 @@ class Splitter:
         if s is None:
             s = self._cache[st] = assign_split(st, self.train, self.valid, self.seed)
         return s
+
+    def splits_of(self, source_theorems: list[str]) -> list[str]:
+        """`split_of` of rows known to hold no excluded name (the caller checked)."""
+        get = self._cache.get
+        new = self._new
+        return [get(st) or new(st) for st in source_theorems]
+
+    def _new(self, source_theorem: str) -> str:
+        s = self._cache[source_theorem] = assign_split(source_theorem, self.train, self.valid,
+                                                       self.seed)
+        return s

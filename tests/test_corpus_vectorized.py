@@ -1,0 +1,271 @@
+"""The corpus export's batch (Arrow/numpy) code equals its per-row Python definitions.
+
+The export computes strip/split/regex results with Arrow kernels (RE2, utf8proc) and numpy
+for speed; these tests pin them to the Python semantics the columns are defined by
+(`str.strip`, `str.split`, `re` with Unicode `\\s`), on the tricky cases: every Unicode space,
+empty strings, nested brackets, possessive vs greedy regexes, sliced arrays.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import replace
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.corpus import build as build_mod
+from lean_alchemy.corpus import rows
+from lean_alchemy.corpus.build import Hygiene, _batched, build_dataset
+from lean_alchemy.corpus.decontam import Decontaminator, items_from_lean
+from lean_alchemy.corpus.options import CorpusOptions
+from lean_alchemy.corpus.rows import (PY_WHITESPACE, Provenance, binder_counts, declared_name,
+                                      declared_names, import_lines, library_area,
+                                      mutant_columns, statement_binder_counts, utf8_array,
+                                      word_counts)
+
+WS = PY_WHITESPACE
+
+
+def mk(i: int, **kw) -> Mutant:
+    st = kw.pop("statement", f"(a b : ℕ) (h : a ≤ b) : a + {i} ≤ b + {i}")
+    name = kw.pop("name", f"Foo.add_le_mut{i}")
+    base = dict(id=f"fp{i:06d}", name=name, parent="Foo.add_le", source_theorem="Foo.add_le",
+                source_module="Mathlib.Algebra.Order.Foo", rule="Nat.add_comm", kind="rw_goal",
+                direction="fwd", location="goal", depth=1, proof_style="merged", statement=st,
+                proof="by\n  omega", imports=("Mathlib.Algebra.Order.Foo",),
+                header="namespace Foo\nopen Nat",
+                lean=f"namespace Foo\nopen Nat\ntheorem add_le_mut{i} {st} := by\n  omega\nend Foo")
+    base.update(kw)
+    return Mutant(**base)
+
+
+def ok(m: Mutant, **kw) -> Verdict:
+    return Verdict(m.id, kw.pop("status", "verified"), elapsed=kw.pop("elapsed", 0.5),
+                   backend=kw.pop("backend", "repl"), lean_version=kw.pop("lean", "v4.9.0"),
+                   mathlib_rev=kw.pop("rev", "abc123"))
+
+
+def tricky_strings() -> list[str]:
+    out = ["", " ", "a", " a ", "a  b", "ℕ", " ℕ → ℕ ", "x\u00a0y", "(x : ℕ)\u3000: x = x"]
+    for w in WS:
+        out += [w, f"{w}a", f"a{w}", f"a{w}b", f"{w}{w}(x{w}:{w}ℕ){w}", f"α{w}β{w}{w}γ"]
+    return out
+
+
+# ----------------------------------------------------------------------------- whitespace
+
+
+def test_py_whitespace_is_complete_and_arrow_agrees():
+    assert set(WS) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    sample = list(WS) + [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000] + [
+        "\u200b", "\ufeff", "\u180e", "\U0001d4dd"]
+    arrow = pc.utf8_is_space(pa.array(sample)).to_pylist()
+    assert arrow == [c.isspace() for c in sample]
+
+
+def test_utf8_trim_whitespace_is_str_strip():
+    xs = tricky_strings()
+    assert pc.utf8_trim_whitespace(utf8_array(xs)).to_pylist() == [x.strip() for x in xs]
+
+
+def test_utf8_array_matches_pa_array():
+    xs = tricky_strings() + ["\U0001d4dd x", "plain ascii"]
+    arr = utf8_array(xs)
+    assert arr.type == pa.string() and arr.equals(pa.array(xs, pa.string()))
+    assert utf8_array(["a", None]).to_pylist() == ["a", None]  # falls back to pyarrow
+
+
+def test_word_counts_is_len_split():
+    xs = tricky_strings() + ["theorem foo (a b : ℕ)\t(h : a ≤ b) :\n a ≤ b", "\x1c\x1da\x1fb"]
+    arr = utf8_array(xs)
+    assert word_counts(arr).tolist() == [len(x.split()) for x in xs]
+    # a sliced array (non-zero offset) and an all-empty one
+    assert word_counts(arr.slice(7, 20)).tolist() == [len(x.split()) for x in xs[7:27]]
+    assert word_counts(utf8_array(["", ""])).tolist() == [0, 0]
+    assert word_counts(utf8_array([])).tolist() == []
+
+
+# --------------------------------------------------------------------------- regex twins
+
+
+LEANS = [
+    "namespace Foo\nopen Nat\ntheorem bar (x : ℕ) : x = x := rfl\nend Foo",
+    "@[simp] protected theorem Foo.bar (x : ℕ) : x = x := rfl",
+    "@[simp]\n  theorem attr_nl : True := trivial",
+    "private lemma baz : True := trivial",
+    "  \n\ntheorem  spaced\t(x : ℕ) : x = x := rfl\n\n  ",
+    "namespace A\ntheorem first : True := trivial\ntheorem second : True := trivial\nend A",
+    "example : True := trivial", "", "   ", "theorem", "theorem\u00a0nbsp : True := x",
+    "lemma x\u00a0y : True := trivial", "protected  private theorem pp : True := x",
+    "-- theorem commented\ntheorem real_one : True := x", "  theorem indented : True := x",
+    "@[simp] @[ext] theorem two_attrs : True := x", "theorem\u3000ideo\u2003sp : True := x",
+]
+
+
+def test_declared_names_equal_declared_name():
+    ms = [mk(i, lean=lean, name=f"Full.name{i}") for i, lean in enumerate(LEANS)]
+    got = declared_names(utf8_array([m.lean for m in ms]), utf8_array([m.name for m in ms]))
+    assert got.to_pylist() == [declared_name(m) for m in ms]
+
+
+STATEMENTS = [
+    "{G : Type*} [Group G] ⦃a b : G⦄ (f : G → G) (hf : Function.Injective f) : f a = f b",
+    "(x : ((ℕ))) (h : ((x = (1 : ℕ)))) : x = 1", "(s : Set (Set (Set (Set ℕ)))) (h : s = ∅) : True",
+    "[inst : Fact (1 < 2)] {n} (hn : n ∣ 4) : n ≤ 4", "(x:ℕ) (hx:x=1) : x = 1", "", "   ",
+    ": True", "(a : ℕ) (b : ℕ] : a = b", "(a : [ℕ)]) : True", "( a b c : ℕ) ( h : a < b) : True",
+    "(x\u00a0y : ℕ)\u3000(h : x ≤ y) : x = y", "\u2003(a : ℕ) : a = a", "(unclosed : ℕ : True",
+    "[Foo [Bar]] {x : {y // y > 0}} : True", "⦃x y : ℕ⦄ (h : x ∈ S) (h' : ¬ P) : True",
+]
+
+
+def _random_statement(rnd: random.Random) -> str:
+    alphabet = ["(", ")", "[", "]", "{", "}", "⦃", "⦄", " ", " : ", "h", "x", "=", "ℕ", "\u00a0",
+                "\n", ":"]
+    return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30)))
+
+
+def _reference_binder_counts(statement: str) -> tuple[int, int]:
+    """The definition of `binder_counts`, uncached, group by group."""
+    nb = nh = 0
+    for br, inner in rows._GROUP.findall(statement[:rows._GROUPS.match(statement).end()]):
+        names, sep, ty = inner.partition(" : ")
+        if not sep:
+            names, sep, ty = inner.partition(":")
+            if not sep:
+                nb += 1
+                continue
+        k = len(names.split()) or 1
+        nb += k
+        if br == "(" and (rows._HYP.search(ty) or names.lstrip().startswith("h")):
+            nh += k
+    return nb, nh
+
+
+def test_statement_binder_counts_equal_binder_counts():
+    rnd = random.Random(7)
+    xs = STATEMENTS + [_random_statement(rnd) for _ in range(4000)]
+    nb, nh = statement_binder_counts(utf8_array(xs))
+    expected = [_reference_binder_counts(x) for x in xs]
+    assert [binder_counts(x) for x in xs] == expected
+    assert list(zip(nb.to_pylist(), nh.to_pylist())) == [(float(b), float(h)) for b, h in expected]
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _reference_row(m: Mutant, v: Verdict | None, prov: Provenance, checked: bool) -> dict:
+    """The per-row definitions of the columns (what the batch code must reproduce)."""
+    imports = list(m.imports) or [m.source_module]
+    imp = import_lines(imports)
+    header = imp + "\n\n" + m.header if m.header and not m.header.isspace() else imp
+    return {
+        "id": m.id, "name": m.name, "header": header,
+        "formal_statement": f"theorem {declared_name(m)} {m.statement.strip()} :=",
+        "proof": m.proof, "text": imp + "\n\n" + m.lean.strip() + "\n",
+        "source_theorem": m.source_theorem, "source_module": m.source_module,
+        "library_area": library_area(m.source_module), "imports": imports,
+        "checked": bool(checked and v is not None and v.status == "verified"),
+        "check_backend": (v.backend or None) if v is not None else None,
+        "lean_version": v.lean_version if v is not None and v.lean_version else prov.lean_version,
+        "mathlib_rev": v.mathlib_rev if v is not None and v.mathlib_rev else prov.mathlib_rev,
+        "tool_version": prov.tool_version,
+    }
+
+
+def test_mutant_columns_equal_per_row_definitions():
+    prov = Provenance(lean_version="v4.0", mathlib_rev="rev0", tool_version="t")
+    ms = [mk(0), mk(1, header=""), mk(2, header=" \n\t"), mk(3, imports=()),
+          mk(4, imports=(), source_module="Mathlib"), mk(5, imports=("A", "B.C")),
+          mk(6, kind="original", rule="", direction="", location="", parent="", depth=0),
+          mk(7, lean=LEANS[1]), mk(8, lean="example : True := x"),
+          mk(9, statement=f"{WS[-1]}(x : ℕ) : x = x{WS[3]}"), mk(10, imports=["X", "Y"]),
+          mk(11, features=(("statement_chars", 5.0), ("rewrites", 2.0))), mk(12, proof="")]
+    for with_none in (False, True):
+        vs = [ok(m) for m in ms]
+        vs[1] = ok(ms[1], lean="", rev="", backend="", elapsed=0.0)
+        vs[2] = ok(ms[2], status="rejected")
+        if with_none:
+            vs[3] = None
+        for checked in (True, False):
+            cols = mutant_columns(list(zip(ms, vs)), prov, checked)
+            for i, (m, v) in enumerate(zip(ms, vs)):
+                ref = _reference_row(m, v, prov, checked)
+                got = {k: cols[k][i].as_py() for k in ref}
+                assert got == ref, (i, with_none, checked)
+            feats = cols["features"].to_pylist()
+            assert feats[11]["statement_chars"] == 5.0
+            assert feats[11]["extra"] == [{"key": "rewrites", "value": 2.0}]
+            assert feats[12]["proof_chars"] == 0.0 and feats[12]["proof_lines"] == 0.0
+
+
+# --------------------------------------------------------------------------- hygiene
+
+
+def _pairs():
+    ms = [mk(i, source_theorem=f"T.t{i // 3}", name=f"T.m{i}") for i in range(40)]
+    ms[5] = replace(ms[5], id=ms[2].id)  # duplicate in the chunk
+    ms[9] = replace(ms[9], id="lib1")  # a library theorem
+    ms[10] = replace(ms[10], id="lib1", kind="original")
+    ms[20] = replace(ms[20],
+                     statement="(x y : ℝ) (h₀ : x + 3 = y) (h₁ : y * 3 < 7) : x ^ 3 ≤ y + 3")
+    return ms
+
+
+@pytest.mark.parametrize("variant", ["plain", "dupes", "excluded", "drop", "decontam", "nodedup"])
+def test_admit_many_equals_admit(variant):
+    ms = _pairs() if variant != "plain" else [mk(i, source_theorem=f"T.t{i // 3}")
+                                              for i in range(40)]
+    excl = ("T.t4", "T.m31") if variant in ("excluded", "drop") else ()
+    opts = CorpusOptions(exclude_names=excl, exclude_split="drop" if variant == "drop" else "test",
+                         dedup=variant != "nodedup")
+    bench = ("theorem b (x y : ℝ) (h₀ : x + 3 = y) (h₁ : y * 3 < 7) : x ^ 3 ≤ y + 3 := by\n"
+             "  sorry")
+    dec = (Decontaminator(items_from_lean(bench, "b.lean"), 8, 0.8)
+           if variant == "decontam" else None)
+
+    def hygiene(report):
+        return Hygiene(opts, build_mod.make_splitter(opts), {"lib1": "Lib.one"}, dec, report)
+
+    one_report, many_report = [], []
+    one, many = hygiene(one_report.append), hygiene(many_report.append)
+    d1, d2 = Counter(), Counter()
+    expect = [one.admit(m, d1) for m in ms]
+    got = many.admit_many(ms[:17], d2) + many.admit_many(ms[17:], d2)
+    assert got == expect and d1 == d2 and one_report == many_report
+    assert one.deduper.seen == many.deduper.seen
+
+
+def test_batched_yields_exact_batches(monkeypatch):
+    monkeypatch.setattr(build_mod, "BATCH_ROWS", 5)
+    monkeypatch.setattr(build_mod, "CHUNK_ROWS", 7)
+    ms = [mk(i, source_theorem=f"T.t{i % 4}") for i in range(60)]
+    pairs = [(m, ok(m, status="timeout" if i % 11 == 0 else "verified"))
+             for i, m in enumerate(ms)]
+    opts = CorpusOptions(train_fraction=0.5, valid_fraction=0.25, test_fraction=0.25)
+    hyg = Hygiene(opts, build_mod.make_splitter(opts), {}, None, None)
+    res = build_mod.BuildResult()
+    batches = list(_batched(iter(pairs), hyg, Counter(), res, True))
+    kept = [p for p in pairs if p[1].status == "verified"]
+    assert res.seen == len(kept)
+    by_split: dict[str, list] = {}
+    for batch, split in batches:
+        by_split.setdefault(split, []).append(batch)
+    for split, bs in by_split.items():
+        assert all(len(b) == 5 for b in bs[:-1]) and 0 < len(bs[-1]) <= 5
+        flat = [p for b in bs for p in b]
+        assert flat == [p for p in kept if hyg.splitter.split_of(p[0].source_theorem) == split]
+
+
+def test_worker_error_reaches_caller(tmp_path, monkeypatch):
+    def boom(raw):
+        raise RuntimeError("finish failed")
+
+    monkeypatch.setattr(build_mod, "finish_columns", boom)
+    ms = [mk(i) for i in range(3)]
+    with pytest.raises(RuntimeError, match="finish failed"):
+        build_dataset(lambda: iter([(m, ok(m)) for m in ms]), tmp_path / "c",
+                      CorpusOptions(stats=False), {}, prov=Provenance(tool_version="t"))
