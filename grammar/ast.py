@@ -18,6 +18,7 @@ Conventions
 from __future__ import annotations
 
 import json
+import json.scanner
 from dataclasses import dataclass, fields
 from typing import Iterator, Union
 
@@ -413,13 +414,85 @@ def to_data(t: object) -> object:
     return t
 
 
-def from_data(d: object) -> object:
+def _from_data_generic(d: object) -> object:
+    """The reference decoder (any shape `to_data` can produce); `from_data` takes it only
+    for node lists whose length does not match their class (data written before a field
+    was added: the missing fields take their defaults)."""
     if isinstance(d, list):
         cls = _BY_NAME[d[0]]
         return cls(*[from_data(x) for x in d[1:]])
     if isinstance(d, dict):
         return tuple(from_data(x) for x in d["t"])
     return d
+
+
+# Decoding is the hot path of loading all of Mathlib (~11M nodes): one generated builder
+# per class, dispatched by the type-name tag, converts each field by its declared type (no
+# recursion into strings and None, no argument lists) and fills the slots through their
+# member descriptors, skipping the frozen dataclass `__init__` (which goes through
+# `object.__setattr__` per field): about 2.5x faster, and the nodes are equal to the ones
+# `cls(*fields)` builds (the classes have no `__post_init__`).
+_BUILD: dict[str, object] = {}
+
+
+def _node_lines(src: str, dst: str, indent: str) -> list[str]:
+    """Lines setting `dst` to the node decoded from the list `src`.  Identifiers (half of all
+    nodes) are built inline: one Python call less per leaf."""
+    return [f"{indent}if {src}[0] == 'Ident' and len({src}) == 2:",
+            f"{indent}    {dst} = _new(_Ident)",
+            f"{indent}    _set_name({dst}, {src}[1])",
+            f"{indent}else:",
+            f"{indent}    {dst} = _B[{src}[0]]({src})"]
+
+
+def _field_lines(annotation: str, i: int) -> list[str]:
+    """Lines decoding the JSON value `x` of field `i` (declared `annotation`) into slot i."""
+    if annotation == "tuple[str, ...]":
+        return [f"    _s{i}(o, tuple(x['t']))"]
+    if annotation.startswith("tuple["):
+        return (["    items = []", "    for y in x['t']:"]
+                + _node_lines("y", "v", "        ")
+                + ["        items.append(v)", f"    _s{i}(o, tuple(items))"])
+    if annotation in ("Term", "BinderGroup"):
+        return _node_lines("x", "v", "    ") + [f"    _s{i}(o, v)"]
+    if annotation in ("Term | None", "BinderGroup | None"):
+        return (["    if x is None:", f"        _s{i}(o, None)", "    else:"]
+                + _node_lines("x", "v", "        ") + [f"        _s{i}(o, v)"])
+    return [f"    _s{i}(o, x)"]  # str, str | None, bool: stored as is
+
+
+def _make_builder(cls: type) -> object:
+    names = _FIELDS[cls]
+    types = {f.name: f.type for f in fields(cls)}
+    setters = "".join(f", _s{i}=_s{i}" for i in range(len(names)))
+    lines = [f"def build(d, _new=_new, _B=_B, _cls=_cls, _generic=_generic, _Ident=_Ident,"
+             f" _set_name=_set_name{setters}):",
+             f"    if len(d) != {len(names) + 1}:",
+             "        return _generic(d)",
+             "    o = _new(_cls)"]
+    for i, name in enumerate(names):
+        lines.append(f"    x = d[{i + 1}]")
+        lines.extend(_field_lines(str(types[name]), i))
+    lines.append("    return o")
+    env = {"_new": object.__new__, "_B": _BUILD, "_cls": cls, "_generic": _from_data_generic,
+           "_Ident": Ident, "_set_name": Ident.name.__set__}  # type: ignore[attr-defined]
+    env.update({f"_s{i}": getattr(cls, name).__set__ for i, name in enumerate(names)})
+    exec("\n".join(lines), env)  # noqa: S102 - source built above from the class fields
+    return env["build"]
+
+
+for _cls in NODE_TYPES:
+    _BUILD[_cls.__name__] = _make_builder(_cls)
+del _cls
+
+
+def from_data(d: object) -> object:
+    """Inverse of `to_data` (nodes equal to the ones serialized)."""
+    if type(d) is list:
+        return _BUILD[d[0]](d)  # type: ignore[operator]
+    if type(d) is dict:
+        return tuple([from_data(x) for x in d["t"]])
+    return _from_data_generic(d)
 
 
 def dumps(t: Term | None) -> str:
@@ -429,10 +502,27 @@ def dumps(t: Term | None) -> str:
     return json.dumps(to_data(t), ensure_ascii=False, separators=(",", ":"))
 
 
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
+
+
+def json_value(s: str) -> object:
+    """`json.loads(s)`, calling the C scanner directly: the wrapper layers of `json.loads`
+    (type checks, two whitespace regexes) cost about a quarter of decoding a statement.
+    Text with surrounding whitespace or trailing data goes through `json.loads` itself."""
+    if type(s) is str:
+        try:
+            value, end = _SCAN(s, 0)
+        except StopIteration:
+            return json.loads(s)
+        if end == len(s):
+            return value
+    return json.loads(s)
+
+
 def loads(s: str) -> Term | None:
     if not s:
         return None
-    return from_data(json.loads(s))  # type: ignore[return-value]
+    return from_data(json_value(s))  # type: ignore[return-value]
 
 
 AnyTerm = Union[Term, None]

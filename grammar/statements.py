@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from lean_alchemy.core.records import Binder, Declaration, Scope
 from lean_alchemy.grammar.ast import (
-    BinderGroup, Opaque, Term, dumps, from_data, loads, opaque_nodes, to_data,
+    BinderGroup, Opaque, Term, dumps, from_data, json_value, loads, opaque_nodes, to_data,
 )
 from lean_alchemy.grammar.parser import parse_binders, parse_term
 
@@ -141,9 +141,12 @@ def dumps_binders(groups: tuple[BinderGroup, ...] | list[BinderGroup]) -> str:
 
 
 def loads_binders(s: str | None) -> tuple[BinderGroup, ...]:
+    """Inverse of `dumps_binders` (groups equal to the ones dumped).  Not memoized on
+    purpose: a memo of decoded groups keeps them alive into the oldest GC generation, and
+    on a whole-Mathlib run the extra full collections cost more than the decoding saved."""
     if not s:
         return ()
-    return tuple(from_data(d) for d in json.loads(s))  # type: ignore[misc]
+    return tuple([from_data(d) for d in json_value(s)])  # type: ignore[misc, union-attr]
 
 
 def decl_binders(decl: Declaration) -> tuple[BinderGroup, ...]:

@@ -21,15 +21,18 @@ corpus compares `Mutant.id` with those.
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import fields
+from typing import Callable, Sequence
 
 from lean_alchemy.core.records import Declaration, content_hash
 from lean_alchemy.grammar.ast import (
-    BinderGroup, BinOp, IfThenElse, Ident, Let, Opaque, Quant, SetBuilder, Subtype, Term,
+    NODE_TYPES, App, BinderGroup, BinOp, IfThenElse, Ident, Let, Opaque, Quant, SetBuilder,
+    Subtype, Term,
 )
-from lean_alchemy.mutate.substitute import heads, rebuild, serialized
+from lean_alchemy.mutate.substitute import add_heads, field_names, heads, rebuild, serialized
 
 _PLAIN_KINDS = {"explicit": "x", "implicit": "x", "strict": "x", "plain": "x", "inst": "inst"}
+_KIND_TEXT = {k: repr(v) for k, v in _PLAIN_KINDS.items()}  # serialized plain kinds
 
 
 def open_conclusion(binders: Sequence[BinderGroup], conclusion: Term
@@ -152,8 +155,312 @@ def _text(t: Term) -> str:
 
 def fingerprint_statement(binders: Sequence[BinderGroup], conclusion: Term) -> str:
     """16 hex digits identifying the statement up to the normalizations above."""
-    bs, concl = canonical_statement(binders, conclusion)
-    return content_hash("stmt", *(_text(b) for b in bs), "⊢", _text(concl))
+    return content_hash("stmt", *canonical_texts(binders, conclusion))
+
+
+# --------------------------------------------------------------------------- fast path
+#
+# `fingerprint_statement` runs once per mutant and once per library theorem (~190k on
+# Mathlib), and building the renamed ASTs of `canonical_statement` only to serialize them
+# was most of its cost.  `canonical_texts` writes the same text directly: `_S[type(t)](t,
+# env, level)` is `serialized(_alpha(t, env, level))`, one function per node class (a dict
+# dispatch instead of isinstance chains).  tests/test_fingerprint_fast.py checks the two
+# routes agree on varied statements; the fingerprints of all Mathlib were checked
+# identical when it was introduced.
+
+
+def canonical_texts(binders: Sequence[BinderGroup], conclusion: Term) -> list[str]:
+    """`[serialized(b) for b in bs] + ["⊢", serialized(concl)]` for `(bs, concl) =
+    canonical_statement(binders, conclusion)`, without building `bs` and `concl`."""
+    flat: list[tuple[str, Term | None, str, str | None, Term | None]] = []
+    for g in binders:
+        for n in (g.names or ("",)):
+            flat.append((n, g.type, g.kind, g.pred_op, g.pred))
+    concl = conclusion
+    while True:  # the loop of `open_conclusion`
+        if isinstance(concl, Quant) and concl.op == "∀":
+            for g in concl.binders:
+                for n in (g.names or ("",)):
+                    flat.append((n, g.type, "explicit", None, None))
+                    if g.pred_op is not None:
+                        flat.append(("", BinOp(g.pred_op, Ident(n), g.pred), "explicit",
+                                     None, None))
+            concl = concl.body
+            continue
+        if isinstance(concl, BinOp) and concl.op == "→":
+            flat.append(("", concl.lhs, "explicit", None, None))
+            concl = concl.rhs
+            continue
+        break
+    used_later: list[bool] = []
+    later: set[str] = set()
+    add_heads(concl, later)
+    for n, ty, _, _, pred in reversed(flat):
+        used_later.append(n not in ("", "_") and n in later)
+        if ty is not None:
+            add_heads(ty, later)
+        if pred is not None:
+            add_heads(pred, later)
+    used_later.reverse()
+    env: dict[str, str] = {}
+    kept: list[str] = []
+    floating: list[str] = []
+    S = _S
+    for (n, ty, kind, pred_op, pred), used in zip(flat, used_later):
+        level = len(env)
+        tail = ("," + ("None" if ty is None else S[type(ty)](ty, env, level))
+                + "," + (_KIND_TEXT.get(kind) or repr(kind)) + "," + repr(pred_op) + ","
+                + ("None" if pred is None else S[type(pred)](pred, env, level)) + ",None,)")
+        if used:
+            kept.append("BinderGroup(['#%d',]" % level + tail)
+            env[n] = "#%d" % level
+        else:
+            floating.append("BinderGroup([]" + tail)
+    floating.sort()
+    kept.extend(floating)
+    kept.append("⊢")
+    kept.append(S[type(concl)](concl, env, len(env)))
+    return kept
+
+
+_ENV = dict[str, str]
+
+
+# identifier name -> its serialized text (plain strings: a bounded table the GC never scans)
+_IDENT_TEXT: dict[str, str] = {}
+
+
+def _ident_text(name: str) -> str:
+    text = _IDENT_TEXT.get(name)
+    if text is None:
+        text = "Ident(" + repr(name) + ",)"
+        if len(_IDENT_TEXT) >= 1 << 17:
+            _IDENT_TEXT.clear()
+        _IDENT_TEXT[name] = text
+    return text
+
+
+def _s_ident(t: Ident, env: _ENV, level: int) -> str:
+    name = t.name
+    if env:
+        if "." in name:
+            head, dot, rest = name.partition(".")
+            if head in env:
+                name = env[head] + dot + rest
+        elif name in env:
+            name = env[name]
+    return _IDENT_TEXT.get(name) or _ident_text(name)
+
+
+def _s_opaque(t: Opaque, env: _ENV, level: int) -> str:
+    return "Opaque(" + repr(" ".join(t.text.split())) + ",)"
+
+
+def _s_app(t: App, env: _ENV, level: int) -> str:
+    # identifiers are half of all nodes: handled inline here and in `_s_binop` (the same
+    # steps as `_s_ident`), which saves a call per leaf
+    S = _S
+    T = _IDENT_TEXT
+    parts = ["App("]
+    first = True
+    for x in (t.fn, *t.args):
+        if type(x) is Ident:
+            n = x.name
+            if env:
+                if "." in n:
+                    head, dot, rest = n.partition(".")
+                    if head in env:
+                        n = env[head] + dot + rest
+                elif n in env:
+                    n = env[n]
+            parts.append(T.get(n) or _ident_text(n))
+        else:
+            parts.append(S[type(x)](x, env, level))
+        if first:
+            parts.append(",[")
+            first = False
+        else:
+            parts.append(",")
+    parts.append("],)")
+    return "".join(parts)
+
+
+def _s_binop(t: BinOp, env: _ENV, level: int) -> str:
+    S = _S
+    T = _IDENT_TEXT
+    parts = ["BinOp(", repr(t.op)]
+    for x in (t.lhs, t.rhs):
+        if type(x) is Ident:
+            n = x.name
+            if env:
+                if "." in n:
+                    head, dot, rest = n.partition(".")
+                    if head in env:
+                        n = env[head] + dot + rest
+                elif n in env:
+                    n = env[n]
+            parts.append(",")
+            parts.append(T.get(n) or _ident_text(n))
+        else:
+            parts.append(",")
+            parts.append(S[type(x)](x, env, level))
+    parts.append(",)")
+    return "".join(parts)
+
+
+def _s_quant(t: Quant, env: _ENV, level: int) -> str:
+    S = _S
+    inner = dict(env)
+    lv = level
+    parts = []
+    for g in t.binders:
+        ty = g.type
+        pred = g.pred
+        ty_s = "None" if ty is None else S[type(ty)](ty, inner, lv)
+        pred_s = "None" if pred is None else S[type(pred)](pred, inner, lv)
+        names = []
+        for n in g.names:
+            if n == "_":
+                names.append("'_',")
+                continue
+            inner[n] = "#%d" % lv
+            names.append("'#%d'," % lv)
+            lv += 1
+        parts.append("BinderGroup([" + "".join(names) + "]," + ty_s + ","
+                     + (_KIND_TEXT.get(g.kind) or repr(g.kind)) + "," + repr(g.pred_op) + ","
+                     + pred_s + ",None,),")
+    body = t.body
+    extra = t.extra
+    body_s = S[type(body)](body, inner, lv)
+    extra_s = "None" if extra is None else S[type(extra)](extra, inner, lv)
+    if t.op in ("fun", "λ"):  # `λ x => e` is `fun x ↦ e`
+        op, arrow = "fun", "↦"
+    else:
+        op, arrow = t.op, t.arrow
+    return ("Quant(" + repr(op) + ",[" + "".join(parts) + "]," + body_s + "," + repr(arrow)
+            + "," + extra_s + ",)")
+
+
+def _s_setlike(t: SetBuilder | Subtype, env: _ENV, level: int) -> str:
+    S = _S
+    g = t.binder
+    ty = g.type
+    pred = g.pred
+    ty_s = "None" if ty is None else S[type(ty)](ty, env, level)
+    pred_s = "None" if pred is None else S[type(pred)](pred, env, level)
+    inner = dict(env)
+    lv = level
+    names = []
+    for n in g.names:
+        inner[n] = "#%d" % lv
+        names.append("'#%d'," % lv)
+        lv += 1
+    body = t.body
+    return (type(t).__name__ + "(BinderGroup([" + "".join(names) + "]," + ty_s + ","
+            + repr(g.kind) + "," + repr(g.pred_op) + "," + pred_s + ",None,),"
+            + S[type(body)](body, inner, lv) + ",)")
+
+
+def _s_let(t: Let, env: _ENV, level: int) -> str:
+    S = _S
+    inner = dict(env)
+    inner[t.name] = "#%d" % level
+    ty = t.type
+    value = t.value
+    body = t.body
+    return ("Let(" + repr(t.kind) + ",'#%d'," % level
+            + ("None" if ty is None else S[type(ty)](ty, env, level)) + ","
+            + S[type(value)](value, env, level) + ","
+            + S[type(body)](body, inner, level + 1) + ",)")
+
+
+def _s_ite(t: IfThenElse, env: _ENV, level: int) -> str:
+    S = _S
+    cond = t.cond
+    then = t.then
+    else_ = t.else_
+    if not t.hyp:
+        return ("IfThenElse(" + S[type(cond)](cond, env, level) + ","
+                + S[type(then)](then, env, level) + "," + S[type(else_)](else_, env, level)
+                + "," + repr(t.hyp) + ",)")
+    inner = dict(env)
+    inner[t.hyp] = "#%d" % level
+    return ("IfThenElse(" + S[type(cond)](cond, env, level) + ","
+            + S[type(then)](then, inner, level + 1) + ","
+            + S[type(else_)](else_, inner, level + 1) + ",'#%d',)" % level)
+
+
+def _generic(cls: type) -> Callable[[Term, _ENV, int], str]:
+    """The text of `rebuild(t, alpha children)` for a class with no binding behaviour."""
+    head = cls.__name__ + "("
+    names = field_names(cls)
+
+    def text(t: Term, env: _ENV, level: int) -> str:
+        S = _S
+        parts = [head]
+        for fname in names:
+            v = getattr(t, fname)
+            if isinstance(v, Term):
+                parts.append(S[type(v)](v, env, level))
+            elif isinstance(v, tuple) and v and isinstance(v[0], Term):
+                parts.append("[" + "".join([
+                    (S[type(x)](x, env, level) if isinstance(x, Term) else serialized(x)) + ","
+                    for x in v]) + "]")
+            else:
+                parts.append(serialized(v))
+            parts.append(",")
+        parts.append(")")
+        return "".join(parts)
+
+    return text
+
+
+_FIELD_TEXT = {  # declared field type -> expression of its text (`v` is the value)
+    "str": "repr(v{i})", "str | None": "repr(v{i})", "bool": "repr(v{i})",
+    "Term": "_S[type(v{i})](v{i}, env, level)",
+    "Term | None": '("None" if v{i} is None else _S[type(v{i})](v{i}, env, level))',
+    "tuple[Term, ...]": '"[" + "".join([_S[type(x)](x, env, level) + "," for x in v{i}]) + "]"',
+}
+
+
+def _specialized(cls: type) -> Callable[[Term, _ENV, int], str]:
+    """`_generic(cls)` unrolled over the class's declared field types (a generated
+    function: no per-field isinstance tests); `_generic` itself for other field types."""
+    types = {f.name: str(f.type) for f in fields(cls)}
+    names = field_names(cls)
+    if any(types[n] not in _FIELD_TEXT for n in names):
+        return _generic(cls)
+    lines = ["def text(t, env, level, _S=_S):"]
+    lines += [f"    v{i} = t.{n}" for i, n in enumerate(names)]
+    body = " + ".join([repr(cls.__name__ + "(")]
+                      + [_FIELD_TEXT[types[n]].format(i=i) + ' + ","'
+                         for i, n in enumerate(names)] + ['")"'])
+    lines.append(f"    return {body}")
+    env: dict[str, object] = {"_S": _S}
+    exec("\n".join(lines), env)  # noqa: S102 - source built above from the class fields
+    return env["text"]  # type: ignore[return-value]
+
+
+class _Dispatch(dict):
+    """class -> text function; classes without a hand-written one get `_specialized`."""
+
+    def __missing__(self, cls: type) -> Callable[[Term, _ENV, int], str]:
+        if issubclass(cls, _SPECIAL):  # a subclass elsewhere: the reference route
+            fn = self[cls] = lambda t, env, level: serialized(_alpha(t, env, level))
+        elif cls in NODE_TYPES:
+            fn = self[cls] = _specialized(cls)
+        else:
+            fn = self[cls] = _generic(cls)
+        return fn
+
+
+_SPECIAL = (Ident, Opaque, Quant, SetBuilder, Subtype, Let, IfThenElse)
+
+
+_S: dict[type, Callable[..., str]] = _Dispatch({
+    Ident: _s_ident, Opaque: _s_opaque, App: _s_app, BinOp: _s_binop, Quant: _s_quant,
+    SetBuilder: _s_setlike, Subtype: _s_setlike, Let: _s_let, IfThenElse: _s_ite,
+})
 
 
 def declaration_statement(decl: Declaration) -> tuple[tuple[BinderGroup, ...], Term] | None:

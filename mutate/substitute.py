@@ -14,8 +14,8 @@ from dataclasses import fields
 from typing import Callable, Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, IfThenElse, Ident, Let, Prefix, Proj, Quant, SetBuilder,
-    Subtype, Term,
+    NODE_TYPES, App, BinderGroup, BinOp, IfThenElse, Ident, Let, Prefix, Proj, Quant,
+    SetBuilder, Subtype, Term,
     _bound_in_child,
 )
 
@@ -41,7 +41,9 @@ def field_names(cls: type) -> tuple[str, ...]:
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
 
-def _collect_heads(t: Term, bound: frozenset[str], out: set[str]) -> None:
+def _collect_heads_generic(t: Term, bound: frozenset[str], out: set[str]) -> None:
+    """The reference walk (any class): `_collect_heads` uses it for classes it does not
+    know."""
     if isinstance(t, Ident):
         head = t.name.split(".", 1)[0]
         if head not in bound and t.name not in bound:
@@ -58,6 +60,146 @@ def _collect_heads(t: Term, bound: frozenset[str], out: set[str]) -> None:
                 if isinstance(x, Term):
                     extra = _bound_in_child(t, fname, i) if binding else ()
                     _collect_heads(x, bound | frozenset(extra) if extra else bound, out)
+
+
+def _collect_heads(t: Term, bound: frozenset[str], out: set[str]) -> None:
+    """Add the free identifier heads of `t` (names in `bound` are bound) to `out`."""
+    _H[type(t)](t, bound, out)
+
+
+# One function per node class (a dict dispatch instead of isinstance chains and per-field
+# `_bound_in_child` calls): `heads` runs over every library statement and every mutant.
+# Each gives the same set as `_collect_heads_generic` (tests/test_substitute_fast.py).
+
+def _h_ident(t: Ident, bound: frozenset[str], out: set[str]) -> None:
+    name = t.name
+    head = name.split(".", 1)[0]
+    if not bound or (head not in bound and name not in bound):
+        out.add(head)
+
+
+def _h_app(t: App, bound: frozenset[str], out: set[str]) -> None:
+    H = _H
+    for x in (t.fn, *t.args):
+        if type(x) is Ident:  # half of all nodes: `_h_ident` inline
+            name = x.name
+            head = name.split(".", 1)[0]
+            if not bound or (head not in bound and name not in bound):
+                out.add(head)
+        else:
+            H[type(x)](x, bound, out)
+
+
+def _h_binop(t: BinOp, bound: frozenset[str], out: set[str]) -> None:
+    H = _H
+    for x in (t.lhs, t.rhs):
+        if type(x) is Ident:
+            name = x.name
+            head = name.split(".", 1)[0]
+            if not bound or (head not in bound and name not in bound):
+                out.add(head)
+        else:
+            H[type(x)](x, bound, out)
+
+
+def _h_group(g: BinderGroup, bound: frozenset[str], out: set[str]) -> None:
+    H = _H
+    for v in (g.type, g.pred, g.default):
+        if v is not None:
+            H[type(v)](v, bound, out)
+
+
+def _h_quant(t: Quant, bound: frozenset[str], out: set[str]) -> None:
+    H = _H
+    cur = bound  # earlier groups scope over later groups' types and predicates
+    for g in t.binders:
+        H[type(g)](g, cur, out)
+        names = [n for n in g.names if n != "_"]
+        if names:
+            cur = cur | frozenset(names)
+    H[type(t.body)](t.body, cur, out)
+    if t.extra is not None:
+        H[type(t.extra)](t.extra, cur, out)
+
+
+def _h_setlike(t: SetBuilder | Subtype, bound: frozenset[str], out: set[str]) -> None:
+    H = _H
+    g = t.binder
+    H[type(g)](g, bound, out)
+    names = [n for n in g.names if n != "_"]
+    inner = bound | frozenset(names) if names else bound
+    H[type(t.body)](t.body, inner, out)
+
+
+def _h_let(t: Let, bound: frozenset[str], out: set[str]) -> None:
+    H = _H
+    if t.type is not None:
+        H[type(t.type)](t.type, bound, out)
+    H[type(t.value)](t.value, bound, out)
+    H[type(t.body)](t.body, bound | frozenset((t.name,)), out)
+
+
+def _h_ite(t: IfThenElse, bound: frozenset[str], out: set[str]) -> None:
+    H = _H
+    H[type(t.cond)](t.cond, bound, out)
+    inner = bound | frozenset((t.hyp,)) if t.hyp else bound
+    H[type(t.then)](t.then, inner, out)
+    H[type(t.else_)](t.else_, inner, out)
+
+
+def _h_leaf(t: Term, bound: frozenset[str], out: set[str]) -> None:
+    """A class without sub-terms (`Num`, `Sort`, `Hole`, ...)."""
+
+
+def _h_plain(cls: type) -> Callable[[Term, frozenset[str], set[str]], None]:
+    """A class that binds nothing: every Term field and Term item, same bound names."""
+    spec = _TERM_FIELDS[cls]
+    if spec == ():
+        return _h_leaf
+    if spec is not None:  # declared field types: no isinstance tests
+        def walk_declared(t: Term, bound: frozenset[str], out: set[str]) -> None:
+            H = _H
+            for fname, seq in spec:
+                v = getattr(t, fname)
+                if seq:
+                    for x in v:
+                        H[type(x)](x, bound, out)
+                elif v is not None:
+                    H[type(v)](v, bound, out)
+
+        return walk_declared
+    names = field_names(cls)
+
+    def walk(t: Term, bound: frozenset[str], out: set[str]) -> None:
+        H = _H
+        for fname in names:
+            v = getattr(t, fname)
+            if isinstance(v, Term):
+                H[type(v)](v, bound, out)
+            elif isinstance(v, tuple):
+                for x in v:
+                    if isinstance(x, Term):
+                        H[type(x)](x, bound, out)
+
+    return walk
+
+
+class _HeadsDispatch(dict):
+    """class -> walk function, made on first use."""
+
+    def __missing__(self, cls: type) -> Callable[[Term, frozenset[str], set[str]], None]:
+        if cls in NODE_TYPES and not issubclass(cls, (Ident,) + _BINDING):
+            fn = _h_plain(cls)
+        else:  # a class defined elsewhere: the reference walk
+            fn = _collect_heads_generic
+        self[cls] = fn
+        return fn
+
+
+_H: dict[type, Callable[[Term, frozenset[str], set[str]], None]] = _HeadsDispatch({
+    Ident: _h_ident, App: _h_app, BinOp: _h_binop, BinderGroup: _h_group, Quant: _h_quant,
+    SetBuilder: _h_setlike, Subtype: _h_setlike, Let: _h_let, IfThenElse: _h_ite,
+})
 
 
 # id(term) -> (term, value): memo tables for pure functions of immutable terms.  The term is
@@ -86,6 +228,43 @@ def heads(t: Term | None) -> frozenset[str]:
     return value
 
 
+def add_heads(t: Term, out: set[str]) -> None:
+    """`out |= heads(t)`, reading the memo but never filling it.  Why: fingerprinting all
+    library statements would otherwise keep ~200k terms alive in `_HEADS`, and the Python
+    GC's full collections over them tripled the cost of `library_fingerprints`."""
+    hit = _HEADS.get(id(t))
+    if hit is not None and hit[0] is t:
+        out |= hit[1]
+    else:
+        _H[type(t)](t, _NOTHING, out)
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+_SINGLE = ("Term", "Term | None", "BinderGroup", "BinderGroup | None")
+_SEQ = ("tuple[Term, ...]", "tuple[BinderGroup, ...]")
+
+
+class _TermFields(dict):
+    """class -> ((field, is a tuple of terms), ...) from the declared field types, for the
+    classes of `grammar.ast`; None for a class defined elsewhere (walked generically)."""
+
+    def __missing__(self, cls: type) -> tuple[tuple[str, bool], ...] | None:
+        spec: tuple[tuple[str, bool], ...] | None = None
+        if cls in NODE_TYPES:
+            types = {f.name: str(f.type) for f in fields(cls)}
+            if all(ty in _SINGLE or ty in _SEQ or "Term" not in ty and "Group" not in ty
+                   for ty in types.values()):
+                spec = tuple((n, types[n] in _SEQ) for n in field_names(cls)
+                             if types[n] in _SINGLE or types[n] in _SEQ)
+        self[cls] = spec
+        return spec
+
+
+_TERM_FIELDS = _TermFields()
+
+
 def node_count(t: Term | None) -> int:
     """`ast.size(t)` (every node, binder groups included), iterative and memoized."""
     if t is None:
@@ -95,9 +274,19 @@ def node_count(t: Term | None) -> int:
         return hit[1]
     n = 0
     stack = [t]
+    spec_of = _TERM_FIELDS
     while stack:
         x = stack.pop()
         n += 1
+        spec = spec_of[type(x)]
+        if spec is not None:
+            for fname, seq in spec:
+                v = getattr(x, fname)
+                if seq:
+                    stack.extend(v)
+                elif v is not None:
+                    stack.append(v)
+            continue
         for fname in field_names(type(x)):
             v = getattr(x, fname)
             if isinstance(v, Term):
@@ -113,9 +302,19 @@ def node_count(t: Term | None) -> int:
 def nodes(t: Term) -> Iterator[Term]:
     """Every node of `t`, pre-order (no paths, no bound sets: the cheap traversal)."""
     stack = [t]
+    spec_of = _TERM_FIELDS
     while stack:
         x = stack.pop()
         yield x
+        spec = spec_of[type(x)]
+        if spec is not None:
+            for fname, seq in spec:
+                v = getattr(x, fname)
+                if seq:
+                    stack.extend(reversed(v))
+                elif v is not None:
+                    stack.append(v)
+            continue
         for fname in field_names(type(x)):
             v = getattr(x, fname)
             if isinstance(v, Term):
