@@ -256,14 +256,13 @@ def _s_opaque(t: Opaque, env: _ENV, level: int) -> str:
     return "Opaque(" + repr(" ".join(t.text.split())) + ",)"
 
 
-def _s_app(t: App, env: _ENV, level: int) -> str:
-    # identifiers are half of all nodes: handled inline here and in `_s_binop` (the same
-    # steps as `_s_ident`), which saves a call per leaf
+def _s_items(xs: tuple[Term, ...], env: _ENV, level: int, parts: list[str]) -> None:
+    """Append the texts of a node's children, each followed by `,`.  Identifiers (half of
+    all nodes) are handled inline, the same steps as `_s_ident`, which saves a call per
+    leaf."""
     S = _S
     T = _IDENT_TEXT
-    parts = ["App("]
-    first = True
-    for x in (t.fn, *t.args):
+    for x in xs:
         if type(x) is Ident:
             n = x.name
             if env:
@@ -276,35 +275,22 @@ def _s_app(t: App, env: _ENV, level: int) -> str:
             parts.append(T.get(n) or _ident_text(n))
         else:
             parts.append(S[type(x)](x, env, level))
-        if first:
-            parts.append(",[")
-            first = False
-        else:
-            parts.append(",")
+        parts.append(",")
+
+
+def _s_app(t: App, env: _ENV, level: int) -> str:
+    parts = ["App("]
+    _s_items((t.fn,), env, level, parts)
+    parts[-1] = ",["
+    _s_items(t.args, env, level, parts)
     parts.append("],)")
     return "".join(parts)
 
 
 def _s_binop(t: BinOp, env: _ENV, level: int) -> str:
-    S = _S
-    T = _IDENT_TEXT
-    parts = ["BinOp(", repr(t.op)]
-    for x in (t.lhs, t.rhs):
-        if type(x) is Ident:
-            n = x.name
-            if env:
-                if "." in n:
-                    head, dot, rest = n.partition(".")
-                    if head in env:
-                        n = env[head] + dot + rest
-                elif n in env:
-                    n = env[n]
-            parts.append(",")
-            parts.append(T.get(n) or _ident_text(n))
-        else:
-            parts.append(",")
-            parts.append(S[type(x)](x, env, level))
-    parts.append(",)")
+    parts = ["BinOp(", repr(t.op), ","]
+    _s_items((t.lhs, t.rhs), env, level, parts)
+    parts.append(")")
     return "".join(parts)
 
 
