@@ -126,31 +126,14 @@ def signature(groups: tuple[BinderGroup, ...], conclusion: Term
 
 def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGroup, ...],
                         conclusion: Term) -> tuple[BinderGroup, ...]:
-    """The section `variable`s a lemma's statement mentions (Lean includes exactly those,
-    plus instance binders about them)."""
+    """The section `variable`s Lean makes leading arguments of the lemma (see
+    `mutate.sections`): mentioned ones, not shadowed by the lemma's own binders or by a
+    later `variable` of the same name, and instance binders about them."""
     if not section:
         return ()
-    used: set[str] = set(heads(conclusion))
-    for g in groups:
-        for t in (g.type, g.pred, g.default):
-            if t is not None:
-                used |= heads(t)
-    keep: list[BinderGroup] = []
-    names: set[str] = set()
-    for g in reversed(section):  # later variables may mention earlier ones
-        if g.names and any(n in used for n in g.names):
-            keep.append(g)
-            names.update(g.names)
-            if g.type is not None:
-                used |= heads(g.type)
-    picked = set(id(g) for g in keep)
-    out = []
-    for g in section:
-        if id(g) in picked:
-            out.append(g)
-        elif not g.names and g.type is not None and heads(g.type) & names:
-            out.append(g)
-    return tuple(out)
+    from lean_alchemy.mutate.sections import used_section_variables
+
+    return used_section_variables(section, groups, conclusion)
 
 
 @dataclass

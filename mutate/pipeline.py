@@ -80,7 +80,7 @@ def included_names(scope: Scope | None) -> tuple[str, ...]:
 def used_section(section: Sequence[BinderGroup], binders: Sequence[BinderGroup],
                  conclusion: Term, include: Sequence[str]) -> tuple[BinderGroup, ...]:
     """The section variables Lean includes in the theorem (its leading arguments)."""
-    from lean_alchemy.mutate.refute.api import used_section_variables
+    from lean_alchemy.mutate.sections import used_section_variables
 
     return used_section_variables(section, binders, conclusion, include)
 

@@ -297,7 +297,7 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
         kind = kinds[i]
         ty = btypes[i]
         if name in subst:
-            if nameable(name):
+            if nameable(name) and all(a != name for a, _ in args):  # Lean takes each once
                 value = _pinned(subst[name], ty, tsub, tvars, local, subst, rule_names)
                 if value is not None:
                     args.append((name, value))
@@ -359,7 +359,7 @@ def _hypotheses(rule: DecodedRule, inst: _Inst, existing: Mapping[Term, str],
             made[t] = name
             new.append(BinderGroup((name,), t, "explicit"))
         rname = by_type.get(h)
-        if rname is not None:
+        if rname is not None and all(a != rname for a, _ in hyp_args):
             hyp_args.append((rname, name))
         else:
             unnamed += 1

@@ -525,3 +525,20 @@ def test_variable_head_patterns_are_dropped():
     rules = derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=st)
     assert [r.direction for r in rules] == ["bwd"] and st.dropped["variable_head"] == 1
 
+
+
+def test_rule_binders_name_each_section_variable_once():
+    """A name declared by two `variable` commands, or by a section and the lemma itself,
+    is one argument in Lean: the rule lists it once (else a mutant's proof would pass
+    `(p := s) (p := s)`, which Lean rejects), the later declaration winning."""
+    from lean_alchemy.extract.rules import used_section_groups
+    from lean_alchemy.grammar.parser import parse_binders
+
+    section = tuple(parse_binders("{α : Type*} {p : Set α} [DecidableEq α] {p : Finset α} {s : Set α}"))
+    own = tuple(parse_binders("(s : Finset α) (h : p ⊆ s)"))
+    used = used_section_groups(section, own, parse_term("p.card ≤ s.card"))
+    assert [(g.kind, g.names) for g in used] == [
+        ("implicit", ("α",)), ("inst", ()), ("implicit", ("p",))]  # `[DecidableEq α]` with α
+    assert used[2].type == section[3].type  # the later `{p : Finset α}`
+    alone = used_section_groups(section, (), parse_term("∀ x : α, x = x"))
+    assert [g.kind for g in alone] == ["implicit", "inst"]

@@ -432,3 +432,15 @@ def test_opaque_mentions_token_check_equals_the_word_regex():
         for name in ("x", "y", "x'", "x₁", "f", "m", "a!", "le", "h"):
             want = bool(re.search(rf"(?<![\w.']){re.escape(name)}(?![\w'])", text))
             assert _opaque_mentions(target, I(name)) == want, (text, name)
+
+
+def test_a_rule_binder_name_declared_twice_is_passed_once():
+    """Lean rejects `(a := x) (a := x)` (an argument set twice): a repeated binder name in
+    a rule (an index built before section shadowing was handled) yields one named argument."""
+    from lean_alchemy.mutate.statements import DecodedRule, _instantiate
+
+    twice = rule("twice_add_zero", "eq", add(I("a"), Num("0")), I("a"),
+                 [("a", "implicit", NAT), ("a", "explicit", NAT)])
+    inst = _instantiate(DecodedRule.of(twice), {"a": I("x")}, (I("a"),), {"x": NAT},
+                        {"x"}, {"x"})
+    assert [n for n, _ in inst.args] == ["a"]

@@ -39,6 +39,7 @@ from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.mutate.refute.evaluate import Compiler, NotEvaluable, type_of_ast
 from lean_alchemy.mutate.refute.options import RefuteOptions
 from lean_alchemy.mutate.refute.sample import assignment_list
+from lean_alchemy.mutate.sections import used_section_variables
 from lean_alchemy.mutate.substitute import heads
 
 STATUSES = ("refuted", "vacuous", "holds", "not_evaluable")
@@ -228,79 +229,6 @@ def _outside_fragment(binders: Sequence[BinderGroup]) -> bool:
         if g.kind == "inst" and _class_head(g.type)[0] not in _INSTANCE_HEADS_KEPT:
             return True
     return False
-
-
-def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[BinderGroup],
-                           conclusion: Term, include: Sequence[str] = ()
-                           ) -> tuple[BinderGroup, ...]:
-    """The section `variable` binders Lean 4 includes in a theorem: those whose names the
-    statement mentions (transitively through included binder types), then instance binders
-    all of whose variables are included.  Hypothesis variables such as `(h : 0 < n)` are not
-    included unless mentioned or named by an `include` command in force (`include`)."""
-    # `heads` (= `free_idents` reduced to first components) is memoized per node: section
-    # binder types are shared by every mutant of a scope, so this is mostly lookups
-    # The theorem's own binders shadow section variables of the same name: a name counts as
-    # a use of the section variable only where no own binder of that name is in scope.
-    needed = set(include)
-    own: set[str] = set()
-    for g in binders:
-        needed |= (heads(g.type) | heads(g.pred)) - own
-        own |= set(g.names)
-    needed |= heads(conclusion) - own
-    section = tuple(section)
-    names = frozenset(n for g in section for n in g.names)
-    key = (id(section), frozenset(needed & names))
-    hit = _SECTION_MEMO.get(key)
-    if hit is not None and hit[0] is section:
-        return hit[1]
-    out = _select_section(section, names, key[1])
-    if len(_SECTION_MEMO) >= 50_000:
-        _SECTION_MEMO.clear()
-    _SECTION_MEMO[key] = (section, out)
-    return out
-
-
-# (id(section), needed section names) -> (section, selection).  Why: the selection depends
-# on the statement only through the section names it needs, and the mutants of one theorem
-# (one section tuple, shared) almost always need the same ones.
-_SECTION_MEMO: dict[tuple[int, frozenset[str]], tuple[tuple[BinderGroup, ...],
-                                                       tuple[BinderGroup, ...]]] = {}
-
-
-def _select_section(section: tuple[BinderGroup, ...], section_names: frozenset[str],
-                    needed0: frozenset[str]) -> tuple[BinderGroup, ...]:
-    """`used_section_variables` once the statement's needed section names are known."""
-    needed = set(needed0)
-    # a later section binder shadows an earlier one with the same name: `later[i]` holds
-    # the names of the non-instance binders after position i (one backward pass)
-    later: list[frozenset[str]] = [frozenset()] * len(section)
-    acc: frozenset[str] = frozenset()
-    for i in range(len(section) - 1, -1, -1):
-        later[i] = acc
-        if section[i].kind != "inst":
-            acc = acc | frozenset(section[i].names)
-    chosen: dict[int, tuple[str, ...]] = {}
-    changed = True
-    while changed:
-        changed = False
-        for i, g in enumerate(section):
-            if g.kind == "inst":
-                continue
-            names = tuple(n for n in g.names if n in needed and n not in later[i])
-            if names and chosen.get(i) != names:
-                chosen[i] = names
-                needed |= heads(g.type) | heads(g.pred)
-                changed = True
-    included = {n for names in chosen.values() for n in names}
-    out = []
-    for i, g in enumerate(section):
-        if g.kind == "inst":
-            vs = heads(g.type) & section_names
-            if vs and vs <= included:
-                out.append(g)
-        elif i in chosen:
-            out.append(BinderGroup(chosen[i], g.type, g.kind, g.pred_op, g.pred))
-    return tuple(out)
 
 
 def refute_statement(binders: Sequence[BinderGroup], conclusion: Term,
