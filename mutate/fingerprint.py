@@ -446,6 +446,7 @@ _SPECIAL = (Ident, Opaque, Quant, SetBuilder, Subtype, Let, IfThenElse)
 _S: dict[type, Callable[..., str]] = _Dispatch({
     Ident: _s_ident, Opaque: _s_opaque, App: _s_app, BinOp: _s_binop, Quant: _s_quant,
     SetBuilder: _s_setlike, Subtype: _s_setlike, Let: _s_let, IfThenElse: _s_ite,
+    type(None): lambda t, env, level: "None",  # a missing child, as `serialized` writes it
 })
 
 

@@ -194,9 +194,14 @@ class _HeadsDispatch(dict):
         return fn
 
 
+def _h_none(t: None, bound: frozenset[str], out: set[str]) -> None:
+    """A missing child (e.g. `∀ x ∈ _` opened without its set): no names."""
+
+
 _H: dict[type, Callable[[Term, frozenset[str], set[str]], None]] = _HeadsDispatch({
     Ident: _h_ident, App: _h_app, BinOp: _h_binop, BinderGroup: _h_group, Quant: _h_quant,
     SetBuilder: _h_setlike, Subtype: _h_setlike, Let: _h_let, IfThenElse: _h_ite,
+    type(None): _h_none,
 })
 
 

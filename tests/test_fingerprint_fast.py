@@ -135,13 +135,13 @@ groups = st.builds(BinderGroup, st.lists(name, max_size=2).map(tuple), st.none()
                    pred_op, st.none() | terms, st.none() | terms)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)  # same cases on every CI run
 @given(st.lists(groups, max_size=4).map(tuple), terms)
 def test_canonical_texts_equal_the_rebuild_route_on_random_asts(binders, conclusion):
     assert canonical_texts(binders, conclusion) == _reference_texts(binders, conclusion)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)  # same cases on every CI run
 @given(terms, st.sets(name, max_size=3))
 def test_heads_equal_the_reference_walk_and_free_idents(t, bound):
     fast: set[str] = set()
@@ -175,7 +175,7 @@ def _reference_heads(t: Term, bound: frozenset[str]) -> set[str]:
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)  # same cases on every CI run
 @given(terms)
 def test_from_data_equals_the_generic_decoder(t):
     data = json.loads(dumps(t))
@@ -243,7 +243,7 @@ def _reference_nodes(t: Term) -> list[Term]:
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)  # same cases on every CI run
 @given(terms)
 def test_node_count_and_nodes_follow_the_reference_walks(t):
     assert node_count(t) == size(t)
@@ -257,3 +257,12 @@ def test_node_walks_of_a_class_defined_elsewhere():
     assert node_count(t) == size(t) == 6
     assert [type(x).__name__ for x in nodes(t)] == [
         type(x).__name__ for x in _reference_nodes(t)]
+
+
+def test_a_binder_predicate_without_its_set_is_fingerprinted_like_the_reference():
+    """Found by the property test: `∀ x ∈ _` whose set is missing opens into `x ∈ None`;
+    the fast walks treat the missing child as the reference route does."""
+    from lean_alchemy.grammar.ast import BinderGroup, Cdot, Quant
+
+    concl = Quant("∀", (BinderGroup((), None, "explicit", "∈", None, None),), Cdot(), ",", None)
+    assert canonical_texts((), concl) == _reference_texts((), concl)
