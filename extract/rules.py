@@ -41,6 +41,7 @@ from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
+from lean_alchemy.mutate.sections import used_section_variables
 from lean_alchemy.mutate.substitute import heads, nodes
 
 REL_OPS = frozenset({
@@ -129,11 +130,7 @@ def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGr
     """The section `variable`s Lean makes leading arguments of the lemma (see
     `mutate.sections`): mentioned ones, not shadowed by the lemma's own binders or by a
     later `variable` of the same name, and instance binders about them."""
-    if not section:
-        return ()
-    from lean_alchemy.mutate.sections import used_section_variables
-
-    return used_section_variables(section, groups, conclusion)
+    return used_section_variables(section, groups, conclusion) if section else ()
 
 
 @dataclass

@@ -161,7 +161,13 @@ class Mutator:
         self.decoded: dict[str, DecodedRule | Skip] = {}
         self.scopes = scopes
         self.opts = opts
-        self.refute_opts = refute_opts
+        self.refute_opts = None
+        if opts.refute:  # resolved once: `refute` runs for every built mutant
+            import dataclasses
+
+            from lean_alchemy.mutate.refute import RefuteOptions
+            self.refute_opts = dataclasses.replace(refute_opts or RefuteOptions(),
+                                                   samples=opts.samples)
         self.index = index
         self.dedup = Deduper(library, opts.max_per_theorem, opts.max_per_rule)
         self.counters = Counters()
@@ -288,24 +294,11 @@ class Mutator:
     def refute(self, node: Node, m: Mutation) -> tuple[str, str]:
         if not self.opts.refute:
             return "pending", ""
-        from lean_alchemy.mutate.refute import RefuteOptions, refute_statement
+        from lean_alchemy.mutate.refute import refute_statement
 
-        ropts = self.refute_opts or RefuteOptions()
-        if ropts.samples != self.opts.samples:
-            import dataclasses
-            ropts = dataclasses.replace(ropts, samples=self.opts.samples)
-        section = node.section
-        if section and not node.include:
-            # Lean includes a section variable only when the statement mentions it: skip
-            # the refuter's selection when nothing can be selected (the common case)
-            mentioned = set(heads(m.conclusion))
-            for g in m.binders:
-                mentioned |= heads(g.type) | heads(g.pred)
-            if not mentioned & {n for g in section for n in g.names}:
-                section = ()
         try:
-            r = refute_statement(m.binders, m.conclusion, ropts, section=section or None,
-                                 include=node.include)
+            r = refute_statement(m.binders, m.conclusion, self.refute_opts,
+                                 section=node.section or None, include=node.include)
         except Exception as e:  # the refuter must never lose a mutant: keep it pending
             log.debug("refuter failed: %s", e)
             self.counters.refute["error"] += 1

@@ -21,10 +21,10 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
     statement mentions (transitively through included binder types), then instance binders
     all of whose variables are included.  Hypothesis variables such as `(h : 0 < n)` are not
     included unless mentioned or named by an `include` command in force (`include`)."""
-    # `heads` (= `free_idents` reduced to first components) is memoized per node: section
-    # binder types are shared by every mutant of a scope, so this is mostly lookups
     # The theorem's own binders shadow section variables of the same name: a name counts as
     # a use of the section variable only where no own binder of that name is in scope.
+    # (`heads` is memoized per node, and section binder types are shared by every mutant of
+    # a scope, so this is mostly lookups.)
     needed = set(include)
     own: set[str] = set()
     for g in binders:
