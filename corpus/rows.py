@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 import re
 from dataclasses import dataclass
 
@@ -63,16 +62,6 @@ _HYP = re.compile("|".join(re.escape(m) for m in _HYP_MARKERS))
 
 
 _GROUPS = re.compile(r"(?:\s*[(\[{⦃]" + _INNER + r"[)\]}⦄])*")
-
-
-def statement_parts(statement: str) -> list[tuple[str, str]]:
-    """Leading binder groups of a signature as (bracket, inner text), for hypothesis counts.
-
-    A regex walk (not a full parse) because it runs once per row on millions of rows; types
-    nested more than three brackets deep end the walk early (the counts are then low).
-    """
-    end = _GROUPS.match(statement).end()
-    return _GROUP.findall(statement, 0, end)
 
 
 _COUNT_CACHE: dict[str, tuple[int, int]] = {}
@@ -176,11 +165,6 @@ def statement_features(statement: str) -> dict[str, float]:
             "num_binders": float(nb), "num_hypotheses": float(nh)}
 
 
-def difficulty(depth: float, proof_chars: float, check_time: float | None) -> float:
-    """The documented scalar the quantile tiering ranks (see schema FEATURE_FIELDS)."""
-    return depth + math.log2(1 + proof_chars / 100) + math.log2(1 + (check_time or 0.0))
-
-
 def features_array(statements: list[str], proofs: list[str], depths: list[int],
                    check_times: list[float | None],
                    engine: list[tuple[tuple[str, float], ...]]) -> pa.StructArray:
@@ -256,12 +240,6 @@ def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_tim
                                    fields=list(EXTRA_TYPE.value_type)))
     return pa.StructArray.from_arrays([cols[f.name] for f in FEATURES_TYPE],
                                       fields=list(FEATURES_TYPE))
-
-
-def make_features(statement: str, proof: str, depth: int, check_time: float | None,
-                  engine: tuple[tuple[str, float], ...] = ()) -> dict:
-    """One row's features as a dict (same computation as `features_array`)."""
-    return features_array([statement], [proof], [depth], [check_time], [engine]).to_pylist()[0]
 
 
 def formal_statement(name: str, statement: str, keyword: str = "theorem") -> str:
