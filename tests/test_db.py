@@ -44,6 +44,33 @@ def test_add_is_idempotent_and_round_trips(db: RunDB) -> None:
     assert len(list(db.iter_mutants())) == 7
 
 
+def test_streams_every_row_once_in_pages_by_status_module_and_id(db: RunDB) -> None:
+    mods = ("Mathlib.B", "Mathlib.A", "Mathlib.C")
+    rows = [(mk(i, module=mods[i % 3]), "refuted" if i % 4 == 0 else "pending", None)
+            for i in range(23)]
+    db.add_mutants(rows)
+    got = [(s, m.source_module, m.id) for m in db.iter_mutants()
+           for s in ["refuted" if int(m.id[1:]) % 4 == 0 else "pending"]]
+    assert got == sorted((s, m.source_module, m.id) for m, s, _ in rows)
+    pages = [r._mapping["id"] for r in db._iter(
+        __import__("lean_alchemy.jobs.db", fromlist=["_joined"])._joined(), ["pending"], chunk=4)]
+    assert pages == [m.id for m in db.iter_mutants(statuses=("pending",))]  # page edges
+    assert len(pages) == len(set(pages)) == 17
+
+
+def test_streaming_pages_are_index_range_scans(db: RunDB) -> None:
+    """A page must not read and sort every row of its status (it never finished on 2.6 M)."""
+    from sqlalchemy import tuple_
+    from lean_alchemy.jobs.db import _joined, states
+    key = (states.c.source_module, states.c.id)
+    q = (_joined().where(states.c.status == "pending", tuple_(*key) > tuple_("M", "m1"))
+         .order_by(*key).limit(2000))
+    with db.engine.connect() as c:
+        sql = str(q.compile(c, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(r[-1] for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "TEMP B-TREE" not in plan and "ix_states_status_module" in plan, plan
+
+
 def test_adding_again_keeps_a_verdict(db: RunDB) -> None:
     db.add_mutants([(mk(1), "pending", None)])
     [m] = db.lease("a", 5, 60)
@@ -189,3 +216,14 @@ def test_sample_reads_a_kind_from_a_start_id_and_wraps_around(db: RunDB) -> None
     assert [m.id for m in got] == [odd[3], odd[4], odd[0]]
     assert all(m.kind == "rw_goal" for m in got)
     assert len(db.sample("apply_hyp", 50)) == 5 and db.sample("rw_hyp", 2) == []
+
+
+def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
+    """`_row_mutant`/`_row_verdict` index rows by position: pin the layout they assume."""
+    from lean_alchemy.jobs.db import _MUTANT_FIELDS, _joined
+    keys = list(_joined().selected_columns.keys())
+    assert tuple(keys[:len(_MUTANT_FIELDS)]) == _MUTANT_FIELDS
+    assert keys[len(_MUTANT_FIELDS):] == [
+        "detail", "created_at", "status", "source_module_1", "attempts", "lease_owner",
+        "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
+        "lean_version", "mathlib_rev", "checked_at"]
