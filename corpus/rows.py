@@ -206,40 +206,62 @@ def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_tim
         "depth": pc.cast(depths, f64),
         "check_time": check_times,
     }
-    overrides: dict[str, dict[int, float | None]] = {}
-    if engine is None or not any(engine):  # the common case: no engine features at all
-        keys: list = []
-        values: list = []
-        offsets: list[int] | np.ndarray = np.zeros(n + 1, np.int32)
+    if engine is None or not any(engine):  # no engine features at all
+        extra = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)),
+                                         pa.array([], EXTRA_TYPE.value_type))
     else:
-        lens = [len(f) for f in engine]
-        keys = [k for f in engine for k, _ in f]
-        values = [v for f in engine for _, v in f]
-        offsets = [0, *itertools.accumulate(lens)]
-        if not _FIXED_FEATURES.isdisjoint(keys):  # slow path: the engine overrides ours
-            keys, values, offsets = [], [], [0]
-            for i, feats in enumerate(engine):
-                for k, v in feats:
-                    if k in _FIXED_FEATURES and k != "difficulty":
-                        overrides.setdefault(k, {})[i] = None if v is None else float(v)
-                    else:
-                        keys.append(k)
-                        values.append(v)
-                offsets.append(len(keys))
-    for k, patch in overrides.items():
-        vals = cols[k].to_pylist()
-        for i, v in patch.items():
-            vals[i] = v
-        cols[k] = pa.array(vals, pa.float64())
+        extra = _merge_engine(cols, engine)
     ct = pc.fill_null(cols["check_time"], 0.0)
     cols["difficulty"] = pc.add(pc.add(pc.fill_null(cols["depth"], 0.0), pc.log2(pc.add(
         pc.divide(pc.fill_null(cols["proof_chars"], 0.0), 100.0), 1.0))), pc.log2(pc.add(ct, 1.0)))
-    cols["extra"] = pa.ListArray.from_arrays(
-        pa.array(offsets, pa.int32()),
-        pa.StructArray.from_arrays([pa.array(keys, pa.string()), pa.array(values, pa.float64())],
-                                   fields=list(EXTRA_TYPE.value_type)))
+    cols["extra"] = extra
     return pa.StructArray.from_arrays([cols[f.name] for f in FEATURES_TYPE],
                                       fields=list(FEATURES_TYPE))
+
+
+def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float], ...]]
+                  ) -> pa.ListArray:
+    """Merge the mutation engine's features of a batch into `cols`; return `extra`.
+
+    An engine value for one of our own fields (`proof_chars`, `depth`...; not `difficulty`,
+    which is always ours) replaces ours (null stays null); every other key goes to `extra`,
+    in the engine's order.  Python only flattens the pairs; the merge is numpy and Arrow
+    (every mutant carries seven engine features, so a per-row loop dominated the export).
+    """
+    n = len(engine)
+    lens = np.fromiter(map(len, engine), np.int64, n)
+    flat = list(itertools.chain.from_iterable(engine))
+    keys = pa.array([k for k, _ in flat], pa.string())
+    values = pa.array([v for _, v in flat], pa.float64())
+    row_of = np.repeat(np.arange(n), lens)
+    codes = pc.dictionary_encode(keys)
+    idx = codes.indices.to_numpy(zero_copy_only=False)
+    to_extra = np.ones(len(flat), np.bool_)
+    for code, key in enumerate(codes.dictionary.to_pylist()):
+        if key not in _FIXED_FEATURES or key == "difficulty":
+            continue
+        at = np.flatnonzero(idx == code)
+        to_extra[at] = False
+        rows = row_of[at]
+        if len(rows) > 1 and not np.all(rows[1:] != rows[:-1]):  # a key twice in a row:
+            # the last one wins (`rows` is sorted: `at` ascends)
+            last = {int(r): int(j) for r, j in zip(rows, at)}
+            rows = np.fromiter(last.keys(), np.int64, len(last))
+            at = np.fromiter(last.values(), np.int64, len(last))
+        has = np.zeros(n, np.bool_)
+        has[rows] = True
+        picked = pc.take(values, pa.array(at[np.argsort(rows, kind="stable")]))  # row order
+        full = pc.take(picked, pa.array(np.where(has, np.cumsum(has) - 1, 0)))
+        cols[key] = pc.if_else(pa.array(has), full, cols[key])
+    keep = np.flatnonzero(to_extra)
+    counts = np.bincount(row_of[keep], minlength=n)
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    kept = pa.array(keep)
+    return pa.ListArray.from_arrays(
+        pa.array(offsets),
+        pa.StructArray.from_arrays([pc.take(keys, kept), pc.take(values, kept)],
+                                   fields=list(EXTRA_TYPE.value_type)))
 
 
 def formal_statement(name: str, statement: str, keyword: str = "theorem") -> str:

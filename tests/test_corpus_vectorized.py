@@ -269,3 +269,40 @@ def test_worker_error_reaches_caller(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="finish failed"):
         build_dataset(lambda: iter([(m, ok(m)) for m in ms]), tmp_path / "c",
                       CorpusOptions(stats=False), {}, prov=Provenance(tool_version="t"))
+
+
+def _engine_reference(ours: dict[str, float | None], feats) -> tuple[dict, list]:
+    """The definition: an engine value for one of our fields (not `difficulty`) replaces
+    ours, the last one winning; everything else goes to `extra` in order."""
+    fixed = {n for n, _ in rows.FEATURE_FIELDS} - {"difficulty"}
+    out, extra = dict(ours), []
+    for k, v in feats:
+        if k in fixed:
+            out[k] = None if v is None else float(v)
+        else:
+            extra.append({"key": k, "value": v})
+    return out, extra
+
+
+def test_engine_features_merge_equals_the_per_row_definition():
+    rnd = random.Random(5)
+    keys = ["depth", "proof_chars", "proof_lines", "check_time", "difficulty", "statement_size",
+            "occurrences", "num_hypotheses", "binders"]
+    engine = []
+    for i in range(400):
+        k = rnd.randint(0, 9)
+        engine.append(tuple((rnd.choice(keys), None if rnd.random() < 0.1 else rnd.random() * 9)
+                            for _ in range(k)))
+    engine[3] = (("depth", 4.0), ("depth", 5.0), ("occurrences", 2.0))  # a key twice
+    engine[4] = ()
+    ms = [mk(i, depth=1 + i % 3, features=engine[i]) for i in range(len(engine))]
+    pairs = [(m, Verdict(m.id, "verified", elapsed=(i % 4) * 0.5)) for i, m in enumerate(ms)]
+    got = mutant_columns(pairs, Provenance(tool_version="t"))["features"].to_pylist()
+    plain = mutant_columns([(replace(m, features=()), v) for m, v in pairs],
+                           Provenance(tool_version="t"))["features"].to_pylist()
+    for g, p, feats in zip(got, plain, engine):
+        ours = {k: v for k, v in p.items() if k not in ("extra", "difficulty")}
+        want, extra = _engine_reference(ours, feats)
+        assert {k: v for k, v in g.items() if k not in ("extra", "difficulty")} == want
+        assert g["extra"] == extra
+    assert got[3]["depth"] == 5.0 and got[4]["extra"] == []

@@ -386,7 +386,7 @@ def test_printer_parenthesizes_what_the_grammar_would_regroup():
 
 # ------------------------------------------------------------------ property: round trip
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import example, given, settings, strategies as st  # noqa: E402
 
 _NAMES = st.sampled_from(["x", "y", "f", "n", "Nat.succ", "h.le", "α", "s₁"])
 _INFIX = st.sampled_from(["+", "-", "*", "/", "^", "=", "≠", "<", "≤", "∧", "∨", "→", "↔", "∈",
@@ -420,8 +420,10 @@ def _terms():
     return st.recursive(leaf, grow, max_leaves=8)
 
 
-@settings(max_examples=300, deadline=None)
+# Derandomized so that CI is reproducible; run with `--hypothesis-seed=N` to explore further.
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(_terms())
+@example(BinOp("⁄", Ident("x"), Proj(Num("0"), "1")))  # once printed `x⁄(0).1`: read as (x⁄0).1
 def test_roundtrip_property(t):
     s = print_term(t)
     back = parse_term(s)
