@@ -112,6 +112,30 @@ class _Progress:
         return sum(self.by_status.values())
 
 
+def _worker_log_handler(fh: logging.Handler) -> logging.Handler:
+    """A multiprocessing-logging handler whose records from the driver itself go straight to
+    `fh`; only forked workers send theirs through its queue.
+
+    Why: a worker SIGKILLed while writing a record holds the queue's lock forever.  A driver
+    that had queued its own records then hung at exit, joining the queue's feeder thread
+    (seen after the killed-worker tests); the driver never needs the queue.
+    """
+    from multiprocessing_logging import MultiProcessingHandler
+
+    class DriverDirect(MultiProcessingHandler):
+        def __init__(self) -> None:
+            super().__init__("alchemy-check-log", sub_handler=fh)
+            self.driver_pid = os.getpid()
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if os.getpid() == self.driver_pid:
+                self.sub_handler.handle(record)
+            else:
+                super().emit(record)
+
+    return DriverDirect()
+
+
 class _LogSetup:
     """RUN/logs/check.log for the driver and (via multiprocessing-logging, when workers are
     forked) for every worker; each worker also writes RUN/logs/worker-<i>.log."""
@@ -125,9 +149,7 @@ class _LogSetup:
         fh.setLevel(logging.INFO)
         self.handler: logging.Handler = fh
         if mp.get_start_method(allow_none=False) == "fork":
-            from multiprocessing_logging import MultiProcessingHandler
-
-            self.handler = MultiProcessingHandler("alchemy-check-log", sub_handler=fh)
+            self.handler = _worker_log_handler(fh)
         self.old_level = self.logger.level
         if self.logger.getEffectiveLevel() > logging.INFO:
             self.logger.setLevel(logging.INFO)

@@ -439,3 +439,31 @@ def test_real_checkers_through_the_standin_lean(tmp_path: Path, standin_toolchai
     assert all(v.backend == backend and v.mathlib_rev == standin_toolchain.mathlib_rev
                and v.lean_version == standin_toolchain.lean_version for v in final.values())
     assert run_check(run, o)["checked"] == 0
+
+
+def test_driver_log_records_bypass_the_worker_queue(tmp_path):
+    """The driver writes its own records to the file directly: it never starts the queue's
+    feeder thread, which hung the driver at exit once a worker died holding the queue lock.
+    Records of a forked worker still arrive through the queue."""
+    import logging
+    import multiprocessing as mp
+
+    from lean_alchemy.jobs.check import _worker_log_handler
+
+    fh = logging.FileHandler(tmp_path / "check.log", encoding="utf-8")
+    h = _worker_log_handler(fh)
+    log = logging.getLogger("lean_alchemy.test_driver_log")
+    log.addHandler(h)
+    log.setLevel(logging.INFO)
+    try:
+        log.info("from the driver")
+        assert h.queue._thread is None  # no feeder thread in the driver
+        child = mp.get_context("fork").Process(target=log.info, args=("from a worker",))
+        child.start()
+        child.join(10)
+        assert child.exitcode == 0
+    finally:
+        log.removeHandler(h)
+        h.close()
+    text = (tmp_path / "check.log").read_text(encoding="utf-8")
+    assert "from the driver" in text and "from a worker" in text
