@@ -79,6 +79,24 @@ DICTIONARY_COLUMNS: tuple[str, ...] = (
 COLUMN_NAMES: tuple[str, ...] = tuple(c[0] for c in COLUMNS)
 
 
+def _leaf_paths(name: str, t: pa.DataType) -> list[str]:
+    """Parquet column paths of an Arrow field (`mutation.kind`, `imports.list.element`)."""
+    if pa.types.is_struct(t):
+        return [p for i in range(t.num_fields)
+                for p in _leaf_paths(f"{name}.{t.field(i).name}", t.field(i).type)]
+    if pa.types.is_list(t):
+        return _leaf_paths(f"{name}.list.element", t.value_type)
+    return [name]
+
+
+# Long Lean text: min/max statistics of such pages serve no query and cost a third of the
+# writer's time, so Parquet statistics are written for every other column only (those that
+# readers filter on: ids, names, modules, kinds, tiers, splits, features, versions).
+LONG_TEXT_COLUMNS: tuple[str, ...] = ("header", "formal_statement", "proof", "text")
+STATISTICS_COLUMNS: tuple[str, ...] = tuple(
+    p for n, t, _, _ in COLUMNS if n not in LONG_TEXT_COLUMNS for p in _leaf_paths(n, t))
+
+
 def schema_with_metadata(metadata: dict[str, str]) -> pa.Schema:
     """The dataset schema carrying key/value metadata (provenance) in every shard footer."""
     meta = {"lean_alchemy.schema_version": SCHEMA_VERSION}

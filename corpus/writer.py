@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import DICTIONARY_COLUMNS, SCHEMA
+from .schema import DICTIONARY_COLUMNS, SCHEMA, STATISTICS_COLUMNS
 
 
 class ShardWriter:
@@ -70,7 +70,8 @@ class ShardWriter:
                 path = self.out_dir / f"part-{len(self.shards):05d}.parquet"
                 self._writer = pq.ParquetWriter(
                     path, self.schema, compression=self.compression,
-                    compression_level=self.level, use_dictionary=list(DICTIONARY_COLUMNS))
+                    compression_level=self.level, use_dictionary=list(DICTIONARY_COLUMNS),
+                    write_statistics=list(STATISTICS_COLUMNS))
                 self.shards.append(path)
                 self._in_shard = 0
             take = min(usable - start, self.shard_rows - self._in_shard)

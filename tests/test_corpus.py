@@ -137,6 +137,23 @@ def test_schema_stable_across_shards_with_nulls_and_new_keys(tmp_path):
     assert pq.ParquetFile(shards[0]).metadata.row_group(0).column(0).compression == "ZSTD"
 
 
+def test_statistics_are_written_for_every_column_but_long_text(tmp_path):
+    from lean_alchemy.corpus.schema import LONG_TEXT_COLUMNS, STATISTICS_COLUMNS
+    w = ShardWriter(tmp_path, shard_rows=10, row_group_rows=10)
+    batch = [(mk(i), ok(mk(i))) for i in range(4)]
+    cols = mutant_columns(batch, PROV, checked=True)
+    cols["tier"] = pa.array(["easy"] * 4)
+    cols["split"] = pa.array(["train"] * 4)
+    w.add_table(rows_table(cols, SCHEMA))
+    [shard] = w.close()
+    rg = pq.ParquetFile(shard).metadata.row_group(0)
+    stats = {rg.column(i).path_in_schema: rg.column(i).is_stats_set
+             for i in range(rg.num_columns)}
+    assert set(STATISTICS_COLUMNS) | set(LONG_TEXT_COLUMNS) == set(stats)  # real paths
+    assert all(stats[c] for c in STATISTICS_COLUMNS)
+    assert not any(stats[c] for c in LONG_TEXT_COLUMNS)
+
+
 def test_empty_dataset_keeps_schema(tmp_path):
     res = build_dataset(lambda: iter(()), tmp_path, CorpusOptions(), {"checked": "true"})
     assert res.rows == 0
