@@ -230,14 +230,23 @@ def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float
     """
     n = len(engine)
     lens = np.fromiter(map(len, engine), np.int64, n)
-    flat = list(itertools.chain.from_iterable(engine))
-    keys = pa.array([k for k, _ in flat], pa.string())
-    values = pa.array([v for _, v in flat], pa.float64())
+    chain = itertools.chain.from_iterable
+    flat = list(chain(chain(engine)))  # k0, v0, k1, v1, ...: flattened in C
+    keys = flat[0::2]
+    values = pa.array(flat[1::2], pa.float64())
     row_of = np.repeat(np.arange(n), lens)
-    codes = pc.dictionary_encode(keys)
-    idx = codes.indices.to_numpy(zero_copy_only=False)
-    to_extra = np.ones(len(flat), np.bool_)
-    for code, key in enumerate(codes.dictionary.to_pylist()):
+    width = int(lens[0])
+    if (width and bool(np.all(lens == width))
+            and all(len(set(keys[j::width])) == 1 for j in range(width))):
+        # the usual batch: every row has the same keys in the same order
+        names = list(dict.fromkeys(keys[:width]))
+        idx = np.tile(np.array([names.index(k) for k in keys[:width]]), n)
+    else:
+        codes = pc.dictionary_encode(pa.array(keys, pa.string()))
+        names = codes.dictionary.to_pylist()
+        idx = codes.indices.to_numpy(zero_copy_only=False)
+    to_extra = np.ones(len(keys), np.bool_)
+    for code, key in enumerate(names):
         if key not in _FIXED_FEATURES or key == "difficulty":
             continue
         at = np.flatnonzero(idx == code)
@@ -257,10 +266,10 @@ def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float
     counts = np.bincount(row_of[keep], minlength=n)
     offsets = np.zeros(n + 1, np.int32)
     np.cumsum(counts, out=offsets[1:])
-    kept = pa.array(keep)
     return pa.ListArray.from_arrays(
         pa.array(offsets),
-        pa.StructArray.from_arrays([pc.take(keys, kept), pc.take(values, kept)],
+        pa.StructArray.from_arrays([pc.take(pa.array(names, pa.string()), pa.array(idx[keep])),
+                                    pc.take(values, pa.array(keep))],
                                    fields=list(EXTRA_TYPE.value_type)))
 
 

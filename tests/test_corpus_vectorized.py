@@ -306,3 +306,24 @@ def test_engine_features_merge_equals_the_per_row_definition():
         assert {k: v for k, v in g.items() if k not in ("extra", "difficulty")} == want
         assert g["extra"] == extra
     assert got[3]["depth"] == 5.0 and got[4]["extra"] == []
+
+
+@pytest.mark.parametrize("keys", [
+    ("statement_size", "binders", "hypotheses", "proof_lines", "proof_chars", "depth",
+     "occurrences"),  # what `alchemy mutate` stores with every mutant
+    ("depth", "x", "depth"), ("only_extra",), ("proof_chars",)])
+def test_engine_features_merge_with_the_same_keys_in_every_row(keys):
+    """The usual batch (one key sequence for all rows) takes a shortcut; same result."""
+    rnd = random.Random(len(keys))
+    ms = [mk(i, depth=1 + i % 2, features=tuple(
+        (k, None if rnd.random() < 0.05 else float(rnd.randint(0, 50))) for k in keys))
+        for i in range(300)]
+    pairs = [(m, Verdict(m.id, "verified", elapsed=0.5)) for m in ms]
+    got = mutant_columns(pairs, Provenance(tool_version="t"))["features"].to_pylist()
+    plain = mutant_columns([(replace(m, features=()), v) for m, v in pairs],
+                           Provenance(tool_version="t"))["features"].to_pylist()
+    for g, p, m in zip(got, plain, ms):
+        ours = {k: v for k, v in p.items() if k not in ("extra", "difficulty")}
+        want, extra = _engine_reference(ours, m.features)
+        assert {k: v for k, v in g.items() if k not in ("extra", "difficulty")} == want
+        assert g["extra"] == extra
