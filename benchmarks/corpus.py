@@ -13,7 +13,9 @@ Statements come from real Mathlib theorems (read from `--mathlib`, textually mut
 sizes, binder structure and compression are realistic; a second, smaller run adds
 decontamination against 200 benchmark statements.  `cpu_seconds` (all threads of the process)
 tells a slow run on a busy machine from a slow pipeline; `first_arrow_call_seconds` is the
-one-off cost, included in `seconds`, of the first pyarrow conversion in a process.
+one-off cost, included in `seconds`, of the first pyarrow conversion in a process;
+`steal_seconds_runs` is the CPU time the hypervisor took for other guests during each run
+(a virtual machine's slow runs are the ones with steal).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import gc
 import itertools
 import json
+import os
 import random
 import re
 import subprocess
@@ -132,6 +135,17 @@ def run(data, opts: CorpusOptions, dec: Decontaminator | None
     return res, secs, size, cpu
 
 
+def steal_seconds() -> float | None:
+    """CPU time the hypervisor gave to other guests so far (Linux `/proc/stat`), None
+    elsewhere: on a virtual machine a slow run usually coincides with steal."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def first_arrow_call_seconds() -> float:
     """What a fresh process's first pyarrow conversion costs (pyarrow then imports pandas if
     it is installed, as in the dev environment): a one-off per export, measured apart in a
@@ -168,12 +182,18 @@ def main() -> int:
     # of a fresh process (pyarrow's first conversion imports pandas when it is installed,
     # regexes compile), reported apart as `first_arrow_call_seconds`
     run(data[:1000], opts, None)
-    runs = [run(data, opts, None) for _ in range(max(1, args.repeat))]
+    runs, steal = [], []
+    for _ in range(max(1, args.repeat)):
+        s0 = steal_seconds()
+        runs.append(run(data, opts, None))
+        s1 = steal_seconds()
+        steal.append(round(s1 - s0, 2) if s0 is not None and s1 is not None else None)
     res, secs, size, cpu = sorted(runs, key=lambda r: r[1])[len(runs) // 2]  # the median
     result = {
         "rows": res.rows, "seconds": round(secs, 3), "cpu_seconds": round(cpu, 3),
         "rows_per_second": round(res.rows / secs), "bytes_per_row": round(size / max(1, res.rows), 1),
         "rows_per_second_runs": [round(r[0].rows / r[1]) for r in runs],
+        "steal_seconds_runs": steal,
         "parquet_bytes": size, "shards": sum(len(v) for v in res.shards.values()),
         "statements": "mathlib" if mathlib else "synthetic", "input_seconds": round(prep, 2),
         "by_tier": dict(res.by_tier),
