@@ -428,6 +428,26 @@ def export(results: Callable[[], Iterable[tuple[Mutant, Verdict | None]]], out_d
     return summary
 
 
+def with_progress(results: Callable[[], Iterable[Pair]], total: int | None, desc: str
+                  ) -> Callable[[], Iterator[Pair]]:
+    """`results`, counted on a tqdm bar on stderr (a full-Mathlib export reads millions of
+    rows for minutes).  The bar moves every 8,192 rows, so the count costs next to nothing."""
+    def counted() -> Iterator[Pair]:
+        from tqdm import tqdm
+
+        with tqdm(total=total, desc=desc, unit="row", mininterval=0.5,
+                  dynamic_ncols=True) as bar:
+            n = 0
+            for pair in results():
+                yield pair
+                n += 1
+                if n == 8192:
+                    bar.update(n)
+                    n = 0
+            bar.update(n)
+    return counted
+
+
 def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dict:
     """Stage entry: `alchemy corpus` (verified rows) or `alchemy corpus --unchecked`."""
     opts.validate()
@@ -455,6 +475,10 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
         out, stage = run.corpus_dir, "corpus"
         db_stats = sources.db_counts(run)
         all_res = lambda: sources.all_results(run)  # noqa: E731
+    if opts.progress:
+        counts = (db_stats if db_stats is not None else sources.db_counts(run)).get("counts", {})
+        results = with_progress(results, counts.get("pending" if unchecked else "verified"),
+                                stage)
     summary = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
                      fingerprint=fp, text_fingerprint=text_fp, run=run,
                      drop_report=run.root / f"{stage}.dropped.jsonl", db_stats=db_stats,

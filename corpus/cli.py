@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ordered tier rule, repeatable (replaces the defaults)")
     p.add_argument("--tier-quantiles", type=_csv, default=None, metavar="Q1,Q2",
                    help=f"quantile cut points ({','.join(map(str, d.tier_quantiles))})")
+    p.add_argument("--progress", action="store_true", default=None,
+                   help="progress bar over the rows read, on stderr")
     p.add_argument("--no-stats", dest="stats", action="store_false", default=None,
                    help="skip stats.json, plots and report.html")
     p.set_defaults(func=cmd_corpus)
@@ -106,7 +108,8 @@ def options_from_args(args: argparse.Namespace) -> CorpusOptions:
               "exclude_file": args.exclude_file, "exclude_split": args.exclude_split,
               "dedup": args.dedup, "dedup_library": args.dedup_library,
               "ngram_n": args.ngram_n, "ngram_threshold": args.ngram_threshold,
-              "tier_method": args.tier_method, "stats": args.stats}
+              "tier_method": args.tier_method, "stats": args.stats,
+              "progress": args.progress}
     ch.update({k: v for k, v in simple.items() if v is not None})
     if args.exclude:
         ch["exclude_names"] = tuple(base.exclude_names) + tuple(args.exclude)

@@ -50,6 +50,7 @@ class CorpusOptions:
     # --- outputs ------------------------------------------------------------------------
     stats: bool = True  # write stats.json, plots and report.html next to the shards
     dataset_name: str = "lean-alchemy"  # title of the dataset card and metadata
+    progress: bool = False  # a progress bar over the rows read, on stderr
 
     def validate(self) -> "CorpusOptions":
         """Reject inconsistent knobs with the name of the option to fix."""

@@ -604,3 +604,11 @@ def test_cli_stats_single_run_and_unchecked(tmp_path, monkeypatch, capsys):
     assert st["rows"] == 9 and st["acceptance"]["per_kind"]["rw_goal"]["statuses"] == {
         "verified": 9, "pending": 4}
     assert (run.corpus_dir / "report.html").exists()
+
+
+def test_progress_bar_counts_every_row_once(capsys):
+    rows = [(mk(i), ok(mk(i))) for i in range(10_000)]
+    counted = build_mod.with_progress(lambda: iter(rows), len(rows), "corpus")
+    assert list(counted()) == rows
+    err = capsys.readouterr().err
+    assert "corpus" in err and "10000/10000" in err
