@@ -22,3 +22,17 @@ def top_level_find(text: str, *needles: str) -> int:
         elif depth == 0 and text.startswith(needles, i):
             return i
     return -1
+
+
+def single_group(text: str) -> bool:
+    """`text` is one bracketed group: the bracket it opens with closes at its last character
+    (`(a) + (b)` is two groups, `((a) + b)` one)."""
+    depth = 0
+    for i, c in enumerate(text):
+        if c in OPENERS:
+            depth += 1
+        elif c in CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False

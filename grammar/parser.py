@@ -29,6 +29,7 @@ from pathlib import Path
 from lark import Lark
 from lark.exceptions import LarkError
 
+from lean_alchemy.core.scan import single_group
 from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term
 from lean_alchemy.grammar.operators import (
     BRACKET_INFIX, DEFAULT_TABLE, MAX, Op, OperatorTable,
@@ -410,22 +411,9 @@ def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
             except Exception:  # noqa: BLE001
                 pass
         # `( inner )` that still fails: parentheses are not a node, the inside is opaque
-        if st.startswith("(") and st.endswith(")") and _balanced_single(st):
+        if st.startswith("(") and st.endswith(")") and single_group(st):
             return _partial(st[1:-1], ctx, table, depth + 1)
     return Opaque(" ".join(ctx.restore(st).split()))
-
-
-def _balanced_single(st: str) -> bool:
-    """`st` is one parenthesized group `( ... )` (its first paren closes at the end)."""
-    depth = 0
-    for i, c in enumerate(st):
-        if c in _OPENERS:
-            depth += 1
-        elif c in _CLOSERS:
-            depth -= 1
-            if depth == 0:
-                return i == len(st) - 1
-    return False
 
 
 @functools.lru_cache(maxsize=65536)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from lean_alchemy.core.scan import single_group
 from lean_alchemy.grammar.ast import (
     ENCLOSERS, Anon, App, BinderGroup, BinOp, By, Cdot, CdotFun, DotIdent, Enclosed,
     Explicit, Hole, Ident, IfThenElse, Let, Lit, ListLit, NamedArg, Num, Opaque, Postfix,
@@ -60,18 +61,6 @@ def _prefix(op: str, table: OperatorTable) -> Op:
 
 _MEMO_LIMIT = 100_000
 
-
-
-def _enclosed(s: str) -> bool:
-    """`s` is one bracketed group: its opening `(` closes at its last character."""
-    if not s.startswith("(") or not s.endswith(")"):
-        return False
-    depth = 0
-    for i, c in enumerate(s):
-        depth += (c == "(") - (c == ")")
-        if depth == 0:
-            return i == len(s) - 1
-    return False
 
 class Printer:
     def __init__(self, table: OperatorTable = DEFAULT_TABLE) -> None:
@@ -175,7 +164,7 @@ class Printer:
                 return f"{self.p(t.lhs, 51, SEP)} {t.op[:-1]} {self.p(t.rhs)}]"
             if t.op == "⁄":  # `W⁄A`: max-precedence, right operand an atom
                 rhs = self.p(t.rhs, MAX, MAX)
-                if not (isinstance(t.rhs, (Ident, Num)) or _enclosed(rhs)):
+                if not (isinstance(t.rhs, (Ident, Num)) or (rhs.startswith("(") and single_group(rhs))):
                     rhs = f"({rhs})"  # also `(0).1`: our parser reads `x⁄(0)` first
                 return f"{self.p(t.lhs, MAX, MAX)}⁄{rhs}"
             o = _infix(t.op, self.table)

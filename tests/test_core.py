@@ -58,6 +58,13 @@ def test_top_level_find_skips_bracketed_needles() -> None:
     assert top_level_find("(a : b)", ":") == -1
 
 
+def test_single_group_is_one_bracketed_whole() -> None:
+    from lean_alchemy.core.scan import single_group
+    assert single_group("((a) + ⟨b, c⟩)") and single_group("(0)")
+    assert not single_group("(0).1") and not single_group("(a) + (b)")
+    assert not single_group("(a") and not single_group("a") and not single_group("")
+
+
 def test_few_collections_raises_thresholds_and_restores_them():
     import gc
 
