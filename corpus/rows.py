@@ -259,7 +259,7 @@ def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float
             at = np.fromiter(last.values(), np.int64, len(last))
         has = np.zeros(n, np.bool_)
         has[rows] = True
-        picked = pc.take(values, pa.array(at[np.argsort(rows, kind="stable")]))  # row order
+        picked = pc.take(values, pa.array(at))  # in row order: `rows` ascends
         full = pc.take(picked, pa.array(np.where(has, np.cumsum(has) - 1, 0)))
         cols[key] = pc.if_else(pa.array(has), full, cols[key])
     keep = np.flatnonzero(to_extra)
