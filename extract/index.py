@@ -409,7 +409,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     global _CTX, _INDEX
     from lean_alchemy.extract import store
     from lean_alchemy.extract.store import AtomicParquetWriter, write_parquet
-    from lean_alchemy.mutate.match import MatchStats, RuleIndex
+    from lean_alchemy.mutate.match import MatchStats, RuleIndex, rigid_names
 
     start = time.perf_counter()
     run.require(run.declarations, "extract")
@@ -468,7 +468,9 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     t_rules = time.perf_counter()
 
     # pass 2: matching, invocations streamed to disk, invocable edges aggregated
-    index = RuleIndex.build(kept, max_per_theorem=opts.max_matches_per_theorem)
+    index = RuleIndex.build(kept, max_per_theorem=opts.max_matches_per_theorem,
+                            rigid=rigid_names(decls),
+                            generic_evidence=opts.generic_evidence)
     inv_counts: Counter = Counter()
     mstats = MatchStats()
     candidates = with_inv = 0
@@ -557,7 +559,8 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
         "options": {"external_names": opts.external_names,
                     "max_matches_per_theorem": opts.max_matches_per_theorem,
                     "rewrite": opts.rewrite, "apply": opts.apply,
-                    "proof_uses": opts.proof_uses},
+                    "proof_uses": opts.proof_uses,
+                    "generic_evidence": opts.generic_evidence},
         "seconds_rules": round(t_rules - start, 2),
         "seconds_match": round(t_match - t_rules, 2),
         "seconds": round(time.perf_counter() - start, 2),

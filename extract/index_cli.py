@@ -39,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="no apply_hyp invocations")
     p.add_argument("--no-proof-uses", dest="proof_uses", action="store_false",
                    help="no proof-uses edges in the graph")
+    p.add_argument("--no-generic-evidence", dest="generic_evidence", action="store_false",
+                   help="keep matches of constant-free patterns with concretely typed "
+                        "variables even where no matched value has a type hint")
     p.add_argument("-j", "--jobs", type=int, default=IndexOptions.jobs, metavar="N",
                    help="worker processes (0 = one per CPU; default %(default)s)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
@@ -65,7 +68,8 @@ def run_index_cli(args: argparse.Namespace) -> int:
         raise AlchemyError(f"--max-matches-per-theorem must be >= 0, got {cap}")
     opts = IndexOptions(external_names=args.external_names,
                         max_matches_per_theorem=cap or None, rewrite=args.rewrite,
-                        apply=args.apply, proof_uses=args.proof_uses, jobs=args.jobs,
+                        apply=args.apply, proof_uses=args.proof_uses,
+                        generic_evidence=args.generic_evidence, jobs=args.jobs,
                         progress=args.progress)
     from .index import run_index
 

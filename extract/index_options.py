@@ -18,6 +18,9 @@ class IndexOptions:
     rewrite: produce `rw_goal`/`rw_hyp` invocations (equation and iff rules).
     apply: produce `apply_hyp` invocations (implication rules).
     proof_uses: add proof-uses edges (identifiers of proof text that resolve) to the graph.
+    generic_evidence: a constant-free rule pattern (`?a = ?b`) whose variables have concrete
+      types (`m n : ℕ`) is kept only where some matched value has a type hint
+      (`untyped_generic` in `matches_filtered`); False keeps every such match.
     jobs: worker processes for matching (0 = one per CPU).
     progress: show a progress bar on stderr.
     """
@@ -27,6 +30,7 @@ class IndexOptions:
     rewrite: bool = True
     apply: bool = True
     proof_uses: bool = True
+    generic_evidence: bool = True
     jobs: int = 2
     progress: bool = False
 

@@ -34,7 +34,15 @@ trie only the rules whose skeleton fits, and those few are matched exactly:
   (`rule_equation_type`, same inference on `lhs = rhs`).  A rule type variable `α` must
   not get two different exact types.  A bare numeral pattern (`0`) is kept only when both
   types are known and equal (`numeral_pattern`; rules whose equation type is unknown are
-  already dropped by `extract.rules`).  Counted: `type_mismatch`, `numeral_pattern`.
+  already dropped by `extract.rules`).  Rigid heads (`rigid_head`, on when the index is
+  built with the library's `rigid_names`): a pattern variable typed by a structure, class or
+  inductive type (or bundled-map notation) never binds a function-typed value, nor, with an
+  exact hint, a candidate type variable or another rigid type; definitions are never rigid
+  (they may unfold to the value's type).  A local function applied to arguments has the
+  type its arrows leave (`result_key`).  A constant-free pattern whose variables have
+  concrete types needs one matched value with a hint (`untyped_generic`, on with
+  `generic_evidence`).  Counted: `type_mismatch`, `numeral_pattern`, `rigid_mismatch`,
+  `untyped_generic`.
 
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
@@ -64,8 +72,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Ident, IfThenElse, Let, Num, Opaque, Prefix, Quant,
-    SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child, dumps, loads,
+    App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Ident, IfThenElse, Let, NamedArg, Num,
+    Opaque, Postfix, Prefix, Quant, SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child, dumps, loads,
 )
 from lean_alchemy.mutate.substitute import (
     ARITH_OPS, arith_leaves, binder_types, field_names, heads,
@@ -373,6 +381,44 @@ def _interior(t: Term, out: list[Term]) -> None:
         _interior(t.arg, out)
 
 
+def _top_op(key: str) -> tuple[str, int] | None:
+    """The operator (`→` or `×`) of a compound type key `(A→B)` / `(A×B)` (`type_key`)
+    and its position; None for other keys."""
+    if not key.startswith("(") or not key.endswith(")"):
+        return None
+    depth = 0
+    for k, ch in enumerate(key):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 1 and ch in "→×":
+            return ch, k
+    return None
+
+
+def _split_arrow(key: str) -> tuple[str, str] | None:
+    """(domain, codomain) of a function type key `(A→B)`, else None."""
+    top = _top_op(key)
+    if top is None or top[0] != "→":
+        return None
+    return key[1:top[1]], key[top[1] + 1:-1]
+
+
+def result_key(fn_key: str, args: Sequence[Term]) -> str | None:
+    """The type key of a local function `f : A → B → C` applied to `args` (`f a` : `B → C`,
+    `f a b` : `C`); None when `f`'s type has fewer arrows or an argument is named."""
+    key = fn_key
+    for a in args:
+        if isinstance(a, NamedArg):
+            return None
+        parts = _split_arrow(key)
+        if parts is None:
+            return None
+        key = parts[1]
+    return key
+
+
 def _fn_name(t: Term) -> str | None:
     if isinstance(t, App) and isinstance(t.fn, Ident):
         return last_component(t.fn.name)
@@ -396,6 +442,10 @@ class _Hinter:
             return type_key(t.type, self.locals)
         if isinstance(t, Enclosed) and t.open == "|":
             return self.tree_type(t.term, env)
+        if isinstance(t, App) and isinstance(t.fn, Ident):
+            fk = env.get(t.fn.name)
+            if fk is not None:  # a local function: what its arrows leave after the args
+                return result_key(fk, t.args)
         if _fn_name(t) in _HOMOGENEOUS_FNS:
             assert isinstance(t, App)
             got = {self.tree_type(a, env) for a in t.args}
@@ -529,6 +579,8 @@ class Compiled:
     specificity: int = 0  # symbols of the pattern that are not variables
     eq_type: str | None = None  # closed type of the equation's sides, when inferable
     bare_num: bool = False  # the pattern is a numeral (`0`, `1`)
+    heads: tuple = ()  # (pattern variable, rigid head of its type): see `rigid_head`
+    generic: tuple = ()  # constant-free pattern: its concretely typed variables (`type_ok`)
 
 
 def _closed(key: str | None) -> str | None:
@@ -546,7 +598,116 @@ def rule_equation_type(lhs: Term, rhs: Term | None, names: Sequence[str],
     return _closed(h[0]) if h is not None else None
 
 
-def compile_rule(rule: Rule) -> Compiled | None:
+# Types whose head is an inductive type or a structure in Lean core, and the number types that
+# are (`ℕ+`, `ℝ≥0`, `ℝ≥0∞` are definitions that unfold to `Subtype`/`Option`: not listed).
+CORE_RIGID = frozenset({"List", "Option", "Prod", "Sum", "Array", "String", "Bool", "Char",
+                        "Fin", "Nat", "Int", "Sigma", "PSigma", "PProd", "Except", "ULift",
+                        "PLift", "Rat", "Real", "Complex"})
+RIGID_KINDS = frozenset({"structure", "class", "inductive"})
+# Type notation whose head is a structure whatever its arguments (bundled maps and
+# equivalences, products, polynomials, units, opposites).  `⟶` is left out on purpose: a
+# morphism type is a class projection and may unfold to a function type (`Type`'s homs).
+_RIGID_INFIX = {"×": "Prod", "≃": "Equiv", "≃+*": "RingEquiv", "→+*": "RingHom",
+                "→*": "MonoidHom", "→+": "AddMonoidHom", "≃*": "MulEquiv", "≃+": "AddEquiv",
+                "↪": "Embedding", "→₀": "Finsupp", "≃o": "OrderIso", "→o": "OrderHom",
+                "↪o": "OrderEmbedding", "≅": "Iso", "⥤": "Functor", "→ₛ": "SimpleFunc",
+                "≃ₜ": "Homeomorph", "→*₀": "MonoidWithZeroHom"}
+_RIGID_INFIX_PREFIX = (("→ₗ[", "LinearMap"), ("≃ₗ[", "LinearEquiv"),
+                       ("→L[", "ContinuousLinearMap"), ("≃L[", "ContinuousLinearEquiv"),
+                       ("→ₐ[", "AlgHom"), ("≃ₐ[", "AlgEquiv"))
+_RIGID_POSTFIX = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite"}
+_RIGID_NUMBERS = frozenset({"ℕ", "ℤ", "ℚ", "ℝ", "ℂ"})
+
+
+# Notation every order/lattice/collection type has: a pattern made only of these, operators
+# and variables (`?I = ⊥`, `?s = ∅`) is as generic as `?a = ?b`.  (A numeral is not: the
+# rule `?a + 0` is specific enough, and numerals have their own filter.)
+_OVERLOADED = frozenset({"⊥", "⊤", "∅"})
+
+
+def _norm_head(name: str) -> str:
+    name = name.split(".{", 1)[0]  # `CommRingCat.{u}`
+    last = last_component(name)
+    return NUMBER_TYPES.get(last) or NUMBER_TYPES.get(name) or last
+
+
+def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> str | None:
+    """The head of a rule binder's type when it is *rigid* (a structure, class or inductive
+    type: `rigid` holds their resolved full names), normalized like `type_key` (last name
+    component, number types by symbol); else None.
+
+    Why rigid: a value whose type is a function type, a candidate's type variable or another
+    rigid type can never be given such a type, by unification or by coercion that `rw`
+    could use, whereas a definition (`Ideal R := Submodule R R`, `Set α := α → Prop`,
+    `Matrix`) may unfold to what the value has: definitions are never rigid here."""
+    if isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident):
+        name = t.name.split(".{", 1)[0]
+        if name.split(".", 1)[0] in bound or name not in rigid:
+            return None
+        head = _norm_head(name)
+        return None if head == "Subtype" else head  # `↥s` of a set is a `Subtype`
+    if isinstance(t, BinOp):
+        got = _RIGID_INFIX.get(t.op)
+        if got is None:
+            got = next((h for pre, h in _RIGID_INFIX_PREFIX if t.op.startswith(pre)), None)
+        return got
+    if isinstance(t, Postfix):
+        return _RIGID_POSTFIX.get(t.op)
+    return None
+
+
+def _hint_head(key: str) -> str | None:
+    """The head of a candidate type key (`type_key`): `→` for a function type, `?` for a
+    type variable of the candidate, `Prod` for `×`, else the constant; None if unknown."""
+    if key.startswith("?"):
+        return "?"
+    if key.startswith("~"):
+        return None
+    if key.startswith("("):
+        top = _top_op(key)
+        return None if top is None else "→" if top[0] == "→" else "Prod"
+    return key.split("(", 1)[0]
+
+
+def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
+    """True when a value hinted `hint` certainly cannot have a type with rigid head `want`:
+    its type is a function type (no coercion turns a function into a structure), or,
+    exactly (no coercion around it), a type variable of the candidate or another rigid type
+    (`rigid_last`: last name components that only ever name rigid types)."""
+    got, exact = hint
+    head = _hint_head(got)
+    if head is None or head == want:
+        return False
+    if head == "→":
+        return True
+    if not exact:
+        return False
+    if head == "?":
+        return True
+    return (head in rigid_last or head in _RIGID_NUMBERS) and (
+        want in rigid_last or want in _RIGID_NUMBERS or want in _RIGID_INFIX.values())
+
+
+def rigid_names(decls: Iterable[Declaration]) -> tuple[frozenset[str], frozenset[str]]:
+    """(full names of rigid types, last components naming nothing else) of a library,
+    Lean core's (`CORE_RIGID`) included: what `compile_rule` and `type_ok` need."""
+    full = set(CORE_RIGID)
+    other: set[str] = set()
+    for d in decls:
+        if d.kind in RIGID_KINDS:
+            full.add(d.full_name)
+        elif not d.is_candidate:
+            other.add(last_component(d.full_name))
+    last = {_norm_head(n) for n in full} - other
+    return frozenset(full), frozenset(last)
+
+
+def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
+                 generic_evidence: bool = False) -> Compiled | None:
+    """A rule ready for matching.  `rigid` (`rigid_names`) enables the rigid-head filter,
+    and with it `generic_evidence` the `untyped_generic` one (see `type_ok`)."""
     p = loads(rule.pattern)
     if p is None:
         return None
@@ -569,8 +730,20 @@ def compile_rule(rule: Rule) -> Compiled | None:
     if rule.kind == "eq":
         rhs = loads(rule.replacement) if rule.replacement else None
         eq_type = rule_equation_type(p, rhs, names, btypes)
-    spec = sum(1 for x in pattern_symbols(p, pvars) if x != WILD)
-    return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num))
+    symbols = pattern_symbols(p, pvars)
+    spec = sum(1 for x in symbols if x != WILD)
+    heads: tuple = ()
+    generic: tuple = ()
+    if rigid:
+        heads = tuple((n, h) for n, t in zip(names, btypes) if n in pvars
+                      for h in [rigid_head(t, bound, rigid)] if h is not None)
+        if generic_evidence and not any(
+                isinstance(x, tuple) and (x[0] in ("dot", "Num") or x[0] == "id"
+                                          and x[1] not in _OVERLOADED) for x in symbols):
+            generic = tuple(sorted({v for v, k in types.items() if k[0] not in "?~"}
+                                   | {v for v, _ in heads}))
+    return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num), heads,
+                    generic)
 
 
 ConstEq = Callable[[str, Ident, Ident], bool]
@@ -680,7 +853,7 @@ def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffi
 
 
 def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
-            node: Term) -> str | None:
+            node: Term, rigid_last: frozenset[str] = frozenset()) -> str | None:
     """The type filter (module doc): None when the match may type-check, else the reason
     to drop it.  `hints` are the candidate's (`infer_hints`), `node` the matched sub-term.
 
@@ -688,7 +861,13 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
       equation type and the candidate numeral's type are known and equal;
     - `type_mismatch`: the equation type differs from the sub-term's, a pattern variable's
       closed type from its value's, or one rule type variable (`α`) gets two different
-      types (exact hints only)."""
+      types (exact hints only);
+    - `rigid_mismatch`: a pattern variable whose type has a rigid head (`rigid_head`) gets a
+      value that cannot have it (`rigid_clash`);
+    - `untyped_generic`: a constant-free pattern (`?a = ?b`, `?x ∈ ?s`, `?f ?x`) whose
+      variables have concrete types (`m n : ℕ`, `μ : Measure ℝ`) matched values none of
+      which has a type hint: nothing ties the match to the rule's types (a pattern of
+      type variables only, `a = b ↔ b = a`, needs no evidence)."""
     nh = hints.get(id(node))
     if c.bare_num:
         if c.eq_type is not None and nh is not None and nh[1] and nh[0] == c.eq_type:
@@ -698,6 +877,13 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
         return "numeral_pattern"
     if c.eq_type is not None and not compatible(c.eq_type, nh):
         return "type_mismatch"
+    for v, want in c.heads:
+        val = subst.get(v)
+        h = hints.get(id(val)) if val is not None else None
+        if h is not None and rigid_clash(want, h, rigid_last):
+            return "rigid_mismatch"
+    if c.generic and not any(id(subst[v]) in hints for v in c.generic if v in subst):
+        return "untyped_generic"
     if not c.types:
         return None
     tv: dict[str, str] = {}
@@ -776,9 +962,10 @@ class RuleIndex:
 
     attempts = 4  # skeleton hits tried per kept invocation before a kind gives up
 
-    def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False
-                 ) -> None:
+    def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+                 rigid_last: frozenset[str] = frozenset()) -> None:
         self.alpha_renaming = alpha_renaming
+        self.rigid_last = rigid_last
         self.rw = Trie()
         self.imp = Trie()
         self.max_per_theorem = max_per_theorem
@@ -787,14 +974,19 @@ class RuleIndex:
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,
-              alpha_renaming: bool = False) -> "RuleIndex":
+              alpha_renaming: bool = False,
+              rigid: tuple[frozenset[str], frozenset[str]] | None = None,
+              generic_evidence: bool = False) -> "RuleIndex":
         """`alpha_renaming`: also report instances whose bound variables are named
         differently from the rule's (`∑ j ∈ t, 0` for `∑ i ∈ s, 0`).  Off by default: the
         mutation engine checks that the instantiated pattern is *syntactically* the
-        instance, so those would all be dropped there (`stale_invocation`)."""
-        ix = cls(max_per_theorem, alpha_renaming)
+        instance, so those would all be dropped there (`stale_invocation`).  `rigid`: the
+        library's `rigid_names`, which turn on the rigid-head type filter and, with
+        `generic_evidence`, the `untyped_generic` one."""
+        full, last = rigid if rigid is not None else (frozenset(), frozenset())
+        ix = cls(max_per_theorem, alpha_renaming, last)
         for r in rules:
-            c = compile_rule(r)
+            c = compile_rule(r, full, generic_evidence)
             if c is None:
                 continue
             ix.rules[r.id] = r
@@ -892,10 +1084,10 @@ class RuleIndex:
         if renamed and not self.alpha_renaming:
             st.filtered["alpha_renamed"] += 1
             return
-        if c.types or c.eq_type is not None or c.bare_num:
+        if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
             if fl.hints is None:
                 fl.hints = infer_hints(fl.written[0], types)
-            why = type_ok(c, subst, fl.hints, fl.written[i])
+            why = type_ok(c, subst, fl.hints, fl.written[i], self.rigid_last)
             if why is not None:
                 st.filtered[why] += 1
                 return

@@ -581,8 +581,8 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
     library = cached_library_fingerprints(run, decls, jobs)
     index = None
     if opts.depth > 1:
-        from lean_alchemy.mutate.match import RuleIndex
-        index = RuleIndex.build(rules)
+        from lean_alchemy.mutate.match import RuleIndex, rigid_names
+        index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
     mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index)
     from lean_alchemy.jobs.db import RunDB
     db = RunDB.for_run(run)

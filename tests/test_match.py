@@ -229,3 +229,140 @@ def test_sample_section_variables_of_nat_do_not_bind_field_terms():
     nat = parse_binders("(a b : ℕ) (h : b ≤ a)")
     assert [i.instance for i in ix.invocations(DECL, nat, parse_term("a - b + b = a"))] == [
         "b ≤ a"]
+
+
+# --------------------------------------------------------------------------- rigid heads
+
+from lean_alchemy.mutate.match import (  # noqa: E402
+    _hint_head, rigid_clash, rigid_head, rigid_names,
+)
+
+RIGID = frozenset({"Finset", "RingHom", "Polynomial", "Nat", "MeasurableSpace", "Submodule"})
+RIGID_LAST = frozenset({"Finset", "RingHom", "Polynomial", "ℕ", "MeasurableSpace", "Submodule"})
+
+
+def _decl(full_name: str, kind: str) -> Declaration:
+    return Declaration(full_name, full_name.rsplit(".", 1)[-1], kind, "Demo", "Demo.lean", 1, 1)
+
+
+def test_rigid_names_are_structures_classes_and_inductives_only():
+    full, last = rigid_names([_decl("Finset", "structure"), _decl("Group", "class"),
+                              _decl("Demo.Color", "inductive"), _decl("Ideal", "abbrev"),
+                              _decl("Set", "def"), _decl("Demo.Hom", "structure"),
+                              _decl("Other.Hom", "def"), _decl("Demo.thm", "theorem")])
+    assert {"Finset", "Group", "Demo.Color", "Demo.Hom", "List", "Nat"} <= full
+    assert not {"Ideal", "Set", "Other.Hom", "Demo.thm"} & full
+    # a last component that also names a definition is never taken for a rigid type
+    assert {"Finset", "Group", "Color", "List", "ℕ"} <= last and "Hom" not in last
+
+
+def test_rigid_head_of_constants_notation_and_not_definitions():
+    def head(ty: str, bound=frozenset({"α", "β", "R"})):
+        return rigid_head(parse_term(ty), bound, RIGID | {"Ideal.Quotient"})
+    assert head("Finset α") == "Finset" and head("ℕ") is None  # `Nat` is spelled `ℕ` here
+    assert head("Nat") == "ℕ"
+    assert head("α →+* β") == "RingHom" and head("α →ₗ[R] β") == "LinearMap"
+    assert head("α × β") == "Prod" and head("R[X]") == "Polynomial"
+    # definitions may unfold to anything; type variables and morphisms are not rigid
+    for ty in ("Ideal R", "Set α", "α", "α → β", "X ⟶ Y", "Matrix α α R"):
+        assert head(ty) is None, ty
+
+
+def test_hint_heads_and_which_values_clash_with_a_rigid_type():
+    assert _hint_head("(?α→Prop)") == "→" and _hint_head("((ℕ→ℕ)×ℕ)") == "Prod"
+    assert _hint_head("Finset(?α)") == "Finset" and _hint_head("?M") == "?"
+    assert _hint_head("~ℍ") is None
+    # a function never becomes a structure, coerced or not
+    assert rigid_clash("RingHom", ("(?α→?β)", False), RIGID_LAST)
+    # exact hints: a type variable or another rigid type
+    assert rigid_clash("Polynomial", ("?M", True), RIGID_LAST)
+    assert rigid_clash("Finset", ("ℕ", True), RIGID_LAST)
+    assert rigid_clash("MeasurableSpace", ("Submodule(?R,?M)", True), RIGID_LAST)
+    # maybe coerced (a function argument), the same head, or unknown types: kept
+    assert not rigid_clash("Finset", ("ℕ", False), RIGID_LAST)
+    assert not rigid_clash("Finset", ("Finset(?α)", True), RIGID_LAST)
+    assert not rigid_clash("Finset", ("Ideal(?R)", True), RIGID_LAST)  # may unfold
+    assert not rigid_clash("Finset", ("~ℍ", True), RIGID_LAST)
+
+
+def test_index_drops_values_that_cannot_have_the_rules_rigid_type():
+    # `RingHom.map_add`-like rule read on a plain function: Lean cannot take `f` for a hom
+    rule = make_rule("Demo.RingHom.map_add", "eq", "(f : R →+* S) (x y : R)", "f (x + y)",
+                     "f x + f y")
+    rigid = (RIGID, RIGID_LAST)
+    ix = RuleIndex.build([rule], rigid=rigid)
+    fn = parse_binders("(f : ℕ → ℕ) (a b : ℕ)")
+    assert ix.invocations(DECL, fn, parse_term("f (a + b) = 0")) == []
+    assert ix.stats.filtered["rigid_mismatch"] == 1
+    hom = parse_binders("(f : ℕ →+* ℕ) (a b : ℕ)")  # a bundled hom (no hint): kept
+    assert [i.instance for i in ix.invocations(DECL, hom, parse_term("f (a + b) = 0"))] == [
+        "f (a + b)"]
+    # without the library's rigid names the filter is off (what the tests above rely on)
+    plain = RuleIndex.build([rule])
+    assert len(plain.invocations(DECL, fn, parse_term("f (a + b) = 0"))) == 1
+
+
+def test_index_drops_a_number_for_a_structure_but_keeps_definitions():
+    card = make_rule("Demo.Finset.card_eq_zero", "iff", "{α : Type*} {s : Finset α}",
+                     "s.card = 0", "s = ∅", direction="bwd")
+    ix = RuleIndex.build([card], rigid=(RIGID, RIGID_LAST))
+    # relation operands have exact types: a number or a type variable is no `Finset`
+    binders = parse_binders("{M : Type*} (n : ℕ) (x : M) (t : Finset ℕ)")
+    got = ix.invocations(DECL, binders, parse_term("n = ∅ ∧ x = ∅ ∧ t = ∅"))
+    assert [i.instance for i in got] == ["t = ∅"]
+    assert ix.stats.filtered["rigid_mismatch"] == 2
+    ideal = make_rule("Demo.Ideal.eq_bot_iff", "iff", "{R : Type*} {I : Ideal R}", "I = ⊥",
+                      "∀ x ∈ I, x = 0")
+    ix2 = RuleIndex.build([ideal], rigid=(RIGID, RIGID_LAST))
+    sub = parse_binders("{R : Type*} (J : Submodule R R)")  # `Ideal R` unfolds to this
+    assert len(ix2.invocations(DECL, sub, parse_term("J = ⊥"))) == 1
+    assert ix2.stats.filtered["rigid_mismatch"] == 0
+
+
+def test_hints_of_local_functions_applied_to_arguments():
+    by_text = _hints("(f : ℕ → ℝ) (g : ℕ → ℕ → ℤ) (x : ℝ) (s : Set ℕ)",
+                     "f n = x ∧ g 1 2 < 0 ∧ s 3")
+    assert by_text["f n"] == ("ℝ", True)  # a relation operand: exact
+    assert by_text["g 1 2"] == ("ℤ", True) and by_text["0"] == ("ℤ", True)
+    # partial application, too many arguments, named arguments: what is left or nothing
+    from lean_alchemy.mutate.match import result_key
+    assert result_key("(ℕ→(ℕ→ℤ))", [Ident("a")]) == "(ℕ→ℤ)"
+    assert result_key("(ℕ→ℤ)", [Ident("a"), Ident("b")]) is None
+    assert result_key("(ℕ→ℤ)", [parse_term("f (x := 1)").args[0]]) is None
+
+
+def test_a_local_functions_value_is_checked_against_the_rule_type():
+    # `Nat.succ_ne_zero (n : ℕ) : n + 1 ≠ 0` does not apply to `f x + 1 ≠ 0` in ℝ
+    rule = make_rule("Demo.succ_ne_zero", "eq", "(n : ℕ)", "n + 1", "Nat.succ n")
+    ix = RuleIndex.build([rule])
+    binders = parse_binders("(f : ℝ → ℝ) (g : ℝ → ℕ) (x : ℝ)")
+    got = ix.invocations(DECL, binders, parse_term("f x + 1 ≠ 0 ∧ g x + 1 ≠ 0"))
+    assert [i.instance for i in got] == ["g x + 1"]
+    assert ix.stats.filtered["type_mismatch"] == 1
+
+
+def test_generic_patterns_of_concrete_types_need_a_typed_value():
+    # `Nat.factorial_inj` read backwards: `m = n` with `m n : ℕ` matches every equation
+    inj = make_rule("Demo.factorial_inj", "iff", "{m n : ℕ}", "m.factorial = n.factorial",
+                    "m = n", direction="bwd")
+    comm = make_rule("Demo.eq_comm", "iff", "{α : Sort*} {a b : α}", "a = b", "b = a")
+    rigid = (RIGID, RIGID_LAST)
+    binders = parse_binders("(f : ℕ → ℕ) (x : ℕ)")
+    goal = parse_term("f x = 3 ∧ Foo.bar x = Foo.baz x")
+    ix = RuleIndex.build([inj], rigid=rigid, generic_evidence=True)
+    assert [i.instance for i in ix.invocations(DECL, binders, goal)] == ["f x = 3"]
+    assert ix.stats.filtered["untyped_generic"] == 1
+    # a pattern of type variables only is generic on purpose; the knob turns the filter off
+    ix2 = RuleIndex.build([comm], rigid=rigid, generic_evidence=True)
+    assert len(ix2.invocations(DECL, binders, goal)) == 2
+    ix3 = RuleIndex.build([inj], rigid=rigid, generic_evidence=False)
+    assert len(ix3.invocations(DECL, binders, goal)) == 2
+    assert ix3.stats.filtered["untyped_generic"] == 0
+    # `⊥`/`⊤`/`∅` are notation of every lattice: `?I = ⊥` is generic too
+    bot = make_rule("Demo.Finset.card_eq_zero", "iff", "{α : Type*} {s : Finset α}",
+                    "s.card = 0", "s = ⊥", direction="bwd")
+    ix4 = RuleIndex.build([bot], rigid=rigid, generic_evidence=True)
+    t = parse_binders("(t : Finset ℕ)")
+    got = ix4.invocations(DECL, t, parse_term("t = ⊥ ∧ Foo.bar = ⊥"))
+    assert [i.instance for i in got] == ["t = ⊥"]
+    assert ix4.stats.filtered["untyped_generic"] == 1
