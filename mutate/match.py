@@ -73,7 +73,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Ident, IfThenElse, Let, NamedArg, Num,
-    Opaque, Postfix, Prefix, Quant, SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child, dumps, loads,
+    Opaque, Postfix, Prefix, Quant, SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child,
+    dumps, loads,
 )
 from lean_alchemy.mutate.substitute import (
     ARITH_OPS, arith_leaves, binder_types, field_names, heads,
@@ -684,10 +685,8 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
         return True
     if not exact:
         return False
-    if head == "?":
-        return True
-    return (head in rigid_last or head in _RIGID_NUMBERS) and (
-        want in rigid_last or want in _RIGID_NUMBERS or want in _RIGID_INFIX.values())
+    # `want` is rigid by construction; two different rigid heads never unify
+    return head == "?" or head in rigid_last or head in _RIGID_NUMBERS
 
 
 def rigid_names(decls: Iterable[Declaration]) -> tuple[frozenset[str], frozenset[str]]:
