@@ -617,6 +617,9 @@ _RIGID_INFIX_PREFIX = (("→ₗ[", "LinearMap"), ("≃ₗ[", "LinearEquiv"),
                        ("→L[", "ContinuousLinearMap"), ("≃L[", "ContinuousLinearEquiv"),
                        ("→ₐ[", "AlgHom"), ("≃ₐ[", "AlgEquiv"))
 _RIGID_POSTFIX = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite"}
+# Decorated arrows of Mathlib that denote definitions, not structures: `→.` (`PFun`), `→ᵤ`
+# (`UniformFun`, `UniformOnFun`), `→Lᵤ`/`→SLᵤ`, `→ₘ` (`AEEqFun`), `→₁`/`→₂` (`Lp`).
+_DEFINED_ARROWS = frozenset({"→.", "→ᵤ", "→Lᵤ", "→SLᵤ", "→ₘ", "→₁", "→₂"})
 _RIGID_NUMBERS = frozenset({"ℕ", "ℤ", "ℚ", "ℝ", "ℂ"})
 
 
@@ -653,6 +656,12 @@ def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> 
         got = _RIGID_INFIX.get(t.op)
         if got is None:
             got = next((h for pre, h in _RIGID_INFIX_PREFIX if t.op.startswith(pre)), None)
+        if got is None and len(t.op) > 1 and t.op[0] in "→≃↪":
+            # Mathlib's other decorated arrows (`≃ᴬ[k]`, `↪r`, `→ₛₗᵢ[σ]`, `≃ₜ*`) are
+            # bundled structures too, named here by the arrow without its parameters;
+            # not those that are definitions (function types, quotients, subtypes)
+            arrow = t.op.split("[", 1)[0]
+            got = None if arrow in _DEFINED_ARROWS else arrow
         return got
     if isinstance(t, Postfix):
         return _RIGID_POSTFIX.get(t.op)

@@ -263,6 +263,8 @@ def test_rigid_head_of_constants_notation_and_not_definitions():
     assert head("Nat") == "ℕ"
     assert head("α →+* β") == "RingHom" and head("α →ₗ[R] β") == "LinearMap"
     assert head("α × β") == "Prod" and head("R[X]") == "Polynomial"
+    assert head("α ↪r β") == "↪r" and head("α →ₛₗᵢ[σ] β") == "→ₛₗᵢ"
+    assert head("α →ᵤ β") is None and head("α →ₘ[μ] β") is None  # defined as functions
     # definitions may unfold to anything; type variables and morphisms are not rigid
     for ty in ("Ideal R", "Set α", "α", "α → β", "X ⟶ Y", "Matrix α α R"):
         assert head(ty) is None, ty
