@@ -740,18 +740,22 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
         eq_type = rule_equation_type(p, rhs, names, btypes)
     symbols = pattern_symbols(p, pvars)
     spec = sum(1 for x in symbols if x != WILD)
-    heads: tuple = ()
+    rigid_vars: tuple = ()
     generic: tuple = ()
     if rigid:
-        heads = tuple((n, h) for n, t in zip(names, btypes) if n in pvars
-                      for h in [rigid_head(t, bound, rigid)] if h is not None)
+        rigid_vars = tuple((n, h) for n, t in zip(names, btypes) if n in pvars
+                           for h in [rigid_head(t, bound, rigid)] if h is not None)
         if generic_evidence and not any(
                 isinstance(x, tuple) and (x[0] in ("dot", "Num") or x[0] == "id"
                                           and x[1] not in _OVERLOADED) for x in symbols):
-            generic = tuple(sorted({v for v, k in types.items() if k[0] not in "?~"}
-                                   | {v for v, _ in heads}))
-    return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num), heads,
-                    generic)
+            # variables of the pattern whose type is concrete (not a type variable, and
+            # not a sort: `K : Type v` itself, `a b : Prop` of `imp_iff_not_or`)
+            sorts = {n for n, t in zip(names, btypes) if isinstance(t, Sort)}
+            concrete = ({v for v, k in types.items() if k[0] not in "?~"}
+                        | {v for v, _ in rigid_vars})
+            generic = tuple(sorted((concrete - sorts) & heads(p)))
+    return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
+                    rigid_vars, generic)
 
 
 ConstEq = Callable[[str, Ident, Ident], bool]

@@ -368,3 +368,20 @@ def test_generic_patterns_of_concrete_types_need_a_typed_value():
     got = ix4.invocations(DECL, t, parse_term("t = ⊥ ∧ Foo.bar = ⊥"))
     assert [i.instance for i in got] == ["t = ⊥"]
     assert ix4.stats.filtered["untyped_generic"] == 1
+
+
+def test_generic_evidence_ignores_sorts_and_variables_outside_the_pattern():
+    # `le_of_sub_nonneg_gen {K : Type v} [CommRing K] {x y : K} (h : 0 ≤ x - y) : y ≤ x`:
+    # `K : Type v` is concrete but is no pattern variable's value: no evidence needed
+    rule = make_rule("Demo.le_of_sub_nonneg_gen", "imp",
+                     "{K : Type v} [CommRing K] {x y : K} (h : 0 ≤ x - y)", "y ≤ x",
+                     hyps=("0 ≤ x - y",))
+    props = make_rule("Demo.imp_iff_not_or", "iff", "{a b : Prop}", "a → b", "¬a ∨ b")
+    rigid = (RIGID, RIGID_LAST)
+    c = compile_rule(rule, RIGID, generic_evidence=True)
+    assert c.generic == ()
+    assert compile_rule(props, RIGID, generic_evidence=True).generic == ()
+    ix = RuleIndex.build([rule], rigid=rigid, generic_evidence=True)
+    binders = parse_binders("{a b : ℕ} (h : Foo.f b ≤ Foo.g a)")
+    assert len(ix.invocations(DECL, binders, parse_term("a - b + b = a"))) == 1
+    assert ix.stats.filtered["untyped_generic"] == 0
