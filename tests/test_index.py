@@ -494,6 +494,12 @@ def test_cli_index_and_graph(indexed, tmp_path, capsys):
     assert "rules" in out and "invocations" in out
     stats = json.loads((copy / "index.stats.json").read_text())
     assert "apply_hyp" not in stats["invocations_by_kind"]
+    assert stats["options"]["generic_evidence"] is True
+    assert main(["index", "--run-dir", str(copy), "-j", "1", "--no-generic-evidence"]) == 0
+    capsys.readouterr()
+    stats = json.loads((copy / "index.stats.json").read_text())
+    assert stats["options"]["generic_evidence"] is False
+    assert "untyped_generic" not in stats["matches_filtered"]
     assert main(["graph", "--run-dir", str(copy), "stats", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["edges_by_kind"]["rw_goal"] > 0 and data["most_used_rules"]
