@@ -712,6 +712,16 @@ def rigid_names(decls: Iterable[Declaration]) -> tuple[frozenset[str], frozenset
     return frozenset(full), frozenset(last)
 
 
+def _concrete(t: Term | None, bound: frozenset[str]) -> bool:
+    """Does a rule binder's type say more than "any type": anything but a sort, a rule type
+    variable (`α`, `K`) or an undeclared one-letter name."""
+    if t is None or isinstance(t, Sort):
+        return False
+    if isinstance(t, Ident):
+        return not (t.name.split(".", 1)[0] in bound or _looks_variable(t.name))
+    return True
+
+
 def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                  generic_evidence: bool = False) -> Compiled | None:
     """A rule ready for matching.  `rigid` (`rigid_names`) enables the rigid-head filter,
@@ -748,12 +758,11 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
         if generic_evidence and not any(
                 isinstance(x, tuple) and (x[0] in ("dot", "Num") or x[0] == "id"
                                           and x[1] not in _OVERLOADED) for x in symbols):
-            # variables of the pattern whose type is concrete (not a type variable, and
-            # not a sort: `K : Type v` itself, `a b : Prop` of `imp_iff_not_or`)
-            sorts = {n for n, t in zip(names, btypes) if isinstance(t, Sort)}
-            concrete = ({v for v, k in types.items() if k[0] not in "?~"}
-                        | {v for v, _ in rigid_vars})
-            generic = tuple(sorted((concrete - sorts) & heads(p)))
+            # variables of the pattern whose type says something: not a type variable of
+            # the rule (`a b : α`), not a sort (`K : Type v` itself, `a b : Prop`)
+            occurs = heads(p)
+            generic = tuple(sorted(n for n, t in zip(names, btypes)
+                                   if n in pvars and n in occurs and _concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
                     rigid_vars, generic)
 
@@ -877,9 +886,10 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
     - `rigid_mismatch`: a pattern variable whose type has a rigid head (`rigid_head`) gets a
       value that cannot have it (`rigid_clash`);
     - `untyped_generic`: a constant-free pattern (`?a = ?b`, `?x ∈ ?s`, `?f ?x`) whose
-      variables have concrete types (`m n : ℕ`, `μ : Measure ℝ`) matched values none of
-      which has a type hint: nothing ties the match to the rule's types (a pattern of
-      type variables only, `a = b ↔ b = a`, needs no evidence)."""
+      variables have concrete types (`m n : ℕ`, `μ : Measure ℝ`, `A : Matrix m n α`,
+      `x : ∀ i, β i`) matched values none of which has a type hint: nothing ties the match
+      to the rule's types (a pattern of type variables only, `a = b ↔ b = a`, needs no
+      evidence)."""
     nh = hints.get(id(node))
     if c.bare_num:
         if c.eq_type is not None and nh is not None and nh[1] and nh[0] == c.eq_type:

@@ -381,6 +381,12 @@ def test_generic_evidence_ignores_sorts_and_variables_outside_the_pattern():
     c = compile_rule(rule, RIGID, generic_evidence=True)
     assert c.generic == ()
     assert compile_rule(props, RIGID, generic_evidence=True).generic == ()
+    # any type with a head says something, rigid or not: `Matrix m n α`, functions, pis
+    for binders in ("{m n α : Type*} {A B : Matrix m n α}", "{ι : Type*} {A B : ι → ℕ}",
+                    "{ι : Type*} {β : ι → Type*} {A B : ∀ i, β i}"):
+        inj = make_rule("Demo.inj", "iff", binders, "Foo.f A = Foo.f B", "A = B",
+                        direction="bwd")
+        assert compile_rule(inj, RIGID, generic_evidence=True).generic == ("A", "B"), binders
     ix = RuleIndex.build([rule], rigid=rigid, generic_evidence=True)
     binders = parse_binders("{a b : ℕ} (h : Foo.f b ≤ Foo.g a)")
     assert len(ix.invocations(DECL, binders, parse_term("a - b + b = a"))) == 1
