@@ -29,7 +29,7 @@ from pathlib import Path
 from lark import Lark
 from lark.exceptions import LarkError
 
-from lean_alchemy.core.scan import single_group
+from lean_alchemy.core.scan import CLOSERS as _CLOSERS, OPENERS as _OPENERS, single_group
 from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term
 from lean_alchemy.grammar.operators import (
     BRACKET_INFIX, DEFAULT_TABLE, MAX, Op, OperatorTable,
@@ -44,8 +44,6 @@ REST = LETTER + "0-9'!?₀-₉ₐ-ₜᵢ-ᵪⱼ"
 _PART = f"(?:«[^»]*»|[{LETTER}][{REST}]*)"
 NAME_RE = f"{_PART}(?:\\.{_PART})*(?:\\.\\{{[^{{}}]*\\}})?"
 NAME_FULL = re.compile(NAME_RE + r"\Z")
-_OPENERS = "([{⟨⦃"
-_CLOSERS = ")]}⟩⦄"
 
 PH_OPEN, PH_CLOSE = "\ue000", "\ue001"
 _PH = re.compile(PH_OPEN + r"([0-9]+)" + PH_CLOSE)

@@ -620,7 +620,6 @@ _RIGID_POSTFIX = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite"}
 # Decorated arrows of Mathlib that denote definitions, not structures: `→.` (`PFun`), `→ᵤ`
 # (`UniformFun`, `UniformOnFun`), `→Lᵤ`/`→SLᵤ`, `→ₘ` (`AEEqFun`), `→₁`/`→₂` (`Lp`).
 _DEFINED_ARROWS = frozenset({"→.", "→ᵤ", "→Lᵤ", "→SLᵤ", "→ₘ", "→₁", "→₂"})
-_RIGID_NUMBERS = frozenset({"ℕ", "ℤ", "ℚ", "ℝ", "ℂ"})
 
 
 # Notation every order/lattice/collection type has: a pattern made only of these, operators
@@ -685,7 +684,8 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
     """True when a value hinted `hint` certainly cannot have a type with rigid head `want`:
     its type is a function type (no coercion turns a function into a structure), or,
     exactly (no coercion around it), a type variable of the candidate or another rigid type
-    (`rigid_last`: last name components that only ever name rigid types)."""
+    (`rigid_last` of `rigid_names`: last name components that only ever name rigid types,
+    the core number types `ℕ` `ℤ` `ℚ` `ℝ` `ℂ` among them)."""
     got, exact = hint
     head = _hint_head(got)
     if head is None or head == want:
@@ -695,7 +695,7 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
     if not exact:
         return False
     # `want` is rigid by construction; two different rigid heads never unify
-    return head == "?" or head in rigid_last or head in _RIGID_NUMBERS
+    return head == "?" or head in rigid_last
 
 
 def rigid_names(decls: Iterable[Declaration]) -> tuple[frozenset[str], frozenset[str]]:
