@@ -13,17 +13,16 @@ import contextlib
 import itertools
 import json
 import logging
+import operator
 import shutil
 import time
-from collections import Counter, deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
@@ -33,18 +32,15 @@ from lean_alchemy.core.rundir import RunDir, tool_version
 from . import sources
 from .decontam import Decontaminator, load_benchmarks
 from .dedup import Deduper
+from .finisher import SinkSpec, ThreadFinisher
 from .options import CorpusOptions
-from .rows import (LIBRARY_VERDICT, Provenance, RawColumns, features_array, finish_columns,
-                   original_mutant, raw_columns, rows_table)
+from .rows import (LIBRARY_VERDICT, Provenance, features_array, original_mutant, raw_columns)
 from .schema import schema_with_metadata
 from .splits import SPLITS, Splitter, read_name_list
 from .tiers import Tierer, flat_column
-from .writer import ShardWriter, make_readable, staging_dir, swap_in
+from .writer import make_readable, staging_dir, swap_in
 
 log = logging.getLogger(__name__)
-
-DATA_DIR = "data"
-
 
 @dataclass
 class BuildResult:
@@ -134,7 +130,6 @@ class Hygiene:
 
 Pair = tuple[Mutant, "Verdict | None"]
 BATCH_ROWS = 8192
-FINISH_WORKERS = 1  # threads turning raw batch columns into tables (2 measured no faster)
 CHUNK_ROWS = 8192  # input rows per hygiene step (`Hygiene.admit_many`)
 
 
@@ -159,9 +154,10 @@ def _batched(it: Iterable[Pair], hyg: Hygiene, dropped: Counter, res: BuildResul
         first = splits[0] if splits else None
         if first is not None and splits.count(first) == len(splits):  # one split: no sorting
             parts = {first: chunk}
-        else:  # one pass per split present (few), in first-seen order
-            parts = {split: [p for p, s in zip(chunk, splits) if s == split]
-                     for split in dict.fromkeys(splits) if split is not None}
+        else:  # one C-level pass per split present (few), in first-seen order (`eq`, not
+            # `split.__eq__`: that answers NotImplemented, which is true, for a dropped row)
+            parts = {split: list(itertools.compress(chunk, map(operator.eq, itertools.repeat(
+                split), splits))) for split in dict.fromkeys(splits) if split is not None}
         for split, part in parts.items():
             buf = buffers.get(split)
             buf = part if not buf else buf + part
@@ -174,13 +170,6 @@ def _batched(it: Iterable[Pair], hyg: Hygiene, dropped: Counter, res: BuildResul
     for split in SPLITS:
         if buffers.get(split):
             yield buffers[split], split
-
-
-def _count_into(counter: Counter, arr: pa.Array) -> None:
-    vc = pc.value_counts(arr)
-    for v, c in zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist()):
-        if v is not None:
-            counter[v] += c
 
 
 @contextlib.contextmanager
@@ -243,83 +232,29 @@ def _build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: C
                        if x is not None]
         tierer.cuts = Tierer.quantile_cuts(values, opts.tier_quantiles)
         res.tier_cuts = tierer.cuts
-    schema = schema_with_metadata(metadata)
-    writers: dict[str, ShardWriter] = {}
-
-    def writer(split: str) -> ShardWriter:
-        w = writers.get(split)
-        if w is None:
-            w = writers[split] = ShardWriter(
-                out_dir / DATA_DIR / split, schema, opts.shard_rows, opts.row_group_rows,
-                opts.compression, opts.compression_level)
-        return w
-
+    spec = SinkSpec(out_dir, schema_with_metadata(metadata), tierer, tuple(sorted(wanted)),
+                    opts.shard_rows, opts.row_group_rows, opts.compression,
+                    opts.compression_level)
     hyg = Hygiene(opts, splitter, library or {}, decontam, report)
-    wanted_arr = pa.array(sorted(wanted), pa.string())
-    filtered = [0]
-
-    def finish(raw: RawColumns, split: str) -> tuple[pa.Table, int]:
-        """Columns -> tier -> table (Arrow kernels, on a worker thread); and how many rows
-        the tier filter dropped."""
-        cols = finish_columns(raw)
-        n = len(raw.statement)
-        cols["tier"] = tierer.tier_array(cols["features"])
-        cols["split"] = pa.array([split] * n, pa.string())
-        table = rows_table(cols, schema)
-        if wanted:
-            keep = pc.is_in(cols["tier"], wanted_arr)
-            kept = pc.sum(keep).as_py() or 0
-            if kept < table.num_rows:
-                return table.filter(keep), table.num_rows - kept
-        return table, 0
-
-    def write(table: pa.Table, split: str) -> None:
-        """In batch order, on the main thread: counters, then the shard writer."""
-        if table.num_rows == 0:
-            return
-        res.rows += table.num_rows
-        res.by_split[split] += table.num_rows
-        _count_into(res.by_tier, table.column("tier"))
-        _count_into(res.lean_versions, table.column("lean_version"))
-        _count_into(res.mathlib_revs, table.column("mathlib_rev"))
-        writer(split).add_table(table)
-
-    def collect() -> None:
-        fut, split = pending.popleft()
-        table, dropped = fut.result()  # re-raises an error of the worker here
-        filtered[0] += dropped
-        write(table, split)
-
     # The main thread does what needs Python objects (hygiene, pulling fields into Arrow);
-    # a worker finishes batches in Arrow kernels, which release the GIL, so the two overlap
-    # (with the shard writer's own compression thread).  Tables are written in batch order.
-    pool = ThreadPoolExecutor(max_workers=FINISH_WORKERS, thread_name_prefix="corpus-columns")
-    pending: deque[tuple[Future, str]] = deque()
+    # a worker thread finishes batches in Arrow kernels, which release the GIL, so the two
+    # overlap (with the shard writer's own compression thread); tables are written in order.
+    finisher = ThreadFinisher(spec)
     try:
         for batch, split in _batched(results(), hyg, res.dropped, res, checked):
-            raw = raw_columns(batch, prov, checked)
-            while len(pending) > FINISH_WORKERS:  # bounded: a few batches in flight
-                collect()
-            pending.append((pool.submit(finish, raw, split), split))
-        while pending:
-            collect()
+            finisher.submit(raw_columns(batch, prov, checked), split)
+        sink = finisher.close()
     except BaseException:
-        for f, _ in pending:
-            f.cancel()
-        pool.shutdown(wait=True)
-        for w in writers.values():
-            w.abort()
+        finisher.abort()
         raise
-    pool.shutdown(wait=True)
-    if wanted:
-        res.dropped["filtered/tier"] += filtered[0]
-    if res.dropped.get("filtered/tier") == 0:
-        del res.dropped["filtered/tier"]
-    if not writers:  # an empty dataset still carries its schema (one empty train shard)
-        writer("train")
-    for split in SPLITS:
-        if split in writers:
-            res.shards[split] = [str(p.relative_to(out_dir)) for p in writers[split].close()]
+    res.rows = sink.rows
+    res.by_split.update(sink.by_split)
+    res.by_tier.update(sink.by_tier)
+    res.lean_versions.update(sink.lean_versions)
+    res.mathlib_revs.update(sink.mathlib_revs)
+    res.shards = sink.shards
+    if wanted and sink.filtered:
+        res.dropped["filtered/tier"] += sink.filtered
     res.seconds = time.perf_counter() - t0
     return res
 

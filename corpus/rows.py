@@ -11,6 +11,8 @@ import functools
 import itertools
 import re
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -114,16 +116,13 @@ _GROUPS_RE2 = "^(?P<prefix>" + _GROUPS.pattern.replace("++", "+").replace("*+", 
 
 
 def utf8_array(values: list[str]) -> pa.Array:
-    """`pa.array(values, pa.string())`, faster for non-ASCII text.
+    """Python strings (long, often non-ASCII text) as an Arrow string array.
 
-    pyarrow converts a non-ASCII `str` through a slow per-object path (~3 µs each); encoding
-    to bytes first and validating the UTF-8 in one Arrow cast costs a fraction of that.
+    The one place that decides how: pyarrow 26's own conversion is measured ~10 % faster
+    than encoding each string first and viewing the bytes as UTF-8 (what older pyarrow
+    releases needed), on new string objects as a database read makes them.
     """
-    try:
-        raw = list(map(str.encode, values))
-    except (TypeError, UnicodeEncodeError):  # None or lone surrogates: pyarrow's own path
-        return pa.array(values, pa.string())
-    return pa.array(raw, pa.binary()).view(pa.string())  # str.encode makes valid UTF-8
+    return pa.array(values, pa.string())
 
 
 def word_counts(arr: pa.Array) -> np.ndarray:
@@ -192,7 +191,6 @@ def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_tim
     (both release the GIL), Python once per distinct binder prefix and engine feature."""
     n = len(st_arr)
     f64 = pa.float64()
-    nb, nh = statement_binder_counts(st_arr)
     proof_chars = pc.cast(pc.utf8_length(proof_arr), f64)
     newlines = pc.cast(pc.count_substring(proof_arr, "\n"), f64)
     proof_lines = pc.if_else(pc.equal(proof_chars, 0.0), 0.0, pc.add(newlines, 1.0))
@@ -201,16 +199,27 @@ def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_tim
         "statement_words": pa.array(word_counts(st_arr).astype(np.float64)),
         "proof_chars": proof_chars,
         "proof_lines": proof_lines,
-        "num_binders": nb,
-        "num_hypotheses": nh,
         "depth": pc.cast(depths, f64),
         "check_time": check_times,
     }
+    text_counts: dict[str, pa.Array] = {}
+
+    def from_text() -> dict[str, pa.Array]:
+        """Binder counts read off the statement text (one RE2 pass), computed only when
+        some row lacks the engine's exact counts."""
+        if not text_counts:
+            text_counts["num_binders"], text_counts["num_hypotheses"] = (
+                statement_binder_counts(st_arr))
+        return text_counts
+
     if engine is None or not any(engine):  # no engine features at all
         extra = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)),
                                          pa.array([], EXTRA_TYPE.value_type))
     else:
-        extra = _merge_engine(cols, engine)
+        extra = _merge_engine(cols, engine, from_text)
+    for key in ("num_binders", "num_hypotheses"):
+        if key not in cols:
+            cols[key] = from_text()[key]
     ct = pc.fill_null(cols["check_time"], 0.0)
     cols["difficulty"] = pc.add(pc.add(pc.fill_null(cols["depth"], 0.0), pc.log2(pc.add(
         pc.divide(pc.fill_null(cols["proof_chars"], 0.0), 100.0), 1.0))), pc.log2(pc.add(ct, 1.0)))
@@ -219,13 +228,21 @@ def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_tim
                                       fields=list(FEATURES_TYPE))
 
 
-def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float], ...]]
-                  ) -> pa.ListArray:
+# Engine feature keys that are one of our own fields under another name: the engine counts
+# binders and hypotheses exactly on the statement's AST (a hypothesis: a binder, not an
+# instance, that no later binder and not the conclusion depends on).
+ENGINE_ALIASES = {"binders": "num_binders", "hypotheses": "num_hypotheses"}
+
+
+def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float], ...]],
+                  fallback: Callable[[], dict[str, pa.Array]] | None = None) -> pa.ListArray:
     """Merge the mutation engine's features of a batch into `cols`; return `extra`.
 
-    An engine value for one of our own fields (`proof_chars`, `depth`...; not `difficulty`,
-    which is always ours) replaces ours (null stays null); every other key goes to `extra`,
-    in the engine's order.  Python only flattens the pairs; the merge is numpy and Arrow
+    An engine value for one of our own fields (`proof_chars`, `depth`, `binders` as
+    `num_binders`...; not `difficulty`, which is always ours) replaces ours (null stays
+    null); every other key goes to `extra`, in the engine's order.  A field missing from
+    `cols` is taken from `fallback()` for the rows without an engine value (never called
+    when every row has one).  Python only flattens the pairs; the merge is numpy and Arrow
     (every mutant carries seven engine features, so a per-row loop dominated the export).
     """
     n = len(engine)
@@ -245,6 +262,11 @@ def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float
         codes = pc.dictionary_encode(pa.array(keys, pa.string()))
         names = codes.dictionary.to_pylist()
         idx = codes.indices.to_numpy(zero_copy_only=False)
+    canon = [ENGINE_ALIASES.get(k, k) for k in names]
+    if canon != names:  # an alias: its values count as its field's (codes may merge)
+        merged = list(dict.fromkeys(canon))
+        idx = np.array([merged.index(c) for c in canon], np.int64)[idx]
+        names = merged
     to_extra = np.ones(len(keys), np.bool_)
     for code, key in enumerate(names):
         if key not in _FIXED_FEATURES or key == "difficulty":
@@ -261,7 +283,10 @@ def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float
         has[rows] = True
         picked = pc.take(values, pa.array(at))  # in row order: `rows` ascends
         full = pc.take(picked, pa.array(np.where(has, np.cumsum(has) - 1, 0)))
-        cols[key] = pc.if_else(pa.array(has), full, cols[key])
+        base = cols.get(key)
+        if base is None and not has.all():
+            base = fallback()[key] if fallback is not None else pa.nulls(n, pa.float64())
+        cols[key] = full if base is None else pc.if_else(pa.array(has), full, base)
     keep = np.flatnonzero(to_extra)
     counts = np.bincount(row_of[keep], minlength=n)
     offsets = np.zeros(n + 1, np.int32)
@@ -320,9 +345,85 @@ _DECLARED_RE2 = (r"(?m)^(?:@\[[^\n]*\][WS]*)?(?:protected[WS]+|private[WS]+)?"
 
 
 def declared_names(lean: pa.Array, names: pa.Array) -> pa.Array:
-    """`declared_name` of a batch: one Arrow (RE2) regex pass over the check units."""
+    """`declared_name` of a batch, the same as the RE2 pattern `_DECLARED_RE2` gives.
+
+    Why not only RE2: its pass over every byte of every check unit was a fifth of the
+    export's cost.  Arrow's substring search is ~20x faster, and a mutant's unit (rendered
+    by `mutate.render`) has one line starting `theorem <name> `; where the first `theorem`
+    of a unit is that line's start, followed by one space, and no `lemma` comes before
+    it, the RE2 match is that line too (an earlier match would need an earlier `theorem`
+    or `lemma`), so the name is what follows up to the next whitespace, and an RE2 match
+    anchored there reads only the name.  Every other row (attributes, `protected`,
+    `lemma`, odd spacing) goes through the full RE2 pattern as before.
+    """
+    n = len(lean)
+    fast = _fast_declared(lean) if n else None
+    if fast is None:
+        return _declared_re2(lean, names)
+    mask, found = fast
+    out = pc.replace_with_mask(names, pa.array(mask), found) if len(found) else names
+    slow = ~mask
+    if slow.any():
+        slow_arr = pa.array(slow)
+        out = pc.replace_with_mask(out, slow_arr, _declared_re2(pc.filter(lean, slow_arr),
+                                                                pc.filter(names, slow_arr)))
+    return out
+
+
+def _declared_re2(lean: pa.Array, names: pa.Array) -> pa.Array:
     found = pc.extract_regex(lean, _DECLARED_RE2)
     return pc.coalesce(found.flatten()[0], names)
+
+
+def _fast_declared(lean: pa.Array) -> tuple[np.ndarray, pa.Array] | None:
+    """(rows decided, their names in row order) for `declared_names`' fast path; None
+    when the array is not a plain string array (then RE2 decides every row)."""
+    if lean.type != pa.string() or lean.null_count:
+        return None
+    n = len(lean)
+    bufs = lean.buffers()
+    offsets = np.frombuffer(bufs[1], np.int32, count=n + 1, offset=lean.offset * 4)
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    th = pc.find_substring(lean, "theorem").to_numpy(zero_copy_only=False).astype(np.int32)
+    mask = th >= 0
+    # a `lemma` followed by whitespace before the `theorem` could start an earlier match
+    # (`lemma_foo` in a proof cannot): one search of the whole buffer finds them all
+    base = int(offsets[0])
+    hits = [m.start() for m in _LEMMA_WORD.finditer(data[base:offsets[-1]].tobytes())]
+    if hits:
+        pos = np.array(hits, np.int64) + base
+        row = np.searchsorted(offsets, pos, side="right") - 1
+        mask[row[pos - offsets[row] < th[row]]] = False
+    at = offsets[:-1] + th  # where `theorem` starts, in `data`
+    start = at + 8
+    mask &= start < offsets[1:]
+    last = max(len(data) - 1, 0)
+    # at a line's start, and followed by exactly one space
+    before = data[np.clip(at - 1, 0, last)]
+    mask &= ((th == 0) | (before == 10)) & (data[np.clip(at + 7, 0, last)] == 32)
+    rows_ = np.flatnonzero(mask)
+    if not len(rows_):
+        return mask, pa.array([], pa.string())
+    # The names start at `start`: a string array over the same bytes whose element i runs
+    # from row i's name to the next row's (valid: the starts ascend, each after an ASCII
+    # space), so an anchored RE2 match reads only the name's own bytes
+    s = start[rows_]
+    view = pa.Array.from_buffers(pa.string(), len(rows_), [
+        None, pa.py_buffer(np.append(s, offsets[rows_[-1] + 1]).astype(np.int32)), bufs[2]])
+    found = pc.extract_regex(view, _NAME_AT_START).field(0)
+    # no name there (a non-ASCII space first), or one that runs past its own unit: RE2
+    length = pc.fill_null(pc.binary_length(found), -1).to_numpy(zero_copy_only=False)
+    ok = (length > 0) & (length <= offsets[1:][rows_] - s)
+    if not ok.all():
+        mask[rows_[~ok]] = False
+        found = pc.filter(found, pa.array(ok))
+    return mask, found
+
+
+_NAME_AT_START = "^(?P<name>[^" + _RE2_WS + "]+)"
+# `lemma` and a byte that is, or may start, whitespace (any non-ASCII lead byte).
+_LEMMA_WORD = re.compile(rb"lemma(?=[" + re.escape(bytes(
+    c for c in range(128) if _ASCII_WS[c])) + rb"\xc2-\xf4])")
 
 
 @dataclass
@@ -343,6 +444,20 @@ class RawColumns:
     engine: list | None  # engine features per row, None when no row has any
 
 
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_KIND_FIELDS = attrgetter("kind", "direction", "location", "proof_style", "depth")
+_VERDICT_FIELDS = attrgetter("status", "backend", "lean_version", "mathlib_rev")
+_ELAPSED = attrgetter("elapsed")
+
+
+def _coded(keys: list) -> tuple[list, pa.Array]:
+    """(the distinct keys in first-seen order, every row's index into them as int32)."""
+    code = dict.fromkeys(keys)
+    for i, k in enumerate(code):
+        code[k] = i
+    return list(code), pa.array(list(map(code.__getitem__, keys)), pa.int32())
+
+
 def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
                 checked: bool = True) -> RawColumns:
     """Phase 1 of `mutant_columns`: one list comprehension per field, into Arrow.
@@ -350,8 +465,8 @@ def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
     What repeats per scope (imports, header) is formatted once per distinct value and
     spread with `take`; long text goes through `utf8_array`.
     """
-    ms = [m for m, _ in pairs]
-    vs = [v for _, v in pairs]
+    ms = list(map(_FIRST, pairs))
+    vs = list(map(_SECOND, pairs))
     n = len(ms)
     s = pa.string()
     i32 = pa.int32()
@@ -375,16 +490,23 @@ def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
     uniq_headers = [uniq_lines[c] + "\n\n" + h if h and not h.isspace() else uniq_lines[c]
                     for c, h in hdr_code]
     codes_arr = pa.array(codes, i32)
-    depth = pa.array([m.depth for m in ms], i32)
-    if all(vs):  # every row has a verdict (the corpus proper)
-        check_time = pa.array([v.elapsed or None for v in vs], pa.float64())
-        status = pa.array([v.status for v in vs], s)
+    # few distinct (kind, direction, location, proof style, depth) per batch: convert those
+    # once and spread them by code (one C-level pass over the rows instead of five)
+    kinds, kcode = _coded(list(map(_KIND_FIELDS, ms)))
+    kind, direction, location, proof_style, depth_ = zip(*kinds) if kinds else ((),) * 5
+    depth = pc.take(pa.array(depth_, i32), kcode)
+    if all(vs):  # every row has a verdict (the corpus proper): few distinct versions
+        elapsed = pa.array(list(map(_ELAPSED, vs)), pa.float64())
+        check_time = pc.if_else(pc.equal(pc.fill_null(elapsed, 0.0), 0.0),
+                                pa.scalar(None, pa.float64()), elapsed)  # `elapsed or None`
+        vkeys, vcode = _coded(list(map(_VERDICT_FIELDS, vs)))
+        pl, pr = prov.lean_version, prov.mathlib_rev
+        status = pc.take(pa.array([k[0] for k in vkeys], s), vcode)
         is_checked = (pc.equal(status, "verified") if checked
                       else pa.array([False] * n, pa.bool_()))
-        backend = pa.array([v.backend or None for v in vs], s)
-        pl, pr = prov.lean_version, prov.mathlib_rev
-        lean_v = pa.array([v.lean_version or pl for v in vs], s)
-        rev = pa.array([v.mathlib_rev or pr for v in vs], s)
+        backend = pc.take(pa.array([k[1] or None for k in vkeys], s), vcode)
+        lean_v = pc.take(pa.array([k[2] or pl for k in vkeys], s), vcode)
+        rev = pc.take(pa.array([k[3] or pr for k in vkeys], s), vcode)
     else:
         check_time = pa.array([(v.elapsed or None) if v is not None else None for v in vs],
                               pa.float64())
@@ -404,12 +526,12 @@ def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
         "source_module": pa.array([m.source_module for m in ms], s),
         "imports": pc.take(pa.array(list(imp_code), pa.list_(s)), codes_arr),
         "mutation": pa.StructArray.from_arrays([
-            pa.array([m.kind for m in ms], s),
+            pc.take(pa.array(kind, s), kcode),
             pa.array([m.rule or None for m in ms], s),  # "" means "not applicable" (originals)
-            pa.array([m.direction or None for m in ms], s),
-            pa.array([m.location or None for m in ms], s),
+            pc.take(pa.array([x or None for x in direction], s), kcode),
+            pc.take(pa.array([x or None for x in location], s), kcode),
             depth,
-            pa.array([m.proof_style or None for m in ms], s),
+            pc.take(pa.array([x or None for x in proof_style], s), kcode),
             pa.array([m.parent or None for m in ms], s),
         ], fields=list(MUTATION_TYPE)),
         "checked": is_checked,

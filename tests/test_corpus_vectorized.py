@@ -18,6 +18,7 @@ import pytest
 
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.corpus import build as build_mod
+from lean_alchemy.corpus import finisher as finisher_mod
 from lean_alchemy.corpus import rows
 from lean_alchemy.corpus.build import Hygiene, _batched, build_dataset
 from lean_alchemy.corpus.decontam import Decontaminator, items_from_lean
@@ -110,6 +111,31 @@ def test_declared_names_equal_declared_name():
     ms = [mk(i, lean=lean, name=f"Full.name{i}") for i, lean in enumerate(LEANS)]
     got = declared_names(utf8_array([m.lean for m in ms]), utf8_array([m.name for m in ms]))
     assert got.to_pylist() == [declared_name(m) for m in ms]
+
+
+def _random_unit(rnd: random.Random) -> str:
+    parts = ["theorem", "theorem ", "lemma ", " ", "\n", "@[simp] ", "protected ", "private ",
+             "\u00a0", "\u3000", "\t", "foo", "Bar.baz₁", "x" * 150, "-- ", "namespace A\n",
+             ":= rfl", "(x : ℕ)"]
+    head = rnd.choice(["", "section\nopen Nat\n\ntheorem ", "theorem "])  # as rendered
+    return head + "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 12)))
+
+
+def test_declared_names_fast_path_agrees_with_re2_on_random_units():
+    rnd = random.Random(7)
+    leans = LEANS + [_random_unit(rnd) for _ in range(3000)] + [
+        "section\nset_option autoImplicit false\n\ntheorem " + "n" * 191 + " : True := x",
+        "theorem " + "n" * 192 + " : True := x", "theorem " + "m" * 300]
+    names = [f"Full.name{i}" for i in range(len(leans))]
+    want = [declared_name(mk(i, lean=x, name=y)) for i, (x, y) in enumerate(zip(leans, names))]
+    arr, names_arr = utf8_array(leans), utf8_array(names)
+    assert declared_names(arr, names_arr).to_pylist() == want
+    # the fast path decides most rows of this mix, RE2 the rest
+    mask, _found = rows._fast_declared(arr)
+    assert 1000 < mask.sum() < len(leans) - 1000
+    # a sliced array (non-zero offset into the buffers), and an empty one
+    assert declared_names(arr.slice(5, 400), names_arr.slice(5, 400)).to_pylist() == want[5:405]
+    assert declared_names(utf8_array([]), utf8_array([])).to_pylist() == []
 
 
 STATEMENTS = [
@@ -264,7 +290,7 @@ def test_worker_error_reaches_caller(tmp_path, monkeypatch):
     def boom(raw):
         raise RuntimeError("finish failed")
 
-    monkeypatch.setattr(build_mod, "finish_columns", boom)
+    monkeypatch.setattr(finisher_mod, "finish_columns", boom)
     ms = [mk(i) for i in range(3)]
     with pytest.raises(RuntimeError, match="finish failed"):
         build_dataset(lambda: iter([(m, ok(m)) for m in ms]), tmp_path / "c",
@@ -272,11 +298,13 @@ def test_worker_error_reaches_caller(tmp_path, monkeypatch):
 
 
 def _engine_reference(ours: dict[str, float | None], feats) -> tuple[dict, list]:
-    """The definition: an engine value for one of our fields (not `difficulty`) replaces
-    ours, the last one winning; everything else goes to `extra` in order."""
+    """The definition: an engine value for one of our fields (not `difficulty`; `binders`
+    and `hypotheses` are `num_binders` and `num_hypotheses`) replaces ours, the last one
+    winning; everything else goes to `extra` in order."""
     fixed = {n for n, _ in rows.FEATURE_FIELDS} - {"difficulty"}
     out, extra = dict(ours), []
     for k, v in feats:
+        k = {"binders": "num_binders", "hypotheses": "num_hypotheses"}.get(k, k)
         if k in fixed:
             out[k] = None if v is None else float(v)
         else:
@@ -287,7 +315,7 @@ def _engine_reference(ours: dict[str, float | None], feats) -> tuple[dict, list]
 def test_engine_features_merge_equals_the_per_row_definition():
     rnd = random.Random(5)
     keys = ["depth", "proof_chars", "proof_lines", "check_time", "difficulty", "statement_size",
-            "occurrences", "num_hypotheses", "binders"]
+            "occurrences", "num_hypotheses", "binders", "hypotheses", "num_binders"]
     engine = []
     for i in range(400):
         k = rnd.randint(0, 9)
@@ -306,6 +334,32 @@ def test_engine_features_merge_equals_the_per_row_definition():
         assert {k: v for k, v in g.items() if k not in ("extra", "difficulty")} == want
         assert g["extra"] == extra
     assert got[3]["depth"] == 5.0 and got[4]["extra"] == []
+
+
+def test_engine_binder_counts_replace_the_text_estimate_without_reading_the_text(
+        monkeypatch):
+    """Rows from `alchemy mutate` carry exact `binders`/`hypotheses`: they become
+    `num_binders`/`num_hypotheses`, and the statement text is not scanned for them; a batch
+    where some row lacks them scans the text for those rows' values."""
+    calls = []
+    real = rows.statement_binder_counts
+    monkeypatch.setattr(rows, "statement_binder_counts",
+                        lambda arr: calls.append(len(arr)) or real(arr))
+    st = "(a b : ℕ) (h : a ≤ b) (h' : b ≤ a) : a = b"
+    # (the text estimate of this statement is 4 and 2; 5 and 3 tell the engine's apart)
+    exact = (("binders", 5.0), ("hypotheses", 3.0), ("occurrences", 1.0))
+    ms = [mk(i, statement=st, features=exact) for i in range(5)]
+    pairs = [(m, ok(m)) for m in ms]
+    feats = mutant_columns(pairs, Provenance(tool_version="t"))["features"].to_pylist()
+    assert calls == []
+    assert {(f["num_binders"], f["num_hypotheses"]) for f in feats} == {(5.0, 3.0)}
+    assert feats[0]["extra"] == [{"key": "occurrences", "value": 1.0}]
+    # an original (no engine features) in the batch: its counts come from the text
+    pairs[2] = (replace(ms[2], features=()), pairs[2][1])
+    feats = mutant_columns(pairs, Provenance(tool_version="t"))["features"].to_pylist()
+    assert calls == [5]
+    assert [(f["num_binders"], f["num_hypotheses"]) for f in feats] == [(5.0, 3.0)] * 2 + [
+        (4.0, 2.0)] + [(5.0, 3.0)] * 2
 
 
 @pytest.mark.parametrize("keys", [
