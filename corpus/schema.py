@@ -28,9 +28,12 @@ FEATURE_FIELDS: tuple[tuple[str, str], ...] = (
     ("statement_words", "whitespace-separated words of the statement"),
     ("proof_chars", "characters of the proof"),
     ("proof_lines", "lines of the proof"),
-    ("num_binders", "binders of the statement (a group `{a b : α}` counts 2)"),
-    ("num_hypotheses", "explicit binders that look like hypotheses (a relation or predicate "
-                       "in the type, or an `h…` name)"),
+    ("num_binders", "binders of the statement (a group `{a b : α}` counts 2); the mutation "
+                    "engine's count when it has one"),
+    ("num_hypotheses", "hypotheses: for mutants the engine's exact count (binders, not "
+                       "instances, that no later binder and not the conclusion depends on); "
+                       "for originals, explicit binders that look like hypotheses (a relation "
+                       "or predicate in the type, or an `h…` name)"),
     ("depth", "mutation depth"),
     ("check_time", "seconds Lean took to check the declaration (null if unknown)"),
     ("difficulty", "depth + log2(1 + proof_chars/100) + log2(1 + check_time): the quantile key"),
