@@ -394,6 +394,8 @@ def _fast_declared(lean: pa.Array) -> tuple[np.ndarray, pa.Array] | None:
         pos = np.array(hits, np.int64) + base
         row = np.searchsorted(offsets, pos, side="right") - 1
         mask[row[pos - offsets[row] < th[row]]] = False
+    if not mask.any():  # (also: every unit empty, so no byte to look at below)
+        return mask, pa.array([], pa.string())
     at = offsets[:-1] + th  # where `theorem` starts, in `data`
     start = at + 8
     mask &= start < offsets[1:]

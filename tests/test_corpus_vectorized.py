@@ -136,6 +136,7 @@ def test_declared_names_fast_path_agrees_with_re2_on_random_units():
     # a sliced array (non-zero offset into the buffers), and an empty one
     assert declared_names(arr.slice(5, 400), names_arr.slice(5, 400)).to_pylist() == want[5:405]
     assert declared_names(utf8_array([]), utf8_array([])).to_pylist() == []
+    assert declared_names(utf8_array(["", ""]), utf8_array(["a", "b"])).to_pylist() == ["a", "b"]
 
 
 STATEMENTS = [
