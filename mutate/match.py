@@ -620,6 +620,7 @@ _RIGID_POSTFIX = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite"}
 # Decorated arrows of Mathlib that denote definitions, not structures: `→.` (`PFun`), `→ᵤ`
 # (`UniformFun`, `UniformOnFun`), `→Lᵤ`/`→SLᵤ`, `→ₘ` (`AEEqFun`), `→₁`/`→₂` (`Lp`).
 _DEFINED_ARROWS = frozenset({"→.", "→ᵤ", "→Lᵤ", "→SLᵤ", "→ₘ", "→₁", "→₂"})
+_ARROW_STARTS = "→≃↪"  # what a decorated arrow named by itself starts with
 
 
 # Notation every order/lattice/collection type has: a pattern made only of these, operators
@@ -655,7 +656,7 @@ def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> 
         got = _RIGID_INFIX.get(t.op)
         if got is None:
             got = next((h for pre, h in _RIGID_INFIX_PREFIX if t.op.startswith(pre)), None)
-        if got is None and len(t.op) > 1 and t.op[0] in "→≃↪":
+        if got is None and len(t.op) > 1 and t.op[0] in _ARROW_STARTS:
             # Mathlib's other decorated arrows (`≃ᴬ[k]`, `↪r`, `→ₛₗᵢ[σ]`, `≃ₜ*`) are
             # bundled structures too, named here by the arrow without its parameters;
             # not those that are definitions (function types, quotients, subtypes)
@@ -694,8 +695,13 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
         return True
     if not exact:
         return False
-    # `want` is rigid by construction; two different rigid heads never unify
-    return head == "?" or head in rigid_last
+    if head == "?":
+        return True
+    # `want` is rigid by construction; two different rigid heads never unify.  But an
+    # arrow named by itself (`≃ᴬ`: `rigid_head`'s fallback for notation not in the table)
+    # is some structure whose name is unknown here, so a value typed by a structure's name
+    # (`ContinuousAffineEquiv k P Q`) may be exactly that one: no clash.
+    return head in rigid_last and want[0] not in _ARROW_STARTS
 
 
 def rigid_names(decls: Iterable[Declaration]) -> tuple[frozenset[str], frozenset[str]]:

@@ -285,6 +285,12 @@ def test_hint_heads_and_which_values_clash_with_a_rigid_type():
     assert not rigid_clash("Finset", ("Finset(?α)", True), RIGID_LAST)
     assert not rigid_clash("Finset", ("Ideal(?R)", True), RIGID_LAST)  # may unfold
     assert not rigid_clash("Finset", ("~ℍ", True), RIGID_LAST)
+    # an arrow outside the notation table names an unknown structure: it clashes with
+    # functions and type variables only, not with a structure spelled by name
+    rigid = RIGID_LAST | {"ContinuousAffineEquiv"}
+    assert not rigid_clash("≃ᴬ", ("ContinuousAffineEquiv(?k,?P,?Q)", True), rigid)
+    assert rigid_clash("≃ᴬ", ("(?P→?Q)", True), rigid) and rigid_clash("≃ᴬ", ("?E", True), rigid)
+    assert rigid_clash("Equiv", ("ContinuousAffineEquiv(?k,?P,?Q)", True), rigid)
 
 
 def test_index_drops_values_that_cannot_have_the_rules_rigid_type():
