@@ -37,8 +37,9 @@ trie only the rules whose skeleton fits, and those few are matched exactly:
   already dropped by `extract.rules`).  Rigid heads (`rigid_head`, on when the index is
   built with the library's `rigid_names`): a pattern variable typed by a structure, class or
   inductive type (or bundled-map notation) never binds a function-typed value, nor, with an
-  exact hint, a candidate type variable or another rigid type; definitions are never rigid
-  (they may unfold to the value's type).  A local function applied to arguments has the
+  exact hint, a candidate type variable or another rigid type; definitions are not rigid
+  (they may unfold to the value's type) but for a table of Mathlib's type definitions,
+  rigid as the head they unfold to (`RIGID_DEFINITIONS`).  A local function applied to arguments has the
   type its arrows leave (`result_key`).  A constant-free pattern whose variables have
   concrete types needs one matched value with a hint (`untyped_generic`, on with
   `generic_evidence`).  Counted: `type_mismatch`, `numeral_pattern`, `rigid_mismatch`,
@@ -603,7 +604,19 @@ def rule_equation_type(lhs: Term, rhs: Term | None, names: Sequence[str],
 # are (`ℕ+`, `ℝ≥0`, `ℝ≥0∞` are definitions that unfold to `Subtype`/`Option`: not listed).
 CORE_RIGID = frozenset({"List", "Option", "Prod", "Sum", "Array", "String", "Bool", "Char",
                         "Fin", "Nat", "Int", "Sigma", "PSigma", "PProd", "Except", "ULift",
-                        "PLift", "Rat", "Real", "Complex"})
+                        "PLift", "Rat", "Real", "Complex", "Quot"})
+# Definitions of Mathlib whose value is a rigid type, by the head they unfold to (read off the
+# Aug 2026 snapshot: `Multiset α := Quotient (List.isSetoid α)`, `Cardinal`/`Ordinal` are
+# quotients, `Sym2 α := Quot …`, `Ideal R := Submodule R R`, `WithTop α := Option α`,
+# `ENat := WithTop ℕ`, `ENNReal := WithTop ℝ≥0`, `EReal := WithBot (WithTop ℝ)`).  A value
+# of one can only have a type that unfolds to the same head, so each is rigid *as that head*
+# (an `ℝ≥0∞` is no `ℕ`, but it is a `WithTop`).  Keyed by full name, by notation, and by the
+# spelling `type_key` gives a candidate's type (`ENNReal` as `ℝ≥0∞`).
+RIGID_DEFINITIONS = {"Multiset": "Quot", "Cardinal": "Quot", "Ordinal": "Quot", "Sym2": "Quot",
+                     "Ideal": "Submodule", "WithTop": "Option", "WithBot": "Option",
+                     "ENat": "Option", "ℕ∞": "Option", "ENNReal": "Option", "ℝ≥0∞": "Option",
+                     "EReal": "Option"}
+_DEFINITION_HEADS = frozenset(RIGID_DEFINITIONS.values())
 RIGID_KINDS = frozenset({"structure", "class", "inductive"})
 # Type notation whose head is a structure whatever its arguments (bundled maps and
 # equivalences, products, polynomials, units, opposites).  `⟶` is left out on purpose: a
@@ -642,13 +655,18 @@ def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> 
 
     Why rigid: a value whose type is a function type, a candidate's type variable or another
     rigid type can never be given such a type, by unification or by coercion that `rw`
-    could use, whereas a definition (`Ideal R := Submodule R R`, `Set α := α → Prop`,
-    `Matrix`) may unfold to what the value has: definitions are never rigid here."""
+    could use, whereas a definition (`Set α := α → Prop`, `Matrix`) may unfold to what the
+    value has: definitions are not rigid, but for those of `RIGID_DEFINITIONS`, which are
+    rigid as the head they unfold to (`Multiset α` as `Quot`)."""
     if isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident):
         name = t.name.split(".{", 1)[0]
-        if name.split(".", 1)[0] in bound or name not in rigid:
+        if name.split(".", 1)[0] in bound:
+            return None
+        if name in RIGID_DEFINITIONS:
+            return RIGID_DEFINITIONS[name]
+        if name not in rigid:
             return None
         head = _norm_head(name)
         return None if head == "Subtype" else head  # `↥s` of a set is a `Subtype`
@@ -689,7 +707,10 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
     the core number types `ℕ` `ℤ` `ℚ` `ℝ` `ℂ` among them)."""
     got, exact = hint
     head = _hint_head(got)
-    if head is None or head == want:
+    if head is None:
+        return False
+    head = RIGID_DEFINITIONS.get(head, head)  # `Multiset(?α)` is a `Quot`
+    if head == want:
         return False
     if head == "→":
         return True
@@ -701,7 +722,7 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
     # arrow named by itself (`≃ᴬ`: `rigid_head`'s fallback for notation not in the table)
     # is some structure whose name is unknown here, so a value typed by a structure's name
     # (`ContinuousAffineEquiv k P Q`) may be exactly that one: no clash.
-    return head in rigid_last and want[0] not in _ARROW_STARTS
+    return (head in rigid_last or head in _DEFINITION_HEADS) and want[0] not in _ARROW_STARTS
 
 
 def rigid_names(decls: Iterable[Declaration]) -> tuple[frozenset[str], frozenset[str]]:

@@ -266,8 +266,11 @@ def test_rigid_head_of_constants_notation_and_not_definitions():
     assert head("α ↪r β") == "↪r" and head("α →ₛₗᵢ[σ] β") == "→ₛₗᵢ"
     assert head("α →ᵤ β") is None and head("α →ₘ[μ] β") is None  # defined as functions
     # definitions may unfold to anything; type variables and morphisms are not rigid
-    for ty in ("Ideal R", "Set α", "α", "α → β", "X ⟶ Y", "Matrix α α R"):
+    for ty in ("Set α", "α", "α → β", "X ⟶ Y", "Matrix α α R", "Additive α"):
         assert head(ty) is None, ty
+    # but Mathlib's type definitions of `RIGID_DEFINITIONS` are, as what they unfold to
+    assert head("Ideal R") == "Submodule" and head("Multiset α") == "Quot"
+    assert head("ℝ≥0∞") == "Option" and head("WithTop α") == "Option"
 
 
 def test_hint_heads_and_which_values_clash_with_a_rigid_type():
@@ -283,7 +286,17 @@ def test_hint_heads_and_which_values_clash_with_a_rigid_type():
     # maybe coerced (a function argument), the same head, or unknown types: kept
     assert not rigid_clash("Finset", ("ℕ", False), RIGID_LAST)
     assert not rigid_clash("Finset", ("Finset(?α)", True), RIGID_LAST)
-    assert not rigid_clash("Finset", ("Ideal(?R)", True), RIGID_LAST)  # may unfold
+    assert not rigid_clash("Finset", ("Matrix(?m,?n,?R)", True), RIGID_LAST)  # may unfold
+    # a type definition is rigid as its head: `Ideal R` is a `Submodule`, never a `Finset`;
+    # `ℝ≥0∞` is a `WithTop`/`Option`, never a `ℕ`; a `Multiset` is a `Multiset`
+    assert rigid_clash("Finset", ("Ideal(?R)", True), RIGID_LAST)
+    assert not rigid_clash("Submodule", ("Ideal(?R)", True), RIGID_LAST)
+    assert rigid_clash("ℕ", ("ℝ≥0∞", True), RIGID_LAST)
+    assert not rigid_clash("Option", ("WithTop(ℕ)", True), RIGID_LAST)
+    assert not rigid_clash("Quot", ("Multiset(?α)", True), RIGID_LAST)
+    assert rigid_clash("Quot", ("ℕ", True), RIGID_LAST) and rigid_clash("Quot", ("?α", True),
+                                                                        RIGID_LAST)
+    assert not rigid_clash("Quot", ("ℕ", False), RIGID_LAST)  # maybe coerced
     assert not rigid_clash("Finset", ("~ℍ", True), RIGID_LAST)
     # an arrow outside the notation table names an unknown structure: it clashes with
     # functions and type variables only, not with a structure spelled by name
