@@ -42,6 +42,7 @@ from .writer import make_readable, staging_dir, swap_in
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class BuildResult:
     rows: int = 0
