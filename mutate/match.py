@@ -714,6 +714,8 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
         return False
     if head == "→":
         return True
+    if want == BUNDLED:  # any type with a `FunLike` instance, a type variable included
+        return False
     if not exact:
         return False
     if head == "?":
@@ -749,6 +751,33 @@ def _concrete(t: Term | None, bound: frozenset[str]) -> bool:
     return True
 
 
+# The head `rigid_clash` gives a rule variable typed by a type variable `F` that the rule
+# declares function-like (`[FunLike F α β]`, `[RingHomClass F R S]`…): bundled maps only.
+BUNDLED = "⇑"
+# Classes whose first argument is a type of bundled maps (they extend `DFunLike`).
+_FUN_LIKE_CLASSES = frozenset({"FunLike", "DFunLike", "EquivLike", "EmbeddingLike"})
+_FUN_LIKE_SUFFIXES = ("HomClass", "EquivClass", "EmbeddingClass", "IsoClass")
+
+
+def fun_like_vars(names: Sequence[str], btypes: Sequence[Term | None],
+                  tvars: frozenset[str]) -> frozenset[str]:
+    """Type variables of a rule that an instance binder makes function-like.
+
+    Why: Mathlib has no `FunLike` instance for plain functions, so a value of a function
+    type can never have such a type (`StarAlgHom.mem_equalizer` is stated for `f g : F`
+    with `[FunLike F A B]`; its pattern `f x = g x` must not bind `f₁ : E → F`)."""
+    out: set[str] = set()
+    for n, t in zip(names, btypes):
+        if n or not isinstance(t, App) or not isinstance(t.fn, Ident) or not t.args:
+            continue
+        cls = last_component(t.fn.name.split(".{", 1)[0])
+        first = t.args[0]
+        if ((cls in _FUN_LIKE_CLASSES or cls.endswith(_FUN_LIKE_SUFFIXES))
+                and isinstance(first, Ident) and first.name in tvars):
+            out.add(first.name)
+    return frozenset(out)
+
+
 def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                  generic_evidence: bool = False) -> Compiled | None:
     """A rule ready for matching.  `rigid` (`rigid_names`) enables the rigid-head filter,
@@ -782,6 +811,9 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
     if rigid:
         rigid_vars = tuple((n, h) for n, t in zip(names, btypes) if n in pvars
                            for h in [rigid_head(t, bound, rigid)] if h is not None)
+        bundled = fun_like_vars(names, btypes, tvars)
+        rigid_vars += tuple((n, BUNDLED) for n, t in zip(names, btypes) if n in pvars
+                            and isinstance(t, Ident) and t.name in bundled)
         if generic_evidence and not any(
                 isinstance(x, tuple) and (x[0] in ("dot", "Num") or x[0] == "id"
                                           and x[1] not in _OVERLOADED) for x in symbols):

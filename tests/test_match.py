@@ -323,6 +323,31 @@ def test_index_drops_values_that_cannot_have_the_rules_rigid_type():
     assert len(plain.invocations(DECL, fn, parse_term("f (a + b) = 0"))) == 1
 
 
+def test_index_drops_a_plain_function_for_a_function_like_type_variable():
+    """`f g : F` with `[FunLike F A B]` (how Mathlib states lemmas for every bundled map):
+    no plain function is `FunLike`, so `f₁ : E → F` is never bound; a bundled map is."""
+    from lean_alchemy.mutate.match import BUNDLED, compile_rule, fun_like_vars
+
+    rule = make_rule("Demo.StarAlgHom.mem_equalizer", "iff",
+                     "{F A B : Type*} [FunLike F A B] [Demo.StarAlgHomClass F A B] (f g : F) "
+                     "(x : A)", "x ∈ Demo.equalizer f g", "f x = g x", direction="bwd")
+    c = compile_rule(rule, rigid=RIGID)
+    assert c is not None and ("f", BUNDLED) in c.heads and ("g", BUNDLED) in c.heads
+    ix = RuleIndex.build([rule], rigid=(RIGID, RIGID_LAST))
+    fns = parse_binders("{E G : Type*} (f₁ f : E → G) (x : E)")
+    assert ix.invocations(DECL, fns, parse_term("f₁ x = f x")) == []
+    assert ix.stats.filtered["rigid_mismatch"] == 1
+    maps = parse_binders("{A B : Type*} (φ ψ : A →ₐ[ℕ] B) (x : A)")  # bundled: no hint, kept
+    assert len(ix.invocations(DECL, maps, parse_term("φ x = ψ x"))) == 1
+    tv = parse_binders("{A B G : Type*} [FunLike G A B] (φ ψ : G) (x : A)")  # a type variable
+    assert len(ix.invocations(DECL, tv, parse_term("φ x = ψ x"))) == 1
+    # which classes make a type variable function-like: first argument only
+    names = ("F", "M", "", "", "", "a")
+    types = [parse_term(t) for t in ("Type*", "Type*", "FunLike F M M", "AddMonoidHomClass F M M",
+                                     "Module M F", "M")]
+    assert fun_like_vars(names, types, frozenset({"F", "M"})) == frozenset({"F"})
+
+
 def test_index_drops_a_number_for_a_structure_but_keeps_definitions():
     card = make_rule("Demo.Finset.card_eq_zero", "iff", "{α : Type*} {s : Finset α}",
                      "s.card = 0", "s = ∅", direction="bwd")
