@@ -235,7 +235,7 @@ ENGINE_ALIASES = {"binders": "num_binders", "hypotheses": "num_hypotheses"}
 
 
 def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float], ...]],
-                  fallback: Callable[[], dict[str, pa.Array]] | None = None) -> pa.ListArray:
+                  fallback: Callable[[], dict[str, pa.Array]]) -> pa.ListArray:
     """Merge the mutation engine's features of a batch into `cols`; return `extra`.
 
     An engine value for one of our own fields (`proof_chars`, `depth`, `binders` as
@@ -285,7 +285,7 @@ def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float
         full = pc.take(picked, pa.array(np.where(has, np.cumsum(has) - 1, 0)))
         base = cols.get(key)
         if base is None and not has.all():
-            base = fallback()[key] if fallback is not None else pa.nulls(n, pa.float64())
+            base = fallback()[key]
         cols[key] = full if base is None else pc.if_else(pa.array(has), full, base)
     keep = np.flatnonzero(to_extra)
     counts = np.bincount(row_of[keep], minlength=n)
@@ -452,12 +452,12 @@ _VERDICT_FIELDS = attrgetter("status", "backend", "lean_version", "mathlib_rev")
 _ELAPSED = attrgetter("elapsed")
 
 
-def _coded(keys: list) -> tuple[list, pa.Array]:
-    """(the distinct keys in first-seen order, every row's index into them as int32)."""
+def _coded(keys: list) -> tuple[list, list[int]]:
+    """(the distinct keys in first-seen order, every row's index into them)."""
     code = dict.fromkeys(keys)
     for i, k in enumerate(code):
         code[k] = i
-    return list(code), pa.array(list(map(code.__getitem__, keys)), pa.int32())
+    return list(code), list(map(code.__getitem__, keys))
 
 
 def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
@@ -474,34 +474,30 @@ def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
     i32 = pa.int32()
     imps = [m.imports for m in ms]
     try:
-        imp_code = dict.fromkeys(imps)
+        present = dict.fromkeys(imps)
     except TypeError:  # lists: make them tuples
         imps = [tuple(x) for x in imps]
-        imp_code = dict.fromkeys(imps)
-    if () in imp_code:  # no imports: the source module's
+        present = dict.fromkeys(imps)
+    if () in present:  # no imports: the source module's
         imps = [x or (m.source_module,) for x, m in zip(imps, ms)]
-        imp_code = dict.fromkeys(imps)
-    for i, k in enumerate(imp_code):
-        imp_code[k] = i
-    codes = list(map(imp_code.__getitem__, imps))
-    uniq_lines = [_import_lines(t) for t in imp_code]
-    headers = [m.header for m in ms]
-    hdr_code = dict.fromkeys(zip(codes, headers))
-    for i, k in enumerate(hdr_code):
-        hdr_code[k] = i
+    uniq_imps, codes = _coded(imps)
+    uniq_lines = [_import_lines(t) for t in uniq_imps]
+    uniq_hdr, hcodes = _coded(list(zip(codes, (m.header for m in ms))))
     uniq_headers = [uniq_lines[c] + "\n\n" + h if h and not h.isspace() else uniq_lines[c]
-                    for c, h in hdr_code]
+                    for c, h in uniq_hdr]
     codes_arr = pa.array(codes, i32)
     # few distinct (kind, direction, location, proof style, depth) per batch: convert those
     # once and spread them by code (one C-level pass over the rows instead of five)
-    kinds, kcode = _coded(list(map(_KIND_FIELDS, ms)))
+    kinds, kc = _coded(list(map(_KIND_FIELDS, ms)))
+    kcode = pa.array(kc, i32)
     kind, direction, location, proof_style, depth_ = zip(*kinds) if kinds else ((),) * 5
     depth = pc.take(pa.array(depth_, i32), kcode)
     if all(vs):  # every row has a verdict (the corpus proper): few distinct versions
         elapsed = pa.array(list(map(_ELAPSED, vs)), pa.float64())
         check_time = pc.if_else(pc.equal(pc.fill_null(elapsed, 0.0), 0.0),
                                 pa.scalar(None, pa.float64()), elapsed)  # `elapsed or None`
-        vkeys, vcode = _coded(list(map(_VERDICT_FIELDS, vs)))
+        vkeys, vc = _coded(list(map(_VERDICT_FIELDS, vs)))
+        vcode = pa.array(vc, i32)
         pl, pr = prov.lean_version, prov.mathlib_rev
         status = pc.take(pa.array([k[0] for k in vkeys], s), vcode)
         is_checked = (pc.equal(status, "verified") if checked
@@ -526,7 +522,7 @@ def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
         "proof": utf8_array([m.proof for m in ms]),
         "source_theorem": pa.array([m.source_theorem for m in ms], s),
         "source_module": pa.array([m.source_module for m in ms], s),
-        "imports": pc.take(pa.array(list(imp_code), pa.list_(s)), codes_arr),
+        "imports": pc.take(pa.array(uniq_imps, pa.list_(s)), codes_arr),
         "mutation": pa.StructArray.from_arrays([
             pc.take(pa.array(kind, s), kcode),
             pa.array([m.rule or None for m in ms], s),  # "" means "not applicable" (originals)
@@ -542,7 +538,6 @@ def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
         "mathlib_rev": rev,
         "tool_version": pa.array([prov.tool_version] * n, s),
     }
-    hcodes = list(map(hdr_code.__getitem__, zip(codes, headers)))
     cols["header"] = pc.take(utf8_array(uniq_headers), pa.array(hcodes, i32))
     return RawColumns(cols, utf8_array([m.statement for m in ms]),
                       utf8_array([m.lean for m in ms]),

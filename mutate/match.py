@@ -40,9 +40,9 @@ trie only the rules whose skeleton fits, and those few are matched exactly:
   exact hint, a candidate type variable or another rigid type; definitions are not rigid
   (they may unfold to the value's type) but for a table of Mathlib's type definitions,
   rigid as the head they unfold to (`RIGID_DEFINITIONS`).  A local function applied to
-  arguments has the type its arrows leave (`result_key`).  A constant-free pattern whose variables have
-  concrete types needs one matched value with a hint (`untyped_generic`, on with
-  `generic_evidence`).  Counted: `type_mismatch`, `numeral_pattern`, `rigid_mismatch`,
+  arguments has the type its arrows leave (`result_key`).  A constant-free pattern whose
+  variables have concrete types needs one matched value with a hint (`untyped_generic`, on
+  with `generic_evidence`).  Counted: `type_mismatch`, `numeral_pattern`, `rigid_mismatch`,
   `untyped_generic`.
 
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
