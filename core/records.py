@@ -9,8 +9,9 @@ one-to-one onto Parquet / SQL columns.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Literal
+import operator
+from dataclasses import dataclass, fields
+from typing import Literal, TypeVar
 
 BinderKind = Literal["explicit", "implicit", "inst", "strict"]
 """`(x : T)`, `{x : T}`, `[inst : C]`, `⦃x : T⦄`."""
@@ -30,6 +31,31 @@ DeclKind = Literal[
 ParseStatus = Literal["full", "partial", "failed", "unparsed"]
 
 
+_R = TypeVar("_R")
+
+
+def pickled_by_fields(cls: type[_R]) -> type[_R]:
+    """Pickle a frozen, slotted dataclass as its constructor and field tuple.
+
+    Why: for such classes `dataclasses` supplies `__getstate__`/`__setstate__` written in
+    Python (a `fields()` walk and one `object.__setattr__` per field), which made pickling
+    a `Mutant` cost ~45 us each way; `alchemy mutate` sends millions of them from its
+    worker processes to the parent.  A field tuple read by one `attrgetter` pickles in C.
+    """
+    names = [f.name for f in fields(cls) if f.init]
+    if len(names) != len(fields(cls)):
+        raise TypeError(f"{cls.__name__}: every field must be an __init__ argument")
+    get = operator.attrgetter(*names)
+    if len(names) == 1:
+        def reduce(self):  # attrgetter of one name returns the value, not a tuple
+            return cls, (get(self),)
+    else:
+        def reduce(self):
+            return cls, get(self)
+    cls.__reduce__ = reduce  # type: ignore[method-assign]
+    return cls
+
+
 def content_hash(*parts: str, length: int = 16) -> str:
     """Stable short hash of text parts: ids must not depend on Python's salted `hash`."""
     h = hashlib.blake2b(digest_size=16)
@@ -39,6 +65,7 @@ def content_hash(*parts: str, length: int = 16) -> str:
     return h.hexdigest()[:length]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Binder:
     """One binder of a declaration signature, e.g. `{a b : α}` gives two Binders.
@@ -53,6 +80,7 @@ class Binder:
     type: str | None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Scope:
     """What must be replayed before a declaration so that it re-elaborates elsewhere.
@@ -90,6 +118,7 @@ class Scope:
         return "\n".join(closers)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Declaration:
     """One declaration of the source library.
@@ -146,6 +175,7 @@ def render_binders(binders: tuple[Binder, ...]) -> str:
     return " ".join(out)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ExtractFailure:
     """A theorem/lemma (or a whole file) that could not be turned into a record."""
@@ -156,6 +186,7 @@ class ExtractFailure:
     detail: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A directed rewrite (eq/iff) or an implication, derived from one theorem.
@@ -182,6 +213,7 @@ class Rule:
     module: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Invocation:
     """One invocable edge: `rule` fires on `candidate` at `location` (the index's output).
@@ -201,6 +233,7 @@ class Invocation:
     instance: str  # the matched sub-term, printed (for people and the graph)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Mutant:
     """A new theorem obtained from a candidate by one mutation step (or `depth` of them).
@@ -230,6 +263,7 @@ class Mutant:
     features: tuple[tuple[str, float], ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Lean's judgement on one mutant."""

@@ -184,8 +184,10 @@ def _corrupt(where: str, e: Exception) -> AlchemyError:
 _SOURCE_MODULE = _MUTANT_FIELDS.index("source_module")
 
 
-def _mutant_values(m: Mutant) -> tuple:
-    """A mutant's column values in `_MUTANT_FIELDS` order (tuples as JSON lists)."""
+def mutant_row(m: Mutant) -> tuple:
+    """A mutant's column values in `_MUTANT_FIELDS` order (tuples as JSON lists): what
+    `RunDB.add_mutant_rows` stores.  `alchemy mutate` encodes rows in its worker processes,
+    so the parent only unpickles plain tuples and inserts them."""
     return (m.id, m.name, m.parent, m.source_theorem, m.source_module, m.rule, m.kind,
             m.direction, m.location, m.depth, m.proof_style, m.statement, m.proof,
             json.dumps(list(m.imports), ensure_ascii=False), m.header, m.lean, m.scope_id,
@@ -315,11 +317,16 @@ class RunDB:
         Idempotent by `Mutant.id`: a mutant already present is left as it is (its verdict
         included).  One transaction per call; returns the number of new rows.
         """
+        return self.add_mutant_rows((mutant_row(m), status, detail)
+                                    for m, status, detail in rows)
+
+    def add_mutant_rows(self, rows: Iterable[tuple[tuple, str, str | None]]) -> int:
+        """`add_mutants` of mutants already encoded by `mutant_row`."""
         now = time.time()
         batch: dict[str, tuple] = {}
-        for m, status, detail in rows:
-            if m.id not in batch:
-                batch[m.id] = (*_mutant_values(m), detail, now, status)
+        for values, status, detail in rows:
+            if values[0] not in batch:
+                batch[values[0]] = (*values, detail, now, status)
         if not batch:
             return 0
         new = 0

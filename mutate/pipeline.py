@@ -120,11 +120,11 @@ class Counters:
         self.invocations += other.invocations
         self.candidates += other.candidates
 
-    def unstore(self, m: Mutant, status: str, reason: str) -> None:
+    def unstore(self, kind: str, depth: int, status: str, reason: str) -> None:
         """A row counted as stored is dropped after all (parallel runs: global filters)."""
-        self.mutants[m.kind] -= 1
+        self.mutants[kind] -= 1
         self.status[status] -= 1
-        self.by_depth[m.depth] -= 1
+        self.by_depth[depth] -= 1
         self.dropped[reason] += 1
 
 
@@ -494,7 +494,8 @@ class Workload:
         return self.decls[i], invocation_rows(self.table, a, b)
 
 
-_WORKER: tuple[Mutator, Load] | None = None  # set in the parent before forking the pool
+Encode = Callable[[Mutant], object]
+_WORKER: tuple[Mutator, Load, Encode | None] | None = None  # set before forking the pool
 
 
 def _theorem_rows(mut: Mutator, decl: Declaration, invs: Sequence[Invocation]) -> list[Row]:
@@ -507,12 +508,24 @@ def _theorem_rows(mut: Mutator, decl: Declaration, invs: Sequence[Invocation]) -
     return list(mut.mutate_theorem(decl, invs))
 
 
-def _work(tasks: list[Task]) -> tuple[list[Row], Counters]:
+# What the global filters of `mutate_all` read of a row: (id, rule, source theorem, kind,
+# depth), then the row itself, possibly encoded: (key, mutant or encode(mutant), status,
+# detail).
+Keyed = tuple[tuple[str, str, str, str, int], object, str, str]
+
+
+def _keyed(rows: list[Row], encode: Encode | None) -> list[Keyed]:
+    return [((m.id, m.rule, m.source_theorem, m.kind, m.depth),
+             m if encode is None else encode(m), status, detail)
+            for m, status, detail in rows]
+
+
+def _work(tasks: list[Task]) -> tuple[list[Keyed], Counters]:
     assert _WORKER is not None
-    m, load = _WORKER
-    rows: list[Row] = []
+    m, load, encode = _WORKER
+    rows: list[Keyed] = []
     for task in tasks:
-        rows.extend(_theorem_rows(m, *load(task)))
+        rows.extend(_keyed(_theorem_rows(m, *load(task)), encode))
     return rows, m.take_counters()
 
 
@@ -528,37 +541,41 @@ def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
 
 
 def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
-               chunk: int = 32) -> Iterator[Row]:
+               chunk: int = 32, encode: Encode | None = None) -> Iterator[tuple]:
     """Every stored row, in the order of `tasks` (one theorem each, see `Load`).  Each
     theorem is mutated on its own (`_theorem_rows`); the global filters (duplicates of
     earlier theorems' mutants, rule caps) are then applied here in task order, so
     `jobs > 1` (theorems mutated in forked worker processes) yields exactly the rows and
-    counters of `jobs = 1`."""
+    counters of `jobs = 1`.
+
+    Rows are (Mutant, status, detail), or (encode(Mutant), status, detail) with `encode`:
+    it runs in the workers, so what they send is plain data that the parent unpickles and
+    stores as it is (`jobs.db.mutant_row` for `RunDB.add_mutant_rows`).  Unpickling
+    Mutants and encoding them in the parent cost more than the database insert did."""
     glob = Deduper(max_per_rule=mut.opts.max_per_rule)
 
-    def admitted(rows: Iterable[Row]) -> Iterator[Row]:
-        for row in rows:
-            m, status, _ = row
-            if m.id in glob.seen:
-                mut.counters.unstore(m, status, "duplicate")
+    def admitted(rows: Iterable[Keyed]) -> Iterator[tuple]:
+        for (fid, rule, theorem, kind, depth), row, status, detail in rows:
+            if fid in glob.seen:
+                mut.counters.unstore(kind, depth, status, "duplicate")
                 continue
             pending = status == "pending"
             if pending and glob.max_per_rule is not None and \
-                    glob.per_rule[m.rule] >= glob.max_per_rule:
-                mut.counters.unstore(m, status, "rule_cap")
+                    glob.per_rule[rule] >= glob.max_per_rule:
+                mut.counters.unstore(kind, depth, status, "rule_cap")
                 continue
-            glob.admit(m.id, m.source_theorem, m.rule, counts=pending)
-            yield row
+            glob.admit(fid, theorem, rule, counts=pending)
+            yield row, status, detail
 
     with few_collections():
         if jobs <= 1:
             for task in tasks:
-                yield from admitted(_theorem_rows(mut, *load(task)))
+                yield from admitted(_keyed(_theorem_rows(mut, *load(task)), encode))
             return
         import multiprocessing as mp
 
         global _WORKER
-        _WORKER = (mut, load)
+        _WORKER = (mut, load, encode)
         try:
             ctx = mp.get_context("fork")
             with ctx.Pool(jobs) as pool:
@@ -584,7 +601,7 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
         from lean_alchemy.mutate.match import RuleIndex, rigid_names
         index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
     mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index)
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.jobs.db import RunDB, mutant_row
     db = RunDB.for_run(run)
     work = Workload.build(decls, invocations)
     mut.dropped["unknown_candidate"] += work.unknown
@@ -602,13 +619,13 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
 
     stored = 0
     batch: list[Row] = []
-    for row in mutate_all(mut, tasks(), work.load, jobs):
+    for row in mutate_all(mut, tasks(), work.load, jobs, encode=mutant_row):
         batch.append(row)
         if len(batch) >= BATCH:
-            stored += db.add_mutants(batch)
+            stored += db.add_mutant_rows(batch)
             batch = []
     if batch:
-        stored += db.add_mutants(batch)
+        stored += db.add_mutant_rows(batch)
     if bar is not None:
         bar.close()
     c = mut.counters

@@ -61,7 +61,9 @@ def dedent(lines: Sequence[str]) -> list[str]:
 
 
 def has_forbidden(text: str) -> bool:
-    return bool(_FORBIDDEN.search(text))
+    """Whether `text` mentions `sorry`/`admit` as a word.  The substring test first: it
+    runs once per mutant over its whole proof, and almost no proof has either word."""
+    return ("sorry" in text or "admit" in text) and bool(_FORBIDDEN.search(text))
 
 
 def split_proof(proof: str) -> tuple[str, list[str]]:

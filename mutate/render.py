@@ -69,13 +69,29 @@ def declaration_text(name: str, binders: str, conclusion: str, proof: str,
     return text
 
 
-def render_unit(scope: Scope | None, declaration: str) -> tuple[str, str]:
-    """(header, complete unit) around a rendered declaration."""
+_FRAME_MEMO: dict[int, tuple[Scope | None, str, str]] = {}
+
+
+def unit_frame(scope: Scope | None) -> tuple[str, str]:
+    """(header, closing text) of every unit in `scope`, memoized by identity: a theorem's
+    mutants (a dozen or more) share one scope, and joining its commands is per scope."""
+    hit = _FRAME_MEMO.get(id(scope))
+    if hit is not None and hit[0] is scope:
+        return hit[1], hit[2]
     pre = scope.preamble().strip("\n") if scope is not None else ""
     header = "\n".join(x for x in ("section", pre, "set_option autoImplicit false") if x)
     post = scope.postamble().strip("\n") if scope is not None else ""
-    lean = f"{header}\n\n{declaration}\n\n" + (f"{post}\n" if post else "") + "end\n"
-    return header, lean
+    close = (f"{post}\n" if post else "") + "end\n"
+    if len(_FRAME_MEMO) >= 4096:
+        _FRAME_MEMO.clear()
+    _FRAME_MEMO[id(scope)] = (scope, header, close)
+    return header, close
+
+
+def render_unit(scope: Scope | None, declaration: str) -> tuple[str, str]:
+    """(header, complete unit) around a rendered declaration."""
+    header, close = unit_frame(scope)
+    return header, f"{header}\n\n{declaration}\n\n{close}"
 
 
 def render(name: str, binders: Sequence[BinderGroup], conclusion_text: str, proof: str,

@@ -76,3 +76,40 @@ def test_few_collections_raises_thresholds_and_restores_them():
         assert gc.get_threshold()[0] >= YOUNG
         assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_records_pickle_as_their_field_tuples():
+    """Records cross process boundaries by the million (`alchemy mutate`'s workers): they
+    pickle through `__reduce__` with their field tuple, and come back equal."""
+    import dataclasses
+    import pickle
+
+    import pytest
+
+    from lean_alchemy.core.records import (
+        Invocation, Mutant, Verdict, pickled_by_fields,
+    )
+
+    m = Mutant(id="ab12", name="Foo.bar_rw_goal_ab12", parent="Foo.bar",
+               source_theorem="Foo.bar", source_module="Mathlib.Foo", rule="add_zero",
+               kind="rw_goal", direction="fwd", location="goal", depth=1,
+               proof_style="merged", statement="(x : ℕ) : x + 0 = x", proof="by\n  simp",
+               imports=("Mathlib.Foo",), header="namespace Foo", lean="theorem …",
+               scope_id="s", features=(("statement_size", 5.0),))
+    v = Verdict("ab12", "verified", elapsed=1.5, backend="repl")
+    i = Invocation("Foo.bar", "r1", "rw_goal", "goal", "[]", (("a", "x"),), "x + 0")
+    for rec in (m, v, i, Binder("x", "explicit", "ℕ")):
+        fn, args = rec.__reduce__()
+        assert fn is type(rec) and args == tuple(getattr(rec, f.name)
+                                                 for f in dataclasses.fields(rec))
+        for protocol in (2, pickle.HIGHEST_PROTOCOL):
+            back = pickle.loads(pickle.dumps(rec, protocol=protocol))
+            assert back == rec and type(back) is type(rec)
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    with pytest.raises(TypeError, match="__init__"):
+        pickled_by_fields(Derived)

@@ -11,7 +11,7 @@ import pytest
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.jobs.db import RunDB
+from lean_alchemy.jobs.db import RunDB, mutant_row
 
 
 def mk(i: int, module: str = "Mathlib.Foo", name: str | None = None) -> Mutant:
@@ -227,3 +227,21 @@ def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
         "detail", "created_at", "status", "source_module_1", "attempts", "lease_owner",
         "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
         "lean_version", "mathlib_rev", "checked_at"]
+
+
+def test_encoded_rows_store_exactly_what_add_mutants_stores(tmp_path: Path) -> None:
+    rows = [(mk(i), "pending", None) for i in range(4)] + [(mk(7), "vacuous", "h : False")]
+    a = RunDB.for_run(RunDir.at(tmp_path / "a"))
+    b = RunDB.for_run(RunDir.at(tmp_path / "b"))
+    try:
+        assert a.add_mutants(rows) == 5
+        encoded = [(mutant_row(m), status, detail) for m, status, detail in rows]
+        assert b.add_mutant_rows(encoded) == 5
+        assert b.add_mutant_rows(encoded[:2]) == 0  # idempotent by id, as add_mutants
+        assert b.counts() == a.counts() == {"pending": 4, "vacuous": 1}
+        for i in (0, 3, 7):
+            assert b.get(f"m{i:05d}") == a.get(f"m{i:05d}") == mk(i)
+        assert b.detail("m00007") == "h : False"
+    finally:
+        a.close()
+        b.close()

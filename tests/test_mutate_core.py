@@ -444,3 +444,23 @@ def test_a_rule_binder_name_declared_twice_is_passed_once():
     inst = _instantiate(DecodedRule.of(twice), {"a": I("x")}, (I("a"),), {"x": NAT},
                         {"x"}, {"x"})
     assert [n for n, _ in inst.args] == ["a"]
+
+
+def test_unit_frame_is_per_scope_and_memoized_by_identity():
+    """The header and closing text of a unit are computed once per scope object; a second,
+    equal-looking scope (or None) gets its own frame, never another scope's."""
+    from lean_alchemy.core.records import Scope
+    from lean_alchemy.mutate.render import render_unit, unit_frame
+
+    a = Scope(module="M", imports=(), namespaces=("Foo",), commands=(
+        ("namespace", "namespace Foo"), ("open", "open Nat")))
+    b = Scope(module="M", imports=(), namespaces=(), commands=(("section", "section Bar"),))
+    header, close = unit_frame(a)
+    assert header == "section\nnamespace Foo\nopen Nat\nset_option autoImplicit false"
+    assert close == "end Foo\nend\n"
+    assert unit_frame(a) == (header, close)
+    assert unit_frame(b) == ("section\nsection Bar\nset_option autoImplicit false",
+                             "end Bar\nend\n")
+    assert unit_frame(None) == ("section\nset_option autoImplicit false", "end\n")
+    h, lean = render_unit(a, "theorem t : True := trivial")
+    assert h == header and lean == f"{header}\n\ntheorem t : True := trivial\n\nend Foo\nend\n"

@@ -233,6 +233,29 @@ def test_parallel_counters_equal_serial_with_cross_theorem_duplicates():
     assert +one.counters.dropped == +two.counters.dropped == {"duplicate": 4}
 
 
+def test_encoded_rows_are_the_encoding_of_the_plain_rows_serial_and_parallel():
+    """With `encode`, workers send `encode(mutant)` (the database row) instead of the
+    Mutant; the rows, their order and every counter stay those of a plain run."""
+    from lean_alchemy.jobs.db import mutant_row
+    from lean_alchemy.mutate.pipeline import mutate_all
+
+    work = [(DECL if k % 2 == 0 else TRUNC_DECL,
+             [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")}),
+              inv("rw_goal", BOGUS, "goal", [("lhs", -1)], {"a": I("x"), "b": I("y")})])
+            for k in range(6)]
+    plain = make()
+    rows = list(mutate_all(plain, range(len(work)), work.__getitem__, jobs=1))
+    want = [(mutant_row(m), status, detail) for m, status, detail in rows]
+    assert len(want) == 2 and all(isinstance(r[0], tuple) for r in want)
+    for jobs in (1, 2):
+        mut = make()
+        got = list(mutate_all(mut, range(len(work)), work.__getitem__, jobs=jobs, chunk=1,
+                              encode=mutant_row))
+        assert got == want
+        assert +mut.counters.mutants == +plain.counters.mutants
+        assert +mut.counters.dropped == +plain.counters.dropped
+
+
 def test_memoized_heads_and_node_count_match_the_plain_traversals():
     from lean_alchemy.grammar.ast import Quant, BinderGroup, free_idents, size
     from lean_alchemy.mutate.substitute import heads, node_count

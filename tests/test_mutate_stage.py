@@ -22,6 +22,10 @@ class FakeDB:
     def for_run(cls, run):
         return cls()
 
+    def add_mutant_rows(self, rows):
+        """Rows encoded by this module's `mutant_row`: the Mutant itself."""
+        return self.add_mutants(rows)
+
     def add_mutants(self, rows):
         new = 0
         for m, status, detail in rows:
@@ -62,6 +66,7 @@ def run_dir(inputs, monkeypatch):
     index.invocation_rows = real_index.invocation_rows
     db = types.ModuleType("lean_alchemy.jobs.db")
     db.RunDB = FakeDB
+    db.mutant_row = lambda m: m
     FakeDB.rows = {}
     monkeypatch.setitem(sys.modules, "lean_alchemy.extract.index", index)
     monkeypatch.setitem(sys.modules, "lean_alchemy.jobs.db", db)
