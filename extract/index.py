@@ -100,13 +100,16 @@ def invocations_table(invs: list[Invocation]) -> pa.Table:
 def read_rules(run: RunDir) -> Iterator[Rule]:
     """The rules of a run, in the order they were derived."""
     run.require(run.rules, "index")
+    from lean_alchemy.core.collector import few_collections
+
     t = pq.read_table(run.rules)
-    cols = {n: t.column(n).to_pylist() for n in RULE_SCHEMA.names}
-    for i in range(t.num_rows):
-        kw = {n: cols[n][i] for n in RULE_SCHEMA.names}
+    with few_collections(freeze=False):  # millions of new objects, none of them garbage
+        cols = {n: t.column(n).to_pylist() for n in RULE_SCHEMA.names}
         for n in _RULE_TUPLES:
-            kw[n] = tuple(kw[n] or ())
-        yield Rule(**kw)
+            cols[n] = [tuple(x) if x else () for x in cols[n]]
+        names = list(cols)
+        rules = [Rule(**dict(zip(names, row))) for row in zip(*cols.values())]
+    return iter(rules)
 
 
 def iter_invocations(run: RunDir) -> Iterator[Invocation]:

@@ -8,6 +8,7 @@ import sys
 import types
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -133,6 +134,12 @@ def test_store_round_trip_is_exact(tmp_path: Path):
     s = Scope("A", ("Mathlib",), ("A",), (("namespace", "namespace A"), ("open", "open B")), True)
     store.write_scopes(tmp_path / "s.parquet", [s])
     assert store.read_scopes(tmp_path / "s.parquet") == {s.id: s}
+    # a file of another version: a column it lacks takes the field's default, a column
+    # this version does not know is ignored (the records are then built by keyword)
+    t = store.declarations_table([d, other]).drop_columns(["docstring", "conclusion_ast"])
+    t = t.append_column("future_field", pa.array(["x", "y"]))
+    got = store.declarations_from_table(t)
+    assert got == [dataclasses.replace(d, docstring=None, conclusion_ast=None), other]
     f = ExtractFailure("A.lean", 4, "no proof", "theorem x")
     store.write_failures(tmp_path / "f.parquet", [f])
     assert store.read_failures(tmp_path / "f.parquet") == [f]
