@@ -989,6 +989,21 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
 
 # --------------------------------------------------------------------------- the index
 
+def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
+    """Names of binders that a later binder's type, a binder predicate or the conclusion
+    mentions (`(h : 0 < n) (x : Fin' n h)`): the mutation stage cannot rewrite or replace
+    them (`dependent_hypothesis`), so matching them only crowds out usable invocations."""
+    out: set[str] = set()
+    later: set[str] = set(heads(conclusion))
+    for g in reversed(binders):
+        if g.pred is not None:
+            later |= heads(g.pred)
+        out.update(n for n in g.names if n in later)
+        if g.type is not None:
+            later |= heads(g.type)
+    return out
+
+
 def hypotheses(binders: Sequence[BinderGroup]) -> list[tuple[str, Term]]:
     """(name, type) of the named, explicit propositional hypotheses of a statement."""
     from lean_alchemy.extract.rules import looks_prop
@@ -1094,7 +1109,11 @@ class RuleIndex:
         seen: set[tuple] = set()
         res = resolve if resolve is not None else (lambda t: t)
         targets: list[tuple[str, str, Term]] = [("goal", "goal", conclusion)]
+        dependent = dependent_hypotheses(binders, conclusion)
         for name, ty in hypotheses(binders):
+            if name in dependent:  # `rw … at h` would leave h's dependents ill-typed
+                st.filtered["dependent_hypothesis"] += 1
+                continue
             targets.append(("hyp", name, ty))
         flats: dict[int, Flat] = {}
         # skeleton hits per kind: (flat, sub-term index, rule, location)

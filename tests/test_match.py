@@ -84,6 +84,24 @@ def test_index_reports_goal_hyp_and_apply_invocations():
     assert goal.path == '[["lhs", -1], ["rhs", -1]]'
 
 
+def test_index_skips_hypotheses_that_later_binders_or_the_goal_mention():
+    """`rw … at h` or replacing h would leave whatever mentions h ill-typed: the mutation
+    stage drops those (`dependent_hypothesis`), so the index does not spend its per-theorem
+    quota on them."""
+    from lean_alchemy.mutate.match import dependent_hypotheses
+
+    rules = [make_rule("add_zero", "eq", "(a : ℕ)", "a + 0", "a"),
+             make_rule("le_of_lt", "imp", "{a b : ℕ} (h : a < b)", "a ≤ b", hyps=("a < b",))]
+    ix = RuleIndex.build(rules)
+    binders = tuple(parse_binders(
+        "(x y : ℕ) (h : x + 0 ≤ y) (k : y + 0 ≤ x) (i : Fin (f h))"))
+    invs = ix.invocations(DECL, binders, parse_term("g k = x + 0"))
+    got = {(i.kind, i.location) for i in invs}
+    assert got == {("rw_goal", "goal")}  # h is used by i's type, k by the goal
+    assert ix.stats.filtered["dependent_hypothesis"] == 2
+    assert dependent_hypotheses(binders, parse_term("x = y")) == {"x", "y", "h"}
+
+
 def test_cap_per_theorem_and_self_rewrites():
     rules = [make_rule("add_comm", "eq", "(a b : ℕ)", "a + b", "b + a"),
              make_rule("Demo.t", "eq", "(a : ℕ)", "a + 1", "1 + a")]
