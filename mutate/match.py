@@ -754,9 +754,6 @@ def _concrete(t: Term | None, bound: frozenset[str]) -> bool:
 # The head `rigid_clash` gives a rule variable typed by a type variable `F` that the rule
 # declares function-like (`[FunLike F α β]`, `[RingHomClass F R S]`…): bundled maps only.
 BUNDLED = "⇑"
-# Classes whose first argument is a type of bundled maps (they extend `DFunLike`).
-_FUN_LIKE_CLASSES = frozenset({"FunLike", "DFunLike", "EquivLike", "EmbeddingLike"})
-_FUN_LIKE_SUFFIXES = ("HomClass", "EquivClass", "EmbeddingClass", "IsoClass")
 
 
 def fun_like_vars(names: Sequence[str], btypes: Sequence[Term | None],
@@ -766,15 +763,13 @@ def fun_like_vars(names: Sequence[str], btypes: Sequence[Term | None],
     Why: Mathlib has no `FunLike` instance for plain functions, so a value of a function
     type can never have such a type (`StarAlgHom.mem_equalizer` is stated for `f g : F`
     with `[FunLike F A B]`; its pattern `f x = g x` must not bind `f₁ : E → F`)."""
+    from lean_alchemy.mutate.sections import function_like_subject
+
     out: set[str] = set()
     for n, t in zip(names, btypes):
-        if n or not isinstance(t, App) or not isinstance(t.fn, Ident) or not t.args:
-            continue
-        cls = last_component(t.fn.name.split(".{", 1)[0])
-        first = t.args[0]
-        if ((cls in _FUN_LIKE_CLASSES or cls.endswith(_FUN_LIKE_SUFFIXES))
-                and isinstance(first, Ident) and first.name in tvars):
-            out.add(first.name)
+        subject = None if n else function_like_subject(t)
+        if subject in tvars:
+            out.add(subject)
     return frozenset(out)
 
 

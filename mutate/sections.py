@@ -10,8 +10,27 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from lean_alchemy.grammar.ast import BinderGroup, Term
+from lean_alchemy.grammar.ast import App, BinderGroup, Ident, Term
 from lean_alchemy.mutate.substitute import heads
+
+# Classes whose first argument is a type of bundled maps (they extend `DFunLike`).
+FUN_LIKE_CLASSES = frozenset({"FunLike", "DFunLike", "EquivLike", "EmbeddingLike"})
+FUN_LIKE_SUFFIXES = ("HomClass", "EquivClass", "EmbeddingClass", "IsoClass")
+
+
+def function_like_subject(t: Term | None) -> str | None:
+    """`F` when `t` is `FunLike F α β`, `RingHomClass F R S`…: an instance that makes the
+    type variable `F` a type of bundled maps; else None."""
+    if not isinstance(t, App) or not isinstance(t.fn, Ident) or not t.args:
+        return None
+    cls = t.fn.name.split(".{", 1)[0]
+    if cls.startswith("_root_."):
+        cls = cls[len("_root_."):]
+    cls = cls.rsplit(".", 1)[-1]
+    first = t.args[0]
+    if (cls in FUN_LIKE_CLASSES or cls.endswith(FUN_LIKE_SUFFIXES)) and isinstance(first, Ident):
+        return first.name
+    return None
 
 
 def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[BinderGroup],
@@ -20,7 +39,13 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
     """The section `variable` binders Lean 4 includes in a theorem: those whose names the
     statement mentions (transitively through included binder types), then instance binders
     all of whose variables are included.  Hypothesis variables such as `(h : 0 < n)` are not
-    included unless mentioned or named by an `include` command in force (`include`)."""
+    included unless mentioned or named by an `include` command in force (`include`).
+
+    One addition to that syntactic rule: a function-like instance (`[FunLike F A B]`,
+    `[AlgHomClass F R A B]`…) about an included `F` is included with its variables.  Lean
+    decides inclusion on the elaborated statement, and applying `f : F` (`f x`) uses that
+    instance and with it `B`, which the statement never writes (`StarAlgHom.mem_equalizer`
+    takes `{B}` and `[FunLike F A B]` although its statement names neither)."""
     # The theorem's own binders shadow section variables of the same name: a name counts as
     # a use of the section variable only where no own binder of that name is in scope.
     # (`heads` is memoized per node, and section binder types are shared by every mutant of
@@ -64,11 +89,16 @@ def _select_section(section: tuple[BinderGroup, ...], section_names: frozenset[s
         if section[i].kind != "inst":
             acc = acc | frozenset(section[i].names)
     chosen: dict[int, tuple[str, ...]] = {}
+    pulled: set[int] = set()  # function-like instances whose subject is included
     changed = True
     while changed:
         changed = False
         for i, g in enumerate(section):
             if g.kind == "inst":
+                if i not in pulled and function_like_subject(g.type) in needed:
+                    pulled.add(i)
+                    needed |= heads(g.type) & section_names
+                    changed = True
                 continue
             names = tuple(n for n in g.names if n in needed and n not in later[i])
             if names and chosen.get(i) != names:

@@ -366,6 +366,40 @@ def test_index_drops_a_plain_function_for_a_function_like_type_variable():
     assert fun_like_vars(names, types, frozenset({"F", "M"})) == frozenset({"F"})
 
 
+def test_function_like_section_instances_come_with_the_variables_they_use():
+    """Mathlib's `StarAlgHom.mem_equalizer`: the maps and their `FunLike` instance are
+    section `variable`s and the statement never writes `B`.  Lean includes `{B}` and the
+    instance (elaborating `f x` uses them), so the rule must see `F` as function-like."""
+    from lean_alchemy.extract.rules import derive_rules
+    from lean_alchemy.mutate.sections import function_like_subject, used_section_variables
+
+    section = tuple(parse_binders(
+        "{F R A B : Type*} [Semiring A] [Semiring B] [Module R B] [FunLike F A B] "
+        "[Demo.AlgHomClass F R A B] (f g : F) (h : 0 = 1)"))
+    concl = parse_term("x ∈ Demo.equalizer f g ↔ f x = g x")
+    own = tuple(parse_binders("(x : A)"))
+    used = used_section_variables(section, own, concl)
+    shown = [(g.kind, g.names, print_term(g.type)) for g in used]
+    assert shown == [("implicit", ("F", "R", "A", "B"), "Type*"),
+                     ("inst", (), "Semiring A"), ("inst", (), "Semiring B"),
+                     ("inst", (), "Module R B"), ("inst", (), "FunLike F A B"),
+                     ("inst", (), "Demo.AlgHomClass F R A B"), ("explicit", ("f", "g"), "F")]
+    # without a function-like instance nothing pulls `B` in (Lean's syntactic rule)
+    plain = tuple(g for g in section if not (g.kind == "inst" and "F" in print_term(g.type)))
+    names = [n for g in used_section_variables(plain, own, concl) for n in g.names]
+    assert names == ["F", "A", "f", "g"]
+    assert function_like_subject(parse_term("Demo.AlgHomClass F R A B")) == "F"
+    assert function_like_subject(parse_term("Module R B")) is None
+    decl = Declaration(full_name="Demo.mem_equalizer", name="mem_equalizer", kind="theorem",
+                       module="Demo", file="Demo.lean", start_line=1, end_line=1)
+    rules = derive_rules(decl, own, concl, section=section)
+    bwd = next(r for r in rules if r.direction == "bwd")
+    ix = RuleIndex.build([bwd], rigid=(RIGID, RIGID_LAST))
+    fns = parse_binders("{E G : Type*} (f₁ f : E → G) (x : E)")
+    assert ix.invocations(DECL, fns, parse_term("f₁ x = f x")) == []
+    assert ix.stats.filtered["rigid_mismatch"] == 1
+
+
 def test_index_drops_a_number_for_a_structure_but_keeps_definitions():
     card = make_rule("Demo.Finset.card_eq_zero", "iff", "{α : Type*} {s : Finset α}",
                      "s.card = 0", "s = ∅", direction="bwd")
