@@ -77,6 +77,7 @@ from lean_alchemy.grammar.ast import (
     Opaque, Postfix, Prefix, Quant, SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child,
     dumps, loads,
 )
+from lean_alchemy.mutate.sections import function_like_subject
 from lean_alchemy.mutate.substitute import (
     ARITH_OPS, arith_leaves, binder_types, field_names, heads,
 )
@@ -763,8 +764,6 @@ def fun_like_vars(names: Sequence[str], btypes: Sequence[Term | None],
     Why: Mathlib has no `FunLike` instance for plain functions, so a value of a function
     type can never have such a type (`StarAlgHom.mem_equalizer` is stated for `f g : F`
     with `[FunLike F A B]`; its pattern `f x = g x` must not bind `f₁ : E → F`)."""
-    from lean_alchemy.mutate.sections import function_like_subject
-
     out: set[str] = set()
     for n, t in zip(names, btypes):
         subject = None if n else function_like_subject(t)
