@@ -79,7 +79,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.mutate.sections import function_like_subject
 from lean_alchemy.mutate.substitute import (
-    ARITH_OPS, arith_leaves, binder_types, field_names, heads,
+    ARITH_OPS, arith_leaves, binder_types, field_names, heads, last_component,
 )
 
 WILD = "*"
@@ -144,12 +144,6 @@ def shape(t: Term) -> tuple:
         else:
             parts.append(v)
     return tuple(parts)
-
-
-def last_component(name: str) -> str:
-    if name.startswith("_root_."):
-        name = name[len("_root_."):]
-    return name.rsplit(".", 1)[-1]
 
 
 def _children(t: Term) -> Iterator[tuple[str, int, Term]]:

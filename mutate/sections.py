@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from lean_alchemy.grammar.ast import App, BinderGroup, Ident, Term
-from lean_alchemy.mutate.substitute import heads
+from lean_alchemy.mutate.substitute import heads, last_component
 
 # Classes whose first argument is a type of bundled maps (they extend `DFunLike`).
 FUN_LIKE_CLASSES = frozenset({"FunLike", "DFunLike", "EquivLike", "EmbeddingLike"})
@@ -23,10 +23,7 @@ def function_like_subject(t: Term | None) -> str | None:
     type variable `F` a type of bundled maps; else None."""
     if not isinstance(t, App) or not isinstance(t.fn, Ident) or not t.args:
         return None
-    cls = t.fn.name.split(".{", 1)[0]
-    if cls.startswith("_root_."):
-        cls = cls[len("_root_."):]
-    cls = cls.rsplit(".", 1)[-1]
+    cls = last_component(t.fn.name.split(".{", 1)[0])
     first = t.args[0]
     if (cls in FUN_LIKE_CLASSES or cls.endswith(FUN_LIKE_SUFFIXES)) and isinstance(first, Ident):
         return first.name

@@ -390,6 +390,14 @@ def all_idents(t: Term | None, out: set[str]) -> None:
                     all_idents(x, out)
 
 
+def last_component(name: str) -> str:
+    """The last component of a constant's name (`Mathlib.Foo.bar` → `bar`), `_root_.`
+    dropped."""
+    if name.startswith("_root_."):
+        name = name[len("_root_."):]
+    return name.rsplit(".", 1)[-1]
+
+
 def fresh_name(base: str, avoid: Iterable[str] | frozenset[str]) -> str:
     """`base` if free, else `base'`, `base₁`, `base₂`, ... (Mathlib's habits)."""
     avoid = avoid if isinstance(avoid, (set, frozenset)) else set(avoid)
