@@ -21,7 +21,6 @@ one-off cost, included in `seconds`, of the first pyarrow conversion in a proces
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import itertools
 import json
@@ -34,12 +33,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.corpus.build import BuildResult, build_dataset
 from lean_alchemy.corpus.decontam import Decontaminator, items_from_lean
 from lean_alchemy.corpus.options import CorpusOptions
 from lean_alchemy.corpus.rows import Provenance
+from lean_alchemy.corpus.source import _json_list, pairs_to_batch
 from lean_alchemy.corpus.tokens import split_formal_statement
+from lean_alchemy.jobs.db import _MUTANT_FIELDS, mutant_row
 
 RELS = ("≤", "<", "=", "≠", "∣")
 OPS = ("+", "*", "-", "^")
@@ -120,19 +123,24 @@ def synthetic(n: int, seed: int = 0, mathlib: Path | None = None
     return out
 
 
-_TEXT_FIELDS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "statement",
-                "proof", "header", "lean")
+def database_batches(data: list[tuple[Mutant, Verdict]], rows: int = 8192
+                     ) -> list[pa.RecordBatch]:
+    """The pairs as the export reads them from a run database: source batches of `rows`
+    rows with `imports` and `features` as the database's JSON text (`jobs.db.mutant_row`)."""
+    out = []
+    for start in range(0, len(data), rows):
+        chunk = data[start:start + rows]
+        batch = pairs_to_batch(chunk)
+        encoded = [mutant_row(m) for m, _ in chunk]
+        cols = {n: batch.column(n) for n in batch.schema.names}
+        cols["imports"] = pa.array([r[_IMPORTS] for r in encoded], pa.string())
+        cols["features"] = pa.array([r[_FEATURES] for r in encoded], pa.string())
+        out.append(pa.RecordBatch.from_arrays(list(cols.values()), names=list(cols)))
+    return out
 
 
-def fresh(data: list[tuple[Mutant, Verdict]]) -> list[tuple[Mutant, Verdict]]:
-    """The same rows with new string objects.  Why: CPython keeps a non-ASCII string's
-    UTF-8 form once something (pyarrow's conversion) asked for it, so a second export of
-    the same objects would skip that work; rows read from a database are always new
-    objects, so every measured export gets rows no export has seen."""
-    def copy(m: Mutant) -> Mutant:
-        return dataclasses.replace(m, **{f: getattr(m, f).encode().decode()
-                                         for f in _TEXT_FIELDS})
-    return [(copy(m), v) for m, v in data]
+_IMPORTS = _MUTANT_FIELDS.index("imports")
+_FEATURES = _MUTANT_FIELDS.index("features")
 
 
 def run(data, opts: CorpusOptions, dec: Decontaminator | None
@@ -187,24 +195,20 @@ def main() -> int:
     args = ap.parse_args()
     mathlib = args.mathlib if (args.mathlib / "Mathlib").is_dir() else None
     t0 = time.perf_counter()
-    data = synthetic(args.rows, mathlib=mathlib)
+    data = database_batches(synthetic(args.rows, mathlib=mathlib))
     prep = time.perf_counter() - t0
-    # A real export streams mutants from the database; here they are all resident, so move
-    # them out of the garbage collector's sight, or its full scans would dominate the timing.
     gc.collect()
-    gc.freeze()
     opts = CorpusOptions(shard_rows=100_000, stats=False)
     # Steady-state throughput: a warm-up export of 1,000 rows first pays the one-off costs
     # of a fresh process (pyarrow's first conversion imports pandas when it is installed,
     # regexes compile), reported apart as `first_arrow_call_seconds`
-    run(data[:1000], opts, None)
+    run([data[0].slice(0, 1000)], opts, None)
     runs, steal = [], []
     for _ in range(max(1, args.repeat)):
-        rows = fresh(data)
+        _json_list.cache_clear()  # what a fresh export decodes
         gc.collect()
-        gc.freeze()
         s0 = steal_seconds()
-        runs.append(run(rows, opts, None))
+        runs.append(run(data, opts, None))
         s1 = steal_seconds()
         steal.append(round(s1 - s0, 2) if s0 is not None and s1 is not None else None)
     res, secs, size, cpu = sorted(runs, key=lambda r: r[1])[len(runs) // 2]  # the median
@@ -221,13 +225,22 @@ def main() -> int:
     if args.decontam_rows:
         items = items_from_lean(BENCH, "bench.lean")
         dec = Decontaminator(items, opts.ngram_n, opts.ngram_threshold)
-        res2, secs2, _, _ = run(fresh(data[:args.decontam_rows]), opts, dec)
+        res2, secs2, _, _ = run(list(_rows(data, args.decontam_rows)), opts, dec)
         result.update({"decontam_rows": res2.seen, "decontam_items": len(items),
                        "decontam_rows_per_second": round(res2.seen / secs2)})
     if args.run is not None:
         result.update(from_run_db(args.run, args.rows, opts))
     print(json.dumps(result))
     return 0
+
+
+def _rows(batches: list[pa.RecordBatch], n: int):
+    """The first `n` rows of `batches`, as batches."""
+    for b in batches:
+        if n <= 0:
+            return
+        yield b.slice(0, n)
+        n -= b.num_rows
 
 
 def from_run_db(run_dir: Path, n: int, opts: CorpusOptions) -> dict:

@@ -10,19 +10,20 @@ report `RUN/<corpus|unchecked>.dropped.jsonl`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import logging
-import operator
 import shutil
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
@@ -34,7 +35,8 @@ from .decontam import Decontaminator, load_benchmarks
 from .dedup import Deduper
 from .finisher import SinkSpec, ThreadFinisher
 from .options import CorpusOptions
-from .rows import (LIBRARY_VERDICT, Provenance, features_array, original_mutant, raw_columns)
+from .rows import LIBRARY_VERDICT, Provenance, _features, original_mutant, raw_columns
+from .source import Pair, batch_column, source_batches
 from .schema import schema_with_metadata
 from .splits import SPLITS, Splitter, read_name_list
 from .tiers import Tierer, flat_column
@@ -79,6 +81,16 @@ def make_splitter(opts: CorpusOptions) -> Splitter:
                     frozenset(excluded), opts.exclude_split)
 
 
+class RowKey(NamedTuple):
+    """What hygiene reads of a row (a `Mutant` has the same attributes)."""
+
+    id: str
+    name: str
+    source_theorem: str
+    kind: str
+    statement: str
+
+
 class Hygiene:
     """Per-row exclusion, dedup and decontamination with drop bookkeeping (stateful: dedup)."""
 
@@ -89,7 +101,7 @@ class Hygiene:
         self.decontam = decontam if decontam else None
         self.report = report
 
-    def admit(self, m: Mutant, dropped: Counter) -> str | None:
+    def admit(self, m: Mutant | RowKey, dropped: Counter) -> str | None:
         """The row's split if it is kept, else None (and the drop is recorded)."""
         split = self.splitter.split_of(m.source_theorem, m.name)
         if split is None:
@@ -103,24 +115,32 @@ class Hygiene:
                 return self._drop(m, dropped, c[0], c[1], c[2])
         return split
 
-    def admit_many(self, ms: list[Mutant], dropped: Counter) -> list[str | None]:
-        """`admit` of a chunk of rows, in order: the same splits, drops and dedup state.
+    def admit_batch(self, batch: pa.RecordBatch, dropped: Counter) -> list[str | None]:
+        """`admit` of every row of a source batch, in order: the same splits, drops and
+        dedup state as row by row.
 
         Why: per-row method calls cost more than the rest of a row's hygiene.  When nothing in
-        the chunk can be dropped (no excluded name, no known or repeated fingerprint, no
-        decontamination), whole-chunk set operations decide it; otherwise row by row.
+        the batch can be dropped (no excluded name, no known or repeated fingerprint, no
+        decontamination), whole-batch set operations decide it; otherwise row by row.  Only
+        the columns hygiene reads become Python objects.
         """
-        names = [m.name for m in ms]
-        sources = [m.source_theorem for m in ms]
+        col = functools.partial(batch_column, batch)
+        ids = col("id").to_pylist()
+        names = col("name").to_pylist()
+        sources = col("source_theorem").to_pylist()
         excluded = self.splitter.excluded
         if self.decontam is None and (not excluded or (
                 excluded.isdisjoint(sources) and excluded.isdisjoint(names))):
-            if self.deduper.admit_all([m.id for m in ms], names):
+            if self.deduper.admit_all(ids, names):
                 return self.splitter.splits_of(sources)
+        kinds = col("kind").to_pylist()
+        statements = (col("statement").to_pylist() if self.decontam is not None
+                      else itertools.repeat(""))
         admit = self.admit
-        return [admit(m, dropped) for m in ms]
+        return [admit(RowKey(*r), dropped)
+                for r in zip(ids, names, sources, kinds, statements)]
 
-    def _drop(self, m: Mutant, dropped: Counter, reason: str, detail: str,
+    def _drop(self, m: Mutant | RowKey, dropped: Counter, reason: str, detail: str,
               score: float | None) -> None:
         dropped[reason] += 1
         if self.report is not None:
@@ -129,48 +149,61 @@ class Hygiene:
         return None
 
 
-Pair = tuple[Mutant, "Verdict | None"]
 BATCH_ROWS = 8192
-CHUNK_ROWS = 8192  # input rows per hygiene step (`Hygiene.admit_many`)
 
 
-def _batched(it: Iterable[Pair], hyg: Hygiene, dropped: Counter, res: BuildResult | None,
-             checked: bool) -> Iterator[tuple[list[Pair], str]]:
-    """Admitted (mutant, verdict) pairs in single-split batches; drops are recorded.
+def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, res: BuildResult | None,
+             checked: bool) -> Iterator[tuple[pa.RecordBatch, str]]:
+    """Admitted rows in single-split source batches of exactly BATCH_ROWS rows (the last
+    of each split shorter); drops are recorded.
 
-    One buffer per split, so a batch never has to be filtered (copied) by split later.
-    Rows are admitted a chunk at a time (same order, same outcome as one by one).
+    `items`: source batches and/or (mutant, verdict) pairs (`source.source_batches`).
+    One buffer per split, so a batch never has to be filtered by split later.
     """
-    buffers: dict[str, list[Pair]] = {}
+    buffers: dict[str, list[pa.RecordBatch]] = {}
+    sizes: Counter = Counter()
     seen = 0
-    it = iter(it)
-    while True:
-        chunk = list(itertools.islice(it, CHUNK_ROWS))
-        if not chunk:
-            break
+    for batch in source_batches(items):
         if checked:  # the corpus proper only ever holds verified rows
-            chunk = [p for p in chunk if p[1] is not None and p[1].status == "verified"]
-        seen += len(chunk)
-        splits = hyg.admit_many([p[0] for p in chunk], dropped)
-        first = splits[0] if splits else None
-        if first is not None and splits.count(first) == len(splits):  # one split: no sorting
-            parts = {first: chunk}
-        else:  # one C-level pass per split present (few), in first-seen order (`eq`, not
-            # `split.__eq__`: that answers NotImplemented, which is true, for a dropped row)
-            parts = {split: list(itertools.compress(chunk, map(operator.eq, itertools.repeat(
-                split), splits))) for split in dict.fromkeys(splits) if split is not None}
+            verified = pc.equal(batch.column("status"), "verified")
+            if not pc.all(pc.fill_null(verified, False)).as_py():
+                batch = batch.filter(verified)
+        if not batch.num_rows:
+            continue
+        seen += batch.num_rows
+        splits = hyg.admit_batch(batch, dropped)
+        first = splits[0]
+        if first is not None and splits.count(first) == len(splits):  # one split: no filter
+            parts = {first: batch}
+        else:
+            parts = {split: batch.filter(pa.array([x == split for x in splits]))
+                     for split in dict.fromkeys(splits) if split is not None}
         for split, part in parts.items():
-            buf = buffers.get(split)
-            buf = part if not buf else buf + part
-            while len(buf) >= BATCH_ROWS:  # batches of exactly BATCH_ROWS rows
-                yield buf[:BATCH_ROWS], split
-                buf = buf[BATCH_ROWS:]
-            buffers[split] = buf
+            buffers.setdefault(split, []).append(part)
+            sizes[split] += part.num_rows
+            if sizes[split] >= BATCH_ROWS:
+                table = pa.Table.from_batches(buffers[split]).combine_chunks()
+                start = 0
+                while table.num_rows - start >= BATCH_ROWS:
+                    yield _one_batch(table.slice(start, BATCH_ROWS)), split
+                    start += BATCH_ROWS
+                rest = table.slice(start)
+                buffers[split] = [_one_batch(rest)] if rest.num_rows else []
+                sizes[split] = rest.num_rows
     if res is not None:
         res.seen += seen
     for split in SPLITS:
         if buffers.get(split):
-            yield buffers[split], split
+            yield _one_batch(pa.Table.from_batches(buffers[split]).combine_chunks()), split
+
+
+def _one_batch(table: pa.Table) -> pa.RecordBatch:
+    """A table of combined chunks as one record batch (no copy)."""
+    batches = table.to_batches()
+    if len(batches) == 1:
+        return batches[0]
+    return pa.RecordBatch.from_arrays([batch_column(table, n) for n in table.column_names],
+                                      names=table.column_names)
 
 
 @contextlib.contextmanager
@@ -224,26 +257,24 @@ def _build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: C
         values: list[float] = []
         hyg = Hygiene(opts, splitter, library or {}, decontam, None)
         for batch, _split in _batched(results(), hyg, Counter(), None, checked):
-            ms = [m for m, _ in batch]
-            feats = features_array([m.statement for m in ms], [m.proof for m in ms],
-                                   [m.depth for m in ms],
-                                   [(v.elapsed or None) if v is not None else None
-                                    for _, v in batch], [m.features for m in ms])
+            raw = raw_columns(batch, prov, checked)
+            feats = _features(raw.statement, raw.cols["proof"], raw.depth, raw.check_time,
+                              raw.engine)
             values += [x for x in flat_column(feats, opts.tier_feature).to_pylist()
                        if x is not None]
         tierer.cuts = Tierer.quantile_cuts(values, opts.tier_quantiles)
         res.tier_cuts = tierer.cuts
     spec = SinkSpec(out_dir, schema_with_metadata(metadata), tierer, tuple(sorted(wanted)),
                     opts.shard_rows, opts.row_group_rows, opts.compression,
-                    opts.compression_level)
+                    opts.compression_level, prov, checked)
     hyg = Hygiene(opts, splitter, library or {}, decontam, report)
-    # The main thread does what needs Python objects (hygiene, pulling fields into Arrow);
-    # a worker thread finishes batches in Arrow kernels, which release the GIL, so the two
+    # The main thread reads batches and does what needs Python objects (hygiene, splits); a
+    # worker thread builds the columns in Arrow kernels, which release the GIL, so the two
     # overlap (with the shard writer's own compression thread); tables are written in order.
     finisher = ThreadFinisher(spec)
     try:
         for batch, split in _batched(results(), hyg, res.dropped, res, checked):
-            finisher.submit(raw_columns(batch, prov, checked), split)
+            finisher.submit(batch, split)
         sink = finisher.close()
     except BaseException:
         finisher.abort()

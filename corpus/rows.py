@@ -8,10 +8,8 @@ every row; hygiene (dedup, decontamination, splits) reads Mutant fields, and tie
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
 from typing import Callable
 
 import numpy as np
@@ -21,6 +19,8 @@ import pyarrow.compute as pc
 from lean_alchemy.core.records import Declaration, Mutant, Scope, Verdict, content_hash
 
 from .schema import EXTRA_TYPE, FEATURE_FIELDS, FEATURES_TYPE, MUTATION_TYPE
+from .source import (batch_column, engine_array, engine_lists, import_lines_column,
+                     imports_lists, pairs_to_batch)
 
 _FIXED_FEATURES = frozenset(n for n, _ in FEATURE_FIELDS)
 # An explicit binder is a hypothesis when its type holds a relation or a common predicate, or
@@ -167,9 +167,10 @@ def statement_features(statement: str) -> dict[str, float]:
 def features_array(statements: list[str], proofs: list[str], depths: list[int],
                    check_times: list[float | None],
                    engine: list[tuple[tuple[str, float], ...]]) -> pa.StructArray:
-    """The `features` column of a batch, computed column-wise (the export's hot path)."""
+    """The `features` column of records' fields (tools and tests; the export goes through
+    `raw_columns`)."""
     return _features(utf8_array(statements), utf8_array(proofs), pa.array(depths, pa.int64()),
-                     pa.array(check_times, pa.float64()), engine)
+                     pa.array(check_times, pa.float64()), engine_array(engine))
 
 
 def statement_binder_counts(statements: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -186,7 +187,7 @@ def statement_binder_counts(statements: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_times: pa.Array,
-              engine: list[tuple[tuple[str, float], ...]] | None) -> pa.StructArray:
+              engine: pa.ListArray | None) -> pa.StructArray:
     """`features_array` over columns already in Arrow: only Arrow kernels and numpy per row
     (both release the GIL), Python once per distinct binder prefix and engine feature."""
     n = len(st_arr)
@@ -212,7 +213,7 @@ def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_tim
                 statement_binder_counts(st_arr))
         return text_counts
 
-    if engine is None or not any(engine):  # no engine features at all
+    if engine is None or engine.offsets[-1].as_py() == engine.offsets[0].as_py():  # none
         extra = pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)),
                                          pa.array([], EXTRA_TYPE.value_type))
     else:
@@ -234,40 +235,33 @@ def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_tim
 ENGINE_ALIASES = {"binders": "num_binders", "hypotheses": "num_hypotheses"}
 
 
-def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float], ...]],
+def _merge_engine(cols: dict[str, pa.Array], engine: pa.ListArray,
                   fallback: Callable[[], dict[str, pa.Array]]) -> pa.ListArray:
-    """Merge the mutation engine's features of a batch into `cols`; return `extra`.
+    """Merge the mutation engine's features of a batch (`ENGINE_TYPE` lists) into `cols`;
+    return `extra`.
 
     An engine value for one of our own fields (`proof_chars`, `depth`, `binders` as
     `num_binders`...; not `difficulty`, which is always ours) replaces ours (null stays
     null); every other key goes to `extra`, in the engine's order.  A field missing from
     `cols` is taken from `fallback()` for the rows without an engine value (never called
-    when every row has one).  Python only flattens the pairs; the merge is numpy and Arrow
-    (every mutant carries seven engine features, so a per-row loop dominated the export).
+    when every row has one).  numpy and Arrow kernels only: every mutant carries seven
+    engine features, so a per-row loop dominated the export.
     """
     n = len(engine)
-    lens = np.fromiter(map(len, engine), np.int64, n)
-    chain = itertools.chain.from_iterable
-    flat = list(chain(chain(engine)))  # k0, v0, k1, v1, ...: flattened in C
-    keys = flat[0::2]
-    values = pa.array(flat[1::2], pa.float64())
+    offsets = np.frombuffer(engine.buffers()[1], np.int32, count=n + 1, offset=engine.offset * 4)
+    lens = np.diff(offsets)
+    flat = engine.flatten()
+    values = flat.field("value")
+    codes = pc.dictionary_encode(flat.field("key"))
+    names = codes.dictionary.to_pylist()
+    idx = codes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     row_of = np.repeat(np.arange(n), lens)
-    width = int(lens[0])
-    if (width and bool(np.all(lens == width))
-            and all(len(set(keys[j::width])) == 1 for j in range(width))):
-        # the usual batch: every row has the same keys in the same order
-        names = list(dict.fromkeys(keys[:width]))
-        idx = np.tile(np.array([names.index(k) for k in keys[:width]]), n)
-    else:
-        codes = pc.dictionary_encode(pa.array(keys, pa.string()))
-        names = codes.dictionary.to_pylist()
-        idx = codes.indices.to_numpy(zero_copy_only=False)
     canon = [ENGINE_ALIASES.get(k, k) for k in names]
     if canon != names:  # an alias: its values count as its field's (codes may merge)
         merged = list(dict.fromkeys(canon))
         idx = np.array([merged.index(c) for c in canon], np.int64)[idx]
         names = merged
-    to_extra = np.ones(len(keys), np.bool_)
+    to_extra = np.ones(len(idx), np.bool_)
     for code, key in enumerate(names):
         if key not in _FIXED_FEATURES or key == "difficulty":
             continue
@@ -289,10 +283,10 @@ def _merge_engine(cols: dict[str, pa.Array], engine: list[tuple[tuple[str, float
         cols[key] = full if base is None else pc.if_else(pa.array(has), full, base)
     keep = np.flatnonzero(to_extra)
     counts = np.bincount(row_of[keep], minlength=n)
-    offsets = np.zeros(n + 1, np.int32)
-    np.cumsum(counts, out=offsets[1:])
+    extra_offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(counts, out=extra_offsets[1:])
     return pa.ListArray.from_arrays(
-        pa.array(offsets),
+        pa.array(extra_offsets),
         pa.StructArray.from_arrays([pc.take(pa.array(names, pa.string()), pa.array(idx[keep])),
                                     pc.take(values, pa.array(keep))],
                                    fields=list(EXTRA_TYPE.value_type)))
@@ -430,12 +424,7 @@ _LEMMA_WORD = re.compile(rb"lemma(?=[" + re.escape(bytes(
 
 @dataclass
 class RawColumns:
-    """A batch's fields moved into Arrow (`raw_columns`), before the per-row string work.
-
-    The export builds these on the main thread (Python objects need the GIL) and hands them
-    to a worker that runs `finish_columns` (Arrow kernels, which release the GIL) while the
-    main thread reads the next batch.
-    """
+    """A batch's columns before the per-row string work (`raw_columns`)."""
 
     cols: dict[str, pa.Array]  # final columns
     statement: pa.Array
@@ -443,110 +432,76 @@ class RawColumns:
     imp: pa.Array  # the `import` lines of each row
     depth: pa.Array
     check_time: pa.Array
-    engine: list | None  # engine features per row, None when no row has any
+    engine: pa.ListArray | None  # engine features per row (`ENGINE_TYPE`)
 
 
-_FIRST, _SECOND = itemgetter(0), itemgetter(1)
-_KIND_FIELDS = attrgetter("kind", "direction", "location", "proof_style", "depth")
-_VERDICT_FIELDS = attrgetter("status", "backend", "lean_version", "mathlib_rev")
-_ELAPSED = attrgetter("elapsed")
+_NULL_STRING = pa.scalar(None, pa.string())
 
 
-def _coded(keys: list) -> tuple[list, list[int]]:
-    """(the distinct keys in first-seen order, every row's index into them)."""
-    code = dict.fromkeys(keys)
-    for i, k in enumerate(code):
-        code[k] = i
-    return list(code), list(map(code.__getitem__, keys))
+def _or_null(arr: pa.Array) -> pa.Array:
+    """`x or None` of every string."""
+    return pc.if_else(pc.equal(arr, ""), _NULL_STRING, arr)
 
 
-def raw_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
+def _is_blank(arr: pa.Array) -> pa.Array:
+    """`not s or s.isspace()` (Arrow's `utf8_is_space` is false for "", like Python's)."""
+    return pc.or_(pc.equal(pc.utf8_length(arr), 0), pc.utf8_is_space(arr))
+
+
+def raw_columns(batch: pa.RecordBatch | pa.Table, prov: Provenance,
                 checked: bool = True) -> RawColumns:
-    """Phase 1 of `mutant_columns`: one list comprehension per field, into Arrow.
+    """Phase 1 of the export's columns, from a source batch (`source.SOURCE_SCHEMA`).
 
-    What repeats per scope (imports, header) is formatted once per distinct value and
-    spread with `take`; long text goes through `utf8_array`.
+    Arrow kernels only (they release the GIL), so it runs on the export's worker thread.
+    `checked`: a row is `checked` when its status is `verified`; False for `--unchecked`.
     """
-    ms = list(map(_FIRST, pairs))
-    vs = list(map(_SECOND, pairs))
-    n = len(ms)
+    col = functools.partial(batch_column, batch)
+    n = batch.num_rows
     s = pa.string()
-    i32 = pa.int32()
-    imps = [m.imports for m in ms]
-    try:
-        present = dict.fromkeys(imps)
-    except TypeError:  # lists: make them tuples
-        imps = [tuple(x) for x in imps]
-        present = dict.fromkeys(imps)
-    if () in present:  # no imports: the source module's
-        imps = [x or (m.source_module,) for x, m in zip(imps, ms)]
-    uniq_imps, codes = _coded(imps)
-    uniq_lines = [_import_lines(t) for t in uniq_imps]
-    uniq_hdr, hcodes = _coded(list(zip(codes, (m.header for m in ms))))
-    uniq_headers = [uniq_lines[c] + "\n\n" + h if h and not h.isspace() else uniq_lines[c]
-                    for c, h in uniq_hdr]
-    codes_arr = pa.array(codes, i32)
-    # few distinct (kind, direction, location, proof style, depth) per batch: convert those
-    # once and spread them by code (one C-level pass over the rows instead of five)
-    kinds, kc = _coded(list(map(_KIND_FIELDS, ms)))
-    kcode = pa.array(kc, i32)
-    kind, direction, location, proof_style, depth_ = zip(*kinds) if kinds else ((),) * 5
-    depth = pc.take(pa.array(depth_, i32), kcode)
-    if all(vs):  # every row has a verdict (the corpus proper): few distinct versions
-        elapsed = pa.array(list(map(_ELAPSED, vs)), pa.float64())
-        check_time = pc.if_else(pc.equal(pc.fill_null(elapsed, 0.0), 0.0),
-                                pa.scalar(None, pa.float64()), elapsed)  # `elapsed or None`
-        vkeys, vc = _coded(list(map(_VERDICT_FIELDS, vs)))
-        vcode = pa.array(vc, i32)
-        pl, pr = prov.lean_version, prov.mathlib_rev
-        status = pc.take(pa.array([k[0] for k in vkeys], s), vcode)
-        is_checked = (pc.equal(status, "verified") if checked
-                      else pa.array([False] * n, pa.bool_()))
-        backend = pc.take(pa.array([k[1] or None for k in vkeys], s), vcode)
-        lean_v = pc.take(pa.array([k[2] or pl for k in vkeys], s), vcode)
-        rev = pc.take(pa.array([k[3] or pr for k in vkeys], s), vcode)
+    module = col("source_module")
+    imports = imports_lists(col("imports"), module)
+    imp = import_lines_column(imports)
+    header = col("header")
+    status = col("status")
+    if checked:
+        is_checked = pc.fill_null(pc.equal(status, "verified"), False)
     else:
-        check_time = pa.array([(v.elapsed or None) if v is not None else None for v in vs],
-                              pa.float64())
-        is_checked = pa.array([bool(checked and v is not None and v.status == "verified")
-                               for v in vs], pa.bool_())
-        backend = pa.array([(v.backend or None) if v is not None else None for v in vs], s)
-        lean_v = pa.array([v.lean_version if v is not None and v.lean_version
-                           else prov.lean_version for v in vs], s)
-        rev = pa.array([v.mathlib_rev if v is not None and v.mathlib_rev
-                        else prov.mathlib_rev for v in vs], s)
-    engine = [m.features for m in ms]
+        is_checked = pa.array(np.zeros(n, np.bool_))
+    elapsed = col("elapsed")
+    check_time = pc.if_else(pc.equal(pc.fill_null(elapsed, 0.0), 0.0),
+                            pa.scalar(None, pa.float64()), elapsed)  # `elapsed or None`
+    depth = pc.cast(col("depth"), pa.int32())
+
+    def version(name: str, default: str | None) -> pa.Array:
+        got = _or_null(pc.fill_null(col(name), ""))
+        return got if default is None else pc.fill_null(got, pa.scalar(default, s))
+
     cols = {
-        "id": pa.array([m.id for m in ms], s),
-        "name": utf8_array([m.name for m in ms]),
-        "proof": utf8_array([m.proof for m in ms]),
-        "source_theorem": pa.array([m.source_theorem for m in ms], s),
-        "source_module": pa.array([m.source_module for m in ms], s),
-        "imports": pc.take(pa.array(uniq_imps, pa.list_(s)), codes_arr),
+        "id": col("id"),
+        "name": col("name"),
+        "proof": col("proof"),
+        "source_theorem": col("source_theorem"),
+        "source_module": module,
+        "imports": imports,
         "mutation": pa.StructArray.from_arrays([
-            pc.take(pa.array(kind, s), kcode),
-            pa.array([m.rule or None for m in ms], s),  # "" means "not applicable" (originals)
-            pc.take(pa.array([x or None for x in direction], s), kcode),
-            pc.take(pa.array([x or None for x in location], s), kcode),
-            depth,
-            pc.take(pa.array([x or None for x in proof_style], s), kcode),
-            pa.array([m.parent or None for m in ms], s),
+            col("kind"), _or_null(col("rule")),  # "" means "not applicable" (originals)
+            _or_null(col("direction")), _or_null(col("location")), depth,
+            _or_null(col("proof_style")), _or_null(col("parent")),
         ], fields=list(MUTATION_TYPE)),
         "checked": is_checked,
-        "check_backend": backend,
-        "lean_version": lean_v,
-        "mathlib_rev": rev,
-        "tool_version": pa.array([prov.tool_version] * n, s),
+        "check_backend": version("backend", None),
+        "lean_version": version("lean_version", prov.lean_version),
+        "mathlib_rev": version("mathlib_rev", prov.mathlib_rev),
+        "tool_version": pa.repeat(pa.scalar(prov.tool_version, s), n),
+        "header": pc.if_else(_is_blank(header), imp,
+                             pc.binary_join_element_wise(imp, header, "\n\n")),
     }
-    cols["header"] = pc.take(utf8_array(uniq_headers), pa.array(hcodes, i32))
-    return RawColumns(cols, utf8_array([m.statement for m in ms]),
-                      utf8_array([m.lean for m in ms]),
-                      pc.take(utf8_array(uniq_lines), codes_arr), depth, check_time,
-                      engine if any(engine) else None)
+    engine = engine_lists(col("features"))
+    return RawColumns(cols, col("statement"), col("lean"), imp, depth, check_time, engine)
 
 
 def finish_columns(raw: RawColumns) -> dict[str, pa.Array]:
-    """Phase 2 of `mutant_columns`: text, formal statement, features, library area."""
+    """Phase 2 of the export's columns: text, formal statement, features, library area."""
     cols = dict(raw.cols)
     cols["text"] = pc.binary_join_element_wise(raw.imp, "\n\n",
                                                pc.utf8_trim_whitespace(raw.lean), "\n", "")
@@ -563,14 +518,10 @@ def finish_columns(raw: RawColumns) -> dict[str, pa.Array]:
 
 def mutant_columns(pairs: list[tuple[Mutant, Verdict | None]], prov: Provenance,
                    checked: bool = True) -> dict[str, pa.Array]:
-    """Every column but `tier`/`split` for a batch of (mutant, verdict), built column-wise.
-
-    Why column-wise: this is the export's hot path.  Python only pulls fields out of the
-    records (`raw_columns`, one list comprehension per field); the per-row string work
-    (strip, joins, the declared name, lengths, binder prefixes) runs in Arrow kernels
-    (`finish_columns`).  `v` is None for `--unchecked`.
-    """
-    return finish_columns(raw_columns(pairs, prov, checked))
+    """Every column but `tier`/`split` for records (mutant, verdict or None), through the
+    export's own path: a source batch (`pairs_to_batch`), then `raw_columns` and
+    `finish_columns`."""
+    return finish_columns(raw_columns(pairs_to_batch(pairs), prov, checked))
 
 
 def rows_table(cols: dict[str, pa.Array], schema: pa.Schema) -> pa.Table:

@@ -20,9 +20,11 @@ from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.corpus import build as build_mod
 from lean_alchemy.corpus import finisher as finisher_mod
 from lean_alchemy.corpus import rows
+from lean_alchemy.corpus import source as source_mod
 from lean_alchemy.corpus.build import Hygiene, _batched, build_dataset
 from lean_alchemy.corpus.decontam import Decontaminator, items_from_lean
 from lean_alchemy.corpus.options import CorpusOptions
+from lean_alchemy.corpus.source import pairs_to_batch
 from lean_alchemy.corpus.rows import (PY_WHITESPACE, Provenance, binder_counts, declared_name,
                                       declared_names, import_lines, library_area,
                                       mutant_columns, statement_binder_counts, utf8_array,
@@ -243,7 +245,7 @@ def _pairs():
 
 
 @pytest.mark.parametrize("variant", ["plain", "dupes", "excluded", "drop", "decontam", "nodedup"])
-def test_admit_many_equals_admit(variant):
+def test_admit_batch_equals_admit(variant):
     ms = _pairs() if variant != "plain" else [mk(i, source_theorem=f"T.t{i // 3}")
                                               for i in range(40)]
     excl = ("T.t4", "T.m31") if variant in ("excluded", "drop") else ()
@@ -261,14 +263,15 @@ def test_admit_many_equals_admit(variant):
     one, many = hygiene(one_report.append), hygiene(many_report.append)
     d1, d2 = Counter(), Counter()
     expect = [one.admit(m, d1) for m in ms]
-    got = many.admit_many(ms[:17], d2) + many.admit_many(ms[17:], d2)
+    got = (many.admit_batch(pairs_to_batch([(m, None) for m in ms[:17]]), d2)
+           + many.admit_batch(pairs_to_batch([(m, None) for m in ms[17:]]), d2))
     assert got == expect and d1 == d2 and one_report == many_report
     assert one.deduper.seen == many.deduper.seen
 
 
 def test_batched_yields_exact_batches(monkeypatch):
     monkeypatch.setattr(build_mod, "BATCH_ROWS", 5)
-    monkeypatch.setattr(build_mod, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(source_mod, "CHUNK_ROWS", 7)
     ms = [mk(i, source_theorem=f"T.t{i % 4}") for i in range(60)]
     pairs = [(m, ok(m, status="timeout" if i % 11 == 0 else "verified"))
              for i, m in enumerate(ms)]
@@ -282,9 +285,11 @@ def test_batched_yields_exact_batches(monkeypatch):
     for batch, split in batches:
         by_split.setdefault(split, []).append(batch)
     for split, bs in by_split.items():
-        assert all(len(b) == 5 for b in bs[:-1]) and 0 < len(bs[-1]) <= 5
-        flat = [p for b in bs for p in b]
-        assert flat == [p for p in kept if hyg.splitter.split_of(p[0].source_theorem) == split]
+        assert all(b.num_rows == 5 for b in bs[:-1]) and 0 < bs[-1].num_rows <= 5
+        flat = [i for b in bs for i in b.column("id").to_pylist()]
+        assert flat == [p[0].id for p in kept
+                        if hyg.splitter.split_of(p[0].source_theorem) == split]
+        assert all(b.schema == bs[0].schema for b in bs)
 
 
 def test_worker_error_reaches_caller(tmp_path, monkeypatch):

@@ -1,0 +1,201 @@
+"""Source batches: the rows an export reads, as Arrow record batches (`SOURCE_SCHEMA`).
+
+Why Arrow and not records: the run database is read straight into Arrow (ADBC, see
+`jobs.db.RunDB.iter_batches`) without making a Python object per value, and every step of
+the export after hygiene is an Arrow kernel.  Python objects per row cost the export more
+than everything else together, and they hold the GIL, so the export's threads could not
+overlap.  Records (`Mutant`, `Verdict`: library originals, tests, other callers) become the
+same batches through `pairs_to_batch`.
+
+Two columns have two accepted forms: `imports` and `features` are JSON text in the database
+(`jobs.db.mutant_row`) and lists in batches made from records; `imports_lists` and
+`engine_lists` turn either into lists, in Arrow kernels for the JSON the database writes.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+from operator import attrgetter
+from typing import Iterable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lean_alchemy.core.records import Mutant, Verdict
+
+from .schema import EXTRA_TYPE
+
+ENGINE_TYPE = EXTRA_TYPE  # list<struct<key: string, value: float64>>
+IMPORTS_TYPE = pa.list_(pa.string())
+
+_MUTANT_COLUMNS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
+                   "direction", "location", "depth", "proof_style", "statement", "proof",
+                   "imports", "header", "lean", "features")
+_VERDICT_COLUMNS = ("status", "elapsed", "backend", "lean_version", "mathlib_rev")
+
+SOURCE_SCHEMA = pa.schema(
+    [pa.field(n, pa.int64() if n == "depth" else pa.string()) for n in _MUTANT_COLUMNS]
+    + [pa.field("status", pa.string()), pa.field("elapsed", pa.float64()),
+       pa.field("backend", pa.string()), pa.field("lean_version", pa.string()),
+       pa.field("mathlib_rev", pa.string())])
+"""The database's form: `imports`/`features` as JSON text; verdict columns null or "" where
+a row has no verdict.  Batches from records carry `IMPORTS_TYPE`/`ENGINE_TYPE` lists there
+instead (`pairs_to_batch`); every other column has exactly this type."""
+
+SOURCE_COLUMNS = tuple(SOURCE_SCHEMA.names)
+
+Pair = tuple[Mutant, "Verdict | None"]
+CHUNK_ROWS = 8192  # records per batch made by `source_batches`
+
+
+# --------------------------------------------------------------------------- from records
+
+
+_PLAIN = attrgetter("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
+                    "direction", "location", "depth", "proof_style", "statement", "proof",
+                    "header", "lean")
+_VERDICT = attrgetter("status", "elapsed", "backend", "lean_version", "mathlib_rev")
+_NO_VERDICT = (None, None, None, None, None)
+
+
+def pairs_to_batch(pairs: list[Pair]) -> pa.RecordBatch:
+    """(mutant, verdict or None) records as one source batch (lists for imports/features).
+
+    One C-level pass gathers the plain fields of every record and `zip(*)` turns the rows
+    into columns; imports repeat per module, so they are converted once per distinct tuple.
+    """
+    n = len(pairs)
+    ms = [p[0] for p in pairs]
+    plain = list(zip(*map(_PLAIN, ms))) if n else [()] * 15
+    verdict = list(zip(*[_VERDICT(v) if v is not None else _NO_VERDICT
+                         for _, v in pairs])) if n else [()] * 5
+    s = pa.string()
+    cols = dict(zip(("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
+                     "direction", "location", "depth", "proof_style", "statement", "proof",
+                     "header", "lean"), plain))
+    arrays = {k: pa.array(v, pa.int64() if k == "depth" else s) for k, v in cols.items()}
+    imps = [tuple(m.imports) for m in ms]
+    uniq = dict.fromkeys(imps)
+    for i, k in enumerate(uniq):
+        uniq[k] = i
+    arrays["imports"] = pc.take(pa.array(list(uniq), IMPORTS_TYPE),
+                                pa.array(list(map(uniq.__getitem__, imps)), pa.int32()))
+    arrays["features"] = engine_array([m.features for m in ms])
+    for k, v in zip(_VERDICT_COLUMNS, verdict):
+        arrays[k] = pa.array(v, pa.float64() if k == "elapsed" else s)
+    return pa.RecordBatch.from_arrays([arrays[k] for k in SOURCE_COLUMNS], names=SOURCE_COLUMNS)
+
+
+def engine_array(features: list[tuple[tuple[str, float], ...]]) -> pa.ListArray:
+    """Engine features of records (`Mutant.features`) as `ENGINE_TYPE` lists.  Python
+    only flattens the pairs (in C); values may be None (null)."""
+    n = len(features)
+    lens = np.fromiter(map(len, features), np.int64, n)
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(lens, out=offsets[1:])
+    chain = itertools.chain.from_iterable
+    flat = list(chain(chain(features)))  # k0, v0, k1, v1, ...
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays(
+        [pa.array(flat[0::2], pa.string()), pa.array(flat[1::2], pa.float64())],
+        fields=list(ENGINE_TYPE.value_type)))
+
+
+def source_batches(items: Iterable, chunk: int = CHUNK_ROWS) -> Iterator[pa.RecordBatch]:
+    """Record batches from an iterable of source batches and/or (mutant, verdict) pairs,
+    in order: batches pass through, runs of pairs become batches of up to `chunk` rows."""
+    pending: list[Pair] = []
+    for item in items:
+        if isinstance(item, (pa.RecordBatch, pa.Table)):
+            if pending:
+                yield pairs_to_batch(pending)
+                pending = []
+            if isinstance(item, pa.Table):
+                yield from item.combine_chunks().to_batches()
+            elif item.num_rows:
+                yield item
+            continue
+        pending.append(item)
+        if len(pending) >= chunk:
+            yield pairs_to_batch(pending)
+            pending = []
+    if pending:
+        yield pairs_to_batch(pending)
+
+
+def batch_column(batch: pa.RecordBatch | pa.Table, name: str) -> pa.Array:
+    """One column as a single array (a table's chunks combined)."""
+    col = batch.column(name)
+    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@functools.lru_cache(maxsize=65536)
+def _json_list(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def imports_lists(imports: pa.Array, modules: pa.Array) -> pa.ListArray:
+    """`imports` as lists of module names; a row without imports imports its own module.
+
+    The JSON form repeats per source module, so each distinct text is decoded once.
+    """
+    if pa.types.is_string(imports.type) or pa.types.is_large_string(imports.type):
+        codes = pc.dictionary_encode(imports)
+        lists = pa.array([_json_list(t) for t in codes.dictionary.to_pylist()], IMPORTS_TYPE)
+        imports = pc.take(lists, codes.indices)
+    empty = pc.equal(pc.list_value_length(imports), 0)
+    if pc.any(empty).as_py():
+        n = len(modules)
+        own = pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)),
+                                       modules.cast(pa.string()))
+        imports = pc.if_else(empty, own, imports)
+    return imports
+
+
+def import_lines_column(lists: pa.ListArray) -> pa.Array:
+    """`import A\\nimport B` per row (`rows.import_lines` of each list)."""
+    return pc.binary_join_element_wise("import ", pc.binary_join(lists, "\nimport "), "")
+
+
+# --------------------------------------------------------------------------- engine features
+
+# What `json.dumps([[key, value], ...])` writes for plain keys and finite or null values:
+# the rows the kernels below decode.  Anything else (escapes, NaN, other spacing) makes the
+# batch decode with `json` instead, with the same result.
+_VALUE = r"(?:-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|null)"
+_PAIR = r'\["[A-Za-z0-9_.]+", ' + _VALUE + r"\]"
+_ENGINE_JSON = r"^\[(?:" + _PAIR + r"(?:, " + _PAIR + r")*)?\]$"
+
+
+def engine_lists(features: pa.Array) -> pa.ListArray:
+    """Engine features as `ENGINE_TYPE` lists, from lists or the database's JSON text."""
+    if not (pa.types.is_string(features.type) or pa.types.is_large_string(features.type)):
+        return features
+    if len(features) and pc.all(pc.match_substring_regex(features, _ENGINE_JSON)).as_py():
+        return _engine_from_plain_json(features)
+    return engine_array([tuple((str(k), None if v is None else float(v))
+                               for k, v in json.loads(t)) for t in features.to_pylist()])
+
+
+def _engine_from_plain_json(features: pa.Array) -> pa.ListArray:
+    """`engine_lists` of rows that all match `_ENGINE_JSON`: split on the separators."""
+    n = len(features)
+    nonempty = pc.not_equal(features, "[]")
+    counts = pc.if_else(nonempty, pc.add(pc.count_substring(features, "], ["), 1), 0)
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(counts.to_numpy(zero_copy_only=False), out=offsets[1:])
+    inner = pc.utf8_slice_codeunits(pc.filter(features, nonempty), 3, -2)  # k", v], ["k2", v2
+    pairs = pc.list_flatten(pc.split_pattern(inner, '], ["'))  # k", v
+    kv = pc.split_pattern(pairs, '", ', max_splits=1)
+    key = pc.list_element(kv, 0)
+    text = pc.list_element(kv, 1)
+    is_null = pc.equal(text, "null")
+    value = pc.cast(pc.if_else(is_null, "0", text), pa.float64())
+    value = pc.if_else(is_null, pa.scalar(None, pa.float64()), value)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays(
+        [key, value], fields=list(ENGINE_TYPE.value_type)))

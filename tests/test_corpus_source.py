@@ -1,0 +1,107 @@
+"""Source batches: records and database rows become the same Arrow batches.
+
+The export reads the run database's JSON columns (`imports`, `features`) with Arrow kernels;
+these tests hold them to `json.loads` and to the batches made from records.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pyarrow as pa
+import pytest
+
+from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.corpus.source import (SOURCE_SCHEMA, engine_array, engine_lists,
+                                        import_lines_column, imports_lists, pairs_to_batch,
+                                        source_batches)
+from lean_alchemy.corpus.rows import import_lines
+from lean_alchemy.jobs.db import _MUTANT_FIELDS, mutant_row
+
+
+def _encoded(features) -> str:
+    """What the run database stores (`jobs.db.mutant_row`)."""
+    return json.dumps([list(x) for x in features], ensure_ascii=False)
+
+
+def _values(rnd: random.Random) -> float | None:
+    return rnd.choice([None, 0.0, -0.0, 1.0, 12.0, 1e-05, -3.25, 1e22, 123456789.125,
+                       rnd.random() * 10 ** rnd.randint(-8, 8), float(rnd.randint(0, 99))])
+
+
+def test_engine_json_decodes_as_json_loads():
+    rnd = random.Random(3)
+    keys = ["statement_size", "binders", "hypotheses", "proof_chars", "depth", "occurrences",
+            "x.y", "k2"]
+    feats = [tuple((rnd.choice(keys), _values(rnd)) for _ in range(rnd.randint(0, 8)))
+             for _ in range(500)]
+    feats[0] = ()
+    arr = pa.array([_encoded(f) for f in feats], pa.string())
+    got = engine_lists(arr).to_pylist()
+    want = [[{"key": k, "value": v} for k, v in f] for f in feats]
+    assert got == want
+    assert engine_lists(arr) == engine_array(feats)
+    # a slice (the export slices batches) decodes the same rows
+    assert engine_lists(arr.slice(7, 100)).to_pylist() == want[7:107]
+
+
+@pytest.mark.parametrize("odd", ['[["a\\"b", 1.0]]', '[["x", NaN]]', '[["x", Infinity]]',
+                                 '[["x",1.0]]', '[["é", 2.5]]', '[]'])
+def test_engine_json_outside_the_plain_form_falls_back_to_json(odd):
+    """Escapes, non-finite values, other spacing: the batch decodes with `json`, the same."""
+    rows = [_encoded((("depth", 1.0), ("n", None))), odd, "[]"]
+    got = engine_lists(pa.array(rows, pa.string())).to_pylist()
+    want = [[{"key": str(k), "value": None if v is None else float(v)}
+             for k, v in json.loads(r)] for r in rows]
+    assert json.dumps(got) == json.dumps(want)  # (NaN != NaN: compare the text)
+
+
+def test_imports_decode_once_per_text_and_default_to_the_module():
+    texts = pa.array(['["A", "B.C"]', "[]", '["A", "B.C"]', '["Ü"]', "[]"], pa.string())
+    modules = pa.array(["M0", "M1", "M2", "M3", "M4"], pa.string())
+    lists = imports_lists(texts, modules)
+    assert lists.to_pylist() == [["A", "B.C"], ["M1"], ["A", "B.C"], ["Ü"], ["M4"]]
+    assert import_lines_column(lists).to_pylist() == [import_lines(x) for x in
+                                                      lists.to_pylist()]
+    # the list form (batches from records) gives the same
+    as_lists = pa.array([json.loads(t) for t in texts.to_pylist()], pa.list_(pa.string()))
+    assert imports_lists(as_lists, modules) == lists
+
+
+def _mutant(i: int, **kw) -> Mutant:
+    base = dict(id=f"{i:04x}", name=f"N.t{i}", parent=f"N.p{i}", source_theorem=f"N.p{i}",
+                source_module="Mathlib.A", rule="mul_comm", kind="rw_goal", direction="fwd",
+                location="goal", depth=1, proof_style="merged", statement="(x : ℕ) : x = x",
+                proof="by\n  rfl", imports=("Mathlib.A",), header="namespace N",
+                lean=f"namespace N\ntheorem t{i} (x : ℕ) : x = x := by\n  rfl\nend N",
+                features=(("binders", 1.0), ("occurrences", 2.0)))
+    base.update(kw)
+    return Mutant(**base)
+
+
+def test_database_form_and_record_form_give_the_same_batch():
+    """A batch made of what the database stores (JSON text) holds the same rows as the batch
+    made from the records, once `imports`/`features` are decoded."""
+    ms = [_mutant(i) for i in range(5)] + [_mutant(9, imports=(), features=())]
+    vs = [Verdict(m.id, "verified", elapsed=1.5, backend="repl", lean_version="v4",
+                  mathlib_rev="r") for m in ms[:3]] + [None] * 3
+    batch = pairs_to_batch(list(zip(ms, vs)))
+    assert batch.schema.names == SOURCE_SCHEMA.names
+    encoded = [mutant_row(m) for m in ms]
+    imports = pa.array([r[_MUTANT_FIELDS.index("imports")] for r in encoded], pa.string())
+    features = pa.array([r[_MUTANT_FIELDS.index("features")] for r in encoded], pa.string())
+    assert imports_lists(imports, batch.column("source_module")) == imports_lists(
+        batch.column("imports"), batch.column("source_module"))
+    assert engine_lists(features) == engine_lists(batch.column("features"))
+    assert batch.column("status").to_pylist() == ["verified"] * 3 + [None] * 3
+    assert batch.column("depth").type == pa.int64()
+
+
+def test_source_batches_keep_order_and_chunk_records():
+    ms = [_mutant(i) for i in range(7)]
+    items = [(m, None) for m in ms[:3]] + [pairs_to_batch([(ms[3], None)])] + [
+        (m, None) for m in ms[4:]]
+    got = list(source_batches(items, chunk=2))
+    assert [b.num_rows for b in got] == [2, 1, 1, 2, 1]
+    assert [i for b in got for i in b.column("id").to_pylist()] == [m.id for m in ms]
