@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import itertools
 import json
 import os
 import random
@@ -32,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 
@@ -234,7 +234,7 @@ def main() -> int:
     return 0
 
 
-def _rows(batches: list[pa.RecordBatch], n: int):
+def _rows(batches: Iterable[pa.RecordBatch], n: int) -> Iterator[pa.RecordBatch]:
     """The first `n` rows of `batches`, as batches."""
     for b in batches:
         if n <= 0:
@@ -248,13 +248,13 @@ def from_run_db(run_dir: Path, n: int, opts: CorpusOptions) -> dict:
     database: reading them alone, then reading and exporting them together."""
     from lean_alchemy.core.rundir import RunDir
     from lean_alchemy.corpus import sources
-    pending = sources.pending_mutants(RunDir(run_dir))
+    pending = sources.pending_batches(RunDir(run_dir))
     t0 = time.perf_counter()
-    got = sum(1 for _ in itertools.islice(pending(), n))
+    got = sum(b.num_rows for b in _rows(pending(), n))
     read = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        res = build_dataset(lambda: itertools.islice(pending(), n), Path(tmp) / "corpus", opts,
+        res = build_dataset(lambda: _rows(pending(), n), Path(tmp) / "corpus", opts,
                             {"checked": "false"}, prov=Provenance(tool_version="bench"),
                             checked=False)
         both = time.perf_counter() - t0

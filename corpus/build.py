@@ -395,20 +395,21 @@ def export(results: Callable[[], Iterable[tuple[Mutant, Verdict | None]]], out_d
     return summary
 
 
-def with_progress(results: Callable[[], Iterable[Pair]], total: int | None, desc: str
-                  ) -> Callable[[], Iterator[Pair]]:
-    """`results`, counted on a tqdm bar on stderr (a full-Mathlib export reads millions of
-    rows for minutes).  The bar moves every 8,192 rows, so the count costs next to nothing."""
-    def counted() -> Iterator[Pair]:
+def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
+                  ) -> Callable[[], Iterator]:
+    """`results` (source batches and/or pairs), counted in rows on a tqdm bar on stderr (a
+    full-Mathlib export reads millions of rows for minutes).  The bar moves every 8,192
+    rows or once per batch, so the count costs next to nothing."""
+    def counted() -> Iterator:
         from tqdm import tqdm
 
         with tqdm(total=total, desc=desc, unit="row", mininterval=0.5,
                   dynamic_ncols=True) as bar:
             n = 0
-            for pair in results():
-                yield pair
-                n += 1
-                if n == 8192:
+            for item in results():
+                yield item
+                n += item.num_rows if isinstance(item, (pa.RecordBatch, pa.Table)) else 1
+                if n >= 8192:
                     bar.update(n)
                     n = 0
             bar.update(n)
@@ -433,12 +434,12 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
         scopes = sources.read_scopes(run)
     text_fp = sources.lean_text_fingerprinter() if opts.decontam_files else None
     if unchecked:
-        results = sources.pending_mutants(run)
+        results = sources.pending_batches(run)
         out, stage = run.unchecked_dir, "unchecked"
         db_stats = None
         all_res = None
     else:
-        results = sources.verified_results(run)
+        results = sources.verified_batches(run)
         out, stage = run.corpus_dir, "corpus"
         db_stats = sources.db_counts(run)
         all_res = lambda: sources.all_results(run)  # noqa: E731

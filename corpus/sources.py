@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterator
 
+import pyarrow as pa
+
 from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.prefetch import prefetched
 from lean_alchemy.core.records import Declaration, Mutant, Scope, Verdict
 from lean_alchemy.core.rundir import RunDir
 
@@ -27,18 +30,22 @@ def open_db(run: RunDir):
     return RunDB.for_run(run)
 
 
-def verified_results(run: RunDir) -> Callable[[], Iterator[tuple[Mutant, Verdict | None]]]:
+def verified_batches(run: RunDir) -> Callable[[], Iterator[pa.RecordBatch]]:
+    """The run's verified mutants with their verdicts, as source batches
+    (`corpus.source.SOURCE_SCHEMA`), each page read ahead on a thread."""
+    return _batches(run, "verified")
+
+
+def pending_batches(run: RunDir) -> Callable[[], Iterator[pa.RecordBatch]]:
+    """The mutants that await checking, as source batches (status `pending`)."""
+    return _batches(run, "pending")
+
+
+def _batches(run: RunDir, status: str) -> Callable[[], Iterator[pa.RecordBatch]]:
     db = open_db(run)
-    return lambda: db.iter_results(statuses=("verified",))
+    from lean_alchemy.jobs.db_arrow import iter_batches
 
-
-def pending_mutants(run: RunDir) -> Callable[[], Iterator[tuple[Mutant, Verdict | None]]]:
-    db = open_db(run)
-
-    def gen() -> Iterator[tuple[Mutant, Verdict | None]]:
-        for m in db.iter_mutants(statuses=("pending",)):
-            yield (m[0], None) if isinstance(m, tuple) else (m, None)
-    return gen
+    return lambda: prefetched(lambda: iter_batches(db, (status,)), name="corpus-read")
 
 
 def all_results(run: RunDir) -> Iterator[tuple[Mutant, Verdict | None]] | None:

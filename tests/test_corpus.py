@@ -465,34 +465,16 @@ def test_loads_with_pyarrow_dataset_and_hf_datasets(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------------- stage entry + CLI
 
 
-class FakeDB:
-    def __init__(self, pairs):
-        self.pairs = pairs
-
-    def iter_results(self, statuses=None):
-        for m, v in self.pairs:
-            st = v.status if v else "pending"
-            if statuses is None or st in statuses:
-                yield m, v
-
-    def iter_mutants(self, statuses=None):
-        for m, v in self.iter_results(statuses):
-            yield m
-
-    def counts(self):
-        return {"verified": sum(1 for _, v in self.pairs if v and v.status == "verified")}
-
-    def error_class_counts(self):
-        return {}
-
-
 def _fake_run(tmp_path, monkeypatch, n=12, pending=3, name="run"):
+    """A run directory whose real database holds `n` verified mutants and `pending` ones."""
+    from lean_alchemy.jobs.db import RunDB
+
     run = RunDir(tmp_path / name).ensure()
-    run.db.write_text("")
-    pairs = [(m, ok(m)) for m in (mk(i, src=f"Foo.t{i}") for i in range(n))]
-    pairs += [(mk(500 + i), None) for i in range(pending)]
-    db = FakeDB(pairs)
-    monkeypatch.setattr(sources, "open_db", lambda r: db)
+    checked = [mk(i, src=f"Foo.t{i}") for i in range(n)]
+    with RunDB.for_run(run) as db:
+        db.add_mutants([(m, "pending", None) for m in checked]
+                       + [(mk(500 + i), "pending", None) for i in range(pending)])
+        assert db.record_verdicts([ok(m) for m in checked]) == n
     monkeypatch.setattr(sources, "declaration_fingerprinter", lambda: None)
     return run
 
@@ -601,8 +583,9 @@ def test_cli_stats_single_run_and_unchecked(tmp_path, monkeypatch, capsys):
     printed = json.loads(capsys.readouterr().out)
     st = json.loads((run.corpus_dir / "stats.json").read_text())
     assert printed == st
+    # acceptance counts final verdicts (the 4 pending rows await checking)
     assert st["rows"] == 9 and st["acceptance"]["per_kind"]["rw_goal"]["statuses"] == {
-        "verified": 9, "pending": 4}
+        "verified": 9}
     assert (run.corpus_dir / "report.html").exists()
 
 

@@ -1,0 +1,141 @@
+"""Run-database rows as Arrow batches (`jobs.db_arrow`): the ADBC path, the SQLAlchemy path
+and the record readers (`iter_results`) hold the same rows, in the same order."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from lean_alchemy.core.prefetch import prefetched
+from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.corpus.source import (SOURCE_SCHEMA, engine_lists, imports_lists,
+                                        pairs_to_batch)
+from lean_alchemy.jobs import db_arrow
+from lean_alchemy.jobs.db import RunDB
+
+MODULES = ("Mathlib.B", "Mathlib.A", "Mathlib.C")
+
+
+def mk(i: int) -> Mutant:
+    module = MODULES[i % 3]
+    return Mutant(id=f"m{i:05d}", name=f"Foo.bar_mut{i}", parent="Foo.bar",
+                  source_theorem=f"Foo.bar{i % 5}", source_module=module, rule="Nat.add_comm",
+                  kind="rw_goal", direction="fwd", location="goal", depth=1 + i % 2,
+                  proof_style="merged", statement="(a b : ℕ) : a + b = b + a",
+                  proof="by\n  rw [Nat.add_comm]",
+                  imports=(module, "Mathlib.Tactic") if i % 4 else (),
+                  header="namespace Foo", lean=f"namespace Foo\ntheorem x{i} : True := trivial\nend Foo",
+                  scope_id="s1",
+                  features=(("size", 7.0), ("depth", 1.0 + i)) if i % 6 else ())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> RunDB:
+    d = RunDB.for_run(RunDir.at(tmp_path / "run"), max_attempts=1)
+    d.add_mutants([(mk(i), "pending", None) for i in range(40)])
+    got = d.lease("w", 25, 60.0)
+    verdicts = []
+    for j, m in enumerate(got):
+        if j % 3 == 0:  # no versions, no backend: the columns hold "" / 0.0
+            verdicts.append(Verdict(m.id, "verified"))
+        elif j % 3 == 1:
+            verdicts.append(Verdict(m.id, "verified", elapsed=1.25, backend="repl",
+                                    lean_version="v4.9.0", mathlib_rev="abc"))
+        else:
+            verdicts.append(Verdict(m.id, "rejected", error_class="type_mismatch",
+                                    elapsed=0.5, backend="batch"))
+    d.record_verdicts(verdicts)
+    yield d
+    d.close()
+
+
+def _decoded(batch: pa.RecordBatch) -> dict:
+    """A batch's rows with imports/features decoded (the two forms compare equal)."""
+    cols = batch.to_pydict()
+    cols["imports"] = imports_lists(batch.column("imports"),
+                                    batch.column("source_module")).to_pylist()
+    cols["features"] = engine_lists(batch.column("features")).to_pylist()
+    return cols
+
+
+def _concat(batches: list[pa.RecordBatch]) -> dict:
+    out: dict = {}
+    for b in batches:
+        for k, v in _decoded(b).items():
+            out.setdefault(k, []).extend(v)
+    return out
+
+
+@pytest.mark.parametrize("status", ["verified", "pending", "rejected"])
+def test_adbc_sqlalchemy_and_records_agree(db: RunDB, status: str):
+    adbc = list(db_arrow.iter_batches(db, (status,), page_rows=4))
+    assert adbc and all(b.schema == SOURCE_SCHEMA for b in adbc)
+    assert all(b.num_rows == 4 for b in adbc[:-1])  # pages of page_rows
+    slow = list(db_arrow._sqlalchemy_batches(db, [status], 4))
+    assert [b.num_rows for b in slow] == [b.num_rows for b in adbc]
+    assert _concat(adbc) == _concat(slow)
+    records = [(m, v) for m, v in db.iter_results(statuses=(status,))]
+    want = _decoded(pairs_to_batch(records))
+    got = _concat(adbc)
+    for key in ("elapsed", "backend", "lean_version", "mathlib_rev"):
+        # records carry "" and 0.0 where the database has NULL: so do the batches
+        assert got[key] == want[key], key
+    assert got == want
+    ids = got["id"]
+    assert len(ids) == len(set(ids)) == db.counts()[status]
+
+
+def test_every_column_is_typed_even_when_a_page_has_no_value(db: RunDB):
+    """A page whose verdict columns are all NULL in the database still has string/double
+    columns (the driver would otherwise type them by the values it saw)."""
+    pending = list(db_arrow.iter_batches(db, ("pending",), page_rows=3))
+    assert pending and all(b.schema == SOURCE_SCHEMA for b in pending)
+    assert set(pending[0].column("backend").to_pylist()) == {""}
+
+
+def test_no_rows_no_batches(tmp_path: Path):
+    d = RunDB.for_run(RunDir.at(tmp_path / "empty"))
+    try:
+        assert list(db_arrow.iter_batches(d, ("verified",))) == []
+        assert list(db_arrow.iter_batches(d, None)) == []
+    finally:
+        d.close()
+
+
+def test_prefetched_keeps_order_raises_and_stops_early():
+    assert list(prefetched(lambda: iter(range(50)), depth=3)) == list(range(50))
+
+    def failing():
+        yield 1
+        raise ValueError("page 2 unreadable")
+
+    got = []
+    with pytest.raises(ValueError, match="page 2"):
+        for x in prefetched(failing):
+            got.append(x)
+    assert got == [1]
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            i = 0
+            while True:
+                yield i
+                i += 1
+        finally:
+            closed.set()
+
+    it = prefetched(endless, depth=2)
+    assert [next(it) for _ in range(5)] == [0, 1, 2, 3, 4]
+    it.close()  # the consumer stops: the producer is closed, its thread ends
+    assert closed.wait(5)
+    deadline = time.time() + 5
+    while any(t.name == "prefetch" for t in threading.enumerate()) and time.time() < deadline:
+        time.sleep(0.01)
+    assert not any(t.name == "prefetch" for t in threading.enumerate())
