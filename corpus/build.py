@@ -342,7 +342,7 @@ def export(results: Callable[[], Iterable[tuple[Mutant, Verdict | None]]], out_d
            scopes: dict | None = None, fingerprint: Callable | None = None,
            text_fingerprint: Callable | None = None, run: RunDir | None = None,
            drop_report: Path | None = None, db_stats: dict | None = None,
-           all_results: Callable[[], Iterable] | None = None) -> dict:
+           outcomes: Callable[[], Iterable] | None = None) -> dict:
     """Build the dataset into a staging folder, write card and stats, then swap it in."""
     opts.validate()
     prov = Provenance(tool_version=tool_version())
@@ -381,7 +381,7 @@ def export(results: Callable[[], Iterable[tuple[Mutant, Verdict | None]]], out_d
         write_card(staging, opts, summary, checked)
         if opts.stats and checked:
             from .stats import write_stats_bundle
-            write_stats_bundle(staging, run=run, db_stats=db_stats, all_results=all_results,
+            write_stats_bundle(staging, run=run, db_stats=db_stats, outcomes=outcomes,
                                title=opts.dataset_name)
         make_readable(staging)
         swap_in(staging, out_dir)
@@ -437,12 +437,12 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
         results = sources.pending_batches(run)
         out, stage = run.unchecked_dir, "unchecked"
         db_stats = None
-        all_res = None
+        outcomes = None
     else:
         results = sources.verified_batches(run)
         out, stage = run.corpus_dir, "corpus"
         db_stats = sources.db_counts(run)
-        all_res = lambda: sources.all_results(run)  # noqa: E731
+        outcomes = lambda: sources.outcome_counts(run)  # noqa: E731
     if opts.progress:
         counts = (db_stats if db_stats is not None else sources.db_counts(run)).get("counts", {})
         results = with_progress(results, counts.get("pending" if unchecked else "verified"),
@@ -450,7 +450,7 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
     summary = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
                      fingerprint=fp, text_fingerprint=text_fp, run=run,
                      drop_report=run.root / f"{stage}.dropped.jsonl", db_stats=db_stats,
-                     all_results=all_res)
+                     outcomes=outcomes)
     summary["output"] = str(out)
     run.write_stats(stage, summary)
     return summary

@@ -146,7 +146,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if not (corpus / "data").exists():
             raise AlchemyError(f"{corpus} has no dataset: run `alchemy corpus --run-dir "
                                f"{run.root}` first")
-        stats.append(run_stats(corpus, sources.db_counts(run), sources.all_results(run),
+        stats.append(run_stats(corpus, sources.db_counts(run), sources.outcome_counts(run),
                                name=str(run.root)))
     comparison = compare(stats[0], stats[1]) if len(stats) >= 2 else None
     out = args.out or (runs[0].corpus_dir if len(runs) == 1 else Path("alchemy-compare"))

@@ -12,7 +12,7 @@ import json
 import math
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -82,15 +82,26 @@ def corpus_stats(table: pa.Table) -> dict:
     return out
 
 
-def acceptance(results: Iterable[tuple[Mutant, Verdict | None]]) -> dict:
-    """Per mutation kind: status counts, acceptance rate, error classes (the run database)."""
+Outcome = tuple[str, str, "str | None", int]
+"""(mutation kind, status, error class, rows): what acceptance statistics count."""
+
+
+def outcomes_of(results: Iterable[tuple[Mutant, Verdict | None]]) -> Iterator[Outcome]:
+    """Records as outcomes (a row without a verdict is `pending`)."""
+    for m, v in results:
+        yield (m.kind, v.status, v.error_class, 1) if v is not None else (m.kind, "pending",
+                                                                          None, 1)
+
+
+def acceptance(outcomes: Iterable[Outcome]) -> dict:
+    """Per mutation kind: status counts, acceptance rate, error classes (the run database:
+    `RunDB.outcome_counts` counts them there)."""
     status: dict[str, Counter] = defaultdict(Counter)
     errors: dict[str, Counter] = defaultdict(Counter)
-    for m, v in results:
-        st = v.status if v is not None else "pending"
-        status[m.kind][st] += 1
-        if v is not None and v.status != "verified":
-            errors[m.kind][v.error_class or v.status] += 1
+    for kind, st, error_class, n in outcomes:
+        status[kind][st] += n
+        if st not in ("verified", "pending"):
+            errors[kind][error_class or st] += n
     per_kind = {}
     for k, c in sorted(status.items()):
         decided = sum(n for s, n in c.items() if s not in ("pending", "running"))
@@ -102,12 +113,12 @@ def acceptance(results: Iterable[tuple[Mutant, Verdict | None]]) -> dict:
 
 
 def run_stats(corpus_dir: Path, db_stats: dict | None = None,
-              results: Iterable[tuple[Mutant, Verdict | None]] | None = None,
+              outcomes: Iterable[Outcome] | None = None,
               name: str = "") -> dict:
     st = corpus_stats(read_corpus(corpus_dir))
     st["name"] = name or str(corpus_dir)
-    if results is not None:
-        st["acceptance"] = acceptance(results)
+    if outcomes is not None:
+        st["acceptance"] = acceptance(outcomes)
     if db_stats:
         st["database"] = db_stats
     return st
@@ -183,10 +194,10 @@ def format_compare(c: dict) -> str:
 
 
 def write_stats_bundle(corpus_dir: Path, run: RunDir | None = None, db_stats: dict | None = None,
-                       all_results=None, title: str = "") -> dict:
-    """stats.json, plots/*.png and report.html inside `corpus_dir`."""
-    results = all_results() if callable(all_results) else all_results
-    st = run_stats(corpus_dir, db_stats, results,
+                       outcomes=None, title: str = "") -> dict:
+    """stats.json, plots/*.png and report.html inside `corpus_dir`; `outcomes`: acceptance
+    counts (`Outcome`s, or a callable giving them)."""
+    st = run_stats(corpus_dir, db_stats, outcomes() if callable(outcomes) else outcomes,
                    name=str(run.root) if run is not None else title)
     write_outputs(Path(corpus_dir), [st], None, title or st["name"])
     return st

@@ -505,6 +505,18 @@ class RunDB:
                 out.setdefault(s, {})[ec or "other"] = n
         return out
 
+    def outcome_counts(self, exclude: Sequence[str] = OPEN_STATUSES
+                       ) -> list[tuple[str, str, str | None, int]]:
+        """(mutation kind, status, error class, rows) over mutants whose status is not in
+        `exclude` (by default: every decided one), counted in one grouped query."""
+        q = (select(mutants.c.kind, states.c.status, states.c.error_class, func.count())
+             .join_from(mutants, states, mutants.c.id == states.c.id)
+             .where(states.c.status.not_in(list(exclude)))
+             .group_by(mutants.c.kind, states.c.status, states.c.error_class)
+             .order_by(mutants.c.kind, states.c.status, states.c.error_class))
+        with self._read() as c:
+            return [(k, s, e, int(n)) for k, s, e, n in c.execute(q).all()]
+
     def total(self) -> int:
         with self._read() as c:
             return int(c.execute(select(func.count()).select_from(states)).scalar() or 0)

@@ -21,6 +21,7 @@ from lean_alchemy.corpus.build import build_dataset, export, run_corpus
 from lean_alchemy.corpus.decontam import (BenchItem, Decontaminator, items_from_jsonl,
                                           items_from_lean, load_benchmarks)
 from lean_alchemy.corpus.options import CorpusOptions
+from lean_alchemy.corpus.stats import outcomes_of
 from lean_alchemy.corpus.rows import (Provenance, mutant_columns, mutant_row,
                                       original_row, rows_table, statement_features)
 from lean_alchemy.corpus.schema import SCHEMA, markdown_schema_table
@@ -394,7 +395,7 @@ def _export(tmp_path, checked=True, **kw):
     out = tmp_path / ("corpus" if checked else "unchecked")
     summary = export(lambda: iter(pairs + ([] if not checked else rejected)), out,
                      CorpusOptions(**kw), checked=checked, drop_report=tmp_path / "dropped.jsonl",
-                     all_results=lambda: iter(pairs + rejected))
+                     outcomes=lambda: outcomes_of(pairs + rejected))
     return out, summary
 
 

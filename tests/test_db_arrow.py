@@ -139,3 +139,19 @@ def test_prefetched_keeps_order_raises_and_stops_early():
     while any(t.name == "prefetch" for t in threading.enumerate()) and time.time() < deadline:
         time.sleep(0.01)
     assert not any(t.name == "prefetch" for t in threading.enumerate())
+
+
+def test_outcome_counts_equal_counting_the_records(db: RunDB):
+    """Acceptance statistics counted by the database equal counting every decided row."""
+    from collections import Counter
+
+    from lean_alchemy.corpus.stats import acceptance, outcomes_of
+
+    got = db.outcome_counts()
+    want = Counter()
+    for m, v in db.iter_results(statuses=None):
+        want[(m.kind, v.status, v.error_class)] += 1
+    assert sorted(got) == sorted((*k, n) for k, n in want.items())
+    assert {s for _, s, _, _ in got} == {"verified", "rejected"}  # pending rows: undecided
+    assert acceptance(got) == acceptance(outcomes_of(db.iter_results(statuses=None)))
+    assert acceptance(got)["error_classes"] == {"rw_goal": {"type_mismatch": 8}}
