@@ -186,7 +186,7 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--run", type=Path, default=None,
                     help="a run directory: also time reading and exporting its pending rows")
-    ap.add_argument("--repeat", type=int, default=3,
+    ap.add_argument("--repeat", type=int, default=5,
                     help="measured exports; `rows_per_second` is the median one's")
     ap.add_argument("--decontam-rows", type=int, default=50_000,
                     help="rows for the second run, with decontamination (0: skip)")

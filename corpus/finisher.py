@@ -136,11 +136,11 @@ class ThreadFinisher:
 
     def __init__(self, spec: SinkSpec):
         self.sink = BatchSink(spec)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="corpus-columns")
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="corpus-columns")
         self._pending: deque[tuple[Future, str]] = deque()
 
     def submit(self, batch: pa.RecordBatch, split: str) -> None:
-        while len(self._pending) > 1:  # bounded: a few batches in flight
+        while len(self._pending) > 2:  # bounded: a few batches in flight
             self._collect()
         self._pending.append((self._pool.submit(self.sink.finish, batch, split), split))
 

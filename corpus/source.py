@@ -190,10 +190,11 @@ def _engine_from_plain_json(features: pa.Array) -> pa.ListArray:
     offsets = np.zeros(n + 1, np.int32)
     np.cumsum(counts.to_numpy(zero_copy_only=False), out=offsets[1:])
     inner = pc.utf8_slice_codeunits(pc.filter(features, nonempty), 3, -2)  # k", v], ["k2", v2
-    pairs = pc.list_flatten(pc.split_pattern(inner, '], ["'))  # k", v
-    kv = pc.split_pattern(pairs, '", ', max_splits=1)
-    key = pc.list_element(kv, 0)
-    text = pc.list_element(kv, 1)
+    # one separator between every two items: k, v, k2, v2, ...
+    flat = pc.list_flatten(pc.split_pattern(pc.replace_substring(inner, '], ["', '", '), '", '))
+    m = len(flat)
+    key = flat.take(pa.array(np.arange(0, m, 2)))
+    text = flat.take(pa.array(np.arange(1, m, 2)))
     is_null = pc.equal(text, "null")
     value = pc.cast(pc.if_else(is_null, "0", text), pa.float64())
     value = pc.if_else(is_null, pa.scalar(None, pa.float64()), value)
