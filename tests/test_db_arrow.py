@@ -155,3 +155,15 @@ def test_outcome_counts_equal_counting_the_records(db: RunDB):
     assert {s for _, s, _, _ in got} == {"verified", "rejected"}  # pending rows: undecided
     assert acceptance(got) == acceptance(outcomes_of(db.iter_results(statuses=None)))
     assert acceptance(got)["error_classes"] == {"rw_goal": {"type_mismatch": 8}}
+
+
+@pytest.mark.parametrize("sql", [db_arrow._FIRST_PAGE, db_arrow._NEXT_PAGE])
+def test_pages_are_index_range_scans(db: RunDB, sql: str):
+    """Each page reads a range of the (status, source_module, id) index, with no sort: a
+    sort would read every row of the status per page (on millions of rows, never ending)."""
+    params = ("pending", 8192) if sql is db_arrow._FIRST_PAGE else (
+        "pending", "Mathlib.A", "m00001", 8192)
+    with db.engine.connect() as c:
+        plan = " ".join(str(r[-1]) for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql,
+                                                              params))
+    assert "TEMP B-TREE" not in plan and "ix_states_status_module" in plan, plan
