@@ -18,11 +18,12 @@ import logging
 from typing import Iterator, Sequence
 
 import pyarrow as pa
+from sqlalchemy.exc import DatabaseError
 
 from lean_alchemy.corpus.source import SOURCE_COLUMNS, SOURCE_SCHEMA
 
-from .db import (_MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, _joined, _sqlite_path, mutants,
-                 states)
+from .db import (_MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, _corrupt, _joined, _sqlite_path,
+                 mutants, states)
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,19 @@ def iter_batches(db: RunDB, statuses: Sequence[str] | None = ("verified",),
     path = _sqlite_path(db.url)
     connect = _adbc_connect() if path is not None else None
     if connect is None:
-        yield from _sqlalchemy_batches(db, chosen, page_rows)
+        try:
+            yield from _sqlalchemy_batches(db, chosen, page_rows)
+        except DatabaseError as e:
+            raise _corrupt(db.label, e) from None
         return
+    try:
+        yield from _adbc_batches(connect, path, chosen, page_rows)
+    except _driver_errors() as e:  # a damaged file: name it and the fix, like RunDB does
+        raise _corrupt(db.label, e) from None
+
+
+def _adbc_batches(connect, path, chosen: list[str], page_rows: int
+                  ) -> Iterator[pa.RecordBatch]:
     con = connect(f"file:{path}?mode=ro", autocommit=True)
     try:
         cur = con.cursor()
@@ -85,6 +97,12 @@ def _adbc_connect():
         log.info("ADBC SQLite driver unavailable (%s): reading rows through SQLAlchemy", e)
         return None
     return connect
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    from adbc_driver_manager import Error
+
+    return (Error,)
 
 
 def _conform(table: pa.Table) -> pa.RecordBatch:

@@ -167,3 +167,31 @@ def test_pages_are_index_range_scans(db: RunDB, sql: str):
         plan = " ".join(str(r[-1]) for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql,
                                                               params))
     assert "TEMP B-TREE" not in plan and "ix_states_status_module" in plan, plan
+
+
+@pytest.mark.parametrize("reader", ["adbc", "sqlalchemy"])
+def test_a_damaged_database_names_the_file_and_the_fix(tmp_path: Path, monkeypatch, reader):
+    """Pages damaged after the schema: the export's read stops with the file and the fix,
+    not a driver traceback (the corpus is written to a staging folder, so the previous
+    corpus stays as it was)."""
+    from lean_alchemy.core.errors import AlchemyError
+
+    run = RunDir.at(tmp_path / "run")
+    d = RunDB.for_run(run)
+    d.add_mutants([(mk(i), "pending", None) for i in range(400)])
+    d.close()
+    data = bytearray(run.db.read_bytes())
+    assert len(data) > 40 * 4096
+    for at in range(len(data) // 3, len(data) - 4096, 4096):  # leave the schema page intact
+        data[at + 100:at + 3000] = b"\xff" * 2900
+    run.db.write_bytes(bytes(data))
+    if reader == "sqlalchemy":
+        monkeypatch.setattr(db_arrow, "_adbc_connect", lambda: None)
+    d = RunDB.for_run(run)
+    try:
+        with pytest.raises(AlchemyError) as e:
+            list(db_arrow.iter_batches(d, ("pending",)))
+    finally:
+        d.close()
+    msg = str(e.value)
+    assert str(run.db) in msg and "not a readable run database" in msg and "mv " in msg
