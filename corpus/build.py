@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
-from lean_alchemy.core.records import Declaration, Mutant, Verdict
+from lean_alchemy.core.records import Declaration, Mutant
 from lean_alchemy.core.rundir import RunDir, tool_version
 
 from . import sources
@@ -35,7 +35,7 @@ from .decontam import Decontaminator, load_benchmarks
 from .dedup import Deduper
 from .finisher import SinkSpec, ThreadFinisher
 from .options import CorpusOptions
-from .rows import LIBRARY_VERDICT, Provenance, _features, original_mutant, raw_columns
+from .rows import LIBRARY_VERDICT, Provenance, original_mutant, raw_columns, raw_features
 from .source import Pair, batch_column, source_batches
 from .schema import schema_with_metadata
 from .splits import SPLITS, Splitter, read_name_list
@@ -222,12 +222,15 @@ def system_allocator() -> Iterator[None]:
         pa.set_memory_pool(previous)
 
 
-def build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: CorpusOptions,
+def build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path, opts: CorpusOptions,
                   metadata: dict[str, str], library: dict[str, str] | None = None,
                   decontam: Decontaminator | None = None,
                   report: Callable[[dict], None] | None = None,
                   prov: Provenance | None = None, checked: bool = True) -> BuildResult:
     """Write `results()` (called twice for quantile tiers) into `out_dir/data/<split>/part-*`.
+
+    `results()` yields source batches (`source.SOURCE_SCHEMA`, as the run database is read)
+    and/or (mutant, verdict or None) pairs.
 
     `checked`: keep only verified pairs and mark rows `checked`; False for `--unchecked`.
     `library` maps library-theorem fingerprints to names (dedup against the library);
@@ -239,7 +242,7 @@ def build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: Co
                               prov or Provenance(tool_version=tool_version()), checked)
 
 
-def _build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: CorpusOptions,
+def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path, opts: CorpusOptions,
                    metadata: dict[str, str], library: dict[str, str] | None,
                    decontam: Decontaminator | None, report: Callable[[dict], None] | None,
                    prov: Provenance, checked: bool) -> BuildResult:
@@ -257,9 +260,7 @@ def _build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: C
         values: list[float] = []
         hyg = Hygiene(opts, splitter, library or {}, decontam, None)
         for batch, _split in _batched(results(), hyg, Counter(), None, checked):
-            raw = raw_columns(batch, prov, checked)
-            feats = _features(raw.statement, raw.cols["proof"], raw.depth, raw.check_time,
-                              raw.engine)
+            feats = raw_features(raw_columns(batch, prov, checked))
             values += [x for x in flat_column(feats, opts.tier_feature).to_pylist()
                        if x is not None]
         tierer.cuts = Tierer.quantile_cuts(values, opts.tier_quantiles)
@@ -268,9 +269,10 @@ def _build_dataset(results: Callable[[], Iterable[Pair]], out_dir: Path, opts: C
                     opts.shard_rows, opts.row_group_rows, opts.compression,
                     opts.compression_level, prov, checked)
     hyg = Hygiene(opts, splitter, library or {}, decontam, report)
-    # The main thread reads batches and does what needs Python objects (hygiene, splits); a
-    # worker thread builds the columns in Arrow kernels, which release the GIL, so the two
-    # overlap (with the shard writer's own compression thread); tables are written in order.
+    # The main thread takes batches (read ahead on a thread) and does what needs Python
+    # objects (hygiene, splits); two worker threads build the columns in Arrow kernels, which
+    # release the GIL, so they overlap (with the shard writer's own compression thread);
+    # tables are written in batch order.
     finisher = ThreadFinisher(spec)
     try:
         for batch, split in _batched(results(), hyg, res.dropped, res, checked):
@@ -337,7 +339,7 @@ def _safe_fp(fp: Callable | None, d: Declaration) -> str | None:
         return None
 
 
-def export(results: Callable[[], Iterable[tuple[Mutant, Verdict | None]]], out_dir: Path,
+def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path,
            opts: CorpusOptions, *, checked: bool = True, decls: list[Declaration] = (),
            scopes: dict | None = None, fingerprint: Callable | None = None,
            text_fingerprint: Callable | None = None, run: RunDir | None = None,
@@ -353,7 +355,7 @@ def export(results: Callable[[], Iterable[tuple[Mutant, Verdict | None]]], out_d
     items = load_benchmarks(opts.decontam_files, text_fingerprint) if opts.decontam_files else []
     decontam = Decontaminator(items, opts.ngram_n, opts.ngram_threshold) if items else None
 
-    def pairs() -> Iterator[Pair]:
+    def pairs() -> Iterator[pa.RecordBatch | Pair]:
         if include_orig:
             yield from library_pairs(theorems, scopes or {})
         yield from results()

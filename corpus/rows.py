@@ -1,8 +1,9 @@
-"""Turn records (verified Mutant + Verdict, or a library Declaration) into corpus rows.
+"""Turn source batches (`corpus.source`: database rows, or records) into corpus columns.
 
-Library theorems become Mutants of kind `original` so that one column-wise function builds
-every row; hygiene (dedup, decontamination, splits) reads Mutant fields, and tiers read the
-`features` column, so everything is testable without a database or Lean.
+Library theorems become Mutants of kind `original` (then source batches like every other
+row) so that one column-wise path builds every row; tiers read the `features` column, so
+everything is testable without a database or Lean.  The per-row definitions kept here
+(`import_lines`, `binder_counts`, `declared_name`) are what the batch code is tested against.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 from lean_alchemy.core.records import Declaration, Mutant, Scope, Verdict, content_hash
 
 from .schema import EXTRA_TYPE, FEATURE_FIELDS, FEATURES_TYPE, MUTATION_TYPE
-from .source import (batch_column, engine_array, engine_lists, import_lines_column,
+from .source import (batch_column, engine_lists, import_lines_column,
                      imports_lists, pairs_to_batch)
 
 _FIXED_FEATURES = frozenset(n for n, _ in FEATURE_FIELDS)
@@ -46,6 +47,7 @@ def _import_lines(imports: tuple[str, ...]) -> str:
 
 
 def import_lines(imports: tuple[str, ...] | list[str]) -> str:
+    """`import A\nimport B` (the per-row definition of `source.import_lines_column`)."""
     return _import_lines(tuple(imports))
 
 
@@ -116,12 +118,7 @@ _GROUPS_RE2 = "^(?P<prefix>" + _GROUPS.pattern.replace("++", "+").replace("*+", 
 
 
 def utf8_array(values: list[str]) -> pa.Array:
-    """Python strings (long, often non-ASCII text) as an Arrow string array.
-
-    The one place that decides how: pyarrow 26's own conversion is measured ~10 % faster
-    than encoding each string first and viewing the bytes as UTF-8 (what older pyarrow
-    releases needed), on new string objects as a database read makes them.
-    """
+    """Python strings as an Arrow string array (tools and tests: the export reads Arrow)."""
     return pa.array(values, pa.string())
 
 
@@ -164,15 +161,6 @@ def statement_features(statement: str) -> dict[str, float]:
             "num_binders": float(nb), "num_hypotheses": float(nh)}
 
 
-def features_array(statements: list[str], proofs: list[str], depths: list[int],
-                   check_times: list[float | None],
-                   engine: list[tuple[tuple[str, float], ...]]) -> pa.StructArray:
-    """The `features` column of records' fields (tools and tests; the export goes through
-    `raw_columns`)."""
-    return _features(utf8_array(statements), utf8_array(proofs), pa.array(depths, pa.int64()),
-                     pa.array(check_times, pa.float64()), engine_array(engine))
-
-
 def statement_binder_counts(statements: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(binders, hypotheses) of a batch as float64 arrays: `binder_counts` per distinct
     binder prefix, the prefixes cut by one RE2 pass (`_GROUPS_RE2`) in Arrow."""
@@ -188,7 +176,7 @@ def statement_binder_counts(statements: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _features(st_arr: pa.Array, proof_arr: pa.Array, depths: pa.Array, check_times: pa.Array,
               engine: pa.ListArray | None) -> pa.StructArray:
-    """`features_array` over columns already in Arrow: only Arrow kernels and numpy per row
+    """The `features` column of a batch: only Arrow kernels and numpy per row
     (both release the GIL), Python once per distinct binder prefix and engine feature."""
     n = len(st_arr)
     f64 = pa.float64()
@@ -500,6 +488,11 @@ def raw_columns(batch: pa.RecordBatch | pa.Table, prov: Provenance,
     return RawColumns(cols, col("statement"), col("lean"), imp, depth, check_time, engine)
 
 
+def raw_features(raw: RawColumns) -> pa.StructArray:
+    """The `features` column of a batch (the quantile pass needs it alone)."""
+    return _features(raw.statement, raw.cols["proof"], raw.depth, raw.check_time, raw.engine)
+
+
 def finish_columns(raw: RawColumns) -> dict[str, pa.Array]:
     """Phase 2 of the export's columns: text, formal statement, features, library area."""
     cols = dict(raw.cols)
@@ -508,8 +501,7 @@ def finish_columns(raw: RawColumns) -> dict[str, pa.Array]:
     cols["formal_statement"] = pc.binary_join_element_wise(
         "theorem", declared_names(raw.lean, cols["name"]),
         pc.utf8_trim_whitespace(raw.statement), ":=", " ")
-    cols["features"] = _features(raw.statement, cols["proof"], raw.depth, raw.check_time,
-                                 raw.engine)
+    cols["features"] = raw_features(raw)
     modules = pc.dictionary_encode(cols["source_module"])
     areas = pa.array([library_area(x) for x in modules.dictionary.to_pylist()], pa.string())
     cols["library_area"] = pc.take(areas, modules.indices)
