@@ -11,7 +11,9 @@ reading plus exporting them (`db_read_rows_per_second`, `db_export_rows_per_seco
 
 Statements come from real Mathlib theorems (read from `--mathlib`, textually mutated) so that
 sizes, binder structure and compression are realistic; a second, smaller run adds
-decontamination against 200 benchmark statements.  `cpu_seconds` (all threads of the process)
+decontamination against 200 benchmark statements (`BENCH`: one template, numbers varied) and a
+third against 24 competition-style statements (`COMPETITION`, written for this benchmark in the
+style of miniF2F: numbers and named functions).  `cpu_seconds` (all threads of the process)
 tells a slow run on a busy machine from a slow pipeline; `first_arrow_call_seconds` is the
 one-off cost, included in `seconds`, of the first pyarrow conversion in a process;
 `steal_seconds_runs` is the CPU time the hypervisor took for other guests during each run
@@ -53,6 +55,36 @@ AREAS = ("Algebra.Group.Basic", "Order.Lattice", "Topology.Basic", "Data.Nat.Pri
 BENCH = "\n".join(
     f"theorem bench_{i} (x y : ℝ) (h₀ : x + {i} = y) (h₁ : y * {i} < 7) : x ^ {i} ≤ y + {i} := by\n"
     "  sorry" for i in range(200))
+
+
+# Competition-style statements (our own, in the manner of miniF2F): what a training team
+# decontaminates against names numbers and functions that Mathlib's statements rarely hold.
+COMPETITION = "\n".join(f"theorem comp_{i} {sig} := by\n  sorry" for i, sig in enumerate((
+    "(x : ℝ) (h₀ : 3 * x + 7 = 22) : x = 5",
+    "(n : ℕ) (h₀ : n % 7 = 3) : (2 * n + 1) % 7 = 0",
+    ": Real.sqrt 2025 = 45",
+    "(a b : ℝ) (h₀ : a + b = 13) (h₁ : a - b = 5) : a * b = 36",
+    ": (∑ k ∈ Finset.range 101, k) % 6 = 2",
+    "(f : ℝ → ℝ) (h₀ : ∀ x, f x = 4 * x ^ 3 + 1) : f 2 = 33",
+    "(p : ℕ) (h₀ : Nat.Prime p) (h₁ : p ∣ 91) : p = 7 ∨ p = 13",
+    ": Nat.gcd 1337 4011 = 1",
+    "(z : ℂ) (h₀ : z ^ 2 = -16) : Complex.abs z = 4",
+    "(a : ℤ) (h₀ : a % 2 = 1) : a ^ 2 % 8 = 1",
+    "(x y : ℝ) (h₀ : x * y = 24) (h₁ : x + y = 11) : x ^ 2 + y ^ 2 = 73",
+    ": (29 ^ 13 - 5 ^ 13) % 7 = 3",
+    "(n : ℕ) (h₀ : 0 < n) (h₁ : Nat.lcm n 18 = 126) (h₂ : Nat.gcd n 18 = 6) : n = 42",
+    "(x : ℝ) (h₀ : Real.logb 2 x = 5) : x = 32",
+    "(a : ℕ → ℝ) (h₀ : a 1 = 2) (h₁ : ∀ n, a (n + 1) = 3 * a n) : a 6 = 486",
+    ": Finset.card (Finset.filter (fun n => 17 ∣ n) (Finset.Icc 100 999)) = 53",
+    "(x : ℝ) (h₀ : |x - 4| ≤ 9) : -5 ≤ x ∧ x ≤ 13",
+    "(b : ℕ) (h₀ : 0 < b) (h₁ : 3 * b ^ 2 + 2 * b + 1 = 57) : b = 4",
+    "(f : ℕ → ℕ) (h₀ : ∀ n, f n = n ^ 2 + 1) : (∑ k ∈ Finset.range 10, f k) = 295",
+    "(r : ℝ) (h₀ : Real.cos r = 3 / 5) (h₁ : 0 < Real.sin r) : Real.sin r = 4 / 5",
+    ": Nat.totient 720 = 192",
+    "(m n : ℕ) (h₀ : Nat.Coprime m n) (h₁ : m * n = 1001) (h₂ : m < n) (h₃ : 7 < m) : m = 11",
+    "(x : ℂ) (h₀ : x ^ 3 = 1) (h₁ : x ≠ 1) : x ^ 2 + x + 1 = 0",
+    "(t : ℝ) (h₀ : 2 ^ t = 1 / 64) : t = -6",
+)))
 
 
 def _mathlib_theorems(root: Path, limit: int) -> list[tuple[str, str, str, str]]:
@@ -228,6 +260,11 @@ def main() -> int:
         res2, secs2, _, _ = run(list(_rows(data, args.decontam_rows)), opts, dec)
         result.update({"decontam_rows": res2.seen, "decontam_items": len(items),
                        "decontam_rows_per_second": round(res2.seen / secs2)})
+        comp = items_from_lean(COMPETITION, "competition.lean")
+        dec = Decontaminator(comp, opts.ngram_n, opts.ngram_threshold)
+        res3, secs3, _, _ = run(list(_rows(data, args.decontam_rows)), opts, dec)
+        result.update({"decontam_competition_items": len(comp),
+                       "decontam_competition_rows_per_second": round(res3.seen / secs3)})
     if args.run is not None:
         result.update(from_run_db(args.run, args.rows, opts))
     print(json.dumps(result))

@@ -101,15 +101,17 @@ class Hygiene:
         self.decontam = decontam if decontam else None
         self.report = report
 
-    def admit(self, m: Mutant | RowKey, dropped: Counter) -> str | None:
-        """The row's split if it is kept, else None (and the drop is recorded)."""
+    def admit(self, m: Mutant | RowKey, dropped: Counter, contaminable: bool = True
+              ) -> str | None:
+        """The row's split if it is kept, else None (and the drop is recorded).
+        `contaminable=False`: `Decontaminator.candidates` ruled decontamination out."""
         split = self.splitter.split_of(m.source_theorem, m.name)
         if split is None:
             return self._drop(m, dropped, "excluded", "exclusion list", None)
         d = self.deduper.check(m.id, m.name, m.kind)
         if d is not None:
             return self._drop(m, dropped, d[0], d[1], None)
-        if self.decontam is not None:
+        if self.decontam is not None and contaminable:
             c = self.decontam.check(m.id, m.statement)
             if c is not None:
                 return self._drop(m, dropped, c[0], c[1], c[2])
@@ -120,25 +122,29 @@ class Hygiene:
         dedup state as row by row.
 
         Why: per-row method calls cost more than the rest of a row's hygiene.  When nothing in
-        the batch can be dropped (no excluded name, no known or repeated fingerprint, no
-        decontamination), whole-batch set operations decide it; otherwise row by row.  Only
-        the columns hygiene reads become Python objects.
+        the batch can be dropped (no excluded name, no known or repeated fingerprint, no row
+        that decontamination could flag), whole-batch set operations decide it; otherwise row
+        by row.  Only the columns hygiene reads become Python objects; statements only when
+        some row may be contaminated (one RE2 pass decides which, `candidates`).
         """
         col = functools.partial(batch_column, batch)
         ids = col("id").to_pylist()
         names = col("name").to_pylist()
         sources = col("source_theorem").to_pylist()
+        maybe = (self.decontam.candidates(ids, col("statement"))
+                 if self.decontam is not None else None)
+        contaminable = maybe is not None and any(maybe)
         excluded = self.splitter.excluded
-        if self.decontam is None and (not excluded or (
+        if not contaminable and (not excluded or (
                 excluded.isdisjoint(sources) and excluded.isdisjoint(names))):
             if self.deduper.admit_all(ids, names):
                 return self.splitter.splits_of(sources)
         kinds = col("kind").to_pylist()
-        statements = (col("statement").to_pylist() if self.decontam is not None
-                      else itertools.repeat(""))
+        statements = col("statement").to_pylist() if contaminable else itertools.repeat("")
         admit = self.admit
-        return [admit(RowKey(*r), dropped)
-                for r in zip(ids, names, sources, kinds, statements)]
+        return [admit(RowKey(*r), dropped, may)
+                for *r, may in zip(ids, names, sources, kinds, statements,
+                                   maybe if contaminable else itertools.repeat(False))]
 
     def _drop(self, m: Mutant | RowKey, dropped: Counter, reason: str, detail: str,
               score: float | None) -> None:

@@ -40,6 +40,52 @@ class BenchItem:
     fingerprint: str | None  # canonical fingerprint when the Lean parser could read it
 
 
+def necessary_tokens(tokens: list[str], grams: set[tuple[str, ...]], threshold: float
+                     ) -> set[str] | None:
+    """Tokens of a benchmark statement one of which any row `check` flags must contain
+    (as text): None when there is no such set.
+
+    Why it holds: a row matching the item's normalized text has all its tokens; a row with
+    n-gram overlap >= `threshold` has at least that share of the item's n-grams, so it cannot
+    lack every token of a set that the n-grams *without* any of them do not reach.  Renamed
+    bound names (`v0`...) are never used: the row's text need not contain them.  Long,
+    rare-looking tokens are taken first, so that few rows pass the test.
+    """
+    usable = sorted({t for t in tokens if not _PLACEHOLDER.fullmatch(t)},
+                    key=lambda t: (-_rarity(t), t))
+    if not usable:
+        return None
+    total = len(grams)
+    chosen: set[str] = set()
+    left = list(grams)
+    for t in usable:
+        chosen.add(t)
+        left = [g for g in left if t not in g]
+        if total == 0 or len(left) / total < threshold:
+            # `check`: exact text needs every token; overlap needs >= threshold of grams
+            return chosen
+    return None
+
+
+_PLACEHOLDER = re.compile(r"v\d+")
+
+
+def _rarity(token: str) -> int:
+    """How unlikely a token is to occur in a statement: long names and numbers rarer than
+    one-character symbols (a heuristic: any choice keeps `candidates` exact)."""
+    if len(token) == 1:  # symbols and the most common digits least
+        return 1 if token.isalnum() and token not in "012" else 0
+    if token[0].isdigit():
+        return 2 * len(token)
+    return len(token) + (3 if "." in token else 0)
+
+
+def _re2_literal(text: str) -> str:
+    """`text` as an RE2 pattern matching it literally."""
+    return "".join(c if c.isalnum() or c == "_" else "\\" + c if c.isascii() else c
+                   for c in text)
+
+
 def token_key(tokens: list[str]) -> str:
     """Hash of a normalized token stream: equality up to renaming and whitespace."""
     return hashlib.blake2b("\x1f".join(tokens).encode(), digest_size=12).hexdigest()
@@ -114,7 +160,11 @@ def load_benchmarks(paths: tuple[str, ...] | list[str],
 
 
 class Decontaminator:
-    """Checks rows against benchmark items; `check` returns (reason, detail, score) or None."""
+    """Checks rows against benchmark items; `check` returns (reason, detail, score) or None.
+
+    `candidates` tells, for a whole batch at once, which rows `check` could flag at all, so
+    that the per-row tokenizing (the cost of decontamination) runs only for those.
+    """
 
     def __init__(self, items: list[BenchItem], n: int = 8, threshold: float = 0.8):
         self.items = items
@@ -123,6 +173,7 @@ class Decontaminator:
         self.by_tokens: dict[str, BenchItem] = {}
         self.index: dict[tuple[str, ...], list[int]] = {}
         self.sizes: list[int] = []
+        needles: set[str] | None = set()
         for i, it in enumerate(items):
             toks = normalized_tokens(it.statement)
             self.by_tokens.setdefault(token_key(toks), it)
@@ -130,9 +181,36 @@ class Decontaminator:
             self.sizes.append(len(grams))
             for g in grams:
                 self.index.setdefault(g, []).append(i)
+            some = necessary_tokens(toks, grams, threshold)
+            if some is None or needles is None:
+                needles = None
+            else:
+                needles |= some
+        # a row `check` can flag holds one of these as a substring (None: any row may)
+        self.needles: frozenset[str] | None = (frozenset(needles) if needles is not None
+                                               else None)
+        self._pattern = ("|".join(_re2_literal(t) for t in sorted(needles))
+                         if needles else None)
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+    def candidates(self, ids: list[str], statements) -> list[bool]:
+        """Per row of a batch (ids, statements as an Arrow string array): False when `check`
+        certainly returns None, so it need not run.  One RE2 pass over the statements."""
+        import pyarrow.compute as pc
+
+        if self.needles is None:
+            return [True] * len(ids)
+        if self._pattern is None:  # no item can match by text (no tokens at all)
+            hit = [False] * len(ids)
+        else:
+            hit = pc.fill_null(pc.match_substring_regex(statements, self._pattern),
+                               True).to_pylist()
+        by_fp = self.by_fp
+        if by_fp:
+            hit = [h or i in by_fp for h, i in zip(hit, ids)]
+        return hit
 
     def check(self, fid: str, statement: str) -> tuple[str, str, float] | None:
         """(reason, matched item, score) when the statement is contaminated, else None."""

@@ -105,3 +105,49 @@ def test_source_batches_keep_order_and_chunk_records():
     got = list(source_batches(items, chunk=2))
     assert [b.num_rows for b in got] == [2, 1, 1, 2, 1]
     assert [i for b in got for i in b.column("id").to_pylist()] == [m.id for m in ms]
+
+
+# --------------------------------------------------------------------------- decontamination
+
+
+def _statement(rnd: random.Random, vocab: list[str], k: int) -> str:
+    names = rnd.sample(["a", "b", "x", "y", "n", "m"], 2)
+    hyp = " ".join(rnd.choice(vocab) for _ in range(k))
+    return f"({names[0]} {names[1]} : ℕ) (h : {names[0]} {hyp} {names[1]}) : {hyp} = {names[1]}"
+
+
+@pytest.mark.parametrize("n,threshold", [(8, 0.8), (4, 0.5), (6, 0.95), (3, 1.0)])
+def test_decontamination_candidates_never_miss_a_flagged_row(n, threshold):
+    """`candidates` only rules out rows `check` would keep: benchmark statements, their
+    renamings, fragments inside longer statements and unrelated rows, on random text."""
+    from lean_alchemy.corpus.decontam import BenchItem, Decontaminator
+
+    rnd = random.Random(n)
+    vocab = ["+", "*", "≤", "Nat.succ", "Real.sqrt", "37", "2023", "∑", "Finset.range", "(",
+             ")", "1", "0", "f", "Nat.Prime", "∣", "%", "Icc", "π", "→"] + [
+                 f"Lib.c{j}" for j in range(60)] + [str(100 + j) for j in range(40)]
+    # benchmark statements name something rare (a real one has its constants and numbers)
+    items = [BenchItem(f"b{i}", f"b.lean:{i}", _statement(rnd, vocab, rnd.randint(1, 12))
+                       + f" ∧ Lib.c{i} = {100 + i}", "FP" if i == 0 else None)
+             for i in range(25)]
+    dec = Decontaminator(items, n, threshold)
+    assert dec.needles  # the test must exercise the filter
+    rows = [it.statement for it in items]
+    rows += [it.statement.replace("(a ", "(q ").replace(" a ", " q ") for it in items]
+    rows += [f"(z : ℕ) (hz : 0 < z) {it.statement}" for it in items]
+    # near copies lacking one token (the overlap can stay above the threshold)
+    rows += [it.statement.replace(t, "Zq.zz") for it in items
+             for t in set(it.statement.split()) if len(t) > 1 and t not in ("ℕ)", ":")]
+    rows += [_statement(rnd, vocab, rnd.randint(1, 6)) for _ in range(600)]
+    ids = [f"r{i}" for i in range(len(rows))]
+    ids[5] = "FP"  # a fingerprint match needs no text
+    maybe = dec.candidates(ids, pa.array(rows, pa.string()))
+    flagged = 0
+    for i, (fid, st) in enumerate(zip(ids, rows)):
+        got = dec.check(fid, st)
+        flagged += got is not None
+        if not maybe[i]:
+            assert got is None, (st, got)
+    assert flagged > 25
+    if threshold >= 0.8:  # (a low threshold needs many tokens, common ones among them)
+        assert not all(maybe[-600:])  # some unrelated rows are ruled out
