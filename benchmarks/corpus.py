@@ -44,7 +44,6 @@ from lean_alchemy.corpus.options import CorpusOptions
 from lean_alchemy.corpus.rows import Provenance
 from lean_alchemy.corpus.source import _json_list, pairs_to_batch
 from lean_alchemy.corpus.tokens import split_formal_statement
-from lean_alchemy.jobs.db import _MUTANT_FIELDS, mutant_row
 
 RELS = ("≤", "<", "=", "≠", "∣")
 OPS = ("+", "*", "-", "^")
@@ -158,21 +157,9 @@ def synthetic(n: int, seed: int = 0, mathlib: Path | None = None
 def database_batches(data: list[tuple[Mutant, Verdict]], rows: int = 8192
                      ) -> list[pa.RecordBatch]:
     """The pairs as the export reads them from a run database: source batches of `rows`
-    rows with `imports` and `features` as the database's JSON text (`jobs.db.mutant_row`)."""
-    out = []
-    for start in range(0, len(data), rows):
-        chunk = data[start:start + rows]
-        batch = pairs_to_batch(chunk)
-        encoded = [mutant_row(m) for m, _ in chunk]
-        cols = {n: batch.column(n) for n in batch.schema.names}
-        cols["imports"] = pa.array([r[_IMPORTS] for r in encoded], pa.string())
-        cols["features"] = pa.array([r[_FEATURES] for r in encoded], pa.string())
-        out.append(pa.RecordBatch.from_arrays(list(cols.values()), names=list(cols)))
-    return out
-
-
-_IMPORTS = _MUTANT_FIELDS.index("imports")
-_FEATURES = _MUTANT_FIELDS.index("features")
+    rows, `imports` and `features` as the database's JSON text (`pairs_to_batch` writes
+    what `jobs.db.mutant_row` stores; a test checks it)."""
+    return [pairs_to_batch(data[i:i + rows]) for i in range(0, len(data), rows)]
 
 
 def run(data, opts: CorpusOptions, dec: Decontaminator | None

@@ -9,6 +9,7 @@ one-to-one onto Parquet / SQL columns.
 from __future__ import annotations
 
 import hashlib
+import json
 import operator
 from dataclasses import dataclass, fields
 from typing import Literal, TypeVar
@@ -276,3 +277,14 @@ class Verdict:
     backend: str = ""
     lean_version: str = ""
     mathlib_rev: str = ""
+
+
+def imports_json(imports: tuple[str, ...] | list[str]) -> str:
+    """A mutant's `imports` as stored in the run database (and read by the corpus export)."""
+    return json.dumps(list(imports), ensure_ascii=False)
+
+
+def features_json(features: tuple[tuple[str, float], ...]) -> str:
+    """A mutant's `features` as stored in the run database: `[["key", value], ...]`, the form
+    the corpus export decodes with Arrow kernels (`corpus.source.engine_lists`)."""
+    return json.dumps([list(x) for x in features], ensure_ascii=False)

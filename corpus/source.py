@@ -7,9 +7,9 @@ than everything else together, and they hold the GIL, so the export's threads co
 overlap.  Records (`Mutant`, `Verdict`: library originals, tests, other callers) become the
 same batches through `pairs_to_batch`.
 
-Two columns have two accepted forms: `imports` and `features` are JSON text in the database
-(`jobs.db.mutant_row`) and lists in batches made from records; `imports_lists` and
-`engine_lists` turn either into lists, in Arrow kernels for the JSON the database writes.
+Two columns are JSON text, as the database stores them (`jobs.db.mutant_row`): `imports` and
+`features`; `imports_lists` and `engine_lists` decode them with Arrow kernels (and accept
+lists, for tools).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.core.records import Mutant, Verdict, features_json, imports_json
 
 from .schema import EXTRA_TYPE
 
@@ -42,8 +42,8 @@ SOURCE_SCHEMA = pa.schema(
        pa.field("backend", pa.string()), pa.field("lean_version", pa.string()),
        pa.field("mathlib_rev", pa.string())])
 """The database's form: `imports`/`features` as JSON text; verdict columns null or "" where
-a row has no verdict.  Batches from records carry `IMPORTS_TYPE`/`ENGINE_TYPE` lists there
-instead (`pairs_to_batch`); every other column has exactly this type."""
+a row has no verdict.  Every source batch has exactly this schema (the column builders also
+accept `IMPORTS_TYPE`/`ENGINE_TYPE` lists in those two columns, for tools)."""
 
 SOURCE_COLUMNS = tuple(SOURCE_SCHEMA.names)
 
@@ -62,10 +62,12 @@ _NO_VERDICT = (None, None, None, None, None)
 
 
 def pairs_to_batch(pairs: list[Pair]) -> pa.RecordBatch:
-    """(mutant, verdict or None) records as one source batch (lists for imports/features).
+    """(mutant, verdict or None) records as one source batch, in the database's form
+    (`imports`/`features` as the JSON `jobs.db.mutant_row` stores), so that records and
+    database rows mix in one export (library originals before the run's mutants).
 
     One C-level pass gathers the plain fields of every record and `zip(*)` turns the rows
-    into columns; imports repeat per module, so they are converted once per distinct tuple.
+    into columns; imports repeat per module, so they are encoded once per distinct tuple.
     """
     n = len(pairs)
     ms = [p[0] for p in pairs]
@@ -81,9 +83,9 @@ def pairs_to_batch(pairs: list[Pair]) -> pa.RecordBatch:
     uniq = dict.fromkeys(imps)
     for i, k in enumerate(uniq):
         uniq[k] = i
-    arrays["imports"] = pc.take(pa.array(list(uniq), IMPORTS_TYPE),
+    arrays["imports"] = pc.take(pa.array([imports_json(k) for k in uniq], s),
                                 pa.array(list(map(uniq.__getitem__, imps)), pa.int32()))
-    arrays["features"] = engine_array([m.features for m in ms])
+    arrays["features"] = pa.array([features_json(m.features) for m in ms], s)
     for k, v in zip(_VERDICT_COLUMNS, verdict):
         arrays[k] = pa.array(v, pa.float64() if k == "elapsed" else s)
     return pa.RecordBatch.from_arrays([arrays[k] for k in SOURCE_COLUMNS], names=SOURCE_COLUMNS)

@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from lean_alchemy.core.errors import AlchemyError
-from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.core.records import Mutant, Verdict, features_json, imports_json
 from lean_alchemy.core.rundir import RunDir
 
 SCHEMA_VERSION = 1
@@ -190,8 +190,7 @@ def mutant_row(m: Mutant) -> tuple:
     so the parent only unpickles plain tuples and inserts them."""
     return (m.id, m.name, m.parent, m.source_theorem, m.source_module, m.rule, m.kind,
             m.direction, m.location, m.depth, m.proof_style, m.statement, m.proof,
-            json.dumps(list(m.imports), ensure_ascii=False), m.header, m.lean, m.scope_id,
-            json.dumps([list(x) for x in m.features], ensure_ascii=False))
+            imports_json(m.imports), m.header, m.lean, m.scope_id, features_json(m.features))
 
 
 def _bulk_insert(c: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:

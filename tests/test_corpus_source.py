@@ -80,22 +80,51 @@ def _mutant(i: int, **kw) -> Mutant:
     return Mutant(**base)
 
 
-def test_database_form_and_record_form_give_the_same_batch():
-    """A batch made of what the database stores (JSON text) holds the same rows as the batch
-    made from the records, once `imports`/`features` are decoded."""
+def test_records_become_the_database_form():
+    """A batch made from records holds what the database stores for them (the JSON of
+    `jobs.db.mutant_row`), so records and database pages mix in one export."""
     ms = [_mutant(i) for i in range(5)] + [_mutant(9, imports=(), features=())]
     vs = [Verdict(m.id, "verified", elapsed=1.5, backend="repl", lean_version="v4",
                   mathlib_rev="r") for m in ms[:3]] + [None] * 3
     batch = pairs_to_batch(list(zip(ms, vs)))
-    assert batch.schema.names == SOURCE_SCHEMA.names
+    assert batch.schema == SOURCE_SCHEMA
     encoded = [mutant_row(m) for m in ms]
-    imports = pa.array([r[_MUTANT_FIELDS.index("imports")] for r in encoded], pa.string())
-    features = pa.array([r[_MUTANT_FIELDS.index("features")] for r in encoded], pa.string())
-    assert imports_lists(imports, batch.column("source_module")) == imports_lists(
-        batch.column("imports"), batch.column("source_module"))
-    assert engine_lists(features) == engine_lists(batch.column("features"))
+    for name in ("id", "name", "statement", "lean", "imports", "features", "depth"):
+        at = _MUTANT_FIELDS.index(name)
+        assert batch.column(name).to_pylist() == [r[at] for r in encoded], name
     assert batch.column("status").to_pylist() == ["verified"] * 3 + [None] * 3
-    assert batch.column("depth").type == pa.int64()
+    assert imports_lists(batch.column("imports"), batch.column("source_module")).to_pylist(
+        )[-1] == ["Mathlib.A"]
+    assert engine_lists(batch.column("features")) == engine_array([m.features for m in ms])
+
+
+def test_an_export_mixes_records_and_database_pages(tmp_path):
+    """`--include-originals`: library records first, then the run's database pages, in one
+    split buffer: the same dataset as exporting the records alone."""
+    import pyarrow.dataset as pads
+
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.corpus.build import build_dataset
+    from lean_alchemy.corpus.options import CorpusOptions
+    from lean_alchemy.corpus.rows import Provenance
+    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.jobs.db_arrow import iter_batches
+
+    ms = [_mutant(i, source_theorem="N.same") for i in range(30)]
+    pairs = [(m, Verdict(m.id, "verified", elapsed=0.5)) for m in ms]
+    opts = CorpusOptions(stats=False, train_fraction=1.0, valid_fraction=0.0,
+                         test_fraction=0.0)
+    prov = Provenance(tool_version="t")
+    with RunDB.for_run(RunDir.at(tmp_path / "run")) as db:
+        db.add_mutants([(m, "pending", None) for m in ms[10:20]])
+        db.record_verdicts([v for _, v in pairs[10:20]])
+        pages = list(iter_batches(db, ("verified",)))  # ordered by (module, id), as ms
+    mixed = pairs[:10] + pages + pairs[20:]
+    build_dataset(lambda: iter(mixed), tmp_path / "mixed", opts, {}, prov=prov)
+    build_dataset(lambda: iter(pairs), tmp_path / "plain", opts, {}, prov=prov)
+    got = pads.dataset(tmp_path / "mixed" / "data").to_table()
+    assert got.num_rows == 30
+    assert got.equals(pads.dataset(tmp_path / "plain" / "data").to_table())
 
 
 def test_source_batches_keep_order_and_chunk_records():
