@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict, features_json, imports_json
 
 from .schema import EXTRA_TYPE
@@ -115,9 +116,9 @@ def source_batches(items: Iterable, chunk: int = CHUNK_ROWS) -> Iterator[pa.Reco
                 yield pairs_to_batch(pending)
                 pending = []
             if isinstance(item, pa.Table):
-                yield from item.combine_chunks().to_batches()
+                yield from map(conform, item.combine_chunks().to_batches())
             elif item.num_rows:
-                yield item
+                yield conform(item)
             continue
         pending.append(item)
         if len(pending) >= chunk:
@@ -125,6 +126,28 @@ def source_batches(items: Iterable, chunk: int = CHUNK_ROWS) -> Iterator[pa.Reco
             pending = []
     if pending:
         yield pairs_to_batch(pending)
+
+
+def conform(batch: pa.RecordBatch | pa.Table) -> pa.RecordBatch:
+    """`batch` with exactly `SOURCE_SCHEMA` (columns in order, types cast where they differ:
+    a database driver types an all-empty page as it can), or a clear error naming the column
+    that cannot be."""
+    if isinstance(batch, pa.RecordBatch) and batch.schema == SOURCE_SCHEMA:
+        return batch
+    arrays = []
+    for field in SOURCE_SCHEMA:
+        if field.name not in batch.schema.names:
+            raise AlchemyError(f"source batch lacks the column `{field.name}` "
+                               f"(expected the columns of corpus.source.SOURCE_SCHEMA)")
+        col = batch_column(batch, field.name)
+        if col.type != field.type:
+            try:
+                col = col.cast(field.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+                raise AlchemyError(f"source batch column `{field.name}` is {col.type}, "
+                                   f"expected {field.type}: {e}") from None
+        arrays.append(col)
+    return pa.RecordBatch.from_arrays(arrays, schema=SOURCE_SCHEMA)
 
 
 def batch_column(batch: pa.RecordBatch | pa.Table, name: str) -> pa.Array:

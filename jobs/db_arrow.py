@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 import pyarrow as pa
 from sqlalchemy.exc import DatabaseError
 
-from lean_alchemy.corpus.source import SOURCE_COLUMNS, SOURCE_SCHEMA
+from lean_alchemy.corpus.source import SOURCE_COLUMNS, SOURCE_SCHEMA, conform
 
 from .db import (_MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, _corrupt, _joined, _sqlite_path,
                  mutants, states)
@@ -78,7 +78,7 @@ def _adbc_batches(connect, path, chosen: list[str], page_rows: int
                     cur.execute(_NEXT_PAGE, (status, last[0], last[1], page_rows))
                 table = cur.fetch_arrow_table()
                 if table.num_rows:
-                    batch = _conform(table)
+                    batch = conform(table)
                     yield batch
                     last = (batch.column("source_module")[-1].as_py(),
                             batch.column("id")[-1].as_py())
@@ -103,15 +103,6 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     from adbc_driver_manager import Error
 
     return (Error,)
-
-
-def _conform(table: pa.Table) -> pa.RecordBatch:
-    """A page in `SOURCE_SCHEMA` (the driver types an all-empty page's columns as it can)."""
-    arrays = []
-    for field in SOURCE_SCHEMA:
-        col = table.column(field.name).combine_chunks()
-        arrays.append(col if col.type == field.type else col.cast(field.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=SOURCE_SCHEMA)
 
 
 _STATE = {c.name: i for i, c in enumerate(c for c in states.c if c.name != "id")}

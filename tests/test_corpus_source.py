@@ -180,3 +180,17 @@ def test_decontamination_candidates_never_miss_a_flagged_row(n, threshold):
     assert flagged > 25
     if threshold >= 0.8:  # (a low threshold needs many tokens, common ones among them)
         assert not all(maybe[-600:])  # some unrelated rows are ruled out
+
+
+def test_a_batch_of_another_schema_is_conformed_or_named():
+    from lean_alchemy.core.errors import AlchemyError
+
+    batch = pairs_to_batch([(_mutant(1), None)])
+    reordered = batch.select(list(reversed(batch.schema.names)))
+    assert list(source_batches([reordered]))[0].equals(batch)
+    with pytest.raises(AlchemyError, match="lacks the column `lean`"):
+        list(source_batches([batch.drop_columns(["lean"])]))
+    listy = batch.set_column(batch.schema.get_field_index("imports"), "imports",
+                             pa.array([["Mathlib.A"]], pa.list_(pa.string())))
+    with pytest.raises(AlchemyError, match="`imports` is list<item: string>, expected string"):
+        list(source_batches([listy]))
