@@ -39,7 +39,9 @@ trie only the rules whose skeleton fits, and those few are matched exactly:
   inductive type (or bundled-map notation) never binds a function-typed value, nor, with an
   exact hint, a candidate type variable or another rigid type; definitions are not rigid
   (they may unfold to the value's type) but for a table of Mathlib's type definitions,
-  rigid as the head they unfold to (`RIGID_DEFINITIONS`).  A local function applied to
+  rigid as the head they unfold to (`RIGID_DEFINITIONS`).  A pattern variable typed by a
+  constant applied to terms only (`ZMod n` with `n : ℕ`: `constant_type`) never binds a
+  value whose exact type is a candidate type variable.  A local function applied to
   arguments has the type its arrows leave (`result_key`).  A constant-free pattern whose
   variables have concrete types needs one matched value with a hint (`untyped_generic`, on
   with `generic_evidence`).  Counted: `type_mismatch`, `numeral_pattern`, `rigid_mismatch`,
@@ -73,9 +75,9 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Ident, IfThenElse, Let, NamedArg, Num,
-    Opaque, Postfix, Prefix, Quant, SetBuilder, Sort, Subtype, Term, Typed, _bound_in_child,
-    dumps, loads,
+    App, BinderGroup, BinOp, Cdot, CdotFun, Enclosed, Hole, Ident, IfThenElse, Let, NamedArg,
+    Num, Opaque, Postfix, Prefix, Quant, SetBuilder, Sort, Subtype, Term, Typed,
+    _bound_in_child, dumps, loads, subterms,
 )
 from lean_alchemy.mutate.sections import function_like_subject
 from lean_alchemy.mutate.substitute import (
@@ -704,6 +706,8 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
     head = _hint_head(got)
     if head is None:
         return False
+    if want == CONSTANT:  # only a type variable of the candidate is ruled out
+        return exact and head == "?"
     head = RIGID_DEFINITIONS.get(head, head)  # `Multiset(?α)` is a `Quot`
     if head == want:
         return False
@@ -744,6 +748,59 @@ def _concrete(t: Term | None, bound: frozenset[str]) -> bool:
     if isinstance(t, Ident):
         return not (t.name.split(".", 1)[0] in bound or _looks_variable(t.name))
     return True
+
+
+# The head `rigid_clash` gives a rule variable typed by a constant whose arguments can never
+# be a type (`ZMod n`, `EuclideanSpace ℝ (Fin n)`): see `constant_type`.
+CONSTANT = "#const"
+
+
+def constant_type(t: Term | None, bound: frozenset[str], names: Sequence[str],
+                  btypes: Sequence[Term | None], rigid: frozenset[str]) -> bool:
+    """Is a rule binder's type a global constant applied to arguments that can never be, or
+    hold, a type?  Then its values never have a candidate's type variable `K` as their type.
+
+    Why sound: a constant is a closed term, so unfolding `D a₁ … aₙ` can only give back a
+    caller's type variable through an argument; here each argument mentions no rule-bound
+    name but ones typed by a rigid type (`n : ℕ`: a term, never a type) and no hole.  A
+    definition (`ZMod`, not rigid itself) is covered too: whatever it unfolds to, `K` is not
+    in it.  (A bare type variable would need `D` to be a synonym applied to it: `OrderDual α`
+    is left alone, since `α` is a type.)"""
+    if isinstance(t, App):
+        fn, args = t.fn, t.args
+    else:
+        fn, args = t, ()
+    if not isinstance(fn, Ident):
+        return False
+    name = fn.name.split(".{", 1)[0]
+    if name.split(".", 1)[0] in bound or _looks_variable(name) or name.startswith("@"):
+        return False
+    btype = dict(zip(names, btypes))
+    for a in args:
+        if isinstance(a, NamedArg):
+            a = a.value
+        for _path, x, _bound in subterms(a):
+            if isinstance(x, (Hole, Sort, CdotFun, Quant, Opaque)) or isinstance(x, Ident) and (
+                    x.name.startswith("?") or x.name == "_"):
+                return False
+            if isinstance(x, Ident):
+                head = x.name.split(".", 1)[0]
+                # a rule term typed by a rigid type is never a type; its projections may be
+                # (`X.carrier` of a bundled object), so they are not taken
+                if head in bound and (head != x.name.split(".{", 1)[0]
+                                      or not _of_rigid_type(btype.get(head), bound, rigid)):
+                    return False
+                if head not in bound and _looks_variable(x.name):
+                    return False
+    return True
+
+
+def _of_rigid_type(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> bool:
+    """Is a binder typed by a rigid type (a number type included): its values are terms,
+    never types?"""
+    if isinstance(t, Ident) and t.name in NUMBER_TYPES:
+        return True
+    return rigid_head(t, bound, rigid) is not None
 
 
 # The head `rigid_clash` gives a rule variable typed by a type variable `F` that the rule
@@ -799,6 +856,10 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
     if rigid:
         rigid_vars = tuple((n, h) for n, t in zip(names, btypes) if n in pvars
                            for h in [rigid_head(t, bound, rigid)] if h is not None)
+        has = {n for n, _ in rigid_vars}
+        rigid_vars += tuple((n, CONSTANT) for n, t in zip(names, btypes)
+                            if n in pvars and n not in has and t is not None
+                            and constant_type(t, bound, names, btypes, rigid))
         bundled = fun_like_vars(names, btypes, tvars)
         rigid_vars += tuple((n, BUNDLED) for n, t in zip(names, btypes) if n in pvars
                             and isinstance(t, Ident) and t.name in bundled)

@@ -417,6 +417,36 @@ def test_index_drops_a_number_for_a_structure_but_keeps_definitions():
     assert ix2.stats.filtered["rigid_mismatch"] == 0
 
 
+def test_a_constant_type_of_terms_is_never_a_candidates_type_variable():
+    """Session 8's example: `ZMod.val_ne_zero {n : ℕ} (a : ZMod n)` backwards on `x ≠ 0` with
+    `x : K` a field variable.  `ZMod` is a definition (not rigid), but `ZMod n` applies a
+    constant to a number: whatever it unfolds to, it is never the candidate's own `K`."""
+    from lean_alchemy.mutate.match import constant_type
+
+    zmod = make_rule("Demo.ZMod.val_ne_zero", "iff", "{n : ℕ} {a : ZMod n}", "a.val ≠ 0",
+                     "a ≠ 0", direction="bwd")
+    ix = RuleIndex.build([zmod], rigid=(RIGID, RIGID_LAST))
+    field = parse_binders("{K : Type*} (x : K) (y : ZMod 7) (z : R)")
+    got = ix.invocations(DECL, field, parse_term("x ≠ 0 ∧ y ≠ 0 ∧ z ≠ 0"))
+    # `y : ZMod 7` and `z` of an undeclared (maybe concrete) type are kept
+    assert [i.instance for i in got] == ["y ≠ 0", "z ≠ 0"]
+    assert ix.stats.filtered["rigid_mismatch"] == 1
+    # what counts: constants applied to terms of rigid types, to closed types, to numbers
+    bound = frozenset({"n", "α", "s", "X"})
+    names = ["n", "α", "s", "X"]
+    btypes = [parse_term("ℕ"), parse_term("Type*"), parse_term("Finset α"), parse_term("Foo")]
+
+    def const(t: str) -> bool:
+        return constant_type(parse_term(t), bound, names, btypes, RIGID)
+
+    assert const("ZMod n") and const("ZMod 7") and const("EuclideanSpace ℝ (Fin n)")
+    assert const("Demo.Thing") and const("ZMod (Nat.succ n)")
+    assert not const("ZMod s.card")  # projections of rule terms are not taken (may be types)
+    assert not const("OrderDual α")  # a synonym of a type variable may be `K` itself
+    assert not const("ZMod X")  # `X : Foo`: not a rigid type, its values may be types
+    assert not const("Foo (fun i => n)") and not const("ZMod _") and not const("α")
+
+
 def test_hints_of_local_functions_applied_to_arguments():
     by_text = _hints("(f : ℕ → ℝ) (g : ℕ → ℕ → ℤ) (x : ℝ) (s : Set ℕ)",
                      "f n = x ∧ g 1 2 < 0 ∧ s 3")
