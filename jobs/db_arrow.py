@@ -28,6 +28,10 @@ from .db import (_MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, _corrupt, _joined, _s
 log = logging.getLogger(__name__)
 
 PAGE_ROWS = 8192
+# SQLite's page cache for the reader (KiB; the default is 2 MiB): each row's look-up of its
+# mutant walks the id index, whose upper pages then stay cached.  Measured on a full-Mathlib
+# database: 12 % less CPU per row read (4.6 -> 4.05 s per 400,000 rows).
+READ_CACHE_KIB = 262144
 
 # Every column typed the same in every row (the driver infers a column's type from the values
 # of a page): the verdict columns may be NULL, and "" means "not known" to the export.
@@ -69,6 +73,7 @@ def _adbc_batches(connect, path, chosen: list[str], page_rows: int
     try:
         cur = con.cursor()
         cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+        cur.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
         for status in chosen:
             last: tuple[str, str] | None = None
             while True:
