@@ -1,7 +1,7 @@
 """Source batches: the rows an export reads, as Arrow record batches (`SOURCE_SCHEMA`).
 
 Why Arrow and not records: the run database is read straight into Arrow (ADBC, see
-`jobs.db.RunDB.iter_batches`) without making a Python object per value, and every step of
+`jobs.db_arrow.iter_batches`) without making a Python object per value, and every step of
 the export after hygiene is an Arrow kernel.  Python objects per row cost the export more
 than everything else together, and they hold the GIL, so the export's threads could not
 overlap.  Records (`Mutant`, `Verdict`: library originals, tests, other callers) become the
@@ -32,16 +32,15 @@ from .schema import EXTRA_TYPE
 ENGINE_TYPE = EXTRA_TYPE  # list<struct<key: string, value: float64>>
 IMPORTS_TYPE = pa.list_(pa.string())
 
-_MUTANT_COLUMNS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
-                   "direction", "location", "depth", "proof_style", "statement", "proof",
-                   "imports", "header", "lean", "features")
-_VERDICT_COLUMNS = ("status", "elapsed", "backend", "lean_version", "mathlib_rev")
+# The run database's mutant columns a source batch holds, then its verdict columns.
+MUTANT_COLUMNS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
+                  "direction", "location", "depth", "proof_style", "statement", "proof",
+                  "imports", "header", "lean", "features")
+VERDICT_COLUMNS = ("status", "elapsed", "backend", "lean_version", "mathlib_rev")
+_NOT_STRING = {"depth": pa.int64(), "elapsed": pa.float64()}
 
-SOURCE_SCHEMA = pa.schema(
-    [pa.field(n, pa.int64() if n == "depth" else pa.string()) for n in _MUTANT_COLUMNS]
-    + [pa.field("status", pa.string()), pa.field("elapsed", pa.float64()),
-       pa.field("backend", pa.string()), pa.field("lean_version", pa.string()),
-       pa.field("mathlib_rev", pa.string())])
+SOURCE_SCHEMA = pa.schema([pa.field(n, _NOT_STRING.get(n, pa.string()))
+                           for n in MUTANT_COLUMNS + VERDICT_COLUMNS])
 """The database's form: `imports`/`features` as JSON text; verdict columns null or "" where
 a row has no verdict.  Every source batch has exactly this schema (the column builders also
 accept `IMPORTS_TYPE`/`ENGINE_TYPE` lists in those two columns, for tools)."""
@@ -55,11 +54,11 @@ CHUNK_ROWS = 8192  # records per batch made by `source_batches`
 # --------------------------------------------------------------------------- from records
 
 
-_PLAIN = attrgetter("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
-                    "direction", "location", "depth", "proof_style", "statement", "proof",
-                    "header", "lean")
-_VERDICT = attrgetter("status", "elapsed", "backend", "lean_version", "mathlib_rev")
-_NO_VERDICT = (None, None, None, None, None)
+_JSON_COLUMNS = ("imports", "features")  # encoded per record (`core.records`)
+_PLAIN_COLUMNS = tuple(n for n in MUTANT_COLUMNS if n not in _JSON_COLUMNS)
+_PLAIN = attrgetter(*_PLAIN_COLUMNS)
+_VERDICT = attrgetter(*VERDICT_COLUMNS)
+_NO_VERDICT = (None,) * len(VERDICT_COLUMNS)
 
 
 def pairs_to_batch(pairs: list[Pair]) -> pa.RecordBatch:
@@ -72,14 +71,12 @@ def pairs_to_batch(pairs: list[Pair]) -> pa.RecordBatch:
     """
     n = len(pairs)
     ms = [p[0] for p in pairs]
-    plain = list(zip(*map(_PLAIN, ms))) if n else [()] * 15
+    plain = list(zip(*map(_PLAIN, ms))) if n else [()] * len(_PLAIN_COLUMNS)
     verdict = list(zip(*[_VERDICT(v) if v is not None else _NO_VERDICT
-                         for _, v in pairs])) if n else [()] * 5
+                         for _, v in pairs])) if n else [()] * len(VERDICT_COLUMNS)
     s = pa.string()
-    cols = dict(zip(("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
-                     "direction", "location", "depth", "proof_style", "statement", "proof",
-                     "header", "lean"), plain))
-    arrays = {k: pa.array(v, pa.int64() if k == "depth" else s) for k, v in cols.items()}
+    arrays = {k: pa.array(v, SOURCE_SCHEMA.field(k).type)
+              for k, v in zip(_PLAIN_COLUMNS + VERDICT_COLUMNS, plain + verdict)}
     imps = [tuple(m.imports) for m in ms]
     uniq = dict.fromkeys(imps)
     for i, k in enumerate(uniq):
@@ -87,8 +84,6 @@ def pairs_to_batch(pairs: list[Pair]) -> pa.RecordBatch:
     arrays["imports"] = pc.take(pa.array([imports_json(k) for k in uniq], s),
                                 pa.array(list(map(uniq.__getitem__, imps)), pa.int32()))
     arrays["features"] = pa.array([features_json(m.features) for m in ms], s)
-    for k, v in zip(_VERDICT_COLUMNS, verdict):
-        arrays[k] = pa.array(v, pa.float64() if k == "elapsed" else s)
     return pa.RecordBatch.from_arrays([arrays[k] for k in SOURCE_COLUMNS], names=SOURCE_COLUMNS)
 
 

@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 import pyarrow as pa
 from sqlalchemy.exc import DatabaseError
 
-from lean_alchemy.corpus.source import SOURCE_COLUMNS, SOURCE_SCHEMA, conform
+from lean_alchemy.corpus.source import MUTANT_COLUMNS, SOURCE_SCHEMA, VERDICT_COLUMNS, conform
 
 from .db import (_MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, _corrupt, _joined, _sqlite_path,
                  mutants, states)
@@ -35,16 +35,16 @@ READ_CACHE_KIB = 262144
 
 # Every column typed the same in every row (the driver infers a column's type from the values
 # of a page): the verdict columns may be NULL, and "" means "not known" to the export.
-_SELECT = ", ".join(
-    [f"m.{c}" for c in SOURCE_COLUMNS[:17]]
-    + ["s.status", "coalesce(s.elapsed, 0.0) AS elapsed", "coalesce(s.backend, '') AS backend",
-       "coalesce(s.lean_version, '') AS lean_version",
-       "coalesce(s.mathlib_rev, '') AS mathlib_rev"])
-_FIRST_PAGE = (f"SELECT {_SELECT} FROM states s JOIN mutants m ON m.id = s.id "
-               "WHERE s.status = ? ORDER BY s.source_module, s.id LIMIT ?")
-_NEXT_PAGE = (f"SELECT {_SELECT} FROM states s JOIN mutants m ON m.id = s.id "
-              "WHERE s.status = ? AND (s.source_module, s.id) > (?, ?) "
-              "ORDER BY s.source_module, s.id LIMIT ?")
+_VERDICT_SQL = {"status": "s.status", "elapsed": "coalesce(s.elapsed, 0.0)",
+                "backend": "coalesce(s.backend, '')",
+                "lean_version": "coalesce(s.lean_version, '')",
+                "mathlib_rev": "coalesce(s.mathlib_rev, '')"}
+_SELECT = ", ".join([f"m.{c}" for c in MUTANT_COLUMNS]
+                    + [f"{_VERDICT_SQL[c]} AS {c}" for c in VERDICT_COLUMNS])
+_PAGE = (f"SELECT {_SELECT} FROM states s JOIN mutants m ON m.id = s.id WHERE s.status = ?"
+         "{after} ORDER BY s.source_module, s.id LIMIT ?")
+_FIRST_PAGE = _PAGE.format(after="")
+_NEXT_PAGE = _PAGE.format(after=" AND (s.source_module, s.id) > (?, ?)")
 
 
 def iter_batches(db: RunDB, statuses: Sequence[str] | None = ("verified",),
@@ -117,9 +117,8 @@ def _sqlalchemy_batches(db: RunDB, chosen: list[str], page_rows: int
                         ) -> Iterator[pa.RecordBatch]:
     """The same batches through SQLAlchemy (any database it speaks)."""
     n_fields = len(mutants.c)  # the joined row: every mutant column, then the state
-    mutant_at = [_MUTANT_FIELDS.index(c) for c in SOURCE_COLUMNS[:17]]
-    state_at = [n_fields + _STATE[c] for c in ("status", "elapsed", "backend", "lean_version",
-                                                "mathlib_rev")]
+    mutant_at = [_MUTANT_FIELDS.index(c) for c in MUTANT_COLUMNS]
+    state_at = [n_fields + _STATE[c] for c in VERDICT_COLUMNS]
     page: list = []
     for row in db._iter(_joined(), chosen, chunk=page_rows):
         page.append(row)
