@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
@@ -298,6 +299,16 @@ class Trie:
 
     def retrieve(self, fl: Flat, start: int) -> list:
         """Values of every pattern whose skeleton fits the sub-term at `start`."""
+        out: list = []
+        for vals in self.leaves(fl, start):
+            out.extend(vals)
+        return out
+
+    def leaves(self, fl: Flat, start: int) -> list[list]:
+        """The leaf lists `retrieve` concatenates, in the same order.  Why: a common
+        sub-term fits thousands of patterns; the index counts and samples them through
+        these lists instead of copying every (rule, sub-term) pair.  All values of one
+        leaf share one symbol sequence, hence one `Compiled.specificity`."""
         stop = fl.ends[start]
         syms, ends = fl.syms, fl.ends
         out: list = []
@@ -308,7 +319,7 @@ class Trie:
             if i == stop:
                 vals = node.get(leaf)
                 if vals:
-                    out.extend(vals)
+                    out.append(vals)
                 continue
             w = node.get(WILD)
             if w is not None:
@@ -580,6 +591,36 @@ class Compiled:
     bare_num: bool = False  # the pattern is a numeral (`0`, `1`)
     heads: tuple = ()  # (pattern variable, rigid head of its type): see `rigid_head`
     generic: tuple = ()  # constant-free pattern: its concretely typed variables (`type_ok`)
+    symbols: tuple = ()  # `pattern_symbols`: the trie key
+    steps: tuple | None = None  # `match_steps`, None when the pattern binds names
+
+
+_NODE, _VAR, _CONST = 0, 1, 2
+
+
+def match_steps(p: Term, pvars: frozenset[str]) -> tuple | None:
+    """The pattern in pre-order as (step, name) pairs for `match_flat`: a node whose shape
+    the trie has already compared, a pattern variable (binds a whole sub-term), a rule
+    constant.  None when the pattern binds names (`∑ i ∈ s, f i`) or has a dotted
+    variable (`x.1`): those need the general matcher's bound-name bookkeeping."""
+    out: list[tuple[int, str]] = []
+
+    def go(t: Term) -> bool:
+        if isinstance(t, Ident):
+            head, dot, _ = t.name.partition(".")
+            if head in pvars:
+                if dot:
+                    return False
+                out.append((_VAR, head))
+            else:
+                out.append((_CONST, t.name))
+            return True
+        if isinstance(t, _BINDING):
+            return False
+        out.append((_NODE, ""))
+        return all(go(c) for _, _, c in _children(t))
+
+    return tuple(out) if go(p) else None
 
 
 def _closed(key: str | None) -> str | None:
@@ -872,7 +913,7 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
             generic = tuple(sorted(n for n, t in zip(names, btypes)
                                    if n in pvars and n in occurs and _concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
-                    rigid_vars, generic)
+                    rigid_vars, generic, tuple(symbols), match_steps(p, pvars))
 
 
 ConstEq = Callable[[str, Ident, Ident], bool]
@@ -979,6 +1020,45 @@ def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffi
     if not mt.m(c.pattern, w, r if r is not None else w, {}, frozenset()):
         return None
     return mt.subst, mt.respell, mt.renamed
+
+
+def match_flat(c: Compiled, fl: "Flat", i: int, const_eq: ConstEq = suffix_const_eq
+               ) -> tuple[dict[str, Term], dict[str, str], bool] | None:
+    """`match(c, fl.written[i], fl.resolved[i], const_eq, trusted=True)` for a pattern
+    with `steps`, as one loop over the flattened candidate instead of a recursion over
+    both trees.  Why: matching is most of the index's time, and with node shapes already
+    compared by the trie only variables and constants are left to check.  Same result:
+    the same pre-order walk, bindings and respellings (a test compares both)."""
+    steps = c.steps
+    if steps is None:
+        return match(c, fl.written[i], fl.resolved[i], const_eq, True)
+    written, resolved, ends = fl.written, fl.resolved, fl.ends
+    subst: dict[str, Term] = {}
+    respell: dict[str, str] = {}
+    j = i
+    for step, name in steps:
+        if step == _NODE:
+            j += 1
+            continue
+        w = written[j]
+        if step == _VAR:
+            prev = subst.get(name)
+            if prev is None:
+                subst[name] = w
+            elif prev != w:
+                return None
+            j = ends[j]
+            continue
+        r = resolved[j]
+        if not isinstance(w, Ident) or not isinstance(r, Ident) or not const_eq(name, w, r):
+            return None
+        if w.name != name:
+            prev_name = respell.get(name)
+            if prev_name is not None and prev_name != w.name:
+                return None
+            respell[name] = w.name
+        j += 1
+    return subst, respell, False
 
 
 def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
@@ -1136,7 +1216,7 @@ class RuleIndex:
                 continue
             ix.rules[r.id] = r
             trie = ix.imp if r.kind == "imp" else ix.rw
-            trie.insert(pattern_symbols(c.pattern, c.pvars), c)
+            trie.insert(c.symbols, c)
         return ix
 
     def __len__(self) -> int:
@@ -1165,7 +1245,7 @@ class RuleIndex:
                 continue
             targets.append(("hyp", name, ty))
         flats: dict[int, Flat] = {}
-        # skeleton hits per kind: (flat, sub-term index, rule, location)
+        # skeleton hits per kind, as segments: (flat, sub-term index, location, leaf list)
         pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
         for where, loc, target in targets:
             fl = flats.get(id(target))
@@ -1178,20 +1258,22 @@ class RuleIndex:
                     continue
                 if fl.opaque[i]:
                     continue
-                for c in self.rw.retrieve(fl, i):
-                    pool.append((fl, i, c, loc))
+                for vals in self.rw.leaves(fl, i):
+                    pool.append((fl, i, loc, vals))
             if where == "hyp" and not fl.opaque[0]:
-                for c in self.imp.retrieve(fl, 0):
-                    pools["apply_hyp"].append((fl, 0, c, loc))
+                for vals in self.imp.leaves(fl, 0):
+                    pools["apply_hyp"].append((fl, 0, loc, vals))
         cap = self.max_per_theorem
         left = len(pools)
         budget = cap
         for kind, pool in pools.items():
-            st.retrieved[kind] += len(pool)
+            size = sum(len(seg[3]) for seg in pool)
+            st.retrieved[kind] += size
             if cap is None:
-                for fl, i, c, loc in pool:
-                    self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
-                st.tried[kind] += len(pool)
+                for fl, i, loc, vals in pool:
+                    for c in vals:
+                        self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                st.tried[kind] += size
                 continue
             assert budget is not None
             quota = -(-budget // left)  # this kind's share of what is left
@@ -1200,23 +1282,31 @@ class RuleIndex:
             tries = 0
             limit = self.attempts * quota
             # most specific patterns first (`?a = ?b` matches every equation), a seeded
-            # order among equally specific ones
-            levels: dict[int, list[int]] = {}
-            for k, (_, _, c, _) in enumerate(pool):
-                levels.setdefault(c.specificity, []).append(k)
+            # order among equally specific ones (over the pairs, as if each segment were
+            # spelled out: `starts` maps a pair's rank to its segment)
+            levels: dict[int, list[tuple]] = {}
+            for seg in pool:
+                levels.setdefault(seg[3][0].specificity, []).append(seg)
             done = False
             for spec in sorted(levels, reverse=True):
                 level = levels[spec]
-                for k in _spread(len(level), f"{decl.full_name}/{kind}/{spec}"):
+                starts: list[int] = []
+                n = 0
+                for seg in level:
+                    starts.append(n)
+                    n += len(seg[3])
+                for k in _spread(n, f"{decl.full_name}/{kind}/{spec}"):
                     if len(hits) - before >= quota or tries >= limit:
                         done = True
                         break
-                    fl, i, c, loc = pool[level[k]]
+                    s = bisect_right(starts, k) - 1
+                    fl, i, loc, vals = level[s]
                     tries += 1
-                    self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                    self._try(decl, vals[k - starts[s]], fl, i, kind, loc, types, hits, seen,
+                              const_eq)
                 if done:
                     break
-            st.capped += len(pool) - tries
+            st.capped += size - tries
             budget -= len(hits) - before
             st.tried[kind] += tries
         return self._materialize(decl.full_name, hits)
@@ -1225,7 +1315,7 @@ class RuleIndex:
              types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:
         if c.rule.lemma == decl.full_name:
             return  # a theorem rewriting itself gives back a restatement
-        got = match(c, fl.written[i], fl.resolved[i], const_eq, True)
+        got = match_flat(c, fl, i, const_eq)
         if got is None:
             return
         st = self.stats
@@ -1288,6 +1378,6 @@ def _show(t: Term) -> str:
 
 
 __all__ = ["RuleIndex", "Trie", "Compiled", "compile_rule", "match", "type_ok",
-           "pattern_symbols", "flatten", "head_key", "shape", "suffix_const_eq", "infer_hints",
+           "pattern_symbols", "match_flat", "match_steps", "flatten", "head_key", "shape", "suffix_const_eq", "infer_hints",
            "type_key", "compatible", "rule_equation_type",
            "hypotheses", "MatchStats"]

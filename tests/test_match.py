@@ -517,3 +517,41 @@ def test_generic_evidence_ignores_sorts_and_variables_outside_the_pattern():
     binders = parse_binders("{a b : ℕ} (h : Foo.f b ≤ Foo.g a)")
     assert len(ix.invocations(DECL, binders, parse_term("a - b + b = a"))) == 1
     assert ix.stats.filtered["untyped_generic"] == 0
+
+
+def test_flat_matcher_agrees_with_the_tree_matcher():
+    """`match_flat` (the index's loop over a flattened candidate) gives exactly the tree
+    matcher's result on every pair the trie retrieves, bindings, repeated variables and
+    respellings included; patterns that bind names fall back to the tree matcher."""
+    from lean_alchemy.mutate.match import match_flat
+
+    rules = [
+        _c("add_zero", "(a : α)", "a + 0", "a"),
+        _c("mul_comm", "(a b : α)", "a * b", "b * a"),
+        _c("sub_self", "(a : α)", "a - a", "0"),
+        _c("comp_apply", "(f g : α → α) (x : α)", "(f ∘ g) x", "f (g x)"),
+        _c("Nat.succ_sub_one", "(n : ℕ)", "Nat.succ n - 1", "n"),
+        _c("sum_const", "(s : Finset ℕ) (c : ℕ)", "∑ i ∈ s, c", "s.card * c"),
+        _c("two_mul", "(a : α)", "2 * a", "a + a"),
+    ]
+    assert rules[-2].steps is None and all(c.steps is not None for c in rules[:-2])
+    t = Trie()
+    for c in rules:
+        t.insert(pattern_symbols(c.pattern, c.pvars), c)
+    terms = ["(x * y + 0) * (x * y + 0)", "f x - f x - (f x - f y)", "(g ∘ h) (x * 2)",
+             "succ n - 1 + Nat.succ m - 1", "∑ j ∈ t, (2 * k) + 2 * (a - a)"]
+    pairs = 0
+    for text in terms:
+        w = parse_term(text)
+        r = parse_term(text.replace("succ n", "Nat.succ n"))
+        fl = flatten(w, r, frozenset("xyfghnmtka"))
+        for i in range(len(fl.syms)):
+            for c in t.retrieve(fl, i):
+                pairs += 1
+                assert match_flat(c, fl, i) == match(c, fl.written[i], fl.resolved[i],
+                                                     suffix_const_eq, True), (text, i)
+    assert pairs >= 12
+    hits = {c.rule.lemma for text in terms[:4] for fl in [flatten(parse_term(text),
+            parse_term(text.replace("succ n", "Nat.succ n")), frozenset("xyfghnmtka"))]
+            for i in range(len(fl.syms)) for c in t.retrieve(fl, i) if match_flat(c, fl, i)}
+    assert {"add_zero", "mul_comm", "sub_self", "comp_apply", "Nat.succ_sub_one"} <= hits
