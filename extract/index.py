@@ -442,10 +442,21 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     name_counts: Counter = Counter()
     unresolved: Counter = Counter()
     ambiguous: Counter = Counter()
+    # the rule index is filled while the workers derive rules: each chunk's rules are
+    # compiled in the parent (first rule of each id, in chunk order: what deduplicating
+    # afterwards would keep) while the workers run the next chunks
+    index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
+                            rigid=rigid_names(decls), generic_evidence=opts.generic_evidence)
+    ids: set[str] = set()
     _CTX = ctx
     try:
         for k, part in enumerate(_map(_pass1, chunks, jobs)):
             rules.extend(part.rules)
+            for r in part.rules:
+                if r.id not in ids:
+                    ids.add(r.id)
+                    if (r.kind == "imp" and opts.apply) or (r.kind != "imp" and opts.rewrite):
+                        index.add(r)
             edges.extend(part.edges)
             rstats.rules.update(part.rstats.rules)
             rstats.dropped.update(part.rstats.dropped)
@@ -471,9 +482,6 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     t_rules = time.perf_counter()
 
     # pass 2: matching, invocations streamed to disk, invocable edges aggregated
-    index = RuleIndex.build(kept, max_per_theorem=opts.max_matches_per_theorem,
-                            rigid=rigid_names(decls),
-                            generic_evidence=opts.generic_evidence)
     inv_counts: Counter = Counter()
     mstats = MatchStats()
     candidates = with_inv = 0

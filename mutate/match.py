@@ -1196,6 +1196,7 @@ class RuleIndex:
         self.max_per_theorem = max_per_theorem
         self.stats = MatchStats()
         self.rules: dict[str, Rule] = {}
+        self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,
@@ -1208,16 +1209,35 @@ class RuleIndex:
         instance, so those would all be dropped there (`stale_invocation`).  `rigid`: the
         library's `rigid_names`, which turn on the rigid-head type filter and, with
         `generic_evidence`, the `untyped_generic` one."""
+        ix = cls.empty(max_per_theorem=max_per_theorem, alpha_renaming=alpha_renaming,
+                       rigid=rigid, generic_evidence=generic_evidence)
+        for r in rules:
+            ix.add(r)
+        return ix
+
+    @classmethod
+    def empty(cls, *, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+              rigid: tuple[frozenset[str], frozenset[str]] | None = None,
+              generic_evidence: bool = False) -> "RuleIndex":
+        """An index without rules, filled by `add` (`build`'s options).  Why: the index
+        stage compiles each rule as its chunk of theorems comes back from a worker, while
+        the workers derive the next ones, instead of all of them afterwards."""
         full, last = rigid if rigid is not None else (frozenset(), frozenset())
         ix = cls(max_per_theorem, alpha_renaming, last)
-        for r in rules:
-            c = compile_rule(r, full, generic_evidence)
-            if c is None:
-                continue
-            ix.rules[r.id] = r
-            trie = ix.imp if r.kind == "imp" else ix.rw
-            trie.insert(c.symbols, c)
+        ix._compile_opts = (full, generic_evidence)
         return ix
+
+    def add(self, r: Rule) -> bool:
+        """Compile `r` and index it; False when it cannot be matched.  The order of `add`
+        calls is the order of rules in the trie's leaves (part of the seeded sampling)."""
+        full, generic_evidence = self._compile_opts
+        c = compile_rule(r, full, generic_evidence)
+        if c is None:
+            return False
+        self.rules[r.id] = r
+        trie = self.imp if r.kind == "imp" else self.rw
+        trie.insert(c.symbols, c)
+        return True
 
     def __len__(self) -> int:
         return self.rw.size + self.imp.size

@@ -619,13 +619,15 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
 
     stored = 0
     batch: list[Row] = []
+    # a database without mutants gets only this run's (unique) ids: no look-ups needed
+    fresh = not db.has_mutants()
     for row in mutate_all(mut, tasks(), work.load, jobs, encode=mutant_row):
         batch.append(row)
         if len(batch) >= BATCH:
-            stored += db.add_mutant_rows(batch)
+            stored += db.add_mutant_rows(batch, assume_new=fresh)
             batch = []
     if batch:
-        stored += db.add_mutant_rows(batch)
+        stored += db.add_mutant_rows(batch, assume_new=fresh)
     if bar is not None:
         bar.close()
     c = mut.counters

@@ -44,6 +44,20 @@ def test_add_is_idempotent_and_round_trips(db: RunDB) -> None:
     assert len(list(db.iter_mutants())) == 7
 
 
+def test_assume_new_inserts_without_look_ups_and_falls_back_on_a_stored_id(db: RunDB) -> None:
+    from lean_alchemy.jobs.db import mutant_row
+
+    assert not db.has_mutants()
+    rows = [(mutant_row(mk(i)), "pending", None) for i in range(4)]
+    assert db.add_mutant_rows(rows, assume_new=True) == 4 and db.has_mutants()
+    # a wrong promise (m00002 is stored): the batch is rolled back and stored checked,
+    # nothing twice, nothing lost
+    more = [(mutant_row(mk(i)), "refuted" if i == 5 else "pending", None) for i in (2, 5, 6)]
+    assert db.add_mutant_rows(more, assume_new=True) == 2
+    assert db.counts() == {"pending": 5, "refuted": 1}
+    assert sorted(m.id for m in db.iter_mutants()) == [f"m0000{i}" for i in (0, 1, 2, 3, 5, 6)]
+
+
 def test_streams_every_row_once_in_pages_by_status_module_and_id(db: RunDB) -> None:
     mods = ("Mathlib.B", "Mathlib.A", "Mathlib.C")
     rows = [(mk(i, module=mods[i % 3]), "refuted" if i % 4 == 0 else "pending", None)

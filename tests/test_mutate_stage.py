@@ -22,9 +22,12 @@ class FakeDB:
     def for_run(cls, run):
         return cls()
 
-    def add_mutant_rows(self, rows):
+    def add_mutant_rows(self, rows, assume_new=False):
         """Rows encoded by this module's `mutant_row`: the Mutant itself."""
         return self.add_mutants(rows)
+
+    def has_mutants(self):
+        return bool(FakeDB.rows)
 
     def add_mutants(self, rows):
         new = 0
