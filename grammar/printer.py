@@ -291,20 +291,44 @@ class Printer:
 _DEFAULT = Printer()
 
 
+# id(node) -> (node, text) for the default printer.  The node is kept alive by its entry,
+# so its id cannot be reused while the entry exists.  Why: the mutants of one theorem share
+# its binder groups and, but for goal rewrites, its conclusion; each mutant is printed whole.
+_MEMO_LIMIT = 50_000
+_TERM_TEXT: dict[int, tuple[Term, str]] = {}
+_GROUP_TEXT: dict[int, tuple[BinderGroup, str]] = {}
+
+
 def print_term(t: Term, table: OperatorTable | None = None) -> str:
     """Lean text of `t` with parentheses only where precedence requires them."""
-    pr = _DEFAULT if table is None else Printer(table)
     if isinstance(t, Opaque):
         return t.text
-    return pr.p(t)
+    if table is not None:
+        return Printer(table).p(t)
+    hit = _TERM_TEXT.get(id(t))
+    if hit is not None and hit[0] is t:
+        return hit[1]
+    text = _DEFAULT.p(t)
+    if len(_TERM_TEXT) >= _MEMO_LIMIT:
+        _TERM_TEXT.clear()
+    _TERM_TEXT[id(t)] = (t, text)
+    return text
 
 
 def print_binders(groups) -> str:
     """Declaration binder text: `{α : Type*} [Ring α] (a b : α)`.  Plain groups (from a
     quantifier) are printed as explicit binders, the only declaration form they can take."""
     out = []
+    memo = _GROUP_TEXT
     for g in groups:
-        if g.kind == "plain":
-            g = BinderGroup(g.names, g.type, "explicit")
-        out.append(_DEFAULT.group(g))
+        hit = memo.get(id(g))
+        if hit is not None and hit[0] is g:
+            out.append(hit[1])
+            continue
+        text = _DEFAULT.group(BinderGroup(g.names, g.type, "explicit")
+                              if g.kind == "plain" else g)
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[id(g)] = (g, text)
+        out.append(text)
     return " ".join(out)

@@ -391,6 +391,22 @@ class Prepared:
                    frozenset(binder_name_set(context) | binder_name_set(binders)), existing)
 
 
+# serialized substitution value -> its term.  Why: a theorem's invocations bind the same
+# few sub-terms over and over (`x`, `a + b`), and decoding them was ~5 % of the stage.
+# Terms are immutable, so one object can serve every invocation that names it.
+_SUBST_TERMS: dict[str, Term | None] = {}
+
+
+def _subst_term(text: str) -> Term | None:
+    t = _SUBST_TERMS.get(text)
+    if t is None:
+        t = loads(text)
+        if len(_SUBST_TERMS) >= 20_000:
+            _SUBST_TERMS.clear()
+        _SUBST_TERMS[text] = t
+    return t
+
+
 def apply_invocation(binders: Sequence[BinderGroup], conclusion: Term, inv: Invocation,
                      rule: DecodedRule, *, context: Sequence[BinderGroup] = (),
                      prepared: Prepared | None = None) -> Mutation:
@@ -402,7 +418,7 @@ def apply_invocation(binders: Sequence[BinderGroup], conclusion: Term, inv: Invo
     if inv.kind not in KINDS:
         raise Skip("unknown_kind", inv.kind)
     binders = tuple(binders)
-    subst = {k: loads(v) for k, v in inv.subst}
+    subst = {k: _subst_term(v) for k, v in inv.subst}
     if any(v is None for v in subst.values()):
         raise Skip("bad_invocation", "empty substitution")
     if prepared is None:

@@ -244,7 +244,10 @@ def refute_statement(binders: Sequence[BinderGroup], conclusion: Term,
     if _outside_fragment(binders):
         return Refutation("not_evaluable", reason="a binder outside the fragment")
     if section:
-        binders = used_section_variables(section, binders, conclusion, include) + tuple(binders)
+        used = used_section_variables(section, binders, conclusion, include)
+        if _outside_fragment(used):  # `_plan` would reject it (most Mathlib sections)
+            return Refutation("not_evaluable", reason="a section variable outside the fragment")
+        binders = used + tuple(binders)
     start = time.perf_counter()
     try:
         plan = _plan(binders, conclusion)
