@@ -397,6 +397,12 @@ def _map(fn, chunks: list[list[int]], jobs: int):
 
 # --------------------------------------------------------------------------- the stage
 
+def _indexed(r: Rule, opts: IndexOptions) -> bool:
+    """Whether the options match rules of `r`'s kind (`apply` for implications, `rewrite`
+    for equations and iffs)."""
+    return opts.apply if r.kind == "imp" else opts.rewrite
+
+
 def _peak_rss_mb(jobs: int) -> float:
     """The parent's peak plus `jobs` times the largest worker's: an upper bound of the
     concurrent peak (getrusage reports only the largest child)."""
@@ -455,7 +461,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
             for r in part.rules:
                 if r.id not in ids:
                     ids.add(r.id)
-                    if (r.kind == "imp" and opts.apply) or (r.kind != "imp" and opts.rewrite):
+                    if _indexed(r, opts):
                         index.add(r)
             edges.extend(part.edges)
             rstats.rules.update(part.rstats.rules)
@@ -476,8 +482,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
         rstats.dropped["duplicate_name"] += len(rules) - len(uniq)
     rules = list(uniq.values())
     del uniq
-    kept = [r for r in rules if (r.kind == "imp" and opts.apply) or
-            (r.kind != "imp" and opts.rewrite)]
+    kept = [r for r in rules if _indexed(r, opts)]
     write_parquet(run.rules, rules_table(rules))
     t_rules = time.perf_counter()
 
