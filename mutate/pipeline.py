@@ -502,9 +502,11 @@ def _theorem_rows(mut: Mutator, decl: Declaration, invs: Sequence[Invocation]) -
     """One theorem's rows with the cross-theorem filter state cleared first: a worker then
     computes the same rows whatever it mutated before, so the result does not depend on
     how a pool happens to schedule theorems (cross-theorem duplicates and the rule cap are
-    applied afterwards, in order, by `mutate_all`)."""
+    applied afterwards, in order, by `mutate_all`).  The per-theorem count is cleared too:
+    two declarations can share a full name (private theorems), and each has its own cap."""
     mut.dedup.seen.clear()
     mut.dedup.per_rule.clear()
+    mut.dedup.per_theorem.clear()
     return list(mut.mutate_theorem(decl, invs))
 
 

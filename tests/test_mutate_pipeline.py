@@ -283,3 +283,30 @@ def test_workload_hands_out_row_ranges_that_decode_to_the_invocations():
     assert work.tasks == ((1, 0, 2), (0, 4, 5)) and work.unknown == 2
     assert work.load(work.tasks[0]) == (DECL, [a, b])
     assert work.load(work.tasks[1]) == (TRUNC_DECL, [other])
+
+
+def test_two_declarations_of_one_name_are_capped_apart_in_any_schedule():
+    """Two declarations may share a full name (`private theorem b_pos` in two sections of
+    one file). Each has its own `max_per_theorem`, so the rows do not depend on whether
+    one worker mutates both (the cap used to carry over, and a full-Mathlib rerun lost 12
+    mutants of `Real.b_pos` that way) or two workers do."""
+    from dataclasses import replace
+
+    from lean_alchemy.mutate.pipeline import mutate_all
+
+    twin = replace(TRUNC_DECL, full_name="Foo.bar", name="bar")
+    parsed = {("Foo.bar", 3): (CAND_BINDERS, CAND_CONCL), ("Foo.bar", 7): (CAND_BINDERS, TRUNC_CONCL)}
+
+    def mk():
+        return Mutator([ADD_ZERO, BOGUS, LT_LE], {SCOPE.id: SCOPE},
+                       MutateOptions(max_per_theorem=1, refute=False), show=show,
+                       show_binders=show_binders,
+                       parse=lambda d: parsed.get((d.full_name, d.start_line)),
+                       section_of=lambda s: ())
+
+    work = [(DECL, [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")})]),
+            (twin, [inv("rw_goal", BOGUS, "goal", [("lhs", -1)], {"a": I("x"), "b": I("y")})])]
+    for jobs in (1, 2):
+        rows = list(mutate_all(mk(), range(2), work.__getitem__, jobs=jobs, chunk=2))
+        assert [(r[0].source_theorem, r[0].rule, r[1]) for r in rows] == [
+            ("Foo.bar", ADD_ZERO.lemma, "pending"), ("Foo.bar", BOGUS.lemma, "pending")], jobs
