@@ -442,26 +442,27 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
 
     # pass 1: rules and statement/proof uses
     rstats = RuleStats.new()
-    rules: list[Rule] = []
     edges: list[tuple] = []
     unparsed = 0
     name_counts: Counter = Counter()
     unresolved: Counter = Counter()
     ambiguous: Counter = Counter()
-    # the rule index is filled while the workers derive rules: each chunk's rules are
-    # compiled in the parent (first rule of each id, in chunk order: what deduplicating
-    # afterwards would keep) while the workers run the next chunks
+    # one rule per id, the first (a name declared twice, e.g. in two files, gives one rule);
+    # the rule index is filled meanwhile: each chunk's new rules are compiled in the parent
+    # while the workers run the next chunks
+    uniq: dict[str, Rule] = {}
+    derived = indexed = 0
     index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
                             rigid=rigid_names(decls), generic_evidence=opts.generic_evidence)
-    ids: set[str] = set()
     _CTX = ctx
     try:
         for k, part in enumerate(_map(_pass1, chunks, jobs)):
-            rules.extend(part.rules)
+            derived += len(part.rules)
             for r in part.rules:
-                if r.id not in ids:
-                    ids.add(r.id)
+                if r.id not in uniq:
+                    uniq[r.id] = r
                     if _indexed(r, opts):
+                        indexed += 1
                         index.add(r)
             edges.extend(part.edges)
             rstats.rules.update(part.rstats.rules)
@@ -474,15 +475,10 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
                 bar.update(len(chunks[k]))
     finally:
         _CTX = None
-    # keep one rule per id (a name declared twice, e.g. in two files, gives one rule)
-    uniq: dict[str, Rule] = {}
-    for r in rules:
-        uniq.setdefault(r.id, r)
-    if len(uniq) < len(rules):
-        rstats.dropped["duplicate_name"] += len(rules) - len(uniq)
+    if len(uniq) < derived:
+        rstats.dropped["duplicate_name"] += derived - len(uniq)
     rules = list(uniq.values())
     del uniq
-    kept = [r for r in rules if _indexed(r, opts)]
     write_parquet(run.rules, rules_table(rules))
     t_rules = time.perf_counter()
 
@@ -545,7 +541,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     stats = {
         "rules": len(rules),
         "rules_by_kind": dict(sorted(Counter(r.kind for r in rules).items())),
-        "rules_indexed": len(kept),
+        "rules_indexed": indexed,
         "dropped": dict(sorted(rstats.dropped.items())),
         "theorems": len(theorems),
         "candidates": candidates,

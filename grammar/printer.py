@@ -60,6 +60,7 @@ def _prefix(op: str, table: OperatorTable) -> Op:
 
 
 _MEMO_LIMIT = 100_000
+_GROUP = -1  # the `need` of a binder group's memo key (terms are printed at need >= 0)
 
 
 class Printer:
@@ -122,10 +123,13 @@ class Printer:
             text = "(" + self.raw(t, CLOSED) + ")"
         else:
             text = self.raw(t, tail)
+        return self._remember(key, t, text)
+
+    def _remember(self, key: tuple[int, int, float], node, text: str) -> str:
         memo = self._memo
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
-        memo[key] = (t, text)
+        memo[key] = (node, text)
         return text
 
     # ------------------------------------------------------------------ node printers
@@ -254,6 +258,15 @@ class Printer:
         return name
 
     def group(self, g: BinderGroup) -> str:
+        """A binder group's text, memoized like `p` (the mutants of one theorem print its
+        binder groups again and again)."""
+        key = (id(g), _GROUP, CLOSED)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is g:
+            return hit[1]
+        return self._remember(key, g, self._group(g))
+
+    def _group(self, g: BinderGroup) -> str:
         names = " ".join(g.names)
         ty = self.p(g.type) if g.type is not None else None
         if g.kind == "plain":
@@ -291,44 +304,20 @@ class Printer:
 _DEFAULT = Printer()
 
 
-# id(node) -> (node, text) for the default printer.  The node is kept alive by its entry,
-# so its id cannot be reused while the entry exists.  Why: the mutants of one theorem share
-# its binder groups and, but for goal rewrites, its conclusion; each mutant is printed whole.
-_MEMO_LIMIT = 50_000
-_TERM_TEXT: dict[int, tuple[Term, str]] = {}
-_GROUP_TEXT: dict[int, tuple[BinderGroup, str]] = {}
-
-
 def print_term(t: Term, table: OperatorTable | None = None) -> str:
     """Lean text of `t` with parentheses only where precedence requires them."""
+    pr = _DEFAULT if table is None else Printer(table)
     if isinstance(t, Opaque):
         return t.text
-    if table is not None:
-        return Printer(table).p(t)
-    hit = _TERM_TEXT.get(id(t))
-    if hit is not None and hit[0] is t:
-        return hit[1]
-    text = _DEFAULT.p(t)
-    if len(_TERM_TEXT) >= _MEMO_LIMIT:
-        _TERM_TEXT.clear()
-    _TERM_TEXT[id(t)] = (t, text)
-    return text
+    return pr.p(t)
 
 
 def print_binders(groups) -> str:
     """Declaration binder text: `{α : Type*} [Ring α] (a b : α)`.  Plain groups (from a
     quantifier) are printed as explicit binders, the only declaration form they can take."""
     out = []
-    memo = _GROUP_TEXT
     for g in groups:
-        hit = memo.get(id(g))
-        if hit is not None and hit[0] is g:
-            out.append(hit[1])
-            continue
-        text = _DEFAULT.group(BinderGroup(g.names, g.type, "explicit")
-                              if g.kind == "plain" else g)
-        if len(memo) >= _MEMO_LIMIT:
-            memo.clear()
-        memo[id(g)] = (g, text)
-        out.append(text)
+        if g.kind == "plain":
+            g = BinderGroup(g.names, g.type, "explicit")
+        out.append(_DEFAULT.group(g))
     return " ".join(out)

@@ -1397,7 +1397,7 @@ def _show(t: Term) -> str:
         return dumps(t)
 
 
-__all__ = ["RuleIndex", "Trie", "Compiled", "compile_rule", "match", "type_ok",
-           "pattern_symbols", "match_flat", "match_steps", "flatten", "head_key", "shape", "suffix_const_eq", "infer_hints",
-           "type_key", "compatible", "rule_equation_type",
+__all__ = ["RuleIndex", "Trie", "Compiled", "compile_rule", "match", "match_flat",
+           "match_steps", "type_ok", "pattern_symbols", "flatten", "head_key", "shape",
+           "suffix_const_eq", "infer_hints", "type_key", "compatible", "rule_equation_type",
            "hypotheses", "MatchStats"]
