@@ -106,7 +106,12 @@ class RunDir:
 
 
 def versions() -> dict[str, str]:
-    return {"tool": tool_version(), "python": platform.python_version()}
+    """What produced a stage's outputs; `build` says whether the compiled modules ran
+    (`core/native.py`: same output either way, different speed)."""
+    from lean_alchemy.core.native import native_status
+
+    build = "compiled" if native_status().directory is not None else "pure"
+    return {"tool": tool_version(), "python": platform.python_version(), "build": build}
 
 
 def atomic_write_text(path: Path, text: str) -> Path:

@@ -220,14 +220,14 @@ class Printer:
                 x, y = t.term.items
                 return f"⟪{self.p(x)}, {self.p(y)}⟫{t.open[1:]}"
             if "⦋" in t.open:
-                head, _, tail = t.open.partition("⦋")
-                return f"{head}⦋{self.p(t.term)}⦌{tail}"
+                before, _, after = t.open.partition("⦋")
+                return f"{before}⦋{self.p(t.term)}⦌{after}"
             close = ENCLOSERS.get(t.open, t.open)
             opener = t.open.rstrip("₊ₑ") if t.open not in ("⌊₊", "⌈₊") else t.open[0]
-            inner = self.p(t.term)
-            if opener == "|" and inner.startswith("|"):
-                inner = f"({inner})"  # `||x| + 1|` would lex as the `||` operator
-            return f"{opener}{inner}{close}"
+            shown = self.p(t.term)
+            if opener == "|" and shown.startswith("|"):
+                shown = f"({shown})"  # `||x| + 1|` would lex as the `||` operator
+            return f"{opener}{shown}{close}"
         if isinstance(t, (SetBuilder, Subtype)):
             bar = "|" if isinstance(t, SetBuilder) else "//"
             return "{" + self.builder_binder(t.binder) + f" {bar} " + self.p(t.body) + "}"

@@ -31,10 +31,16 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _version() -> str:
+    from lean_alchemy.core.native import native_status
+
+    return f"lean-alchemy {tool_version()}, {native_status().reason}"
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="alchemy", description=(
         "Synthetic theorems for Lean 4 libraries: extract, index, mutate, check, corpus."))
-    p.add_argument("--version", action="version", version=f"lean-alchemy {tool_version()}")
+    p.add_argument("--version", action="version", version=_version())
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     seen: set[str] = set()

@@ -88,10 +88,7 @@ def _run_index(src: Path, run: RunDir, cfg: Config) -> dict:
 
 def _run_mutate(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.mutate.pipeline import run_mutate
-    import inspect
-    if "refute_opts" in inspect.signature(run_mutate).parameters:
-        return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"])
-    return run_mutate(run, cfg["mutate"])
+    return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"])
 
 
 def _run_check(src: Path, run: RunDir, cfg: Config) -> dict:

@@ -49,7 +49,7 @@ def open_conclusion(binders: Sequence[BinderGroup], conclusion: Term
                 for n in (g.names or ("",)):
                     flat.append(BinderGroup((n,), g.type, "explicit"))
                     if g.pred_op is not None:
-                        flat.append(BinderGroup(("",), BinOp(g.pred_op, Ident(n), g.pred),
+                        flat.append(BinderGroup(("",), BinOp(g.pred_op, Ident(n), g.pred),  # type: ignore[arg-type]
                                                 "explicit"))
             concl = concl.body
             continue
@@ -183,7 +183,7 @@ def canonical_texts(binders: Sequence[BinderGroup], conclusion: Term) -> list[st
                 for n in (g.names or ("",)):
                     flat.append((n, g.type, "explicit", None, None))
                     if g.pred_op is not None:
-                        flat.append(("", BinOp(g.pred_op, Ident(n), g.pred), "explicit",
+                        flat.append(("", BinOp(g.pred_op, Ident(n), g.pred), "explicit",  # type: ignore[arg-type]
                                      None, None))
             concl = concl.body
             continue

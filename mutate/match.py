@@ -479,6 +479,7 @@ class _Hinter:
             arith_leaves(r, leaves)
         owns = [self.own(x, env) for x in leaves]
         known = set(owns) - {None}
+        ty: str | None
         if expected is not None:
             ty, exact, same = expected, True, known <= {expected}
         elif len(known) == 1:
@@ -807,6 +808,7 @@ def constant_type(t: Term | None, bound: frozenset[str], names: Sequence[str],
     definition (`ZMod`, not rigid itself) is covered too: whatever it unfolds to, `K` is not
     in it.  (A bare type variable would need `D` to be a synonym applied to it: `OrderDual α`
     is left alone, since `α` is a type.)"""
+    fn: Term | None
     if isinstance(t, App):
         fn, args = t.fn, t.args
     else:
@@ -963,9 +965,9 @@ class _Matcher:
                     value = w
                 if self.inner and heads(value) & self.inner:
                     return False  # would capture a variable bound inside the instance
-                prev = self.subst.get(head)
-                if prev is not None:
-                    return prev == value
+                bound = self.subst.get(head)
+                if bound is not None:
+                    return bound == value
                 self.subst[head] = value
                 return True
             # a constant of the rule

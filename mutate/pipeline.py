@@ -17,7 +17,7 @@ import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
@@ -161,7 +161,7 @@ class Mutator:
         self.decoded: dict[str, DecodedRule | Skip] = {}
         self.scopes = scopes
         self.opts = opts
-        self.refute_opts = None
+        self.refute_opts: Any = None  # RefuteOptions when refuting
         if opts.refute:  # resolved once: `refute` runs for every built mutant
             import dataclasses
 
@@ -174,11 +174,13 @@ class Mutator:
         self.dedup.dropped = self.counters.dropped  # one counter for every filter
         self._section_cache: dict[str, tuple[BinderGroup, ...]] = {}
         if show is None:
-            from lean_alchemy.grammar.printer import print_term as show
+            from lean_alchemy.grammar.printer import print_term
+            show = print_term
         if show_binders is None:
-            from lean_alchemy.mutate.render import default_show_binders as show_binders
-        self.show = show
-        self.show_binders = show_binders
+            from lean_alchemy.mutate.render import default_show_binders
+            show_binders = default_show_binders
+        self.show: Callable[[Term], str] = show
+        self.show_binders: Callable[[Sequence[BinderGroup]], str] = show_binders
         self.parse = parse
         self.section_of = section_of
 
@@ -264,8 +266,8 @@ class Mutator:
         except Skip as e:
             self.dropped[e.reason] += 1
             return None
-        except Exception as e:  # a printer failure must not stop a whole library run
-            log.debug("rendering %s failed: %s", decl.full_name, e)
+        except Exception as err:  # a printer failure must not stop a whole library run
+            log.debug("rendering %s failed: %s", decl.full_name, err)
             self.dropped["render_error"] += 1
             return None
         status, detail = self.refute(node, m)
@@ -455,7 +457,7 @@ def _read_inputs(run: RunDir):
 Task = Hashable
 """What a worker is told to mutate: small and picklable (a position, a row range); the
 `load` function of `mutate_all` turns it into (declaration, invocations) on the worker."""
-Load = Callable[[Task], "tuple[Declaration, Sequence[Invocation]]"]
+Load = Callable[[Any], "tuple[Declaration, Sequence[Invocation]]"]
 
 
 @dataclass(frozen=True)
@@ -468,7 +470,7 @@ class Workload:
     """
 
     decls: Sequence[Declaration]
-    table: object  # pyarrow.Table with the invocation schema
+    table: Any  # pyarrow.Table with the invocation schema
     tasks: tuple[tuple[int, int, int], ...]
     unknown: int  # invocations whose candidate is not a known theorem
 
@@ -620,7 +622,7 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
             yield t
 
     stored = 0
-    batch: list[Row] = []
+    batch: list[tuple] = []
     # a database without mutants gets only this run's (unique) ids: no look-ups needed
     fresh = not db.has_mutants()
     for row in mutate_all(mut, tasks(), work.load, jobs, encode=mutant_row):

@@ -418,9 +418,12 @@ def apply_invocation(binders: Sequence[BinderGroup], conclusion: Term, inv: Invo
     if inv.kind not in KINDS:
         raise Skip("unknown_kind", inv.kind)
     binders = tuple(binders)
-    subst = {k: _subst_term(v) for k, v in inv.subst}
-    if any(v is None for v in subst.values()):
-        raise Skip("bad_invocation", "empty substitution")
+    subst: dict[str, Term] = {}
+    for k, v in inv.subst:
+        value = _subst_term(v)
+        if value is None:
+            raise Skip("bad_invocation", "empty substitution")
+        subst[k] = value
     if prepared is None:
         prepared = Prepared.of(binders, conclusion, context)
     avoid = set(prepared.avoid)

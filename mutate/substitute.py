@@ -256,7 +256,7 @@ class _TermFields(dict):
     def __missing__(self, cls: type) -> tuple[tuple[str, bool], ...] | None:
         spec: tuple[tuple[str, bool], ...] | None = None
         if cls in NODE_TYPES:
-            types = {f.name: str(f.type) for f in fields(cls)}
+            types = {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
             if all(ty in _SINGLE or ty in _SEQ or "Term" not in ty and "Group" not in ty
                    for ty in types.values()):
                 spec = tuple((n, types[n] in _SEQ) for n in field_names(cls)
@@ -427,7 +427,7 @@ def dotted(value: Term, rest: str) -> Term:
 
 def rebuild(t: Term, fn: Callable[[str, int, Term], Term]) -> Term:
     """`t` with each direct sub-term `c` at (field, index) replaced by `fn(field, index, c)`."""
-    vals = []
+    vals: list[object] = []
     changed = False
     for name in field_names(type(t)):
         v = getattr(t, name)

@@ -1,0 +1,121 @@
+"""Compiled (mypyc) builds of the hot modules, used only while they match the sources.
+
+Why: index matching and mutation are pure-Python tree walks over millions of terms; the
+same modules compiled by mypyc (`make native`, `tools/build_native.py`) run the
+mutate stage's per-mutant work about a third faster, with byte-identical output.  Why not
+compile in place: an extension module beside its `.py` always wins the import, so an
+edited source would silently keep running the old compiled code.  The build goes into a
+directory of its own (`<repo>/.native`) with a manifest of the sources it was built from,
+and a package puts that directory in front of its `__path__` only while every compiled
+module's source still hashes to the manifest: all or nothing, because compiled modules
+call each other's compiled code directly.
+
+`LEAN_ALCHEMY_NATIVE=0` forces pure Python; `LEAN_ALCHEMY_NATIVE=/some/dir` uses a build
+elsewhere.  `native_status()` says which is in use and why (shown by `alchemy --version`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import sysconfig
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+# The compiled modules (dotted names under `lean_alchemy`).  Keep in step with what the
+# profile says is hot; every one must type-check under mypy (mypyc compiles from types).
+MODULES: tuple[str, ...] = (
+    "grammar.printer",
+    "mutate.dedup",
+    "mutate.fingerprint",
+    "mutate.match",
+    "mutate.naming",
+    "mutate.pipeline",
+    "mutate.proofs",
+    "mutate.render",
+    "mutate.sections",
+    "mutate.statements",
+    "mutate.substitute",
+)
+MANIFEST = "manifest.json"
+ENV = "LEAN_ALCHEMY_NATIVE"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def source_path(module: str) -> Path:
+    package, name = module.split(".")
+    return REPO / package / f"{name}.py"
+
+
+def source_hashes() -> dict[str, str]:
+    """sha256 of each compiled module's current source."""
+    return {m: hashlib.sha256(source_path(m).read_bytes()).hexdigest() for m in MODULES}
+
+
+def build_tag() -> str:
+    """What an extension module must match: interpreter and platform."""
+    return f"{sys.implementation.cache_tag}-{sysconfig.get_platform()}"
+
+
+@dataclass(frozen=True)
+class NativeStatus:
+    directory: Path | None  # the build in use, or None for pure Python
+    reason: str  # why (for `alchemy --version` and the stale-build warning)
+
+
+def _decide() -> NativeStatus:
+    setting = os.environ.get(ENV, "")
+    if setting == "0":
+        return NativeStatus(None, f"pure Python ({ENV}=0)")
+    root = Path(setting) if setting else REPO / ".native"
+    manifest = root / MANIFEST
+    if not manifest.exists():
+        return NativeStatus(None, "pure Python (no compiled build: `make native`)")
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        built = meta["modules"]
+        tag = meta["tag"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return NativeStatus(None, f"pure Python ({manifest} is unreadable: `make native`)")
+    if tag != build_tag():
+        return NativeStatus(None, f"pure Python ({root} was built for {tag}, this is "
+                                  f"{build_tag()}: `make native`)")
+    try:
+        now = source_hashes()
+    except OSError:
+        return NativeStatus(None, "pure Python (sources not found beside the build)")
+    stale = sorted(m for m in MODULES if built.get(m) != now[m])
+    if stale:
+        return NativeStatus(None, f"pure Python (compiled build is stale for "
+                                  f"{', '.join(stale)}: `make native`)")
+    return NativeStatus(root, f"compiled ({root})")
+
+
+_STATUS: NativeStatus | None = None
+
+
+def native_status() -> NativeStatus:
+    """Decided once per process (forked workers inherit it with the modules)."""
+    global _STATUS
+    if _STATUS is None:
+        _STATUS = _decide()
+        if _STATUS.directory is None and "stale" in _STATUS.reason:
+            warnings.warn(f"lean-alchemy: {_STATUS.reason}", RuntimeWarning, stacklevel=3)
+    return _STATUS
+
+
+def extend_path(package: str, path: list[str]) -> None:
+    """Put the compiled build of `package` (e.g. `lean_alchemy.mutate`) in front of its
+    `__path__`, so its compiled modules are imported instead of their sources; the others
+    are still found in the source directory behind it."""
+    root = native_status().directory
+    if root is None:
+        return
+    sub = root.joinpath(*package.split("."))
+    if sub.is_dir() and str(sub) not in path:
+        path.insert(0, str(sub))
+    if str(root) not in sys.path:  # mypyc's shared runtime module lives at the root
+        sys.path.append(str(root))
