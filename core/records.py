@@ -279,12 +279,17 @@ class Verdict:
     mathlib_rev: str = ""
 
 
+# `json.dumps(x, ensure_ascii=False)` builds a new encoder per call; the mutate stage
+# encodes two small lists per mutant (millions), so one encoder with those options serves.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def imports_json(imports: tuple[str, ...] | list[str]) -> str:
     """A mutant's `imports` as stored in the run database (and read by the corpus export)."""
-    return json.dumps(list(imports), ensure_ascii=False)
+    return _ENCODE(list(imports))
 
 
 def features_json(features: tuple[tuple[str, float], ...]) -> str:
     """A mutant's `features` as stored in the run database: `[["key", value], ...]`, the form
     the corpus export decodes with Arrow kernels (`corpus.source.engine_lists`)."""
-    return json.dumps([list(x) for x in features], ensure_ascii=False)
+    return _ENCODE([list(x) for x in features])
