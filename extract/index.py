@@ -27,7 +27,7 @@ import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence, overload
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -134,6 +134,81 @@ def invocation_rows(table: pa.Table | pa.RecordBatch, start: int, end: int
     cols = [part.column(n).to_pylist() for n in INVOCATION_SCHEMA.names]
     return [Invocation(c, r, k, loc, p, tuple((x["name"], x["term"]) for x in sub or ()), ins)
             for c, r, k, loc, p, sub, ins in zip(*cols)]
+
+
+class InvocationRows(Sequence[Invocation]):
+    """Rows [start, end) of an invocation table as a sequence of records, each record
+    built only when it is accessed.
+
+    Why lazy: the mutation stage tries a theorem's invocations in a seeded random order
+    and stops at its per-theorem cap, so on Mathlib only ~1/3 of the rows are ever tried;
+    decoding them all (`invocation_rows`) cost ~8 % of a worker's CPU.  On first access
+    the range's columns become Python lists (cheap: flat strings, the `subst` pairs as
+    two flat lists and offsets, no per-pair dicts); an `Invocation` is then built for
+    the rows read only.  Records equal `invocation_rows`' (tested)."""
+
+    __slots__ = ("_table", "_start", "_len", "_cols", "_subst")
+
+    def __init__(self, table: pa.Table | pa.RecordBatch, start: int, end: int) -> None:
+        self._table = table
+        self._start = start
+        self._len = max(0, end - start)
+        self._cols: list[list] | None = None  # candidate .. path, instance
+        self._subst: tuple[list[int], list[str | None], list[str | None],
+                           list[bool] | None] | None = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, i: int) -> Invocation: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Invocation]: ...
+
+    def __getitem__(self, i: int | slice) -> Invocation | list[Invocation]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._len))]
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError(i)
+        if self._cols is None:
+            self._decode()
+        assert self._cols is not None and self._subst is not None
+        c, r, k, loc, p, ins = self._cols
+        offsets, names, terms, valid = self._subst
+        a, b = offsets[i], offsets[i + 1]
+        sub = tuple(zip(names[a:b], terms[a:b])) if valid is None or valid[i] else ()
+        return Invocation(c[i], r[i], k[i], loc[i], p[i], sub, ins[i])
+
+    def _decode(self) -> None:
+        part = self._table.slice(self._start, self._len)
+        self._cols = [part.column(n).to_pylist()
+                      for n in ("candidate", "rule_id", "kind", "location", "path", "instance")]
+        col = part.column("subst")
+        chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+        offsets: list[int] = [0]
+        names: list[str | None] = []
+        terms: list[str | None] = []
+        valid: list[bool] | None = None
+        for ch in chunks:  # a theorem's rows can straddle two row groups
+            if not len(ch):
+                continue
+            off = ch.offsets.to_pylist()  # absolute in ch.values (the chunk's own slice)
+            lo, hi = off[0], off[-1]
+            vals = ch.values.slice(lo, hi - lo)
+            base = len(names) - lo
+            offsets.extend(o + base for o in off[1:])
+            names.extend(vals.field("name").to_pylist())
+            terms.extend(vals.field("term").to_pylist())
+            if ch.null_count:  # a null list is no pairs, whatever its offsets say
+                if valid is None:
+                    valid = [True] * (len(offsets) - 1 - len(ch))
+                valid.extend(ch.is_valid().to_pylist())
+            elif valid is not None:
+                valid.extend([True] * len(ch))
+        self._subst = (offsets, names, terms, valid)
 
 
 def candidate_runs(table: pa.Table) -> list[tuple[str, int, int]]:
@@ -634,5 +709,5 @@ def load_graph(run: RunDir, kinds: Iterable[str] | None = None):
 
 
 __all__ = ["run_index", "read_rules", "iter_invocations", "read_invocation_table",
-           "invocation_rows", "candidate_runs", "load_graph", "rules_table",
+           "invocation_rows", "InvocationRows", "candidate_runs", "load_graph", "rules_table",
            "invocations_table", "RULE_SCHEMA", "INVOCATION_SCHEMA"]

@@ -24,7 +24,7 @@ from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Invocation, Mutant, Rule, Scope
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Term
-from lean_alchemy.mutate.dedup import Deduper, sampling_order
+from lean_alchemy.mutate.dedup import Deduper, sampling_permutation
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
 from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
 from lean_alchemy.mutate.options import MutateOptions
@@ -314,7 +314,11 @@ class Mutator:
     # ------------------------------------------------------------------ one theorem
     def mutate_theorem(self, decl: Declaration, invocations: Sequence[Invocation]
                        ) -> Iterator[Row]:
-        """Every stored row for one library theorem, all depths, in a seeded order."""
+        """Every stored row for one library theorem, all depths, in a seeded order.
+
+        `invocations` may be lazy (`extract.index.InvocationRows`): only its length is
+        read up front, and an invocation is accessed when it is tried, so the rows past
+        the per-theorem cap are counted (`theorem_cap`) but never decoded."""
         self.counters.candidates += 1
         self.counters.invocations += len(invocations)
         try:
@@ -325,13 +329,14 @@ class Mutator:
         frontier: list[tuple[Node, Sequence[Invocation]]] = [(root, invocations)]
         while frontier:
             node, invs = frontier.pop(0)
-            order = sampling_order(invs, self.opts.seed, f"{decl.full_name}/{node.parent_name}")
+            order = sampling_permutation(len(invs), self.opts.seed,
+                                         f"{decl.full_name}/{node.parent_name}")
             children: list[Node] = []
-            for i, inv in enumerate(order):
+            for i, k in enumerate(order):
                 if self.dedup.theorem_full(decl.full_name):
                     self.dropped["theorem_cap"] += len(order) - i
                     break
-                out = self.build(node, inv)
+                out = self.build(node, invs[k])
                 if out is None:
                     continue
                 row, child = out
@@ -464,7 +469,8 @@ class Workload:
 
     Why ranges and not records: all of Mathlib has ~10M invocations; decoding and pickling
     them in the parent made it the bottleneck of a parallel run.  Workers (forked after
-    this is built) decode only their own theorems' rows from the shared Arrow table.
+    this is built) decode only their own theorems' rows from the shared Arrow table, and
+    of those only the ones tried before the per-theorem cap (`InvocationRows`).
     """
 
     decls: Sequence[Declaration]
@@ -487,11 +493,12 @@ class Workload:
                 tasks.append((i, a, b))
         return cls(decls, table, tuple(tasks), unknown)
 
-    def load(self, task: tuple[int, int, int]) -> tuple[Declaration, list[Invocation]]:
-        from lean_alchemy.extract.index import invocation_rows
+    def load(self, task: tuple[int, int, int]) -> tuple[Declaration, Sequence[Invocation]]:
+        """The theorem and its invocation rows, decoded lazily (only the ones tried)."""
+        from lean_alchemy.extract.index import InvocationRows
 
         i, a, b = task
-        return self.decls[i], invocation_rows(self.table, a, b)
+        return self.decls[i], InvocationRows(self.table, a, b)
 
 
 Encode = Callable[[Mutant], object]
