@@ -10,6 +10,8 @@ Outputs (all atomic, a re-run replaces them):
 - `RUN/invocations.parquet`: one `Invocation` a row, rows of one candidate contiguous
   (`iter_invocations`; the mutation stage groups by candidate);
 - `RUN/graph/nodes.parquet`, `edges.parquet` (`extract.graph`, `load_graph`);
+- `RUN/section_binders.parquet`: the section `variable` binders pass 1 parsed, for the
+  mutation stage (`extract.sections`; pass 2 workers get them from the parent by fork);
 - `RUN/index.stats.json`: rules by kind, dropped rules by reason, candidates,
   invocations by kind, matches filtered by reason, edges by kind, unresolved / ambiguous
   names, seconds, peak RSS.
@@ -234,6 +236,12 @@ class Context:
     opts: IndexOptions
     views: dict[str, ScopeView] = field(default_factory=dict)
     sections: dict[str, tuple[BinderGroup, ...]] = field(default_factory=dict)
+    # Section binders by scope id, serialized (`dumps_binders`): what pass 1 parsed, sent
+    # back to the parent, which fills this before forking pass 2 so that pass 2 workers
+    # decode instead of re-parsing; also stored for the mutation stage (`extract.sections`).
+    section_json: dict[str, str] = field(default_factory=dict)
+    # (scope id, serialized binders) parsed by this process and not yet sent to the parent
+    fresh_sections: list[tuple[str, str]] = field(default_factory=list)
 
     def view(self, decl: Declaration) -> ScopeView:
         key = decl.scope_id or ""
@@ -246,18 +254,30 @@ class Context:
         return v
 
     def section(self, decl: Declaration) -> tuple[BinderGroup, ...]:
+        """The section binders of `decl`'s scope: decoded from `section_json` when pass 1
+        parsed them, else parsed (and recorded in `section_json`/`fresh_sections`)."""
         key = decl.scope_id or ""
         s = self.sections.get(key)
         if s is None:
-            scope = self.scopes.get(key)
-            s = ()
-            if scope is not None:
-                from lean_alchemy.grammar.statements import scope_binders
+            from lean_alchemy.grammar.statements import (
+                dumps_binders, loads_binders, scope_binders,
+            )
 
-                try:
-                    s = tuple(scope_binders(scope))
-                except Exception:  # noqa: BLE001 - a bad `variable` line loses its binders only
-                    s = ()
+            js = self.section_json.get(key)
+            if js is not None:
+                s = loads_binders(js)
+            else:
+                scope = self.scopes.get(key)
+                s = ()
+                if scope is not None:
+                    try:
+                        s = tuple(scope_binders(scope))
+                    except Exception:  # noqa: BLE001 - a bad `variable` line loses its binders only
+                        s = ()
+                    else:  # a failed parse is not stored: its readers fail as before
+                        js = dumps_binders(s)
+                        self.section_json[key] = js
+                        self.fresh_sections.append((key, js))
             self.sections[key] = s
         return s
 
@@ -363,6 +383,7 @@ class Pass1:
     rstats: RuleStats
     names: tuple[Counter, Counter, Counter]  # resolver counts, unresolved, ambiguous
     unparsed: int
+    sections: list[tuple[str, str]]  # section binders this process parsed (serialized)
 
 
 def _pass1(idx: list[int]) -> Pass1:
@@ -391,8 +412,9 @@ def _pass1(idx: list[int]) -> Pass1:
             d, groups, concl, section=section, stats=rstats,
             resolve=lambda t, loc, _v=view: res.resolve_term(t, _v, loc, count=False)))
         _statement_edges(ctx, d, view, groups, concl, locals_, edges)
+    sections, ctx.fresh_sections = ctx.fresh_sections, []
     return Pass1(rules, edges, rstats, (res.counts, res.unresolved_names,
-                                        res.ambiguous_names), unparsed)
+                                        res.ambiguous_names), unparsed, sections)
 
 
 @dataclass
@@ -492,6 +514,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     `RUN/index.stats.json` (see the module doc)."""
     global _CTX, _INDEX
     from lean_alchemy.extract import store
+    from lean_alchemy.extract.sections import write_section_binders
     from lean_alchemy.extract.store import AtomicParquetWriter, write_parquet
     from lean_alchemy.mutate.match import MatchStats, RuleIndex, rigid_names
 
@@ -546,6 +569,8 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
             unresolved.update(part.names[1])
             ambiguous.update(part.names[2])
             unparsed += part.unparsed
+            for key, js in part.sections:  # two workers may both have parsed a scope
+                ctx.section_json.setdefault(key, js)
             if bar is not None:
                 bar.update(len(chunks[k]))
     finally:
@@ -555,6 +580,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     rules = list(uniq.values())
     del uniq
     write_parquet(run.rules, rules_table(rules))
+    write_section_binders(run, ctx.section_json, scopes)
     t_rules = time.perf_counter()
 
     # pass 2: matching, invocations streamed to disk, invocable edges aggregated
