@@ -622,3 +622,22 @@ def test_pass_two_decodes_the_section_binders_pass_one_parsed(indexed, monkeypat
     monkeypatch.setattr(statements, "scope_binders", no_parse)
     assert pass2(filled) == want
 
+
+
+def test_resident_invocation_table_decodes_to_the_streamed_invocations(indexed):
+    """The mutation stage's resident table (read with another allocator) holds exactly the
+    invocations, theorem range by theorem range, and the default pool is left as it was."""
+    import pyarrow as pa
+
+    from lean_alchemy.extract.index import (
+        InvocationRows, candidate_runs, iter_invocations, read_invocation_table,
+    )
+
+    run, _ = indexed
+    before = pa.default_memory_pool().backend_name
+    table = read_invocation_table(run)
+    assert pa.default_memory_pool().backend_name == before
+    runs = candidate_runs(table)
+    assert len(runs) > 3 and len({name for name, _, _ in runs}) == len(runs)
+    assert [inv for _, a, b in runs for inv in InvocationRows(table, a, b)] == \
+        list(iter_invocations(run))
