@@ -57,6 +57,11 @@ class RunDir:
         return self.root / "rules.parquet"
 
     @property
+    def section_binders(self) -> Path:
+        """Parsed section `variable` binders by scope (index stage, `extract/sections.py`)."""
+        return self.root / "section_binders.parquet"
+
+    @property
     def graph_dir(self) -> Path:
         return self.root / "graph"
 

@@ -10,6 +10,8 @@ Outputs (all atomic, a re-run replaces them):
 - `RUN/invocations.parquet`: one `Invocation` a row, rows of one candidate contiguous
   (`iter_invocations`; the mutation stage groups by candidate);
 - `RUN/graph/nodes.parquet`, `edges.parquet` (`extract.graph`, `load_graph`);
+- `RUN/section_binders.parquet`: the section `variable` binders pass 1 parsed, for the
+  mutation stage (`extract.sections`; pass 2 workers get them from the parent by fork);
 - `RUN/index.stats.json`: rules by kind, dropped rules by reason, candidates,
   invocations by kind, matches filtered by reason, edges by kind, unresolved / ambiguous
   names, seconds, peak RSS.
@@ -27,7 +29,7 @@ import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence, overload
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -120,11 +122,30 @@ def iter_invocations(run: RunDir) -> Iterator[Invocation]:
         yield from invocation_rows(batch, 0, batch.num_rows)
 
 
+def _bulk_memory_pool() -> pa.MemoryPool:
+    """jemalloc when this pyarrow has it, else the C library's allocator (see
+    `read_invocation_table`)."""
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        return pa.system_memory_pool()
+
+
 def read_invocation_table(run: RunDir) -> pa.Table:
     """The whole invocation table, resident.  Why resident: the mutation stage hands
     workers row ranges of it (one theorem's invocations) instead of pickled records, and
-    forked workers share its Arrow buffers (~2.5 GB for all of Mathlib) without copying."""
-    return pq.read_table(run.require(invocations_path(run), "index"))
+    forked workers share its Arrow buffers (~2.3 GB for all of Mathlib) without copying.
+
+    Why another allocator for it: with pyarrow's default pool (mimalloc) reading all of
+    Mathlib's table took ~20 s wall, two thirds of it system time spent faulting in the
+    fresh memory; with jemalloc (or the system allocator) the same read takes ~2 s of
+    system time.  Only this read uses it; the table's content is the same."""
+    default = pa.default_memory_pool()
+    pa.set_memory_pool(_bulk_memory_pool())
+    try:
+        return pq.read_table(run.require(invocations_path(run), "index"))
+    finally:
+        pa.set_memory_pool(default)
 
 
 def invocation_rows(table: pa.Table | pa.RecordBatch, start: int, end: int
@@ -134,6 +155,81 @@ def invocation_rows(table: pa.Table | pa.RecordBatch, start: int, end: int
     cols = [part.column(n).to_pylist() for n in INVOCATION_SCHEMA.names]
     return [Invocation(c, r, k, loc, p, tuple((x["name"], x["term"]) for x in sub or ()), ins)
             for c, r, k, loc, p, sub, ins in zip(*cols)]
+
+
+class InvocationRows(Sequence[Invocation]):
+    """Rows [start, end) of an invocation table as a sequence of records, each record
+    built only when it is accessed.
+
+    Why lazy: the mutation stage tries a theorem's invocations in a seeded random order
+    and stops at its per-theorem cap, so on Mathlib only ~1/3 of the rows are ever tried;
+    decoding them all (`invocation_rows`) cost ~8 % of a worker's CPU.  On first access
+    the range's columns become Python lists (cheap: flat strings, the `subst` pairs as
+    two flat lists and offsets, no per-pair dicts); an `Invocation` is then built for
+    the rows read only.  Records equal `invocation_rows`' (tested)."""
+
+    __slots__ = ("_table", "_start", "_len", "_cols", "_subst")
+
+    def __init__(self, table: pa.Table | pa.RecordBatch, start: int, end: int) -> None:
+        self._table = table
+        self._start = start
+        self._len = max(0, end - start)
+        self._cols: list[list] | None = None  # candidate .. path, instance
+        self._subst: tuple[list[int], list[str | None], list[str | None],
+                           list[bool] | None] | None = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    @overload
+    def __getitem__(self, i: int) -> Invocation: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Invocation]: ...
+
+    def __getitem__(self, i: int | slice) -> Invocation | list[Invocation]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._len))]
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError(i)
+        if self._cols is None:
+            self._decode()
+        assert self._cols is not None and self._subst is not None
+        c, r, k, loc, p, ins = self._cols
+        offsets, names, terms, valid = self._subst
+        a, b = offsets[i], offsets[i + 1]
+        sub = tuple(zip(names[a:b], terms[a:b])) if valid is None or valid[i] else ()
+        return Invocation(c[i], r[i], k[i], loc[i], p[i], sub, ins[i])
+
+    def _decode(self) -> None:
+        part = self._table.slice(self._start, self._len)
+        self._cols = [part.column(n).to_pylist()
+                      for n in ("candidate", "rule_id", "kind", "location", "path", "instance")]
+        col = part.column("subst")
+        chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+        offsets: list[int] = [0]
+        names: list[str | None] = []
+        terms: list[str | None] = []
+        valid: list[bool] | None = None
+        for ch in chunks:  # a theorem's rows can straddle two row groups
+            if not len(ch):
+                continue
+            off = ch.offsets.to_pylist()  # absolute in ch.values (the chunk's own slice)
+            lo, hi = off[0], off[-1]
+            vals = ch.values.slice(lo, hi - lo)
+            base = len(names) - lo
+            offsets.extend(o + base for o in off[1:])
+            names.extend(vals.field("name").to_pylist())
+            terms.extend(vals.field("term").to_pylist())
+            if ch.null_count:  # a null list is no pairs, whatever its offsets say
+                if valid is None:
+                    valid = [True] * (len(offsets) - 1 - len(ch))
+                valid.extend(ch.is_valid().to_pylist())
+            elif valid is not None:
+                valid.extend([True] * len(ch))
+        self._subst = (offsets, names, terms, valid)
 
 
 def candidate_runs(table: pa.Table) -> list[tuple[str, int, int]]:
@@ -159,6 +255,12 @@ class Context:
     opts: IndexOptions
     views: dict[str, ScopeView] = field(default_factory=dict)
     sections: dict[str, tuple[BinderGroup, ...]] = field(default_factory=dict)
+    # Section binders by scope id, serialized (`dumps_binders`): what pass 1 parsed, sent
+    # back to the parent, which fills this before forking pass 2 so that pass 2 workers
+    # decode instead of re-parsing; also stored for the mutation stage (`extract.sections`).
+    section_json: dict[str, str] = field(default_factory=dict)
+    # (scope id, serialized binders) parsed by this process and not yet sent to the parent
+    fresh_sections: list[tuple[str, str]] = field(default_factory=list)
 
     def view(self, decl: Declaration) -> ScopeView:
         key = decl.scope_id or ""
@@ -171,18 +273,30 @@ class Context:
         return v
 
     def section(self, decl: Declaration) -> tuple[BinderGroup, ...]:
+        """The section binders of `decl`'s scope: decoded from `section_json` when pass 1
+        parsed them, else parsed (and recorded in `section_json`/`fresh_sections`)."""
         key = decl.scope_id or ""
         s = self.sections.get(key)
         if s is None:
-            scope = self.scopes.get(key)
-            s = ()
-            if scope is not None:
-                from lean_alchemy.grammar.statements import scope_binders
+            from lean_alchemy.grammar.statements import (
+                dumps_binders, loads_binders, scope_binders,
+            )
 
-                try:
-                    s = tuple(scope_binders(scope))
-                except Exception:  # noqa: BLE001 - a bad `variable` line loses its binders only
-                    s = ()
+            js = self.section_json.get(key)
+            if js is not None:
+                s = loads_binders(js)
+            else:
+                scope = self.scopes.get(key)
+                s = ()
+                if scope is not None:
+                    try:
+                        s = tuple(scope_binders(scope))
+                    except Exception:  # noqa: BLE001 - a bad `variable` line loses its binders only
+                        s = ()
+                    else:  # a failed parse is not stored: its readers fail as before
+                        js = dumps_binders(s)
+                        self.section_json[key] = js
+                        self.fresh_sections.append((key, js))
             self.sections[key] = s
         return s
 
@@ -288,6 +402,7 @@ class Pass1:
     rstats: RuleStats
     names: tuple[Counter, Counter, Counter]  # resolver counts, unresolved, ambiguous
     unparsed: int
+    sections: list[tuple[str, str]]  # section binders this process parsed (serialized)
 
 
 def _pass1(idx: list[int]) -> Pass1:
@@ -316,8 +431,9 @@ def _pass1(idx: list[int]) -> Pass1:
             d, groups, concl, section=section, stats=rstats,
             resolve=lambda t, loc, _v=view: res.resolve_term(t, _v, loc, count=False)))
         _statement_edges(ctx, d, view, groups, concl, locals_, edges)
+    sections, ctx.fresh_sections = ctx.fresh_sections, []
     return Pass1(rules, edges, rstats, (res.counts, res.unresolved_names,
-                                        res.ambiguous_names), unparsed)
+                                        res.ambiguous_names), unparsed, sections)
 
 
 @dataclass
@@ -417,6 +533,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     `RUN/index.stats.json` (see the module doc)."""
     global _CTX, _INDEX
     from lean_alchemy.extract import store
+    from lean_alchemy.extract.sections import write_section_binders
     from lean_alchemy.extract.store import AtomicParquetWriter, write_parquet
     from lean_alchemy.mutate.match import MatchStats, RuleIndex, rigid_names
 
@@ -471,6 +588,8 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
             unresolved.update(part.names[1])
             ambiguous.update(part.names[2])
             unparsed += part.unparsed
+            for key, js in part.sections:  # two workers may both have parsed a scope
+                ctx.section_json.setdefault(key, js)
             if bar is not None:
                 bar.update(len(chunks[k]))
     finally:
@@ -480,6 +599,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     rules = list(uniq.values())
     del uniq
     write_parquet(run.rules, rules_table(rules))
+    write_section_binders(run, ctx.section_json, scopes)
     t_rules = time.perf_counter()
 
     # pass 2: matching, invocations streamed to disk, invocable edges aggregated
@@ -634,5 +754,5 @@ def load_graph(run: RunDir, kinds: Iterable[str] | None = None):
 
 
 __all__ = ["run_index", "read_rules", "iter_invocations", "read_invocation_table",
-           "invocation_rows", "candidate_runs", "load_graph", "rules_table",
+           "invocation_rows", "InvocationRows", "candidate_runs", "load_graph", "rules_table",
            "invocations_table", "RULE_SCHEMA", "INVOCATION_SCHEMA"]

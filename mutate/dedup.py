@@ -9,7 +9,7 @@ Order (each mutant is counted under the first filter that drops it):
   rule_cap          the rule lemma already produced `max_per_rule` kept mutants
 
 The caps count kept (pending) mutants only; together with the seeded order in which a
-theorem's invocations are tried (`sampling_order`), they make the kept set a reproducible
+theorem's invocations are tried (`sampling_order`, `sampling_permutation`), they make the kept set a reproducible
 random sample per theorem, so one prolific lemma (`mul_comm`) cannot dominate the corpus.
 """
 
@@ -34,12 +34,22 @@ def is_trivial(conclusion: Term) -> bool:
         and conclusion.lhs == conclusion.rhs
 
 
-def sampling_order(items: Sequence[T], seed: int, key: str) -> list[T]:
-    """`items` in a random order that depends only on (seed, key, items' order)."""
-    out = list(items)
+def sampling_permutation(n: int, seed: int, key: str) -> list[int]:
+    """Positions 0..n-1 in a random order that depends only on (seed, key, n).
+
+    Why positions: `random.shuffle`'s swaps depend only on the list's length and the
+    generator, so `[items[i] for i in sampling_permutation(len(items), ...)]` is exactly
+    `sampling_order(items, ...)`; a caller that stops early (the per-theorem cap) then
+    reads, and decodes, only the items it tries."""
+    out = list(range(n))
     rng = random.Random(int(content_hash(str(seed), key), 16))
     rng.shuffle(out)
     return out
+
+
+def sampling_order(items: Sequence[T], seed: int, key: str) -> list[T]:
+    """`items` in a random order that depends only on (seed, key, items' order)."""
+    return [items[i] for i in sampling_permutation(len(items), seed, key)]
 
 
 @dataclass

@@ -17,14 +17,14 @@ import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Invocation, Mutant, Rule, Scope
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Term
-from lean_alchemy.mutate.dedup import Deduper, sampling_order
+from lean_alchemy.mutate.dedup import Deduper, sampling_permutation
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
 from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
 from lean_alchemy.mutate.options import MutateOptions
@@ -61,6 +61,23 @@ def section_binders(scope: Scope | None) -> tuple[BinderGroup, ...]:
     from lean_alchemy.grammar.statements import scope_binders
 
     return tuple(scope_binders(scope))
+
+
+def stored_section_binders(stored: Mapping[str, str]
+                           ) -> Callable[[Scope | None], tuple[BinderGroup, ...]]:
+    """`section_binders` that decodes the index stage's parse of a scope when `stored`
+    (scope id -> `dumps_binders`, from `extract.sections.read_section_binders`) has it and
+    parses the others.  Why: decoding is ~8x cheaper than the lark parse, which every
+    worker otherwise repeats for every scope it meets."""
+    def section_of(scope: Scope | None) -> tuple[BinderGroup, ...]:
+        js = stored.get(scope.id) if scope is not None else None
+        if js is None:
+            return section_binders(scope)
+        from lean_alchemy.grammar.statements import loads_binders
+
+        return loads_binders(js)
+
+    return section_of
 
 
 def included_names(scope: Scope | None) -> tuple[str, ...]:
@@ -316,7 +333,11 @@ class Mutator:
     # ------------------------------------------------------------------ one theorem
     def mutate_theorem(self, decl: Declaration, invocations: Sequence[Invocation]
                        ) -> Iterator[Row]:
-        """Every stored row for one library theorem, all depths, in a seeded order."""
+        """Every stored row for one library theorem, all depths, in a seeded order.
+
+        `invocations` may be lazy (`extract.index.InvocationRows`): only its length is
+        read up front, and an invocation is accessed when it is tried, so the rows past
+        the per-theorem cap are counted (`theorem_cap`) but never decoded."""
         self.counters.candidates += 1
         self.counters.invocations += len(invocations)
         try:
@@ -327,13 +348,14 @@ class Mutator:
         frontier: list[tuple[Node, Sequence[Invocation]]] = [(root, invocations)]
         while frontier:
             node, invs = frontier.pop(0)
-            order = sampling_order(invs, self.opts.seed, f"{decl.full_name}/{node.parent_name}")
+            order = sampling_permutation(len(invs), self.opts.seed,
+                                         f"{decl.full_name}/{node.parent_name}")
             children: list[Node] = []
-            for i, inv in enumerate(order):
+            for i, k in enumerate(order):
                 if self.dedup.theorem_full(decl.full_name):
                     self.dropped["theorem_cap"] += len(order) - i
                     break
-                out = self.build(node, inv)
+                out = self.build(node, invs[k])
                 if out is None:
                     continue
                 row, child = out
@@ -444,6 +466,7 @@ def _read_inputs(run: RunDir):
     try:
         from lean_alchemy.extract import store
         from lean_alchemy.extract.index import read_invocation_table, read_rules
+        from lean_alchemy.extract.sections import read_section_binders
     except ImportError as e:
         raise AlchemyError(f"the extract/index stages are not available ({e})") from None
     decls = list(store.read_declarations(run, kinds=("theorem", "lemma")))
@@ -451,7 +474,8 @@ def _read_inputs(run: RunDir):
     if not isinstance(scopes, dict):
         scopes = {s.id: s for s in scopes}
     rules = list(read_rules(run))
-    return decls, scopes, rules, read_invocation_table(run)
+    sections = read_section_binders(run, scopes)  # {} for runs indexed before it existed
+    return decls, scopes, sections, rules, read_invocation_table(run)
 
 
 Task = Hashable
@@ -466,7 +490,8 @@ class Workload:
 
     Why ranges and not records: all of Mathlib has ~10M invocations; decoding and pickling
     them in the parent made it the bottleneck of a parallel run.  Workers (forked after
-    this is built) decode only their own theorems' rows from the shared Arrow table.
+    this is built) decode only their own theorems' rows from the shared Arrow table, and
+    of those only the ones tried before the per-theorem cap (`InvocationRows`).
     """
 
     decls: Sequence[Declaration]
@@ -489,11 +514,12 @@ class Workload:
                 tasks.append((i, a, b))
         return cls(decls, table, tuple(tasks), unknown)
 
-    def load(self, task: tuple[int, int, int]) -> tuple[Declaration, list[Invocation]]:
-        from lean_alchemy.extract.index import invocation_rows
+    def load(self, task: tuple[int, int, int]) -> tuple[Declaration, Sequence[Invocation]]:
+        """The theorem and its invocation rows, decoded lazily (only the ones tried)."""
+        from lean_alchemy.extract.index import InvocationRows
 
         i, a, b = task
-        return self.decls[i], invocation_rows(self.table, a, b)
+        return self.decls[i], InvocationRows(self.table, a, b)
 
 
 Encode = Callable[[Mutant], object]
@@ -598,13 +624,14 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
 
     start = time.perf_counter()
     jobs = opts.jobs or os.cpu_count() or 1
-    decls, scopes, rules, invocations = _read_inputs(run)
+    decls, scopes, sections, rules, invocations = _read_inputs(run)
     library = cached_library_fingerprints(run, decls, jobs)
     index = None
     if opts.depth > 1:
         from lean_alchemy.mutate.match import RuleIndex, rigid_names
         index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
-    mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index)
+    mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index,
+                  section_of=stored_section_binders(sections))
     from lean_alchemy.jobs.db import RunDB, mutant_row
     db = RunDB.for_run(run)
     work = Workload.build(decls, invocations)
@@ -648,6 +675,7 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
         "invocations": c.invocations,
         "candidates": c.candidates,
         "library_fingerprints": len(library),
+        "stored_section_binders": len(sections),
         "new_rows": stored,
         "jobs": jobs,
         "options": {"depth": opts.depth, "proof_style": opts.proof_style,

@@ -548,3 +548,96 @@ def test_rule_binders_name_each_section_variable_once():
     assert used[2].type == section[3].type  # the later `{p : Finset α}`
     alone = used_section_groups(section, (), parse_term("∀ x : α, x = x"))
     assert [g.kind for g in alone] == ["implicit", "inst"]
+
+
+def test_section_binders_file_is_trusted_only_when_exact(indexed, tmp_path, monkeypatch):
+    """`RUN/section_binders.parquet` rows whose scope's `variable` commands changed are left
+    out, and a file written by another grammar (or a missing one) gives nothing, so the
+    readers parse again."""
+    import dataclasses
+
+    from lean_alchemy.extract import sections, store
+    from lean_alchemy.grammar.statements import dumps_binders, loads_binders, scope_binders
+
+    run, _ = indexed
+    scopes = store.read_scopes(run)
+    stored = sections.read_section_binders(run, scopes)
+    assert stored and all(loads_binders(js) == scope_binders(scopes[k])
+                          for k, js in stored.items())
+    some = next(iter(stored))
+    changed = dict(scopes)
+    changed[some] = dataclasses.replace(scopes[some], commands=scopes[some].commands + (
+        ("variable", "variable (extra : Nat)"),))
+    assert set(sections.read_section_binders(run, changed)) == set(stored) - {some}
+    assert sections.read_section_binders(RunDir.at(tmp_path / "none"), scopes) == {}
+    copy = RunDir.at(tmp_path / "copy").ensure()
+    sections.write_section_binders(copy, stored, scopes)
+    assert sections.read_section_binders(copy, scopes) == stored
+    monkeypatch.setattr(sections, "_GRAMMAR_KEY", "another grammar")
+    assert sections.read_section_binders(copy, scopes) == {}
+    assert dumps_binders(scope_binders(scopes[some])) == stored[some]
+
+
+def test_pass_two_decodes_the_section_binders_pass_one_parsed(indexed, monkeypatch):
+    """Pass 1 returns the section binders it parsed; a pass 2 context filled with them
+    (as the parent does before forking) never parses one and finds the same invocations."""
+    from lean_alchemy.extract import index as I
+    from lean_alchemy.extract import store
+    from lean_alchemy.extract.names import NameTable, Resolver
+    from lean_alchemy.grammar import statements
+    from lean_alchemy.mutate.match import RuleIndex, rigid_names
+
+    run, _ = indexed
+    decls, scopes = store.read_declarations(run), store.read_scopes(run)
+    theorems = [i for i, d in enumerate(decls) if d.is_candidate]
+    rules = list(I.read_rules(run))
+
+    def context():
+        return I.Context(decls, scopes, Resolver(NameTable.from_declarations(decls, frozenset())),
+                         IndexOptions())
+
+    def pass2(ctx):
+        index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
+        I._CTX, I._INDEX = ctx, index
+        try:
+            return I._pass2(theorems).table.to_pylist()
+        finally:
+            I._CTX, I._INDEX = None, None
+
+    parsing = context()
+    I._CTX = parsing
+    try:
+        part = I._pass1(theorems)
+    finally:
+        I._CTX = None
+    assert part.sections and len({k for k, _ in part.sections}) == len(part.sections)
+    assert parsing.fresh_sections == []  # handed over once
+    want = pass2(context())
+    filled = context()
+    filled.section_json.update(part.sections)
+
+    def no_parse(scope):
+        raise AssertionError("pass 2 parsed section binders")
+
+    monkeypatch.setattr(statements, "scope_binders", no_parse)
+    assert pass2(filled) == want
+
+
+
+def test_resident_invocation_table_decodes_to_the_streamed_invocations(indexed):
+    """The mutation stage's resident table (read with another allocator) holds exactly the
+    invocations, theorem range by theorem range, and the default pool is left as it was."""
+    import pyarrow as pa
+
+    from lean_alchemy.extract.index import (
+        InvocationRows, candidate_runs, iter_invocations, read_invocation_table,
+    )
+
+    run, _ = indexed
+    before = pa.default_memory_pool().backend_name
+    table = read_invocation_table(run)
+    assert pa.default_memory_pool().backend_name == before
+    runs = candidate_runs(table)
+    assert len(runs) > 3 and len({name for name, _, _ in runs}) == len(runs)
+    assert [inv for _, a, b in runs for inv in InvocationRows(table, a, b)] == \
+        list(iter_invocations(run))

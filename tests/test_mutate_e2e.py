@@ -77,3 +77,47 @@ def test_every_stored_mutant_reparses_to_its_fingerprint(mutated):
         (d,) = [x for x in res.declarations if x.is_candidate]
         assert d.parse_status == "full", (m.lean, d.parse_error)
         assert fingerprint_statement(tuple(decl_binders(d)), decl_conclusion(d)) == m.id, m.lean
+
+
+def _scopes(run: RunDir):
+    from lean_alchemy.extract import store
+
+    return store.read_scopes(run)
+
+
+def test_stored_section_binders_are_exactly_the_parse(mutated):
+    """The index stage stores the section binders of every candidate's scope, each equal
+    to what parsing the scope gives (the mutation stage reads them instead of parsing)."""
+    from lean_alchemy.extract import store
+    from lean_alchemy.extract.sections import read_section_binders
+    from lean_alchemy.grammar.statements import loads_binders, scope_binders
+
+    run, stats, _ = mutated
+    scopes = _scopes(run)
+    stored = read_section_binders(run, scopes)
+    wanted = {d.scope_id for d in store.read_declarations(run) if d.is_candidate}
+    assert set(stored) == wanted and stats["stored_section_binders"] == len(wanted)
+    assert sum(1 for js in stored.values() if js != "[]") >= 3  # `variable` lines parsed
+    for scope_id, js in stored.items():
+        assert loads_binders(js) == scope_binders(scopes[scope_id]), scope_id
+
+
+def test_mutate_parses_section_binders_when_none_are_stored(mutated, tmp_path):
+    """A run indexed before section binders were stored (or with a stale file) is mutated
+    by parsing them: the same rows and counters."""
+    import shutil
+
+    from lean_alchemy.mutate.options import MutateOptions
+    from lean_alchemy.mutate.pipeline import run_mutate
+
+    run, stats, _ = mutated
+    old = RunDir.at(tmp_path / "old")
+    shutil.copytree(run.root, old.root, ignore=shutil.ignore_patterns("run.sqlite*"))
+    old.section_binders.unlink()
+    again = run_mutate(old, MutateOptions(max_per_theorem=None))
+    assert again["stored_section_binders"] == 0
+    skip = {"seconds", "peak_rss_mb", "stored_section_binders", "versions"}
+    assert {k: v for k, v in again.items() if k not in skip} == \
+        {k: v for k, v in stats.items() if k not in skip}
+    key = lambda m: (m.id, m.lean, m.proof, m.features)  # noqa: E731
+    assert sorted(map(key, _rows(old))) == sorted(map(key, _rows(run)))

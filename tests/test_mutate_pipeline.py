@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import App, BinOp, Num
 from lean_alchemy.mutate.options import MutateOptions
@@ -281,8 +283,99 @@ def test_workload_hands_out_row_ranges_that_decode_to_the_invocations():
     table = invocations_table([a, b, ghost, ghost, other])
     work = Workload.build([TRUNC_DECL, DECL], table)
     assert work.tasks == ((1, 0, 2), (0, 4, 5)) and work.unknown == 2
-    assert work.load(work.tasks[0]) == (DECL, [a, b])
-    assert work.load(work.tasks[1]) == (TRUNC_DECL, [other])
+    for task, (decl, invs) in zip(work.tasks, [(DECL, [a, b]), (TRUNC_DECL, [other])]):
+        got_decl, rows = work.load(task)
+        assert got_decl == decl and list(rows) == invs
+
+
+def _many_invocations(n: int, candidate: str = "Foo.bar"):
+    """`n` distinct invocations (substitutions of 0..2 pairs) of one candidate."""
+    from lean_alchemy.core.records import Invocation
+
+    return [Invocation(candidate, f"r{k % 7}", ("rw_goal", "rw_hyp")[k % 2], f"h{k % 3}",
+                       f"[[\"lhs\",{k}]]", tuple((f"v{j}", f"t{k}.{j}") for j in range(k % 3)),
+                       f"inst {k}") for k in range(n)]
+
+
+def test_lazy_invocation_rows_equal_the_eager_decoding():
+    """`InvocationRows` (what workers get) holds the same records as `invocation_rows`,
+    in any access order, for ranges inside one chunk and across a chunk boundary (a
+    theorem's rows can straddle two row groups), with null substitutions, and it decodes
+    nothing before a row is read."""
+    import pyarrow as pa
+
+    from lean_alchemy.extract.index import (
+        INVOCATION_SCHEMA, InvocationRows, invocation_rows, invocations_table,
+    )
+
+    invs = _many_invocations(50)
+    table = pa.concat_tables([invocations_table(invs[:23]), invocations_table(invs[23:])])
+    assert table.column("subst").num_chunks == 2
+    for a, b in [(0, 50), (0, 23), (20, 30), (23, 50), (49, 50), (7, 7)]:
+        lazy = InvocationRows(table, a, b)
+        assert len(lazy) == b - a and lazy._cols is None  # nothing decoded yet
+        assert [lazy[k] for k in reversed(range(b - a))][::-1] == invs[a:b]
+        assert list(lazy) == invocation_rows(table, a, b) == invs[a:b]
+        assert lazy[1:4] == invs[a:b][1:4]
+        if b > a:
+            assert lazy[-1] == invs[b - 1]
+    with pytest.raises(IndexError):
+        InvocationRows(table, 0, 3)[3]
+    # a null substitution list decodes as no pairs, like `invocation_rows` does
+    subst = pa.array([[{"name": "a", "term": "x"}], None, [{"name": "b", "term": "y"}]],
+                     INVOCATION_SCHEMA.field("subst").type)
+    cols = {n: pa.array([f"{n}{k}" for k in range(3)]) for n in INVOCATION_SCHEMA.names}
+    cols["subst"] = subst
+    nulls = pa.table(cols, schema=INVOCATION_SCHEMA)
+    assert list(InvocationRows(nulls, 0, 3)) == invocation_rows(nulls, 0, 3)
+    assert [i.subst for i in InvocationRows(nulls, 1, 3)] == [(), (("b", "y"),)]
+
+
+def test_sampling_permutation_is_the_order_of_sampling_order():
+    """Shuffling positions gives the order of shuffling the items themselves (the lazy
+    mutate worker relies on it to keep every output)."""
+    import random
+
+    from lean_alchemy.core.records import content_hash
+    from lean_alchemy.mutate.dedup import sampling_order, sampling_permutation
+
+    for n in (0, 1, 2, 17, 64):
+        items = [f"x{k}" for k in range(n)]
+        shuffled = list(items)  # what `sampling_order` did before positions
+        random.Random(int(content_hash("5", "T/T"), 16)).shuffle(shuffled)
+        assert [items[i] for i in sampling_permutation(n, 5, "T/T")] == shuffled
+        assert sampling_order(items, 5, "T/T") == shuffled
+
+
+class _Counting(list):
+    """A list that records which positions were read."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.read: set[int] = set()
+
+    def __getitem__(self, i):
+        self.read.add(i)
+        return super().__getitem__(i)
+
+    def __iter__(self):
+        raise AssertionError("the mutator must not read every invocation")
+
+
+def test_invocations_past_the_cap_are_counted_but_never_read():
+    """With more invocations than the per-theorem cap, `mutate_theorem` reads only those
+    it tries (a lazy sequence decodes nothing else), and the rows and counters are those
+    of the same invocations in a plain list."""
+    a = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")})
+    invs = [a] * 9
+    opts = MutateOptions(max_per_theorem=1, refute=False)
+    plain, lazy = make(opts), make(opts)
+    want = list(plain.mutate_theorem(DECL, list(invs)))
+    seq = _Counting(invs)
+    assert list(lazy.mutate_theorem(DECL, seq)) == want and len(want) == 1
+    assert len(seq.read) == 1
+    assert lazy.counters == plain.counters
+    assert lazy.dropped["theorem_cap"] == 8 and lazy.counters.invocations == 9
 
 
 def test_two_declarations_of_one_name_are_capped_apart_in_any_schedule():

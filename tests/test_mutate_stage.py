@@ -67,6 +67,7 @@ def run_dir(inputs, monkeypatch):
     index.read_invocation_table = lambda r: real_index.invocations_table(invs)
     index.candidate_runs = real_index.candidate_runs
     index.invocation_rows = real_index.invocation_rows
+    index.InvocationRows = real_index.InvocationRows
     db = types.ModuleType("lean_alchemy.jobs.db")
     db.RunDB = FakeDB
     db.mutant_row = lambda m: m
