@@ -41,6 +41,7 @@ MODULES: tuple[str, ...] = (
     "mutate.substitute",
 )
 MANIFEST = "manifest.json"
+RUNTIME = "runtime"  # the build's folder for mypyc's shared runtime module (on sys.path)
 ENV = "LEAN_ALCHEMY_NATIVE"
 REPO = Path(__file__).resolve().parents[1]
 
@@ -117,5 +118,9 @@ def extend_path(package: str, path: list[str]) -> None:
     sub = root.joinpath(*package.split("."))
     if sub.is_dir() and str(sub) not in path:
         path.insert(0, str(sub))
-    if str(root) not in sys.path:  # mypyc's shared runtime module lives at the root
-        sys.path.append(str(root))
+    # mypyc's shared runtime module, imported by its top-level name.  Only that folder goes
+    # on sys.path: the build root would make its `lean_alchemy/` a namespace portion that
+    # shadows the real packages.
+    runtime = str(root / RUNTIME)
+    if runtime not in sys.path:
+        sys.path.append(runtime)

@@ -68,7 +68,7 @@ def test_extend_path_puts_the_build_first(tmp_path, monkeypatch):
     path = ["/src/mutate"]
     native.extend_path("lean_alchemy.mutate", path)
     assert path == [str(root / "lean_alchemy" / "mutate"), "/src/mutate"]
-    assert str(root) in sys.path
+    assert str(root / native.RUNTIME) in sys.path and str(root) not in sys.path
     native.extend_path("lean_alchemy.mutate", path)  # idempotent
     assert len(path) == 2
 
@@ -104,7 +104,11 @@ files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
          for p in (run.root / "invocations.parquet", run.root / "rules.parquet")}
 def keep(k):
     return not k.startswith("seconds") and k not in ("peak_rss_mb", "versions")
+import lean_alchemy.grammar as G
+from lean_alchemy.mutate.refute.api import _show
+from lean_alchemy.grammar.parser import parse_term
 print(json.dumps({"compiled": native_status().directory is not None, "module": S.__file__,
+                  "grammar": getattr(G, "__file__", None), "show": _show(parse_term("12 < 12")),
                   "rows": h.hexdigest(), "files": files,
                   "index": {k: v for k, v in istats.items() if keep(k)},
                   "mutate": {k: v for k, v in mstats.items() if keep(k)}}))
@@ -132,6 +136,10 @@ def test_compiled_and_pure_python_give_the_same_outputs(tmp_path):
     pure = _pipeline(tmp_path / "pure", "0")
     assert fast["compiled"] and fast["module"].endswith(".so")
     assert not pure["compiled"] and pure["module"].endswith(".py")
+    # the build must not shadow the source packages (it once made `lean_alchemy.grammar`
+    # a namespace package, so `from lean_alchemy.grammar import print_term` failed)
+    for out in (fast, pure):
+        assert out["grammar"].endswith("__init__.py") and out["show"] == "12 < 12"
     assert fast["mutate"]["mutants_total"] > 100
     for key in ("rows", "files", "index", "mutate"):
         assert fast[key] == pure[key], key

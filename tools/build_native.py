@@ -62,6 +62,13 @@ def build(out: Path) -> None:
                 "--build-temp", str(work / "tmp"), "-j", str(os.cpu_count() or 1)])
         finally:
             os.chdir(cwd)
+        # mypyc's shared runtime module is imported by its top-level name: it goes in a
+        # folder of its own on sys.path, never the build root (whose `lean_alchemy/` folder
+        # would then shadow the real packages as a namespace package)
+        runtime = target / native.RUNTIME
+        runtime.mkdir()
+        for lib in target.glob("*__mypyc*"):
+            lib.rename(runtime / lib.name)
         (target / native.MANIFEST).write_text(json.dumps(
             {"tag": native.build_tag(), "modules": hashes}, indent=1, sort_keys=True) + "\n")
         old = out.with_name(out.name + ".old")

@@ -209,7 +209,7 @@ def _definers(comp: Compiler, ctx: dict, variables: list[tuple[str, str, int]],
 def _show(t: Term) -> str:
     """Lean text of a term when the grammar's printer is available, else its serialization."""
     try:
-        from lean_alchemy.grammar import print_term  # type: ignore[attr-defined]
+        from lean_alchemy.grammar.printer import print_term
         return print_term(t)
     except Exception:  # noqa: BLE001 - the printer is optional here
         return dumps(t)
