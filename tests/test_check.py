@@ -260,8 +260,12 @@ SLOW_RUN = 200
 
 def _start_driver(tmp_path: Path, run: RunDir, log: Path) -> subprocess.Popen:
     code = DRIVER.format(tests=str(TESTS), run=str(run.root), tmp=str(tmp_path), log=str(log))
+    # SIGINT back to its default in the driver, as in a terminal: a test suite started as a
+    # background job (`make test &`, nohup) inherits SIGINT ignored, and Python then never
+    # raises KeyboardInterrupt, so the driver would run to the end and exit 0
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_verdicts(run: RunDir, n: int, proc: subprocess.Popen, timeout: float = 60) -> None:
