@@ -67,31 +67,41 @@ class NativeStatus:
     reason: str  # why (for `alchemy --version` and the stale-build warning)
 
 
-def _decide() -> NativeStatus:
-    setting = os.environ.get(ENV, "")
-    if setting == "0":
-        return NativeStatus(None, f"pure Python ({ENV}=0)")
-    root = Path(setting) if setting else REPO / ".native"
+def build_problem(root: Path) -> str | None:
+    """Why the build in `root` cannot be used, or None when it was built from exactly the
+    current sources for this interpreter (also `tools/build_native.py --if-stale`)."""
     manifest = root / MANIFEST
     if not manifest.exists():
-        return NativeStatus(None, "pure Python (no compiled build: `make native`)")
+        return "no compiled build: `make native`"
     try:
         meta = json.loads(manifest.read_text(encoding="utf-8"))
         built = meta["modules"]
         tag = meta["tag"]
     except (OSError, ValueError, KeyError, TypeError):
-        return NativeStatus(None, f"pure Python ({manifest} is unreadable: `make native`)")
+        return f"{manifest} is unreadable: `make native`"
     if tag != build_tag():
-        return NativeStatus(None, f"pure Python ({root} was built for {tag}, this is "
-                                  f"{build_tag()}: `make native`)")
+        return f"{root} was built for {tag}, this is {build_tag()}: `make native`"
+    if not isinstance(built, dict) or set(built) != set(MODULES):
+        # a module dropped from MODULES would otherwise still load from the old build
+        return f"{root} compiled other modules than these sources list: `make native`"
     try:
         now = source_hashes()
     except OSError:
-        return NativeStatus(None, "pure Python (sources not found beside the build)")
+        return "sources not found beside the build"
     stale = sorted(m for m in MODULES if built.get(m) != now[m])
     if stale:
-        return NativeStatus(None, f"pure Python (compiled build is stale for "
-                                  f"{', '.join(stale)}: `make native`)")
+        return f"compiled build is stale for {', '.join(stale)}: `make native`"
+    return None
+
+
+def _decide() -> NativeStatus:
+    setting = os.environ.get(ENV, "")
+    if setting == "0":
+        return NativeStatus(None, f"pure Python ({ENV}=0)")
+    root = Path(setting) if setting else REPO / ".native"
+    problem = build_problem(root)
+    if problem is not None:
+        return NativeStatus(None, f"pure Python ({problem})")
     return NativeStatus(root, f"compiled ({root})")
 
 

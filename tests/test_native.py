@@ -44,6 +44,16 @@ def test_a_stale_build_is_not_used_and_names_the_module(tmp_path, monkeypatch):
     assert "stale for mutate.statements" in status.reason and "make native" in status.reason
 
 
+def test_a_build_of_other_modules_is_not_used(tmp_path, monkeypatch):
+    hashes = native.source_hashes()
+    root = _manifest(tmp_path / "b", modules={**hashes, "mutate.gone": "0" * 64})
+    status = _decide(monkeypatch, str(root))
+    assert status.directory is None and "other modules" in status.reason
+    assert native.build_problem(root) is not None
+    del hashes[native.MODULES[0]]
+    assert "other modules" in native.build_problem(_manifest(tmp_path / "c", modules=hashes))
+
+
 def test_a_build_for_another_interpreter_is_not_used(tmp_path, monkeypatch):
     root = _manifest(tmp_path / "b", tag="cpython-39-linux-x86_64")
     status = _decide(monkeypatch, str(root))

@@ -80,22 +80,12 @@ def build(out: Path) -> None:
     print(f"build_native: {len(native.MODULES)} modules compiled into {out}")
 
 
-def current(out: Path) -> bool:
-    """Whether `out` holds a build of exactly the current sources for this interpreter."""
-    try:
-        meta = json.loads((out / native.MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(meta, dict) and meta.get("tag") == native.build_tag() \
-        and meta.get("modules") == native.source_hashes()
-
-
 if __name__ == "__main__":
     args = sys.argv[1:]
     if_stale = "--if-stale" in args
     args = [a for a in args if a != "--if-stale"]
     target = Path(args[0]).resolve() if args else REPO / ".native"
-    if if_stale and current(target):
+    if if_stale and native.build_problem(target) is None:
         print(f"build_native: {target} is current")
     else:
         build(target)
