@@ -14,6 +14,8 @@ import operator
 from dataclasses import dataclass, fields
 from typing import Literal, TypeVar
 
+from lean_alchemy.core.slots import slot_init
+
 BinderKind = Literal["explicit", "implicit", "inst", "strict"]
 """`(x : T)`, `{x : T}`, `[inst : C]`, `⦃x : T⦄`."""
 
@@ -66,6 +68,7 @@ def content_hash(*parts: str, length: int = 16) -> str:
     return h.hexdigest()[:length]
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Binder:
@@ -81,6 +84,7 @@ class Binder:
     type: str | None
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -119,6 +123,7 @@ class Scope:
         return "\n".join(closers)
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Declaration:
@@ -176,6 +181,7 @@ def render_binders(binders: tuple[Binder, ...]) -> str:
     return " ".join(out)
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ExtractFailure:
@@ -187,6 +193,7 @@ class ExtractFailure:
     detail: str = ""
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -214,6 +221,7 @@ class Rule:
     module: str = ""
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Invocation:
@@ -234,6 +242,7 @@ class Invocation:
     instance: str  # the matched sub-term, printed (for people and the graph)
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Mutant:
@@ -264,6 +273,7 @@ class Mutant:
     features: tuple[tuple[str, float], ...] = ()
 
 
+@slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Verdict:

@@ -22,7 +22,6 @@ are matched in forked workers (`jobs`) that share them copy-on-write.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import resource
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence, overload
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lean_alchemy.core.errors import AlchemyError
@@ -233,14 +233,14 @@ class InvocationRows(Sequence[Invocation]):
 
 
 def candidate_runs(table: pa.Table) -> list[tuple[str, int, int]]:
-    """(candidate, start, end) of each run of equal candidates, in table order."""
-    out: list[tuple[str, int, int]] = []
-    start = 0
-    for name, group in itertools.groupby(table.column("candidate").to_pylist()):
-        n = sum(1 for _ in group)
-        out.append((name, start, start + n))
-        start += n
-    return out
+    """(candidate, start, end) of each run of equal candidates, in table order.  Run-end
+    encoded by Arrow: converting the ~9M candidate strings of all of Mathlib to Python
+    and grouping them took ~10x longer."""
+    if not table.num_rows:
+        return []
+    ree = pc.run_end_encode(table.column("candidate").combine_chunks())
+    ends = ree.run_ends.to_pylist()
+    return list(zip(ree.values.to_pylist(), [0, *ends[:-1]], ends))
 
 
 # --------------------------------------------------------------------------- per theorem

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import json
 import json.scanner
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Iterator, Union
+
+from lean_alchemy.core.slots import slot_init
 
 
 class Term:
@@ -237,30 +239,8 @@ NODE_TYPES: tuple[type[Term], ...] = (
 _BY_NAME = {t.__name__: t for t in NODE_TYPES}
 
 
-def _slot_init(cls: type) -> None:
-    """Give a frozen, slotted node class an `__init__` that stores each field through its
-    slot descriptor.  Why: the dataclass one calls `object.__setattr__` per field (the
-    class is frozen), and building nodes was ~6 % of the mutate stage; storing through
-    the descriptors directly takes ~40 % less.  Same signature, defaults and result."""
-    params: list[str] = []
-    env: dict[str, object] = {}
-    fs = fields(cls)
-    for i, f in enumerate(fs):
-        if f.default_factory is not MISSING:
-            return  # keep the dataclass's (no node class has one)
-        params.append(f.name if f.default is MISSING else f"{f.name}=_d{i}")
-        if f.default is not MISSING:
-            env[f"_d{i}"] = f.default
-        env[f"_s{i}"] = getattr(cls, f.name).__set__
-    body = "".join(f"\n    _s{i}(self, {f.name})" for i, f in enumerate(fs))
-    exec(f"def __init__(self, {', '.join(params)}):{body or chr(10) + '    pass'}", env)  # noqa: S102
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__name__}.__init__"  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
-
-
-for _node_cls in NODE_TYPES:
-    _slot_init(_node_cls)
+for _node_cls in NODE_TYPES:  # see core.slots: node building is hot in mutate
+    slot_init(_node_cls)
 del _node_cls
 # Field names per node class: `dataclasses.fields()` is slow enough to show in profiles of
 # the whole-Mathlib parse (it is called for every node visited or serialized).

@@ -48,6 +48,8 @@ from lean_alchemy.core.rundir import RunDir
 
 SCHEMA_VERSION = 1
 SQLITE_MMAP_BYTES = 1 << 30  # per connection; the OS page cache backs it, not the heap
+BULK_ROWS = 5000  # an insert of this many rows or more gets a BULK_CACHE_KIB page cache
+BULK_CACHE_KIB = 512 * 1024
 
 PENDING = "pending"
 LEASED = "leased"
@@ -338,11 +340,13 @@ class RunDB:
         if assume_new:
             try:
                 with self._write() as c:
+                    self._bulk_cache(c, len(batch))
                     self._insert_new(c, list(batch.values()))
                 return len(batch)
             except IntegrityError:
                 pass  # rolled back: take the checked path
         with self._write() as c:
+            self._bulk_cache(c, len(batch))
             ids = list(batch)
             present: set[str] = set()
             for i in range(0, len(ids), 500):
@@ -352,6 +356,15 @@ class RunDB:
             fresh = [r for k, r in batch.items() if k not in present]
             self._insert_new(c, fresh)
         return len(fresh)
+
+    @staticmethod
+    def _bulk_cache(c: Connection, rows: int) -> None:
+        """A page cache big enough for a large insert's dirty index pages (SQLite only, on
+        this connection).  Why: a batch of thousands of rows dirties thousands of scattered
+        pages of the id indexes; with the default cache they are spilled to the WAL before
+        the commit and written again by it."""
+        if rows >= BULK_ROWS and c.dialect.name == "sqlite":
+            c.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
 
     @staticmethod
     def _insert_new(c: Connection, rows: list[tuple]) -> None:

@@ -259,3 +259,25 @@ def test_encoded_rows_store_exactly_what_add_mutants_stores(tmp_path: Path) -> N
     finally:
         a.close()
         b.close()
+
+
+def test_a_large_insert_enlarges_that_connections_page_cache(db: RunDB, monkeypatch) -> None:
+    """Batches of BULK_ROWS rows or more (the mutate stage's) get the bulk page cache, on
+    both insert paths; smaller ones keep the default; every row is stored either way."""
+    import lean_alchemy.jobs.db as dbmod
+
+    def cache_size() -> int:
+        with db._read() as c:
+            return c.exec_driver_sql("PRAGMA cache_size").scalar()
+
+    monkeypatch.setattr(dbmod, "BULK_ROWS", 3)
+    default = cache_size()
+    assert default != -dbmod.BULK_CACHE_KIB
+    assert db.add_mutant_rows([(mutant_row(mk(i)), "pending", None) for i in range(2)],
+                              assume_new=True) == 2
+    assert cache_size() == default
+    assert db.add_mutant_rows([(mutant_row(mk(i)), "pending", None) for i in range(2, 6)],
+                              assume_new=True) == 4
+    assert cache_size() == -dbmod.BULK_CACHE_KIB
+    assert db.add_mutant_rows([(mutant_row(mk(i)), "pending", None) for i in range(4, 9)]) == 3
+    assert db.counts() == {"pending": 9}

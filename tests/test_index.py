@@ -641,3 +641,17 @@ def test_resident_invocation_table_decodes_to_the_streamed_invocations(indexed):
     assert len(runs) > 3 and len({name for name, _, _ in runs}) == len(runs)
     assert [inv for _, a, b in runs for inv in InvocationRows(table, a, b)] == \
         list(iter_invocations(run))
+
+
+def test_candidate_runs_spans_chunks_and_handles_empty_tables():
+    """Runs are found across chunk boundaries (a theorem's rows can straddle two row
+    groups) and an empty table has none."""
+    import pyarrow as pa
+
+    from lean_alchemy.extract.index import candidate_runs
+
+    col = pa.chunked_array([["a", "a", "b"], ["b", "c"], [], ["c", "c", "a"]])
+    assert candidate_runs(pa.table({"candidate": col})) == \
+        [("a", 0, 2), ("b", 2, 4), ("c", 4, 7), ("a", 7, 8)]
+    empty = pa.table({"candidate": pa.chunked_array([], pa.string())})
+    assert candidate_runs(empty) == []
