@@ -109,8 +109,8 @@ def read_rules(run: RunDir) -> Iterator[Rule]:
         cols = {n: t.column(n).to_pylist() for n in RULE_SCHEMA.names}
         for n in _RULE_TUPLES:
             cols[n] = [tuple(x) if x else () for x in cols[n]]
-        names = list(cols)
-        rules = [Rule(**dict(zip(names, row))) for row in zip(*cols.values())]
+        # positional: the schema lists the record's fields in order (a test checks it)
+        rules = [Rule(*row) for row in zip(*cols.values())]
     return iter(rules)
 
 
@@ -438,11 +438,14 @@ def _pass1(idx: list[int]) -> Pass1:
 
 @dataclass
 class Pass2:
-    """What pass 2 returns for a chunk of candidates: invocations as an Arrow table (cheap
-    to send between processes), the aggregated invocable edges and counters."""
+    """What pass 2 returns for a chunk of candidates: invocations and the aggregated
+    invocable edges as Arrow tables (cheap to send between processes: all of Mathlib has
+    ~9M of each, which as pickled tuples cost the parent tens of CPU-seconds), and
+    counters."""
 
     table: pa.Table | None
-    edges: list[tuple]
+    edges: pa.Table | None
+    edge_kinds: Counter
     by_kind: Counter
     candidates: int
     with_invocations: int
@@ -492,7 +495,8 @@ def _pass2(idx: list[int]) -> Pass2:
             edges.append((decl.full_name, lemma, kind, direction, loc, inst, rid, n))
         invs_all.extend(invs)
     table = invocations_table(invs_all) if invs_all else None
-    return Pass2(table, edges, by_kind, cands, with_inv, index.stats)
+    return Pass2(table, G.edges_table(edges) if edges else None, Counter(e[2] for e in edges),
+                 by_kind, cands, with_inv, index.stats)
 
 
 def _map(fn, chunks: list[list[int]], jobs: int):
@@ -617,9 +621,9 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
             with_inv += part.with_invocations
             inv_counts.update(part.by_kind)
             mstats.merge(part.stats)
-            if part.edges:
-                edge_w.write(G.edges_table(part.edges))
-                edge_kinds.update(e[2] for e in part.edges)
+            if part.edges is not None:
+                edge_w.write(part.edges)
+                edge_kinds.update(part.edge_kinds)
             if part.table is not None:
                 inv_w.write(part.table)
             if bar is not None:

@@ -655,3 +655,13 @@ def test_candidate_runs_spans_chunks_and_handles_empty_tables():
         [("a", 0, 2), ("b", 2, 4), ("c", 4, 7), ("a", 7, 8)]
     empty = pa.table({"candidate": pa.chunked_array([], pa.string())})
     assert candidate_runs(empty) == []
+
+
+def test_rule_schema_lists_the_record_fields_in_order():
+    """`read_rules` builds records positionally from the schema's columns."""
+    import dataclasses
+
+    from lean_alchemy.core.records import Rule
+    from lean_alchemy.extract.index import RULE_SCHEMA
+
+    assert RULE_SCHEMA.names == [f.name for f in dataclasses.fields(Rule)]
