@@ -1,5 +1,7 @@
 """The shared records and AST utilities every stage relies on."""
 
+import pytest
+
 from lean_alchemy.core.records import Binder, Scope, render_binders
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Ident, Num, Quant, dumps, free_idents, get_at, loads, replace_at,
@@ -113,3 +115,50 @@ def test_records_pickle_as_their_field_tuples():
 
     with pytest.raises(TypeError, match="__init__"):
         pickled_by_fields(Derived)
+
+
+def test_slot_init_keeps_signature_defaults_and_frozenness():
+    """`core.slots.slot_init` replaces a frozen slotted dataclass's `__init__` with one
+    that behaves the same, and leaves classes it cannot handle alone."""
+    import dataclasses
+    import pickle
+
+    from lean_alchemy.core.records import Invocation, Mutant
+    from lean_alchemy.core.slots import slot_init
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Plain:
+        a: int
+        b: str = "x"
+
+    generated = Plain.__init__
+    assert slot_init(Plain) is Plain and Plain.__init__ is not generated
+    assert Plain(1) == Plain(a=1, b="x") and Plain(2, "y").b == "y"
+    with pytest.raises(TypeError):
+        Plain()  # type: ignore[call-arg]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Plain(1).a = 2  # type: ignore[misc]
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError(self.a)
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Listy:
+        a: list = dataclasses.field(default_factory=list)
+
+    for cls in (Checked, Listy):
+        before = cls.__init__
+        assert slot_init(cls).__init__ is before
+    with pytest.raises(ValueError):
+        Checked(-1)
+
+    inv = Invocation("T", "r", "rw_goal", "goal", "[]", (("a", "x"),), "a")
+    assert pickle.loads(pickle.dumps(inv)) == inv
+    m = Mutant("i", "n", "p", "s", "M", "r", "rw_goal", "fwd", "goal", 1, "merged", "st",
+               "pf", ("M",), "h", "l")
+    assert m.scope_id == "" and m.features == () and hash(m) == hash(pickle.loads(pickle.dumps(m)))
