@@ -121,3 +121,32 @@ def test_mutate_parses_section_binders_when_none_are_stored(mutated, tmp_path):
         {k: v for k, v in stats.items() if k not in skip}
     key = lambda m: (m.id, m.lean, m.proof, m.features)  # noqa: E731
     assert sorted(map(key, _rows(old))) == sorted(map(key, _rows(run)))
+
+
+def test_mutate_benchmark_reports_cpu_seconds_and_machine(tmp_path, capsys):
+    """`benchmarks/mutate.py --index` on the sample: the figures the issue asks for, plus
+    CPU seconds per stage (the workers' included) and the machine they were taken on."""
+    import importlib.util
+    import json
+
+    from lean_alchemy.extract.options import ExtractOptions
+    from lean_alchemy.extract.pipeline import run_extract
+
+    run = RunDir.at(tmp_path / "run")
+    run_extract(WORKSPACE, run, ExtractOptions(jobs=1, progress=False))
+    path = WORKSPACE.parent / "benchmarks" / "mutate.py"
+    spec = importlib.util.spec_from_file_location("bench_mutate", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main([str(run.root), "--index", "--jobs", "2", "--examples", "3"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    stats = json.loads(run.stats_path("mutate").read_text())
+    assert out["mutants"] == stats["mutants"] and out["mutants_total"] > 0
+    assert set(out["mutants"]) == {"rw_goal", "rw_hyp", "apply_hyp"}
+    assert out["seconds_total"] >= out["seconds_index"] > 0
+    cpu = out["cpu_seconds"]
+    assert cpu["index"] > 0 and cpu["mutate"] > 0
+    assert cpu["total"] == pytest.approx(cpu["index"] + cpu["mutate"], abs=0.11)
+    assert out["machine"]["cores"] >= 1 and out["machine"]["cpu"]
+    assert len(out["examples"]) == 3 and all("theorem " in e["lean"] for e in out["examples"])
