@@ -34,12 +34,12 @@ from typing import Iterable, Mapping, Sequence
 
 from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    Anon, App, BinderGroup, CdotFun, Hole, Ident, ListLit, Lit, Num, Opaque, Path, Prefix,
-    SetLit, Sort, Term, Typed, get_at, loads, subterms,
+    Anon, App, BinderGroup, BinOp, CdotFun, Hole, Ident, ListLit, Lit, Num, Opaque, Path,
+    Prefix, SetLit, Sort, Term, Typed, get_at, loads, subterms,
 )
 from lean_alchemy.mutate.substitute import (
-    Capture, all_idents, binder_types, bound_at, fresh_name, heads, nodes, replace_all,
-    substitute,
+    ARITH_OPS, Capture, all_idents, arith_leaves, binder_types, bound_at, fresh_name, heads,
+    nodes, replace_all, substitute,
 )
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
@@ -220,6 +220,7 @@ class _Inst:
     args: list[tuple[str, Term]]
     fresh: list[BinderGroup]
     hyp_binders: list[int]  # indices of the rule's hypothesis binders
+    pins: dict[str, Term]  # rule variable -> its value ascribed, for new hypotheses
 
 
 def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[str],
@@ -242,6 +243,62 @@ def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[s
 
 _UNTYPED = (Num, Anon, Hole, SetLit, ListLit, CdotFun, Lit)
 _COERCIONS = ("↑", "⇑", "↥")
+_ARITH = ARITH_OPS | {"^"}
+_NAT = Ident("ℕ")
+
+
+def _needs_ascription(value: Term, ty: Term, types: Mapping[str, Term]) -> bool:
+    """Whether `value`, put into a new hypothesis, could elaborate at another type than
+    `ty`, the one it had in the candidate.  A numeral alone defaults to ℕ; an arithmetic
+    term takes the type of its leaves (`binop%`), so `Nat.sqrt a + 1`, matched inside
+    `√(a : ℝ) ≤ Nat.sqrt a + 1`, is a real number there but a natural number in
+    `0 ≤ Nat.sqrt a + 1`.  Other values (`f x`, `s ∩ t`) carry their own type."""
+    if not ((isinstance(value, BinOp) and value.op in _ARITH)
+            or (isinstance(value, Prefix) and value.op == "-")
+            or isinstance(value, (Num, Lit))):
+        return False
+    leaves = arith_leaves(value, [])
+    if ty == _NAT and all(isinstance(leaf, Num) for leaf in leaves):
+        return False  # numerals default to ℕ
+    return not _anchored(leaves, ty, types)
+
+
+def _anchored(leaves: Sequence[Term], ty: Term, types: Mapping[str, Term]) -> bool:
+    """Whether one of the leaves of a `binop%`/`binrel%` unit fixes its type to `ty`: a
+    local variable declared with that type, or a term ascribed it."""
+    for leaf in leaves:
+        if isinstance(leaf, Typed) and leaf.type == ty:
+            return True
+        if isinstance(leaf, Ident) and types.get(leaf.name) == ty:
+            return True
+    return False
+
+
+_RELATIONS = frozenset({"=", "≠", "<", "≤", ">", "≥"})  # `binrel%`: both sides one unit
+
+
+def _hypothesis_mapping(h: Term, inst: "_Inst", types: Mapping[str, Term]) -> dict[str, Term]:
+    """The substitution for rule hypothesis `h`: `inst.mapping`, with the values that
+    `_instantiate` marked ascribed (`inst.pins`) unless `h` is a relation in which the
+    value is an arithmetic leaf and another leaf fixes the type anyway (`0 ≤ a - 0` with
+    `a : ℤ` stays as it is, so it still meets its duplicates)."""
+    names = heads(h)
+    pins = {n: v for n, v in inst.pins.items() if n in names}
+    if not pins:
+        return inst.mapping
+    if isinstance(h, BinOp) and h.op in _RELATIONS:
+        rule_leaves = arith_leaves(h.rhs, arith_leaves(h.lhs, []))
+        inner = substitute(h, inst.mapping)
+        assert isinstance(inner, BinOp)
+        leaves = arith_leaves(inner.rhs, arith_leaves(inner.lhs, []))
+        for n in list(pins):
+            pinned = pins[n]
+            assert isinstance(pinned, Typed)
+            if Ident(n) in rule_leaves and _anchored(leaves, pinned.type, types):
+                del pins[n]
+        if not pins:
+            return inst.mapping
+    return {**inst.mapping, **pins}
 
 
 def _self_typed(value: Term) -> bool:
@@ -325,7 +382,17 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
         # the rule's binder kind: `{b}` in `lt_of_lt_of_le` stays implicit, as Mathlib writes
         fresh.append(BinderGroup((fname,), new_ty,
                                  "implicit" if kind in ("implicit", "strict") else "explicit"))
-    return _Inst(mapping, args, fresh, hyp_binders)
+    pins: dict[str, Term] = {}
+    if rule.hypotheses:
+        for i, name in enumerate(names):
+            value = subst.get(name)
+            ty = btypes[i]
+            if value is None or ty is None or isinstance(ty, Sort) or name in tvars:
+                continue
+            concrete = substitute(substitute(ty, tsub), subst)
+            if not heads(concrete) & rule_names and _needs_ascription(value, concrete, types):
+                pins[name] = Typed(value, concrete)
+    return _Inst(mapping, args, fresh, hyp_binders, pins)
 
 
 def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
@@ -336,7 +403,7 @@ def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
 
 
 def _hypotheses(rule: DecodedRule, inst: _Inst, existing: Mapping[Term, str],
-                local: set[str], avoid: set[str]
+                local: set[str], avoid: set[str], types: Mapping[str, Term]
                 ) -> tuple[list[BinderGroup], list[tuple[str, str]], int]:
     """Binders for the rule's hypotheses (reusing identical existing ones), the named
     arguments that pass them, and how many are left for `assumption`."""
@@ -351,7 +418,7 @@ def _hypotheses(rule: DecodedRule, inst: _Inst, existing: Mapping[Term, str],
     unnamed = 0
     made: dict[Term, str] = {}
     for h in rule.hypotheses:
-        t = substitute(h, inst.mapping)
+        t = substitute(h, _hypothesis_mapping(h, inst, types) if inst.pins else inst.mapping)
         name = existing.get(t) or made.get(t)
         if name is None:
             name = fresh_name(hyp_name(t, local), avoid)
@@ -479,7 +546,7 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
                         local)
     new = substitute(rule.replacement, inst.mapping)
     local = local | {g.names[0] for g in inst.fresh}
-    hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid)
+    hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)
     try:
         new_target, count = replace_all(target, old, new)
     except Capture as e:
@@ -515,7 +582,7 @@ def _apply(conclusion: Term, inv: Invocation, rule: DecodedRule, subst: dict[str
         raise Skip("no_antecedents", r.lemma)
     inst = _instantiate(rule, subst, rule.hypotheses, types, avoid, local)
     local = local | {x.names[0] for x in inst.fresh}
-    hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid)
+    hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)
     added = tuple(inst.fresh) + tuple(hyps)
     step = Step(inv.kind, r.direction, inv.location, r.lemma, tuple(inst.args),
                 tuple(hyp_args), unnamed, target, tuple(x.names[0] for x in added), 1,

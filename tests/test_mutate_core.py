@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term, dumps,
+    App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term, Typed, dumps,
 )
 from lean_alchemy.mutate.dedup import Deduper, is_trivial, sampling_order
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
@@ -214,6 +214,52 @@ def test_rw_hyp_adds_a_missing_side_condition_with_a_mathlib_name():
     assert m.binders == QB + (BinderGroup(("hb",), BinOp("≠", I("b"), Num("0")), "explicit"),
                               BinderGroup(("h",), eq(I("a"), Num("1")), "explicit"))
     assert m.step.new_binders == ("hb",)
+
+
+Y_NONNEG = BinOp("≤", Num("0"), I("y"))
+SQRT_LE_LEFT = rule("Real.sqrt_le_left", "iff", BinOp("≤", App(I("Real.sqrt"), (I("x"),)), I("y")),
+                    BinOp("≤", I("x"), BinOp("^", I("y"), Num("2"))),
+                    [("x", "implicit", REAL), ("y", "implicit", REAL),
+                     ("hy", "explicit", Y_NONNEG)], side=[Y_NONNEG])
+
+
+@pytest.mark.parametrize("y, binders, hyp", [
+    # matched inside `√(a : ℝ) ≤ Nat.sqrt a + 1`, `Nat.sqrt a + 1` is real; alone, natural
+    (add(App(I("Nat.sqrt"), (I("a"),)), Num("1")), (grp("a", NAT),),
+     BinOp("≤", Num("0"), Typed(add(App(I("Nat.sqrt"), (I("a"),)), Num("1")), REAL))),
+    (Num("2"), (grp("a", NAT),), BinOp("≤", Num("0"), Typed(Num("2"), REAL))),
+    # a leaf declared real, or a value with its own type: written as matched
+    (add(I("b"), Num("1")), (grp("a", NAT), grp("b", REAL)),
+     BinOp("≤", Num("0"), add(I("b"), Num("1")))),
+    (I("b"), (grp("a", NAT), grp("b", REAL)), BinOp("≤", Num("0"), I("b"))),
+    (App(I("f"), (I("a"),)), (grp("a", NAT), grp("f", BinOp("→", NAT, REAL))),
+     BinOp("≤", Num("0"), App(I("f"), (I("a"),)))),
+])
+def test_new_hypothesis_keeps_the_type_a_value_had_in_the_candidate(y, binders, hyp):
+    x = Typed(I("a"), REAL)
+    concl = BinOp("≤", App(I("Real.sqrt"), (x,)), y)
+    i = inv("rw_goal", SQRT_LE_LEFT, "goal", [], {"x": x, "y": y})
+    m = apply_invocation(binders, concl, i, DecodedRule.of(SQRT_LE_LEFT))
+    assert m.conclusion == BinOp("≤", x, BinOp("^", y, Num("2")))
+    (name,) = m.step.new_binders
+    assert m.binders[-1] == BinderGroup((name,), hyp, "explicit")
+    # `(y := v)` elaborates at ℝ already (a lone numeral is ascribed there too)
+    assert dict(m.step.args)["y"] in (y, Typed(y, REAL)) and m.step.hyp_args == (("hy", name),)
+
+
+def test_a_relation_with_a_typed_leaf_needs_no_ascription():
+    """`binrel%` elaborates both sides as one unit: `(a : ℝ) ≤ Nat.sqrt a + 1` is real, so
+    the new hypothesis is written as matched and still meets its duplicates."""
+    x_le_y = BinOp("≤", I("x"), I("y"))
+    r = rule("Real.sqrt_le_of_le", "iff", BinOp("≤", App(I("Real.sqrt"), (I("x"),)), I("y")),
+             BinOp("≤", I("x"), BinOp("^", I("y"), Num("2"))),
+             [("x", "implicit", REAL), ("y", "implicit", REAL), ("h", "explicit", x_le_y)],
+             side=[x_le_y])
+    x, y = Typed(I("a"), REAL), add(App(I("Nat.sqrt"), (I("a"),)), Num("1"))
+    i = inv("rw_goal", r, "goal", [], {"x": x, "y": y})
+    m = apply_invocation((grp("a", NAT),), BinOp("≤", App(I("Real.sqrt"), (x,)), y), i,
+                         DecodedRule.of(r))
+    assert m.binders[-1].type == BinOp("≤", x, y)
 
 
 def test_rw_hyp_on_a_dependent_hypothesis_is_skipped():
