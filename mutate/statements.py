@@ -257,10 +257,9 @@ def _needs_ascription(value: Term, ty: Term, types: Mapping[str, Term]) -> bool:
             or (isinstance(value, Prefix) and value.op == "-")
             or isinstance(value, (Num, Lit))):
         return False
-    leaves = arith_leaves(value, [])
-    if ty == _NAT and all(isinstance(leaf, Num) for leaf in leaves):
-        return False  # numerals default to ℕ
-    return not _anchored(leaves, ty, types)
+    if ty == _NAT:
+        return False  # numerals default to ℕ, and nothing is coerced into it
+    return not _anchored(arith_leaves(value, []), ty, types)
 
 
 def _anchored(leaves: Sequence[Term], ty: Term, types: Mapping[str, Term]) -> bool:

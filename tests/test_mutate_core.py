@@ -232,6 +232,7 @@ SQRT_LE_LEFT = rule("Real.sqrt_le_left", "iff", BinOp("≤", App(I("Real.sqrt"),
     (add(I("b"), Num("1")), (grp("a", NAT), grp("b", REAL)),
      BinOp("≤", Num("0"), add(I("b"), Num("1")))),
     (I("b"), (grp("a", NAT), grp("b", REAL)), BinOp("≤", Num("0"), I("b"))),
+
     (App(I("f"), (I("a"),)), (grp("a", NAT), grp("f", BinOp("→", NAT, REAL))),
      BinOp("≤", Num("0"), App(I("f"), (I("a"),)))),
 ])
@@ -245,6 +246,19 @@ def test_new_hypothesis_keeps_the_type_a_value_had_in_the_candidate(y, binders, 
     assert m.binders[-1] == BinderGroup((name,), hyp, "explicit")
     # `(y := v)` elaborates at ℝ already (a lone numeral is ascribed there too)
     assert dict(m.step.args)["y"] in (y, Typed(y, REAL)) and m.step.hyp_args == (("hy", name),)
+
+
+def test_a_natural_number_value_needs_no_ascription():
+    """Numerals default to ℕ and nothing is coerced into it: `0 < Multiset.card s + 1`."""
+    n_pos = BinOp("<", Num("0"), I("n"))
+    r = rule("Nat.succ_pred_of_pos'", "eq", add(App(I("Nat.pred"), (I("n"),)), Num("1")), I("n"),
+             [("n", "implicit", NAT), ("hn", "explicit", n_pos)], side=[n_pos])
+    n = add(App(I("Multiset.card"), (I("s"),)), Num("1"))
+    i = inv("rw_goal", r, "goal", [("lhs", -1)], {"n": n})
+    m = apply_invocation((grp("s", App(I("Multiset"), (I("α"),))),),
+                         eq(add(App(I("Nat.pred"), (n,)), Num("1")), n), i, DecodedRule.of(r))
+    assert m.conclusion == eq(n, n)
+    assert m.binders[-1].type == BinOp("<", Num("0"), n)
 
 
 def test_a_relation_with_a_typed_leaf_needs_no_ascription():
