@@ -19,7 +19,9 @@ Decisions (see docs/readme/45-mutate.md):
 - **Hypotheses.**  Side conditions of a conditional rewrite and antecedents of an
   implication become hypothesis binders with Mathlib-style names (`hx`, `hab`, `h`, `h'`,
   `h₁`...), unless the candidate already has a hypothesis of exactly that type, which is
-  then reused.
+  then reused.  A matched value keeps the type it had in the candidate: a numeral or an
+  arithmetic value that nothing else types is ascribed (`0 ≤ (Nat.sqrt a + 1 : ℝ)`, see
+  `_needs_ascription`).
 
 Everything here is a pure function of ASTs; `Skip` carries the name of the filter that
 dropped an invocation, for the stage's counters.
