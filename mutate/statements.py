@@ -40,7 +40,7 @@ from lean_alchemy.grammar.ast import (
     Prefix, SetLit, Sort, Term, Typed, get_at, loads, subterms,
 )
 from lean_alchemy.mutate.substitute import (
-    ARITH_OPS, Capture, all_idents, arith_leaves, binder_types, bound_at, fresh_name, heads,
+    Capture, all_idents, arith_leaves, binder_types, bound_at, fresh_name, heads,
     nodes, replace_all, substitute,
 )
 
@@ -245,7 +245,6 @@ def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[s
 
 _UNTYPED = (Num, Anon, Hole, SetLit, ListLit, CdotFun, Lit)
 _COERCIONS = ("↑", "⇑", "↥")
-_ARITH = ARITH_OPS | {"^"}
 _NAT = Ident("ℕ")
 
 
@@ -255,13 +254,12 @@ def _needs_ascription(value: Term, ty: Term, types: Mapping[str, Term]) -> bool:
     term takes the type of its leaves (`binop%`), so `Nat.sqrt a + 1`, matched inside
     `√(a : ℝ) ≤ Nat.sqrt a + 1`, is a real number there but a natural number in
     `0 ≤ Nat.sqrt a + 1`.  Other values (`f x`, `s ∩ t`) carry their own type."""
-    if not ((isinstance(value, BinOp) and value.op in _ARITH)
-            or (isinstance(value, Prefix) and value.op == "-")
-            or isinstance(value, (Num, Lit))):
-        return False
+    leaves = arith_leaves(value, [])
+    if leaves[0] is value and not isinstance(value, (Num, Lit)):
+        return False  # not arithmetic: its own leaf
     if ty == _NAT:
         return False  # numerals default to ℕ, and nothing is coerced into it
-    return not _anchored(arith_leaves(value, []), ty, types)
+    return not _anchored(leaves, ty, types)
 
 
 def _anchored(leaves: Sequence[Term], ty: Term, types: Mapping[str, Term]) -> bool:
@@ -278,15 +276,15 @@ def _anchored(leaves: Sequence[Term], ty: Term, types: Mapping[str, Term]) -> bo
 _RELATIONS = frozenset({"=", "≠", "<", "≤", ">", "≥"})  # `binrel%`: both sides one unit
 
 
-def _hypothesis_mapping(h: Term, inst: "_Inst", types: Mapping[str, Term]) -> dict[str, Term]:
-    """The substitution for rule hypothesis `h`: `inst.mapping`, with the values that
+def _hypothesis(h: Term, inst: "_Inst", types: Mapping[str, Term]) -> Term:
+    """Rule hypothesis `h` instantiated: `inst.mapping`, with the values that
     `_instantiate` marked ascribed (`inst.pins`) unless `h` is a relation in which the
     value is an arithmetic leaf and another leaf fixes the type anyway (`0 ≤ a - 0` with
     `a : ℤ` stays as it is, so it still meets its duplicates)."""
-    names = heads(h)
+    names = heads(h) if inst.pins else frozenset()
     pins = {n: v for n, v in inst.pins.items() if n in names}
     if not pins:
-        return inst.mapping
+        return substitute(h, inst.mapping)
     if isinstance(h, BinOp) and h.op in _RELATIONS:
         rule_leaves = arith_leaves(h.rhs, arith_leaves(h.lhs, []))
         inner = substitute(h, inst.mapping)
@@ -298,8 +296,8 @@ def _hypothesis_mapping(h: Term, inst: "_Inst", types: Mapping[str, Term]) -> di
             if Ident(n) in rule_leaves and _anchored(leaves, pinned.type, types):
                 del pins[n]
         if not pins:
-            return inst.mapping
-    return {**inst.mapping, **pins}
+            return inner
+    return substitute(h, {**inst.mapping, **pins})
 
 
 def _self_typed(value: Term) -> bool:
@@ -419,7 +417,7 @@ def _hypotheses(rule: DecodedRule, inst: _Inst, existing: Mapping[Term, str],
     unnamed = 0
     made: dict[Term, str] = {}
     for h in rule.hypotheses:
-        t = substitute(h, _hypothesis_mapping(h, inst, types) if inst.pins else inst.mapping)
+        t = _hypothesis(h, inst, types)
         name = existing.get(t) or made.get(t)
         if name is None:
             name = fresh_name(hyp_name(t, local), avoid)
