@@ -232,7 +232,6 @@ SQRT_LE_LEFT = rule("Real.sqrt_le_left", "iff", BinOp("≤", App(I("Real.sqrt"),
     (add(I("b"), Num("1")), (grp("a", NAT), grp("b", REAL)),
      BinOp("≤", Num("0"), add(I("b"), Num("1")))),
     (I("b"), (grp("a", NAT), grp("b", REAL)), BinOp("≤", Num("0"), I("b"))),
-
     (App(I("f"), (I("a"),)), (grp("a", NAT), grp("f", BinOp("→", NAT, REAL))),
      BinOp("≤", Num("0"), App(I("f"), (I("a"),)))),
 ])
