@@ -144,9 +144,12 @@ def test_mutate_benchmark_reports_cpu_seconds_and_machine(tmp_path, capsys):
     stats = json.loads(run.stats_path("mutate").read_text())
     assert out["mutants"] == stats["mutants"] and out["mutants_total"] > 0
     assert set(out["mutants"]) == {"rw_goal", "rw_hyp", "apply_hyp"}
-    assert out["seconds_total"] >= out["seconds_index"] > 0
+    # `--index` ran the index stage; times are rounded to 0.1 s, and the sample's can round
+    # to 0, so only their consistency is checked (speed belongs in the benchmark, not here)
+    assert run.stats_path("index").exists()
+    assert out["seconds_total"] >= out["seconds_index"] >= 0
     cpu = out["cpu_seconds"]
-    assert cpu["index"] > 0 and cpu["mutate"] > 0
+    assert cpu["index"] >= 0 and cpu["mutate"] >= 0
     assert cpu["total"] == pytest.approx(cpu["index"] + cpu["mutate"], abs=0.11)
     assert out["machine"]["cores"] >= 1 and out["machine"]["cpu"]
     assert len(out["examples"]) == 3 and all("theorem " in e["lean"] for e in out["examples"])
