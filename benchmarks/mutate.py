@@ -37,7 +37,7 @@ def _examples(run, k: int, seed: int) -> list[dict]:
     if k <= 0:
         return []
     from lean_alchemy.core.records import content_hash
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.core.rundb import RunDB
 
     db = RunDB.for_run(run)
     kinds = db.kinds()
@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds_index = 0.0
     cpu0 = _cpu_seconds()
     if args.index:
-        from lean_alchemy.extract.index import run_index
-        from lean_alchemy.extract.index_options import IndexOptions
+        from lean_alchemy.index.driver import run_index
+        from lean_alchemy.index.options import IndexOptions
         t0 = time.perf_counter()
         run_index(run, IndexOptions())
         seconds_index = time.perf_counter() - t0

@@ -39,10 +39,8 @@ from lean_alchemy.grammar.ast import (
     Anon, App, BinderGroup, BinOp, CdotFun, Hole, Ident, ListLit, Lit, Num, Opaque, Path,
     Prefix, SetLit, Sort, Term, Typed, get_at, loads, subterms,
 )
-from lean_alchemy.mutate.substitute import (
-    Capture, all_idents, arith_leaves, binder_types, bound_at, fresh_name, heads,
-    nodes, replace_all, substitute,
-)
+from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
+from lean_alchemy.grammar.substitute import bound_at, replace_all, substitute
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
 

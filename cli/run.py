@@ -82,7 +82,7 @@ def _run_extract(src: Path, run: RunDir, cfg: Config) -> dict:
 
 
 def _run_index(src: Path, run: RunDir, cfg: Config) -> dict:
-    from lean_alchemy.extract.index import run_index
+    from lean_alchemy.index.driver import run_index
     return run_index(run, cfg["index"])
 
 
@@ -223,7 +223,7 @@ def summary_lines(run: RunDir, report: RunReport) -> list[str]:
     verified_by_kind: dict[str, int] = {}
     if run.db.exists():
         try:
-            from lean_alchemy.jobs.db import RunDB
+            from lean_alchemy.core.rundb import RunDB
             db = RunDB.for_run(run)
             counts = db.counts()
             for m, _v in db.iter_results(statuses=("verified",)):

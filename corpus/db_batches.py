@@ -22,7 +22,7 @@ from sqlalchemy.exc import DatabaseError
 
 from lean_alchemy.corpus.source import MUTANT_COLUMNS, SOURCE_SCHEMA, VERDICT_COLUMNS, conform
 
-from .db import (_MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, _corrupt, _joined, _sqlite_path,
+from lean_alchemy.core.rundb import (MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, unreadable_database_error, mutant_state_select, sqlite_path,
                  mutants, states)
 
 log = logging.getLogger(__name__)
@@ -53,18 +53,18 @@ def iter_batches(db: RunDB, statuses: Sequence[str] | None = ("verified",),
     """Mutants in `statuses` (None: every status present but `exclude`) with their verdict
     columns, as `SOURCE_SCHEMA` batches of up to `page_rows` rows."""
     chosen = db._statuses(statuses, exclude)
-    path = _sqlite_path(db.url)
+    path = sqlite_path(db.url)
     connect = _adbc_connect() if path is not None else None
     if connect is None:
         try:
             yield from _sqlalchemy_batches(db, chosen, page_rows)
         except DatabaseError as e:
-            raise _corrupt(db.label, e) from None
+            raise unreadable_database_error(db.label, e) from None
         return
     try:
         yield from _adbc_batches(connect, path, chosen, page_rows)
     except _driver_errors() as e:  # a damaged file: name it and the fix, like RunDB does
-        raise _corrupt(db.label, e) from None
+        raise unreadable_database_error(db.label, e) from None
 
 
 def _adbc_batches(connect, path, chosen: list[str], page_rows: int
@@ -117,10 +117,10 @@ def _sqlalchemy_batches(db: RunDB, chosen: list[str], page_rows: int
                         ) -> Iterator[pa.RecordBatch]:
     """The same batches through SQLAlchemy (any database it speaks)."""
     n_fields = len(mutants.c)  # the joined row: every mutant column, then the state
-    mutant_at = [_MUTANT_FIELDS.index(c) for c in MUTANT_COLUMNS]
+    mutant_at = [MUTANT_FIELDS.index(c) for c in MUTANT_COLUMNS]
     state_at = [n_fields + _STATE[c] for c in VERDICT_COLUMNS]
     page: list = []
-    for row in db._iter(_joined(), chosen, chunk=page_rows):
+    for row in db._iter(mutant_state_select(), chosen, chunk=page_rows):
         page.append(row)
         if len(page) == page_rows:
             yield _rows_batch(page, mutant_at + state_at)

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.rundir import RunDir
 
-from .index_options import IndexOptions
+from .options import IndexOptions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,7 +71,7 @@ def run_index_cli(args: argparse.Namespace) -> int:
                         apply=args.apply, proof_uses=args.proof_uses,
                         generic_evidence=args.generic_evidence, jobs=args.jobs,
                         progress=args.progress)
-    from .index import run_index
+    from .driver import run_index
 
     run_index(RunDir.at(args.run_dir), opts, echo=print)
     return 0

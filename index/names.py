@@ -39,9 +39,9 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import (
-    BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, _bound_in_child,
+    BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
 )
-from lean_alchemy.mutate.substitute import field_names
+from lean_alchemy.grammar.walk import field_names
 
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
@@ -283,7 +283,7 @@ class Resolver:
             if isinstance(v, Term):
                 b = bound
                 if binding:
-                    extra = _bound_in_child(t, fname, -1)
+                    extra = bound_in_child(t, fname, -1)
                     if extra:
                         b = bound | frozenset(extra)
                 nv = self._res(v, view, cache, locals_, b, count)
@@ -294,7 +294,7 @@ class Resolver:
                 for k, x in enumerate(v):
                     b = bound
                     if binding:
-                        extra = _bound_in_child(t, fname, k)
+                        extra = bound_in_child(t, fname, k)
                         if extra:
                             b = bound | frozenset(extra)
                     nx = self._res(x, view, cache, locals_, b, count)

@@ -59,7 +59,7 @@ RETRYABLE = ("timeout", "crashed")
 WORKER_LOST = "worker lost"
 
 # Mutant fields stored as columns, in dataclass order; tuples are stored as JSON.
-_MUTANT_FIELDS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
+MUTANT_FIELDS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
                   "direction", "location", "depth", "proof_style", "statement", "proof",
                   "imports", "header", "lean", "scope_id", "features")
 
@@ -116,7 +116,7 @@ states = Table(
 _STATE_COLS = [c for c in states.c if c.name != "id"]
 
 
-def _joined():
+def mutant_state_select():
     """SELECT every column of a mutant and its state."""
     return select(mutants, *_STATE_COLS).join_from(mutants, states, mutants.c.id == states.c.id)
 
@@ -132,7 +132,7 @@ def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str) -> Path | None:
     prefix = "sqlite:///"
     if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
         return Path(url[len(prefix):].split("?", 1)[0])
@@ -175,7 +175,7 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
-def _corrupt(where: str, e: Exception) -> AlchemyError:
+def unreadable_database_error(where: str, e: Exception) -> AlchemyError:
     orig = getattr(e, "orig", None) or e
     return AlchemyError(
         f"{where} is not a readable run database ({orig}). Move it aside (e.g. "
@@ -183,11 +183,11 @@ def _corrupt(where: str, e: Exception) -> AlchemyError:
         f"--db with the URL of the right database")
 
 
-_SOURCE_MODULE = _MUTANT_FIELDS.index("source_module")
+_SOURCE_MODULE = MUTANT_FIELDS.index("source_module")
 
 
 def mutant_row(m: Mutant) -> tuple:
-    """A mutant's column values in `_MUTANT_FIELDS` order (tuples as JSON lists): what
+    """A mutant's column values in `MUTANT_FIELDS` order (tuples as JSON lists): what
     `RunDB.add_mutant_rows` stores.  `alchemy mutate` encodes rows in its worker processes,
     so the parent only unpickles plain tuples and inserts them."""
     return (m.id, m.name, m.parent, m.source_theorem, m.source_module, m.rule, m.kind,
@@ -213,11 +213,11 @@ def _bulk_insert(c: Connection, table: Table, columns: Sequence[str], rows: list
     c.exec_driver_sql(sql, rows)
 
 
-# `_joined()` rows are read by position (a Row's mapping costs more than the rest of the
-# conversion): the mutants table starts with `_MUTANT_FIELDS` (a test checks it).
-_N_FIELDS = len(_MUTANT_FIELDS)
-_IMPORTS = _MUTANT_FIELDS.index("imports")
-_FEATURES = _MUTANT_FIELDS.index("features")
+# `mutant_state_select()` rows are read by position (a Row's mapping costs more than the rest of the
+# conversion): the mutants table starts with `MUTANT_FIELDS` (a test checks it).
+_N_FIELDS = len(MUTANT_FIELDS)
+_IMPORTS = MUTANT_FIELDS.index("imports")
+_FEATURES = MUTANT_FIELDS.index("features")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -249,8 +249,8 @@ class RunDB:
         self.url = url
         self.max_attempts = max_attempts
         self.given_up = 0  # mutants this object gave up as `worker lost` (see `lease`)
-        self.label = label or (str(_sqlite_path(url)) if _sqlite_path(url) else url)
-        path = _sqlite_path(url)
+        self.label = label or (str(sqlite_path(url)) if sqlite_path(url) else url)
+        path = sqlite_path(url)
         if path is not None:
             if path.is_dir():
                 raise AlchemyError(f"{path} is a directory, not a run database")
@@ -276,10 +276,10 @@ class RunDB:
             self.engine.dispose()
             if "locked" in str(e).lower():
                 raise AlchemyError(f"{self.label} is locked by another process: {e.orig}") from None
-            raise _corrupt(self.label, e) from None
+            raise unreadable_database_error(self.label, e) from None
         except DatabaseError as e:
             self.engine.dispose()
-            raise _corrupt(self.label, e) from None
+            raise unreadable_database_error(self.label, e) from None
 
     @classmethod
     def for_run(cls, run: RunDir, url: str | None = None, **kw) -> "RunDB":
@@ -371,7 +371,7 @@ class RunDB:
         """Rows of `add_mutant_rows` (mutant fields, detail, created_at, status) whose ids
         are not stored: the mutant and its `states` row."""
         if rows:
-            _bulk_insert(c, mutants, _MUTANT_FIELDS + ("detail", "created_at"),
+            _bulk_insert(c, mutants, MUTANT_FIELDS + ("detail", "created_at"),
                          [r[:-1] for r in rows])
             _bulk_insert(c, states, ("id", "status", "source_module", "attempts"),
                          [(r[0], r[-1], r[_SOURCE_MODULE], 0) for r in rows])
@@ -419,7 +419,7 @@ class RunDB:
             c.execute(update(states).where(t.id.in_(ids)).values(
                 status=LEASED, lease_owner=owner, lease_token=token,
                 lease_expires=now + lease_seconds, attempts=t.attempts + 1))
-            rows = c.execute(_joined().where(t.id.in_(ids), t.lease_token == token)
+            rows = c.execute(mutant_state_select().where(t.id.in_(ids), t.lease_token == token)
                              .order_by(t.source_module, t.id)).all()
         return [_row_mutant(r) for r in rows]
 
@@ -604,14 +604,14 @@ class RunDB:
 
     def iter_mutants(self, statuses: Sequence[str] | None = None) -> Iterator[Mutant]:
         """Mutants in `statuses` (None: all), by status, then source module, then id."""
-        for r in self._iter(_joined(), self._statuses(statuses)):
+        for r in self._iter(mutant_state_select(), self._statuses(statuses)):
             yield _row_mutant(r)
 
     def iter_results(self, statuses: Sequence[str] | None = ("verified",)
                      ) -> Iterator[tuple[Mutant, Verdict]]:
         """(mutant, verdict) for mutants in `statuses`; None = every final one (all but
         pending and leased).  Ordered by status, then source module, then id."""
-        for r in self._iter(_joined(), self._statuses(statuses, exclude=OPEN_STATUSES)):
+        for r in self._iter(mutant_state_select(), self._statuses(statuses, exclude=OPEN_STATUSES)):
             yield _row_mutant(r), _row_verdict(r)
 
     def sample(self, kind: str, n: int, start: str = "",
@@ -622,7 +622,7 @@ class RunDB:
         out: list[Mutant] = []
         with self._read() as c:
             for cond in (states.c.id >= start, states.c.id < start):
-                stmt = _joined().where(mutants.c.kind == kind, cond)
+                stmt = mutant_state_select().where(mutants.c.kind == kind, cond)
                 if statuses is not None:
                     stmt = stmt.where(states.c.status.in_(list(statuses)))
                 stmt = stmt.order_by(states.c.id).limit(n - len(out))
@@ -637,7 +637,7 @@ class RunDB:
 
     def get(self, mutant_id: str) -> Mutant | None:
         with self._read() as c:
-            r = c.execute(_joined().where(states.c.id == mutant_id)).first()
+            r = c.execute(mutant_state_select().where(states.c.id == mutant_id)).first()
         return _row_mutant(r) if r is not None else None
 
     def state(self, mutant_id: str) -> dict | None:
@@ -649,7 +649,7 @@ class RunDB:
 
     def verdict(self, mutant_id: str) -> Verdict | None:
         with self._read() as c:
-            r = c.execute(_joined().where(states.c.id == mutant_id)).first()
+            r = c.execute(mutant_state_select().where(states.c.id == mutant_id)).first()
         if r is None or r._mapping["status"] in OPEN_STATUSES:
             return None
         return _row_verdict(r)

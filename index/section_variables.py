@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from lean_alchemy.grammar.ast import App, BinderGroup, Ident, Term
-from lean_alchemy.mutate.substitute import heads, last_component
+from lean_alchemy.grammar.walk import heads, last_component
 
 # Classes whose first argument is a type of bundled maps (they extend `DFunLike`).
 FUN_LIKE_CLASSES = frozenset({"FunLike", "DFunLike", "EquivLike", "EmbeddingLike"})

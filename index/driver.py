@@ -38,17 +38,17 @@ from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Invocation, Rule, Scope
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import (
-    BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, _bound_in_child,
+    BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
 )
-from lean_alchemy.mutate.substitute import field_names
+from lean_alchemy.grammar.walk import field_names
 
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
-from lean_alchemy.extract import graph as G
-from lean_alchemy.extract.index_options import IndexOptions
-from lean_alchemy.extract.names import (
+from lean_alchemy.index import graph as G
+from lean_alchemy.index.options import IndexOptions
+from lean_alchemy.index.names import (
     NameTable, Resolver, ScopeView, binder_locals, read_external_names,
 )
-from lean_alchemy.extract.rules import RuleStats, derive_rules
+from lean_alchemy.index.rules import RuleStats, derive_rules
 
 log = logging.getLogger(__name__)
 
@@ -334,11 +334,11 @@ def _consts(t: Term, bound: frozenset[str], locals_: frozenset[str], out: set[st
     for f in field_names(type(t)):
         v = getattr(t, f)
         if isinstance(v, Term):
-            extra = _bound_in_child(t, f, -1) if binding else ()
+            extra = bound_in_child(t, f, -1) if binding else ()
             _consts(v, bound | frozenset(extra) if extra else bound, locals_, out)
         elif isinstance(v, tuple) and v and isinstance(v[0], Term):
             for k, x in enumerate(v):
-                extra = _bound_in_child(t, f, k) if binding else ()
+                extra = bound_in_child(t, f, k) if binding else ()
                 _consts(x, bound | frozenset(extra) if extra else bound, locals_, out)
 
 
@@ -454,7 +454,7 @@ class Pass2:
 
 def _pass2(idx: list[int]) -> Pass2:
     """Match candidates `idx` (runs in a forked worker or in-process)."""
-    from lean_alchemy.mutate.match import MatchStats
+    from lean_alchemy.index.match.rule_index import MatchStats
 
     ctx, index = _CTX, _INDEX
     assert ctx is not None and index is not None
@@ -537,9 +537,10 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     `RUN/index.stats.json` (see the module doc)."""
     global _CTX, _INDEX
     from lean_alchemy.extract import store
-    from lean_alchemy.extract.sections import write_section_binders
+    from lean_alchemy.index.sections import write_section_binders
     from lean_alchemy.extract.store import AtomicParquetWriter, write_parquet
-    from lean_alchemy.mutate.match import MatchStats, RuleIndex, rigid_names
+    from lean_alchemy.index.match.rule_index import MatchStats, RuleIndex
+    from lean_alchemy.index.match.rigid import rigid_names
 
     start = time.perf_counter()
     run.require(run.declarations, "extract")

@@ -41,8 +41,8 @@ from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
-from lean_alchemy.mutate.sections import used_section_variables
-from lean_alchemy.mutate.substitute import heads, nodes
+from lean_alchemy.index.section_variables import used_section_variables
+from lean_alchemy.grammar.walk import heads, nodes
 
 REL_OPS = frozenset({
     "=", "≠", "<", "≤", ">", "≥", "∣", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "↔", "∧", "∨", "≡",
@@ -203,7 +203,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
         if bad is None and isinstance(pattern, Num):
             # `0` occurs in every type: without the equation's type it matches numerals
             # Lean would not rewrite (`(0 : Pt).x = 0` read backwards on a `0 : K`)
-            from lean_alchemy.mutate.match import rule_equation_type
+            from lean_alchemy.index.match.hints import rule_equation_type
 
             if kind != "eq" or rule_equation_type(pattern, replacement, names, rtypes) is None:
                 bad = "numeral_pattern"
@@ -213,7 +213,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
         if bad is not None:
             st.dropped[bad] += 1
             return
-        from lean_alchemy.mutate.match import head_key
+        from lean_alchemy.index.match.patterns import head_key
 
         pv = tuple(sorted(_vars(pattern, pvars) | (
             _vars(replacement, pvars) if replacement is not None else frozenset())))

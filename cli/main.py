@@ -19,15 +19,15 @@ from lean_alchemy.core.rundir import tool_version
 # command -> module providing `register(subparsers)` for it (a module may own several)
 COMMANDS: dict[str, str] = {
     "extract": "lean_alchemy.extract.cli",
-    "index": "lean_alchemy.extract.index_cli",
-    "graph": "lean_alchemy.extract.index_cli",
+    "index": "lean_alchemy.index.cli",
+    "graph": "lean_alchemy.index.cli",
     "mutate": "lean_alchemy.mutate.cli",
     "check": "lean_alchemy.jobs.check_cli",
     "status": "lean_alchemy.jobs.check_cli",
     "setup-lean": "lean_alchemy.jobs.check_cli",
     "corpus": "lean_alchemy.corpus.cli",
     "stats": "lean_alchemy.corpus.cli",
-    "run": "lean_alchemy.jobs.run_cli",
+    "run": "lean_alchemy.cli.run",
 }
 
 
