@@ -47,8 +47,10 @@ DOC_PAGES = (
 CONFIG_INTRO = """\
 # Configuration reference
 
-Every option of every stage, generated from the `*Options` dataclasses by
-`python tools/build_readme.py` (do not edit this page by hand).
+Every option of every stage, with its default and meaning.
+
+This page is generated from the `*Options` dataclasses by `python tools/build_readme.py`;
+do not edit it by hand.
 
 `alchemy run --config alchemy.toml` reads one TOML table per stage. Command-line flags
 override the file, and the file overrides the defaults. The effective configuration is
