@@ -21,7 +21,7 @@ Names that resolve to nothing are *unresolved* and kept verbatim (Lean core and 
 names are unknown unless given with `IndexOptions.external_names`): matching then still
 works between spellings that agree.  Both kinds are counted by `Resolver.counts`.
 
-Choice for the stored ASTs (see docs/readme/40-index.md): a resolved term is the same tree
+Choice for the stored ASTs (see docs/index.md): a resolved term is the same tree
 with each constant `Ident` renamed to its full name, so paths are identical between a
 candidate's written term and its resolved term.  Rules store resolved patterns and
 replacements (a full name prints correctly from any namespace); invocations point into the

@@ -1,6 +1,6 @@
 """Pure mutation of a statement: (binders, conclusion) + Invocation + Rule -> new statement.
 
-Decisions (see docs/readme/45-mutate.md):
+Decisions (see docs/mutate.md):
 
 - **All occurrences of the instantiated instance.**  The rule is instantiated explicitly
   (`R (a := x) (b := y)`), so the proof's `rewrite` rewrites exactly the occurrences of the
