@@ -93,7 +93,7 @@ def _run_mutate(src: Path, run: RunDir, cfg: Config) -> dict:
 
 def _run_check(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.jobs.check import run_check
-    return run_check(run, cfg["check"])
+    return run_check(run, cfg["check"]).to_dict()
 
 
 def _run_corpus(src: Path, run: RunDir, cfg: Config, unchecked: bool = False) -> dict:

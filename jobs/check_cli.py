@@ -102,7 +102,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     run = RunDir.at(args.run_dir)
     stats = run_check(run, opts, echo=print)
-    return 1 if stats.get("error") else 0
+    return 1 if stats.error else 0
 
 
 # ------------------------------------------------------------------------------ status

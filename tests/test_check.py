@@ -114,10 +114,17 @@ def test_every_mutant_gets_one_verdict_and_rerun_does_nothing(tmp_path: Path) ->
     lines: list[str] = []
     stats = run_check(run, opts(tmp_path), TC, checker_factory=FakeFactory(str(log)),
                       echo=lines.append)
-    assert stats["checked"] == 25 and stats["by_status"] == {"verified": 20, "rejected": 5}
-    assert stats["by_error_class"] == {"type mismatch": 5}
-    assert stats["remaining"] == 0 and stats["lean_version"] == "4.99.0"
-    assert stats["database"] == {"refuted": 1, "rejected": 5, "verified": 20}
+    assert stats.checked == 25 and stats.by_status == {"verified": 20, "rejected": 5}
+    assert stats.by_error_class == {"type mismatch": 5}
+    assert stats.remaining == 0 and stats.lean_version == "4.99.0"
+    assert stats.database == {"refuted": 1, "rejected": 5, "verified": 20}
+    written = json.loads(run.stats_path("check").read_text())
+    assert written.pop("versions") and written == stats.to_dict()
+    assert set(written) == {
+        "checked", "by_status", "by_error_class", "retried", "lost_batches", "bisected",
+        "lost_workers", "already_final", "released", "reclaimed_leases", "per_second",
+        "seconds", "backend", "executor", "workers", "batch_size", "lean_version",
+        "mathlib_rev", "database", "remaining", "interrupted", "error", "peak_rss_mb"}
     assert json.loads(run.stats_path("check").read_text())["checked"] == 25
     assert lines and "25 verdicts" in lines[-1]
     assert set(checks(log).values()) == {1} and len(checks(log)) == 25
@@ -127,15 +134,27 @@ def test_every_mutant_gets_one_verdict_and_rerun_does_nothing(tmp_path: Path) ->
     # the workers logged to RUN/logs
     assert (run.logs_dir / "check.log").exists() and (run.logs_dir / "worker-0.log").exists()
     again = run_check(run, opts(tmp_path), TC, checker_factory=FakeFactory(str(log)))
-    assert again["checked"] == 0 and len(checks(log)) == 25 and sum(checks(log).values()) == 25
+    assert again.checked == 0 and len(checks(log)) == 25 and sum(checks(log).values()) == 25
+
+
+def test_stats_of_two_invocations_merge(tmp_path: Path) -> None:
+    run = make_run(tmp_path, ["ok"] * 20 + ["bad"] * 10)
+    first = run_check(run, opts(tmp_path, limit=12, jobs=1), TC, checker_factory=FakeFactory())
+    rest = run_check(run, opts(tmp_path, jobs=1), TC, checker_factory=FakeFactory())
+    both = first.merge(rest)
+    assert both.checked == 30 and both.by_status == {"verified": 20, "rejected": 10}
+    assert both.by_error_class == {"type mismatch": 10}
+    assert both.remaining == 0 and both.database == rest.database
+    assert both.seconds == pytest.approx(first.seconds + rest.seconds, abs=0.01)
+    assert both.peak_rss_mb == max(first.peak_rss_mb, rest.peak_rss_mb)
 
 
 def test_limit_then_resume(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["ok"] * 30)
     first = run_check(run, opts(tmp_path, limit=10, jobs=1), TC, checker_factory=FakeFactory())
-    assert first["checked"] == 10 and first["remaining"] == 20
+    assert first.checked == 10 and first.remaining == 20
     rest = run_check(run, opts(tmp_path, jobs=1), TC, checker_factory=FakeFactory())
-    assert rest["checked"] == 20 and rest["database"] == {"verified": 30}
+    assert rest.checked == 20 and rest.database == {"verified": 30}
 
 
 def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
@@ -152,8 +171,8 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
     st = db.state("m00025")  # killalways
     assert st["error_class"] == "worker lost" and st["attempts"] == 3
     assert db.state("m00012")["attempts"] == 1  # killonce: retried within its lease
-    assert stats["lost_workers"] >= 4 and stats["bisected"] >= 2
-    assert stats["by_status"] == {"verified": 25, "rejected": 3, "crashed": 1}
+    assert stats.lost_workers >= 4 and stats.bisected >= 2
+    assert stats.by_status == {"verified": 25, "rejected": 3, "crashed": 1}
     # the innocent neighbours of the culprit were not charged an attempt for it
     assert max(db.attempt_counts()) == 3 and db.attempt_counts()[1] == 28
     # neighbours checked before the kill in a lost batch are checked again (their verdicts
@@ -306,7 +325,7 @@ def test_resume_after_the_driver_is_sigkilled(tmp_path: Path) -> None:
     done_before = {m.id for m, _ in db.iter_results(statuses=None)}
     assert 8 <= len(done_before) < SLOW_RUN and db.lease_owners()  # leases of a dead driver
     stats = run_check(run, opts(tmp_path, batch_size=2), TC, checker_factory=FakeFactory(str(log)))
-    assert stats["reclaimed_leases"] >= 1
+    assert stats.reclaimed_leases >= 1
     assert db.counts() == {"verified": SLOW_RUN}
     seen = checks(log)
     assert all(seen[i] == 1 for i in done_before)  # never checked again after success
@@ -343,8 +362,8 @@ def test_ray_executor_local_mode_with_a_killed_worker(tmp_path: Path) -> None:
     stats = run_check(run, opts(tmp_path, executor="ray", ray_address="local", batch_size=6), TC,
                       checker_factory=FakeFactory(marker_dir=str(markers)),
                       executor_kwargs={"init_kwargs": {"num_cpus": 2}})
-    assert stats["by_status"] == {"verified": 16, "rejected": 2}
-    assert stats["lost_workers"] >= 1 and stats["executor"] == "ray"
+    assert stats.by_status == {"verified": 16, "rejected": 2}
+    assert stats.lost_workers >= 1 and stats.executor == "ray"
     assert not ray.is_initialized()  # we started it, we shut it down
     assert RunDB.for_run(run).counts() == {"verified": 16, "rejected": 2}
 
@@ -439,7 +458,7 @@ def test_real_checkers_through_the_standin_lean(tmp_path: Path, standin_toolchai
              workspace=str(standin_toolchain.workspace), memory_limit_mb=0)
     stats = run_check(run, o)
     final = {m.id: v for m, v in db.iter_results(statuses=None)}
-    assert len(final) == 16 and stats["remaining"] == 0
+    assert len(final) == 16 and stats.remaining == 0
     assert final["m00003"].status == "rejected" and final["m00003"].error_class == "type mismatch"
     assert final["m00007"].status == "timeout"
     assert final["m00011"].status == "crashed"
@@ -448,7 +467,7 @@ def test_real_checkers_through_the_standin_lean(tmp_path: Path, standin_toolchai
     assert len(ok) == 12 and all(v.status == "verified" for v in ok)
     assert all(v.backend == backend and v.mathlib_rev == standin_toolchain.mathlib_rev
                and v.lean_version == standin_toolchain.lean_version for v in final.values())
-    assert run_check(run, o)["checked"] == 0
+    assert run_check(run, o).checked == 0
 
 
 def test_driver_log_records_bypass_the_worker_queue(tmp_path):

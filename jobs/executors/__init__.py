@@ -39,6 +39,7 @@ class BatchOutcome:
 
 class Executor(Protocol):
     workers: int
+    lost_workers: int  # workers that died and were replaced
 
     def start(self) -> None: ...
 
