@@ -287,6 +287,9 @@ class Verdict:
     backend: str = ""
     lean_version: str = ""
     mathlib_rev: str = ""
+    # what `#print axioms` listed for the mutant's declaration; None when Lean was not asked
+    # (a verdict decided before Lean, a timeout, a crash)
+    axioms: tuple[str, ...] | None = None
 
 
 # `json.dumps(x, ensure_ascii=False)` builds a new encoder per call; the mutate stage

@@ -38,7 +38,7 @@ from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import (
     Column, Float, Index, Integer, MetaData, String, Table, Text, and_, bindparam, case,
-    create_engine, event, func, select, tuple_, update)
+    create_engine, event, func, inspect, select, tuple_, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
@@ -108,6 +108,7 @@ states = Table(
     Column("lean_version", String(64)),
     Column("mathlib_rev", String(64)),
     Column("checked_at", Float),
+    Column("axioms", Text),  # JSON list from `#print axioms`; NULL when Lean was not asked
     # leases go to pending mutants of one module together: a batch then shares its imports
     Index("ix_states_status_module", "status", "source_module", "id"),
     Index("ix_states_lease", "status", "lease_expires"),  # also serves owner look-ups
@@ -175,6 +176,15 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
+def _add_missing_columns(c: Connection) -> None:
+    """Columns added to `states` after a database was created (all nullable)."""
+    have = {col["name"] for col in inspect(c).get_columns("states")}
+    for col in states.c:
+        if col.name not in have:
+            c.exec_driver_sql(f"ALTER TABLE states ADD COLUMN {col.name} "
+                              f"{col.type.compile(dialect=c.dialect)}")
+
+
 def unreadable_database_error(where: str, e: Exception) -> AlchemyError:
     orig = getattr(e, "orig", None) or e
     return AlchemyError(
@@ -235,11 +245,12 @@ def _row_mutant(r) -> Mutant:
 
 def _row_verdict(r) -> Verdict:
     (status, _module, _attempts, _owner, _token, _expires, error_class, first_error, elapsed,
-     backend, lean_version, mathlib_rev, _checked_at) = r[_N_FIELDS + 2:]
+     backend, lean_version, mathlib_rev, _checked_at, axioms) = r[_N_FIELDS + 2:]
     return Verdict(mutant_id=r[0], status=status, error_class=error_class,
                    first_error=first_error if first_error is not None else r[_N_FIELDS],
                    elapsed=float(elapsed or 0.0), backend=backend or "",
-                   lean_version=lean_version or "", mathlib_rev=mathlib_rev or "")
+                   lean_version=lean_version or "", mathlib_rev=mathlib_rev or "",
+                   axioms=None if axioms is None else tuple(json.loads(axioms)))
 
 
 class RunDB:
@@ -260,6 +271,7 @@ class RunDB:
         try:
             with self._write() as c:
                 metadata.create_all(c)
+                _add_missing_columns(c)
                 have = c.execute(select(meta_table.c.value)
                                  .where(meta_table.c.key == "schema_version")).scalar()
                 if have is None:
@@ -471,14 +483,17 @@ class RunDB:
                 params.append({"b_id": v.mutant_id, "b_status": status,
                                "b_error_class": v.error_class, "b_first_error": v.first_error,
                                "b_elapsed": float(v.elapsed or 0.0), "b_backend": v.backend,
-                               "b_lean_version": v.lean_version, "b_mathlib_rev": v.mathlib_rev})
+                               "b_lean_version": v.lean_version, "b_mathlib_rev": v.mathlib_rev,
+                               "b_axioms": None if v.axioms is None else json.dumps(
+                                   list(v.axioms), ensure_ascii=False)})
             if params:
                 # the write lock is held since the SELECT: no one can finalize these meanwhile
                 c.execute(update(states).where(t.id == bindparam("b_id")).values(
                     status=bindparam("b_status"), error_class=bindparam("b_error_class"),
                     first_error=bindparam("b_first_error"), elapsed=bindparam("b_elapsed"),
                     backend=bindparam("b_backend"), lean_version=bindparam("b_lean_version"),
-                    mathlib_rev=bindparam("b_mathlib_rev"), lease_owner=None, lease_token=None,
+                    mathlib_rev=bindparam("b_mathlib_rev"), axioms=bindparam("b_axioms"),
+                    lease_owner=None, lease_token=None,
                     lease_expires=None, checked_at=now), params)
         return taken
 

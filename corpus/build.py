@@ -29,6 +29,7 @@ from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Mutant
 from lean_alchemy.core.rundir import RunDir, tool_version
+from lean_alchemy.jobs.checkers.base import contains_sorry
 
 from . import sources
 from .decontam import Decontaminator, load_benchmarks
@@ -320,11 +321,32 @@ def library_theorems(decls: Iterable[Declaration], fp: Callable | None
     return [(d, _safe_fp(fp, d)) for d in decls if d.is_candidate and d.conclusion is not None]
 
 
-def library_pairs(theorems: list[tuple[Declaration, str | None]], scopes: dict
-                  ) -> Iterator[Pair]:
-    """Library theorems as (Mutant of kind `original`, the library verdict)."""
+def library_pairs(theorems: list[tuple[Declaration, str | None]], scopes: dict,
+                  unproved: frozenset[str] = frozenset()) -> Iterator[Pair]:
+    """Library theorems as (Mutant of kind `original`, the library verdict), except the
+    `unproved` ones: a library theorem is exported as checked only when it is proved."""
     for d, f in theorems:
-        yield original_mutant(d, scopes.get(d.scope_id or ""), f), LIBRARY_VERDICT
+        if d.full_name not in unproved:
+            yield original_mutant(d, scopes.get(d.scope_id or ""), f), LIBRARY_VERDICT
+
+
+def unproved_declarations(decls: Iterable[Declaration],
+                          proof_uses: Iterable[tuple[str, str]] = ()) -> frozenset[str]:
+    """Library declarations that are not proved: a proof with `sorry`/`admit`, an `axiom`,
+    and, to a fixpoint, every declaration whose proof uses one of those (`proof_uses`
+    edges of the graph, user -> used).  Lean accepts such proofs with a warning at most."""
+    unproved = {d.full_name for d in decls
+                if d.kind == "axiom" or (d.proof and contains_sorry(d.proof))}
+    users: dict[str, list[str]] = {}
+    for user, used in proof_uses:
+        users.setdefault(used, []).append(user)
+    todo = list(unproved)
+    while todo:
+        for user in users.get(todo.pop(), ()):
+            if user not in unproved:
+                unproved.add(user)
+                todo.append(user)
+    return frozenset(unproved)
 
 
 def library_fingerprints(theorems: list[tuple[Declaration, str | None]]) -> dict[str, str]:
@@ -350,8 +372,10 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
            scopes: dict | None = None, fingerprint: Callable | None = None,
            text_fingerprint: Callable | None = None, run: RunDir | None = None,
            drop_report: Path | None = None, db_stats: dict | None = None,
-           outcomes: Callable[[], Iterable] | None = None) -> dict:
-    """Build the dataset into a staging folder, write card and stats, then swap it in."""
+           outcomes: Callable[[], Iterable] | None = None,
+           unproved: frozenset[str] = frozenset()) -> dict:
+    """Build the dataset into a staging folder, write card and stats, then swap it in.
+    `unproved`: library declarations never exported as originals (`unproved_declarations`)."""
     opts.validate()
     prov = Provenance(tool_version=tool_version())
     include_orig = opts.include_originals and checked
@@ -363,7 +387,7 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
 
     def pairs() -> Iterator[pa.RecordBatch | Pair]:
         if include_orig:
-            yield from library_pairs(theorems, scopes or {})
+            yield from library_pairs(theorems, scopes or {}, unproved)
         yield from results()
 
     staging = staging_dir(out_dir)
@@ -384,6 +408,8 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
         summary.update({"checked": checked, "benchmark_items": len(items),
                         "library_fingerprints": len(library),
                         "include_originals": include_orig,
+                        "unproved_originals": sum(d.full_name in unproved for d, _f in theorems)
+                        if include_orig else 0,
                         "drop_report": str(drop_report) if drop_report else None})
         from .card import write_card
         write_card(staging, opts, summary, checked)
@@ -438,8 +464,10 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
             decls = sources.read_declarations(run)
         else:
             log.warning("%s missing: dedup against the library is skipped", run.declarations)
+    unproved: frozenset[str] = frozenset()
     if opts.include_originals and not unchecked:
         scopes = sources.read_scopes(run)
+        unproved = unproved_declarations(decls, sources.proof_uses_edges(run))
     text_fp = sources.lean_text_fingerprinter() if opts.decontam_files else None
     if unchecked:
         results = sources.pending_batches(run)
@@ -458,7 +486,7 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
     summary = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
                      fingerprint=fp, text_fingerprint=text_fp, run=run,
                      drop_report=run.root / f"{stage}.dropped.jsonl", db_stats=db_stats,
-                     outcomes=outcomes)
+                     outcomes=outcomes, unproved=unproved)
     summary["output"] = str(out)
     run.write_stats(stage, summary)
     return summary

@@ -78,6 +78,19 @@ def read_declarations(run: RunDir) -> list[Declaration]:
     return list(rd(run.declarations))
 
 
+def proof_uses_edges(run: RunDir) -> list[tuple[str, str]]:
+    """(user, used) pairs of the graph's `proof_uses` edges; none without a graph."""
+    path = run.graph_dir / "edges.parquet"
+    if not path.exists():
+        return []
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    edges = pq.read_table(path, columns=["src", "dst", "kind"])
+    edges = edges.filter(pc.equal(edges["kind"], "proof_uses"))
+    return list(zip(edges["src"].to_pylist(), edges["dst"].to_pylist()))
+
+
 def read_scopes(run: RunDir) -> dict[str, Scope]:
     """scope_id -> Scope when the extract stage wrote scopes.parquet (else empty)."""
     if not run.scopes.exists():

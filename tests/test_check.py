@@ -436,13 +436,13 @@ def test_cli_flags_mirror_options(tmp_path: Path) -> None:
 def lean_mutant(i: int, directive: str = "") -> Mutant:
     body = f"  -- standin: {directive}\n" if directive else ""
     lean = f"namespace T{i}\ntheorem t{i} : True := by\n{body}  trivial\nend T{i}"
-    return replace_lean(mk(i, "t"), lean)
+    return replace_lean(mk(i, "t"), lean, name=f"T{i}.t{i}")
 
 
-def replace_lean(m: Mutant, lean: str) -> Mutant:
+def replace_lean(m: Mutant, lean: str, name: str | None = None) -> Mutant:
     from dataclasses import replace
 
-    return replace(m, lean=lean, imports=("Mathlib",))
+    return replace(m, lean=lean, imports=("Mathlib",), name=name or m.name)
 
 
 @pytest.mark.parametrize("backend", ["lean-json", "repl"])

@@ -107,6 +107,24 @@ def test_judge_sorry_warning_rejects_other_warnings_do_not() -> None:
     assert LeanMessage.from_json({"pos": {"line": 1}, "severity": "error", "data": "x"}) is None
 
 
+def test_judge_reads_axioms_and_rejects_all_but_the_standard_three() -> None:
+    from lean_alchemy.jobs.checkers.base import axioms_command, reported_axioms
+
+    def said(text: str) -> LeanMessage:
+        return LeanMessage(9, 0, 9, 20, "info", text)
+
+    sound = said("'A.t' depends on axioms: [propext,\n Classical.choice,\n Quot.sound]")
+    assert reported_axioms([sound]) == ("propext", "Classical.choice", "Quot.sound")
+    assert judge([sound]) == ("verified", None, None)
+    assert reported_axioms([said("'A.t' does not depend on any axioms")]) == ()
+    assert reported_axioms([]) is None
+    status, cls, msg = judge([said("'A.t' depends on axioms: [Lib.oracle, propext, sorryAx]")])
+    assert (status, cls) == ("rejected", "uses sorry")
+    assert msg.text.endswith("standard three: sorryAx, Lib.oracle")
+    assert axioms_command("A.b'.c₁") == "#print axioms A.b'.c₁"
+    assert axioms_command("A.1 + 1") == "#print axioms A.«1 + 1»"
+
+
 def test_contains_sorry_ignores_comments_strings_and_names() -> None:
     assert contains_sorry("theorem t : 1 = 2 := by\n  sorry")
     assert contains_sorry("theorem t : 1 = 2 := by\n  simp; admit")
@@ -211,6 +229,54 @@ def test_sorry_rejected_without_running_lean(tc: Toolchain) -> None:
     mixed = checker.check([mutant(2), mutant(3, proof="sorry")])
     assert statuses(mixed) == [("verified", None), ("rejected", "uses sorry")]
     assert checker.runs == 1
+
+
+LIBRARY = """namespace Lib
+axiom oracle : ∀ n : Nat, n + 0 = n
+
+theorem unproved (n : Nat) : n + 0 = n := by
+  sorry
+
+theorem from_unproved (n : Nat) : n + 0 + 0 = n := by
+  rw [unproved, unproved]
+
+theorem from_oracle (n : Nat) : n + 0 + 0 = n := by
+  rw [oracle, oracle]
+
+theorem proved (n : Nat) : n + 0 = n := by
+  -- standin: axioms propext Quot.sound
+  rfl
+end Lib
+"""
+
+
+@pytest.mark.parametrize("backend", ["lean-json", "repl"])
+def test_unsound_axioms_reject_through_a_library_lemma(tc: Toolchain, backend: str) -> None:
+    """A proof that uses a sorry'd lemma gets no `sorry` warning from Lean, only `sorryAx`
+    among its axioms; so do proofs through a lemma proved from one, or a custom axiom."""
+    (tc.workspace / "Lib").mkdir()
+    (tc.workspace / "Lib" / "Unproved.lean").write_text(LIBRARY)
+    imports = ("Lib.Unproved",)
+    units = [mutant(0, imports=imports, proof="exact Lib.unproved (a + b)"),
+             mutant(1, imports=imports, proof="exact Lib.from_unproved a"),
+             mutant(2, imports=imports, proof="exact Lib.oracle a"),
+             mutant(3, imports=imports, proof="exact Lib.from_oracle b"),
+             mutant(4, imports=imports, proof="exact Lib.proved a"),
+             mutant(5, imports=imports)]
+    vs = make_checker(opts(backend=backend), tc).check(units)
+    assert statuses(vs) == [("rejected", "uses sorry")] * 4 + [("verified", None)] * 2
+    assert [v.axioms for v in vs] == [("sorryAx",), ("sorryAx",), ("Lib.oracle",),
+                                      ("Lib.oracle",), ("Quot.sound", "propext"), ()]
+    assert "outside Lean's standard three: sorryAx" in vs[0].first_error
+    assert "outside Lean's standard three: Lib.oracle" in vs[2].first_error
+
+
+def test_a_declaration_lean_cannot_name_is_not_verified(tc: Toolchain) -> None:
+    from dataclasses import replace
+    unit = replace(mutant(0), name="Alchemy.not_the_declared_name")
+    [v] = make_checker(opts(), tc).check([unit])
+    assert (v.status, v.error_class) == ("rejected", "unknown identifier")
+    assert "unknown constant" in v.first_error and v.axioms is None
 
 
 def test_heartbeat_limit_is_per_declaration_and_overrides_the_units_own(tc: Toolchain) -> None:

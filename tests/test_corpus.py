@@ -569,6 +569,31 @@ def test_include_originals_and_library_dedup(tmp_path):
                         "score": None}]
 
 
+def test_unproved_library_theorems_are_never_exported_as_checked(tmp_path):
+    from lean_alchemy.corpus.build import unproved_declarations
+
+    def thm(name: str, proof: str, kind: str = "theorem") -> Declaration:
+        return Declaration(full_name=f"Lib.{name}", name=name, kind=kind, module="Lib",
+                           file="Lib.lean", start_line=1, end_line=1,
+                           binders=(Binder("n", "explicit", "ℕ"),), conclusion="n + 0 = n",
+                           proof=proof, scope_id="")
+
+    decls = [thm("sorried", "by\n  sorry"), thm("admitted", "by simp; admit"),
+             thm("from_sorried", "by rw [sorried]"), thm("from_that", "from_sorried n"),
+             thm("from_oracle", "oracle n"), thm("oracle", None, kind="axiom"),
+             thm("proved", "by simp -- no sorry here")]
+    uses = [("Lib.from_sorried", "Lib.sorried"), ("Lib.from_that", "Lib.from_sorried"),
+            ("Lib.from_oracle", "Lib.oracle"), ("Lib.proved", "Nat.add_zero")]
+    unproved = unproved_declarations(decls, uses)
+    assert unproved == {"Lib.sorried", "Lib.admitted", "Lib.from_sorried", "Lib.from_that",
+                        "Lib.from_oracle", "Lib.oracle"}
+    out = tmp_path / "corpus"
+    s = export(lambda: iter(()), out, CorpusOptions(include_originals=True, stats=False),
+               decls=decls, unproved=unproved)
+    assert s["rows"] == 1 and s["unproved_originals"] == 5
+    assert [r["source_theorem"] for r in read_all(out).to_pylist()] == ["Lib.proved"]
+
+
 def test_cli_stats_single_run_and_unchecked(tmp_path, monkeypatch, capsys):
     from lean_alchemy.cli.main import main
 

@@ -240,7 +240,7 @@ def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
     assert keys[len(MUTANT_FIELDS):] == [
         "detail", "created_at", "status", "source_module_1", "attempts", "lease_owner",
         "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
-        "lean_version", "mathlib_rev", "checked_at"]
+        "lean_version", "mathlib_rev", "checked_at", "axioms"]
 
 
 def test_encoded_rows_store_exactly_what_add_mutants_stores(tmp_path: Path) -> None:
@@ -281,3 +281,23 @@ def test_a_large_insert_enlarges_that_connections_page_cache(db: RunDB, monkeypa
     assert cache_size() == -dbmod.BULK_CACHE_KIB
     assert db.add_mutant_rows([(mutant_row(mk(i)), "pending", None) for i in range(4, 9)]) == 3
     assert db.counts() == {"pending": 9}
+
+
+def test_axioms_are_stored_and_old_databases_gain_the_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    db = RunDB(f"sqlite:///{path}")
+    db.add_mutants([(mk(0), "pending", None), (mk(1), "pending", None)])
+    db.close()
+    con = sqlite3.connect(path)  # a database made before verdicts carried axioms
+    con.execute("ALTER TABLE states DROP COLUMN axioms")
+    con.commit()
+    con.close()
+    db = RunDB(f"sqlite:///{path}")
+    db.record_verdicts([Verdict("m00000", "verified", axioms=("propext", "Quot.sound")),
+                        Verdict("m00001", "rejected", "uses sorry", axioms=("sorryAx",))])
+    assert db.verdict("m00000").axioms == ("propext", "Quot.sound")
+    assert db.verdict("m00001").axioms == ("sorryAx",)
+    assert dict((v.mutant_id, v.axioms) for _m, v in db.iter_results(None)) == {
+        "m00000": ("propext", "Quot.sound"), "m00001": ("sorryAx",)}

@@ -34,6 +34,11 @@ REPL_ERROR = "repl error"
 
 MAX_ERROR_CHARS = 1000
 
+# The axioms Lean's own library rests on.  A proof may use them; any other axiom (`sorryAx`,
+# which every `sorry` elaborates to, directly or through a sorry'd lemma, or an `axiom` a
+# library declares) means the statement is not proved.
+STANDARD_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
+
 
 class CheckerError(AlchemyError):
     """Lean could not run at all (not a verdict on any mutant): `lake env` failed before the
@@ -98,6 +103,41 @@ class LeanMessage:
         return LeanMessage(line, col, eline, ecol, severity, text)
 
 
+_AXIOMS_LIST = re.compile(r"depends on axioms:\s*\[([^\]]*)\]")
+_NO_AXIOMS = re.compile(r"does not depend on any axioms")
+_PLAIN_NAME_PART = re.compile(r"[^\W\d][\w'!?₀-₉ₐ-ₜ]*")
+
+
+def lean_name(name: str) -> str:
+    """`name` as Lean source: components that are not plain identifiers go in «»."""
+    return ".".join(p if _PLAIN_NAME_PART.fullmatch(p) else f"«{p}»" for p in name.split("."))
+
+
+def axioms_command(name: str) -> str:
+    """The command after a unit that makes Lean list the axioms its declaration uses."""
+    return f"#print axioms {lean_name(name)}"
+
+
+def reported_axioms(messages: Sequence[LeanMessage]) -> tuple[str, ...] | None:
+    """The axioms of the last `#print axioms` answer among `messages` (None when there is
+    none).  Lean answers "'N' depends on axioms: [propext, sorryAx]" (the list may wrap
+    over lines) or "'N' does not depend on any axioms"."""
+    for m in reversed(messages):
+        if m.severity != "info":
+            continue
+        found = _AXIOMS_LIST.search(m.text)
+        if found:
+            return tuple(a.strip().strip("«»") for a in found.group(1).split(",") if a.strip())
+        if _NO_AXIOMS.search(m.text):
+            return ()
+    return None
+
+
+def unsound_axioms(axioms: Sequence[str]) -> list[str]:
+    """The axioms outside Lean's standard three (`sorryAx` first when present)."""
+    return sorted((a for a in axioms if a not in STANDARD_AXIOMS), key=lambda a: a != "sorryAx")
+
+
 _HEARTBEATS = re.compile(r"\(deterministic\) timeout|maximum number of heartbeats", re.I)
 _SORRY_WARNING = re.compile(r"declaration uses ['`]sorry['`]", re.I)
 _FIRST_LINE_CLASSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -132,13 +172,23 @@ def classify_error(text: str) -> str:
 def judge(messages: Sequence[LeanMessage]) -> tuple[str, str | None, LeanMessage | None]:
     """(status, error class, the deciding message) for the messages of one unit: the first
     error rejects; a `declaration uses 'sorry'` warning rejects (Lean accepts such a file);
-    anything else verifies."""
+    so does a `#print axioms` answer naming an axiom outside the standard three (a proof
+    through a sorry'd lemma gets no warning, only `sorryAx` among its axioms); anything else
+    verifies."""
     for m in messages:
         if m.severity == "error":
             return REJECTED, classify_error(m.text), m
     for m in messages:
         if m.severity == "warning" and _SORRY_WARNING.search(m.text):
             return REJECTED, USES_SORRY, m
+    axioms = reported_axioms(messages)
+    bad = unsound_axioms(axioms or ())
+    if bad:
+        at = next(m for m in reversed(messages) if m.severity == "info"
+                  and (_AXIOMS_LIST.search(m.text) or _NO_AXIOMS.search(m.text)))
+        return REJECTED, USES_SORRY, LeanMessage(
+            at.line, at.column, at.end_line, at.end_column, "info",
+            f"depends on axioms outside Lean's standard three: {', '.join(bad)}")
     return VERIFIED, None, None
 
 
@@ -204,14 +254,16 @@ _HEARTBEAT_OPTION = re.compile(r"set_option\s+maxHeartbeats\s+\d+")
 def wrap_unit(unit: CheckUnit, max_heartbeats: int) -> list[str]:
     """The lines a checker compiles for one unit: an anonymous `section` that scopes whatever
     the unit opens, the heartbeat limit when one is imposed (replacing any the mutant carries,
-    which would otherwise override it), the unit, `end`.  The unit's own text starts on the
-    line after the first one (or two, with a heartbeat line)."""
+    which would otherwise override it), the unit, `#print axioms` of its declaration (by its
+    full name: the unit has closed its namespaces), `end`.  The unit's own text starts on
+    the line after the first one (or two, with a heartbeat line)."""
     text = unit.lean.rstrip("\n")
     lines = ["section"]
     if max_heartbeats > 0:
         text = _HEARTBEAT_OPTION.sub(f"set_option maxHeartbeats {max_heartbeats}", text)
         lines.append(f"set_option maxHeartbeats {max_heartbeats}")
     lines.extend(text.split("\n"))
+    lines.append(axioms_command(unit.name))
     lines.append("end")
     return lines
 
@@ -230,11 +282,13 @@ class VerdictMaker:
     mathlib_rev: str
 
     def make(self, unit: CheckUnit, status: str, error_class: str | None = None,
-             first_error: str | None = None, elapsed: float = 0.0) -> Verdict:
+             first_error: str | None = None, elapsed: float = 0.0,
+             axioms: tuple[str, ...] | None = None) -> Verdict:
         return Verdict(mutant_id=unit.mutant_id, status=status, error_class=error_class,
                        first_error=clip(first_error) if first_error is not None else None,
                        elapsed=round(max(elapsed, 0.0), 6), backend=self.backend,
-                       lean_version=self.lean_version, mathlib_rev=self.mathlib_rev)
+                       lean_version=self.lean_version, mathlib_rev=self.mathlib_rev,
+                       axioms=axioms)
 
     def sorry(self, unit: CheckUnit) -> Verdict:
         return self.make(unit, REJECTED, USES_SORRY,
@@ -245,10 +299,14 @@ class VerdictMaker:
         """`first_line`: the line (in Lean's coordinates) of the unit's own first line, so
         that first_error's position is reported in the unit's text."""
         status, cls, msg = judge(messages)
+        axioms = reported_axioms(messages)
         err = None
         if msg is not None:
             err = f"{msg.line - first_line + 1}:{msg.column}: {msg.text}"
-        return self.make(unit, status, cls, err, elapsed)
+        elif axioms is None:  # no proof that the declaration rests on sound axioms only
+            status, cls = REJECTED, OTHER
+            err = f"Lean did not report the axioms of {unit.name} (is the name declared?)"
+        return self.make(unit, status, cls, err, elapsed, axioms)
 
 
 _CRASH_SIGNS = re.compile(r"INTERNAL PANIC|out of memory|std::bad_alloc|cannot allocate|"
