@@ -300,7 +300,7 @@ class CheckDriver:
             where = (f" (traceback in {self.run_dir.logs_dir / (out.worker + '.log')})"
                      if self.opts.executor == "local" else f"\n{out.error.rstrip()}")
             return (f"the checker failed on a batch of {len(ms)} mutants in "
-                    f"{out.worker}: {summary_of(out.error)}{where}")
+                    f"{out.worker}: {summary_of(out.error, out.message)}{where}")
         if out.lost is not None:
             self._handle_lost(ms)
         else:

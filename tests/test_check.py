@@ -98,7 +98,8 @@ def make_run(tmp_path: Path, names: list[str], extra=()) -> RunDir:
 
 
 def opts(tmp_path: Path, **kw) -> CheckOptions:
-    base = dict(jobs=2, batch_size=4, progress=False, workspace=str(tmp_path / "no-workspace"))
+    base = dict(jobs=2, batch_size=4, progress=False, workspace=str(tmp_path / "no-workspace"),
+                start_backoff_s=0.01)
     base.update(kw)
     return CheckOptions(**base)
 
@@ -496,3 +497,39 @@ def test_driver_log_records_bypass_the_worker_queue(tmp_path):
         h.close()
     text = (tmp_path / "check.log").read_text(encoding="utf-8")
     assert "from the driver" in text and "from a worker" in text
+
+
+@pytest.mark.parametrize("backend", ["lean-json", "repl"])
+def test_lean_crashing_at_a_fifth_of_its_starts_does_not_stop_the_check(
+        tmp_path: Path, standin_toolchain, monkeypatch, backend: str) -> None:
+    """A panic before Lean reads its header says nothing about the mutants: the start is
+    retried, and one `alchemy check` judges every mutant."""
+    monkeypatch.setenv("STANDIN_START_CRASH", "0.2")
+    monkeypatch.setenv("STANDIN_START_STATE", str(tmp_path / "starts"))
+    run = RunDir.at(tmp_path / "run").ensure()
+    db = RunDB.for_run(run)
+    db.add_mutants([(lean_mutant(i, "error type mismatch" if i % 7 == 0 else ""), "pending",
+                     None) for i in range(40)])
+    o = opts(tmp_path, backend=backend, batch_size=4, jobs=2, timeout_s=20.0,
+             repl_max_commands=3, workspace=str(standin_toolchain.workspace), memory_limit_mb=0)
+    stats = run_check(run, o)
+    assert stats.remaining == 0 and stats.checked == 40
+    assert stats.by_status == {"verified": 34, "rejected": 6}
+    starts = (tmp_path / "starts").read_text()
+    assert len(starts) > 12  # enough starts that some crashed (the sequence is fixed)
+
+
+def test_lean_that_never_starts_stops_the_run_with_the_whole_message(
+        tmp_path: Path, standin_toolchain, monkeypatch) -> None:
+    monkeypatch.setenv("STANDIN_START_CRASH", "1")
+    run = RunDir.at(tmp_path / "run").ensure()
+    RunDB.for_run(run).add_mutants([(lean_mutant(i), "pending", None) for i in range(4)])
+    o = opts(tmp_path, jobs=1, start_attempts=3, workspace=str(standin_toolchain.workspace),
+             memory_limit_mb=0)
+    with pytest.raises(AlchemyError) as e:
+        run_check(run, o)
+    first_line = str(e.value).split("\n")[0]
+    assert "Lean failed to start 3 times in a row" in first_line
+    assert "INTERNAL PANIC: the standin was told to crash at start (STANDIN_START_CRASH)" \
+        in first_line
+    assert RunDB.for_run(run).counts() == {"pending": 4}

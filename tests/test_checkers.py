@@ -55,7 +55,7 @@ def theorem_line(u: CheckUnit) -> int:
 
 
 def opts(**kw) -> CheckOptions:
-    base = dict(timeout_s=20.0, memory_limit_mb=4096)
+    base = dict(timeout_s=20.0, memory_limit_mb=4096, start_backoff_s=0.01)
     base.update(kw)
     return CheckOptions(**base)
 

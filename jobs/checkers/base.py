@@ -7,7 +7,9 @@ backend checked it.  Everything here is pure: no processes, no files.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -40,10 +42,47 @@ MAX_ERROR_CHARS = 1000
 STANDARD_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
 
 
+log = logging.getLogger(__name__)
+
+
 class CheckerError(AlchemyError):
     """Lean could not run at all (not a verdict on any mutant): `lake env` failed before the
     import header was read, the import itself failed to finish, the REPL would not start.
     The orchestrator leaves the mutants pending; they are not the culprits."""
+
+
+class StartRetry:
+    """Failed starts of Lean in one checker: an infrastructure failure, not a verdict.
+
+    A Lean process that panics before reading its header, or whose import hangs, says
+    nothing about the mutants, and such failures are often transient (a loaded machine, a
+    flaky network disk).  So each one is retried after a growing wait; only `attempts`
+    failures in a row (no start succeeded in between, whatever the batch) mean Lean cannot
+    start here, and raise `CheckerError` with the last failure's whole message."""
+
+    MAX_WAIT_S = 60.0
+
+    def __init__(self, attempts: int, backoff_s: float) -> None:
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.in_a_row = 0
+        self.total = 0  # failed starts over the checker's life (logs, tests)
+
+    def succeeded(self) -> None:
+        self.in_a_row = 0
+
+    def failed(self, message: str) -> None:
+        """Wait before the next attempt, or raise when the failures in a row reach the
+        bound."""
+        self.in_a_row += 1
+        self.total += 1
+        if self.in_a_row >= self.attempts:
+            raise CheckerError(f"Lean failed to start {self.in_a_row} times in a row; the "
+                               f"last time: {message}")
+        wait = min(self.backoff_s * 2 ** (self.in_a_row - 1), self.MAX_WAIT_S)
+        log.warning("Lean failed to start (%d in a row), retrying in %.1f s: %s",
+                    self.in_a_row, wait, message)
+        time.sleep(wait)
 
 
 @dataclass(frozen=True)
@@ -336,5 +375,23 @@ def describe_exit(returncode: int | None, stderr: str) -> str:
         what = f"Lean process killed by signal {-returncode}"
     else:
         what = f"Lean process exited with code {returncode}"
-    tail = stderr.strip()[-500:]
-    return f"{what}: {tail}" if tail else what
+    return f"{what}: {stderr_tail(stderr)}" if stderr.strip() else what
+
+
+def stderr_tail(stderr: str, limit: int = 600) -> str:
+    """The last whole lines of `stderr` within about `limit` characters, on one line; a
+    panic line is always kept.  (Cutting at a character count started the message
+    mid-sentence.)"""
+    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
+    kept: list[str] = []
+    size = 0
+    for ln in reversed(lines):
+        if kept and size + len(ln) > limit:
+            break
+        kept.append(ln)
+        size += len(ln) + 3
+    kept.reverse()
+    panic = next((ln for ln in lines if _CRASH_SIGNS.search(ln)), None)
+    if panic is not None and panic not in kept:
+        kept.insert(0, panic + " ...")
+    return " | ".join(kept)
