@@ -224,7 +224,7 @@ def summary_lines(run: RunDir, report: RunReport) -> list[str]:
     if run.db.exists():
         try:
             from lean_alchemy.core.rundb import RunDB
-            db = RunDB.for_run(run)
+            db = RunDB.for_run(run, mode="read")
             counts = db.counts()
             for m, _v in db.iter_results(statuses=("verified",)):
                 verified_by_kind[m.kind] = verified_by_kind.get(m.kind, 0) + 1

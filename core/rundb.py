@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import time
 import uuid
 from contextlib import contextmanager
@@ -45,6 +46,8 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict, features_json, imports_json
 from lean_alchemy.core.rundir import RunDir
+
+from . import rundb_check
 
 SCHEMA_VERSION = 1
 SQLITE_MMAP_BYTES = 1 << 30  # per connection; the OS page cache backs it, not the heap
@@ -140,10 +143,24 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def _make_engine(url: str) -> Engine:
+def _readonly_connector(path: Path):
+    """A sqlite3 connection factory that never writes: `mode=ro` while a write-ahead log
+    holds data (its `-shm` is then needed), else `immutable=1`, which needs neither lock
+    nor `-shm` file, so a read-only directory is readable."""
+    wal = path.with_name(path.name + "-wal")
+    flag = "mode=ro" if wal.exists() and wal.stat().st_size > 0 else "immutable=1"
+    uri = f"{path.resolve().as_uri().replace('file://', 'file:', 1)}?{flag}"
+    return lambda: sqlite3.connect(uri, uri=True, timeout=60.0, check_same_thread=False)
+
+
+def _make_engine(url: str, readonly: bool = False) -> Engine:
     if not _is_sqlite(url):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 60.0})
+    path = sqlite_path(url)
+    if readonly and path is not None:
+        engine = create_engine("sqlite://", creator=_readonly_connector(path))
+    else:
+        engine = create_engine(url, connect_args={"timeout": 60.0})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised implicitly
@@ -153,8 +170,9 @@ def _make_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            if not readonly:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=60000")
             # a lease or a verdict batch touches scattered pages (ids are content hashes):
             # keep the hot state pages cached rather than re-read them per batch
@@ -256,25 +274,30 @@ def _row_verdict(r) -> Verdict:
 class RunDB:
     """One run database.  Safe to use from several processes at once (leases are atomic)."""
 
-    def __init__(self, url: str, *, max_attempts: int = 3, label: str | None = None) -> None:
+    def __init__(self, url: str, *, max_attempts: int = 3, label: str | None = None,
+                 readonly: bool = False) -> None:
+        """`readonly`: only read (a read-only run directory); the schema must exist."""
         self.url = url
         self.max_attempts = max_attempts
+        self.readonly = readonly
         self.given_up = 0  # mutants this object gave up as `worker lost` (see `lease`)
         self.label = label or (str(sqlite_path(url)) if sqlite_path(url) else url)
         path = sqlite_path(url)
         if path is not None:
             if path.is_dir():
                 raise AlchemyError(f"{path} is a directory, not a run database")
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = _make_engine(url)
+            if not readonly:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _make_engine(url, readonly)
         self._writer = self.engine.execution_options(alchemy_write=True)
         try:
-            with self._write() as c:
-                metadata.create_all(c)
-                _add_missing_columns(c)
+            with (self._read() if readonly else self._write()) as c:
+                if not readonly:
+                    metadata.create_all(c)
+                    _add_missing_columns(c)
                 have = c.execute(select(meta_table.c.value)
                                  .where(meta_table.c.key == "schema_version")).scalar()
-                if have is None:
+                if have is None and not readonly:
                     c.execute(meta_table.insert().values(key="schema_version",
                                                          value=str(SCHEMA_VERSION)))
                 elif int(have) > SCHEMA_VERSION:
@@ -294,11 +317,41 @@ class RunDB:
             raise unreadable_database_error(self.label, e) from None
 
     @classmethod
-    def for_run(cls, run: RunDir, url: str | None = None, **kw) -> "RunDB":
-        """The run's database: `url` if given (any SQLAlchemy URL), else RUN/run.sqlite."""
-        if not url:
+    def for_run(cls, run: RunDir, url: str | None = None, *, mode: str = "create",
+                **kw) -> "RunDB":
+        """The run's database: `url` if given (any SQLAlchemy URL), else RUN/run.sqlite,
+        after the checks of `core/rundb_check.py`.  `mode`: "create" (`alchemy mutate`: a
+        missing file is made), "write" (`alchemy check`: the file must exist and be
+        writable), "read" (status, corpus, stats: a read-only run is opened read-only)."""
+        if url:
+            return cls(url, **kw)
+        path = run.db
+        if not path.exists() or (mode == "create" and path.stat().st_size == 0
+                                 and not rundb_check.mutants_made(run)):
+            if mode != "create":
+                raise rundb_check.missing_error(run, path)
             run.ensure()
-        return cls(url or run.db_url, **kw)
+            return cls(run.db_url, **kw)
+        problem = rundb_check.sqlite_file_problem(path)
+        if problem:
+            raise rundb_check.damaged_error(run, path, problem)
+        readonly = rundb_check.readonly_reason(run, path)
+        if readonly and mode != "read":
+            raise AlchemyError(f"{readonly}: `alchemy {'check' if mode == 'write' else 'mutate'}`"
+                               f" writes to {path}; make it writable (`chmod -R u+w "
+                               f"{run.root}`) or copy the run directory and use the copy "
+                               f"(`alchemy status` reads a read-only run)")
+        db = cls(run.db_url, readonly=bool(readonly), **kw)
+        with db.engine.connect() as c:
+            problem = rundb_check.integrity_problem(c.connection.dbapi_connection,
+                                                    path.stat().st_size)
+            if problem is None and mode != "create" and rundb_check.mutants_made(run) \
+                    and not c.execute(select(states.c.id).limit(1)).first():
+                problem = "it holds no mutant"
+        if problem:
+            db.close()
+            raise rundb_check.damaged_error(run, path, problem)
+        return db
 
     # ------------------------------------------------------------------ plumbing
 

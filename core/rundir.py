@@ -34,7 +34,12 @@ class RunDir:
 
     @classmethod
     def at(cls, path: str | os.PathLike[str] | None) -> "RunDir":
-        return cls(Path(path or DEFAULT_RUN_DIR))
+        """The run directory at `path` (default ./alchemy-run); a file there is one error."""
+        root = Path(path or DEFAULT_RUN_DIR)
+        if root.exists() and not root.is_dir():
+            raise AlchemyError(f"{root} is a file, not a run directory: pass --run-dir with a "
+                               f"directory (it is created if missing)")
+        return cls(root)
 
     @property
     def config(self) -> Path:

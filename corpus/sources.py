@@ -21,13 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def open_db(run: RunDir):
-    """The run's job database (`lean_alchemy.core.rundb.RunDB`), or a clear error."""
-    run.require(run.db, "mutate")
-    try:
-        from lean_alchemy.core.rundb import RunDB
-    except ImportError as e:  # pragma: no cover - depends on the jobs package being present
-        raise AlchemyError(f"the run database module is unavailable ({e})") from None
-    return RunDB.for_run(run)
+    """The run's database (`lean_alchemy.core.rundb.RunDB`), checked and opened for
+    reading, or one clear error."""
+    from lean_alchemy.core.rundb import RunDB
+
+    return RunDB.for_run(run, mode="read")
 
 
 def verified_batches(run: RunDir) -> Callable[[], Iterator[pa.RecordBatch]]:

@@ -149,20 +149,22 @@ def run_check(run: RunDir, opts: CheckOptions = CheckOptions(), toolchain=None, 
               executor_kwargs: dict | None = None) -> CheckStats:
     """Check pending mutants of `run` until none is left (or `opts.limit` were leased).
 
-    Returns the stats also written to RUN/check.stats.json.  Raises AlchemyError, before
-    touching the database, when no Lean toolchain is usable (naming `alchemy setup-lean`).
+    Returns the stats also written to RUN/check.stats.json.  Raises AlchemyError when the
+    run database is missing, damaged or read-only, and, before changing it, when no Lean
+    toolchain is usable (naming `alchemy setup-lean`).
     `checker_factory(opts, toolchain) -> Checker` replaces the Lean checkers (tests,
     benchmarks); it must be picklable for process and Ray workers.
     """
     start = time.perf_counter()
-    if toolchain is None:
-        if checker_factory is None:
+    db = RunDB.for_run(run, opts.db_url or None, mode="write", max_attempts=opts.max_attempts)
+    try:
+        if toolchain is None and checker_factory is None:
             toolchain = require_toolchain(Path(opts.workspace), need_repl=opts.backend == "repl")
-        else:  # a stand-in checker: Lean is not needed, versions are recorded if found
+        elif toolchain is None:  # a stand-in checker: versions are recorded if found
             toolchain = discover_toolchain(Path(opts.workspace), probe=False)
-    if not opts.db_url:
-        run.require(run.db, "mutate")
-    db = RunDB.for_run(run, opts.db_url or None, max_attempts=opts.max_attempts)
+    except BaseException:
+        db.close()
+        raise
     driver = CheckDriver(run, opts, toolchain, db, checker_factory=checker_factory,
                          executor_kwargs=executor_kwargs or {}, started=start)
     stats = driver.run()

@@ -112,9 +112,7 @@ def status_report(run: RunDir, db_url: str | None = None) -> dict:
     """Everything `alchemy status` shows, as data."""
     from lean_alchemy.core.rundb import LEAN_STATUSES, RunDB
 
-    if not db_url:
-        run.require(run.db, "mutate")
-    db = RunDB.for_run(run, db_url)
+    db = RunDB.for_run(run, db_url, mode="read")
     try:
         counts = db.counts()
         errors = db.error_class_counts()

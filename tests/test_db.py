@@ -201,7 +201,8 @@ def test_corrupt_database_names_the_file_and_the_fix(tmp_path: Path) -> None:
     with pytest.raises(AlchemyError) as e:
         RunDB.for_run(run)
     msg = str(e.value)
-    assert str(run.db) in msg and "not a readable run database" in msg and "mv " in msg
+    assert str(run.db) in msg and "is damaged: it is not an SQLite database" in msg
+    assert "mv " in msg and "\n" not in msg
     d = tmp_path / "dir.sqlite"
     d.mkdir()
     with pytest.raises(AlchemyError, match="is a directory"):

@@ -171,7 +171,9 @@ def test_pages_are_index_range_scans(db: RunDB, sql: str):
 
 @pytest.mark.parametrize("reader", ["adbc", "sqlalchemy"])
 def test_a_damaged_database_names_the_file_and_the_fix(tmp_path: Path, monkeypatch, reader):
-    """Pages damaged after the schema: the export's read stops with the file and the fix,
+    """Pages damaged after the schema and after the database was opened (the opening check
+    of `RunDB.for_run` is tested in test_rundb_damage.py): the export's read stops with
+    the file and the fix,
     not a driver traceback (the corpus is written to a staging folder, so the previous
     corpus stays as it was)."""
     from lean_alchemy.core.errors import AlchemyError
@@ -187,7 +189,7 @@ def test_a_damaged_database_names_the_file_and_the_fix(tmp_path: Path, monkeypat
     run.db.write_bytes(bytes(data))
     if reader == "sqlalchemy":
         monkeypatch.setattr(db_arrow, "_adbc_connect", lambda: None)
-    d = RunDB.for_run(run)
+    d = RunDB(run.db_url)  # past the opening check, as in a database damaged while in use
     try:
         with pytest.raises(AlchemyError) as e:
             list(db_arrow.iter_batches(d, ("pending",)))
