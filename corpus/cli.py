@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import dataclasses
 from pathlib import Path
 
@@ -70,6 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output folder (default RUN/corpus for one run, ./alchemy-compare for "
                    "several)")
     s.add_argument("--json", action="store_true", help="print stats.json instead of tables")
+    s.add_argument("--unchecked", action="store_true",
+                   help="describe RUN/unchecked (the candidates exported without Lean); "
+                        "chosen by itself when RUN/corpus has no dataset")
     s.set_defaults(func=cmd_stats)
 
 
@@ -130,7 +134,28 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     splits = ", ".join(f"{k} {v}" for k, v in summary["by_split"].items())
     dropped = ", ".join(f"{k} {v}" for k, v in sorted(summary["dropped"].items())) or "none"
     print(f"{summary['rows']} {what} -> {summary['output']} ({splits}); dropped: {dropped}")
+    if not args.unchecked:
+        note = awaiting_lean_note(run)
+        if note:
+            print(note)
     return 0
+
+
+def awaiting_lean_note(run: RunDir) -> str | None:
+    """One line on the mutants that have no Lean verdict yet, and where their unchecked
+    export is (or how to make it); None when none waits."""
+    from . import sources
+
+    counts = sources.db_counts(run).get("counts", {})
+    waiting = counts.get("pending", 0) + counts.get("leased", 0)
+    if not waiting:
+        return None
+    where = (f"their unchecked export is {run.unchecked_dir}"
+             if (run.unchecked_dir / "data").exists() else
+             f"`alchemy corpus --unchecked --run-dir {run.root}` exports them unchecked to "
+             f"{run.unchecked_dir}")
+    return (f"{waiting} mutants await Lean: `alchemy check --run-dir {run.root}` checks them; "
+            f"{where}")
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -140,16 +165,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from .stats import compare, format_compare, format_stats, run_stats, write_outputs
 
     runs = [RunDir.at(r) for r in (args.runs or [None])]
-    stats = []
+    stats, datasets, notes = [], [], []
     for run in runs:
-        corpus = run.corpus_dir
-        if not (corpus / "data").exists():
-            raise AlchemyError(f"{corpus} has no dataset: run `alchemy corpus --run-dir "
-                               f"{run.root}` first")
+        corpus = dataset_of(run, args.unchecked)
+        datasets.append(corpus)
         stats.append(run_stats(corpus, sources.db_counts(run), sources.outcome_counts(run),
                                name=str(run.root)))
+        note = awaiting_lean_note(run)
+        if note:
+            notes.append(note if len(runs) == 1 else f"{run.root}: {note}")
     comparison = compare(stats[0], stats[1]) if len(stats) >= 2 else None
-    out = args.out or (runs[0].corpus_dir if len(runs) == 1 else Path("alchemy-compare"))
+    out = args.out or (datasets[0] if len(runs) == 1 else Path("alchemy-compare"))
     title = f"lean-alchemy corpus: {stats[0]['name']}" if comparison is None else (
         "lean-alchemy corpus comparison")
     doc = write_outputs(Path(out), stats, comparison, title)
@@ -162,4 +188,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if comparison is not None:
             print(format_compare(comparison))
         print(f"\nwrote {out}/stats.json, {out}/plots/, {out}/report.html")
+        for note in notes:
+            print(note)
     return 0
+
+
+def dataset_of(run: RunDir, unchecked: bool) -> Path:
+    """The exported dataset `alchemy stats` describes: RUN/corpus, or RUN/unchecked when
+    asked or when it is the only export (a run without Lean)."""
+    if not unchecked and not (run.corpus_dir / "data").exists() \
+            and (run.unchecked_dir / "data").exists():
+        print(f"{run.corpus_dir} has no dataset: describing the unchecked candidates in "
+              f"{run.unchecked_dir} (Lean has not checked them)", file=sys.stderr)
+        unchecked = True
+    folder = run.unchecked_dir if unchecked else run.corpus_dir
+    if not (folder / "data").exists():
+        flag = " --unchecked" if unchecked else ""
+        raise AlchemyError(f"{folder} has no dataset: run `alchemy corpus{flag} --run-dir "
+                           f"{run.root}` first")
+    return folder

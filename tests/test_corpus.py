@@ -602,7 +602,15 @@ def test_cli_stats_single_run_and_unchecked(tmp_path, monkeypatch, capsys):
     assert "run `alchemy corpus" in capsys.readouterr().err
     assert main(["corpus", "--run-dir", str(run.root), "--unchecked"]) == 0
     assert "4 unchecked candidates" in capsys.readouterr().out
+    assert main(["stats", str(run.root)]) == 0  # only the unchecked export: described
+    out, err = capsys.readouterr()
+    assert f"describing the unchecked candidates in {run.unchecked_dir}" in err
+    assert (run.unchecked_dir / "stats.json").exists()
+    assert f"4 mutants await Lean: `alchemy check --run-dir {run.root}`" in out
+    assert f"their unchecked export is {run.unchecked_dir}" in out
     assert main(["corpus", "--run-dir", str(run.root), "--no-stats"]) == 0
+    out = capsys.readouterr().out
+    assert "9 verified rows" in out and "4 mutants await Lean" in out
     assert not (run.corpus_dir / "stats.json").exists()
     capsys.readouterr()
     assert main(["stats", str(run.root), "--json"]) == 0
@@ -613,6 +621,24 @@ def test_cli_stats_single_run_and_unchecked(tmp_path, monkeypatch, capsys):
     assert st["rows"] == 9 and st["acceptance"]["per_kind"]["rw_goal"]["statuses"] == {
         "verified": 9}
     assert (run.corpus_dir / "report.html").exists()
+
+
+def test_stats_of_a_run_nothing_was_checked_in(tmp_path, monkeypatch, capsys):
+    from lean_alchemy.cli.main import main
+
+    from lean_alchemy.core.rundb import RunDB
+
+    run = _fake_run(tmp_path, monkeypatch, n=0, pending=5)
+    with RunDB.for_run(run) as db:  # decided before Lean: no acceptance to plot
+        db.add_mutants([(mk(900), "refuted", "counterexample: a = 0")])
+    assert main(["corpus", "--run-dir", str(run.root)]) == 0
+    out = capsys.readouterr().out
+    assert "0 verified rows" in out and "5 mutants await Lean" in out
+    assert "`alchemy corpus --unchecked --run-dir" in out
+    assert main(["corpus", "--run-dir", str(run.root), "--unchecked"]) == 0
+    assert main(["stats", str(run.root), "--unchecked"]) == 0
+    plots = {p.name for p in (run.unchecked_dir / "plots").iterdir()}
+    assert "kind.png" in plots and "acceptance.png" not in plots  # no verdict: no empty axis
 
 
 def test_progress_bar_counts_every_row_once(capsys):
