@@ -52,6 +52,11 @@ class CorpusOptions:
     dataset_name: str = "lean-alchemy"  # title of the dataset card and metadata
     progress: bool = False  # a progress bar over the rows read, on stderr
 
+    def __post_init__(self) -> None:
+        # Validate on construction: the run config is loaded (and rejected) before any stage
+        # runs, not when the export finally reads these options.
+        self.validate()
+
     def validate(self) -> "CorpusOptions":
         """Reject inconsistent knobs with the name of the option to fix."""
         if self.shard_rows < 1:

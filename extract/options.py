@@ -21,3 +21,11 @@ class ExtractOptions:
     parse: bool = True
     progress: bool = True
     batch_files: int = 200  # files per Parquet row group flush (bounds memory)
+
+    def __post_init__(self) -> None:
+        from lean_alchemy.core.errors import AlchemyError
+
+        if self.jobs < 0:
+            raise AlchemyError(f"[extract] jobs must be >= 0 (0 = one per CPU), got {self.jobs}")
+        if self.batch_files < 1:
+            raise AlchemyError(f"[extract] batch_files must be >= 1, got {self.batch_files}")

@@ -40,7 +40,7 @@ from .check_stats import CheckStats
 from .checkers.base import CheckUnit
 from .executors import BatchOutcome, CheckerFactory, ExecutorError, make_executor, summary_of
 from .options import CheckOptions
-from .toolchain import discover_toolchain, require_toolchain
+from .toolchain import discover_toolchain, require_toolchain, workspace_path
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +159,9 @@ def run_check(run: RunDir, opts: CheckOptions = CheckOptions(), toolchain=None, 
     db = RunDB.for_run(run, opts.db_url or None, mode="write", max_attempts=opts.max_attempts)
     try:
         if toolchain is None and checker_factory is None:
-            toolchain = require_toolchain(Path(opts.workspace), need_repl=opts.backend == "repl")
+            toolchain = require_toolchain(workspace_path(opts.workspace), need_repl=opts.backend == "repl")
         elif toolchain is None:  # a stand-in checker: versions are recorded if found
-            toolchain = discover_toolchain(Path(opts.workspace), probe=False)
+            toolchain = discover_toolchain(workspace_path(opts.workspace), probe=False)
     except BaseException:
         db.close()
         raise

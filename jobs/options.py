@@ -41,7 +41,8 @@ class CheckOptions:
       and the mutants are checked again.
     max_attempts: a mutant whose checks crash or time out this many times is given up
       (status kept as `timeout`/`crashed`).
-    workspace: the Lake project that the checker runs in.
+    workspace: the Lake project that the checker runs in ("" = the bundled lean_workspace/
+      next to the installed sources, whatever the current directory).
     db_url: SQLAlchemy URL of the run database ("" = RUN/run.sqlite).
     progress: show a progress bar on stderr.
     """
@@ -62,7 +63,7 @@ class CheckOptions:
     ray_address: str = "auto"
     lease_seconds: float = 3600.0
     max_attempts: int = 3
-    workspace: str = "lean_workspace"
+    workspace: str = ""
     db_url: str = ""
     progress: bool = False
 

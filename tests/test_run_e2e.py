@@ -108,3 +108,37 @@ def test_run_with_standin_lean_builds_the_corpus(tmp_path: Path, standin_toolcha
         assert split_of.setdefault(row["source_theorem"], row["split"]) == row["split"]
     assert "corpus rows" in out and "verified" in out
     assert (run.corpus_dir / "README.md").exists()
+
+
+@pytest.mark.parametrize("table, bad", [("corpus", "shard_rows = 0"), ("extract", "jobs = -1"),
+                                        ("check", 'backend = "lean4"')])
+def test_every_config_table_is_validated_before_any_stage_runs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, bad: str) -> None:
+    cfg = tmp_path / "alchemy.toml"
+    cfg.write_text(f"[{table}]\n{bad}\n")
+    run_dir = tmp_path / "run"
+    assert main(["run", str(SAMPLE), "--run-dir", str(run_dir), "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"[{table}]" in err and "\n" not in err
+    assert not (run_dir / "declarations.parquet").exists()
+
+
+def test_stages_that_did_not_run_are_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    _no_lean_env(monkeypatch, tmp_path)
+    run_dir = tmp_path / "run"
+    assert main(["run", str(SAMPLE), "--run-dir", str(run_dir), "--stop-after", "index"]) == 0
+    out = capsys.readouterr().out
+    assert "mutants           not run" in out and "corpus rows       not run" in out
+    assert "checked           not run" not in out  # no database: no database lines at all
+    assert "outputs" not in out and "mutants           0" not in out
+    assert "rules             not run" not in out
+
+
+def test_next_step_names_the_workspace_by_absolute_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _no_lean_env(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)  # anywhere but the source checkout
+    assert main(["run", str(SAMPLE), "--run-dir", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert f"next step         alchemy setup-lean --workspace {SAMPLE}  #" in out
