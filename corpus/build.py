@@ -78,7 +78,7 @@ def make_splitter(opts: CorpusOptions) -> Splitter:
     excluded = set(opts.exclude_names)
     if opts.exclude_file:
         excluded |= read_name_list(opts.exclude_file)
-    return Splitter(opts.train_fraction, opts.valid_fraction, opts.split_seed,
+    return Splitter(opts.train_fraction, opts.validation_fraction, opts.split_seed,
                     frozenset(excluded), opts.exclude_split)
 
 
@@ -309,7 +309,7 @@ def dataset_metadata(opts: CorpusOptions, checked: bool, run: RunDir | None) -> 
         "source_run": str(run.root.resolve()) if run is not None else "",
         "split_seed": opts.split_seed,
         "split_fractions": json.dumps({"train": opts.train_fraction,
-                                       "valid": opts.valid_fraction,
+                                       "validation": opts.validation_fraction,
                                        "test": opts.test_fraction}),
         "options": json.dumps(asdict(opts), default=str, sort_keys=True),
     }

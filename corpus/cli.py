@@ -34,12 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-originals", action="store_true", default=None,
                    help="also export the library theorems as rows of kind `original`")
     p.add_argument("--fractions", type=_csv, default=None, metavar="TRAIN,VALID,TEST",
-                   help=f"split fractions ({d.train_fraction},{d.valid_fraction},{d.test_fraction})")
+                   help=f"split fractions ({d.train_fraction},{d.validation_fraction},{d.test_fraction})")
     p.add_argument("--split-seed", default=None, help=f"split hash seed ({d.split_seed!r})")
     p.add_argument("--exclude", action="append", default=None, metavar="NAME",
                    help="theorem name kept out of training (repeatable)")
     p.add_argument("--exclude-file", default=None, help="file of such names, one per line")
-    p.add_argument("--exclude-split", choices=("test", "valid", "drop"), default=None,
+    p.add_argument("--exclude-split", choices=("test", "validation", "drop"), default=None,
                    help=f"where excluded theorems go ({d.exclude_split})")
     p.add_argument("--no-dedup", dest="dedup", action="store_false", default=None,
                    help="keep repeated fingerprints")
@@ -96,9 +96,9 @@ def options_from_args(args: argparse.Namespace) -> CorpusOptions:
     ch: dict = {}
     if args.fractions is not None:
         if len(args.fractions) != 3:
-            raise AlchemyError("--fractions needs three numbers TRAIN,VALID,TEST")
+            raise AlchemyError("--fractions needs three numbers TRAIN,VALIDATION,TEST")
         try:
-            ch["train_fraction"], ch["valid_fraction"], ch["test_fraction"] = map(
+            ch["train_fraction"], ch["validation_fraction"], ch["test_fraction"] = map(
                 float, args.fractions)
         except ValueError:
             raise AlchemyError(f"--fractions: not numbers: {','.join(args.fractions)}") from None

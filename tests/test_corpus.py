@@ -171,7 +171,7 @@ def test_splits_group_by_source_theorem(tmp_path):
         for j in range(5):
             m = mk(s * 10 + j, src=f"Foo.thm{s}")
             pairs.append((m, ok(m)))
-    opts = CorpusOptions(train_fraction=0.6, valid_fraction=0.2, test_fraction=0.2,
+    opts = CorpusOptions(train_fraction=0.6, validation_fraction=0.2, test_fraction=0.2,
                          shard_rows=50, stats=False)
     res = build_dataset(rows_of(pairs), tmp_path, opts, {})
     t = read_all(tmp_path)
@@ -179,7 +179,7 @@ def test_splits_group_by_source_theorem(tmp_path):
     for src, sp in zip(t.column("source_theorem").to_pylist(), t.column("split").to_pylist()):
         by_src[src].add(sp)
     assert all(len(v) == 1 for v in by_src.values())
-    assert {next(iter(v)) for v in by_src.values()} == {"train", "valid", "test"}
+    assert {next(iter(v)) for v in by_src.values()} == {"train", "validation", "test"}
     assert sum(res.by_split.values()) == 300
     # deterministic and independent of the other theorems present
     assert assign_split("Foo.thm3", 0.6, 0.2) == assign_split("Foo.thm3", 0.6, 0.2)
@@ -444,7 +444,7 @@ def test_export_failure_keeps_previous_corpus(tmp_path):
 
 
 def test_loads_with_pyarrow_dataset_and_hf_datasets(tmp_path, monkeypatch):
-    out, summary = _export(tmp_path, shard_rows=7, train_fraction=0.5, valid_fraction=0.25,
+    out, summary = _export(tmp_path, shard_rows=7, train_fraction=0.5, validation_fraction=0.25,
                            test_fraction=0.25)
     d = pads.dataset(str(out / "data"), format="parquet")
     assert d.count_rows() == 40
@@ -639,6 +639,33 @@ def test_stats_of_a_run_nothing_was_checked_in(tmp_path, monkeypatch, capsys):
     assert main(["stats", str(run.root), "--unchecked"]) == 0
     plots = {p.name for p in (run.unchecked_dir / "plots").iterdir()}
     assert "kind.png" in plots and "acceptance.png" not in plots  # no verdict: no empty axis
+
+
+def test_card_loads_in_datasets_without_warnings_and_its_snippet_loads_every_split(
+        tmp_path, monkeypatch, caplog):
+    import logging
+    import re
+    pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    out = tmp_path / "corpus"
+    muts = [mk(i, src=f"Foo.t{i}") for i in range(300)]
+    s = export(lambda: iter([(m, ok(m)) for m in muts]), out, CorpusOptions(stats=False))
+    assert set(s["by_split"]) == {"train", "validation", "test"}
+    assert sorted(p.name for p in (out / "data").iterdir()) == ["test", "train", "validation"]
+    from datasets import load_dataset
+
+    with caplog.at_level(logging.WARNING):
+        ds = load_dataset(str(out))
+    assert "malformed" not in caplog.text
+    assert {k: v.num_rows for k, v in ds.items()} == s["by_split"]
+    assert set(load_dataset("parquet", data_dir=str(out / "data"))) == set(s["by_split"])
+    card = (out / "README.md").read_text()
+    snippet = re.search(r"## Loading.*?```python\n(.*?)```", card, re.S).group(1)
+    scope: dict = {}
+    exec(snippet.replace("DIR", str(out)), scope)  # noqa: S102 - our own card's code
+    assert set(scope["ds"]) == {"train", "validation", "test"}
+    assert scope["table"].num_rows == s["rows"]
 
 
 def test_progress_bar_counts_every_row_once(capsys):

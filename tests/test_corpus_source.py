@@ -112,7 +112,7 @@ def test_an_export_mixes_records_and_database_pages(tmp_path):
 
     ms = [_mutant(i, source_theorem="N.same") for i in range(30)]
     pairs = [(m, Verdict(m.id, "verified", elapsed=0.5)) for m in ms]
-    opts = CorpusOptions(stats=False, train_fraction=1.0, valid_fraction=0.0,
+    opts = CorpusOptions(stats=False, train_fraction=1.0, validation_fraction=0.0,
                          test_fraction=0.0)
     prov = Provenance(tool_version="t")
     with RunDB.for_run(RunDir.at(tmp_path / "run")) as db:

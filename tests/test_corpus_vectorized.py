@@ -275,7 +275,7 @@ def test_batched_yields_exact_batches(monkeypatch):
     ms = [mk(i, source_theorem=f"T.t{i % 4}") for i in range(60)]
     pairs = [(m, ok(m, status="timeout" if i % 11 == 0 else "verified"))
              for i, m in enumerate(ms)]
-    opts = CorpusOptions(train_fraction=0.5, valid_fraction=0.25, test_fraction=0.25)
+    opts = CorpusOptions(train_fraction=0.5, validation_fraction=0.25, test_fraction=0.25)
     hyg = Hygiene(opts, build_mod.make_splitter(opts), {}, None, None)
     res = build_mod.BuildResult()
     batches = list(_batched(iter(pairs), hyg, Counter(), res, True))

@@ -100,7 +100,7 @@ def test_run_with_standin_lean_builds_the_corpus(tmp_path: Path, standin_toolcha
         assert row["name"] == m.name and m.name.endswith(short)
         assert f"theorem {short} " in row["text"]
         assert "sorry" not in row["proof"]
-        assert row["split"] in ("train", "valid", "test")
+        assert row["split"] in ("train", "validation", "test")
         assert row["tier"] in ("easy", "medium", "hard")
     # All mutants of one source theorem land in one split.
     split_of: dict[str, str] = {}
