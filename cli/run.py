@@ -231,6 +231,9 @@ def summary_lines(run: RunDir, report: RunReport) -> list[str]:
     if ix.get("edges_by_kind") and "index" in done:
         lines.append(f"  graph edges       {_fmt_counts(ix['edges_by_kind'])}")
     row("mutants", "mutate", lambda: _fmt_counts(_first(mu, "mutants_by_kind", "mutants")))
+    why = no_mutants_reason(run, mu) if "mutate" in done else None
+    if why:
+        lines.append(f"  why no mutants    {why}")
     row("dropped", "mutate", lambda: _fmt_counts(_first(mu, "dropped_by_filter", "dropped")))
     row("refuted", "mutate", lambda: str(mu.get("refuted", 0)))
     row("vacuous", "mutate", lambda: str(mu.get("vacuous", 0)))
@@ -254,6 +257,34 @@ def summary_lines(run: RunDir, report: RunReport) -> list[str]:
     if report.next_step:
         lines.append(f"  next step         {report.next_step}")
     return lines
+
+
+def no_mutants_reason(run: RunDir, mutate_stats: dict) -> str | None:
+    """Why mutation made nothing, when it made nothing: theorems proved with `sorry` are
+    neither mutated nor used as rules, and a library of them gives no mutant at all."""
+    made = _first(mutate_stats, "mutants_by_kind", "mutants")
+    if not run.declarations.exists() or (isinstance(made, dict) and sum(made.values())) or (
+            isinstance(made, int) and made):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from lean_alchemy.jobs.checkers.base import contains_sorry
+
+    decls = pq.read_table(run.declarations, columns=["kind", "proof"])
+    theorems = decls.filter(pc.is_in(decls["kind"], value_set=pa.array(["theorem", "lemma"])))
+    proofs = [p or "" for p in theorems["proof"].to_pylist()]
+    sorried = sum(contains_sorry(p) for p in proofs)
+    if proofs and sorried == len(proofs):
+        return (f"every theorem of the library ({sorried} of {len(proofs)}) is proved with "
+                f"`sorry`; lean-alchemy mutates proved theorems only")
+    if sorried * 2 >= len(proofs) > 0:
+        return (f"{sorried} of {len(proofs)} theorems are proved with `sorry`, and lean-alchemy "
+                f"mutates proved theorems only; see `dropped` for the rest")
+    if not proofs:
+        return "the library has no theorem or lemma"
+    return "see `dropped` for what every candidate was dropped for"
 
 
 def _database_lines(run: RunDir, report: RunReport) -> list[str]:

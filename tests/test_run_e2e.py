@@ -142,3 +142,20 @@ def test_next_step_names_the_workspace_by_absolute_path(
     assert main(["run", str(SAMPLE), "--run-dir", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
     assert f"next step         alchemy setup-lean --workspace {SAMPLE}  #" in out
+
+
+def test_a_library_proved_with_sorry_says_why_it_has_no_mutant(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _no_lean_env(monkeypatch, tmp_path)
+    lib = tmp_path / "lib" / "Lib"
+    lib.mkdir(parents=True)
+    (lib / "Basic.lean").write_text(
+        "namespace Lib\n\n"
+        "theorem add_zero' (n : Nat) : n + 0 = n := by\n  sorry\n\n"
+        "theorem zero_add' (n : Nat) : 0 + n = n := by\n  sorry\n\n"
+        "theorem bar (a : Nat) : a + 0 + 0 = a := by\n  sorry\n\nend Lib\n")
+    assert main(["run", str(tmp_path / "lib"), "--run-dir", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "mutants           0" in out
+    assert ("why no mutants    every theorem of the library (3 of 3) is proved with `sorry`"
+            in out)
