@@ -322,9 +322,14 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Path, RunDir]:
         "check": {"backend": args.backend, "jobs": args.jobs, "limit": args.limit,
                   "executor": args.executor, "workspace": args.workspace},
     }
+    for section in ("extract", "index", "mutate", "check", "corpus"):
+        # a bar per long stage (index and mutate take minutes on Mathlib); results do not
+        # depend on it, so resume ignores it
+        overrides.setdefault(section, {})["progress"] = not args.no_progress
     for section, changes in overrides.items():
         cls_fields = {f.name for f in dataclasses.fields(cfg[section])}
-        cfg = cfg.replace(section, **{k: v for k, v in changes.items() if k in cls_fields})
+        cfg = cfg.replace(section, **{k: v for k, v in changes.items()
+                                      if k in cls_fields and v is not None})
     runopts = cfg["run"]
     src = Path(args.src or runopts.src)
     run = RunDir.at(args.run_dir or runopts.run_dir)
@@ -368,6 +373,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-after", choices=STAGES, default=None)
     p.add_argument("--force", action="append", choices=STAGES, default=None,
                    help="re-run this stage even if done (repeatable)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (by default each stage shows one on stderr)")
     p.add_argument("--print-config", action="store_true",
                    help="print the effective configuration (a template for --config) and exit")
     p.set_defaults(func=cmd_run)

@@ -159,3 +159,14 @@ def test_a_library_proved_with_sorry_says_why_it_has_no_mutant(
     assert "mutants           0" in out
     assert ("why no mutants    every theorem of the library (3 of 3) is proved with `sorry`"
             in out)
+
+
+def test_run_shows_progress_for_index_and_mutate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    _no_lean_env(monkeypatch, tmp_path)
+    assert main(["run", str(SAMPLE), "--run-dir", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    assert "index:" in err and "mutate:" in err and "thm" in err
+    assert main(["run", str(SAMPLE), "--run-dir", str(tmp_path / "quiet"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "index:" not in err and "mutate:" not in err
