@@ -19,7 +19,7 @@ from .commands import (
     Command, first_word, match_close, group_commands, parse_binders, read_name, read_signature,
     skip_attrs_modifiers, split_attributes, strip_comments, _WS,
 )
-from .lexer import LineIndex, Masked, mask, pieces
+from .lexer import COMMAND_WORDS, LineIndex, Masked, mask, pieces
 from .scope import ScopeTracker
 
 #: declaration keyword -> record kind
@@ -34,6 +34,16 @@ DECL_KINDS: dict[str, str] = {
 }
 NOTATION_WORDS = frozenset({"notation", "notation3", "infix", "infixl", "infixr", "prefix",
                             "postfix", "macro_rules", "macro", "syntax", "elab", "elab_rules"})
+#: commands extraction knows and deliberately records nothing for (besides scope changes)
+OTHER_KNOWN_WORDS = frozenset({
+    "example", "unseal", "seal", "elab_rules", "macro_rules", "attribute", "export",
+    "deriving", "initialize", "builtin_initialize", "add_decl_doc", "assert_not_exists",
+    "assert_not_imported", "library_note", "run_cmd", "run_elab", "run_meta", "simproc",
+    "simproc_decl", "declare_syntax_cat", "declare_simp_like_tactic", "compile_inductive",
+    "suppress_compilation", "unsuppress_compilation", "register_option",
+    "register_simp_attr", "initialize_simps_projections", "mk_iff_of_inductive_prop",
+    "proof_wanted", "open", "local", "scoped", "omit", "include", "mutual", "end",
+})
 SCOPE_WORDS: dict[str, str] = {
     "open": "open", "variable": "variable", "variable?": "variable", "universe": "universe",
     "set_option": "set_option", "omit": "omit", "include": "include",
@@ -75,8 +85,11 @@ def full_name_of(namespaces: tuple[str, ...], name: str) -> str:
 class _FileParser:
     """Walks the commands of one file in order, updating the scope tracker."""
 
-    def __init__(self, text: str, module: str, file: str) -> None:
+    def __init__(self, text: str, module: str, file: str,
+                 theorem_keywords: frozenset[str] = frozenset()) -> None:
         self.text = text
+        # custom declaration commands a library defines for its theorems (`problem`, ...)
+        self.theorem_keywords = theorem_keywords
         self.module = module
         self.file = file
         self.mk: Masked = mask(text)
@@ -145,7 +158,8 @@ class _FileParser:
     def _is_candidate(self, cmd: Command) -> bool:
         m = self.mk.masked
         pos, _, _ = skip_attrs_modifiers(m, cmd.body, cmd.end)
-        return first_word(m, pos, cmd.end) in ("theorem", "lemma")
+        word = first_word(m, pos, cmd.end)
+        return word in ("theorem", "lemma") or word in self.theorem_keywords
 
     def command(self, cmd: Command) -> None:
         m = self.mk.masked
@@ -168,17 +182,22 @@ class _FileParser:
             t.push("mutual", "")
         elif word == "end":
             t.end(rest[0] if rest else "")
-        elif word in DECL_KINDS:
+        elif word in DECL_KINDS or word in self.theorem_keywords:
             self.declaration(cmd, pos, word, attr_spans, mods)
         else:
             entry = self.scope_entry(cmd.body, cmd.end)
             if entry is not None:
                 t.add(*entry)
+            elif word and not word.startswith("#") and word not in OTHER_KNOWN_WORDS \
+                    and word not in COMMAND_WORDS and word[0].isalpha():
+                # a command extraction does not know, e.g. a library's own `problem`
+                # declaration command: counted, never skipped silently
+                self.fail(cmd.body, f"unknown command: {word}")
 
     def declaration(self, cmd: Command, kw: int, word: str,
                     attr_spans: list[tuple[int, int]], mods: list[str]) -> None:
         m = self.mk.masked
-        kind = DECL_KINDS[word]
+        kind = "theorem" if word in self.theorem_keywords else DECL_KINDS[word]
         pos = _WS.match(m, kw + len(word), cmd.end).end()
         ns = self.tracker.namespaces
         if kind in ("theorem", "lemma"):
@@ -277,12 +296,16 @@ class _FileParser:
             scope_id=sid))
 
 
-def extract_text(text: str, *, module: str, file: str) -> FileExtraction:
-    """All declarations, the scopes theorems refer to, and failures of one file's text."""
-    return _FileParser(text, module, file).run()
+def extract_text(text: str, *, module: str, file: str,
+                 theorem_keywords: tuple[str, ...] = ()) -> FileExtraction:
+    """All declarations, the scopes theorems refer to, and failures of one file's text.
+    `theorem_keywords`: declaration commands read as `theorem` (`[extract]
+    theorem_keywords`)."""
+    return _FileParser(text, module, file, frozenset(theorem_keywords)).run()
 
 
-def extract_file(path: Path, root: Path) -> FileExtraction:
+def extract_file(path: Path, root: Path, theorem_keywords: tuple[str, ...] = ()
+                 ) -> FileExtraction:
     """Read one file (relative names from `root`) and extract it; I/O problems become
     failures of that file instead of exceptions."""
     rel = path.relative_to(root).as_posix()
@@ -300,4 +323,5 @@ def extract_file(path: Path, root: Path) -> FileExtraction:
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    return extract_text(text, module=module_name(rel), file=rel)
+    return extract_text(text, module=module_name(rel), file=rel,
+                        theorem_keywords=theorem_keywords)

@@ -61,10 +61,10 @@ def annotate_all(res: FileExtraction) -> FileExtraction:
     return FileExtraction(tuple(out), res.scopes, res.failures)
 
 
-def _work(job: tuple[str, str, bool]) -> FileExtraction:
-    path, root, parse = job
+def _work(job: tuple[str, str, bool, tuple[str, ...]]) -> FileExtraction:
+    path, root, parse, theorem_keywords = job
     try:
-        res = extract_file(Path(path), Path(root))
+        res = extract_file(Path(path), Path(root), theorem_keywords)
     except Exception as e:  # an extractor bug on one file must not stop the run
         rel = Path(path).relative_to(root).as_posix()
         return FileExtraction((), (), (ExtractFailure(
@@ -79,7 +79,8 @@ def run_extract(src: Path, run: RunDir, opts: ExtractOptions = ExtractOptions())
     project = find_project(Path(src), tuple(opts.libraries))
     run.ensure()
     jobs = opts.jobs or os.cpu_count() or 1
-    tasks = [(str(f), str(project.root), opts.parse) for f in project.files]
+    tasks = [(str(f), str(project.root), opts.parse, tuple(opts.theorem_keywords))
+             for f in project.files]
 
     kinds: Counter[str] = Counter()
     reasons: Counter[str] = Counter()

@@ -210,10 +210,10 @@ def test_cli_from_leandojo_hook(tmp_path: Path, monkeypatch, capsys):
 def test_extractor_bug_on_one_file_is_a_failure(project: Path, tmp_path: Path, monkeypatch):
     real = pipeline.extract_file
 
-    def flaky(path, root):
+    def flaky(path, root, theorem_keywords=()):
         if path.name == "Order.lean":
             raise RuntimeError("boom")
-        return real(path, root)
+        return real(path, root, theorem_keywords)
 
     monkeypatch.setattr(pipeline, "extract_file", flaky)
     stats = run_extract(project, RunDir.at(tmp_path / "r"), ExtractOptions(jobs=1, progress=False))
@@ -233,3 +233,53 @@ def test_lakefile_lean_libraries(tmp_path: Path):
     p = find_project(root)
     assert p.libraries == ("Sample",) and [f.name for f in p.files] == ["A.lean"]
     assert p.is_lake
+
+
+COMPETITION = '''import Lib.Order
+
+syntax "problem " ident declSig declVal : command
+syntax "determine " ident declSig declVal : command
+
+namespace Competition
+
+problem p1 (n : Nat) (h : 0 < n) : 1 ≤ n := by
+  omega
+
+determine answer : Nat := 42
+
+theorem t1 (a : Nat) : a + 0 = a := by
+  simp
+
+problem p2 (a b : Nat) : a + b = b + a := Nat.add_comm a b
+
+end Competition
+'''
+
+
+def test_unknown_commands_are_counted_and_theorem_keywords_declare_them(tmp_path: Path):
+    root = tmp_path / "comp"
+    (root / "Comp").mkdir(parents=True)
+    (root / "Comp" / "Problems.lean").write_text(COMPETITION)
+    stats = run_extract(root, RunDir.at(tmp_path / "r1"), ExtractOptions(jobs=1, progress=False))
+    assert stats["failures_by_reason"] == {"unknown command: determine": 1,
+                                           "unknown command: problem": 2}
+    failures = pq.read_table(tmp_path / "r1" / "extract.failures.parquet").to_pylist()
+    assert sorted((f["line"], f["reason"]) for f in failures) == [
+        (8, "unknown command: problem"), (11, "unknown command: determine"),
+        (16, "unknown command: problem")]
+    names = {d.full_name: d.kind for d in store.read_declarations(tmp_path / "r1" / "declarations.parquet")}
+    assert names == {"Competition.t1": "theorem"}
+
+    opts = ExtractOptions(jobs=1, progress=False, theorem_keywords=("problem",))
+    stats = run_extract(root, RunDir.at(tmp_path / "r2"), opts)
+    assert stats["failures_by_reason"] == {"unknown command: determine": 1}
+    decls = {d.full_name: d for d in store.read_declarations(tmp_path / "r2" / "declarations.parquet")}
+    assert {k: d.kind for k, d in decls.items()} == {
+        "Competition.p1": "theorem", "Competition.t1": "theorem", "Competition.p2": "theorem"}
+    assert decls["Competition.p1"].conclusion.strip() == "1 ≤ n"
+    assert decls["Competition.p2"].proof.strip() == "Nat.add_comm a b"
+
+
+def test_theorem_keywords_must_be_keywords():
+    with pytest.raises(AlchemyError, match=r"\[extract\] theorem_keywords"):
+        ExtractOptions(theorem_keywords=("pro blem",))
