@@ -43,6 +43,9 @@ OTHER_KNOWN_WORDS = frozenset({
     "suppress_compilation", "unsuppress_compilation", "register_option",
     "register_simp_attr", "initialize_simps_projections", "mk_iff_of_inductive_prop",
     "proof_wanted", "open", "local", "scoped", "omit", "include", "mutual", "end",
+    "unif_hint", "add_aesop_rules", "declare_aesop_rule_sets", "dsimproc", "dsimproc_decl",
+    "grind_pattern", "extend_docs", "register_label_attr", "binder_predicate", "recall",
+    "declare_config_elab", "declare_command_config_elab", "elab", "macro", "syntax",
 })
 SCOPE_WORDS: dict[str, str] = {
     "open": "open", "variable": "variable", "variable?": "variable", "universe": "universe",
