@@ -170,3 +170,62 @@ def test_run_shows_progress_for_index_and_mutate(
     assert main(["run", str(SAMPLE), "--run-dir", str(tmp_path / "quiet"), "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "index:" not in err and "mutate:" not in err
+
+
+UNSOUND_LIBRARY = """namespace Lib
+
+axiom oracle (n : Nat) : n * 1 = n
+
+theorem unproved (n : Nat) : n + 0 = n := by
+  sorry
+
+theorem from_unproved (n : Nat) : 0 + n = n := by
+  rw [← unproved (0 + n)]
+  exact Nat.zero_add (n + 0)
+
+theorem from_oracle (n : Nat) : n * 1 * 1 = n := by
+  rw [oracle, oracle]
+
+theorem c1 (a b : Nat) (h : a + 0 = b) : b = a := by
+  omega
+
+theorem c2 (a : Nat) : 0 + a * 1 = a := by
+  simp
+
+theorem c3 (a b : Nat) (h : a * 1 * 1 = b) : a = b := by
+  simpa using h
+
+end Lib
+"""
+UNPROVED = {"Lib.oracle", "Lib.unproved", "Lib.from_unproved", "Lib.from_oracle"}
+
+
+def test_nothing_resting_on_sorry_or_an_axiom_is_verified_or_exported(
+        tmp_path: Path, standin_toolchain, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A sorry'd lemma, a lemma proved from it and a custom axiom: a mutant using any of
+    them is rejected by Lean's axioms (the stand-in reads the library it imports), and
+    `--include-originals` exports only the proved theorems."""
+    lib = tmp_path / "lib"
+    (lib / "Lib").mkdir(parents=True)
+    (lib / "Lib" / "Basic.lean").write_text(UNSOUND_LIBRARY)
+    monkeypatch.setenv("STANDIN_SOURCES", str(lib))
+    run_dir = tmp_path / "run"
+    assert main(["run", str(lib), "--run-dir", str(run_dir), "-j", "1", "--no-progress",
+                 "--workspace", str(standin_toolchain.workspace)]) == 0
+    from lean_alchemy.core.rundb import RunDB
+
+    results = list(RunDB.for_run(RunDir.at(run_dir), mode="read").iter_results(statuses=None))
+    assert results and not any(v.status in ("pending", "leased") for _m, v in results)
+    for m, v in results:
+        if m.rule in UNPROVED:
+            assert (v.status, v.error_class) == ("rejected", "uses sorry"), m.name
+            assert set(v.axioms) & {"sorryAx", "Lib.oracle"}
+        else:
+            assert v.status == "verified", (m.name, v.first_error)
+    capsys.readouterr()
+    assert main(["corpus", "--run-dir", str(run_dir), "--include-originals"]) == 0
+    rows = _corpus_table(run_dir / "corpus").to_pylist()
+    originals = {r["source_theorem"] for r in rows if r["mutation"]["kind"] == "original"}
+    assert originals == {"Lib.c1", "Lib.c2", "Lib.c3"}
+    assert not {r["mutation"]["rule"] for r in rows} & UNPROVED
