@@ -192,6 +192,18 @@ class Env:
         return frozenset(out)
 
 
+def _print_axioms(env: Env, name: str, namespace: str, c: "Command") -> Msg:
+    """Lean's answer to `#print axioms NAME`."""
+    found = env.lookup(name, namespace)
+    if found is None:
+        return Msg(c.start, 0, c.start, len(c.head), "error", f"unknown constant '{name}'")
+    if env.axioms[found]:
+        return Msg(c.start, 0, c.start, len(c.head), "information",
+                   f"'{found}' depends on axioms: [{', '.join(sorted(env.axioms[found]))}]")
+    return Msg(c.start, 0, c.start, len(c.head), "information",
+               f"'{found}' does not depend on any axioms")
+
+
 def _module_file(mod: str) -> str | None:
     roots = [os.getcwd(), *filter(None, os.environ.get("STANDIN_SOURCES", "").split(os.pathsep))]
     for root in roots:
@@ -212,6 +224,86 @@ def _load_module(mod: str, env: Env, seen: set[str]) -> None:
     process(text, lambda m: None, allow_imports=True, env=env, loaded=seen)
 
 
+def _directive(verb: str, arg: str, line: int, at, limit: int, axioms: set, garbage) -> None:
+    """Carry out one `-- standin:` directive of a declaration; `at(severity, text, line)`
+    emits a message, `axioms` collects what the declaration depends on."""
+    if verb == "error":
+        at("error", arg or "standin error")
+    elif verb == "error-here":
+        at("error", arg or "standin error", line)
+    elif verb == "warn":
+        at("warning", arg)
+    elif verb == "info":
+        at("information", arg)
+    elif verb == "warn-sorry":
+        at("warning", "declaration uses 'sorry'")
+    elif verb == "heartbeats":
+        if limit and int(arg) > limit:
+            at("error", "(deterministic) timeout at `whnf`, maximum number of "
+                        f"heartbeats ({limit}) has been reached\nUse `set_option "
+                        "maxHeartbeats <num>` to set the limit.")
+    elif verb == "sleep":
+        _flush_all()
+        time.sleep(float(arg))
+    elif verb == "hang":
+        _flush_all()
+        while True:
+            time.sleep(3600)
+    elif verb == "crash":
+        sys.stderr.write("Stack overflow detected. Aborting.\n")
+        _die_by(signal.SIGSEGV)
+    elif verb == "kill9":
+        _die_by(signal.SIGKILL)
+    elif verb == "exit":
+        _flush_all()
+        os._exit(int(arg))
+    elif verb == "garbage":
+        if garbage is not None:
+            garbage()
+    elif verb == "alloc":
+        try:
+            _KEEP.append(b"\x01" * (int(arg) * 1024 * 1024))
+        except MemoryError:
+            sys.stderr.write("INTERNAL PANIC: out of memory\n")
+            _flush_all()
+            os._exit(1)
+    elif verb == "info-rlimit":
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        at("information", f"RLIMIT_AS={soft}")
+    elif verb == "axioms":
+        axioms.update(arg.split())
+
+
+def _declaration(c: "Command", env: Env, emit, limit: int, namespace: str, garbage) -> None:
+    """Judge one declaration: its directives, STANDIN_REJECT, `sorry`; record its axioms
+    in `env` under its full name."""
+    decl_text = "\n".join(c.lines[: c.last_code - c.start + 1])
+    last = c.last_code
+
+    failed = False
+    axioms: set = set(env.used_by(decl_text))
+
+    def at(severity: str, data: str, line: int = c.start) -> None:
+        nonlocal failed
+        failed = failed or severity == "error"
+        emit(Msg(line, 0, last if line == c.start else line, 0, severity, data))
+
+    for no, verb, arg in c.directives:
+        _directive(verb, arg, no, at, limit, axioms, garbage)
+    reject = os.environ.get("STANDIN_REJECT")
+    if reject and re.search(reject, decl_text):
+        at("error", os.environ.get("STANDIN_REJECT_MESSAGE") or "type mismatch")
+    if _SORRY.search(decl_text):
+        at("warning", "declaration uses 'sorry'")
+        axioms.add("sorryAx")
+    if failed:  # Lean adds a declaration with errors, its holes filled by sorryAx
+        axioms.add("sorryAx")
+    named = _DECL_NAME.search(c.head.strip())
+    if named:
+        full = ".".join(x for x in (namespace, named.group(1)) if x)
+        env.axioms[full] = frozenset(axioms)
+
+
 def process(text: str, emit, *, allow_imports: bool, env: Env | None = None, garbage=None,
             loaded: set[str] | None = None) -> Env:
     """Run the commands of `text`, calling `emit` for each message as soon as it exists
@@ -222,8 +314,6 @@ def process(text: str, emit, *, allow_imports: bool, env: Env | None = None, gar
     heartbeats = env.heartbeats
     namespaces: list[str] = []  # the namespace each open scope added ("" for a section)
     cmds, lex_errors = split_commands(text)
-    reject = os.environ.get("STANDIN_REJECT")
-    reject_msg = os.environ.get("STANDIN_REJECT_MESSAGE") or "type mismatch"
     bad_import = os.environ.get("STANDIN_BAD_IMPORT")
     stack: list[int] = []
     hb_in: int | None = None
@@ -258,16 +348,7 @@ def process(text: str, emit, *, allow_imports: bool, env: Env | None = None, gar
             continue
         m = _PRINT_AXIOMS.match(head)
         if m:
-            found = env.lookup(m.group(1), current_namespace())
-            if found is None:
-                emit(Msg(c.start, 0, c.start, len(c.head), "error",
-                         f"unknown constant '{m.group(1)}'"))
-            elif env.axioms[found]:
-                emit(Msg(c.start, 0, c.start, len(c.head), "information",
-                         f"'{found}' depends on axioms: [{', '.join(sorted(env.axioms[found]))}]"))
-            else:
-                emit(Msg(c.start, 0, c.start, len(c.head), "information",
-                         f"'{found}' does not depend on any axioms"))
+            emit(_print_axioms(env, m.group(1), current_namespace(), c))
             continue
         m = _AXIOM.match(head)
         if m:
@@ -300,74 +381,7 @@ def process(text: str, emit, *, allow_imports: bool, env: Env | None = None, gar
             continue
         limit = hb_in if hb_in is not None else heartbeats
         hb_in = None
-        decl_text = "\n".join(c.lines[: c.last_code - c.start + 1])
-        last = c.last_code
-
-        failed = False
-        axioms: set = set(env.used_by(decl_text))
-
-        def at(severity: str, data: str, line: int = c.start) -> None:
-            nonlocal failed
-            failed = failed or severity == "error"
-            emit(Msg(line, 0, last if line == c.start else line, 0, severity, data))
-
-        for no, verb, arg in c.directives:
-            if verb == "error":
-                at("error", arg or "standin error")
-            elif verb == "error-here":
-                at("error", arg or "standin error", no)
-            elif verb == "warn":
-                at("warning", arg)
-            elif verb == "info":
-                at("information", arg)
-            elif verb == "warn-sorry":
-                at("warning", "declaration uses 'sorry'")
-            elif verb == "heartbeats":
-                if limit and int(arg) > limit:
-                    at("error", "(deterministic) timeout at `whnf`, maximum number of "
-                                f"heartbeats ({limit}) has been reached\nUse `set_option "
-                                "maxHeartbeats <num>` to set the limit.")
-            elif verb == "sleep":
-                _flush_all()
-                time.sleep(float(arg))
-            elif verb == "hang":
-                _flush_all()
-                while True:
-                    time.sleep(3600)
-            elif verb == "crash":
-                sys.stderr.write("Stack overflow detected. Aborting.\n")
-                _die_by(signal.SIGSEGV)
-            elif verb == "kill9":
-                _die_by(signal.SIGKILL)
-            elif verb == "exit":
-                _flush_all()
-                os._exit(int(arg))
-            elif verb == "garbage":
-                if garbage is not None:
-                    garbage()
-            elif verb == "alloc":
-                try:
-                    _KEEP.append(b"\x01" * (int(arg) * 1024 * 1024))
-                except MemoryError:
-                    sys.stderr.write("INTERNAL PANIC: out of memory\n")
-                    _flush_all()
-                    os._exit(1)
-            elif verb == "info-rlimit":
-                soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-                at("information", f"RLIMIT_AS={soft}")
-            elif verb == "axioms":
-                axioms.update(arg.split())
-        if reject and re.search(reject, decl_text):
-            at("error", reject_msg)
-        if _SORRY.search(decl_text):
-            at("warning", "declaration uses 'sorry'")
-            axioms.add("sorryAx")
-        if failed:  # Lean adds a declaration with errors, its holes filled by sorryAx
-            axioms.add("sorryAx")
-        named = _DECL_NAME.search(head)
-        if named:
-            full = ".".join(x for x in (current_namespace(), named.group(1)) if x)
-            env.axioms[full] = frozenset(axioms)
+        _declaration(c, env, emit, limit, current_namespace(), garbage)
     for e in lex_errors:
         emit(e)
     env.heartbeats = heartbeats
