@@ -22,7 +22,8 @@ STANDIN_DIR = REPO / "tests" / "standin"
 STANDIN_MATHLIB_REV = "f4a75053ba65be55859c28f56b58c48ddff8db5f"
 STANDIN_ENV_VARS = ("STANDIN_REJECT", "STANDIN_REJECT_MESSAGE", "STANDIN_BAD_IMPORT",
                     "STANDIN_LOG", "STANDIN_LAKE_FAIL", "STANDIN_LEAN_VERSION",
-                    "STANDIN_START_CRASH", "STANDIN_START_STATE", "STANDIN_SOURCES")
+                    "STANDIN_START_CRASH", "STANDIN_START_STATE", "STANDIN_SOURCES",
+                    "STANDIN_IMPORT_HANG")
 
 
 def make_standin_workspace(root: Path) -> tuple[Path, Path]:

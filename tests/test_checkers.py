@@ -603,3 +603,21 @@ def test_a_unit_that_stops_lean_is_rejected_not_crashed(tc: Toolchain) -> None:
     vs = make_checker(opts(), tc).check([mutant(0), stop, mutant(2)])
     assert statuses(vs) == [("verified", None), ("rejected", "other"), ("verified", None)]
     assert "#exit" in vs[1].first_error
+
+
+def test_repl_import_has_its_own_timeout_and_a_hung_import_is_retried(
+        tc: Toolchain, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hung import costs `import_timeout_s`, not the unit timeout or ten minutes; it is a
+    failed start, retried, and `start_attempts` of them in a row are one CheckerError."""
+    import time
+
+    monkeypatch.setenv("STANDIN_IMPORT_HANG", "Hangs")
+    checker = make_checker(opts(backend="repl", timeout_s=60.0, import_timeout_s=1.0,
+                                start_attempts=2), tc)
+    t0 = time.monotonic()
+    with pytest.raises(CheckerError, match=r"failed to start 2 times in a row.*within 1s "
+                                           r"\(\[check\] import_timeout_s\)"):
+        checker.check([mutant(0, imports=("Hangs.Here",))])
+    assert time.monotonic() - t0 < 20
+    assert statuses(checker.check([mutant(1)])) == [("verified", None)]  # other imports work
+    checker.close()

@@ -30,6 +30,7 @@ Environment: STANDIN_REJECT=<regex> rejects declarations whose text matches (mes
 STANDIN_REJECT_MESSAGE, default "type mismatch"); STANDIN_BAD_IMPORT=<regex> makes matching
 imports unknown; STANDIN_LOG=<file> records every REPL command; STANDIN_LAKE_FAIL=1 makes
 `lake` fail before running anything; STANDIN_LEAN_VERSION overrides the reported version;
+STANDIN_IMPORT_HANG=<regex> makes the import of matching modules hang;
 STANDIN_START_CRASH=<fraction> makes that share of `lean FILE` and REPL starts panic at
 once (exit 1, "INTERNAL PANIC" on stderr), decided by a counter in the file
 STANDIN_START_STATE (shared by all processes; the same sequence of crashes every run) or at
@@ -332,6 +333,11 @@ def process(text: str, emit, *, allow_imports: bool, env: Env | None = None, gar
                          "file"))
                 continue
             mod = head.split()[1] if len(head.split()) > 1 else ""
+            hang = os.environ.get("STANDIN_IMPORT_HANG")
+            if hang and re.search(hang, mod):
+                _flush_all()
+                while True:
+                    time.sleep(3600)
             if bad_import and re.search(bad_import, mod):
                 emit(Msg(c.start, 0, c.start, len(c.head), "error",
                          f"unknown module prefix '{mod.split('.')[0]}'\n\nNo directory "
