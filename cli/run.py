@@ -83,12 +83,12 @@ def _run_extract(src: Path, run: RunDir, cfg: Config) -> dict:
 
 def _run_index(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.index.driver import run_index
-    return run_index(run, cfg["index"])
+    return run_index(run, cfg["index"]).as_dict()
 
 
 def _run_mutate(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.mutate.pipeline import run_mutate
-    return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"])
+    return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"]).as_dict()
 
 
 def _run_check(src: Path, run: RunDir, cfg: Config) -> dict:

@@ -2,7 +2,7 @@
 
 `graph` reads the Parquet edge table with pyarrow filters instead of building the networkx
 graph: on Mathlib the table has millions of rows and a question about one declaration
-should not pay for loading all of them (`extract.graph.load_graph` is there for analysis).
+should not pay for loading all of them (`index.graph.load_graph` is there for analysis).
 """
 
 from __future__ import annotations

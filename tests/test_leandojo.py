@@ -276,7 +276,7 @@ def test_statements_parse_with_the_grammar(tmp_path: Path) -> None:
     shutil.copy(BENCH / "random" / "train.json", src / "random" / "train.json")
     stats = ld.run_extract_leandojo(src, run, ExtractOptions(jobs=1, progress=False))
     assert stats["parse_status"].get("full", 0) >= 8, stats["parse_status"]
-    from lean_alchemy.mutate.pipeline import decl_statement
+    from lean_alchemy.mutate.mutator import decl_statement
 
     parsed = [decl_statement(d) for d in read_declarations(run) if d.is_candidate]
     assert sum(p is not None for p in parsed) >= 8
@@ -350,4 +350,4 @@ def test_mutation_stage_runs_on_leandojo_records(tmp_path: Path) -> None:
                             source_tree=WORKSPACE)
     run_index(run, IndexOptions())
     stats = run_mutate(run, MutateOptions(max_per_theorem=None))
-    assert stats["mutants_total"] > 0
+    assert stats.mutants_total > 0
