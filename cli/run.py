@@ -78,7 +78,7 @@ def write_state(run: RunDir, state: dict[str, Any]) -> None:
 
 def _run_extract(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.extract.pipeline import run_extract
-    return run_extract(src, run, cfg["extract"])
+    return run_extract(src, run, cfg["extract"]).as_dict()
 
 
 def _run_index(src: Path, run: RunDir, cfg: Config) -> dict:
@@ -98,7 +98,7 @@ def _run_check(src: Path, run: RunDir, cfg: Config) -> dict:
 
 def _run_corpus(src: Path, run: RunDir, cfg: Config, unchecked: bool = False) -> dict:
     from lean_alchemy.corpus.build import run_corpus
-    return run_corpus(run, cfg["corpus"], unchecked=unchecked)
+    return run_corpus(run, cfg["corpus"], unchecked=unchecked).as_dict()
 
 
 RUNNERS: dict[str, Callable[[Path, RunDir, Config], dict]] = {

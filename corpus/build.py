@@ -24,6 +24,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from tqdm import tqdm
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
@@ -31,6 +32,7 @@ from lean_alchemy.core.records import Declaration, Mutant
 from lean_alchemy.core.rundir import RunDir, tool_version
 
 from . import sources
+from .card import write_card
 from .decontam import Decontaminator, load_benchmarks
 from .dedup import Deduper
 from .finisher import SinkSpec, ThreadFinisher
@@ -39,6 +41,7 @@ from .rows import LIBRARY_VERDICT, Provenance, original_mutant, raw_columns, raw
 from .source import Pair, batch_column, source_batches
 from .schema import schema_with_metadata
 from .splits import SPLITS, Splitter, read_name_list
+from .stats import write_stats_bundle
 from .tiers import Tierer, flat_column
 from .writer import make_readable, staging_dir, swap_in
 
@@ -46,7 +49,14 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class BuildResult:
+class CorpusStats:
+    """What a corpus build wrote and dropped, written to `RUN/<corpus|unchecked>.stats.json`
+    (`as_dict`, also the summary the dataset card is written from).
+
+    `build_dataset` fills the counters; `export` adds what it was built from (`checked`,
+    `benchmark_items`...) and `run_corpus` the output folder.  `merge` adds the counters
+    of another build; the other fields stay as they are."""
+
     rows: int = 0
     shards: dict[str, list[str]] = field(default_factory=dict)  # split -> relative paths
     by_split: Counter = field(default_factory=Counter)
@@ -57,13 +67,36 @@ class BuildResult:
     lean_versions: Counter = field(default_factory=Counter)
     mathlib_revs: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    checked: bool = True
+    benchmark_items: int = 0
+    library_fingerprints: int = 0
+    include_originals: bool = False
+    drop_report: str | None = None
+    output: str | None = None  # set by `run_corpus`
 
-    def summary(self) -> dict:
-        return {"rows": self.rows, "input_rows": self.seen, "by_split": dict(self.by_split),
-                "by_tier": dict(self.by_tier), "dropped": dict(self.dropped),
-                "shards": self.shards, "tier_cuts": list(self.tier_cuts),
-                "lean_versions": dict(self.lean_versions),
-                "mathlib_revs": dict(self.mathlib_revs), "seconds": round(self.seconds, 3)}
+    def merge(self, other: "CorpusStats") -> None:
+        self.rows += other.rows
+        for split, paths in other.shards.items():
+            self.shards.setdefault(split, []).extend(paths)
+        self.by_split.update(other.by_split)
+        self.by_tier.update(other.by_tier)
+        self.dropped.update(other.dropped)
+        self.seen += other.seen
+        self.lean_versions.update(other.lean_versions)
+        self.mathlib_revs.update(other.mathlib_revs)
+
+    def as_dict(self) -> dict:
+        out = {"rows": self.rows, "input_rows": self.seen, "by_split": dict(self.by_split),
+               "by_tier": dict(self.by_tier), "dropped": dict(self.dropped),
+               "shards": self.shards, "tier_cuts": list(self.tier_cuts),
+               "lean_versions": dict(self.lean_versions),
+               "mathlib_revs": dict(self.mathlib_revs), "seconds": round(self.seconds, 3),
+               "checked": self.checked, "benchmark_items": self.benchmark_items,
+               "library_fingerprints": self.library_fingerprints,
+               "include_originals": self.include_originals, "drop_report": self.drop_report}
+        if self.output is not None:
+            out["output"] = self.output
+        return out
 
 
 def make_tierer(opts: CorpusOptions) -> Tierer:
@@ -158,7 +191,7 @@ class Hygiene:
 BATCH_ROWS = 8192
 
 
-def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, res: BuildResult | None,
+def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, res: CorpusStats | None,
              checked: bool) -> Iterator[tuple[pa.RecordBatch, str]]:
     """Admitted rows in single-split source batches of exactly BATCH_ROWS rows (the last
     of each split shorter); drops are recorded.
@@ -232,7 +265,7 @@ def build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_di
                   metadata: dict[str, str], library: dict[str, str] | None = None,
                   decontam: Decontaminator | None = None,
                   report: Callable[[dict], None] | None = None,
-                  prov: Provenance | None = None, checked: bool = True) -> BuildResult:
+                  prov: Provenance | None = None, checked: bool = True) -> CorpusStats:
     """Write `results()` (called twice for quantile tiers) into `out_dir/data/<split>/part-*`.
 
     `results()` yields source batches (`source.SOURCE_SCHEMA`, as the run database is read)
@@ -251,10 +284,10 @@ def build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_di
 def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path, opts: CorpusOptions,
                    metadata: dict[str, str], library: dict[str, str] | None,
                    decontam: Decontaminator | None, report: Callable[[dict], None] | None,
-                   prov: Provenance, checked: bool) -> BuildResult:
+                   prov: Provenance, checked: bool) -> CorpusStats:
     opts.validate()
     t0 = time.perf_counter()
-    res = BuildResult()
+    res = CorpusStats()
     splitter = make_splitter(opts)
     tierer = make_tierer(opts)
     wanted = frozenset(opts.tiers)
@@ -350,7 +383,7 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
            scopes: dict | None = None, fingerprint: Callable | None = None,
            text_fingerprint: Callable | None = None, run: RunDir | None = None,
            drop_report: Path | None = None, db_stats: dict | None = None,
-           outcomes: Callable[[], Iterable] | None = None) -> dict:
+           outcomes: Callable[[], Iterable] | None = None) -> CorpusStats:
     """Build the dataset into a staging folder, write card and stats, then swap it in."""
     opts.validate()
     prov = Provenance(tool_version=tool_version())
@@ -380,15 +413,13 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
         finally:
             if fh is not None:
                 fh.close()
-        summary = res.summary()
-        summary.update({"checked": checked, "benchmark_items": len(items),
-                        "library_fingerprints": len(library),
-                        "include_originals": include_orig,
-                        "drop_report": str(drop_report) if drop_report else None})
-        from .card import write_card
-        write_card(staging, opts, summary, checked)
+        res.checked = checked
+        res.benchmark_items = len(items)
+        res.library_fingerprints = len(library)
+        res.include_originals = include_orig
+        res.drop_report = str(drop_report) if drop_report else None
+        write_card(staging, opts, res.as_dict(), checked)
         if opts.stats and checked:
-            from .stats import write_stats_bundle
             write_stats_bundle(staging, run=run, db_stats=db_stats, outcomes=outcomes,
                                title=opts.dataset_name)
         make_readable(staging)
@@ -400,7 +431,7 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
         if report_tmp is not None and report_tmp.exists():
             report_tmp.unlink()
         raise
-    return summary
+    return res
 
 
 def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
@@ -409,8 +440,6 @@ def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
     full-Mathlib export reads millions of rows for minutes).  The bar moves every 8,192
     rows or once per batch, so the count costs next to nothing."""
     def counted() -> Iterator:
-        from tqdm import tqdm
-
         with tqdm(total=total, desc=desc, unit="row", mininterval=0.5,
                   dynamic_ncols=True) as bar:
             n = 0
@@ -424,7 +453,7 @@ def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
     return counted
 
 
-def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dict:
+def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> CorpusStats:
     """Stage entry: `alchemy corpus` (verified rows) or `alchemy corpus --unchecked`."""
     opts.validate()
     fp = sources.declaration_fingerprinter() if (
@@ -455,10 +484,10 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
         counts = (db_stats if db_stats is not None else sources.db_counts(run)).get("counts", {})
         results = with_progress(results, counts.get("pending" if unchecked else "verified"),
                                 stage)
-    summary = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
+    stats = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
                      fingerprint=fp, text_fingerprint=text_fp, run=run,
                      drop_report=run.root / f"{stage}.dropped.jsonl", db_stats=db_stats,
                      outcomes=outcomes)
-    summary["output"] = str(out)
-    run.write_stats(stage, summary)
-    return summary
+    stats.output = str(out)
+    run.write_stats(stage, stats.as_dict())
+    return stats

@@ -125,11 +125,11 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
     run = RunDir.at(args.run_dir)
     opts = options_from_args(args)
-    summary = run_corpus(run, opts, unchecked=args.unchecked)
+    stats = run_corpus(run, opts, unchecked=args.unchecked)
     what = "unchecked candidates" if args.unchecked else "verified rows"
-    splits = ", ".join(f"{k} {v}" for k, v in summary["by_split"].items())
-    dropped = ", ".join(f"{k} {v}" for k, v in sorted(summary["dropped"].items())) or "none"
-    print(f"{summary['rows']} {what} -> {summary['output']} ({splits}); dropped: {dropped}")
+    splits = ", ".join(f"{k} {v}" for k, v in stats.by_split.items())
+    dropped = ", ".join(f"{k} {v}" for k, v in sorted(stats.dropped.items())) or "none"
+    print(f"{stats.rows} {what} -> {stats.output} ({splits}); dropped: {dropped}")
     return 0
 
 

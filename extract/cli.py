@@ -45,12 +45,11 @@ def options_from_args(args: argparse.Namespace) -> ExtractOptions:
 def run_cli(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     run = RunDir.at(args.run_dir)
-    if getattr(args, "from_leandojo", None):
-        try:
-            from .leandojo import run_extract_leandojo
-        except ImportError as e:
-            raise AlchemyError("--from-leandojo is not available in this build "
-                               f"(lean_alchemy.extract.leandojo: {e})") from e
+    # the stage modules are imported here, not at the top: `alchemy` builds every
+    # command's parser at start-up and must not pay for pyarrow and the grammar
+    if args.from_leandojo:
+        from .leandojo import run_extract_leandojo
+
         stats = run_extract_leandojo(Path(args.from_leandojo), run, opts,
                                      source_tree=Path(args.src) if args.src else None)
     else:
@@ -59,8 +58,9 @@ def run_cli(args: argparse.Namespace) -> int:
         from .pipeline import run_extract
 
         stats = run_extract(Path(args.src), run, opts)
-    summary = {k: stats.get(k) for k in ("files", "declarations", "theorems", "failures",
-                                         "seconds") if k in stats}
+    counts = stats.as_dict()
+    summary = {k: counts[k] for k in ("files", "declarations", "theorems", "failures",
+                                      "seconds")}
     print(json.dumps(summary, sort_keys=True))
     print(f"wrote {run.declarations}")
     return 0

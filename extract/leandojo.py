@@ -23,22 +23,29 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing as mp
+import os
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, Scope
 from lean_alchemy.core.rundir import RunDir
-
 from lean_alchemy.core.scan import top_level_find
 
+from .fileparse import extract_file
 from .options import ExtractOptions
+from .pipeline import annotate_declarations
+from .project import find_project
+from .scope import variable_binders
+from .stats import LeanDojoStats
+from .store import write_declarations, write_failures, write_parquet, write_scopes
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +406,7 @@ def load_benchmark(path: Path) -> Loaded:
 def load_traced_repo(path: Path) -> Loaded:
     """A traced repository through lean-dojo's own loader, converted to Benchmark records."""
     try:
+        # lazy: the optional `leandojo` extra, needed only for traced repositories
         from lean_dojo import TracedRepo  # type: ignore[import-not-found]
     except ImportError:
         raise AlchemyError(f"{path} is a LeanDojo traced repository; reading it needs the "
@@ -569,8 +577,6 @@ def to_declaration(rec: dict, src: Declaration | None, src_scope: Scope | None) 
 def source_binders(src: Declaration, scope: Scope | None) -> tuple[Binder, ...]:
     """The binders Lean gives a source theorem: the section `variable`s its statement
     mentions (transitively, with instance binders over them), then its own binders."""
-    from .scope import variable_binders
-
     own = src.binders
     if scope is None:
         return own
@@ -604,15 +610,10 @@ class SourceTree:
 
 
 def read_source_tree(src: Path, opts: ExtractOptions) -> SourceTree:
-    from .fileparse import extract_file
-    from .project import find_project
-
     project = find_project(Path(src), tuple(opts.libraries))
     files = list(project.files)
     root = project.root
     if opts.jobs != 1 and len(files) > 1:
-        import multiprocessing as mp
-        import os
         jobs = opts.jobs or os.cpu_count() or 1
         ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
         with ctx.Pool(jobs) as pool:
@@ -675,119 +676,97 @@ def agreement(ld: dict[str, Declaration], ld_files_by_name: dict[str, str],
 # ------------------------------------------------------------------ the stage
 
 
-def _annotate(decls: list[Declaration], scopes: dict[str, Scope]) -> list[Declaration]:
-    try:
-        from lean_alchemy.grammar.statements import annotate_declaration
-    except ImportError as e:
-        log.debug("grammar unavailable (%s): statements stay unparsed", e)
-        return decls
-    out = []
-    for d in decls:
-        if d.is_candidate:
-            try:
-                d = annotate_declaration(d, scopes.get(d.scope_id or ""))
-            except Exception as e:  # a grammar bug must not lose the record
-                d = replace(d, parse_status="failed", parse_error=f"{type(e).__name__}: {e}"[:500])
-        out.append(d)
-    return out
-
-
 def premises_path(run: RunDir) -> Path:
     return run.root / "premises.parquet"
 
 
-def run_extract_leandojo(path: Path, run: RunDir, opts: ExtractOptions = ExtractOptions(),
-                         source_tree: Path | None = None) -> dict:
-    """Read LeanDojo data at `path` into `run` (declarations, scopes, failures, premises).
+@dataclass
+class ConvertedRecords:
+    """The records read from LeanDojo data (before parsing), with what became of them."""
 
-    Returns the stats also written to `extract.stats.json` and `leandojo.stats.json`.
-    Malformed files/records are reported (one error per file naming its first bad record)
-    and skipped; the rest is read.  Raises AlchemyError when nothing usable was found.
-    """
-    from .store import write_declarations, write_failures, write_scopes
+    decls: list[Declaration]
+    scopes: dict[str, Scope]
+    failures: list[ExtractFailure]
+    premises: list[dict]
+    ld_files_by_name: dict[str, str]  # every LeanDojo theorem's file, records or not
+    from_state: int = 0  # statements read off the goal state
+    from_source: int = 0  # statements kept from the source tree
 
-    t0 = time.perf_counter()
-    loaded = load(Path(path))
-    tree = read_source_tree(source_tree, opts) if source_tree is not None else None
 
-    decls: list[Declaration] = []
-    scopes: dict[str, Scope] = {}
-    failures: list[ExtractFailure] = [
-        ExtractFailure(e.file, 0, "leandojo format", e.message()) for e in loaded.errors]
-    premises: list[dict] = []
-    ld_files_by_name: dict[str, str] = {}
-    from_state = kept_source = 0
+def convert_records(loaded: Loaded, tree: SourceTree | None) -> ConvertedRecords:
+    out = ConvertedRecords([], {}, [ExtractFailure(e.file, 0, "leandojo format", e.message())
+                             for e in loaded.errors], [], {})
     for rec in loaded.records:
         name = demangle(rec["full_name"])[0]
-        ld_files_by_name.setdefault(name, rec["file_path"])
+        out.ld_files_by_name.setdefault(name, rec["file_path"])
         src = tree.candidates.get(name) if tree else None
         src_scope = tree.scopes.get(src.scope_id or "") if (tree and src) else None
         conv = to_declaration(rec, src, src_scope)
-        premises.extend(premise_rows(rec))
+        out.premises.extend(premise_rows(rec))
         if conv.failure is not None:
-            failures.append(conv.failure)
+            out.failures.append(conv.failure)
             continue
         assert conv.decl is not None and conv.scope is not None
         if conv.statement_origin == "source":
-            kept_source += 1
+            out.from_source += 1
         else:
-            from_state += 1
-        decls.append(conv.decl)
-        scopes.setdefault(conv.scope.id, conv.scope)
+            out.from_state += 1
+        out.decls.append(conv.decl)
+        out.scopes.setdefault(conv.scope.id, conv.scope)
+    return out
 
-    if not decls and loaded.errors:
+
+def run_extract_leandojo(path: Path, run: RunDir, opts: ExtractOptions = ExtractOptions(),
+                         source_tree: Path | None = None) -> LeanDojoStats:
+    """Read LeanDojo data at `path` into `run` (declarations, scopes, failures, premises).
+
+    Returns the stats also written to `extract.stats.json` and `leandojo.stats.json` (with
+    the agreement report).  Malformed files/records are reported (one error per file
+    naming its first bad record) and skipped; the rest is read.  Raises AlchemyError when
+    nothing usable was found.
+    """
+    t0 = time.perf_counter()
+    loaded = load(Path(path))
+    tree = read_source_tree(source_tree, opts) if source_tree is not None else None
+    conv = convert_records(loaded, tree)
+    if not conv.decls and loaded.errors:
         raise AlchemyError(loaded.errors[0].message() +
                            ("" if len(loaded.errors) == 1 else
                             f" (and {len(loaded.errors) - 1} more files with errors)") +
                            "; no usable LeanDojo records were found")
-    if opts.parse:
-        decls = _annotate(decls, scopes)
-    by_name = {d.full_name: d for d in decls}
-    report = agreement(by_name, ld_files_by_name, tree) if tree else None
+    decls = annotate_declarations(conv.decls, conv.scopes) if opts.parse else conv.decls
+    report = agreement({d.full_name: d for d in decls}, conv.ld_files_by_name, tree) \
+        if tree else None
     others = tree.others if tree else []
     run.ensure()
     write_declarations(run, decls + others)
-    write_scopes(run, list(scopes.values()))
-    write_failures(run, failures)
-    _write_premises(premises_path(run), premises)
-
-    kinds = Counter(d.kind for d in decls + others)
-    reasons = Counter(f.reason for f in failures)
-    parse_status = Counter(d.parse_status for d in decls)
-    stats = {
-        "source": "leandojo", "leandojo_path": str(Path(path).resolve()),
-        "source_tree": str(Path(source_tree).resolve()) if source_tree else None,
-        "files": loaded.files,
-        "records": len(loaded.records), "duplicates_skipped": loaded.duplicates,
-        "declarations": len(decls) + len(others),
-        "declarations_by_kind": dict(sorted(kinds.items())),
-        "theorems": len(decls),
-        "statements_from_state": from_state, "statements_from_source": kept_source,
-        "scopes": len(scopes),
-        "premise_edges": len(premises),
-        "corpus_files": len(loaded.corpus),
-        "corpus_premises": sum(len(v.get("premises", [])) for v in loaded.corpus.values()),
-        "failures": len(failures), "failures_by_reason": dict(sorted(reasons.items())),
-        "format_errors": [e.message() for e in loaded.errors],
-        "parse_status": dict(sorted(parse_status.items())), "parse": opts.parse,
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
-    run.write_stats("extract", stats)
-    run.write_stats("leandojo", {**stats, "agreement": report})
-    stats["agreement"] = report
+    write_scopes(run, list(conv.scopes.values()))
+    write_failures(run, conv.failures)
+    _write_premises(premises_path(run), conv.premises)
+    stats = LeanDojoStats(
+        files=loaded.files, theorems=len(decls), scope_ids=set(conv.scopes),
+        parse=opts.parse, leandojo_path=str(Path(path).resolve()),
+        source_tree=str(Path(source_tree).resolve()) if source_tree else None,
+        records=len(loaded.records), duplicates_skipped=loaded.duplicates,
+        statements_from_state=conv.from_state, statements_from_source=conv.from_source,
+        premise_edges=len(conv.premises), corpus_files=len(loaded.corpus),
+        corpus_premises=sum(len(v.get("premises", [])) for v in loaded.corpus.values()),
+        format_errors=[e.message() for e in loaded.errors], agreement=report)
+    stats.declarations_by_kind.update(d.kind for d in decls + others)
+    stats.failures_by_reason.update(f.reason for f in conv.failures)
+    stats.parse_status.update(d.parse_status for d in decls)
+    stats.seconds = round(time.perf_counter() - t0, 2)
+    run.write_stats("extract", stats.as_dict())
+    run.write_stats("leandojo", {**stats.as_dict(), "agreement": report})
     return stats
 
 
 def _write_premises(path: Path, rows: list[dict]) -> Path:
-    from .store import write_parquet
-
     table = pa.Table.from_pylist(rows, schema=PREMISE_SCHEMA) if rows else \
         PREMISE_SCHEMA.empty_table()
     return write_parquet(path, table)
 
 
 def read_premises(run: RunDir | Path) -> pa.Table:
-    import pyarrow.parquet as pq
-
     p = premises_path(run) if isinstance(run, RunDir) else Path(run)
     return pq.read_table(p, schema=PREMISE_SCHEMA)

@@ -127,7 +127,7 @@ def plain(tmp_path_factory):
 def test_records_from_benchmark_directory(plain) -> None:
     run, stats = plain
     decls = {d.full_name: d for d in read_declarations(run)}
-    assert stats["files"] == 5 and stats["duplicates_skipped"] == 9  # novel_premises copy
+    assert stats.files == 5 and stats.duplicates_skipped == 9  # novel_premises copy
     assert set(decls) == {
         "Sample.my_sub_add_cancel", "Sample.double_eq_two_mul", "Sample.Ring.cube_expand",
         "Sample.mul_self_pos_of_pos", "Sample.Pt.add_comm", "Sample.two_mul_tri",
@@ -150,12 +150,12 @@ def test_records_from_benchmark_directory(plain) -> None:
     assert sc.imports == ("Sample.Algebra",) and sc.namespaces == ("Sample", "Ring")
     assert sc.preamble() == "namespace Sample.Ring\nuniverse u"
     assert sc.postamble() == "end Sample.Ring"
-    assert stats["statements_from_state"] == 11 and stats["statements_from_source"] == 0
+    assert stats.statements_from_state == 11 and stats.statements_from_source == 0
 
 
 def test_malformed_input_is_reported_and_the_rest_read(plain) -> None:
     run, stats = plain
-    errors = stats["format_errors"]
+    errors = stats.format_errors
     assert len(errors) == 2
     assert errors[0].startswith("novel_premises/test.json: the file does not match") and \
         "invalid JSON at line 1" in errors[0]
@@ -166,7 +166,7 @@ def test_malformed_input_is_reported_and_the_rest_read(plain) -> None:
     by_reason = {}
     for f in fails:
         by_reason.setdefault(f.reason, []).append(f)
-    assert stats["failures_by_reason"] == {"leandojo format": 2, "leandojo state": 1,
+    assert stats.failures_by_reason == {"leandojo format": 2, "leandojo state": 1,
                                            "no statement": 1}
     assert "let-bound hypothesis k" in by_reason["leandojo state"][0].detail
     assert by_reason["no statement"][0].detail.startswith("Sample.my_zero_add")
@@ -178,7 +178,7 @@ def test_premise_edges(plain) -> None:
     table = pq.read_table(ld.premises_path(run))
     assert table.schema.equals(ld.PREMISE_SCHEMA)
     rows = table.to_pylist()
-    assert stats["premise_edges"] == len(rows) == 7
+    assert stats.premise_edges == len(rows) == 7
     tri = [r for r in rows if r["theorem"] == "Sample.two_mul_tri"]
     assert [(r["premise"], r["written"]) for r in tri] == [
         ("Sample.tri_succ", "tri_succ"), ("mul_add", "mul_add"),
@@ -186,7 +186,7 @@ def test_premise_edges(plain) -> None:
     assert tri[1]["def_path"] == "Mathlib/Algebra/Ring/Defs.lean"
     assert (tri[1]["def_line"], tri[1]["def_col"]) == (120, 9)
     assert all(r["source"] == "leandojo" for r in rows)
-    assert stats["corpus_files"] == 2 and stats["corpus_premises"] == 3
+    assert stats.corpus_files == 2 and stats.corpus_premises == 3
     assert json.loads(run.stats_path("leandojo").read_text())["agreement"] is None
     assert json.loads(run.stats_path("extract").read_text())["theorems"] == 11
 
@@ -202,7 +202,7 @@ def test_source_tree_fills_what_leandojo_lacks(with_source) -> None:
     decls = {d.full_name: d for d in read_declarations(run)}
     thms = {n: d for n, d in decls.items() if d.is_candidate}
     assert len(thms) == 12  # my_zero_add now has a statement from the source
-    assert stats["statements_from_source"] == 2  # no tactics; equation proof
+    assert stats.statements_from_source == 2  # no tactics; equation proof
     zero = thms["Sample.my_zero_add"]
     assert zero.conclusion == "∀ n : ℕ, 0 + n = n" and zero.proof_style == "equations"
     # the inner state of an equation proof is not the theorem's statement
@@ -223,7 +223,7 @@ def test_source_tree_fills_what_leandojo_lacks(with_source) -> None:
 def test_agreement_report(with_source) -> None:
     run, stats = with_source
     rep = json.loads(run.stats_path("leandojo").read_text())["agreement"]
-    assert rep == stats["agreement"]
+    assert rep == stats.agreement
     assert rep["files_only_leandojo"] == ["Sample/Extra.lean"]
     assert rep["files_common"] == 5
     assert rep["only_leandojo"] == 0
@@ -245,8 +245,8 @@ def test_only_a_leandojo_theorem_missing_from_source_is_reported(tmp_path: Path)
     (tmp_path / "b" / "x.json").write_text(json.dumps([recs[0], ghost]))
     run = RunDir.at(tmp_path / "run")
     stats = ld.run_extract_leandojo(tmp_path / "b", run, FAST, source_tree=WORKSPACE)
-    assert stats["agreement"]["only_leandojo_names"] == ["Sample.ghost"]
-    assert stats["agreement"]["files_common"] == 1
+    assert stats.agreement["only_leandojo_names"] == ["Sample.ghost"]
+    assert stats.agreement["files_common"] == 1
 
 
 def test_nothing_usable_is_one_clear_error(tmp_path: Path) -> None:
@@ -265,7 +265,7 @@ def test_nothing_usable_is_one_clear_error(tmp_path: Path) -> None:
 def test_single_json_file_is_accepted(tmp_path: Path) -> None:
     run = RunDir.at(tmp_path / "run")
     stats = ld.run_extract_leandojo(BENCH / "random" / "test.json", run, FAST)
-    assert stats["theorems"] == 2 and stats["corpus_files"] == 0
+    assert stats.theorems == 2 and stats.corpus_files == 0
 
 
 def test_statements_parse_with_the_grammar(tmp_path: Path) -> None:
@@ -275,7 +275,7 @@ def test_statements_parse_with_the_grammar(tmp_path: Path) -> None:
     (src / "random").mkdir(parents=True)
     shutil.copy(BENCH / "random" / "train.json", src / "random" / "train.json")
     stats = ld.run_extract_leandojo(src, run, ExtractOptions(jobs=1, progress=False))
-    assert stats["parse_status"].get("full", 0) >= 8, stats["parse_status"]
+    assert stats.parse_status.get("full", 0) >= 8, stats.parse_status
     from lean_alchemy.mutate.mutator import decl_statement
 
     parsed = [decl_statement(d) for d in read_declarations(run) if d.is_candidate]
@@ -332,7 +332,7 @@ def test_traced_repo_without_lean_dojo_names_the_extra(tmp_path: Path) -> None:
 def test_real_traced_repository(tmp_path: Path) -> None:
     run = RunDir.at(tmp_path / "run")
     stats = ld.run_extract_leandojo(Path(os.environ["LEANDOJO_TRACED_REPO"]), run, FAST)
-    assert stats["theorems"] > 0
+    assert stats.theorems > 0
     assert all(d.source == "leandojo" for d in read_declarations(run) if d.is_candidate)
 
 
