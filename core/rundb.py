@@ -1,5 +1,7 @@
 """The run database: every mutant, its state, and its verdict (the source of truth for checking).
 
+Long because: `RunDB` holds every SQL statement, so each state transition is in one place.
+
 Why a database rather than files: checking is long, parallel and interruptible.  A mutant must
 end with exactly one verdict even when workers or the driver are killed, and a second
 `alchemy check` must pick up exactly what is left.  That needs atomic state transitions

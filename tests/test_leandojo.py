@@ -20,6 +20,7 @@ import pytest
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Binder
 from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.extract import goal_state
 from lean_alchemy.extract import leandojo as ld
 from lean_alchemy.extract.options import ExtractOptions
 from lean_alchemy.extract.store import read_declarations, read_failures, read_scopes
@@ -34,7 +35,7 @@ FAST = ExtractOptions(jobs=1, progress=False, parse=False)
 
 
 def test_goal_with_several_hypotheses_and_multiline_terms() -> None:
-    gs = ld.parse_goal_state("α : Type u_1\ninst✝ : Ring α\na b : α\nh :\n  a =\n    b\n"
+    gs = goal_state.parse_goal_state("α : Type u_1\ninst✝ : Ring α\na b : α\nh :\n  a =\n    b\n"
                              "⊢ a * a =\n    b * b")
     assert [h.names for h in gs.hypotheses] == [("α",), ("inst✝",), ("a", "b"), ("h",)]
     assert gs.hypotheses[3].type == "a = b"
@@ -42,14 +43,14 @@ def test_goal_with_several_hypotheses_and_multiline_terms() -> None:
 
 
 def test_forall_goal_and_case_tag_and_first_goal_only() -> None:
-    gs = ld.parse_goal_state("case h\nn : ℕ\n⊢ ∀ (m : ℕ),\n    m + n = n + m\n\n"
+    gs = goal_state.parse_goal_state("case h\nn : ℕ\n⊢ ∀ (m : ℕ),\n    m + n = n + m\n\n"
                              "case h'\nk : ℕ\n⊢ k = k")
     assert gs.case == "h" and gs.goal == "∀ (m : ℕ), m + n = n + m"
     assert [h.names for h in gs.hypotheses] == [("n",)]
 
 
 def test_hypothesis_with_colon_inside_brackets() -> None:
-    gs = ld.parse_goal_state("f : (x : ℕ) → Fin (x + 1)\ns : Set ℕ\n⊢ ∃ x ∈ s, (f x : ℕ) = 0")
+    gs = goal_state.parse_goal_state("f : (x : ℕ) → Fin (x + 1)\ns : Set ℕ\n⊢ ∃ x ∈ s, (f x : ℕ) = 0")
     assert gs.hypotheses[0].type == "(x : ℕ) → Fin (x + 1)"
     assert gs.goal == "∃ x ∈ s, (f x : ℕ) = 0"
 
@@ -63,12 +64,12 @@ def test_hypothesis_with_colon_inside_brackets() -> None:
     ("⊢ ", "empty goal"),
 ])
 def test_bad_states(state: str, reason: str) -> None:
-    with pytest.raises(ld.StateError, match=reason):
-        ld.parse_goal_state(state)
+    with pytest.raises(goal_state.StateError, match=reason):
+        goal_state.parse_goal_state(state)
 
 
 def test_statement_binders_kinds_and_inaccessible_names() -> None:
-    binders, concl = ld.statement_from_state(
+    binders, concl = goal_state.statement_from_state(
         "α : Type u_1\ninst✝¹ : AddMonoid α\ninst✝ : DecidableEq α\nx✝ x✝¹ : α\n"
         "x_1 : α\nhx : x✝ = x✝¹\n⊢ x✝ + 0 = x✝¹ + x_1")
     assert binders == (
@@ -78,22 +79,22 @@ def test_statement_binders_kinds_and_inaccessible_names() -> None:
         Binder("hx", "explicit", "x_2 = x_3"))
     assert concl == "x_2 + 0 = x_3 + x_1"
     # binder kinds known from the source tree win
-    b2, _ = ld.statement_from_state("a b : ℕ\nh : b ≤ a\n⊢ a - b + b = a",
+    b2, _ = goal_state.statement_from_state("a b : ℕ\nh : b ≤ a\n⊢ a - b + b = a",
                                     {"a": "implicit", "b": "implicit"})
     assert [b.kind for b in b2] == ["implicit", "implicit", "explicit"]
 
 
 def test_markup_universes_positions_and_names() -> None:
-    assert ld.strip_markup("rw [<a>add_comm</a> b, ← <a>Nat.succ_le</a>]") == \
+    assert goal_state.strip_markup("rw [<a>add_comm</a> b, ← <a>Nat.succ_le</a>]") == \
         ("rw [add_comm b, ← Nat.succ_le]", ("add_comm", "Nat.succ_le"))
-    assert ld.universe_names(["Type u_1", "Sort (max u v)", "α → Type w"]) == \
+    assert goal_state.universe_names(["Type u_1", "Sort (max u v)", "α → Type w"]) == \
         ("u_1", "u", "v", "w")
     assert ld._pos([3, 4]) == (3, 4) and ld._pos("Pos(3, 4)") == (3, 4)
     assert ld._pos(SimpleNamespace(line_nb=5, column_nb=1)) == (5, 1)
     assert ld._pos([1]) is None and ld._pos([True, 2]) is None
-    assert ld.demangle("_private.Mathlib.Data.X.0.Foo.bar") == ("Foo.bar", True)
-    assert ld.normalize_statement("(a :  ℕ)  :\n fun x ↦ x") == \
-        ld.normalize_statement("( a : ℕ ) : fun x => x")
+    assert goal_state.demangle("_private.Mathlib.Data.X.0.Foo.bar") == ("Foo.bar", True)
+    assert goal_state.normalize_statement("(a :  ℕ)  :\n fun x ↦ x") == \
+        goal_state.normalize_statement("( a : ℕ ) : fun x => x")
 
 
 @pytest.mark.parametrize("mutate, problem", [

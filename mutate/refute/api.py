@@ -255,9 +255,17 @@ def refute_statement(binders: Sequence[BinderGroup], conclusion: Term,
         return Refutation("not_evaluable", reason=str(e))
     except RecursionError:
         return Refutation("not_evaluable", reason="term too deep")
-    varnames = {name for name, _, _ in plan.variables}
     env: list = [None] * plan.comp.nslots
-    # closed hypotheses decide vacuity once
+    open_hyps = _open_hypotheses(plan, env)
+    if isinstance(open_hyps, Refutation):
+        return open_hyps
+    return _sample(plan, open_hyps, env, opts, start + opts.time_limit_s)
+
+
+def _open_hypotheses(plan: _Plan, env: list) -> list | Refutation:
+    """The hypotheses that mention a variable; the closed ones are decided here, once: a
+    false one makes the statement vacuous (or, for the premise of a `¬`, true)."""
+    varnames = {name for name, _, _ in plan.variables}
     open_hyps = []
     for ast, fn, from_binder in plan.hyps:
         if _mentions([ast], varnames):
@@ -274,13 +282,19 @@ def refute_statement(binders: Sequence[BinderGroup], conclusion: Term,
             if not from_binder:  # `¬ p` written `p → False`: true, and not vacuous
                 return Refutation("holds", reason="premise of the conclusion is false")
             return Refutation("vacuous", reason=f"hypothesis is false: {_show(ast)}")
+    return open_hyps
+
+
+def _sample(plan: _Plan, open_hyps: list, env: list, opts: RefuteOptions, deadline: float
+            ) -> Refutation:
+    """Evaluate the conclusion on sampled assignments that satisfy the open hypotheses,
+    until one refutes it, the samples run out or the deadline passes."""
     types = [ty for _, ty, _ in plan.variables]
     slots = [s for _, _, s in plan.variables]
     concl = plan.conclusion
     definers = plan.definers
     steps = plan.comp.steps
     tried = satisfied = decided = 0
-    deadline = start + opts.time_limit_s
     clock = time.perf_counter
     for values in assignment_list(tuple(types), opts.samples, opts.seed, opts.max_random_nat):
         if clock() > deadline:
