@@ -191,7 +191,7 @@ class Hygiene:
 BATCH_ROWS = 8192
 
 
-def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, res: CorpusStats | None,
+def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, stats: CorpusStats | None,
              checked: bool) -> Iterator[tuple[pa.RecordBatch, str]]:
     """Admitted rows in single-split source batches of exactly BATCH_ROWS rows (the last
     of each split shorter); drops are recorded.
@@ -229,8 +229,8 @@ def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, res: CorpusStats |
                 rest = table.slice(start)
                 buffers[split] = [_one_batch(rest)] if rest.num_rows else []
                 sizes[split] = rest.num_rows
-    if res is not None:
-        res.seen += seen
+    if stats is not None:
+        stats.seen += seen
     for split in SPLITS:
         if buffers.get(split):
             yield _one_batch(pa.Table.from_batches(buffers[split]).combine_chunks()), split
@@ -287,7 +287,7 @@ def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_d
                    prov: Provenance, checked: bool) -> CorpusStats:
     opts.validate()
     t0 = time.perf_counter()
-    res = CorpusStats()
+    stats = CorpusStats()
     splitter = make_splitter(opts)
     tierer = make_tierer(opts)
     wanted = frozenset(opts.tiers)
@@ -303,7 +303,7 @@ def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_d
             values += [x for x in flat_column(feats, opts.tier_feature).to_pylist()
                        if x is not None]
         tierer.cuts = Tierer.quantile_cuts(values, opts.tier_quantiles)
-        res.tier_cuts = tierer.cuts
+        stats.tier_cuts = tierer.cuts
     spec = SinkSpec(out_dir, schema_with_metadata(metadata), tierer, tuple(sorted(wanted)),
                     opts.shard_rows, opts.row_group_rows, opts.compression,
                     opts.compression_level, prov, checked)
@@ -314,22 +314,22 @@ def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_d
     # tables are written in batch order.
     finisher = ThreadFinisher(spec)
     try:
-        for batch, split in _batched(results(), hyg, res.dropped, res, checked):
+        for batch, split in _batched(results(), hyg, stats.dropped, stats, checked):
             finisher.submit(batch, split)
         sink = finisher.close()
     except BaseException:
         finisher.abort()
         raise
-    res.rows = sink.rows
-    res.by_split.update(sink.by_split)
-    res.by_tier.update(sink.by_tier)
-    res.lean_versions.update(sink.lean_versions)
-    res.mathlib_revs.update(sink.mathlib_revs)
-    res.shards = sink.shards
+    stats.rows = sink.rows
+    stats.by_split.update(sink.by_split)
+    stats.by_tier.update(sink.by_tier)
+    stats.lean_versions.update(sink.lean_versions)
+    stats.mathlib_revs.update(sink.mathlib_revs)
+    stats.shards = sink.shards
     if wanted and sink.filtered:
-        res.dropped["filtered/tier"] += sink.filtered
-    res.seconds = time.perf_counter() - t0
-    return res
+        stats.dropped["filtered/tier"] += sink.filtered
+    stats.seconds = time.perf_counter() - t0
+    return stats
 
 
 def dataset_metadata(opts: CorpusOptions, checked: bool, run: RunDir | None) -> dict[str, str]:
@@ -408,17 +408,17 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
             def report(d: dict) -> None:
                 if fh is not None:
                     fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-            res = build_dataset(pairs, staging, opts, dataset_metadata(opts, checked, run),
+            stats = build_dataset(pairs, staging, opts, dataset_metadata(opts, checked, run),
                                 library, decontam, report, prov, checked)
         finally:
             if fh is not None:
                 fh.close()
-        res.checked = checked
-        res.benchmark_items = len(items)
-        res.library_fingerprints = len(library)
-        res.include_originals = include_orig
-        res.drop_report = str(drop_report) if drop_report else None
-        write_card(staging, opts, res.as_dict(), checked)
+        stats.checked = checked
+        stats.benchmark_items = len(items)
+        stats.library_fingerprints = len(library)
+        stats.include_originals = include_orig
+        stats.drop_report = str(drop_report) if drop_report else None
+        write_card(staging, opts, stats.as_dict(), checked)
         if opts.stats and checked:
             write_stats_bundle(staging, run=run, db_stats=db_stats, outcomes=outcomes,
                                title=opts.dataset_name)
@@ -431,7 +431,7 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
         if report_tmp is not None and report_tmp.exists():
             report_tmp.unlink()
         raise
-    return res
+    return stats
 
 
 def with_progress(results: Callable[[], Iterable], total: int | None, desc: str

@@ -1,9 +1,15 @@
-"""`alchemy corpus` and `alchemy stats`: flags map one-to-one onto `CorpusOptions`."""
+"""`alchemy corpus` and `alchemy stats`: flags map one-to-one onto `CorpusOptions`.
+
+The stage, pyarrow and the run configuration are imported inside the commands, not here:
+`alchemy` imports this module to build its parser at start-up.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import tomllib
 from pathlib import Path
 
 from lean_alchemy.core.errors import AlchemyError
@@ -76,8 +82,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def options_from_args(args: argparse.Namespace) -> CorpusOptions:
     base = CorpusOptions()
     if args.config is not None:
-        import tomllib
-
         from lean_alchemy.core.config import SECTIONS, load_config
 
         try:
@@ -134,8 +138,6 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    import json
-
     from . import sources
     from .stats import compare, format_compare, format_stats, run_stats, write_outputs
 

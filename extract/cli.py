@@ -1,4 +1,8 @@
-"""`alchemy extract`: command-line wiring for the extract stage (side effects live here)."""
+"""`alchemy extract`: command-line wiring for the extract stage (side effects live here).
+
+The stage is imported inside `run_cli`, not here: `alchemy` imports this module to build
+its parser at start-up, which must not pay for pyarrow and the grammar.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +49,6 @@ def options_from_args(args: argparse.Namespace) -> ExtractOptions:
 def run_cli(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     run = RunDir.at(args.run_dir)
-    # the stage modules are imported here, not at the top: `alchemy` builds every
-    # command's parser at start-up and must not pay for pyarrow and the grammar
     if args.from_leandojo:
         from .leandojo import run_extract_leandojo
 

@@ -72,15 +72,15 @@ def read_source_tree(src: Path, opts: ExtractOptions) -> SourceTree:
     else:
         results = [extract_file(f, root) for f in files]
     tree = SourceTree({}, [], {}, {f.relative_to(root).as_posix() for f in files}, [])
-    for res in results:
-        for s in res.scopes:
+    for extraction in results:
+        for s in extraction.scopes:
             tree.scopes[s.id] = s
-        for d in res.declarations:
+        for d in extraction.declarations:
             if d.is_candidate:
                 tree.candidates.setdefault(d.full_name, d)
             else:
                 tree.others.append(d)
-        tree.failures.extend(res.failures)
+        tree.failures.extend(extraction.failures)
     return tree
 
 

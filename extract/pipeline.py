@@ -46,22 +46,22 @@ def annotate_declarations(decls: Iterable[Declaration], scopes: dict[str, Scope]
     return out
 
 
-def annotate_all(res: FileExtraction) -> FileExtraction:
+def annotate_all(extraction: FileExtraction) -> FileExtraction:
     """A file's extraction with every theorem's statement parsed."""
-    scopes = {s.id: s for s in res.scopes}
-    return FileExtraction(tuple(annotate_declarations(res.declarations, scopes)), res.scopes,
-                          res.failures)
+    scopes = {s.id: s for s in extraction.scopes}
+    return FileExtraction(tuple(annotate_declarations(extraction.declarations, scopes)), extraction.scopes,
+                          extraction.failures)
 
 
 def _work(job: tuple[str, str, bool]) -> FileExtraction:
     path, root, parse = job
     try:
-        res = extract_file(Path(path), Path(root))
+        extraction = extract_file(Path(path), Path(root))
     except Exception as e:  # an extractor bug on one file must not stop the run
         rel = Path(path).relative_to(root).as_posix()
         return FileExtraction((), (), (ExtractFailure(
             rel, 0, "internal error", f"{type(e).__name__}: {e}"[:500]),))
-    return annotate_all(res) if parse else res
+    return annotate_all(extraction) if parse else extraction
 
 
 def run_extract(src: Path, run: RunDir, opts: ExtractOptions = ExtractOptions()
@@ -110,12 +110,12 @@ def _write_results(results: Iterable[FileExtraction], run: RunDir, opts: Extract
     try:
         bar = tqdm(results, total=files, unit="file", desc="extract",
                    disable=not opts.progress, mininterval=0.5)
-        for k, res in enumerate(bar, 1):
-            stats.count_declarations(res.declarations)
-            decls.extend(res.declarations)
-            scopes.extend(stats.new_scopes(res.scopes))
-            stats.count_failures(res.failures)
-            failures.extend(res.failures)
+        for k, extraction in enumerate(bar, 1):
+            stats.count_declarations(extraction.declarations)
+            decls.extend(extraction.declarations)
+            scopes.extend(stats.new_scopes(extraction.scopes))
+            stats.count_failures(extraction.failures)
+            failures.extend(extraction.failures)
             if k % max(1, opts.batch_files) == 0:
                 flush()
         flush()

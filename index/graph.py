@@ -231,7 +231,7 @@ def iter_edges(run: RunDir, kinds: Iterable[str] | None = None) -> Iterator[dict
 
 def load_graph(run: RunDir, kinds: Iterable[str] | None = None):
     """The graph as a `networkx.MultiDiGraph` (optionally only some edge kinds)."""
-    import networkx as nx
+    import networkx as nx  # lazy: ~0.4 s of import that only this reader needs
 
     _require(run)
     g = nx.MultiDiGraph()

@@ -124,19 +124,19 @@ def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
     it runs in the workers, so what they send is plain data that the parent unpickles and
     stores as it is (`core.rundb.mutant_row` for `RunDB.add_mutant_rows`).  Unpickling
     Mutants and encoding them in the parent cost more than the database insert did."""
-    glob = Deduper(max_per_rule=mut.opts.max_per_rule)
+    global_filter = Deduper(max_per_rule=mut.opts.max_per_rule)
 
     def admitted(rows: Iterable[Keyed]) -> Iterator[tuple]:
         for (fid, rule, theorem, kind, depth), row, status, detail in rows:
-            if fid in glob.seen:
+            if fid in global_filter.seen:
                 mut.stats.unstore(kind, depth, status, "duplicate")
                 continue
             pending = status == "pending"
-            if pending and glob.max_per_rule is not None and \
-                    glob.per_rule[rule] >= glob.max_per_rule:
+            if pending and global_filter.max_per_rule is not None and \
+                    global_filter.per_rule[rule] >= global_filter.max_per_rule:
                 mut.stats.unstore(kind, depth, status, "rule_cap")
                 continue
-            glob.admit(fid, theorem, rule, counts=pending)
+            global_filter.admit(fid, theorem, rule, counts=pending)
             yield row, status, detail
 
     with few_collections():

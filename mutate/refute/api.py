@@ -35,6 +35,7 @@ from typing import Sequence
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term, dumps, free_idents,
 )
+from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.mutate.refute.evaluate import Compiler, NotEvaluable, type_of_ast
 from lean_alchemy.mutate.refute.options import RefuteOptions
@@ -207,11 +208,11 @@ def _definers(comp: Compiler, ctx: dict, variables: list[tuple[str, str, int]],
 
 
 def _show(t: Term) -> str:
-    """Lean text of a term when the grammar's printer is available, else its serialization."""
+    """Lean text of a term, or its serialization when the printer fails on it (the text
+    only explains a verdict; it must not cost one)."""
     try:
-        from lean_alchemy.grammar.printer import print_term
         return print_term(t)
-    except Exception:  # noqa: BLE001 - the printer is optional here
+    except Exception:  # noqa: BLE001 - see the docstring
         return dumps(t)
 
 

@@ -26,7 +26,7 @@ from typing import Callable
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Ident, IfThenElse, Num, Postfix, Prefix, Proj, Quant,
-    Sort, Term, Typed,
+    Sort, Term, Typed, subterms,
 )
 from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.grammar.walk import ARITH_OPS, arith_leaves
@@ -85,7 +85,6 @@ def _join(types: list[str | None], what: str) -> str | None:
 
 def _cast_sensitive(t: Term) -> bool:
     """Whether `t` contains an operation that does not commute with ℕ → ℤ → ℚ casts."""
-    from lean_alchemy.grammar.ast import subterms
     for _, s, _ in subterms(t):
         if isinstance(s, BinOp) and s.op in ("-", "/", "%"):
             return True
@@ -657,7 +656,7 @@ class Compiler:
             raise _ne("application of a non-constant")
         name, args = r.fn.name, r.args
         if name in MONO:
-            sig, res, impl = MONO[name]
+            sig, result_type, impl = MONO[name]
             if len(args) != len(sig):
                 raise _ne(f"{name} with {len(args)} arguments")
             fs = [self.comp(a, ctx, s) for a, s in zip(args, sig)]
@@ -669,15 +668,15 @@ class Compiler:
                 return lambda env: impl(f0(env), f1(env))
             return lambda env: impl(*[f(env) for f in fs])
         if name in POLY:
-            allowed, res, arity, mk = POLY[name]
+            allowed, result_type, arity, mk = POLY[name]
             if len(args) != arity:
                 raise _ne(f"{name} with {len(args)} arguments")
-            alpha = self._poly_type(name, args, ctx, ty if res is None else None)
+            alpha = self._poly_type(name, args, ctx, ty if result_type is None else None)
             if alpha is None:
                 alpha = self._default(*args)
             if alpha not in allowed:
                 raise _ne(f"{name} on {alpha}")
-            if res is None and alpha != ty:
+            if result_type is None and alpha != ty:
                 # computed at α then cast by `comp`: the functions here commute with casts
                 raise _ne(f"{name} at {alpha} used as {ty}")
             impl = mk(alpha)
