@@ -1,4 +1,4 @@
-"""LeanDojo interop (issue 10): Benchmark 4 files and traced repositories as a source.
+"""LeanDojo interop: Benchmark 4 files and traced repositories as a source.
 
 Fixtures under tests/fixtures/leandojo/benchmark are written here in the documented
 Benchmark 4 format (random/{train,val,test}.json, novel_premises/, corpus.jsonl,

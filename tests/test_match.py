@@ -418,7 +418,7 @@ def test_index_drops_a_number_for_a_structure_but_keeps_definitions():
 
 
 def test_a_constant_type_of_terms_is_never_a_candidates_type_variable():
-    """Session 8's example: `ZMod.val_ne_zero {n : ℕ} (a : ZMod n)` backwards on `x ≠ 0` with
+    """`ZMod.val_ne_zero {n : ℕ} (a : ZMod n)` backwards on `x ≠ 0` with
     `x : K` a field variable.  `ZMod` is a definition (not rigid), but `ZMod n` applies a
     constant to a number: whatever it unfolds to, it is never the candidate's own `K`."""
     from lean_alchemy.index.match.rigid import constant_type
