@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_per_theorem is not None:
         kw["max_per_theorem"] = args.max_per_theorem
     cpu1 = _cpu_seconds()
-    stats = run_mutate(run, MutateOptions(**kw))
+    stats = run_mutate(run, MutateOptions(**kw)).as_dict()
     cpu2 = _cpu_seconds()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {

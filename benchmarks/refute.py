@@ -24,7 +24,7 @@ from pathlib import Path
 def _originals(run: Path, limit: int | None):
     from lean_alchemy.extract.store import read_declarations, read_scopes
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
-    from lean_alchemy.mutate.pipeline import included_names
+    from lean_alchemy.mutate.mutator import included_names
 
     decls = read_declarations(run / "declarations.parquet")
     raw = read_scopes(run / "scopes.parquet")

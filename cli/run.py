@@ -78,27 +78,27 @@ def write_state(run: RunDir, state: dict[str, Any]) -> None:
 
 def _run_extract(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.extract.pipeline import run_extract
-    return run_extract(src, run, cfg["extract"])
+    return run_extract(src, run, cfg["extract"]).as_dict()
 
 
 def _run_index(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.index.driver import run_index
-    return run_index(run, cfg["index"])
+    return run_index(run, cfg["index"]).as_dict()
 
 
 def _run_mutate(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.mutate.pipeline import run_mutate
-    return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"])
+    return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"]).as_dict()
 
 
 def _run_check(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.jobs.check import run_check
-    return run_check(run, cfg["check"]).to_dict()
+    return run_check(run, cfg["check"]).as_dict()
 
 
 def _run_corpus(src: Path, run: RunDir, cfg: Config, unchecked: bool = False) -> dict:
     from lean_alchemy.corpus.build import run_corpus
-    return run_corpus(run, cfg["corpus"], unchecked=unchecked)
+    return run_corpus(run, cfg["corpus"], unchecked=unchecked).as_dict()
 
 
 RUNNERS: dict[str, Callable[[Path, RunDir, Config], dict]] = {

@@ -1,8 +1,8 @@
 """The run database: every mutant, its state, and its verdict (the source of truth for checking).
 
-(Over 600 lines: the two tables and every transition of the lease protocol over them belong
-together; the opening checks live in `rundb_check.py`, the Arrow reader in
-`corpus/db_batches.py`.)
+Long because: the two tables and every transition of the lease protocol over them belong
+together (`RunDB` holds every SQL statement); the opening checks live in `rundb_check.py`,
+the Arrow reader in `corpus/db_batches.py`.
 
 Why a database rather than files: checking is long, parallel and interruptible.  A mutant must
 end with exactly one verdict even when workers or the driver are killed, and a second

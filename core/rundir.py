@@ -63,7 +63,7 @@ class RunDir:
 
     @property
     def section_binders(self) -> Path:
-        """Parsed section `variable` binders by scope (index stage, `extract/sections.py`)."""
+        """Parsed section `variable` binders by scope (index stage, `index/sections.py`)."""
         return self.root / "section_binders.parquet"
 
     @property

@@ -1,10 +1,16 @@
-"""`alchemy corpus` and `alchemy stats`: flags map one-to-one onto `CorpusOptions`."""
+"""`alchemy corpus` and `alchemy stats`: flags map one-to-one onto `CorpusOptions`.
+
+The stage, pyarrow and the run configuration are imported inside the commands, not here:
+`alchemy` imports this module to build its parser at start-up.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import dataclasses
+import json
+import tomllib
 from pathlib import Path
 
 from lean_alchemy.core.errors import AlchemyError
@@ -80,8 +86,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def options_from_args(args: argparse.Namespace) -> CorpusOptions:
     base = CorpusOptions()
     if args.config is not None:
-        import tomllib
-
         from lean_alchemy.core.config import SECTIONS, load_config
 
         try:
@@ -129,11 +133,11 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
     run = RunDir.at(args.run_dir)
     opts = options_from_args(args)
-    summary = run_corpus(run, opts, unchecked=args.unchecked)
+    stats = run_corpus(run, opts, unchecked=args.unchecked)
     what = "unchecked candidates" if args.unchecked else "verified rows"
-    splits = ", ".join(f"{k} {v}" for k, v in summary["by_split"].items())
-    dropped = ", ".join(f"{k} {v}" for k, v in sorted(summary["dropped"].items())) or "none"
-    print(f"{summary['rows']} {what} -> {summary['output']} ({splits}); dropped: {dropped}")
+    splits = ", ".join(f"{k} {v}" for k, v in stats.by_split.items())
+    dropped = ", ".join(f"{k} {v}" for k, v in sorted(stats.dropped.items())) or "none"
+    print(f"{stats.rows} {what} -> {stats.output} ({splits}); dropped: {dropped}")
     if not args.unchecked:
         note = awaiting_lean_note(run)
         if note:
@@ -159,8 +163,6 @@ def awaiting_lean_note(run: RunDir) -> str | None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    import json
-
     from . import sources
     from .stats import compare, format_compare, format_stats, run_stats, write_outputs
 

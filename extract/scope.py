@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lean_alchemy.core.records import Binder, Scope
 
 from .commands import parse_binders
+from .lexer import mask
 
 
 @dataclass(slots=True)
@@ -164,8 +165,6 @@ def _strip_keyword(text: str, *words: str) -> int:
 def command_binders(text: str) -> tuple[Binder, ...]:
     """Binders written in one `variable ...` / `omit ...` command text (bracket groups and
     bare names, as in `omit y`)."""
-    from .lexer import mask
-
     masked = mask(text).masked
     start = _strip_keyword(masked, "variable?", "variable", "omit", "include")
     return parse_binders(text, masked, start, len(text))

@@ -17,6 +17,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, Scope
 from lean_alchemy.core.rundir import RunDir
 
@@ -71,8 +72,6 @@ def declarations_from_table(table: pa.Table) -> list[Declaration]:
     one it lacks takes the field's default).  Built column-wise, one constructor call per
     row, with the cycle collector mostly off: the stages read all of Mathlib (~300k
     declarations, a million binders, none of them garbage) through here."""
-    from lean_alchemy.core.collector import few_collections
-
     with few_collections(freeze=False):
         return _declarations_from_table(table)
 

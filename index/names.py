@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import (
     BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
@@ -154,8 +155,6 @@ def read_external_names(path: str | Path | None) -> list[str]:
     """One full name a line (`#` comments allowed): names from outside the project."""
     if not path:
         return []
-    from lean_alchemy.core.errors import AlchemyError
-
     p = Path(path)
     if not p.is_file():
         raise AlchemyError(f"external names file {p} does not exist (one full name a line)")
@@ -255,10 +254,11 @@ class Resolver:
         cache = self._cache.get(view)
         if cache is None:
             cache = self._cache[view] = {}
-        return self._res(t, view, cache, locals_, frozenset(), count)
+        return self._resolve_under(t, view, cache, locals_, frozenset(), count)
 
-    def _res(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
-             bound: frozenset[str], count: bool) -> Term:
+    def _resolve_under(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
+                       bound: frozenset[str], count: bool) -> Term:
+        """`t` resolved under the names `bound` by enclosing binders of the term."""
         if isinstance(t, Ident):
             name = t.name
             head = name.split(".", 1)[0]
@@ -286,7 +286,7 @@ class Resolver:
                     extra = bound_in_child(t, fname, -1)
                     if extra:
                         b = bound | frozenset(extra)
-                nv = self._res(v, view, cache, locals_, b, count)
+                nv = self._resolve_under(v, view, cache, locals_, b, count)
                 changed |= nv is not v
                 vals.append(nv)
             elif isinstance(v, tuple) and v and isinstance(v[0], Term):
@@ -297,7 +297,7 @@ class Resolver:
                         extra = bound_in_child(t, fname, k)
                         if extra:
                             b = bound | frozenset(extra)
-                    nx = self._res(x, view, cache, locals_, b, count)
+                    nx = self._resolve_under(x, view, cache, locals_, b, count)
                     changed |= nx is not x
                     items.append(nx)
                 vals.append(tuple(items))

@@ -375,6 +375,6 @@ class CheckDriver:
         self.stats.remaining = after.get(PENDING, 0) + after.get(LEASED, 0)
         self.stats.peak_rss_mb = round(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        self.run_dir.write_stats("check", self.stats.to_dict())
+        self.run_dir.write_stats("check", self.stats.as_dict())
         log.info("check: %d verdicts in %.1f s (%s)", self.stats.checked, self.stats.seconds,
                  dict(sorted(self.stats.by_status.items())))

@@ -2,7 +2,7 @@
 
 Why a dataclass rather than a dict: the driver fills the counters from several places
 (outcomes, leases, the end of the run), and a typo in a dict key would silently start a new
-counter.  `to_dict` gives the JSON object readers know (`alchemy status`, the run summary);
+counter.  `as_dict` gives the JSON object readers know (`alchemy status`, the run summary);
 `merge` adds up invocations, e.g. a check that was interrupted and then resumed.
 """
 
@@ -73,7 +73,7 @@ class CheckStats:
         out.seconds = round(out.seconds, 3)
         return out
 
-    def to_dict(self) -> dict:
+    def as_dict(self) -> dict:
         """The object written to `RUN/check.stats.json` (keys sorted by the writer)."""
         return {
             "checked": self.checked,

@@ -27,8 +27,9 @@ from typing import Callable, Sequence
 from lean_alchemy.core.records import Declaration, content_hash
 from lean_alchemy.grammar.ast import (
     NODE_TYPES, App, BinderGroup, BinOp, IfThenElse, Ident, Let, Opaque, Quant, SetBuilder,
-    Subtype, Term,
+    Subtype, Term, loads,
 )
+from lean_alchemy.grammar.statements import loads_binders
 from lean_alchemy.grammar.walk import add_heads, field_names, heads, rebuild, serialized
 
 _PLAIN_KINDS = {"explicit": "x", "implicit": "x", "strict": "x", "plain": "x", "inst": "inst"}
@@ -454,18 +455,10 @@ def declaration_statement(decl: Declaration) -> tuple[tuple[BinderGroup, ...], T
     """The parsed signature of a declaration (grammar stage output), or None."""
     if not decl.conclusion_ast:
         return None
-    from lean_alchemy.grammar.ast import loads
-
     conclusion = loads(decl.conclusion_ast)
     if conclusion is None:
         return None
-    try:
-        from lean_alchemy.grammar.statements import loads_binders
-        binders = tuple(loads_binders(decl.binders_ast or ""))
-    except ImportError:  # pragma: no cover - before the grammar stage lands
-        raw = loads(decl.binders_ast) if decl.binders_ast else None
-        binders = tuple(raw) if isinstance(raw, tuple) else ()
-    return binders, conclusion  # type: ignore[return-value]
+    return tuple(loads_binders(decl.binders_ast or "")), conclusion  # type: ignore[return-value]
 
 
 def fingerprint_declaration(decl: Declaration) -> str:

@@ -120,7 +120,7 @@ def test_every_mutant_gets_one_verdict_and_rerun_does_nothing(tmp_path: Path) ->
     assert stats.remaining == 0 and stats.lean_version == "4.99.0"
     assert stats.database == {"refuted": 1, "rejected": 5, "verified": 20}
     written = json.loads(run.stats_path("check").read_text())
-    assert written.pop("versions") and written == stats.to_dict()
+    assert written.pop("versions") and written == stats.as_dict()
     assert set(written) == {
         "checked", "by_status", "by_error_class", "retried", "lost_batches", "bisected",
         "lost_workers", "already_final", "released", "reclaimed_leases", "per_second",

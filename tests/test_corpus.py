@@ -401,7 +401,7 @@ def _export(tmp_path, checked=True, **kw):
 
 def test_export_writes_card_stats_report(tmp_path):
     out, summary = _export(tmp_path, shard_rows=10)
-    assert summary["rows"] == 40 and summary["checked"] is True  # rejected rows never enter
+    assert summary.rows == 40 and summary.checked is True  # rejected rows never enter
     card = (out / "README.md").read_text()
     assert card.startswith("---\n") and "configs:" in card and "data/train/*.parquet" in card
     assert "| `formal_statement` |" in card and "dataset_info:" in card
@@ -420,7 +420,7 @@ def test_export_writes_card_stats_report(tmp_path):
 
 def test_unchecked_export_is_labelled(tmp_path):
     out, summary = _export(tmp_path, checked=False)
-    assert summary["rows"] == 40 and summary["checked"] is False
+    assert summary.rows == 40 and summary.checked is False
     t = read_all(out)
     assert set(t.column("checked").to_pylist()) == {False}
     md = pq.read_schema(next((out / "data").rglob("*.parquet"))).metadata
@@ -451,7 +451,7 @@ def test_loads_with_pyarrow_dataset_and_hf_datasets(tmp_path, monkeypatch):
     datasets = pytest.importorskip("datasets")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
-    files = {s: str(out / "data" / s / "*.parquet") for s in summary["shards"]}
+    files = {s: str(out / "data" / s / "*.parquet") for s in summary.shards}
     ds = datasets.load_dataset("parquet", data_files=files, cache_dir=str(tmp_path / "hfc"))
     assert sum(len(ds[s]) for s in ds) == 40
     split = next(iter(ds))
@@ -460,7 +460,7 @@ def test_loads_with_pyarrow_dataset_and_hf_datasets(tmp_path, monkeypatch):
     assert row["text"].startswith("import ")
     # the card's YAML configs are read by datasets too
     ds2 = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hfc2"))
-    assert {s: len(ds2[s]) for s in ds2} == summary["by_split"]
+    assert {s: len(ds2[s]) for s in ds2} == summary.by_split
 
 
 # ---------------------------------------------------------------------------------- stage entry + CLI
@@ -483,10 +483,10 @@ def _fake_run(tmp_path, monkeypatch, n=12, pending=3, name="run"):
 def test_run_corpus_and_unchecked(tmp_path, monkeypatch):
     run = _fake_run(tmp_path, monkeypatch)
     s = run_corpus(run, CorpusOptions())
-    assert s["rows"] == 12 and (run.corpus_dir / "README.md").exists()
+    assert s.rows == 12 and (run.corpus_dir / "README.md").exists()
     assert json.loads(run.stats_path("corpus").read_text())["rows"] == 12
     u = run_corpus(run, CorpusOptions(), unchecked=True)
-    assert u["rows"] == 3 and (run.unchecked_dir / "README.md").exists()
+    assert u.rows == 3 and (run.unchecked_dir / "README.md").exists()
     assert read_all(run.corpus_dir).num_rows == 12  # the corpus proper is untouched
 
 
@@ -554,7 +554,7 @@ def test_include_originals_and_library_dedup(tmp_path):
                CorpusOptions(include_originals=True, stats=False), decls=decls,
                scopes={"s": scope}, fingerprint=lambda d: "F-" + d.full_name,
                drop_report=tmp_path / "dropped.jsonl")
-    assert s["rows"] == 12 and s["dropped"] == {"duplicate/library": 1}
+    assert s.rows == 12 and s.dropped == {"duplicate/library": 1}
     t = read_all(out).to_pylist()
     originals = [r for r in t if r["mutation"]["kind"] == "original"]
     assert len(originals) == 6 and all(r["checked"] and r["check_backend"] == "library"
@@ -590,7 +590,7 @@ def test_unproved_library_theorems_are_never_exported_as_checked(tmp_path):
     out = tmp_path / "corpus"
     s = export(lambda: iter(()), out, CorpusOptions(include_originals=True, stats=False),
                decls=decls, unproved=unproved)
-    assert s["rows"] == 1 and s["unproved_originals"] == 5
+    assert s.rows == 1 and s.unproved_originals == 5
     assert [r["source_theorem"] for r in read_all(out).to_pylist()] == ["Lib.proved"]
 
 
@@ -651,21 +651,21 @@ def test_card_loads_in_datasets_without_warnings_and_its_snippet_loads_every_spl
     out = tmp_path / "corpus"
     muts = [mk(i, src=f"Foo.t{i}") for i in range(300)]
     s = export(lambda: iter([(m, ok(m)) for m in muts]), out, CorpusOptions(stats=False))
-    assert set(s["by_split"]) == {"train", "validation", "test"}
+    assert set(s.by_split) == {"train", "validation", "test"}
     assert sorted(p.name for p in (out / "data").iterdir()) == ["test", "train", "validation"]
     from datasets import load_dataset
 
     with caplog.at_level(logging.WARNING):
         ds = load_dataset(str(out))
     assert "malformed" not in caplog.text
-    assert {k: v.num_rows for k, v in ds.items()} == s["by_split"]
-    assert set(load_dataset("parquet", data_dir=str(out / "data"))) == set(s["by_split"])
+    assert {k: v.num_rows for k, v in ds.items()} == s.by_split
+    assert set(load_dataset("parquet", data_dir=str(out / "data"))) == set(s.by_split)
     card = (out / "README.md").read_text()
     snippet = re.search(r"## Loading.*?```python\n(.*?)```", card, re.S).group(1)
     scope: dict = {}
     exec(snippet.replace("DIR", str(out)), scope)  # noqa: S102 - our own card's code
     assert set(scope["ds"]) == {"train", "validation", "test"}
-    assert scope["table"].num_rows == s["rows"]
+    assert scope["table"].num_rows == s.rows
 
 
 def test_progress_bar_counts_every_row_once(capsys):

@@ -277,7 +277,7 @@ def test_batched_yields_exact_batches(monkeypatch):
              for i, m in enumerate(ms)]
     opts = CorpusOptions(train_fraction=0.5, validation_fraction=0.25, test_fraction=0.25)
     hyg = Hygiene(opts, build_mod.make_splitter(opts), {}, None, None)
-    res = build_mod.BuildResult()
+    res = build_mod.CorpusStats()
     batches = list(_batched(iter(pairs), hyg, Counter(), res, True))
     kept = [p for p in pairs if p[1].status == "verified"]
     assert res.seen == len(kept)

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.extract.stats import LeanDojoStats
 from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, Scope
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.extract import pipeline, store
@@ -64,12 +65,6 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "proj")
 
 
-@pytest.fixture(autouse=True)
-def no_grammar(monkeypatch):
-    """Each test decides whether a grammar is importable (the real one may not exist yet)."""
-    monkeypatch.setattr(pipeline, "_annotate", False)
-
-
 def test_find_project_uses_lean_lib_roots(project: Path):
     p = find_project(project)
     rel = sorted(f.relative_to(p.root).as_posix() for f in p.files)
@@ -92,13 +87,13 @@ def test_not_a_lean_project(tmp_path: Path):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_run_extract_writes_outputs(project: Path, tmp_path: Path, jobs: int):
     run = RunDir.at(tmp_path / f"run{jobs}")
-    stats = run_extract(project, run, ExtractOptions(jobs=jobs, progress=False))
-    assert stats["files"] == 4
-    assert stats["declarations_by_kind"] == {"def": 1, "lemma": 1, "theorem": 2}
-    assert stats["failures_by_reason"] == {
+    stats = run_extract(project, run, ExtractOptions(jobs=jobs, progress=False, parse=False))
+    assert stats.files == 4
+    assert stats.declarations_by_kind == {"def": 1, "lemma": 1, "theorem": 2}
+    assert stats.failures_by_reason == {
         "no proof delimiter (':=', '|' or 'where')": 1, "undecodable": 1}
-    assert stats["files_failed"] == 1
-    assert stats["parse_status"] == {"unparsed": 3}
+    assert len(stats.failed_files) == 1
+    assert stats.parse_status == {"unparsed": 3}
     assert json.loads(run.stats_path("extract").read_text())["files"] == 4
     decls = store.read_declarations(run)
     assert [d.full_name for d in decls] == ["Lib.mul_one'", "Lib.inv_inv'", "Lib.twice",
@@ -159,15 +154,12 @@ def test_annotation_hook_runs_in_worker(project: Path, tmp_path: Path, monkeypat
             raise ValueError("grammar bug")
         return dataclasses.replace(decl, parse_status="full", conclusion_ast="{}")
 
-    mod = types.ModuleType("lean_alchemy.grammar.statements")
-    mod.annotate_declaration = annotate_declaration
-    monkeypatch.setitem(sys.modules, "lean_alchemy.grammar.statements", mod)
-    monkeypatch.setattr(pipeline, "_annotate", None)
+    monkeypatch.setattr(pipeline, "annotate_declaration", annotate_declaration)
     run = RunDir.at(tmp_path / "run")
     stats = run_extract(project, run, ExtractOptions(jobs=1, progress=False))
     assert sorted(calls) == [("Lib.inv_inv'", True), ("Lib.le_refl'", True),
                              ("Lib.mul_one'", True)]
-    assert stats["parse_status"] == {"failed": 1, "full": 2}
+    assert stats.parse_status == {"failed": 1, "full": 2}
     bad = [d for d in store.read_declarations(run) if d.parse_status == "failed"]
     assert bad[0].parse_error == "ValueError: grammar bug"
     # --no-parse skips the grammar entirely
@@ -196,7 +188,7 @@ def test_cli_from_leandojo_hook(tmp_path: Path, monkeypatch, capsys):
 
     def run_extract_leandojo(path, run, opts, source_tree=None):
         seen.update(path=path, run=run, opts=opts, source_tree=source_tree)
-        return {"files": 0, "declarations": 0}
+        return LeanDojoStats()
 
     mod = types.ModuleType("lean_alchemy.extract.leandojo")
     mod.run_extract_leandojo = run_extract_leandojo
@@ -217,8 +209,8 @@ def test_extractor_bug_on_one_file_is_a_failure(project: Path, tmp_path: Path, m
 
     monkeypatch.setattr(pipeline, "extract_file", flaky)
     stats = run_extract(project, RunDir.at(tmp_path / "r"), ExtractOptions(jobs=1, progress=False))
-    assert stats["failures_by_reason"]["internal error"] == 1
-    assert stats["theorems"] == 2
+    assert stats.failures_by_reason["internal error"] == 1
+    assert stats.theorems == 2
 
 
 def test_lakefile_lean_libraries(tmp_path: Path):
@@ -261,7 +253,7 @@ def test_unknown_commands_are_counted_and_theorem_keywords_declare_them(tmp_path
     (root / "Comp").mkdir(parents=True)
     (root / "Comp" / "Problems.lean").write_text(COMPETITION)
     stats = run_extract(root, RunDir.at(tmp_path / "r1"), ExtractOptions(jobs=1, progress=False))
-    assert stats["failures_by_reason"] == {"unknown command: determine": 1,
+    assert stats.failures_by_reason == {"unknown command: determine": 1,
                                            "unknown command: problem": 2}
     failures = pq.read_table(tmp_path / "r1" / "extract.failures.parquet").to_pylist()
     assert sorted((f["line"], f["reason"]) for f in failures) == [
@@ -272,7 +264,7 @@ def test_unknown_commands_are_counted_and_theorem_keywords_declare_them(tmp_path
 
     opts = ExtractOptions(jobs=1, progress=False, theorem_keywords=("problem",))
     stats = run_extract(root, RunDir.at(tmp_path / "r2"), opts)
-    assert stats["failures_by_reason"] == {"unknown command: determine": 1}
+    assert stats.failures_by_reason == {"unknown command: determine": 1}
     decls = {d.full_name: d for d in store.read_declarations(tmp_path / "r2" / "declarations.parquet")}
     assert {k: d.kind for k, d in decls.items()} == {
         "Competition.p1": "theorem", "Competition.t1": "theorem", "Competition.p2": "theorem"}

@@ -262,7 +262,7 @@ def indexed(tmp_path_factory):
 
 
 def _invs(run):
-    from lean_alchemy.index.driver import iter_invocations, read_rules
+    from lean_alchemy.index.store import iter_invocations, read_rules
 
     rules = {r.id: r for r in read_rules(run)}
     return [(i, rules[i.rule_id]) for i in iter_invocations(run)], rules
@@ -284,9 +284,11 @@ def test_outputs_and_stats(indexed):
                 "invocations_by_kind", "edges_by_kind", "names_unresolved",
                 "names_ambiguous", "seconds", "peak_rss_mb"):
         assert key in on_disk, key
-    assert stats["dropped"]["private"] == 1 and stats["dropped"]["deprecated"] == 1
-    assert stats["invocations"] == sum(stats["invocations_by_kind"].values())
-    assert set(stats["invocations_by_kind"]) == {"rw_goal", "rw_hyp", "apply_hyp"}
+    assert json.loads(json.dumps(stats.as_dict())) == \
+        {k: v for k, v in on_disk.items() if k != "versions"}
+    assert stats.dropped["private"] == 1 and stats.dropped["deprecated"] == 1
+    assert stats.invocations == sum(stats.invocations_by_kind.values())
+    assert set(stats.invocations_by_kind) == {"rw_goal", "rw_hyp", "apply_hyp"}
 
 
 def test_goal_rewrites_both_directions(indexed):
@@ -328,13 +330,13 @@ def test_no_match_under_binders_and_no_capture(indexed):
     run, stats = indexed
     # `z + 0` mentions the bound `z`: rw cannot rewrite it
     assert not any(p[0] == "Demo.add_zero'" for p in _pairs(run, "Demo.bound_case"))
-    assert stats["matches_filtered"].get("under_binder", 0) >= 1
+    assert stats.matches.filtered.get("under_binder", 0) >= 1
     # `∑ i ∈ s, c` would need c := j, a variable bound inside the instance
     assert not any(p[0] == "Demo.sum_const'" for p in _pairs(run, "Demo.capture_case"))
     # alpha-equivalent binders match, but are reported only on request (the mutation
     # engine compares instances syntactically)
     assert not any(p[0] == "Demo.sum_zero'" for p in _pairs(run, "Demo.alpha_case"))
-    assert stats["matches_filtered"]["alpha_renamed"] >= 1
+    assert stats.matches.filtered["alpha_renamed"] >= 1
 
 
 def test_repeated_pattern_variables(indexed):
@@ -348,7 +350,7 @@ def test_type_check_filters_number_type_mismatch(indexed):
     assert not any(p[0] == "Demo.add_zero'" for p in _pairs(run, "Demo.typed_case"))
     assert ("Demo.real_add_zero", "fwd", "rw_goal", "goal", "r + 0") in _pairs(
         run, "Demo.typed_case")
-    assert stats["matches_filtered"]["type_mismatch"] >= 1
+    assert stats.matches.filtered["type_mismatch"] >= 1
 
 
 def test_resolution_across_open_and_full_names(indexed):
@@ -398,7 +400,7 @@ def test_respelling_makes_the_instance_literal(indexed, lib):
 
 
 def test_graph_round_trip(indexed):
-    from lean_alchemy.index.driver import load_graph
+    from lean_alchemy.index.graph import load_graph
 
     run, stats = indexed
     g = load_graph(run)
@@ -413,7 +415,7 @@ def test_graph_round_trip(indexed):
     inv = [(u, v, d) for u, v, d in g.out_edges("Demo.goal_case", data=True)
            if d["kind"] == "rw_goal"]
     assert any(v == "Demo.add_zero'" and d["location"] == "goal" for _, v, d in inv)
-    assert g.number_of_edges() == sum(stats["edges_by_kind"].values())
+    assert g.number_of_edges() == stats.edges
     only = load_graph(run, kinds=["imports"])
     assert {k for _, _, k in only.edges(data="kind")} == {"imports"}
 
@@ -424,7 +426,8 @@ def test_premise_edges_from_leandojo_table(indexed, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from lean_alchemy.index.driver import load_graph, run_index
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.graph import load_graph
 
     run, _ = indexed
     copy = RunDir.at(tmp_path / "run")
@@ -433,7 +436,7 @@ def test_premise_edges_from_leandojo_table(indexed, tmp_path):
                              "written": ["add_zero'"], "def_path": ["Demo/Basic.lean"]}),
                    copy.root / "premises.parquet")
     stats = run_index(copy, IndexOptions(jobs=1))
-    assert stats["edges_by_kind"]["premise"] == 1
+    assert stats.edges_by_kind["premise"] == 1
     g = load_graph(copy, kinds=["premise"])
     assert list(g.edges()) == [("Demo.goal_case", "Demo.add_zero'")]
 
@@ -441,7 +444,8 @@ def test_premise_edges_from_leandojo_table(indexed, tmp_path):
 def test_per_theorem_cap_is_a_deterministic_sample(indexed, tmp_path):
     import shutil
 
-    from lean_alchemy.index.driver import iter_invocations, run_index
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.store import iter_invocations
 
     run, full = indexed
     copy = RunDir.at(tmp_path / "run")
@@ -450,8 +454,8 @@ def test_per_theorem_cap_is_a_deterministic_sample(indexed, tmp_path):
     first = [(i.candidate, i.rule_id, i.path) for i in iter_invocations(copy)]
     run_index(copy, IndexOptions(jobs=1, max_matches_per_theorem=1))
     assert [(i.candidate, i.rule_id, i.path) for i in iter_invocations(copy)] == first
-    assert a["invocations"] == a["candidates_with_invocations"] < full["invocations"]
-    assert a["capped"] > 0 and full["capped"] == 0
+    assert a.invocations == a.candidates_with_invocations < full.invocations
+    assert a.matches.capped > 0 and full.matches.capped == 0
 
 
 def test_missing_extraction_names_the_step(tmp_path):
@@ -582,36 +586,29 @@ def test_section_binders_file_is_trusted_only_when_exact(indexed, tmp_path, monk
 def test_pass_two_decodes_the_section_binders_pass_one_parsed(indexed, monkeypatch):
     """Pass 1 returns the section binders it parsed; a pass 2 context filled with them
     (as the parent does before forking) never parses one and finds the same invocations."""
-    from lean_alchemy.index import driver as I
     from lean_alchemy.extract import store
     from lean_alchemy.index.names import NameTable, Resolver
-    from lean_alchemy.grammar import statements
+    from lean_alchemy.index import passes
     from lean_alchemy.index.match.rule_index import RuleIndex
     from lean_alchemy.index.match.rigid import rigid_names
+    from lean_alchemy.index.store import read_rules
 
     run, _ = indexed
     decls, scopes = store.read_declarations(run), store.read_scopes(run)
     theorems = [i for i, d in enumerate(decls) if d.is_candidate]
-    rules = list(I.read_rules(run))
+    rules = list(read_rules(run))
 
     def context():
-        return I.Context(decls, scopes, Resolver(NameTable.from_declarations(decls, frozenset())),
-                         IndexOptions())
+        index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
+        return passes.IndexContext(
+            decls, scopes, Resolver(NameTable.from_declarations(decls, frozenset())),
+            IndexOptions(), index)
 
     def pass2(ctx):
-        index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
-        I._CTX, I._INDEX = ctx, index
-        try:
-            return I._pass2(theorems).table.to_pylist()
-        finally:
-            I._CTX, I._INDEX = None, None
+        return passes.match_chunk(ctx, theorems).invocations.to_pylist()
 
     parsing = context()
-    I._CTX = parsing
-    try:
-        part = I._pass1(theorems)
-    finally:
-        I._CTX = None
+    part = passes.derive_chunk(parsing, theorems)
     assert part.sections and len({k for k, _ in part.sections}) == len(part.sections)
     assert parsing.fresh_sections == []  # handed over once
     want = pass2(context())
@@ -621,7 +618,7 @@ def test_pass_two_decodes_the_section_binders_pass_one_parsed(indexed, monkeypat
     def no_parse(scope):
         raise AssertionError("pass 2 parsed section binders")
 
-    monkeypatch.setattr(statements, "scope_binders", no_parse)
+    monkeypatch.setattr(passes, "scope_binders", no_parse)
     assert pass2(filled) == want
 
 
@@ -631,7 +628,7 @@ def test_resident_invocation_table_decodes_to_the_streamed_invocations(indexed):
     invocations, theorem range by theorem range, and the default pool is left as it was."""
     import pyarrow as pa
 
-    from lean_alchemy.index.driver import (
+    from lean_alchemy.index.store import (
         InvocationRows, candidate_runs, iter_invocations, read_invocation_table,
     )
 
@@ -650,7 +647,7 @@ def test_candidate_runs_spans_chunks_and_handles_empty_tables():
     groups) and an empty table has none."""
     import pyarrow as pa
 
-    from lean_alchemy.index.driver import candidate_runs
+    from lean_alchemy.index.store import candidate_runs
 
     col = pa.chunked_array([["a", "a", "b"], ["b", "c"], [], ["c", "c", "a"]])
     assert candidate_runs(pa.table({"candidate": col})) == \
@@ -664,6 +661,6 @@ def test_rule_schema_lists_the_record_fields_in_order():
     import dataclasses
 
     from lean_alchemy.core.records import Rule
-    from lean_alchemy.index.driver import RULE_SCHEMA
+    from lean_alchemy.index.store import RULE_SCHEMA
 
     assert RULE_SCHEMA.names == [f.name for f in dataclasses.fields(Rule)]

@@ -20,6 +20,7 @@ import pytest
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Binder
 from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.extract import goal_state
 from lean_alchemy.extract import leandojo as ld
 from lean_alchemy.extract.options import ExtractOptions
 from lean_alchemy.extract.store import read_declarations, read_failures, read_scopes
@@ -34,7 +35,7 @@ FAST = ExtractOptions(jobs=1, progress=False, parse=False)
 
 
 def test_goal_with_several_hypotheses_and_multiline_terms() -> None:
-    gs = ld.parse_goal_state("α : Type u_1\ninst✝ : Ring α\na b : α\nh :\n  a =\n    b\n"
+    gs = goal_state.parse_goal_state("α : Type u_1\ninst✝ : Ring α\na b : α\nh :\n  a =\n    b\n"
                              "⊢ a * a =\n    b * b")
     assert [h.names for h in gs.hypotheses] == [("α",), ("inst✝",), ("a", "b"), ("h",)]
     assert gs.hypotheses[3].type == "a = b"
@@ -42,14 +43,14 @@ def test_goal_with_several_hypotheses_and_multiline_terms() -> None:
 
 
 def test_forall_goal_and_case_tag_and_first_goal_only() -> None:
-    gs = ld.parse_goal_state("case h\nn : ℕ\n⊢ ∀ (m : ℕ),\n    m + n = n + m\n\n"
+    gs = goal_state.parse_goal_state("case h\nn : ℕ\n⊢ ∀ (m : ℕ),\n    m + n = n + m\n\n"
                              "case h'\nk : ℕ\n⊢ k = k")
     assert gs.case == "h" and gs.goal == "∀ (m : ℕ), m + n = n + m"
     assert [h.names for h in gs.hypotheses] == [("n",)]
 
 
 def test_hypothesis_with_colon_inside_brackets() -> None:
-    gs = ld.parse_goal_state("f : (x : ℕ) → Fin (x + 1)\ns : Set ℕ\n⊢ ∃ x ∈ s, (f x : ℕ) = 0")
+    gs = goal_state.parse_goal_state("f : (x : ℕ) → Fin (x + 1)\ns : Set ℕ\n⊢ ∃ x ∈ s, (f x : ℕ) = 0")
     assert gs.hypotheses[0].type == "(x : ℕ) → Fin (x + 1)"
     assert gs.goal == "∃ x ∈ s, (f x : ℕ) = 0"
 
@@ -63,12 +64,12 @@ def test_hypothesis_with_colon_inside_brackets() -> None:
     ("⊢ ", "empty goal"),
 ])
 def test_bad_states(state: str, reason: str) -> None:
-    with pytest.raises(ld.StateError, match=reason):
-        ld.parse_goal_state(state)
+    with pytest.raises(goal_state.StateError, match=reason):
+        goal_state.parse_goal_state(state)
 
 
 def test_statement_binders_kinds_and_inaccessible_names() -> None:
-    binders, concl = ld.statement_from_state(
+    binders, concl = goal_state.statement_from_state(
         "α : Type u_1\ninst✝¹ : AddMonoid α\ninst✝ : DecidableEq α\nx✝ x✝¹ : α\n"
         "x_1 : α\nhx : x✝ = x✝¹\n⊢ x✝ + 0 = x✝¹ + x_1")
     assert binders == (
@@ -78,22 +79,22 @@ def test_statement_binders_kinds_and_inaccessible_names() -> None:
         Binder("hx", "explicit", "x_2 = x_3"))
     assert concl == "x_2 + 0 = x_3 + x_1"
     # binder kinds known from the source tree win
-    b2, _ = ld.statement_from_state("a b : ℕ\nh : b ≤ a\n⊢ a - b + b = a",
+    b2, _ = goal_state.statement_from_state("a b : ℕ\nh : b ≤ a\n⊢ a - b + b = a",
                                     {"a": "implicit", "b": "implicit"})
     assert [b.kind for b in b2] == ["implicit", "implicit", "explicit"]
 
 
 def test_markup_universes_positions_and_names() -> None:
-    assert ld.strip_markup("rw [<a>add_comm</a> b, ← <a>Nat.succ_le</a>]") == \
+    assert goal_state.strip_markup("rw [<a>add_comm</a> b, ← <a>Nat.succ_le</a>]") == \
         ("rw [add_comm b, ← Nat.succ_le]", ("add_comm", "Nat.succ_le"))
-    assert ld.universe_names(["Type u_1", "Sort (max u v)", "α → Type w"]) == \
+    assert goal_state.universe_names(["Type u_1", "Sort (max u v)", "α → Type w"]) == \
         ("u_1", "u", "v", "w")
     assert ld._pos([3, 4]) == (3, 4) and ld._pos("Pos(3, 4)") == (3, 4)
     assert ld._pos(SimpleNamespace(line_nb=5, column_nb=1)) == (5, 1)
     assert ld._pos([1]) is None and ld._pos([True, 2]) is None
-    assert ld.demangle("_private.Mathlib.Data.X.0.Foo.bar") == ("Foo.bar", True)
-    assert ld.normalize_statement("(a :  ℕ)  :\n fun x ↦ x") == \
-        ld.normalize_statement("( a : ℕ ) : fun x => x")
+    assert goal_state.demangle("_private.Mathlib.Data.X.0.Foo.bar") == ("Foo.bar", True)
+    assert goal_state.normalize_statement("(a :  ℕ)  :\n fun x ↦ x") == \
+        goal_state.normalize_statement("( a : ℕ ) : fun x => x")
 
 
 @pytest.mark.parametrize("mutate, problem", [
@@ -127,7 +128,7 @@ def plain(tmp_path_factory):
 def test_records_from_benchmark_directory(plain) -> None:
     run, stats = plain
     decls = {d.full_name: d for d in read_declarations(run)}
-    assert stats["files"] == 5 and stats["duplicates_skipped"] == 9  # novel_premises copy
+    assert stats.files == 5 and stats.duplicates_skipped == 9  # novel_premises copy
     assert set(decls) == {
         "Sample.my_sub_add_cancel", "Sample.double_eq_two_mul", "Sample.Ring.cube_expand",
         "Sample.mul_self_pos_of_pos", "Sample.Pt.add_comm", "Sample.two_mul_tri",
@@ -150,12 +151,12 @@ def test_records_from_benchmark_directory(plain) -> None:
     assert sc.imports == ("Sample.Algebra",) and sc.namespaces == ("Sample", "Ring")
     assert sc.preamble() == "namespace Sample.Ring\nuniverse u"
     assert sc.postamble() == "end Sample.Ring"
-    assert stats["statements_from_state"] == 11 and stats["statements_from_source"] == 0
+    assert stats.statements_from_state == 11 and stats.statements_from_source == 0
 
 
 def test_malformed_input_is_reported_and_the_rest_read(plain) -> None:
     run, stats = plain
-    errors = stats["format_errors"]
+    errors = stats.format_errors
     assert len(errors) == 2
     assert errors[0].startswith("novel_premises/test.json: the file does not match") and \
         "invalid JSON at line 1" in errors[0]
@@ -166,7 +167,7 @@ def test_malformed_input_is_reported_and_the_rest_read(plain) -> None:
     by_reason = {}
     for f in fails:
         by_reason.setdefault(f.reason, []).append(f)
-    assert stats["failures_by_reason"] == {"leandojo format": 2, "leandojo state": 1,
+    assert stats.failures_by_reason == {"leandojo format": 2, "leandojo state": 1,
                                            "no statement": 1}
     assert "let-bound hypothesis k" in by_reason["leandojo state"][0].detail
     assert by_reason["no statement"][0].detail.startswith("Sample.my_zero_add")
@@ -178,7 +179,7 @@ def test_premise_edges(plain) -> None:
     table = pq.read_table(ld.premises_path(run))
     assert table.schema.equals(ld.PREMISE_SCHEMA)
     rows = table.to_pylist()
-    assert stats["premise_edges"] == len(rows) == 7
+    assert stats.premise_edges == len(rows) == 7
     tri = [r for r in rows if r["theorem"] == "Sample.two_mul_tri"]
     assert [(r["premise"], r["written"]) for r in tri] == [
         ("Sample.tri_succ", "tri_succ"), ("mul_add", "mul_add"),
@@ -186,7 +187,7 @@ def test_premise_edges(plain) -> None:
     assert tri[1]["def_path"] == "Mathlib/Algebra/Ring/Defs.lean"
     assert (tri[1]["def_line"], tri[1]["def_col"]) == (120, 9)
     assert all(r["source"] == "leandojo" for r in rows)
-    assert stats["corpus_files"] == 2 and stats["corpus_premises"] == 3
+    assert stats.corpus_files == 2 and stats.corpus_premises == 3
     assert json.loads(run.stats_path("leandojo").read_text())["agreement"] is None
     assert json.loads(run.stats_path("extract").read_text())["theorems"] == 11
 
@@ -202,7 +203,7 @@ def test_source_tree_fills_what_leandojo_lacks(with_source) -> None:
     decls = {d.full_name: d for d in read_declarations(run)}
     thms = {n: d for n, d in decls.items() if d.is_candidate}
     assert len(thms) == 12  # my_zero_add now has a statement from the source
-    assert stats["statements_from_source"] == 2  # no tactics; equation proof
+    assert stats.statements_from_source == 2  # no tactics; equation proof
     zero = thms["Sample.my_zero_add"]
     assert zero.conclusion == "∀ n : ℕ, 0 + n = n" and zero.proof_style == "equations"
     # the inner state of an equation proof is not the theorem's statement
@@ -223,7 +224,7 @@ def test_source_tree_fills_what_leandojo_lacks(with_source) -> None:
 def test_agreement_report(with_source) -> None:
     run, stats = with_source
     rep = json.loads(run.stats_path("leandojo").read_text())["agreement"]
-    assert rep == stats["agreement"]
+    assert rep == stats.agreement
     assert rep["files_only_leandojo"] == ["Sample/Extra.lean"]
     assert rep["files_common"] == 5
     assert rep["only_leandojo"] == 0
@@ -245,8 +246,8 @@ def test_only_a_leandojo_theorem_missing_from_source_is_reported(tmp_path: Path)
     (tmp_path / "b" / "x.json").write_text(json.dumps([recs[0], ghost]))
     run = RunDir.at(tmp_path / "run")
     stats = ld.run_extract_leandojo(tmp_path / "b", run, FAST, source_tree=WORKSPACE)
-    assert stats["agreement"]["only_leandojo_names"] == ["Sample.ghost"]
-    assert stats["agreement"]["files_common"] == 1
+    assert stats.agreement["only_leandojo_names"] == ["Sample.ghost"]
+    assert stats.agreement["files_common"] == 1
 
 
 def test_nothing_usable_is_one_clear_error(tmp_path: Path) -> None:
@@ -265,7 +266,7 @@ def test_nothing_usable_is_one_clear_error(tmp_path: Path) -> None:
 def test_single_json_file_is_accepted(tmp_path: Path) -> None:
     run = RunDir.at(tmp_path / "run")
     stats = ld.run_extract_leandojo(BENCH / "random" / "test.json", run, FAST)
-    assert stats["theorems"] == 2 and stats["corpus_files"] == 0
+    assert stats.theorems == 2 and stats.corpus_files == 0
 
 
 def test_statements_parse_with_the_grammar(tmp_path: Path) -> None:
@@ -275,8 +276,8 @@ def test_statements_parse_with_the_grammar(tmp_path: Path) -> None:
     (src / "random").mkdir(parents=True)
     shutil.copy(BENCH / "random" / "train.json", src / "random" / "train.json")
     stats = ld.run_extract_leandojo(src, run, ExtractOptions(jobs=1, progress=False))
-    assert stats["parse_status"].get("full", 0) >= 8, stats["parse_status"]
-    from lean_alchemy.mutate.pipeline import decl_statement
+    assert stats.parse_status.get("full", 0) >= 8, stats.parse_status
+    from lean_alchemy.mutate.mutator import decl_statement
 
     parsed = [decl_statement(d) for d in read_declarations(run) if d.is_candidate]
     assert sum(p is not None for p in parsed) >= 8
@@ -332,7 +333,7 @@ def test_traced_repo_without_lean_dojo_names_the_extra(tmp_path: Path) -> None:
 def test_real_traced_repository(tmp_path: Path) -> None:
     run = RunDir.at(tmp_path / "run")
     stats = ld.run_extract_leandojo(Path(os.environ["LEANDOJO_TRACED_REPO"]), run, FAST)
-    assert stats["theorems"] > 0
+    assert stats.theorems > 0
     assert all(d.source == "leandojo" for d in read_declarations(run) if d.is_candidate)
 
 
@@ -350,4 +351,4 @@ def test_mutation_stage_runs_on_leandojo_records(tmp_path: Path) -> None:
                             source_tree=WORKSPACE)
     run_index(run, IndexOptions())
     stats = run_mutate(run, MutateOptions(max_per_theorem=None))
-    assert stats["mutants_total"] > 0
+    assert stats.mutants_total > 0

@@ -43,20 +43,20 @@ def _rows(run: RunDir):
 def test_every_kind_is_produced(mutated):
     run, stats, _ = mutated
     for kind in ("rw_goal", "rw_hyp", "apply_hyp"):
-        assert stats["mutants"].get(kind, 0) > 0, stats
-    assert stats["seconds"] >= 0 and run.stats_path("mutate").exists()
+        assert stats.mutants.get(kind, 0) > 0, stats
+    assert stats.seconds >= 0 and run.stats_path("mutate").exists()
 
 
 def test_rerun_is_idempotent(mutated):
     _, stats, again = mutated
-    assert again["new_rows"] == 0
-    assert again["mutants_total"] == stats["mutants_total"]
+    assert again.new_rows == 0
+    assert again.mutants_total == stats.mutants_total
 
 
 def test_stored_mutants_are_complete_check_units(mutated):
     run, stats, _ = mutated
     rows = _rows(run)
-    assert len(rows) == stats["mutants_total"]
+    assert len(rows) == stats.mutants_total
     for m in rows:
         assert "sorry" not in m.proof and "admit" not in m.proof
         assert m.lean.startswith("section\n") and m.lean.rstrip().endswith("end")
@@ -96,7 +96,7 @@ def test_stored_section_binders_are_exactly_the_parse(mutated):
     scopes = _scopes(run)
     stored = read_section_binders(run, scopes)
     wanted = {d.scope_id for d in store.read_declarations(run) if d.is_candidate}
-    assert set(stored) == wanted and stats["stored_section_binders"] == len(wanted)
+    assert set(stored) == wanted and stats.stored_section_binders == len(wanted)
     assert sum(1 for js in stored.values() if js != "[]") >= 3  # `variable` lines parsed
     for scope_id, js in stored.items():
         assert loads_binders(js) == scope_binders(scopes[scope_id]), scope_id
@@ -115,10 +115,10 @@ def test_mutate_parses_section_binders_when_none_are_stored(mutated, tmp_path):
     shutil.copytree(run.root, old.root, ignore=shutil.ignore_patterns("run.sqlite*"))
     old.section_binders.unlink()
     again = run_mutate(old, MutateOptions(max_per_theorem=None))
-    assert again["stored_section_binders"] == 0
+    assert again.stored_section_binders == 0
     skip = {"seconds", "peak_rss_mb", "stored_section_binders", "versions"}
-    assert {k: v for k, v in again.items() if k not in skip} == \
-        {k: v for k, v in stats.items() if k not in skip}
+    assert {k: v for k, v in again.as_dict().items() if k not in skip} == \
+        {k: v for k, v in stats.as_dict().items() if k not in skip}
     key = lambda m: (m.id, m.lean, m.proof, m.features)  # noqa: E731
     assert sorted(map(key, _rows(old))) == sorted(map(key, _rows(run)))
 

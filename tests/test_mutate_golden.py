@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from lean_alchemy.mutate.options import MutateOptions
-from lean_alchemy.mutate.pipeline import Mutator
+from lean_alchemy.mutate.mutator import Mutator
 
 from mutate_golden_helpers import extract, invocation, make_rule
 

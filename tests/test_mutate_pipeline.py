@@ -9,7 +9,7 @@ import pytest
 from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import App, BinOp, Num
 from lean_alchemy.mutate.options import MutateOptions
-from lean_alchemy.mutate.pipeline import Mutator, included_names
+from lean_alchemy.mutate.mutator import Mutator, included_names
 
 from test_mutate_core import ADD_ZERO, CAND_BINDERS, CAND_CONCL, I, LT_LE, NAT, inv, rule, show
 
@@ -94,7 +94,7 @@ def test_refuted_mutants_are_stored_with_the_counterexample_and_never_pending():
                                                   {"a": I("x"), "b": I("y")})]))
     (mutant, status, detail), = rows
     assert status == "refuted" and detail.startswith("counterexample: x := ")
-    assert m.counters.status == {"refuted": 1}
+    assert m.stats.status == {"refuted": 1}
     m2 = make(MutateOptions(refute=False))
     rows2 = list(m2.mutate_theorem(TRUNC_DECL, [inv("rw_goal", BOGUS, "goal", [("lhs", -1)],
                                                     {"a": I("x"), "b": I("y")})]))
@@ -155,7 +155,7 @@ def test_included_names():
 
 
 def test_parallel_run_keeps_the_same_mutants_and_counts():
-    from lean_alchemy.mutate.pipeline import mutate_all
+    from lean_alchemy.mutate.workers import mutate_all
 
     def groups():
         for k in range(6):
@@ -171,7 +171,7 @@ def test_parallel_run_keeps_the_same_mutants_and_counts():
     rows2 = list(mutate_all(two, range(len(work)), work.__getitem__, jobs=2, chunk=1))
     assert sorted(r[0].id for r in rows1) == sorted(r[0].id for r in rows2)
     assert len(rows1) == 2  # one mutant per theorem, the other five copies are duplicates
-    c1, c2 = one.counters, two.counters
+    c1, c2 = one.stats, two.stats
     assert +c1.mutants == +c2.mutants and +c1.status == +c2.status
     assert c1.invocations == c2.invocations == 12
     assert sum(c1.dropped.values()) == sum(c2.dropped.values())
@@ -191,7 +191,7 @@ def _library_decl(k: int) -> Declaration:
 
 def test_library_fingerprints_in_parallel_equal_the_serial_set():
     from lean_alchemy.mutate.fingerprint import fingerprint_declaration
-    from lean_alchemy.mutate.pipeline import library_fingerprints
+    from lean_alchemy.mutate.library import library_fingerprints
 
     decls = [_library_decl(k % 2100) for k in range(2500)]
     serial = library_fingerprints(decls, jobs=1)
@@ -202,7 +202,7 @@ def test_library_fingerprints_in_parallel_equal_the_serial_set():
 
 def test_library_fingerprint_cache_is_keyed_by_the_declarations_file(tmp_path):
     from lean_alchemy.core.rundir import RunDir
-    from lean_alchemy.mutate.pipeline import LIBRARY_CACHE, cached_library_fingerprints
+    from lean_alchemy.mutate.library import LIBRARY_CACHE, cached_library_fingerprints
 
     run = RunDir.at(tmp_path)
     run.declarations.write_bytes(b"version 1")
@@ -220,7 +220,7 @@ def test_library_fingerprint_cache_is_keyed_by_the_declarations_file(tmp_path):
 def test_parallel_counters_equal_serial_with_cross_theorem_duplicates():
     """Duplicates of an earlier theorem's mutant are dropped after the theorem is mutated,
     the same way in one process and in a pool, so every counter agrees exactly."""
-    from lean_alchemy.mutate.pipeline import mutate_all
+    from lean_alchemy.mutate.workers import mutate_all
 
     def groups():
         for k in range(5):
@@ -232,14 +232,14 @@ def test_parallel_counters_equal_serial_with_cross_theorem_duplicates():
     rows1 = list(mutate_all(one, range(len(work)), work.__getitem__, jobs=1))
     rows2 = list(mutate_all(two, range(len(work)), work.__getitem__, jobs=2, chunk=2))
     assert [r[0].id for r in rows1] == [r[0].id for r in rows2] and len(rows1) == 1
-    assert +one.counters.dropped == +two.counters.dropped == {"duplicate": 4}
+    assert +one.stats.dropped == +two.stats.dropped == {"duplicate": 4}
 
 
 def test_encoded_rows_are_the_encoding_of_the_plain_rows_serial_and_parallel():
     """With `encode`, workers send `encode(mutant)` (the database row) instead of the
     Mutant; the rows, their order and every counter stay those of a plain run."""
     from lean_alchemy.core.rundb import mutant_row
-    from lean_alchemy.mutate.pipeline import mutate_all
+    from lean_alchemy.mutate.workers import mutate_all
 
     work = [(DECL if k % 2 == 0 else TRUNC_DECL,
              [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")}),
@@ -254,8 +254,8 @@ def test_encoded_rows_are_the_encoding_of_the_plain_rows_serial_and_parallel():
         got = list(mutate_all(mut, range(len(work)), work.__getitem__, jobs=jobs, chunk=1,
                               encode=mutant_row))
         assert got == want
-        assert +mut.counters.mutants == +plain.counters.mutants
-        assert +mut.counters.dropped == +plain.counters.dropped
+        assert +mut.stats.mutants == +plain.stats.mutants
+        assert +mut.stats.dropped == +plain.stats.dropped
 
 
 def test_memoized_heads_and_node_count_match_the_plain_traversals():
@@ -273,8 +273,8 @@ def test_memoized_heads_and_node_count_match_the_plain_traversals():
 def test_workload_hands_out_row_ranges_that_decode_to_the_invocations():
     """Workers get (declaration position, row range) tasks; decoding a range gives back the
     exact invocations, and rows of an unknown candidate are counted, not mutated."""
-    from lean_alchemy.index.driver import invocations_table
-    from lean_alchemy.mutate.pipeline import Workload
+    from lean_alchemy.index.store import invocations_table
+    from lean_alchemy.mutate.workers import Workload
 
     a = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1)], {"a": I("x")})
     b = inv("rw_goal", BOGUS, "goal", [("lhs", -1)], {"a": I("x"), "b": I("y")})
@@ -304,7 +304,7 @@ def test_lazy_invocation_rows_equal_the_eager_decoding():
     nothing before a row is read."""
     import pyarrow as pa
 
-    from lean_alchemy.index.driver import (
+    from lean_alchemy.index.store import (
         INVOCATION_SCHEMA, InvocationRows, invocation_rows, invocations_table,
     )
 
@@ -374,8 +374,8 @@ def test_invocations_past_the_cap_are_counted_but_never_read():
     seq = _Counting(invs)
     assert list(lazy.mutate_theorem(DECL, seq)) == want and len(want) == 1
     assert len(seq.read) == 1
-    assert lazy.counters == plain.counters
-    assert lazy.dropped["theorem_cap"] == 8 and lazy.counters.invocations == 9
+    assert lazy.stats == plain.stats
+    assert lazy.dropped["theorem_cap"] == 8 and lazy.stats.invocations == 9
 
 
 def test_two_declarations_of_one_name_are_capped_apart_in_any_schedule():
@@ -385,7 +385,7 @@ def test_two_declarations_of_one_name_are_capped_apart_in_any_schedule():
     mutants of `Real.b_pos` that way) or two workers do."""
     from dataclasses import replace
 
-    from lean_alchemy.mutate.pipeline import mutate_all
+    from lean_alchemy.mutate.workers import mutate_all
 
     twin = replace(TRUNC_DECL, full_name="Foo.bar", name="bar")
     parsed = {("Foo.bar", 3): (CAND_BINDERS, CAND_CONCL), ("Foo.bar", 7): (CAND_BINDERS, TRUNC_CONCL)}

@@ -4,12 +4,11 @@ run database (their own stages are tested elsewhere; the e2e test uses the real 
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import pytest
 
 from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.index.store import invocations_path, invocations_table, rules_table
 
 from mutate_golden_helpers import extract, invocation, make_rule
 from test_mutate_golden import CASES, RULES, SNIPPET
@@ -53,28 +52,20 @@ def inputs(tmp_path_factory):
     for case, (thm, rule_key, kind, loc, instance, subst) in sorted(CASES.items()):
         invs.append(invocation(decls[thm], rules[rule_key], kind, loc, instance, subst))
     invs.sort(key=lambda i: i.candidate)
-    run.rules.write_text("stand-in")  # the stage only checks that the index ran
-    return run, rules, invs
+    # the index's tables, written from the hand-made rules and invocations
+    store.write_parquet(run.rules, rules_table(list(rules.values())))
+    store.write_parquet(invocations_path(run), invocations_table(invs))
+    return run
 
 
 @pytest.fixture
 def run_dir(inputs, monkeypatch):
-    run, rules, invs = inputs
-    from lean_alchemy.index import driver as real_index
+    from lean_alchemy.mutate import pipeline
 
-    index = types.ModuleType("lean_alchemy.index.driver")
-    index.read_rules = lambda r: list(rules.values())
-    index.read_invocation_table = lambda r: real_index.invocations_table(invs)
-    index.candidate_runs = real_index.candidate_runs
-    index.invocation_rows = real_index.invocation_rows
-    index.InvocationRows = real_index.InvocationRows
-    db = types.ModuleType("lean_alchemy.core.rundb")
-    db.RunDB = FakeDB
-    db.mutant_row = lambda m: m
     FakeDB.rows = {}
-    monkeypatch.setitem(sys.modules, "lean_alchemy.index.driver", index)
-    monkeypatch.setitem(sys.modules, "lean_alchemy.core.rundb", db)
-    return run
+    monkeypatch.setattr(pipeline, "RunDB", FakeDB)
+    monkeypatch.setattr(pipeline, "mutant_row", lambda m: m)
+    return inputs
 
 
 def test_run_mutate_writes_rows_and_stats(run_dir):
@@ -82,14 +73,16 @@ def test_run_mutate_writes_rows_and_stats(run_dir):
     from lean_alchemy.mutate.pipeline import run_mutate
 
     stats = run_mutate(run_dir, MutateOptions())
-    assert stats["mutants"] == {"apply_hyp": 1, "rw_goal": 3, "rw_hyp": 2}
-    assert stats["mutants_total"] == len(FakeDB.rows) == 6 == stats["new_rows"]
-    assert stats["invocations"] == 6 and stats["candidates"] == 6
+    assert +stats.mutants == {"apply_hyp": 1, "rw_goal": 3, "rw_hyp": 2}
+    assert stats.mutants_total == len(FakeDB.rows) == 6 == stats.new_rows
+    assert stats.invocations == 6 and stats.candidates == 6
     on_disk = json.loads(run_dir.stats_path("mutate").read_text())
-    assert on_disk["mutants"] == stats["mutants"] and "versions" in on_disk
+    assert on_disk["mutants"] == +stats.mutants and "versions" in on_disk
+    assert json.loads(json.dumps(stats.as_dict())) == \
+        {k: v for k, v in on_disk.items() if k != "versions"}
     assert {s for _, s, _ in FakeDB.rows.values()} <= {"pending", "refuted", "vacuous"}
     again = run_mutate(run_dir, MutateOptions())
-    assert again["new_rows"] == 0
+    assert again.new_rows == 0
 
 
 def test_cli_maps_flags_onto_options(run_dir, capsys):

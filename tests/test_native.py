@@ -120,8 +120,8 @@ from lean_alchemy.grammar.parser import parse_term
 print(json.dumps({"compiled": native_status().directory is not None, "module": S.__file__,
                   "grammar": getattr(G, "__file__", None), "show": _show(parse_term("12 < 12")),
                   "rows": h.hexdigest(), "files": files,
-                  "index": {k: v for k, v in istats.items() if keep(k)},
-                  "mutate": {k: v for k, v in mstats.items() if keep(k)}}))
+                  "index": {k: v for k, v in istats.as_dict().items() if keep(k)},
+                  "mutate": {k: v for k, v in mstats.as_dict().items() if keep(k)}}))
 """
 
 
