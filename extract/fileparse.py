@@ -35,6 +35,17 @@ DECL_KINDS: dict[str, str] = {
 NOTATION_WORDS = frozenset({"notation", "notation3", "infix", "infixl", "infixr", "prefix",
                             "postfix", "macro_rules", "macro", "syntax", "elab", "elab_rules"})
 #: commands extraction knows and deliberately records nothing for (besides scope changes)
+_KEYWORD = re.compile(r"[^\W\d][\w.!?']*")
+
+
+def command_keyword(word: str) -> str:
+    """The command's keyword: the identifier that starts its first word (`notation3` in
+    `notation3"∫⁻ "…`, where no space separates keyword and string); "" for `#eval`-style
+    and symbol-led words."""
+    m = _KEYWORD.match(word)
+    return m.group() if m else ""
+
+
 OTHER_KNOWN_WORDS = frozenset({
     "example", "unseal", "seal", "elab_rules", "macro_rules", "attribute", "export",
     "deriving", "initialize", "builtin_initialize", "add_decl_doc", "assert_not_exists",
@@ -191,11 +202,11 @@ class _FileParser:
             entry = self.scope_entry(cmd.body, cmd.end)
             if entry is not None:
                 t.add(*entry)
-            elif word and not word.startswith("#") and word not in OTHER_KNOWN_WORDS \
-                    and word not in COMMAND_WORDS and word[0].isalpha():
+            elif (keyword := command_keyword(word)) and keyword not in OTHER_KNOWN_WORDS \
+                    and keyword not in COMMAND_WORDS:
                 # a command extraction does not know, e.g. a library's own `problem`
                 # declaration command: counted, never skipped silently
-                self.fail(cmd.body, f"unknown command: {word}")
+                self.fail(cmd.body, f"unknown command: {keyword}")
 
     def declaration(self, cmd: Command, kw: int, word: str,
                     attr_spans: list[tuple[int, int]], mods: list[str]) -> None:

@@ -275,3 +275,21 @@ def test_unknown_commands_are_counted_and_theorem_keywords_declare_them(tmp_path
 def test_theorem_keywords_must_be_keywords():
     with pytest.raises(AlchemyError, match=r"\[extract\] theorem_keywords"):
         ExtractOptions(theorem_keywords=("pro blem",))
+
+
+def test_a_keyword_glued_to_its_string_is_read_as_the_keyword(tmp_path: Path):
+    """`notation3"∫⁻ "…` has no space between the keyword and its string; it is the known
+    command `notation3`, not an unknown command named `notation3"`."""
+    from lean_alchemy.extract.fileparse import command_keyword
+
+    assert command_keyword('notation3"∫⁻') == "notation3"
+    assert command_keyword("problem") == "problem"
+    assert command_keyword("#eval") == ""
+    root = tmp_path / "glued"
+    (root / "Glued").mkdir(parents=True)
+    (root / "Glued" / "N.lean").write_text(
+        'def lint (f : Nat → Nat) : Nat := f 0\n\n'
+        'notation3"∫⁻ "(...)", "r:60:(scoped f => lint f) => r\n\n'
+        'theorem t (n : Nat) : n = n := rfl\n')
+    stats = run_extract(root, RunDir.at(tmp_path / "r"), ExtractOptions(jobs=1, progress=False))
+    assert stats.failures_by_reason == {}
