@@ -57,6 +57,13 @@ OTHER_KNOWN_WORDS = frozenset({
     "unif_hint", "add_aesop_rules", "declare_aesop_rule_sets", "dsimproc", "dsimproc_decl",
     "grind_pattern", "extend_docs", "register_label_attr", "binder_predicate", "recall",
     "declare_config_elab", "declare_command_config_elab", "elab", "macro", "syntax",
+    # Mathlib's own commands that declare no theorem (module notes, spellings, hints,
+    # translation tables, linter sets, variable-name sugar)
+    "deprecated_module", "recommended_spelling", "register_hint", "to_dual_insert_cast",
+    "to_dual_insert_cast_fun", "to_dual_name_hint", "register_try?_tactic", "compile_def",
+    "insert_to_additive_translation", "tactic_extension", "name_poly_vars",
+    "name_power_vars", "register_linter_set", "register_grind_attr",
+    "derive_eval_expr_instance_using_meta_eval", "lrat_proof", "declare_core_config_elab",
 })
 SCOPE_WORDS: dict[str, str] = {
     "open": "open", "variable": "variable", "variable?": "variable", "universe": "universe",
