@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.jobs.checkers import (
-    CheckerError, CheckUnit, LeanJsonChecker, ReplChecker, classify_error, contains_sorry,
+    CheckerError, CheckUnit, LeanJsonChecker, ReplChecker, classify_error,
     make_checker)
 from lean_alchemy.jobs.checkers.base import LeanMessage, judge, wrap_unit
 from lean_alchemy.jobs.checkers.lean_json import attribute, build_batch

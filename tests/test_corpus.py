@@ -570,7 +570,7 @@ def test_include_originals_and_library_dedup(tmp_path):
 
 
 def test_unproved_library_theorems_are_never_exported_as_checked(tmp_path):
-    from lean_alchemy.corpus.build import unproved_declarations
+    from lean_alchemy.index.unproved import unproved_declarations
 
     def thm(name: str, proof: str, kind: str = "theorem") -> Declaration:
         return Declaration(full_name=f"Lib.{name}", name=name, kind=kind, module="Lib",
