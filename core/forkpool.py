@@ -13,6 +13,7 @@ arguments, and no stage module holds state in globals.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 C = TypeVar("C")
@@ -29,12 +30,21 @@ def _call(job: tuple[Callable[[Any, Any], Any], Any]) -> Any:
     return work(_INHERITED[0], task)
 
 
+def _leave_ctrl_c_to_the_parent() -> None:
+    """Workers ignore SIGINT: Ctrl-C reaches the whole process group, and workers that
+    raised KeyboardInterrupt each printed a traceback while the parent was still stopping.
+    The parent's KeyboardInterrupt ends the pool (`terminate`, which also reaps them)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def forked_map(work: Callable[[C, T], R], context: C, tasks: Iterable[T], jobs: int, *,
                ordered: bool = True) -> Iterator[R]:
     """`work(context, task)` for every task: in this process when `jobs <= 1`, else in
     `jobs` forked workers that inherit `context`.  Results come in task order unless
     `ordered` is false (then as they finish).  `work` must be a module-level function (the
-    pool sends it by name with each task)."""
+    pool sends it by name with each task).  A consumer that stops early should `close()`
+    the generator (or use `contextlib.closing`): that ends the pool and its workers at once
+    rather than whenever the generator is collected."""
     if jobs <= 1:
         for task in tasks:
             yield work(context, task)
@@ -43,7 +53,7 @@ def forked_map(work: Callable[[C, T], R], context: C, tasks: Iterable[T], jobs: 
         raise RuntimeError("forked_map: a pool is already running in this process")
     _INHERITED[0] = context
     try:
-        with mp.get_context("fork").Pool(jobs) as pool:
+        with mp.get_context("fork").Pool(jobs, initializer=_leave_ctrl_c_to_the_parent) as pool:
             jobs_iter = ((work, task) for task in tasks)
             yield from (pool.imap(_call, jobs_iter) if ordered
                         else pool.imap_unordered(_call, jobs_iter))

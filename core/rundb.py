@@ -39,7 +39,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import (
     Column, Float, Index, Integer, MetaData, String, Table, Text, and_, bindparam, case,
@@ -128,6 +128,20 @@ def mutant_state_select():
     """SELECT every column of a mutant and its state."""
     return select(mutants, *_STATE_COLS).join_from(mutants, states, mutants.c.id == states.c.id)
 
+
+# How far `alchemy mutate` got (`mutate/resume.py`): one row, keyed by what the mutants are a
+# function of (inputs, options, code).  It is written in the transaction that stores a batch
+# of rows, so the rows and the marker never disagree, and a killed run resumes after its last
+# stored batch instead of from the first theorem.
+mutate_progress = Table(
+    "mutate_progress", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("tasks_done", Integer, nullable=False),  # theorems mutated, in task order
+    Column("tasks_total", Integer, nullable=False),
+    Column("fresh_db", Integer, nullable=False),  # 1: the run began with no mutant stored
+    Column("complete", Integer, nullable=False),
+    Column("state", Text, nullable=False),  # JSON: counters, per-rule counts, new rows
+)
 
 meta_table = Table(
     "alchemy_meta", metadata,
@@ -391,26 +405,31 @@ class RunDB:
                                     for m, status, detail in rows)
 
     def add_mutant_rows(self, rows: Iterable[tuple[tuple, str, str | None]], *,
-                        assume_new: bool = False) -> int:
+                        assume_new: bool = False,
+                        progress: Callable[[int], dict] | None = None) -> int:
         """`add_mutants` of mutants already encoded by `mutant_row`.
 
         `assume_new`: the caller knows no row is stored yet (`alchemy mutate` into a database
         that had no mutants: its ids are unique within the run), so the look-up of existing
         ids is skipped (a sixth of the insert's cost).  Should a row exist after all (another
         writer), the batch is rolled back and stored with the look-up: nothing is lost or
-        stored twice."""
+        stored twice.
+
+        `progress`: called with the number of new rows inside the same transaction; the
+        `mutate_progress` row it returns replaces the stored one (`mutate/resume.py`)."""
         now = time.time()
         batch: dict[str, tuple] = {}
         for values, status, detail in rows:
             if values[0] not in batch:
                 batch[values[0]] = (*values, detail, now, status)
-        if not batch:
+        if not batch and progress is None:
             return 0
         if assume_new:
             try:
                 with self._write() as c:
                     self._bulk_cache(c, len(batch))
                     self._insert_new(c, list(batch.values()))
+                    self._set_progress(c, progress, len(batch))
                 return len(batch)
             except IntegrityError:
                 pass  # rolled back: take the checked path
@@ -424,7 +443,29 @@ class RunDB:
                                .scalars())
             fresh = [r for k, r in batch.items() if k not in present]
             self._insert_new(c, fresh)
+            self._set_progress(c, progress, len(fresh))
         return len(fresh)
+
+    @staticmethod
+    def _set_progress(c: Connection, progress: Callable[[int], dict] | None, new: int) -> None:
+        if progress is not None:
+            c.execute(mutate_progress.delete())
+            c.execute(mutate_progress.insert().values(**progress(new)))
+
+    def mutate_progress(self) -> dict | None:
+        """The stored `mutate_progress` row (None when no mutation run stored a batch)."""
+        with self._read() as c:
+            r = c.execute(select(mutate_progress)).first()
+        return dict(r._mapping) if r is not None else None
+
+    def clear_mutate_progress(self) -> None:
+        with self._write() as c:
+            c.execute(mutate_progress.delete())
+
+    def mutant_ids(self) -> Iterator[str]:
+        """Every stored mutant id, in primary-key order."""
+        with self._read() as c:
+            yield from c.execute(select(mutants.c.id).order_by(mutants.c.id)).scalars()
 
     @staticmethod
     def _bulk_cache(c: Connection, rows: int) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from lean_alchemy.mutate.options import MutateOptions
 
+COUNTERS = ("mutants", "status", "by_depth", "dropped", "refute")
+
 
 @dataclass
 class MutateStats:
@@ -39,10 +41,28 @@ class MutateStats:
     peak_rss_mb: float = 0.0
 
     def merge(self, other: "MutateStats") -> None:
-        for name in ("mutants", "status", "by_depth", "dropped", "refute"):
+        for name in COUNTERS:
             getattr(self, name).update(getattr(other, name))
         self.invocations += other.invocations
         self.candidates += other.candidates
+
+    def counters(self) -> dict:
+        """The counts alone as plain JSON data (pairs keep `by_depth`'s int keys), sorted so
+        equal counts give equal text: what a resumed run starts from (`mutate/resume.py`)."""
+        out: dict = {name: sorted(([k, v] for k, v in getattr(self, name).items()),
+                                  key=lambda kv: str(kv[0]))
+                     for name in COUNTERS}
+        out["invocations"] = self.invocations
+        out["candidates"] = self.candidates
+        return out
+
+    @classmethod
+    def from_counters(cls, data: dict) -> "MutateStats":
+        """The inverse of `counters`."""
+        out = cls(invocations=int(data["invocations"]), candidates=int(data["candidates"]))
+        for name in COUNTERS:
+            getattr(out, name).update({k: v for k, v in data[name]})
+        return out
 
     def unstore(self, kind: str, depth: int, status: str, reason: str) -> None:
         """A row counted as stored is dropped after all (parallel runs: global filters)."""

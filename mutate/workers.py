@@ -9,6 +9,7 @@ filters (duplicates, rule caps) in task order.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
 
@@ -112,21 +113,30 @@ def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
         yield chunk
 
 
-def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
-               chunk: int = 32, encode: Encode | None = None) -> Iterator[tuple]:
-    """Every stored row, in the order of `tasks` (one theorem each, see `Load`).  Each
-    theorem is mutated on its own (`_theorem_rows`); the global filters (duplicates of
+def mutate_chunks(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
+                  chunk: int = 32, encode: Encode | None = None,
+                  global_filter: Deduper | None = None) -> Iterator[tuple[int, list[tuple]]]:
+    """Every stored row, in the order of `tasks` (one theorem each, see `Load`), `chunk`
+    tasks at a time: (tasks done in this chunk, its rows).  When a chunk is yielded,
+    `mut.stats` counts every task up to its end, whatever `jobs` is: a caller that stores
+    the rows of whole chunks can store the counters with them (`mutate/resume.py`).
+
+    Each theorem is mutated on its own (`_theorem_rows`); the global filters (duplicates of
     earlier theorems' mutants, rule caps) are then applied here in task order, so
     `jobs > 1` (theorems mutated in forked worker processes) yields exactly the rows and
-    counters of `jobs = 1`.
+    counters of `jobs = 1`.  `global_filter`: their state after the tasks already done by
+    an interrupted run (its admitted ids and per-rule counts), so the rest comes out as if
+    the run had not stopped.
 
     Rows are (Mutant, status, detail), or (encode(Mutant), status, detail) with `encode`:
     it runs in the workers, so what they send is plain data that the parent unpickles and
     stores as it is (`core.rundb.mutant_row` for `RunDB.add_mutant_rows`).  Unpickling
     Mutants and encoding them in the parent cost more than the database insert did."""
-    global_filter = Deduper(max_per_rule=mut.opts.max_per_rule)
+    if global_filter is None:
+        global_filter = Deduper(max_per_rule=mut.opts.max_per_rule)
 
-    def admitted(rows: Iterable[Keyed]) -> Iterator[tuple]:
+    def admitted(rows: Iterable[Keyed]) -> list[tuple]:
+        out: list[tuple] = []
         for (fid, rule, theorem, kind, depth), row, status, detail in rows:
             if fid in global_filter.seen:
                 mut.stats.unstore(kind, depth, status, "duplicate")
@@ -137,17 +147,34 @@ def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
                 mut.stats.unstore(kind, depth, status, "rule_cap")
                 continue
             global_filter.admit(fid, theorem, rule, counts=pending)
-            yield row, status, detail
+            out.append((row, status, detail))
+        return out
 
     with few_collections():
         if jobs <= 1:
-            for task in tasks:
-                yield from admitted(_keyed(_theorem_rows(mut, *load(task)), encode))
+            for part in _chunks(tasks, chunk):
+                keyed: list[Keyed] = []
+                for task in part:
+                    keyed.extend(_keyed(_theorem_rows(mut, *load(task)), encode))
+                yield len(part), admitted(keyed)
             return
         worker: Worker = (mut, load, encode)
-        for rows, delta in forked_map(_work, worker, _chunks(tasks, chunk), jobs):
-            mut.stats.merge(delta)
-            yield from admitted(rows)
+        with closing(forked_map(_counted_work, worker, _chunks(tasks, chunk), jobs)) as parts:
+            for n, rows, delta in parts:
+                mut.stats.merge(delta)
+                yield n, admitted(rows)
 
 
-__all__ = ["Task", "Load", "Workload", "Encode", "Worker", "Keyed", "mutate_all"]
+def _counted_work(worker: Worker, tasks: list[Task]) -> tuple[int, list[Keyed], MutateStats]:
+    return (len(tasks), *_work(worker, tasks))
+
+
+def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
+               chunk: int = 32, encode: Encode | None = None) -> Iterator[tuple]:
+    """`mutate_chunks`, row by row."""
+    with closing(mutate_chunks(mut, tasks, load, jobs, chunk, encode)) as parts:
+        for _, rows in parts:
+            yield from rows
+
+
+__all__ = ["Task", "Load", "Workload", "Encode", "Worker", "Keyed", "mutate_chunks", "mutate_all"]

@@ -16,14 +16,30 @@ from test_mutate_golden import CASES, RULES, SNIPPET
 
 class FakeDB:
     rows: dict = {}
+    progress: dict | None = None
 
     @classmethod
     def for_run(cls, run):
         return cls()
 
-    def add_mutant_rows(self, rows, assume_new=False):
+    def add_mutant_rows(self, rows, assume_new=False, progress=None):
         """Rows encoded by this module's `mutant_row`: the Mutant itself."""
-        return self.add_mutants(rows)
+        new = self.add_mutants(rows)
+        if progress is not None:
+            FakeDB.progress = progress(new)
+        return new
+
+    def mutate_progress(self):
+        return FakeDB.progress
+
+    def clear_mutate_progress(self):
+        FakeDB.progress = None
+
+    def mutant_ids(self):
+        return iter(sorted(FakeDB.rows))
+
+    def close(self):
+        pass
 
     def has_mutants(self):
         return bool(FakeDB.rows)
@@ -63,6 +79,7 @@ def run_dir(inputs, monkeypatch):
     from lean_alchemy.mutate import pipeline
 
     FakeDB.rows = {}
+    FakeDB.progress = None
     monkeypatch.setattr(pipeline, "RunDB", FakeDB)
     monkeypatch.setattr(pipeline, "mutant_row", lambda m: m)
     return inputs
@@ -81,8 +98,12 @@ def test_run_mutate_writes_rows_and_stats(run_dir):
     assert json.loads(json.dumps(stats.as_dict())) == \
         {k: v for k, v in on_disk.items() if k != "versions"}
     assert {s for _, s, _ in FakeDB.rows.values()} <= {"pending", "refuted", "vacuous"}
-    again = run_mutate(run_dir, MutateOptions())
-    assert again.new_rows == 0
+    stored = dict(FakeDB.rows)
+    again = run_mutate(run_dir, MutateOptions())  # a finished stage: nothing is redone
+    assert FakeDB.rows == stored and again.as_dict() | {"seconds": 0, "peak_rss_mb": 0} == \
+        stats.as_dict() | {"seconds": 0, "peak_rss_mb": 0}
+    other = run_mutate(run_dir, MutateOptions(seed=1))  # new options: mutated again
+    assert other.new_rows < other.mutants_total and other.candidates == stats.candidates
 
 
 def test_cli_maps_flags_onto_options(run_dir, capsys):
