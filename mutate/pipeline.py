@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 # work, whichever is less: a re-run continues after the last stored batch (`resume`).
 BATCH = 20000
 COMMIT_SECONDS = 5.0
+CHUNK = 32  # theorems per worker task; a batch is a whole number of chunks
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _store(db: RunDB, mut: Mutator, work: Workload, jobs: int, progress: bool,
     batch: list[tuple] = []
     last = time.monotonic()
     try:
-        with closing(mutate_chunks(mut, tasks(), work.load, jobs, encode=mutant_row,
+        with closing(mutate_chunks(mut, tasks(), work.load, jobs, CHUNK, encode=mutant_row,
                                    global_filter=gfilter)) as parts:
             for n, rows in parts:
                 done += n
@@ -180,4 +181,4 @@ def _store(db: RunDB, mut: Mutator, work: Workload, jobs: int, progress: bool,
     return base, new_rows
 
 
-__all__ = ["BATCH", "COMMIT_SECONDS", "MutateInputs", "read_inputs", "run_mutate"]
+__all__ = ["BATCH", "COMMIT_SECONDS", "CHUNK", "MutateInputs", "read_inputs", "run_mutate"]
