@@ -15,7 +15,7 @@ import resource
 import time
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import pyarrow as pa
 from tqdm import tqdm
@@ -144,12 +144,6 @@ def _store(db: RunDB, mut: Mutator, work: Workload, jobs: int, progress: bool,
     bar = tqdm(desc="mutate", unit="thm", total=len(work.tasks), initial=done,
                mininterval=0.5) if progress else None
 
-    def tasks() -> Iterator[tuple[int, int, int]]:
-        for t in work.tasks[done:]:
-            if bar is not None:
-                bar.update(1)
-            yield t
-
     def commit(rows: list[tuple], final: bool) -> None:
         nonlocal new_rows
         so_far = MutateStats()
@@ -165,10 +159,12 @@ def _store(db: RunDB, mut: Mutator, work: Workload, jobs: int, progress: bool,
     batch: list[tuple] = []
     last = time.monotonic()
     try:
-        with closing(mutate_chunks(mut, tasks(), work.load, jobs, CHUNK, encode=mutant_row,
+        with closing(mutate_chunks(mut, iter(work.tasks[done:]), work.load, jobs, CHUNK, encode=mutant_row,
                                    global_filter=gfilter)) as parts:
             for n, rows in parts:
                 done += n
+                if bar is not None:  # counted here: a pool reads its tasks ahead of the work
+                    bar.update(n)
                 batch.extend(rows)
                 if len(batch) >= BATCH or time.monotonic() - last >= COMMIT_SECONDS:
                     commit(batch, final=False)
