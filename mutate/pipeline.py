@@ -82,7 +82,8 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
     try:
         begin = resume.start(db, resume.run_key(run, opts, refute_opts))
         if begin.complete:
-            stats = _finish(run, begin.stats, begin.totals, begin.new_rows, opts, jobs, t0)
+            # the rows are those of the run that finished; this call added none
+            stats = _finish(run, begin.stats, begin.totals, 0, opts, jobs, t0)
             if echo is not None:
                 echo(f"mutate: already done ({stats.mutants_total} mutants) -> {run.db}")
             return stats
