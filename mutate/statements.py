@@ -15,7 +15,11 @@ Decisions (see docs/mutate.md):
   become new universally bound binders with the rule's binder type, instantiated; a type
   variable of the rule is resolved from the candidate's binder types.  When the type cannot
   be resolved the invocation is skipped (`untyped_fresh_var`): a binder `(b : _)` would
-  leave elaboration to chance.
+  leave elaboration to chance.  A rule variable that the new terms mention and that is
+  neither matched, nor a resolved type variable, nor made a fresh binder (an unresolved
+  type variable, an instance or hypothesis binder named in a term) would be free in the
+  mutant, which Mathlib (`autoImplicit false`) rejects, or captured by a binder of the
+  candidate that means something else: the invocation is skipped (`unbound_rule_variable`).
 - **Hypotheses.**  Side conditions of a conditional rewrite and antecedents of an
   implication become hypothesis binders with Mathlib-style names (`hx`, `hab`, `h`, `h'`,
   `h₁`...), unless the candidate already has a hypothesis of exactly that type, which is
@@ -379,6 +383,14 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
         # the rule's binder kind: `{b}` in `lt_of_lt_of_le` stays implicit, as Mathlib writes
         fresh.append(BinderGroup((fname,), new_ty,
                                  "implicit" if kind in ("implicit", "strict") else "explicit"))
+    # a type variable the match resolved from the candidate's types (`α` := `β`): the new
+    # terms say `β`, not the rule's name for it
+    for name, value in tsub.items():
+        mapping.setdefault(name, value)
+    unbound = (mentioned & set(names)) - set(mapping)
+    if unbound:
+        raise Skip("unbound_rule_variable", f"{r.lemma}: {', '.join(sorted(unbound))} "
+                   f"would be free in the new statement")
     pins: dict[str, Term] = {}
     if rule.hypotheses:
         for i, name in enumerate(names):
