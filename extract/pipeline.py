@@ -15,14 +15,15 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from lean_alchemy.core.records import Declaration, ExtractFailure, Scope
+from lean_alchemy.core.records import Declaration, ExtractFailure, NotationDecl, Scope
 from lean_alchemy.core.rundir import RunDir
 
 from .fileparse import FileExtraction, extract_file
 from .options import ExtractOptions
 from .project import find_project
-from .store import (DECLARATION_SCHEMA, FAILURE_SCHEMA, SCOPE_SCHEMA, AtomicParquetWriter,
-                    declarations_table, failures_table, scopes_table)
+from .store import (DECLARATION_SCHEMA, FAILURE_SCHEMA, NOTATION_SCHEMA, SCOPE_SCHEMA,
+                    AtomicParquetWriter, declarations_table, failures_table, notations_table,
+                    scopes_table)
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def annotate_all(res: FileExtraction) -> FileExtraction:
                 d = replace(d, parse_status="failed",
                             parse_error=f"{type(e).__name__}: {e}"[:500])
         out.append(d)
-    return FileExtraction(tuple(out), res.scopes, res.failures)
+    return FileExtraction(tuple(out), res.scopes, res.failures, res.notations)
 
 
 def _work(job: tuple[str, str, bool]) -> FileExtraction:
@@ -86,26 +87,31 @@ def run_extract(src: Path, run: RunDir, opts: ExtractOptions = ExtractOptions())
     parse_status: Counter[str] = Counter()
     seen_scopes: set[str] = set()
     failed_files: set[str] = set()
+    notations = [0]
     writers: list[AtomicParquetWriter] = []  # opened after the pool forks (no Arrow state
     # is inherited by workers)
     batch_d: list[Declaration] = []
     batch_s: list[Scope] = []
     batch_f: list[ExtractFailure] = []
+    batch_n: list[NotationDecl] = []
 
     def flush() -> None:
         writers[0].write(declarations_table(batch_d))
         writers[1].write(scopes_table(batch_s))
         writers[2].write(failures_table(batch_f))
+        writers[3].write(notations_table(batch_n))
         batch_d.clear()
         batch_s.clear()
         batch_f.clear()
+        batch_n.clear()
 
     def consume(results) -> None:
         from tqdm import tqdm
 
         writers.extend([AtomicParquetWriter(run.declarations, DECLARATION_SCHEMA),
                         AtomicParquetWriter(run.scopes, SCOPE_SCHEMA),
-                        AtomicParquetWriter(run.failures, FAILURE_SCHEMA)])
+                        AtomicParquetWriter(run.failures, FAILURE_SCHEMA),
+                        AtomicParquetWriter(run.notations, NOTATION_SCHEMA)])
         bar = tqdm(results, total=len(tasks), unit="file", desc="extract",
                    disable=not opts.progress, mininterval=0.5)
         for k, res in enumerate(bar, 1):
@@ -123,6 +129,8 @@ def run_extract(src: Path, run: RunDir, opts: ExtractOptions = ExtractOptions())
                 if f.line == 0 or f.reason in ("unreadable", "undecodable"):
                     failed_files.add(f.file)
             batch_f.extend(res.failures)
+            batch_n.extend(res.notations)
+            notations[0] += len(res.notations)
             if k % max(1, opts.batch_files) == 0:
                 flush()
 
@@ -152,6 +160,7 @@ def run_extract(src: Path, run: RunDir, opts: ExtractOptions = ExtractOptions())
         "declarations_by_kind": dict(sorted(kinds.items())),
         "theorems": candidates,
         "scopes": len(seen_scopes),
+        "notations": notations[0],
         "failures": sum(reasons.values()),
         "failures_by_reason": dict(sorted(reasons.items())),
         "parse_status": dict(sorted(parse_status.items())),
