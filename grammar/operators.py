@@ -200,6 +200,12 @@ BRACKET_INFIX: dict[str, tuple[str, int, int | None]] = {
     "⟂ᵢ": ("infix", 50, None),
     "=O": ("infix", 100, None), "=o": ("infix", 100, None), "=Θ": ("infix", 100, None),
     "⊗": ("infixl", 100, None), "⊗ₜ": ("infixl", 100, None),
+    # `f ⋆[L, μ] g` (convolution, also `⋆ₗ[μ]`), `A ⟶[C] B` (enriched hom), `c ≼[m] d`,
+    # `F ∣[k] γ` (slash action), `A ≅[L] B`, `φ ⟹[T] ψ`, `N ⋊[φ] G`, `v ≤[i] w`
+    "⋆": ("infixr", 67, None), "⟶": ("infixr", 10, None), "≼": ("infix", 50, 50),
+    "≺": ("infix", 50, 50), "∣": ("infix", 100, 100), "≅": ("infix", 25, 50),
+    "⟹": ("infixr", 51, None), "⇔": ("infixr", 51, None), "⋊": ("infix", 35, 35),
+    "≤": ("infix", 50, 50),
 }
 
 

@@ -118,8 +118,12 @@ def _build(table: OperatorTable) -> tuple[str, OpTerminals]:
     for sym, name in terms.items():
         lines.append(f"{name}.2: {_lark_str(sym)}")
     from lean_alchemy.grammar.operators_mathlib import CONSTANTS
-    consts = sorted(set(CONSTANTS) | {"∅", "ℝ*"}, key=lambda x: (-len(x), x))
+    more, unknown = token_classes(table, base)
+    consts = sorted(set(CONSTANTS) | {"∅", "ℝ*"} | set(more), key=lambda x: (-len(x), x))
     lines.append("SYMCONST.2: " + " | ".join(_lark_str(c) for c in consts))
+    unknown.sort(key=lambda x: (-len(x), x))
+    lines.append("UNKNOWN_TOKEN.5: " + " | ".join(_lark_str(c) for c in unknown))
+    lines.append(f"PAREN_GLUE.3: /(?<=[{REST}])\\(/")
     lines.append("PIPEPROJ.3: /\\|>\\./")
     lines.extend(bterms)
     lines.append(f"NAME: /{NAME_RE}/")
@@ -130,6 +134,62 @@ def _build(table: OperatorTable) -> tuple[str, OpTerminals]:
         lines.append("NOPREFIX: /\\uffff\\uffff/")
     text = base + "\n// ---- generated from operators.py\n" + "\n".join(lines) + "\n"
     return text, OpTerminals(infix, prefix)
+
+
+_LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_MOD_TOKENS = ("[MOD", "[ZMOD", "[PMOD", "[SMOD")
+
+
+def token_classes(table: OperatorTable = DEFAULT_TABLE, base: str | None = None
+                  ) -> tuple[list[str], list[str]]:
+    """(symbolic constants, unknown tokens) among the library tokens of `tokens_mathlib`.
+
+    Why: Lean reads each declared token as one unit.  An identifier-like token with other
+    characters (`T%`, `dsimp%`, `ℕ∞ω`) is read here as one atom, like the symbolic
+    constants; an identifier glued to `(`/`[` (`C(`, `MeasurableSet[`) is a `Glued` node
+    of the grammar; operators, bracketed infix operators and the grammar's own literals are
+    known.  Every other token (`⋆[`, `ℓ²(`) is unknown: the grammar rejects it, so the
+    group holding it becomes an Opaque span printed verbatim, never split.
+
+    The grammar has one token set for every statement, while scoped tokens are in force
+    only where their namespace is open: a scoped token that would shadow ordinary text
+    elsewhere (`α⁻¹`, `D.`, `≤m` after a variable `m`, `∂L` for a measure `L`) is left out;
+    scoped ones kept are `%`-elaborators and glued bracket operators (`⋆[L, μ]`)."""
+    from lean_alchemy.grammar.operators_mathlib import CONSTANTS
+    from lean_alchemy.grammar.tokens import CORE_TOKENS
+    from lean_alchemy.grammar.tokens_mathlib import SCOPED_TOKENS, TOKENS
+
+    if base is None:
+        base = (Path(__file__).with_name("lean_term.lark")).read_text(encoding="utf-8")
+    known = set(CORE_TOKENS) | set(CONSTANTS) | set(_MOD_TOKENS) | {"∅", "ℝ*"}
+    known.update(m.group(1).replace('\\"', '"') for m in _LITERAL.finditer(base))
+    known.update(o.symbol for o in (*table.infix, *table.prefix, *table.postfix))
+    consts: list[str] = []
+    unknown: list[str] = []
+    for tok in sorted(set(TOKENS) | set(SCOPED_TOKENS)):
+        if len(tok) < 2 or tok in known or NAME_FULL.match(tok) or tok[0] in _DELIMS:
+            continue
+        opener = tok[-1] in "([⟮⁅{"
+        if opener and any(tok.startswith(k) for k in BRACKET_INFIX):
+            continue
+        scoped = tok not in TOKENS
+        name = re.match(NAME_RE, tok)
+        if name is not None:
+            if opener and name.end() == len(tok) - 1 and tok[-1] in "([":
+                continue  # `C(`, `MeasurableSet[`: glued notations
+            if not opener:
+                if tok.endswith("%") or not scoped or (
+                        len(name.group()) > 1 and tok[name.end()] != "."):
+                    consts.append(tok)
+                continue
+        if not scoped or opener:
+            unknown.append(tok)
+    return consts, unknown
+
+
+# tokens starting with a bracket or a delimiter are the grammar's own business (nested
+# lists `[[a]]`, norms `‖x‖₊`, inner products `⟪x, y⟫_ℝ`)
+_DELIMS = frozenset("([{⟨⦃)]}⟩⦄‖|⌊⌈⌋⌉⟪⟫⦋⦌⟦⟧\\#")
 
 
 def _term_key(name: str) -> tuple[str, int]:
@@ -257,7 +317,7 @@ class Ctx:
         return s
 
 
-_LET = re.compile(rf"(?<![{REST}.])(let|have)\s")
+_LET = re.compile(rf"(?<![{REST}.])(let|have|haveI|letI)\s")
 
 
 def _let_newlines(s: str) -> str:
@@ -288,7 +348,7 @@ def _let_newlines(s: str) -> str:
 def prescan(text: str, ctx: Ctx) -> str:
     """Comments removed; `by` blocks and `match` expressions replaced by placeholders."""
     s = _strip_comments(text)
-    if ("let" in s or "have" in s) and "\n" in s:
+    if ("let" in s or "have" in s or "letI" in s) and "\n" in s:
         s = _let_newlines(s)
     if "by" not in s and "match" not in s:
         return s

@@ -10,6 +10,7 @@ plain data.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from lean_alchemy.core.records import Binder, Declaration, Scope
@@ -62,7 +63,7 @@ def _group(names: tuple[str, ...], kind: str, ty: str | None) -> tuple[BinderGro
     default = None
     if ty is not None:
         cut = _top_assign(ty)
-        if cut >= 0:
+        if cut >= 0 and not _LET_START.match(ty):  # `(h : letI := i; P)`: a type
             ty, default = ty[:cut], parse_term(ty[cut + 2:])
     g = BinderGroup(names, parse_term(ty) if ty is not None else None, kind,
                     None, None, default)
@@ -84,6 +85,9 @@ def _conclusion(text: str) -> tuple[Term, str]:
         _CONCL_MEMO.clear()
     _CONCL_MEMO[text] = hit
     return hit
+
+
+_LET_START = re.compile(r"\s*(?:let|have|haveI|letI)(?![\w'!?₀-₉])")
 
 
 def _top_assign(s: str) -> int:

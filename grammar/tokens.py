@@ -363,3 +363,36 @@ def is_declaration(text: str) -> bool:
 __all__ = ["CORE_TOKENS", "GLUE", "Lexicon", "TokenTable", "build_token_table",
            "declaration_keyword", "is_declaration",
            "declared_tokens", "first_difference", "lex", "open_namespaces", "same_tokens"]
+
+
+# ------------------------------------------------------------------ scanning a library
+
+_COMMAND_START = re.compile(
+    r"^(?:@\[[^\n]*\]\s*)?(?:(?:local|scoped(?:\[[^\]]*\])?|private|protected|public|meta)\s+)*"
+    r"(?:notation3|notation|infixl|infixr|infix|prefix|postfix|macro|syntax|elab)(?![\w_])",
+    re.M)
+_NEXT_COMMAND = re.compile(r"^\S", re.M)
+
+
+def scan_tokens(root: str) -> dict[str, str]:
+    """Every token the syntax-declaring commands under `root` declare, with its widest
+    visibility ("global" over "scoped" over "local"; a text scan of column-0 commands,
+    without the extractor).  Why: the grammar's built-in knowledge of glued notations
+    (`grammar/tokens_mathlib.py`) is generated from it."""
+    from pathlib import Path
+
+    rank = {"global": 2, "scoped": 1, "local": 0}
+    out: dict[str, str] = {}
+    for p in sorted(Path(root).rglob("*.lean")):
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for m in _COMMAND_START.finditer(text):
+            nxt = _NEXT_COMMAND.search(text, m.end())
+            head = m.group()
+            vis = "scoped" if "scoped" in head else "local" if "local" in head else "global"
+            for tok in declared_tokens(text[m.start():nxt.start() if nxt else len(text)]):
+                if tok not in out or rank[vis] > rank[out[tok]]:
+                    out[tok] = vis
+    return dict(sorted(out.items()))
