@@ -167,24 +167,36 @@ def token_classes(table: OperatorTable = DEFAULT_TABLE, base: str | None = None
     consts: list[str] = []
     unknown: list[str] = []
     for tok in sorted(set(TOKENS) | set(SCOPED_TOKENS)):
-        if len(tok) < 2 or tok in known or NAME_FULL.match(tok) or tok[0] in _DELIMS:
+        if (len(tok) < 2 or tok in known or tok in BRACKET_INFIX or NAME_FULL.match(tok)
+                or tok[0] in _DELIMS):
             continue
         opener = tok[-1] in "([⟮⁅{"
         if opener and any(tok.startswith(k) for k in BRACKET_INFIX):
             continue
-        scoped = tok not in TOKENS
         name = re.match(NAME_RE, tok)
-        if name is not None:
-            if opener and name.end() == len(tok) - 1 and tok[-1] in "([":
-                continue  # `C(`, `MeasurableSet[`: glued notations
-            if not opener:
-                if tok.endswith("%") or not scoped or (
-                        len(name.group()) > 1 and tok[name.end()] != "."):
-                    consts.append(tok)
-                continue
-        if not scoped or opener:
-            unknown.append(tok)
+        if name is not None and opener and name.end() == len(tok) - 1 and tok[-1] in "([":
+            continue  # `C(`, `MeasurableSet[`: glued notations
+        if tok not in TOKENS and not opener and not tok.endswith("%") \
+                and _shadows_text(tok, known):
+            continue
+        atom = name is not None or _CONSTANT_START.match(tok) is not None
+        (consts if atom and not opener else unknown).append(tok)
     return consts, unknown
+
+
+_PLAIN_LETTER = re.compile("[A-Za-zα-ωΑ-Ω]")
+# symbols that start constants (`𝟙_ C`, `⊤_ C`): such a token is an atom, not an operator
+_CONSTANT_START = re.compile("[\U0001D400-\U0001D7FF⊤⊥]")
+
+
+def _shadows_text(tok: str, known: set[str]) -> bool:
+    """Whether a scoped token would misread ordinary text where it is not in force: one
+    Latin/Greek letter, a variable's name, glued to a symbol (`α⁻¹`, `K⁺`, `D.`), or `∂`
+    glued to a letter, a measure (`∂L`).  Binary operators are spaced in Mathlib's style,
+    so an operator glued to letters (`≤m`) is read as the token it is where in force."""
+    if _PLAIN_LETTER.match(tok) and (len(tok) == 1 or not _PLAIN_LETTER.match(tok[1])):
+        return True
+    return tok[0] == "∂" and _PLAIN_LETTER.match(tok[1:2] or " ") is not None
 
 
 # tokens starting with a bracket or a delimiter are the grammar's own business (nested

@@ -189,15 +189,23 @@ def lex(text: str, lexicon: Lexicon) -> list[str]:
     """Lean's token sequence of `text` (identifiers, literals and tokens as text; a glued
     glue-sensitive token prefixed with `GLUE`).  Never raises: a character no rule reads
     is a token of its own."""
+    return _lex(text, lexicon, None)
+
+
+def _lex(text: str, lexicon: Lexicon, breaks: list[bool] | None) -> list[str]:
+    """`lex`; with `breaks`, also whether a line break precedes each token."""
     s, n = text, len(text)
     out: list[str] = []
     i = 0
     spaced = True  # whitespace (or the start) before the current position
+    newline = False
     prev_end = False  # the previous token ends a term (identifier, literal, closer)
     while i < n:
         c = s[i]
         if c.isspace():
-            i = _WS.match(s, i).end()
+            j = _WS.match(s, i).end()
+            newline = newline or "\n" in s[i:j]
+            i = j
             spaced = True
             continue
         if c in "-/" and (s.startswith("--", i) or s.startswith("/-", i)):
@@ -211,8 +219,10 @@ def lex(text: str, lexicon: Lexicon) -> list[str]:
             out.append(GLUE + tok)
         else:
             out.append(tok)
+        if breaks is not None:
+            breaks.append(newline)
         prev_end = kind or tok in _TERM_END
-        spaced = False
+        spaced = newline = False
     return out
 
 
@@ -246,24 +256,56 @@ def _next(s: str, i: int, lexicon: Lexicon) -> tuple[str, bool, int]:
 _PARENS = frozenset({"(", ")"})
 
 
-def _compared(text: str, lexicon: Lexicon) -> list[str]:
-    return [t for t in lex(text, lexicon) if t not in _PARENS]
+def _compared(text: str, lexicon: Lexicon) -> tuple[list[str], list[bool]]:
+    """Tokens as compared, with their line-break marks: parentheses dropped, dotted
+    identifiers split at their dots (`(x.f).g` prints as `x.f.g`, which Lean reads as
+    the same projections)."""
+    breaks: list[bool] = []
+    toks = _lex(text, lexicon, breaks)
+    out: list[str] = []
+    brk: list[bool] = []
+    carry = False  # a line break before a dropped parenthesis belongs to the next token
+    for t, b in zip(toks, breaks):
+        b = b or carry
+        if t in _PARENS:
+            carry = b
+            continue
+        carry = False
+        if "." in t and "«" not in t and t[0] not in "\"'" and _IDENT_START.match(t):
+            for k, part in enumerate(t.split(".")):
+                if k:
+                    out.append(".")
+                    brk.append(False)
+                out.append(part)
+                brk.append(b and not k)
+            continue
+        out.append(t)
+        brk.append(b)
+    return out, brk
 
 
 def first_difference(source: str, printed: str, lexicon: Lexicon
                      ) -> tuple[int, str, str] | None:
-    """None when `printed` lexes to the tokens of `source` (ignoring whitespace and the
-    parentheses a printer adds or drops), else (index, source token, printed token) of the
-    first difference ("" past the end of a sequence)."""
-    a = _compared(source, lexicon)
-    b = _compared(printed, lexicon)
+    """None when `printed` lexes to the tokens of `source` (ignoring whitespace, the
+    parentheses a printer adds or drops, and a `;` printed where the source breaks the
+    line, as after `haveI := i`), else (index, source token, printed token) of the first
+    difference ("" past the end of a sequence)."""
+    a, brk = _compared(source, lexicon)
+    b, _ = _compared(printed, lexicon)
     if a == b:
         return None
-    for k, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            return k, x, y
-    k = min(len(a), len(b))
-    return k, a[k] if k < len(a) else "", b[k] if k < len(b) else ""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            i += 1
+            j += 1
+        elif b[j] == ";" and brk[i]:
+            j += 1
+        else:
+            return i, a[i], b[j]
+    if i == len(a) and j == len(b):
+        return None
+    return i, a[i] if i < len(a) else "", b[j] if j < len(b) else ""
 
 
 def same_tokens(source: str, printed: str, lexicon: Lexicon | TokenTable) -> bool:
