@@ -97,6 +97,7 @@ _INFIX: list[Op] = [
     *_ops("infixl", 67, "::: ↓∩"),
     *_ops("infixr", 67, "::ᵥ"),
     *_ops("infixl", 73, "<•"),
+    *_ops("infix", 50, "!="),
 ]
 
 _PREFIX: list[Op] = [
@@ -205,7 +206,7 @@ BRACKET_INFIX: dict[str, tuple[str, int, int | None]] = {
     "⋆": ("infixr", 67, None), "⟶": ("infixr", 10, None), "≼": ("infix", 50, 50),
     "≺": ("infix", 50, 50), "∣": ("infix", 100, 100), "≅": ("infix", 25, 50),
     "⟹": ("infixr", 51, None), "⇔": ("infixr", 51, None), "⋊": ("infix", 35, 35),
-    "≤": ("infix", 50, 50),
+    "≤": ("infix", 50, 50), "-": ("infixl", 65, None),  # `[x -[𝕜] y]` (segment)
 }
 
 

@@ -101,7 +101,7 @@ def _build(table: OperatorTable) -> tuple[str, OpTerminals]:
     for i, (spec, keys) in enumerate(sorted(by_fix.items(), key=str)):
         fix, prec, right = spec
         name = f"BOP{i}"
-        bterms.append(f"{name}.3: /{_bracket_regex(keys)}/")
+        bterms.append(f"{name}.6: /{_bracket_regex(keys)}/")  # over UNKNOWN_TOKEN
         infix[name] = Op(name, fix, prec, 0, right)
     # `a ≡ b [MOD n]` (notation:50 a " ≡ " b " [MOD " n "]")
     lines.append("MOD_OPEN.3: /\\[(?:MOD|ZMOD|PMOD|SMOD)(?![\\w])/")
@@ -157,7 +157,7 @@ def token_classes(table: OperatorTable = DEFAULT_TABLE, base: str | None = None
     scoped ones kept are `%`-elaborators and glued bracket operators (`⋆[L, μ]`)."""
     from lean_alchemy.grammar.operators_mathlib import CONSTANTS
     from lean_alchemy.grammar.tokens import CORE_TOKENS
-    from lean_alchemy.grammar.tokens_mathlib import SCOPED_TOKENS, TOKENS
+    from lean_alchemy.grammar.tokens_mathlib import LOCAL_TOKENS, SCOPED_TOKENS, TOKENS
 
     if base is None:
         base = (Path(__file__).with_name("lean_term.lark")).read_text(encoding="utf-8")
@@ -166,9 +166,10 @@ def token_classes(table: OperatorTable = DEFAULT_TABLE, base: str | None = None
     known.update(o.symbol for o in (*table.infix, *table.prefix, *table.postfix))
     consts: list[str] = []
     unknown: list[str] = []
-    for tok in sorted(set(TOKENS) | set(SCOPED_TOKENS)):
+    postfix_starts = {o.symbol[0] for o in table.postfix} | set(".'_₀₁₂₃₄₅₆₇₈₉")
+    for tok in sorted(set(TOKENS) | set(SCOPED_TOKENS) | set(LOCAL_TOKENS)):
         if (len(tok) < 2 or tok in known or tok in BRACKET_INFIX or NAME_FULL.match(tok)
-                or tok[0] in _DELIMS):
+                or _delimiter_token(tok)):
             continue
         opener = tok[-1] in "([⟮⁅{"
         if opener and any(tok.startswith(k) for k in BRACKET_INFIX):
@@ -176,9 +177,12 @@ def token_classes(table: OperatorTable = DEFAULT_TABLE, base: str | None = None
         name = re.match(NAME_RE, tok)
         if name is not None and opener and name.end() == len(tok) - 1 and tok[-1] in "([":
             continue  # `C(`, `MeasurableSet[`: glued notations
-        if tok not in TOKENS and not opener and not tok.endswith("%") \
-                and _shadows_text(tok, known):
-            continue
+        if "⁄" in tok:
+            continue  # `d⁄dX`: the grammar's max-precedence `⁄`, printed glued
+        if tok not in TOKENS and not opener and not tok.endswith("%") and (
+                _shadows_text(tok, postfix_starts)
+                or (tok not in SCOPED_TOKENS and tok[:2].isascii() and tok[0].isalpha())):
+            continue  # a local ASCII letter glued to an ASCII symbol: `D+`, `I^` of one file
         atom = name is not None or _CONSTANT_START.match(tok) is not None
         (consts if atom and not opener else unknown).append(tok)
     return consts, unknown
@@ -189,19 +193,26 @@ _PLAIN_LETTER = re.compile("[A-Za-zα-ωΑ-Ω]")
 _CONSTANT_START = re.compile("[\U0001D400-\U0001D7FF⊤⊥]")
 
 
-def _shadows_text(tok: str, known: set[str]) -> bool:
-    """Whether a scoped token would misread ordinary text where it is not in force: one
-    Latin/Greek letter, a variable's name, glued to a symbol (`α⁻¹`, `K⁺`, `D.`), or `∂`
-    glued to a letter, a measure (`∂L`).  Binary operators are spaced in Mathlib's style,
-    so an operator glued to letters (`≤m`) is read as the token it is where in force."""
-    if _PLAIN_LETTER.match(tok) and (len(tok) == 1 or not _PLAIN_LETTER.match(tok[1])):
+def _shadows_text(tok: str, postfix_starts: set[str]) -> bool:
+    """Whether a scoped or local token would misread ordinary text where it is not in
+    force: one Latin/Greek letter, a variable's name, followed by what may follow a
+    variable without space (`α⁻¹`, `K⁺`, `D.`, `x'`), or `∂` glued to a letter, a measure
+    (`∂L`).  Binary operators are spaced in Mathlib's style, so a letter glued to an
+    operator (`α>0`, `R≥0`) or an operator glued to letters (`≤m`) is the token it is."""
+    if _PLAIN_LETTER.match(tok) and (len(tok) == 1 or tok[1] in postfix_starts):
         return True
     return tok[0] == "∂" and _PLAIN_LETTER.match(tok[1:2] or " ") is not None
 
 
-# tokens starting with a bracket or a delimiter are the grammar's own business (nested
-# lists `[[a]]`, norms `‖x‖₊`, inner products `⟪x, y⟫_ℝ`)
-_DELIMS = frozenset("([{⟨⦃)]}⟩⦄‖|⌊⌈⌋⌉⟪⟫⦋⦌⟦⟧\\#")
+_CLOSERS_AND_BARS = frozenset(")]}⟩⦄‖|⌋⌉⟫⦌⟧")
+
+
+def _delimiter_token(tok: str) -> bool:
+    """Tokens that are the grammar's own business: closing delimiters with decorations
+    (`‖x‖₊`, `⟪x, y⟫_ℝ`), runs of brackets (`[[a]]`), an opener before a bar (`[|x|]`)."""
+    if tok[0] in _CLOSERS_AND_BARS or tok[0] in "\\#":
+        return True
+    return tok[0] in _OPENERS and (tok[1] in _OPENERS or tok[1] in _CLOSERS_AND_BARS)
 
 
 def _term_key(name: str) -> tuple[str, int]:
@@ -457,6 +468,29 @@ def _parses(s: str, ctx: Ctx, table: OperatorTable) -> bool:
         return False
 
 
+_GLUE_HEAD = re.compile(f"[{REST}.]")
+
+
+def _glued_head(s: str, a: int) -> int:
+    """Start of the identifier that the bracket group at `a` is glued to (`a` if none):
+    an opaque span must not split `R[n : A]` into `R ([n : A])`."""
+    if a > 0 and s[a - 1] in _CLOSERS:  # `(g x)[n : A]`: back to the matching opener
+        depth, j = 0, a - 1
+        while j >= 0:
+            depth += s[j] in _CLOSERS
+            depth -= s[j] in _OPENERS
+            if depth == 0:
+                return j
+            j -= 1
+        return a
+    j = a
+    while j > 0 and _GLUE_HEAD.match(s[j - 1]):
+        j -= 1
+    while j < a and not re.match(f"[{LETTER}«]", s[j]):
+        j += 1  # the identifier starts with a letter: `2.` or `.` alone is no head
+    return j
+
+
 def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
     """Parse `s` (already pre-scanned), falling back group by group to Opaque."""
     try:
@@ -472,7 +506,13 @@ def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
             g = s[a:b]
             if _parses(g, ctx, table):
                 continue
-            sub = _partial(g, ctx, table, depth + 1)
+            head = _glued_head(s, a)
+            if head < a:  # `R[n : A]`, `K⟮X⟯`: the span keeps the head it is glued to
+                g = s[head:b]
+                sub: Term = Opaque(" ".join(ctx.restore(g).split()))
+                a = head
+            else:
+                sub = _partial(g, ctx, table, depth + 1)
             new = new[:a] + ctx.add(sub, ctx.restore(g)) + new[b:]
             replaced = True
         if replaced:

@@ -61,6 +61,16 @@ def _prefix(op: str, table: OperatorTable) -> Op:
 
 _MEMO_LIMIT = 100_000
 _GLUE_SEP = {",": ", ", ";": "; ", "|": " | "}
+
+
+def _caret_constants() -> frozenset[str]:
+    """Heads that a glued `^[` would turn into a constant token (`C^`, `I^`)."""
+    from lean_alchemy.grammar.parser import token_classes
+
+    return frozenset(c[:-1] for c in token_classes()[0] if c.endswith("^"))
+
+
+_CARET_CONSTANTS = _caret_constants()
 _GROUP = -1  # the `need` of a binder group's memo key (terms are printed at need >= 0)
 
 
@@ -256,6 +266,8 @@ class Printer:
         """`f^[n]`, `l[i]?`, `MeasurableSet[m]`, `C(X, Y)`: the bracket touches the head
         (a space would make Lean read other tokens, or an application to a list)."""
         head = self.p(t.head, MAX, MAX)
+        if t.open == "^[" and head in _CARET_CONSTANTS:
+            head += " "  # `C ^[n]`: glued, `C^` would be the token of `C^n⟮I, M⟯`
         parts = []
         n = len(t.items)
         for i, x in enumerate(t.items):
