@@ -27,7 +27,7 @@ from pathlib import Path
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.jobs.check import run_check
-from lean_alchemy.jobs.db import RunDB
+from lean_alchemy.core.rundb import RunDB
 from lean_alchemy.jobs.options import CheckOptions
 from lean_alchemy.jobs.toolchain import Toolchain
 

@@ -42,7 +42,7 @@ from lean_alchemy.corpus.build import BuildResult, build_dataset
 from lean_alchemy.corpus.decontam import Decontaminator, items_from_lean
 from lean_alchemy.corpus.options import CorpusOptions
 from lean_alchemy.corpus.rows import Provenance
-from lean_alchemy.corpus.source import _json_list, pairs_to_batch
+from lean_alchemy.corpus.source import json_list, pairs_to_batch
 from lean_alchemy.corpus.tokens import split_formal_statement
 
 RELS = ("≤", "<", "=", "≠", "∣")
@@ -224,7 +224,7 @@ def main() -> int:
     run([data[0].slice(0, 1000)], opts, None)
     runs, steal = [], []
     for _ in range(max(1, args.repeat)):
-        _json_list.cache_clear()  # what a fresh export decodes
+        json_list.cache_clear()  # what a fresh export decodes
         gc.collect()
         s0 = steal_seconds()
         runs.append(run(data, opts, None))

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.extract.index import iter_invocations, read_rules, run_index
-from lean_alchemy.extract.index_options import IndexOptions
+from lean_alchemy.index.driver import iter_invocations, read_rules, run_index
+from lean_alchemy.index.options import IndexOptions
 
 
 def examples(run: RunDir, k: int, seed: int = 0) -> list[dict]:

@@ -14,8 +14,8 @@ second), `cpu_seconds` (user + system time of this process and its workers, per 
 `machine` (cores, CPU model, Python) and `examples`: K random rendered mutants of
 different kinds from the database.
 
-Why CPU seconds and the machine: the same code on two 2-core machines of this workplace
-took 18.6 and 8.5 minutes.  Wall time says whether a machine meets the target; CPU seconds
+Why CPU seconds and the machine: the same code has taken 18.6 and 8.5 minutes on two 2-core
+machines of one kind.  Wall time says whether a machine meets the target; CPU seconds
 compare code across machines of the same kind.
 """
 
@@ -37,7 +37,7 @@ def _examples(run, k: int, seed: int) -> list[dict]:
     if k <= 0:
         return []
     from lean_alchemy.core.records import content_hash
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.core.rundb import RunDB
 
     db = RunDB.for_run(run)
     kinds = db.kinds()
@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds_index = 0.0
     cpu0 = _cpu_seconds()
     if args.index:
-        from lean_alchemy.extract.index import run_index
-        from lean_alchemy.extract.index_options import IndexOptions
+        from lean_alchemy.index.driver import run_index
+        from lean_alchemy.index.options import IndexOptions
         t0 = time.perf_counter()
         run_index(run, IndexOptions())
         seconds_index = time.perf_counter() - t0

@@ -79,7 +79,7 @@ def header_variables(header: str) -> str:
 def _mutant_rows(run: Path):
     """(id, statement, header) of every mutant of the run database, whatever its status."""
     from lean_alchemy.core.rundir import RunDir
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.core.rundb import RunDB
 
     db = RunDB.for_run(RunDir.at(run))
     for m in db.iter_mutants(statuses=None):

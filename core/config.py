@@ -25,7 +25,7 @@ from .errors import AlchemyError
 # pyarrow and SQLAlchemy at once.
 SECTIONS: dict[str, str] = {
     "extract": "lean_alchemy.extract.options:ExtractOptions",
-    "index": "lean_alchemy.extract.index_options:IndexOptions",
+    "index": "lean_alchemy.index.options:IndexOptions",
     "mutate": "lean_alchemy.mutate.options:MutateOptions",
     "refute": "lean_alchemy.mutate.refute.options:RefuteOptions",
     "check": "lean_alchemy.jobs.options:CheckOptions",

@@ -29,16 +29,22 @@ from pathlib import Path
 # profile says is hot; every one must type-check under mypy (mypyc compiles from types).
 MODULES: tuple[str, ...] = (
     "grammar.printer",
+    "grammar.substitute",
+    "grammar.walk",
+    "index.match.hints",
+    "index.match.matcher",
+    "index.match.patterns",
+    "index.match.rigid",
+    "index.match.rule_index",
+    "index.match.trie",
+    "index.section_variables",
     "mutate.dedup",
     "mutate.fingerprint",
-    "mutate.match",
     "mutate.naming",
     "mutate.pipeline",
     "mutate.proofs",
     "mutate.render",
-    "mutate.sections",
     "mutate.statements",
-    "mutate.substitute",
 )
 MANIFEST = "manifest.json"
 RUNTIME = "runtime"  # the build's folder for mypyc's shared runtime module (on sys.path)
@@ -47,8 +53,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def source_path(module: str) -> Path:
-    package, name = module.split(".")
-    return REPO / package / f"{name}.py"
+    *packages, name = module.split(".")
+    return REPO.joinpath(*packages) / f"{name}.py"
 
 
 def source_hashes() -> dict[str, str]:

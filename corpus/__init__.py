@@ -1,0 +1,2 @@
+"""The corpus stage: verified mutants -> Parquet shards with provenance, splits, tiers,
+dedup and decontamination, a dataset card and statistics."""

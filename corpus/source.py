@@ -155,7 +155,7 @@ def batch_column(batch: pa.RecordBatch | pa.Table, name: str) -> pa.Array:
 
 
 @functools.lru_cache(maxsize=65536)
-def _json_list(text: str) -> tuple[str, ...]:
+def json_list(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
@@ -166,7 +166,7 @@ def imports_lists(imports: pa.Array, modules: pa.Array) -> pa.ListArray:
     """
     if pa.types.is_string(imports.type) or pa.types.is_large_string(imports.type):
         codes = pc.dictionary_encode(imports)
-        lists = pa.array([_json_list(t) for t in codes.dictionary.to_pylist()], IMPORTS_TYPE)
+        lists = pa.array([json_list(t) for t in codes.dictionary.to_pylist()], IMPORTS_TYPE)
         imports = pc.take(lists, codes.indices)
     empty = pc.equal(pc.list_value_length(imports), 0)
     if pc.any(empty).as_py():

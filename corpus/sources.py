@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def open_db(run: RunDir):
-    """The run's job database (`lean_alchemy.jobs.db.RunDB`), or a clear error."""
+    """The run's job database (`lean_alchemy.core.rundb.RunDB`), or a clear error."""
     run.require(run.db, "mutate")
     try:
-        from lean_alchemy.jobs.db import RunDB
+        from lean_alchemy.core.rundb import RunDB
     except ImportError as e:  # pragma: no cover - depends on the jobs package being present
         raise AlchemyError(f"the run database module is unavailable ({e})") from None
     return RunDB.for_run(run)
@@ -43,7 +43,7 @@ def pending_batches(run: RunDir) -> Callable[[], Iterator[pa.RecordBatch]]:
 
 def _batches(run: RunDir, status: str) -> Callable[[], Iterator[pa.RecordBatch]]:
     db = open_db(run)
-    from lean_alchemy.jobs.db_arrow import iter_batches
+    from lean_alchemy.corpus.db_batches import iter_batches
 
     return lambda: prefetched(lambda: iter_batches(db, (status,)), name="corpus-read")
 

@@ -1,0 +1,2 @@
+"""The extract stage: Lean sources (or a LeanDojo trace) -> declaration records and scopes
+(`RUN/declarations.parquet`, `RUN/scopes.parquet`)."""

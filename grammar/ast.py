@@ -293,7 +293,7 @@ def binder_names(g: BinderGroup) -> tuple[str, ...]:
     return tuple(n for n in g.names if n != "_")
 
 
-def _bound_in_child(t: Term, fname: str, idx: int) -> tuple[str, ...]:
+def bound_in_child(t: Term, fname: str, idx: int) -> tuple[str, ...]:
     """Names that node `t` binds inside its child at (fname, idx)."""
     if isinstance(t, Quant):
         if fname == "binders":
@@ -328,7 +328,7 @@ def subterms(t: Term, bound: frozenset[str] = frozenset(), path: Path = ()
     """
     yield path, t, bound
     for fname, idx, c in children(t):
-        extra = _bound_in_child(t, fname, idx)
+        extra = bound_in_child(t, fname, idx)
         yield from subterms(c, bound | frozenset(extra) if extra else bound,
                             path + ((fname, idx),))
 

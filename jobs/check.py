@@ -35,7 +35,7 @@ from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 
-from .db import LEASED, PENDING, WORKER_LOST, RunDB
+from lean_alchemy.core.rundb import LEASED, PENDING, WORKER_LOST, RunDB
 from .executors import BatchOutcome, CheckerFactory, ExecutorError, make_executor, summary_of
 from .options import CheckOptions
 

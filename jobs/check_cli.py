@@ -110,7 +110,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def status_report(run: RunDir, db_url: str | None = None) -> dict:
     """Everything `alchemy status` shows, as data."""
-    from .db import LEAN_STATUSES, RunDB
+    from lean_alchemy.core.rundb import LEAN_STATUSES, RunDB
 
     if not db_url:
         run.require(run.db, "mutate")

@@ -29,7 +29,7 @@ from lean_alchemy.grammar.ast import (
     NODE_TYPES, App, BinderGroup, BinOp, IfThenElse, Ident, Let, Opaque, Quant, SetBuilder,
     Subtype, Term,
 )
-from lean_alchemy.mutate.substitute import add_heads, field_names, heads, rebuild, serialized
+from lean_alchemy.grammar.walk import add_heads, field_names, heads, rebuild, serialized
 
 _PLAIN_KINDS = {"explicit": "x", "implicit": "x", "strict": "x", "plain": "x", "inst": "inst"}
 _KIND_TEXT = {k: repr(v) for k, v in _PLAIN_KINDS.items()}  # serialized plain kinds

@@ -33,7 +33,7 @@ from lean_alchemy.mutate.render import render
 from lean_alchemy.mutate.statements import (
     DecodedRule, Mutation, Prepared, Skip, apply_invocation,
 )
-from lean_alchemy.mutate.substitute import heads, node_count
+from lean_alchemy.grammar.walk import heads, node_count
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def included_names(scope: Scope | None) -> tuple[str, ...]:
 def used_section(section: Sequence[BinderGroup], binders: Sequence[BinderGroup],
                  conclusion: Term, include: Sequence[str]) -> tuple[BinderGroup, ...]:
     """The section variables Lean includes in the theorem (its leading arguments)."""
-    from lean_alchemy.mutate.sections import used_section_variables
+    from lean_alchemy.index.section_variables import used_section_variables
 
     return used_section_variables(section, binders, conclusion, include)
 
@@ -470,8 +470,8 @@ def _read_inputs(run: RunDir):
     run.require(run.rules, "index")
     try:
         from lean_alchemy.extract import store
-        from lean_alchemy.extract.index import read_invocation_table, read_rules
-        from lean_alchemy.extract.sections import read_section_binders
+        from lean_alchemy.index.driver import read_invocation_table, read_rules
+        from lean_alchemy.index.sections import read_section_binders
     except ImportError as e:
         raise AlchemyError(f"the extract/index stages are not available ({e})") from None
     decls = list(store.read_declarations(run, kinds=("theorem", "lemma")))
@@ -506,7 +506,7 @@ class Workload:
 
     @classmethod
     def build(cls, decls: Sequence[Declaration], table) -> "Workload":
-        from lean_alchemy.extract.index import candidate_runs
+        from lean_alchemy.index.driver import candidate_runs
 
         pos = {d.full_name: i for i, d in enumerate(decls)}
         tasks: list[tuple[int, int, int]] = []
@@ -521,7 +521,7 @@ class Workload:
 
     def load(self, task: tuple[int, int, int]) -> tuple[Declaration, Sequence[Invocation]]:
         """The theorem and its invocation rows, decoded lazily (only the ones tried)."""
-        from lean_alchemy.extract.index import InvocationRows
+        from lean_alchemy.index.driver import InvocationRows
 
         i, a, b = task
         return self.decls[i], InvocationRows(self.table, a, b)
@@ -633,11 +633,12 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
     library = cached_library_fingerprints(run, decls, jobs)
     index = None
     if opts.depth > 1:
-        from lean_alchemy.mutate.match import RuleIndex, rigid_names
+        from lean_alchemy.index.match.rule_index import RuleIndex
+        from lean_alchemy.index.match.rigid import rigid_names
         index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
     mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index,
                   section_of=stored_section_binders(sections))
-    from lean_alchemy.jobs.db import RunDB, mutant_row
+    from lean_alchemy.core.rundb import RunDB, mutant_row
     db = RunDB.for_run(run)
     work = Workload.build(decls, invocations)
     mut.dropped["unknown_candidate"] += work.unknown

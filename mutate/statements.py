@@ -1,6 +1,6 @@
 """Pure mutation of a statement: (binders, conclusion) + Invocation + Rule -> new statement.
 
-Decisions (see docs/readme/45-mutate.md):
+Decisions (see docs/mutate.md):
 
 - **All occurrences of the instantiated instance.**  The rule is instantiated explicitly
   (`R (a := x) (b := y)`), so the proof's `rewrite` rewrites exactly the occurrences of the
@@ -39,10 +39,8 @@ from lean_alchemy.grammar.ast import (
     Anon, App, BinderGroup, BinOp, CdotFun, Hole, Ident, ListLit, Lit, Num, Opaque, Path,
     Prefix, SetLit, Sort, Term, Typed, get_at, loads, subterms,
 )
-from lean_alchemy.mutate.substitute import (
-    Capture, all_idents, arith_leaves, binder_types, bound_at, fresh_name, heads,
-    nodes, replace_all, substitute,
-)
+from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
+from lean_alchemy.grammar.substitute import bound_at, replace_all, substitute
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
 

@@ -26,7 +26,7 @@ from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.jobs.check import reclaim_dead_leases, run_check
-from lean_alchemy.jobs.db import RunDB
+from lean_alchemy.core.rundb import RunDB
 from lean_alchemy.jobs.options import CheckOptions
 from lean_alchemy.jobs.toolchain import Toolchain
 
@@ -361,7 +361,7 @@ def test_ray_missing_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_cli_status_table_and_json(tmp_path: Path, capsys) -> None:
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     run = make_run(tmp_path, ["ok"] * 6 + ["bad"] * 2 + ["pend"] * 2,
                    extra=[(mk(50, "r"), "refuted", "cex")])
@@ -383,7 +383,7 @@ def test_cli_status_table_and_json(tmp_path: Path, capsys) -> None:
 
 
 def test_cli_check_errors(tmp_path: Path, capsys) -> None:
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     assert main(["status", "--run-dir", str(tmp_path / "none")]) == 2
     assert "alchemy mutate" in capsys.readouterr().err
@@ -396,7 +396,7 @@ def test_cli_check_errors(tmp_path: Path, capsys) -> None:
 
 def test_cli_flags_mirror_options(tmp_path: Path) -> None:
     from lean_alchemy.jobs.check_cli import options_from_args
-    from lean_alchemy.jobs.cli import build_parser
+    from lean_alchemy.cli.main import build_parser
 
     args = build_parser(only="check").parse_args(
         ["check", "--backend", "repl", "-j", "3", "--limit", "7", "--batch-size", "16",

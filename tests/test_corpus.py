@@ -468,7 +468,7 @@ def test_loads_with_pyarrow_dataset_and_hf_datasets(tmp_path, monkeypatch):
 
 def _fake_run(tmp_path, monkeypatch, n=12, pending=3, name="run"):
     """A run directory whose real database holds `n` verified mutants and `pending` ones."""
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.core.rundb import RunDB
 
     run = RunDir(tmp_path / name).ensure()
     checked = [mk(i, src=f"Foo.t{i}") for i in range(n)]
@@ -491,7 +491,7 @@ def test_run_corpus_and_unchecked(tmp_path, monkeypatch):
 
 
 def test_cli_corpus_and_stats_compare(tmp_path, monkeypatch, capsys):
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     a = _fake_run(tmp_path, monkeypatch, n=10, name="a")
     assert main(["corpus", "--run-dir", str(a.root), "--tiers", "easy", "--shard-rows", "4"]) == 0
@@ -570,7 +570,7 @@ def test_include_originals_and_library_dedup(tmp_path):
 
 
 def test_cli_stats_single_run_and_unchecked(tmp_path, monkeypatch, capsys):
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     run = _fake_run(tmp_path, monkeypatch, n=9, pending=4)
     assert main(["stats", str(run.root)]) == 2  # no corpus yet: one clear line

@@ -17,7 +17,7 @@ from lean_alchemy.corpus.source import (SOURCE_SCHEMA, engine_array, engine_list
                                         import_lines_column, imports_lists, pairs_to_batch,
                                         source_batches)
 from lean_alchemy.corpus.rows import import_lines
-from lean_alchemy.jobs.db import _MUTANT_FIELDS, mutant_row
+from lean_alchemy.core.rundb import MUTANT_FIELDS, mutant_row
 
 
 def _encoded(features) -> str:
@@ -90,7 +90,7 @@ def test_records_become_the_database_form():
     assert batch.schema == SOURCE_SCHEMA
     encoded = [mutant_row(m) for m in ms]
     for name in ("id", "name", "statement", "lean", "imports", "features", "depth"):
-        at = _MUTANT_FIELDS.index(name)
+        at = MUTANT_FIELDS.index(name)
         assert batch.column(name).to_pylist() == [r[at] for r in encoded], name
     assert batch.column("status").to_pylist() == ["verified"] * 3 + [None] * 3
     assert imports_lists(batch.column("imports"), batch.column("source_module")).to_pylist(
@@ -107,8 +107,8 @@ def test_an_export_mixes_records_and_database_pages(tmp_path):
     from lean_alchemy.corpus.build import build_dataset
     from lean_alchemy.corpus.options import CorpusOptions
     from lean_alchemy.corpus.rows import Provenance
-    from lean_alchemy.jobs.db import RunDB
-    from lean_alchemy.jobs.db_arrow import iter_batches
+    from lean_alchemy.core.rundb import RunDB
+    from lean_alchemy.corpus.db_batches import iter_batches
 
     ms = [_mutant(i, source_theorem="N.same") for i in range(30)]
     pairs = [(m, Verdict(m.id, "verified", elapsed=0.5)) for m in ms]

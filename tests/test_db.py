@@ -11,7 +11,7 @@ import pytest
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.jobs.db import RunDB, mutant_row
+from lean_alchemy.core.rundb import RunDB, mutant_row
 
 
 def mk(i: int, module: str = "Mathlib.Foo", name: str | None = None) -> Mutant:
@@ -45,7 +45,7 @@ def test_add_is_idempotent_and_round_trips(db: RunDB) -> None:
 
 
 def test_assume_new_inserts_without_look_ups_and_falls_back_on_a_stored_id(db: RunDB) -> None:
-    from lean_alchemy.jobs.db import mutant_row
+    from lean_alchemy.core.rundb import mutant_row
 
     assert not db.has_mutants()
     rows = [(mutant_row(mk(i)), "pending", None) for i in range(4)]
@@ -67,7 +67,7 @@ def test_streams_every_row_once_in_pages_by_status_module_and_id(db: RunDB) -> N
            for s in ["refuted" if int(m.id[1:]) % 4 == 0 else "pending"]]
     assert got == sorted((s, m.source_module, m.id) for m, s, _ in rows)
     pages = [r._mapping["id"] for r in db._iter(
-        __import__("lean_alchemy.jobs.db", fromlist=["_joined"])._joined(), ["pending"], chunk=4)]
+        __import__("lean_alchemy.core.rundb", fromlist=["mutant_state_select"]).mutant_state_select(), ["pending"], chunk=4)]
     assert pages == [m.id for m in db.iter_mutants(statuses=("pending",))]  # page edges
     assert len(pages) == len(set(pages)) == 17
 
@@ -75,9 +75,9 @@ def test_streams_every_row_once_in_pages_by_status_module_and_id(db: RunDB) -> N
 def test_streaming_pages_are_index_range_scans(db: RunDB) -> None:
     """A page must not read and sort every row of its status (it never finished on 2.6 M)."""
     from sqlalchemy import tuple_
-    from lean_alchemy.jobs.db import _joined, states
+    from lean_alchemy.core.rundb import mutant_state_select, states
     key = (states.c.source_module, states.c.id)
-    q = (_joined().where(states.c.status == "pending", tuple_(*key) > tuple_("M", "m1"))
+    q = (mutant_state_select().where(states.c.status == "pending", tuple_(*key) > tuple_("M", "m1"))
          .order_by(*key).limit(2000))
     with db.engine.connect() as c:
         sql = str(q.compile(c, compile_kwargs={"literal_binds": True}))
@@ -234,10 +234,10 @@ def test_sample_reads_a_kind_from_a_start_id_and_wraps_around(db: RunDB) -> None
 
 def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
     """`_row_mutant`/`_row_verdict` index rows by position: pin the layout they assume."""
-    from lean_alchemy.jobs.db import _MUTANT_FIELDS, _joined
-    keys = list(_joined().selected_columns.keys())
-    assert tuple(keys[:len(_MUTANT_FIELDS)]) == _MUTANT_FIELDS
-    assert keys[len(_MUTANT_FIELDS):] == [
+    from lean_alchemy.core.rundb import MUTANT_FIELDS, mutant_state_select
+    keys = list(mutant_state_select().selected_columns.keys())
+    assert tuple(keys[:len(MUTANT_FIELDS)]) == MUTANT_FIELDS
+    assert keys[len(MUTANT_FIELDS):] == [
         "detail", "created_at", "status", "source_module_1", "attempts", "lease_owner",
         "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
         "lean_version", "mathlib_rev", "checked_at"]
@@ -264,7 +264,7 @@ def test_encoded_rows_store_exactly_what_add_mutants_stores(tmp_path: Path) -> N
 def test_a_large_insert_enlarges_that_connections_page_cache(db: RunDB, monkeypatch) -> None:
     """Batches of BULK_ROWS rows or more (the mutate stage's) get the bulk page cache, on
     both insert paths; smaller ones keep the default; every row is stored either way."""
-    import lean_alchemy.jobs.db as dbmod
+    import lean_alchemy.core.rundb as dbmod
 
     def cache_size() -> int:
         with db._read() as c:

@@ -15,8 +15,8 @@ from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.corpus.source import (SOURCE_SCHEMA, engine_lists, imports_lists,
                                         pairs_to_batch)
-from lean_alchemy.jobs import db_arrow
-from lean_alchemy.jobs.db import RunDB
+from lean_alchemy.corpus import db_batches as db_arrow
+from lean_alchemy.core.rundb import RunDB
 
 MODULES = ("Mathlib.B", "Mathlib.A", "Mathlib.C")
 

@@ -19,7 +19,7 @@ from lean_alchemy.extract import pipeline, store
 from lean_alchemy.extract.options import ExtractOptions
 from lean_alchemy.extract.pipeline import run_extract
 from lean_alchemy.extract.project import find_project
-from lean_alchemy.jobs.cli import main as alchemy
+from lean_alchemy.cli.main import main as alchemy
 
 ALGEBRA = """\
 import Lib.Order

@@ -18,7 +18,7 @@ from lean_alchemy.core.records import content_hash
 from lean_alchemy.grammar.ast import (
     Anon, App, BinderGroup, BinOp, By, Cdot, CdotFun, DotIdent, Enclosed, Explicit, Hole,
     Ident, IfThenElse, Let, ListLit, Lit, NamedArg, Num, Opaque, Postfix, Prefix, Proj, Quant,
-    SetBuilder, SetLit, Show, Sort, Subtype, Term, Tuple, Typed, _bound_in_child,
+    SetBuilder, SetLit, Show, Sort, Subtype, Term, Tuple, Typed, bound_in_child,
     _from_data_generic, children,
     dumps, free_idents, from_data, loads, size, subterms, to_data,
 )
@@ -27,10 +27,7 @@ from lean_alchemy.grammar.statements import dumps_binders, loads_binders
 from lean_alchemy.mutate.fingerprint import (
     _alpha, canonical_statement, canonical_texts, fingerprint_statement,
 )
-from lean_alchemy.mutate.substitute import (
-    _collect_heads, _collect_heads_generic, add_heads, field_names, heads, node_count, nodes,
-    serialized,
-)
+from lean_alchemy.grammar.walk import _collect_heads, _collect_heads_generic, add_heads, field_names, heads, node_count, nodes, serialized
 
 # Statements written for these tests in Mathlib's style: binder predicates, `fun`/`λ`,
 # set-builder and subtype binders, `let`/`have`, dependent `if`, integrals with a measure,
@@ -158,7 +155,7 @@ def test_heads_equal_the_reference_walk_and_free_idents(t, bound):
 
 def _reference_heads(t: Term, bound: frozenset[str]) -> set[str]:
     """The walk `heads` had before its dispatch table: generic over fields, binding scopes
-    from `ast._bound_in_child`."""
+    from `ast.bound_in_child`."""
     out: set[str] = set()
 
     def walk(s: Term, bound: frozenset[str]) -> None:
@@ -168,7 +165,7 @@ def _reference_heads(t: Term, bound: frozenset[str]) -> set[str]:
                 out.add(head)
             return
         for fname, idx, c in children(s):
-            extra = _bound_in_child(s, fname, idx)
+            extra = bound_in_child(s, fname, idx)
             walk(c, bound | frozenset(extra) if extra else bound)
 
     walk(t, bound)

@@ -305,7 +305,7 @@ def test_binder_serialization_and_scope():
     assert scope_binders(sc) == gs
 
 
-# ------------------------------------------------------------------ session 3 additions
+# ------------------------------------------------------------------ ranges, ellipses and more notations
 
 def test_range_vs_ellipsis():
     # `a..b` is a range (integral bounds); `f ..` (ending its group) is the arg ellipsis

@@ -13,11 +13,11 @@ import pytest
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.extract.index_options import IndexOptions
-from lean_alchemy.extract.names import (
+from lean_alchemy.index.options import IndexOptions
+from lean_alchemy.index.names import (
     NameTable, Resolver, ScopeView, parse_open, read_external_names,
 )
-from lean_alchemy.extract.rules import RuleStats, derive_rules, looks_prop
+from lean_alchemy.index.rules import RuleStats, derive_rules, looks_prop
 from lean_alchemy.grammar.ast import Ident, loads
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.printer import print_term
@@ -247,7 +247,7 @@ def test_looks_prop():
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory):
-    from lean_alchemy.extract.index import run_index
+    from lean_alchemy.index.driver import run_index
     from lean_alchemy.extract.options import ExtractOptions
     from lean_alchemy.extract.pipeline import run_extract
 
@@ -262,7 +262,7 @@ def indexed(tmp_path_factory):
 
 
 def _invs(run):
-    from lean_alchemy.extract.index import iter_invocations, read_rules
+    from lean_alchemy.index.driver import iter_invocations, read_rules
 
     rules = {r.id: r for r in read_rules(run)}
     return [(i, rules[i.rule_id]) for i in iter_invocations(run)], rules
@@ -398,7 +398,7 @@ def test_respelling_makes_the_instance_literal(indexed, lib):
 
 
 def test_graph_round_trip(indexed):
-    from lean_alchemy.extract.index import load_graph
+    from lean_alchemy.index.driver import load_graph
 
     run, stats = indexed
     g = load_graph(run)
@@ -424,7 +424,7 @@ def test_premise_edges_from_leandojo_table(indexed, tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from lean_alchemy.extract.index import load_graph, run_index
+    from lean_alchemy.index.driver import load_graph, run_index
 
     run, _ = indexed
     copy = RunDir.at(tmp_path / "run")
@@ -441,7 +441,7 @@ def test_premise_edges_from_leandojo_table(indexed, tmp_path):
 def test_per_theorem_cap_is_a_deterministic_sample(indexed, tmp_path):
     import shutil
 
-    from lean_alchemy.extract.index import iter_invocations, run_index
+    from lean_alchemy.index.driver import iter_invocations, run_index
 
     run, full = indexed
     copy = RunDir.at(tmp_path / "run")
@@ -455,7 +455,7 @@ def test_per_theorem_cap_is_a_deterministic_sample(indexed, tmp_path):
 
 
 def test_missing_extraction_names_the_step(tmp_path):
-    from lean_alchemy.extract.index import run_index
+    from lean_alchemy.index.driver import run_index
 
     with pytest.raises(AlchemyError, match="alchemy extract"):
         run_index(RunDir.at(tmp_path / "empty"), IndexOptions())
@@ -484,7 +484,7 @@ def test_config_table_builds_index_options(tmp_path):
 def test_cli_index_and_graph(indexed, tmp_path, capsys):
     import shutil
 
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     run, _ = indexed
     copy = tmp_path / "run"
@@ -514,7 +514,7 @@ def test_cli_index_and_graph(indexed, tmp_path, capsys):
 
 
 def test_cli_errors(tmp_path, capsys):
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     assert main(["graph", "--run-dir", str(tmp_path / "none")]) == 2
     assert "alchemy index" in capsys.readouterr().err
@@ -537,7 +537,7 @@ def test_rule_binders_name_each_section_variable_once():
     """A name declared by two `variable` commands, or by a section and the lemma itself,
     is one argument in Lean: the rule lists it once (else a mutant's proof would pass
     `(p := s) (p := s)`, which Lean rejects), the later declaration winning."""
-    from lean_alchemy.extract.rules import used_section_groups
+    from lean_alchemy.index.rules import used_section_groups
     from lean_alchemy.grammar.parser import parse_binders
 
     section = tuple(parse_binders("{α : Type*} {p : Set α} [DecidableEq α] {p : Finset α} {s : Set α}"))
@@ -556,7 +556,8 @@ def test_section_binders_file_is_trusted_only_when_exact(indexed, tmp_path, monk
     readers parse again."""
     import dataclasses
 
-    from lean_alchemy.extract import sections, store
+    from lean_alchemy.index import sections
+    from lean_alchemy.extract import store
     from lean_alchemy.grammar.statements import dumps_binders, loads_binders, scope_binders
 
     run, _ = indexed
@@ -581,11 +582,12 @@ def test_section_binders_file_is_trusted_only_when_exact(indexed, tmp_path, monk
 def test_pass_two_decodes_the_section_binders_pass_one_parsed(indexed, monkeypatch):
     """Pass 1 returns the section binders it parsed; a pass 2 context filled with them
     (as the parent does before forking) never parses one and finds the same invocations."""
-    from lean_alchemy.extract import index as I
+    from lean_alchemy.index import driver as I
     from lean_alchemy.extract import store
-    from lean_alchemy.extract.names import NameTable, Resolver
+    from lean_alchemy.index.names import NameTable, Resolver
     from lean_alchemy.grammar import statements
-    from lean_alchemy.mutate.match import RuleIndex, rigid_names
+    from lean_alchemy.index.match.rule_index import RuleIndex
+    from lean_alchemy.index.match.rigid import rigid_names
 
     run, _ = indexed
     decls, scopes = store.read_declarations(run), store.read_scopes(run)
@@ -629,7 +631,7 @@ def test_resident_invocation_table_decodes_to_the_streamed_invocations(indexed):
     invocations, theorem range by theorem range, and the default pool is left as it was."""
     import pyarrow as pa
 
-    from lean_alchemy.extract.index import (
+    from lean_alchemy.index.driver import (
         InvocationRows, candidate_runs, iter_invocations, read_invocation_table,
     )
 
@@ -648,7 +650,7 @@ def test_candidate_runs_spans_chunks_and_handles_empty_tables():
     groups) and an empty table has none."""
     import pyarrow as pa
 
-    from lean_alchemy.extract.index import candidate_runs
+    from lean_alchemy.index.driver import candidate_runs
 
     col = pa.chunked_array([["a", "a", "b"], ["b", "c"], [], ["c", "c", "a"]])
     assert candidate_runs(pa.table({"candidate": col})) == \
@@ -662,6 +664,6 @@ def test_rule_schema_lists_the_record_fields_in_order():
     import dataclasses
 
     from lean_alchemy.core.records import Rule
-    from lean_alchemy.extract.index import RULE_SCHEMA
+    from lean_alchemy.index.driver import RULE_SCHEMA
 
     assert RULE_SCHEMA.names == [f.name for f in dataclasses.fields(Rule)]

@@ -1,4 +1,4 @@
-"""LeanDojo interop (issue 10): Benchmark 4 files and traced repositories as a source.
+"""LeanDojo interop: Benchmark 4 files and traced repositories as a source.
 
 Fixtures under tests/fixtures/leandojo/benchmark are written here in the documented
 Benchmark 4 format (random/{train,val,test}.json, novel_premises/, corpus.jsonl,
@@ -337,11 +337,11 @@ def test_real_traced_repository(tmp_path: Path) -> None:
 
 
 def test_mutation_stage_runs_on_leandojo_records(tmp_path: Path) -> None:
-    for mod in ("lean_alchemy.grammar.statements", "lean_alchemy.extract.index",
-                "lean_alchemy.jobs.db"):
+    for mod in ("lean_alchemy.grammar.statements", "lean_alchemy.index.driver",
+                "lean_alchemy.core.rundb"):
         pytest.importorskip(mod)
-    from lean_alchemy.extract.index import run_index
-    from lean_alchemy.extract.index_options import IndexOptions
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.options import IndexOptions
     from lean_alchemy.mutate.options import MutateOptions
     from lean_alchemy.mutate.pipeline import run_mutate
 

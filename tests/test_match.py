@@ -6,9 +6,10 @@ from lean_alchemy.core.records import Declaration
 from lean_alchemy.grammar.ast import Ident
 from lean_alchemy.grammar.parser import parse_binders, parse_term
 from lean_alchemy.grammar.printer import print_term
-from lean_alchemy.mutate.match import (
-    RuleIndex, Trie, compile_rule, flatten, match, pattern_symbols, suffix_const_eq,
-)
+from lean_alchemy.index.match.rule_index import RuleIndex
+from lean_alchemy.index.match.trie import Trie
+from lean_alchemy.index.match.matcher import compile_rule, match, suffix_const_eq
+from lean_alchemy.index.match.patterns import flatten, pattern_symbols
 
 from mutate_golden_helpers import make_rule
 
@@ -88,7 +89,7 @@ def test_index_skips_hypotheses_that_later_binders_or_the_goal_mention():
     """`rw … at h` or replacing h would leave whatever mentions h ill-typed: the mutation
     stage drops those (`dependent_hypothesis`), so the index does not spend its per-theorem
     quota on them."""
-    from lean_alchemy.mutate.match import dependent_hypotheses
+    from lean_alchemy.index.match.rule_index import dependent_hypotheses
 
     rules = [make_rule("add_zero", "eq", "(a : ℕ)", "a + 0", "a"),
              make_rule("le_of_lt", "imp", "{a b : ℕ} (h : a < b)", "a ≤ b", hyps=("a < b",))]
@@ -112,7 +113,7 @@ def test_cap_per_theorem_and_self_rewrites():
 
 
 def test_spread_is_a_seeded_permutation():
-    from lean_alchemy.mutate.match import _spread
+    from lean_alchemy.index.match.rule_index import _spread
 
     for n in (0, 1, 2, 7919, 10000):
         got = list(_spread(n, "seed"))
@@ -130,12 +131,12 @@ def test_cdot_placeholders_are_bound():
 
 # --------------------------------------------------------------------------- type filter
 
-from lean_alchemy.mutate.match import compatible, infer_hints, type_key  # noqa: E402
+from lean_alchemy.index.match.hints import compatible, infer_hints, type_key  # noqa: E402
 
 
 def _hints(binders: str, term: str):
     """(printed sub-term -> hint) of `term` under `binders`."""
-    from lean_alchemy.mutate.substitute import binder_types as _local_types
+    from lean_alchemy.grammar.walk import binder_types as _local_types
 
     t = parse_term(term)
     got = infer_hints(t, _local_types(parse_binders(binders)))
@@ -204,7 +205,7 @@ def test_bound_variables_shadow_locals():
 
 def test_numeral_pattern_of_unknown_type_is_not_a_rule():
     from lean_alchemy.core.records import Declaration as D
-    from lean_alchemy.extract.rules import RuleStats, derive_rules
+    from lean_alchemy.index.rules import RuleStats, derive_rules
 
     st = RuleStats.new()
     d = D("Demo.Pt.zero_x", "zero_x", "theorem", "Demo", "Demo.lean", 1, 1)
@@ -251,9 +252,7 @@ def test_sample_section_variables_of_nat_do_not_bind_field_terms():
 
 # --------------------------------------------------------------------------- rigid heads
 
-from lean_alchemy.mutate.match import (  # noqa: E402
-    _hint_head, rigid_clash, rigid_head, rigid_names,
-)
+from lean_alchemy.index.match.rigid import _hint_head, rigid_clash, rigid_head, rigid_names
 
 RIGID = frozenset({"Finset", "RingHom", "Polynomial", "Nat", "MeasurableSpace", "Submodule"})
 RIGID_LAST = frozenset({"Finset", "RingHom", "Polynomial", "ℕ", "MeasurableSpace", "Submodule"})
@@ -344,7 +343,8 @@ def test_index_drops_values_that_cannot_have_the_rules_rigid_type():
 def test_index_drops_a_plain_function_for_a_function_like_type_variable():
     """`f g : F` with `[FunLike F A B]` (how Mathlib states lemmas for every bundled map):
     no plain function is `FunLike`, so `f₁ : E → F` is never bound; a bundled map is."""
-    from lean_alchemy.mutate.match import BUNDLED, compile_rule, fun_like_vars
+    from lean_alchemy.index.match.rigid import BUNDLED, fun_like_vars
+    from lean_alchemy.index.match.matcher import compile_rule
 
     rule = make_rule("Demo.StarAlgHom.mem_equalizer", "iff",
                      "{F A B : Type*} [FunLike F A B] [Demo.StarAlgHomClass F A B] (f g : F) "
@@ -370,8 +370,8 @@ def test_function_like_section_instances_come_with_the_variables_they_use():
     """Mathlib's `StarAlgHom.mem_equalizer`: the maps and their `FunLike` instance are
     section `variable`s and the statement never writes `B`.  Lean includes `{B}` and the
     instance (elaborating `f x` uses them), so the rule must see `F` as function-like."""
-    from lean_alchemy.extract.rules import derive_rules
-    from lean_alchemy.mutate.sections import function_like_subject, used_section_variables
+    from lean_alchemy.index.rules import derive_rules
+    from lean_alchemy.index.section_variables import function_like_subject, used_section_variables
 
     section = tuple(parse_binders(
         "{F R A B : Type*} [Semiring A] [Semiring B] [Module R B] [FunLike F A B] "
@@ -418,10 +418,10 @@ def test_index_drops_a_number_for_a_structure_but_keeps_definitions():
 
 
 def test_a_constant_type_of_terms_is_never_a_candidates_type_variable():
-    """Session 8's example: `ZMod.val_ne_zero {n : ℕ} (a : ZMod n)` backwards on `x ≠ 0` with
+    """`ZMod.val_ne_zero {n : ℕ} (a : ZMod n)` backwards on `x ≠ 0` with
     `x : K` a field variable.  `ZMod` is a definition (not rigid), but `ZMod n` applies a
     constant to a number: whatever it unfolds to, it is never the candidate's own `K`."""
-    from lean_alchemy.mutate.match import constant_type
+    from lean_alchemy.index.match.rigid import constant_type
 
     zmod = make_rule("Demo.ZMod.val_ne_zero", "iff", "{n : ℕ} {a : ZMod n}", "a.val ≠ 0",
                      "a ≠ 0", direction="bwd")
@@ -453,7 +453,7 @@ def test_hints_of_local_functions_applied_to_arguments():
     assert by_text["f n"] == ("ℝ", True)  # a relation operand: exact
     assert by_text["g 1 2"] == ("ℤ", True) and by_text["0"] == ("ℤ", True)
     # partial application, too many arguments, named arguments: what is left or nothing
-    from lean_alchemy.mutate.match import result_key
+    from lean_alchemy.index.match.hints import result_key
     assert result_key("(ℕ→(ℕ→ℤ))", [Ident("a")]) == "(ℕ→ℤ)"
     assert result_key("(ℕ→ℤ)", [Ident("a"), Ident("b")]) is None
     assert result_key("(ℕ→ℤ)", [parse_term("f (x := 1)").args[0]]) is None
@@ -523,7 +523,7 @@ def test_flat_matcher_agrees_with_the_tree_matcher():
     """`match_flat` (the index's loop over a flattened candidate) gives exactly the tree
     matcher's result on every pair the trie retrieves, bindings, repeated variables and
     respellings included; patterns that bind names fall back to the tree matcher."""
-    from lean_alchemy.mutate.match import match_flat
+    from lean_alchemy.index.match.matcher import match_flat
 
     rules = [
         _c("add_zero", "(a : α)", "a + 0", "a"),

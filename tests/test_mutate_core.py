@@ -18,7 +18,8 @@ from lean_alchemy.mutate.proofs import (
     bridge, dedent, has_forbidden, invoke_body, merged_body, proof_text, split_proof,
 )
 from lean_alchemy.mutate.statements import DecodedRule, Skip, apply_invocation
-from lean_alchemy.mutate.substitute import beta, fresh_name, replace_all, substitute
+from lean_alchemy.grammar.substitute import beta, replace_all, substitute
+from lean_alchemy.grammar.walk import fresh_name
 
 
 # ------------------------------------------------------------------ tiny test helpers
@@ -471,7 +472,7 @@ def test_closed_values_are_ascribed_with_the_resolved_type_or_left_to_unificatio
 @given(_terms())
 def test_fast_heads_agree_with_free_idents(t):
     from lean_alchemy.grammar.ast import free_idents
-    from lean_alchemy.mutate.substitute import heads
+    from lean_alchemy.grammar.walk import heads
     t2 = Quant("∀", (grp("a", NAT, "plain"),), App(I("a.succ"), (t, I("b.le"))))
     for x in (t, t2):
         assert heads(x) == {n.split(".", 1)[0] for n in free_idents(x)}

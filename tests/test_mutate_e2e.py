@@ -14,10 +14,10 @@ WORKSPACE = Path(__file__).resolve().parents[1] / "lean_workspace"
 @pytest.fixture(scope="module")
 def mutated(tmp_path_factory):
     for mod in ("lean_alchemy.grammar.printer", "lean_alchemy.grammar.statements",
-                "lean_alchemy.extract.index", "lean_alchemy.jobs.db"):
+                "lean_alchemy.index.driver", "lean_alchemy.core.rundb"):
         pytest.importorskip(mod)
-    from lean_alchemy.extract.index import run_index
-    from lean_alchemy.extract.index_options import IndexOptions
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.options import IndexOptions
     from lean_alchemy.extract.options import ExtractOptions
     from lean_alchemy.extract.pipeline import run_extract
     from lean_alchemy.mutate.options import MutateOptions
@@ -32,7 +32,7 @@ def mutated(tmp_path_factory):
 
 
 def _rows(run: RunDir):
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.core.rundb import RunDB
 
     out = []
     for item in RunDB.for_run(run).iter_mutants(statuses=None):
@@ -89,7 +89,7 @@ def test_stored_section_binders_are_exactly_the_parse(mutated):
     """The index stage stores the section binders of every candidate's scope, each equal
     to what parsing the scope gives (the mutation stage reads them instead of parsing)."""
     from lean_alchemy.extract import store
-    from lean_alchemy.extract.sections import read_section_binders
+    from lean_alchemy.index.sections import read_section_binders
     from lean_alchemy.grammar.statements import loads_binders, scope_binders
 
     run, stats, _ = mutated

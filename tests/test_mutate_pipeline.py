@@ -238,7 +238,7 @@ def test_parallel_counters_equal_serial_with_cross_theorem_duplicates():
 def test_encoded_rows_are_the_encoding_of_the_plain_rows_serial_and_parallel():
     """With `encode`, workers send `encode(mutant)` (the database row) instead of the
     Mutant; the rows, their order and every counter stay those of a plain run."""
-    from lean_alchemy.jobs.db import mutant_row
+    from lean_alchemy.core.rundb import mutant_row
     from lean_alchemy.mutate.pipeline import mutate_all
 
     work = [(DECL if k % 2 == 0 else TRUNC_DECL,
@@ -260,7 +260,7 @@ def test_encoded_rows_are_the_encoding_of_the_plain_rows_serial_and_parallel():
 
 def test_memoized_heads_and_node_count_match_the_plain_traversals():
     from lean_alchemy.grammar.ast import Quant, BinderGroup, free_idents, size
-    from lean_alchemy.mutate.substitute import heads, node_count
+    from lean_alchemy.grammar.walk import heads, node_count
 
     t = Quant("∀", (BinderGroup(("z",), NAT, "explicit"),),
               BinOp("=", BinOp("+", I("z"), I("h.le")), App(I("f"), (I("x"), Num("1")))))
@@ -273,7 +273,7 @@ def test_memoized_heads_and_node_count_match_the_plain_traversals():
 def test_workload_hands_out_row_ranges_that_decode_to_the_invocations():
     """Workers get (declaration position, row range) tasks; decoding a range gives back the
     exact invocations, and rows of an unknown candidate are counted, not mutated."""
-    from lean_alchemy.extract.index import invocations_table
+    from lean_alchemy.index.driver import invocations_table
     from lean_alchemy.mutate.pipeline import Workload
 
     a = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1)], {"a": I("x")})
@@ -304,7 +304,7 @@ def test_lazy_invocation_rows_equal_the_eager_decoding():
     nothing before a row is read."""
     import pyarrow as pa
 
-    from lean_alchemy.extract.index import (
+    from lean_alchemy.index.driver import (
         INVOCATION_SCHEMA, InvocationRows, invocation_rows, invocations_table,
     )
 

@@ -14,7 +14,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
 from lean_alchemy.mutate.statements import DecodedRule, Skip, apply_invocation
-from lean_alchemy.mutate.substitute import substitute
+from lean_alchemy.grammar.substitute import substitute
 
 parser = pytest.importorskip("lean_alchemy.grammar.parser")
 printer = pytest.importorskip("lean_alchemy.grammar.printer")

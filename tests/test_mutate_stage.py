@@ -60,20 +60,20 @@ def inputs(tmp_path_factory):
 @pytest.fixture
 def run_dir(inputs, monkeypatch):
     run, rules, invs = inputs
-    from lean_alchemy.extract import index as real_index
+    from lean_alchemy.index import driver as real_index
 
-    index = types.ModuleType("lean_alchemy.extract.index")
+    index = types.ModuleType("lean_alchemy.index.driver")
     index.read_rules = lambda r: list(rules.values())
     index.read_invocation_table = lambda r: real_index.invocations_table(invs)
     index.candidate_runs = real_index.candidate_runs
     index.invocation_rows = real_index.invocation_rows
     index.InvocationRows = real_index.InvocationRows
-    db = types.ModuleType("lean_alchemy.jobs.db")
+    db = types.ModuleType("lean_alchemy.core.rundb")
     db.RunDB = FakeDB
     db.mutant_row = lambda m: m
     FakeDB.rows = {}
-    monkeypatch.setitem(sys.modules, "lean_alchemy.extract.index", index)
-    monkeypatch.setitem(sys.modules, "lean_alchemy.jobs.db", db)
+    monkeypatch.setitem(sys.modules, "lean_alchemy.index.driver", index)
+    monkeypatch.setitem(sys.modules, "lean_alchemy.core.rundb", db)
     return run
 
 
@@ -93,7 +93,7 @@ def test_run_mutate_writes_rows_and_stats(run_dir):
 
 
 def test_cli_maps_flags_onto_options(run_dir, capsys):
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     assert main(["mutate", "--run-dir", str(run_dir.root), "--proof-style", "invoke",
                  "--no-refute", "--max-per-theorem", "5", "--seed", "3"]) == 0
@@ -105,7 +105,7 @@ def test_cli_maps_flags_onto_options(run_dir, capsys):
 
 
 def test_missing_inputs_name_the_stage_to_run(tmp_path):
-    from lean_alchemy.jobs.cli import main
+    from lean_alchemy.cli.main import main
 
     assert main(["mutate", "--run-dir", str(tmp_path / "nothing")]) == 2
 

@@ -93,11 +93,11 @@ import hashlib, json, sys
 from pathlib import Path
 from lean_alchemy.core.native import native_status
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.extract.index import run_index
-from lean_alchemy.extract.index_options import IndexOptions
+from lean_alchemy.index.driver import run_index
+from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.extract.options import ExtractOptions
 from lean_alchemy.extract.pipeline import run_extract
-from lean_alchemy.jobs.db import RunDB
+from lean_alchemy.core.rundb import RunDB
 from lean_alchemy.mutate.options import MutateOptions
 from lean_alchemy.mutate.pipeline import run_mutate
 import lean_alchemy.mutate.statements as S

@@ -13,7 +13,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.jobs.cli import main
+from lean_alchemy.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "lean_workspace"
@@ -40,7 +40,7 @@ def test_run_without_lean_stops_cleanly(tmp_path: Path, monkeypatch: pytest.Monk
     assert "stopped           no Lean toolchain" in out
     assert "next step         alchemy setup-lean" in out
     run = RunDir.at(run_dir)
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.core.rundb import RunDB
 
     counts = RunDB.for_run(run).counts()
     assert counts.get("pending", 0) > 0
@@ -72,7 +72,7 @@ def test_run_with_standin_lean_builds_the_corpus(tmp_path: Path, standin_toolcha
     out = capsys.readouterr().out
     assert "no Lean toolchain" not in out
     run = RunDir.at(run_dir)
-    from lean_alchemy.jobs.db import RunDB
+    from lean_alchemy.core.rundb import RunDB
 
     db = RunDB.for_run(run)
     counts = db.counts()

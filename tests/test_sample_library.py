@@ -1,4 +1,4 @@
-"""The bundled sample library keeps its promises (issue 2, part 2).
+"""The bundled sample library keeps its promises.
 
 Why text scanning: no Lean exists here, so the sample cannot be compiled in CI; these tests
 pin the structural promises that later stages rely on (enough candidates, every construct

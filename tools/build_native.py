@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "core"))
 import native  # noqa: E402  (core/native.py, loaded without importing the package)
 
-PACKAGES = ("core", "grammar", "extract", "mutate", "jobs", "corpus")
+PACKAGES = ("core", "grammar", "extract", "index", "mutate", "jobs", "corpus", "cli")
 
 
 def stage(dst: Path) -> None:

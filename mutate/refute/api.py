@@ -39,8 +39,8 @@ from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.mutate.refute.evaluate import Compiler, NotEvaluable, type_of_ast
 from lean_alchemy.mutate.refute.options import RefuteOptions
 from lean_alchemy.mutate.refute.sample import assignment_list
-from lean_alchemy.mutate.sections import used_section_variables
-from lean_alchemy.mutate.substitute import heads
+from lean_alchemy.index.section_variables import used_section_variables
+from lean_alchemy.grammar.walk import heads
 
 STATUSES = ("refuted", "vacuous", "holds", "not_evaluable")
 NEVER_SATISFIED = "hypotheses never satisfied in sample"

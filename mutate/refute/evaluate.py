@@ -27,7 +27,7 @@ from lean_alchemy.grammar.ast import (
     Sort, Term, Typed,
 )
 from lean_alchemy.mutate.refute import values as V
-from lean_alchemy.mutate.substitute import ARITH_OPS, arith_leaves
+from lean_alchemy.grammar.walk import ARITH_OPS, arith_leaves
 from lean_alchemy.mutate.refute.values import B, FIELDS, N, NAMESPACE, NUMERIC, P, Q, R, Z
 
 Fn = Callable[[list], object]

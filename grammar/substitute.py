@@ -1,0 +1,219 @@
+"""Capture-avoiding substitution and occurrence replacement on term ASTs.
+
+Why our own: the mutation engine instantiates a rule's right-hand side with the terms the
+index matched, and replaces the instance inside a candidate statement.  Both must respect
+binders exactly as Lean does: a bound variable that happens to share a name with a matched
+term must be renamed (Lean works with de Bruijn indices and never captures), and an
+occurrence whose variables are re-bound by an inner binder is a *different* term that `rw`
+would not touch.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from lean_alchemy.grammar.ast import (
+    App,
+    BinderGroup,
+    Ident,
+    IfThenElse,
+    Let,
+    Quant,
+    SetBuilder,
+    Subtype,
+    Term,
+    bound_in_child,
+)
+from lean_alchemy.grammar.walk import (
+    LAMBDAS,
+    Capture,
+    dotted,
+    fresh_name,
+    heads,
+    rebuild,
+)
+
+
+def substitute(t: Term, mapping: Mapping[str, Term]) -> Term:
+    """Replace free identifiers by terms, renaming binders that would capture, beta-reducing
+    a substituted `fun` in head position (`f x` with `f := fun y => g y` gives `g x`)."""
+    if not mapping:
+        return t
+    fv: set[str] = set()
+    for v in mapping.values():
+        fv |= heads(v)
+    return _subst(t, dict(mapping), frozenset(fv))
+
+
+def _subst(t: Term, m: dict[str, Term], fv: frozenset[str]) -> Term:
+    if not m:
+        return t
+    if isinstance(t, Ident):
+        if t.name in m:
+            return m[t.name]
+        head, dot, rest = t.name.partition(".")
+        if dot and head in m:
+            return dotted(m[head], rest)
+        return t
+    if isinstance(t, App):
+        fn = _subst(t.fn, m, fv)
+        args = tuple(_subst(a, m, fv) for a in t.args)
+        if fn is not t.fn and isinstance(fn, Quant) and fn.op in LAMBDAS:
+            return beta(fn, args)
+        if fn is t.fn and all(a is b for a, b in zip(args, t.args)):
+            return t
+        if isinstance(fn, App):  # `f x` with `f := g a` is `g a x`
+            return App(fn.fn, fn.args + args)
+        return App(fn, args)
+    if isinstance(t, Quant):
+        return _subst_quant(t, m, fv)
+    if isinstance(t, (SetBuilder, Subtype)):
+        binder = _subst_group(t.binder, m, fv)
+        inner, new_names = _scope(t.binder.names, m, fv, t.body)
+        binder = _renamed_group(binder, new_names)
+        return type(t)(binder, _subst(t.body, inner, _fv(inner)))
+    if isinstance(t, Let):
+        value = _subst(t.value, m, fv)
+        ty = _subst(t.type, m, fv) if t.type is not None else None
+        inner, new_names = _scope((t.name,), m, fv, t.body)
+        return Let(t.kind, new_names.get(t.name, t.name), ty, value,
+                   _subst(t.body, inner, _fv(inner)))
+    if isinstance(t, IfThenElse) and t.hyp:
+        cond = _subst(t.cond, m, fv)
+        inner, new_names = _scope((t.hyp,), m, fv, t.then, t.else_)
+        ifv = _fv(inner)
+        return IfThenElse(cond, _subst(t.then, inner, ifv), _subst(t.else_, inner, ifv),
+                          new_names.get(t.hyp, t.hyp))
+    return rebuild(t, lambda _f, _i, c: _subst(c, m, fv))
+
+
+def _fv(m: Mapping[str, Term]) -> frozenset[str]:
+    out: set[str] = set()
+    for v in m.values():
+        out |= heads(v)
+    return frozenset(out)
+
+
+def _scope(names: Iterable[str], m: dict[str, Term], fv: frozenset[str], *body: Term | None
+           ) -> tuple[dict[str, Term], dict[str, str]]:
+    """The mapping inside a binder of `names`: shadowed keys dropped, capturing names
+    renamed (returned as old -> new)."""
+    inner = dict(m)
+    renames: dict[str, str] = {}
+    for n in names:
+        inner.pop(n, None)
+    if not inner:
+        return inner, renames
+    ifv = _fv(inner)
+    avoid = set(ifv) | set(names) | set(inner)
+    for b in body:
+        if b is not None:
+            avoid |= heads(b)
+    for n in names:
+        if n in ifv and n != "_":
+            new = fresh_name(n, avoid)
+            avoid.add(new)
+            renames[n] = new
+            inner[n] = Ident(new)
+    return inner, renames
+
+
+def _subst_group(g: BinderGroup, m: dict[str, Term], fv: frozenset[str]) -> BinderGroup:
+    ty = _subst(g.type, m, fv) if g.type is not None else None
+    pred = _subst(g.pred, m, fv) if g.pred is not None else None
+    if ty is g.type and pred is g.pred:
+        return g
+    return BinderGroup(g.names, ty, g.kind, g.pred_op, pred)
+
+
+def _renamed_group(g: BinderGroup, renames: Mapping[str, str]) -> BinderGroup:
+    if not renames or not any(n in renames for n in g.names):
+        return g
+    return BinderGroup(tuple(renames.get(n, n) for n in g.names), g.type, g.kind, g.pred_op,
+                       g.pred)
+
+
+def _subst_quant(t: Quant, m: dict[str, Term], fv: frozenset[str]) -> Quant:
+    groups = []
+    cur = m
+    for g in t.binders:
+        g2 = _subst_group(g, cur, _fv(cur))
+        cur, renames = _scope(g.names, cur, _fv(cur), t.body, t.extra,
+                              *[x.type for x in t.binders], *[x.pred for x in t.binders])
+        groups.append(_renamed_group(g2, renames))
+    cfv = _fv(cur)
+    body = _subst(t.body, cur, cfv)
+    extra = _subst(t.extra, cur, cfv) if t.extra is not None else None
+    return Quant(t.op, tuple(groups), body, t.arrow, extra)
+
+
+def beta(lam: Quant, args: tuple[Term, ...]) -> Term:
+    """`(fun x y => b) a c` reduced to `b[x := a, y := c]` (extra arguments re-applied)."""
+    names: list[str] = []
+    for g in lam.binders:
+        if g.pred_op is not None or not g.names:
+            return App(lam, args)
+        names.extend(g.names)
+    if len(args) < len(names):
+        return App(lam, args)
+    mapping = {n: a for n, a in zip(names, args) if n != "_"}
+    body = substitute(lam.body, mapping)
+    rest = args[len(names):]
+    if not rest:
+        return body
+    if isinstance(body, Quant) and body.op in LAMBDAS:
+        return beta(body, rest)
+    if isinstance(body, App):
+        return App(body.fn, body.args + rest)
+    return App(body, rest)
+
+
+# --------------------------------------------------------------------------- occurrences
+
+def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
+    """Replace every occurrence of `old` in `t` by `new`, as `rw` with an instantiated rule
+    does: occurrences where a variable of `old` is re-bound by an inner binder are other
+    terms and stay; an occurrence where a variable of `new` would be captured raises
+    `Capture`.  When `old` is a plain variable, `old.f` (dot notation) is an occurrence too.
+    Returns the new term and the number of occurrences replaced."""
+    fv_old = heads(old)
+    fv_new = heads(new)
+    var = old.name if isinstance(old, Ident) and "." not in old.name else None
+    count = 0
+
+    def go(s: Term, bound: frozenset[str]) -> Term:
+        nonlocal count
+        if s == old:
+            if bound & fv_old:
+                return s
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            return new
+        if var is not None and isinstance(s, Ident) and s.name.startswith(var + "."):
+            if var in bound:
+                return s
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            return dotted(new, s.name[len(var) + 1:])
+
+        def child(fname: str, idx: int, c: Term) -> Term:
+            extra = bound_in_child(s, fname, idx)
+            return go(c, bound | frozenset(extra) if extra else bound)
+
+        return rebuild(s, child)
+
+    out = go(t, frozenset())
+    return out, count
+
+
+def bound_at(t: Term, path: tuple[tuple[str, int], ...]) -> frozenset[str]:
+    """Names bound by the binders above the position `path` in `t`."""
+    bound: set[str] = set()
+    cur = t
+    for fname, idx in path:
+        bound.update(bound_in_child(cur, fname, idx))
+        v = getattr(cur, fname)
+        cur = v[idx] if idx >= 0 else v
+    return frozenset(bound)

@@ -1,0 +1,359 @@
+"""First-order matching of a compiled rule against a candidate sub-term.
+
+- **first order**, pattern variables (the rule's non-hypothesis binders) bind sub-terms,
+  repeated variables must bind equal terms; a variable applied to arguments (`f x`) binds
+  the candidate's function;
+- **bound variables**: names bound inside the pattern correspond to the candidate's bound
+  names position by position (alpha-equivalence); a pattern variable never binds a term
+  that mentions a variable bound inside the matched instance (no capture), and an instance
+  mentioning a variable bound *above* it is not reported (`under_binder`: `rw` cannot
+  rewrite under binders);
+- **constants** compare by resolved full name (`extract.names`); a candidate name that did
+  not resolve matches a rule constant it could denote in the candidate's scope (a namespace
+  in force or an `open` + the written name).  Without a resolver (re-matching mutants) a
+A constant-free pattern whose variables have concrete types needs one matched value with a
+hint (`untyped_generic`, on with `generic_evidence`).  Counted by `type_ok`: `type_mismatch`,
+`numeral_pattern`, `rigid_mismatch`, `untyped_generic`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from lean_alchemy.core.records import Rule
+from lean_alchemy.grammar.ast import (
+    Ident,
+    Num,
+    Sort,
+    Term,
+    bound_in_child,
+    loads,
+)
+from lean_alchemy.grammar.walk import (
+    heads,
+)
+from lean_alchemy.index.match.hints import (
+    Hint,
+    closed_key,
+    compatible,
+    rule_equation_type,
+    type_key,
+)
+from lean_alchemy.index.match.patterns import (
+    BINDING_NODES,
+    WILD,
+    Flat,
+    children,
+    pattern_symbols,
+    shape,
+)
+from lean_alchemy.index.match.rigid import (
+    BUNDLED,
+    CONSTANT,
+    OVERLOADED_CONSTANTS,
+    constant_type,
+    fun_like_vars,
+    is_concrete,
+    rigid_clash,
+    rigid_head,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A rule ready for matching."""
+
+    rule: Rule
+    pattern: Term
+    pvars: frozenset[str]
+    types: dict  # pattern variable -> closed type key (`type_key`) / `?α` (a type variable)
+    tvars: frozenset[str]
+    specificity: int = 0  # symbols of the pattern that are not variables
+    eq_type: str | None = None  # closed type of the equation's sides, when inferable
+    bare_num: bool = False  # the pattern is a numeral (`0`, `1`)
+    heads: tuple = ()  # (pattern variable, rigid head of its type): see `rigid_head`
+    generic: tuple = ()  # constant-free pattern: its concretely typed variables (`type_ok`)
+    symbols: tuple = ()  # `pattern_symbols`: the trie key
+    steps: tuple | None = None  # `match_steps`, None when the pattern binds names
+
+
+_NODE, _VAR, _CONST = 0, 1, 2
+
+
+def match_steps(p: Term, pvars: frozenset[str]) -> tuple | None:
+    """The pattern in pre-order as (step, name) pairs for `match_flat`: a node whose shape
+    the trie has already compared, a pattern variable (binds a whole sub-term), a rule
+    constant.  None when the pattern binds names (`∑ i ∈ s, f i`) or has a dotted
+    variable (`x.1`): those need the general matcher's bound-name bookkeeping."""
+    out: list[tuple[int, str]] = []
+
+    def go(t: Term) -> bool:
+        if isinstance(t, Ident):
+            head, dot, _ = t.name.partition(".")
+            if head in pvars:
+                if dot:
+                    return False
+                out.append((_VAR, head))
+            else:
+                out.append((_CONST, t.name))
+            return True
+        if isinstance(t, BINDING_NODES):
+            return False
+        out.append((_NODE, ""))
+        return all(go(c) for _, _, c in children(t))
+
+    return tuple(out) if go(p) else None
+
+
+
+def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
+                 generic_evidence: bool = False) -> Compiled | None:
+    """A rule ready for matching.  `rigid` (`rigid_names`) enables the rigid-head filter,
+    and with it `generic_evidence` the `untyped_generic` one (see `type_ok`)."""
+    p = loads(rule.pattern)
+    if p is None:
+        return None
+    pvars = frozenset(rule.pattern_vars)
+    names = rule.binder_names
+    btypes = [loads(t) if t else None for t in rule.binder_types]
+    tvars = frozenset(n for n, t in zip(names, btypes) if n and isinstance(t, Sort))
+    bound = frozenset(n for n in names if n)
+    types: dict[str, str] = {}
+    for n, t in zip(names, btypes):
+        if n not in pvars or t is None:
+            continue
+        if isinstance(t, Ident) and t.name in tvars:
+            types[n] = "?" + t.name
+        else:
+            k = closed_key(type_key(t, bound))
+            if k is not None:
+                types[n] = k
+    eq_type = None
+    if rule.kind == "eq":
+        rhs = loads(rule.replacement) if rule.replacement else None
+        eq_type = rule_equation_type(p, rhs, names, btypes)
+    symbols = pattern_symbols(p, pvars)
+    spec = sum(1 for x in symbols if x != WILD)
+    rigid_vars: tuple = ()
+    generic: tuple = ()
+    if rigid:
+        rigid_vars = tuple((n, h) for n, t in zip(names, btypes) if n in pvars
+                           for h in [rigid_head(t, bound, rigid)] if h is not None)
+        has = {n for n, _ in rigid_vars}
+        rigid_vars += tuple((n, CONSTANT) for n, t in zip(names, btypes)
+                            if n in pvars and n not in has and t is not None
+                            and constant_type(t, bound, names, btypes, rigid))
+        bundled = fun_like_vars(names, btypes, tvars)
+        rigid_vars += tuple((n, BUNDLED) for n, t in zip(names, btypes) if n in pvars
+                            and isinstance(t, Ident) and t.name in bundled)
+        if generic_evidence and not any(
+                isinstance(x, tuple) and (x[0] in ("dot", "Num") or x[0] == "id"
+                                          and x[1] not in OVERLOADED_CONSTANTS) for x in symbols):
+            # variables of the pattern whose type says something: not a type variable of
+            # the rule (`a b : α`), not a sort (`K : Type v` itself, `a b : Prop`)
+            occurs = heads(p)
+            generic = tuple(sorted(n for n, t in zip(names, btypes)
+                                   if n in pvars and n in occurs and is_concrete(t, bound)))
+    return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
+                    rigid_vars, generic, tuple(symbols), match_steps(p, pvars))
+
+
+ConstEq = Callable[[str, Ident, Ident], bool]
+
+
+def suffix_const_eq(pname: str, w: Ident, r: Ident) -> bool:
+    """Without resolution: a written name matches a rule constant it is a suffix of."""
+    name = r.name
+    if pname == name:
+        return True
+    if name.startswith("_root_."):
+        return pname == name[len("_root_."):]
+    return pname.endswith("." + name)
+
+
+class _Matcher:
+    __slots__ = ("pvars", "subst", "respell", "const_eq", "inner", "renamed", "trusted")
+
+    def __init__(self, pvars: frozenset[str], const_eq: ConstEq, trusted: bool = False
+                 ) -> None:
+        self.trusted = trusted  # the trie already compared the shapes
+        self.pvars = pvars
+        self.subst: dict[str, Term] = {}
+        self.respell: dict[str, str] = {}
+        self.const_eq = const_eq
+        self.inner: set[str] = set()  # candidate names bound inside the instance
+        self.renamed = False  # some bound variable has another name in the candidate
+
+    def m(self, p: Term, w: Term, r: Term, env: dict[str, str], cbound: frozenset[str]) -> bool:
+        if isinstance(p, Ident):
+            name = p.name
+            head, dot, rest = name.partition(".")
+            if head in env:  # a variable bound inside the pattern
+                if not isinstance(w, Ident):
+                    return False
+                wh, wd, wr = w.name.partition(".")
+                return wh == env[head] and wr == rest and bool(wd) == bool(dot)
+            if head in self.pvars:
+                if dot:
+                    if not isinstance(w, Ident):
+                        return False
+                    wh, wd, wr = w.name.partition(".")
+                    if not wd or wr != rest:
+                        return False
+                    value: Term = Ident(wh)
+                else:
+                    value = w
+                if self.inner and heads(value) & self.inner:
+                    return False  # would capture a variable bound inside the instance
+                bound = self.subst.get(head)
+                if bound is not None:
+                    return bound == value
+                self.subst[head] = value
+                return True
+            # a constant of the rule
+            if not isinstance(w, Ident) or not isinstance(r, Ident):
+                return False
+            if w.name.split(".", 1)[0] in cbound:
+                return False  # a locally bound name, not the constant
+            if not self.const_eq(name, w, r):
+                return False
+            if w.name != name:
+                prev = self.respell.get(name)
+                if prev is not None and prev != w.name:
+                    return False
+                self.respell[name] = w.name
+            return True
+        if not self.trusted and (type(p) is not type(w) or shape(p) != shape(w)):
+            return False
+        binding = isinstance(p, BINDING_NODES)
+        pch = list(children(p))
+        wch = list(children(w))
+        if len(pch) != len(wch):
+            return False
+        rch = list(children(r)) if r is not w else wch
+        if len(rch) != len(wch):
+            rch = wch
+        for (f, i, pc), (_, _, wc), (_, _, rc) in zip(pch, wch, rch):
+            env2, cb2 = env, cbound
+            if binding:
+                pb = bound_in_child(p, f, i)
+                wb = bound_in_child(w, f, i)
+                if len(pb) != len(wb):
+                    return False
+                if pb:
+                    env2 = dict(env)
+                    env2.update(zip(pb, wb))
+                    if pb != wb:
+                        self.renamed = True
+                    cb2 = cbound | frozenset(wb)
+                    self.inner.update(wb)
+            if not self.m(pc, wc, rc, env2, cb2):
+                return False
+        return True
+
+
+def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffix_const_eq,
+          trusted: bool = False) -> tuple[dict[str, Term], dict[str, str], bool] | None:
+    """(substitution, respellings, renamed) when `c.pattern` matches the written term `w`
+    (with resolved twin `r`) up to the names of bound variables, else None; `renamed`
+    says whether a bound variable is named differently in the candidate.  `trusted`: the
+    discrimination tree already checked that every node shape agrees."""
+    mt = _Matcher(c.pvars, const_eq, trusted)
+    if not mt.m(c.pattern, w, r if r is not None else w, {}, frozenset()):
+        return None
+    return mt.subst, mt.respell, mt.renamed
+
+
+def match_flat(c: Compiled, fl: "Flat", i: int, const_eq: ConstEq = suffix_const_eq
+               ) -> tuple[dict[str, Term], dict[str, str], bool] | None:
+    """`match(c, fl.written[i], fl.resolved[i], const_eq, trusted=True)` for a pattern
+    with `steps`, as one loop over the flattened candidate instead of a recursion over
+    both trees.  Why: matching is most of the index's time, and with node shapes already
+    compared by the trie only variables and constants are left to check.  Same result:
+    the same pre-order walk, bindings and respellings (a test compares both)."""
+    steps = c.steps
+    if steps is None:
+        return match(c, fl.written[i], fl.resolved[i], const_eq, True)
+    written, resolved, ends = fl.written, fl.resolved, fl.ends
+    subst: dict[str, Term] = {}
+    respell: dict[str, str] = {}
+    j = i
+    for step, name in steps:
+        if step == _NODE:
+            j += 1
+            continue
+        w = written[j]
+        if step == _VAR:
+            prev = subst.get(name)
+            if prev is None:
+                subst[name] = w
+            elif prev != w:
+                return None
+            j = ends[j]
+            continue
+        r = resolved[j]
+        if not isinstance(w, Ident) or not isinstance(r, Ident) or not const_eq(name, w, r):
+            return None
+        if w.name != name:
+            prev_name = respell.get(name)
+            if prev_name is not None and prev_name != w.name:
+                return None
+            respell[name] = w.name
+        j += 1
+    return subst, respell, False
+
+
+def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
+            node: Term, rigid_last: frozenset[str] = frozenset()) -> str | None:
+    """The type filter (module doc): None when the match may type-check, else the reason
+    to drop it.  `hints` are the candidate's (`infer_hints`), `node` the matched sub-term.
+
+    - `numeral_pattern`: a bare numeral pattern (`0`) is kept only when both the rule's
+      equation type and the candidate numeral's type are known and equal;
+    - `type_mismatch`: the equation type differs from the sub-term's, a pattern variable's
+      closed type from its value's, or one rule type variable (`α`) gets two different
+      types (exact hints only);
+    - `rigid_mismatch`: a pattern variable whose type has a rigid head (`rigid_head`) gets a
+      value that cannot have it (`rigid_clash`);
+    - `untyped_generic`: a constant-free pattern (`?a = ?b`, `?x ∈ ?s`, `?f ?x`) whose
+      variables have concrete types (`m n : ℕ`, `μ : Measure ℝ`, `A : Matrix m n α`,
+      `x : ∀ i, β i`) matched values none of which has a type hint: nothing ties the match
+      to the rule's types (a pattern of type variables only, `a = b ↔ b = a`, needs no
+      evidence)."""
+    nh = hints.get(id(node))
+    if c.bare_num:
+        if c.eq_type is not None and nh is not None and nh[1] and nh[0] == c.eq_type:
+            return None
+        if c.eq_type is not None and not compatible(c.eq_type, nh):
+            return "type_mismatch"
+        return "numeral_pattern"
+    if c.eq_type is not None and not compatible(c.eq_type, nh):
+        return "type_mismatch"
+    for v, want in c.heads:
+        val = subst.get(v)
+        h = hints.get(id(val)) if val is not None else None
+        if h is not None and rigid_clash(want, h, rigid_last):
+            return "rigid_mismatch"
+    if c.generic and not any(id(subst[v]) in hints for v in c.generic if v in subst):
+        return "untyped_generic"
+    if not c.types:
+        return None
+    tv: dict[str, str] = {}
+    for v, want in c.types.items():
+        val = subst.get(v)
+        if val is None:
+            continue
+        h = hints.get(id(val))
+        if h is None:
+            continue
+        if want.startswith("?"):
+            if not h[1]:
+                continue
+            prev = tv.get(want)
+            if prev is not None and prev != h[0]:
+                return "type_mismatch"
+            tv[want] = h[0]
+        elif not compatible(want, h):
+            return "type_mismatch"
+    return None

@@ -1,0 +1,221 @@
+"""Pattern skeletons: the symbols a rule pattern or a candidate sub-term is keyed by.
+
+Each pattern is flattened in pre-order into a sequence of *symbols* (node type, operator,
+arity, last component of a constant's name; `*` for a pattern variable, which skips a whole
+sub-term of the candidate); `trie.Trie` stores rules by these keys, and a candidate's
+`Flat` pre-order lets `Trie` and `matcher.match_flat` walk it without recursion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from lean_alchemy.grammar.ast import (
+    App,
+    BinderGroup,
+    Cdot,
+    CdotFun,
+    Ident,
+    IfThenElse,
+    Let,
+    Opaque,
+    Quant,
+    SetBuilder,
+    Subtype,
+    Term,
+    bound_in_child,
+)
+from lean_alchemy.grammar.walk import (
+    field_names,
+    last_component,
+)
+
+WILD = "*"
+BVAR = "bvar"
+LOCAL = "local"
+
+NUMBER_TYPES = {"ℕ": "ℕ", "Nat": "ℕ", "ℤ": "ℤ", "Int": "ℤ", "ℚ": "ℚ", "Rat": "ℚ",
+                "ℝ": "ℝ", "Real": "ℝ", "ℂ": "ℂ", "Complex": "ℂ", "ℕ+": "ℕ+", "PNat": "ℕ+",
+                "ℝ≥0": "ℝ≥0", "NNReal": "ℝ≥0", "ℝ≥0∞": "ℝ≥0∞", "ENNReal": "ℝ≥0∞",
+                "EReal": "EReal", "ℚ≥0": "ℚ≥0", "NNRat": "ℚ≥0"}
+BINDING_NODES = (Quant, SetBuilder, Subtype, Let, IfThenElse)
+
+
+
+
+_SHAPE_CACHE: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _shape_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(field, how) for the non-child parts of a node class: how is "value", "len"
+    (binder names: only their number counts), "presence" or "ignore"."""
+    got = _SHAPE_CACHE.get(cls)
+    if got is None:
+        out = []
+        for f in field_names(cls):
+            if cls is BinderGroup and f == "names":
+                out.append((f, "len"))
+            elif cls is BinderGroup and f == "kind":
+                out.append((f, "kind"))
+            elif (cls is Let and f == "name") or (cls is IfThenElse and f == "hyp"):
+                out.append((f, "presence"))
+            elif cls is Quant and f == "arrow":
+                out.append((f, "ignore"))
+            else:
+                out.append((f, "value"))
+        got = tuple(out)
+        _SHAPE_CACHE[cls] = got
+    return got
+
+
+def shape(t: Term) -> tuple:
+    """The symbol of a non-identifier node: its type and every scalar part that two
+    matching nodes must share (operator, literal text, arities, which optional parts exist).
+    Binder names are left out (alpha-equivalence); `(x : T)` and `x : T` binders agree."""
+    parts: list[object] = [type(t).__name__]
+    for f, how in _shape_fields(type(t)):
+        v = getattr(t, f)
+        if how == "ignore":
+            continue
+        if how == "len":
+            parts.append(len(v))
+        elif how == "presence":
+            parts.append(v is not None)
+        elif how == "kind":
+            parts.append("explicit" if v == "plain" else v)
+        elif isinstance(v, Term):
+            parts.append(1)
+        elif v is None:
+            parts.append(None)
+        elif isinstance(v, tuple):
+            parts.append(len(v))
+        else:
+            parts.append(v)
+    return tuple(parts)
+
+
+def children(t: Term) -> Iterator[tuple[str, int, Term]]:
+    for f in field_names(type(t)):
+        v = getattr(t, f)
+        if isinstance(v, Term):
+            yield f, -1, v
+        elif isinstance(v, tuple) and v and isinstance(v[0], Term):
+            for i, x in enumerate(v):
+                yield f, i, x
+
+
+def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
+    """The pre-order symbol sequence of a rule pattern (the trie key)."""
+    out: list[object] = []
+
+    def go(t: Term, bound: frozenset[str]) -> None:
+        if isinstance(t, Ident):
+            head, dot, rest = t.name.partition(".")
+            if head in bound:
+                out.append(("dot", rest) if dot else BVAR)
+            elif head in pvars:
+                out.append(("dot", rest) if dot else WILD)
+            else:
+                out.append(("id", last_component(t.name)))
+            return
+        out.append(shape(t))
+        binding = isinstance(t, BINDING_NODES)
+        for f, i, c in children(t):
+            extra = bound_in_child(t, f, i) if binding else ()
+            go(c, bound | frozenset(extra) if extra else bound)
+
+    go(p, frozenset())
+    return out
+
+
+def head_key(pattern: Term, pvars: frozenset[str] = frozenset()) -> str:
+    """A readable index key of a pattern: head symbol and arity (`Finset.sum/2`, `(+)`)."""
+    t = pattern
+    if isinstance(t, App):
+        fn = t.fn
+        if isinstance(fn, Ident):
+            name = "?" if fn.name.split(".", 1)[0] in pvars else fn.name
+            return f"{name}/{len(t.args)}"
+        return f"App/{len(t.args)}"
+    if isinstance(t, Ident):
+        return "?" if t.name.split(".", 1)[0] in pvars else f"{t.name}/0"
+    op = getattr(t, "op", None)
+    if isinstance(op, str):
+        return f"{type(t).__name__}({op})"
+    return type(t).__name__
+
+
+
+
+@dataclass
+class Flat:
+    """A candidate target flattened in pre-order: symbols, subtree ends, paths, nodes (the
+    written and the resolved tree, which have the same shape) and bound names above."""
+
+    syms: list[object] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    paths: list[tuple] = field(default_factory=list)
+    written: list[Term] = field(default_factory=list)
+    resolved: list[Term] = field(default_factory=list)
+    bound: list[frozenset[str]] = field(default_factory=list)
+    opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
+    under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
+    hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
+    _keys: dict[int, int] = field(default_factory=dict)
+
+    def key(self, i: int) -> int:
+        """A hash of the written sub-term at `i`, computed once (terms hash recursively)."""
+        k = self._keys.get(i)
+        if k is None:
+            k = self._keys[i] = hash(self.written[i])
+        return k
+
+
+def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
+    fl = Flat()
+
+    def go(w: Term, r: Term, bound: frozenset[str], path: tuple) -> tuple[bool, frozenset]:
+        """Returns (contains an Opaque, bound-above names the sub-term mentions)."""
+        i = len(fl.syms)
+        opaque = isinstance(w, Opaque)
+        uses: frozenset = frozenset()
+        if isinstance(w, Cdot):
+            uses = frozenset(("·",))  # bound by the enclosing `(· …)`
+        if isinstance(w, Ident):
+            head, dot, rest = w.name.partition(".")
+            if head in bound:
+                uses = frozenset((head,))
+            if head in bound or head in locals_:
+                sym: object = ("dot", rest) if dot else (BVAR if head in bound else LOCAL)
+            else:
+                sym = ("id", last_component(r.name if isinstance(r, Ident) else w.name))
+        else:
+            sym = shape(w)
+        fl.syms.append(sym)
+        fl.ends.append(0)
+        fl.paths.append(path)
+        fl.written.append(w)
+        fl.resolved.append(r)
+        fl.bound.append(bound)
+        fl.opaque.append(False)
+        fl.under.append(False)
+        if not isinstance(w, Ident):
+            binding = isinstance(w, BINDING_NODES)
+            rch = list(children(r)) if r is not w else None
+            for k, (f, j, c) in enumerate(children(w)):
+                extra = bound_in_child(w, f, j) if binding else (
+                    ("·",) if isinstance(w, CdotFun) else ())
+                rc = rch[k][2] if rch is not None and k < len(rch) else c
+                o, u = go(c, rc, bound | frozenset(extra) if extra else bound,
+                          path + ((f, j),))
+                opaque |= o
+                if u:
+                    uses = uses | (u & bound)
+        fl.ends[i] = len(fl.syms)
+        fl.opaque[i] = opaque
+        fl.under[i] = bool(uses)
+        return opaque, uses
+
+    go(written, resolved, frozenset(), ())
+    return fl

@@ -1,0 +1,329 @@
+"""The rule index: rules in tries, and the invocations of one theorem.
+Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
+thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
+visited most specific pattern first (more constants and operators: `?a = ?b` matches every
+equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
+specific ones, and matched until the kind's share of the quota
+is filled (`apply_hyp`, then `rw_hyp`, then `rw_goal`; an unused share passes on) or
+`attempts` x share pairs were tried: a reproducible sample at a bounded cost.  Counters:
+`retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
+
+Invocation format (what `mutate.statements.apply_invocation` consumes): `path` is the JSON
+list of `[field, index]` steps from the target (conclusion, or the hypothesis binder's
+type) to the instance; `subst` maps each pattern variable to the candidate's *written*
+sub-term.  Where a rule constant is spelled differently in the candidate (`Nat.succ` vs
+`succ` inside `namespace Nat`), `subst` also maps the rule's full name to the candidate's
+spelling: the instantiated pattern is then literally the candidate's sub-term, and the
+replacement is printed in the candidate's own spelling, valid in its scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Sequence
+
+from lean_alchemy.core.records import Declaration, Invocation, Rule
+from lean_alchemy.grammar.ast import (
+    BinderGroup,
+    Ident,
+    Term,
+    dumps,
+)
+from lean_alchemy.grammar.walk import (
+    binder_types,
+    heads,
+)
+from lean_alchemy.index.match.hints import infer_hints
+from lean_alchemy.index.match.matcher import (
+    Compiled,
+    ConstEq,
+    compile_rule,
+    match_flat,
+    suffix_const_eq,
+    type_ok,
+)
+from lean_alchemy.index.match.patterns import Flat, flatten
+from lean_alchemy.index.match.trie import Trie
+
+
+def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
+    """Names of binders that a later binder's type, a binder predicate or the conclusion
+    mentions (`(h : 0 < n) (x : Fin' n h)`): the mutation stage cannot rewrite or replace
+    them (`dependent_hypothesis`), so matching them only crowds out usable invocations."""
+    out: set[str] = set()
+    later: set[str] = set(heads(conclusion))
+    for g in reversed(binders):
+        if g.pred is not None:
+            later |= heads(g.pred)
+        out.update(n for n in g.names if n in later)
+        if g.type is not None:
+            later |= heads(g.type)
+    return out
+
+
+def hypotheses(binders: Sequence[BinderGroup]) -> list[tuple[str, Term]]:
+    """(name, type) of the named, explicit propositional hypotheses of a statement."""
+    from lean_alchemy.index.rules import looks_prop
+
+    out = []
+    for g in binders:
+        if g.kind == "inst" or g.type is None:
+            continue
+        for n in g.names:
+            if n and n != "_" and "✝" not in n and looks_prop(g.type, n):
+                out.append((n, g.type))
+    return out
+
+
+_PRIMES = (7919, 104729, 1299709, 15485863)
+
+
+def _spread(n: int, seed: str) -> Iterator[int]:
+    """A seeded permutation of range(n) in O(1) per item (start + k * step mod n, step a
+    prime that does not divide n): taking the first items of it is a reproducible,
+    unbiased-enough sample without sorting thousands of hits."""
+    if n <= 1:
+        yield from range(n)
+        return
+    h = int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "big")
+    step = next((p for p in _PRIMES if n % p), 1)
+    start = h % n
+    for k in range(n):
+        yield (start + k * step) % n
+
+
+@dataclass
+class MatchStats:
+    """Counters of one index run (merged across workers)."""
+
+    retrieved: Counter = field(default_factory=Counter)  # skeleton hits (rule, sub-term)
+    tried: Counter = field(default_factory=Counter)  # skeleton hits matched exactly
+    found: Counter = field(default_factory=Counter)  # by kind, matches kept
+    filtered: Counter = field(default_factory=Counter)  # reason -> count
+    capped: int = 0  # skeleton hits not tried because the theorem's quota was reached
+
+    def merge(self, other: "MatchStats") -> None:
+        self.retrieved.update(other.retrieved)
+        self.tried.update(other.tried)
+        self.found.update(other.found)
+        self.filtered.update(other.filtered)
+        self.capped += other.capped
+
+
+class RuleIndex:
+    """Rewrite rules in one trie, implication rules in another; see the module doc."""
+
+    attempts = 4  # skeleton hits tried per kept invocation before a kind gives up
+
+    def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+                 rigid_last: frozenset[str] = frozenset()) -> None:
+        self.alpha_renaming = alpha_renaming
+        self.rigid_last = rigid_last
+        self.rw = Trie()
+        self.imp = Trie()
+        self.max_per_theorem = max_per_theorem
+        self.stats = MatchStats()
+        self.rules: dict[str, Rule] = {}
+        self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
+
+    @classmethod
+    def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,
+              alpha_renaming: bool = False,
+              rigid: tuple[frozenset[str], frozenset[str]] | None = None,
+              generic_evidence: bool = False) -> "RuleIndex":
+        """`alpha_renaming`: also report instances whose bound variables are named
+        differently from the rule's (`∑ j ∈ t, 0` for `∑ i ∈ s, 0`).  Off by default: the
+        mutation engine checks that the instantiated pattern is *syntactically* the
+        instance, so those would all be dropped there (`stale_invocation`).  `rigid`: the
+        library's `rigid_names`, which turn on the rigid-head type filter and, with
+        `generic_evidence`, the `untyped_generic` one."""
+        ix = cls.empty(max_per_theorem=max_per_theorem, alpha_renaming=alpha_renaming,
+                       rigid=rigid, generic_evidence=generic_evidence)
+        for r in rules:
+            ix.add(r)
+        return ix
+
+    @classmethod
+    def empty(cls, *, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+              rigid: tuple[frozenset[str], frozenset[str]] | None = None,
+              generic_evidence: bool = False) -> "RuleIndex":
+        """An index without rules, filled by `add` (`build`'s options).  Why: the index
+        stage compiles each rule as its chunk of theorems comes back from a worker, while
+        the workers derive the next ones, instead of all of them afterwards."""
+        full, last = rigid if rigid is not None else (frozenset(), frozenset())
+        ix = cls(max_per_theorem, alpha_renaming, last)
+        ix._compile_opts = (full, generic_evidence)
+        return ix
+
+    def add(self, r: Rule) -> bool:
+        """Compile `r` and index it; False when it cannot be matched.  The order of `add`
+        calls is the order of rules in the trie's leaves (part of the seeded sampling)."""
+        full, generic_evidence = self._compile_opts
+        c = compile_rule(r, full, generic_evidence)
+        if c is None:
+            return False
+        self.rules[r.id] = r
+        trie = self.imp if r.kind == "imp" else self.rw
+        trie.insert(c.symbols, c)
+        return True
+
+    def __len__(self) -> int:
+        return self.rw.size + self.imp.size
+
+    def invocations(self, decl: Declaration, binders: Sequence[BinderGroup], conclusion: Term,
+                    extra_binders: Sequence[BinderGroup] = (), *,
+                    resolve: Callable[[Term], Term] | None = None,
+                    const_eq: ConstEq = suffix_const_eq) -> list[Invocation]:
+        """Every invocable (rule, location, instance) of a statement, capped per theorem.
+
+        `resolve` turns a written term into its resolved twin (same shape); `const_eq`
+        compares a rule constant with a candidate identifier (see the module doc)."""
+        groups = tuple(extra_binders) + tuple(binders)
+        locals_ = frozenset(n for g in groups for n in g.names if n)
+        types = binder_types(groups)
+        st = self.stats
+        hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
+        seen: set[tuple] = set()
+        res = resolve if resolve is not None else (lambda t: t)
+        targets: list[tuple[str, str, Term]] = [("goal", "goal", conclusion)]
+        dependent = dependent_hypotheses(binders, conclusion)
+        for name, ty in hypotheses(binders):
+            if name in dependent:  # `rw … at h` would leave h's dependents ill-typed
+                st.filtered["dependent_hypothesis"] += 1
+                continue
+            targets.append(("hyp", name, ty))
+        flats: dict[int, Flat] = {}
+        # skeleton hits per kind, as segments: (flat, sub-term index, location, leaf list)
+        pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
+        for where, loc, target in targets:
+            fl = flats.get(id(target))
+            if fl is None:
+                fl = flats[id(target)] = flatten(target, res(target), locals_)
+            pool = pools["rw_goal" if where == "goal" else "rw_hyp"]
+            for i in range(len(fl.syms)):
+                if fl.under[i]:
+                    st.filtered["under_binder"] += 1
+                    continue
+                if fl.opaque[i]:
+                    continue
+                for vals in self.rw.leaves(fl, i):
+                    pool.append((fl, i, loc, vals))
+            if where == "hyp" and not fl.opaque[0]:
+                for vals in self.imp.leaves(fl, 0):
+                    pools["apply_hyp"].append((fl, 0, loc, vals))
+        cap = self.max_per_theorem
+        left = len(pools)
+        budget = cap
+        for kind, pool in pools.items():
+            size = sum(len(seg[3]) for seg in pool)
+            st.retrieved[kind] += size
+            if cap is None:
+                for fl, i, loc, vals in pool:
+                    for c in vals:
+                        self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                st.tried[kind] += size
+                continue
+            assert budget is not None
+            quota = -(-budget // left)  # this kind's share of what is left
+            left -= 1
+            before = len(hits)
+            tries = 0
+            limit = self.attempts * quota
+            # most specific patterns first (`?a = ?b` matches every equation), a seeded
+            # order among equally specific ones (over the pairs, as if each segment were
+            # spelled out: `starts` maps a pair's rank to its segment)
+            levels: dict[int, list[tuple]] = {}
+            for seg in pool:
+                levels.setdefault(seg[3][0].specificity, []).append(seg)
+            done = False
+            for spec in sorted(levels, reverse=True):
+                level = levels[spec]
+                starts: list[int] = []
+                n = 0
+                for seg in level:
+                    starts.append(n)
+                    n += len(seg[3])
+                for k in _spread(n, f"{decl.full_name}/{kind}/{spec}"):
+                    if len(hits) - before >= quota or tries >= limit:
+                        done = True
+                        break
+                    s = bisect_right(starts, k) - 1
+                    fl, i, loc, vals = level[s]
+                    tries += 1
+                    self._try(decl, vals[k - starts[s]], fl, i, kind, loc, types, hits, seen,
+                              const_eq)
+                if done:
+                    break
+            st.capped += size - tries
+            budget -= len(hits) - before
+            st.tried[kind] += tries
+        return self._materialize(decl.full_name, hits)
+
+    def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
+             types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:
+        if c.rule.lemma == decl.full_name:
+            return  # a theorem rewriting itself gives back a restatement
+        got = match_flat(c, fl, i, const_eq)
+        if got is None:
+            return
+        st = self.stats
+        subst, respell, renamed = got
+        if renamed and not self.alpha_renaming:
+            st.filtered["alpha_renamed"] += 1
+            return
+        if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
+            if fl.hints is None:
+                fl.hints = infer_hints(fl.written[0], types)
+            why = type_ok(c, subst, fl.hints, fl.written[i], self.rigid_last)
+            if why is not None:
+                st.filtered[why] += 1
+                return
+        if respell and set(respell) & c.pvars:
+            st.filtered["spelling_clash"] += 1
+            return
+        # `rw` rewrites every occurrence of the instance: one invocation per distinct instance
+        key = (c.rule.id, loc, fl.key(i))
+        if key in seen:
+            st.filtered["repeated_instance"] += 1
+            return
+        seen.add(key)
+        st.found[kind] += 1
+        hits.append((fl, i, c, kind, loc, subst, respell))
+
+    def _materialize(self, candidate: str, hits: list) -> list[Invocation]:
+        """Invocation records of the kept hits (paths, ASTs and printed instances are
+        computed once per sub-term: many rules hit the same one)."""
+        out: list[Invocation] = []
+        paths: dict[tuple[int, int], str] = {}
+        shown: dict[tuple[int, int], str] = {}
+        dumped: dict[int, str] = {}
+        for fl, i, c, kind, loc, subst, respell in hits:
+            k = (id(fl), i)
+            path = paths.get(k)
+            if path is None:
+                path = paths[k] = json.dumps([list(p) for p in fl.paths[i]],
+                                             ensure_ascii=False)
+                shown[k] = _show(fl.written[i])
+            pairs = []
+            for name, v in sorted(subst.items()):
+                d = dumped.get(id(v))
+                if d is None:
+                    d = dumped[id(v)] = dumps(v)
+                pairs.append((name, d))
+            pairs.extend((name, dumps(Ident(v))) for name, v in sorted(respell.items()))
+            out.append(Invocation(candidate, c.rule.id, kind, loc, path, tuple(pairs),
+                                  shown[k]))
+        return out
+
+
+def _show(t: Term) -> str:
+    try:
+        from lean_alchemy.grammar.printer import print_term
+
+        return print_term(t)
+    except Exception:  # noqa: BLE001 - the printed instance is for people only
+        return dumps(t)

@@ -1,0 +1,314 @@
+"""Name resolution: identifiers in statements -> full declaration names, as Lean would.
+
+Why: a rule from `theorem Nat.succ_le ...` written inside `namespace Nat` says `succ n`, a
+candidate elsewhere says `Nat.succ n`, a third one says `succ n` after `open Nat`.  Matching
+compares *resolved* terms so all three meet.  Resolution follows Lean 4's
+`resolveGlobalName`, restricted to what source text tells us:
+
+- `_root_.x` is exactly `x`;
+- otherwise, for every namespace prefix in force (innermost first: `A.B.x`, `A.x`), then the
+  root (`x`), then each `open`ed namespace (`N.x`, also `open N (x)` / `hiding` /
+  `renaming`), the first name that exists wins; when several exist the name is
+  *ambiguous* (Lean would try each by type) and we take the first in that priority order;
+- `protected` declarations are not reachable by their last component alone
+  (`namespace Nat` + `sub_le` does not reach a protected `Nat.sub_le`);
+- a dotted name whose full form is unknown may be a constant followed by projections
+  (`Nat.le_of_lt_succ.mp`, `h.le`): the longest resolvable prefix is resolved and the rest
+  kept as written.  A name whose first component is a local (binder or bound variable)
+  is left alone.
+
+Names that resolve to nothing are *unresolved* and kept verbatim (Lean core and Batteries
+names are unknown unless given with `IndexOptions.external_names`): matching then still
+works between spellings that agree.  Both kinds are counted by `Resolver.counts`.
+
+Choice for the stored ASTs (see docs/index.md): a resolved term is the same tree
+with each constant `Ident` renamed to its full name, so paths are identical between a
+candidate's written term and its resolved term.  Rules store resolved patterns and
+replacements (a full name prints correctly from any namespace); invocations point into the
+candidate's *written* term and carry the candidate's *written* sub-terms, so what the
+mutation engine prints is the candidate's own text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from lean_alchemy.core.records import Declaration, Scope
+from lean_alchemy.grammar.ast import (
+    BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
+)
+from lean_alchemy.grammar.walk import field_names
+
+_BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
+
+ROOT = "_root_."
+# Notations that the grammar reads as identifiers but that are not declarations to resolve.
+BUILTIN = frozenset({"ℕ", "ℤ", "ℚ", "ℝ", "ℂ", "ℕ+", "ℝ≥0", "ℝ≥0∞", "ℚ≥0", "Prop", "Type",
+                     "Sort", "π", "∅", "⊤", "⊥", "°"})
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDecl:
+    """One `open` in force: all of `namespace` (minus `hiding`), or only `only` names."""
+
+    namespace: str
+    only: tuple[str, ...] | None = None  # `open N (a b)` -> ("a", "b")
+    hiding: tuple[str, ...] = ()
+    renaming: tuple[tuple[str, str], ...] = ()  # (new short name, full old name)
+
+
+_OPEN_KEYWORDS = {"scoped", "hiding", "renaming", "in"}
+
+
+def parse_open(text: str) -> tuple[OpenDecl, ...]:
+    """The namespaces an `open` command makes available for *names*.
+
+    `open scoped N` only activates notation and instances, so it contributes nothing here.
+    """
+    body = text.strip()
+    if body.startswith("open"):
+        body = body[4:]
+    body = body.strip()
+    if body.endswith(" in"):
+        body = body[:-3].strip()
+    if not body or body.startswith("scoped"):
+        return ()
+    m = re.match(r"^([^\s(]+)\s*\(([^)]*)\)\s*$", body)
+    if m:
+        return (OpenDecl(m.group(1), only=tuple(m.group(2).split())),)
+    m = re.match(r"^([^\s(]+)\s+hiding\s+(.*)$", body)
+    if m:
+        return (OpenDecl(m.group(1), hiding=tuple(m.group(2).split())),)
+    m = re.match(r"^([^\s(]+)\s+renaming\s+(.*)$", body)
+    if m:
+        pairs = []
+        for part in m.group(2).split(","):
+            a, _, b = part.partition("→")
+            if not b:
+                a, _, b = part.partition("->")
+            if a.strip() and b.strip():
+                pairs.append((b.strip(), f"{m.group(1)}.{a.strip()}"))
+        return (OpenDecl(m.group(1), only=(), renaming=tuple(pairs)),)
+    return tuple(OpenDecl(w) for w in body.split() if w not in _OPEN_KEYWORDS)
+
+
+@dataclass(frozen=True)
+class ScopeView:
+    """The parts of a `Scope` that resolution needs, precomputed once per scope.
+
+    Hashed on every name lookup, so the hash is computed once (`__hash__` below)."""
+
+    namespaces: tuple[str, ...]  # prefixes, innermost first: ("A.B", "A")
+    opens: tuple[OpenDecl, ...]
+
+    def __hash__(self) -> int:
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.namespaces, self.opens))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    @classmethod
+    def of(cls, scope: Scope | None, namespace_hint: str = "") -> "ScopeView":
+        if scope is None:
+            comps = tuple(namespace_hint.split(".")) if namespace_hint else ()
+            opens: tuple[OpenDecl, ...] = ()
+        else:
+            comps = tuple(c for ns in scope.namespaces for c in ns.split(".") if c)
+            opens = tuple(o for kind, text in scope.commands if kind == "open"
+                          for o in parse_open(text))
+        prefixes = tuple(".".join(comps[:i]) for i in range(len(comps), 0, -1))
+        return cls(prefixes, opens)
+
+
+@dataclass
+class NameTable:
+    """The set of known declaration names and which of them are `protected`."""
+
+    names: set[str] = field(default_factory=set)
+    protected: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_declarations(cls, decls: Iterable[Declaration],
+                          external: Iterable[str] = ()) -> "NameTable":
+        t = cls()
+        for d in decls:
+            t.names.add(d.full_name)
+            if "protected" in d.modifiers:
+                t.protected.add(d.full_name)
+        for n in external:
+            n = n.strip()
+            if n and not n.startswith("#"):
+                t.names.add(n)
+        return t
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+
+def read_external_names(path: str | Path | None) -> list[str]:
+    """One full name a line (`#` comments allowed): names from outside the project."""
+    if not path:
+        return []
+    from lean_alchemy.core.errors import AlchemyError
+
+    p = Path(path)
+    if not p.is_file():
+        raise AlchemyError(f"external names file {p} does not exist (one full name a line)")
+    return [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+class Resolver:
+    """Resolves identifiers against a `NameTable`; caches per (scope view, name).
+
+    `counts` collects `resolved` / `unresolved` / `ambiguous` occurrences, and
+    `unresolved_names` / `ambiguous_names` the distinct names, for the stage's stats.
+    """
+
+    def __init__(self, table: NameTable) -> None:
+        self.table = table
+        self.counts: Counter[str] = Counter()
+        self.unresolved_names: Counter[str] = Counter()
+        self.ambiguous_names: Counter[str] = Counter()
+        self._cache: dict[ScopeView, dict[str, tuple[str, str]]] = {}
+
+    # ------------------------------------------------------------------ one name
+    def candidates(self, view: ScopeView, name: str) -> list[str]:
+        """Every full name `name` may denote, in Lean's priority order (no projections)."""
+        if name.startswith(ROOT):
+            n = name[len(ROOT):]
+            return [n] if n in self.table else []
+        atomic = "." not in name
+        out: list[str] = []
+        for ns in view.namespaces:
+            full = f"{ns}.{name}"
+            if full in self.table and not (atomic and full in self.table.protected):
+                out.append(full)
+        if name in self.table:
+            out.append(name)
+        for o in view.opens:
+            for new, old in o.renaming:
+                if new == name and old in self.table:
+                    out.append(old)
+            if o.only is not None and name not in o.only:
+                continue
+            if name in o.hiding:
+                continue
+            full = f"{o.namespace}.{name}"
+            if full in self.table and not (atomic and full in self.table.protected):
+                out.append(full)
+        seen: set[str] = set()
+        return [x for x in out if not (x in seen or seen.add(x))]
+
+    def possible(self, view: ScopeView, name: str) -> frozenset[str]:
+        """Every full name `name` could denote in `view` if the declaration existed: what an
+        *unresolved* name (from outside the project) may still be equal to."""
+        if name.startswith(ROOT):
+            return frozenset((name[len(ROOT):],))
+        out = {name}
+        out.update(f"{ns}.{name}" for ns in view.namespaces)
+        for o in view.opens:
+            out.update(old for new, old in o.renaming if new == name)
+            if (o.only is None or name in o.only) and name not in o.hiding:
+                out.add(f"{o.namespace}.{name}")
+        return frozenset(out)
+
+    def resolve_name(self, view: ScopeView, name: str) -> tuple[str, str]:
+        """(resolved text, status) with status resolved / ambiguous / unresolved."""
+        cache = self._cache.get(view)
+        if cache is None:
+            cache = self._cache[view] = {}
+        got = cache.get(name)
+        if got is None:
+            got = cache[name] = self._resolve_uncached(view, name)
+        return got
+
+    def _resolve_uncached(self, view: ScopeView, name: str) -> tuple[str, str]:
+        parts = name.split(".")
+        # longest prefix that denotes a constant; the rest are projections (`foo.mp`)
+        for k in range(len(parts), 0, -1):
+            head = ".".join(parts[:k])
+            if head == "_root_":
+                break
+            c = self.candidates(view, head)
+            if c:
+                full = ".".join([c[0]] + parts[k:])
+                return full, ("ambiguous" if len(c) > 1 else "resolved")
+        if name.startswith(ROOT):
+            return name[len(ROOT):], "unresolved"
+        return name, "unresolved"
+
+    # ------------------------------------------------------------------ terms
+    def resolve_term(self, t: Term, view: ScopeView, locals_: frozenset[str] = frozenset(),
+                     count: bool = True) -> Term:
+        """`t` with every constant identifier renamed to its full name (same tree shape).
+
+        `locals_` are names bound outside `t` (binders of the declaration, section
+        variables); names bound inside `t` (quantifiers, `fun`, set-builder...) are tracked
+        on the way down.  Unchanged sub-trees are shared, not copied.
+        """
+        cache = self._cache.get(view)
+        if cache is None:
+            cache = self._cache[view] = {}
+        return self._res(t, view, cache, locals_, frozenset(), count)
+
+    def _res(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
+             bound: frozenset[str], count: bool) -> Term:
+        if isinstance(t, Ident):
+            name = t.name
+            head = name.split(".", 1)[0]
+            if head in locals_ or head in bound or name in BUILTIN:
+                return t
+            got = cache.get(name)
+            if got is None:
+                got = cache[name] = self._resolve_uncached(view, name)
+            full, status = got
+            if count:
+                self.counts[status] += 1
+                if status == "unresolved":
+                    self.unresolved_names[name] += 1
+                elif status == "ambiguous":
+                    self.ambiguous_names[name] += 1
+            return Ident(full) if full != name else t
+        binding = isinstance(t, _BINDING)
+        vals = []
+        changed = False
+        for fname in field_names(type(t)):
+            v = getattr(t, fname)
+            if isinstance(v, Term):
+                b = bound
+                if binding:
+                    extra = bound_in_child(t, fname, -1)
+                    if extra:
+                        b = bound | frozenset(extra)
+                nv = self._res(v, view, cache, locals_, b, count)
+                changed |= nv is not v
+                vals.append(nv)
+            elif isinstance(v, tuple) and v and isinstance(v[0], Term):
+                items = []
+                for k, x in enumerate(v):
+                    b = bound
+                    if binding:
+                        extra = bound_in_child(t, fname, k)
+                        if extra:
+                            b = bound | frozenset(extra)
+                    nx = self._res(x, view, cache, locals_, b, count)
+                    changed |= nx is not x
+                    items.append(nx)
+                vals.append(tuple(items))
+            else:
+                vals.append(v)
+        return type(t)(*vals) if changed else t
+
+
+def binder_locals(groups: Iterable[BinderGroup]) -> frozenset[str]:
+    return frozenset(n for g in groups for n in g.names if n and n != "_")
+
+
+__all__ = ["OpenDecl", "parse_open", "ScopeView", "NameTable", "Resolver",
+           "read_external_names", "binder_locals"]

@@ -1,0 +1,75 @@
+"""The shape of the code: imports run forward between stage packages, no module imports
+another's private names, and modules and functions stay small enough to read.
+
+Why a test: a stage that imports a later one cannot be used without it (the index would
+drag in the mutation engine), and a private name used across modules is an interface
+nobody declared.  These checks read the sources with `ast`, so they see imports inside
+functions too, which is where backward imports used to hide.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# Each stage may import itself and the stages before it, never one after it.
+STAGES = ("core", "grammar", "extract", "index", "mutate", "jobs", "corpus", "cli")
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+LONG_MODULE_REASON = "Long because:"
+
+
+def package_modules() -> list[tuple[str, Path]]:
+    return [(stage, path) for stage in STAGES for path in sorted((REPO / stage).rglob("*.py"))]
+
+
+def imported_modules(tree: ast.AST) -> list[tuple[int, str, list[str]]]:
+    """(line, module, imported names) of every `lean_alchemy` import, wherever it stands."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.append((node.lineno, node.module, [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            out.extend((node.lineno, a.name, []) for a in node.names)
+    return [(line, mod, names) for line, mod, names in out if mod.startswith("lean_alchemy.")]
+
+
+def backward_imports(stage: str, tree: ast.AST) -> list[str]:
+    rank = STAGES.index(stage)
+    return [f"line {line}: {mod}" for line, mod, _ in imported_modules(tree)
+            if mod.split(".")[1] in STAGES and STAGES.index(mod.split(".")[1]) > rank]
+
+
+def test_stage_packages_import_only_earlier_stages() -> None:
+    problems = []
+    for stage, path in package_modules():
+        for p in backward_imports(stage, ast.parse(path.read_text(encoding="utf-8"))):
+            problems.append(f"{path.relative_to(REPO)} {p}")
+    assert not problems, "imports that run backwards:\n" + "\n".join(problems)
+
+
+def test_the_direction_check_sees_a_backward_import_inside_a_function() -> None:
+    tree = ast.parse("def f():\n    from lean_alchemy.mutate.pipeline import run_mutate\n")
+    assert backward_imports("index", tree) == ["line 2: lean_alchemy.mutate.pipeline"]
+    assert backward_imports("jobs", tree) == []
+
+
+def test_no_private_name_is_imported_across_modules() -> None:
+    problems = []
+    for _, path in package_modules():
+        for line, mod, names in imported_modules(ast.parse(path.read_text(encoding="utf-8"))):
+            private = [n for n in names if n.startswith("_")]
+            if private:
+                problems.append(f"{path.relative_to(REPO)}:{line} {mod} {private}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_is_a_package_with_a_docstring(stage: str) -> None:
+    init = REPO / stage / "__init__.py"
+    assert init.is_file(), f"{stage}/ has no __init__.py"
+    assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"{init} has no docstring"
+
