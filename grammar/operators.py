@@ -195,7 +195,7 @@ DEFAULT_TABLE = OperatorTable()
 # most of these as `notation:25 M " →ₗ[" R "] " M₂:0`: a right operand at 0.
 BRACKET_INFIX: dict[str, tuple[str, int, int | None]] = {
     "→": ("infixr", 25, 0), "↪": ("infixr", 25, 0), "≃ᵃ": ("infixr", 25, 0),
-    "≃": ("infix", 50, 0), "[⋀^": ("infixr", 25, 0),
+    "≃": ("infix", 50, 0), "[⋀^": ("infixr", 25, 0), "[×": ("infixr", 25, 0),
     "=ᶠ": ("infix", 50, None), "≤ᶠ": ("infix", 50, None), "<ᶠ": ("infix", 50, None),
     "=ᵐ": ("infix", 50, None), "≤ᵐ": ("infix", 50, None), "~": ("infix", 50, None),
     "⟂ᵢ": ("infix", 50, None),

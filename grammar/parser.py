@@ -166,7 +166,7 @@ def token_classes(table: OperatorTable = DEFAULT_TABLE, base: str | None = None
     known.update(o.symbol for o in (*table.infix, *table.prefix, *table.postfix))
     consts: list[str] = []
     unknown: list[str] = []
-    postfix_starts = {o.symbol[0] for o in table.postfix} | set(".'_₀₁₂₃₄₅₆₇₈₉")
+    postfix_starts = {o.symbol for o in table.postfix}
     for tok in sorted(set(TOKENS) | set(SCOPED_TOKENS) | set(LOCAL_TOKENS)):
         if (len(tok) < 2 or tok in known or tok in BRACKET_INFIX or NAME_FULL.match(tok)
                 or _delimiter_token(tok)):
@@ -195,11 +195,12 @@ _CONSTANT_START = re.compile("[\U0001D400-\U0001D7FF⊤⊥]")
 
 def _shadows_text(tok: str, postfix_starts: set[str]) -> bool:
     """Whether a scoped or local token would misread ordinary text where it is not in
-    force: one Latin/Greek letter, a variable's name, followed by what may follow a
-    variable without space (`α⁻¹`, `K⁺`, `D.`, `x'`), or `∂` glued to a letter, a measure
+    force: one Latin/Greek letter, a variable's name, followed by a postfix operator or by
+    what continues a name (`α⁻¹`, `K⁺`, `D.`, `x'`), or `∂` glued to a letter, a measure
     (`∂L`).  Binary operators are spaced in Mathlib's style, so a letter glued to an
     operator (`α>0`, `R≥0`) or an operator glued to letters (`≤m`) is the token it is."""
-    if _PLAIN_LETTER.match(tok) and (len(tok) == 1 or tok[1] in postfix_starts):
+    if _PLAIN_LETTER.match(tok) and (len(tok) == 1 or tok[1:] in postfix_starts
+                                     or tok[1] in ".'_₀₁₂₃₄₅₆₇₈₉"):
         return True
     return tok[0] == "∂" and _PLAIN_LETTER.match(tok[1:2] or " ") is not None
 
@@ -472,23 +473,29 @@ _GLUE_HEAD = re.compile(f"[{REST}.]")
 
 
 def _glued_head(s: str, a: int) -> int:
-    """Start of the identifier that the bracket group at `a` is glued to (`a` if none):
-    an opaque span must not split `R[n : A]` into `R ([n : A])`."""
-    if a > 0 and s[a - 1] in _CLOSERS:  # `(g x)[n : A]`: back to the matching opener
+    """Start of what the bracket group at `a` is glued to: `a` when nothing is (a space,
+    an opener or a comma before it), the start of the identifier (`R[n : A]`, `K⟮X⟯`) or
+    of the bracket group (`(g x)[n : A]`) it touches, or -1 when it touches anything else
+    (`μ⁻[f|m]`, the `=O` of `=O[𝕜; l]`): an opaque span must not split a glued notation."""
+    if a == 0 or s[a - 1].isspace() or s[a - 1] in _OPENERS or s[a - 1] in ",;":
+        return a
+    j = a
+    if s[a - 1] in _CLOSERS:  # back to the matching opener
         depth, j = 0, a - 1
         while j >= 0:
             depth += s[j] in _CLOSERS
             depth -= s[j] in _OPENERS
             if depth == 0:
-                return j
+                break
             j -= 1
-        return a
-    j = a
-    while j > 0 and _GLUE_HEAD.match(s[j - 1]):
-        j -= 1
-    while j < a and not re.match(f"[{LETTER}«]", s[j]):
-        j += 1  # the identifier starts with a letter: `2.` or `.` alone is no head
-    return j
+    else:
+        while j > 0 and _GLUE_HEAD.match(s[j - 1]):
+            j -= 1
+        if j == a or not re.match(f"[{LETTER}«]", s[j]):
+            return -1
+    if j > 0 and not (s[j - 1].isspace() or s[j - 1] in _OPENERS or s[j - 1] in ",;"):
+        return -1
+    return max(j, 0)
 
 
 def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
@@ -507,6 +514,10 @@ def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
             if _parses(g, ctx, table):
                 continue
             head = _glued_head(s, a)
+            if head < 0:  # the group cannot be cut out: this whole group is opaque
+                if st.startswith("(") and st.endswith(")") and single_group(st):
+                    st = st[1:-1]  # parentheses are not a node (the printer adds them)
+                return Opaque(" ".join(ctx.restore(st).split()))
             if head < a:  # `R[n : A]`, `K⟮X⟯`: the span keeps the head it is glued to
                 g = s[head:b]
                 sub: Term = Opaque(" ".join(ctx.restore(g).split()))
