@@ -65,7 +65,7 @@ _GLUE_SEP = {",": ", ", ";": "; ", "|": " | "}
 
 def _caret_constants() -> frozenset[str]:
     """Heads that a glued `^[` would turn into a constant token (`C^`, `I^`)."""
-    from lean_alchemy.grammar.parser import token_classes
+    from lean_alchemy.grammar.builtin_tokens import token_classes
 
     return frozenset(c[:-1] for c in token_classes()[0] if c.endswith("^"))
 

@@ -175,10 +175,12 @@ class Mutator:
                  show_binders: Callable[[Sequence[BinderGroup]], str] | None = None,
                  parse: Callable[[Declaration], tuple[tuple[BinderGroup, ...], Term] | None]
                  = decl_statement,
-                 section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders
-                 ) -> None:
+                 section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders,
+                 tokens=None) -> None:
         """`show`/`show_binders`/`parse`/`section_of` default to the grammar stage's
-        printer and statement readers (injectable so the engine is testable alone)."""
+        printer and statement readers (injectable so the engine is testable alone).
+        `tokens` (a `grammar.tokens.TokenTable`) enables the token-fidelity check of each
+        library statement (`render_mismatch`)."""
         self.rules = {r.id: r for r in rules}
         self.decoded: dict[str, DecodedRule | Skip] = {}
         self.scopes = scopes
@@ -205,6 +207,7 @@ class Mutator:
         self.show_binders: Callable[[Sequence[BinderGroup]], str] = show_binders
         self.parse = parse
         self.section_of = section_of
+        self.tokens = tokens
 
     @property
     def dropped(self) -> Counter:
@@ -242,6 +245,13 @@ class Mutator:
             raise Skip("unparsed_candidate", decl.full_name)
         binders, conclusion = parsed
         scope = self.scopes.get(decl.scope_id or "")
+        if self.tokens is not None:
+            from lean_alchemy.grammar.statements import statement_mismatch
+            diff = statement_mismatch(decl, binders, conclusion,
+                                      self.tokens.for_scope(scope) if scope is not None
+                                      else self.tokens.lexicon, self.show)
+            if diff is not None:  # its mutants would be printed from a misread tree
+                raise Skip("render_mismatch", f"{decl.full_name}: {diff}")
         key = decl.scope_id or ""
         section = self._section_cache.get(key)
         if section is None:
@@ -621,6 +631,17 @@ def mutate_all(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
             _WORKER = None
 
 
+def _token_table(run: RunDir):
+    """The run's token table (`grammar.tokens.build_token_table` over
+    `RUN/notations.parquet`), or None for a run extracted before notations were recorded
+    (then no `render_mismatch` check)."""
+    if not run.notations.exists():
+        return None
+    from lean_alchemy.extract.store import read_notations
+    from lean_alchemy.grammar.tokens import build_token_table
+    return build_token_table(read_notations(run))
+
+
 def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=None,
                *, echo: Callable[[str], None] | None = None) -> dict:
     """Build, filter, refute and store the mutants of a run (see module doc); returns the
@@ -637,7 +658,7 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(), refute_opts=N
         from lean_alchemy.index.match.rigid import rigid_names
         index = RuleIndex.build(rules, rigid=rigid_names(decls), generic_evidence=True)
     mut = Mutator(rules, scopes, opts, library=library, refute_opts=refute_opts, index=index,
-                  section_of=stored_section_binders(sections))
+                  section_of=stored_section_binders(sections), tokens=_token_table(run))
     from lean_alchemy.core.rundb import RunDB, mutant_row
     db = RunDB.for_run(run)
     work = Workload.build(decls, invocations)

@@ -90,3 +90,39 @@ def test_table_from_records():
     assert lex("f^[n]", table.lexicon) == ["f", "^[", "n", "]"]
     assert lex("MeasurableSet[m] s", table.active(["MeasureTheory"]))[0] == "MeasurableSet["
     assert lex("MeasurableSet[m] s", table.lexicon)[0] == "MeasurableSet"
+
+
+# ------------------------------------------------------------------ mutate: render_mismatch
+
+def test_statement_mismatch_and_mutator_drop():
+    from lean_alchemy.core.records import Binder, Declaration, Scope
+    from lean_alchemy.grammar.ast import BinOp, Ident, ListLit
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.grammar.statements import binders_of, statement_mismatch
+    from lean_alchemy.mutate.options import MutateOptions
+    from lean_alchemy.mutate.pipeline import Mutator
+
+    table = build_token_table(_run().notations)
+    scope = Scope("Demo.Notation", (), (), ())
+    binders = (Binder("f", "explicit", "ℕ → ℕ"),)
+    decl = Declaration(full_name="t", name="t", kind="theorem", module="Demo.Notation",
+                       file="Demo/Notation.lean", start_line=1, end_line=1, binders=binders,
+                       conclusion="f^[2] 0 = 0", proof="rfl", proof_style="term",
+                       scope_id=scope.id, parse_status="full")
+    good = parse_term(decl.conclusion)
+    groups = binders_of(binders)
+    assert statement_mismatch(decl, groups, good, table.lexicon) is None
+    # the misreading `f ^ [2]` round-trips through the grammar, but its tokens differ
+    bad = BinOp("=", BinOp("^", Ident("f"), ListLit((Ident("2"),))), Ident("0"))
+    assert "'^['" in statement_mismatch(decl, groups, bad, table.lexicon)
+
+    def mutator(concl):
+        return Mutator([], {scope.id: scope}, MutateOptions(refute=False), tokens=table,
+                       parse=lambda d: (groups, concl), section_of=lambda s: ())
+
+    m = mutator(bad)
+    assert list(m.mutate_theorem(decl, [object(), object()])) == []
+    assert m.dropped["render_mismatch"] == 2
+    m = mutator(good)
+    list(m.mutate_theorem(decl, []))
+    assert m.dropped["render_mismatch"] == 0
