@@ -90,6 +90,11 @@ _CLOSERS_AND_BARS = frozenset(")]}⟩⦄‖|⌋⌉⟫⦌⟧")
 def _delimiter_token(tok: str) -> bool:
     """Tokens that are the grammar's own business: closing delimiters with decorations
     (`‖x‖₊`, `⟪x, y⟫_ℝ`), runs of brackets (`[[a]]`), an opener before a bar (`[|x|]`)."""
-    if tok[0] in _CLOSERS_AND_BARS or tok[0] in "\\#":
+    if tok[0] in _CLOSERS_AND_BARS:
+        # a closer glued to another bracket is a token of its own (`⟪f, g⟫_[𝕜, w]`,
+        # `N[𝕜]_{K, n}`); a decorated closer alone is the grammar's (`‖x‖₊`, `⟫_ℝ`)
+        return not (tok[-1] in _OPENERS and any(c not in _OPENERS and c not in
+                                                _CLOSERS_AND_BARS for c in tok[1:-1]))
+    if tok[0] in "\\#":
         return True
     return tok[0] in _OPENERS and (tok[1] in _OPENERS or tok[1] in _CLOSERS_AND_BARS)

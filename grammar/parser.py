@@ -53,11 +53,22 @@ def _lark_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _nested(depth: int) -> str:
+    """A `[...]` group with up to `depth` levels of nesting (`=O[𝓝[[[a, b]] \\ {c}] c]`)."""
+    inner = "[^\\[\\]]"
+    for _ in range(depth):
+        inner = f"(?:[^\\[\\]]|\\[{inner}*\\])"
+    return f"\\[{inner}*\\]"
+
+
+_NESTED_SQUARE = _nested(3)
+
+
 def _bracket_regex(table_keys: list[str]) -> str:
     """`→ₗ[R]`, `→ₗ⁅R⁆`, `[⋀^ι]→ₗ[R]`: a key, modifier characters, one bracket group."""
     alts = "|".join(re.escape(k) for k in sorted(table_keys, key=len, reverse=True))
     return (f"(?:{alts})(?:[^\\s\\[\\]()⁅⁆]*\\]→[^\\s\\[\\]()]*)?[^\\s\\[\\]()⁅⁆]*"
-            f"(?:\\[(?:[^\\[\\]]|\\[[^\\[\\]]*\\])*\\]|⁅[^⁅⁆]*⁆|⟮[^⟮⟯]*⟯)")
+            f"(?:{_NESTED_SQUARE}|⁅[^⁅⁆]*⁆|⟮[^⟮⟯]*⟯)")
 
 
 @dataclass(frozen=True)
@@ -419,6 +430,16 @@ def _glued_head(s: str, a: int) -> int:
     return max(j, 0)
 
 
+# what may follow a bracket group without belonging to it: a projection, an index, a
+# postfix operator (the grammar reads those after an opaque group too)
+_AFTER_GROUP = frozenset(".,;[!⁻ᶜᵀᴴ†⋆ˣᵒᵐᵃᵘᗮ⁺∗⁰ᵈˢ") | frozenset(_CLOSERS)
+
+
+def _glued_after(s: str, b: int) -> bool:
+    """Whether the bracket group ending at `b` is glued to a token after it (`]→ₗ[`)."""
+    return b < len(s) and not s[b].isspace() and s[b] not in _AFTER_GROUP
+
+
 def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
     """Parse `s` (already pre-scanned), falling back group by group to Opaque."""
     try:
@@ -435,13 +456,16 @@ def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
             if _parses(g, ctx, table):
                 continue
             head = _glued_head(s, a)
+            if head >= 0 and _glued_after(s, b):
+                head = -1  # `[⋀^ι]→ₗ[R]`, `⟪f, g⟫_[𝕜, w]`: the closer is part of a token
             if head < 0:  # the group cannot be cut out: this whole group is opaque
                 if st.startswith("(") and st.endswith(")") and single_group(st):
                     st = st[1:-1]  # parentheses are not a node (the printer adds them)
                 return Opaque(" ".join(ctx.restore(st).split()))
             if head < a:  # `R[n : A]`, `K⟮X⟯`: the span keeps the head it is glued to
                 g = s[head:b]
-                sub: Term = Opaque(" ".join(ctx.restore(g).split()))
+                sub: Term = (Opaque(" ".join(ctx.restore(g).split())) if g.strip() == st
+                             else _partial(g, ctx, table, depth + 1))
                 a = head
             else:
                 sub = _partial(g, ctx, table, depth + 1)

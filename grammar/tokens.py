@@ -35,7 +35,7 @@ GLUE = "⁀"  # prefix of a token written without space after the end of a term
 # Lean 4 core term-level tokens (Init/Prelude, Init/Notation, Init/Core, term syntax of
 # Lean.Parser.Term): punctuation, operators, keywords.  Mathlib's own come from records.
 CORE_TOKENS: frozenset[str] = frozenset("""
-( ) [ ] { } ⟨ ⟩ ⦃ ⦄ ‹ › , ; : := :: . .. ... @ @[ # _ ` · ⋯ ? ! | ]' !( ?(
+( ) [ ] { } ⟨ ⟩ ⦃ ⦄ ‹ › , ; : := :: . .. ... @ @[ # _ ` · ⋯ ? ! | ]'
 => ↦ ← → ↔ <- -> <-> ∀ ∃ ∃! Π Σ Σ' λ ¬ ∧ ∨ /\\ \\/ && || ∘ × ×' ⊕ ⊕' ▸ ≍
 = == != ≠ < > ≤ ≥ <= >= ∣ ∈ ∉ ⊆ ⊂ ⊇ ⊃ ∪ ∩ \\ ∅ + - * / % ^ ++ <| |> <|> >>= >> >=> <$> <*> *> <*
 $ |>. ⁻¹ ::: %[ ⟦ ⟧ ⟪ ⟫
