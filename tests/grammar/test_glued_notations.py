@@ -258,3 +258,14 @@ def test_property_print_lex_compare(t):
     again = parse_term(printed)
     assert again == t, printed
     assert same_tokens(printed, print_term(again), lexicon)
+
+
+@pytest.mark.parametrize("src", ["f = C^∞⟮I, M; 𝕜⟯ ∘ g", "x ∈ C^n⟮I, M; I', M'⟯"])
+def test_manifold_map_notation_is_kept_verbatim(src):
+    # `C^` is a token of its own (`C^n⟮I, M; 𝕜⟯`): never printed as `C ^ n`
+    t = parse_term(src)
+    printed = print_term(t)
+    assert "C^" in printed and "C ^" not in printed
+    assert parse_term(printed) == t
+    table = build_token_table([], set(ALL.tokens) | {"C^", "⟮", "⟯"}).lexicon
+    assert same_tokens(src, printed, table)
