@@ -17,12 +17,11 @@ Invariant (tested with hypothesis): `parse_term(print_term(t)) == t`.
 
 from __future__ import annotations
 
-import re
 
 from lean_alchemy.core.scan import single_group
 from lean_alchemy.grammar.ast import (
     ENCLOSERS, Anon, App, BinderGroup, BinOp, By, Cdot, CdotFun, DotIdent, Enclosed,
-    Explicit, Hole, Ident, IfThenElse, Let, Lit, ListLit, NamedArg, Num, Opaque, Postfix,
+    Explicit, Glued, Hole, Ident, IfThenElse, Let, Lit, ListLit, NamedArg, Num, Opaque, Postfix,
     Prefix, Proj, Quant, SetBuilder, SetLit, Show, Sort, Subtype, Term, Tuple, Typed,
 )
 from lean_alchemy.grammar.parser import NAME_FULL
@@ -60,6 +59,17 @@ def _prefix(op: str, table: OperatorTable) -> Op:
 
 
 _MEMO_LIMIT = 100_000
+_GLUE_SEP = {",": ", ", ";": "; ", "|": " | "}
+
+
+def _caret_constants() -> frozenset[str]:
+    """Heads that a glued `^[` would turn into a constant token (`C^`, `I^`)."""
+    from lean_alchemy.grammar.builtin_tokens import token_classes
+
+    return frozenset(c[:-1] for c in token_classes()[0] if c.endswith("^"))
+
+
+_CARET_CONSTANTS = _caret_constants()
 _GROUP = -1  # the `need` of a binder group's memo key (terms are printed at need >= 0)
 
 
@@ -228,6 +238,8 @@ class Printer:
             if opener == "|" and shown.startswith("|"):
                 shown = f"({shown})"  # `||x| + 1|` would lex as the `||` operator
             return f"{opener}{shown}{close}"
+        if isinstance(t, Glued):
+            return self.glued(t)
         if isinstance(t, (SetBuilder, Subtype)):
             bar = "|" if isinstance(t, SetBuilder) else "//"
             return "{" + self.builder_binder(t.binder) + f" {bar} " + self.p(t.body) + "}"
@@ -239,7 +251,8 @@ class Printer:
                     f"else {self.p(t.else_, 0, tail)}")
         if isinstance(t, Let):
             ty = f" : {self.p(t.type, 0, SEP)}" if t.type is not None else ""
-            return f"{t.kind} {t.name}{ty} := {self.p(t.value, 0, SEP)}; {self.p(t.body, 0, tail)}"
+            head = f"{t.kind} {t.name}" if t.name else t.kind
+            return f"{head}{ty} := {self.p(t.value, 0, SEP)}; {self.p(t.body, 0, tail)}"
         if isinstance(t, Show):
             if isinstance(t.proof, By):
                 return f"show {self.p(t.type, 0, LEAD)} {self.raw(t.proof, tail)}"
@@ -247,6 +260,21 @@ class Printer:
         if isinstance(t, BinderGroup):
             return self.group(t)
         raise TypeError(f"cannot print {type(t).__name__}")
+
+    def glued(self, t: Glued) -> str:
+        """`f^[n]`, `l[i]?`, `MeasurableSet[m]`, `C(X, Y)`: the bracket touches the head
+        (a space would make Lean read other tokens, or an application to a list)."""
+        head = self.p(t.head, MAX, MAX)
+        if t.open == "^[" and head in _CARET_CONSTANTS:
+            head += " "  # `C ^[n]`: glued, `C^` would be the token of `C^n⟮I, M⟯`
+        parts = []
+        n = len(t.items)
+        for i, x in enumerate(t.items):
+            sep = t.seps[i] if i < len(t.seps) else ","
+            parts.append(self.p(x, 0, CLOSED if i == n - 1 or sep == "," else SEP))
+            if i < n - 1:
+                parts.append(_GLUE_SEP.get(sep, sep + " "))
+        return f"{head}{t.open}{''.join(parts)}{t.close}"
 
     def builder_binder(self, g: BinderGroup) -> str:
         name = " ".join(g.names)
