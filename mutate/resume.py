@@ -43,7 +43,7 @@ RESULT_FREE_OPTIONS = ("jobs", "progress")
 
 
 def _input_files(run: RunDir) -> list[Path]:
-    return [run.declarations, run.scopes, run.rules, run.section_binders,
+    return [run.declarations, run.scopes, run.rules, run.section_binders, run.notations,
             invocations_path(run)]
 
 

@@ -73,3 +73,33 @@ def test_every_stage_is_a_package_with_a_docstring(stage: str) -> None:
     assert init.is_file(), f"{stage}/ has no __init__.py"
     assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"{init} has no docstring"
 
+
+def test_long_modules_say_why() -> None:
+    problems = []
+    for _, path in package_modules():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_MODULE_LINES:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            if LONG_MODULE_REASON not in doc:
+                problems.append(f"{path.relative_to(REPO)}: {text.count(chr(10))} lines")
+    assert not problems, (f"modules over {MAX_MODULE_LINES} lines without a "
+                          f"'{LONG_MODULE_REASON}' line in their docstring:\n" + "\n".join(problems))
+
+
+def long_functions(tree: ast.AST) -> list[tuple[str, int]]:
+    return [(node.name, node.end_lineno - node.lineno + 1) for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    problems = []
+    for _, path in package_modules():
+        for name, lines in long_functions(ast.parse(path.read_text(encoding="utf-8"))):
+            problems.append(f"{path.relative_to(REPO)}: {name} ({lines} lines)")
+    assert not problems, f"functions over {MAX_FUNCTION_LINES} lines:\n" + "\n".join(problems)
+
+
+def test_the_length_check_sees_a_long_function() -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    assert long_functions(ast.parse(f"def f():\n{body}\n")) == [("f", MAX_FUNCTION_LINES + 1)]

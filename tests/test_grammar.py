@@ -524,5 +524,5 @@ def test_printer_memo_gives_the_text_of_a_fresh_printer():
     memo = Printer()
     for _ in range(2):
         for t in terms:
-            assert memo.p(t) == Printer().p(t)
-    assert memo.p(terms[0]) == "(a + b) * c" and memo.p(shared) == "a + b"
+            assert memo.print_at(t) == Printer().print_at(t)
+    assert memo.print_at(terms[0]) == "(a + b) * c" and memo.print_at(shared) == "a + b"
