@@ -15,11 +15,8 @@ Decisions (see docs/mutate.md):
   become new universally bound binders with the rule's binder type, instantiated; a type
   variable of the rule is resolved from the candidate's binder types.  When the type cannot
   be resolved the invocation is skipped (`untyped_fresh_var`): a binder `(b : _)` would
-  leave elaboration to chance.  A rule variable that the new terms mention and that is
-  neither matched, nor a resolved type variable, nor made a fresh binder (an unresolved
-  type variable, an instance or hypothesis binder named in a term) would be free in the
-  mutant, which Mathlib (`autoImplicit false`) rejects, or captured by a binder of the
-  candidate that means something else: the invocation is skipped (`unbound_rule_variable`).
+  leave elaboration to chance.  A rule variable that would stay free (Mathlib has
+  `autoImplicit false`) or be captured skips it too (`unbound_rule_variable`).
 - **Hypotheses.**  Side conditions of a conditional rewrite and antecedents of an
   implication become hypothesis binders with Mathlib-style names (`hx`, `hab`, `h`, `h'`,
   `h₁`...), unless the candidate already has a hypothesis of exactly that type, which is
@@ -314,6 +311,27 @@ def _self_typed(value: Term) -> bool:
     return True
 
 
+def _type_variables(names: Sequence[str], btypes: Sequence[Term | None], tvars: set[str],
+                    subst: Mapping[str, Term], types: Mapping[str, Term]) -> dict[str, Term]:
+    """The rule's type variables resolved from the candidate's types of matched variables."""
+    tsub: dict[str, Term] = {}
+    for i, name in enumerate(names):
+        v = subst.get(name)
+        ty = btypes[i]
+        if v is None or ty is None or not (heads(ty) & tvars):
+            continue
+        actual: Term | None = None
+        if isinstance(v, Ident) and v.name in types:
+            actual = types[v.name]
+        elif isinstance(v, Typed):
+            actual = v.type
+        if actual is not None:
+            trial: dict[str, Term] = dict(tsub)
+            if match_type(ty, actual, tvars, trial):
+                tsub = trial
+    return tsub
+
+
 def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[Term],
                  types: Mapping[str, Term], avoid: set[str], local: set[str]) -> _Inst:
     """Named arguments for the rule and fresh binders for its undetermined variables.
@@ -330,22 +348,7 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     mentioned: set[str] = set()
     for t in needed:
         mentioned |= heads(t)
-    # resolve type variables from the candidate's types of matched variables
-    tsub: dict[str, Term] = {}
-    for i, name in enumerate(names):
-        v = subst.get(name)
-        ty = btypes[i]
-        if v is None or ty is None or not (heads(ty) & tvars):
-            continue
-        actual: Term | None = None
-        if isinstance(v, Ident) and v.name in types:
-            actual = types[v.name]
-        elif isinstance(v, Typed):
-            actual = v.type
-        if actual is not None:
-            trial: dict[str, Term] = dict(tsub)
-            if match_type(ty, actual, tvars, trial):
-                tsub = trial
+    tsub = _type_variables(names, btypes, tvars, subst, types)
     rule_names = set(names) - set(subst)
     mapping: dict[str, Term] = dict(subst)
     args: list[tuple[str, Term]] = []
@@ -383,8 +386,7 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
         # the rule's binder kind: `{b}` in `lt_of_lt_of_le` stays implicit, as Mathlib writes
         fresh.append(BinderGroup((fname,), new_ty,
                                  "implicit" if kind in ("implicit", "strict") else "explicit"))
-    # a type variable the match resolved from the candidate's types (`α` := `β`): the new
-    # terms say `β`, not the rule's name for it
+    # a type variable resolved from the candidate's types: the new terms say `β`, not `α`
     for name, value in tsub.items():
         mapping.setdefault(name, value)
     unbound = (mentioned & set(names)) - set(mapping)
