@@ -38,8 +38,7 @@ from typing import Iterable, Mapping, Sequence
 from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.grammar.ast import (
     Anon, App, BinderGroup, BinOp, CdotFun, Hole, Ident, ListLit, Lit, Num, Opaque, Path,
-    Prefix, SetLit, Sort, Term, Typed, get_at, loads, subterms,
-)
+    Prefix, SetLit, Sort, Term, Typed, get_at, loads, subterms)
 from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
 from lean_alchemy.grammar.substitute import bound_at, replace_all, substitute
 
