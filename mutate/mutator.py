@@ -29,6 +29,7 @@ from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.mutate.dedup import Deduper, sampling_permutation
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
 from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
+from lean_alchemy.mutate.notation_scope import ScopedNotations
 from lean_alchemy.mutate.options import MutateOptions
 from lean_alchemy.mutate.proofs import Body, bridge, invoke_body, merged_body, proof_text
 from lean_alchemy.mutate.refute import RefuteOptions, refute_statement
@@ -152,11 +153,13 @@ class Mutator:
                  parse: Callable[[Declaration], tuple[tuple[BinderGroup, ...], Term] | None]
                  = decl_statement,
                  section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders,
-                 tokens: TokenTable | None = None) -> None:
+                 tokens: TokenTable | None = None,
+                 rule_scope: Callable[[Rule], Scope | None] | None = None) -> None:
         """`show`/`show_binders`/`parse`/`section_of` default to the grammar stage's
         printer and statement readers (injectable so the engine is testable alone).
         `tokens` (the run's token table) enables the token-fidelity check of each library
-        statement (`render_mismatch`)."""
+        statement (`render_mismatch`) and the `open scoped` of a rule's notation
+        (`notation_scope`; `rule_scope` gives the scope a rule lemma was written in)."""
         self.rules = {r.id: r for r in rules}
         self.decoded: dict[str, DecodedRule | Skip] = {}
         self.scopes = scopes
@@ -175,6 +178,8 @@ class Mutator:
         self.parse = parse
         self.section_of = section_of
         self.tokens = tokens
+        self.notations = None if tokens is None else ScopedNotations(
+            tokens, show, rule_scope or (lambda rule: None))
 
     @property
     def dropped(self) -> Counter:
@@ -260,6 +265,13 @@ class Mutator:
             name = mutant_name(decl.name, inv.kind, fp, depth)
             rendered = render(name, m.binders, concl_text, proof, node.scope,
                               self.opts.max_heartbeats, self.show_binders)
+            if self.notations is not None:
+                opens = self.notations.opens(node.scope, rule.rule,
+                                             (rule.replacement,) + rule.hypotheses,
+                                             rendered.statement)
+                if opens:
+                    rendered = render(name, m.binders, concl_text, proof, node.scope,
+                                      self.opts.max_heartbeats, self.show_binders, opens)
         except Skip as e:
             self.dropped[e.reason] += 1
             return None

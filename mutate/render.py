@@ -4,6 +4,7 @@ Layout (what a checker compiles after `import <Mutant.imports>`):
 
     section
     <the original's scope preamble: namespace/section/open/variable/local notation...>
+    [open scoped <namespaces of the rule's scoped notation, when not open here>]
     set_option autoImplicit false
 
     set_option maxHeartbeats N in
@@ -68,36 +69,41 @@ def declaration_text(name: str, binders: str, conclusion: str, proof: str,
     return text
 
 
-_FRAME_MEMO: dict[int, tuple[Scope | None, str, str]] = {}
+_FRAME_MEMO: dict[tuple[int, tuple[str, ...]], tuple[Scope | None, str, str]] = {}
 
 
-def unit_frame(scope: Scope | None) -> tuple[str, str]:
+def unit_frame(scope: Scope | None, opens: tuple[str, ...] = ()) -> tuple[str, str]:
     """(header, closing text) of every unit in `scope`, memoized by identity: a theorem's
-    mutants (a dozen or more) share one scope, and joining its commands is per scope."""
-    hit = _FRAME_MEMO.get(id(scope))
+    mutants (a dozen or more) share one scope, and joining its commands is per scope.
+    `opens`: namespaces whose scoped notation the unit needs beyond its scope's
+    (`notation_scope`), opened after the preamble."""
+    hit = _FRAME_MEMO.get((id(scope), opens))
     if hit is not None and hit[0] is scope:
         return hit[1], hit[2]
     pre = scope.preamble().strip("\n") if scope is not None else ""
-    header = "\n".join(x for x in ("section", pre, "set_option autoImplicit false") if x)
+    extra = f"open scoped {' '.join(opens)}" if opens else ""
+    header = "\n".join(x for x in ("section", pre, extra, "set_option autoImplicit false")
+                       if x)
     post = scope.postamble().strip("\n") if scope is not None else ""
     close = (f"{post}\n" if post else "") + "end\n"
     if len(_FRAME_MEMO) >= 4096:
         _FRAME_MEMO.clear()
-    _FRAME_MEMO[id(scope)] = (scope, header, close)
+    _FRAME_MEMO[(id(scope), opens)] = (scope, header, close)
     return header, close
 
 
-def render_unit(scope: Scope | None, declaration: str) -> tuple[str, str]:
+def render_unit(scope: Scope | None, declaration: str, opens: tuple[str, ...] = ()
+                ) -> tuple[str, str]:
     """(header, complete unit) around a rendered declaration."""
-    header, close = unit_frame(scope)
+    header, close = unit_frame(scope, opens)
     return header, f"{header}\n\n{declaration}\n\n{close}"
 
 
 def render(name: str, binders: Sequence[BinderGroup], conclusion_text: str, proof: str,
            scope: Scope | None, max_heartbeats: int,
-           show_binders: Callable[[Sequence[BinderGroup]], str] = default_show_binders
-           ) -> Rendered:
+           show_binders: Callable[[Sequence[BinderGroup]], str] = default_show_binders,
+           opens: tuple[str, ...] = ()) -> Rendered:
     b = show_binders(binders) if binders else ""
     decl = declaration_text(name, b, conclusion_text, proof, max_heartbeats)
-    header, lean = render_unit(scope, decl)
+    header, lean = render_unit(scope, decl, opens)
     return Rendered(statement_text(b, conclusion_text), decl, header, lean)

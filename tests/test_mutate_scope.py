@@ -79,3 +79,76 @@ def test_matched_variables_keep_the_mutant() -> None:
     m = apply_invocation(binders, T("x + y = 0"),
                          rw_goal(rule, {"a": "x", "b": "y"}, [["lhs", -1]]), DecodedRule.of(rule))
     assert print_term(m.conclusion) == "y + x = 0"
+
+
+# ---------------------------------------------------------------- scoped notation of a rule
+
+from lean_alchemy.core.records import NotationDecl, Scope  # noqa: E402
+from lean_alchemy.grammar.tokens import build_token_table, declared_tokens  # noqa: E402
+from lean_alchemy.mutate.notation_scope import ScopedNotations  # noqa: E402
+from lean_alchemy.mutate.render import render  # noqa: E402
+
+
+def notation(namespace: str, text: str, visibility: str = "scoped") -> NotationDecl:
+    return NotationDecl("Mathlib.N", "N.lean", 1, "notation", visibility, namespace,
+                        declared_tokens(text), text)
+
+
+# Mathlib's: `n !` (Data/Nat/Factorial/Basic.lean), `π` in two namespaces
+# (Analysis/SpecialFunctions/Trigonometric/Basic.lean, NumberTheory/PrimeCounting.lean).
+TABLE = build_token_table([notation("Nat", 'scoped notation:10000 n "!" => Nat.factorial n'),
+                           notation("Real", 'scoped notation "π" => Real.pi'),
+                           notation("Nat.Prime", 'scoped[Nat.Prime] notation "π" => '
+                                                 'Nat.primeCounting')])
+FACT = make_rule("Nat.factorial_succ'", "Nat.factorial (n + 1)", "(n + 1) * n !",
+                 [("n", "explicit", "ℕ")])
+PI = make_rule("Real.two_pi'", "Real.pi * 2", "2 * π", [])
+PLAIN = make_rule("add_comm''", "a + b", "b + a", [("a", "explicit", "ℕ"), ("b", "explicit", "ℕ")])
+AT_REAL = Scope("Mathlib.R", (), ("Real",), (("namespace", "namespace Real"),))
+NOWHERE = Scope("Mathlib.C", (), (), ())
+IN_NAT = Scope("Mathlib.C", (), (), (("open", "open Nat"),))
+
+
+def opens(scope: Scope, rule: Rule, statement: str) -> tuple[str, ...]:
+    d = DecodedRule.of(rule)
+    notations = ScopedNotations(TABLE, print_term,
+                                lambda r: AT_REAL if r.lemma.startswith("Real.") else None)
+    return notations.opens(scope, rule, (d.replacement,) + d.hypotheses, statement)
+
+
+def test_a_rule_notation_scoped_elsewhere_opens_its_namespace() -> None:
+    assert opens(NOWHERE, FACT, "(m : ℕ) : (m + 1) * m ! = 0") == ("Nat",)
+    # `π` is scoped in Real and in Nat.Prime: the rule was written where Real is open
+    assert opens(NOWHERE, PI, "(x : ℝ) : x = 2 * π") == ("Real",)
+
+
+def test_no_open_when_the_scope_has_it_or_the_rule_brings_no_scoped_notation() -> None:
+    assert opens(IN_NAT, FACT, "(m : ℕ) : (m + 1) * m ! = 0") == ()
+    assert opens(NOWHERE, PLAIN, "(x y : ℕ) : y + x = 0") == ()
+    # core's prefix `!` is not the factorial's postfix `!`
+    bnot = make_rule("Bool.not_not'", "b", "!(!b)", [("b", "explicit", "Bool")])
+    assert opens(NOWHERE, bnot, "(c : Bool) : !(!c) = true") == ()
+
+
+def test_the_open_is_written_after_the_scope_preamble() -> None:
+    unit = render("foo", (), "0 = 0", "by\n  rfl", IN_NAT, 0, opens=("Real",)).lean
+    assert unit.index("open Nat") < unit.index("open scoped Real") < \
+        unit.index("set_option autoImplicit false")
+    assert "open scoped" not in render("foo", (), "0 = 0", "by\n  rfl", IN_NAT, 0).lean
+
+
+def test_mathlib_scoped_notations_are_known_to_a_library_that_only_imports_them() -> None:
+    """A run whose own token table has no scoped notation (a library using Mathlib)."""
+    notations = ScopedNotations(build_token_table([]), print_term, lambda r: None)
+
+    def need(scope: Scope, rule: Rule, statement: str) -> tuple[str, ...]:
+        d = DecodedRule.of(rule)
+        return notations.opens(scope, rule, (d.replacement,) + d.hypotheses, statement)
+
+    assert need(NOWHERE, FACT, "(m : ℕ) : (m + 1) * m ! = 0") == ("Nat",)
+    assert need(IN_NAT, FACT, "(m : ℕ) : (m + 1) * m ! = 0") == ()
+    # `φ` bound by the rule is a variable, not Nat.totient's notation
+    phi = make_rule("comp_id'", "φ ∘ id", "φ", [("φ", "explicit", "ℕ → ℕ")])
+    assert need(NOWHERE, phi, "(g : ℕ → ℕ) : g = g") == ()
+    totient = make_rule("Nat.totient_one'", "Nat.totient 1", "φ 1", [])
+    assert need(NOWHERE, totient, ": φ 1 = 1") == ("Nat",)
