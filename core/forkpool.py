@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import signal
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Generator, Iterable, TypeVar
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -38,7 +38,7 @@ def _leave_ctrl_c_to_the_parent() -> None:
 
 
 def forked_map(work: Callable[[C, T], R], context: C, tasks: Iterable[T], jobs: int, *,
-               ordered: bool = True) -> Iterator[R]:
+               ordered: bool = True) -> Generator[R, None, None]:
     """`work(context, task)` for every task: in this process when `jobs <= 1`, else in
     `jobs` forked workers that inherit `context`.  Results come in task order unless
     `ordered` is false (then as they finish).  `work` must be a module-level function (the

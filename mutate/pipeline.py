@@ -164,8 +164,8 @@ def _store(db: RunDB, mut: Mutator, work: Workload, jobs: int, progress: bool,
     batch: list[tuple] = []
     last = time.monotonic()
     try:
-        with closing(mutate_chunks(mut, iter(work.tasks[done:]), work.load, jobs, CHUNK, encode=mutant_row,
-                                   global_filter=gfilter)) as parts:
+        with closing(mutate_chunks(mut, iter(work.tasks[done:]), work.load, jobs, CHUNK,
+                                   encode=mutant_row, global_filter=gfilter)) as parts:
             for n, rows in parts:
                 done += n
                 if bar is not None:  # counted here: a pool reads its tasks ahead of the work

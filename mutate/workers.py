@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Generator, Hashable, Iterable, Iterator, Sequence
 
 import pyarrow as pa
 
@@ -115,7 +115,8 @@ def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
 
 def mutate_chunks(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1,
                   chunk: int = 32, encode: Encode | None = None,
-                  global_filter: Deduper | None = None) -> Iterator[tuple[int, list[tuple]]]:
+                  global_filter: Deduper | None = None
+                  ) -> Generator[tuple[int, list[tuple]], None, None]:
     """Every stored row, in the order of `tasks` (one theorem each, see `Load`), `chunk`
     tasks at a time: (tasks done in this chunk, its rows).  When a chunk is yielded,
     `mut.stats` counts every task up to its end, whatever `jobs` is: a caller that stores

@@ -25,8 +25,7 @@ import pytest
 from lean_alchemy.cli.main import main
 from lean_alchemy.core.rundb import RunDB
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.mutate import pipeline
-from lean_alchemy.mutate.mutator import Mutator
+from lean_alchemy.mutate import pipeline, workers
 from lean_alchemy.mutate.options import MutateOptions
 from lean_alchemy.mutate.pipeline import run_mutate
 
@@ -85,14 +84,17 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, batches: int) -> None:
 
 
 def _count_theorems(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Theorems mutated in this process (with one job): each task reads its invocation
+    rows once.  Patched where the stage looks the class up, which also works when the
+    stage's modules are compiled (`core/native.py`), unlike a patched method."""
     calls = [0]
-    mutate_theorem = Mutator.mutate_theorem
+    rows = workers.InvocationRows
 
-    def counted(self, *a, **kw):
+    def counted(*a, **kw):
         calls[0] += 1
-        return mutate_theorem(self, *a, **kw)
+        return rows(*a, **kw)
 
-    monkeypatch.setattr(Mutator, "mutate_theorem", counted)
+    monkeypatch.setattr(workers, "InvocationRows", counted)
     return calls
 
 
@@ -154,16 +156,15 @@ def test_progress_of_other_options_is_not_resumed(indexed: Path, tmp_path: Path,
 DRIVER = """
 import sys, time
 sys.argv = ["alchemy"] + {argv!r}
-from lean_alchemy.mutate import pipeline
-from lean_alchemy.mutate.mutator import Mutator
+from lean_alchemy.mutate import pipeline, workers
 pipeline.BATCH = 10
 pipeline.CHUNK = 4
 pipeline.COMMIT_SECONDS = 0.2
-slow = Mutator.mutate_theorem
-def mutate_theorem(self, *a, **kw):
+rows = workers.InvocationRows
+def slow_rows(*a, **kw):
     time.sleep(0.05)
-    return slow(self, *a, **kw)
-Mutator.mutate_theorem = mutate_theorem
+    return rows(*a, **kw)
+workers.InvocationRows = slow_rows
 from lean_alchemy.cli.main import main
 sys.exit(main())
 """
