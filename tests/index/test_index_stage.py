@@ -22,7 +22,7 @@ from lean_alchemy.grammar.ast import Ident, loads
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.printer import print_term
 
-from mutate_golden_helpers import extract
+from helpers.lean_text import extract
 
 LIB = """\
 import Mathlib.Algebra.Group.Basic

@@ -13,7 +13,7 @@ import pytest
 
 from lean_alchemy.core import native
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _manifest(root: Path, **over) -> Path:

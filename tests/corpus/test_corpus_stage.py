@@ -30,18 +30,20 @@ from lean_alchemy.corpus.tiers import Tierer, parse_rule
 from lean_alchemy.corpus.tokens import normalized_tokens, split_formal_statement
 from lean_alchemy.corpus.writer import ShardWriter
 
+from helpers.builders import make_mutant
+
 PROV = Provenance(tool_version="0.1.0")
 
 
-def mk(i: int, src: str = "Foo.add_le", kind: str = "rw_goal", depth: int = 1,
-       statement: str | None = None, features=(), mid: str | None = None,
-       module: str = "Mathlib.Algebra.Order.Foo") -> Mutant:
+def corpus_mutant(i: int, src: str = "Foo.add_le", kind: str = "rw_goal", depth: int = 1,
+                  statement: str | None = None, features=(), mid: str | None = None,
+                  module: str = "Mathlib.Algebra.Order.Foo") -> Mutant:
+    """Mutant `i` of the library theorem `src`, an inequality proved by `omega`."""
     st = statement or f"(a b : ℕ) (h : a ≤ b) : a + {i} ≤ b + {i}"
     name = f"{src.split('.')[-1]}_mut{i}"
-    return Mutant(
-        id=mid or f"fp{i:06d}", name=name, parent=src, source_theorem=src, source_module=module,
-        rule="Nat.add_comm", kind=kind, direction="fwd", location="goal", depth=depth,
-        proof_style="merged", statement=st, proof="by\n  omega", imports=(module,),
+    return make_mutant(
+        i, id=mid or f"fp{i:06d}", name=name, parent=src, source_theorem=src, source_module=module,
+        kind=kind, depth=depth, statement=st, proof="by\n  omega", imports=(module,),
         header="namespace Foo\nopen Nat",
         lean=f"namespace Foo\nopen Nat\ntheorem {name} {st} := by\n  omega\nend Foo",
         features=features)
@@ -65,7 +67,7 @@ def read_all(out: Path):
 
 
 def test_mutant_row_text_and_statement():
-    m = mk(1)
+    m = corpus_mutant(1)
     r = mutant_row(m, ok(m), PROV)
     assert r["text"].startswith("import Mathlib.Algebra.Order.Foo\n\nnamespace Foo")
     assert r["text"].rstrip().endswith("end Foo")
@@ -86,7 +88,7 @@ def test_statement_features_instance_and_implicit():
 
 
 def test_engine_features_go_to_fixed_fields_or_extra():
-    m = mk(1, features=(("depth", 2.0), ("rewrites", 3.0)))
+    m = corpus_mutant(1, features=(("depth", 2.0), ("rewrites", 3.0)))
     f = mutant_row(m, ok(m), PROV)["features"]
     assert f["depth"] == 2.0
     assert f["extra"] == [{"key": "rewrites", "value": 3.0}]
@@ -113,7 +115,7 @@ def test_schema_stable_across_shards_with_nulls_and_new_keys(tmp_path):
     for b in range(4):  # four batches of three rows; later ones add keys and nulls
         batch = []
         for i in range(3 * b, 3 * b + 3):
-            m = mk(i, features=(("k0", 1.0),) if i < 6 else (("new_key", 2.0), ("k0", None)))
+            m = corpus_mutant(i, features=(("k0", 1.0),) if i < 6 else (("new_key", 2.0), ("k0", None)))
             if i >= 6:  # nulls everywhere a column allows them
                 m = replace(m, rule="", parent="")
             batch.append((m, ok(m) if i < 6 else None))
@@ -141,7 +143,7 @@ def test_schema_stable_across_shards_with_nulls_and_new_keys(tmp_path):
 def test_statistics_are_written_for_every_column_but_long_text(tmp_path):
     from lean_alchemy.corpus.schema import LONG_TEXT_COLUMNS, STATISTICS_COLUMNS
     w = ShardWriter(tmp_path, shard_rows=10, row_group_rows=10)
-    batch = [(mk(i), ok(mk(i))) for i in range(4)]
+    batch = [(corpus_mutant(i), ok(corpus_mutant(i))) for i in range(4)]
     cols = mutant_columns(batch, PROV, checked=True)
     cols["tier"] = pa.array(["easy"] * 4)
     cols["split"] = pa.array(["train"] * 4)
@@ -169,7 +171,7 @@ def test_splits_group_by_source_theorem(tmp_path):
     pairs = []
     for s in range(60):
         for j in range(5):
-            m = mk(s * 10 + j, src=f"Foo.thm{s}")
+            m = corpus_mutant(s * 10 + j, src=f"Foo.thm{s}")
             pairs.append((m, ok(m)))
     opts = CorpusOptions(train_fraction=0.6, validation_fraction=0.2, test_fraction=0.2,
                          shard_rows=50, stats=False)
@@ -198,7 +200,7 @@ def test_exclusion_list_keeps_theorems_out_of_train(tmp_path):
     assert sp.split_of(train_names[6], "x") == "train"
     f = tmp_path / "ex.txt"
     f.write_text(f"# benchmark test split\n{train_names[0]}\n\n")
-    pairs = [(m, ok(m)) for m in (mk(1, src=train_names[0]), mk(2, src=train_names[1]))]
+    pairs = [(m, ok(m)) for m in (corpus_mutant(1, src=train_names[0]), corpus_mutant(2, src=train_names[1]))]
     res = build_dataset(rows_of(pairs), tmp_path / "o", CorpusOptions(exclude_file=str(f)), {})
     assert res.by_split == {"test": 1, "train": 1}
 
@@ -207,7 +209,7 @@ def test_exclusion_list_keeps_theorems_out_of_train(tmp_path):
 
 
 def test_dedup_corpus_and_library(tmp_path):
-    a, b, c = mk(1), mk(2, mid="fp000001"), mk(3, mid="LIBFP")
+    a, b, c = corpus_mutant(1), corpus_mutant(2, mid="fp000001"), corpus_mutant(3, mid="LIBFP")
     pairs = [(a, ok(a)), (b, ok(b)), (c, ok(c))]
     dropped = []
     res = build_dataset(rows_of(pairs), tmp_path, CorpusOptions(), {},
@@ -264,13 +266,13 @@ def test_decontamination_fixture(tmp_path):
     items.append(BenchItem("fp_item", "x:1", "(z : ℕ) : z = z", "FPMATCH"))
     dec = Decontaminator(items, n=6, threshold=0.8)
     # renamed variables, different spacing: normalized-text match
-    renamed = mk(1, statement="(u v : ℝ)  (hs : u + v = 10) (hd : u - v = 2) : u = 6")
+    renamed = corpus_mutant(1, statement="(u v : ℝ)  (hs : u + v = 10) (hd : u - v = 2) : u = 6")
     # the long benchmark statement embedded in a longer one, one hypothesis renamed: n-gram
-    embedded = mk(2, statement="(n : ℕ) (h₀ : 0 < n) (h₁ : n % 7 = 3) (h₂ : n % 5 = 2) "
+    embedded = corpus_mutant(2, statement="(n : ℕ) (h₀ : 0 < n) (h₁ : n % 7 = 3) (h₂ : n % 5 = 2) "
                               "(h₃ : n < 100) (extra : n ≠ 4) : n * n + 2 * n + 1 = (n + 1) ^ 2")
-    by_fp = mk(3, mid="FPMATCH")
-    clean = mk(4, statement="(a b c : ℕ) (h : a ∣ b) (h' : b ∣ c) : a ∣ c")
-    near = mk(5, statement="(x y : ℝ) (h₀ : x + y = 11) (h₁ : x - y = 3) : x = 7")
+    by_fp = corpus_mutant(3, mid="FPMATCH")
+    clean = corpus_mutant(4, statement="(a b c : ℕ) (h : a ∣ b) (h' : b ∣ c) : a ∣ c")
+    near = corpus_mutant(5, statement="(x y : ℝ) (h₀ : x + y = 11) (h₁ : x - y = 3) : x = 7")
     pairs = [(m, ok(m)) for m in (renamed, embedded, by_fp, clean, near)]
     dropped = []
     res = build_dataset(rows_of(pairs), tmp_path / "o", CorpusOptions(), {},
@@ -287,7 +289,7 @@ def test_decontamination_fixture(tmp_path):
 
 def test_ngram_threshold_is_configurable():
     items = items_from_lean(BENCH_LEAN, "b.lean")
-    m = mk(1, statement="(n : ℕ) (h₀ : 0 < n) (h₁ : n % 7 = 3) : n * n + 2 * n + 1 = (n + 1) ^ 2")
+    m = corpus_mutant(1, statement="(n : ℕ) (h₀ : 0 < n) (h₁ : n % 7 = 3) : n * n + 2 * n + 1 = (n + 1) ^ 2")
     assert Decontaminator(items, n=6, threshold=0.5).check(m.id, m.statement)[0] == \
         "contaminated/ngram"
     assert Decontaminator(items, n=6, threshold=0.95).check(m.id, m.statement) is None
@@ -327,7 +329,7 @@ def test_tier_array_agrees_with_tier_of():
     t = Tierer("rules", ("hard: depth >= 3 or x > 0.5", "medium: depth >= 2 and check_time < 1",
                          "easy: *"))
     pairs = [(m, ok(m, elapsed=rnd.choice([0, 0.5, 2.0])))
-             for m in (mk(i, depth=rnd.randint(1, 3),
+             for m in (corpus_mutant(i, depth=rnd.randint(1, 3),
                           features=(("x", rnd.random()),) if i % 2 else ()) for i in range(200))]
     rows = [mutant_row(m, v, PROV) for m, v in pairs]
     feats = mutant_columns(pairs, PROV)["features"]
@@ -341,7 +343,7 @@ def test_tier_array_agrees_with_tier_of():
 def test_tier_quantiles_and_filter(tmp_path):
     pairs = []
     for i in range(100):
-        m = mk(i, src=f"Foo.t{i}")
+        m = corpus_mutant(i, src=f"Foo.t{i}")
         pairs.append((m, ok(m, elapsed=float(i + 1))))
     opts = CorpusOptions(tier_method="quantiles", tier_feature="check_time",
                          tier_quantiles=(0.5, 0.8), stats=False)
@@ -357,7 +359,7 @@ def test_tier_quantiles_and_filter(tmp_path):
 
 
 def test_default_rules_tier_depth():
-    pairs = [(m, ok(m)) for m in (mk(1, depth=1), mk(2, depth=2), mk(3, depth=3))]
+    pairs = [(m, ok(m)) for m in (corpus_mutant(1, depth=1), corpus_mutant(2, depth=2), corpus_mutant(3, depth=3))]
     tiers = {}
     opts = CorpusOptions()
     t = build_mod.make_tierer(opts)
@@ -367,7 +369,7 @@ def test_default_rules_tier_depth():
 
 
 def test_custom_rule_tiers_can_be_selected(tmp_path):
-    pairs = [(m, ok(m)) for m in (mk(1, depth=1), mk(2, depth=4))]
+    pairs = [(m, ok(m)) for m in (corpus_mutant(1, depth=1), corpus_mutant(2, depth=4))]
     opts = CorpusOptions(tier_rules=("brutal: depth >= 4", "gentle: *"), tiers=("brutal",))
     res = build_dataset(rows_of(pairs), tmp_path, opts, {})
     assert res.by_tier == {"brutal": 1} and res.dropped == {"filtered/tier": 1}
@@ -387,10 +389,10 @@ def _export(tmp_path, checked=True, **kw):
     pairs = []
     for i in range(40):
         kind = ("rw_goal", "rw_hyp", "apply_hyp")[i % 3]
-        m = mk(i, src=f"Foo.t{i // 4}", kind=kind, depth=1 + i % 3,
+        m = corpus_mutant(i, src=f"Foo.t{i // 4}", kind=kind, depth=1 + i % 3,
                module="Mathlib.Algebra.X" if i % 2 else "Mathlib.Topology.Y")
         pairs.append((m, ok(m) if checked else None))
-    rejected = [(mk(100 + i, kind="rw_hyp"), Verdict(f"r{i}", "rejected", error_class="type mismatch"))
+    rejected = [(corpus_mutant(100 + i, kind="rw_hyp"), Verdict(f"r{i}", "rejected", error_class="type mismatch"))
                 for i in range(5)]
     out = tmp_path / ("corpus" if checked else "unchecked")
     summary = export(lambda: iter(pairs + ([] if not checked else rejected)), out,
@@ -434,7 +436,7 @@ def test_export_failure_keeps_previous_corpus(tmp_path):
     before = sorted(p.name for p in out.rglob("*.parquet"))
 
     def broken():
-        m = mk(1)
+        m = corpus_mutant(1)
         yield m, ok(m)
         raise RuntimeError("database went away")
     with pytest.raises(RuntimeError):
@@ -471,10 +473,10 @@ def _fake_run(tmp_path, monkeypatch, n=12, pending=3, name="run"):
     from lean_alchemy.core.rundb import RunDB
 
     run = RunDir(tmp_path / name).ensure()
-    checked = [mk(i, src=f"Foo.t{i}") for i in range(n)]
+    checked = [corpus_mutant(i, src=f"Foo.t{i}") for i in range(n)]
     with RunDB.for_run(run) as db:
         db.add_mutants([(m, "pending", None) for m in checked]
-                       + [(mk(500 + i), "pending", None) for i in range(pending)])
+                       + [(corpus_mutant(500 + i), "pending", None) for i in range(pending)])
         assert db.record_verdicts([ok(m) for m in checked]) == n
     monkeypatch.setattr(sources, "declaration_fingerprinter", lambda: None)
     return run
@@ -547,8 +549,8 @@ def test_include_originals_and_library_dedup(tmp_path):
                              module="Mathlib.Algebra.X", file="x", start_line=1, end_line=1))
     scope = Scope("Mathlib.Algebra.X", ("Mathlib.Algebra.Basic",), ("Foo",),
                   (("namespace", "namespace Foo"),))
-    muts = [mk(i, src=f"Foo.t{i}") for i in range(6)]
-    muts.append(mk(99, src="Foo.t1", mid="F-Foo.t2"))  # lands exactly on library theorem t2
+    muts = [corpus_mutant(i, src=f"Foo.t{i}") for i in range(6)]
+    muts.append(corpus_mutant(99, src="Foo.t1", mid="F-Foo.t2"))  # lands exactly on library theorem t2
     out = tmp_path / "corpus"
     s = export(lambda: iter([(m, ok(m)) for m in muts]), out,
                CorpusOptions(include_originals=True, stats=False), decls=decls,
@@ -630,7 +632,7 @@ def test_stats_of_a_run_nothing_was_checked_in(tmp_path, monkeypatch, capsys):
 
     run = _fake_run(tmp_path, monkeypatch, n=0, pending=5)
     with RunDB.for_run(run) as db:  # decided before Lean: no acceptance to plot
-        db.add_mutants([(mk(900), "refuted", "counterexample: a = 0")])
+        db.add_mutants([(corpus_mutant(900), "refuted", "counterexample: a = 0")])
     assert main(["corpus", "--run-dir", str(run.root)]) == 0
     out = capsys.readouterr().out
     assert "0 verified rows" in out and "5 mutants await Lean" in out
@@ -649,7 +651,7 @@ def test_card_loads_in_datasets_without_warnings_and_its_snippet_loads_every_spl
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     out = tmp_path / "corpus"
-    muts = [mk(i, src=f"Foo.t{i}") for i in range(300)]
+    muts = [corpus_mutant(i, src=f"Foo.t{i}") for i in range(300)]
     s = export(lambda: iter([(m, ok(m)) for m in muts]), out, CorpusOptions(stats=False))
     assert set(s.by_split) == {"train", "validation", "test"}
     assert sorted(p.name for p in (out / "data").iterdir()) == ["test", "train", "validation"]
@@ -669,7 +671,7 @@ def test_card_loads_in_datasets_without_warnings_and_its_snippet_loads_every_spl
 
 
 def test_progress_bar_counts_every_row_once(capsys):
-    rows = [(mk(i), ok(mk(i))) for i in range(10_000)]
+    rows = [(corpus_mutant(i), ok(corpus_mutant(i))) for i in range(10_000)]
     counted = build_mod.with_progress(lambda: iter(rows), len(rows), "corpus")
     assert list(counted()) == rows
     err = capsys.readouterr().err

@@ -30,20 +30,22 @@ from lean_alchemy.corpus.rows import (PY_WHITESPACE, Provenance, binder_counts, 
                                       mutant_columns, statement_binder_counts, utf8_array,
                                       word_counts)
 
+from helpers.builders import make_mutant
+
 WS = PY_WHITESPACE
 
 
-def mk(i: int, **kw) -> Mutant:
+def corpus_mutant(i: int, **kw) -> Mutant:
+    """Mutant `i` of `Foo.add_le`, an inequality proved by `omega`; `kw` replaces fields."""
     st = kw.pop("statement", f"(a b : ℕ) (h : a ≤ b) : a + {i} ≤ b + {i}")
     name = kw.pop("name", f"Foo.add_le_mut{i}")
     base = dict(id=f"fp{i:06d}", name=name, parent="Foo.add_le", source_theorem="Foo.add_le",
-                source_module="Mathlib.Algebra.Order.Foo", rule="Nat.add_comm", kind="rw_goal",
-                direction="fwd", location="goal", depth=1, proof_style="merged", statement=st,
+                source_module="Mathlib.Algebra.Order.Foo", statement=st,
                 proof="by\n  omega", imports=("Mathlib.Algebra.Order.Foo",),
                 header="namespace Foo\nopen Nat",
                 lean=f"namespace Foo\nopen Nat\ntheorem add_le_mut{i} {st} := by\n  omega\nend Foo")
     base.update(kw)
-    return Mutant(**base)
+    return make_mutant(i, **base)
 
 
 def ok(m: Mutant, **kw) -> Verdict:
@@ -110,7 +112,7 @@ LEANS = [
 
 
 def test_declared_names_equal_declared_name():
-    ms = [mk(i, lean=lean, name=f"Full.name{i}") for i, lean in enumerate(LEANS)]
+    ms = [corpus_mutant(i, lean=lean, name=f"Full.name{i}") for i, lean in enumerate(LEANS)]
     got = declared_names(utf8_array([m.lean for m in ms]), utf8_array([m.name for m in ms]))
     assert got.to_pylist() == [declared_name(m) for m in ms]
 
@@ -129,7 +131,7 @@ def test_declared_names_fast_path_agrees_with_re2_on_random_units():
         "section\nset_option autoImplicit false\n\ntheorem " + "n" * 191 + " : True := x",
         "theorem " + "n" * 192 + " : True := x", "theorem " + "m" * 300]
     names = [f"Full.name{i}" for i in range(len(leans))]
-    want = [declared_name(mk(i, lean=x, name=y)) for i, (x, y) in enumerate(zip(leans, names))]
+    want = [declared_name(corpus_mutant(i, lean=x, name=y)) for i, (x, y) in enumerate(zip(leans, names))]
     arr, names_arr = utf8_array(leans), utf8_array(names)
     assert declared_names(arr, names_arr).to_pylist() == want
     # the fast path decides most rows of this mix, RE2 the rest
@@ -207,12 +209,12 @@ def _reference_row(m: Mutant, v: Verdict | None, prov: Provenance, checked: bool
 
 def test_mutant_columns_equal_per_row_definitions():
     prov = Provenance(lean_version="v4.0", mathlib_rev="rev0", tool_version="t")
-    ms = [mk(0), mk(1, header=""), mk(2, header=" \n\t"), mk(3, imports=()),
-          mk(4, imports=(), source_module="Mathlib"), mk(5, imports=("A", "B.C")),
-          mk(6, kind="original", rule="", direction="", location="", parent="", depth=0),
-          mk(7, lean=LEANS[1]), mk(8, lean="example : True := x"),
-          mk(9, statement=f"{WS[-1]}(x : ℕ) : x = x{WS[3]}"), mk(10, imports=["X", "Y"]),
-          mk(11, features=(("statement_chars", 5.0), ("rewrites", 2.0))), mk(12, proof="")]
+    ms = [corpus_mutant(0), corpus_mutant(1, header=""), corpus_mutant(2, header=" \n\t"), corpus_mutant(3, imports=()),
+          corpus_mutant(4, imports=(), source_module="Mathlib"), corpus_mutant(5, imports=("A", "B.C")),
+          corpus_mutant(6, kind="original", rule="", direction="", location="", parent="", depth=0),
+          corpus_mutant(7, lean=LEANS[1]), corpus_mutant(8, lean="example : True := x"),
+          corpus_mutant(9, statement=f"{WS[-1]}(x : ℕ) : x = x{WS[3]}"), corpus_mutant(10, imports=["X", "Y"]),
+          corpus_mutant(11, features=(("statement_chars", 5.0), ("rewrites", 2.0))), corpus_mutant(12, proof="")]
     for with_none in (False, True):
         vs = [ok(m) for m in ms]
         vs[1] = ok(ms[1], lean="", rev="", backend="", elapsed=0.0)
@@ -235,7 +237,7 @@ def test_mutant_columns_equal_per_row_definitions():
 
 
 def _pairs():
-    ms = [mk(i, source_theorem=f"T.t{i // 3}", name=f"T.m{i}") for i in range(40)]
+    ms = [corpus_mutant(i, source_theorem=f"T.t{i // 3}", name=f"T.m{i}") for i in range(40)]
     ms[5] = replace(ms[5], id=ms[2].id)  # duplicate in the chunk
     ms[9] = replace(ms[9], id="lib1")  # a library theorem
     ms[10] = replace(ms[10], id="lib1", kind="original")
@@ -246,7 +248,7 @@ def _pairs():
 
 @pytest.mark.parametrize("variant", ["plain", "dupes", "excluded", "drop", "decontam", "nodedup"])
 def test_admit_batch_equals_admit(variant):
-    ms = _pairs() if variant != "plain" else [mk(i, source_theorem=f"T.t{i // 3}")
+    ms = _pairs() if variant != "plain" else [corpus_mutant(i, source_theorem=f"T.t{i // 3}")
                                               for i in range(40)]
     excl = ("T.t4", "T.m31") if variant in ("excluded", "drop") else ()
     opts = CorpusOptions(exclude_names=excl, exclude_split="drop" if variant == "drop" else "test",
@@ -272,7 +274,7 @@ def test_admit_batch_equals_admit(variant):
 def test_batched_yields_exact_batches(monkeypatch):
     monkeypatch.setattr(build_mod, "BATCH_ROWS", 5)
     monkeypatch.setattr(source_mod, "CHUNK_ROWS", 7)
-    ms = [mk(i, source_theorem=f"T.t{i % 4}") for i in range(60)]
+    ms = [corpus_mutant(i, source_theorem=f"T.t{i % 4}") for i in range(60)]
     pairs = [(m, ok(m, status="timeout" if i % 11 == 0 else "verified"))
              for i, m in enumerate(ms)]
     opts = CorpusOptions(train_fraction=0.5, validation_fraction=0.25, test_fraction=0.25)
@@ -297,7 +299,7 @@ def test_worker_error_reaches_caller(tmp_path, monkeypatch):
         raise RuntimeError("finish failed")
 
     monkeypatch.setattr(finisher_mod, "finish_columns", boom)
-    ms = [mk(i) for i in range(3)]
+    ms = [corpus_mutant(i) for i in range(3)]
     with pytest.raises(RuntimeError, match="finish failed"):
         build_dataset(lambda: iter([(m, ok(m)) for m in ms]), tmp_path / "c",
                       CorpusOptions(stats=False), {}, prov=Provenance(tool_version="t"))
@@ -329,7 +331,7 @@ def test_engine_features_merge_equals_the_per_row_definition():
                             for _ in range(k)))
     engine[3] = (("depth", 4.0), ("depth", 5.0), ("occurrences", 2.0))  # a key twice
     engine[4] = ()
-    ms = [mk(i, depth=1 + i % 3, features=engine[i]) for i in range(len(engine))]
+    ms = [corpus_mutant(i, depth=1 + i % 3, features=engine[i]) for i in range(len(engine))]
     pairs = [(m, Verdict(m.id, "verified", elapsed=(i % 4) * 0.5)) for i, m in enumerate(ms)]
     got = mutant_columns(pairs, Provenance(tool_version="t"))["features"].to_pylist()
     plain = mutant_columns([(replace(m, features=()), v) for m, v in pairs],
@@ -354,7 +356,7 @@ def test_engine_binder_counts_replace_the_text_estimate_without_reading_the_text
     st = "(a b : ℕ) (h : a ≤ b) (h' : b ≤ a) : a = b"
     # (the text estimate of this statement is 4 and 2; 5 and 3 tell the engine's apart)
     exact = (("binders", 5.0), ("hypotheses", 3.0), ("occurrences", 1.0))
-    ms = [mk(i, statement=st, features=exact) for i in range(5)]
+    ms = [corpus_mutant(i, statement=st, features=exact) for i in range(5)]
     pairs = [(m, ok(m)) for m in ms]
     feats = mutant_columns(pairs, Provenance(tool_version="t"))["features"].to_pylist()
     assert calls == []
@@ -375,7 +377,7 @@ def test_engine_binder_counts_replace_the_text_estimate_without_reading_the_text
 def test_engine_features_merge_with_the_same_keys_in_every_row(keys):
     """The usual batch (one key sequence for all rows) takes a shortcut; same result."""
     rnd = random.Random(len(keys))
-    ms = [mk(i, depth=1 + i % 2, features=tuple(
+    ms = [corpus_mutant(i, depth=1 + i % 2, features=tuple(
         (k, None if rnd.random() < 0.05 else float(rnd.randint(0, 50))) for k in keys))
         for i in range(300)]
     pairs = [(m, Verdict(m.id, "verified", elapsed=0.5)) for m in ms]

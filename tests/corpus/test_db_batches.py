@@ -18,26 +18,26 @@ from lean_alchemy.corpus.source import (SOURCE_SCHEMA, engine_lists, imports_lis
 from lean_alchemy.corpus import db_batches as db_arrow
 from lean_alchemy.core.rundb import RunDB
 
+from helpers.builders import make_mutant
+
 MODULES = ("Mathlib.B", "Mathlib.A", "Mathlib.C")
 
 
-def mk(i: int) -> Mutant:
+def varied_mutant(i: int) -> Mutant:
+    """Mutant `i`, whose module, source theorem, depth, imports and features vary with `i`
+    (every fourth has no imports, every sixth no features)."""
     module = MODULES[i % 3]
-    return Mutant(id=f"m{i:05d}", name=f"Foo.bar_mut{i}", parent="Foo.bar",
-                  source_theorem=f"Foo.bar{i % 5}", source_module=module, rule="Nat.add_comm",
-                  kind="rw_goal", direction="fwd", location="goal", depth=1 + i % 2,
-                  proof_style="merged", statement="(a b : ℕ) : a + b = b + a",
-                  proof="by\n  rw [Nat.add_comm]",
-                  imports=(module, "Mathlib.Tactic") if i % 4 else (),
-                  header="namespace Foo", lean=f"namespace Foo\ntheorem x{i} : True := trivial\nend Foo",
-                  scope_id="s1",
-                  features=(("size", 7.0), ("depth", 1.0 + i)) if i % 6 else ())
+    return make_mutant(i, source_theorem=f"Foo.bar{i % 5}", source_module=module,
+                       depth=1 + i % 2, imports=(module, "Mathlib.Tactic") if i % 4 else (),
+                       lean=f"namespace Foo\ntheorem x{i} : True := trivial\nend Foo",
+                       scope_id="s1",
+                       features=(("size", 7.0), ("depth", 1.0 + i)) if i % 6 else ())
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> RunDB:
     d = RunDB.for_run(RunDir.at(tmp_path / "run"), max_attempts=1)
-    d.add_mutants([(mk(i), "pending", None) for i in range(40)])
+    d.add_mutants([(varied_mutant(i), "pending", None) for i in range(40)])
     got = d.lease("w", 25, 60.0)
     verdicts = []
     for j, m in enumerate(got):
@@ -180,7 +180,7 @@ def test_a_damaged_database_names_the_file_and_the_fix(tmp_path: Path, monkeypat
 
     run = RunDir.at(tmp_path / "run")
     d = RunDB.for_run(run)
-    d.add_mutants([(mk(i), "pending", None) for i in range(400)])
+    d.add_mutants([(varied_mutant(i), "pending", None) for i in range(400)])
     d.close()
     data = bytearray(run.db.read_bytes())
     assert len(data) > 40 * 4096

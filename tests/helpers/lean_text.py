@@ -1,5 +1,6 @@
-"""Helpers for the golden tests of the mutation engine: Lean snippets -> parsed records
-(through the real extractor and grammar), hand-written rules, located invocations."""
+"""Records built from Lean text through the real extractor and grammar: the declarations and
+scopes of a snippet, rules written as `theorem lemma binders : lhs = rhs`, invocations located
+by the text of the instance they rewrite."""
 
 from __future__ import annotations
 

@@ -17,17 +17,19 @@ from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundb import RunDB
 from lean_alchemy.core.rundir import RunDir
 
+from helpers.builders import make_mutant
+
 MUTANTS = 300
 VERDICTS = 200
 
 
-def mutant(i: int) -> Mutant:
+def long_proof_mutant(i: int) -> Mutant:
+    """Mutant `i` whose check unit holds a twelve-line proof comment."""
     body = "\n".join(f"  -- line {k} of a long proof of mutant {i}" for k in range(12))
-    return Mutant(id=f"m{i:05d}", name=f"Foo.t{i}", parent="Foo.t", source_theorem="Foo.t",
-                  source_module="Foo", rule="Nat.add_comm", kind="rw_goal", direction="fwd",
-                  location="goal", depth=1, proof_style="merged", statement="(a : ℕ) : a = a",
-                  proof="rfl", imports=("Foo",), header="",
-                  lean=f"theorem t{i} (a : ℕ) : a = a := by\n{body}\n  rfl")
+    return make_mutant(i, name=f"Foo.t{i}", parent="Foo.t", source_theorem="Foo.t",
+                       source_module="Foo", statement="(a : ℕ) : a = a", proof="rfl",
+                       imports=("Foo",), header="",
+                       lean=f"theorem t{i} (a : ℕ) : a = a := by\n{body}\n  rfl")
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def checked_run(tmp_path_factory) -> RunDir:
     """A run whose mutate stage finished and which was partly checked."""
     run = RunDir.at(tmp_path_factory.mktemp("checked") / "run").ensure()
     with RunDB.for_run(run) as db:
-        db.add_mutants([(mutant(i), "pending", None) for i in range(MUTANTS)])
+        db.add_mutants([(long_proof_mutant(i), "pending", None) for i in range(MUTANTS)])
         db.record_verdicts([Verdict(f"m{i:05d}", "verified", axioms=())
                             for i in range(VERDICTS)])
         counts = db.counts()

@@ -1,5 +1,6 @@
 """The shape of the code: imports run forward between stage packages, no module imports
-another's private names, and modules and functions stay small enough to read.
+another's private names, modules and functions stay small enough to read, and no test
+module imports another (shared test code lives in tests/helpers/).
 
 Why a test: a stage that imports a later one cannot be used without it (the index would
 drag in the mutation engine), and a private name used across modules is an interface
@@ -10,11 +11,14 @@ functions too, which is where backward imports used to hide.
 from __future__ import annotations
 
 import ast
+import re
+import textwrap
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
+TESTS = REPO / "tests"
 # Each stage may import itself and the stages before it, never one after it.
 STAGES = ("core", "grammar", "extract", "index", "mutate", "jobs", "corpus", "cli")
 MAX_MODULE_LINES = 600
@@ -103,3 +107,56 @@ def test_no_function_is_longer_than_the_limit() -> None:
 def test_the_length_check_sees_a_long_function() -> None:
     body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
     assert long_functions(ast.parse(f"def f():\n{body}\n")) == [("f", MAX_FUNCTION_LINES + 1)]
+
+
+# `from test_x import ...` or `import conftest` written in a string: code a test runs in a
+# subprocess
+IMPORT_IN_TEXT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
+
+
+def is_test_module(dotted: str) -> bool:
+    return any(part == "conftest" or part.startswith("test_") for part in dotted.split("."))
+
+
+def imports_of_test_modules(tree: ast.AST) -> list[str]:
+    """`line N: module` for every import of a test module (`test_*` or `conftest`), in code
+    or in a string of code, wherever it stands."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            names = [base] if is_test_module(base) else [f"{base}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names = IMPORT_IN_TEXT.findall(node.value)
+        else:
+            continue
+        found.extend(f"line {node.lineno}: {n}" for n in names if is_test_module(n))
+    return found
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    problems = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for p in imports_of_test_modules(ast.parse(path.read_text(encoding="utf-8"))):
+            problems.append(f"{path.relative_to(REPO)} {p}")
+    assert not problems, "test modules imported (move shared code to tests/helpers/):\n" + \
+        "\n".join(problems)
+
+
+def test_the_test_import_check_sees_imports_in_functions_and_in_code_strings() -> None:
+    # a template, so that this file holds no import of a test module itself
+    source = textwrap.dedent('''\
+        from {c} import REV
+        def f():
+            import {t}check
+        DRIVER = """
+            from {t}run_check import FakeFactory
+        """
+        from helpers.builders import make_mutant
+        from helpers import {t}data, builders
+        ''').format(c="conftest", t="test_")
+    assert sorted(imports_of_test_modules(ast.parse(source))) == [
+        "line 1: conftest", "line 3: test_check", "line 4: test_run_check",
+        "line 8: helpers.test_data"]

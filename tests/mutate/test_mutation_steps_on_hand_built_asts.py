@@ -1,16 +1,13 @@
-"""Pure parts of the mutation engine on hand-built ASTs (no parser, no printer needed)."""
+"""Pure parts of the mutation engine on hand-built ASTs (no parser, no printer needed):
+substitution, statement rewriting, fingerprints, proof text, names and dedup."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lean_alchemy.core.records import Declaration, Invocation, Rule
-from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term, Typed, dumps,
-)
+from lean_alchemy.core.records import Declaration
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Num, Quant, Typed
 from lean_alchemy.mutate.dedup import Deduper, is_trivial, sampling_order
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
 from lean_alchemy.mutate.naming import mutant_name, with_suffix
@@ -21,89 +18,11 @@ from lean_alchemy.mutate.statements import DecodedRule, Skip, apply_invocation
 from lean_alchemy.grammar.substitute import beta, replace_all, substitute
 from lean_alchemy.grammar.walk import fresh_name
 
-
-# ------------------------------------------------------------------ tiny test helpers
-
-def I(n: str) -> Ident:
-    return Ident(n)
-
-
-def add(a: Term, b: Term) -> BinOp:
-    return BinOp("+", a, b)
-
-
-def eq(a: Term, b: Term) -> BinOp:
-    return BinOp("=", a, b)
-
-
-def show(t: Term) -> str:
-    """A fully parenthesized printer, enough to read proofs in these tests."""
-    if isinstance(t, (Ident,)):
-        return t.name
-    if isinstance(t, Num):
-        return t.text
-    if isinstance(t, BinOp):
-        return f"({show(t.lhs)} {t.op} {show(t.rhs)})"
-    if isinstance(t, App):
-        return "(" + " ".join([show(t.fn)] + [show(a) for a in t.args]) + ")"
-    if isinstance(t, Sort):
-        return t.text
-    return dumps(t)
-
-
-def grp(names: str, ty: Term | None, kind: str = "explicit") -> BinderGroup:
-    return BinderGroup(tuple(names.split()), ty, kind)
-
-
-NAT = I("ℕ")
-REAL = I("ℝ")
-TYPE = Sort("Type*")
-
-
-def rule(lemma: str, kind: str, pattern: Term, replacement: Term | None, binders,
-         direction: str = "fwd", side=(), antecedents=(), module: str = "Mathlib.Rules") -> Rule:
-    names = tuple(n for n, _, _ in binders)
-    return Rule(
-        id=f"{lemma}/{direction}", lemma=lemma, kind=kind, direction=direction,
-        pattern=dumps(pattern), replacement=dumps(replacement) if replacement else "",
-        pattern_vars=tuple(n for n, _, _ in binders if n in _free(pattern)),
-        binder_names=names, binder_kinds=tuple(k for _, k, _ in binders),
-        binder_types=tuple(dumps(t) for _, _, t in binders),
-        side_conditions=tuple(dumps(s) for s in side),
-        antecedents=tuple(dumps(a) for a in antecedents), module=module)
-
-
-def _free(t: Term) -> set[str]:
-    from lean_alchemy.grammar.ast import free_idents
-    return set(free_idents(t))
-
-
-def inv(kind: str, r: Rule, location: str, path, subst: dict[str, Term],
-        candidate: str = "Foo.bar") -> Invocation:
-    return Invocation(candidate=candidate, rule_id=r.id, kind=kind, location=location,
-                      path=json.dumps([list(p) for p in path]),
-                      subst=tuple((k, dumps(v)) for k, v in subst.items()), instance="")
-
-
-# rules in Mathlib's shape (written here, not copied)
-ADD_ZERO = rule("add_zero", "eq", add(I("a"), Num("0")), I("a"),
-                [("M", "implicit", TYPE), ("", "inst", App(I("AddZeroClass"), (I("M"),))),
-                 ("a", "explicit", I("M"))])
-TWO_MUL_BWD = rule("two_mul", "eq", add(I("a"), I("a")), BinOp("*", Num("2"), I("a")),
-                   [("α", "implicit", TYPE), ("", "inst", App(I("NonAssocSemiring"), (I("α"),))),
-                    ("a", "explicit", I("α"))], direction="bwd")
-B_NE = BinOp("≠", I("b"), Num("0"))
-DIV_MUL_CANCEL = rule("div_mul_cancel₀", "eq", BinOp("*", BinOp("/", I("a"), I("b")), I("b")),
-                      I("a"),
-                      [("G", "implicit", TYPE), ("", "inst", App(I("GroupWithZero"), (I("G"),))),
-                       ("a", "explicit", I("G")), ("b", "implicit", I("G")),
-                       ("h", "explicit", B_NE)], side=[B_NE])
-LT_LE = rule("lt_of_lt_of_le", "imp", BinOp("<", I("a"), I("c")), None,
-             [("α", "implicit", TYPE), ("", "inst", App(I("Preorder"), (I("α"),))),
-              ("a", "implicit", I("α")), ("b", "implicit", I("α")), ("c", "implicit", I("α")),
-              ("h₁", "explicit", BinOp("<", I("a"), I("b"))),
-              ("h₂", "explicit", BinOp("≤", I("b"), I("c")))],
-             antecedents=[BinOp("<", I("a"), I("b")), BinOp("≤", I("b"), I("c"))])
+from helpers.builders import make_declaration
+from helpers.hand_built_asts import (
+    ADD_ZERO, CAND_BINDERS, CAND_CONCL, DIV_MUL_CANCEL, LT_LE, NAT, REAL, TWO_MUL_BWD, TYPE, I,
+    add, eq, grp, inv, rule, show,
+)
 
 
 # ------------------------------------------------------------------ substitution
@@ -149,10 +68,6 @@ def test_fresh_names_are_mathlib_style():
 
 
 # ------------------------------------------------------------------ statements
-
-CAND_BINDERS = (grp("x y", NAT),)
-CAND_CONCL = eq(add(add(I("x"), Num("0")), I("y")), add(I("y"), add(I("x"), Num("0"))))
-
 
 def test_rw_goal_rewrites_every_occurrence_of_the_instance():
     i = inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")})
@@ -381,16 +296,16 @@ def test_split_proof_styles_and_indentation():
             split_proof(bad)
 
 
-def _decl(proof: str, style: str) -> Declaration:
-    return Declaration(full_name="Foo.bar", name="bar", kind="theorem", module="M", file="M.lean",
-                       start_line=1, end_line=3, proof=proof, proof_style=style)
+def declaration_with_proof(proof: str, style: str) -> Declaration:
+    return make_declaration("Foo.bar", end_line=3, proof=proof, proof_style=style)
 
 
 def test_merged_body_term_and_tactic():
-    assert merged_body(_decl("foo.trans bar", "term")) == ("exact foo.trans bar",)
-    assert merged_body(_decl("fun h =>\n  h.trans\n    bar", "term")) == (
+    assert merged_body(declaration_with_proof("foo.trans bar", "term")) == ("exact foo.trans bar",)
+    assert merged_body(declaration_with_proof("fun h =>\n  h.trans\n    bar", "term")) == (
         "exact", "  fun h =>", "    h.trans", "      bar")
-    assert merged_body(_decl("by\n  intro h\n  exact h", "tactic")) == ("intro h", "exact h")
+    assert merged_body(declaration_with_proof("by\n  intro h\n  exact h", "tactic")) == (
+        "intro h", "exact h")
 
 
 def test_invoke_body_passes_explicit_arguments_in_order():

@@ -23,7 +23,7 @@ from lean_alchemy.jobs import setup_lean as sl
 from lean_alchemy.jobs.toolchain import (
     discover_toolchain, manifest_rev, parse_lean_version, require_toolchain, version_of_pin)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REV = "f4a75053ba65be55859c28f56b58c48ddff8db5f"
 VERSION_LINE = "Lean (version 4.33.0-rc1, x86_64-unknown-linux-gnu, commit abc123, Release)"
 

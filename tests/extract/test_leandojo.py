@@ -25,9 +25,9 @@ from lean_alchemy.extract import leandojo as ld
 from lean_alchemy.extract.options import ExtractOptions
 from lean_alchemy.extract.store import read_declarations, read_failures, read_scopes
 
-HERE = Path(__file__).resolve().parent
-BENCH = HERE / "fixtures" / "leandojo" / "benchmark"
-WORKSPACE = HERE.parent / "lean_workspace"
+TESTS = Path(__file__).resolve().parents[1]
+BENCH = TESTS / "fixtures" / "leandojo" / "benchmark"
+WORKSPACE = TESTS.parent / "lean_workspace"
 FAST = ExtractOptions(jobs=1, progress=False, parse=False)
 
 

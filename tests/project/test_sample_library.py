@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WS = ROOT / "lean_workspace"
 MATHLIB_REV = "f4a75053ba65be55859c28f56b58c48ddff8db5f"
 

@@ -13,15 +13,15 @@ from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.core.rundb import RunDB, mutant_row
 
+from helpers.builders import make_mutant
 
-def mk(i: int, module: str = "Mathlib.Foo", name: str | None = None) -> Mutant:
-    return Mutant(id=f"m{i:05d}", name=name or f"Foo.bar_mut{i}", parent="Foo.bar",
-                  source_theorem="Foo.bar", source_module=module, rule="Nat.add_comm",
-                  kind="rw_goal", direction="fwd", location="goal", depth=1,
-                  proof_style="merged", statement="(a b : ℕ) : a + b = b + a",
-                  proof="by\n  rw [Nat.add_comm]", imports=(module, "Mathlib.Tactic"),
-                  header="namespace Foo\nopen Nat", lean=f"namespace Foo\ntheorem x{i} : True := trivial\nend Foo",
-                  scope_id="s1", features=(("size", 7.0), ("depth", 1.0)))
+
+def stored_mutant(i: int, module: str = "Mathlib.Foo", name: str | None = None) -> Mutant:
+    """Mutant `i` of module `module` with every field set, a scope id and features included."""
+    return make_mutant(i, name=name or f"Foo.bar_mut{i}", source_module=module,
+                       imports=(module, "Mathlib.Tactic"), header="namespace Foo\nopen Nat",
+                       lean=f"namespace Foo\ntheorem x{i} : True := trivial\nend Foo",
+                       scope_id="s1", features=(("size", 7.0), ("depth", 1.0)))
 
 
 @pytest.fixture
@@ -32,12 +32,12 @@ def db(tmp_path: Path) -> RunDB:
 
 
 def test_add_is_idempotent_and_round_trips(db: RunDB) -> None:
-    rows = [(mk(i), "pending", None) for i in range(5)] + [(mk(9), "refuted", "counterexample: a = 0")]
+    rows = [(stored_mutant(i), "pending", None) for i in range(5)] + [(stored_mutant(9), "refuted", "counterexample: a = 0")]
     assert db.add_mutants(rows) == 6
-    assert db.add_mutants(rows + [(mk(0), "pending", None)]) == 0  # also duplicates in one call
-    assert db.add_mutants([(mk(5), "pending", None), (mk(5), "pending", None), (mk(1), "refuted", "x")]) == 1
+    assert db.add_mutants(rows + [(stored_mutant(0), "pending", None)]) == 0  # also duplicates in one call
+    assert db.add_mutants([(stored_mutant(5), "pending", None), (stored_mutant(5), "pending", None), (stored_mutant(1), "refuted", "x")]) == 1
     assert db.counts() == {"pending": 6, "refuted": 1}
-    assert db.get("m00001") == mk(1)  # every field, tuples included
+    assert db.get("m00001") == stored_mutant(1)  # every field, tuples included
     assert db.get("nope") is None
     assert db.detail("m00009") == "counterexample: a = 0"
     assert [m.id for m in db.iter_mutants(statuses=("refuted",))] == ["m00009"]
@@ -48,11 +48,11 @@ def test_assume_new_inserts_without_look_ups_and_falls_back_on_a_stored_id(db: R
     from lean_alchemy.core.rundb import mutant_row
 
     assert not db.has_mutants()
-    rows = [(mutant_row(mk(i)), "pending", None) for i in range(4)]
+    rows = [(mutant_row(stored_mutant(i)), "pending", None) for i in range(4)]
     assert db.add_mutant_rows(rows, assume_new=True) == 4 and db.has_mutants()
     # a wrong promise (m00002 is stored): the batch is rolled back and stored checked,
     # nothing twice, nothing lost
-    more = [(mutant_row(mk(i)), "refuted" if i == 5 else "pending", None) for i in (2, 5, 6)]
+    more = [(mutant_row(stored_mutant(i)), "refuted" if i == 5 else "pending", None) for i in (2, 5, 6)]
     assert db.add_mutant_rows(more, assume_new=True) == 2
     assert db.counts() == {"pending": 5, "refuted": 1}
     assert sorted(m.id for m in db.iter_mutants()) == [f"m0000{i}" for i in (0, 1, 2, 3, 5, 6)]
@@ -60,7 +60,7 @@ def test_assume_new_inserts_without_look_ups_and_falls_back_on_a_stored_id(db: R
 
 def test_streams_every_row_once_in_pages_by_status_module_and_id(db: RunDB) -> None:
     mods = ("Mathlib.B", "Mathlib.A", "Mathlib.C")
-    rows = [(mk(i, module=mods[i % 3]), "refuted" if i % 4 == 0 else "pending", None)
+    rows = [(stored_mutant(i, module=mods[i % 3]), "refuted" if i % 4 == 0 else "pending", None)
             for i in range(23)]
     db.add_mutants(rows)
     got = [(s, m.source_module, m.id) for m in db.iter_mutants()
@@ -86,15 +86,15 @@ def test_streaming_pages_are_index_range_scans(db: RunDB) -> None:
 
 
 def test_adding_again_keeps_a_verdict(db: RunDB) -> None:
-    db.add_mutants([(mk(1), "pending", None)])
+    db.add_mutants([(stored_mutant(1), "pending", None)])
     [m] = db.lease("a", 5, 60)
     assert db.record_verdicts([Verdict(m.id, "verified", elapsed=1.5, backend="repl")]) == 1
-    assert db.add_mutants([(mk(1), "pending", None)]) == 0
+    assert db.add_mutants([(stored_mutant(1), "pending", None)]) == 0
     assert db.counts() == {"verified": 1}
 
 
 def test_leases_go_to_one_owner_and_expire(db: RunDB) -> None:
-    db.add_mutants([(mk(i), "pending", None) for i in range(10)])
+    db.add_mutants([(stored_mutant(i), "pending", None) for i in range(10)])
     a = db.lease("a", 4, 60)
     b = db.lease("b", 4, 0.05)
     assert len(a) == len(b) == 4 and not {m.id for m in a} & {m.id for m in b}
@@ -109,7 +109,7 @@ def test_leases_go_to_one_owner_and_expire(db: RunDB) -> None:
 
 
 def test_expired_too_often_is_given_up(db: RunDB) -> None:
-    db.add_mutants([(mk(1), "pending", None), (mk(2), "pending", None)])
+    db.add_mutants([(stored_mutant(1), "pending", None), (stored_mutant(2), "pending", None)])
     for owner in ("a", "b", "c"):
         got = db.lease(owner, 1, 60, max_attempts=3)
         assert [m.id for m in got] == ["m00001"]
@@ -123,7 +123,7 @@ def test_expired_too_often_is_given_up(db: RunDB) -> None:
 
 
 def test_verdict_recorded_once(db: RunDB) -> None:
-    db.add_mutants([(mk(i), "pending", None) for i in range(3)] + [(mk(7), "vacuous", "h : False")])
+    db.add_mutants([(stored_mutant(i), "pending", None) for i in range(3)] + [(stored_mutant(7), "vacuous", "h : False")])
     ms = db.lease("a", 3, 60)
     v = [Verdict(ms[0].id, "verified", None, None, 2.0, "lean-json", "4.9.0", "abc123"),
          Verdict(ms[1].id, "rejected", "type mismatch", "type mismatch\n  h", 1.0, "lean-json")]
@@ -143,7 +143,7 @@ def test_verdict_recorded_once(db: RunDB) -> None:
 
 
 def test_timeouts_are_retried_then_final(db: RunDB) -> None:
-    db.add_mutants([(mk(1), "pending", None)])
+    db.add_mutants([(stored_mutant(1), "pending", None)])
     for attempt in (1, 2):
         [m] = db.lease("a", 1, 60)
         assert db.record_verdicts_detail([Verdict(m.id, "timeout", "wall-clock timeout")]) == \
@@ -157,7 +157,7 @@ def test_timeouts_are_retried_then_final(db: RunDB) -> None:
 
 
 def test_release_refunds_the_attempt(db: RunDB) -> None:
-    db.add_mutants([(mk(i), "pending", None) for i in range(4)])
+    db.add_mutants([(stored_mutant(i), "pending", None) for i in range(4)])
     db.lease("a", 2, 60)
     db.lease("b", 2, 60)
     assert db.release("a") == 2
@@ -181,7 +181,7 @@ def _lease_all(url: str, owner: str, q) -> None:
 def test_concurrent_leases_from_two_processes_never_overlap(tmp_path: Path) -> None:
     run = RunDir.at(tmp_path / "run")
     db = RunDB.for_run(run)
-    db.add_mutants([(mk(i, module=f"M{i % 5}"), "pending", None) for i in range(400)])
+    db.add_mutants([(stored_mutant(i, module=f"M{i % 5}"), "pending", None) for i in range(400)])
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     procs = [ctx.Process(target=_lease_all, args=(run.db_url, f"p{i}", q)) for i in range(3)]
@@ -215,7 +215,7 @@ def test_any_url_and_an_empty_file(tmp_path: Path) -> None:
     assert RunDB.for_run(run).counts() == {}
     other = tmp_path / "elsewhere" / "jobs.db"
     db = RunDB.for_run(run, f"sqlite:///{other}")
-    db.add_mutants([(mk(1), "pending", None)])
+    db.add_mutants([(stored_mutant(1), "pending", None)])
     assert other.exists() and RunDB(f"sqlite:///{other}").counts() == {"pending": 1}
     assert RunDB.for_run(run).counts() == {}
 
@@ -223,7 +223,7 @@ def test_any_url_and_an_empty_file(tmp_path: Path) -> None:
 def test_sample_reads_a_kind_from_a_start_id_and_wraps_around(db: RunDB) -> None:
     import dataclasses
 
-    ms = [dataclasses.replace(mk(i), kind="rw_goal" if i % 2 else "apply_hyp") for i in range(10)]
+    ms = [dataclasses.replace(stored_mutant(i), kind="rw_goal" if i % 2 else "apply_hyp") for i in range(10)]
     db.add_mutants([(m, "pending", None) for m in ms])
     assert db.kinds() == ["apply_hyp", "rw_goal"]
     odd = sorted(m.id for m in ms if m.kind == "rw_goal")
@@ -245,7 +245,7 @@ def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
 
 
 def test_encoded_rows_store_exactly_what_add_mutants_stores(tmp_path: Path) -> None:
-    rows = [(mk(i), "pending", None) for i in range(4)] + [(mk(7), "vacuous", "h : False")]
+    rows = [(stored_mutant(i), "pending", None) for i in range(4)] + [(stored_mutant(7), "vacuous", "h : False")]
     a = RunDB.for_run(RunDir.at(tmp_path / "a"))
     b = RunDB.for_run(RunDir.at(tmp_path / "b"))
     try:
@@ -255,7 +255,7 @@ def test_encoded_rows_store_exactly_what_add_mutants_stores(tmp_path: Path) -> N
         assert b.add_mutant_rows(encoded[:2]) == 0  # idempotent by id, as add_mutants
         assert b.counts() == a.counts() == {"pending": 4, "vacuous": 1}
         for i in (0, 3, 7):
-            assert b.get(f"m{i:05d}") == a.get(f"m{i:05d}") == mk(i)
+            assert b.get(f"m{i:05d}") == a.get(f"m{i:05d}") == stored_mutant(i)
         assert b.detail("m00007") == "h : False"
     finally:
         a.close()
@@ -274,13 +274,13 @@ def test_a_large_insert_enlarges_that_connections_page_cache(db: RunDB, monkeypa
     monkeypatch.setattr(dbmod, "BULK_ROWS", 3)
     default = cache_size()
     assert default != -dbmod.BULK_CACHE_KIB
-    assert db.add_mutant_rows([(mutant_row(mk(i)), "pending", None) for i in range(2)],
+    assert db.add_mutant_rows([(mutant_row(stored_mutant(i)), "pending", None) for i in range(2)],
                               assume_new=True) == 2
     assert cache_size() == default
-    assert db.add_mutant_rows([(mutant_row(mk(i)), "pending", None) for i in range(2, 6)],
+    assert db.add_mutant_rows([(mutant_row(stored_mutant(i)), "pending", None) for i in range(2, 6)],
                               assume_new=True) == 4
     assert cache_size() == -dbmod.BULK_CACHE_KIB
-    assert db.add_mutant_rows([(mutant_row(mk(i)), "pending", None) for i in range(4, 9)]) == 3
+    assert db.add_mutant_rows([(mutant_row(stored_mutant(i)), "pending", None) for i in range(4, 9)]) == 3
     assert db.counts() == {"pending": 9}
 
 
@@ -289,7 +289,7 @@ def test_axioms_are_stored_and_old_databases_gain_the_column(tmp_path: Path) -> 
 
     path = tmp_path / "old.sqlite"
     db = RunDB(f"sqlite:///{path}")
-    db.add_mutants([(mk(0), "pending", None), (mk(1), "pending", None)])
+    db.add_mutants([(stored_mutant(0), "pending", None), (stored_mutant(1), "pending", None)])
     db.close()
     con = sqlite3.connect(path)  # a database made before verdicts carried axioms
     con.execute("ALTER TABLE states DROP COLUMN axioms")

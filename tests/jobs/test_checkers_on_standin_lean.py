@@ -27,7 +27,7 @@ from lean_alchemy.jobs.checkers.repl import parse_answer
 from lean_alchemy.jobs.options import CheckOptions
 from lean_alchemy.jobs.toolchain import Toolchain
 
-from conftest import STANDIN_MATHLIB_REV
+from helpers.standin import STANDIN_MATHLIB_REV
 
 IMPORTS = ("Mathlib.Algebra.Group.Basic",)
 

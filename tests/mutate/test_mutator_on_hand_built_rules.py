@@ -1,4 +1,5 @@
-"""The mutation engine end to end on hand-built records (fake printer, no run directory)."""
+"""The `Mutator` on hand-built records and rules (fake printer, no run directory): building,
+filtering and rendering mutants, caps and duplicates, depth-two chains, parallel workers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from lean_alchemy.grammar.ast import App, BinOp, Num
 from lean_alchemy.mutate.options import MutateOptions
 from lean_alchemy.mutate.mutator import Mutator, included_names
 
-from test_mutate_core import ADD_ZERO, CAND_BINDERS, CAND_CONCL, I, LT_LE, NAT, inv, rule, show
+from helpers.hand_built_asts import ADD_ZERO, CAND_BINDERS, CAND_CONCL, I, LT_LE, NAT, inv, rule, show
 
 
 def show_binders(groups):
@@ -390,7 +391,7 @@ def test_two_declarations_of_one_name_are_capped_apart_in_any_schedule():
     twin = replace(TRUNC_DECL, full_name="Foo.bar", name="bar")
     parsed = {("Foo.bar", 3): (CAND_BINDERS, CAND_CONCL), ("Foo.bar", 7): (CAND_BINDERS, TRUNC_CONCL)}
 
-    def mk():
+    def make_mutator():
         return Mutator([ADD_ZERO, BOGUS, LT_LE], {SCOPE.id: SCOPE},
                        MutateOptions(max_per_theorem=1, refute=False), show=show,
                        show_binders=show_binders,
@@ -400,6 +401,6 @@ def test_two_declarations_of_one_name_are_capped_apart_in_any_schedule():
     work = [(DECL, [inv("rw_goal", ADD_ZERO, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")})]),
             (twin, [inv("rw_goal", BOGUS, "goal", [("lhs", -1)], {"a": I("x"), "b": I("y")})])]
     for jobs in (1, 2):
-        rows = list(mutate_all(mk(), range(2), work.__getitem__, jobs=jobs, chunk=2))
+        rows = list(mutate_all(make_mutator(), range(2), work.__getitem__, jobs=jobs, chunk=2))
         assert [(r[0].source_theorem, r[0].rule, r[1]) for r in rows] == [
             ("Foo.bar", ADD_ZERO.lemma, "pending"), ("Foo.bar", BOGUS.lemma, "pending")], jobs

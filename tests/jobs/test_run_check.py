@@ -1,4 +1,4 @@
-"""`run_check` and `alchemy check/status` with a stand-in checker.
+"""`run_check` and `alchemy check/status` with a stand-in checker (tests/helpers/fake_checker.py).
 
 The stand-in is a Checker (the contract of `lean_alchemy.jobs.checkers`) that judges a unit
 by its declaration name: `ok*` verified, `bad*` rejected, `slow*` verified after a delay,
@@ -10,14 +10,12 @@ retries, worker deaths, resumption, the database as the only truth.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,81 +25,27 @@ from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.jobs.check import reclaim_dead_leases, run_check
 from lean_alchemy.core.rundb import RunDB
-from lean_alchemy.jobs.options import CheckOptions
-from lean_alchemy.jobs.toolchain import Toolchain
 
-TESTS = Path(__file__).resolve().parent
+from helpers.builders import make_mutant
+from helpers.fake_checker import TC, FakeFactory, check_options
 
-
-@dataclass(frozen=True)
-class FakeFactory:
-    log: str = ""  # one line per verdict produced: "<pid> <mutant id>"
-    delay: float = 0.0
-    marker_dir: str = ""
-
-    def __call__(self, opts, toolchain) -> "FakeChecker":
-        return FakeChecker(self)
+TESTS = Path(__file__).resolve().parents[1]
 
 
-class FakeChecker:
-    backend = "fake"
-
-    def __init__(self, cfg: FakeFactory) -> None:
-        self.cfg = cfg
-
-    def check(self, units):
-        out = []
-        for u in units:
-            if u.name.startswith("killonce"):
-                marker = Path(self.cfg.marker_dir) / u.mutant_id
-                if not marker.exists():
-                    marker.touch()
-                    os.kill(os.getpid(), signal.SIGKILL)
-            if u.name.startswith("killalways"):
-                os.kill(os.getpid(), signal.SIGKILL)
-            if u.name.startswith("raise"):
-                raise RuntimeError("stand-in checker bug")
-            if self.cfg.delay or u.name.startswith("slow"):
-                time.sleep(self.cfg.delay or 0.3)
-            if u.name.startswith("bad"):
-                v = Verdict(u.mutant_id, "rejected", "type mismatch", "type mismatch\n  h", 0.01)
-            else:
-                v = Verdict(u.mutant_id, "verified", elapsed=0.01)
-            if self.cfg.log:
-                with open(self.cfg.log, "a") as f:
-                    f.write(f"{os.getpid()} {u.mutant_id}\n")
-            out.append(v)
-        return out
-
-    def close(self) -> None:
-        pass
-
-
-def mk(i: int, name: str) -> Mutant:
+def scripted_mutant(i: int, name: str) -> Mutant:
+    """Mutant `i` named `<name><i>`: the name prefix tells the fake checker what to do."""
     mod = f"Mathlib.M{i % 3}"
-    return Mutant(id=f"m{i:05d}", name=f"{name}{i}", parent="Foo.bar", source_theorem="Foo.bar",
-                  source_module=mod, rule="Nat.add_comm", kind="rw_goal", direction="fwd",
-                  location="goal", depth=1, proof_style="merged", statement="(a : ℕ) : a = a",
-                  proof="rfl", imports=(mod,), header="", lean=f"theorem {name}{i} : True := trivial")
-
-
-TC = Toolchain(workspace=Path("ws"), lake=None, lean=None, lean_version="4.99.0",
-               mathlib_rev="0123456789abcdef", repl_path=None, ready=True, problem=None)
+    return make_mutant(i, name=f"{name}{i}", source_module=mod, statement="(a : ℕ) : a = a",
+                       proof="rfl", imports=(mod,), header="",
+                       lean=f"theorem {name}{i} : True := trivial")
 
 
 def make_run(tmp_path: Path, names: list[str], extra=()) -> RunDir:
     run = RunDir.at(tmp_path / "run").ensure()
     db = RunDB.for_run(run)
-    db.add_mutants([(mk(i, n), "pending", None) for i, n in enumerate(names)] + list(extra))
+    db.add_mutants([(scripted_mutant(i, n), "pending", None) for i, n in enumerate(names)] + list(extra))
     db.close()
     return run
-
-
-def opts(tmp_path: Path, **kw) -> CheckOptions:
-    base = dict(jobs=2, batch_size=4, progress=False, workspace=str(tmp_path / "no-workspace"),
-                start_backoff_s=0.01)
-    base.update(kw)
-    return CheckOptions(**base)
 
 
 def checks(log: Path) -> Counter:
@@ -110,10 +54,10 @@ def checks(log: Path) -> Counter:
 
 def test_every_mutant_gets_one_verdict_and_rerun_does_nothing(tmp_path: Path) -> None:
     names = ["ok"] * 20 + ["bad"] * 5
-    run = make_run(tmp_path, names, extra=[(mk(99, "refuted"), "refuted", "counterexample")])
+    run = make_run(tmp_path, names, extra=[(scripted_mutant(99, "refuted"), "refuted", "counterexample")])
     log = tmp_path / "checks.log"
     lines: list[str] = []
-    stats = run_check(run, opts(tmp_path), TC, checker_factory=FakeFactory(str(log)),
+    stats = run_check(run, check_options(tmp_path), TC, checker_factory=FakeFactory(str(log)),
                       echo=lines.append)
     assert stats.checked == 25 and stats.by_status == {"verified": 20, "rejected": 5}
     assert stats.by_error_class == {"type mismatch": 5}
@@ -134,14 +78,14 @@ def test_every_mutant_gets_one_verdict_and_rerun_does_nothing(tmp_path: Path) ->
         assert (v.backend, v.lean_version, v.mathlib_rev) == ("fake", "4.99.0", "0123456789abcdef")
     # the workers logged to RUN/logs
     assert (run.logs_dir / "check.log").exists() and (run.logs_dir / "worker-0.log").exists()
-    again = run_check(run, opts(tmp_path), TC, checker_factory=FakeFactory(str(log)))
+    again = run_check(run, check_options(tmp_path), TC, checker_factory=FakeFactory(str(log)))
     assert again.checked == 0 and len(checks(log)) == 25 and sum(checks(log).values()) == 25
 
 
 def test_stats_of_two_invocations_merge(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["ok"] * 20 + ["bad"] * 10)
-    first = run_check(run, opts(tmp_path, limit=12, jobs=1), TC, checker_factory=FakeFactory())
-    rest = run_check(run, opts(tmp_path, jobs=1), TC, checker_factory=FakeFactory())
+    first = run_check(run, check_options(tmp_path, limit=12, jobs=1), TC, checker_factory=FakeFactory())
+    rest = run_check(run, check_options(tmp_path, jobs=1), TC, checker_factory=FakeFactory())
     both = first.merge(rest)
     assert both.checked == 30 and both.by_status == {"verified": 20, "rejected": 10}
     assert both.by_error_class == {"type mismatch": 10}
@@ -152,9 +96,9 @@ def test_stats_of_two_invocations_merge(tmp_path: Path) -> None:
 
 def test_limit_then_resume(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["ok"] * 30)
-    first = run_check(run, opts(tmp_path, limit=10, jobs=1), TC, checker_factory=FakeFactory())
+    first = run_check(run, check_options(tmp_path, limit=10, jobs=1), TC, checker_factory=FakeFactory())
     assert first.checked == 10 and first.remaining == 20
-    rest = run_check(run, opts(tmp_path, jobs=1), TC, checker_factory=FakeFactory())
+    rest = run_check(run, check_options(tmp_path, jobs=1), TC, checker_factory=FakeFactory())
     assert rest.checked == 20 and rest.database == {"verified": 30}
 
 
@@ -165,7 +109,7 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
     names = ["ok"] * 12 + ["killonce"] + ["ok"] * 12 + ["killalways"] + ["bad"] * 3
     run = make_run(tmp_path, names)
     log = tmp_path / "checks.log"
-    stats = run_check(run, opts(tmp_path, batch_size=8, max_attempts=3), TC,
+    stats = run_check(run, check_options(tmp_path, batch_size=8, max_attempts=3), TC,
                       checker_factory=FakeFactory(str(log), marker_dir=str(markers)))
     db = RunDB.for_run(run)
     assert db.counts() == {"verified": 25, "rejected": 3, "crashed": 1}
@@ -184,7 +128,7 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
 def test_checker_exception_stops_the_run_and_keeps_verdicts(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["ok"] * 8 + ["raise"] + ["ok"] * 3)
     with pytest.raises(AlchemyError, match="stand-in checker bug") as e:
-        run_check(run, opts(tmp_path, jobs=1, batch_size=4), TC, checker_factory=FakeFactory())
+        run_check(run, check_options(tmp_path, jobs=1, batch_size=4), TC, checker_factory=FakeFactory())
     assert "re-run `alchemy check`" in str(e.value)
     db = RunDB.for_run(run)
     counts = db.counts()
@@ -230,7 +174,7 @@ def test_verdicts_arriving_with_an_error_are_kept(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(check_mod, "make_executor", ScriptedExecutor)
     run = make_run(tmp_path, ["ok"] * 12)
     with pytest.raises(AlchemyError, match="RuntimeError: boom"):
-        run_check(run, opts(tmp_path, batch_size=4), TC, checker_factory=FakeFactory())
+        run_check(run, check_options(tmp_path, batch_size=4), TC, checker_factory=FakeFactory())
     assert RunDB.for_run(run).counts() == {"verified": 4, "pending": 8}
 
 
@@ -241,7 +185,7 @@ def failing_factory(opts, toolchain):
 def test_checker_that_cannot_start_stops_the_run(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["ok"] * 5)
     with pytest.raises(AlchemyError, match="could not start.*no Lean process") as e:
-        run_check(run, opts(tmp_path), TC, checker_factory=failing_factory)
+        run_check(run, check_options(tmp_path), TC, checker_factory=failing_factory)
     assert "worker-" in str(e.value)  # names the worker log to read
     db = RunDB.for_run(run)
     assert db.counts() == {"pending": 5} and db.attempt_counts() == {0: 5}
@@ -251,23 +195,23 @@ def test_missing_toolchain_changes_nothing(tmp_path: Path) -> None:
     run = make_run(tmp_path, ["ok"] * 3)
     before = run.db.read_bytes()
     with pytest.raises(AlchemyError, match="alchemy setup-lean"):
-        run_check(run, opts(tmp_path))
+        run_check(run, check_options(tmp_path))
     assert run.db.read_bytes() == before and not run.stats_path("check").exists()
 
 
 def test_no_database_names_the_stage(tmp_path: Path) -> None:
     with pytest.raises(AlchemyError, match="alchemy mutate"):
-        run_check(RunDir.at(tmp_path / "empty"), opts(tmp_path), TC, checker_factory=FakeFactory())
+        run_check(RunDir.at(tmp_path / "empty"), check_options(tmp_path), TC, checker_factory=FakeFactory())
 
 
 DRIVER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})
-    from test_check import FakeFactory, TC, opts
+    from helpers.fake_checker import FakeFactory, TC, check_options
     from pathlib import Path
     from lean_alchemy.core.rundir import RunDir
     from lean_alchemy.jobs.check import run_check
-    run_check(RunDir.at({run!r}), opts(Path({tmp!r}), batch_size=2), TC,
+    run_check(RunDir.at({run!r}), check_options(Path({tmp!r}), batch_size=2), TC,
               checker_factory=FakeFactory({log!r}, delay=0.05))
 """)
 
@@ -325,7 +269,7 @@ def test_resume_after_the_driver_is_sigkilled(tmp_path: Path) -> None:
     db = RunDB.for_run(run)
     done_before = {m.id for m, _ in db.iter_results(statuses=None)}
     assert 8 <= len(done_before) < SLOW_RUN and db.lease_owners()  # leases of a dead driver
-    stats = run_check(run, opts(tmp_path, batch_size=2), TC, checker_factory=FakeFactory(str(log)))
+    stats = run_check(run, check_options(tmp_path, batch_size=2), TC, checker_factory=FakeFactory(str(log)))
     assert stats.reclaimed_leases >= 1
     assert db.counts() == {"verified": SLOW_RUN}
     seen = checks(log)
@@ -360,7 +304,7 @@ def test_ray_executor_local_mode_with_a_killed_worker(tmp_path: Path) -> None:
     markers.mkdir()
     names = ["ok"] * 10 + ["killonce"] + ["ok"] * 5 + ["bad"] * 2
     run = make_run(tmp_path, names)
-    stats = run_check(run, opts(tmp_path, executor="ray", ray_address="local", batch_size=6), TC,
+    stats = run_check(run, check_options(tmp_path, executor="ray", ray_address="local", batch_size=6), TC,
                       checker_factory=FakeFactory(marker_dir=str(markers)),
                       executor_kwargs={"init_kwargs": {"num_cpus": 2}})
     assert stats.by_status == {"verified": 16, "rejected": 2}
@@ -373,7 +317,7 @@ def test_ray_missing_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)
     run = make_run(tmp_path, ["ok"])
     with pytest.raises(AlchemyError, match=r"lean-alchemy\[ray\]"):
-        run_check(run, opts(tmp_path, executor="ray"), TC, checker_factory=FakeFactory())
+        run_check(run, check_options(tmp_path, executor="ray"), TC, checker_factory=FakeFactory())
     assert RunDB.for_run(run).counts() == {"pending": 1}
 
 
@@ -384,7 +328,7 @@ def test_cli_status_table_and_json(tmp_path: Path, capsys) -> None:
     from lean_alchemy.cli.main import main
 
     run = make_run(tmp_path, ["ok"] * 6 + ["bad"] * 2 + ["pend"] * 2,
-                   extra=[(mk(50, "r"), "refuted", "cex")])
+                   extra=[(scripted_mutant(50, "r"), "refuted", "cex")])
     db = RunDB.for_run(run)
     ms = db.lease("x", 8, 60)
     db.record_verdicts([Verdict(m.id, "rejected" if m.name.startswith("bad") else "verified",
@@ -437,7 +381,7 @@ def test_cli_flags_mirror_options(tmp_path: Path) -> None:
 def lean_mutant(i: int, directive: str = "") -> Mutant:
     body = f"  -- standin: {directive}\n" if directive else ""
     lean = f"namespace T{i}\ntheorem t{i} : True := by\n{body}  trivial\nend T{i}"
-    return replace_lean(mk(i, "t"), lean, name=f"T{i}.t{i}")
+    return replace_lean(scripted_mutant(i, "t"), lean, name=f"T{i}.t{i}")
 
 
 def replace_lean(m: Mutant, lean: str, name: str | None = None) -> Mutant:
@@ -455,7 +399,7 @@ def test_real_checkers_through_the_standin_lean(tmp_path: Path, standin_toolchai
     run = RunDir.at(tmp_path / "run").ensure()
     db = RunDB.for_run(run)
     db.add_mutants([(lean_mutant(i, plan.get(i, "")), "pending", None) for i in range(16)])
-    o = opts(tmp_path, backend=backend, batch_size=8, timeout_s=3.0, max_attempts=1,
+    o = check_options(tmp_path, backend=backend, batch_size=8, timeout_s=3.0, max_attempts=1,
              workspace=str(standin_toolchain.workspace), memory_limit_mb=0)
     stats = run_check(run, o)
     final = {m.id: v for m, v in db.iter_results(statuses=None)}
@@ -510,7 +454,7 @@ def test_lean_crashing_at_a_fifth_of_its_starts_does_not_stop_the_check(
     db = RunDB.for_run(run)
     db.add_mutants([(lean_mutant(i, "error type mismatch" if i % 7 == 0 else ""), "pending",
                      None) for i in range(40)])
-    o = opts(tmp_path, backend=backend, batch_size=4, jobs=2, timeout_s=20.0,
+    o = check_options(tmp_path, backend=backend, batch_size=4, jobs=2, timeout_s=20.0,
              repl_max_commands=3, workspace=str(standin_toolchain.workspace), memory_limit_mb=0)
     stats = run_check(run, o)
     assert stats.remaining == 0 and stats.checked == 40
@@ -524,7 +468,7 @@ def test_lean_that_never_starts_stops_the_run_with_the_whole_message(
     monkeypatch.setenv("STANDIN_START_CRASH", "1")
     run = RunDir.at(tmp_path / "run").ensure()
     RunDB.for_run(run).add_mutants([(lean_mutant(i), "pending", None) for i in range(4)])
-    o = opts(tmp_path, jobs=1, start_attempts=3, workspace=str(standin_toolchain.workspace),
+    o = check_options(tmp_path, jobs=1, start_attempts=3, workspace=str(standin_toolchain.workspace),
              memory_limit_mb=0)
     with pytest.raises(AlchemyError) as e:
         run_check(run, o)

@@ -1,5 +1,6 @@
-"""`run_mutate` and the CLI on a real run directory, with stand-ins for the index and the
-run database (their own stages are tested elsewhere; the e2e test uses the real ones)."""
+"""`run_mutate` and the CLI on a real run directory over the golden library, with stand-ins
+for the index and the run database (their own stages are tested elsewhere;
+test_sample_library_through_mutate.py uses the real ones)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.index.store import invocations_path, invocations_table, rules_table
 
-from mutate_golden_helpers import extract, invocation, make_rule
-from test_mutate_golden import CASES, RULES, SNIPPET
+from helpers.golden_library import CASES, RULES, SNIPPET
+from helpers.lean_text import extract, invocation
 
 
 class FakeDB:

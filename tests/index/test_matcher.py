@@ -11,7 +11,7 @@ from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.match.matcher import compile_rule, match, suffix_const_eq
 from lean_alchemy.index.match.patterns import flatten, pattern_symbols
 
-from mutate_golden_helpers import make_rule
+from helpers.lean_text import make_rule
 
 DECL = Declaration("Demo.t", "t", "theorem", "Demo", "Demo.lean", 1, 1)
 

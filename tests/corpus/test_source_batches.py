@@ -19,6 +19,8 @@ from lean_alchemy.corpus.source import (SOURCE_SCHEMA, engine_array, engine_list
 from lean_alchemy.corpus.rows import import_lines
 from lean_alchemy.core.rundb import MUTANT_FIELDS, mutant_row
 
+from helpers.builders import make_mutant
+
 
 def _encoded(features) -> str:
     """What the run database stores (`jobs.db.mutant_row`)."""
@@ -69,21 +71,21 @@ def test_imports_decode_once_per_text_and_default_to_the_module():
     assert imports_lists(as_lists, modules) == lists
 
 
-def _mutant(i: int, **kw) -> Mutant:
+def record_mutant(i: int, **kw) -> Mutant:
+    """Mutant `i` (a hex id, `N.t<i>` of `N.p<i>`) with features; `kw` replaces fields."""
     base = dict(id=f"{i:04x}", name=f"N.t{i}", parent=f"N.p{i}", source_theorem=f"N.p{i}",
-                source_module="Mathlib.A", rule="mul_comm", kind="rw_goal", direction="fwd",
-                location="goal", depth=1, proof_style="merged", statement="(x : ℕ) : x = x",
+                source_module="Mathlib.A", rule="mul_comm", statement="(x : ℕ) : x = x",
                 proof="by\n  rfl", imports=("Mathlib.A",), header="namespace N",
                 lean=f"namespace N\ntheorem t{i} (x : ℕ) : x = x := by\n  rfl\nend N",
                 features=(("binders", 1.0), ("occurrences", 2.0)))
     base.update(kw)
-    return Mutant(**base)
+    return make_mutant(i, **base)
 
 
 def test_records_become_the_database_form():
     """A batch made from records holds what the database stores for them (the JSON of
     `jobs.db.mutant_row`), so records and database pages mix in one export."""
-    ms = [_mutant(i) for i in range(5)] + [_mutant(9, imports=(), features=())]
+    ms = [record_mutant(i) for i in range(5)] + [record_mutant(9, imports=(), features=())]
     vs = [Verdict(m.id, "verified", elapsed=1.5, backend="repl", lean_version="v4",
                   mathlib_rev="r") for m in ms[:3]] + [None] * 3
     batch = pairs_to_batch(list(zip(ms, vs)))
@@ -110,7 +112,7 @@ def test_an_export_mixes_records_and_database_pages(tmp_path):
     from lean_alchemy.core.rundb import RunDB
     from lean_alchemy.corpus.db_batches import iter_batches
 
-    ms = [_mutant(i, source_theorem="N.same") for i in range(30)]
+    ms = [record_mutant(i, source_theorem="N.same") for i in range(30)]
     pairs = [(m, Verdict(m.id, "verified", elapsed=0.5)) for m in ms]
     opts = CorpusOptions(stats=False, train_fraction=1.0, validation_fraction=0.0,
                          test_fraction=0.0)
@@ -128,7 +130,7 @@ def test_an_export_mixes_records_and_database_pages(tmp_path):
 
 
 def test_source_batches_keep_order_and_chunk_records():
-    ms = [_mutant(i) for i in range(7)]
+    ms = [record_mutant(i) for i in range(7)]
     items = [(m, None) for m in ms[:3]] + [pairs_to_batch([(ms[3], None)])] + [
         (m, None) for m in ms[4:]]
     got = list(source_batches(items, chunk=2))
@@ -185,7 +187,7 @@ def test_decontamination_candidates_never_miss_a_flagged_row(n, threshold):
 def test_a_batch_of_another_schema_is_conformed_or_named():
     from lean_alchemy.core.errors import AlchemyError
 
-    batch = pairs_to_batch([(_mutant(1), None)])
+    batch = pairs_to_batch([(record_mutant(1), None)])
     reordered = batch.select(list(reversed(batch.schema.names)))
     assert list(source_batches([reordered]))[0].equals(batch)
     with pytest.raises(AlchemyError, match="lacks the column `lean`"):

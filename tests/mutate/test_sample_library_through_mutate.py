@@ -8,7 +8,7 @@ import pytest
 
 from lean_alchemy.core.rundir import RunDir
 
-WORKSPACE = Path(__file__).resolve().parents[1] / "lean_workspace"
+WORKSPACE = Path(__file__).resolve().parents[2] / "lean_workspace"
 
 
 @pytest.fixture(scope="module")

@@ -7,16 +7,13 @@ alone with `pytest -m lean`.  Expect about a minute: each backend imports Mathli
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from lean_alchemy.jobs.checkers import CheckUnit, make_checker
 from lean_alchemy.jobs.options import CheckOptions
 from lean_alchemy.jobs.toolchain import discover_toolchain
 
-REPO = Path(__file__).resolve().parents[1]
-STANDIN_DIR = REPO / "tests" / "standin"
+from helpers.standin import REPO, STANDIN_DIR
 
 
 def _real_toolchain():

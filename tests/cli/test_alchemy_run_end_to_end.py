@@ -15,7 +15,7 @@ import pytest
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.cli.main import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "lean_workspace"
 
 
