@@ -2,8 +2,7 @@
 
 Prints ONE JSON object: statements, full, partial, failed, roundtrip_failures, crashes,
 seconds, workers, top_opaque_causes (the ten most common shapes of Opaque nodes, with an
-example each).  Statements come from the extractor (`lean_alchemy.extract.fileparse`) when
-it is importable, else from a small self-contained slicer in this file.
+example each).  Statements come from the extractor (`lean_alchemy.extract.fileparse`).
 
 Round-trip: for every parsed conclusion and binder type t, parse(print(t)) == t.
 
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -28,57 +26,18 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from lean_alchemy.core.records import Binder, Declaration, render_binders
-
-_DECL = re.compile(r"^(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|nonrec|noncomputable)\s+)*"
-                   r"(theorem|lemma)\s+(\S+)", re.M)
-
-
-def _slice_statements(text: str) -> list[tuple[str, str]]:
-    """Fallback slicer: (binders text, conclusion) of each theorem/lemma, by bracket depth."""
-    out = []
-    text = re.sub(r"/-.*?-/", " ", text, flags=re.S)
-    text = re.sub(r"--[^\n]*", " ", text)
-    for m in _DECL.finditer(text):
-        i = m.end()
-        depth = 0
-        colon = -1
-        j = i
-        while j < len(text):
-            c = text[j]
-            if c in "([{⟨⦃":
-                depth += 1
-            elif c in ")]}⟩⦄":
-                depth -= 1
-            elif depth == 0 and text.startswith(":=", j):
-                break
-            elif depth == 0 and c == ":" and colon < 0:
-                colon = j
-            elif depth == 0 and c == "|" and text[j - 1] == "\n":
-                break
-            j += 1
-        if colon < 0:
-            continue
-        out.append((text[i:colon].strip(), " ".join(text[colon + 1:j].split())))
-    return out
-
+from lean_alchemy.extract.fileparse import extract_file
 
 def _statements(path: str, root: str) -> list[tuple[str, tuple[Binder, ...] | None, str, str,
                                                    object]]:
     """(name, binders or None, binders text, conclusion, scope or None) of the theorems in
     one file."""
-    try:
-        from lean_alchemy.extract.fileparse import extract_file
-    except ImportError:
-        extract_file = None
-    if extract_file is not None:
-        res = extract_file(Path(path), Path(root))
-        scopes = {sc.id: sc for sc in res.scopes}
-        return [(d.full_name, d.binders, render_binders(d.binders), d.conclusion,
-                 scopes.get(d.scope_id or ""))
-                for d in res.declarations
-                if d.kind in ("theorem", "lemma") and d.conclusion]
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
-    return [("?", None, b, c, None) for b, c in _slice_statements(text)]
+    res = extract_file(Path(path), Path(root))
+    scopes = {sc.id: sc for sc in res.scopes}
+    return [(d.full_name, d.binders, render_binders(d.binders), d.conclusion,
+             scopes.get(d.scope_id or ""))
+            for d in res.declarations
+            if d.kind in ("theorem", "lemma") and d.conclusion]
 
 
 # ------------------------------------------------------------------ token fidelity
@@ -145,7 +104,7 @@ def _work(job: tuple[str, str]) -> dict:
     from lean_alchemy.grammar.ast import Opaque, subterms
     from lean_alchemy.grammar.parser import parse_term
     from lean_alchemy.grammar.printer import print_term
-    from lean_alchemy.grammar.statements import annotate_declaration, binders_of
+    from lean_alchemy.grammar.statements import annotate_declaration
 
     path, root = job
     r = {"statements": 0, "full": 0, "partial": 0, "failed": 0, "roundtrip_failures": 0,

@@ -191,6 +191,23 @@ def _build_parser(table: OperatorTable) -> Lark:
 
 # ------------------------------------------------------------------ pre-scanner
 
+def comment_end(s: str, i: int) -> int:
+    """End of a `--` comment (at its newline) or of a nested `/- -/` comment starting at
+    `i`: the one reading of comments shared by the parser and the token lexer."""
+    if s.startswith("--", i):
+        j = s.find("\n", i)
+        return len(s) if j < 0 else j
+    depth, j, n = 1, i + 2, len(s)
+    while j < n and depth:
+        if s.startswith("/-", j):
+            depth, j = depth + 1, j + 2
+        elif s.startswith("-/", j):
+            depth, j = depth - 1, j + 2
+        else:
+            j += 1
+    return j
+
+
 def _strip_comments(s: str) -> str:
     if "--" not in s and "/-" not in s:
         return s
@@ -204,21 +221,9 @@ def _strip_comments(s: str) -> str:
                 j += 2 if s[j] == "\\" else 1
             out.append(s[i:j + 1])
             i = j + 1
-        elif s.startswith("--", i):
-            j = s.find("\n", i)
-            i = n if j < 0 else j
+        elif s.startswith("--", i) or s.startswith("/-", i):
+            i = comment_end(s, i)
             out.append(" ")
-        elif s.startswith("/-", i):
-            depth, j = 1, i + 2
-            while j < n and depth:
-                if s.startswith("/-", j):
-                    depth, j = depth + 1, j + 2
-                elif s.startswith("-/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
-            out.append(" ")
-            i = j
         else:
             out.append(c)
             i += 1

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from lean_alchemy.grammar.parser import LETTER, NAME_RE
+from lean_alchemy.grammar.parser import LETTER, NAME_RE, comment_end
 
 GLUE = "⁀"  # prefix of a token written without space after the end of a term
 
@@ -169,22 +169,6 @@ def _opened(text: str) -> list[str]:
 
 # ------------------------------------------------------------------ lexing
 
-def _skip_comment(s: str, i: int) -> int:
-    """End of a `--` or (nested) `/- -/` comment starting at `i`."""
-    if s.startswith("--", i):
-        j = s.find("\n", i)
-        return len(s) if j < 0 else j
-    depth, j, n = 1, i + 2, len(s)
-    while j < n and depth:
-        if s.startswith("/-", j):
-            depth, j = depth + 1, j + 2
-        elif s.startswith("-/", j):
-            depth, j = depth - 1, j + 2
-        else:
-            j += 1
-    return j
-
-
 def lex(text: str, lexicon: Lexicon) -> list[str]:
     """Lean's token sequence of `text` (identifiers, literals and tokens as text; a glued
     glue-sensitive token prefixed with `GLUE`).  Never raises: a character no rule reads
@@ -209,7 +193,7 @@ def _lex(text: str, lexicon: Lexicon, breaks: list[bool] | None) -> list[str]:
             spaced = True
             continue
         if c in "-/" and (s.startswith("--", i) or s.startswith("/-", i)):
-            i = _skip_comment(s, i)
+            i = comment_end(s, i)
             spaced = True
             continue
         tok, kind, i = _next(s, i, lexicon)

@@ -78,7 +78,7 @@ def _collect_heads(t: Term, bound: frozenset[str], out: set[str]) -> None:
 
 # One function per node class (a dict dispatch instead of isinstance chains and per-field
 # `bound_in_child` calls): `heads` runs over every library statement and every mutant.
-# Each gives the same set as `_collect_heads_generic` (tests/test_substitute_fast.py).
+# Each gives the same set as `_collect_heads_generic` (tests/mutate/test_fingerprint_fast_paths.py).
 
 def _h_ident(t: Ident, bound: frozenset[str], out: set[str]) -> None:
     name = t.name

@@ -43,7 +43,7 @@ from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.stats import IndexStats
-from lean_alchemy.index.store import INVOCATION_SCHEMA, invocations_path, rules_table
+from lean_alchemy.index.store import INVOCATION_SCHEMA, invocations_path, rules_table, run_token_table
 from lean_alchemy.index.unproved import directly_unproved, proof_uses_pairs, unproved_declarations
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,8 @@ def _load_context(run: RunDir, opts: IndexOptions) -> tuple[IndexContext, list[s
     rule_index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
                                  rigid=rigid_names(decls),
                                  generic_evidence=opts.generic_evidence)
-    return IndexContext(decls, scopes, resolver, opts, rule_index), external
+    return IndexContext(decls, scopes, resolver, opts, rule_index,
+                        tokens=run_token_table(run)), external
 
 
 def _chunks(theorems: list[int], jobs: int) -> list[list[int]]:
@@ -145,6 +146,7 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
                         stats.rules_indexed += 1
                         ctx.rule_index.add(r)
             edges.extend(part.edges)
+            ctx.misread.update(part.misread)
             stats.merge(part.stats)
             for key, js in part.sections:  # two workers may both have parsed a scope
                 ctx.section_json.setdefault(key, js)

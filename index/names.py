@@ -42,7 +42,7 @@ from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import (
     BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
 )
-from lean_alchemy.grammar.walk import field_names
+from lean_alchemy.grammar.walk import rebuild
 
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
@@ -276,34 +276,13 @@ class Resolver:
                     self.ambiguous_names[name] += 1
             return Ident(full) if full != name else t
         binding = isinstance(t, _BINDING)
-        vals = []
-        changed = False
-        for fname in field_names(type(t)):
-            v = getattr(t, fname)
-            if isinstance(v, Term):
-                b = bound
-                if binding:
-                    extra = bound_in_child(t, fname, -1)
-                    if extra:
-                        b = bound | frozenset(extra)
-                nv = self._resolve_under(v, view, cache, locals_, b, count)
-                changed |= nv is not v
-                vals.append(nv)
-            elif isinstance(v, tuple) and v and isinstance(v[0], Term):
-                items = []
-                for k, x in enumerate(v):
-                    b = bound
-                    if binding:
-                        extra = bound_in_child(t, fname, k)
-                        if extra:
-                            b = bound | frozenset(extra)
-                    nx = self._resolve_under(x, view, cache, locals_, b, count)
-                    changed |= nx is not x
-                    items.append(nx)
-                vals.append(tuple(items))
-            else:
-                vals.append(v)
-        return type(t)(*vals) if changed else t
+
+        def child(fname: str, k: int, x: Term) -> Term:
+            extra = bound_in_child(t, fname, k) if binding else ()
+            return self._resolve_under(x, view, cache, locals_,
+                                       bound | frozenset(extra) if extra else bound, count)
+
+        return rebuild(t, child)
 
 
 def binder_locals(groups: Iterable[BinderGroup]) -> frozenset[str]:

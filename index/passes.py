@@ -17,7 +17,9 @@ import pyarrow as pa
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule, Scope
 from lean_alchemy.grammar.ast import BinderGroup, Ident, Term
+from lean_alchemy.grammar.tokens import TokenTable
 from lean_alchemy.grammar.statements import (
+    statement_mismatch,
     decl_binders, decl_conclusion, dumps_binders, loads_binders, scope_binders,
 )
 from lean_alchemy.index import graph
@@ -48,6 +50,12 @@ class IndexContext:
     section_json: dict[str, str] = field(default_factory=dict)
     # (scope id, serialized binders) parsed by this process and not yet sent to the parent
     fresh_sections: list[tuple[str, str]] = field(default_factory=list)
+    # the run's token table (`store.run_token_table`): rules come only from statements
+    # whose printed text lexes to the tokens of their source (None: no such check)
+    tokens: TokenTable | None = None
+    # theorems whose statement was misread (pass 1): no rule from them, and no invocation
+    # on them in pass 2 (their mutants would state something else)
+    misread: set[str] = field(default_factory=set)
 
     def view(self, decl: Declaration) -> ScopeView:
         key = decl.scope_id or ""
@@ -123,7 +131,17 @@ class DerivedChunk:
     rules: list[Rule]
     edges: list[graph.Edge]
     sections: list[tuple[str, str]]  # section binders this process parsed (serialized)
+    misread: list[str]  # theorems whose printed statement lexes unlike their source
     stats: IndexStats  # dropped rules, unparsed theorems, name resolution counts
+
+
+def misread_statement(tokens: TokenTable, scopes: dict[str, Scope], decl: Declaration,
+                      groups: tuple[BinderGroup, ...], conclusion: Term) -> str | None:
+    """How the printed statement's tokens differ from the source's under the tokens in
+    force in `decl`'s scope (`grammar.statements.statement_mismatch`), or None."""
+    scope = scopes.get(decl.scope_id or "")
+    lexicon = tokens.for_scope(scope) if scope is not None else tokens.lexicon
+    return statement_mismatch(decl, groups, conclusion, lexicon)
 
 
 def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
@@ -135,6 +153,7 @@ def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
     rule_stats = RuleStats.new()
     rules: list[Rule] = []
     edges: list[graph.Edge] = []
+    misread: list[str] = []
     unparsed = 0
     for i in positions:
         d = ctx.decls[i]
@@ -149,6 +168,14 @@ def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
             continue
         groups, concl = p
         locals_ = binder_locals(section) | binder_locals(groups)
+        if ctx.tokens is not None and misread_statement(ctx.tokens, ctx.scopes, d, groups,
+                                                        concl) is not None:
+            # its rules would print the misread tree into every mutant they make
+            rule_stats.dropped["render_mismatch"] += 1
+            misread.append(d.full_name)
+            graph.statement_edges(resolver, d, view, groups, concl, locals_,
+                                  ctx.opts.proof_uses, edges)
+            continue
         rules.extend(derive_rules(
             d, groups, concl, section=section, stats=rule_stats,
             resolve=lambda t, loc, _v=view: resolver.resolve_term(t, _v, loc, count=False)))
@@ -159,7 +186,7 @@ def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
                        name_occurrences=resolver.counts,
                        unresolved_names=resolver.unresolved_names,
                        ambiguous_names=resolver.ambiguous_names)
-    return DerivedChunk(rules, edges, sections, stats)
+    return DerivedChunk(rules, edges, sections, misread, stats)
 
 
 # --------------------------------------------------------------------------- pass 2
@@ -189,6 +216,9 @@ def match_chunk(ctx: IndexContext, positions: list[int]) -> MatchedChunk:
         stats.candidates += 1
         p = parsed(decl)
         if p is None:
+            continue
+        if decl.full_name in ctx.misread:
+            stats.misread_candidates += 1
             continue
         groups, concl = p
         view = ctx.view(decl)

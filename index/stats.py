@@ -31,6 +31,7 @@ class IndexStats:
     candidates: int = 0
     candidates_with_invocations: int = 0
     unparsed: int = 0  # theorems whose statement did not parse
+    misread_candidates: int = 0  # candidates skipped: statement printed with other tokens
     invocations_by_kind: Counter = field(default_factory=Counter)
     matches: MatchStats = field(default_factory=MatchStats)
     edges_by_kind: Counter = field(default_factory=Counter)
@@ -55,6 +56,7 @@ class IndexStats:
         self.candidates += other.candidates
         self.candidates_with_invocations += other.candidates_with_invocations
         self.unparsed += other.unparsed
+        self.misread_candidates += other.misread_candidates
         self.invocations_by_kind.update(other.invocations_by_kind)
         self.matches.merge(other.matches)
         self.edges_by_kind.update(other.edges_by_kind)
@@ -84,6 +86,7 @@ class IndexStats:
             "candidates": self.candidates,
             "candidates_with_invocations": self.candidates_with_invocations,
             "unparsed": self.unparsed,
+            "misread_candidates": self.misread_candidates,
             "invocations": self.invocations,
             "invocations_by_kind": dict(sorted(self.invocations_by_kind.items())),
             "pairs_retrieved": dict(sorted(m.retrieved.items())),

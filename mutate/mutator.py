@@ -22,7 +22,7 @@ from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.grammar.tokens import TokenTable
 from lean_alchemy.grammar.statements import (
-    decl_binders, decl_conclusion, loads_binders, scope_binders, statement_mismatch,
+    decl_binders, decl_conclusion, loads_binders, scope_binders,
 )
 from lean_alchemy.grammar.walk import heads, node_count
 from lean_alchemy.index.section_variables import used_section_variables
@@ -157,8 +157,7 @@ class Mutator:
                  rule_scope: Callable[[Rule], Scope | None] | None = None) -> None:
         """`show`/`show_binders`/`parse`/`section_of` default to the grammar stage's
         printer and statement readers (injectable so the engine is testable alone).
-        `tokens` (the run's token table) enables the token-fidelity check of each library
-        statement (`render_mismatch`) and the `open scoped` of a rule's notation
+        `tokens` (the run's token table) gives the `open scoped` a rule's notation needs
         (`notation_scope`; `rule_scope` gives the scope a rule lemma was written in)."""
         self.rules = {r.id: r for r in rules}
         self.decoded: dict[str, DecodedRule | Skip] = {}
@@ -177,7 +176,6 @@ class Mutator:
         self.show_binders: Callable[[Sequence[BinderGroup]], str] = show_binders
         self.parse = parse
         self.section_of = section_of
-        self.tokens = tokens
         self.notations = None if tokens is None else ScopedNotations(
             tokens, show, rule_scope or (lambda rule: None))
 
@@ -217,11 +215,6 @@ class Mutator:
             raise Skip("unparsed_candidate", decl.full_name)
         binders, conclusion = parsed
         scope = self.scopes.get(decl.scope_id or "")
-        if self.tokens is not None:
-            lexicon = self.tokens.for_scope(scope) if scope is not None else self.tokens.lexicon
-            diff = statement_mismatch(decl, binders, conclusion, lexicon, self.show)
-            if diff is not None:  # its mutants would be printed from a misread tree
-                raise Skip("render_mismatch", f"{decl.full_name}: {diff}")
         key = decl.scope_id or ""
         section = self._section_cache.get(key)
         if section is None:

@@ -98,8 +98,8 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
                       refute_opts=refute_opts, index=index,
                       section_of=stored_section_binders(inputs.sections),
                       tokens=run_token_table(run),
-                      rule_scope=rule_scopes({d.full_name: d.scope_id or "" for d in inputs.decls},
-                                             inputs.scopes))
+                      rule_scope=rule_scopes(
+                          {d.full_name: d.scope_id or "" for d in inputs.decls}, inputs.scopes))
         work = Workload.build(inputs.decls, inputs.invocations)
         totals = {"unknown_candidate": work.unknown, "library_fingerprints": len(library),
                   "stored_section_binders": len(inputs.sections)}
