@@ -135,12 +135,22 @@ def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGr
 
 @dataclass
 class RuleStats:
+    """Rules derived by kind and dropped by reason.  With `trace` (a list), every
+    decision is also recorded as (kind, direction, reason or None for a kept rule;
+    "*" for a whole lemma): what `alchemy explain` shows for one lemma."""
+
     rules: Counter
     dropped: Counter
+    trace: list | None = None
 
     @classmethod
-    def new(cls) -> "RuleStats":
-        return cls(Counter(), Counter())
+    def new(cls, trace: bool = False) -> "RuleStats":
+        return cls(Counter(), Counter(), [] if trace else None)
+
+    def drop(self, reason: str, kind: str = "*", direction: str = "*") -> None:
+        self.dropped[reason] += 1
+        if self.trace is not None:
+            self.trace.append((kind, direction, reason))
 
 
 def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
@@ -176,13 +186,13 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     if not decl.is_candidate:
         return []
     if conclusion is None:
-        st.dropped["no_conclusion"] += 1
+        st.drop("no_conclusion")
         return []
     if "private" in decl.modifiers:
-        st.dropped["private"] += 1
+        st.drop("private")
         return []
     if any(a.split()[0].startswith("deprecated") for a in decl.attributes if a.split()):
-        st.dropped["deprecated"] += 1
+        st.drop("deprecated")
         return []
     sec = used_section_groups(section, groups, conclusion)
     sig, body = signature(sec + groups, conclusion)
@@ -211,7 +221,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             if not _vars(replacement, pvars) <= _vars(pattern, pvars):
                 bad = "unbound_replacement_vars"
         if bad is not None:
-            st.dropped[bad] += 1
+            st.drop(bad, kind, direction)
             return
         from lean_alchemy.index.match.patterns import head_key
 
@@ -227,6 +237,8 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             antecedents=hyps if kind == "imp" else (),
             head=head_key(pattern, pvars), module=decl.module))
         st.rules[kind] += 1
+        if st.trace is not None:
+            st.trace.append((kind, direction, None))
 
     if isinstance(body_r, BinOp) and body_r.op in ("=", "↔"):
         kind = "eq" if body_r.op == "=" else "iff"
