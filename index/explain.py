@@ -43,7 +43,9 @@ from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.driver import Context, const_eq_for, invocations_path, parsed
 from lean_alchemy.index.match.hints import infer_hints
-from lean_alchemy.index.match.matcher import Compiled, compile_rule, match_flat, type_ok
+from lean_alchemy.index.match.matcher import (
+    Compiled, compile_rule, match_flat, receivers_ok, type_ok,
+)
 from lean_alchemy.index.match.patterns import Flat, flatten
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import dependent_hypotheses, hypotheses
@@ -287,6 +289,8 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
         rec["respell"] = dict(sorted(respell.items()))
     if renamed:
         return "filter:alpha_renamed"
+    if c.receivers and not receivers_ok(c, subst, types):
+        return "filter:receiver_mismatch"
     if fl.hints is None:
         fl.hints = infer_hints(fl.written[0], types)
     rec["types"] = _type_details(c, subst, fl.hints, fl.written[i])

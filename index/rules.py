@@ -44,10 +44,12 @@ from lean_alchemy.grammar.ast import (
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.grammar.walk import heads, nodes
 
+# Relations: a binder typed by one is a proof.  Arrows of bundled maps and isomorphisms
+# (`≃`, `≅`, `→₀`, `⥤`, `⟶`, `→+*`…) are types of data, not propositions: `(α : X ≅ Y)` is a
+# pattern variable.
 REL_OPS = frozenset({
     "=", "≠", "<", "≤", ">", "≥", "∣", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "↔", "∧", "∨", "≡",
-    "⊥", "≃", "≅", "≪", "=ᵐ", "≤ᵐ", "~", "≈", "∈ᵐ", "⊑", "≺", "≼", "⋖", "⩿", "⟂", "∥", "=ᶠ",
-    "≤ᶠ", "≃ₗ", "→₀",
+    "⊥", "≪", "=ᵐ", "≤ᵐ", "~", "≈", "∈ᵐ", "⊑", "≺", "≼", "⋖", "⩿", "⟂", "∥", "=ᶠ", "≤ᶠ",
 })
 PROP_QUANTS = frozenset({"∀", "∃", "∃!", "∀ᶠ", "∃ᶠ", "∀ᵐ", "∃ᵐ"})
 
@@ -61,7 +63,7 @@ def looks_prop(ty: Term | None, name: str = "") -> bool:
     if ty is None:
         return False
     if isinstance(ty, BinOp):
-        if ty.op in REL_OPS and ty.op not in ("≃", "≃ₗ", "→₀"):
+        if ty.op in REL_OPS:
             return True
         if ty.op == "→":
             return looks_prop(ty.rhs) or looks_prop(ty.lhs)
@@ -159,9 +161,12 @@ def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
 
 
 def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
-    if isinstance(p, Ident) and p.name.split(".", 1)[0] in pvars:
+    """Why a pattern cannot be matched usefully, or None.  A dotted variable (`s.ncard`,
+    `M.eRk X`) is not a variable: Lean reads `x.f` as the constant `T.f` of `x`'s type, so
+    the pattern has a constant head (the matcher requires the same field name)."""
+    if isinstance(p, Ident) and p.name in pvars:
         return "bare_variable"
-    if isinstance(p, App) and isinstance(p.fn, Ident) and p.fn.name.split(".", 1)[0] in pvars:
+    if isinstance(p, App) and isinstance(p.fn, Ident) and p.fn.name in pvars:
         # `f x` with `f` a variable: in Lean this is a coercion `⇑f x` (a bundled map) or a
         # higher-order pattern; read as first order it would match every application
         return "variable_head"
@@ -171,6 +176,25 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
         if isinstance(s, Hole):
             return "hole_pattern"
     return None
+
+
+def determined(bound: frozenset[str], types: dict[str, Term | None],
+               pvars: frozenset[str]) -> frozenset[str]:
+    """The variables a match of a pattern binding `bound` fixes: those, and every variable
+    their binder types mention, transitively.  Lean fills such implicit arguments by
+    unification (`s₁ : Finset α` fixes `α`), so a replacement may mention them:
+    `Finset.coe_subset` backwards rewrites `s₁ ⊆ s₂` to `(s₁ : Set α) ⊆ ↑s₂`."""
+    out = set(bound)
+    todo = list(bound)
+    while todo:
+        t = types.get(todo.pop())
+        if t is None:
+            continue
+        for v in heads(t) & pvars:
+            if v not in out:
+                out.add(v)
+                todo.append(v)
+    return frozenset(out)
 
 
 def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion: Term | None,
@@ -207,9 +231,13 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
                  if b.is_prop and b.kind in ("explicit", "strict") and b.type is not None)
     body_r = res(body)
     out: list[Rule] = []
+    type_of = {b.name: t for b, t in zip(sig, rtypes) if b.name}
+    hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
 
     def make(kind: str, direction: str, pattern: Term, replacement: Term | None) -> None:
-        bad = _bad_pattern(pattern, pvars)
+        # a hypothesis named inside the pattern (`Fin.mk n h`) is a proof: any matches
+        pvars_ = pvars | (heads(pattern) & hyp_names)
+        bad = _bad_pattern(pattern, pvars_)
         if bad is None and isinstance(pattern, Num):
             # `0` occurs in every type: without the equation's type it matches numerals
             # Lean would not rewrite (`(0 : Pt).x = 0` read backwards on a `0 : K`)
@@ -218,24 +246,25 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             if kind != "eq" or rule_equation_type(pattern, replacement, names, rtypes) is None:
                 bad = "numeral_pattern"
         if bad is None and replacement is not None:
-            if not _vars(replacement, pvars) <= _vars(pattern, pvars):
+            fixed = determined(_vars(pattern, pvars_), type_of, pvars)
+            if not _vars(replacement, pvars) <= fixed:
                 bad = "unbound_replacement_vars"
         if bad is not None:
             st.drop(bad, kind, direction)
             return
         from lean_alchemy.index.match.patterns import head_key
 
-        pv = tuple(sorted(_vars(pattern, pvars) | (
+        pv = tuple(sorted(_vars(pattern, pvars_) | (
             _vars(replacement, pvars) if replacement is not None else frozenset())))
         out.append(Rule(
             id=content_hash(decl.full_name, kind, direction), lemma=decl.full_name, kind=kind,
             direction=direction, pattern=dumps(pattern),
             replacement=dumps(replacement) if replacement is not None else "",
-            pattern_vars=tuple(n for n in names if n in pvars) if kind == "imp" else pv,
+            pattern_vars=tuple(n for n in names if n in pvars_) if kind == "imp" else pv,
             binder_names=names, binder_kinds=kinds, binder_types=types,
             side_conditions=hyps if kind != "imp" else (),
             antecedents=hyps if kind == "imp" else (),
-            head=head_key(pattern, pvars), module=decl.module))
+            head=head_key(pattern, pvars_), module=decl.module))
         st.rules[kind] += 1
         if st.trace is not None:
             st.trace.append((kind, direction, None))

@@ -326,12 +326,14 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     mentioned: set[str] = set()
     for t in needed:
         mentioned |= heads(t)
-    # resolve type variables from the candidate's types of matched variables
+    # solve the variables the match leaves open (type variables, `n` of `x : Fin n`) from
+    # the candidate's types of matched variables, as Lean's unifier would
+    open_vars = set(names) - set(subst)
     tsub: dict[str, Term] = {}
     for i, name in enumerate(names):
         v = subst.get(name)
         ty = btypes[i]
-        if v is None or ty is None or not (heads(ty) & tvars):
+        if v is None or ty is None or not (heads(ty) & open_vars):
             continue
         actual: Term | None = None
         if isinstance(v, Ident) and v.name in types:
@@ -340,10 +342,11 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
             actual = v.type
         if actual is not None:
             trial: dict[str, Term] = dict(tsub)
-            if match_type(ty, actual, tvars, trial):
+            if match_type(ty, actual, open_vars, trial):
                 tsub = trial
     rule_names = set(names) - set(subst)
     mapping: dict[str, Term] = dict(subst)
+    mapping.update((k, v) for k, v in tsub.items() if k not in subst and k in mentioned)
     args: list[tuple[str, Term]] = []
     fresh: list[BinderGroup] = []
     hyp_binders: list[int] = []
@@ -356,7 +359,7 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
                 if value is not None:
                     args.append((name, value))
             continue
-        if kind == "inst" or isinstance(ty, Sort) or name in tvars:
+        if kind == "inst" or isinstance(ty, Sort) or name in tvars or name in tsub:
             continue
         if ty is not None and ty in hyp_set:
             hyp_binders.append(i)
@@ -390,6 +393,17 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
             if not heads(concrete) & rule_names and _needs_ascription(value, concrete, types):
                 pins[name] = Typed(value, concrete)
     return _Inst(mapping, args, fresh, hyp_binders, pins)
+
+
+def _undetermined(rule: DecodedRule, inst: _Inst) -> set[str]:
+    """Rule variables the replacement mentions that neither the match, unification through
+    the candidate's types, nor a fresh binder gave a value: printed as they are, they would
+    name nothing (or a different variable) in the mutant."""
+    assert rule.replacement is not None
+    names = rule.rule.binder_names
+    hyps = set(rule.hypotheses)
+    proofs = {n for n, t in zip(names, rule.binder_types) if t is not None and t in hyps}
+    return (heads(rule.replacement) & set(names)) - set(inst.mapping) - proofs
 
 
 def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
@@ -541,6 +555,10 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
         raise Skip("opaque", "the instance may also occur in text the grammar left opaque")
     inst = _instantiate(rule, subst, (rule.replacement,) + rule.hypotheses, types, avoid,
                         local)
+    open_vars = _undetermined(rule, inst)
+    if open_vars:
+        raise Skip("undetermined_var", f"{r.lemma}: the match fixes no value for "
+                   f"{', '.join(sorted(open_vars))}")
     new = substitute(rule.replacement, inst.mapping)
     local = local | {g.names[0] for g in inst.fresh}
     hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)

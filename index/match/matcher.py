@@ -19,10 +19,11 @@ hint (`untyped_generic`, on with `generic_evidence`).  Counted by `type_ok`: `ty
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from lean_alchemy.core.records import Rule
 from lean_alchemy.grammar.ast import (
+    App,
     Ident,
     Num,
     Sort,
@@ -32,6 +33,8 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.walk import (
     heads,
+    last_component,
+    nodes,
 )
 from lean_alchemy.index.match.hints import (
     Hint,
@@ -76,6 +79,7 @@ class Compiled:
     generic: tuple = ()  # constant-free pattern: its concretely typed variables (`type_ok`)
     symbols: tuple = ()  # `pattern_symbols`: the trie key
     steps: tuple | None = None  # `match_steps`, None when the pattern binds names
+    receivers: tuple = ()  # (variable used with dot notation, its type's head): `receivers_ok`
 
 
 _NODE, _VAR, _CONST = 0, 1, 2
@@ -156,7 +160,51 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
             generic = tuple(sorted(n for n, t in zip(names, btypes)
                                    if n in pvars and n in occurs and is_concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
-                    rigid_vars, generic, tuple(symbols), match_steps(p, pvars))
+                    rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
+                    dot_receivers(p, pvars, names, btypes))
+
+
+def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:
+    """The last component of the constant heading a type (`Finset α` -> `Finset`), None
+    for a type variable, a sort or anything else."""
+    while isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:
+        return last_component(t.name)
+    return None
+
+
+def dot_receivers(p: Term, pvars: frozenset[str], names: Sequence[str],
+                  btypes: Sequence[Term | None]) -> tuple:
+    """(variable, head of its type) for the pattern variables used with dot notation
+    (`s.ncard`, `M.eRk X`).  Lean resolves `x.f` through the head of `x`'s type, so a
+    candidate's `y.f` is the same constant only when `y`'s type has the same head."""
+    used = {i.name.partition(".")[0] for i in nodes(p)
+            if isinstance(i, Ident) and "." in i.name and i.name.partition(".")[0] in pvars}
+    if not used:
+        return ()
+    bound = frozenset(n for n in names if n)
+    out = []
+    for n, t in zip(names, btypes):
+        if n in used:
+            h = _type_head(t, bound)
+            if h is not None:
+                out.append((n, h))
+    return tuple(out)
+
+
+def receivers_ok(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term]) -> bool:
+    """False when a dotted pattern variable (`dot_receivers`) bound a candidate variable
+    whose declared type has another head: `t.card` with `t : Multiset α` is
+    `Multiset.card`, not the rule's `Finset.card`.  Unknown types keep the match."""
+    for v, head in c.receivers:
+        val = subst.get(v)
+        if not isinstance(val, Ident):
+            continue
+        got = _type_head(local_types.get(val.name), frozenset(local_types))
+        if got is not None and got != head:
+            return False
+    return True
 
 
 ConstEq = Callable[[str, Ident, Ident], bool]
