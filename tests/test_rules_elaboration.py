@@ -1,0 +1,125 @@
+"""Rule derivation that follows Lean's elaboration: variables fixed by the types of bound
+variables, dot notation on variables, hypotheses inside patterns, bundled-map binders;
+and the matching side of dot notation (the receiver's type head)."""
+
+from __future__ import annotations
+
+from lean_alchemy.grammar.ast import loads
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.printer import print_term
+from lean_alchemy.index.names import NameTable, Resolver, ScopeView
+from lean_alchemy.index.rules import RuleStats, derive_rules, determined, looks_prop
+
+from mutate_golden_helpers import extract
+
+LIB = """\
+variable {α β C : Type*}
+
+namespace Finset
+
+theorem coe_subset {s₁ s₂ : Finset α} : (s₁ : Set α) ⊆ s₂ ↔ s₁ ⊆ s₂ := Iff.rfl
+
+theorem card_mk {s : Finset α} (n : ℕ) : s.card + n = n + s.card := Nat.add_comm _ _
+
+end Finset
+
+namespace Matroid
+
+theorem isCocircuit_def (M : Matroid α) (K : Set α) : M.IsCocircuit K ↔ M.dual.IsCircuit K :=
+  Iff.rfl
+
+theorem removeLoops_eq (M : Matroid α) : M.removeLoops = M.restrict M.E := rfl
+
+end Matroid
+
+theorem mul_zero_any (a b : ℕ) : a * 0 = b * 0 := by simp
+
+theorem fin_mk_val {n : ℕ} (i : ℕ) (h : i < n) : (Fin.mk i h).val = i := rfl
+
+theorem iso_hom_inv {X Y : C} (α : X ≅ Y) : α.hom ≫ α.inv = 𝟙 X := α.hom_inv_id
+"""
+
+
+def _rules(name: str, stats: RuleStats | None = None):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
+
+    decls, scopes = extract(LIB)
+    d = decls[name]
+    res = Resolver(NameTable.from_declarations(decls.values()))
+    scope = scopes[d.scope_id]
+    view = ScopeView.of(scope)
+    return derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=stats,
+                        section=tuple(scope_binders(scope)),
+                        resolve=lambda t, loc: res.resolve_term(t, view, loc))
+
+
+def _by_dir(rules):
+    return {r.direction: r for r in rules if r.kind != "imp"}
+
+
+def test_type_variable_fixed_by_a_bound_variable_is_not_unbound():
+    st = RuleStats.new(trace=True)
+    rules = _by_dir(_rules("coe_subset", st))
+    bwd = rules["bwd"]  # `s₁ ⊆ s₂` -> `(s₁ : Set α) ⊆ ↑s₂`: α comes from `s₁ : Finset α`
+    assert print_term(loads(bwd.pattern)) == "s₁ ⊆ s₂"
+    assert "α" in bwd.pattern_vars and "unbound_replacement_vars" not in st.dropped
+    assert set(rules) == {"fwd", "bwd"}
+
+
+def test_really_unbound_variables_are_still_dropped():
+    st = RuleStats.new(trace=True)
+    assert _rules("mul_zero_any", st) == []
+    assert st.dropped["unbound_replacement_vars"] == 2
+    assert determined(frozenset({"s"}), {"s": parse_term("Finset α"), "α": None},
+                      frozenset({"s", "α", "β"})) == frozenset({"s", "α"})
+
+
+def test_dot_notation_on_a_variable_is_a_constant_head():
+    st = RuleStats.new(trace=True)
+    rules = _by_dir(_rules("isCocircuit_def", st))
+    assert print_term(loads(rules["fwd"].pattern)) == "M.IsCocircuit K"  # was variable_head
+    rules = _by_dir(_rules("removeLoops_eq", st))
+    assert print_term(loads(rules["fwd"].pattern)) == "M.removeLoops"  # was bare_variable
+    assert print_term(loads(rules["bwd"].pattern)) == "M.restrict M.E"  # was variable_head
+    assert st.dropped.get("bare_variable", 0) == 0
+    assert st.dropped.get("variable_head", 0) == 0
+
+
+def test_hypothesis_inside_a_pattern_is_a_wildcard():
+    rules = _by_dir(_rules("fin_mk_val"))
+    fwd = rules["fwd"]
+    assert "h" in fwd.pattern_vars and "i" in fwd.pattern_vars
+    assert fwd.side_conditions  # still a side condition for the mutant
+
+
+def test_bundled_map_binders_are_data_not_hypotheses():
+    assert not looks_prop(parse_term("X ≅ Y"), "α")
+    assert not looks_prop(parse_term("M ≃ₗ[R] N"), "e")
+    assert looks_prop(parse_term("a ≤ b"), "x")
+    fwd = _by_dir(_rules("iso_hom_inv"))["fwd"]
+    assert "α" in fwd.pattern_vars
+
+
+# --------------------------------------------------------------------------- matching
+
+def _index(rules, candidate: str):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    decls, _ = extract(candidate, module="Demo.Cand")
+    (d,) = decls.values()
+    ix = RuleIndex.build(rules)
+    return ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d)), ix
+
+
+def test_dotted_pattern_matches_a_receiver_of_the_same_type_head():
+    rules = _rules("isCocircuit_def")
+    invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : N.IsCocircuit S := sorry\n")
+    assert [i.instance for i in invs] == ["N.IsCocircuit S"]
+    assert loads(dict(invs[0].subst)["M"]) == parse_term("N")
+
+
+def test_dotted_pattern_refuses_a_receiver_of_another_type_head():
+    rules = _rules("isCocircuit_def")
+    invs, ix = _index(rules, "theorem c (N : Graph β) (S : Set β) : N.IsCocircuit S := sorry\n")
+    assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
