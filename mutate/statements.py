@@ -403,7 +403,7 @@ def _undetermined(rule: DecodedRule, inst: _Inst) -> set[str]:
     names = rule.rule.binder_names
     hyps = set(rule.hypotheses)
     proofs = {n for n, t in zip(names, rule.binder_types) if t is not None and t in hyps}
-    return (heads(rule.replacement) & set(names)) - set(inst.mapping) - proofs
+    return set(heads(rule.replacement) & set(names)) - set(inst.mapping) - proofs
 
 
 def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
