@@ -112,7 +112,7 @@ def positives(lib, decls: list[Declaration]) -> list[dict]:
 
 def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = None) -> dict:
     from lean_alchemy.extract.store import read_declarations
-    from lean_alchemy.index.explain import Library, explain, rule_id
+    from lean_alchemy.index.explain import Library, explain, rule_ids
 
     t0 = time.perf_counter()
     decls = read_declarations(run)
@@ -125,7 +125,7 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
     hits = below = hits_below = 0
     misses: list[dict] = []
     for p in pos:
-        ids = {rule_id(p["rule"], k, p["direction"]) for k in ("eq", "iff")}
+        ids = {i for k in ("eq", "iff") for i in rule_ids(p["rule"], k, p["direction"])}
         rows = lib.kept(p["candidate"])
         hit = any(r in ids and k == "rw_goal" for r, k, _, _ in rows)
         p["below_cap"] = cap is None or len(rows) < cap

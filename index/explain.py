@@ -171,7 +171,7 @@ def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
     p = parsed(decl)
     st = RuleStats.new(trace=True)
     if p is None:
-        return [], [("*", "*", "rule_unparsed")]
+        return [], [("*", "*", "rule_unparsed", None)]
     groups, concl = p
     view = lib.ctx.view(decl)
     section = lib.ctx.section(decl)
@@ -179,14 +179,16 @@ def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
     rules = derive_rules(decl, groups, concl, section=section, stats=st,
                          resolve=lambda t, loc: res.resolve_term(t, view, loc, count=False))
     trace = list(st.trace or ())
-    if not any(k in REWRITE_KINDS or k == "*" for k, _, _ in trace):
-        trace.append(("eq", "*", "no_rewrite"))
+    if not any(k in REWRITE_KINDS or k == "*" for k, _, _, _ in trace):
+        trace.append(("eq", "*", "no_rewrite", None))
     return rules, trace
 
 
-def rule_id(lemma: str, kind: str, direction: str) -> str:
-    """The id the index gives the rule (`derive_rules`)."""
-    return content_hash(lemma, kind, direction)
+def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
+    """The ids the index gives the rule of `lemma` in one direction, one per spelling of
+    its pattern (`derive_rules`, `index.dot_notation`)."""
+    return (content_hash(lemma, kind, direction),
+            *(content_hash(lemma, kind, direction, s) for s in ("dot", "explicit")))
 
 
 # --------------------------------------------------------------------------- matching
@@ -330,13 +332,14 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
     rules, trace = derive(lib, rd)
     by_id = {r.id: r for r in rules}
     chosen: list[Rule] = []
-    for kind, d, reason in trace:
+    for kind, d, reason, rid in trace:
         if not _wanted(kind, d, direction, kinds):
             continue
         entry: dict = {"kind": kind, "direction": d, "verdict": reason or "derived"}
-        if reason is None:
-            r = by_id[rule_id(lemma, kind, d)]
+        if rid is not None:
+            r = by_id[rid]
             chosen.append(r)
+            entry["rule_id"] = rid
             entry.update(pattern=_show_ast(r.pattern), replacement=_show_ast(r.replacement),
                          pattern_vars=list(r.pattern_vars),
                          side_conditions=[_show_ast(s) for s in r.side_conditions],

@@ -41,6 +41,7 @@ from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
+from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.grammar.walk import heads, nodes
 
@@ -138,8 +139,9 @@ def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGr
 @dataclass
 class RuleStats:
     """Rules derived by kind and dropped by reason.  With `trace` (a list), every
-    decision is also recorded as (kind, direction, reason or None for a kept rule;
-    "*" for a whole lemma): what `alchemy explain` shows for one lemma."""
+    decision is also recorded as (kind, direction, reason, rule id): a dropped rule has
+    no id ("*" kind and direction for a whole lemma), a derived one no reason; each
+    spelling of a pattern (`index.dot_notation`) is a rule: what `alchemy explain` shows."""
 
     rules: Counter
     dropped: Counter
@@ -152,7 +154,7 @@ class RuleStats:
     def drop(self, reason: str, kind: str = "*", direction: str = "*") -> None:
         self.dropped[reason] += 1
         if self.trace is not None:
-            self.trace.append((kind, direction, reason))
+            self.trace.append((kind, direction, reason, None))
 
 
 def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
@@ -252,12 +254,23 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
         if bad is not None:
             st.drop(bad, kind, direction)
             return
-        from lean_alchemy.index.match.patterns import head_key
 
         pv = tuple(sorted(_vars(pattern, pvars_) | (
             _vars(replacement, pvars) if replacement is not None else frozenset())))
+        emit(kind, direction, pattern, replacement, pvars_, pv, content_hash(
+            decl.full_name, kind, direction))
+        if kind != "imp":
+            # the other spelling of `T.f x` / `x.f` (`index.dot_notation`): same rewrite
+            for name, other in spellings(pattern, pvars_, type_of):
+                emit(kind, direction, other, replacement, pvars_, pv,
+                     content_hash(decl.full_name, kind, direction, name))
+
+    def emit(kind: str, direction: str, pattern: Term, replacement: Term | None,
+             pvars_: frozenset[str], pv: tuple[str, ...], rid: str) -> None:
+        from lean_alchemy.index.match.patterns import head_key
+
         out.append(Rule(
-            id=content_hash(decl.full_name, kind, direction), lemma=decl.full_name, kind=kind,
+            id=rid, lemma=decl.full_name, kind=kind,
             direction=direction, pattern=dumps(pattern),
             replacement=dumps(replacement) if replacement is not None else "",
             pattern_vars=tuple(n for n in names if n in pvars_) if kind == "imp" else pv,
@@ -267,7 +280,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             head=head_key(pattern, pvars_), module=decl.module))
         st.rules[kind] += 1
         if st.trace is not None:
-            st.trace.append((kind, direction, None))
+            st.trace.append((kind, direction, None, rid))
 
     if isinstance(body_r, BinOp) and body_r.op in ("=", "↔"):
         kind = "eq" if body_r.op == "=" else "iff"

@@ -54,7 +54,12 @@ def _rules(name: str, stats: RuleStats | None = None):
 
 
 def _by_dir(rules):
-    return {r.direction: r for r in rules if r.kind != "imp"}
+    """The rule of each direction as written (other spellings come after it)."""
+    out = {}
+    for r in rules:
+        if r.kind != "imp":
+            out.setdefault(r.direction, r)
+    return out
 
 
 def test_type_variable_fixed_by_a_bound_variable_is_not_unbound():
@@ -123,3 +128,22 @@ def test_dotted_pattern_refuses_a_receiver_of_another_type_head():
     rules = _rules("isCocircuit_def")
     invs, ix = _index(rules, "theorem c (N : Graph β) (S : Set β) : N.IsCocircuit S := sorry\n")
     assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
+
+
+def test_each_pattern_is_indexed_in_both_spellings_of_dot_notation():
+    rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
+    assert [print_term(loads(r.pattern)) for r in rules] == [
+        "M.IsCocircuit K", "Matroid.IsCocircuit M K"]
+    assert len({r.id for r in rules}) == 2 and {r.replacement for r in rules} == {
+        rules[0].replacement}
+    invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
+                            "Matroid.IsCocircuit N S := sorry\n")
+    assert [i.instance for i in invs] == ["Matroid.IsCocircuit N S"]
+    # negative: a receiver that is not a variable keeps its one spelling
+    from lean_alchemy.index.dot_notation import spellings
+
+    ty = {"s": parse_term("Finset α"), "f": parse_term("α → β"), "α": None, "β": None}
+    assert spellings(parse_term("Finset.sup (g s) f"), frozenset(ty), ty) == []
+    assert [print_term(q) for _, q in spellings(parse_term("Finset.sup s f"),
+                                                frozenset(ty), ty)] == ["s.sup f"]
+    assert spellings(parse_term("x.1"), frozenset({"x"}), {"x": parse_term("α × β")}) == []
