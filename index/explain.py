@@ -186,9 +186,10 @@ def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
 
 def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
     """The ids the index gives the rule of `lemma` in one direction, one per spelling of
-    its pattern (`derive_rules`, `index.dot_notation`)."""
+    its pattern (`derive_rules`, `index.dot_notation`) and over-applied form."""
     return (content_hash(lemma, kind, direction),
-            *(content_hash(lemma, kind, direction, s) for s in ("dot", "explicit")))
+            *(content_hash(lemma, kind, direction, s) for s in (
+                "dot", "explicit", "applied", "dot+applied", "explicit+applied")))
 
 
 # --------------------------------------------------------------------------- matching

@@ -180,6 +180,24 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
     return None
 
 
+# The pattern variable standing for the extra argument of an over-applied instance
+# (`over_applied`).  Not a binder of the lemma, so no `(x := v)` names it (`✝`).
+EXTRA_ARG = "x✝"
+
+
+def over_applied(p: Term, pvars: frozenset[str]) -> Term | None:
+    """`f a ?x` for a pattern `f a` with a constant (or dotted-variable) head: Lean's terms
+    are curried, so `rw` rewrites `f a` inside `f a b` (and `⇑(f a) b`), which the
+    candidate writes as one application.  None for other patterns (`x + y` is never
+    applied; a variable head matches everything)."""
+    fn, args = (p.fn, p.args) if isinstance(p, App) else (p, ())
+    if not isinstance(fn, Ident) or fn.name in pvars or not (args or "." in fn.name):
+        return None
+    if fn.name.partition(".")[0] in pvars and not args:
+        return None  # `s.card ?x`: a projection of a variable is rarely a function
+    return App(fn, tuple(args) + (Ident(EXTRA_ARG),))
+
+
 def determined(bound: frozenset[str], types: dict[str, Term | None],
                pvars: frozenset[str]) -> frozenset[str]:
     """The variables a match of a pattern binding `bound` fixes: those, and every variable
@@ -259,11 +277,21 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             _vars(replacement, pvars) if replacement is not None else frozenset())))
         emit(kind, direction, pattern, replacement, pvars_, pv, content_hash(
             decl.full_name, kind, direction))
-        if kind != "imp":
-            # the other spelling of `T.f x` / `x.f` (`index.dot_notation`): same rewrite
-            for name, other in spellings(pattern, pvars_, type_of):
-                emit(kind, direction, other, replacement, pvars_, pv,
-                     content_hash(decl.full_name, kind, direction, name))
+        if kind == "imp":
+            return
+        # the other spelling of `T.f x` / `x.f` (`index.dot_notation`): same rewrite
+        forms = [("", pattern)] + spellings(pattern, pvars_, type_of)
+        for name, other in forms[1:]:
+            emit(kind, direction, other, replacement, pvars_, pv,
+                 content_hash(decl.full_name, kind, direction, name))
+        if kind == "eq" and replacement is not None:
+            # `rw` rewrites `f a` inside `f a b`: each spelling applied to one more argument
+            for name, other in forms:
+                applied = over_applied(other, pvars_)
+                if applied is not None:
+                    emit(kind, direction, applied, App(replacement, (Ident(EXTRA_ARG),)),
+                         pvars_ | {EXTRA_ARG}, pv + (EXTRA_ARG,), content_hash(
+                             decl.full_name, kind, direction, f"{name}+applied".lstrip("+")))
 
     def emit(kind: str, direction: str, pattern: Term, replacement: Term | None,
              pvars_: frozenset[str], pv: tuple[str, ...], rid: str) -> None:
