@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Term
+from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Postfix, Proj, Term
 from lean_alchemy.grammar.walk import rebuild
-from lean_alchemy.index.match.rigid import infix_structure
+from lean_alchemy.index.match.rigid import infix_structure, postfix_structure
 
 
 # Full names of the structures whose notation `infix_structure` names by last component
@@ -38,6 +38,8 @@ def type_head(t: Term | None) -> str | None:
     if isinstance(t, BinOp):
         got = infix_structure(t.op)
         return _NAMESPACED.get(got, got) if got is not None else None
+    if isinstance(t, Postfix):
+        return postfix_structure(t.op)
     return t.name if isinstance(t, Ident) else None
 
 
@@ -105,13 +107,33 @@ def to_explicit(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | Non
     return go(p)
 
 
+def to_proj(p: Term, pvars: frozenset[str]) -> Term:
+    """`p` with each dotted variable `x.f.g` written as projections `(x).f.g`: the form a
+    compound receiver takes in a candidate (`(K⟦a⟧).IsLE n`, `(toMatrix₂ b b B).det`), where
+    the variable then binds the whole receiver."""
+    def go(t: Term) -> Term:
+        if isinstance(t, Ident):
+            x, dot, rest = t.name.partition(".")
+            if dot and x in pvars and not any(part.isdigit() for part in rest.split(".")):
+                out: Term = Ident(x)
+                for part in rest.split("."):
+                    out = Proj(out, part)
+                return out
+            return t
+        return rebuild(t, lambda _f, _i, c: go(c))
+
+    return go(p)
+
+
 def spellings(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None]
               ) -> list[tuple[str, Term]]:
-    """The other spellings of a pattern worth indexing: ("dot", …) and ("explicit", …),
-    each only when it differs from `p` and from the other."""
+    """The other spellings of a pattern worth indexing: ("dot", …), ("explicit", …) and
+    ("proj", …) (the dot spelling with projections, for compound receivers), each only
+    when it differs from `p` and from the others."""
     out: list[tuple[str, Term]] = []
-    for name, q in (("dot", to_dot(p, pvars, type_of)),
-                    ("explicit", to_explicit(p, pvars, type_of))):
+    dot = to_dot(p, pvars, type_of)
+    for name, q in (("dot", dot), ("explicit", to_explicit(p, pvars, type_of)),
+                    ("proj", to_proj(dot, pvars))):
         if q != p and all(q != r for _, r in out):
             out.append((name, q))
     return out

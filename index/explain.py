@@ -189,7 +189,8 @@ def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
     its pattern (`derive_rules`, `index.dot_notation`) and over-applied form."""
     return (content_hash(lemma, kind, direction),
             *(content_hash(lemma, kind, direction, s) for s in (
-                "dot", "explicit", "applied", "dot+applied", "explicit+applied")))
+                "dot", "explicit", "proj", "applied", "dot+applied", "explicit+applied",
+                "proj+applied")))
 
 
 # --------------------------------------------------------------------------- matching

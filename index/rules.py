@@ -39,7 +39,7 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, CdotFun, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.section_variables import used_section_variables
@@ -198,6 +198,19 @@ def over_applied(p: Term, pvars: frozenset[str]) -> Term | None:
     return App(fn, tuple(args) + (Ident(EXTRA_ARG),))
 
 
+def function_valued(t: Term) -> bool:
+    """Whether an equation side is visibly a function: `fun x ↦ …`, `⇑f`, `f ∘ g`,
+    `(· + 1)`.  Only then is the other side worth matching over-applied (`over_applied`):
+    `Nat.succ n x` never occurs, `veblen 0 a` does."""
+    if isinstance(t, Quant):
+        return t.op in ("fun", "λ")
+    if isinstance(t, Prefix):
+        return t.op == "⇑"
+    if isinstance(t, BinOp):
+        return t.op == "∘"
+    return isinstance(t, CdotFun)
+
+
 def determined(bound: frozenset[str], types: dict[str, Term | None],
                pvars: frozenset[str]) -> frozenset[str]:
     """The variables a match of a pattern binding `bound` fixes: those, and every variable
@@ -284,7 +297,8 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
         for name, other in forms[1:]:
             emit(kind, direction, other, replacement, pvars_, pv,
                  content_hash(decl.full_name, kind, direction, name))
-        if kind == "eq" and replacement is not None:
+        if kind == "eq" and replacement is not None and (
+                function_valued(pattern) or function_valued(replacement)):
             # `rw` rewrites `f a` inside `f a b`: each spelling applied to one more argument
             for name, other in forms:
                 applied = over_applied(other, pvars_)

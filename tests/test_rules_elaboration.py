@@ -133,8 +133,8 @@ def test_dotted_pattern_refuses_a_receiver_of_another_type_head():
 def test_each_pattern_is_indexed_in_both_spellings_of_dot_notation():
     rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
     assert [print_term(loads(r.pattern)) for r in rules] == [
-        "M.IsCocircuit K", "Matroid.IsCocircuit M K"]
-    assert len({r.id for r in rules}) == 2 and {r.replacement for r in rules} == {
+        "M.IsCocircuit K", "Matroid.IsCocircuit M K", "(M).IsCocircuit K"]
+    assert len({r.id for r in rules}) == 3 and {r.replacement for r in rules} == {
         rules[0].replacement}
     invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
                             "Matroid.IsCocircuit N S := sorry\n")
@@ -145,7 +145,7 @@ def test_each_pattern_is_indexed_in_both_spellings_of_dot_notation():
     ty = {"s": parse_term("Finset α"), "f": parse_term("α → β"), "α": None, "β": None}
     assert spellings(parse_term("Finset.sup (g s) f"), frozenset(ty), ty) == []
     assert [print_term(q) for _, q in spellings(parse_term("Finset.sup s f"),
-                                                frozenset(ty), ty)] == ["s.sup f"]
+                                                frozenset(ty), ty)] == ["s.sup f", "(s).sup f"]
     assert spellings(parse_term("x.1"), frozenset({"x"}), {"x": parse_term("α × β")}) == []
 
 
@@ -170,3 +170,21 @@ def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
     assert over_applied(parse_term("x + y"), frozenset({"x", "y"})) is None
     assert over_applied(parse_term("f x"), frozenset({"f", "x"})) is None
     assert over_applied(parse_term("s.card"), frozenset({"s"})) is None
+
+
+def test_compound_receivers_match_the_projection_spelling():
+    rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
+    assert [print_term(loads(r.pattern)) for r in rules][:3] == [
+        "M.IsCocircuit K", "Matroid.IsCocircuit M K", "(M).IsCocircuit K"]
+    invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
+                            "(N.dual).IsCocircuit S := sorry\n")
+    assert [i.instance for i in invs] == ["(N.dual).IsCocircuit S"]
+    assert loads(dict(invs[0].subst)["M"]) == parse_term("N.dual")
+    # negative: a numeric projection keeps its spelling; postfix types have a head
+    from lean_alchemy.index.dot_notation import spellings, to_proj, type_head
+
+    assert to_proj(parse_term("x.1"), frozenset({"x"})) == parse_term("x.1")
+    assert type_head(parse_term("R[X]")) == "Polynomial"
+    ty = {"f": parse_term("R[X]"), "n": parse_term("ℕ")}
+    assert [print_term(q) for _, q in spellings(parse_term("Polynomial.eval n f"),
+                                                frozenset(ty), ty)][0] == "f.eval n"

@@ -65,6 +65,11 @@ _RIGID_INFIX_PREFIX = (("→ₗ[", "LinearMap"), ("≃ₗ[", "LinearEquiv"),
 _RIGID_POSTFIX = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite"}
 
 
+def postfix_structure(op: str) -> str | None:
+    """The structure a postfix type notation denotes (`R[X]` -> `Polynomial`)."""
+    return _RIGID_POSTFIX.get(op)
+
+
 def infix_structure(op: str) -> str | None:
     """The structure a type notation denotes (`→+*` -> `RingHom`, `→ₗ[R]` -> `LinearMap`),
     by the last component of its name; None for notation outside the table."""
