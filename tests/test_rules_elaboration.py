@@ -188,3 +188,26 @@ def test_compound_receivers_match_the_projection_spelling():
     ty = {"f": parse_term("R[X]"), "n": parse_term("ℕ")}
     assert [print_term(q) for _, q in spellings(parse_term("Polynomial.eval n f"),
                                                 frozenset(ty), ty)][0] == "f.eval n"
+
+
+def test_morphism_types_give_hints_that_are_not_function_types():
+    from lean_alchemy.index.match.hints import infer_hints, type_key
+    from lean_alchemy.index.match.rigid import rigid_clash
+
+    assert type_key(parse_term("X ⟶ Y")) == "⟶(~X,~Y)"
+    assert type_key(parse_term("ℕ →+* ℤ")) == "→+*(ℕ,ℤ)"
+    assert type_key(parse_term("M →ₗ[R] N")) is None  # the decoration may name a binder
+    assert type_key(parse_term("ℕ → ℕ")) == "(ℕ→ℕ)"
+    t = parse_term("a - a = 0")
+    hints = infer_hints(t, {"a": parse_term("X ⟶ Y")})
+    assert hints[id(t.lhs.lhs)] == ("⟶(~X,~Y)", True)  # evidence for `a - b` of morphisms
+    # a bundled map is no function: the rigid filter keeps a RingHom lemma on it
+    assert not rigid_clash("RingHom", ("→+*(ℕ,ℤ)", True), frozenset({"RingHom"}))
+    assert rigid_clash("RingHom", ("(ℕ→ℤ)", False), frozenset({"RingHom"}))
+
+
+def test_a_projection_pattern_is_specific():
+    from lean_alchemy.index.match.matcher import compile_rule
+
+    (r,) = [r for r in _rules("removeLoops_eq") if print_term(loads(r.pattern)) == "(M).removeLoops"]
+    assert compile_rule(r, frozenset({"Matroid"}), True).generic == ()

@@ -152,7 +152,7 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
         rigid_vars += tuple((n, BUNDLED) for n, t in zip(names, btypes) if n in pvars
                             and isinstance(t, Ident) and t.name in bundled)
         if generic_evidence and not any(
-                isinstance(x, tuple) and (x[0] in ("dot", "Num") or x[0] == "id"
+                isinstance(x, tuple) and (x[0] in ("dot", "Num", "Proj") or x[0] == "id"
                                           and x[1] not in OVERLOADED_CONSTANTS) for x in symbols):
             # variables of the pattern whose type says something: not a type variable of
             # the rule (`a b : α`), not a sort (`K : Type v` itself, `a b : Prop`)
