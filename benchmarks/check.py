@@ -85,9 +85,9 @@ def main(argv: list[str] | None = None) -> dict:
                        mathlib_rev="bench", repl_path=None, ready=True, problem=None)
         opts = CheckOptions(jobs=args.jobs, batch_size=args.batch_size, progress=False)
         stats = run_check(run, opts, tc, checker_factory=instant_factory)
-        assert stats["checked"] == args.mutants, stats
+        assert stats.checked == args.mutants, stats
         db_bytes = run.db.stat().st_size
-    seconds = stats["seconds"]
+    seconds = stats.seconds
     out = {
         "mutants": args.mutants,
         "per_second": round(args.mutants / seconds, 1),

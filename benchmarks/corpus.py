@@ -38,7 +38,7 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 
 from lean_alchemy.core.records import Mutant, Verdict
-from lean_alchemy.corpus.build import BuildResult, build_dataset
+from lean_alchemy.corpus.build import CorpusStats, build_dataset
 from lean_alchemy.corpus.decontam import Decontaminator, items_from_lean
 from lean_alchemy.corpus.options import CorpusOptions
 from lean_alchemy.corpus.rows import Provenance
@@ -163,7 +163,7 @@ def database_batches(data: list[tuple[Mutant, Verdict]], rows: int = 8192
 
 
 def run(data, opts: CorpusOptions, dec: Decontaminator | None
-        ) -> tuple[BuildResult, float, int, float]:
+        ) -> tuple[CorpusStats, float, int, float]:
     """(result, wall seconds, Parquet bytes, CPU seconds of the process, all threads)."""
     prov = Provenance(tool_version="bench")
     with tempfile.TemporaryDirectory() as tmp:

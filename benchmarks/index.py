@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.index.driver import iter_invocations, read_rules, run_index
+from lean_alchemy.index.driver import run_index
+from lean_alchemy.index.store import iter_invocations, read_rules
 from lean_alchemy.index.options import IndexOptions
 
 
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds_extract = round(time.perf_counter() - t0, 1)
     opts = IndexOptions(jobs=a.jobs, max_matches_per_theorem=a.max_matches or None,
                         external_names=a.external_names)
-    stats = run_index(run, opts)
+    stats = run_index(run, opts).as_dict()
     keys = ("rules", "rules_by_kind", "dropped", "theorems", "candidates",
             "candidates_with_invocations", "unparsed", "invocations", "invocations_by_kind",
             "pairs_retrieved", "pairs_tried", "matches_found", "matches_estimated", "matches_filtered", "capped", "edges_by_kind", "edges", "nodes",

@@ -14,8 +14,8 @@ second), `cpu_seconds` (user + system time of this process and its workers, per 
 `machine` (cores, CPU model, Python) and `examples`: K random rendered mutants of
 different kinds from the database.
 
-Why CPU seconds and the machine: the same code on two 2-core machines of this workplace
-took 18.6 and 8.5 minutes.  Wall time says whether a machine meets the target; CPU seconds
+Why CPU seconds and the machine: the same code has taken 18.6 and 8.5 minutes on two 2-core
+machines of one kind.  Wall time says whether a machine meets the target; CPU seconds
 compare code across machines of the same kind.
 """
 
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_per_theorem is not None:
         kw["max_per_theorem"] = args.max_per_theorem
     cpu1 = _cpu_seconds()
-    stats = run_mutate(run, MutateOptions(**kw))
+    stats = run_mutate(run, MutateOptions(**kw)).as_dict()
     cpu2 = _cpu_seconds()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {

@@ -80,7 +80,7 @@ def first_rewrite(proof: str | None) -> tuple[str, str] | None:
 def positives(lib, decls: list[Declaration]) -> list[dict]:
     """The (theorem, lemma, direction) triples of the library's first-tactic rewrites."""
     from lean_alchemy.grammar.ast import BinderGroup  # noqa: F401  (parsed binders)
-    from lean_alchemy.index.driver import parsed
+    from lean_alchemy.index.passes import parsed
     from lean_alchemy.index.names import binder_locals
 
     theorems = {d.full_name for d in decls if d.is_candidate}

@@ -24,7 +24,7 @@ from pathlib import Path
 def _originals(run: Path, limit: int | None):
     from lean_alchemy.extract.store import read_declarations, read_scopes
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
-    from lean_alchemy.mutate.pipeline import included_names
+    from lean_alchemy.mutate.mutator import included_names
 
     decls = read_declarations(run / "declarations.parquet")
     raw = read_scopes(run / "scopes.parquet")
@@ -153,13 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {a.run_dir}/declarations.parquet not found: run `alchemy extract` first",
               file=sys.stderr)
         return 2
-    try:
-        oc, orsn, oref, ot = _evaluate(_originals(a.run_dir, a.limit), opts, a.show)
-    except ImportError as e:
-        print(f"error: {e}; this benchmark needs the extraction store and the grammar "
-              "(`lean_alchemy.extract.store`, `lean_alchemy.grammar.statements`); "
-              "benchmarks/refute_scan.py works without them", file=sys.stderr)
-        return 2
+    oc, orsn, oref, ot = _evaluate(_originals(a.run_dir, a.limit), opts, a.show)
     mc, mrsn, mref, mt = _evaluate(_mutants(a.run_dir, a.limit), opts, a.show)
     evaluable = oc["evaluable"] + mc["evaluable"]
     out = {

@@ -78,27 +78,27 @@ def write_state(run: RunDir, state: dict[str, Any]) -> None:
 
 def _run_extract(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.extract.pipeline import run_extract
-    return run_extract(src, run, cfg["extract"])
+    return run_extract(src, run, cfg["extract"]).as_dict()
 
 
 def _run_index(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.index.driver import run_index
-    return run_index(run, cfg["index"])
+    return run_index(run, cfg["index"]).as_dict()
 
 
 def _run_mutate(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.mutate.pipeline import run_mutate
-    return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"])
+    return run_mutate(run, cfg["mutate"], refute_opts=cfg["refute"]).as_dict()
 
 
 def _run_check(src: Path, run: RunDir, cfg: Config) -> dict:
     from lean_alchemy.jobs.check import run_check
-    return run_check(run, cfg["check"])
+    return run_check(run, cfg["check"]).as_dict()
 
 
 def _run_corpus(src: Path, run: RunDir, cfg: Config, unchecked: bool = False) -> dict:
     from lean_alchemy.corpus.build import run_corpus
-    return run_corpus(run, cfg["corpus"], unchecked=unchecked)
+    return run_corpus(run, cfg["corpus"], unchecked=unchecked).as_dict()
 
 
 RUNNERS: dict[str, Callable[[Path, RunDir, Config], dict]] = {
@@ -113,13 +113,19 @@ RUNNERS: dict[str, Callable[[Path, RunDir, Config], dict]] = {
 def toolchain_problem(cfg: Config) -> str | None:
     """Why Lean cannot check here (None when it can).  Never raises: a missing toolchain is
     an expected state of this tool, not an error of the run."""
-    from lean_alchemy.jobs.toolchain import discover_toolchain
-    workspace = Path(getattr(cfg["check"], "workspace", "lean_workspace"))
+    from lean_alchemy.jobs.toolchain import discover_toolchain, workspace_path
+    workspace = workspace_path(cfg["check"].workspace)
     try:
         tc = discover_toolchain(workspace)
     except AlchemyError as e:
         return str(e)
     return None if tc.ready else (tc.problem or "the Lean toolchain is not ready")
+
+
+def workspace_of(cfg: Config) -> Path:
+    """The checker's workspace as an absolute path (printed in the next step)."""
+    from lean_alchemy.jobs.toolchain import workspace_path
+    return workspace_path(cfg["check"].workspace).resolve()
 
 
 @dataclasses.dataclass
@@ -156,8 +162,7 @@ def run_pipeline(src: Path, run: RunDir, cfg: Config, *, stop_after: str = "",
                 report.corpus = _run_corpus(src, run, cfg, unchecked=True) or {}
                 report.seconds["export-unchecked"] = time.perf_counter() - t0
                 report.stopped = "no Lean toolchain: mutants were not checked"
-                report.next_step = ("alchemy setup-lean --workspace "
-                                    f"{getattr(cfg['check'], 'workspace', 'lean_workspace')}"
+                report.next_step = (f"alchemy setup-lean --workspace {workspace_of(cfg)}"
                                     f"  # then: alchemy run {src} --run-dir {run.root}")
                 break
         fresh = (not invalid and stage not in force and done.get("hash") == hashes[stage]
@@ -203,51 +208,106 @@ def _first(d: dict | None, *keys: str) -> Any:
 
 
 def summary_lines(run: RunDir, report: RunReport) -> list[str]:
-    """The numbers a user wants after a run, read back from the stages' stats files."""
+    """The numbers a user wants after a run, read back from the stages' stats files.  A
+    stage that did not run in this invocation nor an earlier one is marked `not run`, not
+    shown as zeros."""
+    done = set(report.ran) | set(report.skipped)
+    no_lean = report.stopped.startswith("no Lean")
+    lines = ["", f"Summary of {run.root}"]
+
+    def row(label: str, stage: str, value: Callable[[], str]) -> None:
+        lines.append(f"  {label:<17} {value() if stage in done else 'not run'}")
+
     ex = run.read_stats("extract") or {}
     ix = run.read_stats("index") or {}
     mu = run.read_stats("mutate") or {}
-    lines = ["", f"Summary of {run.root}"]
-    lines.append(f"  declarations      {_fmt_counts(_first(ex, 'declarations_by_kind', 'declarations'))}")
+    row("declarations", "extract",
+        lambda: _fmt_counts(_first(ex, "declarations_by_kind", "declarations")))
     if ex.get("failures") or ex.get("failures_by_reason"):
         lines.append(f"  extract failures  {_fmt_counts(_first(ex, 'failures_by_reason', 'failures'))}")
-    lines.append(f"  rules             {_fmt_counts(_first(ix, 'rules_by_kind', 'rules'))}")
-    lines.append(f"  invocable edges   {_fmt_counts(_first(ix, 'invocations_by_kind', 'invocations'))}")
-    if ix.get("edges_by_kind"):
+    row("rules", "index", lambda: _fmt_counts(_first(ix, "rules_by_kind", "rules")))
+    row("invocable edges", "index",
+        lambda: _fmt_counts(_first(ix, "invocations_by_kind", "invocations")))
+    if ix.get("edges_by_kind") and "index" in done:
         lines.append(f"  graph edges       {_fmt_counts(ix['edges_by_kind'])}")
-    lines.append(f"  mutants           {_fmt_counts(_first(mu, 'mutants_by_kind', 'mutants'))}")
-    lines.append(f"  dropped           {_fmt_counts(_first(mu, 'dropped_by_filter', 'dropped'))}")
-    lines.append(f"  refuted           {mu.get('refuted', 0)}")
-    lines.append(f"  vacuous           {mu.get('vacuous', 0)}")
-    counts: dict = {}
-    verified_by_kind: dict[str, int] = {}
-    if run.db.exists():
-        try:
-            from lean_alchemy.core.rundb import RunDB
-            db = RunDB.for_run(run)
-            counts = db.counts()
-            for m, _v in db.iter_results(statuses=("verified",)):
-                verified_by_kind[m.kind] = verified_by_kind.get(m.kind, 0) + 1
-        except AlchemyError as e:
-            lines.append(f"  run database      unreadable: {e}")
-    final = {k: v for k, v in counts.items() if k not in ("pending", "leased", "refuted", "vacuous")}
-    lines.append(f"  checked           {_fmt_counts(final)}")
-    lines.append(f"  verified          {_fmt_counts(verified_by_kind)}")
-    if counts.get("pending"):
-        lines.append(f"  awaiting Lean     {counts['pending']}")
+    row("mutants", "mutate", lambda: _fmt_counts(_first(mu, "mutants_by_kind", "mutants")))
+    why = no_mutants_reason(run, mu) if "mutate" in done else None
+    if why:
+        lines.append(f"  why no mutants    {why}")
+    row("dropped", "mutate", lambda: _fmt_counts(_first(mu, "dropped_by_filter", "dropped")))
+    row("refuted", "mutate", lambda: str(mu.get("refuted", 0)))
+    row("vacuous", "mutate", lambda: str(mu.get("vacuous", 0)))
+    if "mutate" in done:
+        lines.extend(_database_lines(run, report))
     c = report.corpus or {}
     tiers = _first(c, "by_tier", "rows_by_tier")
-    label = "unchecked rows" if report.stopped.startswith("no Lean") else "corpus rows"
-    lines.append(f"  {label:<17} {_fmt_counts(tiers) if tiers else c.get('rows', 0)}")
+    label = "unchecked rows" if no_lean else "corpus rows"
+    out_dir = run.unchecked_dir if no_lean else run.corpus_dir
+    if "corpus" in done or no_lean:
+        lines.append(f"  {label:<17} {_fmt_counts(tiers) if tiers else c.get('rows', 0)}")
+    else:
+        lines.append(f"  {label:<17} not run")
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     lines.append(f"  time              {times or '-'}"
                  + (f"  (skipped, already done: {', '.join(report.skipped)})" if report.skipped else ""))
-    out_dir = run.unchecked_dir if report.stopped.startswith("no Lean") else run.corpus_dir
-    lines.append(f"  outputs           {out_dir}")
+    if out_dir.exists():
+        lines.append(f"  outputs           {out_dir}")
     if report.stopped:
         lines.append(f"  stopped           {report.stopped}")
     if report.next_step:
         lines.append(f"  next step         {report.next_step}")
+    return lines
+
+
+def no_mutants_reason(run: RunDir, mutate_stats: dict) -> str | None:
+    """Why mutation made nothing, when it made nothing: theorems proved with `sorry` are
+    neither mutated nor used as rules, and a library of them gives no mutant at all."""
+    made = _first(mutate_stats, "mutants_by_kind", "mutants")
+    if not run.declarations.exists() or (isinstance(made, dict) and sum(made.values())) or (
+            isinstance(made, int) and made):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from lean_alchemy.core.leantext import contains_sorry
+
+    decls = pq.read_table(run.declarations, columns=["kind", "proof"])
+    theorems = decls.filter(pc.is_in(decls["kind"], value_set=pa.array(["theorem", "lemma"])))
+    proofs = [p or "" for p in theorems["proof"].to_pylist()]
+    sorried = sum(contains_sorry(p) for p in proofs)
+    if proofs and sorried == len(proofs):
+        return (f"every theorem of the library ({sorried} of {len(proofs)}) is proved with "
+                f"`sorry`; lean-alchemy mutates proved theorems only")
+    if sorried * 2 >= len(proofs) > 0:
+        return (f"{sorried} of {len(proofs)} theorems are proved with `sorry`, and lean-alchemy "
+                f"mutates proved theorems only; see `dropped` for the rest")
+    if not proofs:
+        return "the library has no theorem or lemma"
+    return "see `dropped` for what every candidate was dropped for"
+
+
+def _database_lines(run: RunDir, report: RunReport) -> list[str]:
+    """Checked and verified mutants, from the run database."""
+    from lean_alchemy.core.rundb import RunDB
+
+    counts: dict = {}
+    verified_by_kind: dict[str, int] = {}
+    try:
+        with RunDB.for_run(run, mode="read") as db:
+            counts = db.counts()
+            for kind, status, _cls, n in db.outcome_counts():
+                if status == "verified":
+                    verified_by_kind[kind] = verified_by_kind.get(kind, 0) + n
+    except AlchemyError as e:
+        return [f"  run database      {e}"]
+    final = {k: v for k, v in counts.items()
+             if k not in ("pending", "leased", "refuted", "vacuous")}
+    checked = "check" in report.ran or final
+    lines = [f"  checked           {_fmt_counts(final) if checked else 'not run'}",
+             f"  verified          {_fmt_counts(verified_by_kind) if checked else 'not run'}"]
+    if counts.get("pending"):
+        lines.append(f"  awaiting Lean     {counts['pending']}")
     return lines
 
 
@@ -262,9 +322,14 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Path, RunDir]:
         "check": {"backend": args.backend, "jobs": args.jobs, "limit": args.limit,
                   "executor": args.executor, "workspace": args.workspace},
     }
+    for section in ("extract", "index", "mutate", "check", "corpus"):
+        # a bar per long stage (index and mutate take minutes on Mathlib); results do not
+        # depend on it, so resume ignores it
+        overrides.setdefault(section, {})["progress"] = not args.no_progress
     for section, changes in overrides.items():
         cls_fields = {f.name for f in dataclasses.fields(cfg[section])}
-        cfg = cfg.replace(section, **{k: v for k, v in changes.items() if k in cls_fields})
+        cfg = cfg.replace(section, **{k: v for k, v in changes.items()
+                                      if k in cls_fields and v is not None})
     runopts = cfg["run"]
     src = Path(args.src or runopts.src)
     run = RunDir.at(args.run_dir or runopts.run_dir)
@@ -308,6 +373,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-after", choices=STAGES, default=None)
     p.add_argument("--force", action="append", choices=STAGES, default=None,
                    help="re-run this stage even if done (repeatable)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (by default each stage shows one on stderr)")
     p.add_argument("--print-config", action="store_true",
                    help="print the effective configuration (a template for --config) and exit")
     p.set_defaults(func=cmd_run)

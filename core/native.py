@@ -40,11 +40,15 @@ MODULES: tuple[str, ...] = (
     "index.section_variables",
     "mutate.dedup",
     "mutate.fingerprint",
+    "mutate.library",
+    "mutate.mutator",
     "mutate.naming",
     "mutate.pipeline",
     "mutate.proofs",
     "mutate.render",
     "mutate.statements",
+    "mutate.stats",
+    "mutate.workers",
 )
 MANIFEST = "manifest.json"
 RUNTIME = "runtime"  # the build's folder for mypyc's shared runtime module (on sys.path)

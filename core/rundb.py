@@ -1,5 +1,9 @@
 """The run database: every mutant, its state, and its verdict (the source of truth for checking).
 
+Long because: the two tables and every transition of the lease protocol over them belong
+together (`RunDB` holds every SQL statement); the opening checks live in `rundb_check.py`,
+the Arrow reader in `corpus/db_batches.py`.
+
 Why a database rather than files: checking is long, parallel and interruptible.  A mutant must
 end with exactly one verdict even when workers or the driver are killed, and a second
 `alchemy check` must pick up exactly what is left.  That needs atomic state transitions
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import time
 import uuid
 from contextlib import contextmanager
@@ -38,13 +43,15 @@ from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import (
     Column, Float, Index, Integer, MetaData, String, Table, Text, and_, bindparam, case,
-    create_engine, event, func, select, tuple_, update)
+    create_engine, event, func, inspect, select, tuple_, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict, features_json, imports_json
 from lean_alchemy.core.rundir import RunDir
+
+from . import rundb_check
 
 SCHEMA_VERSION = 1
 SQLITE_MMAP_BYTES = 1 << 30  # per connection; the OS page cache backs it, not the heap
@@ -108,6 +115,7 @@ states = Table(
     Column("lean_version", String(64)),
     Column("mathlib_rev", String(64)),
     Column("checked_at", Float),
+    Column("axioms", Text),  # JSON list from `#print axioms`; NULL when Lean was not asked
     # leases go to pending mutants of one module together: a batch then shares its imports
     Index("ix_states_status_module", "status", "source_module", "id"),
     Index("ix_states_lease", "status", "lease_expires"),  # also serves owner look-ups
@@ -139,10 +147,24 @@ def sqlite_path(url: str) -> Path | None:
     return None
 
 
-def _make_engine(url: str) -> Engine:
+def _readonly_connector(path: Path):
+    """A sqlite3 connection factory that never writes: `mode=ro` while a write-ahead log
+    holds data (its `-shm` is then needed), else `immutable=1`, which needs neither lock
+    nor `-shm` file, so a read-only directory is readable."""
+    wal = path.with_name(path.name + "-wal")
+    flag = "mode=ro" if wal.exists() and wal.stat().st_size > 0 else "immutable=1"
+    uri = f"{path.resolve().as_uri().replace('file://', 'file:', 1)}?{flag}"
+    return lambda: sqlite3.connect(uri, uri=True, timeout=60.0, check_same_thread=False)
+
+
+def _make_engine(url: str, readonly: bool = False) -> Engine:
     if not _is_sqlite(url):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 60.0})
+    path = sqlite_path(url)
+    if readonly and path is not None:
+        engine = create_engine("sqlite://", creator=_readonly_connector(path))
+    else:
+        engine = create_engine(url, connect_args={"timeout": 60.0})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised implicitly
@@ -152,8 +174,9 @@ def _make_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            if not readonly:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=60000")
             # a lease or a verdict batch touches scattered pages (ids are content hashes):
             # keep the hot state pages cached rather than re-read them per batch
@@ -173,6 +196,15 @@ def _make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _add_missing_columns(c: Connection) -> None:
+    """Columns added to `states` after a database was created (all nullable)."""
+    have = {col["name"] for col in inspect(c).get_columns("states")}
+    for col in states.c:
+        if col.name not in have:
+            c.exec_driver_sql(f"ALTER TABLE states ADD COLUMN {col.name} "
+                              f"{col.type.compile(dialect=c.dialect)}")
 
 
 def unreadable_database_error(where: str, e: Exception) -> AlchemyError:
@@ -235,34 +267,41 @@ def _row_mutant(r) -> Mutant:
 
 def _row_verdict(r) -> Verdict:
     (status, _module, _attempts, _owner, _token, _expires, error_class, first_error, elapsed,
-     backend, lean_version, mathlib_rev, _checked_at) = r[_N_FIELDS + 2:]
+     backend, lean_version, mathlib_rev, _checked_at, axioms) = r[_N_FIELDS + 2:]
     return Verdict(mutant_id=r[0], status=status, error_class=error_class,
                    first_error=first_error if first_error is not None else r[_N_FIELDS],
                    elapsed=float(elapsed or 0.0), backend=backend or "",
-                   lean_version=lean_version or "", mathlib_rev=mathlib_rev or "")
+                   lean_version=lean_version or "", mathlib_rev=mathlib_rev or "",
+                   axioms=None if axioms is None else tuple(json.loads(axioms)))
 
 
 class RunDB:
     """One run database.  Safe to use from several processes at once (leases are atomic)."""
 
-    def __init__(self, url: str, *, max_attempts: int = 3, label: str | None = None) -> None:
+    def __init__(self, url: str, *, max_attempts: int = 3, label: str | None = None,
+                 readonly: bool = False) -> None:
+        """`readonly`: only read (a read-only run directory); the schema must exist."""
         self.url = url
         self.max_attempts = max_attempts
+        self.readonly = readonly
         self.given_up = 0  # mutants this object gave up as `worker lost` (see `lease`)
         self.label = label or (str(sqlite_path(url)) if sqlite_path(url) else url)
         path = sqlite_path(url)
         if path is not None:
             if path.is_dir():
                 raise AlchemyError(f"{path} is a directory, not a run database")
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = _make_engine(url)
+            if not readonly:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _make_engine(url, readonly)
         self._writer = self.engine.execution_options(alchemy_write=True)
         try:
-            with self._write() as c:
-                metadata.create_all(c)
+            with (self._read() if readonly else self._write()) as c:
+                if not readonly:
+                    metadata.create_all(c)
+                    _add_missing_columns(c)
                 have = c.execute(select(meta_table.c.value)
                                  .where(meta_table.c.key == "schema_version")).scalar()
-                if have is None:
+                if have is None and not readonly:
                     c.execute(meta_table.insert().values(key="schema_version",
                                                          value=str(SCHEMA_VERSION)))
                 elif int(have) > SCHEMA_VERSION:
@@ -282,11 +321,41 @@ class RunDB:
             raise unreadable_database_error(self.label, e) from None
 
     @classmethod
-    def for_run(cls, run: RunDir, url: str | None = None, **kw) -> "RunDB":
-        """The run's database: `url` if given (any SQLAlchemy URL), else RUN/run.sqlite."""
-        if not url:
+    def for_run(cls, run: RunDir, url: str | None = None, *, mode: str = "create",
+                **kw) -> "RunDB":
+        """The run's database: `url` if given (any SQLAlchemy URL), else RUN/run.sqlite,
+        after the checks of `core/rundb_check.py`.  `mode`: "create" (`alchemy mutate`: a
+        missing file is made), "write" (`alchemy check`: the file must exist and be
+        writable), "read" (status, corpus, stats: a read-only run is opened read-only)."""
+        if url:
+            return cls(url, **kw)
+        path = run.db
+        if not path.exists() or (mode == "create" and path.stat().st_size == 0
+                                 and not rundb_check.mutants_made(run)):
+            if mode != "create":
+                raise rundb_check.missing_error(run, path)
             run.ensure()
-        return cls(url or run.db_url, **kw)
+            return cls(run.db_url, **kw)
+        problem = rundb_check.sqlite_file_problem(path)
+        if problem:
+            raise rundb_check.damaged_error(run, path, problem)
+        readonly = rundb_check.readonly_reason(run, path)
+        if readonly and mode != "read":
+            raise AlchemyError(f"{readonly}: `alchemy {'check' if mode == 'write' else 'mutate'}`"
+                               f" writes to {path}; make it writable (`chmod -R u+w "
+                               f"{run.root}`) or copy the run directory and use the copy "
+                               f"(`alchemy status` reads a read-only run)")
+        db = cls(run.db_url, readonly=bool(readonly), **kw)
+        with db.engine.connect() as c:
+            problem = rundb_check.integrity_problem(c.connection.dbapi_connection,
+                                                    path.stat().st_size)
+            if problem is None and mode != "create" and rundb_check.mutants_made(run) \
+                    and not c.execute(select(states.c.id).limit(1)).first():
+                problem = "it holds no mutant"
+        if problem:
+            db.close()
+            raise rundb_check.damaged_error(run, path, problem)
+        return db
 
     # ------------------------------------------------------------------ plumbing
 
@@ -471,14 +540,17 @@ class RunDB:
                 params.append({"b_id": v.mutant_id, "b_status": status,
                                "b_error_class": v.error_class, "b_first_error": v.first_error,
                                "b_elapsed": float(v.elapsed or 0.0), "b_backend": v.backend,
-                               "b_lean_version": v.lean_version, "b_mathlib_rev": v.mathlib_rev})
+                               "b_lean_version": v.lean_version, "b_mathlib_rev": v.mathlib_rev,
+                               "b_axioms": None if v.axioms is None else json.dumps(
+                                   list(v.axioms), ensure_ascii=False)})
             if params:
                 # the write lock is held since the SELECT: no one can finalize these meanwhile
                 c.execute(update(states).where(t.id == bindparam("b_id")).values(
                     status=bindparam("b_status"), error_class=bindparam("b_error_class"),
                     first_error=bindparam("b_first_error"), elapsed=bindparam("b_elapsed"),
                     backend=bindparam("b_backend"), lean_version=bindparam("b_lean_version"),
-                    mathlib_rev=bindparam("b_mathlib_rev"), lease_owner=None, lease_token=None,
+                    mathlib_rev=bindparam("b_mathlib_rev"), axioms=bindparam("b_axioms"),
+                    lease_owner=None, lease_token=None,
                     lease_expires=None, checked_at=now), params)
         return taken
 

@@ -34,7 +34,12 @@ class RunDir:
 
     @classmethod
     def at(cls, path: str | os.PathLike[str] | None) -> "RunDir":
-        return cls(Path(path or DEFAULT_RUN_DIR))
+        """The run directory at `path` (default ./alchemy-run); a file there is one error."""
+        root = Path(path or DEFAULT_RUN_DIR)
+        if root.exists() and not root.is_dir():
+            raise AlchemyError(f"{root} is a file, not a run directory: pass --run-dir with a "
+                               f"directory (it is created if missing)")
+        return cls(root)
 
     @property
     def config(self) -> Path:
@@ -53,12 +58,17 @@ class RunDir:
         return self.root / "extract.failures.parquet"
 
     @property
+    def notations(self) -> Path:
+        """Syntax-declaring commands and their tokens (`core.records.NotationDecl`)."""
+        return self.root / "notations.parquet"
+
+    @property
     def rules(self) -> Path:
         return self.root / "rules.parquet"
 
     @property
     def section_binders(self) -> Path:
-        """Parsed section `variable` binders by scope (index stage, `extract/sections.py`)."""
+        """Parsed section `variable` binders by scope (index stage, `index/sections.py`)."""
         return self.root / "section_binders.parquet"
 
     @property

@@ -24,13 +24,16 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from tqdm import tqdm
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Mutant
 from lean_alchemy.core.rundir import RunDir, tool_version
+from lean_alchemy.index.unproved import unproved_declarations
 
 from . import sources
+from .card import write_card
 from .decontam import Decontaminator, load_benchmarks
 from .dedup import Deduper
 from .finisher import SinkSpec, ThreadFinisher
@@ -39,6 +42,7 @@ from .rows import LIBRARY_VERDICT, Provenance, original_mutant, raw_columns, raw
 from .source import Pair, batch_column, source_batches
 from .schema import schema_with_metadata
 from .splits import SPLITS, Splitter, read_name_list
+from .stats import write_stats_bundle
 from .tiers import Tierer, flat_column
 from .writer import make_readable, staging_dir, swap_in
 
@@ -46,7 +50,14 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class BuildResult:
+class CorpusStats:
+    """What a corpus build wrote and dropped, written to `RUN/<corpus|unchecked>.stats.json`
+    (`as_dict`, also the summary the dataset card is written from).
+
+    `build_dataset` fills the counters; `export` adds what it was built from (`checked`,
+    `benchmark_items`...) and `run_corpus` the output folder.  `merge` adds the counters
+    of another build; the other fields stay as they are."""
+
     rows: int = 0
     shards: dict[str, list[str]] = field(default_factory=dict)  # split -> relative paths
     by_split: Counter = field(default_factory=Counter)
@@ -57,13 +68,38 @@ class BuildResult:
     lean_versions: Counter = field(default_factory=Counter)
     mathlib_revs: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    checked: bool = True
+    benchmark_items: int = 0
+    library_fingerprints: int = 0
+    include_originals: bool = False
+    unproved_originals: int = 0  # library theorems left out of the originals: unproved
+    drop_report: str | None = None
+    output: str | None = None  # set by `run_corpus`
 
-    def summary(self) -> dict:
-        return {"rows": self.rows, "input_rows": self.seen, "by_split": dict(self.by_split),
-                "by_tier": dict(self.by_tier), "dropped": dict(self.dropped),
-                "shards": self.shards, "tier_cuts": list(self.tier_cuts),
-                "lean_versions": dict(self.lean_versions),
-                "mathlib_revs": dict(self.mathlib_revs), "seconds": round(self.seconds, 3)}
+    def merge(self, other: "CorpusStats") -> None:
+        self.rows += other.rows
+        for split, paths in other.shards.items():
+            self.shards.setdefault(split, []).extend(paths)
+        self.by_split.update(other.by_split)
+        self.by_tier.update(other.by_tier)
+        self.dropped.update(other.dropped)
+        self.seen += other.seen
+        self.lean_versions.update(other.lean_versions)
+        self.mathlib_revs.update(other.mathlib_revs)
+
+    def as_dict(self) -> dict:
+        out = {"rows": self.rows, "input_rows": self.seen, "by_split": dict(self.by_split),
+               "by_tier": dict(self.by_tier), "dropped": dict(self.dropped),
+               "shards": self.shards, "tier_cuts": list(self.tier_cuts),
+               "lean_versions": dict(self.lean_versions),
+               "mathlib_revs": dict(self.mathlib_revs), "seconds": round(self.seconds, 3),
+               "checked": self.checked, "benchmark_items": self.benchmark_items,
+               "library_fingerprints": self.library_fingerprints,
+               "include_originals": self.include_originals,
+               "unproved_originals": self.unproved_originals, "drop_report": self.drop_report}
+        if self.output is not None:
+            out["output"] = self.output
+        return out
 
 
 def make_tierer(opts: CorpusOptions) -> Tierer:
@@ -77,7 +113,7 @@ def make_splitter(opts: CorpusOptions) -> Splitter:
     excluded = set(opts.exclude_names)
     if opts.exclude_file:
         excluded |= read_name_list(opts.exclude_file)
-    return Splitter(opts.train_fraction, opts.valid_fraction, opts.split_seed,
+    return Splitter(opts.train_fraction, opts.validation_fraction, opts.split_seed,
                     frozenset(excluded), opts.exclude_split)
 
 
@@ -158,7 +194,7 @@ class Hygiene:
 BATCH_ROWS = 8192
 
 
-def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, res: BuildResult | None,
+def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, stats: CorpusStats | None,
              checked: bool) -> Iterator[tuple[pa.RecordBatch, str]]:
     """Admitted rows in single-split source batches of exactly BATCH_ROWS rows (the last
     of each split shorter); drops are recorded.
@@ -196,8 +232,8 @@ def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, res: BuildResult |
                 rest = table.slice(start)
                 buffers[split] = [_one_batch(rest)] if rest.num_rows else []
                 sizes[split] = rest.num_rows
-    if res is not None:
-        res.seen += seen
+    if stats is not None:
+        stats.seen += seen
     for split in SPLITS:
         if buffers.get(split):
             yield _one_batch(pa.Table.from_batches(buffers[split]).combine_chunks()), split
@@ -232,7 +268,7 @@ def build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_di
                   metadata: dict[str, str], library: dict[str, str] | None = None,
                   decontam: Decontaminator | None = None,
                   report: Callable[[dict], None] | None = None,
-                  prov: Provenance | None = None, checked: bool = True) -> BuildResult:
+                  prov: Provenance | None = None, checked: bool = True) -> CorpusStats:
     """Write `results()` (called twice for quantile tiers) into `out_dir/data/<split>/part-*`.
 
     `results()` yields source batches (`source.SOURCE_SCHEMA`, as the run database is read)
@@ -251,10 +287,10 @@ def build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_di
 def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path, opts: CorpusOptions,
                    metadata: dict[str, str], library: dict[str, str] | None,
                    decontam: Decontaminator | None, report: Callable[[dict], None] | None,
-                   prov: Provenance, checked: bool) -> BuildResult:
+                   prov: Provenance, checked: bool) -> CorpusStats:
     opts.validate()
     t0 = time.perf_counter()
-    res = BuildResult()
+    stats = CorpusStats()
     splitter = make_splitter(opts)
     tierer = make_tierer(opts)
     wanted = frozenset(opts.tiers)
@@ -270,7 +306,7 @@ def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_d
             values += [x for x in flat_column(feats, opts.tier_feature).to_pylist()
                        if x is not None]
         tierer.cuts = Tierer.quantile_cuts(values, opts.tier_quantiles)
-        res.tier_cuts = tierer.cuts
+        stats.tier_cuts = tierer.cuts
     spec = SinkSpec(out_dir, schema_with_metadata(metadata), tierer, tuple(sorted(wanted)),
                     opts.shard_rows, opts.row_group_rows, opts.compression,
                     opts.compression_level, prov, checked)
@@ -281,22 +317,22 @@ def _build_dataset(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_d
     # tables are written in batch order.
     finisher = ThreadFinisher(spec)
     try:
-        for batch, split in _batched(results(), hyg, res.dropped, res, checked):
+        for batch, split in _batched(results(), hyg, stats.dropped, stats, checked):
             finisher.submit(batch, split)
         sink = finisher.close()
     except BaseException:
         finisher.abort()
         raise
-    res.rows = sink.rows
-    res.by_split.update(sink.by_split)
-    res.by_tier.update(sink.by_tier)
-    res.lean_versions.update(sink.lean_versions)
-    res.mathlib_revs.update(sink.mathlib_revs)
-    res.shards = sink.shards
+    stats.rows = sink.rows
+    stats.by_split.update(sink.by_split)
+    stats.by_tier.update(sink.by_tier)
+    stats.lean_versions.update(sink.lean_versions)
+    stats.mathlib_revs.update(sink.mathlib_revs)
+    stats.shards = sink.shards
     if wanted and sink.filtered:
-        res.dropped["filtered/tier"] += sink.filtered
-    res.seconds = time.perf_counter() - t0
-    return res
+        stats.dropped["filtered/tier"] += sink.filtered
+    stats.seconds = time.perf_counter() - t0
+    return stats
 
 
 def dataset_metadata(opts: CorpusOptions, checked: bool, run: RunDir | None) -> dict[str, str]:
@@ -308,7 +344,7 @@ def dataset_metadata(opts: CorpusOptions, checked: bool, run: RunDir | None) -> 
         "source_run": str(run.root.resolve()) if run is not None else "",
         "split_seed": opts.split_seed,
         "split_fractions": json.dumps({"train": opts.train_fraction,
-                                       "valid": opts.valid_fraction,
+                                       "validation": opts.validation_fraction,
                                        "test": opts.test_fraction}),
         "options": json.dumps(asdict(opts), default=str, sort_keys=True),
     }
@@ -320,11 +356,13 @@ def library_theorems(decls: Iterable[Declaration], fp: Callable | None
     return [(d, _safe_fp(fp, d)) for d in decls if d.is_candidate and d.conclusion is not None]
 
 
-def library_pairs(theorems: list[tuple[Declaration, str | None]], scopes: dict
-                  ) -> Iterator[Pair]:
-    """Library theorems as (Mutant of kind `original`, the library verdict)."""
+def library_pairs(theorems: list[tuple[Declaration, str | None]], scopes: dict,
+                  unproved: frozenset[str] = frozenset()) -> Iterator[Pair]:
+    """Library theorems as (Mutant of kind `original`, the library verdict), except the
+    `unproved` ones: a library theorem is exported as checked only when it is proved."""
     for d, f in theorems:
-        yield original_mutant(d, scopes.get(d.scope_id or ""), f), LIBRARY_VERDICT
+        if d.full_name not in unproved:
+            yield original_mutant(d, scopes.get(d.scope_id or ""), f), LIBRARY_VERDICT
 
 
 def library_fingerprints(theorems: list[tuple[Declaration, str | None]]) -> dict[str, str]:
@@ -350,8 +388,10 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
            scopes: dict | None = None, fingerprint: Callable | None = None,
            text_fingerprint: Callable | None = None, run: RunDir | None = None,
            drop_report: Path | None = None, db_stats: dict | None = None,
-           outcomes: Callable[[], Iterable] | None = None) -> dict:
-    """Build the dataset into a staging folder, write card and stats, then swap it in."""
+           outcomes: Callable[[], Iterable] | None = None,
+           unproved: frozenset[str] = frozenset()) -> CorpusStats:
+    """Build the dataset into a staging folder, write card and stats, then swap it in.
+    `unproved`: library declarations never exported as originals (`unproved_declarations`)."""
     opts.validate()
     prov = Provenance(tool_version=tool_version())
     include_orig = opts.include_originals and checked
@@ -363,7 +403,7 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
 
     def pairs() -> Iterator[pa.RecordBatch | Pair]:
         if include_orig:
-            yield from library_pairs(theorems, scopes or {})
+            yield from library_pairs(theorems, scopes or {}, unproved)
         yield from results()
 
     staging = staging_dir(out_dir)
@@ -375,20 +415,20 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
             def report(d: dict) -> None:
                 if fh is not None:
                     fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-            res = build_dataset(pairs, staging, opts, dataset_metadata(opts, checked, run),
+            stats = build_dataset(pairs, staging, opts, dataset_metadata(opts, checked, run),
                                 library, decontam, report, prov, checked)
         finally:
             if fh is not None:
                 fh.close()
-        summary = res.summary()
-        summary.update({"checked": checked, "benchmark_items": len(items),
-                        "library_fingerprints": len(library),
-                        "include_originals": include_orig,
-                        "drop_report": str(drop_report) if drop_report else None})
-        from .card import write_card
-        write_card(staging, opts, summary, checked)
+        stats.checked = checked
+        stats.benchmark_items = len(items)
+        stats.library_fingerprints = len(library)
+        stats.include_originals = include_orig
+        stats.unproved_originals = (sum(d.full_name in unproved for d, _f in theorems)
+                                    if include_orig else 0)
+        stats.drop_report = str(drop_report) if drop_report else None
+        write_card(staging, opts, stats.as_dict(), checked)
         if opts.stats and checked:
-            from .stats import write_stats_bundle
             write_stats_bundle(staging, run=run, db_stats=db_stats, outcomes=outcomes,
                                title=opts.dataset_name)
         make_readable(staging)
@@ -400,7 +440,7 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
         if report_tmp is not None and report_tmp.exists():
             report_tmp.unlink()
         raise
-    return summary
+    return stats
 
 
 def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
@@ -409,8 +449,6 @@ def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
     full-Mathlib export reads millions of rows for minutes).  The bar moves every 8,192
     rows or once per batch, so the count costs next to nothing."""
     def counted() -> Iterator:
-        from tqdm import tqdm
-
         with tqdm(total=total, desc=desc, unit="row", mininterval=0.5,
                   dynamic_ncols=True) as bar:
             n = 0
@@ -424,7 +462,7 @@ def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
     return counted
 
 
-def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dict:
+def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> CorpusStats:
     """Stage entry: `alchemy corpus` (verified rows) or `alchemy corpus --unchecked`."""
     opts.validate()
     fp = sources.declaration_fingerprinter() if (
@@ -438,8 +476,10 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
             decls = sources.read_declarations(run)
         else:
             log.warning("%s missing: dedup against the library is skipped", run.declarations)
+    unproved: frozenset[str] = frozenset()
     if opts.include_originals and not unchecked:
         scopes = sources.read_scopes(run)
+        unproved = unproved_declarations(decls, sources.proof_uses_edges(run))
     text_fp = sources.lean_text_fingerprinter() if opts.decontam_files else None
     if unchecked:
         results = sources.pending_batches(run)
@@ -455,10 +495,10 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> dic
         counts = (db_stats if db_stats is not None else sources.db_counts(run)).get("counts", {})
         results = with_progress(results, counts.get("pending" if unchecked else "verified"),
                                 stage)
-    summary = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
+    stats = export(results, out, opts, checked=not unchecked, decls=decls, scopes=scopes,
                      fingerprint=fp, text_fingerprint=text_fp, run=run,
                      drop_report=run.root / f"{stage}.dropped.jsonl", db_stats=db_stats,
-                     outcomes=outcomes)
-    summary["output"] = str(out)
-    run.write_stats(stage, summary)
-    return summary
+                     outcomes=outcomes, unproved=unproved)
+    stats.output = str(out)
+    run.write_stats(stage, stats.as_dict())
+    return stats

@@ -51,7 +51,17 @@ def _scalar(v: object) -> str:
     return json.dumps(str(v), ensure_ascii=False)
 
 
-def card_header(opts: CorpusOptions, summary: dict, checked: bool) -> dict:
+def split_bytes(out_dir: Path | None, split: str) -> int:
+    """Bytes of a split's Parquet files (0 before they exist)."""
+    if out_dir is None:
+        return 0
+    return sum(p.stat().st_size for p in (Path(out_dir) / "data" / split).glob("*.parquet"))
+
+
+def card_header(opts: CorpusOptions, summary: dict, checked: bool,
+                out_dir: Path | None = None) -> dict:
+    """The YAML header.  `dataset_info.splits` needs `name`, `num_bytes` and
+    `num_examples` in every entry, or `datasets` ignores it with a "malformed" warning."""
     splits = [s for s in SPLITS if s in summary["shards"]]
     features = [{"name": n, **hf_feature_of(t)} for n, t, _, _ in COLUMNS]
     return {
@@ -64,14 +74,16 @@ def card_header(opts: CorpusOptions, summary: dict, checked: bool) -> dict:
             {"split": s, "path": f"data/{s}/*.parquet"} for s in splits]}],
         "dataset_info": {
             "features": features,
-            "splits": [{"name": s, "num_examples": int(summary["by_split"].get(s, 0))}
-                       for s in splits],
+            "splits": [{"name": s, "num_bytes": split_bytes(out_dir, s),
+                        "num_examples": int(summary["by_split"].get(s, 0))} for s in splits],
         },
     }
 
 
-def render_card(opts: CorpusOptions, summary: dict, checked: bool) -> str:
-    head = "\n".join(["---"] + _yaml(card_header(opts, summary, checked)) + ["---", ""])
+def render_card(opts: CorpusOptions, summary: dict, checked: bool,
+                out_dir: Path | None = None) -> str:
+    head = "\n".join(["---"] + _yaml(card_header(opts, summary, checked, out_dir))
+                     + ["---", ""])
     title = f"# {opts.dataset_name}" + ("" if checked else " — UNCHECKED candidates")
     body = [title, ""]
     if checked:
@@ -109,7 +121,7 @@ def render_card(opts: CorpusOptions, summary: dict, checked: bool) -> str:
         "", "## Splits and hygiene", "",
         f"Rows are split by **source theorem** (all mutants of one original land in one split) "
         f"with a keyed hash (seed `{opts.split_seed}`; fractions train {opts.train_fraction}, "
-        f"valid {opts.valid_fraction}, test {opts.test_fraction}). Names on the exclusion list "
+        f"validation {opts.validation_fraction}, test {opts.test_fraction}). Names on the exclusion list "
         f"go to `{opts.exclude_split}`. Duplicates are removed by canonical statement "
         "fingerprint across the dataset"
         + (" and against the source library" if opts.dedup_library else "") + ". "
@@ -120,10 +132,17 @@ def render_card(opts: CorpusOptions, summary: dict, checked: bool) -> str:
         "", "## Tiers", "",
         _tier_text(opts, summary),
         "", "## Loading", "",
+        "From this folder (`DIR`), every split:", "",
         "```python",
         "from datasets import load_dataset",
-        "ds = load_dataset(\"parquet\", data_files={\"train\": \"data/train/*.parquet\"})",
-        "# or: import pyarrow.dataset as pads; pads.dataset(\"data\", format=\"parquet\")",
+        "ds = load_dataset(\"DIR\")  # reads this card: " + ", ".join(
+            s for s in SPLITS if s in summary["shards"]),
+        "ds = load_dataset(\"parquet\", data_files={"
+        + ", ".join(f'\"{s}\": \"DIR/data/{s}/*.parquet\"' for s in SPLITS
+                    if s in summary["shards"]) + "})",
+        "import pyarrow.dataset as pads",
+        "table = pads.dataset(\"DIR/data\", format=\"parquet\").to_table()  # all rows; "
+        "column `split`",
         "```",
         "", "## Schema", "", markdown_schema_table(), "",
     ]
@@ -139,4 +158,5 @@ def _tier_text(opts: CorpusOptions, summary: dict) -> str:
 
 
 def write_card(out_dir: Path, opts: CorpusOptions, summary: dict, checked: bool) -> Path:
-    return atomic_write_text(Path(out_dir) / "README.md", render_card(opts, summary, checked))
+    return atomic_write_text(Path(out_dir) / "README.md",
+                             render_card(opts, summary, checked, out_dir))

@@ -1,9 +1,16 @@
-"""`alchemy corpus` and `alchemy stats`: flags map one-to-one onto `CorpusOptions`."""
+"""`alchemy corpus` and `alchemy stats`: flags map one-to-one onto `CorpusOptions`.
+
+The stage, pyarrow and the run configuration are imported inside the commands, not here:
+`alchemy` imports this module to build its parser at start-up.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import dataclasses
+import json
+import tomllib
 from pathlib import Path
 
 from lean_alchemy.core.errors import AlchemyError
@@ -33,12 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-originals", action="store_true", default=None,
                    help="also export the library theorems as rows of kind `original`")
     p.add_argument("--fractions", type=_csv, default=None, metavar="TRAIN,VALID,TEST",
-                   help=f"split fractions ({d.train_fraction},{d.valid_fraction},{d.test_fraction})")
+                   help=f"split fractions ({d.train_fraction},{d.validation_fraction},{d.test_fraction})")
     p.add_argument("--split-seed", default=None, help=f"split hash seed ({d.split_seed!r})")
     p.add_argument("--exclude", action="append", default=None, metavar="NAME",
                    help="theorem name kept out of training (repeatable)")
     p.add_argument("--exclude-file", default=None, help="file of such names, one per line")
-    p.add_argument("--exclude-split", choices=("test", "valid", "drop"), default=None,
+    p.add_argument("--exclude-split", choices=("test", "validation", "drop"), default=None,
                    help=f"where excluded theorems go ({d.exclude_split})")
     p.add_argument("--no-dedup", dest="dedup", action="store_false", default=None,
                    help="keep repeated fingerprints")
@@ -70,14 +77,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output folder (default RUN/corpus for one run, ./alchemy-compare for "
                    "several)")
     s.add_argument("--json", action="store_true", help="print stats.json instead of tables")
+    s.add_argument("--unchecked", action="store_true",
+                   help="describe RUN/unchecked (the candidates exported without Lean); "
+                        "chosen by itself when RUN/corpus has no dataset")
     s.set_defaults(func=cmd_stats)
 
 
 def options_from_args(args: argparse.Namespace) -> CorpusOptions:
     base = CorpusOptions()
     if args.config is not None:
-        import tomllib
-
         from lean_alchemy.core.config import SECTIONS, load_config
 
         try:
@@ -92,9 +100,9 @@ def options_from_args(args: argparse.Namespace) -> CorpusOptions:
     ch: dict = {}
     if args.fractions is not None:
         if len(args.fractions) != 3:
-            raise AlchemyError("--fractions needs three numbers TRAIN,VALID,TEST")
+            raise AlchemyError("--fractions needs three numbers TRAIN,VALIDATION,TEST")
         try:
-            ch["train_fraction"], ch["valid_fraction"], ch["test_fraction"] = map(
+            ch["train_fraction"], ch["validation_fraction"], ch["test_fraction"] = map(
                 float, args.fractions)
         except ValueError:
             raise AlchemyError(f"--fractions: not numbers: {','.join(args.fractions)}") from None
@@ -125,31 +133,51 @@ def cmd_corpus(args: argparse.Namespace) -> int:
 
     run = RunDir.at(args.run_dir)
     opts = options_from_args(args)
-    summary = run_corpus(run, opts, unchecked=args.unchecked)
+    stats = run_corpus(run, opts, unchecked=args.unchecked)
     what = "unchecked candidates" if args.unchecked else "verified rows"
-    splits = ", ".join(f"{k} {v}" for k, v in summary["by_split"].items())
-    dropped = ", ".join(f"{k} {v}" for k, v in sorted(summary["dropped"].items())) or "none"
-    print(f"{summary['rows']} {what} -> {summary['output']} ({splits}); dropped: {dropped}")
+    splits = ", ".join(f"{k} {v}" for k, v in stats.by_split.items())
+    dropped = ", ".join(f"{k} {v}" for k, v in sorted(stats.dropped.items())) or "none"
+    print(f"{stats.rows} {what} -> {stats.output} ({splits}); dropped: {dropped}")
+    if not args.unchecked:
+        note = awaiting_lean_note(run)
+        if note:
+            print(note)
     return 0
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
-    import json
+def awaiting_lean_note(run: RunDir) -> str | None:
+    """One line on the mutants that have no Lean verdict yet, and where their unchecked
+    export is (or how to make it); None when none waits."""
+    from . import sources
 
+    counts = sources.db_counts(run).get("counts", {})
+    waiting = counts.get("pending", 0) + counts.get("leased", 0)
+    if not waiting:
+        return None
+    where = (f"their unchecked export is {run.unchecked_dir}"
+             if (run.unchecked_dir / "data").exists() else
+             f"`alchemy corpus --unchecked --run-dir {run.root}` exports them unchecked to "
+             f"{run.unchecked_dir}")
+    return (f"{waiting} mutants await Lean: `alchemy check --run-dir {run.root}` checks them; "
+            f"{where}")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
     from . import sources
     from .stats import compare, format_compare, format_stats, run_stats, write_outputs
 
     runs = [RunDir.at(r) for r in (args.runs or [None])]
-    stats = []
+    stats, datasets, notes = [], [], []
     for run in runs:
-        corpus = run.corpus_dir
-        if not (corpus / "data").exists():
-            raise AlchemyError(f"{corpus} has no dataset: run `alchemy corpus --run-dir "
-                               f"{run.root}` first")
+        corpus = dataset_of(run, args.unchecked)
+        datasets.append(corpus)
         stats.append(run_stats(corpus, sources.db_counts(run), sources.outcome_counts(run),
                                name=str(run.root)))
+        note = awaiting_lean_note(run)
+        if note:
+            notes.append(note if len(runs) == 1 else f"{run.root}: {note}")
     comparison = compare(stats[0], stats[1]) if len(stats) >= 2 else None
-    out = args.out or (runs[0].corpus_dir if len(runs) == 1 else Path("alchemy-compare"))
+    out = args.out or (datasets[0] if len(runs) == 1 else Path("alchemy-compare"))
     title = f"lean-alchemy corpus: {stats[0]['name']}" if comparison is None else (
         "lean-alchemy corpus comparison")
     doc = write_outputs(Path(out), stats, comparison, title)
@@ -162,4 +190,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
         if comparison is not None:
             print(format_compare(comparison))
         print(f"\nwrote {out}/stats.json, {out}/plots/, {out}/report.html")
+        for note in notes:
+            print(note)
     return 0
+
+
+def dataset_of(run: RunDir, unchecked: bool) -> Path:
+    """The exported dataset `alchemy stats` describes: RUN/corpus, or RUN/unchecked when
+    asked or when it is the only export (a run without Lean)."""
+    if not unchecked and not (run.corpus_dir / "data").exists() \
+            and (run.unchecked_dir / "data").exists():
+        print(f"{run.corpus_dir} has no dataset: describing the unchecked candidates in "
+              f"{run.unchecked_dir} (Lean has not checked them)", file=sys.stderr)
+        unchecked = True
+    folder = run.unchecked_dir if unchecked else run.corpus_dir
+    if not (folder / "data").exists():
+        flag = " --unchecked" if unchecked else ""
+        raise AlchemyError(f"{folder} has no dataset: run `alchemy corpus{flag} --run-dir "
+                           f"{run.root}` first")
+    return folder

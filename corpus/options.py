@@ -28,12 +28,12 @@ class CorpusOptions:
     include_originals: bool = False  # also export the library theorems as rows of kind `original`
     # --- splits (by source theorem: all mutants of one original land in one split) --------
     train_fraction: float = 0.98  # share of source theorems whose mutants go to train
-    valid_fraction: float = 0.01  # ... to valid
+    validation_fraction: float = 0.01  # ... to validation
     test_fraction: float = 0.01  # ... to test (the three sum to 1)
     split_seed: str = "lean-alchemy"  # key of the split hash: change it for a different partition
     exclude_names: tuple[str, ...] = ()  # source theorems kept out of training
     exclude_file: str = ""  # a file of such names, one per line (`#` comments allowed)
-    exclude_split: str = "test"  # where excluded theorems go: "test", "valid" or "drop"
+    exclude_split: str = "test"  # where excluded theorems go: "test", "validation" or "drop"
     # --- hygiene ------------------------------------------------------------------------
     dedup: bool = True  # drop repeated fingerprints across the corpus
     dedup_library: bool = True  # drop mutants whose fingerprint is an existing library theorem
@@ -52,19 +52,24 @@ class CorpusOptions:
     dataset_name: str = "lean-alchemy"  # title of the dataset card and metadata
     progress: bool = False  # a progress bar over the rows read, on stderr
 
+    def __post_init__(self) -> None:
+        # Validate on construction: the run config is loaded (and rejected) before any stage
+        # runs, not when the export finally reads these options.
+        self.validate()
+
     def validate(self) -> "CorpusOptions":
         """Reject inconsistent knobs with the name of the option to fix."""
         if self.shard_rows < 1:
             raise AlchemyError(f"[corpus] shard_rows must be >= 1, got {self.shard_rows}")
         if self.row_group_rows < 1:
             raise AlchemyError(f"[corpus] row_group_rows must be >= 1, got {self.row_group_rows}")
-        fr = (self.train_fraction, self.valid_fraction, self.test_fraction)
+        fr = (self.train_fraction, self.validation_fraction, self.test_fraction)
         if any(f < 0 for f in fr) or abs(sum(fr) - 1.0) > 1e-6:
             raise AlchemyError(
-                f"[corpus] train/valid/test fractions must be >= 0 and sum to 1, got {fr}")
-        if self.exclude_split not in ("test", "valid", "drop"):
+                f"[corpus] train/validation/test fractions must be >= 0 and sum to 1, got {fr}")
+        if self.exclude_split not in ("test", "validation", "drop"):
             raise AlchemyError(
-                f"[corpus] exclude_split must be test, valid or drop, got {self.exclude_split!r}")
+                f"[corpus] exclude_split must be test, validation or drop, got {self.exclude_split!r}")
         if self.ngram_n < 1:
             raise AlchemyError(f"[corpus] ngram_n must be >= 1, got {self.ngram_n}")
         if not 0.0 < self.ngram_threshold <= 1.0:

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+LEAN_STATUSES = ("verified", "rejected", "timeout", "crashed")
 PLOTS = (
     ("by_kind", "Rows by mutation kind", "kind.png"),
     ("by_area", "Rows by library area (top 15)", "area.png"),
@@ -69,12 +70,16 @@ def write_plots(out_dir: Path, stats: list[dict]) -> list[Path]:
                 written.append(out_dir / fname)
         finally:
             plt.close(fig)
-    acc = [st.get("acceptance", {}).get("per_kind", {}) for st in stats]
-    if any(acc):
+    acc = [(st.get("acceptance") or {}).get("per_kind", {}) for st in stats]
+    # kinds with at least one Lean verdict; without any (nothing checked yet) no plot,
+    # rather than an empty one
+    rates = [{k: (d.get("acceptance") or 0.0) * 100 for k, d in a.items()
+              if any(d.get("statuses", {}).get(s) for s in LEAN_STATUSES)} for a in acc]
+    if any(rates):
         fig, ax = plt.subplots(figsize=(7, 3.5))
         try:
-            rates = [{k: (d["acceptance"] or 0.0) * 100 for k, d in a.items()} for a in acc]
             _bar(ax, [{"name": st.get("name"), "r": r} for st, r in zip(stats, rates)], "r")
+            ax.set_ylim(0, 100)
             ax.set_ylabel("% verified")
             ax.set_title("Acceptance per mutation kind")
             fig.tight_layout()

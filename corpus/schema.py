@@ -61,7 +61,7 @@ COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
     ("features", FEATURES_TYPE, False,
      "difficulty features (struct of float64, nullable; `extra` holds further key/value pairs)"),
     ("tier", pa.string(), False, "difficulty tier (`easy`/`medium`/`hard` by default)"),
-    ("split", pa.string(), False, "`train`, `valid` or `test`, decided by the source theorem"),
+    ("split", pa.string(), False, "`train`, `validation` or `test`, decided by the source theorem"),
     ("checked", pa.bool_(), False, "true when Lean verified the row (always true in the corpus)"),
     ("check_backend", pa.string(), True, "checker that verified it (`batch`, `repl`...)"),
     ("lean_version", pa.string(), True, "Lean toolchain the row was checked with"),

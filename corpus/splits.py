@@ -1,4 +1,4 @@
-"""Train/valid/test assignment by source theorem.
+"""Train/validation/test assignment by source theorem.
 
 Why by source theorem: mutants of one original share most of their text, so splitting rows
 independently would leak near-copies of every test row into training.  The split is a pure
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lean_alchemy.core.errors import AlchemyError
 
-SPLITS = ("train", "valid", "test")
+SPLITS = ("train", "validation", "test")
 
 
 @functools.lru_cache(maxsize=16)
@@ -36,7 +36,7 @@ def assign_split(source_theorem: str, train: float, valid: float, seed: str = "l
     if u < train:
         return "train"
     if u < train + valid:
-        return "valid"
+        return "validation"
     return "test"
 
 

@@ -1,4 +1,8 @@
-"""`alchemy extract`: command-line wiring for the extract stage (side effects live here)."""
+"""`alchemy extract`: command-line wiring for the extract stage (side effects live here).
+
+The stage is imported inside `run_cli`, not here: `alchemy` imports this module to build
+its parser at start-up, which must not pay for pyarrow and the grammar.
+"""
 
 from __future__ import annotations
 
@@ -45,12 +49,9 @@ def options_from_args(args: argparse.Namespace) -> ExtractOptions:
 def run_cli(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     run = RunDir.at(args.run_dir)
-    if getattr(args, "from_leandojo", None):
-        try:
-            from .leandojo import run_extract_leandojo
-        except ImportError as e:
-            raise AlchemyError("--from-leandojo is not available in this build "
-                               f"(lean_alchemy.extract.leandojo: {e})") from e
+    if args.from_leandojo:
+        from .leandojo import run_extract_leandojo
+
         stats = run_extract_leandojo(Path(args.from_leandojo), run, opts,
                                      source_tree=Path(args.src) if args.src else None)
     else:
@@ -59,8 +60,9 @@ def run_cli(args: argparse.Namespace) -> int:
         from .pipeline import run_extract
 
         stats = run_extract(Path(args.src), run, opts)
-    summary = {k: stats.get(k) for k in ("files", "declarations", "theorems", "failures",
-                                         "seconds") if k in stats}
+    counts = stats.as_dict()
+    summary = {k: counts[k] for k in ("files", "declarations", "theorems", "failures",
+                                      "seconds")}
     print(json.dumps(summary, sort_keys=True))
     print(f"wrote {run.declarations}")
     return 0

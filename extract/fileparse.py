@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from lean_alchemy.core.records import Declaration, ExtractFailure, Scope
+from lean_alchemy.core.records import Declaration, ExtractFailure, NotationDecl, Scope
 
 from .commands import (
     Command, first_word, match_close, group_commands, parse_binders, read_name, read_signature,
     skip_attrs_modifiers, split_attributes, strip_comments, _WS,
 )
-from .lexer import LineIndex, Masked, mask, pieces
+from .lexer import COMMAND_WORDS, LineIndex, Masked, mask, pieces
 from .scope import ScopeTracker
 
 #: declaration keyword -> record kind
@@ -34,6 +34,37 @@ DECL_KINDS: dict[str, str] = {
 }
 NOTATION_WORDS = frozenset({"notation", "notation3", "infix", "infixl", "infixr", "prefix",
                             "postfix", "macro_rules", "macro", "syntax", "elab", "elab_rules"})
+#: commands extraction knows and deliberately records nothing for (besides scope changes)
+_KEYWORD = re.compile(r"[^\W\d][\w.!?']*")
+
+
+def command_keyword(word: str) -> str:
+    """The command's keyword: the identifier that starts its first word (`notation3` in
+    `notation3"∫⁻ "…`, where no space separates keyword and string); "" for `#eval`-style
+    and symbol-led words."""
+    m = _KEYWORD.match(word)
+    return m.group() if m else ""
+
+
+OTHER_KNOWN_WORDS = frozenset({
+    "example", "unseal", "seal", "elab_rules", "macro_rules", "attribute", "export",
+    "deriving", "initialize", "builtin_initialize", "add_decl_doc", "assert_not_exists",
+    "assert_not_imported", "library_note", "run_cmd", "run_elab", "run_meta", "simproc",
+    "simproc_decl", "declare_syntax_cat", "declare_simp_like_tactic", "compile_inductive",
+    "suppress_compilation", "unsuppress_compilation", "register_option",
+    "register_simp_attr", "initialize_simps_projections", "mk_iff_of_inductive_prop",
+    "proof_wanted", "open", "local", "scoped", "omit", "include", "mutual", "end",
+    "unif_hint", "add_aesop_rules", "declare_aesop_rule_sets", "dsimproc", "dsimproc_decl",
+    "grind_pattern", "extend_docs", "register_label_attr", "binder_predicate", "recall",
+    "declare_config_elab", "declare_command_config_elab", "elab", "macro", "syntax",
+    # Mathlib's own commands that declare no theorem (module notes, spellings, hints,
+    # translation tables, linter sets, variable-name sugar)
+    "deprecated_module", "recommended_spelling", "register_hint", "to_dual_insert_cast",
+    "to_dual_insert_cast_fun", "to_dual_name_hint", "register_try?_tactic", "compile_def",
+    "insert_to_additive_translation", "tactic_extension", "name_poly_vars",
+    "name_power_vars", "register_linter_set", "register_grind_attr",
+    "derive_eval_expr_instance_using_meta_eval", "lrat_proof", "declare_core_config_elab",
+})
 SCOPE_WORDS: dict[str, str] = {
     "open": "open", "variable": "variable", "variable?": "variable", "universe": "universe",
     "set_option": "set_option", "omit": "omit", "include": "include",
@@ -45,6 +76,7 @@ BASELINE = re.compile(
 _NAMED = re.compile(r"\(name\s*:=\s*([^\s)]+)\s*\)")
 _BY = re.compile(r"by\b")
 _LOCAL_ATTR = re.compile(r"\[\s*local\b|,\s*local\b")
+_SCOPED_NS = re.compile(r"(?<![\w.])scoped\[\s*([^\]\s]+)\s*\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +86,7 @@ class FileExtraction:
     declarations: tuple[Declaration, ...]
     scopes: tuple[Scope, ...]
     failures: tuple[ExtractFailure, ...]
+    notations: tuple[NotationDecl, ...] = ()  # syntax-declaring commands and their tokens
 
     def __iter__(self) -> Iterator[Declaration]:
         return iter(self.declarations)
@@ -75,8 +108,11 @@ def full_name_of(namespaces: tuple[str, ...], name: str) -> str:
 class _FileParser:
     """Walks the commands of one file in order, updating the scope tracker."""
 
-    def __init__(self, text: str, module: str, file: str) -> None:
+    def __init__(self, text: str, module: str, file: str,
+                 theorem_keywords: frozenset[str] = frozenset()) -> None:
         self.text = text
+        # custom declaration commands a library defines for its theorems (`problem`, ...)
+        self.theorem_keywords = theorem_keywords
         self.module = module
         self.file = file
         self.mk: Masked = mask(text)
@@ -84,6 +120,7 @@ class _FileParser:
         self.tracker = ScopeTracker(module)
         self.decls: list[Declaration] = []
         self.failures: list[ExtractFailure] = []
+        self.notations: list[NotationDecl] = []
         self.used_scopes: dict[str, Scope] = {}
         docs = [c for c in self.mk.comments if c.kind == "doc"]
         self.doc_starts = [c.start for c in docs]
@@ -140,12 +177,13 @@ class _FileParser:
                 if self._is_candidate(cmd):
                     self.fail(cmd.body, f"internal error: {type(e).__name__}: {e}")
         return FileExtraction(tuple(self.decls), tuple(self.used_scopes.values()),
-                              tuple(self.failures))
+                              tuple(self.failures), tuple(self.notations))
 
     def _is_candidate(self, cmd: Command) -> bool:
         m = self.mk.masked
         pos, _, _ = skip_attrs_modifiers(m, cmd.body, cmd.end)
-        return first_word(m, pos, cmd.end) in ("theorem", "lemma")
+        word = first_word(m, pos, cmd.end)
+        return word in ("theorem", "lemma") or word in self.theorem_keywords
 
     def command(self, cmd: Command) -> None:
         m = self.mk.masked
@@ -168,17 +206,22 @@ class _FileParser:
             t.push("mutual", "")
         elif word == "end":
             t.end(rest[0] if rest else "")
-        elif word in DECL_KINDS:
+        elif word in DECL_KINDS or word in self.theorem_keywords:
             self.declaration(cmd, pos, word, attr_spans, mods)
         else:
             entry = self.scope_entry(cmd.body, cmd.end)
             if entry is not None:
                 t.add(*entry)
+            elif (keyword := command_keyword(word)) and keyword not in OTHER_KNOWN_WORDS \
+                    and keyword not in COMMAND_WORDS:
+                # a command extraction does not know, e.g. a library's own `problem`
+                # declaration command: counted, never skipped silently
+                self.fail(cmd.body, f"unknown command: {keyword}")
 
     def declaration(self, cmd: Command, kw: int, word: str,
                     attr_spans: list[tuple[int, int]], mods: list[str]) -> None:
         m = self.mk.masked
-        kind = DECL_KINDS[word]
+        kind = "theorem" if word in self.theorem_keywords else DECL_KINDS[word]
         pos = _WS.match(m, kw + len(word), cmd.end).end()
         ns = self.tracker.namespaces
         if kind in ("theorem", "lemma"):
@@ -189,6 +232,7 @@ class _FileParser:
             pos = _WS.match(m, pos + len("inductive"), cmd.end).end()
             kind = "class"
         if kind == "notation" or word in ("macro", "syntax", "elab"):
+            self.notation(cmd, kw, word, mods)
             nm = _NAMED.search(m, pos, cmd.end)
             if nm is None:
                 if "local" in mods:
@@ -228,6 +272,28 @@ class _FileParser:
                 modifiers=tuple(mods), attributes=attrs))
             if kind == "instance" and "local" in mods and name:
                 self.tracker.add("instance", f"attribute [local instance] {full}")
+
+    def notation(self, cmd: Command, kw: int, word: str, mods: list[str]) -> None:
+        """Record a syntax-declaring command with the tokens it declares (scoped ones
+        under `scoped[NS]`'s namespace, else the current one)."""
+        from lean_alchemy.grammar.tokens import declared_tokens
+
+        text = self.raw(cmd.body, cmd.end).strip()
+        tokens = declared_tokens(text)
+        if not tokens:
+            return
+        head = self.mk.masked[cmd.body:kw]
+        ns = ".".join(self.tracker.namespaces)
+        if "scoped" in mods:
+            visibility = "scoped"
+            sm = _SCOPED_NS.search(head)
+            if sm is not None:
+                ns = sm.group(1)
+        else:
+            visibility = "local" if "local" in mods else "global"
+        self.notations.append(NotationDecl(
+            module=self.module, file=self.file, line=self.lines.line(kw), keyword=word,
+            visibility=visibility, namespace=ns, tokens=tokens, text=text))
 
     def theorem(self, cmd: Command, kw: int, pos: int, kind: str,
                 attr_spans: list[tuple[int, int]], mods: list[str]) -> None:
@@ -277,12 +343,16 @@ class _FileParser:
             scope_id=sid))
 
 
-def extract_text(text: str, *, module: str, file: str) -> FileExtraction:
-    """All declarations, the scopes theorems refer to, and failures of one file's text."""
-    return _FileParser(text, module, file).run()
+def extract_text(text: str, *, module: str, file: str,
+                 theorem_keywords: tuple[str, ...] = ()) -> FileExtraction:
+    """All declarations, the scopes theorems refer to, and failures of one file's text.
+    `theorem_keywords`: declaration commands read as `theorem` (`[extract]
+    theorem_keywords`)."""
+    return _FileParser(text, module, file, frozenset(theorem_keywords)).run()
 
 
-def extract_file(path: Path, root: Path) -> FileExtraction:
+def extract_file(path: Path, root: Path, theorem_keywords: tuple[str, ...] = ()
+                 ) -> FileExtraction:
     """Read one file (relative names from `root`) and extract it; I/O problems become
     failures of that file instead of exceptions."""
     rel = path.relative_to(root).as_posix()
@@ -300,4 +370,5 @@ def extract_file(path: Path, root: Path) -> FileExtraction:
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    return extract_text(text, module=module_name(rel), file=rel)
+    return extract_text(text, module=module_name(rel), file=rel,
+                        theorem_keywords=theorem_keywords)

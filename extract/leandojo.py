@@ -25,20 +25,25 @@ import json
 import logging
 import re
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from lean_alchemy.core.errors import AlchemyError
-from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, Scope
+from lean_alchemy.core.records import Declaration, ExtractFailure, Scope
 from lean_alchemy.core.rundir import RunDir
 
-from lean_alchemy.core.scan import top_level_find
-
+from .goal_state import (
+    StateError, demangle, statement_from_state, strip_markup, universe_names,
+)
+from .leandojo_agreement import SourceTree, agreement, read_source_tree, source_binders
 from .options import ExtractOptions
+from .pipeline import annotate_declarations
+from .stats import LeanDojoStats
+from .store import write_declarations, write_failures, write_parquet, write_scopes
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +52,6 @@ REQUIRED_KEYS = ("url", "commit", "file_path", "full_name", "start", "end", "tra
 TACTIC_KEYS = ("tactic", "annotated_tactic", "state_before", "state_after")
 SKIP_JSON = {"metadata.json", "lake-manifest.json", "package.json", "package-lock.json"}
 TRACE_DIRS = (".lake/build/ir", "build/ir")  # where LeanDojo writes *.trace.xml
-MAX_LISTED = 200  # names listed per category in the agreement report
 
 PREMISE_SCHEMA = pa.schema([
     ("theorem", pa.string()),  # full name of the theorem whose proof uses the premise
@@ -60,168 +64,6 @@ PREMISE_SCHEMA = pa.schema([
     ("file", pa.string()),  # file of the theorem
     ("source", pa.string()),  # "leandojo"
 ])
-
-
-# ------------------------------------------------------------------ goal states (pure)
-
-
-class StateError(ValueError):
-    """A `state_before` that cannot be turned into binders and a conclusion."""
-
-
-@dataclass(frozen=True, slots=True)
-class Hypothesis:
-    names: tuple[str, ...]
-    type: str
-
-
-@dataclass(frozen=True, slots=True)
-class GoalState:
-    hypotheses: tuple[Hypothesis, ...]
-    goal: str
-    case: str | None = None
-
-
-_SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_INACCESSIBLE = re.compile(r"(?<![\w.'])([^\W\d][\w'!?]*)✝([" + _SUPERSCRIPT + r"]*)")
-_LEVEL = re.compile(r"\b(?:Type|Sort)\s+(\(?[^,()\]}⦄:]*\)?|\w+)")
-_LEVEL_NAME = re.compile(r"[A-Za-z_][\w']*")
-_IDENT_LIST = re.compile(r"^[^\s:()\[\]{}⦃⦄]+(?: [^\s:()\[\]{}⦃⦄]+)*$")
-
-
-def parse_goal_state(state: str) -> GoalState:
-    """The first goal of a pretty-printed tactic state.
-
-    Lines starting at column 0 begin a hypothesis (`a b : T`), the goal (`⊢ T`) or a case
-    tag; indented lines continue the previous entry (the pretty printer breaks long terms).
-    Goals are separated by blank lines; only the first is read (the initial state of a
-    theorem has exactly one).
-    """
-    if not state or not state.strip():
-        raise StateError("empty state")
-    if state.strip() == "no goals":
-        raise StateError("no goals")
-    entries: list[list[str]] = []
-    started = False
-    for line in state.splitlines():
-        if not line.strip():
-            if started and entries and entries[-1][0].startswith("⊢"):
-                break  # end of the first goal
-            continue
-        started = True
-        if line[0].isspace() and entries:
-            entries[-1].append(line.strip())
-        else:
-            entries.append([line.strip()])
-    hyps: list[Hypothesis] = []
-    goal: str | None = None
-    case: str | None = None
-    for entry in entries:
-        text = " ".join(entry)
-        if text.startswith("⊢"):
-            goal = text[1:].strip()
-            break
-        if text.startswith("case ") and not hyps and case is None:
-            case = text[5:].strip()
-            continue
-        cut = top_level_find(text, " : ")
-        if cut <= 0:
-            raise StateError(f"cannot read hypothesis {text[:80]!r}")
-        names, typ = text[:cut].strip(), text[cut + 3:].strip()
-        if not _IDENT_LIST.match(names):
-            raise StateError(f"cannot read hypothesis names {names[:80]!r}")
-        if top_level_find(typ, " := ") >= 0:
-            raise StateError(f"let-bound hypothesis {names}")
-        hyps.append(Hypothesis(tuple(names.split()), typ))
-    if goal is None:
-        raise StateError("no ⊢ goal in the state")
-    if not goal:
-        raise StateError("empty goal")
-    return GoalState(tuple(hyps), goal, case)
-
-
-def _is_sort(typ: str) -> bool:
-    return bool(re.match(r"^(?:Type|Sort)\b|^Prop$", typ))
-
-
-def universe_names(texts: Iterable[str]) -> tuple[str, ...]:
-    """Universe level names used after `Type`/`Sort` (`u_1`, `max u v`)."""
-    out: list[str] = []
-    for t in texts:
-        for m in _LEVEL.finditer(t):
-            for name in _LEVEL_NAME.findall(m.group(1)):
-                if name not in ("max", "imax") and name not in out:
-                    out.append(name)
-    return tuple(out)
-
-
-def statement_from_state(state: str, kinds: dict[str, str] | None = None
-                         ) -> tuple[tuple[Binder, ...], str]:
-    """Binders and conclusion of a theorem from its initial goal.
-
-    Instance hypotheses (`inst✝ : Ring R`) become anonymous instance binders; hypotheses
-    whose type is a sort become implicit binders; the rest explicit unless `kinds` (binder
-    kinds by name, e.g. from the source tree) says otherwise.  Inaccessible names
-    (`x✝¹`) are renamed to fresh accessible ones everywhere they occur, since `✝` is not
-    Lean syntax.
-    """
-    gs = parse_goal_state(state)
-    kinds = kinds or {}
-    taken = {n for h in gs.hypotheses for n in h.names}
-    renames: dict[str, str] = {}
-
-    def fresh(base: str) -> str:
-        k = 1
-        while f"{base}_{k}" in taken:
-            k += 1
-        taken.add(f"{base}_{k}")
-        return f"{base}_{k}"
-
-    for h in gs.hypotheses:
-        for n in h.names:
-            if "✝" in n and not n.startswith("inst✝"):
-                renames[n] = fresh(n.split("✝", 1)[0] or "x")
-
-    def rename(text: str) -> str:
-        if not renames:
-            return text
-        return _INACCESSIBLE.sub(lambda m: renames.get(m.group(0), m.group(0)), text)
-
-    binders: list[Binder] = []
-    for h in gs.hypotheses:
-        typ = rename(h.type)
-        for n in h.names:
-            if n.startswith("inst✝"):
-                binders.append(Binder("", "inst", typ))
-            elif n in kinds:
-                binders.append(Binder(n, kinds[n], typ))  # type: ignore[arg-type]
-            else:
-                kind = "implicit" if _is_sort(typ) else "explicit"
-                binders.append(Binder(renames.get(n, n), kind, typ))  # type: ignore[arg-type]
-    return tuple(binders), rename(gs.goal)
-
-
-_MARK = re.compile(r"<a>(.*?)</a>", re.S)
-_PRIVATE = re.compile(r"^_private\.(?:[^.]+\.)+?0\.(.+)$")
-
-
-def demangle(full_name: str) -> tuple[str, bool]:
-    """`_private.Sample.Basic.0.Sample.foo` -> (`Sample.foo`, True): Lean's internal name of
-    a private declaration, as LeanDojo reports it, back to the name written in the source."""
-    m = _PRIVATE.match(full_name)
-    return (m.group(1), True) if m else (full_name, False)
-
-
-def strip_markup(annotated: str) -> tuple[str, tuple[str, ...]]:
-    """Tactic text without `<a>...</a>` markup, and the premises as written."""
-    return _MARK.sub(lambda m: m.group(1), annotated), tuple(_MARK.findall(annotated))
-
-
-def normalize_statement(text: str) -> str:
-    """Whitespace-insensitive form used to compare statements (also `fun x =>`/`↦`)."""
-    t = text.replace("↦", "=>").replace("λ", "fun")
-    t = re.sub(r"\s+", " ", t).strip()
-    return re.sub(r"\s*([(){}\[\],⦃⦄])\s*", r"\1", t)
 
 
 # ------------------------------------------------------------------ reading the files
@@ -399,6 +241,7 @@ def load_benchmark(path: Path) -> Loaded:
 def load_traced_repo(path: Path) -> Loaded:
     """A traced repository through lean-dojo's own loader, converted to Benchmark records."""
     try:
+        # lazy: the optional `leandojo` extra, needed only for traced repositories
         from lean_dojo import TracedRepo  # type: ignore[import-not-found]
     except ImportError:
         raise AlchemyError(f"{path} is a LeanDojo traced repository; reading it needs the "
@@ -563,231 +406,100 @@ def to_declaration(rec: dict, src: Declaration | None, src_scope: Scope | None) 
     return Converted(decl, scope, None, "source" if from_source else "state")
 
 
-# ------------------------------------------------------------------ source tree
-
-
-def source_binders(src: Declaration, scope: Scope | None) -> tuple[Binder, ...]:
-    """The binders Lean gives a source theorem: the section `variable`s its statement
-    mentions (transitively, with instance binders over them), then its own binders."""
-    from .scope import variable_binders
-
-    own = src.binders
-    if scope is None:
-        return own
-    pool = list(variable_binders(scope))
-    text = " ".join([src.conclusion or ""] + [b.type or "" for b in own])
-    used: set[int] = set()
-    changed = True
-    while changed:
-        changed = False
-        for i, b in enumerate(pool):
-            if i in used:
-                continue
-            mentioned = (b.name and re.search(rf"(?<![\w.']){re.escape(b.name)}(?![\w'])", text))
-            inst_over_used = not b.name and any(
-                pool[j].name and re.search(rf"(?<![\w.']){re.escape(pool[j].name)}(?![\w'])",
-                                           b.type or "") for j in used)
-            if mentioned or inst_over_used:
-                used.add(i)
-                text += " " + (b.type or "")
-                changed = True
-    return tuple(b for i, b in enumerate(pool) if i in used) + own
-
-
-@dataclass
-class SourceTree:
-    candidates: dict[str, Declaration]  # full name -> theorem/lemma
-    others: list[Declaration]  # defs, instances, ... (name and kind only)
-    scopes: dict[str, Scope]
-    files: set[str]
-    failures: list[ExtractFailure]
-
-
-def read_source_tree(src: Path, opts: ExtractOptions) -> SourceTree:
-    from .fileparse import extract_file
-    from .project import find_project
-
-    project = find_project(Path(src), tuple(opts.libraries))
-    files = list(project.files)
-    root = project.root
-    if opts.jobs != 1 and len(files) > 1:
-        import multiprocessing as mp
-        import os
-        jobs = opts.jobs or os.cpu_count() or 1
-        ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ctx.Pool(jobs) as pool:
-            results = pool.starmap(extract_file, [(f, root) for f in files], chunksize=8)
-    else:
-        results = [extract_file(f, root) for f in files]
-    tree = SourceTree({}, [], {}, {f.relative_to(root).as_posix() for f in files}, [])
-    for res in results:
-        for s in res.scopes:
-            tree.scopes[s.id] = s
-        for d in res.declarations:
-            if d.is_candidate:
-                tree.candidates.setdefault(d.full_name, d)
-            else:
-                tree.others.append(d)
-        tree.failures.extend(res.failures)
-    return tree
-
-
-def agreement(ld: dict[str, Declaration], ld_files_by_name: dict[str, str],
-              tree: SourceTree) -> dict:
-    """Theorems found by one reading and not the other, and statements that differ.
-
-    `ld_files_by_name` covers every LeanDojo theorem (also those that gave no record).
-    Names are compared only in files present in both (a LeanDojo dump of all of Mathlib
-    read against a smaller source tree is not a disagreement); the file sets are reported.
-    """
-    ld_files = set(ld_files_by_name.values())
-    common_files = ld_files & tree.files
-    src_names = {n for n, d in tree.candidates.items() if d.file in common_files}
-    ld_names = {n for n, f in ld_files_by_name.items() if f in common_files}
-    only_src = sorted(src_names - ld_names)
-    only_ld = sorted(ld_names - set(tree.candidates))
-    differ = []
-    both = sorted(n for n in src_names & set(ld))
-    for n in both:
-        a, b = ld[n], tree.candidates[n]
-        if a.conclusion is None or b.conclusion is None:
-            continue
-        b_full = replace(b, binders=source_binders(b, tree.scopes.get(b.scope_id or "")))
-        if normalize_statement(a.statement) != normalize_statement(b_full.statement):
-            differ.append({"name": n, "leandojo": a.statement, "source": b_full.statement,
-                           "conclusion_differs":
-                               normalize_statement(a.conclusion) != normalize_statement(
-                                   b.conclusion)})
-    return {
-        "files_leandojo": len(ld_files), "files_source": len(tree.files),
-        "files_common": len(common_files),
-        "files_only_leandojo": sorted(ld_files - tree.files)[:MAX_LISTED],
-        "files_only_source": sorted(tree.files - ld_files)[:MAX_LISTED],
-        "theorems_both": len(both),
-        "only_source": len(only_src), "only_source_names": only_src[:MAX_LISTED],
-        "only_leandojo": len(only_ld), "only_leandojo_names": only_ld[:MAX_LISTED],
-        "statements_differ": len(differ),
-        "conclusions_differ": sum(1 for d in differ if d["conclusion_differs"]),
-        "statement_differences": differ[:MAX_LISTED],
-    }
-
-
 # ------------------------------------------------------------------ the stage
-
-
-def _annotate(decls: list[Declaration], scopes: dict[str, Scope]) -> list[Declaration]:
-    try:
-        from lean_alchemy.grammar.statements import annotate_declaration
-    except ImportError as e:
-        log.debug("grammar unavailable (%s): statements stay unparsed", e)
-        return decls
-    out = []
-    for d in decls:
-        if d.is_candidate:
-            try:
-                d = annotate_declaration(d, scopes.get(d.scope_id or ""))
-            except Exception as e:  # a grammar bug must not lose the record
-                d = replace(d, parse_status="failed", parse_error=f"{type(e).__name__}: {e}"[:500])
-        out.append(d)
-    return out
 
 
 def premises_path(run: RunDir) -> Path:
     return run.root / "premises.parquet"
 
 
-def run_extract_leandojo(path: Path, run: RunDir, opts: ExtractOptions = ExtractOptions(),
-                         source_tree: Path | None = None) -> dict:
-    """Read LeanDojo data at `path` into `run` (declarations, scopes, failures, premises).
+@dataclass
+class ConvertedRecords:
+    """The records read from LeanDojo data (before parsing), with what became of them."""
 
-    Returns the stats also written to `extract.stats.json` and `leandojo.stats.json`.
-    Malformed files/records are reported (one error per file naming its first bad record)
-    and skipped; the rest is read.  Raises AlchemyError when nothing usable was found.
-    """
-    from .store import write_declarations, write_failures, write_scopes
+    decls: list[Declaration]
+    scopes: dict[str, Scope]
+    failures: list[ExtractFailure]
+    premises: list[dict]
+    ld_files_by_name: dict[str, str]  # every LeanDojo theorem's file, records or not
+    from_state: int = 0  # statements read off the goal state
+    from_source: int = 0  # statements kept from the source tree
 
-    t0 = time.perf_counter()
-    loaded = load(Path(path))
-    tree = read_source_tree(source_tree, opts) if source_tree is not None else None
 
-    decls: list[Declaration] = []
-    scopes: dict[str, Scope] = {}
-    failures: list[ExtractFailure] = [
-        ExtractFailure(e.file, 0, "leandojo format", e.message()) for e in loaded.errors]
-    premises: list[dict] = []
-    ld_files_by_name: dict[str, str] = {}
-    from_state = kept_source = 0
+def convert_records(loaded: Loaded, tree: SourceTree | None) -> ConvertedRecords:
+    out = ConvertedRecords([], {}, [ExtractFailure(e.file, 0, "leandojo format", e.message())
+                             for e in loaded.errors], [], {})
     for rec in loaded.records:
         name = demangle(rec["full_name"])[0]
-        ld_files_by_name.setdefault(name, rec["file_path"])
+        out.ld_files_by_name.setdefault(name, rec["file_path"])
         src = tree.candidates.get(name) if tree else None
         src_scope = tree.scopes.get(src.scope_id or "") if (tree and src) else None
         conv = to_declaration(rec, src, src_scope)
-        premises.extend(premise_rows(rec))
+        out.premises.extend(premise_rows(rec))
         if conv.failure is not None:
-            failures.append(conv.failure)
+            out.failures.append(conv.failure)
             continue
         assert conv.decl is not None and conv.scope is not None
         if conv.statement_origin == "source":
-            kept_source += 1
+            out.from_source += 1
         else:
-            from_state += 1
-        decls.append(conv.decl)
-        scopes.setdefault(conv.scope.id, conv.scope)
+            out.from_state += 1
+        out.decls.append(conv.decl)
+        out.scopes.setdefault(conv.scope.id, conv.scope)
+    return out
 
-    if not decls and loaded.errors:
+
+def run_extract_leandojo(path: Path, run: RunDir, opts: ExtractOptions = ExtractOptions(),
+                         source_tree: Path | None = None) -> LeanDojoStats:
+    """Read LeanDojo data at `path` into `run` (declarations, scopes, failures, premises).
+
+    Returns the stats also written to `extract.stats.json` and `leandojo.stats.json` (with
+    the agreement report).  Malformed files/records are reported (one error per file
+    naming its first bad record) and skipped; the rest is read.  Raises AlchemyError when
+    nothing usable was found.
+    """
+    t0 = time.perf_counter()
+    loaded = load(Path(path))
+    tree = read_source_tree(source_tree, opts) if source_tree is not None else None
+    conv = convert_records(loaded, tree)
+    if not conv.decls and loaded.errors:
         raise AlchemyError(loaded.errors[0].message() +
                            ("" if len(loaded.errors) == 1 else
                             f" (and {len(loaded.errors) - 1} more files with errors)") +
                            "; no usable LeanDojo records were found")
-    if opts.parse:
-        decls = _annotate(decls, scopes)
-    by_name = {d.full_name: d for d in decls}
-    report = agreement(by_name, ld_files_by_name, tree) if tree else None
+    decls = annotate_declarations(conv.decls, conv.scopes) if opts.parse else conv.decls
+    report = agreement({d.full_name: d for d in decls}, conv.ld_files_by_name, tree) \
+        if tree else None
     others = tree.others if tree else []
     run.ensure()
     write_declarations(run, decls + others)
-    write_scopes(run, list(scopes.values()))
-    write_failures(run, failures)
-    _write_premises(premises_path(run), premises)
-
-    kinds = Counter(d.kind for d in decls + others)
-    reasons = Counter(f.reason for f in failures)
-    parse_status = Counter(d.parse_status for d in decls)
-    stats = {
-        "source": "leandojo", "leandojo_path": str(Path(path).resolve()),
-        "source_tree": str(Path(source_tree).resolve()) if source_tree else None,
-        "files": loaded.files,
-        "records": len(loaded.records), "duplicates_skipped": loaded.duplicates,
-        "declarations": len(decls) + len(others),
-        "declarations_by_kind": dict(sorted(kinds.items())),
-        "theorems": len(decls),
-        "statements_from_state": from_state, "statements_from_source": kept_source,
-        "scopes": len(scopes),
-        "premise_edges": len(premises),
-        "corpus_files": len(loaded.corpus),
-        "corpus_premises": sum(len(v.get("premises", [])) for v in loaded.corpus.values()),
-        "failures": len(failures), "failures_by_reason": dict(sorted(reasons.items())),
-        "format_errors": [e.message() for e in loaded.errors],
-        "parse_status": dict(sorted(parse_status.items())), "parse": opts.parse,
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
-    run.write_stats("extract", stats)
-    run.write_stats("leandojo", {**stats, "agreement": report})
-    stats["agreement"] = report
+    write_scopes(run, list(conv.scopes.values()))
+    write_failures(run, conv.failures)
+    _write_premises(premises_path(run), conv.premises)
+    stats = LeanDojoStats(
+        files=loaded.files, theorems=len(decls), scope_ids=set(conv.scopes),
+        parse=opts.parse, leandojo_path=str(Path(path).resolve()),
+        source_tree=str(Path(source_tree).resolve()) if source_tree else None,
+        records=len(loaded.records), duplicates_skipped=loaded.duplicates,
+        statements_from_state=conv.from_state, statements_from_source=conv.from_source,
+        premise_edges=len(conv.premises), corpus_files=len(loaded.corpus),
+        corpus_premises=sum(len(v.get("premises", [])) for v in loaded.corpus.values()),
+        format_errors=[e.message() for e in loaded.errors], agreement=report)
+    stats.declarations_by_kind.update(d.kind for d in decls + others)
+    stats.failures_by_reason.update(f.reason for f in conv.failures)
+    stats.parse_status.update(d.parse_status for d in decls)
+    stats.seconds = round(time.perf_counter() - t0, 2)
+    run.write_stats("extract", stats.as_dict())
+    run.write_stats("leandojo", {**stats.as_dict(), "agreement": report})
     return stats
 
 
 def _write_premises(path: Path, rows: list[dict]) -> Path:
-    from .store import write_parquet
-
     table = pa.Table.from_pylist(rows, schema=PREMISE_SCHEMA) if rows else \
         PREMISE_SCHEMA.empty_table()
     return write_parquet(path, table)
 
 
 def read_premises(run: RunDir | Path) -> pa.Table:
-    import pyarrow.parquet as pq
-
     p = premises_path(run) if isinstance(run, RunDir) else Path(run)
     return pq.read_table(p, schema=PREMISE_SCHEMA)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lean_alchemy.core.records import Binder, Scope
 
 from .commands import parse_binders
+from .lexer import mask
 
 
 @dataclass(slots=True)
@@ -103,6 +104,14 @@ class ScopeTracker:
                     ok = False
                     continue
                 k = len(blk.components)
+                r = len(remaining)
+                if k > r and blk.kind == "namespace" and blk.components[-r:] == tuple(remaining):
+                    # `namespace A.B` ... `end B`: Lean closes B only, `A` stays open
+                    outer = blk.components[:-r]
+                    self.stack.append(_Block("namespace", outer,
+                                             ("namespace", "namespace " + ".".join(outer))))
+                    remaining = []
+                    continue
                 if tuple(remaining[-k:]) != blk.components:
                     ok = False
                 remaining = remaining[:-k] if k <= len(remaining) else []
@@ -164,8 +173,6 @@ def _strip_keyword(text: str, *words: str) -> int:
 def command_binders(text: str) -> tuple[Binder, ...]:
     """Binders written in one `variable ...` / `omit ...` command text (bracket groups and
     bare names, as in `omit y`)."""
-    from .lexer import mask
-
     masked = mask(text).masked
     start = _strip_keyword(masked, "variable?", "variable", "omit", "include")
     return parse_binders(text, masked, start, len(text))

@@ -2,7 +2,9 @@
 
 `graph` reads the Parquet edge table with pyarrow filters instead of building the networkx
 graph: on Mathlib the table has millions of rows and a question about one declaration
-should not pay for loading all of them (`extract.graph.load_graph` is there for analysis).
+should not pay for loading all of them (`index.graph.load_graph` is there for analysis).
+The stage and pyarrow are imported inside the commands, not here: `alchemy` imports this
+module to build its parser at start-up.
 """
 
 from __future__ import annotations
@@ -178,24 +180,24 @@ def graph_show(run: RunDir, name: str, limit: int = 20) -> dict:
         raise AlchemyError(f"no declaration named {name} in {npath}{hint}")
     out_e = pq.read_table(epath, filters=[("src", "=", name)]).to_pylist()
     in_e = pq.read_table(epath, filters=[("dst", "=", name)]).to_pylist()
-    res: dict = {"node": node[0]}
+    report: dict = {"node": node[0]}
     for label, rows, other in (("uses", out_e, "dst"), ("users", in_e, "src")):
         by_kind: dict[str, list] = defaultdict(list)
         for e in rows:
             if e["kind"] in INVOCABLE_KINDS:
                 continue
             by_kind[e["kind"]].append(e[other])
-        res[label] = {k: {"count": len(v), "names": sorted(v)[:limit]}
+        report[label] = {k: {"count": len(v), "names": sorted(v)[:limit]}
                       for k, v in sorted(by_kind.items())}
     for label, rows, other in (("invocable_rules", out_e, "dst"),
                                ("invoked_on", in_e, "src")):
         inv = [e for e in rows if e["kind"] in INVOCABLE_KINDS]
         inv.sort(key=lambda e: (-(e["count"] or 1), e[other]))
-        res[label] = {"count": len(inv), "edges": [
+        report[label] = {"count": len(inv), "edges": [
             {"name": e[other], "kind": e["kind"], "direction": e["direction"],
              "location": e["location"], "instance": e["instance"], "count": e["count"]}
             for e in inv[:limit]]}
-    return res
+    return report
 
 
 def _near(pq, npath, name: str) -> list[str]:

@@ -41,7 +41,7 @@ from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
-from lean_alchemy.index.driver import Context, const_eq_for, invocations_path, parsed
+from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
 from lean_alchemy.index.match.hints import infer_hints
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
@@ -53,6 +53,7 @@ from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.rules import RuleStats, derive_rules
+from lean_alchemy.index.store import invocations_path, run_token_table
 
 REWRITE_KINDS = ("eq", "iff")
 
@@ -72,7 +73,7 @@ class _Name:
 
 class Library:
     """What explanations need of a run, loaded once: the library's names (resolution,
-    rigid types), scopes and section binders (`index.driver.Context`), the run's options
+    rigid types), scopes and section binders (`index.passes.IndexContext`), the run's options
     and, on demand, declarations and invocation rows.
 
     `decls` may be given (the recall benchmark has them all in memory); otherwise each
@@ -102,7 +103,10 @@ class Library:
         self.resolver = Resolver(NameTable.from_declarations(light, external))
         self.rigid = rigid_names(light)
         scopes = read_scopes(run) if run.scopes.exists() else {}
-        self.ctx = Context([], scopes, self.resolver, IndexOptions())
+        from lean_alchemy.index.match.rule_index import RuleIndex
+
+        self.ctx = IndexContext([], scopes, self.resolver, IndexOptions(), RuleIndex(),
+                                tokens=run_token_table(run))
         self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
 
     def decl(self, name: str) -> Declaration | None:
@@ -173,6 +177,8 @@ def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
     if p is None:
         return [], [("*", "*", "rule_unparsed", None)]
     groups, concl = p
+    if misread(lib, decl, groups, concl):
+        return [], [("*", "*", "render_mismatch", None)]
     view = lib.ctx.view(decl)
     section = lib.ctx.section(decl)
     res = lib.resolver
@@ -182,6 +188,15 @@ def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
     if not any(k in REWRITE_KINDS or k == "*" for k, _, _, _ in trace):
         trace.append(("eq", "*", "no_rewrite", None))
     return rules, trace
+
+
+def misread(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...],
+            concl: Term) -> bool:
+    """Whether the index reads `decl`'s statement as something else than its source says
+    (`index.passes.misread_statement`): it then gives no rule and gets no invocation."""
+    ctx = lib.ctx
+    return ctx.tokens is not None and misread_statement(
+        ctx.tokens, ctx.scopes, decl, groups, concl) is not None
 
 
 def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
@@ -352,6 +367,9 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
         out["rejected_by"] = "candidate_unparsed"
         return out
     groups, concl = p
+    if misread(lib, cand, groups, concl):
+        out["rejected_by"] = "candidate_misread"
+        return out
     targets, types = _targets(lib, cand, groups, concl, lib.ctx.section(cand))
     kept_rows = lib.kept(candidate)
     kept = {(r, k, loc, path) for r, k, loc, path in kept_rows}

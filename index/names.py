@@ -37,11 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import (
     BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
 )
-from lean_alchemy.grammar.walk import field_names
+from lean_alchemy.grammar.walk import rebuild
 
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
@@ -167,8 +168,6 @@ def read_external_names(path: str | Path | None) -> list[str]:
     """One full name a line (`#` comments allowed): names from outside the project."""
     if not path:
         return []
-    from lean_alchemy.core.errors import AlchemyError
-
     p = Path(path)
     if not p.is_file():
         raise AlchemyError(f"external names file {p} does not exist (one full name a line)")
@@ -268,10 +267,11 @@ class Resolver:
         cache = self._cache.get(view)
         if cache is None:
             cache = self._cache[view] = {}
-        return self._res(t, view, cache, locals_, frozenset(), count)
+        return self._resolve_under(t, view, cache, locals_, frozenset(), count)
 
-    def _res(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
-             bound: frozenset[str], count: bool) -> Term:
+    def _resolve_under(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
+                       bound: frozenset[str], count: bool) -> Term:
+        """`t` resolved under the names `bound` by enclosing binders of the term."""
         if isinstance(t, Ident):
             name = t.name
             head = name.split(".", 1)[0]
@@ -289,34 +289,13 @@ class Resolver:
                     self.ambiguous_names[name] += 1
             return Ident(full) if full != name else t
         binding = isinstance(t, _BINDING)
-        vals = []
-        changed = False
-        for fname in field_names(type(t)):
-            v = getattr(t, fname)
-            if isinstance(v, Term):
-                b = bound
-                if binding:
-                    extra = bound_in_child(t, fname, -1)
-                    if extra:
-                        b = bound | frozenset(extra)
-                nv = self._res(v, view, cache, locals_, b, count)
-                changed |= nv is not v
-                vals.append(nv)
-            elif isinstance(v, tuple) and v and isinstance(v[0], Term):
-                items = []
-                for k, x in enumerate(v):
-                    b = bound
-                    if binding:
-                        extra = bound_in_child(t, fname, k)
-                        if extra:
-                            b = bound | frozenset(extra)
-                    nx = self._res(x, view, cache, locals_, b, count)
-                    changed |= nx is not x
-                    items.append(nx)
-                vals.append(tuple(items))
-            else:
-                vals.append(v)
-        return type(t)(*vals) if changed else t
+
+        def child(fname: str, k: int, x: Term) -> Term:
+            extra = bound_in_child(t, fname, k) if binding else ()
+            return self._resolve_under(x, view, cache, locals_,
+                                       bound | frozenset(extra) if extra else bound, count)
+
+        return rebuild(t, child)
 
 
 def binder_locals(groups: Iterable[BinderGroup]) -> frozenset[str]:

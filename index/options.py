@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lean_alchemy.core.errors import AlchemyError
+
 
 @dataclass(frozen=True)
 class IndexOptions:
@@ -36,8 +38,6 @@ class IndexOptions:
 
     def __post_init__(self) -> None:
         # Validate here, not in the CLI: the TOML config builds this class directly.
-        from lean_alchemy.core.errors import AlchemyError
-
         if self.max_matches_per_theorem is not None and self.max_matches_per_theorem < 1:
             raise AlchemyError("[index] max_matches_per_theorem must be >= 1 (or unset for no "
                                f"cap), got {self.max_matches_per_theorem}")

@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
+from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, CdotFun, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
@@ -230,6 +230,55 @@ def determined(bound: frozenset[str], types: dict[str, Term | None],
     return frozenset(out)
 
 
+def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozenset[str],
+             type_of: dict[str, Term | None]) -> list[tuple[str, Term, Term | None, tuple]]:
+    """The other forms of a rewrite's pattern Lean identifies, as (id suffix, pattern,
+    replacement, extra pattern variables): the other spellings of `T.f x` / `x.f`
+    (`index.dot_notation`), and, for an equation with a visibly function-valued side, each
+    spelling applied to one more argument (`rw` rewrites `f a` inside `f a b`)."""
+    forms = [("", pattern)] + spellings(pattern, pvars, type_of)
+    out: list[tuple[str, Term, Term | None, tuple]] = [
+        (name, other, replacement, ()) for name, other in forms[1:]]
+    if kind == "eq" and replacement is not None and (
+            function_valued(pattern) or function_valued(replacement)):
+        for name, other in forms:
+            applied = over_applied(other, pvars)
+            if applied is not None:
+                out.append((f"{name}+applied".lstrip("+"), applied,
+                            App(replacement, (Ident(EXTRA_ARG),)), (EXTRA_ARG,)))
+    return out
+
+
+def _lemma_drop(decl: Declaration, conclusion: Term | None) -> str | None:
+    """Why no rule at all comes from `decl`, or None."""
+    if conclusion is None:
+        return "no_conclusion"
+    if "private" in decl.modifiers:
+        return "private"
+    if any(a.split()[0].startswith("deprecated") for a in decl.attributes if a.split()):
+        return "deprecated"
+    return None
+
+
+def _rule(decl: Declaration, rid: str, kind: str, direction: str, pattern: Term,
+          replacement: Term | None, pvars: frozenset[str], pv: tuple[str, ...],
+          signature: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                           tuple[str, ...]]) -> Rule:
+    """The record of one directed rule (`signature`: binder names, kinds, types and the
+    explicit hypotheses, serialized)."""
+    from lean_alchemy.index.match.patterns import head_key
+
+    names, kinds, types, hyps = signature
+    return Rule(
+        id=rid, lemma=decl.full_name, kind=kind, direction=direction, pattern=dumps(pattern),
+        replacement=dumps(replacement) if replacement is not None else "",
+        pattern_vars=tuple(n for n in names if n in pvars) if kind == "imp" else pv,
+        binder_names=names, binder_kinds=kinds, binder_types=types,
+        side_conditions=hyps if kind != "imp" else (),
+        antecedents=hyps if kind == "imp" else (),
+        head=head_key(pattern, pvars), module=decl.module)
+
+
 def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion: Term | None,
                  *, section: tuple[BinderGroup, ...] = (), resolve=None,
                  stats: RuleStats | None = None) -> list[Rule]:
@@ -242,14 +291,9 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     st = stats if stats is not None else RuleStats.new()
     if not decl.is_candidate:
         return []
-    if conclusion is None:
-        st.drop("no_conclusion")
-        return []
-    if "private" in decl.modifiers:
-        st.drop("private")
-        return []
-    if any(a.split()[0].startswith("deprecated") for a in decl.attributes if a.split()):
-        st.drop("deprecated")
+    why = _lemma_drop(decl, conclusion)
+    if why is not None or conclusion is None:
+        st.drop(why or "no_conclusion")
         return []
     sec = used_section_groups(section, groups, conclusion)
     sig, body = signature(sec + groups, conclusion)
@@ -290,36 +334,16 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             _vars(replacement, pvars) if replacement is not None else frozenset())))
         emit(kind, direction, pattern, replacement, pvars_, pv, content_hash(
             decl.full_name, kind, direction))
-        if kind == "imp":
-            return
-        # the other spelling of `T.f x` / `x.f` (`index.dot_notation`): same rewrite
-        forms = [("", pattern)] + spellings(pattern, pvars_, type_of)
-        for name, other in forms[1:]:
-            emit(kind, direction, other, replacement, pvars_, pv,
-                 content_hash(decl.full_name, kind, direction, name))
-        if kind == "eq" and replacement is not None and (
-                function_valued(pattern) or function_valued(replacement)):
-            # `rw` rewrites `f a` inside `f a b`: each spelling applied to one more argument
-            for name, other in forms:
-                applied = over_applied(other, pvars_)
-                if applied is not None:
-                    emit(kind, direction, applied, App(replacement, (Ident(EXTRA_ARG),)),
-                         pvars_ | {EXTRA_ARG}, pv + (EXTRA_ARG,), content_hash(
-                             decl.full_name, kind, direction, f"{name}+applied".lstrip("+")))
+        if kind != "imp":
+            for name, other, repl, extra in variants(kind, pattern, replacement, pvars_,
+                                                     type_of):
+                emit(kind, direction, other, repl, pvars_ | set(extra), pv + extra,
+                     content_hash(decl.full_name, kind, direction, name))
 
     def emit(kind: str, direction: str, pattern: Term, replacement: Term | None,
              pvars_: frozenset[str], pv: tuple[str, ...], rid: str) -> None:
-        from lean_alchemy.index.match.patterns import head_key
-
-        out.append(Rule(
-            id=rid, lemma=decl.full_name, kind=kind,
-            direction=direction, pattern=dumps(pattern),
-            replacement=dumps(replacement) if replacement is not None else "",
-            pattern_vars=tuple(n for n in names if n in pvars_) if kind == "imp" else pv,
-            binder_names=names, binder_kinds=kinds, binder_types=types,
-            side_conditions=hyps if kind != "imp" else (),
-            antecedents=hyps if kind == "imp" else (),
-            head=head_key(pattern, pvars_), module=decl.module))
+        out.append(_rule(decl, rid, kind, direction, pattern, replacement, pvars_, pv,
+                         (names, kinds, types, hyps)))
         st.rules[kind] += 1
         if st.trace is not None:
             st.trace.append((kind, direction, None, rid))

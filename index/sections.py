@@ -26,6 +26,8 @@ import pyarrow.parquet as pq
 
 from lean_alchemy.core.records import Scope, content_hash
 from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.extract.store import write_parquet
+from lean_alchemy.grammar import statements
 
 SCHEMA = pa.schema([("scope_id", pa.string()), ("variables", pa.string()),
                     ("binders", pa.string())])
@@ -46,8 +48,6 @@ def grammar_key() -> str:
     the parse of this code, so a changed grammar invalidates them."""
     global _GRAMMAR_KEY
     if _GRAMMAR_KEY is None:
-        from lean_alchemy.grammar import statements
-
         here = Path(statements.__file__).resolve().parent
         h = hashlib.sha256()
         for src in sorted([*here.glob("*.py"), *here.glob("*.lark")]):
@@ -60,8 +60,6 @@ def write_section_binders(run: RunDir, serialized: Mapping[str, str],
                           scopes: Mapping[str, Scope]) -> int:
     """Write `serialized` (scope id -> `dumps_binders` of its section binders), sorted by
     scope id (the file does not depend on worker scheduling); returns the rows written."""
-    from lean_alchemy.extract.store import write_parquet
-
     ids = sorted(k for k in serialized if k in scopes)
     table = pa.Table.from_pydict({
         "scope_id": ids, "variables": [variables_key(scopes[k]) for k in ids],

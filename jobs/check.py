@@ -26,18 +26,21 @@ import resource
 import socket
 import time
 import uuid
-from collections import Counter, deque
-from dataclasses import dataclass, replace
+from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict
+from lean_alchemy.core.rundb import LEASED, PENDING, WORKER_LOST, RunDB
 from lean_alchemy.core.rundir import RunDir
 
-from lean_alchemy.core.rundb import LEASED, PENDING, WORKER_LOST, RunDB
+from .check_stats import CheckStats
+from .checkers.base import CheckUnit
 from .executors import BatchOutcome, CheckerFactory, ExecutorError, make_executor, summary_of
 from .options import CheckOptions
+from .toolchain import discover_toolchain, require_toolchain, workspace_path
 
 log = logging.getLogger(__name__)
 
@@ -85,31 +88,10 @@ def reclaim_dead_leases(db: RunDB, host: str | None = None) -> int:
     return n
 
 
-def to_units(mutants: Sequence[Mutant]) -> list:
+def to_units(mutants: Sequence[Mutant]) -> list[CheckUnit]:
     """Mutants -> the checkers' CheckUnit (mutant id, declaration name, imports, Lean text)."""
-    try:
-        from lean_alchemy.jobs.checkers import CheckUnit
-    except ImportError:  # the package re-exports it from its base module
-        from lean_alchemy.jobs.checkers.base import CheckUnit
-
     return [CheckUnit(mutant_id=m.id, name=m.name, imports=tuple(m.imports), lean=m.lean)
             for m in mutants]
-
-
-@dataclass
-class _Progress:
-    """Counters of this invocation (not of the whole database)."""
-
-    by_status: Counter
-    by_error_class: Counter
-    retried: int = 0
-    lost_batches: int = 0
-    bisected: int = 0
-    untaken: int = 0
-
-    @property
-    def checked(self) -> int:
-        return sum(self.by_status.values())
 
 
 def _worker_log_handler(fh: logging.Handler) -> logging.Handler:
@@ -164,216 +146,235 @@ class _LogSetup:
 def run_check(run: RunDir, opts: CheckOptions = CheckOptions(), toolchain=None, *,
               checker_factory: CheckerFactory | None = None,
               echo: Callable[[str], None] | None = None,
-              executor_kwargs: dict | None = None) -> dict:
+              executor_kwargs: dict | None = None) -> CheckStats:
     """Check pending mutants of `run` until none is left (or `opts.limit` were leased).
 
-    Returns the stats written to RUN/check.stats.json.  Raises AlchemyError, before touching
-    the database, when no Lean toolchain is usable (naming `alchemy setup-lean`).
+    Returns the stats also written to RUN/check.stats.json.  Raises AlchemyError when the
+    run database is missing, damaged or read-only, and, before changing it, when no Lean
+    toolchain is usable (naming `alchemy setup-lean`).
     `checker_factory(opts, toolchain) -> Checker` replaces the Lean checkers (tests,
     benchmarks); it must be picklable for process and Ray workers.
     """
-    from .toolchain import discover_toolchain, require_toolchain
-
     start = time.perf_counter()
-    if toolchain is None:
-        if checker_factory is None:
-            toolchain = require_toolchain(Path(opts.workspace), need_repl=opts.backend == "repl")
-        else:  # a stand-in checker: Lean is not needed, versions are recorded if found
-            toolchain = discover_toolchain(Path(opts.workspace), probe=False)
-    if not opts.db_url:
-        run.require(run.db, "mutate")
-    db = RunDB.for_run(run, opts.db_url or None, max_attempts=opts.max_attempts)
-    lean_version = getattr(toolchain, "lean_version", "") or ""
-    mathlib_rev = getattr(toolchain, "mathlib_rev", "") or ""
-    backend = opts.backend
-
-    owner = new_owner()
-    reclaimed = reclaim_dead_leases(db)
-    before = db.counts()
-    todo = before.get(PENDING, 0) + before.get(LEASED, 0)
-    total = todo if opts.limit is None else min(todo, opts.limit)
-    workers = opts.jobs or default_jobs()
-    if opts.executor == "local":
-        workers = max(1, min(workers, -(-total // opts.batch_size) if total else 1))
-    logs = _LogSetup(run.logs_dir)
-    log.info("check: %d mutants to check (%s), %d %s workers, backend %s, Lean %s, Mathlib %s",
-             total, dict(before), workers, opts.executor, backend, lean_version or "?",
-             mathlib_rev[:12] or "?")
-
-    prog = _Progress(Counter(), Counter())
-    bar = None
-    if opts.progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=total, desc="check", unit="mutant", dynamic_ncols=True,
-                   mininterval=0.5, smoothing=0.05)
-
-    inflight: dict[int, list[Mutant]] = {}
-    resend: deque[list[Mutant]] = deque()
-    next_id = 0
-    leased_total = 0
-    interrupted = False
-    failure: str | None = None
-    executor = None
-
-    def stamp(v: Verdict) -> Verdict:
-        if v.backend and v.lean_version and v.mathlib_rev:
-            return v
-        return replace(v, backend=v.backend or backend, lean_version=v.lean_version or lean_version,
-                       mathlib_rev=v.mathlib_rev or mathlib_rev)
-
-    def submit(ms: list[Mutant]) -> None:
-        nonlocal next_id
-        next_id += 1
-        inflight[next_id] = ms
-        executor.submit(next_id, to_units(ms))
-
-    def handle(out: BatchOutcome) -> str | None:
-        """Record one outcome; returns the error that must stop the run, if any."""
-        ms = inflight.pop(out.batch_id, None)
-        if ms is None:
-            return None
-        if out.error is not None:
-            inflight[out.batch_id] = ms  # its leases are given back when the run stops
-            where = (f" (traceback in {run.logs_dir / (out.worker + '.log')})"
-                     if opts.executor == "local" else f"\n{out.error.rstrip()}")
-            return (f"the checker failed on a batch of {len(ms)} mutants in "
-                    f"{out.worker}: {summary_of(out.error)}{where}")
-        if out.lost is not None:
-            prog.lost_batches += 1
-            if len(ms) > 1:  # find the culprit: halves go back out, still under our lease
-                prog.bisected += 1
-                half = len(ms) // 2
-                resend.append(ms[:half])
-                resend.append(ms[half:])
-            else:
-                db.expire([ms[0].id], owner=owner)
-            return None
-        wanted = {m.id for m in ms}
-        got = [stamp(v) for v in out.verdicts or () if v.mutant_id in wanted]
-        missing = wanted - {v.mutant_id for v in got}
-        taken = db.record_verdicts_detail(got)
-        for v in got:
-            status = taken.get(v.mutant_id)
-            if status is None:
-                prog.untaken += 1  # another driver recorded it first
-            elif status == PENDING:
-                prog.retried += 1
-            else:
-                prog.by_status[status] += 1
-                if status != "verified":
-                    prog.by_error_class[v.error_class or "other"] += 1
-        if missing:
-            log.warning("%s returned no verdict for %d of %d mutants; they will be retried",
-                        out.worker, len(missing), len(ms))
-            db.expire(sorted(missing), owner=owner)
-        if bar is not None:
-            n = sum(1 for st in taken.values() if st != PENDING)
-            if n:
-                bar.update(n)
-            done = prog.checked
-            bar.set_postfix(accepted=f"{prog.by_status.get('verified', 0) / done:.0%}"
-                            if done else "-", refresh=False)
-        return None
-
-    def lease_next() -> list[Mutant]:
-        nonlocal leased_total
-        n = opts.batch_size
-        if opts.limit is not None:
-            n = min(n, opts.limit - leased_total)
-        ms = db.lease(owner, n, opts.lease_seconds) if n > 0 else []
-        leased_total += len(ms)
-        return ms
-
+    db = RunDB.for_run(run, opts.db_url or None, mode="write", max_attempts=opts.max_attempts)
     try:
+        if toolchain is None and checker_factory is None:
+            toolchain = require_toolchain(workspace_path(opts.workspace), need_repl=opts.backend == "repl")
+        elif toolchain is None:  # a stand-in checker: versions are recorded if found
+            toolchain = discover_toolchain(workspace_path(opts.workspace), probe=False)
+    except BaseException:
+        db.close()
+        raise
+    driver = CheckDriver(run, opts, toolchain, db, checker_factory=checker_factory,
+                         executor_kwargs=executor_kwargs or {}, started=start)
+    stats = driver.run()
+    if echo is not None:
+        acc = stats.by_status.get("verified", 0)
+        echo(f"check: {stats.checked} verdicts in {round(stats.seconds, 3)} s "
+             f"({stats.per_second}/s); verified {acc}"
+             + (f" ({acc / stats.checked:.0%})" if stats.checked else "")
+             + f"; {stats.remaining} left; stats in {run.stats_path('check')}")
+    if stats.interrupted:
+        raise KeyboardInterrupt
+    if stats.error is not None:
+        raise AlchemyError(f"{stats.error}\nevery verdict made before the failure is kept; fix "
+                           f"the cause and re-run `alchemy check` to check the rest "
+                           f"(logs: {run.logs_dir})")
+    return stats
+
+
+class CheckDriver:
+    """One invocation of the check loop: lease a batch, submit it to a free worker, handle
+    each outcome as it returns (verdicts, a lost worker, a checker failure), and at the end
+    give back what is still leased and write the stats.  It alone writes the database."""
+
+    def __init__(self, run: RunDir, opts: CheckOptions, toolchain, db: RunDB, *,
+                 checker_factory: CheckerFactory | None, executor_kwargs: dict,
+                 started: float) -> None:
+        self.run_dir, self.opts, self.toolchain, self.db = run, opts, toolchain, db
+        self.checker_factory = checker_factory
+        self.executor_kwargs = executor_kwargs
+        self.started = started
+        self.owner = new_owner()
+        self.stats = CheckStats(
+            backend=opts.backend, executor=opts.executor, batch_size=opts.batch_size,
+            lean_version=toolchain.lean_version or "", mathlib_rev=toolchain.mathlib_rev or "")
+        self.inflight: dict[int, list[Mutant]] = {}  # batch id -> its mutants
+        self.resend: deque[list[Mutant]] = deque()  # halves of lost batches, still leased
+        self.last_batch_id = 0
+        self.leased_total = 0
+        self.executor = None
+        self.bar = None
+        self.total = 0
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> CheckStats:
+        self.stats.reclaimed_leases = reclaim_dead_leases(self.db)
+        before = self.db.counts()
+        todo = before.get(PENDING, 0) + before.get(LEASED, 0)
+        self.total = todo if self.opts.limit is None else min(todo, self.opts.limit)
+        workers = self.opts.jobs or default_jobs()
+        if self.opts.executor == "local":
+            batches = -(-self.total // self.opts.batch_size) if self.total else 1
+            workers = max(1, min(workers, batches))
+        self.stats.workers = workers
+        logs = _LogSetup(self.run_dir.logs_dir)
+        log.info("check: %d mutants to check (%s), %d %s workers, backend %s, Lean %s, "
+                 "Mathlib %s", self.total, dict(before), workers, self.opts.executor,
+                 self.opts.backend, self.stats.lean_version or "?",
+                 self.stats.mathlib_rev[:12] or "?")
+        if self.opts.progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, desc="check", unit="mutant", dynamic_ncols=True,
+                            mininterval=0.5, smoothing=0.05)
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            self.stats.interrupted = True
+        except ExecutorError as e:
+            self.stats.error = str(e)
+        finally:
+            self.finish()
+            logs.close()
+            self.db.close()
+        return self.stats
+
+    def _loop(self) -> None:
         # Workers start only when there is work: a REPL checker's start costs an
         # `import Mathlib`, which a finished run should not pay to learn it is finished.
-        first = lease_next()
-        if first:
-            resend.append(first)
-            executor = make_executor(opts, toolchain, checker_factory, workers=workers,
-                                     logs_dir=run.logs_dir, **(executor_kwargs or {}))
-            executor.start()
-        exhausted = not first
+        first = self.lease()
+        if not first:
+            return
+        self.resend.append(first)
+        self.executor = make_executor(self.opts, self.toolchain, self.checker_factory,
+                                      workers=self.stats.workers,
+                                      logs_dir=self.run_dir.logs_dir, **self.executor_kwargs)
+        self.executor.start()
+        exhausted = False
         last_renew = time.monotonic()
-        while executor is not None:
-            while executor.free() > 0 and (resend or not exhausted):
-                if resend:
-                    submit(resend.popleft())
-                    continue
-                ms = lease_next()
+        while True:
+            while self.executor.free() > 0 and (self.resend or not exhausted):
+                ms = self.resend.popleft() if self.resend else self.lease()
                 if not ms:
                     exhausted = True
                     break
-                submit(ms)
-            if exhausted and not inflight and not resend:
-                break
+                self.submit(ms)
+            if exhausted and not self.inflight and not self.resend:
+                return
             errors = []
-            for out in executor.poll(0.5):  # record every outcome before stopping for one
-                err = handle(out)
+            for out in self.executor.poll(0.5):  # record every outcome before stopping
+                err = self.handle(out)
                 if err:
                     errors.append(err)
-                if opts.limit is None or leased_total < opts.limit:
+                if self.opts.limit is None or self.leased_total < self.opts.limit:
                     exhausted = False  # retried or expired mutants may be leasable again
             if errors:
                 raise ExecutorError(errors[0])
-            if time.monotonic() - last_renew > opts.lease_seconds / 3:
-                db.renew(owner, opts.lease_seconds)
+            if time.monotonic() - last_renew > self.opts.lease_seconds / 3:
+                self.db.renew(self.owner, self.opts.lease_seconds)
                 last_renew = time.monotonic()
-    except KeyboardInterrupt:
-        interrupted = True
-    except ExecutorError as e:
-        failure = str(e)
-    finally:
-        if executor is not None:
-            executor.close(abort=interrupted or failure is not None)
-        given_back = db.release(owner, refund=True)  # whatever is still ours was not checked
-        if bar is not None:
-            bar.close()
-        if db.given_up:  # leases that expired with no attempt left, given up by `lease`
-            prog.by_status["crashed"] += db.given_up
-            prog.by_error_class[WORKER_LOST] += db.given_up
-        seconds = time.perf_counter() - start
-        after = db.counts()
-        stats = {
-            "checked": prog.checked,
-            "by_status": dict(sorted(prog.by_status.items())),
-            "by_error_class": dict(sorted(prog.by_error_class.items())),
-            "retried": prog.retried,
-            "lost_batches": prog.lost_batches,
-            "bisected": prog.bisected,
-            "lost_workers": getattr(executor, "lost_workers", 0),
-            "already_final": prog.untaken,
-            "released": given_back,
-            "reclaimed_leases": reclaimed,
-            "per_second": round(prog.checked / seconds, 3) if seconds > 0 else 0.0,
-            "seconds": round(seconds, 3),
-            "backend": backend,
-            "executor": opts.executor,
-            "workers": workers,
-            "batch_size": opts.batch_size,
-            "lean_version": lean_version,
-            "mathlib_rev": mathlib_rev,
-            "database": dict(sorted(after.items())),
-            "remaining": after.get(PENDING, 0) + after.get(LEASED, 0),
-            "interrupted": interrupted,
-            "error": failure,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        }
-        run.write_stats("check", stats)
-        log.info("check: %d verdicts in %.1f s (%s)", prog.checked, seconds, stats["by_status"])
-        logs.close()
-        db.close()
-    if echo is not None:
-        acc = prog.by_status.get("verified", 0)
-        echo(f"check: {prog.checked} verdicts in {stats['seconds']} s "
-             f"({stats['per_second']}/s); verified {acc}"
-             + (f" ({acc / prog.checked:.0%})" if prog.checked else "")
-             + f"; {stats['remaining']} left; stats in {run.stats_path('check')}")
-    if interrupted:
-        raise KeyboardInterrupt
-    if failure is not None:
-        raise AlchemyError(f"{failure}\nevery verdict made before the failure is kept; fix the "
-                           f"cause and re-run `alchemy check` to check the rest "
-                           f"(logs: {run.logs_dir})")
-    return stats
+
+    # ------------------------------------------------------------------ steps
+
+    def lease(self) -> list[Mutant]:
+        """The next batch of pending mutants, leased to this driver (within `limit`)."""
+        n = self.opts.batch_size
+        if self.opts.limit is not None:
+            n = min(n, self.opts.limit - self.leased_total)
+        ms = self.db.lease(self.owner, n, self.opts.lease_seconds) if n > 0 else []
+        self.leased_total += len(ms)
+        return ms
+
+    def submit(self, ms: list[Mutant]) -> None:
+        self.last_batch_id += 1
+        self.inflight[self.last_batch_id] = ms
+        self.executor.submit(self.last_batch_id, to_units(ms))
+
+    def handle(self, out: BatchOutcome) -> str | None:
+        """Record one outcome; returns the error that must stop the run, if any."""
+        ms = self.inflight.pop(out.batch_id, None)
+        if ms is None:
+            return None
+        if out.error is not None:
+            self.inflight[out.batch_id] = ms  # its leases are given back when the run stops
+            where = (f" (traceback in {self.run_dir.logs_dir / (out.worker + '.log')})"
+                     if self.opts.executor == "local" else f"\n{out.error.rstrip()}")
+            return (f"the checker failed on a batch of {len(ms)} mutants in "
+                    f"{out.worker}: {summary_of(out.error, out.message)}{where}")
+        if out.lost is not None:
+            self._handle_lost(ms)
+        else:
+            self._record(out, ms)
+        return None
+
+    def _handle_lost(self, ms: list[Mutant]) -> None:
+        """A worker died on this batch: halves go back out under our lease until the culprit
+        is alone; the culprit's lease is expired (an attempt is counted)."""
+        self.stats.lost_batches += 1
+        if len(ms) > 1:
+            self.stats.bisected += 1
+            half = len(ms) // 2
+            self.resend.append(ms[:half])
+            self.resend.append(ms[half:])
+        else:
+            self.db.expire([ms[0].id], owner=self.owner)
+
+    def _record(self, out: BatchOutcome, ms: list[Mutant]) -> None:
+        wanted = {m.id for m in ms}
+        got = [self._stamp(v) for v in out.verdicts or () if v.mutant_id in wanted]
+        missing = wanted - {v.mutant_id for v in got}
+        taken = self.db.record_verdicts_detail(got)
+        for v in got:
+            status = taken.get(v.mutant_id)
+            if status is None:
+                self.stats.already_final += 1
+            elif status == PENDING:
+                self.stats.retried += 1
+            else:
+                self.stats.count_verdict(status, v.error_class)
+        if missing:
+            log.warning("%s returned no verdict for %d of %d mutants; they will be retried",
+                        out.worker, len(missing), len(ms))
+            self.db.expire(sorted(missing), owner=self.owner)
+        if self.bar is not None:
+            n = sum(1 for st in taken.values() if st != PENDING)
+            if n:
+                self.bar.update(n)
+            done = self.stats.checked
+            self.bar.set_postfix(accepted=f"{self.stats.by_status.get('verified', 0) / done:.0%}"
+                                 if done else "-", refresh=False)
+
+    def _stamp(self, v: Verdict) -> Verdict:
+        """The verdict with the toolchain's backend and versions where the checker left
+        them empty."""
+        if v.backend and v.lean_version and v.mathlib_rev:
+            return v
+        s = self.stats
+        return replace(v, backend=v.backend or s.backend,
+                       lean_version=v.lean_version or s.lean_version,
+                       mathlib_rev=v.mathlib_rev or s.mathlib_rev)
+
+    def finish(self) -> None:
+        """Stop the workers, give back every lease still ours (attempt refunded: those
+        mutants were not checked), fill in the final counts and write the stats."""
+        failed = self.stats.interrupted or self.stats.error is not None
+        if self.executor is not None:
+            self.executor.close(abort=failed)
+            self.stats.lost_workers = self.executor.lost_workers
+        self.stats.released = self.db.release(self.owner, refund=True)
+        if self.bar is not None:
+            self.bar.close()
+        if self.db.given_up:  # leases that expired with no attempt left, given up by `lease`
+            self.stats.by_status["crashed"] += self.db.given_up
+            self.stats.by_error_class[WORKER_LOST] += self.db.given_up
+        self.stats.seconds = time.perf_counter() - self.started
+        after = self.db.counts()
+        self.stats.database = dict(after)
+        self.stats.remaining = after.get(PENDING, 0) + after.get(LEASED, 0)
+        self.stats.peak_rss_mb = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        self.run_dir.write_stats("check", self.stats.as_dict())
+        log.info("check: %d verdicts in %.1f s (%s)", self.stats.checked, self.stats.seconds,
+                 dict(sorted(self.stats.by_status.items())))

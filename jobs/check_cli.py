@@ -60,7 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Ray cluster address: 'auto' (this machine's cluster), 'local' (start a "
                         "private one), or host:port (default auto)")
     p.add_argument("--workspace", default=None, metavar="DIR",
-                   help=f"Lake workspace with Mathlib and the REPL (default {d.workspace})")
+                   help="Lake workspace with Mathlib and the REPL (default: the bundled "
+                        "lean_workspace next to the installed sources)")
     p.add_argument("--db", dest="db_url", default=None, metavar="URL",
                    help="SQLAlchemy URL of the run database (default RUN/run.sqlite)")
     p.add_argument("--no-progress", dest="progress", action="store_false", default=True,
@@ -102,7 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     run = RunDir.at(args.run_dir)
     stats = run_check(run, opts, echo=print)
-    return 1 if stats.get("error") else 0
+    return 1 if stats.error else 0
 
 
 # ------------------------------------------------------------------------------ status
@@ -112,9 +113,7 @@ def status_report(run: RunDir, db_url: str | None = None) -> dict:
     """Everything `alchemy status` shows, as data."""
     from lean_alchemy.core.rundb import LEAN_STATUSES, RunDB
 
-    if not db_url:
-        run.require(run.db, "mutate")
-    db = RunDB.for_run(run, db_url)
+    db = RunDB.for_run(run, db_url, mode="read")
     try:
         counts = db.counts()
         errors = db.error_class_counts()

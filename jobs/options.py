@@ -28,13 +28,21 @@ class CheckOptions:
       maps several GB, so keep this well above 8 GB.
     repl_max_commands / repl_max_rss_mb: recycle a REPL process after this many commands or
       above this resident size (environments are kept forever, memory only grows).
+    import_timeout_s: wall-clock limit of a REPL's import of a header (also a re-import in a
+      live process); a cold `import Mathlib` takes minutes on network disks.
+    start_attempts: a Lean process that fails before reading its header (a panic at start,
+      a hung import) is retried; after this many such failures in a row in one worker the
+      run stops, Lean cannot start.
+    start_backoff_s: the wait before the first retry of a failed start, doubled for each
+      further one (at most a minute).
     executor: "local" (a process pool on this machine) or "ray" (a Ray cluster).
     ray_address: Ray cluster address ("auto" = the cluster this machine belongs to).
     lease_seconds: how long a worker owns leased mutants; leases of a killed worker expire
       and the mutants are checked again.
     max_attempts: a mutant whose checks crash or time out this many times is given up
       (status kept as `timeout`/`crashed`).
-    workspace: the Lake project that the checker runs in.
+    workspace: the Lake project that the checker runs in ("" = the bundled lean_workspace/
+      next to the installed sources, whatever the current directory).
     db_url: SQLAlchemy URL of the run database ("" = RUN/run.sqlite).
     progress: show a progress bar on stderr.
     """
@@ -48,11 +56,14 @@ class CheckOptions:
     memory_limit_mb: int = 12288
     repl_max_commands: int = 500
     repl_max_rss_mb: int = 16384
+    import_timeout_s: float = 600.0
+    start_attempts: int = 5
+    start_backoff_s: float = 2.0
     executor: Executor = "local"
     ray_address: str = "auto"
     lease_seconds: float = 3600.0
     max_attempts: int = 3
-    workspace: str = "lean_workspace"
+    workspace: str = ""
     db_url: str = ""
     progress: bool = False
 
@@ -65,15 +76,17 @@ class CheckOptions:
         if self.executor not in ("local", "ray"):
             raise AlchemyError(
                 f"[check] executor must be 'local' or 'ray', got {self.executor!r}")
-        for name in ("batch_size", "max_attempts", "repl_max_commands"):
+        for name in ("batch_size", "max_attempts", "repl_max_commands", "start_attempts"):
             if getattr(self, name) < 1:
                 raise AlchemyError(f"[check] {name} must be >= 1, got {getattr(self, name)}")
-        for name in ("timeout_s", "lease_seconds"):
+        for name in ("timeout_s", "lease_seconds", "import_timeout_s"):
             if getattr(self, name) <= 0:
                 raise AlchemyError(f"[check] {name} must be > 0, got {getattr(self, name)}")
         if self.jobs < 0:
             raise AlchemyError(f"[check] jobs must be >= 0 (0 = one per core), got {self.jobs}")
         if self.limit is not None and self.limit < 0:
             raise AlchemyError(f"[check] limit must be >= 0, got {self.limit}")
+        if self.start_backoff_s < 0:
+            raise AlchemyError(f"[check] start_backoff_s must be >= 0, got {self.start_backoff_s}")
         if self.memory_limit_mb < 0 or self.max_heartbeats < 0:
             raise AlchemyError("[check] memory_limit_mb and max_heartbeats must be >= 0")

@@ -21,7 +21,20 @@ from typing import Callable
 
 from lean_alchemy.core.errors import AlchemyError
 
-DEFAULT_WORKSPACE = Path("lean_workspace")
+def default_workspace() -> Path:
+    """The bundled Lake workspace (Mathlib and the REPL pinned), as an absolute path: the
+    `lean_workspace/` next to the installed package's sources (the source checkout of an
+    editable install), never a folder of the current directory, so the command printed as
+    the next step works from anywhere."""
+    return Path(__file__).resolve().parents[1] / "lean_workspace"
+
+
+def workspace_path(option: str) -> Path:
+    """`[check] workspace` as a path: the bundled workspace when the option is empty."""
+    return Path(option).expanduser() if option else default_workspace()
+
+
+DEFAULT_WORKSPACE = default_workspace()
 MATHLIB_PACKAGE = "mathlib"
 REPL_PACKAGE = "REPL"
 

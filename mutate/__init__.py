@@ -1,4 +1,5 @@
-"""Mutation engine: rule matching, mutant statements and proofs, filters (see the README)."""
+"""The mutate stage: the index's invocations -> mutant statements and proofs, filtered and
+refuted, stored in the run database (docs/mutate.md)."""
 
 from lean_alchemy.core.native import extend_path
 

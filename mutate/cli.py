@@ -1,4 +1,8 @@
-"""`alchemy mutate`: build mutants from the rule index's invocations (see mutate/pipeline)."""
+"""`alchemy mutate`: build mutants from the rule index's invocations (see mutate/pipeline).
+
+The stage is imported inside `main`, not here: `alchemy` imports this module to build its
+parser at start-up, which must not pay for pyarrow, SQLAlchemy and the grammar.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import dataclasses
 
 from lean_alchemy.core.rundir import DEFAULT_RUN_DIR, RunDir
+from lean_alchemy.mutate.options import MutateOptions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,9 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def options_from_args(args: argparse.Namespace):
-    from lean_alchemy.mutate.options import MutateOptions
-
+def options_from_args(args: argparse.Namespace) -> MutateOptions:
     changes = {
         "depth": args.depth, "proof_style": args.proof_style,
         "max_per_theorem": args.max_per_theorem, "max_per_rule": args.max_per_rule,

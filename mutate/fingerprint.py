@@ -27,8 +27,9 @@ from typing import Callable, Sequence
 from lean_alchemy.core.records import Declaration, content_hash
 from lean_alchemy.grammar.ast import (
     NODE_TYPES, App, BinderGroup, BinOp, IfThenElse, Ident, Let, Opaque, Quant, SetBuilder,
-    Subtype, Term,
+    Subtype, Term, loads,
 )
+from lean_alchemy.grammar.statements import loads_binders
 from lean_alchemy.grammar.walk import add_heads, field_names, heads, rebuild, serialized
 
 _PLAIN_KINDS = {"explicit": "x", "implicit": "x", "strict": "x", "plain": "x", "inst": "inst"}
@@ -164,7 +165,7 @@ def fingerprint_statement(binders: Sequence[BinderGroup], conclusion: Term) -> s
 # Mathlib), and building the renamed ASTs of `canonical_statement` only to serialize them
 # was most of its cost.  `canonical_texts` writes the same text directly: `_S[type(t)](t,
 # env, level)` is `serialized(_alpha(t, env, level))`, one function per node class (a dict
-# dispatch instead of isinstance chains).  tests/test_fingerprint_fast.py checks the two
+# dispatch instead of isinstance chains).  tests/mutate/test_fingerprint_fast_paths.py checks the two
 # routes agree on varied statements; the fingerprints of all Mathlib were checked
 # identical when it was introduced.
 
@@ -454,18 +455,10 @@ def declaration_statement(decl: Declaration) -> tuple[tuple[BinderGroup, ...], T
     """The parsed signature of a declaration (grammar stage output), or None."""
     if not decl.conclusion_ast:
         return None
-    from lean_alchemy.grammar.ast import loads
-
     conclusion = loads(decl.conclusion_ast)
     if conclusion is None:
         return None
-    try:
-        from lean_alchemy.grammar.statements import loads_binders
-        binders = tuple(loads_binders(decl.binders_ast or ""))
-    except ImportError:  # pragma: no cover - before the grammar stage lands
-        raw = loads(decl.binders_ast) if decl.binders_ast else None
-        binders = tuple(raw) if isinstance(raw, tuple) else ()
-    return binders, conclusion  # type: ignore[return-value]
+    return tuple(loads_binders(decl.binders_ast or "")), conclusion  # type: ignore[return-value]
 
 
 def fingerprint_declaration(decl: Declaration) -> str:

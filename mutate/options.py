@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from lean_alchemy.core.errors import AlchemyError
+
 ProofStyle = Literal["merged", "invoke"]
 
 
@@ -47,8 +49,6 @@ class MutateOptions:
 
     def __post_init__(self) -> None:
         # Validate here, not in the CLI: the TOML config builds this class directly.
-        from lean_alchemy.core.errors import AlchemyError
-
         if self.depth < 1:
             raise AlchemyError(f"[mutate] depth must be >= 1, got {self.depth}")
         if self.proof_style not in ("merged", "invoke"):

@@ -27,6 +27,7 @@ from typing import Callable, Sequence
 
 from lean_alchemy.core.records import Declaration
 from lean_alchemy.grammar.ast import BinderGroup, Term
+from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.mutate.statements import Skip, Step, nameable
 
 Show = Callable[[Term], str]
@@ -38,8 +39,6 @@ _ATOM = re.compile(r"^[^\s()\[\]{}⟨⟩,:]+$")
 
 
 def default_show(t: Term) -> str:
-    from lean_alchemy.grammar.printer import print_term
-
     return print_term(t)
 
 

@@ -28,13 +28,12 @@ from typing import Callable, Sequence
 
 from lean_alchemy.core.records import Scope
 from lean_alchemy.grammar.ast import BinderGroup
+from lean_alchemy.grammar.printer import print_binders
 
 LINE_WIDTH = 100
 
 
 def default_show_binders(groups: Sequence[BinderGroup]) -> str:
-    from lean_alchemy.grammar.printer import print_binders
-
     return print_binders(tuple(groups))
 
 

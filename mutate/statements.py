@@ -310,6 +310,23 @@ def _self_typed(value: Term) -> bool:
     return True
 
 
+def _solve_open(names: Sequence[str], btypes: Sequence[Term | None],
+                subst: Mapping[str, Term], types: Mapping[str, Term]) -> dict[str, Term]:
+    """Values of the variables the match leaves open (`α`, `n` of `x : Fin n`): rule binder
+    types matched against the candidate's types of the values, as Lean's unifier would."""
+    open_vars, tsub = set(names) - set(subst), {}
+    for name, ty in zip(names, btypes):
+        v = subst.get(name)
+        if v is None or ty is None or not (heads(ty) & open_vars):
+            continue
+        actual = types.get(v.name) if isinstance(v, Ident) else (
+            v.type if isinstance(v, Typed) else None)
+        trial: dict[str, Term] = dict(tsub)
+        if actual is not None and match_type(ty, actual, open_vars, trial):
+            tsub = trial
+    return tsub
+
+
 def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[Term],
                  types: Mapping[str, Term], avoid: set[str], local: set[str]) -> _Inst:
     """Named arguments for the rule and fresh binders for its undetermined variables.
@@ -326,24 +343,7 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     mentioned: set[str] = set()
     for t in needed:
         mentioned |= heads(t)
-    # solve the variables the match leaves open (type variables, `n` of `x : Fin n`) from
-    # the candidate's types of matched variables, as Lean's unifier would
-    open_vars = set(names) - set(subst)
-    tsub: dict[str, Term] = {}
-    for i, name in enumerate(names):
-        v = subst.get(name)
-        ty = btypes[i]
-        if v is None or ty is None or not (heads(ty) & open_vars):
-            continue
-        actual: Term | None = None
-        if isinstance(v, Ident) and v.name in types:
-            actual = types[v.name]
-        elif isinstance(v, Typed):
-            actual = v.type
-        if actual is not None:
-            trial: dict[str, Term] = dict(tsub)
-            if match_type(ty, actual, open_vars, trial):
-                tsub = trial
+    tsub = _solve_open(names, btypes, subst, types)
     rule_names = set(names) - set(subst)
     mapping: dict[str, Term] = dict(subst)
     mapping.update((k, v) for k, v in tsub.items() if k not in subst and k in mentioned)
@@ -396,14 +396,11 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
 
 
 def _undetermined(rule: DecodedRule, inst: _Inst) -> set[str]:
-    """Rule variables the replacement mentions that neither the match, unification through
-    the candidate's types, nor a fresh binder gave a value: printed as they are, they would
-    name nothing (or a different variable) in the mutant."""
-    assert rule.replacement is not None
-    names = rule.rule.binder_names
-    hyps = set(rule.hypotheses)
+    """Variables of the replacement (not proofs) that neither the match, unification nor a
+    fresh binder gave a value: printed as they are, they would name nothing."""
+    names, hyps = rule.rule.binder_names, set(rule.hypotheses)
     proofs = {n for n, t in zip(names, rule.binder_types) if t is not None and t in hyps}
-    return set(heads(rule.replacement) & set(names)) - set(inst.mapping) - proofs
+    return set(heads(rule.replacement or Ident("")) & set(names)) - set(inst.mapping) - proofs
 
 
 def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
@@ -555,10 +552,8 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
         raise Skip("opaque", "the instance may also occur in text the grammar left opaque")
     inst = _instantiate(rule, subst, (rule.replacement,) + rule.hypotheses, types, avoid,
                         local)
-    open_vars = _undetermined(rule, inst)
-    if open_vars:
-        raise Skip("undetermined_var", f"{r.lemma}: the match fixes no value for "
-                   f"{', '.join(sorted(open_vars))}")
+    if _undetermined(rule, inst):
+        raise Skip("undetermined_var", f"{r.lemma}: {sorted(_undetermined(rule, inst))}")
     new = substitute(rule.replacement, inst.mapping)
     local = local | {g.names[0] for g in inst.fresh}
     hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)

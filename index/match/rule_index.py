@@ -160,6 +160,12 @@ class RuleIndex:
         ix._compile_opts = (full, generic_evidence)
         return ix
 
+    def emptied(self) -> "RuleIndex":
+        """A new index with this one's options and no rules."""
+        ix = type(self)(self.max_per_theorem, self.alpha_renaming, self.rigid_last)
+        ix._compile_opts = self._compile_opts
+        return ix
+
     def add(self, r: Rule) -> bool:
         """Compile `r` and index it; False when it cannot be matched.  The order of `add`
         calls is the order of rules in the trie's leaves (part of the seeded sampling)."""
@@ -189,33 +195,8 @@ class RuleIndex:
         st = self.stats
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
-        res = resolve if resolve is not None else (lambda t: t)
-        targets: list[tuple[str, str, Term]] = [("goal", "goal", conclusion)]
-        dependent = dependent_hypotheses(binders, conclusion)
-        for name, ty in hypotheses(binders):
-            if name in dependent:  # `rw … at h` would leave h's dependents ill-typed
-                st.filtered["dependent_hypothesis"] += 1
-                continue
-            targets.append(("hyp", name, ty))
-        flats: dict[int, Flat] = {}
-        # skeleton hits per kind, as segments: (flat, sub-term index, location, leaf list)
-        pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
-        for where, loc, target in targets:
-            fl = flats.get(id(target))
-            if fl is None:
-                fl = flats[id(target)] = flatten(target, res(target), locals_)
-            pool = pools["rw_goal" if where == "goal" else "rw_hyp"]
-            for i in range(len(fl.syms)):
-                if fl.under[i]:
-                    st.filtered["under_binder"] += 1
-                    continue
-                if fl.opaque[i]:
-                    continue
-                for vals in self.rw.leaves(fl, i):
-                    pool.append((fl, i, loc, vals))
-            if where == "hyp" and not fl.opaque[0]:
-                for vals in self.imp.leaves(fl, 0):
-                    pools["apply_hyp"].append((fl, 0, loc, vals))
+        pools = self._skeleton_hits(binders, conclusion, locals_,
+                                    resolve if resolve is not None else (lambda t: t))
         cap = self.max_per_theorem
         left = len(pools)
         budget = cap
@@ -232,37 +213,74 @@ class RuleIndex:
             quota = -(-budget // left)  # this kind's share of what is left
             left -= 1
             before = len(hits)
-            tries = 0
-            limit = self.attempts * quota
-            # most specific patterns first (`?a = ?b` matches every equation), a seeded
-            # order among equally specific ones (over the pairs, as if each segment were
-            # spelled out: `starts` maps a pair's rank to its segment)
-            levels: dict[int, list[tuple]] = {}
-            for seg in pool:
-                levels.setdefault(seg[3][0].specificity, []).append(seg)
-            done = False
-            for spec in sorted(levels, reverse=True):
-                level = levels[spec]
-                starts: list[int] = []
-                n = 0
-                for seg in level:
-                    starts.append(n)
-                    n += len(seg[3])
-                for k in _spread(n, f"{decl.full_name}/{kind}/{spec}"):
-                    if len(hits) - before >= quota or tries >= limit:
-                        done = True
-                        break
-                    s = bisect_right(starts, k) - 1
-                    fl, i, loc, vals = level[s]
-                    tries += 1
-                    self._try(decl, vals[k - starts[s]], fl, i, kind, loc, types, hits, seen,
-                              const_eq)
-                if done:
-                    break
+            tries = self._try_sample(decl, kind, pool, quota, types, hits, seen, const_eq)
             st.capped += size - tries
             budget -= len(hits) - before
             st.tried[kind] += tries
         return self._materialize(decl.full_name, hits)
+
+    def _skeleton_hits(self, binders: Sequence[BinderGroup], conclusion: Term,
+                       locals_: frozenset[str], resolve: Callable[[Term], Term]
+                       ) -> dict[str, list[tuple]]:
+        """The skeleton hits of the conclusion and of each hypothesis a rule may rewrite or
+        replace, by kind, as segments: (flat, sub-term index, location, leaf list)."""
+        st = self.stats
+        targets: list[tuple[str, str, Term]] = [("goal", "goal", conclusion)]
+        dependent = dependent_hypotheses(binders, conclusion)
+        for name, ty in hypotheses(binders):
+            if name in dependent:  # `rw … at h` would leave h's dependents ill-typed
+                st.filtered["dependent_hypothesis"] += 1
+                continue
+            targets.append(("hyp", name, ty))
+        flats: dict[int, Flat] = {}
+        pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
+        for where, loc, target in targets:
+            fl = flats.get(id(target))
+            if fl is None:
+                fl = flats[id(target)] = flatten(target, resolve(target), locals_)
+            pool = pools["rw_goal" if where == "goal" else "rw_hyp"]
+            for i in range(len(fl.syms)):
+                if fl.under[i]:
+                    st.filtered["under_binder"] += 1
+                    continue
+                if fl.opaque[i]:
+                    continue
+                for vals in self.rw.leaves(fl, i):
+                    pool.append((fl, i, loc, vals))
+            if where == "hyp" and not fl.opaque[0]:
+                for vals in self.imp.leaves(fl, 0):
+                    pools["apply_hyp"].append((fl, 0, loc, vals))
+        return pools
+
+    def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
+                    types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> int:
+        """Try `pool`'s skeleton hits until `quota` invocations are kept or `attempts` x
+        `quota` hits were tried; returns the number tried.  Most specific patterns first
+        (`?a = ?b` matches every equation), a seeded order among equally specific ones
+        (over the pairs, as if each segment were spelled out: `starts` maps a pair's rank
+        to its segment)."""
+        before = len(hits)
+        tries = 0
+        limit = self.attempts * quota
+        levels: dict[int, list[tuple]] = {}
+        for seg in pool:
+            levels.setdefault(seg[3][0].specificity, []).append(seg)
+        for spec in sorted(levels, reverse=True):
+            level = levels[spec]
+            starts: list[int] = []
+            n = 0
+            for seg in level:
+                starts.append(n)
+                n += len(seg[3])
+            for k in _spread(n, f"{decl.full_name}/{kind}/{spec}"):
+                if len(hits) - before >= quota or tries >= limit:
+                    return tries
+                s = bisect_right(starts, k) - 1
+                fl, i, loc, vals = level[s]
+                tries += 1
+                self._try(decl, vals[k - starts[s]], fl, i, kind, loc, types, hits, seen,
+                          const_eq)
+        return tries
 
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
              types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:

@@ -15,19 +15,15 @@ from pathlib import Path
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.jobs.checkers.base import (
     CRASHED, REJECTED, TIMEOUT, VERIFIED, Checker, CheckerError, CheckUnit, LeanMessage,
-    VerdictMaker, classify_error, contains_sorry, judge)
+    StartRetry, VerdictMaker, classify_error, judge)
 from lean_alchemy.jobs.checkers.lean_json import LeanJsonChecker
 from lean_alchemy.jobs.checkers.repl import ReplChecker
 from lean_alchemy.jobs.options import CheckOptions
 from lean_alchemy.jobs.toolchain import Toolchain, search_path, setup_hint
 
-# the REPL's import of the header (`import Mathlib`: seconds warm, minutes from a cold disk)
-# gets at least this long, whatever the per-command timeout
-MIN_IMPORT_TIMEOUT_S = 600.0
-
 __all__ = ["CRASHED", "REJECTED", "TIMEOUT", "VERIFIED", "Checker", "CheckerError",
-           "CheckUnit", "LeanJsonChecker", "LeanMessage", "ReplChecker", "VerdictMaker",
-           "classify_error", "contains_sorry", "judge", "make_checker"]
+           "CheckUnit", "LeanJsonChecker", "LeanMessage", "ReplChecker", "StartRetry", "VerdictMaker",
+           "classify_error", "judge", "make_checker"]
 
 
 def make_checker(opts: CheckOptions, toolchain: Toolchain, *, pool_size: int = 1,
@@ -43,6 +39,7 @@ def make_checker(opts: CheckOptions, toolchain: Toolchain, *, pool_size: int = 1
     workspace = Path(toolchain.workspace).resolve()
     env = env if env is not None else {**os.environ, "PATH": search_path()}
     maker = VerdictMaker(opts.backend, toolchain.lean_version, toolchain.mathlib_rev)
+    starts = StartRetry(opts.start_attempts, opts.start_backoff_s)
     if opts.backend == "repl":
         if toolchain.repl_path is None:
             raise AlchemyError(f"the REPL is not built in {toolchain.workspace}: "
@@ -50,10 +47,11 @@ def make_checker(opts: CheckOptions, toolchain: Toolchain, *, pool_size: int = 1
         return ReplChecker(
             toolchain.repl_command(), workspace, maker, timeout_s=opts.timeout_s,
             import_timeout_s=import_timeout_s if import_timeout_s is not None
-            else max(opts.timeout_s, MIN_IMPORT_TIMEOUT_S),
+            else opts.import_timeout_s,
             memory_limit_mb=opts.memory_limit_mb, max_heartbeats=opts.max_heartbeats,
             max_commands=opts.repl_max_commands, max_rss_mb=opts.repl_max_rss_mb,
-            pool_size=pool_size, header=repl_header, env=env)
+            pool_size=pool_size, header=repl_header, env=env, starts=starts)
     return LeanJsonChecker(toolchain.lean_command(), workspace, maker,
                            timeout_s=opts.timeout_s, memory_limit_mb=opts.memory_limit_mb,
-                           max_heartbeats=opts.max_heartbeats, env=env, tmp_dir=tmp_dir)
+                           max_heartbeats=opts.max_heartbeats, env=env, tmp_dir=tmp_dir,
+                           starts=starts)

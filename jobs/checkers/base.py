@@ -7,7 +7,9 @@ backend checked it.  Everything here is pure: no processes, no files.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -34,11 +36,53 @@ REPL_ERROR = "repl error"
 
 MAX_ERROR_CHARS = 1000
 
+# The axioms Lean's own library rests on.  A proof may use them; any other axiom (`sorryAx`,
+# which every `sorry` elaborates to, directly or through a sorry'd lemma, or an `axiom` a
+# library declares) means the statement is not proved.
+STANDARD_AXIOMS = frozenset({"propext", "Classical.choice", "Quot.sound"})
+
+
+log = logging.getLogger(__name__)
+
 
 class CheckerError(AlchemyError):
     """Lean could not run at all (not a verdict on any mutant): `lake env` failed before the
     import header was read, the import itself failed to finish, the REPL would not start.
     The orchestrator leaves the mutants pending; they are not the culprits."""
+
+
+class StartRetry:
+    """Failed starts of Lean in one checker: an infrastructure failure, not a verdict.
+
+    A Lean process that panics before reading its header, or whose import hangs, says
+    nothing about the mutants, and such failures are often transient (a loaded machine, a
+    flaky network disk).  So each one is retried after a growing wait; only `attempts`
+    failures in a row (no start succeeded in between, whatever the batch) mean Lean cannot
+    start here, and raise `CheckerError` with the last failure's whole message."""
+
+    MAX_WAIT_S = 60.0
+
+    def __init__(self, attempts: int, backoff_s: float) -> None:
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.in_a_row = 0
+        self.total = 0  # failed starts over the checker's life (logs, tests)
+
+    def succeeded(self) -> None:
+        self.in_a_row = 0
+
+    def failed(self, message: str) -> None:
+        """Wait before the next attempt, or raise when the failures in a row reach the
+        bound."""
+        self.in_a_row += 1
+        self.total += 1
+        if self.in_a_row >= self.attempts:
+            raise CheckerError(f"Lean failed to start {self.in_a_row} times in a row; the "
+                               f"last time: {message}")
+        wait = min(self.backoff_s * 2 ** (self.in_a_row - 1), self.MAX_WAIT_S)
+        log.warning("Lean failed to start (%d in a row), retrying in %.1f s: %s",
+                    self.in_a_row, wait, message)
+        time.sleep(wait)
 
 
 @dataclass(frozen=True)
@@ -98,6 +142,41 @@ class LeanMessage:
         return LeanMessage(line, col, eline, ecol, severity, text)
 
 
+_AXIOMS_LIST = re.compile(r"depends on axioms:\s*\[([^\]]*)\]")
+_NO_AXIOMS = re.compile(r"does not depend on any axioms")
+_PLAIN_NAME_PART = re.compile(r"[^\W\d][\w'!?₀-₉ₐ-ₜ]*")
+
+
+def lean_name(name: str) -> str:
+    """`name` as Lean source: components that are not plain identifiers go in «»."""
+    return ".".join(p if _PLAIN_NAME_PART.fullmatch(p) else f"«{p}»" for p in name.split("."))
+
+
+def axioms_command(name: str) -> str:
+    """The command after a unit that makes Lean list the axioms its declaration uses."""
+    return f"#print axioms {lean_name(name)}"
+
+
+def reported_axioms(messages: Sequence[LeanMessage]) -> tuple[str, ...] | None:
+    """The axioms of the last `#print axioms` answer among `messages` (None when there is
+    none).  Lean answers "'N' depends on axioms: [propext, sorryAx]" (the list may wrap
+    over lines) or "'N' does not depend on any axioms"."""
+    for m in reversed(messages):
+        if m.severity != "info":
+            continue
+        found = _AXIOMS_LIST.search(m.text)
+        if found:
+            return tuple(a.strip().strip("«»") for a in found.group(1).split(",") if a.strip())
+        if _NO_AXIOMS.search(m.text):
+            return ()
+    return None
+
+
+def unsound_axioms(axioms: Sequence[str]) -> list[str]:
+    """The axioms outside Lean's standard three (`sorryAx` first when present)."""
+    return sorted((a for a in axioms if a not in STANDARD_AXIOMS), key=lambda a: a != "sorryAx")
+
+
 _HEARTBEATS = re.compile(r"\(deterministic\) timeout|maximum number of heartbeats", re.I)
 _SORRY_WARNING = re.compile(r"declaration uses ['`]sorry['`]", re.I)
 _FIRST_LINE_CLASSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -132,68 +211,28 @@ def classify_error(text: str) -> str:
 def judge(messages: Sequence[LeanMessage]) -> tuple[str, str | None, LeanMessage | None]:
     """(status, error class, the deciding message) for the messages of one unit: the first
     error rejects; a `declaration uses 'sorry'` warning rejects (Lean accepts such a file);
-    anything else verifies."""
+    so does a `#print axioms` answer naming an axiom outside the standard three (a proof
+    through a sorry'd lemma gets no warning, only `sorryAx` among its axioms); anything else
+    verifies."""
     for m in messages:
         if m.severity == "error":
             return REJECTED, classify_error(m.text), m
     for m in messages:
         if m.severity == "warning" and _SORRY_WARNING.search(m.text):
             return REJECTED, USES_SORRY, m
+    axioms = reported_axioms(messages)
+    bad = unsound_axioms(axioms or ())
+    if bad:
+        at = next(m for m in reversed(messages) if m.severity == "info"
+                  and (_AXIOMS_LIST.search(m.text) or _NO_AXIOMS.search(m.text)))
+        return REJECTED, USES_SORRY, LeanMessage(
+            at.line, at.column, at.end_line, at.end_column, "info",
+            f"depends on axioms outside Lean's standard three: {', '.join(bad)}")
     return VERIFIED, None, None
 
 
 def clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------------- sorry / admit
-
-_SORRY_TOKEN = re.compile(r"(?<![\w.'])(sorry|admit)(?![\w'])")
-
-
-_LEX = re.compile(r'/-|-/|--|"')
-
-
-def strip_comments_and_strings(text: str) -> str:
-    """`text` with Lean comments (`--`, nested `/- -/`) and string literals blanked out, line
-    structure kept: a comment that mentions `sorry` must not reject a proof."""
-    out: list[str] = []
-    i, n, depth = 0, len(text), 0
-    while i < n:
-        m = _LEX.search(text, i)
-        if m is None:
-            if not depth:
-                out.append(text[i:])
-            break
-        tok, j = m.group(), m.start()
-        if depth:  # inside a block comment: keep only the newlines
-            out.append("\n" * text.count("\n", i, j))
-            depth += 1 if tok == "/-" else -1 if tok == "-/" else 0
-            i = m.end()
-            continue
-        out.append(text[i:j])
-        if tok == "/-":
-            depth, i = 1, m.end()
-        elif tok == "--":
-            k = text.find("\n", j)
-            i = n if k < 0 else k
-        elif tok == '"':
-            k = j + 1
-            while k < n and text[k] != '"':
-                k += 2 if text[k] == "\\" else 1
-            out.append('""' + "\n" * text.count("\n", j, k))
-            i = k + 1
-        else:  # a stray `-/` outside any comment
-            out.append(tok)
-            i = m.end()
-    return "".join(out)
-
-
-def contains_sorry(text: str) -> bool:
-    """True when the Lean text uses `sorry` or `admit` as a term or tactic."""
-    if "sorry" not in text and "admit" not in text:  # the common case, without lexing
-        return False
-    return bool(_SORRY_TOKEN.search(strip_comments_and_strings(text)))
 
 
 # ---------------------------------------------------------------------- unit text
@@ -204,14 +243,16 @@ _HEARTBEAT_OPTION = re.compile(r"set_option\s+maxHeartbeats\s+\d+")
 def wrap_unit(unit: CheckUnit, max_heartbeats: int) -> list[str]:
     """The lines a checker compiles for one unit: an anonymous `section` that scopes whatever
     the unit opens, the heartbeat limit when one is imposed (replacing any the mutant carries,
-    which would otherwise override it), the unit, `end`.  The unit's own text starts on the
-    line after the first one (or two, with a heartbeat line)."""
+    which would otherwise override it), the unit, `#print axioms` of its declaration (by its
+    full name: the unit has closed its namespaces), `end`.  The unit's own text starts on
+    the line after the first one (or two, with a heartbeat line)."""
     text = unit.lean.rstrip("\n")
     lines = ["section"]
     if max_heartbeats > 0:
         text = _HEARTBEAT_OPTION.sub(f"set_option maxHeartbeats {max_heartbeats}", text)
         lines.append(f"set_option maxHeartbeats {max_heartbeats}")
     lines.extend(text.split("\n"))
+    lines.append(axioms_command(unit.name))
     lines.append("end")
     return lines
 
@@ -230,11 +271,13 @@ class VerdictMaker:
     mathlib_rev: str
 
     def make(self, unit: CheckUnit, status: str, error_class: str | None = None,
-             first_error: str | None = None, elapsed: float = 0.0) -> Verdict:
+             first_error: str | None = None, elapsed: float = 0.0,
+             axioms: tuple[str, ...] | None = None) -> Verdict:
         return Verdict(mutant_id=unit.mutant_id, status=status, error_class=error_class,
                        first_error=clip(first_error) if first_error is not None else None,
                        elapsed=round(max(elapsed, 0.0), 6), backend=self.backend,
-                       lean_version=self.lean_version, mathlib_rev=self.mathlib_rev)
+                       lean_version=self.lean_version, mathlib_rev=self.mathlib_rev,
+                       axioms=axioms)
 
     def sorry(self, unit: CheckUnit) -> Verdict:
         return self.make(unit, REJECTED, USES_SORRY,
@@ -245,10 +288,14 @@ class VerdictMaker:
         """`first_line`: the line (in Lean's coordinates) of the unit's own first line, so
         that first_error's position is reported in the unit's text."""
         status, cls, msg = judge(messages)
+        axioms = reported_axioms(messages)
         err = None
         if msg is not None:
             err = f"{msg.line - first_line + 1}:{msg.column}: {msg.text}"
-        return self.make(unit, status, cls, err, elapsed)
+        elif axioms is None:  # no proof that the declaration rests on sound axioms only
+            status, cls = REJECTED, OTHER
+            err = f"Lean did not report the axioms of {unit.name} (is the name declared?)"
+        return self.make(unit, status, cls, err, elapsed, axioms)
 
 
 _CRASH_SIGNS = re.compile(r"INTERNAL PANIC|out of memory|std::bad_alloc|cannot allocate|"
@@ -278,5 +325,23 @@ def describe_exit(returncode: int | None, stderr: str) -> str:
         what = f"Lean process killed by signal {-returncode}"
     else:
         what = f"Lean process exited with code {returncode}"
-    tail = stderr.strip()[-500:]
-    return f"{what}: {tail}" if tail else what
+    return f"{what}: {stderr_tail(stderr)}" if stderr.strip() else what
+
+
+def stderr_tail(stderr: str, limit: int = 600) -> str:
+    """The last whole lines of `stderr` within about `limit` characters, on one line; a
+    panic line is always kept.  (Cutting at a character count started the message
+    mid-sentence.)"""
+    lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
+    kept: list[str] = []
+    size = 0
+    for ln in reversed(lines):
+        if kept and size + len(ln) > limit:
+            break
+        kept.append(ln)
+        size += len(ln) + 3
+    kept.reverse()
+    panic = next((ln for ln in lines if _CRASH_SIGNS.search(ln)), None)
+    if panic is not None and panic not in kept:
+        kept.insert(0, panic + " ...")
+    return " | ".join(kept)

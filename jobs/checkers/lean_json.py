@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Sequence
 
 from lean_alchemy.core.records import Verdict
+from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.jobs.checkers.base import (
-    CRASHED, IMPORT_FAILED, OTHER, REJECTED, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckerError, CheckUnit,
-    LeanMessage, VerdictMaker, contains_sorry, crash_class, describe_exit, judge,
+    CRASHED, IMPORT_FAILED, OTHER, REJECTED, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckUnit,
+    LeanMessage, StartRetry, VerdictMaker, crash_class, describe_exit, judge,
     looks_like_crash, unit_offset, wrap_unit)
 from lean_alchemy.jobs.checkers.limits import Output, run_collect
 
@@ -149,7 +150,8 @@ class LeanJsonChecker:
 
     def __init__(self, command: Sequence[str], workspace: Path, maker: VerdictMaker, *,
                  timeout_s: float, memory_limit_mb: int, max_heartbeats: int,
-                 env: dict[str, str] | None = None, tmp_dir: Path | None = None) -> None:
+                 env: dict[str, str] | None = None, tmp_dir: Path | None = None,
+                 starts: StartRetry | None = None) -> None:
         self.command = list(command)  # e.g. [lake, "env", "lean"]
         self.workspace = Path(workspace)
         self.maker = maker
@@ -159,6 +161,7 @@ class LeanJsonChecker:
         self.env = env
         self.tmp_dir = tmp_dir
         self.runs = 0  # Lean processes started (bisection makes more than one per batch)
+        self.starts = starts or StartRetry(attempts=5, backoff_s=2.0)
 
     def close(self) -> None:  # no process outlives a `check` call
         pass
@@ -193,15 +196,18 @@ class LeanJsonChecker:
         """Run one group; record what it decides; return the groups still to run."""
         batch, run = self._run([units[i] for i in group])
         out = run.out
-        if run.header_at is None and not run.header_errors:
+        if run.header_at is None and not run.header_errors:  # Lean did not start: retry
             if out.timed_out:
-                raise CheckerError(
+                self.starts.failed(
                     f"Lean did not get past the import header within {self.timeout_s:g}s "
                     f"(imports: {', '.join(union_imports([units[i] for i in group])) or '-'});"
                     " raise [check] timeout_s or warm the page cache")
-            raise CheckerError(f"`{' '.join(self.command)} --json` failed before reading the "
-                               f"import header in {self.workspace}: "
-                               f"{describe_exit(out.returncode, out.stderr)}")
+            else:
+                self.starts.failed(f"`{' '.join(self.command)} --json` failed before reading "
+                                   f"the import header in {self.workspace}: "
+                                   f"{describe_exit(out.returncode, out.stderr)}")
+            return [group]
+        self.starts.succeeded()
         if run.header_errors:
             import_sets = {units[i].imports for i in group}
             if len(group) > 1 and len(import_sets) > 1:

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from lean_alchemy.core.records import Verdict
+from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.jobs.checkers.base import (
     CRASHED, IMPORT_FAILED, REJECTED, REPL_ERROR, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckerError,
-    CheckUnit, LeanMessage, VerdictMaker, contains_sorry, crash_class, describe_exit,
+    CheckUnit, LeanMessage, StartRetry, VerdictMaker, crash_class, describe_exit,
     unit_offset, wrap_unit)
 from lean_alchemy.jobs.checkers.limits import kill_group, spawn, tree_rss_mb
 
@@ -172,7 +173,8 @@ class ReplChecker:
     def __init__(self, command: Sequence[str], workspace: Path, maker: VerdictMaker, *,
                  timeout_s: float, import_timeout_s: float, memory_limit_mb: int,
                  max_heartbeats: int, max_commands: int, max_rss_mb: int, pool_size: int = 1,
-                 header: Sequence[str] = (), env: dict[str, str] | None = None) -> None:
+                 header: Sequence[str] = (), env: dict[str, str] | None = None,
+                 starts: StartRetry | None = None) -> None:
         self.command = list(command)
         self.workspace = Path(workspace)
         self.maker = maker
@@ -187,6 +189,7 @@ class ReplChecker:
         # instead of one per distinct import set; () = each unit's own imports
         self.header = tuple(header)
         self.env = env
+        self.starts = starts or StartRetry(attempts=5, backoff_s=2.0)
         self.sessions: list[ReplSession | None] = [None] * self.pool_size
         # started / imports / commands / recycled (count or memory) / killed (timeout) /
         # crashed: how the pool behaved, for logs and tests
@@ -225,21 +228,27 @@ class ReplChecker:
 
     def _header_env(self, slot: int, imports: tuple[str, ...]) -> int | str:
         """The environment with `imports` in this slot's process (imported on first use):
-        its id, or the import error text."""
-        s = self._session(slot)
-        if imports in s.envs:
-            return s.envs[imports]
-        cmd = "\n".join(f"import {m}" for m in imports)
-        try:
-            ans = s.request({"cmd": cmd}, self.import_timeout_s)
-        except ReplTimeout:
-            self._drop(slot, "killed")
-            raise CheckerError(f"the REPL did not finish `{cmd or '(no imports)'}` within "
-                               f"{self.import_timeout_s:g}s") from None
-        except ReplDied as e:
-            self.sessions[slot] = None
-            raise CheckerError(f"the REPL `{' '.join(self.command)}` failed while importing "
-                               f"the header: {e}") from None
+        its id, or the import error text.  A process that dies or hangs while importing is
+        a failed start: replaced and retried (`StartRetry`), never a verdict."""
+        while True:
+            s = self._session(slot)
+            if imports in s.envs:
+                return s.envs[imports]
+            cmd = "\n".join(f"import {m}" for m in imports)
+            try:
+                ans = s.request({"cmd": cmd}, self.import_timeout_s)
+                break
+            except ReplTimeout:
+                self._drop(slot, "killed")
+                self.starts.failed(f"the REPL did not finish `{cmd or '(no imports)'}` "
+                                   f"within {self.import_timeout_s:g}s ([check] "
+                                   f"import_timeout_s)")
+            except ReplDied as e:
+                self.sessions[slot] = None
+                self._count("crashed")
+                self.starts.failed(f"the REPL `{' '.join(self.command)}` failed while "
+                                   f"importing the header: {e}")
+        self.starts.succeeded()
         self._count("imports")
         errors = [m for m in (LeanMessage.from_json(x) for x in ans.get("messages") or []
                               if isinstance(x, dict)) if m is not None and m.severity == "error"]

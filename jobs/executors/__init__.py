@@ -33,12 +33,14 @@ class BatchOutcome:
     worker: str
     verdicts: tuple[Verdict, ...] | None = None
     lost: str | None = None
-    error: str | None = None
+    error: str | None = None  # the traceback
     seconds: float = 0.0
+    message: str = ""  # with `error`: the exception's own message, whole
 
 
 class Executor(Protocol):
     workers: int
+    lost_workers: int  # workers that died and were replaced
 
     def start(self) -> None: ...
 
@@ -88,9 +90,12 @@ class DeferredErrorPoll:
         raise NotImplementedError
 
 
-def summary_of(tb: str) -> str:
-    """The last line of a traceback (`RuntimeError: ...`): what a user needs on one line,
-    the whole traceback being in the worker's log."""
+def summary_of(tb: str, message: str = "") -> str:
+    """What a user needs to know of a checker failure, on one line: the exception's whole
+    `message` (its lines joined), else the last line of the traceback `tb`; the traceback
+    itself is in the worker's log."""
+    if message.strip():
+        return " ".join(ln.strip() for ln in message.strip().splitlines() if ln.strip())
     lines = [ln for ln in tb.strip().splitlines() if ln.strip()]
     return lines[-1].strip() if lines else tb
 
@@ -104,9 +109,9 @@ def check_batch(checker, batch_id: int, units: Sequence, worker: str) -> BatchOu
         backend = getattr(checker, "backend", "")
         if backend:  # the checker knows which backend judged; the driver only the option
             verdicts = tuple(v if v.backend else replace(v, backend=backend) for v in verdicts)
-    except Exception:  # noqa: BLE001 - reported to the driver, which stops the run
+    except Exception as e:  # noqa: BLE001 - reported to the driver, which stops the run
         return BatchOutcome(batch_id, worker, error=traceback.format_exc(limit=20),
-                            seconds=time.perf_counter() - t0)
+                            seconds=time.perf_counter() - t0, message=str(e))
     return BatchOutcome(batch_id, worker, verdicts=verdicts, seconds=time.perf_counter() - t0)
 
 

@@ -67,11 +67,11 @@ def _worker_main(conn: Connection, slot: int, factory: CheckerFactory, opts, too
     wlog = logging.getLogger("lean_alchemy.jobs.worker")
     try:
         checker = factory(opts, toolchain)
-    except BaseException:  # noqa: BLE001 - reported to the driver
+    except BaseException as e:  # noqa: BLE001 - reported to the driver
         tb = traceback.format_exc(limit=20)
         wlog.error("checker could not start:\n%s", tb)
         try:
-            conn.send(("init_error", tb))
+            conn.send(("init_error", tb, str(e)))
         except OSError:
             pass
         return
@@ -229,7 +229,7 @@ class LocalExecutor(DeferredErrorPoll):
             w.ready = True
         elif kind == "init_error":
             raise ExecutorError(f"the checker could not start in worker-{w.slot}: "
-                                f"{summary_of(msg[1])}"
+                                f"{summary_of(msg[1], msg[2])}"
                                 + (f" (traceback in {self.logs_dir}/worker-{w.slot}.log)"
                                    if self.logs_dir else f"\n{msg[1]}"))
         elif kind == "done":

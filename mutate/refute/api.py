@@ -35,6 +35,7 @@ from typing import Sequence
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term, dumps, free_idents,
 )
+from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.mutate.refute.evaluate import Compiler, NotEvaluable, type_of_ast
 from lean_alchemy.mutate.refute.options import RefuteOptions
@@ -207,11 +208,11 @@ def _definers(comp: Compiler, ctx: dict, variables: list[tuple[str, str, int]],
 
 
 def _show(t: Term) -> str:
-    """Lean text of a term when the grammar's printer is available, else its serialization."""
+    """Lean text of a term, or its serialization when the printer fails on it (the text
+    only explains a verdict; it must not cost one)."""
     try:
-        from lean_alchemy.grammar.printer import print_term
         return print_term(t)
-    except Exception:  # noqa: BLE001 - the printer is optional here
+    except Exception:  # noqa: BLE001 - see the docstring
         return dumps(t)
 
 
@@ -255,9 +256,17 @@ def refute_statement(binders: Sequence[BinderGroup], conclusion: Term,
         return Refutation("not_evaluable", reason=str(e))
     except RecursionError:
         return Refutation("not_evaluable", reason="term too deep")
-    varnames = {name for name, _, _ in plan.variables}
     env: list = [None] * plan.comp.nslots
-    # closed hypotheses decide vacuity once
+    open_hyps = _open_hypotheses(plan, env)
+    if isinstance(open_hyps, Refutation):
+        return open_hyps
+    return _sample(plan, open_hyps, env, opts, start + opts.time_limit_s)
+
+
+def _open_hypotheses(plan: _Plan, env: list) -> list | Refutation:
+    """The hypotheses that mention a variable; the closed ones are decided here, once: a
+    false one makes the statement vacuous (or, for the premise of a `¬`, true)."""
+    varnames = {name for name, _, _ in plan.variables}
     open_hyps = []
     for ast, fn, from_binder in plan.hyps:
         if _mentions([ast], varnames):
@@ -274,13 +283,19 @@ def refute_statement(binders: Sequence[BinderGroup], conclusion: Term,
             if not from_binder:  # `¬ p` written `p → False`: true, and not vacuous
                 return Refutation("holds", reason="premise of the conclusion is false")
             return Refutation("vacuous", reason=f"hypothesis is false: {_show(ast)}")
+    return open_hyps
+
+
+def _sample(plan: _Plan, open_hyps: list, env: list, opts: RefuteOptions, deadline: float
+            ) -> Refutation:
+    """Evaluate the conclusion on sampled assignments that satisfy the open hypotheses,
+    until one refutes it, the samples run out or the deadline passes."""
     types = [ty for _, ty, _ in plan.variables]
     slots = [s for _, _, s in plan.variables]
     concl = plan.conclusion
     definers = plan.definers
     steps = plan.comp.steps
     tried = satisfied = decided = 0
-    deadline = start + opts.time_limit_s
     clock = time.perf_counter
     for values in assignment_list(tuple(types), opts.samples, opts.seed, opts.max_random_nat):
         if clock() > deadline:

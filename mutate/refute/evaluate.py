@@ -1,5 +1,7 @@
 """Compile a statement AST into Python closures with Lean's semantics.
 
+Long because: one `Compiler`, whose type inference and closures recurse into each other.
+
 Why compile: a statement is evaluated under ~100 assignments, so the AST is walked once
 (types resolved, identifiers looked up, operations chosen) and the result is a tree of
 closures `env -> value` where `env` is a list of slot values.
@@ -24,7 +26,7 @@ from typing import Callable
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Ident, IfThenElse, Num, Postfix, Prefix, Proj, Quant,
-    Sort, Term, Typed,
+    Sort, Term, Typed, subterms,
 )
 from lean_alchemy.mutate.refute import values as V
 from lean_alchemy.grammar.walk import ARITH_OPS, arith_leaves
@@ -83,7 +85,6 @@ def _join(types: list[str | None], what: str) -> str | None:
 
 def _cast_sensitive(t: Term) -> bool:
     """Whether `t` contains an operation that does not commute with ℕ → ℤ → ℚ casts."""
-    from lean_alchemy.grammar.ast import subterms
     for _, s, _ in subterms(t):
         if isinstance(s, BinOp) and s.op in ("-", "/", "%"):
             return True
@@ -277,6 +278,26 @@ class Compiler:
             return ty
         if is_arith(t):
             return _join([self.infer(x, ctx) for x in arith_leaves(t, [])], "arithmetic")
+        if isinstance(t, (Prefix, BinOp, Postfix, Enclosed)):
+            return self._infer_notation(t, ctx)
+        if isinstance(t, IfThenElse):
+            a, b = self.infer(t.then, ctx), self.infer(t.else_, ctx)
+            if a is not None and b is not None and a != b:
+                raise _ne("if-branches of different types")
+            return a if a is not None else b
+        if isinstance(t, Quant):
+            if t.op in ("∀", "∃"):
+                return P
+            if t.op in ("∑", "∏"):
+                _, inner = self._bind_range(t.binders, ctx)
+                return self.infer(t.body, inner)
+            raise _ne(f"binder notation {t.op}")
+        if isinstance(t, (App, Proj)):
+            return self._infer_application(t, ctx)
+        raise _ne(f"construct {type(t).__name__}")
+
+    def _infer_notation(self, t: Prefix | BinOp | Postfix | Enclosed, ctx: Ctx) -> str | None:
+        """`infer` for prefix, infix and postfix operators and enclosing notation."""
         if isinstance(t, Prefix):
             if t.op == "↑":
                 return None
@@ -308,38 +329,28 @@ class Compiler:
             if t.open in ("⌊₊", "⌈₊"):
                 return N
             raise _ne(f"notation {t.open}…")
-        if isinstance(t, IfThenElse):
-            a, b = self.infer(t.then, ctx), self.infer(t.else_, ctx)
-            if a is not None and b is not None and a != b:
-                raise _ne("if-branches of different types")
-            return a if a is not None else b
-        if isinstance(t, Quant):
-            if t.op in ("∀", "∃"):
-                return P
-            if t.op in ("∑", "∏"):
-                _, inner = self._bind_range(t.binders, ctx)
-                return self.infer(t.body, inner)
-            raise _ne(f"binder notation {t.op}")
-        if isinstance(t, (App, Proj)):
-            r = self.resolve(t, ctx)
-            if not isinstance(r, App) or not isinstance(r.fn, Ident):
-                raise _ne("application of a non-constant")
-            name = r.fn.name
-            if name in MONO:
-                return MONO[name][1]
-            if name in POLY:
-                allowed, res, arity, _ = POLY[name]
-                if len(r.args) != arity:
-                    raise _ne(f"{name} with {len(r.args)} arguments")
-                if res is not None:
-                    return res
-                return self._poly_type(name, r.args, ctx, None)
-            if name in ("Nat.cast", "Int.cast", "Rat.cast"):
-                return None
-            if _interval_name(r) is not None:
-                raise _ne("a set used as a value")
-            raise _ne(f"unknown function {name}")
         raise _ne(f"construct {type(t).__name__}")
+
+    def _infer_application(self, t: App | Proj, ctx: Ctx) -> str | None:
+        """`infer` for a function of the fragment applied to arguments."""
+        r = self.resolve(t, ctx)
+        if not isinstance(r, App) or not isinstance(r.fn, Ident):
+            raise _ne("application of a non-constant")
+        name = r.fn.name
+        if name in MONO:
+            return MONO[name][1]
+        if name in POLY:
+            _, result, arity, _ = POLY[name]
+            if len(r.args) != arity:
+                raise _ne(f"{name} with {len(r.args)} arguments")
+            if result is not None:
+                return result
+            return self._poly_type(name, r.args, ctx, None)
+        if name in ("Nat.cast", "Int.cast", "Rat.cast"):
+            return None
+        if _interval_name(r) is not None:
+            raise _ne("a set used as a value")
+        raise _ne(f"unknown function {name}")
 
     def _poly_type(self, name: str, args: tuple[Term, ...], ctx: Ctx,
                    expected: str | None) -> str | None:
@@ -645,7 +656,7 @@ class Compiler:
             raise _ne("application of a non-constant")
         name, args = r.fn.name, r.args
         if name in MONO:
-            sig, res, impl = MONO[name]
+            sig, result_type, impl = MONO[name]
             if len(args) != len(sig):
                 raise _ne(f"{name} with {len(args)} arguments")
             fs = [self.comp(a, ctx, s) for a, s in zip(args, sig)]
@@ -657,15 +668,15 @@ class Compiler:
                 return lambda env: impl(f0(env), f1(env))
             return lambda env: impl(*[f(env) for f in fs])
         if name in POLY:
-            allowed, res, arity, mk = POLY[name]
+            allowed, result_type, arity, mk = POLY[name]
             if len(args) != arity:
                 raise _ne(f"{name} with {len(args)} arguments")
-            alpha = self._poly_type(name, args, ctx, ty if res is None else None)
+            alpha = self._poly_type(name, args, ctx, ty if result_type is None else None)
             if alpha is None:
                 alpha = self._default(*args)
             if alpha not in allowed:
                 raise _ne(f"{name} on {alpha}")
-            if res is None and alpha != ty:
+            if result_type is None and alpha != ty:
                 # computed at α then cast by `comp`: the functions here commute with casts
                 raise _ne(f"{name} at {alpha} used as {ty}")
             impl = mk(alpha)

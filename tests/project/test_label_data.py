@@ -1,0 +1,40 @@
+"""The labelled mutants in tests/data/labels are well formed: every row has the fields the
+type-filter measurements read, a known label, and a reason wherever it is ill-typed or unsure.
+
+Why a test: the labels are read by people and by measurements of the filters; a row with a
+misspelt label or a missing reason would silently drop out of a share."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+LABELS = Path(__file__).resolve().parent / "data" / "labels" / "mutants_before_typing.jsonl"
+FIELDS = {"n", "id", "kind", "rule", "direction", "location", "source_theorem",
+          "source_module", "statement", "label", "reason_class", "reason"}
+REASON_CLASSES = {"instance_missing", "type_clash", "notation_scope", "unbound_variable",
+                  "glued_notation_split", "other"}
+
+
+def rows() -> list[dict]:
+    return [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_row_is_complete_and_labelled() -> None:
+    data = rows()
+    assert len(data) >= 150 and len({r["id"] for r in data}) == len(data)
+    for r in data:
+        assert set(r) == FIELDS, r["n"]  # no proof or rendered Lean is stored
+        assert r["label"] in {"elaborates", "ill_typed", "unsure"}, r["n"]
+        assert r["kind"] in {"rw_goal", "rw_hyp", "apply_hyp"} and r["direction"] in {"fwd", "bwd"}
+        if r["label"] == "ill_typed":
+            assert r["reason_class"] in REASON_CLASSES and r["reason"].strip(), r["n"]
+        elif r["label"] == "unsure":
+            assert r["reason"].strip(), r["n"]
+
+
+def test_the_sample_covers_the_three_kinds() -> None:
+    kinds = Counter(r["kind"] for r in rows())
+    assert set(kinds) == {"rw_goal", "rw_hyp", "apply_hyp"} and min(kinds.values()) >= 40
+
