@@ -314,7 +314,7 @@ def _solve_open(names: Sequence[str], btypes: Sequence[Term | None],
                 subst: Mapping[str, Term], types: Mapping[str, Term]) -> dict[str, Term]:
     """Values of the variables the match leaves open (`α`, `n` of `x : Fin n`): rule binder
     types matched against the candidate's types of the values, as Lean's unifier would."""
-    open_vars, tsub = set(names) - set(subst), {}
+    open_vars, tsub = set(names) - set(subst), dict[str, Term]()
     for name, ty in zip(names, btypes):
         v = subst.get(name)
         if v is None or ty is None or not (heads(ty) & open_vars):
