@@ -3,22 +3,22 @@
 Lean reads `x.f a` (generalized field notation) as `T.f x a` where `T` is the head of
 `x`'s type and `x` is passed as the first explicit argument of type `T …`.  Both spellings
 elaborate to the same term, so a rule stated as `Finset.sup s f ≤ a` rewrites a candidate
-that says `s.sup f ≤ a` and the other way round.  The matcher is syntactic; instead of
+that says `s.sup f ≤ a`.  The matcher is syntactic; instead of
 normalizing every candidate (the invocation must point into the candidate's own text, so
 that the mutation engine finds the instance literally), a rule whose pattern applies a
-constant to a variable is indexed in both spellings (`spellings`): one rule per spelling,
-with the same lemma, direction and replacement.
+constant to a variable is also indexed in the dot spelling (`spellings`): one rule per
+spelling, with the same lemma, direction and replacement.
 
-Limits (no signature table): for `x.f a` -> `T.f x a`, `x` is taken to be the first
-argument; for `T.f … x …` -> `x.f …`, `x` is the first argument that is a pattern variable
-whose type has head `T`.  Only variables are receivers (`(g y).f` is left alone).
+Limits (no signature table): for `T.f … x …` -> `x.f …`, `x` is the first argument that is
+a pattern variable whose type has head `T`.  The other direction and compound receivers
+(`(g y).f`) are not indexed (`spellings` says why).
 """
 
 from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Postfix, Proj, Term
+from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Postfix, Term
 from lean_alchemy.grammar.walk import rebuild
 from lean_alchemy.index.match.rigid import infix_structure, postfix_structure
 
@@ -83,57 +83,17 @@ def to_dot(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None]) -
     return _map(p, fn)
 
 
-def to_explicit(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None]
-                ) -> Term:
-    """`p` with each `x.f …` (x a pattern variable of type `T …`) written `T.f x …`."""
-    heads = _heads(pvars, type_of)
-
-    def spelled(name: str) -> tuple[str, str] | None:
-        x, dot, field = name.partition(".")
-        if dot and "." not in field and x in heads and not field.isdigit():
-            return x, f"{heads[x]}.{field}"
-        return None
-
-    def go(t: Term) -> Term:
-        if isinstance(t, Ident):
-            got = spelled(t.name)
-            return App(Ident(got[1]), (Ident(got[0]),)) if got is not None else t
-        if isinstance(t, App) and isinstance(t.fn, Ident):
-            got = spelled(t.fn.name)
-            if got is not None:
-                return App(Ident(got[1]), (Ident(got[0]),) + tuple(go(a) for a in t.args))
-        return rebuild(t, lambda _f, _i, c: go(c))
-
-    return go(p)
-
-
-def to_proj(p: Term, pvars: frozenset[str]) -> Term:
-    """`p` with each dotted variable `x.f.g` written as projections `(x).f.g`: the form a
-    compound receiver takes in a candidate (`(K⟦a⟧).IsLE n`, `(toMatrix₂ b b B).det`), where
-    the variable then binds the whole receiver."""
-    def go(t: Term) -> Term:
-        if isinstance(t, Ident):
-            x, dot, rest = t.name.partition(".")
-            if dot and x in pvars and not any(part.isdigit() for part in rest.split(".")):
-                out: Term = Ident(x)
-                for part in rest.split("."):
-                    out = Proj(out, part)
-                return out
-            return t
-        return rebuild(t, lambda _f, _i, c: go(c))
-
-    return go(p)
-
-
 def spellings(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None]
               ) -> list[tuple[str, Term]]:
-    """The other spellings of a pattern worth indexing: ("dot", …), ("explicit", …) and
-    ("proj", …) (the dot spelling with projections, for compound receivers), each only
-    when it differs from `p` and from the others."""
+    """The other spellings of a pattern worth indexing: ("dot", …) only.
+
+    `to_dot` is what Lean's elaborator does in reverse (the receiver is the first argument
+    of type `T …`), so it is exact.  Not indexed, because they lose precision without a
+    signature table: `x.f a` as `T.f x a` (the receiver need not be the first argument:
+    `s.image f` is `Finset.image f s`) and `x.f` as a projection of a compound receiver
+    (its type is unknown, so `(z + z').map Φ` would meet every `map` lemma)."""
     out: list[tuple[str, Term]] = []
-    dot = to_dot(p, pvars, type_of)
-    for name, q in (("dot", dot), ("explicit", to_explicit(p, pvars, type_of)),
-                    ("proj", to_proj(dot, pvars))):
+    for name, q in (("dot", to_dot(p, pvars, type_of)),):
         if q != p and all(q != r for _, r in out):
             out.append((name, q))
     return out

@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 from lean_alchemy.core.records import Rule
 from lean_alchemy.grammar.ast import (
     App,
+    BinOp,
     Ident,
     Num,
     Sort,
@@ -57,6 +58,7 @@ from lean_alchemy.index.match.rigid import (
     OVERLOADED_CONSTANTS,
     constant_type,
     fun_like_vars,
+    infix_structure,
     is_concrete,
     rigid_clash,
     rigid_head,
@@ -171,6 +173,8 @@ def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | Non
         t = t.fn
     if isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:
         return last_component(t.name)
+    if isinstance(t, BinOp):  # `C ⥤ D` is a `Functor`, `R →+* S` a `RingHom`
+        return infix_structure(t.op)
     return None
 
 

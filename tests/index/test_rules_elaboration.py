@@ -30,6 +30,8 @@ theorem isCocircuit_def (M : Matroid α) (K : Set α) : M.IsCocircuit K ↔ M.du
 
 theorem removeLoops_eq (M : Matroid α) : M.removeLoops = M.restrict M.E := rfl
 
+theorem isCircuit_iff (M : Matroid α) (C : Set α) : Matroid.IsCircuit M C ↔ C ⊆ M.E := sorry
+
 end Matroid
 
 theorem mul_zero_any (a b : ℕ) : a * 0 = b * 0 := by simp
@@ -128,26 +130,30 @@ def test_dotted_pattern_refuses_a_receiver_of_another_type_head():
     rules = _rules("isCocircuit_def")
     invs, ix = _index(rules, "theorem c (N : Graph β) (S : Set β) : N.IsCocircuit S := sorry\n")
     assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
+    invs, ix = _index(rules, "theorem c (N : C ⥤ D) (S : Set β) : N.IsCocircuit S := sorry\n")
+    assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
 
 
-def test_each_pattern_is_indexed_in_both_spellings_of_dot_notation():
-    rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
+def test_an_explicit_pattern_is_also_indexed_in_dot_notation():
+    rules = [r for r in _rules("isCircuit_iff") if r.direction == "fwd"]
     assert [print_term(loads(r.pattern)) for r in rules] == [
-        "M.IsCocircuit K", "Matroid.IsCocircuit M K", "(M).IsCocircuit K"]
-    assert len({r.id for r in rules}) == 3 and {r.replacement for r in rules} == {
+        "Matroid.IsCircuit M C", "M.IsCircuit C"]
+    assert len({r.id for r in rules}) == 2 and {r.replacement for r in rules} == {
         rules[0].replacement}
-    invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
-                            "Matroid.IsCocircuit N S := sorry\n")
-    assert [i.instance for i in invs] == ["Matroid.IsCocircuit N S"]
-    # negative: a receiver that is not a variable keeps its one spelling
+    for written in ("N.IsCircuit S", "Matroid.IsCircuit N S"):
+        invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
+                                f"{written} := sorry\n")
+        assert [i.instance for i in invs] == [written]
+    # a dot pattern keeps its one spelling (the receiver's place in `T.f` is unknown)
+    assert [print_term(loads(r.pattern)) for r in _rules("isCocircuit_def")
+            if r.direction == "fwd"] == ["M.IsCocircuit K"]
     from lean_alchemy.index.dot_notation import spellings
 
     ty = {"s": parse_term("Finset α"), "f": parse_term("α → β"), "α": None, "β": None}
     assert spellings(parse_term("Finset.sup (g s) f"), frozenset(ty), ty) == []
-    assert [print_term(q) for _, q in spellings(parse_term("Finset.sup s f"),
-                                                frozenset(ty), ty)] == ["s.sup f", "(s).sup f"]
+    assert [print_term(q) for _, q in spellings(parse_term("Finset.image f s"),
+                                                frozenset(ty), ty)] == ["s.image f"]
     assert spellings(parse_term("x.1"), frozenset({"x"}), {"x": parse_term("α × β")}) == []
-
 
 def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
     from lean_alchemy.index.rules import EXTRA_ARG, over_applied
@@ -172,23 +178,18 @@ def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
     assert over_applied(parse_term("s.card"), frozenset({"s"})) is None
 
 
-def test_compound_receivers_match_the_projection_spelling():
+def test_compound_receivers_are_not_matched_by_a_dotted_variable():
     rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
-    assert [print_term(loads(r.pattern)) for r in rules][:3] == [
-        "M.IsCocircuit K", "Matroid.IsCocircuit M K", "(M).IsCocircuit K"]
     invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
                             "(N.dual).IsCocircuit S := sorry\n")
-    assert [i.instance for i in invs] == ["(N.dual).IsCocircuit S"]
-    assert loads(dict(invs[0].subst)["M"]) == parse_term("N.dual")
-    # negative: a numeric projection keeps its spelling; postfix types have a head
-    from lean_alchemy.index.dot_notation import spellings, to_proj, type_head
+    assert invs == []  # the receiver's type is unknown: `(e).IsCocircuit` may be another's
+    from lean_alchemy.index.dot_notation import spellings, type_head
 
-    assert to_proj(parse_term("x.1"), frozenset({"x"})) == parse_term("x.1")
     assert type_head(parse_term("R[X]")) == "Polynomial"
+    assert type_head(parse_term("C ⥤ D")) == "CategoryTheory.Functor"
     ty = {"f": parse_term("R[X]"), "n": parse_term("ℕ")}
     assert [print_term(q) for _, q in spellings(parse_term("Polynomial.eval n f"),
-                                                frozenset(ty), ty)][0] == "f.eval n"
-
+                                                frozenset(ty), ty)] == ["f.eval n"]
 
 def test_morphism_types_give_hints_that_are_not_function_types():
     from lean_alchemy.index.match.hints import infer_hints, type_key
@@ -208,6 +209,9 @@ def test_morphism_types_give_hints_that_are_not_function_types():
 
 def test_a_projection_pattern_is_specific():
     from lean_alchemy.index.match.matcher import compile_rule
+    from helpers.lean_text import make_rule
 
-    (r,) = [r for r in _rules("removeLoops_eq") if print_term(loads(r.pattern)) == "(M).removeLoops"]
+    r = make_rule("Demo.p", "eq", "(M : Matroid α)", "(M).removeLoops", "M")
     assert compile_rule(r, frozenset({"Matroid"}), True).generic == ()
+    r = make_rule("Demo.q", "eq", "(M N : Matroid α)", "M ⊓ N", "N ⊓ M")
+    assert compile_rule(r, frozenset({"Matroid"}), True).generic == ("M", "N")
