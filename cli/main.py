@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "extract": "lean_alchemy.extract.cli",
     "index": "lean_alchemy.index.cli",
     "graph": "lean_alchemy.index.cli",
+    "explain": "lean_alchemy.index.cli",
     "mutate": "lean_alchemy.mutate.cli",
     "check": "lean_alchemy.jobs.check_cli",
     "status": "lean_alchemy.jobs.check_cli",

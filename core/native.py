@@ -38,6 +38,7 @@ MODULES: tuple[str, ...] = (
     "index.match.rule_index",
     "index.match.trie",
     "index.section_variables",
+    "mutate.ascription",
     "mutate.dedup",
     "mutate.fingerprint",
     "mutate.library",

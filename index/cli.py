@@ -63,6 +63,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--json", action="store_true", help="print JSON")
     g.set_defaults(func=run_graph_cli)
 
+    e = subparsers.add_parser(
+        "explain", help="why a lemma is (not) invoked on a theorem: every stage's verdict",
+        description="For one candidate theorem and one rule lemma, print the derived rules "
+                    "(or why each was dropped), the sub-terms whose skeleton fits, each match "
+                    "attempt with its substitution, the type filter's decision with the "
+                    "types it compared, and whether the run's per-theorem cap kept the pair. "
+                    "Reads an indexed run directory; nothing is re-indexed.")
+    e.add_argument("candidate", metavar="CANDIDATE", help="full name of the theorem")
+    e.add_argument("rule", metavar="RULE", help="full name of the rule lemma")
+    e.add_argument("--direction", choices=("fwd", "bwd"), default=None,
+                   help="only the rules of this direction (default: all)")
+    e.add_argument("--run-dir", default=None, metavar="DIR",
+                   help="run directory (default ./alchemy-run)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.set_defaults(func=run_explain_cli)
+
 
 def run_index_cli(args: argparse.Namespace) -> int:
     cap = args.max_matches_per_theorem
@@ -76,6 +92,18 @@ def run_index_cli(args: argparse.Namespace) -> int:
     from .driver import run_index
 
     run_index(RunDir.at(args.run_dir), opts, echo=print)
+    return 0
+
+
+def run_explain_cli(args: argparse.Namespace) -> int:
+    from .explain import Library, explain, render
+
+    run = RunDir.at(args.run_dir)
+    data = explain(Library(run), args.candidate, args.rule, args.direction)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(render(data))
     return 0
 
 

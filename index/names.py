@@ -126,6 +126,19 @@ class ScopeView:
         return cls(prefixes, opens)
 
 
+    def inside(self, decl_name: str) -> "ScopeView":
+        """The view inside declaration `decl_name`: Lean elaborates `theorem A.B.foo` as if
+        within `namespace A.B`, so the prefixes of its full name come first (`A.B`,
+        `A`), then the scope's own."""
+        comps = decl_name.split(".")[:-1]
+        own = tuple(".".join(comps[:i]) for i in range(len(comps), 0, -1))
+        if not own or own[:len(self.namespaces)] == self.namespaces and \
+                len(own) == len(self.namespaces):
+            return self
+        rest = tuple(n for n in self.namespaces if n not in own)
+        return ScopeView(own + rest, self.opens)
+
+
 @dataclass
 class NameTable:
     """The set of known declaration names and which of them are `protected`."""

@@ -39,15 +39,18 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, CdotFun, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
+from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.grammar.walk import heads, nodes
 
+# Relations: a binder typed by one is a proof.  Arrows of bundled maps and isomorphisms
+# (`≃`, `≅`, `→₀`, `⥤`, `⟶`, `→+*`…) are types of data, not propositions: `(α : X ≅ Y)` is a
+# pattern variable.
 REL_OPS = frozenset({
     "=", "≠", "<", "≤", ">", "≥", "∣", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "↔", "∧", "∨", "≡",
-    "⊥", "≃", "≅", "≪", "=ᵐ", "≤ᵐ", "~", "≈", "∈ᵐ", "⊑", "≺", "≼", "⋖", "⩿", "⟂", "∥", "=ᶠ",
-    "≤ᶠ", "≃ₗ", "→₀",
+    "⊥", "≪", "=ᵐ", "≤ᵐ", "~", "≈", "∈ᵐ", "⊑", "≺", "≼", "⋖", "⩿", "⟂", "∥", "=ᶠ", "≤ᶠ",
 })
 PROP_QUANTS = frozenset({"∀", "∃", "∃!", "∀ᶠ", "∃ᶠ", "∀ᵐ", "∃ᵐ"})
 
@@ -61,7 +64,7 @@ def looks_prop(ty: Term | None, name: str = "") -> bool:
     if ty is None:
         return False
     if isinstance(ty, BinOp):
-        if ty.op in REL_OPS and ty.op not in ("≃", "≃ₗ", "→₀"):
+        if ty.op in REL_OPS:
             return True
         if ty.op == "→":
             return looks_prop(ty.rhs) or looks_prop(ty.lhs)
@@ -135,12 +138,23 @@ def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGr
 
 @dataclass
 class RuleStats:
+    """Rules derived by kind and dropped by reason.  With `trace` (a list), every
+    decision is also recorded as (kind, direction, reason, rule id): a dropped rule has
+    no id ("*" kind and direction for a whole lemma), a derived one no reason; each
+    spelling of a pattern (`index.dot_notation`) is a rule: what `alchemy explain` shows."""
+
     rules: Counter
     dropped: Counter
+    trace: list | None = None
 
     @classmethod
-    def new(cls) -> "RuleStats":
-        return cls(Counter(), Counter())
+    def new(cls, trace: bool = False) -> "RuleStats":
+        return cls(Counter(), Counter(), [] if trace else None)
+
+    def drop(self, reason: str, kind: str = "*", direction: str = "*") -> None:
+        self.dropped[reason] += 1
+        if self.trace is not None:
+            self.trace.append((kind, direction, reason, None))
 
 
 def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
@@ -149,9 +163,12 @@ def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
 
 
 def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
-    if isinstance(p, Ident) and p.name.split(".", 1)[0] in pvars:
+    """Why a pattern cannot be matched usefully, or None.  A dotted variable (`s.ncard`,
+    `M.eRk X`) is not a variable: Lean reads `x.f` as the constant `T.f` of `x`'s type, so
+    the pattern has a constant head (the matcher requires the same field name)."""
+    if isinstance(p, Ident) and p.name in pvars:
         return "bare_variable"
-    if isinstance(p, App) and isinstance(p.fn, Ident) and p.fn.name.split(".", 1)[0] in pvars:
+    if isinstance(p, App) and isinstance(p.fn, Ident) and p.fn.name in pvars:
         # `f x` with `f` a variable: in Lean this is a coercion `⇑f x` (a bundled map) or a
         # higher-order pattern; read as first order it would match every application
         return "variable_head"
@@ -161,6 +178,105 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
         if isinstance(s, Hole):
             return "hole_pattern"
     return None
+
+
+# The pattern variable standing for the extra argument of an over-applied instance
+# (`over_applied`).  Not a binder of the lemma, so no `(x := v)` names it (`✝`).
+EXTRA_ARG = "x✝"
+
+
+def over_applied(p: Term, pvars: frozenset[str]) -> Term | None:
+    """`f a ?x` for a pattern `f a` with a constant (or dotted-variable) head: Lean's terms
+    are curried, so `rw` rewrites `f a` inside `f a b` (and `⇑(f a) b`), which the
+    candidate writes as one application.  None for other patterns (`x + y` is never
+    applied; a variable head matches everything)."""
+    fn, args = (p.fn, p.args) if isinstance(p, App) else (p, ())
+    if not isinstance(fn, Ident) or fn.name in pvars or not (args or "." in fn.name):
+        return None
+    if fn.name.partition(".")[0] in pvars and not args:
+        return None  # `s.card ?x`: a projection of a variable is rarely a function
+    return App(fn, tuple(args) + (Ident(EXTRA_ARG),))
+
+
+def function_valued(t: Term) -> bool:
+    """Whether an equation side is visibly a function: `fun x ↦ …`, `⇑f`, `f ∘ g`,
+    `(· + 1)`.  Only then is the other side worth matching over-applied (`over_applied`):
+    `Nat.succ n x` never occurs, `veblen 0 a` does."""
+    if isinstance(t, Quant):
+        return t.op in ("fun", "λ")
+    if isinstance(t, Prefix):
+        return t.op == "⇑"
+    if isinstance(t, BinOp):
+        return t.op == "∘"
+    return isinstance(t, CdotFun)
+
+
+def determined(bound: frozenset[str], types: dict[str, Term | None],
+               pvars: frozenset[str]) -> frozenset[str]:
+    """The variables a match of a pattern binding `bound` fixes: those, and every variable
+    their binder types mention, transitively.  Lean fills such implicit arguments by
+    unification (`s₁ : Finset α` fixes `α`), so a replacement may mention them:
+    `Finset.coe_subset` backwards rewrites `s₁ ⊆ s₂` to `(s₁ : Set α) ⊆ ↑s₂`."""
+    out = set(bound)
+    todo = list(bound)
+    while todo:
+        t = types.get(todo.pop())
+        if t is None:
+            continue
+        for v in heads(t) & pvars:
+            if v not in out:
+                out.add(v)
+                todo.append(v)
+    return frozenset(out)
+
+
+def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozenset[str],
+             type_of: dict[str, Term | None]) -> list[tuple[str, Term, Term | None, tuple]]:
+    """The other forms of a rewrite's pattern Lean identifies, as (id suffix, pattern,
+    replacement, extra pattern variables): the other spellings of `T.f x` / `x.f`
+    (`index.dot_notation`), and, for an equation with a visibly function-valued side, each
+    spelling applied to one more argument (`rw` rewrites `f a` inside `f a b`)."""
+    forms = [("", pattern)] + spellings(pattern, pvars, type_of)
+    out: list[tuple[str, Term, Term | None, tuple]] = [
+        (name, other, replacement, ()) for name, other in forms[1:]]
+    if kind == "eq" and replacement is not None and (
+            function_valued(pattern) or function_valued(replacement)):
+        for name, other in forms:
+            applied = over_applied(other, pvars)
+            if applied is not None:
+                out.append((f"{name}+applied".lstrip("+"), applied,
+                            App(replacement, (Ident(EXTRA_ARG),)), (EXTRA_ARG,)))
+    return out
+
+
+def _lemma_drop(decl: Declaration, conclusion: Term | None) -> str | None:
+    """Why no rule at all comes from `decl`, or None."""
+    if conclusion is None:
+        return "no_conclusion"
+    if "private" in decl.modifiers:
+        return "private"
+    if any(a.split()[0].startswith("deprecated") for a in decl.attributes if a.split()):
+        return "deprecated"
+    return None
+
+
+def _rule(decl: Declaration, rid: str, kind: str, direction: str, pattern: Term,
+          replacement: Term | None, pvars: frozenset[str], pv: tuple[str, ...],
+          signature: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                           tuple[str, ...]]) -> Rule:
+    """The record of one directed rule (`signature`: binder names, kinds, types and the
+    explicit hypotheses, serialized)."""
+    from lean_alchemy.index.match.patterns import head_key
+
+    names, kinds, types, hyps = signature
+    return Rule(
+        id=rid, lemma=decl.full_name, kind=kind, direction=direction, pattern=dumps(pattern),
+        replacement=dumps(replacement) if replacement is not None else "",
+        pattern_vars=tuple(n for n in names if n in pvars) if kind == "imp" else pv,
+        binder_names=names, binder_kinds=kinds, binder_types=types,
+        side_conditions=hyps if kind != "imp" else (),
+        antecedents=hyps if kind == "imp" else (),
+        head=head_key(pattern, pvars), module=decl.module)
 
 
 def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion: Term | None,
@@ -175,14 +291,9 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     st = stats if stats is not None else RuleStats.new()
     if not decl.is_candidate:
         return []
-    if conclusion is None:
-        st.dropped["no_conclusion"] += 1
-        return []
-    if "private" in decl.modifiers:
-        st.dropped["private"] += 1
-        return []
-    if any(a.split()[0].startswith("deprecated") for a in decl.attributes if a.split()):
-        st.dropped["deprecated"] += 1
+    why = _lemma_drop(decl, conclusion)
+    if why is not None or conclusion is None:
+        st.drop(why or "no_conclusion")
         return []
     sec = used_section_groups(section, groups, conclusion)
     sig, body = signature(sec + groups, conclusion)
@@ -197,9 +308,13 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
                  if b.is_prop and b.kind in ("explicit", "strict") and b.type is not None)
     body_r = res(body)
     out: list[Rule] = []
+    type_of = {b.name: t for b, t in zip(sig, rtypes) if b.name}
+    hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
 
     def make(kind: str, direction: str, pattern: Term, replacement: Term | None) -> None:
-        bad = _bad_pattern(pattern, pvars)
+        # a hypothesis named inside the pattern (`Fin.mk n h`) is a proof: any matches
+        pvars_ = pvars | (heads(pattern) & hyp_names)
+        bad = _bad_pattern(pattern, pvars_)
         if bad is None and isinstance(pattern, Num):
             # `0` occurs in every type: without the equation's type it matches numerals
             # Lean would not rewrite (`(0 : Pt).x = 0` read backwards on a `0 : K`)
@@ -208,25 +323,30 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             if kind != "eq" or rule_equation_type(pattern, replacement, names, rtypes) is None:
                 bad = "numeral_pattern"
         if bad is None and replacement is not None:
-            if not _vars(replacement, pvars) <= _vars(pattern, pvars):
+            fixed = determined(_vars(pattern, pvars_), type_of, pvars)
+            if not _vars(replacement, pvars) <= fixed:
                 bad = "unbound_replacement_vars"
         if bad is not None:
-            st.dropped[bad] += 1
+            st.drop(bad, kind, direction)
             return
-        from lean_alchemy.index.match.patterns import head_key
 
-        pv = tuple(sorted(_vars(pattern, pvars) | (
+        pv = tuple(sorted(_vars(pattern, pvars_) | (
             _vars(replacement, pvars) if replacement is not None else frozenset())))
-        out.append(Rule(
-            id=content_hash(decl.full_name, kind, direction), lemma=decl.full_name, kind=kind,
-            direction=direction, pattern=dumps(pattern),
-            replacement=dumps(replacement) if replacement is not None else "",
-            pattern_vars=tuple(n for n in names if n in pvars) if kind == "imp" else pv,
-            binder_names=names, binder_kinds=kinds, binder_types=types,
-            side_conditions=hyps if kind != "imp" else (),
-            antecedents=hyps if kind == "imp" else (),
-            head=head_key(pattern, pvars), module=decl.module))
+        emit(kind, direction, pattern, replacement, pvars_, pv, content_hash(
+            decl.full_name, kind, direction))
+        if kind != "imp":
+            for name, other, repl, extra in variants(kind, pattern, replacement, pvars_,
+                                                     type_of):
+                emit(kind, direction, other, repl, pvars_ | set(extra), pv + extra,
+                     content_hash(decl.full_name, kind, direction, name))
+
+    def emit(kind: str, direction: str, pattern: Term, replacement: Term | None,
+             pvars_: frozenset[str], pv: tuple[str, ...], rid: str) -> None:
+        out.append(_rule(decl, rid, kind, direction, pattern, replacement, pvars_, pv,
+                         (names, kinds, types, hyps)))
         st.rules[kind] += 1
+        if st.trace is not None:
+            st.trace.append((kind, direction, None, rid))
 
     if isinstance(body_r, BinOp) and body_r.op in ("=", "↔"):
         kind = "eq" if body_r.op == "=" else "iff"

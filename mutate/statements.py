@@ -22,7 +22,7 @@ Decisions (see docs/mutate.md):
   `h₁`...), unless the candidate already has a hypothesis of exactly that type, which is
   then reused.  A matched value keeps the type it had in the candidate: a numeral or an
   arithmetic value that nothing else types is ascribed (`0 ≤ (Nat.sqrt a + 1 : ℝ)`, see
-  `_needs_ascription`).
+  `needs_ascription`).
 
 Everything here is a pure function of ASTs; `Skip` carries the name of the filter that
 dropped an invocation, for the stage's counters.
@@ -37,10 +37,11 @@ from typing import Iterable, Mapping, Sequence
 
 from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    Anon, App, BinderGroup, BinOp, CdotFun, Hole, Ident, ListLit, Lit, Num, Opaque, Path,
-    Prefix, SetLit, Sort, Term, Typed, get_at, loads, subterms)
+    App, BinderGroup, BinOp, Ident, Opaque, Path,
+    Sort, Term, Typed, get_at, loads, subterms)
 from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
 from lean_alchemy.grammar.substitute import bound_at, replace_all, substitute
+from lean_alchemy.mutate.ascription import anchored, needs_ascription, self_typed
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
 
@@ -231,7 +232,7 @@ def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[s
     itself: `two_mul (a := 2)` would default to ℕ.  It is ascribed with the rule binder's
     type when the match resolved it (`(a := (2 : ℝ))`), else left out for unification to
     find (the other arguments usually pin the instance down)."""
-    if isinstance(value, Typed) or (heads(value) & local and _self_typed(value)):
+    if isinstance(value, Typed) or (heads(value) & local and self_typed(value)):
         return value
     if ty is None:
         return None
@@ -239,36 +240,6 @@ def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[s
     if heads(concrete) & rule_names:
         return None
     return Typed(value, concrete)
-
-
-_UNTYPED = (Num, Anon, Hole, SetLit, ListLit, CdotFun, Lit)
-_COERCIONS = ("↑", "⇑", "↥")
-_NAT = Ident("ℕ")
-
-
-def _needs_ascription(value: Term, ty: Term, types: Mapping[str, Term]) -> bool:
-    """Whether `value`, put into a new hypothesis, could elaborate at another type than
-    `ty`, the one it had in the candidate.  A numeral alone defaults to ℕ; an arithmetic
-    term takes the type of its leaves (`binop%`), so `Nat.sqrt a + 1`, matched inside
-    `√(a : ℝ) ≤ Nat.sqrt a + 1`, is a real number there but a natural number in
-    `0 ≤ Nat.sqrt a + 1`.  Other values (`f x`, `s ∩ t`) carry their own type."""
-    leaves = arith_leaves(value, [])
-    if leaves[0] is value and not isinstance(value, (Num, Lit)):
-        return False  # not arithmetic: its own leaf
-    if ty == _NAT:
-        return False  # numerals default to ℕ, and nothing is coerced into it
-    return not _anchored(leaves, ty, types)
-
-
-def _anchored(leaves: Sequence[Term], ty: Term, types: Mapping[str, Term]) -> bool:
-    """Whether one of the leaves of a `binop%`/`binrel%` unit fixes its type to `ty`: a
-    local variable declared with that type, or a term ascribed it."""
-    for leaf in leaves:
-        if isinstance(leaf, Typed) and leaf.type == ty:
-            return True
-        if isinstance(leaf, Ident) and types.get(leaf.name) == ty:
-            return True
-    return False
 
 
 _RELATIONS = frozenset({"=", "≠", "<", "≤", ">", "≥"})  # `binrel%`: both sides one unit
@@ -291,43 +262,27 @@ def _hypothesis(h: Term, inst: "_Inst", types: Mapping[str, Term]) -> Term:
         for n in list(pins):
             pinned = pins[n]
             assert isinstance(pinned, Typed)
-            if Ident(n) in rule_leaves and _anchored(leaves, pinned.type, types):
+            if Ident(n) in rule_leaves and anchored(leaves, pinned.type, types):
                 del pins[n]
         if not pins:
             return inner
     return substitute(h, {**inst.mapping, **pins})
 
 
-def _self_typed(value: Term) -> bool:
-    """Whether `value` elaborates to the right type on its own, outside the statement: not
-    when it contains a coercion arrow (`↑x` needs its target type) or is built from
-    numerals/anonymous constructors alone."""
-    if isinstance(value, _UNTYPED):
-        return False
-    for s in nodes(value):
-        if isinstance(s, Prefix) and s.op in _COERCIONS:
-            return False
-    return True
-
-
-def _type_variables(names: Sequence[str], btypes: Sequence[Term | None], tvars: set[str],
-                    subst: Mapping[str, Term], types: Mapping[str, Term]) -> dict[str, Term]:
-    """The rule's type variables resolved from the candidate's types of matched variables."""
-    tsub: dict[str, Term] = {}
-    for i, name in enumerate(names):
+def _solve_open(names: Sequence[str], btypes: Sequence[Term | None],
+                subst: Mapping[str, Term], types: Mapping[str, Term]) -> dict[str, Term]:
+    """Values of the variables the match leaves open (`α`, `n` of `x : Fin n`): rule binder
+    types matched against the candidate's types of the values, as Lean's unifier would."""
+    open_vars, tsub = set(names) - set(subst), dict[str, Term]()
+    for name, ty in zip(names, btypes):
         v = subst.get(name)
-        ty = btypes[i]
-        if v is None or ty is None or not (heads(ty) & tvars):
+        if v is None or ty is None or not (heads(ty) & open_vars):
             continue
-        actual: Term | None = None
-        if isinstance(v, Ident) and v.name in types:
-            actual = types[v.name]
-        elif isinstance(v, Typed):
-            actual = v.type
-        if actual is not None:
-            trial: dict[str, Term] = dict(tsub)
-            if match_type(ty, actual, tvars, trial):
-                tsub = trial
+        actual = types.get(v.name) if isinstance(v, Ident) else (
+            v.type if isinstance(v, Typed) else None)
+        trial: dict[str, Term] = dict(tsub)
+        if actual is not None and match_type(ty, actual, open_vars, trial):
+            tsub = trial
     return tsub
 
 
@@ -347,9 +302,10 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     mentioned: set[str] = set()
     for t in needed:
         mentioned |= heads(t)
-    tsub = _type_variables(names, btypes, tvars, subst, types)
+    tsub = _solve_open(names, btypes, subst, types)
     rule_names = set(names) - set(subst)
     mapping: dict[str, Term] = dict(subst)
+    mapping.update((k, v) for k, v in tsub.items() if k not in subst and k in mentioned)
     args: list[tuple[str, Term]] = []
     fresh: list[BinderGroup] = []
     hyp_binders: list[int] = []
@@ -362,7 +318,7 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
                 if value is not None:
                     args.append((name, value))
             continue
-        if kind == "inst" or isinstance(ty, Sort) or name in tvars:
+        if kind == "inst" or isinstance(ty, Sort) or name in tvars or name in tsub:
             continue
         if ty is not None and ty in hyp_set:
             hyp_binders.append(i)
@@ -400,9 +356,17 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
             if value is None or ty is None or isinstance(ty, Sort) or name in tvars:
                 continue
             concrete = substitute(substitute(ty, tsub), subst)
-            if not heads(concrete) & rule_names and _needs_ascription(value, concrete, types):
+            if not heads(concrete) & rule_names and needs_ascription(value, concrete, types):
                 pins[name] = Typed(value, concrete)
     return _Inst(mapping, args, fresh, hyp_binders, pins)
+
+
+def _undetermined(rule: DecodedRule, inst: _Inst) -> set[str]:
+    """Variables of the replacement (not proofs) that neither the match, unification nor a
+    fresh binder gave a value: printed as they are, they would name nothing."""
+    names, hyps = rule.rule.binder_names, set(rule.hypotheses)
+    proofs = {n for n, t in zip(names, rule.binder_types) if t is not None and t in hyps}
+    return set(heads(rule.replacement or Ident("")) & set(names)) - set(inst.mapping) - proofs
 
 
 def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
@@ -554,6 +518,8 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
         raise Skip("opaque", "the instance may also occur in text the grammar left opaque")
     inst = _instantiate(rule, subst, (rule.replacement,) + rule.hypotheses, types, avoid,
                         local)
+    if _undetermined(rule, inst):
+        raise Skip("undetermined_var", f"{r.lemma}: {sorted(_undetermined(rule, inst))}")
     new = substitute(rule.replacement, inst.mapping)
     local = local | {g.names[0] for g in inst.fresh}
     hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)

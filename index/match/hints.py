@@ -53,6 +53,12 @@ _HOMOGENEOUS_FNS = frozenset({"min", "max", "abs"})
 # number types Lean coerces upward along (ℕ+ → ℕ → ℤ → ℚ → ℝ → ℂ), never downward
 _RANK = {"ℕ+": 0, "ℕ": 1, "ℤ": 2, "ℚ": 3, "ℝ": 4, "ℂ": 5}
 
+# Infix type formers other than `→`/`×` (morphisms `⟶`, isomorphisms `≅`, bundled maps
+# `→+*`, `↪`, functors `⥤`): spelled as an application `op(A,B)`, so a morphism variable
+# has a hint that a generic pattern's evidence check can see, and no filter takes it for a
+# function type.
+_TYPE_ARROW_STARTS = "⟶≅→≃↪⥤"
+
 Hint = tuple[str, bool]  # (normalized type, exact: False = maybe coerced up from this type)
 
 
@@ -86,6 +92,13 @@ def type_key(t: Term | None, locals_: frozenset[str] = frozenset()) -> str | Non
         if fn == "Set" and len(args) == 1:
             return f"({args[0]}→Prop)"
         return f"{fn}({','.join(args)})"  # type: ignore[arg-type]
+    if isinstance(t, BinOp) and t.op not in ("→", "×") and t.op[0] in _TYPE_ARROW_STARTS:
+        if "[" in t.op or "(" in t.op:
+            return None  # `→ₗ[R]`: the decoration may name a binder
+        lhs, rhs = type_key(t.lhs, locals_), type_key(t.rhs, locals_)
+        if lhs is None or rhs is None:
+            return None
+        return f"{t.op}({lhs},{rhs})"  # like an application: never a function type
     if isinstance(t, BinOp) and t.op in ("→", "×"):
         lhs, rhs = type_key(t.lhs, locals_), type_key(t.rhs, locals_)
         if lhs is None or rhs is None:

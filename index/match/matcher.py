@@ -19,10 +19,12 @@ hint (`untyped_generic`, on with `generic_evidence`).  Counted by `type_ok`: `ty
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from lean_alchemy.core.records import Rule
 from lean_alchemy.grammar.ast import (
+    App,
+    BinOp,
     Ident,
     Num,
     Sort,
@@ -32,6 +34,8 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.walk import (
     heads,
+    last_component,
+    nodes,
 )
 from lean_alchemy.index.match.hints import (
     Hint,
@@ -54,6 +58,7 @@ from lean_alchemy.index.match.rigid import (
     OVERLOADED_CONSTANTS,
     constant_type,
     fun_like_vars,
+    infix_structure,
     is_concrete,
     rigid_clash,
     rigid_head,
@@ -76,6 +81,7 @@ class Compiled:
     generic: tuple = ()  # constant-free pattern: its concretely typed variables (`type_ok`)
     symbols: tuple = ()  # `pattern_symbols`: the trie key
     steps: tuple | None = None  # `match_steps`, None when the pattern binds names
+    receivers: tuple = ()  # (variable used with dot notation, its type's head): `receivers_ok`
 
 
 _NODE, _VAR, _CONST = 0, 1, 2
@@ -148,7 +154,7 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
         rigid_vars += tuple((n, BUNDLED) for n, t in zip(names, btypes) if n in pvars
                             and isinstance(t, Ident) and t.name in bundled)
         if generic_evidence and not any(
-                isinstance(x, tuple) and (x[0] in ("dot", "Num") or x[0] == "id"
+                isinstance(x, tuple) and (x[0] in ("dot", "Num", "Proj") or x[0] == "id"
                                           and x[1] not in OVERLOADED_CONSTANTS) for x in symbols):
             # variables of the pattern whose type says something: not a type variable of
             # the rule (`a b : α`), not a sort (`K : Type v` itself, `a b : Prop`)
@@ -156,7 +162,53 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
             generic = tuple(sorted(n for n, t in zip(names, btypes)
                                    if n in pvars and n in occurs and is_concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
-                    rigid_vars, generic, tuple(symbols), match_steps(p, pvars))
+                    rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
+                    dot_receivers(p, pvars, names, btypes))
+
+
+def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:
+    """The last component of the constant heading a type (`Finset α` -> `Finset`), None
+    for a type variable, a sort or anything else."""
+    while isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:
+        return last_component(t.name)
+    if isinstance(t, BinOp):  # `C ⥤ D` is a `Functor`, `R →+* S` a `RingHom`
+        return infix_structure(t.op)
+    return None
+
+
+def dot_receivers(p: Term, pvars: frozenset[str], names: Sequence[str],
+                  btypes: Sequence[Term | None]) -> tuple:
+    """(variable, head of its type) for the pattern variables used with dot notation
+    (`s.ncard`, `M.eRk X`).  Lean resolves `x.f` through the head of `x`'s type, so a
+    candidate's `y.f` is the same constant only when `y`'s type has the same head."""
+    used = {i.name.partition(".")[0] for i in nodes(p)
+            if isinstance(i, Ident) and "." in i.name and i.name.partition(".")[0] in pvars}
+    if not used:
+        return ()
+    bound = frozenset(n for n in names if n)
+    out = []
+    for n, t in zip(names, btypes):
+        if n in used:
+            h = _type_head(t, bound)
+            if h is not None:
+                out.append((n, h))
+    return tuple(out)
+
+
+def receivers_ok(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term]) -> bool:
+    """False when a dotted pattern variable (`dot_receivers`) bound a candidate variable
+    whose declared type has another head: `t.card` with `t : Multiset α` is
+    `Multiset.card`, not the rule's `Finset.card`.  Unknown types keep the match."""
+    for v, head in c.receivers:
+        val = subst.get(v)
+        if not isinstance(val, Ident):
+            continue
+        got = _type_head(local_types.get(val.name), frozenset(local_types))
+        if got is not None and got != head:
+            return False
+    return True
 
 
 ConstEq = Callable[[str, Ident, Ident], bool]
@@ -172,84 +224,106 @@ def suffix_const_eq(pname: str, w: Ident, r: Ident) -> bool:
     return pname.endswith("." + name)
 
 
-class _Matcher:
-    __slots__ = ("pvars", "subst", "respell", "const_eq", "inner", "renamed", "trusted")
+class TermMatcher:
+    """One first-order match of a pattern against a candidate sub-term (`match`): the
+    bindings of pattern variables, the respellings of rule constants and whether bound
+    variables are named differently, accumulated while walking both trees."""
 
-    def __init__(self, pvars: frozenset[str], const_eq: ConstEq, trusted: bool = False
-                 ) -> None:
-        self.trusted = trusted  # the trie already compared the shapes
-        self.pvars = pvars
+    __slots__ = ("pattern_vars", "subst", "respell", "const_eq", "inner_bound", "renamed",
+                 "shapes_checked")
+
+    def __init__(self, pattern_vars: frozenset[str], const_eq: ConstEq,
+                 shapes_checked: bool = False) -> None:
+        self.shapes_checked = shapes_checked  # the trie already compared the node shapes
+        self.pattern_vars = pattern_vars
         self.subst: dict[str, Term] = {}
         self.respell: dict[str, str] = {}
         self.const_eq = const_eq
-        self.inner: set[str] = set()  # candidate names bound inside the instance
+        self.inner_bound: set[str] = set()  # candidate names bound inside the instance
         self.renamed = False  # some bound variable has another name in the candidate
 
-    def m(self, p: Term, w: Term, r: Term, env: dict[str, str], cbound: frozenset[str]) -> bool:
-        if isinstance(p, Ident):
-            name = p.name
-            head, dot, rest = name.partition(".")
-            if head in env:  # a variable bound inside the pattern
-                if not isinstance(w, Ident):
-                    return False
-                wh, wd, wr = w.name.partition(".")
-                return wh == env[head] and wr == rest and bool(wd) == bool(dot)
-            if head in self.pvars:
-                if dot:
-                    if not isinstance(w, Ident):
-                        return False
-                    wh, wd, wr = w.name.partition(".")
-                    if not wd or wr != rest:
-                        return False
-                    value: Term = Ident(wh)
-                else:
-                    value = w
-                if self.inner and heads(value) & self.inner:
-                    return False  # would capture a variable bound inside the instance
-                bound = self.subst.get(head)
-                if bound is not None:
-                    return bound == value
-                self.subst[head] = value
-                return True
-            # a constant of the rule
-            if not isinstance(w, Ident) or not isinstance(r, Ident):
-                return False
-            if w.name.split(".", 1)[0] in cbound:
-                return False  # a locally bound name, not the constant
-            if not self.const_eq(name, w, r):
-                return False
-            if w.name != name:
-                prev = self.respell.get(name)
-                if prev is not None and prev != w.name:
-                    return False
-                self.respell[name] = w.name
-            return True
-        if not self.trusted and (type(p) is not type(w) or shape(p) != shape(w)):
+    def match_term(self, pattern: Term, written: Term, resolved: Term,
+                   bound_names: dict[str, str], bound_here: frozenset[str]) -> bool:
+        """Whether `pattern` matches the candidate's `written` sub-term (`resolved`: the
+        same sub-term with constants resolved).  `bound_names` maps each name the pattern
+        binds above this point to the candidate's name at the same place; `bound_here`
+        are the candidate names bound inside the matched instance above this point."""
+        if isinstance(pattern, Ident):
+            return self.match_ident(pattern.name, written, resolved, bound_names, bound_here)
+        if not self.shapes_checked and (type(pattern) is not type(written)
+                                        or shape(pattern) != shape(written)):
             return False
-        binding = isinstance(p, BINDING_NODES)
-        pch = list(children(p))
-        wch = list(children(w))
+        binding = isinstance(pattern, BINDING_NODES)
+        pch = list(children(pattern))
+        wch = list(children(written))
         if len(pch) != len(wch):
             return False
-        rch = list(children(r)) if r is not w else wch
+        rch = list(children(resolved)) if resolved is not written else wch
         if len(rch) != len(wch):
             rch = wch
         for (f, i, pc), (_, _, wc), (_, _, rc) in zip(pch, wch, rch):
-            env2, cb2 = env, cbound
+            names, here = bound_names, bound_here
             if binding:
-                pb = bound_in_child(p, f, i)
-                wb = bound_in_child(w, f, i)
+                pb = bound_in_child(pattern, f, i)
+                wb = bound_in_child(written, f, i)
                 if len(pb) != len(wb):
                     return False
                 if pb:
-                    env2 = dict(env)
-                    env2.update(zip(pb, wb))
+                    names = dict(bound_names)
+                    names.update(zip(pb, wb))
                     if pb != wb:
                         self.renamed = True
-                    cb2 = cbound | frozenset(wb)
-                    self.inner.update(wb)
-            if not self.m(pc, wc, rc, env2, cb2):
+                    here = bound_here | frozenset(wb)
+                    self.inner_bound.update(wb)
+            if not self.match_term(pc, wc, rc, names, here):
                 return False
+        return True
+
+    def match_ident(self, name: str, written: Term, resolved: Term,
+                    bound_names: dict[str, str], bound_here: frozenset[str]) -> bool:
+        """An identifier of the pattern: a name it binds, a pattern variable (possibly
+        dotted, `x.f`) or a rule constant."""
+        head, dot, rest = name.partition(".")
+        if head in bound_names:  # a variable bound inside the pattern
+            if not isinstance(written, Ident):
+                return False
+            wh, wd, wr = written.name.partition(".")
+            return wh == bound_names[head] and wr == rest and bool(wd) == bool(dot)
+        if head in self.pattern_vars:
+            return self.bind(head, dot, rest, written)
+        # a constant of the rule
+        if not isinstance(written, Ident) or not isinstance(resolved, Ident):
+            return False
+        if written.name.split(".", 1)[0] in bound_here:
+            return False  # a locally bound name, not the constant
+        if not self.const_eq(name, written, resolved):
+            return False
+        if written.name != name:
+            prev = self.respell.get(name)
+            if prev is not None and prev != written.name:
+                return False
+            self.respell[name] = written.name
+        return True
+
+    def bind(self, var: str, dot: str, rest: str, written: Term) -> bool:
+        """Bind pattern variable `var` (used as `var.rest` when dotted) to `written`;
+        False when it is already bound to something else or would capture a name bound
+        inside the instance."""
+        if dot:
+            if not isinstance(written, Ident):
+                return False
+            wh, wd, wr = written.name.partition(".")
+            if not wd or wr != rest:
+                return False
+            value: Term = Ident(wh)
+        else:
+            value = written
+        if self.inner_bound and heads(value) & self.inner_bound:
+            return False  # would capture a variable bound inside the instance
+        prev = self.subst.get(var)
+        if prev is not None:
+            return prev == value
+        self.subst[var] = value
         return True
 
 
@@ -259,8 +333,8 @@ def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffi
     (with resolved twin `r`) up to the names of bound variables, else None; `renamed`
     says whether a bound variable is named differently in the candidate.  `trusted`: the
     discrimination tree already checked that every node shape agrees."""
-    mt = _Matcher(c.pvars, const_eq, trusted)
-    if not mt.m(c.pattern, w, r if r is not None else w, {}, frozenset()):
+    mt = TermMatcher(c.pvars, const_eq, trusted)
+    if not mt.match_term(c.pattern, w, r if r is not None else w, {}, frozenset()):
         return None
     return mt.subst, mt.respell, mt.renamed
 

@@ -63,6 +63,22 @@ _RIGID_INFIX_PREFIX = (("→ₗ[", "LinearMap"), ("≃ₗ[", "LinearEquiv"),
                        ("→L[", "ContinuousLinearMap"), ("≃L[", "ContinuousLinearEquiv"),
                        ("→ₐ[", "AlgHom"), ("≃ₐ[", "AlgEquiv"))
 _RIGID_POSTFIX = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite"}
+
+
+def postfix_structure(op: str) -> str | None:
+    """The structure a postfix type notation denotes (`R[X]` -> `Polynomial`)."""
+    return _RIGID_POSTFIX.get(op)
+
+
+def infix_structure(op: str) -> str | None:
+    """The structure a type notation denotes (`→+*` -> `RingHom`, `→ₗ[R]` -> `LinearMap`),
+    by the last component of its name; None for notation outside the table."""
+    got = _RIGID_INFIX.get(op)
+    if got is None:
+        got = next((h for pre, h in _RIGID_INFIX_PREFIX if op.startswith(pre)), None)
+    return got
+
+
 # Decorated arrows of Mathlib that denote definitions, not structures: `→.` (`PFun`), `→ᵤ`
 # (`UniformFun`, `UniformOnFun`), `→Lᵤ`/`→SLᵤ`, `→ₘ` (`AEEqFun`), `→₁`/`→₂` (`Lp`).
 _DEFINED_ARROWS = frozenset({"→.", "→ᵤ", "→Lᵤ", "→SLᵤ", "→ₘ", "→₁", "→₂"})
@@ -104,9 +120,7 @@ def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> 
         head = _norm_head(name)
         return None if head == "Subtype" else head  # `↥s` of a set is a `Subtype`
     if isinstance(t, BinOp):
-        got = _RIGID_INFIX.get(t.op)
-        if got is None:
-            got = next((h for pre, h in _RIGID_INFIX_PREFIX if t.op.startswith(pre)), None)
+        got = infix_structure(t.op)
         if got is None and len(t.op) > 1 and t.op[0] in _ARROW_STARTS:
             # Mathlib's other decorated arrows (`≃ᴬ[k]`, `↪r`, `→ₛₗᵢ[σ]`, `≃ₜ*`) are
             # bundled structures too, named here by the arrow without its parameters;

@@ -43,6 +43,7 @@ from lean_alchemy.index.match.matcher import (
     ConstEq,
     compile_rule,
     match_flat,
+    receivers_ok,
     suffix_const_eq,
     type_ok,
 )
@@ -292,6 +293,9 @@ class RuleIndex:
         subst, respell, renamed = got
         if renamed and not self.alpha_renaming:
             st.filtered["alpha_renamed"] += 1
+            return
+        if c.receivers and not receivers_ok(c, subst, types):
+            st.filtered["receiver_mismatch"] += 1
             return
         if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
             if fl.hints is None:

@@ -1,0 +1,187 @@
+"""Recall of the rule index on the rewrites the library's own proofs make.
+
+When a library theorem T is proved `by rw [r, ...]` (or `rw [← r, ...]`, `rewrite`, `rwa`,
+with no `at` after the closing bracket), Lean accepted rewriting T's goal with r in that
+direction, so `(T, r, direction)` must be an `rw_goal` invocation of the index.  These
+*positives* are a ground truth that exists without Lean.  The first lemma of the list must
+resolve, the way Lean resolves it inside T (T's own namespace and the scope's namespaces,
+innermost first, then the root, then the `open`s: `index.names`), to a theorem of the
+library; a name that is a local binder of T, or a projection (`foo.symm`), is skipped.
+
+Prints one JSON object:
+- `positives`, `hits`, `recall_any` (hits / positives);
+- `below_cap`, `recall_below_cap`: the same over the positives whose theorem kept fewer
+  invocations than the per-theorem cap (where sampling cannot be the reason for a miss);
+- `misses_by_stage` / `misses_below_cap_by_stage`: each miss classified by the first stage
+  that refused it (`index.explain`: rule dropped and why, no skeleton hit, matcher failed,
+  filter and which one, sampling), nested by stage;
+- `misses`: 20 random misses (seeded), with both statements and the rewrite written.
+
+usage: python benchmarks/recall.py RUN_DIR [--seed S] [--sample K] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+
+from lean_alchemy.core.records import Declaration
+from lean_alchemy.core.rundir import RunDir
+
+_FIRST = re.compile(r"\s*by\s+(rw|rewrite|rwa)\s*\[")
+_IDENT = re.compile(r"@?([^\s()\[\]{},⟨⟩]+)")
+
+
+def first_rewrite(proof: str | None) -> tuple[str, str] | None:
+    """(lemma as written, direction) of a proof whose first tactic is `rw [l, ...]`
+    (`rewrite`, `rwa`) rewriting the goal, else None.  The lemma is the head identifier
+    of the first list element (`foo x y` gives `foo`); an element that is not an
+    identifier application (`(foo x).symm`, `show …`) gives None."""
+    if not proof:
+        return None
+    m = _FIRST.match(proof)
+    if m is None:
+        return None
+    start = m.end()
+    depth, k, first_end = 1, start, None
+    while k < len(proof) and depth:
+        ch = proof[k]
+        if ch in "([{⟨":
+            depth += 1
+        elif ch in ")]}⟩":
+            depth -= 1
+        elif ch == "," and depth == 1 and first_end is None:
+            first_end = k
+        k += 1
+    if depth:
+        return None
+    after = proof[k:].lstrip(" \t")
+    if re.match(r"at\b", after):
+        return None
+    elem = proof[start:first_end if first_end is not None else k - 1].strip()
+    direction = "fwd"
+    for arrow in ("←", "<-"):
+        if elem.startswith(arrow):
+            direction, elem = "bwd", elem[len(arrow):].strip()
+    mi = _IDENT.match(elem)
+    if mi is None:
+        return None
+    rest = elem[mi.end():]
+    if rest and not rest[0].isspace():
+        return None  # `foo.symm`-like suffixes are caught by resolution; this is `foo(`
+    return mi.group(1), direction
+
+
+def positives(lib, decls: list[Declaration]) -> list[dict]:
+    """The (theorem, lemma, direction) triples of the library's first-tactic rewrites."""
+    from lean_alchemy.grammar.ast import BinderGroup  # noqa: F401  (parsed binders)
+    from lean_alchemy.index.passes import parsed
+    from lean_alchemy.index.names import binder_locals
+
+    theorems = {d.full_name for d in decls if d.is_candidate}
+    out, seen = [], set()
+    for d in decls:
+        if not d.is_candidate:
+            continue
+        got = first_rewrite(d.proof)
+        if got is None:
+            continue
+        written, direction = got
+        p = parsed(d)
+        local = binder_locals(p[0]) if p is not None else frozenset(
+            b.name for b in d.binders)
+        if written.split(".", 1)[0] in local | binder_locals(lib.ctx.section(d)):
+            continue
+        view = lib.ctx.view(d).inside(d.full_name)
+        full, status = lib.resolver.resolve_name(view, written)
+        if status == "unresolved" or full not in theorems or full == d.full_name:
+            continue
+        key = (d.full_name, full, direction)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"candidate": d.full_name, "rule": full, "direction": direction,
+                    "written": written})
+    return out
+
+
+def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = None) -> dict:
+    from lean_alchemy.extract.store import read_declarations
+    from lean_alchemy.index.explain import Library, explain, rule_ids
+
+    t0 = time.perf_counter()
+    decls = read_declarations(run)
+    lib = Library(run, decls)
+    pos = positives(lib, decls)
+    if limit is not None:
+        pos = random.Random(seed).sample(pos, min(limit, len(pos)))
+    lib.preload_kept(p["candidate"] for p in pos)
+    cap = lib.cap
+    hits = below = hits_below = 0
+    misses: list[dict] = []
+    for p in pos:
+        ids = {i for k in ("eq", "iff") for i in rule_ids(p["rule"], k, p["direction"])}
+        rows = lib.kept(p["candidate"])
+        hit = any(r in ids and k == "rw_goal" for r, k, _, _ in rows)
+        p["below_cap"] = cap is None or len(rows) < cap
+        hits += hit
+        below += p["below_cap"]
+        hits_below += hit and p["below_cap"]
+        if not hit:
+            misses.append(p)
+    by_stage: dict = defaultdict(Counter)
+    by_stage_below: dict = defaultdict(Counter)
+    for p in misses:
+        try:
+            why = explain(lib, p["candidate"], p["rule"], p["direction"], kinds=("rw_goal",))
+            p["rejected_by"] = why["rejected_by"] or "kept_elsewhere"
+        except Exception as e:  # noqa: BLE001 - one bad pair must not stop the benchmark
+            p["rejected_by"] = f"error:{type(e).__name__}"
+        stage, _, detail = p["rejected_by"].partition(":")
+        by_stage[stage][detail or "-"] += 1
+        if p["below_cap"]:
+            by_stage_below[stage][detail or "-"] += 1
+    rng = random.Random(seed)
+    shown = rng.sample(misses, min(sample, len(misses)))
+    stmts = {d.full_name: d.statement for d in decls if d.is_candidate}
+    return {
+        "run": str(run.root), "cap": cap, "positives": len(pos), "hits": hits,
+        "recall_any": round(hits / len(pos), 4) if pos else None,
+        "below_cap": below, "hits_below_cap": hits_below,
+        "recall_below_cap": round(hits_below / below, 4) if below else None,
+        "misses_by_stage": _nested(by_stage),
+        "misses_below_cap_by_stage": _nested(by_stage_below),
+        "misses": [dict(m, candidate_statement=stmts.get(m["candidate"]),
+                        rule_statement=stmts.get(m["rule"])) for m in shown],
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+def _nested(by_stage: dict) -> dict:
+    out = {}
+    for stage, c in sorted(by_stage.items(), key=lambda kv: -sum(kv[1].values())):
+        total = sum(c.values())
+        out[stage] = total if list(c) == ["-"] else {"total": total, **dict(c.most_common())}
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("run_dir", help="an indexed run directory")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sample", type=int, default=20, help="random misses to print")
+    ap.add_argument("--limit", type=int, default=None,
+                    help="measure a seeded random subset of the positives")
+    args = ap.parse_args(argv)
+    print(json.dumps(measure(RunDir.at(args.run_dir), args.seed, args.sample, args.limit),
+                     indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,468 @@
+"""Why was (or wasn't) a lemma used on a theorem: every stage's verdict for one pair.
+
+`alchemy explain CANDIDATE RULE` answers the question researchers and curriculum designers
+ask of the index ("why is `Finset.coe_subset` never offered on this theorem?") and the one
+we ask when auditing a filter.  It replays, for one candidate and one rule lemma, exactly
+what the index stage does (`index.rules.derive_rules`, the discrimination tree, the
+matcher, the type filter) with the run's options, and reads the run's
+`invocations.parquet` to say whether the per-theorem cap kept the pair.
+
+Why it does not rebuild the index: only the two declarations, their scopes and the names
+of the library (for resolution and the rigid-type table) are needed, so a question about
+one pair is answered in seconds on all of Mathlib.  The same code classifies the misses of
+`benchmarks/recall.py`, so the benchmark's breakdown and this command always agree.
+
+Stages, in order (the first that refuses is `rejected_by`):
+- `candidate_unparsed`, `rule_unparsed`: a statement the grammar could not read;
+- `rule_dropped:<reason>`: the rule derivation dropped the directed rule (the reasons of
+  `index.rules`, e.g. `unbound_replacement_vars`), or `rule_dropped:no_rewrite` when the
+  lemma's conclusion is neither `=` nor `↔`;
+- `no_skeleton_hit`: no sub-term of any location fits the pattern's skeleton in the trie;
+  `under_binder` when the only fitting sub-terms mention a bound variable;
+- `matcher_failed`: skeletons fit, the first-order match failed everywhere;
+- `filter:<reason>`: every match was dropped (`type_mismatch`, `rigid_mismatch`,
+  `untyped_generic`, `alpha_renamed`, `spelling_clash`, `self_rewrite`…);
+- `sampling:cap` / `sampling:attempts`: accepted, but the run kept no invocation of the
+  pair: the theorem's quota was full, or it was not full and the attempts budget ran out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Declaration, Rule, content_hash
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.grammar.ast import BinderGroup, Term
+from lean_alchemy.grammar.walk import binder_types
+from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
+from lean_alchemy.index.match.hints import infer_hints
+from lean_alchemy.index.match.matcher import (
+    Compiled, compile_rule, match_flat, receivers_ok, type_ok,
+)
+from lean_alchemy.index.match.patterns import Flat, flatten
+from lean_alchemy.index.match.rigid import rigid_names
+from lean_alchemy.index.match.rule_index import dependent_hypotheses, hypotheses
+from lean_alchemy.index.match.trie import Trie
+from lean_alchemy.index.names import NameTable, Resolver, binder_locals
+from lean_alchemy.index.options import IndexOptions
+from lean_alchemy.index.rules import RuleStats, derive_rules
+from lean_alchemy.index.store import invocations_path, run_token_table
+
+REWRITE_KINDS = ("eq", "iff")
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """The columns of a declaration that name resolution and the rigid table need."""
+
+    full_name: str
+    kind: str
+    modifiers: tuple[str, ...]
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.kind in ("theorem", "lemma")
+
+
+class Library:
+    """What explanations need of a run, loaded once: the library's names (resolution,
+    rigid types), scopes and section binders (`index.passes.IndexContext`), the run's options
+    and, on demand, declarations and invocation rows.
+
+    `decls` may be given (the recall benchmark has them all in memory); otherwise each
+    declaration is read from `declarations.parquet` with a filter when first asked for."""
+
+    def __init__(self, run: RunDir, decls: Iterable[Declaration] | None = None) -> None:
+        from lean_alchemy.extract.store import declarations_from_table, read_scopes
+
+        run.require(run.declarations, "extract")
+        self.run = run
+        self._from_table = declarations_from_table
+        self._decls: dict[str, Declaration] = {}
+        if decls is not None:
+            for d in decls:
+                self._decls.setdefault(d.full_name, d)
+            light: Iterable = self._decls.values()
+        else:
+            t = pq.read_table(run.declarations, columns=["full_name", "kind", "modifiers"])
+            light = [_Name(n, k, tuple(m or ())) for n, k, m in zip(
+                *(t.column(c).to_pylist() for c in ("full_name", "kind", "modifiers")))]
+        stats = _read_json(run.root / "index.stats.json")
+        opts = stats.get("options", {}) if stats else {}
+        self.cap: int | None = opts.get("max_matches_per_theorem",
+                                        IndexOptions.max_matches_per_theorem)
+        self.generic_evidence = bool(opts.get("generic_evidence", True))
+        external = _external(opts.get("external_names"))
+        self.resolver = Resolver(NameTable.from_declarations(light, external))
+        self.rigid = rigid_names(light)
+        scopes = read_scopes(run) if run.scopes.exists() else {}
+        from lean_alchemy.index.match.rule_index import RuleIndex
+
+        self.ctx = IndexContext([], scopes, self.resolver, IndexOptions(), RuleIndex(),
+                                tokens=run_token_table(run))
+        self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
+
+    def decl(self, name: str) -> Declaration | None:
+        d = self._decls.get(name)
+        if d is None and name not in self._decls:
+            t = pq.read_table(self.run.declarations, filters=[("full_name", "=", name)])
+            found = self._from_table(t)
+            d = next((x for x in found if x.is_candidate), found[0] if found else None)
+            self._decls[name] = d  # type: ignore[assignment]
+        return d
+
+    def kept(self, candidate: str) -> list[tuple[str, str, str, str]]:
+        """(rule id, kind, location, path) of the run's invocations of `candidate`."""
+        got = self._kept.get(candidate)
+        if got is None:
+            path = invocations_path(self.run)
+            got = []
+            if path.exists():
+                t = pq.read_table(path, columns=["rule_id", "kind", "location", "path"],
+                                  filters=[("candidate", "=", candidate)])
+                got = list(zip(*(t.column(c).to_pylist()
+                                 for c in ("rule_id", "kind", "location", "path"))))
+            self._kept[candidate] = got
+        return got
+
+    def preload_kept(self, candidates: Iterable[str]) -> None:
+        """Read the invocations of many candidates in one pass (the recall benchmark)."""
+        want = sorted(set(candidates))
+        path = invocations_path(self.run)
+        for c in want:
+            self._kept[c] = []
+        if not want or not path.exists():
+            return
+        import pyarrow as pa
+
+        pf = pq.ParquetFile(path)
+        values = pa.array(want)
+        cols = ["candidate", "rule_id", "kind", "location", "path"]
+        for batch in pf.iter_batches(batch_size=1 << 18, columns=cols):
+            sub = batch.filter(pc.is_in(batch.column(0), value_set=values))
+            for c, r, k, loc, p in zip(*(sub.column(i).to_pylist() for i in range(5))):
+                self._kept[c].append((r, k, loc, p))
+
+
+def _read_json(path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _external(path: str | None) -> list[str]:
+    from lean_alchemy.index.names import read_external_names
+
+    try:
+        return read_external_names(path)
+    except AlchemyError:
+        return []
+
+
+# --------------------------------------------------------------------------- derivation
+
+def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
+    """The rules of `decl` as the index stage derives them, and the derivation trace
+    ((kind, direction, reason or None) for each rule considered)."""
+    p = parsed(decl)
+    st = RuleStats.new(trace=True)
+    if p is None:
+        return [], [("*", "*", "rule_unparsed", None)]
+    groups, concl = p
+    if misread(lib, decl, groups, concl):
+        return [], [("*", "*", "render_mismatch", None)]
+    view = lib.ctx.view(decl)
+    section = lib.ctx.section(decl)
+    res = lib.resolver
+    rules = derive_rules(decl, groups, concl, section=section, stats=st,
+                         resolve=lambda t, loc: res.resolve_term(t, view, loc, count=False))
+    trace = list(st.trace or ())
+    if not any(k in REWRITE_KINDS or k == "*" for k, _, _, _ in trace):
+        trace.append(("eq", "*", "no_rewrite", None))
+    return rules, trace
+
+
+def misread(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...],
+            concl: Term) -> bool:
+    """Whether the index reads `decl`'s statement as something else than its source says
+    (`index.passes.misread_statement`): it then gives no rule and gets no invocation."""
+    ctx = lib.ctx
+    return ctx.tokens is not None and misread_statement(
+        ctx.tokens, ctx.scopes, decl, groups, concl) is not None
+
+
+def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
+    """The ids the index gives the rule of `lemma` in one direction, one per spelling of
+    its pattern (`derive_rules`, `index.dot_notation`) and over-applied form."""
+    return (content_hash(lemma, kind, direction),
+            *(content_hash(lemma, kind, direction, s) for s in (
+                "dot", "applied", "dot+applied")))
+
+
+# --------------------------------------------------------------------------- matching
+
+@dataclass
+class _Target:
+    """One place of the candidate the index tries: the goal or a named hypothesis."""
+
+    where: str  # "goal" / "hyp"
+    location: str
+    flat: Flat
+
+
+def _targets(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...], concl: Term,
+             section: tuple[BinderGroup, ...]) -> tuple[list[_Target], dict[str, Term]]:
+    view = lib.ctx.view(decl)
+    locals_ = binder_locals(section) | binder_locals(groups)
+    res = lib.resolver
+    out = [_Target("goal", "goal", flatten(
+        concl, res.resolve_term(concl, view, locals_, count=False), locals_))]
+    dependent = dependent_hypotheses(groups, concl)
+    for name, ty in hypotheses(groups):
+        if name not in dependent:
+            out.append(_Target("hyp", name, flatten(
+                ty, res.resolve_term(ty, view, locals_, count=False), locals_)))
+    return out, binder_types(tuple(section) + tuple(groups))
+
+
+def _show(t: Term) -> str:
+    from lean_alchemy.grammar.printer import print_term
+
+    try:
+        return print_term(t)
+    except Exception:  # noqa: BLE001 - for people only
+        from lean_alchemy.grammar.ast import dumps
+
+        return dumps(t)
+
+
+def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) -> dict:
+    """What the type filter compared: the equation type against the sub-term's hint, and
+    each pattern variable's declared type / rigid head against its value's hint."""
+    heads = dict(c.heads)
+    node_hint = hints.get(id(node))
+    out: dict = {"equation_type": c.eq_type,
+                 "instance_type": list(node_hint) if node_hint else None, "variables": {}}
+    for v in sorted(c.pvars):
+        val = subst.get(v)
+        h = hints.get(id(val)) if val is not None else None
+        out["variables"][v] = {
+            "value": _show(val) if val is not None else None,
+            "rule_type": c.types.get(v), "rigid_head": heads.get(v),
+            "value_type": list(h) if h else None, "needs_evidence": v in c.generic}
+    return out
+
+
+def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Target],
+              types: dict[str, Term]) -> list[dict]:
+    """Every sub-term of every location whose skeleton fits `c`, with the verdict of
+    each later stage, in the order the index would meet them."""
+    trie = Trie()
+    trie.insert(c.symbols, c)
+    imp = c.rule.kind == "imp"
+    const_eq = const_eq_for(lib.resolver, lib.ctx.view(decl))
+    seen: set = set()
+    out: list[dict] = []
+    for tg in targets:
+        fl = tg.flat
+        if imp and tg.where != "hyp":
+            continue
+        kind = "apply_hyp" if imp else ("rw_goal" if tg.where == "goal" else "rw_hyp")
+        for i in (range(1) if imp else range(len(fl.syms))):
+            if not trie.leaves(fl, i):
+                continue
+            rec: dict = {"kind": kind, "location": tg.location,
+                         "path": json.dumps([list(p) for p in fl.paths[i]], ensure_ascii=False),
+                         "instance": _show(fl.written[i])}
+            out.append(rec)
+            rec["verdict"] = _verdict(c, decl, fl, i, types, const_eq, rec, seen,
+                                      lib.rigid[1])
+    return out
+
+
+def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, Term],
+             const_eq, rec: dict, seen: set, rigid_last: frozenset[str]) -> str:
+    """The first stage refusing the match at sub-term `i` (`RuleIndex._try`'s order), or
+    "accepted"; fills `rec` with the substitution and the types compared."""
+    if fl.under[i]:
+        return "under_binder"
+    if fl.opaque[i]:
+        return "opaque_instance"
+    if c.rule.lemma == decl.full_name:
+        return "filter:self_rewrite"
+    got = match_flat(c, fl, i, const_eq)
+    if got is None:
+        return "matcher_failed"
+    subst, respell, renamed = got
+    rec["subst"] = {k: _show(v) for k, v in sorted(subst.items())}
+    if respell:
+        rec["respell"] = dict(sorted(respell.items()))
+    if renamed:
+        return "filter:alpha_renamed"
+    if c.receivers and not receivers_ok(c, subst, types):
+        return "filter:receiver_mismatch"
+    if fl.hints is None:
+        fl.hints = infer_hints(fl.written[0], types)
+    rec["types"] = _type_details(c, subst, fl.hints, fl.written[i])
+    if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
+        why = type_ok(c, subst, fl.hints, fl.written[i], rigid_last)
+        if why is not None:
+            return f"filter:{why}"
+    if respell and set(respell) & c.pvars:
+        return "filter:spelling_clash"
+    key = (rec["location"], fl.key(i))
+    if key in seen:
+        return "filter:repeated_instance"
+    seen.add(key)
+    return "accepted"
+
+
+# --------------------------------------------------------------------------- one pair
+
+STAGE_ORDER = ("rule_dropped", "no_skeleton_hit", "under_binder", "matcher_failed",
+               "filter", "sampling")
+
+
+def explain(lib: Library, candidate: str, lemma: str, direction: str | None = None,
+            kinds: tuple[str, ...] | None = None) -> dict:
+    """Every stage's verdict for `lemma`'s rules on `candidate` (module doc).  `direction`
+    keeps the rules of one direction (`fwd`/`bwd`); `kinds` the invocation kinds
+    (`rw_goal`, `rw_hyp`, `apply_hyp`) whose locations count."""
+    cand, rd = lib.decl(candidate), lib.decl(lemma)
+    for name, d in ((candidate, cand), (lemma, rd)):
+        if d is None:
+            raise AlchemyError(f"no declaration named {name} in {lib.run.declarations}")
+    assert cand is not None and rd is not None
+    out: dict = {"candidate": candidate, "rule": lemma, "direction": direction,
+                 "candidate_statement": cand.statement, "rule_statement": rd.statement,
+                 "derivation": [], "locations": [], "accepted": False, "kept": False,
+                 "rejected_by": None}
+    rules, trace = derive(lib, rd)
+    by_id = {r.id: r for r in rules}
+    chosen: list[Rule] = []
+    for kind, d, reason, rid in trace:
+        if not _wanted(kind, d, direction, kinds):
+            continue
+        entry: dict = {"kind": kind, "direction": d, "verdict": reason or "derived"}
+        if rid is not None:
+            r = by_id[rid]
+            chosen.append(r)
+            entry["rule_id"] = rid
+            entry.update(pattern=_show_ast(r.pattern), replacement=_show_ast(r.replacement),
+                         pattern_vars=list(r.pattern_vars),
+                         side_conditions=[_show_ast(s) for s in r.side_conditions],
+                         antecedents=[_show_ast(s) for s in r.antecedents])
+        out["derivation"].append(entry)
+    p = parsed(cand)
+    if p is None:
+        out["rejected_by"] = "candidate_unparsed"
+        return out
+    groups, concl = p
+    if misread(lib, cand, groups, concl):
+        out["rejected_by"] = "candidate_misread"
+        return out
+    targets, types = _targets(lib, cand, groups, concl, lib.ctx.section(cand))
+    kept_rows = lib.kept(candidate)
+    kept = {(r, k, loc, path) for r, k, loc, path in kept_rows}
+    for r in chosen:
+        c = compile_rule(r, lib.rigid[0], lib.generic_evidence)
+        if c is None:
+            continue
+        for rec in _attempts(lib, cand, c, targets, types):
+            if kinds is not None and rec["kind"] not in kinds:
+                continue
+            rec["rule_id"] = r.id
+            rec["direction"] = r.direction
+            rec["kept"] = (r.id, rec["kind"], rec["location"], rec["path"]) in kept
+            out["locations"].append(rec)
+    out["candidate_invocations"] = len(kept_rows)
+    out["cap"] = lib.cap
+    out["accepted"] = any(x["verdict"] == "accepted" for x in out["locations"])
+    out["kept"] = any(x["kept"] for x in out["locations"])
+    out["rejected_by"] = None if out["kept"] else _first_refusal(out, chosen)
+    return out
+
+
+def _wanted(kind: str, d: str, direction: str | None, kinds: tuple[str, ...] | None
+            ) -> bool:
+    """Whether a derivation entry concerns the asked direction and invocation kinds (an
+    implication gives `apply_hyp` only, a rewrite `rw_goal`/`rw_hyp`)."""
+    if kind == "*":
+        return True
+    if kinds is not None:
+        makes = ("apply_hyp",) if kind == "imp" else ("rw_goal", "rw_hyp")
+        if not set(makes) & set(kinds):
+            return False
+    if kind == "imp":
+        return direction in (None, "fwd")
+    return direction is None or d in (direction, "*")
+
+
+def _first_refusal(out: dict, chosen: list[Rule]) -> str:
+    """The stage that refused the pair: the furthest any location got (a pair refused by
+    the filter at one place and by the matcher at another was refused by the filter)."""
+    if not chosen:
+        reasons = [d["verdict"] for d in out["derivation"] if d["verdict"] != "derived"]
+        return "rule_dropped:" + (reasons[0] if reasons else "no_rule")
+    verdicts = [x["verdict"] for x in out["locations"]]
+    if not verdicts:
+        return "no_skeleton_hit"
+    if "accepted" in verdicts:
+        cap = out.get("cap")
+        full = cap is not None and out.get("candidate_invocations", 0) >= cap
+        return "sampling:cap" if full else "sampling:attempts"
+    filters = Counter(v for v in verdicts if v.startswith("filter:"))
+    if filters:
+        return filters.most_common(1)[0][0]
+    if "matcher_failed" in verdicts:
+        return "matcher_failed"
+    return verdicts[0]
+
+
+def _show_ast(s: str) -> str:
+    from lean_alchemy.grammar.ast import loads
+
+    if not s:
+        return ""
+    t = loads(s)
+    return _show(t) if t is not None else s
+
+
+def render(data: dict) -> str:
+    """The explanation as text for people: one block per stage."""
+    lines = [f"candidate: {data['candidate']}", f"  {data['candidate_statement']}",
+             f"rule: {data['rule']}", f"  {data['rule_statement']}", "derivation:"]
+    for d in data["derivation"]:
+        head = f"  {d['kind']} {d['direction']}: {d['verdict']}"
+        if d["verdict"] == "derived":
+            head += f"  {d['pattern']}  ~>  {d['replacement'] or '(implication)'}"
+        lines.append(head)
+    lines.append(f"skeleton hits: {len(data['locations'])}")
+    for x in data["locations"]:
+        lines.append(f"  [{x['direction']} {x['kind']} at {x['location']}] {x['instance']}"
+                     f"  -> {x['verdict']}{'  (kept)' if x['kept'] else ''}")
+        if "subst" in x:
+            lines.append("      subst: " + ", ".join(f"{k} := {v}"
+                                                     for k, v in x["subst"].items()))
+        ty = x.get("types")
+        if ty and x["verdict"].startswith("filter:"):
+            lines.append(f"      equation type {ty['equation_type']} vs instance "
+                         f"{ty['instance_type']}")
+            for v, info in ty["variables"].items():
+                lines.append(f"      {v}: rule {info['rule_type'] or info['rigid_head']} vs "
+                             f"value {info['value_type']}"
+                             + ("  (needs a type hint)" if info["needs_evidence"] else ""))
+    if "cap" in data:
+        lines.append(f"invocations kept for the candidate: {data['candidate_invocations']}"
+                     f" (cap {data['cap']})")
+    lines.append(f"accepted: {data['accepted']}  kept: {data['kept']}  "
+                 f"rejected_by: {data['rejected_by']}")
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""`alchemy explain` (every stage's verdict for one candidate and one rule lemma) and the
+recall benchmark built on it (`benchmarks/recall.py`)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.index.options import IndexOptions
+
+REPO = Path(__file__).resolve().parents[2]
+
+LIB = """\
+import Mathlib.Algebra.Group.Basic
+
+namespace Demo
+
+theorem add_zero' (a : ℕ) : a + 0 = a := Nat.add_zero a
+
+theorem mul_zero' (a : ℕ) : a * 0 = 0 := Nat.mul_zero a
+
+theorem real_add_zero (x : ℝ) : x + 0 = x := by simp
+
+theorem goal_case (x y : ℕ) : (x + 0) * y = x * y := by
+  rw [add_zero']
+
+theorem typed_case (r : ℝ) : r + 0 = r := by
+  rw [Demo.add_zero']
+
+theorem bound_case : ∀ z : ℕ, z + 0 = z := by
+  rw [add_zero']
+
+theorem back_case (x : ℕ) : x = x + 0 := by
+  rw [← add_zero' x]
+
+theorem hyp_only (x : ℕ) (h : x + 0 = 1) : x = 1 := by
+  rw [add_zero'] at h
+  exact h
+
+theorem local_rw (x : ℕ) (h : x = 1) : x + 0 = 1 := by
+  rw [h]
+
+theorem many (a b c d e : ℕ) : a + 0 + (b + 0) + (c + 0) + (d + 0) = a + b + c + d := by
+  rw [add_zero']
+
+end Demo
+"""
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    from lean_alchemy.extract.options import ExtractOptions
+    from lean_alchemy.extract.pipeline import run_extract
+    from lean_alchemy.index.driver import run_index
+
+    root = tmp_path_factory.mktemp("explain")
+    src = root / "src" / "Demo"
+    src.mkdir(parents=True)
+    (src / "Basic.lean").write_text(LIB)
+    r = RunDir.at(root / "run")
+    run_extract(root / "src", r, ExtractOptions(jobs=1, progress=False))
+    run_index(r, IndexOptions(jobs=1, max_matches_per_theorem=3))
+    return r
+
+
+def _explain(run, cand, rule, direction=None, **kw):
+    from lean_alchemy.index.explain import Library, explain
+
+    return explain(Library(run), cand, rule, direction, **kw)
+
+
+def test_kept_pair_shows_the_substitution(run):
+    got = _explain(run, "Demo.goal_case", "Demo.add_zero'", "fwd")
+    assert got["accepted"] and got["kept"] and got["rejected_by"] is None
+    (loc,) = got["locations"]
+    assert loc["instance"] == "x + 0" and loc["subst"] == {"a": "x"}
+    assert loc["kind"] == "rw_goal" and loc["verdict"] == "accepted"
+
+
+def test_dropped_rule_names_the_reason(run):
+    got = _explain(run, "Demo.back_case", "Demo.add_zero'", "bwd")
+    assert got["rejected_by"] == "rule_dropped:bare_variable"
+    assert not got["accepted"] and not got["kept"] and got["locations"] == []
+
+
+def test_type_filter_shows_the_types_compared(run):
+    got = _explain(run, "Demo.typed_case", "Demo.add_zero'", "fwd")
+    assert got["rejected_by"] == "filter:type_mismatch"
+    (loc,) = got["locations"]
+    assert loc["types"]["equation_type"] == "ℕ"
+    assert loc["types"]["variables"]["a"]["value_type"] == ["ℝ", True]
+
+
+def test_under_binder_and_no_skeleton_hit(run):
+    got = _explain(run, "Demo.bound_case", "Demo.add_zero'", "fwd")
+    assert got["rejected_by"] == "under_binder"
+    got = _explain(run, "Demo.goal_case", "Demo.mul_zero'", "fwd")
+    assert got["rejected_by"] == "no_skeleton_hit"
+
+
+def test_cap_reports_sampling(run):
+    got = _explain(run, "Demo.many", "Demo.add_zero'", "fwd")
+    assert got["accepted"] and got["cap"] == 3 and got["candidate_invocations"] == 3
+    kept = [x for x in got["locations"] if x["kept"]]
+    assert got["kept"] == bool(kept)
+    dropped = [x for x in got["locations"] if x["verdict"] == "accepted" and not x["kept"]]
+    assert len(dropped) == 4 - len(kept)  # four instances accepted, three kept at most
+
+
+def test_cli_json_and_text(run, capsys):
+    from lean_alchemy.cli.main import main
+
+    assert main(["explain", "Demo.goal_case", "Demo.add_zero'", "--run-dir",
+                 str(run.root), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"accepted", "kept", "rejected_by", "locations"} <= set(data)
+    assert main(["explain", "Demo.typed_case", "Demo.add_zero'", "--run-dir",
+                 str(run.root)]) == 0
+    out = capsys.readouterr().out
+    assert "filter:type_mismatch" in out and "a: rule ℕ vs value ['ℝ', True]" in out
+    assert main(["explain", "Demo.nope", "Demo.add_zero'", "--run-dir", str(run.root)]) != 0
+
+
+# --------------------------------------------------------------------------- recall
+
+def _recall():
+    spec = importlib.util.spec_from_file_location("bench_recall",
+                                                  REPO / "benchmarks" / "recall.py")
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("proof, want", [
+    ("by\n  rw [add_zero']", ("add_zero'", "fwd")),
+    ("by rw [← foo x y, bar]\n  simp", ("foo", "bwd")),
+    ("by rw [<- foo]", ("foo", "bwd")),
+    ("by rwa [Nat.foo (a := 1)]", ("Nat.foo", "fwd")),
+    ("by rewrite [foo]; simp", ("foo", "fwd")),
+    ("by rw [foo] at h", None),
+    ("by rw [foo] at h ⊢", None),
+    ("by rw [(foo x).symm]", None),
+    ("by simp [foo]", None),
+    ("foo.trans bar", None),
+    ("by\n  intro x\n  rw [foo]", None),
+])
+def test_first_rewrite(proof, want):
+    assert _recall().first_rewrite(proof) == want
+
+
+def test_recall_on_a_run(run):
+    got = _recall().measure(run, sample=5)
+    # positives: goal_case, typed_case, bound_case, back_case and many (not hyp_only:
+    # `at h`; not local_rw: `h` is a binder)
+    assert got["positives"] == 5
+    assert got["hits"] == 2  # goal_case and many (its quota keeps three of four)
+    misses = {m["candidate"]: m["rejected_by"] for m in got["misses"]}
+    assert misses["Demo.typed_case"] == "filter:type_mismatch"
+    assert misses["Demo.back_case"] == "rule_dropped:bare_variable"
+    assert misses["Demo.bound_case"] == "under_binder"
+    assert got["misses_by_stage"]["filter"] == {"total": 1, "type_mismatch": 1}
+    from collections import Counter
+
+    from lean_alchemy.index.store import iter_invocations
+
+    kept = Counter(i.candidate for i in iter_invocations(run))
+    names = ["goal_case", "typed_case", "bound_case", "back_case", "many"]
+    below = [n for n in names if kept[f"Demo.{n}"] < 3]
+    assert "typed_case" in below and "many" not in below
+    assert got["below_cap"] == len(below)
+    assert got["recall_below_cap"] == round(("goal_case" in below) / len(below), 4)

@@ -1,0 +1,217 @@
+"""Rule derivation that follows Lean's elaboration: variables fixed by the types of bound
+variables, dot notation on variables, hypotheses inside patterns, bundled-map binders;
+and the matching side of dot notation (the receiver's type head)."""
+
+from __future__ import annotations
+
+from lean_alchemy.grammar.ast import loads
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.printer import print_term
+from lean_alchemy.index.names import NameTable, Resolver, ScopeView
+from lean_alchemy.index.rules import RuleStats, derive_rules, determined, looks_prop
+
+from helpers.lean_text import extract
+
+LIB = """\
+variable {α β C : Type*}
+
+namespace Finset
+
+theorem coe_subset {s₁ s₂ : Finset α} : (s₁ : Set α) ⊆ s₂ ↔ s₁ ⊆ s₂ := Iff.rfl
+
+theorem card_mk {s : Finset α} (n : ℕ) : s.card + n = n + s.card := Nat.add_comm _ _
+
+end Finset
+
+namespace Matroid
+
+theorem isCocircuit_def (M : Matroid α) (K : Set α) : M.IsCocircuit K ↔ M.dual.IsCircuit K :=
+  Iff.rfl
+
+theorem removeLoops_eq (M : Matroid α) : M.removeLoops = M.restrict M.E := rfl
+
+theorem isCircuit_iff (M : Matroid α) (C : Set α) : Matroid.IsCircuit M C ↔ C ⊆ M.E := sorry
+
+end Matroid
+
+theorem mul_zero_any (a b : ℕ) : a * 0 = b * 0 := by simp
+
+theorem fin_mk_val {n : ℕ} (i : ℕ) (h : i < n) : (Fin.mk i h).val = i := rfl
+
+theorem iso_hom_inv {X Y : C} (α : X ≅ Y) : α.hom ≫ α.inv = 𝟙 X := α.hom_inv_id
+"""
+
+
+def _rules(name: str, stats: RuleStats | None = None):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
+
+    decls, scopes = extract(LIB)
+    d = decls[name]
+    res = Resolver(NameTable.from_declarations(decls.values()))
+    scope = scopes[d.scope_id]
+    view = ScopeView.of(scope)
+    return derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=stats,
+                        section=tuple(scope_binders(scope)),
+                        resolve=lambda t, loc: res.resolve_term(t, view, loc))
+
+
+def _by_dir(rules):
+    """The rule of each direction as written (other spellings come after it)."""
+    out = {}
+    for r in rules:
+        if r.kind != "imp":
+            out.setdefault(r.direction, r)
+    return out
+
+
+def test_type_variable_fixed_by_a_bound_variable_is_not_unbound():
+    st = RuleStats.new(trace=True)
+    rules = _by_dir(_rules("coe_subset", st))
+    bwd = rules["bwd"]  # `s₁ ⊆ s₂` -> `(s₁ : Set α) ⊆ ↑s₂`: α comes from `s₁ : Finset α`
+    assert print_term(loads(bwd.pattern)) == "s₁ ⊆ s₂"
+    assert "α" in bwd.pattern_vars and "unbound_replacement_vars" not in st.dropped
+    assert set(rules) == {"fwd", "bwd"}
+
+
+def test_really_unbound_variables_are_still_dropped():
+    st = RuleStats.new(trace=True)
+    assert _rules("mul_zero_any", st) == []
+    assert st.dropped["unbound_replacement_vars"] == 2
+    assert determined(frozenset({"s"}), {"s": parse_term("Finset α"), "α": None},
+                      frozenset({"s", "α", "β"})) == frozenset({"s", "α"})
+
+
+def test_dot_notation_on_a_variable_is_a_constant_head():
+    st = RuleStats.new(trace=True)
+    rules = _by_dir(_rules("isCocircuit_def", st))
+    assert print_term(loads(rules["fwd"].pattern)) == "M.IsCocircuit K"  # not a variable head
+    rules = _by_dir(_rules("removeLoops_eq", st))
+    assert print_term(loads(rules["fwd"].pattern)) == "M.removeLoops"  # not a bare variable
+    assert print_term(loads(rules["bwd"].pattern)) == "M.restrict M.E"  # not a variable head
+    assert st.dropped.get("bare_variable", 0) == 0
+    assert st.dropped.get("variable_head", 0) == 0
+
+
+def test_hypothesis_inside_a_pattern_is_a_wildcard():
+    rules = _by_dir(_rules("fin_mk_val"))
+    fwd = rules["fwd"]
+    assert "h" in fwd.pattern_vars and "i" in fwd.pattern_vars
+    assert fwd.side_conditions  # still a side condition for the mutant
+
+
+def test_bundled_map_binders_are_data_not_hypotheses():
+    assert not looks_prop(parse_term("X ≅ Y"), "α")
+    assert not looks_prop(parse_term("M ≃ₗ[R] N"), "e")
+    assert looks_prop(parse_term("a ≤ b"), "x")
+    fwd = _by_dir(_rules("iso_hom_inv"))["fwd"]
+    assert "α" in fwd.pattern_vars
+
+
+# --------------------------------------------------------------------------- matching
+
+def _index(rules, candidate: str):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    decls, _ = extract(candidate, module="Demo.Cand")
+    (d,) = decls.values()
+    ix = RuleIndex.build(rules)
+    return ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d)), ix
+
+
+def test_dotted_pattern_matches_a_receiver_of_the_same_type_head():
+    rules = _rules("isCocircuit_def")
+    invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : N.IsCocircuit S := sorry\n")
+    assert [i.instance for i in invs] == ["N.IsCocircuit S"]
+    assert loads(dict(invs[0].subst)["M"]) == parse_term("N")
+
+
+def test_dotted_pattern_refuses_a_receiver_of_another_type_head():
+    rules = _rules("isCocircuit_def")
+    invs, ix = _index(rules, "theorem c (N : Graph β) (S : Set β) : N.IsCocircuit S := sorry\n")
+    assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
+    invs, ix = _index(rules, "theorem c (N : C ⥤ D) (S : Set β) : N.IsCocircuit S := sorry\n")
+    assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
+
+
+def test_an_explicit_pattern_is_also_indexed_in_dot_notation():
+    rules = [r for r in _rules("isCircuit_iff") if r.direction == "fwd"]
+    assert [print_term(loads(r.pattern)) for r in rules] == [
+        "Matroid.IsCircuit M C", "M.IsCircuit C"]
+    assert len({r.id for r in rules}) == 2 and {r.replacement for r in rules} == {
+        rules[0].replacement}
+    for written in ("N.IsCircuit S", "Matroid.IsCircuit N S"):
+        invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
+                                f"{written} := sorry\n")
+        assert [i.instance for i in invs] == [written]
+    # a dot pattern keeps its one spelling (the receiver's place in `T.f` is unknown)
+    assert [print_term(loads(r.pattern)) for r in _rules("isCocircuit_def")
+            if r.direction == "fwd"] == ["M.IsCocircuit K"]
+    from lean_alchemy.index.dot_notation import spellings
+
+    ty = {"s": parse_term("Finset α"), "f": parse_term("α → β"), "α": None, "β": None}
+    assert spellings(parse_term("Finset.sup (g s) f"), frozenset(ty), ty) == []
+    assert [print_term(q) for _, q in spellings(parse_term("Finset.image f s"),
+                                                frozenset(ty), ty)] == ["s.image f"]
+    assert spellings(parse_term("x.1"), frozenset({"x"}), {"x": parse_term("α × β")}) == []
+
+def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
+    from lean_alchemy.index.rules import EXTRA_ARG, over_applied
+
+    decls, scopes = extract("def veblen (o a : ℕ) : ℕ := o + a\n"
+                            "theorem veblen_zero : veblen 0 = fun a ↦ a := rfl\n")
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    d = decls["veblen_zero"]
+    rules = [r for r in derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d))
+             if r.direction == "fwd"]
+    assert [print_term(loads(r.pattern)) for r in rules] == ["veblen 0", f"veblen 0 {EXTRA_ARG}"]
+    applied = rules[1]
+    assert print_term(loads(applied.replacement)) == f"(fun a ↦ a) {EXTRA_ARG}"
+    invs, _ = _index(rules, "theorem c (b : ℕ) : veblen 0 b = b := sorry\n")
+    assert [(i.rule_id, i.instance) for i in invs] == [(applied.id, "veblen 0 b")]
+    invs, _ = _index(rules, "theorem c : veblen 0 = id := sorry\n")  # the exact spelling
+    assert [(i.rule_id, i.instance) for i in invs] == [(rules[0].id, "veblen 0")]
+    # negative: operators and variable heads are never over-applied
+    assert over_applied(parse_term("x + y"), frozenset({"x", "y"})) is None
+    assert over_applied(parse_term("f x"), frozenset({"f", "x"})) is None
+    assert over_applied(parse_term("s.card"), frozenset({"s"})) is None
+
+
+def test_compound_receivers_are_not_matched_by_a_dotted_variable():
+    rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
+    invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
+                            "(N.dual).IsCocircuit S := sorry\n")
+    assert invs == []  # the receiver's type is unknown: `(e).IsCocircuit` may be another's
+    from lean_alchemy.index.dot_notation import spellings, type_head
+
+    assert type_head(parse_term("R[X]")) == "Polynomial"
+    assert type_head(parse_term("C ⥤ D")) == "CategoryTheory.Functor"
+    ty = {"f": parse_term("R[X]"), "n": parse_term("ℕ")}
+    assert [print_term(q) for _, q in spellings(parse_term("Polynomial.eval n f"),
+                                                frozenset(ty), ty)] == ["f.eval n"]
+
+def test_morphism_types_give_hints_that_are_not_function_types():
+    from lean_alchemy.index.match.hints import infer_hints, type_key
+    from lean_alchemy.index.match.rigid import rigid_clash
+
+    assert type_key(parse_term("X ⟶ Y")) == "⟶(~X,~Y)"
+    assert type_key(parse_term("ℕ →+* ℤ")) == "→+*(ℕ,ℤ)"
+    assert type_key(parse_term("M →ₗ[R] N")) is None  # the decoration may name a binder
+    assert type_key(parse_term("ℕ → ℕ")) == "(ℕ→ℕ)"
+    t = parse_term("a - a = 0")
+    hints = infer_hints(t, {"a": parse_term("X ⟶ Y")})
+    assert hints[id(t.lhs.lhs)] == ("⟶(~X,~Y)", True)  # evidence for `a - b` of morphisms
+    # a bundled map is no function: the rigid filter keeps a RingHom lemma on it
+    assert not rigid_clash("RingHom", ("→+*(ℕ,ℤ)", True), frozenset({"RingHom"}))
+    assert rigid_clash("RingHom", ("(ℕ→ℤ)", False), frozenset({"RingHom"}))
+
+
+def test_a_projection_pattern_is_specific():
+    from lean_alchemy.index.match.matcher import compile_rule
+    from helpers.lean_text import make_rule
+
+    r = make_rule("Demo.p", "eq", "(M : Matroid α)", "(M).removeLoops", "M")
+    assert compile_rule(r, frozenset({"Matroid"}), True).generic == ()
+    r = make_rule("Demo.q", "eq", "(M N : Matroid α)", "M ⊓ N", "N ⊓ M")
+    assert compile_rule(r, frozenset({"Matroid"}), True).generic == ("M", "N")
