@@ -1,0 +1,298 @@
+"""Classes and instances: does `C T` hold?  Answers *yes*, *no* or *unknown*.
+
+The procedure searches like Lean's instance synthesis, backwards from the goal `C T`:
+the candidate's own instance binders (closed upwards under `extends`), every `instance`
+declaration whose conclusion matches (its instance binders become subgoals), and every
+class that extends `C` (its parent projection is an instance).  It answers *no* only when
+that search is exhausted: every step's head comparison was certain (both heads concrete:
+a structure, inductive, class, definition or a candidate's type variable, which instance
+matching does not unfold; an `abbrev` head may unfold, so it leaves the answer *unknown*),
+within a depth bound and a step budget.  Classes whose instances come from everywhere
+(`Decidable…`, `Nonempty`, `Fact`, coercions…) never answer *no*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from lean_alchemy.grammar.ast import App, BinOp, Ident, Sort, Term, Typed
+from lean_alchemy.index.typing.signatures import Sig, head_name
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+MAX_DEPTH = 8
+MAX_STEPS = 4000
+# classes with instances from every corner (classical logic, coercions, tactics): a
+# missing declaration says nothing
+OPEN_CLASSES = frozenset({"Nonempty", "Inhabited", "Fact", "Subsingleton", "Unique",
+                          "IsEmpty", "Small", "Coe", "CoeFun", "CoeSort", "CoeTC", "CoeOut",
+                          "CoeHead", "CoeTail", "CoeDep", "CoeT", "CoeHTCT", "OfNat",
+                          "Membership", "Setoid", "HasQuotient", "SetLike", "FunLike",
+                          "DFunLike", "EquivLike", "Finite", "Countable", "Encodable",
+                          "Denumerable", "NeZero", "Invertible", "IsScalarTower",
+                          "SMulCommClass", "CharP", "ExpChar", "Algebra.IsSeparable"})
+
+
+def norm(t: Term | None, local: frozenset[str] = frozenset()) -> Term | None:
+    """A type term with constants keyed like the table (`head_name`), locals kept,
+    ascriptions dropped: structural equality is then type equality up to notation."""
+    if t is None:
+        return None
+    if isinstance(t, Ident):
+        return t if t.name in local else Ident(head_name(t.name))
+    if isinstance(t, Typed):
+        return norm(t.term, local)
+    if isinstance(t, App):
+        return App(norm(t.fn, local), tuple(norm(a, local) for a in t.args))  # type: ignore
+    if isinstance(t, BinOp):
+        return BinOp(t.op, norm(t.lhs, local), norm(t.rhs, local))  # type: ignore[arg-type]
+    return t
+
+
+def head_of(t: Term) -> str | None:
+    """`Finset` of `Finset α`, `→` of a function type, a local's name, else None."""
+    while isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident):
+        return t.name
+    if isinstance(t, BinOp):
+        return t.op
+    if isinstance(t, Sort):
+        return "Sort"
+    return None
+
+
+@dataclass
+class ClassTable:
+    """Classes (explicit parameters, parents), instances by class, and the classes each
+    class is a parent of; `flexible`: heads that instance matching may unfold (`abbrev`,
+    unknown names)."""
+
+    params: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parents: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    instances: dict[str, list[tuple]] = \
+        field(default_factory=dict)  # class -> (metas, premises, conclusion args, coerced)
+    children: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
+    rigid: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
+        tab = cls()
+        rigid: set[str] = {"→", "×", "Sort", "Prop", "Type"}
+        insts: list[Sig] = []
+        for s in sigs:
+            key = head_name(s.name)
+            if s.kind in ("structure", "inductive", "def", "class", "opaque", "core"):
+                rigid.add(key)
+            if s.kind == "class":
+                tab.params[key] = tuple(n for g in s.binders if g.kind == "explicit"
+                                        for n in g.names)
+                tab.parents[key] = s.parents
+            elif s.kind == "instance":
+                insts.append(s)
+        for s in insts:
+            rigid.add(head_name(s.name))
+        tab.rigid = frozenset(rigid)
+        for s in insts:
+            tab._add_instance(s)
+        for c, ps in tab.parents.items():
+            for p in ps:
+                h = head_of(p)
+                if h is not None:
+                    tab.children.setdefault(head_name(h), []).append((c, p))
+        return tab
+
+    def _add_instance(self, s: Sig) -> None:
+        ty = s.type
+        metas = frozenset(n for g in s.binders for n in g.names)
+        # `instance (s : S) : Field s`: a term used as a type (`↥s`), not a type variable
+        coerced = frozenset(n for g in s.binders if g.type is not None
+                            and not isinstance(g.type, Sort) for n in g.names)
+        while isinstance(ty, BinOp) and ty.op == "→":  # `instance : A α → B α` (rare)
+            ty = ty.rhs
+        if ty is None:
+            return
+        h = head_of(ty)
+        if h is None:
+            return
+        args = ty.args if isinstance(ty, App) else ()
+        prem = tuple(norm(g.type, metas) for g in s.binders
+                     if g.kind == "inst" and g.type is not None)
+        self.instances.setdefault(head_name(h), []).append(
+            (metas, prem, tuple(norm(a, metas) for a in args), coerced))  # type: ignore
+
+
+def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
+          rigid: frozenset[str], local: frozenset[str]) -> bool | None:
+    """First-order matching of an instance pattern `p` (variables `metas`) against a
+    query type `t`: True / False (a certain clash of concrete heads) / None (unknown)."""
+    if isinstance(p, Ident) and p.name in metas:
+        prev = s.get(p.name)
+        if prev is None:
+            s[p.name] = t
+            return True
+        return True if prev == t else None
+    hp, ht = head_of(p), head_of(t)
+    if hp is None or ht is None:
+        return None
+    if hp != ht:
+        concrete = (hp in rigid or hp in local) and (ht in rigid or ht in local)
+        return False if concrete else None
+    pa_ = p.args if isinstance(p, App) else ()
+    ta = t.args if isinstance(t, App) else ()
+    if isinstance(p, BinOp) and isinstance(t, BinOp):
+        pa_, ta = (p.lhs, p.rhs), (t.lhs, t.rhs)
+    if len(pa_) != len(ta):
+        return None
+    out: bool | None = True
+    for a, b in zip(pa_, ta):
+        r = unify(a, b, metas, s, rigid, local)
+        if r is False:
+            return False
+        if r is None:
+            out = None
+    return out
+
+
+def subst(t: Term, s: Mapping[str, Term]) -> Term:
+    if isinstance(t, Ident):
+        return s.get(t.name, t)
+    if isinstance(t, App):
+        return App(subst(t.fn, s), tuple(subst(a, s) for a in t.args))
+    if isinstance(t, BinOp):
+        return BinOp(t.op, subst(t.lhs, s), subst(t.rhs, s))
+    return t
+
+
+def _mentions(t: Term, names: frozenset[str]) -> bool:
+    if isinstance(t, Ident):
+        return t.name in names
+    if isinstance(t, App):
+        return _mentions(t.fn, names) or any(_mentions(a, names) for a in t.args)
+    if isinstance(t, BinOp):
+        return _mentions(t.lhs, names) or _mentions(t.rhs, names)
+    return False
+
+
+def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:
+    h = head_of(goal)
+    if h is None:
+        return None
+    return head_name(h), (goal.args if isinstance(goal, App) else ())
+
+
+class Resolver:
+    """Instance queries in one candidate's context: its type variables (`local`) and its
+    instance binders (`facts`, closed upwards under `extends`).  Memoized per context."""
+
+    def __init__(self, table: ClassTable, local: frozenset[str], facts: Iterable[Term]):
+        self.table = table
+        self.local = local
+        self.memo: dict[Term, str] = {}
+        self.steps = 0
+        self.facts: set[Term] = set()
+        todo = [norm(f, local) for f in facts]
+        while todo:
+            f = todo.pop()
+            if f is None or f in self.facts:
+                continue
+            self.facts.add(f)
+            sp = _split(f)
+            if sp is None:
+                continue
+            c, args = sp
+            params = table.params.get(c, ())
+            if len(params) != len(args):
+                continue
+            s = dict(zip(params, args))
+            todo.extend(subst(norm(p, frozenset(params)), s)  # type: ignore[arg-type]
+                        for p in table.parents.get(c, ()))
+
+    def holds(self, goal: Term) -> str:
+        """*yes* / *no* / *unknown*: does the instance `goal` (`C T …`) exist here?"""
+        g = norm(goal, self.local)
+        if g is None:
+            return UNKNOWN
+        hit = self.memo.get(g)
+        if hit is None:
+            self.steps = 0
+            hit = self.memo[g] = self._holds(g, 0, set())
+        return hit
+
+    def _holds(self, g: Term, depth: int, stack: set[Term]) -> str:
+        if g in self.facts:
+            return YES
+        sp = _split(g)
+        if sp is None:
+            return UNKNOWN
+        c, args = sp
+        if (c in OPEN_CLASSES or c.startswith("Decidable") or c not in self.table.params
+                or depth > MAX_DEPTH or self.steps > MAX_STEPS):
+            return UNKNOWN
+        if g in stack:  # a derivation through itself contains a shorter one
+            return NO
+        stack = stack | {g}
+        self.steps += 1
+        out = NO
+        for metas, prem, pats, coerced in self.table.instances.get(c, ()):
+            if any(isinstance(p, Ident) and p.name in coerced for p in pats):
+                out = UNKNOWN
+                continue
+            r = self._via_instance(metas, prem, pats, args, depth, stack)
+            if r == YES:
+                return YES
+            if r == UNKNOWN:
+                out = UNKNOWN
+        for child, parent in self.table.children.get(c, ()):
+            r = self._via_child(child, parent, args, depth, stack)
+            if r == YES:
+                return YES
+            if r == UNKNOWN:
+                out = UNKNOWN
+        return out
+
+    def _via_instance(self, metas: frozenset[str], prem: tuple[Term, ...],
+                      pats: tuple[Term, ...], args: tuple[Term, ...], depth: int,
+                      stack: set[Term]) -> str:
+        if len(pats) != len(args):
+            return UNKNOWN
+        s: dict[str, Term] = {}
+        certain = True
+        for p, a in zip(pats, args):
+            r = unify(p, a, metas, s, self.table.rigid, self.local)
+            if r is False:
+                return NO
+            if r is None:
+                certain = False
+        if not certain:
+            return UNKNOWN
+        out = YES
+        for q in prem:
+            q2 = subst(q, s)
+            if _mentions(q2, metas - frozenset(s)):
+                return UNKNOWN  # a premise about a type the conclusion does not fix
+            r = self._holds(q2, depth + 1, stack)
+            if r == NO:
+                return NO
+            if r == UNKNOWN:
+                out = UNKNOWN
+        return out
+
+    def _via_child(self, child: str, parent: Term, args: tuple[Term, ...], depth: int,
+                   stack: set[Term]) -> str:
+        params = self.table.params.get(child, ())
+        pargs = parent.args if isinstance(parent, App) else ()
+        if len(pargs) != len(args):
+            return UNKNOWN
+        s: dict[str, Term] = {}
+        meta = frozenset(params)
+        for p, a in zip(pargs, args):
+            r = unify(norm(p, meta), a, meta, s, self.table.rigid, self.local)  # type: ignore
+            if r is False:
+                return NO
+            if r is None:
+                return UNKNOWN
+        if any(n not in s for n in params):
+            return UNKNOWN
+        goal = App(Ident(child), tuple(s[n] for n in params)) if params else Ident(child)
+        return self._holds(goal, depth + 1, stack)
