@@ -16,10 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, Sort, Term, Typed
+from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
+# Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
+CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "Option", "Prod",
+              "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
+              "Float", "Except", "Thunk", "Task", "IO")
 MAX_DEPTH = 8
 MAX_STEPS = 4000
 # classes with instances from every corner (classical logic, coercions, tactics): a
@@ -50,15 +54,23 @@ def norm(t: Term | None, local: frozenset[str] = frozenset()) -> Term | None:
 
 
 def head_of(t: Term) -> str | None:
-    """`Finset` of `Finset α`, `→` of a function type, a local's name, else None."""
+    """The head symbol of a type: `Finset` of `Finset α`, `→` of a function type, `ᵐᵒᵖ`
+    of `αᵐᵒᵖ`, `→ₗ` of `M →ₗ[R] N` (the bracket is an argument), a local's name; None
+    for what has no visible head (a projection, an unparsed span)."""
     while isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident):
         return t.name
     if isinstance(t, BinOp):
+        return t.op.split("[", 1)[0]
+    if isinstance(t, (Postfix, Prefix)):
         return t.op
+    if isinstance(t, Quant) and t.op in ("∀", "Π"):
+        return "→"
     if isinstance(t, Sort):
         return "Sort"
+    if isinstance(t, Subtype):
+        return "Subtype"
     return None
 
 
@@ -73,26 +85,28 @@ class ClassTable:
     instances: dict[str, list[tuple]] = \
         field(default_factory=dict)  # class -> (metas, premises, conclusion args, coerced)
     children: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
-    rigid: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()  # heads of the table (constants, notations)
+    flexible: frozenset[str] = frozenset()  # `abbrev`s: instance matching unfolds them
 
     @classmethod
     def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
         tab = cls()
-        rigid: set[str] = {"→", "×", "Sort", "Prop", "Type"}
+        known: set[str] = {"→", "×", "Sort", "Prop", "Type", "Subtype"} | set(CORE_TYPES)
+        flexible: set[str] = set()
         insts: list[Sig] = []
         for s in sigs:
             key = head_name(s.name)
-            if s.kind in ("structure", "inductive", "def", "class", "opaque", "core"):
-                rigid.add(key)
+            known.add(key)
+            if s.kind == "abbrev":
+                flexible.add(key)
             if s.kind == "class":
                 tab.params[key] = tuple(n for g in s.binders if g.kind == "explicit"
                                         for n in g.names)
                 tab.parents[key] = s.parents
             elif s.kind == "instance":
                 insts.append(s)
-        for s in insts:
-            rigid.add(head_name(s.name))
-        tab.rigid = frozenset(rigid)
+        tab.known = frozenset(known)
+        tab.flexible = frozenset(flexible)
         for s in insts:
             tab._add_instance(s)
         for c, ps in tab.parents.items():
@@ -123,9 +137,11 @@ class ClassTable:
 
 
 def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
-          rigid: frozenset[str], local: frozenset[str]) -> bool | None:
+          table: ClassTable, local: frozenset[str]) -> bool | None:
     """First-order matching of an instance pattern `p` (variables `metas`) against a
-    query type `t`: True / False (a certain clash of concrete heads) / None (unknown)."""
+    query type `t`: True / False (a certain clash) / None (unknown).  Instance matching
+    unfolds only reducible constants, so two different heads clash unless one is an
+    `abbrev`, a query head the table does not know, or an applied pattern variable."""
     if isinstance(p, Ident) and p.name in metas:
         prev = s.get(p.name)
         if prev is None:
@@ -133,20 +149,27 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
             return True
         return True if prev == t else None
     hp, ht = head_of(p), head_of(t)
-    if hp is None or ht is None:
+    if hp is None or ht is None or hp in metas:
+        return None
+    if ht not in local and (ht not in table.known or ht in table.flexible):
         return None
     if hp != ht:
-        concrete = (hp in rigid or hp in local) and (ht in rigid or ht in local)
-        return False if concrete else None
+        return None if hp in table.flexible else False
+    if isinstance(p, BinOp) and "[" in p.op:
+        return None  # `→ₗ[R]`: the bracket's ring is not compared
     pa_ = p.args if isinstance(p, App) else ()
     ta = t.args if isinstance(t, App) else ()
     if isinstance(p, BinOp) and isinstance(t, BinOp):
         pa_, ta = (p.lhs, p.rhs), (t.lhs, t.rhs)
+    elif isinstance(p, (Postfix, Prefix)) and isinstance(t, (Postfix, Prefix)):
+        pa_, ta = (p.arg,), (t.arg,)
+    elif type(p) is not type(t) or not isinstance(p, (App, Ident)):
+        return None
     if len(pa_) != len(ta):
         return None
     out: bool | None = True
     for a, b in zip(pa_, ta):
-        r = unify(a, b, metas, s, rigid, local)
+        r = unify(a, b, metas, s, table, local)
         if r is False:
             return False
         if r is None:
@@ -259,7 +282,7 @@ class Resolver:
         s: dict[str, Term] = {}
         certain = True
         for p, a in zip(pats, args):
-            r = unify(p, a, metas, s, self.table.rigid, self.local)
+            r = unify(p, a, metas, s, self.table, self.local)
             if r is False:
                 return NO
             if r is None:
@@ -287,7 +310,7 @@ class Resolver:
         s: dict[str, Term] = {}
         meta = frozenset(params)
         for p, a in zip(pargs, args):
-            r = unify(norm(p, meta), a, meta, s, self.table.rigid, self.local)  # type: ignore
+            r = unify(norm(p, meta), a, meta, s, self.table, self.local)  # type: ignore
             if r is False:
                 return NO
             if r is None:
