@@ -339,3 +339,7 @@ def extract_file(path: Path, root: Path, theorem_keywords: tuple[str, ...] = ()
         text = text.replace("\r\n", "\n")
     return extract_text(text, module=module_name(rel), file=rel,
                         theorem_keywords=theorem_keywords)
+
+
+# the parser class, for stages that walk a file again for what extraction does not keep
+FileParser = _FileParser

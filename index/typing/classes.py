@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
+from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -118,7 +119,10 @@ class ClassTable:
 
     def _add_instance(self, s: Sig) -> None:
         ty = s.type
-        metas = frozenset(n for g in s.binders for n in g.names)
+        # binders, and auto-bound implicits (`instance [Group α] : Group (α × β)`): any
+        # name of the conclusion the table does not know is a variable, never a constant
+        metas = frozenset(n for g in s.binders for n in g.names) | frozenset(
+            n for n in heads(ty) if head_name(n) not in self.known)
         # `instance (s : S) : Field s`: a term used as a type (`↥s`), not a type variable
         coerced = frozenset(n for g in s.binders if g.type is not None
                             and not isinstance(g.type, Sort) for n in g.names)

@@ -8,13 +8,13 @@ again with extraction's own parser and notes the scope at each other declaration
 
 from __future__ import annotations
 
-from lean_alchemy.extract.fileparse import _FileParser
+from lean_alchemy.extract.fileparse import FileParser
 from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.statements import scope_binders
 from lean_alchemy.grammar.walk import heads
 
 
-class _ScopeRecorder(_FileParser):
+class _ScopeRecorder(FileParser):
     """The extraction parser, remembering the scope of every declaration it meets."""
 
     def __init__(self, text: str, module: str, file: str) -> None:
