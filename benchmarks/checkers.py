@@ -22,7 +22,8 @@ import platform
 import resource
 import time
 
-from lean_alchemy.jobs.checkers.base import CheckUnit, VerdictMaker, contains_sorry
+from lean_alchemy.core.leantext import contains_sorry
+from lean_alchemy.jobs.checkers.base import CheckUnit, VerdictMaker
 from lean_alchemy.jobs.checkers.lean_json import attribute, build_batch
 from lean_alchemy.jobs.checkers.limits import Output
 

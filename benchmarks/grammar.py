@@ -6,6 +6,13 @@ example each).  Statements come from the extractor (`lean_alchemy.extract.filepa
 it is importable, else from a small self-contained slicer in this file.
 
 Round-trip: for every parsed conclusion and binder type t, parse(print(t)) == t.
+
+Token fidelity (`token_mismatches`, `token_examples`): the source text of every conclusion
+and binder type and its printed text are lexed with the library's token table (Lean core's
+tokens plus the tokens the library's notation/syntax commands declare, scoped ones only
+where their namespace is open: `grammar.tokens`); a statement counts once when any of its
+texts lexes differently, ignoring whitespace and parentheses.  The round trip cannot see a
+misparse that the printer reproduces (`f^[n]` read and printed as `f ^ [n]`); this can.
 """
 
 from __future__ import annotations
@@ -55,19 +62,74 @@ def _slice_statements(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _statements(path: str, root: str) -> list[tuple[str, tuple[Binder, ...] | None, str, str]]:
-    """(name, binders or None, binders text, conclusion) of the theorems in one file."""
+def _statements(path: str, root: str) -> list[tuple[str, tuple[Binder, ...] | None, str, str,
+                                                   object]]:
+    """(name, binders or None, binders text, conclusion, scope or None) of the theorems in
+    one file."""
     try:
         from lean_alchemy.extract.fileparse import extract_file
     except ImportError:
         extract_file = None
     if extract_file is not None:
         res = extract_file(Path(path), Path(root))
-        return [(d.full_name, d.binders, render_binders(d.binders), d.conclusion)
+        scopes = {sc.id: sc for sc in res.scopes}
+        return [(d.full_name, d.binders, render_binders(d.binders), d.conclusion,
+                 scopes.get(d.scope_id or ""))
                 for d in res.declarations
                 if d.kind in ("theorem", "lemma") and d.conclusion]
     text = Path(path).read_text(encoding="utf-8", errors="replace")
-    return [("?", None, b, c) for b, c in _slice_statements(text)]
+    return [("?", None, b, c, None) for b, c in _slice_statements(text)]
+
+
+# ------------------------------------------------------------------ token fidelity
+
+_TABLE = None  # the library's token table, built in the parent before the pool forks
+_DECLARES = re.compile(r"^[^\n]*\b(?:notation3?|infixl?|infixr|prefix|postfix|macro|syntax|elab)\b",
+                       re.M)
+
+
+def _notations(job: tuple[str, str]) -> list:
+    """The syntax-declaring commands of one file (none without a declaring keyword)."""
+    path, root = job
+    try:
+        if not _DECLARES.search(Path(path).read_text(encoding="utf-8", errors="replace")):
+            return []
+        from lean_alchemy.extract.fileparse import extract_file
+        return list(extract_file(Path(path), Path(root)).notations)
+    except Exception:  # noqa: BLE001 - a file the extractor cannot read declares nothing
+        return []
+
+
+def build_table(root: Path, subdir: str, workers: int):
+    """The token table of every file under `root/subdir` (not only the sampled ones: a
+    token is in force in every file that imports its declaration)."""
+    from lean_alchemy.grammar.tokens import build_token_table
+
+    files = sorted(str(p) for p in (root / subdir).rglob("*.lean"))
+    decls: list = []
+    with Pool(workers) as pool:
+        for got in pool.imap_unordered(_notations, [(f, str(root)) for f in files],
+                                       chunksize=16):
+            decls.extend(got)
+    return build_token_table(decls), len(decls)
+
+
+def _fidelity(pairs: list[tuple[str, str]], scope, r: dict) -> None:
+    """Count the statement once if any (source, printed) pair lexes differently."""
+    from lean_alchemy.grammar.tokens import first_difference
+
+    if _TABLE is None:
+        return
+    lexicon = _TABLE.for_scope(scope) if scope is not None else _TABLE.lexicon
+    for src, printed in pairs:
+        diff = first_difference(src, printed, lexicon)
+        if diff is not None:
+            r["token_mismatches"] += 1
+            if len(r["token_examples"]) < 20:
+                k, a, b = diff
+                r["token_examples"].append({"source": src[:160], "printed": printed[:160],
+                                            "at": k, "expected": a, "got": b})
+            return
 
 
 _NAME = re.compile(r"[A-Za-z_α-ωℕℝℤℚℂ𝕜][\w'.₀-₉!?]*")
@@ -88,7 +150,8 @@ def _work(job: tuple[str, str]) -> dict:
     path, root = job
     r = {"statements": 0, "full": 0, "partial": 0, "failed": 0, "roundtrip_failures": 0,
          "crashes": 0, "causes": Counter(), "examples": {}, "rt_examples": [],
-         "extract_cpu": 0.0, "parse_cpu": 0.0, "roundtrip_cpu": 0.0}
+         "extract_cpu": 0.0, "parse_cpu": 0.0, "roundtrip_cpu": 0.0, "fidelity_cpu": 0.0,
+         "token_mismatches": 0, "token_examples": []}
     t0 = time.process_time()
     try:
         stmts = _statements(path, root)
@@ -97,7 +160,7 @@ def _work(job: tuple[str, str]) -> dict:
         r["rt_examples"].append(f"extract {path}: {e}")
         return r
     r["extract_cpu"] += time.process_time() - t0
-    for name, binders, btext, concl in stmts:
+    for name, binders, btext, concl, scope in stmts:
         t1 = time.process_time()
         r["statements"] += 1
         try:
@@ -108,13 +171,17 @@ def _work(job: tuple[str, str]) -> dict:
                 r["parse_cpu"] += time.process_time() - t1  # parsing + serialization only
                 status = d.parse_status
                 from lean_alchemy.grammar.ast import loads
-                from lean_alchemy.grammar.statements import loads_binders
-                terms = [loads(d.conclusion_ast)] + [g.type for g in loads_binders(d.binders_ast)]
+                from lean_alchemy.grammar.statements import _merge, loads_binders
+                groups = loads_binders(d.binders_ast)
+                terms = [loads(d.conclusion_ast)] + [g.type for g in groups]
+                sources = [concl] + [ty for _, _, ty in _merge(binders)]
+                texts = list(zip(sources, [terms[0]] + list(groups)))
             else:
                 from lean_alchemy.grammar.parser import parse_binders
                 terms = [parse_term(concl)] + [g.type for g in parse_binders(btext)]
                 r["parse_cpu"] += time.process_time() - t1
                 status = None
+                texts = [(concl, terms[0])]
             t2c = time.process_time()
             opaque = []
             for t in terms:
@@ -129,6 +196,10 @@ def _work(job: tuple[str, str]) -> dict:
                     if len(r["rt_examples"]) < 5:
                         r["rt_examples"].append(print_term(t)[:200])
             r["roundtrip_cpu"] += time.process_time() - t2c
+            t3 = time.process_time()
+            _fidelity([(src, _printed(t)) for src, t in texts if src is not None and t is not None],
+                      scope, r)
+            r["fidelity_cpu"] += time.process_time() - t3
             if status is None:
                 status = "partial" if opaque else "full"
             r[status] = r.get(status, 0) + 1
@@ -143,6 +214,17 @@ def _work(job: tuple[str, str]) -> dict:
     return r
 
 
+def _printed(t) -> str:
+    """The printed text of a conclusion, or of a binder group's type (and default)."""
+    from lean_alchemy.grammar.ast import BinderGroup
+    from lean_alchemy.grammar.printer import print_term
+
+    if isinstance(t, BinderGroup):
+        out = print_term(t.type) if t.type is not None else ""
+        return out + (" := " + print_term(t.default) if t.default is not None else "")
+    return print_term(t)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("root", help="Lean project root (e.g. a Mathlib checkout)")
@@ -150,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N files (0: all)")
     ap.add_argument("--stride", type=int, default=1, help="every k-th file (sampling)")
     ap.add_argument("--subdir", default="Mathlib")
+    ap.add_argument("--no-tokens", action="store_true", help="skip the token fidelity check")
     a = ap.parse_args(argv)
     root = Path(a.root)
     files = sorted(str(p) for p in (root / a.subdir).rglob("*.lean"))
@@ -158,10 +241,16 @@ def main(argv: list[str] | None = None) -> int:
         files = files[:a.limit]
     from lean_alchemy.grammar.parser import get_parser
     get_parser()  # warm Lark's on-disk cache before forking
+    global _TABLE
+    n_notations = 0
+    if not a.no_tokens:
+        _TABLE, n_notations = build_table(root, a.subdir, a.workers)
     t0 = time.time()
     total: dict = {"statements": 0, "full": 0, "partial": 0, "failed": 0,
                    "roundtrip_failures": 0, "crashes": 0}
-    cpu = {"extract_cpu": 0.0, "parse_cpu": 0.0, "roundtrip_cpu": 0.0}
+    cpu = {"extract_cpu": 0.0, "parse_cpu": 0.0, "roundtrip_cpu": 0.0, "fidelity_cpu": 0.0}
+    mismatches = 0
+    token_examples: list = []
     causes: Counter = Counter()
     examples: dict = {}
     rt: list = []
@@ -175,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             for k, v in r["examples"].items():
                 examples.setdefault(k, v)
             rt.extend(r["rt_examples"][: max(0, 10 - len(rt))])
+            mismatches += r.get("token_mismatches", 0)
+            token_examples.extend(r.get("token_examples", [])[: max(0, 20 - len(token_examples))])
     secs = time.time() - t0
     n = max(total["statements"], 1)
     out = dict(total, seconds=round(secs, 1), workers=a.workers, files=len(files),
@@ -184,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
                parse_cpu_seconds=round(cpu["parse_cpu"], 1),
                extract_cpu_seconds=round(cpu["extract_cpu"], 1),
                roundtrip_cpu_seconds=round(cpu["roundtrip_cpu"], 1),
+               token_fidelity=None if a.no_tokens else {
+                   "token_mismatches": mismatches, "notations": n_notations,
+                   "cpu_seconds": round(cpu["fidelity_cpu"], 1),
+                   "examples": token_examples},
+               token_mismatches=None if a.no_tokens else mismatches,
                top_opaque_causes=[{"shape": c, "count": k, "example": examples[c]}
                                   for c, k in causes.most_common(10)],
                roundtrip_examples=rt)

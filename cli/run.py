@@ -270,7 +270,7 @@ def no_mutants_reason(run: RunDir, mutate_stats: dict) -> str | None:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from lean_alchemy.jobs.checkers.base import contains_sorry
+    from lean_alchemy.core.leantext import contains_sorry
 
     decls = pq.read_table(run.declarations, columns=["kind", "proof"])
     theorems = decls.filter(pc.is_in(decls["kind"], value_set=pa.array(["theorem", "lemma"])))

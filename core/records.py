@@ -196,6 +196,30 @@ class ExtractFailure:
 @slot_init
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
+class NotationDecl:
+    """A command that declares syntax (`notation`, `infixl`, `prefix`, `macro`, `syntax`,
+    `elab`, ...) and the tokens it adds to Lean's token table.
+
+    Why recorded: Lean's lexer reads the longest token of the table in force, so
+    `f^[n]` and `f ^ [n]` are different terms once `^[` is a token; the grammar's fidelity
+    check lexes statements with the table these records build (`grammar.tokens`).
+    `visibility` is "global", "scoped" (active where `namespace` is open or entered) or
+    "local" (active in the rest of the file's section).
+    """
+
+    module: str
+    file: str
+    line: int
+    keyword: str  # notation | notation3 | infix | infixl | infixr | prefix | postfix | ...
+    visibility: str  # global | scoped | local
+    namespace: str  # the scoped namespace (`scoped[NS]`, else the current namespace)
+    tokens: tuple[str, ...]
+    text: str  # the command's source (attributes and modifiers included)
+
+
+@slot_init
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A directed rewrite (eq/iff) or an implication, derived from one theorem.
 

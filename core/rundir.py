@@ -58,6 +58,11 @@ class RunDir:
         return self.root / "extract.failures.parquet"
 
     @property
+    def notations(self) -> Path:
+        """Syntax-declaring commands and their tokens (`core.records.NotationDecl`)."""
+        return self.root / "notations.parquet"
+
+    @property
     def rules(self) -> Path:
         return self.root / "rules.parquet"
 

@@ -30,7 +30,7 @@ from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Mutant
 from lean_alchemy.core.rundir import RunDir, tool_version
-from lean_alchemy.jobs.checkers.base import contains_sorry
+from lean_alchemy.index.unproved import unproved_declarations
 
 from . import sources
 from .card import write_card
@@ -363,25 +363,6 @@ def library_pairs(theorems: list[tuple[Declaration, str | None]], scopes: dict,
     for d, f in theorems:
         if d.full_name not in unproved:
             yield original_mutant(d, scopes.get(d.scope_id or ""), f), LIBRARY_VERDICT
-
-
-def unproved_declarations(decls: Iterable[Declaration],
-                          proof_uses: Iterable[tuple[str, str]] = ()) -> frozenset[str]:
-    """Library declarations that are not proved: a proof with `sorry`/`admit`, an `axiom`,
-    and, to a fixpoint, every declaration whose proof uses one of those (`proof_uses`
-    edges of the graph, user -> used).  Lean accepts such proofs with a warning at most."""
-    unproved = {d.full_name for d in decls
-                if d.kind == "axiom" or (d.proof and contains_sorry(d.proof))}
-    users: dict[str, list[str]] = {}
-    for user, used in proof_uses:
-        users.setdefault(used, []).append(user)
-    todo = list(unproved)
-    while todo:
-        for user in users.get(todo.pop(), ()):
-            if user not in unproved:
-                unproved.add(user)
-                todo.append(user)
-    return frozenset(unproved)
 
 
 def library_fingerprints(theorems: list[tuple[Declaration, str | None]]) -> dict[str, str]:

@@ -151,7 +151,9 @@ def group_commands(mk: Masked, pcs: list[Piece]) -> list[Command]:
 
 _NAME = re.compile(r"(?:«[^»]*»|[^\s()\[\]{}⦃⦄⟨⟩,:@«»|.])(?:«[^»]*»|[^\s()\[\]{}⦃⦄⟨⟩,:@«»|])*")
 _UNIV_PARAMS = re.compile(r"\.\{[^}]*\}")
-_SIG_TOK = re.compile(r"[(\[{⦃⟨]|[)\]}⦄⟩]|:=|::|:|\n[ \t]*\||\||(?<![\w.'])where(?![\w'])")
+_SIG_TOK = re.compile(r"[(\[{⦃⟨]|[)\]}⦄⟩]|:=|::|:|\n[ \t]*\||\||(?<![\w.'])where(?![\w'])"
+                      r"|(?<![\w.'])(?:let|have|haveI|letI)(?![\w'!?])")
+_LET_WORDS = frozenset({"let", "have", "haveI", "letI"})
 _LINE_HAS_ARROW = re.compile(r"[^\n]*=>")
 _SAME_LINE_ALT = re.compile(r"(?:(?!:=)[^\n])*=>")
 
@@ -188,6 +190,7 @@ def read_signature(masked: str, pos: int, limit: int) -> Signature:
     depth = 0
     colon = -1
     group_start = -1
+    lets = 0
     for m in _SIG_TOK.finditer(masked, pos, limit):
         t = m.group()
         c = t[0]
@@ -204,7 +207,13 @@ def read_signature(masked: str, pos: int, limit: int) -> Signature:
                 depth = 0
         elif depth:
             continue
+        elif t in _LET_WORDS:
+            if colon >= 0:  # `: letI := i; P := proof`: the first `:=` is the let's
+                lets += 1
         elif t == ":=":
+            if lets:
+                lets -= 1
+                continue
             return Signature(tuple(groups), colon, m.start(), ":=")
         elif t == ":":
             if colon < 0:

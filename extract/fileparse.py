@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from lean_alchemy.core.records import Declaration, ExtractFailure, Scope
+from lean_alchemy.core.records import Declaration, ExtractFailure, NotationDecl, Scope
 
 from .commands import (
     Command, first_word, match_close, group_commands, parse_binders, read_name, read_signature,
@@ -57,6 +57,13 @@ OTHER_KNOWN_WORDS = frozenset({
     "unif_hint", "add_aesop_rules", "declare_aesop_rule_sets", "dsimproc", "dsimproc_decl",
     "grind_pattern", "extend_docs", "register_label_attr", "binder_predicate", "recall",
     "declare_config_elab", "declare_command_config_elab", "elab", "macro", "syntax",
+    # Mathlib's own commands that declare no theorem (module notes, spellings, hints,
+    # translation tables, linter sets, variable-name sugar)
+    "deprecated_module", "recommended_spelling", "register_hint", "to_dual_insert_cast",
+    "to_dual_insert_cast_fun", "to_dual_name_hint", "register_try?_tactic", "compile_def",
+    "insert_to_additive_translation", "tactic_extension", "name_poly_vars",
+    "name_power_vars", "register_linter_set", "register_grind_attr",
+    "derive_eval_expr_instance_using_meta_eval", "lrat_proof", "declare_core_config_elab",
 })
 SCOPE_WORDS: dict[str, str] = {
     "open": "open", "variable": "variable", "variable?": "variable", "universe": "universe",
@@ -69,6 +76,7 @@ BASELINE = re.compile(
 _NAMED = re.compile(r"\(name\s*:=\s*([^\s)]+)\s*\)")
 _BY = re.compile(r"by\b")
 _LOCAL_ATTR = re.compile(r"\[\s*local\b|,\s*local\b")
+_SCOPED_NS = re.compile(r"(?<![\w.])scoped\[\s*([^\]\s]+)\s*\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +86,7 @@ class FileExtraction:
     declarations: tuple[Declaration, ...]
     scopes: tuple[Scope, ...]
     failures: tuple[ExtractFailure, ...]
+    notations: tuple[NotationDecl, ...] = ()  # syntax-declaring commands and their tokens
 
     def __iter__(self) -> Iterator[Declaration]:
         return iter(self.declarations)
@@ -111,6 +120,7 @@ class _FileParser:
         self.tracker = ScopeTracker(module)
         self.decls: list[Declaration] = []
         self.failures: list[ExtractFailure] = []
+        self.notations: list[NotationDecl] = []
         self.used_scopes: dict[str, Scope] = {}
         docs = [c for c in self.mk.comments if c.kind == "doc"]
         self.doc_starts = [c.start for c in docs]
@@ -167,7 +177,7 @@ class _FileParser:
                 if self._is_candidate(cmd):
                     self.fail(cmd.body, f"internal error: {type(e).__name__}: {e}")
         return FileExtraction(tuple(self.decls), tuple(self.used_scopes.values()),
-                              tuple(self.failures))
+                              tuple(self.failures), tuple(self.notations))
 
     def _is_candidate(self, cmd: Command) -> bool:
         m = self.mk.masked
@@ -222,6 +232,7 @@ class _FileParser:
             pos = _WS.match(m, pos + len("inductive"), cmd.end).end()
             kind = "class"
         if kind == "notation" or word in ("macro", "syntax", "elab"):
+            self.notation(cmd, kw, word, mods)
             nm = _NAMED.search(m, pos, cmd.end)
             if nm is None:
                 if "local" in mods:
@@ -261,6 +272,28 @@ class _FileParser:
                 modifiers=tuple(mods), attributes=attrs))
             if kind == "instance" and "local" in mods and name:
                 self.tracker.add("instance", f"attribute [local instance] {full}")
+
+    def notation(self, cmd: Command, kw: int, word: str, mods: list[str]) -> None:
+        """Record a syntax-declaring command with the tokens it declares (scoped ones
+        under `scoped[NS]`'s namespace, else the current one)."""
+        from lean_alchemy.grammar.tokens import declared_tokens
+
+        text = self.raw(cmd.body, cmd.end).strip()
+        tokens = declared_tokens(text)
+        if not tokens:
+            return
+        head = self.mk.masked[cmd.body:kw]
+        ns = ".".join(self.tracker.namespaces)
+        if "scoped" in mods:
+            visibility = "scoped"
+            sm = _SCOPED_NS.search(head)
+            if sm is not None:
+                ns = sm.group(1)
+        else:
+            visibility = "local" if "local" in mods else "global"
+        self.notations.append(NotationDecl(
+            module=self.module, file=self.file, line=self.lines.line(kw), keyword=word,
+            visibility=visibility, namespace=ns, tokens=tokens, text=text))
 
     def theorem(self, cmd: Command, kw: int, pos: int, kind: str,
                 attr_spans: list[tuple[int, int]], mods: list[str]) -> None:

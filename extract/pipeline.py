@@ -17,7 +17,7 @@ from typing import Iterable
 
 from tqdm import tqdm
 
-from lean_alchemy.core.records import Declaration, ExtractFailure, Scope
+from lean_alchemy.core.records import Declaration, ExtractFailure, NotationDecl, Scope
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.statements import annotate_declaration
 
@@ -25,8 +25,9 @@ from .fileparse import FileExtraction, extract_file
 from .options import ExtractOptions
 from .project import find_project
 from .stats import ExtractStats
-from .store import (DECLARATION_SCHEMA, FAILURE_SCHEMA, SCOPE_SCHEMA, AtomicParquetWriter,
-                    declarations_table, failures_table, scopes_table)
+from .store import (DECLARATION_SCHEMA, FAILURE_SCHEMA, NOTATION_SCHEMA, SCOPE_SCHEMA,
+                    AtomicParquetWriter, declarations_table, failures_table, notations_table,
+                    scopes_table)
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ def annotate_declarations(decls: Iterable[Declaration], scopes: dict[str, Scope]
 def annotate_all(extraction: FileExtraction) -> FileExtraction:
     """A file's extraction with every theorem's statement parsed."""
     scopes = {s.id: s for s in extraction.scopes}
-    return FileExtraction(tuple(annotate_declarations(extraction.declarations, scopes)), extraction.scopes,
-                          extraction.failures)
+    return FileExtraction(tuple(annotate_declarations(extraction.declarations, scopes)),
+                          extraction.scopes, extraction.failures, extraction.notations)
 
 
 def _work(job: tuple[str, str, bool, tuple[str, ...]]) -> FileExtraction:
@@ -90,23 +91,27 @@ def run_extract(src: Path, run: RunDir, opts: ExtractOptions = ExtractOptions()
 
 def _write_results(results: Iterable[FileExtraction], run: RunDir, opts: ExtractOptions,
                    files: int, stats: ExtractStats) -> None:
-    """Stream the files' results, in file order, into the three Parquet files, a batch of
+    """Stream the files' results, in file order, into the four Parquet files, a batch of
     `opts.batch_files` files at a time, counting them into `stats`.  The writers are
     opened here, after the pool forked, so that no Arrow state is inherited by workers."""
     writers = (AtomicParquetWriter(run.declarations, DECLARATION_SCHEMA),
                AtomicParquetWriter(run.scopes, SCOPE_SCHEMA),
-               AtomicParquetWriter(run.failures, FAILURE_SCHEMA))
+               AtomicParquetWriter(run.failures, FAILURE_SCHEMA),
+               AtomicParquetWriter(run.notations, NOTATION_SCHEMA))
     decls: list[Declaration] = []
     scopes: list[Scope] = []
     failures: list[ExtractFailure] = []
+    notations: list[NotationDecl] = []
 
     def flush() -> None:
         writers[0].write(declarations_table(decls))
         writers[1].write(scopes_table(scopes))
         writers[2].write(failures_table(failures))
+        writers[3].write(notations_table(notations))
         decls.clear()
         scopes.clear()
         failures.clear()
+        notations.clear()
 
     try:
         bar = tqdm(results, total=files, unit="file", desc="extract",
@@ -117,6 +122,8 @@ def _write_results(results: Iterable[FileExtraction], run: RunDir, opts: Extract
             scopes.extend(stats.new_scopes(extraction.scopes))
             stats.count_failures(extraction.failures)
             failures.extend(extraction.failures)
+            notations.extend(extraction.notations)
+            stats.notations += len(extraction.notations)
             if k % max(1, opts.batch_files) == 0:
                 flush()
         flush()

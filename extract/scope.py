@@ -104,6 +104,14 @@ class ScopeTracker:
                     ok = False
                     continue
                 k = len(blk.components)
+                r = len(remaining)
+                if k > r and blk.kind == "namespace" and blk.components[-r:] == tuple(remaining):
+                    # `namespace A.B` ... `end B`: Lean closes B only, `A` stays open
+                    outer = blk.components[:-r]
+                    self.stack.append(_Block("namespace", outer,
+                                             ("namespace", "namespace " + ".".join(outer))))
+                    remaining = []
+                    continue
                 if tuple(remaining[-k:]) != blk.components:
                     ok = False
                 remaining = remaining[:-k] if k <= len(remaining) else []

@@ -29,6 +29,7 @@ class ExtractStats:
     failures_by_reason: Counter = field(default_factory=Counter)
     scope_ids: set[str] = field(default_factory=set)
     failed_files: set[str] = field(default_factory=set)
+    notations: int = 0  # notation-declaring commands recorded (`RUN/notations.parquet`)
     # run-level: where the sources came from, how they were read
     source: str = ""
     root: str = ""
@@ -81,6 +82,7 @@ class ExtractStats:
             "declarations_by_kind": dict(sorted(self.declarations_by_kind.items())),
             "theorems": self.theorems,
             "scopes": len(self.scope_ids),
+            "notations": self.notations,
             "failures": sum(self.failures_by_reason.values()),
             "failures_by_reason": dict(sorted(self.failures_by_reason.items())),
             "parse_status": dict(sorted(self.parse_status.items())),

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lean_alchemy.core.collector import few_collections
-from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, Scope
+from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, NotationDecl, Scope
 from lean_alchemy.core.rundir import RunDir
 
 _STR = pa.string()
@@ -41,6 +41,10 @@ SCOPE_SCHEMA = pa.schema([
 ])
 FAILURE_SCHEMA = pa.schema([
     ("file", _STR), ("line", pa.int32()), ("reason", _STR), ("detail", _STR),
+])
+NOTATION_SCHEMA = pa.schema([
+    ("module", _STR), ("file", _STR), ("line", pa.int32()), ("keyword", _STR),
+    ("visibility", _STR), ("namespace", _STR), ("tokens", _LIST_STR), ("text", _STR),
 ])
 
 _DECL_FIELDS = tuple(f.name for f in fields(Declaration))
@@ -123,6 +127,19 @@ def failures_table(failures: Iterable[ExtractFailure]) -> pa.Table:
     }, schema=FAILURE_SCHEMA)
 
 
+def notations_table(decls: Iterable[NotationDecl]) -> pa.Table:
+    ds = list(decls)
+    cols: dict[str, list] = {n: [getattr(d, n) for d in ds] for n in NOTATION_SCHEMA.names}
+    cols["tokens"] = [list(t) for t in cols["tokens"]]
+    return pa.Table.from_pydict(cols, schema=NOTATION_SCHEMA)
+
+
+def notations_from_table(table: pa.Table) -> list[NotationDecl]:
+    cols = {n: table.column(n).to_pylist() for n in NOTATION_SCHEMA.names}
+    cols["tokens"] = [tuple(t or ()) for t in cols["tokens"]]
+    return [NotationDecl(*row) for row in zip(*(cols[n] for n in NOTATION_SCHEMA.names))]
+
+
 # ---------------------------------------------------------------- atomic writers
 
 class AtomicParquetWriter:
@@ -201,6 +218,18 @@ def read_scopes(run: RunDir | Path | str) -> dict[str, Scope]:
     if isinstance(run, RunDir):
         run.require(path, "extract")
     return scopes_from_table(pq.read_table(path))
+
+
+def write_notations(path: RunDir | Path | str, decls: Iterable[NotationDecl]) -> Path:
+    return write_parquet(_path(path, "notations"), notations_table(decls))
+
+
+def read_notations(run: RunDir | Path | str) -> list[NotationDecl]:
+    """The syntax-declaring commands of a run (input of `grammar.tokens.build_token_table`)."""
+    path = _path(run, "notations")
+    if isinstance(run, RunDir):
+        run.require(path, "extract")
+    return notations_from_table(pq.read_table(path))
 
 
 def read_failures(run: RunDir | Path | str) -> list[ExtractFailure]:

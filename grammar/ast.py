@@ -130,6 +130,24 @@ class SetLit(Term):
     items: tuple[Term, ...]  # `{a, b}`; `{}` is SetLit(())
 
 
+@dataclass(frozen=True, slots=True)
+class Glued(Term):
+    """A term immediately followed (no space) by a bracketed argument list: Lean reads
+    these as one notation, and printing them with a space would change the tokens.
+
+    `f^[n]` (iterate, open "^["), `l[i]` / `l[i]?` / `l[i]!` (GetElem: close "]?" / "]!"),
+    `MeasurableSet[m]`, `𝓝[s]`, `ℤ_[p]`, `Var[X; μ]`, `𝔼[X]`, `μ[f|m]` (an identifier glued
+    to `[`: an explicit-instance bracket, a notation token such as `MeasurableSet[`, or
+    GetElem), `C(X, Y)`, `ofNat(n)`, `setBer(u, p)` (an identifier glued to `(`: tokens such
+    as `C(`).  `seps` are the separators between items (",", ";", "|")."""
+
+    head: Term
+    open: str  # "[", "(", "^["
+    items: tuple[Term, ...]
+    seps: tuple[str, ...] = ()
+    close: str = "]"  # "]", "]?", "]!", ")"
+
+
 # Opening delimiter -> closing delimiter of "enclosing" notations.
 ENCLOSERS: dict[str, str] = {"|": "|", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
                               "⦋": "⦌", "⟦": "⟧", "⟪": "⟫"}
@@ -198,8 +216,8 @@ class IfThenElse(Term):
 
 @dataclass(frozen=True, slots=True)
 class Let(Term):
-    kind: str  # "let" | "have"
-    name: str
+    kind: str  # "let" | "have" | "haveI" | "letI"
+    name: str  # "" when not named (`haveI := inst; t`, `have : T := v; t`)
     type: Term | None
     value: Term
     body: Term
@@ -234,7 +252,7 @@ class Opaque(Term):
 NODE_TYPES: tuple[type[Term], ...] = (
     Ident, Explicit, Num, Lit, Hole, Sort, NamedArg, App, BinOp, Prefix, Postfix, Proj,
     DotIdent, Typed, Tuple, Anon, ListLit, SetLit, Enclosed, BinderGroup, Quant, SetBuilder,
-    Subtype, IfThenElse, Let, Show, Cdot, CdotFun, By, Opaque,
+    Subtype, IfThenElse, Let, Show, Cdot, CdotFun, By, Opaque, Glued,
 )
 _BY_NAME = {t.__name__: t for t in NODE_TYPES}
 
@@ -293,7 +311,7 @@ def bound_in_child(t: Term, fname: str, idx: int) -> tuple[str, ...]:
         if fname == "body":
             return binder_names(t.binder)
     elif isinstance(t, Let):
-        if fname == "body":
+        if fname == "body" and t.name:
             return (t.name,)
     elif isinstance(t, IfThenElse):
         if t.hyp and fname in ("then", "else_"):

@@ -97,6 +97,7 @@ _INFIX: list[Op] = [
     *_ops("infixl", 67, "::: ↓∩"),
     *_ops("infixr", 67, "::ᵥ"),
     *_ops("infixl", 73, "<•"),
+    *_ops("infix", 50, "!="),
 ]
 
 _PREFIX: list[Op] = [
@@ -194,12 +195,18 @@ DEFAULT_TABLE = OperatorTable()
 # most of these as `notation:25 M " →ₗ[" R "] " M₂:0`: a right operand at 0.
 BRACKET_INFIX: dict[str, tuple[str, int, int | None]] = {
     "→": ("infixr", 25, 0), "↪": ("infixr", 25, 0), "≃ᵃ": ("infixr", 25, 0),
-    "≃": ("infix", 50, 0), "[⋀^": ("infixr", 25, 0),
+    "≃": ("infix", 50, 0), "[⋀^": ("infixr", 25, 0), "[×": ("infixr", 25, 0),
     "=ᶠ": ("infix", 50, None), "≤ᶠ": ("infix", 50, None), "<ᶠ": ("infix", 50, None),
     "=ᵐ": ("infix", 50, None), "≤ᵐ": ("infix", 50, None), "~": ("infix", 50, None),
     "⟂ᵢ": ("infix", 50, None),
     "=O": ("infix", 100, None), "=o": ("infix", 100, None), "=Θ": ("infix", 100, None),
     "⊗": ("infixl", 100, None), "⊗ₜ": ("infixl", 100, None),
+    # `f ⋆[L, μ] g` (convolution, also `⋆ₗ[μ]`), `A ⟶[C] B` (enriched hom), `c ≼[m] d`,
+    # `F ∣[k] γ` (slash action), `A ≅[L] B`, `φ ⟹[T] ψ`, `N ⋊[φ] G`, `v ≤[i] w`
+    "⋆": ("infixr", 67, None), "⟶": ("infixr", 10, None), "≼": ("infix", 50, 50),
+    "≺": ("infix", 50, 50), "∣": ("infix", 100, 100), "≅": ("infix", 25, 50),
+    "⟹": ("infixr", 51, None), "⇔": ("infixr", 51, None), "⋊": ("infix", 35, 35),
+    "≤": ("infix", 50, 50), "-": ("infixl", 65, None),  # `[x -[𝕜] y]` (segment)
 }
 
 

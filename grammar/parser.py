@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lark import Lark
-from lark.exceptions import LarkError
 
 from lean_alchemy.core.scan import CLOSERS as _CLOSERS, OPENERS as _OPENERS, single_group
 from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term
@@ -53,11 +52,22 @@ def _lark_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _nested(depth: int) -> str:
+    """A `[...]` group with up to `depth` levels of nesting (`=O[𝓝[[[a, b]] \\ {c}] c]`)."""
+    inner = "[^\\[\\]]"
+    for _ in range(depth):
+        inner = f"(?:[^\\[\\]]|\\[{inner}*\\])"
+    return f"\\[{inner}*\\]"
+
+
+_NESTED_SQUARE = _nested(3)
+
+
 def _bracket_regex(table_keys: list[str]) -> str:
     """`→ₗ[R]`, `→ₗ⁅R⁆`, `[⋀^ι]→ₗ[R]`: a key, modifier characters, one bracket group."""
     alts = "|".join(re.escape(k) for k in sorted(table_keys, key=len, reverse=True))
     return (f"(?:{alts})(?:[^\\s\\[\\]()⁅⁆]*\\]→[^\\s\\[\\]()]*)?[^\\s\\[\\]()⁅⁆]*"
-            f"(?:\\[(?:[^\\[\\]]|\\[[^\\[\\]]*\\])*\\]|⁅[^⁅⁆]*⁆|⟮[^⟮⟯]*⟯)")
+            f"(?:{_NESTED_SQUARE}|⁅[^⁅⁆]*⁆|⟮[^⟮⟯]*⟯)")
 
 
 @dataclass(frozen=True)
@@ -101,7 +111,7 @@ def _build(table: OperatorTable) -> tuple[str, OpTerminals]:
     for i, (spec, keys) in enumerate(sorted(by_fix.items(), key=str)):
         fix, prec, right = spec
         name = f"BOP{i}"
-        bterms.append(f"{name}.3: /{_bracket_regex(keys)}/")
+        bterms.append(f"{name}.6: /{_bracket_regex(keys)}/")  # over UNKNOWN_TOKEN
         infix[name] = Op(name, fix, prec, 0, right)
     # `a ≡ b [MOD n]` (notation:50 a " ≡ " b " [MOD " n "]")
     lines.append("MOD_OPEN.3: /\\[(?:MOD|ZMOD|PMOD|SMOD)(?![\\w])/")
@@ -117,9 +127,14 @@ def _build(table: OperatorTable) -> tuple[str, OpTerminals]:
     lines.append("POSTFIX_OP.1: " + " | ".join(_lark_str(s) for s in post))
     for sym, name in terms.items():
         lines.append(f"{name}.2: {_lark_str(sym)}")
+    from lean_alchemy.grammar.builtin_tokens import token_classes
     from lean_alchemy.grammar.operators_mathlib import CONSTANTS
-    consts = sorted(set(CONSTANTS) | {"∅", "ℝ*"}, key=lambda x: (-len(x), x))
+    more, unknown = token_classes(table, base)
+    consts = sorted(set(CONSTANTS) | {"∅", "ℝ*"} | set(more), key=lambda x: (-len(x), x))
     lines.append("SYMCONST.2: " + " | ".join(_lark_str(c) for c in consts))
+    unknown.sort(key=lambda x: (-len(x), x))
+    lines.append("UNKNOWN_TOKEN.5: " + " | ".join(_lark_str(c) for c in unknown))
+    lines.append(f"PAREN_GLUE.3: /(?<=[{REST}])\\(/")
     lines.append("PIPEPROJ.3: /\\|>\\./")
     lines.extend(bterms)
     lines.append(f"NAME: /{NAME_RE}/")
@@ -257,7 +272,7 @@ class Ctx:
         return s
 
 
-_LET = re.compile(rf"(?<![{REST}.])(let|have)\s")
+_LET = re.compile(rf"(?<![{REST}.])(let|have|haveI|letI)\s")
 
 
 def _let_newlines(s: str) -> str:
@@ -288,7 +303,7 @@ def _let_newlines(s: str) -> str:
 def prescan(text: str, ctx: Ctx) -> str:
     """Comments removed; `by` blocks and `match` expressions replaced by placeholders."""
     s = _strip_comments(text)
-    if ("let" in s or "have" in s) and "\n" in s:
+    if ("let" in s or "have" in s or "letI" in s) and "\n" in s:
         s = _let_newlines(s)
     if "by" not in s and "match" not in s:
         return s
@@ -385,6 +400,45 @@ def _parses(s: str, ctx: Ctx, table: OperatorTable) -> bool:
         return False
 
 
+_GLUE_HEAD = re.compile(f"[{REST}.]")
+
+
+def _glued_head(s: str, a: int) -> int:
+    """Start of what the bracket group at `a` is glued to: `a` when nothing is (a space,
+    an opener or a comma before it), the start of the identifier (`R[n : A]`, `K⟮X⟯`) or
+    of the bracket group (`(g x)[n : A]`) it touches, or -1 when it touches anything else
+    (`μ⁻[f|m]`, the `=O` of `=O[𝕜; l]`): an opaque span must not split a glued notation."""
+    if a == 0 or s[a - 1].isspace() or s[a - 1] in _OPENERS or s[a - 1] in ",;":
+        return a
+    j = a
+    if s[a - 1] in _CLOSERS:  # back to the matching opener
+        depth, j = 0, a - 1
+        while j >= 0:
+            depth += s[j] in _CLOSERS
+            depth -= s[j] in _OPENERS
+            if depth == 0:
+                break
+            j -= 1
+    else:
+        while j > 0 and _GLUE_HEAD.match(s[j - 1]):
+            j -= 1
+        if j == a or not re.match(f"[{LETTER}«]", s[j]):
+            return -1
+    if j > 0 and not (s[j - 1].isspace() or s[j - 1] in _OPENERS or s[j - 1] in ",;"):
+        return -1
+    return max(j, 0)
+
+
+# what may follow a bracket group without belonging to it: a projection, an index, a
+# postfix operator (the grammar reads those after an opaque group too)
+_AFTER_GROUP = frozenset(".,;[!⁻ᶜᵀᴴ†⋆ˣᵒᵐᵃᵘᗮ⁺∗⁰ᵈˢ") | frozenset(_CLOSERS)
+
+
+def _glued_after(s: str, b: int) -> bool:
+    """Whether the bracket group ending at `b` is glued to a token after it (`]→ₗ[`)."""
+    return b < len(s) and not s[b].isspace() and s[b] not in _AFTER_GROUP
+
+
 def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
     """Parse `s` (already pre-scanned), falling back group by group to Opaque."""
     try:
@@ -400,7 +454,20 @@ def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
             g = s[a:b]
             if _parses(g, ctx, table):
                 continue
-            sub = _partial(g, ctx, table, depth + 1)
+            head = _glued_head(s, a)
+            if head >= 0 and _glued_after(s, b):
+                head = -1  # `[⋀^ι]→ₗ[R]`, `⟪f, g⟫_[𝕜, w]`: the closer is part of a token
+            if head < 0:  # the group cannot be cut out: this whole group is opaque
+                if st.startswith("(") and st.endswith(")") and single_group(st):
+                    st = st[1:-1]  # parentheses are not a node (the printer adds them)
+                return Opaque(" ".join(ctx.restore(st).split()))
+            if head < a:  # `R[n : A]`, `K⟮X⟯`: the span keeps the head it is glued to
+                g = s[head:b]
+                sub: Term = (Opaque(" ".join(ctx.restore(g).split())) if g.strip() == st
+                             else _partial(g, ctx, table, depth + 1))
+                a = head
+            else:
+                sub = _partial(g, ctx, table, depth + 1)
             new = new[:a] + ctx.add(sub, ctx.restore(g)) + new[b:]
             replaced = True
         if replaced:

@@ -10,6 +10,7 @@ plain data.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from lean_alchemy.core.records import Binder, Declaration, Scope
@@ -62,7 +63,7 @@ def _group(names: tuple[str, ...], kind: str, ty: str | None) -> tuple[BinderGro
     default = None
     if ty is not None:
         cut = _top_assign(ty)
-        if cut >= 0:
+        if cut >= 0 and not _LET_START.match(ty):  # `(h : letI := i; P)`: a type
             ty, default = ty[:cut], parse_term(ty[cut + 2:])
     g = BinderGroup(names, parse_term(ty) if ty is not None else None, kind,
                     None, None, default)
@@ -84,6 +85,9 @@ def _conclusion(text: str) -> tuple[Term, str]:
         _CONCL_MEMO.clear()
     _CONCL_MEMO[text] = hit
     return hit
+
+
+_LET_START = re.compile(r"\s*(?:let|have|haveI|letI)(?![\w'!?₀-₉])")
 
 
 def _top_assign(s: str) -> int:
@@ -135,6 +139,36 @@ def annotate_declaration(decl: Declaration, scope: Scope | None = None) -> Decla
                        parse_error=f"{type(e).__name__}: {e}"[:MAX_ERROR])
 
 
+def statement_mismatch(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion: Term,
+                       lexicon, show=None) -> str | None:
+    """None when the printed conclusion and binder types of a parsed statement lex to the
+    tokens of `decl`'s source text (`grammar.tokens.first_difference` with `lexicon`), else
+    a short description of the first difference.  Why: a glued notation read as something
+    else (`f^[n]` as `f ^ [n]`) round-trips through the grammar but prints another term;
+    mutants printed from such a tree would not state what their source states."""
+    from lean_alchemy.grammar.printer import print_term
+    from lean_alchemy.grammar.tokens import first_difference
+
+    show = show or print_term
+    pairs: list[tuple[str, str]] = []
+    if decl.conclusion:
+        pairs.append((decl.conclusion, show(conclusion)))
+    merged = _merge(decl.binders)
+    if len(merged) == len(groups):
+        for (_, _, ty), g in zip(merged, groups):
+            if ty is not None and g.type is not None:
+                printed = show(g.type)
+                if g.default is not None:
+                    printed += " := " + show(g.default)
+                pairs.append((ty, printed))
+    for src, printed in pairs:
+        diff = first_difference(src, printed, lexicon)
+        if diff is not None:
+            k, a, b = diff
+            return f"token {k}: {a!r} printed as {b!r}"
+    return None
+
+
 def dumps_binders(groups: tuple[BinderGroup, ...] | list[BinderGroup]) -> str:
     """Compact JSON list of binder groups (same node encoding as `ast.dumps`)."""
     return json.dumps([to_data(g) for g in groups], ensure_ascii=False, separators=(",", ":"))
@@ -177,5 +211,5 @@ def scope_binders(scope: Scope) -> tuple[BinderGroup, ...]:
     return tuple(out)
 
 
-__all__ = ["annotate_declaration", "dumps_binders", "loads_binders", "decl_binders",
+__all__ = ["annotate_declaration", "statement_mismatch", "dumps_binders", "loads_binders", "decl_binders",
            "decl_conclusion", "scope_binders", "binders_of", "dumps", "loads"]

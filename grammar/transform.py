@@ -11,8 +11,8 @@ from __future__ import annotations
 from lark import Token, Transformer
 
 from lean_alchemy.grammar.ast import (
-    Anon, App, BinderGroup, BinOp, By, Cdot, CdotFun, DotIdent, Enclosed, Explicit, Hole,
-    Ident, IfThenElse, Let, Lit, ListLit, NamedArg, Num, Postfix, Prefix, Proj, Quant,
+    Anon, App, BinderGroup, BinOp, By, Cdot, CdotFun, DotIdent, Enclosed, Explicit, Glued,
+    Hole, Ident, IfThenElse, Let, Lit, ListLit, NamedArg, Num, Postfix, Prefix, Proj, Quant,
     SetBuilder, SetLit, Show, Sort, Subtype, Term, Tuple, Typed,
 )
 
@@ -169,6 +169,30 @@ class ToAst(Transformer):
     def ceil(self, c):
         return Enclosed("⌈" if str(c[1]) == "⌉" else "⌈₊", c[0])
 
+    # ------------------------------------------------------------------ glued notations
+    def glue_items(self, c):
+        return _Items(tuple(c[0::2]), tuple(str(x) for x in c[1::2]))
+
+    def glue_sep(self, c):
+        return str(c[0])
+
+    def idx_close(self, c):
+        return str(c[0])
+
+    def glued(self, c):
+        head, _open, items, close = c
+        return Glued(head, "[", items.items, items.seps, close)
+
+    def glued_paren(self, c):
+        head, _open, items = c
+        return Glued(head, "(", items.items, items.seps, ")")
+
+    def iterate(self, c):
+        return Glued(c[0], "^[", (c[2],))
+
+    def unknown(self, c):
+        raise ValueError(f"unmodelled notation token {str(c[0])!r}")
+
     # ------------------------------------------------------------------ operators
     def prefix_max(self, c):
         return Prefix(str(c[0]), c[1])
@@ -298,7 +322,8 @@ class ToAst(Transformer):
 
     def let_head(self, c):
         kw, name, ty, _assign, val = c
-        return _Head(lambda b: Let(str(kw), str(name), ty, val, b), 0)
+        nm = str(name) if name is not None else ""
+        return _Head(lambda b: Let(str(kw), nm, ty, val, b), 0)
 
     def show_head(self, c):
         return _Head(lambda b: Show(c[0], b), 0)
@@ -347,6 +372,16 @@ class _Head:
         self.build = build
         self.arg = arg
         self.integral = integral
+
+
+class _Items:
+    """The items of a glued notation's bracket and the separators between them."""
+
+    __slots__ = ("items", "seps")
+
+    def __init__(self, items: tuple[Term, ...], seps: tuple[str, ...]) -> None:
+        self.items = items
+        self.seps = seps
 
 
 class _ModTail:

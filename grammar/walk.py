@@ -78,7 +78,7 @@ def _collect_heads(t: Term, bound: frozenset[str], out: set[str]) -> None:
 
 # One function per node class (a dict dispatch instead of isinstance chains and per-field
 # `bound_in_child` calls): `heads` runs over every library statement and every mutant.
-# Each gives the same set as `_collect_heads_generic` (tests/test_substitute_fast.py).
+# Each gives the same set as `_collect_heads_generic` (tests/mutate/test_fingerprint_fast_paths.py).
 
 def _h_ident(t: Ident, bound: frozenset[str], out: set[str]) -> None:
     name = t.name
@@ -278,33 +278,16 @@ _TERM_FIELDS = _TermFields()
 
 
 def node_count(t: Term | None) -> int:
-    """`ast.size(t)` (every node, binder groups included), iterative and memoized."""
+    """`ast.size(t)` (every node, binder groups included): the length of `nodes(t)`,
+    memoized."""
     if t is None:
         return 0
     hit = _SIZES.get(id(t))
     if hit is not None and hit[0] is t:
         return hit[1]
     n = 0
-    stack = [t]
-    spec_of = _TERM_FIELDS
-    while stack:
-        x = stack.pop()
+    for _ in nodes(t):
         n += 1
-        spec = spec_of[type(x)]
-        if spec is not None:
-            for fname, seq in spec:
-                v = getattr(x, fname)
-                if seq:
-                    stack.extend(v)
-                elif v is not None:
-                    stack.append(v)
-            continue
-        for fname in field_names(type(x)):
-            v = getattr(x, fname)
-            if isinstance(v, Term):
-                stack.append(v)
-            elif isinstance(v, tuple):
-                stack.extend([y for y in v if isinstance(y, Term)])
     if len(_SIZES) >= _MEMO_LIMIT:
         _SIZES.clear()
     _SIZES[id(t)] = (t, n)

@@ -44,6 +44,7 @@ from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.stats import IndexStats
 from lean_alchemy.index.store import INVOCATION_SCHEMA, invocations_path, rules_table
+from lean_alchemy.index.unproved import directly_unproved, proof_uses_pairs, unproved_declarations
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +127,13 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     """Pass 1: rules (written to `RUN/rules.parquet`, compiled into `ctx.rule_index` as
     each chunk comes back while the workers derive the next ones), the section binders
     (`RUN/section_binders.parquet`, and `ctx.section_json` for pass 2); returns the
-    statement/proof-uses edges."""
+    statement/proof-uses edges.  No rule comes from an unproved declaration
+    (`index.unproved`): those proved with `sorry` are never indexed, and those whose proof
+    uses one, known once every proof-uses edge is in, are taken out afterwards."""
     edges: list[graph.Edge] = []
     # one rule per id, the first (a name declared twice, e.g. in two files, gives one rule)
     unique: dict[str, Rule] = {}
+    unproved = frozenset(directly_unproved(ctx.decls))
     derived = 0
     with few_collections():
         for k, part in enumerate(forked_map(derive_chunk, ctx, chunks, jobs)):
@@ -137,7 +141,7 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
             for r in part.rules:
                 if r.id not in unique:
                     unique[r.id] = r
-                    if _indexed(r, ctx.opts):
+                    if r.lemma not in unproved and _indexed(r, ctx.opts):
                         stats.rules_indexed += 1
                         ctx.rule_index.add(r)
             edges.extend(part.edges)
@@ -148,12 +152,30 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
                 bar.update(len(chunks[k]))
     if len(unique) < derived:
         stats.dropped["duplicate_name"] += derived - len(unique)
-    rules = list(unique.values())
+    rules = _proved_rules(ctx, list(unique.values()), unproved, edges, stats)
     stats.rules = len(rules)
     stats.rules_by_kind.update(r.kind for r in rules)
     write_parquet(run.rules, rules_table(rules))
     write_section_binders(run, ctx.section_json, ctx.scopes)
     return edges
+
+
+def _proved_rules(ctx: IndexContext, rules: list[Rule], directly: frozenset[str],
+                  edges: list[graph.Edge], stats: IndexStats) -> list[Rule]:
+    """`rules` less those of unproved declarations (counted `unproved_rule`).  When a proof
+    uses an unproved lemma (`proof_uses` edges, to a fixpoint), the rule index is built
+    again without its rules, in the same order, as if they had never been added."""
+    unproved = unproved_declarations(ctx.decls, proof_uses_pairs(edges))
+    kept = [r for r in rules if r.lemma not in unproved]
+    stats.dropped["unproved_rule"] += len(rules) - len(kept)
+    if any(r.lemma in unproved and r.lemma not in directly for r in rules):
+        ctx.rule_index = ctx.rule_index.emptied()
+        stats.rules_indexed = 0
+        for r in kept:
+            if _indexed(r, ctx.opts):
+                stats.rules_indexed += 1
+                ctx.rule_index.add(r)
+    return kept
 
 
 def _match_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: int,

@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from lean_alchemy.core.records import Declaration, Rule, Scope, content_hash
+from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )

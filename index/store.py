@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.extract.store import read_notations
+from lean_alchemy.grammar.tokens import TokenTable, build_token_table
 
 _STR = pa.string()
 _LIST_STR = pa.list_(_STR)
@@ -206,3 +208,13 @@ def candidate_runs(table: pa.Table) -> list[tuple[str, int, int]]:
 __all__ = ["RULE_SCHEMA", "INVOCATION_SCHEMA", "invocations_path", "rules_table",
            "invocations_table", "read_rules", "iter_invocations", "read_invocation_table",
            "invocation_rows", "InvocationRows", "candidate_runs"]
+
+
+def run_token_table(run: RunDir) -> TokenTable | None:
+    """The run's token table: Lean's tokens and those of the library's notation commands
+    (`grammar.tokens.build_token_table` over `RUN/notations.parquet`), built once per run;
+    None for a run extracted before notations were recorded (then no `render_mismatch`
+    check)."""
+    if not run.notations.exists():
+        return None
+    return build_token_table(read_notations(run))

@@ -165,7 +165,7 @@ def fingerprint_statement(binders: Sequence[BinderGroup], conclusion: Term) -> s
 # Mathlib), and building the renamed ASTs of `canonical_statement` only to serialize them
 # was most of its cost.  `canonical_texts` writes the same text directly: `_S[type(t)](t,
 # env, level)` is `serialized(_alpha(t, env, level))`, one function per node class (a dict
-# dispatch instead of isinstance chains).  tests/test_fingerprint_fast.py checks the two
+# dispatch instead of isinstance chains).  tests/mutate/test_fingerprint_fast_paths.py checks the two
 # routes agree on varied statements; the fingerprints of all Mathlib were checked
 # identical when it was introduced.
 

@@ -20,8 +20,9 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 from lean_alchemy.core.records import Declaration, Invocation, Mutant, Rule, Scope
 from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.printer import print_term
+from lean_alchemy.grammar.tokens import TokenTable
 from lean_alchemy.grammar.statements import (
-    decl_binders, decl_conclusion, loads_binders, scope_binders,
+    decl_binders, decl_conclusion, loads_binders, scope_binders, statement_mismatch,
 )
 from lean_alchemy.grammar.walk import heads, node_count
 from lean_alchemy.index.section_variables import used_section_variables
@@ -150,10 +151,12 @@ class Mutator:
                  show_binders: Callable[[Sequence[BinderGroup]], str] = default_show_binders,
                  parse: Callable[[Declaration], tuple[tuple[BinderGroup, ...], Term] | None]
                  = decl_statement,
-                 section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders
-                 ) -> None:
+                 section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders,
+                 tokens: TokenTable | None = None) -> None:
         """`show`/`show_binders`/`parse`/`section_of` default to the grammar stage's
-        printer and statement readers (injectable so the engine is testable alone)."""
+        printer and statement readers (injectable so the engine is testable alone).
+        `tokens` (the run's token table) enables the token-fidelity check of each library
+        statement (`render_mismatch`)."""
         self.rules = {r.id: r for r in rules}
         self.decoded: dict[str, DecodedRule | Skip] = {}
         self.scopes = scopes
@@ -171,6 +174,7 @@ class Mutator:
         self.show_binders: Callable[[Sequence[BinderGroup]], str] = show_binders
         self.parse = parse
         self.section_of = section_of
+        self.tokens = tokens
 
     @property
     def dropped(self) -> Counter:
@@ -208,6 +212,11 @@ class Mutator:
             raise Skip("unparsed_candidate", decl.full_name)
         binders, conclusion = parsed
         scope = self.scopes.get(decl.scope_id or "")
+        if self.tokens is not None:
+            lexicon = self.tokens.for_scope(scope) if scope is not None else self.tokens.lexicon
+            diff = statement_mismatch(decl, binders, conclusion, lexicon, self.show)
+            if diff is not None:  # its mutants would be printed from a misread tree
+                raise Skip("render_mismatch", f"{decl.full_name}: {diff}")
         key = decl.scope_id or ""
         section = self._section_cache.get(key)
         if section is None:

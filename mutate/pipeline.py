@@ -25,7 +25,7 @@ from lean_alchemy.extract import store as extract_store
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.sections import read_section_binders
-from lean_alchemy.index.store import read_invocation_table, read_rules
+from lean_alchemy.index.store import read_invocation_table, read_rules, run_token_table
 from lean_alchemy.mutate.library import cached_library_fingerprints
 from lean_alchemy.mutate.mutator import Mutator, stored_section_binders
 from lean_alchemy.mutate.options import MutateOptions
@@ -79,7 +79,8 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
                                 generic_evidence=True)
     mut = Mutator(inputs.rules, inputs.scopes, opts, library=library,
                   refute_opts=refute_opts, index=index,
-                  section_of=stored_section_binders(inputs.sections))
+                  section_of=stored_section_binders(inputs.sections),
+                  tokens=run_token_table(run))
     work = Workload.build(inputs.decls, inputs.invocations)
     new_rows = _store(run, mut, work, jobs, opts.progress)
     stats = mut.stats

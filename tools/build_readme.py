@@ -10,7 +10,7 @@ they cannot drift from the code and from each other:
   order of DOC_PAGES, with each page's title and first sentence.
 
 `python tools/build_readme.py` rewrites both; `--check` exits 1 when either is out of date
-(tests/test_readme.py runs it).
+(tests/project/test_readme.py runs it).
 """
 
 from __future__ import annotations

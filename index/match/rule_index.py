@@ -159,6 +159,12 @@ class RuleIndex:
         ix._compile_opts = (full, generic_evidence)
         return ix
 
+    def emptied(self) -> "RuleIndex":
+        """A new index with this one's options and no rules."""
+        ix = type(self)(self.max_per_theorem, self.alpha_renaming, self.rigid_last)
+        ix._compile_opts = self._compile_opts
+        return ix
+
     def add(self, r: Rule) -> bool:
         """Compile `r` and index it; False when it cannot be matched.  The order of `add`
         calls is the order of rules in the trie's leaves (part of the seeded sampling)."""

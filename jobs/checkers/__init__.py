@@ -15,7 +15,7 @@ from pathlib import Path
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.jobs.checkers.base import (
     CRASHED, REJECTED, TIMEOUT, VERIFIED, Checker, CheckerError, CheckUnit, LeanMessage,
-    StartRetry, VerdictMaker, classify_error, contains_sorry, judge)
+    StartRetry, VerdictMaker, classify_error, judge)
 from lean_alchemy.jobs.checkers.lean_json import LeanJsonChecker
 from lean_alchemy.jobs.checkers.repl import ReplChecker
 from lean_alchemy.jobs.options import CheckOptions
@@ -23,7 +23,7 @@ from lean_alchemy.jobs.toolchain import Toolchain, search_path, setup_hint
 
 __all__ = ["CRASHED", "REJECTED", "TIMEOUT", "VERIFIED", "Checker", "CheckerError",
            "CheckUnit", "LeanJsonChecker", "LeanMessage", "ReplChecker", "StartRetry", "VerdictMaker",
-           "classify_error", "contains_sorry", "judge", "make_checker"]
+           "classify_error", "judge", "make_checker"]
 
 
 def make_checker(opts: CheckOptions, toolchain: Toolchain, *, pool_size: int = 1,

@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Sequence
 
 from lean_alchemy.core.records import Verdict
+from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.jobs.checkers.base import (
     CRASHED, IMPORT_FAILED, OTHER, REJECTED, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckUnit,
-    LeanMessage, StartRetry, VerdictMaker, contains_sorry, crash_class, describe_exit, judge,
+    LeanMessage, StartRetry, VerdictMaker, crash_class, describe_exit, judge,
     looks_like_crash, unit_offset, wrap_unit)
 from lean_alchemy.jobs.checkers.limits import Output, run_collect
 

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from lean_alchemy.core.records import Verdict
+from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.jobs.checkers.base import (
     CRASHED, IMPORT_FAILED, REJECTED, REPL_ERROR, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckerError,
-    CheckUnit, LeanMessage, StartRetry, VerdictMaker, contains_sorry, crash_class, describe_exit,
+    CheckUnit, LeanMessage, StartRetry, VerdictMaker, crash_class, describe_exit,
     unit_offset, wrap_unit)
 from lean_alchemy.jobs.checkers.limits import kill_group, spawn, tree_rss_mb
 

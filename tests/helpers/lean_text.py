@@ -1,0 +1,75 @@
+"""Records built from Lean text through the real extractor and grammar: the declarations and
+scopes of a snippet, rules written as `theorem lemma binders : lhs = rhs`, invocations located
+by the text of the instance they rewrite."""
+
+from __future__ import annotations
+
+import json
+
+from lean_alchemy.core.records import Declaration, Invocation, Rule
+from lean_alchemy.grammar.ast import BinderGroup, Term, dumps, free_idents, subterms
+
+
+def extract(text: str, module: str = "Demo.Basic"):
+    """(declarations by short name, scopes by id) of a Lean snippet, parsed by the grammar."""
+    from lean_alchemy.extract.fileparse import extract_text
+    from lean_alchemy.extract.pipeline import annotate_all
+
+    res = annotate_all(extract_text(text, module=module, file=module.replace(".", "/") + ".lean"))
+    decls = {d.name: d for d in res.declarations}
+    return decls, {s.id: s for s in res.scopes}
+
+
+def make_rule(lemma: str, kind: str, binders: str, lhs: str, rhs: str = "",
+              direction: str = "fwd", hyps: tuple[str, ...] = (), module: str = "Mathlib.Demo"
+              ) -> Rule:
+    """A rule as the index would build it from `theorem lemma binders : lhs = rhs`.
+
+    For `imp`, `lhs` is the conclusion and `hyps` the antecedents (also binder types);
+    for eq/iff, `hyps` are the side conditions."""
+    from lean_alchemy.grammar.parser import parse_binders, parse_term
+
+    groups: tuple[BinderGroup, ...] = tuple(parse_binders(binders)) if binders else ()
+    names, kinds, types = [], [], []
+    for g in groups:
+        for n in (g.names or ("",)):
+            names.append(n)
+            kinds.append(g.kind)
+            types.append(dumps(g.type))
+    l, r = parse_term(lhs), parse_term(rhs) if rhs else None
+    pattern, replacement = (l, r) if direction == "fwd" else (r, l)
+    hyp_asts = tuple(dumps(parse_term(h)) for h in hyps)
+    return Rule(
+        id=f"{lemma}/{kind}/{direction}", lemma=lemma, kind=kind, direction=direction,
+        pattern=dumps(pattern), replacement=dumps(replacement) if replacement else "",
+        pattern_vars=tuple(n for n in names if n in free_idents(pattern)),
+        binder_names=tuple(names), binder_kinds=tuple(kinds), binder_types=tuple(types),
+        side_conditions=hyp_asts if kind != "imp" else (),
+        antecedents=hyp_asts if kind == "imp" else (), module=module)
+
+
+def locate(target: Term, instance: str) -> list[list]:
+    """The path of the first occurrence of `instance` (Lean text) in `target`."""
+    from lean_alchemy.grammar.parser import parse_term
+
+    want = parse_term(instance)
+    for path, t, _ in subterms(target):
+        if t == want:
+            return [list(p) for p in path]
+    raise AssertionError(f"{instance} not found")
+
+
+def invocation(decl: Declaration, rule: Rule, kind: str, location: str, instance: str,
+               subst: dict[str, str]) -> Invocation:
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    if location == "goal":
+        target = decl_conclusion(decl)
+    else:
+        target = next(g.type for g in decl_binders(decl) if location in g.names)
+    path = locate(target, instance) if kind != "apply_hyp" else []
+    return Invocation(candidate=decl.full_name, rule_id=rule.id, kind=kind, location=location,
+                      path=json.dumps(path),
+                      subst=tuple((k, dumps(parse_term(v))) for k, v in subst.items()),
+                      instance=instance)
