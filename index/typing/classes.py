@@ -14,10 +14,11 @@ within a depth bound and a step budget.  Classes whose instances come from every
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.typing.saturate import Saturation, subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -88,6 +89,11 @@ class ClassTable:
     children: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
     known: frozenset[str] = frozenset()  # heads of the table (constants, notations)
     flexible: frozenset[str] = frozenset()  # `abbrev`s: instance matching unfolds them
+    _forward: tuple | None = None  # (instances, by premise class, unconditional), lazily
+    # what does not depend on a candidate: answers to queries about closed types, and
+    # the classes instances without a premise a fact binds make wild
+    ground_memo: dict[Term, str] = field(default_factory=dict)
+    unconditional_wild: set[str] | None = None
 
     @classmethod
     def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
@@ -116,6 +122,65 @@ class ClassTable:
                 if h is not None:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
+
+    def parent_facts(self, f: Term) -> list[Term]:
+        """The `extends` parents of the fact `C args` (parameters substituted)."""
+        sp = _split(f)
+        if sp is None:
+            return []
+        c, args = sp
+        params = self.params.get(c, ())
+        if len(params) != len(args):
+            return []
+        s = dict(zip(params, args))
+        return [subst(norm(p, frozenset(params)), s)  # type: ignore[arg-type]
+                for p in self.parents.get(c, ())]
+
+    def with_ancestors(self, classes: Iterable[str]) -> set[str]:
+        """`classes` and every class they extend, transitively."""
+        out: set[str] = set()
+        todo = list(classes)
+        while todo:
+            c = todo.pop()
+            if c in out:
+                continue
+            out.add(c)
+            todo.extend(head_name(h) for p in self.parents.get(c, ())
+                        if (h := head_of(p)) is not None)
+        return out
+
+    def _forward_tables(self) -> tuple:
+        if self._forward is None:
+            insts: list[tuple] = []
+            by_premise: dict[str, list[int]] = {}
+            uncond: list[int] = []
+            for c, rows in self.instances.items():
+                for metas, prem, pats, coerced in rows:
+                    idx = len(insts)
+                    insts.append((c, metas, prem, pats, coerced))
+                    keys = {k for q in prem if (k := _premise_key(q, metas, self)) is not None}
+                    for k in keys:
+                        by_premise.setdefault(k, []).append(idx)
+                    if not keys:
+                        uncond.append(idx)
+            self._forward = (insts, by_premise, uncond)
+        return self._forward
+
+    def forward_instances(self) -> list[tuple]:
+        """Every instance as (class, metas, premises, conclusion args, coerced)."""
+        return self._forward_tables()[0]
+
+    def forward_by_premise(self) -> dict[str, list[int]]:
+        """Instances by the classes of their premises that a fact can bind."""
+        return self._forward_tables()[1]
+
+    def forward_unconditional(self) -> list[int]:
+        """Instances with no premise a fact can bind (they fire, if at all, at once)."""
+        return self._forward_tables()[2]
+
+    def match(self, p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
+              local: frozenset[str]) -> bool | None:
+        return unify(p, t, metas, s, self, local)
 
     def _add_instance(self, s: Sig) -> None:
         ty = s.type
@@ -181,16 +246,6 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     return out
 
 
-def subst(t: Term, s: Mapping[str, Term]) -> Term:
-    if isinstance(t, Ident):
-        return s.get(t.name, t)
-    if isinstance(t, App):
-        return App(subst(t.fn, s), tuple(subst(a, s) for a in t.args))
-    if isinstance(t, BinOp):
-        return BinOp(t.op, subst(t.lhs, s), subst(t.rhs, s))
-    return t
-
-
 def _mentions(t: Term, names: frozenset[str]) -> bool:
     if isinstance(t, Ident):
         return t.name in names
@@ -199,6 +254,18 @@ def _mentions(t: Term, names: frozenset[str]) -> bool:
     if isinstance(t, BinOp):
         return _mentions(t.lhs, names) or _mentions(t.rhs, names)
     return False
+
+
+def is_open(c: str) -> bool:
+    """Classes whose instances come from everywhere: never *no*."""
+    return c in OPEN_CLASSES or c.startswith("Decidable")
+
+
+def _premise_key(q: Term, metas: frozenset[str], table: "ClassTable") -> str | None:
+    sp = _split(q)
+    if sp is None or sp[0] not in table.params or is_open(sp[0]):
+        return None
+    return sp[0] if _mentions(q, metas) else None
 
 
 def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:
@@ -217,33 +284,22 @@ class Resolver:
         self.local = local
         self.memo: dict[Term, str] = {}
         self.steps = 0
+        start = [f for f in (norm(f, local) for f in facts) if f is not None]
         self.facts: set[Term] = set()
-        todo = [norm(f, local) for f in facts]
-        while todo:
-            f = todo.pop()
-            if f is None or f in self.facts:
-                continue
-            self.facts.add(f)
-            sp = _split(f)
-            if sp is None:
-                continue
-            c, args = sp
-            params = table.params.get(c, ())
-            if len(params) != len(args):
-                continue
-            s = dict(zip(params, args))
-            todo.extend(subst(norm(p, frozenset(params)), s)  # type: ignore[arg-type]
-                        for p in table.parents.get(c, ()))
+        self.saturation: Saturation | None = None  # ground queries, asked while closing
+        self.saturation = Saturation(table, local, start, self.holds, is_open)
+        self.facts = self.saturation.sure
 
     def holds(self, goal: Term) -> str:
         """*yes* / *no* / *unknown*: does the instance `goal` (`C T …`) exist here?"""
         g = norm(goal, self.local)
         if g is None:
             return UNKNOWN
-        hit = self.memo.get(g)
+        memo = self.memo if heads(g) & self.local else self.table.ground_memo
+        hit = memo.get(g)
         if hit is None:
             self.steps = 0
-            hit = self.memo[g] = self._holds(g, 0, set())
+            hit = memo[g] = self._holds(g, 0, set())
         return hit
 
     def _holds(self, g: Term, depth: int, stack: set[Term]) -> str:
@@ -253,9 +309,11 @@ class Resolver:
         if sp is None:
             return UNKNOWN
         c, args = sp
-        if (c in OPEN_CLASSES or c.startswith("Decidable") or c not in self.table.params
+        if (is_open(c) or c not in self.table.params
                 or depth > MAX_DEPTH or self.steps > MAX_STEPS):
             return UNKNOWN
+        if self.saturation is not None and self.saturation.atomic(args):  # about the candidate's variables: decided forwards
+            return self.saturation.answer(g, c)
         if g in stack:  # a derivation through itself contains a shorter one
             return NO
         stack = stack | {g}
