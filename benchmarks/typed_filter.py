@@ -105,7 +105,7 @@ def _measure(labels, rules, invs, decls, sections, filt, table) -> dict:
             values = {s["name"]: loads(s["term"]) for s in i["subst"]}
             types = [loads(t) if t else None for t in r["binder_types"]]
             verdicts.append(filt.check(ctx, r["binder_names"], r["binder_kinds"], types,
-                                       values))
+                                       values, i["kind"]))
         dropped = all(v is not None for v in verdicts)
         if dropped:
             reasons[verdicts[0]] += 1

@@ -79,9 +79,16 @@ class TypedFilter:
         self.stats: Counter = Counter()
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
-              types: Sequence[Term | None], values: Mapping[str, Term]) -> str | None:
+              types: Sequence[Term | None], values: Mapping[str, Term],
+              mutation: str = "rw_goal") -> str | None:
         """None when the match may elaborate, else `instance_missing` / `type_clash`.
-        `names`/`kinds`/`types`: the rule's binders; `values`: its substitution."""
+        `names`/`kinds`/`types`: the rule's binders; `values`: its substitution;
+        `mutation`: the mutant kind.  An `apply_hyp` mutant never mentions the rule: its
+        new hypotheses are the antecedents' text re-read in the candidate's scope, which
+        needs only what their own notation needs (not the rule's instance binders, and a
+        notation may mean another constant there), so the rule's binders decide nothing."""
+        if mutation == "apply_hyp":
+            return None
         metas = frozenset(n for n in names if n)
         s: dict[str, Term] = {}
         for n, t in zip(names, types):

@@ -25,6 +25,7 @@ from lean_alchemy.grammar.walk import heads
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 MAX_FACTS = 4000  # a closure this large is not a candidate's context any more: stop
+MAX_STEPS = 20000  # join steps per closure; beyond, the closure is incomplete (unknown)
 
 
 def _mentions(t: Term, names: frozenset[str]) -> bool:
@@ -75,7 +76,10 @@ class Saturation:
         facts: set[Term] = set()
         by_cls: dict[str, list[Term]] = {}
         wild: set[str] = set()
+        self._wild = wild
+        self._steps, self._over = 0, False
         queue: list[str] = []
+        self._queue = queue
         todo = list(start)
 
         def add_all() -> None:
@@ -96,17 +100,20 @@ class Saturation:
             if self.table.unconditional_wild is None:  # the same for every candidate
                 found: set[str] = set()
                 for idx in self.table.forward_unconditional():
+                    self._steps = 0
                     self._fire(idx, set(), {}, found, [], maybe)
                 self.table.unconditional_wild = found
-            wild |= self.table.unconditional_wild
-        while queue and len(facts) < MAX_FACTS:
+                self._steps, self._over = 0, False
+            wild |= self.table.with_ancestors(self.table.unconditional_wild)
+            queue.extend(wild)
+        while queue and len(facts) < MAX_FACTS and not self._over:
             c = queue.pop()
             for idx in self.table.forward_by_premise().get(c, ()):
                 self._fire(idx, facts, by_cls, wild, todo, maybe)
             add_all()
         if maybe:
             wild = self.table.with_ancestors(wild)
-        return facts, wild, len(facts) < MAX_FACTS
+        return facts, wild, len(facts) < MAX_FACTS and not self._over
 
     def _fire(self, idx: int, facts, by_cls, wild, todo, maybe: bool) -> None:
         cls, metas, prem, pats, coerced = self.table.forward_instances()[idx]
@@ -114,8 +121,10 @@ class Saturation:
             concl = [_subst(p, s) for p in pats]
             free = metas - frozenset(s)
             if any(_mentions(p, free) for p in concl):
-                if maybe and self._could_be_atom(concl, free, coerced):
-                    wild.add(cls)
+                if maybe and self._could_be_atom(concl, free, coerced) and cls not in wild:
+                    new = self.table.with_ancestors([cls]) - wild
+                    wild |= new
+                    self._queue.extend(new)  # premises of a wild class may now hold
                 continue
             goal = App(Ident(cls), tuple(concl)) if concl else Ident(cls)
             if self.atomic(tuple(concl)) and goal not in facts:  # not `Group (G × G)`…
@@ -128,17 +137,19 @@ class Saturation:
         type built with rigid heads cannot."""
         for p in concl:
             if isinstance(p, Ident) and p.name in free:
-                if p.name not in coerced:
+                if p.name not in coerced and _variable_name(p.name):
                     return True
-            elif _mentions(p, free) and not all(
-                    h in free or (h in self.table.known and h not in self.table.flexible)
-                    for h in heads(p)):
+            elif _mentions(p, free) and _head_flexible(p, self.table):
                 return True
         return False
 
     def _join(self, prem: tuple[Term, ...], i: int, s: dict[str, Term], metas, facts,
               by_cls, maybe: bool):
         """Substitutions under which premises i.. hold (in the mode's sense)."""
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            self._over = True
+            return
         if i == len(prem):
             yield s
             return
@@ -154,15 +165,17 @@ class Saturation:
                 yield from self._join(prem, i + 1, s, metas, facts, by_cls, maybe)
             return
         free = metas - frozenset(s)
+        uncertain = maybe and (c in self._wild or not _binds_atoms(q, free))
         for f in list(by_cls.get(c, ())):
             s2 = dict(s)
             r = self.table.match(q, f, free, s2, self.local)
             if r is True:
                 yield from self._join(prem, i + 1, s2, metas, facts, by_cls, maybe)
-            elif r is None and maybe:
-                yield from self._join(prem, i + 1, s, metas, facts, by_cls, maybe)
-        if maybe and not _binds_atoms(q, free):
-            # a premise about a type built from unfixed variables (`Group (α × β)`)
+            elif r is None:
+                uncertain = True
+        if maybe and uncertain:
+            # the premise might hold in a way no fact spells out (a wild class, a type
+            # built from unfixed variables such as `Group (α × β)`, an unsure comparison)
             yield from self._join(prem, i + 1, s, metas, facts, by_cls, maybe)
 
     def _holds_fact(self, q: Term, facts: set[Term], maybe: bool) -> bool:
@@ -173,6 +186,27 @@ class Saturation:
             r = self.ground(q)
             return r == YES or (maybe and r != NO)
         return maybe and not self.atomic(args)
+
+
+def _variable_name(n: str) -> bool:
+    """A pattern variable, not a name the header reader could not resolve (`WeakBilin B`,
+    `{w}`): only a variable can stand for any type."""
+    return n.replace("_", "a").replace("'", "").isalnum() or n[:1].isalpha() and " " not in n
+
+
+def _head_flexible(p: Term, table) -> bool:
+    """Could instance matching unfold `p` (a type built from unfixed variables) into a
+    bare type variable?  Only through its head: an `abbrev` or a name the table does not
+    know.  A projection (`(F ⋙ forget C).obj j`) or a rigid constant stays what it is at
+    instance transparency, never a candidate's free type variable."""
+    while isinstance(p, App):
+        p = p.fn
+    if isinstance(p, Ident):
+        from lean_alchemy.index.typing.signatures import head_name
+
+        h = head_name(p.name)
+        return h in table.flexible or h not in table.known
+    return False
 
 
 def _binds_atoms(q: Term, free: frozenset[str]) -> bool:
