@@ -59,7 +59,8 @@ CORE_CLASSES = ("Add", "Mul", "Sub", "Div", "Mod", "Neg", "Pow", "HAdd", "HMul",
                 "NatCast", "IntCast", "Append", "Membership", "Inhabited", "Nonempty",
                 "DecidableEq", "Decidable", "BEq", "Hashable", "Repr", "ToString",
                 "Coe", "CoeFun", "CoeSort", "CoeTC", "CoeOut", "CoeHead", "CoeTail", "Subsingleton",
-                "AndOp", "OrOp", "Xor", "ShiftLeft", "ShiftRight", "Complement", "Zero", "One")
+                "AndOp", "OrOp", "Xor", "ShiftLeft", "ShiftRight", "Complement", "Zero", "One",
+                "Inv")
 CORE_INSTANCES = {
     "Nat": ("Add", "Mul", "Sub", "Div", "Mod", "Pow", "LE", "LT", "Max", "Min", "OfNat",
             "NatCast", "DecidableEq", "Inhabited", "Nonempty", "BEq", "Hashable", "Repr",
@@ -185,6 +186,10 @@ def sigs_of_source(name: str, kind: str, text: str,
     return out
 
 
+# `@[class] structure MeasurableSpace …`: a structure made a class by its attribute
+_CLASS_ATTR = re.compile(r"\A\s*(?:/--.*?-/\s*)?@\[(?:[^\]]*,\s*)?class\s*[,\]]", re.S)
+
+
 def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     """Signatures of `decls` (objects with full_name, kind, module, file, start_byte,
     end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`.
@@ -211,8 +216,9 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                 scopes[d.file] = {}
         snippet = data[d.start_byte:d.end_byte].decode("utf-8", "replace")
         scope = scopes.get(d.file, {}).get(d.full_name)
+        kind = "class" if d.kind == "structure" and _CLASS_ATTR.search(snippet) else d.kind
         try:
-            out.extend(sigs_of_source(d.full_name, d.kind, snippet,
+            out.extend(sigs_of_source(d.full_name, kind, snippet,
                                       section_of(scope) if scope is not None else ()))
         except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
             continue

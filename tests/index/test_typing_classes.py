@@ -131,3 +131,27 @@ def test_a_class_any_type_may_get_is_never_no() -> None:
         tab_sigs.extend(sigs_of_source(name, kind, text))
     grp = Resolver(ClassTable.build(tab_sigs), frozenset({"G"}), [parse_term("Group G")])
     assert grp.holds(parse_term("CommGroup G")) == UNKNOWN
+
+
+def test_a_structure_with_the_class_attribute_is_a_class(tmp_path) -> None:
+    """Mathlib declares `@[class] structure MeasurableSpace (α : Type*)`
+    (Mathlib/MeasureTheory/MeasurableSpace/Defs.lean:49): extraction calls it a
+    structure, the signature table a class (so `[MeasurableSpace α]` binders are facts and
+    its instances are searched); a plain structure stays one."""
+    from types import SimpleNamespace
+
+    from lean_alchemy.index.typing.signatures import build_signatures
+
+    text = ("@[class] structure Meas (α : Type u) where\n  sets : α → Prop\n\n"
+            "structure Plain (α : Type u) where\n  x : α\n")
+    (tmp_path / "M.lean").write_text(text)
+    cut = text.index("structure Plain")
+    decls = [SimpleNamespace(full_name="Meas", kind="structure", module="M", file="M.lean",
+                             start_byte=0, end_byte=cut),
+             SimpleNamespace(full_name="Plain", kind="structure", module="M", file="M.lean",
+                             start_byte=cut, end_byte=len(text))]
+    kinds = {s.name: s.kind for s in build_signatures(decls, tmp_path)}
+    assert kinds["Meas"] == "class"
+    assert kinds["Plain"] == "structure"
+    r = Resolver(ClassTable.build(build_signatures(decls, tmp_path)), frozenset({"α"}), [])
+    assert r.holds(parse_term("Meas α")) == NO
