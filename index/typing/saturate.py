@@ -18,6 +18,7 @@ is not wild: every derivation Lean could find is one the maybe closure over-appr
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable, Mapping
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Term
@@ -188,10 +189,14 @@ class Saturation:
         return maybe and not self.atomic(args)
 
 
+_VARIABLE = re.compile(r"^[^\W\d_][₀-₉'\d]*$")
+
+
 def _variable_name(n: str) -> bool:
-    """A pattern variable, not a name the header reader could not resolve (`WeakBilin B`,
-    `{w}`): only a variable can stand for any type."""
-    return n.replace("_", "a").replace("'", "").isalnum() or n[:1].isalpha() and " " not in n
+    """A pattern variable (one letter, subscripts, primes: `α`, `M₁`), not a name the
+    header reader could not resolve (`WeakBilin B`, `{w}`, `ℚ≥0`, `𝕔𝔻`): only a
+    variable can stand for any type."""
+    return bool(_VARIABLE.match(n))
 
 
 def _head_flexible(p: Term, table) -> bool:
@@ -205,7 +210,7 @@ def _head_flexible(p: Term, table) -> bool:
         from lean_alchemy.index.typing.signatures import head_name
 
         h = head_name(p.name)
-        return h in table.flexible or h not in table.known
+        return h in table.flexible or (h not in table.known and _variable_name(h))
     return False
 
 
