@@ -160,8 +160,8 @@ def test_a_structure_with_the_class_attribute_is_a_class(tmp_path) -> None:
 def test_an_unresolved_notation_in_an_instance_is_a_type_not_a_variable() -> None:
     """`instance : CommGroup ℚ≥0` with `ℚ≥0` a notation the header reader does not
     resolve (Mathlib's for `NNRat`, Mathlib/Data/Rat/Init.lean:26) is about one type: it
-    does not make `CommGroup` a class any type may have, so `[Group G]` still gives no `CommGroup G`.
-    An instance for a bare auto-bound variable (`α`) does."""
+    does not make `CommGroup` a class any type may have, so `[Group G]` still gives no
+    `CommGroup G`.  An instance for a bare auto-bound variable (`α`) does."""
     def resolver(extra: str) -> Resolver:
         sigs = list(core_sigs())
         for name, kind, text in HIERARCHY + [("Extra.inst", "instance", extra)]:
