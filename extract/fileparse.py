@@ -105,8 +105,10 @@ def full_name_of(namespaces: tuple[str, ...], name: str) -> str:
     return ".".join((*namespaces, name)) if namespaces else name
 
 
-class _FileParser:
-    """Walks the commands of one file in order, updating the scope tracker."""
+class FileParser:
+    """Walks the commands of one file in order, updating the scope tracker.  Public: the
+    index's typing subclasses it to walk a file again for what extraction does not keep
+    (the section each declaration sits in)."""
 
     def __init__(self, text: str, module: str, file: str,
                  theorem_keywords: frozenset[str] = frozenset()) -> None:
@@ -348,7 +350,7 @@ def extract_text(text: str, *, module: str, file: str,
     """All declarations, the scopes theorems refer to, and failures of one file's text.
     `theorem_keywords`: declaration commands read as `theorem` (`[extract]
     theorem_keywords`)."""
-    return _FileParser(text, module, file, frozenset(theorem_keywords)).run()
+    return FileParser(text, module, file, frozenset(theorem_keywords)).run()
 
 
 def extract_file(path: Path, root: Path, theorem_keywords: tuple[str, ...] = ()

@@ -12,6 +12,8 @@ Outputs (all atomic, a re-run replaces them):
 - `RUN/graph/nodes.parquet`, `edges.parquet` (`index.graph`; `load_graph` reads them back);
 - `RUN/section_binders.parquet`: the section `variable` binders pass 1 parsed, for the
   mutation stage (`index.sections`; pass 2 workers get them from the parent by fork);
+- `RUN/signatures.parquet`: the signature table (`index.typing.signatures.SCHEMA`), only
+  with `IndexOptions.typed_filter`;
 - `RUN/index.stats.json`: `IndexStats` (`index.stats`).
 
 Parallelism: the name table is built in the parent and the rule index is filled there
@@ -25,6 +27,7 @@ import logging
 import os
 import resource
 import time
+from pathlib import Path
 from typing import Callable
 
 from tqdm import tqdm
@@ -42,6 +45,9 @@ from lean_alchemy.index.names import NameTable, Resolver, read_external_names
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.sections import write_section_binders
+from lean_alchemy.index.typing.classes import ClassTable
+from lean_alchemy.index.typing.signatures import FILE as SIGNATURES_FILE
+from lean_alchemy.index.typing.signatures import build_signatures, write_signatures
 from lean_alchemy.index.stats import IndexStats
 from lean_alchemy.index.store import INVOCATION_SCHEMA, invocations_path, rules_table, run_token_table
 from lean_alchemy.index.unproved import directly_unproved, proof_uses_pairs, unproved_declarations
@@ -107,8 +113,20 @@ def _load_context(run: RunDir, opts: IndexOptions) -> tuple[IndexContext, list[s
     rule_index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
                                  rigid=rigid_names(decls),
                                  generic_evidence=opts.generic_evidence)
+    if opts.typed_filter:
+        rule_index.use_typing(ClassTable.build(_signature_table(run, decls)))
     return IndexContext(decls, scopes, resolver, opts, rule_index,
                         tokens=run_token_table(run)), external
+
+
+def _signature_table(run: RunDir, decls: list) -> list:
+    """The run's signature table, built once from the extracted declarations' sources
+    and stored as `RUN/signatures.parquet` (for the benchmarks and for reading); always
+    rebuilt here, since the declarations it describes may have been extracted anew."""
+    root = Path((run.read_stats("extract") or {}).get("root") or ".")
+    sigs = build_signatures(decls, root)
+    write_signatures(run.root / SIGNATURES_FILE, sigs)
+    return sigs
 
 
 def _chunks(theorems: list[int], jobs: int) -> list[list[int]]:

@@ -23,6 +23,13 @@ class IndexOptions:
     generic_evidence: a constant-free rule pattern (`?a = ?b`) whose variables have concrete
       types (`m n : ℕ`) is kept only where some matched value has a type hint
       (`untyped_generic` in `matches_filtered`); False keeps every such match.
+    typed_filter: drop a match when the candidate certainly lacks an instance the rule's
+      binders need, or a value certainly has the wrong type (`instance_missing`,
+      `type_clash` in `matches_filtered`); anything unknown keeps the match.  The stage then
+      builds the signature table from the sources once and stores it as
+      `RUN/signatures.parquet`.  Off by default: on the labelled Mathlib mutants it keeps
+      every elaborating one but drops few ill-typed ones, and closing each candidate's
+      instance facts costs seconds per theorem on Mathlib (docs/index.md, "Typed matching").
     jobs: worker processes for matching (0 = one per CPU).
     progress: show a progress bar on stderr.
     """
@@ -33,6 +40,7 @@ class IndexOptions:
     apply: bool = True
     proof_uses: bool = True
     generic_evidence: bool = True
+    typed_filter: bool = False
     jobs: int = 2
     progress: bool = False
 

@@ -32,6 +32,7 @@ from lean_alchemy.grammar.ast import (
     Ident,
     Term,
     dumps,
+    loads,
 )
 from lean_alchemy.grammar.walk import (
     binder_types,
@@ -49,6 +50,8 @@ from lean_alchemy.index.match.matcher import (
 )
 from lean_alchemy.index.match.patterns import Flat, flatten
 from lean_alchemy.index.match.trie import Trie
+from lean_alchemy.index.typing.classes import ClassTable
+from lean_alchemy.index.typing.filter import Context, TypedFilter
 
 
 def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
@@ -130,6 +133,31 @@ class RuleIndex:
         self.stats = MatchStats()
         self.rules: dict[str, Rule] = {}
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
+        self.typed: TypedFilter | None = None  # `use_typing`: the class/instance filter
+        self._typing_ctx: tuple[Sequence[BinderGroup], Context | None] = ((), None)
+        self._rule_types: dict[str, list[Term | None]] = {}
+
+    def use_typing(self, table: ClassTable) -> None:
+        """Drop matches whose instances certainly do not exist or whose values certainly
+        have the wrong type (`index.typing.filter`), counted in `matches_filtered` as
+        `instance_missing` / `type_clash`."""
+        self.typed = TypedFilter(table)
+
+    def _typed_why(self, c: Compiled, subst: dict[str, Term], kind: str) -> str | None:
+        """The typed filter's reason to drop this match, or None (unknown keeps it).  The
+        candidate's context (its instance facts saturated forwards) is built once per
+        candidate, at its first match that needs it."""
+        if self.typed is None:
+            return None
+        groups, ctx = self._typing_ctx
+        if ctx is None:
+            ctx = Context(self.typed.table, groups)
+            self._typing_ctx = (groups, ctx)
+        r = c.rule
+        types = self._rule_types.get(r.id)
+        if types is None:
+            types = self._rule_types[r.id] = [loads(t) if t else None for t in r.binder_types]
+        return self.typed.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind)
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,
@@ -164,6 +192,7 @@ class RuleIndex:
         """A new index with this one's options and no rules."""
         ix = type(self)(self.max_per_theorem, self.alpha_renaming, self.rigid_last)
         ix._compile_opts = self._compile_opts
+        ix.typed = self.typed
         return ix
 
     def add(self, r: Rule) -> bool:
@@ -192,6 +221,7 @@ class RuleIndex:
         groups = tuple(extra_binders) + tuple(binders)
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = binder_types(groups)
+        self._typing_ctx = (groups, None)
         st = self.stats
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
@@ -304,6 +334,10 @@ class RuleIndex:
             if why is not None:
                 st.filtered[why] += 1
                 return
+        why = self._typed_why(c, subst, kind)
+        if why is not None:
+            st.filtered[why] += 1
+            return
         if respell and set(respell) & c.pvars:
             st.filtered["spelling_clash"] += 1
             return

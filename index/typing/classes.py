@@ -1,0 +1,383 @@
+"""Classes and instances: does `C T` hold?  Answers *yes*, *no* or *unknown*.
+
+The procedure searches like Lean's instance synthesis, backwards from the goal `C T`:
+the candidate's own instance binders (closed upwards under `extends`), every `instance`
+declaration whose conclusion matches (its instance binders become subgoals), and every
+class that extends `C` (its parent projection is an instance).  It answers *no* only when
+that search is exhausted: every step's head comparison was certain (both heads concrete:
+a structure, inductive, class, definition or a candidate's type variable, which instance
+matching does not unfold; an `abbrev` head may unfold, so it leaves the answer *unknown*),
+within a depth bound and a step budget.  Classes whose instances come from everywhere
+(`Decidable…`, `Nonempty`, `Fact`, coercions…) never answer *no*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
+from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.typing.saturate import Saturation, subst
+from lean_alchemy.index.typing.signatures import Sig, head_name
+
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+# Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
+CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "Option", "Prod",
+              "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
+              "Float", "Except", "Thunk", "Task", "IO")
+MAX_DEPTH = 8
+MAX_STEPS = 4000
+# classes with instances from every corner (classical logic, coercions, tactics): a
+# missing declaration says nothing
+OPEN_CLASSES = frozenset({"Nonempty", "Inhabited", "Fact", "Subsingleton", "Unique",
+                          "IsEmpty", "Small", "Coe", "CoeFun", "CoeSort", "CoeTC", "CoeOut",
+                          "CoeHead", "CoeTail", "CoeDep", "CoeT", "CoeHTCT", "OfNat",
+                          "Membership", "Setoid", "HasQuotient", "SetLike", "FunLike",
+                          "DFunLike", "EquivLike", "Finite", "Countable", "Encodable",
+                          "Denumerable", "NeZero", "Invertible", "IsScalarTower",
+                          "SMulCommClass", "CharP", "ExpChar", "Algebra.IsSeparable"})
+
+
+def norm(t: Term | None, local: frozenset[str] = frozenset()) -> Term | None:
+    """A type term with constants keyed like the table (`head_name`), locals kept,
+    ascriptions dropped: structural equality is then type equality up to notation."""
+    if t is None:
+        return None
+    if isinstance(t, Ident):
+        return t if t.name in local else Ident(head_name(t.name))
+    if isinstance(t, Typed):
+        return norm(t.term, local)
+    if isinstance(t, App):
+        return App(norm(t.fn, local), tuple(norm(a, local) for a in t.args))  # type: ignore
+    if isinstance(t, BinOp):
+        return BinOp(t.op, norm(t.lhs, local), norm(t.rhs, local))  # type: ignore[arg-type]
+    return t
+
+
+def head_of(t: Term) -> str | None:
+    """The head symbol of a type: `Finset` of `Finset α`, `→` of a function type, `ᵐᵒᵖ`
+    of `αᵐᵒᵖ`, `→ₗ` of `M →ₗ[R] N` (the bracket is an argument), a local's name; None
+    for what has no visible head (a projection, an unparsed span)."""
+    while isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident):
+        return t.name
+    if isinstance(t, BinOp):
+        return t.op.split("[", 1)[0]
+    if isinstance(t, (Postfix, Prefix)):
+        return t.op
+    if isinstance(t, Quant) and t.op in ("∀", "Π"):
+        return "→"
+    if isinstance(t, Sort):
+        return "Sort"
+    if isinstance(t, Subtype):
+        return "Subtype"
+    return None
+
+
+@dataclass
+class ClassTable:
+    """Classes (explicit parameters, parents), instances by class, and the classes each
+    class is a parent of; `flexible`: heads that instance matching may unfold (`abbrev`,
+    unknown names)."""
+
+    params: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parents: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    instances: dict[str, list[tuple]] = \
+        field(default_factory=dict)  # class -> (metas, premises, conclusion args, coerced)
+    children: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
+    known: frozenset[str] = frozenset()  # heads of the table (constants, notations)
+    flexible: frozenset[str] = frozenset()  # `abbrev`s: instance matching unfolds them
+    _forward: tuple | None = None  # (instances, by premise class, unconditional), lazily
+    # what does not depend on a candidate: answers to queries about closed types, and
+    # the classes instances without a premise a fact binds make wild
+    ground_memo: dict[Term, str] = field(default_factory=dict)
+    unconditional_wild: set[str] | None = None
+
+    @classmethod
+    def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
+        tab = cls()
+        known: set[str] = {"→", "×", "Sort", "Prop", "Type", "Subtype"} | set(CORE_TYPES)
+        flexible: set[str] = set()
+        insts: list[Sig] = []
+        for s in sigs:
+            key = head_name(s.name)
+            known.add(key)
+            if s.kind == "abbrev":
+                flexible.add(key)
+            if s.kind == "class":
+                tab.params[key] = tuple(n for g in s.binders if g.kind == "explicit"
+                                        for n in g.names)
+                tab.parents[key] = s.parents
+            elif s.kind == "instance":
+                insts.append(s)
+        tab.known = frozenset(known)
+        tab.flexible = frozenset(flexible)
+        for s in insts:
+            tab._add_instance(s)
+        for c, ps in tab.parents.items():
+            for p in ps:
+                h = head_of(p)
+                if h is not None:
+                    tab.children.setdefault(head_name(h), []).append((c, p))
+        return tab
+
+    def parent_facts(self, f: Term) -> list[Term]:
+        """The `extends` parents of the fact `C args` (parameters substituted)."""
+        sp = _split(f)
+        if sp is None:
+            return []
+        c, args = sp
+        params = self.params.get(c, ())
+        if len(params) != len(args):
+            return []
+        s = dict(zip(params, args))
+        return [subst(norm(p, frozenset(params)), s)  # type: ignore[arg-type]
+                for p in self.parents.get(c, ())]
+
+    def with_ancestors(self, classes: Iterable[str]) -> set[str]:
+        """`classes` and every class they extend, transitively."""
+        out: set[str] = set()
+        todo = list(classes)
+        while todo:
+            c = todo.pop()
+            if c in out:
+                continue
+            out.add(c)
+            todo.extend(head_name(h) for p in self.parents.get(c, ())
+                        if (h := head_of(p)) is not None)
+        return out
+
+    def _forward_tables(self) -> tuple:
+        if self._forward is None:
+            insts: list[tuple] = []
+            by_premise: dict[str, list[int]] = {}
+            uncond: list[int] = []
+            for c, rows in self.instances.items():
+                for metas, prem, pats, coerced in rows:
+                    idx = len(insts)
+                    insts.append((c, metas, prem, pats, coerced))
+                    keys = {k for q in prem if (k := _premise_key(q, metas, self)) is not None}
+                    for k in keys:
+                        by_premise.setdefault(k, []).append(idx)
+                    if not keys:
+                        uncond.append(idx)
+            self._forward = (insts, by_premise, uncond)
+        return self._forward
+
+    def forward_instances(self) -> list[tuple]:
+        """Every instance as (class, metas, premises, conclusion args, coerced)."""
+        return self._forward_tables()[0]
+
+    def forward_by_premise(self) -> dict[str, list[int]]:
+        """Instances by the classes of their premises that a fact can bind."""
+        return self._forward_tables()[1]
+
+    def forward_unconditional(self) -> list[int]:
+        """Instances with no premise a fact can bind (they fire, if at all, at once)."""
+        return self._forward_tables()[2]
+
+    def match(self, p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
+              local: frozenset[str]) -> bool | None:
+        return unify(p, t, metas, s, self, local)
+
+    def _add_instance(self, s: Sig) -> None:
+        ty = s.type
+        # binders, and auto-bound implicits (`instance [Group α] : Group (α × β)`): any
+        # name of the conclusion the table does not know is a variable, never a constant
+        metas = frozenset(n for g in s.binders for n in g.names) | frozenset(
+            n for n in heads(ty) if head_name(n) not in self.known)
+        # `instance (s : S) : Field s`: a term used as a type (`↥s`), not a type variable
+        coerced = frozenset(n for g in s.binders if g.type is not None
+                            and not isinstance(g.type, Sort) for n in g.names)
+        while isinstance(ty, BinOp) and ty.op == "→":  # `instance : A α → B α` (rare)
+            ty = ty.rhs
+        if ty is None:
+            return
+        h = head_of(ty)
+        if h is None:
+            return
+        args = ty.args if isinstance(ty, App) else ()
+        prem = tuple(norm(g.type, metas) for g in s.binders
+                     if g.kind == "inst" and g.type is not None)
+        self.instances.setdefault(head_name(h), []).append(
+            (metas, prem, tuple(norm(a, metas) for a in args), coerced))  # type: ignore
+
+
+def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
+          table: ClassTable, local: frozenset[str]) -> bool | None:
+    """First-order matching of an instance pattern `p` (variables `metas`) against a
+    query type `t`: True / False (a certain clash) / None (unknown).  Instance matching
+    unfolds only reducible constants, so two different heads clash unless one is an
+    `abbrev`, a query head the table does not know, or an applied pattern variable."""
+    if isinstance(p, Ident) and p.name in metas:
+        prev = s.get(p.name)
+        if prev is None:
+            s[p.name] = t
+            return True
+        return True if prev == t else None
+    hp, ht = head_of(p), head_of(t)
+    if hp is None or ht is None or hp in metas:
+        return None
+    if ht not in local and (ht not in table.known or ht in table.flexible):
+        return None
+    if hp != ht:
+        return None if hp in table.flexible else False
+    if isinstance(p, BinOp) and "[" in p.op:
+        return None  # `→ₗ[R]`: the bracket's ring is not compared
+    pa_ = p.args if isinstance(p, App) else ()
+    ta = t.args if isinstance(t, App) else ()
+    if isinstance(p, BinOp) and isinstance(t, BinOp):
+        pa_, ta = (p.lhs, p.rhs), (t.lhs, t.rhs)
+    elif isinstance(p, (Postfix, Prefix)) and isinstance(t, (Postfix, Prefix)):
+        pa_, ta = (p.arg,), (t.arg,)
+    elif type(p) is not type(t) or not isinstance(p, (App, Ident)):
+        return None
+    if len(pa_) != len(ta):
+        return None
+    out: bool | None = True
+    for a, b in zip(pa_, ta):
+        r = unify(a, b, metas, s, table, local)
+        if r is False:
+            return False
+        if r is None:
+            out = None
+    return out
+
+
+def _mentions(t: Term, names: frozenset[str]) -> bool:
+    if isinstance(t, Ident):
+        return t.name in names
+    if isinstance(t, App):
+        return _mentions(t.fn, names) or any(_mentions(a, names) for a in t.args)
+    if isinstance(t, BinOp):
+        return _mentions(t.lhs, names) or _mentions(t.rhs, names)
+    return False
+
+
+def is_open(c: str) -> bool:
+    """Classes whose instances come from everywhere: never *no*."""
+    return c in OPEN_CLASSES or c.startswith("Decidable")
+
+
+def _premise_key(q: Term, metas: frozenset[str], table: "ClassTable") -> str | None:
+    sp = _split(q)
+    if sp is None or sp[0] not in table.params or is_open(sp[0]):
+        return None
+    return sp[0] if _mentions(q, metas) else None
+
+
+def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:
+    h = head_of(goal)
+    if h is None:
+        return None
+    return head_name(h), (goal.args if isinstance(goal, App) else ())
+
+
+class Resolver:
+    """Instance queries in one candidate's context: its type variables (`local`) and its
+    instance binders (`facts`, closed upwards under `extends`).  Memoized per context."""
+
+    def __init__(self, table: ClassTable, local: frozenset[str], facts: Iterable[Term]):
+        self.table = table
+        self.local = local
+        self.memo: dict[Term, str] = {}
+        self.steps = 0
+        start = [f for f in (norm(f, local) for f in facts) if f is not None]
+        self.facts: set[Term] = set()
+        self.saturation: Saturation | None = None  # ground queries, asked while closing
+        self.saturation = Saturation(table, local, start, self.holds, is_open)
+        self.facts = self.saturation.sure
+
+    def holds(self, goal: Term) -> str:
+        """*yes* / *no* / *unknown*: does the instance `goal` (`C T …`) exist here?"""
+        g = norm(goal, self.local)
+        if g is None:
+            return UNKNOWN
+        memo = self.memo if heads(g) & self.local else self.table.ground_memo
+        hit = memo.get(g)
+        if hit is None:
+            self.steps = 0
+            hit = memo[g] = self._holds(g, 0, set())
+        return hit
+
+    def _holds(self, g: Term, depth: int, stack: set[Term]) -> str:
+        if g in self.facts:
+            return YES
+        sp = _split(g)
+        if sp is None:
+            return UNKNOWN
+        c, args = sp
+        if (is_open(c) or c not in self.table.params
+                or depth > MAX_DEPTH or self.steps > MAX_STEPS):
+            return UNKNOWN
+        if self.saturation is not None and self.saturation.atomic(args):  # about the candidate's variables: decided forwards
+            return self.saturation.answer(g, c)
+        if g in stack:  # a derivation through itself contains a shorter one
+            return NO
+        stack = stack | {g}
+        self.steps += 1
+        out = NO
+        for metas, prem, pats, coerced in self.table.instances.get(c, ()):
+            if any(isinstance(p, Ident) and p.name in coerced for p in pats):
+                out = UNKNOWN
+                continue
+            r = self._via_instance(metas, prem, pats, args, depth, stack)
+            if r == YES:
+                return YES
+            if r == UNKNOWN:
+                out = UNKNOWN
+        for child, parent in self.table.children.get(c, ()):
+            r = self._via_child(child, parent, args, depth, stack)
+            if r == YES:
+                return YES
+            if r == UNKNOWN:
+                out = UNKNOWN
+        return out
+
+    def _via_instance(self, metas: frozenset[str], prem: tuple[Term, ...],
+                      pats: tuple[Term, ...], args: tuple[Term, ...], depth: int,
+                      stack: set[Term]) -> str:
+        if len(pats) != len(args):
+            return UNKNOWN
+        s: dict[str, Term] = {}
+        certain = True
+        for p, a in zip(pats, args):
+            r = unify(p, a, metas, s, self.table, self.local)
+            if r is False:
+                return NO
+            if r is None:
+                certain = False
+        if not certain:
+            return UNKNOWN
+        out = YES
+        for q in prem:
+            q2 = subst(q, s)
+            if _mentions(q2, metas - frozenset(s)):
+                return UNKNOWN  # a premise about a type the conclusion does not fix
+            r = self._holds(q2, depth + 1, stack)
+            if r == NO:
+                return NO
+            if r == UNKNOWN:
+                out = UNKNOWN
+        return out
+
+    def _via_child(self, child: str, parent: Term, args: tuple[Term, ...], depth: int,
+                   stack: set[Term]) -> str:
+        params = self.table.params.get(child, ())
+        pargs = parent.args if isinstance(parent, App) else ()
+        if len(pargs) != len(args):
+            return UNKNOWN
+        s: dict[str, Term] = {}
+        meta = frozenset(params)
+        for p, a in zip(pargs, args):
+            r = unify(norm(p, meta), a, meta, s, self.table, self.local)  # type: ignore
+            if r is False:
+                return NO
+            if r is None:
+                return UNKNOWN
+        if any(n not in s for n in params):
+            return UNKNOWN
+        goal = App(Ident(child), tuple(s[n] for n in params)) if params else Ident(child)
+        return self._holds(goal, depth + 1, stack)

@@ -1,0 +1,255 @@
+"""The signature table: name -> binders and result type, for every declaration of the
+library plus a small table of Lean core constants and instances.
+
+Why: elaboration-lite types a statement's sub-terms and resolves instances without Lean;
+both need to know what each constant takes and returns and which `class`/`instance`
+declarations exist.  Theorems carry their parsed statements; every other declaration is
+read from its source span (`headers.read_header`).  The table is built once by the index
+stage and stored as `RUN/signatures.parquet` (explicit schema, `SCHEMA`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lean_alchemy.grammar.ast import App, BinderGroup, Ident, Sort, Term, dumps, loads
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.statements import dumps_binders, loads_binders
+from lean_alchemy.index.typing.headers import Header, read_header
+from lean_alchemy.index.typing.scoped import (
+    declaration_scopes,
+    included_section_binders,
+    section_of,
+)
+
+SCHEMA = pa.schema([
+    pa.field("name", pa.string(), nullable=False),
+    pa.field("kind", pa.string(), nullable=False),  # declaration kind, `field`, `ctor`, `core`
+    pa.field("binders", pa.string(), nullable=False),  # `dumps_binders`
+    pa.field("type", pa.string()),  # `dumps` of the result type, null when not written
+    pa.field("parents", pa.list_(pa.string()), nullable=False),  # `extends` (dumped)
+])
+
+FILE = "signatures.parquet"
+
+
+@dataclass(frozen=True, slots=True)
+class Sig:
+    """One constant: kind, binder groups, result type (None: not written), parents."""
+
+    name: str
+    kind: str
+    binders: tuple[BinderGroup, ...]
+    type: Term | None
+    parents: tuple[Term, ...] = ()
+
+
+# Lean core / Batteries classes and instances Mathlib relies on without declaring them
+# (read from Lean 4 core's `Prelude.lean` / `Init`): the arithmetic and order notation
+# classes, and the instances core gives ℕ, ℤ and the basic containers.  Written as Lean
+# headers so that they go through the same parser as the library's.
+CORE_CLASSES = ("Add", "Mul", "Sub", "Div", "Mod", "Neg", "Pow", "HAdd", "HMul", "HSub",
+                "HDiv", "HMod", "HPow", "SMul", "HSMul", "LE", "LT", "Max", "Min", "OfNat",
+                "NatCast", "IntCast", "Append", "Membership", "Inhabited", "Nonempty",
+                "DecidableEq", "Decidable", "BEq", "Hashable", "Repr", "ToString",
+                "Coe", "CoeFun", "CoeSort", "CoeTC", "CoeOut", "CoeHead", "CoeTail", "Subsingleton",
+                "AndOp", "OrOp", "Xor", "ShiftLeft", "ShiftRight", "Complement", "Zero", "One",
+                "Inv")
+CORE_INSTANCES = {
+    "Nat": ("Add", "Mul", "Sub", "Div", "Mod", "Pow", "LE", "LT", "Max", "Min", "OfNat",
+            "NatCast", "DecidableEq", "Inhabited", "Nonempty", "BEq", "Hashable", "Repr",
+            "ToString", "AndOp", "OrOp", "Xor", "ShiftLeft", "ShiftRight", "Zero", "One"),
+    "Int": ("Add", "Mul", "Sub", "Div", "Mod", "Neg", "LE", "LT", "Max", "Min", "OfNat",
+            "NatCast", "IntCast", "DecidableEq", "Inhabited", "Nonempty", "BEq", "Hashable",
+            "Repr", "ToString", "Zero", "One"),
+    "Bool": ("DecidableEq", "Inhabited", "Nonempty", "LE", "LT", "Max", "Min", "AndOp", "OrOp",
+             "Xor", "BEq", "Repr", "ToString"),
+    "String": ("DecidableEq", "Inhabited", "Nonempty", "Append", "LE", "LT", "BEq", "Repr"),
+    "Prop": ("Inhabited", "Nonempty"),
+}
+# Core constants statements use all the time (Lean 4 `Init`), as headers.
+CORE_CONSTANTS = {
+    "Nat.succ": "(n : ℕ) : ℕ", "Nat.pred": "(n : ℕ) : ℕ", "Nat.gcd": "(m n : ℕ) : ℕ",
+    "Nat.lcm": "(m n : ℕ) : ℕ", "Nat.min": "(m n : ℕ) : ℕ", "Nat.log2": "(n : ℕ) : ℕ",
+    "Int.natAbs": "(m : ℤ) : ℕ", "Int.toNat": "(m : ℤ) : ℕ", "Int.ofNat": "(n : ℕ) : ℤ",
+    "Int.negSucc": "(n : ℕ) : ℤ", "Int.gcd": "(m n : ℤ) : ℕ", "Int.sign": "(m : ℤ) : ℤ",
+    "Int.emod": "(m n : ℤ) : ℤ", "Int.ediv": "(m n : ℤ) : ℤ",
+    "Nat.cast": "{R : Type u} [NatCast R] (n : ℕ) : R",
+    "Int.cast": "{R : Type u} [IntCast R] (n : ℤ) : R",
+    "List.length": "{α : Type u} (l : List α) : ℕ",
+    "List.map": "{α : Type u} {β : Type v} (f : α → β) (l : List α) : List β",
+    "List.reverse": "{α : Type u} (l : List α) : List α",
+    "List.sum": "{α : Type u} [Add α] [Zero α] (l : List α) : α",
+    "List.prod": "{α : Type u} [Mul α] [One α] (l : List α) : α",
+    "List.cons": "{α : Type u} (a : α) (l : List α) : List α",
+    "Option.some": "{α : Type u} (a : α) : Option α",
+    "Prod.fst": "{α : Type u} {β : Type v} (p : α × β) : α",
+    "Prod.snd": "{α : Type u} {β : Type v} (p : α × β) : β",
+    "Prod.mk": "{α : Type u} {β : Type v} (a : α) (b : β) : α × β",
+    "id": "{α : Sort u} (a : α) : α",
+    "Function.comp": "{α : Sort u} {β : Sort v} {δ : Sort w} (f : β → δ) (g : α → β) : α → δ",
+    "max": "{α : Type u} [Max α] (a b : α) : α", "min": "{α : Type u} [Min α] (a b : α) : α",
+    "Fin.val": "{n : ℕ} (i : Fin n) : ℕ", "Subtype.val": "{α : Sort u} {p : α → Prop} "
+    "(x : Subtype p) : α", "decide": "(p : Prop) [Decidable p] : Bool",
+}
+_ALIASES = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex", "ℝ≥0": "NNReal",
+            "ℝ≥0∞": "ENNReal", "ℕ∞": "ENat", "ℍ": "Quaternion", "ℕ+": "PNat", "Type": "Type"}
+
+
+def head_name(name: str) -> str:
+    """A constant's key in the table: aliases normalized (`ℕ` is `Nat`), `_root_.` and
+    the namespace dropped (`Mathlib.Foo.Field` is `Field`).  Why the last component:
+    instance types and class names are written unresolved, and merging two classes of
+    one last name only adds facts, which can turn a *no* into *yes*/*unknown*, never the
+    reverse."""
+    name = _ALIASES.get(name, name)
+    if name.startswith("_root_."):
+        name = name[len("_root_."):]
+    return name.rsplit(".", 1)[-1] if "." in name and not name.endswith(".") else name
+
+
+def _header_sig(text: str) -> tuple[tuple[BinderGroup, ...], Term]:
+    h = read_header("def x " + text + " := 0", "def")
+    assert h is not None and h.type is not None
+    return h.binders, h.type
+
+
+def core_sigs() -> Iterator[Sig]:
+    """The documented core table above as signatures."""
+    for c in CORE_CLASSES:
+        yield Sig(c, "class", (), None)
+    for t, classes in CORE_INSTANCES.items():
+        for c in classes:
+            yield Sig(f"core.inst{c}{t}", "instance", (), App(Ident(c), (Ident(t),)))
+    for name, text in CORE_CONSTANTS.items():
+        bs, ty = _header_sig(text)
+        yield Sig(name, "core", bs, ty)
+
+
+def _projections(name: str, kind: str, h: Header) -> Iterator[Sig]:
+    """Fields as projections `S.f {params} (self : S params) field-binders : T`."""
+    params = [n for g in h.binders for n in g.names]
+    self_ty = App(Ident(name), tuple(Ident(n) for n in params)) if params else Ident(name)
+    outer = tuple(BinderGroup(g.names, g.type, "implicit" if g.kind == "explicit" else g.kind)
+                  for g in h.binders)
+    me = BinderGroup(("self",), self_ty, "inst" if kind == "class" else "explicit")
+    for f, fb, fty in h.fields:
+        yield Sig(f"{name}.{f}", "field", outer + (me,) + fb, fty)
+
+
+def _derived(name: str, h: Header) -> Iterator[Sig]:
+    params = [n for g in h.binders for n in g.names]
+    target: Term = App(Ident(name), tuple(Ident(n) for n in params)) if params else Ident(name)
+    for c in h.deriving:
+        yield Sig(f"{name}.derived{c}", "instance", h.binders, App(Ident(c), (target,)))
+
+
+_DERIVING_CMD = re.compile(r"^deriving\s+instance\s+([\w.,\s]+?)\s+for\s+([\w.,\s≥∞]+?)\s*$",
+                           re.M)
+
+
+def deriving_commands(text: str) -> Iterator[Sig]:
+    """`deriving instance A, B for T` commands of a source file as instances `A T`."""
+    for m in _DERIVING_CMD.finditer(text):
+        for t in m.group(2).split(","):
+            for c in m.group(1).split(","):
+                if c.strip() and t.strip():
+                    yield Sig(f"{t.strip()}.derived{c.strip()}", "instance", (),
+                              App(Ident(c.strip()), (Ident(t.strip()),)))
+
+
+def sigs_of_source(name: str, kind: str, text: str,
+                   section: tuple[BinderGroup, ...] = ()) -> list[Sig]:
+    """The signatures one non-theorem declaration contributes (itself, projections,
+    constructors, derived instances); `section`: the section binders in force, of which
+    those Lean includes are prepended to its binders."""
+    h = read_header(text, kind)
+    if h is None:
+        return []
+    if section:
+        inc = included_section_binders(section, h.type, h.binders)
+        h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving)
+    out = [Sig(name, kind, h.binders, h.type, h.parents)]
+    if kind in ("structure", "class"):
+        out.extend(_projections(name, kind, h))
+    for c, cb, cty in h.ctors:
+        params = tuple(BinderGroup(g.names, g.type, "implicit" if g.kind == "explicit"
+                                   else g.kind) for g in h.binders)
+        out.append(Sig(f"{name}.{c}", "ctor", params + cb, cty))
+    out.extend(_derived(name, h))
+    return out
+
+
+# `@[class] structure MeasurableSpace …`: a structure made a class by its attribute
+_CLASS_ATTR = re.compile(r"\A\s*(?:/--.*?-/\s*)?@\[(?:[^\]]*,\s*)?class\s*[,\]]", re.S)
+
+
+def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
+    """Signatures of `decls` (objects with full_name, kind, module, file, start_byte,
+    end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`.
+    Each source file is read and walked once (`declaration_scopes`)."""
+    out: list[Sig] = list(core_sigs())
+    texts: dict[str, bytes] = {}
+    scopes: dict[str, dict[str, object]] = {}
+    for d in decls:
+        if d.kind not in ("def", "abbrev", "instance", "class", "structure", "inductive",
+                          "opaque"):
+            continue
+        data = texts.get(d.file)
+        if data is None:
+            try:
+                data = texts[d.file] = (root / d.file).read_bytes()
+            except OSError:
+                data = texts[d.file] = b""
+            text = data.decode("utf-8", "replace")
+            if "deriving instance" in text:
+                out.extend(deriving_commands(text))
+            try:
+                scopes[d.file] = declaration_scopes(text, d.module, d.file)
+            except Exception:  # noqa: BLE001 - without scopes, declarations lack sections
+                scopes[d.file] = {}
+        snippet = data[d.start_byte:d.end_byte].decode("utf-8", "replace")
+        scope = scopes.get(d.file, {}).get(d.full_name)
+        kind = "class" if d.kind == "structure" and _CLASS_ATTR.search(snippet) else d.kind
+        try:
+            out.extend(sigs_of_source(d.full_name, kind, snippet,
+                                      section_of(scope) if scope is not None else ()))
+        except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
+            continue
+    return out
+
+
+def write_signatures(path: Path, sigs: Iterable[Sig]) -> int:
+    rows = {"name": [], "kind": [], "binders": [], "type": [], "parents": []}
+    n = 0
+    for s in sigs:
+        rows["name"].append(s.name)
+        rows["kind"].append(s.kind)
+        rows["binders"].append(dumps_binders(s.binders))
+        rows["type"].append(dumps(s.type) if s.type is not None else None)
+        rows["parents"].append([dumps(p) for p in s.parents])
+        n += 1
+    pq.write_table(pa.table(rows, schema=SCHEMA), path)
+    return n
+
+
+def read_signatures(path: Path) -> list[Sig]:
+    t = pq.read_table(path, schema=SCHEMA).to_pydict()
+    return [Sig(n, k, loads_binders(b), loads(ty) if ty else None,
+                tuple(loads(p) for p in ps))
+            for n, k, b, ty, ps in zip(t["name"], t["kind"], t["binders"], t["type"],
+                                       t["parents"])]
+
+
+def is_sort(t: Term | None) -> bool:
+    return isinstance(t, Sort)
+
+
+def parse_type(text: str) -> Term:
+    return parse_term(text)

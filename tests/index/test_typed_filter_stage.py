@@ -1,0 +1,88 @@
+"""The index stage with `typed_filter`: the signature table is stored in the run, and a
+rule whose class the candidate's type variable lacks is not matched there.
+
+The library is written here (not Mathlib's text); its classes mirror Mathlib's shape:
+`CommGroup` extends `Group` (Mathlib/Algebra/Group/Defs.lean:1312), so a commutativity
+lemma stated for `[CommGroup G]` cannot be used on a `[Group G]` variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.index.options import IndexOptions
+
+LIB = """\
+namespace Fx
+
+class Semigroup' (G : Type u) extends Mul G where
+  assoc : True
+
+class Group' (G : Type u) extends Semigroup' G where
+  inv : G → G
+
+class CommGroup' (G : Type u) extends Group' G where
+  comm : True
+
+theorem mul_swap {G : Type u} [CommGroup' G] (a b : G) : a * b = b * a := by
+  exact CommGroup'.swap a b
+
+theorem in_group {G : Type u} [Group' G] (x y : G) (h : x = y) : x * y = y * x := by
+  subst h; rfl
+
+theorem in_comm_group {G : Type u} [CommGroup' G] (x y : G) (h : x = y) : x * y = y * x := by
+  subst h; rfl
+
+end Fx
+"""
+
+
+def _indexed(root: Path, typed: bool):
+    from lean_alchemy.extract.options import ExtractOptions
+    from lean_alchemy.extract.pipeline import run_extract
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.store import iter_invocations, read_rules
+
+    src = root / "src" / "Fx"
+    src.mkdir(parents=True)
+    (src / "Basic.lean").write_text(LIB)
+    run = RunDir.at(root / "run")
+    run_extract(root / "src", run, ExtractOptions(jobs=1, progress=False))
+    stats = run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None,
+                                        typed_filter=typed))
+    rules = {r.id: r for r in read_rules(run)}
+    pairs = {(i.candidate, rules[i.rule_id].lemma) for i in iter_invocations(run)}
+    return run, stats.as_dict(), pairs
+
+
+@pytest.fixture(scope="module")
+def typed(tmp_path_factory):
+    return _indexed(tmp_path_factory.mktemp("typed"), True)
+
+
+def test_a_commutative_group_lemma_is_not_matched_on_a_group_variable(typed) -> None:
+    _, stats, pairs = typed
+    assert ("Fx.in_comm_group", "Fx.mul_swap") in pairs
+    assert ("Fx.in_group", "Fx.mul_swap") not in pairs
+    assert stats["matches_filtered"].get("instance_missing", 0) >= 1
+
+
+def test_without_the_flag_the_match_is_kept(tmp_path: Path) -> None:
+    _, stats, pairs = _indexed(tmp_path, False)
+    assert ("Fx.in_group", "Fx.mul_swap") in pairs
+    assert "instance_missing" not in stats["matches_filtered"]
+
+
+def test_the_signature_table_is_stored_with_its_schema(typed) -> None:
+    from lean_alchemy.index.typing.signatures import SCHEMA, read_signatures
+
+    run, _, _ = typed
+    path = run.root / "signatures.parquet"
+    assert pq.read_schema(path).equals(SCHEMA, check_metadata=False)
+    sigs = {s.name: s for s in read_signatures(path)}
+    assert sigs["Fx.CommGroup'"].kind == "class"
+    assert len(sigs["Fx.CommGroup'"].parents) == 1  # `extends Group' G`, read back

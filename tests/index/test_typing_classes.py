@@ -1,0 +1,173 @@
+"""Class/instance resolution on a small library written here (not Mathlib's text)."""
+
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.index.typing.classes import NO, UNKNOWN, YES, ClassTable, Resolver
+from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
+
+LIB = [
+    ("Monoid", "class", "class Monoid (M : Type u) extends Mul M where\n  one : M"),
+    ("Group", "class", "class Group (G : Type u) extends Monoid G, Inv G where\n  x : G"),
+    ("CommGroup", "class", "class CommGroup (G : Type u) extends Group G where\n  c : G"),
+    ("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α"),
+    ("Int.instGroup", "instance", "instance Int.instGroup : CommGroup ℤ := sorry"),
+    ("Prod.instGroup", "instance",
+     "instance [Group α] [Group β] : Group (α × β) := sorry"),
+]
+
+
+def _table() -> ClassTable:
+    sigs = list(core_sigs())
+    for name, kind, text in LIB:
+        sigs.extend(sigs_of_source(name, kind, text))
+    return ClassTable.build(sigs)
+
+
+def test_group_variable_is_not_commutative() -> None:
+    """A `[Group G]` variable has Monoid and Inv through `extends`, and no CommGroup:
+    nothing in the library gives one (the search is exhausted)."""
+    r = Resolver(_table(), frozenset({"G"}), [parse_term("Group G")])
+    assert r.holds(parse_term("Monoid G")) == YES
+    assert r.holds(parse_term("Inv G")) == YES
+    assert r.holds(parse_term("CommGroup G")) == NO
+
+
+def test_concrete_heads_and_instance_premises() -> None:
+    r = Resolver(_table(), frozenset({"G"}), [parse_term("Group G")])
+    assert r.holds(parse_term("Group ℤ")) == YES  # through CommGroup ℤ
+    assert r.holds(parse_term("Inv ℕ")) == NO
+    assert r.holds(parse_term("Group (G × ℤ)")) == YES
+    assert r.holds(parse_term("Group (G × ℕ)")) == NO
+
+
+def test_unknown_classes_stay_unknown() -> None:
+    r = Resolver(_table(), frozenset({"G"}), [])
+    assert r.holds(parse_term("Ring G")) == UNKNOWN  # not a class of the table
+    assert r.holds(parse_term("Nonempty G")) == UNKNOWN
+
+
+# A second library with the shape of Mathlib's algebraic hierarchy, each fact read there:
+# - `class Group (G) extends DivInvMonoid G` and `class CommGroup (G) extends Group G,
+#   CommMonoid G` (Mathlib/Algebra/Group/Defs.lean:1229, :1312);
+# - `instance Group.toDivisionMonoid : DivisionMonoid G` in a `[Group G]` section
+#   (Mathlib/Algebra/Group/Defs.lean:1289);
+# - `class Ring (R) extends Semiring R, AddCommGroup R, …` and `class CommRing (α) extends
+#   Ring α, CommMonoid α` (Mathlib/Algebra/Ring/Defs.lean:148, :415);
+# - `class Field (K) extends CommRing K, DivisionRing K` (Mathlib/Algebra/Field/Defs.lean:180);
+# - ℕ has no `Neg`: Lean core gives `Neg Int` only, and Mathlib declares no `Neg ℕ`.
+HIERARCHY = [
+    ("Monoid", "class", "class Monoid (M : Type u) extends Mul M where\n  one : M"),
+    ("CommMonoid", "class", "class CommMonoid (M : Type u) extends Monoid M where\n  c : M"),
+    ("DivInvMonoid", "class",
+     "class DivInvMonoid (G : Type u) extends Monoid G, Inv G where\n  d : G"),
+    ("DivisionMonoid", "class",
+     "class DivisionMonoid (G : Type u) extends DivInvMonoid G where\n  e : G"),
+    ("Group", "class", "class Group (G : Type u) extends DivInvMonoid G where\n  x : G"),
+    ("CommGroup", "class",
+     "class CommGroup (G : Type u) extends Group G, CommMonoid G where\n  y : G"),
+    ("Group.toDivisionMonoid", "instance",
+     "instance Group.toDivisionMonoid {G : Type u} [Group G] : DivisionMonoid G := sorry"),
+    ("Semiring", "class", "class Semiring (R : Type u) extends Monoid R where\n  z : R"),
+    ("Ring", "class", "class Ring (R : Type u) extends Semiring R, Neg R where\n  w : R"),
+    ("CommRing", "class",
+     "class CommRing (α : Type u) extends Ring α, CommMonoid α where\n  v : α"),
+    ("DivisionRing", "class",
+     "class DivisionRing (K : Type u) extends Ring K, Inv K where\n  u : K"),
+    ("Field", "class",
+     "class Field (K : Type u) extends CommRing K, DivisionRing K where\n  t : K"),
+    ("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α"),
+]
+
+
+def _hierarchy() -> ClassTable:
+    sigs = list(core_sigs())
+    for name, kind, text in HIERARCHY:
+        sigs.extend(sigs_of_source(name, kind, text))
+    return ClassTable.build(sigs)
+
+
+def test_comm_group_gives_group_and_group_does_not_give_comm_group() -> None:
+    """`CommGroup extends Group` (Group/Defs.lean:1312): `[CommGroup G]` gives `Group G`
+    and, through it, `Monoid G`; `[Group G]` gives no `CommGroup G` nor `CommMonoid G`
+    (no instance concludes them)."""
+    tab = _hierarchy()
+    comm = Resolver(tab, frozenset({"G"}), [parse_term("CommGroup G")])
+    assert comm.holds(parse_term("Group G")) == YES
+    assert comm.holds(parse_term("Monoid G")) == YES
+    grp = Resolver(tab, frozenset({"G"}), [parse_term("Group G")])
+    assert grp.holds(parse_term("CommGroup G")) == NO
+    assert grp.holds(parse_term("CommMonoid G")) == NO
+
+
+def test_instances_fire_forwards_from_the_binders() -> None:
+    """`Group.toDivisionMonoid` (Group/Defs.lean:1289) concludes `DivisionMonoid G` from
+    `[Group G]`: the forward closure has it, and a `[Monoid G]` variable does not."""
+    tab = _hierarchy()
+    grp = Resolver(tab, frozenset({"G"}), [parse_term("Group G")])
+    assert grp.holds(parse_term("DivisionMonoid G")) == YES
+    mon = Resolver(tab, frozenset({"G"}), [parse_term("Monoid G")])
+    assert mon.holds(parse_term("DivisionMonoid G")) == NO
+    assert mon.holds(parse_term("Inv G")) == NO
+
+
+def test_field_gives_comm_ring_and_nat_has_no_neg() -> None:
+    """`Field extends CommRing` (Field/Defs.lean:180), `CommRing extends Ring`
+    (Ring/Defs.lean:415): `[Field K]` gives `CommRing K`, `Ring K`, `Inv K`; ℕ has no
+    `Neg` (only ℤ's is in core) while ℤ has one."""
+    tab = _hierarchy()
+    fld = Resolver(tab, frozenset({"K"}), [parse_term("Field K")])
+    for q in ("CommRing K", "Ring K", "Inv K", "Monoid K"):
+        assert fld.holds(parse_term(q)) == YES, q
+    assert fld.holds(parse_term("Neg ℕ")) == NO
+    assert fld.holds(parse_term("Neg ℤ")) == YES
+
+
+def test_a_class_any_type_may_get_is_never_no() -> None:
+    """An instance whose premise is a class with instances from everywhere (here
+    `Subsingleton`) could give `CommGroup` to any type: the answer stays unknown."""
+    tab_sigs = list(core_sigs())
+    for name, kind, text in HIERARCHY + [
+            ("Sub.inst", "instance",
+             "instance Sub.inst {α : Type u} [Subsingleton α] : CommGroup α := sorry")]:
+        tab_sigs.extend(sigs_of_source(name, kind, text))
+    grp = Resolver(ClassTable.build(tab_sigs), frozenset({"G"}), [parse_term("Group G")])
+    assert grp.holds(parse_term("CommGroup G")) == UNKNOWN
+
+
+def test_a_structure_with_the_class_attribute_is_a_class(tmp_path) -> None:
+    """Mathlib declares `@[class] structure MeasurableSpace (α : Type*)`
+    (Mathlib/MeasureTheory/MeasurableSpace/Defs.lean:49): extraction calls it a
+    structure, the signature table a class (so `[MeasurableSpace α]` binders are facts and
+    its instances are searched); a plain structure stays one."""
+    from types import SimpleNamespace
+
+    from lean_alchemy.index.typing.signatures import build_signatures
+
+    text = ("@[class] structure Meas (α : Type u) where\n  sets : α → Prop\n\n"
+            "structure Plain (α : Type u) where\n  x : α\n")
+    (tmp_path / "M.lean").write_text(text)
+    cut = text.index("structure Plain")
+    decls = [SimpleNamespace(full_name="Meas", kind="structure", module="M", file="M.lean",
+                             start_byte=0, end_byte=cut),
+             SimpleNamespace(full_name="Plain", kind="structure", module="M", file="M.lean",
+                             start_byte=cut, end_byte=len(text))]
+    kinds = {s.name: s.kind for s in build_signatures(decls, tmp_path)}
+    assert kinds["Meas"] == "class"
+    assert kinds["Plain"] == "structure"
+    r = Resolver(ClassTable.build(build_signatures(decls, tmp_path)), frozenset({"α"}), [])
+    assert r.holds(parse_term("Meas α")) == NO
+
+
+def test_an_unresolved_notation_in_an_instance_is_a_type_not_a_variable() -> None:
+    """`instance : CommGroup ℚ≥0` with `ℚ≥0` a notation the header reader does not
+    resolve (Mathlib's for `NNRat`, Mathlib/Data/Rat/Init.lean:26) is about one type: it
+    does not make `CommGroup` a class any type may have, so `[Group G]` still gives no
+    `CommGroup G`.  An instance for a bare auto-bound variable (`α`) does."""
+    def resolver(extra: str) -> Resolver:
+        sigs = list(core_sigs())
+        for name, kind, text in HIERARCHY + [("Extra.inst", "instance", extra)]:
+            sigs.extend(sigs_of_source(name, kind, text))
+        return Resolver(ClassTable.build(sigs), frozenset({"G"}), [parse_term("Group G")])
+
+    assert resolver("instance : CommGroup ℚ≥0 := sorry").holds(parse_term("CommGroup G")) == NO
+    assert resolver("instance [Subsingleton α] : CommGroup α := sorry").holds(
+        parse_term("CommGroup G")) == UNKNOWN
