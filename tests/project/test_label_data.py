@@ -10,20 +10,24 @@ import json
 from collections import Counter
 from pathlib import Path
 
-LABELS = Path(__file__).resolve().parent / "data" / "labels" / "mutants_before_typing.jsonl"
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data" / "labels"
+LABELLED_MUTANTS = ("mutants_before_typing.jsonl", "mutants_after_recall.jsonl")
 FIELDS = {"n", "id", "kind", "rule", "direction", "location", "source_theorem",
           "source_module", "statement", "label", "reason_class", "reason"}
 REASON_CLASSES = {"instance_missing", "type_clash", "notation_scope", "unbound_variable",
                   "glued_notation_split", "other"}
 
 
-def rows() -> list[dict]:
-    return [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+def rows(name: str = LABELLED_MUTANTS[0]) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
 
 
-def test_every_row_is_complete_and_labelled() -> None:
-    data = rows()
-    assert len(data) >= 150 and len({r["id"] for r in data}) == len(data)
+@pytest.mark.parametrize("name", LABELLED_MUTANTS)
+def test_every_row_is_complete_and_labelled(name: str) -> None:
+    data = rows(name)
+    assert len(data) >= 100 and len({r["id"] for r in data}) == len(data)
     for r in data:
         assert set(r) == FIELDS, r["n"]  # no proof or rendered Lean is stored
         assert r["label"] in {"elaborates", "ill_typed", "unsure"}, r["n"]
@@ -37,4 +41,12 @@ def test_every_row_is_complete_and_labelled() -> None:
 def test_the_sample_covers_the_three_kinds() -> None:
     kinds = Counter(r["kind"] for r in rows())
     assert set(kinds) == {"rw_goal", "rw_hyp", "apply_hyp"} and min(kinds.values()) >= 40
+    assert len(rows()) >= 150
 
+
+
+def test_every_glued_notation_reading_is_complete() -> None:
+    data = rows("glued_notation_mutants.jsonl")
+    assert len(data) == 50 and len({r["id"] for r in data}) == 50
+    for r in data:
+        assert r["label"] in {"intact", "split"} and r["glued_found"] and r["mutant_statement"]
