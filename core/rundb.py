@@ -683,6 +683,15 @@ class RunDB:
         with self._read() as c:
             return [(k, s, e, int(n)) for k, s, e, n in c.execute(q).all()]
 
+    def library_counts(self) -> dict[tuple[str, str], int]:
+        """(rule library, proof status) -> mutants: how many use a dependency's rule
+        ("" = the library's own) and how many are open statements.  A full scan of the
+        mutants table: callers ask only for runs that have dependencies or open ones."""
+        with self._read() as c:
+            rows = c.execute(select(mutants.c.rule_library, mutants.c.proof_status, func.count())
+                             .group_by(mutants.c.rule_library, mutants.c.proof_status)).all()
+        return {(lib or "", st or "proved"): int(n) for lib, st, n in rows}
+
     def total(self) -> int:
         with self._read() as c:
             return int(c.execute(select(func.count()).select_from(states)).scalar() or 0)

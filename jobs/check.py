@@ -90,7 +90,8 @@ def reclaim_dead_leases(db: RunDB, host: str | None = None) -> int:
 
 def to_units(mutants: Sequence[Mutant]) -> list[CheckUnit]:
     """Mutants -> the checkers' CheckUnit (mutant id, declaration name, imports, Lean text)."""
-    return [CheckUnit(mutant_id=m.id, name=m.name, imports=tuple(m.imports), lean=m.lean)
+    return [CheckUnit(mutant_id=m.id, name=m.name, imports=tuple(m.imports), lean=m.lean,
+                      open_statement=m.proof_status == "open")
             for m in mutants]
 
 

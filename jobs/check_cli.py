@@ -156,7 +156,7 @@ def _duration(s: float) -> str:
     return (f"{d}d " if d else "") + (f"{h}h " if h or d else "") + f"{m}m {s:02d}s"
 
 
-ORDER = ("pending", "leased", "verified", "rejected", "timeout", "crashed", "refuted", "vacuous")
+ORDER = ("pending", "leased", "verified", "statement_ok", "rejected", "timeout", "crashed", "refuted", "vacuous")
 
 
 def format_status(rep: dict) -> str:
