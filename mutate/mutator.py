@@ -292,9 +292,10 @@ class Mutator:
                             rule.rule.lemma) is not None:
             return None
         depth = node.depth + 1
+        body: Body = ()
         try:
             if node.open_statement:
-                body, proof = (), OPEN_PROOF
+                proof = OPEN_PROOF
             else:
                 body = bridge(m.step, node.body, self.show)
                 proof = proof_text(body)
