@@ -178,7 +178,7 @@ def _dependency_rules(run: RunDir, ctx: IndexContext, deps: list[Dependency],
                 continue  # two dependency runs of one library: the first one's rule
             ctx.rule_library[r.id] = dep.library
             out.append(r)
-            if _indexed(r, ctx.opts) and ctx.rule_index.add(r):
+            if _indexed(r, ctx.opts) and ctx.rule_index.add_lazy(r):
                 stats.dependency_rules[dep.library] += 1
         entries.append({"library": dep.library, "run_dir": str(Path(dep.run_dir).resolve()),
                         "rules": dep.rules_total, "rules_used": len(rules)})
@@ -262,7 +262,7 @@ def _proved_rules(ctx: IndexContext, rules: list[Rule], directly: frozenset[str]
         stats.rules_indexed = 0
         for r in dep_rules:  # first, as before
             if _indexed(r, ctx.opts):
-                ctx.rule_index.add(r)
+                ctx.rule_index.add_lazy(r)
         for r in kept:
             if _indexed(r, ctx.opts):
                 stats.rules_indexed += 1

@@ -107,3 +107,33 @@ def test_a_missing_dependency_run_is_one_clear_error(tmp_path: Path, runs) -> No
     (half.root / "declarations.parquet").write_bytes(b"")
     with pytest.raises(AlchemyError, match="rules.parquet is missing"):
         run_index(proj, IndexOptions(rules_from=(str(half.root),), **QUIET))
+
+
+def test_lazily_compiled_rules_match_exactly_as_eagerly_compiled_ones(runs) -> None:
+    """`RuleIndex.add_lazy` (dependency rules, compiled when first retrieved) gives the
+    invocations of `add`, in the same order, own rules added after them included."""
+    from lean_alchemy.extract import store
+    from lean_alchemy.index.match.rule_index import RuleIndex
+    from lean_alchemy.index.passes import parsed
+    from lean_alchemy.index.store import read_rules
+
+    dep, proj = runs
+    dep_rules, own = list(read_rules(dep)), list(read_rules(proj))
+    eager = RuleIndex.empty(max_per_theorem=64, generic_evidence=True)
+    lazy = RuleIndex.empty(max_per_theorem=64, generic_evidence=True)
+    for r in dep_rules:
+        eager.add(r)
+        lazy.add_lazy(r)
+    for r in own:
+        eager.add(r)
+        lazy.add(r)
+    decls = [d for d in store.read_declarations(proj) if d.is_candidate]
+    found = 0
+    for d in decls + [d for d in store.read_declarations(dep) if d.is_candidate]:
+        p = parsed(d)
+        if p is None:
+            continue
+        a, b = eager.invocations(d, *p), lazy.invocations(d, *p)
+        assert a == b
+        found += len(a)
+    assert found > 0
