@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +31,7 @@ from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, NotationDecl, Rule, Scope
 from lean_alchemy.core.rundir import RunDir, atomic_write_text
 from lean_alchemy.extract.store import read_notations, read_scopes
+from lean_alchemy.index.match.lazy_leaf import PendingRule
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 from lean_alchemy.index.store import RULE_SCHEMA
 
@@ -145,17 +146,26 @@ def _pattern_constants(pattern: str, bound: set[str]) -> list[str]:
     return out
 
 
-def relevant_rules(dep: Dependency, vocabulary: frozenset[str]) -> tuple[list[Rule], int]:
+def relevant_rules(dep: Dependency, vocabulary: frozenset[str]
+                   ) -> tuple[list[PendingRule], int]:
     """The dependency's rules whose pattern constants all occur in `vocabulary`, in the
-    dependency's order; and how many were left out."""
+    dependency's order, each decoded into a `Rule` only when the index first needs it;
+    and how many were left out."""
     t = pq.read_table(Path(dep.run_dir) / "rules.parquet")
     patterns = t.column("pattern").to_pylist()
     binders = t.column("binder_names").to_pylist()
     pvars = t.column("pattern_vars").to_pylist()
     keep = [i for i, (p, b, v) in enumerate(zip(patterns, binders, pvars))
             if all(c in vocabulary for c in _pattern_constants(p, set(b or ()) | set(v or ())))]
-    part = t.take(pa.array(keep, pa.int64()))
-    return rules_of_table(part), t.num_rows - len(keep)
+    ids = t.column("id").to_pylist()
+    kinds = t.column("kind").to_pylist()
+
+    def decoder(i: int) -> Callable[[], Rule]:
+        return lambda: rules_of_table(t.slice(i, 1))[0]
+
+    out = [PendingRule(ids[i], kinds[i], patterns[i], tuple(pvars[i] or ()), decoder(i))
+           for i in keep]
+    return out, t.num_rows - len(keep)
 
 
 def rules_of_table(t: pa.Table) -> list[Rule]:

@@ -50,6 +50,7 @@ from lean_alchemy.index import graph
 from lean_alchemy.index.dependency import (
     Dependency, load_dependency, relevant_rules, statement_words, write_dependencies,
 )
+from lean_alchemy.index.match.lazy_leaf import PendingRule
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import NameTable, Resolver, read_external_names
@@ -83,7 +84,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     chunks = _chunks(theorems, jobs)
     stats = IndexStats(theorems=len(theorems), external_names=len(external), jobs=jobs,
                        options=opts)
-    dep_rules: list[Rule] = []
+    dep_rules: list[PendingRule] = []
     if deps:
         dep_rules = _dependency_rules(run, ctx, deps, stats)
     else:
@@ -125,7 +126,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
 def dependency_summary(stats: IndexStats) -> str:
     """One line: the dependency rules used and the share of invocations they make."""
     by = stats.invocations_by_library
-    total = sum(by.values())
+    total = stats.invocations
     parts = [f"{n} {lib} rules ({stats.dependency_rules_skipped[lib]} never matchable "
              "here, left out)" for lib, n in sorted(stats.dependency_rules.items())]
     dep = total - by.get("", 0)
@@ -163,12 +164,12 @@ def _load_context(run: RunDir, opts: IndexOptions
 
 
 def _dependency_rules(run: RunDir, ctx: IndexContext, deps: list[Dependency],
-                      stats: IndexStats) -> list[Rule]:
-    """The dependencies' rules that can fire in the project, compiled into the rule index
-    (before the project's own) and tagged with their library; `RUN/dependencies.json`
-    records what was used."""
+                      stats: IndexStats) -> list[PendingRule]:
+    """The dependencies' rules that can fire in the project, added to the rule index
+    (before the project's own; compiled when first retrieved) and tagged with their
+    library; `RUN/dependencies.json` records what was used."""
     vocabulary = statement_words(ctx.decls, ctx.scopes)
-    out: list[Rule] = []
+    out: list[PendingRule] = []
     entries = []
     for dep in deps:
         rules, skipped = relevant_rules(dep, vocabulary)
@@ -202,14 +203,14 @@ def _chunks(theorems: list[int], jobs: int) -> list[list[int]]:
     return [theorems[k:k + size] for k in range(0, len(theorems), size)]
 
 
-def _indexed(r: Rule, opts: IndexOptions) -> bool:
+def _indexed(r: Rule | PendingRule, opts: IndexOptions) -> bool:
     """Whether the options match rules of `r`'s kind (`apply` for implications, `rewrite`
     for equations and iffs)."""
     return opts.apply if r.kind == "imp" else opts.rewrite
 
 
 def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: int,
-                stats: IndexStats, bar: tqdm | None, dep_rules: list[Rule]
+                stats: IndexStats, bar: tqdm | None, dep_rules: list[PendingRule]
                 ) -> list[graph.Edge]:
     """Pass 1: rules (written to `RUN/rules.parquet`, compiled into `ctx.rule_index` as
     each chunk comes back while the workers derive the next ones), the section binders
@@ -249,8 +250,8 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
 
 
 def _proved_rules(ctx: IndexContext, rules: list[Rule], directly: frozenset[str],
-                  edges: list[graph.Edge], stats: IndexStats, dep_rules: list[Rule] = ()
-                  ) -> list[Rule]:
+                  edges: list[graph.Edge], stats: IndexStats,
+                  dep_rules: list[PendingRule] = ()) -> list[Rule]:
     """`rules` less those of unproved declarations (counted `unproved_rule`).  When a proof
     uses an unproved lemma (`proof_uses` edges, to a fixpoint), the rule index is built
     again without its rules, in the same order, as if they had never been added."""

@@ -234,8 +234,9 @@ def match_chunk(ctx: IndexContext, positions: list[int]) -> MatchedChunk:
             continue
         stats.candidates_with_invocations += 1
         stats.invocations_by_kind.update(inv.kind for inv in invs)
-        stats.invocations_by_library.update(ctx.rule_library.get(inv.rule_id, "")
-                                            for inv in invs)
+        if ctx.rule_library:  # counted only when a dependency's rules are indexed
+            stats.invocations_by_library.update(ctx.rule_library.get(inv.rule_id, "")
+                                                for inv in invs)
         edges.extend(invocable_edges(decl, invs, index))
         found.extend(invs)
     stats.edges_by_kind.update(e[2] for e in edges)

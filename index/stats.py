@@ -128,8 +128,10 @@ class IndexStats:
             **({"rules_from": list(opts.rules_from),
                 "dependency_rules": dict(sorted(self.dependency_rules.items())),
                 "dependency_rules_skipped": dict(sorted(self.dependency_rules_skipped.items())),
-                "invocations_by_library": {k or "(own)": v for k, v in
-                                           sorted(self.invocations_by_library.items())},
+                "invocations_by_library": {
+                    "(own)": self.invocations - sum(
+                        v for k, v in self.invocations_by_library.items() if k),
+                    **{k: v for k, v in sorted(self.invocations_by_library.items()) if k}},
                 "seconds_dependencies": self.seconds_dependencies}
                if opts.rules_from else {}),
         }

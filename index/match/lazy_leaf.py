@@ -6,6 +6,10 @@ subclass of `list`, and the compiled rule index only tests a leaf's class.
 
 from __future__ import annotations
 
+from typing import Callable
+
+from lean_alchemy.core.records import Rule
+
 
 class LazyLeaf(list):
     """A trie leaf that holds rules not compiled yet (`RuleIndex.add_lazy`): they are
@@ -19,4 +23,21 @@ class LazyLeaf(list):
     pending = True
 
 
-__all__ = ["LazyLeaf"]
+class PendingRule:
+    """A rule of a dependency known by what the trie needs (id, kind, pattern, pattern
+    variables); the full `Rule` is decoded from its table row only when its leaf is first
+    retrieved.  Why: decoding all of a dependency's rules (binder types, side conditions)
+    cost as much as indexing a 10k-declaration project."""
+
+    __slots__ = ("id", "kind", "pattern", "pattern_vars", "_decode")
+
+    def __init__(self, rule_id: str, kind: str, pattern: str, pattern_vars: tuple[str, ...],
+                 decode: Callable[[], Rule]) -> None:
+        self.id, self.kind, self.pattern, self.pattern_vars = rule_id, kind, pattern, pattern_vars
+        self._decode = decode
+
+    def rule(self) -> Rule:
+        return self._decode()
+
+
+__all__ = ["LazyLeaf", "PendingRule"]

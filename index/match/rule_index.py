@@ -49,7 +49,7 @@ from lean_alchemy.index.match.matcher import (
     type_ok,
 )
 from lean_alchemy.index.match.patterns import Flat, flatten, pattern_symbols
-from lean_alchemy.index.match.lazy_leaf import LazyLeaf
+from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter
@@ -208,13 +208,15 @@ class RuleIndex:
         trie.insert(c.symbols, c)
         return True
 
-    def add_lazy(self, r: Rule) -> bool:
+    def add_lazy(self, r: Rule | PendingRule) -> bool:
         """`add`, compiling `r` only when a candidate first retrieves its trie leaf
-        (`LazyLeaf`); False when its pattern cannot be read."""
+        (`LazyLeaf`); a `PendingRule` is also decoded only then.  False when its pattern
+        cannot be read."""
         p = loads(r.pattern)
         if p is None:
             return False
-        self.rules[r.id] = r
+        if isinstance(r, Rule):
+            self.rules[r.id] = r
         trie = self.imp if r.kind == "imp" else self.rw
         trie.insert(pattern_symbols(p, frozenset(r.pattern_vars)), r, LazyLeaf)
         return True
@@ -225,6 +227,9 @@ class RuleIndex:
             full, generic_evidence = self._compile_opts
             out = []
             for v in vals:
+                if v.__class__ is PendingRule:
+                    v = v.rule()
+                    self.rules[v.id] = v
                 c = compile_rule(v, full, generic_evidence) if isinstance(v, Rule) else v
                 if c is not None:
                     out.append(c)
