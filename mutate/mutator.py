@@ -140,11 +140,13 @@ OPEN_REASONS = frozenset({"sorry_in_original", "proof_unsupported"})
 OPEN_PROOF = "sorry"
 
 
-def relation_after(relation: str, kind: str) -> str:
-    """The relation to the source after one more step of `kind`: rewrites keep
-    equivalence; an apply step (a hypothesis replaced by stronger antecedents) gives a
-    statement the source implies, and so does any chain containing one."""
-    if kind == "apply_hyp" or relation == "implied_by_source":
+def relation_after(relation: str, kind: str, side_conditions: bool = False) -> str:
+    """The relation to the source after one more step of `kind`: a rewrite with an
+    unconditional `=`/`↔` lemma keeps equivalence; an apply step (a hypothesis replaced by
+    stronger antecedents) gives a statement the source implies, and so does a rewrite whose
+    lemma's side conditions became new hypotheses (the rewritten statement is equivalent
+    only where they hold), and any chain containing either."""
+    if kind == "apply_hyp" or side_conditions or relation == "implied_by_source":
         return "implied_by_source"
     return "equivalent"
 
@@ -319,7 +321,7 @@ class Mutator:
             return None
         status, detail = self.refute(node, m)
         imports = tuple(dict.fromkeys(x for x in (decl.module, rule.rule.module) if x))
-        relation = relation_after(node.relation, inv.kind)
+        relation = relation_after(node.relation, inv.kind, bool(rule.hypotheses))
         mutant = Mutant(
             id=fp, name=mutant_full_name(decl.full_name, inv.kind, fp, depth),
             parent=node.parent_name, source_theorem=decl.full_name,

@@ -86,6 +86,7 @@ def test_statement_words_are_the_identifier_components_of_statements(runs) -> No
 
 
 def test_mutants_record_the_library_and_import_the_rule_module(runs, tmp_path: Path) -> None:
+    from lean_alchemy.index.store import read_rules
     _dep, proj = runs
     run_mutate(proj, MutateOptions(jobs=1, refute=False))
     db = RunDB.for_run(proj, mode="read")
@@ -94,8 +95,11 @@ def test_mutants_record_the_library_and_import_the_rule_module(runs, tmp_path: P
     assert dep_ms and all(m.rule.startswith("Dep.") for m in dep_ms)
     assert all(m.imports == (m.source_module, "Dep.Arith") for m in dep_ms)
     assert all(m.rule_library == "" for m in ms if not m.rule.startswith("Dep."))
-    assert all(m.relation == ("implied_by_source" if m.kind == "apply_hyp" else "equivalent")
-               for m in ms)
+    conditional = {r.lemma for run in (_dep, proj) for r in read_rules(run)
+                   if r.side_conditions}
+    assert all(m.relation == ("implied_by_source" if m.kind == "apply_hyp"
+                              or m.rule in conditional else "equivalent") for m in ms)
+    assert {m.relation for m in ms} == {"equivalent", "implied_by_source"}
 
 
 def test_a_missing_dependency_run_is_one_clear_error(tmp_path: Path, runs) -> None:
