@@ -137,6 +137,18 @@ class Node:
 
 
 OPEN_REASONS = frozenset({"sorry_in_original", "proof_unsupported"})
+
+
+def unlisted_hypotheses(rule: Rule) -> bool:
+    """Whether the rule has explicit arguments that are neither pattern variables nor
+    among its listed hypotheses (side conditions, antecedents): a hypothesis the index did
+    not recognise as one (`(pp : Prime p)`).  A proved mutant's check catches the missing
+    argument; an open statement's cannot (its proof is `sorry`), and without that
+    hypothesis the statement says nothing about its source, so it is not built."""
+    pvars = set(rule.pattern_vars)
+    explicit = sum(1 for n, k in zip(rule.binder_names, rule.binder_kinds)
+                   if k == "explicit" and n not in pvars)
+    return explicit > len(rule.side_conditions) + len(rule.antecedents)
 OPEN_PROOF = "sorry"
 
 
@@ -284,6 +296,8 @@ class Mutator:
         decl = node.decl
         try:
             rule = self.rule(inv.rule_id)
+            if node.open_statement and unlisted_hypotheses(rule.rule):
+                raise Skip("open_unlisted_hypothesis", rule.rule.lemma)
             m = apply_invocation(node.binders, node.conclusion, inv, rule,
                                  context=node.section, prepared=node.prepared)
         except Skip as e:

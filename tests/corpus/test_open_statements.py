@@ -5,6 +5,7 @@ decontamination keeps its own statements and their mutants out of every split.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -121,3 +122,18 @@ def test_a_benchmark_listed_for_decontamination_never_reaches_train(runs, tmp_pa
     # the proved export drops nothing of the other theorems
     base = run_corpus(run, CorpusOptions(**ALL_TRAIN), unchecked=True).rows
     assert run_corpus(run, opts, unchecked=True).rows == base
+
+
+def test_a_rule_with_an_unrecognised_hypothesis_makes_no_open_statement() -> None:
+    """`(pp : Prime p)` not listed as a side condition: a proved mutant's check would catch
+    the missing argument, an open statement's cannot, so none is built from it."""
+    from helpers.lean_text import make_rule
+    from lean_alchemy.mutate.mutator import unlisted_hypotheses
+
+    listed = make_rule("L.dvd_iff", "iff", "{p q : Nat} (pp : Nat.Prime p)", "p ∣ q", "p = q",
+                       hyps=("Nat.Prime p",))
+    assert not unlisted_hypotheses(listed)
+    unlisted = dataclasses.replace(listed, side_conditions=())
+    assert unlisted_hypotheses(unlisted)
+    plain = make_rule("L.add_comm", "eq", "(a b : Nat)", "a + b", "b + a")
+    assert not unlisted_hypotheses(plain)
