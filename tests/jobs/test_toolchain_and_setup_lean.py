@@ -364,3 +364,28 @@ def test_setup_of_a_users_project_builds_the_repl_beside_it(tmp_path: Path) -> N
     tc = discover_toolchain(root, env={**env, "PATH": str(tmp_path / "elan" / "bin")},
                             runner=runner)
     assert tc.repl_path == side / ".lake/build/bin/repl"
+
+
+def test_check_without_a_workspace_option_uses_the_extracted_projects_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`alchemy check --run-dir RUN` on a run of a Lake project that requires Mathlib
+    checks in that project (here: no Lean, so the error names it), not in the bundled
+    workspace nor the current directory."""
+    from lean_alchemy.core.rundb import RunDB
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.jobs.check import run_check
+    from lean_alchemy.jobs.options import CheckOptions
+
+    from helpers.builders import make_mutant
+
+    root = _user_project(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("ELAN_HOME", str(tmp_path / "no-elan"))
+    monkeypatch.chdir(tmp_path)
+    run = RunDir.at(tmp_path / "run")
+    run.ensure()
+    run.write_stats("extract", {"root": str(root)})
+    with RunDB.for_run(run) as db:
+        db.add_mutants([(make_mutant(1), "pending", None)])
+    with pytest.raises(AlchemyError, match=f"setup-lean --workspace {root.resolve()}`"):
+        run_check(run, CheckOptions())
