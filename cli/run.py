@@ -98,7 +98,12 @@ def _run_check(src: Path, run: RunDir, cfg: Config) -> dict:
 
 def _run_corpus(src: Path, run: RunDir, cfg: Config, unchecked: bool = False) -> dict:
     from lean_alchemy.corpus.build import run_corpus
-    return run_corpus(run, cfg["corpus"], unchecked=unchecked).as_dict()
+    from lean_alchemy.corpus.statements import run_statements
+    out = run_corpus(run, cfg["corpus"], unchecked=unchecked).as_dict()
+    open_stats = run_statements(run, cfg["corpus"], unchecked=unchecked)
+    if open_stats is not None:
+        out["open_statements"] = {"rows": open_stats.rows, "output": open_stats.output}
+    return out
 
 
 RUNNERS: dict[str, Callable[[Path, RunDir, Config], dict]] = {
@@ -228,6 +233,9 @@ def summary_lines(run: RunDir, report: RunReport) -> list[str]:
     row("rules", "index", lambda: _fmt_counts(_first(ix, "rules_by_kind", "rules")))
     row("invocable edges", "index",
         lambda: _fmt_counts(_first(ix, "invocations_by_kind", "invocations")))
+    if ix.get("invocations_by_library") and "index" in done:
+        lines.append(f"  rule libraries    {_fmt_counts(ix['invocations_by_library'])}"
+                     " invocations")
     if ix.get("edges_by_kind") and "index" in done:
         lines.append(f"  graph edges       {_fmt_counts(ix['edges_by_kind'])}")
     row("mutants", "mutate", lambda: _fmt_counts(_first(mu, "mutants_by_kind", "mutants")))
@@ -247,6 +255,9 @@ def summary_lines(run: RunDir, report: RunReport) -> list[str]:
         lines.append(f"  {label:<17} {_fmt_counts(tiers) if tiers else c.get('rows', 0)}")
     else:
         lines.append(f"  {label:<17} not run")
+    if c.get("open_statements"):
+        st = c["open_statements"]
+        lines.append(f"  open statements   {st['rows']} -> {st['output']}")
     times = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
     lines.append(f"  time              {times or '-'}"
                  + (f"  (skipped, already done: {', '.join(report.skipped)})" if report.skipped else ""))
@@ -278,7 +289,8 @@ def no_mutants_reason(run: RunDir, mutate_stats: dict) -> str | None:
     sorried = sum(contains_sorry(p) for p in proofs)
     if proofs and sorried == len(proofs):
         return (f"every theorem of the library ({sorried} of {len(proofs)}) is proved with "
-                f"`sorry`; lean-alchemy mutates proved theorems only")
+                f"`sorry`; lean-alchemy mutates proved theorems only, unless "
+                f"`--open-statements` asks for their mutants as open statements")
     if sorried * 2 >= len(proofs) > 0:
         return (f"{sorried} of {len(proofs)} theorems are proved with `sorry`, and lean-alchemy "
                 f"mutates proved theorems only; see `dropped` for the rest")
@@ -308,7 +320,25 @@ def _database_lines(run: RunDir, report: RunReport) -> list[str]:
              f"  verified          {_fmt_counts(verified_by_kind) if checked else 'not run'}"]
     if counts.get("pending"):
         lines.append(f"  awaiting Lean     {counts['pending']}")
+    ix = run.read_stats("index") or {}
+    mu = run.read_stats("mutate") or {}
+    if ix.get("rules_from") or (mu.get("options") or {}).get("open_statements"):
+        with RunDB.for_run(run, mode="read") as db:
+            lines.append("  mutants by rule   " + library_share(db.library_counts()))
     return lines
+
+
+def library_share(counts: dict[tuple[str, str], int]) -> str:
+    """Mutants by rule library (the share of a dependency's rules) and open statements."""
+    by_lib: dict[str, int] = {}
+    for (lib, _st), n in counts.items():
+        by_lib[lib or "own"] = by_lib.get(lib or "own", 0) + n
+    total = sum(by_lib.values())
+    dep = total - by_lib.get("own", 0)
+    opened = sum(n for (_lib, st), n in counts.items() if st == "open")
+    share = f"{100 * dep / total:.1f} %" if total else "n/a"
+    return (f"{_fmt_counts(by_lib)}; from a dependency {dep}/{total} ({share}); "
+            f"open statements {opened}")
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -318,7 +348,9 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Path, RunDir]:
     cfg = load_config(args.config)
     overrides = {
         "extract": {"jobs": args.jobs},
-        "mutate": {"depth": args.depth, "proof_style": args.proof_style},
+        "index": {"rules_from": tuple(args.rules_from) if args.rules_from else None},
+        "mutate": {"depth": args.depth, "proof_style": args.proof_style,
+                   "open_statements": True if args.open_statements else None},
         "check": {"backend": args.backend, "jobs": args.jobs, "limit": args.limit,
                   "executor": args.executor, "workspace": args.workspace},
     }
@@ -334,6 +366,9 @@ def build_config(args: argparse.Namespace) -> tuple[Config, Path, RunDir]:
     src = Path(args.src or runopts.src)
     run = RunDir.at(args.run_dir or runopts.run_dir)
     cfg = cfg.replace("run", src=str(src), run_dir=str(run.root))
+    if not cfg["check"].workspace:  # the project's own Lake root, else the bundled one
+        from lean_alchemy.jobs.toolchain import workspace_path
+        cfg = cfg.replace("check", workspace=str(workspace_path("", src)))
     return cfg, src, run
 
 
@@ -368,7 +403,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    type=backend_arg,
                    help="Lean checker backend: lean-json (alias: file) batch files, or repl")
     p.add_argument("--executor", choices=("local", "ray"), default=None)
-    p.add_argument("--workspace", default=None, help="Lake workspace the checker runs in")
+    p.add_argument("--workspace", default=None,
+                   help="Lake workspace the checker runs in (default: SRC's Lake root when "
+                        "it requires Mathlib, else the bundled lean_workspace)")
+    p.add_argument("--rules-from", action="append", default=None, metavar="RUN_DIR",
+                   help="a finished run of a library SRC imports (e.g. Mathlib): its rules "
+                        "and names join SRC's own ([index] rules_from; repeatable)")
+    p.add_argument("--open-statements", action="store_true",
+                   help="also mutate theorems proved by `sorry`: exact statements with "
+                        "proof `sorry`, exported to RUN/statements/ ([mutate] open_statements)")
     p.add_argument("--limit", type=int, default=None, help="check at most N mutants")
     p.add_argument("--stop-after", choices=STAGES, default=None)
     p.add_argument("--force", action="append", choices=STAGES, default=None,

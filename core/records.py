@@ -295,6 +295,15 @@ class Mutant:
     lean: str  # the complete check unit without the import lines: header, declaration, `end`s
     scope_id: str = ""
     features: tuple[tuple[str, float], ...] = ()
+    # the library the rule lemma comes from ("" for the mutated library's own rules, else
+    # the dependency's name, e.g. "Mathlib": `IndexOptions.rules_from`)
+    rule_library: str = ""
+    # "proved": `proof` proves the statement; "open": the source theorem has no proof the
+    # engine can reuse (`sorry`), so the statement is exact and the proof is `sorry`
+    proof_status: str = "proved"
+    # what the statement is to its source: "equivalent" (a rewrite with an `=`/`↔` lemma:
+    # provable exactly when the source is) or "implied_by_source" (an apply step)
+    relation: str = ""
 
 
 @slot_init

@@ -61,7 +61,10 @@ BULK_CACHE_KIB = 512 * 1024
 PENDING = "pending"
 LEASED = "leased"
 OPEN_STATUSES = (PENDING, LEASED)
-LEAN_STATUSES = ("verified", "rejected", "timeout", "crashed")
+LEAN_STATUSES = ("verified", "rejected", "timeout", "crashed", "statement_ok")
+# An open statement (`Mutant.proof_status == "open"`) that Lean elaborated, its proof `sorry`:
+# the statement is well formed, nothing is proved.
+STATEMENT_OK = "statement_ok"
 RETRYABLE = ("timeout", "crashed")
 WORKER_LOST = "worker lost"
 
@@ -69,6 +72,9 @@ WORKER_LOST = "worker lost"
 MUTANT_FIELDS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
                   "direction", "location", "depth", "proof_style", "statement", "proof",
                   "imports", "header", "lean", "scope_id", "features")
+# Mutant fields added after the columns above: stored after `detail` and `created_at`, at
+# the end of the table, so databases and readers of the first columns stay as they were.
+EXTRA_MUTANT_FIELDS = ("rule_library", "proof_status", "relation")
 
 metadata = MetaData()
 
@@ -95,6 +101,9 @@ mutants = Table(
     Column("features", Text, nullable=False),  # JSON list of [name, value]
     Column("detail", Text),  # why refuted/vacuous (from mutate), or a note
     Column("created_at", Float, nullable=False),
+    Column("rule_library", Text, nullable=False, server_default=""),
+    Column("proof_status", String(16), nullable=False, server_default="proved"),
+    Column("relation", String(32), nullable=False, server_default=""),
 )
 
 # Where a mutant stands: a narrow row per mutant, so that leases and verdicts (the hot
@@ -213,12 +222,17 @@ def _make_engine(url: str, readonly: bool = False) -> Engine:
 
 
 def _add_missing_columns(c: Connection) -> None:
-    """Columns added to `states` after a database was created (all nullable)."""
-    have = {col["name"] for col in inspect(c).get_columns("states")}
-    for col in states.c:
-        if col.name not in have:
-            c.exec_driver_sql(f"ALTER TABLE states ADD COLUMN {col.name} "
-                              f"{col.type.compile(dialect=c.dialect)}")
+    """Columns added to `states` (all nullable) or `mutants` (with a default) after a
+    database was created."""
+    for table in (states, mutants):
+        have = {col["name"] for col in inspect(c).get_columns(table.name)}
+        for col in table.c:
+            if col.name in have:
+                continue
+            default = col.server_default
+            extra = (f" NOT NULL DEFAULT '{default.arg}'" if default is not None else "")
+            c.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {col.name} "
+                              f"{col.type.compile(dialect=c.dialect)}{extra}")
 
 
 def unreadable_database_error(where: str, e: Exception) -> AlchemyError:
@@ -238,7 +252,8 @@ def mutant_row(m: Mutant) -> tuple:
     so the parent only unpickles plain tuples and inserts them."""
     return (m.id, m.name, m.parent, m.source_theorem, m.source_module, m.rule, m.kind,
             m.direction, m.location, m.depth, m.proof_style, m.statement, m.proof,
-            imports_json(m.imports), m.header, m.lean, m.scope_id, features_json(m.features))
+            imports_json(m.imports), m.header, m.lean, m.scope_id, features_json(m.features),
+            m.rule_library, m.proof_status, m.relation)
 
 
 def _bulk_insert(c: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -262,6 +277,9 @@ def _bulk_insert(c: Connection, table: Table, columns: Sequence[str], rows: list
 # `mutant_state_select()` rows are read by position (a Row's mapping costs more than the rest of the
 # conversion): the mutants table starts with `MUTANT_FIELDS` (a test checks it).
 _N_FIELDS = len(MUTANT_FIELDS)
+_EXTRA_AT = _N_FIELDS + 2  # after `detail` and `created_at`
+_N_MUTANT_COLUMNS = len(mutants.c)
+_N_EXTRA = len(EXTRA_MUTANT_FIELDS)
 _IMPORTS = MUTANT_FIELDS.index("imports")
 _FEATURES = MUTANT_FIELDS.index("features")
 
@@ -276,12 +294,12 @@ def _row_mutant(r) -> Mutant:
     v = list(r[:_N_FIELDS])
     v[_IMPORTS] = _imports(v[_IMPORTS])
     v[_FEATURES] = tuple([(str(k), float(x)) for k, x in json.loads(v[_FEATURES])])
-    return Mutant(*v)
+    return Mutant(*v, *r[_EXTRA_AT:_EXTRA_AT + _N_EXTRA])
 
 
 def _row_verdict(r) -> Verdict:
     (status, _module, _attempts, _owner, _token, _expires, error_class, first_error, elapsed,
-     backend, lean_version, mathlib_rev, _checked_at, axioms) = r[_N_FIELDS + 2:]
+     backend, lean_version, mathlib_rev, _checked_at, axioms) = r[_N_MUTANT_COLUMNS:]
     return Verdict(mutant_id=r[0], status=status, error_class=error_class,
                    first_error=first_error if first_error is not None else r[_N_FIELDS],
                    elapsed=float(elapsed or 0.0), backend=backend or "",
@@ -481,8 +499,8 @@ class RunDB:
         """Rows of `add_mutant_rows` (mutant fields, detail, created_at, status) whose ids
         are not stored: the mutant and its `states` row."""
         if rows:
-            _bulk_insert(c, mutants, MUTANT_FIELDS + ("detail", "created_at"),
-                         [r[:-1] for r in rows])
+            _bulk_insert(c, mutants, MUTANT_FIELDS + EXTRA_MUTANT_FIELDS
+                         + ("detail", "created_at"), [r[:-1] for r in rows])
             _bulk_insert(c, states, ("id", "status", "source_module", "attempts"),
                          [(r[0], r[-1], r[_SOURCE_MODULE], 0) for r in rows])
 
@@ -664,6 +682,15 @@ class RunDB:
              .order_by(mutants.c.kind, states.c.status, states.c.error_class))
         with self._read() as c:
             return [(k, s, e, int(n)) for k, s, e, n in c.execute(q).all()]
+
+    def library_counts(self) -> dict[tuple[str, str], int]:
+        """(rule library, proof status) -> mutants: how many use a dependency's rule
+        ("" = the library's own) and how many are open statements.  A full scan of the
+        mutants table: callers ask only for runs that have dependencies or open ones."""
+        with self._read() as c:
+            rows = c.execute(select(mutants.c.rule_library, mutants.c.proof_status, func.count())
+                             .group_by(mutants.c.rule_library, mutants.c.proof_status)).all()
+        return {(lib or "", st or "proved"): int(n) for lib, st, n in rows}
 
     def total(self) -> int:
         with self._read() as c:

@@ -34,11 +34,11 @@ from lean_alchemy.index.unproved import unproved_declarations
 
 from . import sources
 from .card import write_card
-from .decontam import Decontaminator, load_benchmarks
+from .decontam import Decontaminator, contaminated_sources, load_benchmarks
 from .dedup import Deduper
 from .finisher import SinkSpec, ThreadFinisher
 from .options import CorpusOptions
-from .rows import LIBRARY_VERDICT, Provenance, original_mutant, raw_columns, raw_features
+from .rows import CHECKED_STATUSES, LIBRARY_VERDICT, Provenance, original_mutant, raw_columns, raw_features
 from .source import Pair, batch_column, source_batches
 from .schema import schema_with_metadata
 from .splits import SPLITS, Splitter, read_name_list
@@ -147,6 +147,8 @@ class Hygiene:
         d = self.deduper.check(m.id, m.name, m.kind)
         if d is not None:
             return self._drop(m, dropped, d[0], d[1], None)
+        if self.decontam is not None and m.source_theorem in self.decontam.sources:
+            return self._drop(m, dropped, "contaminated/source", m.source_theorem, None)
         if self.decontam is not None and contaminable:
             c = self.decontam.check(m.id, m.statement)
             if c is not None:
@@ -169,6 +171,8 @@ class Hygiene:
         sources = col("source_theorem").to_pylist()
         maybe = (self.decontam.candidates(ids, col("statement"))
                  if self.decontam is not None else None)
+        if self.decontam is not None and not self.decontam.sources.isdisjoint(sources):
+            maybe = [True] * len(ids)  # row by row: some row derives from a benchmark item
         contaminable = maybe is not None and any(maybe)
         excluded = self.splitter.excluded
         if not contaminable and (not excluded or (
@@ -206,8 +210,8 @@ def _batched(items: Iterable, hyg: Hygiene, dropped: Counter, stats: CorpusStats
     sizes: Counter = Counter()
     seen = 0
     for batch in source_batches(items):
-        if checked:  # the corpus proper only ever holds verified rows
-            verified = pc.equal(batch.column("status"), "verified")
+        if checked:  # the corpus proper only ever holds rows Lean accepted
+            verified = pc.is_in(batch.column("status"), CHECKED_STATUSES)
             if not pc.all(pc.fill_null(verified, False)).as_py():
                 batch = batch.filter(verified)
         if not batch.num_rows:
@@ -400,6 +404,8 @@ def export(results: Callable[[], Iterable[pa.RecordBatch | Pair]], out_dir: Path
     library = library_fingerprints(theorems) if opts.dedup_library else {}
     items = load_benchmarks(opts.decontam_files, text_fingerprint) if opts.decontam_files else []
     decontam = Decontaminator(items, opts.ngram_n, opts.ngram_threshold) if items else None
+    if decontam is not None:
+        decontam.sources = contaminated_sources(decls, decontam, fingerprint)
 
     def pairs() -> Iterator[pa.RecordBatch | Pair]:
         if include_orig:
@@ -470,7 +476,7 @@ def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> Cor
     decls: list[Declaration] = []
     scopes: dict = {}
     need_decls = ((opts.dedup_library and fp is not None)
-                  or (opts.include_originals and not unchecked))
+                  or (opts.include_originals and not unchecked) or bool(opts.decontam_files))
     if need_decls:
         if run.declarations.exists() or opts.include_originals:
             decls = sources.read_declarations(run)

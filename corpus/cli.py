@@ -138,6 +138,14 @@ def cmd_corpus(args: argparse.Namespace) -> int:
     splits = ", ".join(f"{k} {v}" for k, v in stats.by_split.items())
     dropped = ", ".join(f"{k} {v}" for k, v in sorted(stats.dropped.items())) or "none"
     print(f"{stats.rows} {what} -> {stats.output} ({splits}); dropped: {dropped}")
+    from .statements import run_statements
+
+    open_stats = run_statements(run, opts, unchecked=args.unchecked)
+    if open_stats is not None:
+        dropped = ", ".join(f"{k} {v}" for k, v in sorted(open_stats.dropped.items())) or "none"
+        print(f"{open_stats.rows} open statements"
+              f"{' (unchecked)' if args.unchecked else ''} -> {open_stats.output}; "
+              f"dropped: {dropped}")
     if not args.unchecked:
         note = awaiting_lean_note(run)
         if note:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DatabaseError
 
 from lean_alchemy.corpus.source import MUTANT_COLUMNS, SOURCE_SCHEMA, VERDICT_COLUMNS, conform
 
-from lean_alchemy.core.rundb import (MUTANT_FIELDS, SQLITE_MMAP_BYTES, RunDB, unreadable_database_error, mutant_state_select, sqlite_path,
+from lean_alchemy.core.rundb import (SQLITE_MMAP_BYTES, RunDB, unreadable_database_error, mutant_state_select, sqlite_path,
                  mutants, states)
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,8 @@ def _sqlalchemy_batches(db: RunDB, chosen: list[str], page_rows: int
                         ) -> Iterator[pa.RecordBatch]:
     """The same batches through SQLAlchemy (any database it speaks)."""
     n_fields = len(mutants.c)  # the joined row: every mutant column, then the state
-    mutant_at = [MUTANT_FIELDS.index(c) for c in MUTANT_COLUMNS]
+    at = {c.name: i for i, c in enumerate(mutants.c)}
+    mutant_at = [at[c] for c in MUTANT_COLUMNS]
     state_at = [n_fields + _STATE[c] for c in VERDICT_COLUMNS]
     page: list = []
     for row in db._iter(mutant_state_select(), chosen, chunk=page_rows):

@@ -22,9 +22,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.records import Declaration
 
 from .tokens import ngrams, normalized_tokens, split_formal_statement
 
@@ -169,6 +170,9 @@ class Decontaminator:
     def __init__(self, items: list[BenchItem], n: int = 8, threshold: float = 0.8):
         self.items = items
         self.n, self.threshold = n, threshold
+        # library theorems whose own statement is a benchmark item: every row derived
+        # from one is dropped too (`contaminated_sources`), whatever its text became
+        self.sources: frozenset[str] = frozenset()
         self.by_fp = {it.fingerprint: it for it in items if it.fingerprint}
         self.by_tokens: dict[str, BenchItem] = {}
         self.index: dict[tuple[str, ...], list[int]] = {}
@@ -234,3 +238,25 @@ class Decontaminator:
             it = self.items[best]
             return "contaminated/ngram", f"{it.name} ({it.origin})", round(score, 4)
         return None
+
+
+def contaminated_sources(decls: Iterable[Declaration], decontam: Decontaminator,
+                         fingerprint: Callable[[Declaration], str | None] | None = None
+                         ) -> frozenset[str]:
+    """Library theorems whose own statement a benchmark holds (`Decontaminator.check` on
+    the declaration's statement).  Why: a mutant of a benchmark problem rewrites a few
+    symbols, so its text can fall below the n-gram threshold while it is still that
+    problem; the export drops every row derived from one (`contaminated/source`)."""
+    out: set[str] = set()
+    for d in decls:
+        if not d.is_candidate or d.conclusion is None:
+            continue
+        fid = ""
+        if fingerprint is not None:
+            try:
+                fid = fingerprint(d) or ""
+            except Exception:  # noqa: BLE001 - an unfingerprintable theorem keeps its text test
+                fid = ""
+        if decontam.check(fid, d.statement) is not None:
+            out.add(d.full_name)
+    return frozenset(out)

@@ -286,6 +286,9 @@ def formal_statement(name: str, statement: str, keyword: str = "theorem") -> str
 
 
 LIBRARY_VERDICT = Verdict(mutant_id="", status="verified", backend="library")
+# The statuses a row is `checked` with: Lean proved it (`verified`), or, for an open
+# statement, Lean elaborated its statement (`statement_ok`; nothing is proved).
+CHECKED_STATUSES = pa.array(["verified", "statement_ok"], pa.string())
 """The verdict given to library theorems exported as rows of kind `original`."""
 
 
@@ -452,7 +455,7 @@ def raw_columns(batch: pa.RecordBatch | pa.Table, prov: Provenance,
     header = col("header")
     status = col("status")
     if checked:
-        is_checked = pc.fill_null(pc.equal(status, "verified"), False)
+        is_checked = pc.fill_null(pc.is_in(status, CHECKED_STATUSES), False)
     else:
         is_checked = pa.array(np.zeros(n, np.bool_))
     elapsed = col("elapsed")
@@ -481,6 +484,9 @@ def raw_columns(batch: pa.RecordBatch | pa.Table, prov: Provenance,
         "lean_version": version("lean_version", prov.lean_version),
         "mathlib_rev": version("mathlib_rev", prov.mathlib_rev),
         "tool_version": pa.repeat(pa.scalar(prov.tool_version, s), n),
+        "proof_status": col("proof_status"),
+        "relation": _or_null(col("relation")),
+        "rule_library": _or_null(col("rule_library")),
         "header": pc.if_else(_is_blank(header), imp,
                              pc.binary_join_element_wise(imp, header, "\n\n")),
     }

@@ -67,6 +67,15 @@ COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
     ("lean_version", pa.string(), True, "Lean toolchain the row was checked with"),
     ("mathlib_rev", pa.string(), True, "Mathlib commit the row was checked against"),
     ("tool_version", pa.string(), False, "lean-alchemy version that produced the row"),
+    ("proof_status", pa.string(), False,
+     "`proved` (`proof` proves it) or `open` (the source theorem had no reusable proof: "
+     "the statement is exact, the proof `sorry`; exported to `statements/`)"),
+    ("relation", pa.string(), True,
+     "to the source theorem: `equivalent` (rewrites with `=`/`↔` lemmas) or "
+     "`implied_by_source` (an apply step); null for originals"),
+    ("rule_library", pa.string(), True,
+     "library of the rule lemma when it comes from a dependency run (e.g. `Mathlib`); "
+     "null for the source library's own lemmas"),
 )
 
 SCHEMA = pa.schema([pa.field(n, t, nullable=nl) for n, t, nl, _ in COLUMNS])
@@ -78,7 +87,8 @@ DICTIONARY_COLUMNS: tuple[str, ...] = (
     "header", "source_theorem", "source_module", "library_area", "imports.list.element",
     "mutation.kind", "mutation.rule", "mutation.direction", "mutation.location",
     "mutation.proof_style", "mutation.parent", "tier", "split", "check_backend",
-    "lean_version", "mathlib_rev", "tool_version", "features.extra.list.element.key")
+    "lean_version", "mathlib_rev", "tool_version", "features.extra.list.element.key",
+    "proof_status", "relation", "rule_library")
 COLUMN_NAMES: tuple[str, ...] = tuple(c[0] for c in COLUMNS)
 
 

@@ -35,7 +35,8 @@ IMPORTS_TYPE = pa.list_(pa.string())
 # The run database's mutant columns a source batch holds, then its verdict columns.
 MUTANT_COLUMNS = ("id", "name", "parent", "source_theorem", "source_module", "rule", "kind",
                   "direction", "location", "depth", "proof_style", "statement", "proof",
-                  "imports", "header", "lean", "features")
+                  "imports", "header", "lean", "features", "rule_library", "proof_status",
+                  "relation")
 VERDICT_COLUMNS = ("status", "elapsed", "backend", "lean_version", "mathlib_rev")
 _NOT_STRING = {"depth": pa.int64(), "elapsed": pa.float64()}
 

@@ -12,6 +12,7 @@ import logging
 from typing import Callable, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lean_alchemy.core.prefetch import prefetched
 from lean_alchemy.core.records import Declaration, Scope
@@ -37,14 +38,34 @@ def verified_batches(run: RunDir) -> Callable[[], Iterator[pa.RecordBatch]]:
     return _batches(run, "verified")
 
 
-def pending_batches(run: RunDir) -> Callable[[], Iterator[pa.RecordBatch]]:
-    """The mutants that await checking, as source batches (status `pending`)."""
-    return _batches(run, "pending")
+def pending_batches(run: RunDir, proof_status: str = "proved"
+                    ) -> Callable[[], Iterator[pa.RecordBatch]]:
+    """The mutants that await checking, as source batches (status `pending`): proved
+    ones, or with `proof_status="open"` the open statements."""
+    return _batches(run, "pending", proof_status)
 
 
-def _batches(run: RunDir, status: str) -> Callable[[], Iterator[pa.RecordBatch]]:
+def statement_ok_batches(run: RunDir) -> Callable[[], Iterator[pa.RecordBatch]]:
+    """The open statements Lean elaborated (status `statement_ok`)."""
+    return _batches(run, "statement_ok", "open")
+
+
+def _batches(run: RunDir, status: str, proof_status: str = "proved"
+             ) -> Callable[[], Iterator[pa.RecordBatch]]:
+    """Batches of one status whose rows have this `proof_status`: open statements and
+    proved mutants share `pending`, and each export takes its own."""
     db = open_db(run)
-    return lambda: prefetched(lambda: iter_batches(db, (status,)), name="corpus-read")
+
+    def read() -> Iterator[pa.RecordBatch]:
+        for batch in iter_batches(db, (status,)):
+            keep = pc.equal(batch.column("proof_status"), proof_status)
+            if pc.all(keep).as_py():
+                yield batch
+            else:
+                part = batch.filter(keep)
+                if part.num_rows:
+                    yield part
+    return lambda: prefetched(read, name="corpus-read")
 
 
 def outcome_counts(run: RunDir) -> list[tuple[str, str, str | None, int]] | None:

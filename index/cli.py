@@ -47,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-j", "--jobs", type=int, default=IndexOptions.jobs, metavar="N",
                    help="worker processes (0 = one per CPU; default %(default)s)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
+    p.add_argument("--rules-from", action="append", default=None, metavar="RUN_DIR",
+                   help="a finished run directory of a library the project imports (e.g. "
+                        "Mathlib): its rules, names and notations are added to the "
+                        "project's own; repeatable")
     p.set_defaults(func=run_index_cli)
 
     g = subparsers.add_parser(
@@ -88,7 +92,7 @@ def run_index_cli(args: argparse.Namespace) -> int:
                         max_matches_per_theorem=cap or None, rewrite=args.rewrite,
                         apply=args.apply, proof_uses=args.proof_uses,
                         generic_evidence=args.generic_evidence, jobs=args.jobs,
-                        progress=args.progress)
+                        progress=args.progress, rules_from=tuple(args.rules_from or ()))
     from .driver import run_index
 
     run_index(RunDir.at(args.run_dir), opts, echo=print)

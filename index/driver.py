@@ -14,7 +14,14 @@ Outputs (all atomic, a re-run replaces them):
   mutation stage (`index.sections`; pass 2 workers get them from the parent by fork);
 - `RUN/signatures.parquet`: the signature table (`index.typing.signatures.SCHEMA`), only
   with `IndexOptions.typed_filter`;
-- `RUN/index.stats.json`: `IndexStats` (`index.stats`).
+- `RUN/index.stats.json`: `IndexStats` (`index.stats`);
+- `RUN/dependencies.json`: the dependency runs used (`IndexOptions.rules_from`), for the
+  mutation stage (`index.dependency`).
+
+Dependencies: their names join the project's name table and their notations its token
+table; the rules of theirs that can fire in the project are compiled into the rule index
+before the project's own (`index.dependency.relevant_rules`).  Without `rules_from`
+nothing of this runs.
 
 Parallelism: the name table is built in the parent and the rule index is filled there
 while pass 1 workers derive the next chunks; both passes run in forked workers that
@@ -27,6 +34,7 @@ import logging
 import os
 import resource
 import time
+from itertools import chain
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +47,10 @@ from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.extract import store as extract_store
 from lean_alchemy.extract.store import AtomicParquetWriter, write_parquet
 from lean_alchemy.index import graph
+from lean_alchemy.index.dependency import (
+    Dependency, load_dependency, relevant_rules, statement_words, write_dependencies,
+)
+from lean_alchemy.index.match.lazy_leaf import PendingRule
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import NameTable, Resolver, read_external_names
@@ -49,6 +61,7 @@ from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.signatures import FILE as SIGNATURES_FILE
 from lean_alchemy.index.typing.signatures import build_signatures, write_signatures
 from lean_alchemy.index.stats import IndexStats
+from lean_alchemy.grammar.tokens import build_token_table
 from lean_alchemy.index.store import INVOCATION_SCHEMA, invocations_path, rules_table, run_token_table
 from lean_alchemy.index.unproved import directly_unproved, proof_uses_pairs, unproved_declarations
 
@@ -63,7 +76,7 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     """Derive rules, match every theorem, build the graph; returns the stats written to
     `RUN/index.stats.json` (see the module doc)."""
     start = time.perf_counter()
-    ctx, external = _load_context(run, opts)
+    ctx, external, deps = _load_context(run, opts)
     theorems = [i for i, d in enumerate(ctx.decls) if d.is_candidate]
     jobs = opts.jobs or os.cpu_count() or 1
     if len(theorems) < FORK_MIN_THEOREMS:
@@ -71,10 +84,16 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     chunks = _chunks(theorems, jobs)
     stats = IndexStats(theorems=len(theorems), external_names=len(external), jobs=jobs,
                        options=opts)
+    dep_rules: list[PendingRule] = []
+    if deps:
+        dep_rules = _dependency_rules(run, ctx, deps, stats)
+    else:
+        write_dependencies(run, [])  # a previous index of this run may have used some
+    stats.seconds_dependencies = round(time.perf_counter() - start, 2) if deps else 0.0
     bar = (tqdm(total=2 * len(theorems), desc="index", unit="thm", mininterval=0.5)
            if opts.progress else None)
     try:
-        edges = _rules_pass(run, ctx, chunks, jobs, stats, bar)
+        edges = _rules_pass(run, ctx, chunks, jobs, stats, bar, dep_rules)
         t_rules = time.perf_counter()
         # invocable edges go to disk as they come (millions on Mathlib): only their counts
         # stay; the other edges follow after pass 2
@@ -99,24 +118,73 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
              f"{stats.candidates_with_invocations}/{stats.candidates} theorems, "
              f"{stats.edges} graph edges in {stats.seconds} s -> {run.rules}, "
              f"{run.graph_dir}")
+        if deps:
+            echo("index: " + dependency_summary(stats))
     return stats
 
 
-def _load_context(run: RunDir, opts: IndexOptions) -> tuple[IndexContext, list[str]]:
-    """The run's declarations and scopes, the name resolver and an empty rule index; and
-    the external names the options point to."""
+def dependency_summary(stats: IndexStats) -> str:
+    """One line: the dependency rules used and the share of invocations they make."""
+    by = stats.invocations_by_library
+    total = stats.invocations
+    parts = [f"{n} {lib} rules ({stats.dependency_rules_skipped[lib]} never matchable "
+             "here, left out)" for lib, n in sorted(stats.dependency_rules.items())]
+    dep = total - by.get("", 0)
+    share = f"{100 * dep / total:.1f} %" if total else "n/a"
+    return (f"{', '.join(parts) or 'no dependency rule'}; {dep}/{total} invocations "
+            f"({share}) use a dependency's rule")
+
+
+def _load_context(run: RunDir, opts: IndexOptions
+                  ) -> tuple[IndexContext, list[str], list[Dependency]]:
+    """The run's declarations and scopes, the name resolver and an empty rule index; the
+    external names the options point to; the dependency runs (`rules_from`), whose names
+    and notations are added here."""
     run.require(run.declarations, "extract")
     decls = extract_store.read_declarations(run)
     scopes = extract_store.read_scopes(run) if run.scopes.exists() else {}
     external = read_external_names(opts.external_names)
-    resolver = Resolver(NameTable.from_declarations(decls, external))
+    deps = [load_dependency(p) for p in opts.rules_from]
+    table = NameTable.from_declarations(decls, external)
+    for dep in deps:
+        table.names.update(n.full_name for n in dep.names)
+        table.protected.update(dep.protected)
+    resolver = Resolver(table)
+    rigid = rigid_names(chain(decls, *(dep.names for dep in deps)))
     rule_index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
-                                 rigid=rigid_names(decls),
-                                 generic_evidence=opts.generic_evidence)
+                                 rigid=rigid, generic_evidence=opts.generic_evidence)
     if opts.typed_filter:
         rule_index.use_typing(ClassTable.build(_signature_table(run, decls)))
+    tokens = run_token_table(run)
+    if deps:
+        own = extract_store.read_notations(run) if run.notations.exists() else []
+        tokens = build_token_table(chain(own, *(dep.notations for dep in deps)))
     return IndexContext(decls, scopes, resolver, opts, rule_index,
-                        tokens=run_token_table(run)), external
+                        tokens=tokens), external, deps
+
+
+def _dependency_rules(run: RunDir, ctx: IndexContext, deps: list[Dependency],
+                      stats: IndexStats) -> list[PendingRule]:
+    """The dependencies' rules that can fire in the project, added to the rule index
+    (before the project's own; compiled when first retrieved) and tagged with their
+    library; `RUN/dependencies.json` records what was used."""
+    vocabulary = statement_words(ctx.decls, ctx.scopes)
+    out: list[PendingRule] = []
+    entries = []
+    for dep in deps:
+        rules, skipped = relevant_rules(dep, vocabulary)
+        stats.dependency_rules_skipped[dep.library] += skipped
+        for r in rules:
+            if r.id in ctx.rule_library:
+                continue  # two dependency runs of one library: the first one's rule
+            ctx.rule_library[r.id] = dep.library
+            out.append(r)
+            if _indexed(r, ctx.opts) and ctx.rule_index.add_lazy(r):
+                stats.dependency_rules[dep.library] += 1
+        entries.append({"library": dep.library, "run_dir": str(Path(dep.run_dir).resolve()),
+                        "rules": dep.rules_total, "rules_used": len(rules)})
+    write_dependencies(run, entries)
+    return out
 
 
 def _signature_table(run: RunDir, decls: list) -> list:
@@ -135,14 +203,15 @@ def _chunks(theorems: list[int], jobs: int) -> list[list[int]]:
     return [theorems[k:k + size] for k in range(0, len(theorems), size)]
 
 
-def _indexed(r: Rule, opts: IndexOptions) -> bool:
+def _indexed(r: Rule | PendingRule, opts: IndexOptions) -> bool:
     """Whether the options match rules of `r`'s kind (`apply` for implications, `rewrite`
     for equations and iffs)."""
     return opts.apply if r.kind == "imp" else opts.rewrite
 
 
 def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: int,
-                stats: IndexStats, bar: tqdm | None) -> list[graph.Edge]:
+                stats: IndexStats, bar: tqdm | None, dep_rules: list[PendingRule]
+                ) -> list[graph.Edge]:
     """Pass 1: rules (written to `RUN/rules.parquet`, compiled into `ctx.rule_index` as
     each chunk comes back while the workers derive the next ones), the section binders
     (`RUN/section_binders.parquet`, and `ctx.section_json` for pass 2); returns the
@@ -172,7 +241,7 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
                 bar.update(len(chunks[k]))
     if len(unique) < derived:
         stats.dropped["duplicate_name"] += derived - len(unique)
-    rules = _proved_rules(ctx, list(unique.values()), unproved, edges, stats)
+    rules = _proved_rules(ctx, list(unique.values()), unproved, edges, stats, dep_rules)
     stats.rules = len(rules)
     stats.rules_by_kind.update(r.kind for r in rules)
     write_parquet(run.rules, rules_table(rules))
@@ -181,7 +250,8 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
 
 
 def _proved_rules(ctx: IndexContext, rules: list[Rule], directly: frozenset[str],
-                  edges: list[graph.Edge], stats: IndexStats) -> list[Rule]:
+                  edges: list[graph.Edge], stats: IndexStats,
+                  dep_rules: list[PendingRule] = ()) -> list[Rule]:
     """`rules` less those of unproved declarations (counted `unproved_rule`).  When a proof
     uses an unproved lemma (`proof_uses` edges, to a fixpoint), the rule index is built
     again without its rules, in the same order, as if they had never been added."""
@@ -191,6 +261,9 @@ def _proved_rules(ctx: IndexContext, rules: list[Rule], directly: frozenset[str]
     if any(r.lemma in unproved and r.lemma not in directly for r in rules):
         ctx.rule_index = ctx.rule_index.emptied()
         stats.rules_indexed = 0
+        for r in dep_rules:  # first, as before
+            if _indexed(r, ctx.opts):
+                ctx.rule_index.add_lazy(r)
         for r in kept:
             if _indexed(r, ctx.opts):
                 stats.rules_indexed += 1

@@ -32,6 +32,9 @@ class IndexOptions:
       instance facts costs seconds per theorem on Mathlib (docs/index.md, "Typed matching").
     jobs: worker processes for matching (0 = one per CPU).
     progress: show a progress bar on stderr.
+    rules_from: finished run directories of libraries the project imports (Mathlib): their
+      rules, names and notations are added to the project's own, read from those runs
+      (`index.dependency`); invocations and mutants record the library of their rule.
     """
 
     external_names: str | None = None
@@ -43,6 +46,7 @@ class IndexOptions:
     typed_filter: bool = False
     jobs: int = 2
     progress: bool = False
+    rules_from: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Validate here, not in the CLI: the TOML config builds this class directly.
@@ -53,5 +57,9 @@ class IndexOptions:
             raise AlchemyError(f"[index] jobs must be >= 0 (0 = one per CPU), got {self.jobs}")
         if self.external_names is not None and not str(self.external_names).strip():
             raise AlchemyError("[index] external_names must be a file path (or unset)")
+        if isinstance(self.rules_from, str) or any(
+                not str(p).strip() for p in self.rules_from):
+            raise AlchemyError("[index] rules_from must be a list of run directories, e.g. "
+                               '["../mathlib-run"]')
         if not (self.rewrite or self.apply):
             raise AlchemyError("[index] rewrite and apply are both off: nothing to index")

@@ -56,6 +56,8 @@ class IndexContext:
     # theorems whose statement was misread (pass 1): no rule from them, and no invocation
     # on them in pass 2 (their mutants would state something else)
     misread: set[str] = field(default_factory=set)
+    # rule id -> library, for the rules of dependency runs (`index.dependency`)
+    rule_library: dict[str, str] = field(default_factory=dict)
 
     def view(self, decl: Declaration) -> ScopeView:
         key = decl.scope_id or ""
@@ -232,10 +234,13 @@ def match_chunk(ctx: IndexContext, positions: list[int]) -> MatchedChunk:
             continue
         stats.candidates_with_invocations += 1
         stats.invocations_by_kind.update(inv.kind for inv in invs)
+        if ctx.rule_library:  # counted only when a dependency's rules are indexed
+            stats.invocations_by_library.update(ctx.rule_library.get(inv.rule_id, "")
+                                                for inv in invs)
         edges.extend(invocable_edges(decl, invs, index))
         found.extend(invs)
     stats.edges_by_kind.update(e[2] for e in edges)
-    return MatchedChunk(invocations_table(found) if found else None,
+    return MatchedChunk(invocations_table(found, ctx.rule_library) if found else None,
                         graph.edges_table(edges) if edges else None, stats)
 
 

@@ -46,6 +46,13 @@ class IndexStats:
     seconds_match: float = 0.0
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    # dependency runs (`IndexOptions.rules_from`): library -> rules compiled / left out
+    # (constants the project never writes), and invocations by the library of their rule
+    # ("" = the project's own)
+    dependency_rules: Counter = field(default_factory=Counter)
+    dependency_rules_skipped: Counter = field(default_factory=Counter)
+    invocations_by_library: Counter = field(default_factory=Counter)
+    seconds_dependencies: float = 0.0
 
     def merge(self, other: "IndexStats") -> None:
         self.rules += other.rules
@@ -65,6 +72,7 @@ class IndexStats:
         self.unresolved_names.update(other.unresolved_names)
         self.ambiguous_names.update(other.ambiguous_names)
         self.external_names += other.external_names
+        self.invocations_by_library.update(other.invocations_by_library)
 
     @property
     def invocations(self) -> int:
@@ -117,6 +125,15 @@ class IndexStats:
             "seconds_match": self.seconds_match,
             "seconds": self.seconds,
             "peak_rss_mb": self.peak_rss_mb,
+            **({"rules_from": list(opts.rules_from),
+                "dependency_rules": dict(sorted(self.dependency_rules.items())),
+                "dependency_rules_skipped": dict(sorted(self.dependency_rules_skipped.items())),
+                "invocations_by_library": {
+                    "(own)": self.invocations - sum(
+                        v for k, v in self.invocations_by_library.items() if k),
+                    **{k: v for k, v in sorted(self.invocations_by_library.items()) if k}},
+                "seconds_dependencies": self.seconds_dependencies}
+               if opts.rules_from else {}),
         }
 
 

@@ -35,9 +35,12 @@ INVOCATION_SCHEMA = pa.schema([
     ("candidate", _STR), ("rule_id", _STR), ("kind", _STR), ("location", _STR),
     ("path", _STR), ("subst", pa.list_(pa.struct([("name", _STR), ("term", _STR)]))),
     ("instance", _STR),
+    ("library", _STR),  # the library of the rule: "" for the project's own, else its name
 ])
 _RULE_TUPLES = ("pattern_vars", "binder_names", "binder_kinds", "binder_types",
                 "side_conditions", "antecedents")
+# the columns an `Invocation` record holds, in its field order
+_RECORD_COLUMNS = ("candidate", "rule_id", "kind", "location", "path", "subst", "instance")
 READ_BATCH_ROWS = 20000  # rows per batch when streaming the invocations back
 
 
@@ -53,13 +56,17 @@ def rules_table(rules: list[Rule]) -> pa.Table:
     return pa.Table.from_pydict(cols, schema=RULE_SCHEMA)
 
 
-def invocations_table(invs: list[Invocation]) -> pa.Table:
+def invocations_table(invs: list[Invocation], library: dict[str, str] | None = None
+                      ) -> pa.Table:
+    """`library`: rule id -> library for the rules of a dependency (others are "")."""
+    lib = library or {}
     return pa.Table.from_pydict({
         "candidate": [i.candidate for i in invs], "rule_id": [i.rule_id for i in invs],
         "kind": [i.kind for i in invs], "location": [i.location for i in invs],
         "path": [i.path for i in invs],
         "subst": [[{"name": k, "term": v} for k, v in i.subst] for i in invs],
         "instance": [i.instance for i in invs],
+        "library": [lib.get(i.rule_id, "") for i in invs] if lib else [""] * len(invs),
     }, schema=INVOCATION_SCHEMA)
 
 
@@ -114,7 +121,7 @@ def invocation_rows(table: pa.Table | pa.RecordBatch, start: int, end: int
                     ) -> list[Invocation]:
     """Rows [start, end) of an invocation table as records."""
     part = table.slice(start, end - start)
-    cols = [part.column(n).to_pylist() for n in INVOCATION_SCHEMA.names]
+    cols = [part.column(n).to_pylist() for n in _RECORD_COLUMNS]
     return [Invocation(c, r, k, loc, p, tuple((x["name"], x["term"]) for x in sub or ()), ins)
             for c, r, k, loc, p, sub, ins in zip(*cols)]
 

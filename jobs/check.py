@@ -90,7 +90,8 @@ def reclaim_dead_leases(db: RunDB, host: str | None = None) -> int:
 
 def to_units(mutants: Sequence[Mutant]) -> list[CheckUnit]:
     """Mutants -> the checkers' CheckUnit (mutant id, declaration name, imports, Lean text)."""
-    return [CheckUnit(mutant_id=m.id, name=m.name, imports=tuple(m.imports), lean=m.lean)
+    return [CheckUnit(mutant_id=m.id, name=m.name, imports=tuple(m.imports), lean=m.lean,
+                      open_statement=m.proof_status == "open")
             for m in mutants]
 
 
@@ -157,11 +158,14 @@ def run_check(run: RunDir, opts: CheckOptions = CheckOptions(), toolchain=None, 
     """
     start = time.perf_counter()
     db = RunDB.for_run(run, opts.db_url or None, mode="write", max_attempts=opts.max_attempts)
+    # unset: the extracted project's own Lake root when it requires Mathlib, else the
+    # bundled workspace (`toolchain.workspace_path`)
+    workspace = workspace_path(opts.workspace, (run.read_stats("extract") or {}).get("root"))
     try:
         if toolchain is None and checker_factory is None:
-            toolchain = require_toolchain(workspace_path(opts.workspace), need_repl=opts.backend == "repl")
+            toolchain = require_toolchain(workspace, need_repl=opts.backend == "repl")
         elif toolchain is None:  # a stand-in checker: versions are recorded if found
-            toolchain = discover_toolchain(workspace_path(opts.workspace), probe=False)
+            toolchain = discover_toolchain(workspace, probe=False)
     except BaseException:
         db.close()
         raise

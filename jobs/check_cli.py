@@ -60,7 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="Ray cluster address: 'auto' (this machine's cluster), 'local' (start a "
                         "private one), or host:port (default auto)")
     p.add_argument("--workspace", default=None, metavar="DIR",
-                   help="Lake workspace with Mathlib and the REPL (default: the bundled "
+                   help="Lake workspace with Mathlib and the REPL (default: the extracted "
+                        "project's Lake root when it requires Mathlib, else the bundled "
                         "lean_workspace next to the installed sources)")
     p.add_argument("--db", dest="db_url", default=None, metavar="URL",
                    help="SQLAlchemy URL of the run database (default RUN/run.sqlite)")
@@ -156,7 +157,7 @@ def _duration(s: float) -> str:
     return (f"{d}d " if d else "") + (f"{h}h " if h or d else "") + f"{m}m {s:02d}s"
 
 
-ORDER = ("pending", "leased", "verified", "rejected", "timeout", "crashed", "refuted", "vacuous")
+ORDER = ("pending", "leased", "verified", "statement_ok", "rejected", "timeout", "crashed", "refuted", "vacuous")
 
 
 def format_status(rep: dict) -> str:

@@ -41,8 +41,9 @@ class CheckOptions:
       and the mutants are checked again.
     max_attempts: a mutant whose checks crash or time out this many times is given up
       (status kept as `timeout`/`crashed`).
-    workspace: the Lake project that the checker runs in ("" = the bundled lean_workspace/
-      next to the installed sources, whatever the current directory).
+    workspace: the Lake project that the checker runs in ("" = the source's own Lake root
+      when its lakefile or manifest requires Mathlib, else the bundled lean_workspace/ next
+      to the installed sources; never the current directory).
     db_url: SQLAlchemy URL of the run database ("" = RUN/run.sqlite).
     progress: show a progress bar on stderr.
     """

@@ -5,6 +5,12 @@ prebuilt cache, the REPL) are easy to get subtly wrong (a `lake build` of Mathli
 takes hours), and checking must run against exactly the toolchain and Mathlib revision the
 workspace pins.  Offline it stops before touching anything, with one message, because a
 half-fetched `.lake` directory is worse than none.
+
+A user's own project (a Lake root that requires Mathlib, the default checking workspace of
+`alchemy run` on it) is prepared the same way, from its own `lean-toolchain` and manifest;
+the REPL, which its lakefile does not require, is cloned at the tag of its Lean version and
+built inside the project's `.lake/alchemy/repl` (`toolchain.side_repl_dir`): the user's
+lakefile and manifest are never edited.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from typing import Callable, Sequence
 
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.jobs.toolchain import (
-    DEFAULT_WORKSPACE, Runner, discover_toolchain, elan_bin_dir, find_executable, search_path,
-    toolchain_pin)
+    DEFAULT_WORKSPACE, REPL_PACKAGE, Runner, discover_toolchain, elan_bin_dir, find_executable,
+    lakefile_rev, search_path, side_repl_dir, toolchain_pin, version_of_pin)
+
+REPL_GIT = "https://github.com/leanprover-community/repl"
 
 ELAN_INIT_URL = "https://raw.githubusercontent.com/leanprover/elan/master/elan-init.sh"
 # Hosts the set-up needs: GitHub (elan, toolchains, Mathlib and REPL sources) and the raw
@@ -112,15 +120,37 @@ def setup_lean(workspace: Path = DEFAULT_WORKSPACE, *, runner: Runner = subproce
     if not (workspace / "lake-manifest.json").is_file():
         step("resolve dependencies", [str(lake), "update"])
     step("fetch Mathlib's prebuilt cache", [str(lake), "exe", "cache", "get"])
-    step("build the REPL", [str(lake), "build", "repl"])
-    if build_sample:
-        step("build the sample library", [str(lake), "build", "Sample"])
+    if requires_repl(workspace):
+        step("build the REPL", [str(lake), "build", "repl"])
+        if build_sample:
+            step("build the sample library", [str(lake), "build", "Sample"])
+    else:
+        side = side_repl_dir(workspace)
+        if not (side / "lakefile.toml").is_file() and not (side / "lakefile.lean").is_file():
+            git = find_executable("git", run_env) or "git"
+            step("fetch the REPL (your lakefile is not edited)",
+                 [str(git), "clone", "--depth", "1", "--branch", f"v{version_of_pin(pin)}",
+                  REPL_GIT, str(side)], cwd=None)
+        step("build the REPL", [str(lake), "build"], cwd=side)
+        echo(f"setup-lean: the REPL is built in {side}; {workspace}'s lakefile and manifest "
+             "are unchanged")
 
     tc = discover_toolchain(workspace, env=run_env, runner=runner)
     if not tc.ready:
         raise AlchemyError(f"set-up finished but the workspace is not ready: {tc.problem}")
     echo(f"setup-lean: ready: Lean {tc.lean_version}, Mathlib {tc.mathlib_rev}, "
          f"REPL {tc.repl_path or 'not built'}")
+
+
+def requires_repl(workspace: Path) -> bool:
+    """Whether the workspace's lakefile requires the REPL (the bundled workspace does)."""
+    if lakefile_rev(workspace, REPL_PACKAGE) is not None:
+        return True
+    lean = workspace / "lakefile.lean"
+    try:
+        return lean.is_file() and "require repl" in lean.read_text(encoding="utf-8").lower()
+    except OSError:
+        return False
 
 
 def _cmd(args: argparse.Namespace) -> int:
@@ -134,7 +164,10 @@ def register_setup_lean(subparsers: argparse._SubParsersAction) -> argparse.Argu
         "setup-lean", help="install elan, the pinned Lean, Mathlib's cache and the REPL",
         description="Prepare the Lean workspace for checking (needs internet access).")
     p.add_argument("--workspace", default=str(DEFAULT_WORKSPACE),
-                   help="the Lake project to prepare (default: %(default)s)")
+                   help="the Lake project to prepare: the bundled one (default: "
+                        "%(default)s) or your own project's root, whose lakefile requires "
+                        "Mathlib (its toolchain and Mathlib cache; the REPL is built in its "
+                        ".lake/alchemy/repl without editing its lakefile)")
     p.add_argument("--no-sample", action="store_true",
                    help="do not build the bundled sample library at the end")
     p.set_defaults(func=_cmd)

@@ -29,9 +29,52 @@ def default_workspace() -> Path:
     return Path(__file__).resolve().parents[1] / "lean_workspace"
 
 
-def workspace_path(option: str) -> Path:
-    """`[check] workspace` as a path: the bundled workspace when the option is empty."""
-    return Path(option).expanduser() if option else default_workspace()
+def workspace_path(option: str, src: str | Path | None = None) -> Path:
+    """`[check] workspace` as a path.  When the option is empty: the project's own Lake
+    root when `src` is (or lies in) one whose dependencies include Mathlib
+    (`project_workspace`), else the bundled workspace; never the current directory."""
+    if option:
+        return Path(option).expanduser()
+    own = project_workspace(Path(src)) if src else None
+    return own if own is not None else default_workspace()
+
+
+LAKEFILES = ("lakefile.toml", "lakefile.lean")
+_REQUIRE_MATHLIB = re.compile(r"^\s*require\s+[\"«]?mathlib\b", re.M | re.I)
+
+
+def lake_root(path: Path) -> Path | None:
+    """The nearest Lake project holding `path` (itself or a parent with a lakefile and a
+    `lean-toolchain`), as an absolute path; None outside any."""
+    p = path.expanduser().resolve()
+    for cand in (p, *p.parents):
+        if (cand / "lean-toolchain").is_file() and any((cand / f).is_file() for f in LAKEFILES):
+            return cand
+    return None
+
+
+def requires_mathlib(root: Path) -> bool:
+    """Whether a Lake project depends on Mathlib: its manifest lists the package, or its
+    lakefile requires it (`[[require]] name = "mathlib"`, `require mathlib from ...`)."""
+    if manifest_rev(root) is not None or lakefile_rev(root) is not None:
+        return True
+    toml = root / "lakefile.toml"
+    try:
+        if toml.is_file():
+            cfg = tomllib.loads(toml.read_text(encoding="utf-8"))
+            return any(isinstance(r, dict) and str(r.get("name", "")).lower() == MATHLIB_PACKAGE
+                       for r in cfg.get("require", []))
+        lean = root / "lakefile.lean"
+        return lean.is_file() and bool(_REQUIRE_MATHLIB.search(lean.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def project_workspace(src: Path) -> Path | None:
+    """The Lake root of a project that imports Mathlib, where its mutants are checked (its
+    manifest pins the Mathlib its sources compile against); None for anything else."""
+    root = lake_root(src)
+    return root if root is not None and requires_mathlib(root) else None
 
 
 DEFAULT_WORKSPACE = default_workspace()
@@ -164,10 +207,18 @@ def find_repl(workspace: Path) -> Path | None:
     when the workspace is a REPL checkout itself, `.lake/build/bin/repl`."""
     for cand in (_package_dir(workspace, REPL_PACKAGE) / ".lake" / "build" / "bin" / "repl",
                  _package_dir(workspace, "repl") / ".lake" / "build" / "bin" / "repl",
+                 side_repl_dir(workspace) / ".lake" / "build" / "bin" / "repl",
                  workspace / ".lake" / "build" / "bin" / "repl"):
         if cand.is_file() and os.access(cand, os.X_OK):
             return cand
     return None
+
+
+def side_repl_dir(workspace: Path) -> Path:
+    """Where `alchemy setup-lean` builds the REPL for a project whose lakefile does not
+    require it: inside the project's `.lake` (Lake's own build folder), so the user's
+    lakefile and manifest stay untouched."""
+    return workspace / ".lake" / "alchemy" / "repl"
 
 
 def setup_hint(workspace: Path) -> str:

@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="skip refutation by evaluation (every mutant stays pending)")
     p.add_argument("--jobs", type=int, help="worker processes (default 0 = one per core)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
+    p.add_argument("--open-statements", action="store_true",
+                   help="also mutate theorems proved by `sorry` (or whose proof cannot be "
+                        "reused): exact statements with proof `sorry`, exported apart")
     p.set_defaults(func=main)
 
 
@@ -50,6 +53,8 @@ def options_from_args(args: argparse.Namespace) -> MutateOptions:
         changes["refute"] = False
     if args.progress:
         changes["progress"] = True
+    if args.open_statements:
+        changes["open_statements"] = True
     return dataclasses.replace(MutateOptions(), **changes)
 
 

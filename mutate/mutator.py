@@ -7,6 +7,13 @@ mutant is built in this order, and an invocation stops at the first step that re
 (`dedup`), proof (`proofs`), rendering (`render`), refutation (`refute`).  Refuted and
 vacuous mutants are stored with that status (the counterexample or reason as detail) and
 are never pending, so they never reach Lean or the corpus.
+
+Open statements (`MutateOptions.open_statements`): a theorem whose proof cannot be reused
+(`sorry`, equations, `where`) is mutated all the same; its mutants state exactly the new
+statement and are "proved" by `sorry` (`Mutant.proof_status` "open"), to be checked by
+Lean for elaboration only.  Every mutant records its relation to its source theorem: a
+rewrite with an `=`/`↔` lemma gives an equivalent statement, an apply step one that the
+source implies (`relation_after`).
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ from lean_alchemy.mutate.fingerprint import fingerprint_statement
 from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
 from lean_alchemy.mutate.notation_scope import ScopedNotations
 from lean_alchemy.mutate.options import MutateOptions
-from lean_alchemy.mutate.proofs import Body, bridge, invoke_body, merged_body, proof_text
+from lean_alchemy.mutate.proofs import (
+    Body, bridge, has_forbidden, invoke_body, merged_body, proof_text,
+)
 from lean_alchemy.mutate.refute import RefuteOptions, refute_statement
 from lean_alchemy.mutate.render import default_show_binders, render
 from lean_alchemy.mutate.statements import (
@@ -123,6 +132,35 @@ class Node:
     fingerprints: tuple[str, ...]  # this statement's and its ancestors'
     parent_name: str  # Mutant.parent for children: theorem full name or mutant id
     prepared: Prepared | None = None
+    open_statement: bool = False  # no reusable proof: mutants are proved by `sorry`
+    relation: str = "equivalent"  # this statement's relation to the library theorem
+
+
+OPEN_REASONS = frozenset({"sorry_in_original", "proof_unsupported"})
+
+
+def unlisted_hypotheses(rule: Rule) -> bool:
+    """Whether the rule has explicit arguments that are neither pattern variables nor
+    among its listed hypotheses (side conditions, antecedents): a hypothesis the index did
+    not recognise as one (`(pp : Prime p)`).  A proved mutant's check catches the missing
+    argument; an open statement's cannot (its proof is `sorry`), and without that
+    hypothesis the statement says nothing about its source, so it is not built."""
+    pvars = set(rule.pattern_vars)
+    explicit = sum(1 for n, k in zip(rule.binder_names, rule.binder_kinds)
+                   if k == "explicit" and n not in pvars)
+    return explicit > len(rule.side_conditions) + len(rule.antecedents)
+OPEN_PROOF = "sorry"
+
+
+def relation_after(relation: str, kind: str, side_conditions: bool = False) -> str:
+    """The relation to the source after one more step of `kind`: a rewrite with an
+    unconditional `=`/`↔` lemma keeps equivalence; an apply step (a hypothesis replaced by
+    stronger antecedents) gives a statement the source implies, and so does a rewrite whose
+    lemma's side conditions became new hypotheses (the rewritten statement is equivalent
+    only where they hold), and any chain containing either."""
+    if kind == "apply_hyp" or side_conditions or relation == "implied_by_source":
+        return "implied_by_source"
+    return "equivalent"
 
 
 
@@ -154,12 +192,15 @@ class Mutator:
                  = decl_statement,
                  section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders,
                  tokens: TokenTable | None = None,
-                 rule_scope: Callable[[Rule], Scope | None] | None = None) -> None:
+                 rule_scope: Callable[[Rule], Scope | None] | None = None,
+                 rule_library: Mapping[str, str] | None = None) -> None:
         """`show`/`show_binders`/`parse`/`section_of` default to the grammar stage's
         printer and statement readers (injectable so the engine is testable alone).
         `tokens` (the run's token table) gives the `open scoped` a rule's notation needs
-        (`notation_scope`; `rule_scope` gives the scope a rule lemma was written in)."""
+        (`notation_scope`; `rule_scope` gives the scope a rule lemma was written in).
+        `rule_library`: rule id -> library for the rules of a dependency."""
         self.rules = {r.id: r for r in rules}
+        self.rule_library = rule_library or {}
         self.decoded: dict[str, DecodedRule | Skip] = {}
         self.scopes = scopes
         self.opts = opts
@@ -221,18 +262,32 @@ class Mutator:
             section = self.section_of(scope)
             self._section_cache[key] = section
         include = included_names(scope)
+        try:
+            body = self._root_body(decl, section, binders, conclusion, include)
+            is_open = False
+        except Skip as e:
+            if not (self.opts.open_statements and e.reason in OPEN_REASONS):
+                raise
+            body, is_open = (), True
+        fp = fingerprint_statement(binders, conclusion)
+        return Node(decl, scope, section, include, binders, conclusion, body, 0, (fp,),
+                    decl.full_name, Prepared.of(binders, conclusion, section), is_open)
+
+    def _root_body(self, decl: Declaration, section: tuple[BinderGroup, ...],
+                   binders: tuple[BinderGroup, ...], conclusion: Term,
+                   include: tuple[str, ...]) -> Body:
+        """The proof body a library theorem's mutants build on; raises Skip when there is
+        none the engine can use."""
         if self.opts.proof_style == "invoke":
             if "private" in decl.modifiers:
                 raise Skip("private_original", decl.full_name)
+            if decl.proof is not None and has_forbidden(decl.proof):
+                raise Skip("sorry_in_original")  # calling it would prove nothing
             used = used_section(section, binders, conclusion, include)
-            body = invoke_body(decl.full_name, used + binders)
-        else:
-            if decl.proof_style in ("equations", "where"):
-                raise Skip("proof_unsupported", decl.proof_style)
-            body = merged_body(decl)
-        fp = fingerprint_statement(binders, conclusion)
-        return Node(decl, scope, section, include, binders, conclusion, body, 0, (fp,),
-                    decl.full_name, Prepared.of(binders, conclusion, section))
+            return invoke_body(decl.full_name, used + binders)
+        if decl.proof_style in ("equations", "where"):
+            raise Skip("proof_unsupported", decl.proof_style)
+        return merged_body(decl)
 
     # ------------------------------------------------------------------ one mutant
     def build(self, node: Node, inv: Invocation) -> tuple[Row, Node | None] | None:
@@ -241,6 +296,8 @@ class Mutator:
         decl = node.decl
         try:
             rule = self.rule(inv.rule_id)
+            if node.open_statement and unlisted_hypotheses(rule.rule):
+                raise Skip("open_unlisted_hypothesis", rule.rule.lemma)
             m = apply_invocation(node.binders, node.conclusion, inv, rule,
                                  context=node.section, prepared=node.prepared)
         except Skip as e:
@@ -251,9 +308,13 @@ class Mutator:
                             rule.rule.lemma) is not None:
             return None
         depth = node.depth + 1
+        body: Body = ()
         try:
-            body = bridge(m.step, node.body, self.show)
-            proof = proof_text(body)
+            if node.open_statement:
+                proof = OPEN_PROOF
+            else:
+                body = bridge(m.step, node.body, self.show)
+                proof = proof_text(body)
             concl_text = self.show(m.conclusion)
             name = mutant_name(decl.name, inv.kind, fp, depth)
             rendered = render(name, m.binders, concl_text, proof, node.scope,
@@ -274,14 +335,18 @@ class Mutator:
             return None
         status, detail = self.refute(node, m)
         imports = tuple(dict.fromkeys(x for x in (decl.module, rule.rule.module) if x))
+        relation = relation_after(node.relation, inv.kind, bool(rule.hypotheses))
         mutant = Mutant(
             id=fp, name=mutant_full_name(decl.full_name, inv.kind, fp, depth),
             parent=node.parent_name, source_theorem=decl.full_name,
             source_module=decl.module, rule=rule.rule.lemma, kind=inv.kind,
             direction=rule.rule.direction, location=inv.location, depth=depth,
-            proof_style=self.opts.proof_style, statement=rendered.statement, proof=proof,
+            proof_style=OPEN_PROOF if node.open_statement else self.opts.proof_style,
+            statement=rendered.statement, proof=proof,
             imports=imports, header=rendered.header, lean=rendered.lean,
-            scope_id=decl.scope_id or "", features=features(m, proof, depth))
+            scope_id=decl.scope_id or "", features=features(m, proof, depth),
+            rule_library=self.rule_library.get(rule.rule.id, ""),
+            proof_status="open" if node.open_statement else "proved", relation=relation)
         pending = status == "pending"
         self.dedup.admit(fp, decl.full_name, rule.rule.lemma, counts=pending)
         c = self.stats
@@ -292,7 +357,8 @@ class Mutator:
         if pending and depth < self.opts.depth:
             child = Node(decl, node.scope, node.section, node.include, m.binders,
                          m.conclusion, body, depth, node.fingerprints + (fp,), fp,
-                         Prepared.of(m.binders, m.conclusion, node.section))
+                         Prepared.of(m.binders, m.conclusion, node.section),
+                         node.open_statement, relation)
         return (mutant, status, detail), child
 
     def refute(self, node: Node, m: Mutation) -> tuple[str, str]:

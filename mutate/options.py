@@ -34,6 +34,11 @@ class MutateOptions:
     jobs: worker processes (0 = one per core); theorems are mutated in parallel and the
       global filters (duplicates, rule caps) are applied again in the parent.
     progress: show a progress bar on stderr.
+    open_statements: also mutate theorems whose proof cannot be reused (proved by `sorry`,
+      or written with equations, `where` or termination hints): the mutant's statement is
+      exact and its proof is `sorry` (`Mutant.proof_status` "open"); Lean checks only that
+      the statement elaborates (`statement_ok`), and the corpus exports them apart
+      (`RUN/statements/`).
     """
 
     depth: int = 1
@@ -46,6 +51,7 @@ class MutateOptions:
     samples: int = 96
     jobs: int = 0
     progress: bool = False
+    open_statements: bool = False
 
     def __post_init__(self) -> None:
         # Validate here, not in the CLI: the TOML config builds this class directly.

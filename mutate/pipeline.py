@@ -14,7 +14,7 @@ import os
 import resource
 import time
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import pyarrow as pa
@@ -27,7 +27,8 @@ from lean_alchemy.extract import store as extract_store
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.sections import read_section_binders
-from lean_alchemy.index.store import read_invocation_table, read_rules, run_token_table
+from lean_alchemy.index.store import read_invocation_table, read_rules
+from lean_alchemy.mutate.dependencies import DependencyInputs, read_dependency_inputs
 from lean_alchemy.mutate.library import cached_library_fingerprints
 from lean_alchemy.mutate.mutator import Mutator, stored_section_binders
 from lean_alchemy.mutate.notation_scope import rule_scopes
@@ -59,6 +60,7 @@ class MutateInputs:
     sections: dict[str, str]  # scope id -> serialized section binders the index parsed
     rules: list[Rule]
     invocations: pa.Table  # resident, shared by the forked workers
+    deps: DependencyInputs = field(default_factory=DependencyInputs)
 
 
 def read_inputs(run: RunDir) -> MutateInputs:
@@ -68,7 +70,9 @@ def read_inputs(run: RunDir) -> MutateInputs:
     scopes = extract_store.read_scopes(run) if run.scopes.exists() else {}
     rules = list(read_rules(run))
     sections = read_section_binders(run, scopes)  # {} when the file is missing or stale
-    return MutateInputs(decls, scopes, sections, rules, read_invocation_table(run))
+    invocations = read_invocation_table(run)
+    deps = read_dependency_inputs(run, invocations)
+    return MutateInputs(decls, scopes, sections, rules + deps.rules, invocations, deps)
 
 
 def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
@@ -97,9 +101,12 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
         mut = Mutator(inputs.rules, inputs.scopes, opts, library=library,
                       refute_opts=refute_opts, index=index,
                       section_of=stored_section_binders(inputs.sections),
-                      tokens=run_token_table(run),
+                      tokens=inputs.deps.tokens(run),
                       rule_scope=rule_scopes(
-                          {d.full_name: d.scope_id or "" for d in inputs.decls}, inputs.scopes))
+                          {**inputs.deps.scope_ids,
+                           **{d.full_name: d.scope_id or "" for d in inputs.decls}},
+                          {**inputs.deps.scopes, **inputs.scopes}),
+                      rule_library=inputs.deps.library)
         work = Workload.build(inputs.decls, inputs.invocations)
         totals = {"unknown_candidate": work.unknown, "library_fingerprints": len(library),
                   "stored_section_binders": len(inputs.sections)}

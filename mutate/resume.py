@@ -30,6 +30,7 @@ from pathlib import Path
 from lean_alchemy.core.native import REPO
 from lean_alchemy.core.rundb import RunDB
 from lean_alchemy.core.rundir import RunDir, tool_version
+from lean_alchemy.index.dependency import DEPENDENCIES_FILE
 from lean_alchemy.index.store import invocations_path
 from lean_alchemy.mutate.dedup import Deduper
 from lean_alchemy.mutate.options import MutateOptions
@@ -44,7 +45,7 @@ RESULT_FREE_OPTIONS = ("jobs", "progress")
 
 def _input_files(run: RunDir) -> list[Path]:
     return [run.declarations, run.scopes, run.rules, run.section_binders, run.notations,
-            invocations_path(run)]
+            invocations_path(run), run.root / DEPENDENCIES_FILE]
 
 
 def run_key(run: RunDir, opts: MutateOptions, refute_opts: RefuteOptions | None) -> str:

@@ -98,7 +98,7 @@ class MutateStats:
                         "max_per_theorem": opts.max_per_theorem,
                         "max_per_rule": opts.max_per_rule, "seed": opts.seed,
                         "max_heartbeats": opts.max_heartbeats, "refute": opts.refute,
-                        "samples": opts.samples},
+                        "samples": opts.samples, "open_statements": opts.open_statements},
             "seconds": self.seconds,
             "peak_rss_mb": self.peak_rss_mb,
         }

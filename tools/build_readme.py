@@ -39,6 +39,7 @@ DOC_PAGES = (
     "corpus.md",
     "setup-lean.md",
     "leandojo.md",
+    "downstream.md",
     "configuration.md",
     "benchmarks.md",
     "development.md",

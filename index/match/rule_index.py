@@ -48,7 +48,8 @@ from lean_alchemy.index.match.matcher import (
     suffix_const_eq,
     type_ok,
 )
-from lean_alchemy.index.match.patterns import Flat, flatten
+from lean_alchemy.index.match.patterns import Flat, flatten, pattern_symbols
+from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter
@@ -207,6 +208,35 @@ class RuleIndex:
         trie.insert(c.symbols, c)
         return True
 
+    def add_lazy(self, r: Rule | PendingRule) -> bool:
+        """`add`, compiling `r` only when a candidate first retrieves its trie leaf
+        (`LazyLeaf`); a `PendingRule` is also decoded only then.  False when its pattern
+        cannot be read."""
+        p = loads(r.pattern)
+        if p is None:
+            return False
+        if isinstance(r, Rule):
+            self.rules[r.id] = r
+        trie = self.imp if r.kind == "imp" else self.rw
+        trie.insert(pattern_symbols(p, frozenset(r.pattern_vars)), r, LazyLeaf)
+        return True
+
+    def _compiled(self, vals: list) -> list:
+        """A retrieved leaf with its pending rules compiled (see `LazyLeaf`)."""
+        if vals.__class__ is LazyLeaf and vals.pending:
+            full, generic_evidence = self._compile_opts
+            out = []
+            for v in vals:
+                if v.__class__ is PendingRule:
+                    v = v.rule()
+                    self.rules[v.id] = v
+                c = compile_rule(v, full, generic_evidence) if isinstance(v, Rule) else v
+                if c is not None:
+                    out.append(c)
+            vals[:] = out
+            vals.pending = False
+        return vals
+
     def __len__(self) -> int:
         return self.rw.size + self.imp.size
 
@@ -276,9 +306,13 @@ class RuleIndex:
                 if fl.opaque[i]:
                     continue
                 for vals in self.rw.leaves(fl, i):
+                    if vals.__class__ is LazyLeaf and not self._compiled(vals):
+                        continue
                     pool.append((fl, i, loc, vals))
             if where == "hyp" and not fl.opaque[0]:
                 for vals in self.imp.leaves(fl, 0):
+                    if vals.__class__ is LazyLeaf and not self._compiled(vals):
+                        continue
                     pools["apply_hyp"].append((fl, 0, loc, vals))
         return pools
 

@@ -22,14 +22,21 @@ class Trie:
         self.root: dict = {}
         self.size = 0
 
-    def insert(self, syms: Sequence[object], value: object) -> None:
+    def insert(self, syms: Sequence[object], value: object, leaf_type: type = list) -> None:
+        """Add `value` under the symbol sequence; `leaf_type` (a list subclass) marks the
+        leaf, which keeps its values and their order."""
         node = self.root
         for s in syms:
             nxt = node.get(s)
             if nxt is None:
                 nxt = node[s] = {}
             node = nxt
-        node.setdefault(self.LEAF, []).append(value)
+        leaf = node.get(self.LEAF)
+        if leaf is None:
+            leaf = node[self.LEAF] = leaf_type()
+        elif leaf_type is not list and type(leaf) is not leaf_type:
+            leaf = node[self.LEAF] = leaf_type(leaf)
+        leaf.append(value)
         self.size += 1
 
     def retrieve(self, fl: Flat, start: int) -> list:

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
 from lean_alchemy.core.errors import AlchemyError
+from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.core.records import Verdict
 
 VERIFIED, REJECTED, TIMEOUT, CRASHED = "verified", "rejected", "timeout", "crashed"
+# an open statement (proof `sorry`) that elaborates: only the statement is checked
+STATEMENT_OK = "statement_ok"
 
 # error classes (Verdict.error_class); short, stable strings that `alchemy status` counts
 DETERMINISTIC_TIMEOUT = "deterministic timeout"
@@ -94,6 +97,13 @@ class CheckUnit:
     name: str
     imports: tuple[str, ...]
     lean: str
+    # an open statement (`Mutant.proof_status` "open"): its proof is `sorry` by design, so
+    # only errors reject it, and without one it is `statement_ok`, never `verified`
+    open_statement: bool = False
+
+    def sorry_precheck(self) -> bool:
+        """Whether the text's `sorry` decides the verdict before Lean (proved units)."""
+        return not self.open_statement and contains_sorry(self.lean)
 
 
 class Checker(Protocol):
@@ -208,6 +218,16 @@ def classify_error(text: str) -> str:
     return OTHER
 
 
+def judge_statement(messages: Sequence[LeanMessage]
+                    ) -> tuple[str, str | None, LeanMessage | None]:
+    """`judge` for an open statement: the first error rejects; the `sorry` warning and
+    `sorryAx` are its proof's, so anything else means the statement elaborates."""
+    for m in messages:
+        if m.severity == "error":
+            return REJECTED, classify_error(m.text), m
+    return STATEMENT_OK, None, None
+
+
 def judge(messages: Sequence[LeanMessage]) -> tuple[str, str | None, LeanMessage | None]:
     """(status, error class, the deciding message) for the messages of one unit: the first
     error rejects; a `declaration uses 'sorry'` warning rejects (Lean accepts such a file);
@@ -287,7 +307,7 @@ class VerdictMaker:
                       elapsed: float) -> Verdict:
         """`first_line`: the line (in Lean's coordinates) of the unit's own first line, so
         that first_error's position is reported in the unit's text."""
-        status, cls, msg = judge(messages)
+        status, cls, msg = (judge_statement if unit.open_statement else judge)(messages)
         axioms = reported_axioms(messages)
         err = None
         if msg is not None:

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Sequence
 
 from lean_alchemy.core.records import Verdict
-from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.jobs.checkers.base import (
     CRASHED, IMPORT_FAILED, OTHER, REJECTED, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckUnit,
     LeanMessage, StartRetry, VerdictMaker, crash_class, describe_exit, judge,
@@ -180,7 +179,7 @@ class LeanJsonChecker:
         verdicts: dict[int, Verdict] = {}
         todo: list[int] = []
         for i, u in enumerate(units):
-            if contains_sorry(u.lean):
+            if u.sorry_precheck():
                 verdicts[i] = self.maker.sorry(u)
             else:
                 todo.append(i)

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from lean_alchemy.core.records import Verdict
-from lean_alchemy.core.leantext import contains_sorry
 from lean_alchemy.jobs.checkers.base import (
     CRASHED, IMPORT_FAILED, REJECTED, REPL_ERROR, TIMEOUT, WALL_CLOCK_TIMEOUT, CheckerError,
     CheckUnit, LeanMessage, StartRetry, VerdictMaker, crash_class, describe_exit,
@@ -300,7 +299,7 @@ class ReplChecker:
         verdicts: list[Verdict | None] = [None] * len(units)
         todo = []
         for i, u in enumerate(units):
-            if contains_sorry(u.lean):
+            if u.sorry_precheck():
                 verdicts[i] = self.maker.sorry(u)
             else:
                 todo.append(i)

@@ -229,3 +229,33 @@ def test_nothing_resting_on_sorry_or_an_axiom_is_verified_or_exported(
     originals = {r["source_theorem"] for r in rows if r["mutation"]["kind"] == "original"}
     assert originals == {"Lib.c1", "Lib.c2", "Lib.c3"}
     assert not {r["mutation"]["rule"] for r in rows} & UNPROVED
+
+
+def test_a_downstream_project_with_rules_from_a_dependency_and_open_statements(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`alchemy run SRC --rules-from DEP --open-statements` on a Lake project that requires
+    Mathlib, without Lean: the summary reports the share of mutants using a dependency's
+    rule and the open statements, and the next step prepares the project's own root."""
+    from helpers.downstream import DEPENDENCY, PROJECT, write_tree
+
+    _no_lean_env(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    dep_run = tmp_path / "dep-run"
+    assert main(["run", str(write_tree(tmp_path / "dep", DEPENDENCY)), "--run-dir",
+                 str(dep_run), "--stop-after", "index"]) == 0
+    proj = write_tree(tmp_path / "proj", PROJECT)
+    (proj / "lean-toolchain").write_text("leanprover/lean4:v4.33.0-rc1\n")
+    (proj / "lakefile.toml").write_text(
+        'name = "proj"\n\n[[require]]\nname = "mathlib"\n'
+        'git = "https://github.com/leanprover-community/mathlib4"\n\n'
+        '[[lean_lib]]\nname = "Proj"\n')
+    capsys.readouterr()
+    assert main(["run", str(proj), "--run-dir", str(tmp_path / "run"), "--rules-from",
+                 str(dep_run), "--open-statements", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"next step         alchemy setup-lean --workspace {proj.resolve()}  #" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("  mutants by rule"))
+    assert "from a dependency" in line and "open statements" in line
+    opened = int(line.rsplit(" ", 1)[1])
+    assert opened > 0
+    assert f"open statements   {opened} -> {tmp_path / 'run' / 'statements_unchecked'}" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import time
 from pathlib import Path
@@ -239,7 +240,8 @@ def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
     keys = list(mutant_state_select().selected_columns.keys())
     assert tuple(keys[:len(MUTANT_FIELDS)]) == MUTANT_FIELDS
     assert keys[len(MUTANT_FIELDS):] == [
-        "detail", "created_at", "status", "source_module_1", "attempts", "lease_owner",
+        "detail", "created_at", "rule_library", "proof_status", "relation", "status",
+        "source_module_1", "attempts", "lease_owner",
         "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
         "lean_version", "mathlib_rev", "checked_at", "axioms"]
 
@@ -302,3 +304,24 @@ def test_axioms_are_stored_and_old_databases_gain_the_column(tmp_path: Path) -> 
     assert db.verdict("m00001").axioms == ("sorryAx",)
     assert dict((v.mutant_id, v.axioms) for _m, v in db.iter_results(None)) == {
         "m00000": ("propext", "Quot.sound"), "m00001": ("sorryAx",)}
+
+
+def test_new_mutant_fields_round_trip_and_old_databases_gain_their_columns(tmp_path: Path) -> None:
+    """The fields appended to `Mutant` are stored and read back; a database made before
+    they existed gets the columns (with their defaults) when it is opened."""
+    import sqlite3
+    m = dataclasses.replace(stored_mutant(1), rule_library="Mathlib", proof_status="open",
+                            relation="equivalent")
+    db = RunDB.for_run(RunDir.at(tmp_path / "a"))
+    db.add_mutants([(m, "pending", None)])
+    assert db.get(m.id) == m
+    db.close()
+    path = tmp_path / "a" / "run.sqlite"
+    con = sqlite3.connect(path)
+    for col in ("rule_library", "proof_status", "relation"):
+        con.execute(f"ALTER TABLE mutants DROP COLUMN {col}")
+    con.commit()
+    con.close()
+    again = RunDB.for_run(RunDir.at(tmp_path / "a"))
+    old = again.get(m.id)
+    assert (old.rule_library, old.proof_status, old.relation) == ("", "proved", "")

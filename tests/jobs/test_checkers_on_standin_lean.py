@@ -272,6 +272,24 @@ def test_unsound_axioms_reject_through_a_library_lemma(tc: Toolchain, backend: s
     assert "outside Lean's standard three: Lib.oracle" in vs[2].first_error
 
 
+@pytest.mark.parametrize("backend", ["lean-json", "repl"])
+def test_open_statements_are_checked_for_elaboration_only(tc: Toolchain, backend: str,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """An open statement (proof `sorry` by design) is sent to Lean: with no error it is
+    `statement_ok` (never `verified`), its `sorryAx` recorded; an ill-typed statement is
+    rejected; a proved unit with `sorry` is still rejected before Lean."""
+    from dataclasses import replace
+    monkeypatch.setenv("STANDIN_ILL_TYPED", r"mut_2 ")
+    units = [replace(mutant(i, proof="sorry"), open_statement=True) for i in range(3)]
+    units.append(mutant(3, proof="sorry"))
+    vs = make_checker(opts(backend=backend), tc).check(units)
+    assert statuses(vs) == [("statement_ok", None)] * 2 + [("rejected", "type mismatch"),
+                                                           ("rejected", "uses sorry")]
+    assert vs[0].axioms == ("sorryAx",)
+    assert "statement" in vs[2].first_error
+
+
 def test_a_declaration_lean_cannot_name_is_not_verified(tc: Toolchain) -> None:
     from dataclasses import replace
     unit = replace(mutant(0), name="Alchemy.not_the_declared_name")

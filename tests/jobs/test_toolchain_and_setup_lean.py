@@ -277,3 +277,115 @@ def test_cli_offline_is_one_line_exit_2(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
     assert "needs internet access" in res.stderr
+
+
+# ---------------------------------------------------------------------- a user's project
+
+USER_LAKEFILE = """import Lake
+open Lake DSL
+
+package proj
+
+require mathlib from git
+  "https://github.com/leanprover-community/mathlib4" @ "master"
+
+@[default_target]
+lean_lib Proj
+"""
+
+
+def _user_project(tmp: Path) -> Path:
+    root = tmp / "proj"
+    (root / "Proj").mkdir(parents=True)
+    shutil.copy(REPO / "lean_workspace" / "lean-toolchain", root / "lean-toolchain")
+    (root / "lakefile.lean").write_text(USER_LAKEFILE)
+    (root / "Proj" / "Basic.lean").write_text("theorem t : 1 = 1 := rfl\n")
+    return root
+
+
+def test_the_workspace_default_is_the_projects_own_lake_root(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from lean_alchemy.jobs.toolchain import default_workspace, project_workspace, workspace_path
+    root = _user_project(tmp_path)
+    assert project_workspace(root) == root.resolve()
+    assert project_workspace(root / "Proj") == root.resolve()  # a folder inside it
+    assert workspace_path("", root / "Proj") == root.resolve()
+    # a Lake root without Mathlib (Mathlib itself), or a plain folder: the bundled one,
+    # never the current directory
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    monkeypatch.chdir(plain)
+    (plain / "lean-toolchain").write_text("leanprover/lean4:v4.33.0-rc1\n")
+    (plain / "lakefile.toml").write_text('name = "x"\n')
+    assert workspace_path("", plain) == default_workspace()
+    assert workspace_path("", None) == default_workspace()
+    assert workspace_path("elsewhere", root) == Path("elsewhere")
+
+
+def test_setup_of_a_users_project_builds_the_repl_beside_it(tmp_path: Path) -> None:
+    root = _user_project(tmp_path)
+    (root / "lake-manifest.json").write_text(json.dumps(
+        {"packages": [{"name": "mathlib", "rev": REV}]}))
+    before = (root / "lakefile.lean").read_text()
+    env = _setup_env(tmp_path)
+    (tmp_path / "elan" / "bin").mkdir(parents=True)
+    _exe(tmp_path / "elan" / "bin" / "elan", "exit 0")
+
+    class Runner(FakeRunner):
+        def __call__(self, cmd, cwd=None, env=None, check=False, **kw):
+            cmd = [str(c) for c in cmd]
+            if Path(cmd[0]).name == "git":
+                self.calls.append((cmd, cwd))
+                side = Path(cmd[-1])
+                side.mkdir(parents=True)
+                (side / "lakefile.toml").write_text('name = "repl"\n')
+                return subprocess.CompletedProcess(cmd, 0, "", "")
+            if cmd[1:] == ["build"] and cwd is not None and cwd != self.ws:
+                self.calls.append((cmd, cwd))
+                b = Path(cwd) / ".lake/build/bin"
+                b.mkdir(parents=True)
+                _exe(b / "repl", "exit 0")
+                return subprocess.CompletedProcess(cmd, 0, "", "")
+            return super().__call__(cmd, cwd=cwd, env=env, check=check, **kw)
+
+    runner = Runner(tmp_path, root)
+    lines: list[str] = []
+    sl.setup_lean(root, runner=runner, probe=lambda u, t: None, env=env, echo=lines.append)
+    names = [" ".join([Path(c[0]).name, *c[1:]]) for c, _ in runner.calls]
+    side = root / ".lake" / "alchemy" / "repl"
+    assert names[:4] == ["elan toolchain install leanprover/lean4:v4.33.0-rc1",
+                         "lake exe cache get",
+                         f"git clone --depth 1 --branch v4.33.0-rc1 {sl.REPL_GIT} {side}",
+                         "lake build"]
+    assert "lake build repl" not in names and "lake build Sample" not in names
+    assert (root / "lakefile.lean").read_text() == before
+    assert any("lakefile and manifest are unchanged" in ln for ln in lines)
+    tc = discover_toolchain(root, env={**env, "PATH": str(tmp_path / "elan" / "bin")},
+                            runner=runner)
+    assert tc.repl_path == side / ".lake/build/bin/repl"
+
+
+def test_check_without_a_workspace_option_uses_the_extracted_projects_root(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`alchemy check --run-dir RUN` on a run of a Lake project that requires Mathlib
+    checks in that project (here: no Lean, so the error names it), not in the bundled
+    workspace nor the current directory."""
+    from lean_alchemy.core.rundb import RunDB
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.jobs.check import run_check
+    from lean_alchemy.jobs.options import CheckOptions
+
+    from helpers.builders import make_mutant
+
+    root = _user_project(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    monkeypatch.setenv("ELAN_HOME", str(tmp_path / "no-elan"))
+    monkeypatch.chdir(tmp_path)
+    run = RunDir.at(tmp_path / "run")
+    run.ensure()
+    run.write_stats("extract", {"root": str(root)})
+    with RunDB.for_run(run) as db:
+        db.add_mutants([(make_mutant(1), "pending", None)])
+    with pytest.raises(AlchemyError, match=f"setup-lean --workspace {root.resolve()}`"):
+        run_check(run, CheckOptions())

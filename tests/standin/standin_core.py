@@ -27,7 +27,10 @@ from a folder of STANDIN_SOURCES, when it exists, so a library's sorry'd lemmas 
 
 A directive belongs to the declaration whose text holds it, else to the next declaration.
 Environment: STANDIN_REJECT=<regex> rejects declarations whose text matches (message
-STANDIN_REJECT_MESSAGE, default "type mismatch"); STANDIN_BAD_IMPORT=<regex> makes matching
+STANDIN_REJECT_MESSAGE, default "type mismatch"); STANDIN_ILL_TYPED=<regex> gives an error
+at the declaration's first line when its *statement* (the text before the first `:=`)
+matches, as Lean reports an ill-typed statement whatever the proof (`sorry` included);
+STANDIN_BAD_IMPORT=<regex> makes matching
 imports unknown; STANDIN_LOG=<file> records every REPL command; STANDIN_LAKE_FAIL=1 makes
 `lake` fail before running anything; STANDIN_LEAN_VERSION overrides the reported version;
 STANDIN_IMPORT_HANG=<regex> makes the import of matching modules hang;
@@ -294,6 +297,9 @@ def _declaration(c: "Command", env: Env, emit, limit: int, namespace: str, garba
     reject = os.environ.get("STANDIN_REJECT")
     if reject and re.search(reject, decl_text):
         at("error", os.environ.get("STANDIN_REJECT_MESSAGE") or "type mismatch")
+    ill_typed = os.environ.get("STANDIN_ILL_TYPED")
+    if ill_typed and re.search(ill_typed, decl_text.split(":=", 1)[0]):
+        at("error", "type mismatch in the statement")
     if _SORRY.search(decl_text):
         at("warning", "declaration uses 'sorry'")
         axioms.add("sorryAx")
