@@ -38,7 +38,7 @@ class MutateOptions:
 
     depth: int = 1
     proof_style: ProofStyle = "merged"
-    max_per_theorem: int | None = 64
+    max_per_theorem: int | None = 16
     max_per_rule: int | None = None
     seed: int = 0
     max_heartbeats: int = 400000

@@ -66,8 +66,9 @@ def test_streams_every_row_once_in_pages_by_status_module_and_id(db: RunDB) -> N
     got = [(s, m.source_module, m.id) for m in db.iter_mutants()
            for s in ["refuted" if int(m.id[1:]) % 4 == 0 else "pending"]]
     assert got == sorted((s, m.source_module, m.id) for m, s, _ in rows)
-    pages = [r._mapping["id"] for r in db._iter(
-        __import__("lean_alchemy.core.rundb", fromlist=["mutant_state_select"]).mutant_state_select(), ["pending"], chunk=4)]
+    pages = [r._mapping["id"] for page in db._pages(
+        __import__("lean_alchemy.core.rundb", fromlist=["mutant_state_select"]).mutant_state_select(), ["pending"], chunk=4)
+             for r in page]
     assert pages == [m.id for m in db.iter_mutants(statuses=("pending",))]  # page edges
     assert len(pages) == len(set(pages)) == 17
 
@@ -234,11 +235,11 @@ def test_sample_reads_a_kind_from_a_start_id_and_wraps_around(db: RunDB) -> None
 
 
 def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
-    """`_row_mutant`/`_row_verdict` index rows by position: pin the layout they assume."""
-    from lean_alchemy.core.rundb import MUTANT_FIELDS, mutant_state_select
+    """`_decode`/`_row_verdict` index rows by position: pin the layout they assume."""
+    from lean_alchemy.core.rundb import STORED_COLUMNS, mutant_state_select
     keys = list(mutant_state_select().selected_columns.keys())
-    assert tuple(keys[:len(MUTANT_FIELDS)]) == MUTANT_FIELDS
-    assert keys[len(MUTANT_FIELDS):] == [
+    assert tuple(keys[:len(STORED_COLUMNS)]) == STORED_COLUMNS
+    assert keys[len(STORED_COLUMNS):] == [
         "detail", "created_at", "status", "source_module_1", "attempts", "lease_owner",
         "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
         "lean_version", "mathlib_rev", "checked_at", "axioms"]
