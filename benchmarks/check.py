@@ -1,7 +1,7 @@
 """Overhead of the checking orchestration per mutant, with a zero-latency stand-in checker.
 
 What it measures: everything `alchemy check` does around Lean — leasing batches from the run
-database (SQLite, WAL), shipping them to worker processes, recording verdicts, progress and
+database (SQLite, WAL) and rendering their Lean text from the stored parts, shipping them to worker processes, recording verdicts, progress and
 stats — with a checker that answers `verified` instantly.  Lean's own time is added on top
 of this on a real run, so the figure says how much the orchestration costs per mutant.
 
@@ -27,7 +27,8 @@ from pathlib import Path
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.jobs.check import run_check
-from lean_alchemy.core.rundb import RunDB
+from lean_alchemy.core.lean_parts import render_unit
+from lean_alchemy.core.rundb import RunDB, mutant_row
 from lean_alchemy.jobs.options import CheckOptions
 from lean_alchemy.jobs.toolchain import Toolchain
 
@@ -48,19 +49,28 @@ def instant_factory(opts, toolchain) -> InstantChecker:
     return InstantChecker()
 
 
+BASE_BODY = ("have h₁ : a * b = b * a := mul_comm a b\nsimp only [mul_comm, mul_left_comm] at *"
+             "\nrw [h₁] at *\nexact le_of_eq h₁.symm")
+
+
 def synthetic(i: int) -> Mutant:
-    """A mutant of realistic size (~0.6 kB of Lean) in one of 200 modules."""
+    """A mutant of realistic size (~0.8 kB of Lean) in one of 200 modules, in the layout of
+    `mutate.render` (its original proof, `BASE_BODY`, is stored once per theorem)."""
     mod = f"Mathlib.Algebra.Group{i % 200}"
-    name = f"Foo.mul_comm_of_le_mut{i}"
+    short = f"mul_comm_of_le_rw_goal_{i:08x}"
     stmt = f"{{G : Type*}} [CommGroup G] (a b : G) (h{i} : a * b ≤ b * a) : b * a = a * b"
-    proof = "by\n  have h : a * b = b * a := mul_comm a b\n  rw [h] at *\n  exact h.symm"
-    header = "namespace Foo\nopen Function\nvariable {M : Type*} [Monoid M]"
-    return Mutant(id=f"{i:016x}", name=name, parent="Foo.mul_comm_of_le",
-                  source_theorem="Foo.mul_comm_of_le", source_module=mod, rule="mul_comm",
-                  kind="rw_goal", direction="fwd", location="goal", depth=1,
+    body = "\n".join("    " + ln for ln in BASE_BODY.split("\n"))
+    proof = (f"by\n  have : a * b ≤ b * a := by\n{body}\n"
+             "  rewrite [mul_comm (a := a) (b := b)] at this\n  exact this")
+    header = ("section\nnamespace Foo\nopen Function\nvariable {M : Type*} [Monoid M]\n"
+              "set_option autoImplicit false")
+    decl = f"set_option maxHeartbeats 400000 in\ntheorem {short} {stmt} := {proof}"
+    return Mutant(id=f"{i:016x}", name=f"Foo.{short}", parent="Foo.mul_comm_of_le",
+                  source_theorem=f"Foo.mul_comm_of_le{i % 3000}", source_module=mod,
+                  rule="mul_comm", kind="rw_goal", direction="fwd", location="goal", depth=1,
                   proof_style="merged", statement=stmt, proof=proof,
                   imports=(mod,), header=header,
-                  lean=f"{header}\n\ntheorem {name} {stmt} :=\n{proof}\n\nend Foo",
+                  lean=render_unit(header, decl, "end Foo\nend\n"),
                   scope_id="s", features=(("size", 31.0), ("depth", 1.0)))
 
 
@@ -77,8 +87,8 @@ def main(argv: list[str] | None = None) -> dict:
         t0 = time.perf_counter()
         chunk = 5000
         for lo in range(0, args.mutants, chunk):
-            db.add_mutants((synthetic(i), "pending", None)
-                           for i in range(lo, min(args.mutants, lo + chunk)))
+            db.add_mutant_rows((mutant_row(synthetic(i), BASE_BODY), "pending", None)
+                               for i in range(lo, min(args.mutants, lo + chunk)))
         insert_s = time.perf_counter() - t0
         db.close()
         tc = Toolchain(workspace=Path(tmp), lake=None, lean=None, lean_version="bench",

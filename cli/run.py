@@ -150,6 +150,10 @@ def run_pipeline(src: Path, run: RunDir, cfg: Config, *, stop_after: str = "",
     hashes = stage_hashes(cfg, str(src))
     state = read_state(run)
     report = RunReport()
+    if "corpus" in force:  # an export kept because its inputs did not change is redone too
+        from lean_alchemy.corpus.marker import clear_mark
+        for kind in ("corpus", "unchecked"):
+            clear_mark(run, kind)
     invalid = False  # once a stage re-runs, every later stage re-runs too
     for i, stage in enumerate(STAGES, 1):
         done = state.get(stage, {})
@@ -161,6 +165,8 @@ def run_pipeline(src: Path, run: RunDir, cfg: Config, *, stop_after: str = "",
                 t0 = time.perf_counter()
                 report.corpus = _run_corpus(src, run, cfg, unchecked=True) or {}
                 report.seconds["export-unchecked"] = time.perf_counter() - t0
+                if report.corpus.get("reused"):
+                    echo(f"[{i}/{len(STAGES)}] unchanged since the last export: kept")
                 report.stopped = "no Lean toolchain: mutants were not checked"
                 report.next_step = (f"alchemy setup-lean --workspace {workspace_of(cfg)}"
                                     f"  # then: alchemy run {src} --run-dir {run.root}")
@@ -173,6 +179,10 @@ def run_pipeline(src: Path, run: RunDir, cfg: Config, *, stop_after: str = "",
         else:
             invalid = invalid or stage not in ("check",)
             echo(f"[{i}/{len(STAGES)}] {stage} ...")
+            if stage == "mutate":
+                from lean_alchemy.mutate.forecast import forecast_lines
+                for line in forecast_lines(run, cfg["mutate"]):
+                    echo(f"      {line}")
             t0 = time.perf_counter()
             result = RUNNERS[stage](src, run, cfg) or {}
             dt = time.perf_counter() - t0

@@ -226,6 +226,22 @@ def _add_missing_columns(c: Connection) -> None:
                               f"{col.type.compile(dialect=c.dialect)}")
 
 
+def _ensure_data_version(c: Connection) -> None:
+    """The keys of `RunDB.data_version`: a random id per database and a write counter."""
+    have = set(c.execute(select(meta_table.c.key).where(
+        meta_table.c.key.in_(("database_id", "data_version")))).scalars())
+    if "database_id" not in have:
+        c.execute(meta_table.insert().values(key="database_id", value=uuid.uuid4().hex))
+    if "data_version" not in have:
+        c.execute(meta_table.insert().values(key="data_version", value="0"))
+
+
+def _bump_data_version(c: Connection) -> None:
+    """Count one change of what an export reads (rows added, statuses changed)."""
+    c.exec_driver_sql("UPDATE alchemy_meta SET value = CAST(CAST(value AS INTEGER) + 1 "
+                      "AS VARCHAR(32)) WHERE key = 'data_version'")
+
+
 def _check_older_schema(c: Connection, label: str) -> None:
     """Refuse a database written with an older schema (before `create_all` touches it):
     schema 1 stored every mutant's Lean text whole, and its rows cannot be read as parts."""
@@ -329,6 +345,8 @@ class RunDB:
                 if have is None and not readonly:
                     c.execute(meta_table.insert().values(key="schema_version",
                                                          value=str(SCHEMA_VERSION)))
+                if not readonly:
+                    _ensure_data_version(c)
                 elif int(have) > SCHEMA_VERSION:
                     raise AlchemyError(
                         f"{self.label} was written by a newer lean-alchemy (schema {have} > "
@@ -446,6 +464,7 @@ class RunDB:
                     self._store_parts(c, parts)
                     self._insert_new(c, list(batch.values()))
                     self._set_progress(c, progress, len(batch))
+                    _bump_data_version(c)
                 self._stored_parts.update(parts)
                 return len(batch)
             except IntegrityError:
@@ -462,6 +481,8 @@ class RunDB:
             fresh = [r for k, r in batch.items() if k not in present]
             self._insert_new(c, fresh)
             self._set_progress(c, progress, len(fresh))
+            if fresh:
+                _bump_data_version(c)
         self._stored_parts.update(parts)
         return len(fresh)
 
@@ -546,11 +567,14 @@ class RunDB:
         t = states.c
         expired = and_(t.status == LEASED, t.lease_expires < now)
         with self._write() as c:
-            self.given_up += c.execute(update(states).where(expired, t.attempts >= max_attempts).values(
+            lost = c.execute(update(states).where(expired, t.attempts >= max_attempts).values(
                 status="crashed", error_class=WORKER_LOST, lease_owner=None, lease_token=None,
                 lease_expires=None, checked_at=now,
                 first_error=f"the worker checking it was lost {max_attempts} times "
                             f"(killed, out of memory, or node lost)")).rowcount
+            if lost:
+                self.given_up += lost
+                _bump_data_version(c)
             ids = list(c.execute(select(t.id).where(expired, t.attempts < max_attempts)
                                  .limit(n).with_for_update(skip_locked=True)).scalars())
             if len(ids) < n:
@@ -559,6 +583,7 @@ class RunDB:
                                  .limit(n - len(ids)).with_for_update(skip_locked=True)).scalars()
             if not ids:
                 return []
+            _bump_data_version(c)
             # No re-check of the state here: SQLite holds the write lock since the SELECT, and
             # other databases hold the rows (FOR UPDATE).  (A re-check with OR also makes
             # SQLite's planner scan every pending row instead of the primary key.)
@@ -621,6 +646,7 @@ class RunDB:
                                "b_axioms": None if v.axioms is None else json.dumps(
                                    list(v.axioms), ensure_ascii=False)})
             if params:
+                _bump_data_version(c)
                 # the write lock is held since the SELECT: no one can finalize these meanwhile
                 c.execute(update(states).where(t.id == bindparam("b_id")).values(
                     status=bindparam("b_status"), error_class=bindparam("b_error_class"),
@@ -658,8 +684,22 @@ class RunDB:
         if refund:
             values["attempts"] = case((t.attempts > 0, t.attempts - 1), else_=0)
         with self._write() as c:
-            return c.execute(update(states).where(t.status == LEASED, t.lease_owner == owner)
-                             .values(**values)).rowcount
+            n = c.execute(update(states).where(t.status == LEASED, t.lease_owner == owner)
+                          .values(**values)).rowcount
+            if n:
+                _bump_data_version(c)
+            return n
+
+    def data_version(self) -> str | None:
+        """An id of what the database holds: its random id and a counter that every write of
+        rows or statuses increments (None for a database without them).  Equal values mean
+        an export would read the same rows (`corpus.marker`)."""
+        with self._read() as c:
+            got = dict(c.execute(select(meta_table.c.key, meta_table.c.value).where(
+                meta_table.c.key.in_(("database_id", "data_version")))).all())
+        if len(got) < 2:
+            return None
+        return f"{got['database_id']}:{got['data_version']}"
 
     def lease_owners(self) -> dict[str, int]:
         """owner -> number of mutants it holds leased."""

@@ -240,7 +240,7 @@ def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
     keys = list(mutant_state_select().selected_columns.keys())
     assert tuple(keys[:len(STORED_COLUMNS)]) == STORED_COLUMNS
     assert keys[len(STORED_COLUMNS):] == [
-        "detail", "created_at", "status", "source_module_1", "attempts", "lease_owner",
+        "detail", "created_at", "status", "source_module", "attempts", "lease_owner",
         "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
         "lean_version", "mathlib_rev", "checked_at", "axioms"]
 
