@@ -390,8 +390,8 @@ class RunDB:
                                f"(`alchemy status` reads a read-only run)")
         db = cls(run.db_url, readonly=bool(readonly), **kw)
         with db.engine.connect() as c:
-            problem = rundb_check.integrity_problem(c.connection.dbapi_connection,
-                                                    path.stat().st_size)
+            problem = rundb_check.checked_integrity_problem(run, path,
+                                                            c.connection.dbapi_connection)
             if problem is None and mode != "create" and rundb_check.mutants_made(run) \
                     and not c.execute(select(states.c.id).limit(1)).first():
                 problem = "it holds no mutant"
@@ -733,9 +733,15 @@ class RunDB:
                        ) -> list[tuple[str, str, str | None, int]]:
         """(mutation kind, status, error class, rows) over mutants whose status is not in
         `exclude` (by default: every decided one), counted in one grouped query."""
+        chosen = self._statuses(None, exclude)
+        if not chosen:
+            return []
+        # `status IN (...)` of the statuses present, not `NOT IN (excluded)`: the planner then
+        # reads only those statuses' index ranges instead of every row (19 s on a
+        # million pending mutants)
         q = (select(mutants.c.kind, states.c.status, states.c.error_class, func.count())
              .join_from(mutants, states, mutants.c.id == states.c.id)
-             .where(states.c.status.not_in(list(exclude)))
+             .where(states.c.status.in_(chosen))
              .group_by(mutants.c.kind, states.c.status, states.c.error_class)
              .order_by(mutants.c.kind, states.c.status, states.c.error_class))
         with self._read() as c:

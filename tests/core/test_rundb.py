@@ -303,3 +303,22 @@ def test_axioms_are_stored_and_old_databases_gain_the_column(tmp_path: Path) -> 
     assert db.verdict("m00001").axioms == ("sorryAx",)
     assert dict((v.mutant_id, v.axioms) for _m, v in db.iter_results(None)) == {
         "m00000": ("propext", "Quot.sound"), "m00001": ("sorryAx",)}
+
+
+def test_quick_check_is_skipped_only_while_the_file_is_unchanged(tmp_path: Path, monkeypatch) -> None:
+    from lean_alchemy.core import rundb_check
+
+    run = RunDir.at(tmp_path / "run")
+    with RunDB.for_run(run) as d:
+        d.add_mutants([(stored_mutant(i), "pending", None) for i in range(3)])
+    calls = []
+    real = rundb_check.integrity_problem
+    monkeypatch.setattr(rundb_check, "integrity_problem",
+                        lambda conn, size: calls.append(size) or real(conn, size))
+    RunDB.for_run(run, mode="read").close()
+    RunDB.for_run(run, mode="read").close()
+    assert len(calls) == 1  # the second open found the file as it passed
+    with RunDB.for_run(run, mode="write") as d:
+        d.add_mutants([(stored_mutant(7), "pending", None)])
+    RunDB.for_run(run, mode="read").close()
+    assert len(calls) == 2  # the write changed the database: checked again
