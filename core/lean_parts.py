@@ -366,13 +366,15 @@ class PartReader:
 
     def need(self, frames: Iterable[int], origins: Iterable[int]) -> None:
         """Fetch the parts among these that are not cached yet."""
+        frames, origins = set(frames), set(origins)
         missing_f = {i for i in frames if i not in self.frames}
         missing_o = {i for i in origins if i not in self.origins}
         if not missing_f and not missing_o:
             return
         if len(self.frames) + len(self.origins) + len(missing_f) + len(missing_o) > PART_CACHE:
-            self.frames.clear()
+            self.frames.clear()  # full: start again with this page's parts only
             self.origins.clear()
+            missing_f, missing_o = frames, origins
         ids = sorted(missing_f | missing_o)
         got = dict(self._fetch(ids))
         for i in missing_f:

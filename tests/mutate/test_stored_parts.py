@@ -100,3 +100,16 @@ def test_a_mutant_of_another_layout_is_stored_whole_and_reads_back() -> None:
 def test_part_ids_are_stable_digests() -> None:
     assert lp.part_id("frame", "x") == lp.part_id("frame", "x") != lp.part_id("origin", "x")
     assert 0 <= lp.part_id("frame", "x") < 2 ** 63
+
+
+def test_a_full_part_cache_still_holds_every_part_of_the_page(monkeypatch) -> None:
+    """When the cache is full it starts again, and the page being decoded keeps all of its
+    parts (those it had cached before included)."""
+    monkeypatch.setattr(lp, "PART_CACHE", 3)
+    texts = {i: lp.compress_part(lp.frame_text(lp.Frame(f"h{i}", "end\n"))) for i in range(6)}
+    loads: list[list[int]] = []
+    reader = lp.PartReader(lambda ids: loads.append(ids) or [(i, texts[i]) for i in ids])
+    reader.need([0, 1], [])
+    reader.need([1, 2, 3], [])  # 2 cached + 2 new > 3: cleared, the page's three fetched
+    assert loads[-1] == [1, 2, 3]
+    assert [reader.frames[i].header for i in (1, 2, 3)] == ["h1", "h2", "h3"]
