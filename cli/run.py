@@ -155,6 +155,10 @@ def run_pipeline(src: Path, run: RunDir, cfg: Config, *, stop_after: str = "",
     hashes = stage_hashes(cfg, str(src))
     state = read_state(run)
     report = RunReport()
+    if "corpus" in force:  # an export kept because its inputs did not change is redone too
+        from lean_alchemy.corpus.marker import clear_mark
+        for kind in ("corpus", "unchecked"):
+            clear_mark(run, kind)
     invalid = False  # once a stage re-runs, every later stage re-runs too
     for i, stage in enumerate(STAGES, 1):
         done = state.get(stage, {})
@@ -166,6 +170,8 @@ def run_pipeline(src: Path, run: RunDir, cfg: Config, *, stop_after: str = "",
                 t0 = time.perf_counter()
                 report.corpus = _run_corpus(src, run, cfg, unchecked=True) or {}
                 report.seconds["export-unchecked"] = time.perf_counter() - t0
+                if report.corpus.get("reused"):
+                    echo(f"[{i}/{len(STAGES)}] unchanged since the last export: kept")
                 report.stopped = "no Lean toolchain: mutants were not checked"
                 report.next_step = (f"alchemy setup-lean --workspace {workspace_of(cfg)}"
                                     f"  # then: alchemy run {src} --run-dir {run.root}")
@@ -178,6 +184,10 @@ def run_pipeline(src: Path, run: RunDir, cfg: Config, *, stop_after: str = "",
         else:
             invalid = invalid or stage not in ("check",)
             echo(f"[{i}/{len(STAGES)}] {stage} ...")
+            if stage == "mutate":
+                from lean_alchemy.mutate.forecast import forecast_lines
+                for line in forecast_lines(run, cfg["mutate"]):
+                    echo(f"      {line}")
             t0 = time.perf_counter()
             result = RUNNERS[stage](src, run, cfg) or {}
             dt = time.perf_counter() - t0
@@ -299,18 +309,43 @@ def no_mutants_reason(run: RunDir, mutate_stats: dict) -> str | None:
     return "see `dropped` for what every candidate was dropped for"
 
 
+SUMMARY_CACHE = "run.summary.json"
+
+
+def _database_counts(run: RunDir, db) -> tuple[dict[str, int], dict[str, int]]:
+    """(mutants by status, verified mutants by kind), kept in `RUN/run.summary.json` for
+    the database's `data_version`: counting joins every decided row (seconds to minutes on
+    all of Mathlib), and a re-run with nothing to do should not repeat it."""
+    key = db.data_version()
+    path = run.root / SUMMARY_CACHE
+    if key is not None:
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            if cached.get("key") == key:
+                return dict(cached["counts"]), dict(cached["verified_by_kind"])
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+    counts = db.counts()
+    verified_by_kind: dict[str, int] = {}
+    for kind, status, _cls, n in db.outcome_counts():
+        if status == "verified":
+            verified_by_kind[kind] = verified_by_kind.get(kind, 0) + n
+    if key is not None:
+        try:
+            atomic_write_text(path, json.dumps({"key": key, "counts": counts,
+                                                "verified_by_kind": verified_by_kind}))
+        except OSError:
+            pass  # a read-only run directory: counted again next time
+    return counts, verified_by_kind
+
+
 def _database_lines(run: RunDir, report: RunReport) -> list[str]:
     """Checked and verified mutants, from the run database."""
     from lean_alchemy.core.rundb import RunDB
 
-    counts: dict = {}
-    verified_by_kind: dict[str, int] = {}
     try:
         with RunDB.for_run(run, mode="read") as db:
-            counts = db.counts()
-            for kind, status, _cls, n in db.outcome_counts():
-                if status == "verified":
-                    verified_by_kind[kind] = verified_by_kind.get(kind, 0) + n
+            counts, verified_by_kind = _database_counts(run, db)
     except AlchemyError as e:
         return [f"  run database      {e}"]
     final = {k: v for k, v in counts.items()

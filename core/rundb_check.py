@@ -44,6 +44,54 @@ def sqlite_file_problem(path: Path) -> str | None:
     return None
 
 
+CHECKED_MARKER = ".run.sqlite.checked"  # in the run directory: the file as last found sound
+
+
+def file_signature(path: Path, dbapi_conn) -> str:
+    """What changes when anything is written: the file's size and the database's
+    `data_version` (its id and write counter, `RunDB.data_version`).  Not the modification
+    time: SQLite's checkpoint on closing a connection rewrites pages without a change."""
+    cur = dbapi_conn.cursor()
+    try:
+        rows = cur.execute("SELECT key, value FROM alchemy_meta WHERE key IN "
+                           "('database_id', 'data_version') ORDER BY key").fetchall()
+    except Exception:  # noqa: BLE001 - no version: never skip the check
+        rows = []
+    finally:
+        cur.close()
+    if len(rows) < 2:
+        return ""
+    return f"{path.stat().st_size} " + " ".join(str(v) for _, v in rows)
+
+
+def checked_integrity_problem(run: RunDir, path: Path, dbapi_conn) -> str | None:
+    """`integrity_problem`, skipped when the file is unchanged since it last passed.
+
+    Why: `quick_check` of a full-Mathlib database's `states` reads millions of index
+    entries (7 s and more on a shared 2-core machine), and every command that opens the run
+    paid it again, so a re-run with nothing to do took half a minute.  The signature
+    (`file_signature`) is taken before the check, so a write during it means a new check
+    next time; a run directory that cannot be written is checked every time.  Damage that
+    keeps the size and the counter (a flipped bit on disk) is found by the next write's
+    check, or by reading the damaged page."""
+    marker = run.root / CHECKED_MARKER
+    signature = file_signature(path, dbapi_conn)
+    try:
+        if signature and marker.read_text(encoding="utf-8") == signature:
+            return None
+    except OSError:
+        pass
+    problem = integrity_problem(dbapi_conn, path.stat().st_size)
+    if problem is None and signature:
+        try:
+            tmp = marker.with_name(marker.name + ".tmp")
+            tmp.write_text(signature, encoding="utf-8")
+            os.replace(tmp, marker)
+        except OSError:
+            pass
+    return problem
+
+
 def integrity_problem(dbapi_conn, size: int) -> str | None:
     """SQLite's `quick_check` (of the whole file, or of `states` for a large one); None
     when it reports ok."""

@@ -32,7 +32,7 @@ from lean_alchemy.core.records import Declaration, Mutant
 from lean_alchemy.core.rundir import RunDir, tool_version
 from lean_alchemy.index.unproved import unproved_declarations
 
-from . import sources
+from . import marker, sources
 from .card import write_card
 from .decontam import Decontaminator, contaminated_sources, load_benchmarks
 from .dedup import Deduper
@@ -75,6 +75,24 @@ class CorpusStats:
     unproved_originals: int = 0  # library theorems left out of the originals: unproved
     drop_report: str | None = None
     output: str | None = None  # set by `run_corpus`
+    reused: bool = False  # the inputs were those of the last export: nothing was written
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CorpusStats":
+        """The stats `as_dict` wrote (a finished export's, `corpus.marker`)."""
+        return cls(rows=int(d.get("rows", 0)), shards=dict(d.get("shards") or {}),
+                   by_split=Counter(d.get("by_split") or {}),
+                   by_tier=Counter(d.get("by_tier") or {}),
+                   dropped=Counter(d.get("dropped") or {}), seen=int(d.get("input_rows", 0)),
+                   tier_cuts=tuple(d.get("tier_cuts") or ()),
+                   lean_versions=Counter(d.get("lean_versions") or {}),
+                   mathlib_revs=Counter(d.get("mathlib_revs") or {}),
+                   seconds=float(d.get("seconds", 0.0)), checked=bool(d.get("checked", True)),
+                   benchmark_items=int(d.get("benchmark_items", 0)),
+                   library_fingerprints=int(d.get("library_fingerprints", 0)),
+                   include_originals=bool(d.get("include_originals", False)),
+                   unproved_originals=int(d.get("unproved_originals", 0)),
+                   drop_report=d.get("drop_report"), output=d.get("output"))
 
     def merge(self, other: "CorpusStats") -> None:
         self.rows += other.rows
@@ -99,6 +117,8 @@ class CorpusStats:
                "unproved_originals": self.unproved_originals, "drop_report": self.drop_report}
         if self.output is not None:
             out["output"] = self.output
+        if self.reused:
+            out["reused"] = True
         return out
 
 
@@ -469,8 +489,25 @@ def with_progress(results: Callable[[], Iterable], total: int | None, desc: str
 
 
 def run_corpus(run: RunDir, opts: CorpusOptions, unchecked: bool = False) -> CorpusStats:
-    """Stage entry: `alchemy corpus` (verified rows) or `alchemy corpus --unchecked`."""
+    """Stage entry: `alchemy corpus` (verified rows) or `alchemy corpus --unchecked`; kept
+    as it is when nothing it reads changed since it was last written (`corpus.marker`)."""
     opts.validate()
+    stage = "unchecked" if unchecked else "corpus"
+    key = marker.export_key(run, opts, stage, sources.open_db(run)) if run.db.exists() else None
+    done = marker.finished_export(run, stage, key,
+                                  run.unchecked_dir if unchecked else run.corpus_dir)
+    if done is not None:
+        log.info("%s export: nothing changed since the last one, kept", stage)
+        stats = CorpusStats.from_dict(done)
+        stats.reused = True
+        return stats
+    marker.clear_mark(run, stage)
+    stats = _export_run(run, opts, unchecked)
+    marker.mark_export(run, stage, key, stats.as_dict())
+    return stats
+
+
+def _export_run(run: RunDir, opts: CorpusOptions, unchecked: bool) -> CorpusStats:
     fp = sources.declaration_fingerprinter() if (
         opts.dedup_library or opts.include_originals) else None
     decls: list[Declaration] = []

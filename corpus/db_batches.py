@@ -8,8 +8,12 @@ takes 3 s alone took minutes beside a busy thread).  On SQLite the rows are read
 ADBC SQLite driver, in C, straight into Arrow, with the GIL released; any other database
 (or a machine without the driver) reads through SQLAlchemy into the same batches.
 
-Rows come in the order and pages of `RunDB._iter`: one status at a time, by (source module,
+Rows come in the order and pages of `RunDB._pages`: one status at a time, by (source module,
 id), each page its own short read (a checker may be writing verdicts meanwhile).
+
+The Lean text is not a column: a page's rows are decoded from their shared parts and
+compressed payloads by `core.lean_parts` (the same rendering the checker gets through
+`RunDB`), the only per-row Python step of the read.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import Iterator, Sequence
 import pyarrow as pa
 from sqlalchemy.exc import DatabaseError
 
-from lean_alchemy.corpus.source import MUTANT_COLUMNS, SOURCE_SCHEMA, VERDICT_COLUMNS, conform
+from lean_alchemy.corpus.source import SOURCE_SCHEMA, VERDICT_COLUMNS, conform
 
-from lean_alchemy.core.rundb import (SQLITE_MMAP_BYTES, RunDB, unreadable_database_error, mutant_state_select, sqlite_path,
-                 mutants, states)
+from lean_alchemy.core.lean_parts import TEXT_FIELDS, PartReader
+from lean_alchemy.core.rundb import (
+    EXTRA_MUTANT_FIELDS, SQLITE_MMAP_BYTES, STORED_COLUMNS, RunDB, mutant_state_select, mutants,
+    sqlite_path, states, unreadable_database_error)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +45,8 @@ _VERDICT_SQL = {"status": "s.status", "elapsed": "coalesce(s.elapsed, 0.0)",
                 "backend": "coalesce(s.backend, '')",
                 "lean_version": "coalesce(s.lean_version, '')",
                 "mathlib_rev": "coalesce(s.mathlib_rev, '')"}
-_SELECT = ", ".join([f"m.{c}" for c in MUTANT_COLUMNS]
+_ROW_COLUMNS = STORED_COLUMNS + EXTRA_MUTANT_FIELDS  # the mutants table's first columns
+_SELECT = ", ".join([f"m.{c}" for c in _ROW_COLUMNS]
                     + [f"{_VERDICT_SQL[c]} AS {c}" for c in VERDICT_COLUMNS])
 _PAGE = (f"SELECT {_SELECT} FROM states s JOIN mutants m ON m.id = s.id WHERE s.status = ?"
          "{after} ORDER BY s.source_module, s.id LIMIT ?")
@@ -62,12 +69,12 @@ def iter_batches(db: RunDB, statuses: Sequence[str] | None = ("verified",),
             raise unreadable_database_error(db.label, e) from None
         return
     try:
-        yield from _adbc_batches(connect, path, chosen, page_rows)
+        yield from _adbc_batches(connect, path, chosen, page_rows, PartReader(db.load_parts))
     except _driver_errors() as e:  # a damaged file: name it and the fix, like RunDB does
         raise unreadable_database_error(db.label, e) from None
 
 
-def _adbc_batches(connect, path, chosen: list[str], page_rows: int
+def _adbc_batches(connect, path, chosen: list[str], page_rows: int, parts: PartReader
                   ) -> Iterator[pa.RecordBatch]:
     con = connect(f"file:{path}?mode=ro", autocommit=True)
     try:
@@ -83,7 +90,7 @@ def _adbc_batches(connect, path, chosen: list[str], page_rows: int
                     cur.execute(_NEXT_PAGE, (status, last[0], last[1], page_rows))
                 table = cur.fetch_arrow_table()
                 if table.num_rows:
-                    batch = conform(table)
+                    batch = _decoded_batch(table, parts)
                     yield batch
                     last = (batch.column("source_module")[-1].as_py(),
                             batch.column("id")[-1].as_py())
@@ -111,33 +118,52 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
 
 
 _STATE = {c.name: i for i, c in enumerate(c for c in states.c if c.name != "id")}
+_TEXT_AT = {n: i for i, n in enumerate(TEXT_FIELDS)}
+
+
+def _decoded_batch(table: pa.Table, parts: PartReader) -> pa.RecordBatch:
+    """A page of stored rows (`_ROW_COLUMNS` then `VERDICT_COLUMNS`) as a source batch:
+    every row's texts decoded and rendered (`core.lean_parts.decode_texts`)."""
+    ids = table.column("id").to_pylist()
+    frames = table.column("frame").to_pylist()
+    origins = table.column("origin").to_pylist()
+    payloads = table.column("payload").to_pylist()
+    depths = table.column("depth").to_pylist()
+    parts.need(frames, origins)
+    texts = parts.texts
+    rows = [texts(i, d, f, o, p)
+            for i, d, f, o, p in zip(ids, depths, frames, origins, payloads)]
+    per_origin = [o for o, _ in rows]
+    columns = list(zip(*[t for _, t in rows]))
+    arrays: dict[str, pa.Array] = {
+        "id": table.column("id").combine_chunks(),
+        "kind": table.column("kind").combine_chunks(),
+        "depth": pa.array(depths, pa.int64()),
+        "source_theorem": pa.array([o.source_theorem for o in per_origin], pa.string()),
+        "source_module": pa.array([o.source_module for o in per_origin], pa.string()),
+    }
+    for name, at in _TEXT_AT.items():
+        arrays[name] = pa.array(columns[at], pa.string())
+    for name in EXTRA_MUTANT_FIELDS + VERDICT_COLUMNS:
+        arrays[name] = table.column(name).combine_chunks()
+    return conform(pa.RecordBatch.from_arrays([arrays[n] for n in SOURCE_SCHEMA.names],
+                                              names=SOURCE_SCHEMA.names))
 
 
 def _sqlalchemy_batches(db: RunDB, chosen: list[str], page_rows: int
                         ) -> Iterator[pa.RecordBatch]:
     """The same batches through SQLAlchemy (any database it speaks)."""
     n_fields = len(mutants.c)  # the joined row: every mutant column, then the state
-    at = {c.name: i for i, c in enumerate(mutants.c)}
-    mutant_at = [at[c] for c in MUTANT_COLUMNS]
     state_at = [n_fields + _STATE[c] for c in VERDICT_COLUMNS]
-    page: list = []
-    for row in db._iter(mutant_state_select(), chosen, chunk=page_rows):
-        page.append(row)
-        if len(page) == page_rows:
-            yield _rows_batch(page, mutant_at + state_at)
-            page = []
-    if page:
-        yield _rows_batch(page, mutant_at + state_at)
-
-
-def _rows_batch(rows: list, positions: list[int]) -> pa.RecordBatch:
-    columns = list(zip(*rows))
-    arrays = []
-    for field, at in zip(SOURCE_SCHEMA, positions):
-        values = columns[at]
-        if field.name == "elapsed":
-            values = [float(v or 0.0) for v in values]
-        elif field.name in ("backend", "lean_version", "mathlib_rev"):
-            values = [v or "" for v in values]
-        arrays.append(pa.array(values, field.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=SOURCE_SCHEMA)
+    parts = PartReader(db.load_parts)
+    for page in db._pages(mutant_state_select(), chosen, chunk=page_rows):
+        columns = list(zip(*page))
+        data = {n: list(columns[i]) for i, n in enumerate(_ROW_COLUMNS)}
+        for name, at in zip(VERDICT_COLUMNS, state_at):
+            values = columns[at]
+            if name == "elapsed":
+                values = [float(v or 0.0) for v in values]
+            elif name in ("backend", "lean_version", "mathlib_rev"):
+                values = [v or "" for v in values]
+            data[name] = values
+        yield _decoded_batch(pa.table(data), parts)

@@ -212,6 +212,9 @@ class Mutator:
         self.dedup = Deduper(library, opts.max_per_theorem, opts.max_per_rule)
         self.stats = MutateStats()
         self.dedup.dropped = self.stats.dropped  # one counter for every filter
+        # the last theorem's proof as a tactic body (`mutate_theorem`): stored once per
+        # theorem, cut out of its mutants' stored proofs (`core.lean_parts`)
+        self.base_body: str = ""
         self._section_cache: dict[str, tuple[BinderGroup, ...]] = {}
         self.show: Callable[[Term], str] = show
         self.show_binders: Callable[[Sequence[BinderGroup]], str] = show_binders
@@ -390,11 +393,13 @@ class Mutator:
         the per-theorem cap are counted (`theorem_cap`) but never decoded."""
         self.stats.candidates += 1
         self.stats.invocations += len(invocations)
+        self.base_body = ""
         try:
             root = self.root(decl)
         except Skip as e:
             self.dropped[e.reason] += len(invocations)
             return
+        self.base_body = "\n".join(root.body)
         frontier: list[tuple[Node, Sequence[Invocation]]] = [(root, invocations)]
         while frontier:
             node, invs = frontier.pop(0)

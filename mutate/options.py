@@ -21,7 +21,8 @@ class MutateOptions:
       bridge (much cheaper for Lean to check, a shorter proof).
     max_per_theorem: kept mutants per library theorem (all depths together); None = no cap.
       Invocations of one theorem are tried in a seeded random order, so the cap is a seeded
-      sample and one prolific theorem cannot dominate the corpus.
+      sample and one prolific theorem cannot dominate the corpus.  16 keeps `alchemy index`
+      + `alchemy mutate` of all of Mathlib within 15 minutes on 2 cores (docs/benchmarks.md).
     max_per_rule: kept mutants per rule lemma over the whole run (`mul_comm` fires
       everywhere); None = no cap.
     seed: seed of the per-theorem sampling order (results are a pure function of the inputs
@@ -43,7 +44,7 @@ class MutateOptions:
 
     depth: int = 1
     proof_style: ProofStyle = "merged"
-    max_per_theorem: int | None = 64
+    max_per_theorem: int | None = 16
     max_per_rule: int | None = None
     seed: int = 0
     max_heartbeats: int = 400000

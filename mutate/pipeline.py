@@ -27,8 +27,9 @@ from lean_alchemy.extract import store as extract_store
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.sections import read_section_binders
-from lean_alchemy.index.store import read_invocation_table, read_rules
+from lean_alchemy.index.store import read_invocation_table, read_rules, run_token_table
 from lean_alchemy.mutate.dependencies import DependencyInputs, read_dependency_inputs
+from lean_alchemy.mutate.forecast import forecast_lines
 from lean_alchemy.mutate.library import cached_library_fingerprints
 from lean_alchemy.mutate.mutator import Mutator, stored_section_binders
 from lean_alchemy.mutate.notation_scope import rule_scopes
@@ -92,6 +93,9 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
             if echo is not None:
                 echo(f"mutate: already done ({stats.mutants_total} mutants) -> {run.db}")
             return stats
+        if echo is not None:
+            for line in forecast_lines(run, opts):
+                echo(line)
         inputs = read_inputs(run)
         library = cached_library_fingerprints(run, inputs.decls, jobs)
         index = None

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from lean_alchemy.core.lean_parts import render_unit as render_unit_text
 from lean_alchemy.core.records import Scope
 from lean_alchemy.grammar.ast import BinderGroup
 from lean_alchemy.grammar.printer import print_binders
@@ -96,7 +97,7 @@ def render_unit(scope: Scope | None, declaration: str, opens: tuple[str, ...] = 
                 ) -> tuple[str, str]:
     """(header, complete unit) around a rendered declaration."""
     header, close = unit_frame(scope, opens)
-    return header, f"{header}\n\n{declaration}\n\n{close}"
+    return header, render_unit_text(header, declaration, close)
 
 
 def render(name: str, binders: Sequence[BinderGroup], conclusion_text: str, proof: str,

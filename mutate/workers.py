@@ -63,7 +63,9 @@ class Workload:
         return self.decls[i], InvocationRows(self.table, a, b)
 
 
-Encode = Callable[[Mutant], object]
+Encode = Callable[[Mutant, str], object]
+"""How a row is stored: (mutant, its theorem's base body) -> plain data
+(`core.rundb.mutant_row`)."""
 # What forked workers inherit: the engine, how a task becomes a theorem and its
 # invocations, and how a mutant is encoded for the database.
 Worker = tuple[Mutator, Load, Encode | None]
@@ -87,9 +89,11 @@ def _theorem_rows(mut: Mutator, decl: Declaration, invs: Sequence[Invocation]) -
 Keyed = tuple[tuple[str, str, str, str, int], object, str, str]
 
 
-def _keyed(rows: list[Row], encode: Encode | None) -> list[Keyed]:
+def _keyed(rows: list[Row], encode: Encode | None, base_body: str = "") -> list[Keyed]:
+    """`base_body`: the theorem's proof as a tactic body (`Mutator.base_body`), which the
+    encoder stores once per theorem instead of once per mutant."""
     return [((m.id, m.rule, m.source_theorem, m.kind, m.depth),
-             m if encode is None else encode(m), status, detail)
+             m if encode is None else encode(m, base_body), status, detail)
             for m, status, detail in rows]
 
 
@@ -98,7 +102,7 @@ def _work(worker: Worker, tasks: list[Task]) -> tuple[list[Keyed], MutateStats]:
     m, load, encode = worker
     rows: list[Keyed] = []
     for task in tasks:
-        rows.extend(_keyed(_theorem_rows(m, *load(task)), encode))
+        rows.extend(_keyed(_theorem_rows(m, *load(task)), encode, m.base_body))
     return rows, m.take_stats()
 
 
@@ -156,7 +160,7 @@ def mutate_chunks(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1
             for part in _chunks(tasks, chunk):
                 keyed: list[Keyed] = []
                 for task in part:
-                    keyed.extend(_keyed(_theorem_rows(mut, *load(task)), encode))
+                    keyed.extend(_keyed(_theorem_rows(mut, *load(task)), encode, mut.base_body))
                 yield len(part), admitted(keyed)
             return
         worker: Worker = (mut, load, encode)

@@ -39,6 +39,8 @@ def test_run_without_lean_stops_cleanly(tmp_path: Path, monkeypatch: pytest.Monk
     out = capsys.readouterr().out
     assert "stopped           no Lean toolchain" in out
     assert "next step         alchemy setup-lean" in out
+    forecast = out.index("forecast: ~")  # printed before mutating
+    assert out.index("mutate ...") < forecast < out.index("[4/5]")
     run = RunDir.at(run_dir)
     from lean_alchemy.core.rundb import RunDB
 
@@ -52,10 +54,14 @@ def test_run_without_lean_stops_cleanly(tmp_path: Path, monkeypatch: pytest.Monk
     assert not list(run.corpus_dir.glob("**/*.parquet"))
     assert (run_dir / "config.toml").exists()
 
-    # Resume: a second run redoes no stage and reports the same stop.
+    # Resume: a second run redoes no stage, exports nothing and reports the same stop.
+    shards = sorted(run.unchecked_dir.rglob("*.parquet"))
+    stamps = [p.stat().st_mtime_ns for p in shards]
     assert main(["run", str(SAMPLE), "--run-dir", str(run_dir)]) == 0
     out = capsys.readouterr().out
     assert "skipped, already done: extract, index, mutate" in out
+    assert "unchanged since the last export: kept" in out and "forecast" not in out
+    assert [p.stat().st_mtime_ns for p in shards] == stamps
     assert "next step         alchemy setup-lean" in out
 
 

@@ -67,8 +67,9 @@ def test_streams_every_row_once_in_pages_by_status_module_and_id(db: RunDB) -> N
     got = [(s, m.source_module, m.id) for m in db.iter_mutants()
            for s in ["refuted" if int(m.id[1:]) % 4 == 0 else "pending"]]
     assert got == sorted((s, m.source_module, m.id) for m, s, _ in rows)
-    pages = [r._mapping["id"] for r in db._iter(
-        __import__("lean_alchemy.core.rundb", fromlist=["mutant_state_select"]).mutant_state_select(), ["pending"], chunk=4)]
+    pages = [r._mapping["id"] for page in db._pages(
+        __import__("lean_alchemy.core.rundb", fromlist=["mutant_state_select"]).mutant_state_select(), ["pending"], chunk=4)
+             for r in page]
     assert pages == [m.id for m in db.iter_mutants(statuses=("pending",))]  # page edges
     assert len(pages) == len(set(pages)) == 17
 
@@ -235,13 +236,13 @@ def test_sample_reads_a_kind_from_a_start_id_and_wraps_around(db: RunDB) -> None
 
 
 def test_rows_are_read_by_position_in_the_joined_column_order() -> None:
-    """`_row_mutant`/`_row_verdict` index rows by position: pin the layout they assume."""
-    from lean_alchemy.core.rundb import MUTANT_FIELDS, mutant_state_select
+    """`_decode`/`_row_verdict` index rows by position: pin the layout they assume."""
+    from lean_alchemy.core.rundb import STORED_COLUMNS, mutant_state_select
     keys = list(mutant_state_select().selected_columns.keys())
-    assert tuple(keys[:len(MUTANT_FIELDS)]) == MUTANT_FIELDS
-    assert keys[len(MUTANT_FIELDS):] == [
-        "detail", "created_at", "rule_library", "proof_status", "relation", "status",
-        "source_module_1", "attempts", "lease_owner",
+    assert tuple(keys[:len(STORED_COLUMNS)]) == STORED_COLUMNS
+    assert keys[len(STORED_COLUMNS):] == [
+        "rule_library", "proof_status", "relation", "detail", "created_at", "status",
+        "source_module", "attempts", "lease_owner",
         "lease_token", "lease_expires", "error_class", "first_error", "elapsed", "backend",
         "lean_version", "mathlib_rev", "checked_at", "axioms"]
 
@@ -306,22 +307,31 @@ def test_axioms_are_stored_and_old_databases_gain_the_column(tmp_path: Path) -> 
         "m00000": ("propext", "Quot.sound"), "m00001": ("sorryAx",)}
 
 
-def test_new_mutant_fields_round_trip_and_old_databases_gain_their_columns(tmp_path: Path) -> None:
-    """The fields appended to `Mutant` are stored and read back; a database made before
-    they existed gets the columns (with their defaults) when it is opened."""
-    import sqlite3
+def test_plain_mutant_fields_round_trip(tmp_path: Path) -> None:
+    """The fields stored as plain columns beside the payload (rule library, proof status,
+    relation) are read back with the rest of the record."""
     m = dataclasses.replace(stored_mutant(1), rule_library="Mathlib", proof_status="open",
                             relation="equivalent")
-    db = RunDB.for_run(RunDir.at(tmp_path / "a"))
-    db.add_mutants([(m, "pending", None)])
-    assert db.get(m.id) == m
-    db.close()
-    path = tmp_path / "a" / "run.sqlite"
-    con = sqlite3.connect(path)
-    for col in ("rule_library", "proof_status", "relation"):
-        con.execute(f"ALTER TABLE mutants DROP COLUMN {col}")
-    con.commit()
-    con.close()
-    again = RunDB.for_run(RunDir.at(tmp_path / "a"))
-    old = again.get(m.id)
-    assert (old.rule_library, old.proof_status, old.relation) == ("", "proved", "")
+    with RunDB.for_run(RunDir.at(tmp_path / "a")) as db:
+        db.add_mutants([(m, "pending", None), (stored_mutant(2), "pending", None)])
+        assert db.get(m.id) == m
+        assert db.library_counts() == {("Mathlib", "open"): 1, ("", "proved"): 1}
+
+
+def test_quick_check_is_skipped_only_while_the_file_is_unchanged(tmp_path: Path, monkeypatch) -> None:
+    from lean_alchemy.core import rundb_check
+
+    run = RunDir.at(tmp_path / "run")
+    with RunDB.for_run(run) as d:
+        d.add_mutants([(stored_mutant(i), "pending", None) for i in range(3)])
+    calls = []
+    real = rundb_check.integrity_problem
+    monkeypatch.setattr(rundb_check, "integrity_problem",
+                        lambda conn, size: calls.append(size) or real(conn, size))
+    RunDB.for_run(run, mode="read").close()
+    RunDB.for_run(run, mode="read").close()
+    assert len(calls) == 1  # the second open found the file as it passed
+    with RunDB.for_run(run, mode="write") as d:
+        d.add_mutants([(stored_mutant(7), "pending", None)])
+    RunDB.for_run(run, mode="read").close()
+    assert len(calls) == 2  # the write changed the database: checked again

@@ -676,3 +676,30 @@ def test_progress_bar_counts_every_row_once(capsys):
     assert list(counted()) == rows
     err = capsys.readouterr().err
     assert "corpus" in err and "10000/10000" in err
+
+
+def test_an_export_whose_inputs_did_not_change_is_kept(tmp_path, monkeypatch):
+    """A second export of an unchanged run writes nothing; any new row, verdict, lease or
+    option redoes it (`corpus.marker`)."""
+    from lean_alchemy.core.rundb import RunDB
+
+    run = _fake_run(tmp_path, monkeypatch)
+    first = run_corpus(run, CorpusOptions(), unchecked=True)
+    shards = sorted(run.unchecked_dir.rglob("*.parquet"))
+    stamps = [p.stat().st_mtime_ns for p in shards]
+    again = run_corpus(run, CorpusOptions(), unchecked=True)
+    assert again.reused and not first.reused and again.rows == first.rows == 3
+    assert [p.stat().st_mtime_ns for p in shards] == stamps
+    assert run_corpus(run, CorpusOptions()).rows == 12  # the corpus is marked apart
+    assert run_corpus(run, CorpusOptions()).reused
+    assert not run_corpus(run, CorpusOptions(shard_rows=7), unchecked=True).reused
+    with RunDB.for_run(run, mode="write") as db:
+        before = db.data_version()
+        db.add_mutants([(corpus_mutant(900), "pending", None)])
+        assert db.data_version() != before
+    redone = run_corpus(run, CorpusOptions(shard_rows=7), unchecked=True)
+    assert not redone.reused and redone.rows == 4
+    with RunDB.for_run(run, mode="write") as db:
+        before = db.data_version()
+        assert db.lease("w", 1, 60.0) and db.data_version() != before
+    assert not run_corpus(run, CorpusOptions(shard_rows=7), unchecked=True).reused

@@ -17,7 +17,8 @@ from lean_alchemy.corpus.source import (SOURCE_SCHEMA, engine_array, engine_list
                                         import_lines_column, imports_lists, pairs_to_batch,
                                         source_batches)
 from lean_alchemy.corpus.rows import import_lines
-from lean_alchemy.core.rundb import MUTANT_FIELDS, mutant_row
+from lean_alchemy.core import lean_parts
+from lean_alchemy.core.rundb import mutant_row
 
 from helpers.builders import make_mutant
 
@@ -90,10 +91,15 @@ def test_records_become_the_database_form():
                   mathlib_rev="r") for m in ms[:3]] + [None] * 3
     batch = pairs_to_batch(list(zip(ms, vs)))
     assert batch.schema == SOURCE_SCHEMA
-    encoded = [mutant_row(m) for m in ms]
-    for name in ("id", "name", "statement", "lean", "imports", "features", "depth"):
-        at = MUTANT_FIELDS.index(name)
-        assert batch.column(name).to_pylist() == [r[at] for r in encoded], name
+    stored = []
+    for m in ms:  # what the database stores, decoded as the export decodes it
+        row = mutant_row(m)
+        frame, origin = (text for _, text in row[-1])  # the shared parts come last
+        stored.append(dict(zip(lean_parts.TEXT_FIELDS, lean_parts.decode_texts(
+            row[0], row[5], lean_parts.parse_frame(frame), lean_parts.parse_origin(origin),
+            row[2]))))
+    for name in ("name", "statement", "lean", "imports", "features"):
+        assert batch.column(name).to_pylist() == [r[name] for r in stored], name
     assert batch.column("status").to_pylist() == ["verified"] * 3 + [None] * 3
     assert imports_lists(batch.column("imports"), batch.column("source_module")).to_pylist(
         )[-1] == ["Mathlib.A"]

@@ -237,9 +237,10 @@ def test_parallel_counters_equal_serial_with_cross_theorem_duplicates():
 
 
 def test_encoded_rows_are_the_encoding_of_the_plain_rows_serial_and_parallel():
-    """With `encode`, workers send `encode(mutant)` (the database row) instead of the
-    Mutant; the rows, their order and every counter stay those of a plain run."""
+    """With `encode`, workers send `encode(mutant, base body)` (the database row) instead
+    of the Mutant; the rows, their order and every counter stay those of a plain run."""
     from lean_alchemy.core.rundb import mutant_row
+    from lean_alchemy.mutate.proofs import merged_body
     from lean_alchemy.mutate.workers import mutate_all
 
     work = [(DECL if k % 2 == 0 else TRUNC_DECL,
@@ -248,7 +249,9 @@ def test_encoded_rows_are_the_encoding_of_the_plain_rows_serial_and_parallel():
             for k in range(6)]
     plain = make()
     rows = list(mutate_all(plain, range(len(work)), work.__getitem__, jobs=1))
-    want = [(mutant_row(m), status, detail) for m, status, detail in rows]
+    bodies = {d.full_name: "\n".join(merged_body(d)) for d in (DECL, TRUNC_DECL)}
+    want = [(mutant_row(m, bodies[m.source_theorem]), status, detail)
+            for m, status, detail in rows]
     assert len(want) == 2 and all(isinstance(r[0], tuple) for r in want)
     for jobs in (1, 2):
         mut = make()

@@ -82,7 +82,7 @@ def run_dir(inputs, monkeypatch):
     FakeDB.rows = {}
     FakeDB.progress = None
     monkeypatch.setattr(pipeline, "RunDB", FakeDB)
-    monkeypatch.setattr(pipeline, "mutant_row", lambda m: m)
+    monkeypatch.setattr(pipeline, "mutant_row", lambda m, base_body="": m)
     return inputs
 
 
