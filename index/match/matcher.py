@@ -82,6 +82,7 @@ class Compiled:
     symbols: tuple = ()  # `pattern_symbols`: the trie key
     steps: tuple | None = None  # `match_steps`, None when the pattern binds names
     receivers: tuple = ()  # (variable used with dot notation, its type's head): `receivers_ok`
+    near: tuple = ()  # `rule_keys`: the module and namespace a candidate may share
 
 
 _NODE, _VAR, _CONST = 0, 1, 2
@@ -163,7 +164,14 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                                    if n in pvars and n in occurs and is_concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
                     rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
-                    dot_receivers(p, pvars, names, btypes))
+                    dot_receivers(p, pvars, names, btypes), rule_keys(rule))
+
+
+def rule_keys(r: Rule) -> tuple[str, ...]:
+    """What makes a rule *near* a candidate (`RuleIndex` tries near rules first): its
+    module (`m:`) and its lemma's namespace (`n:`, none at the root)."""
+    ns = r.lemma.rpartition(".")[0]
+    return (f"m:{r.module}", f"n:{ns}") if ns else (f"m:{r.module}",)
 
 
 def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:

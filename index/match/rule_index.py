@@ -136,6 +136,8 @@ class RuleIndex:
         self.typed: TypedFilter | None = None  # `use_typing`: the class/instance filter
         self._typing_ctx: tuple[Sequence[BinderGroup], Context | None] = ((), None)
         self._rule_types: dict[str, list[Term | None]] = {}
+        # id(leaf list) -> (the list, its length when indexed, near key -> positions)
+        self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
 
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
@@ -284,33 +286,71 @@ class RuleIndex:
 
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
                     types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> int:
-        """Try `pool`'s skeleton hits until `quota` invocations are kept or `attempts` x
-        `quota` hits were tried; returns the number tried.  Most specific patterns first
-        (`?a = ?b` matches every equation), a seeded order among equally specific ones
-        (over the pairs, as if each segment were spelled out: `starts` maps a pair's rank
-        to its segment)."""
+        """Try `pool`'s skeleton hits until `quota` invocations are kept; returns the number
+        tried.  Two tiers, each with its own attempts budget (`attempts` x `quota` hits):
+        first the rules *near* the candidate (`_near_keys`: its module, its namespace or
+        an enclosing one), where the library's own proofs find most of their rewrites,
+        then all the others.  Within a tier, most specific patterns first (`?a = ?b`
+        matches every equation), a seeded order among equally specific ones (over the
+        pairs, as if each segment were spelled out: `starts` maps a pair's rank to its
+        segment)."""
         before = len(hits)
+        keys = _near_keys(decl)
+        near: list[tuple] = []  # segments restricted to the near rules, same layout
+        skip: dict[int, set[int]] = {}  # segment index -> positions already in `near`
+        for s, seg in enumerate(pool):
+            got = self._near_positions(seg[3], keys)
+            if got:
+                near.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got]))
+                skip[s] = set(got)
         tries = 0
-        limit = self.attempts * quota
-        levels: dict[int, list[tuple]] = {}
-        for seg in pool:
-            levels.setdefault(seg[3][0].specificity, []).append(seg)
-        for spec in sorted(levels, reverse=True):
-            level = levels[spec]
-            starts: list[int] = []
-            n = 0
-            for seg in level:
-                starts.append(n)
-                n += len(seg[3])
-            for k in _spread(n, f"{decl.full_name}/{kind}/{spec}"):
-                if len(hits) - before >= quota or tries >= limit:
-                    return tries
-                s = bisect_right(starts, k) - 1
-                fl, i, loc, vals = level[s]
-                tries += 1
-                self._try(decl, vals[k - starts[s]], fl, i, kind, loc, types, hits, seen,
-                          const_eq)
+        for tier, segs in (("near", near), ("all", pool)):
+            limit = tries + self.attempts * quota
+            levels: dict[int, list[tuple[int, tuple]]] = {}
+            for s, seg in enumerate(segs):
+                levels.setdefault(seg[3][0].specificity, []).append((s, seg))
+            for spec in sorted(levels, reverse=True):
+                level = levels[spec]
+                starts: list[int] = []
+                n = 0
+                for _, seg in level:
+                    starts.append(n)
+                    n += len(seg[3])
+                seed = f"{decl.full_name}/{kind}/{spec}"
+                for k in _spread(n, seed):
+                    if len(hits) - before >= quota:
+                        return tries
+                    if tries >= limit:
+                        break
+                    j = bisect_right(starts, k) - 1
+                    s, (fl, i, loc, vals) = level[j]
+                    pos = k - starts[j]
+                    if tier == "all" and pos in skip.get(s, ()):
+                        continue
+                    tries += 1
+                    self._try(decl, vals[pos], fl, i, kind, loc, types, hits, seen,
+                              const_eq)
+                if tries >= limit:
+                    break
         return tries
+
+    def _near_positions(self, vals: list, keys: frozenset[str]) -> list[int]:
+        """Positions in the leaf list `vals` of the rules near a candidate (`keys`).  A
+        long list is indexed once by key (rebuilt when rules were added since)."""
+        if not keys:
+            return []
+        if len(vals) < 16:
+            return [k for k, c in enumerate(vals) if not keys.isdisjoint(c.near)]
+        got = self._near_index.get(id(vals))
+        if got is None or got[0] is not vals or got[1] != len(vals):
+            by_key: dict[str, list[int]] = {}
+            for k, c in enumerate(vals):
+                for key in c.near:
+                    by_key.setdefault(key, []).append(k)
+            got = self._near_index[id(vals)] = (vals, len(vals), by_key)
+        by_key = got[2]
+        found = [pos for key in keys for pos in by_key.get(key, ())]
+        return sorted(set(found)) if len(found) > 1 else found
 
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
              types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:
@@ -374,6 +414,14 @@ class RuleIndex:
             out.append(Invocation(candidate, c.rule.id, kind, loc, path, tuple(pairs),
                                   shown[k]))
         return out
+
+
+def _near_keys(decl: Declaration) -> frozenset[str]:
+    """The keys (`matcher.rule_keys`) of the rules near a candidate: its module, and each
+    non-root namespace enclosing its name (`A.B.thm` gives `A` and `A.B`)."""
+    parts = decl.full_name.split(".")[:-1]
+    return frozenset([f"m:{decl.module}"] + [
+        "n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)])
 
 
 def _show(t: Term) -> str:
