@@ -204,7 +204,7 @@ def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
     its pattern (`derive_rules`, `index.dot_notation`) and over-applied form."""
     return (content_hash(lemma, kind, direction),
             *(content_hash(lemma, kind, direction, s) for s in (
-                "dot", "applied", "dot+applied")))
+                "dot", "applied", "dot+applied", "proj")))
 
 
 # --------------------------------------------------------------------------- matching

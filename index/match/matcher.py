@@ -46,6 +46,7 @@ from lean_alchemy.index.match.hints import (
 )
 from lean_alchemy.index.match.patterns import (
     BINDING_NODES,
+    NUMBER_TYPES,
     WILD,
     Flat,
     children,
@@ -180,7 +181,7 @@ def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | Non
     while isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:
-        return last_component(t.name)
+        return NUMBER_TYPES.get(t.name) or last_component(t.name)  # `Nat` is `ℕ`
     if isinstance(t, BinOp):  # `C ⥤ D` is a `Functor`, `R →+* S` a `RingHom`
         return infix_structure(t.op)
     return None
@@ -318,12 +319,19 @@ class TermMatcher:
         False when it is already bound to something else or would capture a name bound
         inside the instance."""
         if dot:
+            # `x.rest` binds `x` to the receiver of the candidate's `y.rest` or
+            # `y.g.rest` (a longer field chain of a variable: `x := y.g`)
             if not isinstance(written, Ident):
                 return False
             wh, wd, wr = written.name.partition(".")
-            if not wd or wr != rest:
+            if not wd:
                 return False
-            value: Term = Ident(wh)
+            if wr == rest:
+                value: Term = Ident(wh)
+            elif wr.endswith("." + rest):
+                value = Ident(f"{wh}.{wr[:-len(rest) - 1]}")
+            else:
+                return False
         else:
             value = written
         if self.inner_bound and heads(value) & self.inner_bound:

@@ -56,3 +56,67 @@ def test_a_variable_fixed_through_an_updated_binder_is_not_unbound():
     rules = [r for r in _rules(UPDATED, "sol_iff", st) if r.direction == "fwd"]
     assert "unbound_replacement_vars" not in st.dropped
     assert print_term(loads(rules[0].pattern)) == "s.Good"
+
+
+def test_a_number_typed_receiver_gets_the_dot_spelling():
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.index.dot_notation import spellings
+    from lean_alchemy.index.match.matcher import _type_head
+
+    ty = {"n": parse_term("ℕ"), "x": parse_term("ℝ")}
+    got = [(k, print_term(q)) for k, q in spellings(parse_term("Nat.divisors n + Real.exp x"),
+                                                    frozenset(ty), ty)]
+    assert got == [("dot", "n.divisors + x.exp")]
+    # negative: the namespace must be the number type's own
+    assert spellings(parse_term("Int.natAbs n"), frozenset(ty), ty) == []
+    # a receiver declared `n : Nat` has the same head as the rule's `n : ℕ`
+    assert _type_head(parse_term("Nat")) == _type_head(parse_term("ℕ"))
+    assert _type_head(parse_term("ℤ")) != _type_head(parse_term("ℕ"))
+
+
+def test_bracket_and_multiplicative_abs_notations_give_rules():
+    # `⁅x, y⁆` and `|a|ₘ` parse as notations (no opaque conclusion), print back as
+    # written, and their equations give rewrite rules
+    from lean_alchemy.grammar.ast import Enclosed, Opaque
+    from lean_alchemy.grammar.parser import parse_term
+
+    for text, opener in (("⁅x, ⁅y, m⁆⁆ = ⁅⁅x, y⁆, m⁆ + ⁅y, ⁅x, m⁆⁆", "⁅"),
+                         ("|a * b|ₘ = |a|ₘ * |b|ₘ", "|ₘ")):
+        t = parse_term(text)
+        assert not isinstance(t, Opaque) and isinstance(t.lhs, Enclosed)
+        assert t.lhs.open == opener and print_term(t) == text
+    assert parse_term("|a| = a").lhs.open == "|"  # negative: the plain bars stay `abs`
+    text = ("variable {G : Type*} [Group G]\n"
+            "theorem comm_def (a b : G) : ⁅a, b⁆ = a * b * a⁻¹ * b⁻¹ := rfl\n"
+            "theorem mabs_inv (a : G) : |a⁻¹|ₘ = |a|ₘ := sorry\n")
+    for name, pattern in (("comm_def", "⁅a, b⁆"), ("mabs_inv", "|a⁻¹|ₘ")):
+        rules = [r for r in _rules(text, name) if r.direction == "fwd"]
+        assert [print_term(loads(r.pattern)) for r in rules] == [pattern]
+
+
+TRANS = """\
+variable {α : Type*}
+
+theorem PEq.trans_source (e e' : PEq α) : (e.trans e').source = e.source ∩ e'.source := sorry
+"""
+
+
+def _index(rules, candidate: str):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    decls, _ = extract(candidate, module="Demo.Cand")
+    (d,) = decls.values()
+    ix = RuleIndex.build(rules)
+    return ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+
+
+def test_a_dotted_variable_binds_the_receiver_of_a_longer_field_chain():
+    rules = [r for r in _rules(TRANS, "PEq.trans_source") if r.direction == "fwd"]
+    invs = _index(rules, "theorem c (f g : PEq β) : (f.symm.trans g).source = ∅ := sorry\n")
+    assert [(i.instance, loads(dict(i.subst)["e"])) for i in invs] == [
+        ("(f.symm.trans g).source", loads('["Ident","f.symm"]'))]
+    # negatives: another last field, and a chain that only ends like the field's name
+    assert _index(rules, "theorem c (f g : PEq β) : (f.symm.comp g).source = ∅ := sorry\n") == []
+    assert _index(rules, "theorem c (f g : PEq β) : (f.symm.xtrans g).source = ∅ := sorry\n"
+                  ) == []
