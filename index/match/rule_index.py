@@ -293,16 +293,19 @@ class RuleIndex:
         then all the others.  Within a tier, most specific patterns first (`?a = ?b`
         matches every equation), a seeded order among equally specific ones (over the
         pairs, as if each segment were spelled out: `starts` maps a pair's rank to its
-        segment)."""
+        segment).  Once a generic pattern found no evidence at a sub-term
+        (`untyped_generic`), the other generic patterns of the same leaf (same skeleton,
+        so the same matched values) are passed over there without spending attempts."""
         before = len(hits)
         keys = _near_keys(decl)
-        near: list[tuple] = []  # segments restricted to the near rules, same layout
+        near: list[tuple] = []  # segments restricted to the near rules, + the leaf's id
         skip: dict[int, set[int]] = {}  # segment index -> positions already in `near`
         for s, seg in enumerate(pool):
             got = self._near_positions(seg[3], keys)
             if got:
-                near.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got]))
+                near.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3])))
                 skip[s] = set(got)
+        dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
         tries = 0
         for tier, segs in (("near", near), ("all", pool)):
             limit = tries + self.attempts * quota
@@ -323,13 +326,19 @@ class RuleIndex:
                     if tries >= limit:
                         break
                     j = bisect_right(starts, k) - 1
-                    s, (fl, i, loc, vals) = level[j]
+                    s, seg = level[j]
+                    fl, i, loc, vals = seg[0], seg[1], seg[2], seg[3]
                     pos = k - starts[j]
                     if tier == "all" and pos in skip.get(s, ()):
                         continue
+                    c = vals[pos]
+                    spot = (seg[4] if tier == "near" else id(vals), id(fl), i)
+                    if c.generic and spot in dead:
+                        continue
                     tries += 1
-                    self._try(decl, vals[pos], fl, i, kind, loc, types, hits, seen,
-                              const_eq)
+                    why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                    if why == "untyped_generic":
+                        dead.add(spot)
                 if tries >= limit:
                     break
         return tries
@@ -353,42 +362,43 @@ class RuleIndex:
         return sorted(set(found)) if len(found) > 1 else found
 
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
-             types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:
+             types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> str | None:
+        """Match `c` at sub-term `i` and keep the invocation when every filter passes;
+        returns why it was not kept (a `matches_filtered` reason, "self", "no_match"), or
+        None when kept."""
         if c.rule.lemma == decl.full_name:
-            return  # a theorem rewriting itself gives back a restatement
+            return "self"  # a theorem rewriting itself gives back a restatement
         got = match_flat(c, fl, i, const_eq)
         if got is None:
-            return
+            return "no_match"
         st = self.stats
         subst, respell, renamed = got
+        why: str | None = None
         if renamed and not self.alpha_renaming:
-            st.filtered["alpha_renamed"] += 1
-            return
-        if c.receivers and not receivers_ok(c, subst, types):
-            st.filtered["receiver_mismatch"] += 1
-            return
-        if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
+            why = "alpha_renamed"
+        elif c.receivers and not receivers_ok(c, subst, types):
+            why = "receiver_mismatch"
+        elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
             if fl.hints is None:
                 fl.hints = infer_hints(fl.written[0], types)
             why = type_ok(c, subst, fl.hints, fl.written[i], self.rigid_last)
-            if why is not None:
-                st.filtered[why] += 1
-                return
-        why = self._typed_why(c, subst, kind)
+        if why is None:
+            why = self._typed_why(c, subst, kind)
+        if why is None and respell and set(respell) & c.pvars:
+            why = "spelling_clash"
+        if why is None:
+            # `rw` rewrites every occurrence of the instance: one invocation per instance
+            key = (c.rule.id, loc, fl.key(i))
+            if key in seen:
+                why = "repeated_instance"
+            else:
+                seen.add(key)
         if why is not None:
             st.filtered[why] += 1
-            return
-        if respell and set(respell) & c.pvars:
-            st.filtered["spelling_clash"] += 1
-            return
-        # `rw` rewrites every occurrence of the instance: one invocation per distinct instance
-        key = (c.rule.id, loc, fl.key(i))
-        if key in seen:
-            st.filtered["repeated_instance"] += 1
-            return
-        seen.add(key)
+            return why
         st.found[kind] += 1
         hits.append((fl, i, c, kind, loc, subst, respell))
+        return None
 
     def _materialize(self, candidate: str, hits: list) -> list[Invocation]:
         """Invocation records of the kept hits (paths, ASTs and printed instances are

@@ -120,3 +120,53 @@ def test_a_dotted_variable_binds_the_receiver_of_a_longer_field_chain():
     assert _index(rules, "theorem c (f g : PEq β) : (f.symm.comp g).source = ∅ := sorry\n") == []
     assert _index(rules, "theorem c (f g : PEq β) : (f.symm.xtrans g).source = ∅ := sorry\n"
                   ) == []
+
+
+def test_generic_patterns_without_evidence_do_not_spend_the_attempts():
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rigid import rigid_names
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    from helpers.lean_text import make_rule
+
+    # 24 generic rules (`m = n` over ℕ: no matched value of `foo 1 = bar 2` has a type
+    # hint, so each fails `untyped_generic`) and one rule on `foo`, all equally specific
+    generic = [make_rule(f"eq_flip{k}", "iff", "(m n : ℕ)", "m = n", "n = m")
+               for k in range(24)]
+    target = make_rule("foo_def", "eq", "", "foo", "baz")
+    decls, _ = extract("def foo (n : ℕ) : ℕ := n\ndef bar (n : ℕ) : ℕ := n\n"
+                       "theorem c : foo 1 = bar 2 := sorry\n", module="Demo.Cand")
+    d = decls["c"]
+    ix = RuleIndex.build(generic + [target], max_per_theorem=1,
+                         rigid=rigid_names(decls.values()), generic_evidence=True)
+    invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+    assert [i.rule_id for i in invs] == [target.id]
+    # one generic failure at the sub-term, the others passed over: 2 tries in all
+    assert ix.stats.filtered["untyped_generic"] == 1 and ix.stats.tried["rw_goal"] == 2
+
+
+def test_rules_near_the_candidate_are_tried_first():
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    from helpers.lean_text import make_rule
+
+    far = [make_rule(f"Other.foo_eq{k}", "eq", "(x : ℕ)", "foo x", f"baz{k} x",
+                     module="Mathlib.Other") for k in range(24)]
+    by_namespace = make_rule("Foo.foo_eq", "eq", "(x : ℕ)", "foo x", "qux x",
+                             module="Mathlib.Other")
+    by_module = make_rule("foo_eq", "eq", "(x : ℕ)", "foo x", "quux x", module="Demo.Cand")
+    decls, _ = extract("def foo (n : ℕ) : ℕ := n\n"
+                       "theorem Foo.Bar.c : foo 1 = 0 := sorry\n", module="Demo.Cand")
+    d = decls["Foo.Bar.c"]
+    for near in (by_namespace, by_module):
+        for quota in (1, 2):
+            ix = RuleIndex.build(far[:12] + [near] + far[12:], max_per_theorem=quota)
+            invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+            assert len(invs) == quota and invs[0].rule_id == near.id
+    # negative: a rule of another namespace and module is not near
+    ix = RuleIndex.build(far, max_per_theorem=1)
+    assert ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+    from lean_alchemy.index.match.rule_index import _near_keys
+
+    assert _near_keys(d) == {"m:Demo.Cand", "n:Foo", "n:Foo.Bar"}
