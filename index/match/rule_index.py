@@ -1,12 +1,13 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited most specific pattern first (more constants and operators: `?a = ?b` matches every
+visited near rules first (the candidate's module and namespaces), then all; within each,
+most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
-specific ones, and matched until the kind's share of the quota
-is filled (`apply_hyp`, then `rw_hyp`, then `rw_goal`; an unused share passes on) or
-`attempts` x share pairs were tried: a reproducible sample at a bounded cost.  Counters:
-`retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
+specific ones, and matched until the kind's share of the quota is filled (`apply_hyp` a
+quarter, then `rw_hyp` a quarter, then `rw_goal` the rest; an unused share passes on) or
+`attempts` x share pairs were tried in the tier: a reproducible sample at a bounded cost.
+Counters: `retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
 
 Invocation format (what `mutate.statements.apply_invocation` consumes): `path` is the JSON
 list of `[field, index]` steps from the target (conclusion, or the hypothesis binder's
@@ -122,6 +123,10 @@ class RuleIndex:
     """Rewrite rules in one trie, implication rules in another; see the module doc."""
 
     attempts = 4  # skeleton hits tried per kept invocation before a kind gives up
+    # Weights of the kinds in the per-theorem quota (visited in this order; an unused share
+    # passes on): the goal gets half.  Why: `rw_goal` is what the library's own proofs do
+    # first, and with equal shares a theorem's hypotheses took two thirds of its quota.
+    shares = {"apply_hyp": 1, "rw_hyp": 1, "rw_goal": 2}
 
     def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False,
                  rigid_last: frozenset[str] = frozenset()) -> None:
@@ -230,7 +235,7 @@ class RuleIndex:
         pools = self._skeleton_hits(binders, conclusion, locals_,
                                     resolve if resolve is not None else (lambda t: t))
         cap = self.max_per_theorem
-        left = len(pools)
+        left = sum(self.shares[k] for k in pools)
         budget = cap
         for kind, pool in pools.items():
             size = sum(len(seg[3]) for seg in pool)
@@ -242,8 +247,9 @@ class RuleIndex:
                 st.tried[kind] += size
                 continue
             assert budget is not None
-            quota = -(-budget // left)  # this kind's share of what is left
-            left -= 1
+            share = self.shares[kind]
+            quota = -(-budget * share // left)  # this kind's share of what is left
+            left -= share
             before = len(hits)
             tries = self._try_sample(decl, kind, pool, quota, types, hits, seen, const_eq)
             st.capped += size - tries

@@ -170,3 +170,30 @@ def test_rules_near_the_candidate_are_tried_first():
     from lean_alchemy.index.match.rule_index import _near_keys
 
     assert _near_keys(d) == {"m:Demo.Cand", "n:Foo", "n:Foo.Bar"}
+
+
+def test_the_goal_gets_half_of_the_quota():
+    from collections import Counter
+
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    from helpers.lean_text import make_rule
+
+    rw = [make_rule(f"foo_eq{k}", "eq", "(x : ℕ)", "foo x", f"baz{k} x") for k in range(16)]
+    imp = [make_rule(f"foo_zero{k}", "imp", "(x : ℕ) (hx : x = 1)", "foo x = 0",
+                     hyps=("x = 1",)) for k in range(16)]
+    decls, _ = extract("def foo (n : ℕ) : ℕ := n\n"
+                       "theorem c (h : foo 1 = 0) (h' : foo 2 = 0) : foo 3 = foo 4 := sorry\n",
+                       module="Demo.Cand")
+    d = decls["c"]
+    ix = RuleIndex.build(rw + imp, max_per_theorem=8)
+    kinds = Counter(i.kind for i in ix.invocations(d, tuple(decl_binders(d)),
+                                                   decl_conclusion(d)))
+    # a quarter each for the hypotheses (rounded up), the rest for the goal
+    assert kinds == {"apply_hyp": 2, "rw_hyp": 2, "rw_goal": 4}
+    # negative: without hypotheses the goal takes the whole quota
+    decls, _ = extract("def foo (n : ℕ) : ℕ := n\ntheorem c : foo 3 = foo 4 := sorry\n",
+                       module="Demo.Cand")
+    d = decls["c"]
+    assert len(ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))) == 8
