@@ -1,7 +1,7 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited near rules first (the candidate's module and namespaces), then all; within each,
+visited near rules first (the candidate's module, then its namespaces), then all; within each,
 most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
 specific ones, and matched until the kind's share of the quota is filled (`apply_hyp` a
@@ -293,36 +293,44 @@ class RuleIndex:
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
                     types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> int:
         """Try `pool`'s skeleton hits until `quota` invocations are kept; returns the number
-        tried.  Two tiers, each with its own attempts budget (`attempts` x `quota` hits):
-        first the rules *near* the candidate (`_near_keys`: its module, its namespace or
-        an enclosing one), where the library's own proofs find most of their rewrites,
-        then all the others.  Within a tier, most specific patterns first (`?a = ?b`
+        tried.  Three tiers, each with its own attempts budget (`attempts` x `quota` hits):
+        the rules *near* the candidate (`_near_keys`: first those of its module, then
+        those of its namespace or an enclosing one), where the library's own proofs find
+        most of their rewrites, then all the others.  Within a tier, most specific patterns first (`?a = ?b`
         matches every equation), a seeded order among equally specific ones (over the
         pairs, as if each segment were spelled out: `starts` maps a pair's rank to its
         segment).  Once a generic pattern found no evidence at a sub-term
         (`untyped_generic`), the other generic patterns of the same leaf (same skeleton,
         so the same matched values) are passed over there without spending attempts."""
         before = len(hits)
-        keys = _near_keys(decl)
-        near: list[tuple] = []  # segments restricted to the near rules, + the leaf's id
-        skip: dict[int, set[int]] = {}  # segment index -> positions already in `near`
-        for s, seg in enumerate(pool):
-            got = self._near_positions(seg[3], keys)
-            if got:
-                near.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3])))
-                skip[s] = set(got)
+        tiers: list[list[tuple]] = []  # segments: (flat, i, loc, rules, leaf id, skipped)
+        taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
+        for keys in _near_keys(decl):
+            segs: list[tuple] = []
+            for s, seg in enumerate(pool):
+                got = self._near_positions(seg[3], keys)
+                prev = taken.get(s)
+                if got and prev:
+                    got = [k for k in got if k not in prev]
+                if got:
+                    segs.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3]),
+                                 None))
+                    taken.setdefault(s, set()).update(got)
+            tiers.append(segs)
+        tiers.append([(seg[0], seg[1], seg[2], seg[3], id(seg[3]), taken.get(s))
+                      for s, seg in enumerate(pool)])
         dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
         tries = 0
-        for tier, segs in (("near", near), ("all", pool)):
+        for segs in tiers:
             limit = tries + self.attempts * quota
-            levels: dict[int, list[tuple[int, tuple]]] = {}
-            for s, seg in enumerate(segs):
-                levels.setdefault(seg[3][0].specificity, []).append((s, seg))
+            levels: dict[int, list[tuple]] = {}
+            for seg in segs:
+                levels.setdefault(seg[3][0].specificity, []).append(seg)
             for spec in sorted(levels, reverse=True):
                 level = levels[spec]
                 starts: list[int] = []
                 n = 0
-                for _, seg in level:
+                for seg in level:
                     starts.append(n)
                     n += len(seg[3])
                 seed = f"{decl.full_name}/{kind}/{spec}"
@@ -332,13 +340,13 @@ class RuleIndex:
                     if tries >= limit:
                         break
                     j = bisect_right(starts, k) - 1
-                    s, seg = level[j]
-                    fl, i, loc, vals = seg[0], seg[1], seg[2], seg[3]
+                    seg = level[j]
+                    fl, i, loc, vals, skipped = seg[0], seg[1], seg[2], seg[3], seg[5]
                     pos = k - starts[j]
-                    if tier == "all" and pos in skip.get(s, ()):
+                    if skipped is not None and pos in skipped:
                         continue
                     c = vals[pos]
-                    spot = (seg[4] if tier == "near" else id(vals), id(fl), i)
+                    spot = (seg[4], id(fl), i)
                     if c.generic and spot in dead:
                         continue
                     tries += 1
@@ -432,12 +440,12 @@ class RuleIndex:
         return out
 
 
-def _near_keys(decl: Declaration) -> frozenset[str]:
-    """The keys (`matcher.rule_keys`) of the rules near a candidate: its module, and each
-    non-root namespace enclosing its name (`A.B.thm` gives `A` and `A.B`)."""
+def _near_keys(decl: Declaration) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys (`matcher.rule_keys`) of the rules near a candidate, one set per tier: its
+    module, then each non-root namespace enclosing its name (`A.B.thm`: `A` and `A.B`)."""
     parts = decl.full_name.split(".")[:-1]
-    return frozenset([f"m:{decl.module}"] + [
-        "n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)])
+    return (frozenset((f"m:{decl.module}",)), frozenset(
+        "n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)))
 
 
 def _show(t: Term) -> str:

@@ -169,7 +169,11 @@ def test_rules_near_the_candidate_are_tried_first():
     assert ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
     from lean_alchemy.index.match.rule_index import _near_keys
 
-    assert _near_keys(d) == {"m:Demo.Cand", "n:Foo", "n:Foo.Bar"}
+    assert _near_keys(d) == ({"m:Demo.Cand"}, {"n:Foo", "n:Foo.Bar"})
+    # the module's rules come before the namespace's
+    ix = RuleIndex.build(far[:12] + [by_namespace, by_module] + far[12:], max_per_theorem=1)
+    invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+    assert [i.rule_id for i in invs] == [by_module.id]
 
 
 def test_the_goal_gets_half_of_the_quota():
