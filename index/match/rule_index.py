@@ -1,7 +1,7 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited near rules first (the candidate's module, then its namespaces), then all; within each,
+visited near rules first (its module, then its namespaces), then all; within each,
 most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
 specific ones, and matched until the kind's share of the quota is filled (`apply_hyp` a
