@@ -7,11 +7,13 @@ that says `s.sup f ≤ a`.  The matcher is syntactic; instead of
 normalizing every candidate (the invocation must point into the candidate's own text, so
 that the mutation engine finds the instance literally), a rule whose pattern applies a
 constant to a variable is also indexed in the dot spelling (`spellings`): one rule per
-spelling, with the same lemma, direction and replacement.
+spelling, with the same lemma, direction and replacement.  A dotted variable the lemma
+writes (`α.inv`) is also indexed as a projection (`(α).inv`), which binds a compound
+receiver (`(e.symm).inv`).
 
 Limits (no signature table): for `T.f … x …` -> `x.f …`, `x` is the first argument that is
-a pattern variable whose type has head `T`.  The other direction and compound receivers
-(`(g y).f`) are not indexed (`spellings` says why).
+a pattern variable whose type has head `T`.  The other direction, and the dot spelling on
+compound receivers (`(g y).f` for `T.f (g y)`), are not indexed (`spellings` says why).
 """
 
 from __future__ import annotations

@@ -132,6 +132,11 @@ class Library:
             self._kept[candidate] = got
         return got
 
+    def set_kept(self, candidate: str, rows: list[tuple[str, str, str, str]]) -> None:
+        """Use `rows` as `candidate`'s kept invocations (`kept`'s format) instead of the
+        run's: the recall benchmark's re-matching with the installed code."""
+        self._kept[candidate] = rows
+
     def preload_kept(self, candidates: Iterable[str]) -> None:
         """Read the invocations of many candidates in one pass (the recall benchmark)."""
         want = sorted(set(candidates))
