@@ -17,7 +17,13 @@ Prints one JSON object:
   filter and which one, sampling), nested by stage;
 - `misses`: 20 random misses (seeded), with both statements and the rewrite written.
 
-usage: python benchmarks/recall.py RUN_DIR [--seed S] [--sample K] [--limit N]
+`--rematch` matches the positives' candidates again with the installed code against the
+run's `rules.parquet` instead of reading its `invocations.parquet` (the same procedure as
+`alchemy index` pass 2, restricted to those candidates): a change to matching or sampling
+is measured on all of Mathlib's rules in seconds, without indexing again.  Rule derivation
+is the run's (the rules file), so a change to it needs a new index.
+
+usage: python benchmarks/recall.py RUN_DIR [--seed S] [--sample K] [--limit N] [--rematch]
 """
 
 from __future__ import annotations
@@ -110,7 +116,35 @@ def positives(lib, decls: list[Declaration]) -> list[dict]:
     return out
 
 
-def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = None) -> dict:
+def rematch(lib, run: RunDir, candidates) -> None:
+    """Fill `lib`'s kept rows of `candidates` by matching them against the run's rules
+    with the installed code, as `alchemy index` pass 2 does (`index.passes.match_chunk`):
+    the rule index built from `rules.parquet` in its order, the run's cap and options."""
+    from lean_alchemy.index.explain import misread
+    from lean_alchemy.index.match.rule_index import RuleIndex
+    from lean_alchemy.index.names import binder_locals
+    from lean_alchemy.index.passes import const_eq_for, parsed
+    from lean_alchemy.index.store import read_rules
+
+    ix = RuleIndex.build(read_rules(run), max_per_theorem=lib.cap, rigid=lib.rigid,
+                         generic_evidence=lib.generic_evidence)
+    ctx, res = lib.ctx, lib.resolver
+    for name in sorted(set(candidates)):
+        d, rows = lib.decl(name), []
+        p = parsed(d) if d is not None else None
+        if p is not None and not misread(lib, d, *p):
+            groups, concl = p
+            view, section = ctx.view(d), ctx.section(d)
+            local = binder_locals(section) | binder_locals(groups)
+            invs = ix.invocations(d, groups, concl, extra_binders=section,
+                                  resolve=lambda t: res.resolve_term(t, view, local, count=False),
+                                  const_eq=const_eq_for(res, view))
+            rows = [(i.rule_id, i.kind, i.location, i.path) for i in invs]
+        lib.set_kept(name, rows)
+
+
+def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = None,
+            rematched: bool = False) -> dict:
     from lean_alchemy.extract.store import read_declarations
     from lean_alchemy.index.explain import Library, explain, rule_ids
 
@@ -120,7 +154,10 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
     pos = positives(lib, decls)
     if limit is not None:
         pos = random.Random(seed).sample(pos, min(limit, len(pos)))
-    lib.preload_kept(p["candidate"] for p in pos)
+    if rematched:
+        rematch(lib, run, (p["candidate"] for p in pos))
+    else:
+        lib.preload_kept(p["candidate"] for p in pos)
     cap = lib.cap
     hits = below = hits_below = 0
     misses: list[dict] = []
@@ -150,7 +187,8 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
     shown = rng.sample(misses, min(sample, len(misses)))
     stmts = {d.full_name: d.statement for d in decls if d.is_candidate}
     return {
-        "run": str(run.root), "cap": cap, "positives": len(pos), "hits": hits,
+        "run": str(run.root), "rematched": rematched, "cap": cap, "positives": len(pos),
+        "hits": hits,
         "recall_any": round(hits / len(pos), 4) if pos else None,
         "below_cap": below, "hits_below_cap": hits_below,
         "recall_below_cap": round(hits_below / below, 4) if below else None,
@@ -177,9 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=20, help="random misses to print")
     ap.add_argument("--limit", type=int, default=None,
                     help="measure a seeded random subset of the positives")
+    ap.add_argument("--rematch", action="store_true",
+                    help="match the positives' candidates again against the run's rules "
+                         "with the installed code (see the module doc)")
     args = ap.parse_args(argv)
-    print(json.dumps(measure(RunDir.at(args.run_dir), args.seed, args.sample, args.limit),
-                     indent=2, ensure_ascii=False))
+    print(json.dumps(measure(RunDir.at(args.run_dir), args.seed, args.sample, args.limit,
+                             args.rematch), indent=2, ensure_ascii=False))
     return 0
 
 

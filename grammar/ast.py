@@ -149,9 +149,9 @@ class Glued(Term):
 
 
 # Opening delimiter -> closing delimiter of "enclosing" notations.
-ENCLOSERS: dict[str, str] = {"|": "|", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
-                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫"}
-# `⟪x, y⟫` (inner product) holds a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
+ENCLOSERS: dict[str, str] = {"|": "|", "|ₘ": "|ₘ", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
+                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆"}
+# `⟪x, y⟫` (inner product) and `⁅x, y⁆` (bracket) hold a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,11 +253,14 @@ class Printer:
         if t.open.startswith("⟪") and isinstance(t.term, Tuple) and len(t.term.items) == 2:
             x, y = t.term.items
             return f"⟪{self.print_at(x)}, {self.print_at(y)}⟫{t.open[1:]}"
+        if t.open == "⁅" and isinstance(t.term, Tuple) and len(t.term.items) == 2:
+            x, y = t.term.items
+            return f"⁅{self.print_at(x)}, {self.print_at(y)}⁆"
         if "⦋" in t.open:
             before, _, after = t.open.partition("⦋")
             return f"{before}⦋{self.print_at(t.term)}⦌{after}"
         close = ENCLOSERS.get(t.open, t.open)
-        opener = t.open.rstrip("₊ₑ") if t.open not in ("⌊₊", "⌈₊") else t.open[0]
+        opener = t.open.rstrip("₊ₑ") if t.open not in ("⌊₊", "⌈₊", "|ₘ") else t.open[0]
         shown = self.print_at(t.term)
         if opener == "|" and shown.startswith("|"):
             shown = f"({shown})"  # `||x| + 1|` would lex as the `||` operator

@@ -199,7 +199,9 @@ def decl_conclusion(decl: Declaration) -> Term | None:
 
 
 def scope_binders(scope: Scope) -> tuple[BinderGroup, ...]:
-    """Binder groups of the `variable` commands in force (section variables)."""
+    """Binder groups of the `variable` commands in force (section variables).  A binder
+    update (`variable {R}` for an `R` declared before) changes the earlier binder's kind in
+    place, as Lean does, instead of adding an untyped binder that would shadow it."""
     out: list[BinderGroup] = []
     for kind, text in scope.commands:
         if kind != "variable":
@@ -207,8 +209,39 @@ def scope_binders(scope: Scope) -> tuple[BinderGroup, ...]:
         body = text.strip()
         if body.startswith("variable"):
             body = body[len("variable"):]
-        out.extend(parse_binders(body))
+        for g in parse_binders(body):
+            if not _binder_update(out, g):
+                out.append(g)
     return tuple(out)
+
+
+def _binder_update(out: list[BinderGroup], g: BinderGroup) -> bool:
+    """Apply `g` to `out` when it is a binder update (no type, every name declared by an
+    earlier non-instance group): the declaring group is split so that each updated name
+    takes `g`'s kind at its original position.  False (nothing changed) otherwise."""
+    if g.type is not None or g.kind == "inst" or g.pred is not None or g.default is not None \
+            or not g.names:
+        return False
+
+    def declaring(name: str) -> int | None:
+        return next((j for j in range(len(out) - 1, -1, -1)
+                     if out[j].kind != "inst" and name in out[j].names), None)
+
+    if any(declaring(n) is None for n in g.names):
+        return False
+    for n in g.names:
+        j = declaring(n)
+        assert j is not None
+        grp = out[j]
+        if grp.kind == g.kind:
+            continue
+        k = grp.names.index(n)
+        parts = [replace(grp, names=grp.names[:k])] if k else []
+        parts.append(replace(grp, names=(n,), kind=g.kind))
+        if k + 1 < len(grp.names):
+            parts.append(replace(grp, names=grp.names[k + 1:]))
+        out[j:j + 1] = parts
+    return True
 
 
 __all__ = ["annotate_declaration", "statement_mismatch", "dumps_binders", "loads_binders", "decl_binders",

@@ -146,7 +146,7 @@ class ToAst(Transformer):
         return BinderGroup(self._names(c[0]), c[1], "strict")
 
     def abs(self, c):
-        return Enclosed("|", c[1])
+        return Enclosed("|ₘ" if str(c[2]) == "|ₘ" else "|", c[1])  # `|a|ₘ`: `mabs a`
 
     def norm(self, c):
         close = str(c[2])
@@ -165,6 +165,10 @@ class ToAst(Transformer):
     def inner(self, c):
         close = str(c[2])
         return Enclosed("⟪" + close[1:], Tuple((c[0], c[1])))
+
+    def bracket(self, c):
+        # `⁅x, y⁆`: the Lie bracket / commutator notation (`Bracket.bracket x y`)
+        return Enclosed("⁅", Tuple((c[0], c[1])))
 
     def ceil(self, c):
         return Enclosed("⌈" if str(c[1]) == "⌉" else "⌈₊", c[0])

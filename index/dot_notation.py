@@ -7,18 +7,20 @@ that says `s.sup f ≤ a`.  The matcher is syntactic; instead of
 normalizing every candidate (the invocation must point into the candidate's own text, so
 that the mutation engine finds the instance literally), a rule whose pattern applies a
 constant to a variable is also indexed in the dot spelling (`spellings`): one rule per
-spelling, with the same lemma, direction and replacement.
+spelling, with the same lemma, direction and replacement.  A dotted variable the lemma
+writes (`α.inv`) is also indexed as a projection (`(α).inv`), which binds a compound
+receiver (`(e.symm).inv`).
 
 Limits (no signature table): for `T.f … x …` -> `x.f …`, `x` is the first argument that is
-a pattern variable whose type has head `T`.  The other direction and compound receivers
-(`(g y).f`) are not indexed (`spellings` says why).
+a pattern variable whose type has head `T`.  The other direction, and the dot spelling on
+compound receivers (`(g y).f` for `T.f (g y)`), are not indexed (`spellings` says why).
 """
 
 from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Postfix, Term
+from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Postfix, Proj, Term
 from lean_alchemy.grammar.walk import rebuild
 from lean_alchemy.index.match.rigid import infix_structure, postfix_structure
 
@@ -31,7 +33,7 @@ _NAMESPACED = {"Iso": "CategoryTheory.Iso", "Functor": "CategoryTheory.Functor",
 
 def type_head(t: Term | None) -> str | None:
     """The (resolved) constant heading a type: `Finset α` -> `Finset`, `M →ₗ[R] N` ->
-    `LinearMap`; None for anything else (a type variable is filtered out by the caller,
+    `LinearMap`, `ℕ` -> `Nat`; None for anything else (a type variable is filtered out by the caller,
     which knows the binders)."""
     while isinstance(t, App):
         t = t.fn
@@ -40,7 +42,13 @@ def type_head(t: Term | None) -> str | None:
         return _NAMESPACED.get(got, got) if got is not None else None
     if isinstance(t, Postfix):
         return postfix_structure(t.op)
-    return t.name if isinstance(t, Ident) else None
+    return _NUMBERS.get(t.name, t.name) if isinstance(t, Ident) else None
+
+
+# The number types by the constant that names their namespace (`n.divisors` with `n : ℕ`
+# is `Nat.divisors n`).
+_NUMBERS = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex", "ℕ+": "PNat",
+            "ℝ≥0": "NNReal", "ℝ≥0∞": "ENNReal", "ℚ≥0": "NNRat"}
 
 
 def _heads(pvars: frozenset[str], type_of: Mapping[str, Term | None]) -> dict[str, str]:
@@ -83,17 +91,43 @@ def to_dot(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None]) -
     return _map(p, fn)
 
 
+def to_proj(p: Term, pvars: frozenset[str]) -> Term:
+    """`p` with each dotted pattern variable `x.f` written as the projection `(x).f`.  Why:
+    a candidate applies the same field to a compound receiver (`(e.symm).inv`,
+    `(expand R p f).roots.toFinset`), which the grammar reads as projections, not as an
+    identifier; `x` then binds the whole receiver."""
+    def fn(t: Term) -> Term | None:
+        if not isinstance(t, Ident):
+            return None
+        head, dot, rest = t.name.partition(".")
+        if not dot or head not in pvars or not rest:
+            return None
+        return _proj(head, rest)
+
+    return _map(p, fn)
+
+
+def _proj(head: str, rest: str) -> Term:
+    out: Term = Ident(head)
+    for part in rest.split("."):
+        out = Proj(out, part)
+    return out
+
+
 def spellings(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None]
               ) -> list[tuple[str, Term]]:
-    """The other spellings of a pattern worth indexing: ("dot", …) only.
+    """The other spellings of a pattern worth indexing: ("dot", …) and ("proj", …).
 
     `to_dot` is what Lean's elaborator does in reverse (the receiver is the first argument
-    of type `T …`), so it is exact.  Not indexed, because they lose precision without a
+    of type `T …`), so it is exact.  `to_proj` lets a dotted variable the lemma itself
+    writes (`α.inv ≫ f`, `s.toFinset.image f`) bind a compound receiver; the receiver's
+    type is then unknown, so the field name alone ties it to the rule (kept, like a
+    variable of unknown type).  Not indexed, because they lose precision without a
     signature table: `x.f a` as `T.f x a` (the receiver need not be the first argument:
-    `s.image f` is `Finset.image f s`) and `x.f` as a projection of a compound receiver
-    (its type is unknown, so `(z + z').map Φ` would meet every `map` lemma)."""
+    `s.image f` is `Finset.image f s`) and the dot spelling of `T.f x` on a compound
+    receiver (`(z + z').map Φ` would meet every `map` lemma of every type)."""
     out: list[tuple[str, Term]] = []
-    for name, q in (("dot", to_dot(p, pvars, type_of)),):
+    for name, q in (("dot", to_dot(p, pvars, type_of)), ("proj", to_proj(p, pvars))):
         if q != p and all(q != r for _, r in out):
             out.append((name, q))
     return out

@@ -132,6 +132,11 @@ class Library:
             self._kept[candidate] = got
         return got
 
+    def set_kept(self, candidate: str, rows: list[tuple[str, str, str, str]]) -> None:
+        """Use `rows` as `candidate`'s kept invocations (`kept`'s format) instead of the
+        run's: the recall benchmark's re-matching with the installed code."""
+        self._kept[candidate] = rows
+
     def preload_kept(self, candidates: Iterable[str]) -> None:
         """Read the invocations of many candidates in one pass (the recall benchmark)."""
         want = sorted(set(candidates))
@@ -204,7 +209,7 @@ def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
     its pattern (`derive_rules`, `index.dot_notation`) and over-applied form."""
     return (content_hash(lemma, kind, direction),
             *(content_hash(lemma, kind, direction, s) for s in (
-                "dot", "applied", "dot+applied")))
+                "dot", "applied", "dot+applied", "proj")))
 
 
 # --------------------------------------------------------------------------- matching

@@ -46,6 +46,7 @@ from lean_alchemy.index.match.hints import (
 )
 from lean_alchemy.index.match.patterns import (
     BINDING_NODES,
+    NUMBER_TYPES,
     WILD,
     Flat,
     children,
@@ -82,6 +83,7 @@ class Compiled:
     symbols: tuple = ()  # `pattern_symbols`: the trie key
     steps: tuple | None = None  # `match_steps`, None when the pattern binds names
     receivers: tuple = ()  # (variable used with dot notation, its type's head): `receivers_ok`
+    near: tuple = ()  # `rule_keys`: the module and namespace a candidate may share
 
 
 _NODE, _VAR, _CONST = 0, 1, 2
@@ -163,7 +165,14 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                                    if n in pvars and n in occurs and is_concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
                     rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
-                    dot_receivers(p, pvars, names, btypes))
+                    dot_receivers(p, pvars, names, btypes), rule_keys(rule))
+
+
+def rule_keys(r: Rule) -> tuple[str, ...]:
+    """What makes a rule *near* a candidate (`RuleIndex` tries near rules first): its
+    module (`m:`) and its lemma's namespace (`n:`, none at the root)."""
+    ns = r.lemma.rpartition(".")[0]
+    return (f"m:{r.module}", f"n:{ns}") if ns else (f"m:{r.module}",)
 
 
 def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:
@@ -172,7 +181,7 @@ def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | Non
     while isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:
-        return last_component(t.name)
+        return NUMBER_TYPES.get(t.name) or last_component(t.name)  # `Nat` is `ℕ`
     if isinstance(t, BinOp):  # `C ⥤ D` is a `Functor`, `R →+* S` a `RingHom`
         return infix_structure(t.op)
     return None
@@ -310,12 +319,19 @@ class TermMatcher:
         False when it is already bound to something else or would capture a name bound
         inside the instance."""
         if dot:
+            # `x.rest` binds `x` to the receiver of the candidate's `y.rest` or
+            # `y.g.rest` (a longer field chain of a variable: `x := y.g`)
             if not isinstance(written, Ident):
                 return False
             wh, wd, wr = written.name.partition(".")
-            if not wd or wr != rest:
+            if not wd:
                 return False
-            value: Term = Ident(wh)
+            if wr == rest:
+                value: Term = Ident(wh)
+            elif wr.endswith("." + rest):
+                value = Ident(f"{wh}.{wr[:-len(rest) - 1]}")
+            else:
+                return False
         else:
             value = written
         if self.inner_bound and heads(value) & self.inner_bound:

@@ -105,6 +105,13 @@ def children(t: Term) -> Iterator[tuple[str, int, Term]]:
                 yield f, i, x
 
 
+def dot_field(rest: str) -> str:
+    """The symbol of a variable's field access `x.rest`: its last field.  Why not all of
+    `rest`: a pattern's `e.trans` must find the candidate's `f.symm.trans` (`e` binds
+    `f.symm`, `matcher.TermMatcher.bind`)."""
+    return rest.rsplit(".", 1)[-1]
+
+
 def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
     """The pre-order symbol sequence of a rule pattern (the trie key)."""
     out: list[object] = []
@@ -113,9 +120,9 @@ def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
         if isinstance(t, Ident):
             head, dot, rest = t.name.partition(".")
             if head in bound:
-                out.append(("dot", rest) if dot else BVAR)
+                out.append(("dot", dot_field(rest)) if dot else BVAR)
             elif head in pvars:
-                out.append(("dot", rest) if dot else WILD)
+                out.append(("dot", dot_field(rest)) if dot else WILD)
             else:
                 out.append(("id", last_component(t.name)))
             return
@@ -187,7 +194,8 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
             if head in bound:
                 uses = frozenset((head,))
             if head in bound or head in locals_:
-                sym: object = ("dot", rest) if dot else (BVAR if head in bound else LOCAL)
+                sym: object = ("dot", dot_field(rest)) if dot else (
+                    BVAR if head in bound else LOCAL)
             else:
                 sym = ("id", last_component(r.name if isinstance(r, Ident) else w.name))
         else:

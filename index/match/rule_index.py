@@ -1,12 +1,13 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited most specific pattern first (more constants and operators: `?a = ?b` matches every
+visited near rules first (its module, then its namespaces), then all; within each,
+most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
-specific ones, and matched until the kind's share of the quota
-is filled (`apply_hyp`, then `rw_hyp`, then `rw_goal`; an unused share passes on) or
-`attempts` x share pairs were tried: a reproducible sample at a bounded cost.  Counters:
-`retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
+specific ones, and matched until the kind's share of the quota is filled (`apply_hyp` a
+quarter, then `rw_hyp` a quarter, then `rw_goal` the rest; an unused share passes on) or
+`attempts` x share pairs were tried in the tier: a reproducible sample at a bounded cost.
+Counters: `retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
 
 Invocation format (what `mutate.statements.apply_invocation` consumes): `path` is the JSON
 list of `[field, index]` steps from the target (conclusion, or the hypothesis binder's
@@ -123,6 +124,10 @@ class RuleIndex:
     """Rewrite rules in one trie, implication rules in another; see the module doc."""
 
     attempts = 4  # skeleton hits tried per kept invocation before a kind gives up
+    # Weights of the kinds in the per-theorem quota (visited in this order; an unused share
+    # passes on): the goal gets half.  Why: `rw_goal` is what the library's own proofs do
+    # first, and with equal shares a theorem's hypotheses took two thirds of its quota.
+    shares = {"apply_hyp": 1, "rw_hyp": 1, "rw_goal": 2}
 
     def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False,
                  rigid_last: frozenset[str] = frozenset()) -> None:
@@ -137,6 +142,8 @@ class RuleIndex:
         self.typed: TypedFilter | None = None  # `use_typing`: the class/instance filter
         self._typing_ctx: tuple[Sequence[BinderGroup], Context | None] = ((), None)
         self._rule_types: dict[str, list[Term | None]] = {}
+        # id(leaf list) -> (the list, its length when indexed, near key -> positions)
+        self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
 
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
@@ -258,7 +265,7 @@ class RuleIndex:
         pools = self._skeleton_hits(binders, conclusion, locals_,
                                     resolve if resolve is not None else (lambda t: t))
         cap = self.max_per_theorem
-        left = len(pools)
+        left = sum(self.shares[k] for k in pools)
         budget = cap
         for kind, pool in pools.items():
             size = sum(len(seg[3]) for seg in pool)
@@ -270,8 +277,9 @@ class RuleIndex:
                 st.tried[kind] += size
                 continue
             assert budget is not None
-            quota = -(-budget // left)  # this kind's share of what is left
-            left -= 1
+            share = self.shares[kind]
+            quota = -(-budget * share // left)  # this kind's share of what is left
+            left -= share
             before = len(hits)
             tries = self._try_sample(decl, kind, pool, quota, types, hits, seen, const_eq)
             st.capped += size - tries
@@ -318,71 +326,127 @@ class RuleIndex:
 
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
                     types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> int:
-        """Try `pool`'s skeleton hits until `quota` invocations are kept or `attempts` x
-        `quota` hits were tried; returns the number tried.  Most specific patterns first
-        (`?a = ?b` matches every equation), a seeded order among equally specific ones
-        (over the pairs, as if each segment were spelled out: `starts` maps a pair's rank
-        to its segment)."""
+        """Try `pool`'s skeleton hits until `quota` invocations are kept; returns the number
+        tried.  Three tiers, each with its own attempts budget (`attempts` x `quota` hits):
+        the rules *near* the candidate (`_near_keys`: first those of its module, then
+        those of its namespace or an enclosing one), where the library's own proofs find
+        most of their rewrites, then all the others.  Within a tier, most specific patterns first (`?a = ?b`
+        matches every equation), a seeded order among equally specific ones (over the
+        pairs, as if each segment were spelled out: `starts` maps a pair's rank to its
+        segment).  Once a generic pattern found no evidence at a sub-term
+        (`untyped_generic`), the other generic patterns of the same leaf (same skeleton,
+        so the same matched values) are passed over there without spending attempts."""
         before = len(hits)
+        tiers: list[list[tuple]] = []  # segments: (flat, i, loc, rules, leaf id, skipped)
+        taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
+        for keys in _near_keys(decl):
+            segs: list[tuple] = []
+            for s, seg in enumerate(pool):
+                got = self._near_positions(seg[3], keys)
+                prev = taken.get(s)
+                if got and prev:
+                    got = [k for k in got if k not in prev]
+                if got:
+                    segs.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3]),
+                                 None))
+                    taken.setdefault(s, set()).update(got)
+            tiers.append(segs)
+        tiers.append([(seg[0], seg[1], seg[2], seg[3], id(seg[3]), taken.get(s))
+                      for s, seg in enumerate(pool)])
+        dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
         tries = 0
-        limit = self.attempts * quota
-        levels: dict[int, list[tuple]] = {}
-        for seg in pool:
-            levels.setdefault(seg[3][0].specificity, []).append(seg)
-        for spec in sorted(levels, reverse=True):
-            level = levels[spec]
-            starts: list[int] = []
-            n = 0
-            for seg in level:
-                starts.append(n)
-                n += len(seg[3])
-            for k in _spread(n, f"{decl.full_name}/{kind}/{spec}"):
-                if len(hits) - before >= quota or tries >= limit:
-                    return tries
-                s = bisect_right(starts, k) - 1
-                fl, i, loc, vals = level[s]
-                tries += 1
-                self._try(decl, vals[k - starts[s]], fl, i, kind, loc, types, hits, seen,
-                          const_eq)
+        for segs in tiers:
+            limit = tries + self.attempts * quota
+            levels: dict[int, list[tuple]] = {}
+            for seg in segs:
+                levels.setdefault(seg[3][0].specificity, []).append(seg)
+            for spec in sorted(levels, reverse=True):
+                level = levels[spec]
+                starts: list[int] = []
+                n = 0
+                for seg in level:
+                    starts.append(n)
+                    n += len(seg[3])
+                seed = f"{decl.full_name}/{kind}/{spec}"
+                for k in _spread(n, seed):
+                    if len(hits) - before >= quota:
+                        return tries
+                    if tries >= limit:
+                        break
+                    j = bisect_right(starts, k) - 1
+                    seg = level[j]
+                    fl, i, loc, vals, skipped = seg[0], seg[1], seg[2], seg[3], seg[5]
+                    pos = k - starts[j]
+                    if skipped is not None and pos in skipped:
+                        continue
+                    c = vals[pos]
+                    spot = (seg[4], id(fl), i)
+                    if c.generic and spot in dead:
+                        continue
+                    tries += 1
+                    why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                    if why == "untyped_generic":
+                        dead.add(spot)
+                if tries >= limit:
+                    break
         return tries
 
+    def _near_positions(self, vals: list, keys: frozenset[str]) -> list[int]:
+        """Positions in the leaf list `vals` of the rules near a candidate (`keys`).  A
+        long list is indexed once by key (rebuilt when rules were added since)."""
+        if not keys:
+            return []
+        if len(vals) < 16:
+            return [k for k, c in enumerate(vals) if not keys.isdisjoint(c.near)]
+        got = self._near_index.get(id(vals))
+        if got is None or got[0] is not vals or got[1] != len(vals):
+            by_key: dict[str, list[int]] = {}
+            for k, c in enumerate(vals):
+                for key in c.near:
+                    by_key.setdefault(key, []).append(k)
+            got = self._near_index[id(vals)] = (vals, len(vals), by_key)
+        by_key = got[2]
+        found = [pos for key in keys for pos in by_key.get(key, ())]
+        return sorted(set(found)) if len(found) > 1 else found
+
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
-             types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> None:
+             types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> str | None:
+        """Match `c` at sub-term `i` and keep the invocation when every filter passes;
+        returns why it was not kept (a `matches_filtered` reason, "self", "no_match"), or
+        None when kept."""
         if c.rule.lemma == decl.full_name:
-            return  # a theorem rewriting itself gives back a restatement
+            return "self"  # a theorem rewriting itself gives back a restatement
         got = match_flat(c, fl, i, const_eq)
         if got is None:
-            return
+            return "no_match"
         st = self.stats
         subst, respell, renamed = got
+        why: str | None = None
         if renamed and not self.alpha_renaming:
-            st.filtered["alpha_renamed"] += 1
-            return
-        if c.receivers and not receivers_ok(c, subst, types):
-            st.filtered["receiver_mismatch"] += 1
-            return
-        if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
+            why = "alpha_renamed"
+        elif c.receivers and not receivers_ok(c, subst, types):
+            why = "receiver_mismatch"
+        elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
             if fl.hints is None:
                 fl.hints = infer_hints(fl.written[0], types)
             why = type_ok(c, subst, fl.hints, fl.written[i], self.rigid_last)
-            if why is not None:
-                st.filtered[why] += 1
-                return
-        why = self._typed_why(c, subst, kind)
+        if why is None:
+            why = self._typed_why(c, subst, kind)
+        if why is None and respell and set(respell) & c.pvars:
+            why = "spelling_clash"
+        if why is None:
+            # `rw` rewrites every occurrence of the instance: one invocation per instance
+            key = (c.rule.id, loc, fl.key(i))
+            if key in seen:
+                why = "repeated_instance"
+            else:
+                seen.add(key)
         if why is not None:
             st.filtered[why] += 1
-            return
-        if respell and set(respell) & c.pvars:
-            st.filtered["spelling_clash"] += 1
-            return
-        # `rw` rewrites every occurrence of the instance: one invocation per distinct instance
-        key = (c.rule.id, loc, fl.key(i))
-        if key in seen:
-            st.filtered["repeated_instance"] += 1
-            return
-        seen.add(key)
+            return why
         st.found[kind] += 1
         hits.append((fl, i, c, kind, loc, subst, respell))
+        return None
 
     def _materialize(self, candidate: str, hits: list) -> list[Invocation]:
         """Invocation records of the kept hits (paths, ASTs and printed instances are
@@ -408,6 +472,14 @@ class RuleIndex:
             out.append(Invocation(candidate, c.rule.id, kind, loc, path, tuple(pairs),
                                   shown[k]))
         return out
+
+
+def _near_keys(decl: Declaration) -> tuple[frozenset[str], frozenset[str]]:
+    """The keys (`matcher.rule_keys`) of the rules near a candidate, one set per tier: its
+    module, then each non-root namespace enclosing its name (`A.B.thm`: `A` and `A.B`)."""
+    parts = decl.full_name.split(".")[:-1]
+    return (frozenset((f"m:{decl.module}",)), frozenset(
+        "n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)))
 
 
 def _show(t: Term) -> str:

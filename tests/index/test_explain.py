@@ -174,3 +174,13 @@ def test_recall_on_a_run(run):
     assert "typed_case" in below and "many" not in below
     assert got["below_cap"] == len(below)
     assert got["recall_below_cap"] == round(("goal_case" in below) / len(below), 4)
+
+
+def test_recall_rematch_agrees_with_the_run(run):
+    # re-matching the positives' candidates against the run's rules with the same code
+    # reproduces what the index kept (same rules order, cap and options)
+    bench = _recall()
+    read, again = bench.measure(run, sample=5), bench.measure(run, sample=5, rematched=True)
+    assert again["rematched"] and not read["rematched"]
+    for key in ("positives", "hits", "below_cap", "hits_below_cap", "misses_by_stage"):
+        assert again[key] == read[key], key

@@ -144,9 +144,10 @@ def test_an_explicit_pattern_is_also_indexed_in_dot_notation():
         invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
                                 f"{written} := sorry\n")
         assert [i.instance for i in invs] == [written]
-    # a dot pattern keeps its one spelling (the receiver's place in `T.f` is unknown)
+    # a dot pattern gets no explicit spelling (the receiver's place in `T.f` is unknown),
+    # only its projection form for compound receivers
     assert [print_term(loads(r.pattern)) for r in _rules("isCocircuit_def")
-            if r.direction == "fwd"] == ["M.IsCocircuit K"]
+            if r.direction == "fwd"] == ["M.IsCocircuit K", "(M).IsCocircuit K"]
     from lean_alchemy.index.dot_notation import spellings
 
     ty = {"s": parse_term("Finset α"), "f": parse_term("α → β"), "α": None, "β": None}
@@ -178,11 +179,20 @@ def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
     assert over_applied(parse_term("s.card"), frozenset({"s"})) is None
 
 
-def test_compound_receivers_are_not_matched_by_a_dotted_variable():
+def test_a_dotted_variable_binds_a_compound_receiver():
     rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
     invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
                             "(N.dual).IsCocircuit S := sorry\n")
-    assert invs == []  # the receiver's type is unknown: `(e).IsCocircuit` may be another's
+    assert [(i.instance, dict(i.subst)["M"]) for i in invs] == [
+        ("(N.dual).IsCocircuit S", '["Ident","N.dual"]')]
+    assert [i.instance for i in _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
+                                              "N.IsCocircuit S := sorry\n")[0]] == [
+        "N.IsCocircuit S"]  # a variable receiver: the dot spelling, once
+    # negatives: another field, and a variable receiver of another type
+    assert _index(rules, "theorem c (N : Matroid β) (S : Set β) : "
+                         "(N.dual).IsCircuit S := sorry\n")[0] == []
+    assert _index(rules, "theorem c (N : Finset β) (S : Set β) : "
+                         "N.IsCocircuit S := sorry\n")[0] == []
     from lean_alchemy.index.dot_notation import spellings, type_head
 
     assert type_head(parse_term("R[X]")) == "Polynomial"
