@@ -1,0 +1,389 @@
+"""Every free identifier a rule brings into a mutant resolves where the mutant is stated.
+
+Why: a mutant is checked in a file of its own, with the candidate theorem's scope replayed
+(namespaces, `open`s, `variable`s), so a name that resolved where the rule lemma was
+written may mean nothing, or something else, there:
+
+- a `private` declaration is visible only in its own file, and the check file is never
+  that file: a mutant that mentions one cannot elaborate (the candidate's own statement
+  included: then every mutant of it is lost);
+- `theorem Foo.lem` elaborates inside `namespace Foo` and `open Foo (bar)` reaches even a
+  `protected` `Foo.bar`: the index stores such a name as written (`bar`), and the
+  candidate's scope has neither;
+- a full name can be shadowed where the mutant is stated (`Foo.bar` inside `namespace Baz`
+  that has `Baz.Foo.bar`);
+- a name bound by a `variable` of the rule's section that the rule did not take as a
+  binder is a free variable in the mutant (`autoImplicit` is false);
+- a name the library does not declare (Lean core, Batteries, another library) that the
+  candidate's namespaces resolve to one of the library's declarations, which the rule's
+  scope could not reach.
+
+Lean core and Batteries constants are not in the extraction, so the check is
+conservative: a name is *repaired* (written as its full name, or `_root_.` + full name
+when the full name is shadowed) when the declaration the rule means is known and public;
+the mutant is *dropped* (`unresolved_name`) only when it certainly cannot resolve as the
+rule meant (a private declaration, a variable of the rule's section, a namespace that
+certainly shadows it); every other name is kept as it is.  Resolution follows Lean 4's
+`resolveGlobalName` over the library's names (`NameIndex`): namespace prefixes first
+(innermost to outermost, all that exist), else the root name and every `open`, a
+`protected` declaration never by its last component alone except through `open N (x)`.
+
+Cost: the verdict for one rule in one mutant scope is memoized, and a rule whose names
+all resolve (nearly all) costs one dictionary lookup per mutant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Sequence
+
+import pyarrow.parquet as pq
+
+from lean_alchemy.core.records import Rule, Scope
+from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.grammar.ast import BinderGroup, Ident, Term, free_idents
+from lean_alchemy.grammar.substitute import substitute
+from lean_alchemy.index.names import BUILTIN, ROOT, ScopeView, read_external_names
+from lean_alchemy.mutate.statements import DecodedRule
+
+LOCAL = "\x00local"  # meaning of a name bound by a `variable` of the rule's section
+UNKNOWN = ""  # meaning of a name the library does not declare (or not unambiguously)
+_MEMO_LIMIT = 200_000
+
+# (printed name, action, argument): action "rename" (argument: new spelling), "drop"
+# (argument: cause), "local" (dropped unless the mutant binds the name)
+Problem = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """The library's declaration names: which exist, which are `protected`, and which are
+    `private` (every declaration of that full name is: it resolves in its file only)."""
+
+    names: frozenset[str]
+    protected: frozenset[str]
+    private: frozenset[str]
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, Sequence[str]]], external: Iterable[str] = ()
+           ) -> "NameIndex":
+        """`rows`: (full name, modifiers) of every declaration; `external`: full names
+        declared outside the library (`IndexOptions.external_names`)."""
+        names: set[str] = set()
+        protected: set[str] = set()
+        public: set[str] = set()
+        private: set[str] = set()
+        for name, mods in rows:
+            names.add(name)
+            if "protected" in mods:
+                protected.add(name)
+            (private if "private" in mods else public).add(name)
+        names.update(n.strip() for n in external if n.strip())
+        return cls(frozenset(names), frozenset(protected), frozenset(private - public))
+
+    @classmethod
+    def read(cls, run: RunDir) -> "NameIndex":
+        """The run's declarations (two columns) and the external names the index used."""
+        t = pq.read_table(run.declarations, columns=["full_name", "modifiers"])
+        rows = zip(t.column("full_name").to_pylist(), t.column("modifiers").to_pylist())
+        return cls.of(((n, m or ()) for n, m in rows), _index_external_names(run))
+
+    def exists(self, name: str, visible: bool) -> bool:
+        """Whether `name` is a declaration; `visible`: from another file (no private)."""
+        return name in self.names and not (visible and name in self.private)
+
+    def candidates(self, view: ScopeView, name: str, visible: bool
+                   ) -> tuple[list[str], bool]:
+        """(every declaration `name` denotes in `view`, whether namespaces found them):
+        Lean's order, namespace prefixes before the root name and the `open`s."""
+        if name.startswith(ROOT):
+            n = name[len(ROOT):]
+            return ([n] if self.exists(n, visible) else []), False
+        atomic = "." not in name
+        found = [f"{ns}.{name}" for ns in view.namespaces
+                 if self.exists(f"{ns}.{name}", visible)
+                 and not (atomic and f"{ns}.{name}" in self.protected)]
+        if found:
+            return found, True
+        if self.exists(name, visible):
+            found.append(name)
+        for o in view.opens:
+            found += [old for new, old in o.renaming
+                      if new == name and self.exists(old, visible)]
+            full = f"{o.namespace}.{name}"
+            if o.only is not None:
+                if name in o.only and self.exists(full, visible):
+                    found.append(full)  # `open N (x)` reaches a protected `N.x` too
+            elif name not in o.hiding and self.exists(full, visible) and \
+                    not (atomic and full in self.protected):
+                found.append(full)
+        return list(dict.fromkeys(found)), False
+
+    def resolve(self, view: ScopeView, name: str, visible: bool
+                ) -> tuple[list[str], str, bool]:
+        """(declarations, projections after them, via namespaces) of `name`: the longest
+        prefix that denotes something, the rest read as projections (`foo.mp`)."""
+        parts = name.split(".")
+        for k in range(len(parts), 0, -1):
+            head = ".".join(parts[:k])
+            if head == "_root_":
+                break
+            found, via_ns = self.candidates(view, head, visible)
+            if found:
+                rest = ".".join(parts[k:])
+                return found, (f".{rest}" if rest else ""), via_ns
+        return [], "", False
+
+
+def _index_external_names(run: RunDir) -> list[str]:
+    """The external names file the index stage was given (its stats record the option)."""
+    import json
+
+    path = run.stats_path("index")
+    try:
+        opts = json.loads(path.read_text(encoding="utf-8")).get("options", {})
+    except (OSError, ValueError):
+        return []
+    try:
+        return read_external_names(opts.get("external_names"))
+    except Exception:  # noqa: BLE001 - a moved file only loses the external names
+        return []
+
+
+# --------------------------------------------------------------------------- variables
+
+_OPEN = {"(": ")", "{": "}", "⦃": "⦄", "[": "]"}
+_NAME = re.compile(r"^[^\W\d][\w'.!?₀-₉ₐ-ₜᵢ-ᵪ]*$")
+
+
+def variable_names(scope: Scope | None) -> frozenset[str]:
+    """Names bound by the `variable` commands of `scope`, read from their text (a binder
+    group's names before its top-level `:`; an update `{x}` names `x`), so that a
+    `variable` line the grammar could not parse still binds its names."""
+    if scope is None:
+        return frozenset()
+    out: set[str] = set()
+    for kind, text in scope.commands:
+        if kind == "variable":
+            out.update(_binder_names(text))
+    return frozenset(out)
+
+
+def _binder_names(text: str) -> Iterable[str]:
+    depth, start, opener = 0, 0, ""
+    for i, ch in enumerate(text):
+        if depth == 0 and ch in _OPEN:
+            depth, start, opener = 1, i + 1, ch
+        elif depth and ch in _OPEN:
+            depth += 1
+        elif depth and ch in ")}⦄]":
+            depth -= 1
+            if depth == 0:
+                body = text[start:i]
+                head, colon, _ = _top_level_colon(body)
+                if colon or opener != "[":
+                    yield from (w for w in head.split() if _NAME.match(w))
+
+
+def _top_level_colon(body: str) -> tuple[str, bool, str]:
+    depth = 0
+    for i, ch in enumerate(body):
+        if ch in "({[⦃":
+            depth += 1
+        elif ch in ")}]⦄":
+            depth -= 1
+        elif ch == ":" and depth == 0:
+            return body[:i], True, body[i + 1:]
+    return body, False, ""
+
+
+# --------------------------------------------------------------------------- the check
+
+def view_of(scope: Scope | None, decl_name: str) -> ScopeView:
+    """Where a declaration named `decl_name` (its full name) is elaborated: its scope's
+    namespaces and opens, inside the namespace of its own name."""
+    return ScopeView.of(scope).inside(decl_name)
+
+
+def rule_constants(rule: Rule, terms: Iterable[Term | None]) -> tuple[str, ...]:
+    """The free identifiers of a rule's printed terms that are not its variables."""
+    variables = set(rule.binder_names)
+    out: set[str] = set()
+    for t in terms:
+        if t is not None:
+            out |= free_idents(t)
+    return tuple(sorted(n for n in out if n.split(".", 1)[0] not in variables
+                        and n not in BUILTIN and "✝" not in n))
+
+
+class NameScope:
+    """The name check of `Mutator.build` (see module doc)."""
+
+    def __init__(self, index: NameIndex, rule_scope: Callable[[Rule], Scope | None]) -> None:
+        self.index = index
+        self.rule_scope = rule_scope
+        self._meanings: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._rule_views: dict[str, ScopeView] = {}
+        self._verdicts: dict[tuple[str, ScopeView], tuple[Problem, ...]] = {}
+        self._lemmas: dict[tuple[str, ScopeView], str] = {}
+        self._variables: dict[int, tuple[Scope | None, frozenset[str]]] = {}
+
+    def variables(self, scope: Scope | None) -> frozenset[str]:
+        """`variable_names(scope)`, memoized by identity."""
+        hit = self._variables.get(id(scope))
+        if hit is not None and hit[0] is scope:
+            return hit[1]
+        value = variable_names(scope)
+        if len(self._variables) >= 4096:
+            self._variables.clear()
+        self._variables[id(scope)] = (scope, value)
+        return value
+
+    # ------------------------------------------------------------------ the rule's side
+    def meanings(self, decoded: DecodedRule) -> tuple[tuple[str, str], ...]:
+        """(name, what it means where the rule was written) for each constant of the rule:
+        a full name, `LOCAL` (a section variable) or `UNKNOWN`; memoized per rule."""
+        rule = decoded.rule
+        hit = self._meanings.get(rule.id)
+        if hit is not None:
+            return hit
+        scope = self.rule_scope(rule)
+        view = self._rule_views[rule.id] = view_of(scope, rule.lemma)
+        local = self.variables(scope)
+        out: list[tuple[str, str]] = []
+        terms = (decoded.replacement,) + decoded.hypotheses + decoded.binder_types
+        for n in rule_constants(rule, terms):
+            if n.split(".", 1)[0] in local:
+                out.append((n, LOCAL))
+            elif _declaration_of(n, self.index) in self.index.names:
+                out.append((n, n))  # the index stored the full name it resolved
+            else:
+                found, rest, _ = self.index.resolve(view, n, visible=False)
+                out.append((n, found[0] + rest if len(found) == 1 else UNKNOWN))
+        value = self._meanings[rule.id] = tuple(out)
+        return value
+
+    # ------------------------------------------------------------------ the mutant's side
+    def problems(self, decoded: DecodedRule, view: ScopeView) -> tuple[Problem, ...]:
+        """What must change for the rule's names to mean in `view` what they meant where
+        the rule was written (memoized per rule and view)."""
+        rule = decoded.rule
+        key = (rule.id, view)
+        hit = self._verdicts.get(key)
+        if hit is not None:
+            return hit
+        out: list[Problem] = []
+        for n, meaning in self.meanings(decoded):
+            p = self._problem(n, meaning, view, self._rule_views[rule.id])
+            if p is not None:
+                out.append(p)
+        if len(self._verdicts) >= _MEMO_LIMIT:
+            self._verdicts.clear()
+        value = self._verdicts[key] = tuple(out)
+        return value
+
+    def _problem(self, n: str, meaning: str, view: ScopeView, rule_view: ScopeView
+                 ) -> Problem | None:
+        if meaning == LOCAL:
+            return (n, "local", "rule_variable")
+        idx = self.index
+        if meaning == UNKNOWN:
+            found, rest, via_ns = idx.resolve(view, n, visible=True)
+            if not (found and via_ns and not rest):
+                return None  # unknown both ways, or not certainly another declaration
+            here = {f"{ns}.{n}" for ns in view.namespaces}
+            if here & _possible(rule_view, n):
+                return None  # the rule's declaration may be among the namespace's
+            return (n, "drop", "shadowed")
+        base = _declaration_of(meaning, idx)
+        if base in idx.private:
+            return (n, "drop", "private")
+        found, rest, _ = idx.resolve(view, n, visible=True)
+        if found == [base] and found[0] + rest == meaning:
+            return None
+        return (n, "rename", self.spelling(meaning, view))
+
+    def spelling(self, full: str, view: ScopeView) -> str:
+        """`full` itself when it resolves to itself in `view`, else `_root_.full`."""
+        found, rest, _ = self.index.resolve(view, full, visible=True)
+        if len(found) == 1 and found[0] + rest == full:
+            return full
+        return ROOT + full
+
+    def lemma(self, lemma: str, view: ScopeView) -> str:
+        """How the proof names the rule lemma in `view` (memoized)."""
+        key = (lemma, view)
+        hit = self._lemmas.get(key)
+        if hit is None:
+            if len(self._lemmas) >= _MEMO_LIMIT:
+                self._lemmas.clear()
+            hit = self._lemmas[key] = (lemma if lemma not in self.index.names
+                                       else self.spelling(lemma, view))
+        return hit
+
+
+    def private_in(self, binders: Sequence[BinderGroup], conclusion: Term, view: ScopeView,
+                   bound: frozenset[str]) -> str | None:
+        """A name of a library statement that denotes only `private` declarations (it
+        resolves in its own file and nowhere else), or None; `bound`: its local names."""
+        idx = self.index
+        if not idx.private:
+            return None
+        for n in sorted(statement_names(binders, conclusion)):
+            if n.split(".", 1)[0] in bound or n in BUILTIN:
+                continue
+            found = idx.resolve(view, n, visible=False)[0]
+            if found and all(f in idx.private for f in found) and \
+                    not idx.resolve(view, n, visible=True)[0]:
+                return n
+        return None
+
+
+def _declaration_of(meaning: str, idx: NameIndex) -> str:
+    """The declaration a meaning names (without the projections after it)."""
+    parts = meaning.split(".")
+    for k in range(len(parts), 0, -1):
+        head = ".".join(parts[:k])
+        if head in idx.names:
+            return head
+    return meaning
+
+
+def _possible(view: ScopeView, name: str) -> frozenset[str]:
+    """Every full name `name` could denote in `view` if it existed."""
+    out = {name}
+    out.update(f"{ns}.{name}" for ns in view.namespaces)
+    for o in view.opens:
+        out.update(old for new, old in o.renaming if new == name)
+        if (o.only is None or name in o.only) and name not in o.hiding:
+            out.add(f"{o.namespace}.{name}")
+    return frozenset(out)
+
+
+def statement_names(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
+    """Free identifiers of a statement (each binder group's type and predicate, and the
+    conclusion; a name bound by an earlier binder is reported as well)."""
+    out: set[str] = set(free_idents(conclusion))
+    for g in binders:
+        if g.type is not None:
+            out |= free_idents(g.type)
+        if g.pred is not None:
+            out |= free_idents(g.pred)
+    return out
+
+
+def renamed(binders: Sequence[BinderGroup], conclusion: Term, renames: Mapping[str, str]
+            ) -> tuple[tuple[BinderGroup, ...], Term]:
+    """The statement with every free occurrence of each name in `renames` respelled."""
+    mapping: dict[str, Term] = {old: Ident(new) for old, new in renames.items()}
+    groups = tuple(
+        BinderGroup(g.names, substitute(g.type, mapping) if g.type is not None else None,
+                    g.kind, g.pred_op,
+                    substitute(g.pred, mapping) if g.pred is not None else None)
+        for g in binders)
+    return groups, substitute(conclusion, mapping)
+
+
+__all__ = ["LOCAL", "UNKNOWN", "NameIndex", "NameScope", "variable_names", "view_of",
+           "rule_constants", "statement_names", "renamed"]
