@@ -232,7 +232,8 @@ class Mutator:
         if self.names is not None:
             bound = (frozenset(n for g in binders + section for n in g.names)
                      | self.names.variables(scope))
-            name = self.names.private_in(binders, conclusion, self.view(decl, scope), bound)
+            name = self.names.private_in(binders, conclusion, self.view(decl, scope),
+                                          decl.module, bound)
             if name is not None:
                 self.stats.names["private_in_original"] += 1
                 raise Skip("unresolved_name", name)

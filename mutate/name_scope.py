@@ -59,68 +59,77 @@ Problem = tuple[str, str, str]
 @dataclass(frozen=True)
 class NameIndex:
     """The library's declaration names: which exist, which are `protected`, and which are
-    `private` (every declaration of that full name is: it resolves in its file only)."""
+    `private` (every declaration of that full name is), with the modules that declare
+    them: a private name resolves in those files only."""
 
     names: frozenset[str]
     protected: frozenset[str]
-    private: frozenset[str]
+    private: Mapping[str, frozenset[str]]  # name -> modules
 
     @classmethod
-    def of(cls, rows: Iterable[tuple[str, Sequence[str]]], external: Iterable[str] = ()
+    def of(cls, rows: Iterable[tuple[str, Sequence[str], str]], external: Iterable[str] = ()
            ) -> "NameIndex":
-        """`rows`: (full name, modifiers) of every declaration; `external`: full names
-        declared outside the library (`IndexOptions.external_names`)."""
+        """`rows`: (full name, modifiers, module) of every declaration; `external`: full
+        names declared outside the library (`IndexOptions.external_names`)."""
         names: set[str] = set()
         protected: set[str] = set()
         public: set[str] = set()
-        private: set[str] = set()
-        for name, mods in rows:
+        private: dict[str, set[str]] = {}
+        for name, mods, module in rows:
             names.add(name)
             if "protected" in mods:
                 protected.add(name)
-            (private if "private" in mods else public).add(name)
+            if "private" in mods:
+                private.setdefault(name, set()).add(module)
+            else:
+                public.add(name)
         names.update(n.strip() for n in external if n.strip())
-        return cls(frozenset(names), frozenset(protected), frozenset(private - public))
+        return cls(frozenset(names), frozenset(protected),
+                   {n: frozenset(m) for n, m in private.items() if n not in public})
 
     @classmethod
     def read(cls, run: RunDir) -> "NameIndex":
-        """The run's declarations (two columns) and the external names the index used."""
-        t = pq.read_table(run.declarations, columns=["full_name", "modifiers"])
-        rows = zip(t.column("full_name").to_pylist(), t.column("modifiers").to_pylist())
-        return cls.of(((n, m or ()) for n, m in rows), _index_external_names(run))
+        """The run's declarations (three columns) and the external names the index used."""
+        t = pq.read_table(run.declarations, columns=["full_name", "modifiers", "module"])
+        rows = zip(*(t.column(c).to_pylist() for c in ("full_name", "modifiers", "module")))
+        return cls.of(((n, m or (), mod) for n, m, mod in rows), _index_external_names(run))
 
-    def exists(self, name: str, visible: bool) -> bool:
-        """Whether `name` is a declaration; `visible`: from another file (no private)."""
-        return name in self.names and not (visible and name in self.private)
+    def exists(self, name: str, module: str | None) -> bool:
+        """Whether `name` is a declaration visible in `module` (None: a check file, where
+        no private declaration is)."""
+        if name not in self.names:
+            return False
+        where = self.private.get(name)
+        return where is None or module in where
 
-    def candidates(self, view: ScopeView, name: str, visible: bool
+    def candidates(self, view: ScopeView, name: str, module: str | None
                    ) -> tuple[list[str], bool]:
         """(every declaration `name` denotes in `view`, whether namespaces found them):
         Lean's order, namespace prefixes before the root name and the `open`s."""
         if name.startswith(ROOT):
             n = name[len(ROOT):]
-            return ([n] if self.exists(n, visible) else []), False
+            return ([n] if self.exists(n, module) else []), False
         atomic = "." not in name
         found = [f"{ns}.{name}" for ns in view.namespaces
-                 if self.exists(f"{ns}.{name}", visible)
+                 if self.exists(f"{ns}.{name}", module)
                  and not (atomic and f"{ns}.{name}" in self.protected)]
         if found:
             return found, True
-        if self.exists(name, visible):
+        if self.exists(name, module):
             found.append(name)
         for o in view.opens:
             found += [old for new, old in o.renaming
-                      if new == name and self.exists(old, visible)]
+                      if new == name and self.exists(old, module)]
             full = f"{o.namespace}.{name}"
             if o.only is not None:
-                if name in o.only and self.exists(full, visible):
+                if name in o.only and self.exists(full, module):
                     found.append(full)  # `open N (x)` reaches a protected `N.x` too
-            elif name not in o.hiding and self.exists(full, visible) and \
+            elif name not in o.hiding and self.exists(full, module) and \
                     not (atomic and full in self.protected):
                 found.append(full)
         return list(dict.fromkeys(found)), False
 
-    def resolve(self, view: ScopeView, name: str, visible: bool
+    def resolve(self, view: ScopeView, name: str, module: str | None
                 ) -> tuple[list[str], str, bool]:
         """(declarations, projections after them, via namespaces) of `name`: the longest
         prefix that denotes something, the rest read as projections (`foo.mp`)."""
@@ -129,7 +138,7 @@ class NameIndex:
             head = ".".join(parts[:k])
             if head == "_root_":
                 break
-            found, via_ns = self.candidates(view, head, visible)
+            found, via_ns = self.candidates(view, head, module)
             if found:
                 rest = ".".join(parts[k:])
                 return found, (f".{rest}" if rest else ""), via_ns
@@ -256,10 +265,10 @@ class NameScope:
         for n in rule_constants(rule, terms):
             if n.split(".", 1)[0] in local:
                 out.append((n, LOCAL))
-            elif _declaration_of(n, self.index) in self.index.names:
+            elif self.index.exists(_declaration_of(n, self.index), rule.module):
                 out.append((n, n))  # the index stored the full name it resolved
-            else:
-                found, rest, _ = self.index.resolve(view, n, visible=False)
+            else:  # written as in the rule's file (or a private name of another file)
+                found, rest, _ = self.index.resolve(view, n, rule.module)
                 out.append((n, found[0] + rest if len(found) == 1 else UNKNOWN))
         value = self._meanings[rule.id] = tuple(out)
         return value
@@ -289,7 +298,7 @@ class NameScope:
             return (n, "local", "rule_variable")
         idx = self.index
         if meaning == UNKNOWN:
-            found, rest, via_ns = idx.resolve(view, n, visible=True)
+            found, rest, via_ns = idx.resolve(view, n, None)
             if not (found and via_ns and not rest):
                 return None  # unknown both ways, or not certainly another declaration
             here = {f"{ns}.{n}" for ns in view.namespaces}
@@ -299,14 +308,14 @@ class NameScope:
         base = _declaration_of(meaning, idx)
         if base in idx.private:
             return (n, "drop", "private")
-        found, rest, _ = idx.resolve(view, n, visible=True)
+        found, rest, _ = idx.resolve(view, n, None)
         if found == [base] and found[0] + rest == meaning:
             return None
         return (n, "rename", self.spelling(meaning, view))
 
     def spelling(self, full: str, view: ScopeView) -> str:
         """`full` itself when it resolves to itself in `view`, else `_root_.full`."""
-        found, rest, _ = self.index.resolve(view, full, visible=True)
+        found, rest, _ = self.index.resolve(view, full, None)
         if len(found) == 1 and found[0] + rest == full:
             return full
         return ROOT + full
@@ -324,18 +333,18 @@ class NameScope:
 
 
     def private_in(self, binders: Sequence[BinderGroup], conclusion: Term, view: ScopeView,
-                   bound: frozenset[str]) -> str | None:
-        """A name of a library statement that denotes only `private` declarations (it
-        resolves in its own file and nowhere else), or None; `bound`: its local names."""
+                   module: str, bound: frozenset[str]) -> str | None:
+        """A name of a statement of `module` that denotes only `private` declarations of
+        that file (it resolves nowhere else), or None; `bound`: its local names."""
         idx = self.index
         if not idx.private:
             return None
         for n in sorted(statement_names(binders, conclusion)):
             if n.split(".", 1)[0] in bound or n in BUILTIN:
                 continue
-            found = idx.resolve(view, n, visible=False)[0]
+            found = idx.resolve(view, n, module)[0]
             if found and all(f in idx.private for f in found) and \
-                    not idx.resolve(view, n, visible=True)[0]:
+                    not idx.resolve(view, n, None)[0]:
                 return n
         return None
 

@@ -16,8 +16,6 @@ from lean_alchemy.core.rundir import RunDir
 DEFS = """\
 namespace Lib
 
-private def secret (n : ℕ) : ℕ := n + 0
-
 protected def twice (n : ℕ) : ℕ := n + n
 
 def thrice (n : ℕ) : ℕ := n + n + n
@@ -37,6 +35,8 @@ RULES = """\
 import Lib.Defs
 
 namespace Lib
+
+private def secret (n : ℕ) : ℕ := n + 0
 
 theorem secret_spec (n : ℕ) : n * 1 = secret n := by
   simp [secret]
@@ -127,7 +127,8 @@ def _of(rows, theorem: str, rule: str):
 
 
 def test_a_private_declaration_of_the_rule_file_drops_the_mutant(mutated) -> None:
-    """`Lib.secret` is private to Lib/Defs.lean: no spelling reaches it from the check file."""
+    """`Lib.secret` is private to Lib/Rules.lean: no spelling reaches it from the check file
+    of a mutant of Lib/Use.lean."""
     stats, rows = mutated
     assert not _of(rows, "use_secret", "Lib.secret_spec")
     assert not any("secret" in m.statement for m in rows)
