@@ -184,7 +184,6 @@ class Mutator:
         self.notations = None if tokens is None else ScopedNotations(
             tokens, show, rule_scope or (lambda rule: None))
         self.names = names
-        self._views: dict[tuple[str, str], ScopeView] = {}
         self._own: dict[int, tuple[Node, set[str]]] = {}
 
     @property
@@ -232,8 +231,8 @@ class Mutator:
         if self.names is not None:
             bound = (frozenset(n for g in binders + section for n in g.names)
                      | self.names.variables(scope))
-            name = self.names.private_in(binders, conclusion, self.view(decl, scope),
-                                          decl.module, bound)
+            name = self.names.private_in(decl.statement, binders, conclusion,
+                                         self.view(decl, scope), decl.module, bound)
             if name is not None:
                 self.stats.names["private_in_original"] += 1
                 raise Skip("unresolved_name", name)
@@ -314,14 +313,9 @@ class Mutator:
         return (mutant, status, detail), child
 
     def view(self, decl: Declaration, scope: Scope | None) -> ScopeView:
-        """Where `decl` and its mutants are elaborated (memoized per scope and name)."""
-        key = (decl.scope_id or "", decl.full_name)
-        v = self._views.get(key)
-        if v is None:
-            if len(self._views) >= 100_000:
-                self._views.clear()
-            v = self._views[key] = view_of(scope, decl.full_name)
-        return v
+        """Where `decl` and its mutants are elaborated."""
+        assert self.names is not None
+        return self.names.view(scope, decl.scope_id or "", decl.full_name)
 
     def resolve_names(self, node: Node, rule: DecodedRule, m: Mutation) -> Mutation:
         """`m` with the rule's names respelled to resolve where the mutant is stated, or

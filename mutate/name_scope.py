@@ -50,6 +50,7 @@ from lean_alchemy.mutate.statements import DecodedRule
 LOCAL = "\x00local"  # meaning of a name bound by a `variable` of the rule's section
 UNKNOWN = ""  # meaning of a name the library does not declare (or not unambiguously)
 _MEMO_LIMIT = 200_000
+_MISSING: object = object()
 
 # (printed name, action, argument): action "rename" (argument: new spelling), "drop"
 # (argument: cause), "local" (dropped unless the mutant binds the name)
@@ -65,6 +66,7 @@ class NameIndex:
     names: frozenset[str]
     protected: frozenset[str]
     private: Mapping[str, frozenset[str]]  # name -> modules
+    private_last: frozenset[str] = frozenset()  # last components of the private names
 
     @classmethod
     def of(cls, rows: Iterable[tuple[str, Sequence[str], str]], external: Iterable[str] = ()
@@ -84,8 +86,9 @@ class NameIndex:
             else:
                 public.add(name)
         names.update(n.strip() for n in external if n.strip())
-        return cls(frozenset(names), frozenset(protected),
-                   {n: frozenset(m) for n, m in private.items() if n not in public})
+        only = {n: frozenset(m) for n, m in private.items() if n not in public}
+        return cls(frozenset(names), frozenset(protected), only,
+                   frozenset(n.rsplit(".", 1)[-1] for n in only))
 
     @classmethod
     def read(cls, run: RunDir) -> "NameIndex":
@@ -163,6 +166,7 @@ def _index_external_names(run: RunDir) -> list[str]:
 # --------------------------------------------------------------------------- variables
 
 _OPEN = {"(": ")", "{": "}", "⦃": "⦄", "[": "]"}
+_WORD = re.compile(r"[^\W\d][\w'!?]*")
 _NAME = re.compile(r"^[^\W\d][\w'.!?₀-₉ₐ-ₜᵢ-ᵪ]*$")
 
 
@@ -234,9 +238,28 @@ class NameScope:
         self.rule_scope = rule_scope
         self._meanings: dict[str, tuple[tuple[str, str], ...]] = {}
         self._rule_views: dict[str, ScopeView] = {}
-        self._verdicts: dict[tuple[str, ScopeView], tuple[Problem, ...]] = {}
+        # keyed by the identity of views this object keeps alive (`view`, `_rule_views`)
+        self._verdicts: dict[tuple[str, str, int, int], object] = {}
+        self._rule_verdicts: dict[tuple[str, int], tuple[Problem, ...]] = {}
+        self._views: dict[tuple[str, str], ScopeView] = {}
+        # one object per distinct view: theorems of one namespace share their verdicts
+        self._interned: dict[ScopeView, ScopeView] = {}
         self._lemmas: dict[tuple[str, ScopeView], str] = {}
         self._variables: dict[int, tuple[Scope | None, frozenset[str]]] = {}
+
+    def view(self, scope: Scope | None, scope_id: str, decl_name: str) -> ScopeView:
+        """`view_of(scope, decl_name)`, memoized per scope id and name."""
+        key = (scope_id, decl_name)
+        v = self._views.get(key)
+        if v is None:
+            if len(self._views) >= _MEMO_LIMIT:
+                self._views.clear()
+                self._interned.clear()
+                self._rule_verdicts.clear()
+                self._verdicts.clear()  # its keys hold the identities of dropped views
+            fresh = view_of(scope, decl_name)
+            v = self._views[key] = self._interned.setdefault(fresh, fresh)
+        return v
 
     def variables(self, scope: Scope | None) -> frozenset[str]:
         """`variable_names(scope)`, memoized by identity."""
@@ -261,7 +284,9 @@ class NameScope:
         view = self._rule_views[rule.id] = view_of(scope, rule.lemma)
         local = self.variables(scope)
         out: list[tuple[str, str]] = []
-        terms = (decoded.replacement,) + decoded.hypotheses + decoded.binder_types
+        # instance binders never become binders of a mutant; the others may (fresh variables)
+        types = tuple(t for t, k in zip(decoded.binder_types, rule.binder_kinds) if k != "inst")
+        terms = (decoded.replacement,) + decoded.hypotheses + types
         for n in rule_constants(rule, terms):
             if n.split(".", 1)[0] in local:
                 out.append((n, LOCAL))
@@ -276,20 +301,28 @@ class NameScope:
     # ------------------------------------------------------------------ the mutant's side
     def problems(self, decoded: DecodedRule, view: ScopeView) -> tuple[Problem, ...]:
         """What must change for the rule's names to mean in `view` what they meant where
-        the rule was written (memoized per rule and view)."""
-        rule = decoded.rule
-        key = (rule.id, view)
-        hit = self._verdicts.get(key)
+        the rule was written.  Memoized per name and view: rules share their constants,
+        and a theorem's mutants share its view."""
+        rule_key = (decoded.rule.id, id(view))
+        hit = self._rule_verdicts.get(rule_key)
         if hit is not None:
             return hit
+        meanings = self.meanings(decoded)
+        rule_view = self._rule_views[decoded.rule.id]
+        verdicts = self._verdicts
         out: list[Problem] = []
-        for n, meaning in self.meanings(decoded):
-            p = self._problem(n, meaning, view, self._rule_views[rule.id])
+        for n, meaning in meanings:
+            key = (n, meaning, id(rule_view) if meaning == UNKNOWN else 0, id(view))
+            p = verdicts.get(key, _MISSING)
+            if p is _MISSING:
+                if len(verdicts) >= 4 * _MEMO_LIMIT:
+                    verdicts.clear()
+                p = verdicts[key] = self._problem(n, meaning, view, rule_view)
             if p is not None:
-                out.append(p)
-        if len(self._verdicts) >= _MEMO_LIMIT:
-            self._verdicts.clear()
-        value = self._verdicts[key] = tuple(out)
+                out.append(p)  # type: ignore[arg-type]
+        if len(self._rule_verdicts) >= _MEMO_LIMIT:
+            self._rule_verdicts.clear()
+        value = self._rule_verdicts[rule_key] = tuple(out)
         return value
 
     def _problem(self, n: str, meaning: str, view: ScopeView, rule_view: ScopeView
@@ -332,12 +365,14 @@ class NameScope:
         return hit
 
 
-    def private_in(self, binders: Sequence[BinderGroup], conclusion: Term, view: ScopeView,
-                   module: str, bound: frozenset[str]) -> str | None:
+    def private_in(self, text: str, binders: Sequence[BinderGroup], conclusion: Term,
+                   view: ScopeView, module: str, bound: frozenset[str]) -> str | None:
         """A name of a statement of `module` that denotes only `private` declarations of
-        that file (it resolves nowhere else), or None; `bound`: its local names."""
+        that file (it resolves nowhere else), or None; `bound`: its local names.  `text`,
+        the statement's source, screens out (one regex) the statements that mention no
+        last component of a private name."""
         idx = self.index
-        if not idx.private:
+        if not idx.private_last or idx.private_last.isdisjoint(_WORD.findall(text)):
             return None
         for n in sorted(statement_names(binders, conclusion)):
             if n.split(".", 1)[0] in bound or n in BUILTIN:
