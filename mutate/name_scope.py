@@ -45,6 +45,8 @@ from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Ident, Term, free_idents
 from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.index.names import BUILTIN, ROOT, ScopeView, read_external_names
+from lean_alchemy.grammar.tokens import TokenTable
+from lean_alchemy.mutate.notation_scope import MATHLIB_SCOPED
 from lean_alchemy.mutate.statements import DecodedRule
 
 LOCAL = "\x00local"  # meaning of a name bound by a `variable` of the rule's section
@@ -219,23 +221,40 @@ def view_of(scope: Scope | None, decl_name: str) -> ScopeView:
     return ScopeView.of(scope).inside(decl_name)
 
 
-def rule_constants(rule: Rule, terms: Iterable[Term | None]) -> tuple[str, ...]:
-    """The free identifiers of a rule's printed terms that are not its variables."""
+def notation_words(table: TokenTable | None) -> frozenset[str]:
+    """Tokens of notations that read like identifiers (`σ`, `π`, `I`, `conj`): the grammar
+    gives them as identifiers, but Lean reads them as notation where they are active
+    (`notation_scope` opens their namespace), never as names to resolve."""
+    tokens: set[str] = set(MATHLIB_SCOPED)
+    if table is not None:
+        tokens |= table.tokens
+        for _, scoped in table.scoped:
+            tokens |= scoped
+    return frozenset(t for t in tokens if t[:1].isalpha())
+
+
+def rule_constants(rule: Rule, terms: Iterable[Term | None],
+                   skip: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The free identifiers of a rule's printed terms that are not its variables (nor
+    in `skip`)."""
     variables = set(rule.binder_names)
     out: set[str] = set()
     for t in terms:
         if t is not None:
             out |= free_idents(t)
     return tuple(sorted(n for n in out if n.split(".", 1)[0] not in variables
-                        and n not in BUILTIN and "✝" not in n))
+                        and n not in BUILTIN and n not in skip and "✝" not in n))
 
 
 class NameScope:
     """The name check of `Mutator.build` (see module doc)."""
 
-    def __init__(self, index: NameIndex, rule_scope: Callable[[Rule], Scope | None]) -> None:
+    def __init__(self, index: NameIndex, rule_scope: Callable[[Rule], Scope | None],
+                 notations: frozenset[str] = frozenset()) -> None:
+        """`notations`: identifier-like notation tokens (`notation_words`), never checked."""
         self.index = index
         self.rule_scope = rule_scope
+        self.notations = notations
         self._meanings: dict[str, tuple[tuple[str, str], ...]] = {}
         self._rule_views: dict[str, ScopeView] = {}
         # keyed by the identity of views this object keeps alive (`view`, `_rule_views`)
@@ -287,7 +306,7 @@ class NameScope:
         # instance binders never become binders of a mutant; the others may (fresh variables)
         types = tuple(t for t, k in zip(decoded.binder_types, rule.binder_kinds) if k != "inst")
         terms = (decoded.replacement,) + decoded.hypotheses + types
-        for n in rule_constants(rule, terms):
+        for n in rule_constants(rule, terms, self.notations):
             if n.split(".", 1)[0] in local:
                 out.append((n, LOCAL))
             elif self.index.exists(_declaration_of(n, self.index), rule.module):
@@ -375,7 +394,7 @@ class NameScope:
         if not idx.private_last or idx.private_last.isdisjoint(_WORD.findall(text)):
             return None
         for n in sorted(statement_names(binders, conclusion)):
-            if n.split(".", 1)[0] in bound or n in BUILTIN:
+            if n.split(".", 1)[0] in bound or n in BUILTIN or n in self.notations:
                 continue
             found = idx.resolve(view, n, module)[0]
             if found and all(f in idx.private for f in found) and \
@@ -430,4 +449,4 @@ def renamed(binders: Sequence[BinderGroup], conclusion: Term, renames: Mapping[s
 
 
 __all__ = ["LOCAL", "UNKNOWN", "NameIndex", "NameScope", "variable_names", "view_of",
-           "rule_constants", "statement_names", "renamed"]
+           "notation_words", "rule_constants", "statement_names", "renamed"]

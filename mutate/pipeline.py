@@ -30,7 +30,7 @@ from lean_alchemy.index.sections import read_section_binders
 from lean_alchemy.index.store import read_invocation_table, read_rules, run_token_table
 from lean_alchemy.mutate.library import cached_library_fingerprints
 from lean_alchemy.mutate.mutator import Mutator, stored_section_binders
-from lean_alchemy.mutate.name_scope import NameIndex, NameScope
+from lean_alchemy.mutate.name_scope import NameIndex, NameScope, notation_words
 from lean_alchemy.mutate.notation_scope import rule_scopes
 from lean_alchemy.mutate.options import MutateOptions
 from lean_alchemy.mutate.refute import RefuteOptions
@@ -97,11 +97,13 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
                                     generic_evidence=True)
         rule_scope = rule_scopes({d.full_name: d.scope_id or "" for d in inputs.decls},
                                  inputs.scopes)
+        tokens = run_token_table(run)
         mut = Mutator(inputs.rules, inputs.scopes, opts, library=library,
                       refute_opts=refute_opts, index=index,
                       section_of=stored_section_binders(inputs.sections),
-                      tokens=run_token_table(run), rule_scope=rule_scope,
-                      names=NameScope(NameIndex.read(run), rule_scope))
+                      tokens=tokens, rule_scope=rule_scope,
+                      names=NameScope(NameIndex.read(run), rule_scope,
+                                      notation_words(tokens)))
         work = Workload.build(inputs.decls, inputs.invocations)
         totals = {"unknown_candidate": work.unknown, "library_fingerprints": len(library),
                   "stored_section_binders": len(inputs.sections)}

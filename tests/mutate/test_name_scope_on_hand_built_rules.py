@@ -4,10 +4,11 @@ rule lemma's name in the proof, and what a `variable` line binds."""
 
 from __future__ import annotations
 
-from lean_alchemy.core.records import Declaration, Rule, Scope
+from lean_alchemy.core.records import Declaration, NotationDecl, Rule, Scope
+from lean_alchemy.grammar.tokens import build_token_table, declared_tokens
 from lean_alchemy.grammar.ast import App, BinOp, Num
 from lean_alchemy.mutate.mutator import Mutator
-from lean_alchemy.mutate.name_scope import NameIndex, NameScope, variable_names
+from lean_alchemy.mutate.name_scope import NameIndex, NameScope, notation_words, variable_names
 from lean_alchemy.mutate.options import MutateOptions
 
 from helpers.hand_built_asts import ADD_ZERO, CAND_BINDERS, CAND_CONCL, I, NAT, inv, rule, show
@@ -33,9 +34,9 @@ def decl(scope: Scope) -> Declaration:
 
 
 def mutate(scope: Scope, r: Rule, library: list[tuple[str, tuple[str, ...]]], check=True,
-           module: str = "Lib.Defs"):
+           module: str = "Lib.Defs", notations: frozenset[str] = frozenset()):
     rows = [(n, mods, module) for n, mods in library]
-    names = NameScope(NameIndex.of(rows), lambda rule: RULE_FILE) if check else None
+    names = NameScope(NameIndex.of(rows), lambda rule: RULE_FILE, notations) if check else None
     m = Mutator([r], {scope.id: scope}, MutateOptions(refute=False), show=show,
                 show_binders=lambda gs: "", parse=lambda d: (CAND_BINDERS, CAND_CONCL),
                 section_of=lambda s: (), names=names)
@@ -64,6 +65,19 @@ def test_an_unknown_name_that_the_mutant_namespace_certainly_shadows_is_dropped(
     # elsewhere nothing shadows it, and an unknown name is never dropped for being unknown
     rows, stats = mutate(IN_BAR, ADD_SUCC, library)
     assert len(rows) == 1 and not stats.names
+
+
+def test_a_notation_that_reads_like_a_name_is_not_checked():
+    """`σ` declared as a scoped notation (Mathlib's `unitInterval.symm`) is Lean's notation
+    where its namespace is open (the unit opens it), not a name `Foo.σ` could shadow."""
+    sigma = rule("add_sigma", "eq", BinOp("+", I("a"), Num("0")), App(I("σ"), (I("a"),)),
+                 [("a", "explicit", NAT)])
+    table = build_token_table([NotationDecl("Lib.N", "Lib/N.lean", 1, "notation", "scoped",
+                                            "Lib", declared_tokens('notation "σ" => id'), "")])
+    rows, stats = mutate(IN_FOO, sigma, [("Foo.σ", ())], notations=notation_words(table))
+    assert len(rows) == 1 and not stats.names
+    rows, stats = mutate(IN_FOO, sigma, [("Foo.σ", ())])
+    assert rows == [] and stats.names["shadowed"] == 1  # read as a name, it is shadowed
 
 
 def test_a_shadowed_rule_lemma_is_named_from_the_root_in_the_proof():
