@@ -321,9 +321,7 @@ class Mutator:
         """`m` with the rule's names respelled to resolve where the mutant is stated, or
         Skip `unresolved_name` when one certainly cannot (`name_scope`)."""
         assert self.names is not None
-        view = self.view(node.decl, node.scope)
-        problems = self.names.problems(rule, view)
-        lemma = self.names.lemma(rule.rule.lemma, view)
+        problems, lemma = self.names.verdict(rule, self.view(node.decl, node.scope))
         if lemma != rule.rule.lemma:
             self.stats.names["repaired_lemma"] += 1
             m = Mutation(m.binders, m.conclusion, dataclasses.replace(m.step, lemma=lemma))

@@ -259,11 +259,10 @@ class NameScope:
         self._rule_views: dict[str, ScopeView] = {}
         # keyed by the identity of views this object keeps alive (`view`, `_rule_views`)
         self._verdicts: dict[tuple[str, str, int, int], object] = {}
-        self._rule_verdicts: dict[tuple[str, int], tuple[Problem, ...]] = {}
+        self._rule_verdicts: dict[tuple[str, int], tuple[tuple[Problem, ...], str]] = {}
         self._views: dict[tuple[str, str], ScopeView] = {}
         # one object per distinct view: theorems of one namespace share their verdicts
         self._interned: dict[ScopeView, ScopeView] = {}
-        self._lemmas: dict[tuple[str, ScopeView], str] = {}
         self._variables: dict[int, tuple[Scope | None, frozenset[str]]] = {}
 
     def view(self, scope: Scope | None, scope_id: str, decl_name: str) -> ScopeView:
@@ -318,10 +317,12 @@ class NameScope:
         return value
 
     # ------------------------------------------------------------------ the mutant's side
-    def problems(self, decoded: DecodedRule, view: ScopeView) -> tuple[Problem, ...]:
-        """What must change for the rule's names to mean in `view` what they meant where
-        the rule was written.  Memoized per name and view: rules share their constants,
-        and a theorem's mutants share its view."""
+    def verdict(self, decoded: DecodedRule, view: ScopeView
+                ) -> tuple[tuple[Problem, ...], str]:
+        """(what must change for the rule's names to mean in `view` what they meant where
+        the rule was written, how the proof names the rule lemma there).  Memoized per rule
+        and view, and per name and view underneath: rules share their constants, and
+        theorems of one namespace share their view (`view` interns them)."""
         rule_key = (decoded.rule.id, id(view))
         hit = self._rule_verdicts.get(rule_key)
         if hit is not None:
@@ -339,9 +340,12 @@ class NameScope:
                 p = verdicts[key] = self._problem(n, meaning, view, rule_view)
             if p is not None:
                 out.append(p)  # type: ignore[arg-type]
+        lemma = decoded.rule.lemma
+        if lemma in self.index.names:
+            lemma = self.spelling(lemma, view)
         if len(self._rule_verdicts) >= _MEMO_LIMIT:
             self._rule_verdicts.clear()
-        value = self._rule_verdicts[rule_key] = tuple(out)
+        value = self._rule_verdicts[rule_key] = (tuple(out), lemma)
         return value
 
     def _problem(self, n: str, meaning: str, view: ScopeView, rule_view: ScopeView
@@ -371,18 +375,6 @@ class NameScope:
         if len(found) == 1 and found[0] + rest == full:
             return full
         return ROOT + full
-
-    def lemma(self, lemma: str, view: ScopeView) -> str:
-        """How the proof names the rule lemma in `view` (memoized)."""
-        key = (lemma, view)
-        hit = self._lemmas.get(key)
-        if hit is None:
-            if len(self._lemmas) >= _MEMO_LIMIT:
-                self._lemmas.clear()
-            hit = self._lemmas[key] = (lemma if lemma not in self.index.names
-                                       else self.spelling(lemma, view))
-        return hit
-
 
     def private_in(self, text: str, binders: Sequence[BinderGroup], conclusion: Term,
                    view: ScopeView, module: str, bound: frozenset[str]) -> str | None:
