@@ -69,6 +69,9 @@ class NameIndex:
     protected: frozenset[str]
     private: Mapping[str, frozenset[str]]  # name -> modules
     private_last: frozenset[str] = frozenset()  # last components of the private names
+    # every proper dotted suffix of a name (`B.c`, `c` of `A.B.c`): a name that is none
+    # can only ever denote itself, whatever namespaces and opens are in force
+    suffixes: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, rows: Iterable[tuple[str, Sequence[str], str]], external: Iterable[str] = ()
@@ -89,8 +92,9 @@ class NameIndex:
                 public.add(name)
         names.update(n.strip() for n in external if n.strip())
         only = {n: frozenset(m) for n, m in private.items() if n not in public}
+        suffixes = {n[i + 1:] for n in names for i, ch in enumerate(n) if ch == "."}
         return cls(frozenset(names), frozenset(protected), only,
-                   frozenset(n.rsplit(".", 1)[-1] for n in only))
+                   frozenset(n.rsplit(".", 1)[-1] for n in only), frozenset(suffixes))
 
     @classmethod
     def read(cls, run: RunDir) -> "NameIndex":
@@ -341,7 +345,7 @@ class NameScope:
             if p is not None:
                 out.append(p)  # type: ignore[arg-type]
         lemma = decoded.rule.lemma
-        if lemma in self.index.names:
+        if lemma in self.index.names and lemma in self.index.suffixes:
             lemma = self.spelling(lemma, view)
         if len(self._rule_verdicts) >= _MEMO_LIMIT:
             self._rule_verdicts.clear()
@@ -364,6 +368,8 @@ class NameScope:
         base = _declaration_of(meaning, idx)
         if base in idx.private:
             return (n, "drop", "private")
+        if n == meaning == base and base not in idx.suffixes:
+            return None  # no other declaration could be meant by this name anywhere
         found, rest, _ = idx.resolve(view, n, None)
         if found == [base] and found[0] + rest == meaning:
             return None
