@@ -42,8 +42,9 @@ import pyarrow.parquet as pq
 
 from lean_alchemy.core.records import Rule, Scope
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.grammar.ast import BinderGroup, Ident, Term, free_idents
+from lean_alchemy.grammar.ast import BinderGroup, Ident, Term
 from lean_alchemy.grammar.substitute import substitute
+from lean_alchemy.grammar.walk import heads, nodes
 from lean_alchemy.index.names import BUILTIN, ROOT, ScopeView, read_external_names
 from lean_alchemy.grammar.tokens import TokenTable
 from lean_alchemy.mutate.notation_scope import MATHLIB_SCOPED
@@ -245,7 +246,7 @@ def rule_constants(rule: Rule, terms: Iterable[Term | None],
     out: set[str] = set()
     for t in terms:
         if t is not None:
-            out |= free_idents(t)
+            out |= free_names(t)
     return tuple(sorted(n for n in out if n.split(".", 1)[0] not in variables
                         and n not in BUILTIN and n not in skip and "✝" not in n))
 
@@ -268,6 +269,7 @@ class NameScope:
         # one object per distinct view: theorems of one namespace share their verdicts
         self._interned: dict[ScopeView, ScopeView] = {}
         self._variables: dict[int, tuple[Scope | None, frozenset[str]]] = {}
+        self._scope_views: dict[int, tuple[Scope | None, ScopeView]] = {}
 
     def view(self, scope: Scope | None, scope_id: str, decl_name: str) -> ScopeView:
         """`view_of(scope, decl_name)`, memoized per scope id and name."""
@@ -279,9 +281,20 @@ class NameScope:
                 self._interned.clear()
                 self._rule_verdicts.clear()
                 self._verdicts.clear()  # its keys hold the identities of dropped views
-            fresh = view_of(scope, decl_name)
+            fresh = self.scope_view(scope).inside(decl_name)
             v = self._views[key] = self._interned.setdefault(fresh, fresh)
         return v
+
+    def scope_view(self, scope: Scope | None) -> ScopeView:
+        """`ScopeView.of(scope)` (its `open` lines parsed), memoized by identity."""
+        hit = self._scope_views.get(id(scope))
+        if hit is not None and hit[0] is scope:
+            return hit[1]
+        value = ScopeView.of(scope)
+        if len(self._scope_views) >= _MEMO_LIMIT:
+            self._scope_views.clear()
+        self._scope_views[id(scope)] = (scope, value)
+        return value
 
     def variables(self, scope: Scope | None) -> frozenset[str]:
         """`variable_names(scope)`, memoized by identity."""
@@ -289,7 +302,7 @@ class NameScope:
         if hit is not None and hit[0] is scope:
             return hit[1]
         value = variable_names(scope)
-        if len(self._variables) >= 4096:
+        if len(self._variables) >= _MEMO_LIMIT:
             self._variables.clear()
         self._variables[id(scope)] = (scope, value)
         return value
@@ -303,7 +316,8 @@ class NameScope:
         if hit is not None:
             return hit
         scope = self.rule_scope(rule)
-        view = self._rule_views[rule.id] = view_of(scope, rule.lemma)
+        view = self._rule_views[rule.id] = self._interned.setdefault(
+            v := self.scope_view(scope).inside(rule.lemma), v)
         local = self.variables(scope)
         out: list[tuple[str, str]] = []
         # instance binders never become binders of a mutant; the others may (fresh variables)
@@ -422,15 +436,26 @@ def _possible(view: ScopeView, name: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def free_names(t: Term) -> set[str]:
+    """The identifiers of `t` whose first component occurs free (`grammar.walk.heads`):
+    `free_idents` with two cheap walks instead of the path-tracking one.  A name whose
+    head is free somewhere and bound elsewhere is reported: harmless here, where bound
+    names are variables and the names checked are constants."""
+    hs = heads(t)
+    if not hs:
+        return set()
+    return {s.name for s in nodes(t) if isinstance(s, Ident) and s.name.split(".", 1)[0] in hs}
+
+
 def statement_names(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
     """Free identifiers of a statement (each binder group's type and predicate, and the
     conclusion; a name bound by an earlier binder is reported as well)."""
-    out: set[str] = set(free_idents(conclusion))
+    out: set[str] = free_names(conclusion)
     for g in binders:
         if g.type is not None:
-            out |= free_idents(g.type)
+            out |= free_names(g.type)
         if g.pred is not None:
-            out |= free_idents(g.pred)
+            out |= free_names(g.pred)
     return out
 
 
