@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "mutate.fingerprint",
     "mutate.library",
     "mutate.mutator",
+    "mutate.name_scope",
     "mutate.naming",
     "mutate.pipeline",
     "mutate.proofs",

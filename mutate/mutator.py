@@ -32,9 +32,11 @@ from lean_alchemy.grammar.statements import (
     decl_binders, decl_conclusion, loads_binders, scope_binders,
 )
 from lean_alchemy.grammar.walk import heads, node_count
+from lean_alchemy.index.names import ScopeView
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.mutate.dedup import Deduper, sampling_permutation
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
+from lean_alchemy.mutate.name_scope import NameScope, renamed, statement_names, view_of
 from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
 from lean_alchemy.mutate.notation_scope import ScopedNotations
 from lean_alchemy.mutate.options import MutateOptions
@@ -193,12 +195,15 @@ class Mutator:
                  section_of: Callable[[Scope | None], tuple[BinderGroup, ...]] = section_binders,
                  tokens: TokenTable | None = None,
                  rule_scope: Callable[[Rule], Scope | None] | None = None,
-                 rule_library: Mapping[str, str] | None = None) -> None:
+                 rule_library: Mapping[str, str] | None = None,
+                 names: NameScope | None = None) -> None:
         """`show`/`show_binders`/`parse`/`section_of` default to the grammar stage's
         printer and statement readers (injectable so the engine is testable alone).
         `tokens` (the run's token table) gives the `open scoped` a rule's notation needs
         (`notation_scope`; `rule_scope` gives the scope a rule lemma was written in).
-        `rule_library`: rule id -> library for the rules of a dependency."""
+        `rule_library`: rule id -> library for the rules of a dependency.
+        `names` (the library's names) checks that every free identifier a rule brings
+        resolves where the mutant is stated (`name_scope`; None: no check)."""
         self.rules = {r.id: r for r in rules}
         self.rule_library = rule_library or {}
         self.decoded: dict[str, DecodedRule | Skip] = {}
@@ -222,6 +227,8 @@ class Mutator:
         self.section_of = section_of
         self.notations = None if tokens is None else ScopedNotations(
             tokens, show, rule_scope or (lambda rule: None))
+        self.names = names
+        self._own: dict[int, tuple[Node, set[str]]] = {}
 
     @property
     def dropped(self) -> Counter:
@@ -265,6 +272,14 @@ class Mutator:
             section = self.section_of(scope)
             self._section_cache[key] = section
         include = included_names(scope)
+        if self.names is not None:
+            bound = (frozenset(n for g in binders + section for n in g.names)
+                     | self.names.variables(scope))
+            name = self.names.private_in(decl.statement, binders, conclusion,
+                                         self.view(decl, scope), decl.module, bound)
+            if name is not None:
+                self.stats.names["private_in_original"] += 1
+                raise Skip("unresolved_name", name)
         try:
             body = self._root_body(decl, section, binders, conclusion, include)
             is_open = False
@@ -303,6 +318,8 @@ class Mutator:
                 raise Skip("open_unlisted_hypothesis", rule.rule.lemma)
             m = apply_invocation(node.binders, node.conclusion, inv, rule,
                                  context=node.section, prepared=node.prepared)
+            if self.names is not None:
+                m = self.resolve_names(node, rule, m)
         except Skip as e:
             self.dropped[e.reason] += 1
             return None
@@ -363,6 +380,51 @@ class Mutator:
                          Prepared.of(m.binders, m.conclusion, node.section),
                          node.open_statement, relation)
         return (mutant, status, detail), child
+
+    def view(self, decl: Declaration, scope: Scope | None) -> ScopeView:
+        """Where `decl` and its mutants are elaborated."""
+        assert self.names is not None
+        return self.names.view(scope, decl.scope_id or "", decl.full_name)
+
+    def resolve_names(self, node: Node, rule: DecodedRule, m: Mutation) -> Mutation:
+        """`m` with the rule's names respelled to resolve where the mutant is stated, or
+        Skip `unresolved_name` when one certainly cannot (`name_scope`)."""
+        assert self.names is not None
+        problems, lemma = self.names.verdict(rule, self.view(node.decl, node.scope))
+        if lemma != rule.rule.lemma:
+            self.stats.names["repaired_lemma"] += 1
+            m = Mutation(m.binders, m.conclusion, dataclasses.replace(m.step, lemma=lemma))
+        if not problems:
+            return m
+        present = statement_names(m.binders, m.conclusion) - self.own_names(node)
+        renames: dict[str, str] = {}
+        for name, action, arg in problems:
+            if name not in present:
+                continue
+            if action == "rename":
+                renames[name] = arg
+                continue
+            if action == "local" and name.split(".", 1)[0] in (
+                    {n for g in m.binders for n in g.names} | self.names.variables(node.scope)):
+                continue  # bound where the mutant is stated too
+            self.stats.names[arg] += 1
+            raise Skip("unresolved_name", name)
+        if not renames:
+            return m
+        self.stats.names["repaired"] += 1
+        binders, conclusion = renamed(m.binders, m.conclusion, renames)
+        return Mutation(binders, conclusion, m.step)
+
+    def own_names(self, node: Node) -> set[str]:
+        """The free identifiers of a node's own statement (memoized by identity)."""
+        hit = self._own.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        value = statement_names(node.binders, node.conclusion)
+        if len(self._own) >= 4096:
+            self._own.clear()
+        self._own[id(node)] = (node, value)
+        return value
 
     def refute(self, node: Node, m: Mutation) -> tuple[str, str]:
         if not self.opts.refute:

@@ -27,11 +27,12 @@ from lean_alchemy.extract import store as extract_store
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.sections import read_section_binders
-from lean_alchemy.index.store import read_invocation_table, read_rules, run_token_table
+from lean_alchemy.index.store import read_invocation_table, read_rules
 from lean_alchemy.mutate.dependencies import DependencyInputs, read_dependency_inputs
 from lean_alchemy.mutate.forecast import forecast_lines
 from lean_alchemy.mutate.library import cached_library_fingerprints
 from lean_alchemy.mutate.mutator import Mutator, stored_section_binders
+from lean_alchemy.mutate.name_scope import NameIndex, NameScope, notation_words
 from lean_alchemy.mutate.notation_scope import rule_scopes
 from lean_alchemy.mutate.options import MutateOptions
 from lean_alchemy.mutate.refute import RefuteOptions
@@ -102,15 +103,16 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
         if opts.depth > 1:
             index = RuleIndex.build(inputs.rules, rigid=rigid_names(inputs.decls),
                                     generic_evidence=True)
+        rule_scope = rule_scopes(
+            {**inputs.deps.scope_ids, **{d.full_name: d.scope_id or "" for d in inputs.decls}},
+            {**inputs.deps.scopes, **inputs.scopes})
+        tokens = inputs.deps.tokens(run)
         mut = Mutator(inputs.rules, inputs.scopes, opts, library=library,
                       refute_opts=refute_opts, index=index,
                       section_of=stored_section_binders(inputs.sections),
-                      tokens=inputs.deps.tokens(run),
-                      rule_scope=rule_scopes(
-                          {**inputs.deps.scope_ids,
-                           **{d.full_name: d.scope_id or "" for d in inputs.decls}},
-                          {**inputs.deps.scopes, **inputs.scopes}),
-                      rule_library=inputs.deps.library)
+                      tokens=tokens, rule_scope=rule_scope, rule_library=inputs.deps.library,
+                      names=NameScope(NameIndex.read(run), rule_scope,
+                                      notation_words(tokens)))
         work = Workload.build(inputs.decls, inputs.invocations)
         totals = {"unknown_candidate": work.unknown, "library_fingerprints": len(library),
                   "stored_section_binders": len(inputs.sections)}

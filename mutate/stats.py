@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lean_alchemy.mutate.options import MutateOptions
 
-COUNTERS = ("mutants", "status", "by_depth", "dropped", "refute")
+COUNTERS = ("mutants", "status", "by_depth", "dropped", "refute", "names")
 
 
 @dataclass
@@ -30,6 +30,8 @@ class MutateStats:
     by_depth: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     refute: Counter = field(default_factory=Counter)  # refuter verdicts
+    # the name check (`name_scope`): mutants repaired, and `unresolved_name` drops by cause
+    names: Counter = field(default_factory=Counter)
     invocations: int = 0
     candidates: int = 0
     library_fingerprints: int = 0
@@ -61,7 +63,7 @@ class MutateStats:
         """The inverse of `counters`."""
         out = cls(invocations=int(data["invocations"]), candidates=int(data["candidates"]))
         for name in COUNTERS:
-            getattr(out, name).update({k: v for k, v in data[name]})
+            getattr(out, name).update({k: v for k, v in data.get(name, ())})
         return out
 
     def unstore(self, kind: str, depth: int, status: str, reason: str) -> None:
@@ -88,6 +90,7 @@ class MutateStats:
             "dropped": {k: v for k, v in sorted(self.dropped.items()) if v},
             "by_depth": {str(k): v for k, v in sorted(self.by_depth.items()) if v},
             "refute_verdicts": dict(sorted(self.refute.items())),
+            "names": {k: v for k, v in sorted(self.names.items()) if v},
             "invocations": self.invocations,
             "candidates": self.candidates,
             "library_fingerprints": self.library_fingerprints,
