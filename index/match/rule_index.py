@@ -51,7 +51,7 @@ from lean_alchemy.index.match.matcher import (
 from lean_alchemy.index.match.patterns import Flat, flatten
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
-from lean_alchemy.index.typing.filter import Context, TypedFilter
+from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
 
 
 def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
@@ -135,7 +135,7 @@ class RuleIndex:
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
         self.typed: TypedFilter | None = None  # `use_typing`: the class/instance filter
         self._typing_ctx: tuple[Sequence[BinderGroup], Context | None] = ((), None)
-        self._rule_types: dict[str, list[Term | None]] = {}
+        self._rule_types: dict[str, tuple[list[Term | None], frozenset[str]]] = {}
 
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
@@ -154,10 +154,15 @@ class RuleIndex:
             ctx = Context(self.typed.table, groups)
             self._typing_ctx = (groups, ctx)
         r = c.rule
-        types = self._rule_types.get(r.id)
-        if types is None:
-            types = self._rule_types[r.id] = [loads(t) if t else None for t in r.binder_types]
-        return self.typed.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind)
+        got = self._rule_types.get(r.id)
+        if got is None:
+            got = self._rule_types[r.id] = (
+                [loads(t) if t else None for t in r.binder_types],
+                rule_constants(loads(r.pattern) if r.pattern else None,
+                               loads(r.replacement) if r.replacement else None))
+        types, consts = got
+        return self.typed.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind,
+                                consts)
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,

@@ -18,7 +18,8 @@ from typing import Iterable
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.grammar.walk import heads
-from lean_alchemy.index.typing.saturate import Saturation, subst
+from lean_alchemy.index.typing.horn import HornRules, variable_keys
+from lean_alchemy.index.typing.saturate import subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -28,6 +29,7 @@ CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "O
               "Float", "Except", "Thunk", "Task", "IO")
 MAX_DEPTH = 8
 MAX_STEPS = 4000
+MAX_FACTS = 4000  # the binders' facts with their ancestors: far fewer in practice
 # classes with instances from every corner (classical logic, coercions, tactics): a
 # missing declaration says nothing
 OPEN_CLASSES = frozenset({"Nonempty", "Inhabited", "Fact", "Subsingleton", "Unique",
@@ -89,6 +91,12 @@ class ClassTable:
     children: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
     known: frozenset[str] = frozenset()  # heads of the table (constants, notations)
     flexible: frozenset[str] = frozenset()  # `abbrev`s: instance matching unfolds them
+    # heads nothing unfolds: every declaration of that (last) name is a structure,
+    # inductive type or class, or a core type (`coerce`)
+    rigid: frozenset[str] = frozenset()
+    constants: object = None  # `infer.Constants` of the same signatures
+    _coercions: object = None
+    _horn: "HornRules | None" = None
     _forward: tuple | None = None  # (instances, by premise class, unconditional), lazily
     # what does not depend on a candidate: answers to queries about closed types, and
     # the classes instances without a premise a fact binds make wild
@@ -100,12 +108,19 @@ class ClassTable:
         tab = cls()
         known: set[str] = {"→", "×", "Sort", "Prop", "Type", "Subtype"} | set(CORE_TYPES)
         flexible: set[str] = set()
+        rigid: set[str] = set(CORE_TYPES)
+        loose: set[str] = set()
         insts: list[Sig] = []
+        sigs = list(sigs)
         for s in sigs:
             key = head_name(s.name)
             known.add(key)
             if s.kind == "abbrev":
                 flexible.add(key)
+            if s.kind in ("structure", "class", "inductive"):
+                rigid.add(key)
+            elif s.kind in ("def", "abbrev", "opaque", "core", "field", "ctor"):
+                loose.add(key)
             if s.kind == "class":
                 tab.params[key] = tuple(n for g in s.binders if g.kind == "explicit"
                                         for n in g.names)
@@ -114,6 +129,10 @@ class ClassTable:
                 insts.append(s)
         tab.known = frozenset(known)
         tab.flexible = frozenset(flexible)
+        tab.rigid = frozenset(rigid - (loose - set(CORE_TYPES)))
+        from lean_alchemy.index.typing.infer import Constants
+
+        tab.constants = Constants(sigs)
         for s in insts:
             tab._add_instance(s)
         for c, ps in tab.parents.items():
@@ -122,6 +141,21 @@ class ClassTable:
                 if h is not None:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
+
+    def horn(self) -> HornRules:
+        """The instance and `extends` rules over class positions (`horn`), built once."""
+        if self._horn is None:
+            self._horn = HornRules(self, is_open)
+        return self._horn
+
+    @property
+    def coercions(self):  # noqa: ANN201 - coerce.Coercions
+        """The coercion table of the library's instances (`coerce`), built once."""
+        if self._coercions is None:
+            from lean_alchemy.index.typing.coerce import Coercions
+
+            self._coercions = Coercions(self)
+        return self._coercions
 
     def parent_facts(self, f: Term) -> list[Term]:
         """The `extends` parents of the fact `C args` (parameters substituted)."""
@@ -285,10 +319,33 @@ class Resolver:
         self.memo: dict[Term, str] = {}
         self.steps = 0
         start = [f for f in (norm(f, local) for f in facts) if f is not None]
+        # the binders' facts closed upwards under `extends` (what answers *yes*)
         self.facts: set[Term] = set()
-        self.saturation: Saturation | None = None  # ground queries, asked while closing
-        self.saturation = Saturation(table, local, start, self.holds, is_open)
-        self.facts = self.saturation.sure
+        todo = list(start)
+        while todo and len(self.facts) < MAX_FACTS:
+            f = todo.pop()
+            if f not in self.facts:
+                self.facts.add(f)
+                todo.extend(table.parent_facts(f))
+        self._direct = variable_keys(start, local)
+        self._closures: dict[str, frozenset] = {}
+
+    def keys(self, var: str) -> frozenset:
+        """The class positions type variable `var` may fill (`horn`), computed once."""
+        hit = self._closures.get(var)
+        if hit is None:
+            hit = self._closures[var] = self.table.horn().closure(self._direct.get(var, ()))
+        return hit
+
+    def _atomic(self, args: tuple[Term, ...]) -> bool:
+        return any(isinstance(a, Ident) and a.name in self.local for a in args)
+
+    def _decide(self, g: Term, c: str, args: tuple[Term, ...]) -> str | None:
+        """*no* when a type variable at some position cannot have the class there."""
+        for j, a in enumerate(args):
+            if isinstance(a, Ident) and a.name in self.local and (c, j) not in self.keys(a.name):
+                return NO
+        return None
 
     def holds(self, goal: Term) -> str:
         """*yes* / *no* / *unknown*: does the instance `goal` (`C T …`) exist here?"""
@@ -312,8 +369,12 @@ class Resolver:
         if (is_open(c) or c not in self.table.params
                 or depth > MAX_DEPTH or self.steps > MAX_STEPS):
             return UNKNOWN
-        if self.saturation is not None and self.saturation.atomic(args):  # about the candidate's variables: decided forwards
-            return self.saturation.answer(g, c)
+        if self._atomic(args):  # about the candidate's variables: decided forwards
+            no = self._decide(g, c, args)
+            if no is not None:
+                return no
+            if all(isinstance(a, Ident) and a.name in self.local for a in args):
+                return UNKNOWN
         if g in stack:  # a derivation through itself contains a shorter one
             return NO
         stack = stack | {g}
