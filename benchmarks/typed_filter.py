@@ -48,7 +48,8 @@ def _signatures(run: Path, path: Path | None) -> list:
         return read_signatures(target)
     root = Path(json.loads((run / "extract.stats.json").read_text())["root"])
     t = pq.read_table(run / "declarations.parquet",
-                      columns=["full_name", "kind", "module", "file", "start_byte", "end_byte"])
+                      columns=["full_name", "kind", "module", "file", "start_byte", "end_byte",
+                               "attributes", "binders_ast", "conclusion_ast"])
     sigs = build_signatures((_Row(r) for r in t.to_pylist()), root)
     if path is not None:
         write_signatures(path, sigs)

@@ -302,6 +302,14 @@ def _premise_key(q: Term, metas: frozenset[str], table: "ClassTable") -> str | N
     return sp[0] if _mentions(q, metas) else None
 
 
+def _closed_head(h: str) -> bool:
+    """A constant, not a name shaped like a variable the candidate did not bind
+    (`{u}`, an auto-bound `α` of a rule): only constants have a fixed set of instances."""
+    from lean_alchemy.index.typing.saturate import _variable_name
+
+    return not _variable_name(h) and not h.startswith("{")
+
+
 def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:
     h = head_of(goal)
     if h is None:
@@ -369,6 +377,13 @@ class Resolver:
         if (is_open(c) or c not in self.table.params
                 or depth > MAX_DEPTH or self.steps > MAX_STEPS):
             return UNKNOWN
+        for j, a in enumerate(args):  # about a type with a rigid head: decided forwards
+            h = a.name if isinstance(a, Ident) else (
+                a.fn.name if isinstance(a, App) and isinstance(a.fn, Ident) else None)
+            if h is not None and h not in self.local and h in self.table.known and \
+                    h not in self.table.flexible and _closed_head(h) and \
+                    (c, j) not in self.table.horn().head_closure(h):
+                return NO
         if self._atomic(args):  # about the candidate's variables: decided forwards
             no = self._decide(g, c, args)
             if no is not None:

@@ -66,6 +66,16 @@ def rigid_op(h: str) -> bool:
     return h.startswith(_RIGID_OPS) and not h.startswith("⟶")
 
 
+# Lean core's coercions (`Init/Coe.lean`, `Init/Data/Cast.lean`), which no library file
+# declares: ℕ and ℤ into any type with `NatCast`/`IntCast`, a subtype and `Fin n` out to
+# their carrier, anything into `Option`, `Bool` into `Prop`
+CORE_EDGES = {"Nat": {ANY}, "Int": {ANY}, "Subtype": {ANY}, "Fin": {"Nat"}, "Bool": {"Prop"},
+              ANY: {"Option"}}
+CORE_INTO_VARS = ((frozenset({("NatCast", 0)}), frozenset({"Nat"})),
+                  (frozenset({("IntCast", 0)}), frozenset({"Int"})),
+                  (frozenset(), frozenset({"Subtype"})))
+
+
 class Coercions:
     """Head -> heads it coerces to (directly), built from a `ClassTable`'s instances."""
 
@@ -76,7 +86,10 @@ class Coercions:
         self.target_classes: set[str] = set()
         self.free_target = False
         # (classes required of the target variable, source heads) of those instances
-        self.into_vars: list[tuple[frozenset[str], frozenset[str]]] = []
+        # coercions into a type variable: (keys the target needs, `horn`; source heads)
+        self.into_vars: list[tuple[frozenset, frozenset[str]]] = list(CORE_INTO_VARS)
+        for src, tgts in CORE_EDGES.items():
+            self.edges.setdefault(src, set()).update(tgts)
         firsts = self._first_heads(table)
         for c, rows in table.instances.items():
             if c == "CoeDep":
@@ -106,7 +119,7 @@ class Coercions:
                         self.edges.setdefault(src, set()).update(targets)
                         if ANY in targets:
                             by = _constraining_any(pats[j], prem)
-                            self.target_classes.update(by)
+                            self.target_classes.update(c for c, _ in by)
                             self.free_target |= not by
                             self.into_vars.append((frozenset(by), frozenset({src})))
         self._memo: dict[str, frozenset[str]] = {}
@@ -182,51 +195,50 @@ class Coercions:
             hit = self._memo[h] = frozenset(seen)
         return hit
 
-    def may_coerce(self, a: str, b: str) -> bool:
+    def may_coerce(self, a: str, b: str, keys_of_b=None) -> bool:  # noqa: ANN001
+        """May a value whose type has head `a` be coerced to one with head `b`?  Through
+        the instances with a fixed target, or one into a variable target whose premises
+        `b` may meet (`keys_of_b`: the class positions `b` may fill, `horn`; None: any)."""
         r = self.reach(a)
-        return ANY in r or b in r
+        if b in r:
+            return True
+        if ANY not in r:
+            return False
+        for need, srcs in self.into_vars:
+            if (srcs & r or ANY in srcs) and (
+                    keys_of_b is None or not need or need <= keys_of_b):
+                return True
+        return False
 
 
-def _constraining(p: Term, prem) -> list[str]:  # noqa: ANN001
-    """Classes of the premises about the pattern variable `p` (as first argument)."""
+def _constraining_any(p: Term, prem) -> list[tuple[str, int]]:  # noqa: ANN001
+    """(class, position) of the premises that mention the pattern variable `p` bare."""
     if not isinstance(p, Ident):
         return []
-    return [c for q in prem if isinstance(q, App) and q.args and q.args[0] == p
-            and (c := type_head(q)) is not None]
+    return [(c, k) for q in prem if isinstance(q, App) and (c := type_head(q)) is not None
+            for k, a in enumerate(q.args) if a == p]
 
 
-def _constraining_any(p: Term, prem) -> list[str]:  # noqa: ANN001
-    """Classes of the premises that mention the pattern variable `p` at any argument."""
-    if not isinstance(p, Ident):
-        return []
-    return [c for q in prem if isinstance(q, App) and p in q.args
-            and (c := type_head(q)) is not None]
-
-
-def target_sources(table, facts, tvars: frozenset[str]) -> dict[str, set[str]]:  # noqa: ANN001
+def target_sources(table, facts, tvars: frozenset[str], keys) -> dict[str, set[str]]:  # noqa: ANN001
     """Type variable -> heads a coercion may lead from into it: the sources of every
-    coercion instance into a variable whose premises on it are all among its facts,
-    with `[Algebra S R] : CoeHTCT S R` admitting only the `S` of its `Algebra` facts.
-    A variable without such facts is the target of no coercion."""
+    coercion instance into a variable whose premises on it it may meet (`keys(v)`: its
+    class positions, `horn`), with `[Algebra S R] : CoeHTCT S R` admitting only the `S`
+    of its `Algebra` facts.  A variable with no such instance is the target of none."""
     co = table.coercions
-    classes: dict[str, set[str]] = {}
     algebra: dict[str, set[str]] = {}
     for f in facts:
-        c = type_head(f)
         args = f.args if isinstance(f, App) else ()
-        if c is None or not args:
-            continue
-        last = args[-1]
-        if isinstance(last, Ident) and last.name in tvars:
-            classes.setdefault(last.name, set()).add(c)
-            if c == "Algebra" and len(args) == 2:
-                algebra.setdefault(last.name, set()).add(type_head(args[0]) or ANY)
+        if type_head(f) == "Algebra" and len(args) == 2 and isinstance(args[1], Ident) \
+                and args[1].name in tvars:
+            algebra.setdefault(args[1].name, set()).add(type_head(args[0]) or ANY)
     out: dict[str, set[str]] = {}
-    for v, have in classes.items():
+    for v in tvars:
+        have = keys(v)
         got: set[str] = set()
         for need, srcs in co.into_vars:
             if need <= have:
-                got |= algebra.get(v, set()) if "Algebra" in need else srcs
+                got |= algebra.get(v, set()) if any(c == "Algebra" for c, _ in need) \
+                    else srcs
         if got:
             out[v] = got
     return out

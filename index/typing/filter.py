@@ -67,7 +67,8 @@ class Context:
         # `[FunLike F α β]`) and the sources of the coercions into each (`coerce`)
         self.coerced = frozenset(n for f in self.resolver.facts for n in _args_names(f)[:1]
                                  if _coercion_source_class(head_of(f) or ""))
-        self.sources = target_sources(table, self.resolver.facts, self.tvars)
+        self.sources = target_sources(table, self.resolver.facts, self.tvars,
+                                      self.resolver.keys)
         self.infer = Inference(table.constants, self.types, self.tvars,  # type: ignore
                                lambda p, t, m, s_, loc: unify(p, t, m, s_, table, loc),
                                frozenset(names - set(self.types)))
@@ -190,7 +191,8 @@ class TypedFilter:
         if b in ctx.tvars:
             srcs = ctx.sources.get(b, set())
             return co.free_target or ANY in srcs or a in srcs or b in co.reach(a)
-        return co.may_coerce(a, b)
+        return co.may_coerce(a, b, self.table.horn().head_closure(b)
+                             if b in self.table.known else None)
 
     def _unfolds_away(self, ctx: Context, t: Term, h: str, tvar: str) -> bool:
         """Could `t` (head `h`, a known constant) unfold to the type variable `tvar`?

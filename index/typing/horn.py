@@ -45,12 +45,26 @@ class HornRules:
         self.rules: list[tuple[int, Key]] = []  # (number of needed keys, produced key)
         self.unconditional: set[Key] = set()
         self.is_open = is_open
+        # instances about types with a given head (`Group ℤ`, `Group (Fin n)`): keys by
+        # head; `flexible_keys`: those whose head instance matching may unfold (an
+        # `abbrev`, a name the table does not know), possible for every head
+        self.head_start: dict[str, set[Key]] = {}
+        self.flexible_keys: set[Key] = set()
+        self._head_memo: dict[str, frozenset[Key]] = {}
         for c, rows in table.instances.items():
             for metas, prem, pats, coerced in rows:
                 for j, p in enumerate(pats):
-                    if isinstance(p, Ident) and p.name in metas and \
-                            p.name not in coerced and _variable_name(p.name):
-                        self._add(self._needs(p, prem, table), (c, j))
+                    if isinstance(p, Ident) and p.name in metas:
+                        if p.name not in coerced and _variable_name(p.name):
+                            self._add(self._needs(p, prem, table), (c, j))
+                        continue
+                    h = _ident_head(p)
+                    if h is None:
+                        continue  # a notation (`α × β`, `↥s`): only ever that notation
+                    if h in metas or h in table.flexible or h not in table.known:
+                        self.flexible_keys.add((c, j))
+                    else:
+                        self.head_start.setdefault(h, set()).add((c, j))
         for c, parents in table.parents.items():
             params = table.params.get(c, ())
             for parent in parents:
@@ -103,6 +117,21 @@ class HornRules:
                 if left == 0:
                     todo.append(self.rules[idx][1])
         return frozenset(have)
+
+
+    def head_closure(self, head: str) -> frozenset[Key]:
+        """Every key a type with the rigid head `head` may have (memoized)."""
+        hit = self._head_memo.get(head)
+        if hit is None:
+            hit = self._head_memo[head] = self.closure(
+                self.head_start.get(head, set()) | self.flexible_keys)
+        return hit
+
+
+def _ident_head(t: Term) -> str | None:
+    while isinstance(t, App):
+        t = t.fn
+    return t.name if isinstance(t, Ident) else None
 
 
 def variable_keys(facts: Iterable[Term], tvars: frozenset[str]) -> dict[str, list[Key]]:

@@ -109,6 +109,9 @@ def head_name(name: str) -> str:
     one last name only adds facts, which can turn a *no* into *yes*/*unknown*, never the
     reverse."""
     name = _ALIASES.get(name, name)
+    if name.endswith("}") and ".{" in name:  # universe levels: `Ordinal.{u}`
+        name = name[:name.rindex(".{")]
+        name = _ALIASES.get(name, name)
     if name.startswith("_root_."):
         name = name[len("_root_."):]
     return name.rsplit(".", 1)[-1] if "." in name and not name.endswith(".") else name
@@ -186,6 +189,55 @@ def sigs_of_source(name: str, kind: str, text: str,
     return out
 
 
+# `attribute [instance] A.b C.d` / `attribute [instance 100] …` (not `local`/`scoped`)
+# (`local` and `scoped` ones too: counting an instance that may be absent only turns a
+# *no* into *unknown*)
+_ATTR_INSTANCE = re.compile(r"^(?:scoped\[[^\]]*\]\s+)?attribute\s+\[(?:local\s+|scoped\s+)?"
+                            r"instance(?:\s+\w+)?\]\s+([^\n]+)$", re.M)
+
+
+def attribute_instance_names(text: str) -> list[str]:
+    """Names a source file makes instances by an `attribute [instance]` command."""
+    out: list[str] = []
+    for m in _ATTR_INSTANCE.finditer(text):
+        out.extend(n for n in m.group(1).split("--")[0].split() if n)
+    return out
+
+
+def _as_instance(name: str, binders: tuple[BinderGroup, ...], ty: Term | None) -> Sig | None:
+    if ty is None:
+        return None
+    return Sig(f"{name}.asInstance", "instance", binders, ty)
+
+
+def _declared_instances(decls: list, sigs: list[Sig], named: set[str]) -> Iterator[Sig]:
+    """Instances declared outside `instance` commands: theorems and definitions with the
+    `instance` attribute, and the declarations `attribute [instance]` names (`named`,
+    as written: matched by dotted suffix).  Their statements come from the parsed
+    theorems and the signature table."""
+    from lean_alchemy.grammar.ast import loads as load_term
+
+    def wanted(full: str) -> bool:
+        parts = full.split(".")
+        return any(".".join(parts[k:]) in named for k in range(len(parts)))
+
+    for d in decls:
+        attrs = getattr(d, "attributes", None) or ()
+        if d.kind not in ("theorem", "lemma") or not (
+                "instance" in attrs or (named and wanted(d.full_name))):
+            continue
+        ba, ca = getattr(d, "binders_ast", None), getattr(d, "conclusion_ast", None)
+        if ca:
+            got = _as_instance(d.full_name, loads_binders(ba), load_term(ca))
+            if got is not None:
+                yield got
+    for s in sigs:
+        if s.kind in ("def", "abbrev", "field", "opaque") and named and wanted(s.name):
+            got = _as_instance(s.name, s.binders, s.type)
+            if got is not None:
+                yield got
+
+
 # `@[class] structure MeasurableSpace …`: a structure made a class by its attribute
 _CLASS_ATTR = re.compile(r"\A\s*(?:/--.*?-/\s*)?@\[(?:[^\]]*,\s*)?class\s*[,\]]", re.S)
 
@@ -197,6 +249,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     out: list[Sig] = list(core_sigs())
     texts: dict[str, bytes] = {}
     scopes: dict[str, dict[str, object]] = {}
+    named: set[str] = set()
+    decls = list(decls)
     for d in decls:
         if d.kind not in ("def", "abbrev", "instance", "class", "structure", "inductive",
                           "opaque"):
@@ -210,6 +264,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
             text = data.decode("utf-8", "replace")
             if "deriving instance" in text:
                 out.extend(deriving_commands(text))
+            if "attribute [instance" in text:
+                named.update(attribute_instance_names(text))
             try:
                 scopes[d.file] = declaration_scopes(text, d.module, d.file)
             except Exception:  # noqa: BLE001 - without scopes, declarations lack sections
@@ -222,6 +278,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                                       section_of(scope) if scope is not None else ()))
         except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
             continue
+    out.extend(_declared_instances(decls, out, named))
     return out
 
 
