@@ -140,12 +140,15 @@ class RuleIndex:
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
         have the wrong type (`index.typing.filter`), counted in `matches_filtered` as
-        `instance_missing` / `type_clash`."""
+        `instance_missing` / `type_clash`.  The table's derived parts (class-position
+        rules, coercions) are built here, once, before workers fork."""
+        table.horn()
+        table.coercions  # noqa: B018 - built once, inherited by forked workers
         self.typed = TypedFilter(table)
 
     def _typed_why(self, c: Compiled, subst: dict[str, Term], kind: str) -> str | None:
         """The typed filter's reason to drop this match, or None (unknown keeps it).  The
-        candidate's context (its instance facts saturated forwards) is built once per
+        candidate's context (its instance facts and inference) is built once per
         candidate, at its first match that needs it."""
         if self.typed is None:
             return None

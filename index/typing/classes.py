@@ -3,12 +3,15 @@
 The procedure searches like Lean's instance synthesis, backwards from the goal `C T`:
 the candidate's own instance binders (closed upwards under `extends`), every `instance`
 declaration whose conclusion matches (its instance binders become subgoals), and every
-class that extends `C` (its parent projection is an instance).  It answers *no* only when
-that search is exhausted: every step's head comparison was certain (both heads concrete:
-a structure, inductive, class, definition or a candidate's type variable, which instance
-matching does not unfold; an `abbrev` head may unfold, so it leaves the answer *unknown*),
-within a depth bound and a step budget.  Classes whose instances come from everywhere
-(`Decidable…`, `Nonempty`, `Fact`, coercions…) never answer *no*.
+class that extends `C` (its parent projection is an instance).  Before searching, the
+forward closure over class positions (`horn`) decides what it can: a type variable of the
+candidate, or a type with a rigid head, at a position its closure lacks is *no*.  The
+search answers *no* only when it is exhausted: every step's head comparison was certain
+(both heads concrete: a structure, inductive, class, definition or a candidate's type
+variable, which instance matching does not unfold; an `abbrev` head may unfold, so it
+leaves the answer *unknown*), within a depth bound and a step budget.  Classes whose
+instances come from everywhere (`Decidable…`, `Nonempty`, `Fact`, coercions…) never
+answer *no*.
 """
 
 from __future__ import annotations
@@ -97,11 +100,8 @@ class ClassTable:
     constants: object = None  # `infer.Constants` of the same signatures
     _coercions: object = None
     _horn: "HornRules | None" = None
-    _forward: tuple | None = None  # (instances, by premise class, unconditional), lazily
-    # what does not depend on a candidate: answers to queries about closed types, and
-    # the classes instances without a premise a fact binds make wild
+    # what does not depend on a candidate: answers to queries about closed types
     ground_memo: dict[Term, str] = field(default_factory=dict)
-    unconditional_wild: set[str] | None = None
 
     @classmethod
     def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
@@ -182,35 +182,6 @@ class ClassTable:
             todo.extend(head_name(h) for p in self.parents.get(c, ())
                         if (h := head_of(p)) is not None)
         return out
-
-    def _forward_tables(self) -> tuple:
-        if self._forward is None:
-            insts: list[tuple] = []
-            by_premise: dict[str, list[int]] = {}
-            uncond: list[int] = []
-            for c, rows in self.instances.items():
-                for metas, prem, pats, coerced in rows:
-                    idx = len(insts)
-                    insts.append((c, metas, prem, pats, coerced))
-                    keys = {k for q in prem if (k := _premise_key(q, metas, self)) is not None}
-                    for k in keys:
-                        by_premise.setdefault(k, []).append(idx)
-                    if not keys:
-                        uncond.append(idx)
-            self._forward = (insts, by_premise, uncond)
-        return self._forward
-
-    def forward_instances(self) -> list[tuple]:
-        """Every instance as (class, metas, premises, conclusion args, coerced)."""
-        return self._forward_tables()[0]
-
-    def forward_by_premise(self) -> dict[str, list[int]]:
-        """Instances by the classes of their premises that a fact can bind."""
-        return self._forward_tables()[1]
-
-    def forward_unconditional(self) -> list[int]:
-        """Instances with no premise a fact can bind (they fire, if at all, at once)."""
-        return self._forward_tables()[2]
 
     def match(self, p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
               local: frozenset[str]) -> bool | None:
@@ -293,13 +264,6 @@ def _mentions(t: Term, names: frozenset[str]) -> bool:
 def is_open(c: str) -> bool:
     """Classes whose instances come from everywhere: never *no*."""
     return c in OPEN_CLASSES or c.startswith("Decidable")
-
-
-def _premise_key(q: Term, metas: frozenset[str], table: "ClassTable") -> str | None:
-    sp = _split(q)
-    if sp is None or sp[0] not in table.params or is_open(sp[0]):
-        return None
-    return sp[0] if _mentions(q, metas) else None
 
 
 def _closed_head(h: str) -> bool:

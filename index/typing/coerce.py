@@ -113,7 +113,7 @@ class Coercions:
                         targets = {OPAQUE if h is None else ANY if var else h}
                     else:
                         continue
-                    for src in self._sources(pats[i], metas, prem, firsts):
+                    for src in self._sources(pats[i], metas, prem, firsts, table.params):
                         if src == ANY and ANY in targets:
                             continue  # from anything to anything: a chaining instance
                         self.edges.setdefault(src, set()).update(targets)
@@ -163,7 +163,8 @@ class Coercions:
         return out
 
     @staticmethod
-    def _sources(p: Term, metas: frozenset[str], prem, firsts) -> set[str]:  # noqa: ANN001
+    def _sources(p: Term, metas: frozenset[str], prem, firsts,  # noqa: ANN001
+                 classes=()) -> set[str]:  # noqa: ANN001
         h = type_head(p)
         if h is not None and not _is_var(h, metas):
             return {h}
@@ -171,7 +172,7 @@ class Coercions:
         for c in _constraining(p, prem):  # `[SetLike A B] : CoeTC A (Set B)`
             if c in COE_CLASSES:
                 return set()  # a chaining instance: its links are counted on their own
-            hs = firsts.get(c, {ANY})
+            hs = firsts.get(c, set() if c in classes else {ANY})  # a class without instances
             if best is None or (ANY in best and ANY not in hs) or (
                     (ANY in best) == (ANY in hs) and len(hs) < len(best)):
                 best = set(hs)
@@ -209,6 +210,14 @@ class Coercions:
                     keys_of_b is None or not need or need <= keys_of_b):
                 return True
         return False
+
+
+def _constraining(p: Term, prem) -> list[str]:  # noqa: ANN001
+    """Classes of the premises about the pattern variable `p` (as first argument)."""
+    if not isinstance(p, Ident):
+        return []
+    return [c for q in prem if isinstance(q, App) and q.args and q.args[0] == p
+            and (c := type_head(q)) is not None]
 
 
 def _constraining_any(p: Term, prem) -> list[tuple[str, int]]:  # noqa: ANN001

@@ -149,3 +149,26 @@ def test_universe_levels_do_not_change_a_head() -> None:
     Mathlib/SetTheory/Ordinal/Veblen.lean) is the type `Ordinal`."""
     assert head_name("Ordinal.{u}") == "Ordinal"
     assert head_name("ℕ") == "Nat"
+
+
+def test_a_set_like_structure_coerces_to_a_set() -> None:
+    """Mathlib coerces the members of a `SetLike` type to sets (`SetLike.coe`,
+    Mathlib/Data/SetLike/Basic.lean): a `Sub G` value where a `Set G` is expected is no
+    clash when `Sub` has a `SetLike` instance, and is one when it has none."""
+    extra = [("Set", "structure", "structure Set (α : Type u) where\n  p : α → Prop"),
+             ("SetLike", "class", "class SetLike (A : Type u) (B : outParam (Type v)) where"
+                                  "\n  coe : A → Set B"),
+             ("Sub", "structure", "structure Sub (G : Type u) where\n  carrier : Set G"),
+             ("SetLike.instCoeTC", "instance",
+              "instance SetLike.instCoeTC {A : Type u} {B : Type v} [SetLike A B] : "
+              "CoeTC A (Set B) := sorry"),
+             ("CoeTC", "class", "class CoeTC (α : Sort u) (β : Sort v) where\n  coe : α → β")]
+    with_set_like = extra + [("Sub.instSetLike", "instance",
+                              "instance Sub.instSetLike {G : Type u} : SetLike (Sub G) G := "
+                              "sorry")]
+    rule = (["α", "s"], ["implicit", "explicit"], [parse_term("Type u"), parse_term("Set α")])
+    for lib, expected in ((with_set_like, None), (extra, "type_clash")):
+        table = _table(lib)
+        ctx = _ctx(table, "{G : Type u} (S : Sub G)")
+        got = TypedFilter(table).check(ctx, *rule, {"s": parse_term("S")})
+        assert got == expected, lib[-1][0]
