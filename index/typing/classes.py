@@ -269,9 +269,9 @@ def is_open(c: str) -> bool:
 def _closed_head(h: str) -> bool:
     """A constant, not a name shaped like a variable the candidate did not bind
     (`{u}`, an auto-bound `α` of a rule): only constants have a fixed set of instances."""
-    from lean_alchemy.index.typing.saturate import _variable_name
+    from lean_alchemy.index.typing.saturate import variable_name
 
-    return not _variable_name(h) and not h.startswith("{")
+    return not variable_name(h) and not h.startswith("{")
 
 
 def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:

@@ -256,6 +256,6 @@ def target_sources(table, facts, tvars: frozenset[str], keys) -> dict[str, set[s
 def _is_var(h: str, metas: frozenset[str]) -> bool:
     """A pattern variable of an instance: a binder, or an auto-bound name shaped like a
     variable (`α`, `M₁`); an unknown constant (`Expr`, `ℝ*`) is a head of its own."""
-    from lean_alchemy.index.typing.saturate import _variable_name
+    from lean_alchemy.index.typing.saturate import variable_name
 
-    return h in metas and _variable_name(h)
+    return h in metas and variable_name(h)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from lean_alchemy.grammar.ast import App, Ident, Term
-from lean_alchemy.index.typing.saturate import _variable_name
+from lean_alchemy.index.typing.saturate import variable_name
 
 Key = tuple[str, int]
 
@@ -55,7 +55,7 @@ class HornRules:
             for metas, prem, pats, coerced in rows:
                 for j, p in enumerate(pats):
                     if isinstance(p, Ident) and p.name in metas:
-                        if p.name not in coerced and _variable_name(p.name):
+                        if p.name not in coerced and variable_name(p.name):
                             self._add(self._needs(p, prem, table), (c, j))
                         continue
                     h = _ident_head(p)

@@ -16,7 +16,7 @@ from lean_alchemy.grammar.ast import App, BinOp, Ident, Term
 _VARIABLE = re.compile(r"^[^\W\d_][₀-₉'\d]*$")
 
 
-def _variable_name(n: str) -> bool:
+def variable_name(n: str) -> bool:
     """A pattern variable (one letter, subscripts, primes: `α`, `M₁`), not a name the
     header reader could not resolve (`WeakBilin B`, `{w}`, `ℚ≥0`, `𝕔𝔻`): only a
     variable can stand for any type."""
