@@ -31,7 +31,10 @@ CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "O
               "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
               "Float", "Except", "Thunk", "Task", "IO")
 MAX_DEPTH = 8
-MAX_STEPS = 4000
+MAX_STEPS = 300
+# a query about the candidate's variables not decided forwards is searched backwards only
+# this far: its memo serves one candidate, and *unknown* costs nothing but a kept match
+LOCAL_STEPS = 200
 MAX_FACTS = 4000  # the binders' facts with their ancestors: far fewer in practice
 # classes with instances from every corner (classical logic, coercions, tactics): a
 # missing declaration says nothing
@@ -290,6 +293,7 @@ class Resolver:
         self.local = local
         self.memo: dict[Term, str] = {}
         self.steps = 0
+        self.budget = MAX_STEPS
         start = [f for f in (norm(f, local) for f in facts) if f is not None]
         # the binders' facts closed upwards under `extends` (what answers *yes*)
         self.facts: set[Term] = set()
@@ -324,10 +328,12 @@ class Resolver:
         g = norm(goal, self.local)
         if g is None:
             return UNKNOWN
-        memo = self.memo if heads(g) & self.local else self.table.ground_memo
+        local = bool(heads(g) & self.local)
+        memo = self.memo if local else self.table.ground_memo
         hit = memo.get(g)
         if hit is None:
             self.steps = 0
+            self.budget = LOCAL_STEPS if local else MAX_STEPS
             hit = memo[g] = self._holds(g, 0, set())
         return hit
 
@@ -339,7 +345,7 @@ class Resolver:
             return UNKNOWN
         c, args = sp
         if (is_open(c) or c not in self.table.params
-                or depth > MAX_DEPTH or self.steps > MAX_STEPS):
+                or depth > MAX_DEPTH or self.steps > self.budget):
             return UNKNOWN
         for j, a in enumerate(args):  # about a type with a rigid head: decided forwards
             h = a.name if isinstance(a, Ident) else (

@@ -51,6 +51,7 @@ class HornRules:
         self.head_start: dict[str, set[Key]] = {}
         self.flexible_keys: set[Key] = set()
         self._head_memo: dict[str, frozenset[Key]] = {}
+        self._base: tuple[set[Key], dict[int, int]] | None = None
         for c, rows in table.instances.items():
             for metas, prem, pats, coerced in rows:
                 for j, p in enumerate(pats):
@@ -102,10 +103,18 @@ class HornRules:
             self.by_need.setdefault(k, []).append(idx)
 
     def closure(self, start: Iterable[Key]) -> frozenset[Key]:
-        """Every key derivable from `start` (and the unconditional ones)."""
-        have: set[Key] = set()
-        missing: dict[int, int] = {}
-        todo = list(start) + list(self.unconditional)
+        """Every key derivable from `start` (and the unconditional ones).  The closure of
+        the unconditional keys alone is computed once; each call continues from it."""
+        if self._base is None:
+            self._base = self._propagate(set(), {}, list(self.unconditional))
+        have, missing = self._base
+        todo = [k for k in start if k not in have]
+        if not todo:
+            return frozenset(have)
+        return frozenset(self._propagate(set(have), dict(missing), todo)[0])
+
+    def _propagate(self, have: set[Key], missing: dict[int, int], todo: list[Key]
+                   ) -> tuple[set[Key], dict[int, int]]:
         while todo:
             k = todo.pop()
             if k in have:
@@ -116,8 +125,7 @@ class HornRules:
                 missing[idx] = left
                 if left == 0:
                     todo.append(self.rules[idx][1])
-        return frozenset(have)
-
+        return have, missing
 
     def head_closure(self, head: str) -> frozenset[Key]:
         """Every key a type with the rigid head `head` may have (memoized)."""
