@@ -210,29 +210,40 @@ def _as_instance(name: str, binders: tuple[BinderGroup, ...], ty: Term | None) -
     return Sig(f"{name}.asInstance", "instance", binders, ty)
 
 
-def _declared_instances(decls: list, sigs: list[Sig], named: set[str]) -> Iterator[Sig]:
+def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]],
+                        section_for) -> Iterator[Sig]:  # noqa: ANN001
     """Instances declared outside `instance` commands: theorems and definitions with the
-    `instance` attribute, and the declarations `attribute [instance]` names (`named`,
-    as written: matched by dotted suffix).  Their statements come from the parsed
-    theorems and the signature table."""
+    `instance` attribute, and the declarations an `attribute [instance]` command names
+    (`named`: file -> names as written; a name matches its own full name, or a dotted
+    suffix of a declaration of the same file, or of any file when it is qualified).
+    Theorems get the section binders Lean includes (`section_for`)."""
     from lean_alchemy.grammar.ast import loads as load_term
 
-    def wanted(full: str) -> bool:
+    everywhere = {n for ns in named.values() for n in ns if "." in n}
+
+    def wanted(full: str, file: str) -> bool:
         parts = full.split(".")
-        return any(".".join(parts[k:]) in named for k in range(len(parts)))
+        here = named.get(file, set())
+        return any(".".join(parts[k:]) in here or (k < len(parts) - 1 and ".".join(
+            parts[k:]) in everywhere) or (k == 0 and full in everywhere)
+            for k in range(len(parts)))
 
     for d in decls:
         attrs = getattr(d, "attributes", None) or ()
         if d.kind not in ("theorem", "lemma") or not (
-                "instance" in attrs or (named and wanted(d.full_name))):
+                "instance" in attrs or wanted(d.full_name, d.file)):
             continue
         ba, ca = getattr(d, "binders_ast", None), getattr(d, "conclusion_ast", None)
         if ca:
-            got = _as_instance(d.full_name, loads_binders(ba), load_term(ca))
+            own, concl = loads_binders(ba), load_term(ca)
+            inc = included_section_binders(section_for(d), concl, own)
+            got = _as_instance(d.full_name, inc + own, concl)
             if got is not None:
                 yield got
+    files = {d.full_name: d.file for d in decls}
     for s in sigs:
-        if s.kind in ("def", "abbrev", "field", "opaque") and named and wanted(s.name):
+        if s.kind in ("def", "abbrev", "field", "opaque") and wanted(
+                s.name, files.get(s.name, files.get(s.name.rsplit(".", 1)[0], ""))):
             got = _as_instance(s.name, s.binders, s.type)
             if got is not None:
                 yield got
@@ -249,7 +260,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     out: list[Sig] = list(core_sigs())
     texts: dict[str, bytes] = {}
     scopes: dict[str, dict[str, object]] = {}
-    named: set[str] = set()
+    named: dict[str, set[str]] = {}
     decls = list(decls)
     for d in decls:
         if d.kind not in ("def", "abbrev", "instance", "class", "structure", "inductive",
@@ -264,8 +275,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
             text = data.decode("utf-8", "replace")
             if "deriving instance" in text:
                 out.extend(deriving_commands(text))
-            if "attribute [instance" in text:
-                named.update(attribute_instance_names(text))
+            if "instance" in text and "attribute" in text:
+                named.setdefault(d.file, set()).update(attribute_instance_names(text))
             try:
                 scopes[d.file] = declaration_scopes(text, d.module, d.file)
             except Exception:  # noqa: BLE001 - without scopes, declarations lack sections
@@ -278,7 +289,17 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                                       section_of(scope) if scope is not None else ()))
         except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
             continue
-    out.extend(_declared_instances(decls, out, named))
+    def section_for(d) -> tuple[BinderGroup, ...]:  # noqa: ANN001
+        if d.file not in scopes:
+            try:
+                text = (root / d.file).read_text("utf-8", "replace")
+                scopes[d.file] = declaration_scopes(text, d.module, d.file)
+            except Exception:  # noqa: BLE001 - without scopes, no section premises
+                scopes[d.file] = {}
+        scope = scopes[d.file].get(d.full_name)
+        return section_of(scope) if scope is not None else ()
+
+    out.extend(_declared_instances(decls, out, named, section_for))
     return out
 
 
