@@ -72,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="For one candidate theorem and one rule lemma, print the derived rules "
                     "(or why each was dropped), the sub-terms whose skeleton fits, each match "
                     "attempt with its substitution, the type filter's decision with the "
-                    "types it compared, and whether the run's per-theorem cap kept the pair. "
+                    "types it compared (with RUN/signatures.parquet: the types inferred for "
+                    "the rule's variables and the instance queries asked), and whether the run's per-theorem cap kept the pair. "
                     "Reads an indexed run directory; nothing is re-indexed.")
     e.add_argument("candidate", metavar="CANDIDATE", help="full name of the theorem")
     e.add_argument("rule", metavar="RULE", help="full name of the rule lemma")
@@ -101,9 +102,16 @@ def run_index_cli(args: argparse.Namespace) -> int:
 
 def run_explain_cli(args: argparse.Namespace) -> int:
     from .explain import Library, explain, render
+    from .typing.classes import ClassTable
+    from .typing.signatures import FILE as SIGNATURES_FILE
+    from .typing.signatures import read_signatures
 
     run = RunDir.at(args.run_dir)
-    data = explain(Library(run), args.candidate, args.rule, args.direction)
+    lib = Library(run)
+    sigs = run.root / SIGNATURES_FILE
+    if sigs.exists():  # the run has a signature table: replay the typed filter too
+        lib.use_typing(ClassTable.build(read_signatures(sigs)))
+    data = explain(lib, args.candidate, args.rule, args.direction)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:

@@ -54,6 +54,8 @@ from lean_alchemy.index.names import NameTable, Resolver, binder_locals
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.rules import RuleStats, derive_rules
 from lean_alchemy.index.store import invocations_path, run_token_table
+from lean_alchemy.index.typing.classes import ClassTable
+from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
 
 REWRITE_KINDS = ("eq", "iff")
 
@@ -108,6 +110,12 @@ class Library:
         self.ctx = IndexContext([], scopes, self.resolver, IndexOptions(), RuleIndex(),
                                 tokens=run_token_table(run))
         self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
+        self.typed: TypedFilter | None = None  # `use_typing`: the typed match filter
+
+    def use_typing(self, table: ClassTable) -> None:
+        """Replay the typed match filter too (`index.typing`): each location then shows
+        the types inferred for the rule's variables and the instance queries asked."""
+        self.typed = TypedFilter(table)
 
     def decl(self, name: str) -> Declaration | None:
         d = self._decls.get(name)
@@ -267,7 +275,7 @@ def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) 
 
 
 def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Target],
-              types: dict[str, Term]) -> list[dict]:
+              types: dict[str, Term], typing: Context | None = None) -> list[dict]:
     """Every sub-term of every location whose skeleton fits `c`, with the verdict of
     each later stage, in the order the index would meet them."""
     trie = Trie()
@@ -290,6 +298,8 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
             out.append(rec)
             rec["verdict"] = _verdict(c, decl, fl, i, types, const_eq, rec, seen,
                                       lib.rigid[1])
+            if rec["verdict"] == "accepted" and typing is not None and lib.typed is not None:
+                rec["verdict"] = _typed_verdict(lib.typed, typing, c, kind, rec)
     return out
 
 
@@ -308,6 +318,7 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
         return "matcher_failed"
     subst, respell, renamed = got
     rec["subst"] = {k: _show(v) for k, v in sorted(subst.items())}
+    rec["_subst"] = subst  # for the typed filter; removed before the record is shown
     if respell:
         rec["respell"] = dict(sorted(respell.items()))
     if renamed:
@@ -328,6 +339,30 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
         return "filter:repeated_instance"
     seen.add(key)
     return "accepted"
+
+
+def _typed_verdict(filt: TypedFilter, ctx: Context, c: Compiled, kind: str, rec: dict
+                   ) -> str:
+    """The typed filter's verdict on an accepted match (`RuleIndex._typed_why`), with
+    what it compared in `rec["typing"]`: each rule variable's declared type, value and
+    inferred type (None: unknown), the instance queries and their answers, the clash."""
+    from lean_alchemy.grammar.ast import loads
+
+    r = c.rule
+    subst = rec.pop("_subst")
+    types = [loads(t) if t else None for t in r.binder_types]
+    consts = rule_constants(loads(r.pattern) if r.pattern else None,
+                            loads(r.replacement) if r.replacement else None)
+    why = filt.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind, consts)
+    last = filt.last
+    rec["typing"] = {
+        "values": [{"variable": n, "rule_type": _show(t), "value": _show(w),
+                    "inferred": _show(vt) if vt is not None else None}
+                   for n, t, w, vt in last["values"]],
+        "queries": [{"query": _show(q), "answer": a} for q, a in last["queries"]],
+        "clash": [last["clash"][0], _show(last["clash"][1]), _show(last["clash"][2])]
+        if last["clash"] else None}
+    return f"filter:{why}" if why else "accepted"
 
 
 # --------------------------------------------------------------------------- one pair
@@ -374,14 +409,18 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
     if misread(lib, cand, groups, concl):
         out["rejected_by"] = "candidate_misread"
         return out
-    targets, types = _targets(lib, cand, groups, concl, lib.ctx.section(cand))
+    section = lib.ctx.section(cand)
+    targets, types = _targets(lib, cand, groups, concl, section)
+    typing = Context(lib.typed.table, tuple(section) + tuple(groups)) \
+        if lib.typed is not None else None
     kept_rows = lib.kept(candidate)
     kept = {(r, k, loc, path) for r, k, loc, path in kept_rows}
     for r in chosen:
         c = compile_rule(r, lib.rigid[0], lib.generic_evidence)
         if c is None:
             continue
-        for rec in _attempts(lib, cand, c, targets, types):
+        for rec in _attempts(lib, cand, c, targets, types, typing):
+            rec.pop("_subst", None)
             if kinds is not None and rec["kind"] not in kinds:
                 continue
             rec["rule_id"] = r.id
@@ -457,8 +496,18 @@ def render(data: dict) -> str:
         if "subst" in x:
             lines.append("      subst: " + ", ".join(f"{k} := {v}"
                                                      for k, v in x["subst"].items()))
+        tp = x.get("typing")
+        if tp:
+            for v in tp["values"]:
+                lines.append(f"      typed {v['variable']}: rule {v['rule_type']} vs value "
+                             f"{v['value']} : {v['inferred'] or '?'}")
+            for q in tp["queries"]:
+                lines.append(f"      instance {q['query']}: {q['answer']}")
+            if tp["clash"]:
+                lines.append(f"      clash at {tp['clash'][0]}: {tp['clash'][1]} vs "
+                             f"{tp['clash'][2]}")
         ty = x.get("types")
-        if ty and x["verdict"].startswith("filter:"):
+        if ty and x["verdict"].startswith("filter:") and not tp:
             lines.append(f"      equation type {ty['equation_type']} vs instance "
                          f"{ty['instance_type']}")
             for v, info in ty["variables"].items():

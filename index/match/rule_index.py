@@ -53,7 +53,7 @@ from lean_alchemy.index.match.patterns import Flat, flatten, pattern_symbols
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
-from lean_alchemy.index.typing.filter import Context, TypedFilter
+from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
 
 
 def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
@@ -141,19 +141,22 @@ class RuleIndex:
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
         self.typed: TypedFilter | None = None  # `use_typing`: the class/instance filter
         self._typing_ctx: tuple[Sequence[BinderGroup], Context | None] = ((), None)
-        self._rule_types: dict[str, list[Term | None]] = {}
+        self._rule_types: dict[str, tuple[list[Term | None], frozenset[str]]] = {}
         # id(leaf list) -> (the list, its length when indexed, near key -> positions)
         self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
 
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
         have the wrong type (`index.typing.filter`), counted in `matches_filtered` as
-        `instance_missing` / `type_clash`."""
+        `instance_missing` / `type_clash`.  The table's derived parts (class-position
+        rules, coercions) are built here, once, before workers fork."""
+        table.horn()
+        table.coercions  # noqa: B018 - built once, inherited by forked workers
         self.typed = TypedFilter(table)
 
     def _typed_why(self, c: Compiled, subst: dict[str, Term], kind: str) -> str | None:
         """The typed filter's reason to drop this match, or None (unknown keeps it).  The
-        candidate's context (its instance facts saturated forwards) is built once per
+        candidate's context (its instance facts and inference) is built once per
         candidate, at its first match that needs it."""
         if self.typed is None:
             return None
@@ -162,10 +165,15 @@ class RuleIndex:
             ctx = Context(self.typed.table, groups)
             self._typing_ctx = (groups, ctx)
         r = c.rule
-        types = self._rule_types.get(r.id)
-        if types is None:
-            types = self._rule_types[r.id] = [loads(t) if t else None for t in r.binder_types]
-        return self.typed.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind)
+        got = self._rule_types.get(r.id)
+        if got is None:
+            got = self._rule_types[r.id] = (
+                [loads(t) if t else None for t in r.binder_types],
+                rule_constants(loads(r.pattern) if r.pattern else None,
+                               loads(r.replacement) if r.replacement else None))
+        types, consts = got
+        return self.typed.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind,
+                                consts)
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,

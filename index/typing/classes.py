@@ -3,12 +3,15 @@
 The procedure searches like Lean's instance synthesis, backwards from the goal `C T`:
 the candidate's own instance binders (closed upwards under `extends`), every `instance`
 declaration whose conclusion matches (its instance binders become subgoals), and every
-class that extends `C` (its parent projection is an instance).  It answers *no* only when
-that search is exhausted: every step's head comparison was certain (both heads concrete:
-a structure, inductive, class, definition or a candidate's type variable, which instance
-matching does not unfold; an `abbrev` head may unfold, so it leaves the answer *unknown*),
-within a depth bound and a step budget.  Classes whose instances come from everywhere
-(`Decidable…`, `Nonempty`, `Fact`, coercions…) never answer *no*.
+class that extends `C` (its parent projection is an instance).  Before searching, the
+forward closure over class positions (`horn`) decides what it can: a type variable of the
+candidate, or a type with a rigid head, at a position its closure lacks is *no*.  The
+search answers *no* only when it is exhausted: every step's head comparison was certain
+(both heads concrete: a structure, inductive, class, definition or a candidate's type
+variable, which instance matching does not unfold; an `abbrev` head may unfold, so it
+leaves the answer *unknown*), within a depth bound and a step budget.  Classes whose
+instances come from everywhere (`Decidable…`, `Nonempty`, `Fact`, coercions…) never
+answer *no*.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import Iterable
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.grammar.walk import heads
-from lean_alchemy.index.typing.saturate import Saturation, subst
+from lean_alchemy.index.typing.horn import HornRules, variable_keys
+from lean_alchemy.index.typing.saturate import subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -27,7 +31,11 @@ CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "O
               "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
               "Float", "Except", "Thunk", "Task", "IO")
 MAX_DEPTH = 8
-MAX_STEPS = 4000
+MAX_STEPS = 300
+# a query about the candidate's variables not decided forwards is searched backwards only
+# this far: its memo serves one candidate, and *unknown* costs nothing but a kept match
+LOCAL_STEPS = 200
+MAX_FACTS = 4000  # the binders' facts with their ancestors: far fewer in practice
 # classes with instances from every corner (classical logic, coercions, tactics): a
 # missing declaration says nothing
 OPEN_CLASSES = frozenset({"Nonempty", "Inhabited", "Fact", "Subsingleton", "Unique",
@@ -89,23 +97,33 @@ class ClassTable:
     children: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
     known: frozenset[str] = frozenset()  # heads of the table (constants, notations)
     flexible: frozenset[str] = frozenset()  # `abbrev`s: instance matching unfolds them
-    _forward: tuple | None = None  # (instances, by premise class, unconditional), lazily
-    # what does not depend on a candidate: answers to queries about closed types, and
-    # the classes instances without a premise a fact binds make wild
+    # heads nothing unfolds: every declaration of that (last) name is a structure,
+    # inductive type or class, or a core type (`coerce`)
+    rigid: frozenset[str] = frozenset()
+    constants: object = None  # `infer.Constants` of the same signatures
+    _coercions: object = None
+    _horn: "HornRules | None" = None
+    # what does not depend on a candidate: answers to queries about closed types
     ground_memo: dict[Term, str] = field(default_factory=dict)
-    unconditional_wild: set[str] | None = None
 
     @classmethod
     def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
         tab = cls()
         known: set[str] = {"→", "×", "Sort", "Prop", "Type", "Subtype"} | set(CORE_TYPES)
         flexible: set[str] = set()
+        rigid: set[str] = set(CORE_TYPES)
+        loose: set[str] = set()
         insts: list[Sig] = []
+        sigs = list(sigs)
         for s in sigs:
             key = head_name(s.name)
             known.add(key)
             if s.kind == "abbrev":
                 flexible.add(key)
+            if s.kind in ("structure", "class", "inductive"):
+                rigid.add(key)
+            elif s.kind in ("def", "abbrev", "opaque", "core", "field", "ctor"):
+                loose.add(key)
             if s.kind == "class":
                 tab.params[key] = tuple(n for g in s.binders if g.kind == "explicit"
                                         for n in g.names)
@@ -114,6 +132,10 @@ class ClassTable:
                 insts.append(s)
         tab.known = frozenset(known)
         tab.flexible = frozenset(flexible)
+        tab.rigid = frozenset(rigid - (loose - set(CORE_TYPES)))
+        from lean_alchemy.index.typing.infer import Constants
+
+        tab.constants = Constants(sigs)
         for s in insts:
             tab._add_instance(s)
         for c, ps in tab.parents.items():
@@ -122,6 +144,21 @@ class ClassTable:
                 if h is not None:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
+
+    def horn(self) -> HornRules:
+        """The instance and `extends` rules over class positions (`horn`), built once."""
+        if self._horn is None:
+            self._horn = HornRules(self, is_open)
+        return self._horn
+
+    @property
+    def coercions(self):  # noqa: ANN201 - coerce.Coercions
+        """The coercion table of the library's instances (`coerce`), built once."""
+        if self._coercions is None:
+            from lean_alchemy.index.typing.coerce import Coercions
+
+            self._coercions = Coercions(self)
+        return self._coercions
 
     def parent_facts(self, f: Term) -> list[Term]:
         """The `extends` parents of the fact `C args` (parameters substituted)."""
@@ -148,35 +185,6 @@ class ClassTable:
             todo.extend(head_name(h) for p in self.parents.get(c, ())
                         if (h := head_of(p)) is not None)
         return out
-
-    def _forward_tables(self) -> tuple:
-        if self._forward is None:
-            insts: list[tuple] = []
-            by_premise: dict[str, list[int]] = {}
-            uncond: list[int] = []
-            for c, rows in self.instances.items():
-                for metas, prem, pats, coerced in rows:
-                    idx = len(insts)
-                    insts.append((c, metas, prem, pats, coerced))
-                    keys = {k for q in prem if (k := _premise_key(q, metas, self)) is not None}
-                    for k in keys:
-                        by_premise.setdefault(k, []).append(idx)
-                    if not keys:
-                        uncond.append(idx)
-            self._forward = (insts, by_premise, uncond)
-        return self._forward
-
-    def forward_instances(self) -> list[tuple]:
-        """Every instance as (class, metas, premises, conclusion args, coerced)."""
-        return self._forward_tables()[0]
-
-    def forward_by_premise(self) -> dict[str, list[int]]:
-        """Instances by the classes of their premises that a fact can bind."""
-        return self._forward_tables()[1]
-
-    def forward_unconditional(self) -> list[int]:
-        """Instances with no premise a fact can bind (they fire, if at all, at once)."""
-        return self._forward_tables()[2]
 
     def match(self, p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
               local: frozenset[str]) -> bool | None:
@@ -261,11 +269,12 @@ def is_open(c: str) -> bool:
     return c in OPEN_CLASSES or c.startswith("Decidable")
 
 
-def _premise_key(q: Term, metas: frozenset[str], table: "ClassTable") -> str | None:
-    sp = _split(q)
-    if sp is None or sp[0] not in table.params or is_open(sp[0]):
-        return None
-    return sp[0] if _mentions(q, metas) else None
+def _closed_head(h: str) -> bool:
+    """A constant, not a name shaped like a variable the candidate did not bind
+    (`{u}`, an auto-bound `α` of a rule): only constants have a fixed set of instances."""
+    from lean_alchemy.index.typing.saturate import variable_name
+
+    return not variable_name(h) and not h.startswith("{")
 
 
 def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:
@@ -284,21 +293,47 @@ class Resolver:
         self.local = local
         self.memo: dict[Term, str] = {}
         self.steps = 0
+        self.budget = MAX_STEPS
         start = [f for f in (norm(f, local) for f in facts) if f is not None]
+        # the binders' facts closed upwards under `extends` (what answers *yes*)
         self.facts: set[Term] = set()
-        self.saturation: Saturation | None = None  # ground queries, asked while closing
-        self.saturation = Saturation(table, local, start, self.holds, is_open)
-        self.facts = self.saturation.sure
+        todo = list(start)
+        while todo and len(self.facts) < MAX_FACTS:
+            f = todo.pop()
+            if f not in self.facts:
+                self.facts.add(f)
+                todo.extend(table.parent_facts(f))
+        self._direct = variable_keys(start, local)
+        self._closures: dict[str, frozenset] = {}
+
+    def keys(self, var: str) -> frozenset:
+        """The class positions type variable `var` may fill (`horn`), computed once."""
+        hit = self._closures.get(var)
+        if hit is None:
+            hit = self._closures[var] = self.table.horn().closure(self._direct.get(var, ()))
+        return hit
+
+    def _atomic(self, args: tuple[Term, ...]) -> bool:
+        return any(isinstance(a, Ident) and a.name in self.local for a in args)
+
+    def _decide(self, g: Term, c: str, args: tuple[Term, ...]) -> str | None:
+        """*no* when a type variable at some position cannot have the class there."""
+        for j, a in enumerate(args):
+            if isinstance(a, Ident) and a.name in self.local and (c, j) not in self.keys(a.name):
+                return NO
+        return None
 
     def holds(self, goal: Term) -> str:
         """*yes* / *no* / *unknown*: does the instance `goal` (`C T …`) exist here?"""
         g = norm(goal, self.local)
         if g is None:
             return UNKNOWN
-        memo = self.memo if heads(g) & self.local else self.table.ground_memo
+        local = bool(heads(g) & self.local)
+        memo = self.memo if local else self.table.ground_memo
         hit = memo.get(g)
         if hit is None:
             self.steps = 0
+            self.budget = LOCAL_STEPS if local else MAX_STEPS
             hit = memo[g] = self._holds(g, 0, set())
         return hit
 
@@ -310,10 +345,21 @@ class Resolver:
             return UNKNOWN
         c, args = sp
         if (is_open(c) or c not in self.table.params
-                or depth > MAX_DEPTH or self.steps > MAX_STEPS):
+                or depth > MAX_DEPTH or self.steps > self.budget):
             return UNKNOWN
-        if self.saturation is not None and self.saturation.atomic(args):  # about the candidate's variables: decided forwards
-            return self.saturation.answer(g, c)
+        for j, a in enumerate(args):  # about a type with a rigid head: decided forwards
+            h = a.name if isinstance(a, Ident) else (
+                a.fn.name if isinstance(a, App) and isinstance(a.fn, Ident) else None)
+            if h is not None and h not in self.local and h in self.table.known and \
+                    h not in self.table.flexible and _closed_head(h) and \
+                    (c, j) not in self.table.horn().head_closure(h):
+                return NO
+        if self._atomic(args):  # about the candidate's variables: decided forwards
+            no = self._decide(g, c, args)
+            if no is not None:
+                return no
+            if all(isinstance(a, Ident) and a.name in self.local for a in args):
+                return UNKNOWN
         if g in stack:  # a derivation through itself contains a shorter one
             return NO
         stack = stack | {g}

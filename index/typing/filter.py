@@ -14,8 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Mapping, Sequence
 
+from lean_alchemy.grammar.walk import heads
+from lean_alchemy.grammar.ast import children
+from lean_alchemy.index.typing.signatures import head_name
 from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort, Term, Typed
 from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver, head_of, norm, subst, unify
+from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
+from lean_alchemy.index.typing.infer import Inference
 
 NUMBERS = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal", "EReal",
                      "PNat", "ENat"})
@@ -23,21 +28,12 @@ _FUNLIKE = ("FunLike", "HomClass", "EquivClass", "EmbeddingClass", "CoeFun", "Eq
 
 
 def infer_type(w: Term, local_types: Mapping[str, Term]) -> Term | None:
-    """The type of a candidate's sub-term when it is visible without elaboration: a
-    variable's binder type, an ascription, a local function applied to all its
-    arguments; else None (unknown)."""
-    if isinstance(w, Typed):
-        return w.type
-    if isinstance(w, Ident):
-        return local_types.get(w.name)
-    if isinstance(w, App) and isinstance(w.fn, Ident):
-        t = local_types.get(w.fn.name)
-        for _ in w.args:
-            if isinstance(t, BinOp) and t.op == "→":
-                t = t.rhs
-            else:
-                return None
-        return t
+    """The type of a sub-term from its variables' types alone (no signature table):
+    a variable, an ascription, a local function applied (`infer.Inference`)."""
+    return Inference(None, local_types, frozenset(), _no_unify).type_of(w)
+
+
+def _no_unify(*_a) -> None:  # noqa: ANN002
     return None
 
 
@@ -47,16 +43,18 @@ def _is_function_type(t: Term) -> bool:
 
 class Context:
     """One candidate statement: its binders' types, type variables and instance facts,
-    with a `Resolver` memoized across all its matches."""
+    with a `Resolver` memoized across all its matches and an `Inference` of its terms."""
 
     def __init__(self, table: ClassTable, groups: Sequence[BinderGroup]) -> None:
         self.types: dict[str, Term] = {}
         facts: list[Term] = []
         tvars: set[str] = set()
+        names: set[str] = set()
         for g in groups:
             if g.kind == "inst" and g.type is not None:
                 facts.append(g.type)
             for n in g.names:
+                names.add(n)
                 if g.type is not None:
                     self.types[n] = g.type
                 if isinstance(g.type, Sort):
@@ -65,6 +63,20 @@ class Context:
         self.resolver = Resolver(table, self.tvars, facts)
         self.funlike = frozenset(n for f in self.resolver.facts for n in _args_names(f)
                                  if any(k in (head_of(f) or "") for k in _FUNLIKE))
+        # type variables a coercion may lead from (`[CoeFun F …]`, `[SetLike S α]`,
+        # `[FunLike F α β]`) and the sources of the coercions into each (`coerce`)
+        self.coerced = frozenset(n for f in self.resolver.facts for n in _args_names(f)[:1]
+                                 if _coercion_source_class(head_of(f) or ""))
+        self.sources = target_sources(table, self.resolver.facts, self.tvars,
+                                      self.resolver.keys)
+        self.infer = Inference(table.constants, self.types, self.tvars,  # type: ignore
+                               lambda p, t, m, s_, loc: unify(p, t, m, s_, table, loc),
+                               frozenset(names - set(self.types)))
+
+
+def _coercion_source_class(c: str) -> bool:
+    return c.startswith("Coe") or c in _FUNLIKE or c in ("SetLike", "DFunLike") or \
+        c.endswith(("HomClass", "EquivClass", "EmbeddingClass"))
 
 
 def _args_names(f: Term) -> list[str]:
@@ -72,41 +84,61 @@ def _args_names(f: Term) -> list[str]:
 
 
 class TypedFilter:
-    """`check` a match; `stats` counts the reasons and the values that got a type."""
+    """`check` a match; `stats` counts the reasons and the values that got a type;
+    `last` holds what the last `check` compared (for `alchemy explain`)."""
 
     def __init__(self, table: ClassTable) -> None:
         self.table = table
         self.stats: Counter = Counter()
+        self.last: dict = {}
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
-              mutation: str = "rw_goal") -> str | None:
+              mutation: str = "rw_goal", constants: frozenset[str] = frozenset()
+              ) -> str | None:
         """None when the match may elaborate, else `instance_missing` / `type_clash`.
         `names`/`kinds`/`types`: the rule's binders; `values`: its substitution;
         `mutation`: the mutant kind.  An `apply_hyp` mutant never mentions the rule: its
         new hypotheses are the antecedents' text re-read in the candidate's scope, which
         needs only what their own notation needs (not the rule's instance binders, and a
         notation may mean another constant there), so the rule's binders decide nothing."""
+        self.last = {"values": [], "queries": [], "clash": None}
         if mutation == "apply_hyp":
             return None
         metas = frozenset(n for n in names if n)
         s: dict[str, Term] = {}
+        typed: list[tuple[str, Term, Term]] = []
         for n, t in zip(names, types):
             w = values.get(n) if n else None
             if w is None or t is None:
                 continue
             self.stats["values"] += 1
-            vt = infer_type(w, ctx.types)
+            vt = ctx.infer.type_of(w)
+            vt = norm(vt, ctx.tvars) if vt is not None else None
+            self.last["values"].append((n, t, w, vt))
             if vt is None:
                 continue
             self.stats["values_typed"] += 1
-            vt = norm(vt, ctx.tvars)
-            if _is_function_type(t) and vt is not None:
+            if _is_function_type(t):
                 h = head_of(vt)
                 if h in NUMBERS or (h in ctx.tvars and h not in ctx.funlike):
+                    self.last["clash"] = (n, t, vt)
                     return "type_clash"
-            if vt is not None and not isinstance(t, Sort):
-                unify(norm(t, metas), vt, metas, s, self.table, ctx.tvars)  # type: ignore
+            if not isinstance(t, Sort):
+                pt = norm(t, metas)
+                unify(pt, vt, metas, s, self.table, ctx.tvars)  # type: ignore[arg-type]
+                typed.append((n, pt, vt))  # type: ignore[arg-type]
+        free = metas - frozenset(s)
+        for n, pt, vt in typed:
+            want = subst(pt, s)
+            if type_head(want) != type_head(vt) and self._dot_resolves(n, want, vt, constants):
+                return None  # Lean reads `v.f` on the value's own type: not this rule's
+            if self._clash(ctx, want, vt, top=True, free=free):
+                self.last["clash"] = (n, want, vt)
+                return "type_clash"
+        return self._instances(ctx, names, kinds, types, metas, s)
+
+    def _instances(self, ctx: Context, names, kinds, types, metas, s) -> str | None:  # noqa: ANN001
         for n, k, t in zip(names, kinds, types):
             if k != "inst" or t is None:
                 continue
@@ -114,9 +146,108 @@ class TypedFilter:
             if _free(q, metas - frozenset(s)):
                 continue
             self.stats["instance_queries"] += 1
-            if ctx.resolver.holds(q) == NO:
+            ans = ctx.resolver.holds(q)
+            self.last["queries"].append((q, ans))
+            if ans == NO:
                 return "instance_missing"
         return None
+
+    def _rigid(self, ctx: Context, h: str | None) -> bool:
+        if h is None:
+            return False
+        return h in ctx.tvars or rigid_op(h) or (h in self.table.rigid
+                                                 and h not in self.table.flexible)
+
+    def _head(self, ctx: Context, t: Term, free: frozenset[str]) -> str | None:
+        """`type_head`, None for a free rule variable and for a projection of a local
+        (`X.α`, `C.obj`), which the table's last-name keys would misread."""
+        fn = t
+        while isinstance(fn, App):
+            fn = fn.fn
+        if isinstance(fn, Ident) and (fn.name in free or (
+                "." in fn.name and fn.name.split(".", 1)[0] in ctx.types)):
+            return None
+        return type_head(t)
+
+    def _dot_resolves(self, var: str, want: Term, got: Term, constants: frozenset[str]
+                      ) -> bool:
+        """The rule writes `v.f` for its variable `v` (or the mutant prints `H.f v` so),
+        which Lean resolves in the namespace of the value's own type `G`: no clash when
+        `G.f` exists too."""
+        hw, hg = type_head(want), type_head(got)
+        consts = self.table.constants
+        for c in constants:
+            ns, _, f = c.partition(".") if c.split(".", 1)[0] == var else c.rpartition(".")
+            if ns and (ns == var or head_name(ns) == hw) and \
+                    consts.lookup(f"{hg}.{f.split('.', 1)[0]}"):  # type: ignore[attr-defined]
+                return True
+        return False
+
+    def _coerces(self, ctx: Context, a: str, b: str) -> bool:
+        """May a value whose type has head `a` be coerced to head `b`?"""
+        if a in ctx.coerced:
+            return True
+        co = self.table.coercions  # type: ignore[attr-defined]
+        if b in ctx.tvars:
+            srcs = ctx.sources.get(b, set())
+            return co.free_target or ANY in srcs or a in srcs or b in co.reach(a)
+        return co.may_coerce(a, b, self.table.horn().head_closure(b)
+                             if b in self.table.known else None)
+
+    def _unfolds_away(self, ctx: Context, t: Term, h: str, tvar: str) -> bool:
+        """Could `t` (head `h`, a known constant) unfold to the type variable `tvar`?
+        Only a definition whose arguments mention it (`αᵒᵈ`, `Lex α`): an instance or
+        definition cannot produce a candidate's variable from nothing."""
+        return h not in self.table.known or tvar in heads(t)
+
+    def _clash(self, ctx: Context, want: Term, got: Term, top: bool,
+               free: frozenset[str] = frozenset()) -> bool:
+        """Certainly different types: rigid heads that differ with no coercion either
+        way (at the top only: Lean coerces a whole value, never its type's arguments),
+        or equal heads with a certainly different argument.  A type variable of the
+        candidate is rigid against anything that cannot unfold to it."""
+        hw, hg = self._head(ctx, want, free), self._head(ctx, got, free)
+        if hw is None or hg is None:
+            return False
+        both = self._rigid(ctx, hw) and self._rigid(ctx, hg)
+        if not both and hw != hg:
+            if hw in ctx.tvars and not self._unfolds_away(ctx, got, hg, hw):
+                both = True
+            elif hg in ctx.tvars and not self._unfolds_away(ctx, want, hw, hg):
+                both = True
+        if not both:
+            return False
+        if hw != hg:
+            if not top:
+                return True
+            return not (self._coerces(ctx, hg, hw) or self._coerces(ctx, hw, hg)
+                        or (hw in NUMBERS and hg in NUMBERS))
+        if isinstance(want, BinOp) and isinstance(got, BinOp) and want.op == got.op == "→":
+            # a function's codomain: Lean elaborates a `fun` body against it (coercing)
+            return (self._clash(ctx, want.lhs, got.lhs, False, free)
+                    or self._clash(ctx, want.rhs, got.rhs, True, free))
+        if hw in ctx.tvars or hw != hg or ANY in (hw, hg):
+            return False
+        wa = want.args if isinstance(want, App) else ()
+        ga = got.args if isinstance(got, App) else ()
+        if len(wa) != len(ga):
+            return False
+        return any(self._clash(ctx, a, b, False, free) for a, b in zip(wa, ga))
+
+
+def rule_constants(*terms: Term | None) -> frozenset[str]:
+    """Dotted constant names written in a rule's terms (the candidates for dot notation
+    in a printed mutant)."""
+    out: set[str] = set()
+    todo = [t for t in terms if t is not None]
+    while todo:
+        t = todo.pop()
+        if isinstance(t, Ident):
+            if "." in t.name:
+                out.add(t.name)
+            continue
+        todo.extend(c for _, _, c in children(t))
+    return frozenset(out)
 
 
 def _free(t: Term, names: frozenset[str]) -> bool:

@@ -109,6 +109,9 @@ def head_name(name: str) -> str:
     one last name only adds facts, which can turn a *no* into *yes*/*unknown*, never the
     reverse."""
     name = _ALIASES.get(name, name)
+    if name.endswith("}") and ".{" in name:  # universe levels: `Ordinal.{u}`
+        name = name[:name.rindex(".{")]
+        name = _ALIASES.get(name, name)
     if name.startswith("_root_."):
         name = name[len("_root_."):]
     return name.rsplit(".", 1)[-1] if "." in name and not name.endswith(".") else name
@@ -186,6 +189,66 @@ def sigs_of_source(name: str, kind: str, text: str,
     return out
 
 
+# `attribute [instance] A.b C.d` / `attribute [instance 100] …` (not `local`/`scoped`)
+# (`local` and `scoped` ones too: counting an instance that may be absent only turns a
+# *no* into *unknown*)
+_ATTR_INSTANCE = re.compile(r"^(?:scoped\[[^\]]*\]\s+)?attribute\s+\[(?:local\s+|scoped\s+)?"
+                            r"instance(?:\s+\w+)?\]\s+([^\n]+)$", re.M)
+
+
+def attribute_instance_names(text: str) -> list[str]:
+    """Names a source file makes instances by an `attribute [instance]` command."""
+    out: list[str] = []
+    for m in _ATTR_INSTANCE.finditer(text):
+        out.extend(n for n in m.group(1).split("--")[0].split() if n)
+    return out
+
+
+def _as_instance(name: str, binders: tuple[BinderGroup, ...], ty: Term | None) -> Sig | None:
+    if ty is None:
+        return None
+    return Sig(f"{name}.asInstance", "instance", binders, ty)
+
+
+def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]],
+                        section_for) -> Iterator[Sig]:  # noqa: ANN001
+    """Instances declared outside `instance` commands: theorems and definitions with the
+    `instance` attribute, and the declarations an `attribute [instance]` command names
+    (`named`: file -> names as written; a name matches its own full name, or a dotted
+    suffix of a declaration of the same file, or of any file when it is qualified).
+    Theorems get the section binders Lean includes (`section_for`)."""
+    from lean_alchemy.grammar.ast import loads as load_term
+
+    everywhere = {n for ns in named.values() for n in ns if "." in n}
+
+    def wanted(full: str, file: str) -> bool:
+        parts = full.split(".")
+        here = named.get(file, set())
+        return any(".".join(parts[k:]) in here or (k < len(parts) - 1 and ".".join(
+            parts[k:]) in everywhere) or (k == 0 and full in everywhere)
+            for k in range(len(parts)))
+
+    for d in decls:
+        attrs = getattr(d, "attributes", None) or ()
+        if d.kind not in ("theorem", "lemma") or not (
+                "instance" in attrs or wanted(d.full_name, d.file)):
+            continue
+        ba, ca = getattr(d, "binders_ast", None), getattr(d, "conclusion_ast", None)
+        if ca:
+            own, concl = loads_binders(ba), load_term(ca)
+            inc = included_section_binders(section_for(d), concl, own)
+            got = _as_instance(d.full_name, inc + own, concl)
+            if got is not None:
+                yield got
+    files = {d.full_name: d.file for d in decls}
+    for s in sigs:
+        if s.kind in ("def", "abbrev", "field", "opaque") and wanted(
+                s.name, files.get(s.name, files.get(s.name.rsplit(".", 1)[0], ""))):
+            got = _as_instance(s.name, s.binders, s.type)
+            if got is not None:
+                yield got
+
+
 # `@[class] structure MeasurableSpace …`: a structure made a class by its attribute
 _CLASS_ATTR = re.compile(r"\A\s*(?:/--.*?-/\s*)?@\[(?:[^\]]*,\s*)?class\s*[,\]]", re.S)
 
@@ -197,6 +260,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     out: list[Sig] = list(core_sigs())
     texts: dict[str, bytes] = {}
     scopes: dict[str, dict[str, object]] = {}
+    named: dict[str, set[str]] = {}
+    decls = list(decls)
     for d in decls:
         if d.kind not in ("def", "abbrev", "instance", "class", "structure", "inductive",
                           "opaque"):
@@ -210,6 +275,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
             text = data.decode("utf-8", "replace")
             if "deriving instance" in text:
                 out.extend(deriving_commands(text))
+            if "instance" in text and "attribute" in text:
+                named.setdefault(d.file, set()).update(attribute_instance_names(text))
             try:
                 scopes[d.file] = declaration_scopes(text, d.module, d.file)
             except Exception:  # noqa: BLE001 - without scopes, declarations lack sections
@@ -222,6 +289,17 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                                       section_of(scope) if scope is not None else ()))
         except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
             continue
+    def section_for(d) -> tuple[BinderGroup, ...]:  # noqa: ANN001
+        if d.file not in scopes:
+            try:
+                text = (root / d.file).read_text("utf-8", "replace")
+                scopes[d.file] = declaration_scopes(text, d.module, d.file)
+            except Exception:  # noqa: BLE001 - without scopes, no section premises
+                scopes[d.file] = {}
+        scope = scopes[d.file].get(d.full_name)
+        return section_of(scope) if scope is not None else ()
+
+    out.extend(_declared_instances(decls, out, named, section_for))
     return out
 
 

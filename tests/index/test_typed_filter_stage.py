@@ -86,3 +86,26 @@ def test_the_signature_table_is_stored_with_its_schema(typed) -> None:
     sigs = {s.name: s for s in read_signatures(path)}
     assert sigs["Fx.CommGroup'"].kind == "class"
     assert len(sigs["Fx.CommGroup'"].parents) == 1  # `extends Group' G`, read back
+
+
+def test_explain_shows_the_failed_instance_query(typed) -> None:
+    """`alchemy explain` with the run's signature table replays the typed filter: the
+    location is refused as `instance_missing`, and the record shows the rule variables'
+    inferred types and the query `CommGroup' G` answered *no*; without the table the
+    same location is accepted."""
+    from lean_alchemy.index.explain import Library, explain, render
+    from lean_alchemy.index.typing.classes import ClassTable
+    from lean_alchemy.index.typing.signatures import read_signatures
+
+    run, _, _ = typed
+    plain = explain(Library(run), "Fx.in_group", "Fx.mul_swap")
+    assert any(x["verdict"] == "accepted" for x in plain["locations"])
+    lib = Library(run)
+    lib.use_typing(ClassTable.build(read_signatures(run.root / "signatures.parquet")))
+    data = explain(lib, "Fx.in_group", "Fx.mul_swap")
+    refused = [x for x in data["locations"] if x["verdict"] == "filter:instance_missing"]
+    assert refused and not any(x["verdict"] == "accepted" for x in data["locations"])
+    typing = refused[0]["typing"]
+    assert {"query": "CommGroup' G", "answer": "no"} in typing["queries"]
+    assert any(v["inferred"] == "G" for v in typing["values"])
+    assert "instance CommGroup' G: no" in render(data)

@@ -1,0 +1,340 @@
+"""Type inference over statement ASTs, without Lean: the type of a sub-term, or None.
+
+Why: the typed match filter compares a rule variable's declared type with the type of the
+value it matched; most values are not bare variables but applications (`veblen 0 a`),
+dot notation (`N.ucs 0`, `c.fst.app 0`), arithmetic (`a * b⁻¹`) or ascriptions.  The model
+is a small part of Lean's elaborator, conservative everywhere (None when unsure):
+- variables take their binders' types; ascriptions `(x : T)` give `T`;
+- constants of the signature table are applied with their implicit arguments solved by
+  first-order matching of the explicit arguments' types (`unify`); named arguments bind
+  their binder; a constant written with a namespace suffix (`veblen`, `Finset.card`) is
+  looked up by that suffix, and used only when every declaration it may name gives one
+  type;
+- dot notation `x.f a` resolves `f` in the namespace of the head of `x`'s type and passes
+  `x` as the first explicit argument of that type, as Lean does;
+- local functions and bundled maps (`f : A →+* B`, `e : α ≃ β`) applied give their
+  codomain (the function coercion `⇑f` is inserted by Lean);
+- arithmetic (`+ - * / %`, `•`'s right side, `^`'s base, unary `-`, `⁻¹`, `ᶜ`, `|x|`) has
+  the type of any of its operands that has one, as `binop%` unifies one tree; numerals
+  alone stay unknown, since their type comes from the context they are used in;
+- propositions (`=`, `≤`, `∧`, `∀`, `∃`, `¬`, …) have type `Prop`;
+- coercion arrows `↑x`, `⇑f`, `↥s` and scoped notations stay unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from lean_alchemy.grammar.ast import (
+    App, BinderGroup, BinOp, Enclosed, Explicit, Ident, IfThenElse, NamedArg, Postfix,
+    Prefix, Proj, Quant, Sort, Term, Typed,
+)
+from lean_alchemy.index.typing.saturate import subst
+from lean_alchemy.index.typing.signatures import Sig, head_name
+
+PROP = Sort("Prop")
+_ARITH = frozenset({"+", "-", "*", "/", "%", "⊔", "⊓", "∪", "∩", "\\", "∆", "⊓", "++"})
+_PROPS = frozenset({"=", "≠", "<", "≤", ">", "≥", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "↔", "∧",
+                    "∨", "→", "∣", "≡", "≈", "⟂", "≃ᵤ"})
+_SAME_TYPE_POSTFIX = frozenset({"⁻¹", "ᶜ"})
+_PROP_QUANTS = frozenset({"∀", "∃", "∃!", "∀ᶠ", "∃ᶠ"})
+_BIG_OPS = frozenset({"∑", "∏", "⨆", "⨅", "∑'", "∏'"})
+_FUN = frozenset({"fun", "λ"})
+MAX_CANDIDATES = 6  # declarations a written suffix may name before the lookup gives up
+MAX_DEPTH = 24
+
+
+class Constants:
+    """Signatures of the library's non-instance declarations, by full name and by every
+    dotted suffix (`Ordinal.veblen` is found as `veblen` and `Ordinal.veblen`)."""
+
+    def __init__(self, sigs: Iterable[Sig]) -> None:
+        self.by_suffix: dict[str, list[Sig]] = {}
+        for s in sigs:
+            if s.kind in ("instance", "theorem") or s.name.startswith("core.inst"):
+                continue
+            parts = s.name.split(".")
+            for k in range(len(parts)):
+                self.by_suffix.setdefault(".".join(parts[k:]), []).append(s)
+
+    def lookup(self, name: str) -> list[Sig]:
+        """The declarations a written name may denote (root prefix dropped)."""
+        if name.startswith("_root_."):
+            name = name[len("_root_."):]
+        got = self.by_suffix.get(name, [])
+        return got if len(got) <= MAX_CANDIDATES else []
+
+
+def _flat_binders(sig: Sig) -> list[tuple[str, Term | None, str]]:
+    out = []
+    for g in sig.binders:
+        names = g.names or ("_inst",)
+        for n in names:
+            out.append((n, g.type, g.kind))
+    return out
+
+
+class Inference:
+    """Types of sub-terms in one candidate: `local` maps its variables to their types,
+    `tvars` are its type variables (kept as themselves by `norm`)."""
+
+    def __init__(self, consts: Constants | None, local: Mapping[str, Term],
+                 tvars: frozenset[str], unify,  # noqa: ANN001 - classes.unify
+                 hidden: frozenset[str] = frozenset()) -> None:
+        self.consts = consts
+        self.local = local
+        self.tvars = tvars
+        self.hidden = hidden  # names bound without a known type: never a constant
+        self.unify = unify
+        self.memo: dict[int, tuple[Term, Term | None]] = {}
+
+    def type_of(self, t: Term, depth: int = 0) -> Term | None:
+        hit = self.memo.get(id(t))
+        if hit is not None and hit[0] is t:
+            return hit[1]
+        out = self._type_of(t, depth) if depth < MAX_DEPTH else None
+        self.memo[id(t)] = (t, out)
+        return out
+
+    def _type_of(self, t: Term, depth: int) -> Term | None:
+        d = depth + 1
+        if isinstance(t, Typed):
+            return t.type
+        if isinstance(t, Ident):
+            return self._ident(t.name, (), d)
+        if isinstance(t, App):
+            return self._app(t, d)
+        if isinstance(t, Proj):
+            if t.field.isdigit():
+                return None
+            return self._dot(t.term, t.field.split("."), (), d)
+        if isinstance(t, BinOp):
+            return self._binop(t, d)
+        if isinstance(t, Prefix):
+            if t.op == "¬":
+                return PROP
+            return self.type_of(t.arg, d) if t.op == "-" else None
+        if isinstance(t, Postfix):
+            return self.type_of(t.arg, d) if t.op in _SAME_TYPE_POSTFIX else None
+        if isinstance(t, Enclosed):
+            return self.type_of(t.term, d) if t.open == "|" else None
+        if isinstance(t, Quant):
+            return self._quant(t, d)
+        if isinstance(t, IfThenElse):
+            return self.type_of(t.then, d) or self.type_of(t.else_, d)
+        return None
+
+    # -- pieces ------------------------------------------------------------------------
+    def _binop(self, t: BinOp, d: int) -> Term | None:
+        if t.op in _PROPS:
+            return PROP
+        if t.op in _ARITH:
+            return self.type_of(t.lhs, d) or self.type_of(t.rhs, d)
+        if t.op == "^":
+            return self.type_of(t.lhs, d)
+        if t.op == "•":
+            return self.type_of(t.rhs, d)
+        return None
+
+    def _quant(self, t: Quant, d: int) -> Term | None:
+        if t.op in _PROP_QUANTS:
+            return PROP
+        if t.op in _FUN:
+            return self._fun(t, d)
+        if t.op in _BIG_OPS:
+            bound = frozenset(n for g in t.binders for n in g.names)
+            inner = Inference(self.consts, {k: v for k, v in self.local.items()
+                                            if k not in bound}, self.tvars, self.unify,
+                              self.hidden | bound)
+            return inner.type_of(t.body, d)
+        return None
+
+    def _fun(self, t: Quant, d: int) -> Term | None:
+        """`fun (x : T) (y : U) ↦ b`: `T → U → type of b` (every binder typed)."""
+        local = dict(self.local)
+        doms: list[Term] = []
+        for g in t.binders:
+            if g.type is None or g.pred_op is not None or not g.names:
+                return None
+            for n in g.names:
+                local[n] = g.type
+                doms.append(g.type)
+        bound = frozenset(local) - frozenset(self.local)
+        inner = Inference(self.consts, local, self.tvars, self.unify, self.hidden - bound)
+        body = inner.type_of(t.body, d)
+        if body is None or _mentions(body, [n for g in t.binders for n in g.names]):
+            return None
+        for dom in reversed(doms):
+            body = BinOp("→", dom, body)
+        return body
+
+    def _ident(self, name: str, args: tuple[Term, ...], d: int) -> Term | None:
+        if name in self.local:
+            return self._apply_local(self.local[name], args, d)
+        first, _, rest = name.partition(".")
+        if name in self.hidden or first in self.hidden:
+            return None
+        if rest and first in self.local:
+            return self._dot(Ident(first), rest.split("."), args, d)
+        return self._constant(name, args, d)
+
+    def _app(self, t: App, d: int) -> Term | None:
+        fn = t.fn.term if isinstance(t.fn, Explicit) else t.fn
+        if isinstance(t.fn, Explicit):
+            return None  # `@f`: every argument explicit, a different binder count
+        if isinstance(fn, Ident):
+            return self._ident(fn.name, t.args, d)
+        if isinstance(fn, Proj) and not fn.field.isdigit():
+            return self._dot(fn.term, fn.field.split("."), t.args, d)
+        ft = self.type_of(fn, d)
+        return self._apply_local(ft, t.args, d) if ft is not None else None
+
+    def _apply_local(self, ty: Term, args: tuple[Term, ...], d: int) -> Term | None:
+        """A variable's type applied to `args`: arrows and bundled maps peel one argument
+        each (a dependent `∀` only when its bound names do not occur in the result)."""
+        for a in args:
+            if isinstance(a, NamedArg):
+                return None
+            if isinstance(ty, BinOp) and (ty.op == "→" or _bundled(ty.op)):
+                ty = ty.rhs
+            elif isinstance(ty, Quant) and ty.op in ("∀", "Π") and ty.binders:
+                bound = {n for g in ty.binders for n in g.names}
+                first = ty.binders[0]
+                if len(ty.binders) > 1 or len(first.names) > 1:
+                    return None
+                if _mentions(ty.body, bound):
+                    return None
+                ty = ty.body
+            else:
+                return None
+        return ty
+
+    def _dot(self, recv: Term, fields: list[str], args: tuple[Term, ...], d: int
+             ) -> Term | None:
+        """`recv.f₁.f₂ args`: each field resolved in the namespace of the head of the
+        receiver's type, the receiver its first explicit argument of that type."""
+        cur_t = self.type_of(recv, d)
+        cur: Term = recv
+        for k, f in enumerate(fields):
+            if cur_t is None:
+                return None
+            h = _type_head(cur_t)
+            if h is None:
+                return None
+            last = k == len(fields) - 1
+            got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
+                                 receiver=(cur, h))
+            if got is None:
+                return None
+            cur, cur_t = Proj(cur, f), got
+        return cur_t
+
+    def _constant(self, name: str, args: tuple[Term, ...], d: int,
+                  receiver: tuple[Term, str] | None = None) -> Term | None:
+        if self.consts is None:
+            return None
+        found = self.consts.lookup(name)
+        if not found:
+            return None
+        out: Term | None = None
+        for sig in found:
+            ty = self._apply_sig(sig, args, d, receiver)
+            if ty is None or (out is not None and ty != out):
+                return None
+            out = ty
+        return out
+
+    def _apply_sig(self, sig: Sig, args: tuple[Term, ...], d: int,
+                   receiver: tuple[Term, str] | None) -> Term | None:
+        if sig.type is None:
+            return None
+        binders = _flat_binders(sig)
+        metas = frozenset(n for n, _, _ in binders)
+        from lean_alchemy.index.typing.classes import norm
+
+        s: dict[str, Term] = {}
+        given: dict[str, Term] = {}
+        explicit = [(n, ty) for n, ty, k in binders if k in ("explicit", "plain")]
+        queue = list(args)
+        if receiver is not None:
+            recv, head = receiver
+            at = next((i for i, (_, ty) in enumerate(explicit)
+                       if ty is not None and (h := _type_head(ty)) is not None
+                       and head_name(h) == head_name(head)), None)
+            if at is None:
+                return None
+            queue = [a for a in queue]
+            positional = [a for a in queue if not isinstance(a, NamedArg)]
+            named = [a for a in queue if isinstance(a, NamedArg)]
+            positional.insert(at, recv)
+            queue = positional + named
+        pos = 0
+        extra: list[Term] = []
+        for a in queue:
+            if isinstance(a, NamedArg):
+                given[a.name] = a.value
+                continue
+            while pos < len(explicit) and explicit[pos][0] in given:
+                pos += 1
+            if pos >= len(explicit):
+                extra.append(a)  # beyond the binders: through the result's arrows
+                continue
+            given[explicit[pos][0]] = a
+            pos += 1
+        for n, ty, _ in binders:
+            v = given.get(n)
+            if v is None or ty is None:
+                continue
+            vt = self.type_of(v, d)
+            if vt is not None:
+                pt = norm(subst(ty, given), metas)
+                nv = norm(vt, self.tvars)
+                if pt is not None and nv is not None:
+                    self.unify(pt, nv, metas, s, self.tvars)
+        rest = [(n, ty) for n, ty in explicit[pos:] if n not in given]
+        result: Term = sig.type
+        for n, ty in reversed(rest):
+            if ty is None or n in _free_names(result):
+                return None
+            result = BinOp("→", ty, result)
+        out = norm(subst(subst(result, given), s), metas)
+        if out is None or _mentions(out, metas - frozenset(given) - frozenset(s)):
+            return None
+        if extra:
+            if rest:
+                return None
+            return self._apply_local(out, tuple(extra), d)
+        return out
+
+
+def _bundled(op: str) -> bool:
+    """Bundled-map notations a value of which Lean applies as a function (`→+*`,
+    `→ₗ[R]`, `≃`, `↪`, `→o`), not a category's morphism arrow `⟶`."""
+    return op != "→" and op[:1] in ("→", "≃", "↪")
+
+
+def _type_head(t: Term) -> str | None:
+    while isinstance(t, App):
+        t = t.fn
+    return t.name if isinstance(t, Ident) else None
+
+
+def _free_names(t: Term) -> frozenset[str]:
+    from lean_alchemy.grammar.walk import heads
+
+    return heads(t)
+
+
+def _mentions(t: Term, names: Iterable[str]) -> bool:
+    return bool(_free_names(t) & frozenset(names))
+
+
+def binder_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
+    """Variable -> type of a candidate's binders (later binders shadow earlier ones)."""
+    out: dict[str, Term] = {}
+    for g in groups:
+        if g.type is None:
+            continue
+        for n in g.names:
+            out[n] = g.type
+    return out

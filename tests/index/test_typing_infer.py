@@ -1,0 +1,174 @@
+"""Type inference, certain type clashes and declared instances on a small library written
+here; each fact it mirrors was read in Mathlib (cited at the fixture)."""
+
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.statements import binders_of
+from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver
+from lean_alchemy.index.typing.filter import Context, TypedFilter
+from lean_alchemy.index.typing.signatures import (
+    attribute_instance_names,
+    build_signatures,
+    core_sigs,
+    head_name,
+    sigs_of_source,
+)
+
+# - `structure Finset (α : Type*)` (Mathlib/Data/Finset/Defs.lean) and
+#   `def card (s : Finset α) : ℕ` in `namespace Finset` (Mathlib/Data/Finset/Card.lean:47);
+# - `CommGroup extends Group` (Mathlib/Algebra/Group/Defs.lean:1312);
+# - `structure MulOpposite (α : Type*)` with `unop : αᵐᵒᵖ → α`, whose order lemmas need
+#   a value of `αᵐᵒᵖ` (Mathlib/Algebra/Order/Group/Opposite.lean:28): a natural number is
+#   not one, and no coercion leads from ℕ to it.
+LIB = [
+    ("Finset", "structure", "structure Finset (α : Type u) where\n  val : List α"),
+    ("Finset.card", "def", "def Finset.card {α : Type u} (s : Finset α) : ℕ := 0"),
+    ("Finset.image", "def", "def Finset.image {α : Type u} {β : Type v} (f : α → β) "
+                            "(s : Finset α) : Finset β := sorry"),
+    ("Group", "class", "class Group (G : Type u) extends Mul G where\n  inv : G → G"),
+    ("CommGroup", "class", "class CommGroup (G : Type u) extends Group G where\n  c : G"),
+    ("MulOpposite", "structure", "structure MulOpposite (α : Type u) where\n  unop : α"),
+]
+
+
+def _table(extra=()) -> ClassTable:
+    sigs = list(core_sigs())
+    for name, kind, text in LIB + list(extra):
+        sigs.extend(sigs_of_source(name, kind, text))
+    return ClassTable.build(sigs)
+
+
+def _ctx(table: ClassTable, binders: str) -> Context:
+    from lean_alchemy.extract.commands import parse_binders
+
+    return Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
+
+
+def test_applications_dot_notation_and_arithmetic_get_types() -> None:
+    """`Finset.card s`, `s.card` (dot notation through the head of `s`'s type) and
+    `card s + 1` are natural numbers; `Finset.image f s` solves `β` from `f : α → ℤ`;
+    an unknown constant stays unknown."""
+    ctx = _ctx(_table(), "{α : Type u} (s : Finset α) (f : α → ℤ)")
+    ty = ctx.infer.type_of
+    assert ty(parse_term("Finset.card s")) == parse_term("Nat")
+    assert ty(parse_term("s.card")) == parse_term("Nat")
+    assert ty(parse_term("Finset.card s + 1")) == parse_term("Nat")
+    assert ty(parse_term("Finset.image f s")) == parse_term("Finset Int")
+    assert ty(parse_term("nowhere s")) is None
+    assert ty(parse_term("s = s")) is not None  # a proposition
+
+
+def test_a_value_of_another_rigid_type_is_a_clash_unless_coerced() -> None:
+    """A rule variable `a : αᵐᵒᵖ` bound to `k : ℕ` (a structure against a number, no
+    coercion from ℕ into `MulOpposite`) is a certain clash; bound to a candidate's type
+    variable `G` only when no coercion may lead there."""
+    table = _table()
+    filt = TypedFilter(table)
+    ctx = _ctx(table, "{G : Type u} [Group G] (k : ℕ) (g : G)")
+    names, kinds = ["α", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("MulOpposite α")]
+    assert filt.check(ctx, names, kinds, types, {"a": parse_term("k")}) == "type_clash"
+    assert filt.check(ctx, names, kinds, types, {"a": parse_term("g")}) == "type_clash"
+    # a rule variable of the candidate's own type: no clash
+    same = [parse_term("Type u"), parse_term("α")]
+    assert filt.check(ctx, names, kinds, same, {"a": parse_term("g")}) is None
+    # ℕ where `G` is expected: Lean casts it when `G` has `NatCast` (core's `CoeTail`)
+    cast = _ctx(table, "{G : Type u} [NatCast G] (k : ℕ) (g : G)")
+    rule = ["G'", "x", "y"]
+    rule_kinds = ["implicit", "explicit", "explicit"]
+    rule_types = [parse_term("Type u"), parse_term("G'"), parse_term("G'")]
+    vals = {"x": parse_term("g"), "y": parse_term("k")}
+    assert filt.check(cast, rule, rule_kinds, rule_types, vals) is None
+    assert filt.check(ctx, rule, rule_kinds, rule_types, vals) == "type_clash"
+
+
+def test_a_missing_class_of_a_type_variable_drops_the_match() -> None:
+    """A `[CommGroup α]` rule used on a `[Group G]` variable: `instance_missing`."""
+    table = _table()
+    filt = TypedFilter(table)
+    ctx = _ctx(table, "{G : Type u} [Group G] (g : G)")
+    names = ["α", "", "x"]
+    kinds = ["implicit", "inst", "explicit"]
+    types = [parse_term("Type u"), parse_term("CommGroup α"), parse_term("α")]
+    assert filt.check(ctx, names, kinds, types, {"x": parse_term("g")}) == "instance_missing"
+    comm = _ctx(table, "{G : Type u} [CommGroup G] (g : G)")
+    assert filt.check(comm, names, kinds, types, {"x": parse_term("g")}) is None
+
+
+def test_a_type_with_a_concrete_head_has_only_its_instances() -> None:
+    """`Group ℕ` is *no* when no instance concludes it for ℕ nor for a bare variable
+    with premises ℕ could meet; an instance for `Finset α` gives `Finset ℕ` one."""
+    r = Resolver(_table(), frozenset(), [])
+    assert r.holds(parse_term("Group ℕ")) == NO
+    extra = [("Finset.instGroup", "instance",
+              "instance Finset.instGroup {α : Type u} : Group (Finset α) := sorry")]
+    r2 = Resolver(_table(extra), frozenset(), [])
+    assert r2.holds(parse_term("Group (Finset ℕ)")) != NO
+    assert r2.holds(parse_term("Group ℕ")) == NO
+
+
+def test_attribute_instance_makes_a_theorem_an_instance(tmp_path) -> None:
+    """Mathlib makes theorems instances by `attribute [instance 100]
+    IsGalois.to_isSeparable IsGalois.to_normal` (Mathlib/FieldTheory/Galois/Basic.lean:68):
+    such a theorem `[A α] : B α` gives `B` to every `[A G]` variable, so `B G` is never
+    *no*; without the attribute it is."""
+    from types import SimpleNamespace
+
+    from lean_alchemy.grammar.ast import dumps
+    from lean_alchemy.grammar.statements import dumps_binders
+
+    assert attribute_instance_names(
+        "attribute [instance 100] IsGalois.to_isSeparable IsGalois.to_normal\n") == [
+        "IsGalois.to_isSeparable", "IsGalois.to_normal"]
+    text = ("class A (α : Type u) where\n  a : α\n\nclass B (α : Type u) where\n  b : α\n\n"
+            "theorem A.toB {α : Type u} [A α] : B α := sorry\n")
+
+    def table(with_attr: bool) -> ClassTable:
+        src = text + ("\nattribute [instance] A.toB\n" if with_attr else "")
+        (tmp_path / "M.lean").write_text(src)
+        a_end, b_end = src.index("class B"), src.index("theorem")
+        thm = SimpleNamespace(
+            full_name="A.toB", kind="theorem", module="M", file="M.lean", start_byte=b_end,
+            end_byte=len(src), attributes=(),
+            binders_ast=dumps_binders(binders_of(__import__(
+                "lean_alchemy.extract.commands", fromlist=["parse_binders"]).parse_binders(
+                "{α : Type u} [A α]", "{α : Type u} [A α]", 0, 18))),
+            conclusion_ast=dumps(parse_term("B α")))
+        decls = [SimpleNamespace(full_name="A", kind="class", module="M", file="M.lean",
+                                 start_byte=0, end_byte=a_end),
+                 SimpleNamespace(full_name="B", kind="class", module="M", file="M.lean",
+                                 start_byte=a_end, end_byte=b_end), thm]
+        return ClassTable.build(build_signatures(decls, tmp_path))
+
+    fact = [parse_term("A G")]
+    assert Resolver(table(True), frozenset({"G"}), fact).holds(parse_term("B G")) != NO
+    assert Resolver(table(False), frozenset({"G"}), fact).holds(parse_term("B G")) == NO
+
+
+def test_universe_levels_do_not_change_a_head() -> None:
+    """`Ordinal.{u}` (Mathlib writes universe levels on constants,
+    Mathlib/SetTheory/Ordinal/Veblen.lean) is the type `Ordinal`."""
+    assert head_name("Ordinal.{u}") == "Ordinal"
+    assert head_name("ℕ") == "Nat"
+
+
+def test_a_set_like_structure_coerces_to_a_set() -> None:
+    """Mathlib coerces the members of a `SetLike` type to sets (`SetLike.coe`,
+    Mathlib/Data/SetLike/Basic.lean): a `Sub G` value where a `Set G` is expected is no
+    clash when `Sub` has a `SetLike` instance, and is one when it has none."""
+    extra = [("Set", "structure", "structure Set (α : Type u) where\n  p : α → Prop"),
+             ("SetLike", "class", "class SetLike (A : Type u) (B : outParam (Type v)) where"
+                                  "\n  coe : A → Set B"),
+             ("Sub", "structure", "structure Sub (G : Type u) where\n  carrier : Set G"),
+             ("SetLike.instCoeTC", "instance",
+              "instance SetLike.instCoeTC {A : Type u} {B : Type v} [SetLike A B] : "
+              "CoeTC A (Set B) := sorry"),
+             ("CoeTC", "class", "class CoeTC (α : Sort u) (β : Sort v) where\n  coe : α → β")]
+    with_set_like = extra + [("Sub.instSetLike", "instance",
+                              "instance Sub.instSetLike {G : Type u} : SetLike (Sub G) G := "
+                              "sorry")]
+    rule = (["α", "s"], ["implicit", "explicit"], [parse_term("Type u"), parse_term("Set α")])
+    for lib, expected in ((with_set_like, None), (extra, "type_clash")):
+        table = _table(lib)
+        ctx = _ctx(table, "{G : Type u} (S : Sub G)")
+        got = TypedFilter(table).check(ctx, *rule, {"s": parse_term("S")})
+        assert got == expected, lib[-1][0]
