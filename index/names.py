@@ -175,6 +175,20 @@ def read_external_names(path: str | Path | None) -> list[str]:
             if ln.strip() and not ln.lstrip().startswith("#")]
 
 
+def possible_names(view: ScopeView, name: str) -> frozenset[str]:
+    """Every full name `name` could denote in `view` if the declaration existed: what an
+    *unresolved* name (from outside the project) may still be equal to."""
+    if name.startswith(ROOT):
+        return frozenset((name[len(ROOT):],))
+    out = {name}
+    out.update(f"{ns}.{name}" for ns in view.namespaces)
+    for o in view.opens:
+        out.update(old for new, old in o.renaming if new == name)
+        if (o.only is None or name in o.only) and name not in o.hiding:
+            out.add(f"{o.namespace}.{name}")
+    return frozenset(out)
+
+
 class Resolver:
     """Resolves identifiers against a `NameTable`; caches per (scope view, name).
 
@@ -218,17 +232,8 @@ class Resolver:
         return [x for x in out if not (x in seen or seen.add(x))]
 
     def possible(self, view: ScopeView, name: str) -> frozenset[str]:
-        """Every full name `name` could denote in `view` if the declaration existed: what an
-        *unresolved* name (from outside the project) may still be equal to."""
-        if name.startswith(ROOT):
-            return frozenset((name[len(ROOT):],))
-        out = {name}
-        out.update(f"{ns}.{name}" for ns in view.namespaces)
-        for o in view.opens:
-            out.update(old for new, old in o.renaming if new == name)
-            if (o.only is None or name in o.only) and name not in o.hiding:
-                out.add(f"{o.namespace}.{name}")
-        return frozenset(out)
+        """`possible_names` (a method too, for callers that hold a resolver)."""
+        return possible_names(view, name)
 
     def resolve_name(self, view: ScopeView, name: str) -> tuple[str, str]:
         """(resolved text, status) with status resolved / ambiguous / unresolved."""

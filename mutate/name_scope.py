@@ -45,7 +45,8 @@ from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Ident, Term
 from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.grammar.walk import heads, nodes
-from lean_alchemy.index.names import BUILTIN, ROOT, ScopeView, read_external_names
+from lean_alchemy.index.names import (
+    BUILTIN, ROOT, ScopeView, possible_names, read_external_names)
 from lean_alchemy.grammar.tokens import TokenTable
 from lean_alchemy.mutate.notation_scope import MATHLIB_SCOPED
 from lean_alchemy.mutate.statements import DecodedRule
@@ -376,7 +377,7 @@ class NameScope:
             if not (found and via_ns and not rest):
                 return None  # unknown both ways, or not certainly another declaration
             here = {f"{ns}.{n}" for ns in view.namespaces}
-            if here & _possible(rule_view, n):
+            if here & possible_names(rule_view, n):
                 return None  # the rule's declaration may be among the namespace's
             return (n, "drop", "shadowed")
         base = _declaration_of(meaning, idx)
@@ -423,17 +424,6 @@ def _declaration_of(meaning: str, idx: NameIndex) -> str:
         if head in idx.names:
             return head
     return meaning
-
-
-def _possible(view: ScopeView, name: str) -> frozenset[str]:
-    """Every full name `name` could denote in `view` if it existed."""
-    out = {name}
-    out.update(f"{ns}.{name}" for ns in view.namespaces)
-    for o in view.opens:
-        out.update(old for new, old in o.renaming if new == name)
-        if (o.only is None or name in o.only) and name not in o.hiding:
-            out.add(f"{o.namespace}.{name}")
-    return frozenset(out)
 
 
 def free_names(t: Term) -> set[str]:

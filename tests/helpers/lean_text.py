@@ -73,3 +73,20 @@ def invocation(decl: Declaration, rule: Rule, kind: str, location: str, instance
                       path=json.dumps(path),
                       subst=tuple((k, dumps(parse_term(v))) for k, v in subst.items()),
                       instance=instance)
+
+
+def derived_rules(text: str, name: str, stats=None) -> list[Rule]:
+    """The rules the index derives from declaration `name` of the Lean snippet `text`,
+    its names resolved in its own scope as `alchemy index` resolves them."""
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
+    from lean_alchemy.index.names import NameTable, Resolver, ScopeView
+    from lean_alchemy.index.rules import derive_rules
+
+    decls, scopes = extract(text)
+    d = decls[name]
+    res = Resolver(NameTable.from_declarations(decls.values()))
+    scope = scopes[d.scope_id]
+    view = ScopeView.of(scope)
+    return derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=stats,
+                        section=tuple(scope_binders(scope)),
+                        resolve=lambda t, loc: res.resolve_term(t, view, loc))

@@ -5,23 +5,13 @@ from __future__ import annotations
 
 from lean_alchemy.grammar.ast import loads
 from lean_alchemy.grammar.printer import print_term
-from lean_alchemy.index.names import NameTable, Resolver, ScopeView
-from lean_alchemy.index.rules import RuleStats, derive_rules
+from lean_alchemy.index.rules import RuleStats
 
-from helpers.lean_text import extract
+from helpers.lean_text import derived_rules, extract
 
 
 def _rules(text: str, name: str, stats: RuleStats | None = None):
-    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
-
-    decls, scopes = extract(text)
-    d = decls[name]
-    res = Resolver(NameTable.from_declarations(decls.values()))
-    scope = scopes[d.scope_id]
-    view = ScopeView.of(scope)
-    return derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=stats,
-                        section=tuple(scope_binders(scope)),
-                        resolve=lambda t, loc: res.resolve_term(t, view, loc))
+    return derived_rules(text, name, stats)
 
 
 UPDATED = """\
