@@ -24,13 +24,12 @@ from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.index.store import invocations_path
 from lean_alchemy.mutate.options import MutateOptions
 
-# Measured on Mathlib at the defaults (docs/benchmarks.md, "run database" and "mutation"):
-# 1,810,919 mutants stored from 1,869,205 invocations under the cap (the first 122,144 of
-# 179,341 theorems), run.sqlite 998,400,000 bytes; mutation 909 CPU-s for 2,625,747 mutants
-# plus 78 µs a mutant of encoding and compressing its row.
-STORED_PER_INVOCATION = 0.97  # stored mutants / invocations under the per-theorem cap
-BYTES_PER_MUTANT = 551.0  # run.sqlite bytes per stored mutant (tables and indexes)
-CPU_SECONDS_PER_MUTANT = 0.00042  # mutation CPU seconds per stored mutant
+# Measured on all of Mathlib at the defaults (docs/benchmarks.md, "run database" and
+# "mutation"): 2,659,980 mutants stored from 2,757,385 invocations under the cap, run.sqlite
+# 1,517,596,672 bytes, mutation 864 CPU-s (encoding and compressing the rows included).
+STORED_PER_INVOCATION = 0.965  # stored mutants / invocations under the per-theorem cap
+BYTES_PER_MUTANT = 571.0  # run.sqlite bytes per stored mutant (tables and indexes)
+CPU_SECONDS_PER_MUTANT = 0.000325  # mutation CPU seconds per stored mutant
 DISK_MARGIN = 1.1  # the write-ahead log and page slack on top of the forecast
 
 
