@@ -90,3 +90,18 @@ def derived_rules(text: str, name: str, stats=None) -> list[Rule]:
     return derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=stats,
                         section=tuple(scope_binders(scope)),
                         resolve=lambda t, loc: res.resolve_term(t, view, loc))
+
+
+def extracted_run(root, text: str, path: str = "Demo/Basic.lean"):
+    """A run directory `root/run` holding the extraction of one Lean file, written at
+    `root/src/path` (its module name follows the path), as `alchemy extract` makes it."""
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.extract.options import ExtractOptions
+    from lean_alchemy.extract.pipeline import run_extract
+
+    from helpers.downstream import write_tree
+
+    src = write_tree(root / "src", {path: text})
+    run = RunDir.at(root / "run")
+    run_extract(src, run, ExtractOptions(jobs=1, progress=False))
+    return run

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.index.options import IndexOptions
+
+from helpers.lean_text import extracted_run
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,16 +54,9 @@ end Demo
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from lean_alchemy.extract.options import ExtractOptions
-    from lean_alchemy.extract.pipeline import run_extract
     from lean_alchemy.index.driver import run_index
 
-    root = tmp_path_factory.mktemp("explain")
-    src = root / "src" / "Demo"
-    src.mkdir(parents=True)
-    (src / "Basic.lean").write_text(LIB)
-    r = RunDir.at(root / "run")
-    run_extract(root / "src", r, ExtractOptions(jobs=1, progress=False))
+    r = extracted_run(tmp_path_factory.mktemp("explain"), LIB)
     run_index(r, IndexOptions(jobs=1, max_matches_per_theorem=3))
     return r
 

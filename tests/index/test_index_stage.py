@@ -22,7 +22,7 @@ from lean_alchemy.grammar.ast import Ident, loads
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.printer import print_term
 
-from helpers.lean_text import extract
+from helpers.lean_text import extract, extracted_run
 
 LIB = """\
 import Mathlib.Algebra.Group.Basic
@@ -248,15 +248,8 @@ def test_looks_prop():
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory):
     from lean_alchemy.index.driver import run_index
-    from lean_alchemy.extract.options import ExtractOptions
-    from lean_alchemy.extract.pipeline import run_extract
 
-    root = tmp_path_factory.mktemp("index")
-    src = root / "src" / "Demo"
-    src.mkdir(parents=True)
-    (src / "Basic.lean").write_text(LIB)
-    run = RunDir.at(root / "run")
-    run_extract(root / "src", run, ExtractOptions(jobs=1, progress=False))
+    run = extracted_run(tmp_path_factory.mktemp("index"), LIB)
     stats = run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
     return run, stats
 

@@ -15,12 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.extract.options import ExtractOptions
-from lean_alchemy.extract.pipeline import run_extract
 from lean_alchemy.grammar.ast import App, BinOp, Ident, ListLit, Num
 from lean_alchemy.index import passes
 from lean_alchemy.index.driver import run_index
 from lean_alchemy.index.options import IndexOptions
+
+from helpers.lean_text import extracted_run
 
 LIBRARY = """namespace It
 
@@ -40,11 +40,7 @@ end It
 
 
 def index_library(tmp_path: Path, misread: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[RunDir, dict]:
-    root = tmp_path / "lib"
-    (root / "It").mkdir(parents=True)
-    (root / "It" / "Basic.lean").write_text(LIBRARY)
-    run = RunDir.at(tmp_path / "run")
-    run_extract(root, run, ExtractOptions(jobs=1, progress=False))
+    run = extracted_run(tmp_path, LIBRARY, "It/Basic.lean")
     if misread:  # read `f^[2] x` as `f ^ [2] x`, as a grammar without the token would
         real = passes.parsed
 

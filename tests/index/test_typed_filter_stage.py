@@ -13,8 +13,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.index.options import IndexOptions
+
+from helpers.lean_text import extracted_run
 
 LIB = """\
 namespace Fx
@@ -42,16 +43,10 @@ end Fx
 
 
 def _indexed(root: Path, typed: bool):
-    from lean_alchemy.extract.options import ExtractOptions
-    from lean_alchemy.extract.pipeline import run_extract
     from lean_alchemy.index.driver import run_index
     from lean_alchemy.index.store import iter_invocations, read_rules
 
-    src = root / "src" / "Fx"
-    src.mkdir(parents=True)
-    (src / "Basic.lean").write_text(LIB)
-    run = RunDir.at(root / "run")
-    run_extract(root / "src", run, ExtractOptions(jobs=1, progress=False))
+    run = extracted_run(root, LIB, "Fx/Basic.lean")
     stats = run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None,
                                         typed_filter=typed))
     rules = {r.id: r for r in read_rules(run)}

@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 
 from lean_alchemy.core.records import Declaration
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.extract.options import ExtractOptions
-from lean_alchemy.extract.pipeline import run_extract
 from lean_alchemy.index.driver import run_index
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.unproved import directly_unproved, unproved_declarations
+
+from helpers.lean_text import extracted_run
 
 LIBRARY = """namespace Lib
 
@@ -44,11 +44,7 @@ end Lib
 
 
 def indexed_library(tmp_path: Path, **index_opts) -> tuple[RunDir, dict]:
-    root = tmp_path / "lib"
-    (root / "Lib").mkdir(parents=True)
-    (root / "Lib" / "Basic.lean").write_text(LIBRARY)
-    run = RunDir.at(tmp_path / "run")
-    run_extract(root, run, ExtractOptions(jobs=1, progress=False))
+    run = extracted_run(tmp_path, LIBRARY, "Lib/Basic.lean")
     run_index(run, IndexOptions(jobs=1, progress=False, **index_opts))
     return run, json.loads(run.stats_path("index").read_text())
 

@@ -7,7 +7,6 @@ A library of our own, run through the real extract, index and mutate stages; eac
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
