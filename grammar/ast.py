@@ -333,8 +333,19 @@ def subterms(t: Term, bound: frozenset[str] = frozenset(), path: Path = ()
                             path + ((fname, idx),))
 
 
+# A path step that is no field: `(PREFIX, k)` on an application `f a₁ … aₙ` is its prefix
+# `f a₁ … aₖ` (k < n), a sub-term of Lean's curried application that the AST writes as
+# part of one `App` node (the index matches rewrites there: `rw` rewrites `f a` in `f a b`).
+PREFIX = "prefix"
+
+
 def get_at(t: Term, path: Path) -> Term:
     for fname, idx in path:
+        if fname == PREFIX:
+            if not isinstance(t, App) or not 0 < idx < len(t.args):
+                raise IndexError(f"no application prefix of {idx} arguments here")
+            t = App(t.fn, t.args[:idx])
+            continue
         v = getattr(t, fname)
         t = v[idx] if idx >= 0 else v
     return t

@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import (
+    PREFIX,
     App,
     BinderGroup,
     Ident,
+    NamedArg,
     IfThenElse,
     Let,
     Quant,
@@ -23,6 +25,7 @@ from lean_alchemy.grammar.ast import (
     Subtype,
     Term,
     bound_in_child,
+    get_at,
 )
 from lean_alchemy.grammar.walk import (
     LAMBDAS,
@@ -175,10 +178,14 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     does: occurrences where a variable of `old` is re-bound by an inner binder are other
     terms and stay; an occurrence where a variable of `new` would be captured raises
     `Capture`.  When `old` is a plain variable, `old.f` (dot notation) is an occurrence too.
+    When `old` is an application `f a`, so is the prefix of a longer one, `f a b` (Lean's
+    applications are curried): it becomes `new b`.
     Returns the new term and the number of occurrences replaced."""
     fv_old = heads(old)
     fv_new = heads(new)
     var = old.name if isinstance(old, Ident) and "." not in old.name else None
+    n_pre = len(old.args) if isinstance(old, App) and not any(
+        isinstance(a, NamedArg) for a in old.args) else 0
     count = 0
 
     def go(s: Term, bound: frozenset[str]) -> Term:
@@ -197,6 +204,14 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
                 raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
             count += 1
             return dotted(new, s.name[len(var) + 1:])
+        if (n_pre and isinstance(s, App) and len(s.args) > n_pre and isinstance(old, App)
+                and s.fn == old.fn and s.args[:n_pre] == old.args
+                and not bound & fv_old):
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            rest = tuple(go(a, bound) for a in s.args[n_pre:])
+            return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
 
         def child(fname: str, idx: int, c: Term) -> Term:
             extra = bound_in_child(s, fname, idx)
@@ -213,6 +228,9 @@ def bound_at(t: Term, path: tuple[tuple[str, int], ...]) -> frozenset[str]:
     bound: set[str] = set()
     cur = t
     for fname, idx in path:
+        if fname == PREFIX:  # an application prefix binds nothing (`ast.get_at`)
+            cur = get_at(cur, ((fname, idx),))
+            continue
         bound.update(bound_in_child(cur, fname, idx))
         v = getattr(cur, fname)
         cur = v[idx] if idx >= 0 else v

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from lean_alchemy.grammar.ast import (
+    PREFIX,
     App,
     BinderGroup,
+    NamedArg,
     Cdot,
     CdotFun,
     Ident,
@@ -169,6 +171,7 @@ class Flat:
     opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
     under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
     hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
+    base: "Flat | None" = None  # `prefix_flat`: the target this application prefix is of
     _keys: dict[int, int] = field(default_factory=dict)
 
     def key(self, i: int) -> int:
@@ -227,3 +230,52 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
 
     go(written, resolved, frozenset(), ())
     return fl
+
+
+def prefix_spans(fl: Flat, i: int) -> list[tuple[int, int]]:
+    """(k, end) for each proper prefix `f a₁ … aₖ` (1 <= k < n) of the application
+    `f a₁ … aₙ` at `i`, `end` being where its pre-order stops in `fl`; none for another node
+    or an application with a named argument.  Why: Lean's applications are curried, so
+    `rw` rewrites `f a` inside `f a b` (and `⇑(f a) b`), which the candidate writes as one
+    application (`iteratedFDeriv 𝕜 n f x` holds `iteratedFDeriv 𝕜 n f`)."""
+    w = fl.written[i]
+    if not isinstance(w, App) or len(w.args) < 2 or any(
+            isinstance(a, NamedArg) for a in w.args):
+        return []
+    out = []
+    pos = fl.ends[i + 1]  # the first argument, after the function's sub-tree
+    for k in range(1, len(w.args)):
+        pos = fl.ends[pos]
+        out.append((k, pos))
+    return out
+
+
+def prefix_flat(fl: Flat, i: int, k: int, locals_: frozenset[str]) -> Flat:
+    """The application prefix `f a₁ … aₖ` of the node at `i` as a target of its own: its
+    path is the node's plus the step `(PREFIX, k)` (`grammar.ast.get_at`), its type hints
+    are the base target's (the arguments are the same nodes; the prefix itself has
+    none)."""
+    w = fl.written[i]
+    r = fl.resolved[i]
+    assert isinstance(w, App)
+    pw = App(w.fn, w.args[:k])
+    pr = App(r.fn, r.args[:k]) if isinstance(r, App) and len(r.args) == len(w.args) else pw
+    sub = flatten(pw, pr, locals_)
+    base_path = fl.paths[i] + ((PREFIX, k),)
+    sub.paths = [base_path + p for p in sub.paths]
+    above = fl.bound[i]
+    if above:
+        sub.bound = [above | b for b in sub.bound]
+    sub.base = fl.base if fl.base is not None else fl
+    return sub
+
+
+def flat_hints(fl: Flat, types: dict) -> dict:
+    """The type hints of a target (`hints.infer_hints`, computed once): a prefix target
+    (`prefix_flat`) shares its base target's."""
+    from lean_alchemy.index.match.hints import infer_hints
+
+    src = fl.base if fl.base is not None else fl
+    if src.hints is None:
+        src.hints = infer_hints(src.written[0], types)
+    return src.hints

@@ -39,7 +39,6 @@ from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
-from lean_alchemy.index.match.hints import infer_hints
 from lean_alchemy.index.match.matcher import (
     Compiled,
     ConstEq,
@@ -49,7 +48,14 @@ from lean_alchemy.index.match.matcher import (
     suffix_const_eq,
     type_ok,
 )
-from lean_alchemy.index.match.patterns import Flat, flatten, pattern_symbols
+from lean_alchemy.index.match.patterns import (
+    Flat,
+    flat_hints,
+    flatten,
+    pattern_symbols,
+    prefix_flat,
+    prefix_spans,
+)
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
@@ -325,6 +331,12 @@ class RuleIndex:
                     if vals.__class__ is LazyLeaf and not self._compiled(vals):
                         continue
                     pool.append((fl, i, loc, vals))
+                for k, stop in prefix_spans(fl, i):
+                    found = [vals for vals in self.rw.prefix_leaves(fl, i, k, stop)
+                             if vals.__class__ is not LazyLeaf or self._compiled(vals)]
+                    if found:
+                        sub = prefix_flat(fl, i, k, locals_)
+                        pool.extend((sub, 0, loc, vals) for vals in found)
             if where == "hyp" and not fl.opaque[0]:
                 for vals in self.imp.leaves(fl, 0):
                     if vals.__class__ is LazyLeaf and not self._compiled(vals):
@@ -435,9 +447,7 @@ class RuleIndex:
         elif c.receivers and not receivers_ok(c, subst, types):
             why = "receiver_mismatch"
         elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
-            if fl.hints is None:
-                fl.hints = infer_hints(fl.written[0], types)
-            why = type_ok(c, subst, fl.hints, fl.written[i], self.rigid_last)
+            why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last)
         if why is None:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:

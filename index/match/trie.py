@@ -51,10 +51,20 @@ class Trie:
         sub-term fits thousands of patterns; the index counts and samples them through
         these lists instead of copying every (rule, sub-term) pair.  All values of one
         leaf share one symbol sequence, hence one `Compiled.specificity`."""
-        stop = fl.ends[start]
+        return self._walk(fl, [(self.root, start)], fl.ends[start])
+
+    def prefix_leaves(self, fl: Flat, start: int, k: int, stop: int) -> list[list]:
+        """`leaves` of the prefix `f a₁ … aₖ` of the application at `start`, whose pre-order
+        ends at `stop` (`patterns.prefix_spans`): the node's symbol with `k` arguments,
+        then the same symbols as the application's, up to `stop`."""
+        sym = fl.syms[start]
+        assert isinstance(sym, tuple) and sym[0] == "App"
+        node = self.root.get(sym[:-1] + (k,))
+        return self._walk(fl, [(node, start + 1)], stop) if node is not None else []
+
+    def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
         syms, ends = fl.syms, fl.ends
         out: list = []
-        stack = [(self.root, start)]
         leaf = self.LEAF
         while stack:
             node, i = stack.pop()

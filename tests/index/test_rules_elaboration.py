@@ -147,8 +147,6 @@ def test_an_explicit_pattern_is_also_indexed_in_dot_notation():
     assert spellings(parse_term("x.1"), frozenset({"x"}), {"x": parse_term("α × β")}) == []
 
 def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
-    from lean_alchemy.index.rules import EXTRA_ARG, over_applied
-
     decls, scopes = extract("def veblen (o a : ℕ) : ℕ := o + a\n"
                             "theorem veblen_zero : veblen 0 = fun a ↦ a := rfl\n")
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
@@ -156,17 +154,17 @@ def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
     d = decls["veblen_zero"]
     rules = [r for r in derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d))
              if r.direction == "fwd"]
-    assert [print_term(loads(r.pattern)) for r in rules] == ["veblen 0", f"veblen 0 {EXTRA_ARG}"]
-    applied = rules[1]
-    assert print_term(loads(applied.replacement)) == f"(fun a ↦ a) {EXTRA_ARG}"
+    assert [print_term(loads(r.pattern)) for r in rules] == ["veblen 0"]
     invs, _ = _index(rules, "theorem c (b : ℕ) : veblen 0 b = b := sorry\n")
-    assert [(i.rule_id, i.instance) for i in invs] == [(applied.id, "veblen 0 b")]
+    assert [(i.rule_id, i.instance, i.path) for i in invs] == [
+        (rules[0].id, "veblen 0", '[["lhs", -1], ["prefix", 1]]')]
     invs, _ = _index(rules, "theorem c : veblen 0 = id := sorry\n")  # the exact spelling
-    assert [(i.rule_id, i.instance) for i in invs] == [(rules[0].id, "veblen 0")]
-    # negative: operators and variable heads are never over-applied
-    assert over_applied(parse_term("x + y"), frozenset({"x", "y"})) is None
-    assert over_applied(parse_term("f x"), frozenset({"f", "x"})) is None
-    assert over_applied(parse_term("s.card"), frozenset({"s"})) is None
+    assert [(i.rule_id, i.instance, i.path) for i in invs] == [
+        (rules[0].id, "veblen 0", '[["lhs", -1]]')]
+    # negative: a prefix is of the application's own function and leading arguments
+    for other in ("veblen 1 0 = 0", "veblen (veblen 1 0) = id", "veblen 1 (0 : ℕ) = 0"):
+        invs, _ = _index(rules, f"theorem c : {other} := sorry\n")
+        assert invs == [], other
 
 
 def test_a_dotted_variable_binds_a_compound_receiver():

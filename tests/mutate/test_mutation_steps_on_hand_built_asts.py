@@ -60,6 +60,33 @@ def test_replace_all_occurrences_not_shadowed_ones():
     assert n2 == 2 and out2 == eq(I("x"), add(I("x"), Num("1")))
 
 
+def test_an_application_prefix_is_an_occurrence():
+    # Lean's applications are curried: `rw` rewrites `f a` inside `f a b`, not in `f b a`
+    from lean_alchemy.grammar.ast import PREFIX, get_at
+    from lean_alchemy.grammar.substitute import bound_at
+
+    fa = App(I("f"), (I("a"),))
+    t = eq(App(I("f"), (I("a"), I("b"))), App(I("g"), (I("a"), I("b"))))
+    out, n = replace_all(t, fa, App(I("h"), (I("c"),)))
+    assert n == 1 and out == eq(App(I("h"), (I("c"), I("b"))), t.rhs)
+    assert replace_all(t, fa, I("h"))[0].lhs == App(I("h"), (I("b"),))
+    assert replace_all(App(I("f"), (I("b"), I("a"))), fa, I("h"))[1] == 0
+    assert get_at(t, (("lhs", -1), (PREFIX, 1))) == fa
+    assert bound_at(t, (("lhs", -1), (PREFIX, 1))) == frozenset()
+    for bad in ((("lhs", -1), (PREFIX, 2)), (("lhs", -1), ("args", 0), (PREFIX, 1))):
+        with pytest.raises(IndexError):
+            get_at(t, bad)
+    # an invocation at a prefix path gives the mutant `rw` would
+    f_zero = rule("f_zero", "eq", App(I("F"), (Num("0"),)), I("G"), [])
+    concl = eq(App(I("F"), (Num("0"), I("x"))), I("x"))
+    i = inv("rw_goal", f_zero, "goal", [("lhs", -1), (PREFIX, 1)], {})
+    m = apply_invocation(CAND_BINDERS, concl, i, DecodedRule.of(f_zero))
+    assert m.conclusion == eq(App(I("G"), (I("x"),)), I("x"))
+    stale = inv("rw_goal", f_zero, "goal", [("lhs", -1)], {})
+    with pytest.raises(Skip):
+        apply_invocation(CAND_BINDERS, concl, stale, DecodedRule.of(f_zero))
+
+
 def test_fresh_names_are_mathlib_style():
     assert fresh_name("h", set()) == "h"
     assert fresh_name("h", {"h"}) == "h'"
