@@ -333,18 +333,34 @@ def subterms(t: Term, bound: frozenset[str] = frozenset(), path: Path = ()
                             path + ((fname, idx),))
 
 
-# A path step that is no field: `(PREFIX, k)` on an application `f a₁ … aₙ` is its prefix
-# `f a₁ … aₖ` (k < n), a sub-term of Lean's curried application that the AST writes as
-# part of one `App` node (the index matches rewrites there: `rw` rewrites `f a` in `f a b`).
-PREFIX = "prefix"
+# Path steps that are no field: each names a sub-term Lean's elaborated term has and the
+# AST writes as part of one node (`view_at`).  The index matches rewrites there (`rw`
+# rewrites `f a` in `f a b`, `a ∈ s` in `a ∉ s`, `insert a {b}` in `{a, b}`), and
+# `grammar.substitute.replace_all` rewrites such occurrences.
+PREFIX = "prefix"  # `(PREFIX, k)` on `f a₁ … aₙ`: `f a₁ … aₖ` (0 < k < n), curried application
+MEM = "mem"  # `(MEM, -1)` on `a ∉ s`: `a ∈ s` (`∉` is notation for `¬(a ∈ s)`)
+INSERT = "insert"  # `(INSERT, -1)` on `{a, b, …}`: `insert a {b, …}` (set-builder notation)
+
+
+def view_at(t: Term, step: str, idx: int) -> Term:
+    """The sub-term a view step names in `t` (see `PREFIX`, `MEM`, `INSERT`); IndexError
+    when `t` has none."""
+    if step == PREFIX and isinstance(t, App) and 0 < idx < len(t.args):
+        return App(t.fn, t.args[:idx])
+    if step == MEM and isinstance(t, BinOp) and t.op == "∉":
+        return BinOp("∈", t.lhs, t.rhs)
+    if step == INSERT and isinstance(t, SetLit) and len(t.items) >= 2:
+        return App(Ident("insert"), (t.items[0], SetLit(t.items[1:])))
+    raise IndexError(f"no {step} view here")
+
+
+VIEW_STEPS = frozenset((PREFIX, MEM, INSERT))
 
 
 def get_at(t: Term, path: Path) -> Term:
     for fname, idx in path:
-        if fname == PREFIX:
-            if not isinstance(t, App) or not 0 < idx < len(t.args):
-                raise IndexError(f"no application prefix of {idx} arguments here")
-            t = App(t.fn, t.args[:idx])
+        if fname in VIEW_STEPS:
+            t = view_at(t, fname, idx)
             continue
         v = getattr(t, fname)
         t = v[idx] if idx >= 0 else v

@@ -13,19 +13,25 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import (
-    PREFIX,
+    INSERT,
+    MEM,
+    VIEW_STEPS,
     App,
     BinderGroup,
+    BinOp,
     Ident,
-    NamedArg,
     IfThenElse,
     Let,
+    NamedArg,
+    Prefix,
     Quant,
     SetBuilder,
+    SetLit,
     Subtype,
     Term,
     bound_in_child,
     get_at,
+    view_at,
 )
 from lean_alchemy.grammar.walk import (
     LAMBDAS,
@@ -178,14 +184,19 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     does: occurrences where a variable of `old` is re-bound by an inner binder are other
     terms and stay; an occurrence where a variable of `new` would be captured raises
     `Capture`.  When `old` is a plain variable, `old.f` (dot notation) is an occurrence too.
-    When `old` is an application `f a`, so is the prefix of a longer one, `f a b` (Lean's
-    applications are curried): it becomes `new b`.
+    As in Lean's elaborated terms (`ast.view_at`), when `old` is an application `f a`, so is
+    the prefix of a longer one, `f a b` (curried application): it becomes `new b`; when
+    `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
+    `insert a {b}`, so is `{a, b}`.
     Returns the new term and the number of occurrences replaced."""
     fv_old = heads(old)
     fv_new = heads(new)
     var = old.name if isinstance(old, Ident) and "." not in old.name else None
     n_pre = len(old.args) if isinstance(old, App) and not any(
         isinstance(a, NamedArg) for a in old.args) else 0
+    view = old if (isinstance(old, BinOp) and old.op == "∈") or (
+        isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
+        and isinstance(old.args[1], SetLit)) else None
     count = 0
 
     def go(s: Term, bound: frozenset[str]) -> Term:
@@ -212,6 +223,16 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
             count += 1
             rest = tuple(go(a, bound) for a in s.args[n_pre:])
             return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
+        if view is not None and not bound & fv_old and (
+                isinstance(s, BinOp) and s.op == "∉" or isinstance(s, SetLit)) and (
+                _view(s) == old):
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            if isinstance(s, SetLit):
+                return new
+            return BinOp("∉", new.lhs, new.rhs) if isinstance(new, BinOp) and new.op == "∈" \
+                else Prefix("¬", new)
 
         def child(fname: str, idx: int, c: Term) -> Term:
             extra = bound_in_child(s, fname, idx)
@@ -223,12 +244,20 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     return out, count
 
 
+def _view(s: Term) -> Term | None:
+    """`a ∈ s` for `a ∉ s`, `insert a {b, …}` for `{a, b, …}` (`ast.view_at`), else None."""
+    try:
+        return view_at(s, MEM if isinstance(s, BinOp) else INSERT, -1)
+    except IndexError:
+        return None
+
+
 def bound_at(t: Term, path: tuple[tuple[str, int], ...]) -> frozenset[str]:
     """Names bound by the binders above the position `path` in `t`."""
     bound: set[str] = set()
     cur = t
     for fname, idx in path:
-        if fname == PREFIX:  # an application prefix binds nothing (`ast.get_at`)
+        if fname in VIEW_STEPS:  # a view of a node binds nothing (`ast.view_at`)
             cur = get_at(cur, ((fname, idx),))
             continue
         bound.update(bound_in_child(cur, fname, idx))

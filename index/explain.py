@@ -46,7 +46,7 @@ from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
 )
 from lean_alchemy.index.match.patterns import (
-    Flat, flat_hints, flatten, prefix_flat, prefix_spans,
+    Flat, flat_hints, flatten, notation_views, prefix_flat, prefix_spans, view_flat,
 )
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import dependent_hypotheses, hypotheses
@@ -296,6 +296,9 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
                 locals_ = tg.locals_
                 spots.extend((prefix_flat(fl, i, k, locals_), 0) for k, stop
                              in prefix_spans(fl, i) if trie.prefix_leaves(fl, i, k, stop))
+                views = (view_flat(fl, i, step, k, locals_)
+                         for step, k in notation_views(fl, i))
+                spots.extend((v, 0) for v in views if trie.leaves(v, 0))
             for sfl, si in spots:
                 rec: dict = {"kind": kind, "location": tg.location,
                              "path": json.dumps([list(p) for p in sfl.paths[si]],

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from lean_alchemy.grammar.ast import (
+    INSERT,
+    MEM,
     PREFIX,
     App,
+    BinOp,
     BinderGroup,
     NamedArg,
     Cdot,
@@ -24,9 +27,11 @@ from lean_alchemy.grammar.ast import (
     Opaque,
     Quant,
     SetBuilder,
+    SetLit,
     Subtype,
     Term,
     bound_in_child,
+    view_at,
 )
 from lean_alchemy.grammar.walk import (
     field_names,
@@ -251,17 +256,38 @@ def prefix_spans(fl: Flat, i: int) -> list[tuple[int, int]]:
 
 
 def prefix_flat(fl: Flat, i: int, k: int, locals_: frozenset[str]) -> Flat:
-    """The application prefix `f a₁ … aₖ` of the node at `i` as a target of its own: its
-    path is the node's plus the step `(PREFIX, k)` (`grammar.ast.get_at`), its type hints
-    are the base target's (the arguments are the same nodes; the prefix itself has
-    none)."""
+    """The application prefix `f a₁ … aₖ` of the node at `i` as a target of its own
+    (`view_flat` with the step `(PREFIX, k)`)."""
+    return view_flat(fl, i, PREFIX, k, locals_)
+
+
+def notation_views(fl: Flat, i: int) -> list[tuple[str, int]]:
+    """The view steps (`grammar.ast.view_at`) of the node at `i` that are notations for a
+    term of another shape: `a ∉ s` holds `a ∈ s` (`rw [Set.mem_setOf_eq]` rewrites it
+    there), `{a, b}` is `insert a {b}` (`Set.insert_eq`, `Finset.prod_insert` apply)."""
     w = fl.written[i]
+    if isinstance(w, BinOp) and w.op == "∉":
+        return [(MEM, -1)]
+    if isinstance(w, SetLit) and len(w.items) >= 2:
+        return [(INSERT, -1)]
+    return []
+
+
+def view_flat(fl: Flat, i: int, step: str, k: int, locals_: frozenset[str]) -> Flat:
+    """The view `step` of the node at `i` (`grammar.ast.view_at`: an application prefix,
+    `a ∈ s` in `a ∉ s`, `insert a {b}` for `{a, b}`) as a target of its own: its path is the
+    node's plus the step, its type hints are the base target's (its sub-terms are the same
+    nodes; the view itself has none)."""
+    pw = view_at(fl.written[i], step, k)
     r = fl.resolved[i]
-    assert isinstance(w, App)
-    pw = App(w.fn, w.args[:k])
-    pr = App(r.fn, r.args[:k]) if isinstance(r, App) and len(r.args) == len(w.args) else pw
+    try:
+        pr = view_at(r, step, k) if r is not fl.written[i] else pw
+    except IndexError:
+        pr = pw
+    if type(pr) is not type(pw):
+        pr = pw
     sub = flatten(pw, pr, locals_)
-    base_path = fl.paths[i] + ((PREFIX, k),)
+    base_path = fl.paths[i] + ((step, k),)
     sub.paths = [base_path + p for p in sub.paths]
     above = fl.bound[i]
     if above:

@@ -52,9 +52,11 @@ from lean_alchemy.index.match.patterns import (
     Flat,
     flat_hints,
     flatten,
+    notation_views,
     pattern_symbols,
     prefix_flat,
     prefix_spans,
+    view_flat,
 )
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
 from lean_alchemy.index.match.trie import Trie
@@ -337,6 +339,10 @@ class RuleIndex:
                     if found:
                         sub = prefix_flat(fl, i, k, locals_)
                         pool.extend((sub, 0, loc, vals) for vals in found)
+                for step, k in notation_views(fl, i):
+                    sub = view_flat(fl, i, step, k, locals_)
+                    pool.extend((sub, 0, loc, vals) for vals in self.rw.leaves(sub, 0)
+                                if vals.__class__ is not LazyLeaf or self._compiled(vals))
             if where == "hyp" and not fl.opaque[0]:
                 for vals in self.imp.leaves(fl, 0):
                     if vals.__class__ is LazyLeaf and not self._compiled(vals):

@@ -167,6 +167,43 @@ def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
         assert invs == [], other
 
 
+def _fwd_rules(lib: str, lemma: str):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    decls, _ = extract(lib)
+    d = decls[lemma]
+    return [r for r in derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d))
+            if r.direction == "fwd"]
+
+
+def test_a_membership_pattern_matches_inside_a_non_membership():
+    # `a ∉ s` is notation for `¬(a ∈ s)`: `rw [mem_evens]` rewrites it there
+    rules = _fwd_rules("def evens : Set ℕ := {n | n % 2 = 0}\n"
+                       "theorem mem_evens (n : ℕ) : n ∈ evens ↔ n % 2 = 0 := Iff.rfl\n",
+                       "mem_evens")
+    for written, path in (("y ∉ evens", '[["mem", -1]]'), ("¬y ∈ evens", '[["arg", -1]]')):
+        invs, _ = _index(rules, f"theorem c (y : ℕ) : {written} := sorry\n")
+        assert [(i.instance, i.path) for i in invs] == [("y ∈ evens", path)], written
+    for other in ("y ∉ ({1} : Set ℕ)", "y ≠ 0"):  # negative: another set, another relation
+        invs, _ = _index(rules, f"theorem c (y : ℕ) : {other} := sorry\n")
+        assert invs == [], other
+
+
+def test_an_insert_pattern_matches_a_set_literal():
+    # `{a, b}` is notation for `insert a {b}`: `rw [Set.insert_eq]` rewrites it
+    rules = _fwd_rules("theorem ins_eq (a : ℕ) (s : Set ℕ) : insert a s = {a} ∪ s := sorry\n",
+                       "ins_eq")
+    for written, path in (("{1, 2, 3}", '[["lhs", -1], ["term", -1], ["insert", -1]]'),
+                          ("insert 1 {2, 3}", '[["lhs", -1], ["term", -1]]')):
+        invs, _ = _index(rules, f"theorem c : ({written} : Set ℕ) = ∅ := sorry\n")
+        assert [(i.instance, i.path) for i in invs][0] == ("insert 1 {2, 3}", path), written
+        assert loads(dict(invs[0].subst)["s"]) == parse_term("{2, 3}")
+        if written.startswith("insert"):  # and its `{2, 3}`, which is `insert 2 {3}`
+            assert [i.instance for i in invs] == ["insert 1 {2, 3}", "insert 2 {3}"]
+    invs, _ = _index(rules, "theorem c : ({1} : Set ℕ) = ∅ := sorry\n")  # negative
+    assert invs == []
+
+
 def test_a_dotted_variable_binds_a_compound_receiver():
     rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
     invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "

@@ -87,6 +87,27 @@ def test_an_application_prefix_is_an_occurrence():
         apply_invocation(CAND_BINDERS, concl, stale, DecodedRule.of(f_zero))
 
 
+def test_membership_and_insert_views_are_occurrences():
+    # `a ∉ s` is `¬(a ∈ s)` and `{a, b}` is `insert a {b}` in Lean's elaborated terms
+    from lean_alchemy.grammar.ast import INSERT, MEM, Prefix, SetLit, get_at
+
+    mem = BinOp("∈", I("a"), I("s"))
+    t = BinOp("∧", BinOp("∉", I("a"), I("s")), BinOp("∉", I("b"), I("s")))
+    out, n = replace_all(t, mem, BinOp("∈", I("a"), I("t")))
+    assert n == 1 and out.lhs == BinOp("∉", I("a"), I("t")) and out.rhs == t.rhs
+    assert replace_all(t, mem, eq(I("a"), I("c")))[0].lhs == Prefix("¬", eq(I("a"), I("c")))
+    assert get_at(t, (("lhs", -1), (MEM, -1))) == mem
+    lit = SetLit((I("x"), I("y"), I("z")))
+    ins = App(I("insert"), (I("x"), SetLit((I("y"), I("z")))))
+    assert get_at(lit, ((INSERT, -1),)) == ins
+    assert replace_all(eq(lit, I("u")), ins, I("v")) == (eq(I("v"), I("u")), 1)
+    # negative: another first element, a singleton, a non-membership of another set
+    assert replace_all(lit, App(I("insert"), (I("y"), SetLit((I("x"), I("z"))))), I("v"))[1] == 0
+    with pytest.raises(IndexError):
+        get_at(SetLit((I("x"),)), ((INSERT, -1),))
+    assert replace_all(t, BinOp("∈", I("a"), I("t")), I("v"))[1] == 0
+
+
 def test_fresh_names_are_mathlib_style():
     assert fresh_name("h", set()) == "h"
     assert fresh_name("h", {"h"}) == "h'"
