@@ -340,6 +340,8 @@ def subterms(t: Term, bound: frozenset[str] = frozenset(), path: Path = ()
 PREFIX = "prefix"  # `(PREFIX, k)` on `f a₁ … aₙ`: `f a₁ … aₖ` (0 < k < n), curried application
 MEM = "mem"  # `(MEM, -1)` on `a ∉ s`: `a ∈ s` (`∉` is notation for `¬(a ∈ s)`)
 INSERT = "insert"  # `(INSERT, -1)` on `{a, b, …}`: `insert a {b, …}` (set-builder notation)
+COE = "coe"  # `(COE, k)` on `f a₁ … aₙ`: `⇑(f a₁ … aₖ)` (0 <= k < n), the coercion to a
+# function Lean inserts when `f a₁ … aₖ` is a bundled map (`⇑(algebraMap R A) x`)
 
 
 def view_at(t: Term, step: str, idx: int) -> Term:
@@ -351,10 +353,12 @@ def view_at(t: Term, step: str, idx: int) -> Term:
         return BinOp("∈", t.lhs, t.rhs)
     if step == INSERT and isinstance(t, SetLit) and len(t.items) >= 2:
         return App(Ident("insert"), (t.items[0], SetLit(t.items[1:])))
+    if step == COE and isinstance(t, App) and 0 <= idx < len(t.args):
+        return Prefix("⇑", App(t.fn, t.args[:idx]) if idx else t.fn)
     raise IndexError(f"no {step} view here")
 
 
-VIEW_STEPS = frozenset((PREFIX, MEM, INSERT))
+VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE))
 
 
 def get_at(t: Term, path: Path) -> Term:

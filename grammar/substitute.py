@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import (
+    COE,
     INSERT,
     MEM,
     VIEW_STEPS,
@@ -185,7 +186,8 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     terms and stay; an occurrence where a variable of `new` would be captured raises
     `Capture`.  When `old` is a plain variable, `old.f` (dot notation) is an occurrence too.
     As in Lean's elaborated terms (`ast.view_at`), when `old` is an application `f a`, so is
-    the prefix of a longer one, `f a b` (curried application): it becomes `new b`; when
+    the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
+    when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
     `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
     `insert a {b}`, so is `{a, b}`.
     Returns the new term and the number of occurrences replaced."""
@@ -194,6 +196,8 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     var = old.name if isinstance(old, Ident) and "." not in old.name else None
     n_pre = len(old.args) if isinstance(old, App) and not any(
         isinstance(a, NamedArg) for a in old.args) else 0
+    coerced = old.arg if isinstance(old, Prefix) and old.op == "⇑" else None
+    n_coe = (len(coerced.args) if isinstance(coerced, App) else 0) if coerced is not None else -1
     view = old if (isinstance(old, BinOp) and old.op == "∈") or (
         isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
         and isinstance(old.args[1], SetLit)) else None
@@ -222,6 +226,13 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
                 raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
             count += 1
             rest = tuple(go(a, bound) for a in s.args[n_pre:])
+            return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
+        if (n_coe >= 0 and isinstance(s, App) and len(s.args) > n_coe and not bound & fv_old
+                and view_at(s, COE, n_coe) == old):
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            rest = tuple(go(a, bound) for a in s.args[n_coe:])
             return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
         if view is not None and not bound & fv_old and (
                 isinstance(s, BinOp) and s.op == "∉" or isinstance(s, SetLit)) and (

@@ -255,6 +255,22 @@ def prefix_spans(fl: Flat, i: int) -> list[tuple[int, int]]:
     return out
 
 
+def coe_spans(fl: Flat, i: int) -> list[tuple[int, int]]:
+    """(k, end) for each `⇑(f a₁ … aₖ)` (0 <= k < n; `⇑f` for k = 0) Lean may elaborate the
+    application `f a₁ … aₙ` at `i` through, `end` being where the prefix's pre-order stops:
+    `⇑(algebraMap R A) x` is written `algebraMap R A x`, and `rw [coe_algebraMap]` rewrites
+    the coercion there.  Only for a function that is a constant (a bundled map's
+    constructor or projection): a local function or a bound variable is no bundled map the
+    pattern could name."""
+    w = fl.written[i]
+    if not isinstance(w, App) or any(isinstance(a, NamedArg) for a in w.args):
+        return []
+    fn_sym = fl.syms[i + 1]
+    if not (isinstance(fn_sym, tuple) and fn_sym[0] == "id"):
+        return []
+    return [(0, fl.ends[i + 1])] + prefix_spans(fl, i)
+
+
 def prefix_flat(fl: Flat, i: int, k: int, locals_: frozenset[str]) -> Flat:
     """The application prefix `f a₁ … aₖ` of the node at `i` as a target of its own
     (`view_flat` with the step `(PREFIX, k)`)."""

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
+    COE,
     BinderGroup,
     Ident,
     Term,
@@ -50,6 +51,7 @@ from lean_alchemy.index.match.matcher import (
 )
 from lean_alchemy.index.match.patterns import (
     Flat,
+    coe_spans,
     flat_hints,
     flatten,
     notation_views,
@@ -338,6 +340,12 @@ class RuleIndex:
                              if vals.__class__ is not LazyLeaf or self._compiled(vals)]
                     if found:
                         sub = prefix_flat(fl, i, k, locals_)
+                        pool.extend((sub, 0, loc, vals) for vals in found)
+                for k, stop in coe_spans(fl, i):
+                    found = [vals for vals in self.rw.coerced_leaves(fl, i, k, stop)
+                             if vals.__class__ is not LazyLeaf or self._compiled(vals)]
+                    if found:
+                        sub = view_flat(fl, i, COE, k, locals_)
                         pool.extend((sub, 0, loc, vals) for vals in found)
                 for step, k in notation_views(fl, i):
                     sub = view_flat(fl, i, step, k, locals_)

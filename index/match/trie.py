@@ -62,6 +62,18 @@ class Trie:
         node = self.root.get(sym[:-1] + (k,))
         return self._walk(fl, [(node, start + 1)], stop) if node is not None else []
 
+    COE_SYM = ("Prefix", "⇑", 1)
+
+    def coerced_leaves(self, fl: Flat, start: int, k: int, stop: int) -> list[list]:
+        """`leaves` of `⇑(f a₁ … aₖ)` (`⇑f` for k = 0) for the application at `start`
+        (`patterns.coe_spans`): the coercion's symbol, then the prefix's."""
+        node = self.root.get(self.COE_SYM)
+        if node is not None and k:
+            sym = fl.syms[start]
+            assert isinstance(sym, tuple) and sym[0] == "App"
+            node = node.get(sym[:-1] + (k,))
+        return self._walk(fl, [(node, start + 1)], stop) if node is not None else []
+
     def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
         syms, ends = fl.syms, fl.ends
         out: list = []

@@ -204,6 +204,21 @@ def test_an_insert_pattern_matches_a_set_literal():
     assert invs == []
 
 
+def test_a_coercion_pattern_matches_an_applied_bundled_map():
+    # `mkMap a x` is `⇑(mkMap a) x` in Lean: `rw [coe_mkMap]` rewrites the coercion there
+    rules = _fwd_rules("def mkMap (a : ℕ) : ℕ ≃ ℕ := sorry\n"
+                       "theorem coe_mkMap (a : ℕ) : ⇑(mkMap a) = fun x ↦ x := sorry\n",
+                       "coe_mkMap")
+    for written, path in (("mkMap 1 2", '[["lhs", -1], ["coe", 1]]'),
+                          ("⇑(mkMap 1) 2", '[["lhs", -1], ["fn", -1]]')):
+        invs, _ = _index(rules, f"theorem c : {written} = 2 := sorry\n")
+        assert [(i.instance, i.path) for i in invs] == [("⇑(mkMap 1)", path)], written
+    # negative: another function, and a local one (no bundled map)
+    for other in ("theorem c : Nat.succ 1 = 2", "theorem c (g : ℕ → ℕ) : g 1 = 2"):
+        invs, _ = _index(rules, f"{other} := sorry\n")
+        assert invs == [], other
+
+
 def test_a_dotted_variable_binds_a_compound_receiver():
     rules = [r for r in _rules("isCocircuit_def") if r.direction == "fwd"]
     invs, _ = _index(rules, "theorem c (N : Matroid β) (S : Set β) : "

@@ -82,6 +82,12 @@ def test_an_application_prefix_is_an_occurrence():
     i = inv("rw_goal", f_zero, "goal", [("lhs", -1), (PREFIX, 1)], {})
     m = apply_invocation(CAND_BINDERS, concl, i, DecodedRule.of(f_zero))
     assert m.conclusion == eq(App(I("G"), (I("x"),)), I("x"))
+    # `F a x` is `⇑(F a) x` when `F a` is a bundled map: a coercion pattern rewrites it
+    from lean_alchemy.grammar.ast import Prefix
+
+    coe = Prefix("⇑", App(I("F"), (Num("0"),)))
+    assert replace_all(concl, coe, I("G")) == (m.conclusion, 1)
+    assert replace_all(concl, Prefix("⇑", App(I("F"), (Num("1"),))), I("G"))[1] == 0
     stale = inv("rw_goal", f_zero, "goal", [("lhs", -1)], {})
     with pytest.raises(Skip):
         apply_invocation(CAND_BINDERS, concl, stale, DecodedRule.of(f_zero))
