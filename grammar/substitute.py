@@ -38,6 +38,7 @@ from lean_alchemy.grammar.walk import (
     LAMBDAS,
     Capture,
     dotted,
+    field_names,
     fresh_name,
     heads,
     rebuild,
@@ -253,6 +254,54 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
 
     out = go(t, frozenset())
     return out, count
+
+
+def alpha_equal(a: Term, b: Term) -> bool:
+    """Whether `a` and `b` are the same term up to the names of the variables they bind
+    (`∑ i ∈ s, f i` and `∑ j ∈ s, f j`), as Lean compares terms (de Bruijn indices).  A free
+    name must be the same, and must not be bound on the other side."""
+
+    def ident(x: Ident, y: Ident, env: dict[str, str], rev: dict[str, str]) -> bool:
+        hx, dx, rx = x.name.partition(".")
+        hy, dy, ry = y.name.partition(".")
+        if hx in env or hy in rev:
+            return env.get(hx) == hy and rev.get(hy) == hx and dx == dy and rx == ry
+        return x.name == y.name
+
+    def go(x: Term, y: Term, env: dict[str, str], rev: dict[str, str]) -> bool:
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, Ident):
+            assert isinstance(y, Ident)
+            return ident(x, y, env, rev)
+        for f in field_names(type(x)):
+            vx, vy = getattr(x, f), getattr(y, f)
+            if isinstance(vx, Term):
+                if not isinstance(vy, Term) or not child(x, y, f, -1, vx, vy, env, rev):
+                    return False
+            elif isinstance(vx, tuple) and vx and isinstance(vx[0], Term):
+                if not isinstance(vy, tuple) or len(vx) != len(vy) or not all(
+                        child(x, y, f, i, cx, cy, env, rev)
+                        for i, (cx, cy) in enumerate(zip(vx, vy))):
+                    return False
+            elif isinstance(x, BinderGroup) and f == "names":
+                if len(vx) != len(vy):
+                    return False
+            elif vx != vy:
+                return False
+        return True
+
+    def child(x: Term, y: Term, f: str, i: int, cx: Term, cy: Term, env: dict[str, str],
+              rev: dict[str, str]) -> bool:
+        bx, by = bound_in_child(x, f, i), bound_in_child(y, f, i)
+        if len(bx) != len(by):
+            return False
+        if bx:
+            env = {**env, **dict(zip(bx, by))}
+            rev = {**rev, **dict(zip(by, bx))}
+        return go(cx, cy, env, rev)
+
+    return a == b or go(a, b, {}, {})
 
 
 def _view(s: Term) -> Term | None:

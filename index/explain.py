@@ -334,7 +334,7 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
     if respell:
         rec["respell"] = dict(sorted(respell.items()))
     if renamed:
-        return "filter:alpha_renamed"
+        rec["alpha_renamed"] = True  # kept, as by the index (`RuleIndex.alpha_renaming`)
     if c.receivers and not receivers_ok(c, subst, types):
         return "filter:receiver_mismatch"
     hints = flat_hints(fl, types)

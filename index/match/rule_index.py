@@ -139,7 +139,7 @@ class RuleIndex:
     # first, and with equal shares a theorem's hypotheses took two thirds of its quota.
     shares = {"apply_hyp": 1, "rw_hyp": 1, "rw_goal": 2}
 
-    def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+    def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = True,
                  rigid_last: frozenset[str] = frozenset()) -> None:
         self.alpha_renaming = alpha_renaming
         self.rigid_last = rigid_last
@@ -187,13 +187,14 @@ class RuleIndex:
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,
-              alpha_renaming: bool = False,
+              alpha_renaming: bool = True,
               rigid: tuple[frozenset[str], frozenset[str]] | None = None,
               generic_evidence: bool = False) -> "RuleIndex":
         """`alpha_renaming`: also report instances whose bound variables are named
-        differently from the rule's (`∑ j ∈ t, 0` for `∑ i ∈ s, 0`).  Off by default: the
-        mutation engine checks that the instantiated pattern is *syntactically* the
-        instance, so those would all be dropped there (`stale_invocation`).  `rigid`: the
+        differently from the rule's (`∑ j ∈ t, 0` for `∑ i ∈ s, 0`), as `rw` does (Lean
+        compares terms up to bound names; so does the mutation engine's check that the
+        instantiated pattern is the instance, `grammar.substitute.alpha_equal`).  Off:
+        they are counted as `alpha_renamed`.  `rigid`: the
         library's `rigid_names`, which turn on the rigid-head type filter and, with
         `generic_evidence`, the `untyped_generic` one."""
         ix = cls.empty(max_per_theorem=max_per_theorem, alpha_renaming=alpha_renaming,
@@ -203,7 +204,7 @@ class RuleIndex:
         return ix
 
     @classmethod
-    def empty(cls, *, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+    def empty(cls, *, max_per_theorem: int | None = None, alpha_renaming: bool = True,
               rigid: tuple[frozenset[str], frozenset[str]] | None = None,
               generic_evidence: bool = False) -> "RuleIndex":
         """An index without rules, filled by `add` (`build`'s options).  Why: the index

@@ -114,6 +114,28 @@ def test_membership_and_insert_views_are_occurrences():
     assert replace_all(t, BinOp("∈", I("a"), I("t")), I("v"))[1] == 0
 
 
+def test_alpha_equal_compares_up_to_bound_names():
+    from lean_alchemy.grammar.substitute import alpha_equal
+
+    def sum_(v, body, s="s"):
+        return Quant("∑", (grp(v, None, "plain"),), body, ",", None) if s is None else \
+            Quant("∑", (BinderGroup((v,), None, "plain", "∈", I(s)),), body)
+
+    assert alpha_equal(sum_("i", App(I("f"), (I("i"),))), sum_("j", App(I("f"), (I("j"),))))
+    # negative: a free name differs, a bound name meets a free one, another set
+    assert not alpha_equal(sum_("i", App(I("f"), (I("i"),))), sum_("j", App(I("g"), (I("j"),))))
+    assert not alpha_equal(sum_("i", App(I("f"), (I("i"),))), sum_("j", App(I("f"), (I("i"),))))
+    assert not alpha_equal(sum_("i", I("i")), sum_("j", I("j"), "t"))
+    # an instance renamed in the candidate still mutates (`rw` sees de Bruijn indices)
+    zero_sum = rule("sum_zero", "eq", sum_("i", Num("0")), Num("0"),
+                    [("s", "explicit", App(I("Finset"), (NAT,)))])
+    concl = eq(sum_("j", Num("0"), "t"), Num("0"))
+    i = inv("rw_goal", zero_sum, "goal", [("lhs", -1)], {"s": I("t")})
+    m = apply_invocation((grp("t", App(I("Finset"), (NAT,))),), concl, i,
+                         DecodedRule.of(zero_sum))
+    assert m.conclusion == eq(Num("0"), Num("0"))
+
+
 def test_fresh_names_are_mathlib_style():
     assert fresh_name("h", set()) == "h"
     assert fresh_name("h", {"h"}) == "h'"
