@@ -66,13 +66,17 @@ class Trie:
 
     def coerced_leaves(self, fl: Flat, start: int, k: int, stop: int) -> list[list]:
         """`leaves` of `⇑(f a₁ … aₖ)` (`⇑f` for k = 0) for the application at `start`
-        (`patterns.coe_spans`): the coercion's symbol, then the prefix's."""
+        (`patterns.coe_spans`): the coercion's symbol, then the prefix's.  The function
+        must be the pattern's own constant, not a pattern variable: `⇑φ = (·⁻¹)` would
+        otherwise rewrite the function of every application."""
         node = self.root.get(self.COE_SYM)
         if node is not None and k:
             sym = fl.syms[start]
             assert isinstance(sym, tuple) and sym[0] == "App"
             node = node.get(sym[:-1] + (k,))
-        return self._walk(fl, [(node, start + 1)], stop) if node is not None else []
+        if node is not None:
+            node = node.get(fl.syms[start + 1])  # the function: no wildcard
+        return self._walk(fl, [(node, start + 2)], stop) if node is not None else []
 
     def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
         syms, ends = fl.syms, fl.ends

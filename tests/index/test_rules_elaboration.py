@@ -217,6 +217,13 @@ def test_a_coercion_pattern_matches_an_applied_bundled_map():
     for other in ("theorem c : Nat.succ 1 = 2", "theorem c (g : ℕ → ℕ) : g 1 = 2"):
         invs, _ = _index(rules, f"{other} := sorry\n")
         assert invs == [], other
+    # negative: a coerced pattern variable (`⇑φ`) names no function
+    rules = _fwd_rules("theorem coe_inv {F : Type*} (φ : F) : ⇑φ = fun x : ℕ ↦ x := sorry\n",
+                       "coe_inv")
+    invs, _ = _index(rules, "theorem c : Nat.succ 1 = 2 := sorry\n")
+    assert invs == []
+    invs, _ = _index(rules, "theorem c {F : Type*} (φ : F) : ⇑φ 1 = 2 := sorry\n")
+    assert [i.instance for i in invs] == ["⇑φ"]  # the written coercion still matches
 
 
 def test_a_dotted_variable_binds_a_compound_receiver():
