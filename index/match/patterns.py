@@ -242,10 +242,17 @@ def prefix_spans(fl: Flat, i: int) -> list[tuple[int, int]]:
     `f a₁ … aₙ` at `i`, `end` being where its pre-order stops in `fl`; none for another node
     or an application with a named argument.  Why: Lean's applications are curried, so
     `rw` rewrites `f a` inside `f a b` (and `⇑(f a) b`), which the candidate writes as one
-    application (`iteratedFDeriv 𝕜 n f x` holds `iteratedFDeriv 𝕜 n f`)."""
+    application (`iteratedFDeriv 𝕜 n f x` holds `iteratedFDeriv 𝕜 n f`).  Only for a
+    function that is a constant."""
     w = fl.written[i]
     if not isinstance(w, App) or len(w.args) < 2 or any(
             isinstance(a, NamedArg) for a in w.args):
+        return []
+    fn_sym = fl.syms[i + 1]
+    if not (isinstance(fn_sym, tuple) and fn_sym[0] == "id"):
+        # a field of a variable or a projection (`y.map a b`, `(F.obj j).map f x`): the
+        # pattern's `x.map f` is tied to it by the field name alone, so its prefixes would
+        # meet every `map` lemma
         return []
     out = []
     pos = fl.ends[i + 1]  # the first argument, after the function's sub-tree

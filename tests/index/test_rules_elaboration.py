@@ -165,6 +165,15 @@ def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
     for other in ("veblen 1 0 = 0", "veblen (veblen 1 0) = id", "veblen 1 (0 : ℕ) = 0"):
         invs, _ = _index(rules, f"theorem c : {other} := sorry\n")
         assert invs == [], other
+    # negative: no prefix of a field of a variable (its rule is tied by the field name only)
+    rules = _fwd_rules("structure T where\n  n : ℕ\n"
+                       "def T.f (t : T) (a : ℕ) : ℕ → ℕ := fun b ↦ a + b\n"
+                       "theorem T.f_zero (t : T) : t.f 0 = id := sorry\n", "T.f_zero")
+    assert "t.f 0" in [print_term(loads(r.pattern)) for r in rules]
+    invs, _ = _index(rules, "theorem c (s : T) : s.f 0 = id := sorry\n")
+    assert [i.instance for i in invs] == ["s.f 0"]
+    invs, _ = _index(rules, "theorem c (s : T) : s.f 0 1 = 1 := sorry\n")
+    assert invs == []
 
 
 def _fwd_rules(lib: str, lemma: str):
