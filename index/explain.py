@@ -21,7 +21,7 @@ Stages, in order (the first that refuses is `rejected_by`):
   `under_binder` when the only fitting sub-terms mention a bound variable;
 - `matcher_failed`: skeletons fit, the first-order match failed everywhere;
 - `filter:<reason>`: every match was dropped (`type_mismatch`, `rigid_mismatch`,
-  `untyped_generic`, `alpha_renamed`, `spelling_clash`, `self_rewrite`…);
+  `untyped_generic`, `spelling_clash`, `self_rewrite`…);
 - `sampling:cap` / `sampling:attempts`: accepted, but the run kept no invocation of the
   pair: the theorem's quota was full, or it was not full and the attempts budget ran out.
 """
