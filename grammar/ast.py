@@ -333,8 +333,39 @@ def subterms(t: Term, bound: frozenset[str] = frozenset(), path: Path = ()
                             path + ((fname, idx),))
 
 
+# Path steps that are no field: each names a sub-term Lean's elaborated term has and the
+# AST writes as part of one node (`view_at`).  The index matches rewrites there (`rw`
+# rewrites `f a` in `f a b`, `a ∈ s` in `a ∉ s`, `insert a {b}` in `{a, b}`), and
+# `grammar.substitute.replace_all` rewrites such occurrences.
+PREFIX = "prefix"  # `(PREFIX, k)` on `f a₁ … aₙ`: `f a₁ … aₖ` (0 < k < n), curried application
+MEM = "mem"  # `(MEM, -1)` on `a ∉ s`: `a ∈ s` (`∉` is notation for `¬(a ∈ s)`)
+INSERT = "insert"  # `(INSERT, -1)` on `{a, b, …}`: `insert a {b, …}` (set-builder notation)
+COE = "coe"  # `(COE, k)` on `f a₁ … aₙ`: `⇑(f a₁ … aₖ)` (0 <= k < n), the coercion to a
+# function Lean inserts when `f a₁ … aₖ` is a bundled map (`⇑(algebraMap R A) x`)
+
+
+def view_at(t: Term, step: str, idx: int) -> Term:
+    """The sub-term a view step names in `t` (see `PREFIX`, `MEM`, `INSERT`); IndexError
+    when `t` has none."""
+    if step == PREFIX and isinstance(t, App) and 0 < idx < len(t.args):
+        return App(t.fn, t.args[:idx])
+    if step == MEM and isinstance(t, BinOp) and t.op == "∉":
+        return BinOp("∈", t.lhs, t.rhs)
+    if step == INSERT and isinstance(t, SetLit) and len(t.items) >= 2:
+        return App(Ident("insert"), (t.items[0], SetLit(t.items[1:])))
+    if step == COE and isinstance(t, App) and 0 <= idx < len(t.args):
+        return Prefix("⇑", App(t.fn, t.args[:idx]) if idx else t.fn)
+    raise IndexError(f"no {step} view here")
+
+
+VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE))
+
+
 def get_at(t: Term, path: Path) -> Term:
     for fname, idx in path:
+        if fname in VIEW_STEPS:
+            t = view_at(t, fname, idx)
+            continue
         v = getattr(t, fname)
         t = v[idx] if idx >= 0 else v
     return t

@@ -13,21 +13,32 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import (
+    COE,
+    INSERT,
+    MEM,
+    VIEW_STEPS,
     App,
     BinderGroup,
+    BinOp,
     Ident,
     IfThenElse,
     Let,
+    NamedArg,
+    Prefix,
     Quant,
     SetBuilder,
+    SetLit,
     Subtype,
     Term,
     bound_in_child,
+    get_at,
+    view_at,
 )
 from lean_alchemy.grammar.walk import (
     LAMBDAS,
     Capture,
     dotted,
+    field_names,
     fresh_name,
     heads,
     rebuild,
@@ -175,10 +186,22 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     does: occurrences where a variable of `old` is re-bound by an inner binder are other
     terms and stay; an occurrence where a variable of `new` would be captured raises
     `Capture`.  When `old` is a plain variable, `old.f` (dot notation) is an occurrence too.
+    As in Lean's elaborated terms (`ast.view_at`), when `old` is an application `f a`, so is
+    the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
+    when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
+    `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
+    `insert a {b}`, so is `{a, b}`.
     Returns the new term and the number of occurrences replaced."""
     fv_old = heads(old)
     fv_new = heads(new)
     var = old.name if isinstance(old, Ident) and "." not in old.name else None
+    n_pre = len(old.args) if isinstance(old, App) and not any(
+        isinstance(a, NamedArg) for a in old.args) else 0
+    coerced = old.arg if isinstance(old, Prefix) and old.op == "⇑" else None
+    n_coe = (len(coerced.args) if isinstance(coerced, App) else 0) if coerced is not None else -1
+    view = old if (isinstance(old, BinOp) and old.op == "∈") or (
+        isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
+        and isinstance(old.args[1], SetLit)) else None
     count = 0
 
     def go(s: Term, bound: frozenset[str]) -> Term:
@@ -197,6 +220,31 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
                 raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
             count += 1
             return dotted(new, s.name[len(var) + 1:])
+        if (n_pre and isinstance(s, App) and len(s.args) > n_pre and isinstance(old, App)
+                and s.fn == old.fn and s.args[:n_pre] == old.args
+                and not bound & fv_old):
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            rest = tuple(go(a, bound) for a in s.args[n_pre:])
+            return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
+        if (n_coe >= 0 and isinstance(s, App) and len(s.args) > n_coe and not bound & fv_old
+                and view_at(s, COE, n_coe) == old):
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            rest = tuple(go(a, bound) for a in s.args[n_coe:])
+            return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
+        if view is not None and not bound & fv_old and (
+                isinstance(s, BinOp) and s.op == "∉" or isinstance(s, SetLit)) and (
+                _view(s) == old):
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            if isinstance(s, SetLit):
+                return new
+            return BinOp("∉", new.lhs, new.rhs) if isinstance(new, BinOp) and new.op == "∈" \
+                else Prefix("¬", new)
 
         def child(fname: str, idx: int, c: Term) -> Term:
             extra = bound_in_child(s, fname, idx)
@@ -208,11 +256,70 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     return out, count
 
 
+def alpha_equal(a: Term, b: Term) -> bool:
+    """Whether `a` and `b` are the same term up to the names of the variables they bind
+    (`∑ i ∈ s, f i` and `∑ j ∈ s, f j`), as Lean compares terms (de Bruijn indices).  A free
+    name must be the same, and must not be bound on the other side."""
+
+    def ident(x: Ident, y: Ident, env: dict[str, str], rev: dict[str, str]) -> bool:
+        hx, dx, rx = x.name.partition(".")
+        hy, dy, ry = y.name.partition(".")
+        if hx in env or hy in rev:
+            return env.get(hx) == hy and rev.get(hy) == hx and dx == dy and rx == ry
+        return x.name == y.name
+
+    def go(x: Term, y: Term, env: dict[str, str], rev: dict[str, str]) -> bool:
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, Ident):
+            assert isinstance(y, Ident)
+            return ident(x, y, env, rev)
+        for f in field_names(type(x)):
+            vx, vy = getattr(x, f), getattr(y, f)
+            if isinstance(vx, Term):
+                if not isinstance(vy, Term) or not child(x, y, f, -1, vx, vy, env, rev):
+                    return False
+            elif isinstance(vx, tuple) and vx and isinstance(vx[0], Term):
+                if not isinstance(vy, tuple) or len(vx) != len(vy) or not all(
+                        child(x, y, f, i, cx, cy, env, rev)
+                        for i, (cx, cy) in enumerate(zip(vx, vy))):
+                    return False
+            elif isinstance(x, BinderGroup) and f == "names":
+                if len(vx) != len(vy):
+                    return False
+            elif vx != vy:
+                return False
+        return True
+
+    def child(x: Term, y: Term, f: str, i: int, cx: Term, cy: Term, env: dict[str, str],
+              rev: dict[str, str]) -> bool:
+        bx, by = bound_in_child(x, f, i), bound_in_child(y, f, i)
+        if len(bx) != len(by):
+            return False
+        if bx:
+            env = {**env, **dict(zip(bx, by))}
+            rev = {**rev, **dict(zip(by, bx))}
+        return go(cx, cy, env, rev)
+
+    return a == b or go(a, b, {}, {})
+
+
+def _view(s: Term) -> Term | None:
+    """`a ∈ s` for `a ∉ s`, `insert a {b, …}` for `{a, b, …}` (`ast.view_at`), else None."""
+    try:
+        return view_at(s, MEM if isinstance(s, BinOp) else INSERT, -1)
+    except IndexError:
+        return None
+
+
 def bound_at(t: Term, path: tuple[tuple[str, int], ...]) -> frozenset[str]:
     """Names bound by the binders above the position `path` in `t`."""
     bound: set[str] = set()
     cur = t
     for fname, idx in path:
+        if fname in VIEW_STEPS:  # a view of a node binds nothing (`ast.view_at`)
+            cur = get_at(cur, ((fname, idx),))
+            continue
         bound.update(bound_in_child(cur, fname, idx))
         v = getattr(cur, fname)
         cur = v[idx] if idx >= 0 else v

@@ -21,7 +21,7 @@ Stages, in order (the first that refuses is `rejected_by`):
   `under_binder` when the only fitting sub-terms mention a bound variable;
 - `matcher_failed`: skeletons fit, the first-order match failed everywhere;
 - `filter:<reason>`: every match was dropped (`type_mismatch`, `rigid_mismatch`,
-  `untyped_generic`, `alpha_renamed`, `spelling_clash`, `self_rewrite`…);
+  `untyped_generic`, `spelling_clash`, `self_rewrite`…);
 - `sampling:cap` / `sampling:attempts`: accepted, but the run kept no invocation of the
   pair: the theorem's quota was full, or it was not full and the attempts budget ran out.
 """
@@ -39,14 +39,15 @@ import pyarrow.parquet as pq
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.grammar.ast import BinderGroup, Term
+from lean_alchemy.grammar.ast import COE, BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
-from lean_alchemy.index.match.hints import infer_hints
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
 )
-from lean_alchemy.index.match.patterns import Flat, flatten
+from lean_alchemy.index.match.patterns import (
+    Flat, coe_spans, flat_hints, flatten, notation_views, prefix_flat, prefix_spans, view_flat,
+)
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import dependent_hypotheses, hypotheses
 from lean_alchemy.index.match.trie import Trie
@@ -214,10 +215,9 @@ def misread(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...],
 
 def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
     """The ids the index gives the rule of `lemma` in one direction, one per spelling of
-    its pattern (`derive_rules`, `index.dot_notation`) and over-applied form."""
+    its pattern (`derive_rules`, `index.dot_notation`)."""
     return (content_hash(lemma, kind, direction),
-            *(content_hash(lemma, kind, direction, s) for s in (
-                "dot", "applied", "dot+applied", "proj")))
+            *(content_hash(lemma, kind, direction, s) for s in ("dot", "proj")))
 
 
 # --------------------------------------------------------------------------- matching
@@ -229,6 +229,7 @@ class _Target:
     where: str  # "goal" / "hyp"
     location: str
     flat: Flat
+    locals_: frozenset[str]  # the statement's binder names (`patterns.prefix_flat`)
 
 
 def _targets(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...], concl: Term,
@@ -237,12 +238,12 @@ def _targets(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...], c
     locals_ = binder_locals(section) | binder_locals(groups)
     res = lib.resolver
     out = [_Target("goal", "goal", flatten(
-        concl, res.resolve_term(concl, view, locals_, count=False), locals_))]
+        concl, res.resolve_term(concl, view, locals_, count=False), locals_), locals_)]
     dependent = dependent_hypotheses(groups, concl)
     for name, ty in hypotheses(groups):
         if name not in dependent:
             out.append(_Target("hyp", name, flatten(
-                ty, res.resolve_term(ty, view, locals_, count=False), locals_)))
+                ty, res.resolve_term(ty, view, locals_, count=False), locals_), locals_))
     return out, binder_types(tuple(section) + tuple(groups))
 
 
@@ -290,16 +291,27 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
             continue
         kind = "apply_hyp" if imp else ("rw_goal" if tg.where == "goal" else "rw_hyp")
         for i in (range(1) if imp else range(len(fl.syms))):
-            if not trie.leaves(fl, i):
-                continue
-            rec: dict = {"kind": kind, "location": tg.location,
-                         "path": json.dumps([list(p) for p in fl.paths[i]], ensure_ascii=False),
-                         "instance": _show(fl.written[i])}
-            out.append(rec)
-            rec["verdict"] = _verdict(c, decl, fl, i, types, const_eq, rec, seen,
-                                      lib.rigid[1])
-            if rec["verdict"] == "accepted" and typing is not None and lib.typed is not None:
-                rec["verdict"] = _typed_verdict(lib.typed, typing, c, kind, rec)
+            spots = [(fl, i)] if trie.leaves(fl, i) else []
+            if not imp and not fl.under[i] and not fl.opaque[i]:
+                locals_ = tg.locals_
+                spots.extend((prefix_flat(fl, i, k, locals_), 0) for k, stop
+                             in prefix_spans(fl, i) if trie.prefix_leaves(fl, i, k, stop))
+                spots.extend((view_flat(fl, i, COE, k, locals_), 0) for k, stop
+                             in coe_spans(fl, i) if trie.coerced_leaves(fl, i, k, stop))
+                views = (view_flat(fl, i, step, k, locals_)
+                         for step, k in notation_views(fl, i))
+                spots.extend((v, 0) for v in views if trie.leaves(v, 0))
+            for sfl, si in spots:
+                rec: dict = {"kind": kind, "location": tg.location,
+                             "path": json.dumps([list(p) for p in sfl.paths[si]],
+                                                ensure_ascii=False),
+                             "instance": _show(sfl.written[si])}
+                out.append(rec)
+                rec["verdict"] = _verdict(c, decl, sfl, si, types, const_eq, rec, seen,
+                                          lib.rigid[1])
+                if rec["verdict"] == "accepted" and typing is not None \
+                        and lib.typed is not None:
+                    rec["verdict"] = _typed_verdict(lib.typed, typing, c, kind, rec)
     return out
 
 
@@ -322,14 +334,13 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
     if respell:
         rec["respell"] = dict(sorted(respell.items()))
     if renamed:
-        return "filter:alpha_renamed"
+        rec["alpha_renamed"] = True  # kept, as by the index (`RuleIndex.alpha_renaming`)
     if c.receivers and not receivers_ok(c, subst, types):
         return "filter:receiver_mismatch"
-    if fl.hints is None:
-        fl.hints = infer_hints(fl.written[0], types)
-    rec["types"] = _type_details(c, subst, fl.hints, fl.written[i])
+    hints = flat_hints(fl, types)
+    rec["types"] = _type_details(c, subst, hints, fl.written[i])
     if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
-        why = type_ok(c, subst, fl.hints, fl.written[i], rigid_last)
+        why = type_ok(c, subst, hints, fl.written[i], rigid_last)
         if why is not None:
             return f"filter:{why}"
     if respell and set(respell) & c.pvars:

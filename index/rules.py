@@ -39,7 +39,7 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, CdotFun, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.section_variables import used_section_variables
@@ -180,37 +180,6 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
     return None
 
 
-# The pattern variable standing for the extra argument of an over-applied instance
-# (`over_applied`).  Not a binder of the lemma, so no `(x := v)` names it (`✝`).
-EXTRA_ARG = "x✝"
-
-
-def over_applied(p: Term, pvars: frozenset[str]) -> Term | None:
-    """`f a ?x` for a pattern `f a` with a constant (or dotted-variable) head: Lean's terms
-    are curried, so `rw` rewrites `f a` inside `f a b` (and `⇑(f a) b`), which the
-    candidate writes as one application.  None for other patterns (`x + y` is never
-    applied; a variable head matches everything)."""
-    fn, args = (p.fn, p.args) if isinstance(p, App) else (p, ())
-    if not isinstance(fn, Ident) or fn.name in pvars or not (args or "." in fn.name):
-        return None
-    if fn.name.partition(".")[0] in pvars and not args:
-        return None  # `s.card ?x`: a projection of a variable is rarely a function
-    return App(fn, tuple(args) + (Ident(EXTRA_ARG),))
-
-
-def function_valued(t: Term) -> bool:
-    """Whether an equation side is visibly a function: `fun x ↦ …`, `⇑f`, `f ∘ g`,
-    `(· + 1)`.  Only then is the other side worth matching over-applied (`over_applied`):
-    `Nat.succ n x` never occurs, `veblen 0 a` does."""
-    if isinstance(t, Quant):
-        return t.op in ("fun", "λ")
-    if isinstance(t, Prefix):
-        return t.op == "⇑"
-    if isinstance(t, BinOp):
-        return t.op == "∘"
-    return isinstance(t, CdotFun)
-
-
 def determined(bound: frozenset[str], types: dict[str, Term | None],
                pvars: frozenset[str]) -> frozenset[str]:
     """The variables a match of a pattern binding `bound` fixes: those, and every variable
@@ -234,19 +203,11 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
              type_of: dict[str, Term | None]) -> list[tuple[str, Term, Term | None, tuple]]:
     """The other forms of a rewrite's pattern Lean identifies, as (id suffix, pattern,
     replacement, extra pattern variables): the other spellings of `T.f x` / `x.f`
-    (`index.dot_notation`), and, for an equation with a visibly function-valued side, each
-    spelling applied to one more argument (`rw` rewrites `f a` inside `f a b`)."""
-    forms = [("", pattern)] + spellings(pattern, pvars, type_of)
-    out: list[tuple[str, Term, Term | None, tuple]] = [
-        (name, other, replacement, ()) for name, other in forms[1:]]
-    if kind == "eq" and replacement is not None and (
-            function_valued(pattern) or function_valued(replacement)):
-        for name, other in forms:
-            applied = over_applied(other, pvars)
-            if applied is not None:
-                out.append((f"{name}+applied".lstrip("+"), applied,
-                            App(replacement, (Ident(EXTRA_ARG),)), (EXTRA_ARG,)))
-    return out
+    (`index.dot_notation`).  An over-applied instance (`f a` inside `f a b`) needs no form
+    of its own: the matcher tries the prefixes of every application
+    (`index.match.patterns.prefix_spans`)."""
+    return [(name, other, replacement, ())
+            for name, other in spellings(pattern, pvars, type_of)]
 
 
 def _lemma_drop(decl: Declaration, conclusion: Term | None) -> str | None:

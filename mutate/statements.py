@@ -40,7 +40,7 @@ from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Ident, Opaque, Path,
     Sort, Term, Typed, get_at, loads, subterms)
 from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
-from lean_alchemy.grammar.substitute import bound_at, replace_all, substitute
+from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
 from lean_alchemy.mutate.ascription import anchored, needs_ascription, self_typed
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
@@ -510,7 +510,7 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
         old = get_at(target, path)
     except (AttributeError, IndexError, TypeError):
         raise Skip("stale_invocation", f"path {inv.path} not in the target") from None
-    if substitute(rule.pattern, subst) != old:
+    if not alpha_equal(substitute(rule.pattern, subst), old):  # up to bound names, as `rw`
         raise Skip("stale_invocation", "instantiated pattern differs from the instance")
     if bound_at(target, path) & heads(old):
         raise Skip("under_binder", "the instance mentions a locally bound variable")

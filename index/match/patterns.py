@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from lean_alchemy.grammar.ast import (
+    INSERT,
+    MEM,
+    PREFIX,
     App,
+    BinOp,
     BinderGroup,
+    NamedArg,
     Cdot,
     CdotFun,
     Ident,
@@ -22,9 +27,11 @@ from lean_alchemy.grammar.ast import (
     Opaque,
     Quant,
     SetBuilder,
+    SetLit,
     Subtype,
     Term,
     bound_in_child,
+    view_at,
 )
 from lean_alchemy.grammar.walk import (
     field_names,
@@ -169,6 +176,7 @@ class Flat:
     opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
     under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
     hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
+    base: "Flat | None" = None  # `prefix_flat`: the target this application prefix is of
     _keys: dict[int, int] = field(default_factory=dict)
 
     def key(self, i: int) -> int:
@@ -227,3 +235,96 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
 
     go(written, resolved, frozenset(), ())
     return fl
+
+
+def prefix_spans(fl: Flat, i: int) -> list[tuple[int, int]]:
+    """(k, end) for each proper prefix `f a₁ … aₖ` (1 <= k < n) of the application
+    `f a₁ … aₙ` at `i`, `end` being where its pre-order stops in `fl`; none for another node
+    or an application with a named argument.  Why: Lean's applications are curried, so
+    `rw` rewrites `f a` inside `f a b` (and `⇑(f a) b`), which the candidate writes as one
+    application (`iteratedFDeriv 𝕜 n f x` holds `iteratedFDeriv 𝕜 n f`).  Only for a
+    function that is a constant."""
+    w = fl.written[i]
+    if not isinstance(w, App) or len(w.args) < 2 or any(
+            isinstance(a, NamedArg) for a in w.args):
+        return []
+    fn_sym = fl.syms[i + 1]
+    if not (isinstance(fn_sym, tuple) and fn_sym[0] == "id"):
+        # a field of a variable or a projection (`y.map a b`, `(F.obj j).map f x`): the
+        # pattern's `x.map f` is tied to it by the field name alone, so its prefixes would
+        # meet every `map` lemma
+        return []
+    out = []
+    pos = fl.ends[i + 1]  # the first argument, after the function's sub-tree
+    for k in range(1, len(w.args)):
+        pos = fl.ends[pos]
+        out.append((k, pos))
+    return out
+
+
+def coe_spans(fl: Flat, i: int) -> list[tuple[int, int]]:
+    """(k, end) for each `⇑(f a₁ … aₖ)` (0 <= k < n; `⇑f` for k = 0) Lean may elaborate the
+    application `f a₁ … aₙ` at `i` through, `end` being where the prefix's pre-order stops:
+    `⇑(algebraMap R A) x` is written `algebraMap R A x`, and `rw [coe_algebraMap]` rewrites
+    the coercion there.  Only for a function that is a constant (a bundled map's
+    constructor or projection): a local function or a bound variable is no bundled map the
+    pattern could name."""
+    w = fl.written[i]
+    if not isinstance(w, App) or any(isinstance(a, NamedArg) for a in w.args):
+        return []
+    fn_sym = fl.syms[i + 1]
+    if not (isinstance(fn_sym, tuple) and fn_sym[0] == "id"):
+        return []
+    return [(0, fl.ends[i + 1])] + prefix_spans(fl, i)
+
+
+def prefix_flat(fl: Flat, i: int, k: int, locals_: frozenset[str]) -> Flat:
+    """The application prefix `f a₁ … aₖ` of the node at `i` as a target of its own
+    (`view_flat` with the step `(PREFIX, k)`)."""
+    return view_flat(fl, i, PREFIX, k, locals_)
+
+
+def notation_views(fl: Flat, i: int) -> list[tuple[str, int]]:
+    """The view steps (`grammar.ast.view_at`) of the node at `i` that are notations for a
+    term of another shape: `a ∉ s` holds `a ∈ s` (`rw [Set.mem_setOf_eq]` rewrites it
+    there), `{a, b}` is `insert a {b}` (`Set.insert_eq`, `Finset.prod_insert` apply)."""
+    w = fl.written[i]
+    if isinstance(w, BinOp) and w.op == "∉":
+        return [(MEM, -1)]
+    if isinstance(w, SetLit) and len(w.items) >= 2:
+        return [(INSERT, -1)]
+    return []
+
+
+def view_flat(fl: Flat, i: int, step: str, k: int, locals_: frozenset[str]) -> Flat:
+    """The view `step` of the node at `i` (`grammar.ast.view_at`: an application prefix,
+    `a ∈ s` in `a ∉ s`, `insert a {b}` for `{a, b}`) as a target of its own: its path is the
+    node's plus the step, its type hints are the base target's (its sub-terms are the same
+    nodes; the view itself has none)."""
+    pw = view_at(fl.written[i], step, k)
+    r = fl.resolved[i]
+    try:
+        pr = view_at(r, step, k) if r is not fl.written[i] else pw
+    except IndexError:
+        pr = pw
+    if type(pr) is not type(pw):
+        pr = pw
+    sub = flatten(pw, pr, locals_)
+    base_path = fl.paths[i] + ((step, k),)
+    sub.paths = [base_path + p for p in sub.paths]
+    above = fl.bound[i]
+    if above:
+        sub.bound = [above | b for b in sub.bound]
+    sub.base = fl.base if fl.base is not None else fl
+    return sub
+
+
+def flat_hints(fl: Flat, types: dict) -> dict:
+    """The type hints of a target (`hints.infer_hints`, computed once): a prefix target
+    (`prefix_flat`) shares its base target's."""
+    from lean_alchemy.index.match.hints import infer_hints
+
+    src = fl.base if fl.base is not None else fl
+    if src.hints is None:
+        src.hints = infer_hints(src.written[0], types)
+    return src.hints

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
+    COE,
     BinderGroup,
     Ident,
     Term,
@@ -39,7 +40,6 @@ from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
-from lean_alchemy.index.match.hints import infer_hints
 from lean_alchemy.index.match.matcher import (
     Compiled,
     ConstEq,
@@ -49,7 +49,17 @@ from lean_alchemy.index.match.matcher import (
     suffix_const_eq,
     type_ok,
 )
-from lean_alchemy.index.match.patterns import Flat, flatten, pattern_symbols
+from lean_alchemy.index.match.patterns import (
+    Flat,
+    coe_spans,
+    flat_hints,
+    flatten,
+    notation_views,
+    pattern_symbols,
+    prefix_flat,
+    prefix_spans,
+    view_flat,
+)
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
@@ -129,7 +139,7 @@ class RuleIndex:
     # first, and with equal shares a theorem's hypotheses took two thirds of its quota.
     shares = {"apply_hyp": 1, "rw_hyp": 1, "rw_goal": 2}
 
-    def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+    def __init__(self, max_per_theorem: int | None = None, alpha_renaming: bool = True,
                  rigid_last: frozenset[str] = frozenset()) -> None:
         self.alpha_renaming = alpha_renaming
         self.rigid_last = rigid_last
@@ -177,13 +187,14 @@ class RuleIndex:
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,
-              alpha_renaming: bool = False,
+              alpha_renaming: bool = True,
               rigid: tuple[frozenset[str], frozenset[str]] | None = None,
               generic_evidence: bool = False) -> "RuleIndex":
         """`alpha_renaming`: also report instances whose bound variables are named
-        differently from the rule's (`∑ j ∈ t, 0` for `∑ i ∈ s, 0`).  Off by default: the
-        mutation engine checks that the instantiated pattern is *syntactically* the
-        instance, so those would all be dropped there (`stale_invocation`).  `rigid`: the
+        differently from the rule's (`∑ j ∈ t, 0` for `∑ i ∈ s, 0`), as `rw` does (Lean
+        compares terms up to bound names; so does the mutation engine's check that the
+        instantiated pattern is the instance, `grammar.substitute.alpha_equal`).  Off:
+        they are counted as `alpha_renamed`.  `rigid`: the
         library's `rigid_names`, which turn on the rigid-head type filter and, with
         `generic_evidence`, the `untyped_generic` one."""
         ix = cls.empty(max_per_theorem=max_per_theorem, alpha_renaming=alpha_renaming,
@@ -193,7 +204,7 @@ class RuleIndex:
         return ix
 
     @classmethod
-    def empty(cls, *, max_per_theorem: int | None = None, alpha_renaming: bool = False,
+    def empty(cls, *, max_per_theorem: int | None = None, alpha_renaming: bool = True,
               rigid: tuple[frozenset[str], frozenset[str]] | None = None,
               generic_evidence: bool = False) -> "RuleIndex":
         """An index without rules, filled by `add` (`build`'s options).  Why: the index
@@ -325,6 +336,22 @@ class RuleIndex:
                     if vals.__class__ is LazyLeaf and not self._compiled(vals):
                         continue
                     pool.append((fl, i, loc, vals))
+                for k, stop in prefix_spans(fl, i):
+                    found = [vals for vals in self.rw.prefix_leaves(fl, i, k, stop)
+                             if vals.__class__ is not LazyLeaf or self._compiled(vals)]
+                    if found:
+                        sub = prefix_flat(fl, i, k, locals_)
+                        pool.extend((sub, 0, loc, vals) for vals in found)
+                for k, stop in coe_spans(fl, i):
+                    found = [vals for vals in self.rw.coerced_leaves(fl, i, k, stop)
+                             if vals.__class__ is not LazyLeaf or self._compiled(vals)]
+                    if found:
+                        sub = view_flat(fl, i, COE, k, locals_)
+                        pool.extend((sub, 0, loc, vals) for vals in found)
+                for step, k in notation_views(fl, i):
+                    sub = view_flat(fl, i, step, k, locals_)
+                    pool.extend((sub, 0, loc, vals) for vals in self.rw.leaves(sub, 0)
+                                if vals.__class__ is not LazyLeaf or self._compiled(vals))
             if where == "hyp" and not fl.opaque[0]:
                 for vals in self.imp.leaves(fl, 0):
                     if vals.__class__ is LazyLeaf and not self._compiled(vals):
@@ -435,9 +462,7 @@ class RuleIndex:
         elif c.receivers and not receivers_ok(c, subst, types):
             why = "receiver_mismatch"
         elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
-            if fl.hints is None:
-                fl.hints = infer_hints(fl.written[0], types)
-            why = type_ok(c, subst, fl.hints, fl.written[i], self.rigid_last)
+            why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last)
         if why is None:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:

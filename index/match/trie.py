@@ -51,10 +51,36 @@ class Trie:
         sub-term fits thousands of patterns; the index counts and samples them through
         these lists instead of copying every (rule, sub-term) pair.  All values of one
         leaf share one symbol sequence, hence one `Compiled.specificity`."""
-        stop = fl.ends[start]
+        return self._walk(fl, [(self.root, start)], fl.ends[start])
+
+    def prefix_leaves(self, fl: Flat, start: int, k: int, stop: int) -> list[list]:
+        """`leaves` of the prefix `f a₁ … aₖ` of the application at `start`, whose pre-order
+        ends at `stop` (`patterns.prefix_spans`): the node's symbol with `k` arguments,
+        then the same symbols as the application's, up to `stop`."""
+        sym = fl.syms[start]
+        assert isinstance(sym, tuple) and sym[0] == "App"
+        node = self.root.get(sym[:-1] + (k,))
+        return self._walk(fl, [(node, start + 1)], stop) if node is not None else []
+
+    COE_SYM = ("Prefix", "⇑", 1)
+
+    def coerced_leaves(self, fl: Flat, start: int, k: int, stop: int) -> list[list]:
+        """`leaves` of `⇑(f a₁ … aₖ)` (`⇑f` for k = 0) for the application at `start`
+        (`patterns.coe_spans`): the coercion's symbol, then the prefix's.  The function
+        must be the pattern's own constant, not a pattern variable: `⇑φ = (·⁻¹)` would
+        otherwise rewrite the function of every application."""
+        node = self.root.get(self.COE_SYM)
+        if node is not None and k:
+            sym = fl.syms[start]
+            assert isinstance(sym, tuple) and sym[0] == "App"
+            node = node.get(sym[:-1] + (k,))
+        if node is not None:
+            node = node.get(fl.syms[start + 1])  # the function: no wildcard
+        return self._walk(fl, [(node, start + 2)], stop) if node is not None else []
+
+    def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
         syms, ends = fl.syms, fl.ends
         out: list = []
-        stack = [(self.root, start)]
         leaf = self.LEAF
         while stack:
             node, i = stack.pop()

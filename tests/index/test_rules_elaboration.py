@@ -147,8 +147,6 @@ def test_an_explicit_pattern_is_also_indexed_in_dot_notation():
     assert spellings(parse_term("x.1"), frozenset({"x"}), {"x": parse_term("α × β")}) == []
 
 def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
-    from lean_alchemy.index.rules import EXTRA_ARG, over_applied
-
     decls, scopes = extract("def veblen (o a : ℕ) : ℕ := o + a\n"
                             "theorem veblen_zero : veblen 0 = fun a ↦ a := rfl\n")
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
@@ -156,17 +154,85 @@ def test_a_pattern_matches_the_prefix_of_an_over_applied_term():
     d = decls["veblen_zero"]
     rules = [r for r in derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d))
              if r.direction == "fwd"]
-    assert [print_term(loads(r.pattern)) for r in rules] == ["veblen 0", f"veblen 0 {EXTRA_ARG}"]
-    applied = rules[1]
-    assert print_term(loads(applied.replacement)) == f"(fun a ↦ a) {EXTRA_ARG}"
+    assert [print_term(loads(r.pattern)) for r in rules] == ["veblen 0"]
     invs, _ = _index(rules, "theorem c (b : ℕ) : veblen 0 b = b := sorry\n")
-    assert [(i.rule_id, i.instance) for i in invs] == [(applied.id, "veblen 0 b")]
+    assert [(i.rule_id, i.instance, i.path) for i in invs] == [
+        (rules[0].id, "veblen 0", '[["lhs", -1], ["prefix", 1]]')]
     invs, _ = _index(rules, "theorem c : veblen 0 = id := sorry\n")  # the exact spelling
-    assert [(i.rule_id, i.instance) for i in invs] == [(rules[0].id, "veblen 0")]
-    # negative: operators and variable heads are never over-applied
-    assert over_applied(parse_term("x + y"), frozenset({"x", "y"})) is None
-    assert over_applied(parse_term("f x"), frozenset({"f", "x"})) is None
-    assert over_applied(parse_term("s.card"), frozenset({"s"})) is None
+    assert [(i.rule_id, i.instance, i.path) for i in invs] == [
+        (rules[0].id, "veblen 0", '[["lhs", -1]]')]
+    # negative: a prefix is of the application's own function and leading arguments
+    for other in ("veblen 1 0 = 0", "veblen (veblen 1 0) = id", "veblen 1 (0 : ℕ) = 0"):
+        invs, _ = _index(rules, f"theorem c : {other} := sorry\n")
+        assert invs == [], other
+    # negative: no prefix of a field of a variable (its rule is tied by the field name only)
+    rules = _fwd_rules("structure T where\n  n : ℕ\n"
+                       "def T.f (t : T) (a : ℕ) : ℕ → ℕ := fun b ↦ a + b\n"
+                       "theorem T.f_zero (t : T) : t.f 0 = id := sorry\n", "T.f_zero")
+    assert "t.f 0" in [print_term(loads(r.pattern)) for r in rules]
+    invs, _ = _index(rules, "theorem c (s : T) : s.f 0 = id := sorry\n")
+    assert [i.instance for i in invs] == ["s.f 0"]
+    invs, _ = _index(rules, "theorem c (s : T) : s.f 0 1 = 1 := sorry\n")
+    assert invs == []
+
+
+def _fwd_rules(lib: str, lemma: str):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    decls, _ = extract(lib)
+    d = decls[lemma]
+    return [r for r in derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d))
+            if r.direction == "fwd"]
+
+
+def test_a_membership_pattern_matches_inside_a_non_membership():
+    # `a ∉ s` is notation for `¬(a ∈ s)`: `rw [mem_evens]` rewrites it there
+    rules = _fwd_rules("def evens : Set ℕ := {n | n % 2 = 0}\n"
+                       "theorem mem_evens (n : ℕ) : n ∈ evens ↔ n % 2 = 0 := Iff.rfl\n",
+                       "mem_evens")
+    for written, path in (("y ∉ evens", '[["mem", -1]]'), ("¬y ∈ evens", '[["arg", -1]]')):
+        invs, _ = _index(rules, f"theorem c (y : ℕ) : {written} := sorry\n")
+        assert [(i.instance, i.path) for i in invs] == [("y ∈ evens", path)], written
+    for other in ("y ∉ ({1} : Set ℕ)", "y ≠ 0"):  # negative: another set, another relation
+        invs, _ = _index(rules, f"theorem c (y : ℕ) : {other} := sorry\n")
+        assert invs == [], other
+
+
+def test_an_insert_pattern_matches_a_set_literal():
+    # `{a, b}` is notation for `insert a {b}`: `rw [Set.insert_eq]` rewrites it
+    rules = _fwd_rules("theorem ins_eq (a : ℕ) (s : Set ℕ) : insert a s = {a} ∪ s := sorry\n",
+                       "ins_eq")
+    for written, path in (("{1, 2, 3}", '[["lhs", -1], ["term", -1], ["insert", -1]]'),
+                          ("insert 1 {2, 3}", '[["lhs", -1], ["term", -1]]')):
+        invs, _ = _index(rules, f"theorem c : ({written} : Set ℕ) = ∅ := sorry\n")
+        assert [(i.instance, i.path) for i in invs][0] == ("insert 1 {2, 3}", path), written
+        assert loads(dict(invs[0].subst)["s"]) == parse_term("{2, 3}")
+        if written.startswith("insert"):  # and its `{2, 3}`, which is `insert 2 {3}`
+            assert [i.instance for i in invs] == ["insert 1 {2, 3}", "insert 2 {3}"]
+    invs, _ = _index(rules, "theorem c : ({1} : Set ℕ) = ∅ := sorry\n")  # negative
+    assert invs == []
+
+
+def test_a_coercion_pattern_matches_an_applied_bundled_map():
+    # `mkMap a x` is `⇑(mkMap a) x` in Lean: `rw [coe_mkMap]` rewrites the coercion there
+    rules = _fwd_rules("def mkMap (a : ℕ) : ℕ ≃ ℕ := sorry\n"
+                       "theorem coe_mkMap (a : ℕ) : ⇑(mkMap a) = fun x ↦ x := sorry\n",
+                       "coe_mkMap")
+    for written, path in (("mkMap 1 2", '[["lhs", -1], ["coe", 1]]'),
+                          ("⇑(mkMap 1) 2", '[["lhs", -1], ["fn", -1]]')):
+        invs, _ = _index(rules, f"theorem c : {written} = 2 := sorry\n")
+        assert [(i.instance, i.path) for i in invs] == [("⇑(mkMap 1)", path)], written
+    # negative: another function, and a local one (no bundled map)
+    for other in ("theorem c : Nat.succ 1 = 2", "theorem c (g : ℕ → ℕ) : g 1 = 2"):
+        invs, _ = _index(rules, f"{other} := sorry\n")
+        assert invs == [], other
+    # negative: a coerced pattern variable (`⇑φ`) names no function
+    rules = _fwd_rules("theorem coe_inv {F : Type*} (φ : F) : ⇑φ = fun x : ℕ ↦ x := sorry\n",
+                       "coe_inv")
+    invs, _ = _index(rules, "theorem c : Nat.succ 1 = 2 := sorry\n")
+    assert invs == []
+    invs, _ = _index(rules, "theorem c {F : Type*} (φ : F) : ⇑φ 1 = 2 := sorry\n")
+    assert [i.instance for i in invs] == ["⇑φ"]  # the written coercion still matches
 
 
 def test_a_dotted_variable_binds_a_compound_receiver():

@@ -60,6 +60,82 @@ def test_replace_all_occurrences_not_shadowed_ones():
     assert n2 == 2 and out2 == eq(I("x"), add(I("x"), Num("1")))
 
 
+def test_an_application_prefix_is_an_occurrence():
+    # Lean's applications are curried: `rw` rewrites `f a` inside `f a b`, not in `f b a`
+    from lean_alchemy.grammar.ast import PREFIX, get_at
+    from lean_alchemy.grammar.substitute import bound_at
+
+    fa = App(I("f"), (I("a"),))
+    t = eq(App(I("f"), (I("a"), I("b"))), App(I("g"), (I("a"), I("b"))))
+    out, n = replace_all(t, fa, App(I("h"), (I("c"),)))
+    assert n == 1 and out == eq(App(I("h"), (I("c"), I("b"))), t.rhs)
+    assert replace_all(t, fa, I("h"))[0].lhs == App(I("h"), (I("b"),))
+    assert replace_all(App(I("f"), (I("b"), I("a"))), fa, I("h"))[1] == 0
+    assert get_at(t, (("lhs", -1), (PREFIX, 1))) == fa
+    assert bound_at(t, (("lhs", -1), (PREFIX, 1))) == frozenset()
+    for bad in ((("lhs", -1), (PREFIX, 2)), (("lhs", -1), ("args", 0), (PREFIX, 1))):
+        with pytest.raises(IndexError):
+            get_at(t, bad)
+    # an invocation at a prefix path gives the mutant `rw` would
+    f_zero = rule("f_zero", "eq", App(I("F"), (Num("0"),)), I("G"), [])
+    concl = eq(App(I("F"), (Num("0"), I("x"))), I("x"))
+    i = inv("rw_goal", f_zero, "goal", [("lhs", -1), (PREFIX, 1)], {})
+    m = apply_invocation(CAND_BINDERS, concl, i, DecodedRule.of(f_zero))
+    assert m.conclusion == eq(App(I("G"), (I("x"),)), I("x"))
+    # `F a x` is `⇑(F a) x` when `F a` is a bundled map: a coercion pattern rewrites it
+    from lean_alchemy.grammar.ast import Prefix
+
+    coe = Prefix("⇑", App(I("F"), (Num("0"),)))
+    assert replace_all(concl, coe, I("G")) == (m.conclusion, 1)
+    assert replace_all(concl, Prefix("⇑", App(I("F"), (Num("1"),))), I("G"))[1] == 0
+    stale = inv("rw_goal", f_zero, "goal", [("lhs", -1)], {})
+    with pytest.raises(Skip):
+        apply_invocation(CAND_BINDERS, concl, stale, DecodedRule.of(f_zero))
+
+
+def test_membership_and_insert_views_are_occurrences():
+    # `a ∉ s` is `¬(a ∈ s)` and `{a, b}` is `insert a {b}` in Lean's elaborated terms
+    from lean_alchemy.grammar.ast import INSERT, MEM, Prefix, SetLit, get_at
+
+    mem = BinOp("∈", I("a"), I("s"))
+    t = BinOp("∧", BinOp("∉", I("a"), I("s")), BinOp("∉", I("b"), I("s")))
+    out, n = replace_all(t, mem, BinOp("∈", I("a"), I("t")))
+    assert n == 1 and out.lhs == BinOp("∉", I("a"), I("t")) and out.rhs == t.rhs
+    assert replace_all(t, mem, eq(I("a"), I("c")))[0].lhs == Prefix("¬", eq(I("a"), I("c")))
+    assert get_at(t, (("lhs", -1), (MEM, -1))) == mem
+    lit = SetLit((I("x"), I("y"), I("z")))
+    ins = App(I("insert"), (I("x"), SetLit((I("y"), I("z")))))
+    assert get_at(lit, ((INSERT, -1),)) == ins
+    assert replace_all(eq(lit, I("u")), ins, I("v")) == (eq(I("v"), I("u")), 1)
+    # negative: another first element, a singleton, a non-membership of another set
+    assert replace_all(lit, App(I("insert"), (I("y"), SetLit((I("x"), I("z"))))), I("v"))[1] == 0
+    with pytest.raises(IndexError):
+        get_at(SetLit((I("x"),)), ((INSERT, -1),))
+    assert replace_all(t, BinOp("∈", I("a"), I("t")), I("v"))[1] == 0
+
+
+def test_alpha_equal_compares_up_to_bound_names():
+    from lean_alchemy.grammar.substitute import alpha_equal
+
+    def sum_(v, body, s="s"):
+        return Quant("∑", (grp(v, None, "plain"),), body, ",", None) if s is None else \
+            Quant("∑", (BinderGroup((v,), None, "plain", "∈", I(s)),), body)
+
+    assert alpha_equal(sum_("i", App(I("f"), (I("i"),))), sum_("j", App(I("f"), (I("j"),))))
+    # negative: a free name differs, a bound name meets a free one, another set
+    assert not alpha_equal(sum_("i", App(I("f"), (I("i"),))), sum_("j", App(I("g"), (I("j"),))))
+    assert not alpha_equal(sum_("i", App(I("f"), (I("i"),))), sum_("j", App(I("f"), (I("i"),))))
+    assert not alpha_equal(sum_("i", I("i")), sum_("j", I("j"), "t"))
+    # an instance renamed in the candidate still mutates (`rw` sees de Bruijn indices)
+    zero_sum = rule("sum_zero", "eq", sum_("i", Num("0")), Num("0"),
+                    [("s", "explicit", App(I("Finset"), (NAT,)))])
+    concl = eq(sum_("j", Num("0"), "t"), Num("0"))
+    i = inv("rw_goal", zero_sum, "goal", [("lhs", -1)], {"s": I("t")})
+    m = apply_invocation((grp("t", App(I("Finset"), (NAT,))),), concl, i,
+                         DecodedRule.of(zero_sum))
+    assert m.conclusion == eq(Num("0"), Num("0"))
+
+
 def test_fresh_names_are_mathlib_style():
     assert fresh_name("h", set()) == "h"
     assert fresh_name("h", {"h"}) == "h'"
