@@ -7,6 +7,8 @@ every theorem's conclusion and hypotheses against it (`index.passes`).
 
 Outputs (all atomic, a re-run replaces them):
 - `RUN/rules.parquet`: one `Rule` a row (`index.store.read_rules`);
+- `RUN/rule_keys.parquet`: each rule's required constants and trie key, for projects
+  that use this run as a dependency (`index.rule_keys`);
 - `RUN/invocations.parquet`: one `Invocation` a row, rows of one candidate contiguous
   (`index.store.iter_invocations`; the mutation stage groups by candidate);
 - `RUN/graph/nodes.parquet`, `edges.parquet` (`index.graph`; `load_graph` reads them back);
@@ -56,6 +58,7 @@ from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import NameTable, Resolver, read_external_names
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
+from lean_alchemy.index.rule_keys import write_rule_keys
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.signatures import FILE as SIGNATURES_FILE
@@ -245,6 +248,7 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     stats.rules = len(rules)
     stats.rules_by_kind.update(r.kind for r in rules)
     write_parquet(run.rules, rules_table(rules))
+    write_rule_keys(run.root, rules, (ctx.rule_index.rw, ctx.rule_index.imp))
     write_section_binders(run, ctx.section_json, ctx.scopes)
     return edges
 

@@ -50,7 +50,7 @@ from lean_alchemy.index.match.matcher import (
     type_ok,
 )
 from lean_alchemy.index.match.patterns import Flat, flatten, pattern_symbols
-from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
+from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, decode_pending
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
@@ -225,15 +225,18 @@ class RuleIndex:
 
     def add_lazy(self, r: Rule | PendingRule) -> bool:
         """`add`, compiling `r` only when a candidate first retrieves its trie leaf
-        (`LazyLeaf`); a `PendingRule` is also decoded only then.  False when its pattern
-        cannot be read."""
-        p = loads(r.pattern)
-        if p is None:
-            return False
+        (`LazyLeaf`); a `PendingRule` is also decoded only then, and filed under its
+        stored trie key when it has one.  False when its pattern cannot be read."""
+        syms = r.symbols if isinstance(r, PendingRule) else None
+        if syms is None:
+            p = loads(r.pattern)
+            if p is None:
+                return False
+            syms = tuple(pattern_symbols(p, frozenset(r.pattern_vars)))
         if isinstance(r, Rule):
             self.rules[r.id] = r
         trie = self.imp if r.kind == "imp" else self.rw
-        trie.insert(pattern_symbols(p, frozenset(r.pattern_vars)), r, LazyLeaf)
+        trie.insert(syms, r, LazyLeaf)
         return True
 
     def _compiled(self, vals: list) -> list:
@@ -241,9 +244,10 @@ class RuleIndex:
         if vals.__class__ is LazyLeaf and vals.pending:
             full, generic_evidence = self._compile_opts
             out = []
+            decoded = iter(decode_pending([v for v in vals if v.__class__ is PendingRule]))
             for v in vals:
                 if v.__class__ is PendingRule:
-                    v = v.rule()
+                    v = next(decoded)
                     self.rules[v.id] = v
                 c = compile_rule(v, full, generic_evidence) if isinstance(v, Rule) else v
                 if c is not None:
