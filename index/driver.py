@@ -156,6 +156,7 @@ def _load_context(run: RunDir, opts: IndexOptions
     rigid = rigid_names(chain(decls, *(dep.names for dep in deps)))
     rule_index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
                                  rigid=rigid, generic_evidence=opts.generic_evidence)
+    rule_index.max_dependency_per_theorem = opts.max_dependency_matches_per_theorem
     if opts.typed_filter:
         rule_index.use_typing(ClassTable.build(_signature_table(run, decls)))
     tokens = run_token_table(run)

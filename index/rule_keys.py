@@ -145,9 +145,10 @@ def read_rule_keys(run_root: Path, ids: pa.ChunkedArray | pa.Array) -> RuleKeys 
     if not path.exists():
         return None
     try:
-        t = pq.read_table(path, schema=SCHEMA)
+        t = pq.read_table(path)
         meta = (t.schema.metadata or {}).get(SYMBOLS_KEY)
-        if meta is None or not t.column("id").equals(ids):
+        if (meta is None or t.schema.names != SCHEMA.names
+                or not t.column("id").equals(ids)):
             return None
         table = [_symbol(s) for s in json.loads(meta)]
     except (OSError, ValueError, pa.ArrowException):

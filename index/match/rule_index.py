@@ -136,6 +136,11 @@ class RuleIndex:
         self.rw = Trie()
         self.imp = Trie()
         self.max_per_theorem = max_per_theorem
+        # invocations with a dependency's rule (`add_lazy`) kept per theorem (None: only
+        # `max_per_theorem` bounds them); see `invocations`
+        self.max_dependency_per_theorem: int | None = None
+        self.dependency_ids: set[str] = set()  # rules added by `add_lazy`
+        self._dependency_left = -1  # the current candidate's: -1 = unbounded
         self.stats = MatchStats()
         self.rules: dict[str, Rule] = {}
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
@@ -207,6 +212,7 @@ class RuleIndex:
     def emptied(self) -> "RuleIndex":
         """A new index with this one's options and no rules."""
         ix = type(self)(self.max_per_theorem, self.alpha_renaming, self.rigid_last)
+        ix.max_dependency_per_theorem = self.max_dependency_per_theorem
         ix._compile_opts = self._compile_opts
         ix.typed = self.typed
         return ix
@@ -235,6 +241,7 @@ class RuleIndex:
             syms = tuple(pattern_symbols(p, frozenset(r.pattern_vars)))
         if isinstance(r, Rule):
             self.rules[r.id] = r
+        self.dependency_ids.add(r.id)
         trie = self.imp if r.kind == "imp" else self.rw
         trie.insert(syms, r, LazyLeaf)
         return True
@@ -266,12 +273,17 @@ class RuleIndex:
         """Every invocable (rule, location, instance) of a statement, capped per theorem.
 
         `resolve` turns a written term into its resolved twin (same shape); `const_eq`
-        compares a rule constant with a candidate identifier (see the module doc)."""
+        compares a rule constant with a candidate identifier (see the module doc).  Once
+        `max_dependency_per_theorem` invocations use a dependency's rule (`add_lazy`), the
+        theorem's other hits of such rules are passed over without being tried, so its
+        own rules get the rest of the quota and its attempts."""
         groups = tuple(extra_binders) + tuple(binders)
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = binder_types(groups)
         self._typing_ctx = (groups, None)
         st = self.stats
+        dep_cap = self.max_dependency_per_theorem
+        self._dependency_left = dep_cap if dep_cap is not None and self.dependency_ids else -1
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
         pools = self._skeleton_hits(binders, conclusion, locals_,
@@ -285,7 +297,8 @@ class RuleIndex:
             if cap is None:
                 for fl, i, loc, vals in pool:
                     for c in vals:
-                        self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                        if not self._spent(c):
+                            self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                 st.tried[kind] += size
                 continue
             assert budget is not None
@@ -393,7 +406,7 @@ class RuleIndex:
                         continue
                     c = vals[pos]
                     spot = (seg[4], id(fl), i)
-                    if c.generic and spot in dead:
+                    if c.generic and spot in dead or self._spent(c):
                         continue
                     tries += 1
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
@@ -402,6 +415,10 @@ class RuleIndex:
                 if tries >= limit:
                     break
         return tries
+
+    def _spent(self, c: Compiled) -> bool:
+        """Is `c` a dependency's rule while the candidate's share of those is used up?"""
+        return self._dependency_left == 0 and c.rule.id in self.dependency_ids
 
     def _near_positions(self, vals: list, keys: frozenset[str]) -> list[int]:
         """Positions in the leaf list `vals` of the rules near a candidate (`keys`).  A
@@ -457,6 +474,8 @@ class RuleIndex:
             st.filtered[why] += 1
             return why
         st.found[kind] += 1
+        if self._dependency_left > 0 and c.rule.id in self.dependency_ids:
+            self._dependency_left -= 1
         hits.append((fl, i, c, kind, loc, subst, respell))
         return None
 

@@ -5,6 +5,7 @@ mutants record the library of their rule; the mutant imports the rule's module."
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -141,3 +142,100 @@ def test_lazily_compiled_rules_match_exactly_as_eagerly_compiled_ones(runs) -> N
         assert a == b
         found += len(a)
     assert found > 0
+
+
+def _copy_run(src: RunDir, dst: Path, skip: tuple[str, ...] = ()) -> RunDir:
+    import shutil
+    shutil.copytree(src.root, dst, ignore=lambda _d, names: [n for n in names if n in skip])
+    return RunDir.at(dst)
+
+
+def _index_copy(proj: RunDir, dst: Path, **opts) -> list[dict]:
+    run = _copy_run(proj, dst, skip=("invocations.parquet", "rules.parquet", "graph"))
+    run_index(run, IndexOptions(**QUIET, **opts))
+    return pq.read_table(run.root / "invocations.parquet").to_pylist()
+
+
+def test_the_index_stores_each_rules_constants_and_trie_key(runs) -> None:
+    """`RUN/rule_keys.parquet` holds, row for row, what a project would otherwise compute
+    from each pattern: its required constants and its trie key."""
+    from lean_alchemy.grammar.ast import loads
+    from lean_alchemy.index.match.patterns import pattern_symbols
+    from lean_alchemy.index.rule_keys import read_rule_keys, rule_constants
+    from lean_alchemy.index.store import read_rules
+
+    dep, _proj = runs
+    rules = list(read_rules(dep))
+    keys = read_rule_keys(dep.root, pq.read_table(dep.rules).column("id"))
+    assert keys is not None and len(rules) >= 5
+    import pyarrow as pa
+    got = keys.keys(pa.array(range(len(rules))))
+    assert got == [tuple(pattern_symbols(loads(r.pattern), frozenset(r.pattern_vars)))
+                   for r in rules]
+    assert keys.constants.to_pylist() == [rule_constants(r) for r in rules]
+    assert ["rare"] in keys.constants.to_pylist()
+
+
+def test_stored_keys_and_computed_keys_give_the_same_index(runs, tmp_path: Path) -> None:
+    """A dependency run without `rule_keys.parquet` (or with a stale one) still works,
+    computing the keys from its patterns, and the project's invocations are the same."""
+    from lean_alchemy.index.dependency import load_dependency, relevant_rules
+    from lean_alchemy.index.rule_keys import read_rule_keys
+
+    dep, proj = runs
+    bare = _copy_run(dep, tmp_path / "bare", skip=("rule_keys.parquet",))
+    stale = _copy_run(dep, tmp_path / "stale")
+    t = pq.read_table(stale.rules)
+    pq.write_table(t.slice(1), stale.rules)  # rules replaced since the keys were stored
+    assert read_rule_keys(stale.root, pq.read_table(stale.rules).column("id")) is None
+    words = statement_words(__import__("lean_alchemy.extract.store", fromlist=["x"])
+                            .read_declarations(proj))
+    stored, n_stored = relevant_rules(load_dependency(dep.root), words)
+    computed, n_computed = relevant_rules(load_dependency(bare.root), words)
+    assert n_stored == n_computed >= 2
+    assert [r.id for r in stored] == [r.id for r in computed]
+    assert all(r.symbols is not None and c.symbols is None for r, c in zip(stored, computed))
+    a = _index_copy(proj, tmp_path / "a", rules_from=(str(dep.root),))
+    b = _index_copy(proj, tmp_path / "b", rules_from=(str(bare.root),))
+    assert a == b and any(i["library"] == "Dep" for i in a)
+
+
+def test_a_leafs_pending_rules_are_decoded_in_one_read() -> None:
+    from lean_alchemy.core.records import Rule
+    from lean_alchemy.index.match.lazy_leaf import PendingRule, decode_pending
+
+    class Source:
+        def __init__(self) -> None:
+            self.reads: list[list[int]] = []
+
+        def rules(self, rows):
+            self.reads.append(list(rows))
+            return [Rule(f"r{k}", f"L{k}", "eq", "fwd", "", "", (), (), (), (), (), (), "", "M")
+                    for k in rows]
+
+    a, b = Source(), Source()
+    pending = [PendingRule(f"r{k}", "eq", "", (), (), k, s)
+               for k, s in ((5, a), (2, b), (1, a), (9, b))]
+    got = decode_pending(pending)
+    assert [r.id for r in got] == ["r5", "r2", "r1", "r9"]
+    assert a.reads == [[5, 1]] and b.reads == [[2, 9]]
+
+
+def test_dependency_invocations_per_theorem_are_capped(runs, tmp_path: Path) -> None:
+    """`max_dependency_matches_per_theorem`: at most that many of a theorem's invocations
+    use a dependency's rule; the project's own rules still fire."""
+    dep, proj = runs
+    free = _index_copy(proj, tmp_path / "free", rules_from=(str(dep.root),),
+                       max_dependency_matches_per_theorem=None)
+    capped = _index_copy(proj, tmp_path / "capped", rules_from=(str(dep.root),),
+                         max_dependency_matches_per_theorem=1)
+
+    def per_theorem(invs: list[dict], library: str) -> Counter:
+        return Counter(i["candidate"] for i in invs if i["library"] == library)
+
+    assert max(per_theorem(free, "Dep").values()) > 1
+    assert max(per_theorem(capped, "Dep").values()) == 1
+    assert per_theorem(capped, "Dep").keys() == per_theorem(free, "Dep").keys()
+    assert per_theorem(capped, "") == per_theorem(free, "")
+    with pytest.raises(AlchemyError, match="max_dependency_matches_per_theorem"):
+        IndexOptions(max_dependency_matches_per_theorem=0)
