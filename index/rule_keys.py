@@ -65,18 +65,18 @@ def indexed_symbols(tries: Iterable[Trie]) -> dict[str, tuple]:
     """Rule id -> trie key of every compiled rule in these tries (their `Compiled.symbols`,
     so the keys of a run's own rules are not computed twice)."""
     out: dict[str, tuple] = {}
-    stack = [t.root for t in tries]
+    stack = [(t.root, t.LEAF) for t in tries]  # (the instance's: compiled, LEAF is a slot)
     while stack:
-        node = stack.pop()
+        node, leaf = stack.pop()
         for key, child in node.items():
-            if key == Trie.LEAF:
+            if key == leaf:
                 for c in child:
                     syms = getattr(c, "symbols", None)
                     rule = getattr(c, "rule", None)
                     if syms is not None and isinstance(rule, Rule):
                         out.setdefault(rule.id, tuple(syms))
             else:
-                stack.append(child)
+                stack.append((child, leaf))
     return out
 
 
