@@ -11,7 +11,9 @@ Only the rules that can fire in the project are compiled into the rule index
 (`relevant_rules`): a rule is retrieved from the trie only when every constant of its
 pattern occurs, by its last component, in the candidate's statement (`index.match.patterns
 .pattern_symbols`), so a rule whose constants the project never writes cannot match, and
-compiling it (most of Mathlib's 240k rules) would only cost time.
+compiling it (most of Mathlib's 240k rules) would only cost time.  Those constants and the
+trie keys come from the dependency's `rule_keys.parquet` (`index.rule_keys`), stored by its
+own index, so that the filter runs in Arrow and no pattern is parsed here.
 """
 
 from __future__ import annotations
