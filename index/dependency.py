@@ -12,8 +12,9 @@ Only the rules that can fire in the project are compiled into the rule index
 pattern occurs, by its last component, in the candidate's statement (`index.match.patterns
 .pattern_symbols`), so a rule whose constants the project never writes cannot match, and
 compiling it (most of Mathlib's 240k rules) would only cost time.  Those constants and the
-trie keys come from the dependency's `rule_keys.parquet` (`index.rule_keys`), stored by its
-own index, so that the filter runs in Arrow and no pattern is parsed here.
+trie keys come from the dependency's `rules.arrow` (`index.rule_keys`), stored by its own
+index, so that the filter runs in Arrow, no pattern is parsed here and only the rows of the
+rules compiled are decoded.
 """
 
 from __future__ import annotations
@@ -154,13 +155,15 @@ def relevant_rules(dep: Dependency, vocabulary: frozenset[str]
     and how many were left out.  The constants and trie keys are those the dependency's
     index stored (`index.rule_keys`); a run indexed without them gets them computed
     here from the patterns, the same but slower (a notice says how to store them)."""
-    t = pq.read_table(Path(dep.run_dir) / "rules.parquet")
-    source = RuleTable(t)
-    keys = read_rule_keys(Path(dep.run_dir), t.column("id"))
+    path = Path(dep.run_dir) / "rules.parquet"
+    keys = read_rule_keys(Path(dep.run_dir), pq.read_table(path, columns=["id"]).column("id"))
     if keys is None:
         log.warning("%s has no current %s: computing its rules' keys (run `alchemy index "
                     "--run-dir %s` to store them)", dep.run_dir, RULE_KEYS_FILE, dep.run_dir)
-        return _relevant_rules_computed(t, source, vocabulary)
+        t = pq.read_table(path)
+        return _relevant_rules_computed(t, RuleTable(t), vocabulary)
+    t = keys.table
+    source = RuleTable(t)
     rows = pc.indices_nonzero(pc.invert(keys.missing_constants(vocabulary)))
     symbols = keys.keys(rows)
     kept = t.select(["id", "kind"]).take(rows)

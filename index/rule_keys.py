@@ -1,19 +1,21 @@
-"""`RUN/rule_keys.parquet`: what a project needs of each rule of this run when it uses
-the run as a dependency (`alchemy index --rules-from RUN`), computed once here.
+"""`RUN/rules.arrow`: a run's rules as a project that uses the run as a dependency
+(`alchemy index --rules-from RUN`) reads them, with what it needs of each computed once here.
 
 Why: a project indexed with Mathlib's rules needs, for each of Mathlib's ~245k rules, the
 constants its pattern requires (to leave out the rules that cannot fire in the project,
 `index.dependency.relevant_rules`) and its trie key (`patterns.pattern_symbols`, to file
-it in the rule index).  Computing both from the serialized patterns cost every such
-project about as much as indexing a 10k-declaration project with its own rules; the
-index of the dependency computes them once (the keys are those its own rule index
-compiled) and every project that uses it reads two columns.
+it in the rule index).  Computing both from the serialized patterns, and decoding all of
+`rules.parquet` to reach the few rules it compiles, cost every such project about as much
+as indexing a 10k-declaration project with its own rules.  The dependency's index
+computes the keys once (those its own rule index compiled) and writes the table
+uncompressed: a project maps the file, reads two columns and touches only the rows it
+compiles; forked workers share the mapped pages.
 
-Layout: one row per row of `rules.parquet`, in the same order, with its `id` (a file
-whose ids differ is stale and ignored); `constants` the pattern's required constants
-(`pattern_constants`); `symbols` the trie key as positions in the symbol table stored in
-the file's metadata (`symbols`: a JSON list; a key holds ~20k distinct symbols for 10^6
-occurrences), null when the pattern cannot be read.
+Layout: `rules.parquet`'s columns, row for row (a file whose ids differ from
+`rules.parquet`'s is stale and ignored), then `constants` (the pattern's required
+constants, `pattern_constants`) and `symbols` (the trie key as positions in the symbol
+table kept in the file's metadata under `symbols`, a JSON list: ~20k distinct symbols
+for 10^6 occurrences on Mathlib; null when the pattern cannot be read).
 """
 
 from __future__ import annotations
@@ -24,20 +26,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import os
+
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.ipc as ipc
 
 from lean_alchemy.core.records import Rule
-from lean_alchemy.extract.store import write_parquet
+from lean_alchemy.core.rundir import atomic_target
 from lean_alchemy.grammar.ast import loads
 from lean_alchemy.index.match.patterns import pattern_symbols
 from lean_alchemy.index.match.trie import Trie
 
-FILE = "rule_keys.parquet"
+FILE = "rules.arrow"
 SYMBOLS_KEY = b"symbols"
-SCHEMA = pa.schema([("id", pa.string()), ("constants", pa.list_(pa.string())),
-                    ("symbols", pa.list_(pa.int32()))])
+KEY_FIELDS = [pa.field("constants", pa.list_(pa.string())),
+              pa.field("symbols", pa.list_(pa.int32()))]
 _PATTERN_IDENT = re.compile(r'\["Ident","((?:[^"\\]|\\.)*)"\]')
 _WORD_FULL = re.compile(r"[^\W\d][\w'!?]*\Z")
 
@@ -80,10 +84,11 @@ def indexed_symbols(tries: Iterable[Trie]) -> dict[str, tuple]:
     return out
 
 
-def rule_keys_table(rules: Sequence[Rule], known: dict[str, tuple]) -> pa.Table:
-    """The keys of `rules` (rows in their order); `known` gives the trie keys already
-    computed, the others are computed from the patterns."""
-    table: dict[object, int] = {}
+def with_rule_keys(table: pa.Table, rules: Sequence[Rule], known: dict[str, tuple]
+                   ) -> pa.Table:
+    """`table` (the rules table of `rules`, `index.store.rules_table`) with their keys;
+    `known` gives the trie keys already computed, the others come from the patterns."""
+    codes: dict[object, int] = {}
     symbols: list[list[int] | None] = []
     for r in rules:
         syms = known.get(r.id)
@@ -91,24 +96,39 @@ def rule_keys_table(rules: Sequence[Rule], known: dict[str, tuple]) -> pa.Table:
             p = loads(r.pattern)
             syms = tuple(pattern_symbols(p, frozenset(r.pattern_vars))) if p else None
         symbols.append(None if syms is None else
-                       [table.setdefault(s, len(table)) for s in syms])
-    meta = json.dumps(list(table), ensure_ascii=False, separators=(",", ":"))
-    return pa.Table.from_pydict(
-        {"id": [r.id for r in rules], "constants": [rule_constants(r) for r in rules],
-         "symbols": symbols}, schema=SCHEMA.with_metadata({SYMBOLS_KEY: meta.encode()}))
+                       [codes.setdefault(s, len(codes)) for s in syms])
+    meta = json.dumps(list(codes), ensure_ascii=False, separators=(",", ":"))
+    out = table.append_column(KEY_FIELDS[0], pa.array([rule_constants(r) for r in rules],
+                                                      KEY_FIELDS[0].type))
+    out = out.append_column(KEY_FIELDS[1], pa.array(symbols, KEY_FIELDS[1].type))
+    return out.replace_schema_metadata({SYMBOLS_KEY: meta.encode()})
 
 
-def write_rule_keys(run_root: Path, rules: Sequence[Rule], tries: Iterable[Trie]) -> None:
-    write_parquet(run_root / FILE, rule_keys_table(rules, indexed_symbols(tries)))
+def write_rule_keys(run_root: Path, table: pa.Table, rules: Sequence[Rule],
+                    tries: Iterable[Trie] = ()) -> None:
+    """`RUN/rules.arrow` (atomically) from the run's rules table and rules; `tries`: the
+    run's rule index, whose compiled keys are reused."""
+    full = with_rule_keys(table, rules, indexed_symbols(tries))
+    path = run_root / FILE
+    tmp = atomic_target(path)
+    try:
+        with pa.OSFile(str(tmp), "wb") as f, ipc.new_file(f, full.schema) as w:
+            w.write_table(full)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)
 class RuleKeys:
-    """The stored keys of a run's rules, rows aligned with its `rules.parquet`."""
+    """A run's `rules.arrow`, mapped: its rules table (`table`, the columns of
+    `rules.parquet`) and their keys."""
 
+    table: pa.Table
     constants: pa.ListArray
     symbols: pa.ListArray
-    table: list  # symbol table: position -> symbol
+    symbol_table: list  # position -> symbol
 
     def missing_constants(self, vocabulary: frozenset[str]) -> pa.Array:
         """Per row: does the pattern require a constant outside `vocabulary`?"""
@@ -126,7 +146,7 @@ class RuleKeys:
         codes = pc.list_flatten(picked).to_numpy(zero_copy_only=False).tolist()
         offsets = picked.offsets.to_numpy().tolist()
         valid = picked.is_valid().to_numpy(zero_copy_only=False).tolist()
-        table = self.table
+        table = self.symbol_table
         syms = [table[k] for k in codes]
         base = offsets[0]
         return [tuple(syms[offsets[k] - base:offsets[k + 1] - base]) if valid[k] else None
@@ -138,24 +158,25 @@ def _symbol(x: object) -> object:
 
 
 def read_rule_keys(run_root: Path, ids: pa.ChunkedArray | pa.Array) -> RuleKeys | None:
-    """The stored keys of the run whose rules have these ids, or None when the file is
-    missing or does not describe these rules (an index run before it existed, or a
+    """The mapped `rules.arrow` of the run whose `rules.parquet` has these ids, or None
+    when it is missing or describes other rules (an index run before it existed, or a
     `rules.parquet` replaced since)."""
     path = run_root / FILE
     if not path.exists():
         return None
     try:
-        t = pq.read_table(path)
+        t = ipc.open_file(pa.memory_map(str(path))).read_all()
         meta = (t.schema.metadata or {}).get(SYMBOLS_KEY)
-        if (meta is None or t.schema.names != SCHEMA.names
+        if (meta is None or t.schema.names[-2:] != [f.name for f in KEY_FIELDS]
                 or not t.column("id").equals(ids)):
             return None
         table = [_symbol(s) for s in json.loads(meta)]
     except (OSError, ValueError, pa.ArrowException):
         return None
-    return RuleKeys(t.column("constants").combine_chunks(),
+    return RuleKeys(t.drop_columns([f.name for f in KEY_FIELDS]),
+                    t.column("constants").combine_chunks(),
                     t.column("symbols").combine_chunks(), table)
 
 
-__all__ = ["FILE", "SCHEMA", "pattern_constants", "rule_constants", "indexed_symbols",
-           "rule_keys_table", "write_rule_keys", "RuleKeys", "read_rule_keys"]
+__all__ = ["FILE", "KEY_FIELDS", "pattern_constants", "rule_constants", "indexed_symbols",
+           "with_rule_keys", "write_rule_keys", "RuleKeys", "read_rule_keys"]

@@ -157,8 +157,10 @@ def _index_copy(proj: RunDir, dst: Path, **opts) -> list[dict]:
 
 
 def test_the_index_stores_each_rules_constants_and_trie_key(runs) -> None:
-    """`RUN/rule_keys.parquet` holds, row for row, what a project would otherwise compute
-    from each pattern: its required constants and its trie key."""
+    """`RUN/rules.arrow` holds, row for row, the rules of `rules.parquet` and what a
+    project would otherwise compute from each pattern: its required constants and its
+    trie key."""
+    from lean_alchemy.index.dependency import RuleTable
     from lean_alchemy.grammar.ast import loads
     from lean_alchemy.index.match.patterns import pattern_symbols
     from lean_alchemy.index.rule_keys import read_rule_keys, rule_constants
@@ -174,16 +176,18 @@ def test_the_index_stores_each_rules_constants_and_trie_key(runs) -> None:
                    for r in rules]
     assert keys.constants.to_pylist() == [rule_constants(r) for r in rules]
     assert ["rare"] in keys.constants.to_pylist()
+    assert RuleTable(keys.table).rules(range(len(rules))) == rules
 
 
-def test_stored_keys_and_computed_keys_give_the_same_index(runs, tmp_path: Path) -> None:
-    """A dependency run without `rule_keys.parquet` (or with a stale one) still works,
+def test_stored_keys_and_computed_keys_give_the_same_index(runs, tmp_path: Path,
+                                                          caplog) -> None:
+    """A dependency run without `rules.arrow` (or with a stale one) still works,
     computing the keys from its patterns, and the project's invocations are the same."""
     from lean_alchemy.index.dependency import load_dependency, relevant_rules
     from lean_alchemy.index.rule_keys import read_rule_keys
 
     dep, proj = runs
-    bare = _copy_run(dep, tmp_path / "bare", skip=("rule_keys.parquet",))
+    bare = _copy_run(dep, tmp_path / "bare", skip=("rules.arrow",))
     stale = _copy_run(dep, tmp_path / "stale")
     t = pq.read_table(stale.rules)
     pq.write_table(t.slice(1), stale.rules)  # rules replaced since the keys were stored
@@ -192,6 +196,7 @@ def test_stored_keys_and_computed_keys_give_the_same_index(runs, tmp_path: Path)
                             .read_declarations(proj))
     stored, n_stored = relevant_rules(load_dependency(dep.root), words)
     computed, n_computed = relevant_rules(load_dependency(bare.root), words)
+    assert f"alchemy index --run-dir {bare.root}" in caplog.text
     assert n_stored == n_computed >= 2
     assert [r.id for r in stored] == [r.id for r in computed]
     assert all(r.symbols is not None and c.symbols is None for r, c in zip(stored, computed))
