@@ -142,7 +142,9 @@ class RuleTable:
     which pending rules are decoded a few rows at a time (`lazy_leaf.RuleSource`)."""
 
     def __init__(self, table: pa.Table) -> None:
-        self.table = table
+        # one chunk: `take` on a table of several chunks costs a pass over all of them,
+        # once per leaf compiled
+        self.table = table.combine_chunks()
 
     def rules(self, rows: Sequence[int]) -> list[Rule]:
         return rules_of_table(self.table.take(pa.array(rows, pa.int64())))

@@ -74,6 +74,8 @@ def indexed_symbols(tries: Iterable[Trie]) -> dict[str, tuple]:
         node, leaf = stack.pop()
         for key, child in node.items():
             if key == leaf:
+                if getattr(child, "pending", False):
+                    continue  # a dependency's rules not compiled (own ones: computed)
                 for c in child:
                     syms = getattr(c, "symbols", None)
                     rule = getattr(c, "rule", None)

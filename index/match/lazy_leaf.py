@@ -21,6 +21,9 @@ class LazyLeaf(list):
     there, so the matches are the same."""
 
     pending = True
+    # once compiled: how many of its first rules are a dependency's (`add_lazy`, which
+    # comes before any `add`); the index's own follow them
+    dependency = 0
 
 
 class RuleSource(Protocol):

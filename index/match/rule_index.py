@@ -140,7 +140,8 @@ class RuleIndex:
         # `max_per_theorem` bounds them); see `invocations`
         self.max_dependency_per_theorem: int | None = None
         self.dependency_ids: set[str] = set()  # rules added by `add_lazy`
-        self._dependency_left = -1  # the current candidate's: -1 = unbounded
+        self._dependency_left = -1  # the current kind's, for this candidate: -1 = unbounded
+        self._own_added = False  # `add` was called: `add_lazy` may no longer be
         self.stats = MatchStats()
         self.rules: dict[str, Rule] = {}
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
@@ -221,6 +222,7 @@ class RuleIndex:
         """Compile `r` and index it; False when it cannot be matched.  The order of `add`
         calls is the order of rules in the trie's leaves (part of the seeded sampling)."""
         full, generic_evidence = self._compile_opts
+        self._own_added = True
         c = compile_rule(r, full, generic_evidence)
         if c is None:
             return False
@@ -232,7 +234,11 @@ class RuleIndex:
     def add_lazy(self, r: Rule | PendingRule) -> bool:
         """`add`, compiling `r` only when a candidate first retrieves its trie leaf
         (`LazyLeaf`); a `PendingRule` is also decoded only then, and filed under its
-        stored trie key when it has one.  False when its pattern cannot be read."""
+        stored trie key when it has one.  False when its pattern cannot be read.  A
+        dependency's rules come before the index's own (`add`): each leaf then holds them
+        first (`LazyLeaf.dependency`), which `_try_sample` relies on."""
+        if self._own_added:
+            raise ValueError("add_lazy after add: a dependency's rules are added first")
         syms = r.symbols if isinstance(r, PendingRule) else None
         if syms is None:
             p = loads(r.pattern)
@@ -251,15 +257,21 @@ class RuleIndex:
         if vals.__class__ is LazyLeaf and vals.pending:
             full, generic_evidence = self._compile_opts
             out = []
+            lazy = 0
             decoded = iter(decode_pending([v for v in vals if v.__class__ is PendingRule]))
             for v in vals:
                 if v.__class__ is PendingRule:
                     v = next(decoded)
                     self.rules[v.id] = v
-                c = compile_rule(v, full, generic_evidence) if isinstance(v, Rule) else v
-                if c is not None:
-                    out.append(c)
+                if isinstance(v, Rule):
+                    c = compile_rule(v, full, generic_evidence)
+                    if c is not None:
+                        out.append(c)
+                        lazy += 1
+                else:
+                    out.append(v)
             vals[:] = out
+            vals.dependency = lazy
             vals.pending = False
         return vals
 
@@ -274,16 +286,17 @@ class RuleIndex:
 
         `resolve` turns a written term into its resolved twin (same shape); `const_eq`
         compares a rule constant with a candidate identifier (see the module doc).  Once
-        `max_dependency_per_theorem` invocations use a dependency's rule (`add_lazy`), the
-        theorem's other hits of such rules are passed over without being tried, so its
-        own rules get the rest of the quota and its attempts."""
+        `max_dependency_per_theorem` invocations use a dependency's rule (`add_lazy`;
+        shared among the kinds as the quota is), the theorem's other hits of such rules are
+        passed over without being tried."""
         groups = tuple(extra_binders) + tuple(binders)
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = binder_types(groups)
         self._typing_ctx = (groups, None)
         st = self.stats
         dep_cap = self.max_dependency_per_theorem
-        self._dependency_left = dep_cap if dep_cap is not None and self.dependency_ids else -1
+        dep_budget = dep_cap if dep_cap is not None and self.dependency_ids else -1
+        self._dependency_left = dep_budget
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
         pools = self._skeleton_hits(binders, conclusion, locals_,
@@ -304,9 +317,14 @@ class RuleIndex:
             assert budget is not None
             share = self.shares[kind]
             quota = -(-budget * share // left)  # this kind's share of what is left
+            if dep_budget >= 0:
+                self._dependency_left = -(-dep_budget * share // left)
+                dep_budget -= self._dependency_left
             left -= share
             before = len(hits)
             tries = self._try_sample(decl, kind, pool, quota, types, hits, seen, const_eq)
+            if dep_budget >= 0:
+                dep_budget += self._dependency_left  # what this kind left unused
             st.capped += size - tries
             budget -= len(hits) - before
             st.tried[kind] += tries
@@ -352,56 +370,38 @@ class RuleIndex:
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
                     types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> int:
         """Try `pool`'s skeleton hits until `quota` invocations are kept; returns the number
-        tried.  Three tiers, each with its own attempts budget (`attempts` x `quota` hits):
-        the rules *near* the candidate (`_near_keys`: first those of its module, then
-        those of its namespace or an enclosing one), where the library's own proofs find
-        most of their rewrites, then all the others.  Within a tier, most specific patterns first (`?a = ?b`
-        matches every equation), a seeded order among equally specific ones (over the
-        pairs, as if each segment were spelled out: `starts` maps a pair's rank to its
-        segment).  Once a generic pattern found no evidence at a sub-term
-        (`untyped_generic`), the other generic patterns of the same leaf (same skeleton,
-        so the same matched values) are passed over there without spending attempts."""
+        tried.  Tiers (`_tiers`), each with its own attempts budget (`attempts` x `quota`
+        hits).  Within a tier, most specific patterns first (`?a = ?b` matches every
+        equation), a seeded order among equally specific ones (over the pairs, as if each
+        segment were spelled out: `starts` maps a pair's rank to its segment).  Once a
+        generic pattern found no evidence at a sub-term (`untyped_generic`), the other
+        generic patterns of the same leaf (same skeleton, so the same matched values) are
+        passed over there without spending attempts."""
         before = len(hits)
-        tiers: list[list[tuple]] = []  # segments: (flat, i, loc, rules, leaf id, skipped)
-        taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
-        for keys in _near_keys(decl):
-            segs: list[tuple] = []
-            for s, seg in enumerate(pool):
-                got = self._near_positions(seg[3], keys)
-                prev = taken.get(s)
-                if got and prev:
-                    got = [k for k in got if k not in prev]
-                if got:
-                    segs.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3]),
-                                 None))
-                    taken.setdefault(s, set()).update(got)
-            tiers.append(segs)
-        tiers.append([(seg[0], seg[1], seg[2], seg[3], id(seg[3]), taken.get(s))
-                      for s, seg in enumerate(pool)])
         dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
         tries = 0
-        for segs in tiers:
+        for segs, of_dependency in self._tiers(decl, pool):
             limit = tries + self.attempts * quota
             levels: dict[int, list[tuple]] = {}
             for seg in segs:
-                levels.setdefault(seg[3][0].specificity, []).append(seg)
+                levels.setdefault(seg[3][seg[6]].specificity, []).append(seg)
             for spec in sorted(levels, reverse=True):
                 level = levels[spec]
                 starts: list[int] = []
                 n = 0
                 for seg in level:
                     starts.append(n)
-                    n += len(seg[3])
+                    n += seg[7]
                 seed = f"{decl.full_name}/{kind}/{spec}"
                 for k in _spread(n, seed):
                     if len(hits) - before >= quota:
                         return tries
-                    if tries >= limit:
+                    if tries >= limit or of_dependency and self._dependency_left == 0:
                         break
                     j = bisect_right(starts, k) - 1
                     seg = level[j]
                     fl, i, loc, vals, skipped = seg[0], seg[1], seg[2], seg[3], seg[5]
-                    pos = k - starts[j]
+                    pos = seg[6] + k - starts[j]
                     if skipped is not None and pos in skipped:
                         continue
                     c = vals[pos]
@@ -412,9 +412,47 @@ class RuleIndex:
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                     if why == "untyped_generic":
                         dead.add(spot)
-                if tries >= limit:
+                if tries >= limit or of_dependency and self._dependency_left == 0:
                     break
         return tries
+
+    def _tiers(self, decl: Declaration, pool: list[tuple]) -> list[tuple[list[tuple], bool]]:
+        """The tiers of `_try_sample`, as (segments, of a dependency's rules only): the
+        rules *near* the candidate (`_near_keys`: first those of its module, then those of
+        its namespace or an enclosing one), where the library's own proofs find most of
+        their rewrites; then all the others of the index's own; then those of its
+        dependencies (`add_lazy`), which are a leaf's first `LazyLeaf.dependency` rules.
+        Why own before the dependency's: they are nearer the candidate, and Mathlib's would
+        otherwise fill every quota.  A segment: (flat, sub-term index, location, leaf
+        list, leaf id, positions taken by an earlier tier or None, first position, size)."""
+        tiers: list[tuple[list[tuple], bool]] = []
+        taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
+        for keys in _near_keys(decl):
+            segs: list[tuple] = []
+            for s, seg in enumerate(pool):
+                got = self._near_positions(seg[3], keys)
+                prev = taken.get(s)
+                if got and prev:
+                    got = [k for k in got if k not in prev]
+                if got:
+                    segs.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3]),
+                                 None, 0, len(got)))
+                    taken.setdefault(s, set()).update(got)
+            tiers.append((segs, False))
+        own: list[tuple] = []
+        dependency: list[tuple] = []
+        for s, seg in enumerate(pool):
+            vals = seg[3]
+            nd: int = getattr(vals, "dependency", 0)
+            if nd < len(vals):
+                own.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), nd,
+                            len(vals) - nd))
+            if nd:
+                dependency.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), 0, nd))
+        tiers.append((own, False))
+        if dependency:
+            tiers.append((dependency, True))
+        return tiers
 
     def _spent(self, c: Compiled) -> bool:
         """Is `c` a dependency's rule while the candidate's share of those is used up?"""

@@ -244,3 +244,24 @@ def test_dependency_invocations_per_theorem_are_capped(runs, tmp_path: Path) -> 
     assert per_theorem(capped, "") == per_theorem(free, "")
     with pytest.raises(AlchemyError, match="max_dependency_matches_per_theorem"):
         IndexOptions(max_dependency_matches_per_theorem=0)
+
+
+def test_own_rules_are_tried_before_the_dependencys(tmp_path: Path) -> None:
+    """Past the near tiers, a theorem's quota goes to the project's own rules first: with
+    a quota of one, a sub-term that five dependency rules and one own rule (of another
+    module, so not near) can rewrite is rewritten with the own one."""
+    lemmas = "\n".join(f"theorem mul_one_{k} (n : Nat) : n * 1 = n + {k} - {k} := by omega"
+                       for k in range(5))
+    dep_src = write_tree(tmp_path / "d", {"Dq/Basic.lean": f"namespace Dq\n{lemmas}\nend Dq\n"})
+    proj_src = write_tree(tmp_path / "p", {
+        "Pq/Lemmas.lean": "theorem own_mul_one (n : Nat) : n * 1 = n := by omega\n",
+        "Pq/Main.lean": "theorem cand (k : Nat) (h : k * 1 = 3) : k < 4 := by omega\n"})
+    dep, proj = RunDir.at(tmp_path / "dr"), RunDir.at(tmp_path / "pr")
+    run_extract(dep_src, dep, ExtractOptions(**QUIET))
+    run_index(dep, IndexOptions(**QUIET))
+    run_extract(proj_src, proj, ExtractOptions(**QUIET))
+    run_index(proj, IndexOptions(rules_from=(str(dep.root),), max_matches_per_theorem=1,
+                                 max_dependency_matches_per_theorem=None, **QUIET))
+    inv = [i for i in pq.read_table(proj.root / "invocations.parquet").to_pylist()
+           if i["candidate"] == "cand"]
+    assert [(i["library"], i["location"]) for i in inv] == [("", "h")]
