@@ -37,11 +37,11 @@ class IndexOptions:
       rules, names and notations are added to the project's own, read from those runs
       (`index.dependency`); invocations and mutants record the library of their rule.
     max_dependency_matches_per_theorem: of a theorem's invocations, at most this many use a
-      dependency's rule (`rules_from`; None = only `max_matches_per_theorem` bounds them);
-      once reached, its other dependency hits are not tried, and its own rules get the
-      rest of the quota.  Why: without it Mathlib's rules filled every quota of a
-      downstream project (94 % of its invocations), and finding five times as many
-      invocations made the index with Mathlib's rules ~3.5x as long as with its own.
+      dependency's rule (`rules_from`; None = only `max_matches_per_theorem` bounds them),
+      shared among the kinds like the quota; the dependency's rules are tried after the
+      project's own.  Why: without it Mathlib's rules filled every quota of a downstream
+      project (94 % of its invocations), and finding five times as many invocations made
+      the index with Mathlib's rules ~3.5x as long as with its own.
     """
 
     external_names: str | None = None
