@@ -252,7 +252,7 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     stats.rules_by_kind.update(r.kind for r in rules)
     table = rules_table(rules)
     write_parquet(run.rules, table)
-    write_rule_keys(run.root, table, rules, (ctx.rule_index.rw, ctx.rule_index.imp))
+    write_rule_keys(run.root, table, rules, ctx.rule_index.own_symbols)
     write_section_binders(run, ctx.section_json, ctx.scopes)
     return edges
 

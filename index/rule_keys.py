@@ -24,7 +24,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import os
 
@@ -36,7 +36,6 @@ from lean_alchemy.core.records import Rule
 from lean_alchemy.core.rundir import atomic_target
 from lean_alchemy.grammar.ast import loads
 from lean_alchemy.index.match.patterns import pattern_symbols
-from lean_alchemy.index.match.trie import Trie
 
 FILE = "rules.arrow"
 SYMBOLS_KEY = b"symbols"
@@ -65,27 +64,6 @@ def rule_constants(r: Rule) -> list[str]:
     return pattern_constants(r.pattern, set(r.binder_names) | set(r.pattern_vars))
 
 
-def indexed_symbols(tries: Iterable[Trie]) -> dict[str, tuple]:
-    """Rule id -> trie key of every compiled rule in these tries (their `Compiled.symbols`,
-    so the keys of a run's own rules are not computed twice)."""
-    out: dict[str, tuple] = {}
-    stack = [(t.root, t.LEAF) for t in tries]  # (the instance's: compiled, LEAF is a slot)
-    while stack:
-        node, leaf = stack.pop()
-        for key, child in node.items():
-            if key == leaf:
-                if getattr(child, "pending", False):
-                    continue  # a dependency's rules not compiled (own ones: computed)
-                for c in child:
-                    syms = getattr(c, "symbols", None)
-                    rule = getattr(c, "rule", None)
-                    if syms is not None and isinstance(rule, Rule):
-                        out.setdefault(rule.id, tuple(syms))
-            else:
-                stack.append((child, leaf))
-    return out
-
-
 def with_rule_keys(table: pa.Table, rules: Sequence[Rule], known: dict[str, tuple]
                    ) -> pa.Table:
     """`table` (the rules table of `rules`, `index.store.rules_table`) with their keys;
@@ -107,10 +85,10 @@ def with_rule_keys(table: pa.Table, rules: Sequence[Rule], known: dict[str, tupl
 
 
 def write_rule_keys(run_root: Path, table: pa.Table, rules: Sequence[Rule],
-                    tries: Iterable[Trie] = ()) -> None:
-    """`RUN/rules.arrow` (atomically) from the run's rules table and rules; `tries`: the
-    run's rule index, whose compiled keys are reused."""
-    full = with_rule_keys(table, rules, indexed_symbols(tries))
+                    known: dict[str, tuple] | None = None) -> None:
+    """`RUN/rules.arrow` (atomically) from the run's rules table and rules; `known`: the
+    trie keys its rule index compiled (`RuleIndex.own_symbols`), reused."""
+    full = with_rule_keys(table, rules, known or {})
     path = run_root / FILE
     tmp = atomic_target(path)
     try:
@@ -180,5 +158,5 @@ def read_rule_keys(run_root: Path, ids: pa.ChunkedArray | pa.Array) -> RuleKeys 
                     t.column("symbols").combine_chunks(), table)
 
 
-__all__ = ["FILE", "KEY_FIELDS", "pattern_constants", "rule_constants", "indexed_symbols",
+__all__ = ["FILE", "KEY_FIELDS", "pattern_constants", "rule_constants",
            "with_rule_keys", "write_rule_keys", "RuleKeys", "read_rule_keys"]

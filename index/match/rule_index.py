@@ -1,7 +1,8 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited near rules first (its module, then its namespaces), then all; within each,
+visited near rules first (its module, then its namespaces), then the index's own others,
+then those of its dependencies (`add_lazy`, at most `max_dependency_per_theorem`); within each,
 most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
 specific ones, and matched until the kind's share of the quota is filled (`apply_hyp` a
@@ -142,6 +143,9 @@ class RuleIndex:
         self.dependency_ids: set[str] = set()  # rules added by `add_lazy`
         self._dependency_left = -1  # the current kind's, for this candidate: -1 = unbounded
         self._own_added = False  # `add` was called: `add_lazy` may no longer be
+        # rule id -> trie key of the rules `add` compiled (stored with the run's rules,
+        # `index.rule_keys`, for the projects that use it as a dependency)
+        self.own_symbols: dict[str, tuple] = {}
         self.stats = MatchStats()
         self.rules: dict[str, Rule] = {}
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
@@ -227,6 +231,7 @@ class RuleIndex:
         if c is None:
             return False
         self.rules[r.id] = r
+        self.own_symbols[r.id] = c.symbols
         trie = self.imp if r.kind == "imp" else self.rw
         trie.insert(c.symbols, c)
         return True
@@ -252,13 +257,21 @@ class RuleIndex:
         trie.insert(syms, r, LazyLeaf)
         return True
 
-    def _compiled(self, vals: list) -> list:
-        """A retrieved leaf with its pending rules compiled (see `LazyLeaf`)."""
-        if vals.__class__ is LazyLeaf and vals.pending:
-            full, generic_evidence = self._compile_opts
+    def _compile_leaves(self, leaves: list) -> None:
+        """Compile the pending rules of these retrieved leaves, in place and in order (see
+        `LazyLeaf`), decoding all their pending rules at once (`decode_pending`)."""
+        todo: list = []
+        ids: set[int] = set()
+        for vals in leaves:
+            if vals.pending and id(vals) not in ids:
+                ids.add(id(vals))
+                todo.append(vals)
+        decoded = iter(decode_pending([v for vals in todo for v in vals
+                                       if v.__class__ is PendingRule]))
+        full, generic_evidence = self._compile_opts
+        for vals in todo:
             out = []
             lazy = 0
-            decoded = iter(decode_pending([v for v in vals if v.__class__ is PendingRule]))
             for v in vals:
                 if v.__class__ is PendingRule:
                     v = next(decoded)
@@ -273,7 +286,6 @@ class RuleIndex:
             vals[:] = out
             vals.dependency = lazy
             vals.pending = False
-        return vals
 
     def __len__(self) -> int:
         return self.rw.size + self.imp.size
@@ -345,6 +357,7 @@ class RuleIndex:
             targets.append(("hyp", name, ty))
         flats: dict[int, Flat] = {}
         pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
+        pending: list = []  # retrieved leaves of rules not compiled yet
         for where, loc, target in targets:
             fl = flats.get(id(target))
             if fl is None:
@@ -357,14 +370,17 @@ class RuleIndex:
                 if fl.opaque[i]:
                     continue
                 for vals in self.rw.leaves(fl, i):
-                    if vals.__class__ is LazyLeaf and not self._compiled(vals):
-                        continue
+                    if vals.__class__ is LazyLeaf and vals.pending:
+                        pending.append(vals)
                     pool.append((fl, i, loc, vals))
             if where == "hyp" and not fl.opaque[0]:
                 for vals in self.imp.leaves(fl, 0):
-                    if vals.__class__ is LazyLeaf and not self._compiled(vals):
-                        continue
+                    if vals.__class__ is LazyLeaf and vals.pending:
+                        pending.append(vals)
                     pools["apply_hyp"].append((fl, 0, loc, vals))
+        if pending:  # a leaf left empty (no rule of it compiles) is no segment
+            self._compile_leaves(pending)
+            pools = {k: [seg for seg in pool if seg[3]] for k, pool in pools.items()}
         return pools
 
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
