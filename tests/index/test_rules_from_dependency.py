@@ -265,3 +265,30 @@ def test_own_rules_are_tried_before_the_dependencys(tmp_path: Path) -> None:
     inv = [i for i in pq.read_table(proj.root / "invocations.parquet").to_pylist()
            if i["candidate"] == "cand"]
     assert [(i["library"], i["location"]) for i in inv] == [("", "h")]
+
+
+def test_a_rules_table_of_several_chunks_is_read_as_one(runs) -> None:
+    """`RuleTable` combines the chunks of a table (a `take` on several chunks costs a pass
+    over all of them for each leaf compiled) and decodes the same rules."""
+    import pyarrow as pa
+    from lean_alchemy.index.dependency import RuleTable
+    from lean_alchemy.index.store import read_rules
+
+    dep, _proj = runs
+    t = pq.read_table(dep.rules)
+    two = pa.concat_tables([t.slice(0, 2), t.slice(2)])
+    assert two.column("id").num_chunks == 2
+    source = RuleTable(two)
+    assert source.table.column("id").num_chunks == 1
+    assert source.rules([3, 0]) == [list(read_rules(dep))[k] for k in (3, 0)]
+
+
+def test_a_dependencys_rules_come_before_the_index_own(runs) -> None:
+    from lean_alchemy.index.match.rule_index import RuleIndex
+    from lean_alchemy.index.store import read_rules
+
+    dep, proj = runs
+    ix = RuleIndex.empty(max_per_theorem=64)
+    ix.add(next(read_rules(proj)))
+    with pytest.raises(ValueError, match="add_lazy after add"):
+        ix.add_lazy(next(read_rules(dep)))
