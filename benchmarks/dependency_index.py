@@ -7,6 +7,7 @@ forked workers), rules, invocations (by library) and the index's own timings; th
 with/without; and the share of invocations that use a dependency's rule.
 
 usage: python benchmarks/dependency_index.py PROJECT_RUN DEPENDENCY_RUN [-j N]
+           [--max-dependency-matches N]  (default: the index's default; 0 = no such cap)
 """
 
 from __future__ import annotations
@@ -57,16 +58,21 @@ def main() -> None:
     ap.add_argument("project", type=Path, help="run directory with the project's extraction")
     ap.add_argument("dependency", type=Path, help="finished run of the dependency")
     ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--max-dependency-matches", type=int,
+                    default=IndexOptions.max_dependency_matches_per_theorem)
     args = ap.parse_args()
+    dep_cap = args.max_dependency_matches or None
     with tempfile.TemporaryDirectory(prefix="alchemy-dep-bench-") as d:
         tmp = Path(d)
         own = _variant(args.project, tmp, "own", IndexOptions(jobs=args.jobs))
         dep = _variant(args.project, tmp, "dep", IndexOptions(
-            jobs=args.jobs, rules_from=(str(args.dependency),)))
+            jobs=args.jobs, rules_from=(str(args.dependency),),
+            max_dependency_matches_per_theorem=dep_cap))
     by = dep["invocations_by_library"] or {}
     total = sum(by.values())
     print(json.dumps({
         "project": str(args.project), "dependency": str(args.dependency),
+        "max_dependency_matches_per_theorem": dep_cap,
         "own_rules_only": own, "with_dependency": dep,
         "ratio_wall": round(dep["wall_s"] / own["wall_s"], 2) if own["wall_s"] else None,
         "ratio_cpu": round(dep["cpu_s"] / own["cpu_s"], 2) if own["cpu_s"] else None,

@@ -51,6 +51,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="a finished run directory of a library the project imports (e.g. "
                         "Mathlib): its rules, names and notations are added to the "
                         "project's own; repeatable")
+    p.add_argument("--max-dependency-matches-per-theorem", type=int,
+                   default=IndexOptions.max_dependency_matches_per_theorem, metavar="N",
+                   help="of a theorem's invocations, at most N use a dependency's rule "
+                        "(--rules-from; 0 = only --max-matches-per-theorem bounds them; "
+                        "default %(default)s)")
     p.set_defaults(func=run_index_cli)
 
     g = subparsers.add_parser(
@@ -89,11 +94,15 @@ def run_index_cli(args: argparse.Namespace) -> int:
     cap = args.max_matches_per_theorem
     if cap is not None and cap < 0:
         raise AlchemyError(f"--max-matches-per-theorem must be >= 0, got {cap}")
+    dep_cap = args.max_dependency_matches_per_theorem
+    if dep_cap is not None and dep_cap < 0:
+        raise AlchemyError(f"--max-dependency-matches-per-theorem must be >= 0, got {dep_cap}")
     opts = IndexOptions(external_names=args.external_names,
                         max_matches_per_theorem=cap or None, rewrite=args.rewrite,
                         apply=args.apply, proof_uses=args.proof_uses,
                         generic_evidence=args.generic_evidence, jobs=args.jobs,
-                        progress=args.progress, rules_from=tuple(args.rules_from or ()))
+                        progress=args.progress, rules_from=tuple(args.rules_from or ()),
+                        max_dependency_matches_per_theorem=dep_cap or None)
     from .driver import run_index
 
     run_index(RunDir.at(args.run_dir), opts, echo=print)

@@ -11,17 +11,21 @@ Only the rules that can fire in the project are compiled into the rule index
 (`relevant_rules`): a rule is retrieved from the trie only when every constant of its
 pattern occurs, by its last component, in the candidate's statement (`index.match.patterns
 .pattern_symbols`), so a rule whose constants the project never writes cannot match, and
-compiling it (most of Mathlib's 240k rules) would only cost time.
+compiling it (most of Mathlib's 240k rules) would only cost time.  Those constants and the
+trie keys come from the dependency's `rules.arrow` (`index.rule_keys`), stored by its own
+index, so that the filter runs in Arrow, no pattern is parsed here and only the rows of the
+rules compiled are decoded.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,14 +37,15 @@ from lean_alchemy.core.rundir import RunDir, atomic_write_text
 from lean_alchemy.extract.store import read_notations, read_scopes
 from lean_alchemy.index.match.lazy_leaf import PendingRule
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
+from lean_alchemy.index.rule_keys import FILE as RULE_KEYS_FILE
+from lean_alchemy.index.rule_keys import pattern_constants, read_rule_keys
 from lean_alchemy.index.store import RULE_SCHEMA
 
 DEPENDENCIES_FILE = "dependencies.json"  # what `alchemy index --rules-from` used, for mutate
 _RULE_TUPLES = ("pattern_vars", "binder_names", "binder_kinds", "binder_types",
                 "side_conditions", "antecedents")
-_PATTERN_IDENT = re.compile(r'\["Ident","((?:[^"\\]|\\.)*)"\]')
 _WORD = re.compile(r"[^\W\d][\w'!?]*")
-_WORD_FULL = re.compile(r"[^\W\d][\w'!?]*\Z")
+log = logging.getLogger(__name__)
 
 
 class NameKind(NamedTuple):
@@ -132,38 +137,55 @@ def statement_words(decls: Iterable[Declaration], scopes: dict[str, Scope] | Non
     return frozenset(parts)
 
 
-def _pattern_constants(pattern: str, bound: set[str]) -> list[str]:
-    """Last components of the identifiers of a serialized pattern that are not rule binders
-    (nor projections of one) and are spelled as words (symbolic names are never required)."""
-    out = []
-    for raw in _PATTERN_IDENT.findall(pattern):
-        name = json.loads(f'"{raw}"') if "\\" in raw else raw
-        if name.split(".", 1)[0] in bound:
-            continue
-        last = name.rsplit(".", 1)[-1]
-        if _WORD_FULL.match(last):
-            out.append(last)
-    return out
+class RuleTable:
+    """A dependency's rules table, resident (forked workers share its buffers), from
+    which pending rules are decoded a few rows at a time (`lazy_leaf.RuleSource`)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        # one chunk: `take` on a table of several chunks costs a pass over all of them,
+        # once per leaf compiled
+        self.table = table.combine_chunks()
+
+    def rules(self, rows: Sequence[int]) -> list[Rule]:
+        return rules_of_table(self.table.take(pa.array(rows, pa.int64())))
 
 
 def relevant_rules(dep: Dependency, vocabulary: frozenset[str]
                    ) -> tuple[list[PendingRule], int]:
     """The dependency's rules whose pattern constants all occur in `vocabulary`, in the
     dependency's order, each decoded into a `Rule` only when the index first needs it;
-    and how many were left out."""
-    t = pq.read_table(Path(dep.run_dir) / "rules.parquet")
+    and how many were left out.  The constants and trie keys are those the dependency's
+    index stored (`index.rule_keys`); a run indexed without them gets them computed
+    here from the patterns, the same but slower (a notice says how to store them)."""
+    path = Path(dep.run_dir) / "rules.parquet"
+    keys = read_rule_keys(Path(dep.run_dir), pq.read_table(path, columns=["id"]).column("id"))
+    if keys is None:
+        log.warning("%s has no current %s: computing its rules' keys (run `alchemy index "
+                    "--run-dir %s` to store them)", dep.run_dir, RULE_KEYS_FILE, dep.run_dir)
+        t = pq.read_table(path)
+        return _relevant_rules_computed(t, RuleTable(t), vocabulary)
+    t = keys.table
+    source = RuleTable(t)
+    rows = pc.indices_nonzero(pc.invert(keys.missing_constants(vocabulary)))
+    symbols = keys.keys(rows)
+    kept = t.select(["id", "kind"]).take(rows)
+    out = [PendingRule(i, k, "", (), s, row, source) for i, k, s, row in zip(
+        kept.column("id").to_pylist(), kept.column("kind").to_pylist(), symbols,
+        rows.to_pylist())]
+    return out, t.num_rows - len(out)
+
+
+def _relevant_rules_computed(t: pa.Table, source: RuleTable, vocabulary: frozenset[str]
+                             ) -> tuple[list[PendingRule], int]:
+    """`relevant_rules` from the patterns themselves (a run without stored keys)."""
     patterns = t.column("pattern").to_pylist()
     binders = t.column("binder_names").to_pylist()
     pvars = t.column("pattern_vars").to_pylist()
     keep = [i for i, (p, b, v) in enumerate(zip(patterns, binders, pvars))
-            if all(c in vocabulary for c in _pattern_constants(p, set(b or ()) | set(v or ())))]
+            if all(c in vocabulary for c in pattern_constants(p, set(b or ()) | set(v or ())))]
     ids = t.column("id").to_pylist()
     kinds = t.column("kind").to_pylist()
-
-    def decoder(i: int) -> Callable[[], Rule]:
-        return lambda: rules_of_table(t.slice(i, 1))[0]
-
-    out = [PendingRule(ids[i], kinds[i], patterns[i], tuple(pvars[i] or ()), decoder(i))
+    out = [PendingRule(ids[i], kinds[i], patterns[i], tuple(pvars[i] or ()), None, i, source)
            for i in keep]
     return out, t.num_rows - len(keep)
 

@@ -7,6 +7,8 @@ every theorem's conclusion and hypotheses against it (`index.passes`).
 
 Outputs (all atomic, a re-run replaces them):
 - `RUN/rules.parquet`: one `Rule` a row (`index.store.read_rules`);
+- `RUN/rules.arrow`: the same rules with each one's required constants and trie key,
+  uncompressed, for projects that use this run as a dependency (`index.rule_keys`);
 - `RUN/invocations.parquet`: one `Invocation` a row, rows of one candidate contiguous
   (`index.store.iter_invocations`; the mutation stage groups by candidate);
 - `RUN/graph/nodes.parquet`, `edges.parquet` (`index.graph`; `load_graph` reads them back);
@@ -56,6 +58,7 @@ from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import NameTable, Resolver, read_external_names
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
+from lean_alchemy.index.rule_keys import write_rule_keys
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.signatures import FILE as SIGNATURES_FILE
@@ -86,7 +89,8 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
                        options=opts)
     dep_rules: list[PendingRule] = []
     if deps:
-        dep_rules = _dependency_rules(run, ctx, deps, stats)
+        with few_collections():  # ~10^5 pending rules and trie nodes, all kept
+            dep_rules = _dependency_rules(run, ctx, deps, stats)
     else:
         write_dependencies(run, [])  # a previous index of this run may have used some
     stats.seconds_dependencies = round(time.perf_counter() - start, 2) if deps else 0.0
@@ -144,7 +148,8 @@ def _load_context(run: RunDir, opts: IndexOptions
     decls = extract_store.read_declarations(run)
     scopes = extract_store.read_scopes(run) if run.scopes.exists() else {}
     external = read_external_names(opts.external_names)
-    deps = [load_dependency(p) for p in opts.rules_from]
+    with few_collections():  # a dependency's names: ~10^5 records, all kept
+        deps = [load_dependency(p) for p in opts.rules_from]
     table = NameTable.from_declarations(decls, external)
     for dep in deps:
         table.names.update(n.full_name for n in dep.names)
@@ -153,6 +158,7 @@ def _load_context(run: RunDir, opts: IndexOptions
     rigid = rigid_names(chain(decls, *(dep.names for dep in deps)))
     rule_index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
                                  rigid=rigid, generic_evidence=opts.generic_evidence)
+    rule_index.max_dependency_per_theorem = opts.max_dependency_matches_per_theorem
     if opts.typed_filter:
         rule_index.use_typing(ClassTable.build(_signature_table(run, decls)))
     tokens = run_token_table(run)
@@ -244,7 +250,9 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     rules = _proved_rules(ctx, list(unique.values()), unproved, edges, stats, dep_rules)
     stats.rules = len(rules)
     stats.rules_by_kind.update(r.kind for r in rules)
-    write_parquet(run.rules, rules_table(rules))
+    table = rules_table(rules)
+    write_parquet(run.rules, table)
+    write_rule_keys(run.root, table, rules, ctx.rule_index.own_symbols)
     write_section_binders(run, ctx.section_json, ctx.scopes)
     return edges
 

@@ -126,6 +126,7 @@ class IndexStats:
             "seconds": self.seconds,
             "peak_rss_mb": self.peak_rss_mb,
             **({"rules_from": list(opts.rules_from),
+                "max_dependency_matches_per_theorem": opts.max_dependency_matches_per_theorem,
                 "dependency_rules": dict(sorted(self.dependency_rules.items())),
                 "dependency_rules_skipped": dict(sorted(self.dependency_rules_skipped.items())),
                 "invocations_by_library": {

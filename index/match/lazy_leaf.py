@@ -6,7 +6,7 @@ subclass of `list`, and the compiled rule index only tests a leaf's class.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Iterable, Protocol, Sequence
 
 from lean_alchemy.core.records import Rule
 
@@ -21,23 +21,51 @@ class LazyLeaf(list):
     there, so the matches are the same."""
 
     pending = True
+    # once compiled: how many of its first rules are a dependency's (`add_lazy`, which
+    # comes before any `add`); the index's own follow them
+    dependency = 0
+
+
+class RuleSource(Protocol):
+    """Where pending rules are decoded from: a dependency's rules table."""
+
+    def rules(self, rows: Sequence[int]) -> list[Rule]: ...
 
 
 class PendingRule:
-    """A rule of a dependency known by what the trie needs (id, kind, pattern, pattern
-    variables); the full `Rule` is decoded from its table row only when its leaf is first
-    retrieved.  Why: decoding all of a dependency's rules (binder types, side conditions)
-    cost as much as indexing a 10k-declaration project."""
+    """A rule of a dependency known by what the trie needs (id, kind, and its trie key
+    `symbols`, or the pattern and pattern variables it is computed from); the full `Rule`
+    is decoded from row `row` of `source` only when its leaf is first retrieved, together
+    with the leaf's other pending rules (`decode_pending`).  Why: decoding all of a
+    dependency's rules (binder types, side conditions) cost as much as indexing a
+    10k-declaration project, and decoding them one table row at a time cost a second."""
 
-    __slots__ = ("id", "kind", "pattern", "pattern_vars", "_decode")
+    __slots__ = ("id", "kind", "pattern", "pattern_vars", "symbols", "row", "source")
 
     def __init__(self, rule_id: str, kind: str, pattern: str, pattern_vars: tuple[str, ...],
-                 decode: Callable[[], Rule]) -> None:
+                 symbols: tuple | None, row: int, source: RuleSource) -> None:
         self.id, self.kind, self.pattern, self.pattern_vars = rule_id, kind, pattern, pattern_vars
-        self._decode = decode
-
-    def rule(self) -> Rule:
-        return self._decode()
+        self.symbols, self.row, self.source = symbols, row, source
 
 
-__all__ = ["LazyLeaf", "PendingRule"]
+def decode_pending(pending: Sequence[PendingRule]) -> list[Rule]:
+    """The rules of `pending`, in its order: one read of each source's rows."""
+    by_source: dict[int, tuple[RuleSource, list[int]]] = {}
+    for p in pending:
+        by_source.setdefault(id(p.source), (p.source, []))[1].append(p.row)
+    decoded: dict[tuple[int, int], Rule] = {}
+    for key, (source, rows) in by_source.items():
+        for row, rule in zip(rows, source.rules(rows)):
+            decoded[(key, row)] = rule
+    return [decoded[(id(p.source), p.row)] for p in pending]
+
+
+def collect_leaves(leaves: Iterable[list], pending: list) -> list[list]:
+    """The leaves a trie walk retrieved; each lazy one with rules still to compile is also
+    noted in `pending`, so that all of a candidate's are compiled together (one decode)."""
+    found = list(leaves)
+    pending.extend(v for v in found if v.__class__ is LazyLeaf and v.pending)
+    return found
+
+
+__all__ = ["LazyLeaf", "RuleSource", "PendingRule", "decode_pending", "collect_leaves"]

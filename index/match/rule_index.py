@@ -1,7 +1,8 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited near rules first (its module, then its namespaces), then all; within each,
+visited near rules first (its module, then its namespaces), then the index's own others,
+then those of its dependencies (`add_lazy`, at most `max_dependency_per_theorem`); within each,
 most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
 specific ones, and matched until the kind's share of the quota is filled (`apply_hyp` a
@@ -60,7 +61,9 @@ from lean_alchemy.index.match.patterns import (
     prefix_spans,
     view_flat,
 )
-from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule
+from lean_alchemy.index.match.lazy_leaf import (
+    LazyLeaf, PendingRule, decode_pending, collect_leaves,
+)
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
@@ -146,6 +149,15 @@ class RuleIndex:
         self.rw = Trie()
         self.imp = Trie()
         self.max_per_theorem = max_per_theorem
+        # invocations with a dependency's rule (`add_lazy`) kept per theorem (None: only
+        # `max_per_theorem` bounds them); see `invocations`
+        self.max_dependency_per_theorem: int | None = None
+        self.dependency_ids: set[str] = set()  # rules added by `add_lazy`
+        self._dependency_left = -1  # the current kind's, for this candidate: -1 = unbounded
+        self._own_added = False  # `add` was called: `add_lazy` may no longer be
+        # rule id -> trie key of the rules `add` compiled (stored with the run's rules,
+        # `index.rule_keys`, for the projects that use it as a dependency)
+        self.own_symbols: dict[str, tuple] = {}
         self.stats = MatchStats()
         self.rules: dict[str, Rule] = {}
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
@@ -218,6 +230,7 @@ class RuleIndex:
     def emptied(self) -> "RuleIndex":
         """A new index with this one's options and no rules."""
         ix = type(self)(self.max_per_theorem, self.alpha_renaming, self.rigid_last)
+        ix.max_dependency_per_theorem = self.max_dependency_per_theorem
         ix._compile_opts = self._compile_opts
         ix.typed = self.typed
         return ix
@@ -226,42 +239,66 @@ class RuleIndex:
         """Compile `r` and index it; False when it cannot be matched.  The order of `add`
         calls is the order of rules in the trie's leaves (part of the seeded sampling)."""
         full, generic_evidence = self._compile_opts
+        self._own_added = True
         c = compile_rule(r, full, generic_evidence)
         if c is None:
             return False
         self.rules[r.id] = r
+        self.own_symbols[r.id] = c.symbols
         trie = self.imp if r.kind == "imp" else self.rw
         trie.insert(c.symbols, c)
         return True
 
     def add_lazy(self, r: Rule | PendingRule) -> bool:
         """`add`, compiling `r` only when a candidate first retrieves its trie leaf
-        (`LazyLeaf`); a `PendingRule` is also decoded only then.  False when its pattern
-        cannot be read."""
-        p = loads(r.pattern)
-        if p is None:
-            return False
+        (`LazyLeaf`); a `PendingRule` is also decoded only then, and filed under its
+        stored trie key when it has one.  False when its pattern cannot be read.  A
+        dependency's rules come before the index's own (`add`): each leaf then holds them
+        first (`LazyLeaf.dependency`), which `_try_sample` relies on."""
+        if self._own_added:
+            raise ValueError("add_lazy after add: a dependency's rules are added first")
+        syms = r.symbols if isinstance(r, PendingRule) else None
+        if syms is None:
+            p = loads(r.pattern)
+            if p is None:
+                return False
+            syms = tuple(pattern_symbols(p, frozenset(r.pattern_vars)))
         if isinstance(r, Rule):
             self.rules[r.id] = r
+        self.dependency_ids.add(r.id)
         trie = self.imp if r.kind == "imp" else self.rw
-        trie.insert(pattern_symbols(p, frozenset(r.pattern_vars)), r, LazyLeaf)
+        trie.insert(syms, r, LazyLeaf)
         return True
 
-    def _compiled(self, vals: list) -> list:
-        """A retrieved leaf with its pending rules compiled (see `LazyLeaf`)."""
-        if vals.__class__ is LazyLeaf and vals.pending:
-            full, generic_evidence = self._compile_opts
+    def _compile_leaves(self, leaves: list) -> None:
+        """Compile the pending rules of these retrieved leaves, in place and in order (see
+        `LazyLeaf`), decoding all their pending rules at once (`decode_pending`)."""
+        todo: list = []
+        ids: set[int] = set()
+        for vals in leaves:
+            if vals.pending and id(vals) not in ids:
+                ids.add(id(vals))
+                todo.append(vals)
+        decoded = iter(decode_pending([v for vals in todo for v in vals
+                                       if v.__class__ is PendingRule]))
+        full, generic_evidence = self._compile_opts
+        for vals in todo:
             out = []
+            lazy = 0
             for v in vals:
                 if v.__class__ is PendingRule:
-                    v = v.rule()
+                    v = next(decoded)
                     self.rules[v.id] = v
-                c = compile_rule(v, full, generic_evidence) if isinstance(v, Rule) else v
-                if c is not None:
-                    out.append(c)
+                if isinstance(v, Rule):
+                    c = compile_rule(v, full, generic_evidence)
+                    if c is not None:
+                        out.append(c)
+                        lazy += 1
+                else:
+                    out.append(v)
             vals[:] = out
+            vals.dependency = lazy
             vals.pending = False
-        return vals
 
     def __len__(self) -> int:
         return self.rw.size + self.imp.size
@@ -273,12 +310,18 @@ class RuleIndex:
         """Every invocable (rule, location, instance) of a statement, capped per theorem.
 
         `resolve` turns a written term into its resolved twin (same shape); `const_eq`
-        compares a rule constant with a candidate identifier (see the module doc)."""
+        compares a rule constant with a candidate identifier (see the module doc).  Once
+        `max_dependency_per_theorem` invocations use a dependency's rule (`add_lazy`;
+        shared among the kinds as the quota is), the theorem's other hits of such rules are
+        passed over without being tried."""
         groups = tuple(extra_binders) + tuple(binders)
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = binder_types(groups)
         self._typing_ctx = (groups, None)
         st = self.stats
+        dep_cap = self.max_dependency_per_theorem
+        dep_budget = dep_cap if dep_cap is not None and self.dependency_ids else -1
+        self._dependency_left = dep_budget
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
         pools = self._skeleton_hits(binders, conclusion, locals_,
@@ -292,15 +335,21 @@ class RuleIndex:
             if cap is None:
                 for fl, i, loc, vals in pool:
                     for c in vals:
-                        self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                        if not self._spent(c):
+                            self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                 st.tried[kind] += size
                 continue
             assert budget is not None
             share = self.shares[kind]
             quota = -(-budget * share // left)  # this kind's share of what is left
+            if dep_budget >= 0:
+                self._dependency_left = -(-dep_budget * share // left)
+                dep_budget -= self._dependency_left
             left -= share
             before = len(hits)
             tries = self._try_sample(decl, kind, pool, quota, types, hits, seen, const_eq)
+            if dep_budget >= 0:
+                dep_budget += self._dependency_left  # what this kind left unused
             st.capped += size - tries
             budget -= len(hits) - before
             st.tried[kind] += tries
@@ -321,6 +370,7 @@ class RuleIndex:
             targets.append(("hyp", name, ty))
         flats: dict[int, Flat] = {}
         pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
+        pending: list = []  # retrieved leaves of rules not compiled yet
         for where, loc, target in targets:
             fl = flats.get(id(target))
             if fl is None:
@@ -333,46 +383,92 @@ class RuleIndex:
                 if fl.opaque[i]:
                     continue
                 for vals in self.rw.leaves(fl, i):
-                    if vals.__class__ is LazyLeaf and not self._compiled(vals):
-                        continue
+                    if vals.__class__ is LazyLeaf and vals.pending:
+                        pending.append(vals)
                     pool.append((fl, i, loc, vals))
                 for k, stop in prefix_spans(fl, i):
-                    found = [vals for vals in self.rw.prefix_leaves(fl, i, k, stop)
-                             if vals.__class__ is not LazyLeaf or self._compiled(vals)]
+                    found = collect_leaves(self.rw.prefix_leaves(fl, i, k, stop), pending)
                     if found:
                         sub = prefix_flat(fl, i, k, locals_)
                         pool.extend((sub, 0, loc, vals) for vals in found)
                 for k, stop in coe_spans(fl, i):
-                    found = [vals for vals in self.rw.coerced_leaves(fl, i, k, stop)
-                             if vals.__class__ is not LazyLeaf or self._compiled(vals)]
+                    found = collect_leaves(self.rw.coerced_leaves(fl, i, k, stop), pending)
                     if found:
                         sub = view_flat(fl, i, COE, k, locals_)
                         pool.extend((sub, 0, loc, vals) for vals in found)
                 for step, k in notation_views(fl, i):
                     sub = view_flat(fl, i, step, k, locals_)
-                    pool.extend((sub, 0, loc, vals) for vals in self.rw.leaves(sub, 0)
-                                if vals.__class__ is not LazyLeaf or self._compiled(vals))
+                    pool.extend((sub, 0, loc, vals)
+                                for vals in collect_leaves(self.rw.leaves(sub, 0), pending))
             if where == "hyp" and not fl.opaque[0]:
                 for vals in self.imp.leaves(fl, 0):
-                    if vals.__class__ is LazyLeaf and not self._compiled(vals):
-                        continue
+                    if vals.__class__ is LazyLeaf and vals.pending:
+                        pending.append(vals)
                     pools["apply_hyp"].append((fl, 0, loc, vals))
+        if pending:  # a leaf left empty (no rule of it compiles) is no segment
+            self._compile_leaves(pending)
+            pools = {k: [seg for seg in pool if seg[3]] for k, pool in pools.items()}
         return pools
 
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
                     types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> int:
         """Try `pool`'s skeleton hits until `quota` invocations are kept; returns the number
-        tried.  Three tiers, each with its own attempts budget (`attempts` x `quota` hits):
-        the rules *near* the candidate (`_near_keys`: first those of its module, then
-        those of its namespace or an enclosing one), where the library's own proofs find
-        most of their rewrites, then all the others.  Within a tier, most specific patterns first (`?a = ?b`
-        matches every equation), a seeded order among equally specific ones (over the
-        pairs, as if each segment were spelled out: `starts` maps a pair's rank to its
-        segment).  Once a generic pattern found no evidence at a sub-term
-        (`untyped_generic`), the other generic patterns of the same leaf (same skeleton,
-        so the same matched values) are passed over there without spending attempts."""
+        tried.  Tiers (`_tiers`), each with its own attempts budget (`attempts` x `quota`
+        hits).  Within a tier, most specific patterns first (`?a = ?b` matches every
+        equation), a seeded order among equally specific ones (over the pairs, as if each
+        segment were spelled out: `starts` maps a pair's rank to its segment).  Once a
+        generic pattern found no evidence at a sub-term (`untyped_generic`), the other
+        generic patterns of the same leaf (same skeleton, so the same matched values) are
+        passed over there without spending attempts."""
         before = len(hits)
-        tiers: list[list[tuple]] = []  # segments: (flat, i, loc, rules, leaf id, skipped)
+        dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
+        tries = 0
+        for segs, of_dependency in self._tiers(decl, pool):
+            limit = tries + self.attempts * quota
+            levels: dict[int, list[tuple]] = {}
+            for seg in segs:
+                levels.setdefault(seg[3][seg[6]].specificity, []).append(seg)
+            for spec in sorted(levels, reverse=True):
+                level = levels[spec]
+                starts: list[int] = []
+                n = 0
+                for seg in level:
+                    starts.append(n)
+                    n += seg[7]
+                seed = f"{decl.full_name}/{kind}/{spec}"
+                for k in _spread(n, seed):
+                    if len(hits) - before >= quota:
+                        return tries
+                    if tries >= limit or of_dependency and self._dependency_left == 0:
+                        break
+                    j = bisect_right(starts, k) - 1
+                    seg = level[j]
+                    fl, i, loc, vals, skipped = seg[0], seg[1], seg[2], seg[3], seg[5]
+                    pos = seg[6] + k - starts[j]
+                    if skipped is not None and pos in skipped:
+                        continue
+                    c = vals[pos]
+                    spot = (seg[4], id(fl), i)
+                    if c.generic and spot in dead or self._spent(c):
+                        continue
+                    tries += 1
+                    why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
+                    if why == "untyped_generic":
+                        dead.add(spot)
+                if tries >= limit or of_dependency and self._dependency_left == 0:
+                    break
+        return tries
+
+    def _tiers(self, decl: Declaration, pool: list[tuple]) -> list[tuple[list[tuple], bool]]:
+        """The tiers of `_try_sample`, as (segments, of a dependency's rules only): the
+        rules *near* the candidate (`_near_keys`: first those of its module, then those of
+        its namespace or an enclosing one), where the library's own proofs find most of
+        their rewrites; then all the others of the index's own; then those of its
+        dependencies (`add_lazy`), which are a leaf's first `LazyLeaf.dependency` rules.
+        Why own before the dependency's: they are nearer the candidate, and Mathlib's would
+        otherwise fill every quota.  A segment: (flat, sub-term index, location, leaf
+        list, leaf id, positions taken by an earlier tier or None, first position, size)."""
+        tiers: list[tuple[list[tuple], bool]] = []
         taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
         for keys in _near_keys(decl):
             segs: list[tuple] = []
@@ -383,48 +479,27 @@ class RuleIndex:
                     got = [k for k in got if k not in prev]
                 if got:
                     segs.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3]),
-                                 None))
+                                 None, 0, len(got)))
                     taken.setdefault(s, set()).update(got)
-            tiers.append(segs)
-        tiers.append([(seg[0], seg[1], seg[2], seg[3], id(seg[3]), taken.get(s))
-                      for s, seg in enumerate(pool)])
-        dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
-        tries = 0
-        for segs in tiers:
-            limit = tries + self.attempts * quota
-            levels: dict[int, list[tuple]] = {}
-            for seg in segs:
-                levels.setdefault(seg[3][0].specificity, []).append(seg)
-            for spec in sorted(levels, reverse=True):
-                level = levels[spec]
-                starts: list[int] = []
-                n = 0
-                for seg in level:
-                    starts.append(n)
-                    n += len(seg[3])
-                seed = f"{decl.full_name}/{kind}/{spec}"
-                for k in _spread(n, seed):
-                    if len(hits) - before >= quota:
-                        return tries
-                    if tries >= limit:
-                        break
-                    j = bisect_right(starts, k) - 1
-                    seg = level[j]
-                    fl, i, loc, vals, skipped = seg[0], seg[1], seg[2], seg[3], seg[5]
-                    pos = k - starts[j]
-                    if skipped is not None and pos in skipped:
-                        continue
-                    c = vals[pos]
-                    spot = (seg[4], id(fl), i)
-                    if c.generic and spot in dead:
-                        continue
-                    tries += 1
-                    why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
-                    if why == "untyped_generic":
-                        dead.add(spot)
-                if tries >= limit:
-                    break
-        return tries
+            tiers.append((segs, False))
+        own: list[tuple] = []
+        dependency: list[tuple] = []
+        for s, seg in enumerate(pool):
+            vals = seg[3]
+            nd: int = getattr(vals, "dependency", 0)
+            if nd < len(vals):
+                own.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), nd,
+                            len(vals) - nd))
+            if nd:
+                dependency.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), 0, nd))
+        tiers.append((own, False))
+        if dependency:
+            tiers.append((dependency, True))
+        return tiers
+
+    def _spent(self, c: Compiled) -> bool:
+        """Is `c` a dependency's rule while the candidate's share of those is used up?"""
+        return self._dependency_left == 0 and c.rule.id in self.dependency_ids
 
     def _near_positions(self, vals: list, keys: frozenset[str]) -> list[int]:
         """Positions in the leaf list `vals` of the rules near a candidate (`keys`).  A
@@ -478,6 +553,8 @@ class RuleIndex:
             st.filtered[why] += 1
             return why
         st.found[kind] += 1
+        if self._dependency_left > 0 and c.rule.id in self.dependency_ids:
+            self._dependency_left -= 1
         hits.append((fl, i, c, kind, loc, subst, respell))
         return None
 
