@@ -27,6 +27,10 @@ theorem rare_eq (x : Nat) : rare x = x := rfl
 theorem rare_add (x y : Nat) : rare (x + y) = rare x + y := by
   simp [rare]
 
+def pick (f : Nat → Nat) : Nat → Nat := f
+
+theorem pick_id : pick id = id := rfl
+
 theorem sorried_lemma (n : Nat) : twice n = n * 2 := by
   sorry
 
@@ -47,6 +51,8 @@ theorem proj_bound (m : Nat) (h : m < 4 + 1) : m + m ≤ 8 := by
 
 theorem proj_open (k : Nat) (hk : k < 2 + 1) : k + k ≤ 4 := by
   sorry
+
+theorem proj_pick (n : Nat) : pick id n = n := rfl
 
 theorem proj_own (a : Nat) : proj_helper a = a := rfl
 """,

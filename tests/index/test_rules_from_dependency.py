@@ -114,6 +114,17 @@ def test_a_missing_dependency_run_is_one_clear_error(tmp_path: Path, runs) -> No
         run_index(proj, IndexOptions(rules_from=(str(half.root),), **QUIET))
 
 
+def test_a_dependency_rule_matches_the_prefix_of_an_over_applied_term(runs) -> None:
+    """`pick id` (a dependency's lemma, compiled lazily) rewrites inside `pick id n`: the
+    leaves a prefix view retrieves are compiled with the candidate's other leaves."""
+    dep, proj = runs
+    inv = pq.read_table(proj.root / "invocations.parquet").to_pylist()
+    forward = {r["id"] for r in pq.read_table(dep.rules).to_pylist()
+               if r["lemma"] == "Dep.pick_id" and r["direction"] == "fwd"}
+    picks = [i for i in inv if i["candidate"] == "proj_pick" and i["rule_id"] in forward]
+    assert picks and all('"prefix"' in i["path"] for i in picks)
+
+
 def test_lazily_compiled_rules_match_exactly_as_eagerly_compiled_ones(runs) -> None:
     """`RuleIndex.add_lazy` (dependency rules, compiled when first retrieved) gives the
     invocations of `add`, in the same order, own rules added after them included."""
