@@ -61,9 +61,8 @@ from lean_alchemy.index.match.patterns import (
     prefix_spans,
     view_flat,
 )
-from lean_alchemy.index.match.lazy_leaf import (
-    LazyLeaf, PendingRule, decode_pending, collect_leaves,
-)
+from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_leaves
+from lean_alchemy.index.match.lazy_leaf import decode_pending
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
