@@ -101,6 +101,9 @@ class ClassTable:
     # inductive type or class, or a core type (`coerce`)
     rigid: frozenset[str] = frozenset()
     constants: object = None  # `infer.Constants` of the same signatures
+    # `abbrev` key -> heads its bodies have (`Perm` -> `Equiv`), or None when one of them
+    # is unreadable or a parameter (`abbrev Foo (α) := α` unfolds to anything)
+    unfold: dict[str, frozenset[str] | None] = field(default_factory=dict)
     _coercions: object = None
     _horn: "HornRules | None" = None
     # what does not depend on a candidate: answers to queries about closed types
@@ -120,6 +123,7 @@ class ClassTable:
             known.add(key)
             if s.kind == "abbrev":
                 flexible.add(key)
+                tab._add_unfold(key, s)
             if s.kind in ("structure", "class", "inductive"):
                 rigid.add(key)
             elif s.kind in ("def", "abbrev", "opaque", "core", "field", "ctor"):
@@ -144,6 +148,36 @@ class ClassTable:
                 if h is not None:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
+
+    def _add_unfold(self, key: str, s: Sig) -> None:
+        params = {n for g in s.binders for n in g.names}
+        h = head_of(s.body) if s.body is not None else None
+        if key in self.unfold and self.unfold[key] is None:
+            return
+        if h is None or h in params or not _closed_head(head_name(h)):
+            self.unfold[key] = None
+            return
+        self.unfold[key] = (self.unfold.get(key) or frozenset()) | {head_name(h)}
+
+    def unfolds(self, key: str) -> frozenset[str] | None:
+        """Every head the `abbrev` key `key` may unfold to through abbrevs (itself
+        included: a definition of the same last name may be meant), or None when one of
+        them may unfold to anything or to a name the table does not know."""
+        out: set[str] = set()
+        todo = [key]
+        while todo:
+            h = todo.pop()
+            if h in out:
+                continue
+            out.add(h)
+            if h not in self.known:
+                return None
+            if h in self.flexible:
+                got = self.unfold.get(h)
+                if got is None or len(out) > 16:
+                    return None
+                todo.extend(got)
+        return frozenset(out)
 
     def horn(self) -> HornRules:
         """The instance and `extends` rules over class positions (`horn`), built once."""
@@ -313,6 +347,16 @@ class Resolver:
             hit = self._closures[var] = self.table.horn().closure(self._direct.get(var, ()))
         return hit
 
+    def _never_at(self, c: str, j: int, h: str) -> bool:
+        """Can no type with head `h` be the j-th argument of a `C` instance?  An
+        `abbrev` head counts as every head it unfolds to (unknown: never decided)."""
+        heads_ = self.table.unfolds(h) if h in self.table.flexible else (
+            frozenset({h}) if h in self.table.known else None)
+        if heads_ is None:
+            return False
+        horn = self.table.horn()
+        return all((c, j) not in horn.head_closure(x) for x in heads_)
+
     def _atomic(self, args: tuple[Term, ...]) -> bool:
         return any(isinstance(a, Ident) and a.name in self.local for a in args)
 
@@ -350,9 +394,8 @@ class Resolver:
         for j, a in enumerate(args):  # about a type with a rigid head: decided forwards
             h = a.name if isinstance(a, Ident) else (
                 a.fn.name if isinstance(a, App) and isinstance(a.fn, Ident) else None)
-            if h is not None and h not in self.local and h in self.table.known and \
-                    h not in self.table.flexible and _closed_head(h) and \
-                    (c, j) not in self.table.horn().head_closure(h):
+            if h is not None and h not in self.local and _closed_head(h) and \
+                    self._never_at(c, j, h):
                 return NO
         if self._atomic(args):  # about the candidate's variables: decided forwards
             no = self._decide(g, c, args)

@@ -60,6 +60,7 @@ class Context:
                 if isinstance(g.type, Sort):
                     tvars.add(n)
         self.tvars = frozenset(tvars)
+        self.names = frozenset(names)
         self.resolver = Resolver(table, self.tvars, facts)
         self.funlike = frozenset(n for f in self.resolver.facts for n in _args_names(f)
                                  if any(k in (head_of(f) or "") for k in _FUNLIKE))
@@ -113,6 +114,13 @@ class TypedFilter:
             if w is None or t is None:
                 continue
             self.stats["values"] += 1
+            if isinstance(t, Sort) and t.text != "Prop":
+                got = self._type_value(ctx, w)
+                if got is not None:  # `α := IsLimit t`: the value is the type itself
+                    s[n] = got
+                    self.stats["values_typed"] += 1
+                    self.last["values"].append((n, t, w, t))
+                    continue
             vt = ctx.infer.type_of(w)
             vt = norm(vt, ctx.tvars) if vt is not None else None
             self.last["values"].append((n, t, w, vt))
@@ -137,6 +145,25 @@ class TypedFilter:
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
         return self._instances(ctx, names, kinds, types, metas, s)
+
+    def _type_value(self, ctx: Context, w: Term) -> Term | None:
+        """The value of a type-valued rule variable (`α : Type*`) as a type term, when it
+        certainly is one: headed by a type variable of the candidate or by a constant of
+        the table, not by another local (a set or structure used as a type through `↥`),
+        a bound name or a projection."""
+        h = w
+        while isinstance(h, App):
+            h = h.fn
+        if not isinstance(h, Ident):
+            return None
+        name = h.name
+        if name in ctx.tvars:
+            return norm(w, ctx.tvars)
+        if name in ctx.names or name.split(".", 1)[0] in ctx.names:
+            return None
+        if head_name(name) not in self.table.known:
+            return None
+        return norm(w, ctx.tvars)
 
     def _instances(self, ctx: Context, names, kinds, types, metas, s) -> str | None:  # noqa: ANN001
         for n, k, t in zip(names, kinds, types):

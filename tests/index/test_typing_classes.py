@@ -172,3 +172,27 @@ def test_an_unresolved_notation_in_an_instance_is_a_type_not_a_variable() -> Non
     assert resolver("instance : CommGroup ℚ≥0 := sorry").holds(parse_term("CommGroup G")) == NO
     assert resolver("instance [Subsingleton α] : CommGroup α := sorry").holds(
         parse_term("CommGroup G")) == UNKNOWN
+
+
+def test_an_abbrev_instance_counts_for_the_head_its_body_unfolds_to() -> None:
+    """`abbrev Perm (α : Sort*) := Equiv α α` (Mathlib/Logic/Equiv/Defs.lean:76) with
+    `instance : Group (Perm α)` (Mathlib/Algebra/Group/End.lean): an instance about an
+    `Equiv`, so `Group ℕ` stays *no* while `Group (Equiv ℕ ℕ)` may hold.  An abbrev whose
+    body is a parameter may unfold to any type: its instance keeps `Group ℕ` undecided."""
+    def table(extra: list[tuple[str, str, str]]) -> ClassTable:
+        sigs = list(core_sigs())
+        for name, kind, text in HIERARCHY + extra:
+            sigs.extend(sigs_of_source(name, kind, text))
+        return ClassTable.build(sigs)
+
+    perm = [("Equiv", "structure", "structure Equiv (α β : Sort u) where\n  f : α → β"),
+            ("Equiv.Perm", "abbrev", "abbrev Equiv.Perm (α : Sort u) := Equiv α α"),
+            ("Equiv.Perm.g", "instance",
+             "instance Equiv.Perm.g {α : Type u} : Group (Perm α) := sorry")]
+    r = Resolver(table(perm), frozenset(), [])
+    assert r.holds(parse_term("Group ℕ")) == NO
+    assert r.holds(parse_term("Group (Equiv ℕ ℕ)")) != NO
+    assert r.holds(parse_term("Group (Perm ℕ)")) != NO
+    ident = [("Ident'", "abbrev", "abbrev Ident' (α : Type u) := α"),
+             ("Ident'.g", "instance", "instance Ident'.g : Group (Ident' ℤ) := sorry")]
+    assert Resolver(table(ident), frozenset(), []).holds(parse_term("Group ℕ")) == UNKNOWN

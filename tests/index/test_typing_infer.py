@@ -172,3 +172,19 @@ def test_a_set_like_structure_coerces_to_a_set() -> None:
         ctx = _ctx(table, "{G : Type u} (S : Sub G)")
         got = TypedFilter(table).check(ctx, *rule, {"s": parse_term("S")})
         assert got == expected, lib[-1][0]
+
+
+def test_a_type_valued_rule_variable_takes_its_value_as_the_type() -> None:
+    """`Order.krullDim (α : Type*) [Preorder α]` (Mathlib/Order/KrullDimension.lean) met
+    with `α := Finset ℕ`: the value is the type, so `[Group α]` asks `Group (Finset ℕ)`,
+    which no instance gives (*no*); with `α := G` for a `[Group G]` variable it holds; a
+    local that is a term (a `Finset` coerced to a type) leaves it unknown."""
+    table = _table()
+    filt = TypedFilter(table)
+    ctx = _ctx(table, "{G : Type u} [Group G] (s : Finset ℕ)")
+    names, kinds = ["α", ""], ["explicit", "inst"]
+    types = [parse_term("Type u"), parse_term("Group α")]
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("Finset ℕ")}) \
+        == "instance_missing"
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("G")}) is None
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("s")}) is None
