@@ -21,6 +21,7 @@ from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort
 from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver, head_of, norm, subst, unify
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.infer import Inference
+from lean_alchemy.index.typing.needs import instance_needs
 
 NUMBERS = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal", "EReal",
                      "PNat", "ENat"})
@@ -92,22 +93,25 @@ class TypedFilter:
         self.table = table
         self.stats: Counter = Counter()
         self.last: dict = {}
+        self._hetero_memo: dict[tuple[str, Term], bool] = {}
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
-              mutation: str = "rw_goal", constants: frozenset[str] = frozenset()
-              ) -> str | None:
+              mutation: str = "rw_goal", constants: frozenset[str] = frozenset(),
+              new_terms: Sequence[Term] = ()) -> str | None:
         """None when the match may elaborate, else `instance_missing` / `type_clash`.
         `names`/`kinds`/`types`: the rule's binders; `values`: its substitution;
-        `mutation`: the mutant kind.  An `apply_hyp` mutant never mentions the rule: its
-        new hypotheses are the antecedents' text re-read in the candidate's scope, which
-        needs only what their own notation needs (not the rule's instance binders, and a
-        notation may mean another constant there), so the rule's binders decide nothing."""
+        `mutation`: the mutant kind; `new_terms`: the rule's text the mutant brings in
+        (its replacement, or an `apply_hyp`'s antecedents).  A mutant never mentions the
+        rule: the instances it needs are those of the constants and operators of
+        `new_terms` at the values' types (`needs`), not the rule's instance binders.  An
+        `apply_hyp` mutant's new hypotheses are the antecedents re-read in the
+        candidate's scope, where the rule's binder types decide nothing either (no
+        type clash is judged there)."""
         self.last = {"values": [], "queries": [], "clash": None}
-        if mutation == "apply_hyp":
-            return None
         metas = frozenset(n for n in names if n)
         s: dict[str, Term] = {}
+        env: dict[str, Term] = {}  # rule variable -> its value's type
         typed: list[tuple[str, Term, Term]] = []
         for n, t in zip(names, types):
             w = values.get(n) if n else None
@@ -127,6 +131,12 @@ class TypedFilter:
             if vt is None:
                 continue
             self.stats["values_typed"] += 1
+            env[n] = vt
+            if mutation == "apply_hyp":
+                pt = norm(t, metas)
+                if not isinstance(t, Sort) and pt is not None:
+                    unify(pt, vt, metas, s, self.table, ctx.tvars)
+                continue
             if _is_function_type(t):
                 h = head_of(vt)
                 if h in NUMBERS or (h in ctx.tvars and h not in ctx.funlike):
@@ -144,7 +154,7 @@ class TypedFilter:
             if self._clash(ctx, want, vt, top=True, free=free):
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
-        return self._instances(ctx, names, kinds, types, metas, s)
+        return self._instances(ctx, names, types, metas, s, env, new_terms)
 
     def _type_value(self, ctx: Context, w: Term) -> Term | None:
         """The value of a type-valued rule variable (`α : Type*`) as a type term, when it
@@ -165,19 +175,46 @@ class TypedFilter:
             return None
         return norm(w, ctx.tvars)
 
-    def _instances(self, ctx: Context, names, kinds, types, metas, s) -> str | None:  # noqa: ANN001
-        for n, k, t in zip(names, kinds, types):
-            if k != "inst" or t is None:
-                continue
-            q = subst(norm(t, metas), s)  # type: ignore[arg-type]
-            if _free(q, metas - frozenset(s)):
-                continue
-            self.stats["instance_queries"] += 1
-            ans = ctx.resolver.holds(q)
-            self.last["queries"].append((q, ans))
-            if ans == NO:
-                return "instance_missing"
+    def _instances(self, ctx: Context, names, types, metas, s, env, new_terms  # noqa: ANN001
+                   ) -> str | None:
+        """`instance_missing` when an instance the new text needs (`needs`) certainly
+        does not exist in the candidate's context."""
+        if not new_terms:
+            return None
+        local = dict(env)
+        for n, t in zip(names, types):  # typed through the others: `a : α`, `α := ℝ`
+            if n and n not in local and n not in s and t is not None and \
+                    not isinstance(t, Sort):
+                pt = subst(norm(t, metas), s)  # type: ignore[arg-type]
+                if not _free(pt, metas - frozenset(s)):
+                    local[n] = pt
+        inf = Inference(self.table.constants, local, ctx.tvars,  # type: ignore[arg-type]
+                        lambda p, t, m, s_, loc: unify(p, t, m, s_, self.table, loc),
+                        frozenset(metas - frozenset(local)))
+        rule_terms = frozenset(metas - frozenset(s))
+        for term in new_terms:
+            for q in instance_needs(inf, subst(term, s), self._hetero, rule_terms):
+                self.stats["instance_queries"] += 1
+                ans = ctx.resolver.holds(q)
+                self.last["queries"].append((q, ans))
+                if ans == NO:
+                    return "instance_missing"
         return None
+
+    def _hetero(self, cls: str, ty: Term) -> bool:
+        """Might a heterogeneous instance of `cls` (`HMul`…) apply with `ty` first?"""
+        hit = self._hetero_memo.get((cls, ty))
+        if hit is None:
+            h = type_head(ty)
+            hit = False
+            for metas, _prem, pats, _co in self.table.instances.get(cls, ()):
+                ph = type_head(pats[0]) if pats else None
+                if ph is None or ph in metas or ph == h or ph in self.table.flexible \
+                        or ph not in self.table.known:
+                    hit = True
+                    break
+            self._hetero_memo[(cls, ty)] = hit
+        return hit
 
     def _rigid(self, ctx: Context, h: str | None) -> bool:
         if h is None:
@@ -260,6 +297,16 @@ class TypedFilter:
         if len(wa) != len(ga):
             return False
         return any(self._clash(ctx, a, b, False, free) for a, b in zip(wa, ga))
+
+
+def new_text(rule) -> tuple[Term, ...]:  # noqa: ANN001 - core.records.Rule
+    """The rule's text a mutant brings in: an implication's antecedents (`apply_hyp`), a
+    rewrite's replacement."""
+    from lean_alchemy.grammar.ast import loads
+
+    if rule.kind == "imp":
+        return tuple(loads(a) for a in rule.antecedents if a)
+    return (loads(rule.replacement),) if rule.replacement else ()
 
 
 def rule_constants(*terms: Term | None) -> frozenset[str]:

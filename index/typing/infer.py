@@ -245,7 +245,10 @@ class Inference:
         return out
 
     def _apply_sig(self, sig: Sig, args: tuple[Term, ...], d: int,
-                   receiver: tuple[Term, str] | None) -> Term | None:
+                   receiver: tuple[Term, str] | None, solved: dict | None = None
+                   ) -> Term | None:
+        """The type of `sig` applied to `args`; `solved`, when given, receives the
+        binders, the arguments given to them and the solution of the others (`needs`)."""
         if sig.type is None:
             return None
         binders = _flat_binders(sig)
@@ -291,6 +294,8 @@ class Inference:
                 nv = norm(vt, self.tvars)
                 if pt is not None and nv is not None:
                     self.unify(pt, nv, metas, s, self.tvars)
+        if solved is not None:
+            solved.update(binders=binders, metas=metas, given=given, s=s)
         rest = [(n, ty) for n, ty in explicit[pos:] if n not in given]
         result: Term = sig.type
         for n, ty in reversed(rest):

@@ -27,6 +27,8 @@ LIB = [
     ("Group", "class", "class Group (G : Type u) extends Mul G where\n  inv : G → G"),
     ("CommGroup", "class", "class CommGroup (G : Type u) extends Group G where\n  c : G"),
     ("MulOpposite", "structure", "structure MulOpposite (α : Type u) where\n  unop : α"),
+    ("commute", "def", "def commute {α : Type u} [CommGroup α] (x : α) : α := x"),
+    ("rank", "def", "def rank (α : Type u) [Group α] : ℕ := 0"),
 ]
 
 
@@ -82,16 +84,27 @@ def test_a_value_of_another_rigid_type_is_a_clash_unless_coerced() -> None:
 
 
 def test_a_missing_class_of_a_type_variable_drops_the_match() -> None:
-    """A `[CommGroup α]` rule used on a `[Group G]` variable: `instance_missing`."""
+    """A rewrite whose replacement `commute x` needs `[CommGroup α]`, used on a
+    `[Group G]` variable: `instance_missing`; on a `[CommGroup G]` one it holds.  A
+    replacement that needs no class (`x`) is kept whatever the rule's own binders ask: the
+    mutant never mentions the rule."""
     table = _table()
     filt = TypedFilter(table)
     ctx = _ctx(table, "{G : Type u} [Group G] (g : G)")
     names = ["α", "", "x"]
     kinds = ["implicit", "inst", "explicit"]
     types = [parse_term("Type u"), parse_term("CommGroup α"), parse_term("α")]
-    assert filt.check(ctx, names, kinds, types, {"x": parse_term("g")}) == "instance_missing"
+    new = (parse_term("commute x"),)
+    val = {"x": parse_term("g")}
+    assert filt.check(ctx, names, kinds, types, val, new_terms=new) == "instance_missing"
     comm = _ctx(table, "{G : Type u} [CommGroup G] (g : G)")
-    assert filt.check(comm, names, kinds, types, {"x": parse_term("g")}) is None
+    assert filt.check(comm, names, kinds, types, val, new_terms=new) is None
+    assert filt.check(ctx, names, kinds, types, val, new_terms=(parse_term("x"),)) is None
+    # an operator asks its class: `x⁻¹` needs `Inv G`, which `[Group G]` does not give here
+    inv = (parse_term("x⁻¹"),)
+    assert filt.check(ctx, names, kinds, types, val, new_terms=inv) == "instance_missing"
+    assert filt.check(_ctx(table, "{G : Type u} [Inv G] (g : G)"), names, kinds, types, val,
+                      new_terms=inv) is None
 
 
 def test_a_type_with_a_concrete_head_has_only_its_instances() -> None:
@@ -176,7 +189,7 @@ def test_a_set_like_structure_coerces_to_a_set() -> None:
 
 def test_a_type_valued_rule_variable_takes_its_value_as_the_type() -> None:
     """`Order.krullDim (α : Type*) [Preorder α]` (Mathlib/Order/KrullDimension.lean) met
-    with `α := Finset ℕ`: the value is the type, so `[Group α]` asks `Group (Finset ℕ)`,
+    with `α := Finset ℕ`: the value is the type, so `rank α` asks `Group (Finset ℕ)`,
     which no instance gives (*no*); with `α := G` for a `[Group G]` variable it holds; a
     local that is a term (a `Finset` coerced to a type) leaves it unknown."""
     table = _table()
@@ -184,7 +197,8 @@ def test_a_type_valued_rule_variable_takes_its_value_as_the_type() -> None:
     ctx = _ctx(table, "{G : Type u} [Group G] (s : Finset ℕ)")
     names, kinds = ["α", ""], ["explicit", "inst"]
     types = [parse_term("Type u"), parse_term("Group α")]
-    assert filt.check(ctx, names, kinds, types, {"α": parse_term("Finset ℕ")}) \
-        == "instance_missing"
-    assert filt.check(ctx, names, kinds, types, {"α": parse_term("G")}) is None
-    assert filt.check(ctx, names, kinds, types, {"α": parse_term("s")}) is None
+    new = (parse_term("rank α"),)
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("Finset ℕ")},
+                      new_terms=new) == "instance_missing"
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("G")}, new_terms=new) is None
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("s")}, new_terms=new) is None
