@@ -151,7 +151,10 @@ class ClassTable:
 
     def _add_unfold(self, key: str, s: Sig) -> None:
         params = {n for g in s.binders for n in g.names}
-        h = head_of(s.body) if s.body is not None else None
+        body = s.body
+        while isinstance(body, BinOp) and body.op == "<|":  # `Quotient <| …` is `Quotient …`
+            body = body.lhs
+        h = head_of(body) if body is not None else None
         if key in self.unfold and self.unfold[key] is None:
             return
         if h is None or h in params or not _closed_head(head_name(h)):
@@ -170,8 +173,8 @@ class ClassTable:
             if h in out:
                 continue
             out.add(h)
-            if h not in self.known:
-                return None
+            if h not in self.known and _word(h):
+                return None  # an unknown name (a notation's type operator is its own head)
             if h in self.flexible:
                 got = self.unfold.get(h)
                 if got is None or len(out) > 16:
@@ -309,6 +312,10 @@ def _closed_head(h: str) -> bool:
     from lean_alchemy.index.typing.saturate import variable_name
 
     return not variable_name(h) and not h.startswith("{")
+
+
+def _word(h: str) -> bool:
+    return h[:1].isalpha() or h[:1] == "_"
 
 
 def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:

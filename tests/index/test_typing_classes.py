@@ -196,3 +196,21 @@ def test_an_abbrev_instance_counts_for_the_head_its_body_unfolds_to() -> None:
     ident = [("Ident'", "abbrev", "abbrev Ident' (α : Type u) := α"),
              ("Ident'.g", "instance", "instance Ident'.g : Group (Ident' ℤ) := sorry")]
     assert Resolver(table(ident), frozenset(), []).holds(parse_term("Group ℕ")) == UNKNOWN
+
+
+def test_an_abbrev_body_through_a_pipe_or_a_notation_has_that_head() -> None:
+    """`abbrev Associates (α) := Quotient <| …` (Mathlib/Algebra/GroupWithZero/Associated.lean)
+    unfolds to a `Quotient`; an abbrev to a type notation (`≃*`) to that notation: neither
+    makes its instance one for every head, so `Group ℕ` stays *no*."""
+    sigs = list(core_sigs())
+    extra = [("Quotient", "structure", "structure Quotient (α : Type u) where\n  x : α"),
+             ("Assoc", "abbrev", "abbrev Assoc (α : Type u) := Quotient <| α"),
+             ("Assoc.g", "instance", "instance Assoc.g : Group (Assoc ℤ) := sorry"),
+             ("MulAut", "abbrev", "abbrev MulAut (M : Type u) := M ≃* M"),
+             ("MulAut.g", "instance", "instance MulAut.g : Group (MulAut ℤ) := sorry")]
+    for name, kind, text in HIERARCHY + extra:
+        sigs.extend(sigs_of_source(name, kind, text))
+    tab = ClassTable.build(sigs)
+    assert tab.unfolds("Assoc") == frozenset({"Assoc", "Quotient"})
+    assert Resolver(tab, frozenset(), []).holds(parse_term("Group ℕ")) == NO
+    assert Resolver(tab, frozenset(), []).holds(parse_term("Group (Quotient ℤ)")) != NO
