@@ -447,17 +447,17 @@ class Resolver:
                 certain = False
         if not certain:
             return UNKNOWN
-        out = YES
+        verdict = YES
         for q in prem:
             q2 = subst(q, s)
             if _mentions(q2, metas - frozenset(s)):
                 return UNKNOWN  # a premise about a type the conclusion does not fix
-            r = self._holds(q2, depth + 1, stack)
-            if r == NO:
+            ans = self._holds(q2, depth + 1, stack)
+            if ans == NO:
                 return NO
-            if r == UNKNOWN:
-                out = UNKNOWN
-        return out
+            if ans == UNKNOWN:
+                verdict = UNKNOWN
+        return verdict
 
     def _via_child(self, child: str, parent: Term, args: tuple[Term, ...], depth: int,
                    stack: set[Term]) -> str:

@@ -304,9 +304,13 @@ def new_text(rule) -> tuple[Term, ...]:  # noqa: ANN001 - core.records.Rule
     rewrite's replacement."""
     from lean_alchemy.grammar.ast import loads
 
-    if rule.kind == "imp":
-        return tuple(loads(a) for a in rule.antecedents if a)
-    return (loads(rule.replacement),) if rule.replacement else ()
+    texts = rule.antecedents if rule.kind == "imp" else (rule.replacement,)
+    out: list[Term] = []
+    for a in texts:
+        t = loads(a) if a else None
+        if t is not None:
+            out.append(t)
+    return tuple(out)
 
 
 def rule_constants(*terms: Term | None) -> frozenset[str]:

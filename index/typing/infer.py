@@ -267,8 +267,8 @@ class Inference:
             if at is None:
                 return None
             queue = [a for a in queue]
-            positional = [a for a in queue if not isinstance(a, NamedArg)]
-            named = [a for a in queue if isinstance(a, NamedArg)]
+            positional: list[Term] = [a for a in queue if not isinstance(a, NamedArg)]
+            named: list[Term] = [a for a in queue if isinstance(a, NamedArg)]
             positional.insert(at, recv)
             queue = positional + named
         pos = 0
