@@ -17,6 +17,7 @@ is a small part of Lean's elaborator, conservative everywhere (None when unsure)
 - arithmetic (`+ - * / %`, `•`'s right side, `^`'s base, unary `-`, `⁻¹`, `ᶜ`, `|x|`) has
   the type of any of its operands that has one, as `binop%` unifies one tree; numerals
   alone stay unknown, since their type comes from the context they are used in;
+- a composite `f ≫ g` of morphisms `f : X ⟶ Y`, `g : Y ⟶ Z` is `X ⟶ Z`;
 - propositions (`=`, `≤`, `∧`, `∀`, `∃`, `¬`, …) have type `Prop`;
 - coercion arrows `↑x`, `⇑f`, `↥s` and scoped notations stay unknown.
 """
@@ -134,6 +135,10 @@ class Inference:
             return self.type_of(t.lhs, d)
         if t.op == "•":
             return self.type_of(t.rhs, d)
+        if t.op == "≫":  # `comp : (X ⟶ Y) → (Y ⟶ Z) → (X ⟶ Z)` (Category/Basic.lean:127)
+            tl, tr = self.type_of(t.lhs, d), self.type_of(t.rhs, d)
+            if isinstance(tl, BinOp) and isinstance(tr, BinOp) and tl.op == tr.op == "⟶":
+                return BinOp("⟶", tl.lhs, tr.rhs)
         return None
 
     def _quant(self, t: Quant, d: int) -> Term | None:

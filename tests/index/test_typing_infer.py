@@ -202,3 +202,11 @@ def test_a_type_valued_rule_variable_takes_its_value_as_the_type() -> None:
                       new_terms=new) == "instance_missing"
     assert filt.check(ctx, names, kinds, types, {"α": parse_term("G")}, new_terms=new) is None
     assert filt.check(ctx, names, kinds, types, {"α": parse_term("s")}, new_terms=new) is None
+
+
+def test_a_composite_of_morphisms_goes_from_the_first_source_to_the_last_target() -> None:
+    """`f ≫ g` with `f : X ⟶ Y`, `g : Y ⟶ Z` is `X ⟶ Z` (`CategoryStruct.comp`,
+    Mathlib/CategoryTheory/Category/Basic.lean:127); with an untyped side it is unknown."""
+    ctx = _ctx(_table(), "{X Y Z : C} (f : X ⟶ Y) (g : Y ⟶ Z)")
+    assert ctx.infer.type_of(parse_term("f ≫ g")) == parse_term("X ⟶ Z")
+    assert ctx.infer.type_of(parse_term("f ≫ h")) is None
