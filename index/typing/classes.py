@@ -17,7 +17,7 @@ answer *no*.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.grammar.walk import heads
@@ -189,7 +189,7 @@ class ClassTable:
         return self._horn
 
     @property
-    def coercions(self):  # noqa: ANN201 - coerce.Coercions
+    def coercions(self) -> Any:  # coerce.Coercions (imported late: it imports this module)
         """The coercion table of the library's instances (`coerce`), built once."""
         if self._coercions is None:
             from lean_alchemy.index.typing.coerce import Coercions
