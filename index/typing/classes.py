@@ -100,11 +100,11 @@ class ClassTable:
     # heads nothing unfolds: every declaration of that (last) name is a structure,
     # inductive type or class, or a core type (`coerce`)
     rigid: frozenset[str] = frozenset()
-    constants: object = None  # `infer.Constants` of the same signatures
+    constants: Any = None  # `infer.Constants` of the same signatures
     # `abbrev` key -> heads its bodies have (`Perm` -> `Equiv`), or None when one of them
     # is unreadable or a parameter (`abbrev Foo (α) := α` unfolds to anything)
     unfold: dict[str, frozenset[str] | None] = field(default_factory=dict)
-    _coercions: object = None
+    _coercions: Any = None
     _horn: "HornRules | None" = None
     # what does not depend on a candidate: answers to queries about closed types
     ground_memo: dict[Term, str] = field(default_factory=dict)
