@@ -232,7 +232,7 @@ class ClassTable:
         # binders, and auto-bound implicits (`instance [Group α] : Group (α × β)`): any
         # name of the conclusion the table does not know is a variable, never a constant
         metas = frozenset(n for g in s.binders for n in g.names) | frozenset(
-            n for n in heads(ty) if head_name(n) not in self.known)
+            n for n in heads(ty) if head_name(n) not in self.known and _auto_bound(n))
         # `instance (s : S) : Field s`: a term used as a type (`↥s`), not a type variable
         coerced = frozenset(n for g in s.binders if g.type is not None
                             and not isinstance(g.type, Sort) for n in g.names)
@@ -267,8 +267,8 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
         return None
-    if hp != ht:
-        return None if hp in table.flexible else False
+    if hp != ht:  # an unknown name in an instance (a notation) may be the query's type
+        return None if hp in table.flexible or hp not in table.known else False
     if isinstance(p, BinOp) and "[" in p.op:
         return None  # `→ₗ[R]`: the bracket's ring is not compared
     pa_ = p.args if isinstance(p, App) else ()
@@ -312,6 +312,14 @@ def _closed_head(h: str) -> bool:
     from lean_alchemy.index.typing.saturate import variable_name
 
     return not variable_name(h) and not h.startswith("{")
+
+
+def _auto_bound(n: str) -> bool:
+    """A name an instance's conclusion may bind automatically (`α`, `M₁`); any other
+    unknown name (`ℤ√d`'s pieces, a notation) is a constant the table does not know."""
+    from lean_alchemy.index.typing.saturate import variable_name
+
+    return variable_name(n)
 
 
 def _word(h: str) -> bool:

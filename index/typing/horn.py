@@ -63,8 +63,9 @@ class HornRules:
                             self._add(self._needs(p, prem, table), (c, j))
                         continue
                     h = _ident_head(p)
-                    if h is None:
-                        continue  # a notation (`α × β`, `↥s`): only ever that notation
+                    if h is None or (isinstance(p, Ident) and h not in table.known
+                                     and not variable_name(h)):
+                        continue  # a notation (`α × β`, `↥s`, `ℤ√d`): only ever that one
                     to = None if h in metas else table.unfolds(h) if h in table.flexible \
                         else frozenset({h}) if h in table.known else None
                     if to is None:

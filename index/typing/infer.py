@@ -299,6 +299,7 @@ class Inference:
                 nv = norm(vt, self.tvars)
                 if pt is not None and nv is not None:
                     self.unify(pt, nv, metas, s, self.tvars)
+        self._unify_through_arrows(subst(sig.type, given), extra, metas, s, d)
         if solved is not None:
             solved.update(binders=binders, metas=metas, given=given, s=s)
         rest = [(n, ty) for n, ty in explicit[pos:] if n not in given]
@@ -315,6 +316,22 @@ class Inference:
                 return None
             return self._apply_local(out, tuple(extra), d)
         return out
+
+
+    def _unify_through_arrows(self, ty: Term, extra: list[Term], metas: frozenset[str],
+                              s: dict[str, Term], d: int) -> None:
+        """Arguments beyond the binders (`Dist.dist : α → α → ℝ` applied to `u v`) solve
+        the binders through the result's arrows' domains."""
+        from lean_alchemy.index.typing.classes import norm
+
+        for a in extra:
+            if not (isinstance(ty, BinOp) and ty.op == "→"):
+                return
+            vt = self.type_of(a, d)
+            pt, nv = norm(ty.lhs, metas), norm(vt, self.tvars) if vt is not None else None
+            if pt is not None and nv is not None:
+                self.unify(pt, nv, metas, s, self.tvars)
+            ty = ty.rhs
 
 
 def _bundled(op: str) -> bool:

@@ -101,8 +101,10 @@ CORE_CONSTANTS = {
     "Fin.val": "{n : ℕ} (i : Fin n) : ℕ", "Subtype.val": "{α : Sort u} {p : α → Prop} "
     "(x : Subtype p) : α", "decide": "(p : Prop) [Decidable p] : Bool",
 }
+# (`ℚ≥0`: `notation "ℚ≥0" => NNRat`, Mathlib/Data/Rat/Init.lean:26)
 _ALIASES = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex", "ℝ≥0": "NNReal",
-            "ℝ≥0∞": "ENNReal", "ℕ∞": "ENat", "ℍ": "Quaternion", "ℕ+": "PNat", "Type": "Type"}
+            "ℝ≥0∞": "ENNReal", "ℕ∞": "ENat", "ℚ≥0": "NNRat", "ℍ": "Quaternion", "ℕ+": "PNat",
+            "Type": "Type"}
 
 
 def head_name(name: str) -> str:

@@ -214,3 +214,18 @@ def test_an_abbrev_body_through_a_pipe_or_a_notation_has_that_head() -> None:
     assert tab.unfolds("Assoc") == frozenset({"Assoc", "Quotient"})
     assert Resolver(tab, frozenset(), []).holds(parse_term("Group ℕ")) == NO
     assert Resolver(tab, frozenset(), []).holds(parse_term("Group (Quotient ℤ)")) != NO
+
+
+def test_an_unknown_name_in_an_instance_is_no_variable_of_the_search() -> None:
+    """`instance : CommGroup ℤ√d`-like conclusions name a type the table cannot read: the
+    backward search must not let that name stand for any type (a function type would get
+    *yes*); `ℚ≥0` is `NNRat` (`notation "ℚ≥0" => NNRat`, Mathlib/Data/Rat/Init.lean:26)."""
+    sigs = list(core_sigs())
+    extra = [("Odd.inst", "instance", "instance Odd.inst : CommGroup ℤ√⋆ := sorry"),
+             ("NNRat", "structure", "structure NNRat where\n  q : ℤ"),
+             ("NNRat.inst", "instance", "instance NNRat.inst : CommGroup ℚ≥0 := sorry")]
+    for name, kind, text in HIERARCHY + extra:
+        sigs.extend(sigs_of_source(name, kind, text))
+    r = Resolver(ClassTable.build(sigs), frozenset({"α", "β"}), [])
+    assert r.holds(parse_term("CommGroup (α → β)")) == UNKNOWN
+    assert r.holds(parse_term("CommGroup NNRat")) == YES

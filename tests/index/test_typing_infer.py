@@ -210,3 +210,21 @@ def test_a_composite_of_morphisms_goes_from_the_first_source_to_the_last_target(
     ctx = _ctx(_table(), "{X Y Z : C} (f : X ⟶ Y) (g : Y ⟶ Z)")
     assert ctx.infer.type_of(parse_term("f ≫ g")) == parse_term("X ⟶ Z")
     assert ctx.infer.type_of(parse_term("f ≫ h")) is None
+
+
+def test_arguments_beyond_the_binders_solve_them_through_the_arrows() -> None:
+    """`Dist.dist : α → α → ℝ` (a class field, Mathlib/Topology/MetricSpace/Pseudo/Defs.lean)
+    applied to `u v : V` solves `α := V`: `dist u v` is a real, and a rewrite bringing
+    `dist x y` in asks `Dist V`, which a bare type variable lacks."""
+    dist = [("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℝ")]
+    table = _table(dist)
+    ctx = _ctx(table, "{V : Type u} (u v : V)")
+    assert ctx.infer.type_of(parse_term("Dist.dist u v")) == parse_term("Real")
+    filt = TypedFilter(table)
+    names, kinds = ["γ", "", "x", "y"], ["implicit", "inst", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Dist γ"), parse_term("γ"), parse_term("γ")]
+    vals = {"x": parse_term("u"), "y": parse_term("v")}
+    new = (parse_term("0 < Dist.dist x y"),)
+    assert filt.check(ctx, names, kinds, types, vals, new_terms=new) == "instance_missing"
+    metric = _ctx(table, "{V : Type u} [Dist V] (u v : V)")
+    assert filt.check(metric, names, kinds, types, vals, new_terms=new) is None
