@@ -15,7 +15,11 @@ the new text:
   both have one type (a numeral takes the other's);
 - `+ * - /` ask `Add`/`Mul`/`Sub`/`Div` the same way, unless the table has a
   heterogeneous `HAdd`/`HMul`/`HSub`/`HDiv` instance that type might meet (matrices
-  multiply through `HMul`).
+  multiply through `HMul`);
+- `x ^ e` asks `Pow T _` at the base's type `T` with the exponent left open (a numeral
+  exponent is `ℕ` through `NPow.toPow`, Mathlib/Algebra/Group/Defs.lean:655, but another
+  `Pow T β` would take it too): only a type that is no first argument of any `Pow`
+  instance is *no*, and none when a heterogeneous `HPow` instance might apply.
 The values' types come from the candidate (`Inference` over the rule's variables typed by
 their values, its type variables replaced by the types they matched); a query about a
 term of the rule's text (`[Decidable p]`) or with an unsolved binder is not asked.
@@ -26,7 +30,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Ident, Num, Postfix, Prefix, Term, Typed,
+    App, BinOp, Enclosed, Hole, Ident, Num, Postfix, Prefix, Term, Typed,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
@@ -79,6 +83,11 @@ def _walk(inf: Inference, t: Term, hetero) -> Iterator[Term | None]:  # noqa: AN
 
 
 def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
+    if t.op == "^":  # `Pow T β` for some β: no key `(Pow, 0)` for `T` is a certain *no*
+        ty = inf.type_of(t.lhs)
+        if ty is None or hetero("HPow", ty):
+            return None
+        return App(Ident("Pow"), (ty, Hole("_")))
     cls = RELATION_CLASSES.get(t.op)
     if cls is None and t.op in ARITH_CLASSES:
         cls, h = ARITH_CLASSES[t.op]

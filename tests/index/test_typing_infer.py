@@ -228,3 +228,20 @@ def test_arguments_beyond_the_binders_solve_them_through_the_arrows() -> None:
     assert filt.check(ctx, names, kinds, types, vals, new_terms=new) == "instance_missing"
     metric = _ctx(table, "{V : Type u} [Dist V] (u v : V)")
     assert filt.check(metric, names, kinds, types, vals, new_terms=new) is None
+
+
+def test_a_power_needs_some_pow_instance_of_its_base() -> None:
+    """`a ^ 2` for `a` of a type variable with no class at all (no `Pow` instance may take
+    it, whatever the exponent) is `instance_missing`; with `[Pow G ℕ]` it is kept."""
+    pow_ = [("Pow", "class", "class Pow (α : Type u) (β : Type v) where\n  pow : α → β → α")]
+    table = _table(pow_)
+    filt = TypedFilter(table)
+    names, kinds = ["α", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α")]
+    new = (parse_term("a ^ 2"),)
+    bare = _ctx(table, "{G : Type u} (g : G)")
+    assert filt.check(bare, names, kinds, types, {"a": parse_term("g")}, new_terms=new) \
+        == "instance_missing"
+    powered = _ctx(table, "{G : Type u} [Pow G ℕ] (g : G)")
+    assert filt.check(powered, names, kinds, types, {"a": parse_term("g")},
+                      new_terms=new) is None
