@@ -354,7 +354,7 @@ def _typed_verdict(filt: TypedFilter, ctx: Context, c: Compiled, kind: str, rec:
     consts = rule_constants(loads(r.pattern) if r.pattern else None,
                             loads(r.replacement) if r.replacement else None)
     why = filt.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind, consts,
-                     new_text(r))
+                     new_text(r), r.lemma.rpartition(".")[0])
     last = filt.last
     rec["typing"] = {
         "values": [{"variable": n, "rule_type": _show(t), "value": _show(w),

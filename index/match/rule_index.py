@@ -175,7 +175,7 @@ class RuleIndex:
                 new_text(r))
         types, consts, new = got
         return self.typed.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind,
-                                consts, new)
+                                consts, new, r.lemma.rpartition(".")[0])
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,

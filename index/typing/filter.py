@@ -98,11 +98,11 @@ class TypedFilter:
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
               mutation: str = "rw_goal", constants: frozenset[str] = frozenset(),
-              new_terms: Sequence[Term] = ()) -> str | None:
+              new_terms: Sequence[Term] = (), namespace: str = "") -> str | None:
         """None when the match may elaborate, else `instance_missing` / `type_clash`.
         `names`/`kinds`/`types`: the rule's binders; `values`: its substitution;
         `mutation`: the mutant kind; `new_terms`: the rule's text the mutant brings in
-        (its replacement, or an `apply_hyp`'s antecedents).  A mutant never mentions the
+        (its replacement, or an `apply_hyp`'s antecedents), written in `namespace`.  A mutant never mentions the
         rule: the instances it needs are those of the constants and operators of
         `new_terms` at the values' types (`needs`), not the rule's instance binders.  An
         `apply_hyp` mutant's new hypotheses are the antecedents re-read in the
@@ -154,29 +154,28 @@ class TypedFilter:
             if self._clash(ctx, want, vt, top=True, free=free):
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
-        return self._instances(ctx, names, types, metas, s, env, new_terms)
+        return self._instances(ctx, names, types, metas, s, env, new_terms, namespace)
 
     def _type_value(self, ctx: Context, w: Term) -> Term | None:
         """The value of a type-valued rule variable (`α : Type*`) as a type term, when it
-        certainly is one: headed by a type variable of the candidate or by a constant of
-        the table, not by another local (a set or structure used as a type through `↥`),
-        a bound name or a projection."""
+        certainly is one and its instances do not depend on the candidate's binders:
+        headed by a constant of the table, not by a local (a type variable, whose
+        instances come from section binders that may be read incompletely; a set or
+        structure used as a type through `↥`), a bound name or a projection."""
         h = w
         while isinstance(h, App):
             h = h.fn
         if not isinstance(h, Ident):
             return None
         name = h.name
-        if name in ctx.tvars:
-            return norm(w, ctx.tvars)
         if name in ctx.names or name.split(".", 1)[0] in ctx.names:
             return None
         if head_name(name) not in self.table.known:
             return None
         return norm(w, ctx.tvars)
 
-    def _instances(self, ctx: Context, names, types, metas, s, env, new_terms  # noqa: ANN001
-                   ) -> str | None:
+    def _instances(self, ctx: Context, names, types, metas, s, env, new_terms,  # noqa: ANN001
+                   namespace: str) -> str | None:
         """`instance_missing` when an instance the new text needs (`needs`) certainly
         does not exist in the candidate's context."""
         if not new_terms:
@@ -193,7 +192,8 @@ class TypedFilter:
                         frozenset(metas - frozenset(local)))
         rule_terms = frozenset(metas - frozenset(s))
         for term in new_terms:
-            for q in instance_needs(inf, subst(term, s), self._hetero, rule_terms):
+            for q in instance_needs(inf, subst(term, s), self._hetero, rule_terms,
+                                    namespace):
                 self.stats["instance_queries"] += 1
                 ans = ctx.resolver.holds(q)
                 self.last["queries"].append((q, ans))

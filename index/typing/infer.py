@@ -58,6 +58,10 @@ class Constants:
             for k in range(len(parts)):
                 self.by_suffix.setdefault(".".join(parts[k:]), []).append(s)
 
+    def candidates(self, name: str) -> list[Sig]:
+        """Every declaration a written name may denote (no bound on their number)."""
+        return self.by_suffix.get(name.removeprefix("_root_."), [])
+
     def lookup(self, name: str) -> list[Sig]:
         """The declarations a written name may denote (root prefix dropped)."""
         if name.startswith("_root_."):

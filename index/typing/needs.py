@@ -8,8 +8,9 @@ operators of that new text find their instances at the values' types, whatever i
 binders the rule itself has: rewriting `a < b ∨ a = b` into `a ≤ b` with a lemma that needs
 `[LinearOrder α]` gives a statement that needs only `LE α`.  So the queries are read from
 the new text:
-- each constant applied there (a unique declaration of the table) asks its instance
-  binders, its other binders solved from its arguments' types (`infer`);
+- each constant applied there (the declaration its written name denotes in the rule
+  lemma's namespace, `written`) asks its instance binders, its other binders solved from
+  its arguments' types (`infer`);
 - `≤ < ≥ >` ask `LE`/`LT`, `⊔ ⊓` `Max`/`Min` (`Mathlib/Order/Notation.lean:78`), `⇨`
   `HImp`, `ᶜ` `HasCompl`, `⁻¹` `Inv`, unary `-` `Neg`, at the type of their operands when
   both have one type (a numeral takes the other's);
@@ -34,6 +35,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
+from lean_alchemy.index.typing.signatures import Sig
 from lean_alchemy.index.typing.saturate import subst
 
 # order and lattice notation (`Init/Prelude.lean`, `Mathlib/Order/Notation.lean`)
@@ -46,40 +48,41 @@ POSTFIX_CLASSES = {"⁻¹": "Inv", "ᶜ": "HasCompl"}
 
 
 def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
-                   rule_terms: frozenset[str]) -> Iterator[Term]:
+                   rule_terms: frozenset[str], namespace: str = "") -> Iterator[Term]:
     """Instance queries the constants and operators of `t` need (module doc); `inf`
     types `t`'s rule variables; `hetero(class, type)`: whether a heterogeneous instance of
     that `H…` class might apply at that type (then the homogeneous class is not asked);
     `rule_terms`: the rule's variables that stand for terms (a query naming one is about
-    the rule's text, `[Decidable p]`, and is not asked)."""
-    for q in _walk(inf, t, hetero):
+    the rule's text, `[Decidable p]`, and is not asked); `namespace`: the rule lemma's,
+    where its written names resolve (`written`)."""
+    for q in _walk(inf, t, hetero, namespace):
         if q is not None and not (heads(q) & rule_terms):
             yield q
 
 
-def _walk(inf: Inference, t: Term, hetero) -> Iterator[Term | None]:  # noqa: ANN001
+def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  # noqa: ANN001
     if isinstance(t, (Typed, Enclosed)):
-        yield from _walk(inf, t.term, hetero)
+        yield from _walk(inf, t.term, hetero, ns)
     elif isinstance(t, App):
         if isinstance(t.fn, Ident):
-            yield from _constant(inf, t.fn.name, t.args)
+            yield from _constant(inf, t.fn.name, t.args, ns)
         else:
-            yield from _walk(inf, t.fn, hetero)
+            yield from _walk(inf, t.fn, hetero, ns)
         for a in t.args:
-            yield from _walk(inf, a, hetero)
+            yield from _walk(inf, a, hetero, ns)
     elif isinstance(t, Ident):
-        yield from _constant(inf, t.name, ())
+        yield from _constant(inf, t.name, (), ns)
     elif isinstance(t, BinOp):
         yield _operator(inf, t, hetero)
-        yield from _walk(inf, t.lhs, hetero)
-        yield from _walk(inf, t.rhs, hetero)
+        yield from _walk(inf, t.lhs, hetero, ns)
+        yield from _walk(inf, t.rhs, hetero, ns)
     elif isinstance(t, (Prefix, Postfix)):
         cls = "Neg" if isinstance(t, Prefix) and t.op == "-" else \
             POSTFIX_CLASSES.get(t.op) if isinstance(t, Postfix) else None
         if cls is not None:
             ty = inf.type_of(t.arg)
             yield App(Ident(cls), (ty,)) if ty is not None else None
-        yield from _walk(inf, t.arg, hetero)
+        yield from _walk(inf, t.arg, hetero, ns)
 
 
 def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
@@ -114,15 +117,34 @@ def _operand_type(inf: Inference, t: BinOp) -> Term | None:
     return tl if tl == tr else None
 
 
-def _constant(inf: Inference, name: str, args: tuple[Term, ...]) -> Iterator[Term | None]:
+def written(found: list[Sig], name: str, ns: str) -> Sig | None:
+    """The declaration a name written in a lemma of namespace `ns` denotes, among those
+    its suffix finds: `ns.name` for the longest prefix of `ns` that has one (Lean looks in
+    the enclosing namespaces first), else the root `name`, else the one class field of
+    that name (a class's fields are exported: `dist` is `Dist.dist`); None otherwise."""
+    if len(found) == 1:
+        return found[0]
+    by_name = {s.name: s for s in found}
+    parts = ns.split(".") if ns else []
+    for k in range(len(parts), -1, -1):
+        got = by_name.get(".".join(parts[:k] + [name]))
+        if got is not None:
+            return got
+    fields = [s for s in found if s.kind == "field" and s.name.endswith("." + name)
+              and any(g.kind == "inst" and "self" in g.names for g in s.binders)]
+    return fields[0] if len(fields) == 1 else None
+
+
+def _constant(inf: Inference, name: str, args: tuple[Term, ...], ns: str
+              ) -> Iterator[Term | None]:
     if inf.consts is None or name in inf.local or name in inf.hidden or \
             name.split(".", 1)[0] in inf.local:
         return
-    found = inf.consts.lookup(name)
-    if len(found) != 1:
+    sig = written(inf.consts.candidates(name), name, ns)
+    if sig is None:
         return
     solved: dict = {}
-    inf._apply_sig(found[0], args, 0, None, solved)
+    inf._apply_sig(sig, args, 0, None, solved)
     if not solved:
         return
     from lean_alchemy.index.typing.classes import norm

@@ -190,8 +190,8 @@ def test_a_set_like_structure_coerces_to_a_set() -> None:
 def test_a_type_valued_rule_variable_takes_its_value_as_the_type() -> None:
     """`Order.krullDim (α : Type*) [Preorder α]` (Mathlib/Order/KrullDimension.lean) met
     with `α := Finset ℕ`: the value is the type, so `rank α` asks `Group (Finset ℕ)`,
-    which no instance gives (*no*); with `α := G` for a `[Group G]` variable it holds; a
-    local that is a term (a `Finset` coerced to a type) leaves it unknown."""
+    which no instance gives (*no*).  A local value (a type variable, whose instances come
+    from section binders; a `Finset` coerced to a type) leaves it unknown."""
     table = _table()
     filt = TypedFilter(table)
     ctx = _ctx(table, "{G : Type u} [Group G] (s : Finset ℕ)")
@@ -202,6 +202,8 @@ def test_a_type_valued_rule_variable_takes_its_value_as_the_type() -> None:
                       new_terms=new) == "instance_missing"
     assert filt.check(ctx, names, kinds, types, {"α": parse_term("G")}, new_terms=new) is None
     assert filt.check(ctx, names, kinds, types, {"α": parse_term("s")}, new_terms=new) is None
+    bare = _ctx(table, "{H : Type u} (h : H)")  # no class read for `H`: still not *no*
+    assert filt.check(bare, names, kinds, types, {"α": parse_term("H")}, new_terms=new) is None
 
 
 def test_a_composite_of_morphisms_goes_from_the_first_source_to_the_last_target() -> None:
@@ -245,3 +247,22 @@ def test_a_power_needs_some_pow_instance_of_its_base() -> None:
     powered = _ctx(table, "{G : Type u} [Pow G ℕ] (g : G)")
     assert filt.check(powered, names, kinds, types, {"a": parse_term("g")},
                       new_terms=new) is None
+
+
+def test_a_written_name_denotes_its_namespace_s_declaration_or_the_class_field() -> None:
+    """A rule lemma in the root namespace writes `dist x y`: with `Euclid.dist` and the
+    class field `Dist.dist` both named so, it is the field (exported by its class, as
+    Mathlib's `dist`); written in namespace `Euclid`, it is `Euclid.dist`, which needs no
+    instance."""
+    lib = [("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℝ"),
+           ("Euclid.dist", "def", "def Euclid.dist {α : Type u} (x y : α) : ℝ := 0")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    ctx = _ctx(table, "{V : Type u} (u v : V)")
+    names, kinds = ["γ", "x", "y"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("γ"), parse_term("γ")]
+    vals = {"x": parse_term("u"), "y": parse_term("v")}
+    new = (parse_term("0 < dist x y"),)
+    assert filt.check(ctx, names, kinds, types, vals, new_terms=new) == "instance_missing"
+    assert filt.check(ctx, names, kinds, types, vals, new_terms=new,
+                      namespace="Euclid") is None
