@@ -95,7 +95,8 @@ def _body_items(text: str, masked: str, pos: int, kind: str) -> tuple[tuple, tup
         if ind != indent:
             continue
         m = _FIELD.match(ln.strip())
-        if m is None or ":=" in m.group(3)[:2] or m.group(1).startswith(("protected", "private")):
+        if m is None or m.group(3).startswith("=") or \
+                m.group(1).startswith(("protected", "private")):  # `f := …`: a default
             continue
         cont = [src[i].strip()[m.start(3):]]
         for nxt, nraw in zip(lines[i + 1:], src[i + 1:]):

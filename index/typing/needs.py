@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Hole, Ident, Num, Postfix, Prefix, Term, Typed,
+    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Term, Typed,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
@@ -131,7 +131,8 @@ def written(found: list[Sig], name: str, ns: str) -> Sig | None:
         if got is not None:
             return got
     fields = [s for s in found if s.kind == "field" and s.name.endswith("." + name)
-              and any(g.kind == "inst" and "self" in g.names for g in s.binders)]
+              and any(g.kind == "inst" and "self" in g.names for g in s.binders)
+              and not isinstance(s.type, Opaque)]  # `dist := …`: a default, no field
     return fields[0] if len(fields) == 1 else None
 
 

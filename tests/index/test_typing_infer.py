@@ -266,3 +266,24 @@ def test_a_written_name_denotes_its_namespace_s_declaration_or_the_class_field()
     assert filt.check(ctx, names, kinds, types, vals, new_terms=new) == "instance_missing"
     assert filt.check(ctx, names, kinds, types, vals, new_terms=new,
                       namespace="Euclid") is None
+
+
+def test_a_default_value_in_a_class_body_is_no_field() -> None:
+    """`class SeminormedGroup … where dist := fun x y => ‖x⁻¹ * y‖ …`
+    (Mathlib/Analysis/Normed/Group/Basic.lean) gives a default to the parent's `dist`; it
+    declares no field `SeminormedGroup.dist`, so a rule's `dist` is still `Dist.dist`."""
+    from lean_alchemy.grammar.ast import Opaque
+    from lean_alchemy.index.typing.infer import Constants
+    from lean_alchemy.index.typing.needs import written
+    from lean_alchemy.index.typing.signatures import Sig
+
+    text = ("class Normed (α : Type u) extends Dist α where\n  norm : α → ℝ\n"
+            "  dist := fun x y => 0\n")
+    sigs = sigs_of_source("Normed", "class", text)
+    names = {s.name for s in sigs}
+    assert "Normed.norm" in names and "Normed.dist" not in names
+    table = _table([("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℝ")])
+    field = [s for s in table.constants.candidates("dist") if s.name == "Dist.dist"]
+    stale = Sig("Old.dist", "field", field[0].binders, Opaque("= fun x y => 0"))
+    assert written(field + [stale], "dist", "") is field[0]
+    assert isinstance(Constants([stale]).candidates("dist")[0].type, Opaque)
