@@ -56,7 +56,7 @@ from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.rules import RuleStats, derive_rules
 from lean_alchemy.index.store import invocations_path, run_token_table
 from lean_alchemy.index.typing.classes import ClassTable
-from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
+from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
 
 REWRITE_KINDS = ("eq", "iff")
 
@@ -364,7 +364,8 @@ def _typed_verdict(filt: TypedFilter, ctx: Context, c: Compiled, kind: str, rec:
     types = [loads(t) if t else None for t in r.binder_types]
     consts = rule_constants(loads(r.pattern) if r.pattern else None,
                             loads(r.replacement) if r.replacement else None)
-    why = filt.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind, consts)
+    why = filt.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind, consts,
+                     new_text(r), r.lemma.rpartition(".")[0])
     last = filt.last
     rec["typing"] = {
         "values": [{"variable": n, "rule_type": _show(t), "value": _show(w),

@@ -23,14 +23,13 @@ class IndexOptions:
     generic_evidence: a constant-free rule pattern (`?a = ?b`) whose variables have concrete
       types (`m n : ℕ`) is kept only where some matched value has a type hint
       (`untyped_generic` in `matches_filtered`); False keeps every such match.
-    typed_filter: drop a match when the candidate certainly lacks an instance the rule's
-      binders need, or a value certainly has the wrong type (`instance_missing`,
-      `type_clash` in `matches_filtered`); anything unknown keeps the match.  The stage then
-      builds the signature table from the sources once and stores it as
-      `RUN/signatures.parquet`.  Off by default: on the labelled Mathlib mutants it keeps
-      every elaborating one but drops about one ill-typed one in six, and it costs about
-      0.27 ms per match checked in pure Python, several times the rest of the index stage
-      on Mathlib (docs/index.md, "Typed matching").
+    typed_filter: drop a match when the mutant it makes certainly does not elaborate: an
+      instance its new text needs (the replacement's or antecedents' constants and
+      operators at the matched values' types) certainly does not exist, or a value
+      certainly has the wrong type (`instance_missing`, `type_clash` in
+      `matches_filtered`); anything unknown keeps the match.  The stage then builds the
+      signature table from the sources once and stores it as `RUN/signatures.parquet`.
+      Off by default (docs/index.md, "Typed matching", for what it drops and costs).
     jobs: worker processes for matching (0 = one per CPU).
     progress: show a progress bar on stderr.
     rules_from: finished run directories of libraries the project imports (Mathlib): their

@@ -65,7 +65,7 @@ from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_le
 from lean_alchemy.index.match.lazy_leaf import decode_pending
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
-from lean_alchemy.index.typing.filter import Context, TypedFilter, rule_constants
+from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
 
 
 def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
@@ -162,7 +162,8 @@ class RuleIndex:
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
         self.typed: TypedFilter | None = None  # `use_typing`: the class/instance filter
         self._typing_ctx: tuple[Sequence[BinderGroup], Context | None] = ((), None)
-        self._rule_types: dict[str, tuple[list[Term | None], frozenset[str]]] = {}
+        self._rule_types: dict[str, tuple[list[Term | None], frozenset[str],
+                                          tuple[Term, ...]]] = {}
         # id(leaf list) -> (the list, its length when indexed, near key -> positions)
         self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
 
@@ -191,10 +192,11 @@ class RuleIndex:
             got = self._rule_types[r.id] = (
                 [loads(t) if t else None for t in r.binder_types],
                 rule_constants(loads(r.pattern) if r.pattern else None,
-                               loads(r.replacement) if r.replacement else None))
-        types, consts = got
+                               loads(r.replacement) if r.replacement else None),
+                new_text(r))
+        types, consts, new = got
         return self.typed.check(ctx, r.binder_names, r.binder_kinds, types, subst, kind,
-                                consts)
+                                consts, new, r.lemma.rpartition(".")[0])
 
     @classmethod
     def build(cls, rules: Iterable[Rule], *, max_per_theorem: int | None = None,

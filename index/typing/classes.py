@@ -17,7 +17,7 @@ answer *no*.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.grammar.walk import heads
@@ -100,8 +100,11 @@ class ClassTable:
     # heads nothing unfolds: every declaration of that (last) name is a structure,
     # inductive type or class, or a core type (`coerce`)
     rigid: frozenset[str] = frozenset()
-    constants: object = None  # `infer.Constants` of the same signatures
-    _coercions: object = None
+    constants: Any = None  # `infer.Constants` of the same signatures
+    # `abbrev` key -> heads its bodies have (`Perm` -> `Equiv`), or None when one of them
+    # is unreadable or a parameter (`abbrev Foo (α) := α` unfolds to anything)
+    unfold: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    _coercions: Any = None
     _horn: "HornRules | None" = None
     # what does not depend on a candidate: answers to queries about closed types
     ground_memo: dict[Term, str] = field(default_factory=dict)
@@ -120,6 +123,7 @@ class ClassTable:
             known.add(key)
             if s.kind == "abbrev":
                 flexible.add(key)
+                tab._add_unfold(key, s)
             if s.kind in ("structure", "class", "inductive"):
                 rigid.add(key)
             elif s.kind in ("def", "abbrev", "opaque", "core", "field", "ctor"):
@@ -145,6 +149,39 @@ class ClassTable:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
 
+    def _add_unfold(self, key: str, s: Sig) -> None:
+        params = {n for g in s.binders for n in g.names}
+        body = s.body
+        while isinstance(body, BinOp) and body.op == "<|":  # `Quotient <| …` is `Quotient …`
+            body = body.lhs
+        h = head_of(body) if body is not None else None
+        if key in self.unfold and self.unfold[key] is None:
+            return
+        if h is None or h in params or not _closed_head(head_name(h)):
+            self.unfold[key] = None
+            return
+        self.unfold[key] = (self.unfold.get(key) or frozenset()) | {head_name(h)}
+
+    def unfolds(self, key: str) -> frozenset[str] | None:
+        """Every head the `abbrev` key `key` may unfold to through abbrevs (itself
+        included: a definition of the same last name may be meant), or None when one of
+        them may unfold to anything or to a name the table does not know."""
+        out: set[str] = set()
+        todo = [key]
+        while todo:
+            h = todo.pop()
+            if h in out:
+                continue
+            out.add(h)
+            if h not in self.known and _word(h):
+                return None  # an unknown name (a notation's type operator is its own head)
+            if h in self.flexible:
+                got = self.unfold.get(h)
+                if got is None or len(out) > 16:
+                    return None
+                todo.extend(got)
+        return frozenset(out)
+
     def horn(self) -> HornRules:
         """The instance and `extends` rules over class positions (`horn`), built once."""
         if self._horn is None:
@@ -152,7 +189,7 @@ class ClassTable:
         return self._horn
 
     @property
-    def coercions(self):  # noqa: ANN201 - coerce.Coercions
+    def coercions(self) -> Any:  # coerce.Coercions (imported late: it imports this module)
         """The coercion table of the library's instances (`coerce`), built once."""
         if self._coercions is None:
             from lean_alchemy.index.typing.coerce import Coercions
@@ -195,7 +232,7 @@ class ClassTable:
         # binders, and auto-bound implicits (`instance [Group α] : Group (α × β)`): any
         # name of the conclusion the table does not know is a variable, never a constant
         metas = frozenset(n for g in s.binders for n in g.names) | frozenset(
-            n for n in heads(ty) if head_name(n) not in self.known)
+            n for n in heads(ty) if head_name(n) not in self.known and _auto_bound(n))
         # `instance (s : S) : Field s`: a term used as a type (`↥s`), not a type variable
         coerced = frozenset(n for g in s.binders if g.type is not None
                             and not isinstance(g.type, Sort) for n in g.names)
@@ -230,8 +267,8 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
         return None
-    if hp != ht:
-        return None if hp in table.flexible else False
+    if hp != ht:  # an unknown name in an instance (a notation) may be the query's type
+        return None if hp in table.flexible or hp not in table.known else False
     if isinstance(p, BinOp) and "[" in p.op:
         return None  # `→ₗ[R]`: the bracket's ring is not compared
     pa_ = p.args if isinstance(p, App) else ()
@@ -277,6 +314,18 @@ def _closed_head(h: str) -> bool:
     return not variable_name(h) and not h.startswith("{")
 
 
+def _auto_bound(n: str) -> bool:
+    """A name an instance's conclusion may bind automatically (`α`, `M₁`); any other
+    unknown name (`ℤ√d`'s pieces, a notation) is a constant the table does not know."""
+    from lean_alchemy.index.typing.saturate import variable_name
+
+    return variable_name(n)
+
+
+def _word(h: str) -> bool:
+    return h[:1].isalpha() or h[:1] == "_"
+
+
 def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:
     h = head_of(goal)
     if h is None:
@@ -312,6 +361,16 @@ class Resolver:
         if hit is None:
             hit = self._closures[var] = self.table.horn().closure(self._direct.get(var, ()))
         return hit
+
+    def _never_at(self, c: str, j: int, h: str) -> bool:
+        """Can no type with head `h` be the j-th argument of a `C` instance?  An
+        `abbrev` head counts as every head it unfolds to (unknown: never decided)."""
+        heads_ = self.table.unfolds(h) if h in self.table.flexible else (
+            frozenset({h}) if h in self.table.known else None)
+        if heads_ is None:
+            return False
+        horn = self.table.horn()
+        return all((c, j) not in horn.head_closure(x) for x in heads_)
 
     def _atomic(self, args: tuple[Term, ...]) -> bool:
         return any(isinstance(a, Ident) and a.name in self.local for a in args)
@@ -350,9 +409,8 @@ class Resolver:
         for j, a in enumerate(args):  # about a type with a rigid head: decided forwards
             h = a.name if isinstance(a, Ident) else (
                 a.fn.name if isinstance(a, App) and isinstance(a.fn, Ident) else None)
-            if h is not None and h not in self.local and h in self.table.known and \
-                    h not in self.table.flexible and _closed_head(h) and \
-                    (c, j) not in self.table.horn().head_closure(h):
+            if h is not None and h not in self.local and _closed_head(h) and \
+                    self._never_at(c, j, h):
                 return NO
         if self._atomic(args):  # about the candidate's variables: decided forwards
             no = self._decide(g, c, args)
@@ -397,17 +455,17 @@ class Resolver:
                 certain = False
         if not certain:
             return UNKNOWN
-        out = YES
+        verdict = YES
         for q in prem:
             q2 = subst(q, s)
             if _mentions(q2, metas - frozenset(s)):
                 return UNKNOWN  # a premise about a type the conclusion does not fix
-            r = self._holds(q2, depth + 1, stack)
-            if r == NO:
+            ans = self._holds(q2, depth + 1, stack)
+            if ans == NO:
                 return NO
-            if r == UNKNOWN:
-                out = UNKNOWN
-        return out
+            if ans == UNKNOWN:
+                verdict = UNKNOWN
+        return verdict
 
     def _via_child(self, child: str, parent: Term, args: tuple[Term, ...], depth: int,
                    stack: set[Term]) -> str:

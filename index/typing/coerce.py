@@ -71,7 +71,7 @@ def rigid_op(h: str) -> bool:
 # their carrier, anything into `Option`, `Bool` into `Prop`
 CORE_EDGES = {"Nat": {ANY}, "Int": {ANY}, "Subtype": {ANY}, "Fin": {"Nat"}, "Bool": {"Prop"},
               ANY: {"Option"}}
-CORE_INTO_VARS = ((frozenset({("NatCast", 0)}), frozenset({"Nat"})),
+CORE_INTO_VARS: tuple[tuple[frozenset, frozenset[str]], ...] = ((frozenset({("NatCast", 0)}), frozenset({"Nat"})),
                   (frozenset({("IntCast", 0)}), frozenset({"Int"})),
                   (frozenset(), frozenset({"Subtype"})))
 

@@ -21,6 +21,7 @@ from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort
 from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver, head_of, norm, subst, unify
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.infer import Inference
+from lean_alchemy.index.typing.needs import instance_needs
 
 NUMBERS = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal", "EReal",
                      "PNat", "ENat"})
@@ -60,6 +61,7 @@ class Context:
                 if isinstance(g.type, Sort):
                     tvars.add(n)
         self.tvars = frozenset(tvars)
+        self.names = frozenset(names)
         self.resolver = Resolver(table, self.tvars, facts)
         self.funlike = frozenset(n for f in self.resolver.facts for n in _args_names(f)
                                  if any(k in (head_of(f) or "") for k in _FUNLIKE))
@@ -91,34 +93,50 @@ class TypedFilter:
         self.table = table
         self.stats: Counter = Counter()
         self.last: dict = {}
+        self._hetero_memo: dict[tuple[str, Term], bool] = {}
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
-              mutation: str = "rw_goal", constants: frozenset[str] = frozenset()
-              ) -> str | None:
+              mutation: str = "rw_goal", constants: frozenset[str] = frozenset(),
+              new_terms: Sequence[Term] = (), namespace: str = "") -> str | None:
         """None when the match may elaborate, else `instance_missing` / `type_clash`.
         `names`/`kinds`/`types`: the rule's binders; `values`: its substitution;
-        `mutation`: the mutant kind.  An `apply_hyp` mutant never mentions the rule: its
-        new hypotheses are the antecedents' text re-read in the candidate's scope, which
-        needs only what their own notation needs (not the rule's instance binders, and a
-        notation may mean another constant there), so the rule's binders decide nothing."""
+        `mutation`: the mutant kind; `new_terms`: the rule's text the mutant brings in
+        (its replacement, or an `apply_hyp`'s antecedents), written in `namespace`.  A mutant never mentions the
+        rule: the instances it needs are those of the constants and operators of
+        `new_terms` at the values' types (`needs`), not the rule's instance binders.  An
+        `apply_hyp` mutant's new hypotheses are the antecedents re-read in the
+        candidate's scope, where the rule's binder types decide nothing either (no
+        type clash is judged there)."""
         self.last = {"values": [], "queries": [], "clash": None}
-        if mutation == "apply_hyp":
-            return None
         metas = frozenset(n for n in names if n)
         s: dict[str, Term] = {}
+        env: dict[str, Term] = {}  # rule variable -> its value's type
         typed: list[tuple[str, Term, Term]] = []
         for n, t in zip(names, types):
             w = values.get(n) if n else None
             if w is None or t is None:
                 continue
             self.stats["values"] += 1
+            if isinstance(t, Sort) and t.text != "Prop":
+                got = self._type_value(ctx, w)
+                if got is not None:  # `α := IsLimit t`: the value is the type itself
+                    s[n] = got
+                    self.stats["values_typed"] += 1
+                    self.last["values"].append((n, t, w, t))
+                    continue
             vt = ctx.infer.type_of(w)
             vt = norm(vt, ctx.tvars) if vt is not None else None
             self.last["values"].append((n, t, w, vt))
             if vt is None:
                 continue
             self.stats["values_typed"] += 1
+            env[n] = vt
+            if mutation == "apply_hyp":
+                pt = norm(t, metas)
+                if not isinstance(t, Sort) and pt is not None:
+                    unify(pt, vt, metas, s, self.table, ctx.tvars)
+                continue
             if _is_function_type(t):
                 h = head_of(vt)
                 if h in NUMBERS or (h in ctx.tvars and h not in ctx.funlike):
@@ -136,21 +154,67 @@ class TypedFilter:
             if self._clash(ctx, want, vt, top=True, free=free):
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
-        return self._instances(ctx, names, kinds, types, metas, s)
+        return self._instances(ctx, names, types, metas, s, env, new_terms, namespace)
 
-    def _instances(self, ctx: Context, names, kinds, types, metas, s) -> str | None:  # noqa: ANN001
-        for n, k, t in zip(names, kinds, types):
-            if k != "inst" or t is None:
-                continue
-            q = subst(norm(t, metas), s)  # type: ignore[arg-type]
-            if _free(q, metas - frozenset(s)):
-                continue
-            self.stats["instance_queries"] += 1
-            ans = ctx.resolver.holds(q)
-            self.last["queries"].append((q, ans))
-            if ans == NO:
-                return "instance_missing"
+    def _type_value(self, ctx: Context, w: Term) -> Term | None:
+        """The value of a type-valued rule variable (`α : Type*`) as a type term, when it
+        certainly is one and its instances do not depend on the candidate's binders:
+        headed by a constant of the table, not by a local (a type variable, whose
+        instances come from section binders that may be read incompletely; a set or
+        structure used as a type through `↥`), a bound name or a projection."""
+        h = w
+        while isinstance(h, App):
+            h = h.fn
+        if not isinstance(h, Ident):
+            return None
+        name = h.name
+        if name in ctx.names or name.split(".", 1)[0] in ctx.names:
+            return None
+        if head_name(name) not in self.table.known:
+            return None
+        return norm(w, ctx.tvars)
+
+    def _instances(self, ctx: Context, names, types, metas, s, env, new_terms,  # noqa: ANN001
+                   namespace: str) -> str | None:
+        """`instance_missing` when an instance the new text needs (`needs`) certainly
+        does not exist in the candidate's context."""
+        if not new_terms:
+            return None
+        local = dict(env)
+        for n, t in zip(names, types):  # typed through the others: `a : α`, `α := ℝ`
+            if n and n not in local and n not in s and t is not None and \
+                    not isinstance(t, Sort):
+                pt = subst(norm(t, metas), s)  # type: ignore[arg-type]
+                if not _free(pt, metas - frozenset(s)):
+                    local[n] = pt
+        inf = Inference(self.table.constants, local, ctx.tvars,  # type: ignore[arg-type]
+                        lambda p, t, m, s_, loc: unify(p, t, m, s_, self.table, loc),
+                        frozenset(metas - frozenset(local)))
+        rule_terms = frozenset(metas - frozenset(s))
+        for term in new_terms:
+            for q in instance_needs(inf, subst(term, s), self._hetero, rule_terms,
+                                    namespace):
+                self.stats["instance_queries"] += 1
+                ans = ctx.resolver.holds(q)
+                self.last["queries"].append((q, ans))
+                if ans == NO:
+                    return "instance_missing"
         return None
+
+    def _hetero(self, cls: str, ty: Term) -> bool:
+        """Might a heterogeneous instance of `cls` (`HMul`…) apply with `ty` first?"""
+        hit = self._hetero_memo.get((cls, ty))
+        if hit is None:
+            h = type_head(ty)
+            hit = False
+            for metas, _prem, pats, _co in self.table.instances.get(cls, ()):
+                ph = type_head(pats[0]) if pats else None
+                if ph is None or ph in metas or ph == h or ph in self.table.flexible \
+                        or ph not in self.table.known:
+                    hit = True
+                    break
+            self._hetero_memo[(cls, ty)] = hit
+        return hit
 
     def _rigid(self, ctx: Context, h: str | None) -> bool:
         if h is None:
@@ -233,6 +297,20 @@ class TypedFilter:
         if len(wa) != len(ga):
             return False
         return any(self._clash(ctx, a, b, False, free) for a, b in zip(wa, ga))
+
+
+def new_text(rule) -> tuple[Term, ...]:  # noqa: ANN001 - core.records.Rule
+    """The rule's text a mutant brings in: an implication's antecedents (`apply_hyp`), a
+    rewrite's replacement."""
+    from lean_alchemy.grammar.ast import loads
+
+    texts = rule.antecedents if rule.kind == "imp" else (rule.replacement,)
+    out: list[Term] = []
+    for a in texts:
+        t = loads(a) if a else None
+        if t is not None:
+            out.append(t)
+    return tuple(out)
 
 
 def rule_constants(*terms: Term | None) -> frozenset[str]:

@@ -46,6 +46,7 @@ class Header:
     fields: tuple[tuple[str, tuple[BinderGroup, ...], Term], ...] = ()
     ctors: tuple[tuple[str, tuple[BinderGroup, ...], Term | None], ...] = ()
     deriving: tuple[str, ...] = ()  # `def ENNReal := WithTop ℝ≥0 deriving Zero, …`
+    body: Term | None = None  # an `abbrev`'s body (what instance matching unfolds it to)
 
 
 def _split_top(s: str, sep: str = ",") -> list[str]:
@@ -94,7 +95,8 @@ def _body_items(text: str, masked: str, pos: int, kind: str) -> tuple[tuple, tup
         if ind != indent:
             continue
         m = _FIELD.match(ln.strip())
-        if m is None or ":=" in m.group(3)[:2] or m.group(1).startswith(("protected", "private")):
+        if m is None or m.group(3).startswith("=") or \
+                m.group(1).startswith(("protected", "private")):  # `f := …`: a default
             continue
         cont = [src[i].strip()[m.start(3):]]
         for nxt, nraw in zip(lines[i + 1:], src[i + 1:]):
@@ -152,4 +154,8 @@ def read_header(text: str, kind: str) -> Header | None:
         _, ctors = _body_items(text, m, delim, kind)
     dv = _DERIVING.search(m, delim)
     derived = tuple(x.strip() for x in dv.group(1).split(",")) if dv else ()
-    return Header(binders, ty, parents, fields, ctors, derived)
+    body = None
+    if kind == "abbrev" and sig.delim_kind == ":=":
+        end = dv.start() if dv else len(m)
+        body = parse_term(strip_comments(text[sig.delim + 2:end]).strip())
+    return Header(binders, ty, parents, fields, ctors, derived, body)

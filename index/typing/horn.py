@@ -16,8 +16,11 @@ set of keys `(class, position)` ("G may be the i-th argument of an instance of C
 A query `C args` with `G` bare at position j is then *no* when `(C, j)` is outside `G`'s
 closure: no derivation Lean could find is missing from it.  Classes whose instances come
 from everywhere (`classes.is_open`) are never decided.  A conclusion whose argument is
-built with a reducible head (an `abbrev`) is assumed not to unfold to a bare variable:
-instance conclusions spell the types they are about.
+built with a reducible head (an `abbrev`) counts for the head it names and for every head
+its body unfolds to (`abbrev Perm α := Equiv α α`: an instance for `Perm α` is one for an
+`Equiv`); one whose body is a parameter or unreadable counts for every head.  An `abbrev`
+is assumed not to unfold to a bare variable: instance conclusions spell the types they are
+about.
 """
 
 from __future__ import annotations
@@ -60,12 +63,15 @@ class HornRules:
                             self._add(self._needs(p, prem, table), (c, j))
                         continue
                     h = _ident_head(p)
-                    if h is None:
-                        continue  # a notation (`α × β`, `↥s`): only ever that notation
-                    if h in metas or h in table.flexible or h not in table.known:
+                    if h is None or (isinstance(p, Ident) and h not in table.known
+                                     and not variable_name(h)):
+                        continue  # a notation (`α × β`, `↥s`, `ℤ√d`): only ever that one
+                    to = None if h in metas else table.unfolds(h) if h in table.flexible \
+                        else frozenset({h}) if h in table.known else None
+                    if to is None:
                         self.flexible_keys.add((c, j))
-                    else:
-                        self.head_start.setdefault(h, set()).add((c, j))
+                    for x in to or ():  # an `abbrev` head: also every head it unfolds to
+                        self.head_start.setdefault(x, set()).add((c, j))
         for c, parents in table.parents.items():
             params = table.params.get(c, ())
             for parent in parents:

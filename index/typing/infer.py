@@ -17,6 +17,7 @@ is a small part of Lean's elaborator, conservative everywhere (None when unsure)
 - arithmetic (`+ - * / %`, `•`'s right side, `^`'s base, unary `-`, `⁻¹`, `ᶜ`, `|x|`) has
   the type of any of its operands that has one, as `binop%` unifies one tree; numerals
   alone stay unknown, since their type comes from the context they are used in;
+- a composite `f ≫ g` of morphisms `f : X ⟶ Y`, `g : Y ⟶ Z` is `X ⟶ Z`;
 - propositions (`=`, `≤`, `∧`, `∀`, `∃`, `¬`, …) have type `Prop`;
 - coercion arrows `↑x`, `⇑f`, `↥s` and scoped notations stay unknown.
 """
@@ -56,6 +57,10 @@ class Constants:
             parts = s.name.split(".")
             for k in range(len(parts)):
                 self.by_suffix.setdefault(".".join(parts[k:]), []).append(s)
+
+    def candidates(self, name: str) -> list[Sig]:
+        """Every declaration a written name may denote (no bound on their number)."""
+        return self.by_suffix.get(name.removeprefix("_root_."), [])
 
     def lookup(self, name: str) -> list[Sig]:
         """The declarations a written name may denote (root prefix dropped)."""
@@ -134,6 +139,10 @@ class Inference:
             return self.type_of(t.lhs, d)
         if t.op == "•":
             return self.type_of(t.rhs, d)
+        if t.op == "≫":  # `comp : (X ⟶ Y) → (Y ⟶ Z) → (X ⟶ Z)` (Category/Basic.lean:127)
+            tl, tr = self.type_of(t.lhs, d), self.type_of(t.rhs, d)
+            if isinstance(tl, BinOp) and isinstance(tr, BinOp) and tl.op == tr.op == "⟶":
+                return BinOp("⟶", tl.lhs, tr.rhs)
         return None
 
     def _quant(self, t: Quant, d: int) -> Term | None:
@@ -245,7 +254,10 @@ class Inference:
         return out
 
     def _apply_sig(self, sig: Sig, args: tuple[Term, ...], d: int,
-                   receiver: tuple[Term, str] | None) -> Term | None:
+                   receiver: tuple[Term, str] | None, solved: dict | None = None
+                   ) -> Term | None:
+        """The type of `sig` applied to `args`; `solved`, when given, receives the
+        binders, the arguments given to them and the solution of the others (`needs`)."""
         if sig.type is None:
             return None
         binders = _flat_binders(sig)
@@ -264,8 +276,8 @@ class Inference:
             if at is None:
                 return None
             queue = [a for a in queue]
-            positional = [a for a in queue if not isinstance(a, NamedArg)]
-            named = [a for a in queue if isinstance(a, NamedArg)]
+            positional: list[Term] = [a for a in queue if not isinstance(a, NamedArg)]
+            named: list[Term] = [a for a in queue if isinstance(a, NamedArg)]
             positional.insert(at, recv)
             queue = positional + named
         pos = 0
@@ -291,6 +303,9 @@ class Inference:
                 nv = norm(vt, self.tvars)
                 if pt is not None and nv is not None:
                     self.unify(pt, nv, metas, s, self.tvars)
+        self._unify_through_arrows(subst(sig.type, given), extra, metas, s, d)
+        if solved is not None:
+            solved.update(binders=binders, metas=metas, given=given, s=s)
         rest = [(n, ty) for n, ty in explicit[pos:] if n not in given]
         result: Term = sig.type
         for n, ty in reversed(rest):
@@ -305,6 +320,22 @@ class Inference:
                 return None
             return self._apply_local(out, tuple(extra), d)
         return out
+
+
+    def _unify_through_arrows(self, ty: Term, extra: list[Term], metas: frozenset[str],
+                              s: dict[str, Term], d: int) -> None:
+        """Arguments beyond the binders (`Dist.dist : α → α → ℝ` applied to `u v`) solve
+        the binders through the result's arrows' domains."""
+        from lean_alchemy.index.typing.classes import norm
+
+        for a in extra:
+            if not (isinstance(ty, BinOp) and ty.op == "→"):
+                return
+            vt = self.type_of(a, d)
+            pt, nv = norm(ty.lhs, metas), norm(vt, self.tvars) if vt is not None else None
+            if pt is not None and nv is not None:
+                self.unify(pt, nv, metas, s, self.tvars)
+            ty = ty.rhs
 
 
 def _bundled(op: str) -> bool:

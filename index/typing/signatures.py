@@ -34,6 +34,7 @@ SCHEMA = pa.schema([
     pa.field("binders", pa.string(), nullable=False),  # `dumps_binders`
     pa.field("type", pa.string()),  # `dumps` of the result type, null when not written
     pa.field("parents", pa.list_(pa.string()), nullable=False),  # `extends` (dumped)
+    pa.field("body", pa.string()),  # `dumps` of an `abbrev`'s body, else null
 ])
 
 FILE = "signatures.parquet"
@@ -41,13 +42,15 @@ FILE = "signatures.parquet"
 
 @dataclass(frozen=True, slots=True)
 class Sig:
-    """One constant: kind, binder groups, result type (None: not written), parents."""
+    """One constant: kind, binder groups, result type (None: not written), parents, and
+    an `abbrev`'s body (None otherwise)."""
 
     name: str
     kind: str
     binders: tuple[BinderGroup, ...]
     type: Term | None
     parents: tuple[Term, ...] = ()
+    body: Term | None = None
 
 
 # Lean core / Batteries classes and instances Mathlib relies on without declaring them
@@ -98,8 +101,10 @@ CORE_CONSTANTS = {
     "Fin.val": "{n : ℕ} (i : Fin n) : ℕ", "Subtype.val": "{α : Sort u} {p : α → Prop} "
     "(x : Subtype p) : α", "decide": "(p : Prop) [Decidable p] : Bool",
 }
+# (`ℚ≥0`: `notation "ℚ≥0" => NNRat`, Mathlib/Data/Rat/Init.lean:26)
 _ALIASES = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex", "ℝ≥0": "NNReal",
-            "ℝ≥0∞": "ENNReal", "ℕ∞": "ENat", "ℍ": "Quaternion", "ℕ+": "PNat", "Type": "Type"}
+            "ℝ≥0∞": "ENNReal", "ℕ∞": "ENat", "ℚ≥0": "NNRat", "ℍ": "Quaternion", "ℕ+": "PNat",
+            "Type": "Type"}
 
 
 def head_name(name: str) -> str:
@@ -177,8 +182,8 @@ def sigs_of_source(name: str, kind: str, text: str,
         return []
     if section:
         inc = included_section_binders(section, h.type, h.binders)
-        h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving)
-    out = [Sig(name, kind, h.binders, h.type, h.parents)]
+        h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving, h.body)
+    out = [Sig(name, kind, h.binders, h.type, h.parents, h.body)]
     if kind in ("structure", "class"):
         out.extend(_projections(name, kind, h))
     for c, cb, cty in h.ctors:
@@ -304,7 +309,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
 
 
 def write_signatures(path: Path, sigs: Iterable[Sig]) -> int:
-    rows = {"name": [], "kind": [], "binders": [], "type": [], "parents": []}
+    rows = {"name": [], "kind": [], "binders": [], "type": [], "parents": [], "body": []}
     n = 0
     for s in sigs:
         rows["name"].append(s.name)
@@ -312,6 +317,7 @@ def write_signatures(path: Path, sigs: Iterable[Sig]) -> int:
         rows["binders"].append(dumps_binders(s.binders))
         rows["type"].append(dumps(s.type) if s.type is not None else None)
         rows["parents"].append([dumps(p) for p in s.parents])
+        rows["body"].append(dumps(s.body) if s.body is not None else None)
         n += 1
     pq.write_table(pa.table(rows, schema=SCHEMA), path)
     return n
@@ -320,9 +326,9 @@ def write_signatures(path: Path, sigs: Iterable[Sig]) -> int:
 def read_signatures(path: Path) -> list[Sig]:
     t = pq.read_table(path, schema=SCHEMA).to_pydict()
     return [Sig(n, k, loads_binders(b), loads(ty) if ty else None,
-                tuple(loads(p) for p in ps))
-            for n, k, b, ty, ps in zip(t["name"], t["kind"], t["binders"], t["type"],
-                                       t["parents"])]
+                tuple(loads(p) for p in ps), loads(bd) if bd else None)
+            for n, k, b, ty, ps, bd in zip(t["name"], t["kind"], t["binders"], t["type"],
+                                           t["parents"], t["body"])]
 
 
 def is_sort(t: Term | None) -> bool:

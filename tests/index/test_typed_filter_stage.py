@@ -2,8 +2,9 @@
 rule whose class the candidate's type variable lacks is not matched there.
 
 The library is written here (not Mathlib's text); its classes mirror Mathlib's shape:
-`CommGroup` extends `Group` (Mathlib/Algebra/Group/Defs.lean:1312), so a commutativity
-lemma stated for `[CommGroup G]` cannot be used on a `[Group G]` variable.
+`CommGroup` extends `Group` (Mathlib/Algebra/Group/Defs.lean:1312), so a rewrite whose
+replacement applies a constant that needs `[CommGroup G]` cannot be used on a `[Group G]`
+variable.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ class Group' (G : Type u) extends Semigroup' G where
 class CommGroup' (G : Type u) extends Group' G where
   comm : True
 
-theorem mul_swap {G : Type u} [CommGroup' G] (a b : G) : a * b = b * a := by
-  exact CommGroup'.swap a b
+def swapped {G : Type u} [CommGroup' G] (a b : G) : G := b * a
+
+theorem mul_swap {G : Type u} [CommGroup' G] (a b : G) : a * b = swapped a b := by
+  rfl
 
 theorem in_group {G : Type u} [Group' G] (x y : G) (h : x = y) : x * y = y * x := by
   subst h; rfl

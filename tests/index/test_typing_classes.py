@@ -172,3 +172,60 @@ def test_an_unresolved_notation_in_an_instance_is_a_type_not_a_variable() -> Non
     assert resolver("instance : CommGroup ℚ≥0 := sorry").holds(parse_term("CommGroup G")) == NO
     assert resolver("instance [Subsingleton α] : CommGroup α := sorry").holds(
         parse_term("CommGroup G")) == UNKNOWN
+
+
+def test_an_abbrev_instance_counts_for_the_head_its_body_unfolds_to() -> None:
+    """`abbrev Perm (α : Sort*) := Equiv α α` (Mathlib/Logic/Equiv/Defs.lean:76) with
+    `instance : Group (Perm α)` (Mathlib/Algebra/Group/End.lean): an instance about an
+    `Equiv`, so `Group ℕ` stays *no* while `Group (Equiv ℕ ℕ)` may hold.  An abbrev whose
+    body is a parameter may unfold to any type: its instance keeps `Group ℕ` undecided."""
+    def table(extra: list[tuple[str, str, str]]) -> ClassTable:
+        sigs = list(core_sigs())
+        for name, kind, text in HIERARCHY + extra:
+            sigs.extend(sigs_of_source(name, kind, text))
+        return ClassTable.build(sigs)
+
+    perm = [("Equiv", "structure", "structure Equiv (α β : Sort u) where\n  f : α → β"),
+            ("Equiv.Perm", "abbrev", "abbrev Equiv.Perm (α : Sort u) := Equiv α α"),
+            ("Equiv.Perm.g", "instance",
+             "instance Equiv.Perm.g {α : Type u} : Group (Perm α) := sorry")]
+    r = Resolver(table(perm), frozenset(), [])
+    assert r.holds(parse_term("Group ℕ")) == NO
+    assert r.holds(parse_term("Group (Equiv ℕ ℕ)")) != NO
+    assert r.holds(parse_term("Group (Perm ℕ)")) != NO
+    ident = [("Ident'", "abbrev", "abbrev Ident' (α : Type u) := α"),
+             ("Ident'.g", "instance", "instance Ident'.g : Group (Ident' ℤ) := sorry")]
+    assert Resolver(table(ident), frozenset(), []).holds(parse_term("Group ℕ")) == UNKNOWN
+
+
+def test_an_abbrev_body_through_a_pipe_or_a_notation_has_that_head() -> None:
+    """`abbrev Associates (α) := Quotient <| …` (Mathlib/Algebra/GroupWithZero/Associated.lean)
+    unfolds to a `Quotient`; an abbrev to a type notation (`≃*`) to that notation: neither
+    makes its instance one for every head, so `Group ℕ` stays *no*."""
+    sigs = list(core_sigs())
+    extra = [("Quotient", "structure", "structure Quotient (α : Type u) where\n  x : α"),
+             ("Assoc", "abbrev", "abbrev Assoc (α : Type u) := Quotient <| α"),
+             ("Assoc.g", "instance", "instance Assoc.g : Group (Assoc ℤ) := sorry"),
+             ("MulAut", "abbrev", "abbrev MulAut (M : Type u) := M ≃* M"),
+             ("MulAut.g", "instance", "instance MulAut.g : Group (MulAut ℤ) := sorry")]
+    for name, kind, text in HIERARCHY + extra:
+        sigs.extend(sigs_of_source(name, kind, text))
+    tab = ClassTable.build(sigs)
+    assert tab.unfolds("Assoc") == frozenset({"Assoc", "Quotient"})
+    assert Resolver(tab, frozenset(), []).holds(parse_term("Group ℕ")) == NO
+    assert Resolver(tab, frozenset(), []).holds(parse_term("Group (Quotient ℤ)")) != NO
+
+
+def test_an_unknown_name_in_an_instance_is_no_variable_of_the_search() -> None:
+    """`instance : CommGroup ℤ√d`-like conclusions name a type the table cannot read: the
+    backward search must not let that name stand for any type (a function type would get
+    *yes*); `ℚ≥0` is `NNRat` (`notation "ℚ≥0" => NNRat`, Mathlib/Data/Rat/Init.lean:26)."""
+    sigs = list(core_sigs())
+    extra = [("Odd.inst", "instance", "instance Odd.inst : CommGroup ℤ√⋆ := sorry"),
+             ("NNRat", "structure", "structure NNRat where\n  q : ℤ"),
+             ("NNRat.inst", "instance", "instance NNRat.inst : CommGroup ℚ≥0 := sorry")]
+    for name, kind, text in HIERARCHY + extra:
+        sigs.extend(sigs_of_source(name, kind, text))
+    r = Resolver(ClassTable.build(sigs), frozenset({"α", "β"}), [])
+    assert r.holds(parse_term("CommGroup (α → β)")) == UNKNOWN
+    assert r.holds(parse_term("CommGroup NNRat")) == YES

@@ -27,6 +27,8 @@ LIB = [
     ("Group", "class", "class Group (G : Type u) extends Mul G where\n  inv : G → G"),
     ("CommGroup", "class", "class CommGroup (G : Type u) extends Group G where\n  c : G"),
     ("MulOpposite", "structure", "structure MulOpposite (α : Type u) where\n  unop : α"),
+    ("commute", "def", "def commute {α : Type u} [CommGroup α] (x : α) : α := x"),
+    ("rank", "def", "def rank (α : Type u) [Group α] : ℕ := 0"),
 ]
 
 
@@ -82,16 +84,27 @@ def test_a_value_of_another_rigid_type_is_a_clash_unless_coerced() -> None:
 
 
 def test_a_missing_class_of_a_type_variable_drops_the_match() -> None:
-    """A `[CommGroup α]` rule used on a `[Group G]` variable: `instance_missing`."""
+    """A rewrite whose replacement `commute x` needs `[CommGroup α]`, used on a
+    `[Group G]` variable: `instance_missing`; on a `[CommGroup G]` one it holds.  A
+    replacement that needs no class (`x`) is kept whatever the rule's own binders ask: the
+    mutant never mentions the rule."""
     table = _table()
     filt = TypedFilter(table)
     ctx = _ctx(table, "{G : Type u} [Group G] (g : G)")
     names = ["α", "", "x"]
     kinds = ["implicit", "inst", "explicit"]
     types = [parse_term("Type u"), parse_term("CommGroup α"), parse_term("α")]
-    assert filt.check(ctx, names, kinds, types, {"x": parse_term("g")}) == "instance_missing"
+    new = (parse_term("commute x"),)
+    val = {"x": parse_term("g")}
+    assert filt.check(ctx, names, kinds, types, val, new_terms=new) == "instance_missing"
     comm = _ctx(table, "{G : Type u} [CommGroup G] (g : G)")
-    assert filt.check(comm, names, kinds, types, {"x": parse_term("g")}) is None
+    assert filt.check(comm, names, kinds, types, val, new_terms=new) is None
+    assert filt.check(ctx, names, kinds, types, val, new_terms=(parse_term("x"),)) is None
+    # an operator asks its class: `x⁻¹` needs `Inv G`, which `[Group G]` does not give here
+    inv = (parse_term("x⁻¹"),)
+    assert filt.check(ctx, names, kinds, types, val, new_terms=inv) == "instance_missing"
+    assert filt.check(_ctx(table, "{G : Type u} [Inv G] (g : G)"), names, kinds, types, val,
+                      new_terms=inv) is None
 
 
 def test_a_type_with_a_concrete_head_has_only_its_instances() -> None:
@@ -172,3 +185,105 @@ def test_a_set_like_structure_coerces_to_a_set() -> None:
         ctx = _ctx(table, "{G : Type u} (S : Sub G)")
         got = TypedFilter(table).check(ctx, *rule, {"s": parse_term("S")})
         assert got == expected, lib[-1][0]
+
+
+def test_a_type_valued_rule_variable_takes_its_value_as_the_type() -> None:
+    """`Order.krullDim (α : Type*) [Preorder α]` (Mathlib/Order/KrullDimension.lean) met
+    with `α := Finset ℕ`: the value is the type, so `rank α` asks `Group (Finset ℕ)`,
+    which no instance gives (*no*).  A local value (a type variable, whose instances come
+    from section binders; a `Finset` coerced to a type) leaves it unknown."""
+    table = _table()
+    filt = TypedFilter(table)
+    ctx = _ctx(table, "{G : Type u} [Group G] (s : Finset ℕ)")
+    names, kinds = ["α", ""], ["explicit", "inst"]
+    types = [parse_term("Type u"), parse_term("Group α")]
+    new = (parse_term("rank α"),)
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("Finset ℕ")},
+                      new_terms=new) == "instance_missing"
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("G")}, new_terms=new) is None
+    assert filt.check(ctx, names, kinds, types, {"α": parse_term("s")}, new_terms=new) is None
+    bare = _ctx(table, "{H : Type u} (h : H)")  # no class read for `H`: still not *no*
+    assert filt.check(bare, names, kinds, types, {"α": parse_term("H")}, new_terms=new) is None
+
+
+def test_a_composite_of_morphisms_goes_from_the_first_source_to_the_last_target() -> None:
+    """`f ≫ g` with `f : X ⟶ Y`, `g : Y ⟶ Z` is `X ⟶ Z` (`CategoryStruct.comp`,
+    Mathlib/CategoryTheory/Category/Basic.lean:127); with an untyped side it is unknown."""
+    ctx = _ctx(_table(), "{X Y Z : C} (f : X ⟶ Y) (g : Y ⟶ Z)")
+    assert ctx.infer.type_of(parse_term("f ≫ g")) == parse_term("X ⟶ Z")
+    assert ctx.infer.type_of(parse_term("f ≫ h")) is None
+
+
+def test_arguments_beyond_the_binders_solve_them_through_the_arrows() -> None:
+    """`Dist.dist : α → α → ℝ` (a class field, Mathlib/Topology/MetricSpace/Pseudo/Defs.lean)
+    applied to `u v : V` solves `α := V`: `dist u v` is a real, and a rewrite bringing
+    `dist x y` in asks `Dist V`, which a bare type variable lacks."""
+    dist = [("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℝ")]
+    table = _table(dist)
+    ctx = _ctx(table, "{V : Type u} (u v : V)")
+    assert ctx.infer.type_of(parse_term("Dist.dist u v")) == parse_term("Real")
+    filt = TypedFilter(table)
+    names, kinds = ["γ", "", "x", "y"], ["implicit", "inst", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Dist γ"), parse_term("γ"), parse_term("γ")]
+    vals = {"x": parse_term("u"), "y": parse_term("v")}
+    new = (parse_term("0 < Dist.dist x y"),)
+    assert filt.check(ctx, names, kinds, types, vals, new_terms=new) == "instance_missing"
+    metric = _ctx(table, "{V : Type u} [Dist V] (u v : V)")
+    assert filt.check(metric, names, kinds, types, vals, new_terms=new) is None
+
+
+def test_a_power_needs_some_pow_instance_of_its_base() -> None:
+    """`a ^ 2` for `a` of a type variable with no class at all (no `Pow` instance may take
+    it, whatever the exponent) is `instance_missing`; with `[Pow G ℕ]` it is kept."""
+    pow_ = [("Pow", "class", "class Pow (α : Type u) (β : Type v) where\n  pow : α → β → α")]
+    table = _table(pow_)
+    filt = TypedFilter(table)
+    names, kinds = ["α", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α")]
+    new = (parse_term("a ^ 2"),)
+    bare = _ctx(table, "{G : Type u} (g : G)")
+    assert filt.check(bare, names, kinds, types, {"a": parse_term("g")}, new_terms=new) \
+        == "instance_missing"
+    powered = _ctx(table, "{G : Type u} [Pow G ℕ] (g : G)")
+    assert filt.check(powered, names, kinds, types, {"a": parse_term("g")},
+                      new_terms=new) is None
+
+
+def test_a_written_name_denotes_its_namespace_s_declaration_or_the_class_field() -> None:
+    """A rule lemma in the root namespace writes `dist x y`: with `Euclid.dist` and the
+    class field `Dist.dist` both named so, it is the field (exported by its class, as
+    Mathlib's `dist`); written in namespace `Euclid`, it is `Euclid.dist`, which needs no
+    instance."""
+    lib = [("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℝ"),
+           ("Euclid.dist", "def", "def Euclid.dist {α : Type u} (x y : α) : ℝ := 0")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    ctx = _ctx(table, "{V : Type u} (u v : V)")
+    names, kinds = ["γ", "x", "y"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("γ"), parse_term("γ")]
+    vals = {"x": parse_term("u"), "y": parse_term("v")}
+    new = (parse_term("0 < dist x y"),)
+    assert filt.check(ctx, names, kinds, types, vals, new_terms=new) == "instance_missing"
+    assert filt.check(ctx, names, kinds, types, vals, new_terms=new,
+                      namespace="Euclid") is None
+
+
+def test_a_default_value_in_a_class_body_is_no_field() -> None:
+    """`class SeminormedGroup … where dist := fun x y => ‖x⁻¹ * y‖ …`
+    (Mathlib/Analysis/Normed/Group/Basic.lean) gives a default to the parent's `dist`; it
+    declares no field `SeminormedGroup.dist`, so a rule's `dist` is still `Dist.dist`."""
+    from lean_alchemy.grammar.ast import Opaque
+    from lean_alchemy.index.typing.infer import Constants
+    from lean_alchemy.index.typing.needs import written
+    from lean_alchemy.index.typing.signatures import Sig
+
+    text = ("class Normed (α : Type u) extends Dist α where\n  norm : α → ℝ\n"
+            "  dist := fun x y => 0\n")
+    sigs = sigs_of_source("Normed", "class", text)
+    names = {s.name for s in sigs}
+    assert "Normed.norm" in names and "Normed.dist" not in names
+    table = _table([("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℝ")])
+    field = [s for s in table.constants.candidates("dist") if s.name == "Dist.dist"]
+    stale = Sig("Old.dist", "field", field[0].binders, Opaque("= fun x y => 0"))
+    assert written(field + [stale], "dist", "") is field[0]
+    assert isinstance(Constants([stale]).candidates("dist")[0].type, Opaque)

@@ -1,0 +1,160 @@
+"""The instances a rule's new text needs where it lands: what a mutant must elaborate.
+
+Why: a mutant never mentions its rule.  Its statement is the candidate's with the
+instance of the pattern replaced by the rule's replacement (`rw_goal`, `rw_hyp`), or with a
+hypothesis replaced by the rule's antecedents (`apply_hyp`), each with the rule's
+variables replaced by the values they matched.  It elaborates when the constants and
+operators of that new text find their instances at the values' types, whatever instance
+binders the rule itself has: rewriting `a < b ∨ a = b` into `a ≤ b` with a lemma that needs
+`[LinearOrder α]` gives a statement that needs only `LE α`.  So the queries are read from
+the new text:
+- each constant applied there (the declaration its written name denotes in the rule
+  lemma's namespace, `written`) asks its instance binders, its other binders solved from
+  its arguments' types (`infer`);
+- `≤ < ≥ >` ask `LE`/`LT`, `⊔ ⊓` `Max`/`Min` (`Mathlib/Order/Notation.lean:78`), `⇨`
+  `HImp`, `ᶜ` `HasCompl`, `⁻¹` `Inv`, unary `-` `Neg`, at the type of their operands when
+  both have one type (a numeral takes the other's);
+- `+ * - /` ask `Add`/`Mul`/`Sub`/`Div` the same way, unless the table has a
+  heterogeneous `HAdd`/`HMul`/`HSub`/`HDiv` instance that type might meet (matrices
+  multiply through `HMul`);
+- `x ^ e` asks `Pow T _` at the base's type `T` with the exponent left open (a numeral
+  exponent is `ℕ` through `NPow.toPow`, Mathlib/Algebra/Group/Defs.lean:655, but another
+  `Pow T β` would take it too): only a type that is no first argument of any `Pow`
+  instance is *no*, and none when a heterogeneous `HPow` instance might apply.
+The values' types come from the candidate (`Inference` over the rule's variables typed by
+their values, its type variables replaced by the types they matched); a query about a
+term of the rule's text (`[Decidable p]`) or with an unsolved binder is not asked.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from lean_alchemy.grammar.ast import (
+    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Term, Typed,
+)
+from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.typing.infer import Inference
+from lean_alchemy.index.typing.signatures import Sig
+from lean_alchemy.index.typing.saturate import subst
+
+# order and lattice notation (`Init/Prelude.lean`, `Mathlib/Order/Notation.lean`)
+RELATION_CLASSES = {"≤": "LE", "≥": "LE", "<": "LT", ">": "LT", "⊔": "Max", "⊓": "Min",
+                    "⇨": "HImp"}
+# arithmetic notation: homogeneous classes behind `binop%` (`instHAdd` … in `Prelude`)
+ARITH_CLASSES = {"+": ("Add", "HAdd"), "*": ("Mul", "HMul"), "-": ("Sub", "HSub"),
+                 "/": ("Div", "HDiv")}
+POSTFIX_CLASSES = {"⁻¹": "Inv", "ᶜ": "HasCompl"}
+
+
+def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
+                   rule_terms: frozenset[str], namespace: str = "") -> Iterator[Term]:
+    """Instance queries the constants and operators of `t` need (module doc); `inf`
+    types `t`'s rule variables; `hetero(class, type)`: whether a heterogeneous instance of
+    that `H…` class might apply at that type (then the homogeneous class is not asked);
+    `rule_terms`: the rule's variables that stand for terms (a query naming one is about
+    the rule's text, `[Decidable p]`, and is not asked); `namespace`: the rule lemma's,
+    where its written names resolve (`written`)."""
+    for q in _walk(inf, t, hetero, namespace):
+        if q is not None and not (heads(q) & rule_terms):
+            yield q
+
+
+def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  # noqa: ANN001
+    if isinstance(t, (Typed, Enclosed)):
+        yield from _walk(inf, t.term, hetero, ns)
+    elif isinstance(t, App):
+        if isinstance(t.fn, Ident):
+            yield from _constant(inf, t.fn.name, t.args, ns)
+        else:
+            yield from _walk(inf, t.fn, hetero, ns)
+        for a in t.args:
+            yield from _walk(inf, a, hetero, ns)
+    elif isinstance(t, Ident):
+        yield from _constant(inf, t.name, (), ns)
+    elif isinstance(t, BinOp):
+        yield _operator(inf, t, hetero)
+        yield from _walk(inf, t.lhs, hetero, ns)
+        yield from _walk(inf, t.rhs, hetero, ns)
+    elif isinstance(t, (Prefix, Postfix)):
+        cls = "Neg" if isinstance(t, Prefix) and t.op == "-" else \
+            POSTFIX_CLASSES.get(t.op) if isinstance(t, Postfix) else None
+        if cls is not None:
+            ty = inf.type_of(t.arg)
+            yield App(Ident(cls), (ty,)) if ty is not None else None
+        yield from _walk(inf, t.arg, hetero, ns)
+
+
+def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
+    if t.op == "^":  # `Pow T β` for some β: no key `(Pow, 0)` for `T` is a certain *no*
+        ty = inf.type_of(t.lhs)
+        if ty is None or hetero("HPow", ty):
+            return None
+        return App(Ident("Pow"), (ty, Hole("_")))
+    cls = RELATION_CLASSES.get(t.op)
+    if cls is None and t.op in ARITH_CLASSES:
+        cls, h = ARITH_CLASSES[t.op]
+        ty = _operand_type(inf, t)
+        if ty is None or hetero(h, ty):
+            return None
+        return App(Ident(cls), (ty,))
+    if cls is None:
+        return None
+    ty = _operand_type(inf, t)
+    return App(Ident(cls), (ty,)) if ty is not None else None
+
+
+def _operand_type(inf: Inference, t: BinOp) -> Term | None:
+    """The one type both operands have (a numeral takes the other's), else None."""
+    tl = None if isinstance(t.lhs, Num) else inf.type_of(t.lhs)
+    tr = None if isinstance(t.rhs, Num) else inf.type_of(t.rhs)
+    if tl is None and tr is None:
+        return None
+    if tl is None:
+        return tr if isinstance(t.lhs, Num) else None
+    if tr is None:
+        return tl if isinstance(t.rhs, Num) else None
+    return tl if tl == tr else None
+
+
+def written(found: list[Sig], name: str, ns: str) -> Sig | None:
+    """The declaration a name written in a lemma of namespace `ns` denotes, among those
+    its suffix finds: `ns.name` for the longest prefix of `ns` that has one (Lean looks in
+    the enclosing namespaces first), else the root `name`, else the one class field of
+    that name (a class's fields are exported: `dist` is `Dist.dist`); None otherwise."""
+    if len(found) == 1:
+        return found[0]
+    by_name = {s.name: s for s in found}
+    parts = ns.split(".") if ns else []
+    for k in range(len(parts), -1, -1):
+        got = by_name.get(".".join(parts[:k] + [name]))
+        if got is not None:
+            return got
+    fields = [s for s in found if s.kind == "field" and s.name.endswith("." + name)
+              and any(g.kind == "inst" and "self" in g.names for g in s.binders)
+              and not isinstance(s.type, Opaque)]  # `dist := …`: a default, no field
+    return fields[0] if len(fields) == 1 else None
+
+
+def _constant(inf: Inference, name: str, args: tuple[Term, ...], ns: str
+              ) -> Iterator[Term | None]:
+    if inf.consts is None or name in inf.local or name in inf.hidden or \
+            name.split(".", 1)[0] in inf.local:
+        return
+    sig = written(inf.consts.candidates(name), name, ns)
+    if sig is None:
+        return
+    solved: dict = {}
+    inf._apply_sig(sig, args, 0, None, solved)
+    if not solved:
+        return
+    from lean_alchemy.index.typing.classes import norm
+
+    metas, given, s = solved["metas"], solved["given"], solved["s"]
+    open_ = metas - frozenset(given) - frozenset(s)
+    for n, ty, kind in solved["binders"]:
+        if kind != "inst" or ty is None:
+            continue
+        q = norm(subst(norm(subst(ty, given), metas) or ty, s), inf.tvars)
+        if q is not None and not (heads(q) & open_):
+            yield q
