@@ -42,6 +42,7 @@ from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
+from lean_alchemy.index.match.fill import Candidate, fill_spec, fillings
 from lean_alchemy.index.match.hints import infer_hints
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
@@ -275,7 +276,8 @@ def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) 
 
 
 def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Target],
-              types: dict[str, Term], typing: Context | None = None) -> list[dict]:
+              types: dict[str, Term], typing: Context | None = None,
+              fill_cand: Candidate | None = None) -> list[dict]:
     """Every sub-term of every location whose skeleton fits `c`, with the verdict of
     each later stage, in the order the index would meet them."""
     trie = Trie()
@@ -297,16 +299,18 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
                          "instance": _show(fl.written[i])}
             out.append(rec)
             rec["verdict"] = _verdict(c, decl, fl, i, types, const_eq, rec, seen,
-                                      lib.rigid[1])
+                                      lib.rigid[1], fill_cand)
             if rec["verdict"] == "accepted" and typing is not None and lib.typed is not None:
                 rec["verdict"] = _typed_verdict(lib.typed, typing, c, kind, rec)
     return out
 
 
 def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, Term],
-             const_eq, rec: dict, seen: set, rigid_last: frozenset[str]) -> str:
+             const_eq, rec: dict, seen: set, rigid_last: frozenset[str],
+             fill_cand: Candidate | None = None) -> str:
     """The first stage refusing the match at sub-term `i` (`RuleIndex._try`'s order), or
-    "accepted"; fills `rec` with the substitution and the types compared."""
+    "accepted"; fills `rec` with the substitution, the types compared and the fillings
+    of the variables the pattern leaves open (`match.fill`)."""
     if fl.under[i]:
         return "under_binder"
     if fl.opaque[i]:
@@ -334,6 +338,14 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
             return f"filter:{why}"
     if respell and set(respell) & c.pvars:
         return "filter:spelling_clash"
+    if fill_cand is not None and len(subst) < len(c.pvars):
+        spec = fill_spec(c.rule)
+        if spec is not None:
+            got = fillings(spec, subst, fill_cand)
+            rec["fill"] = {"needed": list(spec.needed),
+                           "fillings": [{k: _show(v) for k, v in f.items()} for f in got]}
+            if not got:
+                return "filter:unfilled_variable"
     key = (rec["location"], fl.key(i))
     if key in seen:
         return "filter:repeated_instance"
@@ -413,13 +425,14 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
     targets, types = _targets(lib, cand, groups, concl, section)
     typing = Context(lib.typed.table, tuple(section) + tuple(groups)) \
         if lib.typed is not None else None
+    fill_cand = Candidate.of(groups, section, concl, types)
     kept_rows = lib.kept(candidate)
     kept = {(r, k, loc, path) for r, k, loc, path in kept_rows}
     for r in chosen:
         c = compile_rule(r, lib.rigid[0], lib.generic_evidence)
         if c is None:
             continue
-        for rec in _attempts(lib, cand, c, targets, types, typing):
+        for rec in _attempts(lib, cand, c, targets, types, typing, fill_cand):
             rec.pop("_subst", None)
             if kinds is not None and rec["kind"] not in kinds:
                 continue
@@ -496,6 +509,11 @@ def render(data: dict) -> str:
         if "subst" in x:
             lines.append("      subst: " + ", ".join(f"{k} := {v}"
                                                      for k, v in x["subst"].items()))
+        if "fill" in x:
+            fills = x["fill"]["fillings"]
+            lines.append(f"      fill {', '.join(x['fill']['needed'])}: " + ("; ".join(
+                ", ".join(f"{k} := {v}" for k, v in f.items()) for f in fills)
+                or "no candidate variable fits"))
         tp = x.get("typing")
         if tp:
             for v in tp["values"]:

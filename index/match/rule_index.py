@@ -39,6 +39,7 @@ from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
+from lean_alchemy.index.match.fill import Candidate, FillSpec, fill_spec, fillings
 from lean_alchemy.index.match.hints import infer_hints
 from lean_alchemy.index.match.matcher import (
     Compiled,
@@ -144,6 +145,12 @@ class RuleIndex:
         self._rule_types: dict[str, tuple[list[Term | None], frozenset[str]]] = {}
         # id(leaf list) -> (the list, its length when indexed, near key -> positions)
         self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
+        # rule id -> the variables its matches fill (`match.fill`), None: none
+        self._fill_specs: dict[str, FillSpec | None] = {}
+        # the candidate being matched: (binders, section, conclusion, types), and its
+        # variables for filling, built at its first match that needs them
+        self._fill_ctx: tuple = ((), (), None, {})
+        self._fill_cand: Candidate | None = None
 
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
@@ -267,6 +274,8 @@ class RuleIndex:
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = binder_types(groups)
         self._typing_ctx = (groups, None)
+        self._fill_ctx = (tuple(binders), tuple(extra_binders), conclusion, types)
+        self._fill_cand = None
         st = self.stats
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
@@ -442,6 +451,11 @@ class RuleIndex:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:
             why = "spelling_clash"
+        fills: list[dict[str, Term]] = [{}]
+        if why is None and len(subst) < len(c.pvars):
+            fills = self._fillings(c.rule, subst)
+            if not fills:
+                why = "unfilled_variable"
         if why is None:
             # `rw` rewrites every occurrence of the instance: one invocation per instance
             key = (c.rule.id, loc, fl.key(i))
@@ -452,9 +466,28 @@ class RuleIndex:
         if why is not None:
             st.filtered[why] += 1
             return why
-        st.found[kind] += 1
-        hits.append((fl, i, c, kind, loc, subst, respell))
+        for extra in fills:
+            st.found[kind] += 1
+            hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
+                         respell))
         return None
+
+    def fill_spec(self, r: Rule) -> FillSpec | None:
+        """`match.fill.fill_spec` of `r`, decoded once per rule."""
+        if r.id not in self._fill_specs:
+            self._fill_specs[r.id] = fill_spec(r)
+        return self._fill_specs[r.id]
+
+    def _fillings(self, r: Rule, subst: dict[str, Term]) -> list[dict[str, Term]]:
+        """The values of the variables `r`'s match leaves open that the mutant needs
+        (`match.fill`): [{}] when there are none, [] when one has no value."""
+        spec = self.fill_spec(r)
+        if spec is None:
+            return [{}]
+        if self._fill_cand is None:
+            binders, section, conclusion, types = self._fill_ctx
+            self._fill_cand = Candidate.of(binders, section, conclusion, types)
+        return fillings(spec, subst, self._fill_cand)
 
     def _materialize(self, candidate: str, hits: list) -> list[Invocation]:
         """Invocation records of the kept hits (paths, ASTs and printed instances are
