@@ -22,7 +22,8 @@ Derivation
   `numeral_pattern` (a bare numeral `0`/`1` whose equation type `mutate.match` cannot
   infer: it would match numerals of every type),
   `unbound_replacement_vars` (a rewrite whose replacement mentions a pattern variable the
-  pattern does not bind: `rw` could not infer it), `opaque_pattern` / `hole_pattern` (the
+  pattern does not bind and that has no name or declared type: a named, typed one is kept
+  and filled from the candidate at match time, `index.match.fill`), `opaque_pattern` / `hole_pattern` (the
   grammar did not see the pattern fully), `private` (not visible from another module),
   `deprecated`, `no_conclusion` / `unparsed`.
 

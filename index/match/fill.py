@@ -93,8 +93,9 @@ def fill_spec(rule: Rule) -> FillSpec | None:
 @dataclass
 class Candidate:
     """The candidate's variables a filling may use: `vars` (own binders, then the section
-    variables its statement uses; not hypotheses, instances or unnamed ones) with their
-    types, its type variables, its instance binders, and `types` of every name in scope
+    variables its statement uses; not instances or unnamed ones) with their types (a
+    hypothesis fits a rule variable of the same proposition, `H : s.Nonempty`, which
+    the rule did not read as one), its type variables, its instance binders, and `types` of every name in scope
     (to type matched values)."""
 
     vars: list[tuple[str, Term]]
@@ -106,7 +107,6 @@ class Candidate:
     @classmethod
     def of(cls, binders: Sequence[BinderGroup], section: Sequence[BinderGroup],
            conclusion: Term, types: Mapping[str, Term]) -> "Candidate":
-        from lean_alchemy.index.rules import looks_prop
         from lean_alchemy.index.section_variables import used_section_variables
 
         used = used_section_variables(section, binders, conclusion) if section else ()
@@ -121,7 +121,7 @@ class Candidate:
                 insts.append((g.names[0] if g.names else "", g.type))
                 continue
             for n in g.names:
-                if not n or n == "_" or "✝" in n or n in seen or looks_prop(g.type, n):
+                if not n or n == "_" or "✝" in n or n in seen:
                     continue
                 seen.add(n)
                 if isinstance(g.type, Sort):
@@ -204,24 +204,53 @@ def _choices(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term]
                 yield (Ident(name) if name and not name.startswith("inst")
                        else Typed(Ident(INFER_INSTANCE), ct)), trial
     else:
-        if not _anchored(ty, known, free, spec):
-            return
         order = sorted(cand.vars, key=lambda nv: nv[0] != x)
-        for name, ct in order:
-            trial = dict(known)
-            if unify(ty, ct, free, trial):
-                trial[x] = Ident(name)
-                if _instances_present(spec, cand, x, trial):
-                    yield Ident(name), trial
+        sorts = [v for v in _rule_vars(ty, spec) if v in free and _is_sort(spec, v)]
+        for base in _solve_sorts(spec, cand, sorts, known):
+            if not _anchored(ty, base, free, spec):
+                continue
+            rest = free - base.keys()
+            for name, ct in order:
+                trial = dict(base)
+                if unify(ty, ct, rest, trial):
+                    trial[x] = Ident(name)
+                    if _instances_present(spec, cand, x, trial):
+                        yield Ident(name), trial
+
+
+def _rule_vars(t: Term, spec: FillSpec) -> list[str]:
+    return sorted(heads(t) & frozenset(n for n in spec.names if n))
+
+
+def _is_sort(spec: FillSpec, v: str) -> bool:
+    return isinstance(spec.types[spec.names.index(v)], Sort)
+
+
+def _solve_sorts(spec: FillSpec, cand: Candidate, sorts: list[str], known: dict[str, Term]
+                 ) -> Iterator[dict[str, Term]]:
+    """`known` extended by a value of each type variable in `sorts` that no match fixes
+    (`α` of `a : α` in `a • b₁ < a • b₂`), each from a linking instance binder
+    (`_sort_choices`); one without such a binder stays unknown, for the type match."""
+    if not sorts:
+        yield known
+        return
+    found = False
+    for value, more in _sort_choices(spec, cand, sorts[0], known):
+        found = True
+        nxt = dict(more)
+        nxt[sorts[0]] = value
+        yield from _solve_sorts(spec, cand, sorts[1:], nxt)
+    if not found:  # left to the type match (`Set α` against `Set β`), never bare
+        yield from _solve_sorts(spec, cand, sorts[1:], known)
 
 
 def _anchored(ty: Term, known: Mapping[str, Term], free: frozenset[str],
               spec: FillSpec) -> bool:
     """Whether the rule binder type `ty` says enough: not a bare unknown variable, and
     every rule variable it mentions is known or one no match could fix (`free`)."""
-    if isinstance(ty, Ident) and ty.name not in known:
-        return False
     rule_vars = heads(ty) & frozenset(n for n in spec.names if n)
+    if isinstance(ty, Ident) and ty.name in rule_vars and ty.name not in known:
+        return False
     return all(v in known or v in free for v in rule_vars)
 
 
@@ -308,6 +337,9 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
         if p.name in unknown:
             out[p.name] = a
             return True
+        head, dot, rest = p.name.partition(".")
+        if dot and isinstance(out.get(head), Ident):  # `s.Nonempty` with `s` known
+            return a == Ident(f"{out[head].name}.{rest}")  # type: ignore[union-attr]
         return isinstance(a, Ident) and _same_const(p.name, a.name)
     if isinstance(p, Sort):
         return isinstance(a, Sort)
