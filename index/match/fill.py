@@ -287,6 +287,58 @@ def _instances_present(spec: FillSpec, cand: Candidate, x: str, known: dict[str,
     return True
 
 
+def possible(spec: FillSpec, cand: Candidate) -> bool:
+    """A necessary condition for `fillings` that needs no match (the index asks it before
+    matching, once per rule and candidate, so a rule that can never be filled on this
+    candidate spends neither matching time nor attempts): each variable to fill by a
+    candidate variable has a candidate variable, instance or linking instance whose type
+    has the head its rule type needs, and each instance binder about a filled term
+    variable (`[Epi f]`) has a candidate instance of its class."""
+    for x in spec.needed:
+        if x in spec.pattern_ops or x in spec.fixed:
+            continue  # the match or its values' types decide
+        i = spec.names.index(x)
+        ty, kind = spec.types[i], spec.kinds[i]
+        if ty is None:
+            return False
+        if isinstance(ty, Sort):
+            rule_vars = frozenset(n for n in spec.names if n)
+            links = [t for k, t in zip(spec.kinds, spec.types) if k == "inst"
+                     and t is not None and x in heads(t) and heads(t) & rule_vars - {x}]
+            if not any(_head(t) == _head(ct) for t in links for _, ct in cand.insts):
+                return False
+            continue
+        pool = cand.insts if kind == "inst" else cand.vars
+        want = _head(ty)
+        if want is None or want in spec.names:
+            if not pool:
+                return False
+        elif not any(_heads_agree(want, _head(ct)) for _, ct in pool):
+            return False
+        if kind != "inst":
+            for k, t in zip(spec.kinds, spec.types):
+                if k == "inst" and t is not None and x in heads(t) and not any(
+                        _head(t) == _head(ct) for _, ct in cand.insts):
+                    return False
+    return True
+
+
+def _head(t: Term | None) -> str | None:
+    """The head of a type: the constant or variable it applies, or an operator without its
+    brackets (`→ₐ` of `A →ₐ[R] B`); None for anything else."""
+    while isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident):
+        return t.name
+    if isinstance(t, BinOp):
+        return _split_op(t.op)[0]
+    return None
+
+
+def _heads_agree(rule_head: str, cand_head: str | None) -> bool:
+    return cand_head is not None and _same_const(rule_head, cand_head)
+
+
 # --------------------------------------------------------------------------- unification
 
 def _same_const(rule_name: str, written: str) -> bool:

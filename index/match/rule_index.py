@@ -39,7 +39,7 @@ from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
-from lean_alchemy.index.match.fill import Candidate, FillSpec, fill_spec, fillings
+from lean_alchemy.index.match.fill import Candidate, FillSpec, fill_spec, fillings, possible
 from lean_alchemy.index.match.hints import infer_hints
 from lean_alchemy.index.match.matcher import (
     Compiled,
@@ -151,6 +151,7 @@ class RuleIndex:
         # variables for filling, built at its first match that needs them
         self._fill_ctx: tuple = ((), (), None, {})
         self._fill_cand: Candidate | None = None
+        self._fill_possible: dict[str, bool] = {}  # rule id -> `fill.possible`, this candidate
 
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
@@ -276,6 +277,7 @@ class RuleIndex:
         self._typing_ctx = (groups, None)
         self._fill_ctx = (tuple(binders), tuple(extra_binders), conclusion, types)
         self._fill_cand = None
+        self._fill_possible = {}
         st = self.stats
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
@@ -400,6 +402,9 @@ class RuleIndex:
                     spot = (seg[4], id(fl), i)
                     if c.generic and spot in dead:
                         continue
+                    if not self._may_fill(c.rule):
+                        self.stats.filtered["unfilled_variable"] += 1
+                        continue
                     tries += 1
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                     if why == "untyped_generic":
@@ -433,6 +438,9 @@ class RuleIndex:
         None when kept."""
         if c.rule.lemma == decl.full_name:
             return "self"  # a theorem rewriting itself gives back a restatement
+        if not self._may_fill(c.rule):
+            self.stats.filtered["unfilled_variable"] += 1
+            return "unfilled_variable"
         got = match_flat(c, fl, i, const_eq)
         if got is None:
             return "no_match"
@@ -478,16 +486,29 @@ class RuleIndex:
             self._fill_specs[r.id] = fill_spec(r)
         return self._fill_specs[r.id]
 
+    def _fill_candidate(self) -> Candidate:
+        if self._fill_cand is None:
+            binders, section, conclusion, types = self._fill_ctx
+            self._fill_cand = Candidate.of(binders, section, conclusion, types)
+        return self._fill_cand
+
+    def _may_fill(self, r: Rule) -> bool:
+        """False when `r` needs variables filled (`match.fill`) that this candidate can
+        never provide (`fill.possible`): such pairs are passed over without a try."""
+        got = self._fill_possible.get(r.id)
+        if got is None:
+            spec = self.fill_spec(r)
+            got = self._fill_possible[r.id] = spec is None or possible(
+                spec, self._fill_candidate())
+        return got
+
     def _fillings(self, r: Rule, subst: dict[str, Term]) -> list[dict[str, Term]]:
         """The values of the variables `r`'s match leaves open that the mutant needs
         (`match.fill`): [{}] when there are none, [] when one has no value."""
         spec = self.fill_spec(r)
         if spec is None:
             return [{}]
-        if self._fill_cand is None:
-            binders, section, conclusion, types = self._fill_ctx
-            self._fill_cand = Candidate.of(binders, section, conclusion, types)
-        return fillings(spec, subst, self._fill_cand)
+        return fillings(spec, subst, self._fill_candidate())
 
     def _materialize(self, candidate: str, hits: list) -> list[Invocation]:
         """Invocation records of the kept hits (paths, ASTs and printed instances are

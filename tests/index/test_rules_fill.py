@@ -178,3 +178,29 @@ def test_the_mutant_passes_the_filled_variable_by_name():
     assert print_term(m.conclusion) == \
         "Indep (MeasurableSpace.comap φ (inferInstance : MeasurableSpace γ))"
     assert "(mβ := (inferInstance : MeasurableSpace γ))" in bridge(m.step, ("exact h",))[1]
+
+
+def test_a_rule_no_candidate_variable_can_fill_is_passed_over_before_matching():
+    from lean_alchemy.index.match.fill import Candidate, fill_spec, possible
+
+    def cand(name: str) -> Candidate:
+        from lean_alchemy.grammar.walk import binder_types
+
+        d = _DECLS[name]
+        section = tuple(scope_binders(_SCOPES[d.scope_id]))
+        groups = tuple(decl_binders(d))
+        return Candidate.of(groups, section, decl_conclusion(d),
+                            binder_types(section + groups))
+
+    def spec(lemma: str, direction: str):
+        (r,) = [r for r in _rules(lemma) if r.direction == direction and r.kind == "iff"]
+        return fill_spec(r)
+
+    assert possible(spec("mul_right_inj_ne", "bwd"), cand("cand_ne"))
+    assert not possible(spec("mul_right_inj_ne", "bwd"), cand("cand_ne_missing"))  # NeZero
+    assert possible(spec("rank_pos_iff", "bwd"), cand("cand_rank"))
+    assert not possible(spec("rank_pos_iff", "bwd"), cand("cand_rank_no_module"))
+    assert not possible(spec("indep_iff", "fwd"), cand("cand_rank"))  # no MeasurableSpace
+    ix = RuleIndex.build(_rules("rank_pos_iff"), max_per_theorem=64)
+    assert _invocations(ix, "cand_rank_no_module", "rank_pos_iff", "bwd") == []
+    assert sum(ix.stats.tried.values()) == 0 and ix.stats.filtered["unfilled_variable"] == 1
