@@ -32,8 +32,9 @@ binds nor the types of its variables fix as the mutation engine reads them (plai
 
 A name written inside an operator of the replacement or a side condition is never
 substituted there (the grammar keeps it as text), so it only takes the candidate variable
-of the same name.  Candidates same-named as the rule variable come first, then binder
-order; at most `MAX_FILLINGS` fillings per match, the first in that order.
+of the same name.  Candidates same-named as the rule variable come first, then those no
+other variable took (`g := f` where the match gave `f := f` rewrites `P f` to `P f`),
+then binder order; at most `MAX_FILLINGS` fillings per match, the first in that order.
 """
 
 from __future__ import annotations
@@ -204,7 +205,8 @@ def _choices(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term]
                 yield (Ident(name) if name and not name.startswith("inst")
                        else Typed(Ident(INFER_INSTANCE), ct)), trial
     else:
-        order = sorted(cand.vars, key=lambda nv: nv[0] != x)
+        used = frozenset(v.name for v in known.values() if isinstance(v, Ident))
+        order = sorted(cand.vars, key=lambda nv: (nv[0] != x, nv[0] in used))
         sorts = [v for v in _rule_vars(ty, spec) if v in free and _is_sort(spec, v)]
         for base in _solve_sorts(spec, cand, sorts, known):
             if not _anchored(ty, base, free, spec):
