@@ -271,6 +271,13 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     return out
 
 
+def _fillable(b: SigBinder | None) -> bool:
+    """Whether the matcher can fill this binder from the candidate (`index.match.fill`)
+    when the pattern leaves it open: it needs a name (`(f := x)`) and a declared type to
+    choose a candidate variable by."""
+    return b is not None and not b.is_prop and b.type is not None and "✝" not in b.name
+
+
 def _lemma_drop(decl: Declaration, conclusion: Term | None) -> str | None:
     """Why no rule at all comes from `decl`, or None."""
     if conclusion is None:
@@ -334,12 +341,6 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
     by_name = {b.name: b for b in sig if b.name}
 
-    def fillable(v: str) -> bool:
-        # a variable the matcher fills from the candidate (`index.match.fill`): it needs a
-        # name (`(f := x)`) and a declared type to choose a candidate variable by
-        b = by_name.get(v)
-        return b is not None and not b.is_prop and b.type is not None and "✝" not in v
-
     def make(kind: str, direction: str, pattern: Term, replacement: Term | None) -> None:
         # a hypothesis named inside the pattern (`Fin.mk n h`) is a proof: any matches
         pvars_ = pvars | (heads(pattern) & hyp_names)
@@ -353,7 +354,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
                 bad = "numeral_pattern"
         if bad is None and replacement is not None:
             fixed = determined(_vars(pattern, pvars_), type_of, pvars)
-            if not all(fillable(v) for v in _vars(replacement, pvars) - fixed):
+            if not all(_fillable(by_name.get(v)) for v in _vars(replacement, pvars) - fixed):
                 bad = "unbound_replacement_vars"
         if bad is not None:
             st.drop(bad, kind, direction)
