@@ -145,7 +145,11 @@ class Candidate:
 def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
              ) -> list[dict[str, Term]]:
     """Up to `MAX_FILLINGS` assignments of `spec.needed` (module doc); [] when a variable
-    has no value."""
+    has no value, or when a matched variable written inside an operator of the
+    replacement or a side condition (`hl : f₁ =ᶠ[l₁] f₂`) got another value than its own
+    name: the mutant would print it unsubstituted, free."""
+    if any(v in subst and subst[v] != Ident(v) for v in spec.text_only):
+        return []
     known: dict[str, Term] = dict(subst)
     unknown = frozenset(n for n in spec.names if n and n not in subst)
     for n, t in zip(spec.names, spec.types):

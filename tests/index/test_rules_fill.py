@@ -32,6 +32,9 @@ theorem range_eq_top {R A B : Type*} [CommSemiring R] (f : A →ₐ[R] B) :
 
 theorem untyped_extra (m) (i : ℕ) : Ici i = g m i := sorry
 
+theorem tendsto_congr' {α β : Type*} {f₁ f₂ : α → β} {l₁ : Filter α} {l₂ : Filter β}
+    (hl : f₁ =ᶠ[l₁] f₂) : Tendsto f₁ l₁ l₂ ↔ Tendsto f₂ l₁ l₂ := sorry
+
 theorem cand_mul (x y z : M₀) (hx : x ≠ 0) : y = z := sorry
 
 theorem cand_mul_nat (n k : ℕ) (u v : M₀) (hn : n ≠ 0) : u = v := sorry
@@ -56,6 +59,12 @@ theorem cand_little_o {α : Type*} {u v : α → ℝ} {l : Filter α} : u =o[l] 
 
 theorem cand_surj {K X Y : Type*} [CommSemiring K] (φ : X →ₐ[K] Y) :
     Function.Surjective φ := sorry
+
+theorem cand_tendsto {α β : Type*} {f g : α → β} {l₁ : Filter α} {m : Filter β} :
+    Tendsto f l₁ m := sorry
+
+theorem cand_tendsto_other {α β : Type*} {f g : α → β} {l : Filter α} {m : Filter β} :
+    Tendsto f l m := sorry
 
 theorem cand_surj_concrete {X Y : Type*} (φ : X →ₐ[ℚ] Y) : Function.Surjective φ := sorry
 """
@@ -204,3 +213,11 @@ def test_a_rule_no_candidate_variable_can_fill_is_passed_over_before_matching():
     ix = RuleIndex.build(_rules("rank_pos_iff"), max_per_theorem=64)
     assert _invocations(ix, "cand_rank_no_module", "rank_pos_iff", "bwd") == []
     assert sum(ix.stats.tried.values()) == 0 and ix.stats.filtered["unfilled_variable"] == 1
+
+
+def test_a_matched_variable_inside_an_operator_of_a_side_condition_keeps_its_name():
+    ix = _index("tendsto_congr'")
+    got = [_subst(i) for i in _invocations(ix, "cand_tendsto", "tendsto_congr'", "fwd")]
+    assert got and all(s["l₁"] == "l₁" for s in got) and got[0]["f₂"] == "g"
+    # `l₁ := l` would leave `f =ᶠ[l₁] g` in the new hypothesis, `l₁` naming nothing
+    assert _invocations(ix, "cand_tendsto_other", "tendsto_congr'", "fwd") == []
