@@ -32,7 +32,6 @@ last one is kept.  A final status is never overwritten: the first verdict wins.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import time

@@ -42,6 +42,8 @@ from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import COE, BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
+from lean_alchemy.index.match.fill import Candidate, fill_spec, fillings
+from lean_alchemy.index.match.invocation_records import show_term
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
 )
@@ -247,17 +249,6 @@ def _targets(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...], c
     return out, binder_types(tuple(section) + tuple(groups))
 
 
-def _show(t: Term) -> str:
-    from lean_alchemy.grammar.printer import print_term
-
-    try:
-        return print_term(t)
-    except Exception:  # noqa: BLE001 - for people only
-        from lean_alchemy.grammar.ast import dumps
-
-        return dumps(t)
-
-
 def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) -> dict:
     """What the type filter compared: the equation type against the sub-term's hint, and
     each pattern variable's declared type / rigid head against its value's hint."""
@@ -269,14 +260,15 @@ def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) 
         val = subst.get(v)
         h = hints.get(id(val)) if val is not None else None
         out["variables"][v] = {
-            "value": _show(val) if val is not None else None,
+            "value": show_term(val) if val is not None else None,
             "rule_type": c.types.get(v), "rigid_head": heads.get(v),
             "value_type": list(h) if h else None, "needs_evidence": v in c.generic}
     return out
 
 
 def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Target],
-              types: dict[str, Term], typing: Context | None = None) -> list[dict]:
+              types: dict[str, Term], typing: Context | None = None,
+              fill_cand: Candidate | None = None) -> list[dict]:
     """Every sub-term of every location whose skeleton fits `c`, with the verdict of
     each later stage, in the order the index would meet them."""
     trie = Trie()
@@ -305,10 +297,10 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
                 rec: dict = {"kind": kind, "location": tg.location,
                              "path": json.dumps([list(p) for p in sfl.paths[si]],
                                                 ensure_ascii=False),
-                             "instance": _show(sfl.written[si])}
+                             "instance": show_term(sfl.written[si])}
                 out.append(rec)
                 rec["verdict"] = _verdict(c, decl, sfl, si, types, const_eq, rec, seen,
-                                          lib.rigid[1])
+                                          lib.rigid[1], fill_cand)
                 if rec["verdict"] == "accepted" and typing is not None \
                         and lib.typed is not None:
                     rec["verdict"] = _typed_verdict(lib.typed, typing, c, kind, rec)
@@ -316,9 +308,11 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
 
 
 def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, Term],
-             const_eq, rec: dict, seen: set, rigid_last: frozenset[str]) -> str:
+             const_eq, rec: dict, seen: set, rigid_last: frozenset[str],
+             fill_cand: Candidate | None = None) -> str:
     """The first stage refusing the match at sub-term `i` (`RuleIndex._try`'s order), or
-    "accepted"; fills `rec` with the substitution and the types compared."""
+    "accepted"; fills `rec` with the substitution, the types compared and the fillings
+    of the variables the pattern leaves open (`match.fill`)."""
     if fl.under[i]:
         return "under_binder"
     if fl.opaque[i]:
@@ -329,7 +323,7 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
     if got is None:
         return "matcher_failed"
     subst, respell, renamed = got
-    rec["subst"] = {k: _show(v) for k, v in sorted(subst.items())}
+    rec["subst"] = {k: show_term(v) for k, v in sorted(subst.items())}
     rec["_subst"] = subst  # for the typed filter; removed before the record is shown
     if respell:
         rec["respell"] = dict(sorted(respell.items()))
@@ -345,6 +339,14 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
             return f"filter:{why}"
     if respell and set(respell) & c.pvars:
         return "filter:spelling_clash"
+    if fill_cand is not None and len(subst) < len(c.pvars):
+        spec = fill_spec(c.rule)
+        if spec is not None:
+            got = fillings(spec, subst, fill_cand)
+            rec["fill"] = {"needed": list(spec.needed),
+                           "fillings": [{k: show_term(v) for k, v in f.items()} for f in got]}
+            if not got:
+                return "filter:unfilled_variable"
     key = (rec["location"], fl.key(i))
     if key in seen:
         return "filter:repeated_instance"
@@ -368,11 +370,11 @@ def _typed_verdict(filt: TypedFilter, ctx: Context, c: Compiled, kind: str, rec:
                      new_text(r), r.lemma.rpartition(".")[0])
     last = filt.last
     rec["typing"] = {
-        "values": [{"variable": n, "rule_type": _show(t), "value": _show(w),
-                    "inferred": _show(vt) if vt is not None else None}
+        "values": [{"variable": n, "rule_type": show_term(t), "value": show_term(w),
+                    "inferred": show_term(vt) if vt is not None else None}
                    for n, t, w, vt in last["values"]],
-        "queries": [{"query": _show(q), "answer": a} for q, a in last["queries"]],
-        "clash": [last["clash"][0], _show(last["clash"][1]), _show(last["clash"][2])]
+        "queries": [{"query": show_term(q), "answer": a} for q, a in last["queries"]],
+        "clash": [last["clash"][0], show_term(last["clash"][1]), show_term(last["clash"][2])]
         if last["clash"] else None}
     return f"filter:{why}" if why else "accepted"
 
@@ -425,13 +427,14 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
     targets, types = _targets(lib, cand, groups, concl, section)
     typing = Context(lib.typed.table, tuple(section) + tuple(groups)) \
         if lib.typed is not None else None
+    fill_cand = Candidate.of(groups, section, concl, types)
     kept_rows = lib.kept(candidate)
     kept = {(r, k, loc, path) for r, k, loc, path in kept_rows}
     for r in chosen:
         c = compile_rule(r, lib.rigid[0], lib.generic_evidence)
         if c is None:
             continue
-        for rec in _attempts(lib, cand, c, targets, types, typing):
+        for rec in _attempts(lib, cand, c, targets, types, typing, fill_cand):
             rec.pop("_subst", None)
             if kinds is not None and rec["kind"] not in kinds:
                 continue
@@ -489,7 +492,7 @@ def _show_ast(s: str) -> str:
     if not s:
         return ""
     t = loads(s)
-    return _show(t) if t is not None else s
+    return show_term(t) if t is not None else s
 
 
 def render(data: dict) -> str:
@@ -508,6 +511,11 @@ def render(data: dict) -> str:
         if "subst" in x:
             lines.append("      subst: " + ", ".join(f"{k} := {v}"
                                                      for k, v in x["subst"].items()))
+        if "fill" in x:
+            fills = x["fill"]["fillings"]
+            lines.append(f"      fill {', '.join(x['fill']['needed'])}: " + ("; ".join(
+                ", ".join(f"{k} := {v}" for k, v in f.items()) for f in fills)
+                or "no candidate variable fits"))
         tp = x.get("typing")
         if tp:
             for v in tp["values"]:

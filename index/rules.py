@@ -22,7 +22,8 @@ Derivation
   `numeral_pattern` (a bare numeral `0`/`1` whose equation type `mutate.match` cannot
   infer: it would match numerals of every type),
   `unbound_replacement_vars` (a rewrite whose replacement mentions a pattern variable the
-  pattern does not bind: `rw` could not infer it), `opaque_pattern` / `hole_pattern` (the
+  pattern does not bind and that has no name or declared type: a named, typed one is kept
+  and filled from the candidate at match time, `index.match.fill`), `opaque_pattern` / `hole_pattern` (the
   grammar did not see the pattern fully), `private` (not visible from another module),
   `deprecated`, `no_conclusion` / `unparsed`.
 
@@ -33,6 +34,7 @@ candidate's namespace and matches every spelling of the same constant.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
@@ -157,9 +159,27 @@ class RuleStats:
             self.trace.append((kind, direction, reason, None))
 
 
+_OP_NAME = re.compile(r"[^\W\d][\w'!?₀-₉ₐ-ₜᵢ-ᵪ]*")
+
+
+def op_names(t: Term | None) -> frozenset[str]:
+    """Names written inside the brackets of an operator (`A →ₐ[R] B`, `f =ᵐ[μ] g`,
+    `f =o[l] g`): the grammar keeps them in the operator's text, so `heads` does not see
+    them, yet they are arguments Lean elaborates like any other."""
+    if t is None:
+        return frozenset()
+    out: set[str] = set()
+    for s in nodes(t):
+        op = getattr(s, "op", None)
+        if isinstance(op, str) and "[" in op and op.endswith("]"):
+            out.update(_OP_NAME.findall(op[op.index("[") + 1:-1]))
+    return frozenset(out)
+
+
 def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
-    """Pattern variables occurring free in `t` (`h.le` counts as `h`)."""
-    return heads(t) & pvars
+    """Pattern variables occurring free in `t` (`h.le` counts as `h`), also inside a
+    bracketed operator (`op_names`)."""
+    return (heads(t) | op_names(t)) & pvars
 
 
 def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
@@ -181,18 +201,20 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
 
 
 def determined(bound: frozenset[str], types: dict[str, Term | None],
-               pvars: frozenset[str]) -> frozenset[str]:
+               pvars: frozenset[str], in_operators: bool = True) -> frozenset[str]:
     """The variables a match of a pattern binding `bound` fixes: those, and every variable
     their binder types mention, transitively.  Lean fills such implicit arguments by
     unification (`s₁ : Finset α` fixes `α`), so a replacement may mention them:
-    `Finset.coe_subset` backwards rewrites `s₁ ⊆ s₂` to `(s₁ : Set α) ⊆ ↑s₂`."""
+    `Finset.coe_subset` backwards rewrites `s₁ ⊆ s₂` to `(s₁ : Set α) ⊆ ↑s₂`.  A name
+    inside a bracketed operator of a type counts (`f : A →ₐ[R] B` fixes `R`) unless
+    `in_operators` is off (what the mutation engine's type matching sees)."""
     out = set(bound)
     todo = list(bound)
     while todo:
         t = types.get(todo.pop())
         if t is None:
             continue
-        for v in heads(t) & pvars:
+        for v in (heads(t) | op_names(t) if in_operators else heads(t)) & pvars:
             if v not in out:
                 out.add(v)
                 todo.append(v)
@@ -208,6 +230,13 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     (`index.match.patterns.prefix_spans`)."""
     return [(name, other, replacement, ())
             for name, other in spellings(pattern, pvars, type_of)]
+
+
+def _fillable(b: SigBinder | None) -> bool:
+    """Whether the matcher can fill this binder from the candidate (`index.match.fill`)
+    when the pattern leaves it open: it needs a name (`(f := x)`) and a declared type to
+    choose a candidate variable by."""
+    return b is not None and not b.is_prop and b.type is not None and "✝" not in b.name
 
 
 def _lemma_drop(decl: Declaration, conclusion: Term | None) -> str | None:
@@ -271,6 +300,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     out: list[Rule] = []
     type_of = {b.name: t for b, t in zip(sig, rtypes) if b.name}
     hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
+    by_name = {b.name: b for b in sig if b.name}
 
     def make(kind: str, direction: str, pattern: Term, replacement: Term | None) -> None:
         # a hypothesis named inside the pattern (`Fin.mk n h`) is a proof: any matches
@@ -285,7 +315,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
                 bad = "numeral_pattern"
         if bad is None and replacement is not None:
             fixed = determined(_vars(pattern, pvars_), type_of, pvars)
-            if not _vars(replacement, pvars) <= fixed:
+            if not all(_fillable(by_name.get(v)) for v in _vars(replacement, pvars) - fixed):
                 bad = "unbound_replacement_vars"
         if bad is not None:
             st.drop(bad, kind, direction)

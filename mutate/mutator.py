@@ -36,7 +36,7 @@ from lean_alchemy.index.names import ScopeView
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.mutate.dedup import Deduper, sampling_permutation
 from lean_alchemy.mutate.fingerprint import fingerprint_statement
-from lean_alchemy.mutate.name_scope import NameScope, renamed, statement_names, view_of
+from lean_alchemy.mutate.name_scope import NameScope, renamed, statement_names
 from lean_alchemy.mutate.naming import mutant_full_name, mutant_name
 from lean_alchemy.mutate.notation_scope import ScopedNotations
 from lean_alchemy.mutate.options import MutateOptions

@@ -22,7 +22,6 @@ replacement is printed in the candidate's own spelling, valid in its scope.
 from __future__ import annotations
 
 import hashlib
-import json
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,15 +31,15 @@ from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
     COE,
     BinderGroup,
-    Ident,
     Term,
-    dumps,
     loads,
 )
 from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
+from lean_alchemy.index.match.fill import Filler
+from lean_alchemy.index.match.invocation_records import invocation_records
 from lean_alchemy.index.match.matcher import (
     Compiled,
     ConstEq,
@@ -166,6 +165,7 @@ class RuleIndex:
                                           tuple[Term, ...]]] = {}
         # id(leaf list) -> (the list, its length when indexed, near key -> positions)
         self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
+        self.filler = Filler()  # variables a match leaves open (`match.fill`)
 
     def use_typing(self, table: ClassTable) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
@@ -319,6 +319,7 @@ class RuleIndex:
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = binder_types(groups)
         self._typing_ctx = (groups, None)
+        self.filler.start(tuple(binders), tuple(extra_binders), conclusion, types)
         st = self.stats
         dep_cap = self.max_dependency_per_theorem
         dep_budget = dep_cap if dep_cap is not None and self.dependency_ids else -1
@@ -354,7 +355,7 @@ class RuleIndex:
             st.capped += size - tries
             budget -= len(hits) - before
             st.tried[kind] += tries
-        return self._materialize(decl.full_name, hits)
+        return invocation_records(decl.full_name, hits)
 
     def _skeleton_hits(self, binders: Sequence[BinderGroup], conclusion: Term,
                        locals_: frozenset[str], resolve: Callable[[Term], Term]
@@ -452,6 +453,9 @@ class RuleIndex:
                     spot = (seg[4], id(fl), i)
                     if c.generic and spot in dead or self._spent(c):
                         continue
+                    if not self.filler.may_fill(c.rule):
+                        self.stats.filtered["unfilled_variable"] += 1
+                        continue
                     tries += 1
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                     if why == "untyped_generic":
@@ -527,6 +531,9 @@ class RuleIndex:
         None when kept."""
         if c.rule.lemma == decl.full_name:
             return "self"  # a theorem rewriting itself gives back a restatement
+        if not self.filler.may_fill(c.rule):
+            self.stats.filtered["unfilled_variable"] += 1
+            return "unfilled_variable"
         got = match_flat(c, fl, i, const_eq)
         if got is None:
             return "no_match"
@@ -543,6 +550,11 @@ class RuleIndex:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:
             why = "spelling_clash"
+        fills: list[dict[str, Term]] = [{}]
+        if why is None and len(subst) < len(c.pvars):
+            fills = self.filler.values(c.rule, subst)
+            if not fills:
+                why = "unfilled_variable"
         if why is None:
             # `rw` rewrites every occurrence of the instance: one invocation per instance
             key = (c.rule.id, loc, fl.key(i))
@@ -553,36 +565,13 @@ class RuleIndex:
         if why is not None:
             st.filtered[why] += 1
             return why
-        st.found[kind] += 1
-        if self._dependency_left > 0 and c.rule.id in self.dependency_ids:
-            self._dependency_left -= 1
-        hits.append((fl, i, c, kind, loc, subst, respell))
+        for extra in fills:
+            st.found[kind] += 1
+            if self._dependency_left > 0 and c.rule.id in self.dependency_ids:
+                self._dependency_left -= 1
+            hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
+                         respell))
         return None
-
-    def _materialize(self, candidate: str, hits: list) -> list[Invocation]:
-        """Invocation records of the kept hits (paths, ASTs and printed instances are
-        computed once per sub-term: many rules hit the same one)."""
-        out: list[Invocation] = []
-        paths: dict[tuple[int, int], str] = {}
-        shown: dict[tuple[int, int], str] = {}
-        dumped: dict[int, str] = {}
-        for fl, i, c, kind, loc, subst, respell in hits:
-            k = (id(fl), i)
-            path = paths.get(k)
-            if path is None:
-                path = paths[k] = json.dumps([list(p) for p in fl.paths[i]],
-                                             ensure_ascii=False)
-                shown[k] = _show(fl.written[i])
-            pairs = []
-            for name, v in sorted(subst.items()):
-                d = dumped.get(id(v))
-                if d is None:
-                    d = dumped[id(v)] = dumps(v)
-                pairs.append((name, d))
-            pairs.extend((name, dumps(Ident(v))) for name, v in sorted(respell.items()))
-            out.append(Invocation(candidate, c.rule.id, kind, loc, path, tuple(pairs),
-                                  shown[k]))
-        return out
 
 
 def _near_keys(decl: Declaration) -> tuple[frozenset[str], frozenset[str]]:
@@ -591,12 +580,3 @@ def _near_keys(decl: Declaration) -> tuple[frozenset[str], frozenset[str]]:
     parts = decl.full_name.split(".")[:-1]
     return (frozenset((f"m:{decl.module}",)), frozenset(
         "n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)))
-
-
-def _show(t: Term) -> str:
-    try:
-        from lean_alchemy.grammar.printer import print_term
-
-        return print_term(t)
-    except Exception:  # noqa: BLE001 - the printed instance is for people only
-        return dumps(t)

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.ast import children
 from lean_alchemy.index.typing.signatures import head_name
-from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort, Term, Typed
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort, Term
 from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver, head_of, norm, subst, unify
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.infer import Inference

@@ -221,14 +221,16 @@ def test_drop_reasons_are_counted(lib):
     st = RuleStats.new()
     assert [r.direction for r in _rules(lib, "add_zero'", st)] == ["fwd"]
     assert st.dropped["bare_variable"] == 1
-    assert [r.direction for r in _rules(lib, "mul_zero'", st)] == ["fwd"]
-    assert st.dropped["unbound_replacement_vars"] == 1  # `0` cannot determine `a`
-    decls, _ = extract("theorem mul_zero_eq (a b : ℕ) : a * 0 = b * 0 := by simp\n")
+    # `0` cannot determine `a`, a named and typed variable: kept, filled when matching
+    assert [r.direction for r in _rules(lib, "mul_zero'", st)] == ["fwd", "bwd"]
+    assert st.dropped["unbound_replacement_vars"] == 0
+    decls, _ = extract("theorem mul_zero_eq (a) (b) : a * 0 = b * 0 := by simp\n")
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
 
     d = decls["mul_zero_eq"]
     assert derive_rules(d, tuple(decl_binders(d)), decl_conclusion(d), stats=st) == []
-    assert st.dropped["unbound_replacement_vars"] == 3  # neither side determines the other
+    assert st.dropped["unbound_replacement_vars"] == 2  # neither side determines the other,
+    # and without a declared type no candidate variable can be chosen for it
     assert _rules(lib, "secret", st) == [] and st.dropped["private"] == 1
     assert _rules(lib, "old_add_zero", st) == [] and st.dropped["deprecated"] == 1
     d = Declaration("Demo.x", "x", "theorem", "M", "M.lean", 1, 1, conclusion=None)
@@ -288,8 +290,9 @@ def test_goal_rewrites_both_directions(indexed):
     run, _ = indexed
     pairs = _pairs(run, "Demo.goal_case")
     assert ("Demo.add_zero'", "fwd", "rw_goal", "goal", "x + 0") in pairs
-    # `x * y` is an instance of the right side of nothing here, but `(x + 0) * y` is `a * 0`?
-    assert not any(p[0] == "Demo.mul_zero'" for p in pairs)
+    # `x * y` is no instance of `a * 0`; backwards, `0` becomes `a * 0` with `a` filled
+    assert {p[1:] for p in pairs if p[0] == "Demo.mul_zero'"} == {
+        ("bwd", "rw_goal", "goal", "0")}
     assert ("Demo.double_eq", "bwd", "rw_goal", "goal", "x + x") not in pairs
 
 

@@ -63,10 +63,11 @@ def test_type_variable_fixed_by_a_bound_variable_is_not_unbound():
     assert set(rules) == {"fwd", "bwd"}
 
 
-def test_really_unbound_variables_are_still_dropped():
+def test_an_unbound_named_typed_variable_keeps_the_rule():
     st = RuleStats.new(trace=True)
-    assert _rules("mul_zero_any", st) == []
-    assert st.dropped["unbound_replacement_vars"] == 2
+    # `b` (or `a`) is named and typed: kept, for a candidate variable to fill it
+    assert {r.direction for r in _rules("mul_zero_any", st)} == {"fwd", "bwd"}
+    assert st.dropped["unbound_replacement_vars"] == 0
     assert determined(frozenset({"s"}), {"s": parse_term("Finset α"), "α": None},
                       frozenset({"s", "α", "β"})) == frozenset({"s", "α"})
 

@@ -1,0 +1,470 @@
+"""Variables a rewrite needs that its pattern does not bind, filled from the candidate.
+
+Why: `rw [← cancel_epi f]` rewrites `g = h` to `f ≫ g = f ≫ h`; `f` comes from the proof,
+not from the rewritten term, so a match of the pattern alone cannot say what it is.  The
+library's own proofs mostly pass a variable of the theorem being proved (`(R := R)`, `a`,
+`[mβ : MeasurableSpace β]`), so the index offers those: each such rule variable is bound
+to a variable of the candidate whose declared type fits, and the invocation's `subst`
+carries the choice (the mutation engine then passes it as `(f := x)` like any other).
+
+Which variables (`fill_spec`): those the replacement mentions that neither the pattern
+binds nor the types of its variables fix as the mutation engine reads them (plain
+`heads`).  Each gets a value, in binder order:
+
+- *solved*: the rule's binder types of the bound variables matched against the
+  candidate's types of their values (`Finset α` against `Finset β`, and the bracketed
+  operators the grammar keeps as text: `A →ₐ[R] B` against `A →ₐ[ℚ] B` gives `R := ℚ`);
+  a type variable solved so must come out as a type variable of the candidate;
+- a name inside a bracketed operator of the pattern (`f =ᵐ[μ] g`): the matched instance
+  spells the same operator, so it is the candidate's variable of that name;
+- otherwise a candidate variable (its own binders, then the section variables it uses):
+  * a term variable (`f : X ⟶ Y`): a candidate variable whose declared type matches the
+    rule binder's type instantiated by what is known; only the rule's variables that no
+    match can fix (`X`) may take any value there, any other unknown one refuses (an
+    unknown type is never a match), and every instance binder of the rule about the
+    variable (`[Epi f]`) must be one of the candidate's instance binders;
+  * a type variable (`R : Type*`): a type variable of the candidate that makes one of the
+    rule's instance binders linking it to a known variable (`[Module R M]`, `M` known) one
+    of the candidate's (`[Module R M]`): Lean has no other way to know it either;
+  * an instance variable (`[mβ : MeasurableSpace β]`): a candidate instance binder of the
+    same type, by its name, or `(inferInstance : T)` for an anonymous one (instance
+    search finds the candidate's local instance, the same value).
+
+A name written inside an operator of the replacement or a side condition is never
+substituted there (the grammar keeps it as text), so it only takes the candidate variable
+of the same name.  Candidates same-named as the rule variable come first, then those no
+other variable took (`g := f` where the match gave `f := f` rewrites `P f` to `P f`),
+then binder order; at most `MAX_FILLINGS` fillings per match, the first in that order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Mapping, Sequence
+
+from lean_alchemy.core.records import Rule
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Sort, Term, Typed, loads
+from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.match.patterns import NUMBER_TYPES
+
+MAX_FILLINGS = 2  # invocations one match may give, one per filling
+
+INFER_INSTANCE = "inferInstance"
+
+
+@dataclass(frozen=True, slots=True)
+class FillSpec:
+    """What filling a rule needs, decoded once per rule."""
+
+    needed: tuple[str, ...]  # variables to fill, in binder order
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    types: tuple[Term | None, ...]
+    fixed: frozenset[str]  # variables some match determines (`determined`, operators too)
+    pattern_ops: frozenset[str]  # names inside operators of the pattern
+    text_only: frozenset[str]  # names inside operators of the replacement / hypotheses
+
+
+def fill_spec(rule: Rule) -> FillSpec | None:
+    """The variables of `rule` a match must fill (module doc), None when there are none."""
+    from lean_alchemy.index.rules import determined, op_names
+
+    if rule.kind == "imp" or not rule.replacement:
+        return None
+    p, r = loads(rule.pattern), loads(rule.replacement)
+    if p is None or r is None:
+        return None
+    names = tuple(rule.binder_names)
+    named = frozenset(n for n in names if n)
+    types = tuple(loads(t) if t else None for t in rule.binder_types)
+    type_of = {n: t for n, t in zip(names, types) if n}
+    pvars = frozenset(rule.pattern_vars) | named
+    plain = determined(heads(p) & pvars, type_of, pvars, in_operators=False)
+    mentioned = (heads(r) | op_names(r)) & named
+    needed = tuple(n for n in dict.fromkeys(names) if n in mentioned and n not in plain)
+    if not needed:
+        return None
+    hyps = [loads(h) for h in tuple(rule.side_conditions)]
+    text_only = op_names(r).union(*(op_names(h) for h in hyps if h is not None))
+    return FillSpec(needed, names, tuple(rule.binder_kinds), types,
+                    determined((heads(p) | op_names(p)) & pvars, type_of, pvars),
+                    op_names(p) & named, text_only & named)
+
+
+@dataclass
+class Candidate:
+    """The candidate's variables a filling may use: `vars` (own binders, then the section
+    variables its statement uses; not instances or unnamed ones) with their types (a
+    hypothesis fits a rule variable of the same proposition, `H : s.Nonempty`, which
+    the rule did not read as one), its type variables, its instance binders, and `types` of every name in scope
+    (to type matched values)."""
+
+    vars: list[tuple[str, Term]]
+    sorts: list[str]
+    insts: list[tuple[str, Term]]
+    types: Mapping[str, Term]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, binders: Sequence[BinderGroup], section: Sequence[BinderGroup],
+           conclusion: Term, types: Mapping[str, Term]) -> "Candidate":
+        from lean_alchemy.index.section_variables import used_section_variables
+
+        used = used_section_variables(section, binders, conclusion) if section else ()
+        vars_: list[tuple[str, Term]] = []
+        sorts: list[str] = []
+        insts: list[tuple[str, Term]] = []
+        seen: set[str] = set()
+        for g in tuple(binders) + tuple(used):
+            if g.type is None:
+                continue
+            if g.kind == "inst":
+                insts.append((g.names[0] if g.names else "", g.type))
+                continue
+            for n in g.names:
+                if not n or n == "_" or "✝" in n or n in seen:
+                    continue
+                seen.add(n)
+                if isinstance(g.type, Sort):
+                    sorts.append(n)
+                else:
+                    vars_.append((n, g.type))
+        names = frozenset(n for g in tuple(binders) + tuple(used) for n in g.names if n)
+        return cls(vars_, sorts, insts, types, names)
+
+    def type_of(self, value: Term) -> Term | None:
+        if isinstance(value, Ident):
+            return self.types.get(value.name)
+        if isinstance(value, Typed):
+            return value.type
+        from lean_alchemy.index.typing.filter import infer_type
+
+        return infer_type(value, self.types)
+
+
+def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
+             ) -> list[dict[str, Term]]:
+    """Up to `MAX_FILLINGS` assignments of `spec.needed` (module doc); [] when a variable
+    has no value, or when a matched variable written inside an operator of the
+    replacement or a side condition (`hl : f₁ =ᶠ[l₁] f₂`) got another value than its own
+    name: the mutant would print it unsubstituted, free."""
+    if any(v in subst and subst[v] != Ident(v) for v in spec.text_only):
+        return []
+    known: dict[str, Term] = dict(subst)
+    unknown = frozenset(n for n in spec.names if n and n not in subst)
+    for n, t in zip(spec.names, spec.types):
+        v = subst.get(n)
+        if v is None or t is None or isinstance(t, Sort):
+            continue
+        ct = cand.type_of(v)
+        trial = dict(known)
+        if ct is not None and unify(t, ct, unknown, trial):
+            known = trial
+    out: list[dict[str, Term]] = []
+    for got in _assign(spec, cand, 0, known):
+        out.append({n: got[n] for n in spec.needed})
+        if len(out) >= MAX_FILLINGS:
+            break
+    return out
+
+
+def _assign(spec: FillSpec, cand: Candidate, k: int, known: dict[str, Term]
+            ) -> Iterator[dict[str, Term]]:
+    """Every assignment of `spec.needed[k:]` extending `known`, in preference order."""
+    if k == len(spec.needed):
+        yield known
+        return
+    x = spec.needed[k]
+    for value, more in _choices(spec, cand, x, known):
+        if x in spec.text_only and value != Ident(x):
+            continue
+        nxt = dict(more)
+        nxt[x] = value
+        yield from _assign(spec, cand, k + 1, nxt)
+
+
+def _choices(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term]
+             ) -> Iterator[tuple[Term, dict[str, Term]]]:
+    i = spec.names.index(x)
+    ty, kind = spec.types[i], spec.kinds[i] if i < len(spec.kinds) else "explicit"
+    if x in known:
+        v = known[x]
+        if not isinstance(ty, Sort) or (isinstance(v, Ident) and v.name in cand.sorts):
+            yield v, known
+        return
+    if x in spec.pattern_ops:
+        if x in cand.names:
+            yield Ident(x), known
+        return
+    if ty is None:
+        return
+    free = frozenset(n for n in spec.names if n and n not in known and n not in spec.fixed
+                     and n != x)
+    if isinstance(ty, Sort):
+        yield from _sort_choices(spec, cand, x, known)
+    elif kind == "inst":
+        for name, ct in cand.insts:
+            trial = dict(known)
+            if unify(ty, ct, free, trial):
+                yield (Ident(name) if name and not name.startswith("inst")
+                       else Typed(Ident(INFER_INSTANCE), ct)), trial
+    else:
+        used = frozenset(v.name for v in known.values() if isinstance(v, Ident))
+        order = sorted(cand.vars, key=lambda nv: (nv[0] != x, nv[0] in used))
+        sorts = [v for v in _rule_vars(ty, spec) if v in free and _is_sort(spec, v)]
+        for base in _solve_sorts(spec, cand, sorts, known):
+            if not _anchored(ty, base, free, spec):
+                continue
+            rest = free - base.keys()
+            for name, ct in order:
+                trial = dict(base)
+                if unify(ty, ct, rest, trial):
+                    trial[x] = Ident(name)
+                    if _instances_present(spec, cand, x, trial):
+                        yield Ident(name), trial
+
+
+def _rule_vars(t: Term, spec: FillSpec) -> list[str]:
+    return sorted(heads(t) & frozenset(n for n in spec.names if n))
+
+
+def _is_sort(spec: FillSpec, v: str) -> bool:
+    return isinstance(spec.types[spec.names.index(v)], Sort)
+
+
+def _solve_sorts(spec: FillSpec, cand: Candidate, sorts: list[str], known: dict[str, Term]
+                 ) -> Iterator[dict[str, Term]]:
+    """`known` extended by a value of each type variable in `sorts` that no match fixes
+    (`α` of `a : α` in `a • b₁ < a • b₂`), each from a linking instance binder
+    (`_sort_choices`); one without such a binder stays unknown, for the type match."""
+    if not sorts:
+        yield known
+        return
+    found = False
+    for value, more in _sort_choices(spec, cand, sorts[0], known):
+        found = True
+        nxt = dict(more)
+        nxt[sorts[0]] = value
+        yield from _solve_sorts(spec, cand, sorts[1:], nxt)
+    if not found:  # left to the type match (`Set α` against `Set β`), never bare
+        yield from _solve_sorts(spec, cand, sorts[1:], known)
+
+
+def _anchored(ty: Term, known: Mapping[str, Term], free: frozenset[str],
+              spec: FillSpec) -> bool:
+    """Whether the rule binder type `ty` says enough: not a bare unknown variable, and
+    every rule variable it mentions is known or one no match could fix (`free`)."""
+    rule_vars = heads(ty) & frozenset(n for n in spec.names if n)
+    if isinstance(ty, Ident) and ty.name in rule_vars and ty.name not in known:
+        return False
+    return all(v in known or v in free for v in rule_vars)
+
+
+def _sort_choices(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term]
+                  ) -> Iterator[tuple[Term, dict[str, Term]]]:
+    """Type variables of the candidate that turn an instance binder of the rule linking
+    `x` to known variables into one of the candidate's instance binders."""
+    seen: set[str] = set()
+    only_x = frozenset((x,))
+    for n, k, t in zip(spec.names, spec.kinds, spec.types):
+        if k != "inst" or t is None or x not in heads(t):
+            continue
+        others = heads(t) & frozenset(m for m in spec.names if m) - only_x
+        if not others or not others <= known.keys():
+            continue
+        for _, ct in cand.insts:
+            trial = dict(known)
+            if unify(t, ct, only_x, trial):
+                v = trial.get(x)
+                if isinstance(v, Ident) and v.name in cand.sorts and v.name not in seen:
+                    seen.add(v.name)
+                    yield v, trial
+
+
+def _instances_present(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term]
+                       ) -> bool:
+    """Every instance binder of the rule about the filled term variable `x` (`[Epi f]`)
+    is, instantiated, an instance binder of the candidate."""
+    for k, t in zip(spec.kinds, spec.types):
+        if k != "inst" or t is None or x not in heads(t):
+            continue
+        if not any(unify(t, ct, frozenset(), dict(known)) for _, ct in cand.insts):
+            return False
+    return True
+
+
+def possible(spec: FillSpec, cand: Candidate) -> bool:
+    """A necessary condition for `fillings` that needs no match (the index asks it before
+    matching, once per rule and candidate, so a rule that can never be filled on this
+    candidate spends neither matching time nor attempts): each variable to fill by a
+    candidate variable has a candidate variable, instance or linking instance whose type
+    has the head its rule type needs, and each instance binder about a filled term
+    variable (`[Epi f]`) has a candidate instance of its class."""
+    for x in spec.needed:
+        if x in spec.pattern_ops or x in spec.fixed:
+            continue  # the match or its values' types decide
+        i = spec.names.index(x)
+        ty, kind = spec.types[i], spec.kinds[i]
+        if ty is None:
+            return False
+        if isinstance(ty, Sort):
+            rule_vars = frozenset(n for n in spec.names if n)
+            links = [t for k, t in zip(spec.kinds, spec.types) if k == "inst"
+                     and t is not None and x in heads(t) and heads(t) & rule_vars - {x}]
+            if not any(_head(t) == _head(ct) for t in links for _, ct in cand.insts):
+                return False
+            continue
+        pool = cand.insts if kind == "inst" else cand.vars
+        want = _head(ty)
+        if want is None or want in spec.names:
+            if not pool:
+                return False
+        elif not any(_heads_agree(want, _head(ct)) for _, ct in pool):
+            return False
+        if kind != "inst":
+            for k, t in zip(spec.kinds, spec.types):
+                if k == "inst" and t is not None and x in heads(t) and not any(
+                        _head(t) == _head(ct) for _, ct in cand.insts):
+                    return False
+    return True
+
+
+def _head(t: Term | None) -> str | None:
+    """The head of a type: the constant or variable it applies, or an operator without its
+    brackets (`→ₐ` of `A →ₐ[R] B`); None for anything else."""
+    while isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident):
+        return t.name
+    if isinstance(t, BinOp):
+        return _split_op(t.op)[0]
+    return None
+
+
+def _heads_agree(rule_head: str, cand_head: str | None) -> bool:
+    return cand_head is not None and _same_const(rule_head, cand_head)
+
+
+# --------------------------------------------------------------------------- unification
+
+def _same_const(rule_name: str, written: str) -> bool:
+    """A rule constant (resolved, full name) against a candidate's written name."""
+    if rule_name == written:
+        return True
+    a, b = NUMBER_TYPES.get(rule_name), NUMBER_TYPES.get(written)
+    if a is not None or b is not None:
+        return a == b
+    return rule_name.endswith("." + written) or written.endswith("." + rule_name)
+
+
+def _split_op(op: str) -> tuple[str, str | None]:
+    """`→ₐ[R]` -> (`→ₐ`, `R`); an operator without brackets -> (op, None)."""
+    if "[" in op and op.endswith("]"):
+        k = op.index("[")
+        return op[:k], op[k + 1:-1].strip()
+    return op, None
+
+
+_PARSED: dict[str, Term | None] = {}
+
+
+def _bracket_term(text: str) -> Term | None:
+    t = _PARSED.get(text, Ident(""))
+    if t == Ident(""):
+        from lean_alchemy.grammar.parser import parse_term
+
+        try:
+            t = parse_term(text)
+        except Exception:  # noqa: BLE001 - an unreadable bracket is just not matched
+            t = None
+        if len(_PARSED) > 10_000:
+            _PARSED.clear()
+        _PARSED[text] = t
+    return t
+
+
+def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bool:
+    """First-order matching of a rule-side type `p` against a candidate-side type `a`:
+    rule variables already in `out` must equal their value, those in `unknown` are bound,
+    constants compare by name (`_same_const`), any sort matches any sort, and a bracketed
+    operator's content is matched like an argument.  Anything else must be equal."""
+    if isinstance(p, Ident):
+        v = out.get(p.name)
+        if v is not None:
+            return v == a or unify(v, a, frozenset(), {})
+        if p.name in unknown:
+            out[p.name] = a
+            return True
+        head, dot, rest = p.name.partition(".")
+        if dot and isinstance(out.get(head), Ident):  # `s.Nonempty` with `s` known
+            return a == Ident(f"{out[head].name}.{rest}")  # type: ignore[union-attr]
+        return isinstance(a, Ident) and _same_const(p.name, a.name)
+    if isinstance(p, Sort):
+        return isinstance(a, Sort)
+    if isinstance(p, App):
+        return (isinstance(a, App) and len(p.args) == len(a.args)
+                and unify(p.fn, a.fn, unknown, out)
+                and all(unify(x, y, unknown, out) for x, y in zip(p.args, a.args)))
+    if isinstance(p, BinOp):
+        if not isinstance(a, BinOp):
+            return False
+        (bp, xp), (ba, xa) = _split_op(p.op), _split_op(a.op)
+        if bp != ba or (xp is None) != (xa is None):
+            return False
+        if xp is not None and xa is not None and xp != xa:
+            rp, ra = _bracket_term(xp), _bracket_term(xa)
+            if rp is None or ra is None or not unify(rp, ra, unknown, out):
+                return False
+        return unify(p.lhs, a.lhs, unknown, out) and unify(p.rhs, a.rhs, unknown, out)
+    if isinstance(p, Typed):
+        return (isinstance(a, Typed) and unify(p.term, a.term, unknown, out)
+                and unify(p.type, a.type, unknown, out))
+    return p == a
+
+
+class Filler:
+    """The fillings of one index: each rule's `FillSpec`, decoded once, and the candidate
+    being matched (`start`), whose variables are gathered at its first match that needs
+    them.  Why a class: the matcher asks per (rule, match) and must not rebuild either."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, FillSpec | None] = {}  # rule id -> its spec, None: no fill
+        # the candidate: (binders, section binders, conclusion, binder types)
+        self._ctx: tuple = ((), (), None, {})
+        self._cand: Candidate | None = None
+        self._possible: dict[str, bool] = {}  # rule id -> `possible`, this candidate
+
+    def start(self, binders: tuple, section: tuple, conclusion: Term,
+              types: dict[str, Term]) -> None:
+        """A new candidate: what was known of the previous one is dropped."""
+        self._ctx = (binders, section, conclusion, types)
+        self._cand = None
+        self._possible = {}
+
+    def spec(self, r: Rule) -> FillSpec | None:
+        if r.id not in self._specs:
+            self._specs[r.id] = fill_spec(r)
+        return self._specs[r.id]
+
+    def candidate(self) -> Candidate:
+        if self._cand is None:
+            binders, section, conclusion, types = self._ctx
+            self._cand = Candidate.of(binders, section, conclusion, types)
+        return self._cand
+
+    def may_fill(self, r: Rule) -> bool:
+        """False when `r` needs variables this candidate can never provide (`possible`):
+        such pairs are passed over without a try."""
+        got = self._possible.get(r.id)
+        if got is None:
+            spec = self.spec(r)
+            got = self._possible[r.id] = spec is None or possible(spec, self.candidate())
+        return got
+
+    def values(self, r: Rule, subst: Mapping[str, Term]) -> list[dict[str, Term]]:
+        """The values of the variables `r`'s match leaves open that the mutant needs:
+        [{}] when there are none, [] when one has no value."""
+        spec = self.spec(r)
+        if spec is None:
+            return [{}]
+        return fillings(spec, subst, self.candidate())
