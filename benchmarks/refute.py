@@ -51,14 +51,11 @@ def _originals(run: Path, limit: int | None):
 def split_signature(statement: str) -> tuple[str, str]:
     """`binders : conclusion` -> (binders text, conclusion text), at the first `:` outside
     brackets (binder types are inside brackets, so that `:` separates the conclusion)."""
-    depth = 0
-    for i, ch in enumerate(statement):
-        if ch in "([{⦃⟨":
-            depth += 1
-        elif ch in ")]}⦄⟩":
-            depth -= 1
-        elif ch == ":" and depth == 0 and not statement.startswith(":=", i):
-            return statement[:i].strip(), statement[i + 1:].strip()
+    from lean_alchemy.grammar.statements import top_level_colon
+
+    cut = top_level_colon(statement)
+    if cut >= 0:
+        return statement[:cut].strip(), statement[cut + 1:].strip()
     raise ValueError("no top-level `:` in the statement")
 
 

@@ -62,7 +62,7 @@ def _group(names: tuple[str, ...], kind: str, ty: str | None) -> tuple[BinderGro
         return hit
     default = None
     if ty is not None:
-        cut = _top_assign(ty)
+        cut = top_level_colon(ty, assign=True)
         if cut >= 0 and not _LET_START.match(ty):  # `(h : letI := i; P)`: a type
             ty, default = ty[:cut], parse_term(ty[cut + 2:])
     g = BinderGroup(names, parse_term(ty) if ty is not None else None, kind,
@@ -90,15 +90,17 @@ def _conclusion(text: str) -> tuple[Term, str]:
 _LET_START = re.compile(r"\s*(?:let|have|haveI|letI)(?![\w'!?₀-₉])")
 
 
-def _top_assign(s: str) -> int:
-    """Index of the first `:=` outside brackets (an optional/auto-param binder's value)."""
+def top_level_colon(s: str, assign: bool = False) -> int:
+    """Index of the first `:` outside brackets that does not begin `:=` (with `assign`: of
+    the first `:=`), or -1.  Why one scanner: a signature's conclusion, a binder's type and
+    an optional binder's value are all found by this rule (binder types sit in brackets)."""
     depth = 0
     for i, c in enumerate(s):
         if c in "([{⟨⦃":
             depth += 1
         elif c in ")]}⟩⦄":
             depth -= 1
-        elif c == ":" and depth == 0 and s.startswith(":=", i):
+        elif c == ":" and depth == 0 and s.startswith(":=", i) == assign:
             return i
     return -1
 

@@ -43,6 +43,7 @@ import pyarrow.parquet as pq
 from lean_alchemy.core.records import Rule, Scope
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Ident, Term
+from lean_alchemy.grammar.statements import top_level_colon
 from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.grammar.walk import heads, nodes
 from lean_alchemy.index.names import (
@@ -202,21 +203,10 @@ def _binder_names(text: str) -> Iterable[str]:
             depth -= 1
             if depth == 0:
                 body = text[start:i]
-                head, colon, _ = _top_level_colon(body)
-                if colon or opener != "[":
+                cut = top_level_colon(body)
+                head = body[:cut] if cut >= 0 else body
+                if cut >= 0 or opener != "[":
                     yield from (w for w in head.split() if _NAME.match(w))
-
-
-def _top_level_colon(body: str) -> tuple[str, bool, str]:
-    depth = 0
-    for i, ch in enumerate(body):
-        if ch in "({[⦃":
-            depth += 1
-        elif ch in ")}]⦄":
-            depth -= 1
-        elif ch == ":" and depth == 0:
-            return body[:i], True, body[i + 1:]
-    return body, False, ""
 
 
 # --------------------------------------------------------------------------- the check
