@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.core.rundir import RunDir
-from lean_alchemy.grammar.ast import COE, BinderGroup, Term
+from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
 from lean_alchemy.index.match.fill import Candidate, fill_spec, fillings
@@ -48,7 +48,7 @@ from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
 )
 from lean_alchemy.index.match.patterns import (
-    Flat, coe_spans, flat_hints, flatten, notation_views, prefix_flat, prefix_spans, view_flat,
+    Flat, flat_hints, flatten,
 )
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import dependent_hypotheses, hypotheses
@@ -285,14 +285,7 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
         for i in (range(1) if imp else range(len(fl.syms))):
             spots = [(fl, i)] if trie.leaves(fl, i) else []
             if not imp and not fl.under[i] and not fl.opaque[i]:
-                locals_ = tg.locals_
-                spots.extend((prefix_flat(fl, i, k, locals_), 0) for k, stop
-                             in prefix_spans(fl, i) if trie.prefix_leaves(fl, i, k, stop))
-                spots.extend((view_flat(fl, i, COE, k, locals_), 0) for k, stop
-                             in coe_spans(fl, i) if trie.coerced_leaves(fl, i, k, stop))
-                views = (view_flat(fl, i, step, k, locals_)
-                         for step, k in notation_views(fl, i))
-                spots.extend((v, 0) for v in views if trie.leaves(v, 0))
+                spots.extend((sub, 0) for sub, _ in trie.view_leaves(fl, i, tg.locals_))
             for sfl, si in spots:
                 rec: dict = {"kind": kind, "location": tg.location,
                              "path": json.dumps([list(p) for p in sfl.paths[si]],

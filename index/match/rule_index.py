@@ -29,7 +29,6 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    COE,
     BinderGroup,
     Term,
     loads,
@@ -51,14 +50,9 @@ from lean_alchemy.index.match.matcher import (
 )
 from lean_alchemy.index.match.patterns import (
     Flat,
-    coe_spans,
     flat_hints,
     flatten,
-    notation_views,
     pattern_symbols,
-    prefix_flat,
-    prefix_spans,
-    view_flat,
 )
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_leaves
 from lean_alchemy.index.match.lazy_leaf import decode_pending
@@ -384,28 +378,12 @@ class RuleIndex:
                     continue
                 if fl.opaque[i]:
                     continue
-                for vals in self.rw.leaves(fl, i):
-                    if vals.__class__ is LazyLeaf and vals.pending:
-                        pending.append(vals)
+                for vals in collect_leaves(self.rw.leaves(fl, i), pending):
                     pool.append((fl, i, loc, vals))
-                for k, stop in prefix_spans(fl, i):
-                    found = collect_leaves(self.rw.prefix_leaves(fl, i, k, stop), pending)
-                    if found:
-                        sub = prefix_flat(fl, i, k, locals_)
-                        pool.extend((sub, 0, loc, vals) for vals in found)
-                for k, stop in coe_spans(fl, i):
-                    found = collect_leaves(self.rw.coerced_leaves(fl, i, k, stop), pending)
-                    if found:
-                        sub = view_flat(fl, i, COE, k, locals_)
-                        pool.extend((sub, 0, loc, vals) for vals in found)
-                for step, k in notation_views(fl, i):
-                    sub = view_flat(fl, i, step, k, locals_)
-                    pool.extend((sub, 0, loc, vals)
-                                for vals in collect_leaves(self.rw.leaves(sub, 0), pending))
+                for sub, found in self.rw.view_leaves(fl, i, locals_):
+                    pool.extend((sub, 0, loc, vals) for vals in collect_leaves(found, pending))
             if where == "hyp" and not fl.opaque[0]:
-                for vals in self.imp.leaves(fl, 0):
-                    if vals.__class__ is LazyLeaf and vals.pending:
-                        pending.append(vals)
+                for vals in collect_leaves(self.imp.leaves(fl, 0), pending):
                     pools["apply_hyp"].append((fl, 0, loc, vals))
         if pending:  # a leaf left empty (no rule of it compiles) is no segment
             self._compile_leaves(pending)

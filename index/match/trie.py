@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from lean_alchemy.index.match.patterns import WILD, Flat
+from lean_alchemy.grammar.ast import COE
+from lean_alchemy.index.match.patterns import (
+    WILD, Flat, coe_spans, notation_views, prefix_flat, prefix_spans, view_flat,
+)
 
 
 class Trie:
@@ -77,6 +80,30 @@ class Trie:
         if node is not None:
             node = node.get(fl.syms[start + 1])  # the function: no wildcard
         return self._walk(fl, [(node, start + 2)], stop) if node is not None else []
+
+    def view_leaves(self, fl: Flat, i: int, locals_: frozenset[str]
+                    ) -> list[tuple[Flat, list[list]]]:
+        """(view, its leaves) for each view of the sub-term at `i` that some pattern fits:
+        the application's prefixes (`prefix_leaves`), their coercions (`coerced_leaves`),
+        then the notation views (`patterns.notation_views`); the view's sub-term is its
+        index 0.  One enumeration for the index and `alchemy explain`, so that both see
+        the same candidates; a prefix's or coercion's view is built only when a pattern
+        fits it."""
+        out: list[tuple[Flat, list[list]]] = []
+        for k, stop in prefix_spans(fl, i):
+            found = self.prefix_leaves(fl, i, k, stop)
+            if found:
+                out.append((prefix_flat(fl, i, k, locals_), found))
+        for k, stop in coe_spans(fl, i):
+            found = self.coerced_leaves(fl, i, k, stop)
+            if found:
+                out.append((view_flat(fl, i, COE, k, locals_), found))
+        for step, k in notation_views(fl, i):
+            sub = view_flat(fl, i, step, k, locals_)
+            found = self.leaves(sub, 0)
+            if found:
+                out.append((sub, found))
+        return out
 
     def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
         syms, ends = fl.syms, fl.ends
