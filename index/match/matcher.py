@@ -168,11 +168,27 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                     dot_receivers(p, pvars, names, btypes), rule_keys(rule))
 
 
+# Words of a lemma name that say how it is stated, not what it is about (`_iff`, `of_`).
+GLUE_WORDS = frozenset({"of", "iff", "eq", "ne", "def", "apply", "left", "right", "symm",
+                        "self", "mk", "aux"})
+
+
+def name_words(full_name: str) -> frozenset[str]:
+    """The words of a declaration's last name component (`Finset.card_union_add_card_inter`
+    -> card, union, add, inter), primes dropped, without `GLUE_WORDS` and one-letter ones.
+    Mathlib names a lemma after the constants and operations of its statement, so a rule
+    whose name shares a word with the candidate's rewrites what the candidate is about."""
+    last = full_name.rpartition(".")[2].replace("'", "")
+    return frozenset(w for w in last.split("_") if len(w) > 1 and w not in GLUE_WORDS)
+
+
 def rule_keys(r: Rule) -> tuple[str, ...]:
     """What makes a rule *near* a candidate (`RuleIndex` tries near rules first): its
-    module (`m:`) and its lemma's namespace (`n:`, none at the root)."""
+    module (`m:`), its lemma's namespace (`n:`, none at the root) and the words of its
+    name (`w:`, `name_words`)."""
     ns = r.lemma.rpartition(".")[0]
-    return (f"m:{r.module}", f"n:{ns}") if ns else (f"m:{r.module}",)
+    words = tuple(sorted(f"w:{w}" for w in name_words(r.lemma)))
+    return ((f"m:{r.module}", f"n:{ns}") if ns else (f"m:{r.module}",)) + words
 
 
 def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:

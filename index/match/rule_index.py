@@ -1,7 +1,8 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited near rules first (its module, then its namespaces), then the index's own others,
+visited near rules first (its module, then its namespaces, then the index's own rules whose
+name shares a word with the candidate's), then the index's own others,
 then those of its dependencies (`add_lazy`, at most `max_dependency_per_theorem`); within each,
 most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
@@ -45,6 +46,7 @@ from lean_alchemy.index.match.matcher import (
     compile_rule,
     match_flat,
     receivers_ok,
+    name_words,
     suffix_const_eq,
     type_ok,
 )
@@ -445,18 +447,21 @@ class RuleIndex:
     def _tiers(self, decl: Declaration, pool: list[tuple]) -> list[tuple[list[tuple], bool]]:
         """The tiers of `_try_sample`, as (segments, of a dependency's rules only): the
         rules *near* the candidate (`_near_keys`: first those of its module, then those of
-        its namespace or an enclosing one), where the library's own proofs find most of
-        their rewrites; then all the others of the index's own; then those of its
+        its namespace or an enclosing one, then the index's own whose name shares a word
+        with the candidate's), where the library's own proofs find most of their rewrites; then all the others of the index's own; then those of its
         dependencies (`add_lazy`), which are a leaf's first `LazyLeaf.dependency` rules.
         Why own before the dependency's: they are nearer the candidate, and Mathlib's would
         otherwise fill every quota.  A segment: (flat, sub-term index, location, leaf
         list, leaf id, positions taken by an earlier tier or None, first position, size)."""
         tiers: list[tuple[list[tuple], bool]] = []
         taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
-        for keys in _near_keys(decl):
+        for t, keys in enumerate(_near_keys(decl)):
             segs: list[tuple] = []
             for s, seg in enumerate(pool):
                 got = self._near_positions(seg[3], keys)
+                first_own: int = getattr(seg[3], "dependency", 0)
+                if got and first_own and t == WORDS_TIER:  # a dependency's names: not near
+                    got = [k for k in got if k >= first_own]
                 prev = taken.get(s)
                 if got and prev:
                     got = [k for k in got if k not in prev]
@@ -552,9 +557,14 @@ class RuleIndex:
         return None
 
 
-def _near_keys(decl: Declaration) -> tuple[frozenset[str], frozenset[str]]:
+WORDS_TIER = 2  # the position of the name-word keys in `_near_keys`
+
+
+def _near_keys(decl: Declaration) -> tuple[frozenset[str], ...]:
     """The keys (`matcher.rule_keys`) of the rules near a candidate, one set per tier: its
-    module, then each non-root namespace enclosing its name (`A.B.thm`: `A` and `A.B`)."""
+    module, then each non-root namespace enclosing its name (`A.B.thm`: `A` and `A.B`),
+    then the words of its name (`matcher.name_words`)."""
     parts = decl.full_name.split(".")[:-1]
-    return (frozenset((f"m:{decl.module}",)), frozenset(
-        "n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)))
+    return (frozenset((f"m:{decl.module}",)),
+            frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)),
+            frozenset(f"w:{w}" for w in name_words(decl.full_name)))

@@ -159,11 +159,43 @@ def test_rules_near_the_candidate_are_tried_first():
     assert ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
     from lean_alchemy.index.match.rule_index import _near_keys
 
-    assert _near_keys(d) == ({"m:Demo.Cand"}, {"n:Foo", "n:Foo.Bar"})
+    assert _near_keys(d) == ({"m:Demo.Cand"}, {"n:Foo", "n:Foo.Bar"}, set())
     # the module's rules come before the namespace's
     ix = RuleIndex.build(far[:12] + [by_namespace, by_module] + far[12:], max_per_theorem=1)
     invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
     assert [i.rule_id for i in invs] == [by_module.id]
+
+
+def test_rules_sharing_a_name_word_come_before_other_far_rules():
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.matcher import name_words
+    from lean_alchemy.index.match.rule_index import RuleIndex, _near_keys
+
+    from helpers.lean_text import make_rule
+
+    assert name_words("Finset.card_union_of_disjoint'") == {"card", "union", "disjoint"}
+    far = [make_rule(f"Other.foo_eq{k}", "eq", "(x : ℕ)", "foo x", f"baz{k} x",
+                     module="Mathlib.Other") for k in range(24)]
+    # shares `frob` with the candidate's name, but neither its module nor its namespace
+    worded = make_rule("Other.frob_foo_eq", "eq", "(x : ℕ)", "foo x", "qux x",
+                       module="Mathlib.Other")
+    decls, _ = extract("def foo (n : ℕ) : ℕ := n\n"
+                       "theorem Bar.frob_of_one : foo 1 = 0 := sorry\n", module="Demo.Cand")
+    d = decls["Bar.frob_of_one"]
+    assert _near_keys(d)[2] == {"w:frob", "w:one"}
+    for at in (0, 12, 24):
+        ix = RuleIndex.build(far[:at] + [worded] + far[at:], max_per_theorem=1)
+        invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+        assert [i.rule_id for i in invs] == [worded.id]
+    # negative: a rule sharing only glue words (`of`) is not near: where it stands
+    # changes whether the seeded sample keeps it
+    glued = make_rule("Other.foo_of_eq", "eq", "(x : ℕ)", "foo x", "qux x",
+                      module="Mathlib.Other")
+    kept = set()
+    for at in (0, 12, 24):
+        ix = RuleIndex.build(far[:at] + [glued] + far[at:], max_per_theorem=1)
+        kept.add(ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))[0].rule_id)
+    assert kept != {glued.id}
 
 
 def test_the_goal_gets_half_of_the_quota():
