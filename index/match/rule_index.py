@@ -1,8 +1,8 @@
 """The rule index: rules in tries, and the invocations of one theorem.
 Per-theorem quota (`max_per_theorem`): common skeletons (`?a * ?b`, `?a ≤ ?b`) give
 thousands of (rule, sub-term) pairs per Mathlib theorem.  The pairs of each kind are
-visited near rules first (its module, then its namespaces, then the index's own rules whose
-name shares a word with the candidate's), then the index's own others,
+visited near rules first (its module, the index's own rules whose name shares two words with
+the candidate's, its namespaces, those sharing one word), then the index's own others,
 then those of its dependencies (`add_lazy`, at most `max_dependency_per_theorem`); within each,
 most specific pattern first (more constants and operators: `?a = ?b` matches every
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
@@ -446,21 +446,21 @@ class RuleIndex:
 
     def _tiers(self, decl: Declaration, pool: list[tuple]) -> list[tuple[list[tuple], bool]]:
         """The tiers of `_try_sample`, as (segments, of a dependency's rules only): the
-        rules *near* the candidate (`_near_keys`: first those of its module, then those of
-        its namespace or an enclosing one, then the index's own whose name shares a word
-        with the candidate's), where the library's own proofs find most of their rewrites; then all the others of the index's own; then those of its
+        rules *near* the candidate (`_near_keys`: its module, name words, namespaces),
+        where the library's own proofs find most of their rewrites; then all the others of
+        the index's own; then those of its
         dependencies (`add_lazy`), which are a leaf's first `LazyLeaf.dependency` rules.
         Why own before the dependency's: they are nearer the candidate, and Mathlib's would
         otherwise fill every quota.  A segment: (flat, sub-term index, location, leaf
         list, leaf id, positions taken by an earlier tier or None, first position, size)."""
         tiers: list[tuple[list[tuple], bool]] = []
         taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
-        for t, keys in enumerate(_near_keys(decl)):
+        for keys, at_least, own_only in _near_keys(decl):
             segs: list[tuple] = []
             for s, seg in enumerate(pool):
-                got = self._near_positions(seg[3], keys)
+                got = self._near_positions(seg[3], keys, at_least)
                 first_own: int = getattr(seg[3], "dependency", 0)
-                if got and first_own and t == WORDS_TIER:  # a dependency's names: not near
+                if got and first_own and own_only:
                     got = [k for k in got if k >= first_own]
                 prev = taken.get(s)
                 if got and prev:
@@ -489,13 +489,15 @@ class RuleIndex:
         """Is `c` a dependency's rule while the candidate's share of those is used up?"""
         return self._dependency_left == 0 and c.rule.id in self.dependency_ids
 
-    def _near_positions(self, vals: list, keys: frozenset[str]) -> list[int]:
-        """Positions in the leaf list `vals` of the rules near a candidate (`keys`).  A
-        long list is indexed once by key (rebuilt when rules were added since)."""
+    def _near_positions(self, vals: list, keys: frozenset[str], at_least: int = 1
+                        ) -> list[int]:
+        """Positions in the leaf list `vals` of the rules with at least `at_least` of the
+        keys `keys` (`matcher.rule_keys`).  A long list is indexed once by key (rebuilt
+        when rules were added since)."""
         if not keys:
             return []
         if len(vals) < 16:
-            return [k for k, c in enumerate(vals) if not keys.isdisjoint(c.near)]
+            return [k for k, c in enumerate(vals) if len(keys.intersection(c.near)) >= at_least]
         got = self._near_index.get(id(vals))
         if got is None or got[0] is not vals or got[1] != len(vals):
             by_key: dict[str, list[int]] = {}
@@ -505,6 +507,8 @@ class RuleIndex:
             got = self._near_index[id(vals)] = (vals, len(vals), by_key)
         by_key = got[2]
         found = [pos for key in keys for pos in by_key.get(key, ())]
+        if at_least > 1:
+            return sorted(pos for pos, n in Counter(found).items() if n >= at_least)
         return sorted(set(found)) if len(found) > 1 else found
 
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
@@ -557,14 +561,16 @@ class RuleIndex:
         return None
 
 
-WORDS_TIER = 2  # the position of the name-word keys in `_near_keys`
-
-
-def _near_keys(decl: Declaration) -> tuple[frozenset[str], ...]:
-    """The keys (`matcher.rule_keys`) of the rules near a candidate, one set per tier: its
-    module, then each non-root namespace enclosing its name (`A.B.thm`: `A` and `A.B`),
-    then the words of its name (`matcher.name_words`)."""
+def _near_keys(decl: Declaration) -> tuple[tuple[frozenset[str], int, bool], ...]:
+    """The tiers of rules near a candidate, as (keys of `matcher.rule_keys`, how many of
+    them a rule must have, the index's own rules only): its module; the own rules whose
+    name shares two words with the candidate's (`matcher.name_words`); each non-root
+    namespace enclosing its name (`A.B.thm`: `A` and `A.B`); the own rules sharing one
+    word.  Why two words before the namespace: one shared word is often a common operation
+    (`mul`: thousands of rules), two rarely are (`card_union`)."""
     parts = decl.full_name.split(".")[:-1]
-    return (frozenset((f"m:{decl.module}",)),
-            frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)),
-            frozenset(f"w:{w}" for w in name_words(decl.full_name)))
+    words = frozenset(f"w:{w}" for w in name_words(decl.full_name))
+    return ((frozenset((f"m:{decl.module}",)), 1, False), (words, 2, True),
+            (frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)), 1,
+             False),
+            (words, 1, True))

@@ -159,7 +159,8 @@ def test_rules_near_the_candidate_are_tried_first():
     assert ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
     from lean_alchemy.index.match.rule_index import _near_keys
 
-    assert _near_keys(d) == ({"m:Demo.Cand"}, {"n:Foo", "n:Foo.Bar"}, set())
+    assert [keys for keys, _, _ in _near_keys(d)] == [
+        {"m:Demo.Cand"}, set(), {"n:Foo", "n:Foo.Bar"}, set()]
     # the module's rules come before the namespace's
     ix = RuleIndex.build(far[:12] + [by_namespace, by_module] + far[12:], max_per_theorem=1)
     invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
@@ -182,11 +183,20 @@ def test_rules_sharing_a_name_word_come_before_other_far_rules():
     decls, _ = extract("def foo (n : ℕ) : ℕ := n\n"
                        "theorem Bar.frob_of_one : foo 1 = 0 := sorry\n", module="Demo.Cand")
     d = decls["Bar.frob_of_one"]
-    assert _near_keys(d)[2] == {"w:frob", "w:one"}
+    assert _near_keys(d)[3] == ({"w:frob", "w:one"}, 1, True)
     for at in (0, 12, 24):
         ix = RuleIndex.build(far[:at] + [worded] + far[at:], max_per_theorem=1)
         invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
         assert [i.rule_id for i in invs] == [worded.id]
+    # two shared words come before the candidate's namespace, one after it
+    two = make_rule("Other.frob_one_foo", "eq", "(x : ℕ)", "foo x", "quux x",
+                    module="Mathlib.Other")
+    by_namespace = make_rule("Bar.foo_eq", "eq", "(x : ℕ)", "foo x", "quuz x",
+                             module="Mathlib.Other")
+    for near in ([worded, by_namespace], [by_namespace, two], [two, by_namespace]):
+        ix = RuleIndex.build(far[:12] + near + far[12:], max_per_theorem=1)
+        invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+        assert [i.rule_id for i in invs] == [by_namespace.id if worded in near else two.id]
     # negative: a rule sharing only glue words (`of`) is not near: where it stands
     # changes whether the seeded sample keeps it
     glued = make_rule("Other.foo_of_eq", "eq", "(x : ℕ)", "foo x", "qux x",
