@@ -37,7 +37,7 @@ from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
-from lean_alchemy.index.match.fill import Filler
+from lean_alchemy.index.match.fill import FRESH, Filler
 from lean_alchemy.index.match.invocation_records import invocation_records
 from lean_alchemy.index.match.matcher import (
     Compiled,
@@ -547,6 +547,8 @@ class RuleIndex:
             st.found[kind] += 1
             if self._dependency_left > 0 and c.rule.id in self.dependency_ids:
                 self._dependency_left -= 1
+            if extra:  # a variable bound anew has no value: the mutant binds it
+                extra = {k: v for k, v in extra.items() if v != FRESH}
             hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
                          respell))
         return None
