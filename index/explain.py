@@ -42,7 +42,8 @@ from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
-from lean_alchemy.index.match.fill import FRESH, Candidate, fill_spec, fillings
+from lean_alchemy.index.match.fill import Candidate, fill_spec, fillings
+from lean_alchemy.index.match.fresh import FRESH
 from lean_alchemy.index.match.invocation_records import show_term
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,

@@ -26,6 +26,9 @@ Decisions (see docs/mutate.md):
 
 Everything here is a pure function of ASTs; `Skip` carries the name of the filter that
 dropped an invocation, for the stage's counters.
+
+Long because: instantiating a rule (named arguments, new binders, hypotheses) and the
+three mutations share the helpers here, and splitting them would pass `_Inst` around.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from lean_alchemy.grammar.ast import (
     Sort, Term, Typed, get_at, loads, subterms)
 from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
 from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
-from lean_alchemy.index.match.fill import fresh_closure, fresh_sort
+from lean_alchemy.index.match.fresh import fresh_closure, fresh_sort
 from lean_alchemy.mutate.ascription import anchored, needs_ascription, self_typed
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")

@@ -36,40 +36,26 @@ of the same name.  Candidates same-named as the rule variable come first, then t
 other variable took (`g := f` where the match gave `f := f` rewrites `P f` to `P f`),
 then binder order; at most `MAX_FILLINGS` fillings per match, the first in that order.
 
-*Fresh binder* (the fallback, `fresh_closure`): a variable for which no candidate variable
-fits is marked `FRESH`, and the mutant gets a new binder for it.  Why this is sound: the
-rule gives `l = r(v)` for every `v`, so from `P[l]` follows `∀ v, P[r(v)]`.  It needs `v`
-to occur only in `r`, so a variable some match fixes (`fixed`) never goes fresh, nor one
-the pattern spells inside an operator, nor a named instance (Lean's elaboration of `l`
-may use it unseen).  The binder's type must be closed: each rule variable it mentions is
-known or goes fresh too (`X` of `f : X ⟶ Y`); each instance binder of the rule mentioning
-a fresh variable comes along (`[Epi f]`, `[Module 𝕜 M]`), and everything it mentions must
-be known or fresh.  A type variable (`𝕜 : Type*`) goes fresh only when one of those
-instance binders links it to a known variable (`[Module 𝕜 M]`, `M` matched): a type
-without such a link is usually the type of the pattern itself, elaborated unseen
-(`Finset.card_univ`'s `α`, `Nat.cast_ofNat`'s `R`), and binding it afresh would state
-something else.  Its universe must be its own (no known variable's type names it).
+*Fresh binder* (the fallback, `match.fresh`): a variable for which no candidate variable
+fits is marked `FRESH`, and the mutant gets a new binder for it, when that binder can be
+closed (`fresh.fresh_closure`) and the pattern is more than a relation of variables.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Container, Iterable, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from lean_alchemy.core.records import Rule
-from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Ident, Num, Sort, Term, Typed, loads)
-from lean_alchemy.grammar.walk import heads, nodes
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Sort, Term, Typed, loads
+from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 
 MAX_FILLINGS = 2  # invocations one match may give, one per filling
 
 INFER_INSTANCE = "inferInstance"
 
-# A filling's value for a variable no candidate variable fits: the mutant binds it anew
-# (module doc).  No rule or candidate name is spelled so, so it unifies with nothing.
-FRESH: Term = Ident("?fresh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +98,7 @@ def fill_spec(rule: Rule) -> FillSpec | None:
                     determined((heads(p) | op_names(p)) & pvars, type_of, pvars),
                     op_names(p) & named, text_only & named,
                     frozenset(h for h in hyps if h is not None),
-                    not _bare_relation(p, named))
-
-
-def _bare_relation(p: Term, named: frozenset[str]) -> bool:
-    """A pattern relating variables and numerals only (`R = 0`, `a ≤ b`): it matches
-    every such relation of the library, its type unchecked, so a new binder (which no
-    candidate variable vouches for) is not offered: `∀ c θ, deriv (circleMap c x) θ = 0`
-    from `x = 0` states nothing of the candidate."""
-    if not isinstance(p, BinOp):
-        return False
-    return all(isinstance(s, (BinOp, Num)) or isinstance(s, Ident) and s.name in named
-               for s in nodes(p))
+                    not bare_relation(p, named))
 
 
 @dataclass
@@ -220,96 +195,6 @@ def _filling(spec: FillSpec, subst: Mapping[str, Term], got: Mapping[str, Term]
             if v is not None and v != FRESH and m not in subst and m not in out:
                 out[m] = v
     return out
-
-
-def fresh_closure(names: Sequence[str], kinds: Sequence[str], types: Sequence[Term | None],
-                  wanted: Iterable[str], known: Container[str], fixed: Container[str],
-                  hypotheses: Container[Term]) -> tuple[str, ...] | None:
-    """The rule variables to bind anew, in binder order, when those of `wanted` get no
-    value: `wanted` and every unknown variable the new binders' types mention; None when
-    one cannot be (module doc: fixed by a match, untyped, unnamed, a named instance, a type
-    variable without a linking instance binder or sharing a universe, an instance binder
-    about it mentioning a variable that is neither known nor fresh, or another binder about
-    it that is not one of the rule's `hypotheses`, which the mutant states: Lean would
-    need a value for it, `hg : MeasurePreserving g μa μb` of a fresh `g`).  `known`: the
-    rule variables with a value (matched, solved or filled)."""
-    from lean_alchemy.index.rules import op_names as op_names_of
-
-    named = frozenset(n for n in names if n)
-    index = {n: i for i, n in reversed(list(enumerate(names))) if n}
-    fresh: set[str] = set()
-    todo = list(wanted)
-    while todo:
-        v = todo.pop()
-        if v in fresh or v in known:
-            continue
-        i = index.get(v)
-        if i is None or v in fixed:
-            return None
-        ty, kind = types[i], kinds[i] if i < len(kinds) else "explicit"
-        if ty is None or kind == "inst" or not _nameable(v):
-            return None
-        if any(m not in known for m in op_names_of(ty) & named):
-            return None  # an operator's text keeps the rule's name: it would stay free
-        fresh.add(v)
-        todo.extend(heads(ty) & named)
-    if not fresh:
-        return ()
-    linked: set[str] = set()
-    for n, k, t in zip(names, kinds, types):
-        if t is None or n in fresh or not heads(t) & fresh:
-            continue
-        if k != "inst":
-            if t in hypotheses:
-                continue
-            return None
-        about = heads(t) & named
-        if not all(m in fresh or m in known for m in about) or op_names_of(t) & fresh:
-            return None
-        if any(m in known for m in about):
-            linked |= about & fresh
-    sorts = {v for v in fresh if isinstance(types[index[v]], Sort)}
-    if sorts - linked or not _own_universes(names, types, sorts, fresh):
-        return None
-    return tuple(n for n in dict.fromkeys(names) if n in fresh)
-
-
-def _nameable(name: str) -> bool:
-    return bool(name) and name != "_" and "✝" not in name and not name.startswith("inst")
-
-
-_LEVEL = re.compile(r"[^\W\d][\w.']*")
-_NOT_LEVELS = frozenset({"Type", "Sort", "max", "imax"})
-
-
-def _levels(t: Term | None) -> set[str]:
-    """The universe level names of the sorts written in `t` (`u` of `Type (max u v)`)."""
-    out: set[str] = set()
-    for s in nodes(t) if t is not None else ():
-        if isinstance(s, Sort):
-            out.update(n for n in _LEVEL.findall(s.text) if n not in _NOT_LEVELS)
-    return out
-
-
-def _own_universes(names: Sequence[str], types: Sequence[Term | None], sorts: set[str],
-                   fresh: set[str]) -> bool:
-    """Whether each fresh type variable's universe is named by no binder that stays: the
-    new binder is printed `Type*` (a universe of its own), which would break a rule
-    that puts it in the universe of a matched type (`(M : Type u) (R : Type u)`)."""
-    mine = set().union(*(_levels(types[names.index(v)]) for v in sorts)) if sorts else set()
-    if not mine:
-        return True
-    return not any(mine & _levels(t) for n, t in zip(names, types) if n not in fresh)
-
-
-def fresh_sort(t: Sort) -> Sort:
-    """The type of a fresh type variable: `Type*` / `Sort*` for a rule's `Type u` (its
-    universe names are the rule's, unknown where the mutant is stated; `_own_universes`
-    checked none is shared), `Type` as it is."""
-    text = t.text.strip()
-    if text in ("Type", "Prop", "Type*", "Sort*"):
-        return t
-    return Sort("Sort*" if text.startswith("Sort") else "Type*")
 
 
 def _assign(spec: FillSpec, cand: Candidate, k: int, known: dict[str, Term]

@@ -37,7 +37,8 @@ from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
-from lean_alchemy.index.match.fill import FRESH, Filler
+from lean_alchemy.index.match.fill import Filler
+from lean_alchemy.index.match.fresh import FRESH
 from lean_alchemy.index.match.invocation_records import invocation_records
 from lean_alchemy.index.match.matcher import (
     Compiled,
