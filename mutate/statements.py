@@ -250,8 +250,11 @@ def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[s
     A value without local variables (`2`, `Real.pi`, `(1 : ℝ) / 2`) gets no type from
     itself: `two_mul (a := 2)` would default to ℕ.  It is ascribed with the rule binder's
     type when the match resolved it (`(a := (2 : ℝ))`), else left out for unification to
-    find (the other arguments usually pin the instance down)."""
+    find (the other arguments usually pin the instance down).  A type is passed as it is
+    (`(X := ℝ)`): the rule's `Type*` is no type a proof can ascribe."""
     if isinstance(value, Typed) or (heads(value) & local and self_typed(value)):
+        return value
+    if isinstance(ty, Sort):
         return value
     if ty is None:
         return None

@@ -125,3 +125,12 @@ def test_the_proof_of_a_side_condition_in_the_replacement_is_the_new_hypothesis(
     m = apply_invocation(groups("(g : ℝ → ℝ) (hint : Integrable g)"), T("integral g = 0"),
                          rw_goal(rule, {"f": "g"}, [["lhs", -1]]), DecodedRule.of(rule))
     assert print_term(m.conclusion) == "L1.integral (hint.toL1 g) = 0"
+
+
+def test_a_type_passed_by_name_is_not_ascribed_with_the_rules_sort() -> None:
+    binders = groups("[NormedGroup ℝ] (x : ℝ)")
+    m = apply_invocation(binders, T("‖x‖ = 0"),
+                         rw_goal(SCALED, {"a": "x", "A": "ℝ"}, [["lhs", -1]]),
+                         DecodedRule.of(SCALED))
+    line = bridge(m.step, ("exact h",))[1]
+    assert "(A := ℝ)" in line and "Type*)" not in line
