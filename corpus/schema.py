@@ -72,7 +72,8 @@ COLUMNS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
      "the statement is exact, the proof `sorry`; exported to `statements/`)"),
     ("relation", pa.string(), True,
      "to the source theorem: `equivalent` (rewrites with `=`/`↔` lemmas) or "
-     "`implied_by_source` (an apply step); null for originals"),
+     "`implied_by_source` (an apply step, or a rewrite whose side conditions or variables "
+     "became new hypotheses or binders); null for originals"),
     ("rule_library", pa.string(), True,
      "library of the rule lemma when it comes from a dependency run (e.g. `Mathlib`); "
      "null for the source library's own lemmas"),

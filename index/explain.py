@@ -43,6 +43,7 @@ from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
 from lean_alchemy.index.match.fill import Candidate, fill_spec, fillings
+from lean_alchemy.index.match.fresh import FRESH
 from lean_alchemy.index.match.invocation_records import show_term
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
@@ -61,6 +62,8 @@ from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
 
 REWRITE_KINDS = ("eq", "iff")
+
+NEW_BINDER = "(new binder)"  # a filled variable no candidate variable fits (`match.fill`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +340,8 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
         if spec is not None:
             got = fillings(spec, subst, fill_cand)
             rec["fill"] = {"needed": list(spec.needed),
-                           "fillings": [{k: show_term(v) for k, v in f.items()} for f in got]}
+                           "fillings": [{k: NEW_BINDER if v == FRESH else show_term(v)
+                                         for k, v in f.items()} for f in got]}
             if not got:
                 return "filter:unfilled_variable"
     key = (rec["location"], fl.key(i))

@@ -154,13 +154,16 @@ def unlisted_hypotheses(rule: Rule) -> bool:
 OPEN_PROOF = "sorry"
 
 
-def relation_after(relation: str, kind: str, side_conditions: bool = False) -> str:
+def relation_after(relation: str, kind: str, side_conditions: bool = False,
+                   new_variables: bool = False) -> str:
     """The relation to the source after one more step of `kind`: a rewrite with an
     unconditional `=`/`↔` lemma keeps equivalence; an apply step (a hypothesis replaced by
     stronger antecedents) gives a statement the source implies, and so does a rewrite whose
     lemma's side conditions became new hypotheses (the rewritten statement is equivalent
-    only where they hold), and any chain containing either."""
-    if kind == "apply_hyp" or side_conditions or relation == "implied_by_source":
+    only where they hold), or whose lemma's variables became new binders (`∀ v, P[r v]`
+    follows from `P[l]`, the converse needs some `v`), and any chain containing one."""
+    if (kind == "apply_hyp" or side_conditions or new_variables
+            or relation == "implied_by_source"):
         return "implied_by_source"
     return "equivalent"
 
@@ -179,7 +182,9 @@ def features(m: Mutation, proof: str, depth: int) -> tuple[tuple[str, float], ..
                                                                    for g in m.binders))),
             ("hypotheses", float(hyps)), ("proof_lines", float(proof.count("\n") + 1)),
             ("proof_chars", float(len(proof))), ("depth", float(depth)),
-            ("occurrences", float(m.step.occurrences)))
+            ("occurrences", float(m.step.occurrences))) + (
+        # rule variables bound anew (`mutate.statements`), only when there are some
+        (("fresh_binders", float(len(m.step.fresh_vars))),) if m.step.fresh_vars else ())
 
 
 class Mutator:
@@ -355,7 +360,8 @@ class Mutator:
             return None
         status, detail = self.refute(node, m)
         imports = tuple(dict.fromkeys(x for x in (decl.module, rule.rule.module) if x))
-        relation = relation_after(node.relation, inv.kind, bool(rule.hypotheses))
+        relation = relation_after(node.relation, inv.kind, bool(rule.hypotheses),
+                                  bool(m.step.fresh_vars))
         mutant = Mutant(
             id=fp, name=mutant_full_name(decl.full_name, inv.kind, fp, depth),
             parent=node.parent_name, source_theorem=decl.full_name,

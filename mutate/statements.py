@@ -26,6 +26,9 @@ Decisions (see docs/mutate.md):
 
 Everything here is a pure function of ASTs; `Skip` carries the name of the filter that
 dropped an invocation, for the stage's counters.
+
+Long because: instantiating a rule (named arguments, new binders, hypotheses) and the
+three mutations share the helpers here, and splitting them would pass `_Inst` around.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from lean_alchemy.grammar.ast import (
     Sort, Term, Typed, get_at, loads, subterms)
 from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
 from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
+from lean_alchemy.index.match.fresh import fresh_closure, fresh_sort
 from lean_alchemy.mutate.ascription import anchored, needs_ascription, self_typed
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
@@ -64,9 +68,13 @@ class DecodedRule:
     replacement: Term | None
     binder_types: tuple[Term | None, ...]
     hypotheses: tuple[Term, ...]  # side conditions (eq/iff) or antecedents (imp)
+    # variables a match of the pattern fixes (`index.rules.determined`): never bound anew
+    fixed: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, rule: Rule) -> "DecodedRule":
+        from lean_alchemy.index.rules import determined, op_names
+
         pattern = loads(rule.pattern)
         if pattern is None:
             raise Skip("bad_rule", f"{rule.lemma}: empty pattern")
@@ -79,7 +87,11 @@ class DecodedRule:
             t = loads(s)
             if t is not None and t not in hyps:
                 hyps.append(t)
-        return cls(rule, pattern, replacement, types, tuple(hyps))
+        named = frozenset(n for n in rule.binder_names if n)
+        pvars = frozenset(rule.pattern_vars) | named
+        type_of = {n: t for n, t in zip(rule.binder_names, types) if n}
+        fixed = determined((heads(pattern) | op_names(pattern)) & pvars, type_of, pvars)
+        return cls(rule, pattern, replacement, types, tuple(hyps), fixed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +116,8 @@ class Step:
     new_binders: tuple[str, ...] = ()
     occurrences: int = 1
     covers_explicit: bool = True  # every explicit binder of the rule is passed by name
+    # the new names of the rule variables bound anew (not hypotheses, not instances)
+    fresh_vars: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +165,10 @@ def match_type(pattern: Term, actual: Term, tvars: set[str], out: dict[str, Term
         return prev == actual
     if type(pattern) is not type(actual):
         return False
+    if isinstance(pattern, BinOp):  # `X → 𝕜` against `α → E`
+        assert isinstance(actual, BinOp)
+        return (pattern.op == actual.op and match_type(pattern.lhs, actual.lhs, tvars, out)
+                and match_type(pattern.rhs, actual.rhs, tvars, out))
     if isinstance(pattern, App):
         assert isinstance(actual, App)
         return (len(pattern.args) == len(actual.args)
@@ -222,6 +240,7 @@ class _Inst:
     fresh: list[BinderGroup]
     hyp_binders: list[int]  # indices of the rule's hypothesis binders
     pins: dict[str, Term]  # rule variable -> its value ascribed, for new hypotheses
+    fresh_vars: tuple[str, ...] = ()  # new names of the rule variables bound anew
 
 
 def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[str],
@@ -231,8 +250,11 @@ def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[s
     A value without local variables (`2`, `Real.pi`, `(1 : ℝ) / 2`) gets no type from
     itself: `two_mul (a := 2)` would default to ℕ.  It is ascribed with the rule binder's
     type when the match resolved it (`(a := (2 : ℝ))`), else left out for unification to
-    find (the other arguments usually pin the instance down)."""
+    find (the other arguments usually pin the instance down).  A type is passed as it is
+    (`(X := ℝ)`): the rule's `Type*` is no type a proof can ascribe."""
     if isinstance(value, Typed) or (heads(value) & local and self_typed(value)):
+        return value
+    if isinstance(ty, Sort):
         return value
     if ty is None:
         return None
@@ -291,7 +313,9 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     """Named arguments for the rule and fresh binders for its undetermined variables.
 
     `needed`: the rule terms the mutant will contain (replacement, hypotheses); a rule
-    variable is fresh when they mention it and the match did not determine it."""
+    variable is fresh when they mention it and the match did not determine it, and so is
+    each unknown variable a fresh binder's type mentions (`fill.fresh_closure`); the
+    rule's instance binders about fresh variables come along, anonymous."""
     r = rule.rule
     names = r.binder_names
     n = len(names)
@@ -307,44 +331,39 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     mapping: dict[str, Term] = dict(subst)
     mapping.update((k, v) for k, v in tsub.items() if k not in subst and k in mentioned)
     args: list[tuple[str, Term]] = []
-    fresh: list[BinderGroup] = []
     hyp_binders: list[int] = []
+    wanted: list[str] = []
     for i, name in enumerate(names):
-        kind = kinds[i]
-        ty = btypes[i]
+        kind, ty = kinds[i], btypes[i]
         if name in subst:
             if nameable(name) and all(a != name for a, _ in args):  # Lean takes each once
                 value = _pinned(subst[name], ty, tsub, tvars, local, subst, rule_names)
                 if value is not None:
                     args.append((name, value))
             continue
-        if kind == "inst" or isinstance(ty, Sort) or name in tvars or name in tsub:
+        if name in tsub or kind == "inst" and name not in mentioned:
             continue
-        if ty is not None and ty in hyp_set:
+        if ty is not None and ty in hyp_set and kind != "inst":
             hyp_binders.append(i)
             continue
         if name not in mentioned:
             continue  # determined by unification through the types of other arguments
-        if not nameable(name):
-            raise Skip("unnamed_rule_binder", f"{r.lemma}: binder {name!r}")
-        if ty is None:
-            raise Skip("untyped_fresh_var", f"{r.lemma}: {name} has no type")
-        new_ty = substitute(substitute(ty, tsub), mapping)
-        unresolved = heads(new_ty) & set(names)
-        if unresolved:
-            raise Skip("untyped_fresh_var", f"{r.lemma}: type of {name} mentions "
-                       f"{', '.join(sorted(unresolved))}")
-        fname = fresh_name(name, avoid)
-        avoid.add(fname)
-        mapping[name] = Ident(fname)
-        args.append((name, Ident(fname)))
-        # the rule's binder kind: `{b}` in `lt_of_lt_of_le` stays implicit, as Mathlib writes
-        fresh.append(BinderGroup((fname,), new_ty,
-                                 "implicit" if kind in ("implicit", "strict") else "explicit"))
+        if kind != "inst" and name not in tvars:
+            if not nameable(name):
+                raise Skip("unnamed_rule_binder", f"{r.lemma}: binder {name!r}")
+            if ty is None:
+                raise Skip("untyped_fresh_var", f"{r.lemma}: {name} has no type")
+        wanted.append(name)
+    fresh, fresh_vars = _fresh_binders(rule, kinds, btypes, wanted, tsub, mapping, args,
+                                       avoid)
+    if fresh_vars:  # in binder order, as Lean lists them
+        order = {name: i for i, name in reversed(list(enumerate(names)))}
+        args.sort(key=lambda a: order[a[0]])
     # a type variable resolved from the candidate's types: the new terms say `β`, not `α`
     for name, value in tsub.items():
         mapping.setdefault(name, value)
-    unbound = (mentioned & set(names)) - set(mapping)
+    proofs = {names[i] for i in hyp_binders}  # named after the new hypotheses (`_rw`)
+    unbound = (mentioned & set(names)) - set(mapping) - proofs
     if unbound:
         raise Skip("unbound_rule_variable", f"{r.lemma}: {', '.join(sorted(unbound))} "
                    f"would be free in the new statement")
@@ -358,7 +377,59 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
             concrete = substitute(substitute(ty, tsub), subst)
             if not heads(concrete) & rule_names and needs_ascription(value, concrete, types):
                 pins[name] = Typed(value, concrete)
-    return _Inst(mapping, args, fresh, hyp_binders, pins)
+    return _Inst(mapping, args, fresh, hyp_binders, pins, fresh_vars)
+
+
+def _fresh_binders(rule: DecodedRule, kinds: Sequence[str], btypes: Sequence[Term | None],
+                   wanted: Sequence[str], tsub: Mapping[str, Term], mapping: dict[str, Term],
+                   args: list[tuple[str, Term]], avoid: set[str]
+                   ) -> tuple[list[BinderGroup], tuple[str, ...]]:
+    """The new binders for the rule variables `wanted` (and those their types need), in the
+    rule's binder order with its instance binders about them; extends `mapping`, `args`
+    and `avoid`.  Raises `Skip` when they cannot be closed (`fill.fresh_closure`): a
+    wanted type or instance variable gives `unbound_rule_variable` (it would be free), a
+    term variable `untyped_fresh_var` (its type would be)."""
+    r = rule.rule
+    names = r.binder_names
+    if not wanted:
+        return [], ()
+    known = set(mapping) | set(tsub)
+    closed = fresh_closure(names, kinds, btypes, wanted, known, rule.fixed,
+                           frozenset(rule.hypotheses))
+    if closed is None:
+        odd = [w for w in wanted if kinds[names.index(w)] == "inst"
+               or isinstance(btypes[names.index(w)], Sort)]
+        if odd:
+            raise Skip("unbound_rule_variable", f"{r.lemma}: {', '.join(sorted(odd))} "
+                       f"would be free in the new statement")
+        raise Skip("untyped_fresh_var", f"{r.lemma}: the types of {', '.join(wanted)} "
+                   f"cannot be closed")
+    fresh_set = set(closed)
+    out: list[BinderGroup] = []
+    made: list[str] = []
+    for i, name in enumerate(names):
+        kind, ty = kinds[i], btypes[i]
+        if ty is None or not (name in fresh_set or kind == "inst" and heads(ty) & fresh_set):
+            continue
+        new_ty = substitute(substitute(ty, tsub), mapping)
+        if kind == "inst":
+            out.append(BinderGroup((), new_ty, "inst"))
+            continue
+        unresolved = heads(new_ty) & set(names) - set(mapping)
+        if unresolved:
+            raise Skip("untyped_fresh_var", f"{r.lemma}: type of {name} mentions "
+                       f"{', '.join(sorted(unresolved))}")
+        fname = fresh_name(name, avoid)
+        avoid.add(fname)
+        mapping[name] = Ident(fname)
+        args.append((name, Ident(fname)))
+        made.append(fname)
+        if isinstance(ty, Sort):
+            out.append(BinderGroup((fname,), fresh_sort(ty), "implicit"))
+        else:  # the rule's binder kind: `{b}` of `lt_of_lt_of_le` stays implicit, as Mathlib
+            out.append(BinderGroup((fname,), new_ty,
+                                   "implicit" if kind in ("implicit", "strict") else "explicit"))
+    return out, tuple(made)
 
 
 def _undetermined(rule: DecodedRule, inst: _Inst) -> set[str]:
@@ -367,6 +438,23 @@ def _undetermined(rule: DecodedRule, inst: _Inst) -> set[str]:
     names, hyps = rule.rule.binder_names, set(rule.hypotheses)
     proofs = {n for n, t in zip(names, rule.binder_types) if t is not None and t in hyps}
     return set(heads(rule.replacement or Ident("")) & set(names)) - set(inst.mapping) - proofs
+
+
+def _replacement(rule: DecodedRule, inst: _Inst, hyp_args: Sequence[tuple[str, str]]
+                 ) -> Term:
+    """The instantiated replacement; a proof of a side condition it mentions (`hf` of
+    `integral_eq f hf : ∫ f = L1.integral (hf.toL1 f)`) is the binder that now states
+    it (new or reused), else the mutant is dropped: it would be free."""
+    assert rule.replacement is not None
+    names = rule.rule.binder_names
+    used = heads(rule.replacement) & {names[i] for i in inst.hyp_binders}
+    if not used:
+        return substitute(rule.replacement, inst.mapping)
+    given = {rname: Ident(name) for rname, name in hyp_args}
+    if used - given.keys():
+        raise Skip("unbound_rule_variable", f"{rule.rule.lemma}: "
+                   f"{', '.join(sorted(used - given.keys()))} would be free in the new statement")
+    return substitute(rule.replacement, {**inst.mapping, **given})
 
 
 def _covers(rule: DecodedRule, args: Sequence[tuple[str, Term]],
@@ -520,9 +608,9 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
                         local)
     if _undetermined(rule, inst):
         raise Skip("undetermined_var", f"{r.lemma}: {sorted(_undetermined(rule, inst))}")
-    new = substitute(rule.replacement, inst.mapping)
-    local = local | {g.names[0] for g in inst.fresh}
+    local = local | set(inst.fresh_vars)
     hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)
+    new = _replacement(rule, inst, hyp_args)
     try:
         new_target, count = replace_all(target, old, new)
     except Capture as e:
@@ -532,7 +620,8 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
     added = tuple(inst.fresh) + tuple(hyps)
     step = Step(inv.kind, r.direction, inv.location, r.lemma, tuple(inst.args),
                 tuple(hyp_args), unnamed, target,
-                tuple(g.names[0] for g in added), count, _covers(rule, inst.args, hyp_args))
+                tuple(g.names[0] for g in added if g.names), count,
+                _covers(rule, inst.args, hyp_args), inst.fresh_vars)
     if split is None:
         return Mutation(binders + added, new_target, step)
     head, g, tail = split
@@ -557,10 +646,10 @@ def _apply(conclusion: Term, inv: Invocation, rule: DecodedRule, subst: dict[str
     if not rule.hypotheses:
         raise Skip("no_antecedents", r.lemma)
     inst = _instantiate(rule, subst, rule.hypotheses, types, avoid, local)
-    local = local | {x.names[0] for x in inst.fresh}
+    local = local | set(inst.fresh_vars)
     hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)
     added = tuple(inst.fresh) + tuple(hyps)
     step = Step(inv.kind, r.direction, inv.location, r.lemma, tuple(inst.args),
-                tuple(hyp_args), unnamed, target, tuple(x.names[0] for x in added), 1,
-                _covers(rule, inst.args, hyp_args))
+                tuple(hyp_args), unnamed, target, tuple(x.names[0] for x in added if x.names),
+                1, _covers(rule, inst.args, hyp_args), inst.fresh_vars)
     return Mutation(head + added + tail, conclusion, step)

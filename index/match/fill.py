@@ -35,6 +35,10 @@ substituted there (the grammar keeps it as text), so it only takes the candidate
 of the same name.  Candidates same-named as the rule variable come first, then those no
 other variable took (`g := f` where the match gave `f := f` rewrites `P f` to `P f`),
 then binder order; at most `MAX_FILLINGS` fillings per match, the first in that order.
+
+*Fresh binder* (the fallback, `match.fresh`): a variable for which no candidate variable
+fits is marked `FRESH`, and the mutant gets a new binder for it, when that binder can be
+closed (`fresh.fresh_closure`) and the pattern is more than a relation of variables.
 """
 
 from __future__ import annotations
@@ -45,11 +49,13 @@ from typing import Iterator, Mapping, Sequence
 from lean_alchemy.core.records import Rule
 from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Sort, Term, Typed, loads
 from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 
 MAX_FILLINGS = 2  # invocations one match may give, one per filling
 
 INFER_INSTANCE = "inferInstance"
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,8 @@ class FillSpec:
     fixed: frozenset[str]  # variables some match determines (`determined`, operators too)
     pattern_ops: frozenset[str]  # names inside operators of the pattern
     text_only: frozenset[str]  # names inside operators of the replacement / hypotheses
+    hypotheses: frozenset[Term] = frozenset()  # side conditions (the mutant states them)
+    may_bind: bool = True  # a variable no candidate variable fits may be bound anew
 
 
 def fill_spec(rule: Rule) -> FillSpec | None:
@@ -88,7 +96,9 @@ def fill_spec(rule: Rule) -> FillSpec | None:
     text_only = op_names(r).union(*(op_names(h) for h in hyps if h is not None))
     return FillSpec(needed, names, tuple(rule.binder_kinds), types,
                     determined((heads(p) | op_names(p)) & pvars, type_of, pvars),
-                    op_names(p) & named, text_only & named)
+                    op_names(p) & named, text_only & named,
+                    frozenset(h for h in hyps if h is not None),
+                    not bare_relation(p, named))
 
 
 @dataclass
@@ -162,9 +172,28 @@ def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
             known = trial
     out: list[dict[str, Term]] = []
     for got in _assign(spec, cand, 0, known):
-        out.append({n: got[n] for n in spec.needed})
+        out.append(_filling(spec, subst, got))
         if len(out) >= MAX_FILLINGS:
             break
+    return out
+
+
+def _filling(spec: FillSpec, subst: Mapping[str, Term], got: Mapping[str, Term]
+             ) -> dict[str, Term]:
+    """The values of `spec.needed`, `FRESH` for those to bind anew; with fresh ones, also
+    the solved values (not matched) of the variables their binders' types and instance
+    binders mention, so that the mutation engine types the new binders as the index did."""
+    out = {n: got[n] for n in spec.needed}
+    fresh = {n for n, v in got.items() if v == FRESH}
+    if not fresh:
+        return out
+    for n, k, t in zip(spec.names, spec.kinds, spec.types):
+        if t is None or not (n in fresh or (k == "inst" and heads(t) & fresh)):
+            continue
+        for m in heads(t):
+            v = got.get(m)
+            if v is not None and v != FRESH and m not in subst and m not in out:
+                out[m] = v
     return out
 
 
@@ -175,11 +204,26 @@ def _assign(spec: FillSpec, cand: Candidate, k: int, known: dict[str, Term]
         yield known
         return
     x = spec.needed[k]
+    if known.get(x) == FRESH:  # bound anew with an earlier one (`X` of `f : X ⟶ Y`)
+        yield from _assign(spec, cand, k + 1, known)
+        return
+    offered = False
     for value, more in _choices(spec, cand, x, known):
         if x in spec.text_only and value != Ident(x):
             continue
+        offered = True
         nxt = dict(more)
         nxt[x] = value
+        yield from _assign(spec, cand, k + 1, nxt)
+    if (offered or not spec.may_bind or x in known or x in spec.text_only
+            or x in spec.pattern_ops):
+        return
+    have = frozenset(n for n, v in known.items() if v != FRESH)
+    fresh = fresh_closure(spec.names, spec.kinds, spec.types, (x,), have, spec.fixed,
+                          spec.hypotheses)
+    if fresh:
+        nxt = dict(known)
+        nxt.update((n, FRESH) for n in fresh if n not in have)
         yield from _assign(spec, cand, k + 1, nxt)
 
 
@@ -297,12 +341,18 @@ def possible(spec: FillSpec, cand: Candidate) -> bool:
     """A necessary condition for `fillings` that needs no match (the index asks it before
     matching, once per rule and candidate, so a rule that can never be filled on this
     candidate spends neither matching time nor attempts): each variable to fill by a
-    candidate variable has a candidate variable, instance or linking instance whose type
-    has the head its rule type needs, and each instance binder about a filled term
-    variable (`[Epi f]`) has a candidate instance of its class."""
+    candidate variable, unless it could be bound anew (`fresh_closure`, with every
+    variable a match fixes or a filling gives taken as known), has a candidate variable,
+    instance or linking instance whose type has the head its rule type needs, and each
+    instance binder about a filled term variable (`[Epi f]`) has a candidate instance of
+    its class."""
     for x in spec.needed:
         if x in spec.pattern_ops or x in spec.fixed:
             continue  # the match or its values' types decide
+        if spec.may_bind and x not in spec.text_only and fresh_closure(
+                spec.names, spec.kinds, spec.types, (x,),
+                spec.fixed | (frozenset(spec.needed) - {x}), spec.fixed, spec.hypotheses):
+            continue  # a new binder if no candidate variable fits
         i = spec.names.index(x)
         ty, kind = spec.types[i], spec.kinds[i]
         if ty is None:

@@ -39,6 +39,7 @@ from lean_alchemy.grammar.walk import (
     heads,
 )
 from lean_alchemy.index.match.fill import Filler
+from lean_alchemy.index.match.fresh import FRESH
 from lean_alchemy.index.match.invocation_records import invocation_records
 from lean_alchemy.index.match.matcher import (
     Compiled,
@@ -556,6 +557,8 @@ class RuleIndex:
             st.found[kind] += 1
             if self._dependency_left > 0 and c.rule.id in self.dependency_ids:
                 self._dependency_left -= 1
+            if extra:  # a variable bound anew has no value: the mutant binds it
+                extra = {k: v for k, v in extra.items() if v != FRESH}
             hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
                          respell))
         return None

@@ -1,6 +1,7 @@
 """Rewrites whose replacement needs a variable the pattern does not bind: the rule is kept,
 and a match binds that variable to a variable of the candidate whose type fits
-(`index.match.fill`), or gives no invocation (`unfilled_variable`)."""
+(`index.match.fill`), else leaves it to a new binder of the mutant when that binder can be
+closed (`test_fill_fresh_binder.py`), else gives no invocation (`unfilled_variable`)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ theorem cand_rank_no_module {S N : Type*} [Semiring S] [AddCommMonoid N] :
 theorem cand_indep {Ω γ : Type*} [mγ : MeasurableSpace γ] (φ : Ω → γ) : IndepFn φ := sorry
 
 theorem cand_indep_anon {Ω γ : Type*} [MeasurableSpace γ] (φ : Ω → γ) : IndepFn φ := sorry
+
+theorem cand_indep_none {Ω γ : Type*} (φ : Ω → γ) : IndepFn φ := sorry
 
 theorem cand_little_o {α : Type*} {u v : α → ℝ} {l : Filter α} : u =o[l] v := sorry
 
@@ -133,6 +136,8 @@ def test_an_instance_about_the_filled_variable_must_be_the_candidates():
     ix = _index("mul_right_inj_ne")
     got = [_subst(i)["a"] for i in _invocations(ix, "cand_ne", "mul_right_inj_ne", "bwd")]
     assert got == ["x"]  # `[NeZero x]` is there, `[NeZero y]` is not
+    # no candidate variable has its `NeZero`, and `b = c` relates variables only: no new
+    # binder is offered for `a` either (`fill._bare_relation`)
     assert _invocations(ix, "cand_ne_missing", "mul_right_inj_ne", "bwd") == []
 
 
@@ -140,7 +145,9 @@ def test_a_type_variable_comes_from_a_linking_instance():
     ix = _index("rank_pos_iff")
     got = [_subst(i) for i in _invocations(ix, "cand_rank", "rank_pos_iff", "bwd")]
     assert got == [{"M": "N", "R": "S"}]
-    assert _invocations(ix, "cand_rank_no_module", "rank_pos_iff", "bwd") == []
+    # no `[Module S N]`: `R` is left to a new binder (with `[Semiring R] [Module R N]`)
+    got = [_subst(i) for i in _invocations(ix, "cand_rank_no_module", "rank_pos_iff", "bwd")]
+    assert got == [{"M": "N"}]
 
 
 def test_an_instance_variable_takes_the_candidates_instance():
@@ -207,12 +214,13 @@ def test_a_rule_no_candidate_variable_can_fill_is_passed_over_before_matching():
 
     assert possible(spec("mul_right_inj_ne", "bwd"), cand("cand_ne"))
     assert not possible(spec("mul_right_inj_ne", "bwd"), cand("cand_ne_missing"))  # NeZero
-    assert possible(spec("rank_pos_iff", "bwd"), cand("cand_rank"))
-    assert not possible(spec("rank_pos_iff", "bwd"), cand("cand_rank_no_module"))
-    assert not possible(spec("indep_iff", "fwd"), cand("cand_rank"))  # no MeasurableSpace
-    ix = RuleIndex.build(_rules("rank_pos_iff"), max_per_theorem=64)
-    assert _invocations(ix, "cand_rank_no_module", "rank_pos_iff", "bwd") == []
-    assert sum(ix.stats.tried.values()) == 0 and ix.stats.filtered["unfilled_variable"] == 1
+    # a variable that may be bound anew never makes a rule impossible
+    assert possible(spec("rank_pos_iff", "bwd"), cand("cand_rank_no_module"))
+    # a named instance is never bound anew: without a `MeasurableSpace`, impossible
+    assert not possible(spec("indep_iff", "fwd"), cand("cand_indep_none"))
+    ix = RuleIndex.build(_rules("indep_iff"), max_per_theorem=64)
+    assert _invocations(ix, "cand_indep_none", "indep_iff", "fwd") == []
+    assert sum(ix.stats.tried.values()) == 0 and ix.stats.filtered["unfilled_variable"] >= 1
 
 
 def test_a_matched_variable_inside_an_operator_of_a_side_condition_keeps_its_name():
