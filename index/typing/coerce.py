@@ -72,6 +72,12 @@ def type_head(t: Term | None) -> str | None:
     return None
 
 
+def bundled_map(h: str) -> bool:
+    """A bundled-map notation (`→+*`, `→ₛ`, `≃ₗ[R]`, `↪o`): a `FunLike` type whether or
+    not the table holds its instance (a library cut out of a larger one may not)."""
+    return h[:1] in ("→", "≃", "↪") and h not in ("→", "→[")
+
+
 def rigid_op(h: str) -> bool:
     return h.startswith(_RIGID_OPS) and not h.startswith("⟶")
 
@@ -220,6 +226,8 @@ class Coercions:
         """May a value whose type has head `a` be coerced to one with head `b`?  Through
         the instances with a fixed target, or one into a variable target whose premises
         `b` may meet (`keys_of_b`: the class positions `b` may fill, `horn`; None: any)."""
+        if b == FUNCTION and bundled_map(a):
+            return True  # every bundled-map notation names a `FunLike` type
         r = self.reach(a)
         if b in r:
             return True

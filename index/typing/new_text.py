@@ -68,7 +68,7 @@ def dot_clash(consts: Constants | None, ty: Term, fields: Iterable[str],
                 return f
         elif (isinstance(h, BinOp) and h.op == "→") or (
                 isinstance(h, Quant) and h.op in ("∀", "Π")):
-            if f"Function.{f}" not in consts.declared:
+            if consts.function_field_fails(f):
                 return f
     return None
 

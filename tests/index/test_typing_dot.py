@@ -8,7 +8,7 @@ from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import binders_of
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter
-from lean_alchemy.index.typing.infer import Constants
+from lean_alchemy.index.typing.infer import MIN_FUNCTION_NAMES, Constants
 from lean_alchemy.index.typing.new_text import receiver_fields
 from lean_alchemy.index.typing.signatures import Sig, core_sigs, sigs_of_source
 
@@ -39,12 +39,26 @@ LIB = [
 NAMES = ["Set.Nonempty.mono", "Set.Nonempty"]
 
 
-def _sigs() -> list[Sig]:
+def _sigs(complete: bool = True) -> list[Sig]:
+    """The fixture library; `complete`: with as many `Function.…` names as a whole
+    library declares (`Constants.complete`), stand-ins written here."""
     out = list(core_sigs())
     for name, kind, text in LIB:
         out.extend(sigs_of_source(name, kind, text))
     out.extend(Sig(n, "theorem", (), None) for n in NAMES)
+    if complete:
+        out.extend(Sig(f"Function.lemma{k}", "theorem", (), None)
+                   for k in range(MIN_FUNCTION_NAMES))
     return out
+
+
+def test_a_partial_library_never_concludes_a_field_is_missing() -> None:
+    """A folder cut out of a library lacks the other files that extend a namespace: a
+    field missing from its table says nothing."""
+    c = Constants(_sigs(complete=False))
+    assert not c.dot_fails("Set", "reverse")
+    assert not c.function_field_fails("reverse")
+    assert Constants(_sigs()).function_field_fails("reverse")
 
 
 def test_a_field_no_namespace_of_the_unfolding_chain_has_is_certain() -> None:
@@ -188,3 +202,44 @@ def test_a_type_is_a_function_only_through_its_own_instances() -> None:
     co = ClassTable.build(sigs).coercions
     assert not co.may_coerce("Real", "→")
     assert not co.may_coerce("Subgroup", "→")
+
+
+def test_a_written_name_resolves_in_the_candidate_s_namespaces() -> None:
+    """`centralizer S` in `namespace Set` is `Set.centralizer` (Mathlib/Algebra/Group/
+    Center.lean:106), not `Subgroup.centralizer`: with the scope's namespaces the one
+    declaration Lean may resolve is used; without them the name stays ambiguous."""
+    from lean_alchemy.core.records import Scope
+    from lean_alchemy.index.typing.scoped import resolution_namespaces
+
+    extra = [("Set.centralizer", "def", "def Set.centralizer {M : Type u} (S : Set M) : "
+                                        "Set M := S"),
+             ("Subgroup.centralizer", "def", "def Subgroup.centralizer {G : Type u} "
+                                             "(s : Set G) : Subgroup G := sorry")]
+    sigs = _sigs()
+    for name, kind, text in extra:
+        sigs.extend(sigs_of_source(name, kind, text))
+    table = ClassTable.build(sigs)
+    groups = binders_of(parse_binders("{M : Type u} (S : Set M)", "{M : Type u} (S : Set M)",
+                                      0, 24))
+    scope = Scope("M", (), ("Set",), (("namespace", "namespace Set"),))
+    inside = Context(table, groups, resolution_namespaces(scope, "Set.centralizer_union"))
+    assert inside.infer.type_of(parse_term("centralizer S")) == parse_term("Set M")
+    outside = Context(table, groups)
+    assert outside.infer.type_of(parse_term("centralizer S")) is None
+    # `theorem Set.foo` outside any namespace is elaborated inside `Set` too
+    assert "Set" in resolution_namespaces(None, "Set.foo")
+
+
+def test_generated_twins_and_bundled_maps_are_not_clashes() -> None:
+    """`f.support` on a function is `Function.support`, the `to_additive` twin of
+    `def mulSupport (f : ι → M) : Set ι` in `namespace Function`
+    (Mathlib/Algebra/Notation/Support.lean:32), which no source spells; a bundled map
+    (`α →ₛ β`, Mathlib/MeasureTheory/Function/SimpleFunc/Defs.lean) is a function
+    through its `FunLike` instance even when the table lacks that instance."""
+    sigs = _sigs() + [Sig("Function.mulSupport", "def", (), None)]
+    c = Constants(sigs)
+    assert not c.function_field_fails("support")
+    assert c.function_field_fails("restrictScalars")
+    co = ClassTable.build(sigs).coercions
+    assert co.may_coerce("→ₛ", "→")
+    assert not co.may_coerce("Real", "→")
