@@ -73,14 +73,19 @@ class Constants:
     def __init__(self, sigs: Iterable[Sig]) -> None:
         self.by_suffix: dict[str, list[Sig]] = {}
         declared: set[str] = set(CORE_FUNCTION_NAMES)
+        with_fields: set[str] = set()
         for s in sigs:
             declared.add(s.name)
+            if s.kind == "field":
+                with_fields.add(s.name.rsplit(".", 1)[0])
             if s.kind in ("instance", "theorem") or s.name.startswith("core.inst"):
                 continue
             parts = s.name.split(".")
             for k in range(len(parts)):
                 self.by_suffix.setdefault(".".join(parts[k:]), []).append(s)
         self.declared = frozenset(declared)
+        # structures and classes with at least one field read from their source
+        self.with_fields = frozenset(with_fields)
         # a table that holds a whole library down to its logic (Mathlib declares some
         # 1,700 `Function.…` names): only then does a missing `G.f` mean Lean has none,
         # where a folder cut out of a library, or a library over Mathlib, lacks the
@@ -148,6 +153,8 @@ class Constants:
         if depth > MAX_UNFOLD:
             return False
         if sig.kind in ("structure", "class"):
+            if sig.name not in self.with_fields:
+                return False  # fields unread (`(E : Set α)` lines): any may exist
             nexts = [type_head_name(p) for p in sig.parents]
         elif sig.kind in ("def", "abbrev"):
             body = sig.body

@@ -243,3 +243,14 @@ def test_generated_twins_and_bundled_maps_are_not_clashes() -> None:
     co = ClassTable.build(sigs).coercions
     assert co.may_coerce("→ₛ", "→")
     assert not co.may_coerce("Real", "→")
+
+
+def test_a_structure_whose_fields_were_not_read_may_have_any() -> None:
+    """`structure Matroid (α : Type*) where (E : Set α) …` writes its fields as binders
+    (Mathlib/Combinatorics/Matroid/Basic.lean:192): none is read, so `M.E` is unknown."""
+    sigs = _sigs() + sigs_of_source("Matroid", "structure", "structure Matroid (α : Type u) "
+                                    "where\n  (E : Set α)\n  (Indep : Set α → Prop)")
+    c = Constants(sigs)
+    assert not c.dot_fails("Matroid", "E")
+    assert not c.dot_fails("Matroid", "reverse")
+    assert c.dot_fails("Subgroup", "reverse")  # fields read: a missing one is certain
