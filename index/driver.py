@@ -61,6 +61,7 @@ from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.rule_keys import write_rule_keys
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.typing.classes import ClassTable
+from lean_alchemy.index.typing.scoped import resolution_namespaces
 from lean_alchemy.index.typing.signatures import FILE as SIGNATURES_FILE
 from lean_alchemy.index.typing.signatures import build_signatures, write_signatures
 from lean_alchemy.index.stats import IndexStats
@@ -160,7 +161,9 @@ def _load_context(run: RunDir, opts: IndexOptions
                                  rigid=rigid, generic_evidence=opts.generic_evidence)
     rule_index.max_dependency_per_theorem = opts.max_dependency_matches_per_theorem
     if opts.typed_filter:
-        rule_index.use_typing(ClassTable.build(_signature_table(run, decls)))
+        rule_index.use_typing(ClassTable.build(_signature_table(run, decls)),
+                              lambda d: resolution_namespaces(scopes.get(d.scope_id or ""),
+                                                              d.full_name))
     tokens = run_token_table(run)
     if deps:
         own = extract_store.read_notations(run) if run.notations.exists() else []

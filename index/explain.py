@@ -60,6 +60,7 @@ from lean_alchemy.index.rules import RuleStats, derive_rules
 from lean_alchemy.index.store import invocations_path, run_token_table
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
+from lean_alchemy.index.typing.scoped import resolution_namespaces
 
 REWRITE_KINDS = ("eq", "iff")
 
@@ -422,7 +423,9 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
         return out
     section = lib.ctx.section(cand)
     targets, types = _targets(lib, cand, groups, concl, section)
-    typing = Context(lib.typed.table, tuple(section) + tuple(groups)) \
+    typing = Context(lib.typed.table, tuple(section) + tuple(groups),
+                     resolution_namespaces(lib.ctx.scopes.get(cand.scope_id or ""),
+                                           cand.full_name)) \
         if lib.typed is not None else None
     fill_cand = Candidate.of(groups, section, concl, types)
     kept_rows = lib.kept(candidate)

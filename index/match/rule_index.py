@@ -158,20 +158,25 @@ class RuleIndex:
         self._compile_opts: tuple[frozenset[str], bool] = (frozenset(), False)
         self.typed: TypedFilter | None = None  # `use_typing`: the class/instance filter
         self._typing_ctx: tuple[Sequence[BinderGroup], Context | None] = ((), None)
+        self._typing_decl: Declaration | None = None  # the candidate of `_typing_ctx`
+        self._namespaces: Callable[[Declaration], frozenset[str]] | None = None
         self._rule_types: dict[str, tuple[list[Term | None], frozenset[str],
                                           tuple[Term, ...]]] = {}
         # id(leaf list) -> (the list, its length when indexed, near key -> positions)
         self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
         self.filler = Filler()  # variables a match leaves open (`match.fill`)
 
-    def use_typing(self, table: ClassTable) -> None:
+    def use_typing(self, table: ClassTable,
+                   namespaces: Callable[[Declaration], frozenset[str]] | None = None) -> None:
         """Drop matches whose instances certainly do not exist or whose values certainly
         have the wrong type (`index.typing.filter`), counted in `matches_filtered` as
         `instance_missing` / `type_clash`.  The table's derived parts (class-position
-        rules, coercions) are built here, once, before workers fork."""
+        rules, coercions) are built here, once, before workers fork.  `namespaces`: where
+        a candidate's written names resolve (`typing.scoped.resolution_namespaces`)."""
         table.horn()
         table.coercions  # noqa: B018 - built once, inherited by forked workers
         self.typed = TypedFilter(table)
+        self._namespaces = namespaces
 
     def _typed_why(self, c: Compiled, subst: dict[str, Term], kind: str) -> str | None:
         """The typed filter's reason to drop this match, or None (unknown keeps it).  The
@@ -181,7 +186,10 @@ class RuleIndex:
             return None
         groups, ctx = self._typing_ctx
         if ctx is None:
-            ctx = Context(self.typed.table, groups)
+            decl = self._typing_decl
+            ctx = Context(self.typed.table, groups, self._namespaces(decl)
+                          if self._namespaces is not None and decl is not None
+                          else frozenset())
             self._typing_ctx = (groups, ctx)
         r = c.rule
         got = self._rule_types.get(r.id)
@@ -316,6 +324,7 @@ class RuleIndex:
         locals_ = frozenset(n for g in groups for n in g.names if n)
         types = binder_types(groups)
         self._typing_ctx = (groups, None)
+        self._typing_decl = decl
         self.filler.start(tuple(binders), tuple(extra_binders), conclusion, types)
         st = self.stats
         dep_cap = self.max_dependency_per_theorem

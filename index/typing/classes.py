@@ -119,6 +119,8 @@ class ClassTable:
         insts: list[Sig] = []
         sigs = list(sigs)
         for s in sigs:
+            if s.kind == "theorem":  # a name only (`infer.Constants.declared`)
+                continue
             key = head_name(s.name)
             known.add(key)
             if s.kind == "abbrev":

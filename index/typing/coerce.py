@@ -45,6 +45,16 @@ def _coerces_to_functions(cls: str) -> bool:
     return cls in _FUN_CLASSES or cls.endswith(("HomClass", "EquivClass", "EmbeddingClass"))
 
 
+def _function_like(cls: str) -> bool:
+    """Classes whose instances make a type a function, a sort or a set (`FunLike`,
+    `…HomClass`, `CoeSort`, `SetLike`).  An instance of one about a bare variable with no
+    premise on it (or only premises every type may meet) would make every type a
+    function: what the table reads so is a misread header (a section variable standing
+    for a structure, `FirstOrder.HomClass`'s first argument being the language), not a
+    coercion, and is left out."""
+    return _coerces_to_functions(cls) or cls == "SetLike"
+
+
 def type_head(t: Term | None) -> str | None:
     """The head of a type for coercion purposes (`Finset` of `Finset α`, `→` of a
     function type, `→+*` of `R →+* S`), keyed like the table."""
@@ -60,6 +70,12 @@ def type_head(t: Term | None) -> str | None:
     if isinstance(t, Glued) and isinstance(t.head, Ident):
         return t.head.name + t.open
     return None
+
+
+def bundled_map(h: str) -> bool:
+    """A bundled-map notation (`→+*`, `→ₛ`, `≃ₗ[R]`, `↪o`): a `FunLike` type whether or
+    not the table holds its instance (a library cut out of a larger one may not)."""
+    return h[:1] in ("→", "≃", "↪") and h not in ("→", "→[")
 
 
 def rigid_op(h: str) -> bool:
@@ -116,6 +132,8 @@ class Coercions:
                     for src in self._sources(pats[i], metas, prem, firsts, table.params):
                         if src == ANY and ANY in targets:
                             continue  # from anything to anything: a chaining instance
+                        if src == ANY and j == -1:
+                            continue  # `_function_like`: not every type is a function
                         self.edges.setdefault(src, set()).update(targets)
                         if ANY in targets:
                             by = _constraining_any(pats[j], prem)
@@ -140,10 +158,13 @@ class Coercions:
                 if h is not None and not _is_var(h, metas):
                     direct.setdefault(c, set()).add(h)
                     continue
+                if not isinstance(pats[0], Ident):  # `{f : X → Y // …}`, `(F.obj U)`
+                    direct.setdefault(c, set()).add(OPAQUE)
+                    continue
                 by = _constraining(pats[0], prem)
                 if by:
                     via.setdefault(c, []).append(by)
-                else:
+                elif not _function_like(c):
                     direct.setdefault(c, set()).add(ANY)
         out = {c: set(hs) for c, hs in direct.items()}
         for _ in range(32):  # heads only grow: a fixpoint within the hierarchy's depth
@@ -154,7 +175,8 @@ class Coercions:
                     sets = [out.get(d, {ANY} if d not in table.params else set())
                             for d in ds]
                     narrow = [x for x in sets if ANY not in x]
-                    got = min(narrow, key=len) if narrow else {ANY}
+                    got = min(narrow, key=len) if narrow else (
+                        set() if _function_like(c) else {ANY})
                     if got - cur:
                         cur |= got
                         changed = True
@@ -168,6 +190,10 @@ class Coercions:
         h = type_head(p)
         if h is not None and not _is_var(h, metas):
             return {h}
+        if not isinstance(p, Ident):
+            # no nameable head (a subtype, a projection `(F.obj U)`, an unread notation):
+            # no value's type is compared by such a head either (`type_head` is None)
+            return {OPAQUE}
         best: set[str] | None = None
         for c in _constraining(p, prem):  # `[SetLike A B] : CoeTC A (Set B)`
             if c in COE_CLASSES:
@@ -200,6 +226,8 @@ class Coercions:
         """May a value whose type has head `a` be coerced to one with head `b`?  Through
         the instances with a fixed target, or one into a variable target whose premises
         `b` may meet (`keys_of_b`: the class positions `b` may fill, `horn`; None: any)."""
+        if b == FUNCTION and bundled_map(a):
+            return True  # every bundled-map notation names a `FunLike` type
         r = self.reach(a)
         if b in r:
             return True

@@ -21,6 +21,9 @@ from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort
 from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver, head_of, norm, subst, unify
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.infer import Inference
+from lean_alchemy.index.typing.new_text import (
+    applied_arity, cannot_apply, dot_clash, receiver_fields,
+)
 from lean_alchemy.index.typing.needs import instance_needs
 
 NUMBERS = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal", "EReal",
@@ -46,7 +49,10 @@ class Context:
     """One candidate statement: its binders' types, type variables and instance facts,
     with a `Resolver` memoized across all its matches and an `Inference` of its terms."""
 
-    def __init__(self, table: ClassTable, groups: Sequence[BinderGroup]) -> None:
+    def __init__(self, table: ClassTable, groups: Sequence[BinderGroup],
+                 namespaces: frozenset[str] = frozenset()) -> None:
+        """`namespaces`: where the candidate's written names resolve (`scoped.
+        resolution_namespaces`; empty: by dotted suffix alone)."""
         self.types: dict[str, Term] = {}
         facts: list[Term] = []
         tvars: set[str] = set()
@@ -73,7 +79,7 @@ class Context:
                                       self.resolver.keys)
         self.infer = Inference(table.constants, self.types, self.tvars,  # type: ignore
                                lambda p, t, m, s_, loc: unify(p, t, m, s_, table, loc),
-                               frozenset(names - set(self.types)))
+                               frozenset(names - set(self.types)), namespaces)
 
 
 def _coercion_source_class(c: str) -> bool:
@@ -94,6 +100,8 @@ class TypedFilter:
         self.stats: Counter = Counter()
         self.last: dict = {}
         self._hetero_memo: dict[tuple[str, Term], bool] = {}
+        # (key, fields, the terms themselves: alive while their ids are the key)
+        self._fields_memo: tuple = (None, ({}, {}), ())
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
@@ -113,6 +121,7 @@ class TypedFilter:
         s: dict[str, Term] = {}
         env: dict[str, Term] = {}  # rule variable -> its value's type
         typed: list[tuple[str, Term, Term]] = []
+        fields, arity = self._receivers(new_terms, metas)
         for n, t in zip(names, types):
             w = values.get(n) if n else None
             if w is None or t is None:
@@ -125,13 +134,22 @@ class TypedFilter:
                     self.stats["values_typed"] += 1
                     self.last["values"].append((n, t, w, t))
                     continue
-            vt = ctx.infer.type_of(w)
-            vt = norm(vt, ctx.tvars) if vt is not None else None
+            raw = ctx.infer.type_of(w)
+            vt = norm(raw, ctx.tvars) if raw is not None else None
             self.last["values"].append((n, t, w, vt))
             if vt is None:
                 continue
             self.stats["values_typed"] += 1
             env[n] = vt
+            f = dot_clash(self.table.constants, raw, fields.get(n, ()), ctx.names,
+                          ctx.tvars) if n in fields else None
+            if f is not None:  # the new text reads `v.f`, no `f` on the value's type
+                self.last["clash"] = (n, Ident(f"{n}.{f}"), vt)
+                return "type_clash"
+            if n in arity and cannot_apply(self.table.constants, vt, arity[n], ctx.tvars,
+                                           ctx.funlike):  # `v x` with `v` a number
+                self.last["clash"] = (n, Ident(f"{n} applied to {arity[n]}"), vt)
+                return "type_clash"
             if mutation == "apply_hyp":
                 pt = norm(t, metas)
                 if not isinstance(t, Sort) and pt is not None:
@@ -155,6 +173,16 @@ class TypedFilter:
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
         return self._instances(ctx, names, types, metas, s, env, new_terms, namespace)
+
+    def _receivers(self, new_terms: Sequence[Term], metas: frozenset[str]
+                   ) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
+        """`receiver_fields` and `applied_arity` of the rule's new text, memoized on the
+        last one asked."""
+        key = (tuple(id(t) for t in new_terms), metas)
+        if self._fields_memo[0] != key:
+            self._fields_memo = (key, (receiver_fields(new_terms, metas),
+                                       applied_arity(new_terms, metas)), tuple(new_terms))
+        return self._fields_memo[1]
 
     def _type_value(self, ctx: Context, w: Term) -> Term | None:
         """The value of a type-valued rule variable (`α : Type*`) as a type term, when it
@@ -301,10 +329,11 @@ class TypedFilter:
 
 def new_text(rule) -> tuple[Term, ...]:  # noqa: ANN001 - core.records.Rule
     """The rule's text a mutant brings in: an implication's antecedents (`apply_hyp`), a
-    rewrite's replacement."""
+    rewrite's replacement, and the side conditions it states as hypotheses."""
     from lean_alchemy.grammar.ast import loads
 
-    texts = rule.antecedents if rule.kind == "imp" else (rule.replacement,)
+    texts = tuple(rule.antecedents) if rule.kind == "imp" else (rule.replacement,)
+    texts += tuple(rule.side_conditions)  # hypotheses the mutant states too
     out: list[Term] = []
     for a in texts:
         t = loads(a) if a else None

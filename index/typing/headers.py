@@ -32,6 +32,9 @@ _FIELD = re.compile(r"([^\s(){}\[\]:]+(?:\s+[^\s(){}\[\]:]+)*)\s*((?:\([^)]*\)\s
                     r":\s*(.*)")
 _DERIVING = re.compile(r"(?<![\w.'])deriving\s+((?:[\w.]+\s*,\s*)*[\w.]+)")
 _CTOR = re.compile(r"\|\s*([^\s():]+)")
+# longest body of a type-level `def` read (`def Set (α : Type u) := α → Prop`): type
+# definitions are short, and parsing every definition's body would cost the table's build
+MAX_DEF_BODY = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,20 @@ def read_header(text: str, kind: str) -> Header | None:
     dv = _DERIVING.search(m, delim)
     derived = tuple(x.strip() for x in dv.group(1).split(",")) if dv else ()
     body = None
-    if kind == "abbrev" and sig.delim_kind == ":=":
+    if kind in ("abbrev", "def") and sig.delim_kind == ":=":
         end = dv.start() if dv else len(m)
-        body = parse_term(strip_comments(text[sig.delim + 2:end]).strip())
+        src = strip_comments(text[sig.delim + 2:end]).strip()
+        if kind == "abbrev":
+            body = parse_term(src)
+        elif _type_level(ty) and len(src) <= MAX_DEF_BODY:
+            body = parse_term(src)
     return Header(binders, ty, parents, fields, ctors, derived, body)
+
+
+def _type_level(ty: Term | None) -> bool:
+    """A definition that may be a type (`def Set (α : Type u) := α → Prop`): its result
+    type is not written or is a sort.  Its body is what Lean unfolds it to when
+    resolving dot notation on a value of that type."""
+    from lean_alchemy.grammar.ast import Sort
+
+    return ty is None or isinstance(ty, Sort)

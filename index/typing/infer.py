@@ -24,14 +24,15 @@ is a small part of Lean's elaborator, conservative everywhere (None when unsure)
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Explicit, Ident, IfThenElse, NamedArg, Postfix,
-    Prefix, Proj, Quant, Sort, Term, Typed,
+    Prefix, Proj, Quant, Sort, Term, Typed, children,
 )
 from lean_alchemy.index.typing.saturate import subst
-from lean_alchemy.index.typing.signatures import Sig, head_name
+from lean_alchemy.index.typing.signatures import ALIASES, Sig, head_name
 
 PROP = Sort("Prop")
 _ARITH = frozenset({"+", "-", "*", "/", "%", "⊔", "⊓", "∪", "∩", "\\", "∆", "⊓", "++"})
@@ -42,35 +43,186 @@ _PROP_QUANTS = frozenset({"∀", "∃", "∃!", "∀ᶠ", "∃ᶠ"})
 _BIG_OPS = frozenset({"∑", "∏", "⨆", "⨅", "∑'", "∏'"})
 _FUN = frozenset({"fun", "λ"})
 MAX_CANDIDATES = 6  # declarations a written suffix may name before the lookup gives up
+MAX_UNFOLD = 8  # parents and definitions followed by `Constants.dot_fails`
+MIN_FUNCTION_NAMES = 1000  # `Constants.complete`
+# names Lean generates for a structure or inductive type (`mk`, recursors, `@[ext]`,
+# `injEq`), which no source declaration spells
+GENERATED_NAMES = frozenset({"mk", "rec", "recOn", "casesOn", "noConfusion", "noConfusionType",
+                        "below", "brecOn", "ibelow", "binductionOn", "ext", "ext_iff",
+                        "injEq", "inj", "eta", "sizeOf_spec", "mk.injEq", "induct"})
+# `to_additive` twins (`AddSubgroup.f` of `Subgroup.f`, `Finset.sum_f` of `Finset.prod_f`)
+# are generated, not written: a type or field name of the additive vocabulary is unknown
+ADDITIVE_NAME = re.compile(r"Add|add|Zero|zero|Neg|neg|Sum|sum|(?:^|[._])sub|SubNeg|[nz]smul|"
+                       r"vadd|VAdd|vsub|VSub")
+_TYPE_KINDS = frozenset({"structure", "class", "inductive", "def", "abbrev", "opaque"})
+# `Function.…` declarations of Lean core (`Init/Core.lean`, `Init/Prelude.lean`), which dot
+# notation on a function reaches and the library's table does not list
+CORE_FUNCTION_NAMES = frozenset(f"Function.{n}" for n in (
+    "comp", "const", "swap", "curry", "uncurry", "Injective", "Surjective", "Bijective",
+    "LeftInverse", "RightInverse", "HasLeftInverse", "HasRightInverse", "id", "onFun",
+    "Involutive", "Injective2", "update", "mt", "mtr", "funext_iff", "comp_apply",
+    "const_apply", "iterate", "Embedding", "invFun", "graph", "Periodic"))
 MAX_DEPTH = 24
 
 
 class Constants:
     """Signatures of the library's non-instance declarations, by full name and by every
-    dotted suffix (`Ordinal.veblen` is found as `veblen` and `Ordinal.veblen`)."""
+    dotted suffix (`Ordinal.veblen` is found as `veblen` and `Ordinal.veblen`), and the
+    full names of all its declarations (`declared`, theorems included)."""
 
     def __init__(self, sigs: Iterable[Sig]) -> None:
         self.by_suffix: dict[str, list[Sig]] = {}
+        declared: set[str] = set(CORE_FUNCTION_NAMES)
+        with_fields: set[str] = set()
         for s in sigs:
+            declared.add(s.name)
+            if s.kind == "field":
+                with_fields.add(s.name.rsplit(".", 1)[0])
             if s.kind in ("instance", "theorem") or s.name.startswith("core.inst"):
                 continue
             parts = s.name.split(".")
             for k in range(len(parts)):
                 self.by_suffix.setdefault(".".join(parts[k:]), []).append(s)
+        self.declared = frozenset(declared)
+        # structures and classes with at least one field read from their source
+        self.with_fields = frozenset(with_fields)
+        # a table that holds a whole library down to its logic (Mathlib declares some
+        # 1,700 `Function.…` names): only then does a missing `G.f` mean Lean has none,
+        # where a folder cut out of a library, or a library over Mathlib, lacks the
+        # namespaces' other files
+        self.complete = sum(1 for n in declared if n.startswith("Function.")) \
+            >= MIN_FUNCTION_NAMES
+
+    def dot_fails(self, head: str, field: str) -> bool:
+        """Does dot notation `x.field` certainly fail on a value whose type is headed by
+        the written constant `head`?  Lean looks for `C.field` in the namespace of the
+        type's head `C`, then of the parents of a structure (`extends`), then unfolds a
+        definition and looks again (`Function.field` for a function type).  Certain
+        only when every type `head` may name is a library structure, class or inductive
+        type, or a definition whose body is read, and each such chain ends without a
+        declaration of that name; a core type (`ℕ`, `List`) or an unread body keeps it."""
+        name = ALIASES.get(head, head).removeprefix("_root_.")
+        if not self.complete or name in _core_types() or field in GENERATED_NAMES or \
+                ADDITIVE_NAME.search(field):
+            return False
+        return self._named_fails(name, field, 0)
+
+    def _named_fails(self, name: str, field: str, depth: int) -> bool:
+        """`dot_fails` for every type the written `name` may denote.  An additive name
+        (`AddSubmonoid`) fails only where its multiplicative twin is a known type that
+        fails too: `to_additive` copies the twin's declarations, unseen here."""
+        if name in _core_types():
+            return False
+        last = name.rsplit(".", 1)[-1]
+        if ADDITIVE_NAME.search(last):
+            twin = name[:-len(last)] + last[3:] if last.startswith("Add") else ""
+            if not twin or ADDITIVE_NAME.search(twin[-len(last) + 3:]) or not self._types(twin):
+                return False
+            if not self._named_fails(twin, field, depth + 1):
+                return False
+        types = self._types(name)
+        return bool(types) and all(self._fails_on(t, field, depth) for t in types)
+
+    def function_field_fails(self, field: str) -> bool:
+        """No `Function.field`, written or generated (`f.support` is the `to_additive`
+        twin of `Function.mulSupport`)."""
+        return self.complete and f"Function.{field}" not in self.declared and \
+            not self._generated_in("Function", field)
+
+    def _generated_in(self, ns: str, field: str) -> bool:
+        """Might `ns.field` be generated rather than written: from `ns.x` when the field is
+        `x_suffix` (`@[simps]`, `@[reassoc]`), or as the `to_additive` twin of a
+        declaration of `ns` whose name maps to `field` (`mulSupport` → `support`)?"""
+        cuts = [k for k, ch in enumerate(field) if ch == "_"]
+        if any(f"{ns}.{field[:k]}" in self.declared for k in cuts):
+            return True
+        return any(f"{ns}.{twin}" in self.declared for twin in multiplicative_twins(field))
+
+    def _types(self, name: str) -> list[Sig]:
+        return [s for s in self.by_suffix.get(name, ()) if s.kind in _TYPE_KINDS]
+
+    def _fails_on(self, sig: Sig, field: str, depth: int) -> bool:
+        if f"{sig.name}.{field}" in self.declared:
+            return False
+        if self._generated_in(sig.name, field):
+            return False
+        if sig.kind in ("structure", "class") and any(
+                field == "to" + head_name(h) for p in sig.parents
+                if (h := type_head_name(p)) is not None):
+            return False  # `x.toParent`: the projection `extends` generates
+        if depth > MAX_UNFOLD:
+            return False
+        if sig.kind in ("structure", "class"):
+            if sig.name not in self.with_fields:
+                return False  # fields unread (`(E : Set α)` lines): any may exist
+            nexts = [type_head_name(p) for p in sig.parents]
+        elif sig.kind in ("def", "abbrev"):
+            body = sig.body
+            while isinstance(body, BinOp) and body.op == "<|":
+                body = body.lhs
+            if isinstance(body, (BinOp, Quant)) and (
+                    getattr(body, "op", "") in ("→", "∀", "Π")):
+                return self.function_field_fails(field)
+            nexts = [type_head_name(body) if body is not None else None]
+            params = {n for g in sig.binders for n in g.names}
+            if nexts[0] in params:
+                return False  # unfolds to a parameter: to anything
+        else:
+            return True  # an inductive type or opaque constant: no unfolding
+        for h in nexts:
+            if h is None or not self._named_fails(ALIASES.get(h, h).removeprefix(
+                    "_root_."), field, depth + 1):
+                return False
+        return True
 
     def candidates(self, name: str) -> list[Sig]:
         """Every declaration a written name may denote (no bound on their number)."""
         return self.by_suffix.get(name.removeprefix("_root_."), [])
 
-    def lookup(self, name: str) -> list[Sig]:
-        """The declarations a written name may denote (root prefix dropped)."""
+    def lookup(self, name: str, namespaces: frozenset[str] = frozenset()) -> list[Sig]:
+        """The declarations a written name may denote (root prefix dropped).  With the
+        `namespaces` of the scope it is written in (its namespace's prefixes and the
+        opened ones), those Lean may resolve it to (`N.name` for `N` among them, or the
+        name itself) when there are any; else every declaration of that suffix."""
         if name.startswith("_root_."):
             name = name[len("_root_."):]
         got = self.by_suffix.get(name, [])
+        if namespaces and got:
+            cut = len(name) + 1
+            inside = [s for s in got if s.name == name or s.name[:-cut] in namespaces]
+            if inside:
+                got = inside
         return got if len(got) <= MAX_CANDIDATES else []
 
 
-def _flat_binders(sig: Sig) -> list[tuple[str, Term | None, str]]:
+# `to_additive`'s word pairs (multiplicative, additive) a field's twin is generated by
+# (Mathlib/Tactic/ToAdditive/GuessName.lean's dictionary, the common part)
+TWIN_WORDS = (("mulSupport", "support"), ("mulTSupport", "tsupport"),
+              ("mulIndicator", "indicator"), ("mulSingle", "single"), ("mul", "add"),
+              ("Mul", "Add"), ("one", "zero"), ("One", "Zero"), ("inv", "neg"),
+              ("Inv", "Neg"), ("prod", "sum"), ("Prod", "Sum"), ("div", "sub"),
+              ("Div", "Sub"), ("pow", "nsmul"), ("zpow", "zsmul"), ("smul", "vadd"),
+              ("SMul", "VAdd"), ("orderOf", "addOrderOf"), ("IsUnit", "IsAddUnit"),
+              ("units", "addUnits"), ("Units", "AddUnits"), ("npow", "nsmul"))
+
+
+def multiplicative_twins(field: str) -> list[str]:
+    """The names whose `to_additive` twin may be `field`: each additive word of the
+    dictionary replaced by its multiplicative one, one word at a time."""
+    out = []
+    for mul, add in TWIN_WORDS:
+        if add in field:
+            out.append(field.replace(add, mul))
+    return out
+
+
+def _core_types() -> tuple[str, ...]:
+    from lean_alchemy.index.typing.classes import CORE_TYPES
+
+    return CORE_TYPES
+
+
+def flat_binders(sig: Sig) -> list[tuple[str, Term | None, str]]:
     out = []
     for g in sig.binders:
         names = g.names or ("_inst",)
@@ -85,12 +237,14 @@ class Inference:
 
     def __init__(self, consts: Constants | None, local: Mapping[str, Term],
                  tvars: frozenset[str], unify,  # noqa: ANN001 - classes.unify
-                 hidden: frozenset[str] = frozenset()) -> None:
+                 hidden: frozenset[str] = frozenset(),
+                 namespaces: frozenset[str] = frozenset()) -> None:
         self.consts = consts
         self.local = local
         self.tvars = tvars
         self.hidden = hidden  # names bound without a known type: never a constant
         self.unify = unify
+        self.namespaces = namespaces  # where written names resolve (`Constants.lookup`)
         self.memo: dict[int, tuple[Term, Term | None]] = {}
 
     def type_of(self, t: Term, depth: int = 0) -> Term | None:
@@ -139,6 +293,16 @@ class Inference:
             return self.type_of(t.lhs, d)
         if t.op == "•":
             return self.type_of(t.rhs, d)
+        if t.op in ("''", "⁻¹'"):  # `Set.image`, `Set.preimage` (Data/Set/Defs.lean)
+            ends = _map_ends(self.type_of(t.lhs, d))
+            if ends is not None:
+                return App(Ident("Set"), (ends[1] if t.op == "''" else ends[0],))
+            return None
+        if t.op == "∘":  # `Function.comp : (β → δ) → (α → β) → α → δ` (Lean core)
+            outer, inner = _map_ends(self.type_of(t.lhs, d)), _map_ends(self.type_of(t.rhs, d))
+            if outer is not None and inner is not None:
+                return BinOp("→", inner[0], outer[1])
+            return None
         if t.op == "≫":  # `comp : (X ⟶ Y) → (Y ⟶ Z) → (X ⟶ Z)` (Category/Basic.lean:127)
             tl, tr = self.type_of(t.lhs, d), self.type_of(t.rhs, d)
             if isinstance(tl, BinOp) and isinstance(tr, BinOp) and tl.op == tr.op == "⟶":
@@ -154,7 +318,7 @@ class Inference:
             bound = frozenset(n for g in t.binders for n in g.names)
             inner = Inference(self.consts, {k: v for k, v in self.local.items()
                                             if k not in bound}, self.tvars, self.unify,
-                              self.hidden | bound)
+                              self.hidden | bound, self.namespaces)
             return inner.type_of(t.body, d)
         return None
 
@@ -169,7 +333,8 @@ class Inference:
                 local[n] = g.type
                 doms.append(g.type)
         bound = frozenset(local) - frozenset(self.local)
-        inner = Inference(self.consts, local, self.tvars, self.unify, self.hidden - bound)
+        inner = Inference(self.consts, local, self.tvars, self.unify, self.hidden - bound,
+                          self.namespaces)
         body = inner.type_of(t.body, d)
         if body is None or _mentions(body, [n for g in t.binders for n in g.names]):
             return None
@@ -204,7 +369,7 @@ class Inference:
         for a in args:
             if isinstance(a, NamedArg):
                 return None
-            if isinstance(ty, BinOp) and (ty.op == "→" or _bundled(ty.op)):
+            if isinstance(ty, BinOp) and (ty.op == "→" or bundled_op(ty.op)):
                 ty = ty.rhs
             elif isinstance(ty, Quant) and ty.op in ("∀", "Π") and ty.binders:
                 bound = {n for g in ty.binders for n in g.names}
@@ -227,7 +392,7 @@ class Inference:
         for k, f in enumerate(fields):
             if cur_t is None:
                 return None
-            h = _type_head(cur_t)
+            h = type_head_name(cur_t)
             if h is None:
                 return None
             last = k == len(fields) - 1
@@ -242,7 +407,7 @@ class Inference:
                   receiver: tuple[Term, str] | None = None) -> Term | None:
         if self.consts is None:
             return None
-        found = self.consts.lookup(name)
+        found = self.consts.lookup(name, self.namespaces if receiver is None else frozenset())
         if not found:
             return None
         out: Term | None = None
@@ -260,7 +425,7 @@ class Inference:
         binders, the arguments given to them and the solution of the others (`needs`)."""
         if sig.type is None:
             return None
-        binders = _flat_binders(sig)
+        binders = flat_binders(sig)
         metas = frozenset(n for n, _, _ in binders)
         from lean_alchemy.index.typing.classes import norm
 
@@ -271,7 +436,7 @@ class Inference:
         if receiver is not None:
             recv, head = receiver
             at = next((i for i, (_, ty) in enumerate(explicit)
-                       if ty is not None and (h := _type_head(ty)) is not None
+                       if ty is not None and (h := type_head_name(ty)) is not None
                        and head_name(h) == head_name(head)), None)
             if at is None:
                 return None
@@ -338,13 +503,21 @@ class Inference:
             ty = ty.rhs
 
 
-def _bundled(op: str) -> bool:
+def _map_ends(ty: Term | None) -> tuple[Term, Term] | None:
+    """Domain and codomain of a function type or a bundled map (`A →+* B`, `e : A ≃ B`
+    applied through its coercion), else None; a dependent `∀` has none."""
+    if isinstance(ty, BinOp) and (ty.op == "→" or bundled_op(ty.op)):
+        return ty.lhs, ty.rhs
+    return None
+
+
+def bundled_op(op: str) -> bool:
     """Bundled-map notations a value of which Lean applies as a function (`→+*`,
     `→ₗ[R]`, `≃`, `↪`, `→o`), not a category's morphism arrow `⟶`."""
     return op != "→" and op[:1] in ("→", "≃", "↪")
 
 
-def _type_head(t: Term) -> str | None:
+def type_head_name(t: Term) -> str | None:
     while isinstance(t, App):
         t = t.fn
     return t.name if isinstance(t, Ident) else None
@@ -369,3 +542,4 @@ def binder_types(groups: Iterable[BinderGroup]) -> dict[str, Term]:
         for n in g.names:
             out[n] = g.type
     return out
+

@@ -73,3 +73,19 @@ def section_of(scope: object) -> tuple[BinderGroup, ...]:
         return scope_binders(scope)  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - unparsable variables only leave premises out
         return ()
+
+
+def resolution_namespaces(scope: object, full_name: str) -> frozenset[str]:
+    """The namespaces a declaration's written names resolve in: the namespace stack of
+    its scope and what its `open`s name (`grammar.tokens.open_namespaces`), and the
+    namespaces of its own dotted name (`theorem Set.foo` is elaborated inside `Set`)."""
+    from lean_alchemy.grammar.tokens import open_namespaces
+
+    parts = full_name.split(".")[:-1]
+    out = {".".join(parts[:k]) for k in range(1, len(parts) + 1)}
+    if scope is not None:
+        try:
+            out.update(open_namespaces(scope))
+        except Exception:  # noqa: BLE001 - an unread scope only leaves names unfiltered
+            return frozenset()
+    return frozenset(out)

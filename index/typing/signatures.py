@@ -3,8 +3,9 @@ library plus a small table of Lean core constants and instances.
 
 Why: elaboration-lite types a statement's sub-terms and resolves instances without Lean;
 both need to know what each constant takes and returns and which `class`/`instance`
-declarations exist.  Theorems carry their parsed statements; every other declaration is
-read from its source span (`headers.read_header`).  The table is built once by the index
+declarations exist.  Every non-theorem declaration is read from its source span
+(`headers.read_header`); theorems are listed by name only (dot notation `x.f` may name
+one, and a field no declaration has is a clash).  The table is built once by the index
 stage and stored as `RUN/signatures.parquet` (explicit schema, `SCHEMA`).
 """
 
@@ -30,11 +31,14 @@ from lean_alchemy.index.typing.scoped import (
 
 SCHEMA = pa.schema([
     pa.field("name", pa.string(), nullable=False),
-    pa.field("kind", pa.string(), nullable=False),  # declaration kind, `field`, `ctor`, `core`
+    # declaration kind, `field`, `ctor`, `core`; a `theorem` row is a name only (what dot
+    # notation may resolve to), with no binders or type
+    pa.field("kind", pa.string(), nullable=False),
     pa.field("binders", pa.string(), nullable=False),  # `dumps_binders`
     pa.field("type", pa.string()),  # `dumps` of the result type, null when not written
     pa.field("parents", pa.list_(pa.string()), nullable=False),  # `extends` (dumped)
-    pa.field("body", pa.string()),  # `dumps` of an `abbrev`'s body, else null
+    # `dumps` of an `abbrev`'s body or a short type-level `def`'s (`headers`), else null
+    pa.field("body", pa.string()),
 ])
 
 FILE = "signatures.parquet"
@@ -43,7 +47,7 @@ FILE = "signatures.parquet"
 @dataclass(frozen=True, slots=True)
 class Sig:
     """One constant: kind, binder groups, result type (None: not written), parents, and
-    an `abbrev`'s body (None otherwise)."""
+    an `abbrev`'s or type-level `def`'s body (None otherwise)."""
 
     name: str
     kind: str
@@ -102,7 +106,7 @@ CORE_CONSTANTS = {
     "(x : Subtype p) : α", "decide": "(p : Prop) [Decidable p] : Bool",
 }
 # (`ℚ≥0`: `notation "ℚ≥0" => NNRat`, Mathlib/Data/Rat/Init.lean:26)
-_ALIASES = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex", "ℝ≥0": "NNReal",
+ALIASES = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex", "ℝ≥0": "NNReal",
             "ℝ≥0∞": "ENNReal", "ℕ∞": "ENat", "ℚ≥0": "NNRat", "ℍ": "Quaternion", "ℕ+": "PNat",
             "Type": "Type"}
 
@@ -113,10 +117,10 @@ def head_name(name: str) -> str:
     instance types and class names are written unresolved, and merging two classes of
     one last name only adds facts, which can turn a *no* into *yes*/*unknown*, never the
     reverse."""
-    name = _ALIASES.get(name, name)
+    name = ALIASES.get(name, name)
     if name.endswith("}") and ".{" in name:  # universe levels: `Ordinal.{u}`
         name = name[:name.rindex(".{")]
-        name = _ALIASES.get(name, name)
+        name = ALIASES.get(name, name)
     if name.startswith("_root_."):
         name = name[len("_root_."):]
     return name.rsplit(".", 1)[-1] if "." in name and not name.endswith(".") else name
@@ -258,9 +262,13 @@ def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]]
 _CLASS_ATTR = re.compile(r"\A\s*(?:/--.*?-/\s*)?@\[(?:[^\]]*,\s*)?class\s*[,\]]", re.S)
 
 
+_READ_KINDS = ("def", "abbrev", "instance", "class", "structure", "inductive", "opaque")
+
+
 def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     """Signatures of `decls` (objects with full_name, kind, module, file, start_byte,
-    end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`.
+    end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`,
+    plus the names of the others (theorems, aliases) as `theorem` rows.
     Each source file is read and walked once (`declaration_scopes`)."""
     out: list[Sig] = list(core_sigs())
     texts: dict[str, bytes] = {}
@@ -268,8 +276,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     named: dict[str, set[str]] = {}
     decls = list(decls)
     for d in decls:
-        if d.kind not in ("def", "abbrev", "instance", "class", "structure", "inductive",
-                          "opaque"):
+        if d.kind not in _READ_KINDS:
             continue
         data = texts.get(d.file)
         if data is None:
@@ -305,6 +312,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         return section_of(scope) if scope is not None else ()
 
     out.extend(_declared_instances(decls, out, named, section_for))
+    out.extend(Sig(d.full_name, "theorem", (), None) for d in decls
+               if d.kind not in _READ_KINDS)
     return out
 
 

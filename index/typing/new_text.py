@@ -1,0 +1,141 @@
+"""What a mutant's new text does with a rule variable's value, checked against the
+value's type: dot notation `v.f` and application `v x`.
+
+Why: a rule's replacement (or side condition, or antecedent) may read a field of a
+variable (`l.reverse`, `g.left`) or apply it (`Φ x i`, `⇑f`).  Lean elaborates that text
+at the value's type: `x.f` resolves in the namespace of the head of the value's type
+(then its parents, then what it unfolds to), and an application needs a function, a
+bundled map or a coercion to a function.  When the value's type is known and none of
+those exists, the mutant cannot elaborate whatever the rule's binders say.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from lean_alchemy.grammar.ast import (
+    App, BinOp, Ident, NamedArg, Prefix, Proj, Quant, Sort, Term, children,
+)
+from lean_alchemy.index.typing.infer import (
+    ADDITIVE_NAME, GENERATED_NAMES, Constants, bundled_op, flat_binders, type_head_name,
+)
+from lean_alchemy.index.typing.saturate import subst
+
+
+def receiver_fields(terms: Iterable[Term], names: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Rule variable -> the fields dot notation reads on it in `terms` (`v.f`, `v.f a`,
+    `(v).f`): the first field after the variable itself."""
+    wanted = frozenset(n for n in names if n)
+    out: dict[str, set[str]] = {}
+    todo = list(terms)
+    while todo:
+        t = todo.pop()
+        if isinstance(t, Ident):
+            first, _, rest = t.name.partition(".")
+            if rest and first in wanted:
+                out.setdefault(first, set()).add(rest.split(".", 1)[0])
+            continue
+        if isinstance(t, Proj) and isinstance(t.term, Ident) and t.term.name in wanted \
+                and not t.field.isdigit():
+            out.setdefault(t.term.name, set()).add(t.field.split(".", 1)[0])
+        todo.extend(c for _, _, c in children(t))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def dot_clash(consts: Constants | None, ty: Term, fields: Iterable[str],
+              locals_: frozenset[str], tvars: frozenset[str]) -> str | None:
+    """A field of `fields` that dot notation certainly cannot find on a value of type
+    `ty` (as inferred, before `norm`), or None.  A type headed by a type variable of the
+    candidate has no namespace at all ("type is not of the form C …"); a function type
+    reads `Function.f`; a constant head goes through `Constants.dot_fails`.  A type
+    headed by another local (a bundled object used as a type through `↥`) or by a
+    projection of one (`X.α`) stays unknown."""
+    if consts is None:
+        return None
+    h = ty
+    while isinstance(h, App):
+        h = h.fn
+    for f in sorted(fields):
+        if f.isdigit() or ADDITIVE_NAME.search(f) or f in GENERATED_NAMES:
+            continue
+        if isinstance(h, Ident):
+            name = h.name
+            if name in tvars:
+                return f
+            if name in locals_ or name.split(".", 1)[0] in locals_:
+                continue
+            if consts.dot_fails(name, f):
+                return f
+        elif (isinstance(h, BinOp) and h.op == "→") or (
+                isinstance(h, Quant) and h.op in ("∀", "Π")):
+            if consts.function_field_fails(f):
+                return f
+    return None
+
+
+def applied_arity(terms: Iterable[Term], names: Iterable[str]) -> dict[str, int]:
+    """Rule variable -> the most arguments the new text applies it to (`v x i`: 2; `⇑v`,
+    a function coercion: 1)."""
+    wanted = frozenset(n for n in names if n)
+    out: dict[str, int] = {}
+    todo = list(terms)
+    while todo:
+        t = todo.pop()
+        k = 0
+        if isinstance(t, App) and isinstance(t.fn, Ident) and t.fn.name in wanted:
+            name, k = t.fn.name, sum(1 for a in t.args if not isinstance(a, NamedArg))
+        elif isinstance(t, Prefix) and t.op == "⇑" and isinstance(t.arg, Ident) \
+                and t.arg.name in wanted:
+            name, k = t.arg.name, 1
+        if k:
+            out[name] = max(out.get(name, 0), k)
+        todo.extend(c for _, _, c in children(t))
+    return out
+
+
+NUMBER_TYPES = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal",
+                          "EReal", "PNat", "ENat"})
+
+
+def cannot_apply(consts: Constants | None, ty: Term, k: int, tvars: frozenset[str],
+                 funlike: frozenset[str]) -> bool:
+    """Can a value of type `ty` (normalized) certainly not be applied to `k` arguments?
+    Each argument peels a function type, a `∀` or a bundled map (coerced by `⇑`); a
+    type-level definition unfolds (`Set α` is `α → Prop`); what is left when arguments
+    remain must be a number type, a proposition or sort, or a type variable of the
+    candidate without a function-like instance for the answer to be certain."""
+    for _ in range(k):
+        for _unfold in range(4):
+            nxt = _unfold_type(consts, ty)
+            if nxt is None:
+                break
+            ty = nxt
+        if isinstance(ty, BinOp) and (ty.op == "→" or bundled_op(ty.op)):
+            ty = ty.rhs
+            continue
+        if isinstance(ty, Quant) and ty.op in ("∀", "Π"):
+            ty = ty.body
+            continue
+        if isinstance(ty, Sort):
+            return True
+        h = type_head_name(ty)
+        return h is not None and (h in NUMBER_TYPES or (h in tvars and h not in funlike))
+    return False
+
+
+def _unfold_type(consts: Constants | None, ty: Term) -> Term | None:
+    """One step of unfolding a type-level definition with a read body whose binders
+    the type's arguments all fill (`Set α` to `α → Prop`), else None."""
+    if consts is None:
+        return None
+    fn, args = (ty.fn, ty.args) if isinstance(ty, App) else (ty, ())
+    if not isinstance(fn, Ident):
+        return None
+    found = consts._types(fn.name)
+    if len(found) != 1 or found[0].kind not in ("def", "abbrev") or found[0].body is None:
+        return None
+    sig = found[0]
+    params = [n for n, _, _ in flat_binders(sig)]
+    if len(params) != len(args) or any(isinstance(a, NamedArg) for a in args):
+        return None
+    return subst(sig.body, dict(zip(params, args)))
