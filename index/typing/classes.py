@@ -148,6 +148,7 @@ class ClassTable:
                 tab.parents[key] = s.parents
             elif s.kind == "instance":
                 insts.append(s)
+        tab._add_field_parents(sigs)
         tab.known = frozenset(known)
         tab.flexible = frozenset(flexible)
         tab.rigid = frozenset(rigid - (loose - set(CORE_TYPES)))
@@ -163,6 +164,21 @@ class ClassTable:
                 if h is not None:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
+
+    def _add_field_parents(self, sigs: list[Sig]) -> None:
+        """A class field `toP : P α` (not `extends`) that an `attribute [instance]` makes
+        a parent (`PseudoMetricSpace.toUniformSpace`, Mathlib/Topology/MetricSpace/Pseudo/
+        Defs.lean:149, :173-174): counted as a parent whether or not the attribute was
+        read, which only adds facts."""
+        for s in sigs:
+            owner, _, last = s.name.rpartition(".")
+            key = head_name(owner) if owner else ""
+            if s.kind != "field" or key not in self.params or not last.startswith("to") \
+                    or s.type is None or not isinstance(s.type, App):
+                continue
+            h = head_of(s.type)
+            if h is not None and head_name(h) in self.params and s.type not in self.parents[key]:
+                self.parents[key] = self.parents[key] + (s.type,)
 
     def _add_additive_twins(self, insts: list[Sig]) -> None:
         """The additive twins `to_additive` makes of the instances about type variables

@@ -370,3 +370,26 @@ def test_words_of_a_misread_header_are_no_variables_of_an_instance() -> None:
     r = Resolver(ClassTable.build(sigs), frozenset(), [])
     assert r.holds(parse_term("Field ℕ")) == NO
     assert r.holds(parse_term("Field (FiniteResidueField ℕ)")) == YES
+
+
+def test_a_class_field_made_an_instance_is_a_parent() -> None:
+    """`class UniformSpace (α) extends TopologicalSpace α` (Mathlib/Topology/UniformSpace/
+    Defs.lean:193) and `class PseudoMetricSpace (α) … where … toUniformSpace : UniformSpace
+    α` made an instance by `attribute [instance_reducible, instance]
+    PseudoMetricSpace.toUniformSpace` (Mathlib/Topology/MetricSpace/Pseudo/Defs.lean:149,
+    :173-174): a `[PseudoMetricSpace E]` variable is never *no* for `TopologicalSpace E`;
+    one with only `[Dist E]` is."""
+    tab = _table_of([
+        ("TopologicalSpace", "class", "class TopologicalSpace (α : Type u) where\n  o : α"),
+        ("UniformSpace", "class",
+         "class UniformSpace (α : Type u) extends TopologicalSpace α where\n  u : α"),
+        ("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℕ"),
+        ("PseudoMetricSpace", "class",
+         "class PseudoMetricSpace (α : Type u) extends Dist α where\n"
+         "  toUniformSpace : UniformSpace α"),
+    ])
+    pm = Resolver(tab, frozenset({"E"}), [parse_term("PseudoMetricSpace E")])
+    assert pm.holds(parse_term("TopologicalSpace E")) != NO
+    assert pm.holds(parse_term("UniformSpace E")) != NO
+    dist = Resolver(tab, frozenset({"E"}), [parse_term("Dist E")])
+    assert dist.holds(parse_term("TopologicalSpace E")) == NO
