@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.saturate import subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
@@ -30,6 +31,16 @@ YES, NO, UNKNOWN = "yes", "no", "unknown"
 CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "Option", "Prod",
               "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
               "Float", "Except", "Thunk", "Task", "IO")
+# the number tower: types spelled only by their names or the aliases `head_name`
+# normalizes (`ℕ ℤ ℚ ℝ ℂ ℝ≥0 ℝ≥0∞ EReal`), so no notation or generated name of an
+# instance's conclusion (`M ⟶ N`, `WithTop α`, `tsze R M`) denotes one of them
+TOWER = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal", "EReal",
+                   "NNRat", "PNat", "ENat"})
+# words a header misread as binder names (`set_option … false in instance …`): never a
+# variable of the instance, so its conclusion keeps the head it names
+_MISREAD = frozenset({"in", "def", "instance", "variable", "false", "true", "set_option",
+                      "noncomputable", "abbrev", "structure", "class", "private",
+                      "protected", "open", "scoped", "local"})
 MAX_DEPTH = 8
 MAX_STEPS = 300
 # a query about the candidate's variables not decided forwards is searched backwards only
@@ -104,6 +115,9 @@ class ClassTable:
     # `abbrev` key -> heads its bodies have (`Perm` -> `Equiv`), or None when one of them
     # is unreadable or a parameter (`abbrev Foo (α) := α` unfolds to anything)
     unfold: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    # `abbrev` keys a body may make a bare variable (`abbrev Foo (α) := α`), or whose
+    # body is unreadable: only these may unfold to a type of the number tower
+    bare: set[str] = field(default_factory=set)
     _coercions: Any = None
     _horn: "HornRules | None" = None
     # what does not depend on a candidate: answers to queries about closed types
@@ -136,6 +150,7 @@ class ClassTable:
                 tab.parents[key] = s.parents
             elif s.kind == "instance":
                 insts.append(s)
+        tab._add_field_parents(sigs)
         tab.known = frozenset(known)
         tab.flexible = frozenset(flexible)
         tab.rigid = frozenset(rigid - (loose - set(CORE_TYPES)))
@@ -144,6 +159,7 @@ class ClassTable:
         tab.constants = Constants(sigs)
         for s in insts:
             tab._add_instance(s)
+        tab._add_additive_twins(insts)
         for c, ps in tab.parents.items():
             for p in ps:
                 h = head_of(p)
@@ -151,16 +167,54 @@ class ClassTable:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
 
+    def _add_field_parents(self, sigs: list[Sig]) -> None:
+        """A class field `toP : P α` (not `extends`) that an `attribute [instance]` makes
+        a parent (`PseudoMetricSpace.toUniformSpace`, Mathlib/Topology/MetricSpace/Pseudo/
+        Defs.lean:149, :173-174): counted as a parent whether or not the attribute was
+        read, which only adds facts."""
+        for s in sigs:
+            owner, _, last = s.name.rpartition(".")
+            key = head_name(owner) if owner else ""
+            if s.kind != "field" or key not in self.params or not last.startswith("to") \
+                    or s.type is None or not isinstance(s.type, App):
+                continue
+            h = head_of(s.type)
+            if h is not None and head_name(h) in self.params and s.type not in self.parents[key]:
+                self.parents[key] = self.parents[key] + (s.type,)
+
+    def _add_additive_twins(self, insts: list[Sig]) -> None:
+        """The additive twins `to_additive` makes of the instances about type variables
+        (`additive`): `[Group G] : DivisionMonoid G` gives `[AddGroup G] :
+        SubtractionMonoid G`."""
+        names = additive_names(self.params)
+        if not names:
+            return
+        for s in insts:
+            ty = s.type
+            h = head_of(ty) if ty is not None else None
+            if h is None or head_name(h) not in names or not isinstance(ty, App):
+                continue
+            metas = {n for g in s.binders for n in g.names}
+            if not any(heads(a) & metas or _auto_bound_in(a, self) for a in ty.args):
+                continue  # about a closed type: no `to_additive` twin assumed
+            self._add_instance(Sig(s.name + ".additive", "instance",
+                                   translate_binders(s.binders, names), translate(ty, names)))
+
     def _add_unfold(self, key: str, s: Sig) -> None:
+        if s.type is not None and not _sort_valued(s.type):
+            return  # a term (`hom f : X ⟶ Y`), never a type: it unfolds to no head
         params = {n for g in s.binders for n in g.names}
         body = s.body
         while isinstance(body, BinOp) and body.op == "<|":  # `Quotient <| …` is `Quotient …`
             body = body.lhs
         h = head_of(body) if body is not None else None
-        if key in self.unfold and self.unfold[key] is None:
-            return
         if h is None or h in params or not _closed_head(head_name(h)):
+            if h is not None and (h in params or "." not in h and h not in self.known
+                                  and _auto_bound(h)):
+                self.bare.add(key)  # may be a variable: any type, the tower's too
             self.unfold[key] = None
+            return
+        if key in self.unfold and self.unfold[key] is None:
             return
         self.unfold[key] = (self.unfold.get(key) or frozenset()) | {head_name(h)}
 
@@ -177,17 +231,32 @@ class ClassTable:
             out.add(h)
             if h not in self.known and _word(h):
                 return None  # an unknown name (a notation's type operator is its own head)
-            if h in self.flexible:
+            if h in self.flexible and (h in self.unfold or len(out) > 16):
                 got = self.unfold.get(h)
                 if got is None or len(out) > 16:
                     return None
                 todo.extend(got)
         return frozenset(out)
 
+    def may_be_bare(self, key: str) -> bool:
+        """May the `abbrev` key `key` unfold, through abbrevs, to a bare variable (and so
+        to any type)?  Bodies headed by a notation, a projection or a constant do not."""
+        seen: set[str] = set()
+        todo = [key]
+        while todo:
+            h = todo.pop()
+            if h in seen:
+                continue
+            seen.add(h)
+            if h in self.bare:
+                return True
+            todo.extend(x for x in self.unfold.get(h) or () if x in self.flexible)
+        return False
+
     def horn(self) -> HornRules:
         """The instance and `extends` rules over class positions (`horn`), built once."""
         if self._horn is None:
-            self._horn = HornRules(self, is_open)
+            self._horn = HornRules(self, is_open, TOWER)
         return self._horn
 
     @property
@@ -233,7 +302,8 @@ class ClassTable:
         ty = s.type
         # binders, and auto-bound implicits (`instance [Group α] : Group (α × β)`): any
         # name of the conclusion the table does not know is a variable, never a constant
-        metas = frozenset(n for g in s.binders for n in g.names) | frozenset(
+        metas = frozenset(n for g in s.binders for n in g.names
+                          if not _MISREAD.intersection(g.names) or _auto_bound(n)) | frozenset(
             n for n in heads(ty) if head_name(n) not in self.known and _auto_bound(n))
         # `instance (s : S) : Field s`: a term used as a type (`↥s`), not a type variable
         coerced = frozenset(n for g in s.binders if g.type is not None
@@ -265,12 +335,19 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
             return True
         return True if prev == t else None
     hp, ht = head_of(p), head_of(t)
+    if hp is None and ht in TOWER and ht not in local:
+        return False  # a projection, a numeral, an unparsed notation: none names ℕ
     if hp is None or ht is None or hp in metas:
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
         return None
     if hp != ht:  # an unknown name in an instance (a notation) may be the query's type
-        return None if hp in table.flexible or hp not in table.known else False
+        if hp in table.flexible:
+            to = table.unfolds(hp)  # instance matching unfolds `abbrev`s, not `def`s
+            return None if to is None or ht in to else False
+        if hp not in table.known:
+            return False if ht in TOWER else None
+        return False
     if isinstance(p, BinOp) and "[" in p.op:
         return None  # `→ₗ[R]`: the bracket's ring is not compared
     pa_ = p.args if isinstance(p, App) else ()
@@ -322,6 +399,17 @@ def _auto_bound(n: str) -> bool:
     from lean_alchemy.index.typing.saturate import variable_name
 
     return variable_name(n)
+
+
+def _sort_valued(t: Term) -> bool:
+    """A result type whose values are types: a sort, or a function into one."""
+    while isinstance(t, BinOp) and t.op == "→" or isinstance(t, Quant) and t.op in ("∀", "Π"):
+        t = t.rhs if isinstance(t, BinOp) else t.body  # type: ignore[union-attr]
+    return isinstance(t, Sort)
+
+
+def _auto_bound_in(t: Term, table: "ClassTable") -> bool:
+    return any(head_name(n) not in table.known and _auto_bound(n) for n in heads(t))
 
 
 def _word(h: str) -> bool:
@@ -426,7 +514,11 @@ class Resolver:
         self.steps += 1
         out = NO
         for metas, prem, pats, coerced in self.table.instances.get(c, ()):
-            if any(isinstance(p, Ident) and p.name in coerced for p in pats):
+            carriers = [head_of(a) in TOWER for p, a in zip(pats, args)
+                        if isinstance(p, Ident) and p.name in coerced]
+            if any(carriers):
+                continue  # `↥s` (a subtype, a carrier) is never a type of the tower
+            if carriers:
                 out = UNKNOWN
                 continue
             r = self._via_instance(metas, prem, pats, args, depth, stack)

@@ -43,7 +43,8 @@ def _split(t: Term) -> tuple[str, tuple[Term, ...]] | None:
 class HornRules:
     """The table's instances and `extends` edges as rules over keys, built once."""
 
-    def __init__(self, table, is_open: Callable[[str], bool]) -> None:  # noqa: ANN001
+    def __init__(self, table, is_open: Callable[[str], bool],  # noqa: ANN001
+                 tower: frozenset[str] = frozenset()) -> None:
         self.by_need: dict[Key, list[int]] = {}
         self.rules: list[tuple[int, Key]] = []  # (number of needed keys, produced key)
         self.unconditional: set[Key] = set()
@@ -53,6 +54,10 @@ class HornRules:
         # `abbrev`, a name the table does not know), possible for every head
         self.head_start: dict[str, set[Key]] = {}
         self.flexible_keys: set[Key] = set()
+        # those whose head is a name the table does not know: possible for every head
+        # but the number tower's (`tower`), which no such name denotes
+        self.unknown_keys: set[Key] = set()
+        self.tower = tower
         self._head_memo: dict[str, frozenset[Key]] = {}
         self._base: tuple[set[Key], dict[int, int]] | None = None
         for c, rows in table.instances.items():
@@ -68,7 +73,10 @@ class HornRules:
                         continue  # a notation (`α × β`, `↥s`, `ℤ√d`): only ever that one
                     to = None if h in metas else table.unfolds(h) if h in table.flexible \
                         else frozenset({h}) if h in table.known else None
-                    if to is None:
+                    if to is None and h not in metas and (
+                            h not in table.flexible or not table.may_be_bare(h)):
+                        self.unknown_keys.add((c, j))  # a generated name, a notation
+                    elif to is None:
                         self.flexible_keys.add((c, j))
                     for x in to or ():  # an `abbrev` head: also every head it unfolds to
                         self.head_start.setdefault(x, set()).add((c, j))
@@ -137,8 +145,9 @@ class HornRules:
         """Every key a type with the rigid head `head` may have (memoized)."""
         hit = self._head_memo.get(head)
         if hit is None:
-            hit = self._head_memo[head] = self.closure(
-                self.head_start.get(head, set()) | self.flexible_keys)
+            loose = self.flexible_keys if head in self.tower else \
+                self.flexible_keys | self.unknown_keys
+            hit = self._head_memo[head] = self.closure(self.head_start.get(head, set()) | loose)
         return hit
 
 

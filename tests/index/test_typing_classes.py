@@ -1,6 +1,7 @@
 """Class/instance resolution on a small library written here (not Mathlib's text)."""
 
 from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.index.typing.additive import additive_names
 from lean_alchemy.index.typing.classes import NO, UNKNOWN, YES, ClassTable, Resolver
 from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
 
@@ -229,3 +230,166 @@ def test_an_unknown_name_in_an_instance_is_no_variable_of_the_search() -> None:
     r = Resolver(ClassTable.build(sigs), frozenset({"α", "β"}), [])
     assert r.holds(parse_term("CommGroup (α → β)")) == UNKNOWN
     assert r.holds(parse_term("CommGroup NNRat")) == YES
+
+
+# The additive twins `@[to_additive]` makes, read in Mathlib/Algebra/Group/Defs.lean:
+# `class AddMonoid` (:662), `class DivInvMonoid … extends Monoid G, Inv G` (:996), `class
+# SubNegMonoid … extends AddMonoid G, Neg G` (:1037), `class SubtractionMonoid … extends
+# SubNegMonoid G` (:1173), `class DivisionMonoid … extends DivInvMonoid G` (:1184), `class
+# Group … extends DivInvMonoid G` (:1229), `class AddGroup … extends SubNegMonoid A`
+# (:1240), and `@[to_additive] instance Group.toDivisionMonoid : DivisionMonoid G` in a
+# `[Group G]` section (:1288-1289), whose twin `AddGroup.toSubtractionMonoid` no header
+# spells.
+ADDITIVE = [
+    ("Monoid", "class", "class Monoid (M : Type u) where\n  one : M"),
+    ("AddMonoid", "class", "class AddMonoid (M : Type u) where\n  zero : M"),
+    ("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α"),
+    ("Neg", "class", "class Neg (α : Type u) where\n  neg : α → α"),
+    ("DivInvMonoid", "class",
+     "class DivInvMonoid (G : Type u) extends Monoid G, Inv G where\n  d : G"),
+    ("SubNegMonoid", "class",
+     "class SubNegMonoid (G : Type u) extends AddMonoid G, Neg G where\n  d : G"),
+    ("DivisionMonoid", "class",
+     "class DivisionMonoid (G : Type u) extends DivInvMonoid G where\n  e : G"),
+    ("SubtractionMonoid", "class",
+     "class SubtractionMonoid (G : Type u) extends SubNegMonoid G where\n  e : G"),
+    ("Group", "class", "class Group (G : Type u) extends DivInvMonoid G where\n  x : G"),
+    ("AddGroup", "class", "class AddGroup (A : Type u) extends SubNegMonoid A where\n  x : A"),
+    ("Group.toDivisionMonoid", "instance",
+     "instance Group.toDivisionMonoid {G : Type u} [Group G] : DivisionMonoid G := sorry"),
+]
+
+
+def _table_of(lib: list[tuple[str, str, str]]) -> ClassTable:
+    sigs = list(core_sigs())
+    for name, kind, text in lib:
+        sigs.extend(sigs_of_source(name, kind, text))
+    return ClassTable.build(sigs)
+
+
+def test_an_additive_class_gets_the_twin_of_a_multiplicative_instance() -> None:
+    """`[AddGroup G]` has `SubtractionMonoid G` through the twin of
+    `Group.toDivisionMonoid`: never *no*; `[AddMonoid G]` has none (*no*)."""
+    tab = _table_of(ADDITIVE)
+    add = Resolver(tab, frozenset({"G"}), [parse_term("AddGroup G")])
+    assert add.holds(parse_term("SubtractionMonoid G")) != NO
+    mon = Resolver(tab, frozenset({"G"}), [parse_term("AddMonoid G")])
+    assert mon.holds(parse_term("SubtractionMonoid G")) == NO
+
+
+def test_additive_names_follow_to_additive_and_invent_no_class() -> None:
+    """Names as Group/Defs.lean spells them: `CommGroup`/`AddCommGroup` (:1312, :1307),
+    `LeftCancelMonoid`/`AddLeftCancelMonoid` (:825, :819), `InvOneClass`/`NegZeroClass`
+    (:1156, :1148); `MulZeroClass` (GroupWithZero/Defs.lean:37) has no twin although an
+    `AddZeroClass` exists (Group/Defs.lean:384)."""
+    names = additive_names({"CommGroup", "AddCommGroup", "DivisionMonoid", "SubtractionMonoid",
+                            "DivInvMonoid", "SubNegMonoid", "LeftCancelMonoid",
+                            "AddLeftCancelMonoid", "InvOneClass", "NegZeroClass",
+                            "MulZeroClass", "AddZeroClass", "MulOneClass"})
+    assert names["CommGroup"] == "AddCommGroup"
+    assert names["DivisionMonoid"] == "SubtractionMonoid"
+    assert names["DivInvMonoid"] == "SubNegMonoid"
+    assert names["LeftCancelMonoid"] == "AddLeftCancelMonoid"
+    assert names["InvOneClass"] == "NegZeroClass"
+    assert names["MulOneClass"] == "AddZeroClass"
+    assert "MulZeroClass" not in names and "AddCommGroup" not in names
+
+
+# The number tower is spelled by its names only.  `instance inv : Inv (WithZero α)`
+# (Mathlib/Algebra/GroupWithZero/WithZero.lean:212) is about `WithZero`, which
+# `@[to_additive] def WithOne` makes (Mathlib/Algebra/Group/WithOne/Defs.lean:41-42) and
+# no header declares; a preadditive category's `Neg (X ⟶ Y)` is about a notation;
+# `instance instInv : Inv ℚ≥0` (Mathlib/Algebra/Field/Rat.lean:57); Mathlib declares no
+# `Inv ℕ`.
+TOWER_LIB = [
+    ("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α"),
+    ("Neg", "class", "class Neg (α : Type u) where\n  neg : α → α"),
+    ("Quiver", "class", "class Quiver (V : Type u) where\n  Hom : V → V → Sort v"),
+    ("Box", "structure", "structure Box (α : Type u) where\n  x : α"),
+    ("NNRat", "def", "def NNRat : Type := {q : ℚ // 0 ≤ q}"),
+    ("WithZero.inv", "instance", "instance WithZero.inv {α : Type u} : Inv (WithZero α) := sorry"),
+    ("Hom.neg", "instance",
+     "instance Hom.neg {C : Type u} [Quiver C] {X Y : C} : Neg (X ⟶ Y) := sorry"),
+    ("NNRat.instInv", "instance", "instance NNRat.instInv : Inv ℚ≥0 := sorry"),
+]
+
+
+def test_no_notation_or_generated_name_denotes_a_number_type() -> None:
+    """`Inv ℕ` and `Neg ℕ` are *no* although instances about `WithZero α` and `X ⟶ Y`
+    exist; `Inv ℚ≥0` is *yes*; a structure of the library (`Box`) may be what such a
+    name denotes: unknown."""
+    r = Resolver(_table_of(TOWER_LIB), frozenset(), [])
+    assert r.holds(parse_term("Inv ℕ")) == NO
+    assert r.holds(parse_term("Neg ℕ")) == NO
+    assert r.holds(parse_term("Inv ℚ≥0")) == YES
+    assert r.holds(parse_term("Inv (Box ℕ)")) == UNKNOWN
+
+
+def test_an_abbrev_whose_values_are_terms_unfolds_to_no_type() -> None:
+    """An `abbrev` with a type that is no sort (`abbrev AlgCat.Hom.hom (f) : A →ₐ[R] B`,
+    Algebra/Category/AlgCat/Basic.lean; here one whose body is its parameter) is a term:
+    an instance about it is about no type, while
+    `abbrev M := (F ⋙ forget MonCat).ColimitType` (Algebra/Category/MonCat/
+    FilteredColimits.lean:51) is a type whose body is unreadable: unknown in general, but
+    never a number type; an `abbrev` whose body is its parameter may be any type."""
+    lib = TOWER_LIB + [
+        ("Hom.hom", "abbrev", "abbrev Hom.hom (f : X ⟶ Y) : X ⟶ Y := f"),
+        ("Hom.inv", "instance", "instance Hom.inv {f : X ⟶ Y} : Inv (Hom.hom f) := sorry"),
+        ("M", "abbrev", "abbrev M : Type u := (F ⋙ forget MonCat).ColimitType"),
+        ("Same", "abbrev", "abbrev Same (α : Type u) : Type u := α"),
+        ("M.inv", "instance", "instance M.inv : Inv M := sorry"),
+        ("Same.neg", "instance", "instance Same.neg {α : Type u} : Neg (Same α) := sorry"),
+    ]
+    tab = _table_of(lib)
+    assert tab.unfolds("hom") == frozenset({"hom"}) and not tab.may_be_bare("hom")
+    assert tab.unfolds("M") is None and not tab.may_be_bare("M")
+    assert tab.may_be_bare("Same")
+    r = Resolver(tab, frozenset(), [])
+    assert r.holds(parse_term("Inv ℕ")) == NO
+    assert r.holds(parse_term("Neg ℕ")) == UNKNOWN  # `Same ℕ` is ℕ
+    assert r.holds(parse_term("Inv (Box ℕ)")) == UNKNOWN
+
+
+def test_words_of_a_misread_header_are_no_variables_of_an_instance() -> None:
+    """A header read with its `set_option … in` prefix (`instance : Field (FiniteResidueField
+    K)`, Mathlib/Algebra/Order/Ring/StandardPart.lean) lists `false in variable K in def
+    FiniteResidueField` as binder names: its conclusion keeps its head, so it is no
+    instance for every type."""
+    from lean_alchemy.grammar.ast import App, BinderGroup, Ident
+    from lean_alchemy.index.typing.signatures import Sig
+
+    sigs = list(core_sigs())
+    for name, kind, text in TOWER_LIB + [
+            ("Field", "class", "class Field (K : Type u) extends Inv K where\n  f : K"),
+            ("FiniteResidueField", "def", "def FiniteResidueField (K : Type u) : Type u := K")]:
+        sigs.extend(sigs_of_source(name, kind, text))
+    junk = ("false", "in", "variable", "K", "in", "def", "FiniteResidueField")
+    sigs.append(Sig("FiniteResidueField.derivedField", "instance",
+                    (BinderGroup(junk, None, "explicit"),),
+                    App(Ident("Field"), (App(Ident("FiniteResidueField"), (Ident("K"),)),))))
+    r = Resolver(ClassTable.build(sigs), frozenset(), [])
+    assert r.holds(parse_term("Field ℕ")) == NO
+    assert r.holds(parse_term("Field (FiniteResidueField ℕ)")) == YES
+
+
+def test_a_class_field_made_an_instance_is_a_parent() -> None:
+    """`class UniformSpace (α) extends TopologicalSpace α` (Mathlib/Topology/UniformSpace/
+    Defs.lean:193) and `class PseudoMetricSpace (α) … where … toUniformSpace : UniformSpace
+    α` made an instance by `attribute [instance_reducible, instance]
+    PseudoMetricSpace.toUniformSpace` (Mathlib/Topology/MetricSpace/Pseudo/Defs.lean:149,
+    :173-174): a `[PseudoMetricSpace E]` variable is never *no* for `TopologicalSpace E`;
+    one with only `[Dist E]` is."""
+    tab = _table_of([
+        ("TopologicalSpace", "class", "class TopologicalSpace (α : Type u) where\n  o : α"),
+        ("UniformSpace", "class",
+         "class UniformSpace (α : Type u) extends TopologicalSpace α where\n  u : α"),
+        ("Dist", "class", "class Dist (α : Type u) where\n  dist : α → α → ℕ"),
+        ("PseudoMetricSpace", "class",
+         "class PseudoMetricSpace (α : Type u) extends Dist α where\n"
+         "  toUniformSpace : UniformSpace α"),
+    ])
+    pm = Resolver(tab, frozenset({"E"}), [parse_term("PseudoMetricSpace E")])
+    assert pm.holds(parse_term("TopologicalSpace E")) != NO
+    assert pm.holds(parse_term("UniformSpace E")) != NO
+    dist = Resolver(tab, frozenset({"E"}), [parse_term("Dist E")])
+    assert dist.holds(parse_term("TopologicalSpace E")) == NO
