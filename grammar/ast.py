@@ -342,6 +342,11 @@ MEM = "mem"  # `(MEM, -1)` on `a ∉ s`: `a ∈ s` (`∉` is notation for `¬(a 
 INSERT = "insert"  # `(INSERT, -1)` on `{a, b, …}`: `insert a {b, …}` (set-builder notation)
 COE = "coe"  # `(COE, k)` on `f a₁ … aₙ`: `⇑(f a₁ … aₖ)` (0 <= k < n), the coercion to a
 # function Lean inserts when `f a₁ … aₖ` is a bundled map (`⇑(algebraMap R A) x`)
+DOT = "dot"  # `(DOT, p)` on `T.f a₀ … aₙ`: `aₚ.f a₀ … aₙ` without `aₚ` (generalized field
+# notation, `aₚ` the receiver: `s.image g` for `Finset.image g s`)
+UNDOT = "undot:"  # `(UNDOT + "T", p)` on `x.f a₁ … aₙ`: `T.f a₁ … x … aₙ` with `x` the
+# p-th explicit argument (the step names the namespace `T` of `x`'s type, which the node
+# itself does not show)
 
 
 def view_at(t: Term, step: str, idx: int) -> Term:
@@ -355,15 +360,55 @@ def view_at(t: Term, step: str, idx: int) -> Term:
         return App(Ident("insert"), (t.items[0], SetLit(t.items[1:])))
     if step == COE and isinstance(t, App) and 0 <= idx < len(t.args):
         return Prefix("⇑", App(t.fn, t.args[:idx]) if idx else t.fn)
+    if step == DOT:
+        got = dot_view(t, idx)
+        if got is not None:
+            return got
+    elif step.startswith(UNDOT):
+        got = undot_view(t, step[len(UNDOT):], idx)
+        if got is not None:
+            return got
     raise IndexError(f"no {step} view here")
 
 
-VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE))
+def dot_view(t: Term, p: int) -> Term | None:
+    """`aₚ.f a₀ … aₙ` (without `aₚ`) for `T.f a₀ … aₙ`, the receiver `aₚ` a variable or a
+    dotted name (`y.f`, `y.g.f`) or else a projection (`(e).f`); None for another node."""
+    if not (isinstance(t, App) and isinstance(t.fn, Ident) and 0 <= p < len(t.args)):
+        return None
+    rec = t.args[p]
+    if any(isinstance(a, NamedArg) for a in t.args[:p + 1]) or not isinstance(rec, Term):
+        return None
+    field = t.fn.name.rsplit(".", 1)[-1].lstrip("@")
+    head: Term = Ident(f"{rec.name}.{field}") if isinstance(rec, Ident) else Proj(rec, field)
+    rest = t.args[:p] + t.args[p + 1:]
+    return App(head, rest) if rest else head
+
+
+def undot_view(t: Term, namespace: str, p: int) -> Term | None:
+    """`T.f a₁ … x … aₙ` (`x` the p-th argument) for `x.f a₁ … aₙ`, `T` = `namespace`; None
+    when the node is no field of a plain variable or has fewer than p arguments."""
+    fn, args = (t.fn, t.args) if isinstance(t, App) else (t, ())
+    if not isinstance(fn, Ident):
+        return None
+    var, dot, field = fn.name.partition(".")
+    if not dot or "." in field or not namespace or not 0 <= p <= len(args) or any(
+            isinstance(a, NamedArg) for a in args[:p]):
+        return None
+    return App(Ident(f"{namespace}.{field}"), args[:p] + (Ident(var),) + args[p:])
+
+
+VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT))
+
+
+def is_view_step(fname: str) -> bool:
+    """Whether a path step is a view (`view_at`), not a field of the node."""
+    return fname in VIEW_STEPS or fname.startswith(UNDOT)
 
 
 def get_at(t: Term, path: Path) -> Term:
     for fname, idx in path:
-        if fname in VIEW_STEPS:
+        if is_view_step(fname):
             t = view_at(t, fname, idx)
             continue
         v = getattr(t, fname)

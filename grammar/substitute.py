@@ -16,7 +16,9 @@ from lean_alchemy.grammar.ast import (
     COE,
     INSERT,
     MEM,
-    VIEW_STEPS,
+    is_view_step,
+    dot_view,
+    undot_view,
     App,
     BinderGroup,
     BinOp,
@@ -25,6 +27,7 @@ from lean_alchemy.grammar.ast import (
     Let,
     NamedArg,
     Prefix,
+    Proj,
     Quant,
     SetBuilder,
     SetLit,
@@ -190,7 +193,9 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
     when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
     `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
-    `insert a {b}`, so is `{a, b}`.
+    `insert a {b}`, so is `{a, b}`; when `old` is `T.f … x …`, so is `x.f …`, and when it
+    is `x.f …` (or `(e).f …`), so is `T.f … x …` (generalized field notation,
+    `ast.dot_view`/`undot_view`: the same term in Lean).
     Returns the new term and the number of occurrences replaced."""
     fv_old = heads(old)
     fv_new = heads(new)
@@ -203,9 +208,17 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
         isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
         and isinstance(old.args[1], SetLit)) else None
     count = 0
+    field = _field_of(old) if isinstance(old, (App, Proj)) or (
+        isinstance(old, Ident) and "." in old.name) else None
 
     def go(s: Term, bound: frozenset[str]) -> Term:
         nonlocal count
+        if field is not None and not bound & fv_old and s != old and _field_of(s) == field \
+                and _same_by_field_notation(s, old):
+            if bound & fv_new:
+                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
+            count += 1
+            return new
         if s == old:
             if bound & fv_old:
                 return s
@@ -304,6 +317,27 @@ def alpha_equal(a: Term, b: Term) -> bool:
     return a == b or go(a, b, {}, {})
 
 
+def _field_of(t: Term) -> str | None:
+    """The last component of the function of an application or identifier (`f` of
+    `T.f a`, `x.f a`, `(e).f a`), None for other nodes."""
+    fn = t.fn if isinstance(t, App) else t
+    if isinstance(fn, Ident):
+        return fn.name.rsplit(".", 1)[-1]
+    if isinstance(fn, Proj):
+        return fn.field
+    return None
+
+
+def _same_by_field_notation(s: Term, old: Term) -> bool:
+    """Whether `s` is `old` in the other spelling of generalized field notation (`x.f a`
+    for `T.f a x`, or `T.f a x` for `x.f a`), trying each receiver position."""
+    fn = old.fn if isinstance(old, App) else old
+    if isinstance(old, App) and isinstance(fn, Ident) and "." in fn.name and any(
+            undot_view(s, fn.name.rsplit(".", 1)[0], p) == old for p in range(len(old.args))):
+        return True
+    return isinstance(s, App) and any(dot_view(s, p) == old for p in range(len(s.args)))
+
+
 def _view(s: Term) -> Term | None:
     """`a ∈ s` for `a ∉ s`, `insert a {b, …}` for `{a, b, …}` (`ast.view_at`), else None."""
     try:
@@ -317,7 +351,7 @@ def bound_at(t: Term, path: tuple[tuple[str, int], ...]) -> frozenset[str]:
     bound: set[str] = set()
     cur = t
     for fname, idx in path:
-        if fname in VIEW_STEPS:  # a view of a node binds nothing (`ast.view_at`)
+        if is_view_step(fname):  # a view of a node binds nothing (`ast.view_at`)
             cur = get_at(cur, ((fname, idx),))
             continue
         bound.update(bound_in_child(cur, fname, idx))

@@ -32,6 +32,7 @@ inherit one `IndexContext` (`core.forkpool.forked_map`) and share it copy-on-wri
 
 from __future__ import annotations
 
+from collections import Counter
 import logging
 import os
 import resource
@@ -58,6 +59,8 @@ from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import NameTable, Resolver, read_external_names
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
+from lean_alchemy.index.receivers import table as receiver_table
+from lean_alchemy.index.receivers import write_table as write_receivers
 from lean_alchemy.index.rule_keys import write_rule_keys
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.typing.classes import ClassTable
@@ -229,9 +232,11 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     unique: dict[str, Rule] = {}
     unproved = frozenset(directly_unproved(ctx.decls))
     derived = 0
+    evidence: Counter = Counter()  # receiver positions (`index.receivers`)
     with few_collections():
         for k, part in enumerate(forked_map(derive_chunk, ctx, chunks, jobs)):
             derived += len(part.rules)
+            evidence.update(part.receivers)
             for r in part.rules:
                 if r.id not in unique:
                     unique[r.id] = r
@@ -254,6 +259,8 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     write_parquet(run.rules, table)
     write_rule_keys(run.root, table, rules, ctx.rule_index.own_symbols)
     write_section_binders(run, ctx.section_json, ctx.scopes)
+    write_receivers(run.root, evidence)
+    ctx.rule_index.receivers = receiver_table(evidence)
     return edges
 
 

@@ -44,6 +44,7 @@ from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.index.dot_notation import spellings
+from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.grammar.walk import heads, nodes
 
@@ -271,12 +272,14 @@ def _rule(decl: Declaration, rid: str, kind: str, direction: str, pattern: Term,
 
 def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion: Term | None,
                  *, section: tuple[BinderGroup, ...] = (), resolve=None,
-                 stats: RuleStats | None = None) -> list[Rule]:
+                 stats: RuleStats | None = None, receivers: Counter | None = None
+                 ) -> list[Rule]:
     """The rules of one theorem.
 
     `groups`/`conclusion` are the parsed signature, `section` the `variable` groups in
     force, `resolve(term, locals) -> term` renames constants to full names (identity when
-    None).  Reasons for every rule not produced go to `stats.dropped`.
+    None).  Reasons for every rule not produced go to `stats.dropped`; the statement's
+    evidence of receiver positions (`index.receivers.collect`) to `receivers` when given.
     """
     st = stats if stats is not None else RuleStats.new()
     if not decl.is_candidate:
@@ -299,6 +302,10 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     body_r = res(body)
     out: list[Rule] = []
     type_of = {b.name: t for b, t in zip(sig, rtypes) if b.name}
+    if receivers is not None:
+        for t in (*rtypes, body_r):
+            if t is not None:
+                collect_receivers(t, type_of, receivers)
     hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
     by_name = {b.name: b for b in sig if b.name}
 
