@@ -401,6 +401,14 @@ def undot_view(t: Term, namespace: str, p: int) -> Term | None:
 VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT))
 
 
+def field_view_step(path: Path) -> tuple[str, int] | None:
+    """The last step of `path` when it is a field-notation view (`DOT`, `UNDOT`), else
+    None: what `substitute.replace_all` needs to find the other occurrences."""
+    if path and (path[-1][0] == DOT or path[-1][0].startswith(UNDOT)):
+        return path[-1][0], path[-1][1]
+    return None
+
+
 def is_view_step(fname: str) -> bool:
     """Whether a path step is a view (`view_at`), not a field of the node."""
     return fname in VIEW_STEPS or fname.startswith(UNDOT)

@@ -17,8 +17,6 @@ from lean_alchemy.grammar.ast import (
     INSERT,
     MEM,
     is_view_step,
-    dot_view,
-    undot_view,
     App,
     BinderGroup,
     BinOp,
@@ -184,7 +182,8 @@ def beta(lam: Quant, args: tuple[Term, ...]) -> Term:
 
 # --------------------------------------------------------------------------- occurrences
 
-def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
+def replace_all(t: Term, old: Term, new: Term,
+                field_step: tuple[str, int] | None = None) -> tuple[Term, int]:
     """Replace every occurrence of `old` in `t` by `new`, as `rw` with an instantiated rule
     does: occurrences where a variable of `old` is re-bound by an inner binder are other
     terms and stay; an occurrence where a variable of `new` would be captured raises
@@ -193,9 +192,10 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
     when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
     `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
-    `insert a {b}`, so is `{a, b}`; when `old` is `T.f … x …`, so is `x.f …`, and when it
-    is `x.f …` (or `(e).f …`), so is `T.f … x …` (generalized field notation,
-    `ast.dot_view`/`undot_view`: the same term in Lean).
+    `insert a {b}`, so is `{a, b}`.  With `field_step` (the invocation's last path step
+    when it is a field-notation view, `ast.DOT`/`ast.UNDOT`), so is each node whose view
+    by that step is `old` (`x.f a` for `T.f a x`, `T.f a x` for `x.f a`: one term in Lean);
+    the step fixes the receiver's position and namespace.
     Returns the new term and the number of occurrences replaced."""
     fv_old = heads(old)
     fv_new = heads(new)
@@ -208,13 +208,12 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
         isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
         and isinstance(old.args[1], SetLit)) else None
     count = 0
-    field = _field_of(old) if isinstance(old, (App, Proj)) or (
-        isinstance(old, Ident) and "." in old.name) else None
+    field = _field_of(old) if field_step is not None else None
 
     def go(s: Term, bound: frozenset[str]) -> Term:
         nonlocal count
         if field is not None and not bound & fv_old and s != old and _field_of(s) == field \
-                and _same_by_field_notation(s, old):
+                and view_at_or_none(s, *field_step) == old:
             if bound & fv_new:
                 raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
             count += 1
@@ -328,14 +327,12 @@ def _field_of(t: Term) -> str | None:
     return None
 
 
-def _same_by_field_notation(s: Term, old: Term) -> bool:
-    """Whether `s` is `old` in the other spelling of generalized field notation (`x.f a`
-    for `T.f a x`, or `T.f a x` for `x.f a`), trying each receiver position."""
-    fn = old.fn if isinstance(old, App) else old
-    if isinstance(old, App) and isinstance(fn, Ident) and "." in fn.name and any(
-            undot_view(s, fn.name.rsplit(".", 1)[0], p) == old for p in range(len(old.args))):
-        return True
-    return isinstance(s, App) and any(dot_view(s, p) == old for p in range(len(s.args)))
+def view_at_or_none(s: Term, step: str, idx: int) -> Term | None:
+    """`view_at(s, step, idx)`, None where `s` has no such view."""
+    try:
+        return view_at(s, step, idx)
+    except IndexError:
+        return None
 
 
 def _view(s: Term) -> Term | None:

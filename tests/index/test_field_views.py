@@ -87,15 +87,18 @@ def test_a_rule_in_dot_spelling_finds_the_constant_spelling():
 
 def test_the_rewrite_replaces_the_candidates_own_spelling():
     new, n = replace_all(parse_term("x.insert k = x"), parse_term("Bag.insert k x"),
-                         parse_term("x"))
+                         parse_term("x"), ("undot:Bag", 1))
     assert (print_term(new), n) == ("x = x", 1)
     new, n = replace_all(parse_term("n ≤ Ordinal.card p"), parse_term("p.card"),
-                         parse_term("q"))
+                         parse_term("q"), ("dot", 0))
     assert (print_term(new), n) == ("n ≤ q", 1)
     new, n = replace_all(parse_term("ENNReal.toReal (x * ⊤) = 0"),
-                         parse_term("(x * ⊤).toReal"), parse_term("x.toReal * ⊤.toReal"))
-    assert (print_term(new), n) == ("x.toReal * ⊤.toReal = 0", 1)
-    # negatives: another receiver, another field
-    for target, old in (("x.insert k = x", "Bag.insert x k"),
-                        ("n ≤ Ordinal.card p", "p.type")):
-        assert replace_all(parse_term(target), parse_term(old), parse_term("z"))[1] == 0
+                         parse_term("(x * ⊤).toReal"), parse_term("x.toReal * y.toReal"),
+                         ("dot", 0))
+    assert (print_term(new), n) == ("x.toReal * y.toReal = 0", 1)
+    # negatives: the receiver at another position than the step's, another field, and
+    # no field-notation step (a rewrite found elsewhere)
+    for target, old, step in (("x.insert k = x", "Bag.insert x k", ("undot:Bag", 1)),
+                              ("n ≤ Ordinal.card p", "p.type", ("dot", 0)),
+                              ("x.insert k = x", "Bag.insert k x", None)):
+        assert replace_all(parse_term(target), parse_term(old), parse_term("z"), step)[1] == 0
