@@ -150,14 +150,14 @@ class Glued(Term):
 
 # Opening delimiter -> closing delimiter of "enclosing" notations.
 ENCLOSERS: dict[str, str] = {"|": "|", "|ₘ": "|ₘ", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
-                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆"}
+                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆", "‹": "›"}
 # `⟪x, y⟫` (inner product) and `⁅x, y⁆` (bracket) hold a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
 
 
 @dataclass(frozen=True, slots=True)
 class Enclosed(Term):
     open: str  # key of ENCLOSERS; `|x|`, `‖x‖`, `⌊x⌋`, `⌈x⌉`, `⌊x⌋₊`, `⌈x⌉₊`, `⦋n⦌`, `⟦x⟧`,
-    # `⟪x, y⟫` / `⟪x, y⟫_𝕜` (open "⟪_𝕜")
+    # `⟪x, y⟫` / `⟪x, y⟫_𝕜` (open "⟪_𝕜"), `‹T›` (the term `assumption` finds)
     term: Term
 
 

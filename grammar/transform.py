@@ -166,6 +166,10 @@ class ToAst(Transformer):
         close = str(c[2])
         return Enclosed("⟪" + close[1:], Tuple((c[0], c[1])))
 
+    def assumption(self, c):
+        # `‹T›`: the term found by `assumption` (an instance or hypothesis of type T)
+        return Enclosed("‹", c[0])
+
     def bracket(self, c):
         # `⁅x, y⁆`: the Lie bracket / commutator notation (`Bracket.bracket x y`)
         return Enclosed("⁅", Tuple((c[0], c[1])))

@@ -41,7 +41,7 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.receivers import collect as collect_receivers
@@ -124,11 +124,36 @@ def signature(groups: tuple[BinderGroup, ...], conclusion: Term
                         out.append(SigBinder("", "explicit",
                                              BinOp(g.pred_op, Ident(n), g.pred), True))
             body = body.body
-        elif isinstance(body, BinOp) and body.op == "→" and looks_prop(body.lhs):
+        elif isinstance(body, BinOp) and body.op == "→" and isinstance(body.lhs, BinderGroup):
+            # `{a b : α} → t`: a dependent arrow, the `∀ {a b : α}, t` of Lean 4
+            g = body.lhs
+            kind = "explicit" if g.kind == "plain" else g.kind
+            for n in g.names or ("",):
+                out.append(SigBinder(n, kind, g.type, kind != "inst" and looks_prop(g.type, n)))
+            body = body.rhs
+        elif isinstance(body, BinOp) and body.op == "→" and (
+                looks_prop(body.lhs) or _ends_in_rewrite(body.rhs)):
+            # an antecedent: a proposition by its look, or any premise of an equation or
+            # iff (`IsNat a n → n = a' → a = a'`: a predicate the heuristic cannot tell)
             out.append(SigBinder("", "explicit", body.lhs, True))
             body = body.rhs
+        elif isinstance(body, Let) and body.kind in ("haveI", "letI") and not body.name:
+            # `haveI := v; t`: Lean elaborates `t` with the instance inlined, so the
+            # lemma's type is `t`'s (no `let` is left in it)
+            body = body.body
         else:
             return out, body
+
+
+def _ends_in_rewrite(t: Term) -> bool:
+    """Whether `t` is an equation or iff after leading `∀`s and `→`s."""
+    while True:
+        if isinstance(t, Quant) and t.op in ("∀", "Π"):
+            t = t.body
+        elif isinstance(t, BinOp) and t.op == "→":
+            t = t.rhs
+        else:
+            return isinstance(t, BinOp) and t.op in ("=", "↔")
 
 
 def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGroup, ...],
