@@ -195,6 +195,10 @@ class ToAst(Transformer):
         head, _open, items = c
         return Glued(head, "(", items.items, items.seps, ")")
 
+    def glued_adjoin(self, c):
+        head, _open, items = c
+        return Glued(head, "⟮", items.items, items.seps, "⟯")
+
     def iterate(self, c):
         return Glued(c[0], "^[", (c[2],))
 
