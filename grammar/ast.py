@@ -185,7 +185,8 @@ class Quant(Term):
     """Binding notations: ∀ ∃ ∃! fun λ Π Σ ∑ ∏ ⋃ ⋂ ⨆ ⨅ ∀ᶠ ∃ᶠ ∫ ...
 
     `arrow` is `,` for quantifier-like notations and `↦`/`=>` for `fun`.  `extra` is the
-    measure of an integral (`∫ x in a..b, f x ∂μ`), else None.
+    measure of an integral (`∫ x in a..b, f x ∂μ`) or the summation filter of
+    `∏'[L] b, f b` (op "∏'[" / "∑'["), else None.
     """
 
     op: str

@@ -313,6 +313,10 @@ class ToAst(Transformer):
     def quant67_head(self, c):
         return _Head(lambda b: Quant(str(c[0]), c[1], b), 67)
 
+    def quant67_filter_head(self, c):
+        # `∏'[L] b, f b`: op "∏'[", the filter `L` in `extra`
+        return _Head(lambda b: Quant(str(c[0]), c[2], b, ",", c[1]), 67)
+
     def quant60_head(self, c):
         return _Head(lambda b: Quant(str(c[0]), c[1], b), 60)
 

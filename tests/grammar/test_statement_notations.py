@@ -39,3 +39,19 @@ def test_adjoined_elements_are_glued_to_the_field():
     assert isinstance(parse_term("K⟮X⟯"), Postfix)  # the rational functions `RatFunc K`
     # negative: with a space the bracket is no adjoin notation
     assert not isinstance(parse_term("F ⟮α⟯"), Glued)
+
+
+def test_a_product_along_a_summation_filter_keeps_its_filter():
+    from lean_alchemy.grammar.ast import Ident, Quant
+
+    for src in ("∏'[L] b, f b = ∏ b, f b", "∑'[L] i, a * f i = a * ∑'[L] i, f i",
+                "∑'[symmetricIco ℤ] n : ℤ, ∑' m : ℤ, g m n = -2 * π"):
+        t = parse_term(src)
+        assert not has_opaque(t)
+        printed = print_term(t)
+        assert printed == src and same_tokens(src, printed, LEXICON)
+    q = parse_term("∏'[L] b, f b")
+    assert isinstance(q, Quant) and q.op == "∏'[" and q.extra == Ident("L")
+    # negative: the plain unconditional product has no filter
+    plain = parse_term("∏' b, f b")
+    assert isinstance(plain, Quant) and plain.op == "∏'" and plain.extra is None
