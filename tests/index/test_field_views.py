@@ -102,3 +102,48 @@ def test_the_rewrite_replaces_the_candidates_own_spelling():
                               ("n ≤ Ordinal.card p", "p.type", ("dot", 0)),
                               ("x.insert k = x", "Bag.insert k x", None)):
         assert replace_all(parse_term(target), parse_term(old), parse_term("z"), step)[1] == 0
+
+
+STAGE = """\
+structure Bag where
+  n : ℕ
+
+namespace Bag
+
+def put (k : ℕ) (b : Bag) : Bag := b
+
+theorem put_put (k : ℕ) (b : Bag) : Bag.put k (Bag.put k b) = Bag.put k b := rfl
+
+theorem put_self {k b} : Bag.put k b = b := rfl
+
+theorem uses (x : Bag) (j : ℕ) : (x.put j).n = x.n := rfl
+
+end Bag
+"""
+
+
+def test_the_index_stage_collects_the_table_and_matches_the_other_spelling(tmp_path):
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.explain import Library, explain
+    from lean_alchemy.index.options import IndexOptions
+    from lean_alchemy.index.receivers import read_table
+    from lean_alchemy.index.store import iter_invocations, read_rules
+
+    from helpers.lean_text import extracted_run
+
+    run = extracted_run(tmp_path, STAGE)
+    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
+    # `Bag.put k b` with `k : ℕ`, `b : Bag` in `put_put` shows the receiver at 1
+    assert read_table(run.root) == {"Bag.put": 1}
+    rules = {r.id: r for r in read_rules(run)}
+    got = {(rules[i.rule_id].lemma, i.instance, i.path) for i in iter_invocations(run)
+           if i.candidate == "Bag.uses"}
+    # `put_self` has untyped binders (no dot spelling of its own): the candidate's
+    # `x.put j` is viewed as `Bag.put j x`
+    assert ("Bag.put_self", "Bag.put j x", '[["lhs", -1], ["term", -1], ["undot:Bag", 1]]'
+            ) in got
+    data = explain(Library(run), "Bag.uses", "Bag.put_self", "fwd")
+    assert data["accepted"] and data["kept"]
+    # negative: without the table the view is gone
+    (run.root / "receivers.parquet").unlink()
+    assert not explain(Library(run), "Bag.uses", "Bag.put_self", "fwd")["accepted"]
