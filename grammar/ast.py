@@ -13,6 +13,10 @@ Conventions
   non-identifier `(f x).foo` are `Proj` nodes.
 - Anything the grammar does not understand is an `Opaque` node holding its exact text, so
   parsing never fails on valid Lean and mutation skips what it cannot see into.
+
+Long because: the node types, paths and the views of a node (`view_at`: application
+prefixes, coercions, notations, field notation) are one vocabulary every stage reads;
+split, each half would import the other.
 """
 
 from __future__ import annotations

@@ -212,13 +212,8 @@ def replace_all(t: Term, old: Term, new: Term,
 
     def go(s: Term, bound: frozenset[str]) -> Term:
         nonlocal count
-        if field is not None and not bound & fv_old and s != old and _field_of(s) == field \
-                and view_at_or_none(s, *field_step) == old:
-            if bound & fv_new:
-                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
-            count += 1
-            return new
-        if s == old:
+        if s == old or (field is not None and _field_of(s) == field
+                        and view_at_or_none(s, *field_step) == old):
             if bound & fv_old:
                 return s
             if bound & fv_new:

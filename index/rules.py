@@ -327,10 +327,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     body_r = res(body)
     out: list[Rule] = []
     type_of = {b.name: t for b, t in zip(sig, rtypes) if b.name}
-    if receivers is not None:
-        for t in (*rtypes, body_r):
-            if t is not None:
-                collect_receivers(t, type_of, receivers)
+    _receiver_evidence(receivers, (*rtypes, body_r), type_of)
     hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
     by_name = {b.name: b for b in sig if b.name}
 
@@ -378,6 +375,15 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     if hyps:
         make("imp", "fwd", body_r, None)
     return out
+
+
+def _receiver_evidence(out: Counter | None, terms: Iterable[Term | None],
+                       type_of: dict[str, Term | None]) -> None:
+    """Add the receiver positions `terms` show (`index.receivers.collect`) to `out`."""
+    if out is not None:
+        for t in terms:
+            if t is not None:
+                collect_receivers(t, type_of, out)
 
 
 def summarize(rules: Iterable[Rule]) -> dict[str, int]:
