@@ -13,7 +13,8 @@ constant's most frequent position (`table`).  Constants without evidence get no 
 their dot spellings stay unmatched, as before.
 
 The table is stored as `RUN/receivers.parquet` (`write_table`/`read_table`) so that
-`alchemy explain` sees what pass 2 saw.  Its uses: the candidate views of
+`alchemy explain` sees what pass 2 saw; with `--rules-from`, a dependency run's entries
+fill the constants the project's statements show nothing about.  Its uses: the candidate views of
 `index.match.patterns.field_views`.
 """
 
@@ -101,13 +102,16 @@ def table(evidence: Counter) -> dict[str, int]:
     return {name: p for name, (_, p) in best.items()}
 
 
-def write_table(root: Path, evidence: Counter) -> Path:
-    """`RUN/receivers.parquet`: one row per constant, sorted by name."""
-    positions = table(evidence)
-    counts = {name: evidence[(name, p)] for name, p in positions.items()}
+def write_table(root: Path, evidence: Counter, positions: dict[str, int] | None = None
+                ) -> Path:
+    """`RUN/receivers.parquet`: one row per constant, sorted by name; `positions` (default
+    `table(evidence)`) may hold entries without evidence here (a dependency's: 0)."""
+    if positions is None:
+        positions = table(evidence)
     names = sorted(positions)
     t = pa.table({"name": names, "position": [positions[n] for n in names],
-                  "evidence": [counts[n] for n in names]}, schema=SCHEMA)
+                  "evidence": [evidence.get((n, positions[n]), 0) for n in names]},
+                 schema=SCHEMA)
     path = root / FILE
     pq.write_table(t, path)
     return path

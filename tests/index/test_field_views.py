@@ -147,3 +147,23 @@ def test_the_index_stage_collects_the_table_and_matches_the_other_spelling(tmp_p
     # negative: without the table the view is gone
     (run.root / "receivers.parquet").unlink()
     assert not explain(Library(run), "Bag.uses", "Bag.put_self", "fwd")["accepted"]
+
+
+def test_a_dependency_table_fills_the_constants_the_project_shows_nothing_about(tmp_path):
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.options import IndexOptions
+    from lean_alchemy.index.receivers import read_table
+
+    from helpers.lean_text import extracted_run
+
+    dep = extracted_run(tmp_path / "dep", STAGE)
+    run_index(dep, IndexOptions(jobs=1))
+    alone = extracted_run(tmp_path / "alone", "theorem p (x : ℕ) : x = x := rfl\n",
+                          path="Proj/Basic.lean")
+    run_index(alone, IndexOptions(jobs=1))
+    with_dep = extracted_run(tmp_path / "proj", "theorem p (x : ℕ) : x = x := rfl\n",
+                             path="Proj/Basic.lean")
+    run_index(with_dep, IndexOptions(jobs=1, rules_from=(str(dep.root),)))
+    assert read_table(with_dep.root) == {"Bag.put": 1}
+    # negative: indexed alone, the project's statements show no receiver
+    assert read_table(alone.root) == {}
