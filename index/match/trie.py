@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from lean_alchemy.grammar.ast import COE
+from lean_alchemy.grammar.ast import COE, App, Term, view_at
 from lean_alchemy.index.match.patterns import (
-    WILD, Flat, coe_spans, notation_views, prefix_flat, prefix_spans, view_flat,
+    WILD, Flat, coe_spans, head_symbol, notation_views, prefix_flat, prefix_spans, view_flat,
 )
 
 if TYPE_CHECKING:
@@ -103,13 +103,23 @@ class Trie:
                 out.append((view_flat(fl, i, COE, k, locals_), found))
         views = notation_views(fl, i)
         if fields is not None:
-            views = views + fields.steps(fl, i)
+            views = views + [(step, k) for step, k in fields.steps(fl, i)
+                             if self._head_fits(view_at(fl.written[i], step, k), locals_)]
         for step, k in views:
             sub = view_flat(fl, i, step, k, locals_)
             found = self.leaves(sub, 0)
             if found:
                 out.append((sub, found))
         return out
+
+    def _head_fits(self, t: Term, locals_: frozenset[str]) -> bool:
+        """Whether some pattern starts with `t`'s symbol and, for an application, its
+        function's: a cheap test before a view is flattened (most field-notation views
+        fit no pattern)."""
+        node = self.root.get(head_symbol(t, locals_))
+        if node is None or not isinstance(t, App):
+            return node is not None
+        return node.get(head_symbol(t.fn, locals_)) is not None or WILD in node
 
     def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
         syms, ends = fl.syms, fl.ends
