@@ -128,6 +128,7 @@ def rematch(lib, run: RunDir, candidates) -> None:
 
     ix = RuleIndex.build(read_rules(run), max_per_theorem=lib.cap, rigid=lib.rigid,
                          generic_evidence=lib.generic_evidence)
+    ix.receivers = lib.receivers
     ctx, res = lib.ctx, lib.resolver
     for name in sorted(set(candidates)):
         d, rows = lib.decl(name), []

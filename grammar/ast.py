@@ -13,6 +13,10 @@ Conventions
   non-identifier `(f x).foo` are `Proj` nodes.
 - Anything the grammar does not understand is an `Opaque` node holding its exact text, so
   parsing never fails on valid Lean and mutation skips what it cannot see into.
+
+Long because: the node types, paths and the views of a node (`view_at`: application
+prefixes, coercions, notations, field notation) are one vocabulary every stage reads;
+split, each half would import the other.
 """
 
 from __future__ import annotations
@@ -139,25 +143,26 @@ class Glued(Term):
     `MeasurableSet[m]`, `𝓝[s]`, `ℤ_[p]`, `Var[X; μ]`, `𝔼[X]`, `μ[f|m]` (an identifier glued
     to `[`: an explicit-instance bracket, a notation token such as `MeasurableSet[`, or
     GetElem), `C(X, Y)`, `ofNat(n)`, `setBer(u, p)` (an identifier glued to `(`: tokens such
-    as `C(`).  `seps` are the separators between items (",", ";", "|")."""
+    as `C(`), `F⟮α, β⟯` (adjoining elements to a field, open "⟮").  `seps` are the
+    separators between items (",", ";", "|")."""
 
     head: Term
-    open: str  # "[", "(", "^["
+    open: str  # "[", "(", "^[", "⟮"
     items: tuple[Term, ...]
     seps: tuple[str, ...] = ()
-    close: str = "]"  # "]", "]?", "]!", ")"
+    close: str = "]"  # "]", "]?", "]!", ")", "⟯"
 
 
 # Opening delimiter -> closing delimiter of "enclosing" notations.
 ENCLOSERS: dict[str, str] = {"|": "|", "|ₘ": "|ₘ", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
-                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆"}
+                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆", "‹": "›"}
 # `⟪x, y⟫` (inner product) and `⁅x, y⁆` (bracket) hold a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
 
 
 @dataclass(frozen=True, slots=True)
 class Enclosed(Term):
     open: str  # key of ENCLOSERS; `|x|`, `‖x‖`, `⌊x⌋`, `⌈x⌉`, `⌊x⌋₊`, `⌈x⌉₊`, `⦋n⦌`, `⟦x⟧`,
-    # `⟪x, y⟫` / `⟪x, y⟫_𝕜` (open "⟪_𝕜")
+    # `⟪x, y⟫` / `⟪x, y⟫_𝕜` (open "⟪_𝕜"), `‹T›` (the term `assumption` finds)
     term: Term
 
 
@@ -184,7 +189,8 @@ class Quant(Term):
     """Binding notations: ∀ ∃ ∃! fun λ Π Σ ∑ ∏ ⋃ ⋂ ⨆ ⨅ ∀ᶠ ∃ᶠ ∫ ...
 
     `arrow` is `,` for quantifier-like notations and `↦`/`=>` for `fun`.  `extra` is the
-    measure of an integral (`∫ x in a..b, f x ∂μ`), else None.
+    measure of an integral (`∫ x in a..b, f x ∂μ`) or the summation filter of
+    `∏'[L] b, f b` (op "∏'[" / "∑'["), else None.
     """
 
     op: str
@@ -342,6 +348,11 @@ MEM = "mem"  # `(MEM, -1)` on `a ∉ s`: `a ∈ s` (`∉` is notation for `¬(a 
 INSERT = "insert"  # `(INSERT, -1)` on `{a, b, …}`: `insert a {b, …}` (set-builder notation)
 COE = "coe"  # `(COE, k)` on `f a₁ … aₙ`: `⇑(f a₁ … aₖ)` (0 <= k < n), the coercion to a
 # function Lean inserts when `f a₁ … aₖ` is a bundled map (`⇑(algebraMap R A) x`)
+DOT = "dot"  # `(DOT, p)` on `T.f a₀ … aₙ`: `aₚ.f a₀ … aₙ` without `aₚ` (generalized field
+# notation, `aₚ` the receiver: `s.image g` for `Finset.image g s`)
+UNDOT = "undot:"  # `(UNDOT + "T", p)` on `x.f a₁ … aₙ`: `T.f a₁ … x … aₙ` with `x` the
+# p-th explicit argument (the step names the namespace `T` of `x`'s type, which the node
+# itself does not show)
 
 
 def view_at(t: Term, step: str, idx: int) -> Term:
@@ -355,15 +366,63 @@ def view_at(t: Term, step: str, idx: int) -> Term:
         return App(Ident("insert"), (t.items[0], SetLit(t.items[1:])))
     if step == COE and isinstance(t, App) and 0 <= idx < len(t.args):
         return Prefix("⇑", App(t.fn, t.args[:idx]) if idx else t.fn)
+    if step == DOT:
+        got = dot_view(t, idx)
+        if got is not None:
+            return got
+    elif step.startswith(UNDOT):
+        got = undot_view(t, step[len(UNDOT):], idx)
+        if got is not None:
+            return got
     raise IndexError(f"no {step} view here")
 
 
-VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE))
+def dot_view(t: Term, p: int) -> Term | None:
+    """`aₚ.f a₀ … aₙ` (without `aₚ`) for `T.f a₀ … aₙ`, the receiver `aₚ` a variable or a
+    dotted name (`y.f`, `y.g.f`) or else a projection (`(e).f`); None for another node."""
+    if not (isinstance(t, App) and isinstance(t.fn, Ident) and 0 <= p < len(t.args)):
+        return None
+    rec = t.args[p]
+    if any(isinstance(a, NamedArg) for a in t.args[:p + 1]) or not isinstance(rec, Term):
+        return None
+    field = t.fn.name.rsplit(".", 1)[-1].lstrip("@")
+    head: Term = Ident(f"{rec.name}.{field}") if isinstance(rec, Ident) else Proj(rec, field)
+    rest = t.args[:p] + t.args[p + 1:]
+    return App(head, rest) if rest else head
+
+
+def undot_view(t: Term, namespace: str, p: int) -> Term | None:
+    """`T.f a₁ … x … aₙ` (`x` the p-th argument) for `x.f a₁ … aₙ`, `T` = `namespace`; None
+    when the node is no field of a plain variable or has fewer than p arguments."""
+    fn, args = (t.fn, t.args) if isinstance(t, App) else (t, ())
+    if not isinstance(fn, Ident):
+        return None
+    var, dot, field = fn.name.partition(".")
+    if not dot or "." in field or not namespace or not 0 <= p <= len(args) or any(
+            isinstance(a, NamedArg) for a in args[:p]):
+        return None
+    return App(Ident(f"{namespace}.{field}"), args[:p] + (Ident(var),) + args[p:])
+
+
+VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT))
+
+
+def field_view_step(path: Path) -> tuple[str, int] | None:
+    """The last step of `path` when it is a field-notation view (`DOT`, `UNDOT`), else
+    None: what `substitute.replace_all` needs to find the other occurrences."""
+    if path and (path[-1][0] == DOT or path[-1][0].startswith(UNDOT)):
+        return path[-1][0], path[-1][1]
+    return None
+
+
+def is_view_step(fname: str) -> bool:
+    """Whether a path step is a view (`view_at`), not a field of the node."""
+    return fname in VIEW_STEPS or fname.startswith(UNDOT)
 
 
 def get_at(t: Term, path: Path) -> Term:
     for fname, idx in path:
-        if fname in VIEW_STEPS:
+        if is_view_step(fname):
             t = view_at(t, fname, idx)
             continue
         v = getattr(t, fname)

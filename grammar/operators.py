@@ -116,7 +116,7 @@ _PREFIX: list[Op] = [
 
 _POSTFIX: list[Op] = [
     Op(s, "postfix", MAX)
-    for s in "⁻¹ ! ᶜ ᵀ ᴴ † ⋆ ˣ ᵒᵈ ᵐᵒᵖ ᵃᵒᵖ ᵒᵖ ᵘᵒᵖ ᗮ ⁺ ⁻ ∗ ⁺¹ [X] ⟦X⟧ ⁰ ᵈᵐᵃ ᵈᵃᵃ ᶜˢ ˢʸᵐ ᵐᵒᵖ ᵐ⁰".split()
+    for s in "⁻¹ ! ᶜ ᵀ ᴴ † ⋆ ˣ ᵒᵈ ᵐᵒᵖ ᵃᵒᵖ ᵒᵖ ᵘᵒᵖ ᗮ ⁺ ⁻ ∗ ⁺¹ [X] ⟦X⟧ ⟮X⟯ ⁰ ᵈᵐᵃ ᵈᵃᵃ ᶜˢ ˢʸᵐ ᵐᵒᵖ ᵐ⁰".split()
 ]
 
 

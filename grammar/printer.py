@@ -38,7 +38,7 @@ SEP = -0.5  # followed by a separator no term absorbs (`:` `|` `then` `from` ...
 DPART_TAIL = -0.25  # followed by an integral's `∂μ`, which an integral without one would take
 INTEGRALS = ("∫", "∫⁻", "∮", "⨍", "⨍⁻")
 
-QUANT_BODY = {"∑": 67, "∏": 67, "∑'": 67, "∏'": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
+QUANT_BODY = {"∑": 67, "∏": 67, "∑'": 67, "∏'": 67, "∑'[": 67, "∏'[": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
               "∫": 60, "∫⁻": 60, "∮": 60, "⨍": 60, "⨍⁻": 60}
 
 
@@ -353,6 +353,9 @@ class Printer:
         if t.op in ("fun", "λ"):
             return f"{t.op} {bs} {t.arrow} {self.print_at(t.body, 0, tail)}"
         level = QUANT_BODY.get(t.op, 0)
+        if t.op.endswith("[") and t.extra is not None:  # `∏'[L] b, f b`
+            return (f"{t.op}{self.print_at(t.extra, 0, CLOSED)}] {bs}, "
+                    f"{self.print_at(t.body, level, tail)}")
         if t.extra is not None and t.op in AE_OPS:
             m = self.print_at(t.extra, MAX, SEP)
             return f"{t.op} {bs} ∂{m}, {self.print_at(t.body, 0, tail)}"

@@ -16,7 +16,7 @@ from lean_alchemy.grammar.ast import (
     COE,
     INSERT,
     MEM,
-    VIEW_STEPS,
+    is_view_step,
     App,
     BinderGroup,
     BinOp,
@@ -25,6 +25,7 @@ from lean_alchemy.grammar.ast import (
     Let,
     NamedArg,
     Prefix,
+    Proj,
     Quant,
     SetBuilder,
     SetLit,
@@ -181,7 +182,8 @@ def beta(lam: Quant, args: tuple[Term, ...]) -> Term:
 
 # --------------------------------------------------------------------------- occurrences
 
-def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
+def replace_all(t: Term, old: Term, new: Term,
+                field_step: tuple[str, int] | None = None) -> tuple[Term, int]:
     """Replace every occurrence of `old` in `t` by `new`, as `rw` with an instantiated rule
     does: occurrences where a variable of `old` is re-bound by an inner binder are other
     terms and stay; an occurrence where a variable of `new` would be captured raises
@@ -190,7 +192,10 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
     the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
     when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
     `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
-    `insert a {b}`, so is `{a, b}`.
+    `insert a {b}`, so is `{a, b}`.  With `field_step` (the invocation's last path step
+    when it is a field-notation view, `ast.DOT`/`ast.UNDOT`), so is each node whose view
+    by that step is `old` (`x.f a` for `T.f a x`, `T.f a x` for `x.f a`: one term in Lean);
+    the step fixes the receiver's position and namespace.
     Returns the new term and the number of occurrences replaced."""
     fv_old = heads(old)
     fv_new = heads(new)
@@ -203,10 +208,12 @@ def replace_all(t: Term, old: Term, new: Term) -> tuple[Term, int]:
         isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
         and isinstance(old.args[1], SetLit)) else None
     count = 0
+    field = _field_of(old) if field_step is not None else None
 
     def go(s: Term, bound: frozenset[str]) -> Term:
         nonlocal count
-        if s == old:
+        if s == old or (field is not None and _field_of(s) == field
+                        and view_at_or_none(s, *field_step) == old):
             if bound & fv_old:
                 return s
             if bound & fv_new:
@@ -304,6 +311,25 @@ def alpha_equal(a: Term, b: Term) -> bool:
     return a == b or go(a, b, {}, {})
 
 
+def _field_of(t: Term) -> str | None:
+    """The last component of the function of an application or identifier (`f` of
+    `T.f a`, `x.f a`, `(e).f a`), None for other nodes."""
+    fn = t.fn if isinstance(t, App) else t
+    if isinstance(fn, Ident):
+        return fn.name.rsplit(".", 1)[-1]
+    if isinstance(fn, Proj):
+        return fn.field
+    return None
+
+
+def view_at_or_none(s: Term, step: str, idx: int) -> Term | None:
+    """`view_at(s, step, idx)`, None where `s` has no such view."""
+    try:
+        return view_at(s, step, idx)
+    except IndexError:
+        return None
+
+
 def _view(s: Term) -> Term | None:
     """`a ∈ s` for `a ∉ s`, `insert a {b, …}` for `{a, b, …}` (`ast.view_at`), else None."""
     try:
@@ -317,7 +343,7 @@ def bound_at(t: Term, path: tuple[tuple[str, int], ...]) -> frozenset[str]:
     bound: set[str] = set()
     cur = t
     for fname, idx in path:
-        if fname in VIEW_STEPS:  # a view of a node binds nothing (`ast.view_at`)
+        if is_view_step(fname):  # a view of a node binds nothing (`ast.view_at`)
             cur = get_at(cur, ((fname, idx),))
             continue
         bound.update(bound_in_child(cur, fname, idx))

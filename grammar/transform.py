@@ -166,6 +166,10 @@ class ToAst(Transformer):
         close = str(c[2])
         return Enclosed("⟪" + close[1:], Tuple((c[0], c[1])))
 
+    def assumption(self, c):
+        # `‹T›`: the term found by `assumption` (an instance or hypothesis of type T)
+        return Enclosed("‹", c[0])
+
     def bracket(self, c):
         # `⁅x, y⁆`: the Lie bracket / commutator notation (`Bracket.bracket x y`)
         return Enclosed("⁅", Tuple((c[0], c[1])))
@@ -190,6 +194,10 @@ class ToAst(Transformer):
     def glued_paren(self, c):
         head, _open, items = c
         return Glued(head, "(", items.items, items.seps, ")")
+
+    def glued_adjoin(self, c):
+        head, _open, items = c
+        return Glued(head, "⟮", items.items, items.seps, "⟯")
 
     def iterate(self, c):
         return Glued(c[0], "^[", (c[2],))
@@ -304,6 +312,10 @@ class ToAst(Transformer):
 
     def quant67_head(self, c):
         return _Head(lambda b: Quant(str(c[0]), c[1], b), 67)
+
+    def quant67_filter_head(self, c):
+        # `∏'[L] b, f b`: op "∏'[", the filter `L` in `extra`
+        return _Head(lambda b: Quant(str(c[0]), c[2], b, ",", c[1]), 67)
 
     def quant60_head(self, c):
         return _Head(lambda b: Quant(str(c[0]), c[1], b), 60)

@@ -11,9 +11,9 @@ spelling, with the same lemma, direction and replacement.  A dotted variable the
 writes (`α.inv`) is also indexed as a projection (`(α).inv`), which binds a compound
 receiver (`(e.symm).inv`).
 
-Limits (no signature table): for `T.f … x …` -> `x.f …`, `x` is the first argument that is
-a pattern variable whose type has head `T`.  The other direction, and the dot spelling on
-compound receivers (`(g y).f` for `T.f (g y)`), are not indexed (`spellings` says why).
+Limits: for `T.f … x …` -> `x.f …`, `x` is the first argument that is a pattern variable
+whose type has head `T`.  The other direction and compound receivers are the candidate's
+views (`index.match.fields`, with the receiver table of `index.receivers`), not rules.
 """
 
 from __future__ import annotations

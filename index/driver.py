@@ -32,6 +32,7 @@ inherit one `IndexContext` (`core.forkpool.forked_map`) and share it copy-on-wri
 
 from __future__ import annotations
 
+from collections import Counter
 import logging
 import os
 import resource
@@ -58,6 +59,9 @@ from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import NameTable, Resolver, read_external_names
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
+from lean_alchemy.index.receivers import table as receiver_table
+from lean_alchemy.index.receivers import read_table as read_receivers
+from lean_alchemy.index.receivers import write_table as write_receivers
 from lean_alchemy.index.rule_keys import write_rule_keys
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.typing.classes import ClassTable
@@ -98,7 +102,11 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
     bar = (tqdm(total=2 * len(theorems), desc="index", unit="thm", mininterval=0.5)
            if opts.progress else None)
     try:
-        edges = _rules_pass(run, ctx, chunks, jobs, stats, bar, dep_rules)
+        dep_receivers: dict[str, int] = {}
+        for dep in deps:  # the dependencies' receivers, where the project shows none
+            for name, position in read_receivers(Path(dep.run_dir)).items():
+                dep_receivers.setdefault(name, position)
+        edges = _rules_pass(run, ctx, chunks, jobs, stats, bar, dep_rules, dep_receivers)
         t_rules = time.perf_counter()
         # invocable edges go to disk as they come (millions on Mathlib): only their counts
         # stay; the other edges follow after pass 2
@@ -219,8 +227,8 @@ def _indexed(r: Rule | PendingRule, opts: IndexOptions) -> bool:
 
 
 def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: int,
-                stats: IndexStats, bar: tqdm | None, dep_rules: list[PendingRule]
-                ) -> list[graph.Edge]:
+                stats: IndexStats, bar: tqdm | None, dep_rules: list[PendingRule],
+                dep_receivers: dict[str, int] | None = None) -> list[graph.Edge]:
     """Pass 1: rules (written to `RUN/rules.parquet`, compiled into `ctx.rule_index` as
     each chunk comes back while the workers derive the next ones), the section binders
     (`RUN/section_binders.parquet`, and `ctx.section_json` for pass 2); returns the
@@ -232,9 +240,11 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     unique: dict[str, Rule] = {}
     unproved = frozenset(directly_unproved(ctx.decls))
     derived = 0
+    evidence: Counter = Counter()  # receiver positions (`index.receivers`)
     with few_collections():
         for k, part in enumerate(forked_map(derive_chunk, ctx, chunks, jobs)):
             derived += len(part.rules)
+            evidence.update(part.receivers)
             for r in part.rules:
                 if r.id not in unique:
                     unique[r.id] = r
@@ -257,6 +267,11 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     write_parquet(run.rules, table)
     write_rule_keys(run.root, table, rules, ctx.rule_index.own_symbols)
     write_section_binders(run, ctx.section_json, ctx.scopes)
+    receivers = receiver_table(evidence)
+    for name, position in (dep_receivers or {}).items():
+        receivers.setdefault(name, position)
+    write_receivers(run.root, evidence, receivers)
+    ctx.rule_index.receivers = receivers
     return edges
 
 

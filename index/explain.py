@@ -52,7 +52,9 @@ from lean_alchemy.index.match.patterns import (
     Flat, flat_hints, flatten,
 )
 from lean_alchemy.index.match.rigid import rigid_names
+from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.rule_index import dependent_hypotheses, hypotheses
+from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals
 from lean_alchemy.index.options import IndexOptions
@@ -117,6 +119,8 @@ class Library:
         self.ctx = IndexContext([], scopes, self.resolver, IndexOptions(), RuleIndex(),
                                 tokens=run_token_table(run))
         self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
+        # `T.f` -> receiver position, as pass 2 used it (`index.receivers`)
+        self.receivers: dict[str, int] = read_receivers(run.root)
         self.typed: TypedFilter | None = None  # `use_typing`: the typed match filter
 
     def use_typing(self, table: ClassTable) -> None:
@@ -253,6 +257,16 @@ def _targets(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...], c
     return out, binder_types(tuple(section) + tuple(groups))
 
 
+def _field_views(lib: Library, decl: Declaration, targets: list[_Target],
+                 types: dict[str, Term]) -> FieldViews | None:
+    """The candidate's field-notation views (`match.fields`), as pass 2 builds them."""
+    if not lib.receivers or not targets:
+        return None
+    view, locals_ = lib.ctx.view(decl), targets[0].locals_
+    return FieldViews(lib.receivers, types, lambda t: lib.resolver.resolve_term(
+        t, view, locals_, count=False))
+
+
 def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) -> dict:
     """What the type filter compared: the equation type against the sub-term's hint, and
     each pattern variable's declared type / rigid head against its value's hint."""
@@ -279,6 +293,7 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
     trie.insert(c.symbols, c)
     imp = c.rule.kind == "imp"
     const_eq = const_eq_for(lib.resolver, lib.ctx.view(decl))
+    fields = _field_views(lib, decl, targets, types)
     seen: set = set()
     out: list[dict] = []
     for tg in targets:
@@ -289,7 +304,8 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
         for i in (range(1) if imp else range(len(fl.syms))):
             spots = [(fl, i)] if trie.leaves(fl, i) else []
             if not imp and not fl.under[i] and not fl.opaque[i]:
-                spots.extend((sub, 0) for sub, _ in trie.view_leaves(fl, i, tg.locals_))
+                spots.extend((sub, 0) for sub, _ in trie.view_leaves(fl, i, tg.locals_,
+                                                                      fields))
             for sfl, si in spots:
                 rec: dict = {"kind": kind, "location": tg.location,
                              "path": json.dumps([list(p) for p in sfl.paths[si]],

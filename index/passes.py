@@ -135,6 +135,8 @@ class DerivedChunk:
     sections: list[tuple[str, str]]  # section binders this process parsed (serialized)
     misread: list[str]  # theorems whose printed statement lexes unlike their source
     stats: IndexStats  # dropped rules, unparsed theorems, name resolution counts
+    # evidence of receiver positions, (constant, position) -> applications (`index.receivers`)
+    receivers: Counter = field(default_factory=Counter)
 
 
 def misread_statement(tokens: TokenTable, scopes: dict[str, Scope], decl: Declaration,
@@ -156,6 +158,7 @@ def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
     rules: list[Rule] = []
     edges: list[graph.Edge] = []
     misread: list[str] = []
+    receivers: Counter = Counter()
     unparsed = 0
     for i in positions:
         d = ctx.decls[i]
@@ -179,7 +182,7 @@ def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
                                   ctx.opts.proof_uses, edges)
             continue
         rules.extend(derive_rules(
-            d, groups, concl, section=section, stats=rule_stats,
+            d, groups, concl, section=section, stats=rule_stats, receivers=receivers,
             resolve=lambda t, loc, _v=view: resolver.resolve_term(t, _v, loc, count=False)))
         graph.statement_edges(resolver, d, view, groups, concl, locals_, ctx.opts.proof_uses,
                               edges)
@@ -188,7 +191,7 @@ def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
                        name_occurrences=resolver.counts,
                        unresolved_names=resolver.unresolved_names,
                        ambiguous_names=resolver.ambiguous_names)
-    return DerivedChunk(rules, edges, sections, misread, stats)
+    return DerivedChunk(rules, edges, sections, misread, stats, receivers)
 
 
 # --------------------------------------------------------------------------- pass 2

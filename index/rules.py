@@ -41,9 +41,10 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Hole, Ident, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.index.dot_notation import spellings
+from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.grammar.walk import heads, nodes
 
@@ -123,11 +124,36 @@ def signature(groups: tuple[BinderGroup, ...], conclusion: Term
                         out.append(SigBinder("", "explicit",
                                              BinOp(g.pred_op, Ident(n), g.pred), True))
             body = body.body
-        elif isinstance(body, BinOp) and body.op == "→" and looks_prop(body.lhs):
+        elif isinstance(body, BinOp) and body.op == "→" and isinstance(body.lhs, BinderGroup):
+            # `{a b : α} → t`: a dependent arrow, the `∀ {a b : α}, t` of Lean 4
+            g = body.lhs
+            kind = "explicit" if g.kind == "plain" else g.kind
+            for n in g.names or ("",):
+                out.append(SigBinder(n, kind, g.type, kind != "inst" and looks_prop(g.type, n)))
+            body = body.rhs
+        elif isinstance(body, BinOp) and body.op == "→" and (
+                looks_prop(body.lhs) or _ends_in_rewrite(body.rhs)):
+            # an antecedent: a proposition by its look, or any premise of an equation or
+            # iff (`IsNat a n → n = a' → a = a'`: a predicate the heuristic cannot tell)
             out.append(SigBinder("", "explicit", body.lhs, True))
             body = body.rhs
+        elif isinstance(body, Let) and body.kind in ("haveI", "letI") and not body.name:
+            # `haveI := v; t`: Lean elaborates `t` with the instance inlined, so the
+            # lemma's type is `t`'s (no `let` is left in it)
+            body = body.body
         else:
             return out, body
+
+
+def _ends_in_rewrite(t: Term) -> bool:
+    """Whether `t` is an equation or iff after leading `∀`s and `→`s."""
+    while True:
+        if isinstance(t, Quant) and t.op in ("∀", "Π"):
+            t = t.body
+        elif isinstance(t, BinOp) and t.op == "→":
+            t = t.rhs
+        else:
+            return isinstance(t, BinOp) and t.op in ("=", "↔")
 
 
 def used_section_groups(section: tuple[BinderGroup, ...], groups: tuple[BinderGroup, ...],
@@ -271,12 +297,14 @@ def _rule(decl: Declaration, rid: str, kind: str, direction: str, pattern: Term,
 
 def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion: Term | None,
                  *, section: tuple[BinderGroup, ...] = (), resolve=None,
-                 stats: RuleStats | None = None) -> list[Rule]:
+                 stats: RuleStats | None = None, receivers: Counter | None = None
+                 ) -> list[Rule]:
     """The rules of one theorem.
 
     `groups`/`conclusion` are the parsed signature, `section` the `variable` groups in
     force, `resolve(term, locals) -> term` renames constants to full names (identity when
-    None).  Reasons for every rule not produced go to `stats.dropped`.
+    None).  Reasons for every rule not produced go to `stats.dropped`; the statement's
+    evidence of receiver positions (`index.receivers.collect`) to `receivers` when given.
     """
     st = stats if stats is not None else RuleStats.new()
     if not decl.is_candidate:
@@ -299,6 +327,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     body_r = res(body)
     out: list[Rule] = []
     type_of = {b.name: t for b, t in zip(sig, rtypes) if b.name}
+    _receiver_evidence(receivers, (*rtypes, body_r), type_of)
     hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
     by_name = {b.name: b for b in sig if b.name}
 
@@ -346,6 +375,15 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     if hyps:
         make("imp", "fwd", body_r, None)
     return out
+
+
+def _receiver_evidence(out: Counter | None, terms: Iterable[Term | None],
+                       type_of: dict[str, Term | None]) -> None:
+    """Add the receiver positions `terms` show (`index.receivers.collect`) to `out`."""
+    if out is not None:
+        for t in terms:
+            if t is not None:
+                collect_receivers(t, type_of, out)
 
 
 def summarize(rules: Iterable[Rule]) -> dict[str, int]:

@@ -41,7 +41,7 @@ from typing import Iterable, Mapping, Sequence
 from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Ident, Opaque, Path,
-    Sort, Term, Typed, get_at, loads, subterms)
+    Sort, Term, Typed, field_view_step, get_at, loads, subterms)
 from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
 from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
 from lean_alchemy.index.match.fresh import fresh_closure, fresh_sort
@@ -612,7 +612,7 @@ def _rw(binders: tuple[BinderGroup, ...], conclusion: Term, inv: Invocation,
     hyps, hyp_args, unnamed = _hypotheses(rule, inst, existing, local, avoid, types)
     new = _replacement(rule, inst, hyp_args)
     try:
-        new_target, count = replace_all(target, old, new)
+        new_target, count = replace_all(target, old, new, field_view_step(path))
     except Capture as e:
         raise Skip("capture", str(e)) from None
     if count == 0:

@@ -143,6 +143,16 @@ def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
     return out
 
 
+def head_symbol(t: Term, locals_: frozenset[str]) -> object:
+    """The symbol `flatten` gives the node `t` itself (no bound names above it)."""
+    if isinstance(t, Ident):
+        head, dot, rest = t.name.partition(".")
+        if head in locals_:
+            return ("dot", dot_field(rest)) if dot else LOCAL
+        return ("id", last_component(t.name))
+    return shape(t)
+
+
 def head_key(pattern: Term, pvars: frozenset[str] = frozenset()) -> str:
     """A readable index key of a pattern: head symbol and arity (`Finset.sum/2`, `(+)`)."""
     t = pattern

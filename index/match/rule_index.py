@@ -38,6 +38,7 @@ from lean_alchemy.grammar.walk import (
     binder_types,
     heads,
 )
+from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.fill import Filler
 from lean_alchemy.index.match.fresh import FRESH
 from lean_alchemy.index.match.invocation_records import invocation_records
@@ -165,6 +166,9 @@ class RuleIndex:
         # id(leaf list) -> (the list, its length when indexed, near key -> positions)
         self._near_index: dict[int, tuple[list, int, dict[str, list[int]]]] = {}
         self.filler = Filler()  # variables a match leaves open (`match.fill`)
+        # `T.f` -> receiver position (`index.receivers`): the field-notation views of
+        # candidate nodes (`match.fields`); empty: none
+        self.receivers: dict[str, int] = {}
 
     def use_typing(self, table: ClassTable,
                    namespaces: Callable[[Declaration], frozenset[str]] | None = None) -> None:
@@ -239,6 +243,7 @@ class RuleIndex:
         ix.max_dependency_per_theorem = self.max_dependency_per_theorem
         ix._compile_opts = self._compile_opts
         ix.typed = self.typed
+        ix.receivers = self.receivers
         return ix
 
     def add(self, r: Rule) -> bool:
@@ -333,7 +338,7 @@ class RuleIndex:
         hits: list[tuple] = []  # (flat, i, compiled, kind, location, subst, respell)
         seen: set[tuple] = set()
         pools = self._skeleton_hits(binders, conclusion, locals_,
-                                    resolve if resolve is not None else (lambda t: t))
+                                    resolve if resolve is not None else (lambda t: t), types)
         cap = self.max_per_theorem
         left = sum(self.shares[k] for k in pools)
         budget = cap
@@ -364,8 +369,8 @@ class RuleIndex:
         return invocation_records(decl.full_name, hits)
 
     def _skeleton_hits(self, binders: Sequence[BinderGroup], conclusion: Term,
-                       locals_: frozenset[str], resolve: Callable[[Term], Term]
-                       ) -> dict[str, list[tuple]]:
+                       locals_: frozenset[str], resolve: Callable[[Term], Term],
+                       types: dict[str, Term]) -> dict[str, list[tuple]]:
         """The skeleton hits of the conclusion and of each hypothesis a rule may rewrite or
         replace, by kind, as segments: (flat, sub-term index, location, leaf list)."""
         st = self.stats
@@ -379,6 +384,8 @@ class RuleIndex:
         flats: dict[int, Flat] = {}
         pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
         pending: list = []  # retrieved leaves of rules not compiled yet
+        fields = FieldViews(self.receivers, types, resolve) \
+            if self.receivers else None
         for where, loc, target in targets:
             fl = flats.get(id(target))
             if fl is None:
@@ -392,7 +399,7 @@ class RuleIndex:
                     continue
                 for vals in collect_leaves(self.rw.leaves(fl, i), pending):
                     pool.append((fl, i, loc, vals))
-                for sub, found in self.rw.view_leaves(fl, i, locals_):
+                for sub, found in self.rw.view_leaves(fl, i, locals_, fields):
                     pool.extend((sub, 0, loc, vals) for vals in collect_leaves(found, pending))
             if where == "hyp" and not fl.opaque[0]:
                 for vals in collect_leaves(self.imp.leaves(fl, 0), pending):

@@ -7,12 +7,15 @@ millions of sub-terms; the Alchemy authors paid Lean ~131 pairs a second for tha
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from lean_alchemy.grammar.ast import COE
+from lean_alchemy.grammar.ast import COE, App, Term, view_at
 from lean_alchemy.index.match.patterns import (
-    WILD, Flat, coe_spans, notation_views, prefix_flat, prefix_spans, view_flat,
+    WILD, Flat, coe_spans, head_symbol, notation_views, prefix_flat, prefix_spans, view_flat,
 )
+
+if TYPE_CHECKING:
+    from lean_alchemy.index.match.fields import FieldViews
 
 
 class Trie:
@@ -81,12 +84,12 @@ class Trie:
             node = node.get(fl.syms[start + 1])  # the function: no wildcard
         return self._walk(fl, [(node, start + 2)], stop) if node is not None else []
 
-    def view_leaves(self, fl: Flat, i: int, locals_: frozenset[str]
-                    ) -> list[tuple[Flat, list[list]]]:
+    def view_leaves(self, fl: Flat, i: int, locals_: frozenset[str],
+                    fields: "FieldViews | None" = None) -> list[tuple[Flat, list[list]]]:
         """(view, its leaves) for each view of the sub-term at `i` that some pattern fits:
         the application's prefixes (`prefix_leaves`), their coercions (`coerced_leaves`),
-        then the notation views (`patterns.notation_views`); the view's sub-term is its
-        index 0.  One enumeration for the index and `alchemy explain`, so that both see
+        the notation views (`patterns.notation_views`), then the other spelling of field
+        notation (`fields`, `match.fields`); the view's sub-term is its index 0.  One enumeration for the index and `alchemy explain`, so that both see
         the same candidates; a prefix's or coercion's view is built only when a pattern
         fits it."""
         out: list[tuple[Flat, list[list]]] = []
@@ -98,12 +101,25 @@ class Trie:
             found = self.coerced_leaves(fl, i, k, stop)
             if found:
                 out.append((view_flat(fl, i, COE, k, locals_), found))
-        for step, k in notation_views(fl, i):
+        views = notation_views(fl, i)
+        if fields is not None:
+            views = views + [(step, k) for step, k in fields.steps(fl, i)
+                             if self._head_fits(view_at(fl.written[i], step, k), locals_)]
+        for step, k in views:
             sub = view_flat(fl, i, step, k, locals_)
             found = self.leaves(sub, 0)
             if found:
                 out.append((sub, found))
         return out
+
+    def _head_fits(self, t: Term, locals_: frozenset[str]) -> bool:
+        """Whether some pattern starts with `t`'s symbol and, for an application, its
+        function's: a cheap test before a view is flattened (most field-notation views
+        fit no pattern)."""
+        node = self.root.get(head_symbol(t, locals_))
+        if node is None or not isinstance(t, App):
+            return node is not None
+        return node.get(head_symbol(t.fn, locals_)) is not None or WILD in node
 
     def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
         syms, ends = fl.syms, fl.ends

@@ -303,3 +303,4 @@ def test_a_dependencys_rules_come_before_the_index_own(runs) -> None:
     ix.add(next(read_rules(proj)))
     with pytest.raises(ValueError, match="add_lazy after add"):
         ix.add_lazy(next(read_rules(dep)))
+

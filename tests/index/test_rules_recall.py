@@ -233,3 +233,36 @@ def test_the_goal_gets_half_of_the_quota():
                        module="Demo.Cand")
     d = decls["c"]
     assert len(ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))) == 8
+
+
+CONCLUSIONS = """\
+variable {α : Type*}
+
+theorem rot_apply (i : Fin n) : haveI := i.neZero; rot n i = i + 1 := sorry
+theorem rot_let (i : Fin n) : let m := n; rot m i = i + 1 := sorry
+theorem to_eq {n : ℕ} : {a b : α} → IsNat a n → cast n = b → a = cast n := sorry
+theorem comm_X (p : ℕ) : Commute X p := sorry
+theorem inst_eq [PseudoMetricSpace α] : ‹PseudoMetricSpace α›.toUniformSpace = ofDist α := sorry
+"""
+
+
+def test_conclusions_lean_reads_as_equations_give_rewrites():
+    def fwd(name: str) -> list[str]:
+        st = RuleStats.new(trace=True)
+        return [print_term(loads(r.pattern)) for r in _rules(CONCLUSIONS, name, st)
+                if r.direction == "fwd" and r.kind != "imp"]
+
+    # `haveI := v; t` is `t` with the instance inlined
+    assert fwd("rot_apply") == ["rot n i"]
+    # `{a b : α} →` binds like `∀ {a b : α},`; a premise of an equation is an antecedent
+    # even when its look does not say proposition (`IsNat a n`)
+    assert fwd("to_eq") == []  # its forward pattern `a` is a bare variable
+    rules = [r for r in _rules(CONCLUSIONS, "to_eq") if r.kind == "eq"]
+    assert [print_term(loads(r.pattern)) for r in rules] == ["cast n"]  # bwd
+    assert [print_term(loads(s)) for s in rules[0].side_conditions] == [
+        "IsNat a n", "cast n = b"]
+    # `‹T›` parses, so the lemma gives its rewrite
+    assert fwd("inst_eq") == ["‹PseudoMetricSpace α›.toUniformSpace"]
+    # negatives: a named `let` stays in the lemma's type, and a proposition that is no
+    # equation gives no rewrite
+    assert fwd("rot_let") == [] and fwd("comm_X") == []
