@@ -451,9 +451,10 @@ def _replacement(rule: DecodedRule, inst: _Inst, hyp_args: Sequence[tuple[str, s
     if not used:
         return substitute(rule.replacement, inst.mapping)
     given = {rname: Ident(name) for rname, name in hyp_args}
-    if used - given.keys():
+    free = used.difference(given)  # a frozenset: `used - given.keys()` is a set (compiled)
+    if free:
         raise Skip("unbound_rule_variable", f"{rule.rule.lemma}: "
-                   f"{', '.join(sorted(used - given.keys()))} would be free in the new statement")
+                   f"{', '.join(sorted(free))} would be free in the new statement")
     return substitute(rule.replacement, {**inst.mapping, **given})
 
 
