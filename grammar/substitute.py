@@ -209,11 +209,12 @@ def replace_all(t: Term, old: Term, new: Term,
         and isinstance(old.args[1], SetLit)) else None
     count = 0
     field = _field_of(old) if field_step is not None else None
+    step = field_step if field_step is not None else ("", 0)
 
     def go(s: Term, bound: frozenset[str]) -> Term:
         nonlocal count
         if s == old or (field is not None and _field_of(s) == field
-                        and view_at_or_none(s, *field_step) == old):
+                        and view_at_or_none(s, step[0], step[1]) == old):
             if bound & fv_old:
                 return s
             if bound & fv_new:

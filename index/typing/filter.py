@@ -142,7 +142,7 @@ class TypedFilter:
             self.stats["values_typed"] += 1
             env[n] = vt
             f = dot_clash(self.table.constants, raw, fields.get(n, ()), ctx.names,
-                          ctx.tvars) if n in fields else None
+                          ctx.tvars) if n in fields and raw is not None else None
             if f is not None:  # the new text reads `v.f`, no `f` on the value's type
                 self.last["clash"] = (n, Ident(f"{n}.{f}"), vt)
                 return "type_clash"
