@@ -105,3 +105,37 @@ def extracted_run(root, text: str, path: str = "Demo/Basic.lean"):
     run = RunDir.at(root / "run")
     run_extract(src, run, ExtractOptions(jobs=1, progress=False))
     return run
+
+
+def parsed(text: str) -> Term:
+    """The term `text` parses to; a test's own input, so failing to parse is its error."""
+    from lean_alchemy.grammar.parser import parse_term
+
+    t = parse_term(text)
+    assert t is not None, text
+    return t
+
+
+def goal_rewrite(rule: Rule, subst: dict[str, str], path: list) -> Invocation:
+    """An `rw_goal` invocation of `rule` on candidate `Foo.bar`, values written as text."""
+    return Invocation(candidate="Foo.bar", rule_id=rule.id, kind="rw_goal", location="goal",
+                      path=json.dumps(path),
+                      subst=tuple((k, dumps(parsed(v))) for k, v in subst.items()),
+                      instance="")
+
+
+def eq_rule(lemma: str, lhs: str, rhs: str, binders: list[tuple[str, str, str]],
+            side: tuple[str, ...] = ()) -> Rule:
+    """An `eq` rule `lhs = rhs` built by hand (no derivation) from binders (name, kind,
+    type) and side conditions: the mutation engine's input, where a test wants exactly
+    these binders."""
+    term = parsed
+    pattern = term(lhs)
+    return Rule(id=f"{lemma}/fwd", lemma=lemma, kind="eq", direction="fwd",
+                pattern=dumps(pattern), replacement=dumps(term(rhs)),
+                pattern_vars=tuple(n for n, _, _ in binders if n in free_idents(pattern)),
+                binder_names=tuple(n for n, _, _ in binders),
+                binder_kinds=tuple(k for _, k, _ in binders),
+                binder_types=tuple(dumps(term(t)) for _, _, t in binders),
+                side_conditions=tuple(dumps(term(c)) for c in side), antecedents=(),
+                module="Mathlib.Rules")

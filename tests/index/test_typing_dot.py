@@ -52,6 +52,14 @@ def _sigs(complete: bool = True) -> list[Sig]:
     return out
 
 
+def _sigs_with(extra: list[tuple[str, str, str]]) -> list:
+    """`_sigs()` and the signatures of `extra` (name, kind, source text)."""
+    sigs = _sigs()
+    for name, kind, text in extra:
+        sigs.extend(sigs_of_source(name, kind, text))
+    return sigs
+
+
 def test_a_partial_library_never_concludes_a_field_is_missing() -> None:
     """A folder cut out of a library lacks the other files that extend a namespace: a
     field missing from its table says nothing."""
@@ -137,9 +145,7 @@ def test_an_additive_parent_fails_only_with_its_multiplicative_twin() -> None:
               "  zero_mem : True"),
              ("Submodule", "structure", "structure Submodule (R : Type u) (M : Type v) "
               "extends AddSubmonoid M where\n  smul_mem : True")]
-    sigs = _sigs()
-    for name, kind, text in extra:
-        sigs.extend(sigs_of_source(name, kind, text))
+    sigs = _sigs_with(extra)
     c = Constants(sigs)
     assert not c.dot_fails("Submodule", "closure")
     assert c.dot_fails("Submodule", "reverse")
@@ -196,9 +202,7 @@ def test_a_type_is_a_function_only_through_its_own_instances() -> None:
              ("inst1", "instance", "instance {L : Lang} {F M N : Type u} : HomClass L F M N "
                                    ":= sorry"),
              ("Real", "structure", "structure Real where\n  c : Nat")]
-    sigs = _sigs()
-    for name, kind, text in extra:
-        sigs.extend(sigs_of_source(name, kind, text))
+    sigs = _sigs_with(extra)
     co = ClassTable.build(sigs).coercions
     assert not co.may_coerce("Real", "→")
     assert not co.may_coerce("Subgroup", "→")
@@ -215,9 +219,7 @@ def test_a_written_name_resolves_in_the_candidate_s_namespaces() -> None:
                                         "Set M := S"),
              ("Subgroup.centralizer", "def", "def Subgroup.centralizer {G : Type u} "
                                              "(s : Set G) : Subgroup G := sorry")]
-    sigs = _sigs()
-    for name, kind, text in extra:
-        sigs.extend(sigs_of_source(name, kind, text))
+    sigs = _sigs_with(extra)
     table = ClassTable.build(sigs)
     groups = binders_of(parse_binders("{M : Type u} (S : Set M)", "{M : Type u} (S : Set M)",
                                       0, 24))

@@ -5,41 +5,17 @@ type's variables, the proof of a side condition the replacement mentions)."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from lean_alchemy.core.records import Invocation, Rule
-from lean_alchemy.grammar.ast import BinderGroup, Term, dumps, free_idents
-from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.ast import BinderGroup
 from lean_alchemy.grammar.printer import print_binders, print_term
 from lean_alchemy.mutate.proofs import bridge
 from lean_alchemy.mutate.statements import DecodedRule, Skip, apply_invocation
 
-
-def T(text: str) -> Term:
-    t = parse_term(text)
-    assert t is not None, text
-    return t
-
-
-def make_rule(lemma: str, lhs: str, rhs: str, binders: list[tuple[str, str, str]],
-              side: tuple[str, ...] = ()) -> Rule:
-    """An `eq` rule `lhs = rhs` with binders (name, kind, type) and side conditions."""
-    pattern = T(lhs)
-    return Rule(id=f"{lemma}/fwd", lemma=lemma, kind="eq", direction="fwd",
-                pattern=dumps(pattern), replacement=dumps(T(rhs)),
-                pattern_vars=tuple(n for n, _, _ in binders if n in free_idents(pattern)),
-                binder_names=tuple(n for n, _, _ in binders),
-                binder_kinds=tuple(k for _, k, _ in binders),
-                binder_types=tuple(dumps(T(t)) for _, _, t in binders),
-                side_conditions=tuple(dumps(T(s)) for s in side), module="Mathlib.Rules")
-
-
-def rw_goal(rule: Rule, subst: dict[str, str], path: list) -> Invocation:
-    return Invocation(candidate="Foo.bar", rule_id=rule.id, kind="rw_goal", location="goal",
-                      path=json.dumps(path),
-                      subst=tuple((k, dumps(T(v))) for k, v in subst.items()), instance="")
+from helpers.lean_text import eq_rule
+from helpers.lean_text import goal_rewrite as rw_goal
+from helpers.lean_text import parsed as T
 
 
 def groups(text: str) -> tuple[BinderGroup, ...]:
@@ -49,7 +25,7 @@ def groups(text: str) -> tuple[BinderGroup, ...]:
 
 
 # `‖a‖ = scaledNorm 𝕜 a`: `𝕜` only in the replacement, linked to `A` by `[Module 𝕜 A]`
-SCALED = make_rule("norm_eq_scaled", "‖a‖", "scaledNorm 𝕜 a",
+SCALED = eq_rule("norm_eq_scaled", "‖a‖", "scaledNorm 𝕜 a",
                    [("𝕜", "implicit", "Type*"), ("A", "implicit", "Type*"),
                     ("", "inst", "Field 𝕜"), ("", "inst", "NormedGroup A"),
                     ("", "inst", "Module 𝕜 A"), ("a", "explicit", "A")])
@@ -80,7 +56,7 @@ def test_the_new_name_avoids_binders_and_bound_variables_of_the_candidate() -> N
 def test_a_variable_the_match_fixes_is_never_bound_anew() -> None:
     """`n` is fixed by `x : Fin n`; `x` matched a term whose type the engine cannot read,
     so `n` is unknown: a binder `(n : ℕ)` would state something else."""
-    rule = make_rule("fin_val_lt", "x.val", "x.val + 0 * m",
+    rule = eq_rule("fin_val_lt", "x.val", "x.val + 0 * m",
                      [("n", "implicit", "ℕ"), ("x", "explicit", "Fin n"),
                       ("m", "explicit", "Fin n")])
     with pytest.raises(Skip) as e:
@@ -90,7 +66,7 @@ def test_a_variable_the_match_fixes_is_never_bound_anew() -> None:
 
 
 def test_a_type_variable_sharing_a_universe_with_a_matched_one_is_not_bound() -> None:
-    rule = make_rule("norm_eq_scaled_u", "‖a‖", "scaledNorm 𝕜 a",
+    rule = eq_rule("norm_eq_scaled_u", "‖a‖", "scaledNorm 𝕜 a",
                      [("𝕜", "implicit", "Type u"), ("A", "implicit", "Type u"),
                       ("", "inst", "Field 𝕜"), ("", "inst", "Module 𝕜 A"),
                       ("a", "explicit", "A")])
@@ -103,7 +79,7 @@ def test_a_type_variable_sharing_a_universe_with_a_matched_one_is_not_bound() ->
 def test_an_arrow_type_solves_the_variables_it_mentions() -> None:
     """`f : X → 𝕜` against the candidate's `g : α → E` gives `𝕜 := E` (as Lean's
     unifier would), so the replacement's ascription says `E`, and nothing is bound anew."""
-    rule = make_rule("integral_re_im", "integral f", "(integral (re ∘ f) : 𝕜)",
+    rule = eq_rule("integral_re_im", "integral f", "(integral (re ∘ f) : 𝕜)",
                      [("X", "implicit", "Type*"), ("𝕜", "implicit", "Type*"),
                       ("f", "explicit", "X → 𝕜")])
     m = apply_invocation(groups("{α E : Type*} (g : α → E)"), T("integral g = 0"),
@@ -113,7 +89,7 @@ def test_an_arrow_type_solves_the_variables_it_mentions() -> None:
 
 
 def test_the_proof_of_a_side_condition_in_the_replacement_is_the_new_hypothesis() -> None:
-    rule = make_rule("integral_eq'", "integral f", "L1.integral (hf.toL1 f)",
+    rule = eq_rule("integral_eq'", "integral f", "L1.integral (hf.toL1 f)",
                      [("f", "explicit", "ℝ → ℝ"), ("hf", "explicit", "Integrable f")],
                      side=("Integrable f",))
     m = apply_invocation(groups("(g : ℝ → ℝ)"), T("integral g = 0"),

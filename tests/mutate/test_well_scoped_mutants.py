@@ -4,46 +4,24 @@ and a candidate binder of the same name would capture it with another meaning)."
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from lean_alchemy.core.records import Invocation, Rule
-from lean_alchemy.grammar.ast import BinderGroup, Term, dumps, free_idents
-from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.core.records import Rule
+from lean_alchemy.grammar.ast import BinderGroup, free_idents
 from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.mutate.statements import DecodedRule, Skip, apply_invocation
 
-
-def T(text: str) -> Term:
-    t = parse_term(text)
-    assert t is not None, text
-    return t
-
-
-def make_rule(lemma: str, lhs: str, rhs: str, binders: list[tuple[str, str, str]]) -> Rule:
-    """An `eq` rule `lhs = rhs` with binders (name, kind, type)."""
-    pattern = T(lhs)
-    return Rule(id=f"{lemma}/fwd", lemma=lemma, kind="eq", direction="fwd",
-                pattern=dumps(pattern), replacement=dumps(T(rhs)),
-                pattern_vars=tuple(n for n, _, _ in binders if n in free_idents(pattern)),
-                binder_names=tuple(n for n, _, _ in binders),
-                binder_kinds=tuple(k for _, k, _ in binders),
-                binder_types=tuple(dumps(T(t)) for _, _, t in binders),
-                side_conditions=(), antecedents=(), module="Mathlib.Rules")
-
-
-def rw_goal(rule: Rule, subst: dict[str, str], path: list) -> Invocation:
-    return Invocation(candidate="Foo.bar", rule_id=rule.id, kind="rw_goal", location="goal",
-                      path=json.dumps(path),
-                      subst=tuple((k, dumps(T(v))) for k, v in subst.items()), instance="")
+from helpers.lean_text import eq_rule
+from helpers.lean_text import goal_rewrite as rw_goal
+from helpers.lean_text import parsed as T
 
 
 # `card_univ = Fintype.card α`: the type `α` appears in the replacement only.
-CARD = make_rule("card_eq", "card_univ", "Fintype.card α",
+CARD = eq_rule("card_eq", "card_univ", "Fintype.card α",
                  [("α", "implicit", "Type u"), ("inst", "inst", "Fintype α")])
 # `f x = (0 : M)`: `M` is the type of the matched `x`, so the match resolves it.
-F_ZERO = make_rule("f_zero", "f x", "(0 : M)",
+F_ZERO = eq_rule("f_zero", "f x", "(0 : M)",
                    [("M", "implicit", "Type u"), ("x", "explicit", "M")])
 
 
@@ -73,7 +51,7 @@ def test_a_type_variable_resolved_by_the_match_is_written_as_the_candidate_type(
 
 
 def test_matched_variables_keep_the_mutant() -> None:
-    rule = make_rule("add_comm'", "a + b", "b + a",
+    rule = eq_rule("add_comm'", "a + b", "b + a",
                      [("a", "explicit", "ℕ"), ("b", "explicit", "ℕ")])
     binders = (BinderGroup(("x", "y"), T("ℕ"), "explicit"),)
     m = apply_invocation(binders, T("x + y = 0"),
@@ -100,10 +78,10 @@ TABLE = build_token_table([notation("Nat", 'scoped notation:10000 n "!" => Nat.f
                            notation("Real", 'scoped notation "π" => Real.pi'),
                            notation("Nat.Prime", 'scoped[Nat.Prime] notation "π" => '
                                                  'Nat.primeCounting')])
-FACT = make_rule("Nat.factorial_succ'", "Nat.factorial (n + 1)", "(n + 1) * n !",
+FACT = eq_rule("Nat.factorial_succ'", "Nat.factorial (n + 1)", "(n + 1) * n !",
                  [("n", "explicit", "ℕ")])
-PI = make_rule("Real.two_pi'", "Real.pi * 2", "2 * π", [])
-PLAIN = make_rule("add_comm''", "a + b", "b + a", [("a", "explicit", "ℕ"), ("b", "explicit", "ℕ")])
+PI = eq_rule("Real.two_pi'", "Real.pi * 2", "2 * π", [])
+PLAIN = eq_rule("add_comm''", "a + b", "b + a", [("a", "explicit", "ℕ"), ("b", "explicit", "ℕ")])
 AT_REAL = Scope("Mathlib.R", (), ("Real",), (("namespace", "namespace Real"),))
 NOWHERE = Scope("Mathlib.C", (), (), ())
 IN_NAT = Scope("Mathlib.C", (), (), (("open", "open Nat"),))
@@ -126,7 +104,7 @@ def test_no_open_when_the_scope_has_it_or_the_rule_brings_no_scoped_notation() -
     assert opens(IN_NAT, FACT, "(m : ℕ) : (m + 1) * m ! = 0") == ()
     assert opens(NOWHERE, PLAIN, "(x y : ℕ) : y + x = 0") == ()
     # core's prefix `!` is not the factorial's postfix `!`
-    bnot = make_rule("Bool.not_not'", "b", "!(!b)", [("b", "explicit", "Bool")])
+    bnot = eq_rule("Bool.not_not'", "b", "!(!b)", [("b", "explicit", "Bool")])
     assert opens(NOWHERE, bnot, "(c : Bool) : !(!c) = true") == ()
 
 
@@ -148,7 +126,7 @@ def test_mathlib_scoped_notations_are_known_to_a_library_that_only_imports_them(
     assert need(NOWHERE, FACT, "(m : ℕ) : (m + 1) * m ! = 0") == ("Nat",)
     assert need(IN_NAT, FACT, "(m : ℕ) : (m + 1) * m ! = 0") == ()
     # `φ` bound by the rule is a variable, not Nat.totient's notation
-    phi = make_rule("comp_id'", "φ ∘ id", "φ", [("φ", "explicit", "ℕ → ℕ")])
+    phi = eq_rule("comp_id'", "φ ∘ id", "φ", [("φ", "explicit", "ℕ → ℕ")])
     assert need(NOWHERE, phi, "(g : ℕ → ℕ) : g = g") == ()
-    totient = make_rule("Nat.totient_one'", "Nat.totient 1", "φ 1", [])
+    totient = eq_rule("Nat.totient_one'", "Nat.totient 1", "φ 1", [])
     assert need(NOWHERE, totient, ": φ 1 = 1") == ("Nat",)
