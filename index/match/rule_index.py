@@ -475,7 +475,7 @@ class RuleIndex:
         for keys, at_least, own_only in _near_keys(decl):
             segs: list[tuple] = []
             for s, seg in enumerate(pool):
-                got = self._near_positions(seg[3], keys, at_least)
+                got = self._near_positions(seg[3], keys, at_least, own_only)
                 first_own: int = getattr(seg[3], "dependency", 0)
                 if got and first_own and own_only:
                     got = [k for k in got if k >= first_own]
@@ -506,11 +506,14 @@ class RuleIndex:
         """Is `c` a dependency's rule while the candidate's share of those is used up?"""
         return self._dependency_left == 0 and c.rule.id in self.dependency_ids
 
-    def _near_positions(self, vals: list, keys: frozenset[str], at_least: int = 1
-                        ) -> list[int]:
+    def _near_positions(self, vals: list, keys: frozenset[str], at_least: int = 1,
+                        own_only: bool = False) -> list[int]:
         """Positions in the leaf list `vals` of the rules with at least `at_least` of the
         keys `keys` (`matcher.rule_keys`).  A long list is indexed once by key (rebuilt
-        when rules were added since)."""
+        when rules were added since).  For the name-word tiers (`own_only`) a word that
+        more than `MAX_RULES_PER_WORD` rules of the leaf share is left out (`mul` in the
+        leaf of `?a * ?b`): collecting its thousands of positions for every candidate
+        cost about 240 CPU-s of Mathlib's index, and it singles out nothing."""
         if not keys:
             return []
         if len(vals) < 16:
@@ -523,7 +526,10 @@ class RuleIndex:
                     by_key.setdefault(key, []).append(k)
             got = self._near_index[id(vals)] = (vals, len(vals), by_key)
         by_key = got[2]
-        found = [pos for key in keys for pos in by_key.get(key, ())]
+        lists = [by_key.get(key, ()) for key in keys]
+        if own_only:  # a word most of a leaf's rules share says nothing and costs much
+            lists = [got_k for got_k in lists if len(got_k) <= MAX_RULES_PER_WORD]
+        found = [pos for got_k in lists for pos in got_k]
         if at_least > 1:
             return sorted(pos for pos, n in Counter(found).items() if n >= at_least)
         return sorted(set(found)) if len(found) > 1 else found
@@ -578,6 +584,9 @@ class RuleIndex:
             hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
                          respell))
         return None
+
+
+MAX_RULES_PER_WORD = 64  # `_near_positions`: more rules of one leaf share no rare word
 
 
 def _near_keys(decl: Declaration) -> tuple[tuple[frozenset[str], int, bool], ...]:
