@@ -508,12 +508,10 @@ class RuleIndex:
 
     def _near_positions(self, vals: list, keys: frozenset[str], at_least: int = 1,
                         own_only: bool = False) -> list[int]:
-        """Positions in the leaf list `vals` of the rules with at least `at_least` of the
-        keys `keys` (`matcher.rule_keys`).  A long list is indexed once by key (rebuilt
-        when rules were added since).  For the name-word tiers (`own_only`) a word that
-        more than `MAX_RULES_PER_WORD` rules of the leaf share is left out (`mul` in the
-        leaf of `?a * ?b`): collecting its thousands of positions for every candidate
-        cost about 240 CPU-s of Mathlib's index, and it singles out nothing."""
+        """Positions in `vals` of the rules with `at_least` of `keys` (a long list is
+        indexed by key once).  Name-word tiers (`own_only`) leave out a word more than
+        `MAX_RULES_PER_WORD` rules share (`mul` in `?a * ?b`): it singles out nothing, and
+        its positions cost Mathlib's index about 240 CPU-s."""
         if not keys:
             return []
         if len(vals) < 16:
@@ -590,15 +588,12 @@ MAX_RULES_PER_WORD = 64  # `_near_positions`: more rules of one leaf share no ra
 
 
 def _near_keys(decl: Declaration) -> tuple[tuple[frozenset[str], int, bool], ...]:
-    """The tiers of rules near a candidate, as (keys of `matcher.rule_keys`, how many of
-    them a rule must have, the index's own rules only): its module; the own rules whose
-    name shares two words with the candidate's (`matcher.name_words`); each non-root
-    namespace enclosing its name (`A.B.thm`: `A` and `A.B`); the own rules sharing one
-    word.  Why two words before the namespace: one shared word is often a common operation
-    (`mul`: thousands of rules), two rarely are (`card_union`)."""
+    """The tiers of rules near a candidate, as (keys of `matcher.rule_keys`, how many a
+    rule must have, own rules only): its module; own rules sharing two name words
+    (`matcher.name_words`); the namespaces enclosing its name (`A.B.thm`: `A`, `A.B`); own
+    rules sharing one word.  Two words come first: one is often common (`mul`)."""
     parts = decl.full_name.split(".")[:-1]
     words = frozenset(f"w:{w}" for w in name_words(decl.full_name))
+    spaces = frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1))
     return ((frozenset((f"m:{decl.module}",)), 1, False), (words, 2, True),
-            (frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1)), 1,
-             False),
-            (words, 1, True))
+            (spaces, 1, False), (words, 1, True))
