@@ -31,6 +31,8 @@ MODULES: tuple[str, ...] = (
     "grammar.printer",
     "grammar.substitute",
     "grammar.walk",
+    "index.match.fill",
+    "index.match.fresh",
     "index.match.hints",
     "index.match.matcher",
     "index.match.patterns",

@@ -43,7 +43,7 @@ closed (`fresh.fresh_closure`) and the pattern is more than a relation of variab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping, Sequence
 
 from lean_alchemy.core.records import Rule
@@ -71,6 +71,8 @@ class FillSpec:
     text_only: frozenset[str]  # names inside operators of the replacement / hypotheses
     hypotheses: frozenset[Term] = frozenset()  # side conditions (the mutant states them)
     may_bind: bool = True  # a variable no candidate variable fits may be bound anew
+    # what `possible` asks of a candidate (`requirements`), computed once by `fill_spec`
+    asks: tuple[tuple[str, frozenset[str | None], frozenset[str | None]], ...] = ()
 
 
 def fill_spec(rule: Rule) -> FillSpec | None:
@@ -84,21 +86,24 @@ def fill_spec(rule: Rule) -> FillSpec | None:
         return None
     names = tuple(rule.binder_names)
     named = frozenset(n for n in names if n)
+    mentioned = (heads(r) | op_names(r)) & named
+    if mentioned <= heads(p):  # the match binds all of them: the common case, decoded fast
+        return None
     types = tuple(loads(t) if t else None for t in rule.binder_types)
     type_of = {n: t for n, t in zip(names, types) if n}
     pvars = frozenset(rule.pattern_vars) | named
     plain = determined(heads(p) & pvars, type_of, pvars, in_operators=False)
-    mentioned = (heads(r) | op_names(r)) & named
     needed = tuple(n for n in dict.fromkeys(names) if n in mentioned and n not in plain)
     if not needed:
         return None
     hyps = [loads(h) for h in tuple(rule.side_conditions)]
     text_only = op_names(r).union(*(op_names(h) for h in hyps if h is not None))
-    return FillSpec(needed, names, tuple(rule.binder_kinds), types,
+    spec = FillSpec(needed, names, tuple(rule.binder_kinds), types,
                     determined((heads(p) | op_names(p)) & pvars, type_of, pvars),
                     op_names(p) & named, text_only & named,
                     frozenset(h for h in hyps if h is not None),
                     not bare_relation(p, named))
+    return replace(spec, asks=requirements(spec))
 
 
 @dataclass
@@ -114,6 +119,8 @@ class Candidate:
     insts: list[tuple[str, Term]]
     types: Mapping[str, Term]
     names: frozenset[str]
+    _heads: tuple[frozenset[str | None], frozenset[str | None]] | None = field(
+        default=None, repr=False)
 
     @classmethod
     def of(cls, binders: Sequence[BinderGroup], section: Sequence[BinderGroup],
@@ -141,6 +148,14 @@ class Candidate:
                     vars_.append((n, g.type))
         names = frozenset(n for g in tuple(binders) + tuple(used) for n in g.names if n)
         return cls(vars_, sorts, insts, types, names)
+
+    def heads(self) -> tuple[frozenset[str | None], frozenset[str | None]]:
+        """The heads of the candidate's instance binders and of its variables' types
+        (`possible`); None stands for a type without one."""
+        if self._heads is None:
+            self._heads = (frozenset(_head(t) for _, t in self.insts),
+                           frozenset(_head(t) for _, t in self.vars))
+        return self._heads
 
     def type_of(self, value: Term) -> Term | None:
         if isinstance(value, Ident):
@@ -259,7 +274,7 @@ def _choices(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term]
         for base in _solve_sorts(spec, cand, sorts, known):
             if not _anchored(ty, base, free, spec):
                 continue
-            rest = free - base.keys()
+            rest = free.difference(base)
             for name, ct in order:
                 trial = dict(base)
                 if unify(ty, ct, rest, trial):
@@ -314,7 +329,7 @@ def _sort_choices(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term
         if k != "inst" or t is None or x not in heads(t):
             continue
         others = heads(t) & frozenset(m for m in spec.names if m) - only_x
-        if not others or not others <= known.keys():
+        if not others or not others.issubset(known):
             continue
         for _, ct in cand.insts:
             trial = dict(known)
@@ -345,7 +360,41 @@ def possible(spec: FillSpec, cand: Candidate) -> bool:
     variable a match fixes or a filling gives taken as known), has a candidate variable,
     instance or linking instance whose type has the head its rule type needs, and each
     instance binder about a filled term variable (`[Epi f]`) has a candidate instance of
-    its class."""
+    its class.  What the rule needs is decoded once per rule (`requirements`), what the
+    candidate offers once per candidate (`Candidate.heads`)."""
+    if not spec.asks:
+        return True
+    inst_heads, var_heads = cand.heads()
+    for kind, want, need_insts in spec.asks:
+        if kind == NO_TYPE:
+            return False
+        if kind == LINKED_SORT:
+            if not want & inst_heads:
+                return False
+            continue
+        pool = inst_heads if kind == "inst" else var_heads
+        if not want:  # a type the rule leaves open: any candidate value may do
+            if not pool:
+                return False
+        elif not any(w is not None and _heads_agree(w, h) for w in want for h in pool):
+            return False
+        if not need_insts <= inst_heads:
+            return False
+    return True
+
+
+NO_TYPE = "?untyped"  # a `requirements` kind: a variable without a type, never filled
+LINKED_SORT = "?sort"  # a type variable, filled through an instance binder linking it
+
+
+def requirements(spec: FillSpec
+                 ) -> tuple[tuple[str, frozenset[str | None], frozenset[str | None]], ...]:
+    """What `possible` asks of a candidate, per variable a candidate variable must fill:
+    (kind, heads one of which the candidate's value type or instance must have, the
+    instance classes it must have).  Variables the match decides or that may be bound
+    anew ask nothing."""
+    out: list[tuple[str, frozenset[str | None], frozenset[str | None]]] = []
+    rule_vars = frozenset(n for n in spec.names if n)
     for x in spec.needed:
         if x in spec.pattern_ops or x in spec.fixed:
             continue  # the match or its values' types decide
@@ -356,27 +405,23 @@ def possible(spec: FillSpec, cand: Candidate) -> bool:
         i = spec.names.index(x)
         ty, kind = spec.types[i], spec.kinds[i]
         if ty is None:
-            return False
-        if isinstance(ty, Sort):
-            rule_vars = frozenset(n for n in spec.names if n)
-            links = [t for k, t in zip(spec.kinds, spec.types) if k == "inst"
-                     and t is not None and x in heads(t) and heads(t) & rule_vars - {x}]
-            if not any(_head(t) == _head(ct) for t in links for _, ct in cand.insts):
-                return False
+            out.append((NO_TYPE, frozenset(), frozenset()))
             continue
-        pool = cand.insts if kind == "inst" else cand.vars
+        if isinstance(ty, Sort):
+            links = frozenset(_head(t) for k, t in zip(spec.kinds, spec.types)
+                              if k == "inst" and t is not None and x in heads(t)
+                              and heads(t) & rule_vars - {x})
+            out.append((LINKED_SORT, links, frozenset()))
+            continue
         want = _head(ty)
-        if want is None or want in spec.names:
-            if not pool:
-                return False
-        elif not any(_heads_agree(want, _head(ct)) for _, ct in pool):
-            return False
+        wanted: frozenset[str | None] = (frozenset() if want is None or want in spec.names
+                                         else frozenset((want,)))
+        insts: frozenset[str | None] = frozenset()
         if kind != "inst":
-            for k, t in zip(spec.kinds, spec.types):
-                if k == "inst" and t is not None and x in heads(t) and not any(
-                        _head(t) == _head(ct) for _, ct in cand.insts):
-                    return False
-    return True
+            insts = frozenset(_head(t) for k, t in zip(spec.kinds, spec.types)
+                              if k == "inst" and t is not None and x in heads(t))
+        out.append(("inst" if kind == "inst" else "term", wanted, insts))
+    return tuple(out)
 
 
 def _head(t: Term | None) -> str | None:
@@ -446,8 +491,9 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
             out[p.name] = a
             return True
         head, dot, rest = p.name.partition(".")
-        if dot and isinstance(out.get(head), Ident):  # `s.Nonempty` with `s` known
-            return a == Ident(f"{out[head].name}.{rest}")  # type: ignore[union-attr]
+        known = out.get(head)
+        if dot and isinstance(known, Ident):  # `s.Nonempty` with `s` known
+            return a == Ident(f"{known.name}.{rest}")
         return isinstance(a, Ident) and _same_const(p.name, a.name)
     if isinstance(p, Sort):
         return isinstance(a, Sort)
