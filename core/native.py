@@ -39,6 +39,7 @@ MODULES: tuple[str, ...] = (
     "index.match.rigid",
     "index.match.rule_index",
     "index.match.trie",
+    "index.match.unify",
     "index.section_variables",
     "index.typing.classes",
     "index.typing.coerce",

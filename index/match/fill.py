@@ -47,10 +47,10 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping, Sequence
 
 from lean_alchemy.core.records import Rule
-from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Sort, Term, Typed, loads
+from lean_alchemy.grammar.ast import BinderGroup, Ident, Sort, Term, Typed, loads
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
-from lean_alchemy.index.match.patterns import NUMBER_TYPES
+from lean_alchemy.index.match.unify import head_without_brackets, heads_agree, unify
 
 MAX_FILLINGS = 2  # invocations one match may give, one per filling
 
@@ -73,6 +73,9 @@ class FillSpec:
     may_bind: bool = True  # a variable no candidate variable fits may be bound anew
     # what `possible` asks of a candidate (`requirements`), computed once by `fill_spec`
     asks: tuple[tuple[str, frozenset[str | None], frozenset[str | None]], ...] = ()
+    # variables the new text spells that only the types of matched values fix (`n` of
+    # `f : Fin (n + 1) → α`): the invocation carries their values (`_solutions`)
+    solve: frozenset[str] = frozenset()
 
 
 def fill_spec(rule: Rule) -> FillSpec | None:
@@ -86,23 +89,26 @@ def fill_spec(rule: Rule) -> FillSpec | None:
         return None
     names = tuple(rule.binder_names)
     named = frozenset(n for n in names if n)
+    hyps = [loads(h) for h in tuple(rule.side_conditions)]
     mentioned = (heads(r) | op_names(r)) & named
-    if mentioned <= heads(p):  # the match binds all of them: the common case, decoded fast
+    spelled = mentioned.union(*(heads(h) for h in hyps if h is not None)) & named
+    if spelled <= heads(p):  # the match binds all of them: the common case, decoded fast
         return None
     types = tuple(loads(t) if t else None for t in rule.binder_types)
     type_of = {n: t for n, t in zip(names, types) if n}
     pvars = frozenset(rule.pattern_vars) | named
     plain = determined(heads(p) & pvars, type_of, pvars, in_operators=False)
     needed = tuple(n for n in dict.fromkeys(names) if n in mentioned and n not in plain)
-    if not needed:
+    proofs = frozenset(n for n, t in zip(names, types) if t is not None and t in hyps)
+    solve = (spelled & plain) - heads(p) - proofs
+    if not needed and not solve:
         return None
-    hyps = [loads(h) for h in tuple(rule.side_conditions)]
     text_only = op_names(r).union(*(op_names(h) for h in hyps if h is not None))
     spec = FillSpec(needed, names, tuple(rule.binder_kinds), types,
                     determined((heads(p) | op_names(p)) & pvars, type_of, pvars),
                     op_names(p) & named, text_only & named,
                     frozenset(h for h in hyps if h is not None),
-                    not bare_relation(p, named))
+                    not bare_relation(p, named), solve=solve)
     return replace(spec, asks=requirements(spec))
 
 
@@ -153,8 +159,8 @@ class Candidate:
         """The heads of the candidate's instance binders and of its variables' types
         (`possible`); None stands for a type without one."""
         if self._heads is None:
-            self._heads = (frozenset(_head(t) for _, t in self.insts),
-                           frozenset(_head(t) for _, t in self.vars))
+            self._heads = (frozenset(head_without_brackets(t) for _, t in self.insts),
+                           frozenset(head_without_brackets(t) for _, t in self.vars))
         return self._heads
 
     def type_of(self, value: Term) -> Term | None:
@@ -175,6 +181,9 @@ def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
     name: the mutant would print it unsubstituted, free."""
     if any(v in subst and subst[v] != Ident(v) for v in spec.text_only):
         return []
+    if not spec.needed:  # only variables to solve: nothing to choose
+        solved = _solutions(spec, subst, {}, cand)
+        return [] if solved is None else [solved]
     known: dict[str, Term] = dict(subst)
     unknown = frozenset(n for n in spec.names if n and n not in subst)
     for n, t in zip(spec.names, spec.types):
@@ -187,10 +196,44 @@ def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
             known = trial
     out: list[dict[str, Term]] = []
     for got in _assign(spec, cand, 0, known):
-        out.append(_filling(spec, subst, got))
+        filling = _filling(spec, subst, got)
+        solved = _solutions(spec, subst, filling, cand) if spec.solve else {}
+        if solved is None:
+            continue
+        out.append({**filling, **solved})
         if len(out) >= MAX_FILLINGS:
             break
     return out
+
+
+def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, Term],
+               cand: Candidate) -> dict[str, Term] | None:
+    """Values of `spec.solve` the invocation does not carry yet, None when one has none.
+    Each comes from a matched or filled value whose type the candidate declares (a
+    binder, an ascription), unified with the rule's binder type (`B := Y` from
+    `φ : X →ₐ[K] Y` against `f : A →ₐ[R] B`).  Why carried: the mutation engine solves
+    such variables with exact syntactic matching only, and a variable it cannot solve
+    would be left free in the new statement, so it drops the invocation
+    (`unbound_rule_variable`, `untyped_fresh_var`); refused here instead, the
+    invocation leaves its place in the quota to another."""
+    given = {**subst, **{k: v for k, v in filling.items() if v != FRESH}}
+    missing = spec.solve.difference(given)
+    if not missing:
+        return {}
+    unknown = frozenset(n for n in spec.names if n and n not in given)
+    known: dict[str, Term] = dict(given)
+    for n, t in zip(spec.names, spec.types):
+        v = given.get(n)
+        if v is None or t is None or isinstance(t, Sort):
+            continue
+        ct = cand.types.get(v.name) if isinstance(v, Ident) else (
+            v.type if isinstance(v, Typed) else None)
+        trial = dict(known)
+        if ct is not None and unify(t, ct, unknown, trial):
+            known = trial
+    if not missing.issubset(known):
+        return None
+    return {v: known[v] for v in sorted(missing)}
 
 
 def _filling(spec: FillSpec, subst: Mapping[str, Term], got: Mapping[str, Term]
@@ -376,7 +419,7 @@ def possible(spec: FillSpec, cand: Candidate) -> bool:
         if not want:  # a type the rule leaves open: any candidate value may do
             if not pool:
                 return False
-        elif not any(w is not None and _heads_agree(w, h) for w in want for h in pool):
+        elif not any(w is not None and heads_agree(w, h) for w in want for h in pool):
             return False
         if not need_insts <= inst_heads:
             return False
@@ -408,114 +451,20 @@ def requirements(spec: FillSpec
             out.append((NO_TYPE, frozenset(), frozenset()))
             continue
         if isinstance(ty, Sort):
-            links = frozenset(_head(t) for k, t in zip(spec.kinds, spec.types)
+            links = frozenset(head_without_brackets(t) for k, t in zip(spec.kinds, spec.types)
                               if k == "inst" and t is not None and x in heads(t)
                               and heads(t) & rule_vars - {x})
             out.append((LINKED_SORT, links, frozenset()))
             continue
-        want = _head(ty)
+        want = head_without_brackets(ty)
         wanted: frozenset[str | None] = (frozenset() if want is None or want in spec.names
                                          else frozenset((want,)))
         insts: frozenset[str | None] = frozenset()
         if kind != "inst":
-            insts = frozenset(_head(t) for k, t in zip(spec.kinds, spec.types)
+            insts = frozenset(head_without_brackets(t) for k, t in zip(spec.kinds, spec.types)
                               if k == "inst" and t is not None and x in heads(t))
         out.append(("inst" if kind == "inst" else "term", wanted, insts))
     return tuple(out)
-
-
-def _head(t: Term | None) -> str | None:
-    """The head of a type: the constant or variable it applies, or an operator without its
-    brackets (`→ₐ` of `A →ₐ[R] B`); None for anything else."""
-    while isinstance(t, App):
-        t = t.fn
-    if isinstance(t, Ident):
-        return t.name
-    if isinstance(t, BinOp):
-        return _split_op(t.op)[0]
-    return None
-
-
-def _heads_agree(rule_head: str, cand_head: str | None) -> bool:
-    return cand_head is not None and _same_const(rule_head, cand_head)
-
-
-# --------------------------------------------------------------------------- unification
-
-def _same_const(rule_name: str, written: str) -> bool:
-    """A rule constant (resolved, full name) against a candidate's written name."""
-    if rule_name == written:
-        return True
-    a, b = NUMBER_TYPES.get(rule_name), NUMBER_TYPES.get(written)
-    if a is not None or b is not None:
-        return a == b
-    return rule_name.endswith("." + written) or written.endswith("." + rule_name)
-
-
-def _split_op(op: str) -> tuple[str, str | None]:
-    """`→ₐ[R]` -> (`→ₐ`, `R`); an operator without brackets -> (op, None)."""
-    if "[" in op and op.endswith("]"):
-        k = op.index("[")
-        return op[:k], op[k + 1:-1].strip()
-    return op, None
-
-
-_PARSED: dict[str, Term | None] = {}
-
-
-def _bracket_term(text: str) -> Term | None:
-    t = _PARSED.get(text, Ident(""))
-    if t == Ident(""):
-        from lean_alchemy.grammar.parser import parse_term
-
-        try:
-            t = parse_term(text)
-        except Exception:  # noqa: BLE001 - an unreadable bracket is just not matched
-            t = None
-        if len(_PARSED) > 10_000:
-            _PARSED.clear()
-        _PARSED[text] = t
-    return t
-
-
-def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bool:
-    """First-order matching of a rule-side type `p` against a candidate-side type `a`:
-    rule variables already in `out` must equal their value, those in `unknown` are bound,
-    constants compare by name (`_same_const`), any sort matches any sort, and a bracketed
-    operator's content is matched like an argument.  Anything else must be equal."""
-    if isinstance(p, Ident):
-        v = out.get(p.name)
-        if v is not None:
-            return v == a or unify(v, a, frozenset(), {})
-        if p.name in unknown:
-            out[p.name] = a
-            return True
-        head, dot, rest = p.name.partition(".")
-        known = out.get(head)
-        if dot and isinstance(known, Ident):  # `s.Nonempty` with `s` known
-            return a == Ident(f"{known.name}.{rest}")
-        return isinstance(a, Ident) and _same_const(p.name, a.name)
-    if isinstance(p, Sort):
-        return isinstance(a, Sort)
-    if isinstance(p, App):
-        return (isinstance(a, App) and len(p.args) == len(a.args)
-                and unify(p.fn, a.fn, unknown, out)
-                and all(unify(x, y, unknown, out) for x, y in zip(p.args, a.args)))
-    if isinstance(p, BinOp):
-        if not isinstance(a, BinOp):
-            return False
-        (bp, xp), (ba, xa) = _split_op(p.op), _split_op(a.op)
-        if bp != ba or (xp is None) != (xa is None):
-            return False
-        if xp is not None and xa is not None and xp != xa:
-            rp, ra = _bracket_term(xp), _bracket_term(xa)
-            if rp is None or ra is None or not unify(rp, ra, unknown, out):
-                return False
-        return unify(p.lhs, a.lhs, unknown, out) and unify(p.rhs, a.rhs, unknown, out)
-    if isinstance(p, Typed):
-        return (isinstance(a, Typed) and unify(p.term, a.term, unknown, out)
-                and unify(p.type, a.type, unknown, out))
-    return p == a
 
 
 class Filler:

@@ -70,6 +70,14 @@ theorem cand_tendsto_other {α β : Type*} {f g : α → β} {l : Filter α} {m 
     Tendsto f l m := sorry
 
 theorem cand_surj_concrete {X Y : Type*} (φ : X →ₐ[ℚ] Y) : Function.Surjective φ := sorry
+
+theorem mono_iff_succ {n : ℕ} {α : Type*} [Preorder α] (f : Fin (n + 1) → α) :
+    Monotone f ↔ ∀ i : Fin n, f i.castSucc ≤ f i.succ := sorry
+
+theorem cand_mono {k : ℕ} {β : Type*} [Preorder β] (g : Fin (k + 1) → β) : Monotone g := sorry
+
+theorem cand_mono_compound {k : ℕ} {β : Type*} [Preorder β] (g : Fin (k + 2) → β) :
+    Monotone (g ∘ Fin.succ) := sorry
 """
 
 _DECLS, _SCOPES = extract(LIB)
@@ -167,7 +175,9 @@ def test_a_name_inside_an_operator_of_the_pattern_is_the_candidates():
 def test_a_name_inside_an_operator_of_a_type_is_solved_from_the_value():
     ix = _index("range_eq_top")
     got = [_subst(i) for i in _invocations(ix, "cand_surj", "range_eq_top", "bwd")]
-    assert got == [{"R": "K", "f": "φ"}]
+    # `B` of the new text comes from `φ`'s type too, and the invocation carries it: the
+    # mutation engine's exact type matching cannot read `→ₐ[K]` against `→ₐ[R]`
+    assert got == [{"B": "Y", "R": "K", "f": "φ"}]
     # `R := ℚ` is not a type variable of the candidate: refused (the mutant would ascribe
     # it with the rule's universe)
     assert _invocations(ix, "cand_surj_concrete", "range_eq_top", "bwd") == []
@@ -229,3 +239,27 @@ def test_a_matched_variable_inside_an_operator_of_a_side_condition_keeps_its_nam
     assert got and all(s["l₁"] == "l₁" for s in got) and got[0]["f₂"] == "g"
     # `l₁ := l` would leave `f =ᶠ[l₁] g` in the new hypothesis, `l₁` naming nothing
     assert _invocations(ix, "cand_tendsto_other", "tendsto_congr'", "fwd") == []
+
+
+def _mutant_conclusion(ix: RuleIndex, cand: str, inv) -> str:
+    from lean_alchemy.mutate.statements import DecodedRule, apply_invocation
+
+    d = _DECLS[cand]
+    m = apply_invocation(tuple(decl_binders(d)), decl_conclusion(d), inv,
+                         DecodedRule.of(ix.rules[inv.rule_id]))
+    return print_term(m.conclusion)
+
+
+def test_a_variable_only_types_fix_is_carried_or_the_match_refused():
+    # `n` is fixed by `f : Fin (n + 1) → α` and spelled by the new text (`Fin n`): the
+    # invocation carries it, so the mutation engine can write the statement
+    ix = _index("mono_iff_succ", "range_eq_top")
+    invs = _invocations(ix, "cand_mono", "mono_iff_succ", "fwd")
+    assert [_subst(i) for i in invs] == [{"f": "g", "n": "k"}]
+    assert _mutant_conclusion(ix, "cand_mono", invs[0]) == (
+        "∀ i : Fin k, g i.castSucc ≤ g i.succ")
+    inv = _invocations(ix, "cand_surj", "range_eq_top", "bwd")[0]
+    assert _mutant_conclusion(ix, "cand_surj", inv) == "φ.range = (⊤ : Subalgebra K Y)"
+    # a value whose type the candidate does not declare leaves `n` unknown: refused here,
+    # where the mutation engine would drop it (`unbound_rule_variable`)
+    assert _invocations(ix, "cand_mono_compound", "mono_iff_succ", "fwd") == []
