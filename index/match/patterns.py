@@ -9,7 +9,7 @@ sub-term of the candidate); `trie.Trie` stores rules by these keys, and a candid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Container, Iterator, Sequence
 
 from lean_alchemy.grammar.ast import (
     INSERT,
@@ -119,11 +119,44 @@ def dot_field(rest: str) -> str:
     return rest.rsplit(".", 1)[-1]
 
 
+def function_typed(names: Sequence[str], btypes: Sequence[Term | None]) -> frozenset[str]:
+    """The binders declared with a function type (`p : ι → α → Prop`, `f : ∀ i, β i`,
+    `g : (i : ι) → β i`): the variables that may be applied higher order in a pattern.
+    A bundled map (`f : M →* N`, `f : F` with `[FunLike F α β]`) or an undeclared type is
+    not one: its `f x` is the coercion `⇑f x`, a first-order term."""
+    return frozenset(n for n, t in zip(names, btypes) if n and (
+        isinstance(t, BinOp) and t.op == "→"
+        or isinstance(t, Quant) and t.op in ("∀", "Π")))
+
+
+def higher_order_args(t: Term, pvars: frozenset[str],
+                      bound: Container[str]) -> tuple[str, ...] | None:
+    """The arguments of a pattern variable applied to distinct names the pattern binds
+    above it (`p i x` in `∀ᶠ x in l, ∀ i, p i x`), None for any other node.  Why: when
+    the variable is a function (`function_typed`), Lean unifies such a *Miller pattern*
+    with any term, `p := fun i x => …` (`Filter.eventually_all` rewrites
+    `∀ᶠ n in atTop, ∀ i, 0 < r i n`), so its skeleton is a wildcard; the matcher checks
+    the application's shape when the variable is a bundled map (`⇑f x`)."""
+    if not isinstance(t, App) or not isinstance(t.fn, Ident) or t.fn.name not in pvars:
+        return None
+    names: list[str] = []
+    for a in t.args:
+        if not isinstance(a, Ident) or a.name not in bound or a.name in names:
+            return None
+        names.append(a.name)
+    return tuple(names)
+
+
 def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
-    """The pre-order symbol sequence of a rule pattern (the trie key)."""
+    """The pre-order symbol sequence of a rule pattern (the trie key); a variable applied
+    to names the pattern binds (`higher_order_args`) is a wildcard, whatever its type, so
+    that the key needs no binder types (a dependency's stored keys are of patterns)."""
     out: list[object] = []
 
     def go(t: Term, bound: frozenset[str]) -> None:
+        if bound and higher_order_args(t, pvars, bound) is not None:
+            out.append(WILD)
+            return
         if isinstance(t, Ident):
             head, dot, rest = t.name.partition(".")
             if head in bound:
