@@ -58,6 +58,8 @@ from lean_alchemy.index.match.patterns import (
     children,
     function_typed,
     higher_order_args,
+    untyped_against_typed,
+    untyped_symbol,
     pattern_symbols,
     shape,
 )
@@ -302,17 +304,20 @@ class TermMatcher:
                                                  tuple(bound_names[a] for a in args), written)
                 if type(written) is not App or shape(pattern) != shape(written):
                     return False  # a bundled map's `⇑f x`: the trie did not compare it
-        if not self.shapes_checked and (type(pattern) is not type(written)
-                                        or shape(pattern) != shape(written)):
+        skip_type = untyped_against_typed(pattern, written)
+        if not self.shapes_checked and (type(pattern) is not type(written) or shape(
+                pattern) != (untyped_symbol(shape(written)) if skip_type else shape(written))):
             return False
         binding = isinstance(pattern, BINDING_NODES)
         pch = list(children(pattern))
         wch = list(children(written))
-        if len(pch) != len(wch):
-            return False
         rch = list(children(resolved)) if resolved is not written else wch
         if len(rch) != len(wch):
             rch = wch
+        if skip_type:  # the type is the group's first child (`patterns.untyped_symbol`)
+            wch, rch = wch[1:], rch[1:]
+        if len(pch) != len(wch):
+            return False
         for (f, i, pc), (_, _, wc), (_, _, rc) in zip(pch, wch, rch):
             names, here = bound_names, bound_here
             if binding:

@@ -102,6 +102,22 @@ def shape(t: Term) -> tuple:
     return tuple(parts)
 
 
+def untyped_symbol(sym: tuple) -> tuple:
+    """The symbol of a typed binder group (`(n : ℕ)`) with its type left out: what a
+    pattern's untyped binder (`∀ᶠ x in l, …`) is keyed by.  Why: Lean elaborates both
+    binders alike (the type is inferred), so `Filter.eventually_all` rewrites
+    `∀ᶠ (n : ℕ) in atTop, …`; the trie walk then skips the candidate's type."""
+    return sym[:2] + (None,) + sym[3:]
+
+
+def untyped_against_typed(pattern: Term, written: Term) -> bool:
+    """A pattern's untyped binder group against the candidate's typed one
+    (`untyped_symbol`): they match when all else agrees, the type being inferred."""
+    return (isinstance(pattern, BinderGroup) and pattern.type is None
+            and isinstance(written, BinderGroup) and written.type is not None
+            and written.default is None)
+
+
 def children(t: Term) -> Iterator[tuple[str, int, Term]]:
     for f in field_names(type(t)):
         v = getattr(t, f)
@@ -219,6 +235,8 @@ class Flat:
     opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
     under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
     hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
+    # typed binder group at i -> its symbol without the type (`untyped_symbol`)
+    untyped: dict[int, tuple] = field(default_factory=dict)
     base: "Flat | None" = None  # `prefix_flat`: the target this application prefix is of
     _keys: dict[int, int] = field(default_factory=dict)
 
@@ -251,6 +269,8 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
                 sym = ("id", last_component(r.name if isinstance(r, Ident) else w.name))
         else:
             sym = shape(w)
+            if isinstance(w, BinderGroup) and w.type is not None and w.default is None:
+                fl.untyped[i] = untyped_symbol(sym)
         fl.syms.append(sym)
         fl.ends.append(0)
         fl.paths.append(path)

@@ -130,3 +130,31 @@ def test_a_rule_constant_the_library_lacks_matches_the_candidates_qualified_name
     # `Surj` is not the candidate's unresolved `Function.Surj`)
     assert ("twice_surjective", "ker_eq_bot", "bwd") not in got
     assert ("twice_surj", "ker_eq_top", "bwd") not in got
+
+
+def test_a_typed_binder_with_a_predicate_parses_and_prints_back():
+    from lean_alchemy.grammar.ast import Opaque, Quant
+
+    for text in ("∀ᶠ (n : ℕ) in atTop, p n", "∃ᶠ (y : 𝕜) in codiscreteWithin U, q y"):
+        t = parsed(text)
+        assert isinstance(t, Quant) and print_term(t) == text
+    # negative: two bracketed groups cannot share one predicate
+    assert isinstance(parsed("∀ᶠ (n : ℕ) (m : ℕ) in atTop, p n"), Opaque)
+
+
+def test_an_untyped_pattern_binder_matches_a_typed_one():
+    typed = "theorem c (r : ℕ → ℕ → ℕ) : ∀ᶠ (n : ℕ) in atTop, ∀ i, 0 < r i n := by simp\n"
+    (inv,) = _invocations([EVENTUALLY_ALL], typed)
+    assert inv.instance == "∀ᶠ (n : ℕ) in atTop, ∀ i, 0 < r i n"
+    assert _subst(inv) == {"l": "atTop", "p": "fun i n => 0 < r i n"}
+    # the mutation engine's check that the instantiated pattern is the instance
+    subst = {k: loads(v) for k, v in inv.subst}
+    assert alpha_equal(substitute(loads(EVENTUALLY_ALL.pattern), subst),
+                       parsed("∀ᶠ (n : ℕ) in atTop, ∀ i, 0 < r i n"))
+    # negatives: the rest of the binder must still agree (a binder predicate of another
+    # notation), and a pattern's typed binder is not an untyped one of the candidate
+    assert _invocations([EVENTUALLY_ALL], "theorem c (r : ℕ → ℕ → ℕ) : "
+                                         "∃ᶠ (n : ℕ) in atTop, ∀ i, 0 < r i n := by simp\n") == []
+    typed_rule = make_rule("forall_int", "iff", "{p : ℤ → Prop}", "∀ x : ℤ, p x", "¬∃ x, ¬p x")
+    assert _invocations([typed_rule], "theorem c (q : ℕ → Prop) : ∀ n, q n := by simp\n") == []
+    assert not alpha_equal(parsed("∀ᶠ x in atTop, P x"), parsed("∀ᶠ (n : ℕ) in l, P n"))
