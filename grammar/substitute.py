@@ -289,11 +289,12 @@ def alpha_equal(a: Term, b: Term) -> bool:
             return ident(x, y, env, rev)
         for f in field_names(type(x)):
             vx, vy = getattr(x, f), getattr(y, f)
-            if f == "type" and isinstance(x, BinderGroup) and (vx is None) != (vy is None) \
-                    and x.default is None and y.default is None:
-                continue  # `x` and `(x : T)` bind alike: Lean infers the type
-            if f == "kind" and isinstance(x, BinderGroup) and {vx, vy} <= _EXPLICIT_KINDS:
-                continue  # `x : T` and `(x : T)`
+            if isinstance(x, BinderGroup) and isinstance(y, BinderGroup):
+                if f == "type" and (vx is None) != (vy is None) \
+                        and x.default is None and y.default is None:
+                    continue  # `x` and `(x : T)` bind alike: Lean infers the type
+                if f == "kind" and {vx, vy} <= _EXPLICIT_KINDS:
+                    continue  # `x : T` and `(x : T)`
             if isinstance(vx, Term):
                 if not isinstance(vy, Term) or not child(x, y, f, -1, vx, vy, env, rev):
                     return False
