@@ -382,6 +382,8 @@ class TermMatcher:
                 return False
         else:
             value = written
+            if isinstance(value, BinOp) and value.op == "..":
+                return False  # `∫ x in a..b` is its own notation: `a..b` is no set
         if self.inner_bound and heads(value) & self.inner_bound:
             return False  # would capture a variable bound inside the instance
         prev = self.subst.get(var)

@@ -158,3 +158,14 @@ def test_an_untyped_pattern_binder_matches_a_typed_one():
     typed_rule = make_rule("forall_int", "iff", "{p : ℤ → Prop}", "∀ x : ℤ, p x", "¬∃ x, ¬p x")
     assert _invocations([typed_rule], "theorem c (q : ℕ → Prop) : ∀ n, q n := by simp\n") == []
     assert not alpha_equal(parsed("∀ᶠ x in atTop, P x"), parsed("∀ᶠ (n : ℕ) in l, P n"))
+
+
+def test_an_interval_is_no_set_of_a_set_integral():
+    # `∫ x in a..b, f x ∂μ` is the interval integral, not `∫ x in s, f x ∂μ` with `s := a..b`
+    rule = make_rule("setIntegral_def", "eq", "{s : Set ℝ} {f : ℝ → ℝ} {μ : Measure ℝ}",
+                     "∫ x in s, f x ∂μ", "∫ x, s.indicator f x ∂μ")
+    (inv,) = _invocations([rule], "theorem c (g : ℝ → ℝ) (t : Set ℝ) : "
+                                  "∫ x in t, (g x + 1) ∂volume = 0 := by simp\n")
+    assert _subst(inv)["s"] == "t"
+    assert _invocations([rule], "theorem c (g : ℝ → ℝ) (a b : ℝ) : "
+                                "∫ x in a..b, (g x + 1) ∂volume = 0 := by simp\n") == []
