@@ -346,7 +346,10 @@ class Printer:
             return f"[{names} : {ty}]" if names else f"[{ty}]"
         if g.default is not None:
             return f"{lo}{names} : {self.print_at(g.type, 0, SEP) if g.type else '_'} := {self.print_at(g.default)}{hi}"
-        return f"{lo}{names} : {ty}{hi}" if ty is not None else f"{lo}{names}{hi}"
+        text = f"{lo}{names} : {ty}{hi}" if ty is not None else f"{lo}{names}{hi}"
+        if g.pred_op is not None and g.pred is not None:  # `∀ᶠ (n : ℕ) in atTop, …`
+            text += f" {g.pred_op} {self.print_at(g.pred, 0, SEP)}"
+        return text
 
     def quant(self, t: Quant, tail: float) -> str:
         bs = " ".join(self.group(g) for g in t.binders)

@@ -264,10 +264,15 @@ def replace_all(t: Term, old: Term, new: Term,
     return out, count
 
 
+_EXPLICIT_KINDS = frozenset({"plain", "explicit"})
+
+
 def alpha_equal(a: Term, b: Term) -> bool:
     """Whether `a` and `b` are the same term up to the names of the variables they bind
     (`∑ i ∈ s, f i` and `∑ j ∈ s, f j`), as Lean compares terms (de Bruijn indices).  A free
-    name must be the same, and must not be bound on the other side."""
+    name must be the same, and must not be bound on the other side.  A binder written
+    without its type (`∀ᶠ x in l`) equals one written with it (`∀ᶠ (n : ℕ) in l`): Lean
+    elaborates the first with the type inferred, and a rule's pattern rarely spells it."""
 
     def ident(x: Ident, y: Ident, env: dict[str, str], rev: dict[str, str]) -> bool:
         hx, dx, rx = x.name.partition(".")
@@ -284,6 +289,12 @@ def alpha_equal(a: Term, b: Term) -> bool:
             return ident(x, y, env, rev)
         for f in field_names(type(x)):
             vx, vy = getattr(x, f), getattr(y, f)
+            if isinstance(x, BinderGroup) and isinstance(y, BinderGroup):
+                if f == "type" and (vx is None) != (vy is None) \
+                        and x.default is None and y.default is None:
+                    continue  # `x` and `(x : T)` bind alike: Lean infers the type
+                if f == "kind" and {vx, vy} <= _EXPLICIT_KINDS:
+                    continue  # `x : T` and `(x : T)`
             if isinstance(vx, Term):
                 if not isinstance(vy, Term) or not child(x, y, f, -1, vx, vy, env, rev):
                     return False

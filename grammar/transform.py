@@ -245,6 +245,11 @@ class ToAst(Transformer):
         if all(isinstance(i, str) for i in items):
             op, p = pred if pred else (None, None)
             return (BinderGroup(tuple(items), ty, "plain", op, p),)
+        if pred is not None and ty is None and len(items) == 1 \
+                and items[0].kind == "explicit" and items[0].default is None:
+            # `∀ᶠ (n : ℕ) in atTop, …`: one typed binder with a predicate
+            g = items[0]
+            return (BinderGroup(g.names, g.type, "explicit", pred[0], pred[1]),)
         if ty is not None or pred is not None:
             raise ValueError("a binder type after bracketed binders")
         out: list[BinderGroup] = []

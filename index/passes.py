@@ -113,13 +113,21 @@ def parsed(decl: Declaration) -> tuple[tuple[BinderGroup, ...], Term] | None:
 
 def const_eq_for(resolver: Resolver, view: ScopeView) -> Callable[[str, Ident, Ident], bool]:
     """Rule constant vs candidate identifier: equal resolved names, or an unresolved
-    candidate name that could denote the rule's constant in the candidate's scope."""
+    candidate name that could denote the rule's constant in the candidate's scope.  A rule
+    constant the library does not declare either (Lean core's `Injective`, a name
+    `to_additive` generates such as `Function.Exact`) is kept as the rule wrote it, under
+    the rule's own `open`s: `Injective` under `open Function` is the candidate's
+    unresolved `Function.Injective`, so a candidate name that qualifies it is that name."""
+    table = resolver.table
+
     def eq(pname: str, w: Ident, r: Ident) -> bool:
         if pname == r.name:
             return True
         if resolver.resolve_name(view, w.name)[1] != "unresolved":
             return False  # resolved to another constant
-        return pname in resolver.possible(view, w.name)
+        if pname in resolver.possible(view, w.name):
+            return True
+        return w.name.endswith("." + pname) and pname not in table
 
     return eq
 

@@ -2,7 +2,9 @@
 
 - **first order**, pattern variables (the rule's non-hypothesis binders) bind sub-terms,
   repeated variables must bind equal terms; a variable applied to arguments (`f x`) binds
-  the candidate's function;
+  the candidate's function; a function-typed variable applied to distinct names the
+  pattern binds (`p i x` in `∀ᶠ x in l, ∀ i, p i x`) binds any term, abstracted over
+  them (`p := fun i n => 0 < r i n`, eta-reduced), as Lean unifies such Miller patterns;
 - **bound variables**: names bound inside the pattern correspond to the candidate's bound
   names position by position (alpha-equivalence); a pattern variable never binds a term
   that mentions a variable bound inside the matched instance (no capture), and an instance
@@ -25,13 +27,17 @@ from lean_alchemy.core.records import Rule
 from lean_alchemy.grammar.ast import (
     App,
     BinOp,
+    BinderGroup,
     Ident,
+    NamedArg,
     Num,
+    Quant,
     Sort,
     Term,
     bound_in_child,
     loads,
 )
+from lean_alchemy.grammar.substitute import alpha_equal
 from lean_alchemy.grammar.walk import (
     heads,
     last_component,
@@ -50,6 +56,10 @@ from lean_alchemy.index.match.patterns import (
     WILD,
     Flat,
     children,
+    function_typed,
+    higher_order_args,
+    untyped_against_typed,
+    untyped_symbol,
     pattern_symbols,
     shape,
 )
@@ -84,9 +94,15 @@ class Compiled:
     steps: tuple | None = None  # `match_steps`, None when the pattern binds names
     receivers: tuple = ()  # (variable used with dot notation, its type's head): `receivers_ok`
     near: tuple = ()  # `rule_keys`: the module and namespace a candidate may share
+    higher_order: frozenset[str] = frozenset()  # `patterns.function_typed` pattern variables
 
 
 _NODE, _VAR, _CONST = 0, 1, 2
+
+# Binding notations of logic itself: a pattern made of them and variables only is generic
+# (`∃ x, p x` meets every existential).  Any other (`∀ᶠ`, `∀ᵐ`, `∑`, `⋃`, `∫`) is
+# notation for one constant (`Filter.Eventually`, `Finset.sum`): as specific as its name.
+LOGIC_BINDERS = frozenset({"∀", "∃", "∃!", "fun", "λ", "Π", "Σ"})
 
 
 def match_steps(p: Term, pvars: frozenset[str]) -> tuple | None:
@@ -141,6 +157,7 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
     if rule.kind == "eq":
         rhs = loads(rule.replacement) if rule.replacement else None
         eq_type = rule_equation_type(p, rhs, names, btypes)
+    higher_order = function_typed(names, btypes) & pvars
     symbols = pattern_symbols(p, pvars)
     spec = sum(1 for x in symbols if x != WILD)
     rigid_vars: tuple = ()
@@ -157,7 +174,9 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                             and isinstance(t, Ident) and t.name in bundled)
         if generic_evidence and not any(
                 isinstance(x, tuple) and (x[0] in ("dot", "Num", "Proj") or x[0] == "id"
-                                          and x[1] not in OVERLOADED_CONSTANTS) for x in symbols):
+                                          and x[1] not in OVERLOADED_CONSTANTS
+                                          or x[0] == "Quant" and x[1] not in LOGIC_BINDERS)
+                for x in symbols):
             # variables of the pattern whose type says something: not a type variable of
             # the rule (`a b : α`), not a sort (`K : Type v` itself, `a b : Prop`)
             occurs = heads(p)
@@ -165,7 +184,7 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                                    if n in pvars and n in occurs and is_concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
                     rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
-                    dot_receivers(p, pvars, names, btypes), rule_keys(rule))
+                    dot_receivers(p, pvars, names, btypes), rule_keys(rule), higher_order)
 
 
 # Words of a lemma name that say how it is stated, not what it is about (`_iff`, `of_`).
@@ -255,11 +274,13 @@ class TermMatcher:
     variables are named differently, accumulated while walking both trees."""
 
     __slots__ = ("pattern_vars", "subst", "respell", "const_eq", "inner_bound", "renamed",
-                 "shapes_checked")
+                 "shapes_checked", "higher_order")
 
     def __init__(self, pattern_vars: frozenset[str], const_eq: ConstEq,
-                 shapes_checked: bool = False) -> None:
+                 shapes_checked: bool = False,
+                 higher_order: frozenset[str] = frozenset()) -> None:
         self.shapes_checked = shapes_checked  # the trie already compared the node shapes
+        self.higher_order = higher_order  # variables bound by `bind_abstraction`
         self.pattern_vars = pattern_vars
         self.subst: dict[str, Term] = {}
         self.respell: dict[str, str] = {}
@@ -275,17 +296,28 @@ class TermMatcher:
         are the candidate names bound inside the matched instance above this point."""
         if isinstance(pattern, Ident):
             return self.match_ident(pattern.name, written, resolved, bound_names, bound_here)
-        if not self.shapes_checked and (type(pattern) is not type(written)
-                                        or shape(pattern) != shape(written)):
+        if bound_names and isinstance(pattern, App) and isinstance(pattern.fn, Ident):
+            args = higher_order_args(pattern, self.pattern_vars, bound_names)
+            if args is not None:
+                if pattern.fn.name in self.higher_order:
+                    return self.bind_abstraction(pattern.fn.name,
+                                                 tuple(bound_names[a] for a in args), written)
+                if type(written) is not App or shape(pattern) != shape(written):
+                    return False  # a bundled map's `⇑f x`: the trie did not compare it
+        skip_type = untyped_against_typed(pattern, written)
+        if not self.shapes_checked and (type(pattern) is not type(written) or shape(
+                pattern) != (untyped_symbol(shape(written)) if skip_type else shape(written))):
             return False
         binding = isinstance(pattern, BINDING_NODES)
         pch = list(children(pattern))
         wch = list(children(written))
-        if len(pch) != len(wch):
-            return False
         rch = list(children(resolved)) if resolved is not written else wch
         if len(rch) != len(wch):
             rch = wch
+        if skip_type:  # the type is the group's first child (`patterns.untyped_symbol`)
+            wch, rch = wch[1:], rch[1:]
+        if len(pch) != len(wch):
+            return False
         for (f, i, pc), (_, _, wc), (_, _, rc) in zip(pch, wch, rch):
             names, here = bound_names, bound_here
             if binding:
@@ -350,6 +382,8 @@ class TermMatcher:
                 return False
         else:
             value = written
+            if isinstance(value, BinOp) and value.op == "..":
+                return False  # `∫ x in a..b` is its own notation: `a..b` is no set
         if self.inner_bound and heads(value) & self.inner_bound:
             return False  # would capture a variable bound inside the instance
         prev = self.subst.get(var)
@@ -358,6 +392,38 @@ class TermMatcher:
         self.subst[var] = value
         return True
 
+    def bind_abstraction(self, var: str, names: tuple[str, ...], written: Term) -> bool:
+        """Bind the higher-order variable `var`, applied in the pattern to the names the
+        candidate binds as `names`, to `written` abstracted over them (`abstraction`), as
+        Lean's unifier solves `?p i x =?= t`.  False when the candidate binds two of them
+        alike (shadowing), when `written` mentions another name bound inside the instance
+        (no capture), or when `var` is already bound to another function."""
+        if len(set(names)) != len(names):
+            return False
+        value = abstraction(names, written)
+        if self.inner_bound and heads(value) & self.inner_bound:
+            return False
+        prev = self.subst.get(var)
+        if prev is not None:
+            return prev == value or alpha_equal(prev, value)
+        self.subst[var] = value
+        return True
+
+
+def abstraction(names: tuple[str, ...], body: Term) -> Term:
+    """`fun names => body`, eta-reduced: `g a` for `body = g a i x` and `names = (i, x)`
+    when `g a` mentions neither (`f := g` for `∑ i ∈ s, g i`, as a first-order match of
+    `f i` binds it)."""
+    n = len(names)
+    if isinstance(body, App) and len(body.args) >= n and not any(
+            isinstance(a, NamedArg) for a in body.args):
+        tail, rest = body.args[len(body.args) - n:], body.args[:len(body.args) - n]
+        if all(isinstance(a, Ident) and a.name == y for a, y in zip(tail, names)):
+            fn = App(body.fn, rest) if rest else body.fn
+            if not heads(fn) & frozenset(names):
+                return fn
+    return Quant("fun", (BinderGroup(names),), body, "=>")
+
 
 def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffix_const_eq,
           trusted: bool = False) -> tuple[dict[str, Term], dict[str, str], bool] | None:
@@ -365,7 +431,7 @@ def match(c: Compiled, w: Term, r: Term | None = None, const_eq: ConstEq = suffi
     (with resolved twin `r`) up to the names of bound variables, else None; `renamed`
     says whether a bound variable is named differently in the candidate.  `trusted`: the
     discrimination tree already checked that every node shape agrees."""
-    mt = TermMatcher(c.pvars, const_eq, trusted)
+    mt = TermMatcher(c.pvars, const_eq, trusted, c.higher_order)
     if not mt.match_term(c.pattern, w, r if r is not None else w, {}, frozenset()):
         return None
     return mt.subst, mt.respell, mt.renamed

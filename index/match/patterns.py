@@ -9,7 +9,7 @@ sub-term of the candidate); `trie.Trie` stores rules by these keys, and a candid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Container, Iterator, Sequence
 
 from lean_alchemy.grammar.ast import (
     INSERT,
@@ -102,6 +102,22 @@ def shape(t: Term) -> tuple:
     return tuple(parts)
 
 
+def untyped_symbol(sym: tuple) -> tuple:
+    """The symbol of a typed binder group (`(n : ℕ)`) with its type left out: what a
+    pattern's untyped binder (`∀ᶠ x in l, …`) is keyed by.  Why: Lean elaborates both
+    binders alike (the type is inferred), so `Filter.eventually_all` rewrites
+    `∀ᶠ (n : ℕ) in atTop, …`; the trie walk then skips the candidate's type."""
+    return sym[:2] + (None,) + sym[3:]
+
+
+def untyped_against_typed(pattern: Term, written: Term) -> bool:
+    """A pattern's untyped binder group against the candidate's typed one
+    (`untyped_symbol`): they match when all else agrees, the type being inferred."""
+    return (isinstance(pattern, BinderGroup) and pattern.type is None
+            and isinstance(written, BinderGroup) and written.type is not None
+            and written.default is None)
+
+
 def children(t: Term) -> Iterator[tuple[str, int, Term]]:
     for f in field_names(type(t)):
         v = getattr(t, f)
@@ -119,11 +135,44 @@ def dot_field(rest: str) -> str:
     return rest.rsplit(".", 1)[-1]
 
 
+def function_typed(names: Sequence[str], btypes: Sequence[Term | None]) -> frozenset[str]:
+    """The binders declared with a function type (`p : ι → α → Prop`, `f : ∀ i, β i`,
+    `g : (i : ι) → β i`): the variables that may be applied higher order in a pattern.
+    A bundled map (`f : M →* N`, `f : F` with `[FunLike F α β]`) or an undeclared type is
+    not one: its `f x` is the coercion `⇑f x`, a first-order term."""
+    return frozenset(n for n, t in zip(names, btypes) if n and (
+        isinstance(t, BinOp) and t.op == "→"
+        or isinstance(t, Quant) and t.op in ("∀", "Π")))
+
+
+def higher_order_args(t: Term, pvars: frozenset[str],
+                      bound: Container[str]) -> tuple[str, ...] | None:
+    """The arguments of a pattern variable applied to distinct names the pattern binds
+    above it (`p i x` in `∀ᶠ x in l, ∀ i, p i x`), None for any other node.  Why: when
+    the variable is a function (`function_typed`), Lean unifies such a *Miller pattern*
+    with any term, `p := fun i x => …` (`Filter.eventually_all` rewrites
+    `∀ᶠ n in atTop, ∀ i, 0 < r i n`), so its skeleton is a wildcard; the matcher checks
+    the application's shape when the variable is a bundled map (`⇑f x`)."""
+    if not isinstance(t, App) or not isinstance(t.fn, Ident) or t.fn.name not in pvars:
+        return None
+    names: list[str] = []
+    for a in t.args:
+        if not isinstance(a, Ident) or a.name not in bound or a.name in names:
+            return None
+        names.append(a.name)
+    return tuple(names)
+
+
 def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
-    """The pre-order symbol sequence of a rule pattern (the trie key)."""
+    """The pre-order symbol sequence of a rule pattern (the trie key); a variable applied
+    to names the pattern binds (`higher_order_args`) is a wildcard, whatever its type, so
+    that the key needs no binder types (a dependency's stored keys are of patterns)."""
     out: list[object] = []
 
     def go(t: Term, bound: frozenset[str]) -> None:
+        if bound and higher_order_args(t, pvars, bound) is not None:
+            out.append(WILD)
+            return
         if isinstance(t, Ident):
             head, dot, rest = t.name.partition(".")
             if head in bound:
@@ -186,6 +235,8 @@ class Flat:
     opaque: list[bool] = field(default_factory=list)  # the sub-term contains an Opaque
     under: list[bool] = field(default_factory=list)  # mentions a variable bound above it
     hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
+    # typed binder group at i -> its symbol without the type (`untyped_symbol`)
+    untyped: dict[int, tuple] = field(default_factory=dict)
     base: "Flat | None" = None  # `prefix_flat`: the target this application prefix is of
     _keys: dict[int, int] = field(default_factory=dict)
 
@@ -218,6 +269,8 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
                 sym = ("id", last_component(r.name if isinstance(r, Ident) else w.name))
         else:
             sym = shape(w)
+            if isinstance(w, BinderGroup) and w.type is not None and w.default is None:
+                fl.untyped[i] = untyped_symbol(sym)
         fl.syms.append(sym)
         fl.ends.append(0)
         fl.paths.append(path)

@@ -122,7 +122,7 @@ class Trie:
         return node.get(head_symbol(t.fn, locals_)) is not None or WILD in node
 
     def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
-        syms, ends = fl.syms, fl.ends
+        syms, ends, untyped = fl.syms, fl.ends, fl.untyped
         out: list = []
         leaf = self.LEAF
         while stack:
@@ -138,4 +138,10 @@ class Trie:
             c = node.get(syms[i])
             if c is not None:
                 stack.append((c, i + 1))
+            if untyped and i in untyped:
+                # a typed binder group under an untyped pattern binder: skip the type,
+                # its first child (`patterns.untyped_symbol`)
+                c = node.get(untyped[i])
+                if c is not None:
+                    stack.append((c, ends[i + 1]))
         return out
