@@ -75,6 +75,8 @@ class Constants:
         declared: set[str] = set(CORE_FUNCTION_NAMES)
         with_fields: set[str] = set()
         for s in sigs:
+            if s.kind == "notation":  # a token (`ClassTable.notations`), no declaration
+                continue
             declared.add(s.name)
             if s.kind == "field":
                 with_fields.add(s.name.rsplit(".", 1)[0])
