@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Term, Typed,
+    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Quant, Term, Typed,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
@@ -76,6 +76,8 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
         yield _operator(inf, t, hetero)
         yield from _walk(inf, t.lhs, hetero, ns)
         yield from _walk(inf, t.rhs, hetero, ns)
+    elif isinstance(t, Quant):
+        yield from _under_binders(inf, t, hetero, ns)
     elif isinstance(t, (Prefix, Postfix)):
         cls = "Neg" if isinstance(t, Prefix) and t.op == "-" else \
             POSTFIX_CLASSES.get(t.op) if isinstance(t, Postfix) else None
@@ -83,6 +85,35 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
             ty = inf.type_of(t.arg)
             yield App(Ident(cls), (ty,)) if ty is not None else None
         yield from _walk(inf, t.arg, hetero, ns)
+
+
+def _under_binders(inf: Inference, t: Quant, hetero, ns: str  # noqa: ANN001
+                   ) -> Iterator[Term | None]:
+    """`∀ q : ℚ, (q : α) < a`, `∃ b ∈ s, ‖a⁻¹ * b‖ < ε`, `fun x ↦ …`, `∑ i ∈ s, …`: the
+    body is read with each bound name typed by its written type, or unknown (never a
+    constant of the table) when it has none; binder types and predicates (`∈ s`) are
+    read outside.  A query about a type that mentions a bound name is not asked."""
+    typed: dict[str, Term] = {}
+    untyped: set[str] = set()
+    for g in t.binders:
+        if g.type is not None:
+            yield from _walk(inf, g.type, hetero, ns)
+        if g.pred is not None:
+            yield from _walk(inf, g.pred, hetero, ns)
+        for n in g.names:
+            if g.type is not None and g.pred_op is None:
+                typed[n] = g.type
+                untyped.discard(n)
+            else:
+                untyped.add(n)
+                typed.pop(n, None)
+    bound = frozenset(typed) | frozenset(untyped)
+    local = {k: v for k, v in inf.local.items() if k not in bound}
+    local.update(typed)
+    inner = Inference(inf.consts, local, inf.tvars, inf.unify,
+                      (inf.hidden | frozenset(untyped)) - frozenset(typed), inf.namespaces)
+    for q in _walk(inner, t.body, hetero, ns):
+        yield None if q is None or heads(q) & bound else q
 
 
 def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001

@@ -287,3 +287,30 @@ def test_a_default_value_in_a_class_body_is_no_field() -> None:
     stale = Sig("Old.dist", "field", field[0].binders, Opaque("= fun x y => 0"))
     assert written(field + [stale], "dist", "") is field[0]
     assert isinstance(Constants([stale]).candidates("dist")[0].type, Opaque)
+
+
+def test_operators_under_binders_ask_their_classes() -> None:
+    """`SeminormedGroup.mem_closure_iff`'s side `∀ ε, 0 < ε → ∃ b ∈ s, ‖a⁻¹ * b‖ < ε`
+    (Mathlib/Analysis/Normed/Group/Continuity.lean:264) lands on `a := x` with `x : β` of a
+    bare `[TopologicalSpace β]` (Topology/Order/OrderClosed.lean:494): `a⁻¹` needs `Inv β`,
+    which nothing gives, under two binders.  A bound name without a written type is no
+    constant and asks nothing; one with a type (`∀ q : G, q⁻¹ = a`) is typed by it; a
+    query about a bound name's own type (`∀ (γ : Type) (y : γ), y⁻¹ = y`) is not asked."""
+    table = _table([("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α")])
+    filt = TypedFilter(table)
+    names, kinds, types = ["α", "a"], ["implicit", "explicit"], [parse_term("Type u"),
+                                                                  parse_term("α")]
+    val = {"a": parse_term("x")}
+    bare = _ctx(table, "{β : Type u} (x : β) (s : Set β)")
+    new = (parse_term("∀ ε, 0 < ε → ∃ b ∈ s, ‖a⁻¹ * b‖ < ε"),)
+    assert filt.check(bare, names, kinds, types, val, new_terms=new) == "instance_missing"
+    with_inv = _ctx(table, "{β : Type u} [Inv β] (x : β) (s : Set β)")
+    assert filt.check(with_inv, names, kinds, types, val, new_terms=new) is None
+    # `b` is bound: `b⁻¹` asks nothing about it
+    assert filt.check(bare, names, kinds, types, val,
+                      new_terms=(parse_term("∃ b ∈ s, b⁻¹ = a"),)) is None
+    typed = _ctx(table, "{β : Type u} {G : Type u} (x : β)")
+    assert filt.check(typed, names, kinds, types, val,
+                      new_terms=(parse_term("∀ q : G, q⁻¹ = q"),)) == "instance_missing"
+    assert filt.check(typed, names, kinds, types, val,
+                      new_terms=(parse_term("∀ (γ : Type) (y : γ), y⁻¹ = y"),)) is None
