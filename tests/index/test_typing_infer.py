@@ -314,3 +314,35 @@ def test_operators_under_binders_ask_their_classes() -> None:
                       new_terms=(parse_term("∀ q : G, q⁻¹ = q"),)) == "instance_missing"
     assert filt.check(typed, names, kinds, types, val,
                       new_terms=(parse_term("∀ (γ : Type) (y : γ), y⁻¹ = y"),)) is None
+
+
+def test_a_heterogeneous_instance_about_other_types_does_not_hide_mul() -> None:
+    """`c * c ≤ c * i` on `Γ` with only `[LinearOrder Γ]` (Mathlib/RingTheory/HahnSeries/
+    Basic.lean:627) needs `Mul Γ`: Mathlib's `HMul` instances are about matrices
+    (`Matrix.instHMulOfFintypeOfMulOfAddCommMonoid`, Mathlib/Data/Matrix/Mul.lean) and
+    the notation `k[G]` (Mathlib/RepresentationTheory/Basic.lean), never about a
+    candidate's type variable; an instance whose first argument is a bare variable
+    might be, and then `Mul` is not asked."""
+    lib = [("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
+           ("HMul", "class", "class HMul (α : Type u) (β : Type v) (γ : Type w) where\n"
+                             "  hMul : α → β → γ"),
+           ("Matrix", "def", "def Matrix (m n α : Type u) : Type u := m → n → α"),
+           ("Matrix.instHMul", "instance", "instance {l m n α : Type u} [Mul α] : "
+                                           "HMul (Matrix l m α) (Matrix m n α) (Matrix l n α) := sorry"),
+           ("Rep.instHMul", "instance", "instance {k G : Type u} [Mul k] : "
+                                        "HMul k[G] (ofMulAction k G) k[G] := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds = ["M", "b", "c"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("M"), parse_term("M")]
+    val = {"b": parse_term("c"), "c": parse_term("i")}
+    new = (parse_term("b * b ≤ b * c"),)
+    bare = _ctx(table, "{Γ : Type u} [LE Γ] (c i : Γ)")
+    assert filt.check(bare, names, kinds, types, val, new_terms=new) == "instance_missing"
+    with_mul = _ctx(table, "{Γ : Type u} [LE Γ] [Mul Γ] (c i : Γ)")
+    assert filt.check(with_mul, names, kinds, types, val, new_terms=new) is None
+    anything = _table(lib + [("Any.instHMul", "instance",
+                              "instance {α β : Type u} [LE α] : HMul α β α := sorry")])
+    bare_any = _ctx(anything, "{Γ : Type u} [LE Γ] (c i : Γ)")
+    assert TypedFilter(anything).check(bare_any, names, kinds, types, val,
+                                       new_terms=new) is None
