@@ -45,6 +45,11 @@ RELATION_CLASSES = {"≤": "LE", "≥": "LE", "<": "LT", ">": "LT", "⊔": "Max"
 ARITH_CLASSES = {"+": ("Add", "HAdd"), "*": ("Mul", "HMul"), "-": ("Sub", "HSub"),
                  "/": ("Div", "HDiv")}
 POSTFIX_CLASSES = {"⁻¹": "Inv", "ᶜ": "HasCompl"}
+# enclosing notations and the constants they denote (`notation "⌊" a "⌋₊" => Nat.floor a`,
+# Mathlib/Algebra/Order/Floor/Defs.lean:135-277; `‖e‖` is `Norm.norm e`,
+# Mathlib/Analysis/Normed/Group/Defs.lean): the constant's instance binders are asked
+ENCLOSED_CONSTANTS = {"‖": "Norm.norm", "⌊₊": "Nat.floor", "⌈₊": "Nat.ceil", "⌊": "Int.floor",
+                      "⌈": "Int.ceil"}
 
 
 def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
@@ -62,6 +67,8 @@ def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
 
 def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  # noqa: ANN001
     if isinstance(t, (Typed, Enclosed)):
+        if isinstance(t, Enclosed) and t.open in ENCLOSED_CONSTANTS:
+            yield from _constant(inf, ENCLOSED_CONSTANTS[t.open], (t.term,), "")
         yield from _walk(inf, t.term, hetero, ns)
     elif isinstance(t, App):
         if isinstance(t.fn, Ident):

@@ -346,3 +346,24 @@ def test_a_heterogeneous_instance_about_other_types_does_not_hide_mul() -> None:
     bare_any = _ctx(anything, "{Γ : Type u} [LE Γ] (c i : Γ)")
     assert TypedFilter(anything).check(bare_any, names, kinds, types, val,
                                        new_terms=new) is None
+
+
+def test_enclosing_notations_ask_the_classes_of_their_constants() -> None:
+    """`⌈a⌉₊` is `Nat.ceil a` (Mathlib/Algebra/Order/Floor/Defs.lean:138), declared with
+    `[FloorSemiring α]` in force (line 123): on `K` with only `[Field K]` (Mathlib/Algebra/
+    Order/Archimedean/Basic.lean variables) it is missing; `‖x‖` is a real number."""
+    lib = [("FloorSemiring", "class", "class FloorSemiring (α : Type u) where\n  f : α → ℕ"),
+           ("Field", "class", "class Field (α : Type u) where\n  z : α"),
+           ("Nat.ceil", "def", "def Nat.ceil {α : Type u} [FloorSemiring α] : α → ℕ := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds, types = ["R", "a"], ["implicit", "explicit"], [parse_term("Type u"),
+                                                                  parse_term("R")]
+    val = {"a": parse_term("x")}
+    new = (parse_term("1 ≤ ⌈a⌉₊"),)
+    fld = _ctx(table, "{K : Type u} [Field K] (x : K)")
+    assert filt.check(fld, names, kinds, types, val, new_terms=new) == "instance_missing"
+    floor = _ctx(table, "{K : Type u} [Field K] [FloorSemiring K] (x : K)")
+    assert filt.check(floor, names, kinds, types, val, new_terms=new) is None
+    assert fld.infer.type_of(parse_term("‖x‖")) == parse_term("Real")
+    assert fld.infer.type_of(parse_term("⌈x⌉₊")) == parse_term("Nat")
