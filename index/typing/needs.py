@@ -16,7 +16,11 @@ the new text:
   both have one type (a numeral takes the other's);
 - `+ * - /` ask `Add`/`Mul`/`Sub`/`Div` the same way, unless the table has a
   heterogeneous `HAdd`/`HMul`/`HSub`/`HDiv` instance that type might meet (matrices
-  multiply through `HMul`);
+  multiply through `HMul`; `filter.TypedFilter._hetero`);
+- `‖x‖ ⌊x⌋₊ ⌈x⌉₊ ⌊x⌋ ⌈x⌉` ask the instance binders of the constants they denote;
+- under binders (`∀ q : ℚ, (q : α) < a`, `∃ b ∈ s, ‖a⁻¹ * b‖ < ε`, `fun`, `∑`) each
+  bound name has its written type, or none (it is then no constant either), and a
+  query about a type that mentions a bound name is not asked;
 - `x ^ e` asks `Pow T _` at the base's type `T` with the exponent left open (a numeral
   exponent is `ℕ` through `NPow.toPow`, Mathlib/Algebra/Group/Defs.lean:655, but another
   `Pow T β` would take it too): only a type that is no first argument of any `Pow`
