@@ -71,7 +71,8 @@ def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
 
 def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  # noqa: ANN001
     if isinstance(t, (Typed, Enclosed)):
-        if isinstance(t, Enclosed) and t.open in ENCLOSED_CONSTANTS:
+        if isinstance(t, Enclosed) and t.open in ENCLOSED_CONSTANTS and \
+                _certain_type(inf, t.term):
             yield from _constant(inf, ENCLOSED_CONSTANTS[t.open], (t.term,), "")
         yield from _walk(inf, t.term, hetero, ns)
     elif isinstance(t, App):
@@ -144,6 +145,15 @@ def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
         return None
     ty = _operand_type(inf, t)
     return App(Ident(cls), (ty,)) if ty is not None else None
+
+
+def _certain_type(inf: Inference, t: Term) -> bool:
+    """Is `t`'s inferred type its type?  Not for arithmetic whose operands do not share
+    one: `n * a` with `n : ℕ`, `a : α` is `↑n * a : α` (`binop%` coerces to the larger
+    type), where inference takes the first operand's."""
+    if isinstance(t, BinOp) and t.op in ARITH_CLASSES:
+        return _operand_type(inf, t) is not None
+    return True
 
 
 def _operand_type(inf: Inference, t: BinOp) -> Term | None:

@@ -82,6 +82,11 @@ CORE_INSTANCES = {
     "String": ("DecidableEq", "Inhabited", "Nonempty", "Append", "LE", "LT", "BEq", "Repr"),
     "Prop": ("Inhabited", "Nonempty"),
 }
+# `Fin n`'s instances in Lean core (`Init/Data/Fin/Basic.lean`: arithmetic modulo `n`,
+# the order, bitwise operations; `Fin.instOfNat` needs `NeZero n`)
+CORE_FIN_INSTANCES = ("Add", "Mul", "Sub", "Div", "Mod", "Neg", "LE", "LT", "Max", "Min",
+                      "AndOp", "OrOp", "Xor", "ShiftLeft", "ShiftRight", "DecidableEq",
+                      "OfNat", "NatCast", "IntCast", "Repr", "ToString", "BEq", "Hashable")
 # Core constants statements use all the time (Lean 4 `Init`), as headers.
 CORE_CONSTANTS = {
     "Nat.succ": "(n : ℕ) : ℕ", "Nat.pred": "(n : ℕ) : ℕ", "Nat.gcd": "(m n : ℕ) : ℕ",
@@ -141,6 +146,10 @@ def core_sigs() -> Iterator[Sig]:
     for t, classes in CORE_INSTANCES.items():
         for c in classes:
             yield Sig(f"core.inst{c}{t}", "instance", (), App(Ident(c), (Ident(t),)))
+    fin_n = (BinderGroup(("n",), Ident("ℕ"), "implicit"),)
+    for c in CORE_FIN_INSTANCES:
+        yield Sig(f"core.inst{c}Fin", "instance", fin_n,
+                  App(Ident(c), (App(Ident("Fin"), (Ident("n"),)),)))
     for name, text in CORE_CONSTANTS.items():
         bs, ty = _header_sig(text)
         yield Sig(name, "core", bs, ty)

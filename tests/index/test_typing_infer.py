@@ -367,3 +367,22 @@ def test_enclosing_notations_ask_the_classes_of_their_constants() -> None:
     assert filt.check(floor, names, kinds, types, val, new_terms=new) is None
     assert fld.infer.type_of(parse_term("‖x‖")) == parse_term("Real")
     assert fld.infer.type_of(parse_term("⌈x⌉₊")) == parse_term("Nat")
+
+
+def test_mixed_arithmetic_in_an_enclosing_notation_asks_nothing() -> None:
+    """`⌊n * a⌋` with `n : ℕ` and `a : α` is `Int.floor (↑n * a)` at `α` (`binop%` casts
+    `n`; Mathlib/Algebra/Order/Floor/Ring.lean:279): its type is not the first operand's,
+    so `FloorRing ℕ` must not be asked; `⌊a * a⌋` asks `FloorRing α`."""
+    lib = [("FloorRing", "class", "class FloorRing (α : Type u) where\n  f : α → ℤ"),
+           ("Int.floor", "def", "def Int.floor {α : Type u} [FloorRing α] : α → ℤ := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds, types = ["R", "a"], ["implicit", "explicit"], [parse_term("Type u"),
+                                                                  parse_term("R")]
+    ctx = _ctx(table, "{α : Type u} [FloorRing α] (n : ℕ) (x : α)")
+    val = {"a": parse_term("x")}
+    assert filt.check(ctx, names, kinds, types, val,
+                      new_terms=(parse_term("⌊n * a⌋ ≤ 0"),)) is None
+    bare = _ctx(table, "{α : Type u} (n : ℕ) (x : α)")
+    assert filt.check(bare, names, kinds, types, val,
+                      new_terms=(parse_term("⌊a * a⌋ ≤ 0"),)) == "instance_missing"
