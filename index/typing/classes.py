@@ -12,6 +12,9 @@ variable, which instance matching does not unfold; an `abbrev` head may unfold, 
 leaves the answer *unknown*), within a depth bound and a step budget.  Classes whose
 instances come from everywhere (`Decidable…`, `Nonempty`, `Fact`, coercions…) never
 answer *no*.
+
+Long because: the table (what instances and classes the library has) and the search over
+it (`unify`, `Resolver`) share the head model and normal form of type terms.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from typing import Any, Iterable
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
+from lean_alchemy.index.typing.generated import (
+    expand_notations, generated_types, notation_table,
+)
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.saturate import subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
@@ -30,7 +36,8 @@ YES, NO, UNKNOWN = "yes", "no", "unknown"
 # Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
 CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "Option", "Prod",
               "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
-              "Float", "Except", "Thunk", "Task", "IO")
+              "Float", "Except", "Thunk", "Task", "IO", "Sigma", "PSigma", "PProd", "MProd",
+              "BitVec", "TransGen")
 # the number tower: types spelled only by their names or the aliases `head_name`
 # normalizes (`ℕ ℤ ℚ ℝ ℂ ℝ≥0 ℝ≥0∞ EReal`), so no notation or generated name of an
 # instance's conclusion (`M ⟶ N`, `WithTop α`, `tsze R M`) denotes one of them
@@ -41,6 +48,7 @@ TOWER = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal", 
 _MISREAD = frozenset({"in", "def", "instance", "variable", "false", "true", "set_option",
                       "noncomputable", "abbrev", "structure", "class", "private",
                       "protected", "open", "scoped", "local"})
+_SIGMA = {"Σ": "Sigma", "Σ'": "PSigma"}
 MAX_DEPTH = 8
 MAX_STEPS = 300
 # a query about the candidate's variables not decided forwards is searched backwards only
@@ -88,6 +96,8 @@ def head_of(t: Term) -> str | None:
         return t.op
     if isinstance(t, Quant) and t.op in ("∀", "Π"):
         return "→"
+    if isinstance(t, Quant) and t.op in _SIGMA:  # `Σ i, G i` is `Sigma G` (Lean core)
+        return _SIGMA[t.op]
     if isinstance(t, Sort):
         return "Sort"
     if isinstance(t, Subtype):
@@ -118,6 +128,8 @@ class ClassTable:
     # `abbrev` keys a body may make a bare variable (`abbrev Foo (α) := α`), or whose
     # body is unreadable: only these may unfold to a type of the number tower
     bare: set[str] = field(default_factory=set)
+    # parameterless notation token -> its right sides (`generated.notation_table`)
+    notations: dict[str, tuple] = field(default_factory=dict)
     _coercions: Any = None
     _horn: "HornRules | None" = None
     # what does not depend on a candidate: answers to queries about closed types
@@ -132,8 +144,9 @@ class ClassTable:
         loose: set[str] = set()
         insts: list[Sig] = []
         sigs = list(sigs)
+        tab.notations = notation_table(sigs)
         for s in sigs:
-            if s.kind == "theorem":  # a name only (`infer.Constants.declared`)
+            if s.kind in ("theorem", "notation"):  # a name only; a token (`notations`)
                 continue
             key = head_name(s.name)
             known.add(key)
@@ -151,9 +164,17 @@ class ClassTable:
             elif s.kind == "instance":
                 insts.append(s)
         tab._add_field_parents(sigs)
+        rigid -= loose - set(CORE_TYPES)
+        # `WithZero`, `WithTop`: a head of their own, their twin's kind (`generated`)
+        named = {head_name(n) for s in insts if s.type is not None for n in heads(s.type)}
+        kinds = {k: "structure" if k in rigid else "def" for k in known - flexible}
+        for n, kind in generated_types(named - known, kinds).items():
+            known.add(n)
+            if kind == "structure":
+                rigid.add(n)
         tab.known = frozenset(known)
         tab.flexible = frozenset(flexible)
-        tab.rigid = frozenset(rigid - (loose - set(CORE_TYPES)))
+        tab.rigid = frozenset(rigid)
         from lean_alchemy.index.typing.infer import Constants
 
         tab.constants = Constants(sigs)
@@ -299,12 +320,22 @@ class ClassTable:
         return unify(p, t, metas, s, self, local)
 
     def _add_instance(self, s: Sig) -> None:
-        ty = s.type
-        # binders, and auto-bound implicits (`instance [Group α] : Group (α × β)`): any
-        # name of the conclusion the table does not know is a variable, never a constant
-        metas = frozenset(n for g in s.binders for n in g.names
-                          if not _MISREAD.intersection(g.names) or _auto_bound(n)) | frozenset(
-            n for n in heads(ty) if head_name(n) not in self.known and _auto_bound(n))
+        """One row per reading of its conclusion (`generated.expand_notations`)."""
+        if s.type is not None:
+            for ty in expand_notations(s.type, self.notations,
+                                       {n for g in s.binders for n in g.names}):
+                self._add_reading(s, ty)
+
+    def _add_reading(self, s: Sig, ty: Term) -> None:
+        # binders, and a name of the conclusion the table does not know that a binder's
+        # type mentions (a variable whose own binder the header lost).  One no binder
+        # mentions is a notation (`𝔻`, `K₀`: Mathlib builds with `autoImplicit false`,
+        # so a conclusion binds no name itself), which counts as an unknown name
+        bound = frozenset(n for g in s.binders for n in g.names
+                          if not _MISREAD.intersection(g.names) or _auto_bound(n))
+        used = frozenset(n for g in s.binders if g.type is not None for n in heads(g.type))
+        metas = bound | frozenset(n for n in heads(ty) if head_name(n) not in self.known
+                                  and _auto_bound(n) and n in used)
         # `instance (s : S) : Field s`: a term used as a type (`↥s`), not a type variable
         coerced = frozenset(n for g in s.binders if g.type is not None
                             and not isinstance(g.type, Sort) for n in g.names)

@@ -18,7 +18,9 @@ from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.ast import children
 from lean_alchemy.index.typing.signatures import head_name
 from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort, Term
-from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver, head_of, norm, subst, unify
+from lean_alchemy.index.typing.classes import (
+    NO, TOWER, ClassTable, Resolver, head_of, norm, subst, unify,
+)
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.infer import Inference
 from lean_alchemy.index.typing.new_text import (
@@ -99,7 +101,7 @@ class TypedFilter:
         self.table = table
         self.stats: Counter = Counter()
         self.last: dict = {}
-        self._hetero_memo: dict[tuple[str, Term], bool] = {}
+        self._hetero_memo: dict[tuple[str, Term, str], bool] = {}
         # (key, fields, the terms themselves: alive while their ids are the key)
         self._fields_memo: tuple = (None, ({}, {}), ())
 
@@ -220,7 +222,8 @@ class TypedFilter:
                         frozenset(metas - frozenset(local)))
         rule_terms = frozenset(metas - frozenset(s))
         for term in new_terms:
-            for q in instance_needs(inf, subst(term, s), self._hetero, rule_terms,
+            hetero = lambda c, t: self._hetero(c, t, ctx.tvars)  # noqa: E731
+            for q in instance_needs(inf, subst(term, s), hetero, rule_terms,
                                     namespace):
                 self.stats["instance_queries"] += 1
                 ans = ctx.resolver.holds(q)
@@ -229,20 +232,35 @@ class TypedFilter:
                     return "instance_missing"
         return None
 
-    def _hetero(self, cls: str, ty: Term) -> bool:
-        """Might a heterogeneous instance of `cls` (`HMul`…) apply with `ty` first?"""
-        hit = self._hetero_memo.get((cls, ty))
+    def _hetero(self, cls: str, ty: Term, tvars: frozenset[str] = frozenset()) -> bool:
+        """Might a heterogeneous instance of `cls` (`HMul`…) apply with `ty` first?  Not
+        for a candidate's type variable unless an instance's first argument is a bare
+        variable or an `abbrev` that may unfold to one (an instance about `Matrix l m α`
+        or the notation `k[G]` is no instance about `Γ`), nor for a type of the number
+        tower unless one names it (no notation or unknown name denotes ℕ)."""
+        h = type_head(ty)
+        kind = "var" if h in tvars else "tower" if h in TOWER else ""
+        hit = self._hetero_memo.get((cls, ty, kind))
         if hit is None:
-            h = type_head(ty)
-            hit = False
-            for metas, _prem, pats, _co in self.table.instances.get(cls, ()):
-                ph = type_head(pats[0]) if pats else None
-                if ph is None or ph in metas or ph == h or ph in self.table.flexible \
-                        or ph not in self.table.known:
-                    hit = True
-                    break
-            self._hetero_memo[(cls, ty)] = hit
+            hit = any(self._first_may_be(pats[0] if pats else None, metas, h, kind)
+                      for metas, _prem, pats, _co in self.table.instances.get(cls, ()))
+            self._hetero_memo[(cls, ty, kind)] = hit
         return hit
+
+    def _first_may_be(self, p: Term | None, metas: frozenset[str], h: str | None,
+                      kind: str) -> bool:
+        """May an instance pattern's first argument `p` match a type with head `h`?"""
+        ph = type_head(p) if p is not None else None
+        if ph is not None and ph in metas:
+            return True
+        tab = self.table
+        if kind == "var":
+            return ph is not None and ph in tab.flexible and tab.may_be_bare(ph)
+        if ph == h:
+            return True
+        if kind == "tower":
+            return ph is not None and ph in tab.flexible and tab.may_be_bare(ph)
+        return ph is None or ph in tab.flexible or ph not in tab.known
 
     def _rigid(self, ctx: Context, h: str | None) -> bool:
         if h is None:

@@ -63,6 +63,11 @@ CORE_FUNCTION_NAMES = frozenset(f"Function.{n}" for n in (
     "Involutive", "Injective2", "update", "mt", "mtr", "funext_iff", "comp_apply",
     "const_apply", "iterate", "Embedding", "invFun", "graph", "Periodic"))
 MAX_DEPTH = 24
+# enclosing notations of a fixed result type: `‖e‖ : ℝ` (`Norm.norm : E → ℝ`,
+# Mathlib/Analysis/Normed/Group/Defs.lean:60-80), `⌊a⌋₊ ⌈a⌉₊ : ℕ` and `⌊a⌋ ⌈a⌉ : ℤ`
+# (Mathlib/Algebra/Order/Floor/Defs.lean:119-277)
+_ENCLOSED_TYPES = {"‖": Ident("Real"), "⌊₊": Ident("Nat"), "⌈₊": Ident("Nat"),
+                   "⌊": Ident("Int"), "⌈": Ident("Int")}
 
 
 class Constants:
@@ -75,6 +80,8 @@ class Constants:
         declared: set[str] = set(CORE_FUNCTION_NAMES)
         with_fields: set[str] = set()
         for s in sigs:
+            if s.kind == "notation":  # a token (`ClassTable.notations`), no declaration
+                continue
             declared.add(s.name)
             if s.kind == "field":
                 with_fields.add(s.name.rsplit(".", 1)[0])
@@ -276,7 +283,7 @@ class Inference:
         if isinstance(t, Postfix):
             return self.type_of(t.arg, d) if t.op in _SAME_TYPE_POSTFIX else None
         if isinstance(t, Enclosed):
-            return self.type_of(t.term, d) if t.open == "|" else None
+            return self.type_of(t.term, d) if t.open == "|" else _ENCLOSED_TYPES.get(t.open)
         if isinstance(t, Quant):
             return self._quant(t, d)
         if isinstance(t, IfThenElse):

@@ -16,7 +16,11 @@ the new text:
   both have one type (a numeral takes the other's);
 - `+ * - /` ask `Add`/`Mul`/`Sub`/`Div` the same way, unless the table has a
   heterogeneous `HAdd`/`HMul`/`HSub`/`HDiv` instance that type might meet (matrices
-  multiply through `HMul`);
+  multiply through `HMul`; `filter.TypedFilter._hetero`);
+- `‖x‖ ⌊x⌋₊ ⌈x⌉₊ ⌊x⌋ ⌈x⌉` ask the instance binders of the constants they denote;
+- under binders (`∀ q : ℚ, (q : α) < a`, `∃ b ∈ s, ‖a⁻¹ * b‖ < ε`, `fun`, `∑`) each
+  bound name has its written type, or none (it is then no constant either), and a
+  query about a type that mentions a bound name is not asked;
 - `x ^ e` asks `Pow T _` at the base's type `T` with the exponent left open (a numeral
   exponent is `ℕ` through `NPow.toPow`, Mathlib/Algebra/Group/Defs.lean:655, but another
   `Pow T β` would take it too): only a type that is no first argument of any `Pow`
@@ -31,7 +35,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Term, Typed,
+    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Quant, Term, Typed,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
@@ -45,6 +49,11 @@ RELATION_CLASSES = {"≤": "LE", "≥": "LE", "<": "LT", ">": "LT", "⊔": "Max"
 ARITH_CLASSES = {"+": ("Add", "HAdd"), "*": ("Mul", "HMul"), "-": ("Sub", "HSub"),
                  "/": ("Div", "HDiv")}
 POSTFIX_CLASSES = {"⁻¹": "Inv", "ᶜ": "HasCompl"}
+# enclosing notations and the constants they denote (`notation "⌊" a "⌋₊" => Nat.floor a`,
+# Mathlib/Algebra/Order/Floor/Defs.lean:135-277; `‖e‖` is `Norm.norm e`,
+# Mathlib/Analysis/Normed/Group/Defs.lean): the constant's instance binders are asked
+ENCLOSED_CONSTANTS = {"‖": "Norm.norm", "⌊₊": "Nat.floor", "⌈₊": "Nat.ceil", "⌊": "Int.floor",
+                      "⌈": "Int.ceil"}
 
 
 def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
@@ -62,6 +71,9 @@ def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
 
 def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  # noqa: ANN001
     if isinstance(t, (Typed, Enclosed)):
+        if isinstance(t, Enclosed) and t.open in ENCLOSED_CONSTANTS and \
+                _certain_type(inf, t.term):
+            yield from _constant(inf, ENCLOSED_CONSTANTS[t.open], (t.term,), "")
         yield from _walk(inf, t.term, hetero, ns)
     elif isinstance(t, App):
         if isinstance(t.fn, Ident):
@@ -76,6 +88,8 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
         yield _operator(inf, t, hetero)
         yield from _walk(inf, t.lhs, hetero, ns)
         yield from _walk(inf, t.rhs, hetero, ns)
+    elif isinstance(t, Quant):
+        yield from _under_binders(inf, t, hetero, ns)
     elif isinstance(t, (Prefix, Postfix)):
         cls = "Neg" if isinstance(t, Prefix) and t.op == "-" else \
             POSTFIX_CLASSES.get(t.op) if isinstance(t, Postfix) else None
@@ -83,6 +97,35 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
             ty = inf.type_of(t.arg)
             yield App(Ident(cls), (ty,)) if ty is not None else None
         yield from _walk(inf, t.arg, hetero, ns)
+
+
+def _under_binders(inf: Inference, t: Quant, hetero, ns: str  # noqa: ANN001
+                   ) -> Iterator[Term | None]:
+    """`∀ q : ℚ, (q : α) < a`, `∃ b ∈ s, ‖a⁻¹ * b‖ < ε`, `fun x ↦ …`, `∑ i ∈ s, …`: the
+    body is read with each bound name typed by its written type, or unknown (never a
+    constant of the table) when it has none; binder types and predicates (`∈ s`) are
+    read outside.  A query about a type that mentions a bound name is not asked."""
+    typed: dict[str, Term] = {}
+    untyped: set[str] = set()
+    for g in t.binders:
+        if g.type is not None:
+            yield from _walk(inf, g.type, hetero, ns)
+        if g.pred is not None:
+            yield from _walk(inf, g.pred, hetero, ns)
+        for n in g.names:
+            if g.type is not None and g.pred_op is None:
+                typed[n] = g.type
+                untyped.discard(n)
+            else:
+                untyped.add(n)
+                typed.pop(n, None)
+    bound = frozenset(typed) | frozenset(untyped)
+    local = {k: v for k, v in inf.local.items() if k not in bound}
+    local.update(typed)
+    inner = Inference(inf.consts, local, inf.tvars, inf.unify,
+                      (inf.hidden | frozenset(untyped)) - frozenset(typed), inf.namespaces)
+    for q in _walk(inner, t.body, hetero, ns):
+        yield None if q is None or heads(q) & bound else q
 
 
 def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
@@ -102,6 +145,15 @@ def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
         return None
     ty = _operand_type(inf, t)
     return App(Ident(cls), (ty,)) if ty is not None else None
+
+
+def _certain_type(inf: Inference, t: Term) -> bool:
+    """Is `t`'s inferred type its type?  Not for arithmetic whose operands do not share
+    one: `n * a` with `n : ℕ`, `a : α` is `↑n * a : α` (`binop%` coerces to the larger
+    type), where inference takes the first operand's."""
+    if isinstance(t, BinOp) and t.op in ARITH_CLASSES:
+        return _operand_type(inf, t) is not None
+    return True
 
 
 def _operand_type(inf: Inference, t: BinOp) -> Term | None:

@@ -19,7 +19,9 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lean_alchemy.grammar.ast import App, BinderGroup, Ident, Sort, Term, dumps, loads
+from lean_alchemy.grammar.ast import (
+    App, BinderGroup, Enclosed, Ident, Sort, Term, Typed, dumps, loads,
+)
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import dumps_binders, loads_binders
 from lean_alchemy.index.typing.headers import Header, read_header
@@ -80,6 +82,11 @@ CORE_INSTANCES = {
     "String": ("DecidableEq", "Inhabited", "Nonempty", "Append", "LE", "LT", "BEq", "Repr"),
     "Prop": ("Inhabited", "Nonempty"),
 }
+# `Fin n`'s instances in Lean core (`Init/Data/Fin/Basic.lean`: arithmetic modulo `n`,
+# the order, bitwise operations; `Fin.instOfNat` needs `NeZero n`)
+CORE_FIN_INSTANCES = ("Add", "Mul", "Sub", "Div", "Mod", "Neg", "LE", "LT", "Max", "Min",
+                      "AndOp", "OrOp", "Xor", "ShiftLeft", "ShiftRight", "DecidableEq",
+                      "OfNat", "NatCast", "IntCast", "Repr", "ToString", "BEq", "Hashable")
 # Core constants statements use all the time (Lean 4 `Init`), as headers.
 CORE_CONSTANTS = {
     "Nat.succ": "(n : ℕ) : ℕ", "Nat.pred": "(n : ℕ) : ℕ", "Nat.gcd": "(m n : ℕ) : ℕ",
@@ -139,6 +146,10 @@ def core_sigs() -> Iterator[Sig]:
     for t, classes in CORE_INSTANCES.items():
         for c in classes:
             yield Sig(f"core.inst{c}{t}", "instance", (), App(Ident(c), (Ident(t),)))
+    fin_n = (BinderGroup(("n",), Ident("ℕ"), "implicit"),)
+    for c in CORE_FIN_INSTANCES:
+        yield Sig(f"core.inst{c}Fin", "instance", fin_n,
+                  App(Ident(c), (App(Ident("Fin"), (Ident("n"),)),)))
     for name, text in CORE_CONSTANTS.items():
         bs, ty = _header_sig(text)
         yield Sig(name, "core", bs, ty)
@@ -287,6 +298,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
             text = data.decode("utf-8", "replace")
             if "deriving instance" in text:
                 out.extend(deriving_commands(text))
+            if "=>" in text and ("notation" in text or "prefix" in text):
+                out.extend(notation_commands(text))
             if "instance" in text and "attribute" in text:
                 named.setdefault(d.file, set()).update(attribute_instance_names(text))
             try:
@@ -315,6 +328,33 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     out.extend(Sig(d.full_name, "theorem", (), None) for d in decls
                if d.kind not in _READ_KINDS)
     return out
+
+
+# `notation "tsze" => TrivSqZeroExt`, `scoped prefix:100 "ℤ√" => Zsqrtd`, `notation "𝟙_ "
+# C:max => …`: a token and the names of its parameters, replaced by its right side
+_NOTATION_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
+                           r'(?:notation3?|prefix)(?::\w+)?\s+"([^"\s]+)\s*"'
+                           r'((?:\s+[^\W\d]\w*(?::\w+)?)*)\s*=>\s*([^\n]+)$', re.M)
+
+
+def notation_commands(text: str) -> Iterator[Sig]:
+    """The notations of a source file (`_NOTATION_CMD`) as `notation` rows: name the
+    token, binders its parameters, body its right side (None unless it parses with a
+    constant at its head)."""
+    for m in _NOTATION_CMD.finditer(text):
+        rhs = m.group(3).split("--")[0].strip()
+        params = tuple(p.split(":", 1)[0] for p in m.group(2).split())
+        try:
+            body: Term | None = parse_term(rhs)
+        except Exception:  # noqa: BLE001 - an unreadable right side: no body
+            body = None
+        while isinstance(body, Typed) or isinstance(body, Enclosed) and body.open == "(":
+            body = body.term  # `(tensorUnit C : C)`: the term
+        fn = body.fn if isinstance(body, App) else body
+        # a row without a body still tells that the token has another meaning
+        yield Sig(m.group(1), "notation",
+                  (BinderGroup(params, None, "explicit"),) if params else (), None, (),
+                  body if isinstance(fn, Ident) else None)
 
 
 def write_signatures(path: Path, sigs: Iterable[Sig]) -> int:

@@ -393,3 +393,12 @@ def test_a_class_field_made_an_instance_is_a_parent() -> None:
     assert pm.holds(parse_term("UniformSpace E")) != NO
     dist = Resolver(tab, frozenset({"E"}), [parse_term("Dist E")])
     assert dist.holds(parse_term("TopologicalSpace E")) == NO
+
+
+def test_fin_has_core_arithmetic() -> None:
+    """Lean core gives `Fin n` its arithmetic modulo `n` (`Init/Data/Fin/Basic.lean`:
+    `Div (Fin n)`, `Add (Fin n)`, `LT (Fin n)`): `1 / j.castSucc ≤ 1 / i` on
+    `Fin (n + 2)` elaborates."""
+    r = Resolver(_table(), frozenset(), [])
+    assert r.holds(parse_term("Div (Fin (n + 2))")) == YES
+    assert r.holds(parse_term("LT (Fin 3)")) == YES

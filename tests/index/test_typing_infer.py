@@ -287,3 +287,102 @@ def test_a_default_value_in_a_class_body_is_no_field() -> None:
     stale = Sig("Old.dist", "field", field[0].binders, Opaque("= fun x y => 0"))
     assert written(field + [stale], "dist", "") is field[0]
     assert isinstance(Constants([stale]).candidates("dist")[0].type, Opaque)
+
+
+def test_operators_under_binders_ask_their_classes() -> None:
+    """`SeminormedGroup.mem_closure_iff`'s side `∀ ε, 0 < ε → ∃ b ∈ s, ‖a⁻¹ * b‖ < ε`
+    (Mathlib/Analysis/Normed/Group/Continuity.lean:264) lands on `a := x` with `x : β` of a
+    bare `[TopologicalSpace β]` (Topology/Order/OrderClosed.lean:494): `a⁻¹` needs `Inv β`,
+    which nothing gives, under two binders.  A bound name without a written type is no
+    constant and asks nothing; one with a type (`∀ q : G, q⁻¹ = a`) is typed by it; a
+    query about a bound name's own type (`∀ (γ : Type) (y : γ), y⁻¹ = y`) is not asked."""
+    table = _table([("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α")])
+    filt = TypedFilter(table)
+    names, kinds, types = ["α", "a"], ["implicit", "explicit"], [parse_term("Type u"),
+                                                                  parse_term("α")]
+    val = {"a": parse_term("x")}
+    bare = _ctx(table, "{β : Type u} (x : β) (s : Set β)")
+    new = (parse_term("∀ ε, 0 < ε → ∃ b ∈ s, ‖a⁻¹ * b‖ < ε"),)
+    assert filt.check(bare, names, kinds, types, val, new_terms=new) == "instance_missing"
+    with_inv = _ctx(table, "{β : Type u} [Inv β] (x : β) (s : Set β)")
+    assert filt.check(with_inv, names, kinds, types, val, new_terms=new) is None
+    # `b` is bound: `b⁻¹` asks nothing about it
+    assert filt.check(bare, names, kinds, types, val,
+                      new_terms=(parse_term("∃ b ∈ s, b⁻¹ = a"),)) is None
+    typed = _ctx(table, "{β : Type u} {G : Type u} (x : β)")
+    assert filt.check(typed, names, kinds, types, val,
+                      new_terms=(parse_term("∀ q : G, q⁻¹ = q"),)) == "instance_missing"
+    assert filt.check(typed, names, kinds, types, val,
+                      new_terms=(parse_term("∀ (γ : Type) (y : γ), y⁻¹ = y"),)) is None
+
+
+def test_a_heterogeneous_instance_about_other_types_does_not_hide_mul() -> None:
+    """`c * c ≤ c * i` on `Γ` with only `[LinearOrder Γ]` (Mathlib/RingTheory/HahnSeries/
+    Basic.lean:627) needs `Mul Γ`: Mathlib's `HMul` instances are about matrices
+    (`Matrix.instHMulOfFintypeOfMulOfAddCommMonoid`, Mathlib/Data/Matrix/Mul.lean) and
+    the notation `k[G]` (Mathlib/RepresentationTheory/Basic.lean), never about a
+    candidate's type variable; an instance whose first argument is a bare variable
+    might be, and then `Mul` is not asked."""
+    lib = [("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
+           ("HMul", "class", "class HMul (α : Type u) (β : Type v) (γ : Type w) where\n"
+                             "  hMul : α → β → γ"),
+           ("Matrix", "def", "def Matrix (m n α : Type u) : Type u := m → n → α"),
+           ("Matrix.instHMul", "instance", "instance {l m n α : Type u} [Mul α] : "
+                                           "HMul (Matrix l m α) (Matrix m n α) (Matrix l n α) := sorry"),
+           ("Rep.instHMul", "instance", "instance {k G : Type u} [Mul k] : "
+                                        "HMul k[G] (ofMulAction k G) k[G] := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds = ["M", "b", "c"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("M"), parse_term("M")]
+    val = {"b": parse_term("c"), "c": parse_term("i")}
+    new = (parse_term("b * b ≤ b * c"),)
+    bare = _ctx(table, "{Γ : Type u} [LE Γ] (c i : Γ)")
+    assert filt.check(bare, names, kinds, types, val, new_terms=new) == "instance_missing"
+    with_mul = _ctx(table, "{Γ : Type u} [LE Γ] [Mul Γ] (c i : Γ)")
+    assert filt.check(with_mul, names, kinds, types, val, new_terms=new) is None
+    anything = _table(lib + [("Any.instHMul", "instance",
+                              "instance {α β : Type u} [LE α] : HMul α β α := sorry")])
+    bare_any = _ctx(anything, "{Γ : Type u} [LE Γ] (c i : Γ)")
+    assert TypedFilter(anything).check(bare_any, names, kinds, types, val,
+                                       new_terms=new) is None
+
+
+def test_enclosing_notations_ask_the_classes_of_their_constants() -> None:
+    """`⌈a⌉₊` is `Nat.ceil a` (Mathlib/Algebra/Order/Floor/Defs.lean:138), declared with
+    `[FloorSemiring α]` in force (line 123): on `K` with only `[Field K]` (Mathlib/Algebra/
+    Order/Archimedean/Basic.lean variables) it is missing; `‖x‖` is a real number."""
+    lib = [("FloorSemiring", "class", "class FloorSemiring (α : Type u) where\n  f : α → ℕ"),
+           ("Field", "class", "class Field (α : Type u) where\n  z : α"),
+           ("Nat.ceil", "def", "def Nat.ceil {α : Type u} [FloorSemiring α] : α → ℕ := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds, types = ["R", "a"], ["implicit", "explicit"], [parse_term("Type u"),
+                                                                  parse_term("R")]
+    val = {"a": parse_term("x")}
+    new = (parse_term("1 ≤ ⌈a⌉₊"),)
+    fld = _ctx(table, "{K : Type u} [Field K] (x : K)")
+    assert filt.check(fld, names, kinds, types, val, new_terms=new) == "instance_missing"
+    floor = _ctx(table, "{K : Type u} [Field K] [FloorSemiring K] (x : K)")
+    assert filt.check(floor, names, kinds, types, val, new_terms=new) is None
+    assert fld.infer.type_of(parse_term("‖x‖")) == parse_term("Real")
+    assert fld.infer.type_of(parse_term("⌈x⌉₊")) == parse_term("Nat")
+
+
+def test_mixed_arithmetic_in_an_enclosing_notation_asks_nothing() -> None:
+    """`⌊n * a⌋` with `n : ℕ` and `a : α` is `Int.floor (↑n * a)` at `α` (`binop%` casts
+    `n`; Mathlib/Algebra/Order/Floor/Ring.lean:279): its type is not the first operand's,
+    so `FloorRing ℕ` must not be asked; `⌊a * a⌋` asks `FloorRing α`."""
+    lib = [("FloorRing", "class", "class FloorRing (α : Type u) where\n  f : α → ℤ"),
+           ("Int.floor", "def", "def Int.floor {α : Type u} [FloorRing α] : α → ℤ := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds, types = ["R", "a"], ["implicit", "explicit"], [parse_term("Type u"),
+                                                                  parse_term("R")]
+    ctx = _ctx(table, "{α : Type u} [FloorRing α] (n : ℕ) (x : α)")
+    val = {"a": parse_term("x")}
+    assert filt.check(ctx, names, kinds, types, val,
+                      new_terms=(parse_term("⌊n * a⌋ ≤ 0"),)) is None
+    bare = _ctx(table, "{α : Type u} (n : ℕ) (x : α)")
+    assert filt.check(bare, names, kinds, types, val,
+                      new_terms=(parse_term("⌊a * a⌋ ≤ 0"),)) == "instance_missing"
