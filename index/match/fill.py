@@ -209,9 +209,9 @@ def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
 def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, Term],
                cand: Candidate) -> dict[str, Term] | None:
     """Values of `spec.solve` the invocation does not carry yet, None when one has none.
-    Each comes from a matched or filled value whose type the candidate declares (a
-    binder, an ascription), unified with the rule's binder type (`B := Y` from
-    `φ : X →ₐ[K] Y` against `f : A →ₐ[R] B`).  Why carried: the mutation engine solves
+    Each comes from the type of a matched or filled value (declared, ascribed or
+    inferred, `Candidate.type_of`) unified with the rule's binder type (`B := Y` from
+    `φ : X →ₐ[K] Y` against `f : A →ₐ[R] B`, `T := T` from `(X : T[X])`).  Why carried: the mutation engine solves
     such variables with exact syntactic matching only, and a variable it cannot solve
     would be left free in the new statement, so it drops the invocation
     (`unbound_rule_variable`, `untyped_fresh_var`); refused here instead, the
@@ -226,8 +226,7 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
         v = given.get(n)
         if v is None or t is None or isinstance(t, Sort):
             continue
-        ct = cand.types.get(v.name) if isinstance(v, Ident) else (
-            v.type if isinstance(v, Typed) else None)
+        ct = cand.type_of(v)
         trial = dict(known)
         if ct is not None and unify(t, ct, unknown, trial):
             known = trial

@@ -8,7 +8,7 @@ dotted suffix and number-type aliases, and bracketed operators (`→ₐ[R]`) by 
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, Sort, Term, Typed
+from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Postfix, Prefix, Sort, Term, Typed
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 
 
@@ -70,7 +70,9 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
     """First-order matching of a rule-side type `p` against a candidate-side type `a`:
     rule variables already in `out` must equal their value, those in `unknown` are bound,
     constants compare by name (`_same_const`), any sort matches any sort, and a bracketed
-    operator's content is matched like an argument.  Anything else must be equal."""
+    operator's content, a prefix or postfix notation's operand (`T[X]`) and a glued
+    notation's items are matched like arguments.
+    Anything else must be equal."""
     if isinstance(p, Ident):
         v = out.get(p.name)
         if v is not None:
@@ -103,4 +105,10 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
     if isinstance(p, Typed):
         return (isinstance(a, Typed) and unify(p.term, a.term, unknown, out)
                 and unify(p.type, a.type, unknown, out))
+    if isinstance(p, (Prefix, Postfix)):  # `T[X]`, `Tᵐᵒᵖ`, `↥S`: the operand like an argument
+        return type(a) is type(p) and a.op == p.op and unify(p.arg, a.arg, unknown, out)
+    if isinstance(p, Glued):  # `C(α, β)`, `ℤ_[p]`: one notation, its items like arguments
+        return (isinstance(a, Glued) and (p.open, p.close, p.seps) == (a.open, a.close, a.seps)
+                and len(p.items) == len(a.items) and unify(p.head, a.head, unknown, out)
+                and all(unify(x, y, unknown, out) for x, y in zip(p.items, a.items)))
     return p == a

@@ -76,6 +76,10 @@ theorem mono_iff_succ {n : ℕ} {α : Type*} [Preorder α] (f : Fin (n + 1) → 
 
 theorem cand_mono {k : ℕ} {β : Type*} [Preorder β] (g : Fin (k + 1) → β) : Monotone g := sorry
 
+theorem deg_def' {T : Type*} [Semiring T] (p : T[X]) : deg p = degBy (RingHom.id T) p := sorry
+
+theorem cand_deg {R : Type*} [Semiring R] (q : R[X]) : deg q = 0 := sorry
+
 theorem cand_mono_compound {k : ℕ} {β : Type*} [Preorder β] (g : Fin (k + 2) → β) :
     Monotone (g ∘ Fin.succ) := sorry
 """
@@ -263,3 +267,11 @@ def test_a_variable_only_types_fix_is_carried_or_the_match_refused():
     # a value whose type the candidate does not declare leaves `n` unknown: refused here,
     # where the mutation engine would drop it (`unbound_rule_variable`)
     assert _invocations(ix, "cand_mono_compound", "mono_iff_succ", "fwd") == []
+
+
+def test_a_variable_fixed_inside_a_glued_notation_is_solved():
+    # `T` of `p : T[X]` (a glued notation) is solved from `q : R[X]`, item by item
+    ix = _index("deg_def'")
+    invs = _invocations(ix, "cand_deg", "deg_def'", "fwd")
+    assert [_subst(i) for i in invs] == [{"T": "R", "p": "q"}]
+    assert _mutant_conclusion(ix, "cand_deg", invs[0]) == "degBy (RingHom.id R) q = 0"
