@@ -184,16 +184,7 @@ def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
     if not spec.needed:  # only variables to solve: nothing to choose
         solved = _solutions(spec, subst, {}, cand)
         return [] if solved is None else [solved]
-    known: dict[str, Term] = dict(subst)
-    unknown = frozenset(n for n in spec.names if n and n not in subst)
-    for n, t in zip(spec.names, spec.types):
-        v = subst.get(n)
-        if v is None or t is None or isinstance(t, Sort):
-            continue
-        ct = cand.type_of(v)
-        trial = dict(known)
-        if ct is not None and unify(t, ct, unknown, trial):
-            known = trial
+    known = _solved_from_types(spec, subst, cand)
     out: list[dict[str, Term]] = []
     for got in _assign(spec, cand, 0, known):
         filling = _filling(spec, subst, got)
@@ -211,8 +202,9 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
     """Values of `spec.solve` the invocation does not carry yet, None when one has none.
     Each comes from the type of a matched or filled value (declared, ascribed or
     inferred, `Candidate.type_of`) unified with the rule's binder type (`B := Y` from
-    `φ : X →ₐ[K] Y` against `f : A →ₐ[R] B`, `T := T` from `(X : T[X])`).  Why carried: the mutation engine solves
-    such variables with exact syntactic matching only, and a variable it cannot solve
+    `φ : X →ₐ[K] Y` against `f : A →ₐ[R] B`, `T := R` from `q : R[X]`).  Why carried:
+    the mutation engine solves such variables with exact syntactic matching only, and a
+    variable it cannot solve
     would be left free in the new statement, so it drops the invocation
     (`unbound_rule_variable`, `untyped_fresh_var`); refused here instead, the
     invocation leaves its place in the quota to another."""
@@ -220,6 +212,17 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
     missing = spec.solve.difference(given)
     if not missing:
         return {}
+    known = _solved_from_types(spec, given, cand)
+    if not missing.issubset(known):
+        return None
+    return {v: known[v] for v in sorted(missing)}
+
+
+def _solved_from_types(spec: FillSpec, given: Mapping[str, Term], cand: Candidate
+                       ) -> dict[str, Term]:
+    """`given` extended by the rule variables its values' types fix: each rule binder
+    type unified with the candidate's type of its value (`Candidate.type_of`), a binder
+    whose unification fails leaving the others' results in place."""
     unknown = frozenset(n for n in spec.names if n and n not in given)
     known: dict[str, Term] = dict(given)
     for n, t in zip(spec.names, spec.types):
@@ -230,9 +233,7 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
         trial = dict(known)
         if ct is not None and unify(t, ct, unknown, trial):
             known = trial
-    if not missing.issubset(known):
-        return None
-    return {v: known[v] for v in sorted(missing)}
+    return known
 
 
 def _filling(spec: FillSpec, subst: Mapping[str, Term], got: Mapping[str, Term]
