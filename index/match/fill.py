@@ -204,9 +204,8 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
     inferred, `Candidate.type_of`) unified with the rule's binder type (`B := Y` from
     `φ : X →ₐ[K] Y` against `f : A →ₐ[R] B`, `T := R` from `q : R[X]`).  Why carried:
     the mutation engine solves such variables with exact syntactic matching only, and a
-    variable it cannot solve
-    would be left free in the new statement, so it drops the invocation
-    (`unbound_rule_variable`, `untyped_fresh_var`); refused here instead, the
+    variable it cannot solve would be left free in the new statement, so it drops the
+    invocation (`unbound_rule_variable`, `untyped_fresh_var`); refused here instead, the
     invocation leaves its place in the quota to another."""
     given = {**subst, **{k: v for k, v in filling.items() if v != FRESH}}
     missing = spec.solve.difference(given)
