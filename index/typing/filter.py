@@ -60,7 +60,7 @@ class Context:
         tvars: set[str] = set()
         names: set[str] = set()
         for g in groups:
-            if g.kind == "inst" and g.type is not None:
+            if g.type is not None and (g.kind == "inst" or _names_a_class(table, g.type)):
                 facts.append(g.type)
             for n in g.names:
                 names.add(n)
@@ -82,6 +82,14 @@ class Context:
         self.infer = Inference(table.constants, self.types, self.tvars,  # type: ignore
                                lambda p, t, m, s_, loc: unify(p, t, m, s_, table, loc),
                                frozenset(names - set(self.types)), namespaces)
+
+
+def _names_a_class(table: ClassTable, ty: Term) -> bool:
+    """A binder whose type is a class, however bracketed (`{m : MeasurableSpace α}`,
+    `(_ : Fact p)`): Lean makes every such local a local instance, so it is a fact
+    (Mathlib writes `{m : MeasurableSpace α}` in sections of measure theory)."""
+    h = head_of(ty)
+    return h is not None and head_name(h) in table.params
 
 
 def _coercion_source_class(c: str) -> bool:

@@ -386,3 +386,17 @@ def test_mixed_arithmetic_in_an_enclosing_notation_asks_nothing() -> None:
     bare = _ctx(table, "{α : Type u} (n : ℕ) (x : α)")
     assert filt.check(bare, names, kinds, types, val,
                       new_terms=(parse_term("⌊a * a⌋ ≤ 0"),)) == "instance_missing"
+
+
+def test_a_class_valued_binder_in_any_brackets_is_an_instance() -> None:
+    """Lean makes every local whose type is a class a local instance, whatever its
+    brackets: Mathlib's measure theory writes `{m : MeasurableSpace α}` in its section
+    variables (Mathlib/MeasureTheory/Function/L1Space/Integrable.lean:47), so `Group G`
+    holds for `{g : Group G}` and `(g : Group G)`; a binder of a structure that is not a
+    class (`Finset`) gives no fact."""
+    tab = _table()
+    for binders in ("{G : Type u} {g : Group G}", "{G : Type u} (g : Group G)"):
+        assert _ctx(tab, binders).resolver.holds(parse_term("Group G")) != NO, binders
+    assert _ctx(tab, "{G : Type u}").resolver.holds(parse_term("Group G")) == NO
+    plain = _ctx(tab, "{G : Type u} (s : Finset G)")
+    assert plain.resolver.holds(parse_term("Group G")) == NO
