@@ -67,6 +67,12 @@ class RunDir:
         return self.root / "rules.parquet"
 
     @property
+    def written_names(self) -> Path:
+        """Full names the library writes but does not declare, one a line (index stage,
+        `index.names.written_external_names`); the mutation stage resolves with them."""
+        return self.root / "written_names.txt"
+
+    @property
     def section_binders(self) -> Path:
         """Parsed section `variable` binders by scope (index stage, `index/sections.py`)."""
         return self.root / "section_binders.parquet"

@@ -45,8 +45,8 @@ from tqdm import tqdm
 
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.forkpool import forked_map
-from lean_alchemy.core.records import Rule
-from lean_alchemy.core.rundir import RunDir
+from lean_alchemy.core.records import Declaration, Rule
+from lean_alchemy.core.rundir import RunDir, atomic_write_text
 from lean_alchemy.extract import store as extract_store
 from lean_alchemy.extract.store import AtomicParquetWriter, write_parquet
 from lean_alchemy.index import graph
@@ -56,7 +56,8 @@ from lean_alchemy.index.dependency import (
 from lean_alchemy.index.match.lazy_leaf import PendingRule
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
-from lean_alchemy.index.names import NameTable, Resolver, read_external_names
+from lean_alchemy.index.names import (
+    NameTable, Resolver, read_external_names, written_external_names)
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.receivers import table as receiver_table
@@ -156,7 +157,7 @@ def _load_context(run: RunDir, opts: IndexOptions
     run.require(run.declarations, "extract")
     decls = extract_store.read_declarations(run)
     scopes = extract_store.read_scopes(run) if run.scopes.exists() else {}
-    external = read_external_names(opts.external_names)
+    external = read_external_names(opts.external_names) + _written_names(run, decls)
     with few_collections():  # a dependency's names: ~10^5 records, all kept
         deps = [load_dependency(p) for p in opts.rules_from]
     table = NameTable.from_declarations(decls, external)
@@ -178,6 +179,16 @@ def _load_context(run: RunDir, opts: IndexOptions
         tokens = build_token_table(chain(own, *(dep.notations for dep in deps)))
     return IndexContext(decls, scopes, resolver, opts, rule_index,
                         tokens=tokens), external, deps
+
+
+def _written_names(run: RunDir, decls: list[Declaration]) -> list[str]:
+    """`written_external_names` of the run's declarations, also written to
+    `RUN/written_names.txt` for the stages that resolve names after this one."""
+    names = written_external_names(
+        (d.full_name, [b.name for b in d.binders],
+         " ".join([b.type or "" for b in d.binders] + [d.conclusion or ""])) for d in decls)
+    atomic_write_text(run.written_names, "".join(f"{n}\n" for n in names))
+    return names
 
 
 def _dependency_rules(run: RunDir, ctx: IndexContext, deps: list[Dependency],

@@ -110,7 +110,7 @@ class Library:
         self.cap: int | None = opts.get("max_matches_per_theorem",
                                         IndexOptions.max_matches_per_theorem)
         self.generic_evidence = bool(opts.get("generic_evidence", True))
-        external = _external(opts.get("external_names"))
+        external = _external(opts.get("external_names")) + _external(str(run.written_names))
         self.resolver = Resolver(NameTable.from_declarations(light, external))
         self.rigid = rigid_names(light)
         scopes = read_scopes(run) if run.scopes.exists() else {}

@@ -164,6 +164,53 @@ class NameTable:
         return name in self.names
 
 
+# a dotted identifier as statements write it (`List.Nodup`, `Sum.inl`, `Function.support`)
+_DOTTED = re.compile(r"(?<![\w.'₀-₉])([^\W\d][\w'₀-₉]*(?:\.[^\W\d][\w'!?₀-₉]*)+)")
+MIN_WRITTEN_USES = 2  # declarations that must write a name in full before it counts
+
+
+def written_external_names(rows: Iterable[tuple[str, Iterable[str], str]]) -> list[str]:
+    """Full names the library writes in its statements but never declares: Lean core and
+    Batteries names (`List.Nodup`, `Sum.inl`, `Function.Injective`) and names other
+    commands generate (`Function.support` from `to_additive`).
+
+    Why: a rule stated inside `namespace List` writes `Nodup l`; unless `List.Nodup` is a
+    known name it stays unresolved, is printed bare into a mutant stated elsewhere, and
+    Lean rejects the mutant (unknown identifier).  Lean accepted each of these spellings
+    where it was written, so each is a real constant.
+
+    `rows`: (full name, binder names, statement text) of every declaration.  A spelling
+    counts when at least `MIN_WRITTEN_USES` declarations write it, its first component is
+    none of their binders (`M.IsCocircuit` on a variable `M`) and is a namespace of the
+    library, and it is neither declared, nor the tail of a declared name (`Measure.pi`
+    for `MeasureTheory.Measure.pi`, written under `open MeasureTheory`), nor a projection
+    of a declared or counted name (`Fin.ext_iff.not`)."""
+    rows = list(rows)
+    declared = {name for name, _, _ in rows}
+    spaces: set[str] = set()
+    tails: set[str] = set()
+    for name in declared:
+        parts = name.split(".")
+        spaces.update(".".join(parts[:k]) for k in range(1, len(parts)))
+        tails.update(".".join(parts[k:]) for k in range(1, len(parts) - 1))
+    uses: Counter[str] = Counter()
+    for _, binder_names, text in rows:
+        local = set(binder_names)
+        for written in set(_DOTTED.findall(text)):
+            first = written.split(".", 1)[0]
+            if first in spaces and first not in local and written not in declared \
+                    and written not in tails:
+                uses[written] += 1
+    counted = {n for n, k in uses.items() if k >= MIN_WRITTEN_USES}
+
+    def projection(n: str) -> bool:
+        parts = n.split(".")
+        return any(".".join(parts[:k]) in declared or ".".join(parts[:k]) in counted
+                   for k in range(2, len(parts)))
+
+    return sorted(n for n in counted if not projection(n))
+
+
 def read_external_names(path: str | Path | None) -> list[str]:
     """One full name a line (`#` comments allowed): names from outside the project."""
     if not path:
@@ -308,4 +355,4 @@ def binder_locals(groups: Iterable[BinderGroup]) -> frozenset[str]:
 
 
 __all__ = ["OpenDecl", "parse_open", "ScopeView", "NameTable", "Resolver",
-           "read_external_names", "binder_locals"]
+           "read_external_names", "written_external_names", "binder_locals"]

@@ -158,7 +158,14 @@ class NameIndex:
 
 
 def _index_external_names(run: RunDir) -> list[str]:
-    """The external names file the index stage was given (its stats record the option)."""
+    """The external names the index stage resolved with: the file it was given (its stats
+    record the option) and the names the library writes but does not declare
+    (`RUN/written_names.txt`)."""
+    written = read_external_names(run.written_names) if run.written_names.is_file() else []
+    return _option_external_names(run) + written
+
+
+def _option_external_names(run: RunDir) -> list[str]:
     import json
 
     path = run.stats_path("index")

@@ -15,7 +15,7 @@ from lean_alchemy.core.records import Declaration
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.names import (
-    NameTable, Resolver, ScopeView, parse_open, read_external_names,
+    NameTable, Resolver, ScopeView, parse_open, read_external_names, written_external_names,
 )
 from lean_alchemy.index.rules import RuleStats, derive_rules, looks_prop
 from lean_alchemy.grammar.ast import Ident, loads
@@ -163,6 +163,25 @@ def test_possible_names_of_an_unresolved_identifier():
     view = ScopeView(("A.B", "A"), parse_open("open Nat"))
     assert r.possible(view, "succ") == {"succ", "A.B.succ", "A.succ", "Nat.succ"}
     assert r.possible(view, "_root_.succ") == {"succ"}
+
+
+def test_names_written_in_full_but_never_declared():
+    """Names of Lean core the library writes in full (`List.Nodup`, twice) count; a
+    spelling written once, a projection on a binder (`M.IsCocircuit`), the tail of a
+    declared name (`Measure.pi`, for `MeasureTheory.Measure.pi` under an `open`), a
+    projection of a counted name (`List.Nodup.cons`) and a first component that is no
+    namespace of the library (`Std.Symm`) do not."""
+    rows = [
+        ("List.length_pos", [], "0 < l.length"),
+        ("MeasureTheory.Measure.pi", [], "Measure α"),
+        ("List.foo", ["l"], "List.Nodup l ∧ Measure.pi μ = μ ∧ List.Nodup.cons h = h"),
+        ("List.bar", ["l", "M"], "List.Nodup (List.ofFn f) ∧ Measure.pi μ = μ ∧ "
+                                 "M.IsCocircuit K ∧ Std.Symm r ∧ List.Nodup.cons h = h"),
+        ("Other.baz", ["M"], "M.IsCocircuit K ∧ Std.Symm r"),
+    ]
+    assert written_external_names(rows) == ["List.Nodup"]
+    assert written_external_names(rows + [("List.qux", [], "List.ofFn g = g")]) == \
+        ["List.Nodup", "List.ofFn"]
 
 
 def test_external_names_file(tmp_path: Path):

@@ -88,6 +88,24 @@ theorem about_hidden (m : ℕ) (h : m * 2 = hidden 4) : m = 2 := by
 end Lib
 """
 
+# `Ext.count` stands for a name of Lean core (`List.Nodup`): the library writes it in full
+# but never declares it; `count_spec` writes it bare inside `namespace Ext`.
+EXTERNAL = """\
+namespace Ext
+
+theorem count_le_self : Ext.count 0 ≤ Ext.count 0 := le_refl _
+
+theorem count_spec (n : ℕ) : n * 5 = count n := by
+  rfl
+
+end Ext
+
+theorem count_eq_self (n : ℕ) : Ext.count n = Ext.count n := rfl
+
+theorem use_count (m : ℕ) (h : m * 5 = 10) : m = 2 := by
+  omega
+"""
+
 
 @pytest.fixture(scope="module")
 def mutated(tmp_path_factory):
@@ -103,7 +121,8 @@ def mutated(tmp_path_factory):
     from lean_alchemy.mutate.pipeline import run_mutate
 
     src = tmp_path_factory.mktemp("names") / "src"
-    files = {"Defs": DEFS, "Rules": RULES, "Use": USE, "Private": PRIVATE_STATEMENT}
+    files = {"Defs": DEFS, "Rules": RULES, "Use": USE, "Private": PRIVATE_STATEMENT,
+             "External": EXTERNAL}
     for name, text in files.items():
         path = src / "Lib" / f"{name}.lean"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,3 +188,12 @@ def test_names_that_resolve_are_left_as_they_are(mutated) -> None:
     kept = [m for m in rows if m.source_theorem in ("use_twice", "use_thrice")
             and m.rule not in ("twice_spec", "Lib.thrice_spec")]
     assert all("_root_" not in m.statement for m in kept)
+
+
+def test_a_name_the_library_writes_in_full_but_never_declares_is_qualified(mutated) -> None:
+    """`count` inside `namespace Ext` is `Ext.count`, a name from outside the library that
+    the library writes in full twice (`index.names.written_external_names`); stated
+    outside the namespace, the mutant must say `Ext.count`."""
+    _, rows = mutated
+    (m,) = [m for m in _of(rows, "use_count", "Ext.count_spec") if m.kind == "rw_hyp"]
+    assert "(h : Ext.count m = 10)" in m.statement, m.statement
