@@ -184,7 +184,8 @@ def written_external_names(rows: Iterable[tuple[str, Iterable[str], str]]) -> li
     none of their binders (`M.IsCocircuit` on a variable `M`) and is a namespace of the
     library, and it is neither declared, nor the tail of a declared name (`Measure.pi`
     for `MeasureTheory.Measure.pi`, written under `open MeasureTheory`), nor a projection
-    of a declared or counted name (`Fin.ext_iff.not`)."""
+    of a declared or counted name or of such a tail (`Fin.ext_iff.not`,
+    `Embedding.inl.trans`)."""
     rows = list(rows)
     declared = {name for name, _, _ in rows}
     spaces: set[str] = set()
@@ -205,8 +206,8 @@ def written_external_names(rows: Iterable[tuple[str, Iterable[str], str]]) -> li
 
     def projection(n: str) -> bool:
         parts = n.split(".")
-        return any(".".join(parts[:k]) in declared or ".".join(parts[:k]) in counted
-                   for k in range(2, len(parts)))
+        return any(p in declared or p in counted or p in tails
+                   for p in (".".join(parts[:k]) for k in range(2, len(parts))))
 
     return sorted(n for n in counted if not projection(n))
 

@@ -169,15 +169,18 @@ def test_names_written_in_full_but_never_declared():
     """Names of Lean core the library writes in full (`List.Nodup`, twice) count; a
     spelling written once, a projection on a binder (`M.IsCocircuit`), the tail of a
     declared name (`Measure.pi`, for `MeasureTheory.Measure.pi` under an `open`), a
-    projection of a counted name (`List.Nodup.cons`) and a first component that is no
+    projection of a counted name or of such a tail (`List.Nodup.cons`, `Measure.pi.foo`)
+    and a first component that is no
     namespace of the library (`Std.Symm`) do not."""
     rows = [
         ("List.length_pos", [], "0 < l.length"),
         ("MeasureTheory.Measure.pi", [], "Measure α"),
+        ("Measure.ext_of_foo", [], "True"),  # `Measure` is a namespace too, as in Mathlib
         ("List.foo", ["l"], "List.Nodup l ∧ Measure.pi μ = μ ∧ List.Nodup.cons h = h"),
         ("List.bar", ["l", "M"], "List.Nodup (List.ofFn f) ∧ Measure.pi μ = μ ∧ "
                                  "M.IsCocircuit K ∧ Std.Symm r ∧ List.Nodup.cons h = h"),
-        ("Other.baz", ["M"], "M.IsCocircuit K ∧ Std.Symm r"),
+        ("Other.baz", ["M"], "M.IsCocircuit K ∧ Std.Symm r ∧ Measure.pi.foo = 0"),
+        ("Other.qux", [], "Measure.pi.foo = 0"),
     ]
     assert written_external_names(rows) == ["List.Nodup"]
     assert written_external_names(rows + [("List.qux", [], "List.ofFn g = g")]) == \
