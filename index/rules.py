@@ -24,7 +24,9 @@ Derivation
   `unbound_replacement_vars` (a rewrite whose replacement mentions a pattern variable the
   pattern does not bind and that has no name or declared type: a named, typed one is kept
   and filled from the candidate at match time, `index.match.fill`), `opaque_pattern` / `hole_pattern` (the
-  grammar did not see the pattern fully), `private` (not visible from another module),
+  grammar did not see the pattern fully), `opaque_replacement` (a tactic block or
+  unmodelled text of the replacement names a binder of the rule: substitution cannot reach
+  it), `private` (not visible from another module),
   `deprecated`, `no_conclusion` / `unparsed`.
 
 Patterns, replacements, side conditions and antecedents are stored *resolved*
@@ -41,7 +43,7 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, By, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.receivers import collect as collect_receivers
@@ -226,6 +228,21 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
     return None
 
 
+_WORD = re.compile(r"[^\W\d][\w'!?₀-₉]*")
+
+
+def _verbatim_mentions(t: Term, binder_names: frozenset[str]) -> bool:
+    """Whether a tactic block or unmodelled construct of `t` names one of the rule's
+    binders (`eqToHom (by subst e; rfl)`).  Substitution never enters verbatim text, so
+    a mutant would print the rule's binder name, unbound where it is stated."""
+    for s in nodes(t):
+        text = s.tactics if isinstance(s, By) else s.text if isinstance(s, Opaque) else None
+        if text is not None and any(w.split(".")[0] in binder_names
+                                    for w in _WORD.findall(text)):
+            return True
+    return False
+
+
 def determined(bound: frozenset[str], types: dict[str, Term | None],
                pvars: frozenset[str], in_operators: bool = True) -> frozenset[str]:
     """The variables a match of a pattern binding `bound` fixes: those, and every variable
@@ -346,6 +363,9 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             fixed = determined(_vars(pattern, pvars_), type_of, pvars)
             if not all(_fillable(by_name.get(v)) for v in _vars(replacement, pvars) - fixed):
                 bad = "unbound_replacement_vars"
+        if bad is None and replacement is not None and \
+                _verbatim_mentions(replacement, frozenset(n for n in names if n)):
+            bad = "opaque_replacement"
         if bad is not None:
             st.drop(bad, kind, direction)
             return

@@ -282,3 +282,21 @@ def test_a_projection_pattern_is_specific():
     assert compile_rule(r, frozenset({"Matroid"}), True).generic == ()
     r = make_rule("Demo.q", "eq", "(M N : Matroid α)", "M ⊓ N", "N ⊓ M")
     assert compile_rule(r, frozenset({"Matroid"}), True).generic == ("M", "N")
+
+
+def test_a_tactic_block_naming_a_binder_drops_the_direction_that_writes_it() -> None:
+    """`eqToHom (by subst e; rfl)` names the rule's hypothesis `e` inside a tactic block
+    that substitution cannot enter: the direction whose replacement writes it is dropped
+    (`opaque_replacement`); the other direction, and a block naming no binder, are kept."""
+    lib = """\
+theorem app_congr {f g : ℕ → ℕ} (e : f = g) (x : ℕ) :
+    Nat.succ (f x) = cast (by subst e; rfl) (Nat.succ (g x)) := sorry
+
+theorem plain_cast (x : ℕ) : x + 0 = cast (by rfl) x := sorry
+"""
+    st = RuleStats.new()
+    rules = derived_rules(lib, "app_congr", st)
+    assert {r.direction for r in rules if r.kind == "eq"} == {"bwd"}
+    assert st.dropped["opaque_replacement"] == 1
+    assert {r.direction for r in derived_rules(lib, "plain_cast") if r.kind == "eq"} == \
+        {"fwd", "bwd"}
