@@ -228,6 +228,20 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
     return None
 
 
+def _bad_replacement(pattern: Term, replacement: Term, pvars_: frozenset[str],
+                     pvars: frozenset[str], type_of: dict[str, Term | None],
+                     by_name: dict) -> str | None:
+    """Why a rewrite's replacement cannot be stated in a mutant, or None: it needs a
+    variable the pattern does not fix and the candidate cannot fill, or verbatim text of it
+    names one of the rule's binders (`_verbatim_mentions`)."""
+    fixed = determined(_vars(pattern, pvars_), type_of, pvars)
+    if not all(_fillable(by_name.get(v)) for v in _vars(replacement, pvars) - fixed):
+        return "unbound_replacement_vars"
+    if _verbatim_mentions(replacement, frozenset(by_name)):
+        return "opaque_replacement"
+    return None
+
+
 _WORD = re.compile(r"[^\W\d][\w'!?₀-₉]*")
 
 
@@ -360,12 +374,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             if kind != "eq" or rule_equation_type(pattern, replacement, names, rtypes) is None:
                 bad = "numeral_pattern"
         if bad is None and replacement is not None:
-            fixed = determined(_vars(pattern, pvars_), type_of, pvars)
-            if not all(_fillable(by_name.get(v)) for v in _vars(replacement, pvars) - fixed):
-                bad = "unbound_replacement_vars"
-        if bad is None and replacement is not None and \
-                _verbatim_mentions(replacement, frozenset(n for n in names if n)):
-            bad = "opaque_replacement"
+            bad = _bad_replacement(pattern, replacement, pvars_, pvars, type_of, by_name)
         if bad is not None:
             st.drop(bad, kind, direction)
             return
