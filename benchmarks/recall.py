@@ -23,7 +23,16 @@ run's `rules.parquet` instead of reading its `invocations.parquet` (the same pro
 is measured on all of Mathlib's rules in seconds, without indexing again.  Rule derivation
 is the run's (the rules file), so a change to it needs a new index.
 
+`--typed-sample N` replays N seeded hits through `alchemy explain` with the typed match
+filter on (`index.typing`, signature table `--signatures`, default RUN/signatures.parquet,
+built when missing): `typed_filter` gives how many it refuses at the hit's location and
+the recall it would cost at that rate (`recall_any` times the refused share, with the
+share's 95 % interval).  A refused hit's location may still be kept by another match;
+slots the filter frees may take other hits: the figure is the loss in matches, not a
+re-run of sampling.
+
 usage: python benchmarks/recall.py RUN_DIR [--seed S] [--sample K] [--limit N] [--rematch]
+                                   [--typed-sample N [--signatures FILE]]
 """
 
 from __future__ import annotations
@@ -144,8 +153,44 @@ def rematch(lib, run: RunDir, candidates) -> None:
         lib.set_kept(name, rows)
 
 
+def typed_filter_loss(lib, run: RunDir, decls: list, hits: list[dict], n: int, seed: int,
+                      signatures: str | None) -> dict:
+    """How many of `n` seeded hits the typed filter refuses (see the module doc)."""
+    from pathlib import Path
+
+    from lean_alchemy.index.explain import explain
+    from lean_alchemy.index.typing.classes import ClassTable
+    from lean_alchemy.index.typing.signatures import (
+        build_signatures, read_signatures, write_signatures)
+
+    path = Path(signatures) if signatures else run.root / "signatures.parquet"
+    if path.exists():
+        sigs = read_signatures(path)
+    else:
+        sigs = build_signatures(decls, Path((run.read_stats("extract") or {})["root"]))
+        write_signatures(path, sigs)
+    lib.use_typing(ClassTable.build(sigs))
+    picked = random.Random(seed).sample(hits, min(n, len(hits)))
+    verdicts: Counter = Counter()
+    for p in picked:
+        locs = explain(lib, p["candidate"], p["rule"], p["direction"],
+                       kinds=("rw_goal",))["locations"]
+        if any(x["verdict"] == "accepted" for x in locs):
+            verdicts["kept"] += 1
+        else:
+            refused = [x["verdict"] for x in locs if x["verdict"].startswith("filter:")]
+            verdicts[refused[0] if refused else "other"] += 1
+    refused = sum(v for k, v in verdicts.items() if k != "kept")
+    share = refused / len(picked) if picked else 0.0
+    half = 1.96 * (share * (1 - share) / len(picked)) ** 0.5 if picked else 0.0
+    return {"sampled_hits": len(picked), "verdicts": dict(verdicts.most_common()),
+            "refused_share": round(share, 4),
+            "refused_share_95": [round(max(0.0, share - half), 4), round(share + half, 4)]}
+
+
 def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = None,
-            rematched: bool = False) -> dict:
+            rematched: bool = False, typed_sample: int = 0,
+            signatures: str | None = None) -> dict:
     from lean_alchemy.extract.store import read_declarations
     from lean_alchemy.index.explain import Library, explain, rule_ids
 
@@ -162,6 +207,7 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
     cap = lib.cap
     hits = below = hits_below = 0
     misses: list[dict] = []
+    hit_pairs: list[dict] = []
     for p in pos:
         ids = {i for k in ("eq", "iff") for i in rule_ids(p["rule"], k, p["direction"])}
         rows = lib.kept(p["candidate"])
@@ -170,8 +216,7 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
         hits += hit
         below += p["below_cap"]
         hits_below += hit and p["below_cap"]
-        if not hit:
-            misses.append(p)
+        (hit_pairs if hit else misses).append(p)
     by_stage: dict = defaultdict(Counter)
     by_stage_below: dict = defaultdict(Counter)
     for p in misses:
@@ -187,6 +232,10 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
     rng = random.Random(seed)
     shown = rng.sample(misses, min(sample, len(misses)))
     stmts = {d.full_name: d.statement for d in decls if d.is_candidate}
+    typed = typed_filter_loss(lib, run, decls, hit_pairs, typed_sample, seed, signatures) \
+        if typed_sample else None
+    if typed is not None:
+        typed["recall_any_cost"] = round(typed["refused_share"] * hits / len(pos), 4)
     return {
         "run": str(run.root), "rematched": rematched, "cap": cap, "positives": len(pos),
         "hits": hits,
@@ -197,6 +246,7 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
         "misses_below_cap_by_stage": _nested(by_stage_below),
         "misses": [dict(m, candidate_statement=stmts.get(m["candidate"]),
                         rule_statement=stmts.get(m["rule"])) for m in shown],
+        "typed_filter": typed,
         "seconds": round(time.perf_counter() - t0, 1),
     }
 
@@ -219,9 +269,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rematch", action="store_true",
                     help="match the positives' candidates again against the run's rules "
                          "with the installed code (see the module doc)")
+    ap.add_argument("--typed-sample", type=int, default=0,
+                    help="replay this many seeded hits with the typed filter on")
+    ap.add_argument("--signatures", default=None,
+                    help="signature table for --typed-sample (default RUN/signatures.parquet)")
     args = ap.parse_args(argv)
     print(json.dumps(measure(RunDir.at(args.run_dir), args.seed, args.sample, args.limit,
-                             args.rematch), indent=2, ensure_ascii=False))
+                             args.rematch, args.typed_sample, args.signatures),
+                     indent=2, ensure_ascii=False))
     return 0
 
 

@@ -178,3 +178,41 @@ def test_recall_rematch_agrees_with_the_run(run):
     assert again["rematched"] and not read["rematched"]
     for key in ("positives", "hits", "below_cap", "hits_below_cap", "misses_by_stage"):
         assert again[key] == read[key], key
+
+
+TYPED_LIB = """\
+class MyGroup (G : Type) where
+  inv : G → G
+
+namespace Demo2
+
+def double {G : Type} (a : G) : G := a
+
+theorem double_eq {G : Type} [MyGroup G] (a : G) : double a = MyGroup.inv (MyGroup.inv a) :=
+  rfl
+
+theorem ok_case {G : Type} [MyGroup G] (b : G) : double b = b := by
+  rw [double_eq]
+
+theorem bad_case (n : ℕ) : double n = n := by
+  rw [double_eq]
+
+end Demo2
+"""
+
+
+def test_recall_hits_replayed_with_the_typed_filter(tmp_path):
+    """Both rewrites are hits of the index (filter off); with the typed filter on, the one
+    that would need `MyGroup ℕ` (no instance: ℕ's head is concrete) is refused, the one
+    on a `[MyGroup G]` variable is kept, and the cost in recall follows."""
+    from lean_alchemy.index.driver import run_index
+
+    r = extracted_run(tmp_path, TYPED_LIB)
+    run_index(r, IndexOptions(jobs=1))
+    got = _recall().measure(r, sample=0, typed_sample=10)
+    assert got["positives"] == 2 and got["hits"] == 2
+    typed = got["typed_filter"]
+    assert typed["sampled_hits"] == 2
+    assert typed["verdicts"] == {"kept": 1, "filter:instance_missing": 1}
+    assert typed["refused_share"] == 0.5 and typed["recall_any_cost"] == 0.5
+    assert (r.root / "signatures.parquet").exists()
