@@ -25,7 +25,9 @@ is the run's (the rules file), so a change to it needs a new index.
 
 `--typed-sample N` replays N seeded hits through `alchemy explain` with the typed match
 filter on (`index.typing`, signature table `--signatures`, default RUN/signatures.parquet,
-built when missing): `typed_filter` gives how many it refuses at the hit's location and
+built when missing): `typed_filter` gives each hit's verdict (`kept`; `filter:…`; `other`
+when no location is accepted for another reason, as when the installed code differs from
+the run's), how many the typed filter refuses (`instance_missing`, `type_clash`) and
 the recall it would cost at that rate (`recall_any` times the refused share, with the
 share's 95 % interval).  A refused hit's location may still be kept by another match;
 slots the filter frees may take other hits: the figure is the loss in matches, not a
@@ -180,7 +182,7 @@ def typed_filter_loss(lib, run: RunDir, decls: list, hits: list[dict], n: int, s
         else:
             refused = [x["verdict"] for x in locs if x["verdict"].startswith("filter:")]
             verdicts[refused[0] if refused else "other"] += 1
-    refused = sum(v for k, v in verdicts.items() if k != "kept")
+    refused = verdicts["filter:instance_missing"] + verdicts["filter:type_clash"]
     share = refused / len(picked) if picked else 0.0
     half = 1.96 * (share * (1 - share) / len(picked)) ** 0.5 if picked else 0.0
     return {"sampled_hits": len(picked), "verdicts": dict(verdicts.most_common()),
