@@ -8,8 +8,8 @@ dotted suffix and number-type aliases, and bracketed operators (`→ₐ[R]`) by 
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import (App, BinOp, Glued, Ident, Postfix, Prefix, Quant, Sort, Term,
-                                      Typed)
+from lean_alchemy.grammar.ast import (App, BinOp, Enclosed, Glued, Ident, ListLit, Postfix, Prefix,
+                                      Proj, Quant, Sort, Term, Tuple, Typed)
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 
@@ -77,8 +77,10 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
     """First-order matching of a rule-side type `p` against a candidate-side type `a`:
     rule variables already in `out` must equal their value, those in `unknown` are bound,
     constants compare by name (`_same_const`), any sort matches any sort, and a bracketed
-    operator's content, a prefix or postfix notation's operand (`T[X]`) and a glued
-    notation's items are matched like arguments.
+    operator's content, a prefix or postfix notation's operand (`T[X]`), a glued
+    notation's items, a projection's receiver and the items of tuples and list literals
+    are matched like arguments; binding notations correspond up to their bound names
+    (`_unify_binding`), and a bundled map's type stands for a function type (`⇑f`).
     Anything else must be equal."""
     if isinstance(p, Ident):
         v = out.get(p.name)
@@ -126,6 +128,16 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
         return _unify_pair(p.lhs, a.lhs, p.rhs, a.rhs, unknown, out)
     if isinstance(p, Quant):  # `Π i, α i`, `∀ i, X i → S`
         return isinstance(a, Quant) and _unify_binding(p, a, unknown, out)
+    if isinstance(p, Proj):  # `(Spec R).Modules`
+        return (isinstance(a, Proj) and p.field == a.field
+                and unify(p.term, a.term, unknown, out))
+    if isinstance(p, Enclosed):  # `‖E‖`-like notations: the operand like an argument
+        return isinstance(a, Enclosed) and p.open == a.open and unify(p.term, a.term, unknown,
+                                                                      out)
+    if isinstance(p, (Tuple, ListLit)):  # `α × β` written `(α, β)`, `L[[α]]`'s `[α]`
+        return (type(a) is type(p) and len(p.items) == len(a.items)
+                and (not isinstance(p, ListLit) or p.bang == getattr(a, "bang", None))
+                and all(unify(x, y, unknown, out) for x, y in zip(p.items, a.items)))
     if isinstance(p, Typed):
         return (isinstance(a, Typed) and unify(p.term, a.term, unknown, out)
                 and unify(p.type, a.type, unknown, out))

@@ -54,6 +54,14 @@ theorem cand_mk_hom {A B : Type*} [Ring A] [Ring B] (φ : A →+* B) : Good (mk 
 theorem cand_mk_fun {A B : Type*} (φ : A → B) : Good (mk φ) := sorry
 
 theorem cand_mk_partial {A B : Type*} (φ : A →. B) : Good (mk φ) := sorry
+
+theorem mod_iff {R : Type*} (M : (Spec R).Modules) : Good M ↔ Fine R M := sorry
+
+theorem cand_mod {S : Type*} (N : (Spec S).Modules) : Good N := sorry
+
+theorem cand_mod_prod {S : Type*} (N : (Spec (S × S)).Modules) : Good N := sorry
+
+theorem cand_mod_other {S : Type*} (N : (Spec S).Sheaves) : Good N := sorry
 """
 
 _DECLS, _SCOPES = extract(LIB)
@@ -128,3 +136,14 @@ def test_a_bundled_map_stands_for_the_function_it_coerces_to():
         assert _mutant(ix, cand, invs[0]) == "Good (lift (Fn.of A) φ)"
     # `A →. B` is `A → Part B`, no coercion to `A → B`
     assert _invocations(ix, "cand_mk_partial", "mk_eq_lift", "fwd") == []
+
+
+def test_a_projection_of_a_type_is_unified_through_its_receiver():
+    ix = _index("mod_iff")
+    for cand, ring, mutant in (("cand_mod", "S", "Fine S N"),
+                               ("cand_mod_prod", "S × S", "Fine (S × S) N")):
+        invs = _invocations(ix, cand, "mod_iff", "fwd")
+        assert [_subst(i)["R"] for i in invs] == [ring]
+        assert _mutant(ix, cand, invs[0]) == mutant
+    # another field of the same receiver is another type
+    assert _invocations(ix, "cand_mod_other", "mod_iff", "fwd") == []
