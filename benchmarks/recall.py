@@ -149,7 +149,8 @@ def rematch(lib, run: RunDir, candidates) -> None:
             view, section = ctx.view(d), ctx.section(d)
             local = binder_locals(section) | binder_locals(groups)
             invs = ix.invocations(d, groups, concl, extra_binders=section,
-                                  resolve=lambda t: res.resolve_term(t, view, local, count=False),
+                                  resolve=lambda t: res.resolve_term(t, view, local, count=False,
+                                                                     own=d.full_name),
                                   const_eq=const_eq_for(res, view))
             rows = [(i.rule_id, i.kind, i.location, i.path) for i in invs]
         lib.set_kept(name, rows)

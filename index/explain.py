@@ -207,7 +207,8 @@ def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
     section = lib.ctx.section(decl)
     res = lib.resolver
     rules = derive_rules(decl, groups, concl, section=section, stats=st,
-                         resolve=lambda t, loc: res.resolve_term(t, view, loc, count=False))
+                         resolve=lambda t, loc: res.resolve_term(t, view, loc, count=False,
+                                                                 own=decl.full_name))
     trace = list(st.trace or ())
     if not any(k in REWRITE_KINDS or k == "*" for k, _, _, _ in trace):
         trace.append(("eq", "*", "no_rewrite", None))
@@ -248,12 +249,14 @@ def _targets(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...], c
     locals_ = binder_locals(section) | binder_locals(groups)
     res = lib.resolver
     out = [_Target("goal", "goal", flatten(
-        concl, res.resolve_term(concl, view, locals_, count=False), locals_), locals_)]
+        concl, res.resolve_term(concl, view, locals_, count=False, own=decl.full_name),
+        locals_), locals_)]
     dependent = dependent_hypotheses(groups, concl)
     for name, ty in hypotheses(groups):
         if name not in dependent:
             out.append(_Target("hyp", name, flatten(
-                ty, res.resolve_term(ty, view, locals_, count=False), locals_), locals_))
+                ty, res.resolve_term(ty, view, locals_, count=False, own=decl.full_name),
+                locals_), locals_))
     return out, binder_types(tuple(section) + tuple(groups))
 
 
@@ -264,7 +267,7 @@ def _field_views(lib: Library, decl: Declaration, targets: list[_Target],
         return None
     view, locals_ = lib.ctx.view(decl), targets[0].locals_
     return FieldViews(lib.receivers, types, lambda t: lib.resolver.resolve_term(
-        t, view, locals_, count=False))
+        t, view, locals_, count=False, own=decl.full_name))
 
 
 def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) -> dict:

@@ -293,14 +293,15 @@ class Resolver:
             got = cache[name] = self._resolve_uncached(view, name)
         return got
 
-    def _resolve_uncached(self, view: ScopeView, name: str) -> tuple[str, str]:
+    def _resolve_uncached(self, view: ScopeView, name: str, own: str = ""
+                          ) -> tuple[str, str]:
         parts = name.split(".")
         # longest prefix that denotes a constant; the rest are projections (`foo.mp`)
         for k in range(len(parts), 0, -1):
             head = ".".join(parts[:k])
             if head == "_root_":
                 break
-            c = self.candidates(view, head)
+            c = [x for x in self.candidates(view, head) if x != own]
             if c:
                 full = ".".join([c[0]] + parts[k:])
                 return full, ("ambiguous" if len(c) > 1 else "resolved")
@@ -310,20 +311,23 @@ class Resolver:
 
     # ------------------------------------------------------------------ terms
     def resolve_term(self, t: Term, view: ScopeView, locals_: frozenset[str] = frozenset(),
-                     count: bool = True) -> Term:
+                     count: bool = True, own: str = "") -> Term:
         """`t` with every constant identifier renamed to its full name (same tree shape).
 
         `locals_` are names bound outside `t` (binders of the declaration, section
         variables); names bound inside `t` (quantifiers, `fun`, set-builder...) are tracked
-        on the way down.  Unchanged sub-trees are shared, not copied.
+        on the way down.  Unchanged sub-trees are shared, not copied.  `own` is the
+        declaration whose statement `t` is: Lean elaborates the statement before the
+        declaration exists, so `sSup` in `theorem Ideal.IsHomogeneous.sSup` is the root
+        `sSup`, never the theorem itself.
         """
         cache = self._cache.get(view)
         if cache is None:
             cache = self._cache[view] = {}
-        return self._resolve_under(t, view, cache, locals_, frozenset(), count)
+        return self._resolve_under(t, view, cache, locals_, frozenset(), count, own)
 
     def _resolve_under(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
-                       bound: frozenset[str], count: bool) -> Term:
+                       bound: frozenset[str], count: bool, own: str = "") -> Term:
         """`t` resolved under the names `bound` by enclosing binders of the term."""
         if isinstance(t, Ident):
             name = t.name
@@ -333,6 +337,9 @@ class Resolver:
             got = cache.get(name)
             if got is None:
                 got = cache[name] = self._resolve_uncached(view, name)
+            if own and got[0].startswith(own) and (len(got[0]) == len(own)
+                                                   or got[0][len(own)] == "."):
+                got = self._resolve_uncached(view, name, own)  # rare: not cached
             full, status = got
             if count:
                 self.counts[status] += 1
@@ -346,7 +353,8 @@ class Resolver:
         def child(fname: str, k: int, x: Term) -> Term:
             extra = bound_in_child(t, fname, k) if binding else ()
             return self._resolve_under(x, view, cache, locals_,
-                                       bound | frozenset(extra) if extra else bound, count)
+                                       bound | frozenset(extra) if extra else bound, count,
+                                       own)
 
         return rebuild(t, child)
 

@@ -191,7 +191,8 @@ def derive_chunk(ctx: IndexContext, positions: list[int]) -> DerivedChunk:
             continue
         rules.extend(derive_rules(
             d, groups, concl, section=section, stats=rule_stats, receivers=receivers,
-            resolve=lambda t, loc, _v=view: resolver.resolve_term(t, _v, loc, count=False)))
+            resolve=lambda t, loc, _v=view, _d=d.full_name: resolver.resolve_term(
+                t, _v, loc, count=False, own=_d)))
         graph.statement_edges(resolver, d, view, groups, concl, locals_, ctx.opts.proof_uses,
                               edges)
     sections, ctx.fresh_sections = ctx.fresh_sections, []
@@ -239,7 +240,8 @@ def match_chunk(ctx: IndexContext, positions: list[int]) -> MatchedChunk:
         locals_ = binder_locals(section) | binder_locals(groups)
         invs = index.invocations(
             decl, groups, concl, extra_binders=section,
-            resolve=lambda t: resolver.resolve_term(t, view, locals_, count=False),
+            resolve=lambda t: resolver.resolve_term(t, view, locals_, count=False,
+                                                    own=decl.full_name),
             const_eq=const_eq_for(resolver, view))
         if not invs:
             continue

@@ -224,15 +224,21 @@ def _solved_from_types(spec: FillSpec, given: Mapping[str, Term], cand: Candidat
     whose unification fails leaving the others' results in place."""
     unknown = frozenset(n for n in spec.names if n and n not in given)
     known: dict[str, Term] = dict(given)
-    for n, t in zip(spec.names, spec.types):
-        v = given.get(n)
-        if v is None or t is None or isinstance(t, Sort):
-            continue
-        ct = cand.type_of(v)
-        trial = dict(known)
-        if ct is not None and unify(t, ct, unknown, trial):
-            known = trial
-    return known
+    done: set[str] = set()
+    while True:  # a solved value's own type may fix more (`C` of `{X Y : C} (f : X ⟶ Y)`)
+        grown = False
+        for n, t in zip(spec.names, spec.types):
+            v = known.get(n)
+            if v is None or t is None or isinstance(t, Sort) or n in done:
+                continue
+            done.add(n)
+            ct = cand.type_of(v)
+            trial = dict(known)
+            if ct is not None and unify(t, ct, unknown, trial):
+                grown = grown or len(trial) > len(known)
+                known = trial
+        if not grown:
+            return known
 
 
 def _filling(spec: FillSpec, subst: Mapping[str, Term], got: Mapping[str, Term]

@@ -8,8 +8,15 @@ dotted suffix and number-type aliases, and bracketed operators (`→ₐ[R]`) by 
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Postfix, Prefix, Sort, Term, Typed
+from lean_alchemy.grammar.ast import (App, BinOp, Enclosed, Glued, Ident, ListLit, Postfix, Prefix,
+                                      Proj, Quant, Sort, Term, Tuple, Typed)
+from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
+
+
+# decorated arrows whose values are no bundled maps coerced to `A → B` (`α →. β` is
+# `α → Part β`)
+NOT_COERCED = frozenset({"→."})
 
 
 def head_without_brackets(t: Term | None) -> str | None:
@@ -70,8 +77,10 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
     """First-order matching of a rule-side type `p` against a candidate-side type `a`:
     rule variables already in `out` must equal their value, those in `unknown` are bound,
     constants compare by name (`_same_const`), any sort matches any sort, and a bracketed
-    operator's content, a prefix or postfix notation's operand (`T[X]`) and a glued
-    notation's items are matched like arguments.
+    operator's content, a prefix or postfix notation's operand (`T[X]`), a glued
+    notation's items, a projection's receiver and the items of tuples and list literals
+    are matched like arguments; binding notations correspond up to their bound names
+    (`_unify_binding`), and a bundled map's type stands for a function type (`⇑f`).
     Anything else must be equal."""
     if isinstance(p, Ident):
         v = out.get(p.name)
@@ -84,6 +93,11 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
         known = out.get(head)
         if dot and isinstance(known, Ident):  # `s.Nonempty` with `s` known
             return a == Ident(f"{known.name}.{rest}")
+        if dot and head in unknown and isinstance(a, Ident):  # `F.obj` against `G.obj`
+            ahead, adot, arest = a.name.rpartition(".")
+            if adot and arest == rest and ahead and "." not in rest:
+                out[head] = Ident(ahead)
+                return True
         return isinstance(a, Ident) and _same_const(p.name, a.name)
     if isinstance(p, Sort):
         return isinstance(a, Sort)
@@ -95,13 +109,35 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
         if not isinstance(a, BinOp):
             return False
         (bp, xp), (ba, xa) = _split_op(p.op), _split_op(a.op)
+        if p.op == "→" and ba != "→" and ba[:1] in "→≃↪" and ba not in NOT_COERCED:
+            # a bundled map where a function is wanted is `⇑f : A → B` (`f : A →+* B`)
+            return _unify_pair(p.lhs, a.lhs, p.rhs, a.rhs, unknown, out)
         if bp != ba or (xp is None) != (xa is None):
             return False
-        if xp is not None and xa is not None and xp != xa:
+        if xp is not None and xa is not None:  # same text too: `μ` of `→ₘ[μ]` is bound
             rp, ra = _bracket_term(xp), _bracket_term(xa)
-            if rp is None or ra is None or not unify(rp, ra, unknown, out):
+            if rp is None or ra is None:
+                return xp == xa and _unify_pair(p.lhs, a.lhs, p.rhs, a.rhs, unknown, out)
+            if not unify(rp, ra, unknown, out):
                 return False
-        return unify(p.lhs, a.lhs, unknown, out) and unify(p.rhs, a.rhs, unknown, out)
+        if (bp == "→" and isinstance(p.lhs, Typed) and isinstance(a.lhs, Typed)
+                and isinstance(p.lhs.term, Ident) and isinstance(a.lhs.term, Ident)):
+            # `(i : ι) → β i`: the bound names correspond
+            return (unify(p.lhs.type, a.lhs.type, unknown, out)
+                    and _under(((p.lhs.term.name, a.lhs.term.name),), p.rhs, a.rhs, unknown, out))
+        return _unify_pair(p.lhs, a.lhs, p.rhs, a.rhs, unknown, out)
+    if isinstance(p, Quant):  # `Π i, α i`, `∀ i, X i → S`
+        return isinstance(a, Quant) and _unify_binding(p, a, unknown, out)
+    if isinstance(p, Proj):  # `(Spec R).Modules`
+        return (isinstance(a, Proj) and p.field == a.field
+                and unify(p.term, a.term, unknown, out))
+    if isinstance(p, Enclosed):  # `‖E‖`-like notations: the operand like an argument
+        return isinstance(a, Enclosed) and p.open == a.open and unify(p.term, a.term, unknown,
+                                                                      out)
+    if isinstance(p, (Tuple, ListLit)):  # `α × β` written `(α, β)`, `L[[α]]`'s `[α]`
+        return (type(a) is type(p) and len(p.items) == len(a.items)
+                and (not isinstance(p, ListLit) or p.bang == getattr(a, "bang", None))
+                and all(unify(x, y, unknown, out) for x, y in zip(p.items, a.items)))
     if isinstance(p, Typed):
         return (isinstance(a, Typed) and unify(p.term, a.term, unknown, out)
                 and unify(p.type, a.type, unknown, out))
@@ -112,3 +148,50 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
                 and len(p.items) == len(a.items) and unify(p.head, a.head, unknown, out)
                 and all(unify(x, y, unknown, out) for x, y in zip(p.items, a.items)))
     return p == a
+
+
+def _unify_pair(p1: Term, a1: Term, p2: Term, a2: Term, unknown: frozenset[str],
+                out: dict[str, Term]) -> bool:
+    return unify(p1, a1, unknown, out) and unify(p2, a2, unknown, out)
+
+
+def _unify_binding(p: Quant, a: Quant, unknown: frozenset[str], out: dict[str, Term]) -> bool:
+    """A binding notation against one of the same notation and as many bound names: each
+    binder's type (when both write one: an untyped binder takes the other's) and the body
+    with the bound names corresponding."""
+    if p.op != a.op or p.arrow != a.arrow or (p.extra is None) != (a.extra is None):
+        return False
+    pb = [(n, g) for g in p.binders for n in g.names]
+    ab = [(n, g) for g in a.binders for n in g.names]
+    if len(pb) != len(ab) or any((g.pred is None) != (h.pred is None) or g.pred_op != h.pred_op
+                                 for (_, g), (_, h) in zip(pb, ab)):
+        return False
+    pairs: list[tuple[str, str]] = []
+    for (pn, g), (an, h) in zip(pb, ab):
+        for x, y in ((g.type, h.type), (g.pred, h.pred)):
+            if x is not None and y is not None and not _under(tuple(pairs), x, y, unknown, out):
+                return False
+        pairs.append((pn, an))
+    body = _under(tuple(pairs), p.body, a.body, unknown, out)
+    return body and (p.extra is None or a.extra is None
+                     or _under(tuple(pairs), p.extra, a.extra, unknown, out))
+
+
+def _under(pairs: tuple[tuple[str, str], ...], p: Term, a: Term, unknown: frozenset[str],
+           out: dict[str, Term]) -> bool:
+    """`unify(p, a)` with each rule bound name of `pairs` standing for its candidate bound
+    name; a value bound here that mentions a candidate bound name is refused (it would
+    escape its binder)."""
+    if not pairs:
+        return unify(p, a, unknown, out)
+    names = frozenset(pn for pn, _ in pairs)
+    saved = {pn: out[pn] for pn in names if pn in out}
+    before = frozenset(out)
+    for pn, an in pairs:
+        out[pn] = Ident(an)
+    ok = unify(p, a, unknown - names, out)
+    for pn in names:
+        out.pop(pn, None)
+    out.update(saved)
+    bound = frozenset(an for _, an in pairs)
+    return ok and not any(heads(v) & bound for k, v in out.items() if k not in before)

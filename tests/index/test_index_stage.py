@@ -158,6 +158,22 @@ def test_resolve_term_leaves_locals_and_bound_variables():
     assert r.counts["resolved"] == 2
 
 
+def test_a_statement_never_names_its_own_declaration():
+    # `theorem Ideal.IsHomogeneous.sSup … : (sSup ℐ).IsHomogeneous 𝒜`: Lean elaborates the
+    # statement before the theorem exists, so `sSup` is the root constant
+    r = _resolver("sSup", "Ideal.IsHomogeneous.sSup", "Ideal.IsHomogeneous.iSup")
+    view = ScopeView(("Ideal.IsHomogeneous", "Ideal"), ())
+    own = "Ideal.IsHomogeneous.sSup"
+    for text, want in (("sSup s = t", "sSup s = t"), ("sSup.le s = t", "sSup.le s = t")):
+        assert print_term(r.resolve_term(parse_term(text), view, own=own)) == want
+    # another declaration's statement still sees the theorem, and so do other names
+    assert print_term(r.resolve_term(parse_term("sSup s = iSup t"), view,
+                                     own="Ideal.IsHomogeneous.iSup")) == (
+        "Ideal.IsHomogeneous.sSup s = iSup t")
+    assert print_term(r.resolve_term(parse_term("iSup t"), view, own=own)) == (
+        "Ideal.IsHomogeneous.iSup t")
+
+
 def test_possible_names_of_an_unresolved_identifier():
     r = _resolver()
     view = ScopeView(("A.B", "A"), parse_open("open Nat"))
