@@ -29,7 +29,7 @@ from lean_alchemy.index.typing.generated import (
     expand_notations, generated_types, notation_table,
 )
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
-from lean_alchemy.index.typing.saturate import subst
+from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -359,6 +359,8 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     query type `t`: True / False (a certain clash) / None (unknown).  Instance matching
     unfolds only reducible constants, so two different heads clash unless one is an
     `abbrev`, a query head the table does not know, or an applied pattern variable."""
+    if t == UNSOLVED:
+        return None  # an argument inference left open: anything
     if isinstance(p, Ident) and p.name in metas:
         prev = s.get(p.name)
         if prev is None:

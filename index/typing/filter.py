@@ -22,7 +22,8 @@ from lean_alchemy.index.typing.classes import (
     NO, TOWER, ClassTable, Resolver, head_of, norm, subst, unify,
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
-from lean_alchemy.index.typing.infer import Inference
+from lean_alchemy.index.typing.infer import PROP, Inference
+from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
     applied_arity, cannot_apply, dot_clash, receiver_fields,
 )
@@ -152,6 +153,12 @@ class TypedFilter:
                                            ctx.funlike):  # `v x` with `v` a number
                 self.last["clash"] = (n, Ident(f"{n} applied to {arity[n]}"), vt)
                 return "type_clash"
+            if t == PROP and isinstance(vt, Sort) and vt.text.startswith("Type") and \
+                    mutation != "apply_hyp":
+                # a type (`R × A`, `Completion α`) where a proposition goes: no
+                # coercion leads from `Type u` to `Prop`
+                self.last["clash"] = (n, t, vt)
+                return "type_clash"
             if mutation == "apply_hyp":
                 pt = norm(t, metas)
                 if not isinstance(t, Sort) and pt is not None:
@@ -225,6 +232,8 @@ class TypedFilter:
             hetero = lambda c, t: self._hetero(c, t, ctx.tvars)  # noqa: E731
             for q in instance_needs(inf, subst(term, s), hetero, rule_terms,
                                     namespace):
+                if mentions_unsolved(q):
+                    continue  # about a type argument inference left open
                 self.stats["instance_queries"] += 1
                 ans = ctx.resolver.holds(q)
                 self.last["queries"].append((q, ans))

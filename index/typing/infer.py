@@ -29,12 +29,16 @@ from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Explicit, Ident, IfThenElse, NamedArg, Postfix,
-    Prefix, Proj, Quant, Sort, Term, Typed, children,
+    Prefix, Proj, Quant, SetBuilder, Sort, Term, Typed, children,
 )
-from lean_alchemy.index.typing.saturate import subst
+from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import ALIASES, Sig, head_name
 
 PROP = Sort("Prop")
+# the sort of a structure, class or inductive type whose header writes none: Lean puts
+# it in `Type _` (`Prop` only when written), and of a product of types
+TYPE = Sort("Type _")
+_TYPE_FORMERS = frozenset({"structure", "class", "inductive"})
 _ARITH = frozenset({"+", "-", "*", "/", "%", "⊔", "⊓", "∪", "∩", "\\", "∆", "⊓", "++"})
 _PROPS = frozenset({"=", "≠", "<", "≤", ">", "≥", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "↔", "∧",
                     "∨", "→", "∣", "≡", "≈", "⟂", "≃ᵤ"})
@@ -91,6 +95,9 @@ class Constants:
             for k in range(len(parts)):
                 self.by_suffix.setdefault(".".join(parts[k:]), []).append(s)
         self.declared = frozenset(declared)
+        # name -> the type of a definition's body, for one whose header writes none
+        # (`Inference._unwritten_type`)
+        self.body_types: dict[str, Term | None] = {}
         # structures and classes with at least one field read from their source
         self.with_fields = frozenset(with_fields)
         # a table that holds a whole library down to its logic (Mathlib declares some
@@ -288,7 +295,20 @@ class Inference:
             return self._quant(t, d)
         if isinstance(t, IfThenElse):
             return self.type_of(t.then, d) or self.type_of(t.else_, d)
+        if isinstance(t, SetBuilder):
+            return self._set_builder(t, d)
         return None
+
+    def _set_builder(self, t: SetBuilder, d: int) -> Term | None:
+        """`{x : T | p}` is a `Set T`, `{x ∈ s | p}` has the type of `s` (`Set.sep`,
+        `Finset.filter`), `{x | p}` a `Set` of an element type left open (the
+        `setOf` notation, Mathlib/Data/Set/Defs.lean)."""
+        b = t.binder
+        if b.pred_op == "∈" and b.pred is not None:
+            return self.type_of(b.pred, d)
+        if b.pred_op is not None:
+            return None
+        return App(Ident("Set"), (b.type if b.type is not None else UNSOLVED,))
 
     # -- pieces ------------------------------------------------------------------------
     def _binop(self, t: BinOp, d: int) -> Term | None:
@@ -300,6 +320,11 @@ class Inference:
             return self.type_of(t.lhs, d)
         if t.op == "•":
             return self.type_of(t.rhs, d)
+        if t.op == "×":  # a product of types is a type (`Prod`, Lean core)
+            if isinstance(self.type_of(t.lhs, d), Sort) or isinstance(self.type_of(t.rhs, d),
+                                                                       Sort):
+                return TYPE
+            return None
         if t.op in ("''", "⁻¹'"):  # `Set.image`, `Set.preimage` (Data/Set/Defs.lean)
             ends = _map_ends(self.type_of(t.lhs, d))
             if ends is not None:
@@ -430,7 +455,8 @@ class Inference:
                    ) -> Term | None:
         """The type of `sig` applied to `args`; `solved`, when given, receives the
         binders, the arguments given to them and the solution of the others (`needs`)."""
-        if sig.type is None:
+        sig_type = sig.type if sig.type is not None else self._unwritten_type(sig, d)
+        if sig_type is None:
             return None
         binders = flat_binders(sig)
         metas = frozenset(n for n, _, _ in binders)
@@ -475,24 +501,50 @@ class Inference:
                 nv = norm(vt, self.tvars)
                 if pt is not None and nv is not None:
                     self.unify(pt, nv, metas, s, self.tvars)
-        self._unify_through_arrows(subst(sig.type, given), extra, metas, s, d)
+        self._unify_through_arrows(subst(sig_type, given), extra, metas, s, d)
         if solved is not None:
             solved.update(binders=binders, metas=metas, given=given, s=s)
         rest = [(n, ty) for n, ty in explicit[pos:] if n not in given]
-        result: Term = sig.type
+        result: Term = sig_type
         for n, ty in reversed(rest):
             if ty is None or n in _free_names(result):
                 return None
             result = BinOp("→", ty, result)
         out = norm(subst(subst(result, given), s), metas)
-        if out is None or _mentions(out, metas - frozenset(given) - frozenset(s)):
+        unsolved = metas - frozenset(given) - frozenset(s)
+        if out is None or type_head_name(out) in unsolved:
             return None
+        if _mentions(out, unsolved):  # `atTop : Filter ?α`: the head is known
+            out = subst(out, {n: UNSOLVED for n in unsolved})
         if extra:
             if rest:
                 return None
             return self._apply_local(out, tuple(extra), d)
         return out
 
+
+    def _unwritten_type(self, sig: Sig, d: int) -> Term | None:
+        """The result type of a declaration whose header writes none: `Type _` for a
+        structure, class or inductive type; for a definition, the type of its body
+        (read for short definitions, `def sphere (x : α) (ε : ℝ) := {y | dist y x =
+        ε}`) with its binders as locals, memoized on the table."""
+        if sig.kind in _TYPE_FORMERS:
+            return TYPE
+        if sig.kind not in ("def", "abbrev") or sig.body is None or self.consts is None:
+            return None
+        memo = self.consts.body_types
+        if sig.name in memo:
+            return memo[sig.name]
+        memo[sig.name] = None  # a body that mentions its own name
+        local = {n: ty for n, ty, _ in flat_binders(sig) if ty is not None}
+        tvars = frozenset(n for n, ty in local.items() if isinstance(ty, Sort))
+        inner = Inference(self.consts, local, tvars, self.unify,
+                          namespaces=frozenset({sig.name.rpartition(".")[0]}) - {""})
+        got = inner.type_of(sig.body, d)
+        from lean_alchemy.index.typing.classes import norm
+
+        memo[sig.name] = out = norm(got, frozenset(local)) if got is not None else None
+        return out
 
     def _unify_through_arrows(self, ty: Term, extra: list[Term], metas: frozenset[str],
                               s: dict[str, Term], d: int) -> None:
