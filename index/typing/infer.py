@@ -83,8 +83,17 @@ class Constants:
         self.by_suffix: dict[str, list[Sig]] = {}
         declared: set[str] = set(CORE_FUNCTION_NAMES)
         with_fields: set[str] = set()
+        # a notation token -> its right sides (None: one with parameters or unread),
+        # an infix operator -> the constants it stands for (`→+*` -> `RingHom`)
+        self.tokens: dict[str, list[Term | None]] = {}
+        self.infix: dict[str, set[str]] = {}
         for s in sigs:
             if s.kind == "notation":  # a token (`ClassTable.notations`), no declaration
+                self.tokens.setdefault(s.name, []).append(None if s.binders else s.body)
+                continue
+            if s.kind == "infix":
+                if isinstance(s.body, Ident):
+                    self.infix.setdefault(s.name, set()).add(s.body.name)
                 continue
             declared.add(s.name)
             if s.kind == "field":
@@ -106,6 +115,20 @@ class Constants:
         # namespaces' other files
         self.complete = sum(1 for n in declared if n.startswith("Function.")) \
             >= MIN_FUNCTION_NAMES
+
+    def token_body(self, token: str) -> Term | None:
+        """The right side of a parameterless notation token (`π` is `Real.pi`), when
+        every reading of it the library has is that one."""
+        got = self.tokens.get(token)
+        if not got or got[0] is None or any(b != got[0] for b in got[1:]):
+            return None
+        return got[0]
+
+    def infix_head(self, op: str) -> str | None:
+        """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
+        when the library gives it one."""
+        got = self.infix.get(op)
+        return next(iter(got)) if got is not None and len(got) == 1 else None
 
     def dot_fails(self, head: str, field: str) -> bool:
         """Does dot notation `x.field` certainly fail on a value whose type is headed by
@@ -266,6 +289,8 @@ class Inference:
         if hit is not None and hit[0] is t:
             return hit[1]
         out = self._type_of(t, depth) if depth < MAX_DEPTH else None
+        if out == UNSOLVED:
+            out = None  # a type no argument fixed (`coeff p 1 : ?R`)
         self.memo[id(t)] = (t, out)
         return out
 
@@ -286,6 +311,9 @@ class Inference:
         if isinstance(t, Prefix):
             if t.op == "¬":
                 return PROP
+            if t.op == "⇑":  # a bundled map as a function (`DFunLike.coe`)
+                ends = _map_ends(self.type_of(t.arg, d))
+                return BinOp("→", ends[0], ends[1]) if ends is not None else None
             return self.type_of(t.arg, d) if t.op == "-" else None
         if isinstance(t, Postfix):
             return self.type_of(t.arg, d) if t.op in _SAME_TYPE_POSTFIX else None
@@ -382,7 +410,13 @@ class Inference:
             return None
         if rest and first in self.local:
             return self._dot(Ident(first), rest.split("."), args, d)
-        return self._constant(name, args, d)
+        got = self._constant(name, args, d)
+        if got is None and not args and self.consts is not None and \
+                not self.consts.candidates(name):
+            body = self.consts.token_body(name)  # `π`: `Real.pi`
+            if body is not None and body != Ident(name):
+                return self.type_of(body, d)
+        return got
 
     def _app(self, t: App, d: int) -> Term | None:
         fn = t.fn.term if isinstance(t.fn, Explicit) else t.fn
@@ -424,16 +458,54 @@ class Inference:
         for k, f in enumerate(fields):
             if cur_t is None:
                 return None
-            h = type_head_name(cur_t)
-            if h is None:
-                return None
             last = k == len(fields) - 1
-            got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
-                                 receiver=(cur, h))
+            got = None
+            for h, recv in self._receiver_types(cur, cur_t):
+                if self.consts is None or not self.consts.lookup(f"{head_name(h)}.{f}"):
+                    continue  # Lean looks in the next namespace (parent, unfolded)
+                got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
+                                     receiver=(recv, h))
+                break
             if got is None:
                 return None
             cur, cur_t = Proj(cur, f), got
         return cur_t
+
+    def _receiver_types(self, recv: Term, ty: Term) -> list[tuple[str, Term]]:
+        """The namespaces dot notation on `recv : ty` looks in, in Lean's order, each
+        with the receiver as that namespace's type: the head of `ty` (an infix operator
+        read as the constant it stands for, `η : F ≅ G` in `Iso`), then the parents of a
+        structure and the body of a definition, arguments substituted (`I : Ideal R`
+        reaches `Submodule.spanFinrank` through `abbrev Ideal (R) := Submodule R R`)."""
+        out: list[tuple[str, Term]] = []
+        seen: set[str] = set()
+        todo = [ty]
+        while todo and len(out) < MAX_UNFOLD:
+            t = todo.pop(0)
+            h = self._dot_head(t)
+            if h is None or h in seen:
+                continue
+            seen.add(h)
+            out.append((h, recv if t is ty else Typed(recv, t)))
+            sigs = self.consts.lookup(h) if self.consts is not None else []
+            if len(sigs) != 1:
+                continue
+            sig = sigs[0]
+            params = [n for g in sig.binders if g.kind == "explicit" for n in g.names]
+            args = t.args if isinstance(t, App) else ()
+            if sig.kind in ("structure", "class") and len(args) == len(params):
+                todo.extend(subst(p, dict(zip(params, args))) for p in sig.parents)
+            elif sig.kind in ("def", "abbrev") and sig.body is not None and \
+                    (sig.type is None or isinstance(sig.type, Sort)) and \
+                    len(args) == len(params) == len(flat_binders(sig)):
+                todo.append(subst(sig.body, dict(zip(params, args))))
+        return out
+
+    def _dot_head(self, t: Term) -> str | None:
+        h = type_head_name(t)
+        if h is None and isinstance(t, BinOp) and self.consts is not None:
+            return self.consts.infix_head(t.op)
+        return h
 
     def _constant(self, name: str, args: tuple[Term, ...], d: int,
                   receiver: tuple[Term, str] | None = None) -> Term | None:
@@ -469,7 +541,7 @@ class Inference:
         if receiver is not None:
             recv, head = receiver
             at = next((i for i, (_, ty) in enumerate(explicit)
-                       if ty is not None and (h := type_head_name(ty)) is not None
+                       if ty is not None and (h := self._dot_head(ty)) is not None
                        and head_name(h) == head_name(head)), None)
             if at is None:
                 return None

@@ -135,3 +135,59 @@ def test_a_type_where_a_proposition_goes_is_a_clash() -> None:
     # an `apply_hyp` match is judged by its antecedents' needs only
     assert filt.check(ctx, names, kinds, types, {"p": parse_term("R × A")},
                       mutation="apply_hyp") is None
+
+
+# Mathlib/Algebra/Ring/Hom/Defs.lean:300 (`infixr:25 " →+* " => RingHom`) and :542
+# (`def comp (g : β →+* γ) (f : α →+* β) : α →+* γ`); Mathlib/RingTheory/Ideal/Defs.lean:40
+# (`abbrev Ideal (R : Type u) [Semiring R] := Submodule R R`);
+# Mathlib/Algebra/Module/SpanRank.lean:68 (`def spanFinrank (p : Submodule R M) : ℕ`)
+RING_LIB = [
+    ("RingHom", "structure", "structure RingHom (α β : Type u) where\n  toFun : α → β"),
+    ("RingHom.comp", "def", "def RingHom.comp {α β γ : Type u} (g : β →+* γ) (f : α →+* β) "
+                            ": α →+* γ := sorry"),
+    ("Submodule", "structure", "structure Submodule (R M : Type u) where\n  carrier : Set M"),
+    ("Submodule.spanFinrank", "def", "def Submodule.spanFinrank {R M : Type u} "
+                                     "(p : Submodule R M) : ℕ := 0"),
+    ("Ideal", "abbrev", "abbrev Ideal (R : Type u) := Submodule R R"),
+    # Mathlib/Analysis/SpecialFunctions/Trigonometric/Basic.lean (`Real.pi : ℝ`)
+    ("Real.pi", "def", "def Real.pi : ℝ := 2 * Classical.choose exists_cos_eq_zero"),
+]
+
+
+def _ring_table(notations: str) -> ClassTable:
+    from lean_alchemy.index.typing.signatures import infix_commands, notation_commands
+
+    sigs = list(core_sigs())
+    for name, kind, text in RING_LIB:
+        sigs.extend(sigs_of_source(name, kind, text))
+    sigs.extend(infix_commands('infixr:25 " →+* " => RingHom'))
+    sigs.extend(notation_commands(notations))
+    return ClassTable.build(sigs)
+
+
+def test_dot_notation_through_an_infix_type_and_an_unfolded_abbrev() -> None:
+    """`g.comp f` for `g : B →+* C` resolves in `RingHom` (the constant the infix stands
+    for); `I.spanFinrank` for `I : Ideal R` in `Submodule` after unfolding `Ideal`; a
+    field no namespace on the way has stays unknown; `⇑g` is a function `B → C`."""
+    ctx = _ctx(_ring_table(""), "{A B C R : Type u} (g : B →+* C) (f : A →+* B) (I : Ideal R)")
+    ty = ctx.infer.type_of
+    assert ty(parse_term("g.comp f")) == parse_term("A →+* C")
+    assert ty(parse_term("I.spanFinrank")) == parse_term("Nat")
+    assert ty(parse_term("I.nowhere")) is None
+    assert ty(parse_term("⇑g")) == parse_term("B → C")
+    # without the infix command, `B →+* C` names no namespace
+    bare = ClassTable.build(list(core_sigs()) + [
+        s for name, kind, text in RING_LIB for s in sigs_of_source(name, kind, text)])
+    assert _ctx(bare, "{A B C : Type u} (g : B →+* C) (f : A →+* B)").infer.type_of(
+        parse_term("g.comp f")) is None
+
+
+def test_a_notation_token_of_one_reading_has_the_type_of_its_right_side() -> None:
+    """`π` is `Real.pi : ℝ` when that is the library's only `π`; Mathlib has others
+    (`scoped[Nat.Prime] notation "π" => Nat.primeCounting`,
+    Mathlib/NumberTheory/PrimeCounting.lean:60), and then it stays unknown."""
+    one = _ctx(_ring_table('scoped notation "π" => Real.pi'), "(x : ℝ)")
+    assert one.infer.type_of(parse_term("π")) == parse_term("Real")
+    two = _ctx(_ring_table('scoped notation "π" => Real.pi\n'
+                           'scoped[Nat.Prime] notation "π" => Nat.primeCounting'), "(x : ℝ)")
+    assert two.infer.type_of(parse_term("π")) is None
