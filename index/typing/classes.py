@@ -369,13 +369,13 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
         return True if prev == t else None
     if isinstance(p, BinOp) and isinstance(t, BinOp) and p.op == t.op and "[" not in p.op:
         # one notation on both sides (`β →+* γ`, `B →+* C`): its operands match
-        out: bool | None = True
+        both: bool | None = True
         for a, b in ((p.lhs, t.lhs), (p.rhs, t.rhs)):
             r = unify(a, b, metas, s, table, local)
             if r is False:
                 return False
-            out = None if r is None else out
-        return out
+            both = None if r is None else both
+        return both
     hp, ht = head_of(p), head_of(t)
     if hp is None and ht in TOWER and ht not in local:
         return False  # a projection, a numeral, an unparsed notation: none names ℕ
