@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.ast import children
 from lean_alchemy.index.typing.signatures import head_name
-from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort, Term
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term
 from lean_alchemy.index.typing.classes import (
     NO, TOWER, ClassTable, Resolver, head_of, norm, subst, unify,
 )
@@ -141,6 +141,8 @@ class TypedFilter:
             vt = norm(raw, ctx.tvars) if raw is not None else None
             self.last["values"].append((n, t, w, vt))
             if vt is None:
+                if isinstance(w, Num):  # typed by where it is used, which is not here
+                    self.stats["values_numerals"] += 1
                 continue
             self.stats["values_typed"] += 1
             env[n] = vt
