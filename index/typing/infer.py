@@ -19,7 +19,14 @@ is a small part of Lean's elaborator, conservative everywhere (None when unsure)
   alone stay unknown, since their type comes from the context they are used in;
 - a composite `f ≫ g` of morphisms `f : X ⟶ Y`, `g : Y ⟶ Z` is `X ⟶ Z`;
 - propositions (`=`, `≤`, `∧`, `∀`, `∃`, `¬`, …) have type `Prop`;
-- coercion arrows `↑x`, `⇑f`, `↥s` and scoped notations stay unknown.
+- an implicit argument no explicit one solves leaves a hole (`atTop : Filter ?`); a
+  declaration whose header writes no result type has the type of its body, or `Type _`
+  for a structure; dot notation looks in parents and unfolded definitions too;
+- `⇑f` of a bundled map is a function; `↑x`, `↥s` and scoped notations stay unknown.
+
+Long because: the model is one recursive walk (`Inference.type_of`) whose pieces call
+each other, over one table of the library's names (`Constants`), which dot notation's
+unfolding and the filter's field checks read alike.
 """
 
 from __future__ import annotations
