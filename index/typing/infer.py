@@ -32,7 +32,7 @@ unfolding and the filter's field checks read alike.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Explicit, Ident, IfThenElse, NamedArg, Postfix,
@@ -468,32 +468,32 @@ class Inference:
             last = k == len(fields) - 1
             got = None
             for h, recv in self._receiver_types(cur, cur_t):
-                if self.consts is None or not self.consts.lookup(f"{head_name(h)}.{f}"):
+                found = self.consts.lookup(f"{head_name(h)}.{f}") if self.consts else []
+                if not found:
                     continue  # Lean looks in the next namespace (parent, unfolded)
                 got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
-                                     receiver=(recv, h))
+                                     receiver=(recv, h), found=found)
                 break
             if got is None:
                 return None
             cur, cur_t = Proj(cur, f), got
         return cur_t
 
-    def _receiver_types(self, recv: Term, ty: Term) -> list[tuple[str, Term]]:
+    def _receiver_types(self, recv: Term, ty: Term) -> Iterator[tuple[str, Term]]:
         """The namespaces dot notation on `recv : ty` looks in, in Lean's order, each
         with the receiver as that namespace's type: the head of `ty` (an infix operator
         read as the constant it stands for, `η : F ≅ G` in `Iso`), then the parents of a
         structure and the body of a definition, arguments substituted (`I : Ideal R`
         reaches `Submodule.spanFinrank` through `abbrev Ideal (R) := Submodule R R`)."""
-        out: list[tuple[str, Term]] = []
         seen: set[str] = set()
         todo = [ty]
-        while todo and len(out) < MAX_UNFOLD:
+        while todo and len(seen) < MAX_UNFOLD:
             t = todo.pop(0)
             h = self._dot_head(t)
             if h is None or h in seen:
                 continue
             seen.add(h)
-            out.append((h, recv if t is ty else Typed(recv, t)))
+            yield h, (recv if t is ty else Typed(recv, t))  # unfolded only when asked
             sigs = self.consts.lookup(h) if self.consts is not None else []
             if len(sigs) != 1:
                 continue
@@ -506,7 +506,6 @@ class Inference:
                     (sig.type is None or isinstance(sig.type, Sort)) and \
                     len(args) == len(params) == len(flat_binders(sig)):
                 todo.append(subst(sig.body, dict(zip(params, args))))
-        return out
 
     def _dot_head(self, t: Term) -> str | None:
         h = type_head_name(t)
@@ -515,10 +514,13 @@ class Inference:
         return h
 
     def _constant(self, name: str, args: tuple[Term, ...], d: int,
-                  receiver: tuple[Term, str] | None = None) -> Term | None:
+                  receiver: tuple[Term, str] | None = None,
+                  found: list[Sig] | None = None) -> Term | None:
         if self.consts is None:
             return None
-        found = self.consts.lookup(name, self.namespaces if receiver is None else frozenset())
+        if found is None:
+            found = self.consts.lookup(name, self.namespaces if receiver is None
+                                       else frozenset())
         if not found:
             return None
         out: Term | None = None
