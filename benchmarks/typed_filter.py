@@ -137,6 +137,11 @@ def _summary(labels, by: Counter, reasons: Counter, filt: TypedFilter) -> dict:
         "drop_reasons": dict(reasons),
         "coverage": {"values": st["values"], "values_typed": st["values_typed"],
                      "share": round(st["values_typed"] / st["values"], 3) if st["values"] else None,
+                     # a bare numeral's type comes from where it is used: none to infer
+                     "untyped_numerals": st["values_numerals"],
+                     "share_of_non_numerals": round(
+                         st["values_typed"] / (st["values"] - st["values_numerals"]), 3)
+                     if st["values"] > st["values_numerals"] else None,
                      "instance_queries": st["instance_queries"]},
     }
 

@@ -29,7 +29,7 @@ from lean_alchemy.index.typing.generated import (
     expand_notations, generated_types, notation_table,
 )
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
-from lean_alchemy.index.typing.saturate import subst
+from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -146,7 +146,7 @@ class ClassTable:
         sigs = list(sigs)
         tab.notations = notation_table(sigs)
         for s in sigs:
-            if s.kind in ("theorem", "notation"):  # a name only; a token (`notations`)
+            if s.kind in ("theorem", "notation", "infix"):  # a name only; a token
                 continue
             key = head_name(s.name)
             known.add(key)
@@ -359,12 +359,23 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     query type `t`: True / False (a certain clash) / None (unknown).  Instance matching
     unfolds only reducible constants, so two different heads clash unless one is an
     `abbrev`, a query head the table does not know, or an applied pattern variable."""
+    if t == UNSOLVED:
+        return None  # an argument inference left open: anything
     if isinstance(p, Ident) and p.name in metas:
         prev = s.get(p.name)
         if prev is None:
             s[p.name] = t
             return True
         return True if prev == t else None
+    if isinstance(p, BinOp) and isinstance(t, BinOp) and p.op == t.op and "[" not in p.op:
+        # one notation on both sides (`β →+* γ`, `B →+* C`): its operands match
+        both: bool | None = True
+        for a, b in ((p.lhs, t.lhs), (p.rhs, t.rhs)):
+            r = unify(a, b, metas, s, table, local)
+            if r is False:
+                return False
+            both = None if r is None else both
+        return both
     hp, ht = head_of(p), head_of(t)
     if hp is None and ht in TOWER and ht not in local:
         return False  # a projection, a numeral, an unparsed notation: none names ℕ

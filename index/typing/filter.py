@@ -17,12 +17,13 @@ from typing import Mapping, Sequence
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.ast import children
 from lean_alchemy.index.typing.signatures import head_name
-from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Quant, Sort, Term
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term
 from lean_alchemy.index.typing.classes import (
     NO, TOWER, ClassTable, Resolver, head_of, norm, subst, unify,
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
-from lean_alchemy.index.typing.infer import Inference
+from lean_alchemy.index.typing.infer import PROP, Inference
+from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
     applied_arity, cannot_apply, dot_clash, receiver_fields,
 )
@@ -148,6 +149,8 @@ class TypedFilter:
             vt = norm(raw, ctx.tvars) if raw is not None else None
             self.last["values"].append((n, t, w, vt))
             if vt is None:
+                if isinstance(w, Num):  # typed by where it is used, which is not here
+                    self.stats["values_numerals"] += 1
                 continue
             self.stats["values_typed"] += 1
             env[n] = vt
@@ -159,6 +162,12 @@ class TypedFilter:
             if n in arity and cannot_apply(self.table.constants, vt, arity[n], ctx.tvars,
                                            ctx.funlike):  # `v x` with `v` a number
                 self.last["clash"] = (n, Ident(f"{n} applied to {arity[n]}"), vt)
+                return "type_clash"
+            if t == PROP and isinstance(vt, Sort) and vt.text.startswith("Type") and \
+                    mutation != "apply_hyp":
+                # a type (`R × A`, `Completion α`) where a proposition goes: no
+                # coercion leads from `Type u` to `Prop`
+                self.last["clash"] = (n, t, vt)
                 return "type_clash"
             if mutation == "apply_hyp":
                 pt = norm(t, metas)
@@ -233,6 +242,8 @@ class TypedFilter:
             hetero = lambda c, t: self._hetero(c, t, ctx.tvars)  # noqa: E731
             for q in instance_needs(inf, subst(term, s), hetero, rule_terms,
                                     namespace):
+                if mentions_unsolved(q):
+                    continue  # about a type argument inference left open
                 self.stats["instance_queries"] += 1
                 ans = ctx.resolver.holds(q)
                 self.last["queries"].append((q, ans))

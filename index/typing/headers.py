@@ -119,7 +119,15 @@ def read_header(text: str, kind: str) -> Header | None:
     mk = mask(text)
     m = mk.masked
     pos, _, _ = skip_attrs_modifiers(m, 0, len(m))
-    kw = re.compile(r"[\w]+").match(m, pos)
+    kw = _KEYWORD.match(m, pos)
+    while kw is not None and kw.group() not in _DECL_WORDS:
+        # `open Classical in`, `variable (M) in`, `set_option … in`: a prefix command,
+        # whose scope the declaration's section binders hold (`scoped`)
+        after = _prefix_end(m, kw.end())
+        if after < 0:
+            break
+        pos, _, _ = skip_attrs_modifiers(m, after, len(m))
+        kw = _KEYWORD.match(m, pos)
     if kw is None:
         return None
     pos = _WS.match(m, kw.end()).end()
@@ -166,6 +174,22 @@ def read_header(text: str, kind: str) -> Header | None:
         elif _type_level(ty) and len(src) <= MAX_DEF_BODY:
             body = parse_term(src)
     return Header(binders, ty, parents, fields, ctors, derived, body)
+
+
+_KEYWORD = re.compile(r"\w+")
+_DECL_WORDS = frozenset({"def", "abbrev", "instance", "class", "structure", "inductive",
+                         "opaque", "theorem", "lemma", "axiom"})
+_IN_WORD = re.compile(r"(?<![\w.'])in(?![\w.'])")
+
+
+def _prefix_end(masked: str, pos: int) -> int:
+    """The offset after the `in` that ends a prefix command starting before `pos`
+    (the first `in` outside brackets), or -1."""
+    for m in _IN_WORD.finditer(masked, pos):
+        seg = masked[pos:m.start()]
+        if sum(seg.count(c) for c in "([{⦃⟨") == sum(seg.count(c) for c in ")]}⦄⟩"):
+            return m.end()
+    return -1
 
 
 def _type_level(ty: Term | None) -> bool:

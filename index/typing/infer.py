@@ -19,22 +19,33 @@ is a small part of Lean's elaborator, conservative everywhere (None when unsure)
   alone stay unknown, since their type comes from the context they are used in;
 - a composite `f ≫ g` of morphisms `f : X ⟶ Y`, `g : Y ⟶ Z` is `X ⟶ Z`;
 - propositions (`=`, `≤`, `∧`, `∀`, `∃`, `¬`, …) have type `Prop`;
-- coercion arrows `↑x`, `⇑f`, `↥s` and scoped notations stay unknown.
+- an implicit argument no explicit one solves leaves a hole (`atTop : Filter ?`); a
+  declaration whose header writes no result type has the type of its body, or `Type _`
+  for a structure; dot notation looks in parents and unfolded definitions too;
+- `⇑f` of a bundled map is a function; `↑x`, `↥s` and scoped notations stay unknown.
+
+Long because: the model is one recursive walk (`Inference.type_of`) whose pieces call
+each other, over one table of the library's names (`Constants`), which dot notation's
+unfolding and the filter's field checks read alike.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Explicit, Ident, IfThenElse, NamedArg, Postfix,
-    Prefix, Proj, Quant, Sort, Term, Typed, children,
+    Prefix, Proj, Quant, SetBuilder, Sort, Term, Typed, children,
 )
-from lean_alchemy.index.typing.saturate import subst
+from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import ALIASES, Sig, head_name
 
 PROP = Sort("Prop")
+# the sort of a structure, class or inductive type whose header writes none: Lean puts
+# it in `Type _` (`Prop` only when written), and of a product of types
+TYPE = Sort("Type _")
+_TYPE_FORMERS = frozenset({"structure", "class", "inductive"})
 _ARITH = frozenset({"+", "-", "*", "/", "%", "⊔", "⊓", "∪", "∩", "\\", "∆", "⊓", "++"})
 _PROPS = frozenset({"=", "≠", "<", "≤", ">", "≥", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "↔", "∧",
                     "∨", "→", "∣", "≡", "≈", "⟂", "≃ᵤ"})
@@ -79,8 +90,17 @@ class Constants:
         self.by_suffix: dict[str, list[Sig]] = {}
         declared: set[str] = set(CORE_FUNCTION_NAMES)
         with_fields: set[str] = set()
+        # a notation token -> its right sides (None: one with parameters or unread),
+        # an infix operator -> the constants it stands for (`→+*` -> `RingHom`)
+        self.tokens: dict[str, list[Term | None]] = {}
+        self.infix: dict[str, set[str]] = {}
         for s in sigs:
             if s.kind == "notation":  # a token (`ClassTable.notations`), no declaration
+                self.tokens.setdefault(s.name, []).append(None if s.binders else s.body)
+                continue
+            if s.kind == "infix":
+                if isinstance(s.body, Ident):
+                    self.infix.setdefault(s.name, set()).add(s.body.name)
                 continue
             declared.add(s.name)
             if s.kind == "field":
@@ -91,6 +111,9 @@ class Constants:
             for k in range(len(parts)):
                 self.by_suffix.setdefault(".".join(parts[k:]), []).append(s)
         self.declared = frozenset(declared)
+        # name -> the type of a definition's body, for one whose header writes none
+        # (`Inference._unwritten_type`)
+        self.body_types: dict[str, Term | None] = {}
         # structures and classes with at least one field read from their source
         self.with_fields = frozenset(with_fields)
         # a table that holds a whole library down to its logic (Mathlib declares some
@@ -99,6 +122,20 @@ class Constants:
         # namespaces' other files
         self.complete = sum(1 for n in declared if n.startswith("Function.")) \
             >= MIN_FUNCTION_NAMES
+
+    def token_body(self, token: str) -> Term | None:
+        """The right side of a parameterless notation token (`π` is `Real.pi`), when
+        every reading of it the library has is that one."""
+        got = self.tokens.get(token)
+        if not got or got[0] is None or any(b != got[0] for b in got[1:]):
+            return None
+        return got[0]
+
+    def infix_head(self, op: str) -> str | None:
+        """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
+        when the library gives it one."""
+        got = self.infix.get(op)
+        return next(iter(got)) if got is not None and len(got) == 1 else None
 
     def dot_fails(self, head: str, field: str) -> bool:
         """Does dot notation `x.field` certainly fail on a value whose type is headed by
@@ -259,6 +296,8 @@ class Inference:
         if hit is not None and hit[0] is t:
             return hit[1]
         out = self._type_of(t, depth) if depth < MAX_DEPTH else None
+        if out == UNSOLVED:
+            out = None  # a type no argument fixed (`coeff p 1 : ?R`)
         self.memo[id(t)] = (t, out)
         return out
 
@@ -279,6 +318,9 @@ class Inference:
         if isinstance(t, Prefix):
             if t.op == "¬":
                 return PROP
+            if t.op == "⇑":  # a bundled map as a function (`DFunLike.coe`)
+                ends = _map_ends(self.type_of(t.arg, d))
+                return BinOp("→", ends[0], ends[1]) if ends is not None else None
             return self.type_of(t.arg, d) if t.op == "-" else None
         if isinstance(t, Postfix):
             return self.type_of(t.arg, d) if t.op in _SAME_TYPE_POSTFIX else None
@@ -288,7 +330,20 @@ class Inference:
             return self._quant(t, d)
         if isinstance(t, IfThenElse):
             return self.type_of(t.then, d) or self.type_of(t.else_, d)
+        if isinstance(t, SetBuilder):
+            return self._set_builder(t, d)
         return None
+
+    def _set_builder(self, t: SetBuilder, d: int) -> Term | None:
+        """`{x : T | p}` is a `Set T`, `{x ∈ s | p}` has the type of `s` (`Set.sep`,
+        `Finset.filter`), `{x | p}` a `Set` of an element type left open (the
+        `setOf` notation, Mathlib/Data/Set/Defs.lean)."""
+        b = t.binder
+        if b.pred_op == "∈" and b.pred is not None:
+            return self.type_of(b.pred, d)
+        if b.pred_op is not None:
+            return None
+        return App(Ident("Set"), (b.type if b.type is not None else UNSOLVED,))
 
     # -- pieces ------------------------------------------------------------------------
     def _binop(self, t: BinOp, d: int) -> Term | None:
@@ -300,6 +355,11 @@ class Inference:
             return self.type_of(t.lhs, d)
         if t.op == "•":
             return self.type_of(t.rhs, d)
+        if t.op == "×":  # a product of types is a type (`Prod`, Lean core)
+            if isinstance(self.type_of(t.lhs, d), Sort) or isinstance(self.type_of(t.rhs, d),
+                                                                       Sort):
+                return TYPE
+            return None
         if t.op in ("''", "⁻¹'"):  # `Set.image`, `Set.preimage` (Data/Set/Defs.lean)
             ends = _map_ends(self.type_of(t.lhs, d))
             if ends is not None:
@@ -357,7 +417,13 @@ class Inference:
             return None
         if rest and first in self.local:
             return self._dot(Ident(first), rest.split("."), args, d)
-        return self._constant(name, args, d)
+        got = self._constant(name, args, d)
+        if got is None and not args and self.consts is not None and \
+                not self.consts.candidates(name):
+            body = self.consts.token_body(name)  # `π`: `Real.pi`
+            if body is not None and body != Ident(name):
+                return self.type_of(body, d)
+        return got
 
     def _app(self, t: App, d: int) -> Term | None:
         fn = t.fn.term if isinstance(t.fn, Explicit) else t.fn
@@ -399,22 +465,62 @@ class Inference:
         for k, f in enumerate(fields):
             if cur_t is None:
                 return None
-            h = type_head_name(cur_t)
-            if h is None:
-                return None
             last = k == len(fields) - 1
-            got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
-                                 receiver=(cur, h))
+            got = None
+            for h, recv in self._receiver_types(cur, cur_t):
+                found = self.consts.lookup(f"{head_name(h)}.{f}") if self.consts else []
+                if not found:
+                    continue  # Lean looks in the next namespace (parent, unfolded)
+                got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
+                                     receiver=(recv, h), found=found)
+                break
             if got is None:
                 return None
             cur, cur_t = Proj(cur, f), got
         return cur_t
 
+    def _receiver_types(self, recv: Term, ty: Term) -> Iterator[tuple[str, Term]]:
+        """The namespaces dot notation on `recv : ty` looks in, in Lean's order, each
+        with the receiver as that namespace's type: the head of `ty` (an infix operator
+        read as the constant it stands for, `η : F ≅ G` in `Iso`), then the parents of a
+        structure and the body of a definition, arguments substituted (`I : Ideal R`
+        reaches `Submodule.spanFinrank` through `abbrev Ideal (R) := Submodule R R`)."""
+        seen: set[str] = set()
+        todo = [ty]
+        while todo and len(seen) < MAX_UNFOLD:
+            t = todo.pop(0)
+            h = self._dot_head(t)
+            if h is None or h in seen:
+                continue
+            seen.add(h)
+            yield h, (recv if t is ty else Typed(recv, t))  # unfolded only when asked
+            sigs = self.consts.lookup(h) if self.consts is not None else []
+            if len(sigs) != 1:
+                continue
+            sig = sigs[0]
+            params = [n for g in sig.binders if g.kind == "explicit" for n in g.names]
+            args = t.args if isinstance(t, App) else ()
+            if sig.kind in ("structure", "class") and len(args) == len(params):
+                todo.extend(subst(p, dict(zip(params, args))) for p in sig.parents)
+            elif sig.kind in ("def", "abbrev") and sig.body is not None and \
+                    (sig.type is None or isinstance(sig.type, Sort)) and \
+                    len(args) == len(params) == len(flat_binders(sig)):
+                todo.append(subst(sig.body, dict(zip(params, args))))
+
+    def _dot_head(self, t: Term) -> str | None:
+        h = type_head_name(t)
+        if h is None and isinstance(t, BinOp) and self.consts is not None:
+            return self.consts.infix_head(t.op)
+        return h
+
     def _constant(self, name: str, args: tuple[Term, ...], d: int,
-                  receiver: tuple[Term, str] | None = None) -> Term | None:
+                  receiver: tuple[Term, str] | None = None,
+                  found: list[Sig] | None = None) -> Term | None:
         if self.consts is None:
             return None
-        found = self.consts.lookup(name, self.namespaces if receiver is None else frozenset())
+        if found is None:
+            found = self.consts.lookup(name, self.namespaces if receiver is None
+                                       else frozenset())
         if not found:
             return None
         out: Term | None = None
@@ -430,7 +536,8 @@ class Inference:
                    ) -> Term | None:
         """The type of `sig` applied to `args`; `solved`, when given, receives the
         binders, the arguments given to them and the solution of the others (`needs`)."""
-        if sig.type is None:
+        sig_type = sig.type if sig.type is not None else self._unwritten_type(sig, d)
+        if sig_type is None:
             return None
         binders = flat_binders(sig)
         metas = frozenset(n for n, _, _ in binders)
@@ -443,7 +550,7 @@ class Inference:
         if receiver is not None:
             recv, head = receiver
             at = next((i for i, (_, ty) in enumerate(explicit)
-                       if ty is not None and (h := type_head_name(ty)) is not None
+                       if ty is not None and (h := self._dot_head(ty)) is not None
                        and head_name(h) == head_name(head)), None)
             if at is None:
                 return None
@@ -475,24 +582,50 @@ class Inference:
                 nv = norm(vt, self.tvars)
                 if pt is not None and nv is not None:
                     self.unify(pt, nv, metas, s, self.tvars)
-        self._unify_through_arrows(subst(sig.type, given), extra, metas, s, d)
+        self._unify_through_arrows(subst(sig_type, given), extra, metas, s, d)
         if solved is not None:
             solved.update(binders=binders, metas=metas, given=given, s=s)
         rest = [(n, ty) for n, ty in explicit[pos:] if n not in given]
-        result: Term = sig.type
+        result: Term = sig_type
         for n, ty in reversed(rest):
             if ty is None or n in _free_names(result):
                 return None
             result = BinOp("→", ty, result)
         out = norm(subst(subst(result, given), s), metas)
-        if out is None or _mentions(out, metas - frozenset(given) - frozenset(s)):
+        unsolved = metas - frozenset(given) - frozenset(s)
+        if out is None or type_head_name(out) in unsolved:
             return None
+        if _mentions(out, unsolved):  # `atTop : Filter ?α`: the head is known
+            out = subst(out, {n: UNSOLVED for n in unsolved})
         if extra:
             if rest:
                 return None
             return self._apply_local(out, tuple(extra), d)
         return out
 
+
+    def _unwritten_type(self, sig: Sig, d: int) -> Term | None:
+        """The result type of a declaration whose header writes none: `Type _` for a
+        structure, class or inductive type; for a definition, the type of its body
+        (read for short definitions, `def sphere (x : α) (ε : ℝ) := {y | dist y x =
+        ε}`) with its binders as locals, memoized on the table."""
+        if sig.kind in _TYPE_FORMERS:
+            return TYPE
+        if sig.kind not in ("def", "abbrev") or sig.body is None or self.consts is None:
+            return None
+        memo = self.consts.body_types
+        if sig.name in memo:
+            return memo[sig.name]
+        memo[sig.name] = None  # a body that mentions its own name
+        local = {n: ty for n, ty, _ in flat_binders(sig) if ty is not None}
+        tvars = frozenset(n for n, ty in local.items() if isinstance(ty, Sort))
+        inner = Inference(self.consts, local, tvars, self.unify,
+                          namespaces=frozenset({sig.name.rpartition(".")[0]}) - {""})
+        got = inner.type_of(sig.body, d)
+        from lean_alchemy.index.typing.classes import norm
+
+        memo[sig.name] = out = norm(got, frozenset(local)) if got is not None else None
+        return out
 
     def _unify_through_arrows(self, ty: Term, extra: list[Term], metas: frozenset[str],
                               s: dict[str, Term], d: int) -> None:

@@ -10,7 +10,22 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, Term
+from lean_alchemy.grammar.ast import App, BinOp, Hole, Ident, Term
+
+
+# an argument of an inferred type that no argument solved (`atTop : Filter ?α`): the
+# head still tells a clash; unification and instance queries treat it as unknown
+UNSOLVED = Hole("?")
+
+
+def mentions_unsolved(t: Term) -> bool:
+    if t == UNSOLVED:
+        return True
+    if isinstance(t, App):
+        return mentions_unsolved(t.fn) or any(mentions_unsolved(a) for a in t.args)
+    if isinstance(t, BinOp):
+        return mentions_unsolved(t.lhs) or mentions_unsolved(t.rhs)
+    return False
 
 
 _VARIABLE = re.compile(r"^[^\W\d_][₀-₉'\d]*$")

@@ -25,7 +25,10 @@ class _ScopeRecorder(FileParser):
         before = len(self.decls)
         super().declaration(cmd, kw, word, attr_spans, mods)
         if len(self.decls) > before:
-            scope = self.tracker.current()
+            # `variable (M) in def …`: the prefix commands hold for this declaration only
+            extra = tuple(e for a, b in getattr(cmd, "prefixes", ())
+                          if (e := self.scope_entry(a, b)) is not None)
+            scope = self.tracker.current(extra)
             for d in self.decls[before:]:
                 self.scopes[d.full_name] = scope
             del self.decls[before:]  # only the scopes are wanted

@@ -34,7 +34,8 @@ from lean_alchemy.index.typing.scoped import (
 SCHEMA = pa.schema([
     pa.field("name", pa.string(), nullable=False),
     # declaration kind, `field`, `ctor`, `core`; a `theorem` row is a name only (what dot
-    # notation may resolve to), with no binders or type
+    # notation may resolve to), with no binders or type; a `notation` or `infix` row is a
+    # token and its right side (`body`)
     pa.field("kind", pa.string(), nullable=False),
     pa.field("binders", pa.string(), nullable=False),  # `dumps_binders`
     pa.field("type", pa.string()),  # `dumps` of the result type, null when not written
@@ -300,6 +301,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                 out.extend(deriving_commands(text))
             if "=>" in text and ("notation" in text or "prefix" in text):
                 out.extend(notation_commands(text))
+            if "infix" in text:
+                out.extend(infix_commands(text))
             if "instance" in text and "attribute" in text:
                 named.setdefault(d.file, set()).update(attribute_instance_names(text))
             try:
@@ -355,6 +358,21 @@ def notation_commands(text: str) -> Iterator[Sig]:
         yield Sig(m.group(1), "notation",
                   (BinderGroup(params, None, "explicit"),) if params else (), None, (),
                   body if isinstance(fn, Ident) else None)
+
+
+# `infixr:25 " →+* " => RingHom` (Mathlib/Algebra/Ring/Hom/Defs.lean:300): an operator
+# token that stands for a constant applied to its two operands
+_INFIX_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
+                        r'infix[lr]?:\w+\s+"\s*([^"\s]+)\s*"\s*=>\s*([\w.]+)\s*(?:--[^\n]*)?$',
+                        re.M)
+
+
+def infix_commands(text: str) -> Iterator[Sig]:
+    """The `infix`/`infixl`/`infixr` commands of a source file whose right side is a
+    constant, as `infix` rows: name the token, body the constant (what dot notation on
+    a value of type `A →+* B` resolves in: `RingHom`)."""
+    for m in _INFIX_CMD.finditer(text):
+        yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
 
 
 def write_signatures(path: Path, sigs: Iterable[Sig]) -> int:

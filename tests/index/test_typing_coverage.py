@@ -1,0 +1,193 @@
+"""Inference of values whose types the headers do not spell directly: declarations read
+through `… in` prefix commands, implicit arguments no explicit one solves, set-builder
+notation, types of declarations that write no result type.  Each fixture mirrors a
+declaration read in Mathlib (cited beside it)."""
+
+from lean_alchemy.grammar.ast import Hole, Sort
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.statements import binders_of
+from lean_alchemy.index.typing.classes import ClassTable
+from lean_alchemy.index.typing.filter import Context, TypedFilter
+from lean_alchemy.index.typing.scoped import declaration_scopes, section_of
+from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
+
+# Mathlib/RingTheory/Multiplicity.lean:42-45 (an `open … in` prefix and a docstring)
+EMULTIPLICITY = """open scoped Classical in
+/-- `emultiplicity a b` returns the largest natural number `n` such that
+  `a ^ n ∣ b`, as an `ℕ∞`. -/
+noncomputable def emultiplicity [Monoid α] (a b : α) : ℕ∞ :=
+  if h : Finite a b then Nat.find h else ⊤"""
+
+# Mathlib/GroupTheory/GroupAction/Defs.lean:119-122 (`variable {M} in` makes the section's
+# explicit `M` implicit for this definition only; `α` stays explicit)
+FIXED_BY_FILE = """namespace MulAction
+variable (M : Type*) (α : Type*) [Monoid M] [MulAction M α]
+
+variable {M} in
+/-- `fixedBy m` is the set of elements fixed by `m`. -/
+@[to_additive /-- `fixedBy m` is the set of elements fixed by `m`. -/]
+def fixedBy (m : M) : Set α :=
+  { x | m • x = x }
+
+end MulAction
+"""
+
+LIB = [
+    # Mathlib/Order/Filter/Defs.lean (`structure Filter (α : Type*)`),
+    # Mathlib/Order/Filter/AtTopBot/Defs.lean:39 (`def atTop [Preorder α] : Filter α`)
+    ("Filter", "structure", "structure Filter (α : Type u) where\n  sets : Set (Set α)"),
+    ("Filter.atTop", "def", "def Filter.atTop {α : Type u} [Preorder α] : Filter α := sorry"),
+    ("Finset", "structure", "structure Finset (α : Type u) where\n  val : List α"),
+    # Mathlib/Topology/MetricSpace/Pseudo/Defs.lean:432 (no result type written)
+    ("Metric.sphere", "def", "def Metric.sphere {α : Type u} (x : α) (ε : ℝ) := "
+                             "{ y | dist y x = ε }"),
+    # Mathlib/Algebra/Algebra/Unitization.lean:69 (a structure with no written sort)
+    ("Unitization", "structure", "structure Unitization (R A : Type u) where\n  fst : R"),
+]
+
+
+def _table() -> ClassTable:
+    sigs = list(core_sigs())
+    for name, kind, text in LIB:
+        sigs.extend(sigs_of_source(name, kind, text))
+    return ClassTable.build(sigs)
+
+
+def _ctx(table: ClassTable, binders: str) -> Context:
+    from lean_alchemy.extract.commands import parse_binders
+
+    return Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))),
+                   frozenset({"Filter", "Metric"}))
+
+
+def _binders(sig) -> list[tuple[tuple[str, ...], str]]:  # noqa: ANN001
+    return [(g.names, g.kind) for g in sig.binders]
+
+
+def test_a_header_after_an_in_prefix_reads_its_own_binders() -> None:
+    """The words of `open scoped Classical in` and the docstring are no binders: the
+    definition takes `[Monoid α] (a b : α)` and returns `ℕ∞`."""
+    sig = sigs_of_source("emultiplicity", "def", EMULTIPLICITY)[0]
+    assert _binders(sig) == [((), "inst"), (("a", "b"), "explicit")]
+    assert sig.type == parse_term("ℕ∞")
+    # the same header without the prefix reads the same
+    bare = EMULTIPLICITY.split("\n", 1)[1]
+    assert sigs_of_source("emultiplicity", "def", bare)[0].binders == sig.binders
+
+
+def test_a_variable_in_prefix_changes_the_section_binders_of_its_declaration() -> None:
+    """`variable {M} in def fixedBy (m : M)`: `M` is implicit, `α` explicit, so
+    `fixedBy α m` is written with `α` first."""
+    file = "Mathlib/GroupTheory/GroupAction/Defs.lean"
+    scopes = declaration_scopes(FIXED_BY_FILE, "Mathlib.GroupTheory.GroupAction.Defs", file)
+    start = FIXED_BY_FILE.index("variable {M} in")
+    text = FIXED_BY_FILE[start:FIXED_BY_FILE.index("\n\nend")]
+    sig = sigs_of_source("MulAction.fixedBy", "def", text,
+                         section_of(scopes["MulAction.fixedBy"]))[0]
+    kinds = {n: g.kind for g in sig.binders for n in g.names}
+    assert kinds["M"] == "implicit" and kinds["α"] == "explicit" and kinds["m"] == "explicit"
+    assert "in" not in kinds and "def" not in kinds
+
+
+def test_an_implicit_no_argument_solves_leaves_a_hole_and_keeps_the_head() -> None:
+    """`atTop : Filter ?α`: a rule variable of a `Finset` type bound to it is a clash
+    (a filter is no finset, no coercion), one of a `Filter` type is not, and no instance
+    query is asked about the open argument."""
+    table = _table()
+    ctx = _ctx(table, "(s : Finset ℕ)")
+    got = ctx.infer.type_of(parse_term("atTop"))
+    assert got is not None and got.fn == parse_term("Filter") and isinstance(got.args[0], Hole)
+    filt = TypedFilter(table)
+    names, kinds = ["β", "l"], ["implicit", "explicit"]
+    finset = [parse_term("Type u"), parse_term("Finset β")]
+    assert filt.check(ctx, names, kinds, finset, {"l": parse_term("atTop")}) == "type_clash"
+    filt_types = [parse_term("Type u"), parse_term("Filter β")]
+    assert filt.check(ctx, names, kinds, filt_types, {"l": parse_term("atTop")}) is None
+    # the value's type is counted as inferred
+    assert filt.stats["values_typed"] == filt.stats["values"]
+
+
+def test_set_builder_and_an_unwritten_result_type_read_from_the_body() -> None:
+    """`{x : ℕ | 0 < x}` is a `Set ℕ`; `Metric.sphere x r`, whose header writes no type,
+    has the type of its body `{ y | dist y x = ε }`, a `Set`; `{y ∈ s | p y}` has the
+    type of `s`."""
+    ctx = _ctx(_table(), "(s : Finset ℕ) (x : ℝ) (r : ℝ)")
+    ty = ctx.infer.type_of
+    assert ty(parse_term("{x : ℕ | 0 < x}")) == parse_term("Set ℕ")
+    sphere = ty(parse_term("Metric.sphere x r"))
+    assert sphere is not None and sphere.fn == parse_term("Set")
+    assert ty(parse_term("{y ∈ s | 0 < y}")) == parse_term("Finset ℕ")
+    assert ty(parse_term("{y ∈ nowhere | 0 < y}")) is None
+
+
+def test_a_type_where_a_proposition_goes_is_a_clash() -> None:
+    """A structure with no written sort lives in `Type _` (Lean never infers `Prop`
+    for it), and so does a product of types: bound to a rule's `p : Prop`, a clash; a
+    proposition bound there is none."""
+    table = _table()
+    ctx = _ctx(table, "(R A : Type u) (a b : R)")
+    assert isinstance(ctx.infer.type_of(parse_term("Unitization R A")), Sort)
+    filt = TypedFilter(table)
+    names, kinds, types = ["p"], ["explicit"], [parse_term("Prop")]
+    for v in ("Unitization R A", "R × A"):
+        assert filt.check(ctx, names, kinds, types, {"p": parse_term(v)}) == "type_clash"
+    assert filt.check(ctx, names, kinds, types, {"p": parse_term("a = b")}) is None
+    # an `apply_hyp` match is judged by its antecedents' needs only
+    assert filt.check(ctx, names, kinds, types, {"p": parse_term("R × A")},
+                      mutation="apply_hyp") is None
+
+
+# Mathlib/Algebra/Ring/Hom/Defs.lean:300 (`infixr:25 " →+* " => RingHom`) and :542
+# (`def comp (g : β →+* γ) (f : α →+* β) : α →+* γ`); Mathlib/RingTheory/Ideal/Defs.lean:40
+# (`abbrev Ideal (R : Type u) [Semiring R] := Submodule R R`);
+# Mathlib/Algebra/Module/SpanRank.lean:68 (`def spanFinrank (p : Submodule R M) : ℕ`)
+RING_LIB = [
+    ("RingHom", "structure", "structure RingHom (α β : Type u) where\n  toFun : α → β"),
+    ("RingHom.comp", "def", "def RingHom.comp {α β γ : Type u} (g : β →+* γ) (f : α →+* β) "
+                            ": α →+* γ := sorry"),
+    ("Submodule", "structure", "structure Submodule (R M : Type u) where\n  carrier : Set M"),
+    ("Submodule.spanFinrank", "def", "def Submodule.spanFinrank {R M : Type u} "
+                                     "(p : Submodule R M) : ℕ := 0"),
+    ("Ideal", "abbrev", "abbrev Ideal (R : Type u) := Submodule R R"),
+    # Mathlib/Analysis/SpecialFunctions/Trigonometric/Basic.lean (`Real.pi : ℝ`)
+    ("Real.pi", "def", "def Real.pi : ℝ := 2 * Classical.choose exists_cos_eq_zero"),
+]
+
+
+def _ring_table(notations: str) -> ClassTable:
+    from lean_alchemy.index.typing.signatures import infix_commands, notation_commands
+
+    sigs = list(core_sigs())
+    for name, kind, text in RING_LIB:
+        sigs.extend(sigs_of_source(name, kind, text))
+    sigs.extend(infix_commands('infixr:25 " →+* " => RingHom'))
+    sigs.extend(notation_commands(notations))
+    return ClassTable.build(sigs)
+
+
+def test_dot_notation_through_an_infix_type_and_an_unfolded_abbrev() -> None:
+    """`g.comp f` for `g : B →+* C` resolves in `RingHom` (the constant the infix stands
+    for); `I.spanFinrank` for `I : Ideal R` in `Submodule` after unfolding `Ideal`; a
+    field no namespace on the way has stays unknown; `⇑g` is a function `B → C`."""
+    ctx = _ctx(_ring_table(""), "{A B C R : Type u} (g : B →+* C) (f : A →+* B) (I : Ideal R)")
+    ty = ctx.infer.type_of
+    assert ty(parse_term("g.comp f")) == parse_term("A →+* C")
+    assert ty(parse_term("I.spanFinrank")) == parse_term("Nat")
+    assert ty(parse_term("I.nowhere")) is None
+    assert ty(parse_term("⇑g")) == parse_term("B → C")
+    # without the infix command, `B →+* C` names no namespace
+    bare = ClassTable.build(list(core_sigs()) + [
+        s for name, kind, text in RING_LIB for s in sigs_of_source(name, kind, text)])
+    assert _ctx(bare, "{A B C : Type u} (g : B →+* C) (f : A →+* B)").infer.type_of(
+        parse_term("g.comp f")) is None
+
+
+def test_a_notation_token_of_one_reading_has_the_type_of_its_right_side() -> None:
+    """`π` is `Real.pi : ℝ` when that is the library's only `π`; Mathlib has others
+    (`scoped[Nat.Prime] notation "π" => Nat.primeCounting`,
+    Mathlib/NumberTheory/PrimeCounting.lean:60), and then it stays unknown."""
+    one = _ctx(_ring_table('scoped notation "π" => Real.pi'), "(x : ℝ)")
+    assert one.infer.type_of(parse_term("π")) == parse_term("Real")
+    two = _ctx(_ring_table('scoped notation "π" => Real.pi\n'
+                           'scoped[Nat.Prime] notation "π" => Nat.primeCounting'), "(x : ℝ)")
+    assert two.infer.type_of(parse_term("π")) is None
