@@ -25,8 +25,8 @@ Derivation
   pattern does not bind and that has no name or declared type: a named, typed one is kept
   and filled from the candidate at match time, `index.match.fill`), `opaque_pattern` / `hole_pattern` (the
   grammar did not see the pattern fully), `opaque_replacement` (a tactic block or
-  unmodelled text of the replacement names a binder of the rule: substitution cannot reach
-  it), `private` (not visible from another module),
+  unmodelled text of the replacement names a hypothesis of the rule: substitution cannot
+  reach it, and the mutant names the side condition its own way), `private` (not visible from another module),
   `deprecated`, `no_conclusion` / `unparsed`.
 
 Patterns, replacements, side conditions and antecedents are stored *resolved*
@@ -233,11 +233,14 @@ def _bad_replacement(pattern: Term, replacement: Term, pvars_: frozenset[str],
                      by_name: dict) -> str | None:
     """Why a rewrite's replacement cannot be stated in a mutant, or None: it needs a
     variable the pattern does not fix and the candidate cannot fill, or verbatim text of it
-    names one of the rule's binders (`_verbatim_mentions`)."""
+    names one of the rule's hypotheses (`_verbatim_mentions`): the mutant states a side
+    condition under a name of its own.  A variable named there (`{ ⁅x, n⁆ | (x : I) (n : N) }`)
+    is kept: matched to the candidate's variable of the same name, as in the library's own
+    rewrites, the text is right."""
     fixed = determined(_vars(pattern, pvars_), type_of, pvars)
     if not all(_fillable(by_name.get(v)) for v in _vars(replacement, pvars) - fixed):
         return "unbound_replacement_vars"
-    if _verbatim_mentions(replacement, frozenset(by_name)):
+    if _verbatim_mentions(replacement, frozenset(n for n, b in by_name.items() if b.is_prop)):
         return "opaque_replacement"
     return None
 
@@ -246,9 +249,9 @@ _WORD = re.compile(r"[^\W\d][\w'!?₀-₉]*")
 
 
 def _verbatim_mentions(t: Term, binder_names: frozenset[str]) -> bool:
-    """Whether a tactic block or unmodelled construct of `t` names one of the rule's
-    binders (`eqToHom (by subst e; rfl)`).  Substitution never enters verbatim text, so
-    a mutant would print the rule's binder name, unbound where it is stated."""
+    """Whether a tactic block or unmodelled construct of `t` names one of `binder_names`
+    (`eqToHom (by subst e; rfl)`).  Substitution never enters verbatim text, so a mutant
+    would print the rule's binder name, unbound where it is stated."""
     for s in nodes(t):
         text = s.tactics if isinstance(s, By) else s.text if isinstance(s, Opaque) else None
         if text is not None and any(w.split(".")[0] in binder_names

@@ -300,3 +300,17 @@ theorem plain_cast (x : ℕ) : x + 0 = cast (by rfl) x := sorry
     assert st.dropped["opaque_replacement"] == 1
     assert {r.direction for r in derived_rules(lib, "plain_cast") if r.kind == "eq"} == \
         {"fwd", "bwd"}
+
+
+def test_unmodelled_text_naming_only_variables_keeps_the_rule() -> None:
+    """A set-builder over binder patterns (`{ x * n | (x : I) (n : N) }`) is kept verbatim
+    and names the rule's variables `I`, `N`: matched to the candidate's own `I`, `N`, as in
+    the library's rewrites, the text is right, so the rule stays; only hypotheses named in
+    verbatim text drop a direction."""
+    lib = """\
+theorem span_eq {I N : Set ℕ} : Nat.succ 0 = sInf { x * n | (x : I) (n : N) } := sorry
+"""
+    st = RuleStats.new()
+    rules = derived_rules(lib, "span_eq", st)
+    assert st.dropped["opaque_replacement"] == 0
+    assert "fwd" in {r.direction for r in rules if r.kind == "eq"}
