@@ -36,7 +36,7 @@ from typing import Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Explicit, Ident, IfThenElse, NamedArg, Postfix,
-    Prefix, Proj, Quant, SetBuilder, Sort, Term, Typed, children,
+    Prefix, Proj, Quant, SetBuilder, Sort, Term, Typed,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import ALIASES, Sig, head_name

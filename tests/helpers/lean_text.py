@@ -139,3 +139,15 @@ def eq_rule(lemma: str, lhs: str, rhs: str, binders: list[tuple[str, str, str]],
                 binder_types=tuple(dumps(term(t)) for _, _, t in binders),
                 side_conditions=tuple(dumps(term(c)) for c in side), antecedents=(),
                 module="Mathlib.Rules")
+
+
+def mutant_conclusion(decl, rule, inv) -> str:
+    """The printed conclusion of the mutant the mutation engine builds from `decl` (an
+    extracted declaration), `rule` (the index's rule record) and the invocation `inv`."""
+    from lean_alchemy.grammar.printer import print_term
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.mutate.statements import DecodedRule, apply_invocation
+
+    m = apply_invocation(tuple(decl_binders(decl)), decl_conclusion(decl), inv,
+                         DecodedRule.of(rule))
+    return print_term(m.conclusion)

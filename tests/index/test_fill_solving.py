@@ -12,9 +12,8 @@ from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.match.unify import unify
-from lean_alchemy.mutate.statements import DecodedRule, apply_invocation
 
-from helpers.lean_text import derived_rules, extract
+from helpers.lean_text import derived_rules, extract, mutant_conclusion
 
 LIB = """\
 theorem iso_iff_bij {C : Type*} [Category C] {X Y : C} (f : X ⟶ Y) :
@@ -85,10 +84,7 @@ def _subst(inv) -> dict[str, str]:
 
 
 def _mutant(ix: RuleIndex, cand: str, inv) -> str:
-    d = _DECLS[cand]
-    m = apply_invocation(tuple(decl_binders(d)), decl_conclusion(d), inv,
-                         DecodedRule.of(ix.rules[inv.rule_id]))
-    return print_term(m.conclusion)
+    return mutant_conclusion(_DECLS[cand], ix.rules[inv.rule_id], inv)
 
 
 def test_a_solved_value_fixes_more_through_its_declared_type():

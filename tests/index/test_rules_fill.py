@@ -10,7 +10,7 @@ from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.rules import RuleStats
 
-from helpers.lean_text import derived_rules, extract
+from helpers.lean_text import derived_rules, extract, mutant_conclusion
 
 LIB = """\
 variable {M₀ : Type*} [CancelMonoidWithZero M₀]
@@ -246,12 +246,7 @@ def test_a_matched_variable_inside_an_operator_of_a_side_condition_keeps_its_nam
 
 
 def _mutant_conclusion(ix: RuleIndex, cand: str, inv) -> str:
-    from lean_alchemy.mutate.statements import DecodedRule, apply_invocation
-
-    d = _DECLS[cand]
-    m = apply_invocation(tuple(decl_binders(d)), decl_conclusion(d), inv,
-                         DecodedRule.of(ix.rules[inv.rule_id]))
-    return print_term(m.conclusion)
+    return mutant_conclusion(_DECLS[cand], ix.rules[inv.rule_id], inv)
 
 
 def test_a_variable_only_types_fix_is_carried_or_the_match_refused():
