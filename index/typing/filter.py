@@ -85,6 +85,9 @@ class Context:
                                frozenset(names - set(self.types)), namespaces)
 
 
+_FIELDS_MEMO_LIMIT = 65_536  # rule texts remembered by `TypedFilter._receivers`
+
+
 def _names_a_class(table: ClassTable, ty: Term) -> bool:
     """A binder whose type is a class, however bracketed (`{m : MeasurableSpace α}`,
     `(_ : Fact p)`): Lean makes every such local a local instance, so it is a fact
@@ -111,8 +114,9 @@ class TypedFilter:
         self.stats: Counter = Counter()
         self.last: dict = {}
         self._hetero_memo: dict[tuple[str, Term, str], bool] = {}
-        # (key, fields, the terms themselves: alive while their ids are the key)
-        self._fields_memo: tuple = (None, ({}, {}), ())
+        # rule text (ids of its terms, metas) -> (the terms, alive while their ids are
+        # the key; fields and arity); bounded, cleared when full
+        self._fields_memo: dict[tuple, tuple] = {}
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
@@ -195,13 +199,19 @@ class TypedFilter:
 
     def _receivers(self, new_terms: Sequence[Term], metas: frozenset[str]
                    ) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
-        """`receiver_fields` and `applied_arity` of the rule's new text, memoized on the
-        last one asked."""
+        """`receiver_fields` and `applied_arity` of the rule's new text, memoized per
+        rule text: a candidate's matches run through many rules, and each rule comes
+        back with every candidate, so the text is read once, not once per match."""
         key = (tuple(id(t) for t in new_terms), metas)
-        if self._fields_memo[0] != key:
-            self._fields_memo = (key, (receiver_fields(new_terms, metas),
-                                       applied_arity(new_terms, metas)), tuple(new_terms))
-        return self._fields_memo[1]
+        hit = self._fields_memo.get(key)
+        if hit is not None and len(hit[0]) == len(new_terms) and \
+                all(a is b for a, b in zip(hit[0], new_terms)):
+            return hit[1]
+        if len(self._fields_memo) >= _FIELDS_MEMO_LIMIT:
+            self._fields_memo.clear()
+        got = (receiver_fields(new_terms, metas), applied_arity(new_terms, metas))
+        self._fields_memo[key] = (tuple(new_terms), got)
+        return got
 
     def _type_value(self, ctx: Context, w: Term) -> Term | None:
         """The value of a type-valued rule variable (`α : Type*`) as a type term, when it
