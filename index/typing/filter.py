@@ -86,6 +86,7 @@ class Context:
 
 
 _FIELDS_MEMO_LIMIT = 65_536  # rule texts remembered by `TypedFilter._receivers`
+_NEEDS_MEMO_LIMIT = 65_536  # (rule text, types) remembered by `TypedFilter._needs`
 
 
 def _names_a_class(table: ClassTable, ty: Term) -> bool:
@@ -114,6 +115,10 @@ class TypedFilter:
         self.stats: Counter = Counter()
         self.last: dict = {}
         self._hetero_memo: dict[tuple[str, Term, str], bool] = {}
+        # (rule text, its variables' types, the candidate's type variables, namespace) ->
+        # (the text's terms, alive while their ids are the key; the instance queries it
+        # needs there, `_needs`); bounded, cleared when full
+        self._needs_memo: dict[tuple, tuple[tuple[Term, ...], tuple[Term, ...]]] = {}
         # rule text (ids of its terms, metas) -> (the terms, alive while their ids are
         # the key; fields and arity); bounded, cleared when full
         self._fields_memo: dict[tuple, tuple] = {}
@@ -244,22 +249,40 @@ class TypedFilter:
                 pt = subst(norm(t, metas), s)  # type: ignore[arg-type]
                 if not _free(pt, metas - frozenset(s)):
                     local[n] = pt
+        for q in self._needs(ctx, metas, s, local, new_terms, namespace):
+            self.stats["instance_queries"] += 1
+            ans = ctx.resolver.holds(q)
+            self.last["queries"].append((q, ans))
+            if ans == NO:
+                return "instance_missing"
+        return None
+
+    def _needs(self, ctx: Context, metas: frozenset[str], s: dict[str, Term],
+               local: dict[str, Term], new_terms: Sequence[Term], namespace: str
+               ) -> tuple[Term, ...]:
+        """The instance queries `new_terms` need with the rule's variables typed by `s`
+        and `local` (`needs.instance_needs`, less those about a type argument inference
+        left open), memoized: they depend on the rule and those types alone, and a rule
+        meets the same types at many matches.  The answers depend on the candidate's
+        instances and are asked each time."""
+        key = (tuple(id(t) for t in new_terms), metas, tuple(sorted(s.items())),
+               tuple(sorted(local.items())), ctx.tvars, namespace)
+        hit = self._needs_memo.get(key)
+        if hit is not None and len(hit[0]) == len(new_terms) and \
+                all(a is b for a, b in zip(hit[0], new_terms)):
+            return hit[1]
         inf = Inference(self.table.constants, local, ctx.tvars,  # type: ignore[arg-type]
                         lambda p, t, m, s_, loc: unify(p, t, m, s_, self.table, loc),
                         frozenset(metas - frozenset(local)))
         rule_terms = frozenset(metas - frozenset(s))
-        for term in new_terms:
-            hetero = lambda c, t: self._hetero(c, t, ctx.tvars)  # noqa: E731
-            for q in instance_needs(inf, subst(term, s), hetero, rule_terms,
-                                    namespace):
-                if mentions_unsolved(q):
-                    continue  # about a type argument inference left open
-                self.stats["instance_queries"] += 1
-                ans = ctx.resolver.holds(q)
-                self.last["queries"].append((q, ans))
-                if ans == NO:
-                    return "instance_missing"
-        return None
+        hetero = lambda c, t: self._hetero(c, t, ctx.tvars)  # noqa: E731
+        got = tuple(q for term in new_terms
+                    for q in instance_needs(inf, subst(term, s), hetero, rule_terms, namespace)
+                    if not mentions_unsolved(q))
+        if len(self._needs_memo) >= _NEEDS_MEMO_LIMIT:
+            self._needs_memo.clear()
+        self._needs_memo[key] = (tuple(new_terms), got)
+        return got
 
     def _hetero(self, cls: str, ty: Term, tvars: frozenset[str] = frozenset()) -> bool:
         """Might a heterogeneous instance of `cls` (`HMul`…) apply with `ty` first?  Not

@@ -400,3 +400,26 @@ def test_a_class_valued_binder_in_any_brackets_is_an_instance() -> None:
     assert _ctx(tab, "{G : Type u}").resolver.holds(parse_term("Group G")) == NO
     plain = _ctx(tab, "{G : Type u} (s : Finset G)")
     assert plain.resolver.holds(parse_term("Group G")) == NO
+
+
+def test_one_rule_text_asks_its_instances_at_each_match_s_own_types() -> None:
+    """The queries a rule's new text needs are remembered per (rule text, types); the
+    answers are not: `commute x` needs `CommGroup` of `x`'s type, so the same filter and
+    the same text keep the match on a `[CommGroup G]` value, drop it on a `[Group G]` one,
+    keep it again on the first, and drop it on a `Finset G` value, whose own query
+    `CommGroup (Finset G)` has no instance."""
+    tab = _table()
+    filt = TypedFilter(tab)
+    text = (parse_term("commute x"),)
+    names, kinds = ("α", "x"), ("implicit", "explicit")
+    types = (parse_term("Type u"), parse_term("α"))
+
+    def verdict(binders: str, value: str) -> str | None:
+        return filt.check(_ctx(tab, binders), names, kinds, types, {"x": parse_term(value)},
+                          new_terms=text)
+
+    comm, grp = "{G : Type u} [CommGroup G] (g : G)", "{G : Type u} [Group G] (g : G)"
+    assert verdict(comm, "g") is None
+    assert verdict(grp, "g") == "instance_missing"
+    assert verdict(comm, "g") is None
+    assert verdict("{G : Type u} [CommGroup G] (s : Finset G)", "s") == "instance_missing"
