@@ -85,8 +85,27 @@ class Context:
                                frozenset(names - set(self.types)), namespaces)
 
 
-_FIELDS_MEMO_LIMIT = 65_536  # rule texts remembered by `TypedFilter._receivers`
-_NEEDS_MEMO_LIMIT = 65_536  # (rule text, types) remembered by `TypedFilter._needs`
+class _TextMemo:
+    """Values computed from a rule's text (and what else `extra` holds), keyed by the ids
+    of the text's terms: the entry keeps the terms, so their ids stay theirs while it
+    lives, and a hit must be those very terms.  Bounded: cleared when full."""
+
+    LIMIT = 65_536
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[tuple[Term, ...], object]] = {}
+
+    def get(self, terms: Sequence[Term], extra: tuple) -> object | None:
+        hit = self._entries.get((tuple(id(t) for t in terms), extra))
+        if hit is not None and len(hit[0]) == len(terms) and \
+                all(a is b for a, b in zip(hit[0], terms)):
+            return hit[1]
+        return None
+
+    def put(self, terms: Sequence[Term], extra: tuple, value: object) -> None:
+        if len(self._entries) >= self.LIMIT:
+            self._entries.clear()
+        self._entries[(tuple(id(t) for t in terms), extra)] = (tuple(terms), value)
 
 
 def _names_a_class(table: ClassTable, ty: Term) -> bool:
@@ -115,13 +134,10 @@ class TypedFilter:
         self.stats: Counter = Counter()
         self.last: dict = {}
         self._hetero_memo: dict[tuple[str, Term, str], bool] = {}
-        # (rule text, its variables' types, the candidate's type variables, namespace) ->
-        # (the text's terms, alive while their ids are the key; the instance queries it
-        # needs there, `_needs`); bounded, cleared when full
-        self._needs_memo: dict[tuple, tuple[tuple[Term, ...], tuple[Term, ...]]] = {}
-        # rule text (ids of its terms, metas) -> (the terms, alive while their ids are
-        # the key; fields and arity); bounded, cleared when full
-        self._fields_memo: dict[tuple, tuple] = {}
+        # the instance queries a rule text needs at its variables' types (`_needs`), and
+        # the fields and arity it reads (`_receivers`)
+        self._needs_memo = _TextMemo()
+        self._fields_memo = _TextMemo()
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
@@ -207,15 +223,11 @@ class TypedFilter:
         """`receiver_fields` and `applied_arity` of the rule's new text, memoized per
         rule text: a candidate's matches run through many rules, and each rule comes
         back with every candidate, so the text is read once, not once per match."""
-        key = (tuple(id(t) for t in new_terms), metas)
-        hit = self._fields_memo.get(key)
-        if hit is not None and len(hit[0]) == len(new_terms) and \
-                all(a is b for a, b in zip(hit[0], new_terms)):
-            return hit[1]
-        if len(self._fields_memo) >= _FIELDS_MEMO_LIMIT:
-            self._fields_memo.clear()
+        hit = self._fields_memo.get(new_terms, (metas,))
+        if hit is not None:
+            return hit  # type: ignore[return-value]
         got = (receiver_fields(new_terms, metas), applied_arity(new_terms, metas))
-        self._fields_memo[key] = (tuple(new_terms), got)
+        self._fields_memo.put(new_terms, (metas,), got)
         return got
 
     def _type_value(self, ctx: Context, w: Term) -> Term | None:
@@ -265,12 +277,11 @@ class TypedFilter:
         left open), memoized: they depend on the rule and those types alone, and a rule
         meets the same types at many matches.  The answers depend on the candidate's
         instances and are asked each time."""
-        key = (tuple(id(t) for t in new_terms), metas, tuple(sorted(s.items())),
-               tuple(sorted(local.items())), ctx.tvars, namespace)
-        hit = self._needs_memo.get(key)
-        if hit is not None and len(hit[0]) == len(new_terms) and \
-                all(a is b for a, b in zip(hit[0], new_terms)):
-            return hit[1]
+        key = (metas, tuple(sorted(s.items())), tuple(sorted(local.items())), ctx.tvars,
+               namespace)
+        hit = self._needs_memo.get(new_terms, key)
+        if hit is not None:
+            return hit  # type: ignore[return-value]
         inf = Inference(self.table.constants, local, ctx.tvars,  # type: ignore[arg-type]
                         lambda p, t, m, s_, loc: unify(p, t, m, s_, self.table, loc),
                         frozenset(metas - frozenset(local)))
@@ -279,9 +290,7 @@ class TypedFilter:
         got = tuple(q for term in new_terms
                     for q in instance_needs(inf, subst(term, s), hetero, rule_terms, namespace)
                     if not mentions_unsolved(q))
-        if len(self._needs_memo) >= _NEEDS_MEMO_LIMIT:
-            self._needs_memo.clear()
-        self._needs_memo[key] = (tuple(new_terms), got)
+        self._needs_memo.put(new_terms, key, got)
         return got
 
     def _hetero(self, cls: str, ty: Term, tvars: frozenset[str] = frozenset()) -> bool:
