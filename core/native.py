@@ -45,6 +45,7 @@ MODULES: tuple[str, ...] = (
     "index.typing.coerce",
     "index.typing.filter",
     "index.typing.horn",
+    "index.typing.instance_heads",
     "index.typing.infer",
     "index.typing.needs",
     "index.typing.saturate",

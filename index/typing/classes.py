@@ -29,6 +29,7 @@ from lean_alchemy.index.typing.generated import (
     expand_notations, generated_types, notation_table,
 )
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
+from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
@@ -134,6 +135,25 @@ class ClassTable:
     _horn: "HornRules | None" = None
     # what does not depend on a candidate: answers to queries about closed types
     ground_memo: dict[Term, str] = field(default_factory=dict)
+    ground_quick_memo: dict[Term, str] = field(default_factory=dict)  # `exhaustive=False`
+    _buckets: dict[str, HeadBuckets] = field(default_factory=dict)
+
+    def instances_for(self, c: str, args: tuple[Term, ...], local: frozenset[str]) -> list:
+        """The instances of class `c` that a query `C args` must try: those whose
+        conclusion's heads cannot clash for certain with the query's (`instance_heads`)."""
+        insts = self.instances.get(c)
+        if insts is None or len(insts) < 8:
+            return insts or []
+        b = self._buckets.get(c)
+        if b is None:
+            b = self._buckets[c] = build_buckets(
+                [pats for _, _, pats, _ in insts],
+                [tuple(head_of(p) for p in pats) for _, _, pats, _ in insts],
+                [metas for metas, _, _, _ in insts],
+                [any(isinstance(p, Ident) and p.name in co for p in pats)
+                 for _, _, pats, co in insts], self.known, self.flexible)
+        qh = tuple(query_head(a, head_of(a), local, self.known, self.flexible) for a in args)
+        return [insts[i] for i in candidates(b, qh)]
 
     @classmethod
     def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
@@ -473,6 +493,8 @@ class Resolver:
         self.table = table
         self.local = local
         self.memo: dict[Term, str] = {}
+        self.quick_memo: dict[Term, str] = {}
+        self.quick = False  # `holds(…, exhaustive=False)` is searching
         self.steps = 0
         self.budget = MAX_STEPS
         start = [f for f in (norm(f, local) for f in facts) if f is not None]
@@ -514,18 +536,33 @@ class Resolver:
                 return NO
         return None
 
-    def holds(self, goal: Term) -> str:
-        """*yes* / *no* / *unknown*: does the instance `goal` (`C T …`) exist here?"""
+    def holds(self, goal: Term, *, exhaustive: bool = True) -> str:
+        """*yes* / *no* / *unknown*: does the instance `goal` (`C T …`) exist here?
+        `exhaustive=False` (the match filter, which drops only on *no*): a search stops
+        at its first *unknown*, which no later branch can turn into *no*, so *yes* is
+        reported only when found before any *unknown*.  Why: most queries of a large
+        library meet an unknown early, and trying every instance of `Module` after it
+        was most of the filter's cost.  Each *no* is still an exhausted search."""
         g = norm(goal, self.local)
         if g is None:
             return UNKNOWN
         local = bool(heads(g) & self.local)
-        memo = self.memo if local else self.table.ground_memo
+        if exhaustive:
+            memo = self.memo if local else self.table.ground_memo
+        else:
+            memo = self.quick_memo if local else self.table.ground_quick_memo
+            known = (self.memo if local else self.table.ground_memo).get(g)
+            if known is not None:
+                return known
         hit = memo.get(g)
         if hit is None:
             self.steps = 0
             self.budget = LOCAL_STEPS if local else MAX_STEPS
-            hit = memo[g] = self._holds(g, 0, set())
+            self.quick = not exhaustive
+            try:
+                hit = memo[g] = self._holds(g, 0, set())
+            finally:
+                self.quick = False
         return hit
 
     def _holds(self, g: Term, depth: int, stack: set[Term]) -> str:
@@ -555,24 +592,30 @@ class Resolver:
         stack = stack | {g}
         self.steps += 1
         out = NO
-        for metas, prem, pats, coerced in self.table.instances.get(c, ()):
+        for metas, prem, pats, coerced in self.table.instances_for(c, args, self.local):
             carriers = [head_of(a) in TOWER for p, a in zip(pats, args)
                         if isinstance(p, Ident) and p.name in coerced]
             if any(carriers):
                 continue  # `↥s` (a subtype, a carrier) is never a type of the tower
             if carriers:
+                if self.quick:
+                    return UNKNOWN
                 out = UNKNOWN
                 continue
             r = self._via_instance(metas, prem, pats, args, depth, stack)
             if r == YES:
                 return YES
             if r == UNKNOWN:
+                if self.quick:
+                    return UNKNOWN
                 out = UNKNOWN
         for child, parent in self.table.children.get(c, ()):
             r = self._via_child(child, parent, args, depth, stack)
             if r == YES:
                 return YES
             if r == UNKNOWN:
+                if self.quick:
+                    return UNKNOWN
                 out = UNKNOWN
         return out
 

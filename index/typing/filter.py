@@ -263,7 +263,7 @@ class TypedFilter:
                     local[n] = pt
         for q in self._needs(ctx, metas, s, local, new_terms, namespace):
             self.stats["instance_queries"] += 1
-            ans = ctx.resolver.holds(q)
+            ans = ctx.resolver.holds(q, exhaustive=False)
             self.last["queries"].append((q, ans))
             if ans == NO:
                 return "instance_missing"
