@@ -256,29 +256,24 @@ def _constraining_any(p: Term, prem) -> list[tuple[str, int]]:  # noqa: ANN001
             for k, a in enumerate(q.args) if a == p]
 
 
-def target_sources(table, facts, tvars: frozenset[str], keys) -> dict[str, set[str]]:  # noqa: ANN001
-    """Type variable -> heads a coercion may lead from into it: the sources of every
-    coercion instance into a variable whose premises on it it may meet (`keys(v)`: its
-    class positions, `horn`), with `[Algebra S R] : CoeHTCT S R` admitting only the `S`
-    of its `Algebra` facts.  A variable with no such instance is the target of none."""
+def target_sources(table, facts, var: str, keys) -> set[str]:  # noqa: ANN001
+    """The heads a coercion may lead from into the type variable `var`: the sources of
+    every coercion instance into a variable whose premises on it `var` may meet
+    (`keys(var)`: its class positions, `horn`), with `[Algebra S R] : CoeHTCT S R`
+    admitting only the `S` of its `Algebra` facts.  Empty: the target of no coercion."""
     co = table.coercions
-    algebra: dict[str, set[str]] = {}
+    algebra: set[str] = set()
     for f in facts:
         args = f.args if isinstance(f, App) else ()
         if type_head(f) == "Algebra" and len(args) == 2 and isinstance(args[1], Ident) \
-                and args[1].name in tvars:
-            algebra.setdefault(args[1].name, set()).add(type_head(args[0]) or ANY)
-    out: dict[str, set[str]] = {}
-    for v in tvars:
-        have = keys(v)
-        got: set[str] = set()
-        for need, srcs in co.into_vars:
-            if need <= have:
-                got |= algebra.get(v, set()) if any(c == "Algebra" for c, _ in need) \
-                    else srcs
-        if got:
-            out[v] = got
-    return out
+                and args[1].name == var:
+            algebra.add(type_head(args[0]) or ANY)
+    have = keys(var)
+    got: set[str] = set()
+    for need, srcs in co.into_vars:
+        if need <= have:
+            got |= algebra if any(c == "Algebra" for c, _ in need) else srcs
+    return got
 
 
 def _is_var(h: str, metas: frozenset[str]) -> bool:

@@ -78,11 +78,20 @@ class Context:
         # `[FunLike F α β]`) and the sources of the coercions into each (`coerce`)
         self.coerced = frozenset(n for f in self.resolver.facts for n in _args_names(f)[:1]
                                  if _coercion_source_class(head_of(f) or ""))
-        self.sources = target_sources(table, self.resolver.facts, self.tvars,
-                                      self.resolver.keys)
+        self._sources: dict[str, set[str]] = {}  # `sources`, per type variable asked
         self.infer = Inference(table.constants, self.types, self.tvars,  # type: ignore
                                lambda p, t, m, s_, loc: unify(p, t, m, s_, table, loc),
                                frozenset(names - set(self.types)), namespaces)
+
+
+    def sources(self, var: str) -> set[str]:
+        """The heads a coercion may lead from into type variable `var` (`coerce.
+        target_sources`), computed when first asked: most candidates ask for none."""
+        hit = self._sources.get(var)
+        if hit is None:
+            hit = self._sources[var] = target_sources(self.resolver.table, self.resolver.facts,
+                                                      var, self.resolver.keys)
+        return hit
 
 
 class _TextMemo:
@@ -360,7 +369,7 @@ class TypedFilter:
             return True
         co = self.table.coercions  # type: ignore[attr-defined]
         if b in ctx.tvars:
-            srcs = ctx.sources.get(b, set())
+            srcs = ctx.sources(b)
             return co.free_target or ANY in srcs or a in srcs or b in co.reach(a)
         return co.may_coerce(a, b, self.table.horn().head_closure(b)
                              if b in self.table.known else None)

@@ -30,6 +30,8 @@ from typing import Callable, Iterable
 from lean_alchemy.grammar.ast import App, Ident, Term
 from lean_alchemy.index.typing.saturate import variable_name
 
+CLOSURE_MEMO = 16_384  # distinct binder-class sets remembered (cleared when full)
+
 Key = tuple[str, int]
 
 
@@ -60,6 +62,12 @@ class HornRules:
         self.tower = tower
         self._head_memo: dict[str, frozenset[Key]] = {}
         self._base: tuple[set[Key], dict[int, int]] | None = None
+        # the closure of the unconditional and loose keys, for a head of the number tower
+        # (True) or any other (False)
+        self._loose_bases: dict[bool, tuple[set[Key], dict[int, int]]] = {}
+        # (base, start keys) -> closure: candidates share their binders' classes
+        # (`[Group G]`), and each closure copies the base's thousands of keys
+        self._closure_memo: dict[tuple[int, frozenset[Key]], frozenset[Key]] = {}
         for c, rows in table.instances.items():
             for metas, prem, pats, coerced in rows:
                 for j, p in enumerate(pats):
@@ -121,11 +129,22 @@ class HornRules:
         the unconditional keys alone is computed once; each call continues from it."""
         if self._base is None:
             self._base = self._propagate(set(), {}, list(self.unconditional))
-        have, missing = self._base
-        todo = [k for k in start if k not in have]
-        if not todo:
-            return frozenset(have)
-        return frozenset(self._propagate(set(have), dict(missing), todo)[0])
+        return self._extend(self._base, start)
+
+    def _extend(self, base: tuple[set[Key], dict[int, int]], start: Iterable[Key]
+                ) -> frozenset[Key]:
+        """The closure of `base` with `start` added, memoized by (base, start)."""
+        have, missing = base
+        todo = frozenset(k for k in start if k not in have)
+        key = (id(have), todo)
+        hit = self._closure_memo.get(key)
+        if hit is None:
+            if len(self._closure_memo) >= CLOSURE_MEMO:
+                self._closure_memo.clear()
+            hit = self._closure_memo[key] = frozenset(
+                self._propagate(set(have), dict(missing), list(todo))[0]) if todo \
+                else frozenset(have)
+        return hit
 
     def _propagate(self, have: set[Key], missing: dict[int, int], todo: list[Key]
                    ) -> tuple[set[Key], dict[int, int]]:
@@ -145,9 +164,13 @@ class HornRules:
         """Every key a type with the rigid head `head` may have (memoized)."""
         hit = self._head_memo.get(head)
         if hit is None:
-            loose = self.flexible_keys if head in self.tower else \
-                self.flexible_keys | self.unknown_keys
-            hit = self._head_memo[head] = self.closure(self.head_start.get(head, set()) | loose)
+            tower = head in self.tower
+            base = self._loose_bases.get(tower)
+            if base is None:  # the loose keys every head may have, propagated once
+                loose = self.flexible_keys if tower else self.flexible_keys | self.unknown_keys
+                base = self._loose_bases[tower] = self._propagate(
+                    set(), {}, list(self.unconditional | loose))
+            hit = self._head_memo[head] = self._extend(base, self.head_start.get(head, ()))
         return hit
 
 
