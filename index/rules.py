@@ -43,7 +43,7 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, By, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.receivers import collect as collect_receivers
@@ -287,9 +287,29 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     replacement, extra pattern variables): the other spellings of `T.f x` / `x.f`
     (`index.dot_notation`).  An over-applied instance (`f a` inside `f a b`) needs no form
     of its own: the matcher tries the prefixes of every application
-    (`index.match.patterns.prefix_spans`)."""
-    return [(name, other, replacement, ())
-            for name, other in spellings(pattern, pvars, type_of)]
+    (`index.match.patterns.prefix_spans`).  A pattern that is a bare constant written
+    `@C` is also indexed as `C` (`bare_constant`)."""
+    out = [(name, other, replacement, ())
+           for name, other in spellings(pattern, pvars, type_of)]
+    bare = bare_constant(pattern, pvars)
+    if bare is not None:
+        out.append(("bare", bare, replacement, ()))
+    return out
+
+
+def bare_constant(pattern: Term, pvars: frozenset[str]) -> Ident | None:
+    """`C` for a pattern `@C` that is a constant alone (`@AlgebraicGeometry.Etale`), else
+    None.  Why: such a lemma (`@Etale = @SmoothOfRelativeDimension 0`) rewrites the
+    constant wherever it occurs, and the candidate writes it with its arguments
+    (`Etale f`), not with `@`: Lean elaborates both to the same constant, the head of
+    the application, which the matcher reaches as the function of `App` (every node of
+    the candidate is a target).  A variable (`@f`) is left alone: a bare variable
+    pattern would match everything."""
+    if isinstance(pattern, Explicit) and isinstance(pattern.term, Ident):
+        name = pattern.term.name
+        if name.split(".", 1)[0] not in pvars:
+            return pattern.term
+    return None
 
 
 def _fillable(b: SigBinder | None) -> bool:

@@ -1,0 +1,59 @@
+"""Spellings Lean elaborates alike that the index must match: a bare constant written
+`@C` in a rule against the constant applied in the candidate (`Etale f`), and a bracketed
+operator whose bracket holds a rule variable (`f =O[l] g`) against the same operator
+over another term (`u =O[atTop] v`)."""
+
+from __future__ import annotations
+
+from lean_alchemy.grammar.ast import loads
+from lean_alchemy.grammar.printer import print_term
+
+from helpers.lean_text import derived_rules, extract, mutant_conclusion
+
+BARE = """\
+namespace Demo
+
+def Etale (f : ℕ) : Prop := f = f
+def Smooth (n : ℕ) (f : ℕ) : Prop := n ≤ f
+
+theorem eq_smooth : @Etale = @Smooth 0 := by rfl
+
+theorem etale_iff (f : ℕ) : Etale f ↔ Smooth 0 f := by rw [eq_smooth]
+
+theorem explicit_var {g : ℕ → ℕ} (h : ∀ x, g x = x) : @g = id := by exact funext h
+
+end Demo
+"""
+
+
+def _invocations(text: str, rule_names: list[str], candidate: str):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    rules = [r for n in rule_names for r in derived_rules(text, n)]
+    decls, _ = extract(text)
+    d = decls[candidate]
+    ix = RuleIndex.build(rules)
+    return decls[candidate], rules, ix.invocations(d, tuple(decl_binders(d)),
+                                                   decl_conclusion(d))
+
+
+def test_a_bare_constant_written_with_at_matches_the_constant_applied():
+    d, rules, invs = _invocations(BARE, ["eq_smooth"], "etale_iff")
+    by_id = {r.id: r for r in rules}
+    found = [(by_id[i.rule_id], i) for i in invs
+             if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
+    assert [print_term(loads(r.pattern)) for r, _ in found] == ["Demo.Etale"]
+    rule, inv = found[0]
+    assert inv.instance == "Etale"
+    # the mutant rewrites the head constant, as `rw [eq_smooth]` does
+    assert mutant_conclusion(d, rule, inv) == "(@Demo.Smooth 0) f ↔ Smooth 0 f"
+
+
+def test_the_written_at_spelling_is_kept_and_no_other_pattern_gets_a_bare_form():
+    rules = derived_rules(BARE, "eq_smooth")
+    fwd = sorted(print_term(loads(r.pattern)) for r in rules if r.direction == "fwd")
+    assert fwd == ["@Demo.Etale", "Demo.Etale"]
+    # a variable written `@g` is no constant: a bare variable would match everything
+    assert all(print_term(loads(r.pattern)) != "g"
+               for r in derived_rules(BARE, "explicit_var"))
