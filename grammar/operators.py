@@ -210,6 +210,34 @@ BRACKET_INFIX: dict[str, tuple[str, int, int | None]] = {
 }
 
 
+def bracket_parts(op: str) -> tuple[str, str] | None:
+    """(family, content) of a bracketed infix operator whose one bracket group closes the
+    token (`=O[l]` -> (`=O[]`, `l`); `=ᶠ[𝓝[≠] x]` -> (`=ᶠ[]`, `𝓝[≠] x`)); None for any
+    other operator (`[⋀^ι]→ₗ[R]`, `→ₗ⁅R⁆`, `+`).  Why: the grammar keeps the bracket's
+    term in the operator's text, yet it is an argument like any other (`f =O[l] g` is
+    `Asymptotics.IsBigO l f g`): the index matches operators of one family and binds
+    the content (`index.match`), and substitution rewrites it (`grammar.substitute`)."""
+    if not op.endswith("]") or op.startswith("[") or "[" not in op:
+        return None
+    start = op.index("[")
+    depth = 0
+    for k in range(start, len(op)):
+        ch = op[k]
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0 and k != len(op) - 1:
+                return None  # the first group closes before the token ends
+    return (op[:start] + "[]", op[start + 1:-1]) if depth == 0 else None
+
+
+def with_bracket_content(op: str, content: str) -> str:
+    """`op` with its bracket's content replaced (`bracket_parts`): `=O[l]`, `atTop` ->
+    `=O[atTop]`."""
+    return op[:op.index("[") + 1] + content + "]"
+
+
 def bracket_op(op: str) -> Op | None:
     """The `Op` of a bracketed infix token such as `→ₗ[R]` (None if not one)."""
     if "[" not in op and "⁅" not in op and "⟮" not in op:

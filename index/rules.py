@@ -45,6 +45,7 @@ from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
 )
+from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
@@ -201,6 +202,27 @@ def op_names(t: Term | None) -> frozenset[str]:
         op = getattr(s, "op", None)
         if isinstance(op, str) and "[" in op and op.endswith("]"):
             out.update(_OP_NAME.findall(op[op.index("[") + 1:-1]))
+    return frozenset(out)
+
+
+def bracket_names(t: Term | None, whole: bool = True) -> frozenset[str]:
+    """Of `op_names`, those that are a bracket's whole content (`l` of `f =O[l] g`), or
+    with `whole` off those inside a larger content (`μ` of `f =ᵐ[μ.restrict s] g`).
+    Why: a whole bracket is an argument the matcher binds and substitution rewrites
+    (`grammar.operators.bracket_parts`); a name inside a larger content stays text."""
+    if t is None:
+        return frozenset()
+    out: set[str] = set()
+    for s in nodes(t):
+        op = getattr(s, "op", None)
+        if isinstance(op, str) and "[" in op and op.endswith("]"):
+            parts = bracket_parts(op)
+            name = parts[1].strip() if parts is not None else None
+            if name is not None and _OP_NAME.fullmatch(name):
+                if whole:
+                    out.add(name)
+            elif not whole:
+                out.update(_OP_NAME.findall(op[op.index("[") + 1:-1]))
     return frozenset(out)
 
 

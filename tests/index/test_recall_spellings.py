@@ -57,3 +57,56 @@ def test_the_written_at_spelling_is_kept_and_no_other_pattern_gets_a_bare_form()
     # a variable written `@g` is no constant: a bare variable would match everything
     assert all(print_term(loads(r.pattern)) != "g"
                for r in derived_rules(BARE, "explicit_var"))
+
+
+BRACKETS = """\
+namespace Asym
+
+theorem isBigO_iff {f g : ℕ → ℝ} {l : Filter ℕ} :
+    f =O[l] g ↔ ∃ c : ℝ, ∀ᶠ x in l, ‖f x‖ ≤ c * ‖g x‖ := sorry
+
+theorem eventuallyEq_iff_sub {f g : ℕ → ℝ} {l : Filter ℕ} : f =ᶠ[l] g ↔ f - g =ᶠ[l] 0 := sorry
+
+theorem at_top {u v : ℕ → ℝ} : u =O[atTop] v ↔ u =ᶠ[𝓝[≠] 0] v := sorry
+
+theorem same_name {u v : ℕ → ℝ} {l : Filter ℕ} : u =O[l] v ↔ True := sorry
+
+theorem little {u v : ℕ → ℝ} : u =o[atTop] v ↔ True := sorry
+
+theorem bound_above {u v : ℕ → ℝ} : ∀ n : ℕ, u =O[𝓝 n] v := sorry
+
+end Asym
+"""
+
+
+def _by_rule(text: str, rule_names: list[str], candidate: str):
+    d, rules, invs = _invocations(text, rule_names, candidate)
+    by_id = {r.id: r for r in rules}
+    return d, [(by_id[i.rule_id], i) for i in invs
+               if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
+
+
+def test_a_variable_filling_a_bracket_binds_the_candidates_bracket():
+    d, found = _by_rule(BRACKETS, ["isBigO_iff", "eventuallyEq_iff_sub"], "at_top")
+    got = {(r.lemma, i.instance, tuple((k, print_term(loads(v))) for k, v in i.subst))
+           for r, i in found}
+    assert got == {
+        ("Asym.isBigO_iff", "u =O[atTop] v", (("f", "u"), ("g", "v"), ("l", "atTop"))),
+        ("Asym.eventuallyEq_iff_sub", "u =ᶠ[𝓝[≠] 0] v",
+         (("f", "u"), ("g", "v"), ("l", "𝓝[≠] 0")))}
+    mutants = {mutant_conclusion(d, r, i) for r, i in found}
+    # the bracket's value is substituted into the replacement's operator too
+    assert mutants == {"(∃ c : ℝ, ∀ᶠ x in atTop, ‖u x‖ ≤ c * ‖v x‖) ↔ u =ᶠ[𝓝[≠] 0] v",
+                       "u =O[atTop] v ↔ u - v =ᶠ[𝓝[≠] 0] 0"}
+
+
+def test_the_same_bracket_text_still_matches_and_other_families_do_not():
+    _, found = _by_rule(BRACKETS, ["isBigO_iff"], "same_name")
+    assert [dict((k, print_term(loads(v))) for k, v in i.subst)["l"] for _, i in found] \
+        == ["l"]
+    assert _by_rule(BRACKETS, ["isBigO_iff"], "little")[1] == []  # `=o` is another family
+
+
+def test_a_bracket_naming_a_variable_bound_above_is_not_matched():
+    # `rw` cannot rewrite under the `∀ n`: the bracket mentions `n`
+    assert _by_rule(BRACKETS, ["isBigO_iff"], "bound_above")[1] == []
