@@ -98,6 +98,12 @@ _INFIX: list[Op] = [
     *_ops("infixr", 67, "::ᵥ"),
     *_ops("infixl", 73, "<•"),
     *_ops("infix", 50, "!="),
+    # Lean core's bitwise operators (`HXor`, `HAnd`, `HOr`, shifts), Batteries' `Rat.divInt`
+    # and Mathlib's rounded divisions (`FloorDiv`, `CeilDiv`)
+    *_ops("infixl", 58, "^^^ &&&"),
+    *_ops("infixl", 55, "|||"),
+    *_ops("infixl", 75, "<<< >>>"),
+    *_ops("infixl", 70, "/. ⌊/⌋ ⌈/⌉"),
 ]
 
 _PREFIX: list[Op] = [

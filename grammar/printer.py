@@ -346,6 +346,8 @@ class Printer:
             return f"[{names} : {ty}]" if names else f"[{ty}]"
         if g.default is not None:
             return f"{lo}{names} : {self.print_at(g.type, 0, SEP) if g.type else '_'} := {self.print_at(g.default)}{hi}"
+        if ty is None and g.pred_op is not None and g.pred is not None:  # `(a ∈ s)`
+            return f"{lo}{names} {g.pred_op} {self.print_at(g.pred, 0, SEP)}{hi}"
         text = f"{lo}{names} : {ty}{hi}" if ty is not None else f"{lo}{names}{hi}"
         if g.pred_op is not None and g.pred is not None:  # `∀ᶠ (n : ℕ) in atTop, …`
             text += f" {g.pred_op} {self.print_at(g.pred, 0, SEP)}"
@@ -360,7 +362,7 @@ class Printer:
             return (f"{t.op}{self.print_at(t.extra, 0, CLOSED)}] {bs}, "
                     f"{self.print_at(t.body, level, tail)}")
         if t.extra is not None and t.op in AE_OPS:
-            m = self.print_at(t.extra, MAX, SEP)
+            m = self.print_at(t.extra, LEAD, SEP)  # `∂μ.restrict s,`: up to the comma
             return f"{t.op} {bs} ∂{m}, {self.print_at(t.body, 0, tail)}"
         if t.extra is not None:
             m = self.print_at(t.extra, 70, tail)

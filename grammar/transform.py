@@ -285,6 +285,11 @@ class ToAst(Transformer):
         *names, ty, _assign, default = c
         return BinderGroup(tuple(names), ty, "explicit", None, None, default)
 
+    def bb_pred(self, c):
+        # `⨆ (a ∈ s) (b ∈ t), f a b`, `∃ᵉ (x ∈ A) (y ∈ A), …`: an extended binder per group
+        *names, op, pred = c
+        return BinderGroup(tuple(names), None, "explicit", op, pred)
+
     def bb_implicit(self, c):
         return self._bb(c, "implicit")
 
@@ -331,6 +336,8 @@ class ToAst(Transformer):
 
     def ae_head(self, c):
         op, bs, _d, extra = c
+        if type(extra) is list:  # `∀ᵐ x ∂μ.restrict s, p x`: the measure is an application
+            extra = extra[0] if len(extra) == 1 else App(extra[0], tuple(extra[1:]))
         return _Head(lambda b: Quant(str(op), bs, b, ",", extra), 0)
 
     def ite_h_head(self, c):
