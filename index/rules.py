@@ -49,7 +49,7 @@ from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
-from lean_alchemy.grammar.walk import heads, nodes
+from lean_alchemy.grammar.walk import heads, nodes, rebuild
 
 # Relations: a binder typed by one is a proof.  Arrows of bundled maps and isomorphisms
 # (`≃`, `≅`, `→₀`, `⥤`, `⟶`, `→+*`…) are types of data, not propositions: `(α : X ≅ Y)` is a
@@ -316,7 +316,40 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     bare = bare_constant(pattern, pvars)
     if bare is not None:
         out.append(("bare", bare, replacement, ()))
+    pred = with_binder_predicates(pattern)
+    if pred is not pattern:
+        out.append(("pred", pred, replacement, ()))
     return out
+
+
+# Binding notations whose binder predicate stands for a binder of its proof:
+# `⨆ x ∈ s, f x` is `⨆ x, ⨆ (_ : x ∈ s), f x`, `∀ x ∈ s, p x` is `∀ x, x ∈ s → p x`
+# (not `∃`: `∃ x ∈ s, p x` is `∃ x, x ∈ s ∧ p x`; not `∑`: `∑ x ∈ s` is `Finset.sum s`).
+PROOF_BINDER_PREDICATES = frozenset({"∀", "⨆", "⨅", "⋃", "⋂"})
+_PREDICATE_OPS = frozenset({"∈", "∉", "⊆", "⊂", "⊇", "⊃", "≥", ">", "≤", "<", "≠"})
+
+
+def with_binder_predicates(t: Term) -> Term:
+    """`t` with each `⨆ (x : T) (_ : x ∈ s), f x` (a binder, then an anonymous binder of a
+    proof about it) written `⨆ x ∈ s, f x`, the spelling the library mostly uses and Lean
+    elaborates to the same term (`PROOF_BINDER_PREDICATES`); `t` itself when there is none.
+    The binder's type is left out: a pattern's untyped binder matches a typed one."""
+    def go(u: Term) -> Term:
+        u2 = rebuild(u, lambda _f, _i, c: go(c))
+        if isinstance(u2, Quant) and u2.op in PROOF_BINDER_PREDICATES \
+                and len(u2.binders) == 2:
+            first, proof = u2.binders
+            prop = proof.type
+            if (len(first.names) == 1 and first.pred is None and first.default is None
+                    and first.kind in ("plain", "explicit") and proof.names == ("_",)
+                    and proof.kind == "explicit" and isinstance(prop, BinOp)
+                    and prop.op in _PREDICATE_OPS and prop.lhs == Ident(first.names[0])
+                    and first.names[0] not in heads(prop.rhs)):
+                group = BinderGroup(first.names, None, "plain", prop.op, prop.rhs)
+                return Quant(u2.op, (group,), u2.body, u2.arrow, u2.extra)
+        return u2
+
+    return go(t)
 
 
 def bare_constant(pattern: Term, pvars: frozenset[str]) -> Ident | None:

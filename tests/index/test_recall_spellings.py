@@ -110,3 +110,48 @@ def test_the_same_bracket_text_still_matches_and_other_families_do_not():
 def test_a_bracket_naming_a_variable_bound_above_is_not_matched():
     # `rw` cannot rewrite under the `∀ n`: the bracket mentions `n`
     assert _by_rule(BRACKETS, ["isBigO_iff"], "bound_above")[1] == []
+
+
+PREDICATES = """\
+namespace Preds
+
+theorem iSup_subtype'' {ι α : Type*} [CompleteLattice α] (s : Set ι) (f : ι → α) :
+    ⨆ i : s, f i = ⨆ (t : ι) (_ : t ∈ s), f t := sorry
+
+theorem exists_sub {α : Type*} (s : Set α) (p : α → Prop) :
+    (∃ (x : α) (_ : x ∈ s), p x) ↔ ∃ x : s, p x := sorry
+
+theorem cand_sup {ι α : Type*} [CompleteLattice α] (s : Set ι) (H : ι → α) :
+    ⨆ i ∈ s, H i = ⊤ := sorry
+
+theorem cand_nested {ι α : Type*} [CompleteLattice α] (s : Set ι) (H : ι → α) :
+    ⨆ (j : ι) (_ : j ∈ s), H j = ⊤ := sorry
+
+theorem cand_exists {α : Type*} (s : Set α) (p : α → Prop) : ∃ x ∈ s, p x := sorry
+
+end Preds
+"""
+
+
+def _bwd(text: str, rule: str, candidate: str):
+    d, rules, invs = _invocations(text, [rule], candidate)
+    by_id = {r.id: r for r in rules}
+    return d, [(by_id[i.rule_id], i) for i in invs if by_id[i.rule_id].direction == "bwd"]
+
+
+def test_a_binder_of_a_proof_matches_the_binder_predicate_spelling():
+    d, found = _bwd(PREDICATES, "iSup_subtype''", "cand_sup")
+    assert [i.instance for _, i in found] == ["⨆ i ∈ s, H i"]
+    (rule, inv), = found
+    assert mutant_conclusion(d, rule, inv) == "⨆ i : s, H i = ⊤"
+    # the spelling the lemma writes still matches itself
+    _, found = _bwd(PREDICATES, "iSup_subtype''", "cand_nested")
+    assert [i.instance for _, i in found] == ["⨆ (j : ι) (_ : j ∈ s), H j"]
+
+
+def test_an_existential_keeps_its_binder_of_a_proof():
+    # `∃ x ∈ s, p x` is `∃ x, x ∈ s ∧ p x`, not `∃ x, ∃ (_ : x ∈ s), p x`
+    rules = derived_rules(PREDICATES, "exists_sub")
+    assert all(print_term(loads(r.pattern)) != "∃ x ∈ s, p x" for r in rules)
+    d, rules, invs = _invocations(PREDICATES, ["exists_sub"], "cand_exists")
+    assert invs == []
