@@ -261,8 +261,9 @@ class Flat:
     hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
     # typed binder group at i -> its symbol without the type (`untyped_symbol`)
     untyped: dict[int, tuple] = field(default_factory=dict)
-    # bracketed operator at i -> its symbol without the bracket's content (`family_symbol`)
-    family: dict[int, tuple] = field(default_factory=dict)
+    # bracketed operator at i -> its symbol without the bracket's content (`family_symbol`);
+    # None until one is met (most targets have none)
+    family: dict[int, tuple] | None = None
     base: "Flat | None" = None  # `prefix_flat`: the target this application prefix is of
     _keys: dict[int, int] = field(default_factory=dict)
 
@@ -298,6 +299,8 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
             if isinstance(w, BinderGroup) and w.type is not None and w.default is None:
                 fl.untyped[i] = untyped_symbol(sym)
             elif isinstance(w, BinOp) and "[" in w.op and bracket_parts(w.op) is not None:
+                if fl.family is None:
+                    fl.family = {}
                 fl.family[i] = family_symbol(sym)
         fl.syms.append(sym)
         fl.ends.append(0)

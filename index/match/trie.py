@@ -138,7 +138,7 @@ class Trie:
             c = node.get(syms[i])
             if c is not None:
                 stack.append((c, i + 1))
-            if family and i in family:
+            if family is not None and i in family:
                 # a bracketed operator: also the patterns whose bracket is a variable
                 # (`patterns.bracket_var`)
                 c = node.get(family[i])
