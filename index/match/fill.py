@@ -30,9 +30,10 @@ binds nor the types of its variables fix as the mutation engine reads them (plai
     same type, by its name, or `(inferInstance : T)` for an anonymous one (instance
     search finds the candidate's local instance, the same value).
 
-A name written inside an operator of the replacement or a side condition is never
-substituted there (the grammar keeps it as text), so it only takes the candidate variable
-of the same name.  Candidates same-named as the rule variable come first, then those no
+A name written inside a larger bracket of an operator of the replacement or a side
+condition (`μ` of `=ᵐ[μ.restrict s]`) is never substituted there (the grammar keeps it as
+text), so it only takes the candidate variable of the same name; a bracket that is the name
+alone (`=ᶠ[l]`) is substituted (`grammar.substitute`, `rules.bracket_names`).  Candidates same-named as the rule variable come first, then those no
 other variable took (`g := f` where the match gave `f := f` rewrites `P f` to `P f`),
 then binder order; at most `MAX_FILLINGS` fillings per match, the first in that order.
 
