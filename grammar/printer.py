@@ -36,7 +36,7 @@ MOD_OPS = ("[MOD]", "[ZMOD]", "[PMOD]", "[SMOD]")
 CLOSED = -1.0  # followed by a closing bracket, a comma, or the end
 SEP = -0.5  # followed by a separator no term absorbs (`:` `|` `then` `from` ...) but `by` does
 DPART_TAIL = -0.25  # followed by an integral's `∂μ`, which an integral without one would take
-INTEGRALS = ("∫", "∫⁻", "∮", "⨍", "⨍⁻")
+INTEGRALS = ("∫", "∫⁻", "∫ᵛ", "∮", "⨍", "⨍⁻")
 
 QUANT_BODY = {"∑": 67, "∏": 67, "∑'": 67, "∏'": 67, "∑'[": 67, "∏'[": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
               "∫": 60, "∫⁻": 60, "∮": 60, "⨍": 60, "⨍⁻": 60}
@@ -256,6 +256,9 @@ class Printer:
         if t.open == "⁅" and isinstance(t.term, Tuple) and len(t.term.items) == 2:
             x, y = t.term.items
             return f"⁅{self.print_at(x)}, {self.print_at(y)}⁆"
+        if t.open in ("[;", "∂[;") and isinstance(t.term, Tuple) and len(t.term.items) == 2:
+            x, y = t.term.items  # `∂[B; μ]` of `∫ᵛ` (its measure, or an unattached one)
+            return f"{t.open[:-1]}{self.print_at(x)}; {self.print_at(y)}]"
         if "⦋" in t.open:
             before, _, after = t.open.partition("⦋")
             return f"{before}⦋{self.print_at(t.term)}⦌{after}"

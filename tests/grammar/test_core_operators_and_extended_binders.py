@@ -1,7 +1,7 @@
 """Statements of the library the grammar once read as unparsed text: Lean core's bitwise
 operators and `/.`, Mathlib's rounded divisions, a measure that is an application after
-`∂` (`∀ᵐ x ∂μ.restrict s, p x`) and extended binders with a predicate per group
-(`⨆ (a ∈ s) (b ∈ t), f a b`).  Each must parse to a tree that prints its source back
+`∂` (`∀ᵐ x ∂μ.restrict s, p x`), extended binders with a predicate per group
+(`⨆ (a ∈ s) (b ∈ t), f a b`) and the vector-measure integral `∫ᵛ x, f x ∂[B; μ]`.  Each must parse to a tree that prints its source back
 (the index's misread check compares the tokens) and gives the sub-terms rules match."""
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ def _no_opaque(t) -> bool:
     "sSup (image2 f s t) = ⨆ (a ∈ s) (b ∈ t), f a b",
     "⨆ (i) (j ≤ i), f j = ⨆ i, f i",
     "x ∈ A ∧ ∀ᵉ (x₁ ∈ A) (x₂ ∈ A), x ∈ segment 𝕜 x₁ x₂ → x₁ = x ∨ x₂ = x",
+    "∫ᵛ x in s ∪ t, f x ∂[B; μ] = ∫ᵛ x in s, f x ∂[B; μ] + ∫ᵛ x in t, f x ∂[B; μ]",
+    "∫ᵛ x in s, f x ∂[B; VectorMeasure.dirac a v] = if a ∈ s then B (f a) v else 0",
+    "∫ᵛ x, g x + f x ∂[B; μ] = 0",
 ])
 def test_the_statement_parses_and_prints_back(text):
     t = parse_term(text)
@@ -64,3 +67,14 @@ def test_the_measure_after_the_partial_sign_ends_at_the_comma():
     assert print_term(t.body) == "p x"
     # written with parentheses, the same measure (the printer drops them)
     assert parse_term("∀ᵐ x ∂(μ.restrict s), p x") == t
+
+
+def test_a_vector_integral_takes_the_pairing_and_measure_as_its_own():
+    t = parse_term("∫ᵛ x in s, f x ∂[B; μ] + c = d")
+    assert isinstance(t, BinOp) and isinstance(t.lhs, BinOp) and t.lhs.op == "+"
+    integral = t.lhs.lhs
+    assert isinstance(integral, Quant) and integral.op == "∫ᵛ"
+    assert print_term(integral.body) == "f x" and print_term(integral.extra) == "[B; μ]"
+    # the plain integral's measure is unchanged
+    plain = parse_term("∫ x, f x ∂μ + c")
+    assert plain.op == "+" and print_term(plain.lhs.extra) == "μ"
