@@ -155,8 +155,9 @@ class Glued(Term):
 
 # Opening delimiter -> closing delimiter of "enclosing" notations.
 ENCLOSERS: dict[str, str] = {"|": "|", "|ₘ": "|ₘ", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
-                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆", "‹": "›"}
-# `⟪x, y⟫` (inner product) and `⁅x, y⁆` (bracket) hold a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
+                              "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆", "‹": "›", "[;": "]", "∂[;": "]"}
+# `⟪x, y⟫` (inner product), `⁅x, y⁆` (bracket) and `[B; μ]` (open "[;": the pairing and
+# measure of `∫ᵛ x, f x ∂[B; μ]`) hold a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,12 @@ _INFIX: list[Op] = [
     *_ops("infixr", 67, "::ᵥ"),
     *_ops("infixl", 73, "<•"),
     *_ops("infix", 50, "!="),
+    # Lean core's bitwise operators (`HXor`, `HAnd`, `HOr`, shifts), Batteries' `Rat.divInt`
+    # and Mathlib's rounded divisions (`FloorDiv`, `CeilDiv`)
+    *_ops("infixl", 58, "^^^ &&&"),
+    *_ops("infixl", 55, "|||"),
+    *_ops("infixl", 75, "<<< >>>"),
+    *_ops("infixl", 70, "/. ⌊/⌋ ⌈/⌉"),
 ]
 
 _PREFIX: list[Op] = [
@@ -208,6 +214,34 @@ BRACKET_INFIX: dict[str, tuple[str, int, int | None]] = {
     "⟹": ("infixr", 51, None), "⇔": ("infixr", 51, None), "⋊": ("infix", 35, 35),
     "≤": ("infix", 50, 50), "-": ("infixl", 65, None),  # `[x -[𝕜] y]` (segment)
 }
+
+
+def bracket_parts(op: str) -> tuple[str, str] | None:
+    """(family, content) of a bracketed infix operator whose one bracket group closes the
+    token (`=O[l]` -> (`=O[]`, `l`); `=ᶠ[𝓝[≠] x]` -> (`=ᶠ[]`, `𝓝[≠] x`)); None for any
+    other operator (`[⋀^ι]→ₗ[R]`, `→ₗ⁅R⁆`, `+`).  Why: the grammar keeps the bracket's
+    term in the operator's text, yet it is an argument like any other (`f =O[l] g` is
+    `Asymptotics.IsBigO l f g`): the index matches operators of one family and binds
+    the content (`index.match`), and substitution rewrites it (`grammar.substitute`)."""
+    if not op.endswith("]") or op.startswith("[") or "[" not in op:
+        return None
+    start = op.index("[")
+    depth = 0
+    for k in range(start, len(op)):
+        ch = op[k]
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0 and k != len(op) - 1:
+                return None  # the first group closes before the token ends
+    return (op[:start] + "[]", op[start + 1:-1]) if depth == 0 else None
+
+
+def with_bracket_content(op: str, content: str) -> str:
+    """`op` with its bracket's content replaced (`bracket_parts`): `=O[l]`, `atTop` ->
+    `=O[atTop]`."""
+    return op[:op.index("[") + 1] + content + "]"
 
 
 def bracket_op(op: str) -> Op | None:

@@ -36,7 +36,7 @@ MOD_OPS = ("[MOD]", "[ZMOD]", "[PMOD]", "[SMOD]")
 CLOSED = -1.0  # followed by a closing bracket, a comma, or the end
 SEP = -0.5  # followed by a separator no term absorbs (`:` `|` `then` `from` ...) but `by` does
 DPART_TAIL = -0.25  # followed by an integral's `∂μ`, which an integral without one would take
-INTEGRALS = ("∫", "∫⁻", "∮", "⨍", "⨍⁻")
+INTEGRALS = ("∫", "∫⁻", "∫ᵛ", "∮", "⨍", "⨍⁻")
 
 QUANT_BODY = {"∑": 67, "∏": 67, "∑'": 67, "∏'": 67, "∑'[": 67, "∏'[": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
               "∫": 60, "∫⁻": 60, "∮": 60, "⨍": 60, "⨍⁻": 60}
@@ -256,6 +256,9 @@ class Printer:
         if t.open == "⁅" and isinstance(t.term, Tuple) and len(t.term.items) == 2:
             x, y = t.term.items
             return f"⁅{self.print_at(x)}, {self.print_at(y)}⁆"
+        if t.open in ("[;", "∂[;") and isinstance(t.term, Tuple) and len(t.term.items) == 2:
+            x, y = t.term.items  # `∂[B; μ]` of `∫ᵛ` (its measure, or an unattached one)
+            return f"{t.open[:-1]}{self.print_at(x)}; {self.print_at(y)}]"
         if "⦋" in t.open:
             before, _, after = t.open.partition("⦋")
             return f"{before}⦋{self.print_at(t.term)}⦌{after}"
@@ -346,6 +349,8 @@ class Printer:
             return f"[{names} : {ty}]" if names else f"[{ty}]"
         if g.default is not None:
             return f"{lo}{names} : {self.print_at(g.type, 0, SEP) if g.type else '_'} := {self.print_at(g.default)}{hi}"
+        if ty is None and g.pred_op is not None and g.pred is not None:  # `(a ∈ s)`
+            return f"{lo}{names} {g.pred_op} {self.print_at(g.pred, 0, SEP)}{hi}"
         text = f"{lo}{names} : {ty}{hi}" if ty is not None else f"{lo}{names}{hi}"
         if g.pred_op is not None and g.pred is not None:  # `∀ᶠ (n : ℕ) in atTop, …`
             text += f" {g.pred_op} {self.print_at(g.pred, 0, SEP)}"
@@ -360,7 +365,7 @@ class Printer:
             return (f"{t.op}{self.print_at(t.extra, 0, CLOSED)}] {bs}, "
                     f"{self.print_at(t.body, level, tail)}")
         if t.extra is not None and t.op in AE_OPS:
-            m = self.print_at(t.extra, MAX, SEP)
+            m = self.print_at(t.extra, LEAD, SEP)  # `∂μ.restrict s,`: up to the comma
             return f"{t.op} {bs} ∂{m}, {self.print_at(t.body, 0, tail)}"
         if t.extra is not None:
             m = self.print_at(t.extra, 70, tail)

@@ -35,6 +35,7 @@ from lean_alchemy.grammar.ast import (
     get_at,
     view_at,
 )
+from lean_alchemy.grammar.operators import bracket_parts, with_bracket_content
 from lean_alchemy.grammar.walk import (
     LAMBDAS,
     Capture,
@@ -90,6 +91,16 @@ def _subst(t: Term, m: dict[str, Term], fv: frozenset[str]) -> Term:
         inner, new_names = _scope((t.name,), m, fv, t.body)
         return Let(t.kind, new_names.get(t.name, t.name), ty, value,
                    _subst(t.body, inner, _fv(inner)))
+    if isinstance(t, BinOp):
+        out = rebuild(t, lambda _f, _i, c: _subst(c, m, fv))
+        parts = bracket_parts(t.op)
+        if parts is not None and parts[1].strip() in m:
+            # a rule variable filling a bracket (`f =O[l] g`): the grammar keeps it as text
+            from lean_alchemy.grammar.printer import print_term
+
+            return BinOp(with_bracket_content(t.op, print_term(m[parts[1].strip()])),
+                         out.lhs, out.rhs)  # type: ignore[attr-defined]
+        return out
     if isinstance(t, IfThenElse) and t.hyp:
         cond = _subst(t.cond, m, fv)
         inner, new_names = _scope((t.hyp,), m, fv, t.then, t.else_)

@@ -101,6 +101,11 @@ class ToAst(Transformer):
     def listlit(self, c):
         return ListLit(_items(c))
 
+    def dpart_pair(self, c):
+        # `∂[B; μ]` after an integral's body: read as the body's last argument, which the
+        # integral takes back as its measure (`_Climb.unary`, `measure_pair`)
+        return Enclosed(DPART_PAIR, Tuple((c[1], c[2])))
+
     def vec(self, c):  # c[0] is the `![` token
         return ListLit(_items(c), True)
 
@@ -285,6 +290,11 @@ class ToAst(Transformer):
         *names, ty, _assign, default = c
         return BinderGroup(tuple(names), ty, "explicit", None, None, default)
 
+    def bb_pred(self, c):
+        # `⨆ (a ∈ s) (b ∈ t), f a b`, `∃ᵉ (x ∈ A) (y ∈ A), …`: an extended binder per group
+        *names, op, pred = c
+        return BinderGroup(tuple(names), None, "explicit", op, pred)
+
     def bb_implicit(self, c):
         return self._bb(c, "implicit")
 
@@ -331,6 +341,8 @@ class ToAst(Transformer):
 
     def ae_head(self, c):
         op, bs, _d, extra = c
+        if type(extra) is list:  # `∀ᵐ x ∂μ.restrict s, p x`: the measure is an application
+            extra = extra[0] if len(extra) == 1 else App(extra[0], tuple(extra[1:]))
         return _Head(lambda b: Quant(str(op), bs, b, ",", extra), 0)
 
     def ite_h_head(self, c):
@@ -380,6 +392,33 @@ class ToAst(Transformer):
 
 
 INF = 1 << 30  # the level of operands and binding notations (application level and above)
+
+
+DPART_PAIR = "∂[;"  # `Enclosed.open` of `∂[B; μ]` read as an argument (`dpart_pair`)
+
+
+def ends_in_pair(t: Term) -> bool:
+    """Whether the application `t` ends with the argument `∂[B; μ]` (`dpart_pair`)."""
+    if isinstance(t, App) and t.args:
+        last = t.args[-1]
+        return isinstance(last, Enclosed) and last.open == DPART_PAIR
+    return False
+
+
+def measure_pair(body: Term) -> tuple[Term, Term] | None:
+    """(body, `[B; μ]`) when an integral's body ends with the argument `∂[B; μ]`, on the
+    body's right spine (`∫ᵛ x, f x ∂[B; μ]`, `∫ᵛ x, g x + f x ∂[B; μ]`), else None."""
+    if ends_in_pair(body):
+        assert isinstance(body, App)
+        last = body.args[-1]
+        assert isinstance(last, Enclosed)
+        rest = body.args[:-1]
+        return (App(body.fn, rest) if rest else body.fn), Enclosed("[;", last.term)
+    if isinstance(body, BinOp):
+        got = measure_pair(body.rhs)
+        if got is not None:
+            return BinOp(body.op, body.lhs, got[0]), got[1]
+    return None
 
 
 class _Head:
@@ -461,6 +500,9 @@ class _Climb:
             self.i += 1
             body = self.parse(x.arg)[0]
             if x.integral:
+                pair = measure_pair(body)
+                if pair is not None:  # `∫ᵛ x, f x ∂[B; μ]`
+                    return x.build(pair[0], pair[1]), INF
                 if self.i < self.n and isinstance(self.c[self.i], Token) \
                         and self.c[self.i].type == "DPART":
                     self.i += 1
@@ -480,6 +522,8 @@ class _Climb:
         node, lvl = self.unary()
         if lvl < m:
             raise ValueError("operand below the required precedence")
+        if ends_in_pair(node):
+            return node, lvl  # `∂[B; μ]` ends an integral's body, as `∂μ` does
         c, n, infix = self.c, self.n, self.infix
         while self.i < n:
             x = c[self.i]

@@ -228,7 +228,7 @@ def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
     """The ids the index gives the rule of `lemma` in one direction, one per spelling of
     its pattern (`derive_rules`, `index.dot_notation`)."""
     return (content_hash(lemma, kind, direction),
-            *(content_hash(lemma, kind, direction, s) for s in ("dot", "proj")))
+            *(content_hash(lemma, kind, direction, s) for s in ("dot", "proj", "bare", "pred")))
 
 
 # --------------------------------------------------------------------------- matching

@@ -43,12 +43,13 @@ from typing import Iterable
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, By, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
 )
+from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
-from lean_alchemy.grammar.walk import heads, nodes
+from lean_alchemy.grammar.walk import heads, nodes, rebuild
 
 # Relations: a binder typed by one is a proof.  Arrows of bundled maps and isomorphisms
 # (`≃`, `≅`, `→₀`, `⥤`, `⟶`, `→+*`…) are types of data, not propositions: `(α : X ≅ Y)` is a
@@ -204,6 +205,27 @@ def op_names(t: Term | None) -> frozenset[str]:
     return frozenset(out)
 
 
+def bracket_names(t: Term | None, whole: bool = True) -> frozenset[str]:
+    """Of `op_names`, those that are a bracket's whole content (`l` of `f =O[l] g`), or
+    with `whole` off those inside a larger content (`μ` of `f =ᵐ[μ.restrict s] g`).
+    Why: a whole bracket is an argument the matcher binds and substitution rewrites
+    (`grammar.operators.bracket_parts`); a name inside a larger content stays text."""
+    if t is None:
+        return frozenset()
+    out: set[str] = set()
+    for s in nodes(t):
+        op = getattr(s, "op", None)
+        if isinstance(op, str) and "[" in op and op.endswith("]"):
+            parts = bracket_parts(op)
+            name = parts[1].strip() if parts is not None else None
+            if name is not None and _OP_NAME.fullmatch(name):
+                if whole:
+                    out.add(name)
+            elif not whole:
+                out.update(_OP_NAME.findall(op[op.index("[") + 1:-1]))
+    return frozenset(out)
+
+
 def _vars(t: Term, pvars: frozenset[str]) -> frozenset[str]:
     """Pattern variables occurring free in `t` (`h.le` counts as `h`), also inside a
     bracketed operator (`op_names`)."""
@@ -287,9 +309,62 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     replacement, extra pattern variables): the other spellings of `T.f x` / `x.f`
     (`index.dot_notation`).  An over-applied instance (`f a` inside `f a b`) needs no form
     of its own: the matcher tries the prefixes of every application
-    (`index.match.patterns.prefix_spans`)."""
-    return [(name, other, replacement, ())
-            for name, other in spellings(pattern, pvars, type_of)]
+    (`index.match.patterns.prefix_spans`).  A pattern that is a bare constant written
+    `@C` is also indexed as `C` (`bare_constant`)."""
+    out = [(name, other, replacement, ())
+           for name, other in spellings(pattern, pvars, type_of)]
+    bare = bare_constant(pattern, pvars)
+    if bare is not None:
+        out.append(("bare", bare, replacement, ()))
+    pred = with_binder_predicates(pattern)
+    if pred is not pattern:
+        out.append(("pred", pred, replacement, ()))
+    return out
+
+
+# Binding notations whose binder predicate stands for a binder of its proof:
+# `⨆ x ∈ s, f x` is `⨆ x, ⨆ (_ : x ∈ s), f x`, `∀ x ∈ s, p x` is `∀ x, x ∈ s → p x`
+# (not `∃`: `∃ x ∈ s, p x` is `∃ x, x ∈ s ∧ p x`; not `∑`: `∑ x ∈ s` is `Finset.sum s`).
+PROOF_BINDER_PREDICATES = frozenset({"∀", "⨆", "⨅", "⋃", "⋂"})
+_PREDICATE_OPS = frozenset({"∈", "∉", "⊆", "⊂", "⊇", "⊃", "≥", ">", "≤", "<", "≠"})
+
+
+def with_binder_predicates(t: Term) -> Term:
+    """`t` with each `⨆ (x : T) (_ : x ∈ s), f x` (a binder, then an anonymous binder of a
+    proof about it) written `⨆ x ∈ s, f x`, the spelling the library mostly uses and Lean
+    elaborates to the same term (`PROOF_BINDER_PREDICATES`); `t` itself when there is none.
+    The binder's type is left out: a pattern's untyped binder matches a typed one."""
+    def go(u: Term) -> Term:
+        u2 = rebuild(u, lambda _f, _i, c: go(c))
+        if isinstance(u2, Quant) and u2.op in PROOF_BINDER_PREDICATES \
+                and len(u2.binders) == 2:
+            first, proof = u2.binders
+            prop = proof.type
+            if (len(first.names) == 1 and first.pred is None and first.default is None
+                    and first.kind in ("plain", "explicit") and proof.names == ("_",)
+                    and proof.kind == "explicit" and isinstance(prop, BinOp)
+                    and prop.op in _PREDICATE_OPS and prop.lhs == Ident(first.names[0])
+                    and first.names[0] not in heads(prop.rhs)):
+                group = BinderGroup(first.names, None, "plain", prop.op, prop.rhs)
+                return Quant(u2.op, (group,), u2.body, u2.arrow, u2.extra)
+        return u2
+
+    return go(t)
+
+
+def bare_constant(pattern: Term, pvars: frozenset[str]) -> Ident | None:
+    """`C` for a pattern `@C` that is a constant alone (`@AlgebraicGeometry.Etale`), else
+    None.  Why: such a lemma (`@Etale = @SmoothOfRelativeDimension 0`) rewrites the
+    constant wherever it occurs, and the candidate writes it with its arguments
+    (`Etale f`), not with `@`: Lean elaborates both to the same constant, the head of
+    the application, which the matcher reaches as the function of `App` (every node of
+    the candidate is a target).  A variable (`@f`) is left alone: a bare variable
+    pattern would match everything."""
+    if isinstance(pattern, Explicit) and isinstance(pattern.term, Ident):
+        name = pattern.term.name
+        if name.split(".", 1)[0] not in pvars:
+            return pattern.term
+    return None
 
 
 def _fillable(b: SigBinder | None) -> bool:

@@ -30,9 +30,10 @@ binds nor the types of its variables fix as the mutation engine reads them (plai
     same type, by its name, or `(inferInstance : T)` for an anonymous one (instance
     search finds the candidate's local instance, the same value).
 
-A name written inside an operator of the replacement or a side condition is never
-substituted there (the grammar keeps it as text), so it only takes the candidate variable
-of the same name.  Candidates same-named as the rule variable come first, then those no
+A name written inside a larger bracket of an operator of the replacement or a side
+condition (`μ` of `=ᵐ[μ.restrict s]`) is never substituted there (the grammar keeps it as
+text), so it only takes the candidate variable of the same name; a bracket that is the name
+alone (`=ᶠ[l]`) is substituted (`grammar.substitute`, `rules.bracket_names`).  Candidates same-named as the rule variable come first, then those no
 other variable took (`g := f` where the match gave `f := f` rewrites `P f` to `P f`),
 then binder order; at most `MAX_FILLINGS` fillings per match, the first in that order.
 
@@ -80,7 +81,7 @@ class FillSpec:
 
 def fill_spec(rule: Rule) -> FillSpec | None:
     """The variables of `rule` a match must fill (module doc), None when there are none."""
-    from lean_alchemy.index.rules import determined, op_names
+    from lean_alchemy.index.rules import bracket_names, determined, op_names
 
     if rule.kind == "imp" or not rule.replacement:
         return None
@@ -92,18 +93,21 @@ def fill_spec(rule: Rule) -> FillSpec | None:
     hyps = [loads(h) for h in tuple(rule.side_conditions)]
     mentioned = (heads(r) | op_names(r)) & named
     spelled = mentioned.union(*(heads(h) for h in hyps if h is not None)) & named
-    if spelled <= heads(p):  # the match binds all of them: the common case, decoded fast
+    matched = heads(p) | bracket_names(p)  # a whole bracket binds (`f =O[l] g`)
+    if spelled <= matched:  # the match binds all of them: the common case, decoded fast
         return None
     types = tuple(loads(t) if t else None for t in rule.binder_types)
     type_of = {n: t for n, t in zip(names, types) if n}
     pvars = frozenset(rule.pattern_vars) | named
-    plain = determined(heads(p) & pvars, type_of, pvars, in_operators=False)
+    plain = determined(matched & pvars, type_of, pvars, in_operators=False)
     needed = tuple(n for n in dict.fromkeys(names) if n in mentioned and n not in plain)
     proofs = frozenset(n for n, t in zip(names, types) if t is not None and t in hyps)
-    solve = (spelled & plain) - heads(p) - proofs
+    solve = (spelled & plain) - matched - proofs
     if not needed and not solve:
         return None
-    text_only = op_names(r).union(*(op_names(h) for h in hyps if h is not None))
+    # names substitution cannot reach: inside a larger bracket (`=ᵐ[μ.restrict s]`)
+    text_only = bracket_names(r, whole=False).union(
+        *(bracket_names(h, whole=False) for h in hyps if h is not None))
     spec = FillSpec(needed, names, tuple(rule.binder_kinds), types,
                     determined((heads(p) | op_names(p)) & pvars, type_of, pvars),
                     op_names(p) & named, text_only & named,

@@ -28,15 +28,18 @@ from lean_alchemy.grammar.ast import (
     App,
     BinOp,
     BinderGroup,
+    Hole,
     Ident,
     NamedArg,
     Num,
+    Opaque,
     Quant,
     Sort,
     Term,
     bound_in_child,
     loads,
 )
+from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.grammar.substitute import alpha_equal
 from lean_alchemy.grammar.walk import (
     heads,
@@ -55,6 +58,7 @@ from lean_alchemy.index.match.patterns import (
     NUMBER_TYPES,
     WILD,
     Flat,
+    bracket_var,
     children,
     function_typed,
     higher_order_args,
@@ -95,6 +99,7 @@ class Compiled:
     receivers: tuple = ()  # (variable used with dot notation, its type's head): `receivers_ok`
     near: tuple = ()  # `rule_keys`: the module and namespace a candidate may share
     higher_order: frozenset[str] = frozenset()  # `patterns.function_typed` pattern variables
+    brackets: frozenset[str] = frozenset()  # variables filling an operator's bracket
 
 
 _NODE, _VAR, _CONST = 0, 1, 2
@@ -122,7 +127,7 @@ def match_steps(p: Term, pvars: frozenset[str]) -> tuple | None:
             else:
                 out.append((_CONST, t.name))
             return True
-        if isinstance(t, BINDING_NODES):
+        if isinstance(t, BINDING_NODES) or bracket_var(t, pvars) is not None:
             return False
         out.append((_NODE, ""))
         return all(go(c) for _, _, c in children(t))
@@ -184,7 +189,8 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                                    if n in pvars and n in occurs and is_concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
                     rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
-                    dot_receivers(p, pvars, names, btypes), rule_keys(rule), higher_order)
+                    dot_receivers(p, pvars, names, btypes), rule_keys(rule), higher_order,
+                    frozenset(v for t in nodes(p) for v in [bracket_var(t, pvars)] if v))
 
 
 # Words of a lemma name that say how it is stated, not what it is about (`_iff`, `of_`).
@@ -304,6 +310,11 @@ class TermMatcher:
                                                  tuple(bound_names[a] for a in args), written)
                 if type(written) is not App or shape(pattern) != shape(written):
                     return False  # a bundled map's `⇑f x`: the trie did not compare it
+        if type(pattern) is BinOp and "[" in pattern.op:  # type: ignore[attr-defined]
+            var = bracket_var(pattern, self.pattern_vars)
+            if var is not None:
+                return self.match_bracket(var, pattern, written, resolved, bound_names,
+                                          bound_here)
         skip_type = untyped_against_typed(pattern, written)
         if not self.shapes_checked and (type(pattern) is not type(written) or shape(
                 pattern) != (untyped_symbol(shape(written)) if skip_type else shape(written))):
@@ -335,6 +346,25 @@ class TermMatcher:
             if not self.match_term(pc, wc, rc, names, here):
                 return False
         return True
+
+    def match_bracket(self, var: str, pattern: BinOp, written: Term, resolved: Term,
+                      bound_names: dict[str, str], bound_here: frozenset[str]) -> bool:
+        """A bracketed operator whose bracket is the pattern variable `var` (`f =O[l] g`)
+        against an operator of the same family (`u =O[atTop] v`): `var` binds the
+        candidate's bracket read as a term (`bracket_value`), then both operands match."""
+        if type(written) is not BinOp:
+            return False
+        assert isinstance(written, BinOp)
+        got, want = bracket_parts(written.op), bracket_parts(pattern.op)
+        if got is None or want is None or got[0] != want[0]:
+            return False
+        value = bracket_value(got[1])
+        if value is None or not self.bind(var, "", "", value):
+            return False
+        r = resolved if isinstance(resolved, BinOp) else written
+        return (self.match_term(pattern.lhs, written.lhs, r.lhs, bound_names, bound_here)
+                and self.match_term(pattern.rhs, written.rhs, r.rhs, bound_names,
+                                    bound_here))
 
     def match_ident(self, name: str, written: Term, resolved: Term,
                     bound_names: dict[str, str], bound_here: frozenset[str]) -> bool:
@@ -410,6 +440,28 @@ class TermMatcher:
         return True
 
 
+_BRACKET_VALUES: dict[str, Term | None] = {}
+
+
+def bracket_value(content: str) -> Term | None:
+    """The term an operator's bracket holds (`atTop`, `𝓝[≠] x`), None when the grammar
+    does not read it fully or prints it otherwise: substitution writes the printed value
+    back into the operator (`grammar.substitute`), which must give the candidate's text."""
+    if content in _BRACKET_VALUES:
+        return _BRACKET_VALUES[content]
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.grammar.printer import print_term
+
+    t: Term | None = parse_term(content.strip())
+    if t is None or any(isinstance(x, (Opaque, Hole)) for x in nodes(t)) \
+            or print_term(t) != content.strip():
+        t = None
+    if len(_BRACKET_VALUES) > 100_000:
+        _BRACKET_VALUES.clear()
+    _BRACKET_VALUES[content] = t
+    return t
+
+
 def abstraction(names: tuple[str, ...], body: Term) -> Term:
     """`fun names => body`, eta-reduced: `g a` for `body = g a i x` and `names = (i, x)`
     when `g a` mentions neither (`f := g` for `∑ i ∈ s, g i`, as a first-order match of
@@ -446,7 +498,11 @@ def match_flat(c: Compiled, fl: "Flat", i: int, const_eq: ConstEq = suffix_const
     the same pre-order walk, bindings and respellings (a test compares both)."""
     steps = c.steps
     if steps is None:
-        return match(c, fl.written[i], fl.resolved[i], const_eq, True)
+        got = match(c, fl.written[i], fl.resolved[i], const_eq, True)
+        if got is not None and c.brackets and fl.bound[i] and any(
+                heads(got[0][v]) & fl.bound[i] for v in c.brackets if v in got[0]):
+            return None  # a bracket naming a variable bound above: `rw` cannot go there
+        return got
     written, resolved, ends = fl.written, fl.resolved, fl.ends
     subst: dict[str, Term] = {}
     respell: dict[str, str] = {}

@@ -33,6 +33,7 @@ from lean_alchemy.grammar.ast import (
     bound_in_child,
     view_at,
 )
+from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.grammar.walk import (
     field_names,
     last_component,
@@ -135,6 +136,29 @@ def dot_field(rest: str) -> str:
     return rest.rsplit(".", 1)[-1]
 
 
+def bracket_var(t: Term, pvars: Container[str]) -> str | None:
+    """The pattern variable that is the whole bracket of a bracketed operator `t`
+    (`l` of `f =O[l] g`, `μ` of `f =ᵐ[μ] g`), else None.  Why: `f =O[l] g` is
+    `IsBigO l f g`, so `l` is an argument; the grammar keeps it in the operator's text,
+    and the pattern's key has the operator's family instead (`family_symbol`), which
+    every operator of the family in the candidate also offers."""
+    if not isinstance(t, BinOp):
+        return None
+    parts = bracket_parts(t.op)
+    if parts is None:
+        return None
+    name = parts[1].strip()
+    return name if name in pvars else None
+
+
+def family_symbol(sym: tuple) -> tuple:
+    """The symbol of a bracketed operator node with the bracket's content left out
+    (`bracket_var`): `("BinOp", "=O[]", 1, 1)` for `=O[atTop]`."""
+    parts = bracket_parts(sym[1])
+    assert parts is not None
+    return (sym[0], parts[0]) + sym[2:]
+
+
 def function_typed(names: Sequence[str], btypes: Sequence[Term | None]) -> frozenset[str]:
     """The binders declared with a function type (`p : ι → α → Prop`, `f : ∀ i, β i`,
     `g : (i : ι) → β i`): the variables that may be applied higher order in a pattern.
@@ -182,7 +206,7 @@ def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
             else:
                 out.append(("id", last_component(t.name)))
             return
-        out.append(shape(t))
+        out.append(family_symbol(shape(t)) if bracket_var(t, pvars) else shape(t))
         binding = isinstance(t, BINDING_NODES)
         for f, i, c in children(t):
             extra = bound_in_child(t, f, i) if binding else ()
@@ -237,6 +261,9 @@ class Flat:
     hints: dict[int, tuple[str, bool]] | None = None  # `infer_hints`, computed on demand
     # typed binder group at i -> its symbol without the type (`untyped_symbol`)
     untyped: dict[int, tuple] = field(default_factory=dict)
+    # bracketed operator at i -> its symbol without the bracket's content (`family_symbol`);
+    # None until one is met (most targets have none)
+    family: dict[int, tuple] | None = None
     base: "Flat | None" = None  # `prefix_flat`: the target this application prefix is of
     _keys: dict[int, int] = field(default_factory=dict)
 
@@ -271,6 +298,10 @@ def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
             sym = shape(w)
             if isinstance(w, BinderGroup) and w.type is not None and w.default is None:
                 fl.untyped[i] = untyped_symbol(sym)
+            elif isinstance(w, BinOp) and "[" in w.op and bracket_parts(w.op) is not None:
+                if fl.family is None:
+                    fl.family = {}
+                fl.family[i] = family_symbol(sym)
         fl.syms.append(sym)
         fl.ends.append(0)
         fl.paths.append(path)

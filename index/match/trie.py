@@ -122,7 +122,7 @@ class Trie:
         return node.get(head_symbol(t.fn, locals_)) is not None or WILD in node
 
     def _walk(self, fl: Flat, stack: list, stop: int) -> list[list]:
-        syms, ends, untyped = fl.syms, fl.ends, fl.untyped
+        syms, ends, untyped, family = fl.syms, fl.ends, fl.untyped, fl.family
         out: list = []
         leaf = self.LEAF
         while stack:
@@ -138,6 +138,12 @@ class Trie:
             c = node.get(syms[i])
             if c is not None:
                 stack.append((c, i + 1))
+            if family is not None and i in family:
+                # a bracketed operator: also the patterns whose bracket is a variable
+                # (`patterns.bracket_var`)
+                c = node.get(family[i])
+                if c is not None:
+                    stack.append((c, i + 1))
             if untyped and i in untyped:
                 # a typed binder group under an untyped pattern binder: skip the type,
                 # its first child (`patterns.untyped_symbol`)

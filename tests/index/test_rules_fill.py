@@ -237,12 +237,23 @@ def test_a_rule_no_candidate_variable_can_fill_is_passed_over_before_matching():
     assert sum(ix.stats.tried.values()) == 0 and ix.stats.filtered["unfilled_variable"] >= 1
 
 
-def test_a_matched_variable_inside_an_operator_of_a_side_condition_keeps_its_name():
+def test_a_matched_variable_filling_a_bracket_of_a_side_condition_is_substituted():
+    from lean_alchemy.grammar.printer import print_term
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.mutate.statements import DecodedRule, apply_invocation
+
     ix = _index("tendsto_congr'")
     got = [_subst(i) for i in _invocations(ix, "cand_tendsto", "tendsto_congr'", "fwd")]
     assert got and all(s["l₁"] == "l₁" for s in got) and got[0]["f₂"] == "g"
-    # `l₁ := l` would leave `f =ᶠ[l₁] g` in the new hypothesis, `l₁` naming nothing
-    assert _invocations(ix, "cand_tendsto_other", "tendsto_congr'", "fwd") == []
+    # `l₁ := l`: the new hypothesis states `f =ᶠ[l] g`, the bracket substituted
+    d = _DECLS["cand_tendsto_other"]
+    hyps = set()
+    for inv in _invocations(ix, "cand_tendsto_other", "tendsto_congr'", "fwd"):
+        assert _subst(inv)["l₁"] == "l"
+        m = apply_invocation(tuple(decl_binders(d)), decl_conclusion(d), inv,
+                             DecodedRule.of(ix.rules[inv.rule_id]))
+        hyps |= {print_term(g.type) for g in m.binders if g.names[0].startswith("h")}
+    assert hyps == {"f =ᶠ[l] g", "f =ᶠ[l] f"}
 
 
 def _mutant_conclusion(ix: RuleIndex, cand: str, inv) -> str:

@@ -1,0 +1,157 @@
+"""Spellings Lean elaborates alike that the index must match: a bare constant written
+`@C` in a rule against the constant applied in the candidate (`Etale f`), and a bracketed
+operator whose bracket holds a rule variable (`f =O[l] g`) against the same operator
+over another term (`u =O[atTop] v`)."""
+
+from __future__ import annotations
+
+from lean_alchemy.grammar.ast import loads
+from lean_alchemy.grammar.printer import print_term
+
+from helpers.lean_text import derived_rules, extract, mutant_conclusion
+
+BARE = """\
+namespace Demo
+
+def Etale (f : ℕ) : Prop := f = f
+def Smooth (n : ℕ) (f : ℕ) : Prop := n ≤ f
+
+theorem eq_smooth : @Etale = @Smooth 0 := by rfl
+
+theorem etale_iff (f : ℕ) : Etale f ↔ Smooth 0 f := by rw [eq_smooth]
+
+theorem explicit_var {g : ℕ → ℕ} (h : ∀ x, g x = x) : @g = id := by exact funext h
+
+end Demo
+"""
+
+
+def _invocations(text: str, rule_names: list[str], candidate: str):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    rules = [r for n in rule_names for r in derived_rules(text, n)]
+    decls, _ = extract(text)
+    d = decls[candidate]
+    ix = RuleIndex.build(rules)
+    return decls[candidate], rules, ix.invocations(d, tuple(decl_binders(d)),
+                                                   decl_conclusion(d))
+
+
+def test_a_bare_constant_written_with_at_matches_the_constant_applied():
+    d, rules, invs = _invocations(BARE, ["eq_smooth"], "etale_iff")
+    by_id = {r.id: r for r in rules}
+    found = [(by_id[i.rule_id], i) for i in invs
+             if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
+    assert [print_term(loads(r.pattern)) for r, _ in found] == ["Demo.Etale"]
+    rule, inv = found[0]
+    assert inv.instance == "Etale"
+    # the mutant rewrites the head constant, as `rw [eq_smooth]` does
+    assert mutant_conclusion(d, rule, inv) == "(@Demo.Smooth 0) f ↔ Smooth 0 f"
+
+
+def test_the_written_at_spelling_is_kept_and_no_other_pattern_gets_a_bare_form():
+    rules = derived_rules(BARE, "eq_smooth")
+    fwd = sorted(print_term(loads(r.pattern)) for r in rules if r.direction == "fwd")
+    assert fwd == ["@Demo.Etale", "Demo.Etale"]
+    # a variable written `@g` is no constant: a bare variable would match everything
+    assert all(print_term(loads(r.pattern)) != "g"
+               for r in derived_rules(BARE, "explicit_var"))
+
+
+BRACKETS = """\
+namespace Asym
+
+theorem isBigO_iff {f g : ℕ → ℝ} {l : Filter ℕ} :
+    f =O[l] g ↔ ∃ c : ℝ, ∀ᶠ x in l, ‖f x‖ ≤ c * ‖g x‖ := sorry
+
+theorem eventuallyEq_iff_sub {f g : ℕ → ℝ} {l : Filter ℕ} : f =ᶠ[l] g ↔ f - g =ᶠ[l] 0 := sorry
+
+theorem at_top {u v : ℕ → ℝ} : u =O[atTop] v ↔ u =ᶠ[𝓝[≠] 0] v := sorry
+
+theorem same_name {u v : ℕ → ℝ} {l : Filter ℕ} : u =O[l] v ↔ True := sorry
+
+theorem little {u v : ℕ → ℝ} : u =o[atTop] v ↔ True := sorry
+
+theorem bound_above {u v : ℕ → ℝ} : ∀ n : ℕ, u =O[𝓝 n] v := sorry
+
+end Asym
+"""
+
+
+def _by_rule(text: str, rule_names: list[str], candidate: str):
+    d, rules, invs = _invocations(text, rule_names, candidate)
+    by_id = {r.id: r for r in rules}
+    return d, [(by_id[i.rule_id], i) for i in invs
+               if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
+
+
+def test_a_variable_filling_a_bracket_binds_the_candidates_bracket():
+    d, found = _by_rule(BRACKETS, ["isBigO_iff", "eventuallyEq_iff_sub"], "at_top")
+    got = {(r.lemma, i.instance, tuple((k, print_term(loads(v))) for k, v in i.subst))
+           for r, i in found}
+    assert got == {
+        ("Asym.isBigO_iff", "u =O[atTop] v", (("f", "u"), ("g", "v"), ("l", "atTop"))),
+        ("Asym.eventuallyEq_iff_sub", "u =ᶠ[𝓝[≠] 0] v",
+         (("f", "u"), ("g", "v"), ("l", "𝓝[≠] 0")))}
+    mutants = {mutant_conclusion(d, r, i) for r, i in found}
+    # the bracket's value is substituted into the replacement's operator too
+    assert mutants == {"(∃ c : ℝ, ∀ᶠ x in atTop, ‖u x‖ ≤ c * ‖v x‖) ↔ u =ᶠ[𝓝[≠] 0] v",
+                       "u =O[atTop] v ↔ u - v =ᶠ[𝓝[≠] 0] 0"}
+
+
+def test_the_same_bracket_text_still_matches_and_other_families_do_not():
+    _, found = _by_rule(BRACKETS, ["isBigO_iff"], "same_name")
+    assert [dict((k, print_term(loads(v))) for k, v in i.subst)["l"] for _, i in found] \
+        == ["l"]
+    assert _by_rule(BRACKETS, ["isBigO_iff"], "little")[1] == []  # `=o` is another family
+
+
+def test_a_bracket_naming_a_variable_bound_above_is_not_matched():
+    # `rw` cannot rewrite under the `∀ n`: the bracket mentions `n`
+    assert _by_rule(BRACKETS, ["isBigO_iff"], "bound_above")[1] == []
+
+
+PREDICATES = """\
+namespace Preds
+
+theorem iSup_subtype'' {ι α : Type*} [CompleteLattice α] (s : Set ι) (f : ι → α) :
+    ⨆ i : s, f i = ⨆ (t : ι) (_ : t ∈ s), f t := sorry
+
+theorem exists_sub {α : Type*} (s : Set α) (p : α → Prop) :
+    (∃ (x : α) (_ : x ∈ s), p x) ↔ ∃ x : s, p x := sorry
+
+theorem cand_sup {ι α : Type*} [CompleteLattice α] (s : Set ι) (H : ι → α) :
+    ⨆ i ∈ s, H i = ⊤ := sorry
+
+theorem cand_nested {ι α : Type*} [CompleteLattice α] (s : Set ι) (H : ι → α) :
+    ⨆ (j : ι) (_ : j ∈ s), H j = ⊤ := sorry
+
+theorem cand_exists {α : Type*} (s : Set α) (p : α → Prop) : ∃ x ∈ s, p x := sorry
+
+end Preds
+"""
+
+
+def _bwd(text: str, rule: str, candidate: str):
+    d, rules, invs = _invocations(text, [rule], candidate)
+    by_id = {r.id: r for r in rules}
+    return d, [(by_id[i.rule_id], i) for i in invs if by_id[i.rule_id].direction == "bwd"]
+
+
+def test_a_binder_of_a_proof_matches_the_binder_predicate_spelling():
+    d, found = _bwd(PREDICATES, "iSup_subtype''", "cand_sup")
+    assert [i.instance for _, i in found] == ["⨆ i ∈ s, H i"]
+    (rule, inv), = found
+    assert mutant_conclusion(d, rule, inv) == "⨆ i : s, H i = ⊤"
+    # the spelling the lemma writes still matches itself
+    _, found = _bwd(PREDICATES, "iSup_subtype''", "cand_nested")
+    assert [i.instance for _, i in found] == ["⨆ (j : ι) (_ : j ∈ s), H j"]
+
+
+def test_an_existential_keeps_its_binder_of_a_proof():
+    # `∃ x ∈ s, p x` is `∃ x, x ∈ s ∧ p x`, not `∃ x, ∃ (_ : x ∈ s), p x`
+    rules = derived_rules(PREDICATES, "exists_sub")
+    assert all(print_term(loads(r.pattern)) != "∃ x ∈ s, p x" for r in rules)
+    d, rules, invs = _invocations(PREDICATES, ["exists_sub"], "cand_exists")
+    assert invs == []
