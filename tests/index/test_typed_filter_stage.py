@@ -107,3 +107,22 @@ def test_explain_shows_the_failed_instance_query(typed) -> None:
     assert {"query": "CommGroup' G", "answer": "no"} in typing["queries"]
     assert any(v["inferred"] == "G" for v in typing["values"])
     assert "instance CommGroup' G: no" in render(data)
+
+
+def test_the_cost_benchmark_matches_a_sample_with_and_without_the_filter(typed, capsys) -> None:
+    """`benchmarks/typed_cost.py` on this run: the pass with the filter drops the
+    commutative-group match the plain pass keeps."""
+    import importlib.util
+    import json
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "typed_cost.py"
+    spec = importlib.util.spec_from_file_location("bench_typed_cost", path)
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    run, _, _ = typed
+    assert mod.main([str(run.root), "--sample", "10"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["candidates"] >= 2
+    assert got["dropped"]["instance_missing"] >= 1
+    assert got["typed_invocations"] < got["plain_invocations"]
