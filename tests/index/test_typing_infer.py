@@ -423,3 +423,44 @@ def test_one_rule_text_asks_its_instances_at_each_match_s_own_types() -> None:
     assert verdict(grp, "g") == "instance_missing"
     assert verdict(comm, "g") is None
     assert verdict("{G : Type u} [CommGroup G] (s : Finset G)", "s") == "instance_missing"
+
+
+def test_a_numeral_beside_a_value_asks_the_class_that_gives_its_type_that_literal() -> None:
+    """`sq_eq_sq₀`'s `0 ≤ a` (Mathlib/Algebra/Order/GroupWithZero/Basic.lean:705) on
+    `a : α` of a candidate with only `[SemilatticeInf α]`: `0 : α` needs `OfNat α 0`,
+    which for a type variable only `Zero α` gives (Lean core's `Zero.toOfNat0`; `1` from
+    `One`, and `2` and up from `NatCast` through `instOfNatAtLeastTwo`,
+    Mathlib/Data/Nat/Cast/Defs.lean:42).  A type with an `OfNat` instance of its own
+    (`instance : OfNat ONote n`, Mathlib/SetTheory/Ordinal/Notation.lean:134) or a
+    candidate stating `[OfNat α 2]` (Mathlib/Algebra/Symmetrized.lean:136) asks nothing."""
+    lib = [("LE", "class", "class LE (α : Type u) where\n  le : α → α → Prop"),
+           ("Zero", "class", "class Zero (α : Type u) where\n  zero : α"),
+           ("One", "class", "class One (α : Type u) where\n  one : α"),
+           ("NatCast", "class", "class NatCast (R : Type u) where\n  natCast : ℕ → R"),
+           ("Lattice", "class", "class Lattice (α : Type u) extends LE α where\n  x : α"),
+           ("Ring", "class", "class Ring (α : Type u) extends Zero α, One α, NatCast α where"
+                             "\n  y : α"),
+           ("ONote", "inductive", "inductive ONote : Type\n  | zero : ONote"),
+           ("ONote.nat", "instance", "instance ONote.nat (n : ℕ) : OfNat ONote n := sorry"),
+           ("ONote.le", "instance", "instance ONote.le : LE ONote := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds = ["α", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α")]
+    val = {"a": parse_term("x")}
+    for text in ("0 ≤ a", "a = 1", "a ≠ 2"):
+        new = (parse_term(text),)
+        lattice = _ctx(table, "{β : Type u} [Lattice β] (x : β)")
+        assert filt.check(lattice, names, kinds, types, val, new_terms=new) \
+            == "instance_missing", text
+        ring = _ctx(table, "{β : Type u} [Lattice β] [Ring β] (x : β)")
+        assert filt.check(ring, names, kinds, types, val, new_terms=new) is None, text
+    new = (parse_term("0 ≤ a"),)
+    stated = _ctx(table, "{β : Type u} [Lattice β] [OfNat β 2] (x : β)")
+    assert filt.check(stated, names, kinds, types, val, new_terms=new) is None
+    onote = _ctx(table, "(x : ONote)")
+    assert filt.check(onote, names, kinds, types, val, new_terms=new) is None
+    # a numeral's partner of uncertain type (`↑n * a`, `binop%` coerces) decides nothing
+    mixed = _ctx(table, "{β : Type u} [Lattice β] (x : β) (n : ℕ)")
+    assert filt.check(mixed, names, kinds, types, val,
+                      new_terms=(parse_term("n * a = 0"),)) is None
