@@ -19,7 +19,7 @@ from lean_alchemy.grammar.ast import children
 from lean_alchemy.index.typing.signatures import head_name
 from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term
 from lean_alchemy.index.typing.classes import (
-    NO, TOWER, ClassTable, Resolver, head_of, norm, subst, unify,
+    ANY_HEAD, NO, TOWER, UNKNOWN, ClassTable, Resolver, head_of, norm, subst, unify,
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.infer import PROP, Inference
@@ -78,6 +78,9 @@ class Context:
         # `[FunLike F α β]`) and the sources of the coercions into each (`coerce`)
         self.coerced = frozenset(n for f in self.resolver.facts for n in _args_names(f)[:1]
                                  if _coercion_source_class(head_of(f) or ""))
+        # heads the scoped instances of the open namespaces are about: a *no* about a
+        # type mentioning one is not trusted here (`ClassTable.scoped_heads`)
+        self.scoped_heads = table.scoped_heads(namespaces)
         # a binder `[OfNat α 2]`: numerals of its own (`filter._numeral_query`)
         self.states_numerals = any(head_of(f) == "OfNat" for f in self.resolver.facts)
         self.sources = target_sources(table, self.resolver.facts, self.tvars,
@@ -270,6 +273,9 @@ class TypedFilter:
                     continue
             self.stats["instance_queries"] += 1
             ans = ctx.resolver.holds(q, exhaustive=False)
+            if ans == NO and ctx.scoped_heads and (ANY_HEAD in ctx.scoped_heads or frozenset(
+                    head_name(n) for n in heads(q)) & ctx.scoped_heads):
+                ans = UNKNOWN  # an open scoped instance may give it
             self.last["queries"].append((q, ans))
             if ans == NO:
                 return "instance_missing"

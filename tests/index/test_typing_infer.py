@@ -464,3 +464,51 @@ def test_a_numeral_beside_a_value_asks_the_class_that_gives_its_type_that_litera
     mixed = _ctx(table, "{β : Type u} [Lattice β] (x : β) (n : ℕ)")
     assert filt.check(mixed, names, kinds, types, val,
                       new_terms=(parse_term("n * a = 0"),)) is None
+
+
+def test_a_scoped_instance_holds_only_where_its_namespace_is_open(tmp_path) -> None:
+    """Mathlib's pointwise operations on sets are instances only under `open Pointwise`:
+    `protected def Set.inv [Inv α] : Inv (Set α)` with `scoped[Pointwise] attribute
+    [instance] Set.inv Set.neg` (Mathlib/Algebra/Group/Pointwise/Set/Basic.lean:74-84).
+    `s⁻¹` for `s : Box X` needs `Inv (Box X)`: *no* (the match dropped) where `Pointwise`
+    is not open, kept where it is; the same definition made a global instance keeps it
+    everywhere."""
+    from types import SimpleNamespace
+
+    from lean_alchemy.extract.commands import parse_binders
+    from lean_alchemy.index.typing.signatures import scoped_instance_names
+
+    assert scoped_instance_names("scoped[Pointwise] attribute [instance] Set.inv Set.neg\n"
+                                 "attribute [instance] Set.one\n") == {
+        "Set.inv": "Pointwise", "Set.neg": "Pointwise"}
+    head = ("class Inv (α : Type u) where\n  inv : α → α\n\n"
+            "structure Box (α : Type u) where\n  x : α\n\n")
+    body = "protected def Box.inv {α : Type u} [Inv α] : Inv (Box α) := sorry\n"
+
+    def table(attribute: str) -> ClassTable:
+        src = head + body + attribute
+        (tmp_path / "M.lean").write_text(src)
+        raw = src.encode()
+        b, d = raw.index(b"structure Box"), raw.index(b"protected def")
+        decls = [SimpleNamespace(full_name="Inv", kind="class", module="M", file="M.lean",
+                                 start_byte=0, end_byte=b),
+                 SimpleNamespace(full_name="Box", kind="structure", module="M",
+                                 file="M.lean", start_byte=b, end_byte=d),
+                 SimpleNamespace(full_name="Box.inv", kind="def", module="M", file="M.lean",
+                                 start_byte=d, end_byte=d + len(body.encode()))]
+        return ClassTable.build(build_signatures(decls, tmp_path))
+
+    binders = "{X : Type u} [Inv X] (s : Box X)"
+    groups = binders_of(parse_binders(binders, binders, 0, len(binders)))
+    names, kinds = ["α", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α")]
+    val, new = {"a": parse_term("s")}, (parse_term("a⁻¹ = a"),)
+    scoped = table("\nscoped[Pointwise] attribute [instance] Box.inv\n")
+    filt = TypedFilter(scoped)
+    assert filt.check(Context(scoped, groups), names, kinds, types, val,
+                      new_terms=new) == "instance_missing"
+    assert filt.check(Context(scoped, groups, frozenset({"Pointwise"})), names, kinds,
+                      types, val, new_terms=new) is None
+    everywhere = table("\nattribute [instance] Box.inv\n")
+    assert TypedFilter(everywhere).check(Context(everywhere, groups), names, kinds, types,
+                                         val, new_terms=new) is None
