@@ -266,11 +266,10 @@ class TypedFilter:
                 pt = subst(norm(t, metas), s)  # type: ignore[arg-type]
                 if not _free(pt, metas - frozenset(s)):
                     local[n] = pt
-        for q in self._needs(ctx, metas, s, local, new_terms, namespace):
-            if head_of(q) == "OfNat":
-                q = self._numeral_query(ctx, q)
-                if q is None:
-                    continue
+        for need in self._needs(ctx, metas, s, local, new_terms, namespace):
+            q = self._numeral_query(ctx, need) if head_of(need) == "OfNat" else need
+            if q is None:
+                continue
             self.stats["instance_queries"] += 1
             ans = ctx.resolver.holds(q, exhaustive=False)
             if ans == NO and ctx.scoped_heads and (ANY_HEAD in ctx.scoped_heads or frozenset(

@@ -158,7 +158,7 @@ def _numeral(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
     if t.op not in NUMERAL_PARTNERS or isinstance(t.lhs, Num) == isinstance(t.rhs, Num):
         return None
     num, other = (t.lhs, t.rhs) if isinstance(t.lhs, Num) else (t.rhs, t.lhs)
-    if not num.text.isdigit() or not _certain_type(inf, other):
+    if not isinstance(num, Num) or not num.text.isdigit() or not _certain_type(inf, other):
         return None
     ty = inf.type_of(other)
     if ty is None or (t.op in ARITH_CLASSES and hetero(ARITH_CLASSES[t.op][1], ty)):
