@@ -318,12 +318,16 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     """Signatures of `decls` (objects with full_name, kind, module, file, start_byte,
     end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`,
     plus the names of the others (theorems, aliases) as `theorem` rows.
-    Each source file is read and walked once (`declaration_scopes`)."""
+    Each source file is read and walked once (`declaration_scopes`).  A definition
+    with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`)."""
+    from lean_alchemy.index.typing.generated import dual_twin_sig
+
     out: list[Sig] = list(core_sigs())
     texts: dict[str, bytes] = {}
     scopes: dict[str, dict[str, object]] = {}
     named: dict[str, set[str]] = {}
     scoped: dict[str, dict[str, str]] = {}
+    twins: list[Sig] = []  # what `@[to_dual]` generates from definitions
     decls = list(decls)
     for d in decls:
         if d.kind not in _READ_KINDS:
@@ -354,10 +358,15 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         scope = scopes.get(d.file, {}).get(d.full_name)
         kind = "class" if d.kind == "structure" and _CLASS_ATTR.search(snippet) else d.kind
         try:
-            out.extend(sigs_of_source(d.full_name, kind, snippet,
-                                      section_of(scope) if scope is not None else ()))
+            got = sigs_of_source(d.full_name, kind, snippet,
+                                 section_of(scope) if scope is not None else ())
         except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
             continue
+        out.extend(got)
+        if kind in ("def", "abbrev") and "to_dual" in snippet and got:
+            twin = dual_twin_sig(got[0], snippet)
+            if twin is not None:
+                twins.append(twin)
     def section_for(d) -> tuple[BinderGroup, ...]:  # noqa: ANN001
         if d.file not in scopes:
             try:
@@ -368,6 +377,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         scope = scopes[d.file].get(d.full_name)
         return section_of(scope) if scope is not None else ()
 
+    names = {d.full_name for d in decls}
+    out.extend(t for t in twins if t.name not in names)  # a twin written out is read
     out.extend(_declared_instances(decls, out, named, section_for, scoped))
     out.extend(Sig(d.full_name, "theorem", (), None) for d in decls
                if d.kind not in _READ_KINDS)

@@ -512,3 +512,41 @@ def test_a_scoped_instance_holds_only_where_its_namespace_is_open(tmp_path) -> N
     everywhere = table("\nattribute [instance] Box.inv\n")
     assert TypedFilter(everywhere).check(Context(everywhere, groups), names, kinds, types,
                                          val, new_terms=new) is None
+
+
+def test_a_to_dual_definition_gives_its_generated_twin(tmp_path) -> None:
+    """`@[to_dual] def BddAbove (s : Set α) := (upperBounds s).Nonempty` under `variable
+    [LE α]` (Mathlib/Order/Bounds/Defs.lean:30-41) also declares `BddBelow`, which no
+    header spells: without it `BddBelow s` asks nothing; with it, `LE` of the set's
+    element type.  `Topology` holds no word of the dictionary and is no `Botology`."""
+    from types import SimpleNamespace
+
+    from lean_alchemy.index.typing.generated import dual_name
+
+    assert dual_name("upperBounds") == "lowerBounds" and dual_name("Topology") == "Topology"
+    src = ("class LE (α : Type u) where\n  le : α → α → Prop\n\n"
+           "def Set (α : Type u) : Type u := α → Prop\n\n"
+           "variable {α : Type u} [LE α]\n\n"
+           "@[to_dual /-- bounded below -/]\ndef BddAbove (s : Set α) : Prop := sorry\n")
+    (tmp_path / "M.lean").write_text(src)
+    raw = src.encode()
+    d = raw.index(b"@[to_dual")
+    decls = [SimpleNamespace(full_name="LE", kind="class", module="M", file="M.lean",
+                             start_byte=0, end_byte=raw.index(b"def Set")),
+             SimpleNamespace(full_name="Set", kind="def", module="M", file="M.lean",
+                             start_byte=raw.index(b"def Set"), end_byte=raw.index(b"variable")),
+             SimpleNamespace(full_name="BddAbove", kind="def", module="M", file="M.lean",
+                             start_byte=d, end_byte=len(raw))]
+    sigs = build_signatures(decls, tmp_path)
+    twin = [s for s in sigs if s.name == "BddBelow"]
+    assert len(twin) == 1 and any(g.kind == "inst" for g in twin[0].binders)
+    table = ClassTable.build(sigs)
+    filt = TypedFilter(table)
+    names, kinds = ["β", "t"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Set β")]
+    val, new = {"t": parse_term("B")}, (parse_term("BddBelow t"),)
+    got = filt.check(_ctx(table, "{X : Type u} (B : Set X)"), names, kinds, types, val,
+                     new_terms=new)
+    assert got == "instance_missing", (filt.last, twin)
+    assert filt.check(_ctx(table, "{X : Type u} [LE X] (B : Set X)"), names, kinds, types,
+                      val, new_terms=new) is None
