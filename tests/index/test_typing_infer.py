@@ -460,6 +460,14 @@ def test_a_numeral_beside_a_value_asks_the_class_that_gives_its_type_that_litera
     assert filt.check(stated, names, kinds, types, val, new_terms=new) is None
     onote = _ctx(table, "(x : ONote)")
     assert filt.check(onote, names, kinds, types, val, new_terms=new) is None
+    # `b ≠ ⊥` needs `Bot β` (`notation "⊥" => Bot.bot`, Mathlib/Order/Notation.lean:196)
+    bot = [("Bot", "class", "class Bot (α : Type u) where\n  bot : α")]
+    table2 = _table(lib + bot)
+    new_bot = (parse_term("a ≠ ⊥"),)
+    assert TypedFilter(table2).check(_ctx(table2, "{β : Type u} [Lattice β] (x : β)"), names,
+                                     kinds, types, val, new_terms=new_bot) == "instance_missing"
+    assert TypedFilter(table2).check(_ctx(table2, "{β : Type u} [Bot β] (x : β)"), names,
+                                     kinds, types, val, new_terms=new_bot) is None
     # a numeral's partner of uncertain type (`↑n * a`, `binop%` coerces) decides nothing
     mixed = _ctx(table, "{β : Type u} [Lattice β] (x : β) (n : ℕ)")
     assert filt.check(mixed, names, kinds, types, val,
