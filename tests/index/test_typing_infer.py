@@ -531,7 +531,14 @@ def test_a_to_dual_definition_gives_its_generated_twin(tmp_path) -> None:
 
     from lean_alchemy.index.typing.generated import dual_name
 
+    from lean_alchemy.index.typing.generated import dual_twin_sig
+    from lean_alchemy.index.typing.signatures import Sig
+
     assert dual_name("upperBounds") == "lowerBounds" and dual_name("Topology") == "Topology"
+    own = Sig("Order.succ", "def", (), None)
+    for attr in ("@[to_dual self]", "@[to_dual existing pred]", "@[to_dual none]"):
+        assert dual_twin_sig(own, attr + "\ndef succ := 0") is None, attr
+    assert dual_twin_sig(own, "@[to_dual pred]\ndef succ := 0").name == "Order.pred"
     src = ("class LE (α : Type u) where\n  le : α → α → Prop\n\n"
            "def Set (α : Type u) : Type u := α → Prop\n\n"
            "variable {α : Type u} [LE α]\n\n"
