@@ -31,7 +31,7 @@ from lean_alchemy.index.typing.generated import (
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
-from lean_alchemy.index.typing.signatures import Sig, head_name
+from lean_alchemy.index.typing.signatures import SCOPED_MARK, Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 # Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
@@ -52,6 +52,7 @@ _MISREAD = frozenset({"in", "def", "instance", "variable", "false", "true", "set
 _SIGMA = {"Σ": "Sigma", "Σ'": "PSigma"}
 MAX_DEPTH = 8
 MAX_STEPS = 300
+ANY_HEAD = "*"  # a scoped instance about a variable: about every type
 # a query about the candidate's variables not decided forwards is searched backwards only
 # this far: its memo serves one candidate, and *unknown* costs nothing but a kept match
 LOCAL_STEPS = 200
@@ -137,6 +138,8 @@ class ClassTable:
     ground_memo: dict[Term, str] = field(default_factory=dict)
     ground_quick_memo: dict[Term, str] = field(default_factory=dict)  # `exhaustive=False`
     _buckets: dict[str, HeadBuckets] = field(default_factory=dict)
+    # namespace -> heads of the types its scoped instances are about (`_add_scoped`)
+    scoped: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def instances_for(self, c: str, args: tuple[Term, ...], local: frozenset[str]) -> list:
         """The instances of class `c` that a query `C args` must try: those whose
@@ -181,6 +184,8 @@ class ClassTable:
                 tab.params[key] = tuple(n for g in s.binders if g.kind == "explicit"
                                         for n in g.names)
                 tab.parents[key] = s.parents
+            elif s.kind == "instance" and SCOPED_MARK in s.name:
+                tab._add_scoped(s)
             elif s.kind == "instance":
                 insts.append(s)
         tab._add_field_parents(sigs)
@@ -207,6 +212,26 @@ class ClassTable:
                 if h is not None:
                     tab.children.setdefault(head_name(h), []).append((c, p))
         return tab
+
+    def _add_scoped(self, s: Sig) -> None:
+        """An instance scoped to a namespace (`scoped[Pointwise] attribute [instance]
+        Set.inv`) is no instance of the table: it holds only where its namespace is
+        open.  Kept are the heads of the types it is about (`ANY` for a variable or an
+        unread head), which `scoped_heads` gives a candidate that opens it."""
+        ns = s.name.rsplit(SCOPED_MARK, 1)[1]
+        metas = {n for g in s.binders for n in g.names}
+        got: set[str] = set()
+        for a in (s.type.args if isinstance(s.type, App) else ()):
+            h = head_of(a)
+            got.add(ANY_HEAD if h is None or h in metas else head_name(h))
+        if not got:
+            got.add(ANY_HEAD)
+        self.scoped[ns] = self.scoped.get(ns, frozenset()) | got
+
+    def scoped_heads(self, namespaces: frozenset[str]) -> frozenset[str]:
+        """Heads of the types the scoped instances of the open `namespaces` are about: an
+        answer *no* about a type that mentions one may be wrong there."""
+        return frozenset().union(*(self.scoped[n] for n in namespaces if n in self.scoped))
 
     def _add_field_parents(self, sigs: list[Sig]) -> None:
         """A class field `toP : P α` (not `extends`) that an `attribute [instance]` makes

@@ -19,7 +19,7 @@ from lean_alchemy.grammar.ast import children
 from lean_alchemy.index.typing.signatures import head_name
 from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term
 from lean_alchemy.index.typing.classes import (
-    NO, TOWER, ClassTable, Resolver, head_of, norm, subst, unify,
+    ANY_HEAD, NO, TOWER, UNKNOWN, ClassTable, Resolver, head_of, norm, subst, unify,
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.infer import PROP, Inference
@@ -78,6 +78,11 @@ class Context:
         # `[FunLike F α β]`) and the sources of the coercions into each (`coerce`)
         self.coerced = frozenset(n for f in self.resolver.facts for n in _args_names(f)[:1]
                                  if _coercion_source_class(head_of(f) or ""))
+        # heads the scoped instances of the open namespaces are about: a *no* about a
+        # type mentioning one is not trusted here (`ClassTable.scoped_heads`)
+        self.scoped_heads = table.scoped_heads(namespaces)
+        # a binder `[OfNat α 2]`: numerals of its own (`filter._numeral_query`)
+        self.states_numerals = any(head_of(f) == "OfNat" for f in self.resolver.facts)
         self._sources: dict[str, set[str]] = {}  # `sources`, per type variable asked
         self.infer = Inference(table.constants, self.types, self.tvars,  # type: ignore
                                lambda p, t, m, s_, loc: unify(p, t, m, s_, table, loc),
@@ -270,13 +275,46 @@ class TypedFilter:
                 pt = subst(norm(t, metas), s)  # type: ignore[arg-type]
                 if not _free(pt, metas - frozenset(s)):
                     local[n] = pt
-        for q in self._needs(ctx, metas, s, local, new_terms, namespace):
+        for need in self._needs(ctx, metas, s, local, new_terms, namespace):
+            q = self._numeral_query(ctx, need) if head_of(need) == "OfNat" else need
+            if q is None:
+                continue
             self.stats["instance_queries"] += 1
             ans = ctx.resolver.holds(q, exhaustive=False)
+            if ans == NO and ctx.scoped_heads and (ANY_HEAD in ctx.scoped_heads or frozenset(
+                    head_name(n) for n in heads(q)) & ctx.scoped_heads):
+                ans = UNKNOWN  # an open scoped instance may give it
             self.last["queries"].append((q, ans))
             if ans == NO:
                 return "instance_missing"
         return None
+
+    def _numeral_query(self, ctx: Context, q: Term) -> Term | None:
+        """The class that gives a type the literal of `OfNat T k` (`needs._numeral`):
+        `Zero T` for 0, `One T` for 1 (Lean core's `Zero.toOfNat0`, `One.toOfNat1`,
+        renamed into each other by Mathlib/Tactic/ToAdditive.lean:22), `NatCast T` for
+        the others (`instOfNatAtLeastTwo`, Mathlib/Data/Nat/Cast/Defs.lean:42).  None
+        (not asked) when another `OfNat` instance of the table may apply at `T` (`Fin n`,
+        `ℕ`, functions through `Pi.instOfNat`) or the candidate states one."""
+        args = q.args if isinstance(q, App) else ()
+        if len(args) != 2 or not isinstance(args[1], Num) or not args[1].text.isdigit():
+            return None
+        ty, k = args[0], int(args[1].text)
+        if ctx.states_numerals:
+            return None
+        h = type_head(ty)
+        kind = "var" if h in ctx.tvars else "tower" if h in TOWER else ""
+        key = ("OfNat", ty, kind)
+        direct = self._hetero_memo.get(key)
+        if direct is None:
+            direct = self._hetero_memo[key] = any(
+                not _casts_numerals(metas, prem, pats)
+                and self._first_may_be(pats[0] if pats else None, metas, h, kind)
+                for metas, prem, pats, _co in self.table.instances.get("OfNat", ()))
+        cls = "Zero" if k == 0 else "One" if k == 1 else "NatCast"
+        if direct or cls not in self.table.params:
+            return None
+        return App(Ident(cls), (ty,))
 
     def _needs(self, ctx: Context, metas: frozenset[str], s: dict[str, Term],
                local: dict[str, Term], new_terms: Sequence[Term], namespace: str
@@ -443,6 +481,15 @@ def rule_constants(*terms: Term | None) -> frozenset[str]:
             continue
         todo.extend(c for _, _, c in children(t))
     return frozenset(out)
+
+
+def _casts_numerals(metas: frozenset[str], prem: Sequence[Term], pats: Sequence[Term]
+                    ) -> bool:
+    """An `OfNat v n` instance about a bare variable `v` that needs `[NatCast v]`
+    (`instOfNatAtLeastTwo`): what the `NatCast` query of `_numeral_query` stands for."""
+    v = pats[0] if pats else None
+    return isinstance(v, Ident) and v.name in metas and any(
+        head_of(p) == "NatCast" and isinstance(p, App) and p.args[:1] == (v,) for p in prem)
 
 
 def _free(t: Term, names: frozenset[str]) -> bool:

@@ -17,6 +17,7 @@ structure, inductive type, class or definition of the table counts; an `abbrev` 
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Term
@@ -133,3 +134,61 @@ def _product(options: list[list[Term]]) -> list[tuple[Term, ...]]:
     for opts in options:
         out = [prev + (o,) for prev in out for o in opts][:MAX_READINGS + 1]
     return out
+
+
+# `@[to_dual]` / `@[to_dual name]` / `@[to_dual /-- doc -/]` in a declaration's attributes
+_TO_DUAL_ATTR = re.compile(r"@\[(?:[^\]]*?,\s*)?to_dual(?:\s+(?!/--)([\w.'₀-₉]+))?")
+# `@[to_dual self]` (its own dual), `@[to_dual existing foo]` (a twin the sources declare,
+# read from its own header), `@[to_dual none]`: no declaration generated (Mathlib writes
+# these 334, 129 and 208 times)
+_NO_NEW_TWIN = frozenset({"self", "existing", "none"})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9']+|[^A-Za-z0-9']+")
+_DUAL_OF = {**{a: b for a, b in DUAL_WORDS}, **{b: a for a, b in DUAL_WORDS}}
+_DUAL_OF.update({k[0].lower() + k[1:]: v[0].lower() + v[1:] for k, v in list(_DUAL_OF.items())})
+
+
+def dual_name(name: str) -> str:
+    """`to_dual`'s name for the twin of `name`: every whole word of the dictionary
+    swapped (`upperBounds` → `lowerBounds`, `BddAbove` → `BddBelow`; `Topology` is one
+    word and stays)."""
+    return "".join(_DUAL_OF.get(w, w) for w in _WORD.findall(name))
+
+
+def dual_twin_sig(sig, snippet: str):  # noqa: ANN001, ANN201 - signatures.Sig
+    """The declaration `@[to_dual]` generates from a definition (`BddBelow` from
+    `BddAbove`, Mathlib/Order/Bounds/Defs.lean:37-41): named by the attribute or by
+    `dual_name`, its binders, type and body with the dictionary's names swapped
+    (`[OrderTop α]` → `[OrderBot α]`); None when the name has no word to swap."""
+    from dataclasses import replace
+
+    from lean_alchemy.index.typing.additive import translate
+
+    m = _TO_DUAL_ATTR.search(snippet[:snippet.find(":=")] if ":=" in snippet else snippet)
+    if m is None:
+        return None
+    if m.group(1) in _NO_NEW_TWIN:
+        return None
+    name = m.group(1) or dual_name(sig.name)
+    if "." not in name and "." in sig.name:
+        name = sig.name.rsplit(".", 1)[0] + "." + name
+    if name == sig.name:
+        return None
+    words: dict[str, str] = {}
+
+    def swap(t: Term | None) -> Term | None:
+        if t is None:
+            return None
+        for n in heads_of(t):
+            d = dual_name(n)
+            if d != n:
+                words[n] = d
+        return translate(t, words)
+
+    binders = tuple(replace(g, type=swap(g.type)) for g in sig.binders)
+    return replace(sig, name=name, binders=binders, type=swap(sig.type), body=swap(sig.body))
+
+
+def heads_of(t: Term) -> frozenset[str]:
+    from lean_alchemy.grammar.walk import heads
+
+    return heads(t)

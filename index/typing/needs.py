@@ -49,6 +49,10 @@ RELATION_CLASSES = {"≤": "LE", "≥": "LE", "<": "LT", ">": "LT", "⊔": "Max"
 ARITH_CLASSES = {"+": ("Add", "HAdd"), "*": ("Mul", "HMul"), "-": ("Sub", "HSub"),
                  "/": ("Div", "HDiv")}
 POSTFIX_CLASSES = {"⁻¹": "Inv", "ᶜ": "HasCompl"}
+# `notation "⊤" => Top.top`, `notation "⊥" => Bot.bot` (Mathlib/Order/Notation.lean:193-196)
+LATTICE_LITERALS = {"⊤": "Top", "⊥": "Bot"}
+# operators whose operands elaborate at one type, so a numeral takes its partner's
+NUMERAL_PARTNERS = frozenset({"=", "≠", "≤", "<", "≥", ">", "+", "*", "-", "/"})
 # enclosing notations and the constants they denote (`notation "⌊" a "⌋₊" => Nat.floor a`,
 # Mathlib/Algebra/Order/Floor/Defs.lean:135-277; `‖e‖` is `Norm.norm e`,
 # Mathlib/Analysis/Normed/Group/Defs.lean): the constant's instance binders are asked
@@ -86,6 +90,7 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
         yield from _constant(inf, t.name, (), ns)
     elif isinstance(t, BinOp):
         yield _operator(inf, t, hetero)
+        yield _numeral(inf, t, hetero)
         yield from _walk(inf, t.lhs, hetero, ns)
         yield from _walk(inf, t.rhs, hetero, ns)
     elif isinstance(t, Quant):
@@ -145,6 +150,31 @@ def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
         return None
     ty = _operand_type(inf, t)
     return App(Ident(cls), (ty,)) if ty is not None else None
+
+
+def _numeral(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
+    """`OfNat T k` for a numeral `k` whose partner across `= ≠ ≤ < ≥ > + * - /` has the
+    certain type `T` (`binop%` and the relations elaborate both sides at one type; the
+    exponent of `^` and the scalar of `•` are not partners); the filter asks it as the
+    class that gives `T` that literal (`TypedFilter._numeral_query`).  `⊥`/`⊤` there ask
+    `Bot T`/`Top T`."""
+    if t.op not in NUMERAL_PARTNERS or _literal(t.lhs) == _literal(t.rhs):
+        return None
+    lit, other = (t.lhs, t.rhs) if _literal(t.lhs) else (t.rhs, t.lhs)
+    if not _certain_type(inf, other):
+        return None
+    ty = inf.type_of(other)
+    if ty is None or (t.op in ARITH_CLASSES and hetero(ARITH_CLASSES[t.op][1], ty)):
+        return None
+    if isinstance(lit, Ident):  # `⊥`, `⊤`: `Bot.bot`, `Top.top`
+        return App(Ident(LATTICE_LITERALS[lit.name]), (ty,))
+    return App(Ident("OfNat"), (ty, lit))
+
+
+def _literal(t: Term) -> bool:
+    """A numeral, or `⊥`/`⊤`: a term whose type comes from where it is used."""
+    return (isinstance(t, Num) and t.text.isdigit()) or (
+        isinstance(t, Ident) and t.name in LATTICE_LITERALS)
 
 
 def _certain_type(inf: Inference, t: Term) -> bool:

@@ -217,6 +217,15 @@ _ATTR_INSTANCE = re.compile(r"^(?:scoped\[[^\]]*\]\s+)?attribute\s+\[(?:local\s+
                             r"instance(?:\s+\w+)?\]\s+([^\n]+)$", re.M)
 
 
+# `scoped[Pointwise] attribute [instance] Set.inv Set.neg`: instances only where the
+# namespace is open (Mathlib/Algebra/Group/Pointwise/Set/Basic.lean); Mathlib writes 89 of
+# its scoped instance commands so, with the namespace spelled out
+_SCOPED_ATTR_INSTANCE = re.compile(r"^scoped\[([\w.]+)\]\s+attribute\s+\[instance"
+                                   r"(?:\s+\w+)?\]\s+([^\n]+)$", re.M)
+# the suffix of an instance's name that marks it scoped to a namespace (`ClassTable`)
+SCOPED_MARK = ".asInstance@"
+
+
 def attribute_instance_names(text: str) -> list[str]:
     """Names a source file makes instances by an `attribute [instance]` command."""
     out: list[str] = []
@@ -225,22 +234,49 @@ def attribute_instance_names(text: str) -> list[str]:
     return out
 
 
-def _as_instance(name: str, binders: tuple[BinderGroup, ...], ty: Term | None) -> Sig | None:
+def scoped_instance_names(text: str) -> dict[str, str]:
+    """Name -> namespace of the names a `scoped[N] attribute [instance]` command of a
+    source file makes instances of namespace `N` only."""
+    out: dict[str, str] = {}
+    for m in _SCOPED_ATTR_INSTANCE.finditer(text):
+        for n in m.group(2).split("--")[0].split():
+            out.setdefault(n, m.group(1))
+    return out
+
+
+def _as_instance(name: str, binders: tuple[BinderGroup, ...], ty: Term | None,
+                 scope: str | None = None) -> Sig | None:
+    """The instance a declaration is made; `scope`: the namespace it is scoped to."""
     if ty is None:
         return None
+    if scope is not None:
+        return Sig(f"{name}{SCOPED_MARK}{scope}", "instance", binders, ty)
     return Sig(f"{name}.asInstance", "instance", binders, ty)
 
 
 def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]],
-                        section_for) -> Iterator[Sig]:  # noqa: ANN001
+                        section_for, scoped: dict[str, dict[str, str]] | None = None
+                        ) -> Iterator[Sig]:  # noqa: ANN001
     """Instances declared outside `instance` commands: theorems and definitions with the
     `instance` attribute, and the declarations an `attribute [instance]` command names
     (`named`: file -> names as written; a name matches its own full name, or a dotted
     suffix of a declaration of the same file, or of any file when it is qualified).
-    Theorems get the section binders Lean includes (`section_for`)."""
+    Theorems get the section binders Lean includes (`section_for`).  A name that only a
+    `scoped[N] attribute [instance]` command of its file names (`scoped`: file -> name
+    -> `N`) gives an instance marked scoped to `N`."""
     from lean_alchemy.grammar.ast import loads as load_term
 
     everywhere = {n for ns in named.values() for n in ns if "." in n}
+    scoped = scoped or {}
+
+    def scope_of(full: str, file: str) -> str | None:
+        here = scoped.get(file, {})
+        parts = full.split(".")
+        for k in range(len(parts)):
+            got = here.get(".".join(parts[k:]))
+            if got is not None:
+                return got
+        return None
 
     def wanted(full: str, file: str) -> bool:
         parts = full.split(".")
@@ -258,14 +294,15 @@ def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]]
         if ca:
             own, concl = loads_binders(ba), load_term(ca)
             inc = included_section_binders(section_for(d), concl, own)
-            got = _as_instance(d.full_name, inc + own, concl)
+            got = _as_instance(d.full_name, inc + own, concl,
+                               None if "instance" in attrs else scope_of(d.full_name, d.file))
             if got is not None:
                 yield got
     files = {d.full_name: d.file for d in decls}
     for s in sigs:
-        if s.kind in ("def", "abbrev", "field", "opaque") and wanted(
-                s.name, files.get(s.name, files.get(s.name.rsplit(".", 1)[0], ""))):
-            got = _as_instance(s.name, s.binders, s.type)
+        file = files.get(s.name, files.get(s.name.rsplit(".", 1)[0], ""))
+        if s.kind in ("def", "abbrev", "field", "opaque") and wanted(s.name, file):
+            got = _as_instance(s.name, s.binders, s.type, scope_of(s.name, file))
             if got is not None:
                 yield got
 
@@ -281,11 +318,16 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     """Signatures of `decls` (objects with full_name, kind, module, file, start_byte,
     end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`,
     plus the names of the others (theorems, aliases) as `theorem` rows.
-    Each source file is read and walked once (`declaration_scopes`)."""
+    Each source file is read and walked once (`declaration_scopes`).  A definition
+    with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`)."""
+    from lean_alchemy.index.typing.generated import dual_twin_sig
+
     out: list[Sig] = list(core_sigs())
     texts: dict[str, bytes] = {}
     scopes: dict[str, dict[str, object]] = {}
     named: dict[str, set[str]] = {}
+    scoped: dict[str, dict[str, str]] = {}
+    twins: list[Sig] = []  # what `@[to_dual]` generates from definitions
     decls = list(decls)
     for d in decls:
         if d.kind not in _READ_KINDS:
@@ -305,6 +347,9 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                 out.extend(infix_commands(text))
             if "instance" in text and "attribute" in text:
                 named.setdefault(d.file, set()).update(attribute_instance_names(text))
+                unscoped = set(attribute_instance_names(_SCOPED_ATTR_INSTANCE.sub("", text)))
+                scoped[d.file] = {n: ns for n, ns in scoped_instance_names(text).items()
+                                  if n not in unscoped}
             try:
                 scopes[d.file] = declaration_scopes(text, d.module, d.file)
             except Exception:  # noqa: BLE001 - without scopes, declarations lack sections
@@ -313,10 +358,15 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         scope = scopes.get(d.file, {}).get(d.full_name)
         kind = "class" if d.kind == "structure" and _CLASS_ATTR.search(snippet) else d.kind
         try:
-            out.extend(sigs_of_source(d.full_name, kind, snippet,
-                                      section_of(scope) if scope is not None else ()))
+            got = sigs_of_source(d.full_name, kind, snippet,
+                                 section_of(scope) if scope is not None else ())
         except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
             continue
+        out.extend(got)
+        if kind in ("def", "abbrev") and "to_dual" in snippet and got:
+            twin = dual_twin_sig(got[0], snippet)
+            if twin is not None:
+                twins.append(twin)
     def section_for(d) -> tuple[BinderGroup, ...]:  # noqa: ANN001
         if d.file not in scopes:
             try:
@@ -327,7 +377,9 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         scope = scopes[d.file].get(d.full_name)
         return section_of(scope) if scope is not None else ()
 
-    out.extend(_declared_instances(decls, out, named, section_for))
+    names = {d.full_name for d in decls}
+    out.extend(t for t in twins if t.name not in names)  # a twin written out is read
+    out.extend(_declared_instances(decls, out, named, section_for, scoped))
     out.extend(Sig(d.full_name, "theorem", (), None) for d in decls
                if d.kind not in _READ_KINDS)
     return out

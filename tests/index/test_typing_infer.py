@@ -423,3 +423,145 @@ def test_one_rule_text_asks_its_instances_at_each_match_s_own_types() -> None:
     assert verdict(grp, "g") == "instance_missing"
     assert verdict(comm, "g") is None
     assert verdict("{G : Type u} [CommGroup G] (s : Finset G)", "s") == "instance_missing"
+
+
+def test_a_numeral_beside_a_value_asks_the_class_that_gives_its_type_that_literal() -> None:
+    """`sq_eq_sq₀`'s `0 ≤ a` (Mathlib/Algebra/Order/GroupWithZero/Basic.lean:705) on
+    `a : α` of a candidate with only `[SemilatticeInf α]`: `0 : α` needs `OfNat α 0`,
+    which for a type variable only `Zero α` gives (Lean core's `Zero.toOfNat0`; `1` from
+    `One`, and `2` and up from `NatCast` through `instOfNatAtLeastTwo`,
+    Mathlib/Data/Nat/Cast/Defs.lean:42).  A type with an `OfNat` instance of its own
+    (`instance : OfNat ONote n`, Mathlib/SetTheory/Ordinal/Notation.lean:134) or a
+    candidate stating `[OfNat α 2]` (Mathlib/Algebra/Symmetrized.lean:136) asks nothing."""
+    lib = [("LE", "class", "class LE (α : Type u) where\n  le : α → α → Prop"),
+           ("Zero", "class", "class Zero (α : Type u) where\n  zero : α"),
+           ("One", "class", "class One (α : Type u) where\n  one : α"),
+           ("NatCast", "class", "class NatCast (R : Type u) where\n  natCast : ℕ → R"),
+           ("Lattice", "class", "class Lattice (α : Type u) extends LE α where\n  x : α"),
+           ("Ring", "class", "class Ring (α : Type u) extends Zero α, One α, NatCast α where"
+                             "\n  y : α"),
+           ("ONote", "inductive", "inductive ONote : Type\n  | zero : ONote"),
+           ("ONote.nat", "instance", "instance ONote.nat (n : ℕ) : OfNat ONote n := sorry"),
+           ("ONote.le", "instance", "instance ONote.le : LE ONote := sorry")]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds = ["α", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α")]
+    val = {"a": parse_term("x")}
+    for text in ("0 ≤ a", "a = 1", "a ≠ 2"):
+        new = (parse_term(text),)
+        lattice = _ctx(table, "{β : Type u} [Lattice β] (x : β)")
+        assert filt.check(lattice, names, kinds, types, val, new_terms=new) \
+            == "instance_missing", text
+        ring = _ctx(table, "{β : Type u} [Lattice β] [Ring β] (x : β)")
+        assert filt.check(ring, names, kinds, types, val, new_terms=new) is None, text
+    new = (parse_term("0 ≤ a"),)
+    stated = _ctx(table, "{β : Type u} [Lattice β] [OfNat β 2] (x : β)")
+    assert filt.check(stated, names, kinds, types, val, new_terms=new) is None
+    onote = _ctx(table, "(x : ONote)")
+    assert filt.check(onote, names, kinds, types, val, new_terms=new) is None
+    # `b ≠ ⊥` needs `Bot β` (`notation "⊥" => Bot.bot`, Mathlib/Order/Notation.lean:196)
+    bot = [("Bot", "class", "class Bot (α : Type u) where\n  bot : α")]
+    table2 = _table(lib + bot)
+    new_bot = (parse_term("a ≠ ⊥"),)
+    assert TypedFilter(table2).check(_ctx(table2, "{β : Type u} [Lattice β] (x : β)"), names,
+                                     kinds, types, val, new_terms=new_bot) == "instance_missing"
+    assert TypedFilter(table2).check(_ctx(table2, "{β : Type u} [Bot β] (x : β)"), names,
+                                     kinds, types, val, new_terms=new_bot) is None
+    # a numeral's partner of uncertain type (`↑n * a`, `binop%` coerces) decides nothing
+    mixed = _ctx(table, "{β : Type u} [Lattice β] (x : β) (n : ℕ)")
+    assert filt.check(mixed, names, kinds, types, val,
+                      new_terms=(parse_term("n * a = 0"),)) is None
+
+
+def test_a_scoped_instance_holds_only_where_its_namespace_is_open(tmp_path) -> None:
+    """Mathlib's pointwise operations on sets are instances only under `open Pointwise`:
+    `protected def Set.inv [Inv α] : Inv (Set α)` with `scoped[Pointwise] attribute
+    [instance] Set.inv Set.neg` (Mathlib/Algebra/Group/Pointwise/Set/Basic.lean:74-84).
+    `s⁻¹` for `s : Box X` needs `Inv (Box X)`: *no* (the match dropped) where `Pointwise`
+    is not open, kept where it is; the same definition made a global instance keeps it
+    everywhere."""
+    from types import SimpleNamespace
+
+    from lean_alchemy.extract.commands import parse_binders
+    from lean_alchemy.index.typing.signatures import scoped_instance_names
+
+    assert scoped_instance_names("scoped[Pointwise] attribute [instance] Set.inv Set.neg\n"
+                                 "attribute [instance] Set.one\n") == {
+        "Set.inv": "Pointwise", "Set.neg": "Pointwise"}
+    head = ("class Inv (α : Type u) where\n  inv : α → α\n\n"
+            "structure Box (α : Type u) where\n  x : α\n\n")
+    body = "protected def Box.inv {α : Type u} [Inv α] : Inv (Box α) := sorry\n"
+
+    def table(attribute: str) -> ClassTable:
+        src = head + body + attribute
+        (tmp_path / "M.lean").write_text(src)
+        raw = src.encode()
+        b, d = raw.index(b"structure Box"), raw.index(b"protected def")
+        decls = [SimpleNamespace(full_name="Inv", kind="class", module="M", file="M.lean",
+                                 start_byte=0, end_byte=b),
+                 SimpleNamespace(full_name="Box", kind="structure", module="M",
+                                 file="M.lean", start_byte=b, end_byte=d),
+                 SimpleNamespace(full_name="Box.inv", kind="def", module="M", file="M.lean",
+                                 start_byte=d, end_byte=d + len(body.encode()))]
+        return ClassTable.build(build_signatures(decls, tmp_path))
+
+    binders = "{X : Type u} [Inv X] (s : Box X)"
+    groups = binders_of(parse_binders(binders, binders, 0, len(binders)))
+    names, kinds = ["α", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α")]
+    val, new = {"a": parse_term("s")}, (parse_term("a⁻¹ = a"),)
+    scoped = table("\nscoped[Pointwise] attribute [instance] Box.inv\n")
+    filt = TypedFilter(scoped)
+    assert filt.check(Context(scoped, groups), names, kinds, types, val,
+                      new_terms=new) == "instance_missing"
+    assert filt.check(Context(scoped, groups, frozenset({"Pointwise"})), names, kinds,
+                      types, val, new_terms=new) is None
+    everywhere = table("\nattribute [instance] Box.inv\n")
+    assert TypedFilter(everywhere).check(Context(everywhere, groups), names, kinds, types,
+                                         val, new_terms=new) is None
+
+
+def test_a_to_dual_definition_gives_its_generated_twin(tmp_path) -> None:
+    """`@[to_dual] def BddAbove (s : Set α) := (upperBounds s).Nonempty` under `variable
+    [LE α]` (Mathlib/Order/Bounds/Defs.lean:30-41) also declares `BddBelow`, which no
+    header spells: without it `BddBelow s` asks nothing; with it, `LE` of the set's
+    element type.  `Topology` holds no word of the dictionary and is no `Botology`."""
+    from types import SimpleNamespace
+
+    from lean_alchemy.index.typing.generated import dual_name
+
+    from lean_alchemy.index.typing.generated import dual_twin_sig
+    from lean_alchemy.index.typing.signatures import Sig
+
+    assert dual_name("upperBounds") == "lowerBounds" and dual_name("Topology") == "Topology"
+    own = Sig("Order.succ", "def", (), None)
+    for attr in ("@[to_dual self]", "@[to_dual existing pred]", "@[to_dual none]"):
+        assert dual_twin_sig(own, attr + "\ndef succ := 0") is None, attr
+    assert dual_twin_sig(own, "@[to_dual pred]\ndef succ := 0").name == "Order.pred"
+    src = ("class LE (α : Type u) where\n  le : α → α → Prop\n\n"
+           "def Set (α : Type u) : Type u := α → Prop\n\n"
+           "variable {α : Type u} [LE α]\n\n"
+           "@[to_dual /-- bounded below -/]\ndef BddAbove (s : Set α) : Prop := sorry\n")
+    (tmp_path / "M.lean").write_text(src)
+    raw = src.encode()
+    d = raw.index(b"@[to_dual")
+    decls = [SimpleNamespace(full_name="LE", kind="class", module="M", file="M.lean",
+                             start_byte=0, end_byte=raw.index(b"def Set")),
+             SimpleNamespace(full_name="Set", kind="def", module="M", file="M.lean",
+                             start_byte=raw.index(b"def Set"), end_byte=raw.index(b"variable")),
+             SimpleNamespace(full_name="BddAbove", kind="def", module="M", file="M.lean",
+                             start_byte=d, end_byte=len(raw))]
+    sigs = build_signatures(decls, tmp_path)
+    twin = [s for s in sigs if s.name == "BddBelow"]
+    assert len(twin) == 1 and any(g.kind == "inst" for g in twin[0].binders)
+    table = ClassTable.build(sigs)
+    filt = TypedFilter(table)
+    names, kinds = ["β", "t"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Set β")]
+    val, new = {"t": parse_term("B")}, (parse_term("BddBelow t"),)
+    got = filt.check(_ctx(table, "{X : Type u} (B : Set X)"), names, kinds, types, val,
+                     new_terms=new)
+    assert got == "instance_missing", (filt.last, twin)
+    assert filt.check(_ctx(table, "{X : Type u} [LE X] (B : Set X)"), names, kinds, types,
+                      val, new_terms=new) is None
