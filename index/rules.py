@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
@@ -195,14 +195,16 @@ def op_names(t: Term | None) -> frozenset[str]:
     """Names written inside the brackets of an operator (`A →ₐ[R] B`, `f =ᵐ[μ] g`,
     `f =o[l] g`): the grammar keeps them in the operator's text, so `heads` does not see
     them, yet they are arguments Lean elaborates like any other."""
-    if t is None:
-        return frozenset()
-    out: set[str] = set()
-    for s in nodes(t):
+    return frozenset(n for op in _bracketed_ops(t)
+                     for n in _OP_NAME.findall(op[op.index("[") + 1:-1]))
+
+
+def _bracketed_ops(t: Term | None) -> Iterator[str]:
+    """The texts of the bracketed operators written in `t` (`→ₐ[R]`, `=O[l]`)."""
+    for s in nodes(t) if t is not None else ():
         op = getattr(s, "op", None)
         if isinstance(op, str) and "[" in op and op.endswith("]"):
-            out.update(_OP_NAME.findall(op[op.index("[") + 1:-1]))
-    return frozenset(out)
+            yield op
 
 
 def bracket_names(t: Term | None, whole: bool = True) -> frozenset[str]:
@@ -210,19 +212,15 @@ def bracket_names(t: Term | None, whole: bool = True) -> frozenset[str]:
     with `whole` off those inside a larger content (`μ` of `f =ᵐ[μ.restrict s] g`).
     Why: a whole bracket is an argument the matcher binds and substitution rewrites
     (`grammar.operators.bracket_parts`); a name inside a larger content stays text."""
-    if t is None:
-        return frozenset()
     out: set[str] = set()
-    for s in nodes(t):
-        op = getattr(s, "op", None)
-        if isinstance(op, str) and "[" in op and op.endswith("]"):
-            parts = bracket_parts(op)
-            name = parts[1].strip() if parts is not None else None
-            if name is not None and _OP_NAME.fullmatch(name):
-                if whole:
-                    out.add(name)
-            elif not whole:
-                out.update(_OP_NAME.findall(op[op.index("[") + 1:-1]))
+    for op in _bracketed_ops(t):
+        parts = bracket_parts(op)
+        name = parts[1].strip() if parts is not None else None
+        if name is not None and _OP_NAME.fullmatch(name):
+            if whole:
+                out.add(name)
+        elif not whole:
+            out.update(_OP_NAME.findall(op[op.index("[") + 1:-1]))
     return frozenset(out)
 
 
