@@ -138,6 +138,7 @@ class ClassTable:
     ground_memo: dict[Term, str] = field(default_factory=dict)
     ground_quick_memo: dict[Term, str] = field(default_factory=dict)  # `exhaustive=False`
     _buckets: dict[str, HeadBuckets] = field(default_factory=dict)
+    index_instances: bool = True  # off: every instance is tried (the reference search)
     # namespace -> heads of the types its scoped instances are about (`_add_scoped`)
     scoped: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -145,7 +146,7 @@ class ClassTable:
         """The instances of class `c` that a query `C args` must try: those whose
         conclusion's heads cannot clash for certain with the query's (`instance_heads`)."""
         insts = self.instances.get(c)
-        if insts is None or len(insts) < 8:
+        if insts is None or len(insts) < 8 or not self.index_instances:
             return insts or []
         b = self._buckets.get(c)
         if b is None:
