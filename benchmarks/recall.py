@@ -131,29 +131,17 @@ def rematch(lib, run: RunDir, candidates) -> None:
     """Fill `lib`'s kept rows of `candidates` by matching them against the run's rules
     with the installed code, as `alchemy index` pass 2 does (`index.passes.match_chunk`):
     the rule index built from `rules.parquet` in its order, the run's cap and options."""
-    from lean_alchemy.index.explain import misread
+    from lean_alchemy.index.explain import rematch as match_candidate
     from lean_alchemy.index.match.rule_index import RuleIndex
-    from lean_alchemy.index.names import binder_locals
-    from lean_alchemy.index.passes import const_eq_for, parsed
     from lean_alchemy.index.store import read_rules
 
     ix = RuleIndex.build(read_rules(run), max_per_theorem=lib.cap, rigid=lib.rigid,
                          generic_evidence=lib.generic_evidence)
     ix.receivers = lib.receivers
-    ctx, res = lib.ctx, lib.resolver
     for name in sorted(set(candidates)):
-        d, rows = lib.decl(name), []
-        p = parsed(d) if d is not None else None
-        if p is not None and not misread(lib, d, *p):
-            groups, concl = p
-            view, section = ctx.view(d), ctx.section(d)
-            local = binder_locals(section) | binder_locals(groups)
-            invs = ix.invocations(d, groups, concl, extra_binders=section,
-                                  resolve=lambda t: res.resolve_term(t, view, local, count=False,
-                                                                     own=d.full_name),
-                                  const_eq=const_eq_for(res, view))
-            rows = [(i.rule_id, i.kind, i.location, i.path) for i in invs]
-        lib.set_kept(name, rows)
+        d = lib.decl(name)
+        invs = match_candidate(lib, ix, d) if d is not None else None
+        lib.set_kept(name, [(i.rule_id, i.kind, i.location, i.path) for i in invs or ()])
 
 
 def typed_filter_loss(lib, run: RunDir, decls: list, hits: list[dict], n: int, seed: int,

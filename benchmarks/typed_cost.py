@@ -24,10 +24,8 @@ from pathlib import Path
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.extract.store import read_declarations, read_scopes
-from lean_alchemy.index.explain import Library, misread
+from lean_alchemy.index.explain import Library, rematch
 from lean_alchemy.index.match.rule_index import RuleIndex
-from lean_alchemy.index.names import binder_locals
-from lean_alchemy.index.passes import const_eq_for, parsed
 from lean_alchemy.index.store import read_rules
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.scoped import resolution_namespaces
@@ -35,29 +33,16 @@ from lean_alchemy.index.typing.signatures import build_signatures, read_signatur
 
 
 def _sample(lib: Library, decls: list, size: int, seed: int) -> list:
-    """(declaration, parsed statement) of `size` seeded candidates that parse fully."""
+    """`size` seeded candidates."""
     names = sorted(d.full_name for d in decls if d.is_candidate)
-    out = []
-    for name in sorted(random.Random(seed).sample(names, min(size, len(names)))):
-        d = lib.decl(name)
-        p = parsed(d) if d is not None else None
-        if p is not None and not misread(lib, d, *p):
-            out.append((d, p))
-    return out
+    return [lib.decl(n) for n in sorted(random.Random(seed).sample(names, min(size, len(names))))]
 
 
 def _match(lib: Library, ix: RuleIndex, work: list) -> tuple[float, int]:
-    """CPU seconds and invocations of matching `work` against `ix`."""
-    ctx, res = lib.ctx, lib.resolver
+    """CPU seconds and invocations of matching `work` against `ix` (`explain.rematch`:
+    as the index's second pass; statements not parsed or misread get none)."""
     t0 = time.process_time()
-    total = 0
-    for d, (groups, concl) in work:
-        view, section = ctx.view(d), ctx.section(d)
-        local = binder_locals(section) | binder_locals(groups)
-        total += len(ix.invocations(
-            d, groups, concl, extra_binders=section,
-            resolve=lambda t, v=view, lo=local: res.resolve_term(t, v, lo, count=False),
-            const_eq=const_eq_for(res, view)))
+    total = sum(len(rematch(lib, ix, d) or ()) for d in work)
     return time.process_time() - t0, total
 
 

@@ -224,6 +224,24 @@ def misread(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...],
         ctx.tokens, ctx.scopes, decl, groups, concl) is not None
 
 
+def rematch(lib: Library, index, decl: Declaration) -> list | None:  # noqa: ANN001
+    """`decl`'s invocations from `index` (a `RuleIndex`), matched as the index's second
+    pass does (`passes.match_chunk`: section binders, name resolution in the candidate's
+    scope, never to its own declaration), or None when its statement is not parsed or is
+    misread.  The benchmarks that re-match a run with the installed code use it."""
+    p = parsed(decl)
+    if p is None or misread(lib, decl, *p):
+        return None
+    groups, concl = p
+    ctx, res = lib.ctx, lib.resolver
+    view, section = ctx.view(decl), ctx.section(decl)
+    local = binder_locals(section) | binder_locals(groups)
+    return index.invocations(
+        decl, groups, concl, extra_binders=section,
+        resolve=lambda t: res.resolve_term(t, view, local, count=False, own=decl.full_name),
+        const_eq=const_eq_for(res, view))
+
+
 def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
     """The ids the index gives the rule of `lemma` in one direction, one per spelling of
     its pattern (`derive_rules`, `index.dot_notation`)."""
