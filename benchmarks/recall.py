@@ -151,15 +151,10 @@ def typed_filter_loss(lib, run: RunDir, decls: list, hits: list[dict], n: int, s
 
     from lean_alchemy.index.explain import explain
     from lean_alchemy.index.typing.classes import ClassTable
-    from lean_alchemy.index.typing.signatures import (
-        build_signatures, read_signatures, write_signatures)
+    from lean_alchemy.index.typing.signatures import run_signatures
 
-    path = Path(signatures) if signatures else run.root / "signatures.parquet"
-    if path.exists():
-        sigs = read_signatures(path)
-    else:
-        sigs = build_signatures(decls, Path((run.read_stats("extract") or {})["root"]))
-        write_signatures(path, sigs)
+    sigs = run_signatures(run.root, decls, Path((run.read_stats("extract") or {})["root"]),
+                          Path(signatures) if signatures else None)
     lib.use_typing(ClassTable.build(sigs))
     picked = random.Random(seed).sample(hits, min(n, len(hits)))
     verdicts: Counter = Counter()

@@ -29,7 +29,7 @@ from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.store import read_rules
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.scoped import resolution_namespaces
-from lean_alchemy.index.typing.signatures import build_signatures, read_signatures
+from lean_alchemy.index.typing.signatures import run_signatures
 
 
 def _sample(lib: Library, decls: list, size: int, seed: int) -> list:
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run_dir")
     ap.add_argument("--sample", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--signatures", help="the run's signature table (built when absent)")
+    ap.add_argument("--signatures", help="the run's signature table (default "
+                    "RUN_DIR/signatures.parquet; built and written there when absent)")
     args = ap.parse_args(argv)
     try:
         run = RunDir.at(args.run_dir)
@@ -60,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         scopes = read_scopes(run)
         lib = Library(run, decls)
         t0 = time.process_time()
-        sig_path = Path(args.signatures) if args.signatures else None
-        sigs = read_signatures(sig_path) if sig_path and sig_path.exists() else \
-            build_signatures(decls, Path((run.read_stats("extract") or {}).get("root") or "."))
+        sigs = run_signatures(run.root, decls,
+                              Path((run.read_stats("extract") or {}).get("root") or "."),
+                              Path(args.signatures) if args.signatures else None)
         table = ClassTable.build(sigs)
         rules = list(read_rules(run))
         setup = time.process_time() - t0

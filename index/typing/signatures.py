@@ -427,6 +427,20 @@ def infix_commands(text: str) -> Iterator[Sig]:
         yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
 
 
+def run_signatures(run_root: Path, decls: list, extract_root: Path,
+                   path: Path | None = None) -> list[Sig]:
+    """A run's signature table: read from `path` (default `RUN/signatures.parquet`) when
+    it exists, else built from the run's declarations and the sources under
+    `extract_root` and written there, so the next reader finds it (the benchmarks that
+    replay the typed filter on a run indexed without it)."""
+    target = path if path is not None else run_root / FILE
+    if target.exists():
+        return read_signatures(target)
+    sigs = build_signatures(decls, extract_root)
+    write_signatures(target, sigs)
+    return sigs
+
+
 def write_signatures(path: Path, sigs: Iterable[Sig]) -> int:
     rows = {"name": [], "kind": [], "binders": [], "type": [], "parents": [], "body": []}
     n = 0
