@@ -40,7 +40,7 @@ from typing import Iterable, Mapping, Sequence
 
 from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Ident, Opaque, Path,
+    App, BinderGroup, BinOp, Hole, Ident, Opaque, Path,
     Sort, Term, Typed, field_view_step, get_at, loads, subterms)
 from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
 from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
@@ -251,8 +251,9 @@ def _pinned(value: Term, ty: Term | None, tsub: Mapping[str, Term], tvars: set[s
     itself: `two_mul (a := 2)` would default to ℕ.  It is ascribed with the rule binder's
     type when the match resolved it (`(a := (2 : ℝ))`), else left out for unification to
     find (the other arguments usually pin the instance down).  A type is passed as it is
-    (`(X := ℝ)`): the rule's `Type*` is no type a proof can ascribe."""
-    if isinstance(value, Typed) or (heads(value) & local and self_typed(value)):
+    (`(X := ℝ)`): the rule's `Type*` is no type a proof can ascribe.  A hole
+    (`index.match.fill`) is left to unification as it is."""
+    if isinstance(value, (Typed, Hole)) or (heads(value) & local and self_typed(value)):
         return value
     if isinstance(ty, Sort):
         return value

@@ -37,6 +37,14 @@ alone (`=ᶠ[l]`) is substituted (`grammar.substitute`, `rules.bracket_names`). 
 other variable took (`g := f` where the match gave `f := f` rewrites `P f` to `P f`),
 then binder order; at most `MAX_FILLINGS` fillings per match, the first in that order.
 
+*Hole* (`HOLE`, `holes`): a variable the types of the matched values fix (`Q` of
+`f : Q ⟶ R`) whose value's type the candidate does not say (`h.shortComplex'.f`) is
+written `_`, in the new statement and in the rule's named arguments.  Lean solves it as it
+solves it in the library's own `rw`: elaborating the replacement unifies the rule's type of
+the matched value with the value's actual type.  Only when such a value is written in the
+replacement (`g ≫ f` of `∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0`), and never in a side
+condition, which becomes a hypothesis of its own, elaborated apart.
+
 *Fresh binder* (the fallback, `match.fresh`): a variable for which no candidate variable
 fits is marked `FRESH`, and the mutant gets a new binder for it, when that binder can be
 closed (`fresh.fresh_closure`) and the pattern is more than a relation of variables.
@@ -48,7 +56,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping, Sequence
 
 from lean_alchemy.core.records import Rule
-from lean_alchemy.grammar.ast import BinderGroup, Ident, Sort, Term, Typed, loads
+from lean_alchemy.grammar.ast import BinderGroup, Hole, Ident, Sort, Term, Typed, loads
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
 from lean_alchemy.index.match.unify import head_without_brackets, heads_agree, unify
@@ -56,6 +64,8 @@ from lean_alchemy.index.match.unify import head_without_brackets, heads_agree, u
 MAX_FILLINGS = 2  # invocations one match may give, one per filling
 
 INFER_INSTANCE = "inferInstance"
+
+HOLE: Term = Hole("_")  # a value Lean's unifier finds (module doc, *Hole*)
 
 
 
@@ -77,6 +87,8 @@ class FillSpec:
     # variables the new text spells that only the types of matched values fix (`n` of
     # `f : Fin (n + 1) → α`): the invocation carries their values (`_solutions`)
     solve: frozenset[str] = frozenset()
+    # variables that may be written `_` when nothing else gives them (`holes`)
+    holes: frozenset[str] = frozenset()
 
 
 def fill_spec(rule: Rule) -> FillSpec | None:
@@ -108,12 +120,54 @@ def fill_spec(rule: Rule) -> FillSpec | None:
     # names substitution cannot reach: inside a larger bracket (`=ᵐ[μ.restrict s]`)
     text_only = bracket_names(r, whole=False).union(
         *(bracket_names(h, whole=False) for h in hyps if h is not None))
-    spec = FillSpec(needed, names, tuple(rule.binder_kinds), types,
-                    determined((heads(p) | op_names(p)) & pvars, type_of, pvars),
+    fixed = determined((heads(p) | op_names(p)) & pvars, type_of, pvars)
+    spec = FillSpec(needed, names, tuple(rule.binder_kinds), types, fixed,
                     op_names(p) & named, text_only & named,
                     frozenset(h for h in hyps if h is not None),
                     not bare_relation(p, named), solve=solve)
-    return replace(spec, asks=requirements(spec))
+    spelled_in_hyps = frozenset().union(*(heads(h) for h in hyps if h is not None))
+    allowed = fixed - text_only - spelled_in_hyps - _elaborated_first(r)
+    return replace(spec, asks=requirements(spec),
+                   holes=holes(frozenset(needed) | solve, heads(r) & matched & pvars,
+                               type_of, pvars, allowed))
+
+
+def holes(wanted: frozenset[str], written: frozenset[str], type_of: dict[str, Term | None],
+          pvars: frozenset[str], allowed: frozenset[str]) -> frozenset[str]:
+    """The variables of `wanted` that may be written `_` (module doc, *Hole*): each one
+    the declared type of a matched variable the replacement writes (`written`) fixes,
+    directly or through another such variable's type (`C` of `{Q R : C} (f : Q ⟶ R)`)."""
+    from lean_alchemy.index.rules import determined
+
+    reach = frozenset().union(*(determined(frozenset((v,)), type_of, pvars) - {v}
+                                for v in written)) if written else frozenset()
+    return wanted & reach & allowed
+
+
+def _elaborated_first(r: Term) -> frozenset[str]:
+    """Names a `_` could not stand for in `r`: Lean needs the type of a receiver of field
+    notation (`(_).str F`, also `P.str` for `P : _`), of an applied function
+    (`_ (Subtype R)`) and the target of an ascription, which may be a coercion
+    (`(span s : Set _)`), before anything unifies it."""
+    from lean_alchemy.grammar.ast import App, Proj, Quant
+    from lean_alchemy.grammar.walk import nodes
+
+    used: set[str] = set()
+    typed_by: dict[str, set[str]] = {}  # type variable -> names bound with it as type
+    for t in nodes(r):
+        if isinstance(t, App) and isinstance(t.fn, Ident):
+            used.add(t.fn.name)
+        elif isinstance(t, Proj) and isinstance(t.term, Ident):
+            used.add(t.term.name)
+        elif isinstance(t, Ident) and "." in t.name:
+            used.add(t.name.split(".", 1)[0])
+        elif isinstance(t, Typed):
+            used.update(heads(t.type))
+        elif isinstance(t, Quant):
+            for g in t.binders:
+                if isinstance(g.type, Ident):
+                    typed_by.setdefault(g.type.name, set()).update(g.names)
+    return frozenset(used).union(v for v, bound in typed_by.items() if bound & used)
 
 
 @dataclass
@@ -217,7 +271,9 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
         return {}
     known = _solved_from_types(spec, given, cand)
     if not missing.issubset(known):
-        return None
+        if not (missing - known.keys()) <= spec.holes:
+            return None
+        known = {**{v: HOLE for v in missing}, **known}
     return {v: known[v] for v in sorted(missing)}
 
 
@@ -282,6 +338,9 @@ def _assign(spec: FillSpec, cand: Candidate, k: int, known: dict[str, Term]
         nxt = dict(more)
         nxt[x] = value
         yield from _assign(spec, cand, k + 1, nxt)
+    if not offered and x in spec.holes and x not in known:
+        yield from _assign(spec, cand, k + 1, {**known, x: HOLE})
+        return
     if (offered or not spec.may_bind or x in known or x in spec.text_only
             or x in spec.pattern_ops):
         return

@@ -270,9 +270,10 @@ def test_a_variable_only_types_fix_is_carried_or_the_match_refused():
         "∀ i : Fin k, g i.castSucc ≤ g i.succ")
     inv = _invocations(ix, "cand_surj", "range_eq_top", "bwd")[0]
     assert _mutant_conclusion(ix, "cand_surj", inv) == "φ.range = (⊤ : Subalgebra K Y)"
-    # a value whose type the candidate does not declare leaves `n` unknown: refused here,
-    # where the mutation engine would drop it (`unbound_rule_variable`)
-    assert _invocations(ix, "cand_mono_compound", "mono_iff_succ", "fwd") == []
+    # a value whose type the candidate does not declare leaves `n` unknown: Lean's
+    # unifier finds it from `g ∘ Fin.succ`, so it is written `_` (`test_rules_fill_holes`)
+    invs = _invocations(ix, "cand_mono_compound", "mono_iff_succ", "fwd")
+    assert [_subst(i) for i in invs] == [{"f": "g ∘ Fin.succ", "n": "_"}]
 
 
 def test_a_variable_fixed_inside_a_glued_notation_is_solved():

@@ -1,0 +1,89 @@
+"""A variable the types of the matched values fix, when the candidate does not say the
+value's type, is written `_` (`index.match.fill`, *Hole*): Lean's unifier finds it from
+the value, as it does in the library's own `rw`.  Never where Lean needs it first (a
+receiver of field notation, an applied function, a coercion's target) nor in a side
+condition, and never for a variable no written value fixes."""
+
+from __future__ import annotations
+
+from lean_alchemy.grammar.ast import Hole, loads
+from lean_alchemy.grammar.printer import print_term
+from lean_alchemy.grammar.statements import decl_binders, decl_conclusion, scope_binders
+from lean_alchemy.index.match.fill import fill_spec
+from lean_alchemy.index.match.rule_index import RuleIndex
+from lean_alchemy.mutate.proofs import bridge
+from lean_alchemy.mutate.statements import DecodedRule, apply_invocation
+
+from helpers.lean_text import derived_rules, extract
+
+LIB = """\
+variable {C : Type*} [Category C] [Preadditive C]
+
+theorem mono_iff_cancel_zero {Q R : C} (f : Q ⟶ R) :
+    Mono f ↔ ∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0 := sorry
+
+theorem mono_iff_str {Q R : C} (f : Q ⟶ R) : Mono f ↔ ∀ (P : C), P.str = f := sorry
+
+theorem mono_iff_coe {Q R : C} (f : Q ⟶ R) : Mono f ↔ (f : Set Q) = ∅ := sorry
+
+theorem mono_iff_side {Q R : C} (f : Q ⟶ R) (P : C) (hP : IsZero (P : C)) :
+    Mono f ↔ ∀ (g : P ⟶ Q), g ≫ f = 0 := sorry
+
+theorem mono_of_pullback (h : IsPullback a b c d) : Mono h.cone.fst := sorry
+
+theorem mono_of_map {X Y : C} (u : X ⟶ Y) : Mono u := sorry
+"""
+
+_DECLS, _SCOPES = extract(LIB)
+
+
+def _invocations(lemma: str, cand: str, direction: str = "fwd"):
+    rules = [r for r in derived_rules(LIB, lemma)
+             if r.direction == direction and r.kind == "iff"]
+    ix = RuleIndex.build(rules)
+    d = _DECLS[cand]
+    section = tuple(scope_binders(_SCOPES[d.scope_id]))
+    invs = [i for i in ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d),
+                                      extra_binders=section) if i.kind == "rw_goal"]
+    return ix, invs
+
+
+def _subst(inv) -> dict[str, str]:
+    return {k: print_term(loads(v)) for k, v in inv.subst}
+
+
+def test_a_variable_fixed_by_an_untyped_value_is_written_as_a_hole():
+    ix, invs = _invocations("mono_iff_cancel_zero", "mono_of_pullback")
+    assert [_subst(i) for i in invs] == [{"C": "_", "Q": "_", "f": "h.cone.fst"}]
+    d = _DECLS["mono_of_pullback"]
+    m = apply_invocation(tuple(decl_binders(d)), decl_conclusion(d), invs[0],
+                         DecodedRule.of(ix.rules[invs[0].rule_id]))
+    assert print_term(m.conclusion) == "∀ (P : _) (g : P ⟶ _), g ≫ h.cone.fst = 0 → g = 0"
+    assert "(Q := _)" in bridge(m.step, ("exact h",))[1]
+
+
+def test_a_declared_value_type_gives_the_candidates_variables_not_holes():
+    _, invs = _invocations("mono_iff_cancel_zero", "mono_of_map")
+    assert [_subst(i) for i in invs] == [{"C": "C", "Q": "X", "f": "u"}]
+
+
+def test_no_hole_where_lean_needs_the_type_first():
+    # `P.str` with `P : C`: field notation needs `C`; `(f : Set Q)`: a coercion's target
+    for lemma in ("mono_iff_str", "mono_iff_coe"):
+        _, invs = _invocations(lemma, "mono_of_pullback")
+        assert invs == [], lemma
+        (r,) = [r for r in derived_rules(LIB, lemma) if r.direction == "fwd" and r.kind == "iff"]
+        spec = fill_spec(r)
+        assert spec is not None and not spec.holes, lemma
+
+
+def test_no_hole_in_a_side_condition_or_for_a_variable_no_value_fixes():
+    (r,) = [r for r in derived_rules(LIB, "mono_iff_side")
+            if r.direction == "fwd" and r.kind == "iff"]
+    spec = fill_spec(r)
+    assert spec is not None
+    # `Q` is fixed by `f` and only written in the replacement; `P` is fixed by nothing
+    # and `C` is spelled by the side condition `IsZero (P : C)`
+    assert "Q" in spec.holes and "P" not in spec.holes and "C" not in spec.holes
+    assert Hole("_") not in {v for i in _invocations("mono_iff_side", "mono_of_pullback")[1]
+                             for v in (loads(x) for _, x in i.subst)}
