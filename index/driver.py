@@ -54,6 +54,7 @@ from lean_alchemy.index.dependency import (
     Dependency, load_dependency, relevant_rules, statement_words, write_dependencies,
 )
 from lean_alchemy.index.match.lazy_leaf import PendingRule
+from lean_alchemy.index.match.results import read_result_heads
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import (
@@ -169,6 +170,8 @@ def _load_context(run: RunDir, opts: IndexOptions
     rule_index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
                                  rigid=rigid, generic_evidence=opts.generic_evidence)
     rule_index.max_dependency_per_theorem = opts.max_dependency_matches_per_theorem
+    root = Path((run.read_stats("extract") or {}).get("root") or ".")
+    rule_index.use_results(read_result_heads(decls, root))  # `match.results`
     if opts.typed_filter:
         rule_index.use_typing(ClassTable.build(_signature_table(run, decls)),
                               lambda d: resolution_namespaces(scopes.get(d.scope_id or ""),

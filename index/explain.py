@@ -29,6 +29,8 @@ Stages, in order (the first that refuses is `rejected_by`):
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from types import SimpleNamespace
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
@@ -53,7 +55,8 @@ from lean_alchemy.index.match.patterns import (
 )
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
-from lean_alchemy.index.match.rule_index import dependent_hypotheses, hypotheses
+from lean_alchemy.index.match.results import RESULT_KINDS, read_result_heads
+from lean_alchemy.index.match.rule_index import RuleIndex, dependent_hypotheses, hypotheses
 from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals
@@ -114,10 +117,18 @@ class Library:
         self.resolver = Resolver(NameTable.from_declarations(light, external))
         self.rigid = rigid_names(light)
         scopes = read_scopes(run) if run.scopes.exists() else {}
-        from lean_alchemy.index.match.rule_index import RuleIndex
-
         self.ctx = IndexContext([], scopes, self.resolver, IndexOptions(), RuleIndex(),
                                 tokens=run_token_table(run))
+        if decls is not None:
+            defs: Iterable = self._decls.values()
+        else:
+            cols = ("full_name", "kind", "file", "start_byte", "end_byte")
+            t = pq.read_table(run.declarations, columns=list(cols),
+                              filters=[("kind", "in", sorted(RESULT_KINDS))])
+            defs = [SimpleNamespace(**dict(zip(cols, row)))
+                    for row in zip(*(t.column(c).to_pylist() for c in cols))]
+        root = Path((run.read_stats("extract") or {}).get("root") or ".")
+        self.ctx.rule_index.use_results(read_result_heads(defs, root))  # as pass 2 does
         self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
         # `T.f` -> receiver position, as pass 2 used it (`index.receivers`)
         self.receivers: dict[str, int] = read_receivers(run.root)
@@ -334,7 +345,7 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
                              "instance": show_term(sfl.written[si])}
                 out.append(rec)
                 rec["verdict"] = _verdict(c, decl, sfl, si, types, const_eq, rec, seen,
-                                          lib.rigid[1], fill_cand)
+                                          lib.rigid[1], fill_cand, lib.ctx.rule_index)
                 if rec["verdict"] == "accepted" and typing is not None \
                         and lib.typed is not None:
                     rec["verdict"] = _typed_verdict(lib.typed, typing, c, kind, rec)
@@ -343,7 +354,7 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
 
 def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, Term],
              const_eq, rec: dict, seen: set, rigid_last: frozenset[str],
-             fill_cand: Candidate | None = None) -> str:
+             fill_cand: Candidate | None = None, index: RuleIndex | None = None) -> str:
     """The first stage refusing the match at sub-term `i` (`RuleIndex._try`'s order), or
     "accepted"; fills `rec` with the substitution, the types compared and the fillings
     of the variables the pattern leaves open (`match.fill`)."""
@@ -368,7 +379,8 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
     hints = flat_hints(fl, types)
     rec["types"] = _type_details(c, subst, hints, fl.written[i])
     if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
-        why = type_ok(c, subst, hints, fl.written[i], rigid_last)
+        why = type_ok(c, subst, hints, fl.written[i], rigid_last,
+                      index.evidence(c, subst, fl) if index is not None and c.generic else None)
         if why is not None:
             return f"filter:{why}"
     if respell and set(respell) & c.pvars:

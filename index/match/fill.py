@@ -42,8 +42,9 @@ then binder order; at most `MAX_FILLINGS` fillings per match, the first in that 
 written `_`, in the new statement and in the rule's named arguments.  Lean solves it as it
 solves it in the library's own `rw`: elaborating the replacement unifies the rule's type of
 the matched value with the value's actual type.  Only when such a value is written in the
-replacement (`g ≫ f` of `∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0`), and never in a side
-condition, which becomes a hypothesis of its own, elaborated apart.
+replacement (`g ≫ f` of `∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0`), never in a side
+condition, which becomes a hypothesis of its own, elaborated apart, and never when a
+declared type of a matched value fails to unify with the rule's (Lean would refuse it).
 
 *Fresh binder* (the fallback, `match.fresh`): a variable for which no candidate variable
 fits is marked `FRESH`, and the mutant gets a new binder for it, when that binder can be
@@ -242,7 +243,10 @@ def fillings(spec: FillSpec, subst: Mapping[str, Term], cand: Candidate
     if not spec.needed:  # only variables to solve: nothing to choose
         solved = _solutions(spec, subst, {}, cand)
         return [] if solved is None else [solved]
-    known = _solved_from_types(spec, subst, cand)
+    clashes: list[str] = []
+    known = _solved_from_types(spec, subst, cand, clashes)
+    if clashes and spec.holes:
+        spec = replace(spec, holes=frozenset())
     out: list[dict[str, Term]] = []
     for got in _assign(spec, cand, 0, known):
         filling = _filling(spec, subst, got)
@@ -269,19 +273,21 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
     missing = spec.solve.difference(given)
     if not missing:
         return {}
-    known = _solved_from_types(spec, given, cand)
+    clashes: list[str] = []
+    known = _solved_from_types(spec, given, cand, clashes)
     if not missing.issubset(known):
-        if not (missing - known.keys()) <= spec.holes:
+        if clashes or not (missing - known.keys()) <= spec.holes:
             return None
         known = {**{v: HOLE for v in missing}, **known}
     return {v: known[v] for v in sorted(missing)}
 
 
-def _solved_from_types(spec: FillSpec, given: Mapping[str, Term], cand: Candidate
-                       ) -> dict[str, Term]:
+def _solved_from_types(spec: FillSpec, given: Mapping[str, Term], cand: Candidate,
+                       clashes: list[str] | None = None) -> dict[str, Term]:
     """`given` extended by the rule variables its values' types fix: each rule binder
     type unified with the candidate's type of its value (`Candidate.type_of`), a binder
-    whose unification fails leaving the others' results in place."""
+    whose unification fails leaving the others' results in place (and named in
+    `clashes`: a hole would hide the clash from the index, not from Lean)."""
     unknown = frozenset(n for n in spec.names if n and n not in given)
     known: dict[str, Term] = dict(given)
     done: set[str] = set()
@@ -297,6 +303,8 @@ def _solved_from_types(spec: FillSpec, given: Mapping[str, Term], cand: Candidat
             if ct is not None and unify(t, ct, unknown, trial):
                 grown = grown or len(trial) > len(known)
                 known = trial
+            elif ct is not None and clashes is not None:
+                clashes.append(n)
         if not grown:
             return known
 

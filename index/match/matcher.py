@@ -533,7 +533,8 @@ def match_flat(c: Compiled, fl: "Flat", i: int, const_eq: ConstEq = suffix_const
 
 
 def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
-            node: Term, rigid_last: frozenset[str] = frozenset()) -> str | None:
+            node: Term, rigid_last: frozenset[str] = frozenset(),
+            evidence: Callable[[], bool] | None = None) -> str | None:
     """The type filter (module doc): None when the match may type-check, else the reason
     to drop it.  `hints` are the candidate's (`infer_hints`), `node` the matched sub-term.
 
@@ -548,7 +549,8 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
       variables have concrete types (`m n : ℕ`, `μ : Measure ℝ`, `A : Matrix m n α`,
       `x : ∀ i, β i`) matched values none of which has a type hint: nothing ties the match
       to the rule's types (a pattern of type variables only, `a = b ↔ b = a`, needs no
-      evidence)."""
+      evidence); `evidence`, asked last, may find some (`match.results`: `Ioo a b`
+      applies a definition returning a `Finset`)."""
     nh = hints.get(id(node))
     if c.bare_num:
         if c.eq_type is not None and nh is not None and nh[1] and nh[0] == c.eq_type:
@@ -563,7 +565,8 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
         h = hints.get(id(val)) if val is not None else None
         if h is not None and rigid_clash(want, h, rigid_last):
             return "rigid_mismatch"
-    if c.generic and not any(id(subst[v]) in hints for v in c.generic if v in subst):
+    if c.generic and not any(id(subst[v]) in hints for v in c.generic if v in subst) and (
+            evidence is None or not evidence()):
         return "untyped_generic"
     if not c.types:
         return None

@@ -60,6 +60,7 @@ from lean_alchemy.index.match.patterns import (
 )
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_leaves
 from lean_alchemy.index.match.lazy_leaf import decode_pending
+from lean_alchemy.index.match.results import result_evidence, rule_type_heads
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
@@ -169,6 +170,10 @@ class RuleIndex:
         # `T.f` -> receiver position (`index.receivers`): the field-notation views of
         # candidate nodes (`match.fields`); empty: none
         self.receivers: dict[str, int] = {}
+        # definition -> head of its result type (`match.results`), set by `use_results`
+        self.result_heads: dict[str, str] = {}
+        self._result_lasts: frozenset[str] = frozenset()
+        self._want_heads: dict[str, dict[str, str]] = {}  # rule id -> generic vars' heads
 
     def use_typing(self, table: ClassTable,
                    namespaces: Callable[[Declaration], frozenset[str]] | None = None) -> None:
@@ -244,6 +249,7 @@ class RuleIndex:
         ix._compile_opts = self._compile_opts
         ix.typed = self.typed
         ix.receivers = self.receivers
+        ix.use_results(self.result_heads)
         return ix
 
     def add(self, r: Rule) -> bool:
@@ -502,6 +508,28 @@ class RuleIndex:
             tiers.append((dependency, True))
         return tiers
 
+    def use_results(self, heads: dict[str, str]) -> None:
+        """Count a value applying a definition of the right result type as a generic
+        pattern's evidence (`match.results`)."""
+        self.result_heads = heads
+        self._result_lasts = frozenset(n.rpartition(".")[2] for n in heads)
+
+    def evidence(self, c: Compiled, subst: dict[str, Term], fl: Flat
+                  ) -> Callable[[], bool] | None:
+        """`type_ok`'s last resort for a generic pattern without a type hint."""
+        if not self.result_heads:
+            return None
+        return lambda: result_evidence(self._want(c), subst, fl.written, fl.resolved,
+                                       self.result_heads, self._result_lasts)
+
+    def _want(self, c: Compiled) -> dict[str, str]:
+        got = self._want_heads.get(c.rule.id)
+        if got is None:
+            r = c.rule
+            got = self._want_heads[c.rule.id] = rule_type_heads(
+                c.generic, tuple(r.binder_names), tuple(r.binder_types))
+        return got
+
     def _spent(self, c: Compiled) -> bool:
         """Is `c` a dependency's rule while the candidate's share of those is used up?"""
         return self._dependency_left == 0 and c.rule.id in self.dependency_ids
@@ -553,7 +581,8 @@ class RuleIndex:
         elif c.receivers and not receivers_ok(c, subst, types):
             why = "receiver_mismatch"
         elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
-            why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last)
+            why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last,
+                          self.evidence(c, subst, fl) if c.generic else None)
         if why is None:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:

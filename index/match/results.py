@@ -1,0 +1,169 @@
+"""Evidence of a value's type from the definition it applies: `Ioo a b` is a `Finset`.
+
+Why: a generic pattern (`?s₁ ⊆ ?s₂` of `Finset.coe_subset`, whose variables have concrete
+types) is kept only with evidence that a matched value has a type at all
+(`untyped_generic`, `matcher.type_ok`); the candidate's hints come from its binder types
+and ascriptions, so `Ioo a b ⊆ Ioc a b` had none, although `Finset.Ioo` says it returns a
+`Finset α`.  Here each definition's declared result type gives its head (`result_heads`,
+from the declaration's conclusion text, once per index), and a matched value that applies
+a definition whose result head is the head of the rule variable's type is that evidence
+(`result_evidence`).  Only a plain type counts (`Finset α`, `Set (α × β)`): a function
+type, a product or any other operator at the top leaves the head unknown, and so does a
+type variable (`α`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from lean_alchemy.grammar.ast import App, Ident, Term, loads
+from lean_alchemy.grammar.walk import last_component
+from lean_alchemy.index.dot_notation import type_head
+from lean_alchemy.index.match.hints import looks_variable
+
+RESULT_KINDS = frozenset({"def", "abbrev", "opaque"})
+_OPEN, _CLOSE = "([{⦃⟨", ")]}⦄⟩"
+_NAME_CHARS = frozenset(".'!?_")
+_NOT_TYPES = frozenset({"Type", "Sort", "Prop", "fun", "by"})
+
+
+def conclusion_head(text: str | None) -> str | None:
+    """The last name component of the head of a plain type written `text` (`Finset α` ->
+    `Finset`), None when the text is not a constant applied to atoms."""
+    if not text:
+        return None
+    atoms = _atoms(text.strip())
+    if not atoms or not _is_name(atoms[0]):
+        return None
+    head = atoms[0]
+    if head in _NOT_TYPES or looks_variable(last_component(head)):
+        return None
+    if not all(_is_name(a) or a[0] in _OPEN for a in atoms[1:]):
+        return None
+    return last_component(head)
+
+
+def _is_name(atom: str) -> bool:
+    return all(ch.isalnum() or ch in _NAME_CHARS for ch in atom) and not atom[0].isdigit()
+
+
+def _atoms(text: str) -> list[str]:
+    """`text` split at its top-level spaces, brackets kept whole; [] when unbalanced."""
+    out: list[str] = []
+    depth, start = 0, 0
+    for k, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return []
+        elif ch.isspace() and depth == 0:
+            if k > start:
+                out.append(text[start:k])
+            start = k + 1
+    if depth:
+        return []
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
+def result_heads(rows: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
+    """Full name -> result head of each definition of (full name, kind, result type)."""
+    out: dict[str, str] = {}
+    for name, kind, conclusion in rows:
+        if kind in RESULT_KINDS:
+            head = conclusion_head(conclusion)
+            if head is not None:
+                out[name] = head
+    return out
+
+
+_KEYWORD = re.compile(r"(?<![\w.'])(?:def|abbrev|opaque)(?![\w.'])")
+MAX_HEADER = 3000  # characters of a definition read for its header (bodies can be long)
+
+
+def result_type_text(snippet: str) -> str | None:
+    """The result type written in a definition's source text (`def Ioo (a b : α) :
+    Finset α := …` -> `Finset α`), None when it writes none."""
+    from lean_alchemy.extract.commands import (
+        read_name, read_signature, skip_attrs_modifiers, strip_comments)
+    from lean_alchemy.extract.lexer import mask
+
+    head = snippet[:MAX_HEADER]
+    masked = mask(head).masked
+    pos, _, _ = skip_attrs_modifiers(masked, 0, len(masked))
+    kw = _KEYWORD.search(masked, pos)
+    if kw is None:
+        return None
+    p = kw.end()
+    while p < len(masked) and masked[p].isspace():
+        p += 1
+    _, name_end = read_name(masked, p, len(masked))
+    sig = read_signature(masked, name_end, len(masked))
+    if sig.colon < 0:
+        return None
+    end = sig.delim if sig.delim >= 0 else len(masked)
+    return strip_comments(head[sig.colon + 1:end]).strip()
+
+
+def read_result_heads(decls: Iterable, root: Path) -> dict[str, str]:
+    """`result_heads` of the definitions among `decls` (full_name, kind, file,
+    start_byte, end_byte), their result types read from the sources under `root`: the
+    extraction keeps only theorem statements.  A file that cannot be read gives none."""
+    texts: dict[str, bytes] = {}
+    rows: list[tuple[str, str, str | None]] = []
+    for d in decls:
+        if d.kind not in RESULT_KINDS:
+            continue
+        data = texts.get(d.file)
+        if data is None:
+            try:
+                data = texts[d.file] = (root / d.file).read_bytes()
+            except OSError:
+                data = texts[d.file] = b""
+        snippet = data[d.start_byte:d.end_byte].decode("utf-8", "replace")
+        rows.append((d.full_name, d.kind, result_type_text(snippet) if snippet else None))
+    return result_heads(rows)
+
+
+def _applied(t: Term) -> Ident | None:
+    f = t.fn if isinstance(t, App) else t
+    return f if isinstance(f, Ident) else None
+
+
+def rule_type_heads(names: Iterable[str], binder_names: tuple[str, ...],
+                    binder_types: tuple[str, ...]) -> dict[str, str]:
+    """The last component of the head of the declared type of each of `names`."""
+    out: dict[str, str] = {}
+    wanted = frozenset(names)
+    for n, t in zip(binder_names, binder_types):
+        if n in wanted and t:
+            head = type_head(loads(t))
+            if head is not None:
+                out[n] = last_component(head)
+    return out
+
+
+def result_evidence(want: Mapping[str, str], subst: Mapping[str, Term],
+                    written: list[Term], resolved: list[Term], table: Mapping[str, str],
+                    lasts: frozenset[str]) -> bool:
+    """Does a matched value of a variable of `want` (variable -> head of its rule type)
+    apply a definition whose result head is that head?  `written`/`resolved`: the
+    candidate's flattened target, whose resolved names say which definition it is;
+    `lasts`: the last components of `table`'s names, a cheap first test."""
+    for v, head in want.items():
+        val = subst.get(v)
+        f = _applied(val) if val is not None else None
+        if f is None or last_component(f.name) not in lasts:
+            continue
+        for j, w in enumerate(written):
+            if w is val:
+                r = _applied(resolved[j])
+                if r is not None and table.get(r.name) == head:
+                    return True
+                break
+    return False

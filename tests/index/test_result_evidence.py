@@ -1,0 +1,74 @@
+"""A generic pattern (`s₁ ⊆ s₂` of `Finset.subset_iff`, variables of concrete type) needs
+evidence that a matched value has a type; a value applying a definition whose declared
+result type has the head of the rule variable's type is that evidence
+(`index.match.results`), read by the index stage from the definitions' sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from lean_alchemy.index.match.results import conclusion_head, result_type_text
+
+LIB = """\
+namespace Finset
+
+def Ioo {α : Type*} [Preorder α] (a b : α) : Finset α := sorry
+
+def Ioc {α : Type*} [Preorder α] (a b : α) : Finset α := sorry
+
+def pairs {α : Type*} (a : α) : α → Finset α := sorry
+
+theorem subset_iff {α : Type*} {s₁ s₂ : Finset α} : s₁ ⊆ s₂ ↔ ∀ ⦃x⦄, x ∈ s₁ → x ∈ s₂ :=
+  Iff.rfl
+
+theorem Ioo_subset_Ioc_self {α : Type*} [Preorder α] {a b : α} : Ioo a b ⊆ Ioc a b :=
+  fun _ h => h
+
+theorem pairs_subset {α : Type*} {a b : α} : pairs a b ⊆ pairs b a :=
+  fun _ h => h
+
+end Finset
+
+namespace Set
+
+def Ioo {α : Type*} [Preorder α] (a b : α) : Set α := sorry
+
+def Ioc {α : Type*} [Preorder α] (a b : α) : Set α := sorry
+
+theorem Ioo_subset_Ioc_self {α : Type*} [Preorder α] {a b : α} : Ioo a b ⊆ Ioc a b :=
+  fun _ h => h
+
+end Set
+"""
+
+
+@pytest.mark.parametrize("text, head", [
+    ("Finset α", "Finset"), ("Set (α × β)", "Set"), ("Mathlib.Foo.Bar x {y} [z]", "Bar"),
+    ("α → Finset α", None), ("Finset α × Finset β", None), ("α", None), ("Prop", None),
+    ("Type u", None), ("(Finset α", None), ("", None)])
+def test_the_head_of_a_plain_result_type(text, head):
+    assert conclusion_head(text) == head
+
+
+def test_the_result_type_is_read_from_a_definitions_source():
+    src = "/-- doc := -/\n@[simp, to_dual self (reorder := a b)]\ndef Ioo (a b : α) : Finset α :=\n  x"
+    assert result_type_text(src) == "Finset α"
+    assert result_type_text("def f := 1") is None
+
+
+def test_a_value_of_a_definition_returning_the_rules_type_is_evidence(tmp_path):
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.explain import Library, explain
+    from lean_alchemy.index.options import IndexOptions
+
+    from helpers.lean_text import extracted_run
+
+    run = extracted_run(tmp_path, LIB)
+    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
+    lib = Library(run)
+    got = explain(lib, "Finset.Ioo_subset_Ioc_self", "Finset.subset_iff", "fwd")
+    assert got["accepted"] and got["kept"]
+    # `Set.Ioo` returns a `Set`, `pairs a b` applies a definition returning a function
+    for cand in ("Set.Ioo_subset_Ioc_self", "Finset.pairs_subset"):
+        got = explain(lib, cand, "Finset.subset_iff", "fwd")
+        assert got["rejected_by"] == "filter:untyped_generic", cand
