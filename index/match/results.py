@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from lean_alchemy.grammar.ast import App, Ident, Term, loads
 from lean_alchemy.grammar.walk import last_component
@@ -167,3 +167,23 @@ def result_evidence(want: Mapping[str, str], subst: Mapping[str, Term],
                     return True
                 break
     return False
+
+
+class ResultEvidence:
+    """`result_evidence` for one index: the table, its names' last components, and each
+    rule's generic variables' type heads, decoded once per rule."""
+
+    def __init__(self, heads: dict[str, str]) -> None:
+        self.heads = heads
+        self.lasts = frozenset(n.rpartition(".")[2] for n in heads)
+        self._want: dict[str, dict[str, str]] = {}  # rule id -> generic variables' heads
+
+    def asker(self, c, subst: Mapping[str, Term], fl) -> Callable[[], bool]:
+        """The question `matcher.type_ok` asks last about a match of `c` in `fl`."""
+        want = self._want.get(c.rule.id)
+        if want is None:
+            r = c.rule
+            want = self._want[r.id] = rule_type_heads(c.generic, tuple(r.binder_names),
+                                                      tuple(r.binder_types))
+        return lambda: result_evidence(want, subst, fl.written, fl.resolved, self.heads,
+                                       self.lasts)

@@ -22,11 +22,10 @@ replacement is printed in the candidate's own spelling, valid in its scope.
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
@@ -48,7 +47,6 @@ from lean_alchemy.index.match.matcher import (
     compile_rule,
     match_flat,
     receivers_ok,
-    name_words,
     suffix_const_eq,
     type_ok,
 )
@@ -60,7 +58,8 @@ from lean_alchemy.index.match.patterns import (
 )
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_leaves
 from lean_alchemy.index.match.lazy_leaf import decode_pending
-from lean_alchemy.index.match.results import result_evidence, rule_type_heads
+from lean_alchemy.index.match.results import ResultEvidence
+from lean_alchemy.index.match.tiers import MAX_RULES_PER_WORD, near_keys as _near_keys, spread as _spread
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
@@ -93,23 +92,6 @@ def hypotheses(binders: Sequence[BinderGroup]) -> list[tuple[str, Term]]:
             if n and n != "_" and "✝" not in n and looks_prop(g.type, n):
                 out.append((n, g.type))
     return out
-
-
-_PRIMES = (7919, 104729, 1299709, 15485863)
-
-
-def _spread(n: int, seed: str) -> Iterator[int]:
-    """A seeded permutation of range(n) in O(1) per item (start + k * step mod n, step a
-    prime that does not divide n): taking the first items of it is a reproducible,
-    unbiased-enough sample without sorting thousands of hits."""
-    if n <= 1:
-        yield from range(n)
-        return
-    h = int.from_bytes(hashlib.blake2b(seed.encode(), digest_size=8).digest(), "big")
-    step = next((p for p in _PRIMES if n % p), 1)
-    start = h % n
-    for k in range(n):
-        yield (start + k * step) % n
 
 
 @dataclass
@@ -170,10 +152,7 @@ class RuleIndex:
         # `T.f` -> receiver position (`index.receivers`): the field-notation views of
         # candidate nodes (`match.fields`); empty: none
         self.receivers: dict[str, int] = {}
-        # definition -> head of its result type (`match.results`), set by `use_results`
-        self.result_heads: dict[str, str] = {}
-        self._result_lasts: frozenset[str] = frozenset()
-        self._want_heads: dict[str, dict[str, str]] = {}  # rule id -> generic vars' heads
+        self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
 
     def use_typing(self, table: ClassTable,
                    namespaces: Callable[[Declaration], frozenset[str]] | None = None) -> None:
@@ -249,7 +228,7 @@ class RuleIndex:
         ix._compile_opts = self._compile_opts
         ix.typed = self.typed
         ix.receivers = self.receivers
-        ix.use_results(self.result_heads)
+        ix.results = self.results
         return ix
 
     def add(self, r: Rule) -> bool:
@@ -511,24 +490,7 @@ class RuleIndex:
     def use_results(self, heads: dict[str, str]) -> None:
         """Count a value applying a definition of the right result type as a generic
         pattern's evidence (`match.results`)."""
-        self.result_heads = heads
-        self._result_lasts = frozenset(n.rpartition(".")[2] for n in heads)
-
-    def evidence(self, c: Compiled, subst: dict[str, Term], fl: Flat
-                  ) -> Callable[[], bool] | None:
-        """`type_ok`'s last resort for a generic pattern without a type hint."""
-        if not self.result_heads:
-            return None
-        return lambda: result_evidence(self._want(c), subst, fl.written, fl.resolved,
-                                       self.result_heads, self._result_lasts)
-
-    def _want(self, c: Compiled) -> dict[str, str]:
-        got = self._want_heads.get(c.rule.id)
-        if got is None:
-            r = c.rule
-            got = self._want_heads[c.rule.id] = rule_type_heads(
-                c.generic, tuple(r.binder_names), tuple(r.binder_types))
-        return got
+        self.results = ResultEvidence(heads) if heads else None
 
     def _spent(self, c: Compiled) -> bool:
         """Is `c` a dependency's rule while the candidate's share of those is used up?"""
@@ -582,7 +544,8 @@ class RuleIndex:
             why = "receiver_mismatch"
         elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
             why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last,
-                          self.evidence(c, subst, fl) if c.generic else None)
+                          self.results.asker(c, subst, fl)
+                          if c.generic and self.results is not None else None)
         if why is None:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:
@@ -611,18 +574,3 @@ class RuleIndex:
             hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
                          respell))
         return None
-
-
-MAX_RULES_PER_WORD = 64  # `_near_positions`: more rules of one leaf share no rare word
-
-
-def _near_keys(decl: Declaration) -> tuple[tuple[frozenset[str], int, bool], ...]:
-    """The tiers of rules near a candidate, as (keys of `matcher.rule_keys`, how many a
-    rule must have, own rules only): its module; own rules sharing two name words
-    (`matcher.name_words`); the namespaces enclosing its name (`A.B.thm`: `A`, `A.B`); own
-    rules sharing one word.  Two words come first: one is often common (`mul`)."""
-    parts = decl.full_name.split(".")[:-1]
-    words = frozenset(f"w:{w}" for w in name_words(decl.full_name))
-    spaces = frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1))
-    return ((frozenset((f"m:{decl.module}",)), 1, False), (words, 2, True),
-            (spaces, 1, False), (words, 1, True))

@@ -113,7 +113,7 @@ def test_cap_per_theorem_and_self_rewrites():
 
 
 def test_spread_is_a_seeded_permutation():
-    from lean_alchemy.index.match.rule_index import _spread
+    from lean_alchemy.index.match.tiers import spread as _spread
 
     for n in (0, 1, 2, 7919, 10000):
         got = list(_spread(n, "seed"))

@@ -157,7 +157,7 @@ def test_rules_near_the_candidate_are_tried_first():
     # negative: a rule of another namespace and module is not near
     ix = RuleIndex.build(far, max_per_theorem=1)
     assert ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
-    from lean_alchemy.index.match.rule_index import _near_keys
+    from lean_alchemy.index.match.tiers import near_keys as _near_keys
 
     assert [keys for keys, _, _ in _near_keys(d)] == [
         {"m:Demo.Cand"}, set(), {"n:Foo", "n:Foo.Bar"}, set()]
@@ -170,7 +170,8 @@ def test_rules_near_the_candidate_are_tried_first():
 def test_rules_sharing_a_name_word_come_before_other_far_rules():
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
     from lean_alchemy.index.match.matcher import name_words
-    from lean_alchemy.index.match.rule_index import RuleIndex, _near_keys
+    from lean_alchemy.index.match.rule_index import RuleIndex
+    from lean_alchemy.index.match.tiers import near_keys as _near_keys
 
     from helpers.lean_text import make_rule
 
