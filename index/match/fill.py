@@ -276,7 +276,7 @@ def _solutions(spec: FillSpec, subst: Mapping[str, Term], filling: Mapping[str, 
     clashes: list[str] = []
     known = _solved_from_types(spec, given, cand, clashes)
     if not missing.issubset(known):
-        if clashes or not (missing - known.keys()) <= spec.holes:
+        if clashes or not missing.difference(known) <= spec.holes:
             return None
         known = {**{v: HOLE for v in missing}, **known}
     return {v: known[v] for v in sorted(missing)}
