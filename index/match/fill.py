@@ -42,7 +42,8 @@ then binder order; at most `MAX_FILLINGS` fillings per match, the first in that 
 written `_`, in the new statement and in the rule's named arguments.  Lean solves it as it
 solves it in the library's own `rw`: elaborating the replacement unifies the rule's type of
 the matched value with the value's actual type.  Only when such a value is written in the
-replacement (`g ≫ f` of `∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0`), never in a side
+replacement (`g ≫ f` of `∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0`), only in the
+types of the replacement's binders (`T + _` is a value nothing unifies), never in a side
 condition, which becomes a hypothesis of its own, elaborated apart, and never when a
 declared type of a matched value fails to unify with the rule's (Lean would refuse it).
 
@@ -127,7 +128,8 @@ def fill_spec(rule: Rule) -> FillSpec | None:
                     frozenset(h for h in hyps if h is not None),
                     not bare_relation(p, named), solve=solve)
     spelled_in_hyps = frozenset().union(*(heads(h) for h in hyps if h is not None))
-    allowed = fixed - text_only - spelled_in_hyps - _elaborated_first(r)
+    allowed = (fixed - text_only - spelled_in_hyps - _elaborated_first(r)
+               - _term_positions(r, set()))
     return replace(spec, asks=requirements(spec),
                    holes=holes(frozenset(needed) | solve, heads(r) & matched & pvars,
                                type_of, pvars, allowed))
@@ -143,6 +145,20 @@ def holes(wanted: frozenset[str], written: frozenset[str], type_of: dict[str, Te
     reach = frozenset().union(*(determined(frozenset((v,)), type_of, pvars) - {v}
                                 for v in written)) if written else frozenset()
     return wanted & reach & allowed
+
+
+def _term_positions(t: Term, out: set[str]) -> frozenset[str]:
+    """Names `t` writes outside the types of its binders (`T + p`, `f x`): a `_` there is
+    a value nothing may unify (`Ioc T (T + _)`), where a binder's type (`g : P ⟶ _`) is
+    unified with the type the binder is used at."""
+    from lean_alchemy.grammar.ast import children
+
+    if isinstance(t, Ident):
+        out.add(t.name.split(".", 1)[0])
+    for fname, _, c in children(t):
+        if not (fname == "type" and isinstance(t, BinderGroup)):
+            _term_positions(c, out)
+    return frozenset(out)
 
 
 def _elaborated_first(r: Term) -> frozenset[str]:

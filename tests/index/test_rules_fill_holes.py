@@ -29,6 +29,10 @@ theorem mono_iff_coe {Q R : C} (f : Q ⟶ R) : Mono f ↔ (f : Set Q) = ∅ := s
 theorem mono_iff_side {Q R : C} (f : Q ⟶ R) (P : C) (hP : IsZero (P : C)) :
     Mono f ↔ ∀ (g : P ⟶ Q), g ≫ f = 0 := sorry
 
+theorem good_iff {p : ℝ} (x : Circ p) : Good x ↔ Fine x (Ioc 0 p) := sorry
+
+theorem good_foo (y : ℝ) : Good (foo y) := sorry
+
 theorem mono_of_pullback (h : IsPullback a b c d) : Mono h.cone.fst := sorry
 
 theorem mono_of_map {X Y : C} (u : X ⟶ Y) : Mono u := sorry
@@ -75,6 +79,14 @@ def test_no_hole_where_lean_needs_the_type_first():
         (r,) = [r for r in derived_rules(LIB, lemma) if r.direction == "fwd" and r.kind == "iff"]
         spec = fill_spec(r)
         assert spec is not None and not spec.holes, lemma
+
+
+def test_no_hole_for_a_value_outside_a_binders_type():
+    # `Ioc 0 _`: nothing unifies the hole; `x`'s type fixes `p` only in the rule's binder
+    (r,) = [r for r in derived_rules(LIB, "good_iff") if r.direction == "fwd" and r.kind == "iff"]
+    spec = fill_spec(r)
+    assert spec is not None and "p" in spec.solve and not spec.holes
+    assert _invocations("good_iff", "good_foo")[1] == []
 
 
 def test_no_hole_in_a_side_condition_or_for_a_variable_no_value_fixes():
