@@ -33,6 +33,7 @@ MODULES: tuple[str, ...] = (
     "grammar.walk",
     "index.match.fill",
     "index.match.fresh",
+    "index.match.holes",
     "index.match.hints",
     "index.match.matcher",
     "index.match.patterns",

@@ -42,8 +42,8 @@ then binder order; at most `MAX_FILLINGS` fillings per match, the first in that 
 written `_`, in the new statement and in the rule's named arguments.  Lean solves it as it
 solves it in the library's own `rw`: elaborating the replacement unifies the rule's type of
 the matched value with the value's actual type.  Only when such a value is written in the
-replacement (`g ≫ f` of `∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0`), only in the
-types of the replacement's binders (`T + _` is a value nothing unifies), never in a side
+replacement (`g ≫ f` of `∀ (P : C) (g : P ⟶ Q), g ≫ f = 0 → g = 0`), never as a plain
+value (`T + _`, an operand of arithmetic or a relation: nothing unifies it), never in a side
 condition, which becomes a hypothesis of its own, elaborated apart, and never when a
 declared type of a matched value fails to unify with the rule's (Lean would refuse it).
 
@@ -58,16 +58,16 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping, Sequence
 
 from lean_alchemy.core.records import Rule
-from lean_alchemy.grammar.ast import BinderGroup, Hole, Ident, Sort, Term, Typed, loads
+from lean_alchemy.grammar.ast import BinderGroup, Ident, Sort, Term, Typed, loads
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
+from lean_alchemy.index.match.holes import HOLE, elaborated_first, holes, value_positions
 from lean_alchemy.index.match.unify import head_without_brackets, heads_agree, unify
 
 MAX_FILLINGS = 2  # invocations one match may give, one per filling
 
 INFER_INSTANCE = "inferInstance"
 
-HOLE: Term = Hole("_")  # a value Lean's unifier finds (module doc, *Hole*)
 
 
 
@@ -128,63 +128,11 @@ def fill_spec(rule: Rule) -> FillSpec | None:
                     frozenset(h for h in hyps if h is not None),
                     not bare_relation(p, named), solve=solve)
     spelled_in_hyps = frozenset().union(*(heads(h) for h in hyps if h is not None))
-    allowed = (fixed - text_only - spelled_in_hyps - _elaborated_first(r)
-               - _term_positions(r, set()))
+    allowed = (fixed - text_only - spelled_in_hyps - elaborated_first(r)
+               - value_positions(r, set()))
     return replace(spec, asks=requirements(spec),
                    holes=holes(frozenset(needed) | solve, heads(r) & matched & pvars,
                                type_of, pvars, allowed))
-
-
-def holes(wanted: frozenset[str], written: frozenset[str], type_of: dict[str, Term | None],
-          pvars: frozenset[str], allowed: frozenset[str]) -> frozenset[str]:
-    """The variables of `wanted` that may be written `_` (module doc, *Hole*): each one
-    the declared type of a matched variable the replacement writes (`written`) fixes,
-    directly or through another such variable's type (`C` of `{Q R : C} (f : Q ⟶ R)`)."""
-    from lean_alchemy.index.rules import determined
-
-    reach = frozenset().union(*(determined(frozenset((v,)), type_of, pvars) - {v}
-                                for v in written)) if written else frozenset()
-    return wanted & reach & allowed
-
-
-def _term_positions(t: Term, out: set[str]) -> frozenset[str]:
-    """Names `t` writes outside the types of its binders (`T + p`, `f x`): a `_` there is
-    a value nothing may unify (`Ioc T (T + _)`), where a binder's type (`g : P ⟶ _`) is
-    unified with the type the binder is used at."""
-    from lean_alchemy.grammar.ast import children
-
-    if isinstance(t, Ident):
-        out.add(t.name.split(".", 1)[0])
-    for fname, _, c in children(t):
-        if not (fname == "type" and isinstance(t, BinderGroup)):
-            _term_positions(c, out)
-    return frozenset(out)
-
-
-def _elaborated_first(r: Term) -> frozenset[str]:
-    """Names a `_` could not stand for in `r`: Lean needs the type of a receiver of field
-    notation (`(_).str F`, also `P.str` for `P : _`), of an applied function
-    (`_ (Subtype R)`) and the target of an ascription, which may be a coercion
-    (`(span s : Set _)`), before anything unifies it."""
-    from lean_alchemy.grammar.ast import App, Proj, Quant
-    from lean_alchemy.grammar.walk import nodes
-
-    used: set[str] = set()
-    typed_by: dict[str, set[str]] = {}  # type variable -> names bound with it as type
-    for t in nodes(r):
-        if isinstance(t, App) and isinstance(t.fn, Ident):
-            used.add(t.fn.name)
-        elif isinstance(t, Proj) and isinstance(t.term, Ident):
-            used.add(t.term.name)
-        elif isinstance(t, Ident) and "." in t.name:
-            used.add(t.name.split(".", 1)[0])
-        elif isinstance(t, Typed):
-            used.update(heads(t.type))
-        elif isinstance(t, Quant):
-            for g in t.binders:
-                if isinstance(g.type, Ident):
-                    typed_by.setdefault(g.type.name, set()).update(g.names)
-    return frozenset(used).union(v for v, bound in typed_by.items() if bound & used)
 
 
 @dataclass

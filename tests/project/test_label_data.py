@@ -52,3 +52,15 @@ def test_every_glued_notation_reading_is_complete() -> None:
     assert len(data) == 50 and len({r["id"] for r in data}) == 50
     for r in data:
         assert r["label"] in {"intact", "split"} and r["glued_found"] and r["mutant_statement"]
+
+
+def test_every_hole_reading_is_complete() -> None:
+    data = rows("hole_mutants.jsonl")
+    assert len(data) == 30 and sorted(r["n"] for r in data) == list(range(30))
+    for r in data:
+        assert r["label"] in {"elaborates", "ill_typed", "unsure"}, r["n"]
+        assert "_" in r["conclusion"] and r["instance"] and r["source_module"], r["n"]
+        if r["label"] != "elaborates":
+            assert r["reason"].strip(), r["n"]
+        if r["label"] == "ill_typed":
+            assert r["reason_class"] in REASON_CLASSES | {"hole_unsolvable"}, r["n"]

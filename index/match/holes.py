@@ -1,0 +1,75 @@
+"""Which rule variables a filling may write `_` for Lean's unifier (`fill`, *Hole*).
+
+Why apart: what makes a hole solvable is a question about where Lean elaborates a name
+(binder types, arguments, operands, field receivers), not about the candidate's variables.
+"""
+
+from __future__ import annotations
+
+from lean_alchemy.grammar.ast import Hole, Ident, Term, Typed
+from lean_alchemy.grammar.walk import heads
+
+HOLE: Term = Hole("_")  # a value Lean's unifier finds (`fill` module doc, *Hole*)
+
+
+def holes(wanted: frozenset[str], written: frozenset[str], type_of: dict[str, Term | None],
+          pvars: frozenset[str], allowed: frozenset[str]) -> frozenset[str]:
+    """The variables of `wanted` that may be written `_` (module doc, *Hole*): each one
+    the declared type of a matched variable the replacement writes (`written`) fixes,
+    directly or through another such variable's type (`C` of `{Q R : C} (f : Q ⟶ R)`)."""
+    from lean_alchemy.index.rules import determined
+
+    reach = frozenset().union(*(determined(frozenset((v,)), type_of, pvars) - {v}
+                                for v in written)) if written else frozenset()
+    return wanted & reach & allowed
+
+
+def value_positions(t: Term, out: set[str], inside: bool = False) -> frozenset[str]:
+    """Names `t` writes as a plain value: an operand of arithmetic or of a relation
+    (`Ioc T (T + p)`), of a prefix operator or an enclosing notation (`|x|`), or anywhere
+    in `‹UniformSpace α›` (found by `assumption` after elaboration).  A `_` there has no
+    type to be unified through (`T + _`); as an argument of a constant or in a binder's
+    type (`mkLinearMap _ N`, `g : P ⟶ _`) the types around it fix it."""
+    from lean_alchemy.grammar.ast import BinOp, Enclosed, Prefix, children
+
+    if isinstance(t, Ident):
+        if inside:
+            out.add(t.name.split(".", 1)[0])
+        return frozenset(out)
+    assumed = inside or (isinstance(t, Enclosed) and t.open == "‹")  # all of it
+    operand = isinstance(t, (Enclosed, Prefix)) or (
+        isinstance(t, BinOp) and t.op in _VALUE_OPS)  # its direct operands only
+    for _, _, c in children(t):
+        value_positions(c, out, assumed or (operand and isinstance(c, Ident)))
+    return frozenset(out)
+
+
+# operators whose operands are values of one type the operator does not relate to anything
+_VALUE_OPS = frozenset({"+", "-", "*", "/", "%", "^", "•", "=", "≠", "<", "≤", ">", "≥", "∣",
+                        "⊔", "⊓", "∩", "∪", "\\"})
+
+
+def elaborated_first(r: Term) -> frozenset[str]:
+    """Names a `_` could not stand for in `r`: Lean needs the type of a receiver of field
+    notation (`(_).str F`, also `P.str` for `P : _`), of an applied function
+    (`_ (Subtype R)`) and the target of an ascription, which may be a coercion
+    (`(span s : Set _)`), before anything unifies it."""
+    from lean_alchemy.grammar.ast import App, Proj, Quant
+    from lean_alchemy.grammar.walk import nodes
+
+    used: set[str] = set()
+    typed_by: dict[str, set[str]] = {}  # type variable -> names bound with it as type
+    for t in nodes(r):
+        if isinstance(t, App) and isinstance(t.fn, Ident):
+            used.add(t.fn.name)
+        elif isinstance(t, Proj) and isinstance(t.term, Ident):
+            used.add(t.term.name)
+        elif isinstance(t, Ident) and "." in t.name:
+            used.add(t.name.split(".", 1)[0])
+        elif isinstance(t, Typed):
+            used.update(heads(t.type))
+        elif isinstance(t, Quant):
+            for g in t.binders:
+                if isinstance(g.type, Ident):
+                    typed_by.setdefault(g.type.name, set()).update(g.names)
+    return frozenset(used).union(v for v, bound in typed_by.items() if bound & used)
