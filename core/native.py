@@ -64,6 +64,7 @@ MODULES: tuple[str, ...] = (
     "mutate.render",
     "mutate.statements",
     "mutate.stats",
+    "mutate.universes",
     "mutate.workers",
 )
 MANIFEST = "manifest.json"

@@ -49,6 +49,9 @@ from lean_alchemy.mutate.statements import (
     DecodedRule, Mutation, Prepared, Skip, apply_invocation,
 )
 from lean_alchemy.mutate.stats import MutateStats
+from lean_alchemy.mutate.universes import (
+    binders_without_universes, declared_universes, term_universes, without_universes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +237,7 @@ class Mutator:
             tokens, show, rule_scope or (lambda rule: None))
         self.names = names
         self._own: dict[int, tuple[Node, set[str]]] = {}
+        self._rule_universes: dict[str, frozenset[str]] = {}  # rule id -> its new text's
 
     @property
     def dropped(self) -> Counter:
@@ -325,6 +329,7 @@ class Mutator:
                                  context=node.section, prepared=node.prepared)
             if self.names is not None:
                 m = self.resolve_names(node, rule, m)
+            m = self.own_universes(node, rule, m)
         except Skip as e:
             self.dropped[e.reason] += 1
             return None
@@ -386,6 +391,22 @@ class Mutator:
                          Prepared.of(m.binders, m.conclusion, node.section),
                          node.open_statement, relation)
         return (mutant, status, detail), child
+
+    def own_universes(self, node: Node, rule: DecodedRule, m: Mutation) -> Mutation:
+        """`m` with the universe names the rule's new text brings and the candidate's
+        file does not declare written `_` (`mutate.universes`)."""
+        got = self._rule_universes.get(rule.rule.id)
+        if got is None:
+            got = self._rule_universes[rule.rule.id] = term_universes(
+                (rule.replacement,) + rule.hypotheses)
+        if not got:
+            return m
+        free = got - declared_universes(node.scope) - term_universes(
+            tuple(g.type for g in node.binders) + (node.conclusion,))
+        if not free:
+            return m
+        return Mutation(binders_without_universes(m.binders, free),
+                        without_universes(m.conclusion, free), m.step)
 
     def view(self, decl: Declaration, scope: Scope | None) -> ScopeView:
         """Where `decl` and its mutants are elaborated."""
