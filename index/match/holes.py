@@ -6,8 +6,7 @@ Why apart: what makes a hole solvable is a question about where Lean elaborates 
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import Hole, Ident, Term, Typed
-from lean_alchemy.grammar.walk import heads
+from lean_alchemy.grammar.ast import Hole, Ident, Term
 
 HOLE: Term = Hole("_")  # a value Lean's unifier finds (`fill` module doc, *Hole*)
 
@@ -51,9 +50,9 @@ _VALUE_OPS = frozenset({"+", "-", "*", "/", "%", "^", "•", "=", "≠", "<", "�
 
 def elaborated_first(r: Term) -> frozenset[str]:
     """Names a `_` could not stand for in `r`: Lean needs the type of a receiver of field
-    notation (`(_).str F`, also `P.str` for `P : _`), of an applied function
-    (`_ (Subtype R)`) and the target of an ascription, which may be a coercion
-    (`(span s : Set _)`), before anything unifies it."""
+    notation (`(_).str F`, also `P.str` for `P : _`) and of an applied function
+    (`_ (Subtype R)`) before anything unifies it.  An ascription's target may have one:
+    Mathlib itself writes `(L.fixingSubgroup : Set _)`."""
     from lean_alchemy.grammar.ast import App, Proj, Quant
     from lean_alchemy.grammar.walk import nodes
 
@@ -66,8 +65,6 @@ def elaborated_first(r: Term) -> frozenset[str]:
             used.add(t.term.name)
         elif isinstance(t, Ident) and "." in t.name:
             used.add(t.name.split(".", 1)[0])
-        elif isinstance(t, Typed):
-            used.update(heads(t.type))
         elif isinstance(t, Quant):
             for g in t.binders:
                 if isinstance(g.type, Ident):

@@ -76,14 +76,17 @@ def test_a_declared_value_type_gives_the_candidates_variables_not_holes():
 
 
 def test_no_hole_where_lean_needs_the_type_first():
-    # `P.str` with `P : C`: field notation needs `C`; `(f : Set Q)`: a coercion's target;
-    # `‹Zeros Q›`: `assumption` runs on the type as it is
-    for lemma in ("mono_iff_str", "mono_iff_coe", "mono_iff_assumed"):
+    # `P.str` with `P : C`: field notation needs `C`; `‹Zeros Q›`: `assumption` runs on
+    # the type as it is
+    for lemma in ("mono_iff_str", "mono_iff_assumed"):
         _, invs = _invocations(lemma, "mono_of_pullback")
         assert invs == [], lemma
         (r,) = [r for r in derived_rules(LIB, lemma) if r.direction == "fwd" and r.kind == "iff"]
         spec = fill_spec(r)
         assert spec is not None and not spec.holes, lemma
+    # a coercion's target may hold one, as Mathlib writes `(L.fixingSubgroup : Set _)`
+    (r,) = [r for r in derived_rules(LIB, "mono_iff_coe") if r.direction == "fwd" and r.kind == "iff"]
+    assert fill_spec(r).holes == {"Q"}
 
 
 def test_no_hole_for_an_operand_of_arithmetic():
