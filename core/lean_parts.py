@@ -288,7 +288,11 @@ def encode(m: Mutant, base_body: str = "",
     out = Encoded(m.id, m.kind, m.depth, enc_frame[0], enc_origin[0], bytes((flags,)) + blob,
                   m.source_module, (enc_frame, enc_origin))
     extras = (m.rule_library, m.proof_status, m.relation)
-    if decode(out.id, out.kind, out.depth, out.payload, frame, origin, extras) != m:
+    # checked on the fields, not the payload: the compression round trip is lossless
+    # (zlib; fields joined by SEP only when none holds it), and decompressing every
+    # mutant again cost the workers about 2 % of their time
+    texts = _texts(fields, bool(flags & FLAG_VERBATIM), frame, origin, m.depth)
+    if _record(out.id, out.kind, out.depth, texts, origin, extras) != m:
         if origin.base_body:  # the proof split went wrong somewhere: store it whole
             return encode(m, "", cache)
         raise ValueError(f"mutant {m.id} does not encode losslessly")
@@ -315,10 +319,17 @@ def decode_texts(mutant_id: str, payload: bytes, frame: Frame, origin: Origin,
                  depth: int) -> tuple:
     """A stored mutant's `TEXT_FIELDS`, its Lean text rendered (`render_unit`): the one
     rendering of stored mutants, for records (`decode`) and the corpus export alike."""
+    return _texts(_decompress(payload, _zdict(mutant_id, origin)),
+                  bool(payload[0] & FLAG_VERBATIM), frame, origin, depth)
+
+
+def _texts(fields: list[str], verbatim: bool, frame: Frame, origin: Origin, depth: int
+           ) -> tuple:
+    """`decode_texts` of the payload's fields."""
     (name, parent, rule, direction, location, proof_style, statement, decl_head, before, k,
-     after, imports, features) = _decompress(payload, _zdict(mutant_id, origin))
+     after, imports, features) = fields
     proof = join_proof(before, int(k), after, origin.base_body)
-    if payload[0] & FLAG_VERBATIM:
+    if verbatim:
         lean = decl_head
     else:
         lean = render_unit(frame.header, decl_head + proof, frame.close)
@@ -330,8 +341,15 @@ def decode(mutant_id: str, kind: str, depth: int, payload: bytes, frame: Frame,
            origin: Origin, extras: Sequence[str] = ("", "proved", "")) -> Mutant:
     """The stored mutant back as a record; `extras`: its plain columns
     (`rundb.EXTRA_MUTANT_FIELDS`: rule library, proof status, relation)."""
+    return _record(mutant_id, kind, depth, decode_texts(mutant_id, payload, frame, origin, depth),
+                   origin, extras)
+
+
+def _record(mutant_id: str, kind: str, depth: int, texts: tuple, origin: Origin,
+            extras: Sequence[str]) -> Mutant:
+    """The record of a mutant's `TEXT_FIELDS` (`decode_texts`)."""
     (name, parent, rule, direction, location, proof_style, statement, proof, imports, header,
-     lean, features) = decode_texts(mutant_id, payload, frame, origin, depth)
+     lean, features) = texts
     return Mutant(
         id=mutant_id, name=name, parent=parent, source_theorem=origin.source_theorem,
         source_module=origin.source_module, rule=rule, kind=kind, direction=direction,

@@ -208,71 +208,92 @@ def replace_all(t: Term, old: Term, new: Term,
     by that step is `old` (`x.f a` for `T.f a x`, `T.f a x` for `x.f a`: one term in Lean);
     the step fixes the receiver's position and namespace.
     Returns the new term and the number of occurrences replaced."""
-    fv_old = heads(old)
-    fv_new = heads(new)
-    var = old.name if isinstance(old, Ident) and "." not in old.name else None
-    n_pre = len(old.args) if isinstance(old, App) and not any(
-        isinstance(a, NamedArg) for a in old.args) else 0
-    coerced = old.arg if isinstance(old, Prefix) and old.op == "⇑" else None
-    n_coe = (len(coerced.args) if isinstance(coerced, App) else 0) if coerced is not None else -1
-    view = old if (isinstance(old, BinOp) and old.op == "∈") or (
-        isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
-        and isinstance(old.args[1], SetLit)) else None
-    count = 0
-    field = _field_of(old) if field_step is not None else None
-    step = field_step if field_step is not None else ("", 0)
+    r = _Replacer(old, new, field_step)
+    out = r.go(t, frozenset())
+    return out, r.count
 
-    def go(s: Term, bound: frozenset[str]) -> Term:
-        nonlocal count
-        if s == old or (field is not None and _field_of(s) == field
-                        and view_at_or_none(s, step[0], step[1]) == old):
-            if bound & fv_old:
+
+class _Replacer:
+    """The walk of `replace_all`.  Why a class and not nested functions: a nested function
+    that calls itself, or one defined inside the walk, makes a reference cycle per call
+    (the closure holds its environment, which holds the closure), and the mutation stage
+    replaces millions of times: the cycle collector spent about a tenth of its CPU
+    reclaiming them."""
+
+    def __init__(self, old: Term, new: Term, field_step: tuple[str, int] | None) -> None:
+        self.old = old
+        self.new = new
+        self.fv_old = heads(old)
+        self.fv_new = heads(new)
+        self.var = old.name if isinstance(old, Ident) and "." not in old.name else None
+        self.n_pre = len(old.args) if isinstance(old, App) and not any(
+            isinstance(a, NamedArg) for a in old.args) else 0
+        coerced = old.arg if isinstance(old, Prefix) and old.op == "⇑" else None
+        self.n_coe = (len(coerced.args) if isinstance(coerced, App) else 0) \
+            if coerced is not None else -1
+        self.view = old if (isinstance(old, BinOp) and old.op == "∈") or (
+            isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
+            and isinstance(old.args[1], SetLit)) else None
+        self.count = 0
+        self.field = _field_of(old) if field_step is not None else None
+        self.step = field_step if field_step is not None else ("", 0)
+
+    def _hit(self, bound: frozenset[str]) -> None:
+        """Count an occurrence, unless a binder above it would capture a name of `new`."""
+        if bound & self.fv_new:
+            raise Capture(f"a binder of {sorted(bound & self.fv_new)} would capture")
+        self.count += 1
+
+    def go(self, s: Term, bound: frozenset[str]) -> Term:
+        old, new = self.old, self.new
+        if s == old or (self.field is not None and _field_of(s) == self.field
+                        and view_at_or_none(s, self.step[0], self.step[1]) == old):
+            if bound & self.fv_old:
                 return s
-            if bound & fv_new:
-                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
-            count += 1
+            self._hit(bound)
             return new
+        var = self.var
         if var is not None and isinstance(s, Ident) and s.name.startswith(var + "."):
             if var in bound:
                 return s
-            if bound & fv_new:
-                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
-            count += 1
+            self._hit(bound)
             return dotted(new, s.name[len(var) + 1:])
+        n_pre = self.n_pre
         if (n_pre and isinstance(s, App) and len(s.args) > n_pre and isinstance(old, App)
                 and s.fn == old.fn and s.args[:n_pre] == old.args
-                and not bound & fv_old):
-            if bound & fv_new:
-                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
-            count += 1
-            rest = tuple(go(a, bound) for a in s.args[n_pre:])
+                and not bound & self.fv_old):
+            self._hit(bound)
+            rest = tuple(self.go(a, bound) for a in s.args[n_pre:])
             return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
-        if (n_coe >= 0 and isinstance(s, App) and len(s.args) > n_coe and not bound & fv_old
-                and view_at(s, COE, n_coe) == old):
-            if bound & fv_new:
-                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
-            count += 1
-            rest = tuple(go(a, bound) for a in s.args[n_coe:])
+        n_coe = self.n_coe
+        if (n_coe >= 0 and isinstance(s, App) and len(s.args) > n_coe
+                and not bound & self.fv_old and view_at(s, COE, n_coe) == old):
+            self._hit(bound)
+            rest = tuple(self.go(a, bound) for a in s.args[n_coe:])
             return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
-        if view is not None and not bound & fv_old and (
+        if self.view is not None and not bound & self.fv_old and (
                 isinstance(s, BinOp) and s.op == "∉" or isinstance(s, SetLit)) and (
                 _view(s) == old):
-            if bound & fv_new:
-                raise Capture(f"a binder of {sorted(bound & fv_new)} would capture")
-            count += 1
+            self._hit(bound)
             if isinstance(s, SetLit):
                 return new
             return BinOp("∉", new.lhs, new.rhs) if isinstance(new, BinOp) and new.op == "∈" \
                 else Prefix("¬", new)
+        return rebuild(s, _ReplaceChild(self, s, bound))
 
-        def child(fname: str, idx: int, c: Term) -> Term:
-            extra = bound_in_child(s, fname, idx)
-            return go(c, bound | frozenset(extra) if extra else bound)
 
-        return rebuild(s, child)
+class _ReplaceChild:
+    """`rebuild`'s callback for the children of one node: the walk goes on below it with
+    the names the node binds there added to `bound`."""
 
-    out = go(t, frozenset())
-    return out, count
+    def __init__(self, walk: _Replacer, node: Term, bound: frozenset[str]) -> None:
+        self.walk = walk
+        self.node = node
+        self.bound = bound
+
+    def __call__(self, fname: str, idx: int, c: Term) -> Term:
+        extra = bound_in_child(self.node, fname, idx)
+        return self.walk.go(c, self.bound | frozenset(extra) if extra else self.bound)
 
 
 _EXPLICIT_KINDS = frozenset({"plain", "explicit"})
@@ -283,55 +304,59 @@ def alpha_equal(a: Term, b: Term) -> bool:
     (`∑ i ∈ s, f i` and `∑ j ∈ s, f j`), as Lean compares terms (de Bruijn indices).  A free
     name must be the same, and must not be bound on the other side.  A binder written
     without its type (`∀ᶠ x in l`) equals one written with it (`∀ᶠ (n : ℕ) in l`): Lean
-    elaborates the first with the type inferred, and a rule's pattern rarely spells it."""
+    elaborates the first with the type inferred, and a rule's pattern rarely spells it.
+    (Module-level helpers, not nested functions: see `_Replacer`.)"""
+    return a == b or _alpha_go(a, b, {}, {})
 
-    def ident(x: Ident, y: Ident, env: dict[str, str], rev: dict[str, str]) -> bool:
-        hx, dx, rx = x.name.partition(".")
-        hy, dy, ry = y.name.partition(".")
-        if hx in env or hy in rev:
-            return env.get(hx) == hy and rev.get(hy) == hx and dx == dy and rx == ry
-        return x.name == y.name
 
-    def go(x: Term, y: Term, env: dict[str, str], rev: dict[str, str]) -> bool:
-        if type(x) is not type(y):
-            return False
-        if isinstance(x, Ident):
-            assert isinstance(y, Ident)
-            return ident(x, y, env, rev)
-        for f in field_names(type(x)):
-            vx, vy = getattr(x, f), getattr(y, f)
-            if isinstance(x, BinderGroup) and isinstance(y, BinderGroup):
-                if f == "type" and (vx is None) != (vy is None) \
-                        and x.default is None and y.default is None:
-                    continue  # `x` and `(x : T)` bind alike: Lean infers the type
-                if f == "kind" and {vx, vy} <= _EXPLICIT_KINDS:
-                    continue  # `x : T` and `(x : T)`
-            if isinstance(vx, Term):
-                if not isinstance(vy, Term) or not child(x, y, f, -1, vx, vy, env, rev):
-                    return False
-            elif isinstance(vx, tuple) and vx and isinstance(vx[0], Term):
-                if not isinstance(vy, tuple) or len(vx) != len(vy) or not all(
-                        child(x, y, f, i, cx, cy, env, rev)
-                        for i, (cx, cy) in enumerate(zip(vx, vy))):
-                    return False
-            elif isinstance(x, BinderGroup) and f == "names":
-                if len(vx) != len(vy):
-                    return False
-            elif vx != vy:
+def _alpha_ident(x: Ident, y: Ident, env: dict[str, str], rev: dict[str, str]) -> bool:
+    hx, dx, rx = x.name.partition(".")
+    hy, dy, ry = y.name.partition(".")
+    if hx in env or hy in rev:
+        return env.get(hx) == hy and rev.get(hy) == hx and dx == dy and rx == ry
+    return x.name == y.name
+
+
+def _alpha_go(x: Term, y: Term, env: dict[str, str], rev: dict[str, str]) -> bool:
+    """`alpha_equal` under the renamings `env` (names bound in `x` -> in `y`) and `rev`."""
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, Ident):
+        assert isinstance(y, Ident)
+        return _alpha_ident(x, y, env, rev)
+    for f in field_names(type(x)):
+        vx, vy = getattr(x, f), getattr(y, f)
+        if isinstance(x, BinderGroup) and isinstance(y, BinderGroup):
+            if f == "type" and (vx is None) != (vy is None) \
+                    and x.default is None and y.default is None:
+                continue  # `x` and `(x : T)` bind alike: Lean infers the type
+            if f == "kind" and {vx, vy} <= _EXPLICIT_KINDS:
+                continue  # `x : T` and `(x : T)`
+        if isinstance(vx, Term):
+            if not isinstance(vy, Term) or not _alpha_child(x, y, f, -1, vx, vy, env, rev):
                 return False
-        return True
-
-    def child(x: Term, y: Term, f: str, i: int, cx: Term, cy: Term, env: dict[str, str],
-              rev: dict[str, str]) -> bool:
-        bx, by = bound_in_child(x, f, i), bound_in_child(y, f, i)
-        if len(bx) != len(by):
+        elif isinstance(vx, tuple) and vx and isinstance(vx[0], Term):
+            if not isinstance(vy, tuple) or len(vx) != len(vy) or not all(
+                    _alpha_child(x, y, f, i, cx, cy, env, rev)
+                    for i, (cx, cy) in enumerate(zip(vx, vy))):
+                return False
+        elif isinstance(x, BinderGroup) and f == "names":
+            if len(vx) != len(vy):
+                return False
+        elif vx != vy:
             return False
-        if bx:
-            env = {**env, **dict(zip(bx, by))}
-            rev = {**rev, **dict(zip(by, bx))}
-        return go(cx, cy, env, rev)
+    return True
 
-    return a == b or go(a, b, {}, {})
+
+def _alpha_child(x: Term, y: Term, f: str, i: int, cx: Term, cy: Term, env: dict[str, str],
+                 rev: dict[str, str]) -> bool:
+    bx, by = bound_in_child(x, f, i), bound_in_child(y, f, i)
+    if len(bx) != len(by):
+        return False
+    if bx:
+        env = {**env, **dict(zip(bx, by))}
+        rev = {**rev, **dict(zip(by, bx))}
+    return _alpha_go(cx, cy, env, rev)
 
 
 def _field_of(t: Term) -> str | None:

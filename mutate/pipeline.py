@@ -20,6 +20,7 @@ from typing import Callable
 import pyarrow as pa
 from tqdm import tqdm
 
+from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.records import Declaration, Rule, Scope
 from lean_alchemy.core.rundb import RunDB, mutant_row
 from lean_alchemy.core.rundir import RunDir
@@ -97,6 +98,27 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
         if echo is not None:
             for line in forecast_lines(run, opts):
                 echo(line)
+        mut, work, inputs, library = _engine(run, opts, refute_opts, jobs)
+        totals = {"unknown_candidate": work.unknown, "library_fingerprints": len(library),
+                  "stored_section_binders": len(inputs.sections)}
+        counters, new_rows = _store(db, mut, work, jobs, opts.progress, begin, totals)
+    finally:
+        db.close()
+    stats = _finish(run, counters, totals, new_rows, opts, jobs, t0)
+    if echo is not None:
+        status = stats.status
+        resumed = f" (resumed after {begin.tasks_done})" if begin.tasks_done else ""
+        echo(f"mutate: {stats.mutants_total} mutants ({status.get('pending', 0)} pending, "
+             f"{status.get('refuted', 0)} refuted, {status.get('vacuous', 0)} vacuous) from "
+             f"{stats.candidates} theorems{resumed} in {stats.seconds} s -> {run.db}")
+    return stats
+
+
+def _engine(run: RunDir, opts: MutateOptions, refute_opts: RefuteOptions | None, jobs: int
+            ) -> tuple[Mutator, Workload, MutateInputs, frozenset[str]]:
+    """The run's inputs read, the engine built on them, and its tasks.  Everything made
+    here lives for the whole stage: the cycle collector would only rescan it."""
+    with few_collections(freeze=False):
         inputs = read_inputs(run)
         library = cached_library_fingerprints(run, inputs.decls, jobs)
         index = None
@@ -113,20 +135,7 @@ def run_mutate(run: RunDir, opts: MutateOptions = MutateOptions(),
                       tokens=tokens, rule_scope=rule_scope, rule_library=inputs.deps.library,
                       names=NameScope(NameIndex.read(run), rule_scope,
                                       notation_words(tokens)))
-        work = Workload.build(inputs.decls, inputs.invocations)
-        totals = {"unknown_candidate": work.unknown, "library_fingerprints": len(library),
-                  "stored_section_binders": len(inputs.sections)}
-        counters, new_rows = _store(db, mut, work, jobs, opts.progress, begin, totals)
-    finally:
-        db.close()
-    stats = _finish(run, counters, totals, new_rows, opts, jobs, t0)
-    if echo is not None:
-        status = stats.status
-        resumed = f" (resumed after {begin.tasks_done})" if begin.tasks_done else ""
-        echo(f"mutate: {stats.mutants_total} mutants ({status.get('pending', 0)} pending, "
-             f"{status.get('refuted', 0)} refuted, {status.get('vacuous', 0)} vacuous) from "
-             f"{stats.candidates} theorems{resumed} in {stats.seconds} s -> {run.db}")
-    return stats
+        return mut, Workload.build(inputs.decls, inputs.invocations), inputs, library
 
 
 def _finish(run: RunDir, stats: MutateStats, totals: dict, new_rows: int,

@@ -15,7 +15,7 @@ from typing import Any, Callable, Generator, Hashable, Iterable, Iterator, Seque
 
 import pyarrow as pa
 
-from lean_alchemy.core.collector import few_collections
+from lean_alchemy.core.collector import no_collections
 from lean_alchemy.core.forkpool import forked_map
 from lean_alchemy.core.records import Declaration, Invocation, Mutant
 from lean_alchemy.index.store import InvocationRows, candidate_runs
@@ -155,7 +155,7 @@ def mutate_chunks(mut: Mutator, tasks: Iterable[Task], load: Load, jobs: int = 1
             out.append((row, status, detail))
         return out
 
-    with few_collections():
+    with no_collections():  # the loop makes no cyclic garbage (core/collector.py)
         if jobs <= 1:
             for part in _chunks(tasks, chunk):
                 keyed: list[Keyed] = []

@@ -116,24 +116,25 @@ def match_steps(p: Term, pvars: frozenset[str]) -> tuple | None:
     constant.  None when the pattern binds names (`∑ i ∈ s, f i`) or has a dotted
     variable (`x.1`): those need the general matcher's bound-name bookkeeping."""
     out: list[tuple[int, str]] = []
+    return tuple(out) if _match_steps(p, pvars, out) else None
 
-    def go(t: Term) -> bool:
-        if isinstance(t, Ident):
-            head, dot, _ = t.name.partition(".")
-            if head in pvars:
-                if dot:
-                    return False
-                out.append((_VAR, head))
-            else:
-                out.append((_CONST, t.name))
-            return True
-        if isinstance(t, BINDING_NODES) or bracket_var(t, pvars) is not None:
-            return False
-        out.append((_NODE, ""))
-        return all(go(c) for _, _, c in children(t))
 
-    return tuple(out) if go(p) else None
-
+def _match_steps(t: Term, pvars: frozenset[str], out: list[tuple[int, str]]) -> bool:
+    """`match_steps` of `t` appended to `out`; False where it has none.  Module level, not
+    a nested function that calls itself: that makes a reference cycle per call."""
+    if isinstance(t, Ident):
+        head, dot, _ = t.name.partition(".")
+        if head in pvars:
+            if dot:
+                return False
+            out.append((_VAR, head))
+        else:
+            out.append((_CONST, t.name))
+        return True
+    if isinstance(t, BINDING_NODES) or bracket_var(t, pvars) is not None:
+        return False
+    out.append((_NODE, ""))
+    return all(_match_steps(c, pvars, out) for _, _, c in children(t))
 
 
 def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),

@@ -192,28 +192,32 @@ def pattern_symbols(p: Term, pvars: frozenset[str]) -> list[object]:
     to names the pattern binds (`higher_order_args`) is a wildcard, whatever its type, so
     that the key needs no binder types (a dependency's stored keys are of patterns)."""
     out: list[object] = []
-
-    def go(t: Term, bound: frozenset[str]) -> None:
-        if bound and higher_order_args(t, pvars, bound) is not None:
-            out.append(WILD)
-            return
-        if isinstance(t, Ident):
-            head, dot, rest = t.name.partition(".")
-            if head in bound:
-                out.append(("dot", dot_field(rest)) if dot else BVAR)
-            elif head in pvars:
-                out.append(("dot", dot_field(rest)) if dot else WILD)
-            else:
-                out.append(("id", last_component(t.name)))
-            return
-        out.append(family_symbol(shape(t)) if bracket_var(t, pvars) else shape(t))
-        binding = isinstance(t, BINDING_NODES)
-        for f, i, c in children(t):
-            extra = bound_in_child(t, f, i) if binding else ()
-            go(c, bound | frozenset(extra) if extra else bound)
-
-    go(p, frozenset())
+    _pattern_symbols(p, pvars, frozenset(), out)
     return out
+
+
+def _pattern_symbols(t: Term, pvars: frozenset[str], bound: frozenset[str],
+                     out: list[object]) -> None:
+    """`pattern_symbols` of `t` under the bound names `bound`, appended to `out`.  Module
+    level, not a nested function that calls itself: that makes a reference cycle per call,
+    left to the cycle collector (`tests/index/test_match_compile_no_cycles.py`)."""
+    if bound and higher_order_args(t, pvars, bound) is not None:
+        out.append(WILD)
+        return
+    if isinstance(t, Ident):
+        head, dot, rest = t.name.partition(".")
+        if head in bound:
+            out.append(("dot", dot_field(rest)) if dot else BVAR)
+        elif head in pvars:
+            out.append(("dot", dot_field(rest)) if dot else WILD)
+        else:
+            out.append(("id", last_component(t.name)))
+        return
+    out.append(family_symbol(shape(t)) if bracket_var(t, pvars) else shape(t))
+    binding = isinstance(t, BINDING_NODES)
+    for f, i, c in children(t):
+        extra = bound_in_child(t, f, i) if binding else ()
+        _pattern_symbols(c, pvars, bound | frozenset(extra) if extra else bound, out)
 
 
 def head_symbol(t: Term, locals_: frozenset[str]) -> object:

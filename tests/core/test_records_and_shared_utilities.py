@@ -80,6 +80,25 @@ def test_few_collections_raises_thresholds_and_restores_them():
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
+def test_no_collections_turns_the_collector_off_and_restores_it():
+    import gc
+
+    from lean_alchemy.core.collector import no_collections
+
+    assert gc.isenabled()
+    alive = [object() for _ in range(10)]  # noqa: F841 - something to freeze
+    with no_collections():
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:  # a caller that had it off gets it back off
+        with no_collections():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_records_pickle_as_their_field_tuples():
     """Records cross process boundaries by the million (`alchemy mutate`'s workers): they
     pickle through `__reduce__` with their field tuple, and come back equal."""

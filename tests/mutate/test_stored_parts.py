@@ -113,3 +113,18 @@ def test_a_full_part_cache_still_holds_every_part_of_the_page(monkeypatch) -> No
     reader.need([1, 2, 3], [])  # 2 cached + 2 new > 3: cleared, the page's three fetched
     assert loads[-1] == [1, 2, 3]
     assert [reader.frames[i].header for i in (1, 2, 3)] == ["h1", "h2", "h3"]
+
+
+def test_a_proof_that_does_not_join_back_is_stored_whole(monkeypatch) -> None:
+    """`encode` checks every mutant against what decoding gives: a proof split that does not
+    join back to the mutator's proof is caught, and the proof stored whole instead."""
+    m, body = _mutant(TACTIC)
+    join = lp.join_proof
+    monkeypatch.setattr(lp, "join_proof",
+                        lambda before, k, after, b: join(before, k, after, b) + ("  " if b else ""))
+    e = lp.encode(m, body)
+    assert _fields(e, m)[9] == "-1"  # the base body was not cut out
+    monkeypatch.setattr(lp, "join_proof", join)
+    (_, frame), (_, origin) = e.parts
+    assert lp.decode(e.id, e.kind, e.depth, e.payload, lp.parse_frame(frame),
+                     lp.parse_origin(origin), (m.rule_library, m.proof_status, m.relation)) == m
