@@ -151,3 +151,33 @@ def mutant_conclusion(decl, rule, inv) -> str:
     m = apply_invocation(tuple(decl_binders(decl)), decl_conclusion(decl), inv,
                          DecodedRule.of(rule))
     return print_term(m.conclusion)
+
+
+def mutated_library(root, files: dict[str, str], package: str = "Lib") -> tuple:
+    """The mutate stage's stats and the stored mutants of a library of our own (`files`: module name -> Lean text,
+    written under `root/src/package/`), run through the real extract, index and mutate
+    stages at one job, every mutant kept, no refutation."""
+    from lean_alchemy.core.rundb import RunDB
+    from lean_alchemy.core.rundir import RunDir
+    from lean_alchemy.extract.options import ExtractOptions
+    from lean_alchemy.extract.pipeline import run_extract
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.options import IndexOptions
+    from lean_alchemy.mutate.options import MutateOptions
+    from lean_alchemy.mutate.pipeline import run_mutate
+
+    src = root / "src"
+    for name, text in files.items():
+        path = src / package / f"{name}.lean"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    run = RunDir.at(root / "run")
+    run_extract(src, run, ExtractOptions(jobs=1, progress=False))
+    run_index(run, IndexOptions(jobs=1, progress=False))
+    stats = run_mutate(run, MutateOptions(jobs=1, max_per_theorem=None, refute=False))
+    db = RunDB.for_run(run)
+    try:
+        return stats, [item[0] if isinstance(item, tuple) else item
+                       for item in db.iter_mutants(statuses=None)]
+    finally:
+        db.close()

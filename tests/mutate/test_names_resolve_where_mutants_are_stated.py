@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from lean_alchemy.core.rundir import RunDir
 
 DEFS = """\
 namespace Lib
@@ -112,31 +111,11 @@ def mutated(tmp_path_factory):
     for mod in ("lean_alchemy.grammar.printer", "lean_alchemy.index.driver",
                 "lean_alchemy.core.rundb"):
         pytest.importorskip(mod)
-    from lean_alchemy.core.rundb import RunDB
-    from lean_alchemy.extract.options import ExtractOptions
-    from lean_alchemy.extract.pipeline import run_extract
-    from lean_alchemy.index.driver import run_index
-    from lean_alchemy.index.options import IndexOptions
-    from lean_alchemy.mutate.options import MutateOptions
-    from lean_alchemy.mutate.pipeline import run_mutate
+    from helpers.lean_text import mutated_library
 
-    src = tmp_path_factory.mktemp("names") / "src"
     files = {"Defs": DEFS, "Rules": RULES, "Use": USE, "Private": PRIVATE_STATEMENT,
              "External": EXTERNAL}
-    for name, text in files.items():
-        path = src / "Lib" / f"{name}.lean"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    run = RunDir.at(src.parent / "run")
-    run_extract(src, run, ExtractOptions(jobs=1, progress=False))
-    run_index(run, IndexOptions(jobs=1, progress=False))
-    stats = run_mutate(run, MutateOptions(jobs=1, max_per_theorem=None, refute=False))
-    db = RunDB.for_run(run)
-    try:
-        rows = [item[0] if isinstance(item, tuple) else item
-                for item in db.iter_mutants(statuses=None)]
-    finally:
-        db.close()
+    stats, rows = mutated_library(tmp_path_factory.mktemp("names"), files)
     return stats, rows
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from lean_alchemy.core.records import Scope
-from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.mutate.universes import (
@@ -51,29 +50,10 @@ def test_level_names_and_renaming():
 
 @pytest.fixture(scope="module")
 def statements(tmp_path_factory):
-    from lean_alchemy.core.rundb import RunDB
-    from lean_alchemy.extract.options import ExtractOptions
-    from lean_alchemy.extract.pipeline import run_extract
-    from lean_alchemy.index.driver import run_index
-    from lean_alchemy.index.options import IndexOptions
-    from lean_alchemy.mutate.options import MutateOptions
-    from lean_alchemy.mutate.pipeline import run_mutate
+    from helpers.lean_text import mutated_library
 
-    src = tmp_path_factory.mktemp("universes") / "src"
-    for name, text in {"Rules": RULES, "Use": USE, "Declared": USE_DECLARED}.items():
-        path = src / "Lib" / f"{name}.lean"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    run = RunDir.at(src.parent / "run")
-    run_extract(src, run, ExtractOptions(jobs=1, progress=False))
-    run_index(run, IndexOptions(jobs=1, progress=False))
-    run_mutate(run, MutateOptions(jobs=1, max_per_theorem=None, refute=False))
-    db = RunDB.for_run(run)
-    try:
-        rows = [item[0] if isinstance(item, tuple) else item
-                for item in db.iter_mutants(statuses=None)]
-    finally:
-        db.close()
+    _, rows = mutated_library(tmp_path_factory.mktemp("universes"),
+                           {"Rules": RULES, "Use": USE, "Declared": USE_DECLARED})
     return {r.source_theorem: r.statement for r in rows if r.rule == "compact_iff"}
 
 
