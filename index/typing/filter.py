@@ -81,6 +81,8 @@ class Context:
         # heads the scoped instances of the open namespaces are about: a *no* about a
         # type mentioning one is not trusted here (`ClassTable.scoped_heads`)
         self.scoped_heads = table.scoped_heads(namespaces)
+        # a scoped or local coercion instance in force: a clash of heads may be coerced away
+        self.scoped_coercions = table.opens_scoped_coercions(namespaces)
         # a binder `[OfNat α 2]`: numerals of its own (`filter._numeral_query`)
         self.states_numerals = any(head_of(f) == "OfNat" for f in self.resolver.facts)
         self._sources: dict[str, set[str]] = {}  # `sources`, per type variable asked
@@ -424,7 +426,10 @@ class TypedFilter:
         way (at the top only: Lean coerces a whole value, never its type's arguments),
         or equal heads with a certainly different argument.  A type variable of the
         candidate is rigid against anything that cannot unfold to it."""
-        hw, hg = self._head(ctx, want, free), self._head(ctx, got, free)
+        # `free` names the rule's unsolved variables, which only `want` holds: the value's
+        # type is the candidate's, whose type variable `α` is rigid even when the rule
+        # calls one of its own variables `α` too
+        hw, hg = self._head(ctx, want, free), self._head(ctx, got, frozenset())
         if hw is None or hg is None:
             return False
         both = self._rigid(ctx, hw) and self._rigid(ctx, hg)
@@ -438,6 +443,8 @@ class TypedFilter:
         if hw != hg:
             if not top:
                 return True
+            if ctx.scoped_coercions:
+                return False
             return not (self._coerces(ctx, hg, hw) or self._coerces(ctx, hw, hg)
                         or (hw in NUMBERS and hg in NUMBERS))
         if isinstance(want, BinOp) and isinstance(got, BinOp) and want.op == got.op == "→":
