@@ -414,6 +414,14 @@ class TypedFilter:
         return co.may_coerce(a, b, self.table.horn().head_closure(b)
                              if b in self.table.known else None)
 
+    def _same_constant(self, a: str, b: str) -> bool:
+        """Do two operator heads stand for one constant (`infer.Constants.infix_head`)?"""
+        consts = self.table.constants
+        if consts is None or not (rigid_op(a) and rigid_op(b)):
+            return False
+        c = consts.infix_head(a)  # type: ignore[attr-defined]
+        return c is not None and c == consts.infix_head(b)  # type: ignore[attr-defined]
+
     def _unfolds_away(self, ctx: Context, t: Term, h: str, tvar: str) -> bool:
         """Could `t` (head `h`, a known constant) unfold to the type variable `tvar`?
         Only a definition whose arguments mention it (`αᵒᵈ`, `Lex α`): an instance or
@@ -441,6 +449,8 @@ class TypedFilter:
         if not both:
             return False
         if hw != hg:
+            if self._same_constant(hw, hg):
+                return False  # `M →ₗ[R] N` is `M →ₛₗ[RingHom.id R] N`: one `LinearMap`
             if not top:
                 return True
             if ctx.scoped_coercions:

@@ -413,7 +413,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                 out.extend(deriving_commands(text))
             if "=>" in text and ("notation" in text or "prefix" in text):
                 out.extend(notation_commands(text))
-            if "infix" in text:
+            if "infix" in text or "notation" in text:
                 out.extend(infix_commands(text))
             if "instance" in text and "attribute" in text:
                 named.setdefault(d.file, set()).update(attribute_instance_names(text))
@@ -493,12 +493,24 @@ _INFIX_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|loca
                         re.M)
 
 
+# `notation:25 M " →ₗ[" R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂` (Mathlib/Algebra/
+# Module/LinearMap/Defs.lean:96-99, 92 such commands in Mathlib): an operator with one
+# argument in brackets, read as `→ₗ` standing for `LinearMap`, as `→ₛₗ` does
+_BRACKET_OP_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
+                             r'notation3?:\w+\s+[^\s"]+\s+"\s*([^"\s\[]+)\["\s*[^\s"]+\s+'
+                             r'"\]\s*"\s+[^\s"]+\s*=>\s*([\w.]+)', re.M)
+
+
 def infix_commands(text: str) -> Iterator[Sig]:
     """The `infix`/`infixl`/`infixr` commands of a source file whose right side is a
     constant, as `infix` rows: name the token, body the constant (what dot notation on
-    a value of type `A →+* B` resolves in: `RingHom`)."""
+    a value of type `A →+* B` resolves in: `RingHom`); and the notations of an operator
+    with a bracketed argument (`M →ₗ[R] N`), named by the operator before its bracket."""
     for m in _INFIX_CMD.finditer(text):
         yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
+    if "notation" in text:
+        for m in _BRACKET_OP_CMD.finditer(text):
+            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
 
 
 def run_signatures(run_root: Path, decls: list, extract_root: Path,

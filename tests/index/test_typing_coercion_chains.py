@@ -169,3 +169,27 @@ def test_an_instance_includes_the_section_binders_its_bracketed_operator_names()
     assert {"Semiring", "LinearMapClass", "FunLike"} <= classes
     plain = included_section_binders(groups, parse_term("CoeHead F (M₁ → M₂)"), ())
     assert "LinearMapClass" not in {g.type.fn.name for g in plain if g.kind == "inst"}  # type: ignore[union-attr]
+
+
+def test_two_operators_for_one_constant_do_not_clash() -> None:
+    """`notation:25 M " →ₛₗ[" σ:25 "] " M₂:0 => LinearMap σ M M₂` and `notation:25 M " →ₗ["
+    R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂` (Mathlib/Algebra/Module/LinearMap/
+    Defs.lean:96-99): `Submodule.comap_bot`'s `f : M →ₛₗ[τ₁₂] M₂` takes a value of type
+    `N →ₗ[R] S`.  Without the notations read, the two operators are unrelated heads."""
+    from lean_alchemy.index.typing.signatures import infix_commands
+
+    text = ('notation:25 M " →ₛₗ[" σ:25 "] " M₂:0 => LinearMap σ M M₂\n'
+            'notation:25 M " →ₗ[" R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂\n')
+    rows = list(infix_commands(text))
+    assert [(s.name, s.body.name) for s in rows] == [("→ₛₗ", "LinearMap"),  # type: ignore[union-attr]
+                                                     ("→ₗ", "LinearMap")]
+    names, kinds = ["M", "M₂", "f"], ["implicit", "implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Type v"), parse_term("M →ₛₗ[τ₁₂] M₂")]
+    binders = "{R N S : Type u} (g : N →ₗ[R] S)"
+    groups = binders_of(parse_binders(binders, binders, 0, len(binders)))
+    for extra, expected in ((rows, None), ([], "type_clash")):
+        sigs = list(core_sigs()) + extra
+        table = ClassTable.build(sigs)
+        got = TypedFilter(table).check(Context(table, groups), names, kinds, types,
+                                       {"f": parse_term("g")})
+        assert got == expected, extra
