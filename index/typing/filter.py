@@ -25,7 +25,7 @@ from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type
 from lean_alchemy.index.typing.infer import PROP, Inference
 from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
-    applied_arity, cannot_apply, dot_clash, receiver_fields,
+    applied_arity, cannot_apply, dot_clash, receiver_fields, unfold_type,
 )
 from lean_alchemy.index.typing.needs import instance_needs
 
@@ -414,6 +414,30 @@ class TypedFilter:
         return co.may_coerce(a, b, self.table.horn().head_closure(b)
                              if b in self.table.known else None)
 
+    def _unfolded_clash(self, ctx: Context, want: Term, got: Term, hw: str, hg: str,
+                        free: frozenset[str]) -> bool:
+        """Heads that are definitions (`MorphismProperty C := ∀ ⦃X Y⦄, (X ⟶ Y) → Prop`,
+        `Matrix m n α := m → n → α`) compared after unfolding them, as Lean's
+        definitional check does: a clash when both unfold to rigid heads that differ
+        and no coercion leads between the written or the unfolded heads."""
+        uw, ug = self._whnf_head(ctx, want, free), self._whnf_head(ctx, got, frozenset())
+        if uw is None or ug is None or uw == ug or not (
+                self._rigid(ctx, uw) and self._rigid(ctx, ug)) or ctx.scoped_coercions:
+            return False
+        if self._same_constant(uw, ug) or (uw in NUMBERS and ug in NUMBERS):
+            return False
+        return not any(self._coerces(ctx, a, b) or self._coerces(ctx, b, a)
+                       for a in {hg, ug} for b in {hw, uw})
+
+    def _whnf_head(self, ctx: Context, t: Term, free: frozenset[str]) -> str | None:
+        """The head of `t` once its definitions with a read body are unfolded."""
+        for _ in range(4):
+            nxt = unfold_type(self.table.constants, t)
+            if nxt is None:
+                break
+            t = nxt
+        return self._head(ctx, t, free)
+
     def _same_constant(self, a: str, b: str) -> bool:
         """Do two operator heads stand for one constant (`infer.Constants.infix_head`)?"""
         consts = self.table.constants
@@ -447,7 +471,7 @@ class TypedFilter:
             elif hg in ctx.tvars and not self._unfolds_away(ctx, want, hw, hg):
                 both = True
         if not both:
-            return False
+            return top and hw != hg and self._unfolded_clash(ctx, want, got, hw, hg, free)
         if hw != hg:
             if self._same_constant(hw, hg):
                 return False  # `M →ₗ[R] N` is `M →ₛₗ[RingHom.id R] N`: one `LinearMap`

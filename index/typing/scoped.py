@@ -46,11 +46,17 @@ def declaration_scopes(text: str, module: str, file: str) -> dict[str, object]:
 
 
 def included_section_binders(section: tuple[BinderGroup, ...], mentioned: Term | None,
-                             own: tuple[BinderGroup, ...]) -> tuple[BinderGroup, ...]:
+                             own: tuple[BinderGroup, ...],
+                             body_words: frozenset[str] = frozenset()
+                             ) -> tuple[BinderGroup, ...]:
     """The section binders Lean includes in a declaration that mentions `mentioned` and
     has binders `own`: the variables it uses (and those their types use), and instance
-    binders all of whose variables are included."""
+    binders all of whose variables are included.  `body_words`: the words of a
+    definition's body, whose variables Lean includes too (`def ContDiffWithinAt (n : ℕ∞ω)
+    (f : E → F) … : Prop := … 𝕜 …` under `variable (𝕜)` takes `𝕜` first, Mathlib/Analysis/
+    Calculus/ContDiff/Defs.lean:131)."""
     names: set[str] = _mentions(mentioned) if mentioned is not None else set()
+    names |= body_words
     for g in own:
         if g.type is not None:
             names |= _mentions(g.type)

@@ -188,6 +188,9 @@ def deriving_commands(text: str) -> Iterator[Sig]:
                               App(Ident(c.strip()), (Ident(t.strip()),)))
 
 
+_BODY_WORD = re.compile(r"(?<![\w.'])[^\W\d][\w'₀-₉]*")  # a name not after a dot
+
+
 def sigs_of_source(name: str, kind: str, text: str,
                    section: tuple[BinderGroup, ...] = ()) -> list[Sig]:
     """The signatures one non-theorem declaration contributes (itself, projections,
@@ -197,7 +200,9 @@ def sigs_of_source(name: str, kind: str, text: str,
     if h is None:
         return []
     if section:
-        inc = included_section_binders(section, h.type, h.binders)
+        words = frozenset(_BODY_WORD.findall(text.split(":=", 1)[1])) if kind in (
+            "def", "abbrev", "opaque") and ":=" in text else frozenset()
+        inc = included_section_binders(section, h.type, h.binders, words)
         h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving, h.body)
     out = [Sig(name, kind, h.binders, h.type, h.parents, h.body)]
     if kind in ("structure", "class"):

@@ -193,3 +193,36 @@ def test_two_operators_for_one_constant_do_not_clash() -> None:
         got = TypedFilter(table).check(Context(table, groups), names, kinds, types,
                                        {"f": parse_term("g")})
         assert got == expected, extra
+
+
+def test_a_definition_includes_the_section_variables_its_body_uses() -> None:
+    """`def ContDiffWithinAt (n : ℕ∞ω) (f : E → F) (s : Set E) (x : E) : Prop := … 𝕜 …`
+    under `variable (𝕜)` (Mathlib/Analysis/Calculus/ContDiff/Defs.lean:131): Lean includes
+    `𝕜`, used in the body only, as the first explicit argument (`ContDiffWithinAt 𝕜 n f s
+    x`); a variable neither header nor body uses stays out."""
+    section = "(𝕜 : Type u) (E : Type v) (k : ℕ)"
+    groups = binders_of(parse_binders(section, section, 0, len(section)))
+    text = "def Smooth (x : E) : Prop := ∃ c : 𝕜, c = c"
+    sig = sigs_of_source("Smooth", "def", text, groups)[0]
+    assert [n for g in sig.binders for n in g.names] == ["𝕜", "E", "x"]
+
+
+def test_definitions_are_compared_by_what_they_unfold_to() -> None:
+    """`def MorphismProperty (C) [Category C] := ∀ ⦃X Y : C⦄ (_ : X ⟶ Y), Prop`
+    (Mathlib/CategoryTheory/MorphismProperty/Basic.lean): a `Box X` structure value where
+    `MorphismProperty C` is expected unfolds to a function type against a structure, a
+    certain clash; a function value is not one."""
+    lib = [("Cat", "class", "class Cat (C : Type u) where\n  hom : C → C → Type v"),
+           ("Prp", "def", "def Prp (C : Type u) [Cat C] : Type u := C → Prop"),
+           ("Box", "structure", "structure Box (α : Type u) where\n  x : α")]
+    sigs = list(core_sigs())
+    for name, kind, text in lib:
+        sigs.extend(sigs_of_source(name, kind, text))
+    table = ClassTable.build(sigs)
+    binders = "{X : Type u} (b : Box X) (p : X → Prop)"
+    ctx = Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
+    names, kinds = ["C", "P"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Prp C")]
+    filt = TypedFilter(table)
+    assert filt.check(ctx, names, kinds, types, {"P": parse_term("b")}) == "type_clash"
+    assert filt.check(ctx, names, kinds, types, {"P": parse_term("p")}) is None
