@@ -81,6 +81,8 @@ class Context:
         # heads the scoped instances of the open namespaces are about: a *no* about a
         # type mentioning one is not trusted here (`ClassTable.scoped_heads`)
         self.scoped_heads = table.scoped_heads(namespaces)
+        self.scoped_classes = table.scoped_classes_of(namespaces) if self.scoped_heads \
+            else frozenset()
         # a scoped or local coercion instance in force: a clash of heads may be coerced away
         self.scoped_coercions = table.opens_scoped_coercions(namespaces)
         # a binder `[OfNat α 2]`: numerals of its own (`filter._numeral_query`)
@@ -284,7 +286,9 @@ class TypedFilter:
             self.stats["instance_queries"] += 1
             ans = ctx.resolver.holds(q, exhaustive=False)
             if ans == NO and ctx.scoped_heads and (ANY_HEAD in ctx.scoped_heads or frozenset(
-                    head_name(n) for n in heads(q)) & ctx.scoped_heads):
+                    head_name(n) for n in heads(q)) & ctx.scoped_heads) and (
+                    ctx.scoped_classes is None or head_name(head_of(q) or "") in
+                    ctx.scoped_classes):
                 ans = UNKNOWN  # an open scoped instance may give it
             self.last["queries"].append((q, ans))
             if ans == NO:

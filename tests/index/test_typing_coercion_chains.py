@@ -99,6 +99,7 @@ def test_a_local_instance_holds_only_where_its_command_is_in_force(tmp_path) -> 
     src = ("class StarMul (R : Type u) where\n  star : R → R\n\n"
            "class Monoid (M : Type u) where\n  one : M\n\n"
            "def StarMul.star' {R : Type u} [StarMul R] (x : R) : R := x\n\n"
+           "class Inv (R : Type u) where\n  inv : R → R\n\n"
            "abbrev starMulOfComm {R : Type u} [Monoid R] : StarMul R := sorry\n\n")
     names, kinds = ["R", "", "a"], ["implicit", "inst", "explicit"]
     types = [parse_term("Type u"), parse_term("StarMul R"), parse_term("R")]
@@ -107,16 +108,16 @@ def test_a_local_instance_holds_only_where_its_command_is_in_force(tmp_path) -> 
     new, val = (parse_term("StarMul.star' a = a"),), {"a": parse_term("m")}
     command = "attribute [local instance] starMulOfComm"
 
-    def check(attribute: str, scope_commands: tuple) -> str | None:
+    def check(attribute: str, scope_commands: tuple, new=new) -> str | None:
         text = src + attribute + "\n"
         (tmp_path / "M.lean").write_text(text)
         raw = text.encode()
         cuts = [raw.index(w.encode()) for w in ("class StarMul", "class Monoid", "def StarMul",
-                                                "abbrev")] + [len(raw)]
+                                                "class Inv", "abbrev")] + [len(raw)]
         decls = [SimpleNamespace(full_name=n, kind=k, module="M", file="M.lean",
                                  start_byte=cuts[i], end_byte=cuts[i + 1])
                  for i, (n, k) in enumerate((("StarMul", "class"), ("Monoid", "class"),
-                                             ("StarMul.star'", "def"),
+                                             ("StarMul.star'", "def"), ("Inv", "class"),
                                              ("starMulOfComm", "abbrev")))]
         table = ClassTable.build(build_signatures(decls, tmp_path))
         scope = Scope("M", (), (), scope_commands)
@@ -126,6 +127,9 @@ def test_a_local_instance_holds_only_where_its_command_is_in_force(tmp_path) -> 
     assert check(command, ()) == "instance_missing"
     assert check(command, (("attribute", command),)) is None
     assert check("attribute [instance] starMulOfComm", ()) is None
+    # where it is in force it gives `StarMul` and what follows from it, never `Inv`
+    assert check(command, (("attribute", command),), (parse_term("Inv.inv a = a"),)) == \
+        "instance_missing"
 
 
 def test_a_scoped_instance_declaration_holds_only_in_its_namespace(tmp_path) -> None:
