@@ -245,7 +245,7 @@ class ClassTable:
         (through `extends` and the instances whose premises they meet, `horn`): a *no*
         about another class stays certain there (`open scoped Classical` gives
         `Decidable` instances, no `LT ℂ`).  None: an unread class, any."""
-        start = set()
+        start: set[tuple[str, int]] = set()
         for n in namespaces:
             for c, k in self.scoped_classes.get(n, ()):
                 if c not in self.params:
