@@ -141,6 +141,11 @@ class ClassTable:
     index_instances: bool = True  # off: every instance is tried (the reference search)
     # namespace -> heads of the types its scoped instances are about (`_add_scoped`)
     scoped: dict[str, frozenset[str]] = field(default_factory=dict)
+    # namespaces with a scoped coercion instance (`scoped instance coeHTCT : CoeHTCT R A`
+    # in `algebraMap`): where one is open, the coercion table may miss a chain
+    scoped_coercions: set[str] = field(default_factory=set)
+    # namespace -> (class, argument count) of its scoped instances (`scoped_classes_of`)
+    scoped_classes: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
 
     def instances_for(self, c: str, args: tuple[Term, ...], local: frozenset[str]) -> list:
         """The instances of class `c` that a query `C args` must try: those whose
@@ -228,6 +233,30 @@ class ClassTable:
         if not got:
             got.add(ANY_HEAD)
         self.scoped[ns] = self.scoped.get(ns, frozenset()) | got
+        c = head_of(s.type) if s.type is not None else None
+        if c is not None and _coercion_class(head_name(c)):
+            self.scoped_coercions.add(ns)
+        if c is not None:
+            self.scoped_classes.setdefault(ns, set()).add(
+                (head_name(c), len(s.type.args) if isinstance(s.type, App) else 0))
+
+    def scoped_classes_of(self, namespaces: frozenset[str]) -> frozenset[str] | None:
+        """Every class an instance of the open `namespaces`' scoped instances may lead to
+        (through `extends` and the instances whose premises they meet, `horn`): a *no*
+        about another class stays certain there (`open scoped Classical` gives
+        `Decidable` instances, no `LT ℂ`).  None: an unread class, any."""
+        start: set[tuple[str, int]] = set()
+        for n in namespaces:
+            for c, k in self.scoped_classes.get(n, ()):
+                if c not in self.params:
+                    return None
+                start.update((c, i) for i in range(max(k, 1)))
+        if not start:
+            return frozenset()
+        return frozenset(c for c, _ in self.horn().closure(start))
+
+    def opens_scoped_coercions(self, namespaces: frozenset[str]) -> bool:
+        return any(n in self.scoped_coercions for n in namespaces)
 
     def scoped_heads(self, namespaces: frozenset[str]) -> frozenset[str]:
         """Heads of the types the scoped instances of the open `namespaces` are about: an
@@ -471,6 +500,12 @@ def _mentions(t: Term, names: frozenset[str]) -> bool:
 def is_open(c: str) -> bool:
     """Classes whose instances come from everywhere: never *no*."""
     return c in OPEN_CLASSES or c.startswith("Decidable")
+
+
+def _coercion_class(c: str) -> bool:
+    """A class whose instances are coercions (`Coe…`, `FunLike`, `…HomClass`, `SetLike`)."""
+    return c.startswith("Coe") or c in ("FunLike", "DFunLike", "EquivLike", "SetLike") or \
+        c.endswith(("HomClass", "EquivClass", "EmbeddingClass"))
 
 
 def _closed_head(h: str) -> bool:

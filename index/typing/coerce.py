@@ -82,65 +82,95 @@ def rigid_op(h: str) -> bool:
     return h.startswith(_RIGID_OPS) and not h.startswith("⟶")
 
 
-# Lean core's coercions (`Init/Coe.lean`, `Init/Data/Cast.lean`), which no library file
-# declares: ℕ and ℤ into any type with `NatCast`/`IntCast`, a subtype and `Fin n` out to
-# their carrier, anything into `Option`, `Bool` into `Prop`
-CORE_EDGES = {"Nat": {ANY}, "Int": {ANY}, "Subtype": {ANY}, "Fin": {"Nat"}, "Bool": {"Prop"},
-              ANY: {"Option"}}
-CORE_INTO_VARS: tuple[tuple[frozenset, frozenset[str]], ...] = ((frozenset({("NatCast", 0)}), frozenset({"Nat"})),
-                  (frozenset({("IntCast", 0)}), frozenset({"Int"})),
-                  (frozenset(), frozenset({"Subtype"})))
+# One step of a coercion chain, by the class of its instance.  Lean elaborates `↑x` through
+# `CoeT`, whose chains have the grammar `CoeHead? CoeOut* Coe* CoeTail? | CoeDep`
+# (Init/Coe.lean: `CoeTC` chains `Coe`, `CoeOTC` prefixes `CoeOut`s, `CoeHTC` one
+# `CoeHead`, `CoeHTCT` appends one `CoeTail`; `CoeFun` and `CoeSort` instances are
+# `CoeOut`s).  Stages: 0 at the start, 1 after a `CoeHead`/`CoeOut`, 2 inside `Coe*`, 3 done.
+# A library instance of an auxiliary class stands for the segment that class implements:
+# a `CoeTC` one starts the `Coe*` segment, a `CoeHTCT`/`CoeT`/`CoeDep` one is a whole chain.
+STEP_STAGES: dict[str, tuple[tuple[int, ...], int]] = {
+    "head": ((0,), 1), "out": ((0, 1), 1), "otc": ((0, 1), 2), "htc": ((0,), 2),
+    "tc": ((0, 1), 2), "coe": ((0, 1, 2), 2), "tail": ((0, 1, 2), 3), "whole": ((0,), 3)}
+STEP_OF_CLASS = {"CoeHead": "head", "CoeOut": "out", "CoeOTC": "otc", "CoeHTC": "htc",
+                 "CoeTC": "tc", "Coe": "coe", "CoeTail": "tail", "CoeHTCT": "whole",
+                 "CoeT": "whole", "CoeDep": "whole"}
+DONE = 3
+
+# Lean core's coercions, which no library file declares: `instNatCastInt`'s `[NatCast R] :
+# CoeTail ℕ R` and `[IntCast R] : CoeTail ℤ R` (Init/Data/Cast.lean), a subtype out to
+# its carrier (`subtypeCoe`, a `CoeOut`), `Fin n` out to ℕ, `Bool` into `Prop`
+# (`boolToProp`, a `Coe`), anything into `Option` (`optionCoe`, a `Coe`)
+CORE_STEPS: dict[str, set[tuple[str, str]]] = {
+    "Fin": {("Nat", "out")}, "Bool": {("Prop", "coe")}, ANY: {("Option", "coe")}}
+CORE_INTO: dict[str, set[tuple[frozenset, str]]] = {
+    "Nat": {(frozenset({("NatCast", 0)}), "tail")},
+    "Int": {(frozenset({("IntCast", 0)}), "tail")},
+    "Subtype": {(frozenset(), "out")}}
+CORE_INTO_VARS: tuple[tuple[frozenset, frozenset[str]], ...] = tuple(
+    (need, frozenset({src})) for src, steps in CORE_INTO.items() for need, _ in steps)
 
 
 class Coercions:
-    """Head -> heads it coerces to (directly), built from a `ClassTable`'s instances."""
+    """The coercion steps between heads, built from a `ClassTable`'s instances, and the
+    chains Lean's `↑` builds from them (`reach`, `may_coerce`)."""
 
     def __init__(self, table) -> None:  # noqa: ANN001 - classes.ClassTable
-        self.edges: dict[str, set[str]] = {}
+        # source head (`*`: any type) -> (target head, step kind, `STEP_STAGES`)
+        self.steps: dict[str, set[tuple[str, str]]] = {
+            k: set(v) for k, v in CORE_STEPS.items()}
+        # source head -> (class positions the target variable needs, step kind) of the
+        # instances into a type variable (`[NatCast R] : CoeTail ℕ R`)
+        self.into: dict[str, set[tuple[frozenset, str]]] = {
+            k: set(v) for k, v in CORE_INTO.items()}
         # classes constraining the target variable of an instance to any type
         # (`[NatCast R] : CoeTail ℕ R`); `free_target`: one such instance has none
         self.target_classes: set[str] = set()
         self.free_target = False
-        # (classes required of the target variable, source heads) of those instances
         # coercions into a type variable: (keys the target needs, `horn`; source heads)
         self.into_vars: list[tuple[frozenset, frozenset[str]]] = list(CORE_INTO_VARS)
-        for src, tgts in CORE_EDGES.items():
-            self.edges.setdefault(src, set()).update(tgts)
         firsts = self._first_heads(table)
         for c, rows in table.instances.items():
-            if c == "CoeDep":
-                pairs = [(0, 2)]
-            elif c in COE_CLASSES:
-                pairs = [(0, 1)]
-            elif _coerces_to_functions(c) or c == "SetLike":
-                pairs = [(0, -1)]
-            else:
+            self._read_class(c, rows, firsts, table.params)
+        self._memo: dict[str, tuple[frozenset[str], frozenset[tuple[frozenset, int]]]] = {}
+        self._later: dict[int, tuple[frozenset[str], tuple[frozenset, ...]]] = {}
+
+    def _read_class(self, c: str, rows, firsts, params) -> None:  # noqa: ANN001
+        """The steps the instances of class `c` give (none when `c` is no coercion)."""
+        if c == "CoeDep":
+            pairs = [(0, 2)]
+        elif c in COE_CLASSES:
+            pairs = [(0, 1)]
+        elif _coerces_to_functions(c) or c == "SetLike":
+            pairs = [(0, -1)]
+        else:
+            return
+        for metas, prem, pats, _coerced in rows:
+            if not pats:
                 continue
-            for metas, prem, pats, _coerced in rows:
-                if not pats:
+            for i, j in pairs:
+                if j == -1:  # `CoeFun`/`CoeSort` are `CoeOut`s; `SetLike`'s `CoeTC` to `Set`
+                    targets = {(SORT, "out"), ("Set", "tc")} if c == "SetLike" else (
+                        {(SORT, "out")} if c == "CoeSort" else {(FUNCTION, "out")})
+                elif j < len(pats):
+                    h = type_head(pats[j])
+                    var = h is not None and _is_var(h, metas)
+                    targets = {(OPAQUE if h is None else ANY if var else h,
+                                STEP_OF_CLASS.get(c, "whole"))}
+                else:
                     continue
-                for i, j in pairs:
-                    if j == -1:
-                        targets = {SORT, "Set"} if c == "SetLike" else (
-                            {SORT} if c == "CoeSort" else {FUNCTION})
-                    elif j < len(pats):
-                        h = type_head(pats[j])
-                        var = h is not None and _is_var(h, metas)
-                        targets = {OPAQUE if h is None else ANY if var else h}
-                    else:
-                        continue
-                    for src in self._sources(pats[i], metas, prem, firsts, table.params):
-                        if src == ANY and ANY in targets:
-                            continue  # from anything to anything: a chaining instance
-                        if src == ANY and j == -1:
-                            continue  # `_function_like`: not every type is a function
-                        self.edges.setdefault(src, set()).update(targets)
-                        if ANY in targets:
-                            by = _constraining_any(pats[j], prem)
-                            self.target_classes.update(c for c, _ in by)
-                            self.free_target |= not by
-                            self.into_vars.append((frozenset(by), frozenset({src})))
-        self._memo: dict[str, frozenset[str]] = {}
+                for src in self._sources(pats[i], metas, prem, firsts, params):
+                    for tgt, kind in targets:
+                        if src == ANY and (tgt == ANY or j == -1):
+                            continue  # anything to anything, or every type a function
+                        if tgt != ANY:
+                            self.steps.setdefault(src, set()).add((tgt, kind))
+                            continue
+                        by = _constraining_any(pats[j], prem)
+                        self.target_classes.update(c for c, _ in by)
+                        self.free_target |= not by
+                        self.into.setdefault(src, set()).add((frozenset(by), kind))
+                        self.into_vars.append((frozenset(by), frozenset({src})))
 
     @staticmethod
     def _first_heads(table) -> dict[str, set[str]]:  # noqa: ANN001
@@ -204,39 +234,69 @@ class Coercions:
                 best = set(hs)
         return best if best is not None else {ANY}
 
-    def reach(self, h: str) -> frozenset[str]:
-        """Every head `h` may be coerced to (itself included); `*` when anything."""
+    def _walk(self, h: str) -> tuple[frozenset[str], frozenset[tuple[frozenset, int]]]:
+        """The heads chains from `h` reach (itself included), and the (class positions
+        needed, stage after) of the steps into a type variable they reach."""
         hit = self._memo.get(h)
+        if hit is not None:
+            return hit
+        seen = {(h, 0)}
+        todo = [(h, 0)]
+        heads = {h}
+        into: set[tuple[frozenset, int]] = set()
+        while todo:
+            x, stage = todo.pop()
+            for src in (x, ANY):  # a step from any type (`optionCoe`) applies everywhere
+                for y, kind in self.steps.get(src, ()):
+                    after, nxt = STEP_STAGES[kind]
+                    if stage in after and (y, nxt) not in seen:
+                        seen.add((y, nxt))
+                        heads.add(y)
+                        todo.append((y, nxt))
+                for need, kind in self.into.get(src, ()):
+                    after, nxt = STEP_STAGES[kind]
+                    if stage in after:
+                        into.add((need, nxt))
+        hit = self._memo[h] = (frozenset(heads), frozenset(into))
+        return hit
+
+    def reach(self, h: str) -> frozenset[str]:
+        """Every head `h` may be coerced to (itself included); `*` when a chain reaches a
+        step into a type variable."""
+        heads, into = self._walk(h)
+        return heads | {ANY} if into else heads
+
+    def _after(self, stage: int) -> tuple[frozenset[str], tuple[frozenset, ...]]:
+        """The targets of every step usable at `stage` or later, and the needs of the steps
+        into a variable so usable: where a chain may go on from a type variable that the
+        head alone does not name (what an instance into a variable leads to)."""
+        hit = self._later.get(stage)
         if hit is None:
-            seen = {h}
-            todo = [h]
-            while todo:
-                x = todo.pop()
-                for y in self.edges.get(x, ()):
-                    if y not in seen:
-                        seen.add(y)
-                        todo.append(y)
-            # an instance from any type (`Coe α (WithOne α)`) is one step, not followed
-            # further: chains through such wrappers are not what a mutant elaborates by
-            seen |= self.edges.get(ANY, set())
-            hit = self._memo[h] = frozenset(seen)
+            heads = {y for steps in self.steps.values() for y, k in steps
+                     if max(STEP_STAGES[k][0]) >= stage}
+            needs = tuple({need for steps in self.into.values() for need, k in steps
+                           if max(STEP_STAGES[k][0]) >= stage})
+            hit = self._later[stage] = (frozenset(heads), needs)
         return hit
 
     def may_coerce(self, a: str, b: str, keys_of_b=None) -> bool:  # noqa: ANN001
-        """May a value whose type has head `a` be coerced to one with head `b`?  Through
-        the instances with a fixed target, or one into a variable target whose premises
-        `b` may meet (`keys_of_b`: the class positions `b` may fill, `horn`; None: any)."""
+        """May a value whose type has head `a` be coerced to one with head `b`?  Through a
+        chain of steps Lean's `↑` may build (`STEP_STAGES`) ending at `b`, or at a step
+        into a type variable whose premises `b` may meet (`keys_of_b`: the class
+        positions `b` may fill, `horn`; None: any).  A chain that goes on from such a
+        variable may reach any target of a later step."""
         if b == FUNCTION and bundled_map(a):
             return True  # every bundled-map notation names a `FunLike` type
-        r = self.reach(a)
-        if b in r:
+        heads, into = self._walk(a)
+        if b in heads:
             return True
-        if ANY not in r:
-            return False
-        for need, srcs in self.into_vars:
-            if (srcs & r or ANY in srcs) and (
-                    keys_of_b is None or not need or need <= keys_of_b):
+        for need, nxt in into:
+            if keys_of_b is None or need <= keys_of_b:
                 return True
+            if nxt < DONE:
+                later, needs = self._after(nxt)
+                if b in later or any(n <= keys_of_b for n in needs):
+                    return True
         return False
 
 

@@ -25,7 +25,7 @@ from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type
 from lean_alchemy.index.typing.infer import PROP, Inference
 from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
-    applied_arity, cannot_apply, dot_clash, receiver_fields,
+    applied_arity, cannot_apply, dot_clash, receiver_fields, unfold_type,
 )
 from lean_alchemy.index.typing.needs import instance_needs
 
@@ -81,6 +81,10 @@ class Context:
         # heads the scoped instances of the open namespaces are about: a *no* about a
         # type mentioning one is not trusted here (`ClassTable.scoped_heads`)
         self.scoped_heads = table.scoped_heads(namespaces)
+        self.scoped_classes = table.scoped_classes_of(namespaces) if self.scoped_heads \
+            else frozenset()
+        # a scoped or local coercion instance in force: a clash of heads may be coerced away
+        self.scoped_coercions = table.opens_scoped_coercions(namespaces)
         # a binder `[OfNat α 2]`: numerals of its own (`filter._numeral_query`)
         self.states_numerals = any(head_of(f) == "OfNat" for f in self.resolver.facts)
         self._sources: dict[str, set[str]] = {}  # `sources`, per type variable asked
@@ -282,7 +286,9 @@ class TypedFilter:
             self.stats["instance_queries"] += 1
             ans = ctx.resolver.holds(q, exhaustive=False)
             if ans == NO and ctx.scoped_heads and (ANY_HEAD in ctx.scoped_heads or frozenset(
-                    head_name(n) for n in heads(q)) & ctx.scoped_heads):
+                    head_name(n) for n in heads(q)) & ctx.scoped_heads) and (
+                    ctx.scoped_classes is None or head_name(head_of(q) or "") in
+                    ctx.scoped_classes):
                 ans = UNKNOWN  # an open scoped instance may give it
             self.last["queries"].append((q, ans))
             if ans == NO:
@@ -412,6 +418,38 @@ class TypedFilter:
         return co.may_coerce(a, b, self.table.horn().head_closure(b)
                              if b in self.table.known else None)
 
+    def _unfolded_clash(self, ctx: Context, want: Term, got: Term, hw: str, hg: str,
+                        free: frozenset[str]) -> bool:
+        """Heads that are definitions (`MorphismProperty C := ∀ ⦃X Y⦄, (X ⟶ Y) → Prop`,
+        `Matrix m n α := m → n → α`) compared after unfolding them, as Lean's
+        definitional check does: a clash when both unfold to rigid heads that differ
+        and no coercion leads between the written or the unfolded heads."""
+        uw, ug = self._whnf_head(ctx, want, free), self._whnf_head(ctx, got, frozenset())
+        if uw is None or ug is None or uw == ug or not (
+                self._rigid(ctx, uw) and self._rigid(ctx, ug)) or ctx.scoped_coercions:
+            return False
+        if self._same_constant(uw, ug) or (uw in NUMBERS and ug in NUMBERS):
+            return False
+        return not any(self._coerces(ctx, a, b) or self._coerces(ctx, b, a)
+                       for a in {hg, ug} for b in {hw, uw})
+
+    def _whnf_head(self, ctx: Context, t: Term, free: frozenset[str]) -> str | None:
+        """The head of `t` once its definitions with a read body are unfolded."""
+        for _ in range(4):
+            nxt = unfold_type(self.table.constants, t)
+            if nxt is None:
+                break
+            t = nxt
+        return self._head(ctx, t, free)
+
+    def _same_constant(self, a: str, b: str) -> bool:
+        """Do two operator heads stand for one constant (`infer.Constants.infix_head`)?"""
+        consts = self.table.constants
+        if consts is None or not (rigid_op(a) and rigid_op(b)):
+            return False
+        c = consts.infix_head(a)  # type: ignore[attr-defined]
+        return c is not None and c == consts.infix_head(b)  # type: ignore[attr-defined]
+
     def _unfolds_away(self, ctx: Context, t: Term, h: str, tvar: str) -> bool:
         """Could `t` (head `h`, a known constant) unfold to the type variable `tvar`?
         Only a definition whose arguments mention it (`αᵒᵈ`, `Lex α`): an instance or
@@ -424,7 +462,10 @@ class TypedFilter:
         way (at the top only: Lean coerces a whole value, never its type's arguments),
         or equal heads with a certainly different argument.  A type variable of the
         candidate is rigid against anything that cannot unfold to it."""
-        hw, hg = self._head(ctx, want, free), self._head(ctx, got, free)
+        # `free` names the rule's unsolved variables, which only `want` holds: the value's
+        # type is the candidate's, whose type variable `α` is rigid even when the rule
+        # calls one of its own variables `α` too
+        hw, hg = self._head(ctx, want, free), self._head(ctx, got, frozenset())
         if hw is None or hg is None:
             return False
         both = self._rigid(ctx, hw) and self._rigid(ctx, hg)
@@ -434,10 +475,14 @@ class TypedFilter:
             elif hg in ctx.tvars and not self._unfolds_away(ctx, want, hw, hg):
                 both = True
         if not both:
-            return False
+            return top and hw != hg and self._unfolded_clash(ctx, want, got, hw, hg, free)
         if hw != hg:
+            if self._same_constant(hw, hg):
+                return False  # `M →ₗ[R] N` is `M →ₛₗ[RingHom.id R] N`: one `LinearMap`
             if not top:
                 return True
+            if ctx.scoped_coercions:
+                return False
             return not (self._coerces(ctx, hg, hw) or self._coerces(ctx, hw, hg)
                         or (hw in NUMBERS and hg in NUMBERS))
         if isinstance(want, BinOp) and isinstance(got, BinOp) and want.op == got.op == "→":

@@ -134,7 +134,7 @@ class Constants:
     def infix_head(self, op: str) -> str | None:
         """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
         when the library gives it one."""
-        got = self.infix.get(op)
+        got = self.infix.get(op) or self.infix.get(op.split("[", 1)[0])  # `→ₗ[R]`: `→ₗ`
         return next(iter(got)) if got is not None and len(got) == 1 else None
 
     def dot_fails(self, head: str, field: str) -> bool:

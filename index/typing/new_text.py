@@ -106,7 +106,7 @@ def cannot_apply(consts: Constants | None, ty: Term, k: int, tvars: frozenset[st
     candidate without a function-like instance for the answer to be certain."""
     for _ in range(k):
         for _unfold in range(4):
-            nxt = _unfold_type(consts, ty)
+            nxt = unfold_type(consts, ty)
             if nxt is None:
                 break
             ty = nxt
@@ -123,9 +123,10 @@ def cannot_apply(consts: Constants | None, ty: Term, k: int, tvars: frozenset[st
     return False
 
 
-def _unfold_type(consts: Constants | None, ty: Term) -> Term | None:
+def unfold_type(consts: Constants | None, ty: Term) -> Term | None:
     """One step of unfolding a type-level definition with a read body whose binders
-    the type's arguments all fill (`Set α` to `α → Prop`), else None."""
+    (or explicit binders) the type's arguments all fill (`Set α` to `α → Prop`), else
+    None."""
     if consts is None:
         return None
     fn, args = (ty.fn, ty.args) if isinstance(ty, App) else (ty, ())
@@ -136,6 +137,8 @@ def _unfold_type(consts: Constants | None, ty: Term) -> Term | None:
         return None
     sig = found[0]
     params = [n for n, _, _ in flat_binders(sig)]
+    if len(params) != len(args):  # `MorphismProperty C` of `(C) [Category C]`: explicit ones
+        params = [n for n, _, k in flat_binders(sig) if k in ("explicit", "plain")]
     if len(params) != len(args) or any(isinstance(a, NamedArg) for a in args):
         return None
     return subst(sig.body, dict(zip(params, args)))

@@ -8,10 +8,14 @@ again with extraction's own parser and notes the scope at each other declaration
 
 from __future__ import annotations
 
+import re
+
 from lean_alchemy.extract.fileparse import FileParser
-from lean_alchemy.grammar.ast import BinderGroup, Term
+from lean_alchemy.grammar.ast import BinderGroup, BinOp, Term, children
 from lean_alchemy.grammar.statements import scope_binders
 from lean_alchemy.grammar.walk import heads
+
+_WORD = re.compile(r"[^\W\d][\w'!?.]*")  # a name (`R`, `σ₁₂`, `K.ringOfIntegers`)
 
 
 class _ScopeRecorder(FileParser):
@@ -42,14 +46,20 @@ def declaration_scopes(text: str, module: str, file: str) -> dict[str, object]:
 
 
 def included_section_binders(section: tuple[BinderGroup, ...], mentioned: Term | None,
-                             own: tuple[BinderGroup, ...]) -> tuple[BinderGroup, ...]:
+                             own: tuple[BinderGroup, ...],
+                             body_words: frozenset[str] = frozenset()
+                             ) -> tuple[BinderGroup, ...]:
     """The section binders Lean includes in a declaration that mentions `mentioned` and
     has binders `own`: the variables it uses (and those their types use), and instance
-    binders all of whose variables are included."""
-    names: set[str] = set(heads(mentioned)) if mentioned is not None else set()
+    binders all of whose variables are included.  `body_words`: the words of a
+    definition's body, whose variables Lean includes too (`def ContDiffWithinAt (n : ℕ∞ω)
+    (f : E → F) … : Prop := … 𝕜 …` under `variable (𝕜)` takes `𝕜` first, Mathlib/Analysis/
+    Calculus/ContDiff/Defs.lean:131)."""
+    names: set[str] = _mentions(mentioned) if mentioned is not None else set()
+    names |= body_words
     for g in own:
         if g.type is not None:
-            names |= heads(g.type)
+            names |= _mentions(g.type)
     declared = {n for g in section for n in g.names}
     changed = True
     while changed:
@@ -71,6 +81,21 @@ def included_section_binders(section: tuple[BinderGroup, ...], mentioned: Term |
     return tuple(out)
 
 
+def _mentions(t: Term) -> set[str]:
+    """`heads(t)` and the names written inside an operator's brackets, which the parser
+    keeps in the operator (`M₁ →ₗ[R] M₂` mentions `R`: without it `instance : CoeHead F
+    (M₁ →ₗ[R] M₂)` would lose its section binder `[LinearMapClass F R M₁ M₂]`,
+    Mathlib/Algebra/Module/LinearMap/Defs.lean:173-180)."""
+    out = set(heads(t))
+    todo = [t]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, BinOp) and "[" in x.op:
+            out.update(w.split(".", 1)[0] for w in _WORD.findall(x.op[x.op.index("["):]))
+        todo.extend(c for _, _, c in children(x))
+    return out
+
+
 def section_of(scope: object) -> tuple[BinderGroup, ...]:
     try:
         return scope_binders(scope)  # type: ignore[arg-type]
@@ -81,14 +106,20 @@ def section_of(scope: object) -> tuple[BinderGroup, ...]:
 def resolution_namespaces(scope: object, full_name: str) -> frozenset[str]:
     """The namespaces a declaration's written names resolve in: the namespace stack of
     its scope and what its `open`s name (`grammar.tokens.open_namespaces`), and the
-    namespaces of its own dotted name (`theorem Set.foo` is elaborated inside `Set`)."""
+    namespaces of its own dotted name (`theorem Set.foo` is elaborated inside `Set`), and
+    the namespace of each `attribute [local instance]` command in force
+    (`signatures.local_instance_scope`), whose instances hold only there."""
     from lean_alchemy.grammar.tokens import open_namespaces
+    from lean_alchemy.index.typing.signatures import local_instance_names, local_instance_scope
 
     parts = full_name.split(".")[:-1]
     out = {".".join(parts[:k]) for k in range(1, len(parts) + 1)}
     if scope is not None:
         try:
             out.update(open_namespaces(scope))
+            out.update(local_instance_scope(n) for kind, text in scope.commands  # type: ignore[attr-defined]
+                       if kind == "attribute" and "local" in text
+                       for n in local_instance_names(text))
         except Exception:  # noqa: BLE001 - an unread scope only leaves names unfiltered
             return frozenset()
     return frozenset(out)

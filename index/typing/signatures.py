@@ -188,6 +188,9 @@ def deriving_commands(text: str) -> Iterator[Sig]:
                               App(Ident(c.strip()), (Ident(t.strip()),)))
 
 
+_BODY_WORD = re.compile(r"(?<![\w.'])[^\W\d][\w'₀-₉]*")  # a name not after a dot
+
+
 def sigs_of_source(name: str, kind: str, text: str,
                    section: tuple[BinderGroup, ...] = ()) -> list[Sig]:
     """The signatures one non-theorem declaration contributes (itself, projections,
@@ -197,7 +200,9 @@ def sigs_of_source(name: str, kind: str, text: str,
     if h is None:
         return []
     if section:
-        inc = included_section_binders(section, h.type, h.binders)
+        words = frozenset(_BODY_WORD.findall(text.split(":=", 1)[1])) if kind in (
+            "def", "abbrev", "opaque") and ":=" in text else frozenset()
+        inc = included_section_binders(section, h.type, h.binders, words)
         h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving, h.body)
     out = [Sig(name, kind, h.binders, h.type, h.parents, h.body)]
     if kind in ("structure", "class"):
@@ -224,6 +229,33 @@ _SCOPED_ATTR_INSTANCE = re.compile(r"^scoped\[([\w.]+)\]\s+attribute\s+\[instanc
                                    r"(?:\s+\w+)?\]\s+([^\n]+)$", re.M)
 # the suffix of an instance's name that marks it scoped to a namespace (`ClassTable`)
 SCOPED_MARK = ".asInstance@"
+# `attribute [local instance] Fintype.ofFinite` (Mathlib writes 677, a third of them as an
+# `… in` prefix of one declaration): an instance only in its own file, after the command,
+# until the section that holds it ends, which are exactly the declarations whose scope
+# (`Scope.commands`) holds the command.  Marked scoped to a namespace of its own, named
+# by the instance's last name (`local_instance_scope`), that `scoped.
+# resolution_namespaces` opens where the command is in force.
+_LOCAL_ATTR_INSTANCE = re.compile(r"^attribute\s+\[local\s+instance(?:\s+\w+)?\]\s+([^\n]+)$",
+                                  re.M)
+LOCAL_SCOPE = "@local:"
+
+
+def local_instance_names(text: str) -> list[str]:
+    """Names the `attribute [local instance]` commands of a text make instances (an `in`
+    ends the list: `attribute [local instance] f in theorem …`)."""
+    out: list[str] = []
+    for m in _LOCAL_ATTR_INSTANCE.finditer(text):
+        for w in m.group(1).split("--")[0].split():
+            if w == "in":
+                break
+            out.append(w)
+    return out
+
+
+def local_instance_scope(name: str) -> str:
+    """The namespace a local instance is scoped to: one per last name, so that a file
+    naming it `Fintype.ofFinite` and one naming it `ofFinite` open the same."""
+    return LOCAL_SCOPE + name.rsplit(".", 1)[-1]
 
 
 def attribute_instance_names(text: str) -> list[str]:
@@ -244,6 +276,41 @@ def scoped_instance_names(text: str) -> dict[str, str]:
     return out
 
 
+# `scoped instance coeHTCT … : CoeHTCT R A` in `namespace algebraMap` (Mathlib/Algebra/
+# Algebra/Defs.lean:114, one of 125 such declarations of Mathlib): an instance only where
+# that namespace is open or entered
+_SCOPED_INSTANCE = re.compile(r"\A\s*(?:/--.*?-/\s*)?(?:@\[[^\]]*\]\s*)*"
+                              r"(?:(?:private|protected|noncomputable)\s+)*scoped\s+instance\b",
+                              re.S)
+
+
+def _scoped_to_namespace(got: list[Sig], name: str, scope: object) -> list[Sig]:
+    """The signatures of a `scoped instance` with the instance marked scoped to the
+    namespace it is declared in (`SCOPED_MARK`), which `ClassTable` keeps out of the
+    instances that hold everywhere."""
+    ns = ".".join(getattr(scope, "namespaces", ()) or ()) or name.rpartition(".")[0]
+    if not ns:
+        return got
+    return [Sig(f"{g.name}{SCOPED_MARK}{ns}", g.kind, g.binders, g.type, g.parents, g.body)
+            if g.name == name and g.kind == "instance" else g for g in got]
+
+
+def _add_local_instances(text: str, file: str, scoped: dict[str, dict[str, str]],
+                         local_dotted: dict[str, str], global_dotted: set[str]) -> None:
+    """Record a file's `attribute [local instance]` names as scoped to their own
+    namespace (`local_instance_scope`) unless another command of the file makes them
+    instances everywhere; qualified ones also for the declarations of other files."""
+    rest = _LOCAL_ATTR_INSTANCE.sub("", _SCOPED_ATTR_INSTANCE.sub("", text))
+    everywhere = set(attribute_instance_names(rest))
+    global_dotted.update(n for n in everywhere if "." in n)
+    here = scoped.setdefault(file, {})
+    for n in local_instance_names(text):
+        if n not in everywhere:
+            here.setdefault(n, local_instance_scope(n))
+            if "." in n:
+                local_dotted.setdefault(n, local_instance_scope(n))
+
+
 def _as_instance(name: str, binders: tuple[BinderGroup, ...], ty: Term | None,
                  scope: str | None = None) -> Sig | None:
     """The instance a declaration is made; `scope`: the namespace it is scoped to."""
@@ -255,7 +322,8 @@ def _as_instance(name: str, binders: tuple[BinderGroup, ...], ty: Term | None,
 
 
 def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]],
-                        section_for, scoped: dict[str, dict[str, str]] | None = None
+                        section_for, scoped: dict[str, dict[str, str]] | None = None,
+                        scoped_elsewhere: dict[str, str] | None = None
                         ) -> Iterator[Sig]:  # noqa: ANN001
     """Instances declared outside `instance` commands: theorems and definitions with the
     `instance` attribute, and the declarations an `attribute [instance]` command names
@@ -263,7 +331,8 @@ def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]]
     suffix of a declaration of the same file, or of any file when it is qualified).
     Theorems get the section binders Lean includes (`section_for`).  A name that only a
     `scoped[N] attribute [instance]` command of its file names (`scoped`: file -> name
-    -> `N`) gives an instance marked scoped to `N`."""
+    -> `N`) gives an instance marked scoped to `N`; so does a qualified name that only
+    `attribute [local instance]` commands of other files name (`scoped_elsewhere`)."""
     from lean_alchemy.grammar.ast import loads as load_term
 
     everywhere = {n for ns in named.values() for n in ns if "." in n}
@@ -274,6 +343,10 @@ def _declared_instances(decls: list, sigs: list[Sig], named: dict[str, set[str]]
         parts = full.split(".")
         for k in range(len(parts)):
             got = here.get(".".join(parts[k:]))
+            if got is not None:
+                return got
+        for k in range(len(parts) - 1):  # `Algebra.TensorProduct.rightAlgebra`
+            got = (scoped_elsewhere or {}).get(".".join(parts[k:]))
             if got is not None:
                 return got
         return None
@@ -327,6 +400,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     scopes: dict[str, dict[str, object]] = {}
     named: dict[str, set[str]] = {}
     scoped: dict[str, dict[str, str]] = {}
+    local_dotted: dict[str, str] = {}  # qualified names only `local` commands make instances
+    global_dotted: set[str] = set()  # qualified names some other command makes instances
     twins: list[Sig] = []  # what `@[to_dual]` generates from definitions
     decls = list(decls)
     for d in decls:
@@ -343,13 +418,14 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                 out.extend(deriving_commands(text))
             if "=>" in text and ("notation" in text or "prefix" in text):
                 out.extend(notation_commands(text))
-            if "infix" in text:
+            if "infix" in text or "notation" in text:
                 out.extend(infix_commands(text))
             if "instance" in text and "attribute" in text:
                 named.setdefault(d.file, set()).update(attribute_instance_names(text))
                 unscoped = set(attribute_instance_names(_SCOPED_ATTR_INSTANCE.sub("", text)))
                 scoped[d.file] = {n: ns for n, ns in scoped_instance_names(text).items()
                                   if n not in unscoped}
+                _add_local_instances(text, d.file, scoped, local_dotted, global_dotted)
             try:
                 scopes[d.file] = declaration_scopes(text, d.module, d.file)
             except Exception:  # noqa: BLE001 - without scopes, declarations lack sections
@@ -362,6 +438,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                                  section_of(scope) if scope is not None else ())
         except Exception:  # noqa: BLE001 - an unreadable header only leaves a name unknown
             continue
+        if kind == "instance" and _SCOPED_INSTANCE.match(snippet):
+            got = _scoped_to_namespace(got, d.full_name, scope)
         out.extend(got)
         if kind in ("def", "abbrev") and "to_dual" in snippet and got:
             twin = dual_twin_sig(got[0], snippet)
@@ -379,7 +457,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
 
     names = {d.full_name for d in decls}
     out.extend(t for t in twins if t.name not in names)  # a twin written out is read
-    out.extend(_declared_instances(decls, out, named, section_for, scoped))
+    scoped_elsewhere = {n: ns for n, ns in local_dotted.items() if n not in global_dotted}
+    out.extend(_declared_instances(decls, out, named, section_for, scoped, scoped_elsewhere))
     out.extend(Sig(d.full_name, "theorem", (), None) for d in decls
                if d.kind not in _READ_KINDS)
     return out
@@ -419,12 +498,24 @@ _INFIX_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|loca
                         re.M)
 
 
+# `notation:25 M " →ₗ[" R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂` (Mathlib/Algebra/
+# Module/LinearMap/Defs.lean:96-99, 92 such commands in Mathlib): an operator with one
+# argument in brackets, read as `→ₗ` standing for `LinearMap`, as `→ₛₗ` does
+_BRACKET_OP_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
+                             r'notation3?:\w+\s+[^\s"]+\s+"\s*([^"\s\[]+)\["\s*[^\s"]+\s+'
+                             r'"\]\s*"\s+[^\s"]+\s*=>\s*([\w.]+)', re.M)
+
+
 def infix_commands(text: str) -> Iterator[Sig]:
     """The `infix`/`infixl`/`infixr` commands of a source file whose right side is a
     constant, as `infix` rows: name the token, body the constant (what dot notation on
-    a value of type `A →+* B` resolves in: `RingHom`)."""
+    a value of type `A →+* B` resolves in: `RingHom`); and the notations of an operator
+    with a bracketed argument (`M →ₗ[R] N`), named by the operator before its bracket."""
     for m in _INFIX_CMD.finditer(text):
         yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
+    if "notation" in text:
+        for m in _BRACKET_OP_CMD.finditer(text):
+            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
 
 
 def run_signatures(run_root: Path, decls: list, extract_root: Path,
