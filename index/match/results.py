@@ -22,6 +22,7 @@ from lean_alchemy.grammar.ast import App, Ident, Term, loads
 from lean_alchemy.grammar.walk import last_component
 from lean_alchemy.index.dot_notation import type_head
 from lean_alchemy.index.match.hints import looks_variable
+from lean_alchemy.index.sources import source_bytes
 
 RESULT_KINDS = frozenset({"def", "abbrev", "opaque"})
 _OPEN, _CLOSE = "([{⦃⟨", ")]}⦄⟩"
@@ -119,12 +120,7 @@ def read_result_heads(decls: Iterable, root: Path) -> dict[str, str]:
     for d in decls:
         if d.kind not in RESULT_KINDS:
             continue
-        data = texts.get(d.file)
-        if data is None:
-            try:
-                data = texts[d.file] = (root / d.file).read_bytes()
-            except OSError:
-                data = texts[d.file] = b""
+        data, _ = source_bytes(texts, root, d.file)
         snippet = data[d.start_byte:d.end_byte].decode("utf-8", "replace")
         rows.append((d.full_name, d.kind, result_type_text(snippet) if snippet else None))
     return result_heads(rows)

@@ -24,6 +24,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import dumps_binders, loads_binders
+from lean_alchemy.index.sources import source_bytes
 from lean_alchemy.index.typing.headers import Header, read_header
 from lean_alchemy.index.typing.scoped import (
     declaration_scopes,
@@ -407,12 +408,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     for d in decls:
         if d.kind not in _READ_KINDS:
             continue
-        data = texts.get(d.file)
-        if data is None:
-            try:
-                data = texts[d.file] = (root / d.file).read_bytes()
-            except OSError:
-                data = texts[d.file] = b""
+        data, first = source_bytes(texts, root, d.file)
+        if first:
             text = data.decode("utf-8", "replace")
             if "deriving instance" in text:
                 out.extend(deriving_commands(text))
