@@ -5,9 +5,9 @@ types) is kept only with evidence that a matched value has a type at all
 (`untyped_generic`, `matcher.type_ok`); the candidate's hints come from its binder types
 and ascriptions, so `Ioo a b ⊆ Ioc a b` had none, although `Finset.Ioo` says it returns a
 `Finset α`.  Here each definition's declared result type gives its head (`result_heads`,
-from the declaration's conclusion text, once per index), and a matched value that applies
+read from the definition's header in its source, once per index), and a matched value that applies
 a definition whose result head is the head of the rule variable's type is that evidence
-(`result_evidence`).  Only a plain type counts (`Finset α`, `Set (α × β)`): a function
+(`ResultEvidence`).  Only a plain type counts (`Finset α`, `Set (α × β)`): a function
 type, a product or any other operator at the top leaves the head unknown, and so does a
 type variable (`α`).
 """
@@ -144,42 +144,57 @@ def rule_type_heads(names: Iterable[str], binder_names: tuple[str, ...],
     return out
 
 
-def result_evidence(want: Mapping[str, str], subst: Mapping[str, Term],
-                    written: list[Term], resolved: list[Term], table: Mapping[str, str],
-                    lasts: frozenset[str]) -> bool:
-    """Does a matched value of a variable of `want` (variable -> head of its rule type)
-    apply a definition whose result head is that head?  `written`/`resolved`: the
-    candidate's flattened target, whose resolved names say which definition it is;
-    `lasts`: the last components of `table`'s names, a cheap first test."""
-    for v, head in want.items():
-        val = subst.get(v)
-        f = _applied(val) if val is not None else None
-        if f is None or last_component(f.name) not in lasts:
-            continue
-        for j, w in enumerate(written):
-            if w is val:
-                r = _applied(resolved[j])
-                if r is not None and table.get(r.name) == head:
-                    return True
-                break
-    return False
+def applied_result(val: Term, written: list[Term], resolved: list[Term],
+                   table: Mapping[str, str], lasts: frozenset[str],
+                   positions: dict[int, int]) -> str | None:
+    """The result head of the definition `val` (a node of `written`) applies, None for
+    another value.  `resolved`: the resolved twin of `written`, which says which
+    definition a written name is; `lasts`: the last components of `table`'s names, a cheap
+    first test; `positions`: node id -> index in `written`, filled on first use."""
+    f = _applied(val)
+    if f is None or last_component(f.name) not in lasts:
+        return None
+    if not positions:
+        positions.update((id(w), j) for j, w in enumerate(written))
+    j = positions.get(id(val))
+    r = _applied(resolved[j]) if j is not None else None
+    return table.get(r.name) if r is not None else None
 
 
 class ResultEvidence:
-    """`result_evidence` for one index: the table, its names' last components, and each
-    rule's generic variables' type heads, decoded once per rule."""
+    """The evidence of one index: the table, its names' last components, each rule's
+    generic variables' type heads (decoded once per rule) and, for the target being
+    matched, each value's result head (asked by many rules, found once)."""
 
     def __init__(self, heads: dict[str, str]) -> None:
         self.heads = heads
         self.lasts = frozenset(n.rpartition(".")[2] for n in heads)
         self._want: dict[str, dict[str, str]] = {}  # rule id -> generic variables' heads
+        self._target: object = None  # the flattened target the memos below are about
+        self._positions: dict[int, int] = {}
+        self._results: dict[int, str | None] = {}  # value node id -> its result head
 
     def asker(self, c, subst: Mapping[str, Term], fl) -> Callable[[], bool]:
-        """The question `matcher.type_ok` asks last about a match of `c` in `fl`."""
+        """The question `matcher.type_ok` asks last about a match of `c` in `fl`: does a
+        matched value of a generic variable apply a definition of its type's head?"""
         want = self._want.get(c.rule.id)
         if want is None:
             r = c.rule
             want = self._want[r.id] = rule_type_heads(c.generic, tuple(r.binder_names),
                                                       tuple(r.binder_types))
-        return lambda: result_evidence(want, subst, fl.written, fl.resolved, self.heads,
-                                       self.lasts)
+        return lambda: self._holds(want, subst, fl)
+
+    def _holds(self, want: Mapping[str, str], subst: Mapping[str, Term], fl) -> bool:
+        if fl is not self._target:
+            self._target, self._positions, self._results = fl, {}, {}
+        for v, head in want.items():
+            val = subst.get(v)
+            if val is None:
+                continue
+            got = self._results.get(id(val), "")
+            if got == "":
+                got = self._results[id(val)] = applied_result(
+                    val, fl.written, fl.resolved, self.heads, self.lasts, self._positions)
+            if got == head:
+                return True
+        return False
