@@ -55,6 +55,7 @@ from lean_alchemy.index.dependency import (
 )
 from lean_alchemy.index.match.lazy_leaf import PendingRule
 from lean_alchemy.index.match.results import read_result_heads
+from lean_alchemy.index.match.results import write_table as write_result_heads
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import (
@@ -171,7 +172,9 @@ def _load_context(run: RunDir, opts: IndexOptions
                                  rigid=rigid, generic_evidence=opts.generic_evidence)
     rule_index.max_dependency_per_theorem = opts.max_dependency_matches_per_theorem
     root = Path((run.read_stats("extract") or {}).get("root") or ".")
-    rule_index.use_results(read_result_heads(decls, root))  # `match.results`
+    heads = read_result_heads(decls, root)  # `match.results`, kept for `alchemy explain`
+    write_result_heads(run.root, heads)
+    rule_index.use_results(heads)
     if opts.typed_filter:
         rule_index.use_typing(ClassTable.build(_signature_table(run, decls)),
                               lambda d: resolution_namespaces(scopes.get(d.scope_id or ""),

@@ -29,8 +29,6 @@ Stages, in order (the first that refuses is `rejected_by`):
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from types import SimpleNamespace
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
@@ -55,7 +53,7 @@ from lean_alchemy.index.match.patterns import (
 )
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
-from lean_alchemy.index.match.results import RESULT_KINDS, read_result_heads
+from lean_alchemy.index.match.results import read_table as read_result_heads
 from lean_alchemy.index.match.rule_index import RuleIndex, dependent_hypotheses, hypotheses
 from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
@@ -119,16 +117,8 @@ class Library:
         scopes = read_scopes(run) if run.scopes.exists() else {}
         self.ctx = IndexContext([], scopes, self.resolver, IndexOptions(), RuleIndex(),
                                 tokens=run_token_table(run))
-        if decls is not None:
-            defs: Iterable = self._decls.values()
-        else:
-            cols = ("full_name", "kind", "file", "start_byte", "end_byte")
-            t = pq.read_table(run.declarations, columns=list(cols),
-                              filters=[("kind", "in", sorted(RESULT_KINDS))])
-            defs = [SimpleNamespace(**dict(zip(cols, row)))
-                    for row in zip(*(t.column(c).to_pylist() for c in cols))]
-        root = Path((run.read_stats("extract") or {}).get("root") or ".")
-        self.ctx.rule_index.use_results(read_result_heads(defs, root))  # as pass 2 does
+        # definition -> result head, as pass 2 used it (`match.results`)
+        self.ctx.rule_index.use_results(read_result_heads(run.root))
         self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
         # `T.f` -> receiver position, as pass 2 used it (`index.receivers`)
         self.receivers: dict[str, int] = read_receivers(run.root)

@@ -18,6 +18,9 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from lean_alchemy.grammar.ast import App, Ident, Term, loads
 from lean_alchemy.grammar.walk import last_component
 from lean_alchemy.index.dot_notation import type_head
@@ -142,6 +145,32 @@ def rule_type_heads(names: Iterable[str], binder_names: tuple[str, ...],
             if head is not None:
                 out[n] = last_component(head)
     return out
+
+
+FILE = "result_heads.parquet"  # what pass 2 used, for `alchemy explain`
+SCHEMA = pa.schema([
+    pa.field("name", pa.string(), nullable=False),  # a definition, full name
+    pa.field("head", pa.string(), nullable=False),  # last component of its result head
+])
+
+
+def write_table(root: Path, heads: Mapping[str, str]) -> Path:
+    """`RUN/result_heads.parquet`: one row per definition, sorted by name."""
+    names = sorted(heads)
+    path = root / FILE
+    pq.write_table(pa.table({"name": names, "head": [heads[n] for n in names]},
+                            schema=SCHEMA), path)
+    return path
+
+
+def read_table(root: Path) -> dict[str, str]:
+    """The stored table, or an empty one when the run has none (an index written before
+    the table existed: generic patterns then find no evidence here)."""
+    path = root / FILE
+    if not path.exists():
+        return {}
+    t = pq.read_table(path)
+    return dict(zip(t.column("name").to_pylist(), t.column("head").to_pylist()))
 
 
 def applied_result(val: Term, written: list[Term], resolved: list[Term],

@@ -72,3 +72,10 @@ def test_a_value_of_a_definition_returning_the_rules_type_is_evidence(tmp_path):
     for cand in ("Set.Ioo_subset_Ioc_self", "Finset.pairs_subset"):
         got = explain(lib, cand, "Finset.subset_iff", "fwd")
         assert got["rejected_by"] == "filter:untyped_generic", cand
+    # explain reads the table pass 2 stored: without it, no evidence
+    from lean_alchemy.index.match.results import FILE, read_table
+
+    assert read_table(run.root)["Finset.Ioo"] == "Finset"
+    (run.root / FILE).unlink()
+    assert not explain(Library(run), "Finset.Ioo_subset_Ioc_self", "Finset.subset_iff",
+                       "fwd")["accepted"]
