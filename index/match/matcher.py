@@ -21,7 +21,7 @@ hint (`untyped_generic`, on with `generic_evidence`).  Counted by `type_ok`: `ty
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 from lean_alchemy.core.records import Rule
 from lean_alchemy.grammar.ast import (
@@ -43,7 +43,6 @@ from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.grammar.substitute import alpha_equal
 from lean_alchemy.grammar.walk import (
     heads,
-    last_component,
     nodes,
 )
 from lean_alchemy.index.match.hints import (
@@ -55,7 +54,6 @@ from lean_alchemy.index.match.hints import (
 )
 from lean_alchemy.index.match.patterns import (
     BINDING_NODES,
-    NUMBER_TYPES,
     WILD,
     Flat,
     bracket_var,
@@ -67,13 +65,13 @@ from lean_alchemy.index.match.patterns import (
     pattern_symbols,
     shape,
 )
+from lean_alchemy.index.match.receiver_heads import dot_receivers, receiver_head
 from lean_alchemy.index.match.rigid import (
     BUNDLED,
     CONSTANT,
     OVERLOADED_CONSTANTS,
     constant_type,
     fun_like_vars,
-    infix_structure,
     is_concrete,
     rigid_clash,
     rigid_head,
@@ -217,46 +215,17 @@ def rule_keys(r: Rule) -> tuple[str, ...]:
     return ((f"m:{r.module}", f"n:{ns}") if ns else (f"m:{r.module}",)) + words
 
 
-def _type_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:
-    """The last component of the constant heading a type (`Finset α` -> `Finset`), None
-    for a type variable, a sort or anything else."""
-    while isinstance(t, App):
-        t = t.fn
-    if isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:
-        return NUMBER_TYPES.get(t.name) or last_component(t.name)  # `Nat` is `ℕ`
-    if isinstance(t, BinOp):  # `C ⥤ D` is a `Functor`, `R →+* S` a `RingHom`
-        return infix_structure(t.op)
-    return None
-
-
-def dot_receivers(p: Term, pvars: frozenset[str], names: Sequence[str],
-                  btypes: Sequence[Term | None]) -> tuple:
-    """(variable, head of its type) for the pattern variables used with dot notation
-    (`s.ncard`, `M.eRk X`).  Lean resolves `x.f` through the head of `x`'s type, so a
-    candidate's `y.f` is the same constant only when `y`'s type has the same head."""
-    used = {i.name.partition(".")[0] for i in nodes(p)
-            if isinstance(i, Ident) and "." in i.name and i.name.partition(".")[0] in pvars}
-    if not used:
-        return ()
-    bound = frozenset(n for n in names if n)
-    out = []
-    for n, t in zip(names, btypes):
-        if n in used:
-            h = _type_head(t, bound)
-            if h is not None:
-                out.append((n, h))
-    return tuple(out)
-
-
 def receivers_ok(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term]) -> bool:
     """False when a dotted pattern variable (`dot_receivers`) bound a candidate variable
     whose declared type has another head: `t.card` with `t : Multiset α` is
-    `Multiset.card`, not the rule's `Finset.card`.  Unknown types keep the match."""
+    `Multiset.card`, not the rule's `Finset.card`; `f.comp g` with `f : BoundedOrderHom α β`
+    is no `Polynomial.comp` (`p q : R[X]`).  Unknown types keep the match: requiring the
+    head to be known refused 1 of 61 ill-typed mutants read, at 1.3 points of recall."""
     for v, head in c.receivers:
         val = subst.get(v)
         if not isinstance(val, Ident):
             continue
-        got = _type_head(local_types.get(val.name), frozenset(local_types))
+        got = receiver_head(local_types.get(val.name), frozenset(local_types))
         if got is not None and got != head:
             return False
     return True

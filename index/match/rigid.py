@@ -48,7 +48,10 @@ CORE_RIGID = frozenset({"List", "Option", "Prod", "Sum", "Array", "String", "Boo
 RIGID_DEFINITIONS = {"Multiset": "Quot", "Cardinal": "Quot", "Ordinal": "Quot", "Sym2": "Quot",
                      "Ideal": "Submodule", "WithTop": "Option", "WithBot": "Option",
                      "ENat": "Option", "ℕ∞": "Option", "ENNReal": "Option", "ℝ≥0∞": "Option",
-                     "EReal": "Option"}
+                     "EReal": "Option", "MulOpposite": "PreOpposite",
+                     "AddOpposite": "PreOpposite"}
+# Postfix type notation for those definitions: `αᵐᵒᵖ` is `MulOpposite α`, a `PreOpposite`.
+_POSTFIX_DEFINITIONS = {"ᵐᵒᵖ": "PreOpposite", "ᵃᵒᵖ": "PreOpposite"}
 _DEFINITION_HEADS = frozenset(RIGID_DEFINITIONS.values())
 RIGID_KINDS = frozenset({"structure", "class", "inductive"})
 # Type notation whose head is a structure whatever its arguments (bundled maps and
@@ -129,7 +132,7 @@ def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> 
             got = None if arrow in _DEFINED_ARROWS else arrow
         return got
     if isinstance(t, Postfix):
-        return _RIGID_POSTFIX.get(t.op)
+        return _RIGID_POSTFIX.get(t.op) or _POSTFIX_DEFINITIONS.get(t.op)
     return None
 
 

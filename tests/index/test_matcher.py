@@ -288,6 +288,8 @@ def test_rigid_head_of_constants_notation_and_not_definitions():
     # but Mathlib's type definitions of `RIGID_DEFINITIONS` are, as what they unfold to
     assert head("Ideal R") == "Submodule" and head("Multiset α") == "Quot"
     assert head("ℝ≥0∞") == "Option" and head("WithTop α") == "Option"
+    # opposites, by name or postfix notation, are `PreOpposite`s (`Algebra/Opposites.lean`)
+    assert head("αᵐᵒᵖ") == head("MulOpposite α") == head("αᵃᵒᵖ") == "PreOpposite"
 
 
 def test_hint_heads_and_which_values_clash_with_a_rigid_type():
@@ -315,6 +317,9 @@ def test_hint_heads_and_which_values_clash_with_a_rigid_type():
                                                                         RIGID_LAST)
     assert not rigid_clash("Quot", ("ℕ", False), RIGID_LAST)  # maybe coerced
     assert not rigid_clash("Finset", ("~ℍ", True), RIGID_LAST)
+    # `x = y` of `MulOpposite.unop_inj` backwards: a set is no opposite; an opposite is
+    assert rigid_clash("PreOpposite", ("(?α→Prop)", True), RIGID_LAST)
+    assert not rigid_clash("PreOpposite", ("MulOpposite(?α)", True), RIGID_LAST)
     # an arrow outside the notation table names an unknown structure: it clashes with
     # functions and type variables only, not with a structure spelled by name
     rigid = RIGID_LAST | {"ContinuousAffineEquiv"}

@@ -314,3 +314,41 @@ theorem span_eq {I N : Set ℕ} : Nat.succ 0 = sInf { x * n | (x : I) (n : N) } 
     rules = derived_rules(lib, "span_eq", st)
     assert st.dropped["opaque_replacement"] == 0
     assert "fwd" in {r.direction for r in rules if r.kind == "eq"}
+
+
+NOTATION_RECEIVERS = """\
+variable {R Γ : Type*} {X M : Type*}
+
+theorem comp_sum {p q : R[X]} : p.comp q = p.sum q := sorry
+
+theorem unop_supp (x : Rᵃᵒᵖ⟦Γ⟧) : x.support = x.unop.support := sorry
+
+theorem end_mul {f g : X →[M] X} : f.comp g = f * g := sorry
+"""
+
+
+def test_a_receiver_typed_by_notation_has_its_structure_as_head():
+    """`p q : R[X]` is a `Polynomial`, `x : Rᵃᵒᵖ⟦Γ⟧` a `HahnSeries`, `f : X →[M] X` a
+    bundled map: a candidate variable of another structure is refused; the same notation
+    (or the structure's name) is kept."""
+    from lean_alchemy.index.match.receiver_heads import receiver_head as _type_head
+
+    heads = {s: _type_head(parse_term(s)) for s in
+             ("R[X]", "Polynomial R", "Rᵃᵒᵖ⟦Γ⟧", "R⟦X⟧", "αᵐᵒᵖ", "X →[M] X", "C(X, Y)")}
+    assert heads == {"R[X]": "Polynomial", "Polynomial R": "Polynomial",
+                     "Rᵃᵒᵖ⟦Γ⟧": "HahnSeries", "R⟦X⟧": "PowerSeries", "αᵐᵒᵖ": "MulOpposite",
+                     "X →[M] X": "→[]", "C(X, Y)": "ContinuousMap"}
+    cases = [
+        ("comp_sum", "theorem c (f g : BoundedOrderHom α α) : f.comp g = g := sorry\n", False),
+        ("comp_sum", "theorem c (f g : Polynomial ℤ) : f.comp g = g := sorry\n", True),
+        ("unop_supp", "theorem c (p : Walk u v) : p.support = [] := sorry\n", False),
+        ("end_mul", "theorem c (f : sSupHom α α) (g : sSupHom α α) : f.comp g = g := sorry\n",
+         False),
+        ("end_mul", "theorem c (f g : Y →[N] Y) : f.comp g = g := sorry\n", True)]
+    for lemma, cand, kept in cases:
+        decls, _ = extract(NOTATION_RECEIVERS)
+        rules = [r for r in derived_rules(NOTATION_RECEIVERS, lemma) if r.direction == "fwd"]
+        invs, ix = _index(rules, cand)
+        assert bool(invs) == kept, (lemma, cand)
+        if not kept:
+            assert ix.stats.filtered["receiver_mismatch"] >= 1, (lemma, cand)

@@ -51,7 +51,7 @@ def test_a_variable_fixed_through_an_updated_binder_is_not_unbound():
 def test_a_number_typed_receiver_gets_the_dot_spelling():
     from lean_alchemy.grammar.parser import parse_term
     from lean_alchemy.index.dot_notation import spellings
-    from lean_alchemy.index.match.matcher import _type_head
+    from lean_alchemy.index.match.receiver_heads import receiver_head as _type_head
 
     ty = {"n": parse_term("ℕ"), "x": parse_term("ℝ")}
     got = [(k, print_term(q)) for k, q in spellings(parse_term("Nat.divisors n + Real.exp x"),
