@@ -252,7 +252,7 @@ def test_sample_section_variables_of_nat_do_not_bind_field_terms():
 
 # --------------------------------------------------------------------------- rigid heads
 
-from lean_alchemy.index.match.rigid import _hint_head, rigid_clash, rigid_head, rigid_names
+from lean_alchemy.index.match.rigid import hint_head, rigid_clash, rigid_head, rigid_names
 
 RIGID = frozenset({"Finset", "RingHom", "Polynomial", "Nat", "MeasurableSpace", "Submodule"})
 RIGID_LAST = frozenset({"Finset", "RingHom", "Polynomial", "ℕ", "MeasurableSpace", "Submodule"})
@@ -293,9 +293,9 @@ def test_rigid_head_of_constants_notation_and_not_definitions():
 
 
 def test_hint_heads_and_which_values_clash_with_a_rigid_type():
-    assert _hint_head("(?α→Prop)") == "→" and _hint_head("((ℕ→ℕ)×ℕ)") == "Prod"
-    assert _hint_head("Finset(?α)") == "Finset" and _hint_head("?M") == "?"
-    assert _hint_head("~ℍ") is None
+    assert hint_head("(?α→Prop)") == "→" and hint_head("((ℕ→ℕ)×ℕ)") == "Prod"
+    assert hint_head("Finset(?α)") == "Finset" and hint_head("?M") == "?"
+    assert hint_head("~ℍ") is None
     # a function never becomes a structure, coerced or not
     assert rigid_clash("RingHom", ("(?α→?β)", False), RIGID_LAST)
     # exact hints: a type variable or another rigid type
@@ -560,3 +560,19 @@ def test_flat_matcher_agrees_with_the_tree_matcher():
             parse_term(text.replace("succ n", "Nat.succ n")), frozenset("xyfghnmtka"))]
             for i in range(len(fl.syms)) for c in t.retrieve(fl, i) if match_flat(c, fl, i)}
     assert {"add_zero", "mul_comm", "sub_self", "comp_apply", "Nat.succ_sub_one"} <= hits
+
+
+def test_a_fun_and_a_structure_for_one_type_variable_clash():
+    """`b = a` (`a b : α`) of a `Finset.mem_singleton`-like rule read backwards: a value
+    typed exactly by a rigid type and a `fun` cannot share `α`; two functions, or a `fun`
+    beside a value of a definition (which may unfold to a function type), can."""
+    rule = make_rule("Demo.mem_single", "iff", "{α : Type} {a b : α}", "b ∈ ({a} : Finset α)",
+                     "b = a", direction="bwd")
+    ix = RuleIndex.build([rule], rigid=(RIGID, RIGID_LAST))
+    typed = parse_binders("(s : Finset ℕ)")
+    assert ix.invocations(DECL, typed, parse_term("(s : Finset ℕ) = fun n => n")) == []
+    assert ix.stats.filtered["type_mismatch"] == 1
+    same = parse_binders("(f : ℕ → ℕ)")
+    assert len(ix.invocations(DECL, same, parse_term("(f : ℕ → ℕ) = fun n => n"))) == 1
+    loose = parse_binders("(s : Matrix ℕ ℕ ℕ)")
+    assert len(ix.invocations(DECL, loose, parse_term("(s : Matrix ℕ ℕ ℕ) = fun i j => 0"))) == 1
