@@ -72,7 +72,6 @@ from lean_alchemy.index.match.rigid import (
     OVERLOADED_CONSTANTS,
     constant_type,
     fun_like_vars,
-    hint_head,
     is_concrete,
     rigid_clash,
     rigid_head,
@@ -542,13 +541,10 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
     if not c.types:
         return None
     tv: dict[str, str] = {}
-    functions: set[str] = set()  # rule type variables a `fun` value gets
     for v, want in c.types.items():
         val = subst.get(v)
         if val is None:
             continue
-        if want.startswith("?") and isinstance(val, Quant) and val.op in ("fun", "λ"):
-            functions.add(want)
         h = hints.get(id(val))
         if h is None:
             continue
@@ -561,8 +557,4 @@ def type_ok(c: Compiled, subst: dict[str, Term], hints: dict[int, Hint],
             tv[want] = h[0]
         elif not compatible(want, h):
             return "type_mismatch"
-    # one type variable given a `fun` and, exactly, a rigid type: no function has a
-    # structure's type (`b = a` of `Finset.mem_singleton` backwards on `μ = fun s ↦ …`)
-    if any(hint_head(tv[w]) in rigid_last for w in functions if w in tv):
-        return "type_mismatch"
     return None

@@ -561,18 +561,3 @@ def test_flat_matcher_agrees_with_the_tree_matcher():
             for i in range(len(fl.syms)) for c in t.retrieve(fl, i) if match_flat(c, fl, i)}
     assert {"add_zero", "mul_comm", "sub_self", "comp_apply", "Nat.succ_sub_one"} <= hits
 
-
-def test_a_fun_and_a_structure_for_one_type_variable_clash():
-    """`b = a` (`a b : α`) of a `Finset.mem_singleton`-like rule read backwards: a value
-    typed exactly by a rigid type and a `fun` cannot share `α`; two functions, or a `fun`
-    beside a value of a definition (which may unfold to a function type), can."""
-    rule = make_rule("Demo.mem_single", "iff", "{α : Type} {a b : α}", "b ∈ ({a} : Finset α)",
-                     "b = a", direction="bwd")
-    ix = RuleIndex.build([rule], rigid=(RIGID, RIGID_LAST))
-    typed = parse_binders("(s : Finset ℕ)")
-    assert ix.invocations(DECL, typed, parse_term("(s : Finset ℕ) = fun n => n")) == []
-    assert ix.stats.filtered["type_mismatch"] == 1
-    same = parse_binders("(f : ℕ → ℕ)")
-    assert len(ix.invocations(DECL, same, parse_term("(f : ℕ → ℕ) = fun n => n"))) == 1
-    loose = parse_binders("(s : Matrix ℕ ℕ ℕ)")
-    assert len(ix.invocations(DECL, loose, parse_term("(s : Matrix ℕ ℕ ℕ) = fun i j => 0"))) == 1
