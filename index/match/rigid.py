@@ -136,7 +136,7 @@ def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> 
     return None
 
 
-def hint_head(key: str) -> str | None:
+def _hint_head(key: str) -> str | None:
     """The head of a candidate type key (`type_key`): `→` for a function type, `?` for a
     type variable of the candidate, `Prod` for `×`, else the constant; None if unknown."""
     if key.startswith("?"):
@@ -156,7 +156,7 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
     (`rigid_last` of `rigid_names`: last name components that only ever name rigid types,
     the core number types `ℕ` `ℤ` `ℚ` `ℝ` `ℂ` among them)."""
     got, exact = hint
-    head = hint_head(got)
+    head = _hint_head(got)
     if head is None:
         return False
     if want == CONSTANT:  # only a type variable of the candidate is ruled out

@@ -252,7 +252,7 @@ def test_sample_section_variables_of_nat_do_not_bind_field_terms():
 
 # --------------------------------------------------------------------------- rigid heads
 
-from lean_alchemy.index.match.rigid import hint_head, rigid_clash, rigid_head, rigid_names
+from lean_alchemy.index.match.rigid import _hint_head, rigid_clash, rigid_head, rigid_names
 
 RIGID = frozenset({"Finset", "RingHom", "Polynomial", "Nat", "MeasurableSpace", "Submodule"})
 RIGID_LAST = frozenset({"Finset", "RingHom", "Polynomial", "ℕ", "MeasurableSpace", "Submodule"})
@@ -293,9 +293,9 @@ def test_rigid_head_of_constants_notation_and_not_definitions():
 
 
 def test_hint_heads_and_which_values_clash_with_a_rigid_type():
-    assert hint_head("(?α→Prop)") == "→" and hint_head("((ℕ→ℕ)×ℕ)") == "Prod"
-    assert hint_head("Finset(?α)") == "Finset" and hint_head("?M") == "?"
-    assert hint_head("~ℍ") is None
+    assert _hint_head("(?α→Prop)") == "→" and _hint_head("((ℕ→ℕ)×ℕ)") == "Prod"
+    assert _hint_head("Finset(?α)") == "Finset" and _hint_head("?M") == "?"
+    assert _hint_head("~ℍ") is None
     # a function never becomes a structure, coerced or not
     assert rigid_clash("RingHom", ("(?α→?β)", False), RIGID_LAST)
     # exact hints: a type variable or another rigid type
@@ -560,4 +560,3 @@ def test_flat_matcher_agrees_with_the_tree_matcher():
             parse_term(text.replace("succ n", "Nat.succ n")), frozenset("xyfghnmtka"))]
             for i in range(len(fl.syms)) for c in t.retrieve(fl, i) if match_flat(c, fl, i)}
     assert {"add_zero", "mul_comm", "sub_self", "comp_apply", "Nat.succ_sub_one"} <= hits
-

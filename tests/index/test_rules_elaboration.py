@@ -331,9 +331,9 @@ def test_a_receiver_typed_by_notation_has_its_structure_as_head():
     """`p q : R[X]` is a `Polynomial`, `x : Rᵃᵒᵖ⟦Γ⟧` a `HahnSeries`, `f : X →[M] X` a
     bundled map: a candidate variable of another structure is refused; the same notation
     (or the structure's name) is kept."""
-    from lean_alchemy.index.match.receiver_heads import receiver_head as _type_head
+    from lean_alchemy.index.match.receiver_heads import receiver_head
 
-    heads = {s: _type_head(parse_term(s)) for s in
+    heads = {s: receiver_head(parse_term(s)) for s in
              ("R[X]", "Polynomial R", "Rᵃᵒᵖ⟦Γ⟧", "R⟦X⟧", "αᵐᵒᵖ", "X →[M] X", "C(X, Y)")}
     assert heads == {"R[X]": "Polynomial", "Polynomial R": "Polynomial",
                      "Rᵃᵒᵖ⟦Γ⟧": "HahnSeries", "R⟦X⟧": "PowerSeries", "αᵐᵒᵖ": "MulOpposite",
@@ -346,7 +346,6 @@ def test_a_receiver_typed_by_notation_has_its_structure_as_head():
          False),
         ("end_mul", "theorem c (f g : Y →[N] Y) : f.comp g = g := sorry\n", True)]
     for lemma, cand, kept in cases:
-        decls, _ = extract(NOTATION_RECEIVERS)
         rules = [r for r in derived_rules(NOTATION_RECEIVERS, lemma) if r.direction == "fwd"]
         invs, ix = _index(rules, cand)
         assert bool(invs) == kept, (lemma, cand)
