@@ -16,7 +16,8 @@ from typing import Sequence
 from lean_alchemy.grammar.ast import App, BinOp, Enclosed, Glued, Ident, Postfix, Term
 from lean_alchemy.grammar.walk import last_component, nodes
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
-from lean_alchemy.index.match.rigid import infix_structure, postfix_structure
+from lean_alchemy.index.match.rigid import infix_structure
+from lean_alchemy.index.typing.coerce import POSTFIX_TYPES
 
 
 def receiver_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:
@@ -35,14 +36,11 @@ def receiver_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | 
             got = t.op.split("[", 1)[0] + "[]" if "[" in t.op else t.op  # `X →[M] Y`
         return got
     if isinstance(t, Postfix):  # `R[X]`, `αᵐᵒᵖ`
-        return postfix_structure(t.op) or _POSTFIX_TYPES.get(t.op)
+        return POSTFIX_TYPES.get(t.op)
     if isinstance(t, Glued) and t.open == "(" and isinstance(t.head, Ident) \
             and t.head.name == "C":
         return "ContinuousMap"  # `C(X, Y)`
     return None
-
-
-_POSTFIX_TYPES = {"ᵐᵒᵖ": "MulOpposite", "ᵃᵒᵖ": "AddOpposite", "⟦X⟧": "PowerSeries"}
 
 
 def dot_receivers(p: Term, pvars: frozenset[str], names: Sequence[str],

@@ -22,7 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
+from lean_alchemy.grammar.ast import (
+    App, BinOp, Glued, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed,
+)
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
 from lean_alchemy.index.typing.generated import (
@@ -31,7 +33,9 @@ from lean_alchemy.index.typing.generated import (
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
-from lean_alchemy.index.typing.signatures import SCOPED_MARK, Sig, head_name
+from lean_alchemy.index.typing.signatures import (
+    CORE_INFIX, SCOPED_MARK, Sig, head_name, operator_key,
+)
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 # Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
@@ -454,6 +458,9 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     hp, ht = head_of(p), head_of(t)
     if hp is None and ht in TOWER and ht not in local:
         return False  # a projection, a numeral, an unparsed notation: none names ℕ
+    if isinstance(p, Glued) and ht is not None and ht not in local and ht in table.known \
+            and ht not in table.flexible and _names_another(p, ht, metas, table):
+        return False  # `C(α, β)` is a `ContinuousMap`
     if hp is None or ht is None or hp in metas:
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
@@ -463,7 +470,9 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
             to = table.unfolds(hp)  # instance matching unfolds `abbrev`s, not `def`s
             return None if to is None or ht in to else False
         if hp not in table.known:
-            return False if ht in TOWER else None
+            if ht in TOWER:
+                return False
+            return False if _names_another(p, ht, frozenset(), table) else None
         return False
     if isinstance(p, BinOp) and "[" in p.op:
         return None  # `→ₗ[R]`: the bracket's ring is not compared
@@ -485,6 +494,45 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
         if r is None:
             out = None
     return out
+
+
+def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -> bool:
+    """Does an instance pattern written with a type notation certainly name a constant
+    other than the query's head `ht`?  The library's `infix`/`postfix`/`notation`
+    commands say which constants the notation may stand for (`G →+c[a, b] H` is
+    `AddConstMap`, `αᵒᵈ` is `OrderDual`, `C(α, β)` is `ContinuousMap`); instance
+    matching sees the constant it elaborates to, unfolding `abbrev`s only (reducible
+    transparency).  A notation no command names, or glued to one of the pattern's
+    variables (`k[G]`), may still be anything."""
+    if table.constants is None:
+        return False
+    infix = table.constants.infix
+    if isinstance(p, (BinOp, Postfix)):
+        got = infix.get(p.op) or infix.get(operator_key(p.op)) or ()
+    elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
+        got = infix.get(p.head.name + p.open) or ()
+    else:
+        return False
+    named = {head_name(c) for c in got}
+    if not named or ht in named:
+        return False
+    for c in got:
+        n = head_name(c)
+        if n in table.flexible and _may_be_abbrev(c, table):
+            to = table.unfolds(n)
+            if to is None or ht in to:
+                return False
+    return True
+
+
+def _may_be_abbrev(name: str, table: ClassTable) -> bool:
+    """May the constant of this full name be an `abbrev`?  The table keys `abbrev`s by
+    their last component (`Foo.Sum` makes every `Sum` flexible); a declaration of exactly
+    this name that is no `abbrev`, or a Lean core type (`Sum`), settles it."""
+    if name in CORE_INFIX.values():
+        return False
+    exact = [s for s in table.constants.candidates(name) if s.name == name]
+    return not exact or any(s.kind == "abbrev" for s in exact)
 
 
 def _mentions(t: Term, names: frozenset[str]) -> bool:

@@ -20,7 +20,7 @@ an unconstrained one makes its target reachable from anything (`*`).
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Quant, Term
+from lean_alchemy.grammar.ast import App, BinOp, Enclosed, Glued, Ident, Postfix, Quant, Term
 from lean_alchemy.index.typing.signatures import head_name
 
 COE_CLASSES = frozenset({"Coe", "CoeTail", "CoeHead", "CoeOut", "CoeTC", "CoeDep", "CoeHTCT",
@@ -55,9 +55,22 @@ def _function_like(cls: str) -> bool:
     return _coerces_to_functions(cls) or cls == "SetLike"
 
 
+# Mathlib's postfix type notations and the constants they denote (`scoped[Polynomial]
+# notation:9000 R "[X]" => Polynomial R`, Mathlib/Algebra/Polynomial/Basic.lean; `postfix:max
+# "ˣ" => Units`, Mathlib/Algebra/Group/Units/Defs.lean; `ᵒᵖ`, `ᵐᵒᵖ`, `ᵃᵒᵖ`,
+# Mathlib/Data/Opposite.lean and Mathlib/Algebra/Opposites.lean; `R⟦X⟧`,
+# Mathlib/RingTheory/PowerSeries/Basic.lean)
+POSTFIX_TYPES = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite", "ᵐᵒᵖ": "MulOpposite",
+                 "ᵃᵒᵖ": "AddOpposite", "⟦X⟧": "PowerSeries"}
+
+
 def type_head(t: Term | None) -> str | None:
     """The head of a type for coercion purposes (`Finset` of `Finset α`, `→` of a
-    function type, `→+*` of `R →+* S`), keyed like the table."""
+    function type, `→+*` of `R →+* S`, `Polynomial` of `R[X]`, `HahnSeries` of `R⟦Γ⟧`,
+    which the grammar reads as `R` applied to `⟦Γ⟧`), keyed like the table."""
+    if isinstance(t, App) and len(t.args) == 1 and isinstance(t.args[0], Enclosed) \
+            and t.args[0].open == "⟦":
+        return "HahnSeries"
     while isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident):
@@ -69,6 +82,8 @@ def type_head(t: Term | None) -> str | None:
         return FUNCTION
     if isinstance(t, Glued) and isinstance(t.head, Ident):
         return t.head.name + t.open
+    if isinstance(t, Postfix):
+        return POSTFIX_TYPES.get(t.op)
     return None
 
 

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.ast import children
 from lean_alchemy.index.typing.signatures import head_name
-from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Ident, Num, Quant, Sort, Term
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Glued, Ident, Num, Quant, Sort, Term
 from lean_alchemy.index.typing.classes import (
     ANY_HEAD, NO, TOWER, UNKNOWN, ClassTable, Resolver, head_of, norm, subst, unify,
 )
@@ -25,7 +25,8 @@ from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type
 from lean_alchemy.index.typing.infer import PROP, Inference
 from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
-    applied_arity, cannot_apply, dot_clash, receiver_fields, unfold_type,
+    applied_arity, cannot_apply, constant_arguments, dot_clash, receiver_fields,
+    unfold_type,
 )
 from lean_alchemy.index.typing.needs import instance_needs
 
@@ -175,7 +176,7 @@ class TypedFilter:
         s: dict[str, Term] = {}
         env: dict[str, Term] = {}  # rule variable -> its value's type
         typed: list[tuple[str, Term, Term]] = []
-        fields, arity = self._receivers(new_terms, metas)
+        fields, arity, pinned = self._receivers(new_terms, metas)
         for n, t in zip(names, types):
             w = values.get(n) if n else None
             if w is None or t is None:
@@ -212,7 +213,7 @@ class TypedFilter:
                 # coercion leads from `Type u` to `Prop`
                 self.last["clash"] = (n, t, vt)
                 return "type_clash"
-            if mutation == "apply_hyp":
+            if mutation == "apply_hyp" and n not in pinned:
                 pt = norm(t, metas)
                 if not isinstance(t, Sort) and pt is not None:
                     unify(pt, vt, metas, s, self.table, ctx.tvars)
@@ -237,14 +238,16 @@ class TypedFilter:
         return self._instances(ctx, names, types, metas, s, env, new_terms, namespace)
 
     def _receivers(self, new_terms: Sequence[Term], metas: frozenset[str]
-                   ) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
-        """`receiver_fields` and `applied_arity` of the rule's new text, memoized per
-        rule text: a candidate's matches run through many rules, and each rule comes
-        back with every candidate, so the text is read once, not once per match."""
+                   ) -> tuple[dict[str, frozenset[str]], dict[str, int], frozenset[str]]:
+        """`receiver_fields`, `applied_arity` and `constant_arguments` of the rule's new
+        text, memoized per rule text: a candidate's matches run through many rules, and
+        each rule comes back with every candidate, so the text is read once, not once per
+        match."""
         hit = self._fields_memo.get(new_terms, (metas,))
         if hit is not None:
             return hit  # type: ignore[return-value]
-        got = (receiver_fields(new_terms, metas), applied_arity(new_terms, metas))
+        got = (receiver_fields(new_terms, metas), applied_arity(new_terms, metas),
+               constant_arguments(new_terms, metas))
         self._fields_memo.put(new_terms, (metas,), got)
         return got
 
@@ -363,7 +366,13 @@ class TypedFilter:
 
     def _first_may_be(self, p: Term | None, metas: frozenset[str], h: str | None,
                       kind: str) -> bool:
-        """May an instance pattern's first argument `p` match a type with head `h`?"""
+        """May an instance pattern's first argument `p` match a type with head `h`?  A
+        notation glued to one of the instance's variables (`k[G]`, `MonoidAlgebra k G`)
+        matches only a type written with the same notation or of unknown head: its key
+        would otherwise carry the variable's name (`k[`) and, unknown to the table, match
+        every type, so `*` was never asked of any structure."""
+        if isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name in metas:
+            return h is None or kind == "" and h.endswith(p.open) and h not in self.table.known
         ph = type_head(p) if p is not None else None
         if ph is not None and ph in metas:
             return True

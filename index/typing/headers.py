@@ -142,6 +142,9 @@ def read_header(text: str, kind: str) -> Header | None:
         _, name_end = read_name(m, pos, len(m))
     sig = read_signature(m, name_end, len(m))
     delim = sig.delim if sig.delim >= 0 else len(m)
+    if kind == "inductive" and sig.delim < 0:  # `| c …` lines straight after the type
+        bar = _CTOR_LINE.search(m, name_end, delim)
+        delim = bar.start() if bar is not None else delim
     ext = _EXTENDS.search(m, name_end, delim)
     cut = min(x for x in (sig.colon if sig.colon >= 0 else delim, ext.start() if ext else delim,
                           delim))
@@ -177,6 +180,7 @@ def read_header(text: str, kind: str) -> Header | None:
 
 
 _KEYWORD = re.compile(r"\w+")
+_CTOR_LINE = re.compile(r"\n[ \t]*\|")
 _DECL_WORDS = frozenset({"def", "abbrev", "instance", "class", "structure", "inductive",
                          "opaque", "theorem", "lemma", "axiom"})
 _IN_WORD = re.compile(r"(?<![\w.'])in(?![\w.'])")

@@ -39,7 +39,9 @@ from lean_alchemy.grammar.ast import (
     Prefix, Proj, Quant, SetBuilder, Sort, Term, Typed,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
-from lean_alchemy.index.typing.signatures import ALIASES, Sig, head_name
+from lean_alchemy.index.typing.signatures import (
+    ALIASES, Sig, head_name, operator_key, without_universes,
+)
 
 PROP = Sort("Prop")
 # the sort of a structure, class or inductive type whose header writes none: Lean puts
@@ -134,7 +136,7 @@ class Constants:
     def infix_head(self, op: str) -> str | None:
         """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
         when the library gives it one."""
-        got = self.infix.get(op) or self.infix.get(op.split("[", 1)[0])  # `→ₗ[R]`: `→ₗ`
+        got = self.infix.get(op) or self.infix.get(operator_key(op))  # `→ₗ[R]`: `→ₗ`
         return next(iter(got)) if got is not None and len(got) == 1 else None
 
     def dot_fails(self, head: str, field: str) -> bool:
@@ -221,15 +223,14 @@ class Constants:
 
     def candidates(self, name: str) -> list[Sig]:
         """Every declaration a written name may denote (no bound on their number)."""
-        return self.by_suffix.get(name.removeprefix("_root_."), [])
+        return self.by_suffix.get(without_universes(name.removeprefix("_root_.")), [])
 
     def lookup(self, name: str, namespaces: frozenset[str] = frozenset()) -> list[Sig]:
         """The declarations a written name may denote (root prefix dropped).  With the
         `namespaces` of the scope it is written in (its namespace's prefixes and the
         opened ones), those Lean may resolve it to (`N.name` for `N` among them, or the
         name itself) when there are any; else every declaration of that suffix."""
-        if name.startswith("_root_."):
-            name = name[len("_root_."):]
+        name = without_universes(name.removeprefix("_root_."))
         got = self.by_suffix.get(name, [])
         if namespaces and got:
             cut = len(name) + 1

@@ -93,6 +93,24 @@ def applied_arity(terms: Iterable[Term], names: Iterable[str]) -> dict[str, int]
     return out
 
 
+def constant_arguments(terms: Iterable[Term], names: Iterable[str]) -> frozenset[str]:
+    """Rule variables the new text passes, as they are, as an explicit argument of a named
+    constant (`Nat.findGreatest P n`, `Mono f`): Lean elaborates such an argument
+    against the constant's parameter type, which in the rule is the variable's binder
+    type.  An operand of an operator (`a < b`) is not one: the operator's class takes
+    any type that has it."""
+    wanted = frozenset(n for n in names if n)
+    out: set[str] = set()
+    todo = list(terms)
+    while todo:
+        t = todo.pop()
+        if isinstance(t, App) and isinstance(t.fn, Ident) and t.fn.name not in wanted \
+                and t.fn.name.split(".", 1)[0] not in wanted:
+            out.update(a.name for a in t.args if isinstance(a, Ident) and a.name in wanted)
+        todo.extend(c for _, _, c in children(t))
+    return frozenset(out)
+
+
 NUMBER_TYPES = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal",
                           "EReal", "PNat", "ENat"})
 

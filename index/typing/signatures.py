@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, Enclosed, Ident, Sort, Term, Typed, dumps, loads,
+    App, BinderGroup, Ident, Sort, Term, dumps, loads,
 )
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import dumps_binders, loads_binders
@@ -114,6 +114,10 @@ CORE_CONSTANTS = {
     "Fin.val": "{n : ℕ} (i : Fin n) : ℕ", "Subtype.val": "{α : Sort u} {p : α → Prop} "
     "(x : Subtype p) : α", "decide": "(p : Prop) [Decidable p] : Bool",
 }
+# Lean core's type operators (`infixr:35 " × " => Prod`, `infixr:30 " ⊕ " => Sum`,
+# `infixr:35 " ×' " => PProd`, `infixr:30 " ⊕' " => PSum`: Init/Core.lean), which no
+# library source declares
+CORE_INFIX = {"×": "Prod", "⊕": "Sum", "×'": "PProd", "⊕'": "PSum"}
 # (`ℚ≥0`: `notation "ℚ≥0" => NNRat`, Mathlib/Data/Rat/Init.lean:26)
 ALIASES = {"ℕ": "Nat", "ℤ": "Int", "ℚ": "Rat", "ℝ": "Real", "ℂ": "Complex", "ℝ≥0": "NNReal",
             "ℝ≥0∞": "ENNReal", "ℕ∞": "ENat", "ℚ≥0": "NNRat", "ℍ": "Quaternion", "ℕ+": "PNat",
@@ -128,11 +132,25 @@ def head_name(name: str) -> str:
     reverse."""
     name = ALIASES.get(name, name)
     if name.endswith("}") and ".{" in name:  # universe levels: `Ordinal.{u}`
-        name = name[:name.rindex(".{")]
+        name = without_universes(name)
         name = ALIASES.get(name, name)
     if name.startswith("_root_."):
         name = name[len("_root_."):]
     return name.rsplit(".", 1)[-1] if "." in name and not name.endswith(".") else name
+
+
+def operator_key(op: str) -> str:
+    """The key of a type operator with arguments in brackets, as `infix` rows name it:
+    `→ₗ[R]` is `→ₗ`, `→ₗ⁅R,L⁆` is `→ₗ⁅` (a Lie module map, not a linear map)."""
+    if "⁅" in op and ("[" not in op or op.index("⁅") < op.index("[")):
+        return op[:op.index("⁅") + 1]
+    return op.split("[", 1)[0]
+
+
+def without_universes(name: str) -> str:
+    """`lift.{u}` is `lift`: universe levels written after a name select no other
+    declaration."""
+    return name[:name.rindex(".{")] if name.endswith("}") and ".{" in name else name
 
 
 def _header_sig(text: str) -> tuple[tuple[BinderGroup, ...], Term]:
@@ -155,6 +173,8 @@ def core_sigs() -> Iterator[Sig]:
     for name, text in CORE_CONSTANTS.items():
         bs, ty = _header_sig(text)
         yield Sig(name, "core", bs, ty)
+    for op, const in CORE_INFIX.items():
+        yield Sig(op, "infix", (), None, (), Ident(const))
 
 
 def _projections(name: str, kind: str, h: Header) -> Iterator[Sig]:
@@ -395,6 +415,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     Each source file is read and walked once (`declaration_scopes`).  A definition
     with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`)."""
     from lean_alchemy.index.typing.generated import dual_twin_sig
+    from lean_alchemy.index.typing.notation_commands import infix_commands, notation_commands
 
     out: list[Sig] = list(core_sigs())
     texts: dict[str, bytes] = {}
@@ -415,7 +436,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
                 out.extend(deriving_commands(text))
             if "=>" in text and ("notation" in text or "prefix" in text):
                 out.extend(notation_commands(text))
-            if "infix" in text or "notation" in text:
+            if "infix" in text or "notation" in text or "postfix" in text:
                 out.extend(infix_commands(text))
             if "instance" in text and "attribute" in text:
                 named.setdefault(d.file, set()).update(attribute_instance_names(text))
@@ -459,60 +480,6 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     out.extend(Sig(d.full_name, "theorem", (), None) for d in decls
                if d.kind not in _READ_KINDS)
     return out
-
-
-# `notation "tsze" => TrivSqZeroExt`, `scoped prefix:100 "ℤ√" => Zsqrtd`, `notation "𝟙_ "
-# C:max => …`: a token and the names of its parameters, replaced by its right side
-_NOTATION_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
-                           r'(?:notation3?|prefix)(?::\w+)?\s+"([^"\s]+)\s*"'
-                           r'((?:\s+[^\W\d]\w*(?::\w+)?)*)\s*=>\s*([^\n]+)$', re.M)
-
-
-def notation_commands(text: str) -> Iterator[Sig]:
-    """The notations of a source file (`_NOTATION_CMD`) as `notation` rows: name the
-    token, binders its parameters, body its right side (None unless it parses with a
-    constant at its head)."""
-    for m in _NOTATION_CMD.finditer(text):
-        rhs = m.group(3).split("--")[0].strip()
-        params = tuple(p.split(":", 1)[0] for p in m.group(2).split())
-        try:
-            body: Term | None = parse_term(rhs)
-        except Exception:  # noqa: BLE001 - an unreadable right side: no body
-            body = None
-        while isinstance(body, Typed) or isinstance(body, Enclosed) and body.open == "(":
-            body = body.term  # `(tensorUnit C : C)`: the term
-        fn = body.fn if isinstance(body, App) else body
-        # a row without a body still tells that the token has another meaning
-        yield Sig(m.group(1), "notation",
-                  (BinderGroup(params, None, "explicit"),) if params else (), None, (),
-                  body if isinstance(fn, Ident) else None)
-
-
-# `infixr:25 " →+* " => RingHom` (Mathlib/Algebra/Ring/Hom/Defs.lean:300): an operator
-# token that stands for a constant applied to its two operands
-_INFIX_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
-                        r'infix[lr]?:\w+\s+"\s*([^"\s]+)\s*"\s*=>\s*([\w.]+)\s*(?:--[^\n]*)?$',
-                        re.M)
-
-
-# `notation:25 M " →ₗ[" R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂` (Mathlib/Algebra/
-# Module/LinearMap/Defs.lean:96-99, 92 such commands in Mathlib): an operator with one
-# argument in brackets, read as `→ₗ` standing for `LinearMap`, as `→ₛₗ` does
-_BRACKET_OP_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
-                             r'notation3?:\w+\s+[^\s"]+\s+"\s*([^"\s\[]+)\["\s*[^\s"]+\s+'
-                             r'"\]\s*"\s+[^\s"]+\s*=>\s*([\w.]+)', re.M)
-
-
-def infix_commands(text: str) -> Iterator[Sig]:
-    """The `infix`/`infixl`/`infixr` commands of a source file whose right side is a
-    constant, as `infix` rows: name the token, body the constant (what dot notation on
-    a value of type `A →+* B` resolves in: `RingHom`); and the notations of an operator
-    with a bracketed argument (`M →ₗ[R] N`), named by the operator before its bracket."""
-    for m in _INFIX_CMD.finditer(text):
-        yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
-    if "notation" in text:
-        for m in _BRACKET_OP_CMD.finditer(text):
-            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
 
 
 def run_signatures(run_root: Path, decls: list, extract_root: Path,

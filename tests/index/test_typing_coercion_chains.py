@@ -179,14 +179,18 @@ def test_two_operators_for_one_constant_do_not_clash() -> None:
     """`notation:25 M " →ₛₗ[" σ:25 "] " M₂:0 => LinearMap σ M M₂` and `notation:25 M " →ₗ["
     R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂` (Mathlib/Algebra/Module/LinearMap/
     Defs.lean:96-99): `Submodule.comap_bot`'s `f : M →ₛₗ[τ₁₂] M₂` takes a value of type
-    `N →ₗ[R] S`.  Without the notations read, the two operators are unrelated heads."""
-    from lean_alchemy.index.typing.signatures import infix_commands
+    `N →ₗ[R] S`.  Without the notations read, the two operators are unrelated heads.  The
+    Lie module maps' `M →ₗ⁅R,L⁆ N` (Mathlib/Algebra/Lie/Basic.lean) are another operator,
+    not a second reading of `→ₗ`."""
+    from lean_alchemy.index.typing.notation_commands import infix_commands
 
     text = ('notation:25 M " →ₛₗ[" σ:25 "] " M₂:0 => LinearMap σ M M₂\n'
-            'notation:25 M " →ₗ[" R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂\n')
+            'notation:25 M " →ₗ[" R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂\n'
+            'notation:25 M " →ₗ⁅" R "," L:25 "⁆ " N:0 => LieModuleHom R L M N\n')
     rows = list(infix_commands(text))
     assert [(s.name, s.body.name) for s in rows] == [("→ₛₗ", "LinearMap"),  # type: ignore[union-attr]
-                                                     ("→ₗ", "LinearMap")]
+                                                     ("→ₗ", "LinearMap"),
+                                                     ("→ₗ⁅", "LieModuleHom")]
     names, kinds = ["M", "M₂", "f"], ["implicit", "implicit", "explicit"]
     types = [parse_term("Type u"), parse_term("Type v"), parse_term("M →ₛₗ[τ₁₂] M₂")]
     binders = "{R N S : Type u} (g : N →ₗ[R] S)"
@@ -230,3 +234,86 @@ def test_definitions_are_compared_by_what_they_unfold_to() -> None:
     filt = TypedFilter(table)
     assert filt.check(ctx, names, kinds, types, {"P": parse_term("b")}) == "type_clash"
     assert filt.check(ctx, names, kinds, types, {"P": parse_term("p")}) is None
+
+
+def test_an_instance_about_an_operator_type_is_no_instance_about_a_structure() -> None:
+    """`instance : Mul (G →+c[a, a] G)` (Mathlib/Algebra/AddConstMap/Basic.lean, the
+    operator of `scoped[AddConstMap] notation:25 G " →+c[" a ", " b "] " H => AddConstMap
+    G H a b`, line 50, two arguments in its brackets) names `AddConstMap`, and `Mul αᵐᵒᵖ`
+    (`postfix:max "ᵐᵒᵖ" => MulOpposite`, Mathlib/Algebra/Opposites.lean:68) and `Mul αᵒᵈ`
+    (`notation:max α "ᵒᵈ" => OrderDual α`), `Mul C(α, β)`, `Mul (α ×ₗ β)`, `Mul (M →ₗ⁅R,L⁆
+    M)` and `Mul (α ⊕ β)` (Lean core's `Sum`, whatever `abbrev` of the library is named
+    `Sum` too) name constants Lean's instance matching does not unfold: none gives
+    `Mul (TwoSidedIdeal R)`.  Read as an unknown name, it might have been any type, and
+    `I * J` of two-sided ideals asked `Mul` in vain (here: of ideals over a ring `R`
+    without `Mul`)."""
+    from lean_alchemy.index.typing.classes import NO, UNKNOWN, Resolver
+    from lean_alchemy.index.typing.notation_commands import infix_commands
+    from lean_alchemy.index.typing.signatures import sigs_of_source
+
+    notation = ('scoped[AddConstMap] notation:25 G " →+c[" a ", " b "] " H => AddConstMap G H a b\n'
+                'postfix:max "ᵐᵒᵖ" => MulOpposite\n'
+                'notation:max α "ᵒᵈ" => OrderDual α\n'
+                'notation "C(" α ", " β ")" => ContinuousMap α β\n'
+                'notation:35 α " ×ₗ " β:34 => Lex (Prod α β)\n'
+                'notation:25 M " →ₗ⁅" R "," L:25 "⁆ " N:0 => LieModuleHom R L M N\n')
+    assert sorted((s.name, s.body.name) for s in infix_commands(notation)) == [  # type: ignore[union-attr]
+        ("C(", "ContinuousMap"), ("×ₗ", "Lex"), ("ᵐᵒᵖ", "MulOpposite"), ("ᵒᵈ", "OrderDual"),
+        ("→+c", "AddConstMap"), ("→ₗ⁅", "LieModuleHom")]
+    lib = [("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
+           ("TwoSidedIdeal", "structure", "structure TwoSidedIdeal (R : Type u) where\n  c : R"),
+           ("AddConstMap", "structure", "structure AddConstMap (G H : Type u) (a : G) (b : H) "
+                                        "where\n  f : G → H"),
+           ("AddConstMap.instMul", "instance", "instance {G : Type u} {a : G} : "
+                                               "Mul (G →+c[a, a] G) := sorry"),
+           ("MulOpposite", "def", "def MulOpposite (α : Type u) : Type u := PreOpposite α"),
+           ("OrderDual", "def", "def OrderDual (α : Type u) : Type u := α"),
+           ("MulOpposite.instMul", "instance", "instance {α : Type u} [Mul α] : Mul αᵐᵒᵖ := sorry"),
+           ("OrderDual.instMul", "instance", "instance {α : Type u} [Mul α] : Mul αᵒᵈ := sorry"),
+           ("ContinuousMap", "structure", "structure ContinuousMap (α β : Type u) where\n"
+                                          "  f : α → β"),
+           ("ContinuousMap.instMul", "instance", "instance {α β : Type u} [Mul β] : "
+                                                 "Mul C(α, β) := sorry"),
+           ("Lex", "def", "def Lex (α : Type u) : Type u := α"),
+           ("Lex.instMul", "instance", "instance {α β : Type u} : Mul (α ×ₗ β) := sorry"),
+           ("LieModuleHom", "structure", "structure LieModuleHom (R L M N : Type u) where\n"
+                                         "  f : M → N"),
+           ("LieModuleHom.instMul", "instance", "instance {R L M : Type u} : "
+                                                "Mul (M →ₗ⁅R,L⁆ M) := sorry"),
+           # an `abbrev` of the same last name as Lean core's `Sum`, which `⊕` denotes
+           ("Foo.Sum", "abbrev", "abbrev Foo.Sum (α : Type u) : Type u := List α"),
+           ("Sum.instMul", "instance", "instance {α β : Type u} [Mul α] [Mul β] : "
+                                       "Mul (α ⊕ β) := sorry"),
+           # a fixture's own instance, so that the search (not the forward closure) decides
+           ("TwoSidedIdeal.instMul", "instance", "instance {R : Type u} [Mul R] : "
+                                                 "Mul (TwoSidedIdeal R) := sorry")]
+    sigs = list(core_sigs())
+    for name, kind, text in lib:
+        sigs.extend(sigs_of_source(name, kind, text))
+    query = parse_term("Mul (TwoSidedIdeal R)")
+    for extra, expected in ((list(infix_commands(notation)), NO), ([], UNKNOWN)):
+        table = ClassTable.build(sigs + extra)
+        assert Resolver(table, frozenset({"R"}), []).holds(query) == expected
+
+
+def test_a_type_written_with_postfix_notation_has_its_structure_as_head() -> None:
+    """`Polynomial.comp_eq_sum_left` forwards on `BoundedOrderHom.comp_assoc` binds
+    `p : R[X]` to `f.comp g : BoundedOrderHom β δ` (labelled set `mutants_after_holes`,
+    n 26): `R[X]` is `Polynomial R`, a structure, so the two clash; with no head for
+    the notation nothing was compared.  A value of type `S[X]` still fits."""
+    from lean_alchemy.index.typing.signatures import sigs_of_source
+
+    lib = [("Polynomial", "structure", "structure Polynomial (R : Type u) where\n  c : R"),
+           ("BoundedOrderHom", "structure",
+            "structure BoundedOrderHom (α β : Type u) where\n  f : α → β")]
+    sigs = list(core_sigs())
+    for name, kind, text in lib:
+        sigs.extend(sigs_of_source(name, kind, text))
+    table = ClassTable.build(sigs)
+    binders = "{α β S : Type u} (h : BoundedOrderHom α β) (q : S[X])"
+    ctx = Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
+    names, kinds = ["R", "p"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("R[X]")]
+    filt = TypedFilter(table)
+    assert filt.check(ctx, names, kinds, types, {"p": parse_term("h")}) == "type_clash"
+    assert filt.check(ctx, names, kinds, types, {"p": parse_term("q")}) is None

@@ -155,7 +155,7 @@ RING_LIB = [
 
 
 def _ring_table(notations: str) -> ClassTable:
-    from lean_alchemy.index.typing.signatures import infix_commands, notation_commands
+    from lean_alchemy.index.typing.notation_commands import infix_commands, notation_commands
 
     sigs = list(core_sigs())
     for name, kind, text in RING_LIB:
@@ -191,3 +191,24 @@ def test_a_notation_token_of_one_reading_has_the_type_of_its_right_side() -> Non
     two = _ctx(_ring_table('scoped notation "π" => Real.pi\n'
                            'scoped[Nat.Prime] notation "π" => Nat.primeCounting'), "(x : ℝ)")
     assert two.infer.type_of(parse_term("π")) is None
+
+
+def test_an_apply_hyp_value_passed_to_a_constant_is_judged_by_the_rule_binder() -> None:
+    """An `apply_hyp` mutant's new hypothesis `Nat.findGreatest P n < k` (the antecedent
+    of `Nat.findGreatest_is_greatest`) elaborates `P` against `Nat.findGreatest`'s
+    `ℕ → Prop` (Mathlib/Data/Nat/Find.lean:251) whatever the candidate: `P := g` with
+    `g : α → ℤ` cannot be one.  A value only an operator takes (`k` of `… < k`) is left to
+    the operator's class, as before."""
+    table = _table()
+    ctx = _ctx(table, "{α : Type u} (g : α → ℤ) (z : ℤ)")
+    filt = TypedFilter(table)
+    names, kinds = ["P", "n", "k"], ["explicit", "explicit", "explicit"]
+    types = [parse_term("ℕ → Prop"), parse_term("ℕ"), parse_term("ℕ")]
+    new = (parse_term("Nat.findGreatest P n < k"),)
+    to_int = {"P": parse_term("g"), "k": parse_term("z")}
+    assert filt.check(ctx, names, kinds, types, to_int, mutation="apply_hyp",
+                      new_terms=new) == "type_clash"
+    assert filt.last["clash"][0] == "P"
+    only_operand = {"k": parse_term("z")}
+    assert filt.check(ctx, names, kinds, types, only_operand, mutation="apply_hyp",
+                      new_terms=new) is None

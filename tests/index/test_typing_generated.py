@@ -7,7 +7,8 @@ from lean_alchemy.index.typing.classes import NO, YES, ClassTable, Resolver
 from lean_alchemy.index.typing.generated import (
     dual_twins, expand_notations, generated_types, notation_table,
 )
-from lean_alchemy.index.typing.signatures import core_sigs, notation_commands, sigs_of_source
+from lean_alchemy.index.typing.notation_commands import notation_commands
+from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
 
 BASE = [
     ("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α"),

@@ -316,6 +316,14 @@ def test_operators_under_binders_ask_their_classes() -> None:
                       new_terms=(parse_term("∀ (γ : Type) (y : γ), y⁻¹ = y"),)) is None
 
 
+MUL_CLASSES = [("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
+               ("HMul", "class", "class HMul (α : Type u) (β : Type v) (γ : Type w) where\n"
+                                 "  hMul : α → β → γ")]
+# Mathlib/RepresentationTheory/Basic.lean: an `HMul` instance about the notation `k[G]`
+REP_HMUL = ("Rep.instHMul", "instance", "instance {k G : Type u} [Mul k] : "
+                                        "HMul k[G] (ofMulAction k G) k[G] := sorry")
+
+
 def test_a_heterogeneous_instance_about_other_types_does_not_hide_mul() -> None:
     """`c * c ≤ c * i` on `Γ` with only `[LinearOrder Γ]` (Mathlib/RingTheory/HahnSeries/
     Basic.lean:627) needs `Mul Γ`: Mathlib's `HMul` instances are about matrices
@@ -323,14 +331,11 @@ def test_a_heterogeneous_instance_about_other_types_does_not_hide_mul() -> None:
     the notation `k[G]` (Mathlib/RepresentationTheory/Basic.lean), never about a
     candidate's type variable; an instance whose first argument is a bare variable
     might be, and then `Mul` is not asked."""
-    lib = [("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
-           ("HMul", "class", "class HMul (α : Type u) (β : Type v) (γ : Type w) where\n"
-                             "  hMul : α → β → γ"),
-           ("Matrix", "def", "def Matrix (m n α : Type u) : Type u := m → n → α"),
-           ("Matrix.instHMul", "instance", "instance {l m n α : Type u} [Mul α] : "
-                                           "HMul (Matrix l m α) (Matrix m n α) (Matrix l n α) := sorry"),
-           ("Rep.instHMul", "instance", "instance {k G : Type u} [Mul k] : "
-                                        "HMul k[G] (ofMulAction k G) k[G] := sorry")]
+    lib = MUL_CLASSES + [
+        ("Matrix", "def", "def Matrix (m n α : Type u) : Type u := m → n → α"),
+        ("Matrix.instHMul", "instance", "instance {l m n α : Type u} [Mul α] : "
+                                        "HMul (Matrix l m α) (Matrix m n α) (Matrix l n α) := sorry"),
+        REP_HMUL]
     table = _table(lib)
     filt = TypedFilter(table)
     names, kinds = ["M", "b", "c"], ["implicit", "explicit", "explicit"]
@@ -346,6 +351,30 @@ def test_a_heterogeneous_instance_about_other_types_does_not_hide_mul() -> None:
     bare_any = _ctx(anything, "{Γ : Type u} [LE Γ] (c i : Γ)")
     assert TypedFilter(anything).check(bare_any, names, kinds, types, val,
                                        new_terms=new) is None
+
+
+def test_a_notation_glued_to_a_variable_hides_mul_only_of_its_own_types() -> None:
+    """`mul_left_inj_of_comparable` backwards on `TwoSidedIdeal.ext` writes `I * I = J * I`
+    (Mathlib/RingTheory/TwoSidedIdeal/Basic.lean: no `Mul` on two-sided ideals).  The
+    instance `HMul k[G] (ofMulAction k G) k[G]` is about the notation `k[G]`
+    (`MonoidAlgebra k G`); read by the key `k[`, unknown to the table, it was taken to
+    be about every type, so `*` of a structure asked nothing.  It still hides `Mul` of a
+    type written `k[G]`."""
+    lib = MUL_CLASSES + [
+        ("TwoSidedIdeal", "structure", "structure TwoSidedIdeal (R : Type u) where\n"
+                                       "  carrier : Set R"),
+        REP_HMUL]
+    table = _table(lib)
+    filt = TypedFilter(table)
+    names, kinds = ["α", "b", "c"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
+    val = {"b": parse_term("J"), "c": parse_term("I")}
+    new = (parse_term("c * b = b * b"),)
+    ideals = _ctx(table, "{R : Type u} (I J : TwoSidedIdeal R)")
+    assert filt.check(ideals, names, kinds, types, val, new_terms=new) == "instance_missing"
+    assert filt.last["queries"][-1][0] == parse_term("Mul (TwoSidedIdeal R)")
+    algebra = _ctx(table, "{k G : Type u} (I J : k[G])")
+    assert filt.check(algebra, names, kinds, types, val, new_terms=new) is None
 
 
 def test_enclosing_notations_ask_the_classes_of_their_constants() -> None:
@@ -565,3 +594,27 @@ def test_a_to_dual_definition_gives_its_generated_twin(tmp_path) -> None:
     assert got == "instance_missing", (filt.last, twin)
     assert filt.check(_ctx(table, "{X : Type u} [LE X] (B : Set X)"), names, kinds, types,
                       val, new_terms=new) is None
+
+
+def test_an_inductive_without_where_ends_its_type_at_its_first_constructor() -> None:
+    """`inductive generatePiSystem (S : Set (Set α)) : Set (Set α)` with `| base …` lines
+    and no `where` (Mathlib/MeasureTheory/PiSystem.lean:235): the type is `Set (Set α)`,
+    not the text up to the end with every constructor in it, and the constructors are
+    read (a `where` form reads the same)."""
+    ctors = ("  | base {s : Set α} (h_s : s ∈ S) : generatePiSystem S s\n"
+             "  | inter {s t : Set α} (h_s : generatePiSystem S s) : generatePiSystem S (s ∩ t)")
+    for sep in ("", " where"):
+        text = f"inductive generatePiSystem (S : Set (Set α)) : Set (Set α){sep}\n{ctors}\n"
+        sigs = {s.name: s for s in sigs_of_source("generatePiSystem", "inductive", text)}
+        assert sigs["generatePiSystem"].type == parse_term("Set (Set α)")
+        assert sigs["generatePiSystem.inter"].type == parse_term("generatePiSystem S (s ∩ t)")
+
+
+def test_a_name_with_universe_levels_is_the_declaration_of_that_name() -> None:
+    """`lift.{u} (pred o)` (Mathlib/SetTheory/Ordinal/Arithmetic.lean) applies
+    `Ordinal.lift`: the levels select no other declaration, and the value is typed."""
+    table = _table([("Ordinal", "structure", "structure Ordinal where\n  x : ℕ"),
+                    ("Ordinal.lift", "def", "def Ordinal.lift (o : Ordinal) : Ordinal := sorry")])
+    ctx = _ctx(table, "(o : Ordinal)")
+    for written in ("Ordinal.lift.{u} o", "lift.{u, v} o", "lift o"):
+        assert ctx.infer.type_of(parse_term(written)) == parse_term("Ordinal"), written
