@@ -158,6 +158,7 @@ def typed_filter_loss(lib, run: RunDir, decls: list, hits: list[dict], n: int, s
     lib.use_typing(ClassTable.build(sigs))
     picked = random.Random(seed).sample(hits, min(n, len(hits)))
     verdicts: Counter = Counter()
+    listed: list[dict] = []  # the refused hits, for reading: each is a filter mistake
     for p in picked:
         locs = explain(lib, p["candidate"], p["rule"], p["direction"],
                        kinds=("rw_goal",))["locations"]
@@ -166,12 +167,16 @@ def typed_filter_loss(lib, run: RunDir, decls: list, hits: list[dict], n: int, s
         else:
             refused = [x["verdict"] for x in locs if x["verdict"].startswith("filter:")]
             verdicts[refused[0] if refused else "other"] += 1
+            if refused:
+                listed.append({k: p[k] for k in ("candidate", "rule", "direction")}
+                              | {"verdict": refused[0]})
     refused = verdicts["filter:instance_missing"] + verdicts["filter:type_clash"]
     share = refused / len(picked) if picked else 0.0
     half = 1.96 * (share * (1 - share) / len(picked)) ** 0.5 if picked else 0.0
     return {"sampled_hits": len(picked), "verdicts": dict(verdicts.most_common()),
             "refused_share": round(share, 4),
-            "refused_share_95": [round(max(0.0, share - half), 4), round(share + half, 4)]}
+            "refused_share_95": [round(max(0.0, share - half), 4), round(share + half, 4)],
+            "refused": listed}
 
 
 def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = None,

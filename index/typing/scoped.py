@@ -51,7 +51,8 @@ def included_section_binders(section: tuple[BinderGroup, ...], mentioned: Term |
                              ) -> tuple[BinderGroup, ...]:
     """The section binders Lean includes in a declaration that mentions `mentioned` and
     has binders `own`: the variables it uses (and those their types use), and instance
-    binders all of whose variables are included.  `body_words`: the words of a
+    binders all of whose variables are included; a name `own` binds shadows the
+    section's.  `body_words`: the words of a
     definition's body, whose variables Lean includes too (`def ContDiffWithinAt (n : ℕ∞ω)
     (f : E → F) … : Prop := … 𝕜 …` under `variable (𝕜)` takes `𝕜` first, Mathlib/Analysis/
     Calculus/ContDiff/Defs.lean:131)."""
@@ -60,7 +61,11 @@ def included_section_binders(section: tuple[BinderGroup, ...], mentioned: Term |
     for g in own:
         if g.type is not None:
             names |= _mentions(g.type)
-    declared = {n for g in section for n in g.names}
+    # a name the declaration binds itself is its own (`{v : InfinitePlace K} (hv : IsReal
+    # v)` under `variable (v)`, Mathlib/NumberTheory/NumberField/Completion/
+    # InfinitePlace.lean): the section's `v` is not used
+    names -= {n for g in own for n in g.names}
+    declared = {n for g in section for n in g.names} - {n for g in own for n in g.names}
     changed = True
     while changed:
         changed = False

@@ -210,6 +210,17 @@ def deriving_commands(text: str) -> Iterator[Sig]:
 
 
 _BODY_WORD = re.compile(r"(?<![\w.'])[^\W\d][\w'₀-₉]*")  # a name not after a dot
+# a `match` arm's pattern (`| k + 1 => …`): the names in it are bound there, not uses
+_ARM_PATTERN = re.compile(r"(?m)^\s*\|([^\n]*?)=>")
+
+
+def _body_words(body: str) -> frozenset[str]:
+    """The names a definition's body uses, less those its `match` arms bind
+    (`lowerCentralSeriesLast`'s `| k + 1 => lowerCentralSeries R L M k` under `variable
+    (k : ℕ)`, Mathlib/Algebra/Lie/Nilpotent.lean: Lean does not include the section's
+    `k`)."""
+    bound = {w for m in _ARM_PATTERN.finditer(body) for w in _BODY_WORD.findall(m.group(1))}
+    return frozenset(_BODY_WORD.findall(body)) - bound
 
 
 def sigs_of_source(name: str, kind: str, text: str,
@@ -221,7 +232,7 @@ def sigs_of_source(name: str, kind: str, text: str,
     if h is None:
         return []
     if section:
-        words = frozenset(_BODY_WORD.findall(text.split(":=", 1)[1])) if kind in (
+        words = _body_words(text.split(":=", 1)[1]) if kind in (
             "def", "abbrev", "opaque") and ":=" in text else frozenset()
         inc = included_section_binders(section, h.type, h.binders, words)
         h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving, h.body)

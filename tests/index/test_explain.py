@@ -215,4 +215,5 @@ def test_recall_hits_replayed_with_the_typed_filter(tmp_path):
     assert typed["sampled_hits"] == 2
     assert typed["verdicts"] == {"kept": 1, "filter:instance_missing": 1}
     assert typed["refused_share"] == 0.5 and typed["recall_any_cost"] == 0.5
+    assert [x["candidate"] for x in typed["refused"]] == ["Demo2.bad_case"]
     assert (r.root / "signatures.parquet").exists()

@@ -212,3 +212,30 @@ def test_an_apply_hyp_value_passed_to_a_constant_is_judged_by_the_rule_binder() 
     only_operand = {"k": parse_term("z")}
     assert filt.check(ctx, names, kinds, types, only_operand, mutation="apply_hyp",
                       new_terms=new) is None
+
+
+def test_section_variables_a_definition_rebinds_or_matches_on_are_not_included() -> None:
+    """`def lowerCentralSeriesLast : LieSubmodule R L M := match … with | 0 => ⊥ | k + 1 =>
+    lowerCentralSeries R L M k` under `variable (k : ℕ)` (Mathlib/Algebra/Lie/Nilpotent.lean:
+    443): the arm binds `k`, so Lean does not include the section's; `def
+    extensionEmbeddingOfIsReal {v : InfinitePlace K} (hv : IsReal v)` under `variable (v :
+    InfinitePlace K)` binds its own `v`.  Included, each made the value's type a function
+    (`ℕ → LieSubmodule R L M`) and the rewrites Mathlib's own proofs make type clashes."""
+    from lean_alchemy.extract.commands import parse_binders
+
+    def section(text: str) -> tuple:
+        return binders_of(parse_binders(text, text, 0, len(text)))
+
+    last = ("def lowerCentralSeriesLast : LieSubmodule R L M :=\n"
+            "  match nilpotencyLength L M with\n  | 0 => ⊥\n  | k + 1 => lowerCentralSeries R L M k")
+    sig = sigs_of_source("lowerCentralSeriesLast", "def", last,
+                         section("(R : Type u) (L : Type v) (M : Type w) (k : ℕ)"))[0]
+    assert [n for g in sig.binders for n in g.names] == ["R", "L", "M"]
+    uses = "def shift : ℕ := k + 1"
+    assert [n for g in sigs_of_source("shift", "def", uses, section("(k : ℕ)"))[0].binders
+            for n in g.names] == ["k"]
+    emb = "def extensionEmbeddingOfIsReal {v : InfinitePlace K} (hv : IsReal v) : ℝ := sorry"
+    sig = sigs_of_source("extensionEmbeddingOfIsReal", "def", emb,
+                         section("{K : Type u} (v : InfinitePlace K)"))[0]
+    assert [(n, g.kind) for g in sig.binders for n in g.names] == [
+        ("K", "implicit"), ("v", "implicit"), ("hv", "explicit")]
