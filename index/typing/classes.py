@@ -33,9 +33,7 @@ from lean_alchemy.index.typing.generated import (
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
-from lean_alchemy.index.typing.signatures import (
-    CORE_INFIX, SCOPED_MARK, Sig, head_name, operator_key,
-)
+from lean_alchemy.index.typing.signatures import CORE_INFIX, SCOPED_MARK, Sig, head_name
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 # Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
@@ -506,11 +504,10 @@ def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -
     variables (`k[G]`), may still be anything."""
     if table.constants is None:
         return False
-    infix = table.constants.infix
     if isinstance(p, (BinOp, Postfix)):
-        got = infix.get(p.op) or infix.get(operator_key(p.op)) or ()
+        got = table.constants.infix_constants(p.op)
     elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
-        got = infix.get(p.head.name + p.open) or ()
+        got = frozenset(table.constants.infix.get(p.head.name + p.open) or ())  # exact key
     else:
         return False
     named = {head_name(c) for c in got}

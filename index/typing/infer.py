@@ -133,11 +133,16 @@ class Constants:
             return None
         return got[0]
 
+    def infix_constants(self, op: str) -> frozenset[str]:
+        """Every constant a type operator may stand for, by the library's commands
+        (`→ₗ[R]` read as `→ₗ`: `LinearMap`); empty when none names it."""
+        return frozenset(self.infix.get(op) or self.infix.get(operator_key(op)) or ())
+
     def infix_head(self, op: str) -> str | None:
         """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
         when the library gives it one."""
-        got = self.infix.get(op) or self.infix.get(operator_key(op))  # `→ₗ[R]`: `→ₗ`
-        return next(iter(got)) if got is not None and len(got) == 1 else None
+        got = self.infix_constants(op)
+        return next(iter(got)) if len(got) == 1 else None
 
     def dot_fails(self, head: str, field: str) -> bool:
         """Does dot notation `x.field` certainly fail on a value whose type is headed by

@@ -64,8 +64,9 @@ def included_section_binders(section: tuple[BinderGroup, ...], mentioned: Term |
     # a name the declaration binds itself is its own (`{v : InfinitePlace K} (hv : IsReal
     # v)` under `variable (v)`, Mathlib/NumberTheory/NumberField/Completion/
     # InfinitePlace.lean): the section's `v` is not used
-    names -= {n for g in own for n in g.names}
-    declared = {n for g in section for n in g.names} - {n for g in own for n in g.names}
+    own_names = {n for g in own for n in g.names}
+    names -= own_names
+    declared = {n for g in section for n in g.names} - own_names
     changed = True
     while changed:
         changed = False
