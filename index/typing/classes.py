@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Glued, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed,
+    App, BinOp, Enclosed, Glued, Ident, Num, Postfix, Prefix, Quant, Sort, Subtype, Term,
+    Typed,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
@@ -81,6 +82,12 @@ def norm(t: Term | None, local: frozenset[str] = frozenset()) -> Term | None:
         return norm(t.term, local)
     if isinstance(t, App):
         return App(norm(t.fn, local), tuple(norm(a, local) for a in t.args))  # type: ignore
+    if isinstance(t, BinOp) and t.op in ("<|", "|>"):  # `WithConv <| C →ₐ[R] A`
+        f = norm(t.lhs if t.op == "<|" else t.rhs, local)
+        x = norm(t.rhs if t.op == "<|" else t.lhs, local)
+        if f is None or x is None:
+            return None
+        return App(f.fn, f.args + (x,)) if isinstance(f, App) else App(f, (x,))
     if isinstance(t, BinOp):
         return BinOp(t.op, norm(t.lhs, local), norm(t.rhs, local))  # type: ignore[arg-type]
     return t
@@ -423,11 +430,23 @@ class ClassTable:
         h = head_of(ty)
         if h is None:
             return
-        args = ty.args if isinstance(ty, App) else ()
+        args = _hahn_series(ty.args, len(self.params.get(head_name(h), ()))) \
+            if isinstance(ty, App) else ()
         prem = tuple(norm(g.type, metas) for g in s.binders
                      if g.kind == "inst" and g.type is not None)
         self.instances.setdefault(head_name(h), []).append(
             (metas, prem, tuple(norm(a, metas) for a in args), coerced))  # type: ignore
+
+
+def _hahn_series(args: tuple[Term, ...], params: int) -> tuple[Term, ...]:
+    """An instance conclusion's arguments with `R⟦Γ⟧` read as `HahnSeries Γ R`
+    (`macro_rules | `($R⟦$M⟧) => `(HahnSeries $M $R)`, Mathlib/RingTheory/HahnSeries/
+    Basic.lean:63-65), which the grammar reads as `R` and a separate `⟦Γ⟧`: only where
+    the conclusion has one argument more than its class has parameters."""
+    if not params or len(args) != params + 1 or not isinstance(args[-1], Enclosed) or \
+            args[-1].open != "⟦":
+        return args
+    return args[:-2] + (App(Ident("HahnSeries"), (args[-1].term, args[-2])),)
 
 
 def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
@@ -456,9 +475,12 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     hp, ht = head_of(p), head_of(t)
     if hp is None and ht in TOWER and ht not in local:
         return False  # a projection, a numeral, an unparsed notation: none names ℕ
-    if isinstance(p, Glued) and ht is not None and ht not in local and ht in table.known \
-            and ht not in table.flexible and _names_another(p, ht, metas, table):
-        return False  # `C(α, β)` is a `ContinuousMap`
+    if isinstance(p, (Glued, Quant)) and ht is not None and ht not in local and \
+            ht in table.known and ht not in table.flexible and \
+            _names_another(p, ht, metas, table):
+        return False  # `C(α, β)` is a `ContinuousMap`, `Π₀ i, β i` a `DFinsupp`
+    if hp in metas and isinstance(p, App) and ht is not None:
+        return _applied_variable(p, t, ht, metas, s, table, local)
     if hp is None or ht is None or hp in metas:
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
@@ -494,6 +516,31 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     return out
 
 
+def _applied_variable(p: App, t: Term, ht: str, metas: frozenset[str], s: dict[str, Term],
+                      table: ClassTable, local: frozenset[str]) -> bool | None:
+    """An instance pattern whose head is one of its variables applied (`Mul (A 0)`, the
+    graded pieces of `GradedMonoid`) against a query type of head `ht`.  Lean's
+    unifier reads `?A 0 =?= T x₁ … xₙ` by first-order approximation (`?A := T x₁ …`,
+    `0 =?= xₙ`), and when that fails unfolds the query only if its head is reducible.
+    So a rigid query head (a candidate's type variable, or a constant the table knows
+    that is no `abbrev`) clashes when it has fewer arguments than the pattern, or when
+    a pattern argument clashes with the query's argument in its place: a numeral is
+    never a type variable nor another numeral (`0` against `R` of `TwoSidedIdeal R`)."""
+    rigid = ht in local or (ht in table.known and ht not in table.flexible)
+    if not rigid:
+        return None
+    ta = t.args if isinstance(t, App) else ()
+    if len(ta) < len(p.args):
+        return False
+    for a, b in zip(p.args, ta[len(ta) - len(p.args):]):
+        if isinstance(a, Num) and ((isinstance(b, Ident) and b.name in local) or (
+                isinstance(b, Num) and b.text != a.text)):
+            return False
+        if unify(a, b, metas, s, table, local) is False:
+            return False
+    return None
+
+
 def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -> bool:
     """Does an instance pattern written with a type notation certainly name a constant
     other than the query's head `ht`?  The library's `infix`/`postfix`/`notation`
@@ -508,6 +555,8 @@ def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -
         got = table.constants.infix_constants(p.op)
     elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
         got = frozenset(table.constants.infix.get(p.head.name + p.open) or ())  # exact key
+    elif isinstance(p, Quant) and p.op not in ("∀", "Π", "fun", "λ"):
+        got = frozenset(table.constants.infix.get(p.op) or ())  # `Π₀`, read by `notation3`
     else:
         return False
     named = {head_name(c) for c in got}

@@ -235,7 +235,9 @@ class TypedFilter:
             if self._clash(ctx, want, vt, top=True, free=free):
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
-        return self._instances(ctx, names, types, metas, s, env, new_terms, namespace)
+        stated = _stated_binder_types(names, kinds, types, values, new_terms)
+        return self._instances(ctx, names, types, metas, s, env, tuple(new_terms) + stated,
+                               namespace)
 
     def _receivers(self, new_terms: Sequence[Term], metas: frozenset[str]
                    ) -> tuple[dict[str, frozenset[str]], dict[str, int], frozenset[str]]:
@@ -424,8 +426,13 @@ class TypedFilter:
         if b in ctx.tvars:
             srcs = ctx.sources(b)
             return co.free_target or ANY in srcs or a in srcs or b in co.reach(a)
-        return co.may_coerce(a, b, self.table.horn().head_closure(b)
-                             if b in self.table.known else None)
+        # an operator head (`→ₛₗ`) has the instances of the constant it stands for
+        # (`LinearMap`), whichever way they are written (`horn`)
+        known = self.table.constants.infix_head(b) if rigid_op(b) and \
+            self.table.constants is not None else b
+        known = head_name(known) if known is not None else b
+        return co.may_coerce(a, b, self.table.horn().head_closure(known)
+                             if known in self.table.known else None)
 
     def _unfolded_clash(self, ctx: Context, want: Term, got: Term, hw: str, hg: str,
                         free: frozenset[str]) -> bool:
@@ -522,6 +529,19 @@ def new_text(rule) -> tuple[Term, ...]:  # noqa: ANN001 - core.records.Rule
     return tuple(out)
 
 
+def _stated_binder_types(names: Sequence[str], kinds: Sequence[str],
+                         types: Sequence[Term | None], values: Mapping[str, Term],
+                         new_terms: Sequence[Term]) -> tuple[Term, ...]:
+    """The types of the rule's binders the mutant states itself: those the new text
+    mentions that the match left unbound (an `apply_hyp` mutant's
+    `(o : Orientation ℝ G₀ (Fin 2))` beside its new hypothesis `o.oangle c y = π`).  Lean
+    elaborates them too, so their constants' instances are needed like the new text's."""
+    mentioned = frozenset().union(*(heads(t) for t in new_terms)) if new_terms else frozenset()
+    return tuple(t for n, k, t in zip(names, kinds, types)
+                 if n and n in mentioned and n not in values and k != "inst"
+                 and t is not None and not isinstance(t, Sort))
+
+
 def rule_constants(*terms: Term | None) -> frozenset[str]:
     """Dotted constant names written in a rule's terms (the candidates for dot notation
     in a printed mutant)."""
@@ -553,4 +573,4 @@ def _free(t: Term, names: frozenset[str]) -> bool:
         return _free(t.fn, names) or any(_free(a, names) for a in t.args)
     if isinstance(t, BinOp):
         return _free(t.lhs, names) or _free(t.rhs, names)
-    return not isinstance(t, (Sort,))
+    return not isinstance(t, (Sort, Num))  # `Fin 2`: a numeral names no rule variable

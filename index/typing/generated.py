@@ -154,6 +154,19 @@ def dual_name(name: str) -> str:
     return "".join(_DUAL_OF.get(w, w) for w in _WORD.findall(name))
 
 
+# the declaration keyword after a definition's attributes and modifiers
+_DECL_KEYWORD = re.compile(r"^(?:(?:private|protected|noncomputable|nonrec|partial|unsafe)\s+)*"
+                           r"(?:def|abbrev)\s", re.M)
+
+
+def attributes_text(snippet: str) -> str:
+    """A definition's text before its keyword: its docstring and attributes.  Not
+    before the first `:=`, which an attribute may hold (`@[to_additive (attr := grind)]`,
+    on `mabs`)."""
+    m = _DECL_KEYWORD.search(snippet)
+    return snippet[:m.start()] if m is not None else snippet
+
+
 def dual_twin_sig(sig, snippet: str):  # noqa: ANN001, ANN201 - signatures.Sig
     """The declaration `@[to_dual]` generates from a definition (`BddBelow` from
     `BddAbove`, Mathlib/Order/Bounds/Defs.lean:37-41): named by the attribute or by
@@ -163,7 +176,7 @@ def dual_twin_sig(sig, snippet: str):  # noqa: ANN001, ANN201 - signatures.Sig
 
     from lean_alchemy.index.typing.additive import translate
 
-    m = _TO_DUAL_ATTR.search(snippet[:snippet.find(":=")] if ":=" in snippet else snippet)
+    m = _TO_DUAL_ATTR.search(attributes_text(snippet))
     if m is None:
         return None
     if m.group(1) in _NO_NEW_TWIN:

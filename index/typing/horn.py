@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from lean_alchemy.grammar.ast import App, Ident, Term
+from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Term
 from lean_alchemy.index.typing.saturate import variable_name
+from lean_alchemy.index.typing.signatures import head_name
 
 CLOSURE_MEMO = 16_384  # distinct binder-class sets remembered (cleared when full)
 
@@ -76,9 +77,12 @@ class HornRules:
                             self._add(self._needs(p, prem, table), (c, j))
                         continue
                     h = _ident_head(p)
-                    if h is None or (isinstance(p, Ident) and h not in table.known
-                                     and not variable_name(h)):
-                        continue  # a notation (`α × β`, `↥s`, `ℤ√d`): only ever that one
+                    if h is None:  # `M →ₗ[R] N`: a key of the constant it stands for
+                        for x in _notation_constants(p, table):
+                            self.head_start.setdefault(x, set()).add((c, j))
+                        continue
+                    if isinstance(p, Ident) and h not in table.known and not variable_name(h):
+                        continue  # a notation (`↥s`, `ℤ√d`): only ever that one
                     to = None if h in metas else table.unfolds(h) if h in table.flexible \
                         else frozenset({h}) if h in table.known else None
                     if to is None and h not in metas and (
@@ -172,6 +176,15 @@ class HornRules:
                     set(), {}, list(self.unconditional | loose))
             hit = self._head_memo[head] = self._extend(base, self.head_start.get(head, ()))
         return hit
+
+
+def _notation_constants(p: Term, table) -> frozenset[str]:  # noqa: ANN001 - ClassTable
+    """The constants (keyed like the table) a type written with an operator or a
+    postfix notation stands for, by the library's commands (`→ₗ[R]`: `LinearMap`, `×`:
+    `Prod`); empty for other notation."""
+    if table.constants is None or not isinstance(p, (BinOp, Postfix)):
+        return frozenset()
+    return frozenset(head_name(c) for c in table.constants.infix_constants(p.op))
 
 
 def _ident_head(t: Term) -> str | None:

@@ -35,7 +35,7 @@ import re
 from typing import Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Enclosed, Explicit, Ident, IfThenElse, NamedArg, Postfix,
+    App, BinderGroup, BinOp, Enclosed, Explicit, Hole, Ident, IfThenElse, NamedArg, Postfix,
     Prefix, Proj, Quant, SetBuilder, Sort, Term, Typed,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
@@ -544,7 +544,9 @@ class Inference:
         binders, the arguments given to them and the solution of the others (`needs`)."""
         sig_type = sig.type if sig.type is not None else self._unwritten_type(sig, d)
         if sig_type is None:
-            return None
+            if solved is None:
+                return None
+            sig_type = Hole("_")  # `abbrev Orientation := …`: the binders still solve
         binders = flat_binders(sig)
         metas = frozenset(n for n, _, _ in binders)
         from lean_alchemy.index.typing.classes import norm

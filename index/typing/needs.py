@@ -35,16 +35,18 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Quant, Term, Typed,
+    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Proj, Quant, Term,
+    Typed,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
-from lean_alchemy.index.typing.signatures import Sig
+from lean_alchemy.index.typing.signatures import Sig, head_name
 from lean_alchemy.index.typing.saturate import subst
 
-# order and lattice notation (`Init/Prelude.lean`, `Mathlib/Order/Notation.lean`)
+# order and lattice notation (`Init/Prelude.lean`, `Mathlib/Order/Notation.lean`), and
+# divisibility (`infix:50 " ∣ " => Dvd.dvd`, Lean core's `Init/Prelude.lean`)
 RELATION_CLASSES = {"≤": "LE", "≥": "LE", "<": "LT", ">": "LT", "⊔": "Max", "⊓": "Min",
-                    "⇨": "HImp"}
+                    "⇨": "HImp", "∣": "Dvd"}
 # arithmetic notation: homogeneous classes behind `binop%` (`instHAdd` … in `Prelude`)
 ARITH_CLASSES = {"+": ("Add", "HAdd"), "*": ("Mul", "HMul"), "-": ("Sub", "HSub"),
                  "/": ("Div", "HDiv")}
@@ -55,9 +57,11 @@ LATTICE_LITERALS = {"⊤": "Top", "⊥": "Bot"}
 NUMERAL_PARTNERS = frozenset({"=", "≠", "≤", "<", "≥", ">", "+", "*", "-", "/"})
 # enclosing notations and the constants they denote (`notation "⌊" a "⌋₊" => Nat.floor a`,
 # Mathlib/Algebra/Order/Floor/Defs.lean:135-277; `‖e‖` is `Norm.norm e`,
-# Mathlib/Analysis/Normed/Group/Defs.lean): the constant's instance binders are asked
+# Mathlib/Analysis/Normed/Group/Defs.lean; `|a|` is `abs a`, `|a|ₘ` `mabs a`,
+# Mathlib/Algebra/Order/Group/Unbundled/Abs.lean:42-45): the constant's instance binders
+# are asked
 ENCLOSED_CONSTANTS = {"‖": "Norm.norm", "⌊₊": "Nat.floor", "⌈₊": "Nat.ceil", "⌊": "Int.floor",
-                      "⌈": "Int.ceil"}
+                      "⌈": "Int.ceil", "|": "abs", "|ₘ": "mabs"}
 
 
 def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],
@@ -82,12 +86,18 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
     elif isinstance(t, App):
         if isinstance(t.fn, Ident):
             yield from _constant(inf, t.fn.name, t.args, ns)
+        elif isinstance(t.fn, Proj) and not t.fn.field.isdigit():
+            yield from _dotted(inf, t.fn.term, t.fn.field.split("."), t.args)
+            yield from _walk(inf, t.fn.term, hetero, ns)
         else:
             yield from _walk(inf, t.fn, hetero, ns)
         for a in t.args:
             yield from _walk(inf, a, hetero, ns)
     elif isinstance(t, Ident):
         yield from _constant(inf, t.name, (), ns)
+    elif isinstance(t, Proj) and not t.field.isdigit():
+        yield from _dotted(inf, t.term, t.field.split("."), ())
+        yield from _walk(inf, t.term, hetero, ns)
     elif isinstance(t, BinOp):
         yield _operator(inf, t, hetero)
         yield _numeral(inf, t, hetero)
@@ -220,14 +230,56 @@ def written(found: list[Sig], name: str, ns: str) -> Sig | None:
 
 def _constant(inf: Inference, name: str, args: tuple[Term, ...], ns: str
               ) -> Iterator[Term | None]:
-    if inf.consts is None or name in inf.local or name in inf.hidden or \
-            name.split(".", 1)[0] in inf.local:
+    if inf.consts is None or name in inf.local or name in inf.hidden or name in inf.tvars:
+        return  # a variable (a type variable too: `ι` of a stated `ι → ℝ`), no constant
+    first, _, rest = name.partition(".")
+    if first in inf.hidden:
         return
-    sig = written(inf.consts.candidates(name), name, ns)
-    if sig is None:
+    if rest and first in inf.local:  # `o.oangle x y`: dot notation on a variable
+        yield from _dotted(inf, Ident(first), rest.split("."), args)
         return
+    found = inf.consts.candidates(name)
+    sig = written(found, name, ns)
+    if sig is not None:
+        yield from _binder_queries(inf, sig, args, None)
+    elif not found:  # a notation token (`∡` is `EuclideanGeometry.oangle`): its constant
+        body = inf.consts.token_body(name)
+        if isinstance(body, Ident) and body.name != name:
+            yield from _constant(inf, body.name, args, "")
+
+
+def _dotted(inf: Inference, recv: Term, fields: list[str], args: tuple[Term, ...]
+            ) -> Iterator[Term | None]:
+    """`recv.f₁.f₂ args`: the instance binders of each field's constant, found as Lean
+    finds it (the namespace of the head of the receiver's type, then its parents and
+    unfolded body: `Inference._receiver_types`), the receiver its first explicit argument
+    of that type.  `o.oangle x y` with `o : Orientation ℝ V (Fin 2)` asks
+    `NormedAddCommGroup V`; `s.max` with `s : Finset α` asks `LinearOrder α`.  One
+    declaration of that name or none: an ambiguous field asks nothing."""
+    if inf.consts is None:
+        return
+    cur = recv
+    for k, f in enumerate(fields):
+        ty = inf.type_of(cur)
+        if ty is None:
+            return
+        for h, r in inf._receiver_types(cur, ty):
+            found = inf.consts.lookup(f"{head_name(h)}.{f}")
+            if not found:
+                continue
+            if len(found) == 1:
+                last = k == len(fields) - 1
+                yield from _binder_queries(inf, found[0], args if last else (), (r, h))
+            break
+        cur = Proj(cur, f)
+
+
+def _binder_queries(inf: Inference, sig: Sig, args: tuple[Term, ...],
+                    receiver: tuple[Term, str] | None) -> Iterator[Term | None]:
+    """The instance binders of `sig` applied to `args`, its other binders solved from
+    the arguments' types; a query naming a binder left unsolved is not asked."""
     solved: dict = {}
-    inf._apply_sig(sig, args, 0, None, solved)
+    inf._apply_sig(sig, args, 0, receiver, solved)
     if not solved:
         return
     from lean_alchemy.index.typing.classes import norm

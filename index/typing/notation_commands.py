@@ -80,10 +80,22 @@ _BINARY_NOTATION_CMD = re.compile(
     r'[^\s":]+(?::\w+)?\s+"\s*([^"\s]+)\s*"\s+[^\s":]+(?::\w+)?\s*=>\s*\(?@?([\w.]+)', re.M)
 # `notation "ℚ_[" p "]" => Padic p`, `notation "C(" α ", " β ")" => ContinuousMap α β`
 # (Mathlib/NumberTheory/Padics/PadicNumbers.lean, Mathlib/Topology/ContinuousMap/Defs.lean):
-# a token glued to its opening bracket, keyed as the grammar's `Glued` reads it
+# a token glued to its opening bracket, keyed as the grammar's `Glued` reads it (with a
+# priority too: `notation (priority := 2000) "C₀(" α ", " β ")" => ZeroAtInftyContinuousMap
+# α β`, Mathlib/Topology/ContinuousMap/ZeroAtInfty.lean:50)
 _GLUED_NOTATION_CMD = re.compile(
     r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?notation3?(?::\w+)?\s+'
-    r'"([^"\s]+[(\[])"[^\n]*?=>\s*\(?@?([\w.]+)', re.M)
+    r'(?:\(priority\s*:=\s*\w+\)\s*)?"([^"\s]+[(\[])"[^\n]*?=>\s*\(?@?([\w.]+)', re.M)
+
+
+# `notation3 "Π₀ "(...)", "r:(scoped f => DFinsupp f) => r` (Mathlib/Data/DFinsupp/Defs.lean:
+# 69), `scoped[DirectSum] notation3 "⨁ "(...)", "r:(scoped f => DirectSum _ f) => r`: a
+# binder notation whose value is the constant its scoped body heads (`Π₀ i, β i` is
+# `DFinsupp β`), named by its token
+_BINDER_NOTATION_CMD = re.compile(
+    r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?notation3(?::\w+)?\s*'
+    r'"([^"\s]+)\s*"\s*\(\.\.\.\)\s*",\s*"\s*\w+(?::\w+)?:\(scoped\s+\w+\s*=>\s*\(?@?'
+    r'(?:_root_\.)?([\w.]+)[^\n]*?\)\s*=>\s*\w+\s*(?:--[^\n]*)?$', re.M)
 
 
 def infix_commands(text: str) -> Iterator[Sig]:
@@ -93,7 +105,8 @@ def infix_commands(text: str) -> Iterator[Sig]:
     with a bracketed argument (`M →ₗ[R] N`), named by the operator before its bracket;
     the postfix type operators (`αᵐᵒᵖ`, `αᵒᵈ`, `R[X]`) and the notations of a token between
     two variables (`α ×ₗ β`), named by their token; the notations glued to a bracket
-    (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`)."""
+    (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`); the binder
+    notations whose value is a constant applied (`Π₀ i, β i`), named by their token."""
     for m in _INFIX_CMD.finditer(text):
         yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
     for m in _POSTFIX_CMD.finditer(text):
@@ -106,6 +119,8 @@ def infix_commands(text: str) -> Iterator[Sig]:
         for m in _BINARY_NOTATION_CMD.finditer(text):
             yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
         for m in _GLUED_NOTATION_CMD.finditer(text):
+            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
+        for m in _BINDER_NOTATION_CMD.finditer(text):
             yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
 
 

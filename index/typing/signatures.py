@@ -424,7 +424,9 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`,
     plus the names of the others (theorems, aliases) as `theorem` rows.
     Each source file is read and walked once (`declaration_scopes`).  A definition
-    with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`)."""
+    with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`), one with
+    `@[to_additive]` its additive twin (`additive_twins.additive_twin_sig`)."""
+    from lean_alchemy.index.typing.additive_twins import additive_twin_sig
     from lean_alchemy.index.typing.generated import dual_twin_sig
     from lean_alchemy.index.typing.notation_commands import infix_commands, notation_commands
 
@@ -472,6 +474,10 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         out.extend(got)
         if kind in ("def", "abbrev") and "to_dual" in snippet and got:
             twin = dual_twin_sig(got[0], snippet)
+            if twin is not None:
+                twins.append(twin)
+        if kind in ("def", "abbrev") and "to_additive" in snippet and got:
+            twin = additive_twin_sig(got[0], snippet)
             if twin is not None:
                 twins.append(twin)
     def section_for(d) -> tuple[BinderGroup, ...]:  # noqa: ANN001

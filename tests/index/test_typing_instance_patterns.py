@@ -1,0 +1,123 @@
+"""Instance conclusions the table could not tell apart from any type: an applied pattern
+variable, a binder notation, a pipe.  Each stopped the search at *unknown* for every
+query of its class; each now clashes with a type it cannot be, and still applies where
+Lean's unifier would apply it.
+
+Facts mirrored, read in Mathlib:
+- `instance GradeZero.instMul … : Mul (A 0)` over `A : ι → Type*`
+  (Mathlib/Algebra/GradedMonoid.lean, `GradeZero` section);
+- `notation3 "Π₀ "(...)", "r:(scoped f => DFinsupp f) => r` (Mathlib/Data/DFinsupp/Defs.lean:
+  69) and `scoped[DirectSum] notation3 "⨁ "(...)", "r:(scoped f => DirectSum _ f) => r`
+  (Mathlib/Algebra/DirectSum/Basic.lean:47), with `Mul`/`LE` instances written with them;
+- `instance : Mul (WithConv <| C →ₐ[R] A)` (Mathlib/RingTheory/Coalgebra/Convolution.lean).
+"""
+
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver
+from lean_alchemy.index.typing.notation_commands import infix_commands
+from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
+
+NOTATION = ('notation3 "Π₀ "(...)", "r:(scoped f => DFinsupp f) => r\n'
+            'scoped[DirectSum] notation3 "⨁ "(...)", "r:(scoped f => DirectSum _ f) => r\n')
+LIB = [
+    ("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
+    ("TwoSidedIdeal", "structure", "structure TwoSidedIdeal (R : Type u) where\n  c : R"),
+    ("Graded", "structure", "structure Graded (ι : Type u) (i : ι) where\n  c : ι"),
+    ("DFinsupp", "structure", "structure DFinsupp {ι : Type u} (β : ι → Type v) where\n"
+                              "  f : ∀ i, β i"),
+    ("DirectSum", "def", "def DirectSum (ι : Type u) (β : ι → Type v) : Type v := "
+                         "DFinsupp β"),
+    ("WithConv", "structure", "structure WithConv (α : Type u) where\n  a : α"),
+    ("GradeZero.instMul", "instance",
+     "instance {ι : Type u} {A : ι → Type v} [Zero ι] : Mul (A 0) := sorry"),
+    ("DFinsupp.instMul", "instance",
+     "instance {ι : Type u} {β : ι → Type v} : Mul (Π₀ i, β i) := sorry"),
+    ("DirectSum.instMul", "instance",
+     "instance {ι : Type u} {A : ι → Type v} : Mul (⨁ i, A i) := sorry"),
+    ("WithConv.instMul", "instance",
+     "instance {α : Type u} : Mul (WithConv <| List α) := sorry"),
+]
+
+
+def _resolver(extra: list = ()) -> Resolver:
+    sigs = list(core_sigs()) + list(infix_commands(NOTATION))
+    for name, kind, text in LIB + list(extra):
+        sigs.extend(sigs_of_source(name, kind, text))
+    return Resolver(ClassTable.build(sigs), frozenset({"R", "G"}), [])
+
+
+def test_no_instance_pattern_of_the_library_gives_a_structure_mul() -> None:
+    """`Mul (TwoSidedIdeal R)` and `Mul G` (a type variable without `Mul`) are *no*:
+    `?A 0 =?= TwoSidedIdeal R` fails by first-order approximation (`0` is no `R`),
+    `?A 0 =?= G` has too few arguments, `Π₀`/`⨁` are `DFinsupp`/`DirectSum` and
+    `WithConv <| List α` is `WithConv (List α)`."""
+    r = _resolver()
+    assert r.holds(parse_term("Mul (TwoSidedIdeal R)")) == NO
+    assert r.holds(parse_term("Mul G")) == NO
+
+
+def test_each_pattern_still_applies_where_lean_applies_it() -> None:
+    """The same instances give `Mul (Graded ℕ 0)` (the graded piece at `0`),
+    `Mul (DFinsupp β)`, `Mul (DirectSum ι A)` and `Mul (WithConv (List R))`."""
+    r = _resolver()
+    for q in ("Mul (Graded ℕ 0)", "Mul (DFinsupp β)", "Mul (WithConv (List R))"):
+        assert r.holds(parse_term(q)) != NO, q
+    # an abbrev the table cannot see through keeps the search unknown: `DirectSum` is a
+    # `def` here, which instance matching does not unfold, so only its own instances count
+    assert r.holds(parse_term("Mul (DirectSum ι A)")) != NO
+
+
+def test_an_unknown_binder_notation_stays_any_type() -> None:
+    """Without the `notation3` commands `Π₀ i, β i` names nothing the table knows, and
+    `Mul (TwoSidedIdeal R)` stays unknown: the reading, not a default, decides."""
+    sigs = list(core_sigs())
+    for name, kind, text in LIB:
+        sigs.extend(sigs_of_source(name, kind, text))
+    r = Resolver(ClassTable.build(sigs), frozenset({"R", "G"}), [])
+    assert r.holds(parse_term("Mul (TwoSidedIdeal R)")) != NO
+
+
+def test_an_instance_written_with_an_operator_counts_for_its_constant() -> None:
+    """`instance : AddCommMonoid (M →ₗ[R] N)` (Mathlib/Algebra/Module/LinearMap/Defs.lean)
+    is an instance about `LinearMap`, the constant of `notation:25 M " →ₗ[" R:25 "] " M₂:0
+    => LinearMap (RingHom.id R) M M₂`: the class positions a `LinearMap` may fill (what a
+    coercion into a type variable asks of its target) include it."""
+    notation = 'notation:25 M " →ₗ[" R:25 "] " M₂:0 => LinearMap (RingHom.id R) M M₂\n'
+    lib = [("AddCommMonoid", "class", "class AddCommMonoid (M : Type u) where\n  z : M"),
+           ("LinearMap", "structure", "structure LinearMap (σ : Type u) (M N : Type u) "
+                                      "where\n  f : M → N"),
+           ("LinearMap.inst", "instance",
+            "instance {R M N : Type u} : AddCommMonoid (M →ₗ[R] N) := sorry")]
+    sigs = list(core_sigs()) + list(infix_commands(notation))
+    for name, kind, text in lib:
+        sigs.extend(sigs_of_source(name, kind, text))
+    keys = ClassTable.build(sigs).horn().head_closure("LinearMap")
+    assert ("AddCommMonoid", 0) in keys
+
+
+def test_a_glued_notation_with_a_priority_is_read() -> None:
+    """`scoped[ZeroAtInfty] notation (priority := 2000) "C₀(" α ", " β ")" =>
+    ZeroAtInftyContinuousMap α β` (Mathlib/Topology/ContinuousMap/ZeroAtInfty.lean:50):
+    the priority does not hide the token, so `Mul C₀(α, β)` names its structure."""
+    text = ('scoped[ZeroAtInfty] notation (priority := 2000) "C₀(" α ", " β ")" => '
+            'ZeroAtInftyContinuousMap α β\n')
+    assert [(s.name, s.body.name) for s in infix_commands(text)] == [  # type: ignore[union-attr]
+        ("C₀(", "ZeroAtInftyContinuousMap")]
+
+
+def test_a_hahn_series_conclusion_is_one_type() -> None:
+    """`instance [AddGroup R] : AddGroup R⟦Γ⟧`: the grammar reads `R⟦Γ⟧` as `R` and a
+    separate `⟦Γ⟧` (two arguments for a class of one, which matched nothing and left
+    every `AddGroup` query unknown); it is `HahnSeries Γ R` (`macro_rules | `($R⟦$M⟧) =>
+    `(HahnSeries $M $R)`, Mathlib/RingTheory/HahnSeries/Basic.lean:65)."""
+    lib = [("AddGroup", "class", "class AddGroup (α : Type u) where\n  add : α → α → α"),
+           ("HahnSeries", "structure", "structure HahnSeries (Γ : Type u) (R : Type v) where"
+                                       "\n  c : Γ → R"),
+           ("HahnSeries.inst", "instance",
+            "instance {Γ R : Type u} [AddGroup R] : AddGroup R⟦Γ⟧ := sorry")]
+    sigs = list(core_sigs())
+    for name, kind, text in lib:
+        sigs.extend(sigs_of_source(name, kind, text))
+    r = Resolver(ClassTable.build(sigs), frozenset({"G", "Γ"}), [parse_term("AddGroup G")])
+    assert r.holds(parse_term("AddGroup Nat")) == NO
+    assert r.holds(parse_term("AddGroup (HahnSeries Γ G)")) != NO

@@ -1,0 +1,132 @@
+"""The instances a mutant needs through dot notation and through the binders it states.
+
+Facts mirrored by the fixture, read in Mathlib:
+- `abbrev Orientation := Module.Ray R (M [⋀^ι]→ₗ[R] R)` under
+  `variable (R : Type*) [CommSemiring R] … (M : Type*) [AddCommMonoid M] [Module R M]`
+  (Mathlib/LinearAlgebra/Orientation.lean:44-51): no written type;
+- `Orientation.oangle` under `[NormedAddCommGroup V] [InnerProductSpace ℝ V]
+  [Fact (finrank ℝ V = 2)] (o : Orientation ℝ V (Fin 2))`
+  (Mathlib/Geometry/Euclidean/Angle/Oriented/Basic.lean:47-61);
+- `Finset.max` under `variable [LinearOrder α]` (Mathlib/Data/Finset/Max.lean:29-34).
+"""
+
+from lean_alchemy.extract.commands import parse_binders
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.statements import binders_of
+from lean_alchemy.index.typing.classes import ClassTable
+from lean_alchemy.index.typing.filter import Context, TypedFilter
+from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
+
+LIB = [
+    ("AddCommMonoid", "class", "class AddCommMonoid (M : Type u) where\n  zero : M"),
+    ("NormedAddCommGroup", "class",
+     "class NormedAddCommGroup (V : Type u) extends AddCommMonoid V where\n  n : V → ℕ"),
+    ("LE", "class", "class LE (α : Type u) where\n  le : α → α → Prop"),
+    ("LinearOrder", "class", "class LinearOrder (α : Type u) extends LE α where\n  t : ℕ"),
+    ("Finset", "structure", "structure Finset (α : Type u) where\n  val : List α"),
+    ("Finset.max", "def",
+     "def Finset.max {α : Type u} [LinearOrder α] (s : Finset α) : Option α := none"),
+    ("Finset.copy", "def", "def Finset.copy {α : Type u} (s : Finset α) : Finset α := s"),
+    ("Orientation", "abbrev",
+     "abbrev Orientation (R : Type u) (M : Type v) [AddCommMonoid M] (ι : Type w) := "
+     "Module.Ray R M"),
+    ("Orientation.oangle", "def",
+     "def Orientation.oangle {V : Type u} [NormedAddCommGroup V] "
+     "(o : Orientation ℕ V (Fin 2)) (x y : V) : ℕ := 0"),
+]
+# `left_ne_zero_of_oangle_eq_pi`: `{x y : V} (h : o.oangle x y = π) : x ≠ 0`, with the
+# section's `V`, `[NormedAddCommGroup V]` and `o`
+NAMES = ["V", "", "o", "x", "y"]
+KINDS = ["implicit", "inst", "explicit", "implicit", "implicit"]
+TYPES = [parse_term("Type u"), parse_term("NormedAddCommGroup V"),
+         parse_term("Orientation ℕ V (Fin 2)"), parse_term("V"), parse_term("V")]
+
+
+def _table() -> ClassTable:
+    sigs = list(core_sigs())
+    for name, kind, text in LIB:
+        sigs.extend(sigs_of_source(name, kind, text))
+    return ClassTable.build(sigs)
+
+
+def _ctx(table: ClassTable, binders: str) -> Context:
+    return Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
+
+
+def test_dot_notation_on_a_rule_variable_asks_the_field_s_instances() -> None:
+    """`o.oangle x y` in an `apply_hyp` mutant's new hypothesis, `x := c` with
+    `c : G₀` (so `V := G₀` and `o : Orientation ℕ G₀ (Fin 2)`, a type with a numeral):
+    `Orientation.oangle` needs `NormedAddCommGroup G₀`, which a `[Mul G₀]` variable does
+    not have; with `[NormedAddCommGroup G₀]` the match is kept."""
+    table = _table()
+    filt = TypedFilter(table)
+    new = (parse_term("o.oangle x y = 0"),)
+    val = {"x": parse_term("c")}
+    bare = _ctx(table, "{G₀ : Type u} [Mul G₀] (c : G₀)")
+    assert filt.check(bare, NAMES, KINDS, TYPES, val, "apply_hyp",
+                      new_terms=new) == "instance_missing"
+    assert any(str(q).find("NormedAddCommGroup") >= 0 for q, _ in filt.last["queries"])
+    normed = _ctx(table, "{G₀ : Type u} [NormedAddCommGroup G₀] (c : G₀)")
+    assert filt.check(normed, NAMES, KINDS, TYPES, val, "apply_hyp", new_terms=new) is None
+
+
+def test_a_binder_the_mutant_states_asks_its_type_s_instances() -> None:
+    """The mutant states `(o : Orientation ℕ G₀ (Fin 2))` itself (the match leaves `o`
+    unbound and the new text mentions it): the `abbrev`, whose type is not written,
+    needs `AddCommMonoid G₀` (its body's `Module.Ray` is not in the table either).  A
+    bound `o` is the candidate's own and asks nothing."""
+    table = _table()
+    filt = TypedFilter(table)
+    new = (parse_term("o = o"),)
+    bare = _ctx(table, "{G₀ : Type u} [Mul G₀] (c : G₀) (p : Orientation ℕ G₀ (Fin 2))")
+    val = {"x": parse_term("c")}
+    assert filt.check(bare, NAMES, KINDS, TYPES, val, "apply_hyp",
+                      new_terms=new) == "instance_missing"
+    bound = {"x": parse_term("c"), "o": parse_term("p")}
+    assert filt.check(bare, NAMES, KINDS, TYPES, bound, "apply_hyp", new_terms=new) is None
+    normed = _ctx(table, "{G₀ : Type u} [NormedAddCommGroup G₀] (c : G₀)")
+    assert filt.check(normed, NAMES, KINDS, TYPES, val, "apply_hyp", new_terms=new) is None
+
+
+def test_a_field_of_a_compound_receiver_asks_its_instances() -> None:
+    """`s.max` and `(Finset.copy s).max` with `s : Finset β`: `Finset.max` needs
+    `LinearOrder β`, which a `[LE β]` variable lacks and a `[LinearOrder β]` one has."""
+    table = _table()
+    filt = TypedFilter(table)
+    names, kinds = ["α", "s", "a"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Finset α"), parse_term("Option α")]
+    val = {"s": parse_term("t"), "a": parse_term("o")}
+    for text in ("s.max = a", "(Finset.copy s).max = a"):
+        new = (parse_term(text),)
+        le = _ctx(table, "{β : Type u} [LE β] (t : Finset β) (o : Option β)")
+        assert filt.check(le, names, kinds, types, val, new_terms=new) == "instance_missing"
+        lin = _ctx(table, "{β : Type u} [LinearOrder β] (t : Finset β) (o : Option β)")
+        assert filt.check(lin, names, kinds, types, val, new_terms=new) is None
+
+
+def test_a_notation_token_and_divisibility_ask_their_constants() -> None:
+    """`∡ x y` is `EuclideanGeometry.oangle x y` (`scoped notation "∡" =>
+    EuclideanGeometry.oangle`, Mathlib/Geometry/Euclidean/Angle/Oriented/Affine.lean:47):
+    the token asks the binders of its constant, here `NormedAddCommGroup` of the points'
+    type.  `a ∣ b` asks `Dvd` of the operands' type (`infix:50 " ∣ " => Dvd.dvd`)."""
+    from lean_alchemy.index.typing.notation_commands import notation_commands
+
+    lib = LIB + [("Dvd", "class", "class Dvd (α : Type u) where\n  dvd : α → α → Prop"),
+                 ("angle", "def", "def angle {V : Type u} [NormedAddCommGroup V] "
+                                  "(x y : V) : ℕ := 0")]
+    sigs = list(core_sigs()) + list(notation_commands('scoped notation "∡" => angle\n'))
+    for name, kind, text in lib:
+        sigs.extend(sigs_of_source(name, kind, text))
+    table = ClassTable.build(sigs)
+    filt = TypedFilter(table)
+    names, kinds = ["α", "x", "y"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
+    val = {"x": parse_term("c"), "y": parse_term("d")}
+    bare = _ctx(table, "{G : Type u} [Mul G] (c d : G)")
+    for text in ("∡ x y = 0", "x ∣ y"):
+        assert filt.check(bare, names, kinds, types, val,
+                          new_terms=(parse_term(text),)) == "instance_missing", text
+    normed = _ctx(table, "{G : Type u} [NormedAddCommGroup G] [Dvd G] (c d : G)")
+    for text in ("∡ x y = 0", "x ∣ y"):
+        assert filt.check(normed, names, kinds, types, val,
+                          new_terms=(parse_term(text),)) is None, text
