@@ -430,21 +430,19 @@ class ClassTable:
         h = head_of(ty)
         if h is None:
             return
-        args = _hahn_series(ty.args, len(self.params.get(head_name(h), ()))) \
-            if isinstance(ty, App) else ()
+        args = _hahn_series(ty.args) if isinstance(ty, App) else ()
         prem = tuple(norm(g.type, metas) for g in s.binders
                      if g.kind == "inst" and g.type is not None)
         self.instances.setdefault(head_name(h), []).append(
             (metas, prem, tuple(norm(a, metas) for a in args), coerced))  # type: ignore
 
 
-def _hahn_series(args: tuple[Term, ...], params: int) -> tuple[Term, ...]:
+def _hahn_series(args: tuple[Term, ...]) -> tuple[Term, ...]:
     """An instance conclusion's arguments with `R⟦Γ⟧` read as `HahnSeries Γ R`
     (`macro_rules | `($R⟦$M⟧) => `(HahnSeries $M $R)`, Mathlib/RingTheory/HahnSeries/
-    Basic.lean:63-65), which the grammar reads as `R` and a separate `⟦Γ⟧`: only where
-    the conclusion has one argument more than its class has parameters."""
-    if not params or len(args) != params + 1 or not isinstance(args[-1], Enclosed) or \
-            args[-1].open != "⟦":
+    Basic.lean:63-65), which the grammar reads as `R` and a separate `⟦Γ⟧` (a quotient
+    `⟦a⟧` is a term, never a class argument after a type)."""
+    if len(args) < 2 or not isinstance(args[-1], Enclosed) or args[-1].open != "⟦":
         return args
     return args[:-2] + (App(Ident("HahnSeries"), (args[-1].term, args[-2])),)
 

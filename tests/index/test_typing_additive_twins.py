@@ -4,9 +4,8 @@ and their signatures, read through `build_signatures` from a library written her
 
 from types import SimpleNamespace
 
-from lean_alchemy.extract.commands import parse_binders
+from helpers.typing_library import candidate_context, library_sigs
 from lean_alchemy.grammar.parser import parse_term
-from lean_alchemy.grammar.statements import binders_of
 from lean_alchemy.index.typing.additive_twins import (
     additive_name, additive_twin_sig, guess_name, split_case,
 )
@@ -77,7 +76,7 @@ def test_abs_is_read_from_mabs_and_asks_its_additive_classes(tmp_path) -> None:
     val, new = {"a": parse_term("b")}, (parse_term("|a| = a"),)
 
     def ctx(binders: str) -> Context:
-        return Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
+        return candidate_context(table, binders)
 
     assert filt.check(ctx("{X : Type u} [Lattice X] [Group X] (b : X)"), names_, kinds,
                       types, val, new_terms=new) == "instance_missing"
@@ -92,13 +91,11 @@ def test_an_abbrev_twin_keeps_a_readable_body() -> None:
     would make the key unreadable and every instance about it match any type.  With the
     body translated the key still unfolds to known heads; an `abbrev` whose own body is
     not read gives no twin."""
-    from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
+    from lean_alchemy.index.typing.signatures import sigs_of_source
 
-    sigs = list(core_sigs())
-    sigs += sigs_of_source("Subgroup", "structure",
-                           "structure Subgroup (G : Type u) where\n  c : G")
-    sigs += sigs_of_source("AddSubgroup", "structure",
-                           "structure AddSubgroup (G : Type u) where\n  c : G")
+    sigs = library_sigs([
+        ("Subgroup", "structure", "structure Subgroup (G : Type u) where\n  c : G"),
+        ("AddSubgroup", "structure", "structure AddSubgroup (G : Type u) where\n  c : G")])
     text = "@[to_additive]\nabbrev Transversal {G : Type u} (H : Subgroup G) := Subgroup G"
     mult = sigs_of_source("Subgroup.Transversal", "abbrev", text)
     twin = additive_twin_sig(mult[0], text)

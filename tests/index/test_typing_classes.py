@@ -1,5 +1,6 @@
 """Class/instance resolution on a small library written here (not Mathlib's text)."""
 
+from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.index.typing.additive import additive_names
 from lean_alchemy.index.typing.classes import NO, UNKNOWN, YES, ClassTable, Resolver
@@ -17,10 +18,7 @@ LIB = [
 
 
 def _table() -> ClassTable:
-    sigs = list(core_sigs())
-    for name, kind, text in LIB:
-        sigs.extend(sigs_of_source(name, kind, text))
-    return ClassTable.build(sigs)
+    return class_table(LIB)
 
 
 def test_group_variable_is_not_commutative() -> None:

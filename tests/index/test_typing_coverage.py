@@ -3,6 +3,7 @@ through `… in` prefix commands, implicit arguments no explicit one solves, set
 notation, types of declarations that write no result type.  Each fixture mirrors a
 declaration read in Mathlib (cited beside it)."""
 
+from helpers.typing_library import class_table
 from lean_alchemy.grammar.ast import Hole, Sort
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import binders_of
@@ -47,10 +48,7 @@ LIB = [
 
 
 def _table() -> ClassTable:
-    sigs = list(core_sigs())
-    for name, kind, text in LIB:
-        sigs.extend(sigs_of_source(name, kind, text))
-    return ClassTable.build(sigs)
+    return class_table(LIB)
 
 
 def _ctx(table: ClassTable, binders: str) -> Context:

@@ -3,6 +3,7 @@ the namespace of the head of the value's type, its parents and what its definiti
 unfolds to, or the mutant does not elaborate.  Each fixture mirrors declarations read in
 Mathlib (cited beside it)."""
 
+from helpers.typing_library import candidate_context as _ctx
 from lean_alchemy.extract.commands import parse_binders
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import binders_of
@@ -103,10 +104,6 @@ def test_core_types_and_additive_twins_stay_unknown() -> None:
     assert not c.dot_fails("AddSubgroup", "reverse")
     assert not c.dot_fails("Subgroup", "add_mem")
     assert not c.dot_fails("Unknown", "reverse")  # a name the table does not have
-
-
-def _ctx(table: ClassTable, binders: str) -> Context:
-    return Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
 
 
 def test_the_filter_drops_dot_notation_that_cannot_resolve() -> None:

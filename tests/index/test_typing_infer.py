@@ -1,6 +1,8 @@
 """Type inference, certain type clashes and declared instances on a small library written
 here; each fact it mirrors was read in Mathlib (cited at the fixture)."""
 
+from helpers.typing_library import candidate_context as _ctx
+from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import binders_of
 from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver
@@ -8,7 +10,6 @@ from lean_alchemy.index.typing.filter import Context, TypedFilter
 from lean_alchemy.index.typing.signatures import (
     attribute_instance_names,
     build_signatures,
-    core_sigs,
     head_name,
     sigs_of_source,
 )
@@ -33,16 +34,7 @@ LIB = [
 
 
 def _table(extra=()) -> ClassTable:
-    sigs = list(core_sigs())
-    for name, kind, text in LIB + list(extra):
-        sigs.extend(sigs_of_source(name, kind, text))
-    return ClassTable.build(sigs)
-
-
-def _ctx(table: ClassTable, binders: str) -> Context:
-    from lean_alchemy.extract.commands import parse_binders
-
-    return Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
+    return class_table(LIB + list(extra))
 
 
 def test_applications_dot_notation_and_arithmetic_get_types() -> None:

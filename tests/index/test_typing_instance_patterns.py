@@ -12,10 +12,10 @@ Facts mirrored, read in Mathlib:
 - `instance : Mul (WithConv <| C →ₐ[R] A)` (Mathlib/RingTheory/Coalgebra/Convolution.lean).
 """
 
+from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
-from lean_alchemy.index.typing.classes import NO, ClassTable, Resolver
+from lean_alchemy.index.typing.classes import NO, Resolver
 from lean_alchemy.index.typing.notation_commands import infix_commands
-from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
 
 NOTATION = ('notation3 "Π₀ "(...)", "r:(scoped f => DFinsupp f) => r\n'
             'scoped[DirectSum] notation3 "⨁ "(...)", "r:(scoped f => DirectSum _ f) => r\n')
@@ -40,10 +40,8 @@ LIB = [
 
 
 def _resolver(extra: list = ()) -> Resolver:
-    sigs = list(core_sigs()) + list(infix_commands(NOTATION))
-    for name, kind, text in LIB + list(extra):
-        sigs.extend(sigs_of_source(name, kind, text))
-    return Resolver(ClassTable.build(sigs), frozenset({"R", "G"}), [])
+    table = class_table(LIB + list(extra), list(infix_commands(NOTATION)))
+    return Resolver(table, frozenset({"R", "G"}), [])
 
 
 def test_no_instance_pattern_of_the_library_gives_a_structure_mul() -> None:
@@ -70,10 +68,7 @@ def test_each_pattern_still_applies_where_lean_applies_it() -> None:
 def test_an_unknown_binder_notation_stays_any_type() -> None:
     """Without the `notation3` commands `Π₀ i, β i` names nothing the table knows, and
     `Mul (TwoSidedIdeal R)` stays unknown: the reading, not a default, decides."""
-    sigs = list(core_sigs())
-    for name, kind, text in LIB:
-        sigs.extend(sigs_of_source(name, kind, text))
-    r = Resolver(ClassTable.build(sigs), frozenset({"R", "G"}), [])
+    r = Resolver(class_table(LIB), frozenset({"R", "G"}), [])
     assert r.holds(parse_term("Mul (TwoSidedIdeal R)")) != NO
 
 
@@ -88,10 +83,7 @@ def test_an_instance_written_with_an_operator_counts_for_its_constant() -> None:
                                       "where\n  f : M → N"),
            ("LinearMap.inst", "instance",
             "instance {R M N : Type u} : AddCommMonoid (M →ₗ[R] N) := sorry")]
-    sigs = list(core_sigs()) + list(infix_commands(notation))
-    for name, kind, text in lib:
-        sigs.extend(sigs_of_source(name, kind, text))
-    keys = ClassTable.build(sigs).horn().head_closure("LinearMap")
+    keys = class_table(lib, list(infix_commands(notation))).horn().head_closure("LinearMap")
     assert ("AddCommMonoid", 0) in keys
 
 
@@ -115,9 +107,6 @@ def test_a_hahn_series_conclusion_is_one_type() -> None:
                                        "\n  c : Γ → R"),
            ("HahnSeries.inst", "instance",
             "instance {Γ R : Type u} [AddGroup R] : AddGroup R⟦Γ⟧ := sorry")]
-    sigs = list(core_sigs())
-    for name, kind, text in lib:
-        sigs.extend(sigs_of_source(name, kind, text))
-    r = Resolver(ClassTable.build(sigs), frozenset({"G", "Γ"}), [parse_term("AddGroup G")])
+    r = Resolver(class_table(lib), frozenset({"G", "Γ"}), [parse_term("AddGroup G")])
     assert r.holds(parse_term("AddGroup Nat")) == NO
     assert r.holds(parse_term("AddGroup (HahnSeries Γ G)")) != NO

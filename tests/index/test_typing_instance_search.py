@@ -2,10 +2,10 @@
 by their conclusion's heads, and the filter's search that stops at its first *unknown*.
 The library is written here (not Mathlib's text)."""
 
+from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.index.typing.classes import NO, UNKNOWN, YES, ClassTable, Resolver
 from lean_alchemy.index.typing.instance_heads import build_buckets, candidates
-from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
 
 # Ten concrete carriers with a `Tag` and a `Mark` instance each; for `Tag` also one
 # generic instance through a premise, one of two arguments (another count: it leaves every
@@ -27,10 +27,7 @@ LIB = [
 
 
 def _table() -> ClassTable:
-    sigs = list(core_sigs())
-    for name, kind, text in LIB:
-        sigs.extend(sigs_of_source(name, kind, text))
-    return ClassTable.build(sigs)
+    return class_table(LIB)
 
 
 def _answers(table: ClassTable, queries: list[str], *, exhaustive: bool = True) -> list[str]:

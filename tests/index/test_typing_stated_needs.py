@@ -10,12 +10,11 @@ Facts mirrored by the fixture, read in Mathlib:
 - `Finset.max` under `variable [LinearOrder α]` (Mathlib/Data/Finset/Max.lean:29-34).
 """
 
-from lean_alchemy.extract.commands import parse_binders
+from helpers.typing_library import candidate_context as _ctx
+from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
-from lean_alchemy.grammar.statements import binders_of
 from lean_alchemy.index.typing.classes import ClassTable
-from lean_alchemy.index.typing.filter import Context, TypedFilter
-from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
+from lean_alchemy.index.typing.filter import TypedFilter
 
 LIB = [
     ("AddCommMonoid", "class", "class AddCommMonoid (M : Type u) where\n  zero : M"),
@@ -43,14 +42,7 @@ TYPES = [parse_term("Type u"), parse_term("NormedAddCommGroup V"),
 
 
 def _table() -> ClassTable:
-    sigs = list(core_sigs())
-    for name, kind, text in LIB:
-        sigs.extend(sigs_of_source(name, kind, text))
-    return ClassTable.build(sigs)
-
-
-def _ctx(table: ClassTable, binders: str) -> Context:
-    return Context(table, binders_of(parse_binders(binders, binders, 0, len(binders))))
+    return class_table(LIB)
 
 
 def test_dot_notation_on_a_rule_variable_asks_the_field_s_instances() -> None:
@@ -114,10 +106,7 @@ def test_a_notation_token_and_divisibility_ask_their_constants() -> None:
     lib = LIB + [("Dvd", "class", "class Dvd (α : Type u) where\n  dvd : α → α → Prop"),
                  ("angle", "def", "def angle {V : Type u} [NormedAddCommGroup V] "
                                   "(x y : V) : ℕ := 0")]
-    sigs = list(core_sigs()) + list(notation_commands('scoped notation "∡" => angle\n'))
-    for name, kind, text in lib:
-        sigs.extend(sigs_of_source(name, kind, text))
-    table = ClassTable.build(sigs)
+    table = class_table(lib, list(notation_commands('scoped notation "∡" => angle\n')))
     filt = TypedFilter(table)
     names, kinds = ["α", "x", "y"], ["implicit", "explicit", "explicit"]
     types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
