@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Glued, Ident, Num, Postfix, Prefix, Quant, Sort, Subtype, Term,
-    Typed,
+    App, BinOp, Enclosed, Glued, Ident, Num, Postfix, Prefix, Proj, Quant, Sort, Subtype,
+    Term, Typed,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
@@ -33,6 +33,7 @@ from lean_alchemy.index.typing.generated import (
 )
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
+from lean_alchemy.index.typing.notation_commands import VARIABLE_BRACKET
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import CORE_INFIX, SCOPED_MARK, Sig, head_name
 
@@ -313,6 +314,11 @@ class ClassTable:
         while isinstance(body, BinOp) and body.op == "<|":  # `Quotient <| …` is `Quotient …`
             body = body.lhs
         h = head_of(body) if body is not None else None
+        if h is None and isinstance(body, Proj) and not body.field.isdigit():
+            # `abbrev M := (F ⋙ forget MonCat).ColimitType`: `x.f` is `T.f x`, a constant
+            # of the last name `f`, which instance matching does not unfold unless it is
+            # an `abbrev` itself (`unfolds` follows that key)
+            h = body.field.rsplit(".", 1)[-1]
         if h is None or h in params or not _closed_head(head_name(h)):
             if h is not None and (h in params or "." not in h and h not in self.known
                                   and _auto_bound(h)):
@@ -553,6 +559,8 @@ def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -
         got = table.constants.infix_constants(p.op)
     elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
         got = frozenset(table.constants.infix.get(p.head.name + p.open) or ())  # exact key
+    elif isinstance(p, Glued) and p.open == "[":  # `R[M]`: what `macro_rules` make of it
+        got = frozenset(table.constants.infix.get(VARIABLE_BRACKET) or ())
     elif isinstance(p, Quant) and p.op not in ("∀", "Π", "fun", "λ"):
         got = frozenset(table.constants.infix.get(p.op) or ())  # `Π₀`, read by `notation3`
     else:

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Term
+from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Postfix, Quant, Term
+from lean_alchemy.index.typing.notation_commands import VARIABLE_BRACKET
 from lean_alchemy.index.typing.saturate import variable_name
 from lean_alchemy.index.typing.signatures import head_name
 
@@ -78,7 +79,7 @@ class HornRules:
                         continue
                     h = _ident_head(p)
                     if h is None:  # `M →ₗ[R] N`: a key of the constant it stands for
-                        for x in _notation_constants(p, table):
+                        for x in _notation_constants(p, metas, table):
                             self.head_start.setdefault(x, set()).add((c, j))
                         continue
                     if isinstance(p, Ident) and h not in table.known and not variable_name(h):
@@ -178,13 +179,29 @@ class HornRules:
         return hit
 
 
-def _notation_constants(p: Term, table) -> frozenset[str]:  # noqa: ANN001 - ClassTable
-    """The constants (keyed like the table) a type written with an operator or a
-    postfix notation stands for, by the library's commands (`→ₗ[R]`: `LinearMap`, `×`:
-    `Prod`); empty for other notation."""
-    if table.constants is None or not isinstance(p, (BinOp, Postfix)):
+def _notation_constants(p: Term, metas: frozenset[str], table  # noqa: ANN001 - ClassTable
+                        ) -> frozenset[str]:
+    """The constants (keyed like the table) a type written with a notation stands for,
+    by the library's commands: an operator or postfix (`→ₗ[R]`: `LinearMap`, `×`:
+    `Prod`), a glued bracket (`C(α, β)`: `ContinuousMap`; `k[G]` on the instance's own
+    variable: `MonoidAlgebra` and the other `macro_rules` readings), a binder notation
+    (`Π₀ i, β i`: `DFinsupp`); empty for other notation.  Without them an instance
+    about `C(α, β)` gave `ContinuousMap` no key, and a query about the constant written
+    out was *no*."""
+    consts = table.constants
+    if consts is None:
         return frozenset()
-    return frozenset(head_name(c) for c in table.constants.infix_constants(p.op))
+    if isinstance(p, (BinOp, Postfix)):
+        got = consts.infix_constants(p.op)
+    elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
+        got = frozenset(consts.infix.get(p.head.name + p.open) or ())
+    elif isinstance(p, Glued) and p.open == "[":
+        got = frozenset(consts.infix.get(VARIABLE_BRACKET) or ())
+    elif isinstance(p, Quant):
+        got = frozenset(consts.infix.get(p.op) or ())
+    else:
+        return frozenset()
+    return frozenset(head_name(c) for c in got)
 
 
 def _ident_head(t: Term) -> str | None:

@@ -98,6 +98,15 @@ _BINDER_NOTATION_CMD = re.compile(
     r'(?:_root_\.)?([\w.]+)[^\n]*?\)\s*=>\s*\w+\s*(?:--[^\n]*)?$', re.M)
 
 
+# `macro_rules | `($R[$M]) => `(MonoidAlgebra $R $M)` (Mathlib/Algebra/MonoidAlgebra/Defs.lean:
+# 93-117), `macro_rules | `($R[$S⁻¹]) => ``(OreLocalization $S $R)` (Mathlib/GroupTheory/
+# OreLocalization/Basic.lean:103): a bracket glued to a term, which the grammar reads as a
+# `Glued` whose head is that term; keyed `VARIABLE_BRACKET`
+_GLUED_MACRO_CMD = re.compile(r'^macro_rules\s*\|\s*`\(\$\w+\[\$\w+(?:⁻¹)?\]\)\s*=>\s*`+\(@?'
+                              r'([\w.]+)', re.M)
+VARIABLE_BRACKET = "_["  # no token: the key of the brackets glued to a term
+
+
 def infix_commands(text: str) -> Iterator[Sig]:
     """The `infix`/`infixl`/`infixr` commands of a source file whose right side is a
     constant, as `infix` rows: name the token, body the constant (what dot notation on
@@ -106,7 +115,8 @@ def infix_commands(text: str) -> Iterator[Sig]:
     the postfix type operators (`αᵐᵒᵖ`, `αᵒᵈ`, `R[X]`) and the notations of a token between
     two variables (`α ×ₗ β`), named by their token; the notations glued to a bracket
     (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`); the binder
-    notations whose value is a constant applied (`Π₀ i, β i`), named by their token."""
+    notations whose value is a constant applied (`Π₀ i, β i`), named by their token;
+    the brackets glued to a term by `macro_rules` (`R[M]`), keyed `VARIABLE_BRACKET`."""
     for m in _INFIX_CMD.finditer(text):
         yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
     for m in _POSTFIX_CMD.finditer(text):
@@ -122,6 +132,9 @@ def infix_commands(text: str) -> Iterator[Sig]:
             yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
         for m in _BINDER_NOTATION_CMD.finditer(text):
             yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
+    if "macro_rules" in text:
+        for m in _GLUED_MACRO_CMD.finditer(text):
+            yield Sig(VARIABLE_BRACKET, "infix", (), None, (), Ident(m.group(1)))
 
 
-__all__ = ["infix_commands", "notation_commands"]
+__all__ = ["VARIABLE_BRACKET", "infix_commands", "notation_commands"]

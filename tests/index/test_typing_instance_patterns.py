@@ -14,7 +14,7 @@ Facts mirrored, read in Mathlib:
 
 from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
-from lean_alchemy.index.typing.classes import NO, Resolver
+from lean_alchemy.index.typing.classes import NO, Resolver, unify
 from lean_alchemy.index.typing.notation_commands import infix_commands
 
 NOTATION = ('notation3 "Π₀ "(...)", "r:(scoped f => DFinsupp f) => r\n'
@@ -85,6 +85,19 @@ def test_an_instance_written_with_an_operator_counts_for_its_constant() -> None:
             "instance {R M N : Type u} : AddCommMonoid (M →ₗ[R] N) := sorry")]
     keys = class_table(lib, list(infix_commands(notation))).horn().head_closure("LinearMap")
     assert ("AddCommMonoid", 0) in keys
+    # a glued notation and a binder notation count for their constants too
+    notation += ('notation "C(" α ", " β ")" => ContinuousMap α β\n' + NOTATION)
+    lib += [("ContinuousMap", "structure", "structure ContinuousMap (α β : Type u) where\n"
+                                           "  f : α → β"),
+            ("ContinuousMap.inst", "instance",
+             "instance {α β : Type u} : AddCommMonoid C(α, β) := sorry"),
+            ("DFinsupp", "structure", "structure DFinsupp {ι : Type u} (β : ι → Type v) "
+                                      "where\n  f : ∀ i, β i"),
+            ("DFinsupp.inst", "instance",
+             "instance {ι : Type u} {β : ι → Type v} : AddCommMonoid (Π₀ i, β i) := sorry")]
+    horn = class_table(lib, list(infix_commands(notation))).horn()
+    assert ("AddCommMonoid", 0) in horn.head_closure("ContinuousMap")
+    assert ("AddCommMonoid", 0) in horn.head_closure("DFinsupp")
 
 
 def test_a_glued_notation_with_a_priority_is_read() -> None:
@@ -110,3 +123,40 @@ def test_a_hahn_series_conclusion_is_one_type() -> None:
     r = Resolver(class_table(lib), frozenset({"G", "Γ"}), [parse_term("AddGroup G")])
     assert r.holds(parse_term("AddGroup Nat")) == NO
     assert r.holds(parse_term("AddGroup (HahnSeries Γ G)")) != NO
+
+
+def test_a_bracket_glued_to_a_term_names_what_macro_rules_make_of_it() -> None:
+    """`instance : Mul k[G]` under `macro_rules | `($R[$M]) => `(MonoidAlgebra $R $M)`
+    (Mathlib/Algebra/MonoidAlgebra/Defs.lean:117) is about a `MonoidAlgebra`, not about
+    any type: the pattern clashes with `TwoSidedIdeal R` (without the command it may be
+    anything), and `Mul (MonoidAlgebra k G)`, the constant written out, is not *no*: the
+    class-position closure counts the instance for `MonoidAlgebra` (it counted it for no
+    head, and answered *no*)."""
+    rules = "macro_rules | `($R[$M]) => `(MonoidAlgebra $R $M)\n"
+    assert [(s.name, s.body.name) for s in infix_commands(rules)] == [  # type: ignore[union-attr]
+        ("_[", "MonoidAlgebra")]
+    lib = LIB[:2] + [
+        ("MonoidAlgebra", "structure", "structure MonoidAlgebra (k G : Type u) where\n  c : G"),
+        ("MonoidAlgebra.instMul", "instance", "instance {k G : Type u} : Mul k[G] := sorry")]
+    table = class_table(lib, list(infix_commands(rules)))
+    r = Resolver(table, frozenset({"R"}), [])
+    assert r.holds(parse_term("Mul (TwoSidedIdeal R)")) == NO
+    assert r.holds(parse_term("Mul (MonoidAlgebra k G)")) != NO
+    query = parse_term("TwoSidedIdeal R")
+    for t, want in ((table, False), (class_table(lib), None)):
+        metas, _prem, pats, _co = t.instances["Mul"][-1]
+        assert unify(pats[0], query, metas, {}, t, frozenset({"R"})) is want
+
+
+def test_an_abbrev_whose_body_is_a_field_unfolds_to_that_constant() -> None:
+    """`abbrev M := (F ⋙ forget MonCat).ColimitType` (Mathlib/Algebra/Category/MonCat/
+    FilteredColimits.lean:51) is `Functor.ColimitType (F ⋙ forget MonCat)`, a definition
+    instance matching does not unfold: `instance : Mul (M F)` gives no
+    `Mul (TwoSidedIdeal R)`."""
+    lib = LIB[:2] + [
+        ("Functor.ColimitType", "def", "def Functor.ColimitType (F : Type u) : Type u := F"),
+        ("M", "abbrev", "abbrev M (F : Type u) : Type u := (id F).ColimitType"),
+        ("M.instMul", "instance", "instance {F : Type u} : Mul (M F) := sorry")]
+    table = class_table(lib)
+    assert table.unfolds("M") == frozenset({"M", "ColimitType"})
+    assert Resolver(table, frozenset({"R"}), []).holds(parse_term("Mul (TwoSidedIdeal R)")) == NO
