@@ -50,7 +50,10 @@ RELATION_CLASSES = {"≤": "LE", "≥": "LE", "<": "LT", ">": "LT", "⊔": "Max"
 # arithmetic notation: homogeneous classes behind `binop%` (`instHAdd` … in `Prelude`)
 ARITH_CLASSES = {"+": ("Add", "HAdd"), "*": ("Mul", "HMul"), "-": ("Sub", "HSub"),
                  "/": ("Div", "HDiv")}
-POSTFIX_CLASSES = {"⁻¹": "Inv", "ᶜ": "HasCompl"}
+# `ᶜ` is `compl`, `Compl.compl` since Mathlib renamed the class (`HasCompl` deprecated
+# 2026-01-04, Mathlib/Order/Notation.lean:44-58); a library without `Compl` asks `HasCompl`
+POSTFIX_CLASSES = {"⁻¹": "Inv", "ᶜ": "Compl"}
+_OLD_CLASS_NAMES = {"Compl": "HasCompl"}
 # `notation "⊤" => Top.top`, `notation "⊥" => Bot.bot` (Mathlib/Order/Notation.lean:193-196)
 LATTICE_LITERALS = {"⊤": "Top", "⊥": "Bot"}
 # operators whose operands elaborate at one type, so a numeral takes its partner's
@@ -107,11 +110,21 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
         yield from _under_binders(inf, t, hetero, ns)
     elif isinstance(t, (Prefix, Postfix)):
         cls = "Neg" if isinstance(t, Prefix) and t.op == "-" else \
-            POSTFIX_CLASSES.get(t.op) if isinstance(t, Postfix) else None
+            _class_named(inf, POSTFIX_CLASSES.get(t.op)) if isinstance(t, Postfix) else None
         if cls is not None:
             ty = inf.type_of(t.arg)
             yield App(Ident(cls), (ty,)) if ty is not None else None
         yield from _walk(inf, t.arg, hetero, ns)
+
+
+def _class_named(inf: Inference, cls: str | None) -> str | None:
+    """`cls`, or its older name when the library declares no class `cls` (a Mathlib from
+    before `HasCompl` became `Compl`)."""
+    old = _OLD_CLASS_NAMES.get(cls or "")
+    if cls is None or old is None or inf.consts is None:
+        return cls
+    declared = any(s.kind == "class" and s.name == cls for s in inf.consts.candidates(cls))
+    return cls if declared else old
 
 
 def _under_binders(inf: Inference, t: Quant, hetero, ns: str  # noqa: ANN001

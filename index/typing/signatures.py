@@ -424,8 +424,9 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     end_byte) that are not theorems, read from the sources under `root`, plus `core_sigs`,
     plus the names of the others (theorems, aliases) as `theorem` rows.
     Each source file is read and walked once (`declaration_scopes`).  A definition
-    with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`), one with
-    `@[to_additive]` its additive twin (`additive_twins.additive_twin_sig`)."""
+    or instance with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`),
+    a definition with `@[to_additive]` its additive twin (`additive_twins.additive_twin_sig`).
+    """
     from lean_alchemy.index.typing.additive_twins import additive_twin_sig
     from lean_alchemy.index.typing.generated import dual_twin_sig
     from lean_alchemy.index.typing.notation_commands import infix_commands, notation_commands
@@ -472,7 +473,9 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         if kind == "instance" and _SCOPED_INSTANCE.match(snippet):
             got = _scoped_to_namespace(got, d.full_name, scope)
         out.extend(got)
-        if kind in ("def", "abbrev") and "to_dual" in snippet and got:
+        if kind in ("def", "abbrev", "instance") and "to_dual" in snippet and got:
+            # an instance's dual (`SemilatticeSup.toMax` gives `SemilatticeInf.toMin`,
+            # Mathlib/Order/Lattice.lean:94) is an instance too: only more facts
             twin = dual_twin_sig(got[0], snippet)
             if twin is not None:
                 twins.append(twin)

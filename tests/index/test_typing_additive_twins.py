@@ -108,3 +108,31 @@ def test_an_abbrev_twin_keeps_a_readable_body() -> None:
     assert ClassTable.build(sigs + mult + [replace(twin, body=None)]).unfolds(
         "Transversal") is None  # what a twin without its body did
     assert additive_twin_sig(replace(mult[0], body=None), text) is None
+
+
+def test_a_to_dual_instance_gives_its_dual_instance(tmp_path) -> None:
+    """`@[to_dual] instance SemilatticeSup.toMax [SemilatticeSup α] : Max α`
+    (Mathlib/Order/Lattice.lean:94) also declares `SemilatticeInf.toMin`: without it a
+    `[SemilatticeInf α]` variable had no `Min` and `x ⊓ y` was refused (`sdiff_eq` on
+    `compl_sdiff`, one of Mathlib's own rewrites)."""
+    from lean_alchemy.index.typing.classes import NO, Resolver
+
+    src = ("class Max (α : Type u) where\n  max : α → α → α\n\n"
+           "class Min (α : Type u) where\n  min : α → α → α\n\n"
+           "class SemilatticeSup (α : Type u) where\n  sup : α → α → α\n\n"
+           "class SemilatticeInf (α : Type u) where\n  inf : α → α → α\n\n"
+           "@[to_dual]\ninstance SemilatticeSup.toMax {α : Type u} [SemilatticeSup α] : "
+           "Max α := sorry\n")
+    (tmp_path / "L.lean").write_text(src)
+    raw = src.encode()
+    starts = [raw.index(b"class Max"), raw.index(b"class Min"), raw.index(b"class SemilatticeSup"),
+              raw.index(b"class SemilatticeInf"), raw.index(b"@[to_dual]"), len(raw)]
+    kinds = [("Max", "class"), ("Min", "class"), ("SemilatticeSup", "class"),
+             ("SemilatticeInf", "class"), ("SemilatticeSup.toMax", "instance")]
+    decls = [SimpleNamespace(full_name=n, kind=k, module="L", file="L.lean",
+                             start_byte=starts[i], end_byte=starts[i + 1])
+             for i, (n, k) in enumerate(kinds)]
+    table = ClassTable.build(build_signatures(decls, tmp_path))
+    r = Resolver(table, frozenset({"X"}), [parse_term("SemilatticeInf X")])
+    assert r.holds(parse_term("Min X")) != NO
+    assert Resolver(table, frozenset({"X"}), []).holds(parse_term("Min X")) == NO

@@ -119,3 +119,23 @@ def test_a_notation_token_and_divisibility_ask_their_constants() -> None:
     for text in ("∡ x y = 0", "x ∣ y"):
         assert filt.check(normed, names, kinds, types, val,
                           new_terms=(parse_term(text),)) is None, text
+
+
+def test_a_complement_asks_the_class_the_library_names_compl() -> None:
+    """`xᶜ` is `compl x`, `Compl.compl` since Mathlib renamed `HasCompl` to `Compl`
+    (Mathlib/Order/Notation.lean:44-58): a `[Boolean X]` variable whose class extends
+    `Compl` has it; asking the deprecated `HasCompl` answered *no* and refused
+    `compl_sdiff` rewritten by `sdiff_eq`, one of Mathlib's own rewrites.  A library
+    without `Compl` is asked `HasCompl`."""
+    names, kinds = ["α", "x"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α")]
+    val, new = {"x": parse_term("c")}, (parse_term("xᶜ = x"),)
+    for cls in ("Compl", "HasCompl"):
+        table = class_table([
+            (cls, "class", f"class {cls} (α : Type u) where\n  compl : α → α"),
+            ("Boolean", "class", f"class Boolean (α : Type u) extends {cls} α where\n  t : α")])
+        filt = TypedFilter(table)
+        assert filt.check(_ctx(table, "{X : Type u} [Boolean X] (c : X)"), names, kinds,
+                          types, val, new_terms=new) is None, cls
+        assert filt.check(_ctx(table, "{X : Type u} (c : X)"), names, kinds, types, val,
+                          new_terms=new) == "instance_missing", cls
