@@ -427,8 +427,6 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     or instance with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`),
     a definition with `@[to_additive]` its additive twin (`additive_twins.additive_twin_sig`).
     """
-    from lean_alchemy.index.typing.additive_twins import additive_twin_sig
-    from lean_alchemy.index.typing.generated import dual_twin_sig
     from lean_alchemy.index.typing.notation_commands import infix_commands, notation_commands
 
     out: list[Sig] = list(core_sigs())
@@ -473,16 +471,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
         if kind == "instance" and _SCOPED_INSTANCE.match(snippet):
             got = _scoped_to_namespace(got, d.full_name, scope)
         out.extend(got)
-        if kind in ("def", "abbrev", "instance") and "to_dual" in snippet and got:
-            # an instance's dual (`SemilatticeSup.toMax` gives `SemilatticeInf.toMin`,
-            # Mathlib/Order/Lattice.lean:94) is an instance too: only more facts
-            twin = dual_twin_sig(got[0], snippet)
-            if twin is not None:
-                twins.append(twin)
-        if kind in ("def", "abbrev") and "to_additive" in snippet and got:
-            twin = additive_twin_sig(got[0], snippet)
-            if twin is not None:
-                twins.append(twin)
+        if got:
+            twins.extend(_generated_twins(kind, got[0], snippet))
     def section_for(d) -> tuple[BinderGroup, ...]:  # noqa: ANN001
         if d.file not in scopes:
             try:
@@ -500,6 +490,21 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     out.extend(Sig(d.full_name, "theorem", (), None) for d in decls
                if d.kind not in _READ_KINDS)
     return out
+
+
+def _generated_twins(kind: str, sig: Sig, snippet: str) -> list[Sig]:
+    """The declarations a definition's `@[to_dual]` or `@[to_additive]` generates, and an
+    instance's `@[to_dual]` (`SemilatticeSup.toMax` gives `SemilatticeInf.toMin`,
+    Mathlib/Order/Lattice.lean:94: an instance too, which only adds facts)."""
+    from lean_alchemy.index.typing.additive_twins import additive_twin_sig
+    from lean_alchemy.index.typing.generated import dual_twin_sig
+
+    out = []
+    if kind in ("def", "abbrev", "instance") and "to_dual" in snippet:
+        out.append(dual_twin_sig(sig, snippet))
+    if kind in ("def", "abbrev") and "to_additive" in snippet:
+        out.append(additive_twin_sig(sig, snippet))
+    return [t for t in out if t is not None]
 
 
 def run_signatures(run_root: Path, decls: list, extract_root: Path,
