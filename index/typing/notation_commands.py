@@ -107,6 +107,16 @@ _GLUED_MACRO_CMD = re.compile(r'^macro_rules\s*\|\s*`\(\$\w+\[\$\w+(?:⁻¹)?\]\
 VARIABLE_BRACKET = "_["  # no token: the key of the brackets glued to a term
 
 
+# (a word the text must hold, the command, its token's group or a fixed key, its
+# constant's group), in the order the rows are read
+_INFIX_ROWS: tuple[tuple[str | None, re.Pattern, int | str, int], ...] = (
+    (None, _INFIX_CMD, 1, 2), (None, _POSTFIX_CMD, 1, 2),
+    ("notation", _BRACKET_OP_CMD, 1, 2), ("notation", _POSTFIX_NOTATION_CMD, 2, 3),
+    ("notation", _BINARY_NOTATION_CMD, 1, 2), ("notation", _GLUED_NOTATION_CMD, 1, 2),
+    ("notation", _BINDER_NOTATION_CMD, 1, 2),
+    ("macro_rules", _GLUED_MACRO_CMD, VARIABLE_BRACKET, 1))
+
+
 def infix_commands(text: str) -> Iterator[Sig]:
     """The `infix`/`infixl`/`infixr` commands of a source file whose right side is a
     constant, as `infix` rows: name the token, body the constant (what dot notation on
@@ -117,24 +127,10 @@ def infix_commands(text: str) -> Iterator[Sig]:
     (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`); the binder
     notations whose value is a constant applied (`Π₀ i, β i`), named by their token;
     the brackets glued to a term by `macro_rules` (`R[M]`), keyed `VARIABLE_BRACKET`."""
-    for m in _INFIX_CMD.finditer(text):
-        yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
-    for m in _POSTFIX_CMD.finditer(text):
-        yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
-    if "notation" in text:
-        for m in _BRACKET_OP_CMD.finditer(text):
-            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
-        for m in _POSTFIX_NOTATION_CMD.finditer(text):
-            yield Sig(m.group(2), "infix", (), None, (), Ident(m.group(3)))
-        for m in _BINARY_NOTATION_CMD.finditer(text):
-            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
-        for m in _GLUED_NOTATION_CMD.finditer(text):
-            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
-        for m in _BINDER_NOTATION_CMD.finditer(text):
-            yield Sig(m.group(1), "infix", (), None, (), Ident(m.group(2)))
-    if "macro_rules" in text:
-        for m in _GLUED_MACRO_CMD.finditer(text):
-            yield Sig(VARIABLE_BRACKET, "infix", (), None, (), Ident(m.group(1)))
-
+    for needle, command, token, constant in _INFIX_ROWS:
+        if needle is None or needle in text:
+            for m in command.finditer(text):
+                key = token if isinstance(token, str) else m.group(token)
+                yield Sig(key, "infix", (), None, (), Ident(m.group(constant)))
 
 __all__ = ["VARIABLE_BRACKET", "infix_commands", "notation_commands"]
