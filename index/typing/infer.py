@@ -473,17 +473,27 @@ class Inference:
                 return None
             last = k == len(fields) - 1
             got = None
-            for h, recv in self._receiver_types(cur, cur_t):
-                found = self.consts.lookup(f"{head_name(h)}.{f}") if self.consts else []
-                if not found:
-                    continue  # Lean looks in the next namespace (parent, unfolded)
+            hit = self.field_declarations(cur, cur_t, f)
+            if hit is not None:
+                found, recv, h = hit
                 got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
                                      receiver=(recv, h), found=found)
-                break
             if got is None:
                 return None
             cur, cur_t = Proj(cur, f), got
         return cur_t
+
+    def field_declarations(self, recv: Term, ty: Term, field: str
+                           ) -> tuple[list[Sig], Term, str] | None:
+        """The declarations `recv.field` may name (`recv : ty`), the receiver as their
+        namespace's type and that namespace's head: the first namespace of
+        `_receiver_types` that has the field (Lean looks in the next one, parent or
+        unfolded body, only when one lacks it)."""
+        for h, r in self._receiver_types(recv, ty):
+            found = self.consts.lookup(f"{head_name(h)}.{field}") if self.consts else []
+            if found:
+                return found, r, h
+        return None
 
     def _receiver_types(self, recv: Term, ty: Term) -> Iterator[tuple[str, Term]]:
         """The namespaces dot notation on `recv : ty` looks in, in Lean's order, each

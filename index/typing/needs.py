@@ -40,7 +40,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
-from lean_alchemy.index.typing.signatures import Sig, head_name
+from lean_alchemy.index.typing.signatures import Sig
 from lean_alchemy.index.typing.saturate import subst
 
 # order and lattice notation (`Init/Prelude.lean`, `Mathlib/Order/Notation.lean`), and
@@ -265,7 +265,7 @@ def _dotted(inf: Inference, recv: Term, fields: list[str], args: tuple[Term, ...
             ) -> Iterator[Term | None]:
     """`recv.f₁.f₂ args`: the instance binders of each field's constant, found as Lean
     finds it (the namespace of the head of the receiver's type, then its parents and
-    unfolded body: `Inference._receiver_types`), the receiver its first explicit argument
+    unfolded body: `Inference.field_declarations`), the receiver its first explicit argument
     of that type.  `o.oangle x y` with `o : Orientation ℝ V (Fin 2)` asks
     `NormedAddCommGroup V`; `s.max` with `s : Finset α` asks `LinearOrder α`.  One
     declaration of that name or none: an ambiguous field asks nothing."""
@@ -276,14 +276,10 @@ def _dotted(inf: Inference, recv: Term, fields: list[str], args: tuple[Term, ...
         ty = inf.type_of(cur)
         if ty is None:
             return
-        for h, r in inf._receiver_types(cur, ty):
-            found = inf.consts.lookup(f"{head_name(h)}.{f}")
-            if not found:
-                continue
-            if len(found) == 1:
-                last = k == len(fields) - 1
-                yield from _binder_queries(inf, found[0], args if last else (), (r, h))
-            break
+        hit = inf.field_declarations(cur, ty, f)
+        if hit is not None and len(hit[0]) == 1:
+            last = k == len(fields) - 1
+            yield from _binder_queries(inf, hit[0][0], args if last else (), (hit[1], hit[2]))
         cur = Proj(cur, f)
 
 
