@@ -354,6 +354,8 @@ DOT = "dot"  # `(DOT, p)` on `T.f a₀ … aₙ`: `aₚ.f a₀ … aₙ` without
 UNDOT = "undot:"  # `(UNDOT + "T", p)` on `x.f a₁ … aₙ`: `T.f a₁ … x … aₙ` with `x` the
 # p-th explicit argument (the step names the namespace `T` of `x`'s type, which the node
 # itself does not show)
+NOTE = "note:"  # `(NOTE + template, -1)`: the other spelling of a notation, `M₀⁰` for
+# `nonZeroDivisors M₀` or back (`grammar.notation_views`: the step carries its template)
 
 
 def view_at(t: Term, step: str, idx: int) -> Term:
@@ -373,6 +375,12 @@ def view_at(t: Term, step: str, idx: int) -> Term:
             return got
     elif step.startswith(UNDOT):
         got = undot_view(t, step[len(UNDOT):], idx)
+        if got is not None:
+            return got
+    elif step.startswith(NOTE):
+        from lean_alchemy.grammar.notation_views import note_view
+
+        got = note_view(t, step)
         if got is not None:
             return got
     raise IndexError(f"no {step} view here")
@@ -409,16 +417,17 @@ VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT))
 
 
 def field_view_step(path: Path) -> tuple[str, int] | None:
-    """The last step of `path` when it is a field-notation view (`DOT`, `UNDOT`), else
-    None: what `substitute.replace_all` needs to find the other occurrences."""
-    if path and (path[-1][0] == DOT or path[-1][0].startswith(UNDOT)):
+    """The last step of `path` when it is a field-notation or notation view (`DOT`,
+    `UNDOT`, `NOTE`), else None: what `substitute.replace_all` needs to find the other
+    occurrences."""
+    if path and (path[-1][0] == DOT or path[-1][0].startswith((UNDOT, NOTE))):
         return path[-1][0], path[-1][1]
     return None
 
 
 def is_view_step(fname: str) -> bool:
     """Whether a path step is a view (`view_at`), not a field of the node."""
-    return fname in VIEW_STEPS or fname.startswith(UNDOT)
+    return fname in VIEW_STEPS or fname.startswith((UNDOT, NOTE))
 
 
 def get_at(t: Term, path: Path) -> Term:

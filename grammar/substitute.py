@@ -32,9 +32,11 @@ from lean_alchemy.grammar.ast import (
     Subtype,
     Term,
     bound_in_child,
+    NOTE,
     get_at,
     view_at,
 )
+from lean_alchemy.grammar.notation_views import decode as decode_note, node_key
 from lean_alchemy.grammar.operators import bracket_parts, with_bracket_content
 from lean_alchemy.grammar.walk import (
     LAMBDAS,
@@ -206,7 +208,9 @@ def replace_all(t: Term, old: Term, new: Term,
     `insert a {b}`, so is `{a, b}`.  With `field_step` (the invocation's last path step
     when it is a field-notation view, `ast.DOT`/`ast.UNDOT`), so is each node whose view
     by that step is `old` (`x.f a` for `T.f a x`, `T.f a x` for `x.f a`: one term in Lean);
-    the step fixes the receiver's position and namespace.
+    the step fixes the receiver's position and namespace; with a notation view step
+    (`ast.NOTE`), each node of its template's shape whose view is `old` (`M₀⁰` for
+    `nonZeroDivisors M₀`).
     Returns the new term and the number of occurrences replaced."""
     r = _Replacer(old, new, field_step)
     out = r.go(t, frozenset())
@@ -235,8 +239,13 @@ class _Replacer:
             isinstance(old, App) and old.fn == Ident("insert") and len(old.args) == 2
             and isinstance(old.args[1], SetLit)) else None
         self.count = 0
-        self.field = _field_of(old) if field_step is not None else None
         self.step = field_step if field_step is not None else ("", 0)
+        # a notation view (`ast.NOTE`): the nodes of its template's shape are viewed;
+        # a field-notation view: the applications of the same field
+        self.note = node_key(decode_note(self.step[0])[0]) \
+            if self.step[0].startswith(NOTE) else None
+        self.field = _field_of(old) if field_step is not None and self.note is None \
+            else None
 
     def _hit(self, bound: frozenset[str]) -> None:
         """Count an occurrence, unless a binder above it would capture a name of `new`."""
@@ -247,7 +256,9 @@ class _Replacer:
     def go(self, s: Term, bound: frozenset[str]) -> Term:
         old, new = self.old, self.new
         if s == old or (self.field is not None and _field_of(s) == self.field
-                        and view_at_or_none(s, self.step[0], self.step[1]) == old):
+                        and view_at_or_none(s, self.step[0], self.step[1]) == old) or (
+                self.note is not None and node_key(s) == self.note
+                and view_at_or_none(s, self.step[0], self.step[1]) == old):
             if bound & self.fv_old:
                 return s
             self._hit(bound)

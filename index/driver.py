@@ -73,7 +73,8 @@ from lean_alchemy.index.typing.signatures import FILE as SIGNATURES_FILE
 from lean_alchemy.index.typing.signatures import build_signatures, write_signatures
 from lean_alchemy.index.stats import IndexStats
 from lean_alchemy.grammar.tokens import build_token_table
-from lean_alchemy.index.store import INVOCATION_SCHEMA, invocations_path, rules_table, run_token_table
+from lean_alchemy.index.match.notations import library_notations, type_formers
+from lean_alchemy.index.store import INVOCATION_SCHEMA, invocations_path, rules_table
 from lean_alchemy.index.unproved import directly_unproved, proof_uses_pairs, unproved_declarations
 
 log = logging.getLogger(__name__)
@@ -179,10 +180,11 @@ def _load_context(run: RunDir, opts: IndexOptions
         rule_index.use_typing(ClassTable.build(_signature_table(run, decls)),
                               lambda d: resolution_namespaces(scopes.get(d.scope_id or ""),
                                                               d.full_name))
-    tokens = run_token_table(run)
-    if deps:
-        own = extract_store.read_notations(run) if run.notations.exists() else []
-        tokens = build_token_table(chain(own, *(dep.notations for dep in deps)))
+    own = extract_store.read_notations(run) if run.notations.exists() else []
+    tokens = build_token_table(chain(own, *(dep.notations for dep in deps))) \
+        if run.notations.exists() or deps else None
+    rule_index.notations = library_notations(
+        chain(own, *(dep.notations for dep in deps)), resolver, type_formers(decls))
     return IndexContext(decls, scopes, resolver, opts, rule_index,
                         tokens=tokens), external, deps
 

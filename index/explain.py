@@ -53,6 +53,7 @@ from lean_alchemy.index.match.patterns import (
 )
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
+from lean_alchemy.index.match.notations import library_notations, type_formers
 from lean_alchemy.index.match.results import read_table as read_result_heads
 from lean_alchemy.index.match.rule_index import RuleIndex, dependent_hypotheses, hypotheses
 from lean_alchemy.index.receivers import read_table as read_receivers
@@ -92,7 +93,9 @@ class Library:
     declaration is read from `declarations.parquet` with a filter when first asked for."""
 
     def __init__(self, run: RunDir, decls: Iterable[Declaration] | None = None) -> None:
-        from lean_alchemy.extract.store import declarations_from_table, read_scopes
+        from lean_alchemy.extract.store import (
+            declarations_from_table, read_notations, read_scopes,
+        )
 
         run.require(run.declarations, "extract")
         self.run = run
@@ -122,6 +125,10 @@ class Library:
         self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
         # `T.f` -> receiver position, as pass 2 used it (`index.receivers`)
         self.receivers: dict[str, int] = read_receivers(run.root)
+        # the library's notations as views, as pass 2 built them (`match.notations`)
+        self.notations = library_notations(
+            read_notations(run) if run.notations.exists() else (), self.resolver,
+            type_formers(light))
         self.typed: TypedFilter | None = None  # `use_typing`: the typed match filter
 
     def use_typing(self, table: ClassTable) -> None:
@@ -326,8 +333,8 @@ def _attempts(lib: Library, decl: Declaration, c: Compiled, targets: list[_Targe
         for i in (range(1) if imp else range(len(fl.syms))):
             spots = [(fl, i)] if trie.leaves(fl, i) else []
             if not imp and not fl.under[i] and not fl.opaque[i]:
-                spots.extend((sub, 0) for sub, _ in trie.view_leaves(fl, i, tg.locals_,
-                                                                      fields))
+                spots.extend((sub, 0) for sub, _ in trie.view_leaves(
+                    fl, i, tg.locals_, fields, lib.notations))
             for sfl, si in spots:
                 rec: dict = {"kind": kind, "location": tg.location,
                              "path": json.dumps([list(p) for p in sfl.paths[si]],

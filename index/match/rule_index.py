@@ -38,6 +38,7 @@ from lean_alchemy.grammar.walk import (
     heads,
 )
 from lean_alchemy.index.match.fields import FieldViews
+from lean_alchemy.index.match.notations import NotationTable
 from lean_alchemy.index.match.fill import Filler
 from lean_alchemy.index.match.fresh import FRESH
 from lean_alchemy.index.match.invocation_records import invocation_records
@@ -152,6 +153,8 @@ class RuleIndex:
         # `T.f` -> receiver position (`index.receivers`): the field-notation views of
         # candidate nodes (`match.fields`); empty: none
         self.receivers: dict[str, int] = {}
+        # the library's notations as views of candidate nodes (`match.notations`)
+        self.notations: NotationTable | None = None
         self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
 
     def use_typing(self, table: ClassTable,
@@ -228,6 +231,7 @@ class RuleIndex:
         ix._compile_opts = self._compile_opts
         ix.typed = self.typed
         ix.receivers = self.receivers
+        ix.notations = self.notations
         ix.results = self.results
         return ix
 
@@ -384,7 +388,8 @@ class RuleIndex:
                     continue
                 for vals in collect_leaves(self.rw.leaves(fl, i), pending):
                     pool.append((fl, i, loc, vals))
-                for sub, found in self.rw.view_leaves(fl, i, locals_, fields):
+                for sub, found in self.rw.view_leaves(fl, i, locals_, fields,
+                                                      self.notations):
                     pool.extend((sub, 0, loc, vals) for vals in collect_leaves(found, pending))
             if where == "hyp" and not fl.opaque[0]:
                 for vals in collect_leaves(self.imp.leaves(fl, 0), pending):

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from lean_alchemy.grammar.ast import COE, App, Term, view_at
+from lean_alchemy.grammar.notation_views import note_view
 from lean_alchemy.index.match.patterns import (
     WILD, Flat, coe_spans, head_symbol, notation_views, prefix_flat, prefix_spans, view_flat,
 )
 
 if TYPE_CHECKING:
     from lean_alchemy.index.match.fields import FieldViews
+    from lean_alchemy.index.match.notations import NotationTable
 
 
 class Trie:
@@ -85,11 +87,13 @@ class Trie:
         return self._walk(fl, [(node, start + 2)], stop) if node is not None else []
 
     def view_leaves(self, fl: Flat, i: int, locals_: frozenset[str],
-                    fields: "FieldViews | None" = None) -> list[tuple[Flat, list[list]]]:
+                    fields: "FieldViews | None" = None,
+                    notes: "NotationTable | None" = None) -> list[tuple[Flat, list[list]]]:
         """(view, its leaves) for each view of the sub-term at `i` that some pattern fits:
         the application's prefixes (`prefix_leaves`), their coercions (`coerced_leaves`),
         the notation views (`patterns.notation_views`), then the other spelling of field
-        notation (`fields`, `match.fields`); the view's sub-term is its index 0.  One enumeration for the index and `alchemy explain`, so that both see
+        notation (`fields`, `match.fields`) and of the library's notations (`notes`,
+        `match.notations`); the view's sub-term is its index 0.  One enumeration for the index and `alchemy explain`, so that both see
         the same candidates; a prefix's or coercion's view is built only when a pattern
         fits it."""
         out: list[tuple[Flat, list[list]]] = []
@@ -105,6 +109,12 @@ class Trie:
         if fields is not None:
             views = views + [(step, k) for step, k in fields.steps(fl, i)
                              if self._head_fits(view_at(fl.written[i], step, k), locals_)]
+        if notes:
+            w = fl.written[i]
+            for step, k in notes.steps(w, fl.resolved[i], locals_ | fl.bound[i]):
+                seen = note_view(w, step)
+                if seen is not None and self._head_fits(seen, locals_):
+                    views = views + [(step, k)]
         for step, k in views:
             sub = view_flat(fl, i, step, k, locals_)
             found = self.leaves(sub, 0)
