@@ -97,6 +97,14 @@ _INFIX: list[Op] = [
     *_ops("infixl", 67, "::: ↓∩"),
     *_ops("infixr", 67, "::ᵥ"),
     *_ops("infixl", 73, "<•"),
+    # Lean core's applicative operators (`Seq.seq`, `SeqLeft`, `SeqRight`, `HOrElse`)
+    *_ops("infixl", 60, "<*> <* *>"),
+    *_ops("infixl", 20, "<|>"),
+    # Mathlib's `notation3` operators the scan misses: `r •> m` (Algebra/Group/Action/
+    # Opposite.lean:86, `notation3:74 r:75 " •> " m:74`), `e₁ ≪≫ₗ e₂` (Algebra/Module/
+    # Equiv/Defs.lean:314, `notation3:80 e₁:80 " ≪≫ₗ " e₂:81`)
+    *_ops("infixr", 74, "•>"),
+    *_ops("infixl", 80, "≪≫ₗ"),
     *_ops("infix", 50, "!="),
     # Lean core's bitwise operators (`HXor`, `HAnd`, `HOr`, shifts), Batteries' `Rat.divInt`
     # and Mathlib's rounded divisions (`FloorDiv`, `CeilDiv`)

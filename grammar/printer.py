@@ -38,7 +38,7 @@ SEP = -0.5  # followed by a separator no term absorbs (`:` `|` `then` `from` ...
 DPART_TAIL = -0.25  # followed by an integral's `∂μ`, which an integral without one would take
 INTEGRALS = ("∫", "∫⁻", "∫ᵛ", "∮", "⨍", "⨍⁻")
 
-QUANT_BODY = {"∑": 67, "∏": 67, "∑'": 67, "∏'": 67, "∑'[": 67, "∏'[": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
+QUANT_BODY = {"∑": 67, "∏": 67, "𝔼": 67, "∑'": 67, "∏'": 67, "∑'[": 67, "∏'[": 67, "∑ᶠ": 67, "∏ᶠ": 67, "⋃": 60, "⋂": 60, "⨆": 60, "⨅": 60,
               "∫": 60, "∫⁻": 60, "∮": 60, "⨍": 60, "⨍⁻": 60}
 
 

@@ -1,7 +1,8 @@
 """Statements of the library the grammar once read as unparsed text: Lean core's bitwise
 operators and `/.`, Mathlib's rounded divisions, a measure that is an application after
 `∂` (`∀ᵐ x ∂μ.restrict s, p x`), extended binders with a predicate per group
-(`⨆ (a ∈ s) (b ∈ t), f a b`) and the vector-measure integral `∫ᵛ x, f x ∂[B; μ]`.  Each must parse to a tree that prints its source back
+(`⨆ (a ∈ s) (b ∈ t), f a b`), the vector-measure integral `∫ᵛ x, f x ∂[B; μ]`, the
+applicative operators `<*> <* *>`, Mathlib's `•>` and `≪≫ₗ`, and the big operator `𝔼`.  Each must parse to a tree that prints its source back
 (the index's misread check compares the tokens) and gives the sub-terms rules match."""
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def _no_opaque(t) -> bool:
     "∫ᵛ x in s ∪ t, f x ∂[B; μ] = ∫ᵛ x in s, f x ∂[B; μ] + ∫ᵛ x in t, f x ∂[B; μ]",
     "∫ᵛ x in s, f x ∂[B; VectorMeasure.dirac a v] = if a ∈ s then B (f a) v else 0",
     "∫ᵛ x, g x + f x ∂[B; μ] = 0",
+    "f * g <*> x = (f <*> x) * (g <*> x)",
+    "x <* y = x *> y",
+    "r •> s •> m = (r * s) •> m",
+    "e ≪≫ₗ f ≪≫ₗ g = e ≪≫ₗ (f ≪≫ₗ g)",
+    "𝔼 i ∈ s, f i = 0",
 ])
 def test_the_statement_parses_and_prints_back(text):
     t = parse_term(text)
@@ -78,3 +84,14 @@ def test_a_vector_integral_takes_the_pairing_and_measure_as_its_own():
     # the plain integral's measure is unchanged
     plain = parse_term("∫ x, f x ∂μ + c")
     assert plain.op == "+" and print_term(plain.lhs.extra) == "μ"
+
+
+def test_the_new_operators_group_as_lean_does():
+    # `<*>` (infixl 60) binds looser than `*` (70); `≪≫ₗ` is left-associative (80, 81)
+    t = parse_term("f * g <*> x")
+    assert isinstance(t, BinOp) and t.op == "<*>" and print_term(t.lhs) == "f * g"
+    t = parse_term("e ≪≫ₗ f ≪≫ₗ g")
+    assert isinstance(t, BinOp) and t.op == "≪≫ₗ" and print_term(t.lhs) == "e ≪≫ₗ f"
+    # `•>` is right-associative (74, left operand 75)
+    t = parse_term("r •> s •> m")
+    assert isinstance(t, BinOp) and print_term(t.rhs) == "s •> m"

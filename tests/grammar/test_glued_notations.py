@@ -12,10 +12,11 @@ from hypothesis import given, settings, strategies as st
 
 from lean_alchemy.core.records import NotationDecl, Scope
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Glued, Ident, Let, Num, Opaque, has_opaque, loads, dumps,
+    App, BinOp, Glued, Ident, Let, Num, Opaque, Quant, has_opaque, loads, dumps,
 )
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.printer import print_term
+from lean_alchemy.grammar.walk import nodes
 from lean_alchemy.grammar.tokens import (
     GLUE, build_token_table, declared_tokens, first_difference, lex, open_namespaces,
     same_tokens,
@@ -142,13 +143,25 @@ def test_haveI_letI_terms():
 
 
 def test_unknown_token_is_an_opaque_span_printed_verbatim():
-    src = "Summable f L ∧ 𝔼 i, g (f i) ∈ s"
+    src = "Summable f L ∧ ∏ᵖ p ∣ n, g p ∈ s"
     t = parse_term(src)
     spans = [o for o in [t] if isinstance(o, Opaque)] or [
         o for o in [getattr(t, "rhs", None)] if isinstance(o, Opaque)]
-    assert spans and "𝔼 i" in spans[0].text
+    assert spans and "∏ᵖ p" in spans[0].text
     assert parse_term(print_term(t)) == t
-    assert "𝔼 i, g" in print_term(t)
+    assert "∏ᵖ p ∣ n, g" in print_term(t)
+
+
+def test_the_expectation_operator_is_a_big_operator_and_its_bracket_another_token():
+    # `𝔼 i ∈ s, f i` (Mathlib/Algebra/BigOperators/Expect.lean) takes its body at 67, as
+    # `∑` does; `𝔼[X]` touches its bracket and stays the glued expectation
+    t = parse_term("a • 𝔼 i ∈ s, f i = 𝔼 i ∈ s, a • f i")
+    assert isinstance(t, BinOp) and t.op == "="
+    assert isinstance(t.rhs, Quant) and t.rhs.op == "𝔼" and print_term(t.rhs.body) == "a • f i"
+    assert print_term(t) == "a • 𝔼 i ∈ s, f i = 𝔼 i ∈ s, a • f i"
+    assert print_term(parse_term("(𝔼 i ∈ s, f i) * a")) == "(𝔼 i ∈ s, f i) * a"
+    # negative: the expectation's bracket is no binder
+    assert not any(isinstance(x, Quant) for x in nodes(parse_term("𝔼[X | m] = 𝔼[X]")))
 
 
 # ------------------------------------------------------------------ the token table
