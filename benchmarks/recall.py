@@ -138,6 +138,7 @@ def rematch(lib, run: RunDir, candidates) -> None:
     ix = RuleIndex.build(read_rules(run), max_per_theorem=lib.cap, rigid=lib.rigid,
                          generic_evidence=lib.generic_evidence)
     ix.receivers = lib.receivers
+    ix.sole = lib.sole
     ix.notations = lib.notations
     ix.results = lib.ctx.rule_index.results
     for name in sorted(set(candidates)):

@@ -401,16 +401,24 @@ def dot_view(t: Term, p: int) -> Term | None:
 
 
 def undot_view(t: Term, namespace: str, p: int) -> Term | None:
-    """`T.f a₁ … x … aₙ` (`x` the p-th argument) for `x.f a₁ … aₙ`, `T` = `namespace`; None
-    when the node is no field of a plain variable or has fewer than p arguments."""
+    """`T.f a₁ … x … aₙ` (`x` the p-th argument) for `x.f a₁ … aₙ` or `(x).f a₁ … aₙ`,
+    `T` = `namespace`; None when the node is no field of a plain name or of a term, or
+    has fewer than p arguments."""
     fn, args = (t.fn, t.args) if isinstance(t, App) else (t, ())
-    if not isinstance(fn, Ident):
+    if isinstance(fn, Proj):
+        rec: Term = fn.term
+        field = fn.field
+    elif isinstance(fn, Ident):
+        var, dot, field = fn.name.partition(".")
+        if not dot or "." in field:
+            return None
+        rec = Ident(var)
+    else:
         return None
-    var, dot, field = fn.name.partition(".")
-    if not dot or "." in field or not namespace or not 0 <= p <= len(args) or any(
+    if not namespace or not 0 <= p <= len(args) or any(
             isinstance(a, NamedArg) for a in args[:p]):
         return None
-    return App(Ident(f"{namespace}.{field}"), args[:p] + (Ident(var),) + args[p:])
+    return App(Ident(f"{namespace}.{field}"), args[:p] + (rec,) + args[p:])
 
 
 VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT))
@@ -422,6 +430,8 @@ def field_view_step(path: Path) -> tuple[str, int] | None:
     occurrences."""
     if path and (path[-1][0] == DOT or path[-1][0].startswith((UNDOT, NOTE))):
         return path[-1][0], path[-1][1]
+    if len(path) > 1 and path[-1][0] == PREFIX and path[-2][0].startswith(NOTE):
+        return path[-2][0], path[-2][1]  # a prefix of a notation's view (`Set.preimage h`)
     return None
 
 

@@ -253,16 +253,35 @@ class _Replacer:
             raise Capture(f"a binder of {sorted(bound & self.fv_new)} would capture")
         self.count += 1
 
+    def _noted(self, s: Term, bound: frozenset[str]) -> Term | None:
+        """The rewrite of a node whose notation view (`ast.NOTE`) is `old`, or holds it
+        as a curried prefix (`h ⁻¹' s` for `Set.preimage h`: `new s`); None otherwise."""
+        old, new, n_pre = self.old, self.new, self.n_pre
+        seen = view_at_or_none(s, self.step[0], self.step[1])
+        if seen is None or bound & self.fv_old:
+            return None
+        if seen == old:
+            self._hit(bound)
+            return new
+        if (n_pre and isinstance(seen, App) and isinstance(old, App) and len(seen.args) > n_pre
+                and seen.fn == old.fn and seen.args[:n_pre] == old.args):
+            self._hit(bound)
+            rest = tuple(self.go(a, bound) for a in seen.args[n_pre:])
+            return App(new.fn, new.args + rest) if isinstance(new, App) else App(new, rest)
+        return None
+
     def go(self, s: Term, bound: frozenset[str]) -> Term:
         old, new = self.old, self.new
         if s == old or (self.field is not None and _field_of(s) == self.field
-                        and view_at_or_none(s, self.step[0], self.step[1]) == old) or (
-                self.note is not None and node_key(s) == self.note
-                and view_at_or_none(s, self.step[0], self.step[1]) == old):
+                        and view_at_or_none(s, self.step[0], self.step[1]) == old):
             if bound & self.fv_old:
                 return s
             self._hit(bound)
             return new
+        if self.note is not None and node_key(s) == self.note:
+            seen = self._noted(s, bound)
+            if seen is not None:
+                return seen
         var = self.var
         if var is not None and isinstance(s, Ident) and s.name.startswith(var + "."):
             if var in bound:

@@ -65,6 +65,7 @@ from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.receivers import table as receiver_table
 from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.receivers import write_table as write_receivers
+from lean_alchemy.index.receivers import read_sole, sole_fields, structure_fields
 from lean_alchemy.index.rule_keys import write_rule_keys
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.typing.classes import ClassTable
@@ -107,10 +108,14 @@ def run_index(run: RunDir, opts: IndexOptions = IndexOptions(), *,
            if opts.progress else None)
     try:
         dep_receivers: dict[str, int] = {}
+        dep_sole: dict[str, str] = {}  # field -> a dependency's sole constant of it
         for dep in deps:  # the dependencies' receivers, where the project shows none
             for name, position in read_receivers(Path(dep.run_dir)).items():
                 dep_receivers.setdefault(name, position)
-        edges = _rules_pass(run, ctx, chunks, jobs, stats, bar, dep_rules, dep_receivers)
+            for f, name in read_sole(Path(dep.run_dir)).items():
+                dep_sole.setdefault(f, name)
+        edges = _rules_pass(run, ctx, chunks, jobs, stats, bar, dep_rules,
+                            (dep_receivers, dep_sole))
         t_rules = time.perf_counter()
         # invocable edges go to disk as they come (millions on Mathlib): only their counts
         # stay; the other edges follow after pass 2
@@ -247,7 +252,8 @@ def _indexed(r: Rule | PendingRule, opts: IndexOptions) -> bool:
 
 def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: int,
                 stats: IndexStats, bar: tqdm | None, dep_rules: list[PendingRule],
-                dep_receivers: dict[str, int] | None = None) -> list[graph.Edge]:
+                dep_receivers: tuple[dict[str, int], dict[str, str]] = ({}, {})
+                ) -> list[graph.Edge]:
     """Pass 1: rules (written to `RUN/rules.parquet`, compiled into `ctx.rule_index` as
     each chunk comes back while the workers derive the next ones), the section binders
     (`RUN/section_binders.parquet`, and `ctx.section_json` for pass 2); returns the
@@ -286,12 +292,29 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     write_parquet(run.rules, table)
     write_rule_keys(run.root, table, rules, ctx.rule_index.own_symbols)
     write_section_binders(run, ctx.section_json, ctx.scopes)
-    receivers = receiver_table(evidence)
-    for name, position in (dep_receivers or {}).items():
-        receivers.setdefault(name, position)
-    write_receivers(run.root, evidence, receivers)
-    ctx.rule_index.receivers = receivers
+    _receivers(run, ctx, evidence, dep_receivers)
     return edges
+
+
+def _receivers(run: RunDir, ctx: IndexContext, evidence: Counter,
+               deps: tuple[dict[str, int], dict[str, str]]) -> None:
+    """The receiver table (`index.receivers`) from pass 1's evidence and the
+    dependencies', with the constants whose field name is the library's only one
+    (`sole_fields`; a dependency's own, where the project ends no name or field in it:
+    its structures' fields are not read here), stored and handed to pass 2."""
+    receivers = receiver_table(evidence)
+    names = ctx.resolver.table.names
+    fields = structure_fields(ctx.decls, Path((run.read_stats("extract") or {}).get("root")
+                                              or "."))
+    sole = sole_fields(receivers, names, fields)
+    own = Counter(n.rsplit(".", 1)[1] for n in names if "." in n) + Counter(fields)
+    dep_positions, dep_sole = deps
+    for name, position in dep_positions.items():
+        receivers.setdefault(name, position)
+    sole |= {n for n in dep_sole.values() if own[n.rsplit(".", 1)[-1]] <= 1}
+    write_receivers(run.root, evidence, receivers, sole)
+    ctx.rule_index.receivers = receivers
+    ctx.rule_index.sole = {n.rsplit(".", 1)[-1]: n for n in sole if n in receivers}
 
 
 def _proved_rules(ctx: IndexContext, rules: list[Rule], directly: frozenset[str],

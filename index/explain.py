@@ -56,6 +56,7 @@ from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.notations import library_notations, type_formers
 from lean_alchemy.index.match.results import read_table as read_result_heads
 from lean_alchemy.index.match.rule_index import RuleIndex, dependent_hypotheses, hypotheses
+from lean_alchemy.index.receivers import read_sole
 from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals
@@ -125,6 +126,7 @@ class Library:
         self._kept: dict[str, list[tuple[str, str, str, str]]] = {}
         # `T.f` -> receiver position, as pass 2 used it (`index.receivers`)
         self.receivers: dict[str, int] = read_receivers(run.root)
+        self.sole: dict[str, str] = read_sole(run.root)  # `receivers.sole_fields`
         # the library's notations as views, as pass 2 built them (`match.notations`)
         self.notations = library_notations(
             read_notations(run) if run.notations.exists() else (), self.resolver,
@@ -293,7 +295,7 @@ def _field_views(lib: Library, decl: Declaration, targets: list[_Target],
         return None
     view, locals_ = lib.ctx.view(decl), targets[0].locals_
     return FieldViews(lib.receivers, types, lambda t: lib.resolver.resolve_term(
-        t, view, locals_, count=False, own=decl.full_name))
+        t, view, locals_, count=False, own=decl.full_name), lib.sole)
 
 
 def _type_details(c: Compiled, subst: dict[str, Term], hints: dict, node: Term) -> dict:

@@ -20,20 +20,24 @@ fill the constants the project's statements show nothing about.  Its uses: the c
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Sort, Term, Typed, subterms
 from lean_alchemy.index.dot_notation import type_head
+from lean_alchemy.index.sources import source_bytes
 
 SCHEMA = pa.schema([
     pa.field("name", pa.string(), nullable=False),  # `T.f`, resolved
     pa.field("position", pa.int32(), nullable=False),  # the receiver's explicit position
     pa.field("evidence", pa.int32(), nullable=False),  # applications that showed it
+    # no other declaration or structure field of the library ends in `f` (`sole_fields`)
+    pa.field("sole", pa.bool_(), nullable=False),
 ])
 FILE = "receivers.parquet"
 
@@ -102,15 +106,17 @@ def table(evidence: Counter) -> dict[str, int]:
     return {name: p for name, (_, p) in best.items()}
 
 
-def write_table(root: Path, evidence: Counter, positions: dict[str, int] | None = None
-                ) -> Path:
+def write_table(root: Path, evidence: Counter, positions: dict[str, int] | None = None,
+                sole: frozenset[str] = frozenset()) -> Path:
     """`RUN/receivers.parquet`: one row per constant, sorted by name; `positions` (default
-    `table(evidence)`) may hold entries without evidence here (a dependency's: 0)."""
+    `table(evidence)`) may hold entries without evidence here (a dependency's: 0);
+    `sole`: the constants `sole_fields` gives."""
     if positions is None:
         positions = table(evidence)
     names = sorted(positions)
     t = pa.table({"name": names, "position": [positions[n] for n in names],
-                  "evidence": [evidence.get((n, positions[n]), 0) for n in names]},
+                  "evidence": [evidence.get((n, positions[n]), 0) for n in names],
+                  "sole": [n in sole for n in names]},
                  schema=SCHEMA)
     path = root / FILE
     pq.write_table(t, path)
@@ -125,3 +131,59 @@ def read_table(root: Path) -> dict[str, int]:
         return {}
     t = pq.read_table(path, columns=["name", "position"])
     return dict(zip(t.column(0).to_pylist(), t.column(1).to_pylist()))
+
+
+def read_sole(root: Path) -> dict[str, str]:
+    """Field name -> the one constant of the table that ends in it (`sole_fields`), from
+    the stored table; empty for a table written before the column existed."""
+    path = root / FILE
+    if not path.exists() or "sole" not in pq.read_schema(path).names:
+        return {}
+    t = pq.read_table(path, columns=["name", "sole"])
+    return {n.rsplit(".", 1)[-1]: n for n, sole in zip(t.column(0).to_pylist(),
+                                                       t.column(1).to_pylist()) if sole}
+
+
+def sole_fields(receivers: Iterable[str], names: Iterable[str], fields: Iterable[str]
+                ) -> frozenset[str]:
+    """The constants `T.f` of the table whose last component no other namespaced name of
+    the library (declarations, the external names, structure fields: `fields` holds their
+    last components) ends in.  Why: Lean resolves `e.f` through `e`'s type, which a
+    compound receiver (`(hf.localInverseAt x).target.InjOn f`) does not show; when only
+    `Set.InjOn` is named `InjOn`, the statement Lean accepted can mean no other."""
+    count: Counter = Counter(n.rsplit(".", 1)[1] for n in names if "." in n)
+    count.update(fields)
+    return frozenset(r for r in receivers if count[r.rsplit(".", 1)[-1]] == 1)
+
+
+# a line of a structure's or class's field block: its first word is a field's name, or
+# the names of a bracketed field (`(Indep : Set α → Prop)`, Mathlib's `Matroid`)
+_FIELD_LINE = re.compile(r"^\s+(?:protected\s+|private\s+)?([^\s:({\[⦃@|\-/]+)", re.M)
+_BRACKET_FIELDS = re.compile(r"^\s+[({\[⦃]\s*([^\s:(){}\[\]⦃⦄]+(?:\s+[^\s:(){}\[\]⦃⦄]+)*)\s*:",
+                             re.M)
+
+
+_CONSTRUCTOR = re.compile(r"^\s*\|\s*([^\s:({\[⦃]+)", re.M)
+
+
+def structure_fields(decls: Iterable, root: Path) -> set[str]:
+    """The last components of the names that open a line of the field blocks (after
+    `where`) of the library's structures and classes, and of its inductive types'
+    constructors (`| succ …`), read from the sources under `root`: the extraction keeps
+    neither.  Every such word is taken for a field (a continuation
+    line too): a word too many only keeps a `sole_fields` entry out."""
+    texts: dict[str, bytes] = {}
+    out: set[str] = set()
+    for d in decls:
+        if d.kind not in ("structure", "class", "inductive"):
+            continue
+        data, _ = source_bytes(texts, root, d.file)
+        text = data[d.start_byte:d.end_byte].decode("utf-8", "replace")
+        if d.kind == "inductive":
+            out.update(m.group(1) for m in _CONSTRUCTOR.finditer(text))
+            continue
+        _, where, body = text.partition(" where")
+        if where:
+            out.update(m.group(1).rsplit(".", 1)[-1] for m in _FIELD_LINE.finditer(body))
+            out.update(n for m in _BRACKET_FIELDS.finditer(body) for n in m.group(1).split())
+    return out

@@ -153,6 +153,7 @@ class RuleIndex:
         # `T.f` -> receiver position (`index.receivers`): the field-notation views of
         # candidate nodes (`match.fields`); empty: none
         self.receivers: dict[str, int] = {}
+        self.sole: dict[str, str] = {}  # field -> its only constant (`receivers.sole_fields`)
         # the library's notations as views of candidate nodes (`match.notations`)
         self.notations: NotationTable | None = None
         self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
@@ -231,6 +232,7 @@ class RuleIndex:
         ix._compile_opts = self._compile_opts
         ix.typed = self.typed
         ix.receivers = self.receivers
+        ix.sole = self.sole
         ix.notations = self.notations
         ix.results = self.results
         return ix
@@ -373,7 +375,7 @@ class RuleIndex:
         flats: dict[int, Flat] = {}
         pools: dict[str, list[tuple]] = {"apply_hyp": [], "rw_hyp": [], "rw_goal": []}
         pending: list = []  # retrieved leaves of rules not compiled yet
-        fields = FieldViews(self.receivers, types, resolve) \
+        fields = FieldViews(self.receivers, types, resolve, self.sole) \
             if self.receivers else None
         for where, loc, target in targets:
             fl = flats.get(id(target))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from lean_alchemy.grammar.ast import COE, App, Term, view_at
+from lean_alchemy.grammar.ast import COE, NOTE, App, Term, view_at
 from lean_alchemy.grammar.notation_views import note_view
 from lean_alchemy.index.match.patterns import (
     WILD, Flat, coe_spans, head_symbol, notation_views, prefix_flat, prefix_spans, view_flat,
@@ -113,14 +113,28 @@ class Trie:
             w = fl.written[i]
             for step, k in notes.steps(w, fl.resolved[i], locals_ | fl.bound[i]):
                 seen = note_view(w, step)
-                if seen is not None and self._head_fits(seen, locals_):
+                if seen is not None and (self._head_fits(seen, locals_)
+                                         or self._prefix_fits(seen)):
                     views = views + [(step, k)]
         for step, k in views:
             sub = view_flat(fl, i, step, k, locals_)
             found = self.leaves(sub, 0)
             if found:
                 out.append((sub, found))
+            if step.startswith(NOTE):  # `Set.preimage h` in `h ⁻¹' s`: a curried prefix
+                for k2, stop in prefix_spans(sub, 0):
+                    found = self.prefix_leaves(sub, 0, k2, stop)
+                    if found:
+                        out.append((prefix_flat(sub, 0, k2, locals_), found))
         return out
+
+    def _prefix_fits(self, t: Term) -> bool:
+        """Whether some pattern starts with a proper prefix of the application `t`."""
+        if not isinstance(t, App) or len(t.args) < 2:
+            return False
+        sym = head_symbol(t, frozenset())
+        return isinstance(sym, tuple) and any(
+            self.root.get(sym[:-1] + (k,)) is not None for k in range(1, len(t.args)))
 
     def _head_fits(self, t: Term, locals_: frozenset[str]) -> bool:
         """Whether some pattern starts with `t`'s symbol and, for an application, its

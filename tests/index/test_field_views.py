@@ -167,3 +167,61 @@ def test_a_dependency_table_fills_the_constants_the_project_shows_nothing_about(
     assert read_table(with_dep.root) == {"Bag.put": 1}
     # negative: indexed alone, the project's statements show no receiver
     assert read_table(alone.root) == {}
+
+
+INJ_ON = replace(make_rule("Set.injOn_iff", "eq", "{f s}", "Set.InjOn f s", "Injective f"),
+                 pattern_vars=("f", "s"))
+
+
+def _sole_invocations(candidate: str, sole: dict[str, str]):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    decls, _ = extract(candidate, module="Demo.Cand")
+    (d,) = decls.values()
+    ix = RuleIndex.build([INJ_ON])
+    ix.receivers = {"Set.InjOn": 1, "Set.image": 1}
+    ix.sole = sole
+    return ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+
+
+def test_a_field_of_a_compound_term_reads_as_the_librarys_only_constant_of_it():
+    cand = "theorem c (e : Foo) (f : ℕ → ℕ) (x : ℕ) : (e.target x).InjOn f := sorry\n"
+    invs = _sole_invocations(cand, {"InjOn": "Set.InjOn"})
+    assert [(i.instance, _subst(i)) for i in invs] == [
+        ("Set.InjOn f (e.target x)", {"f": "f", "s": "e.target x"})]
+    assert invs[0].path == '[["undot:Set", 1]]'
+    # a constant's field and a variable whose type is a type variable's
+    invs = _sole_invocations("theorem c (f : ℕ → ℕ) : univ.InjOn f := sorry\n",
+                             {"InjOn": "Set.InjOn"})
+    assert [i.instance for i in invs] == ["Set.InjOn f univ"]
+    invs = _sole_invocations("theorem c {α : Type} (s : α) (f : ℕ → ℕ) : s.InjOn f := "
+                             "sorry\n", {"InjOn": "Set.InjOn"})
+    assert [i.instance for i in invs] == ["Set.InjOn f s"]
+    # negative: a field name other constants share (no `sole` entry) gives no view
+    assert _sole_invocations(cand, {}) == []
+    new, n = replace_all(parse_term("(e.target x).InjOn f ∧ (e.target y).InjOn f"),
+                         parse_term("Set.InjOn f (e.target x)"), parse_term("Injective f"),
+                         ("undot:Set", 1))
+    assert (print_term(new), n) == ("Injective f ∧ (e.target y).InjOn f", 1)
+
+
+def test_a_field_is_sole_when_no_declaration_field_or_constructor_ends_in_it(tmp_path):
+    from types import SimpleNamespace
+
+    from lean_alchemy.index.receivers import sole_fields, structure_fields
+
+    src = ("structure PartialEquiv (α β : Type) where\n  toFun : α → β\n"
+           "  (target : Set β)\n  protected source : Set α\n\n"
+           "inductive Tree where\n  | leaf : Tree\n  | node (l r : Tree) : Tree\n")
+    (tmp_path / "A.lean").write_text(src, encoding="utf-8")
+    cut = src.index("inductive")
+    decls = [SimpleNamespace(kind="structure", file="A.lean", start_byte=0, end_byte=cut),
+             SimpleNamespace(kind="inductive", file="A.lean", start_byte=cut,
+                             end_byte=len(src.encode()))]
+    fields = structure_fields(decls, tmp_path)
+    assert {"toFun", "target", "source", "leaf", "node"} <= fields
+    receivers = ["Set.InjOn", "Path.target", "Tree.size", "Foo.node"]
+    names = ["Set.InjOn", "Path.target", "Tree.size", "Foo.node", "Finset.size"]
+    # `target` is also a field, `node` a constructor, `size` another declaration's name
+    assert sole_fields(receivers, names, fields) == {"Set.InjOn"}

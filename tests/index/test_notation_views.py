@@ -162,6 +162,27 @@ def test_a_rule_written_with_the_notation_finds_the_constant():
                         "𝓝 (u, v) = 0 := sorry\n") == []
 
 
+def test_a_curried_prefix_of_the_view_is_matched_and_rewritten():
+    from lean_alchemy.grammar.ast import field_view_step
+
+    table = NotationTable.build([_cmd('infixr:80 " ⁻¹\' " => preimage', "infixr")],
+                                lambda name, ns: "Set.preimage")
+    # `Homeomorph.image_symm` backwards: `preimage h` ~> `image h.symm`
+    image_symm = make_rule("Homeomorph.image_symm", "eq", "{h : Homeo}", "Set.preimage h",
+                           "Set.image h.symm")
+    cand = "theorem c (e : Homeo) (s : Set ℕ) : IsOpen (e ⁻¹' s) ↔ IsOpen s := sorry\n"
+    (inv,) = _invocations([image_symm], cand, table)
+    assert inv.instance == "Set.preimage e"
+    path = tuple((f, i) for f, i in __import__("json").loads(inv.path))
+    target = parse_term("IsOpen (e ⁻¹' s) ↔ IsOpen (e ⁻¹' t) ∧ IsOpen (f ⁻¹' s)")
+    new, n = replace_all(target, parse_term("Set.preimage e"), parse_term("Set.image e.symm"),
+                         field_view_step(path))
+    assert (print_term(new), n) == (
+        "IsOpen (Set.image e.symm s) ↔ IsOpen (Set.image e.symm t) ∧ IsOpen (f ⁻¹' s)", 2)
+    # negative: without the table the prefix is not met
+    assert _invocations([image_symm], cand, None) == []
+
+
 LIB = {
     "Defs": """\
 def nonZeroDivisors (M : Type) : List M := []
