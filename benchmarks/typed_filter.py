@@ -137,10 +137,13 @@ def _summary(labels, by: Counter, reasons: Counter, filt: TypedFilter) -> dict:
         "drop_reasons": dict(reasons),
         "coverage": {"values": st["values"], "values_typed": st["values_typed"],
                      "share": round(st["values_typed"] / st["values"], 3) if st["values"] else None,
-                     # a bare numeral's type comes from where it is used: none to infer
-                     "untyped_numerals": st["values_numerals"],
+                     # a bare numeral takes the type its place in the match expects,
+                     # when the other values solve it (`TypedFilter._numeral_types`)
+                     "numerals": st["values_numerals"],
+                     "numerals_typed": st["values_numerals_typed"],
                      "share_of_non_numerals": round(
-                         st["values_typed"] / (st["values"] - st["values_numerals"]), 3)
+                         (st["values_typed"] - st["values_numerals_typed"])
+                         / (st["values"] - st["values_numerals"]), 3)
                      if st["values"] > st["values_numerals"] else None,
                      "instance_queries": st["instance_queries"]},
     }

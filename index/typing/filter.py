@@ -176,6 +176,7 @@ class TypedFilter:
         s: dict[str, Term] = {}
         env: dict[str, Term] = {}  # rule variable -> its value's type
         typed: list[tuple[str, Term, Term]] = []
+        numerals: list[tuple[str, Term]] = []  # a numeral's variable and declared type
         fields, arity, pinned = self._receivers(new_terms, metas)
         for n, t in zip(names, types):
             w = values.get(n) if n else None
@@ -193,25 +194,15 @@ class TypedFilter:
             vt = norm(raw, ctx.tvars) if raw is not None else None
             self.last["values"].append((n, t, w, vt))
             if vt is None:
-                if isinstance(w, Num):  # typed by where it is used, which is not here
+                if isinstance(w, Num):  # typed by where it is used (`_numeral_types`)
                     self.stats["values_numerals"] += 1
+                    numerals.append((n, t))
                 continue
             self.stats["values_typed"] += 1
             env[n] = vt
-            f = dot_clash(self.table.constants, raw, fields.get(n, ()), ctx.names,
-                          ctx.tvars) if n in fields and raw is not None else None
-            if f is not None:  # the new text reads `v.f`, no `f` on the value's type
-                self.last["clash"] = (n, Ident(f"{n}.{f}"), vt)
-                return "type_clash"
-            if n in arity and cannot_apply(self.table.constants, vt, arity[n], ctx.tvars,
-                                           ctx.funlike):  # `v x` with `v` a number
-                self.last["clash"] = (n, Ident(f"{n} applied to {arity[n]}"), vt)
-                return "type_clash"
-            if t == PROP and isinstance(vt, Sort) and vt.text.startswith("Type") and \
-                    mutation != "apply_hyp":
-                # a type (`R × A`, `Completion α`) where a proposition goes: no
-                # coercion leads from `Type u` to `Prop`
-                self.last["clash"] = (n, t, vt)
+            clash = self._value_clash(ctx, n, t, raw, vt, fields, arity, mutation)
+            if clash is not None:
+                self.last["clash"] = clash
                 return "type_clash"
             if mutation == "apply_hyp" and n not in pinned:
                 pt = norm(t, metas)
@@ -228,6 +219,7 @@ class TypedFilter:
                 unify(pt, vt, metas, s, self.table, ctx.tvars)  # type: ignore[arg-type]
                 typed.append((n, pt, vt))  # type: ignore[arg-type]
         free = metas - frozenset(s)
+        self._numeral_types(numerals, metas, s, free)
         for n, pt, vt in typed:
             want = subst(pt, s)
             if type_head(want) != type_head(vt) and self._dot_resolves(n, want, vt, constants):
@@ -238,6 +230,38 @@ class TypedFilter:
         stated = _stated_binder_types(names, kinds, types, values, new_terms)
         return self._instances(ctx, names, types, metas, s, env, tuple(new_terms) + stated,
                                namespace)
+
+    def _value_clash(self, ctx: Context, n: str, t: Term, raw: Term | None, vt: Term,
+                     fields: Mapping[str, frozenset[str]], arity: Mapping[str, int],
+                     mutation: str) -> tuple | None:
+        """(variable, expected, value type) when a value certainly cannot stand where the
+        rule's new text puts it, whatever the rule's types are solved to."""
+        f = dot_clash(self.table.constants, raw, fields.get(n, ()), ctx.names,
+                      ctx.tvars) if n in fields and raw is not None else None
+        if f is not None:  # the new text reads `v.f`, no `f` on the value's type
+            return (n, Ident(f"{n}.{f}"), vt)
+        if n in arity and cannot_apply(self.table.constants, vt, arity[n], ctx.tvars,
+                                       ctx.funlike):  # `v x` with `v` a number
+            return (n, Ident(f"{n} applied to {arity[n]}"), vt)
+        if t == PROP and isinstance(vt, Sort) and vt.text.startswith("Type") and \
+                mutation != "apply_hyp":
+            # a type (`R × A`, `Completion α`) where a proposition goes: no coercion
+            # leads from `Type u` to `Prop`
+            return (n, t, vt)
+        return None
+
+    def _numeral_types(self, numerals: list[tuple[str, Term]], metas: frozenset[str],
+                       s: Mapping[str, Term], free: frozenset[str]) -> None:
+        """Type each bare numeral value as its place in the match expects, as Lean's
+        `binop%` does (`x * y` matched `f a * 2`: `y : α`, `α := ℝ` from `f a`); counted
+        in `values_typed`, it decides nothing (a numeral cannot clash with it)."""
+        for n, t in numerals:
+            want = subst(norm(t, metas), s) if not isinstance(t, Sort) else None
+            if want is not None and not _free(want, free):
+                self.stats["values_typed"] += 1
+                self.stats["values_numerals_typed"] += 1
+                self.last["values"] = [(m, ty, w, want if m == n and vt is None else vt)
+                                       for m, ty, w, vt in self.last["values"]]
 
     def _receivers(self, new_terms: Sequence[Term], metas: frozenset[str]
                    ) -> tuple[dict[str, frozenset[str]], dict[str, int], frozenset[str]]:

@@ -237,3 +237,25 @@ def test_section_variables_a_definition_rebinds_or_matches_on_are_not_included()
                          section("{K : Type u} (v : InfinitePlace K)"))[0]
     assert [(n, g.kind) for g in sig.binders for n in g.names] == [
         ("K", "implicit"), ("v", "implicit"), ("hv", "explicit")]
+
+
+def test_a_numeral_takes_the_type_its_place_in_the_match_expects() -> None:
+    """`x * y` matched `a * 2` with `a : ℝ`: `y : α` and `α := ℝ` from `a`, so `2 : ℝ`,
+    as Lean's `binop%` elaborates it; a numeral whose declared type nothing solves stays
+    untyped, and neither drops the match."""
+    table = _table()
+    ctx = _ctx(table, "(a : ℝ) (n : ℕ)")
+    filt = TypedFilter(table)
+    names, kinds = ["α", "x", "y"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
+    assert filt.check(ctx, names, kinds, types, {"x": parse_term("a"),
+                                                 "y": parse_term("2")}) is None
+    assert filt.stats["values"] == 2 and filt.stats["values_typed"] == 2
+    assert [v[3] for v in filt.last["values"]] == [parse_term("Real"), parse_term("Real")]
+    # negative: the numeral's type variable is solved by no other value
+    other = [parse_term("Type u"), parse_term("Type u"), parse_term("α"),
+             parse_term("β")]
+    filt2 = TypedFilter(table)
+    assert filt2.check(ctx, ["α", "β", "x", "y"], ["implicit"] * 2 + ["explicit"] * 2,
+                       other, {"x": parse_term("a"), "y": parse_term("2")}) is None
+    assert filt2.stats["values_typed"] == 1 and filt2.last["values"][1][3] is None
