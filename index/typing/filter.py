@@ -245,8 +245,7 @@ class TypedFilter:
             return (n, Ident(f"{n} applied to {arity[n]}"), vt)
         if t == PROP and isinstance(vt, Sort) and vt.text.startswith("Type") and \
                 mutation != "apply_hyp":
-            # a type (`R × A`, `Completion α`) where a proposition goes: no coercion
-            # leads from `Type u` to `Prop`
+            # a type (`R × A`) where a proposition goes: no coercion from `Type u` to `Prop`
             return (n, t, vt)
         return None
 
@@ -256,7 +255,8 @@ class TypedFilter:
         `binop%` does (`x * y` matched `f a * 2`: `y : α`, `α := ℝ` from `f a`); counted
         in `values_typed`, it decides nothing (a numeral cannot clash with it)."""
         for n, t in numerals:
-            want = subst(norm(t, metas), s) if not isinstance(t, Sort) else None
+            pt = norm(t, metas) if not isinstance(t, Sort) else None
+            want = subst(pt, s) if pt is not None else None
             if want is not None and not _free(want, free):
                 self.stats["values_typed"] += 1
                 self.stats["values_numerals_typed"] += 1
