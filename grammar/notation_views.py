@@ -23,7 +23,7 @@ from functools import lru_cache
 from lean_alchemy.grammar.ast import (
     NOTE, App, BinOp, Glued, Ident, Postfix, Prefix, Term, from_data, map_children, to_data,
 )
-from lean_alchemy.grammar.walk import field_names
+from lean_alchemy.grammar.walk import match_first_order
 
 
 def note_step(src: Term, dst: Term, params: tuple[str, ...]) -> str:
@@ -56,31 +56,6 @@ def node_key(t: Term) -> tuple | None:
     return None
 
 
-def bind(pattern: Term, t: Term, params: frozenset[str], out: dict[str, Term]) -> bool:
-    """Whether `t` equals `pattern` except at its parameters, whose values go to `out`
-    (a parameter met twice must bind equal terms)."""
-    if isinstance(pattern, Ident) and pattern.name in params:
-        seen = out.get(pattern.name)
-        if seen is None:
-            out[pattern.name] = t
-            return True
-        return seen == t
-    if type(pattern) is not type(t):
-        return False
-    for f in field_names(type(pattern)):
-        p, v = getattr(pattern, f), getattr(t, f)
-        if isinstance(p, Term):
-            if not (isinstance(v, Term) and bind(p, v, params, out)):
-                return False
-        elif isinstance(p, tuple) and p and isinstance(p[0], Term):
-            if not (isinstance(v, tuple) and len(v) == len(p)
-                    and all(bind(a, b, params, out) for a, b in zip(p, v))):
-                return False
-        elif p != v:
-            return False
-    return True
-
-
 def fill(t: Term, values: dict[str, Term]) -> Term:
     """`t` with each parameter identifier replaced by its value."""
     if isinstance(t, Ident):
@@ -94,6 +69,6 @@ def note_view(t: Term, step: str) -> Term | None:
     if node_key(src) != node_key(t):
         return None
     values: dict[str, Term] = {}
-    if not bind(src, t, params, values) or len(values) != len(params):
+    if not match_first_order(src, t, params, values) or len(values) != len(params):
         return None
     return fill(dst, values)

@@ -468,3 +468,30 @@ def arith_leaves(t: Term, out: list[Term]) -> list[Term]:
     else:
         out.append(t)
     return out
+
+
+def match_first_order(pattern: Term, t: Term, variables: frozenset[str] | set[str],
+                      out: dict[str, Term]) -> bool:
+    """Whether `t` equals `pattern` except at the identifiers of `pattern` named in
+    `variables`, whose values go to `out` (a variable met twice must bind equal terms):
+    a rule binder's type against a candidate's, a notation template against a node."""
+    if isinstance(pattern, Ident) and pattern.name in variables:
+        seen = out.get(pattern.name)
+        if seen is None:
+            out[pattern.name] = t
+            return True
+        return seen == t
+    if type(pattern) is not type(t):
+        return False
+    for f in field_names(type(pattern)):
+        p, v = getattr(pattern, f), getattr(t, f)
+        if isinstance(p, Term):
+            if not (isinstance(v, Term) and match_first_order(p, v, variables, out)):
+                return False
+        elif isinstance(p, tuple) and p and isinstance(p[0], Term):
+            if not (isinstance(v, tuple) and len(v) == len(p) and all(
+                    match_first_order(a, b, variables, out) for a, b in zip(p, v))):
+                return False
+        elif p != v:
+            return False
+    return True

@@ -42,7 +42,9 @@ from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Hole, Ident, Opaque, Path,
     Sort, Term, Typed, field_view_step, get_at, loads, subterms)
-from lean_alchemy.grammar.walk import Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, nodes
+from lean_alchemy.grammar.walk import (
+    Capture, all_idents, arith_leaves, binder_types, fresh_name, heads, match_first_order, nodes,
+)
 from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
 from lean_alchemy.index.match.fresh import fresh_closure, fresh_sort
 from lean_alchemy.mutate.ascription import anchored, needs_ascription, self_typed
@@ -157,24 +159,7 @@ def all_names(binders: Sequence[BinderGroup], conclusion: Term,
 
 def match_type(pattern: Term, actual: Term, tvars: set[str], out: dict[str, Term]) -> bool:
     """First-order syntactic matching of a rule binder type against a candidate type."""
-    if isinstance(pattern, Ident) and pattern.name in tvars:
-        prev = out.get(pattern.name)
-        if prev is None:
-            out[pattern.name] = actual
-            return True
-        return prev == actual
-    if type(pattern) is not type(actual):
-        return False
-    if isinstance(pattern, BinOp):  # `X → 𝕜` against `α → E`
-        assert isinstance(actual, BinOp)
-        return (pattern.op == actual.op and match_type(pattern.lhs, actual.lhs, tvars, out)
-                and match_type(pattern.rhs, actual.rhs, tvars, out))
-    if isinstance(pattern, App):
-        assert isinstance(actual, App)
-        return (len(pattern.args) == len(actual.args)
-                and match_type(pattern.fn, actual.fn, tvars, out)
-                and all(match_type(p, a, tvars, out) for p, a in zip(pattern.args, actual.args)))
-    return pattern == actual
+    return match_first_order(pattern, actual, tvars, out)
 
 
 def hyp_name(t: Term, local: set[str]) -> str:

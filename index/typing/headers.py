@@ -22,7 +22,7 @@ from lean_alchemy.extract.commands import (
     strip_comments,
 )
 from lean_alchemy.extract.lexer import mask
-from lean_alchemy.grammar.ast import BinderGroup, Term
+from lean_alchemy.grammar.ast import App, BinderGroup, Term
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import binders_of
 
@@ -202,4 +202,5 @@ def _type_level(ty: Term | None) -> bool:
     resolving dot notation on a value of that type."""
     from lean_alchemy.grammar.ast import Sort
 
-    return ty is None or isinstance(ty, Sort)
+    # `Type max u v` reads as the sort applied to its universes
+    return ty is None or isinstance(ty, Sort) or isinstance(ty, App) and isinstance(ty.fn, Sort)

@@ -444,10 +444,14 @@ class Inference:
 
     def _apply_local(self, ty: Term, args: tuple[Term, ...], d: int) -> Term | None:
         """A variable's type applied to `args`: arrows and bundled maps peel one argument
-        each (a dependent `∀` only when its bound names do not occur in the result)."""
+        each (a dependent `∀` only when its bound names do not occur in the result); a
+        type-level definition unfolds to its body first (`M i j`, `M : Matrix m n α`,
+        `def Matrix (m n α) := m → n → α`)."""
         for a in args:
             if isinstance(a, NamedArg):
                 return None
+            if not (isinstance(ty, (BinOp, Quant))):
+                ty = self._unfold(ty) or ty
             if isinstance(ty, BinOp) and (ty.op == "→" or bundled_op(ty.op)):
                 ty = ty.rhs
             elif isinstance(ty, Quant) and ty.op in ("∀", "Π") and ty.binders:
@@ -461,6 +465,23 @@ class Inference:
             else:
                 return None
         return ty
+
+    def _unfold(self, ty: Term) -> Term | None:
+        """The body of the definition heading `ty`, its explicit parameters replaced by
+        `ty`'s arguments, when the body is read and mentions no other parameter."""
+        head = ty.fn if isinstance(ty, App) else ty
+        args = ty.args if isinstance(ty, App) else ()
+        if not isinstance(head, Ident) or self.consts is None:
+            return None
+        for sig in self.consts.lookup(head.name, self.namespaces):
+            if sig.kind not in ("def", "abbrev") or sig.body is None:
+                continue
+            params = flat_binders(sig)
+            explicit = [n for n, _, k in params if k == "explicit"]
+            others = [n for n, _, k in params if k != "explicit"]
+            if len(explicit) == len(args) and not _mentions(sig.body, others):
+                return subst(sig.body, dict(zip(explicit, args)))
+        return None
 
     def _dot(self, recv: Term, fields: list[str], args: tuple[Term, ...], d: int
              ) -> Term | None:

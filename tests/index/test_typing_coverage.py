@@ -259,3 +259,26 @@ def test_a_numeral_takes_the_type_its_place_in_the_match_expects() -> None:
     assert filt2.check(ctx, ["α", "β", "x", "y"], ["implicit"] * 2 + ["explicit"] * 2,
                        other, {"x": parse_term("a"), "y": parse_term("2")}) is None
     assert filt2.stats["values_typed"] == 1 and filt2.last["values"][1][3] is None
+
+
+# Mathlib/Data/Matrix/Defs.lean:47 (`def Matrix (m : Type u) (n : Type u') (α : Type v) :
+# Type max u u' v := m → n → α`), Mathlib/Data/Set/Defs.lean (`def Set (α : Type u) :=
+# α → Prop`)
+MATRIX = [("Matrix", "def", "def Matrix (m : Type u) (n : Type u') (α : Type v) : "
+                            "Type max u u' v := m → n → α"),
+          ("Set", "def", "def Set (α : Type u) := α → Prop"),
+          ("Finset", "structure", "structure Finset (α : Type u) where\n  val : List α")]
+
+
+def test_a_value_of_a_type_level_definition_applies_through_its_body() -> None:
+    """`M i j` with `M : Matrix m n R` is an `R`, as Lean unfolds `Matrix` to
+    `m → n → R`; `s x` with `s : Set α` a proposition; a structure does not unfold."""
+    ctx = _ctx(class_table(MATRIX), "{m n R : Type} (M : Matrix m n R) (i : m) (j : n) "
+                                    "(s : Set m) (t : Finset m)")
+    ty = ctx.infer.type_of
+    assert ty(parse_term("M i j")) == parse_term("R")
+    assert ty(parse_term("M i")) == parse_term("n → R")
+    assert ty(parse_term("s i")) == parse_term("Prop")
+    # negatives: a structure is no function, and a matrix takes two arguments
+    assert ty(parse_term("t i")) is None
+    assert ty(parse_term("M i j i")) is None
