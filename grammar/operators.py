@@ -125,6 +125,9 @@ _PREFIX: list[Op] = [
     Op("⅟", "prefix", MAX, MAX),
     Op("!", "prefix", MAX, 40),  # boolean not `!b` (`notation:max "!" b:40`)
     Op("⋃₀", "prefix", 110, 110),
+    # `↗f`, the sequence `fun n : ℕ ↦ (f n : ℂ)` (Mathlib/NumberTheory/LSeries/Basic.lean:265,
+    # `notation:max "↗" f:max`)
+    Op("↗", "prefix", MAX, MAX),
     Op("⋂₀", "prefix", 110, 110),
 ]
 

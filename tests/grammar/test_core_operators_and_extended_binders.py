@@ -2,7 +2,7 @@
 operators and `/.`, Mathlib's rounded divisions, a measure that is an application after
 `∂` (`∀ᵐ x ∂μ.restrict s, p x`), extended binders with a predicate per group
 (`⨆ (a ∈ s) (b ∈ t), f a b`), the vector-measure integral `∫ᵛ x, f x ∂[B; μ]`, the
-applicative operators `<*> <* *>`, Mathlib's `•>` and `≪≫ₗ`, and the big operator `𝔼`.  Each must parse to a tree that prints its source back
+applicative operators `<*> <* *>`, Mathlib's `•>`, `≪≫ₗ` and `↗f`, and the big operator `𝔼`.  Each must parse to a tree that prints its source back
 (the index's misread check compares the tokens) and gives the sub-terms rules match."""
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def _no_opaque(t) -> bool:
     "r •> s •> m = (r * s) •> m",
     "e ≪≫ₗ f ≪≫ₗ g = e ≪≫ₗ (f ≪≫ₗ g)",
     "𝔼 i ∈ s, f i = 0",
+    "abscissaOfAbsConv ↗ζ = 1",
+    "L ↗χ s * L (↗χ * ↗μ) s = 1",
 ])
 def test_the_statement_parses_and_prints_back(text):
     t = parse_term(text)
