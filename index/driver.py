@@ -65,7 +65,7 @@ from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.receivers import table as receiver_table
 from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.receivers import write_table as write_receivers
-from lean_alchemy.index.receivers import read_sole, sole_fields, structure_fields
+from lean_alchemy.index.receivers import name_endings, read_sole, sole_fields, structure_fields
 from lean_alchemy.index.rule_keys import write_rule_keys
 from lean_alchemy.index.sections import write_section_binders
 from lean_alchemy.index.typing.classes import ClassTable
@@ -186,10 +186,9 @@ def _load_context(run: RunDir, opts: IndexOptions
                               lambda d: resolution_namespaces(scopes.get(d.scope_id or ""),
                                                               d.full_name))
     own = extract_store.read_notations(run) if run.notations.exists() else []
-    tokens = build_token_table(chain(own, *(dep.notations for dep in deps))) \
-        if run.notations.exists() or deps else None
-    rule_index.notations = library_notations(
-        chain(own, *(dep.notations for dep in deps)), resolver, type_formers(decls))
+    notations = list(chain(own, *(dep.notations for dep in deps)))
+    tokens = build_token_table(notations) if run.notations.exists() or deps else None
+    rule_index.notations = library_notations(notations, resolver, type_formers(decls))
     return IndexContext(decls, scopes, resolver, opts, rule_index,
                         tokens=tokens), external, deps
 
@@ -306,12 +305,12 @@ def _receivers(run: RunDir, ctx: IndexContext, evidence: Counter,
     names = ctx.resolver.table.names
     fields = structure_fields(ctx.decls, Path((run.read_stats("extract") or {}).get("root")
                                               or "."))
-    sole = sole_fields(receivers, names, fields)
-    own = Counter(n.rsplit(".", 1)[1] for n in names if "." in n) + Counter(fields)
+    endings = name_endings(names, fields)
+    sole = sole_fields(receivers, endings)
     dep_positions, dep_sole = deps
     for name, position in dep_positions.items():
         receivers.setdefault(name, position)
-    sole |= {n for n in dep_sole.values() if own[n.rsplit(".", 1)[-1]] <= 1}
+    sole |= {n for n in dep_sole.values() if endings[n.rsplit(".", 1)[-1]] <= 1}
     write_receivers(run.root, evidence, receivers, sole)
     ctx.rule_index.receivers = receivers
     ctx.rule_index.sole = {n.rsplit(".", 1)[-1]: n for n in sole if n in receivers}

@@ -144,16 +144,21 @@ def read_sole(root: Path) -> dict[str, str]:
                                                        t.column(1).to_pylist()) if sole}
 
 
-def sole_fields(receivers: Iterable[str], names: Iterable[str], fields: Iterable[str]
-                ) -> frozenset[str]:
-    """The constants `T.f` of the table whose last component no other namespaced name of
-    the library (declarations, the external names, structure fields: `fields` holds their
-    last components) ends in.  Why: Lean resolves `e.f` through `e`'s type, which a
-    compound receiver (`(hf.localInverseAt x).target.InjOn f`) does not show; when only
-    `Set.InjOn` is named `InjOn`, the statement Lean accepted can mean no other."""
+def name_endings(names: Iterable[str], fields: Iterable[str]) -> Counter:
+    """How many namespaced names of the library (declarations, the external names,
+    structure fields: `fields` holds their last components) end in each word."""
     count: Counter = Counter(n.rsplit(".", 1)[1] for n in names if "." in n)
     count.update(fields)
-    return frozenset(r for r in receivers if count[r.rsplit(".", 1)[-1]] == 1)
+    return count
+
+
+def sole_fields(receivers: Iterable[str], endings: Counter) -> frozenset[str]:
+    """The constants `T.f` of the table whose last component no other namespaced name of
+    the library ends in (`endings`, `name_endings`).  Why: Lean resolves `e.f` through
+    `e`'s type, which a compound receiver (`(hf.localInverseAt x).target.InjOn f`) does
+    not show; when only `Set.InjOn` is named `InjOn`, the statement Lean accepted can
+    mean no other."""
+    return frozenset(r for r in receivers if endings[r.rsplit(".", 1)[-1]] == 1)
 
 
 # a line of a structure's or class's field block: its first word is a field's name, or

@@ -157,11 +157,6 @@ def all_names(binders: Sequence[BinderGroup], conclusion: Term,
     return out
 
 
-def match_type(pattern: Term, actual: Term, tvars: set[str], out: dict[str, Term]) -> bool:
-    """First-order syntactic matching of a rule binder type against a candidate type."""
-    return match_first_order(pattern, actual, tvars, out)
-
-
 def hyp_name(t: Term, local: set[str]) -> str:
     """Mathlib-style name for a hypothesis of type `t`: `hx`, `hab`, else `h`."""
     seen: list[str] = []
@@ -289,7 +284,7 @@ def _solve_open(names: Sequence[str], btypes: Sequence[Term | None],
         actual = types.get(v.name) if isinstance(v, Ident) else (
             v.type if isinstance(v, Typed) else None)
         trial: dict[str, Term] = dict(tsub)
-        if actual is not None and match_type(ty, actual, open_vars, trial):
+        if actual is not None and match_first_order(ty, actual, open_vars, trial):
             tsub = trial
     return tsub
 

@@ -90,12 +90,11 @@ def _sample(items: list[tuple[str, str]]) -> str:
     """The text of the left side with each parameter written as its name."""
     out = ""
     for kind, text in items:
-        piece = text if kind == "atom" else text
         if out and (kind == "param" and not out[-1].isspace() and (
                 out[-1].isalnum() or out[-1] in "_'") or
-                kind == "atom" and piece[:1].isalnum() and out[-1:].isalnum()):
+                kind == "atom" and text[:1].isalnum() and out[-1:].isalnum()):
             out += " "
-        out += piece
+        out += text
     return out.strip()
 
 

@@ -450,7 +450,7 @@ class Inference:
         for a in args:
             if isinstance(a, NamedArg):
                 return None
-            if not (isinstance(ty, (BinOp, Quant))):
+            if not isinstance(ty, (BinOp, Quant)):
                 ty = self._unfold(ty) or ty
             if isinstance(ty, BinOp) and (ty.op == "→" or bundled_op(ty.op)):
                 ty = ty.rhs

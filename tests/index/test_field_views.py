@@ -209,7 +209,7 @@ def test_a_field_of_a_compound_term_reads_as_the_librarys_only_constant_of_it():
 def test_a_field_is_sole_when_no_declaration_field_or_constructor_ends_in_it(tmp_path):
     from types import SimpleNamespace
 
-    from lean_alchemy.index.receivers import sole_fields, structure_fields
+    from lean_alchemy.index.receivers import name_endings, sole_fields, structure_fields
 
     src = ("structure PartialEquiv (α β : Type) where\n  toFun : α → β\n"
            "  (target : Set β)\n  protected source : Set α\n\n"
@@ -224,4 +224,4 @@ def test_a_field_is_sole_when_no_declaration_field_or_constructor_ends_in_it(tmp
     receivers = ["Set.InjOn", "Path.target", "Tree.size", "Foo.node"]
     names = ["Set.InjOn", "Path.target", "Tree.size", "Foo.node", "Finset.size"]
     # `target` is also a field, `node` a constructor, `size` another declaration's name
-    assert sole_fields(receivers, names, fields) == {"Set.InjOn"}
+    assert sole_fields(receivers, name_endings(names, fields)) == {"Set.InjOn"}
