@@ -137,14 +137,15 @@ def _summary(labels, by: Counter, reasons: Counter, filt: TypedFilter) -> dict:
         "drop_reasons": dict(reasons),
         "coverage": {"values": st["values"], "values_typed": st["values_typed"],
                      "share": round(st["values_typed"] / st["values"], 3) if st["values"] else None,
-                     # a bare numeral takes the type its place in the match expects,
-                     # when the other values solve it (`TypedFilter._numeral_types`)
-                     "numerals": st["values_numerals"],
-                     "numerals_typed": st["values_numerals_typed"],
-                     "share_of_non_numerals": round(
-                         (st["values_typed"] - st["values_numerals_typed"])
-                         / (st["values"] - st["values_numerals"]), 3)
-                     if st["values"] > st["values_numerals"] else None,
+                     # a literal (numeral, `⊤`, `∅`, `_`, `.univ`) takes the type its
+                     # place in the match expects, when the other values solve it
+                     # (`TypedFilter._literal_types`)
+                     "literals": st["values_literals"],
+                     "literals_typed": st["values_literals_typed"],
+                     "share_of_non_literals": round(
+                         (st["values_typed"] - st["values_literals_typed"])
+                         / (st["values"] - st["values_literals"]), 3)
+                     if st["values"] > st["values_literals"] else None,
                      "instance_queries": st["instance_queries"]},
     }
 

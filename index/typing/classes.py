@@ -181,6 +181,7 @@ class ClassTable:
         flexible: set[str] = set()
         rigid: set[str] = set(CORE_TYPES)
         loose: set[str] = set()
+        root_other: set[str] = set()  # root declarations that are no `abbrev`
         insts: list[Sig] = []
         sigs = list(sigs)
         tab.notations = notation_table(sigs)
@@ -189,6 +190,8 @@ class ClassTable:
                 continue
             key = head_name(s.name)
             known.add(key)
+            if s.name == key and s.kind != "abbrev":
+                root_other.add(key)
             if s.kind == "abbrev":
                 flexible.add(key)
                 tab._add_unfold(key, s)
@@ -214,7 +217,9 @@ class ClassTable:
             if kind == "structure":
                 rigid.add(n)
         tab.known = frozenset(known)
-        tab.flexible = frozenset(flexible)
+        # the bare name of a root `def` (`Set`) means it, not another namespace's
+        # `abbrev` of that last name (`CategoryTheory.….Set`), outside that namespace
+        tab.flexible = frozenset(flexible - root_other)
         tab.rigid = frozenset(rigid)
         from lean_alchemy.index.typing.infer import Constants
 
@@ -222,6 +227,7 @@ class ClassTable:
         for s in insts:
             tab._add_instance(s)
         tab._add_additive_twins(insts)
+        tab.constants.fun_like = fun_like_ends(tab.instances.get("FunLike", ()))
         for c, ps in tab.parents.items():
             for p in ps:
                 h = head_of(p)
@@ -488,7 +494,7 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     if hp is None or ht is None or hp in metas:
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
-        return None
+        return _same_unfoldable_head(p, t, metas, s, table, local) if hp == ht else None
     if hp != ht:  # an unknown name in an instance (a notation) may be the query's type
         if hp in table.flexible:
             to = table.unfolds(hp)  # instance matching unfolds `abbrev`s, not `def`s
@@ -500,6 +506,27 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
         return False
     if isinstance(p, BinOp) and "[" in p.op:
         return None  # `→ₗ[R]`: the bracket's ring is not compared
+    return _unify_args(p, t, metas, s, table, local)
+
+
+def _same_unfoldable_head(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
+                          table: ClassTable, local: frozenset[str]) -> bool | None:
+    """`Set α` against `Set X` where the head may unfold (an `abbrev` of that last name
+    somewhere, `CategoryTheory.….Set`) or is unknown to the table.  Lean's definitional
+    check compares the arguments of one head before unfolding it, so they solve the
+    pattern's variables; a clash among them is no clash (unfolding may still equate
+    them), and its partial solution is dropped."""
+    trial = dict(s)
+    got = _unify_args(p, t, metas, trial, table, local)
+    if got is False:
+        return None
+    s.update(trial)
+    return got
+
+
+def _unify_args(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
+                table: ClassTable, local: frozenset[str]) -> bool | None:
+    """The arguments of two terms of one head, pairwise (`unify`)."""
     pa_ = p.args if isinstance(p, App) else ()
     ta = t.args if isinstance(t, App) else ()
     if isinstance(p, BinOp) and isinstance(t, BinOp):
@@ -555,6 +582,8 @@ def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -
     variables (`k[G]`), may still be anything."""
     if table.constants is None:
         return False
+    while isinstance(p, App):  # `(G ∗) H`: what the applied notation names
+        p = p.fn
     if isinstance(p, (BinOp, Postfix)):
         got = table.constants.infix_constants(p.op)
     elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
@@ -575,6 +604,18 @@ def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -
             if to is None or ht in to:
                 return False
     return True
+
+
+def fun_like_ends(insts: Iterable[tuple]) -> dict[str, list[tuple]]:
+    """Head of a bundled type -> (variables, the type's pattern, domain, codomain) of each
+    `FunLike F α β` instance about it (`FunLike (Measure α) (Set α) ℝ≥0∞`, Mathlib/
+    MeasureTheory/Measure/MeasureSpaceDef.lean:89): how a value of that type applies."""
+    out: dict[str, list[tuple]] = {}
+    for metas, _prem, pats, _co in insts:
+        h = head_of(pats[0]) if len(pats) == 3 else None
+        if h is not None and h not in metas:
+            out.setdefault(head_name(h), []).append((metas, pats[0], pats[1], pats[2]))
+    return out
 
 
 def _may_be_abbrev(name: str, table: ClassTable) -> bool:

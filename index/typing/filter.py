@@ -1,12 +1,10 @@
 """The typed match filter: after a rule matched, do its types and instances fit?
 
-For each pattern variable, the type of its matched value (`infer_type`) is unified with
-the rule's binder type, whose binders are the unknowns; this instantiates the rule's type
-variables (`α := ℝ`, `G := G`).  Then each instance binder `[C α]` of the rule whose
-arguments are now free of the rule's variables is asked of the candidate's `Resolver`: a
-*no* drops the match (`instance_missing`).  A function-typed rule variable (`hammingDist`'s
-`x : ∀ i, β i`) bound to a value of a number type or of a candidate type variable that
-has no function-like instance drops it too (`type_clash`).  Everything unknown keeps it.
+Each matched value is typed (`infer`) and unified with the rule's binder type, which
+instantiates the rule's type variables (`α := ℝ`); a value that certainly cannot stand
+there drops the match (`type_clash`).  The instances the mutant's new text needs at those
+types (`needs`) are asked of the candidate's `Resolver`: a *no* drops it
+(`instance_missing`).  Everything unknown keeps it.
 """
 
 from __future__ import annotations
@@ -16,12 +14,16 @@ from typing import Mapping, Sequence
 
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.ast import children
+from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.index.typing.signatures import head_name
-from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Glued, Ident, Num, Quant, Sort, Term
+from lean_alchemy.grammar.ast import (
+    App, BinderGroup, BinOp, DotIdent, Glued, Hole, Ident, Num, Prefix, Quant, Sort, Term,
+)
 from lean_alchemy.index.typing.classes import (
     ANY_HEAD, NO, TOWER, UNKNOWN, ClassTable, Resolver, head_of, norm, subst, unify,
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
+from lean_alchemy.index.typing.apart import TextMemo, renamed_apart
 from lean_alchemy.index.typing.infer import PROP, Inference
 from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
@@ -68,8 +70,12 @@ class Context:
                 names.add(n)
                 if g.type is not None:
                     self.types[n] = g.type
+                else:  # `(s)` re-binds a section's `s` at a type Lean infers from use
+                    self.types.pop(n, None)
                 if isinstance(g.type, Sort):
                     tvars.add(n)
+                else:
+                    tvars.discard(n)
         self.tvars = frozenset(tvars)
         self.names = frozenset(names)
         self.resolver = Resolver(table, self.tvars, facts)
@@ -104,29 +110,6 @@ class Context:
         return hit
 
 
-class _TextMemo:
-    """Values computed from a rule's text (and what else `extra` holds), keyed by the ids
-    of the text's terms: the entry keeps the terms, so their ids stay theirs while it
-    lives, and a hit must be those very terms.  Bounded: cleared when full."""
-
-    LIMIT = 65_536
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple, tuple[tuple[Term, ...], object]] = {}
-
-    def get(self, terms: Sequence[Term], extra: tuple) -> object | None:
-        hit = self._entries.get((tuple(id(t) for t in terms), extra))
-        if hit is not None and len(hit[0]) == len(terms) and \
-                all(a is b for a, b in zip(hit[0], terms)):
-            return hit[1]
-        return None
-
-    def put(self, terms: Sequence[Term], extra: tuple, value: object) -> None:
-        if len(self._entries) >= self.LIMIT:
-            self._entries.clear()
-        self._entries[(tuple(id(t) for t in terms), extra)] = (tuple(terms), value)
-
-
 def _names_a_class(table: ClassTable, ty: Term) -> bool:
     """A binder whose type is a class, however bracketed (`{m : MeasurableSpace α}`,
     `(_ : Fact p)`): Lean makes every such local a local instance, so it is a fact
@@ -155,8 +138,9 @@ class TypedFilter:
         self._hetero_memo: dict[tuple[str, Term, str], bool] = {}
         # the instance queries a rule text needs at its variables' types (`_needs`), and
         # the fields and arity it reads (`_receivers`)
-        self._needs_memo = _TextMemo()
-        self._fields_memo = _TextMemo()
+        self._needs_memo = TextMemo()
+        self._fields_memo = TextMemo()
+        self._apart_memo = TextMemo()  # the rule's text renamed apart (`apart`)
 
     def check(self, ctx: Context, names: Sequence[str], kinds: Sequence[str],
               types: Sequence[Term | None], values: Mapping[str, Term],
@@ -172,11 +156,13 @@ class TypedFilter:
         candidate's scope, where the rule's binder types decide nothing either (no
         type clash is judged there)."""
         self.last = {"values": [], "queries": [], "clash": None}
+        names, types, values, new_terms = renamed_apart(names, types, values, new_terms,
+                                                        ctx.tvars, self._apart_memo)
         metas = frozenset(n for n in names if n)
         s: dict[str, Term] = {}
         env: dict[str, Term] = {}  # rule variable -> its value's type
         typed: list[tuple[str, Term, Term]] = []
-        numerals: list[tuple[str, Term]] = []  # a numeral's variable and declared type
+        literals: list[tuple[str, Term]] = []  # a literal's variable and declared type
         fields, arity, pinned = self._receivers(new_terms, metas)
         for n, t in zip(names, types):
             w = values.get(n) if n else None
@@ -194,9 +180,9 @@ class TypedFilter:
             vt = norm(raw, ctx.tvars) if raw is not None else None
             self.last["values"].append((n, t, w, vt))
             if vt is None:
-                if isinstance(w, Num):  # typed by where it is used (`_numeral_types`)
-                    self.stats["values_numerals"] += 1
-                    numerals.append((n, t))
+                if _typed_by_place(w):  # typed by where it is used (`_literal_types`)
+                    self.stats["values_literals"] += 1
+                    literals.append((n, t))
                 continue
             self.stats["values_typed"] += 1
             env[n] = vt
@@ -219,7 +205,7 @@ class TypedFilter:
                 unify(pt, vt, metas, s, self.table, ctx.tvars)  # type: ignore[arg-type]
                 typed.append((n, pt, vt))  # type: ignore[arg-type]
         free = metas - frozenset(s)
-        self._numeral_types(numerals, metas, s, free)
+        self._literal_types(literals, metas, s, free)
         for n, pt, vt in typed:
             want = subst(pt, s)
             if type_head(want) != type_head(vt) and self._dot_resolves(n, want, vt, constants):
@@ -249,17 +235,18 @@ class TypedFilter:
             return (n, t, vt)
         return None
 
-    def _numeral_types(self, numerals: list[tuple[str, Term]], metas: frozenset[str],
+    def _literal_types(self, literals: list[tuple[str, Term]], metas: frozenset[str],
                        s: Mapping[str, Term], free: frozenset[str]) -> None:
-        """Type each bare numeral value as its place in the match expects, as Lean's
-        `binop%` does (`x * y` matched `f a * 2`: `y : α`, `α := ℝ` from `f a`); counted
-        in `values_typed`, it decides nothing (a numeral cannot clash with it)."""
-        for n, t in numerals:
+        """Type each literal value (`_typed_by_place`) as its place in the match
+        expects, as Lean elaborates it against its expected type (`binop%` for numerals:
+        `x * y` matched `f a * 2` gives `y : α`, `α := ℝ` from `f a`); counted in
+        `values_typed`, it decides nothing (a literal cannot clash with it)."""
+        for n, t in literals:
             pt = norm(t, metas) if not isinstance(t, Sort) else None
             want = subst(pt, s) if pt is not None else None
             if want is not None and not _free(want, free):
                 self.stats["values_typed"] += 1
-                self.stats["values_numerals_typed"] += 1
+                self.stats["values_literals_typed"] += 1
                 self.last["values"] = [(m, ty, w, want if m == n and vt is None else vt)
                                        for m, ty, w, vt in self.last["values"]]
 
@@ -370,7 +357,8 @@ class TypedFilter:
         rule_terms = frozenset(metas - frozenset(s))
         hetero = lambda c, t: self._hetero(c, t, ctx.tvars)  # noqa: E731
         got = tuple(q for term in new_terms
-                    for q in instance_needs(inf, subst(term, s), hetero, rule_terms, namespace)
+                    for q in instance_needs(inf, substitute(term, s), hetero, rule_terms,
+                                            namespace)
                     if not mentions_unsolved(q))
         self._needs_memo.put(new_terms, key, got)
         return got
@@ -579,6 +567,17 @@ def rule_constants(*terms: Term | None) -> frozenset[str]:
             continue
         todo.extend(c for _, _, c in children(t))
     return frozenset(out)
+
+
+# literals typed by their place: `⊤ ⊥ ∅`, a hole, `.univ`, a numeral, `-1`
+_PLACE_TYPED_IDENTS = frozenset({"⊤", "⊥", "∅"})
+
+
+def _typed_by_place(w: Term) -> bool:
+    if isinstance(w, Prefix) and w.op == "-":
+        w = w.arg
+    return isinstance(w, (Num, Hole, DotIdent)) or (
+        isinstance(w, Ident) and w.name in _PLACE_TYPED_IDENTS)
 
 
 def _casts_numerals(metas: frozenset[str], prem: Sequence[Term], pats: Sequence[Term]

@@ -36,7 +36,7 @@ from typing import Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, Enclosed, Explicit, Hole, Ident, IfThenElse, NamedArg, Postfix,
-    Prefix, Proj, Quant, SetBuilder, Sort, Term, Typed,
+    Prefix, Proj, Quant, SetBuilder, Sort, Term, Tuple, Typed,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import (
@@ -83,6 +83,14 @@ _ENCLOSED_TYPES = {"‖": Ident("Real"), "⌊₊": Ident("Nat"), "⌈₊": Ident
                    "⌊": Ident("Int"), "⌈": Ident("Int")}
 
 
+def _product_component(ty: Term | None, k: int) -> Term | None:
+    """The type of `p.k` for `p : A × B` (`.1` is `A`, `.2` is `B`); None otherwise (a
+    structure's numbered field is not read)."""
+    if not (isinstance(ty, BinOp) and ty.op == "×") or k not in (1, 2):
+        return None
+    return ty.lhs if k == 1 else ty.rhs
+
+
 class Constants:
     """Signatures of the library's non-instance declarations, by full name and by every
     dotted suffix (`Ordinal.veblen` is found as `veblen` and `Ordinal.veblen`), and the
@@ -95,10 +103,15 @@ class Constants:
         # a notation token -> its right sides (None: one with parameters or unread),
         # an infix operator -> the constants it stands for (`→+*` -> `RingHom`)
         self.tokens: dict[str, list[Term | None]] = {}
+        # a notation token -> its parameters and right side (None: none or unread)
+        self.templates: dict[str, list[tuple[tuple[str, ...], Term] | None]] = {}
         self.infix: dict[str, set[str]] = {}
         for s in sigs:
             if s.kind == "notation":  # a token (`ClassTable.notations`), no declaration
                 self.tokens.setdefault(s.name, []).append(None if s.binders else s.body)
+                self.templates.setdefault(s.name, []).append(
+                    (s.binders[0].names, s.body) if s.binders and s.body is not None
+                    else None)
                 continue
             if s.kind == "infix":
                 if isinstance(s.body, Ident):
@@ -116,6 +129,8 @@ class Constants:
         # name -> the type of a definition's body, for one whose header writes none
         # (`Inference._unwritten_type`)
         self.body_types: dict[str, Term | None] = {}
+        # head of a bundled type -> its `FunLike` instances' ends (`classes.fun_like_ends`)
+        self.fun_like: dict[str, list[tuple]] = {}
         # structures and classes with at least one field read from their source
         self.with_fields = frozenset(with_fields)
         # a table that holds a whole library down to its logic (Mathlib declares some
@@ -129,6 +144,15 @@ class Constants:
         """The right side of a parameterless notation token (`π` is `Real.pi`), when
         every reading of it the library has is that one."""
         got = self.tokens.get(token)
+        if not got or got[0] is None or any(b != got[0] for b in got[1:]):
+            return None
+        return got[0]
+
+    def token_template(self, token: str) -> tuple[tuple[str, ...], Term] | None:
+        """The parameters and right side of a notation token with parameters
+        (`𝓝[≥] x` is `nhdsWithin x (Set.Ici x)`), when every reading of it the library
+        has is that one."""
+        got = self.templates.get(token)
         if not got or got[0] is None or any(b != got[0] for b in got[1:]):
             return None
         return got[0]
@@ -317,8 +341,16 @@ class Inference:
             return self._app(t, d)
         if isinstance(t, Proj):
             if t.field.isdigit():
-                return None
+                return _product_component(self.type_of(t.term, d), int(t.field))
             return self._dot(t.term, t.field.split("."), (), d)
+        if isinstance(t, Tuple):  # `(a, b, c)` : `A × B × C` (`×` nests to the right)
+            parts = [self.type_of(x, d) for x in t.items]
+            if not parts or any(p is None for p in parts):
+                return None
+            out = parts[-1]
+            for p in reversed(parts[:-1]):
+                out = BinOp("×", p, out)  # type: ignore[arg-type]
+            return out
         if isinstance(t, BinOp):
             return self._binop(t, d)
         if isinstance(t, Prefix):
@@ -452,8 +484,9 @@ class Inference:
                 return None
             if not isinstance(ty, (BinOp, Quant)):
                 ty = self._unfold(ty) or ty
-            if isinstance(ty, BinOp) and (ty.op == "→" or bundled_op(ty.op)):
-                ty = ty.rhs
+            ends = _map_ends(ty) or self._fun_like_ends(ty)
+            if ends is not None:
+                ty = ends[1]
             elif isinstance(ty, Quant) and ty.op in ("∀", "Π") and ty.binders:
                 bound = {n for g in ty.binders for n in g.names}
                 first = ty.binders[0]
@@ -673,13 +706,28 @@ class Inference:
         from lean_alchemy.index.typing.classes import norm
 
         for a in extra:
-            if not (isinstance(ty, BinOp) and ty.op == "→"):
+            ends = _map_ends(ty) or self._fun_like_ends(ty)
+            if ends is None:
                 return
             vt = self.type_of(a, d)
-            pt, nv = norm(ty.lhs, metas), norm(vt, self.tvars) if vt is not None else None
+            pt, nv = norm(ends[0], metas), norm(vt, self.tvars) if vt is not None else None
             if pt is not None and nv is not None:
                 self.unify(pt, nv, metas, s, self.tvars)
-            ty = ty.rhs
+            ty = ends[1]
+
+    def _fun_like_ends(self, ty: Term) -> tuple[Term, Term] | None:
+        """Domain and codomain of a value of a bundled type applied through its `FunLike`
+        instance (`μ s` for `μ : Measure α` is an `ℝ≥0∞`, `s : Set α`); None unless
+        exactly one instance about that head matches."""
+        h = type_head_name(ty)
+        if h is None or self.consts is None or not self.consts.fun_like:
+            return None
+        hits = []
+        for metas, pat, dom, cod in self.consts.fun_like.get(head_name(h), ()):
+            s: dict[str, Term] = {}
+            if self.unify(pat, ty, metas, s, self.tvars) is True:
+                hits.append((subst(dom, s), subst(cod, s)))
+        return hits[0] if len(hits) == 1 else None
 
 
 def _map_ends(ty: Term | None) -> tuple[Term, Term] | None:

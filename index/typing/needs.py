@@ -38,6 +38,7 @@ from lean_alchemy.grammar.ast import (
     App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Proj, Quant, Term,
     Typed,
 )
+from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
 from lean_alchemy.index.typing.signatures import Sig
@@ -87,6 +88,10 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
             yield from _constant(inf, ENCLOSED_CONSTANTS[t.open], (t.term,), "")
         yield from _walk(inf, t.term, hetero, ns)
     elif isinstance(t, App):
+        expanded = _notation_applied(inf, t.fn, t.args) if isinstance(t.fn, Ident) else None
+        if expanded is not None:
+            yield from _walk(inf, expanded, hetero, "")
+            return
         if isinstance(t.fn, Ident):
             yield from _constant(inf, t.fn.name, t.args, ns)
         elif isinstance(t.fn, Proj) and not t.fn.field.isdigit():
@@ -115,6 +120,22 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
             ty = inf.type_of(t.arg)
             yield App(Ident(cls), (ty,)) if ty is not None else None
         yield from _walk(inf, t.arg, hetero, ns)
+
+
+def _notation_applied(inf: Inference, fn: Ident, args: tuple[Term, ...]) -> Term | None:
+    """A notation token with parameters applied (`𝓝[≥] a`), as its right side with the
+    arguments in place (`nhdsWithin a (Set.Ici a)`): the constants it denotes ask their
+    instances there.  None for a declaration's name or a variable."""
+    name = fn.name
+    if inf.consts is None or name in inf.local or name in inf.hidden or name in inf.tvars:
+        return None
+    tpl = inf.consts.token_template(name)
+    if tpl is None or len(args) < len(tpl[0]) or inf.consts.candidates(name):
+        return None
+    params, body = tpl
+    out = substitute(body, dict(zip(params, args)))
+    rest = args[len(params):]
+    return App(out, rest) if rest else out
 
 
 def _class_named(inf: Inference, cls: str | None) -> str | None:

@@ -18,9 +18,12 @@ from lean_alchemy.index.typing.signatures import Sig
 
 
 # `notation "tsze" => TrivSqZeroExt`, `scoped prefix:100 "ℤ√" => Zsqrtd`, `notation "𝟙_ "
-# C:max => …`: a token and the names of its parameters, replaced by its right side
+# C:max => …`: a token and the names of its parameters, replaced by its right side; a name
+# or priority may come first (`scoped[Topology] notation3 (name := nhdsGE) "𝓝[≥] " x:100 =>
+# nhdsWithin x (Set.Ici x)`, Mathlib/Topology/Defs/Filter.lean:149)
 _NOTATION_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
-                           r'(?:notation3?|prefix)(?::\w+)?\s+"([^"\s]+)\s*"'
+                           r'(?:notation3?|prefix)(?::\w+)?'
+                           r'(?:\s*\((?:name|priority)\s*:=\s*[\w.]+\))*\s+"([^"\s]+)\s*"'
                            r'((?:\s+[^\W\d]\w*(?::\w+)?)*)\s*=>\s*([^\n]+)$', re.M)
 
 

@@ -136,6 +136,8 @@ def head_name(name: str) -> str:
         name = ALIASES.get(name, name)
     if name.startswith("_root_."):
         name = name[len("_root_."):]
+    if name == "Category*":  # `[Category* C]` is `[Category.{v} C]`, a fresh level `v`
+        return "Category"  # (`elab "Category*"`, Mathlib/Tactic/CategoryTheory/CategoryStar.lean:49)
     return name.rsplit(".", 1)[-1] if "." in name and not name.endswith(".") else name
 
 

@@ -3,7 +3,7 @@
 from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.index.typing.additive import additive_names
-from lean_alchemy.index.typing.classes import NO, UNKNOWN, YES, ClassTable, Resolver
+from lean_alchemy.index.typing.classes import NO, UNKNOWN, YES, ClassTable, Resolver, unify
 from lean_alchemy.index.typing.signatures import core_sigs, sigs_of_source
 
 LIB = [
@@ -400,3 +400,48 @@ def test_fin_has_core_arithmetic() -> None:
     r = Resolver(_table(), frozenset(), [])
     assert r.holds(parse_term("Div (Fin (n + 2))")) == YES
     assert r.holds(parse_term("LT (Fin 3)")) == YES
+
+
+def test_category_star_is_category() -> None:
+    """`[Category* C]` (`elab "Category*"`, Mathlib/Tactic/CategoryTheory/CategoryStar.lean:
+    49; 1,577 binders of Mathlib) is `[Category.{v} C]`: an instance premised on
+    `[Category C]` (`preadditiveHasZeroMorphisms`, Mathlib/CategoryTheory/Preadditive/
+    Basic.lean:201, under `[Category.{v} C] [Preadditive C]`) fires from it."""
+    table = class_table([
+        ("Category", "class", "class Category (C : Type u) where\n  id : C → C"),
+        ("Preadditive", "class", "class Preadditive (C : Type u) [Category C] where\n  z : ℕ"),
+        ("Zeroes", "class", "class Zeroes (C : Type u) [Category C] where\n  z : ℕ"),
+        ("Zeroes.inst", "instance", "instance {C : Type u} [Category.{v} C] [Preadditive C] : "
+                                    "Zeroes C := sorry"),
+        ("Box", "structure", "structure Box where\n  x : ℕ"),
+        ("Box.cat", "instance", "instance : Category.{0} Box := sorry"),
+        ("Box.pre", "instance", "instance : Preadditive Box := sorry"),
+    ])
+    r = Resolver(table, frozenset({"C"}), [parse_term("Category* C"), parse_term("Preadditive C")])
+    assert r.holds(parse_term("Category C")) == YES
+    assert r.holds(parse_term("Zeroes Box")) == YES
+    bare = Resolver(table, frozenset({"C"}), [parse_term("Category* C")])
+    assert bare.holds(parse_term("Preadditive C")) == NO
+
+
+def test_an_instance_about_an_applied_notation_is_about_its_constant() -> None:
+    """`instance : Inv (G ∗ H)` (the grammar reads `(G ∗) H`) with `scoped infix:30 " ∗ " =>
+    Coprod` (Mathlib/GroupTheory/Coprod/Basic.lean:149): about a `Coprod`, never a
+    `Set X`, so `Inv (Set X)` is *no* where nothing else gives it."""
+    from lean_alchemy.index.typing.notation_commands import infix_commands
+
+    rows = list(infix_commands('scoped infix:30 " ∗ " => Coprod\n'))
+    table = class_table([
+        ("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α"),
+        ("Set", "def", "def Set (α : Type u) := α → Prop"),
+        ("Coprod", "structure", "structure Coprod (G H : Type u) where\n  x : ℕ"),
+        ("Coprod.inv", "instance", "instance {G H : Type u} : Inv (G ∗ H) := sorry"),
+        # a premised instance about any type: the search must try each instance
+        ("Grp", "class", "class Grp (α : Type u) where\n  g : ℕ"),
+        ("Grp.inv", "instance", "instance {α : Type u} [Grp α] : Inv α := sorry"),
+    ], rows)
+    r = Resolver(table, frozenset({"X"}), [])
+    assert r.holds(parse_term("Inv (Set X)")) == NO
+    assert r.holds(parse_term("Inv (X ∗ X)")) == YES
+    metas, _prem, pats, _co = table.instances["Inv"][0]
+    assert unify(pats[0], parse_term("Set X"), metas, {}, table, frozenset({"X"})) is False

@@ -261,6 +261,36 @@ def test_a_numeral_takes_the_type_its_place_in_the_match_expects() -> None:
     assert filt2.stats["values_typed"] == 1 and filt2.last["values"][1][3] is None
 
 
+
+def test_a_literal_takes_the_type_its_place_expects_too() -> None:
+    """`⊤`, `∅`, `-1`, `_` and `.univ` are elaborated against their expected type as a
+    numeral is: `x ⊔ y` matched `a ⊔ ⊤` with `a : ℝ` gives `⊤ : ℝ`.  A name that is no
+    literal (`c`, unknown to the candidate) stays untyped."""
+    table = _table()
+    ctx = _ctx(table, "(a : ℝ)")
+    names, kinds = ["α", "x", "y"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
+    for lit in ("⊤", "∅", "-1", "_", ".univ"):
+        filt = TypedFilter(table)
+        assert filt.check(ctx, names, kinds, types, {"x": parse_term("a"),
+                                                     "y": parse_term(lit)}) is None
+        assert filt.stats["values_typed"] == 2, lit
+        assert filt.last["values"][1][3] == parse_term("Real"), lit
+    filt = TypedFilter(table)
+    filt.check(ctx, names, kinds, types, {"x": parse_term("a"), "y": parse_term("c")})
+    assert filt.stats["values_typed"] == 1 and filt.stats["values_literals"] == 0
+
+
+def test_a_pair_and_its_components_have_product_types() -> None:
+    """`(a, n)` is an `ℝ × ℕ` (`(a, b, c)` nests to the right, as `×` does), `p.1` and
+    `p.2` of `p : A × B` are an `A` and a `B`; a structure's numbered field is unread."""
+    ctx = _ctx(_table(), "(a : ℝ) (n : ℕ) (p : ℝ × ℕ) (q : Foo)")
+    ty = ctx.infer.type_of
+    assert ty(parse_term("(a, n)")) == parse_term("ℝ × ℕ")
+    assert ty(parse_term("(a, n, a)")) == parse_term("ℝ × ℕ × ℝ")
+    assert ty(parse_term("p.1")) == parse_term("ℝ") and ty(parse_term("p.2")) == parse_term("ℕ")
+    assert ty(parse_term("q.1")) is None and ty(parse_term("(a, c)")) is None
+
 # Mathlib/Data/Matrix/Defs.lean:47 (`def Matrix (m : Type u) (n : Type u') (α : Type v) :
 # Type max u u' v := m → n → α`), Mathlib/Data/Set/Defs.lean (`def Set (α : Type u) :=
 # α → Prop`)
@@ -282,3 +312,52 @@ def test_a_value_of_a_type_level_definition_applies_through_its_body() -> None:
     # negatives: a structure is no function, and a matrix takes two arguments
     assert ty(parse_term("t i")) is None
     assert ty(parse_term("M i j i")) is None
+
+
+# Mathlib/MeasureTheory/Measure/MeasureSpaceDef.lean:89 (`instance Measure.instFunLike
+# [MeasurableSpace α] : FunLike (Measure α) (Set α) ℝ≥0∞`), Mathlib/MeasureTheory/Measure/
+# Count.lean:25-32 (`count` under `variable [MeasurableSpace α]`)
+MEASURE = [
+    ("Set", "def", "def Set (α : Type u) := α → Prop"),
+    ("ENNReal", "def", "def ENNReal : Type := WithTop NNReal"),
+    ("MeasurableSpace", "class", "class MeasurableSpace (α : Type u) where\n  m : Set α → Prop"),
+    ("FunLike", "class", "class FunLike (F : Sort u) (α : Sort v) (β : Sort w) where\n"
+                         "  coe : F → α → β"),
+    ("Measure", "structure", "structure Measure (α : Type u) [MeasurableSpace α] where\n"
+                             "  m : Set α → ENNReal"),
+    ("Measure.instFunLike", "instance", "instance Measure.instFunLike {α : Type u} "
+                                        "[MeasurableSpace α] : FunLike (Measure α) (Set α) "
+                                        "ENNReal := sorry"),
+    ("Measure.count", "def", "def Measure.count {α : Type u} [MeasurableSpace α] : "
+                             "Measure α := sorry"),
+]
+
+
+def test_a_bundled_value_applies_through_its_fun_like_instance() -> None:
+    """`μ s` with `μ : Measure α` is an `ENNReal` (the library's `FunLike` instance gives
+    the domain `Set α`); `Measure.count s` with `s : Set ι` solves `count`'s `α := ι`
+    through that domain, so it asks `MeasurableSpace ι`, which a bare `ι` lacks.  A
+    type with no `FunLike` instance applies to nothing."""
+    table = class_table(MEASURE)
+    ctx = _ctx(table, "{α ι : Type u} [MeasurableSpace α] (μ : Measure α) (s : Set α) "
+                      "(t : Set ι) (n : ℕ)")
+    assert ctx.infer.type_of(parse_term("μ s")) == parse_term("ENNReal")
+    assert ctx.infer.type_of(parse_term("n s")) is None
+    filt = TypedFilter(table)
+    names, kinds = ["α", "s"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("Set α")]
+    new = (parse_term("Measure.count s = Measure.count s"),)
+    assert filt.check(ctx, names, kinds, types, {"s": parse_term("t")},
+                      new_terms=new) == "instance_missing"
+    assert filt.check(ctx, names, kinds, types, {"s": parse_term("s")}, new_terms=new) is None
+
+
+def test_an_untyped_binder_rebinds_a_section_variable() -> None:
+    """`theorem smul_eval (x) (p : MvPolynomial σ R) (s) : …` under `variable {s : σ →₀ ℕ}`
+    (Mathlib/Algebra/MvPolynomial/Eval.lean): the theorem's `(s)` is a new variable whose
+    type Lean infers from its use, not the section's; a typed re-binding takes its type."""
+    ctx = _ctx(_table(), "{R : Type u} {s : ℕ} (a : R) (s)")
+    assert ctx.infer.type_of(parse_term("s")) is None
+    assert ctx.infer.type_of(parse_term("a")) == parse_term("R")
+    retyped = _ctx(_table(), "{α : Type u} {s : ℕ} (s : α)")
+    assert retyped.infer.type_of(parse_term("s")) == parse_term("α")

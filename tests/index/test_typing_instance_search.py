@@ -56,8 +56,9 @@ def test_indexed_search_answers_as_the_full_search() -> None:
     full.index_instances = False
     assert indexed == _answers(full, QUERIES)
     # `Tag (Wrap Car2)`: no `Pair Car2`, but the two-argument instance leaves it unknown;
-    # `Mark (Wrap Car2)`: no instance is left, *no* after trying `Wrap.instMark`
-    assert indexed == [YES, NO, YES, UNKNOWN, NO, UNKNOWN, UNKNOWN, YES, YES, YES, NO]
+    # `Mark (Wrap Car2)`: no instance is left, *no* after trying `Wrap.instMark`;
+    # `Tag (Syn Car1)`: the `abbrev`'s own instance matches it argument by argument
+    assert indexed == [YES, NO, YES, UNKNOWN, NO, YES, UNKNOWN, YES, YES, YES, NO]
 
 
 def test_an_instance_of_another_argument_count_is_always_tried() -> None:
