@@ -44,6 +44,7 @@ MODULES: tuple[str, ...] = (
     "index.match.trie",
     "index.match.unify",
     "index.section_variables",
+    "index.typing.apart",
     "index.typing.classes",
     "index.typing.coerce",
     "index.typing.filter",

@@ -12,7 +12,7 @@ keeps the two apart, as Lean's fresh metavariables do.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, cast
 
 from lean_alchemy.grammar.ast import Ident, Term
 from lean_alchemy.grammar.substitute import substitute
@@ -51,6 +51,10 @@ def fresh_name(name: str, taken: frozenset[str]) -> str:
     return out
 
 
+# renamed binder names, binder types, new text, and the renaming
+_Renamed = tuple[tuple[str, ...], tuple["Term | None", ...], tuple[Term, ...], dict[str, str]]
+
+
 def renamed_apart(names: Sequence[str], types: Sequence[Term | None],
                   values: Mapping[str, Term], new_terms: Sequence[Term],
                   tvars: frozenset[str], memo: TextMemo
@@ -68,7 +72,7 @@ def renamed_apart(names: Sequence[str], types: Sequence[Term | None],
         return names, types, values, new_terms
     text = tuple(t for t in types if t is not None) + tuple(new_terms)
     key = (tuple(names), clash, frozenset(values) & clash)
-    hit = memo.get(text, key)
+    hit = cast("_Renamed | None", memo.get(text, key))
     if hit is None:
         printed: set[str] = set()
         for t in new_terms:
@@ -81,9 +85,8 @@ def renamed_apart(names: Sequence[str], types: Sequence[Term | None],
                tuple(substitute(t, to) if t is not None else None for t in types),
                tuple(substitute(t, to) for t in new_terms), ren)
         memo.put(text, key, hit)
-    new_names, new_types, renamed_text, ren = hit  # type: ignore[misc]
-    return (new_names, new_types, {ren.get(k, k): v for k, v in values.items()},
-            renamed_text)
+    ren = hit[3]
+    return hit[0], hit[1], {ren.get(k, k): v for k, v in values.items()}, hit[2]
 
 
 __all__ = ["TextMemo", "fresh_name", "renamed_apart"]
