@@ -76,11 +76,12 @@ CORE_FUNCTION_NAMES = frozenset(f"Function.{n}" for n in (
     "Involutive", "Injective2", "update", "mt", "mtr", "funext_iff", "comp_apply",
     "const_apply", "iterate", "Embedding", "invFun", "graph", "Periodic"))
 MAX_DEPTH = 24
-# enclosing notations of a fixed result type: `‖e‖ : ℝ` (`Norm.norm : E → ℝ`,
-# Mathlib/Analysis/Normed/Group/Defs.lean:60-80), `⌊a⌋₊ ⌈a⌉₊ : ℕ` and `⌊a⌋ ⌈a⌉ : ℤ`
-# (Mathlib/Algebra/Order/Floor/Defs.lean:119-277)
-_ENCLOSED_TYPES = {"‖": Ident("Real"), "⌊₊": Ident("Nat"), "⌈₊": Ident("Nat"),
-                   "⌊": Ident("Int"), "⌈": Ident("Int")}
+# enclosing notations of a fixed result type: `‖e‖ : ℝ`, `‖e‖₊ : ℝ≥0`, `‖e‖ₑ : ℝ≥0∞`
+# (`Norm.norm`, `NNNorm.nnnorm`, `ENorm.enorm`, Mathlib/Analysis/Normed/Group/Defs.lean:
+# 60-82), `⌊a⌋₊ ⌈a⌉₊ : ℕ` and `⌊a⌋ ⌈a⌉ : ℤ` (Mathlib/Algebra/Order/Floor/Defs.lean:119-277)
+_ENCLOSED_TYPES = {"‖": Ident("Real"), "‖₊": Ident("NNReal"), "‖ₑ": Ident("ENNReal"),
+                   "⌊₊": Ident("Nat"), "⌈₊": Ident("Nat"), "⌊": Ident("Int"),
+                   "⌈": Ident("Int")}
 
 
 def _product_component(ty: Term | None, k: int) -> Term | None:

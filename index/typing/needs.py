@@ -60,12 +60,13 @@ LATTICE_LITERALS = {"⊤": "Top", "⊥": "Bot"}
 # operators whose operands elaborate at one type, so a numeral takes its partner's
 NUMERAL_PARTNERS = frozenset({"=", "≠", "≤", "<", "≥", ">", "+", "*", "-", "/"})
 # enclosing notations and the constants they denote (`notation "⌊" a "⌋₊" => Nat.floor a`,
-# Mathlib/Algebra/Order/Floor/Defs.lean:135-277; `‖e‖` is `Norm.norm e`,
-# Mathlib/Analysis/Normed/Group/Defs.lean; `|a|` is `abs a`, `|a|ₘ` `mabs a`,
-# Mathlib/Algebra/Order/Group/Unbundled/Abs.lean:42-45): the constant's instance binders
-# are asked
-ENCLOSED_CONSTANTS = {"‖": "Norm.norm", "⌊₊": "Nat.floor", "⌈₊": "Nat.ceil", "⌊": "Int.floor",
-                      "⌈": "Int.ceil", "|": "abs", "|ₘ": "mabs"}
+# Mathlib/Algebra/Order/Floor/Defs.lean:135-277; `‖e‖`, `‖e‖₊`, `‖e‖ₑ` are `Norm.norm e`,
+# `NNNorm.nnnorm e`, `ENorm.enorm e`, Mathlib/Analysis/Normed/Group/Defs.lean:60-82; `|a|`
+# is `abs a`, `|a|ₘ` `mabs a`, Mathlib/Algebra/Order/Group/Unbundled/Abs.lean:42-45): the
+# constant's instance binders are asked
+ENCLOSED_CONSTANTS = {"‖": "Norm.norm", "‖₊": "NNNorm.nnnorm", "‖ₑ": "ENorm.enorm",
+                      "⌊₊": "Nat.floor", "⌈₊": "Nat.ceil", "⌊": "Int.floor", "⌈": "Int.ceil",
+                      "|": "abs", "|ₘ": "mabs"}
 
 
 def instance_needs(inf: Inference, t: Term, hetero: Callable[[str, Term], bool],

@@ -361,3 +361,30 @@ def test_an_untyped_binder_rebinds_a_section_variable() -> None:
     assert ctx.infer.type_of(parse_term("a")) == parse_term("R")
     retyped = _ctx(_table(), "{α : Type u} {s : ℕ} (s : α)")
     assert retyped.infer.type_of(parse_term("s")) == parse_term("α")
+
+
+# Mathlib/Analysis/Normed/Group/Defs.lean:66-82 (`class NNNorm (E : Type*) where nnnorm :
+# E → ℝ≥0`, `class ENorm (E : Type*) where enorm : E → ℝ≥0∞`, `notation "‖" e "‖₊" =>
+# nnnorm e`, `notation "‖" e "‖ₑ" => enorm e`)
+NORMS = [
+    ("NNNorm", "class", "class NNNorm (E : Type u) where\n  nnnorm : E → NNReal"),
+    ("ENorm", "class", "class ENorm (E : Type u) where\n  enorm : E → ENNReal"),
+]
+
+
+def test_the_nn_and_extended_norms_have_their_types_and_ask_their_classes() -> None:
+    """`‖x‖₊ : ℝ≥0` and `‖x‖ₑ : ℝ≥0∞` (not `ℝ`, the type of `‖x‖`); as new text,
+    `‖x‖ₑ` needs `ENorm X`, which a bare `X` lacks."""
+    table = class_table(NORMS)
+    ctx = _ctx(table, "{X : Type u} (x : X)")
+    assert ctx.infer.type_of(parse_term("‖x‖₊")) == parse_term("NNReal")
+    assert ctx.infer.type_of(parse_term("‖x‖ₑ")) == parse_term("ENNReal")
+    filt = TypedFilter(table)
+    names, kinds = ["E", "a"], ["implicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("E")]
+    new = (parse_term("‖a‖ₑ = ‖a‖ₑ"),)
+    assert filt.check(ctx, names, kinds, types, {"a": parse_term("x")},
+                      new_terms=new) == "instance_missing"
+    normed = _ctx(table, "{X : Type u} [ENorm X] (x : X)")
+    assert filt.check(normed, names, kinds, types, {"a": parse_term("x")},
+                      new_terms=new) is None
