@@ -16,7 +16,7 @@ from typing import Mapping, Sequence, cast
 
 from lean_alchemy.grammar.ast import Ident, Term
 from lean_alchemy.grammar.substitute import substitute
-from lean_alchemy.grammar.walk import heads
+from lean_alchemy.grammar.walk import fresh_name, heads
 
 
 class TextMemo:
@@ -40,15 +40,6 @@ class TextMemo:
         if len(self._entries) >= self.LIMIT:
             self._entries.clear()
         self._entries[(tuple(id(t) for t in terms), extra)] = (tuple(terms), value)
-
-
-def fresh_name(name: str, taken: frozenset[str]) -> str:
-    """`name` with subscript nines appended until it is not `taken` (still a variable's
-    shape: one letter, then subscripts)."""
-    out = name + "₉₉"
-    while out in taken:
-        out += "₉"
-    return out
 
 
 # renamed binder names, binder types, new text, and the renaming
@@ -79,7 +70,8 @@ def renamed_apart(names: Sequence[str], types: Sequence[Term | None],
             printed |= heads(t)
         clash = clash - (frozenset(printed) - frozenset(values))
         taken = frozenset(n for n in names if n) | tvars
-        ren = {n: fresh_name(n, taken) for n in sorted(clash)}
+        # a variable's shape (one letter, subscripts) no candidate writes
+        ren = {n: fresh_name(n + "₉₉", taken) for n in sorted(clash)}
         to = {n: Ident(m) for n, m in ren.items()}
         hit = (tuple(ren.get(n, n) for n in names),
                tuple(substitute(t, to) if t is not None else None for t in types),
@@ -89,4 +81,4 @@ def renamed_apart(names: Sequence[str], types: Sequence[Term | None],
     return hit[0], hit[1], {ren.get(k, k): v for k, v in values.items()}, hit[2]
 
 
-__all__ = ["TextMemo", "fresh_name", "renamed_apart"]
+__all__ = ["TextMemo", "renamed_apart"]

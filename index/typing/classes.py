@@ -511,8 +511,8 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
 
 def _same_unfoldable_head(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
                           table: ClassTable, local: frozenset[str]) -> bool | None:
-    """`Set α` against `Set X` where the head may unfold (an `abbrev` of that last name
-    somewhere, `CategoryTheory.….Set`) or is unknown to the table.  Lean's definitional
+    """`Ideal α` against `Ideal X` where the head may unfold (an `abbrev`, `Ideal R :=
+    Submodule R R`) or is unknown to the table.  Lean's definitional
     check compares the arguments of one head before unfolding it, so they solve the
     pattern's variables; a clash among them is no clash (unfolding may still equate
     them), and its partial solution is dropped."""
