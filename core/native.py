@@ -52,6 +52,7 @@ MODULES: tuple[str, ...] = (
     "index.typing.instance_heads",
     "index.typing.infer",
     "index.typing.needs",
+    "index.typing.places",
     "index.typing.saturate",
     "mutate.ascription",
     "mutate.dedup",

@@ -250,17 +250,18 @@ def _top_colon(masked: str, start: int, end: int) -> int:
     return -1
 
 
-_LINE_COMMENT = re.compile(r"--[^\n]*")
-_BLOCK_COMMENT = re.compile(r"/-(?:(?!-/).)*-/", re.S)
+# a block comment (`/- … -/`, a doc comment `/-- … -/` too) or a line comment, whichever
+# starts first: the `--` that opens a doc comment is not a line comment
+_COMMENT = re.compile(r"/-(?:(?!-/).)*-/|--[^\n]*", re.S)
 
 
 def strip_comments(seg: str) -> str:
     """Drop comments from a statement fragment (rare, but a `--` comment would swallow
-    the rest of the text once binder types are joined onto one line)."""
-    if "--" in seg:
-        seg = _LINE_COMMENT.sub("", seg)
-    if "/-" in seg:
-        seg = _BLOCK_COMMENT.sub(" ", seg)
+    the rest of the text once binder types are joined onto one line).  One left-to-right
+    pass: removing line comments first read `/-- doc -/ inv : Y ⟶ X` as the line comment
+    `-- doc -/ inv : Y ⟶ X` after a stray `/`."""
+    if "--" in seg or "/-" in seg:
+        return _COMMENT.sub(lambda m: " " if m.group().startswith("/-") else "", seg)
     return seg
 
 

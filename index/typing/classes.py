@@ -186,7 +186,7 @@ class ClassTable:
         sigs = list(sigs)
         tab.notations = notation_table(sigs)
         for s in sigs:
-            if s.kind in ("theorem", "notation", "infix"):  # a name only; a token
+            if s.kind in ("theorem", "notation", "infix", "hom"):  # a name only; a token
                 continue
             key = head_name(s.name)
             known.add(key)
@@ -482,6 +482,8 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
                 return False
             both = None if r is None else both
         return both
+    if isinstance(p, BinOp) is not isinstance(t, BinOp):
+        p, t = _spelled_out(p, table), _spelled_out(t, table)
     hp, ht = head_of(p), head_of(t)
     if hp is None and ht in TOWER and ht not in local:
         return False  # a projection, a numeral, an unparsed notation: none names ℕ
@@ -507,6 +509,16 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     if isinstance(p, BinOp) and "[" in p.op:
         return None  # `→ₗ[R]`: the bracket's ring is not compared
     return _unify_args(p, t, metas, s, table, local)
+
+
+def _spelled_out(t: Term, table: ClassTable) -> Term:
+    """A type operator as the constant the library's command says it stands for,
+    applied to its operands (`C ⥤ D` is `Functor C D`), so that it meets the constant
+    written out; other terms as they are."""
+    if not isinstance(t, BinOp) or "[" in t.op or table.constants is None:
+        return t
+    c = table.constants.infix_head(t.op)
+    return App(Ident(head_name(c)), (t.lhs, t.rhs)) if c is not None else t  # as `norm`
 
 
 def _same_unfoldable_head(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],

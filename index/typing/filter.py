@@ -16,15 +16,14 @@ from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.ast import children
 from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.index.typing.signatures import head_name
-from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, DotIdent, Glued, Hole, Ident, Num, Prefix, Quant, Sort, Term,
-)
+from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Glued, Ident, Num, Quant, Sort, Term
 from lean_alchemy.index.typing.classes import (
     ANY_HEAD, NO, TOWER, UNKNOWN, ClassTable, Resolver, head_of, norm, subst, unify,
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.apart import TextMemo, renamed_apart
 from lean_alchemy.index.typing.infer import PROP, Inference
+from lean_alchemy.index.typing.places import function_at, typed_by_place, untyped_function
 from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
     applied_arity, cannot_apply, constant_arguments, dot_clash, receiver_fields,
@@ -162,7 +161,7 @@ class TypedFilter:
         s: dict[str, Term] = {}
         env: dict[str, Term] = {}  # rule variable -> its value's type
         typed: list[tuple[str, Term, Term]] = []
-        literals: list[tuple[str, Term]] = []  # a literal's variable and declared type
+        literals: list[tuple[str, Term, Term | None]] = []  # (variable, type, a `fun`)
         fields, arity, pinned = self._receivers(new_terms, metas)
         for n, t in zip(names, types):
             w = values.get(n) if n else None
@@ -180,9 +179,11 @@ class TypedFilter:
             vt = norm(raw, ctx.tvars) if raw is not None else None
             self.last["values"].append((n, t, w, vt))
             if vt is None:
-                if _typed_by_place(w):  # typed by where it is used (`_literal_types`)
+                if typed_by_place(w):  # typed by where it is used (`_literal_types`)
                     self.stats["values_literals"] += 1
-                    literals.append((n, t))
+                    literals.append((n, t, None))
+                elif untyped_function(w):
+                    literals.append((n, t, w))
                 continue
             self.stats["values_typed"] += 1
             env[n] = vt
@@ -205,7 +206,8 @@ class TypedFilter:
                 unify(pt, vt, metas, s, self.table, ctx.tvars)  # type: ignore[arg-type]
                 typed.append((n, pt, vt))  # type: ignore[arg-type]
         free = metas - frozenset(s)
-        self._literal_types(literals, metas, s, free)
+        if self._literal_types(ctx, literals, metas, s, free):
+            return "type_clash"
         for n, pt, vt in typed:
             want = subst(pt, s)
             if type_head(want) != type_head(vt) and self._dot_resolves(n, want, vt, constants):
@@ -235,20 +237,31 @@ class TypedFilter:
             return (n, t, vt)
         return None
 
-    def _literal_types(self, literals: list[tuple[str, Term]], metas: frozenset[str],
-                       s: Mapping[str, Term], free: frozenset[str]) -> None:
-        """Type each literal value (`_typed_by_place`) as its place in the match
-        expects, as Lean elaborates it against its expected type (`binop%` for numerals:
-        `x * y` matched `f a * 2` gives `y : α`, `α := ℝ` from `f a`); counted in
-        `values_typed`, it decides nothing (a literal cannot clash with it)."""
-        for n, t in literals:
+    def _literal_types(self, ctx: Context, literals: list[tuple[str, Term, Term | None]],
+                       metas: frozenset[str], s: Mapping[str, Term], free: frozenset[str]
+                       ) -> bool:
+        """Type the values typed by their place (`places`) as the match's solved types
+        say it is: a literal as it is, never clashing (`x * y` matched `f a * 2`: `y : α`,
+        `α := ℝ`); an untyped `fun` by its body, clashing as any value.  True on a clash."""
+        for n, t, fun in literals:
             pt = norm(t, metas) if not isinstance(t, Sort) else None
             want = subst(pt, s) if pt is not None else None
-            if want is not None and not _free(want, free):
-                self.stats["values_typed"] += 1
-                self.stats["values_literals_typed"] += 1
-                self.last["values"] = [(m, ty, w, want if m == n and vt is None else vt)
-                                       for m, ty, w, vt in self.last["values"]]
+            if want is None or _free(want, free):
+                continue
+            got: Term | None = want
+            if fun is not None:  # a function's codomain clashes, coercions aside
+                raw = function_at(ctx.infer, fun, want)
+                got = norm(raw, ctx.tvars) if raw is not None else None
+            if got is None:
+                continue
+            self.stats["values_typed"] += 1
+            self.stats["values_literals_typed" if fun is None else "values_functions"] += 1
+            self.last["values"] = [(m, ty, w, got if m == n and vt is None else vt)
+                                   for m, ty, w, vt in self.last["values"]]
+            if fun is not None and self._clash(ctx, want, got, top=True, free=free):
+                self.last["clash"] = (n, want, got)
+                return True
+        return False
 
     def _receivers(self, new_terms: Sequence[Term], metas: frozenset[str]
                    ) -> tuple[dict[str, frozenset[str]], dict[str, int], frozenset[str]]:
@@ -567,17 +580,6 @@ def rule_constants(*terms: Term | None) -> frozenset[str]:
             continue
         todo.extend(c for _, _, c in children(t))
     return frozenset(out)
-
-
-# literals typed by their place: `⊤ ⊥ ∅`, a hole, `.univ`, a numeral, `-1`
-_PLACE_TYPED_IDENTS = frozenset({"⊤", "⊥", "∅"})
-
-
-def _typed_by_place(w: Term) -> bool:
-    if isinstance(w, Prefix) and w.op == "-":
-        w = w.arg
-    return isinstance(w, (Num, Hole, DotIdent)) or (
-        isinstance(w, Ident) and w.name in _PLACE_TYPED_IDENTS)
 
 
 def _casts_numerals(metas: frozenset[str], prem: Sequence[Term], pats: Sequence[Term]

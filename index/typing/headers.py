@@ -98,15 +98,16 @@ def _body_items(text: str, masked: str, pos: int, kind: str) -> tuple[tuple, tup
         if ind != indent:
             continue
         m = _FIELD.match(ln.strip())
-        if m is None or m.group(3).startswith("=") or \
-                m.group(1).startswith(("protected", "private")):  # `f := …`: a default
-            continue
+        if m is None or m.group(3).startswith(("=", ":")) or \
+                m.group(1).startswith(("protected", "private")):
+            continue  # `f := …`: a default; `mk ::`: the constructor's name
         cont = [src[i].strip()[m.start(3):]]
         for nxt, nraw in zip(lines[i + 1:], src[i + 1:]):
             if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
                 break
             cont.append(nraw.strip())
-        ty_text = strip_comments(" ".join(cont)).split(":=")[0].strip()
+        # lines joined as lines: a `--` comment ends at its line
+        ty_text = " ".join(strip_comments("\n".join(cont)).split()).split(":=")[0].strip()
         bs = binders_of(parse_binders(m.group(2), m.group(2), 0, len(m.group(2))))
         for name in m.group(1).split():
             fields.append((name, bs, parse_term(ty_text)))

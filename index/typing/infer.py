@@ -39,6 +39,7 @@ from lean_alchemy.grammar.ast import (
     Prefix, Proj, Quant, SetBuilder, Sort, Term, Tuple, Typed,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
+from lean_alchemy.index.typing.homs import objects_key
 from lean_alchemy.index.typing.signatures import (
     ALIASES, Sig, head_name, operator_key, without_universes,
 )
@@ -101,26 +102,45 @@ class Constants:
         self.by_suffix: dict[str, list[Sig]] = {}
         declared: set[str] = set(CORE_FUNCTION_NAMES)
         with_fields: set[str] = set()
-        # a notation token -> its right sides (None: one with parameters or unread),
+        # a notation token -> its right sides (None: one with parameters or unread) and
+        # where each is in force (None: everywhere; a namespace: where it is open),
         # an infix operator -> the constants it stands for (`→+*` -> `RingHom`)
         self.tokens: dict[str, list[Term | None]] = {}
         # a notation token -> its parameters and right side (None: none or unread)
         self.templates: dict[str, list[tuple[tuple[str, ...], Term] | None]] = {}
         self.infix: dict[str, set[str]] = {}
+        # the same with whether the command's operator has a bracket (`M ≅[L] N`, keyed
+        # `≅` as `X ≅ Y` is), and of the commands in force everywhere (not `scoped`)
+        self.infix_forms: dict[str, set[tuple[str, bool]]] = {}
+        self.infix_global: dict[str, set[str]] = {}
+        # the key of a type of objects -> the constants its arrows `X ⟶ Y` are (`homs`)
+        self.homs: dict[str, set[str]] = {}
         for s in sigs:
             if s.kind == "notation":  # a token (`ClassTable.notations`), no declaration
-                self.tokens.setdefault(s.name, []).append(None if s.binders else s.body)
+                self.tokens.setdefault(s.name, []).append(
+                    (None if s.binders else s.body,
+                     s.type.name if isinstance(s.type, Ident) else None))
                 self.templates.setdefault(s.name, []).append(
                     (s.binders[0].names, s.body) if s.binders and s.body is not None
                     else None)
                 continue
+            if s.kind == "hom":  # the arrows of a type of objects (`homs`)
+                if isinstance(s.body, Ident):
+                    self.homs.setdefault(s.name, set()).add(s.body.name)
+                continue
             if s.kind == "infix":
                 if isinstance(s.body, Ident):
                     self.infix.setdefault(s.name, set()).add(s.body.name)
+                    form = s.type.name.split() if isinstance(s.type, Ident) else ()
+                    self.infix_forms.setdefault(s.name, set()).add(
+                        (s.body.name, "bracket" in form))
+                    if "scoped" not in form:
+                        self.infix_global.setdefault(s.name, set()).add(s.body.name)
                 continue
             declared.add(s.name)
             if s.kind == "field":
                 with_fields.add(s.name.rsplit(".", 1)[0])
+
             if s.kind in ("instance", "theorem") or s.name.startswith("core.inst"):
                 continue
             parts = s.name.split(".")
@@ -141,10 +161,15 @@ class Constants:
         self.complete = sum(1 for n in declared if n.startswith("Function.")) \
             >= MIN_FUNCTION_NAMES
 
-    def token_body(self, token: str) -> Term | None:
+    def token_body(self, token: str, namespaces: frozenset[str] | None = None
+                   ) -> Term | None:
         """The right side of a parameterless notation token (`π` is `Real.pi`), when
-        every reading of it the library has is that one."""
-        got = self.tokens.get(token)
+        every reading of it in force is that one: with the `namespaces` open where it is
+        written, the global readings and those scoped to an open one (`∞` is `(⊤ :
+        ENNReal)` where `ENNReal` is open, `OnePoint.infty` where `OnePoint` is); without,
+        every reading the library has."""
+        got = [b for b, scope in self.tokens.get(token, ())
+               if namespaces is None or scope is None or scope in namespaces]
         if not got or got[0] is None or any(b != got[0] for b in got[1:]):
             return None
         return got[0]
@@ -161,12 +186,29 @@ class Constants:
     def infix_constants(self, op: str) -> frozenset[str]:
         """Every constant a type operator may stand for, by the library's commands
         (`→ₗ[R]` read as `→ₗ`: `LinearMap`); empty when none names it."""
-        return frozenset(self.infix.get(op) or self.infix.get(operator_key(op)) or ())
+        key = op if op in self.infix else operator_key(op)
+        bracket = "[" in op  # `X ≅ Y` is none of the bracketed `M ≅[L] N`, and back
+        same = {c for c, b in self.infix_forms.get(key, ()) if b == bracket}
+        return frozenset(same or self.infix.get(key) or ())
 
     def infix_head(self, op: str) -> str | None:
         """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
-        when the library gives it one."""
+        when the library gives it one; among several, the one command in force
+        everywhere, the others being `scoped` (`scoped[Congruent] infixl " ≅ "` is open
+        only where `Congruent` is; there Lean would try both, and this reads `Iso`)."""
         got = self.infix_constants(op)
+        if len(got) > 1:
+            key = op if op in self.infix else operator_key(op)
+            got = got & frozenset(self.infix_global.get(key) or ())
+        return next(iter(got)) if len(got) == 1 else None
+
+    def hom_of(self, obj_type: Term) -> str | None:
+        """The constant the arrows between objects of type `obj_type` are, when one
+        instance says (`C ⥤ D`: `NatTrans`); its operator read as its constant too."""
+        key = objects_key(obj_type)
+        got = set(self.homs.get(key, ())) if key is not None else set()
+        if isinstance(obj_type, BinOp) and (c := self.infix_head(obj_type.op)) is not None:
+            got |= self.homs.get(head_name(c), set())
         return next(iter(got)) if len(got) == 1 else None
 
     def dot_fails(self, head: str, field: str) -> bool:
@@ -295,6 +337,25 @@ def _core_types() -> tuple[str, ...]:
     from lean_alchemy.index.typing.classes import CORE_TYPES
 
     return CORE_TYPES
+
+
+def _leading_binders(ty: Term, binders: list[tuple[str, Term | None, str]]
+                     ) -> tuple[Term, list[tuple[str, Term | None, str]]]:
+    """A type's leading `∀ {X Y : C}, …` read as more binders of the declaration: Lean
+    solves implicit ones from the arguments (`Functor.map : ∀ {X Y : C}, (X ⟶ Y) → …`
+    applied to `f : A ⟶ B` is at `X := A`) and takes explicit ones as arguments
+    (`NatTrans.app : ∀ X : C, F.obj X ⟶ G.obj X`)."""
+    out = list(binders)
+    seen = {n for n, _, _ in out}
+    while isinstance(ty, Quant) and ty.op in ("∀", "Π") and ty.binders and all(
+            g.pred_op is None for g in ty.binders):
+        more = [(n, g.type, g.kind) for g in ty.binders for n in (g.names or ("_inst",))]
+        if any(n in seen and n != "_inst" for n, _, _ in more):
+            break  # a name of the declaration's binders shadowed: left as written
+        out.extend(more)
+        seen.update(n for n, _, _ in more)
+        ty = ty.body
+    return ty, out
 
 
 def flat_binders(sig: Sig) -> list[tuple[str, Term | None, str]]:
@@ -459,7 +520,7 @@ class Inference:
         got = self._constant(name, args, d)
         if got is None and not args and self.consts is not None and \
                 not self.consts.candidates(name):
-            body = self.consts.token_body(name)  # `π`: `Real.pi`
+            body = self.consts.token_body(name, self.namespaces or None)  # `π`: `Real.pi`
             if body is not None and body != Ident(name):
                 return self.type_of(body, d)
         return got
@@ -545,10 +606,30 @@ class Inference:
         `_receiver_types` that has the field (Lean looks in the next one, parent or
         unfolded body, only when one lacks it)."""
         for h, r in self._receiver_types(recv, ty):
-            found = self.consts.lookup(f"{head_name(h)}.{field}") if self.consts else []
+            found = self._fields_of(h, field)
             if found:
                 return found, r, h
         return None
+
+    def _fields_of(self, head: str, field: str) -> list[Sig]:
+        """The declarations `T.field` may be for a type headed by `head`: the one in the
+        namespace of the type `head` resolves to in this scope, when that is one type
+        (`F : C ⥤ D` is a `CategoryTheory.Functor`, whose `obj` is not the `obj` of
+        the other `Functor`s of the library), else every `field` of a namespace ending in
+        `head`'s last component."""
+        if self.consts is None:
+            return []
+        if "." in head and head in self.consts.declared:  # a full name: that namespace
+            full = f"{head}.{field}"  # (`Quiver.Hom`'s fields, no other `Hom`'s)
+            return [s for s in self.consts.candidates(full) if s.name == full]
+        types = [s for s in self.consts.lookup(head, self.namespaces)
+                 if s.kind in _TYPE_FORMERS or s.kind in ("def", "abbrev", "core")]
+        if len(types) == 1:
+            full = f"{types[0].name}.{field}"
+            exact = [s for s in self.consts.candidates(full) if s.name == full]
+            if exact:
+                return exact
+        return self.consts.lookup(f"{head_name(head)}.{field}")
 
     def _receiver_types(self, recv: Term, ty: Term) -> Iterator[tuple[str, Term]]:
         """The namespaces dot notation on `recv : ty` looks in, in Lean's order, each
@@ -565,6 +646,12 @@ class Inference:
                 continue
             seen.add(h)
             yield h, (recv if t is ty else Typed(recv, t))  # unfolded only when asked
+            if isinstance(t, BinOp) and h == "Quiver.Hom":  # `α : F ⟶ G`: a `NatTrans F G`
+                objects = self.type_of(t.lhs)
+                arrows = self.consts.hom_of(objects) if objects is not None and \
+                    self.consts is not None else None
+                if arrows is not None:
+                    todo.append(App(Ident(arrows), (t.lhs, t.rhs)))
             sigs = self.consts.lookup(h) if self.consts is not None else []
             if len(sigs) != 1:
                 continue
@@ -613,6 +700,7 @@ class Inference:
                 return None
             sig_type = Hole("_")  # `abbrev Orientation := …`: the binders still solve
         binders = flat_binders(sig)
+        sig_type, binders = _leading_binders(sig_type, binders)
         metas = frozenset(n for n, _, _ in binders)
         from lean_alchemy.index.typing.classes import norm
 

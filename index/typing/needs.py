@@ -278,7 +278,7 @@ def _constant(inf: Inference, name: str, args: tuple[Term, ...], ns: str
     if sig is not None:
         yield from _binder_queries(inf, sig, args, None)
     elif not found:  # a notation token (`∡` is `EuclideanGeometry.oangle`): its constant
-        body = inf.consts.token_body(name)
+        body = inf.consts.token_body(name, inf.namespaces or None)
         if isinstance(body, Ident) and body.name != name:
             yield from _constant(inf, body.name, args, "")
 

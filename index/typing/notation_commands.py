@@ -10,8 +10,10 @@ rows: `A →+* B` is a `RingHom`, `αᵐᵒᵖ` a `MulOpposite`).
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from bisect import bisect_right
+from typing import Collection, Iterator
 
+from lean_alchemy.extract.scope import ScopeTracker
 from lean_alchemy.grammar.ast import App, BinderGroup, Enclosed, Ident, Term, Typed
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.index.typing.signatures import Sig
@@ -30,21 +32,39 @@ _NOTATION_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|l
 def notation_commands(text: str) -> Iterator[Sig]:
     """The notations of a source file (`_NOTATION_CMD`) as `notation` rows: name the
     token, binders its parameters, body its right side (None unless it parses with a
-    constant at its head)."""
+    constant at its head; a literal keeps its ascription, `(⊤ : ENNReal)`), type the
+    namespace a `scoped`/`local` command is in force in (`_command_scope`)."""
+    marks: tuple[list[int], list[str]] | None = None
     for m in _NOTATION_CMD.finditer(text):
+        scope = None
+        if _SCOPED_CMD.match(m.group(0)):
+            marks = marks or _namespaces_at(text)
+            scope = _command_scope(m.group(0), marks[1][bisect_right(marks[0], m.start()) - 1])
         rhs = m.group(3).split("--")[0].strip()
         params = tuple(p.split(":", 1)[0] for p in m.group(2).split())
         try:
             body: Term | None = parse_term(rhs)
         except Exception:  # noqa: BLE001 - an unreadable right side: no body
             body = None
+        typed = body
         while isinstance(body, Typed) or isinstance(body, Enclosed) and body.open == "(":
             body = body.term  # `(tensorUnit C : C)`: the term
         fn = body.fn if isinstance(body, App) else body
+        if isinstance(typed, Typed) and isinstance(body, Ident) and body.name in ("⊤", "⊥"):
+            body = typed  # `(⊤ : ENNReal)`: a literal's type is its ascription
         # a row without a body still tells that the token has another meaning
         yield Sig(m.group(1), "notation",
-                  (BinderGroup(params, None, "explicit"),) if params else (), None, (),
+                  (BinderGroup(params, None, "explicit"),) if params else (),
+                  Ident(scope) if scope else None, (),
                   body if isinstance(fn, Ident) else None)
+
+
+def _command_scope(command_text: str, namespace: str) -> str | None:
+    """Where a `scoped`/`local` command is in force: the namespace `scoped[N]` names, or
+    the one it is declared in (a `local` one: its file, read as that namespace, which
+    only adds readings elsewhere); None for a global command or one outside any."""
+    m = re.match(r"(?:@\[[^\]\n]*\]\s*)?scoped\[([\w.]+)\]", command_text)
+    return m.group(1) if m else (namespace or None)
 
 
 # `infixr:25 " →+* " => RingHom` (Mathlib/Algebra/Ring/Hom/Defs.lean:300): an operator
@@ -120,7 +140,53 @@ _INFIX_ROWS: tuple[tuple[str | None, re.Pattern, int | str, int], ...] = (
     ("macro_rules", _GLUED_MACRO_CMD, VARIABLE_BRACKET, 1))
 
 
-def infix_commands(text: str) -> Iterator[Sig]:
+# the commands that open and close namespaces, at the start of a line
+_BLOCK_CMD = re.compile(r"^(?:noncomputable\s+)?(namespace|section|end)\b[ \t]*([^\s-]*)", re.M)
+
+
+def _namespaces_at(text: str) -> tuple[list[int], list[str]]:
+    """The positions where the current namespace changes, and the namespace from there."""
+    tracker = ScopeTracker("")
+    starts, names = [0], [""]
+    for m in _BLOCK_CMD.finditer(text):
+        if m.group(1) == "end":
+            tracker.end(m.group(2))
+        else:
+            tracker.push(m.group(1), m.group(2))
+        starts.append(m.start())
+        names.append(".".join(tracker.namespaces))
+    return starts, names
+
+
+def resolve_in(namespace: str, name: str, declared: Collection[str]) -> str:
+    """The constant `name` denotes when written in `namespace`: Lean resolves the right
+    side of a notation where the command stands, innermost namespace first (`infixr " ⥤ "
+    => Functor` in `namespace CategoryTheory` is `CategoryTheory.Functor`, not core's
+    `Functor`)."""
+    if name.startswith("_root_."):
+        return name[len("_root_."):]
+    parts = namespace.split(".") if namespace else []
+    for k in range(len(parts), 0, -1):
+        full = ".".join(parts[:k]) + "." + name
+        if full in declared:
+            return full
+    return name
+
+
+# what an `infix` row's type says of its command: in force only where its namespace is
+# open (`scoped`, `local`), and an operator with a bracket (`M ≅[L] N`, keyed `≅` as the
+# plain `X ≅ Y` is)
+INFIX_SCOPED, INFIX_BRACKET = "scoped", "bracket"
+_SCOPED_CMD = re.compile(r"\A(?:@\[[^\]\n]*\]\s*)?(?:scoped|local)\b")
+
+
+def _infix_form(command_text: str, command: re.Pattern) -> Term | None:
+    words = [w for w, on in ((INFIX_SCOPED, _SCOPED_CMD.match(command_text) is not None),
+                             (INFIX_BRACKET, command is _BRACKET_OP_CMD)) if on]
+    return Ident(" ".join(words)) if words else None
+
+
+def infix_commands(text: str, declared: Collection[str] = frozenset()) -> Iterator[Sig]:
     """The `infix`/`infixl`/`infixr` commands of a source file whose right side is a
     constant, as `infix` rows: name the token, body the constant (what dot notation on
     a value of type `A →+* B` resolves in: `RingHom`); the notations of an operator
@@ -129,11 +195,18 @@ def infix_commands(text: str) -> Iterator[Sig]:
     two variables (`α ×ₗ β`), named by their token; the notations glued to a bracket
     (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`); the binder
     notations whose value is a constant applied (`Π₀ i, β i`), named by their token;
-    the brackets glued to a term by `macro_rules` (`R[M]`), keyed `VARIABLE_BRACKET`."""
+    the brackets glued to a term by `macro_rules` (`R[M]`), keyed `VARIABLE_BRACKET`.
+    The constant is resolved in the command's namespace among the names `declared`."""
+    marks: tuple[list[int], list[str]] | None = None
     for needle, command, token, constant in _INFIX_ROWS:
         if needle is None or needle in text:
             for m in command.finditer(text):
                 key = token if isinstance(token, str) else m.group(token)
-                yield Sig(key, "infix", (), None, (), Ident(m.group(constant)))
+                name = m.group(constant)
+                if declared:
+                    marks = marks or _namespaces_at(text)
+                    ns = marks[1][bisect_right(marks[0], m.start()) - 1]
+                    name = resolve_in(ns, name, declared)
+                yield Sig(key, "infix", (), _infix_form(m.group(0), command), (), Ident(name))
 
-__all__ = ["VARIABLE_BRACKET", "infix_commands", "notation_commands"]
+__all__ = ["INFIX_BRACKET", "INFIX_SCOPED", "VARIABLE_BRACKET", "infix_commands", "notation_commands", "resolve_in"]

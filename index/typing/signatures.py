@@ -180,9 +180,10 @@ def core_sigs() -> Iterator[Sig]:
 
 
 def _projections(name: str, kind: str, h: Header) -> Iterator[Sig]:
-    """Fields as projections `S.f {params} (self : S params) field-binders : T`."""
-    params = [n for g in h.binders for n in g.names]
-    self_ty = App(Ident(name), tuple(Ident(n) for n in params)) if params else Ident(name)
+    """Fields as projections `S.f {params} (self : S params) field-binders : T`, where
+    `S params` applies `S` to its explicit parameters, as Lean writes the type
+    (`structure Iso {C : Type u} [Category C] (X Y : C)`: `self : Iso X Y`)."""
+    self_ty = _applied_to_explicit(name, h)
     outer = tuple(BinderGroup(g.names, g.type, "implicit" if g.kind == "explicit" else g.kind)
                   for g in h.binders)
     me = BinderGroup(("self",), self_ty, "inst" if kind == "class" else "explicit")
@@ -190,9 +191,13 @@ def _projections(name: str, kind: str, h: Header) -> Iterator[Sig]:
         yield Sig(f"{name}.{f}", "field", outer + (me,) + fb, fty)
 
 
+def _applied_to_explicit(name: str, h: Header) -> Term:
+    params = [n for g in h.binders if g.kind in ("explicit", "plain") for n in g.names]
+    return App(Ident(name), tuple(Ident(n) for n in params)) if params else Ident(name)
+
+
 def _derived(name: str, h: Header) -> Iterator[Sig]:
-    params = [n for g in h.binders for n in g.names]
-    target: Term = App(Ident(name), tuple(Ident(n) for n in params)) if params else Ident(name)
+    target = _applied_to_explicit(name, h)
     for c in h.deriving:
         yield Sig(f"{name}.derived{c}", "instance", h.binders, App(Ident(c), (target,)))
 
@@ -429,6 +434,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     or instance with `@[to_dual]` gives its generated twin too (`generated.dual_twin_sig`),
     a definition with `@[to_additive]` its additive twin (`additive_twins.additive_twin_sig`).
     """
+    from lean_alchemy.index.typing.homs import hom_rows
     from lean_alchemy.index.typing.notation_commands import infix_commands, notation_commands
 
     out: list[Sig] = list(core_sigs())
@@ -440,6 +446,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
     global_dotted: set[str] = set()  # qualified names some other command makes instances
     twins: list[Sig] = []  # what `@[to_dual]` generates from definitions
     decls = list(decls)
+    declared = frozenset(d.full_name for d in decls)
     for d in decls:
         if d.kind not in _READ_KINDS:
             continue
@@ -451,7 +458,7 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
             if "=>" in text and ("notation" in text or "prefix" in text):
                 out.extend(notation_commands(text))
             if "infix" in text or "notation" in text or "postfix" in text:
-                out.extend(infix_commands(text))
+                out.extend(infix_commands(text, declared))
             if "instance" in text and "attribute" in text:
                 named.setdefault(d.file, set()).update(attribute_instance_names(text))
                 unscoped = set(attribute_instance_names(_SCOPED_ATTR_INSTANCE.sub("", text)))
@@ -472,6 +479,8 @@ def build_signatures(decls: Iterable, root: Path) -> list[Sig]:
             continue
         if kind == "instance" and _SCOPED_INSTANCE.match(snippet):
             got = _scoped_to_namespace(got, d.full_name, scope)
+        if kind == "instance" and got:
+            out.extend(hom_rows(got[0], snippet, d.full_name.rpartition(".")[0], declared))
         out.extend(got)
         if got:
             twins.extend(_generated_twins(kind, got[0], snippet))

@@ -322,3 +322,17 @@ def test_unterminated_string_is_a_failure():
     assert [d.name for d in res.declarations if d.kind == "theorem"] == ["a"]
     assert [(f.line, f.reason) for f in res.failures] == [
         (2, "unterminated string"), (4, "declaration inside unterminated string")]
+
+
+def test_a_doc_comment_is_no_line_comment():
+    """`/-- doc -/` opens with `--`: read as a line comment, it swallowed the rest of the
+    line and left a stray `/`; a `--` inside a block comment is that block's."""
+    from lean_alchemy.extract.commands import strip_comments
+
+    def words(s: str) -> list[str]:
+        return strip_comments(s).split()
+
+    assert words("X ⟶ Y /-- The inverse. -/ inv : Y ⟶ X") == ["X", "⟶", "Y", "inv", ":",
+                                                                "Y", "⟶", "X"]
+    assert words("a /- x -- y -/ + b -- tail\nc") == ["a", "+", "b", "c"]
+    assert words("a -- see /- here\nb") == ["a", "b"]

@@ -183,12 +183,25 @@ def test_dot_notation_through_an_infix_type_and_an_unfolded_abbrev() -> None:
 def test_a_notation_token_of_one_reading_has_the_type_of_its_right_side() -> None:
     """`π` is `Real.pi : ℝ` when that is the library's only `π`; Mathlib has others
     (`scoped[Nat.Prime] notation "π" => Nat.primeCounting`,
-    Mathlib/NumberTheory/PrimeCounting.lean:60), and then it stays unknown."""
+    Mathlib/NumberTheory/PrimeCounting.lean:60), and then it stays unknown, unless the
+    candidate's scope opens only one of them."""
+    from lean_alchemy.extract.commands import parse_binders
+
     one = _ctx(_ring_table('scoped notation "π" => Real.pi'), "(x : ℝ)")
     assert one.infer.type_of(parse_term("π")) == parse_term("Real")
-    two = _ctx(_ring_table('scoped notation "π" => Real.pi\n'
-                           'scoped[Nat.Prime] notation "π" => Nat.primeCounting'), "(x : ℝ)")
-    assert two.infer.type_of(parse_term("π")) is None
+    table = _ring_table('namespace Real\nscoped notation "π" => Real.pi\nend Real\n'
+                        'scoped[Nat.Prime] notation "π" => Nat.primeCounting\n'
+                        'scoped[ENNReal] notation3 "∞" => (⊤ : ENNReal)')
+    groups = binders_of(parse_binders("(x : ℝ)", "(x : ℝ)", 0, 7))
+
+    def pi_in(*opened: str):  # noqa: ANN202
+        return Context(table, groups, frozenset(opened)).infer.type_of(parse_term("π"))
+
+    assert pi_in("Real") == parse_term("Real")
+    assert pi_in("Real", "Nat.Prime") is None and pi_in("Nat") is None
+    assert _ctx(table, "(x : ℝ)").infer.type_of(parse_term("π")) is None
+    ennreal = Context(table, groups, frozenset({"ENNReal"}))
+    assert ennreal.infer.type_of(parse_term("∞")) == parse_term("ENNReal")
 
 
 def test_an_apply_hyp_value_passed_to_a_constant_is_judged_by_the_rule_binder() -> None:
@@ -388,3 +401,33 @@ def test_the_nn_and_extended_norms_have_their_types_and_ask_their_classes() -> N
     normed = _ctx(table, "{X : Type u} [ENorm X] (x : X)")
     assert filt.check(normed, names, kinds, types, {"a": parse_term("x")},
                       new_terms=new) is None
+
+
+def test_a_function_without_binder_types_is_typed_at_its_place() -> None:
+    """`fun n ↦ a * n` matched where the rule has `f : ℕ → α`, `α := ℝ` from `x := a`: Lean
+    elaborates it against `ℕ → ℝ`, `n : ℕ`, and its body is an `ℝ`.  A body that can be
+    no `Finset ℕ` (a `Filter ℝ`) where `α := Finset ℕ` is a clash; a numeral body takes
+    the codomain, unjudged; with `α` unsolved, nothing is known."""
+    table = _table()
+    ctx = _ctx(table, "(a : ℝ) (b : ℤ) (l : Filter ℝ) (s : Finset ℕ)")
+    names, kinds = ["α", "x", "f"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α"), parse_term("ℕ → α")]
+
+    def check(x: str, f: str) -> tuple[str | None, TypedFilter]:
+        filt = TypedFilter(table)
+        return filt.check(ctx, names, kinds, types, {"x": parse_term(x),
+                                                     "f": parse_term(f)}), filt
+
+    got, filt = check("a", "fun n ↦ a * n")
+    assert got is None and filt.stats["values_typed"] == 2
+    assert filt.last["values"][1][3] == parse_term("Nat → Real")
+    got, filt = check("a", "fun n => b")  # an `ℤ` body: coerced to `ℝ`
+    assert got is None and filt.stats["values_typed"] == 2
+    assert check("s", "fun _ ↦ l")[0] == "type_clash"
+    assert check("s", "fun _ ↦ s")[0] is None
+    got, filt = check("a", "fun _ ↦ 0")
+    assert got is None and filt.stats["values_typed"] == 1
+    got, filt = check("l", "fun _ ↦ l")  # `α := Filter ℝ`: no clash
+    assert got is None and filt.stats["values_typed"] == 2
+    got, filt = check("_", "fun n ↦ a * n")
+    assert got is None and filt.stats["values_typed"] == 0

@@ -281,6 +281,26 @@ def test_a_default_value_in_a_class_body_is_no_field() -> None:
     assert isinstance(Constants([stale]).candidates("dist")[0].type, Opaque)
 
 
+def test_a_field_followed_by_a_doc_comment_keeps_its_type() -> None:
+    """A field's type ends where the next field's doc comment starts (`structure Iso … where
+    hom : X ⟶ Y` then `/-- … -/ inv : Y ⟶ X`, Mathlib/CategoryTheory/Iso.lean): read with
+    the `--` of `/--` as a line comment, the type was `X ⟶ Y /`, and the field typed
+    nothing.  A `mk ::` line names the constructor, no field."""
+    from lean_alchemy.grammar.ast import Ident, Opaque
+
+    text = ("structure Box (X Y : Type u) where\n  mk ::\n"
+            "  /-- The forward map. -/\n  hom : X → Y -- the map\n"
+            "  /-- The backward\n  map. -/\n  inv : Y → X\n"
+            "  /-- The two compose. -/\n  hom_inv : ∀ y, hom (inv y) = y\n")
+    sigs = {s.name: s for s in sigs_of_source("Box", "structure", text)}
+    assert "Box.mk" not in sigs
+    for name, want in (("Box.hom", "X → Y"), ("Box.inv", "Y → X")):
+        assert not isinstance(sigs[name].type, Opaque)
+        assert sigs[name].type == parse_term(want)
+    ctx = _ctx(_table([("Box", "structure", text)]), "(b : Box ℕ ℤ) (n : ℕ)")
+    assert ctx.infer.type_of(parse_term("b.hom n")) == Ident("Int")  # ℤ, normalized
+
+
 def test_operators_under_binders_ask_their_classes() -> None:
     """`SeminormedGroup.mem_closure_iff`'s side `∀ ε, 0 < ε → ∃ b ∈ s, ‖a⁻¹ * b‖ < ε`
     (Mathlib/Analysis/Normed/Group/Continuity.lean:264) lands on `a := x` with `x : β` of a

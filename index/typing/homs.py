@@ -1,0 +1,54 @@
+"""What the arrows of a category are: `X ⟶ Y` is `Quiver.Hom X Y`, which Lean unfolds,
+for dot notation, to the `Hom` an instance gives the objects' type (`instance :
+Category (C ⥤ D) where Hom F G := NatTrans F G`, Mathlib/CategoryTheory/Functor/
+Category.lean:53; `instance : Category (ModuleCat R) where Hom M N := Hom M N` inside
+`namespace ModuleCat`).  So `α.app X` for `α : F ⟶ G` is `NatTrans.app α X`.
+
+Read from the sources with the instances (`signatures.build_signatures`) as `hom` rows:
+name the head of the objects' type (a constant's last component, or a type operator as
+written, `⥤`), body the constant its arrows are, resolved where the instance stands."""
+
+from __future__ import annotations
+
+import re
+from typing import Collection
+
+from lean_alchemy.grammar.ast import App, BinOp, Ident, Term
+from lean_alchemy.index.typing.notation_commands import resolve_in
+from lean_alchemy.index.typing.signatures import Sig, head_name
+
+# a `Hom` field given in an instance's body: `  Hom F G := NatTrans F G`, `  Hom := Hom`
+_HOM_FIELD = re.compile(r"^\s+Hom((?:\s+[^\W\d]\w*)*)\s*:=\s*@?([\w.]+)((?:\s+[^\W\d]\w*)*)"
+                        r"\s*(?:--[^\n]*)?$", re.M)
+
+
+def hom_rows(sig: Sig, snippet: str, namespace: str, declared: Collection[str]) -> list[Sig]:
+    """The `hom` row of one instance `sig` (source `snippet`, declared in `namespace`)
+    whose body gives `Hom` as a constant applied to `Hom`'s own parameters in order (or
+    none, `Hom := Hom`); none for another body (`Hom X Y := X → Y`)."""
+    if "Hom" not in snippet or not isinstance(sig.type, App) or len(sig.type.args) != 1:
+        return []
+    m = _HOM_FIELD.search(snippet)
+    if m is None or m.group(1).split() != m.group(3).split():
+        return []
+    key = objects_key(sig.type.args[0])
+    if key is None:
+        return []
+    const = resolve_in(namespace, m.group(2), declared)
+    return [Sig(key, "hom", (), None, (), Ident(const))]
+
+
+def objects_key(obj_type: Term) -> str | None:
+    """The key of a type of objects: its head constant's last component (`ModuleCat R`:
+    `ModuleCat`), or its type operator (`C ⥤ D`: `⥤`)."""
+    t = obj_type
+    while isinstance(t, App):
+        t = t.fn
+    if isinstance(t, Ident):
+        return head_name(t.name)
+    if isinstance(t, BinOp) and "[" not in t.op:
+        return t.op
+    return None
+
+
+__all__ = ["hom_rows", "objects_key"]
