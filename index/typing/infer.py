@@ -105,7 +105,7 @@ class Constants:
         # a notation token -> its right sides (None: one with parameters or unread) and
         # where each is in force (None: everywhere; a namespace: where it is open),
         # an infix operator -> the constants it stands for (`→+*` -> `RingHom`)
-        self.tokens: dict[str, list[Term | None]] = {}
+        self.tokens: dict[str, list[tuple[Term | None, str | None]]] = {}
         # a notation token -> its parameters and right side (None: none or unread)
         self.templates: dict[str, list[tuple[tuple[str, ...], Term] | None]] = {}
         self.infix: dict[str, set[str]] = {}
