@@ -248,10 +248,8 @@ class TypedFilter:
             want = subst(pt, s) if pt is not None else None
             if want is None or _free(want, free):
                 continue
-            got: Term | None = want
-            if fun is not None:  # a function's codomain clashes, coercions aside
-                raw = function_at(ctx.infer, fun, want)
-                got = norm(raw, ctx.tvars) if raw is not None else None
+            raw = function_at(ctx.infer, fun, want) if fun is not None else want
+            got = norm(raw, ctx.tvars) if raw is not None else None
             if got is None:
                 continue
             self.stats["values_typed"] += 1

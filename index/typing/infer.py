@@ -35,11 +35,12 @@ import re
 from typing import Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Enclosed, Explicit, Hole, Ident, IfThenElse, NamedArg, Postfix,
+    App, BinderGroup, BinOp, Enclosed, Explicit, Glued, Hole, Ident, IfThenElse, NamedArg, Postfix,
     Prefix, Proj, Quant, SetBuilder, Sort, Term, Tuple, Typed,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.homs import objects_key
+from lean_alchemy.index.typing.notation_commands import VARIABLE_BRACKET
 from lean_alchemy.index.typing.signatures import (
     ALIASES, Sig, head_name, operator_key, without_universes,
 )
@@ -189,7 +190,7 @@ class Constants:
         key = op if op in self.infix else operator_key(op)
         bracket = "[" in op  # `X ≅ Y` is none of the bracketed `M ≅[L] N`, and back
         same = {c for c, b in self.infix_forms.get(key, ()) if b == bracket}
-        return frozenset(same or self.infix.get(key) or ())
+        return frozenset(same or self.infix.get(key) or ())  # a key: `→ₗ` of `→ₗ[R]`
 
     def infix_head(self, op: str) -> str | None:
         """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
@@ -355,6 +356,11 @@ def _leading_binders(ty: Term, binders: list[tuple[str, Term | None, str]]
         out.extend(more)
         seen.update(n for n, _, _ in more)
         ty = ty.body
+    k = 0  # `ucs (k : ℕ) : LieSubmodule R L M → LieSubmodule R L M`: `N.ucs 0` is `ucs 0 N`
+    while isinstance(ty, BinOp) and ty.op == "→":
+        k += 1
+        out.append((f"_arrow{k}", ty.lhs, "explicit"))
+        ty = ty.rhs
     return ty, out
 
 
@@ -518,11 +524,11 @@ class Inference:
         if rest and first in self.local:
             return self._dot(Ident(first), rest.split("."), args, d)
         got = self._constant(name, args, d)
-        if got is None and not args and self.consts is not None and \
-                not self.consts.candidates(name):
+        if got is None and self.consts is not None and not self.consts.candidates(name):
             body = self.consts.token_body(name, self.namespaces or None)  # `π`: `Real.pi`
-            if body is not None and body != Ident(name):
-                return self.type_of(body, d)
+            if body is not None and body != Ident(name) and (not args or isinstance(
+                    body, Ident)):  # `𝓝 a`: `nhds a`
+                return self.type_of(App(body, args) if args else body, d)
         return got
 
     def _app(self, t: App, d: int) -> Term | None:
@@ -594,10 +600,23 @@ class Inference:
                 found, recv, h = hit
                 got = self._constant(f"{head_name(h)}.{f}", args if last else (), d,
                                      receiver=(recv, h), found=found)
+            elif f.startswith("to") and (not last or not args):
+                got = self._parent_projection(cur, cur_t, f)
             if got is None:
                 return None
             cur, cur_t = Proj(cur, f), got
         return cur_t
+
+    def _parent_projection(self, recv: Term, ty: Term, field: str) -> Term | None:
+        """`e.toRingEquiv` for `e` of a structure that `extends A ≃+* B`: the parent, its
+        arguments substituted (Lean generates `S.toP` for each parent `P`; a parent
+        written with a notation has no header of its own to read it from)."""
+        for h, r in self._receiver_types(recv, ty):
+            if r is not recv and isinstance(r, Typed) and f"to{head_name(h)}" == field:
+                from lean_alchemy.index.typing.classes import norm
+
+                return norm(r.type, self.tvars)
+        return None
 
     def field_declarations(self, recv: Term, ty: Term, field: str
                            ) -> tuple[list[Sig], Term, str] | None:
@@ -662,14 +681,30 @@ class Inference:
                 todo.extend(subst(p, dict(zip(params, args))) for p in sig.parents)
             elif sig.kind in ("def", "abbrev") and sig.body is not None and \
                     (sig.type is None or isinstance(sig.type, Sort)) and \
-                    len(args) == len(params) == len(flat_binders(sig)):
+                    len(args) == len(params) and all(
+                        g.kind in ("explicit", "inst") for g in sig.binders):
+                # `abbrev Ideal (R) [Semiring R] := Submodule R R`: instances name nothing
                 todo.append(subst(sig.body, dict(zip(params, args))))
 
     def _dot_head(self, t: Term) -> str | None:
+        """The namespace dot notation looks in first for a value of type `t`: its head
+        constant, the constant its type operator or postfix or glued notation stands
+        for (`A →+* B`: `RingHom`; `K[X]`: `Polynomial`), `Function` for a function."""
         h = type_head_name(t)
-        if h is None and isinstance(t, BinOp) and self.consts is not None:
+        if h is not None or self.consts is None:
+            return h
+        if isinstance(t, BinOp) and t.op == "→":
+            return "Function"
+        if isinstance(t, BinOp):
             return self.consts.infix_head(t.op)
-        return h
+        if isinstance(t, Postfix):
+            return self.consts.infix_head(t.op)
+        if isinstance(t, Glued):
+            key = t.head.name + t.open if isinstance(t.head, Ident) else None
+            got = self.consts.infix.get(key) if key in self.consts.infix else \
+                self.consts.infix.get(VARIABLE_BRACKET)
+            return next(iter(got)) if got and len(got) == 1 else None
+        return None
 
     def _constant(self, name: str, args: tuple[Term, ...], d: int,
                   receiver: tuple[Term, str] | None = None,

@@ -111,7 +111,15 @@ CORE_CONSTANTS = {
     "id": "{α : Sort u} (a : α) : α",
     "Function.comp": "{α : Sort u} {β : Sort v} {δ : Sort w} (f : β → δ) (g : α → β) : α → δ",
     "max": "{α : Type u} [Max α] (a b : α) : α", "min": "{α : Type u} [Min α] (a b : α) : α",
-    "Fin.val": "{n : ℕ} (i : Fin n) : ℕ", "Subtype.val": "{α : Sort u} {p : α → Prop} "
+    "Fin.val": "{n : ℕ} (i : Fin n) : ℕ", "Fin.succ": "{n : ℕ} (i : Fin n) : Fin (n + 1)",
+    "Fin.castSucc": "{n : ℕ} (i : Fin n) : Fin (n + 1)", "Fin.last": "(n : ℕ) : Fin (n + 1)",
+    "Fin.pred": "{n : ℕ} (i : Fin (n + 1)) (h : i ≠ 0) : Fin n",
+    "Option.none": "{α : Type u} : Option α", "List.nil": "{α : Type u} : List α",
+    "Sum.inl": "{α : Type u} {β : Type v} (a : α) : α ⊕ β",
+    "Sum.inr": "{α : Type u} {β : Type v} (b : β) : α ⊕ β",
+    "Sum.elim": "{α : Type u} {β : Type v} {γ : Sort w} (f : α → γ) (g : β → γ) : α ⊕ β → γ",
+    "Function.uncurry": "{α : Type u} {β : Type v} {φ : Type w} (f : α → β → φ) : α × β → φ",
+    "Subtype.val": "{α : Sort u} {p : α → Prop} "
     "(x : Subtype p) : α", "decide": "(p : Prop) [Decidable p] : Bool",
 }
 # Lean core's type operators (`infixr:35 " × " => Prod`, `infixr:30 " ⊕ " => Sum`,
