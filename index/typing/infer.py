@@ -750,11 +750,7 @@ class Inference:
                        and head_name(h) == head_name(head)), None)
             if at is None:
                 return None
-            queue = [a for a in queue]
-            positional: list[Term] = [a for a in queue if not isinstance(a, NamedArg)]
-            named: list[Term] = [a for a in queue if isinstance(a, NamedArg)]
-            positional.insert(at, recv)
-            queue = positional + named
+            given[explicit[at][0]] = recv  # the others filled in order around it
         pos = 0
         extra: list[Term] = []
         for a in queue:

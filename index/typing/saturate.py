@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Hole, Ident, Term
+from lean_alchemy.grammar.ast import App, BinOp, Hole, Ident, Postfix, Term
 
 
 # an argument of an inferred type that no argument solved (`atTop : Filter ?α`): the
@@ -47,6 +47,8 @@ def subst(t: Term, s: Mapping[str, Term]) -> Term:
         return App(subst(t.fn, s), tuple(subst(a, s) for a in t.args))
     if isinstance(t, BinOp):
         return BinOp(t.op, subst(t.lhs, s), subst(t.rhs, s))
+    if isinstance(t, Postfix):  # `R[X]`, `αᵒᵈ`
+        return Postfix(t.op, subst(t.arg, s))
     return t
 
 

@@ -32,6 +32,10 @@ LIB = [
     ("Lie.ucs", "def", "def Lie.ucs {R : Type u} (k : ℕ) : Lie R → Lie R := id"),
     ("Filter", "structure", "structure Filter (α : Type u) where\n  sets : Set (Set α)"),
     ("nhds", "def", "def nhds {α : Type u} (a : α) : Filter α := sorry"),
+    # `Polynomial.eval (x : R) (p : R[X]) : R`, `Term.realize (v : α → M) : L.Term α → M`
+    # (FirstOrder/Language/Semantics.lean), `Chebyshev.T (R) : ℤ → R[X]`
+    ("Polynomial.eval", "def", "def Polynomial.eval {R : Type u} (x : R) (p : R[X]) : R := x"),
+    ("Polynomial.T", "def", "def Polynomial.T (R : Type u) : ℤ → R[X] := sorry"),
 ]
 NOTATION = ('infixr:25 " ≃+* " => RingEquiv\n'
             'scoped[Polynomial] notation:9000 R "[X]" => Polynomial R\n')
@@ -61,3 +65,14 @@ def test_arrows_of_a_result_type_take_the_receiver_and_tokens_apply() -> None:
     assert ty(parse_term("N.ucs 0")) == parse_term("Lie R")  # `Lie.ucs 0 N`
     assert print_term(ty(parse_term("Lie.ucs 0"))) == "Lie ? → Lie ?"  # `R` unsolved
     assert ty(parse_term("𝓝 a")) == parse_term("Filter R")  # `nhds a`
+
+
+def test_a_receiver_takes_its_own_place_and_a_postfix_type_its_arguments() -> None:
+    """`q.eval` for `q : R[X]` is `fun x ↦ eval x q`, an `R → R`: the receiver fills
+    `p`, not the first explicit binder `x`, whether or not `x` is given; `T ℝ 0` is an
+    `ℝ[X]`, `R` substituted under the postfix `[X]`."""
+    ty = _ctx().infer.type_of
+    assert ty(parse_term("p.eval")) == parse_term("R → R")
+    assert ty(parse_term("p.eval a")) == parse_term("R")
+    assert print_term(ty(parse_term("Polynomial.T ℕ 0"))) == "ℕ[X]"
+    assert print_term(ty(parse_term("(Polynomial.T ℕ 0).eval"))) == "Nat → Nat"
