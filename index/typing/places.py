@@ -9,9 +9,8 @@ variables, so that the place's type is known."""
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import (
-    BinOp, DotIdent, Hole, Ident, Num, Prefix, Quant, Term, children,
-)
+from lean_alchemy.grammar.ast import BinOp, DotIdent, Hole, Ident, Num, Prefix, Quant, Term
+from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import Inference
 
 # literals typed by their place: `⊤ ⊥ ∅`, a hole, `.univ`, a numeral, `-1`
@@ -59,18 +58,12 @@ def function_at(infer: Inference, w: Term, want: Term) -> Term | None:
     inner = Inference(infer.consts, local, infer.tvars, infer.unify, infer.hidden - bound,
                       infer.namespaces)
     body = inner.type_of(w.body)
-    if body is None or _mentions(body, bound) or typed_by_place(w.body):
+    if body is None or heads(body) & bound or typed_by_place(w.body):
         return None  # `fun _ ↦ 0`: the numeral is of the codomain's type
     out = body
     for dom in reversed(doms):
         out = BinOp("→", dom, out)
     return out
-
-
-def _mentions(t: Term, names: frozenset[str]) -> bool:
-    if isinstance(t, Ident):
-        return t.name in names
-    return any(_mentions(c, names) for _, _, c in children(t))
 
 
 __all__ = ["function_at", "typed_by_place", "untyped_function"]
