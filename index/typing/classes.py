@@ -33,7 +33,6 @@ from lean_alchemy.index.typing.generated import (
 )
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
-from lean_alchemy.index.typing.notation_commands import VARIABLE_BRACKET
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import CORE_INFIX, SCOPED_MARK, Sig, head_name
 
@@ -596,16 +595,7 @@ def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -
         return False
     while isinstance(p, App):  # `(G ∗) H`: what the applied notation names
         p = p.fn
-    if isinstance(p, (BinOp, Postfix)):
-        got = table.constants.infix_constants(p.op)
-    elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
-        got = frozenset(table.constants.infix.get(p.head.name + p.open) or ())  # exact key
-    elif isinstance(p, Glued) and p.open == "[":  # `R[M]`: what `macro_rules` make of it
-        got = frozenset(table.constants.infix.get(VARIABLE_BRACKET) or ())
-    elif isinstance(p, Quant) and p.op not in ("∀", "Π", "fun", "λ"):
-        got = frozenset(table.constants.infix.get(p.op) or ())  # `Π₀`, read by `notation3`
-    else:
-        return False
+    got = table.constants.notation_constants(p, metas)
     named = {head_name(c) for c in got}
     if not named or ht in named:
         return False

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Postfix, Quant, Term
-from lean_alchemy.index.typing.notation_commands import VARIABLE_BRACKET
+from lean_alchemy.grammar.ast import App, Ident, Term
 from lean_alchemy.index.typing.saturate import variable_name
 from lean_alchemy.index.typing.signatures import head_name
 
@@ -191,17 +190,7 @@ def _notation_constants(p: Term, metas: frozenset[str], table  # noqa: ANN001 - 
     consts = table.constants
     if consts is None:
         return frozenset()
-    if isinstance(p, (BinOp, Postfix)):
-        got = consts.infix_constants(p.op)
-    elif isinstance(p, Glued) and isinstance(p.head, Ident) and p.head.name not in metas:
-        got = frozenset(consts.infix.get(p.head.name + p.open) or ())
-    elif isinstance(p, Glued) and p.open == "[":
-        got = frozenset(consts.infix.get(VARIABLE_BRACKET) or ())
-    elif isinstance(p, Quant):
-        got = frozenset(consts.infix.get(p.op) or ())
-    else:
-        return frozenset()
-    return frozenset(head_name(c) for c in got)
+    return frozenset(head_name(c) for c in consts.notation_constants(p, metas))
 
 
 def _ident_head(t: Term) -> str | None:

@@ -192,6 +192,22 @@ class Constants:
         same = {c for c, b in self.infix_forms.get(key, ()) if b == bracket}
         return frozenset(same or self.infix.get(key) or ())  # a key: `→ₗ` of `→ₗ[R]`
 
+    def notation_constants(self, t: Term, metas: frozenset[str] = frozenset()
+                           ) -> frozenset[str]:
+        """The constants a type written with a notation stands for, by the library's
+        commands: an operator or postfix (`→ₗ[R]`: `LinearMap`), a glued bracket (`C(α,
+        β)`: `ContinuousMap`; `k[G]` glued to one of `metas`: the `macro_rules`
+        readings), a binder notation (`Π₀ i, β i`: `DFinsupp`); empty for others."""
+        if isinstance(t, (BinOp, Postfix)):
+            return self.infix_constants(t.op)
+        if isinstance(t, Glued) and isinstance(t.head, Ident) and t.head.name not in metas:
+            return frozenset(self.infix.get(t.head.name + t.open) or ())  # exact key
+        if isinstance(t, Glued) and t.open == "[":  # `R[M]`: what `macro_rules` make of it
+            return frozenset(self.infix.get(VARIABLE_BRACKET) or ())
+        if isinstance(t, Quant) and t.op not in ("∀", "Π", "fun", "λ"):
+            return frozenset(self.infix.get(t.op) or ())  # `Π₀`, read by `notation3`
+        return frozenset()
+
     def infix_head(self, op: str) -> str | None:
         """The constant an infix operator of a type stands for (`A ≅ B` is `Iso A B`),
         when the library gives it one; among several, the one command in force
@@ -699,11 +715,10 @@ class Inference:
             return self.consts.infix_head(t.op)
         if isinstance(t, Postfix):
             return self.consts.infix_head(t.op)
-        if isinstance(t, Glued):
-            key = t.head.name + t.open if isinstance(t.head, Ident) else None
-            got = self.consts.infix.get(key) if key in self.consts.infix else \
-                self.consts.infix.get(VARIABLE_BRACKET)
-            return next(iter(got)) if got and len(got) == 1 else None
+        if isinstance(t, Glued):  # a bracket no command keys: a `macro_rules` reading
+            got = self.consts.notation_constants(t) or frozenset(
+                self.consts.infix.get(VARIABLE_BRACKET) or ())
+            return next(iter(got)) if len(got) == 1 else None
         return None
 
     def _constant(self, name: str, args: tuple[Term, ...], d: int,
