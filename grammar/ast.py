@@ -354,6 +354,10 @@ DOT = "dot"  # `(DOT, p)` on `T.f a₀ … aₙ`: `aₚ.f a₀ … aₙ` without
 UNDOT = "undot:"  # `(UNDOT + "T", p)` on `x.f a₁ … aₙ`: `T.f a₁ … x … aₙ` with `x` the
 # p-th explicit argument (the step names the namespace `T` of `x`'s type, which the node
 # itself does not show)
+FIELD = "field"  # `(FIELD, k)` on `x.f₁.f₂ … fₙ`: `x.f₁ … fₖ` (0 < k < n): Lean reads
+# `x.f.g` as `(x.f).g`, so a field chain of a variable holds its shorter chains
+BRACKET = "bracket"  # `(BRACKET, -1)` on `a =ᶠ[l] b`: `l`, the term the operator's bracket
+# holds (`grammar.parser.bracket_term`), an argument in Lean's term
 NOTE = "note:"  # `(NOTE + template, -1)`: the other spelling of a notation, `M₀⁰` for
 # `nonZeroDivisors M₀` or back (`grammar.notation_views`: the step carries its template)
 
@@ -367,6 +371,14 @@ def view_at(t: Term, step: str, idx: int) -> Term:
         return BinOp("∈", t.lhs, t.rhs)
     if step == INSERT and isinstance(t, SetLit) and len(t.items) >= 2:
         return App(Ident("insert"), (t.items[0], SetLit(t.items[1:])))
+    if step == FIELD and isinstance(t, Ident) and 0 < idx < t.name.count("."):
+        return Ident(".".join(t.name.split(".")[:idx + 1]))
+    if step == BRACKET and isinstance(t, BinOp):
+        from lean_alchemy.grammar.parser import bracket_term
+
+        got = bracket_term(t.op)
+        if got is not None:
+            return got
     if step == COE and isinstance(t, App) and 0 <= idx < len(t.args):
         return Prefix("⇑", App(t.fn, t.args[:idx]) if idx else t.fn)
     if step == DOT:
@@ -421,14 +433,14 @@ def undot_view(t: Term, namespace: str, p: int) -> Term | None:
     return App(Ident(f"{namespace}.{field}"), args[:p] + (rec,) + args[p:])
 
 
-VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT))
+VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT, FIELD, BRACKET))
 
 
 def field_view_step(path: Path) -> tuple[str, int] | None:
     """The last step of `path` when it is a field-notation or notation view (`DOT`,
-    `UNDOT`, `NOTE`), else None: what `substitute.replace_all` needs to find the other
+    `UNDOT`, `FIELD`, `NOTE`), else None: what `substitute.replace_all` needs to find the other
     occurrences."""
-    if path and (path[-1][0] == DOT or path[-1][0].startswith((UNDOT, NOTE))):
+    if path and (path[-1][0] in (DOT, FIELD) or path[-1][0].startswith((UNDOT, NOTE))):
         return path[-1][0], path[-1][1]
     if len(path) > 1 and path[-1][0] == PREFIX and path[-2][0].startswith(NOTE):
         return path[-2][0], path[-2][1]  # a prefix of a notation's view (`Set.preimage h`)

@@ -29,9 +29,9 @@ from pathlib import Path
 from lark import Lark
 
 from lean_alchemy.core.scan import CLOSERS as _CLOSERS, OPENERS as _OPENERS, single_group
-from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term
+from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term, has_opaque
 from lean_alchemy.grammar.operators import (
-    BRACKET_INFIX, DEFAULT_TABLE, MAX, Op, OperatorTable,
+    BRACKET_INFIX, DEFAULT_TABLE, MAX, Op, OperatorTable, bracket_parts,
 )
 
 # ------------------------------------------------------------------ lexical classes (Lean's)
@@ -504,6 +504,19 @@ def parse_term(text: str, table: OperatorTable | None = None) -> Term:
         return _partial(prescan(text, ctx), ctx, table)
     except Exception:  # noqa: BLE001 - a grammar bug must not lose the statement
         return Opaque(" ".join(text.split()))
+
+
+def bracket_term(op: str) -> Term | None:
+    """The term in a bracketed operator's bracket (`=ᶠ[𝓝 x]` -> `𝓝 x`,
+    `operators.bracket_parts`): the grammar keeps it in the operator's text, yet Lean
+    elaborates it as an argument, which `rw` rewrites.  None when there is none or the
+    grammar cannot read it whole (an `Opaque` part, `;`-separated parts as in
+    `=o[𝕜; l]`)."""
+    parts = bracket_parts(op)
+    if parts is None or ";" in parts[1] or not parts[1].strip():
+        return None
+    t = parse_term(parts[1])
+    return None if has_opaque(t) else t
 
 
 def parse_term_strict(text: str) -> Term:

@@ -14,6 +14,7 @@ from typing import Iterable, Mapping
 
 from lean_alchemy.grammar.ast import (
     COE,
+    FIELD,
     INSERT,
     MEM,
     is_view_step,
@@ -38,6 +39,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.notation_views import decode as decode_note, node_key
 from lean_alchemy.grammar.operators import bracket_parts, with_bracket_content
+from lean_alchemy.grammar.parser import bracket_term
 from lean_alchemy.grammar.walk import (
     LAMBDAS,
     Capture,
@@ -205,7 +207,9 @@ def replace_all(t: Term, old: Term, new: Term,
     the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
     when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
     `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
-    `insert a {b}`, so is `{a, b}`.  With `field_step` (the invocation's last path step
+    `insert a {b}`, so is `{a, b}`; the term in an operator's bracket is rewritten as
+    an argument (`ast.BRACKET`); when it is a field chain `x.f` (`ast.FIELD`), so is
+    the longer `x.f.g` (Lean's `(x.f).g`): it becomes `new.g`.  With `field_step` (the invocation's last path step
     when it is a field-notation view, `ast.DOT`/`ast.UNDOT`), so is each node whose view
     by that step is `old` (`x.f a` for `T.f a x`, `T.f a x` for `x.f a`: one term in Lean);
     the step fixes the receiver's position and namespace; with a notation view step
@@ -244,8 +248,10 @@ class _Replacer:
         # a field-notation view: the applications of the same field
         self.note = node_key(decode_note(self.step[0])[0]) \
             if self.step[0].startswith(NOTE) else None
+        # a field chain of a variable (`ast.FIELD`): `x.f` is in `x.f.g`, as `(x.f).g`
+        self.chain = old.name if self.step[0] == FIELD and isinstance(old, Ident) else None
         self.field = _field_of(old) if field_step is not None and self.note is None \
-            else None
+            and self.chain is None else None
 
     def _hit(self, bound: frozenset[str]) -> None:
         """Count an occurrence, unless a binder above it would capture a name of `new`."""
@@ -282,9 +288,9 @@ class _Replacer:
             seen = self._noted(s, bound)
             if seen is not None:
                 return seen
-        var = self.var
+        var = self.var or self.chain
         if var is not None and isinstance(s, Ident) and s.name.startswith(var + "."):
-            if var in bound:
+            if var.split(".", 1)[0] in bound:
                 return s
             self._hit(bound)
             return dotted(new, s.name[len(var) + 1:])
@@ -309,7 +315,25 @@ class _Replacer:
                 return new
             return BinOp("∉", new.lhs, new.rhs) if isinstance(new, BinOp) and new.op == "∈" \
                 else Prefix("¬", new)
+        if isinstance(s, BinOp) and "[" in s.op:
+            return self._bracketed(s, bound)
         return rebuild(s, _ReplaceChild(self, s, bound))
+
+    def _bracketed(self, s: BinOp, bound: frozenset[str]) -> Term:
+        """`s` rewritten, the term in its operator's bracket too (`ast.BRACKET`: `𝓝 x`
+        in `f =ᶠ[𝓝 x] g` is an argument to `rw`), printed back into the operator."""
+        out = rebuild(s, _ReplaceChild(self, s, bound))
+        inner = bracket_term(s.op)
+        if inner is None:
+            return out
+        before = self.count
+        got = self.go(inner, bound)
+        if self.count == before:
+            return out
+        from lean_alchemy.grammar.printer import print_term
+
+        assert isinstance(out, BinOp)
+        return BinOp(with_bracket_content(s.op, print_term(got)), out.lhs, out.rhs)
 
 
 class _ReplaceChild:

@@ -384,9 +384,11 @@ def all_idents(t: Term | None, out: set[str]) -> None:
 
 def last_component(name: str) -> str:
     """The last component of a constant's name (`Mathlib.Foo.bar` → `bar`), `_root_.`
-    dropped."""
+    dropped, and so are universe levels (`Small.{u}` → `Small`)."""
     if name.startswith("_root_."):
         name = name[len("_root_."):]
+    if ".{" in name:
+        name = name.split(".{", 1)[0]
     return name.rsplit(".", 1)[-1]
 
 

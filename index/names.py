@@ -334,6 +334,10 @@ class Resolver:
             head = name.split(".", 1)[0]
             if head in locals_ or head in bound or name in BUILTIN:
                 return t
+            if ".{" in name:  # `Small.{u}`: the constant; `rw` instantiates its levels
+                name = name.split(".{", 1)[0]
+                if name in BUILTIN:
+                    return Ident(name)
             got = cache.get(name)
             if got is None:
                 got = cache[name] = self._resolve_uncached(view, name)
@@ -347,7 +351,7 @@ class Resolver:
                     self.unresolved_names[name] += 1
                 elif status == "ambiguous":
                     self.ambiguous_names[name] += 1
-            return Ident(full) if full != name else t
+            return Ident(full) if full != t.name else t
         binding = isinstance(t, _BINDING)
 
         def child(fname: str, k: int, x: Term) -> Term:

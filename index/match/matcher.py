@@ -235,8 +235,9 @@ ConstEq = Callable[[str, Ident, Ident], bool]
 
 
 def suffix_const_eq(pname: str, w: Ident, r: Ident) -> bool:
-    """Without resolution: a written name matches a rule constant it is a suffix of."""
-    name = r.name
+    """Without resolution: a written name matches a rule constant it is a suffix of
+    (universe levels aside, as `Resolver.resolve_term` drops them)."""
+    name = r.name.split(".{", 1)[0] if ".{" in r.name else r.name
     if pname == name:
         return True
     if name.startswith("_root_."):

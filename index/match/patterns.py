@@ -9,9 +9,10 @@ sub-term of the candidate); `trie.Trie` stores rules by these keys, and a candid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Container, Iterator, Sequence
+from typing import Callable, Container, Iterator, Sequence
 
 from lean_alchemy.grammar.ast import (
+    FIELD,
     INSERT,
     MEM,
     PREFIX,
@@ -394,17 +395,34 @@ def notation_views(fl: Flat, i: int) -> list[tuple[str, int]]:
     return []
 
 
-def view_flat(fl: Flat, i: int, step: str, k: int, locals_: frozenset[str]) -> Flat:
+def field_chain_views(fl: Flat, i: int) -> list[tuple[str, int]]:
+    """(`FIELD`, k) for each shorter chain `x.f₁ … fₖ` of a variable's field chain
+    `x.f₁ … fₙ` at `i` (`grammar.ast.FIELD`): Lean reads `f.range.FG` as
+    `(f.range).FG`, so `rw` rewrites `f.range` there."""
+    sym = fl.syms[i]
+    if not (isinstance(sym, tuple) and sym[0] == "dot"):
+        return []
+    w = fl.written[i]
+    n = w.name.count(".") if isinstance(w, Ident) else 0
+    return [(FIELD, k) for k in range(1, n)]
+
+
+def view_flat(fl: Flat, i: int, step: str, k: int, locals_: frozenset[str],
+              resolve: Callable[[Term], Term] | None = None) -> Flat:
     """The view `step` of the node at `i` (`grammar.ast.view_at`: an application prefix,
     `a ∈ s` in `a ∉ s`, `insert a {b}` for `{a, b}`) as a target of its own: its path is the
     node's plus the step, its type hints are the base target's (its sub-terms are the same
-    nodes; the view itself has none)."""
+    nodes; the view itself has none).  `resolve` resolves a view whose terms the resolved
+    tree does not hold (a bracket's text, `grammar.ast.BRACKET`)."""
     pw = view_at(fl.written[i], step, k)
     r = fl.resolved[i]
-    try:
-        pr = view_at(r, step, k) if r is not fl.written[i] else pw
-    except IndexError:
-        pr = pw
+    if resolve is not None:
+        pr = resolve(pw)
+    else:
+        try:
+            pr = view_at(r, step, k) if r is not fl.written[i] else pw
+        except IndexError:
+            pr = pw
     if type(pr) is not type(pw):
         pr = pw
     sub = flatten(pw, pr, locals_)

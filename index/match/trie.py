@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from lean_alchemy.grammar.ast import COE, NOTE, App, Term, view_at
+from lean_alchemy.grammar.ast import BRACKET, COE, NOTE, App, BinOp, Term, view_at
+from lean_alchemy.grammar.parser import bracket_term
+from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.notation_views import note_view
 from lean_alchemy.index.match.patterns import (
-    WILD, Flat, coe_spans, head_symbol, notation_views, prefix_flat, prefix_spans, view_flat,
+    WILD, Flat, coe_spans, field_chain_views, head_symbol, notation_views, prefix_flat,
+    prefix_spans, view_flat,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +94,9 @@ class Trie:
                     notes: "NotationTable | None" = None) -> list[tuple[Flat, list[list]]]:
         """(view, its leaves) for each view of the sub-term at `i` that some pattern fits:
         the application's prefixes (`prefix_leaves`), their coercions (`coerced_leaves`),
-        the notation views (`patterns.notation_views`), then the other spelling of field
+        the notation views (`patterns.notation_views`), the shorter field chains of a
+        variable's (`patterns.field_chain_views`), the term in an operator's bracket
+        (`_bracket_leaves`), then the other spelling of field
         notation (`fields`, `match.fields`) and of the library's notations (`notes`,
         `match.notations`); the view's sub-term is its index 0.  One enumeration for the index and `alchemy explain`, so that both see
         the same candidates; a prefix's or coercion's view is built only when a pattern
@@ -105,7 +110,7 @@ class Trie:
             found = self.coerced_leaves(fl, i, k, stop)
             if found:
                 out.append((view_flat(fl, i, COE, k, locals_), found))
-        views = notation_views(fl, i)
+        views = notation_views(fl, i) + field_chain_views(fl, i)
         if fields is not None:
             views = views + [(step, k) for step, k in fields.steps(fl, i)
                              if self._head_fits(view_at(fl.written[i], step, k), locals_)]
@@ -116,6 +121,10 @@ class Trie:
                 if seen is not None and (self._head_fits(seen, locals_)
                                          or self._prefix_fits(seen)):
                     views = views + [(step, k)]
+        if fl.family is not None and i in fl.family:
+            found_in = self._bracket_leaves(fl, i, locals_, fields)
+            if found_in is not None:
+                out.append(found_in)
         for step, k in views:
             sub = view_flat(fl, i, step, k, locals_)
             found = self.leaves(sub, 0)
@@ -127,6 +136,24 @@ class Trie:
                     if found:
                         out.append((prefix_flat(sub, 0, k2, locals_), found))
         return out
+
+    def _bracket_leaves(self, fl: Flat, i: int, locals_: frozenset[str],
+                        fields: "FieldViews | None") -> tuple[Flat, list[list]] | None:
+        """(view, leaves) of the term in the bracket of the operator at `i`
+        (`grammar.ast.BRACKET`: `𝓝 (x, y)` in `f =ᶠ[𝓝 (x, y)] g`), resolved in the
+        candidate's scope; None when no pattern fits it or it names a variable bound
+        above (`rw` cannot rewrite there)."""
+        w = fl.written[i]
+        assert isinstance(w, BinOp)
+        inner = bracket_term(w.op)
+        if inner is None or not (self._head_fits(inner, locals_) or self._prefix_fits(inner)):
+            return None
+        if fl.bound[i] and heads(inner) & fl.bound[i]:
+            return None
+        sub = view_flat(fl, i, BRACKET, -1, locals_,
+                        fields.resolve if fields is not None else None)
+        found = self.leaves(sub, 0)
+        return (sub, found) if found else None
 
     def _prefix_fits(self, t: Term) -> bool:
         """Whether some pattern starts with a proper prefix of the application `t`."""

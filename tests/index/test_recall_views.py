@@ -1,0 +1,124 @@
+"""Sub-terms Lean's `rw` sees that the candidate writes inside a larger token: a constant
+with universe levels (`Small.{v}`), a field of a field of a variable (`f.range.FG`
+holds `f.range`) and the term in an operator's bracket (`f =ᶠ[𝓝 (x, y)] g` holds
+`𝓝 (x, y)`).  Each with its negative case."""
+
+from __future__ import annotations
+
+from lean_alchemy.grammar.ast import loads
+from lean_alchemy.grammar.printer import print_term
+
+from helpers.lean_text import derived_rules, extract, mutant_conclusion
+
+
+def _found(text: str, rule_names: list[str], candidate: str, direction: str = "fwd"):
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    rules = [r for n in rule_names for r in derived_rules(text, n)]
+    decls, _ = extract(text)
+    d = decls[candidate]
+    invs = RuleIndex.build(rules).invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+    by_id = {r.id: r for r in rules}
+    return d, [(by_id[i.rule_id], i) for i in invs
+               if i.kind == "rw_goal" and by_id[i.rule_id].direction == direction]
+
+
+UNIVERSES = """\
+namespace Univ
+universe u v w
+
+class Tiny (α : Type v) : Prop where
+  out : True
+class Other (α : Type v) : Prop where
+  out : True
+def sections (α : Type u) : Type u := α
+
+theorem tiny_iff {α : Type u} : Tiny.{u} (sections α) ↔ Nonempty α := sorry
+
+theorem cand {β : Type w} (h : Nonempty β) : Tiny.{w} (sections β) := sorry
+
+theorem other {β : Type w} (h : Nonempty β) : Other.{w} (sections β) := sorry
+
+end Univ
+"""
+
+
+def test_a_constant_with_other_universe_levels_is_the_same_constant():
+    d, found = _found(UNIVERSES, ["tiny_iff"], "cand")
+    assert [i.instance for _, i in found] == ["Tiny.{w} (sections β)"]
+    assert mutant_conclusion(d, *found[0]) == "Nonempty β"
+
+
+def test_universe_levels_do_not_make_another_constant_match():
+    assert _found(UNIVERSES, ["tiny_iff"], "other")[1] == []
+
+
+CHAINS = """\
+namespace Chain
+
+structure Hom (α : Type) where
+  toFun : α → α
+
+def Hom.range {α : Type} (f : Hom α) : Set α := Set.univ
+def Hom.image {α : Type} (f : Hom α) : Set α := Set.univ
+def FG {α : Type} (s : Set α) : Prop := True
+def Set.FG' {α : Type} (s : Set α) : Prop := True
+
+theorem range_eq_image {α : Type} (f : Hom α) : f.range = f.image := sorry
+
+theorem fg_range {α : Type} (f : Hom α) (h : FG f.image) : f.range.FG' := sorry
+
+theorem fg_other {α : Type} (f : Hom α) (h : FG f.image) : f.image.FG' := sorry
+
+end Chain
+"""
+
+
+def test_a_field_chain_of_a_variable_holds_its_shorter_chain():
+    d, found = _found(CHAINS, ["range_eq_image"], "fg_range")
+    assert [i.instance for _, i in found] == ["f.range"]
+    assert found[0][1].path.endswith('["field", 1]]')
+    # `rw [range_eq_image]` turns `(f.range).FG'` into `(f.image).FG'`
+    assert mutant_conclusion(d, *found[0]) == "f.image.FG'"
+
+
+def test_a_field_chain_does_not_hold_another_field():
+    assert _found(CHAINS, ["range_eq_image"], "fg_other")[1] == []
+
+
+def test_a_field_chain_rewritten_to_a_compound_term_is_a_projection():
+    from lean_alchemy.grammar.ast import FIELD, Ident
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.grammar.substitute import replace_all
+
+    t = parse_term("FG f.range.FG' ∧ g.range.FG'")
+    out, n = replace_all(t, Ident("f.range"), parse_term("map f ⊤"), (FIELD, 1))
+    assert (print_term(out), n) == ("FG (map f ⊤).FG' ∧ g.range.FG'", 1)
+
+
+BRACKETS = """\
+namespace Brk
+
+theorem nhds_prod_eq {X Y : Type} {x : X} {y : Y} : 𝓝 (x, y) = 𝓝 x ×ˢ 𝓝 y := sorry
+
+theorem cand {f g : ℕ × ℕ → ℝ} {x y : ℕ} (h : True) : f =ᶠ[𝓝 (x, y)] g := sorry
+
+theorem cand_bound {f g : ℕ × ℕ → ℝ} {y : ℕ} : ∀ x : ℕ, f =ᶠ[𝓝 (x, y)] g := sorry
+
+theorem cand_other {f g : ℕ × ℕ → ℝ} {x : ℕ} : f =ᶠ[𝓝 x] g := sorry
+
+end Brk
+"""
+
+
+def test_the_term_in_an_operators_bracket_is_rewritten_as_an_argument():
+    d, found = _found(BRACKETS, ["nhds_prod_eq"], "cand")
+    assert [i.instance for _, i in found] == ["𝓝 (x, y)"]
+    assert found[0][1].path.endswith('["bracket", -1]]')
+    assert mutant_conclusion(d, *found[0]) == "f =ᶠ[𝓝 x ×ˢ 𝓝 y] g"
+
+
+def test_a_bracket_naming_a_bound_variable_or_another_term_is_not_matched():
+    assert _found(BRACKETS, ["nhds_prod_eq"], "cand_bound")[1] == []
+    assert _found(BRACKETS, ["nhds_prod_eq"], "cand_other")[1] == []
