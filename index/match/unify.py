@@ -25,7 +25,7 @@ def head_without_brackets(t: Term | None) -> str | None:
     while isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident):
-        return t.name
+        return t.name.split(".{", 1)[0] if ".{" in t.name else t.name  # `SSet.{u}`
     if isinstance(t, BinOp):
         return _split_op(t.op)[0]
     return None
@@ -38,9 +38,13 @@ def heads_agree(rule_head: str, cand_head: str | None) -> bool:
 # --------------------------------------------------------------------------- unification
 
 def _same_const(rule_name: str, written: str) -> bool:
-    """A rule constant (resolved, full name) against a candidate's written name."""
+    """A rule constant (resolved, full name) against a candidate's written name,
+    universe levels aside (`SSet` against `SSet.{u}`: `Resolver.resolve_term` drops them,
+    the written name keeps them)."""
     if rule_name == written:
         return True
+    if ".{" in written or ".{" in rule_name:
+        return _same_const(rule_name.split(".{", 1)[0], written.split(".{", 1)[0])
     a, b = NUMBER_TYPES.get(rule_name), NUMBER_TYPES.get(written)
     if a is not None or b is not None:
         return a == b

@@ -122,3 +122,14 @@ def test_the_term_in_an_operators_bracket_is_rewritten_as_an_argument():
 def test_a_bracket_naming_a_bound_variable_or_another_term_is_not_matched():
     assert _found(BRACKETS, ["nhds_prod_eq"], "cand_bound")[1] == []
     assert _found(BRACKETS, ["nhds_prod_eq"], "cand_other")[1] == []
+
+
+def test_a_filled_variables_type_agrees_whatever_its_universe_levels():
+    from lean_alchemy.grammar.ast import App, Ident
+    from lean_alchemy.index.match.unify import unify
+
+    # the rule's types are resolved (levels dropped), the candidate's binder types written
+    assert unify(Ident("SSet"), Ident("SSet.{u}"), frozenset(), {})
+    assert unify(App(Ident("Demo.Tiny"), (Ident("α"),)),
+                 App(Ident("Tiny.{w}"), (Ident("β"),)), frozenset({"α"}), {})
+    assert not unify(Ident("SSet"), Ident("Other.{u}"), frozenset(), {})
