@@ -93,12 +93,15 @@ def type_key(t: Term | None, locals_: frozenset[str] = frozenset()) -> str | Non
             return f"({args[0]}→Prop)"
         return f"{fn}({','.join(args)})"  # type: ignore[arg-type]
     if isinstance(t, BinOp) and t.op not in ("→", "×") and t.op[0] in _TYPE_ARROW_STARTS:
-        if "[" in t.op or "(" in t.op:
-            return None  # `→ₗ[R]`: the decoration may name a binder
+        op = t.op
+        if "(" in op:
+            return None
+        if "[" in op:  # `→ₗ[R]` keyed `→ₗ[]`: the decoration may name a binder, and two
+            op = op[:op.index("[")] + "[]"  # types keyed alike are only never told apart
         lhs, rhs = type_key(t.lhs, locals_), type_key(t.rhs, locals_)
         if lhs is None or rhs is None:
             return None
-        return f"{t.op}({lhs},{rhs})"  # like an application: never a function type
+        return f"{op}({lhs},{rhs})"  # like an application: never a function type
     if isinstance(t, BinOp) and t.op in ("→", "×"):
         lhs, rhs = type_key(t.lhs, locals_), type_key(t.rhs, locals_)
         if lhs is None or rhs is None:

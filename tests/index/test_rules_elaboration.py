@@ -264,7 +264,12 @@ def test_morphism_types_give_hints_that_are_not_function_types():
 
     assert type_key(parse_term("X ⟶ Y")) == "⟶(~X,~Y)"
     assert type_key(parse_term("ℕ →+* ℤ")) == "→+*(ℕ,ℤ)"
-    assert type_key(parse_term("M →ₗ[R] N")) is None  # the decoration may name a binder
+    # the decoration may name a binder: keyed without it, so the value has a hint (a
+    # generic pattern's evidence) and two maps keyed alike are never told apart
+    assert type_key(parse_term("M →ₗ[R] N")) == "→ₗ[](~M,~N)"
+    assert type_key(parse_term("ℝ →L[ℝ] ℝ")) == type_key(parse_term("ℝ →L[𝕜] ℝ"))
+    assert type_key(parse_term("ℝ →L[ℝ] ℝ")) != type_key(parse_term("ℂ →L[ℂ] ℂ"))
+    assert not rigid_clash("LinearMap", ("→ₗ[](ℕ,ℤ)", True), frozenset({"LinearMap"}))
     assert type_key(parse_term("ℕ → ℕ")) == "(ℕ→ℕ)"
     t = parse_term("a - a = 0")
     hints = infer_hints(t, {"a": parse_term("X ⟶ Y")})
