@@ -506,12 +506,14 @@ def parse_term(text: str, table: OperatorTable | None = None) -> Term:
         return Opaque(" ".join(text.split()))
 
 
+@functools.lru_cache(maxsize=65536)
 def bracket_term(op: str) -> Term | None:
     """The term in a bracketed operator's bracket (`=ᶠ[𝓝 x]` -> `𝓝 x`,
     `operators.bracket_parts`): the grammar keeps it in the operator's text, yet Lean
     elaborates it as an argument, which `rw` rewrites.  None when there is none or the
     grammar cannot read it whole (an `Opaque` part, `;`-separated parts as in
-    `=o[𝕜; l]`)."""
+    `=o[𝕜; l]`).  Cached: the index and `replace_all` ask it for every bracketed operator
+    they pass, and terms are immutable."""
     parts = bracket_parts(op)
     if parts is None or ";" in parts[1] or not parts[1].strip():
         return None
