@@ -413,7 +413,8 @@ def view_flat(fl: Flat, i: int, step: str, k: int, locals_: frozenset[str],
     `a ∈ s` in `a ∉ s`, `insert a {b}` for `{a, b}`) as a target of its own: its path is the
     node's plus the step, its type hints are the base target's (its sub-terms are the same
     nodes; the view itself has none).  `resolve` resolves a view whose terms the resolved
-    tree does not hold (a bracket's text, `grammar.ast.BRACKET`)."""
+    tree does not hold (a bracket's text, `grammar.ast.BRACKET`); such a view's hints are
+    its own, inferred from the candidate's binder types like the target's."""
     pw = view_at(fl.written[i], step, k)
     r = fl.resolved[i]
     if resolve is not None:
@@ -431,7 +432,8 @@ def view_flat(fl: Flat, i: int, step: str, k: int, locals_: frozenset[str],
     above = fl.bound[i]
     if above:
         sub.bound = [above | b for b in sub.bound]
-    sub.base = fl.base if fl.base is not None else fl
+    # a view whose terms the target does not hold (a bracket's text) is typed by itself
+    sub.base = None if resolve is not None else fl.base if fl.base is not None else fl
     return sub
 
 

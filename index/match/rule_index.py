@@ -8,8 +8,7 @@ most specific pattern first (more constants and operators: `?a = ?b` matches eve
 equation, `Finset.sum ?s ?f = 0` few), in a seeded permutation (`_spread`) among equally
 specific ones, and matched until the kind's share of the quota is filled (`apply_hyp` a
 quarter, then `rw_hyp` a quarter, then `rw_goal` the rest; an unused share passes on) or
-`attempts` x share pairs were tried in the tier (a pair the matcher refuses counts a
-quarter): a reproducible sample at a bounded cost.
+`attempts` x share pairs were tried in the tier: a reproducible sample at a bounded cost.
 Counters: `retrieved` (skeleton pairs), `tried`, `found`, `capped` (pairs never tried).
 
 Invocation format (what `mutate.statements.apply_invocation` consumes): `path` is the JSON
@@ -112,9 +111,6 @@ class MatchStats:
         self.found.update(other.found)
         self.filtered.update(other.filtered)
         self.capped += other.capped
-
-
-NO_MATCH_SHARE = 1  # quarters of an attempt a refused match spends (`_try_sample`)
 
 
 class RuleIndex:
@@ -414,17 +410,12 @@ class RuleIndex:
         segment were spelled out: `starts` maps a pair's rank to its segment).  Once a
         generic pattern found no evidence at a sub-term (`untyped_generic`), the other
         generic patterns of the same leaf (same skeleton, so the same matched values) are
-        passed over there without spending attempts.  A pair the matcher refuses
-        (`no_match`: mostly another constant of the same last name, `Submonoid.map` for
-        `ImageMap.map`, which the trie cannot tell apart) spends a quarter of an attempt
-        (`NO_MATCH_SHARE`): a name many namespaces share must not starve the theorem's
-        other patterns."""
+        passed over there without spending attempts."""
         before = len(hits)
         dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
         tries = 0
-        spent = 0  # attempts spent, in quarters (`NO_MATCH_SHARE`)
         for segs, of_dependency in self._tiers(decl, pool):
-            limit = spent + self.attempts * quota * 4
+            limit = tries + self.attempts * quota
             levels: dict[int, list[tuple]] = {}
             for seg in segs:
                 levels.setdefault(seg[3][seg[6]].specificity, []).append(seg)
@@ -439,7 +430,7 @@ class RuleIndex:
                 for k in _spread(n, seed):
                     if len(hits) - before >= quota:
                         return tries
-                    if spent >= limit or of_dependency and self._dependency_left == 0:
+                    if tries >= limit or of_dependency and self._dependency_left == 0:
                         break
                     j = bisect_right(starts, k) - 1
                     seg = level[j]
@@ -456,10 +447,9 @@ class RuleIndex:
                         continue
                     tries += 1
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
-                    spent += NO_MATCH_SHARE if why == "no_match" else 4
                     if why == "untyped_generic":
                         dead.add(spot)
-                if spent >= limit or of_dependency and self._dependency_left == 0:
+                if tries >= limit or of_dependency and self._dependency_left == 0:
                     break
         return tries
 

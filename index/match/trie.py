@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from lean_alchemy.index.match.notations import NotationTable
 
 
+def _unresolved(t: Term) -> Term:
+    """A term as written: the resolution of a view when the index has no resolver."""
+    return t
+
+
 class Trie:
     """A discrimination tree: nested dicts keyed by symbol; rule slots at the leaves."""
 
@@ -151,7 +156,7 @@ class Trie:
         if fl.bound[i] and heads(inner) & fl.bound[i]:
             return None
         sub = view_flat(fl, i, BRACKET, -1, locals_,
-                        fields.resolve if fields is not None else None)
+                        fields.resolve if fields is not None else _unresolved)
         found = self.leaves(sub, 0)
         return (sub, found) if found else None
 

@@ -135,43 +135,39 @@ def test_a_filled_variables_type_agrees_whatever_its_universe_levels():
     assert not unify(Ident("SSet"), Ident("Other.{u}"), frozenset(), {})
 
 
-def _starving_text(decoys: int) -> str:
-    parts = ["namespace Starve\n"]
-    for k in range(decoys):
-        parts.append(f"namespace D{k}\ndef map (n : ℕ) : ℕ := n\n"
-                     f"theorem map_map{k} (n : ℕ) : map (map n) = n := sorry\nend D{k}\n")
-    parts.append("namespace T\ndef map (n : ℕ) : ℕ := n\n"
-                 "theorem map_eq (n : ℕ) : map n = n := sorry\nend T\n"
-                 "theorem cand (k : ℕ) : T.map (T.map k) = k := sorry\nend Starve\n")
-    return "".join(parts)
+TYPED_BRACKETS = """\
+namespace TB
+
+structure Filt (α : Type) where
+  sets : Set (Set α)
+
+def nb {α : Type} (l : Filt α) : Filt (Filt α) := ⟨∅⟩
+def lifted {α : Type} (l : Filt α) : Filt (Filt α) := ⟨∅⟩
+
+theorem nb_eq {α : Type} (l : Filt α) : nb l = lifted l := sorry
+
+theorem on_point {f g : ℕ → ℕ} (y : ℕ → ℕ) : f =ᶠ[nb y] g := sorry
+
+theorem on_filter {f g : Filt ℕ → ℕ} (l : Filt ℕ) : f =ᶠ[nb l] g := sorry
+
+end TB
+"""
 
 
-def _resolved_invocations(text: str, candidate: str, cap: int):
+def test_the_terms_in_a_bracket_are_typed_like_the_others():
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rigid import rigid_names
     from lean_alchemy.index.match.rule_index import RuleIndex
-    from lean_alchemy.index.names import NameTable, Resolver, ScopeView
-    from lean_alchemy.index.passes import const_eq_for
 
-    decls, scopes = extract(text)
-    rules = [r for d in decls.values() if d.kind == "theorem" and d.name != candidate
-             for r in derived_rules(text, d.name)]
-    d = decls[candidate]
-    res = Resolver(NameTable.from_declarations(decls.values()))
-    view = ScopeView.of(scopes[d.scope_id])
-    ix = RuleIndex.build(rules, max_per_theorem=cap)
-    invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d),
-                          resolve=lambda t: res.resolve_term(t, view, frozenset({"k"})),
-                          const_eq=const_eq_for(res, view))
-    lemma = {r.id: r.lemma for r in rules}
-    return {lemma[i.rule_id] for i in invs}
+    decls, _ = extract(TYPED_BRACKETS)
+    rules = derived_rules(TYPED_BRACKETS, "nb_eq")
+    ix = RuleIndex.build(rules, rigid=rigid_names(decls.values()), generic_evidence=True)
 
+    def found(name: str) -> list[str]:
+        d = decls[name]
+        return [i.instance for i in ix.invocations(d, tuple(decl_binders(d)),
+                                                   decl_conclusion(d))]
 
-def test_constants_of_the_same_last_name_do_not_starve_the_right_rule():
-    # thirty `Dk.map (Dk.map n)` patterns fit `T.map (T.map k)` by skeleton and are tried
-    # first (more specific); each is refused by its constant
-    assert _resolved_invocations(_starving_text(30), "cand", cap=4) == {"Starve.T.map_eq"}
-
-
-def test_a_budget_still_bounds_the_refused_matches():
-    # past four times the attempts, the refused pairs stop the tier as before
-    assert _resolved_invocations(_starving_text(140), "cand", cap=4) == set()
+    # a function is no `Filt α`: the rigid filter sees the bracket's variable typed
+    assert found("on_point") == []
+    assert found("on_filter") == ["nb l"]
