@@ -5,6 +5,8 @@ holds `f.range`) and the term in an operator's bracket (`f =ᶠ[𝓝 (x, y)] g` 
 
 from __future__ import annotations
 
+import json
+
 from lean_alchemy.grammar.ast import loads
 from lean_alchemy.grammar.printer import print_term
 
@@ -75,12 +77,19 @@ end Chain
 """
 
 
+def _rewritten_at(text: str, rule: str, candidate: str, step: str) -> tuple[str, str]:
+    """(instance, mutant conclusion) of the one `rw_goal` invocation of `rule` on
+    `candidate`, checked to end in the view `step`."""
+    d, found = _found(text, [rule], candidate)
+    assert len(found) == 1
+    assert json.loads(found[0][1].path)[-1][0] == step
+    return found[0][1].instance, mutant_conclusion(d, *found[0])
+
+
 def test_a_field_chain_of_a_variable_holds_its_shorter_chain():
-    d, found = _found(CHAINS, ["range_eq_image"], "fg_range")
-    assert [i.instance for _, i in found] == ["f.range"]
-    assert found[0][1].path.endswith('["field", 1]]')
     # `rw [range_eq_image]` turns `(f.range).FG'` into `(f.image).FG'`
-    assert mutant_conclusion(d, *found[0]) == "f.image.FG'"
+    assert _rewritten_at(CHAINS, "range_eq_image", "fg_range", "field") \
+        == ("f.range", "f.image.FG'")
 
 
 def test_a_field_chain_does_not_hold_another_field():
@@ -113,10 +122,8 @@ end Brk
 
 
 def test_the_term_in_an_operators_bracket_is_rewritten_as_an_argument():
-    d, found = _found(BRACKETS, ["nhds_prod_eq"], "cand")
-    assert [i.instance for _, i in found] == ["𝓝 (x, y)"]
-    assert found[0][1].path.endswith('["bracket", -1]]')
-    assert mutant_conclusion(d, *found[0]) == "f =ᶠ[𝓝 x ×ˢ 𝓝 y] g"
+    assert _rewritten_at(BRACKETS, "nhds_prod_eq", "cand", "bracket") \
+        == ("𝓝 (x, y)", "f =ᶠ[𝓝 x ×ˢ 𝓝 y] g")
 
 
 def test_a_bracket_naming_a_bound_variable_or_another_term_is_not_matched():
