@@ -382,14 +382,18 @@ def all_idents(t: Term | None, out: set[str]) -> None:
                     all_idents(x, out)
 
 
+def without_levels(name: str) -> str:
+    """A constant's name without its universe levels (`Small.{u}` → `Small`): `rw`
+    instantiates them, so names that differ only there name one constant."""
+    return name.split(".{", 1)[0] if ".{" in name else name
+
+
 def last_component(name: str) -> str:
     """The last component of a constant's name (`Mathlib.Foo.bar` → `bar`), `_root_.`
-    dropped, and so are universe levels (`Small.{u}` → `Small`)."""
+    and universe levels dropped (`without_levels`)."""
     if name.startswith("_root_."):
         name = name[len("_root_."):]
-    if ".{" in name:
-        name = name.split(".{", 1)[0]
-    return name.rsplit(".", 1)[-1]
+    return without_levels(name).rsplit(".", 1)[-1]
 
 
 def fresh_name(base: str, avoid: Iterable[str] | frozenset[str]) -> str:

@@ -42,7 +42,7 @@ from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.grammar.ast import (
     BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
 )
-from lean_alchemy.grammar.walk import rebuild
+from lean_alchemy.grammar.walk import rebuild, without_levels
 
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
@@ -334,8 +334,8 @@ class Resolver:
             head = name.split(".", 1)[0]
             if head in locals_ or head in bound or name in BUILTIN:
                 return t
-            if ".{" in name:  # `Small.{u}`: the constant; `rw` instantiates its levels
-                name = name.split(".{", 1)[0]
+            if ".{" in name:  # `Small.{u}`: the constant (`walk.without_levels`)
+                name = without_levels(name)
                 if name in BUILTIN:
                     return Ident(name)
             got = cache.get(name)

@@ -23,7 +23,7 @@ def function_like_subject(t: Term | None) -> str | None:
     type variable `F` a type of bundled maps; else None."""
     if not isinstance(t, App) or not isinstance(t.fn, Ident) or not t.args:
         return None
-    cls = last_component(t.fn.name.split(".{", 1)[0])
+    cls = last_component(t.fn.name)
     first = t.args[0]
     if (cls in FUN_LIKE_CLASSES or cls.endswith(FUN_LIKE_SUFFIXES)) and isinstance(first, Ident):
         return first.name

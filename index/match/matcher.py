@@ -44,6 +44,7 @@ from lean_alchemy.grammar.substitute import alpha_equal
 from lean_alchemy.grammar.walk import (
     heads,
     nodes,
+    without_levels,
 )
 from lean_alchemy.index.match.hints import (
     Hint,
@@ -237,7 +238,7 @@ ConstEq = Callable[[str, Ident, Ident], bool]
 def suffix_const_eq(pname: str, w: Ident, r: Ident) -> bool:
     """Without resolution: a written name matches a rule constant it is a suffix of
     (universe levels aside, as `Resolver.resolve_term` drops them)."""
-    name = r.name.split(".{", 1)[0] if ".{" in r.name else r.name
+    name = without_levels(r.name)
     if pname == name:
         return True
     if name.startswith("_root_."):

@@ -30,6 +30,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.walk import (
     last_component,
+    without_levels,
 )
 from lean_alchemy.index.match.hints import Hint, looks_variable, top_operator
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
@@ -95,7 +96,7 @@ OVERLOADED_CONSTANTS = frozenset({"⊥", "⊤", "∅"})
 
 
 def _norm_head(name: str) -> str:
-    name = name.split(".{", 1)[0]  # `CommRingCat.{u}`
+    name = without_levels(name)  # `CommRingCat.{u}`
     last = last_component(name)
     return NUMBER_TYPES.get(last) or NUMBER_TYPES.get(name) or last
 
@@ -113,7 +114,7 @@ def rigid_head(t: Term | None, bound: frozenset[str], rigid: frozenset[str]) -> 
     if isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident):
-        name = t.name.split(".{", 1)[0]
+        name = without_levels(t.name)
         if name.split(".", 1)[0] in bound:
             return None
         if name in RIGID_DEFINITIONS:
@@ -226,7 +227,7 @@ def constant_type(t: Term | None, bound: frozenset[str], names: Sequence[str],
         fn, args = t, ()
     if not isinstance(fn, Ident):
         return False
-    name = fn.name.split(".{", 1)[0]
+    name = without_levels(fn.name)
     if name.split(".", 1)[0] in bound or looks_variable(name) or name.startswith("@"):
         return False
     btype = dict(zip(names, btypes))
@@ -241,7 +242,7 @@ def constant_type(t: Term | None, bound: frozenset[str], names: Sequence[str],
                 head = x.name.split(".", 1)[0]
                 # a rule term typed by a rigid type is never a type; its projections may be
                 # (`X.carrier` of a bundled object), so they are not taken
-                if head in bound and (head != x.name.split(".{", 1)[0]
+                if head in bound and (head != without_levels(x.name)
                                       or not _of_rigid_type(btype.get(head), bound, rigid)):
                     return False
                 if head not in bound and looks_variable(x.name):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lean_alchemy.grammar.ast import (App, BinOp, Enclosed, Glued, Ident, ListLit, Postfix, Prefix,
                                       Proj, Quant, Sort, Term, Tuple, Typed)
-from lean_alchemy.grammar.walk import heads
+from lean_alchemy.grammar.walk import heads, without_levels
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 
 
@@ -25,7 +25,7 @@ def head_without_brackets(t: Term | None) -> str | None:
     while isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident):
-        return t.name.split(".{", 1)[0] if ".{" in t.name else t.name  # `SSet.{u}`
+        return without_levels(t.name)  # `SSet.{u}`
     if isinstance(t, BinOp):
         return _split_op(t.op)[0]
     return None
@@ -44,7 +44,7 @@ def _same_const(rule_name: str, written: str) -> bool:
     if rule_name == written:
         return True
     if ".{" in written or ".{" in rule_name:
-        return _same_const(rule_name.split(".{", 1)[0], written.split(".{", 1)[0])
+        return _same_const(without_levels(rule_name), without_levels(written))
     a, b = NUMBER_TYPES.get(rule_name), NUMBER_TYPES.get(written)
     if a is not None or b is not None:
         return a == b
