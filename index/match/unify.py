@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lean_alchemy.grammar.ast import (App, BinOp, Enclosed, Glued, Ident, ListLit, Postfix, Prefix,
                                       Proj, Quant, Sort, Term, Tuple, Typed)
+from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.walk import heads, without_levels
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 
@@ -59,24 +60,6 @@ def _split_op(op: str) -> tuple[str, str | None]:
     return op, None
 
 
-_PARSED: dict[str, Term | None] = {}
-
-
-def _bracket_term(text: str) -> Term | None:
-    t = _PARSED.get(text, Ident(""))
-    if t == Ident(""):
-        from lean_alchemy.grammar.parser import parse_term
-
-        try:
-            t = parse_term(text)
-        except Exception:  # noqa: BLE001 - an unreadable bracket is just not matched
-            t = None
-        if len(_PARSED) > 10_000:
-            _PARSED.clear()
-        _PARSED[text] = t
-    return t
-
-
 def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bool:
     """First-order matching of a rule-side type `p` against a candidate-side type `a`:
     rule variables already in `out` must equal their value, those in `unknown` are bound,
@@ -119,10 +102,8 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
         if bp != ba or (xp is None) != (xa is None):
             return False
         if xp is not None and xa is not None:  # same text too: `μ` of `→ₘ[μ]` is bound
-            rp, ra = _bracket_term(xp), _bracket_term(xa)
-            if rp is None or ra is None:
-                return xp == xa and _unify_pair(p.lhs, a.lhs, p.rhs, a.rhs, unknown, out)
-            if not unify(rp, ra, unknown, out):
+            # the parser caches these texts, and an unreadable one is an `Opaque` node
+            if not unify(parse_term(xp), parse_term(xa), unknown, out):
                 return False
         if (bp == "→" and isinstance(p.lhs, Typed) and isinstance(a.lhs, Typed)
                 and isinstance(p.lhs.term, Ident) and isinstance(a.lhs.term, Ident)):
