@@ -14,7 +14,9 @@ instances come from everywhere (`Decidable…`, `Nonempty`, `Fact`, coercions…
 answer *no*.
 
 Long because: the table (what instances and classes the library has) and the search over
-it (`unify`, `Resolver`) share the head model and normal form of type terms.
+it (`Resolver`) share the head model of type terms; the matching of one instance's
+conclusion against a query (`instance_unify.unify`) and the normal form of type terms
+(`type_terms`) are modules of their own.
 """
 
 from __future__ import annotations
@@ -22,10 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Glued, Ident, Num, Postfix, Prefix, Proj, Quant, Sort, Subtype,
-    Term, Typed,
-)
+from lean_alchemy.grammar.ast import App, BinOp, Enclosed, Glued, Hole, Ident, Proj, Quant, Sort, Term
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
 from lean_alchemy.index.typing.generated import (
@@ -33,26 +32,19 @@ from lean_alchemy.index.typing.generated import (
 )
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
-from lean_alchemy.index.typing.saturate import UNSOLVED, subst
-from lean_alchemy.index.typing.signatures import CORE_INFIX, SCOPED_MARK, Sig, head_name
+from lean_alchemy.index.typing.saturate import subst
+from lean_alchemy.index.typing.instance_unify import unify
+from lean_alchemy.index.typing.signatures import SCOPED_MARK, Sig, head_name
+from lean_alchemy.index.typing.type_terms import (  # noqa: F401 - re-exported
+    CORE_DEFS, CORE_TYPES, TOWER, head_of, norm,
+)
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
-# Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
-CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "Option", "Prod",
-              "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
-              "Float", "Except", "Thunk", "Task", "IO", "Sigma", "PSigma", "PProd", "MProd",
-              "BitVec", "TransGen")
-# the number tower: types spelled only by their names or the aliases `head_name`
-# normalizes (`ℕ ℤ ℚ ℝ ℂ ℝ≥0 ℝ≥0∞ EReal`), so no notation or generated name of an
-# instance's conclusion (`M ⟶ N`, `WithTop α`, `tsze R M`) denotes one of them
-TOWER = frozenset({"Nat", "Int", "Rat", "Real", "Complex", "NNReal", "ENNReal", "EReal",
-                   "NNRat", "PNat", "ENat"})
 # words a header misread as binder names (`set_option … false in instance …`): never a
 # variable of the instance, so its conclusion keeps the head it names
 _MISREAD = frozenset({"in", "def", "instance", "variable", "false", "true", "set_option",
                       "noncomputable", "abbrev", "structure", "class", "private",
                       "protected", "open", "scoped", "local"})
-_SIGMA = {"Σ": "Sigma", "Σ'": "PSigma"}
 MAX_DEPTH = 8
 MAX_STEPS = 300
 ANY_HEAD = "*"  # a scoped instance about a variable: about every type
@@ -71,51 +63,6 @@ OPEN_CLASSES = frozenset({"Nonempty", "Inhabited", "Fact", "Subsingleton", "Uniq
                           "SMulCommClass", "CharP", "ExpChar", "Algebra.IsSeparable"})
 
 
-def norm(t: Term | None, local: frozenset[str] = frozenset()) -> Term | None:
-    """A type term with constants keyed like the table (`head_name`), locals kept,
-    ascriptions dropped: structural equality is then type equality up to notation."""
-    if t is None:
-        return None
-    if isinstance(t, Ident):
-        return t if t.name in local else Ident(head_name(t.name))
-    if isinstance(t, Typed):
-        return norm(t.term, local)
-    if isinstance(t, App):
-        return App(norm(t.fn, local), tuple(norm(a, local) for a in t.args))  # type: ignore
-    if isinstance(t, BinOp) and t.op in ("<|", "|>"):  # `WithConv <| C →ₐ[R] A`
-        f = norm(t.lhs if t.op == "<|" else t.rhs, local)
-        x = norm(t.rhs if t.op == "<|" else t.lhs, local)
-        if f is None or x is None:
-            return None
-        return App(f.fn, f.args + (x,)) if isinstance(f, App) else App(f, (x,))
-    if isinstance(t, BinOp):
-        return BinOp(t.op, norm(t.lhs, local), norm(t.rhs, local))  # type: ignore[arg-type]
-    return t
-
-
-def head_of(t: Term) -> str | None:
-    """The head symbol of a type: `Finset` of `Finset α`, `→` of a function type, `ᵐᵒᵖ`
-    of `αᵐᵒᵖ`, `→ₗ` of `M →ₗ[R] N` (the bracket is an argument), a local's name; None
-    for what has no visible head (a projection, an unparsed span)."""
-    while isinstance(t, App):
-        t = t.fn
-    if isinstance(t, Ident):
-        return t.name
-    if isinstance(t, BinOp):
-        return t.op.split("[", 1)[0]
-    if isinstance(t, (Postfix, Prefix)):
-        return t.op
-    if isinstance(t, Quant) and t.op in ("∀", "Π"):
-        return "→"
-    if isinstance(t, Quant) and t.op in _SIGMA:  # `Σ i, G i` is `Sigma G` (Lean core)
-        return _SIGMA[t.op]
-    if isinstance(t, Sort):
-        return "Sort"
-    if isinstance(t, Subtype):
-        return "Subtype"
-    return None
-
-
 @dataclass
 class ClassTable:
     """Classes (explicit parameters, parents), instances by class, and the classes each
@@ -132,6 +79,10 @@ class ClassTable:
     # heads nothing unfolds: every declaration of that (last) name is a structure,
     # inductive type or class, or a core type (`coerce`)
     rigid: frozenset[str] = frozenset()
+    # heads some declaration of which is a type (a structure, class, inductive type or a
+    # definition of a sort; the table keys by last name): a head no declaration of which
+    # is one (`cocycles₁ A`) is a term coerced to a type (`↥(cocycles₁ A)`)
+    types: frozenset[str] = frozenset()
     constants: Any = None  # `infer.Constants` of the same signatures
     # `abbrev` key -> heads its bodies have (`Perm` -> `Equiv`), or None when one of them
     # is unreadable or a parameter (`abbrev Foo (α) := α` unfolds to anything)
@@ -176,7 +127,10 @@ class ClassTable:
     @classmethod
     def build(cls, sigs: Iterable[Sig]) -> "ClassTable":
         tab = cls()
-        known: set[str] = {"→", "×", "Sort", "Prop", "Type", "Subtype"} | set(CORE_TYPES)
+        known: set[str] = {"→", "×", "Sort", "Prop", "Type", "Subtype"} | set(CORE_TYPES) | \
+            set(CORE_DEFS)
+        valued: set[str] = set()  # keys of a declaration whose values may be terms
+        sorts: set[str] = set()  # keys of a declaration of a type
         flexible: set[str] = set()
         rigid: set[str] = set(CORE_TYPES)
         loose: set[str] = set()
@@ -196,8 +150,11 @@ class ClassTable:
                 tab._add_unfold(key, s)
             if s.kind in ("structure", "class", "inductive"):
                 rigid.add(key)
+                sorts.add(key)
             elif s.kind in ("def", "abbrev", "opaque", "core", "field", "ctor"):
                 loose.add(key)
+                if s.type is not None:  # no written type: `def Set (α) := α → Prop`
+                    (sorts if _sort_valued(s.type) else valued).add(key)
             if s.kind == "class":
                 tab.params[key] = tuple(n for g in s.binders if g.kind == "explicit"
                                         for n in g.names)
@@ -220,6 +177,7 @@ class ClassTable:
         # `abbrev` of that last name (`CategoryTheory.….Set`), outside that namespace
         tab.flexible = frozenset(flexible - root_other)
         tab.rigid = frozenset(rigid)
+        tab.types = frozenset(known - (valued - sorts)) - tab.flexible
         from lean_alchemy.index.typing.infer import Constants
 
         tab.constants = Constants(sigs)
@@ -441,11 +399,33 @@ class ClassTable:
         h = head_of(ty)
         if h is None:
             return
-        args = _hahn_series(ty.args) if isinstance(ty, App) else ()
+        args = _class_args(ty.args) if isinstance(ty, App) else ()
         prem = tuple(norm(g.type, metas) for g in s.binders
                      if g.kind == "inst" and g.type is not None)
         self.instances.setdefault(head_name(h), []).append(
             (metas, prem, tuple(norm(a, metas) for a in args), coerced))  # type: ignore
+
+
+def _class_args(args: tuple[Term, ...]) -> tuple[Term, ...]:
+    """A class application's arguments as the class sees them: notations the grammar
+    splits into several arguments joined again (`_hahn_series`, `_glued_after_token`)."""
+    return _glued_after_token(_hahn_series(args))
+
+
+def _glued_after_token(args: tuple[Term, ...]) -> tuple[Term, ...]:
+    """`C^n⟮I, M; I', M'⟯` (`scoped[Manifold] notation "C^" n "⟮" I ", " M "; " I' ", "
+    M' "⟯" => ContMDiffMap I I' M M' n`, Mathlib/Geometry/Manifold/ContMDiffMap.lean:42)
+    is one type; the grammar reads its token `C^` and the glued bracket `n⟮…⟯` as two
+    arguments of the class."""
+    out: list[Term] = []
+    for a in args:
+        prev = out[-1] if out else None
+        if isinstance(a, Glued) and a.open == "⟮" and isinstance(prev, Ident) and \
+                prev.name.endswith("^"):
+            out[-1] = App(prev, (a,))
+        else:
+            out.append(a)
+    return tuple(out)
 
 
 def _hahn_series(args: tuple[Term, ...]) -> tuple[Term, ...]:
@@ -458,156 +438,6 @@ def _hahn_series(args: tuple[Term, ...]) -> tuple[Term, ...]:
     return args[:-2] + (App(Ident("HahnSeries"), (args[-1].term, args[-2])),)
 
 
-def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
-          table: ClassTable, local: frozenset[str]) -> bool | None:
-    """First-order matching of an instance pattern `p` (variables `metas`) against a
-    query type `t`: True / False (a certain clash) / None (unknown).  Instance matching
-    unfolds only reducible constants, so two different heads clash unless one is an
-    `abbrev`, a query head the table does not know, or an applied pattern variable."""
-    if t == UNSOLVED:
-        return None  # an argument inference left open: anything
-    if isinstance(p, Ident) and p.name in metas:
-        prev = s.get(p.name)
-        if prev is None:
-            s[p.name] = t
-            return True
-        return True if prev == t else None
-    if isinstance(p, BinOp) and isinstance(t, BinOp) and p.op == t.op and "[" not in p.op:
-        # one notation on both sides (`β →+* γ`, `B →+* C`): its operands match
-        both: bool | None = True
-        for a, b in ((p.lhs, t.lhs), (p.rhs, t.rhs)):
-            r = unify(a, b, metas, s, table, local)
-            if r is False:
-                return False
-            both = None if r is None else both
-        return both
-    if isinstance(p, BinOp) is not isinstance(t, BinOp):
-        p, t = _spelled_out(p, table), _spelled_out(t, table)
-    hp, ht = head_of(p), head_of(t)
-    if hp is None and ht in TOWER and ht not in local:
-        return False  # a projection, a numeral, an unparsed notation: none names ℕ
-    if isinstance(p, (Glued, Quant)) and ht is not None and ht not in local and \
-            ht in table.known and ht not in table.flexible and \
-            _names_another(p, ht, metas, table):
-        return False  # `C(α, β)` is a `ContinuousMap`, `Π₀ i, β i` a `DFinsupp`
-    if hp in metas and isinstance(p, App) and ht is not None:
-        return _applied_variable(p, t, ht, metas, s, table, local)
-    if hp is None or ht is None or hp in metas:
-        return None
-    if ht not in local and (ht not in table.known or ht in table.flexible):
-        return _same_unfoldable_head(p, t, metas, s, table, local) if hp == ht else None
-    if hp != ht:  # an unknown name in an instance (a notation) may be the query's type
-        if hp in table.flexible:
-            to = table.unfolds(hp)  # instance matching unfolds `abbrev`s, not `def`s
-            return None if to is None or ht in to else False
-        if hp not in table.known:
-            if ht in TOWER:
-                return False
-            return False if _names_another(p, ht, frozenset(), table) else None
-        return False
-    if isinstance(p, BinOp) and "[" in p.op:
-        return None  # `→ₗ[R]`: the bracket's ring is not compared
-    return _unify_args(p, t, metas, s, table, local)
-
-
-def _spelled_out(t: Term, table: ClassTable) -> Term:
-    """A type operator as the constant the library's command says it stands for,
-    applied to its operands (`C ⥤ D` is `Functor C D`), so that it meets the constant
-    written out; other terms as they are."""
-    if not isinstance(t, BinOp) or "[" in t.op or table.constants is None:
-        return t
-    c = table.constants.infix_head(t.op)
-    return App(Ident(head_name(c)), (t.lhs, t.rhs)) if c is not None else t  # as `norm`
-
-
-def _same_unfoldable_head(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
-                          table: ClassTable, local: frozenset[str]) -> bool | None:
-    """`Ideal α` against `Ideal X` where the head may unfold (an `abbrev`, `Ideal R :=
-    Submodule R R`) or is unknown to the table.  Lean's definitional
-    check compares the arguments of one head before unfolding it, so they solve the
-    pattern's variables; a clash among them is no clash (unfolding may still equate
-    them), and its partial solution is dropped."""
-    trial = dict(s)
-    got = _unify_args(p, t, metas, trial, table, local)
-    if got is False:
-        return None
-    s.update(trial)
-    return got
-
-
-def _unify_args(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
-                table: ClassTable, local: frozenset[str]) -> bool | None:
-    """The arguments of two terms of one head, pairwise (`unify`)."""
-    pa_ = p.args if isinstance(p, App) else ()
-    ta = t.args if isinstance(t, App) else ()
-    if isinstance(p, BinOp) and isinstance(t, BinOp):
-        pa_, ta = (p.lhs, p.rhs), (t.lhs, t.rhs)
-    elif isinstance(p, (Postfix, Prefix)) and isinstance(t, (Postfix, Prefix)):
-        pa_, ta = (p.arg,), (t.arg,)
-    elif type(p) is not type(t) or not isinstance(p, (App, Ident)):
-        return None
-    if len(pa_) != len(ta):
-        return None
-    out: bool | None = True
-    for a, b in zip(pa_, ta):
-        r = unify(a, b, metas, s, table, local)
-        if r is False:
-            return False
-        if r is None:
-            out = None
-    return out
-
-
-def _applied_variable(p: App, t: Term, ht: str, metas: frozenset[str], s: dict[str, Term],
-                      table: ClassTable, local: frozenset[str]) -> bool | None:
-    """An instance pattern whose head is one of its variables applied (`Mul (A 0)`, the
-    graded pieces of `GradedMonoid`) against a query type of head `ht`.  Lean's
-    unifier reads `?A 0 =?= T x₁ … xₙ` by first-order approximation (`?A := T x₁ …`,
-    `0 =?= xₙ`), and when that fails unfolds the query only if its head is reducible.
-    So a rigid query head (a candidate's type variable, or a constant the table knows
-    that is no `abbrev`) clashes when it has fewer arguments than the pattern, or when
-    a pattern argument clashes with the query's argument in its place: a numeral is
-    never a type variable nor another numeral (`0` against `R` of `TwoSidedIdeal R`)."""
-    rigid = ht in local or (ht in table.known and ht not in table.flexible)
-    if not rigid:
-        return None
-    ta = t.args if isinstance(t, App) else ()
-    if len(ta) < len(p.args):
-        return False
-    for a, b in zip(p.args, ta[len(ta) - len(p.args):]):
-        if isinstance(a, Num) and ((isinstance(b, Ident) and b.name in local) or (
-                isinstance(b, Num) and b.text != a.text)):
-            return False
-        if unify(a, b, metas, s, table, local) is False:
-            return False
-    return None
-
-
-def _names_another(p: Term, ht: str, metas: frozenset[str], table: ClassTable) -> bool:
-    """Does an instance pattern written with a type notation certainly name a constant
-    other than the query's head `ht`?  The library's `infix`/`postfix`/`notation`
-    commands say which constants the notation may stand for (`G →+c[a, b] H` is
-    `AddConstMap`, `αᵒᵈ` is `OrderDual`, `C(α, β)` is `ContinuousMap`); instance
-    matching sees the constant it elaborates to, unfolding `abbrev`s only (reducible
-    transparency).  A notation no command names, or glued to one of the pattern's
-    variables (`k[G]`), may still be anything."""
-    if table.constants is None:
-        return False
-    while isinstance(p, App):  # `(G ∗) H`: what the applied notation names
-        p = p.fn
-    got = table.constants.notation_constants(p, metas)
-    named = {head_name(c) for c in got}
-    if not named or ht in named:
-        return False
-    for c in got:
-        n = head_name(c)
-        if n in table.flexible and _may_be_abbrev(c, table):
-            to = table.unfolds(n)
-            if to is None or ht in to:
-                return False
-    return True
-
-
 def fun_like_ends(insts: Iterable[tuple]) -> dict[str, list[tuple]]:
     """Head of a bundled type -> (variables, the type's pattern, domain, codomain) of each
     `FunLike F α β` instance about it (`FunLike (Measure α) (Set α) ℝ≥0∞`, Mathlib/
@@ -618,16 +448,6 @@ def fun_like_ends(insts: Iterable[tuple]) -> dict[str, list[tuple]]:
         if h is not None and h not in metas:
             out.setdefault(head_name(h), []).append((metas, pats[0], pats[1], pats[2]))
     return out
-
-
-def _may_be_abbrev(name: str, table: ClassTable) -> bool:
-    """May the constant of this full name be an `abbrev`?  The table keys `abbrev`s by
-    their last component (`Foo.Sum` makes every `Sum` flexible); a declaration of exactly
-    this name that is no `abbrev`, or a Lean core type (`Sum`), settles it."""
-    if name in CORE_INFIX.values():
-        return False
-    exact = [s for s in table.constants.candidates(name) if s.name == name]
-    return not exact or any(s.kind == "abbrev" for s in exact)
 
 
 def _mentions(t: Term, names: frozenset[str]) -> bool:
@@ -686,7 +506,7 @@ def _split(goal: Term) -> tuple[str, tuple[Term, ...]] | None:
     h = head_of(goal)
     if h is None:
         return None
-    return head_name(h), (goal.args if isinstance(goal, App) else ())
+    return head_name(h), (_class_args(goal.args) if isinstance(goal, App) else ())
 
 
 class Resolver:
@@ -722,10 +542,13 @@ class Resolver:
 
     def _never_at(self, c: str, j: int, h: str) -> bool:
         """Can no type with head `h` be the j-th argument of a `C` instance?  An
-        `abbrev` head counts as every head it unfolds to (unknown: never decided)."""
+        `abbrev` head counts as every head it unfolds to (unknown: never decided), a
+        definition of a term (`cocycles₁ A`, standing for `↥(cocycles₁ A)`) is never
+        decided: the instances about a coerced term (`instance (s : S) : Ring s`) have
+        no head in the closure."""
         heads_ = self.table.unfolds(h) if h in self.table.flexible else (
-            frozenset({h}) if h in self.table.known else None)
-        if heads_ is None:
+            frozenset({h}) if h in self.table.types else None)
+        if heads_ is None:  # unknown, or a term coerced to a type (`↥(cocycles₁ A)`)
             return False
         horn = self.table.horn()
         return all((c, j) not in horn.head_closure(x) for x in heads_)
@@ -791,16 +614,26 @@ class Resolver:
                 return no
             if all(isinstance(a, Ident) and a.name in self.local for a in args):
                 return UNKNOWN
+        if self._fact_with_holes(c, args):
+            return YES
         if g in stack:  # a derivation through itself contains a shorter one
             return NO
         stack = stack | {g}
         self.steps += 1
+        arity = len(self.table.params[c])
+        if len(args) < arity:
+            return UNKNOWN  # an instance binder the needs read short (`[C a b c]` as `C`)
         out = NO
         for metas, prem, pats, coerced in self.table.instances_for(c, args, self.local):
-            carriers = [head_of(a) in TOWER for p, a in zip(pats, args)
+            if len(pats) != len(args) and len(args) == arity > 0:
+                # of another class of that last name (`LieModule.IsNilpotent L M`); a class
+                # whose parameters are all section variables reads none (`class
+                # TotalComplexShape where`): its instances' count says nothing
+                continue
+            carriers = [self._never_a_carrier(a) for p, a in zip(pats, args)
                         if isinstance(p, Ident) and p.name in coerced]
             if any(carriers):
-                continue  # `↥s` (a subtype, a carrier) is never a type of the tower
+                continue  # `↥s` (a subtype, a carrier) is never `ℕ`, `Ideal R`, `Type u`
             if carriers:
                 if self.quick:
                     return UNKNOWN
@@ -822,6 +655,36 @@ class Resolver:
                     return UNKNOWN
                 out = UNKNOWN
         return out
+
+    def _never_a_carrier(self, a: Term) -> bool:
+        """Is the query type `a` certainly no term coerced to a type (`↥s`, a `Subtype`),
+        which an instance about a term (`instance (s : S) : Ring s`) is about?  A type of
+        the tower, a sort, or a type constant that is no `abbrev` (or an `abbrev` whose
+        every unfolding is one); not a type variable of the candidate or a definition of
+        a term (`cocycles₁ A` stands for `↥(cocycles₁ A)`)."""
+        h = head_of(a)
+        if h is None or h in self.local or h == "Subtype":
+            return False
+        if h in TOWER or h == "Sort":
+            return True
+        tab = self.table
+        if h in tab.flexible:
+            to = tab.unfolds(h)
+            return to is not None and all(x in tab.types or x == h for x in to) and \
+                any(x != h for x in to)
+        return h in tab.types
+
+    def _fact_with_holes(self, c: str, args: tuple[Term, ...]) -> bool:
+        """A query with an argument left open (`Pow G _` of `g ^ 2`) that one of the
+        candidate's instance binders answers (`[Pow G ℕ]`)."""
+        if not any(isinstance(a, Hole) for a in args):
+            return False
+        for f in self.facts:
+            sp = _split(f)
+            if sp is not None and sp[0] == c and len(sp[1]) == len(args) and all(
+                    isinstance(a, Hole) or a == b for a, b in zip(args, sp[1])):
+                return True
+        return False
 
     def _via_instance(self, metas: frozenset[str], prem: tuple[Term, ...],
                       pats: tuple[Term, ...], args: tuple[Term, ...], depth: int,

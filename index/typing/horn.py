@@ -83,6 +83,12 @@ class HornRules:
                         continue
                     if isinstance(p, Ident) and h not in table.known and not variable_name(h):
                         continue  # a notation (`↥s`, `ℤ√d`): only ever that one
+                    named = _notation_constants(Ident(h), metas, table) \
+                        if h not in table.known and h not in metas else frozenset()
+                    for x in named:  # a token applied (`C^n⟮I, M; I', M'⟯`)
+                        self.head_start.setdefault(x, set()).add((c, j))
+                    if named:
+                        continue
                     to = None if h in metas else table.unfolds(h) if h in table.flexible \
                         else frozenset({h}) if h in table.known else None
                     if to is None and h not in metas and (

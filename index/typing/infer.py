@@ -195,11 +195,14 @@ class Constants:
     def notation_constants(self, t: Term, metas: frozenset[str] = frozenset()
                            ) -> frozenset[str]:
         """The constants a type written with a notation stands for, by the library's
-        commands: an operator or postfix (`→ₗ[R]`: `LinearMap`), a glued bracket (`C(α,
+        commands: an operator or postfix (`→ₗ[R]`: `LinearMap`), a token before a
+        glued bracket (`C^`: `ContMDiffMap`), a glued bracket (`C(α,
         β)`: `ContinuousMap`; `k[G]` glued to one of `metas`: the `macro_rules`
         readings), a binder notation (`Π₀ i, β i`: `DFinsupp`); empty for others."""
         if isinstance(t, (BinOp, Postfix)):
             return self.infix_constants(t.op)
+        if isinstance(t, Ident) and t.name not in metas:  # `C^` of `C^n⟮I, M; I', M'⟯`
+            return frozenset(self.infix.get(t.name) or ())
         if isinstance(t, Glued) and isinstance(t.head, Ident) and t.head.name not in metas:
             return frozenset(self.infix.get(t.head.name + t.open) or ())  # exact key
         if isinstance(t, Glued) and t.open == "[":  # `R[M]`: what `macro_rules` make of it
@@ -394,7 +397,7 @@ class Inference:
     `tvars` are its type variables (kept as themselves by `norm`)."""
 
     def __init__(self, consts: Constants | None, local: Mapping[str, Term],
-                 tvars: frozenset[str], unify,  # noqa: ANN001 - classes.unify
+                 tvars: frozenset[str], unify,  # noqa: ANN001 - instance_unify.unify
                  hidden: frozenset[str] = frozenset(),
                  namespaces: frozenset[str] = frozenset()) -> None:
         self.consts = consts

@@ -3,7 +3,7 @@
 Why: Mathlib declares thousands of instances of the busiest classes (`Module`,
 `TopologicalSpace`, `MeasurableSpace`…), and an instance query used to try every one of
 them, although for a query `C (Finset α)` nearly all fail at once because their argument
-has another concrete head.  `classes.unify` answers *no* for exactly that case: both heads
+has another concrete head.  `instance_unify.unify` answers *no* for exactly that case: both heads
 known to the table, neither an `abbrev` (which instance matching may unfold), neither a
 variable.  So an instance whose argument at some position has such a head can be skipped,
 with the same answer, whenever the query's argument there has another such head.  The
@@ -38,7 +38,7 @@ class HeadBuckets:
 
 def certain_head(t: Term, head: str | None, variables: frozenset[str], known: frozenset[str],
                  flexible: frozenset[str]) -> str | None:
-    """An instance argument's `head` when `classes.unify` compares it as final: a
+    """An instance argument's `head` when `instance_unify.unify` compares it as final: a
     constant of the table that is not an `abbrev` and not one of the instance's
     `variables`; else None."""
     if t == UNSOLVED or head is None or head in variables or head not in known \
@@ -49,7 +49,7 @@ def certain_head(t: Term, head: str | None, variables: frozenset[str], known: fr
 
 def query_head(t: Term, head: str | None, local: frozenset[str], known: frozenset[str],
                flexible: frozenset[str]) -> str | None:
-    """A query argument's `head` when `classes.unify` compares it as final: a type
+    """A query argument's `head` when `instance_unify.unify` compares it as final: a type
     variable of the candidate (`local`: rigid, it unfolds to nothing), or a constant of
     the table that is not an `abbrev`; else None."""
     if t == UNSOLVED or head is None:
@@ -63,7 +63,7 @@ def build_buckets(patterns: list[tuple[Term, ...]], heads: list[tuple[str | None
                   metas: list[frozenset[str]], coerced: list[bool], known: frozenset[str],
                   flexible: frozenset[str]) -> HeadBuckets:
     """`patterns[i]`: the conclusion's arguments of instance i, `heads[i]` their heads
-    (`classes.head_of`), `metas[i]` its variables, `coerced[i]`: one of its arguments is
+    (`type_terms.head_of`), `metas[i]` its variables, `coerced[i]`: one of its arguments is
     a coerced variable."""
     by_arity: dict[int, list[dict[str, list[int]]]] = {}
     members: dict[int, set[int]] = {}

@@ -78,9 +78,11 @@ _INFIX_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|loca
 # Module/LinearMap/Defs.lean:96-99, 93 such commands in Mathlib): an operator with
 # arguments in brackets (`G " →+c[" a ", " b "] " H => AddConstMap G H a b`,
 # Mathlib/Algebra/AddConstMap/Basic.lean:50), read as `→ₗ` standing for `LinearMap`, as
-# `→ₛₗ` does
+# `→ₛₗ` does; a name may come first (`notation:25 (name := «MulActionHomLocal≺») X " →ₑ["
+# φ:25 "] " Y:0 => MulActionHom φ X Y`, Mathlib/GroupTheory/GroupAction/Hom.lean:92)
 _BRACKET_OP_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?'
-                             r'notation3?:\w+\s+[^\s"]+\s+"\s*([^"\s\[⁅]+(?:⁅|(?=\[)))\[?"'
+                             r'notation3?:\w+(?:\s*\((?:name|priority)\s*:=\s*[^)\n]+\))*'
+                             r'\s+[^\s"(]+\s+"\s*([^"\s\[⁅]+(?:⁅|(?=\[)))\[?"'
                              r'(?:\s*[^\s"]+\s+"[^"\]⁆]*")*?'
                              r'\s*[^\s"]+\s+"[\]⁆]\s*"\s+[^\s"]+\s*=>\s*([\w.]+)', re.M)
 
@@ -111,6 +113,14 @@ _GLUED_NOTATION_CMD = re.compile(
     r'(?:\(priority\s*:=\s*\w+\)\s*)?"([^"\s]+[(\[])"[^\n]*?=>\s*\(?@?([\w.]+)', re.M)
 
 
+# `scoped[Manifold] notation "C^" n "⟮" I ", " M "; " I' ", " M' "⟯" => ContMDiffMap I I' M M'
+# n` (Mathlib/Geometry/Manifold/ContMDiffMap.lean:42): a token, a variable and a bracket
+# glued to it, which the grammar reads as the token applied to a `Glued` (`C^ n⟮…⟯`)
+_TOKEN_GLUED_NOTATION_CMD = re.compile(
+    r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?notation3?(?::\w+)?\s+'
+    r'"([^"\s]+)"\s+[^\W\d]\w*(?::\w+)?\s+"[⟮(\[]"[^\n]*?=>\s*\(?@?([\w.]+)', re.M)
+
+
 # `notation3 "Π₀ "(...)", "r:(scoped f => DFinsupp f) => r` (Mathlib/Data/DFinsupp/Defs.lean:
 # 69), `scoped[DirectSum] notation3 "⨁ "(...)", "r:(scoped f => DirectSum _ f) => r`: a
 # binder notation whose value is the constant its scoped body heads (`Π₀ i, β i` is
@@ -136,7 +146,7 @@ _INFIX_ROWS: tuple[tuple[str | None, re.Pattern, int | str, int], ...] = (
     (None, _INFIX_CMD, 1, 2), (None, _POSTFIX_CMD, 1, 2),
     ("notation", _BRACKET_OP_CMD, 1, 2), ("notation", _POSTFIX_NOTATION_CMD, 2, 3),
     ("notation", _BINARY_NOTATION_CMD, 1, 2), ("notation", _GLUED_NOTATION_CMD, 1, 2),
-    ("notation", _BINDER_NOTATION_CMD, 1, 2),
+    ("notation", _BINDER_NOTATION_CMD, 1, 2), ("notation", _TOKEN_GLUED_NOTATION_CMD, 1, 2),
     ("macro_rules", _GLUED_MACRO_CMD, VARIABLE_BRACKET, 1))
 
 
@@ -193,7 +203,8 @@ def infix_commands(text: str, declared: Collection[str] = frozenset()) -> Iterat
     with a bracketed argument (`M →ₗ[R] N`), named by the operator before its bracket;
     the postfix type operators (`αᵐᵒᵖ`, `αᵒᵈ`, `R[X]`) and the notations of a token between
     two variables (`α ×ₗ β`), named by their token; the notations glued to a bracket
-    (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`); the binder
+    (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`), or by the token
+    before a variable glued to a bracket (`C^n⟮I, M; I', M'⟯`: `C^`); the binder
     notations whose value is a constant applied (`Π₀ i, β i`), named by their token;
     the brackets glued to a term by `macro_rules` (`R[M]`), keyed `VARIABLE_BRACKET`.
     The constant is resolved in the command's namespace among the names `declared`."""

@@ -1,0 +1,180 @@
+"""Instance conclusions the search used to leave *unknown* for every query of their class,
+though Lean's instance matching can never apply them to a constant's type: a projection,
+an instance of another class of the same last name, a type operator against another,
+a glued notation the grammar splits.  Each now answers *no* there, and still applies
+where Lean applies it.
+
+Facts mirrored, read in Mathlib:
+- `instance : Ring ((forget RingCat).obj R)`-style conclusions and `(F ⋙ forget C).obj j`
+  (Mathlib/Algebra/Category/Ring/Limits.lean), projections of a `def`'s value;
+- `class Group.IsNilpotent (G)` and `class LieModule.IsNilpotent (L M)` share the last
+  name `IsNilpotent` (Mathlib/GroupTheory/Nilpotent.lean, Mathlib/Algebra/Lie/Nilpotent.lean);
+- `scoped[Polynomial] notation:9000 R "[X]" => Polynomial R`
+  (Mathlib/Algebra/Polynomial/Basic.lean) and `notation:max α "ᵒᵈ" => OrderDual α`
+  (Mathlib/Order/Basic.lean);
+- `scoped[Manifold] notation "C^" n "⟮" I ", " M "; " I' ", " M' "⟯" => ContMDiffMap I I'
+  M M' n` (Mathlib/Geometry/Manifold/ContMDiffMap.lean:42);
+- `abbrev Ideal (R : Type u) [Semiring R] := Submodule R R` (Mathlib/RingTheory/Ideal/Defs.lean)
+  and `def RestrictScalars (R S M : Type*) : Type _ := M` (Mathlib/Algebra/Algebra/
+  RestrictScalars.lean), whose instances are written of the `def`;
+- `instance {C} [Category C] [Preadditive C] {P Q : C} : Neg (P ⟶ Q)`-style conclusions
+  (Mathlib/CategoryTheory/Preadditive/Basic.lean), an arrow of an unsolved category;
+- `instance (s : S) [SetLike S R] … : CommSemiring s` (a subobject's carrier, `↥s`,
+  Mathlib/Algebra/Ring/Subsemiring/Defs.lean);
+- `abbrev M := ReaderT Context MetaM`-style tactic abbreviations (Lean core's `ReaderT`);
+- `notation:25 (name := «MulActionHomLocal≺») X " →ₑ[" φ:25 "] " Y:0 => MulActionHom φ X Y`
+  (Mathlib/GroupTheory/GroupAction/Hom.lean:92).
+"""
+
+from helpers.typing_library import class_table
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.grammar.ast import App, Glued, Ident
+from lean_alchemy.index.typing.classes import NO, UNKNOWN, YES, Resolver, unify
+from lean_alchemy.index.typing.notation_commands import infix_commands
+
+NOTATION = ('scoped[Polynomial] notation:9000 R "[X]" => Polynomial R\n'
+            'notation:max α "ᵒᵈ" => OrderDual α\n'
+            'notation:25 (name := «MulActionHomLocal≺») X " →ₑ[" φ:25 "] " Y:0 => '
+            'MulActionHom φ X Y\n'
+            'scoped[Manifold] notation "C^" n "⟮" I ", " M "; " I\' ", " M\' "⟯" => '
+            "ContMDiffMap I I' M M' n\n")
+LIB = [
+    ("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
+    ("IsNilpotent", "class", "class IsNilpotent (G : Type u) : Prop where\n  n : True"),
+    ("TwoSidedIdeal", "structure", "structure TwoSidedIdeal (R : Type u) where\n  c : R"),
+    ("Polynomial", "structure", "structure Polynomial (R : Type u) where\n  c : R"),
+    ("OrderDual", "def", "def OrderDual (α : Type u) : Type u := α"),
+    ("ContMDiffMap", "structure", "structure ContMDiffMap (n : ℕ) where\n  c : ℕ"),
+    ("MulActionHom", "structure", "structure MulActionHom (φ : ℕ) (X Y : Type u) where\n"
+                                  "  c : X → Y"),
+    ("Submodule", "structure", "structure Submodule (R M : Type u) where\n  c : M"),
+    ("Ideal", "abbrev", "abbrev Ideal (R : Type u) := Submodule R R"),
+    ("RestrictScalars", "def", "def RestrictScalars (R S M : Type u) : Type u := M"),
+    ("RestrictScalars.instMul", "instance",
+     "instance {R S A : Type u} [Mul A] : Mul (RestrictScalars R S A) := sorry"),
+    ("Submodule.instMul", "instance", "instance {R : Type u} : Mul (Submodule R R) := sorry"),
+    ("RingCat", "structure", "structure RingCat where\n  carrier : Type u"),
+    ("Functor", "structure", "structure Functor (C D : Type u) where\n  obj : C → D"),
+    ("forget", "def", "def forget (C : Type u) : Functor C (Type u) := sorry"),
+    ("RingCat.instMul", "instance",
+     "instance {R : RingCat} : Mul ((forget RingCat).obj R) := sorry"),
+    ("LieModule.instIsNilpotent", "instance",
+     "instance {L M : Type u} [Mul L] : IsNilpotent L M := sorry"),
+    ("OrderDual.instMul", "instance", "instance {α : Type u} [Mul α] : Mul αᵒᵈ := sorry"),
+    ("ContMDiffMap.instMul", "instance",
+     "instance {n : ℕ} {I N I' G : Type u} : Mul C^n⟮I, N; I', G⟯ := sorry"),
+    ("MulActionHom.instMul", "instance",
+     "instance {φ : ℕ} {X : Type u} : Mul (X →ₑ[φ] X) := sorry"),
+]
+
+
+def _resolver(*facts: str) -> Resolver:
+    table = class_table(LIB, list(infix_commands(NOTATION)))
+    return Resolver(table, frozenset({"R", "G", "K"}), [parse_term(f) for f in facts])
+
+
+def test_no_instance_of_these_conclusions_is_a_constant_s_mul() -> None:
+    """`Mul (TwoSidedIdeal R)`: a projection is no `TwoSidedIdeal`, `C^n⟮…⟯` is one
+    `ContMDiffMap`, `X →ₑ[φ] X` a `MulActionHom`, `αᵒᵈ` an `OrderDual`: *no*, at the
+    filter's search as at the full one.  `Mul K[X]` (a `Polynomial`) and `Mul G` (a type
+    variable) too."""
+    r = _resolver()
+    for q in ("Mul (TwoSidedIdeal R)", "Mul K[X]", "Mul G"):
+        assert r.holds(parse_term(q)) == NO, q
+        assert r.holds(parse_term(q), exhaustive=False) == NO, q
+
+
+def test_the_same_instances_apply_where_lean_applies_them() -> None:
+    """Queries about the projection itself or about `C^n⟮…⟯` are not refused (the
+    search does not compare glued brackets); `X →ₑ[φ] X` finds its own instance; `Mul
+    Kᵒᵈ` holds exactly when `Mul K` does."""
+    r = _resolver("Mul K")
+    assert r.holds(parse_term("Mul ((forget RingCat).obj S)")) == UNKNOWN
+    assert r.holds(parse_term("Mul C^n⟮I, N; I', G⟯")) == UNKNOWN
+    assert r.holds(parse_term("Mul (X →ₑ[φ] X)")) == YES
+    assert r.holds(parse_term("Mul Kᵒᵈ")) == YES
+    assert _resolver().holds(parse_term("Mul Rᵒᵈ")) == NO
+
+
+def test_an_instance_of_another_class_of_that_last_name_answers_nothing() -> None:
+    """`IsNilpotent L M` (two arguments) is an instance of another class than the
+    one-parameter `IsNilpotent`: `IsNilpotent (TwoSidedIdeal R)` is *no*; a query of two
+    arguments is still decided by it."""
+    r = _resolver()
+    assert r.holds(parse_term("IsNilpotent (TwoSidedIdeal R)")) == NO
+    assert r.holds(parse_term("IsNilpotent (Blob R)")) == NO  # a head the table lacks
+    assert r.holds(parse_term("IsNilpotent Nat G")) == YES
+
+
+def test_the_manifold_token_and_its_glued_bracket_are_one_argument() -> None:
+    """`Mul C^n⟮I, N; I', G⟯` is an instance of one argument, `ContMDiffMap`'s: in the
+    class-position closure it gives that head the key, not every head."""
+    table = _resolver().table
+    (arg,) = [pats for _, _, pats, _ in table.instances["Mul"] if "C^" in repr(pats)][0]
+    assert isinstance(arg, App) and arg.fn == Ident("C^") and isinstance(arg.args[0], Glued)
+    assert ("Mul", 0) in table.horn().head_closure("ContMDiffMap")
+    assert ("Mul", 0) not in table.horn().head_closure("TwoSidedIdeal")
+
+
+def test_a_bracket_operator_with_a_name_is_read() -> None:
+    rows = {s.name: s for s in infix_commands(NOTATION)}
+    assert rows["→ₑ"].body == parse_term("MulActionHom")
+
+
+def test_a_query_s_abbrev_unfolds_but_an_instance_s_definition_does_not() -> None:
+    """`Mul (Ideal R)` is `Mul (Submodule R R)`: not refused (the search does not
+    unfold the query to find it).  `RestrictScalars R S A` is a `def`, which instance
+    matching never unfolds to `Submodule`, and `Int` no `Submodule` either: `Neg (Ideal
+    R)` is *no*."""
+    neg = [("Neg", "class", "class Neg (α : Type u) where\n  neg : α → α"),
+           ("RestrictScalars.instNeg", "instance",
+            "instance {R S A : Type u} [Neg A] : Neg (RestrictScalars R S A) := sorry")]
+    table = class_table(LIB + neg, list(infix_commands(NOTATION)))
+    r = Resolver(table, frozenset({"R"}), [])
+    assert r.holds(parse_term("Mul (Ideal R)")) == UNKNOWN
+    assert r.holds(parse_term("Neg (Ideal R)")) == NO
+    assert r.holds(parse_term("Neg (Ideal R)"), exhaustive=False) == NO
+    pattern, query = parse_term("RestrictScalars R S A"), parse_term("Ideal X")
+    assert unify(pattern, query, frozenset("RSA"), {}, table, frozenset("X")) is False
+    assert unify(parse_term("Submodule R R"), query, frozenset("R"), {}, table,
+                 frozenset("X")) is None  # it may unfold to that
+
+
+ARROWS = [
+    ("Neg", "class", "class Neg (α : Type u) where\n  neg : α → α"),
+    ("Quiver", "class", "class Quiver (V : Type u) where\n  Hom : V → V → Type v"),
+    ("Quiver.Hom.instNeg", "instance",
+     "instance {C : Type u} [Quiver C] {P Q : C} : Neg (P ⟶ Q) := sorry"),
+    ("Sum.instNeg", "instance", "instance {α β : Type u} [Neg α] [Neg β] : Neg (α ⊕ β) := sorry"),
+    ("Foo.Sum", "abbrev", "abbrev Sum (α : Type u) := α"),
+    ("SetLike", "class", "class SetLike (A : Type u) (B : outParam (Type v)) where\n"
+                         "  coe : A → B → Prop"),
+    ("Subsemiring", "structure", "structure Subsemiring (R : Type u) where\n  c : R"),
+    ("Subsemiring.instNeg", "instance",
+     "instance {R : Type u} [Neg R] (s : Subsemiring R) : Neg s := sorry"),
+    ("cocycles", "def", "def cocycles (A : Type u) : Subsemiring A := sorry"),
+    ("M", "abbrev", "abbrev M (α : Type u) := ReaderT α Option"),
+    ("M.instNeg", "instance", "instance {α : Type u} : Neg (M α) := sorry"),
+]
+
+
+def test_arrows_sums_and_carriers_are_no_structure_s_negation() -> None:
+    """`Neg (Ideal R)`, `Neg Complex`-like rigid heads and a type variable meet none of
+    an arrow `P ⟶ Q` of an unsolved category, `α ⊕ β` (a `Sum`, though `Foo.Sum` is an
+    `abbrev` of that last name), a subobject's carrier `↥s`, nor `M α` (`ReaderT`)."""
+    table = class_table(LIB + ARROWS, list(infix_commands(NOTATION)))
+    r = Resolver(table, frozenset({"R", "G"}), [])
+    for q in ("Neg (Ideal R)", "Neg (TwoSidedIdeal R)", "Neg G", "Neg (Type u)"):
+        assert r.holds(parse_term(q)) == NO, q
+        assert r.holds(parse_term(q), exhaustive=False) == NO, q
+
+
+def test_arrows_sums_and_carriers_still_apply_to_themselves() -> None:
+    """The same instances answer queries about an arrow, a sum, a definition of a term
+    used as a type (`cocycles A` is `↥(cocycles A)`) and a coerced subobject."""
+    table = class_table(LIB + ARROWS, list(infix_commands(NOTATION)))
+    r = Resolver(table, frozenset({"R", "G"}), [parse_term("Neg G"), parse_term("Neg R")])
+    assert r.holds(parse_term("Neg (X ⟶ Y)")) != NO
+    assert r.holds(parse_term("Neg (G ⊕ G)")) == YES
+    assert r.holds(parse_term("Neg (cocycles R)")) != NO
+    assert r.holds(parse_term("Neg ↥s")) != NO
