@@ -294,8 +294,9 @@ class ClassTable:
 
     def unfolds(self, key: str) -> frozenset[str] | None:
         """Every head the `abbrev` key `key` may unfold to through abbrevs (itself
-        included: a definition of the same last name may be meant), or None when one of
-        them may unfold to anything or to a name the table does not know."""
+        included: a definition of the same last name may be meant; a type operator with
+        the constants its notation stands for, `→L` with `ContinuousLinearMap`), or None
+        when one of them may unfold to anything or to a name the table does not know."""
         out: set[str] = set()
         todo = [key]
         while todo:
@@ -305,6 +306,8 @@ class ClassTable:
             out.add(h)
             if h not in self.known and _word(h):
                 return None  # an unknown name (a notation's type operator is its own head)
+            if not _word(h) and self.constants is not None:  # `StrongDual R M := M →L[R] R`
+                todo.extend(head_name(c) for c in self.constants.infix_constants(h))
             if h in self.flexible and (h in self.unfold or len(out) > 16):
                 got = self.unfold.get(h)
                 if got is None or len(out) > 16:

@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Proj, Quant, Term,
+    App, BinOp, Enclosed, Hole, Ident, Num, Opaque, Postfix, Prefix, Proj, Quant, Sort, Term,
     Typed,
 )
 from lean_alchemy.grammar.substitute import substitute
@@ -309,6 +309,10 @@ def _binder_queries(inf: Inference, sig: Sig, args: tuple[Term, ...],
                     receiver: tuple[Term, str] | None) -> Iterator[Term | None]:
     """The instance binders of `sig` applied to `args`, its other binders solved from
     the arguments' types; a query naming a binder left unsolved is not asked."""
+    explicit = sum(len(g.names) or 1 for g in sig.binders if g.kind == "explicit")
+    if len(args) > explicit and isinstance(sig.type, Sort):
+        return  # a proposition or type applied further: the header lost a binder (`variable
+        # (𝕜)` used only in a structure's fields, `UniqueDiffWithinAt 𝕜 s x`)
     solved: dict = {}
     inf._apply_sig(sig, args, 0, receiver, solved)
     if not solved:

@@ -178,3 +178,21 @@ def test_arrows_sums_and_carriers_still_apply_to_themselves() -> None:
     assert r.holds(parse_term("Neg (G ⊕ G)")) == YES
     assert r.holds(parse_term("Neg (cocycles R)")) != NO
     assert r.holds(parse_term("Neg ↥s")) != NO
+
+
+def test_an_abbrev_of_a_type_operator_counts_for_its_constant() -> None:
+    """`abbrev StrongDual R M := M →L[R] R` (Mathlib/Topology/Algebra/Module/StrongDual.lean)
+    unfolds to the constant `→L` stands for: an instance about `ContinuousLinearMap`
+    may give it a `TopologicalSpace`, so the query is not *no*."""
+    rows = [("TopologicalSpace", "class", "class TopologicalSpace (X : Type u) where\n"
+                                          "  o : X → Prop"),
+            ("ContinuousLinearMap", "structure",
+             "structure ContinuousLinearMap (R M N : Type u) where\n  f : M → N"),
+            ("ContinuousLinearMap.top", "instance",
+             "instance {R M N : Type u} : TopologicalSpace (M →L[R] N) := sorry"),
+            ("StrongDual", "abbrev", "abbrev StrongDual (R M : Type u) := M →L[R] R")]
+    cmds = 'notation:25 M " →L[" R "] " M₂ => ContinuousLinearMap R M M₂\n'
+    table = class_table(rows, list(infix_commands(cmds)))
+    assert "ContinuousLinearMap" in table.unfolds("StrongDual")
+    r = Resolver(table, frozenset({"E"}), [])
+    assert r.holds(parse_term("TopologicalSpace (StrongDual ℝ E)")) != NO

@@ -139,3 +139,28 @@ def test_a_complement_asks_the_class_the_library_names_compl() -> None:
                           types, val, new_terms=new) is None, cls
         assert filt.check(_ctx(table, "{X : Type u} (c : X)"), names, kinds, types, val,
                           new_terms=new) == "instance_missing", cls
+
+
+def test_a_proposition_applied_past_its_header_asks_nothing() -> None:
+    """`UniqueDiffWithinAt 𝕜 s x`: Mathlib's structure takes the section variable `(𝕜)`
+    its fields use (Mathlib/Analysis/Calculus/TangentCone/Defs.lean:42), which a header
+    does not show; read with the header's binders alone, `s` would be its `(s : Set E)`
+    and `x : Set R` would ask `TopologicalSpace (Set R)`.  Applied to more arguments than
+    its explicit binders, a proposition asks nothing; applied as its header says, it
+    asks as before."""
+    lib = [("TopologicalSpace", "class", "class TopologicalSpace (X : Type u) where\n"
+                                         "  o : X → Prop"),
+           ("UniqueDiffWithinAt", "structure",
+            "structure UniqueDiffWithinAt {E : Type u} [TopologicalSpace E] (s : Set E) "
+            "(x : E) : Prop where\n  d : True")]
+    table = class_table(lib)
+    filt = TypedFilter(table)
+    names, kinds = ["s", "x"], ["explicit", "explicit"]
+    types = [parse_term("Set R"), parse_term("R")]
+    ctx = _ctx(table, "{R : Type u} (t : Set R) (y : R)")
+    val = {"s": parse_term("t"), "x": parse_term("y")}
+    past = (parse_term("UniqueDiffWithinAt 𝕜 s x"),)
+    assert filt.check(ctx, names, kinds, types, val, new_terms=past) is None
+    assert not filt.last["queries"]
+    header = (parse_term("UniqueDiffWithinAt s x"),)
+    assert filt.check(ctx, names, kinds, types, val, new_terms=header) == "instance_missing"
