@@ -1,7 +1,7 @@
 """Ask the typed match filter about every labelled mutant: how many ill-typed ones it
 drops, how many elaborating ones it keeps.
 
-    python benchmarks/typed_filter.py RUN_DIR LABELS [--signatures FILE] [--items]
+    python benchmarks/typed_filter.py RUN_DIR LABELS [--signatures FILE] [--items] [--pipeline]
 
 Each labelled row names its candidate, rule lemma, direction, kind and location; the pair
 is replayed by `alchemy explain` with the typed filter on (the current rule derivation
@@ -11,7 +11,12 @@ filter, kept when one is accepted, and `not_found` when the index no longer make
 (counted as not dropped in `share`; `share_of_found` leaves them out).  The signature table is read from
 `--signatures` (default RUN_DIR/signatures.parquet) or built from RUN_DIR's declarations
 and the sources under the extraction's root, and then written to `--signatures` when
-given.  Prints JSON.
+given.  `--pipeline` also replays the mutation stage (RUN_DIR's inputs, the default
+options) on each row's matches the filter keeps: the pipeline outputs the labelled
+statement (`kept`), only other statements for them (`reprinted`: a glued notation printed
+whole, a variable fresh-bound or solved), or nothing (`mutate_dropped`: an unbound rule
+variable, a name that does not resolve, refuted, a duplicate); `pipeline` then counts,
+per label, the rows whose labelled statement the pipeline no longer outputs.  Prints JSON.
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--signatures", type=Path)
     ap.add_argument("--items", action="store_true",
                     help="also list each labelled row's verdict and what the filter compared")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="also replay the mutation stage on the matches the filter keeps")
     a = ap.parse_args(argv)
     t0, c0 = time.time(), time.process_time()
     labels = [json.loads(x) for x in a.labels.read_text().splitlines() if x.strip()]
@@ -73,12 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     lib = Library(RunDir.at(a.run))
     lib.use_typing(table)
     assert lib.typed is not None
+    mutator = _mutator(a.run) if a.pipeline else None
     by: Counter = Counter()
     reasons: Counter = Counter()
+    through: Counter = Counter()  # (label, state after the mutation stage)
     items = []
     c1 = time.process_time()
     for lab in labels:
-        state, why, detail = _replay(lib, lab)
+        state, why, detail = _replay(lib, lab, mutator is not None)
+        if mutator is not None:
+            through[(lab["label"], _through_mutate(mutator, lib, lab, state, detail))] += 1
+            detail = detail.get("typing") if isinstance(detail, dict) else detail
         by[(lab["label"], lab["reason_class"], state)] += 1
         if why:
             reasons[why] += 1
@@ -89,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     out["seconds"] = {"table_wall": round(t_table, 1), "table_cpu": round(c_table, 1),
                       "replay_cpu": round(time.process_time() - c1, 1),
                       "total_wall": round(time.time() - t0, 1)}
+    if mutator is not None:
+        out["pipeline"] = _pipeline_summary(through)
     if a.items:
         out["items"] = items
     json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
@@ -96,20 +110,71 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _replay(lib: Library, lab: dict) -> tuple[str, str | None, object]:
+def _mutator(run: Path):  # noqa: ANN202 - mutate.mutator.Mutator
+    """The mutation engine as the pipeline builds it on RUN_DIR (default options)."""
+    from lean_alchemy.mutate.options import MutateOptions
+    from lean_alchemy.mutate.pipeline import _engine
+
+    return _engine(RunDir.at(run), MutateOptions(), None, 1)[0]
+
+
+def _through_mutate(mut, lib: Library, lab: dict, state: str,  # noqa: ANN001
+                    detail: object) -> str:
+    """What the mutation stage makes of a row the index and the filter keep (module
+    doc): `kept`, `reprinted` or `mutate_dropped`; other states as they are."""
+    if state != "kept" or not isinstance(detail, dict):
+        return state
+    from lean_alchemy.mutate.statements import Skip
+
+    try:
+        node = mut.root(lib.decl(lab["source_theorem"]))
+    except Skip:
+        return "mutate_dropped"
+    mut.rules.update(detail["rules"])
+    want = " ".join(lab["statement"].split())
+    outputs = []
+    for inv in detail["invocations"]:
+        mut.decoded.pop(inv.rule_id, None)
+        built = mut.build(node, inv)
+        if built is not None and built[0][1] == "pending":
+            outputs.append(" ".join(built[0][0].statement.split()))
+    if not outputs:
+        return "mutate_dropped"
+    return "kept" if want in outputs else "reprinted"
+
+
+def _pipeline_summary(through: Counter) -> dict:
+    out: dict = {}
+    for label in ("ill_typed", "elaborates"):
+        rows = {k[1]: v for k, v in through.items() if k[0] == label}
+        n = sum(rows.values())
+        gone = n - rows.get("kept", 0)
+        out[label] = {"n": n, "states": dict(sorted(rows.items())),
+                      "not_output_as_labelled": gone,
+                      "share": round(gone / n, 3) if n else None}
+    return out
+
+
+def _replay(lib: Library, lab: dict, invocations: bool = False
+            ) -> tuple[str, str | None, object]:
     """`kept` when the index (re-run on the pair by `alchemy explain`) accepts a match of
     the row's rule, direction, kind and location; `dropped` when every such match the
     other stages accept is refused by the typed filter; `not_found` when the current
     index makes no such match at all (the row is then neither kept nor dropped)."""
     try:
         data = explain(lib, lab["source_theorem"], lab["rule"], lab["direction"],
-                       (lab["kind"],))
+                       (lab["kind"],), invocations)
     except AlchemyError:
         return "not_found", None, None
     locs = [x for x in data["locations"] if x["kind"] == lab["kind"]
             and (lab["kind"] == "apply_hyp" or x["location"] == lab["location"])]
-    if any(x["verdict"] == "accepted" for x in locs):
-        return "kept", None, [x.get("typing") for x in locs if x["verdict"] == "accepted"][:1]
+    accepted = [x for x in locs if x["verdict"] == "accepted"]
+    if accepted and invocations:
+        return "kept", None, {"typing": [x.get("typing") for x in accepted][:1],
+                              "rules": data["rules"],
+                              "invocations": [i for x in accepted for i in x["invocations"]]}
+    if accepted:
+        return "kept", None, [x.get("typing") for x in accepted][:1]
     typed = [x for x in locs if x["verdict"] in ("filter:instance_missing", "filter:type_clash")]
     if typed:
         return "dropped", typed[0]["verdict"].split(":", 1)[1], typed[0].get("typing")

@@ -44,7 +44,7 @@ from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statement, parsed
 from lean_alchemy.index.match.fill import Candidate, fill_spec, fillings
 from lean_alchemy.index.match.fresh import FRESH
-from lean_alchemy.index.match.invocation_records import show_term
+from lean_alchemy.index.match.invocation_records import location_invocations, show_term
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
 )
@@ -393,6 +393,7 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
             rec["fill"] = {"needed": list(spec.needed),
                            "fillings": [{k: NEW_BINDER if v == FRESH else show_term(v)
                                          for k, v in f.items()} for f in got]}
+            rec["_fills"] = got
             if not got:
                 return "filter:unfilled_variable"
     key = (rec["location"], fl.key(i))
@@ -410,7 +411,7 @@ def _typed_verdict(filt: TypedFilter, ctx: Context, c: Compiled, kind: str, rec:
     from lean_alchemy.grammar.ast import loads
 
     r = c.rule
-    subst = rec.pop("_subst")
+    subst = rec["_subst"]
     types = [loads(t) if t else None for t in r.binder_types]
     consts = rule_constants(loads(r.pattern) if r.pattern else None,
                             loads(r.replacement) if r.replacement else None)
@@ -434,10 +435,12 @@ STAGE_ORDER = ("rule_dropped", "no_skeleton_hit", "under_binder", "matcher_faile
 
 
 def explain(lib: Library, candidate: str, lemma: str, direction: str | None = None,
-            kinds: tuple[str, ...] | None = None) -> dict:
+            kinds: tuple[str, ...] | None = None, invocations: bool = False) -> dict:
     """Every stage's verdict for `lemma`'s rules on `candidate` (module doc).  `direction`
     keeps the rules of one direction (`fwd`/`bwd`); `kinds` the invocation kinds
-    (`rw_goal`, `rw_hyp`, `apply_hyp`) whose locations count."""
+    (`rw_goal`, `rw_hyp`, `apply_hyp`) whose locations count.  `invocations`: each
+    accepted location also holds the index's `Invocation` records of it and the output
+    the derived `Rule`s by id (`rules`), for replaying the mutation stage (not JSON)."""
     cand, rd = lib.decl(candidate), lib.decl(lemma)
     for name, d in ((candidate, cand), (lemma, rd)):
         if d is None:
@@ -485,13 +488,19 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
         if c is None:
             continue
         for rec in _attempts(lib, cand, c, targets, types, typing, fill_cand):
-            rec.pop("_subst", None)
+            subst, fills = rec.pop("_subst", None), rec.pop("_fills", None)
+            if invocations and rec["verdict"] == "accepted" and subst is not None:
+                rec["invocations"] = location_invocations(
+                    cand.full_name, r.id, rec["kind"], rec["location"], rec["path"],
+                    rec["instance"], subst, rec.get("respell") or {}, fills)
             if kinds is not None and rec["kind"] not in kinds:
                 continue
             rec["rule_id"] = r.id
             rec["direction"] = r.direction
             rec["kept"] = (r.id, rec["kind"], rec["location"], rec["path"]) in kept
             out["locations"].append(rec)
+    if invocations:
+        out["rules"] = {r.id: r for r in chosen}
     out["candidate_invocations"] = len(kept_rows)
     out["cap"] = lib.cap
     out["accepted"] = any(x["verdict"] == "accepted" for x in out["locations"])

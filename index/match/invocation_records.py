@@ -48,3 +48,22 @@ def invocation_records(candidate: str, hits: list) -> list[Invocation]:
         out.append(Invocation(candidate, c.rule.id, kind, loc, path, tuple(pairs),
                               shown[k]))
     return out
+
+
+def location_invocations(candidate: str, rule_id: str, kind: str, location: str, path: str,
+                         instance: str, subst: dict[str, Term], respell: dict[str, str],
+                         fills: list[dict[str, Term]] | None) -> list[Invocation]:
+    """The records the index makes of one accepted location (`alchemy explain`'s, for
+    replaying the mutation stage on it): one per filling of the variables the pattern
+    leaves open (`match.fill`; a variable bound anew, `FRESH`, has no value: the mutant
+    binds it), the values and respellings serialized as `invocation_records` does."""
+    from lean_alchemy.index.match.fresh import FRESH
+
+    out: list[Invocation] = []
+    for extra in fills or [{}]:
+        full = {**subst, **{k: v for k, v in extra.items() if v != FRESH}}
+        pairs = [(k, dumps(v)) for k, v in sorted(full.items())]
+        pairs.extend((k, dumps(Ident(v))) for k, v in sorted(respell.items()))
+        out.append(Invocation(candidate, rule_id, kind, location, path, tuple(pairs),
+                              instance))
+    return out

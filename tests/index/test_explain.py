@@ -75,6 +75,23 @@ def test_kept_pair_shows_the_substitution(run):
     assert loc["kind"] == "rw_goal" and loc["verdict"] == "accepted"
 
 
+def test_an_accepted_location_gives_the_index_s_own_invocation(run):
+    """With `invocations=True` an accepted location holds the records the index stored
+    for it (`RUN/invocations.parquet`), field for field, and the output the rules by id:
+    the mutation stage can be replayed on them."""
+    from lean_alchemy.index.store import iter_invocations
+
+    got = _explain(run, "Demo.goal_case", "Demo.add_zero'", "fwd", invocations=True)
+    (loc,) = got["locations"]
+    (inv,) = loc["invocations"]
+    stored = [i for i in iter_invocations(run) if i.candidate == "Demo.goal_case"
+              and i.rule_id == inv.rule_id]
+    assert stored == [inv]
+    assert got["rules"][inv.rule_id].lemma == "Demo.add_zero'"
+    assert "invocations" not in _explain(run, "Demo.goal_case", "Demo.add_zero'",
+                                         "fwd")["locations"][0]
+
+
 def test_dropped_rule_names_the_reason(run):
     got = _explain(run, "Demo.back_case", "Demo.add_zero'", "bwd")
     assert got["rejected_by"] == "rule_dropped:bare_variable"
