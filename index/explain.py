@@ -438,9 +438,8 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
             kinds: tuple[str, ...] | None = None, invocations: bool = False) -> dict:
     """Every stage's verdict for `lemma`'s rules on `candidate` (module doc).  `direction`
     keeps the rules of one direction (`fwd`/`bwd`); `kinds` the invocation kinds
-    (`rw_goal`, `rw_hyp`, `apply_hyp`) whose locations count.  `invocations`: each
-    accepted location also holds the index's `Invocation` records of it and the output
-    the derived `Rule`s by id (`rules`), for replaying the mutation stage (not JSON)."""
+    (`rw_goal`, `rw_hyp`, `apply_hyp`) whose locations count.  `invocations`: accepted
+    locations hold their `Invocation`s, `rules` the `Rule`s by id (to replay mutation)."""
     cand, rd = lib.decl(candidate), lib.decl(lemma)
     for name, d in ((candidate, cand), (lemma, rd)):
         if d is None:
@@ -499,7 +498,7 @@ def explain(lib: Library, candidate: str, lemma: str, direction: str | None = No
             rec["direction"] = r.direction
             rec["kept"] = (r.id, rec["kind"], rec["location"], rec["path"]) in kept
             out["locations"].append(rec)
-    if invocations:
+    if invocations:  # not JSON: for replaying the mutation stage
         out["rules"] = {r.id: r for r in chosen}
     out["candidate_invocations"] = len(kept_rows)
     out["cap"] = lib.cap
