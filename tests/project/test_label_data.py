@@ -64,3 +64,17 @@ def test_every_hole_reading_is_complete() -> None:
             assert r["reason"].strip(), r["n"]
         if r["label"] == "ill_typed":
             assert r["reason_class"] in REASON_CLASSES | {"hole_unsolvable"}, r["n"]
+
+
+def test_every_reprinted_reading_is_complete() -> None:
+    """Each row names a labelled row of another set and the statement the pipeline now
+    prints for its match instead, read under the rubric."""
+    data = rows("reprinted_mutants.jsonl")
+    assert len(data) == 24
+    for r in data:
+        assert r["set"] in LABELLED_MUTANTS and r["statement"] != r["labelled_statement"]
+        labelled = {x["n"]: x for x in rows(r["set"])}[r["n"]]
+        assert labelled["label"] == "ill_typed" and labelled["statement"] == r["labelled_statement"]
+        assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["reason"].strip()
+        if r["label"] == "ill_typed":
+            assert r["reason_class"] in REASON_CLASSES, r["n"]
