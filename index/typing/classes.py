@@ -254,15 +254,20 @@ class ClassTable:
     def _add_additive_twins(self, insts: list[Sig]) -> None:
         """The additive twins `to_additive` makes of the instances about type variables
         (`additive`): `[Group G] : DivisionMonoid G` gives `[AddGroup G] :
-        SubtractionMonoid G`."""
+        SubtractionMonoid G`, and `[SeminormedGroup E] : NNNorm E`, whose class has no
+        twin, `[SeminormedAddGroup E] : NNNorm E`."""
         names = additive_names(self.params)
         if not names:
             return
         for s in insts:
             ty = s.type
             h = head_of(ty) if ty is not None else None
-            if h is None or head_name(h) not in names or not isinstance(ty, App):
-                continue
+            if h is None or not isinstance(ty, App) or head_name(h) not in names and not any(
+                    head_name(p) in names for p in (head_of(g.type) for g in s.binders
+                                                    if g.kind == "inst" and g.type is not None)
+                    if p is not None):
+                continue  # neither its class nor a premise's has a twin (`[SeminormedGroup E] :
+                # NNNorm E` gives `[SeminormedAddGroup E] : NNNorm E`)
             metas = {n for g in s.binders for n in g.names}
             if not any(heads(a) & metas or _auto_bound_in(a, self) for a in ty.args):
                 continue  # about a closed type: no `to_additive` twin assumed

@@ -275,6 +275,21 @@ def test_an_additive_class_gets_the_twin_of_a_multiplicative_instance() -> None:
     assert mon.holds(parse_term("SubtractionMonoid G")) == NO
 
 
+def test_a_twin_is_made_when_only_a_premise_has_an_additive_name() -> None:
+    """`@[to_additive] instance SeminormedGroup.toNNNorm [SeminormedGroup E] : NNNorm E`
+    (Mathlib/Analysis/Normed/Group/Basic.lean) has the twin `[SeminormedAddGroup E] :
+    NNNorm E` though `NNNorm` has none: `[AddGroup G]`, here, has a `Norm`; `[AddMonoid G]`
+    still has none."""
+    lib = ADDITIVE + [
+        ("Norm", "class", "class Norm (E : Type u) where\n  norm : E → Nat"),
+        ("Group.toNorm", "instance", "instance Group.toNorm {G : Type u} [Group G] : Norm G := sorry")]
+    tab = _table_of(lib)
+    add = Resolver(tab, frozenset({"G"}), [parse_term("AddGroup G")])
+    assert add.holds(parse_term("Norm G")) != NO
+    mon = Resolver(tab, frozenset({"G"}), [parse_term("AddMonoid G")])
+    assert mon.holds(parse_term("Norm G")) == NO
+
+
 def test_additive_names_follow_to_additive_and_invent_no_class() -> None:
     """Names as Group/Defs.lean spells them: `CommGroup`/`AddCommGroup` (:1312, :1307),
     `LeftCancelMonoid`/`AddLeftCancelMonoid` (:825, :819), `InvOneClass`/`NegZeroClass`
