@@ -130,11 +130,12 @@ def _through_mutate(mut, lib: Library, lab: dict, state: str,  # noqa: ANN001
         node = mut.root(lib.decl(lab["source_theorem"]))
     except Skip:
         return "mutate_dropped"
-    mut.rules.update(detail["rules"])
+    for rid, rule in detail["rules"].items():  # the rules as derived now, decoded anew
+        mut.rules[rid] = rule
+        mut.decoded.pop(rid, None)
     want = " ".join(lab["statement"].split())
     outputs = []
     for inv in detail["invocations"]:
-        mut.decoded.pop(inv.rule_id, None)
         built = mut.build(node, inv)
         if built is not None and built[0][1] == "pending":
             outputs.append(" ".join(built[0][0].statement.split()))

@@ -24,7 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from lean_alchemy.grammar.ast import App, BinOp, Enclosed, Glued, Hole, Ident, Proj, Quant, Sort, Term
+from lean_alchemy.grammar.ast import (
+    App, BinOp, Enclosed, Glued, Hole, Ident, Proj, Quant, Sort, Term,
+)
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
 from lean_alchemy.index.typing.generated import (
@@ -425,6 +427,8 @@ def _glued_after_token(args: tuple[Term, ...]) -> tuple[Term, ...]:
     M' "⟯" => ContMDiffMap I I' M M' n`, Mathlib/Geometry/Manifold/ContMDiffMap.lean:42)
     is one type; the grammar reads its token `C^` and the glued bracket `n⟮…⟯` as two
     arguments of the class."""
+    if not any(isinstance(a, Glued) for a in args):
+        return args  # every query's arguments pass here (`_split`)
     out: list[Term] = []
     for a in args:
         prev = out[-1] if out else None

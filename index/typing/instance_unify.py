@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Num, Postfix, Prefix, Proj, Quant, Term
+from lean_alchemy.grammar.ast import (
+    App, BinOp, Glued, Ident, Num, Postfix, Prefix, Proj, Quant, Term,
+)
 from lean_alchemy.index.typing.saturate import UNSOLVED
 from lean_alchemy.index.typing.signatures import CORE_INFIX, head_name
 from lean_alchemy.index.typing.type_terms import TOWER, head_of
@@ -87,8 +89,9 @@ def _projection(p: Term) -> bool:
     when its structure is a constructor: of a `def`'s value (`Functor.comp`, `forget`) or
     of a variable it stays a projection, which no constant's application or candidate's
     type variable equals.  `M ⟶ N` is one too: `Quiver.Hom` of the category instance the
-    matching has not solved (`instance [Preadditive C] {M N : C} : Neg (M ⟶ N)`).  Coerced to a type (`↥((𝒜 0).baseChange S)`) it is a
-    `Subtype`, which the caller leaves open."""
+    matching has not solved (`instance [Preadditive C] {M N : C} : Neg (M ⟶ N)`).
+    Coerced to a type (`↥((𝒜 0).baseChange S)`) it is a `Subtype`, which the caller
+    leaves open."""
     while isinstance(p, App):
         p = p.fn
     return isinstance(p, Proj) or isinstance(p, BinOp) and p.op == "⟶"

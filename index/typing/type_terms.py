@@ -7,7 +7,9 @@ and the matching is a module of its own.
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed
+from lean_alchemy.grammar.ast import (
+    App, BinOp, Ident, Postfix, Prefix, Quant, Sort, Subtype, Term, Typed,
+)
 from lean_alchemy.index.typing.signatures import head_name
 
 # Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
