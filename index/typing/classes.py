@@ -35,7 +35,7 @@ from lean_alchemy.index.typing.generated import (
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
 from lean_alchemy.index.typing.saturate import subst
-from lean_alchemy.index.typing.instance_unify import unify
+from lean_alchemy.index.typing.instance_unify import local_fields, unify
 from lean_alchemy.index.typing.signatures import SCOPED_MARK, Sig, head_name
 from lean_alchemy.index.typing.type_terms import (  # noqa: F401 - re-exported
     CORE_DEFS, CORE_TYPES, TOWER, head_of, norm,
@@ -413,7 +413,8 @@ class ClassTable:
         prem = tuple(norm(g.type, metas) for g in s.binders
                      if g.kind == "inst" and g.type is not None)
         self.instances.setdefault(head_name(h), []).append(
-            (metas, prem, tuple(norm(a, metas) for a in args), coerced))  # type: ignore
+            (metas, prem, tuple(norm(local_fields(a, metas), metas) for a in args),
+             coerced))  # type: ignore
 
 
 def _class_args(args: tuple[Term, ...]) -> tuple[Term, ...]:

@@ -35,8 +35,8 @@ import re
 from typing import Iterable, Iterator, Mapping
 
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, Enclosed, Explicit, Glued, Hole, Ident, IfThenElse, NamedArg, Postfix,
-    Prefix, Proj, Quant, SetBuilder, Sort, Term, Tuple, Typed,
+    App, BinderGroup, BinOp, Enclosed, Explicit, Glued, Hole, Ident, IfThenElse, NamedArg, Opaque,
+    Postfix, Prefix, Proj, Quant, SetBuilder, Sort, Term, Tuple, Typed,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.homs import objects_key
@@ -114,6 +114,10 @@ class Constants:
         # `≅` as `X ≅ Y` is), and of the commands in force everywhere (not `scoped`)
         self.infix_forms: dict[str, set[tuple[str, bool]]] = {}
         self.infix_global: dict[str, set[str]] = {}
+        # the token a notation opens with -> the constants its right side applies
+        self.leading: dict[str, set[str]] = {}
+        # an `infix` command's operator -> the constants it applies to its two operands
+        self.infix_operands: dict[str, set[str]] = {}
         # the key of a type of objects -> the constants its arrows `X ⟶ Y` are (`homs`)
         self.homs: dict[str, set[str]] = {}
         for s in sigs:
@@ -129,6 +133,11 @@ class Constants:
                 if isinstance(s.body, Ident):
                     self.homs.setdefault(s.name, set()).add(s.body.name)
                 continue
+            if s.kind == "infix" and isinstance(s.type, Ident) and \
+                    "leading" in s.type.name.split():
+                if isinstance(s.body, Ident):  # a notation opening with its token
+                    self.leading.setdefault(s.name, set()).add(s.body.name)
+                continue
             if s.kind == "infix":
                 if isinstance(s.body, Ident):
                     self.infix.setdefault(s.name, set()).add(s.body.name)
@@ -137,6 +146,8 @@ class Constants:
                         (s.body.name, "bracket" in form))
                     if "scoped" not in form:
                         self.infix_global.setdefault(s.name, set()).add(s.body.name)
+                    if "operands" in form:
+                        self.infix_operands.setdefault(s.name, set()).add(s.body.name)
                 continue
             declared.add(s.name)
             if s.kind == "field":
@@ -198,7 +209,9 @@ class Constants:
         commands: an operator or postfix (`→ₗ[R]`: `LinearMap`), a token before a
         glued bracket (`C^`: `ContMDiffMap`), a glued bracket (`C(α,
         β)`: `ContinuousMap`; `k[G]` glued to one of `metas`: the `macro_rules`
-        readings), a binder notation (`Π₀ i, β i`: `DFinsupp`); empty for others."""
+        readings), a binder notation (`Π₀ i, β i`: `DFinsupp`), an unread text by the
+        token it opens with (`Πʳ i, [R i, B i]_[𝓕]`: `RestrictedProduct`); empty for
+        others."""
         if isinstance(t, (BinOp, Postfix)):
             return self.infix_constants(t.op)
         if isinstance(t, Ident) and t.name not in metas:  # `C^` of `C^n⟮I, M; I', M'⟯`
@@ -209,6 +222,10 @@ class Constants:
             return frozenset(self.infix.get(VARIABLE_BRACKET) or ())
         if isinstance(t, Quant) and t.op not in ("∀", "Π", "fun", "λ"):
             return frozenset(self.infix.get(t.op) or ())  # `Π₀`, read by `notation3`
+        if isinstance(t, Opaque) and t.text.split():  # unread: `⨂[R] i, A i`
+            first = t.text.split()[0]
+            keys = {first} | ({first[:first.index("[") + 1]} if "[" in first else set())
+            return frozenset(c for k in keys for c in self.leading.get(k, ()))
         return frozenset()
 
     def infix_head(self, op: str) -> str | None:
@@ -221,6 +238,12 @@ class Constants:
             key = op if op in self.infix else operator_key(op)
             got = got & frozenset(self.infix_global.get(key) or ())
         return next(iter(got)) if len(got) == 1 else None
+
+    def operator_constant(self, op: str) -> str | None:
+        """The constant a term operator applies to its two operands (`a ◃ b` is
+        `Shelf.act a b`), when the library's `infix` commands give it exactly one."""
+        got = self.infix_operands.get(op)
+        return next(iter(got)) if got is not None and len(got) == 1 else None
 
     def hom_of(self, obj_type: Term) -> str | None:
         """The constant the arrows between objects of type `obj_type` are, when one

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Glued, Ident, Num, Postfix, Prefix, Proj, Quant, Term,
+    App, BinOp, Glued, Ident, Num, Opaque, Postfix, Prefix, Proj, Quant, Term,
 )
 from lean_alchemy.index.typing.saturate import UNSOLVED
 from lean_alchemy.index.typing.signatures import CORE_INFIX, head_name
@@ -53,7 +53,7 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     hp, ht = head_of(p), head_of(t)
     if hp is None and ht in TOWER and ht not in local:
         return False  # a projection, a numeral, an unparsed notation: none names ℕ
-    if projection and _no_projection(t, ht, table, local):
+    if projection and ht != _field_of(p) and _no_projection(t, ht, table, local):
         return False  # `(F ⋙ forget C).obj j` stays a projection: it is no `TwoSidedIdeal R`
     if isinstance(p, (Glued, Quant)) and ht is not None and ht not in local and \
             ht in table.known and ht not in table.flexible and \
@@ -61,6 +61,10 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
         return False  # `C(α, β)` is a `ContinuousMap`, `Π₀ i, β i` a `DFinsupp`
     if hp in metas and isinstance(p, App) and ht is not None:
         return _applied_variable(p, t, ht, metas, s, table, local)
+    if isinstance(p, Opaque) and ht is not None and ht not in local and \
+            ht in table.known and ht not in table.flexible and \
+            _names_another(p, ht, metas, table):
+        return False  # `Πʳ i, [R i, B i]_[𝓕]` (unread) is a `RestrictedProduct`, no `Set α`
     if hp is None or ht is None or hp in metas:
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
@@ -95,6 +99,29 @@ def _projection(p: Term) -> bool:
     while isinstance(p, App):
         p = p.fn
     return isinstance(p, Proj) or isinstance(p, BinOp) and p.op == "⟶"
+
+
+def _field_of(p: Term) -> str | None:
+    """The last field a projection pattern names (`S` of `X.S`): a query type keyed by
+    that name (`norm` reads a candidate's own `Y.S` as `S`) may be the same projection."""
+    while isinstance(p, App):
+        p = p.fn
+    return p.field.rsplit(".", 1)[-1] if isinstance(p, Proj) else None
+
+
+def local_fields(t: Term, metas: frozenset[str]) -> Term:
+    """`t` with each name that is dot notation on one of the instance's variables
+    (`X.S` of `instance : Preorder X.S` with `(X : SSet)`) read as the projection it is:
+    keyed by its last name (`S`) it would be a constant, and an unknown or `abbrev` one
+    at that, which leaves every query of the class open (`Preorder ℂ` *unknown*)."""
+    if isinstance(t, Ident):
+        first, dot, rest = t.name.partition(".")
+        return Proj(Ident(first), rest) if dot and rest and first in metas else t
+    if isinstance(t, App):
+        return App(local_fields(t.fn, metas), tuple(local_fields(a, metas) for a in t.args))
+    if isinstance(t, BinOp):
+        return BinOp(t.op, local_fields(t.lhs, metas), local_fields(t.rhs, metas))
+    return t
 
 
 def _no_projection(t: Term, ht: str | None, table: ClassTable, local: frozenset[str]) -> bool:

@@ -17,7 +17,9 @@ the new text:
 - `+ * - /` ask `Add`/`Mul`/`Sub`/`Div` the same way, unless the table has a
   heterogeneous `HAdd`/`HMul`/`HSub`/`HDiv` instance that type might meet (matrices
   multiply through `HMul`; `filter.TypedFilter._hetero`);
-- `‖x‖ ⌊x⌋₊ ⌈x⌉₊ ⌊x⌋ ⌈x⌉` ask the instance binders of the constants they denote;
+- `‖x‖ ⌊x⌋₊ ⌈x⌉₊ ⌊x⌋ ⌈x⌉` ask the instance binders of the constants they denote, and
+  so does an operator a library `infix` command defines (`a ◃ b` is `Shelf.act a b`,
+  `a <ᵥ b` `ValuativeRel.vlt a b`), its operands the constant's arguments;
 - under binders (`∀ q : ℚ, (q : α) < a`, `∃ b ∈ s, ‖a⁻¹ * b‖ < ε`, `fun`, `∑`) each
   bound name has its written type, or none (it is then no constant either), and a
   query about a type that mentions a bound name is not asked;
@@ -48,6 +50,14 @@ from lean_alchemy.index.typing.saturate import subst
 # divisibility (`infix:50 " ∣ " => Dvd.dvd`, Lean core's `Init/Prelude.lean`)
 RELATION_CLASSES = {"≤": "LE", "≥": "LE", "<": "LT", ">": "LT", "⊔": "Max", "⊓": "Min",
                     "⇨": "HImp", "∣": "Dvd"}
+# Lean core's term operators (`Init/Prelude.lean`, `Init/Core.lean`, `Init/Notation.lean`):
+# a library's `scoped infix` of one of these tokens (`scoped infixl " • " =>
+# gabrielComposition`, Mathlib/RingTheory/IdealFilter/Basic.lean:165) is not what a rule
+# of another namespace means by it
+CORE_OPERATORS = frozenset({
+    "=", "≠", "==", "!=", "↔", "∧", "∨", "→", "∘", "∈", "∉", "⊆", "⊂", "⊇", "⊃", "∪", "∩",
+    "\\", "++", "::", "%", "^", "•", "×", "×'", "⊕", "⊕'", "≈", "∣", "▸", "<$>", ">>=",
+    "<*>", "<|>", "$", "<|", "|>", "&&", "||", "^^^", "&&&", "|||", "<<<", ">>>", "∖"})
 # arithmetic notation: homogeneous classes behind `binop%` (`instHAdd` … in `Prelude`)
 ARITH_CLASSES = {"+": ("Add", "HAdd"), "*": ("Mul", "HMul"), "-": ("Sub", "HSub"),
                  "/": ("Div", "HDiv")}
@@ -110,6 +120,9 @@ def _walk(inf: Inference, t: Term, hetero, ns: str) -> Iterator[Term | None]:  #
     elif isinstance(t, BinOp):
         yield _operator(inf, t, hetero)
         yield _numeral(inf, t, hetero)
+        c = _operand_constant(inf, t.op)
+        if c is not None:
+            yield from _constant(inf, c, (t.lhs, t.rhs), "")
         yield from _walk(inf, t.lhs, hetero, ns)
         yield from _walk(inf, t.rhs, hetero, ns)
     elif isinstance(t, Quant):
@@ -195,6 +208,15 @@ def _operator(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001
         return None
     ty = _operand_type(inf, t)
     return App(Ident(cls), (ty,)) if ty is not None else None
+
+
+def _operand_constant(inf: Inference, op: str) -> str | None:
+    """The constant a library `infix` command makes `op` apply to its operands (`a ◃ b`
+    is `Shelf.act a b`), for an operator Lean core gives no meaning of its own."""
+    if op in CORE_OPERATORS or op in RELATION_CLASSES or op in ARITH_CLASSES or \
+            inf.consts is None:
+        return None
+    return inf.consts.operator_constant(op)
 
 
 def _numeral(inf: Inference, t: BinOp, hetero) -> Term | None:  # noqa: ANN001

@@ -87,6 +87,56 @@ _BRACKET_OP_CMD = re.compile(r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+
                              r'\s*[^\s"]+\s+"[\]⁆]\s*"\s+[^\s"]+\s*=>\s*([\w.]+)', re.M)
 
 
+# `notation M " [⋀^" ι "]→ₗ[" R "] " N:100 => AlternatingMap R M N ι` (Mathlib/LinearAlgebra/
+# Alternating/Basic.lean:73; `]→L[`, Mathlib/Topology/Algebra/Module/Alternating/Basic.lean:
+# 51): an operator that opens with a bracket of its own, keyed `[⋀^]→ₗ` (`operator_key`)
+_OPEN_BRACKET_OP_CMD = re.compile(
+    r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?notation3?(?::\w+)?\s+'
+    r'[^\s"]+\s+"\s*(\[[^"\w\s\]]+)"\s*[^\s"]+\s+"\]([^"\[\s]+)\["\s*[^\s"]+\s+"\]\s*"'
+    r'\s*[^\s"]+\s*=>\s*([\w.]+)', re.M)
+
+
+# `notation3 "Πʳ " (...) ", " "[" r:(scoped R => R)", " a:(scoped A => A) "]_[" f "]" =>
+#   RestrictedProduct r a f` (Mathlib/Topology/Algebra/RestrictedProduct/Basic.lean:85) and
+# `notation3:100"⨂["R"] "(...)", "r:(scoped f => PiTensorProduct R f) => r` (Mathlib/
+# LinearAlgebra/PiTensorProduct/Basic.lean:110): a notation that opens with its token, whose
+# right side (or the scoped term it returns) is a constant applied; the grammar leaves most
+# such texts unread, and the constant says what type they are
+_LEADING_TOKEN_CMD = re.compile(
+    r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?notation3?(?::\w+)?\s*'
+    r'(?:\((?:name|priority)\s*:=\s*[^)\n]+\)\s*)*"\s*([^"\s]+)\s*"([^\n]*(?:\n[ \t]+[^\n]*)*)',
+    re.M)
+_QUOTED = re.compile(r'"[^"]*"')
+_NAME = re.compile(r"\(?@?((?:_root_\.)?[^\W\d][\w.']*)")
+
+
+_LOCAL_CMD = re.compile(r"\A(?:@\[[^\]\n]*\]\s*)?local\b")
+
+
+def _names_like(token: str) -> bool:
+    """Could a token open an identifier (a letter, but not `λ`, `Π`, `Σ`, which Lean
+    reserves)?  An unread text that starts so may start with a variable of that name."""
+    return token[:1].isalpha() and token[:1] not in "λΠΣ" or token[:1] == "_"
+
+
+def _leading_constant(rest: str) -> str | None:
+    """The constant the right side of a `_LEADING_TOKEN_CMD` applies (`rest`: the command
+    after its token), looking through a returned scoped term (`r:(scoped f =>
+    PiTensorProduct R f) => r`); None when it is one of the notation's variables."""
+    cut = rest.rfind("=>")
+    got = _NAME.match(rest[cut + 2:].strip()) if cut >= 0 else None
+    if got is None:
+        return None
+    name = got.group(1)
+    scoped = re.search(re.escape(name) + r"(?::\d+)?:\(scoped\s+\w+\s*=>\s*\(?@?"
+                       r"((?:_root_\.)?[^\W\d][\w.']*)", rest)
+    if scoped is not None:
+        return scoped.group(1).removeprefix("_root_.")
+    name = name.removeprefix("_root_.")
+    variables = set(re.findall(r"[^\W\d][\w']*", _QUOTED.sub(" ", rest[:cut])))
+    return None if name.split(".", 1)[0] in variables else name
+
+
 # `postfix:max "ᵐᵒᵖ" => MulOpposite` (Mathlib/Algebra/Opposites.lean:68) and the notations
 # of one variable and a token after it, `notation:max α "ᵒᵈ" => OrderDual α`
 # (Mathlib/Order/Basic.lean), `scoped[Polynomial] notation:9000 R "[X]" => Polynomial R`
@@ -142,9 +192,10 @@ VARIABLE_BRACKET = "_["  # no token: the key of the brackets glued to a term
 
 # (a word the text must hold, the command, its token's group or a fixed key, its
 # constant's group), in the order the rows are read
-_INFIX_ROWS: tuple[tuple[str | None, re.Pattern, int | str, int], ...] = (
+_INFIX_ROWS: tuple[tuple[str | None, re.Pattern, int | str | tuple[int, int], int], ...] = (
     (None, _INFIX_CMD, 1, 2), (None, _POSTFIX_CMD, 1, 2),
-    ("notation", _BRACKET_OP_CMD, 1, 2), ("notation", _POSTFIX_NOTATION_CMD, 2, 3),
+    ("notation", _BRACKET_OP_CMD, 1, 2), ("notation", _OPEN_BRACKET_OP_CMD, (1, 2), 3),
+    ("notation", _POSTFIX_NOTATION_CMD, 2, 3),
     ("notation", _BINARY_NOTATION_CMD, 1, 2), ("notation", _GLUED_NOTATION_CMD, 1, 2),
     ("notation", _BINDER_NOTATION_CMD, 1, 2), ("notation", _TOKEN_GLUED_NOTATION_CMD, 1, 2),
     ("macro_rules", _GLUED_MACRO_CMD, VARIABLE_BRACKET, 1))
@@ -184,15 +235,21 @@ def resolve_in(namespace: str, name: str, declared: Collection[str]) -> str:
 
 
 # what an `infix` row's type says of its command: in force only where its namespace is
-# open (`scoped`, `local`), and an operator with a bracket (`M ≅[L] N`, keyed `≅` as the
-# plain `X ≅ Y` is)
-INFIX_SCOPED, INFIX_BRACKET = "scoped", "bracket"
+# open (`scoped`, `local`), an operator with a bracket (`M ≅[L] N`, keyed `≅` as the
+# plain `X ≅ Y` is), and an `infix` command proper, whose constant takes the two operands
+# as its last explicit arguments (`infixr:65 " ◃ " => Shelf.act`; not `α ×ₗ β => Lex
+# (Prod α β)`)
+INFIX_SCOPED, INFIX_BRACKET, INFIX_OPERANDS = "scoped", "bracket", "operands"
+# a notation that opens with its token (`_LEADING_TOKEN_CMD`), keyed by that token
+INFIX_LEADING = "leading"
 _SCOPED_CMD = re.compile(r"\A(?:@\[[^\]\n]*\]\s*)?(?:scoped|local)\b")
 
 
 def _infix_form(command_text: str, command: re.Pattern) -> Term | None:
     words = [w for w, on in ((INFIX_SCOPED, _SCOPED_CMD.match(command_text) is not None),
-                             (INFIX_BRACKET, command is _BRACKET_OP_CMD)) if on]
+                             (INFIX_BRACKET, command in (_BRACKET_OP_CMD,
+                                                         _OPEN_BRACKET_OP_CMD)),
+                             (INFIX_OPERANDS, command is _INFIX_CMD)) if on]
     return Ident(" ".join(words)) if words else None
 
 
@@ -206,18 +263,37 @@ def infix_commands(text: str, declared: Collection[str] = frozenset()) -> Iterat
     (`C(α, β)`, `ℚ_[p]`), named by the token with its bracket (`C(`), or by the token
     before a variable glued to a bracket (`C^n⟮I, M; I', M'⟯`: `C^`); the binder
     notations whose value is a constant applied (`Π₀ i, β i`), named by their token;
-    the brackets glued to a term by `macro_rules` (`R[M]`), keyed `VARIABLE_BRACKET`.
-    The constant is resolved in the command's namespace among the names `declared`."""
+    the brackets glued to a term by `macro_rules` (`R[M]`), keyed `VARIABLE_BRACKET`;
+    the notations that open with their token (`Πʳ i, [R i, B i]_[𝓕]`, `⨂[R] i, A i`),
+    named by it and marked `INFIX_LEADING`, unless a row above read them.  The constant
+    is resolved in the command's namespace among the names `declared`."""
     marks: tuple[list[int], list[str]] | None = None
+    seen: set[tuple[str, str]] = set()
     for needle, command, token, constant in _INFIX_ROWS:
         if needle is None or needle in text:
             for m in command.finditer(text):
-                key = token if isinstance(token, str) else m.group(token)
+                key = token if isinstance(token, str) else m.group(token) \
+                    if isinstance(token, int) else f"{m.group(token[0])}]{m.group(token[1])}"
                 name = m.group(constant)
                 if declared:
                     marks = marks or _namespaces_at(text)
                     ns = marks[1][bisect_right(marks[0], m.start()) - 1]
                     name = resolve_in(ns, name, declared)
+                seen.add((key, name))
                 yield Sig(key, "infix", (), _infix_form(m.group(0), command), (), Ident(name))
+    if "notation" in text:
+        for m in _LEADING_TOKEN_CMD.finditer(text):
+            name = _leading_constant(m.group(2))
+            if name is None or _LOCAL_CMD.match(m.group(0)) or _names_like(m.group(1)):
+                continue  # a file's own `local notation "X" => …` reads nothing elsewhere
+            if declared:
+                marks = marks or _namespaces_at(text)
+                ns = marks[1][bisect_right(marks[0], m.start()) - 1]
+                name = resolve_in(ns, name, declared)
+            if (m.group(1), name) in seen:  # read above (`C(α, β)`)
+                continue
+            words = ([INFIX_SCOPED] if _SCOPED_CMD.match(m.group(0)) else []) + [INFIX_LEADING]
+            yield Sig(m.group(1), "infix", (), Ident(" ".join(words)), (), Ident(name))
 
-__all__ = ["INFIX_BRACKET", "INFIX_SCOPED", "VARIABLE_BRACKET", "infix_commands", "notation_commands", "resolve_in"]
+__all__ = ["INFIX_BRACKET", "INFIX_LEADING", "INFIX_OPERANDS", "INFIX_SCOPED",
+           "VARIABLE_BRACKET", "infix_commands", "notation_commands", "resolve_in"]

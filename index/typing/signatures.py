@@ -149,9 +149,16 @@ def head_name(name: str) -> str:
     return name.rsplit(".", 1)[-1] if "." in name and not name.endswith(".") else name
 
 
+_OPEN_BRACKET = re.compile(r"\[([^\w\s\]]+)[^\]]*\](.+)")
+
+
 def operator_key(op: str) -> str:
     """The key of a type operator with arguments in brackets, as `infix` rows name it:
-    `→ₗ[R]` is `→ₗ`, `→ₗ⁅R,L⁆` is `→ₗ⁅` (a Lie module map, not a linear map)."""
+    `→ₗ[R]` is `→ₗ`, `→ₗ⁅R,L⁆` is `→ₗ⁅` (a Lie module map, not a linear map), `[⋀^ι]→ₗ[R]`
+    is `[⋀^]→ₗ` (an alternating map, not a linear one)."""
+    opened = _OPEN_BRACKET.match(op)
+    if opened:  # `M [⋀^ι]→ₗ[R] N`: its opening bracket's symbols, and the operator after
+        return f"[{opened.group(1)}]{operator_key(opened.group(2))}"
     if "⁅" in op and ("[" not in op or op.index("⁅") < op.index("[")):
         return op[:op.index("⁅") + 1]
     return op.split("[", 1)[0]

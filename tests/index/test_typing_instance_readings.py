@@ -196,3 +196,63 @@ def test_an_abbrev_of_a_type_operator_counts_for_its_constant() -> None:
     assert "ContinuousLinearMap" in table.unfolds("StrongDual")
     r = Resolver(table, frozenset({"E"}), [])
     assert r.holds(parse_term("TopologicalSpace (StrongDual ℝ E)")) != NO
+
+
+UNREAD = [
+    ("Preorder", "class", "class Preorder (α : Type u) where\n  le : α → α → Prop"),
+    ("Inv", "class", "class Inv (α : Type u) where\n  inv : α → α"),
+    ("Neg", "class", "class Neg (α : Type u) where\n  neg : α → α"),
+    ("Complex", "structure", "structure Complex where\n  re : ℕ"),
+    ("Set", "def", "def Set (α : Type u) := α → Prop"),
+    ("PMF", "structure", "structure PMF (α : Type u) where\n  f : α → ℕ"),
+    ("SSet", "structure", "structure SSet where\n  obj : ℕ → Type u"),
+    ("SSet.S", "structure", "structure SSet.S (X : SSet) where\n  dim : ℕ"),
+    ("CM5a.S", "abbrev", "abbrev CM5a.S (C : Type u) : Type u := C"),
+    ("SSet.S.instPreorder", "instance", "instance {X : SSet} : Preorder X.S := sorry"),
+    ("RestrictedProduct", "def",
+     "def RestrictedProduct (R A : ℕ → Type u) (𝓕 : ℕ) : Type u := sorry"),
+    ("RestrictedProduct.instInv", "instance",
+     "instance {R B : ℕ → Type u} {𝓕 : ℕ} : Inv (Πʳ i, [R i, B i]_[𝓕]) := sorry"),
+    ("AlternatingMap", "structure",
+     "structure AlternatingMap (R M N ι : Type u) where\n  f : M → N"),
+    ("AlternatingMap.instNeg", "instance",
+     "instance {R M N ι : Type u} : Neg (M [⋀^ι]→ₗ[R] N) := sorry"),
+    # instances that give the queried heads their keys, so the search tries the above
+    ("Foo", "class", "class Foo (α : Type u) where\n  t : α"),
+    ("Complex.instPreorder", "instance", "instance [Foo Complex] : Preorder Complex := sorry"),
+    ("Set.instInv", "instance", "instance {α : Type u} [Foo α] : Inv (Set α) := sorry"),
+    ("PMF.instNeg", "instance", "instance {α : Type u} [Foo α] : Neg (PMF α) := sorry"),
+]
+UNREAD_NOTATION = (
+    'notation3 "Πʳ " (...) ", " "[" r:(scoped R => R)", " a:(scoped A => A) "]_[" f "]" =>\n'
+    '  RestrictedProduct r a f\n'
+    'notation M " [⋀^" ι "]→ₗ[" R "] " N:100 => AlternatingMap R M N ι\n')
+
+
+def test_projections_and_unread_notations_are_no_other_constant() -> None:
+    """`instance : Preorder X.S` (`X : SSet`, Mathlib/AlgebraicTopology/SimplicialSet/
+    Simplices.lean:120) is about a projection of its variable, though the last name `S`
+    is an `abbrev` elsewhere (`noncomputable abbrev S : CochainComplex C ℤ`,
+    Mathlib/Algebra/Homology/Factorizations/CM5a.lean:105); `Πʳ i, [R i, B i]_[𝓕]`,
+    which the grammar leaves unread, is a `RestrictedProduct` (`notation3 "Πʳ " (...)
+    … => RestrictedProduct r a f`, Mathlib/Topology/Algebra/RestrictedProduct/Basic.lean:
+    85); `M [⋀^ι]→ₗ[R] N` an `AlternatingMap` (`notation M " [⋀^" ι "]→ₗ[" R "] " N:100
+    => AlternatingMap R M N ι`, Mathlib/LinearAlgebra/Alternating/Basic.lean:73).  Read
+    as unknown names they left `Preorder ℂ` (so `LT ℂ`), `Inv (Set α)` and `Neg (PMF α)`
+    open; now *no*."""
+    table = class_table(UNREAD, list(infix_commands(UNREAD_NOTATION)))
+    r = Resolver(table, frozenset({"R"}), [])
+    for q in ("Preorder Complex", "Inv (Set R)", "Neg (PMF R)"):
+        assert r.holds(parse_term(q)) == NO, q
+        assert r.holds(parse_term(q), exhaustive=False) == NO, q
+
+
+def test_projections_and_unread_notations_still_apply_to_themselves() -> None:
+    """The same instances answer their own types: a candidate's `Y.S` (which the query
+    keys by its last name `S`), `RestrictedProduct R B 𝓕` and `AlternatingMap R M N ι`
+    are not refused."""
+    table = class_table(UNREAD, list(infix_commands(UNREAD_NOTATION)))
+    r = Resolver(table, frozenset({"R", "Y"}), [])
+    for q in ("Preorder Y.S", "Inv (RestrictedProduct R B 𝓕)",
+              "Neg (AlternatingMap R M N ι)"):
+        assert r.holds(parse_term(q)) != NO, q

@@ -121,6 +121,46 @@ def test_a_notation_token_and_divisibility_ask_their_constants() -> None:
                           new_terms=(parse_term(text),)) is None, text
 
 
+def test_an_infix_operator_asks_the_binders_of_its_constant() -> None:
+    """`a ◃ b` is `Shelf.act a b` (`scoped[Quandles] infixr:65 " ◃ " => Shelf.act`,
+    Mathlib/Algebra/Quandle.lean:139; the mutation stage opens `Quandles` for it) and
+    `a <ᵥ b` is `ValuativeRel.vlt a b` (`infix:50 " <ᵥ " => ValuativeRel.vlt`,
+    Mathlib/RingTheory/Valuation/ValuativeRel/Basic.lean:113, under `[CommRing R]
+    [ValuativeRel R]`): each asks its constant's instance binders at the operands' type.
+    A library `infix` of a token Lean core defines (`scoped infixl " • " =>
+    gabrielComposition`, Mathlib/RingTheory/IdealFilter/Basic.lean:165) asks nothing for
+    a rule's `•`, and neither does a `notation` between two variables whose right side is
+    no constant applied to them (`α ×ₗ β => Lex (Prod α β)`)."""
+    from lean_alchemy.index.typing.notation_commands import infix_commands
+
+    lib = [("Shelf", "class", "class Shelf (α : Type u) where\n  act : α → α → α"),
+           ("ValuativeRel", "class", "class ValuativeRel (R : Type u) where\n  v : R → Prop"),
+           ("ValuativeRel.vlt", "def", "def ValuativeRel.vlt {R : Type u} [ValuativeRel R] "
+                                       "(x y : R) : Prop := True"),
+           ("Strange", "class", "class Strange (α : Type u) where\n  s : α → α → α"),
+           ("Lex", "def", "def Lex {α : Type u} [Strange α] (a b : α) : α := a")]
+    commands = ('scoped[Quandles] infixr:65 " ◃ " => Shelf.act\n'
+                'infix:50 " <ᵥ " => ValuativeRel.vlt\n'
+                'scoped infixl:70 " • " => Strange.s\n'
+                'notation:35 α " ×ₗ " β:34 => Lex (Prod α β)\n')
+    table = class_table(lib, list(infix_commands(commands)))
+    filt = TypedFilter(table)
+    names, kinds = ["α", "x", "y"], ["implicit", "explicit", "explicit"]
+    types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
+    val = {"x": parse_term("c"), "y": parse_term("d")}
+    bare = _ctx(table, "{G : Type u} (c d : G)")
+    for text in ("x ◃ y = x", "x <ᵥ y"):
+        assert filt.check(bare, names, kinds, types, val,
+                          new_terms=(parse_term(text),)) == "instance_missing", text
+    given = _ctx(table, "{G : Type u} [Shelf G] [ValuativeRel G] (c d : G)")
+    for text in ("x ◃ y = x", "x <ᵥ y"):
+        assert filt.check(given, names, kinds, types, val,
+                          new_terms=(parse_term(text),)) is None, text
+    for text in ("x • y = x", "x ×ₗ y = x"):
+        assert filt.check(bare, names, kinds, types, val,
+                          new_terms=(parse_term(text),)) is None, text
+
+
 def test_a_complement_asks_the_class_the_library_names_compl() -> None:
     """`xᶜ` is `compl x`, `Compl.compl` since Mathlib renamed `HasCompl` to `Compl`
     (Mathlib/Order/Notation.lean:44-58): a `[Boolean X]` variable whose class extends
