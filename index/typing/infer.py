@@ -209,13 +209,16 @@ class Constants:
         commands: an operator or postfix (`→ₗ[R]`: `LinearMap`), a token before a
         glued bracket (`C^`: `ContMDiffMap`), a glued bracket (`C(α,
         β)`: `ContinuousMap`; `k[G]` glued to one of `metas`: the `macro_rules`
-        readings), a binder notation (`Π₀ i, β i`: `DFinsupp`), an unread text by the
-        token it opens with (`Πʳ i, [R i, B i]_[𝓕]`: `RestrictedProduct`); empty for
-        others."""
+        readings), a binder notation (`Π₀ i, β i`: `DFinsupp`), a token a notation
+        opens with (`𝟙_ C`: `MonoidalCategoryStruct.tensorUnit`), an unread text by the
+        token it opens with (`Πʳ i, [R i, B i]_[𝓕]`: `RestrictedProduct`) or by its one
+        operator (`𝒜 ᵍ⊗[R] ℬ`: `GradedTensorProduct`); empty for others."""
         if isinstance(t, (BinOp, Postfix)):
             return self.infix_constants(t.op)
         if isinstance(t, Ident) and t.name not in metas:  # `C^` of `C^n⟮I, M; I', M'⟯`
-            return frozenset(self.infix.get(t.name) or ())
+            got = self.infix.get(t.name) or (  # `𝟙_ C`: a token no declaration is named
+                self.leading.get(t.name) if not self.candidates(t.name) else None)
+            return frozenset(got or ())
         if isinstance(t, Glued) and isinstance(t.head, Ident) and t.head.name not in metas:
             return frozenset(self.infix.get(t.head.name + t.open) or ())  # exact key
         if isinstance(t, Glued) and t.open == "[":  # `R[M]`: what `macro_rules` make of it
@@ -223,9 +226,13 @@ class Constants:
         if isinstance(t, Quant) and t.op not in ("∀", "Π", "fun", "λ"):
             return frozenset(self.infix.get(t.op) or ())  # `Π₀`, read by `notation3`
         if isinstance(t, Opaque) and t.text.split():  # unread: `⨂[R] i, A i`
-            first = t.text.split()[0]
+            words = t.text.split()
+            first = words[0]
             keys = {first} | ({first[:first.index("[") + 1]} if "[" in first else set())
-            return frozenset(c for k in keys for c in self.leading.get(k, ()))
+            named = frozenset(c for k in keys for c in self.leading.get(k, ()))
+            if not named and len(words) == 3 and not words[1].isidentifier():
+                named = self.infix_constants(words[1])  # `𝒜 ᵍ⊗[R] ℬ`: its operator's
+            return named
         return frozenset()
 
     def infix_head(self, op: str) -> str | None:

@@ -256,3 +256,42 @@ def test_projections_and_unread_notations_still_apply_to_themselves() -> None:
     for q in ("Preorder Y.S", "Inv (RestrictedProduct R B 𝓕)",
               "Neg (AlternatingMap R M N ι)"):
         assert r.holds(parse_term(q)) != NO, q
+
+
+TOKENS = [
+    ("CommRing", "class", "class CommRing (α : Type u) where\n  one : α"),
+    ("Mul", "class", "class Mul (α : Type u) where\n  mul : α → α → α"),
+    ("Foo", "class", "class Foo (α : Type u) where\n  t : α"),
+    ("Finset", "structure", "structure Finset (α : Type u) where\n  val : List α"),
+    ("ModuleCat", "structure", "structure ModuleCat (R : Type u) where\n  carrier : Type u"),
+    ("GradedTensorProduct", "def",
+     "def GradedTensorProduct (R A B : Type u) : Type u := sorry"),
+    ("ModuleCat.instCommRingUnit", "instance",
+     "instance {R : Type u} [CommRing R] : "
+     "CommRing ((𝟙_ (ModuleCat R) : ModuleCat R) : Type u) := sorry"),
+    ("GradedTensorProduct.instMul", "instance",
+     "instance {R 𝒜 ℬ : Type u} : Mul (𝒜 ᵍ⊗[R] ℬ) := sorry"),
+    ("Finset.instCommRing", "instance",
+     "instance {α : Type u} [Foo α] : CommRing (Finset α) := sorry"),
+    ("Finset.instMul", "instance", "instance {α : Type u} [Foo α] : Mul (Finset α) := sorry"),
+]
+TOKEN_NOTATION = (
+    'scoped notation "𝟙_ " C:arg => MonoidalCategoryStruct.tensorUnit C\n'
+    'scoped[TensorProduct] notation:100 𝒜 " ᵍ⊗[" R "] " ℬ:100 => GradedTensorProduct R 𝒜 ℬ\n')
+
+
+def test_a_notation_token_and_an_unread_operator_name_their_constants() -> None:
+    """`instance : CommRing ((𝟙_ (ModuleCat R) : ModuleCat R) : Type u)` (Mathlib/Algebra/
+    Category/ModuleCat/Monoidal/Basic.lean:321) is about the monoidal unit (`scoped
+    notation "𝟙_ " C:arg => MonoidalCategoryStruct.tensorUnit C`, Mathlib/CategoryTheory/
+    Monoidal/Category.lean:131), an object coerced to a type; `instance : Mul (𝒜 ᵍ⊗[R]
+    ℬ)` (Mathlib/LinearAlgebra/TensorProduct/Graded/Internal.lean:157), which the grammar
+    leaves unread, is about a `GradedTensorProduct` (`notation:100 𝒜 " ᵍ⊗[" R "] "
+    ℬ:100`, line 85).  Neither is a `Finset`: `CommRing (Finset R)` and `Mul (Finset R)`
+    are *no*, not left open; `Mul (GradedTensorProduct R A B)` still meets its instance."""
+    table = class_table(TOKENS, list(infix_commands(TOKEN_NOTATION)))
+    r = Resolver(table, frozenset({"R"}), [])
+    for q in ("CommRing (Finset R)", "Mul (Finset R)"):
+        assert r.holds(parse_term(q)) == NO, q
+        assert r.holds(parse_term(q), exhaustive=False) == NO, q
+    assert r.holds(parse_term("Mul (GradedTensorProduct R A B)")) != NO
