@@ -272,12 +272,19 @@ def _verbatim_mentions(t: Term, binder_names: frozenset[str]) -> bool:
     """Whether a tactic block or unmodelled construct of `t` names one of `binder_names`
     (`eqToHom (by subst e; rfl)`).  Substitution never enters verbatim text, so a mutant
     would print the rule's binder name, unbound where it is stated."""
+    return bool(verbatim_names(t) & binder_names)
+
+
+def verbatim_names(t: Term) -> frozenset[str]:
+    """The names (first dotted components) the tactic blocks and unmodelled constructs of
+    `t` write (`{(μ n : Measure E) | n}`: `μ`, `n`, `Measure`, `E`): text substitution
+    never enters."""
+    out: set[str] = set()
     for s in nodes(t):
         text = s.tactics if isinstance(s, By) else s.text if isinstance(s, Opaque) else None
-        if text is not None and any(w.split(".")[0] in binder_names
-                                    for w in _WORD.findall(text)):
-            return True
-    return False
+        if text is not None:
+            out.update(w.split(".")[0] for w in _WORD.findall(text))
+    return frozenset(out)
 
 
 def determined(bound: frozenset[str], types: dict[str, Term | None],

@@ -47,6 +47,7 @@ from lean_alchemy.grammar.walk import (
 )
 from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
 from lean_alchemy.index.match.fresh import fresh_closure, fresh_sort
+from lean_alchemy.index.rules import verbatim_names
 from lean_alchemy.mutate.ascription import anchored, needs_ascription, self_typed
 
 KINDS = ("rw_goal", "rw_hyp", "apply_hyp")
@@ -348,6 +349,11 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     if unbound:
         raise Skip("unbound_rule_variable", f"{r.lemma}: {', '.join(sorted(unbound))} "
                    f"would be free in the new statement")
+    verbatim = {n for t in needed for n in verbatim_names(t) & set(names)
+                if mapping.get(n) != Ident(n)}
+    if verbatim:  # `{(μ n : Measure E) | n}`, unread: substitution never enters it
+        raise Skip("unbound_rule_variable", f"{r.lemma}: {', '.join(sorted(verbatim))} "
+                   f"written in text the grammar does not read")
     pins: dict[str, Term] = {}
     if rule.hypotheses:
         for i, name in enumerate(names):

@@ -130,3 +130,23 @@ def test_mathlib_scoped_notations_are_known_to_a_library_that_only_imports_them(
     assert need(NOWHERE, phi, "(g : ℕ → ℕ) : g = g") == ()
     totient = eq_rule("Nat.totient_one'", "Nat.totient 1", "φ 1", [])
     assert need(NOWHERE, totient, ": φ 1 = 1") == ("Nat",)
+
+
+def test_a_rule_variable_in_text_the_grammar_does_not_read_drops_the_mutant() -> None:
+    """`IsTightMeasureSet {(μ n : Measure E) | n}` (the hypothesis of
+    `ProbabilityMeasure.tendsto_of_tight_of_separatesPoints`, Mathlib/MeasureTheory/
+    Measure/LevyConvergence.lean:149) is an image set-builder the grammar leaves unread:
+    substitution never enters it, so a mutant printed it with the rule's own `μ` and `E`.
+    Matched to another term, the variable is dropped as unbound; matched to a candidate
+    variable of the same name, the text is right and the mutant stays."""
+    rule = eq_rule("tight_of", "g s", "h {(s n : M) | n}",
+                   [("M", "implicit", "Type u"), ("s", "explicit", "ℕ → M")])
+    binders = (BinderGroup(("t", "s"), T("ℕ → ℕ"), "explicit"),)
+    with pytest.raises(Skip) as e:
+        apply_invocation(binders, T("g t = 0"), rw_goal(rule, {"s": "t"}, [["lhs", -1]]),
+                         DecodedRule.of(rule))
+    assert e.value.reason == "unbound_rule_variable" and "s" in e.value.detail
+    same = eq_rule("tight_of", "g s", "h {(s n : ℕ) | n}", [("s", "explicit", "ℕ → ℕ")])
+    m = apply_invocation(binders, T("g s = 0"), rw_goal(same, {"s": "s"}, [["lhs", -1]]),
+                         DecodedRule.of(same))
+    assert print_term(m.conclusion) == "h ({(s n : ℕ) | n}) = 0"
