@@ -16,7 +16,8 @@ options) on each row's matches the filter keeps: the pipeline outputs the labell
 statement (`kept`), only other statements for them (`reprinted`: a glued notation printed
 whole, a variable fresh-bound or solved), or nothing (`mutate_dropped`: an unbound rule
 variable, a name that does not resolve, refuted, a duplicate); `pipeline` then counts,
-per label, the rows whose labelled statement the pipeline no longer outputs.  Prints JSON.
+per label, the rows whose labelled statement the pipeline no longer outputs, and each
+row of `--items` carries its own state (`pipeline`).  Prints JSON.
 """
 
 from __future__ import annotations
@@ -88,15 +89,17 @@ def main(argv: list[str] | None = None) -> int:
     c1 = time.process_time()
     for lab in labels:
         state, why, detail = _replay(lib, lab, mutator is not None)
+        after = None
         if mutator is not None:
-            through[(lab["label"], _through_mutate(mutator, lib, lab, state, detail))] += 1
+            after = _through_mutate(mutator, lib, lab, state, detail)
+            through[(lab["label"], after)] += 1
             detail = detail.get("typing") if isinstance(detail, dict) else detail
         by[(lab["label"], lab["reason_class"], state)] += 1
         if why:
             reasons[why] += 1
         items.append({"n": lab.get("n"), "label": lab["label"],
                       "reason_class": lab["reason_class"], "state": state, "why": why,
-                      "typing": detail})
+                      "typing": detail} | ({"pipeline": after} if after is not None else {}))
     out = _summary(labels, by, reasons, lib.typed)
     out["seconds"] = {"table_wall": round(t_table, 1), "table_cpu": round(c_table, 1),
                       "replay_cpu": round(time.process_time() - c1, 1),

@@ -107,18 +107,23 @@ def test_a_notation_token_and_divisibility_ask_their_constants() -> None:
                  ("angle", "def", "def angle {V : Type u} [NormedAddCommGroup V] "
                                   "(x y : V) : ℕ := 0")]
     table = class_table(lib, list(notation_commands('scoped notation "∡" => angle\n')))
+    texts = ("∡ x y = 0", "x ∣ y")
+    assert _binary_verdicts(table, "{G : Type u} [Mul G] (c d : G)", texts) == \
+        ["instance_missing"] * 2
+    assert _binary_verdicts(table, "{G : Type u} [NormedAddCommGroup G] [Dvd G] (c d : G)",
+                            texts) == [None] * 2
+
+
+def _binary_verdicts(table: ClassTable, binders: str, texts: tuple[str, ...]) -> list:
+    """The filter's verdict on each new text of a rule `(x y : α)` matched at `x := c`,
+    `y := d` in a candidate with `binders`."""
     filt = TypedFilter(table)
     names, kinds = ["α", "x", "y"], ["implicit", "explicit", "explicit"]
     types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
     val = {"x": parse_term("c"), "y": parse_term("d")}
-    bare = _ctx(table, "{G : Type u} [Mul G] (c d : G)")
-    for text in ("∡ x y = 0", "x ∣ y"):
-        assert filt.check(bare, names, kinds, types, val,
-                          new_terms=(parse_term(text),)) == "instance_missing", text
-    normed = _ctx(table, "{G : Type u} [NormedAddCommGroup G] [Dvd G] (c d : G)")
-    for text in ("∡ x y = 0", "x ∣ y"):
-        assert filt.check(normed, names, kinds, types, val,
-                          new_terms=(parse_term(text),)) is None, text
+    ctx = _ctx(table, binders)
+    return [filt.check(ctx, names, kinds, types, val, new_terms=(parse_term(t),))
+            for t in texts]
 
 
 def test_an_infix_operator_asks_the_binders_of_its_constant() -> None:
@@ -144,21 +149,12 @@ def test_an_infix_operator_asks_the_binders_of_its_constant() -> None:
                 'scoped infixl:70 " • " => Strange.s\n'
                 'notation:35 α " ×ₗ " β:34 => Lex (Prod α β)\n')
     table = class_table(lib, list(infix_commands(commands)))
-    filt = TypedFilter(table)
-    names, kinds = ["α", "x", "y"], ["implicit", "explicit", "explicit"]
-    types = [parse_term("Type u"), parse_term("α"), parse_term("α")]
-    val = {"x": parse_term("c"), "y": parse_term("d")}
-    bare = _ctx(table, "{G : Type u} (c d : G)")
-    for text in ("x ◃ y = x", "x <ᵥ y"):
-        assert filt.check(bare, names, kinds, types, val,
-                          new_terms=(parse_term(text),)) == "instance_missing", text
-    given = _ctx(table, "{G : Type u} [Shelf G] [ValuativeRel G] (c d : G)")
-    for text in ("x ◃ y = x", "x <ᵥ y"):
-        assert filt.check(given, names, kinds, types, val,
-                          new_terms=(parse_term(text),)) is None, text
-    for text in ("x • y = x", "x ×ₗ y = x"):
-        assert filt.check(bare, names, kinds, types, val,
-                          new_terms=(parse_term(text),)) is None, text
+    texts = ("x ◃ y = x", "x <ᵥ y")
+    assert _binary_verdicts(table, "{G : Type u} (c d : G)", texts) == ["instance_missing"] * 2
+    assert _binary_verdicts(table, "{G : Type u} [Shelf G] [ValuativeRel G] (c d : G)",
+                            texts) == [None] * 2
+    assert _binary_verdicts(table, "{G : Type u} (c d : G)",
+                            ("x • y = x", "x ×ₗ y = x")) == [None] * 2
 
 
 def test_a_complement_asks_the_class_the_library_names_compl() -> None:
