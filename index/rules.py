@@ -278,13 +278,24 @@ def _verbatim_mentions(t: Term, binder_names: frozenset[str]) -> bool:
 def verbatim_names(t: Term) -> frozenset[str]:
     """The names (first dotted components) the tactic blocks and unmodelled constructs of
     `t` write (`{(μ n : Measure E) | n}`: `μ`, `n`, `Measure`, `E`): text substitution
-    never enters."""
+    never enters.  Memoized by identity (the mutation stage asks it of a rule's decoded
+    terms once per invocation)."""
+    hit = _VERBATIM.get(id(t))
+    if hit is not None and hit[0] is t:
+        return hit[1]
     out: set[str] = set()
     for s in nodes(t):
         text = s.tactics if isinstance(s, By) else s.text if isinstance(s, Opaque) else None
         if text is not None:
             out.update(w.split(".")[0] for w in _WORD.findall(text))
-    return frozenset(out)
+    value = frozenset(out)
+    if len(_VERBATIM) >= 65_536:
+        _VERBATIM.clear()
+    _VERBATIM[id(t)] = (t, value)
+    return value
+
+
+_VERBATIM: dict[int, tuple[Term, frozenset[str]]] = {}
 
 
 def determined(bound: frozenset[str], types: dict[str, Term | None],
