@@ -245,7 +245,7 @@ INFIX_LEADING = "leading"
 _SCOPED_CMD = re.compile(r"\A(?:@\[[^\]\n]*\]\s*)?(?:scoped|local)\b")
 
 
-def _infix_form(command_text: str, command: re.Pattern) -> Term | None:
+def _infix_form(command_text: str, command: re.Pattern) -> Ident | None:
     words = [w for w, on in ((INFIX_SCOPED, _SCOPED_CMD.match(command_text) is not None),
                              (INFIX_BRACKET, command in (_BRACKET_OP_CMD,
                                                          _OPEN_BRACKET_OP_CMD)),
@@ -269,31 +269,34 @@ def infix_commands(text: str, declared: Collection[str] = frozenset()) -> Iterat
     is resolved in the command's namespace among the names `declared`."""
     marks: tuple[list[int], list[str]] | None = None
     seen: set[tuple[str, str]] = set()
+    for key, form, name, start in _command_rows(text):
+        if declared:
+            marks = marks or _namespaces_at(text)
+            ns = marks[1][bisect_right(marks[0], start) - 1]
+            name = resolve_in(ns, name, declared)
+        if form is not None and INFIX_LEADING in form.name.split() and (key, name) in seen:
+            continue  # read above (`C(α, β)`)
+        seen.add((key, name))
+        yield Sig(key, "infix", (), form, (), Ident(name))
+
+
+def _command_rows(text: str) -> Iterator[tuple[str, Ident | None, str, int]]:
+    """(key, form, constant as written, position) of each command `infix_commands` reads,
+    the `_INFIX_ROWS` first, then the notations that open with their token."""
     for needle, command, token, constant in _INFIX_ROWS:
         if needle is None or needle in text:
             for m in command.finditer(text):
                 key = token if isinstance(token, str) else m.group(token) \
                     if isinstance(token, int) else f"{m.group(token[0])}]{m.group(token[1])}"
-                name = m.group(constant)
-                if declared:
-                    marks = marks or _namespaces_at(text)
-                    ns = marks[1][bisect_right(marks[0], m.start()) - 1]
-                    name = resolve_in(ns, name, declared)
-                seen.add((key, name))
-                yield Sig(key, "infix", (), _infix_form(m.group(0), command), (), Ident(name))
+                yield key, _infix_form(m.group(0), command), m.group(constant), m.start()
     if "notation" in text:
         for m in _LEADING_TOKEN_CMD.finditer(text):
             name = _leading_constant(m.group(2))
             if name is None or _LOCAL_CMD.match(m.group(0)) or _names_like(m.group(1)):
                 continue  # a file's own `local notation "X" => …` reads nothing elsewhere
-            if declared:
-                marks = marks or _namespaces_at(text)
-                ns = marks[1][bisect_right(marks[0], m.start()) - 1]
-                name = resolve_in(ns, name, declared)
-            if (m.group(1), name) in seen:  # read above (`C(α, β)`)
-                continue
             words = ([INFIX_SCOPED] if _SCOPED_CMD.match(m.group(0)) else []) + [INFIX_LEADING]
-            yield Sig(m.group(1), "infix", (), Ident(" ".join(words)), (), Ident(name))
+            yield m.group(1), Ident(" ".join(words)), name, m.start()
+
 
 __all__ = ["INFIX_BRACKET", "INFIX_LEADING", "INFIX_OPERANDS", "INFIX_SCOPED",
            "VARIABLE_BRACKET", "infix_commands", "notation_commands", "resolve_in"]
