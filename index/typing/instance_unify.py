@@ -55,16 +55,13 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
         return False  # a projection, a numeral, an unparsed notation: none names ℕ
     if projection and ht != _field_of(p) and _no_projection(t, ht, table, local):
         return False  # `(F ⋙ forget C).obj j` stays a projection: it is no `TwoSidedIdeal R`
-    if isinstance(p, (Glued, Quant)) and ht is not None and ht not in local and \
+    if isinstance(p, (Glued, Quant, Opaque)) and ht is not None and ht not in local and \
             ht in table.known and ht not in table.flexible and \
             _names_another(p, ht, metas, table):
-        return False  # `C(α, β)` is a `ContinuousMap`, `Π₀ i, β i` a `DFinsupp`
+        return False  # `C(α, β)` is a `ContinuousMap`, `Π₀ i, β i` a `DFinsupp`, the unread
+        # `Πʳ i, [R i, B i]_[𝓕]` a `RestrictedProduct`
     if hp in metas and isinstance(p, App) and ht is not None:
         return _applied_variable(p, t, ht, metas, s, table, local)
-    if isinstance(p, Opaque) and ht is not None and ht not in local and \
-            ht in table.known and ht not in table.flexible and \
-            _names_another(p, ht, metas, table):
-        return False  # `Πʳ i, [R i, B i]_[𝓕]` (unread) is a `RestrictedProduct`, no `Set α`
     if hp is None or ht is None or hp in metas:
         return None
     if ht not in local and (ht not in table.known or ht in table.flexible):
