@@ -48,9 +48,7 @@ from lean_alchemy.index.match.invocation_records import location_invocations, sh
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
 )
-from lean_alchemy.index.match.patterns import (
-    Flat, flat_hints, flatten,
-)
+from lean_alchemy.index.match.patterns import Flat, flat_hints, flatten
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.notations import library_notations, type_formers
@@ -64,7 +62,8 @@ from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.rules import RuleStats, derive_rules
 from lean_alchemy.index.store import invocations_path, run_token_table
 from lean_alchemy.index.typing.classes import ClassTable
-from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
+from lean_alchemy.index.typing.filter import Context, TypedFilter
+from lean_alchemy.index.typing.new_text import new_text, rule_constants
 from lean_alchemy.index.typing.scoped import resolution_namespaces
 
 REWRITE_KINDS = ("eq", "iff")

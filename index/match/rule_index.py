@@ -63,7 +63,8 @@ from lean_alchemy.index.match.results import ResultEvidence
 from lean_alchemy.index.match.tiers import MAX_RULES_PER_WORD, near_keys as _near_keys, spread as _spread
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
-from lean_alchemy.index.typing.filter import Context, TypedFilter, new_text, rule_constants
+from lean_alchemy.index.typing.filter import Context, TypedFilter
+from lean_alchemy.index.typing.new_text import new_text, rule_constants
 
 
 def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Glued, Hole, Ident, Proj, Quant, Sort, Term,
+    App, BinOp, Enclosed, Glued, Hole, Ident, Postfix, Proj, Quant, Sort, Term,
 )
 from lean_alchemy.grammar.walk import heads
+from lean_alchemy.index.typing.coerce import POSTFIX_TYPES
 from lean_alchemy.index.typing.additive import additive_names, translate, translate_binders
 from lean_alchemy.index.typing.generated import (
     expand_notations, generated_types, notation_table,
@@ -675,7 +676,7 @@ class Resolver:
         the tower, a sort, or a type constant that is no `abbrev` (or an `abbrev` whose
         every unfolding is one); not a type variable of the candidate or a definition of
         a term (`cocycles₁ A` stands for `↥(cocycles₁ A)`)."""
-        h = head_of(a)
+        h = POSTFIX_TYPES.get(a.op) if isinstance(a, Postfix) else head_of(a)  # `Rˣ`
         if h is None or h in self.local or h == "Subtype":
             return False
         if h in TOWER or h == "Sort":

@@ -13,7 +13,6 @@ from collections import Counter
 from typing import Mapping, Sequence
 
 from lean_alchemy.grammar.walk import heads
-from lean_alchemy.grammar.ast import children
 from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.index.typing.signatures import head_name
 from lean_alchemy.grammar.ast import App, BinderGroup, BinOp, Glued, Ident, Num, Quant, Sort, Term
@@ -22,10 +21,12 @@ from lean_alchemy.index.typing.classes import (
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.apart import TextMemo, renamed_apart
+from lean_alchemy.index.typing.homs import arrow_clash
 from lean_alchemy.index.typing.infer import PROP, Inference
 from lean_alchemy.index.typing.places import function_at, typed_by_place, untyped_function
 from lean_alchemy.index.typing.saturate import mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
+    new_text, rule_constants, stated_binder_types,
     applied_arity, cannot_apply, constant_arguments, dot_clash, receiver_fields,
     unfold_type,
 )
@@ -212,10 +213,11 @@ class TypedFilter:
             want = subst(pt, s)
             if type_head(want) != type_head(vt) and self._dot_resolves(n, want, vt, constants):
                 return None  # Lean reads `v.f` on the value's own type: not this rule's
-            if self._clash(ctx, want, vt, top=True, free=free):
+            if self._clash(ctx, want, vt, top=True, free=free) or \
+                    self._arrow_clash(ctx, want, vt, dict(zip(names, types)), free):
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
-        stated = _stated_binder_types(names, kinds, types, values, new_terms)
+        stated = stated_binder_types(names, kinds, types, values, new_terms)
         return self._instances(ctx, names, types, metas, s, env, tuple(new_terms) + stated,
                                namespace)
 
@@ -410,6 +412,34 @@ class TypedFilter:
             return ph is not None and ph in tab.flexible and tab.may_be_bare(ph)
         return ph is None or ph in tab.flexible or ph not in tab.known
 
+    def _arrow_clash(self, ctx: Context, want: Term, got: Term,
+                     binder_types: Mapping[str, Term | None], free: frozenset[str]) -> bool:
+        """A morphism of bundled objects against a map between types (`homs.
+        arrow_clash`), either way: the rule's objects typed by its binders, the
+        candidate's by inference; a carrier is a type in its own right when it is a type
+        variable of the candidate or a number type (a rule's unsolved variable might be
+        solved to a carrier `↑X`)."""
+        def plain(a: Term) -> bool:
+            h = head_of(a)
+            return h is not None and h not in free and (h in ctx.tvars or h in TOWER)
+
+        def rule_object(x: Term) -> Term | None:
+            t = binder_types.get(x.name) if isinstance(x, Ident) and x.name in free else None
+            return t if t is not None else ctx.infer.type_of(x)
+
+        return arrow_clash(want, got, rule_object, self._structure_objects, plain) or \
+            arrow_clash(got, want, ctx.infer.type_of, self._structure_objects, plain)
+
+    def _structure_objects(self, h: str) -> bool:
+        """Is every type of head `h` (each unfolding of an `abbrev`) a structure, class
+        or inductive type of the library, never a sort?"""
+        tab = self.table
+        if h in tab.flexible:
+            to = tab.unfolds(h)
+            return to is not None and any(x != h for x in to) and \
+                all(x == h or (x in tab.types and x not in tab.flexible) for x in to)
+        return h in tab.types
+
     def _rigid(self, ctx: Context, h: str | None) -> bool:
         if h is None:
             return False
@@ -535,49 +565,6 @@ class TypedFilter:
         if len(wa) != len(ga):
             return False
         return any(self._clash(ctx, a, b, False, free) for a, b in zip(wa, ga))
-
-
-def new_text(rule) -> tuple[Term, ...]:  # noqa: ANN001 - core.records.Rule
-    """The rule's text a mutant brings in: an implication's antecedents (`apply_hyp`), a
-    rewrite's replacement, and the side conditions it states as hypotheses."""
-    from lean_alchemy.grammar.ast import loads
-
-    texts = tuple(rule.antecedents) if rule.kind == "imp" else (rule.replacement,)
-    texts += tuple(rule.side_conditions)  # hypotheses the mutant states too
-    out: list[Term] = []
-    for a in texts:
-        t = loads(a) if a else None
-        if t is not None:
-            out.append(t)
-    return tuple(out)
-
-
-def _stated_binder_types(names: Sequence[str], kinds: Sequence[str],
-                         types: Sequence[Term | None], values: Mapping[str, Term],
-                         new_terms: Sequence[Term]) -> tuple[Term, ...]:
-    """The types of the rule's binders the mutant states itself: those the new text
-    mentions that the match left unbound (an `apply_hyp` mutant's
-    `(o : Orientation ℝ G₀ (Fin 2))` beside its new hypothesis `o.oangle c y = π`).  Lean
-    elaborates them too, so their constants' instances are needed like the new text's."""
-    mentioned = frozenset().union(*(heads(t) for t in new_terms)) if new_terms else frozenset()
-    return tuple(t for n, k, t in zip(names, kinds, types)
-                 if n and n in mentioned and n not in values and k != "inst"
-                 and t is not None and not isinstance(t, Sort))
-
-
-def rule_constants(*terms: Term | None) -> frozenset[str]:
-    """Dotted constant names written in a rule's terms (the candidates for dot notation
-    in a printed mutant)."""
-    out: set[str] = set()
-    todo = [t for t in terms if t is not None]
-    while todo:
-        t = todo.pop()
-        if isinstance(t, Ident):
-            if "." in t.name:
-                out.add(t.name)
-            continue
-        todo.extend(c for _, _, c in children(t))
-    return frozenset(out)
 
 
 def _casts_numerals(metas: frozenset[str], prem: Sequence[Term], pats: Sequence[Term]

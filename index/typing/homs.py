@@ -11,9 +11,9 @@ written, `⥤`), body the constant its arrows are, resolved where the instance s
 from __future__ import annotations
 
 import re
-from typing import Collection
+from typing import Callable, Collection
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, Term
+from lean_alchemy.grammar.ast import App, BinOp, Ident, Sort, Term
 from lean_alchemy.index.typing.notation_commands import resolve_in
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
@@ -51,4 +51,29 @@ def objects_key(obj_type: Term) -> str | None:
     return None
 
 
-__all__ = ["hom_rows", "objects_key"]
+def arrow_clash(hom: Term, arrow: Term, object_type: Callable[[Term], Term | None],
+                structure: Callable[[str], bool], plain_type: Callable[[Term], bool]) -> bool:
+    """Can a morphism `X ⟶ Y` (`hom`) certainly not be a value of the function type or
+    bundled map `arrow` (`A → B`, `A →ₐ[R] B`), or the reverse?  In the category of types
+    `X ⟶ Y` unfolds to `X → Y`; in a category of bundled objects (`X Y : ModuleCat R`,
+    `CompHausLike P`, `Scheme`) it unfolds to a map between the objects' carriers `↑X`,
+    `↑Y`, never to a map between types in their own right (a type variable `α`, `ℝ`): `A`
+    would have to be `↑X`.  So a clash when the objects' type (`object_type(X)`) has a
+    `structure` head and both of `arrow`'s carriers are `plain_type`s; unknown when the
+    objects' type is a sort or a variable (`[Category C]`, where `C` may be `Type`)."""
+    if not (isinstance(hom, BinOp) and hom.op == "⟶" and isinstance(arrow, BinOp)):
+        return False
+    if not (arrow.op == "→" or arrow.op[:1] in ("→", "≃", "↪")) or arrow.op == "→[":
+        return False
+    if not (plain_type(arrow.lhs) and plain_type(arrow.rhs)):
+        return False
+    ty = object_type(hom.lhs)
+    if ty is None or isinstance(ty, Sort):
+        return False
+    h = ty
+    while isinstance(h, App):
+        h = h.fn
+    return isinstance(h, Ident) and structure(head_name(h.name))
+
+
+__all__ = ["arrow_clash", "hom_rows", "objects_key"]

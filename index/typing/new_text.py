@@ -7,15 +7,19 @@ at the value's type: `x.f` resolves in the namespace of the head of the value's 
 (then its parents, then what it unfolds to), and an application needs a function, a
 bundled map or a coercion to a function.  When the value's type is known and none of
 those exists, the mutant cannot elaborate whatever the rule's binders say.
+
+Here too is that text itself (`new_text`), the binder types a mutant states beside it
+(`stated_binder_types`) and the dotted constants it writes (`rule_constants`).
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 from lean_alchemy.grammar.ast import (
     App, BinOp, Ident, NamedArg, Prefix, Proj, Quant, Sort, Term, children,
 )
+from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.infer import (
     ADDITIVE_NAME, GENERATED_NAMES, Constants, bundled_op, flat_binders, type_head_name,
 )
@@ -160,3 +164,46 @@ def unfold_type(consts: Constants | None, ty: Term) -> Term | None:
     if len(params) != len(args) or any(isinstance(a, NamedArg) for a in args):
         return None
     return subst(sig.body, dict(zip(params, args)))
+
+
+def new_text(rule) -> tuple[Term, ...]:  # noqa: ANN001 - core.records.Rule
+    """The rule's text a mutant brings in: an implication's antecedents (`apply_hyp`), a
+    rewrite's replacement, and the side conditions it states as hypotheses."""
+    from lean_alchemy.grammar.ast import loads
+
+    texts = tuple(rule.antecedents) if rule.kind == "imp" else (rule.replacement,)
+    texts += tuple(rule.side_conditions)  # hypotheses the mutant states too
+    out: list[Term] = []
+    for a in texts:
+        t = loads(a) if a else None
+        if t is not None:
+            out.append(t)
+    return tuple(out)
+
+
+def stated_binder_types(names: Sequence[str], kinds: Sequence[str],
+                         types: Sequence[Term | None], values: Mapping[str, Term],
+                         new_terms: Sequence[Term]) -> tuple[Term, ...]:
+    """The types of the rule's binders the mutant states itself: those the new text
+    mentions that the match left unbound (an `apply_hyp` mutant's
+    `(o : Orientation ℝ G₀ (Fin 2))` beside its new hypothesis `o.oangle c y = π`).  Lean
+    elaborates them too, so their constants' instances are needed like the new text's."""
+    mentioned = frozenset().union(*(heads(t) for t in new_terms)) if new_terms else frozenset()
+    return tuple(t for n, k, t in zip(names, kinds, types)
+                 if n and n in mentioned and n not in values and k != "inst"
+                 and t is not None and not isinstance(t, Sort))
+
+
+def rule_constants(*terms: Term | None) -> frozenset[str]:
+    """Dotted constant names written in a rule's terms (the candidates for dot notation
+    in a printed mutant)."""
+    out: set[str] = set()
+    todo = [t for t in terms if t is not None]
+    while todo:
+        t = todo.pop()
+        if isinstance(t, Ident):
+            if "." in t.name:
+                out.add(t.name)
+            continue
+        todo.extend(c for _, _, c in children(t))
+    return frozenset(out)

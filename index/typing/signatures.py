@@ -222,13 +222,34 @@ _DERIVING_CMD = re.compile(r"^deriving\s+instance\s+([\w.,\s]+?)\s+for\s+([\w.,\
 
 
 def deriving_commands(text: str) -> Iterator[Sig]:
-    """`deriving instance A, B for T` commands of a source file as instances `A T`."""
+    """`deriving instance A, B for T` commands of a source file as instances `A T`, the
+    class and type read as terms, the names after their heads as variables: `deriving
+    instance SMul A, Field for CyclotomicField n K` (Mathlib/NumberTheory/Cyclotomic/
+    Basic.lean:662) is `Field (CyclotomicField n K)` and `SMul A (CyclotomicField n K)`."""
     for m in _DERIVING_CMD.finditer(text):
         for t in m.group(2).split(","):
             for c in m.group(1).split(","):
-                if c.strip() and t.strip():
-                    yield Sig(f"{t.strip()}.derived{c.strip()}", "instance", (),
-                              App(Ident(c.strip()), (Ident(t.strip()),)))
+                got = _derived_instance(c.strip(), t.strip())
+                if got is not None:
+                    yield got
+
+
+def _derived_instance(cls: str, target: str) -> Sig | None:
+    try:
+        c, t = parse_term(cls), parse_term(target)
+    except Exception:  # noqa: BLE001 - a command the grammar cannot read gives no row
+        return None
+    args = (c.args if isinstance(c, App) else ()) + (t,)
+    fn = c.fn if isinstance(c, App) else c
+    if not isinstance(fn, Ident):
+        return None
+    # the arguments written after a head: section variables, never asked of (a constant
+    # taken for a variable only makes the instance more general, never a wrong *no*)
+    variables = tuple(dict.fromkeys(
+        a.name for x in (c, t) if isinstance(x, App) for a in x.args if isinstance(a, Ident)))
+    binders = (BinderGroup(variables, None, "implicit"),) if variables else ()
+    name = t.fn.name if isinstance(t, App) and isinstance(t.fn, Ident) else target
+    return Sig(f"{name}.derived{fn.name}", "instance", binders, App(fn, args))
 
 
 _BODY_WORD = re.compile(r"(?<![\w.'])[^\W\d][\w'₀-₉]*")  # a name not after a dot

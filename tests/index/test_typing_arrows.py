@@ -1,0 +1,90 @@
+"""A morphism of bundled objects is no map between types, and the reverse.
+
+Facts mirrored by the fixture, read in Mathlib:
+- `ModuleCat.mono_iff_injective {X Y : ModuleCat.{v} R} (f : X ⟶ Y) : Mono f ↔
+  Function.Injective f` (Mathlib/Algebra/Category/ModuleCat/EpiMono.lean), whose
+  category has `Hom M N := Hom M N`, the structure `ModuleCat.Hom` around a linear map
+  of the carriers (Mathlib/Algebra/Category/ModuleCat/Basic.lean);
+- `abbrev LightProfinite := CompHausLike (fun X ↦ TotallyDisconnectedSpace X ∧
+  SecondCountableTopology X)` (Mathlib/Topology/Category/LightProfinite/Basic.lean), and
+  `structure CompHausLike (P : TopCat → Prop)` (Mathlib/Topology/Category/CompHausLike/
+  Basic.lean);
+- the category of types, `Hom a b := a → b` (Mathlib/CategoryTheory/Types/Basic.lean).
+"""
+
+from helpers.typing_library import candidate_context as _ctx
+from helpers.typing_library import class_table
+from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.index.typing.filter import TypedFilter
+
+LIB = [
+    ("Category", "class", "class Category (obj : Type u) where\n  id : obj → obj"),
+    ("ModuleCat", "structure", "structure ModuleCat (R : Type u) where\n  carrier : Type v"),
+    ("CompHausLike", "structure",
+     "structure CompHausLike (P : Type → Prop) where\n  toTop : Type u"),
+    ("LightProfinite", "abbrev", "abbrev LightProfinite := CompHausLike (fun _ ↦ True)"),
+    ("Scheme", "structure", "structure Scheme where\n  carrier : Type u"),
+    ("RingHom", "structure", "structure RingHom (α : Type u) (β : Type v) where\n  f : α → β"),
+]
+NEW = (parse_term("Function.Injective f"),)
+
+
+def _check(rule_binders: list[tuple[str, str, str]], values: dict[str, str],
+           candidate: str) -> str | None:
+    """The filter's verdict on a `rw_goal` match of a rule with `rule_binders`
+    (name, kind, type) whose variables take `values` in a candidate with binders
+    `candidate`."""
+    table = class_table(LIB)
+    names = [n for n, _, _ in rule_binders]
+    kinds = [k for _, k, _ in rule_binders]
+    types = [parse_term(t) for _, _, t in rule_binders]
+    vals = {k: parse_term(v) for k, v in values.items()}
+    return TypedFilter(table).check(_ctx(table, candidate), names, kinds, types, vals,
+                                    "rw_goal", new_terms=NEW)
+
+
+MODULE_RULE = [("R", "implicit", "Type u"), ("X", "implicit", "ModuleCat R"),
+               ("Y", "implicit", "ModuleCat R"), ("f", "explicit", "X ⟶ Y")]
+
+
+def test_a_morphism_of_modules_is_no_function_between_type_variables() -> None:
+    """`ModuleCat.mono_iff_injective` backwards on `g : α → β` or `g : α →+* β`:
+    `X ⟶ Y` is a map of the carriers `↑X`, `↑Y`, and a type variable is no carrier."""
+    assert _check(MODULE_RULE, {"f": "g"}, "{α β : Type u} (g : α → β)") == "type_clash"
+    assert _check(MODULE_RULE, {"f": "g"}, "{α β : Type u} (g : α →+* β)") == "type_clash"
+
+
+def test_a_morphism_of_an_abbreviated_category_is_no_function() -> None:
+    """`LightProfinite` unfolds to the structure `CompHausLike _`: the same clash."""
+    rule = [("X", "implicit", "LightProfinite"), ("Y", "implicit", "LightProfinite"),
+            ("f", "explicit", "X ⟶ Y")]
+    assert _check(rule, {"f": "g"}, "{α β : Type u} (g : α → β)") == "type_clash"
+
+
+def test_a_map_between_type_variables_is_no_morphism_of_schemes() -> None:
+    """The reverse: a rule's `f : M →+* N` whose `M`, `N` the match solved to the
+    candidate's type variables, against a candidate's `g : X ⟶ Y` of schemes."""
+    rule = [("M", "implicit", "Type u"), ("N", "implicit", "Type u"),
+            ("x", "explicit", "M"), ("y", "explicit", "N"), ("f", "explicit", "M →+* N")]
+    candidate = "{α β : Type u} (a : α) (b : β) {X Y : Scheme} (g : X ⟶ Y)"
+    assert _check(rule, {"x": "a", "y": "b", "f": "g"}, candidate) == "type_clash"
+
+
+def test_morphisms_that_may_be_functions_are_kept() -> None:
+    """No clash where `X ⟶ Y` may be a function: objects that are types (the category of
+    types), objects of a variable category (`[Category C]`, `C` may be `Type`), a
+    morphism against a morphism, carriers that are coerced objects (`↑A → ↑B`), and a
+    rule's carriers left unsolved (Lean may solve them to carriers)."""
+    types_rule = [("X", "implicit", "Type u"), ("Y", "implicit", "Type u"),
+                  ("f", "explicit", "X ⟶ Y")]
+    assert _check(types_rule, {"f": "g"}, "{α β : Type u} (g : α → β)") is None
+    var_rule = [("C", "implicit", "Type u"), ("", "inst", "Category C"),
+                ("X", "implicit", "C"), ("Y", "implicit", "C"), ("f", "explicit", "X ⟶ Y")]
+    assert _check(var_rule, {"f": "g"}, "{α β : Type u} (g : α → β)") is None
+    assert _check(MODULE_RULE, {"f": "g"},
+                  "{S : Type u} {A B : ModuleCat S} (g : A ⟶ B)") is None
+    assert _check(MODULE_RULE, {"f": "g"},
+                  "{S : Type u} {A B : ModuleCat S} (g : ↑A → ↑B)") is None
+    unsolved = [("M", "implicit", "Type u"), ("N", "implicit", "Type u"),
+                ("f", "explicit", "M →+* N")]
+    assert _check(unsolved, {"f": "g"}, "{X Y : Scheme} (g : X ⟶ Y)") is None
