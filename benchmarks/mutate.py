@@ -1,6 +1,6 @@
 """Speed, memory and yield of `alchemy mutate` on a real run directory.
 
-Usage: python benchmarks/mutate.py RUN_DIR [--index] [--proof-style merged|invoke]
+Usage: python benchmarks/mutate.py RUN_DIR [--index [--typed-filter]] [--proof-style merged|invoke]
        [--max-per-theorem N] [--no-refute] [--examples K] [--seed S] [--jobs N]
 
 RUN_DIR must hold an extraction (declarations.parquet, scopes.parquet) and, unless
@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run_dir", type=Path)
     ap.add_argument("--index", action="store_true", help="run and time the index stage first")
+    ap.add_argument("--typed-filter", action="store_true",
+                    help="index with the typed match filter on (`[index] typed_filter`; "
+                    "off by default), the signature table built in the timed stage")
     ap.add_argument("--proof-style", default="merged", choices=("merged", "invoke"))
     ap.add_argument("--max-per-theorem", type=int, default=None)
     ap.add_argument("--no-refute", action="store_true")
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         from lean_alchemy.index.driver import run_index
         from lean_alchemy.index.options import IndexOptions
         t0 = time.perf_counter()
-        run_index(run, IndexOptions())
+        run_index(run, IndexOptions(typed_filter=args.typed_filter))
         seconds_index = time.perf_counter() - t0
     kw = {"proof_style": args.proof_style, "refute": not args.no_refute, "seed": args.seed,
           "jobs": args.jobs}
