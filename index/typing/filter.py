@@ -214,7 +214,7 @@ class TypedFilter:
             if type_head(want) != type_head(vt) and self._dot_resolves(n, want, vt, constants):
                 return None  # Lean reads `v.f` on the value's own type: not this rule's
             if self._clash(ctx, want, vt, top=True, free=free) or \
-                    self._arrow_clash(ctx, want, vt, dict(zip(names, types)), free):
+                    self._arrow_clash(ctx, want, vt, names, types, free):
                 self.last["clash"] = (n, want, vt)
                 return "type_clash"
         stated = stated_binder_types(names, kinds, types, values, new_terms)
@@ -412,8 +412,8 @@ class TypedFilter:
             return ph is not None and ph in tab.flexible and tab.may_be_bare(ph)
         return ph is None or ph in tab.flexible or ph not in tab.known
 
-    def _arrow_clash(self, ctx: Context, want: Term, got: Term,
-                     binder_types: Mapping[str, Term | None], free: frozenset[str]) -> bool:
+    def _arrow_clash(self, ctx: Context, want: Term, got: Term, names: Sequence[str],
+                     types: Sequence[Term | None], free: frozenset[str]) -> bool:
         """A morphism of bundled objects against a map between types (`homs.
         arrow_clash`), either way: the rule's objects typed by its binders, the
         candidate's by inference; a carrier is a type in its own right when it is a type
@@ -423,8 +423,9 @@ class TypedFilter:
             h = head_of(a)
             return h is not None and h not in free and (h in ctx.tvars or h in TOWER)
 
-        def rule_object(x: Term) -> Term | None:
-            t = binder_types.get(x.name) if isinstance(x, Ident) and x.name in free else None
+        def rule_object(x: Term) -> Term | None:  # asked only of `X ⟶ Y` against a map
+            t = next((t for n, t in zip(names, types) if n == x.name), None) \
+                if isinstance(x, Ident) and x.name in free else None
             return t if t is not None else ctx.infer.type_of(x)
 
         return arrow_clash(want, got, rule_object, self._structure_objects, plain) or \
