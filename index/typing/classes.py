@@ -323,6 +323,18 @@ class ClassTable:
                 todo.extend(got)
         return frozenset(out)
 
+    def type_constants_only(self, h: str, *, final: bool = False) -> bool:
+        """Is every type of head `h` a type constant of the table (a structure, class,
+        inductive type or definition of a sort; each unfolding of an `abbrev` `h`, which
+        must unfold to another head)?  `final`: those unfoldings are no `abbrev`s
+        themselves."""
+        if h in self.flexible:
+            to = self.unfolds(h)
+            return to is not None and any(x != h for x in to) and all(
+                x == h or (x in self.types and not (final and x in self.flexible))
+                for x in to)
+        return h in self.types
+
     def may_be_bare(self, key: str) -> bool:
         """May the `abbrev` key `key` unfold, through abbrevs, to a bare variable (and so
         to any type)?  Bodies headed by a notation, a projection or a constant do not."""
@@ -679,14 +691,7 @@ class Resolver:
         h = POSTFIX_TYPES.get(a.op) if isinstance(a, Postfix) else head_of(a)  # `Rˣ`
         if h is None or h in self.local or h == "Subtype":
             return False
-        if h in TOWER or h == "Sort":
-            return True
-        tab = self.table
-        if h in tab.flexible:
-            to = tab.unfolds(h)
-            return to is not None and all(x in tab.types or x == h for x in to) and \
-                any(x != h for x in to)
-        return h in tab.types
+        return h in TOWER or h == "Sort" or self.table.type_constants_only(h)
 
     def _fact_with_holes(self, c: str, args: tuple[Term, ...]) -> bool:
         """A query with an argument left open (`Pow G _` of `g ^ 2`) that one of the

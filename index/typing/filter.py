@@ -428,18 +428,11 @@ class TypedFilter:
                 if isinstance(x, Ident) and x.name in free else None
             return t if t is not None else ctx.infer.type_of(x)
 
-        return arrow_clash(want, got, rule_object, self._structure_objects, plain) or \
-            arrow_clash(got, want, ctx.infer.type_of, self._structure_objects, plain)
+        def structure(h: str) -> bool:
+            return self.table.type_constants_only(h, final=True)
 
-    def _structure_objects(self, h: str) -> bool:
-        """Is every type of head `h` (each unfolding of an `abbrev`) a structure, class
-        or inductive type of the library, never a sort?"""
-        tab = self.table
-        if h in tab.flexible:
-            to = tab.unfolds(h)
-            return to is not None and any(x != h for x in to) and \
-                all(x == h or (x in tab.types and x not in tab.flexible) for x in to)
-        return h in tab.types
+        return arrow_clash(want, got, rule_object, structure, plain) or \
+            arrow_clash(got, want, ctx.infer.type_of, structure, plain)
 
     def _rigid(self, ctx: Context, h: str | None) -> bool:
         if h is None:

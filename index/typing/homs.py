@@ -14,6 +14,7 @@ import re
 from typing import Callable, Collection
 
 from lean_alchemy.grammar.ast import App, BinOp, Ident, Sort, Term
+from lean_alchemy.index.typing.coerce import FUNCTION, bundled_map
 from lean_alchemy.index.typing.notation_commands import resolve_in
 from lean_alchemy.index.typing.signatures import Sig, head_name
 
@@ -63,7 +64,7 @@ def arrow_clash(hom: Term, arrow: Term, object_type: Callable[[Term], Term | Non
     objects' type is a sort or a variable (`[Category C]`, where `C` may be `Type`)."""
     if not (isinstance(hom, BinOp) and hom.op == "⟶" and isinstance(arrow, BinOp)):
         return False
-    if not (arrow.op == "→" or arrow.op[:1] in ("→", "≃", "↪")) or arrow.op == "→[":
+    if not (arrow.op == FUNCTION or bundled_map(arrow.op)):
         return False
     if not (plain_type(arrow.lhs) and plain_type(arrow.rhs)):
         return False
