@@ -15,6 +15,9 @@ Prints one JSON object:
 - `misses_by_stage` / `misses_below_cap_by_stage`: each miss classified by the first stage
   that refused it (`index.explain`: rule dropped and why, no skeleton hit, matcher failed,
   filter and which one, sampling), nested by stage;
+- `by_arguments`: the same figures for the rewrites that pass the lemma no argument
+  (`rw [foo]`) and for those that pass some (`rw [foo x]`: the arguments may fix what no
+  match can, a variable only the replacement mentions or a bare-variable pattern);
 - `misses`: 20 random misses (seeded), with both statements and the rewrite written.
 
 `--rematch` matches the positives' candidates again with the installed code against the
@@ -54,11 +57,14 @@ _FIRST = re.compile(r"\s*by\s+(rw|rewrite|rwa)\s*\[")
 _IDENT = re.compile(r"@?([^\s()\[\]{},⟨⟩]+)")
 
 
-def first_rewrite(proof: str | None) -> tuple[str, str] | None:
-    """(lemma as written, direction) of a proof whose first tactic is `rw [l, ...]`
-    (`rewrite`, `rwa`) rewriting the goal, else None.  The lemma is the head identifier
-    of the first list element (`foo x y` gives `foo`); an element that is not an
-    identifier application (`(foo x).symm`, `show …`) gives None."""
+def first_rewrite(proof: str | None) -> tuple[str, str, bool] | None:
+    """(lemma as written, direction, arguments passed) of a proof whose first tactic is
+    `rw [l, ...]` (`rewrite`, `rwa`) rewriting the goal, else None.  The lemma is the head
+    identifier of the first list element (`foo x y` gives `foo`, with arguments); an
+    element that is not an identifier application (`(foo x).symm`, `show …`) gives None.
+    Why the arguments: `rw [foo x]` fixes variables no match can (one only the
+    replacement mentions, or the whole of a bare-variable pattern, which Lean refuses to
+    rewrite with unfixed), so those positives are reported apart (`by_arguments`)."""
     if not proof:
         return None
     m = _FIRST.match(proof)
@@ -91,7 +97,7 @@ def first_rewrite(proof: str | None) -> tuple[str, str] | None:
     rest = elem[mi.end():]
     if rest and not rest[0].isspace():
         return None  # `foo.symm`-like suffixes are caught by resolution; this is `foo(`
-    return mi.group(1), direction
+    return mi.group(1), direction, bool(rest.strip())
 
 
 def positives(lib, decls: list[Declaration]) -> list[dict]:
@@ -108,7 +114,7 @@ def positives(lib, decls: list[Declaration]) -> list[dict]:
         got = first_rewrite(d.proof)
         if got is None:
             continue
-        written, direction = got
+        written, direction, arguments = got
         p = parsed(d)
         local = binder_locals(p[0]) if p is not None else frozenset(
             b.name for b in d.binders)
@@ -123,7 +129,7 @@ def positives(lib, decls: list[Declaration]) -> list[dict]:
             continue
         seen.add(key)
         out.append({"candidate": d.full_name, "rule": full, "direction": direction,
-                    "written": written})
+                    "written": written, "arguments": arguments})
     return out
 
 
@@ -210,6 +216,7 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
         hits += hit
         below += p["below_cap"]
         hits_below += hit and p["below_cap"]
+        p["hit"] = hit
         (hit_pairs if hit else misses).append(p)
     by_stage: dict = defaultdict(Counter)
     by_stage_below: dict = defaultdict(Counter)
@@ -236,6 +243,7 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
         "recall_any": round(hits / len(pos), 4) if pos else None,
         "below_cap": below, "hits_below_cap": hits_below,
         "recall_below_cap": round(hits_below / below, 4) if below else None,
+        "by_arguments": by_arguments(pos),
         "misses_by_stage": _nested(by_stage),
         "misses_below_cap_by_stage": _nested(by_stage_below),
         "misses": [dict(m, candidate_statement=stmts.get(m["candidate"]),
@@ -243,6 +251,22 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
         "typed_filter": typed,
         "seconds": round(time.perf_counter() - t0, 1),
     }
+
+
+def by_arguments(pos: list[dict]) -> dict:
+    """The recall figures apart for the positives whose rewrite passes arguments
+    (`rw [foo x]`) and those that pass none (`rw [foo]`): only the latter is a rewrite
+    Lean makes from the lemma alone, as a mutation engine does."""
+    out = {}
+    for key, want in (("without_arguments", False), ("with_arguments", True)):
+        got = [p for p in pos if p["arguments"] == want]
+        below = [p for p in got if p["below_cap"]]
+        hits, hits_below = sum(p["hit"] for p in got), sum(p["hit"] for p in below)
+        out[key] = {"positives": len(got), "hits": hits,
+                    "recall_any": round(hits / len(got), 4) if got else None,
+                    "below_cap": len(below), "hits_below_cap": hits_below,
+                    "recall_below_cap": round(hits_below / len(below), 4) if below else None}
+    return out
 
 
 def _nested(by_stage: dict) -> dict:

@@ -148,11 +148,12 @@ def _recall():
 
 
 @pytest.mark.parametrize("proof, want", [
-    ("by\n  rw [add_zero']", ("add_zero'", "fwd")),
-    ("by rw [← foo x y, bar]\n  simp", ("foo", "bwd")),
-    ("by rw [<- foo]", ("foo", "bwd")),
-    ("by rwa [Nat.foo (a := 1)]", ("Nat.foo", "fwd")),
-    ("by rewrite [foo]; simp", ("foo", "fwd")),
+    ("by\n  rw [add_zero']", ("add_zero'", "fwd", False)),
+    ("by rw [← foo x y, bar]\n  simp", ("foo", "bwd", True)),
+    ("by rw [<- foo]", ("foo", "bwd", False)),
+    ("by rw [foo , bar x]", ("foo", "fwd", False)),
+    ("by rwa [Nat.foo (a := 1)]", ("Nat.foo", "fwd", True)),
+    ("by rewrite [foo]; simp", ("foo", "fwd", False)),
     ("by rw [foo] at h", None),
     ("by rw [foo] at h ⊢", None),
     ("by rw [(foo x).symm]", None),
@@ -185,6 +186,14 @@ def test_recall_on_a_run(run):
     assert "typed_case" in below and "many" not in below
     assert got["below_cap"] == len(below)
     assert got["recall_below_cap"] == round(("goal_case" in below) / len(below), 4)
+    # back_case alone passes an argument (`rw [← add_zero' x]`)
+    apart = got["by_arguments"]
+    assert apart["with_arguments"]["positives"] == 1
+    assert apart["with_arguments"]["hits"] == 0
+    assert apart["without_arguments"]["positives"] == 4
+    assert apart["without_arguments"]["hits"] == 2
+    assert apart["without_arguments"]["below_cap"] + apart["with_arguments"]["below_cap"] \
+        == got["below_cap"]
 
 
 def test_recall_rematch_agrees_with_the_run(run):
