@@ -29,6 +29,7 @@ from pathlib import Path
 from lark import Lark
 
 from lean_alchemy.core.scan import CLOSERS as _CLOSERS, OPENERS as _OPENERS, single_group
+from lean_alchemy.grammar.sides import relation_sides, top_groups as _top_groups
 from lean_alchemy.grammar.ast import BinderGroup, By, Opaque, Term, has_opaque
 from lean_alchemy.grammar.operators import (
     BRACKET_INFIX, DEFAULT_TABLE, MAX, Op, OperatorTable, bracket_parts,
@@ -365,38 +366,6 @@ def _lark(s: str, ctx: Ctx, start: str = "start", table: OperatorTable = DEFAULT
     return get_fast(table)(s, start)
 
 
-def _top_groups(s: str) -> list[tuple[int, int]]:
-    """Spans (with brackets) of the outermost bracket groups of `s`; if `s` is one group,
-    those of its interior."""
-    spans: list[tuple[int, int]] = []
-    depth, start = 0, -1
-    n = len(s)
-    i = 0
-    while i < n:
-        c = s[i]
-        if c in _OPENERS:
-            if depth == 0:
-                start = i
-            depth += 1
-        elif c in _CLOSERS:
-            depth -= 1
-            if depth == 0 and start >= 0:
-                spans.append((start, i + 1))
-            if depth < 0:
-                return []
-        elif c == '"':
-            i += 1
-            while i < n and s[i] != '"':
-                i += 2 if s[i] == "\\" else 1
-        i += 1
-    st = s.strip()
-    if len(spans) == 1 and s[spans[0][0]:spans[0][1]] == st:
-        a, b = spans[0]
-        inner = _top_groups(s[a + 1:b - 1])
-        return [(x + a + 1, y + a + 1) for x, y in inner]
-    return spans
-
-
 def _parses(s: str, ctx: Ctx, table: OperatorTable) -> bool:
     try:
         _lark(s, ctx, "start", table)
@@ -457,8 +426,8 @@ def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
         replaced = False
         for a, b in reversed(spans):
             g = s[a:b]
-            if _parses(g, ctx, table):
-                continue
+            if _parses(g, ctx, table) or _NAMED_ARG.match(g):
+                continue  # a named argument `(R := R)` reads only after its function
             head = _glued_head(s, a)
             if head >= 0 and _glued_after(s, b):
                 head = -1  # `[⋀^ι]→ₗ[R]`, `⟪f, g⟫_[𝕜, w]`: the closer is part of a token
@@ -483,7 +452,14 @@ def _partial(s: str, ctx: Ctx, table: OperatorTable, depth: int = 0) -> Term:
         # `( inner )` that still fails: parentheses are not a node, the inside is opaque
         if st.startswith("(") and st.endswith(")") and single_group(st):
             return _partial(st[1:-1], ctx, table, depth + 1)
+        sides = relation_sides(s, lambda side: _partial(side, ctx, table, depth + 1))
+        if sides is not None:
+            return sides
     return Opaque(" ".join(ctx.restore(st).split()))
+
+
+# a bracket group that reads only after a function: a named argument `(R := R)`
+_NAMED_ARG = re.compile(r"\(\s*[^\s():]+\s*:=")
 
 
 @functools.lru_cache(maxsize=65536)

@@ -46,7 +46,9 @@ from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
 )
 from lean_alchemy.grammar.operators import bracket_parts
+from lean_alchemy.grammar.ast import binder_names
 from lean_alchemy.index.dot_notation import spellings
+from lean_alchemy.index.match.patterns import higher_order_args, is_assumption_hole
 from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
 from lean_alchemy.grammar.walk import heads, nodes, rebuild
@@ -243,9 +245,21 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
     for s in nodes(p):
         if isinstance(s, Opaque):
             return "opaque_pattern"
-        if isinstance(s, Hole):
+        if isinstance(s, Hole) and id(s) not in _hypothesis_holes(p, pvars):
             return "hole_pattern"
     return None
+
+
+def _hypothesis_holes(p: Term, pvars: frozenset[str]) -> set[int]:
+    """The `‹_›` holes of `p` that pass a bounded binder's hypothesis to a higher-order
+    variable (`t x ‹_›` in `⋃ x ∈ s, t x ‹_›`, `patterns.higher_order_args`): the matcher
+    binds `t` to a function of that hypothesis, which a candidate never names."""
+    return {id(a.term) for s in nodes(p) if isinstance(s, Quant)
+            for t in nodes(s.body)
+            if isinstance(t, App) and isinstance(t.fn, Ident) and t.fn.name in pvars
+            and higher_order_args(t, pvars, {n for g in s.binders for n in binder_names(g)})
+            is not None
+            for a in t.args if is_assumption_hole(a)}
 
 
 def _bad_replacement(pattern: Term, replacement: Term, pvars_: frozenset[str],

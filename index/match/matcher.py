@@ -278,8 +278,8 @@ class TermMatcher:
             args = higher_order_args(pattern, self.pattern_vars, bound_names)
             if args is not None:
                 if pattern.fn.name in self.higher_order:
-                    return self.bind_abstraction(pattern.fn.name,
-                                                 tuple(bound_names[a] for a in args), written)
+                    return self.bind_abstraction(
+                        pattern.fn.name, tuple(bound_names.get(a, a) for a in args), written)
                 if type(written) is not App or shape(pattern) != shape(written):
                     return False  # a bundled map's `⇑f x`: the trie did not compare it
         if type(pattern) is BinOp and "[" in pattern.op:  # type: ignore[attr-defined]

@@ -22,6 +22,8 @@ from lean_alchemy.grammar.ast import (
     NamedArg,
     Cdot,
     CdotFun,
+    Enclosed,
+    Hole,
     Ident,
     IfThenElse,
     Let,
@@ -170,6 +172,16 @@ def function_typed(names: Sequence[str], btypes: Sequence[Term | None]) -> froze
         or isinstance(t, Quant) and t.op in ("∀", "Π")))
 
 
+# what `higher_order_args` gives for a `‹_›` argument: the anonymous hypothesis of a binder
+ANONYMOUS_HYPOTHESIS = "_"
+
+
+def is_assumption_hole(t: Term) -> bool:
+    """`‹_›`: the assumption of the expected type, inside a bounded binder's body
+    (`⋃ x ∈ s, t x ‹_›`) the binder's hypothesis `x ∈ s`."""
+    return isinstance(t, Enclosed) and t.open == "‹" and isinstance(t.term, Hole)
+
+
 def higher_order_args(t: Term, pvars: frozenset[str],
                       bound: Container[str]) -> tuple[str, ...] | None:
     """The arguments of a pattern variable applied to distinct names the pattern binds
@@ -177,12 +189,19 @@ def higher_order_args(t: Term, pvars: frozenset[str],
     the variable is a function (`function_typed`), Lean unifies such a *Miller pattern*
     with any term, `p := fun i x => …` (`Filter.eventually_all` rewrites
     `∀ᶠ n in atTop, ∀ i, 0 < r i n`), so its skeleton is a wildcard; the matcher checks
-    the application's shape when the variable is a bundled map (`⇑f x`)."""
+    the application's shape when the variable is a bundled map (`⇑f x`).  Bound names
+    may be followed by `‹_›`s (`ANONYMOUS_HYPOTHESIS`): `⋃ x ∈ s, t x ‹_›` (of
+    `Set.biUnion_eq_iUnion`, `t : ∀ x ∈ s, Set β`) passes `t` the binder's hypothesis,
+    which the candidate's `⋃ i ∈ S, f i` cannot name, so `t := fun i _ => f i`."""
     if not isinstance(t, App) or not isinstance(t.fn, Ident) or t.fn.name not in pvars:
         return None
     names: list[str] = []
     for a in t.args:
-        if not isinstance(a, Ident) or a.name not in bound or a.name in names:
+        if names and is_assumption_hole(a):
+            names.append(ANONYMOUS_HYPOTHESIS)
+            continue
+        if not isinstance(a, Ident) or a.name not in bound or a.name in names or \
+                ANONYMOUS_HYPOTHESIS in names:
             return None
         names.append(a.name)
     return tuple(names)
