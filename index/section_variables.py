@@ -36,7 +36,9 @@ def used_section_variables(section: Sequence[BinderGroup], binders: Sequence[Bin
     """The section `variable` binders Lean 4 includes in a theorem: those whose names the
     statement mentions (transitively through included binder types), then instance binders
     all of whose variables are included.  Hypothesis variables such as `(h : 0 < n)` are not
-    included unless mentioned or named by an `include` command in force (`include`).
+    included unless mentioned or named by an `include` command in force (`include`); a
+    named instance binder the statement mentions (`[q : QPF F]` in `q.LiftpPreservation`)
+    is included with its variables.
 
     One addition to that syntactic rule: a function-like instance (`[FunLike F A B]`,
     `[AlgHomClass F R A B]`…) about an included `F` is included with its variables.  Lean
@@ -92,7 +94,10 @@ def _select_section(section: tuple[BinderGroup, ...], section_names: frozenset[s
         changed = False
         for i, g in enumerate(section):
             if g.kind == "inst":
-                if i not in pulled and function_like_subject(g.type) in needed:
+                # a function-like instance of an included type, or a named instance the
+                # statement mentions (`[q : QPF F]`, `q.LiftpPreservation`)
+                if i not in pulled and (function_like_subject(g.type) in needed
+                                        or needed.intersection(g.names)):
                     pulled.add(i)
                     needed |= heads(g.type) & section_names
                     changed = True
@@ -107,7 +112,7 @@ def _select_section(section: tuple[BinderGroup, ...], section_names: frozenset[s
     for i, g in enumerate(section):
         if g.kind == "inst":
             vs = heads(g.type) & section_names
-            if vs and vs <= included:
+            if vs and vs <= included or needed.intersection(g.names):
                 out.append(g)
         elif i in chosen:
             out.append(BinderGroup(chosen[i], g.type, g.kind, g.pred_op, g.pred))

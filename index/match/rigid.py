@@ -63,9 +63,19 @@ _RIGID_INFIX = {"×": "Prod", "≃": "Equiv", "≃+*": "RingEquiv", "→+*": "Ri
                 "↪": "Embedding", "→₀": "Finsupp", "≃o": "OrderIso", "→o": "OrderHom",
                 "↪o": "OrderEmbedding", "≅": "Iso", "⥤": "Functor", "→ₛ": "SimpleFunc",
                 "≃ₜ": "Homeomorph", "→*₀": "MonoidWithZeroHom"}
+# the semilinear, isometric, affine and star arrows name the same structures as their
+# plain twins (`M →ₛₗ[σ] M₂` is `LinearMap σ M M₂`, Algebra/Module/LinearMap/Defs.lean:96;
+# `E →SL[σ] F` `ContinuousLinearMap σ E F`, Topology/Algebra/Module/LinearMap.lean:70;
+# `≃ₛₗ[` LinearEquiv, `→ₗᵢ[` / `≃ₗᵢ[` LinearIsometry(Equiv), `→ᵃ[` / `≃ᵃ[` Affine(Map|Equiv),
+# `→ₙₐ[` NonUnitalAlgHom, `→⋆ₐ[` StarAlgHom, each read in its `notation:25` command)
 _RIGID_INFIX_PREFIX = (("→ₗ[", "LinearMap"), ("≃ₗ[", "LinearEquiv"),
                        ("→L[", "ContinuousLinearMap"), ("≃L[", "ContinuousLinearEquiv"),
-                       ("→ₐ[", "AlgHom"), ("≃ₐ[", "AlgEquiv"))
+                       ("→ₐ[", "AlgHom"), ("≃ₐ[", "AlgEquiv"),
+                       ("→ₛₗ[", "LinearMap"), ("≃ₛₗ[", "LinearEquiv"),
+                       ("→SL[", "ContinuousLinearMap"), ("≃SL[", "ContinuousLinearEquiv"),
+                       ("→ₗᵢ[", "LinearIsometry"), ("≃ₗᵢ[", "LinearIsometryEquiv"),
+                       ("→ᵃ[", "AffineMap"), ("≃ᵃ[", "AffineEquiv"),
+                       ("→ₙₐ[", "NonUnitalAlgHom"), ("→⋆ₐ[", "StarAlgHom"))
 _RIGID_POSTFIX = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite"}
 
 

@@ -11,7 +11,7 @@ from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.match.matcher import compile_rule, match, suffix_const_eq
 from lean_alchemy.index.match.patterns import flatten, pattern_symbols
 
-from helpers.lean_text import make_rule
+from helpers.lean_text import derived_rules, make_rule
 
 DECL = Declaration("Demo.t", "t", "theorem", "Demo", "Demo.lean", 1, 1)
 
@@ -403,6 +403,29 @@ def test_function_like_section_instances_come_with_the_variables_they_use():
     fns = parse_binders("{E G : Type*} (f₁ f : E → G) (x : E)")
     assert ix.invocations(DECL, fns, parse_term("f₁ x = f x")) == []
     assert ix.stats.filtered["rigid_mismatch"] == 1
+
+
+def test_a_named_section_instance_the_statement_mentions_is_an_argument():
+    """`variable {F : Type u → Type v} [q : QPF F]` then `q.SuppPreservation ↔ …`
+    (Mathlib/Data/QPF/Univariate/Basic.lean): Lean makes `q` an argument of the theorem,
+    and with it `F`, so `q` is a pattern variable (dot notation on it, `QPF.…`)."""
+    from lean_alchemy.index.section_variables import used_section_variables
+
+    section = tuple(parse_binders("{F : Type u → Type v} [q : QPF F] [Inhabited ℕ]"))
+    concl = parse_term("q.SuppPreservation ↔ q.LiftpPreservation")
+    used = used_section_variables(section, (), concl)
+    assert [(g.kind, g.names) for g in used] == [("implicit", ("F",)), ("inst", ("q",))]
+    # negative: an unnamed instance of no included variable stays out, and a named one
+    # the statement does not mention
+    assert used_section_variables(section, (), parse_term("True")) == ()
+    lib = """\
+variable {F : Type u → Type v} [q : QPF F]
+
+theorem supp_iff : q.SuppPreservation ↔ q.LiftpPreservation := sorry
+"""
+    (fwd,) = [r for r in derived_rules(lib, "supp_iff")
+              if r.direction == "fwd" and r.pattern.startswith('["Ident"')]
+    assert fwd.pattern_vars == ("q",) and fwd.binder_names == ("F", "q")
 
 
 def test_index_drops_a_number_for_a_structure_but_keeps_definitions():

@@ -329,6 +329,8 @@ theorem comp_sum {p q : R[X]} : p.comp q = p.sum q := sorry
 theorem unop_supp (x : Rᵃᵒᵖ⟦Γ⟧) : x.support = x.unop.support := sorry
 
 theorem end_mul {f g : X →[M] X} : f.comp g = f * g := sorry
+
+theorem range_eq_map {f : M →ₗ[R] X} : f.range = Submodule.map f ⊤ := sorry
 """
 
 
@@ -339,17 +341,23 @@ def test_a_receiver_typed_by_notation_has_its_structure_as_head():
     from lean_alchemy.index.match.receiver_heads import receiver_head
 
     heads = {s: receiver_head(parse_term(s)) for s in
-             ("R[X]", "Polynomial R", "Rᵃᵒᵖ⟦Γ⟧", "R⟦X⟧", "αᵐᵒᵖ", "X →[M] X", "C(X, Y)")}
+             ("R[X]", "Polynomial R", "Rᵃᵒᵖ⟦Γ⟧", "R⟦X⟧", "αᵐᵒᵖ", "X →[M] X", "C(X, Y)",
+              "M →ₛₗ[σ] P", "E →SL[σ] F", "E →ₗᵢ[𝕜] F", "P →ᵃ[k] Q")}
     assert heads == {"R[X]": "Polynomial", "Polynomial R": "Polynomial",
                      "Rᵃᵒᵖ⟦Γ⟧": "HahnSeries", "R⟦X⟧": "PowerSeries", "αᵐᵒᵖ": "MulOpposite",
-                     "X →[M] X": "→[]", "C(X, Y)": "ContinuousMap"}
+                     "X →[M] X": "→[]", "C(X, Y)": "ContinuousMap",
+                     # the semilinear arrow is `LinearMap`'s notation, as `→ₗ[R]` is
+                     "M →ₛₗ[σ] P": "LinearMap", "E →SL[σ] F": "ContinuousLinearMap",
+                     "E →ₗᵢ[𝕜] F": "LinearIsometry", "P →ᵃ[k] Q": "AffineMap"}
     cases = [
         ("comp_sum", "theorem c (f g : BoundedOrderHom α α) : f.comp g = g := sorry\n", False),
         ("comp_sum", "theorem c (f g : Polynomial ℤ) : f.comp g = g := sorry\n", True),
         ("unop_supp", "theorem c (p : Walk u v) : p.support = [] := sorry\n", False),
         ("end_mul", "theorem c (f : sSupHom α α) (g : sSupHom α α) : f.comp g = g := sorry\n",
          False),
-        ("end_mul", "theorem c (f g : Y →[N] Y) : f.comp g = g := sorry\n", True)]
+        ("end_mul", "theorem c (f g : Y →[N] Y) : f.comp g = g := sorry\n", True),
+        ("range_eq_map", "theorem c (f : M →ₛₗ[σ] P) : f.range.FG := sorry\n", True),
+        ("range_eq_map", "theorem c (f : M →+* P) : f.range.FG := sorry\n", False)]
     for lemma, cand, kept in cases:
         rules = [r for r in derived_rules(NOTATION_RECEIVERS, lemma) if r.direction == "fwd"]
         invs, ix = _index(rules, cand)
