@@ -331,7 +331,7 @@ class TermMatcher:
         if got is None or want is None or got[0] != want[0]:
             return False
         value = bracket_value(got[1])
-        if value is None or not self.bind(var, "", "", value):
+        if value is None or not self.bind(var, "", "", value, bound_here):
             return False
         r = resolved if isinstance(resolved, BinOp) else written
         return (self.match_term(pattern.lhs, written.lhs, r.lhs, bound_names, bound_here)
@@ -349,7 +349,7 @@ class TermMatcher:
             wh, wd, wr = written.name.partition(".")
             return wh == bound_names[head] and wr == rest and bool(wd) == bool(dot)
         if head in self.pattern_vars:
-            return self.bind(head, dot, rest, written)
+            return self.bind(head, dot, rest, written, bound_here)
         # a constant of the rule
         if not isinstance(written, Ident) or not isinstance(resolved, Ident):
             return False
@@ -364,10 +364,13 @@ class TermMatcher:
             self.respell[name] = written.name
         return True
 
-    def bind(self, var: str, dot: str, rest: str, written: Term) -> bool:
+    def bind(self, var: str, dot: str, rest: str, written: Term,
+             bound_here: frozenset[str] = frozenset()) -> bool:
         """Bind pattern variable `var` (used as `var.rest` when dotted) to `written`;
         False when it is already bound to something else or would capture a name bound
-        inside the instance."""
+        inside the instance above this place (`bound_here`).  Why not any name bound
+        somewhere in the instance: in `ev (fun x ↦ h x) x` the last `x` is free, and Lean
+        binds it (`Bundle.contMDiffWithinAt_section` on a section's `fun x ↦ …` at `x`)."""
         if dot:
             # `x.rest` binds `x` to the receiver of the candidate's `y.rest` or
             # `y.g.rest` (a longer field chain of a variable: `x := y.g`)
@@ -386,7 +389,7 @@ class TermMatcher:
             value = written
             if isinstance(value, BinOp) and value.op == "..":
                 return False  # `∫ x in a..b` is its own notation: `a..b` is no set
-        if self.inner_bound and heads(value) & self.inner_bound:
+        if bound_here and heads(value) & bound_here:
             return False  # would capture a variable bound inside the instance
         prev = self.subst.get(var)
         if prev is not None:

@@ -207,3 +207,14 @@ def test_a_theorem_with_a_dotted_name_reads_its_names_inside_that_namespace(tmp_
     assert ("Demo.sheaf_two", "Demo.Presheaf.isSheaf_iff", "fwd") in got
     # negative: the root namespace's `IsSheaf` is another constant
     assert ("Demo.plain_two", "Demo.Presheaf.isSheaf_iff", "fwd") not in got
+
+
+def test_a_name_bound_in_one_part_of_the_instance_is_free_in_another():
+    rule = make_rule("ev_fun", "eq", "{g : ℕ → ℕ} {a : ℕ}", "ev (fun y => g y) a", "g a")
+    (inv,) = _invocations([rule], "theorem c (h : ℕ → ℕ) (x : ℕ) : "
+                                  "ev (fun x => h x) x = 0 := by simp\n")
+    assert _subst(inv) == {"g": "h", "a": "x"}
+    # negative: inside the binder the same name is the bound one, which no variable of
+    # the rule may take
+    inner = make_rule("ev_const", "eq", "{a : ℕ}", "ev (fun y => a)", "a")
+    assert _invocations([inner], "theorem c : ev (fun x => x) = 0 := by simp\n") == []
