@@ -766,17 +766,24 @@ class Inference:
             return None
         out: Term | None = None
         for sig in found:
-            ty = self._apply_sig(sig, args, d, receiver)
+            # of several declarations a name may denote (`lift` in `namespace Ordinal`
+            # with `open Cardinal`), one an argument certainly clashes with is not the one
+            # Lean's overload resolution elaborates (`lift.{u} o` with `o : Ordinal`)
+            clash: list[str] | None = [] if len(found) > 1 else None
+            ty = self._apply_sig(sig, args, d, receiver, clash=clash)
+            if clash:
+                continue
             if ty is None or (out is not None and ty != out):
                 return None
             out = ty
         return out
 
     def _apply_sig(self, sig: Sig, args: tuple[Term, ...], d: int,
-                   receiver: tuple[Term, str] | None, solved: dict | None = None
-                   ) -> Term | None:
+                   receiver: tuple[Term, str] | None, solved: dict | None = None,
+                   clash: list[str] | None = None) -> Term | None:
         """The type of `sig` applied to `args`; `solved`, when given, receives the
-        binders, the arguments given to them and the solution of the others (`needs`)."""
+        binders, the arguments given to them and the solution of the others (`needs`);
+        `clash`, when given, the binders whose argument's type certainly clashes."""
         sig_type = sig.type if sig.type is not None else self._unwritten_type(sig, d)
         if sig_type is None:
             if solved is None:
@@ -820,8 +827,9 @@ class Inference:
             if vt is not None:
                 pt = norm(subst(ty, given), metas)
                 nv = norm(vt, self.tvars)
-                if pt is not None and nv is not None:
-                    self.unify(pt, nv, metas, s, self.tvars)
+                if pt is not None and nv is not None and \
+                        self.unify(pt, nv, metas, s, self.tvars) is False and clash is not None:
+                    clash.append(n)
         self._unify_through_arrows(subst(sig_type, given), extra, metas, s, d)
         if solved is not None:
             solved.update(binders=binders, metas=metas, given=given, s=s)

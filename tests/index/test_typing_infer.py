@@ -630,3 +630,23 @@ def test_a_name_with_universe_levels_is_the_declaration_of_that_name() -> None:
     ctx = _ctx(table, "(o : Ordinal)")
     for written in ("Ordinal.lift.{u} o", "lift.{u, v} o", "lift o"):
         assert ctx.infer.type_of(parse_term(written)) == parse_term("Ordinal"), written
+
+
+def test_of_two_declarations_a_name_denotes_the_one_its_arguments_fit() -> None:
+    """In `namespace Ordinal` with `open Cardinal` (Mathlib/SetTheory/Ordinal/Arithmetic.lean)
+    `lift o` may name `Ordinal.lift` or `Cardinal.lift`; Lean's overload resolution keeps
+    the one whose argument elaborates, `o : Ordinal`."""
+    table = _table([("Ordinal", "structure", "structure Ordinal where\n  x : ℕ"),
+                    ("Cardinal", "structure", "structure Cardinal where\n  x : ℕ"),
+                    ("Ordinal.lift", "def", "def Ordinal.lift (o : Ordinal) : Ordinal := sorry"),
+                    ("Cardinal.lift", "def",
+                     "def Cardinal.lift (c : Cardinal) : Cardinal := sorry")])
+    from lean_alchemy.extract.commands import parse_binders
+
+    text = "(o : Ordinal) (c : Cardinal) (x : α)"
+    ctx = Context(table, binders_of(parse_binders(text, text, 0, len(text))),
+                  frozenset({"Ordinal", "Cardinal"}))
+    assert ctx.infer.type_of(parse_term("lift.{u} o")) == parse_term("Ordinal")
+    assert ctx.infer.type_of(parse_term("lift c")) == parse_term("Cardinal")
+    # negative: an argument that fits both (a type variable's value) leaves it unknown
+    assert ctx.infer.type_of(parse_term("lift x")) is None
