@@ -60,17 +60,13 @@ class IndexContext:
     rule_library: dict[str, str] = field(default_factory=dict)
 
     def view(self, decl: Declaration) -> ScopeView:
-        """Where `decl`'s written names resolve: its scope, inside its own dotted name
-        (`ScopeView.inside`: `theorem Presheaf.isSheaf_iff …` in `namespace CategoryTheory`
-        reads `IsSheaf` as `CategoryTheory.Presheaf.IsSheaf` first, as Lean does)."""
         key = decl.scope_id or ""
-        ns = decl.full_name.rsplit(".", 1)[0] if "." in decl.full_name else ""
-        v = self.views.get(f"{key}\0{ns}")
+        v = self.views.get(key)
         if v is None:
-            base = self.views.get(key)
-            if base is None:
-                base = self.views[key] = ScopeView.of(self.scopes.get(key), namespace_hint=ns)
-            v = self.views[f"{key}\0{ns}"] = base.inside(decl.full_name)
+            scope = self.scopes.get(key)
+            ns = decl.full_name.rsplit(".", 1)[0] if "." in decl.full_name else ""
+            v = ScopeView.of(scope, namespace_hint=ns)
+            self.views[key] = v
         return v
 
     def section(self, decl: Declaration) -> tuple[BinderGroup, ...]:

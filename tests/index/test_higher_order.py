@@ -171,44 +171,6 @@ def test_an_interval_is_no_set_of_a_set_integral():
                                 "∫ x in a..b, (g x + 1) ∂volume = 0 := by simp\n") == []
 
 
-DOTTED_NAMESPACE = """\
-namespace Demo
-
-def IsSheaf (n : ℕ) : Prop := True
-
-def Presheaf.IsSheaf (n : ℕ) : Prop := True
-
-def Presheaf.Good (n : ℕ) : Prop := True
-
-theorem Presheaf.isSheaf_iff (n : ℕ) : IsSheaf n ↔ Good n := by simp
-
-theorem sheaf_two : Presheaf.IsSheaf 2 := by simp
-
-theorem plain_two : Demo.IsSheaf 2 := by simp
-
-end Demo
-"""
-
-
-def test_a_theorem_with_a_dotted_name_reads_its_names_inside_that_namespace(tmp_path):
-    # Lean elaborates `theorem Presheaf.isSheaf_iff` in `namespace Demo` as if within
-    # `namespace Demo.Presheaf`: its `IsSheaf` is `Demo.Presheaf.IsSheaf`
-    from lean_alchemy.index.driver import run_index
-    from lean_alchemy.index.options import IndexOptions
-    from lean_alchemy.index.store import iter_invocations, read_rules
-
-    from helpers.lean_text import extracted_run
-
-    run = extracted_run(tmp_path, DOTTED_NAMESPACE)
-    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
-    rules = {r.id: r for r in read_rules(run)}
-    got = {(i.candidate, rules[i.rule_id].lemma, rules[i.rule_id].direction)
-           for i in iter_invocations(run)}
-    assert ("Demo.sheaf_two", "Demo.Presheaf.isSheaf_iff", "fwd") in got
-    # negative: the root namespace's `IsSheaf` is another constant
-    assert ("Demo.plain_two", "Demo.Presheaf.isSheaf_iff", "fwd") not in got
-
-
 def test_a_name_bound_in_one_part_of_the_instance_is_free_in_another():
     rule = make_rule("ev_fun", "eq", "{g : ℕ → ℕ} {a : ℕ}", "ev (fun y => g y) a", "g a")
     (inv,) = _invocations([rule], "theorem c (h : ℕ → ℕ) (x : ℕ) : "
