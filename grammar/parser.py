@@ -506,19 +506,7 @@ def parse_term_strict(text: str) -> Term:
 # ------------------------------------------------------------------ binders
 
 def _split_binder_groups(s: str) -> list[str]:
-    out = []
-    depth, start = 0, -1
-    for i, c in enumerate(s):
-        if c in _OPENERS:
-            if depth == 0:
-                start = i
-            depth += 1
-        elif c in _CLOSERS:
-            depth -= 1
-            if depth == 0 and start >= 0:
-                out.append(s[start:i + 1])
-                start = -1
-    return out
+    return [s[a:b] for a, b in _top_groups(s, interior=False)]
 
 
 _KIND_OF = {"(": ("explicit", ")"), "{": ("implicit", "}"), "⦃": ("strict", "⦄"),

@@ -29,9 +29,9 @@ BINDER_STARTS = ("∀", "∃", "fun", "λ")
 EXTRA_PAIRS = (("‹", "›"),)
 
 
-def top_groups(s: str) -> list[tuple[int, int]]:
-    """Spans (with brackets) of the outermost bracket groups of `s`; if `s` is one group,
-    those of its interior."""
+def top_groups(s: str, interior: bool = True) -> list[tuple[int, int]]:
+    """Spans (with brackets) of the outermost bracket groups of `s`; if `s` is one group
+    and `interior`, those of its interior."""
     spans: list[tuple[int, int]] = []
     depth, start = 0, -1
     n = len(s)
@@ -54,7 +54,7 @@ def top_groups(s: str) -> list[tuple[int, int]]:
                 i += 2 if s[i] == "\\" else 1
         i += 1
     st = s.strip()
-    if len(spans) == 1 and s[spans[0][0]:spans[0][1]] == st:
+    if interior and len(spans) == 1 and s[spans[0][0]:spans[0][1]] == st:
         a, b = spans[0]
         inner = top_groups(s[a + 1:b - 1])
         return [(x + a + 1, y + a + 1) for x, y in inner]

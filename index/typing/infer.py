@@ -764,26 +764,34 @@ class Inference:
                                        else frozenset())
         if not found:
             return None
-        out: Term | None = None
+        if len(found) == 1:
+            return self._apply_sig(found[0], args, d, receiver)
+        # several declarations the name may denote: one type when all give it; else the
+        # overload Lean's elaboration keeps (`lift.{u} o`, `o : Ordinal`, in `namespace
+        # Ordinal` with `open Cardinal`): every argument of the fitting ones unifies, every
+        # other one has an argument that certainly clashes (an unknown argument type
+        # decides nothing: the name may also be a notation the table does not list)
+        applied = []
         for sig in found:
-            # of several declarations a name may denote (`lift` in `namespace Ordinal`
-            # with `open Cardinal`), one an argument certainly clashes with is not the one
-            # Lean's overload resolution elaborates (`lift.{u} o` with `o : Ordinal`)
-            clash: list[str] | None = [] if len(found) > 1 else None
-            ty = self._apply_sig(sig, args, d, receiver, clash=clash)
-            if clash:
-                continue
-            if ty is None or (out is not None and ty != out):
-                return None
-            out = ty
-        return out
+            fits: dict[str, bool | None] = {}
+            applied.append((self._apply_sig(sig, args, d, receiver, fits=fits), fits))
+        types = {ty for ty, _ in applied}
+        if len(types) == 1:
+            return applied[0][0]
+        fitting = {ty for ty, fits in applied if fits and all(v is True for v in fits.values())}
+        if len(fitting) == 1 and all(
+                False in fits.values() for ty, fits in applied
+                if not (fits and all(v is True for v in fits.values()))):
+            return next(iter(fitting))
+        return None
 
     def _apply_sig(self, sig: Sig, args: tuple[Term, ...], d: int,
                    receiver: tuple[Term, str] | None, solved: dict | None = None,
-                   clash: list[str] | None = None) -> Term | None:
+                   fits: dict[str, bool | None] | None = None) -> Term | None:
         """The type of `sig` applied to `args`; `solved`, when given, receives the
         binders, the arguments given to them and the solution of the others (`needs`);
-        `clash`, when given, the binders whose argument's type certainly clashes."""
+        `fits`, when given, receives for each binder given an argument whether the
+        argument's type unifies with it (True), certainly clashes (False) or is unknown."""
         sig_type = sig.type if sig.type is not None else self._unwritten_type(sig, d)
         if sig_type is None:
             if solved is None:
@@ -824,12 +832,14 @@ class Inference:
             if v is None or ty is None:
                 continue
             vt = self.type_of(v, d)
+            verdict: bool | None = None
             if vt is not None:
                 pt = norm(subst(ty, given), metas)
                 nv = norm(vt, self.tvars)
-                if pt is not None and nv is not None and \
-                        self.unify(pt, nv, metas, s, self.tvars) is False and clash is not None:
-                    clash.append(n)
+                if pt is not None and nv is not None:
+                    verdict = self.unify(pt, nv, metas, s, self.tvars)
+            if fits is not None:
+                fits[n] = verdict
         self._unify_through_arrows(subst(sig_type, given), extra, metas, s, d)
         if solved is not None:
             solved.update(binders=binders, metas=metas, given=given, s=s)

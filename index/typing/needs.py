@@ -266,12 +266,13 @@ def _operand_type(inf: Inference, t: BinOp) -> Term | None:
     return tl if tl == tr else None
 
 
-def written(found: list[Sig], name: str, ns: str) -> Sig | None:
+def written(found: list[Sig], name: str, ns: str, guess: bool = True) -> Sig | None:
     """The declaration a name written in a lemma of namespace `ns` denotes, among those
     its suffix finds: `ns.name` for the longest prefix of `ns` that has one (Lean looks in
-    the enclosing namespaces first), else the root `name`, else the one class field of
-    that name (a class's fields are exported: `dist` is `Dist.dist`); None otherwise."""
-    if len(found) == 1:
+    the enclosing namespaces first), else the root `name`, else (`guess`) the one
+    declaration of that suffix or the one class field of that name (a class's fields are
+    exported: `dist` is `Dist.dist`); None otherwise."""
+    if guess and len(found) == 1:
         return found[0]
     by_name = {s.name: s for s in found}
     parts = ns.split(".") if ns else []
@@ -279,6 +280,8 @@ def written(found: list[Sig], name: str, ns: str) -> Sig | None:
         got = by_name.get(".".join(parts[:k] + [name]))
         if got is not None:
             return got
+    if not guess:
+        return None
     fields = [s for s in found if s.kind == "field" and s.name.endswith("." + name)
               and any(g.kind == "inst" and "self" in g.names for g in s.binders)
               and not isinstance(s.type, Opaque)]  # `dist := …`: a default, no field
@@ -296,10 +299,14 @@ def _constant(inf: Inference, name: str, args: tuple[Term, ...], ns: str
         yield from _dotted(inf, Ident(first), rest.split("."), args)
         return
     found = inf.consts.candidates(name)
-    sig = written(found, name, ns)
+    # a notation token of the library (`μ`: `ArithmeticFunction.moebius` where its scope
+    # is open) is read as the notation wherever it is in force, so a declaration of that
+    # last name elsewhere (`LaxMonoidal.μ`) is no guess for it
+    token = name in inf.consts.tokens
+    sig = written(found, name, ns, guess=not token)
     if sig is not None:
         yield from _binder_queries(inf, sig, args, None)
-    elif not found:  # a notation token (`∡` is `EuclideanGeometry.oangle`): its constant
+    elif not found or token:  # a notation token (`∡` is `EuclideanGeometry.oangle`)
         body = inf.consts.token_body(name, inf.namespaces or None)
         if isinstance(body, Ident) and body.name != name:
             yield from _constant(inf, body.name, args, "")

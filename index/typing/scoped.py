@@ -129,3 +129,17 @@ def resolution_namespaces(scope: object, full_name: str) -> frozenset[str]:
         except Exception:  # noqa: BLE001 - an unread scope only leaves names unfiltered
             return frozenset()
     return frozenset(out)
+
+
+_BODY_WORD = re.compile(r"(?<![\w.'])[^\W\d][\w'₀-₉]*")  # a name not after a dot
+# a `match` arm's pattern (`| k + 1 => …`): the names in it are bound there, not uses
+_ARM_PATTERN = re.compile(r"(?m)^\s*\|([^\n]*?)=>")
+
+
+def body_words(body: str) -> frozenset[str]:
+    """The names a definition's body uses, less those its `match` arms bind
+    (`lowerCentralSeriesLast`'s `| k + 1 => lowerCentralSeries R L M k` under `variable
+    (k : ℕ)`, Mathlib/Algebra/Lie/Nilpotent.lean: Lean does not include the section's
+    `k`)."""
+    bound = {w for m in _ARM_PATTERN.finditer(body) for w in _BODY_WORD.findall(m.group(1))}
+    return frozenset(_BODY_WORD.findall(body)) - bound

@@ -24,9 +24,11 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.statements import dumps_binders, loads_binders
+from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.sources import source_bytes
 from lean_alchemy.index.typing.headers import Header, read_header
 from lean_alchemy.index.typing.scoped import (
+    body_words,
     declaration_scopes,
     included_section_binders,
     section_of,
@@ -252,31 +254,21 @@ def _derived_instance(cls: str, target: str) -> Sig | None:
     return Sig(f"{name}.derived{fn.name}", "instance", binders, App(fn, args))
 
 
-_BODY_WORD = re.compile(r"(?<![\w.'])[^\W\d][\w'₀-₉]*")  # a name not after a dot
-# a `match` arm's pattern (`| k + 1 => …`): the names in it are bound there, not uses
-_ARM_PATTERN = re.compile(r"(?m)^\s*\|([^\n]*?)=>")
-
-
-def _body_words(body: str) -> frozenset[str]:
-    """The names a definition's body uses, less those its `match` arms bind
-    (`lowerCentralSeriesLast`'s `| k + 1 => lowerCentralSeries R L M k` under `variable
-    (k : ℕ)`, Mathlib/Algebra/Lie/Nilpotent.lean: Lean does not include the section's
-    `k`)."""
-    bound = {w for m in _ARM_PATTERN.finditer(body) for w in _BODY_WORD.findall(m.group(1))}
-    return frozenset(_BODY_WORD.findall(body)) - bound
-
-
 def sigs_of_source(name: str, kind: str, text: str,
                    section: tuple[BinderGroup, ...] = ()) -> list[Sig]:
     """The signatures one non-theorem declaration contributes (itself, projections,
     constructors, derived instances); `section`: the section binders in force, of which
-    those Lean includes are prepended to its binders."""
+    those Lean includes are prepended to its binders (for a type, those its `extends` and
+    fields use as well: `class IsDedekindDomain : Prop extends IsDomain A, …` under
+    `variable (A : Type*) [CommRing A]`, Mathlib/RingTheory/DedekindDomain/Basic.lean:145)."""
     h = read_header(text, kind)
     if h is None:
         return []
     if section:
-        words = _body_words(text.split(":=", 1)[1]) if kind in (
+        words = body_words(text.split(":=", 1)[1]) if kind in (
             "def", "abbrev", "opaque") and ":=" in text else frozenset()
+        if kind in ("structure", "class", "inductive"):  # its `extends` and fields too
+            words |= {n for t in h.parents + tuple(f[2] for f in h.fields) for n in heads(t)}
         inc = included_section_binders(section, h.type, h.binders, words)
         h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving, h.body)
     out = [Sig(name, kind, h.binders, h.type, h.parents, h.body)]

@@ -460,3 +460,26 @@ def test_an_instance_about_an_applied_notation_is_about_its_constant() -> None:
     assert r.holds(parse_term("Inv (X ∗ X)")) == YES
     metas, _prem, pats, _co = table.instances["Inv"][0]
     assert unify(pats[0], parse_term("Set X"), metas, {}, table, frozenset({"X"})) is False
+
+
+def test_a_class_whose_parameter_only_its_extends_clause_names_is_the_section_s() -> None:
+    """`variable (A : Type*) [CommRing A]` then `class IsDedekindDomain : Prop extends
+    IsDomain A, IsDedekindRing A` (Mathlib/RingTheory/DedekindDomain/Basic.lean:145): Lean
+    makes `A` the class's parameter, so `[IsDedekindDomain A]` gives `IsDomain A`."""
+    from lean_alchemy.extract.commands import parse_binders
+    from lean_alchemy.grammar.statements import binders_of
+
+    text = "(A : Type*) [CommRing A]"
+    section = binders_of(parse_binders(text, text, 0, len(text)))
+    rows = [("IsDomain", "class", "class IsDomain (R : Type u) [CommRing R] : Prop where\n  x : True"),
+            ("IsDedekindRing", "class",
+             "class IsDedekindRing (R : Type u) [CommRing R] : Prop where\n  y : True")]
+    sigs = list(core_sigs()) + [s for n, k, t in rows for s in sigs_of_source(n, k, t)]
+    sigs += sigs_of_source("IsDedekindDomain", "class", "class IsDedekindDomain : Prop\n"
+                           "  extends IsDomain A, IsDedekindRing A", section)
+    table = ClassTable.build(sigs)
+    r = Resolver(table, frozenset({"B"}), [parse_term("IsDedekindDomain B"),
+                                          parse_term("CommRing B")])
+    assert r.holds(parse_term("IsDomain B")) == YES
+    # negative: a parent the class does not extend stays unanswered by it
+    assert r.holds(parse_term("IsDomain ℕ")) != YES
