@@ -69,16 +69,20 @@ from lean_alchemy.index.typing.new_text import new_text, rule_constants
 
 def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
     """Names of binders that a later binder's type, a binder predicate or the conclusion
-    mentions (`(h : 0 < n) (x : Fin' n h)`): the mutation stage cannot rewrite or replace
-    them (`dependent_hypothesis`), so matching them only crowds out usable invocations."""
+    mentions (`(h : 0 < n) (x : Fin' n h)`), also inside text the grammar keeps verbatim
+    (`l[k]'(by simp [hk])`, `index.rules.verbatim_names`): the mutation stage cannot
+    rewrite or replace them (`dependent_hypothesis`), and a mutant that did would leave
+    that text naming a hypothesis of another type, or none."""
+    from lean_alchemy.index.rules import verbatim_names
+
     out: set[str] = set()
-    later: set[str] = set(heads(conclusion))
+    later: set[str] = set(heads(conclusion)) | verbatim_names(conclusion)
     for g in reversed(binders):
         if g.pred is not None:
-            later |= heads(g.pred)
+            later |= heads(g.pred) | verbatim_names(g.pred)
         out.update(n for n in g.names if n in later)
         if g.type is not None:
-            later |= heads(g.type)
+            later |= heads(g.type) | verbatim_names(g.type)
     return out
 
 

@@ -583,3 +583,26 @@ def test_flat_matcher_agrees_with_the_tree_matcher():
             parse_term(text.replace("succ n", "Nat.succ n")), frozenset("xyfghnmtka"))]
             for i in range(len(fl.syms)) for c in t.retrieve(fl, i) if match_flat(c, fl, i)}
     assert {"add_zero", "mul_comm", "sub_self", "comp_apply", "Nat.succ_sub_one"} <= hits
+
+
+def test_a_hypothesis_named_in_verbatim_text_is_not_rewritten():
+    """`l[k]'(by simpa using hk)` (the grammar keeps it as text): a rewrite `at hk`
+    would leave the proof in the statement naming a hypothesis of another type (Mathlib's
+    `CoxeterSystem.getElem_alternatingWord` with `(by simp [hk])`)."""
+    from helpers.lean_text import extract
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+
+    rule = make_rule("add_zero'", "eq", "{a : ℕ}", "a + 0", "a")
+
+    def kinds(text: str) -> list[tuple[str, str]]:
+        decls, _ = extract(text, module="Demo.Cand")
+        (d,) = decls.values()
+        ix = RuleIndex.build([rule])
+        return [(i.kind, i.location)
+                for i in ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))]
+
+    assert kinds("theorem c (l : List ℕ) (k : ℕ) (hk : k < l.length + 0) : "
+                 "l[k]'(by simpa using hk) = 0 := by simp\n") == []
+    # negative: a statement that names the hypothesis nowhere else keeps the rewrite
+    assert kinds("theorem c (l : List ℕ) (k : ℕ) (hk : k < l.length + 0) : "
+                 "l.length = k := by simp\n") == [("rw_hyp", "hk")]
