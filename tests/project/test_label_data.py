@@ -78,3 +78,12 @@ def test_every_reprinted_reading_is_complete() -> None:
         assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["reason"].strip()
         if r["label"] == "ill_typed":
             assert r["reason_class"] in REASON_CLASSES, r["n"]
+
+
+def test_every_side_and_hole_reading_is_complete() -> None:
+    data = rows("side_and_hole_mutants.jsonl")
+    assert [r["n"] for r in data] == list(range(30))
+    assert Counter(r["change"] for r in data) == {"relation_sides": 20, "hypothesis_hole": 10}
+    for r in data:
+        assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["statement"], r["n"]
+        assert "proof" not in r and (r["label"] == "elaborates" or r["reason"].strip()), r["n"]
