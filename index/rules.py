@@ -43,10 +43,10 @@ from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term, dumps,
+    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term,
+    binder_names, dumps,
 )
 from lean_alchemy.grammar.operators import bracket_parts
-from lean_alchemy.grammar.ast import binder_names
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.match.patterns import higher_order_args, is_assumption_hole
 from lean_alchemy.index.receivers import collect as collect_receivers
@@ -242,11 +242,15 @@ def _bad_pattern(p: Term, pvars: frozenset[str]) -> str | None:
         # `f x` with `f` a variable: in Lean this is a coercion `⇑f x` (a bundled map) or a
         # higher-order pattern; read as first order it would match every application
         return "variable_head"
+    allowed: set[int] | None = None  # `_hypothesis_holes`, read at the first hole
     for s in nodes(p):
         if isinstance(s, Opaque):
             return "opaque_pattern"
-        if isinstance(s, Hole) and id(s) not in _hypothesis_holes(p, pvars):
-            return "hole_pattern"
+        if isinstance(s, Hole):
+            if allowed is None:
+                allowed = _hypothesis_holes(p, pvars)
+            if id(s) not in allowed:
+                return "hole_pattern"
     return None
 
 

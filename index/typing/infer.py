@@ -771,17 +771,17 @@ class Inference:
         # Ordinal` with `open Cardinal`): every argument of the fitting ones unifies, every
         # other one has an argument that certainly clashes (an unknown argument type
         # decides nothing: the name may also be a notation the table does not list)
-        applied = []
+        applied = []  # (type, every argument unifies, some argument certainly clashes)
         for sig in found:
             fits: dict[str, bool | None] = {}
-            applied.append((self._apply_sig(sig, args, d, receiver, fits=fits), fits))
-        types = {ty for ty, _ in applied}
+            ty = self._apply_sig(sig, args, d, receiver, fits=fits)
+            applied.append((ty, bool(fits) and all(v is True for v in fits.values()),
+                            False in fits.values()))
+        types = {ty for ty, _, _ in applied}
         if len(types) == 1:
             return applied[0][0]
-        fitting = {ty for ty, fits in applied if fits and all(v is True for v in fits.values())}
-        if len(fitting) == 1 and all(
-                False in fits.values() for ty, fits in applied
-                if not (fits and all(v is True for v in fits.values()))):
+        fitting = {ty for ty, fit, _ in applied if fit}
+        if len(fitting) == 1 and all(fit or clash for _, fit, clash in applied):
             return next(iter(fitting))
         return None
 

@@ -267,7 +267,7 @@ def sigs_of_source(name: str, kind: str, text: str,
     if section:
         words = body_words(text.split(":=", 1)[1]) if kind in (
             "def", "abbrev", "opaque") and ":=" in text else frozenset()
-        if kind in ("structure", "class", "inductive"):  # its `extends` and fields too
+        if kind in ("structure", "class"):  # its `extends` clause and fields too
             words |= {n for t in h.parents + tuple(f[2] for f in h.fields) for n in heads(t)}
         inc = included_section_binders(section, h.type, h.binders, words)
         h = Header(inc + h.binders, h.type, h.parents, h.fields, h.ctors, h.deriving, h.body)
