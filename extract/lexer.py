@@ -177,8 +177,10 @@ def command_starts(mk: Masked) -> list[int]:
                     _OPEN_ENDED.search(masked, max(0, i - 400), i):
                 continue  # e.g. a term proof written at column 0 after `:=`
         starts.append(i)
+    code_starts = list(starts)
     for c in mk.comments:
-        if c.kind != "plain" and (c.start == 0 or mk.text[c.start - 1] == "\n"):
+        if c.kind != "plain" and (c.start == 0 or mk.text[c.start - 1] == "\n") and \
+                not _inside_attribute(masked, code_starts, c.start):
             # a docstring at column 0 that documents an indented structure field is not
             # a command start: the code after it must be on its line or at column 0
             nxt = _SPACES.match(masked, c.end).end()
@@ -188,6 +190,26 @@ def command_starts(mk: Masked) -> list[int]:
             starts.append(c.start)
     starts.sort()
     return starts
+
+
+def _inside_attribute(masked: str, starts: list[int], at: int) -> bool:
+    """Is offset `at` inside an attribute list left open by the command before it?  A
+    docstring given to `to_additive` (`@[to_additive ArchimedeanClass` then a column-0
+    `/-- … -/]`, Mathlib/Algebra/Order/Archimedean/Class.lean) belongs to the attribute,
+    not a new command: cut there, the declaration would lose its attributes."""
+    k = bisect_right(starts, at) - 1
+    if k < 0:
+        return False
+    opened = masked.rfind("@[", starts[k], at)
+    if opened < 0:
+        return False
+    depth = 0
+    for ch in masked[opened + 1:at]:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+    return depth > 0
 
 
 def pieces(mk: Masked) -> list[Piece]:

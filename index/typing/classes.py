@@ -36,7 +36,7 @@ from lean_alchemy.index.typing.generated import (
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
 from lean_alchemy.index.typing.saturate import subst
-from lean_alchemy.index.typing.instance_unify import local_fields, unify
+from lean_alchemy.index.typing.instance_unify import constant_family, local_fields, unify
 from lean_alchemy.index.typing.signatures import SCOPED_MARK, Sig, head_name
 from lean_alchemy.index.typing.type_terms import (  # noqa: F401 - re-exported
     CORE_DEFS, CORE_TYPES, TOWER, head_of, norm,
@@ -722,7 +722,7 @@ class Resolver:
             return UNKNOWN
         verdict = YES
         for q in prem:
-            q2 = subst(q, s)
+            q2 = constant_family(subst(q, s), s)
             if _mentions(q2, metas - frozenset(s)):
                 return UNKNOWN  # a premise about a type the conclusion does not fix
             ans = self._holds(q2, depth + 1, stack)

@@ -10,7 +10,8 @@ types (`needs`) are asked of the candidate's `Resolver`: a *no* drops it
 from __future__ import annotations
 
 from collections import Counter
-from typing import Mapping, Sequence
+from functools import partial
+from typing import Callable, Mapping, Sequence
 
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.grammar.substitute import substitute
@@ -21,10 +22,10 @@ from lean_alchemy.index.typing.classes import (
 )
 from lean_alchemy.index.typing.coerce import ANY, rigid_op, target_sources, type_head
 from lean_alchemy.index.typing.apart import TextMemo, renamed_apart
-from lean_alchemy.index.typing.homs import arrow_clash
+from lean_alchemy.index.typing.homs import arrow_clash, structure_hom_clash
 from lean_alchemy.index.typing.infer import PROP, Inference
 from lean_alchemy.index.typing.places import function_at, typed_by_place, untyped_function
-from lean_alchemy.index.typing.saturate import mentions_unsolved
+from lean_alchemy.index.typing.saturate import may_name, mentions_unsolved
 from lean_alchemy.index.typing.new_text import (
     new_text, rule_constants, stated_binder_types,
     applied_arity, cannot_apply, constant_arguments, dot_clash, receiver_fields,
@@ -248,7 +249,7 @@ class TypedFilter:
         for n, t, fun in literals:
             pt = norm(t, metas) if not isinstance(t, Sort) else None
             want = subst(pt, s) if pt is not None else None
-            if want is None or _free(want, free):
+            if want is None or may_name(want, free):
                 continue
             raw = function_at(ctx.infer, fun, want) if fun is not None else want
             got = norm(raw, ctx.tvars) if raw is not None else None
@@ -306,7 +307,7 @@ class TypedFilter:
             if n and n not in local and n not in s and t is not None and \
                     not isinstance(t, Sort):
                 pt = subst(norm(t, metas), s)  # type: ignore[arg-type]
-                if not _free(pt, metas - frozenset(s)):
+                if not may_name(pt, metas - frozenset(s)):
                     local[n] = pt
         for need in self._needs(ctx, metas, s, local, new_terms, namespace):
             q = self._numeral_query(ctx, need) if head_of(need) == "OfNat" else need
@@ -427,12 +428,35 @@ class TypedFilter:
             t = next((t for n, t in zip(names, types) if n == x.name), None) \
                 if isinstance(x, Ident) and x.name in free else None
             return t if t is not None else ctx.infer.type_of(x)
-
-        def structure(h: str) -> bool:
-            return self.table.type_constants_only(h, final=True)
-
+        structure = partial(self.table.type_constants_only, final=True)
         return arrow_clash(want, got, rule_object, structure, plain) or \
-            arrow_clash(got, want, ctx.infer.type_of, structure, plain)
+            arrow_clash(got, want, ctx.infer.type_of, structure, plain) or \
+            self._hom_structure_clash(ctx, want, got, rule_object)
+
+    def _hom_structure_clash(self, ctx: Context, want: Term, got: Term,
+                             rule_object: Callable[[Term], Term | None]) -> bool:
+        """`homs.structure_hom_clash` either way: a function type or a bundled map
+        (`→ₗ[R]`, `LinearMap`) is no arrow of a category whose arrows are a structure
+        (`ModuleCat.Hom`), and the reverse, unless the value's type coerces to the other."""
+        consts = self.table.constants
+
+        def head(t: Term) -> str | None:
+            h = head_of(t)
+            c = consts.infix_head(h) if h is not None and h != "→" and rigid_op(h) else h
+            return c if c == "→" or c is not None and self._structure_named(c) else None
+
+        def differs(into: bool) -> Callable[[str, str], bool]:
+            return lambda arrows, other: arrows != other and self._structure_named(arrows) \
+                and not (self._coerces(ctx, head_name(other), head_name(arrows)) if into
+                         else self._coerces(ctx, head_name(arrows), head_name(other)))
+        return consts is not None and (
+            structure_hom_clash(want, got, rule_object, consts.hom_of, head, differs(True))
+            or structure_hom_clash(got, want, ctx.infer.type_of, consts.hom_of, head,
+                                   differs(False)))
+
+    def _structure_named(self, full: str) -> bool:  # a structure or inductive type
+        got = [s for s in self.table.constants.candidates(full) if s.name == full]
+        return bool(got) and all(s.kind in ("structure", "inductive", "class") for s in got)
 
     def _rigid(self, ctx: Context, h: str | None) -> bool:
         if h is None:
@@ -569,12 +593,3 @@ def _casts_numerals(metas: frozenset[str], prem: Sequence[Term], pats: Sequence[
     return isinstance(v, Ident) and v.name in metas and any(
         head_of(p) == "NatCast" and isinstance(p, App) and p.args[:1] == (v,) for p in prem)
 
-
-def _free(t: Term, names: frozenset[str]) -> bool:
-    if isinstance(t, Ident):
-        return t.name in names
-    if isinstance(t, App):
-        return _free(t.fn, names) or any(_free(a, names) for a in t.args)
-    if isinstance(t, BinOp):
-        return _free(t.lhs, names) or _free(t.rhs, names)
-    return not isinstance(t, (Sort, Num))  # `Fin 2`: a numeral names no rule variable

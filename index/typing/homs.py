@@ -77,4 +77,25 @@ def arrow_clash(hom: Term, arrow: Term, object_type: Callable[[Term], Term | Non
     return isinstance(h, Ident) and structure(head_name(h.name))
 
 
-__all__ = ["arrow_clash", "hom_rows", "objects_key"]
+def structure_hom_clash(hom: Term, other: Term, object_type: Callable[[Term], Term | None],
+                        hom_of: Callable[[Term], str | None],
+                        other_head: Callable[[Term], str | None],
+                        differs: Callable[[str, str], bool]) -> bool:
+    """Can a morphism `X ⟶ Y` whose category's arrows are a structure (`ModuleCat.Hom`,
+    `instance : Category (ModuleCat R) where Hom M N := Hom M N`) certainly not be a
+    value of `other`, a function type or another bundled map (`M →ₗ[R] N`), or the
+    reverse?  `X ⟶ Y` unfolds to that structure applied (`hom_of` of the objects'
+    type), which is no function and no other structure unless a coercion leads between
+    them (`differs` says there is none)."""
+    if not (isinstance(hom, BinOp) and hom.op == "⟶") or \
+            isinstance(other, BinOp) and other.op == "⟶":
+        return False
+    ty = object_type(hom.lhs)
+    if ty is None or isinstance(ty, Sort):
+        return False
+    arrows = hom_of(ty)
+    theirs = other_head(other)
+    return arrows is not None and theirs is not None and differs(arrows, theirs)
+
+
+__all__ = ["arrow_clash", "hom_rows", "objects_key", "structure_hom_clash"]

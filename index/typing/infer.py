@@ -230,6 +230,8 @@ class Constants:
             first = words[0]
             keys = {first} | ({first[:first.index("[") + 1]} if "[" in first else set())
             named = frozenset(c for k in keys for c in self.leading.get(k, ()))
+            if not named and not self.candidates(first):  # `Σₗ' i, α i`: a binder
+                named = frozenset(self.infix.get(first) or ())  # notation left unread
             if not named and len(words) == 3 and not words[1].isidentifier():
                 named = self.infix_constants(words[1])  # `𝒜 ᵍ⊗[R] ℬ`: its operator's
             return named

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Glued, Ident, Num, Opaque, Postfix, Prefix, Proj, Quant, Term,
+    App, BinderGroup, BinOp, Glued, Ident, Num, Opaque, Postfix, Prefix, Proj, Quant, Term,
 )
-from lean_alchemy.index.typing.saturate import UNSOLVED
+from lean_alchemy.index.typing.saturate import UNSOLVED, subst
 from lean_alchemy.index.typing.signatures import CORE_INFIX, head_name
 from lean_alchemy.index.typing.type_terms import TOWER, head_of
 
@@ -36,6 +36,8 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
             s[p.name] = t
             return True
         return True if prev == t else None
+    if isinstance(p, Quant) and p.op in ("∀", "Π") and isinstance(t, BinOp) and t.op == "→":
+        return _pi_pattern(p, t, metas, s)
     if isinstance(p, BinOp) and isinstance(t, BinOp) and p.op == t.op and "[" not in p.op:
         # one notation on both sides (`β →+* γ`, `B →+* C`): its operands match
         both: bool | None = True
@@ -82,6 +84,60 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     if isinstance(p, BinOp) and "[" in p.op:
         return None  # `→ₗ[R]`: the bracket's ring is not compared
     return _unify_args(p, t, metas, s, table, local)
+
+
+def _pi_pattern(p: Quant, t: BinOp, metas: frozenset[str], s: dict[str, Term]
+                ) -> bool | None:
+    """A pi instance's conclusion `∀ i, f i` (`Pi.instInv … [∀ i, Inv (f i)] : Inv (∀ i,
+    f i)`, Mathlib/Algebra/Notation/Pi/Defs.lean) against a function type `α → γ`: Lean
+    solves `?f i =?= γ` by `?f := fun _ => γ`, so the premise asks `Inv γ`
+    (`constant_family`).  Other bodies are left open."""
+    if len(p.binders) != 1 or len(p.binders[0].names) != 1 or p.binders[0].type is not None:
+        return None
+    i = p.binders[0].names[0]
+    body = p.body
+    if not (isinstance(body, App) and isinstance(body.fn, Ident) and body.fn.name in metas
+            and body.args == (Ident(i),)):
+        return None
+    family = Quant("fun", (BinderGroup((i,)),), t.rhs, "=>")
+    prev = s.get(body.fn.name)
+    if prev is None:
+        s[body.fn.name] = family
+        return True
+    return True if prev == family else None
+
+
+def constant_family(q: Term, s: dict[str, Term]) -> Term:
+    """A premise `∀ i, C (f i)` whose family was solved constant (`_pi_pattern`: `f :=
+    fun _ => γ`) as the instance it asks, `C γ`; other premises as they are."""
+    if not (isinstance(q, Quant) and q.op in ("∀", "Π") and len(q.binders) == 1
+            and len(q.binders[0].names) == 1 and q.binders[0].type is None):
+        return q
+    i = q.binders[0].names[0]
+    out = _beta(subst(q.body, {k: v for k, v in s.items() if k != i}), i)
+    return q if out is None else out
+
+
+def _beta(t: Term, i: str) -> Term | None:
+    """`t` with each `(fun _ => γ) i` read as `γ`; None when `i` is still used."""
+    if isinstance(t, Ident):
+        return None if t.name == i else t
+    if isinstance(t, App):
+        fn = t.fn
+        if isinstance(fn, Quant) and fn.op == "fun" and t.args == (Ident(i),):
+            return fn.body
+        head = _beta(fn, i)
+        args: list[Term] = []
+        for a in t.args:
+            b = _beta(a, i)
+            if b is None:
+                return None
+            args.append(b)
+        return None if head is None else App(head, tuple(args))
+    if isinstance(t, BinOp):
+        lhs, rhs = _beta(t.lhs, i), _beta(t.rhs, i)
+        return None if lhs is None or rhs is None else BinOp(t.op, lhs, rhs)
+    return t if isinstance(t, Num) else None
 
 
 def _projection(p: Term) -> bool:

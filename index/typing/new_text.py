@@ -155,6 +155,9 @@ def unfold_type(consts: Constants | None, ty: Term) -> Term | None:
     if not isinstance(fn, Ident):
         return None
     found = consts._types(fn.name)
+    exact = [s for s in found if s.name == fn.name]
+    if len(exact) == 1 and "." not in fn.name:
+        found = exact  # a bare name is the root declaration (`Set`, not `HasCardinalLT.Set`)
     if len(found) != 1 or found[0].kind not in ("def", "abbrev") or found[0].body is None:
         return None
     sig = found[0]

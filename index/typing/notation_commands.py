@@ -174,9 +174,11 @@ _TOKEN_GLUED_NOTATION_CMD = re.compile(
 # `notation3 "Π₀ "(...)", "r:(scoped f => DFinsupp f) => r` (Mathlib/Data/DFinsupp/Defs.lean:
 # 69), `scoped[DirectSum] notation3 "⨁ "(...)", "r:(scoped f => DirectSum _ f) => r`: a
 # binder notation whose value is the constant its scoped body heads (`Π₀ i, β i` is
-# `DFinsupp β`), named by its token
+# `DFinsupp β`), named by its token; options may come first (`notation3 (prettyPrint :=
+# false) "Πₗ " (...) ", " r:(scoped p => Lex (∀ i, p i)) => r`, Mathlib/Order/PiLex.lean:55)
 _BINDER_NOTATION_CMD = re.compile(
     r'^(?:@\[[^\]\n]*\]\s*)?(?:scoped(?:\[[\w.]+\])?\s+|local\s+)?notation3(?::\w+)?\s*'
+    r'(?:\((?:name|priority|prettyPrint)\s*:=\s*[^)\n]+\)\s*)*'
     r'"([^"\s]+)\s*"\s*\(\.\.\.\)\s*",\s*"\s*\w+(?::\w+)?:\(scoped\s+\w+\s*=>\s*\(?@?'
     r'(?:_root_\.)?([\w.]+)[^\n]*?\)\s*=>\s*\w+\s*(?:--[^\n]*)?$', re.M)
 

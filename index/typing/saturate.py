@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Hole, Ident, Postfix, Term
+from lean_alchemy.grammar.ast import App, BinOp, Hole, Ident, Num, Postfix, Sort, Term
 
 
 # an argument of an inferred type that no argument solved (`atTop : Filter ?α`): the
@@ -26,6 +26,18 @@ def mentions_unsolved(t: Term) -> bool:
     if isinstance(t, BinOp):
         return mentions_unsolved(t.lhs) or mentions_unsolved(t.rhs)
     return False
+
+
+def may_name(t: Term, names: frozenset[str]) -> bool:
+    """May the type `t` name one of `names` (the rule's unsolved variables)?  Through
+    applications and operators; other shapes may (`Fin 2`: a numeral names none)."""
+    if isinstance(t, Ident):
+        return t.name in names
+    if isinstance(t, App):
+        return may_name(t.fn, names) or any(may_name(a, names) for a in t.args)
+    if isinstance(t, BinOp):
+        return may_name(t.lhs, names) or may_name(t.rhs, names)
+    return not isinstance(t, (Sort, Num))
 
 
 _VARIABLE = re.compile(r"^[^\W\d_][₀-₉'\d]*$")

@@ -13,10 +13,11 @@ from lean_alchemy.grammar.ast import (
 from lean_alchemy.index.typing.signatures import head_name
 
 # Lean core types (`Prelude.lean`, `Init`): heads as concrete as the library's structures
+# (`Setoid α` is a structure of `Init/Core.lean`, which no `Set α` is)
 CORE_TYPES = ("Nat", "Int", "Rat", "Bool", "String", "Char", "List", "Array", "Option", "Prod",
               "Sum", "Fin", "UInt8", "UInt64", "ULift", "PLift", "Unit", "PUnit", "Quot",
               "Float", "Except", "Thunk", "Task", "IO", "Sigma", "PSigma", "PProd", "MProd",
-              "BitVec", "TransGen", "Empty", "PEmpty", "PSum")
+              "BitVec", "TransGen", "Empty", "PEmpty", "PSum", "Setoid")
 # Lean core's monad transformers, definitions the library's `abbrev`s unfold to (`abbrev M
 # := ReaderT Context MetaM`): constants instance matching does not unfold
 CORE_DEFS = ("ReaderT", "StateT", "StateRefT", "ExceptT", "OptionT", "EStateM",

@@ -127,3 +127,25 @@ def test_extract_text_never_raises(text):
     # lines inside comments may be neither, so this is an upper bound
     assert len([d for d in res.declarations if d.kind == "theorem"]) <= n_kw
     assert all(not f.reason.startswith("internal error") for f in res.failures)
+
+
+def test_docstring_inside_an_attribute_stays_in_its_command():
+    # `to_additive` given its own docstring on a column-0 line: the attribute list is
+    # still open there, so the declaration keeps its attributes
+    text = ("@[to_additive AddCls\n/-- the additive one, with a ] inside -/]\n"
+            "def MulCls := Nat\n\n/-- a docstring of its own -/\ntheorem t : True := trivial\n")
+    cmds = commands(text)
+    assert len(cmds) == 2
+    assert cmds[0].startswith("@[to_additive AddCls") and cmds[0].endswith("def MulCls := Nat")
+    assert cmds[1].startswith("/-- a docstring of its own -/")
+
+
+def test_docstring_inside_an_attribute_keeps_the_attribute_and_its_twin():
+    from lean_alchemy.extract.fileparse import extract_text
+
+    text = ("namespace S\n\n@[to_additive AddCls\n/-- the additive one -/]\n"
+            "def MulCls := Nat\n\nend S\n")
+    d = next(x for x in extract_text(text, module="S", file="S.lean").declarations
+             if x.name == "MulCls")
+    assert d.start_line == 3
+    assert d.attributes == ("to_additive AddCls /-- the additive one -/",)

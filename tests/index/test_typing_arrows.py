@@ -88,3 +88,47 @@ def test_morphisms_that_may_be_functions_are_kept() -> None:
     unsolved = [("M", "implicit", "Type u"), ("N", "implicit", "Type u"),
                 ("f", "explicit", "M →+* N")]
     assert _check(unsolved, {"f": "g"}, "{X Y : Scheme} (g : X ⟶ Y)") is None
+
+
+def _check_with_homs(rule_binders: list[tuple[str, str, str]], values: dict[str, str],
+                     candidate: str, hom_row: bool = True) -> str | None:
+    """`_check` with `ModuleCat.Hom`, `LinearMap` and its notation, and (`hom_row`) the
+    row that `instance : Category (ModuleCat R) where Hom M N := Hom M N` gives."""
+    from lean_alchemy.grammar.ast import Ident
+    from lean_alchemy.index.typing.notation_commands import infix_commands
+    from lean_alchemy.index.typing.signatures import Sig
+
+    extra = list(infix_commands('notation:25 M " →ₗ[" R:25 "] " M₂:0 => '
+                                'LinearMap (RingHom.id R) M M₂\n'))
+    if hom_row:
+        extra.append(Sig("ModuleCat", "hom", (), None, (), Ident("ModuleCat.Hom")))
+    lib = LIB + [
+        ("ModuleCat.Hom", "structure",
+         "structure ModuleCat.Hom {R : Type u} (M N : ModuleCat R) where\n  f : Nat"),
+        ("LinearMap", "structure",
+         "structure LinearMap (σ : Type u) (M N : Type u) where\n  f : M → N")]
+    table = class_table(lib, extra)
+    names = [n for n, _, _ in rule_binders]
+    kinds = [k for _, k, _ in rule_binders]
+    types = [parse_term(t) for _, _, t in rule_binders]
+    vals = {k: parse_term(v) for k, v in values.items()}
+    return TypedFilter(table).check(_ctx(table, candidate), names, kinds, types, vals,
+                                    "rw_goal", new_terms=NEW)
+
+
+def test_a_linear_map_is_no_morphism_of_modules() -> None:
+    """`ModuleCat.mono_iff_injective` backwards on `f.lTensor M : M ⊗[R] N →ₗ[R] M ⊗[R]
+    N'` (a mutant of `Module.FaithfullyFlat.lTensor_injective_iff_injective`): the
+    arrows of `ModuleCat R` are the structure `ModuleCat.Hom`, which a `LinearMap`
+    between any modules is not, whatever its carriers; the same from a morphism to a
+    rule's linear map.  A morphism of modules stays one, and without the instance's
+    `Hom` row nothing is known."""
+    candidate = "{S A B : Type u} (g : List A →ₗ[S] List B)"  # carriers no type variables
+    assert _check_with_homs(MODULE_RULE, {"f": "g"}, candidate) == "type_clash"
+    assert _check_with_homs(MODULE_RULE, {"f": "g"}, candidate, hom_row=False) is None
+    assert _check_with_homs(MODULE_RULE, {"f": "g"},
+                            "{S : Type u} {A B : ModuleCat S} (g : A ⟶ B)") is None
+    linear = [("R", "implicit", "Type u"), ("M", "implicit", "Type u"),
+              ("N", "implicit", "Type u"), ("f", "explicit", "M →ₗ[R] N")]
+    assert _check_with_homs(linear, {"f": "g"},
+                            "{S : Type u} {A B : ModuleCat S} (g : A ⟶ B)") == "type_clash"

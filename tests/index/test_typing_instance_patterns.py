@@ -160,3 +160,31 @@ def test_an_abbrev_whose_body_is_a_field_unfolds_to_that_constant() -> None:
     table = class_table(lib)
     assert table.unfolds("M") == frozenset({"M", "ColimitType"})
     assert Resolver(table, frozenset({"R"}), []).holds(parse_term("Mul (TwoSidedIdeal R)")) == NO
+
+
+def test_a_lexicographic_binder_notation_names_lex() -> None:
+    """`Σₗ' i, α i` and `Πₗ i, α i` (Mathlib/Data/PSigma/Order.lean:49, Mathlib/Order/
+    PiLex.lean:55, the second with `(prettyPrint := false)` before its token) are `Lex`
+    of a sigma or pi type: the grammar leaves them unread, and `instance … : LinearOrder
+    (Σₗ' i, α i)` matched every type, so that every order query about a structure
+    (`LT (TwoSidedIdeal R)`) stayed *unknown*.  Lex is a `def`, which instance matching
+    does not unfold: the instance is about `Lex` only."""
+    notation = ('notation3 "Σₗ\' " (...) ", " r:(scoped p => _root_.Lex (PSigma.{_ + 1, _ + 1}'
+                ' p)) => r\n'
+                'notation3 (prettyPrint := false) "Πₗ " (...) ", " r:(scoped p => Lex (∀ i, '
+                'p i)) => r\n')
+    assert sorted((s.name, s.body.name) for s in infix_commands(notation)) == [  # type: ignore
+        ("Πₗ", "Lex"), ("Σₗ'", "Lex")]
+    lib = LIB + [
+        ("Lex", "def", "def Lex (α : Type u) : Type u := α"),
+        ("PSigma.Lex.inst", "instance",
+         "instance {ι : Type u} {α : ι → Type v} : Mul (Σₗ' i, α i) := sorry"),
+        ("Pi.Lex.inst", "instance",
+         "instance {ι : Type u} {α : ι → Type v} : Mul (Πₗ i, α i) := sorry")]
+    r = Resolver(class_table(lib, list(infix_commands(NOTATION + notation))),
+                 frozenset({"R", "G"}), [])
+    assert r.holds(parse_term("Mul (TwoSidedIdeal R)")) == NO
+    assert r.holds(parse_term("Mul (Lex (List R))")) != NO
+    # without the commands the unread patterns may still be any type
+    r = Resolver(class_table(lib, list(infix_commands(NOTATION))), frozenset({"R", "G"}), [])
+    assert r.holds(parse_term("Mul (TwoSidedIdeal R)")) != NO
