@@ -445,10 +445,12 @@ class TypedFilter:
             c = consts.infix_head(h) if h is not None and h != "→" and rigid_op(h) else h
             return c if c == "→" or c is not None and self._structure_named(c) else None
 
-        def differs(into: bool) -> Callable[[str, str], bool]:
+        def differs(into: bool) -> Callable[[str, str], bool]:  # a concrete category's
+            # arrows coerce to functions (`ConcreteCategory`): only `into` one is certain
             return lambda arrows, other: arrows != other and self._structure_named(arrows) \
                 and not (self._coerces(ctx, head_name(other), head_name(arrows)) if into
-                         else self._coerces(ctx, head_name(arrows), head_name(other)))
+                         else other == "→" or self._coerces(ctx, "⟶", head_name(other))
+                         or self._coerces(ctx, head_name(arrows), head_name(other)))
         return consts is not None and (
             structure_hom_clash(want, got, rule_object, consts.hom_of, head, differs(True))
             or structure_hom_clash(got, want, ctx.infer.type_of, consts.hom_of, head,
@@ -511,23 +513,28 @@ class TypedFilter:
         `Matrix m n α := m → n → α`) compared after unfolding them, as Lean's
         definitional check does: a clash when both unfold to rigid heads that differ
         and no coercion leads between the written or the unfolded heads."""
-        uw, ug = self._whnf_head(ctx, want, free), self._whnf_head(ctx, got, frozenset())
+        cw, cg = self._whnf_heads(ctx, want, free), self._whnf_heads(ctx, got, frozenset())
+        uw, ug = cw[-1], cg[-1]
         if uw is None or ug is None or uw == ug or not (
                 self._rigid(ctx, uw) and self._rigid(ctx, ug)) or ctx.scoped_coercions:
             return False
         if self._same_constant(uw, ug) or (uw in NUMBERS and ug in NUMBERS):
             return False
         return not any(self._coerces(ctx, a, b) or self._coerces(ctx, b, a)
-                       for a in {hg, ug} for b in {hw, uw})
+                       for a in {hg, *cg} - {None} for b in {hw, *cw} - {None})
 
-    def _whnf_head(self, ctx: Context, t: Term, free: frozenset[str]) -> str | None:
-        """The head of `t` once its definitions with a read body are unfolded."""
+    def _whnf_heads(self, ctx: Context, t: Term, free: frozenset[str]) -> list[str | None]:
+        """The heads of `t` as its definitions with a read body are unfolded, the last
+        one's at the end: a coercion may lead from any of them (`SetRel X X` is `Set (X
+        × X)`, which a `Finset` coerces to, and then `X × X → Prop`)."""
+        out = [self._head(ctx, t, free)]
         for _ in range(4):
             nxt = unfold_type(self.table.constants, t)
             if nxt is None:
                 break
             t = nxt
-        return self._head(ctx, t, free)
+            out.append(self._head(ctx, t, free))
+        return out
 
     def _same_constant(self, a: str, b: str) -> bool:
         """Do two operator heads stand for one constant (`infer.Constants.infix_head`)?"""

@@ -132,3 +132,13 @@ def test_a_linear_map_is_no_morphism_of_modules() -> None:
               ("N", "implicit", "Type u"), ("f", "explicit", "M →ₗ[R] N")]
     assert _check_with_homs(linear, {"f": "g"},
                             "{S : Type u} {A B : ModuleCat S} (g : A ⟶ B)") == "type_clash"
+
+
+def test_a_morphism_of_modules_where_a_function_goes_is_kept() -> None:
+    """The reverse of a rule's function: `Set.rangeFactorization_eq_iff` backwards on
+    `e.inv : N ⟶ M` of `SemimoduleCat` (a mutant of `SemimoduleCat.inv_hom_apply`, read
+    as elaborating): a concrete category's arrows coerce to functions."""
+    fun_rule = [("ι", "implicit", "Type u"), ("α", "implicit", "Type u"),
+                ("f", "explicit", "ι → α")]
+    candidate = "{S : Type u} {A B : ModuleCat S} (g : A ⟶ B)"
+    assert _check_with_homs(fun_rule, {"f": "g"}, candidate) is None

@@ -43,3 +43,23 @@ def test_a_set_where_a_setoid_goes_clashes() -> None:
 def test_setoids_where_setoids_go_are_kept() -> None:
     table = class_table(LIB)
     assert _check(table, "∀ x, {y | r₁ x y} = {y | r₂ x y}", {"r₁": "e", "r₂": "f"}) is None
+
+
+def test_an_abbreviation_of_sets_takes_a_finsets_rule() -> None:
+    """`Finset.union_eq_left` backwards on `V ∪ U = V` with `U V : SetRel X X` and
+    `abbrev SetRel α β := Set (α × β)` (Mathlib/Data/Rel.lean, read as elaborating: the
+    rule's `∪` is generic): `SetRel X X` unfolds to `Set (X × X)`, which a `Finset`
+    coerces to, before it unfolds to a function."""
+    table = class_table(LIB + [
+        ("Finset", "structure", "structure Finset (α : Type u) where\n  val : List α"),
+        ("SetRel", "abbrev", "abbrev SetRel (α β : Type u) := Set (α × β)"),
+        ("Finset.instCoeSort", "instance",
+         "instance {α : Type u} : CoeTC (Finset α) (Set α) := sorry")])
+    rule = [("α", "implicit", "Type u"), ("s", "explicit", "Finset α"),
+            ("t", "explicit", "Finset α")]
+    ctx = _ctx(table, "{X : Type u} (U V : SetRel X X)")
+    got = TypedFilter(table).check(ctx, [n for n, _, _ in rule], [k for _, k, _ in rule],
+                                   [parse_term(t) for _, _, t in rule],
+                                   {"s": parse_term("V"), "t": parse_term("U")}, "rw_hyp",
+                                   new_terms=(parse_term("s ∪ t = s"),))
+    assert got is None
