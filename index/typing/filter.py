@@ -100,7 +100,6 @@ class Context:
                                lambda p, t, m, s_, loc: unify(p, t, m, s_, table, loc),
                                frozenset(names - set(self.types)), namespaces)
 
-
     def sources(self, var: str) -> set[str]:
         """The heads a coercion may lead from into type variable `var` (`coerce.
         target_sources`), computed when first asked: most candidates ask for none."""
@@ -521,12 +520,11 @@ class TypedFilter:
         if self._same_constant(uw, ug) or (uw in NUMBERS and ug in NUMBERS):
             return False
         return not any(self._coerces(ctx, a, b) or self._coerces(ctx, b, a)
-                       for a in {hg, *cg} - {None} for b in {hw, *cw} - {None})
+                       for a in {hg, *cg} if a is not None for b in {hw, *cw} if b is not None)
 
     def _whnf_heads(self, ctx: Context, t: Term, free: frozenset[str]) -> list[str | None]:
-        """The heads of `t` as its definitions with a read body are unfolded, the last
-        one's at the end: a coercion may lead from any of them (`SetRel X X` is `Set (X
-        × X)`, which a `Finset` coerces to, and then `X × X → Prop`)."""
+        """`t`'s heads as its definitions are unfolded (`SetRel X X`, `Set (X × X)`, `X × X
+        → Prop`): a coercion may lead from any of them."""
         out = [self._head(ctx, t, free)]
         for _ in range(4):
             nxt = unfold_type(self.table.constants, t)
