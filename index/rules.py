@@ -44,7 +44,7 @@ from typing import Iterable, Iterator
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
     App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term,
-    binder_names, dumps,
+    Typed, binder_names, dumps,
 )
 from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.index.dot_notation import spellings
@@ -350,6 +350,10 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     bare = bare_constant(pattern, pvars)
     if bare is not None:
         out.append(("bare", bare, replacement, ()))
+    plain = unascribed(pattern, pvars, type_of)
+    if plain is not pattern and not isinstance(plain, (Ident, Num)) and \
+            _bad_pattern(plain, pvars) is None:
+        out.append(("unascribed", plain, replacement, ()))
     pred = with_binder_predicates(pattern)
     if pred is not pattern:
         out.append(("pred", pred, replacement, ()))
@@ -384,6 +388,21 @@ def with_binder_predicates(t: Term) -> Term:
         return u2
 
     return go(t)
+
+
+def unascribed(t: Term, pvars: frozenset[str], type_of: dict[str, Term | None]) -> Term:
+    """`t` without the ascriptions that only annotate (`t` itself when it has none): a
+    numeral's (`x ≠ (1 : G)`, `(0 : VectorMeasure α M)`) and a pattern variable's at its
+    own binder type (`StrictMono (f : α → β)`, `a ∈ (s : Finset α)`).  Lean elaborates
+    them to the bare term, which the candidate writes (`x ≠ 1`); an ascription that
+    coerces (`(s : Set α)` of a `Finset`, `((2 : ℕ) : ℝ)`) stays."""
+    if isinstance(t, Typed):
+        inner = t.term
+        if isinstance(inner, Num) or (isinstance(inner, Ident) and inner.name in pvars
+                                      and type_of.get(inner.name) == t.type):
+            return inner
+        return t
+    return rebuild(t, lambda _f, _i, c: unascribed(c, pvars, type_of))
 
 
 def bare_constant(pattern: Term, pvars: frozenset[str]) -> Ident | None:

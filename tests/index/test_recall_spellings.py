@@ -155,3 +155,46 @@ def test_an_existential_keeps_its_binder_of_a_proof():
     assert all(print_term(loads(r.pattern)) != "∃ x ∈ s, p x" for r in rules)
     d, rules, invs = _invocations(PREDICATES, ["exists_sub"], "cand_exists")
     assert invs == []
+
+
+ASCRIBED = """\
+namespace Demo
+
+theorem ne_one_iff {G : Type} [One G] (s : Set G) : (∃ y ∈ s, y ≠ (1 : G)) ↔ s.Nonempty := sorry
+
+theorem exists_ne (s : Set ℕ) (h : ∃ y ∈ s, y ≠ 1) : s.Nonempty := by
+  rw [← ne_one_iff]
+  exact h
+
+theorem strict_iff (f : ℕ → ℕ) : StrictMono (f : ℕ → ℕ) ↔ ∀ a, f a < f (a + 1) := sorry
+
+theorem strict_succ (g : ℕ → ℕ) (h : StrictMono g) : True := trivial
+
+theorem cast_two (n : ℕ) : ((2 : ℕ) : ℤ) + n = n + 2 := sorry
+
+theorem two_plus (n : ℕ) (h : (2 : ℤ) + n = 0) : True := trivial
+
+end Demo
+"""
+
+
+def test_an_annotating_ascription_of_the_pattern_matches_the_bare_term():
+    """`x ≠ (1 : G)` and `StrictMono (f : α → β)`: the ascription only annotates (a
+    numeral's type, a variable's own binder type), Lean elaborates the bare term, and
+    the candidate writes that (`y ≠ 1`, `StrictMono g`)."""
+    _, rules, invs = _invocations(ASCRIBED, ["ne_one_iff"], "exists_ne")
+    by_id = {r.id: r for r in rules}
+    assert any(i.kind == "rw_hyp" and by_id[i.rule_id].direction == "fwd" for i in invs)
+    _, rules, invs = _invocations(ASCRIBED, ["strict_iff"], "strict_succ")
+    by_id = {r.id: r for r in rules}
+    assert any(i.kind == "rw_hyp" and by_id[i.rule_id].direction == "fwd" for i in invs)
+
+
+def test_an_ascription_that_casts_stays_in_the_pattern():
+    """`((2 : ℕ) : ℤ)` is a cast of a natural number: it does not match the integer `2`."""
+    fwd = [print_term(loads(r.pattern)) for r in derived_rules(ASCRIBED, "cast_two")
+           if r.direction == "fwd"]
+    assert fwd == ["((2 : ℕ) : ℤ) + n"]
+    _, rules, invs = _invocations(ASCRIBED, ["cast_two"], "two_plus")
+    by_id = {r.id: r for r in rules}
+    assert not any(by_id[i.rule_id].direction == "fwd" for i in invs)
