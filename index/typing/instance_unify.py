@@ -62,6 +62,9 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
             _names_another(p, ht, metas, table):
         return False  # `C(α, β)` is a `ContinuousMap`, `Π₀ i, β i` a `DFinsupp`, the unread
         # `Πʳ i, [R i, B i]_[𝓕]` a `RestrictedProduct`
+    if isinstance(p, (Glued, Quant, Opaque)) and ht is not None and ht not in local and \
+            ht in table.flexible and _unfolded_query_clash("", ht, table, p, metas) is False:
+        return False  # the same against an `abbrev` that unfolds to other heads only
     if hp in metas and isinstance(p, App) and ht is not None:
         return _applied_variable(p, t, ht, metas, s, table, local)
     if hp is None or ht is None or hp in metas:
@@ -69,7 +72,7 @@ def unify(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],
     if ht not in local and (ht not in table.known or ht in table.flexible):
         if hp == ht:
             return _same_unfoldable_head(p, t, metas, s, table, local)
-        return _unfolded_query_clash(hp, ht, table)
+        return _unfolded_query_clash(hp, ht, table, p, metas)
     if hp != ht:  # an unknown name in an instance (a notation) may be the query's type
         if written is not p and _names_another(written, ht, metas, table):
             return False  # `α ⊕ β` is a `Sum`, though another namespace has an `abbrev Sum`
@@ -215,15 +218,28 @@ def _operator(t: Term) -> str | None:
     return t.op if isinstance(t, (BinOp, Postfix)) else None
 
 
-def _unfolded_query_clash(hp: str, ht: str, table: ClassTable) -> bool | None:
+def _unfolded_query_clash(hp: str, ht: str, table: ClassTable, p: Term,
+                          metas: frozenset[str]) -> bool | None:
     """A query type headed by an `abbrev` (`Ideal R := Submodule R R`) against a pattern
-    of a constant that is none (`RestrictScalars R S A`, `ℤ`): instance matching unfolds
-    the query's `abbrev`s, never the pattern's `def`, so a clash when no head the query
-    unfolds to is the pattern's (None: the abbrev may unfold to anything)."""
-    if ht not in table.flexible or hp not in table.known or hp in table.flexible:
+    of a constant that is none (`RestrictScalars R S A`, `ℤ`), or written with a notation
+    whose commands name only such constants (`M →ₗ⁅R,L⁆ N`: `LieModuleHom`…): instance
+    matching unfolds the query's `abbrev`s, never the pattern's `def`, so a clash when no
+    head the query unfolds to is the pattern's (None: the abbrev may unfold to anything)."""
+    if ht not in table.flexible:
+        return None
+    if hp in table.known:
+        if hp in table.flexible:
+            return None
+        named = {hp}
+    else:
+        got = table.constants.notation_constants(p, metas) if table.constants else ()
+        if any(head_name(c) in table.flexible and _may_be_abbrev(c, table) for c in got):
+            return None
+        named = {head_name(c) for c in got}
+    if not named:
         return None
     to = table.unfolds(ht)
-    return None if to is None or hp in to else False
+    return None if to is None or named & to else False
 
 
 def _same_unfoldable_head(p: Term, t: Term, metas: frozenset[str], s: dict[str, Term],

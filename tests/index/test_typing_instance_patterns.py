@@ -188,3 +188,27 @@ def test_a_lexicographic_binder_notation_names_lex() -> None:
     # without the commands the unread patterns may still be any type
     r = Resolver(class_table(lib, list(infix_commands(NOTATION))), frozenset({"R", "G"}), [])
     assert r.holds(parse_term("Mul (TwoSidedIdeal R)")) != NO
+
+
+def test_a_notation_pattern_clashes_with_an_abbreviation_of_another_structure() -> None:
+    """`instance … : Neg (M →ₗ⁅R,L⁆ N)` (`notation:25 M " →ₗ⁅" R "," L:25 "⁆ " N:0 =>
+    LieModuleHom R L M N`, Mathlib/Algebra/Lie/Basic.lean) against `Neg (Ideal R)`,
+    `abbrev Ideal (R) := Submodule R R`: instance matching unfolds the query's `abbrev`
+    to `Submodule`, which the notation's constant is not; the same for a glued notation
+    (`ℍ[R]`, `Quaternion R`).  Without the commands the patterns stay open."""
+    notation = ('notation:25 M " →ₗ⁅" R "," L:25 "⁆ " N:0 => LieModuleHom R L M N\n'
+                'notation "ℍ[" R "]" => Quaternion R\n')
+    lib = [("Submodule", "structure", "structure Submodule (R M : Type u) where\n  c : M"),
+           ("Ideal", "abbrev", "abbrev Ideal (R : Type u) := Submodule R R"),
+           ("LieModuleHom", "structure",
+            "structure LieModuleHom (R L M N : Type u) where\n  f : M → N"),
+           ("Quaternion", "structure", "structure Quaternion (R : Type u) where\n  re : R")]
+    lie, quaternion = parse_term("M →ₗ⁅R,L⁆ N"), parse_term("ℍ[R]")
+    metas = frozenset({"R", "L", "M", "N"})
+    query = parse_term("Ideal S")
+    read = class_table(lib, list(infix_commands(notation)))
+    assert unify(lie, query, metas, {}, read, frozenset({"S"})) is False
+    assert unify(quaternion, query, metas, {}, read, frozenset({"S"})) is False
+    unread = class_table(lib)
+    assert unify(lie, query, metas, {}, unread, frozenset({"S"})) is None
+    assert unify(quaternion, query, metas, {}, unread, frozenset({"S"})) is None
