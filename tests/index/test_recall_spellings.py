@@ -178,20 +178,21 @@ end Demo
 """
 
 
-def test_an_annotating_ascription_of_the_pattern_matches_the_bare_term():
-    """`x ≠ (1 : G)` and `StrictMono (f : α → β)`: the ascription only annotates (a
-    numeral's type, a variable's own binder type), Lean elaborates the bare term, and
-    the candidate writes that (`y ≠ 1`, `StrictMono g`)."""
-    _, rules, invs = _invocations(ASCRIBED, ["ne_one_iff"], "exists_ne")
-    by_id = {r.id: r for r in rules}
-    assert any(i.kind == "rw_hyp" and by_id[i.rule_id].direction == "fwd" for i in invs)
+def test_a_variables_ascription_at_its_own_type_matches_the_bare_variable():
+    """`StrictMono (f : α → β)` with `f : α → β`: the ascription only annotates, Lean
+    elaborates the bare variable, and the candidate writes that (`StrictMono g`)."""
     _, rules, invs = _invocations(ASCRIBED, ["strict_iff"], "strict_succ")
     by_id = {r.id: r for r in rules}
     assert any(i.kind == "rw_hyp" and by_id[i.rule_id].direction == "fwd" for i in invs)
 
 
-def test_an_ascription_that_casts_stays_in_the_pattern():
-    """`((2 : ℕ) : ℤ)` is a cast of a natural number: it does not match the integer `2`."""
+def test_a_numerals_ascription_and_a_cast_stay_in_the_pattern():
+    """`y ≠ (1 : G)`: the numeral's type is what says where the pattern applies (without
+    it every `y ≠ 1` of any type matched), so no variant drops it; and `((2 : ℕ) : ℤ)` is
+    a cast of a natural number, which does not match the integer `2`."""
+    fwd = [print_term(loads(r.pattern)) for r in derived_rules(ASCRIBED, "ne_one_iff")
+           if r.direction == "fwd"]
+    assert all("(1 : G)" in p for p in fwd), fwd
     fwd = [print_term(loads(r.pattern)) for r in derived_rules(ASCRIBED, "cast_two")
            if r.direction == "fwd"]
     assert fwd == ["((2 : ℕ) : ℤ) + n"]
