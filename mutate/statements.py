@@ -540,6 +540,10 @@ def apply_invocation(binders: Sequence[BinderGroup], conclusion: Term, inv: Invo
         value = _subst_term(v)
         if value is None:
             raise Skip("bad_invocation", "empty substitution")
+        if any(isinstance(n, Hole) and n.text == "?" for n in nodes(value)):
+            # a value solved from an inferred type the inference left open (`Set ?` of
+            # `{x | p x}`): Lean has no `?` term, and `_` does not elaborate everywhere
+            raise Skip("unsolved_value", f"{k} := {v}")
         subst[k] = value
     if prepared is None:
         prepared = Prepared.of(binders, conclusion, context)

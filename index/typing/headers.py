@@ -30,6 +30,10 @@ _WS = re.compile(r"\s*")
 _EXTENDS = re.compile(r"(?<![\w.'])extends(?![\w'])")
 _FIELD = re.compile(r"([^\s(){}\[\]:]+(?:\s+[^\s(){}\[\]:]+)*)\s*((?:\([^)]*\)\s*|\{[^}]*\}\s*|\[[^\]]*\]\s*)*)"
                     r":\s*(.*)")
+# a field written as a binder, `{X₁ : C}` of `structure ShortComplex` (Mathlib/Algebra/
+# Homology/ShortComplex/Basic.lean:36), `(x : α)`, `[inst : Fact p]`, on one line
+_BRACKETED_FIELD = re.compile(r"[{(⦃\[]\s*([^\s:{}()\[\]⦃⦄][^:{}()\[\]⦃⦄]*?)\s*:\s*(.+?)\s*"
+                              r"[})⦄\]]\s*(?:--.*)?$")
 _DERIVING = re.compile(r"(?<![\w.'])deriving\s+((?:[\w.]+\s*,\s*)*[\w.]+)")
 _CTOR = re.compile(r"\|\s*([^\s():]+)")
 # longest body of a type-level `def` read (`def Set (α : Type u) := α → Prop`): type
@@ -96,6 +100,11 @@ def _body_items(text: str, masked: str, pos: int, kind: str) -> tuple[tuple, tup
         if indent is None:
             indent = ind
         if ind != indent:
+            continue
+        g = _BRACKETED_FIELD.match(src[i].strip())
+        if g is not None:  # `{X₁ : C}`: a field the constructor takes implicitly
+            ty_text = " ".join(strip_comments(g.group(2)).split()).split(":=")[0].strip()
+            fields.extend((name, (), parse_term(ty_text)) for name in g.group(1).split())
             continue
         m = _FIELD.match(ln.strip())
         if m is None or m.group(3).startswith(("=", ":")) or \

@@ -121,3 +121,19 @@ def test_an_arrow_between_functors_is_a_natural_transformation() -> None:
     without = candidate_context(class_table(lib, list(infix_commands(NOTATION, declared))),
                                 BINDERS + " (G : C ⥤ D) (α : F ⟶ G)")
     assert without.infer.type_of(parse_term("α.app X")) is None
+
+
+def test_a_field_written_as_a_binder_is_a_field() -> None:
+    """`structure ShortComplex where {X₁ : C} {X₂ : C} {X₃ : C} f : X₁ ⟶ X₂ …`
+    (Mathlib/Algebra/Homology/ShortComplex/Basic.lean:34): the objects are fields the
+    constructor takes implicitly.  Unread, `S.X₁` read as a field no `ShortComplex` has,
+    and the typed filter refused Mathlib's own `rw [moduleCat_exact_iff]` as a clash."""
+    from lean_alchemy.index.typing.signatures import sigs_of_source
+
+    text = ("structure ShortComplex (C : Type u) where\n  /-- the first object -/\n  {X₁ : C}\n"
+            "  {X₂ X₃ : C}\n  f : X₁ → X₂\n  zero : f = f := by rfl")
+    fields = {s.name: s.type for s in sigs_of_source("ShortComplex", "structure", text)
+              if s.kind == "field"}
+    assert sorted(fields) == ["ShortComplex.X₁", "ShortComplex.X₂", "ShortComplex.X₃",
+                              "ShortComplex.f", "ShortComplex.zero"]
+    assert fields["ShortComplex.X₂"] == Ident("C")
