@@ -101,8 +101,10 @@ def _body_items(text: str, masked: str, pos: int, kind: str) -> tuple[tuple, tup
             indent = ind
         if ind != indent:
             continue
-        g = _BRACKETED_FIELD.match(src[i].strip())
-        if g is not None:  # `{X₁ : C}`: a field the constructor takes implicitly
+        if ln.strip().startswith(("(", "{", "[", "⦃")):  # `{X₁ : C}`: a field the
+            g = _BRACKETED_FIELD.match(src[i].strip())  # constructor takes implicitly
+            if g is None:
+                return (), ()  # one over several lines: the fields stay unknown, all of them
             ty_text = " ".join(strip_comments(g.group(2)).split()).split(":=")[0].strip()
             fields.extend((name, (), parse_term(ty_text)) for name in g.group(1).split())
             continue

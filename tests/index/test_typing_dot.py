@@ -246,10 +246,16 @@ def test_generated_twins_and_bundled_maps_are_not_clashes() -> None:
 
 def test_a_structure_whose_fields_were_not_read_may_have_any() -> None:
     """`structure Matroid (α : Type*) where (E : Set α) …` writes its fields as binders
-    (Mathlib/Combinatorics/Matroid/Basic.lean:192): none is read, so `M.E` is unknown."""
-    sigs = _sigs() + sigs_of_source("Matroid", "structure", "structure Matroid (α : Type u) "
-                                    "where\n  (E : Set α)\n  (Indep : Set α → Prop)")
-    c = Constants(sigs)
+    (Mathlib/Combinatorics/Matroid/Basic.lean:192), some over several lines, which are not
+    read: then no field is taken as read, so `M.E` and `M.reverse` are unknown.  Binders on
+    one line each are read as fields, and a name none of them has certainly fails."""
+    text = ("structure Matroid (α : Type u) where\n  (E : Set α)\n  (Indep : Set α → Prop)\n"
+            "  (indep_maximal : ∀ X, X ⊆ E →\n      Indep X)")
+    c = Constants(_sigs() + sigs_of_source("Matroid", "structure", text))
     assert not c.dot_fails("Matroid", "E")
     assert not c.dot_fails("Matroid", "reverse")
     assert c.dot_fails("Subgroup", "reverse")  # fields read: a missing one is certain
+    one_line = text.rsplit("\n  (indep_maximal", 1)[0]
+    c = Constants(_sigs() + sigs_of_source("Matroid", "structure", one_line))
+    assert not c.dot_fails("Matroid", "Indep")
+    assert c.dot_fails("Matroid", "reverse")
