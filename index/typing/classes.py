@@ -35,7 +35,7 @@ from lean_alchemy.index.typing.generated import (
 )
 from lean_alchemy.index.typing.horn import HornRules, variable_keys
 from lean_alchemy.index.typing.instance_heads import HeadBuckets, build_buckets, candidates, query_head
-from lean_alchemy.index.typing.saturate import subst
+from lean_alchemy.index.typing.saturate import mentions, subst
 from lean_alchemy.index.typing.instance_unify import constant_family, local_fields, unify
 from lean_alchemy.index.typing.signatures import SCOPED_MARK, Sig, head_name
 from lean_alchemy.index.typing.type_terms import (  # noqa: F401 - re-exported
@@ -476,16 +476,6 @@ def fun_like_ends(insts: Iterable[tuple]) -> dict[str, list[tuple]]:
     return out
 
 
-def _mentions(t: Term, names: frozenset[str]) -> bool:
-    if isinstance(t, Ident):
-        return t.name in names
-    if isinstance(t, App):
-        return _mentions(t.fn, names) or any(_mentions(a, names) for a in t.args)
-    if isinstance(t, BinOp):
-        return _mentions(t.lhs, names) or _mentions(t.rhs, names)
-    return False
-
-
 def is_open(c: str) -> bool:
     """Classes whose instances come from everywhere: never *no*."""
     return c in OPEN_CLASSES or c.startswith("Decidable")
@@ -723,7 +713,7 @@ class Resolver:
         verdict = YES
         for q in prem:
             q2 = constant_family(subst(q, s), s)
-            if _mentions(q2, metas - frozenset(s)):
+            if mentions(q2, metas - frozenset(s)):
                 return UNKNOWN  # a premise about a type the conclusion does not fix
             ans = self._holds(q2, depth + 1, stack)
             if ans == NO:

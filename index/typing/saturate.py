@@ -28,16 +28,24 @@ def mentions_unsolved(t: Term) -> bool:
     return False
 
 
-def may_name(t: Term, names: frozenset[str]) -> bool:
-    """May the type `t` name one of `names` (the rule's unsolved variables)?  Through
-    applications and operators; other shapes may (`Fin 2`: a numeral names none)."""
+def mentions(t: Term, names: frozenset[str], *, opaque_may: bool = False) -> bool:
+    """Does the type `t` name one of `names`?  Through applications and operators;
+    another shape (a binder, an unread text) names none, or with `opaque_may` may name
+    any (a sort or a numeral never does: `Fin 2`)."""
     if isinstance(t, Ident):
         return t.name in names
     if isinstance(t, App):
-        return may_name(t.fn, names) or any(may_name(a, names) for a in t.args)
+        return mentions(t.fn, names, opaque_may=opaque_may) or any(
+            mentions(a, names, opaque_may=opaque_may) for a in t.args)
     if isinstance(t, BinOp):
-        return may_name(t.lhs, names) or may_name(t.rhs, names)
-    return not isinstance(t, (Sort, Num))
+        return mentions(t.lhs, names, opaque_may=opaque_may) or \
+            mentions(t.rhs, names, opaque_may=opaque_may)
+    return opaque_may and not isinstance(t, (Sort, Num))
+
+
+def may_name(t: Term, names: frozenset[str]) -> bool:
+    """May the type `t` name one of `names` (the rule's unsolved variables)?"""
+    return mentions(t, names, opaque_may=True)
 
 
 _VARIABLE = re.compile(r"^[^\W\d_][₀-₉'\d]*$")

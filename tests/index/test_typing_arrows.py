@@ -15,6 +15,7 @@ Facts mirrored by the fixture, read in Mathlib:
 from helpers.typing_library import candidate_context as _ctx
 from helpers.typing_library import class_table
 from lean_alchemy.grammar.parser import parse_term
+from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import TypedFilter
 
 LIB = [
@@ -30,11 +31,11 @@ NEW = (parse_term("Function.Injective f"),)
 
 
 def _check(rule_binders: list[tuple[str, str, str]], values: dict[str, str],
-           candidate: str) -> str | None:
+           candidate: str, table: ClassTable | None = None) -> str | None:
     """The filter's verdict on a `rw_goal` match of a rule with `rule_binders`
     (name, kind, type) whose variables take `values` in a candidate with binders
-    `candidate`."""
-    table = class_table(LIB)
+    `candidate` (the table of `LIB` unless another is given)."""
+    table = table if table is not None else class_table(LIB)
     names = [n for n, _, _ in rule_binders]
     kinds = [k for _, k, _ in rule_binders]
     types = [parse_term(t) for _, _, t in rule_binders]
@@ -107,13 +108,7 @@ def _check_with_homs(rule_binders: list[tuple[str, str, str]], values: dict[str,
          "structure ModuleCat.Hom {R : Type u} (M N : ModuleCat R) where\n  f : Nat"),
         ("LinearMap", "structure",
          "structure LinearMap (σ : Type u) (M N : Type u) where\n  f : M → N")]
-    table = class_table(lib, extra)
-    names = [n for n, _, _ in rule_binders]
-    kinds = [k for _, k, _ in rule_binders]
-    types = [parse_term(t) for _, _, t in rule_binders]
-    vals = {k: parse_term(v) for k, v in values.items()}
-    return TypedFilter(table).check(_ctx(table, candidate), names, kinds, types, vals,
-                                    "rw_goal", new_terms=NEW)
+    return _check(rule_binders, values, candidate, class_table(lib, extra))
 
 
 def test_a_linear_map_is_no_morphism_of_modules() -> None:
