@@ -47,6 +47,7 @@ from lean_alchemy.grammar.walk import (
 )
 from lean_alchemy.grammar.substitute import alpha_equal, bound_at, replace_all, substitute
 from lean_alchemy.index.match.fresh import fresh_closure, fresh_sort
+from lean_alchemy.index.typing.saturate import UNSOLVED
 from lean_alchemy.index.rules import verbatim_names
 from lean_alchemy.mutate.ascription import anchored, needs_ascription, self_typed
 
@@ -540,7 +541,7 @@ def apply_invocation(binders: Sequence[BinderGroup], conclusion: Term, inv: Invo
         value = _subst_term(v)
         if value is None:
             raise Skip("bad_invocation", "empty substitution")
-        if any(isinstance(n, Hole) and n.text == "?" for n in nodes(value)):
+        if any(n == UNSOLVED for n in nodes(value)):
             # a value solved from an inferred type the inference left open (`Set ?` of
             # `{x | p x}`): Lean has no `?` term, and `_` does not elaborate everywhere
             raise Skip("unsolved_value", f"{k} := {v}")

@@ -438,26 +438,26 @@ class TypedFilter:
         (`→ₗ[R]`, `LinearMap`) is no arrow of a category whose arrows are a structure
         (`ModuleCat.Hom`), and the reverse, unless the value's type coerces to the other."""
         consts = self.table.constants
-
         def head(t: Term) -> str | None:
             h = head_of(t)
             c = consts.infix_head(h) if h is not None and h != "→" and rigid_op(h) else h
-            return c if c == "→" or c is not None and self._structure_named(c) else None
+            return c if c == "→" or c is not None and consts.structure_named(c) else None
 
-        def differs(into: bool) -> Callable[[str, str], bool]:  # a concrete category's
-            # arrows coerce to functions (`ConcreteCategory`): only `into` one is certain
-            return lambda arrows, other: arrows != other and self._structure_named(arrows) \
-                and not (self._coerces(ctx, head_name(other), head_name(arrows)) if into
-                         else other == "→" or self._coerces(ctx, "⟶", head_name(other))
-                         or self._coerces(ctx, head_name(arrows), head_name(other)))
+        def differs(into: bool) -> Callable[[str, str], bool]:
+            def clash(arrows: str, other: str) -> bool:
+                if arrows == other or not consts.structure_named(arrows):
+                    return False
+                a, o = head_name(arrows), head_name(other)
+                if into:  # a value of `other` where the category's arrow goes
+                    return not self._coerces(ctx, o, a)
+                # a concrete category's arrows coerce to functions (`ConcreteCategory`)
+                return other != "→" and not (self._coerces(ctx, "⟶", o)
+                                             or self._coerces(ctx, a, o))
+            return clash
         return consts is not None and (
             structure_hom_clash(want, got, rule_object, consts.hom_of, head, differs(True))
             or structure_hom_clash(got, want, ctx.infer.type_of, consts.hom_of, head,
                                    differs(False)))
-
-    def _structure_named(self, full: str) -> bool:  # a structure or inductive type
-        got = [s for s in self.table.constants.candidates(full) if s.name == full]
-        return bool(got) and all(s.kind in ("structure", "inductive", "class") for s in got)
 
     def _rigid(self, ctx: Context, h: str | None) -> bool:
         if h is None:

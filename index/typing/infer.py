@@ -349,6 +349,15 @@ class Constants:
         """Every declaration a written name may denote (no bound on their number)."""
         return self.by_suffix.get(without_universes(name.removeprefix("_root_.")), [])
 
+    def named(self, full: str) -> list[Sig]:
+        """The declarations of exactly this full name (no other namespace's suffix)."""
+        return [s for s in self.candidates(full) if s.name == full]
+
+    def structure_named(self, full: str) -> bool:
+        """Is the constant of this full name a structure, class or inductive type?"""
+        got = self.named(full)
+        return bool(got) and all(s.kind in _TYPE_FORMERS for s in got)
+
     def lookup(self, name: str, namespaces: frozenset[str] = frozenset()) -> list[Sig]:
         """The declarations a written name may denote (root prefix dropped).  With the
         `namespaces` of the scope it is written in (its namespace's prefixes and the
@@ -691,12 +700,12 @@ class Inference:
             return []
         if "." in head and head in self.consts.declared:  # a full name: that namespace
             full = f"{head}.{field}"  # (`Quiver.Hom`'s fields, no other `Hom`'s)
-            return [s for s in self.consts.candidates(full) if s.name == full]
+            return self.consts.named(full)
         types = [s for s in self.consts.lookup(head, self.namespaces)
                  if s.kind in _TYPE_FORMERS or s.kind in ("def", "abbrev", "core")]
         if len(types) == 1:
             full = f"{types[0].name}.{field}"
-            exact = [s for s in self.consts.candidates(full) if s.name == full]
+            exact = self.consts.named(full)
             if exact:
                 return exact
         return self.consts.lookup(f"{head_name(head)}.{field}")

@@ -336,6 +336,6 @@ def _may_be_abbrev(name: str, table: ClassTable) -> bool:
     this name that is no `abbrev`, or a Lean core type (`Sum`), settles it."""
     if name in CORE_INFIX.values():
         return False
-    exact = [s for s in table.constants.candidates(name) if s.name == name]
+    exact = table.constants.named(name)
     return not exact or any(s.kind == "abbrev" for s in exact)
 
