@@ -53,7 +53,8 @@ from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.notations import library_notations, type_formers
 from lean_alchemy.index.match.results import read_table as read_result_heads
-from lean_alchemy.index.match.rule_index import RuleIndex, dependent_hypotheses, hypotheses
+from lean_alchemy.index.match.rule_index import RuleIndex
+from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.receivers import read_sole
 from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie

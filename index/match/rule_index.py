@@ -33,10 +33,7 @@ from lean_alchemy.grammar.ast import (
     Term,
     loads,
 )
-from lean_alchemy.grammar.walk import (
-    binder_types,
-    heads,
-)
+from lean_alchemy.grammar.walk import binder_types
 from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.notations import NotationTable
 from lean_alchemy.index.match.fill import Filler
@@ -61,43 +58,11 @@ from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_le
 from lean_alchemy.index.match.lazy_leaf import decode_pending
 from lean_alchemy.index.match.results import ResultEvidence
 from lean_alchemy.index.match.tiers import MAX_RULES_PER_WORD, near_keys as _near_keys, spread as _spread
+from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter
 from lean_alchemy.index.typing.new_text import new_text, rule_constants
-
-
-def dependent_hypotheses(binders: Sequence[BinderGroup], conclusion: Term) -> set[str]:
-    """Names of binders that a later binder's type, a binder predicate or the conclusion
-    mentions (`(h : 0 < n) (x : Fin' n h)`), also inside text the grammar keeps verbatim
-    (`l[k]'(by simp [hk])`, `index.rules.verbatim_names`): the mutation stage cannot
-    rewrite or replace them (`dependent_hypothesis`), and a mutant that did would leave
-    that text naming a hypothesis of another type, or none."""
-    from lean_alchemy.index.rules import verbatim_names
-
-    out: set[str] = set()
-    later: set[str] = set(heads(conclusion)) | verbatim_names(conclusion)
-    for g in reversed(binders):
-        if g.pred is not None:
-            later |= heads(g.pred) | verbatim_names(g.pred)
-        out.update(n for n in g.names if n in later)
-        if g.type is not None:
-            later |= heads(g.type) | verbatim_names(g.type)
-    return out
-
-
-def hypotheses(binders: Sequence[BinderGroup]) -> list[tuple[str, Term]]:
-    """(name, type) of the named, explicit propositional hypotheses of a statement."""
-    from lean_alchemy.index.rules import looks_prop
-
-    out = []
-    for g in binders:
-        if g.kind == "inst" or g.type is None:
-            continue
-        for n in g.names:
-            if n and n != "_" and "✝" not in n and looks_prop(g.type, n):
-                out.append((n, g.type))
-    return out
 
 
 @dataclass
@@ -454,6 +419,10 @@ class RuleIndex:
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                     if why == "untyped_generic":
                         dead.add(spot)
+                    elif why is None and len(hits) - before > quota:
+                        # a match with several fillings: the quota still bounds the kind
+                        self.stats.found[kind] -= len(hits) - before - quota
+                        del hits[before + quota:]
                 if tries >= limit or of_dependency and self._dependency_left == 0:
                     break
         return tries

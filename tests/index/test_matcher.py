@@ -89,7 +89,7 @@ def test_index_skips_hypotheses_that_later_binders_or_the_goal_mention():
     """`rw … at h` or replacing h would leave whatever mentions h ill-typed: the mutation
     stage drops those (`dependent_hypothesis`), so the index does not spend its per-theorem
     quota on them."""
-    from lean_alchemy.index.match.rule_index import dependent_hypotheses
+    from lean_alchemy.index.match.targets import dependent_hypotheses
 
     rules = [make_rule("add_zero", "eq", "(a : ℕ)", "a + 0", "a"),
              make_rule("le_of_lt", "imp", "{a b : ℕ} (h : a < b)", "a ≤ b", hyps=("a < b",))]
