@@ -12,11 +12,9 @@ arguments, and no stage module holds state in globals.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing as mp
 import signal
-from contextlib import contextmanager
-from typing import Any, Callable, Generator, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Generator, Iterable, TypeVar
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -39,35 +37,6 @@ def _leave_ctrl_c_to_the_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-# Collector thresholds while a pool runs (generation 0 every 50,000 net allocations instead
-# of 700): see `quiet_collector`.
-POOL_GC_THRESHOLDS = (50_000, 20, 100)
-
-
-@contextmanager
-def quiet_collector() -> Iterator[None]:
-    """The cyclic garbage collector kept out of a stage's hot loop while it runs.
-
-    Why: the stages allocate millions of short-lived, acyclic objects (terms, matches,
-    rows), freed by reference counting; at Python's default thresholds the collector
-    still ran every 700 allocations and, every so often, traversed every object the
-    process holds, the inherited context included.  Measured on 600 of Mathlib's
-    candidates matched against all its rules (one process, compiled): 8.4 CPU-s at the
-    default thresholds, 4.2 at these, 4.3 with the collector off.  The heap as it is when
-    the pool starts (the context: rules, declarations, tables) is moved out of the
-    collector's sight (`gc.freeze`), so neither the parent nor a forked worker traverses it,
-    and a worker's traversals no longer write to (and so copy) the pages it shares with the
-    parent.  Garbage cycles are still collected, less often; all is restored on exit."""
-    before = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*POOL_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
-
-
 def forked_map(work: Callable[[C, T], R], context: C, tasks: Iterable[T], jobs: int, *,
                ordered: bool = True) -> Generator[R, None, None]:
     """`work(context, task)` for every task: in this process when `jobs <= 1`, else in
@@ -77,16 +46,14 @@ def forked_map(work: Callable[[C, T], R], context: C, tasks: Iterable[T], jobs: 
     the generator (or use `contextlib.closing`): that ends the pool and its workers at once
     rather than whenever the generator is collected."""
     if jobs <= 1:
-        with quiet_collector():
-            for task in tasks:
-                yield work(context, task)
+        for task in tasks:
+            yield work(context, task)
         return
     if _INHERITED[0] is not None:
         raise RuntimeError("forked_map: a pool is already running in this process")
     _INHERITED[0] = context
     try:
-        with quiet_collector(), \
-                mp.get_context("fork").Pool(jobs, initializer=_leave_ctrl_c_to_the_parent) as pool:
+        with mp.get_context("fork").Pool(jobs, initializer=_leave_ctrl_c_to_the_parent) as pool:
             jobs_iter = ((work, task) for task in tasks)
             yield from (pool.imap(_call, jobs_iter) if ordered
                         else pool.imap_unordered(_call, jobs_iter))

@@ -34,30 +34,3 @@ def test_a_pool_inside_a_worker_is_refused() -> None:
     with pytest.raises(RuntimeError, match="already running"):
         list(forked_map(nested, {"factor": 1}, [1, 2], 2))
     assert forkpool._INHERITED[0] is None
-
-
-def collector_state(context: list, task: int) -> tuple[tuple[int, int, int], bool, bool]:
-    """The collector's thresholds in the worker, whether the inherited context is frozen
-    (out of the collector's sight) and whether an object made here is."""
-    import gc
-
-    fresh = [task]
-    return gc.get_threshold(), gc.is_tracked(context) and _frozen(context), _frozen(fresh)
-
-
-def _frozen(obj: object) -> bool:
-    import gc
-
-    return not any(obj is o for gen in range(3) for o in gc.get_objects(gen))
-
-
-def test_workers_run_with_the_collector_quiet_and_the_context_frozen() -> None:
-    import gc
-
-    before = gc.get_threshold()
-    context = [object()]
-    for jobs in (1, 2):
-        (got,) = list(forked_map(collector_state, context, [1], jobs))
-        assert got == (forkpool.POOL_GC_THRESHOLDS, True, False), jobs
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
-    assert not _frozen(context)
