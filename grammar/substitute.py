@@ -350,7 +350,6 @@ class _ReplaceChild:
         return self.walk.go(c, self.bound | frozenset(extra) if extra else self.bound)
 
 
-_EXPLICIT_KINDS = frozenset({"plain", "explicit"})
 
 
 def alpha_equal(a: Term, b: Term) -> bool:
@@ -359,6 +358,8 @@ def alpha_equal(a: Term, b: Term) -> bool:
     name must be the same, and must not be bound on the other side.  A binder written
     without its type (`∀ᶠ x in l`) equals one written with it (`∀ᶠ (n : ℕ) in l`): Lean
     elaborates the first with the type inferred, and a rule's pattern rarely spells it.
+    Binder annotations do not count either (`∀ {x}` and `∀ ⦃x⦄`): Lean's `rw` compares
+    by definitional equality, which ignores them.
     (Module-level helpers, not nested functions: see `_Replacer`.)"""
     return a == b or _alpha_go(a, b, {}, {})
 
@@ -384,8 +385,8 @@ def _alpha_go(x: Term, y: Term, env: dict[str, str], rev: dict[str, str]) -> boo
             if f == "type" and (vx is None) != (vy is None) \
                     and x.default is None and y.default is None:
                 continue  # `x` and `(x : T)` bind alike: Lean infers the type
-            if f == "kind" and {vx, vy} <= _EXPLICIT_KINDS:
-                continue  # `x : T` and `(x : T)`
+            if f == "kind":
+                continue  # `x : T`, `(x : T)`, `{x : T}`, `⦃x : T⦄`: annotations only
         if isinstance(vx, Term):
             if not isinstance(vy, Term) or not _alpha_child(x, y, f, -1, vx, vy, env, rev):
                 return False

@@ -12,10 +12,11 @@ uncompressed: a project maps the file, reads two columns and touches only the ro
 compiles; forked workers share the mapped pages.
 
 Layout: `rules.parquet`'s columns, row for row (a file whose ids differ from
-`rules.parquet`'s is stale and ignored), then `constants` (the pattern's required
-constants, `pattern_constants`) and `symbols` (the trie key as positions in the symbol
-table kept in the file's metadata under `symbols`, a JSON list: ~20k distinct symbols
-for 10^6 occurrences on Mathlib; null when the pattern cannot be read).
+`rules.parquet`'s, or whose `keys_format` is not the code's, is stale and ignored), then
+`constants` (the pattern's required constants, `pattern_constants`) and `symbols` (the
+trie key as positions in the symbol table kept in the file's metadata under `symbols`, a
+JSON list: ~20k distinct symbols for 10^6 occurrences on Mathlib; null when the pattern
+cannot be read).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from lean_alchemy.index.match.patterns import pattern_symbols
 
 FILE = "rules.arrow"
 SYMBOLS_KEY = b"symbols"
+# The spelling of the trie keys (`patterns.shape`); a file of another is stale.  2: binder
+# annotations left out of binder symbols.
+FORMAT_KEY, KEYS_FORMAT = b"keys_format", b"2"
 KEY_FIELDS = [pa.field("constants", pa.list_(pa.string())),
               pa.field("symbols", pa.list_(pa.int32()))]
 _PATTERN_IDENT = re.compile(r'\["Ident","((?:[^"\\]|\\.)*)"\]')
@@ -81,7 +85,7 @@ def with_rule_keys(table: pa.Table, rules: Sequence[Rule], known: dict[str, tupl
     out = table.append_column(KEY_FIELDS[0], pa.array([rule_constants(r) for r in rules],
                                                       KEY_FIELDS[0].type))
     out = out.append_column(KEY_FIELDS[1], pa.array(symbols, KEY_FIELDS[1].type))
-    return out.replace_schema_metadata({SYMBOLS_KEY: meta.encode()})
+    return out.replace_schema_metadata({SYMBOLS_KEY: meta.encode(), FORMAT_KEY: KEYS_FORMAT})
 
 
 def write_rule_keys(run_root: Path, table: pa.Table, rules: Sequence[Rule],
@@ -139,15 +143,16 @@ def _symbol(x: object) -> object:
 
 def read_rule_keys(run_root: Path, ids: pa.ChunkedArray | pa.Array) -> RuleKeys | None:
     """The mapped `rules.arrow` of the run whose `rules.parquet` has these ids, or None
-    when it is missing or describes other rules (an index run before it existed, or a
-    `rules.parquet` replaced since)."""
+    when it is missing, describes other rules (an index run before it existed, or a
+    `rules.parquet` replaced since) or spells its keys another way (`KEYS_FORMAT`)."""
     path = run_root / FILE
     if not path.exists():
         return None
     try:
         t = ipc.open_file(pa.memory_map(str(path))).read_all()
         meta = (t.schema.metadata or {}).get(SYMBOLS_KEY)
-        if (meta is None or t.schema.names[-2:] != [f.name for f in KEY_FIELDS]
+        if (meta is None or (t.schema.metadata or {}).get(FORMAT_KEY) != KEYS_FORMAT
+                or t.schema.names[-2:] != [f.name for f in KEY_FIELDS]
                 or not t.column("id").equals(ids)):
             return None
         table = [_symbol(s) for s in json.loads(meta)]

@@ -68,7 +68,9 @@ def _shape_fields(cls: type) -> tuple[tuple[str, str], ...]:
             if cls is BinderGroup and f == "names":
                 out.append((f, "len"))
             elif cls is BinderGroup and f == "kind":
-                out.append((f, "kind"))
+                # `∀ {x}`, `∀ ⦃x⦄`, `∀ (x)`, `∀ [x]` differ only in binder annotations,
+                # which Lean's `rw` ignores (it compares by definitional equality)
+                out.append((f, "ignore"))
             elif (cls is Let and f == "name") or (cls is IfThenElse and f == "hyp"):
                 out.append((f, "presence"))
             elif cls is Quant and f == "arrow":
@@ -83,7 +85,8 @@ def _shape_fields(cls: type) -> tuple[tuple[str, str], ...]:
 def shape(t: Term) -> tuple:
     """The symbol of a non-identifier node: its type and every scalar part that two
     matching nodes must share (operator, literal text, arities, which optional parts exist).
-    Binder names are left out (alpha-equivalence); `(x : T)` and `x : T` binders agree."""
+    Binder names are left out (alpha-equivalence), and so are binder annotations:
+    `(x : T)`, `x : T`, `{x : T}` and `⦃x : T⦄` binders agree."""
     parts: list[object] = [type(t).__name__]
     for f, how in _shape_fields(type(t)):
         v = getattr(t, f)
@@ -93,8 +96,6 @@ def shape(t: Term) -> tuple:
             parts.append(len(v))
         elif how == "presence":
             parts.append(v is not None)
-        elif how == "kind":
-            parts.append("explicit" if v == "plain" else v)
         elif isinstance(v, Term):
             parts.append(1)
         elif v is None:

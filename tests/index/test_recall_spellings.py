@@ -199,3 +199,40 @@ def test_a_numerals_ascription_and_a_cast_stay_in_the_pattern():
     _, rules, invs = _invocations(ASCRIBED, ["cast_two"], "two_plus")
     by_id = {r.id: r for r in rules}
     assert not any(by_id[i.rule_id].direction == "fwd" for i in invs)
+
+
+ANNOTATED = """\
+namespace Demo
+
+def Sub (α : Type) : Type := α → Prop
+
+def Sub.le {α : Type} (s t : Sub α) : Prop := ∀ x, s x → t x
+
+theorem le_def {α : Type} {s t : Sub α} : Sub.le s t ↔ ∀ ⦃x : α⦄, s x → t x := Iff.rfl
+
+theorem implicit_case {α : Type} (s t : Sub α) (h : Sub.le s t) : ∀ {x : α}, s x → t x :=
+  fun hx => h _ hx
+
+theorem strict_case {α : Type} (s t : Sub α) (h : Sub.le s t) : ∀ ⦃x : α⦄, s x → t x :=
+  fun _ hx => h _ hx
+
+theorem other_body {α : Type} (s t : Sub α) (h : ∀ x, s x ∧ t x) : ∀ {x : α}, s x ∧ t x :=
+  fun {x} => h x
+
+end Demo
+"""
+
+
+def test_binder_annotations_do_not_keep_a_rewrite_from_matching():
+    """`∀ {x}` against a pattern's `∀ ⦃x⦄` (`rw [← SetLike.le_def]` on `∀ {x : M}, x ∈ S i →
+    x ∈ iSup S`): Lean's `rw` compares up to binder annotations; another body does not
+    match."""
+    for cand in ("implicit_case", "strict_case"):
+        d, rules, invs = _invocations(ANNOTATED, ["le_def"], cand)
+        by_id = {r.id: r for r in rules}
+        goal = [(by_id[i.rule_id], i) for i in invs if i.kind == "rw_goal"]
+        assert [r.direction for r, _ in goal] == ["bwd"], cand
+        rule, inv = goal[0]
+        assert mutant_conclusion(d, rule, inv) == "Demo.Sub.le s t", cand
+    _, _, invs = _invocations(ANNOTATED, ["le_def"], "other_body")
+    assert [i for i in invs if i.kind == "rw_goal"] == []

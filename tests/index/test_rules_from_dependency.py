@@ -203,6 +203,20 @@ def test_stored_keys_and_computed_keys_give_the_same_index(runs, tmp_path: Path,
     t = pq.read_table(stale.rules)
     pq.write_table(t.slice(1), stale.rules)  # rules replaced since the keys were stored
     assert read_rule_keys(stale.root, pq.read_table(stale.rules).column("id")) is None
+    # keys spelled by other code (a file without this code's `keys_format`) are stale too
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+    from lean_alchemy.index.rule_keys import FILE, FORMAT_KEY
+
+    older = _copy_run(dep, tmp_path / "older")
+    keys = ipc.open_file(pa.py_buffer((older.root / FILE).read_bytes())).read_all()
+    meta = {k: v for k, v in keys.schema.metadata.items() if k != FORMAT_KEY}
+    (older.root / FILE).unlink()
+    with ipc.new_file(str(older.root / FILE), keys.schema.with_metadata(meta)) as w:
+        w.write_table(keys.replace_schema_metadata(meta))
+    ids = pq.read_table(older.rules).column("id")
+    assert read_rule_keys(older.root, ids) is None
+    assert read_rule_keys(dep.root, ids) is not None
     words = statement_words(__import__("lean_alchemy.extract.store", fromlist=["x"])
                             .read_declarations(proj))
     stored, n_stored = relevant_rules(load_dependency(dep.root), words)
