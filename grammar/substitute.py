@@ -350,8 +350,6 @@ class _ReplaceChild:
         return self.walk.go(c, self.bound | frozenset(extra) if extra else self.bound)
 
 
-
-
 def alpha_equal(a: Term, b: Term) -> bool:
     """Whether `a` and `b` are the same term up to the names of the variables they bind
     (`∑ i ∈ s, f i` and `∑ j ∈ s, f j`), as Lean compares terms (de Bruijn indices).  A free
