@@ -358,6 +358,7 @@ FIELD = "field"  # `(FIELD, k)` on `x.f₁.f₂ … fₙ`: `x.f₁ … fₖ` (0 
 # `x.f.g` as `(x.f).g`, so a field chain of a variable holds its shorter chains
 BRACKET = "bracket"  # `(BRACKET, -1)` on `a =ᶠ[l] b`: `l`, the term the operator's bracket
 # holds (`grammar.parser.bracket_term`), an argument in Lean's term
+PIPE = "pipe"  # `(PIPE, -1)` on `f a <| b`: `f a b` (`<|` only spells an application)
 NOTE = "note:"  # `(NOTE + template, -1)`: the other spelling of a notation, `M₀⁰` for
 # `nonZeroDivisors M₀` or back (`grammar.notation_views`: the step carries its template)
 
@@ -379,6 +380,9 @@ def view_at(t: Term, step: str, idx: int) -> Term:
         got = bracket_term(t.op)
         if got is not None:
             return got
+    if step == PIPE and isinstance(t, BinOp) and t.op == "<|":
+        f = t.lhs
+        return App(f.fn, f.args + (t.rhs,)) if isinstance(f, App) else App(f, (t.rhs,))
     if step == COE and isinstance(t, App) and 0 <= idx < len(t.args):
         return Prefix("⇑", App(t.fn, t.args[:idx]) if idx else t.fn)
     if step == DOT:
@@ -433,7 +437,7 @@ def undot_view(t: Term, namespace: str, p: int) -> Term | None:
     return App(Ident(f"{namespace}.{field}"), args[:p] + (rec,) + args[p:])
 
 
-VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT, FIELD, BRACKET))
+VIEW_STEPS = frozenset((PREFIX, MEM, INSERT, COE, DOT, FIELD, BRACKET, PIPE))
 
 
 def field_view_step(path: Path) -> tuple[str, int] | None:

@@ -17,6 +17,7 @@ from lean_alchemy.grammar.ast import (
     FIELD,
     INSERT,
     MEM,
+    PIPE,
     is_view_step,
     App,
     BinderGroup,
@@ -207,7 +208,7 @@ def replace_all(t: Term, old: Term, new: Term,
     the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
     when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
     `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
-    `insert a {b}`, so is `{a, b}`; the term in an operator's bracket is rewritten as
+    `insert a {b}`, so is `{a, b}`; when it is `f a b`, so is `f a <| b`; the term in an operator's bracket is rewritten as
     an argument (`ast.BRACKET`); when it is a field chain `x.f` (`ast.FIELD`), so is
     the longer `x.f.g` (Lean's `(x.f).g`): it becomes `new.g`.  With `field_step` (the invocation's last path step
     when it is a field-notation view, `ast.DOT`/`ast.UNDOT`), so is each node whose view
@@ -315,6 +316,10 @@ class _Replacer:
                 return new
             return BinOp("∉", new.lhs, new.rhs) if isinstance(new, BinOp) and new.op == "∈" \
                 else Prefix("¬", new)
+        if isinstance(s, BinOp) and s.op == "<|" and not bound & self.fv_old and \
+                view_at(s, PIPE, -1) == old:
+            self._hit(bound)
+            return new
         if isinstance(s, BinOp) and "[" in s.op:
             return self._bracketed(s, bound)
         return rebuild(s, _ReplaceChild(self, s, bound))

@@ -15,6 +15,7 @@ from lean_alchemy.grammar.ast import (
     FIELD,
     INSERT,
     MEM,
+    PIPE,
     PREFIX,
     App,
     BinOp,
@@ -406,10 +407,13 @@ def prefix_flat(fl: Flat, i: int, k: int, locals_: frozenset[str]) -> Flat:
 def notation_views(fl: Flat, i: int) -> list[tuple[str, int]]:
     """The view steps (`grammar.ast.view_at`) of the node at `i` that are notations for a
     term of another shape: `a ∉ s` holds `a ∈ s` (`rw [Set.mem_setOf_eq]` rewrites it
-    there), `{a, b}` is `insert a {b}` (`Set.insert_eq`, `Finset.prod_insert` apply)."""
+    there), `{a, b}` is `insert a {b}` (`Set.insert_eq`, `Finset.prod_insert` apply),
+    `f a <| b` is `f a b` (`Tendsto f l <| 𝓝 a` is `Tendsto f l (𝓝 a)`)."""
     w = fl.written[i]
     if isinstance(w, BinOp) and w.op == "∉":
         return [(MEM, -1)]
+    if isinstance(w, BinOp) and w.op == "<|":
+        return [(PIPE, -1)]
     if isinstance(w, SetLit) and len(w.items) >= 2:
         return [(INSERT, -1)]
     return []

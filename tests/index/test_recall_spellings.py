@@ -236,3 +236,39 @@ def test_binder_annotations_do_not_keep_a_rewrite_from_matching():
         assert mutant_conclusion(d, rule, inv) == "Demo.Sub.le s t", cand
     _, _, invs = _invocations(ANNOTATED, ["le_def"], "other_body")
     assert [i for i in invs if i.kind == "rw_goal"] == []
+
+
+PIPED = """\
+namespace Demo
+
+def near (n : ℕ) : ℕ := n
+
+def Tends (f : ℕ → ℕ) (a b : ℕ) : Prop := f a = b
+
+theorem tends_near {f : ℕ → ℕ} {a b : ℕ} : Tends f a (near b) ↔ f a = b := Iff.rfl
+
+theorem piped (f : ℕ → ℕ) (a b : ℕ) (h : f a = b) : Tends f a <| near b := tends_near.2 h
+
+theorem plain (f : ℕ → ℕ) (a b : ℕ) (h : f a = b) : Tends f a (near b) := tends_near.2 h
+
+theorem other (f : ℕ → ℕ) (a b : ℕ) (h : f a = b + 1) : Tends f a <| near b + 1 := h
+
+end Demo
+"""
+
+
+def test_an_application_written_with_pipe_matches_it_written_plain():
+    """`Tends f a <| near b` is `Tends f a (near b)` (`<|` only spells the application):
+    `rw [tends_near]` rewrites both, and the mutant replaces the whole application."""
+    for cand in ("piped", "plain"):
+        d, rules, invs = _invocations(PIPED, ["tends_near"], cand)
+        by_id = {r.id: r for r in rules}
+        goal = [(by_id[i.rule_id], i) for i in invs
+                if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
+        assert len(goal) == 1, cand
+        rule, inv = goal[0]
+        assert mutant_conclusion(d, rule, inv) == "f a = b", cand
+    # `<|` takes all that follows: `Tends f a (near b + 1)`, no instance of the rule
+    d, rules, invs = _invocations(PIPED, ["tends_near"], "other")
+    by_id = {r.id: r for r in rules}
+    assert not [i for i in invs if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
