@@ -208,9 +208,10 @@ def replace_all(t: Term, old: Term, new: Term,
     the prefix of a longer one, `f a b` (curried application): it becomes `new b`, and
     when `old` is a coercion `⇑(f a)`, so is `f a b` (Lean's `⇑(f a) b`); when
     `old` is `a ∈ s`, so is `a ∉ s` (`¬(a ∈ s)`): it becomes `¬new`; when `old` is
-    `insert a {b}`, so is `{a, b}`; when it is `f a b`, so is `f a <| b`; the term in an operator's bracket is rewritten as
-    an argument (`ast.BRACKET`); when it is a field chain `x.f` (`ast.FIELD`), so is
-    the longer `x.f.g` (Lean's `(x.f).g`): it becomes `new.g`.  With `field_step` (the invocation's last path step
+    `insert a {b}`, so is `{a, b}`; when it is `f a b`, so is `f a <| b` (`ast.PIPE`);
+    the term in an operator's bracket is rewritten as an argument (`ast.BRACKET`); when
+    it is a field chain `x.f` (`ast.FIELD`), so is the longer `x.f.g` (Lean's `(x.f).g`):
+    it becomes `new.g`.  With `field_step` (the invocation's last path step
     when it is a field-notation view, `ast.DOT`/`ast.UNDOT`), so is each node whose view
     by that step is `old` (`x.f a` for `T.f a x`, `T.f a x` for `x.f a`: one term in Lean);
     the step fixes the receiver's position and namespace; with a notation view step

@@ -150,8 +150,9 @@ def read_rule_keys(run_root: Path, ids: pa.ChunkedArray | pa.Array) -> RuleKeys 
         return None
     try:
         t = ipc.open_file(pa.memory_map(str(path))).read_all()
-        meta = (t.schema.metadata or {}).get(SYMBOLS_KEY)
-        if (meta is None or (t.schema.metadata or {}).get(FORMAT_KEY) != KEYS_FORMAT
+        stored = t.schema.metadata or {}
+        meta = stored.get(SYMBOLS_KEY)
+        if (meta is None or stored.get(FORMAT_KEY) != KEYS_FORMAT
                 or t.schema.names[-2:] != [f.name for f in KEY_FIELDS]
                 or not t.column("id").equals(ids)):
             return None
