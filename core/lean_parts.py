@@ -248,20 +248,24 @@ def _derived_features(proof: str, depth: int) -> tuple[float, float, float]:
 
 
 def _number(v: float) -> str:
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    """`v` as text that `float` reads back exactly (`-0.0` keeps its sign)."""
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 and (v or str(v)[0] != "-") \
+        else repr(v)
 
 
 def _short_features(features: tuple[tuple[str, float], ...], proof: str, depth: int) -> str:
-    """`#v0,v1,v2,v6` when `features` are the engine's (keys in order, the derived three
-    matching), else their JSON (`core.records.features_json`)."""
-    text = features_json(features)
-    if tuple(k for k, _ in features) != FEATURE_KEYS:
-        return text
+    """`#v0,v1,v2,v6` when `features` are the engine's (keys in order, all floats, the
+    derived three equal to what the proof and depth give), else their JSON
+    (`core.records.features_json`).  Why no JSON is built for the short form: `_number`
+    writes a float so that `float` reads it back exactly, so these conditions are exactly
+    when `_long_features` gives the JSON back (and `encode` checks the whole record)."""
+    if len(features) != len(FEATURE_KEYS) or any(
+            k != want or type(v) is not float for (k, v), want in zip(features, FEATURE_KEYS)):
+        return features_json(features)
     values = [v for _, v in features]
-    if not all(isinstance(v, float) for v in values):
-        return text
-    short = "#" + ",".join(_number(values[i]) for i in _STORED_FEATURES)
-    return short if _long_features(short, proof, depth) == text else text
+    if (values[3], values[4], values[5]) != _derived_features(proof, depth):
+        return features_json(features)
+    return "#" + ",".join(_number(values[i]) for i in _STORED_FEATURES)
 
 
 def _long_features(text: str, proof: str, depth: int) -> str:

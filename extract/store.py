@@ -17,6 +17,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from lean_alchemy.core.arrow_lists import list_tuples, struct_list_tuples
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.records import Binder, Declaration, ExtractFailure, NotationDecl, Scope
 from lean_alchemy.core.rundir import RunDir
@@ -82,13 +83,15 @@ def declarations_from_table(table: pa.Table) -> list[Declaration]:
 
 def _declarations_from_table(table: pa.Table) -> list[Declaration]:
     known = [n for n in _DECL_FIELDS if n in table.column_names]
-    columns = {n: table.column(n).to_pylist() for n in known}
-    if "binders" in columns:
-        columns["binders"] = [tuple([Binder(b["name"], b["kind"], b["type"]) for b in bs])
-                              if bs else () for bs in columns["binders"]]
-    for n in _TUPLE_FIELDS:
-        if n in columns:
-            columns[n] = [tuple(x) if x else () for x in columns[n]]
+    columns = {}
+    for n in known:
+        column = table.column(n)
+        if n == "binders":  # `arrow_lists`: several times quicker than `to_pylist`
+            columns[n] = struct_list_tuples(column, ("name", "kind", "type"), Binder)
+        elif n in _TUPLE_FIELDS:
+            columns[n] = list_tuples(column)
+        else:
+            columns[n] = column.to_pylist()
     values = [columns[n] for n in known]
     if known == list(_DECL_FIELDS[:len(known)]):  # a prefix of the fields: positional
         return list(map(Declaration, *values))
@@ -108,15 +111,17 @@ def scopes_table(scopes: Iterable[Scope]) -> pa.Table:
 
 
 def scopes_from_table(table: pa.Table) -> dict[str, Scope]:
-    cols = {n: table.column(n).to_pylist() for n in SCOPE_SCHEMA.names}
-    out: dict[str, Scope] = {}
-    for i in range(table.num_rows):
-        s = Scope(cols["module"][i], tuple(cols["imports"][i] or ()),
-                  tuple(cols["namespaces"][i] or ()),
-                  tuple((c["kind"], c["text"]) for c in cols["commands"][i] or ()),
-                  bool(cols["is_module_file"][i]))
-        out[cols["id"][i]] = s
-    return out
+    imports = list_tuples(table.column("imports"))
+    namespaces = list_tuples(table.column("namespaces"))
+    commands = struct_list_tuples(table.column("commands"), ("kind", "text"), _pair)
+    flags = table.column("is_module_file").to_pylist()
+    return {sid: Scope(module, imports[i], namespaces[i], commands[i], bool(flags[i]))
+            for i, (sid, module) in enumerate(zip(table.column("id").to_pylist(),
+                                                  table.column("module").to_pylist()))}
+
+
+def _pair(kind: str, text: str) -> tuple[str, str]:
+    return kind, text
 
 
 def failures_table(failures: Iterable[ExtractFailure]) -> pa.Table:

@@ -379,7 +379,7 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
     rec["types"] = _type_details(c, subst, hints, fl.written[i])
     if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
         why = type_ok(c, subst, hints, fl.written[i], rigid_last,
-                      index.results.asker(c, subst, fl)
+                      index.results.asker(c, subst, fl, types)
                       if index is not None and index.results is not None and c.generic
                       else None)
         if why is not None:

@@ -74,6 +74,9 @@ class DecodedRule:
     hypotheses: tuple[Term, ...]  # side conditions (eq/iff) or antecedents (imp)
     # variables a match of the pattern fixes (`index.rules.determined`): never bound anew
     fixed: frozenset[str] = frozenset()
+    # per binder, the rule's binder names its type mentions (what `_solve_open` can solve
+    # through it), worked out once per rule instead of once per invocation
+    type_vars: tuple[frozenset[str], ...] = ()
 
     @classmethod
     def of(cls, rule: Rule) -> "DecodedRule":
@@ -95,7 +98,9 @@ class DecodedRule:
         pvars = frozenset(rule.pattern_vars) | named
         type_of = {n: t for n, t in zip(rule.binder_names, types) if n}
         fixed = determined((heads(pattern) | op_names(pattern)) & pvars, type_of, pvars)
-        return cls(rule, pattern, replacement, types, tuple(hyps), fixed)
+        names = frozenset(rule.binder_names)
+        type_vars = tuple(heads(t) & names if t is not None else frozenset() for t in types)
+        return cls(rule, pattern, replacement, types, tuple(hyps), fixed, type_vars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,13 +280,19 @@ def _hypothesis(h: Term, inst: "_Inst", types: Mapping[str, Term]) -> Term:
 
 
 def _solve_open(names: Sequence[str], btypes: Sequence[Term | None],
-                subst: Mapping[str, Term], types: Mapping[str, Term]) -> dict[str, Term]:
+                type_vars: Sequence[frozenset[str]], subst: Mapping[str, Term],
+                types: Mapping[str, Term]) -> dict[str, Term]:
     """Values of the variables the match leaves open (`α`, `n` of `x : Fin n`): rule binder
-    types matched against the candidate's types of the values, as Lean's unifier would."""
+    types matched against the candidate's types of the values, as Lean's unifier would.
+    `type_vars`: per binder, the binder names its type mentions (`DecodedRule`)."""
     open_vars, tsub = set(names) - set(subst), dict[str, Term]()
-    for name, ty in zip(names, btypes):
+    if not open_vars:
+        return tsub
+    for name, ty, mentions in zip(names, btypes, type_vars):
+        if ty is None or mentions.isdisjoint(open_vars):
+            continue
         v = subst.get(name)
-        if v is None or ty is None or not (heads(ty) & open_vars):
+        if v is None:
             continue
         actual = types.get(v.name) if isinstance(v, Ident) else (
             v.type if isinstance(v, Typed) else None)
@@ -309,7 +320,8 @@ def _instantiate(rule: DecodedRule, subst: Mapping[str, Term], needed: Sequence[
     mentioned: set[str] = set()
     for t in needed:
         mentioned |= heads(t)
-    tsub = _solve_open(names, btypes, subst, types)
+    type_vars = rule.type_vars + (frozenset(),) * (n - len(rule.type_vars))
+    tsub = _solve_open(names, btypes, type_vars, subst, types)
     rule_names = set(names) - set(subst)
     mapping: dict[str, Term] = dict(subst)
     mapping.update((k, v) for k, v in tsub.items() if k not in subst and k in mentioned)

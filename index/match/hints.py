@@ -34,6 +34,7 @@ from lean_alchemy.grammar.ast import (
     Ident,
     NamedArg,
     Num,
+    Postfix,
     Prefix,
     Quant,
     Sort,
@@ -60,6 +61,12 @@ _RANK = {"ℕ+": 0, "ℕ": 1, "ℤ": 2, "ℚ": 3, "ℝ": 4, "ℂ": 5}
 _TYPE_ARROW_STARTS = "⟶≅→≃↪⥤"
 
 Hint = tuple[str, bool]  # (normalized type, exact: False = maybe coerced up from this type)
+# The hint of a local whose declared type `type_key` cannot spell (`p : R[X]`, `f : Π i, α
+# i`): a value of a type the statement declares, which no type comparison refutes
+# (`compatible`, `rigid_clash`: `~` is a type that equals nothing and may coerce).  Why
+# at all: a generic pattern's match needs some typed value (`untyped_generic`), and a
+# declared variable ties the match to the statement's types as well as a spelled one.
+UNSPELLED: Hint = ("~", False)
 
 
 def looks_variable(name: str) -> bool:
@@ -170,10 +177,18 @@ def _fn_name(t: Term) -> str | None:
 class _Hinter:
     """Type hints of the sub-terms of one term (`infer_hints`)."""
 
-    def __init__(self, env: dict[str, str | None], locals_: frozenset[str]) -> None:
+    def __init__(self, env: dict[str, str | None], locals_: frozenset[str],
+                 unspelled: frozenset[str] = frozenset()) -> None:
         self.env = env
         self.locals = locals_
+        # locals whose declared type `type_key` cannot spell (`R[X]`, `Π i, α i`): absent
+        # from `env`, so that a name `env` holds is bound in between (shadowed)
+        self.unspelled = unspelled
         self.out: dict[int, Hint] = {}
+
+    def declared(self, t: Term, env: dict[str, str | None]) -> bool:
+        """Whether `t` is a local of an unspelled type, not shadowed: it gets `UNSPELLED`."""
+        return isinstance(t, Ident) and t.name in self.unspelled and t.name not in env
 
     def own(self, t: Term, env: dict[str, str | None]) -> str | None:
         """The type a leaf has by itself: a local's binder type, an ascription, or the
@@ -231,6 +246,8 @@ class _Hinter:
             elif ty is not None and (isinstance(x, Num) or
                                      (isinstance(x, Prefix) and x.op == "↑")):
                 self.out[id(x)] = (ty, exact)  # a numeral / cast takes the unit's type
+            elif self.declared(x, env):
+                self.out[id(x)] = UNSPELLED
             self.visit_inside(x, env)
         for r in roots:
             self.visit_interior_exponents(r, env)
@@ -275,6 +292,8 @@ class _Hinter:
             o = self.own(t, env)
             if o is not None:
                 self.out[id(t)] = (o, False)
+            elif self.declared(t, env):
+                self.out[id(t)] = UNSPELLED
             self.visit_inside(t, env)
 
 
@@ -284,10 +303,36 @@ def infer_hints(t: Term, local_types: dict[str, Term]) -> dict[int, Hint]:
     `|x|`/`min`/`max`; numerals and `↑x` take the type of their unit.  Sound by
     construction: a sub-term without a clear type gets no hint."""
     locals_ = frozenset(local_types)
-    env: dict[str, str | None] = {n: type_key(ty, locals_) for n, ty in local_types.items()}
-    h = _Hinter(env, locals_)
+    env: dict[str, str | None] = {}
+    unspelled: list[str] = []
+    for n, ty in local_types.items():
+        key = type_key(ty, locals_)
+        if key is not None:
+            env[n] = key
+        elif _data_type(n, ty):
+            unspelled.append(n)
+    h = _Hinter(env, locals_, frozenset(unspelled))
     h.visit(t, env)
     return h.out
+
+
+def _data_type(name: str, ty: Term | None) -> bool:
+    """Whether a local declared `name : ty` is a value of some type rather than a proof, as
+    far as the shape says: an application or a postfix type (`FractionalIdeal R⁰ K`,
+    `R[X]`) or a Π-type of one, never a relation, a connective or a hypothesis's name
+    (`h`, `hx`, `h₁`)."""
+    body = ty
+    while True:
+        if isinstance(body, Quant) and body.op in ("∀", "Π"):
+            body = body.body
+        elif isinstance(body, BinOp) and body.op == "→" and isinstance(body.lhs, Typed):
+            body = body.rhs  # `(i : ι) → α i`
+        else:
+            break
+    if not isinstance(body, (App, Postfix)):
+        return False
+    return not (name[:1] == "h" and (len(name) == 1 or not name[1].isalpha()
+                                     or name[1].islower()))
 
 
 def compatible(want: str | None, hint: Hint | None) -> bool:

@@ -25,6 +25,7 @@ from lean_alchemy.grammar.ast import App, Ident, Term, loads
 from lean_alchemy.grammar.walk import last_component
 from lean_alchemy.index.dot_notation import type_head
 from lean_alchemy.index.match.hints import looks_variable
+from lean_alchemy.index.match.receiver_heads import receiver_head
 from lean_alchemy.index.sources import source_bytes
 
 RESULT_KINDS = frozenset({"def", "abbrev", "opaque"})
@@ -198,22 +199,26 @@ class ResultEvidence:
     def __init__(self, heads: dict[str, str]) -> None:
         self.heads = heads
         self.lasts = frozenset(n.rpartition(".")[2] for n in heads)
+        self.fields = field_results(heads)
         self._want: dict[str, dict[str, str]] = {}  # rule id -> generic variables' heads
         self._target: object = None  # the flattened target the memos below are about
         self._positions: dict[int, int] = {}
         self._results: dict[int, str | None] = {}  # value node id -> its result head
 
-    def asker(self, c, subst: Mapping[str, Term], fl) -> Callable[[], bool]:
+    def asker(self, c, subst: Mapping[str, Term], fl, local_types: Mapping[str, Term]
+              ) -> Callable[[], bool]:
         """The question `matcher.type_ok` asks last about a match of `c` in `fl`: does a
-        matched value of a generic variable apply a definition of its type's head?"""
+        matched value of a generic variable apply a definition of its type's head?
+        `local_types`: the candidate's declared types (for field notation on them)."""
         want = self._want.get(c.rule.id)
         if want is None:
             r = c.rule
             want = self._want[r.id] = rule_type_heads(c.generic, tuple(r.binder_names),
                                                       tuple(r.binder_types))
-        return lambda: self._holds(want, subst, fl)
+        return lambda: self._holds(want, subst, fl, local_types)
 
-    def _holds(self, want: Mapping[str, str], subst: Mapping[str, Term], fl) -> bool:
+    def _holds(self, want: Mapping[str, str], subst: Mapping[str, Term], fl,
+               local_types: Mapping[str, Term]) -> bool:
         if fl is not self._target:
             self._target, self._positions, self._results = fl, {}, {}
         for v, head in want.items():
@@ -222,8 +227,51 @@ class ResultEvidence:
                 continue
             got = self._results.get(id(val), "")
             if got == "":
-                got = self._results[id(val)] = applied_result(
-                    val, fl.written, fl.resolved, self.heads, self.lasts, self._positions)
+                got = applied_result(val, fl.written, fl.resolved, self.heads, self.lasts,
+                                     self._positions)
+                if got is None:
+                    got = field_result(val, fl, local_types, self.fields, self._positions)
+                self._results[id(val)] = got
             if got == head:
                 return True
         return False
+
+
+def field_results(heads: Mapping[str, str]) -> dict[tuple[str, str], str]:
+    """(namespace's last component, field) -> result head, for the definitions that field
+    notation can reach (`Multiset.map` -> `("Multiset", "map")`); a pair two definitions
+    share with different heads is left out (`A.Simplex.f` and `B.Simplex.f`)."""
+    out: dict[tuple[str, str], str] = {}
+    clash: set[tuple[str, str]] = set()
+    for name, head in heads.items():
+        parts = name.rsplit(".", 2)
+        if len(parts) < 2:
+            continue
+        key = (parts[-2], parts[-1])
+        if out.setdefault(key, head) != head:
+            clash.add(key)
+    for key in clash:
+        del out[key]
+    return out
+
+
+def field_result(val: Term, fl, local_types: Mapping[str, Term],
+                 fields: Mapping[tuple[str, str], str], positions: dict[int, int]
+                 ) -> str | None:
+    """The result head of the definition that field notation `x.f …` applies, `x` a
+    variable of the candidate (not bound in between) whose declared type is headed `T`:
+    Lean reads it as `T.f x …` (`p.map g` with `p : Multiset M` is `Multiset.map g p`, a
+    `Multiset`); None for another value."""
+    f = _applied(val)
+    if f is None:
+        return None
+    var, dot, field = f.name.partition(".")
+    if not dot or "." in field or var not in local_types:
+        return None
+    if not positions:
+        positions.update((id(w), j) for j, w in enumerate(fl.written))
+    j = positions.get(id(val))
+    if j is None or var in fl.bound[j]:
+        return None
+    head = receiver_head(local_types[var], frozenset(local_types))
+    return fields.get((head, field)) if head is not None else None

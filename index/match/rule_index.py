@@ -525,7 +525,7 @@ class RuleIndex:
             why = "receiver_mismatch"
         elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
             why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last,
-                          self.results.asker(c, subst, fl)
+                          self.results.asker(c, subst, fl, types)
                           if c.generic and self.results is not None else None)
         if why is None:
             why = self._typed_why(c, subst, kind)

@@ -167,6 +167,20 @@ def test_type_key_normalizes_number_types_and_marks_type_variables():
     assert type_key(parse_term("fun x => x")) is None
 
 
+def test_a_value_of_a_declared_type_the_keys_cannot_spell_gets_an_unrefuting_hint():
+    from lean_alchemy.index.match.hints import UNSPELLED
+    from lean_alchemy.index.match.rigid import rigid_clash
+
+    h = _hints("(p q : R[X]) (f : (i : ι) → α i) (g : Π i, α i) (hp : Finset R[X]) "
+               "(t : Finset R[X]) (hx : ∀ x, x ∈ t)",
+               "p ∪ f = g ∧ hp ⊆ t ∧ hx = hx ∧ ∀ q : ℕ, q ∪ q = q")
+    assert h["p"] == h["f"] == h["g"] == h["t"] == UNSPELLED
+    assert "hp" not in h and "hx" not in h  # a hypothesis's name or a proposition's type
+    assert "q" not in h  # bound in between: not the declared `q`
+    assert compatible("Finset(ℕ)", UNSPELLED) and compatible("ℕ", UNSPELLED)
+    assert not rigid_clash("Finset", UNSPELLED, frozenset({"Finset"}))
+
+
 def test_hints_from_binders_of_any_type_and_section_variables():
     h = _hints("{K : Type*} [Field K] (s : Finset ℕ) (x : K)", "s.card ≤ 3 ∧ x = x")
     assert h["x"] == ("?K", True)

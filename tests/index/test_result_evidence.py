@@ -79,3 +79,66 @@ def test_a_value_of_a_definition_returning_the_rules_type_is_evidence(tmp_path):
     (run.root / FILE).unlink()
     assert not explain(Library(run), "Finset.Ioo_subset_Ioc_self", "Finset.subset_iff",
                        "fwd")["accepted"]
+
+
+FIELDS = """\
+namespace Finset
+
+def Ioo {α : Type*} [Preorder α] (a b : α) : Finset α := sorry
+
+def image {α β : Type*} (f : α → β) (s : Finset α) : Finset β := sorry
+
+theorem subset_iff {α : Type*} {s₁ s₂ : Finset α} : s₁ ⊆ s₂ ↔ ∀ ⦃x⦄, x ∈ s₁ → x ∈ s₂ :=
+  Iff.rfl
+
+end Finset
+
+namespace Multiset
+
+def image {α β : Type*} (f : α → β) (s : Multiset α) : Multiset β := sorry
+
+end Multiset
+
+namespace Demo
+
+theorem dot_image {α : Type*} (s : Finset α) (f : α → α) : s.image f ⊆ s.image f :=
+  fun _ h => h
+
+theorem dot_image_multiset {α : Type*} (s : Multiset α) (f : α → α) :
+    s.image f ⊆ s.image f := fun _ h => h
+
+theorem unspelled {α : Type*} (p q : Finset α[X]) (h : Finset α[X]) : p ⊆ q :=
+  sorry
+
+end Demo
+"""
+
+
+def test_field_notation_on_a_variable_and_an_unspelled_declared_type_are_evidence(tmp_path):
+    """`s.image f` with `s : Finset α` applies `Finset.image`, which returns a `Finset`;
+    `p : Finset α[X]` is a declared value whose type the hints cannot spell."""
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.explain import Library, explain
+    from lean_alchemy.index.options import IndexOptions
+
+    from helpers.lean_text import extracted_run
+
+    run = extracted_run(tmp_path, FIELDS)
+    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
+    lib = Library(run)
+    for cand in ("Demo.dot_image", "Demo.unspelled"):
+        got = explain(lib, cand, "Finset.subset_iff", "fwd")
+        assert got["accepted"] and got["kept"], cand
+    # the receiver's type names the definition: `Multiset.image` returns a `Multiset`
+    got = explain(lib, "Demo.dot_image_multiset", "Finset.subset_iff", "fwd")
+    assert got["rejected_by"] == "filter:untyped_generic"
+
+
+def test_field_results_leave_out_a_pair_two_definitions_give_different_heads():
+    from lean_alchemy.index.match.results import field_results
+
+    got = field_results({"Finset.image": "Finset", "Multiset.image": "Multiset",
+                         "A.Simplex.f": "Sphere", "B.Simplex.f": "Set", "C.Simplex.g": "Set",
+                         "D.Simplex.g": "Set", "top": "Set"})
+    assert got == {("Finset", "image"): "Finset", ("Multiset", "image"): "Multiset",
+                   ("Simplex", "g"): "Set"}

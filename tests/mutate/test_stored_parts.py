@@ -128,3 +128,35 @@ def test_a_proof_that_does_not_join_back_is_stored_whole(monkeypatch) -> None:
     (_, frame), (_, origin) = e.parts
     assert lp.decode(e.id, e.kind, e.depth, e.payload, lp.parse_frame(frame),
                      lp.parse_origin(origin), (m.rule_library, m.proof_status, m.relation)) == m
+
+
+def _features_back(m) -> tuple:
+    e = lp.encode(m, "")
+    (_, frame), (_, origin) = e.parts
+    return _fields(e, m)[12], lp.decode(e.id, e.kind, e.depth, e.payload,
+                                        lp.parse_frame(frame), lp.parse_origin(origin)).features
+
+
+def test_features_are_stored_short_only_when_they_read_back_exactly() -> None:
+    m, _ = _mutant(TACTIC)
+    values = dict(m.features)
+    lines, chars = float(m.proof.count("\n") + 1), float(len(m.proof))
+    assert (values["proof_lines"], values["proof_chars"]) == (lines, chars)
+
+    def with_values(**changed: float):
+        return dataclasses.replace(m, features=tuple((k, changed.get(k, v))
+                                                     for k, v in m.features))
+
+    stored, back = _features_back(with_values(statement_size=12.5))
+    assert stored == "#12.5,%d,%d,%d" % (values["binders"], values["hypotheses"],
+                                         values["occurrences"]) and back == with_values(
+        statement_size=12.5).features
+    # a derived value that the proof does not give: the JSON, read back as it was
+    for odd in (with_values(proof_lines=lines + 1), with_values(depth=7.0)):
+        stored, back = _features_back(odd)
+        assert stored.startswith("[[") and back == odd.features
+    stored, back = _features_back(with_values(hypotheses=-0.0))
+    assert str(dict(back)["hypotheses"]) == "-0.0"  # the sign survives
+    reordered = dataclasses.replace(m, features=m.features[::-1])
+    stored, back = _features_back(reordered)
+    assert stored.startswith("[[") and back == reordered.features
