@@ -299,6 +299,10 @@ def _bulk_insert(c: Connection, table: Table, columns: Sequence[str], rows: list
     c.exec_driver_sql(sql, rows)
 
 
+def _row_id(row: tuple) -> str:
+    return row[0]
+
+
 # `mutant_state_select()` rows are read by position (a Row's mapping costs more than the rest
 # of the conversion): every mutants column, then every states column but the id.
 _N_MUTANT_COLS = len(mutants.c)
@@ -541,8 +545,12 @@ class RunDB:
     def _insert_new(c: Connection, rows: list[tuple]) -> None:
         """Rows of `add_mutant_rows` (stored columns, detail, created_at, status, source
         module) whose ids
-        are not stored: the mutant and its `states` row."""
+        are not stored: the mutant and its `states` row.  Inserted in id order: ids are
+        fingerprints, scattered over both id indexes, and a batch walking each index once
+        in order cost SQLite about a third less CPU than the same rows in the order they
+        were made (every read orders by id or module, never by insertion)."""
         if rows:
+            rows = sorted(rows, key=_row_id)
             _bulk_insert(c, mutants, _ROW_COLUMNS + ("detail", "created_at"),
                          [r[:-2] for r in rows])
             _bulk_insert(c, states, ("id", "status", "source_module", "attempts"),

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping, Sequence
 
 from lean_alchemy.core.records import Rule
-from lean_alchemy.grammar.ast import BinderGroup, Ident, Sort, Term, Typed, loads
+from lean_alchemy.grammar.ast import App, BinderGroup, Ident, Sort, Term, Typed, loads
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
 from lean_alchemy.index.match.holes import HOLE, elaborated_first, holes, value_positions
@@ -175,6 +175,10 @@ class Candidate:
                     sorts.append(n)
                 else:
                     vars_.append((n, g.type))
+                    if _class_like(g.type):
+                        # Lean 4 takes every local of a class type as an instance,
+                        # whatever its brackets: `{m : MeasurableSpace α}` is one
+                        insts.append((n, g.type))
         names = frozenset(n for g in tuple(binders) + tuple(used) for n in g.names if n)
         return cls(vars_, sorts, insts, types, names)
 
@@ -364,6 +368,18 @@ def _choices(spec: FillSpec, cand: Candidate, x: str, known: dict[str, Term]
                     trial[x] = Ident(name)
                     if _instances_present(spec, cand, x, trial):
                         yield Ident(name), trial
+
+
+def _class_like(t: Term) -> bool:
+    """Whether a declared type may be a class application (`MeasurableSpace α`,
+    `Fact p.Prime`): a constant, capitalized as Mathlib names classes and structures,
+    applied or alone.  Only a rule's instance binder of the same class unifies with it,
+    so a structure taken here (`Finset α`) is never chosen for one."""
+    head = t.fn if isinstance(t, App) else t
+    if not isinstance(head, Ident):
+        return False
+    last = head.name.rpartition(".")[2]
+    return last[:1].isupper()
 
 
 def _rule_vars(t: Term, spec: FillSpec) -> list[str]:

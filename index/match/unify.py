@@ -68,7 +68,11 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
     notation's items, a projection's receiver and the items of tuples and list literals
     are matched like arguments; binding notations correspond up to their bound names
     (`_unify_binding`), and a bundled map's type stands for a function type (`⇑f`).
-    Anything else must be equal."""
+    Anything else must be equal; `f a <| b` is the application `f a b` on either side."""
+    if isinstance(a, BinOp) and a.op == "<|":
+        a = _piped(a)
+    if isinstance(p, BinOp) and p.op == "<|":
+        p = _piped(p)
     if isinstance(p, Ident):
         v = out.get(p.name)
         if v is not None:
@@ -133,6 +137,13 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
                 and len(p.items) == len(a.items) and unify(p.head, a.head, unknown, out)
                 and all(unify(x, y, unknown, out) for x, y in zip(p.items, a.items)))
     return p == a
+
+
+def _piped(t: BinOp) -> Term:
+    """`f a <| b` as the application `f a b` it spells."""
+    if isinstance(t.lhs, App):
+        return App(t.lhs.fn, t.lhs.args + (t.rhs,))
+    return App(t.lhs, (t.rhs,))
 
 
 def _unify_pair(p1: Term, a1: Term, p2: Term, a2: Term, unknown: frozenset[str],

@@ -146,3 +146,17 @@ def test_a_projection_of_a_type_is_unified_through_its_receiver():
         assert _mutant(ix, cand, invs[0]) == mutant
     # another field of the same receiver is another type
     assert _invocations(ix, "cand_mod_other", "mod_iff", "fwd") == []
+
+
+def test_a_piped_application_in_a_type_unifies_as_the_application():
+    """`(FractionalIdeal R⁰ <| FractionRing R)ˣ` is `(FractionalIdeal R⁰ (FractionRing R))ˣ`."""
+    want = parse_term("FractionalIdeal S (FractionRing R)")
+    for spelled in ("FractionalIdeal T⁰ <| FractionRing A", "FractionalIdeal T⁰ (FractionRing A)"):
+        out: dict = {}
+        assert unify(want, parse_term(spelled), frozenset({"S", "R"}), out), spelled
+        assert print_term(out["R"]) == "A" and print_term(out["S"]) == "T⁰"
+    out = {}
+    assert unify(parse_term("F a <| G b"), parse_term("F c (G d)"), frozenset({"a", "b"}), out)
+    assert (print_term(out["a"]), print_term(out["b"])) == ("c", "d")
+    assert not unify(want, parse_term("FractionalIdeal T⁰ <| FractionField A"),
+                     frozenset({"S", "R"}), {})

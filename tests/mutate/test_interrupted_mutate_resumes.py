@@ -49,13 +49,15 @@ def _copy(indexed: Path, tmp_path: Path, name: str) -> RunDir:
 
 
 def _tables(run: RunDir) -> dict[str, list[tuple]]:
-    """Every row of the run database in insertion order, without the clock's columns."""
+    """Every row of the run database by id (each batch is stored in id order, so the
+    order of insertion depends on where batches end), without the clock's columns."""
     con = sqlite3.connect(run.db)
     out = {}
     for table in ("mutants", "states", "mutate_progress"):
         cols = [r[1] for r in con.execute(f"pragma table_info('{table}')")
                 if r[1] not in ("created_at", "checked_at")]
-        out[table] = con.execute(f"select {', '.join(cols)} from {table} order by rowid").fetchall()
+        key = "key" if table == "mutate_progress" else "id"
+        out[table] = con.execute(f"select {', '.join(cols)} from {table} order by {key}").fetchall()
     con.close()
     return out
 
