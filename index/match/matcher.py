@@ -189,7 +189,8 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                                    if n in pvars and n in occurs and is_concrete(t, bound)))
     return Compiled(rule, p, pvars, types, tvars, spec, eq_type, isinstance(p, Num),
                     rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
-                    dot_receivers(p, pvars, names, btypes), rule_keys(rule), higher_order,
+                    dot_receivers(_with_new_text(p, rule), pvars, names, btypes),
+                    rule_keys(rule), higher_order,
                     frozenset(v for t in nodes(p) for v in [bracket_var(t, pvars)] if v))
 
 
@@ -214,6 +215,18 @@ def rule_keys(r: Rule) -> tuple[str, ...]:
     ns = r.lemma.rpartition(".")[0]
     words = tuple(sorted(f"w:{w}" for w in name_words(r.lemma)))
     return ((f"m:{r.module}", f"n:{ns}") if ns else (f"m:{r.module}",)) + words
+
+
+def _with_new_text(p: Term, rule: Rule) -> list[Term]:
+    """The pattern and the rule's text a mutant writes: replacement, side conditions and
+    antecedents (only those that mention a dotted name are decoded)."""
+    out = [p]
+    for text in (rule.replacement, *rule.side_conditions, *rule.antecedents):
+        if text and "." in text:
+            t = loads(text)
+            if t is not None:
+                out.append(t)
+    return out
 
 
 def receivers_ok(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term]) -> bool:

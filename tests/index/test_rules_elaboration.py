@@ -331,6 +331,8 @@ theorem unop_supp (x : Rᵃᵒᵖ⟦Γ⟧) : x.support = x.unop.support := sorry
 theorem end_mul {f g : X →[M] X} : f.comp g = f * g := sorry
 
 theorem range_eq_map {f : M →ₗ[R] X} : f.range = Submodule.map f ⊤ := sorry
+
+theorem lt_of_tendsto {x : Hyper} (r : Hyper) (hx : x.Tendsto atBot) : x < r := sorry
 """
 
 
@@ -342,22 +344,31 @@ def test_a_receiver_typed_by_notation_has_its_structure_as_head():
 
     heads = {s: receiver_head(parse_term(s)) for s in
              ("R[X]", "Polynomial R", "Rᵃᵒᵖ⟦Γ⟧", "R⟦X⟧", "αᵐᵒᵖ", "X →[M] X", "C(X, Y)",
-              "M →ₛₗ[σ] P", "E →SL[σ] F", "E →ₗᵢ[𝕜] F", "P →ᵃ[k] Q")}
+              "M →ₛₗ[σ] P", "E →SL[σ] F", "E →ₗᵢ[𝕜] F", "P →ᵃ[k] Q", "α → β",
+              "(i : ι) → β i", "Π i, β i")}
     assert heads == {"R[X]": "Polynomial", "Polynomial R": "Polynomial",
                      "Rᵃᵒᵖ⟦Γ⟧": "HahnSeries", "R⟦X⟧": "PowerSeries", "αᵐᵒᵖ": "MulOpposite",
                      "X →[M] X": "→[]", "C(X, Y)": "ContinuousMap",
                      # the semilinear arrow is `LinearMap`'s notation, as `→ₗ[R]` is
                      "M →ₛₗ[σ] P": "LinearMap", "E →SL[σ] F": "ContinuousLinearMap",
-                     "E →ₗᵢ[𝕜] F": "LinearIsometry", "P →ᵃ[k] Q": "AffineMap"}
+                     "E →ₗᵢ[𝕜] F": "LinearIsometry", "P →ᵃ[k] Q": "AffineMap",
+                     # fields of a function type are `Function`'s
+                     "α → β": "Function", "(i : ι) → β i": "Function", "Π i, β i": "Function"}
     cases = [
         ("comp_sum", "theorem c (f g : BoundedOrderHom α α) : f.comp g = g := sorry\n", False),
         ("comp_sum", "theorem c (f g : Polynomial ℤ) : f.comp g = g := sorry\n", True),
+        ("comp_sum", "theorem c (f g : ℤ → ℤ) : f.comp g = g := sorry\n", False),
         ("unop_supp", "theorem c (p : Walk u v) : p.support = [] := sorry\n", False),
         ("end_mul", "theorem c (f : sSupHom α α) (g : sSupHom α α) : f.comp g = g := sorry\n",
          False),
         ("end_mul", "theorem c (f g : Y →[N] Y) : f.comp g = g := sorry\n", True),
         ("range_eq_map", "theorem c (f : M →ₛₗ[σ] P) : f.range.FG := sorry\n", True),
         ("range_eq_map", "theorem c (f : M →+* P) : f.range.FG := sorry\n", False)]
+    # a dotted variable of the text the mutant gets (the antecedent `x.Tendsto atBot`
+    # becomes a hypothesis): `x : ∀ i, β i` makes it `Function.Tendsto`
+    cases += [
+        ("lt_of_tendsto", "theorem c (x y : Hyper) (h : x < y) : True := sorry\n", True),
+        ("lt_of_tendsto", "theorem c (x y : ∀ i, β i) (h : x < y) : True := sorry\n", False)]
     for lemma, cand, kept in cases:
         rules = [r for r in derived_rules(NOTATION_RECEIVERS, lemma) if r.direction == "fwd"]
         invs, ix = _index(rules, cand)

@@ -87,3 +87,14 @@ def test_every_side_and_hole_reading_is_complete() -> None:
     for r in data:
         assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["statement"], r["n"]
         assert "proof" not in r and (r["label"] == "elaborates" or r["reason"].strip()), r["n"]
+
+
+def test_every_changed_output_reading_is_complete() -> None:
+    """The reading of mutants one version makes and the one before did not."""
+    data = rows("changed_output_mutants.jsonl")
+    assert [r["n"] for r in data] == list(range(30)) and len({r["id"] for r in data}) == 30
+    for r in data:
+        assert set(r) == FIELDS, r["n"]  # no proof or rendered Lean is stored
+        assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["reason"].strip()
+        if r["label"] == "ill_typed":
+            assert r["reason_class"] in REASON_CLASSES, r["n"]
