@@ -31,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
+from lean_alchemy.core.interrupts import interrupt_deferred
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Mutant, Verdict
 from lean_alchemy.core.rundb import LEASED, PENDING, WORKER_LOST, RunDB
@@ -329,15 +330,16 @@ class CheckDriver:
         wanted = {m.id for m in ms}
         got = [self._stamp(v) for v in out.verdicts or () if v.mutant_id in wanted]
         missing = wanted - {v.mutant_id for v in got}
-        taken = self.db.record_verdicts_detail(got)
-        for v in got:
-            status = taken.get(v.mutant_id)
-            if status is None:
-                self.stats.already_final += 1
-            elif status == PENDING:
-                self.stats.retried += 1
-            else:
-                self.stats.count_verdict(status, v.error_class)
+        with interrupt_deferred():  # the stats must count what the database holds
+            taken = self.db.record_verdicts_detail(got)
+            for v in got:
+                status = taken.get(v.mutant_id)
+                if status is None:
+                    self.stats.already_final += 1
+                elif status == PENDING:
+                    self.stats.retried += 1
+                else:
+                    self.stats.count_verdict(status, v.error_class)
         if missing:
             log.warning("%s returned no verdict for %d of %d mutants; they will be retried",
                         out.worker, len(missing), len(ms))
