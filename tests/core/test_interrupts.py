@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import os
 import signal
+from typing import Iterator
 
 import pytest
 
 from lean_alchemy.core.interrupts import interrupt_deferred
 
 
-def test_a_sigint_in_the_block_is_raised_after_it() -> None:
+@pytest.fixture
+def python_sigint() -> Iterator[None]:
+    """Python's own SIGINT handler for the test (a shell that starts the suite in the
+    background leaves SIGINT ignored), the inherited one restored after."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def test_a_sigint_in_the_block_is_raised_after_it(python_sigint: None) -> None:
     done = []
     with pytest.raises(KeyboardInterrupt):
         with interrupt_deferred():
@@ -20,14 +32,12 @@ def test_a_sigint_in_the_block_is_raised_after_it() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_without_a_signal_the_block_runs_and_nothing_is_raised() -> None:
+def test_without_a_signal_the_block_runs_and_nothing_is_raised(python_sigint: None) -> None:
     with interrupt_deferred():
         x = 1
     assert x == 1 and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     # an ignored SIGINT stays ignored
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        with interrupt_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-    finally:
-        signal.signal(signal.SIGINT, old)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with interrupt_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
