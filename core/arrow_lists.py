@@ -54,4 +54,17 @@ def struct_list_tuples(column: pa.ChunkedArray | pa.Array, fields: tuple[str, ..
     return _slices(arr, items)
 
 
-__all__ = ["list_tuples", "struct_list_tuples"]
+def list_column(values: list[tuple[str, ...]]) -> pa.ListArray:
+    """Rows of strings as a `list<string>` column, built from one flat array and offsets
+    (the inverse of `list_tuples`, and quicker than Arrow's item-by-item conversion of a
+    list of lists for the same reason)."""
+    offsets = [0]
+    flat: list[str] = []
+    for v in values:
+        flat.extend(v)
+        offsets.append(len(flat))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, pa.string()),
+                                    type=pa.list_(pa.string()))
+
+
+__all__ = ["list_column", "list_tuples", "struct_list_tuples"]

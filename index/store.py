@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lean_alchemy.core.arrow_lists import list_tuples
+from lean_alchemy.core.arrow_lists import list_column, list_tuples
 from lean_alchemy.core.collector import few_collections
 from lean_alchemy.core.records import Invocation, Rule
 from lean_alchemy.core.rundir import RunDir
@@ -56,18 +56,8 @@ def rules_table(rules: list[Rule]) -> pa.Table:
     cols: dict[str, pa.Array] = {}
     for n in RULE_SCHEMA.names:
         vals = [getattr(r, n) for r in rules]
-        cols[n] = _list_column(vals) if n in _RULE_TUPLES else pa.array(vals, _STR)
+        cols[n] = list_column(vals) if n in _RULE_TUPLES else pa.array(vals, _STR)
     return pa.Table.from_pydict(cols, schema=RULE_SCHEMA)
-
-
-def _list_column(values: list[tuple[str, ...]]) -> pa.ListArray:
-    offsets = [0]
-    flat: list[str] = []
-    for v in values:
-        flat.extend(v)
-        offsets.append(len(flat))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(flat, _STR),
-                                    type=_LIST_STR)
 
 
 def invocations_table(invs: list[Invocation], library: dict[str, str] | None = None

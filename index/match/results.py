@@ -184,11 +184,17 @@ def applied_result(val: Term, written: list[Term], resolved: list[Term],
     f = _applied(val)
     if f is None or last_component(f.name) not in lasts:
         return None
-    if not positions:
-        positions.update((id(w), j) for j, w in enumerate(written))
-    j = positions.get(id(val))
+    j = _position(val, written, positions)
     r = _applied(resolved[j]) if j is not None else None
     return table.get(r.name) if r is not None else None
+
+
+def _position(val: Term, written: list[Term], positions: dict[int, int]) -> int | None:
+    """The index of node `val` in `written`; `positions` (node id -> index) is filled on
+    first use and kept for the target."""
+    if not positions:
+        positions.update((id(w), j) for j, w in enumerate(written))
+    return positions.get(id(val))
 
 
 class ResultEvidence:
@@ -268,9 +274,7 @@ def field_result(val: Term, fl, local_types: Mapping[str, Term],
     var, dot, field = f.name.partition(".")
     if not dot or "." in field or var not in local_types:
         return None
-    if not positions:
-        positions.update((id(w), j) for j, w in enumerate(fl.written))
-    j = positions.get(id(val))
+    j = _position(val, fl.written, positions)
     if j is None or var in fl.bound[j]:
         return None
     head = receiver_head(local_types[var], frozenset(local_types))

@@ -8,8 +8,9 @@ dotted suffix and number-type aliases, and bracketed operators (`→ₐ[R]`) by 
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import (App, BinOp, Enclosed, Glued, Ident, ListLit, Postfix, Prefix,
-                                      Proj, Quant, Sort, Term, Tuple, Typed)
+from lean_alchemy.grammar.ast import (PIPE, App, BinOp, Enclosed, Glued, Ident, ListLit,
+                                      Postfix, Prefix, Proj, Quant, Sort, Term, Tuple, Typed,
+                                      view_at)
 from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.walk import heads, without_levels
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
@@ -70,9 +71,9 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
     (`_unify_binding`), and a bundled map's type stands for a function type (`⇑f`).
     Anything else must be equal; `f a <| b` is the application `f a b` on either side."""
     if isinstance(a, BinOp) and a.op == "<|":
-        a = _piped(a)
+        a = view_at(a, PIPE, -1)
     if isinstance(p, BinOp) and p.op == "<|":
-        p = _piped(p)
+        p = view_at(p, PIPE, -1)
     if isinstance(p, Ident):
         v = out.get(p.name)
         if v is not None:
@@ -137,13 +138,6 @@ def unify(p: Term, a: Term, unknown: frozenset[str], out: dict[str, Term]) -> bo
                 and len(p.items) == len(a.items) and unify(p.head, a.head, unknown, out)
                 and all(unify(x, y, unknown, out) for x, y in zip(p.items, a.items)))
     return p == a
-
-
-def _piped(t: BinOp) -> Term:
-    """`f a <| b` as the application `f a b` it spells."""
-    if isinstance(t.lhs, App):
-        return App(t.lhs.fn, t.lhs.args + (t.rhs,))
-    return App(t.lhs, (t.rhs,))
 
 
 def _unify_pair(p1: Term, a1: Term, p2: Term, a2: Term, unknown: frozenset[str],

@@ -41,3 +41,12 @@ def test_struct_rows_are_built_from_the_named_fields_in_that_order() -> None:
         got = struct_list_tuples(column, ("text", "kind"), Pair)
         assert got == want
     assert struct_list_tuples(PAIRS, ("text", "kind"), Pair)[2][1] == Pair(None, "k")
+
+
+def test_a_built_list_column_reads_back_as_its_rows() -> None:
+    from lean_alchemy.core.arrow_lists import list_column
+
+    rows = [("a", "b"), (), ("c",), ("d", "e", "f")]
+    column = list_column(rows)
+    assert column.type == pa.list_(pa.string()) and column.to_pylist() == [list(r) for r in rows]
+    assert list_tuples(column) == rows
