@@ -137,11 +137,15 @@ def rematch(lib, run: RunDir, candidates) -> None:
     """Fill `lib`'s kept rows of `candidates` by matching them against the run's rules
     with the installed code, as `alchemy index` pass 2 does (`index.passes.match_chunk`):
     the rule index built from `rules.parquet` in its order, the run's cap and options."""
+    from lean_alchemy.index.dot_notation import undotted_rules
     from lean_alchemy.index.explain import rematch as match_candidate
     from lean_alchemy.index.match.rule_index import RuleIndex
     from lean_alchemy.index.store import read_rules
 
-    ix = RuleIndex.build(read_rules(run), max_per_theorem=lib.cap, rigid=lib.rigid,
+    rules = list(read_rules(run))
+    ids = {r.id for r in rules}  # a run indexed before `undotted_rules` has none of them
+    rules += [r for r in undotted_rules(rules, lib.receivers) if r.id not in ids]
+    ix = RuleIndex.build(rules, max_per_theorem=lib.cap, rigid=lib.rigid,
                          generic_evidence=lib.generic_evidence)
     ix.receivers = lib.receivers
     ix.sole = lib.sole
@@ -192,7 +196,8 @@ def measure(run: RunDir, seed: int = 0, sample: int = 20, limit: int | None = No
             rematched: bool = False, typed_sample: int = 0,
             signatures: str | None = None) -> dict:
     from lean_alchemy.extract.store import read_declarations
-    from lean_alchemy.index.explain import Library, explain, rule_ids
+    from lean_alchemy.index.explain import Library, explain
+    from lean_alchemy.index.rules import rule_ids
 
     t0 = time.perf_counter()
     decls = read_declarations(run)

@@ -12,15 +12,23 @@ writes (`α.inv`) is also indexed as a projection (`(α).inv`), which binds a co
 receiver (`(e.symm).inv`).
 
 Limits: for `T.f … x …` -> `x.f …`, `x` is the first argument that is a pattern variable
-whose type has head `T`.  The other direction and compound receivers are the candidate's
-views (`index.match.fields`, with the receiver table of `index.receivers`), not rules.
+whose type has head `T`.  The other direction needs the receiver's position, which only
+the library's own statements give (the receiver table of `index.receivers`, complete
+after the index's first pass): at the pattern's root it is a view of the candidate's node
+(`index.match.fields`); below the root, where no view is tried, a rule whose pattern
+writes `x.f …` gets a variant in `T.f` spelling once the table is in (`undotted_rules`).
+Compound receivers are the candidate's views only.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from dataclasses import replace
+from typing import Callable, Iterable, Mapping
 
-from lean_alchemy.grammar.ast import App, BinOp, Ident, NamedArg, Postfix, Proj, Term
+from lean_alchemy.core.records import Rule, content_hash
+from lean_alchemy.grammar.ast import (
+    App, BinOp, Ident, NamedArg, Postfix, Proj, Term, dumps, loads, undot_view,
+)
 from lean_alchemy.grammar.walk import rebuild
 from lean_alchemy.index.match.rigid import infix_structure, postfix_structure
 
@@ -130,4 +138,68 @@ def spellings(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None]
     for name, q in (("dot", to_dot(p, pvars, type_of)), ("proj", to_proj(p, pvars))):
         if q != p and all(q != r for _, r in out):
             out.append((name, q))
+    return out
+
+
+def to_undot(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None],
+             receivers: Mapping[str, int]) -> Term:
+    """`p` with each `x.f a₁ … aₙ` below its root (`x` a pattern variable of type `T …`,
+    `T.f` in the receiver table at position k) written `T.f a₁ … x … aₙ`, `x` its k-th
+    explicit argument (`ast.undot_view`): the spelling a candidate may write there,
+    `Function.Exact (rTensor Q f) (rTensor Q g)` for the pattern
+    `Function.Exact (f.rTensor Q) (g.rTensor Q)`.  The root is left: the candidate's own
+    node has that view (`match.fields`).  A field chain (`x.f.g`) is left too."""
+    heads = _heads(pvars, type_of)
+    if not heads:
+        return p
+
+    def undot(t: Term) -> Term | None:
+        f = t.fn if isinstance(t, App) else t
+        if not isinstance(f, Ident):
+            return None
+        var, dot, field = f.name.partition(".")
+        ns = heads.get(var) if dot and "." not in field else None
+        k = receivers.get(f"{ns}.{field}") if ns is not None else None
+        return undot_view(t, ns, k) if ns is not None and k is not None else None
+
+    def go(t: Term, top: bool) -> Term:
+        if isinstance(t, App) and isinstance(t.fn, Ident):
+            t = rebuild(t, lambda name, _i, c: c if name == "fn" else go(c, False))
+        elif not isinstance(t, Ident):
+            return rebuild(t, lambda _f, _i, c: go(c, False))
+        got = undot(t) if not top else None
+        return got if got is not None else t
+
+    return go(p, True)
+
+
+def undotted_rules(rules: Iterable[Rule], receivers: Mapping[str, int]) -> list[Rule]:
+    """For each rewrite rule whose pattern writes a typed pattern variable's field below
+    its root, the rule in the other spelling (`to_undot`) when the receiver table gives
+    its receiver, with the id `content_hash(rule.id, "undot")`; none that repeats a
+    pattern of the same lemma and direction (the `dot` variant of a rule written in `T.f`
+    spelling gives back that rule's own).  Why after the first pass: the positions come
+    from the whole library's statements."""
+    from lean_alchemy.index.match.patterns import head_key
+
+    out: list[Rule] = []
+    flagged: list[Rule] = []
+    for r in rules:
+        if r.kind != "imp" and any(f'"{v}.' in r.pattern for v in r.pattern_vars):
+            flagged.append(r)
+    if not flagged:
+        return out
+    lemmas = {r.lemma for r in flagged}
+    seen = {(r.lemma, r.direction, r.pattern) for r in rules if r.lemma in lemmas}
+    for r in flagged:
+        pattern = loads(r.pattern)
+        pvars = frozenset(r.pattern_vars)
+        type_of = {n: loads(t) if t else None for n, t in zip(r.binder_names, r.binder_types)}
+        other = to_undot(pattern, pvars, type_of, receivers)
+        text = dumps(other) if other is not pattern else None
+        if text is None or (r.lemma, r.direction, text) in seen:
+            continue
+        seen.add((r.lemma, r.direction, text))
+        out.append(replace(r, id=content_hash(r.id, "undot"), pattern=text,
+                           head=head_key(other, pvars)))
     return out

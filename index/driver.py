@@ -62,6 +62,7 @@ from lean_alchemy.index.names import (
     NameTable, Resolver, read_external_names, written_external_names)
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
+from lean_alchemy.index.dot_notation import undotted_rules
 from lean_alchemy.index.receivers import table as receiver_table
 from lean_alchemy.index.receivers import read_table as read_receivers
 from lean_alchemy.index.receivers import write_table as write_receivers
@@ -285,13 +286,20 @@ def _rules_pass(run: RunDir, ctx: IndexContext, chunks: list[list[int]], jobs: i
     if len(unique) < derived:
         stats.dropped["duplicate_name"] += derived - len(unique)
     rules = _proved_rules(ctx, list(unique.values()), unproved, edges, stats, dep_rules)
+    _receivers(run, ctx, evidence, dep_receivers)
+    undotted = undotted_rules(rules, ctx.rule_index.receivers)
+    for r in undotted:  # after the rules they come from, as `recall.py --rematch` adds them
+        if _indexed(r, ctx.opts):
+            stats.rules_indexed += 1
+            ctx.rule_index.add(r)
+    stats.rules_undotted = len(undotted)
+    rules += undotted
     stats.rules = len(rules)
     stats.rules_by_kind.update(r.kind for r in rules)
     table = rules_table(rules)
     write_parquet(run.rules, table)
     write_rule_keys(run.root, table, rules, ctx.rule_index.own_symbols)
     write_section_binders(run, ctx.section_json, ctx.scopes)
-    _receivers(run, ctx, evidence, dep_receivers)
     return edges
 
 

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lean_alchemy.core.errors import AlchemyError
-from lean_alchemy.core.records import Declaration, Rule, content_hash
+from lean_alchemy.core.records import Declaration, Rule
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.grammar.ast import BinderGroup, Term
 from lean_alchemy.grammar.walk import binder_types
@@ -55,8 +55,8 @@ from lean_alchemy.index.match.notations import library_notations, type_formers
 from lean_alchemy.index.match.results import read_table as read_result_heads
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
-from lean_alchemy.index.receivers import read_sole
-from lean_alchemy.index.receivers import read_table as read_receivers
+from lean_alchemy.index.dot_notation import undotted_rules
+from lean_alchemy.index.receivers import read_sole, read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals
 from lean_alchemy.index.options import IndexOptions
@@ -219,7 +219,9 @@ def derive(lib: Library, decl: Declaration) -> tuple[list[Rule], list[tuple]]:
     rules = derive_rules(decl, groups, concl, section=section, stats=st,
                          resolve=lambda t, loc: res.resolve_term(t, view, loc, count=False,
                                                                  own=decl.full_name))
-    trace = list(st.trace or ())
+    undotted = undotted_rules(rules, lib.receivers)  # as the index adds them after pass 1
+    rules += undotted
+    trace = list(st.trace or ()) + [(r.kind, r.direction, None, r.id) for r in undotted]
     if not any(k in REWRITE_KINDS or k == "*" for k, _, _, _ in trace):
         trace.append(("eq", "*", "no_rewrite", None))
     return rules, trace
@@ -250,13 +252,6 @@ def rematch(lib: Library, index, decl: Declaration) -> list | None:  # noqa: ANN
         decl, groups, concl, extra_binders=section,
         resolve=lambda t: res.resolve_term(t, view, local, count=False, own=decl.full_name),
         const_eq=const_eq_for(res, view))
-
-
-def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
-    """The ids the index gives the rule of `lemma` in one direction, one per spelling of
-    its pattern (`derive_rules`, `index.dot_notation`)."""
-    return (content_hash(lemma, kind, direction),
-            *(content_hash(lemma, kind, direction, s) for s in ("dot", "proj", "bare", "pred")))
 
 
 # --------------------------------------------------------------------------- matching

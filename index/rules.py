@@ -337,6 +337,18 @@ def determined(bound: frozenset[str], types: dict[str, Term | None],
     return frozenset(out)
 
 
+# the names `variants` gives the other spellings (each rule id hashes its name)
+VARIANT_NAMES = ("dot", "proj", "bare", "unascribed", "pred")
+
+
+def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
+    """The ids the index gives the rule of `lemma` in one direction, one per spelling of
+    its pattern (`derive_rules`, `variants`, `dot_notation.undotted_rules`)."""
+    base = (content_hash(lemma, kind, direction),
+            *(content_hash(lemma, kind, direction, s) for s in VARIANT_NAMES))
+    return base + tuple(content_hash(i, "undot") for i in base)
+
+
 def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozenset[str],
              type_of: dict[str, Term | None]) -> list[tuple[str, Term, Term | None, tuple]]:
     """The other forms of a rewrite's pattern Lean identifies, as (id suffix, pattern,

@@ -26,6 +26,7 @@ class IndexStats:
     rules: int = 0  # kept rules (one per rule id)
     rules_by_kind: Counter = field(default_factory=Counter)
     rules_indexed: int = 0  # rules the options match (`rewrite`/`apply`)
+    rules_undotted: int = 0  # of `rules`, field-notation variants (`dot_notation.undotted_rules`)
     dropped: Counter = field(default_factory=Counter)  # rules not derived, by reason
     theorems: int = 0
     candidates: int = 0
@@ -89,6 +90,7 @@ class IndexStats:
             "rules": self.rules,
             "rules_by_kind": dict(sorted(self.rules_by_kind.items())),
             "rules_indexed": self.rules_indexed,
+            "rules_undotted": self.rules_undotted,
             "dropped": dict(sorted(self.dropped.items())),
             "theorems": self.theorems,
             "candidates": self.candidates,
