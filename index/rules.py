@@ -43,7 +43,7 @@ from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term,
+    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, NamedArg, Num, Opaque, Prefix, Quant, Term,
     Typed, binder_names, dumps,
 )
 from lean_alchemy.grammar.operators import bracket_parts
@@ -338,7 +338,7 @@ def determined(bound: frozenset[str], types: dict[str, Term | None],
 
 
 # the names `variants` gives the other spellings (each rule id hashes its name)
-VARIANT_NAMES = ("dot", "proj", "bare", "unascribed", "pred")
+VARIANT_NAMES = ("dot", "proj", "bare", "unascribed", "pred", "coe")
 
 
 def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
@@ -369,7 +369,28 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     pred = with_binder_predicates(pattern)
     if pred is not pattern:
         out.append(("pred", pred, replacement, ()))
+    coerced = coerced_function(pattern, pvars)
+    if coerced is not None:
+        out.append(("coe", coerced, replacement, ()))
     return out
+
+
+def coerced_function(pattern: Term, pvars: frozenset[str]) -> Term | None:
+    """`⇑e` for a pattern `(e : A → B)`, `e` a constant or a constant applied (not a pattern
+    variable's term), else None.  Why: the ascription is no node of Lean's term; it
+    elaborates to the coercion `⇑e` of a bundled map (`(LieAlgebra.ad R A : A → Module.End
+    R A)`), which the candidate writes `⇑(ad R A)` or applies, `ad R A a`
+    (`ast.COE`'s view).  Were `e` a function already, the ascription is the identity and
+    `e` a sub-term of `e a` all the same."""
+    if not (isinstance(pattern, Typed) and isinstance(pattern.type, BinOp)
+            and pattern.type.op == "→"):
+        return None
+    e = pattern.term
+    f = e.fn if isinstance(e, App) else e
+    if not isinstance(f, Ident) or f.name.split(".", 1)[0] in pvars or (
+            isinstance(e, App) and any(isinstance(a, NamedArg) for a in e.args)):
+        return None
+    return Prefix("⇑", e)
 
 
 # Binding notations whose binder predicate stands for a binder of its proof:

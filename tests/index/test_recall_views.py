@@ -178,3 +178,47 @@ def test_the_terms_in_a_bracket_are_typed_like_the_others():
     # a function is no `Filt α`: the rigid filter sees the bracket's variable typed
     assert found("on_point") == []
     assert found("on_filter") == ["nb l"]
+
+
+COERCED = """\
+namespace Coe
+
+structure Hom (α β : Type) where
+  toFun : α → β
+
+instance {α β : Type} : CoeFun (Hom α β) (fun _ => α → β) := ⟨Hom.toFun⟩
+
+def ad (α : Type) : Hom α α := ⟨id⟩
+def lmul (α : Type) : Hom α α := ⟨id⟩
+def Nil {α : Type} (x : α) : Prop := True
+
+theorem ad_eq (α : Type) : (ad α : α → α) = lmul α := sorry
+
+theorem cand (a : ℕ) : Nil (ad ℕ a) := sorry
+
+theorem written (a : ℕ) : Nil (⇑(ad ℕ) a) := sorry
+
+theorem other (a : ℕ) : Nil (lmul ℕ a) := sorry
+
+end Coe
+"""
+
+
+def test_a_pattern_ascribed_a_function_type_is_the_coerced_map():
+    # `rw [ad_eq]` rewrites `ad ℕ a`, Lean's `⇑(ad ℕ) a`: the function of the application
+    assert _rewritten_at(COERCED, "ad_eq", "cand", "coe") == \
+        ("⇑(ad ℕ)", "Nil (Coe.lmul ℕ a)")
+    d, found = _found(COERCED, ["ad_eq"], "written")  # the coercion written out
+    assert [(x[1].instance, mutant_conclusion(d, *x)) for x in found] == \
+        [("⇑(ad ℕ)", "Nil ((Coe.lmul ℕ) a)")]
+
+
+def test_a_pattern_ascribed_a_function_type_does_not_match_another_map():
+    assert _found(COERCED, ["ad_eq"], "other")[1] == []
+    # a pattern variable's term stays as it is: `⇑f` would meet every coercion
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.index.rules import coerced_function
+
+    assert coerced_function(parse_term("(f : α → β)"), frozenset({"f"})) is None
+    assert coerced_function(parse_term("(f.comp g : α → β)"), frozenset({"f", "g"})) is None
+    assert coerced_function(parse_term("(ad α : Set α)"), frozenset({"α"})) is None
