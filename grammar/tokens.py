@@ -51,8 +51,9 @@ _WS = re.compile(r"\s+")
 _IDENT_START = re.compile(f"[{LETTER}«]")
 _TERM_END = frozenset(")]}⟩⦄⟧")
 # (glue-sensitive token, tokens it is glued to): Lean's `noWs` uses in core's term syntax
-# (`xs[i]` GetElem, `xs[i]?`, `xs[i]!`) and Mathlib's explicit-instance brackets
-_GLUE_AFTER_TERM = frozenset({"["})
+# (`xs[i]` GetElem, `xs[i]?`, `xs[i]!`), Mathlib's explicit-instance brackets and its
+# `R⟦Γ⟧` (HahnSeries), `X⟦n⟧` (a shift): `R ⟦Γ⟧` is `R` applied to a quotient
+_GLUE_AFTER_TERM = frozenset({"[", "⟦"})
 _GLUE_AFTER_CLOSE = frozenset({"?", "!"})
 
 

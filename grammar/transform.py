@@ -204,6 +204,10 @@ class ToAst(Transformer):
         head, _open, items = c
         return Glued(head, "⟮", items.items, items.seps, "⟯")
 
+    def glued_quot(self, c):
+        head, _open, items = c
+        return Glued(head, "⟦", items.items, items.seps, "⟧")
+
     def iterate(self, c):
         return Glued(c[0], "^[", (c[2],))
 

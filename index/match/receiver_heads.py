@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from lean_alchemy.grammar.ast import App, BinOp, Enclosed, Glued, Ident, Postfix, Quant, Term
+from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Postfix, Quant, Term
 from lean_alchemy.grammar.walk import last_component, nodes
 from lean_alchemy.index.match.patterns import NUMBER_TYPES
 from lean_alchemy.index.match.rigid import infix_structure
@@ -26,9 +26,8 @@ from lean_alchemy.index.typing.coerce import POSTFIX_TYPES
 def receiver_head(t: Term | None, bound: frozenset[str] = frozenset()) -> str | None:
     """The last component of the constant heading a type (`Finset α` -> `Finset`), None
     for a type variable, a sort or anything else."""
-    if isinstance(t, App) and len(t.args) == 1 and isinstance(t.args[0], Enclosed) \
-            and t.args[0].open == "⟦":
-        return "HahnSeries"  # `R⟦Γ⟧`, read by the grammar as `R` applied to `⟦Γ⟧`
+    if isinstance(t, Glued) and t.open == "⟦":
+        return "HahnSeries"  # `R⟦Γ⟧`, HahnSeries' glued `⟦`
     while isinstance(t, App):
         t = t.fn
     if isinstance(t, Ident) and t.name.split(".", 1)[0] not in bound:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from lean_alchemy.grammar.ast import (
-    App, BinOp, Enclosed, Glued, Hole, Ident, Postfix, Proj, Quant, Sort, Term,
+    App, BinOp, Glued, Hole, Ident, Postfix, Proj, Quant, Sort, Term,
 )
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.typing.coerce import POSTFIX_TYPES
@@ -457,11 +457,14 @@ def _glued_after_token(args: tuple[Term, ...]) -> tuple[Term, ...]:
 def _hahn_series(args: tuple[Term, ...]) -> tuple[Term, ...]:
     """An instance conclusion's arguments with `R⟦Γ⟧` read as `HahnSeries Γ R`
     (`macro_rules | `($R⟦$M⟧) => `(HahnSeries $M $R)`, Mathlib/RingTheory/HahnSeries/
-    Basic.lean:63-65), which the grammar reads as `R` and a separate `⟦Γ⟧` (a quotient
-    `⟦a⟧` is a term, never a class argument after a type)."""
-    if len(args) < 2 or not isinstance(args[-1], Enclosed) or args[-1].open != "⟦":
-        return args
-    return args[:-2] + (App(Ident("HahnSeries"), (args[-1].term, args[-2])),)
+    Basic.lean:63-65), which the grammar reads as a glued `⟦`."""
+    out: list[Term] = []
+    for a in args:
+        if isinstance(a, Glued) and a.open == "⟦" and len(a.items) == 1:
+            out.append(App(Ident("HahnSeries"), (a.items[0], a.head)))
+        else:
+            out.append(a)
+    return tuple(out)
 
 
 def fun_like_ends(insts: Iterable[tuple]) -> dict[str, list[tuple]]:

@@ -20,7 +20,7 @@ an unconstrained one makes its target reachable from anything (`*`).
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import App, BinOp, Enclosed, Glued, Ident, Postfix, Quant, Term
+from lean_alchemy.grammar.ast import App, BinOp, Glued, Ident, Postfix, Quant, Term
 from lean_alchemy.index.typing.signatures import head_name
 
 COE_CLASSES = frozenset({"Coe", "CoeTail", "CoeHead", "CoeOut", "CoeTC", "CoeDep", "CoeHTCT",
@@ -67,9 +67,8 @@ POSTFIX_TYPES = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite", "ᵐ�
 def type_head(t: Term | None) -> str | None:
     """The head of a type for coercion purposes (`Finset` of `Finset α`, `→` of a
     function type, `→+*` of `R →+* S`, `Polynomial` of `R[X]`, `HahnSeries` of `R⟦Γ⟧`,
-    which the grammar reads as `R` applied to `⟦Γ⟧`), keyed like the table."""
-    if isinstance(t, App) and len(t.args) == 1 and isinstance(t.args[0], Enclosed) \
-            and t.args[0].open == "⟦":
+    a glued `⟦`), keyed like the table."""
+    if isinstance(t, Glued) and t.open == "⟦":
         return "HahnSeries"
     while isinstance(t, App):
         t = t.fn

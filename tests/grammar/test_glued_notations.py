@@ -96,6 +96,8 @@ CASES = [
     ("setBer(u, p) S = 1", "setBer (u, p) S = 1"),
     ("f ⋆[L, μ] g = h", "f⋆ [L, μ] g = h"),
     ("G ≤s H", "G ≤ s H"),
+    ("HahnSeries.single a r ∈ R⟦Γ⟧", "HahnSeries.single a r ∈ R ⟦Γ⟧"),
+    ("IsIso (f : X⟦n⟧ ⟶ Y⟦n + 1⟧)", "IsIso (f : X ⟦n⟧ ⟶ Y ⟦n + 1⟧)"),
 ]
 
 
@@ -127,6 +129,11 @@ def test_nodes():
     assert parse_term("f [i]") == App(I("f"), (parse_term("[i]"),))
     assert parse_term("T% V") == App(I("T%"), (I("V"),))
     assert parse_term("f ⋆[L, μ] g") == BinOp("⋆[L, μ]", I("f"), I("g"))
+    # `R⟦Γ⟧` (HahnSeries), `X⟦n⟧` (a shift); a quotient class starts a term
+    assert parse_term("R⟦Γ⟧") == Glued(I("R"), "⟦", (I("Γ"),), (), "⟧")
+    assert print_term(parse_term("Rᵃᵒᵖ⟦Γ⟧")) == "Rᵃᵒᵖ⟦Γ⟧"
+    assert isinstance(parse_term("f ⟦x⟧"), App)
+    assert not any(isinstance(x, Glued) for x in nodes(parse_term("(⟦x⟧ : Q) = ↑⟦y⟧")))
 
 
 def test_haveI_letI_terms():

@@ -1,5 +1,5 @@
 """A top-level `↔` or `=` with one side the grammar cannot read (a file's local notation:
-`μ⟦t | m'⟧`, `y𝖣x`) keeps the other side readable, instead of one opaque statement whose
+`d⌋x`, `y𝖣x`) keeps the other side readable, instead of one opaque statement whose
 rewrites nobody can find (`ProbabilityTheory.iCondIndep_iff` is stated
 `iCondIndep m' hm' m μ ↔ ∀ …, μ⟦… | m'⟧ = …`)."""
 
@@ -18,7 +18,7 @@ def _tokens(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("source, op, readable", [
-    ("iCondIndep m' hm' m μ ↔\n    ∀ s, μ⟦t | m'⟧ = 1", "↔", "lhs"),
+    ("iCondIndep m' hm' m μ ↔\n    ∀ s, d⌋x = 1", "↔", "lhs"),
     ("(kerTotal R S).mkQ (single x y) =\n  y𝖣algebraMap R S x", "=", "lhs"),
     ("y𝖣algebraMap R S x = 0", "=", "rhs"),
 ])
