@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     run = RunDir.at(a.run_dir or tempfile.mkdtemp(prefix="alchemy-extract-bench-"))
     t0 = time.perf_counter()
     stats = run_extract(Path(a.path), run, ExtractOptions(jobs=a.jobs, parse=a.parse,
-                                                          progress=False))
+                                                          progress=False)).as_dict()
     seconds = time.perf_counter() - t0
     # ru_maxrss of the children is the largest single worker: the concurrent peak is at
     # most the parent plus `jobs` such workers

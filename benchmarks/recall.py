@@ -148,6 +148,7 @@ def rematch(lib, run: RunDir, candidates) -> None:
     ix = RuleIndex.build(rules, max_per_theorem=lib.cap, rigid=lib.rigid,
                          generic_evidence=lib.generic_evidence)
     ix.receivers = lib.receivers
+    ix.declared = lib.resolver.table.names
     ix.sole = lib.sole
     ix.notations = lib.notations
     ix.results = lib.ctx.rule_index.results

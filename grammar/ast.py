@@ -143,11 +143,12 @@ class Glued(Term):
     `MeasurableSet[m]`, `𝓝[s]`, `ℤ_[p]`, `Var[X; μ]`, `𝔼[X]`, `μ[f|m]` (an identifier glued
     to `[`: an explicit-instance bracket, a notation token such as `MeasurableSet[`, or
     GetElem), `C(X, Y)`, `ofNat(n)`, `setBer(u, p)` (an identifier glued to `(`: tokens such
-    as `C(`), `F⟮α, β⟯` (adjoining elements to a field, open "⟮").  `seps` are the
-    separators between items (",", ";", "|")."""
+    as `C(`), `F⟮α, β⟯` (adjoining elements to a field, open "⟮"), `R⟦Γ⟧` (HahnSeries)
+    and `X⟦n⟧` (a shift; open "⟦").  `seps` are the separators between items (",", ";",
+    "|")."""
 
     head: Term
-    open: str  # "[", "(", "^[", "⟮"
+    open: str  # "[", "(", "^[", "⟮", "⟦"
     items: tuple[Term, ...]
     seps: tuple[str, ...] = ()
     close: str = "]"  # "]", "]?", "]!", ")", "⟯"

@@ -178,6 +178,7 @@ def _load_context(run: RunDir, opts: IndexOptions
     rule_index = RuleIndex.empty(max_per_theorem=opts.max_matches_per_theorem,
                                  rigid=rigid, generic_evidence=opts.generic_evidence)
     rule_index.max_dependency_per_theorem = opts.max_dependency_matches_per_theorem
+    rule_index.declared = table.names  # fields of constants (`patterns.constant_receivers`)
     root = Path((run.read_stats("extract") or {}).get("root") or ".")
     heads = read_result_heads(decls, root)  # `match.results`, kept for `alchemy explain`
     write_result_heads(run.root, heads)

@@ -48,7 +48,7 @@ from lean_alchemy.index.match.invocation_records import location_invocations, sh
 from lean_alchemy.index.match.matcher import (
     Compiled, compile_rule, match_flat, receivers_ok, type_ok,
 )
-from lean_alchemy.index.match.patterns import Flat, flat_hints, flatten
+from lean_alchemy.index.match.patterns import Flat, constant_receivers, flat_hints, flatten
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.notations import library_notations, type_formers
@@ -280,6 +280,8 @@ def _targets(lib: Library, decl: Declaration, groups: tuple[BinderGroup, ...], c
             out.append(_Target("hyp", name, flatten(
                 ty, res.resolve_term(ty, view, locals_, count=False, own=decl.full_name),
                 locals_), locals_))
+    for target in out:  # as pass 2 keys them
+        constant_receivers(target.flat, res.table.names)
     return out, binder_types(tuple(section) + tuple(groups))
 
 

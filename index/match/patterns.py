@@ -301,6 +301,30 @@ class Flat:
         return k
 
 
+def constant_receivers(fl: Flat, declared: Container[str]) -> None:
+    """Give each field of a constant (`volume.restrict`, `univ.val`,
+    `Types.jointlySurjectivePrecoverage.comap`: a written name whose resolution is a
+    declared constant followed by a field that names no declaration) the symbol of a
+    variable's field, `("dot", f)`.  Why: Lean reads `volume.restrict s` as
+    `Measure.restrict volume s`, what a rule's `μ.restrict s` matches with `μ := volume`
+    (`matcher.TermMatcher.bind` takes the receiver off the written name); its `("id", f)`
+    symbol met no rule, since no declaration has that name."""
+    for i, w in enumerate(fl.written):
+        sym = fl.syms[i]
+        if not (isinstance(w, Ident) and "." in w.name and isinstance(sym, tuple)
+                and sym[0] == "id"):
+            continue
+        r = fl.resolved[i]
+        if not isinstance(r, Ident) or r.name in declared:
+            continue
+        parts = w.name.split(".")
+        for k in range(1, len(parts)):
+            rest = ".".join(parts[k:])
+            if r.name.endswith("." + rest) and r.name[:-len(rest) - 1] in declared:
+                fl.syms[i] = ("dot", dot_field(rest))
+                break
+
+
 def flatten(written: Term, resolved: Term, locals_: frozenset[str]) -> Flat:
     fl = Flat()
 

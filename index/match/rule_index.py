@@ -51,6 +51,7 @@ from lean_alchemy.index.match.matcher import (
 from lean_alchemy.index.match.patterns import (
     Flat,
     flat_hints,
+    constant_receivers,
     flatten,
     pattern_symbols,
 )
@@ -124,6 +125,9 @@ class RuleIndex:
         # candidate nodes (`match.fields`); empty: none
         self.receivers: dict[str, int] = {}
         self.sole: dict[str, str] = {}  # field -> its only constant (`receivers.sole_fields`)
+        # the library's declared names: a constant's field is matched as a variable's
+        # (`patterns.constant_receivers`); empty: not
+        self.declared: frozenset[str] | set[str] = frozenset()
         # the library's notations as views of candidate nodes (`match.notations`)
         self.notations: NotationTable | None = None
         self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
@@ -203,6 +207,7 @@ class RuleIndex:
         ix.typed = self.typed
         ix.receivers = self.receivers
         ix.sole = self.sole
+        ix.declared = self.declared
         ix.notations = self.notations
         ix.results = self.results
         return ix
@@ -351,6 +356,8 @@ class RuleIndex:
             fl = flats.get(id(target))
             if fl is None:
                 fl = flats[id(target)] = flatten(target, resolve(target), locals_)
+                if self.declared:
+                    constant_receivers(fl, self.declared)
             pool = pools["rw_goal" if where == "goal" else "rw_hyp"]
             for i in range(len(fl.syms)):
                 if fl.under[i]:

@@ -222,3 +222,60 @@ def test_a_pattern_ascribed_a_function_type_does_not_match_another_map():
     assert coerced_function(parse_term("(f : α → β)"), frozenset({"f"})) is None
     assert coerced_function(parse_term("(f.comp g : α → β)"), frozenset({"f", "g"})) is None
     assert coerced_function(parse_term("(ad α : Set α)"), frozenset({"α"})) is None
+
+
+CONSTANT_FIELDS = """\
+namespace CF
+
+structure Measure (α : Type) where
+  w : ℕ
+
+def Measure.restrict {α : Type} (μ : Measure α) (s : Set α) : Measure α := μ
+def Measure.total {α : Type} (μ : Measure α) : ℕ := μ.w
+def volume : Measure ℕ := ⟨0⟩
+def other : ℕ := 0
+
+theorem total_restrict {α : Type} (μ : Measure α) (s : Set α) :
+    (μ.restrict s).total = μ.total := sorry
+
+theorem cand (s : Set ℕ) : (volume.restrict s).total = 0 := sorry
+
+theorem written (s : Set ℕ) : (Measure.restrict volume s).total = 0 := sorry
+
+end CF
+"""
+
+
+def _found_declared(text: str, rule: str, candidate: str, declared: bool = True):
+    """`_found` with names resolved in the candidate's scope and the index told the
+    library's declared names, as pass 2 is (`declared=False`: as before it was)."""
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+    from lean_alchemy.index.names import NameTable, Resolver, ScopeView, binder_locals
+
+    rules = derived_rules(text, rule)
+    decls, scopes = extract(text)
+    d = decls[candidate]
+    ix = RuleIndex.build(rules)
+    res = Resolver(NameTable.from_declarations(decls.values()))
+    if declared:
+        ix.declared = res.table.names
+    view = ScopeView.of(scopes[d.scope_id])
+    groups = tuple(decl_binders(d))
+    local = binder_locals(groups)
+    invs = ix.invocations(d, groups, decl_conclusion(d),
+                          resolve=lambda t: res.resolve_term(t, view, local))
+    by_id = {r.id: r for r in rules}
+    return d, [(by_id[i.rule_id], i) for i in invs if i.kind == "rw_goal"]
+
+
+def test_a_field_of_a_constant_is_its_receiver_applied():
+    # `volume.restrict s` is Lean's `Measure.restrict volume s`: `μ := volume`
+    d, found = _found_declared(CONSTANT_FIELDS, "total_restrict", "cand")
+    assert [(i.instance, mutant_conclusion(d, r, i)) for r, i in found] == \
+        [("(volume.restrict s).total", "volume.total = 0")]
+    # negatives: without the library's names (the symbol of an unknown name), and a
+    # declared name is a constant, not a field (`Measure.restrict volume s` is matched
+    # through the receiver table's views, which this index has not)
+    assert _found_declared(CONSTANT_FIELDS, "total_restrict", "cand", declared=False)[1] == []
+    assert _found_declared(CONSTANT_FIELDS, "total_restrict", "written")[1] == []

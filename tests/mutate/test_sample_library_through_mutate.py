@@ -153,3 +153,23 @@ def test_mutate_benchmark_reports_cpu_seconds_and_machine(tmp_path, capsys):
     assert cpu["total"] == pytest.approx(cpu["index"] + cpu["mutate"], abs=0.11)
     assert out["machine"]["cores"] >= 1 and out["machine"]["cpu"]
     assert len(out["examples"]) == 3 and all("theorem " in e["lean"] for e in out["examples"])
+
+
+def test_extract_benchmark_reports_coverage_on_the_sample(tmp_path, capsys):
+    """`benchmarks/extract.py` on the sample: it reads the stage's stats and prints its
+    figures (it once read the stats object as a dict and failed after the extraction)."""
+    import importlib.util
+    import json
+
+    path = WORKSPACE.parent / "benchmarks" / "extract.py"
+    spec = importlib.util.spec_from_file_location("bench_extract", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    run_dir = tmp_path / "run"
+    assert bench.main([str(WORKSPACE), "-j", "1", "--run-dir", str(run_dir)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    stats = json.loads((run_dir / "extract.stats.json").read_text())
+    assert out["files"] == stats["files"] > 0
+    assert out["all_declarations"] == stats["declarations"] >= out["declarations"] > 0
+    assert 0 < out["coverage"] <= 1
