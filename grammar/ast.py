@@ -151,11 +151,12 @@ class Glued(Term):
     open: str  # "[", "(", "^[", "⟮", "⟦"
     items: tuple[Term, ...]
     seps: tuple[str, ...] = ()
-    close: str = "]"  # "]", "]?", "]!", ")", "⟯"
+    close: str = "]"  # "]", "]?", "]!", ")", "⟯", "⟧", "⟧'"
 
 
 # Opening delimiter -> closing delimiter of "enclosing" notations.
 ENCLOSERS: dict[str, str] = {"|": "|", "|ₘ": "|ₘ", "‖": "‖", "⌊": "⌋", "⌈": "⌉", "⌊₊": "⌋₊", "⌈₊": "⌉₊",
+                              "⌊ₑ": "⌋ₑ", "⌈ₑ": "⌉ₑ",
                               "⦋": "⦌", "⟦": "⟧", "⟪": "⟫", "⁅": "⁆", "‹": "›", "[;": "]", "∂[;": "]"}
 # `⟪x, y⟫` (inner product), `⁅x, y⁆` (bracket) and `[B; μ]` (open "[;": the pairing and
 # measure of `∫ᵛ x, f x ∂[B; μ]`) hold a Tuple; `⟪x, y⟫_ℝ` has open "⟪_ℝ" and closes with "⟫_ℝ".
@@ -163,7 +164,7 @@ ENCLOSERS: dict[str, str] = {"|": "|", "|ₘ": "|ₘ", "‖": "‖", "⌊": "⌋
 
 @dataclass(frozen=True, slots=True)
 class Enclosed(Term):
-    open: str  # key of ENCLOSERS; `|x|`, `‖x‖`, `⌊x⌋`, `⌈x⌉`, `⌊x⌋₊`, `⌈x⌉₊`, `⦋n⦌`, `⟦x⟧`,
+    open: str  # key of ENCLOSERS; `|x|`, `‖x‖`, `⌊x⌋`, `⌈x⌉`, `⌊x⌋₊`, `⌈x⌉₊`, `⌊x⌋ₑ`, `⦋n⦌`, `⟦x⟧`,
     # `⟪x, y⟫` / `⟪x, y⟫_𝕜` (open "⟪_𝕜"), `‹T›` (the term `assumption` finds)
     term: Term
 

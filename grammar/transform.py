@@ -158,7 +158,7 @@ class ToAst(Transformer):
         return Enclosed("‖" if close == "‖" else close, c[1])
 
     def floor(self, c):
-        return Enclosed("⌊" if str(c[1]) == "⌋" else "⌊₊", c[0])
+        return Enclosed("⌊" + str(c[1])[1:], c[0])  # `⌊x⌋`, `⌊x⌋₊`, `⌊x⌋ₑ` (ENat)
 
     def simplex(self, c):
         # `⦋n⦌`, `⦋n⦌₂`, `X _⦋n⦌` (the `_⦋` token of `X.obj (op ⦋n⦌)`): open = prefix + "⦋" + suffix
@@ -180,7 +180,7 @@ class ToAst(Transformer):
         return Enclosed("⁅", Tuple((c[0], c[1])))
 
     def ceil(self, c):
-        return Enclosed("⌈" if str(c[1]) == "⌉" else "⌈₊", c[0])
+        return Enclosed("⌈" + str(c[1])[1:], c[0])
 
     # ------------------------------------------------------------------ glued notations
     def glue_items(self, c):
@@ -205,8 +205,11 @@ class ToAst(Transformer):
         return Glued(head, "⟮", items.items, items.seps, "⟯")
 
     def glued_quot(self, c):
-        head, _open, items = c
-        return Glued(head, "⟦", items.items, items.seps, "⟧")
+        head, _open, items, close = c
+        return Glued(head, "⟦", items.items, items.seps, str(close))
+
+    def quot_close(self, c):
+        return str(c[0])
 
     def iterate(self, c):
         return Glued(c[0], "^[", (c[2],))

@@ -22,6 +22,7 @@ Compound receivers are the candidate's views only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 
@@ -173,6 +174,10 @@ def to_undot(p: Term, pvars: frozenset[str], type_of: Mapping[str, Term | None],
     return go(p, True)
 
 
+# a dotted name in a serialized pattern (`["Ident","f.rTensor"]`): its head and one field
+_DOTTED = re.compile(r'"([^"\s.]+)\.([^"\s.]+)"')
+
+
 def undotted_rules(rules: Iterable[Rule], receivers: Mapping[str, int]) -> list[Rule]:
     """For each rewrite rule whose pattern writes a typed pattern variable's field below
     its root, the rule in the other spelling (`to_undot`) when the receiver table gives
@@ -183,9 +188,12 @@ def undotted_rules(rules: Iterable[Rule], receivers: Mapping[str, int]) -> list[
     from lean_alchemy.index.match.patterns import head_key
 
     out: list[Rule] = []
+    fields = {name.rsplit(".", 1)[-1] for name in receivers}
     flagged: list[Rule] = []
-    for r in rules:
-        if r.kind != "imp" and any(f'"{v}.' in r.pattern for v in r.pattern_vars):
+    for r in rules:  # on the text: most rules write no such field, and decoding costs
+        if r.kind != "imp" and r.pattern_vars and any(
+                var in r.pattern_vars and field in fields
+                for var, field in _DOTTED.findall(r.pattern)):
             flagged.append(r)
     if not flagged:
         return out

@@ -59,9 +59,11 @@ def _function_like(cls: str) -> bool:
 # notation:9000 R "[X]" => Polynomial R`, Mathlib/Algebra/Polynomial/Basic.lean; `postfix:max
 # "ˣ" => Units`, Mathlib/Algebra/Group/Units/Defs.lean; `ᵒᵖ`, `ᵐᵒᵖ`, `ᵃᵒᵖ`,
 # Mathlib/Data/Opposite.lean and Mathlib/Algebra/Opposites.lean; `R⟦X⟧`,
-# Mathlib/RingTheory/PowerSeries/Basic.lean)
+# Mathlib/RingTheory/PowerSeries/Basic.lean; `R[T;T⁻¹]`,
+# Mathlib/Algebra/Polynomial/Laurent.lean; `R⸨X⸩`, Mathlib/RingTheory/LaurentSeries.lean)
 POSTFIX_TYPES = {"[X]": "Polynomial", "ˣ": "Units", "ᵒᵖ": "Opposite", "ᵐᵒᵖ": "MulOpposite",
-                 "ᵃᵒᵖ": "AddOpposite", "⟦X⟧": "PowerSeries"}
+                 "ᵃᵒᵖ": "AddOpposite", "⟦X⟧": "PowerSeries", "[T;T⁻¹]": "LaurentPolynomial",
+                 "⸨X⸩": "LaurentSeries"}
 
 
 def type_head(t: Term | None) -> str | None:

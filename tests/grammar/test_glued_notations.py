@@ -98,6 +98,7 @@ CASES = [
     ("G ≤s H", "G ≤ s H"),
     ("HahnSeries.single a r ∈ R⟦Γ⟧", "HahnSeries.single a r ∈ R ⟦Γ⟧"),
     ("IsIso (f : X⟦n⟧ ⟶ Y⟦n + 1⟧)", "IsIso (f : X ⟦n⟧ ⟶ Y ⟦n + 1⟧)"),
+    ("f⟦n⟧' ≫ (g ≫ h)⟦n⟧' = k", "f ⟦n⟧' ≫ (g ≫ h) ⟦n⟧' = k"),
 ]
 
 

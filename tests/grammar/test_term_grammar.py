@@ -111,6 +111,12 @@ def test_bracketed_and_mathlib_operators():
     assert rt("f =ᶠ[l] g") == BinOp("=ᶠ[l]", f, g)
     assert rt("a ≡ b [MOD n]") == BinOp("≡", a, BinOp("[MOD]", b, I("n")))
     assert rt("R[X]") == Postfix("[X]", I("R"))
+    # the Laurent polynomials and series (`notation:9000 R "[T;T⁻¹]"`, `R "⸨X⸩"`), and
+    # ENat's floor and ceiling `⌊r⌋ₑ`, `⌈r⌉ₑ`
+    assert rt("R[T;T⁻¹] → R⸨X⸩") == BinOp(
+        "→", Postfix("[T;T⁻¹]", I("R")), Postfix("⸨X⸩", I("R")))
+    assert rt("⌊r⌋ₑ ≤ ⌈r⌉ₑ") == BinOp("≤", Enclosed("⌊ₑ", I("r")), Enclosed("⌈ₑ", I("r")))
+    assert print_term(parse_term("⌊r⌋ₑ + ⌊r⌋₊ + ⌊r⌋")) == "⌊r⌋ₑ + ⌊r⌋₊ + ⌊r⌋"
     assert rt("M ⊨ T") == BinOp("⊨", I("M"), I("T"))
     assert rt("x : ℝ≥0") if False else rt("ℝ≥0 → ℕ+") == BinOp("→", I("ℝ≥0"), I("ℕ+"))
     assert rt("e |>.obj x") == BinOp("|>.", I("e"), App(I("obj"), (x,)))

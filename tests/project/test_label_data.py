@@ -15,7 +15,8 @@ import pytest
 DATA = Path(__file__).resolve().parent / "data" / "labels"
 LABELLED_MUTANTS = ("mutants_before_typing.jsonl", "mutants_after_recall.jsonl",
                     "mutants_after_fill.jsonl", "mutants_after_views.jsonl",
-                    "mutants_after_solve.jsonl", "mutants_after_holes.jsonl")
+                    "mutants_after_solve.jsonl", "mutants_after_holes.jsonl",
+                    "mutants_after_undot.jsonl")
 FIELDS = {"n", "id", "kind", "rule", "direction", "location", "source_theorem",
           "source_module", "statement", "label", "reason_class", "reason"}
 REASON_CLASSES = {"instance_missing", "type_clash", "notation_scope", "unbound_variable",
