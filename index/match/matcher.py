@@ -99,6 +99,7 @@ class Compiled:
     near: tuple = ()  # `rule_keys`: the module and namespace a candidate may share
     higher_order: frozenset[str] = frozenset()  # `patterns.function_typed` pattern variables
     brackets: frozenset[str] = frozenset()  # variables filling an operator's bracket
+    root: bool = False  # the lemma is of the root namespace (`RuleIndex._tiers`)
 
 
 _NODE, _VAR, _CONST = 0, 1, 2
@@ -191,7 +192,8 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                     rigid_vars, generic, tuple(symbols), match_steps(p, pvars),
                     dot_receivers(_with_new_text(p, rule), pvars, names, btypes),
                     rule_keys(rule), higher_order,
-                    frozenset(v for t in nodes(p) for v in [bracket_var(t, pvars)] if v))
+                    frozenset(v for t in nodes(p) for v in [bracket_var(t, pvars)] if v),
+                    "." not in rule.lemma)
 
 
 # Words of a lemma name that say how it is stated, not what it is about (`_iff`, `of_`).

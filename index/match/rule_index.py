@@ -29,7 +29,9 @@ from typing import Callable, Iterable, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
+    App,
     BinderGroup,
+    Ident,
     Term,
     loads,
 )
@@ -58,7 +60,9 @@ from lean_alchemy.index.match.patterns import (
 from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_leaves
 from lean_alchemy.index.match.lazy_leaf import decode_pending
 from lean_alchemy.index.match.results import ResultEvidence
-from lean_alchemy.index.match.tiers import MAX_RULES_PER_WORD, near_keys as _near_keys, spread as _spread
+from lean_alchemy.index.match.tiers import (
+    MAX_RULES_PER_WORD, near_keys as _near_keys, spread as _spread, statement_namespaces,
+)
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.typing.classes import ClassTable
@@ -131,6 +135,7 @@ class RuleIndex:
         # the library's notations as views of candidate nodes (`match.notations`)
         self.notations: NotationTable | None = None
         self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
+        self._mentioned: frozenset[str] = frozenset()  # the candidate's `statement_namespaces`
 
     def use_typing(self, table: ClassTable,
                    namespaces: Callable[[Declaration], frozenset[str]] | None = None) -> None:
@@ -376,6 +381,7 @@ class RuleIndex:
         if pending:  # a leaf left empty (no rule of it compiles) is no segment
             self._compile_leaves(pending)
             pools = {k: [seg for seg in pool if seg[3]] for k, pool in pools.items()}
+        self._mentioned = statement_namespaces(_constants(flats.values(), types))
         return pools
 
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
@@ -393,9 +399,9 @@ class RuleIndex:
         tries = 0
         for segs, of_dependency in self._tiers(decl, pool):
             limit = tries + self.attempts * quota
-            levels: dict[int, list[tuple]] = {}
+            levels: dict[tuple[int, int], list[tuple]] = {}
             for seg in segs:
-                levels.setdefault(seg[3][seg[6]].specificity, []).append(seg)
+                levels.setdefault((seg[3][seg[6]].specificity, seg[8]), []).append(seg)
             for spec in sorted(levels, reverse=True):
                 level = levels[spec]
                 starts: list[int] = []
@@ -403,7 +409,7 @@ class RuleIndex:
                 for seg in level:
                     starts.append(n)
                     n += seg[7]
-                seed = f"{decl.full_name}/{kind}/{spec}"
+                seed = f"{decl.full_name}/{kind}/{spec[0]}"
                 for k in _spread(n, seed):
                     if len(hits) - before >= quota:
                         return tries
@@ -442,10 +448,15 @@ class RuleIndex:
         dependencies (`add_lazy`), which are a leaf's first `LazyLeaf.dependency` rules.
         Why own before the dependency's: they are nearer the candidate, and Mathlib's would
         otherwise fill every quota.  A segment: (flat, sub-term index, location, leaf
-        list, leaf id, positions taken by an earlier tier or None, first position, size)."""
+        list, leaf id, positions taken by an earlier tier or None, first position, size,
+        rank among equally specific ones: 1 first).  In a name-word tier a rule of the root
+        namespace ranks first (`disjoint_iff` before `Finset.disjoint_left` for
+        `Submonoid.disjoint_map`): the root's lemmas hold for every type with the
+        instances, a namespace's mostly for its own type, and those of another type's
+        spent the budget on evidence they could not find."""
         tiers: list[tuple[list[tuple], bool]] = []
         taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
-        for keys, at_least, own_only in _near_keys(decl):
+        for keys, at_least, own_only in _near_keys(decl, self._mentioned):
             segs: list[tuple] = []
             for s, seg in enumerate(pool):
                 got = self._near_positions(seg[3], keys, at_least, own_only)
@@ -455,10 +466,19 @@ class RuleIndex:
                 prev = taken.get(s)
                 if got and prev:
                     got = [k for k in got if k not in prev]
-                if got:
-                    segs.append((seg[0], seg[1], seg[2], [seg[3][k] for k in got], id(seg[3]),
-                                 None, 0, len(got)))
-                    taken.setdefault(s, set()).update(got)
+                if not got:
+                    continue
+                taken.setdefault(s, set()).update(got)
+                vals = [seg[3][k] for k in got]
+                if own_only:
+                    root = [c for c in vals if c.root]
+                    if root:
+                        segs.append((seg[0], seg[1], seg[2], root, id(seg[3]), None, 0,
+                                     len(root), 1))
+                        vals = [c for c in vals if not c.root]
+                if vals:
+                    segs.append((seg[0], seg[1], seg[2], vals, id(seg[3]), None, 0, len(vals),
+                                 0))
             tiers.append((segs, False))
         own: list[tuple] = []
         dependency: list[tuple] = []
@@ -467,9 +487,10 @@ class RuleIndex:
             nd: int = getattr(vals, "dependency", 0)
             if nd < len(vals):
                 own.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), nd,
-                            len(vals) - nd))
+                            len(vals) - nd, 0))
             if nd:
-                dependency.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), 0, nd))
+                dependency.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), 0, nd,
+                                   0))
         tiers.append((own, False))
         if dependency:
             tiers.append((dependency, True))
@@ -562,3 +583,18 @@ class RuleIndex:
             hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
                          respell))
         return None
+
+
+def _constants(flats: Iterable[Flat], types: dict[str, Term]) -> list[str]:
+    """The constants a statement writes (resolved) and the heads of its declared types."""
+    out: list[str] = []
+    for fl in flats:
+        for sym, r in zip(fl.syms, fl.resolved):
+            if isinstance(sym, tuple) and sym[0] == "id" and isinstance(r, Ident):
+                out.append(r.name)
+    for t in types.values():
+        while isinstance(t, App):
+            t = t.fn
+        if isinstance(t, Ident):
+            out.append(t.name)
+    return out

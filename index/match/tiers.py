@@ -5,7 +5,7 @@ Why apart: pure functions of names and seeds, tested alone."""
 from __future__ import annotations
 
 import hashlib
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration
 from lean_alchemy.index.match.matcher import name_words
@@ -31,13 +31,29 @@ def spread(n: int, seed: str) -> Iterator[int]:
 MAX_RULES_PER_WORD = 64  # `_near_positions`: more rules of one leaf share no rare word
 
 
-def near_keys(decl: Declaration) -> tuple[tuple[frozenset[str], int, bool], ...]:
+def near_keys(decl: Declaration, mentioned: frozenset[str] = frozenset()
+              ) -> tuple[tuple[frozenset[str], int, bool], ...]:
     """The tiers of rules near a candidate, as (keys of `matcher.rule_keys`, how many a
     rule must have, own rules only): its module; own rules sharing two name words
     (`matcher.name_words`); the namespaces enclosing its name (`A.B.thm`: `A`, `A.B`); own
-    rules sharing one word.  Two words come first: one is often common (`mul`)."""
+    rules sharing one word; the namespaces its statement mentions (`mentioned`: `Finset`
+    for `s : Finset α` or `Finset.card s`, `statement_namespaces`).  Two words come first:
+    one is often common (`mul`).  The last tier: a lemma of namespace `T` is about `T`, and
+    among the thousands of generic patterns one leaf holds (`Disjoint a b`, `↑s ⊆ ↑t`)
+    those of the statement's types would otherwise wait for the seeded sample's turn."""
     parts = decl.full_name.split(".")[:-1]
     words = frozenset(f"w:{w}" for w in name_words(decl.full_name))
     spaces = frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1))
-    return ((frozenset((f"m:{decl.module}",)), 1, False), (words, 2, True),
-            (spaces, 1, False), (words, 1, True))
+    out = ((frozenset((f"m:{decl.module}",)), 1, False), (words, 2, True),
+           (spaces, 1, False), (words, 1, True))
+    return out + (((mentioned - spaces), 1, False),) if mentioned - spaces else out
+
+
+def statement_namespaces(names: Iterable[str]) -> frozenset[str]:
+    """The near keys (`n:T`) of the namespaces of the constants `names` (resolved, or a
+    declared type's head): `Finset` for `Finset.card` and for `Finset`."""
+    out = set()
+    for n in names:
+        ns = n.rpartition(".")[0]
+        out.add("n:" + (ns or n))
+    return frozenset(out)
