@@ -25,13 +25,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
 from lean_alchemy.grammar.ast import (
-    App,
     BinderGroup,
-    Ident,
     Term,
     loads,
 )
@@ -61,7 +59,8 @@ from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_le
 from lean_alchemy.index.match.lazy_leaf import decode_pending
 from lean_alchemy.index.match.results import ResultEvidence
 from lean_alchemy.index.match.tiers import (
-    MAX_RULES_PER_WORD, near_keys as _near_keys, spread as _spread, statement_namespaces,
+    MAX_RULES_PER_WORD, mentioned_keys, near_keys as _near_keys, spread as _spread,
+    statement_constants,
 )
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.match.trie import Trie
@@ -135,7 +134,7 @@ class RuleIndex:
         # the library's notations as views of candidate nodes (`match.notations`)
         self.notations: NotationTable | None = None
         self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
-        self._mentioned: frozenset[str] = frozenset()  # the candidate's `statement_namespaces`
+        self._statement: tuple[list[Flat], dict[str, Term]] = ([], {})  # `_skeleton_hits`
 
     def use_typing(self, table: ClassTable,
                    namespaces: Callable[[Declaration], frozenset[str]] | None = None) -> None:
@@ -381,7 +380,7 @@ class RuleIndex:
         if pending:  # a leaf left empty (no rule of it compiles) is no segment
             self._compile_leaves(pending)
             pools = {k: [seg for seg in pool if seg[3]] for k, pool in pools.items()}
-        self._mentioned = statement_namespaces(_constants(flats.values(), types))
+        self._statement = (list(flats.values()), types)  # `_tiers`' last near tier
         return pools
 
     def _try_sample(self, decl: Declaration, kind: str, pool: list[tuple], quota: int,
@@ -440,8 +439,10 @@ class RuleIndex:
                     break
         return tries
 
-    def _tiers(self, decl: Declaration, pool: list[tuple]) -> list[tuple[list[tuple], bool]]:
-        """The tiers of `_try_sample`, as (segments, of a dependency's rules only): the
+    def _tiers(self, decl: Declaration, pool: list[tuple]
+               ) -> Iterator[tuple[list[tuple], bool]]:
+        """The tiers of `_try_sample`, as (segments, of a dependency's rules only), each
+        built when the quota reaches it (most theorems fill it in the first ones): the
         rules *near* the candidate (`_near_keys`: its module, name words, namespaces),
         where the library's own proofs find most of their rewrites; then all the others of
         the index's own; then those of its
@@ -449,37 +450,13 @@ class RuleIndex:
         Why own before the dependency's: they are nearer the candidate, and Mathlib's would
         otherwise fill every quota.  A segment: (flat, sub-term index, location, leaf
         list, leaf id, positions taken by an earlier tier or None, first position, size,
-        rank among equally specific ones: 1 first).  In a name-word tier a rule of the root
-        namespace ranks first (`disjoint_iff` before `Finset.disjoint_left` for
-        `Submonoid.disjoint_map`): the root's lemmas hold for every type with the
-        instances, a namespace's mostly for its own type, and those of another type's
-        spent the budget on evidence they could not find."""
-        tiers: list[tuple[list[tuple], bool]] = []
+        rank among equally specific ones: 1 first, `_near_tier`)."""
         taken: dict[int, set[int]] = {}  # pool segment -> positions in an earlier tier
-        for keys, at_least, own_only in _near_keys(decl, self._mentioned):
-            segs: list[tuple] = []
-            for s, seg in enumerate(pool):
-                got = self._near_positions(seg[3], keys, at_least, own_only)
-                first_own: int = getattr(seg[3], "dependency", 0)
-                if got and first_own and own_only:
-                    got = [k for k in got if k >= first_own]
-                prev = taken.get(s)
-                if got and prev:
-                    got = [k for k in got if k not in prev]
-                if not got:
-                    continue
-                taken.setdefault(s, set()).update(got)
-                vals = [seg[3][k] for k in got]
-                if own_only:
-                    root = [c for c in vals if c.root]
-                    if root:
-                        segs.append((seg[0], seg[1], seg[2], root, id(seg[3]), None, 0,
-                                     len(root), 1))
-                        vals = [c for c in vals if not c.root]
-                if vals:
-                    segs.append((seg[0], seg[1], seg[2], vals, id(seg[3]), None, 0, len(vals),
-                                 0))
-            tiers.append((segs, False))
+        for keys, at_least, own_only in _near_keys(decl):
+            yield self._near_tier(pool, keys, at_least, own_only, taken), False
+        mentioned = mentioned_keys(decl, statement_constants(*self._statement))
+        if mentioned:
+            yield self._near_tier(pool, mentioned, 1, True, taken), False
         own: list[tuple] = []
         dependency: list[tuple] = []
         for s, seg in enumerate(pool):
@@ -491,10 +468,39 @@ class RuleIndex:
             if nd:
                 dependency.append((seg[0], seg[1], seg[2], vals, id(vals), taken.get(s), 0, nd,
                                    0))
-        tiers.append((own, False))
+        yield own, False
         if dependency:
-            tiers.append((dependency, True))
-        return tiers
+            yield dependency, True
+
+    def _near_tier(self, pool: list[tuple], keys: frozenset[str], at_least: int,
+                   own_only: bool, taken: dict[int, set[int]]) -> list[tuple]:
+        """The segments of one near tier (`_tiers`), the positions it takes added to
+        `taken`.  In a name-word tier (`own_only`) the root's rules rank first
+        (`disjoint_iff` before `Finset.disjoint_left` for `Submonoid.disjoint_map`): the
+        root's lemmas hold at every type with the instances, a namespace's mostly at its
+        own, and another type's spent the budget on evidence they could not find."""
+        segs: list[tuple] = []
+        for s, seg in enumerate(pool):
+            got = self._near_positions(seg[3], keys, at_least, own_only)
+            first_own: int = getattr(seg[3], "dependency", 0)
+            if got and first_own and own_only:
+                got = [k for k in got if k >= first_own]
+            prev = taken.get(s)
+            if got and prev:
+                got = [k for k in got if k not in prev]
+            if not got:
+                continue
+            taken.setdefault(s, set()).update(got)
+            vals = [seg[3][k] for k in got]
+            if own_only:
+                root = [c for c in vals if c.root]
+                if root:
+                    segs.append((seg[0], seg[1], seg[2], root, id(seg[3]), None, 0,
+                                 len(root), 1))
+                    vals = [c for c in vals if not c.root]
+            if vals:
+                segs.append((seg[0], seg[1], seg[2], vals, id(seg[3]), None, 0, len(vals), 0))
+        return segs
 
     def use_results(self, heads: dict[str, str]) -> None:
         """Count a value applying a definition of the right result type as a generic
@@ -513,8 +519,10 @@ class RuleIndex:
         its positions cost Mathlib's index about 240 CPU-s."""
         if not keys:
             return []
-        if len(vals) < 16:
-            return [k for k, c in enumerate(vals) if len(keys.intersection(c.near)) >= at_least]
+        if len(vals) < 16:  # a rule's few keys looked up in `keys`, no set built
+            if at_least == 1:
+                return [k for k, c in enumerate(vals) if not keys.isdisjoint(c.near)]
+            return [k for k, c in enumerate(vals) if sum(x in keys for x in c.near) >= at_least]
         got = self._near_index.get(id(vals))
         if got is None or got[0] is not vals or got[1] != len(vals):
             by_key: dict[str, list[int]] = {}
@@ -583,18 +591,3 @@ class RuleIndex:
             hits.append((fl, i, c, kind, loc, {**subst, **extra} if extra else subst,
                          respell))
         return None
-
-
-def _constants(flats: Iterable[Flat], types: dict[str, Term]) -> list[str]:
-    """The constants a statement writes (resolved) and the heads of its declared types."""
-    out: list[str] = []
-    for fl in flats:
-        for sym, r in zip(fl.syms, fl.resolved):
-            if isinstance(sym, tuple) and sym[0] == "id" and isinstance(r, Ident):
-                out.append(r.name)
-    for t in types.values():
-        while isinstance(t, App):
-            t = t.fn
-        if isinstance(t, Ident):
-            out.append(t.name)
-    return out

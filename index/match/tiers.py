@@ -8,7 +8,9 @@ import hashlib
 from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration
+from lean_alchemy.grammar.ast import App, Ident, Term
 from lean_alchemy.index.match.matcher import name_words
+from lean_alchemy.index.match.patterns import Flat
 
 _PRIMES = (7919, 104729, 1299709, 15485863)
 
@@ -31,22 +33,29 @@ def spread(n: int, seed: str) -> Iterator[int]:
 MAX_RULES_PER_WORD = 64  # `_near_positions`: more rules of one leaf share no rare word
 
 
-def near_keys(decl: Declaration, mentioned: frozenset[str] = frozenset()
-              ) -> tuple[tuple[frozenset[str], int, bool], ...]:
+def near_keys(decl: Declaration) -> tuple[tuple[frozenset[str], int, bool], ...]:
     """The tiers of rules near a candidate, as (keys of `matcher.rule_keys`, how many a
     rule must have, own rules only): its module; own rules sharing two name words
     (`matcher.name_words`); the namespaces enclosing its name (`A.B.thm`: `A`, `A.B`); own
-    rules sharing one word; the namespaces its statement mentions (`mentioned`: `Finset`
-    for `s : Finset α` or `Finset.card s`, `statement_namespaces`).  Two words come first:
-    one is often common (`mul`).  The last tier: a lemma of namespace `T` is about `T`, and
-    among the thousands of generic patterns one leaf holds (`Disjoint a b`, `↑s ⊆ ↑t`)
-    those of the statement's types would otherwise wait for the seeded sample's turn."""
-    parts = decl.full_name.split(".")[:-1]
+    rules sharing one word.  Two words come first: one is often common (`mul`).  Then
+    the namespaces its statement mentions (`mentioned_keys`)."""
     words = frozenset(f"w:{w}" for w in name_words(decl.full_name))
-    spaces = frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1))
-    out = ((frozenset((f"m:{decl.module}",)), 1, False), (words, 2, True),
-           (spaces, 1, False), (words, 1, True))
-    return out + (((mentioned - spaces), 1, False),) if mentioned - spaces else out
+    return ((frozenset((f"m:{decl.module}",)), 1, False), (words, 2, True),
+            (_spaces(decl), 1, False), (words, 1, True))
+
+
+def _spaces(decl: Declaration) -> frozenset[str]:
+    parts = decl.full_name.split(".")[:-1]
+    return frozenset("n:" + ".".join(parts[:k]) for k in range(1, len(parts) + 1))
+
+
+def mentioned_keys(decl: Declaration, names: Iterable[str]) -> frozenset[str]:
+    """The last near tier's keys: the namespaces of the constants `names` the statement
+    writes (`statement_namespaces`) less those enclosing the candidate's name (a tier
+    before).  Why: a lemma of namespace `T` is about `T`, and among the thousands of
+    generic patterns one leaf holds (`Disjoint a b`, `↑s ⊆ ↑t`) those of the statement's
+    types would otherwise wait for the seeded sample's turn."""
+    return statement_namespaces(names) - _spaces(decl)
 
 
 def statement_namespaces(names: Iterable[str]) -> frozenset[str]:
@@ -57,3 +66,18 @@ def statement_namespaces(names: Iterable[str]) -> frozenset[str]:
         ns = n.rpartition(".")[0]
         out.add("n:" + (ns or n))
     return frozenset(out)
+
+
+def statement_constants(flats: Iterable[Flat], types: dict[str, Term]) -> list[str]:
+    """The constants a statement writes (resolved) and the heads of its declared types."""
+    out: list[str] = []
+    for fl in flats:
+        for sym, r in zip(fl.syms, fl.resolved):
+            if isinstance(sym, tuple) and sym[0] == "id" and isinstance(r, Ident):
+                out.append(r.name)
+    for t in types.values():
+        while isinstance(t, App):
+            t = t.fn
+        if isinstance(t, Ident):
+            out.append(t.name)
+    return out

@@ -99,6 +99,7 @@ CASES = [
     ("HahnSeries.single a r ∈ R⟦Γ⟧", "HahnSeries.single a r ∈ R ⟦Γ⟧"),
     ("IsIso (f : X⟦n⟧ ⟶ Y⟦n + 1⟧)", "IsIso (f : X ⟦n⟧ ⟶ Y ⟦n + 1⟧)"),
     ("f⟦n⟧' ≫ (g ≫ h)⟦n⟧' = k", "f ⟦n⟧' ≫ (g ≫ h) ⟦n⟧' = k"),
+    ("g.app X⟦n⟧⟦m⟧ = f", "g.app X⟦n⟧ ⟦m⟧ = f"),
 ]
 
 
