@@ -181,3 +181,16 @@ def mutated_library(root, files: dict[str, str], package: str = "Lib") -> tuple:
                        for item in db.iter_mutants(statuses=None)]
     finally:
         db.close()
+
+
+# a structure, a definition of its namespace and a statement that shows its receiver (1)
+BAG = """\
+structure Bag where
+  n : ℕ
+
+namespace Bag
+
+def put (k : ℕ) (b : Bag) : Bag := b
+
+theorem put_put (k : ℕ) (b : Bag) : Bag.put k (Bag.put k b) = Bag.put k b := rfl
+"""

@@ -13,7 +13,7 @@ from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.grammar.substitute import replace_all
 from lean_alchemy.index.receivers import collect, table
 
-from helpers.lean_text import extract, make_rule
+from helpers.lean_text import BAG, extract, make_rule
 
 
 def _invocations(rules, candidate: str, receivers: dict[str, int]):
@@ -104,16 +104,7 @@ def test_the_rewrite_replaces_the_candidates_own_spelling():
         assert replace_all(parse_term(target), parse_term(old), parse_term("z"), step)[1] == 0
 
 
-STAGE = """\
-structure Bag where
-  n : ℕ
-
-namespace Bag
-
-def put (k : ℕ) (b : Bag) : Bag := b
-
-theorem put_put (k : ℕ) (b : Bag) : Bag.put k (Bag.put k b) = Bag.put k b := rfl
-
+STAGE = BAG + """
 theorem put_self {k b} : Bag.put k b = b := rfl
 
 theorem uses (x : Bag) (j : ℕ) : (x.put j).n = x.n := rfl

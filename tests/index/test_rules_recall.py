@@ -212,9 +212,6 @@ def test_rules_sharing_a_name_word_come_before_other_far_rules():
 def test_a_root_lemma_comes_first_among_rules_sharing_a_word():
     # `disjoint_iff` before `Finset.disjoint_left` for `Submonoid.disjoint_map`: the
     # root's lemmas hold at every type, a namespace's at its own
-    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
-    from lean_alchemy.index.match.rule_index import RuleIndex
-
     from helpers.lean_text import make_rule
 
     worded = [make_rule(f"Other{k}.frob_foo", "eq", "(x : ℕ)", "foo x", f"baz{k} x",
@@ -223,24 +220,28 @@ def test_a_root_lemma_comes_first_among_rules_sharing_a_word():
     decls, _ = extract("def foo (n : ℕ) : ℕ := n\n"
                        "theorem Bar.frob_of_one : foo 1 = 0 := sorry\n", module="Demo.Cand")
     d = decls["Bar.frob_of_one"]
-    for at in (0, 12, 24):
-        ix = RuleIndex.build(worded[:at] + [root] + worded[at:], max_per_theorem=1)
-        invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
-        assert [i.rule_id for i in invs] == [root.id]
+    assert _kept_among(worded, root, d) == {root.id}
     # negative: a root lemma sharing no word is no nearer than the others
     plain = make_rule("foo_eq_qux", "eq", "(x : ℕ)", "foo x", "qux x", module="Mathlib.Other")
+    assert plain.id not in _kept_among(worded, plain, d)
+
+
+def _kept_among(others: list, rule, d) -> set[str]:
+    """The rules kept at a quota of one with `rule` put among `others` at three places."""
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
     kept = set()
     for at in (0, 12, 24):
-        ix = RuleIndex.build(worded[:at] + [plain] + worded[at:], max_per_theorem=1)
-        kept.add(ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))[0].rule_id)
-    assert plain.id not in kept
+        ix = RuleIndex.build(others[:at] + [rule] + others[at:], max_per_theorem=1)
+        kept.update(i.rule_id for i in ix.invocations(d, tuple(decl_binders(d)),
+                                                       decl_conclusion(d)))
+    return kept
 
 
 def test_rules_of_a_namespace_the_statement_mentions_come_before_other_far_rules():
     # `Finset.coe_subset` for a statement about `G.edgeFinset : Finset _`: among the
     # thousands of rules of a generic leaf, those of the statement's own types first
-    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
-    from lean_alchemy.index.match.rule_index import RuleIndex
     from lean_alchemy.index.match.tiers import statement_namespaces
 
     from helpers.lean_text import make_rule
@@ -254,19 +255,10 @@ def test_rules_of_a_namespace_the_statement_mentions_come_before_other_far_rules
                        "theorem Bar.baz (n : ℕ) : foo (Fs.size n) = 0 := sorry\n",
                        module="Demo.Cand")
     d = decls["Bar.baz"]
-    kept = set()
-    for at in (0, 12, 24):
-        ix = RuleIndex.build(far[:at] + [mentioned] + far[at:], max_per_theorem=1)
-        invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
-        kept.add(invs[0].rule_id)
-    assert kept == {mentioned.id}
+    assert _kept_among(far, mentioned, d) == {mentioned.id}
     # negative: a namespace the statement does not mention is no nearer than the others
     other = make_rule("Gs.foo_eq", "eq", "(x : ℕ)", "foo x", "qux x", module="Mathlib.Other")
-    kept = set()
-    for at in (0, 12, 24):
-        ix = RuleIndex.build(far[:at] + [other] + far[at:], max_per_theorem=1)
-        kept.add(ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))[0].rule_id)
-    assert other.id not in kept
+    assert other.id not in _kept_among(far, other, d)
 
 
 def test_the_goal_gets_half_of_the_quota():

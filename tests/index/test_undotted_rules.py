@@ -12,7 +12,7 @@ from lean_alchemy.grammar.parser import parse_term
 from lean_alchemy.grammar.printer import print_term
 from lean_alchemy.index.dot_notation import to_undot, undotted_rules
 
-from helpers.lean_text import extracted_run, make_rule
+from helpers.lean_text import BAG, extracted_run, make_rule
 
 TYPES = {"f": parse_term("M →ₗ[R] N"), "g": parse_term("N →ₗ[R] P"), "Q": parse_term("Type"),
          "x": parse_term("α")}
@@ -57,16 +57,7 @@ def test_the_variant_keeps_the_rule_and_repeats_no_pattern():
     assert undotted_rules([replace(rule, kind="imp")], TABLE) == []
 
 
-STAGE = """\
-structure Bag where
-  n : ℕ
-
-namespace Bag
-
-def put (k : ℕ) (b : Bag) : Bag := b
-
-theorem put_put (k : ℕ) (b : Bag) : Bag.put k (Bag.put k b) = Bag.put k b := rfl
-
+STAGE = BAG + """
 theorem n_put (k : ℕ) (b : Bag) : (b.put k).n = b.n := rfl
 
 theorem uses (x : Bag) (j : ℕ) : (Bag.put j x).n + 1 = x.n + 1 := rfl
