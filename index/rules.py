@@ -43,8 +43,8 @@ from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, NamedArg, Num, Opaque, Prefix, Quant, Term,
-    Typed, binder_names, dumps,
+    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, NamedArg, Num, Opaque, Prefix,
+    Quant, Term, Typed, binder_names, dumps,
 )
 from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.index.dot_notation import spellings
