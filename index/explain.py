@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from typing import Iterable
 
 import pyarrow.compute as pc
@@ -52,7 +53,7 @@ from lean_alchemy.index.match.patterns import Flat, constant_receivers, flat_hin
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.notations import library_notations, type_formers
-from lean_alchemy.index.match.results import read_table as read_result_heads
+from lean_alchemy.index.match.results import read_table as read_result_heads, value_receiver
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.dot_notation import undotted_rules
@@ -370,7 +371,9 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
         rec["respell"] = dict(sorted(respell.items()))
     if renamed:
         rec["alpha_renamed"] = True  # kept, as by the index (`RuleIndex.alpha_renaming`)
-    if c.receivers and not receivers_ok(c, subst, types):
+    if c.receivers and not receivers_ok(c, subst, types, partial(
+            value_receiver, fl=fl, local_types=types, rigid_last=rigid_last,
+            results=index.results if index is not None else None)):
         return "filter:receiver_mismatch"
     hints = flat_hints(fl, types)
     rec["types"] = _type_details(c, subst, hints, fl.written[i])

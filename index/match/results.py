@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lean_alchemy.grammar.ast import App, Ident, Term, loads
+from lean_alchemy.grammar.ast import App, Ident, Term, Typed, loads
 from lean_alchemy.grammar.walk import last_component
 from lean_alchemy.index.dot_notation import type_head
 from lean_alchemy.index.match.hints import looks_variable
@@ -225,22 +225,45 @@ class ResultEvidence:
 
     def _holds(self, want: Mapping[str, str], subst: Mapping[str, Term], fl,
                local_types: Mapping[str, Term]) -> bool:
-        if fl is not self._target:
-            self._target, self._positions, self._results = fl, {}, {}
         for v, head in want.items():
             val = subst.get(v)
-            if val is None:
-                continue
-            got = self._results.get(id(val), "")
-            if got == "":
-                got = applied_result(val, fl.written, fl.resolved, self.heads, self.lasts,
-                                     self._positions)
-                if got is None:
-                    got = field_result(val, fl, local_types, self.fields, self._positions)
-                self._results[id(val)] = got
-            if got == head:
+            if val is not None and self.result_of(val, fl, local_types) == head:
                 return True
         return False
+
+    def result_of(self, val: Term, fl, local_types: Mapping[str, Term]) -> str | None:
+        """The result head of the definition the value `val` (a node of the target `fl`)
+        applies, directly or by field notation; None when unknown.  Memoized per target:
+        many rules ask about the same value."""
+        if fl is not self._target:
+            self._target, self._positions, self._results = fl, {}, {}
+        got = self._results.get(id(val), "")
+        if got == "":
+            got = applied_result(val, fl.written, fl.resolved, self.heads, self.lasts,
+                                 self._positions)
+            if got is None:
+                got = field_result(val, fl, local_types, self.fields, self._positions)
+            self._results[id(val)] = got
+        return got
+
+
+def value_receiver(val: Term, fl, local_types: Mapping[str, Term], rigid_last: frozenset[str],
+                   results: ResultEvidence | None) -> str | None:
+    """The head of the type of a value that is not a variable, when it is certainly that
+    head for field notation (`matcher.receivers_ok`): an ascription's type, or the
+    result type of the definition it applies (`result_of`), and only a structure,
+    class or inductive type (`rigid_last`): a definition's head may unfold to another,
+    which Lean then searches for the field (`I.colon` with `I : Ideal R` is
+    `Submodule.colon`).  `g.cycleFactorsFinset.boxes` is no `Prepartition.boxes`."""
+    if isinstance(val, Typed):
+        got = receiver_head(val.type, frozenset(local_types))
+    elif results is not None:
+        got = results.result_of(val, fl, local_types)
+        if got is None and isinstance(val, Ident):  # `x.f` as a field view spelled it
+            got = dotted_result(val.name, local_types, results.fields)
+    else:
+        return None
+    return got if got is not None and got in rigid_last else None
 
 
 def field_results(heads: Mapping[str, str]) -> dict[tuple[str, str], str]:
@@ -259,6 +282,17 @@ def field_results(heads: Mapping[str, str]) -> dict[tuple[str, str], str]:
     for key in clash:
         del out[key]
     return out
+
+
+def dotted_result(name: str, local_types: Mapping[str, Term],
+                  fields: Mapping[tuple[str, str], str]) -> str | None:
+    """The result head of `x.f` (`name`), `x` a variable of the candidate: `field_result`
+    for a node that is not the target's own (a field view's spelling of `T.f x`)."""
+    var, dot, field = name.partition(".")
+    if not dot or "." in field or var not in local_types:
+        return None
+    head = receiver_head(local_types[var], frozenset(local_types))
+    return fields.get((head, field)) if head is not None else None
 
 
 def field_result(val: Term, fl, local_types: Mapping[str, Term],

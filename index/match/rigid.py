@@ -97,6 +97,9 @@ def infix_structure(op: str) -> str | None:
 # (`UniformFun`, `UniformOnFun`), `→Lᵤ`/`→SLᵤ`, `→ₘ` (`AEEqFun`), `→₁`/`→₂` (`Lp`).
 _DEFINED_ARROWS = frozenset({"→.", "→ᵤ", "→Lᵤ", "→SLᵤ", "→ₘ", "→₁", "→₂"})
 _ARROW_STARTS = "→≃↪"  # what a decorated arrow named by itself starts with
+# what a candidate's arrow-typed hint starts with (`hints.type_key` keys `C ⥤ D` as
+# `⥤(C,D)` and `M →ₗ[R] N` as `→ₗ[](M,N)`); `infix_structure` names its structure
+_HINT_ARROW_STARTS = "≅→≃↪⥤"
 
 
 # Notation every order/lattice/collection type has: a pattern made only of these, operators
@@ -165,7 +168,9 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
     its type is a function type (no coercion turns a function into a structure), or,
     exactly (no coercion around it), a type variable of the candidate or another rigid type
     (`rigid_last` of `rigid_names`: last name components that only ever name rigid types,
-    the core number types `ℕ` `ℤ` `ℚ` `ℝ` `ℂ` among them)."""
+    the core number types `ℕ` `ℤ` `ℚ` `ℝ` `ℂ` among them; or the structure a bundled-map
+    notation denotes, `infix_structure`: a functor `C ⥤ D` is no `List`).  A morphism
+    type `X ⟶ Y` is no such notation: it may unfold to a function type."""
     got, exact = hint
     head = _hint_head(got)
     if head is None:
@@ -183,6 +188,9 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
         return False
     if head == "?":
         return True
+    arrow = infix_structure(head) if head[0] in _HINT_ARROW_STARTS else None
+    if arrow is not None:  # `F : C ⥤ D` is a `Functor`, certainly no `List`
+        return arrow != want and want[0] not in _ARROW_STARTS
     # `want` is rigid by construction; two different rigid heads never unify.  But an
     # arrow named by itself (`≃ᴬ`: `rigid_head`'s fallback for notation not in the table)
     # is some structure whose name is unknown here, so a value typed by a structure's name

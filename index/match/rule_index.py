@@ -25,6 +25,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
@@ -55,9 +56,9 @@ from lean_alchemy.index.match.patterns import (
     flatten,
     pattern_symbols,
 )
-from lean_alchemy.index.match.lazy_leaf import LazyLeaf, PendingRule, collect_leaves
-from lean_alchemy.index.match.lazy_leaf import decode_pending
-from lean_alchemy.index.match.results import ResultEvidence
+from lean_alchemy.index.match.lazy_leaf import (LazyLeaf, PendingRule, collect_leaves,
+                                                decode_pending)
+from lean_alchemy.index.match.results import ResultEvidence, value_receiver
 from lean_alchemy.index.match.tiers import (
     MAX_RULES_PER_WORD, mentioned_keys, near_keys as _near_keys, spread as _spread,
     statement_constants,
@@ -557,7 +558,9 @@ class RuleIndex:
         why: str | None = None
         if renamed and not self.alpha_renaming:
             why = "alpha_renamed"
-        elif c.receivers and not receivers_ok(c, subst, types):
+        elif c.receivers and not receivers_ok(c, subst, types, partial(
+                value_receiver, fl=fl, local_types=types, rigid_last=self.rigid_last,
+                results=self.results)):
             why = "receiver_mismatch"
         elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
             why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last,

@@ -331,6 +331,16 @@ def test_hint_heads_and_which_values_clash_with_a_rigid_type():
                                                                         RIGID_LAST)
     assert not rigid_clash("Quot", ("ℕ", False), RIGID_LAST)  # maybe coerced
     assert not rigid_clash("Finset", ("~ℍ", True), RIGID_LAST)
+    # a value typed by bundled-map notation is of that structure: `F₁ = F₂` for functors
+    # `F₁ F₂ : C ⥤ D` is no equation of lists (`List.cyclicPermutations_inj` backwards)
+    assert rigid_clash("List", ("⥤(Localization(~W),?E)", True), RIGID_LAST)
+    assert rigid_clash("AlgHom", ("→ₗ[](?M,?N)", True), RIGID_LAST)
+    assert rigid_clash("Equiv", ("≅(?X,?Y)", True), RIGID_LAST)
+    assert not rigid_clash("Functor", ("⥤(?C,?D)", True), RIGID_LAST)
+    assert not rigid_clash("LinearMap", ("→ₗ[](?M,?N)", True), RIGID_LAST)
+    assert not rigid_clash("List", ("⥤(?C,?D)", False), RIGID_LAST)  # maybe coerced
+    assert not rigid_clash("List", ("⟶(?X,?Y)", True), RIGID_LAST)  # may unfold
+    assert not rigid_clash("≃ᴬ", ("≃(?X,?Y)", True), RIGID_LAST)  # an unnamed structure
     # `x = y` of `MulOpposite.unop_inj` backwards: a set is no opposite; an opposite is
     assert rigid_clash("PreOpposite", ("(?α→Prop)", True), RIGID_LAST)
     assert not rigid_clash("PreOpposite", ("MulOpposite(?α)", True), RIGID_LAST)
@@ -450,8 +460,10 @@ def test_index_drops_a_number_for_a_structure_but_keeps_definitions():
     binders = parse_binders("{M : Type*} (n : ℕ) (x : M) (t : Finset ℕ)")
     got = ix.invocations(DECL, binders, parse_term("n = ∅ ∧ x = ∅ ∧ t = ∅"))
     assert [i.instance for i in got] == ["t = ∅"]
-    # `n` is refused first as the receiver of the new text's `s.card` (`ℕ` is no `Finset`)
-    assert ix.stats.filtered["rigid_mismatch"] == ix.stats.filtered["receiver_mismatch"] == 1
+    # both are refused first as receivers of the new text's `s.card`: `ℕ` is no `Finset`,
+    # and a value of a type variable has no field at all
+    assert ix.stats.filtered["receiver_mismatch"] == 2
+    assert ix.stats.filtered["rigid_mismatch"] == 0
     ideal = make_rule("Demo.Ideal.eq_bot_iff", "iff", "{R : Type*} {I : Ideal R}", "I = ⊥",
                       "∀ x ∈ I, x = 0")
     ix2 = RuleIndex.build([ideal], rigid=(RIGID, RIGID_LAST))
@@ -473,9 +485,16 @@ def test_a_constant_type_of_terms_is_never_a_candidates_type_variable():
     got = ix.invocations(DECL, field, parse_term("x ≠ 0 ∧ y ≠ 0 ∧ z ≠ 0"))
     # `y : ZMod 7` is kept; `z` of an undeclared (maybe concrete) type passes the rigid
     # filter, but the mutant would write `z.val`, field notation on a value whose type has
-    # another head (`receiver_mismatch`)
+    # another head (`receiver_mismatch`), as would `x.val` on a value of a type variable
     assert [i.instance for i in got] == ["y ≠ 0"]
-    assert ix.stats.filtered["rigid_mismatch"] == ix.stats.filtered["receiver_mismatch"] == 1
+    assert ix.stats.filtered["receiver_mismatch"] == 2
+    # without field notation in the new text, `x` is refused by its type alone
+    zmod_f = make_rule("Demo.ZMod.f_ne_zero", "iff", "{n : ℕ} {a : ZMod n}", "Demo.f a ≠ 0",
+                       "a ≠ 0", direction="bwd")
+    ix = RuleIndex.build([zmod_f], rigid=(RIGID, RIGID_LAST))
+    got = ix.invocations(DECL, field, parse_term("x ≠ 0 ∧ y ≠ 0 ∧ z ≠ 0"))
+    assert [i.instance for i in got] == ["y ≠ 0", "z ≠ 0"]
+    assert ix.stats.filtered["rigid_mismatch"] == 1
     # what counts: constants applied to terms of rigid types, to closed types, to numbers
     bound = frozenset({"n", "α", "s", "X"})
     names = ["n", "α", "s", "X"]

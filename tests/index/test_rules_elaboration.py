@@ -125,6 +125,47 @@ def test_dotted_pattern_refuses_a_receiver_of_another_type_head():
     assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
 
 
+def test_dotted_pattern_refuses_a_receiver_typed_by_a_type_variable():
+    # a value of a declared type variable has no fields: Lean finds no constant heading it
+    rules = _rules("isCocircuit_def")
+    invs, ix = _index(rules, "theorem c {γ : Type*} (N : γ) (S : Set β) : N.IsCocircuit S := "
+                             "sorry\n")
+    assert invs == [] and ix.stats.filtered["receiver_mismatch"] == 1
+    # an element of a set is of a subtype, which has fields: its type head is unknown here
+    invs, ix = _index(rules, "theorem c (s : Set (Matroid β)) (N : s) (S : Set β) : "
+                             "N.IsCocircuit S := sorry\n")
+    assert [i.instance for i in invs] == ["N.IsCocircuit S"]
+
+
+def test_dotted_pattern_refuses_a_value_whose_structure_is_known_to_differ():
+    # a value that is no variable: an ascription's type, or the result type of the
+    # definition it applies by field notation; only a structure's head is certain
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rigid import rigid_names
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    rules = _rules("isCocircuit_def")
+    decls, _ = extract(
+        "structure Matroid (α : Type*) where\n  E : Set α\n"
+        "structure Graph (β : Type*) where\n  V : Set β\n"
+        "def Graph.sub (G : Graph β) : Graph β := G\n"
+        "def Graph.asMatroid (G : Graph β) : Matroid β := ⟨G.V⟩\n"
+        "def Graph.verts (G : Graph β) : Set β := G.V\n"
+        "theorem c1 (N : Graph β) (S : Set β) : N.sub.IsCocircuit S := sorry\n"
+        "theorem c2 (N : Matroid β) (S : Set β) : (N : Graph β).IsCocircuit S := sorry\n"
+        "theorem k1 (N : Graph β) (S : Set β) : N.asMatroid.IsCocircuit S := sorry\n"
+        "theorem k2 (N : Graph β) (S : Set β) : N.verts.IsCocircuit S := sorry\n",
+        module="Demo.Cand")
+    heads = {"Graph.sub": "Graph", "Graph.asMatroid": "Matroid", "Graph.verts": "Set"}
+    for name, kept in (("c1", False), ("c2", False), ("k1", True), ("k2", True)):
+        ix = RuleIndex.build(rules, rigid=rigid_names(decls.values()))
+        ix.use_results(heads)
+        d = decls[name]
+        invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+        assert bool(invs) == kept, name
+        assert ix.stats.filtered["receiver_mismatch"] == (0 if kept else 1), name
+
+
 def test_an_explicit_pattern_is_also_indexed_in_dot_notation():
     rules = [r for r in _rules("isCircuit_iff") if r.direction == "fwd"]
     assert [print_term(loads(r.pattern)) for r in rules] == [
