@@ -207,7 +207,21 @@ class _Hinter:
             assert isinstance(t, App)
             got = {self.tree_type(a, env) for a in t.args}
             return got.pop() if len(got) == 1 else None
+        if isinstance(t, BinOp) and t.op in ("×", "→"):
+            return self.type_former(t, env)
         return None
+
+    def type_former(self, t: BinOp, env: dict[str, str | None]) -> str | None:
+        """The sort of `A × B` or `A → B` built from locals that are types or propositions:
+        a product of types is a type, an arrow has the sort of its codomain (`p → q` of
+        propositions is one)."""
+        lhs, rhs = self.own(t.lhs, env), self.own(t.rhs, env)
+        if lhs is None or rhs is None or not lhs.startswith(_SORTS) or \
+                not rhs.startswith(_SORTS):
+            return None
+        if t.op == "×":
+            return "Type*" if lhs.startswith("Type") and rhs.startswith("Type") else None
+        return rhs if rhs == "Prop" else "Type*" if rhs.startswith("Type") else None
 
     def tree_type(self, t: Term, env: dict[str, str | None]) -> str | None:
         leaves: list[Term] = []
@@ -266,6 +280,7 @@ class _Hinter:
         """The children of a leaf, each in its own context."""
         if isinstance(t, Typed):
             self.tree([t.term], type_key(t.type, self.locals), True, env)
+            self.visit_type(t.type, env)
             return
         if isinstance(t, Ident) or isinstance(t, Num):
             return
@@ -281,6 +296,18 @@ class _Hinter:
             if isinstance(t, Quant) and f == "binders":
                 continue
             self.visit(c, e)
+
+    def visit_type(self, t: Term, env: dict[str, str | None]) -> None:
+        """The locals of an ascribed type that are types themselves (`α` of `(f : α → β)`,
+        `α : Type*`) have their sort as a maybe-coerced hint: a logic rule's `a → b`
+        never binds them (`compatible`: a type is no proposition)."""
+        if isinstance(t, Ident):
+            key = env.get(t.name)
+            if key is not None and key.startswith(_SORTS):
+                self.out[id(t)] = (key, False)
+        elif isinstance(t, BinOp) and t.op in ("→", "×"):
+            self.visit_type(t.lhs, env)
+            self.visit_type(t.rhs, env)
 
     def visit(self, t: Term, env: dict[str, str | None]) -> None:
         if isinstance(t, BinOp) and t.op in TREE_RELS:
@@ -344,7 +371,7 @@ def compatible(want: str | None, hint: Hint | None) -> bool:
     got, exact = hint
     if got == want:
         return True
-    if exact:
+    if exact or _type_for_prop(want, got):
         return False
     if got.startswith("?") and want in _RANK:
         return False
@@ -352,6 +379,23 @@ def compatible(want: str | None, hint: Hint | None) -> bool:
         return _RANK[got] <= _RANK[want]
     return True
 
+
+
+_SORTS = ("Type", "Sort", "Prop")
+
+
+def _type_for_prop(want: str, got: str) -> bool:
+    """A type (`α : Type*`) where a proposition goes, a proposition where a type goes, or
+    either where a value of a type that is no sort goes (`ℕ`, `Finset α`): no coercion
+    turns one into the other (`Nonempty.imp` backwards on the function type
+    `α → Completion α` would make `α` a hypothesis).  `Sort*` may be either; a
+    proposition may become a `Bool` (`decide`)."""
+    if not got.startswith(_SORTS):
+        return False
+    if not want.startswith(_SORTS):
+        return not (got == "Prop" and want == "Bool")
+    return (want == "Prop" and got.startswith("Type")) or (
+        got == "Prop" and want.startswith("Type"))
 
 
 def closed_key(key: str | None) -> str | None:

@@ -210,6 +210,13 @@ def test_mixed_units_and_arguments_are_not_exact():
     assert compatible("ℝ", ("ℕ", False)) and not compatible("ℕ", ("ℝ", False))
     assert not compatible("ℕ", ("?K", False)) and not compatible("ℕ", ("ℝ", True))
     assert compatible(None, ("ℝ", True)) and compatible("ℕ", None)
+    # a type is no proposition and a proposition no type, coerced or not; `Sort*` is either
+    assert not compatible("Prop", ("Type*", False)) and not compatible("Type u", ("Prop", False))
+    assert compatible("Prop", ("Sort*", False)) and compatible("Sort*", ("Prop", False))
+    assert compatible("Type*", ("Type u", False))
+    # nor is either a number or a set; a proposition may be decided into a `Bool`
+    assert not compatible("ℕ", ("Type*", False)) and not compatible("(?α→Prop)", ("Prop", False))
+    assert compatible("Bool", ("Prop", False))
 
 
 def test_bound_variables_shadow_locals():
@@ -642,3 +649,20 @@ def test_a_hypothesis_named_in_verbatim_text_is_not_rewritten():
     # negative: a statement that names the hypothesis nowhere else keeps the rewrite
     assert kinds("theorem c (l : List ℕ) (k : ℕ) (hk : k < l.length + 0) : "
                  "l.length = k := by simp\n") == [("rw_hyp", "hk")]
+
+
+def test_a_logic_rule_never_rewrites_a_function_type_between_types():
+    # `a → b ↔ ¬a ∨ b` is about propositions: `p → q` is rewritten, the type `α → α` of an
+    # ascription is not (a type is no proposition)
+    imp = make_rule("Demo.imp_iff_not_or", "iff", "{a b : Prop}", "a → b", "¬a ∨ b")
+    ix = RuleIndex.build([imp])
+    binders = parse_binders("{α : Type*} (f : α → α) (p q : Prop)")
+    got = ix.invocations(DECL, binders, parse_term("(p → q) ∧ Function.Injective (f : α → α)"))
+    assert [i.instance for i in got] == ["p → q"]
+    assert ix.stats.filtered["type_mismatch"] == 1
+    # a product of types is a type too: `¬a ∧ b` of `not_and_not_right` never binds it
+    neg = make_rule("Demo.not_and_not_right", "iff", "{a b : Prop}", "¬(a ∧ ¬b)", "a → b")
+    ix = RuleIndex.build([neg])
+    binders = parse_binders("{R A : Type*} (p q : Prop)")
+    got = ix.invocations(DECL, binders, parse_term("¬(p ∧ ¬q) ∧ Nonempty ¬((R × A) ∧ ¬q)"))
+    assert [i.instance for i in got] == ["¬(p ∧ ¬q)"]
