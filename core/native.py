@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "index.match.tiers",
     "index.match.trie",
     "index.match.unify",
+    "index.match.value_checks",
     "index.section_variables",
     "index.typing.apart",
     "index.typing.classes",

@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 from typing import Iterable
 
 import pyarrow.compute as pc
@@ -46,19 +45,18 @@ from lean_alchemy.index.passes import IndexContext, const_eq_for, misread_statem
 from lean_alchemy.index.match.fill import Candidate, fill_spec, fillings
 from lean_alchemy.index.match.fresh import FRESH
 from lean_alchemy.index.match.invocation_records import location_invocations, show_term
-from lean_alchemy.index.match.matcher import (
-    Compiled, compile_rule, match_flat, receivers_ok, type_ok,
-)
+from lean_alchemy.index.match.matcher import Compiled, compile_rule, match_flat, type_ok
 from lean_alchemy.index.match.patterns import Flat, constant_receivers, flat_hints, flatten
 from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.fields import FieldViews
 from lean_alchemy.index.match.notations import library_notations, type_formers
-from lean_alchemy.index.match.results import read_table as read_result_heads, value_receiver
+from lean_alchemy.index.match.results import read_table as read_result_heads
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.dot_notation import undotted_rules
 from lean_alchemy.index.receivers import read_sole, read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
+from lean_alchemy.index.match.value_checks import value_clash
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.rules import RuleStats, derive_rules
@@ -371,10 +369,10 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
         rec["respell"] = dict(sorted(respell.items()))
     if renamed:
         rec["alpha_renamed"] = True  # kept, as by the index (`RuleIndex.alpha_renaming`)
-    if c.receivers and not receivers_ok(c, subst, types, partial(
-            value_receiver, fl=fl, local_types=types, rigid_last=rigid_last,
-            results=index.results if index is not None else None)):
-        return "filter:receiver_mismatch"
+    clash = value_clash(c, subst, types, fl, rigid_last, index.results if index else None,
+                        fill_cand.function_like if fill_cand is not None else None)
+    if clash is not None:
+        return "filter:" + clash
     hints = flat_hints(fl, types)
     rec["types"] = _type_details(c, subst, hints, fl.written[i])
     if c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:

@@ -63,6 +63,7 @@ from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
 from lean_alchemy.index.match.holes import HOLE, elaborated_first, holes, value_positions
 from lean_alchemy.index.match.unify import head_without_brackets, heads_agree, unify
+from lean_alchemy.index.section_variables import function_like_subject
 
 MAX_FILLINGS = 2  # invocations one match may give, one per filling
 
@@ -189,6 +190,17 @@ class Candidate:
             self._heads = (frozenset(head_without_brackets(t) for _, t in self.insts),
                            frozenset(head_without_brackets(t) for _, t in self.vars))
         return self._heads
+
+    def function_like(self) -> frozenset[str]:
+        out: set[str] = set()
+        for _, t in self.insts:
+            got = function_like_subject(t)
+            if got is None and isinstance(t, App) and isinstance(t.fn, Ident) and t.args \
+                    and t.fn.name.rpartition(".")[2] == "CoeFun" and isinstance(t.args[0], Ident):
+                got = t.args[0].name
+            if got is not None:
+                out.add(got)
+        return frozenset(out)
 
     def type_of(self, value: Term) -> Term | None:
         if isinstance(value, Ident):
@@ -561,6 +573,11 @@ class Filler:
             spec = self.spec(r)
             got = self._possible[r.id] = spec is None or possible(spec, self.candidate())
         return got
+
+    def function_like(self) -> frozenset[str]:
+        """The candidate's type variables that an instance binder makes function-like
+        (`matcher.functions_ok`): `[FunLike F α β]`, `[RingHomClass F R S]`, `[CoeFun F _]`."""
+        return self.candidate().function_like()
 
     def values(self, r: Rule, subst: Mapping[str, Term]) -> list[dict[str, Term]]:
         """The values of the variables `r`'s match leaves open that the mutant needs:

@@ -2,7 +2,7 @@
 
 Lean reads `x.f` as `T.f x` for the head `T` of `x`'s type: a rule pattern `s.card` with
 `s : Finset α` is `Finset.card`, and a candidate's `t.card` is the same constant only when
-`t`'s type has the same head (`matcher.receivers_ok`).  Here the head of a type as written,
+`t`'s type has the same head (`value_checks.receivers_ok`).  Here the head of a type as written,
 by the last component of its constant (`Finset α`: `Finset`), by the structure a type
 notation denotes (`R →+* S`: `RingHom`, `R[X]`: `Polynomial`, `Rᵃᵒᵖ⟦Γ⟧`: `HahnSeries`,
 `αᵐᵒᵖ`: `MulOpposite`, `C(X, Y)`: `ContinuousMap`), or by a decorated arrow outside the

@@ -250,7 +250,7 @@ class ResultEvidence:
 def value_receiver(val: Term, fl, local_types: Mapping[str, Term], rigid_last: frozenset[str],
                    results: ResultEvidence | None) -> str | None:
     """The head of the type of a value that is not a variable, when it is certainly that
-    head for field notation (`matcher.receivers_ok`): an ascription's type, or the
+    head for field notation (`value_checks.receivers_ok`): an ascription's type, or the
     result type of the definition it applies (`result_of`), and only a structure,
     class or inductive type (`rigid_last`): a definition's head may unfold to another,
     which Lean then searches for the field (`I.colon` with `I : Ideal R` is

@@ -25,7 +25,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Callable, Iterable, Iterator, Sequence
 
 from lean_alchemy.core.records import Declaration, Invocation, Rule
@@ -45,7 +44,6 @@ from lean_alchemy.index.match.matcher import (
     ConstEq,
     compile_rule,
     match_flat,
-    receivers_ok,
     suffix_const_eq,
     type_ok,
 )
@@ -58,13 +56,14 @@ from lean_alchemy.index.match.patterns import (
 )
 from lean_alchemy.index.match.lazy_leaf import (LazyLeaf, PendingRule, collect_leaves,
                                                 decode_pending)
-from lean_alchemy.index.match.results import ResultEvidence, value_receiver
+from lean_alchemy.index.match.results import ResultEvidence
 from lean_alchemy.index.match.tiers import (
     MAX_RULES_PER_WORD, mentioned_keys, near_keys as _near_keys, spread as _spread,
     statement_constants,
 )
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.match.trie import Trie
+from lean_alchemy.index.match.value_checks import value_clash
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter
 from lean_alchemy.index.typing.new_text import new_text, rule_constants
@@ -558,11 +557,11 @@ class RuleIndex:
         why: str | None = None
         if renamed and not self.alpha_renaming:
             why = "alpha_renamed"
-        elif c.receivers and not receivers_ok(c, subst, types, partial(
-                value_receiver, fl=fl, local_types=types, rigid_last=self.rigid_last,
-                results=self.results)):
-            why = "receiver_mismatch"
-        elif c.types or c.eq_type is not None or c.bare_num or c.heads or c.generic:
+        elif c.receivers or c.higher_order:
+            why = value_clash(c, subst, types, fl, self.rigid_last, self.results,
+                              self.filler.function_like)
+        if why is None and (c.types or c.eq_type is not None or c.bare_num or c.heads
+                            or c.generic):
             why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last,
                           self.results.asker(c, subst, fl, types)
                           if c.generic and self.results is not None else None)

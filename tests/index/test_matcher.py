@@ -666,3 +666,16 @@ def test_a_logic_rule_never_rewrites_a_function_type_between_types():
     binders = parse_binders("{R A : Type*} (p q : Prop)")
     got = ix.invocations(DECL, binders, parse_term("¬(p ∧ ¬q) ∧ Nonempty ¬((R × A) ∧ ¬q)"))
     assert [i.instance for i in got] == ["¬(p ∧ ¬q)"]
+
+
+def test_a_function_variable_never_binds_a_value_of_a_plain_type_variable():
+    # `Demo.snoc_inj` backwards puts `x` where a tuple goes: a value of a type variable
+    # without a function-like instance is no function; a bundled map's type is one
+    inj = make_rule("Demo.snoc_inj", "iff", "{α : Type*} {n : ℕ} {x y : Fin n → α}",
+                    "Demo.snoc x = Demo.snoc y", "x = y", direction="bwd")
+    ix = RuleIndex.build([inj])
+    binders = parse_binders("{F G : Type*} [Field F] [FunLike G ℕ ℕ] (a b : F) (u v : G) "
+                            "(f g : Fin 2 → F)")
+    got = ix.invocations(DECL, binders, parse_term("a = b ∧ u = v ∧ f = g"))
+    assert [i.instance for i in got] == ["u = v", "f = g"]
+    assert ix.stats.filtered["rigid_mismatch"] == 1
