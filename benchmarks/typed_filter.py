@@ -2,6 +2,7 @@
 drops, how many elaborating ones it keeps.
 
     python benchmarks/typed_filter.py RUN_DIR LABELS [--signatures FILE] [--items] [--pipeline]
+    python benchmarks/typed_filter.py RUN_DIR LABELS... --defaults [--items]
 
 Each labelled row names its candidate, rule lemma, direction, kind and location; the pair
 is replayed by `alchemy explain` with the typed filter on (the current rule derivation
@@ -17,7 +18,11 @@ statement (`kept`), only other statements for them (`reprinted`: a glued notatio
 whole, a variable fresh-bound or solved), or nothing (`mutate_dropped`: an unbound rule
 variable, a name that does not resolve, refuted, a duplicate); `pipeline` then counts,
 per label, the rows whose labelled statement the pipeline no longer outputs, and each
-row of `--items` carries its own state (`pipeline`).  Prints JSON.
+row of `--items` carries its own state (`pipeline`).  `--defaults` replays the rows of
+one or more label files through what a user gets by default instead: the index without
+the typed filter (its cheap checks, `index.match.value_checks` and the hints) and the
+mutation stage; `pipeline` then says, per label, how many labelled statements the default
+output no longer has.  Prints JSON.
 """
 
 from __future__ import annotations
@@ -65,15 +70,20 @@ def _signatures(run: Path, path: Path | None) -> list:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run", type=Path)
-    ap.add_argument("labels", type=Path)
+    ap.add_argument("labels", type=Path, nargs="+")
     ap.add_argument("--signatures", type=Path)
     ap.add_argument("--items", action="store_true",
                     help="also list each labelled row's verdict and what the filter compared")
     ap.add_argument("--pipeline", action="store_true",
                     help="also replay the mutation stage on the matches the filter keeps")
+    ap.add_argument("--defaults", action="store_true",
+                    help="replay the index without the typed filter, then the mutation stage")
     a = ap.parse_args(argv)
     t0, c0 = time.time(), time.process_time()
-    labels = [json.loads(x) for x in a.labels.read_text().splitlines() if x.strip()]
+    labels = [dict(json.loads(x), file=f.stem) for f in a.labels
+              for x in f.read_text().splitlines() if x.strip()]
+    if a.defaults:
+        return _defaults(a.run, labels, a.items)
     table = ClassTable.build(_signatures(a.run, a.signatures))
     table.horn()
     table.coercions  # noqa: B018 - built here so that the per-row cost excludes them
@@ -108,6 +118,29 @@ def main(argv: list[str] | None = None) -> int:
         out["pipeline"] = _pipeline_summary(through)
     if a.items:
         out["items"] = items
+    json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+    print()
+    return 0
+
+
+def _defaults(run: Path, labels: list[dict], items: bool) -> int:
+    """`--defaults` (module doc): each row through the default index and mutation stage."""
+    c0 = time.process_time()
+    lib = Library(RunDir.at(run))
+    mutator = _mutator(run)
+    through: Counter = Counter()
+    rows = []
+    for lab in labels:
+        state, _, detail = _replay(lib, lab, True)
+        after = _through_mutate(mutator, lib, lab, state, detail)
+        through[(lab["label"], after)] += 1
+        rows.append({"file": lab["file"], "n": lab.get("n"), "label": lab["label"],
+                     "rule": lab["rule"], "source_theorem": lab["source_theorem"],
+                     "pipeline": after})
+    out: dict = {"labelled": len(labels), "pipeline": _pipeline_summary(through),
+                 "seconds": {"cpu": round(time.process_time() - c0, 1)}}
+    if items:
+        out["items"] = rows
     json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
     print()
     return 0

@@ -369,7 +369,8 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
         rec["respell"] = dict(sorted(respell.items()))
     if renamed:
         rec["alpha_renamed"] = True  # kept, as by the index (`RuleIndex.alpha_renaming`)
-    clash = value_clash(c, subst, types, fl, rigid_last, index.results if index else None,
+    results = index.results if index is not None else None  # a RuleIndex has a length
+    clash = value_clash(c, subst, types, fl, rigid_last, results,
                         fill_cand.function_like if fill_cand is not None else None)
     if clash is not None:
         return "filter:" + clash

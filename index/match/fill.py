@@ -151,6 +151,7 @@ class Candidate:
     names: frozenset[str]
     _heads: tuple[frozenset[str | None], frozenset[str | None]] | None = field(
         default=None, repr=False)
+    _function_like: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, binders: Sequence[BinderGroup], section: Sequence[BinderGroup],
@@ -192,6 +193,9 @@ class Candidate:
         return self._heads
 
     def function_like(self) -> frozenset[str]:
+        """`Filler.function_like`, read once from the instance binders."""
+        if self._function_like is not None:
+            return self._function_like
         out: set[str] = set()
         for _, t in self.insts:
             got = function_like_subject(t)
@@ -200,7 +204,8 @@ class Candidate:
                 got = t.args[0].name
             if got is not None:
                 out.add(got)
-        return frozenset(out)
+        self._function_like = frozenset(out)
+        return self._function_like
 
     def type_of(self, value: Term) -> Term | None:
         if isinstance(value, Ident):
@@ -576,7 +581,7 @@ class Filler:
 
     def function_like(self) -> frozenset[str]:
         """The candidate's type variables that an instance binder makes function-like
-        (`matcher.functions_ok`): `[FunLike F α β]`, `[RingHomClass F R S]`, `[CoeFun F _]`."""
+        (`value_checks.functions_ok`): `[FunLike F α β]`, `[RingHomClass F R S]`, `[CoeFun F _]`."""
         return self.candidate().function_like()
 
     def values(self, r: Rule, subst: Mapping[str, Term]) -> list[dict[str, Term]]:

@@ -243,3 +243,46 @@ def test_recall_hits_replayed_with_the_typed_filter(tmp_path):
     assert typed["refused_share"] == 0.5 and typed["recall_any_cost"] == 0.5
     assert [x["candidate"] for x in typed["refused"]] == ["Demo2.bad_case"]
     assert (r.root / "signatures.parquet").exists()
+
+
+RECEIVERS = """\
+namespace Rv
+
+structure Box (α : Type) where
+  lo : α
+
+structure Tag (α : Type) where
+  v : α
+
+def Tag.size {α : Type} (t : Tag α) : ℕ := 0
+
+def Box.self {α : Type} (b : Box α) : Box α := b
+
+def Box.toTag {α : Type} (b : Box α) : Tag α := ⟨b.lo⟩
+
+theorem Tag.size_def {α : Type} (t : Tag α) : t.size = 0 := rfl
+
+theorem on_box (b : Box ℕ) : b.self.size = 0 := sorry
+
+theorem on_tag (b : Box ℕ) : b.toTag.size = 0 := sorry
+
+end Rv
+"""
+
+
+def test_explain_refuses_a_receiver_of_another_structure_as_the_index_does(tmp_path):
+    """A receiver that applies a definition takes that definition's result head, in the
+    index and in `alchemy explain` alike: `b.self` is a `Box`, so `b.self.size` is no
+    `Tag.size`; `b.toTag` is a `Tag`."""
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.store import iter_invocations, read_rules
+
+    r = extracted_run(tmp_path, RECEIVERS, "Rv/Basic.lean")
+    run_index(r, IndexOptions(jobs=1))
+    lemmas = {x.id: x.lemma for x in read_rules(r)}
+    pairs = {(i.candidate, lemmas[i.rule_id]) for i in iter_invocations(r)}
+    assert ("Rv.on_tag", "Rv.Tag.size_def") in pairs
+    assert ("Rv.on_box", "Rv.Tag.size_def") not in pairs
+    assert _explain(r, "Rv.on_tag", "Rv.Tag.size_def", "fwd")["accepted"]
+    got = _explain(r, "Rv.on_box", "Rv.Tag.size_def", "fwd")
+    assert got["rejected_by"] == "filter:receiver_mismatch"

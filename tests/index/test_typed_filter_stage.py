@@ -126,3 +126,30 @@ def test_the_cost_benchmark_matches_a_sample_with_and_without_the_filter(typed, 
     assert got["candidates"] >= 2
     assert got["dropped"]["instance_missing"] >= 1
     assert got["typed_invocations"] < got["plain_invocations"]
+
+
+def test_the_labelled_set_benchmark_replays_rows_through_the_defaults(typed, tmp_path, capsys
+                                                                       ) -> None:
+    """`benchmarks/typed_filter.py --defaults`: a row the default index still makes is
+    built by the mutation stage (here into another statement than the one labelled), a
+    row of a rule that makes nothing is `not_found`."""
+    import importlib.util
+    import json
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "typed_filter.py"
+    spec = importlib.util.spec_from_file_location("bench_typed_filter", path)
+    mod = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(mod)
+    run, _, _ = typed
+    row = {"source_theorem": "Fx.in_group", "rule": "Fx.mul_swap", "direction": "fwd",
+           "kind": "rw_goal", "location": "goal", "statement": "(x : G) : x = x",
+           "label": "ill_typed", "reason_class": "instance_missing"}
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps(row) + "\n" + json.dumps(dict(row, rule="Fx.nope",
+                                                               label="elaborates")) + "\n")
+    assert mod.main([str(run.root), str(labels), "--defaults", "--items"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["labelled"] == 2
+    assert [x["pipeline"] for x in got["items"]] == ["reprinted", "not_found"]
+    assert got["pipeline"]["ill_typed"]["states"] == {"reprinted": 1}
