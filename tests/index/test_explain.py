@@ -3,17 +3,15 @@ recall benchmark built on it (`benchmarks/recall.py`)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from lean_alchemy.index.options import IndexOptions
 
+from helpers.benchmarks import load_benchmark
 from helpers.lean_text import extracted_run
 
-REPO = Path(__file__).resolve().parents[2]
 
 LIB = """\
 import Mathlib.Algebra.Group.Basic
@@ -139,12 +137,7 @@ def test_cli_json_and_text(run, capsys):
 # --------------------------------------------------------------------------- recall
 
 def _recall():
-    spec = importlib.util.spec_from_file_location("bench_recall",
-                                                  REPO / "benchmarks" / "recall.py")
-    mod = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("recall")
 
 
 @pytest.mark.parametrize("proof, want", [

@@ -16,6 +16,13 @@ from helpers.lean_text import derived_rules, make_rule
 DECL = Declaration("Demo.t", "t", "theorem", "Demo", "Demo.lean", 1, 1)
 
 
+def _instances(rules, binders: str, statement: str):
+    """The instances the index keeps on `statement` under `binders`, and its filter counts."""
+    ix = RuleIndex.build(rules)
+    got = ix.invocations(DECL, parse_binders(binders), parse_term(statement))
+    return [i.instance for i in got], ix.stats.filtered
+
+
 def _c(lemma, binders, lhs, rhs="", kind="eq", direction="fwd", hyps=()):
     return compile_rule(make_rule(lemma, kind, binders, lhs, rhs, direction=direction,
                                   hyps=hyps))
@@ -533,11 +540,9 @@ def test_hints_of_local_functions_applied_to_arguments():
 def test_a_local_functions_value_is_checked_against_the_rule_type():
     # `Nat.succ_ne_zero (n : ℕ) : n + 1 ≠ 0` does not apply to `f x + 1 ≠ 0` in ℝ
     rule = make_rule("Demo.succ_ne_zero", "eq", "(n : ℕ)", "n + 1", "Nat.succ n")
-    ix = RuleIndex.build([rule])
-    binders = parse_binders("(f : ℝ → ℝ) (g : ℝ → ℕ) (x : ℝ)")
-    got = ix.invocations(DECL, binders, parse_term("f x + 1 ≠ 0 ∧ g x + 1 ≠ 0"))
-    assert [i.instance for i in got] == ["g x + 1"]
-    assert ix.stats.filtered["type_mismatch"] == 1
+    got, filtered = _instances([rule], "(f : ℝ → ℝ) (g : ℝ → ℕ) (x : ℝ)",
+                               "f x + 1 ≠ 0 ∧ g x + 1 ≠ 0")
+    assert got == ["g x + 1"] and filtered["type_mismatch"] == 1
 
 
 def test_generic_patterns_of_concrete_types_need_a_typed_value():
@@ -655,17 +660,14 @@ def test_a_logic_rule_never_rewrites_a_function_type_between_types():
     # `a → b ↔ ¬a ∨ b` is about propositions: `p → q` is rewritten, the type `α → α` of an
     # ascription is not (a type is no proposition)
     imp = make_rule("Demo.imp_iff_not_or", "iff", "{a b : Prop}", "a → b", "¬a ∨ b")
-    ix = RuleIndex.build([imp])
-    binders = parse_binders("{α : Type*} (f : α → α) (p q : Prop)")
-    got = ix.invocations(DECL, binders, parse_term("(p → q) ∧ Function.Injective (f : α → α)"))
-    assert [i.instance for i in got] == ["p → q"]
-    assert ix.stats.filtered["type_mismatch"] == 1
+    got, filtered = _instances([imp], "{α : Type*} (f : α → α) (p q : Prop)",
+                               "(p → q) ∧ Function.Injective (f : α → α)")
+    assert got == ["p → q"] and filtered["type_mismatch"] == 1
     # a product of types is a type too: `¬a ∧ b` of `not_and_not_right` never binds it
     neg = make_rule("Demo.not_and_not_right", "iff", "{a b : Prop}", "¬(a ∧ ¬b)", "a → b")
-    ix = RuleIndex.build([neg])
-    binders = parse_binders("{R A : Type*} (p q : Prop)")
-    got = ix.invocations(DECL, binders, parse_term("¬(p ∧ ¬q) ∧ Nonempty ¬((R × A) ∧ ¬q)"))
-    assert [i.instance for i in got] == ["¬(p ∧ ¬q)"]
+    got, _ = _instances([neg], "{R A : Type*} (p q : Prop)",
+                        "¬(p ∧ ¬q) ∧ Nonempty ¬((R × A) ∧ ¬q)")
+    assert got == ["¬(p ∧ ¬q)"]
 
 
 def test_a_function_variable_never_binds_a_value_of_a_plain_type_variable():
@@ -673,9 +675,6 @@ def test_a_function_variable_never_binds_a_value_of_a_plain_type_variable():
     # without a function-like instance is no function; a bundled map's type is one
     inj = make_rule("Demo.snoc_inj", "iff", "{α : Type*} {n : ℕ} {x y : Fin n → α}",
                     "Demo.snoc x = Demo.snoc y", "x = y", direction="bwd")
-    ix = RuleIndex.build([inj])
-    binders = parse_binders("{F G : Type*} [Field F] [FunLike G ℕ ℕ] (a b : F) (u v : G) "
-                            "(f g : Fin 2 → F)")
-    got = ix.invocations(DECL, binders, parse_term("a = b ∧ u = v ∧ f = g"))
-    assert [i.instance for i in got] == ["u = v", "f = g"]
-    assert ix.stats.filtered["rigid_mismatch"] == 1
+    got, filtered = _instances([inj], "{F G : Type*} [Field F] [FunLike G ℕ ℕ] (a b : F) "
+                                      "(u v : G) (f g : Fin 2 → F)", "a = b ∧ u = v ∧ f = g")
+    assert got == ["u = v", "f = g"] and filtered["rigid_mismatch"] == 1

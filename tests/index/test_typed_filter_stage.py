@@ -16,6 +16,7 @@ import pytest
 
 from lean_alchemy.index.options import IndexOptions
 
+from helpers.benchmarks import load_benchmark
 from helpers.lean_text import extracted_run
 
 LIB = """\
@@ -112,14 +113,9 @@ def test_explain_shows_the_failed_instance_query(typed) -> None:
 def test_the_cost_benchmark_matches_a_sample_with_and_without_the_filter(typed, capsys) -> None:
     """`benchmarks/typed_cost.py` on this run: the pass with the filter drops the
     commutative-group match the plain pass keeps."""
-    import importlib.util
     import json
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "typed_cost.py"
-    spec = importlib.util.spec_from_file_location("bench_typed_cost", path)
-    mod = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(mod)
+    mod = load_benchmark("typed_cost")
     run, _, _ = typed
     assert mod.main([str(run.root), "--sample", "10"]) == 0
     got = json.loads(capsys.readouterr().out)
@@ -133,14 +129,9 @@ def test_the_labelled_set_benchmark_replays_rows_through_the_defaults(typed, tmp
     """`benchmarks/typed_filter.py --defaults`: a row the default index still makes is
     built by the mutation stage (here into another statement than the one labelled), a
     row of a rule that makes nothing is `not_found`."""
-    import importlib.util
     import json
 
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "typed_filter.py"
-    spec = importlib.util.spec_from_file_location("bench_typed_filter", path)
-    mod = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(mod)
+    mod = load_benchmark("typed_filter")
     run, _, _ = typed
     row = {"source_theorem": "Fx.in_group", "rule": "Fx.mul_swap", "direction": "fwd",
            "kind": "rw_goal", "location": "goal", "statement": "(x : G) : x = x",

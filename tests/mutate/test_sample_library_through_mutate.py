@@ -8,6 +8,8 @@ import pytest
 
 from lean_alchemy.core.rundir import RunDir
 
+from helpers.benchmarks import load_benchmark
+
 WORKSPACE = Path(__file__).resolve().parents[2] / "lean_workspace"
 
 
@@ -126,7 +128,6 @@ def test_mutate_parses_section_binders_when_none_are_stored(mutated, tmp_path):
 def test_mutate_benchmark_reports_cpu_seconds_and_machine(tmp_path, capsys):
     """`benchmarks/mutate.py --index` on the sample: the figures the issue asks for, plus
     CPU seconds per stage (the workers' included) and the machine they were taken on."""
-    import importlib.util
     import json
 
     from lean_alchemy.extract.options import ExtractOptions
@@ -134,11 +135,7 @@ def test_mutate_benchmark_reports_cpu_seconds_and_machine(tmp_path, capsys):
 
     run = RunDir.at(tmp_path / "run")
     run_extract(WORKSPACE, run, ExtractOptions(jobs=1, progress=False))
-    path = WORKSPACE.parent / "benchmarks" / "mutate.py"
-    spec = importlib.util.spec_from_file_location("bench_mutate", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("mutate")
     assert bench.main([str(run.root), "--index", "--jobs", "2", "--examples", "3"]) == 0
     out = json.loads(capsys.readouterr().out)
     stats = json.loads(run.stats_path("mutate").read_text())
@@ -158,14 +155,9 @@ def test_mutate_benchmark_reports_cpu_seconds_and_machine(tmp_path, capsys):
 def test_extract_benchmark_reports_coverage_on_the_sample(tmp_path, capsys):
     """`benchmarks/extract.py` on the sample: it reads the stage's stats and prints its
     figures (it once read the stats object as a dict and failed after the extraction)."""
-    import importlib.util
     import json
 
-    path = WORKSPACE.parent / "benchmarks" / "extract.py"
-    spec = importlib.util.spec_from_file_location("bench_extract", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("extract")
     run_dir = tmp_path / "run"
     assert bench.main([str(WORKSPACE), "-j", "1", "--run-dir", str(run_dir)]) == 0
     out = json.loads(capsys.readouterr().out)
