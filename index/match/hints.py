@@ -371,7 +371,7 @@ def compatible(want: str | None, hint: Hint | None) -> bool:
     got, exact = hint
     if got == want:
         return True
-    if exact or _type_for_prop(want, got):
+    if exact or _sort_clash(want, got):
         return False
     if got.startswith("?") and want in _RANK:
         return False
@@ -380,11 +380,10 @@ def compatible(want: str | None, hint: Hint | None) -> bool:
     return True
 
 
-
 _SORTS = ("Type", "Sort", "Prop")
 
 
-def _type_for_prop(want: str, got: str) -> bool:
+def _sort_clash(want: str, got: str) -> bool:
     """A type (`α : Type*`) where a proposition goes, a proposition where a type goes, or
     either where a value of a type that is no sort goes (`ℕ`, `Finset α`): no coercion
     turns one into the other (`Nonempty.imp` backwards on the function type
