@@ -386,9 +386,9 @@ _SORTS = ("Type", "Sort", "Prop")
 def _sort_clash(want: str, got: str) -> bool:
     """A type (`α : Type*`) where a proposition goes, a proposition where a type goes, or
     either where a value of a type that is no sort goes (`ℕ`, `Finset α`): no coercion
-    turns one into the other (`Nonempty.imp` backwards on the function type
-    `α → Completion α` would make `α` a hypothesis).  `Sort*` may be either; a
-    proposition may become a `Bool` (`decide`)."""
+    turns one into the other (`imp_iff_not_or`'s `a → b` on the type `α → α` of an
+    ascription would make `α` a hypothesis).  `Sort*` may be either; a proposition may
+    become a `Bool` (`decide`)."""
     if not got.startswith(_SORTS):
         return False
     if not want.startswith(_SORTS):
