@@ -286,8 +286,10 @@ def field_results(heads: Mapping[str, str]) -> dict[tuple[str, str], str]:
 
 def dotted_result(name: str, local_types: Mapping[str, Term],
                   fields: Mapping[tuple[str, str], str]) -> str | None:
-    """The result head of `x.f` (`name`), `x` a variable of the candidate: `field_result`
-    for a node that is not the target's own (a field view's spelling of `T.f x`)."""
+    """The result head of `x.f` (`name`), `x` a variable of the candidate whose declared
+    type is headed `T`, by `T.f`'s result type; None for another name.  Alone, for a node
+    that is not the target's own (a field view's spelling of `T.f x`), whose binders
+    `field_result` cannot ask."""
     var, dot, field = name.partition(".")
     if not dot or "." in field or var not in local_types:
         return None
@@ -303,13 +305,9 @@ def field_result(val: Term, fl, local_types: Mapping[str, Term],
     Lean reads it as `T.f x …` (`p.map g` with `p : Multiset M` is `Multiset.map g p`, a
     `Multiset`); None for another value."""
     f = _applied(val)
-    if f is None:
-        return None
-    var, dot, field = f.name.partition(".")
-    if not dot or "." in field or var not in local_types:
+    if f is None or "." not in f.name:
         return None
     j = _position(val, fl.written, positions)
-    if j is None or var in fl.bound[j]:
+    if j is None or f.name.partition(".")[0] in fl.bound[j]:
         return None
-    head = receiver_head(local_types[var], frozenset(local_types))
-    return fields.get((head, field)) if head is not None else None
+    return dotted_result(f.name, local_types, fields)
