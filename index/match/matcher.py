@@ -137,6 +137,21 @@ def _match_steps(t: Term, pvars: frozenset[str], out: list[tuple[int, str]]) -> 
     return all(_match_steps(c, pvars, out) for _, _, c in children(t))
 
 
+def _names_one_constant(sym: object) -> bool:
+    """Whether a pattern symbol (`patterns.pattern_symbols`) stands for one constant, so
+    that a pattern holding it is not generic: a name, a field, a numeral, a projection, a
+    binder notation other than logic's (`∑`, `∀ᶠ`), an operator with a bracket (`=o[l]`
+    is `Asymptotics.IsLittleO`, `=ᶠ[l]` `Filter.EventuallyEq`; `+` and `⊆` are classes
+    that every type may have)."""
+    if not isinstance(sym, tuple):
+        return False
+    kind, name = sym[0], sym[1] if len(sym) > 1 else None
+    return (kind in ("dot", "Num", "Proj")
+            or kind == "id" and name not in OVERLOADED_CONSTANTS
+            or kind == "Quant" and name not in LOGIC_BINDERS
+            or kind == "BinOp" and isinstance(name, str) and "[" in name)
+
+
 def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                  generic_evidence: bool = False) -> Compiled | None:
     """A rule ready for matching.  `rigid` (`rigid_names`) enables the rigid-head filter,
@@ -178,11 +193,7 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
         bundled = fun_like_vars(names, btypes, tvars)
         rigid_vars += tuple((n, BUNDLED) for n, t in zip(names, btypes) if n in pvars
                             and isinstance(t, Ident) and t.name in bundled)
-        if generic_evidence and not any(
-                isinstance(x, tuple) and (x[0] in ("dot", "Num", "Proj") or x[0] == "id"
-                                          and x[1] not in OVERLOADED_CONSTANTS
-                                          or x[0] == "Quant" and x[1] not in LOGIC_BINDERS)
-                for x in symbols):
+        if generic_evidence and not any(_names_one_constant(x) for x in symbols):
             # variables of the pattern whose type says something: not a type variable of
             # the rule (`a b : α`), not a sort (`K : Type v` itself, `a b : Prop`)
             occurs = heads(p)

@@ -572,6 +572,29 @@ def test_generic_patterns_of_concrete_types_need_a_typed_value():
     assert ix4.stats.filtered["untyped_generic"] == 1
 
 
+def test_an_operator_with_a_bracket_is_one_constant_not_a_generic_pattern():
+    # `f =o[l] g` is `Asymptotics.IsLittleO l f g`: as specific as its name, so it needs
+    # no evidence; `s ⊆ t` is a class every type may have, so it is generic
+    text = """
+notation:100 f " =o[" l "] " g:100 => Demo.IsLittleO l f g
+theorem Demo.isLittleO_iff {α : Type*} {l : Filter α} {f g : α → ℝ} :
+    f =o[l] g ↔ Demo.Tendsto f g l := sorry
+theorem Demo.coe_subset {α : Type*} {s t : Finset α} : s ⊆ t ↔ Demo.Sub s t := sorry
+"""
+    little_o = derived_rules(text, "Demo.isLittleO_iff")
+    subset = derived_rules(text, "Demo.coe_subset")
+    fwd = [r for r in little_o if r.direction == "fwd" and r.kind == "iff"]
+    assert fwd and set(fwd[0].pattern_vars) == {"l", "f", "g"}
+    assert compile_rule(fwd[0], RIGID, generic_evidence=True).generic == ()
+    sub = [r for r in subset if r.direction == "fwd" and r.kind == "iff"][0]
+    assert compile_rule(sub, RIGID, generic_evidence=True).generic == ("s", "t")
+    ix = RuleIndex.build(fwd, rigid=(RIGID, RIGID_LAST), generic_evidence=True)
+    got = ix.invocations(DECL, parse_binders("{n : ℕ}"),
+                         parse_term("(fun x => Real.log x ^ n) =o[atTop] id"))
+    assert [i.instance for i in got] == ["(fun x => Real.log x ^ n) =o[atTop] id"]
+    assert ix.stats.filtered["untyped_generic"] == 0
+
+
 def test_generic_evidence_ignores_sorts_and_variables_outside_the_pattern():
     # `le_of_sub_nonneg_gen {K : Type v} [CommRing K] {x y : K} (h : 0 ≤ x - y) : y ≤ x`:
     # `K : Type v` is concrete but is no pattern variable's value: no evidence needed
