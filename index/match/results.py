@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Mapping
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lean_alchemy.grammar.ast import App, Ident, Term, Typed, loads
+from lean_alchemy.grammar.ast import App, Ident, Proj, Term, Typed, loads
 from lean_alchemy.grammar.walk import last_component
 from lean_alchemy.index.dot_notation import type_head
 from lean_alchemy.index.match.hints import looks_variable
@@ -207,6 +207,7 @@ class ResultEvidence:
         self.lasts = frozenset(n.rpartition(".")[2] for n in heads)
         self.fields = field_results(heads)
         self._want: dict[str, dict[str, str]] = {}  # rule id -> generic variables' heads
+        self._heads: dict[str, frozenset[str]] = {}  # rule id -> those heads
         self._target: object = None  # the flattened target the memos below are about
         self._positions: dict[int, int] = {}
         self._results: dict[int, str | None] = {}  # value node id -> its result head
@@ -216,12 +217,26 @@ class ResultEvidence:
         """The question `matcher.type_ok` asks last about a match of `c` in `fl`: does a
         matched value of a generic variable apply a definition of its type's head?
         `local_types`: the candidate's declared types (for field notation on them)."""
+        want = self.wanted(c)
+        return lambda: self._holds(want, subst, fl, local_types)
+
+    def wanted(self, c) -> dict[str, str]:
+        """`c`'s generic variables' type heads, the only part of the rule `asker` reads
+        (decoded once per rule)."""
         want = self._want.get(c.rule.id)
         if want is None:
             r = c.rule
             want = self._want[r.id] = rule_type_heads(c.generic, tuple(r.binder_names),
                                                       tuple(r.binder_types))
-        return lambda: self._holds(want, subst, fl, local_types)
+        return want
+
+    def heads_wanted(self, c) -> frozenset[str]:
+        """The type heads of `wanted(c)`: two generic rules with the same ones have the
+        same evidence at the same values (`RuleIndex._try_sample` reads it)."""
+        got = self._heads.get(c.rule.id)
+        if got is None:
+            got = self._heads[c.rule.id] = frozenset(self.wanted(c).values())
+        return got
 
     def _holds(self, want: Mapping[str, str], subst: Mapping[str, Term], fl,
                local_types: Mapping[str, Term]) -> bool:
@@ -243,8 +258,19 @@ class ResultEvidence:
                                  self._positions)
             if got is None:
                 got = field_result(val, fl, local_types, self.fields, self._positions)
+            if got is None:
+                got = self._projected(val, fl, local_types)
             self._results[id(val)] = got
         return got
+
+    def _projected(self, val: Term, fl, local_types: Mapping[str, Term]) -> str | None:
+        """The result head of `(e).f …`, by the result head of `e` itself: `(G.map f)
+        .edgeFinset` is `SimpleGraph.edgeFinset (G.map f)`, a `Finset`."""
+        f = val.fn if isinstance(val, App) else val
+        if not isinstance(f, Proj):
+            return None
+        inner = self.result_of(f.term, fl, local_types)
+        return self.fields.get((inner, f.field)) if inner is not None else None
 
 
 def value_receiver(val: Term, fl, local_types: Mapping[str, Term], rigid_last: frozenset[str],
@@ -287,14 +313,19 @@ def field_results(heads: Mapping[str, str]) -> dict[tuple[str, str], str]:
 def dotted_result(name: str, local_types: Mapping[str, Term],
                   fields: Mapping[tuple[str, str], str]) -> str | None:
     """The result head of `x.f` (`name`), `x` a variable of the candidate whose declared
-    type is headed `T`, by `T.f`'s result type; None for another name.  Alone, for a node
+    type is headed `T`, by `T.f`'s result type, and of a chain `x.f.g` field by field;
+    None for another name.  Alone, for a node
     that is not the target's own (a field view's spelling of `T.f x`), whose binders
     `field_result` cannot ask."""
-    var, dot, field = name.partition(".")
-    if not dot or "." in field or var not in local_types:
+    var, dot, chain = name.partition(".")
+    if not dot or var not in local_types:
         return None
     head = receiver_head(local_types[var], frozenset(local_types))
-    return fields.get((head, field)) if head is not None else None
+    for field in chain.split("."):  # `G.edgeFinset.map`: a `Finset`'s `map`
+        if head is None:
+            return None
+        head = fields.get((head, field))
+    return head
 
 
 def field_result(val: Term, fl, local_types: Mapping[str, Term],

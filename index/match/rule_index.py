@@ -68,6 +68,8 @@ from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter
 from lean_alchemy.index.typing.new_text import new_text, rule_constants
 
+_NONE: frozenset[str] = frozenset()
+
 
 @dataclass
 class MatchStats:
@@ -391,10 +393,11 @@ class RuleIndex:
         equation), a seeded order among equally specific ones (over the pairs, as if each
         segment were spelled out: `starts` maps a pair's rank to its segment).  Once a
         generic pattern found no evidence at a sub-term (`untyped_generic`), the other
-        generic patterns of the same leaf (same skeleton, so the same matched values) are
+        generic patterns of the same leaf (same skeleton, so the same matched values) whose
+        variables' types have the same heads (what `match.results` evidence reads) are
         passed over there without spending attempts."""
         before = len(hits)
-        dead: set[tuple[int, int, int]] = set()  # (leaf, flat, sub-term) without evidence
+        dead: set[tuple] = set()  # (leaf, flat, sub-term, heads wanted) without evidence
         tries = 0
         for segs, of_dependency in self._tiers(decl, pool):
             limit = tries + self.attempts * quota
@@ -421,7 +424,7 @@ class RuleIndex:
                     if skipped is not None and pos in skipped:
                         continue
                     c = vals[pos]
-                    spot = (seg[4], id(fl), i)
+                    spot = (seg[4], id(fl), i, self._heads_wanted(c))
                     if c.generic and spot in dead or self._spent(c):
                         continue
                     if not self.filler.may_fill(c.rule):
@@ -506,6 +509,10 @@ class RuleIndex:
         """Count a value applying a definition of the right result type as a generic
         pattern's evidence (`match.results`)."""
         self.results = ResultEvidence(heads) if heads else None
+
+    def _heads_wanted(self, c: Compiled) -> frozenset[str]:
+        """What of `c` the generic evidence reads besides the matched values."""
+        return self.results.heads_wanted(c) if c.generic and self.results else _NONE
 
     def _spent(self, c: Compiled) -> bool:
         """Is `c` a dependency's rule while the candidate's share of those is used up?"""

@@ -97,6 +97,8 @@ namespace Multiset
 
 def image {α β : Type*} (f : α → β) (s : Multiset α) : Multiset β := sorry
 
+def toFinset {α : Type*} (s : Multiset α) : Finset α := sorry
+
 end Multiset
 
 namespace Demo
@@ -109,6 +111,15 @@ theorem dot_image_multiset {α : Type*} (s : Multiset α) (f : α → α) :
 
 theorem unspelled {α : Type*} (p q : Finset α[X]) (h : Finset α[X]) : p ⊆ q :=
   sorry
+
+theorem chained {α : Type*} (s : Multiset α) (f : α → α) :
+    s.toFinset.image f ⊆ s.toFinset.image f := fun _ h => h
+
+theorem projected {α : Type*} (s : Multiset α) (f : α → α) :
+    (s.image f).toFinset ⊆ (s.image f).toFinset := fun _ h => h
+
+theorem projected_multiset {α : Type*} (s : Multiset α) (f : α → α) :
+    (s.image f).image f ⊆ (s.image f).image f := fun _ h => h
 
 end Demo
 """
@@ -131,6 +142,12 @@ def test_field_notation_on_a_variable_and_an_unspelled_declared_type_are_evidenc
         assert got["accepted"] and got["kept"], cand
     # the receiver's type names the definition: `Multiset.image` returns a `Multiset`
     got = explain(lib, "Demo.dot_image_multiset", "Finset.subset_iff", "fwd")
+    assert got["rejected_by"] == "filter:untyped_generic"
+    # a chain of fields, and a field of a compound value, field by field
+    for cand in ("Demo.chained", "Demo.projected"):
+        got = explain(lib, cand, "Finset.subset_iff", "fwd")
+        assert got["accepted"] and got["kept"], cand
+    got = explain(lib, "Demo.projected_multiset", "Finset.subset_iff", "fwd")
     assert got["rejected_by"] == "filter:untyped_generic"
 
 

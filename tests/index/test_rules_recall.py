@@ -135,6 +135,32 @@ def test_generic_patterns_without_evidence_do_not_spend_the_attempts():
     assert ix.stats.filtered["untyped_generic"] == 1 and ix.stats.tried["rw_goal"] == 2
 
 
+def test_a_generic_failure_does_not_pass_over_rules_of_another_type():
+    # `c₁ = c₂` of `Comp α` finds no evidence at `toL 1 = bar 2`; `l₁ = l₂` of `List α`
+    # does (`toL` is a definition whose result is a `List`), so it must still be tried
+    from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
+    from lean_alchemy.index.match.rigid import rigid_names
+    from lean_alchemy.index.match.rule_index import RuleIndex
+
+    from helpers.lean_text import make_rule
+
+    other = [make_rule(f"Comp.eq_flip{k}", "iff", "{α : Type*} (c₁ c₂ : Comp α)",
+                       "c₁ = c₂", "c₂ = c₁") for k in range(4)]
+    target = make_rule("List.eq_flip", "iff", "{α : Type*} (l₁ l₂ : List α)", "l₁ = l₂",
+                       "l₂ = l₁")
+    decls, _ = extract("structure Comp (α : Type*) where\n  x : α\n"
+                       "def toL (n : ℕ) : List ℕ := [n]\ndef bar (n : ℕ) : List ℕ := [n]\n"
+                       "theorem c : toL 1 = bar 2 := sorry\n", module="Demo.Cand")
+    d = decls["c"]
+    ix = RuleIndex.build(other + [target], max_per_theorem=1,
+                         rigid=rigid_names(decls.values()), generic_evidence=True)
+    ix.use_results({"toL": "List", "bar": "List"})
+    invs = ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d))
+    assert [i.rule_id for i in invs] == [target.id]
+    # the rules of `Comp` share the failure: one of them is tried, the others are not
+    assert ix.stats.filtered["untyped_generic"] == 1
+
+
 def test_rules_near_the_candidate_are_tried_first():
     from lean_alchemy.grammar.statements import decl_binders, decl_conclusion
     from lean_alchemy.index.match.rule_index import RuleIndex
