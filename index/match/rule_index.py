@@ -58,7 +58,7 @@ from lean_alchemy.index.match.lazy_leaf import (LazyLeaf, PendingRule, collect_l
                                                 decode_pending)
 from lean_alchemy.index.match.results import ResultEvidence
 from lean_alchemy.index.match.tiers import (
-    MAX_RULES_PER_WORD, mentioned_keys, near_keys as _near_keys, spread as _spread,
+    mentioned_keys, near_positions, near_keys as _near_keys, spread as _spread,
     statement_constants,
 )
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
@@ -136,6 +136,7 @@ class RuleIndex:
         # the library's notations as views of candidate nodes (`match.notations`)
         self.notations: NotationTable | None = None
         self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
+        self._results_seen = False  # the last `untyped_generic` match had a result head
         self._statement: tuple[list[Flat], dict[str, Term]] = ([], {})  # `_skeleton_hits`
 
     def use_typing(self, table: ClassTable,
@@ -393,11 +394,12 @@ class RuleIndex:
         equation), a seeded order among equally specific ones (over the pairs, as if each
         segment were spelled out: `starts` maps a pair's rank to its segment).  Once a
         generic pattern found no evidence at a sub-term (`untyped_generic`), the other
-        generic patterns of the same leaf (same skeleton, so the same matched values) whose
-        variables' types have the same heads (what `match.results` evidence reads) are
-        passed over there without spending attempts."""
+        generic patterns of the same leaf (same skeleton, so the same matched values) are
+        passed over there without spending attempts; only those whose variables' types
+        have the same heads when a matched value applies a definition of known result
+        (`match.results`: its head may be another rule's evidence)."""
         before = len(hits)
-        dead: set[tuple] = set()  # (leaf, flat, sub-term, heads wanted) without evidence
+        dead: set[tuple] = set()  # (leaf, flat, sub-term[, heads wanted]) without evidence
         tries = 0
         for segs, of_dependency in self._tiers(decl, pool):
             limit = tries + self.attempts * quota
@@ -424,8 +426,9 @@ class RuleIndex:
                     if skipped is not None and pos in skipped:
                         continue
                     c = vals[pos]
-                    spot = (seg[4], id(fl), i, self._heads_wanted(c))
-                    if c.generic and spot in dead or self._spent(c):
+                    spot = (seg[4], id(fl), i)
+                    if c.generic and (spot in dead or (spot, self._heads_wanted(c)) in dead
+                                      ) or self._spent(c):
                         continue
                     if not self.filler.may_fill(c.rule):
                         self.stats.filtered["unfilled_variable"] += 1
@@ -433,7 +436,7 @@ class RuleIndex:
                     tries += 1
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                     if why == "untyped_generic":
-                        dead.add(spot)
+                        dead.add((spot, self._heads_wanted(c)) if self._results_seen else spot)
                     elif why is None and len(hits) - before > quota:
                         # a match with several fillings: the quota still bounds the kind
                         self.stats.found[kind] -= len(hits) - before - quota
@@ -484,7 +487,7 @@ class RuleIndex:
         own, and another type's spent the budget on evidence they could not find."""
         segs: list[tuple] = []
         for s, seg in enumerate(pool):
-            got = self._near_positions(seg[3], keys, at_least, own_only)
+            got = near_positions(self._near_index, seg[3], keys, at_least, own_only)
             first_own: int = getattr(seg[3], "dependency", 0)
             if got and first_own and own_only:
                 got = [k for k in got if k >= first_own]
@@ -518,34 +521,6 @@ class RuleIndex:
         """Is `c` a dependency's rule while the candidate's share of those is used up?"""
         return self._dependency_left == 0 and c.rule.id in self.dependency_ids
 
-    def _near_positions(self, vals: list, keys: frozenset[str], at_least: int = 1,
-                        own_only: bool = False) -> list[int]:
-        """Positions in `vals` of the rules with `at_least` of `keys` (a long list is
-        indexed by key once).  Name-word tiers (`own_only`) leave out a word more than
-        `MAX_RULES_PER_WORD` rules share (`mul` in `?a * ?b`): it singles out nothing, and
-        its positions cost Mathlib's index about 240 CPU-s."""
-        if not keys:
-            return []
-        if len(vals) < 16:  # a rule's few keys looked up in `keys`, no set built
-            if at_least == 1:
-                return [k for k, c in enumerate(vals) if not keys.isdisjoint(c.near)]
-            return [k for k, c in enumerate(vals) if sum(x in keys for x in c.near) >= at_least]
-        got = self._near_index.get(id(vals))
-        if got is None or got[0] is not vals or got[1] != len(vals):
-            by_key: dict[str, list[int]] = {}
-            for k, c in enumerate(vals):
-                for key in c.near:
-                    by_key.setdefault(key, []).append(k)
-            got = self._near_index[id(vals)] = (vals, len(vals), by_key)
-        by_key = got[2]
-        lists = [by_key.get(key, ()) for key in keys]
-        if own_only:  # a word most of a leaf's rules share says nothing and costs much
-            lists = [got_k for got_k in lists if len(got_k) <= MAX_RULES_PER_WORD]
-        found = [pos for got_k in lists for pos in got_k]
-        if at_least > 1:
-            return sorted(pos for pos, n in Counter(found).items() if n >= at_least)
-        return sorted(set(found)) if len(found) > 1 else found
-
     def _try(self, decl: Declaration, c: Compiled, fl: Flat, i: int, kind: str, loc: str,
              types: dict[str, Term], hits: list, seen: set, const_eq: ConstEq) -> str | None:
         """Match `c` at sub-term `i` and keep the invocation when every filter passes;
@@ -572,6 +547,9 @@ class RuleIndex:
             why = type_ok(c, subst, flat_hints(fl, types), fl.written[i], self.rigid_last,
                           self.results.asker(c, subst, fl, types)
                           if c.generic and self.results is not None else None)
+            if why == "untyped_generic":  # `_try_sample`: may another rule's heads pass?
+                self._results_seen = self.results is not None and any(
+                    self.results.result_of(v, fl, types) is not None for v in subst.values())
         if why is None:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:

@@ -5,6 +5,7 @@ Why apart: pure functions of names and seeds, tested alone."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration
@@ -30,7 +31,7 @@ def spread(n: int, seed: str) -> Iterator[int]:
 
 
 
-MAX_RULES_PER_WORD = 64  # `_near_positions`: more rules of one leaf share no rare word
+MAX_RULES_PER_WORD = 64  # `near_positions`: more rules of one leaf share no rare word
 
 
 def near_keys(decl: Declaration) -> tuple[tuple[frozenset[str], int, bool], ...]:
@@ -81,3 +82,33 @@ def statement_constants(flats: Iterable[Flat], types: dict[str, Term]) -> list[s
         if isinstance(t, Ident):
             out.append(t.name)
     return out
+
+
+def near_positions(cache: dict, vals: list, keys: frozenset[str], at_least: int = 1,
+                   own_only: bool = False) -> list[int]:
+    """Positions in `vals` (a leaf's rules) of the rules with `at_least` of `keys`; a long
+    list is indexed by key once, in `cache` (the index's, by the list's id).  Name-word
+    tiers (`own_only`) leave out a word more than `MAX_RULES_PER_WORD` rules share (`mul`
+    in `?a * ?b`): it singles out nothing, and its positions cost Mathlib's index about
+    240 CPU-s."""
+    if not keys:
+        return []
+    if len(vals) < 16:  # a rule's few keys looked up in `keys`, no set built
+        if at_least == 1:
+            return [k for k, c in enumerate(vals) if not keys.isdisjoint(c.near)]
+        return [k for k, c in enumerate(vals) if sum(x in keys for x in c.near) >= at_least]
+    got = cache.get(id(vals))
+    if got is None or got[0] is not vals or got[1] != len(vals):
+        by_key: dict[str, list[int]] = {}
+        for k, c in enumerate(vals):
+            for key in c.near:
+                by_key.setdefault(key, []).append(k)
+        got = cache[id(vals)] = (vals, len(vals), by_key)
+    by_key = got[2]
+    lists = [by_key.get(key, ()) for key in keys]
+    if own_only:  # a word most of a leaf's rules share says nothing and costs much
+        lists = [got_k for got_k in lists if len(got_k) <= MAX_RULES_PER_WORD]
+    found = [pos for got_k in lists for pos in got_k]
+    if at_least > 1:
+        return sorted(pos for pos, n in Counter(found).items() if n >= at_least)
+    return sorted(set(found)) if len(found) > 1 else found
