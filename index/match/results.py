@@ -25,6 +25,7 @@ from lean_alchemy.grammar.ast import App, Ident, Proj, Term, Typed, loads
 from lean_alchemy.grammar.walk import last_component
 from lean_alchemy.index.dot_notation import type_head
 from lean_alchemy.index.match.hints import looks_variable
+from lean_alchemy.index.match.patterns import NUMBER_TYPES
 from lean_alchemy.index.match.receiver_heads import receiver_head
 from lean_alchemy.index.sources import source_bytes
 
@@ -40,6 +41,8 @@ def conclusion_head(text: str | None) -> str | None:
     if not text:
         return None
     atoms = _atoms(text.strip())
+    if len(atoms) == 1 and atoms[0] in NUMBER_TYPES:  # `ℝ≥0∞` is no name
+        return NUMBER_TYPES[atoms[0]]
     if not atoms or not _is_name(atoms[0]):
         return None
     head = atoms[0]
@@ -47,7 +50,14 @@ def conclusion_head(text: str | None) -> str | None:
         return None
     if not all(_is_name(a) or a[0] in _OPEN for a in atoms[1:]):
         return None
-    return last_component(head)
+    return number_named(last_component(head))
+
+
+def number_named(head: str) -> str:
+    """A number type's head by its symbol, as `receiver_head` and `rigid_names` name it
+    (`Nat` -> `ℕ`), so that a result head, a rule variable's type head and a receiver's
+    compare equal; any other head itself."""
+    return NUMBER_TYPES.get(head, head)
 
 
 def _is_name(atom: str) -> bool:
@@ -144,7 +154,7 @@ def rule_type_heads(names: Iterable[str], binder_names: tuple[str, ...],
         if n in wanted and t:
             head = type_head(loads(t))
             if head is not None:
-                out[n] = last_component(head)
+                out[n] = number_named(last_component(head))
     return out
 
 
@@ -302,7 +312,7 @@ def field_results(heads: Mapping[str, str]) -> dict[tuple[str, str], str]:
         parts = name.rsplit(".", 2)
         if len(parts) < 2:
             continue
-        key = (parts[-2], parts[-1])
+        key = (number_named(parts[-2]), parts[-1])  # `Nat.divisors` on an `n : ℕ`
         if out.setdefault(key, head) != head:
             clash.add(key)
     for key in clash:

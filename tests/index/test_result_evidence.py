@@ -45,7 +45,9 @@ end Set
 @pytest.mark.parametrize("text, head", [
     ("Finset α", "Finset"), ("Set (α × β)", "Set"), ("Mathlib.Foo.Bar x {y} [z]", "Bar"),
     ("α → Finset α", None), ("Finset α × Finset β", None), ("α", None), ("Prop", None),
-    ("Type u", None), ("(Finset α", None), ("", None)])
+    ("Type u", None), ("(Finset α", None), ("", None),
+    # number types by their symbol, as receivers and rule variables' types name them
+    ("ℕ", "ℕ"), ("Nat", "ℕ"), ("ℝ≥0∞", "ℝ≥0∞"), ("ENNReal", "ℝ≥0∞")])
 def test_the_head_of_a_plain_result_type(text, head):
     assert conclusion_head(text) == head
 
@@ -79,6 +81,53 @@ def test_a_value_of_a_definition_returning_the_rules_type_is_evidence(tmp_path):
     (run.root / FILE).unlink()
     assert not explain(Library(run), "Finset.Ioo_subset_Ioc_self", "Finset.subset_iff",
                        "fwd")["accepted"]
+
+
+NUMBERS = """\
+namespace Demo
+
+def card (α : Type*) : ℕ := sorry
+
+def card₂ (α : Type*) : ℕ := sorry
+
+def size (α : Type*) : Nat := sorry
+
+def size₂ (α : Type*) : Nat := sorry
+
+def name (α : Type*) : String := sorry
+
+def name₂ (α : Type*) : String := sorry
+
+theorem card_eq_nat {o : Demo.Tower} {n : ℕ} : Demo.Tower.card o = n ↔ o = n := Iff.rfl
+
+theorem card_eq {α : Type*} : card α = card₂ α := rfl
+
+theorem size_eq {α : Type*} : size α = size₂ α := rfl
+
+theorem name_eq {α : Type*} : name α = name₂ α := rfl
+
+end Demo
+"""
+
+
+def test_a_definition_returning_a_number_type_is_evidence_for_a_variable_of_it(tmp_path):
+    """`n : ℕ` of a rule and `def card … : ℕ` (or `: Nat`) name the same head, so `o = n`
+    of `card_eq_nat` backwards may rewrite `card α = card₂ α`; a value of another result
+    type is no evidence."""
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.explain import Library, explain
+    from lean_alchemy.index.options import IndexOptions
+
+    from helpers.lean_text import extracted_run
+
+    run = extracted_run(tmp_path, NUMBERS)
+    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
+    lib = Library(run)
+    for cand in ("Demo.card_eq", "Demo.size_eq"):
+        got = explain(lib, cand, "Demo.card_eq_nat", "bwd")
+        assert got["accepted"] and got["kept"], cand
+    got = explain(lib, "Demo.name_eq", "Demo.card_eq_nat", "bwd")
+    assert got["rejected_by"] == "filter:untyped_generic"
 
 
 FIELDS = """\
@@ -159,3 +208,5 @@ def test_field_results_leave_out_a_pair_two_definitions_give_different_heads():
                          "D.Simplex.g": "Set", "top": "Set"})
     assert got == {("Finset", "image"): "Finset", ("Multiset", "image"): "Multiset",
                    ("Simplex", "g"): "Set"}
+    # `n.divisors` with `n : ℕ`: the receiver's head is `ℕ`, and so is the key
+    assert field_results({"Nat.divisors": "Finset"}) == {("ℕ", "divisors"): "Finset"}
