@@ -61,7 +61,8 @@ from lean_alchemy.core.records import Rule
 from lean_alchemy.grammar.ast import App, BinderGroup, Ident, Sort, Term, Typed, loads
 from lean_alchemy.grammar.walk import heads
 from lean_alchemy.index.match.fresh import FRESH, bare_relation, fresh_closure
-from lean_alchemy.index.match.holes import HOLE, elaborated_first, holes, value_positions
+from lean_alchemy.index.match.holes import (HOLE, ascription_holes, elaborated_first, holes,
+                                            value_positions)
 from lean_alchemy.index.match.unify import head_without_brackets, heads_agree, unify
 from lean_alchemy.index.section_variables import function_like_subject
 
@@ -131,9 +132,12 @@ def fill_spec(rule: Rule) -> FillSpec | None:
     spelled_in_hyps = frozenset().union(*(heads(h) for h in hyps if h is not None))
     allowed = (fixed - text_only - spelled_in_hyps - elaborated_first(r)
                - value_positions(r, set()))
-    return replace(spec, asks=requirements(spec),
-                   holes=holes(frozenset(needed) | solve, heads(r) & matched & pvars,
-                               type_of, pvars, allowed))
+    sorts = frozenset(n for n, t in type_of.items() if isinstance(t, Sort))
+    spec = replace(spec, holes=holes(frozenset(needed) | solve, heads(r) & matched & pvars,
+                                     type_of, pvars, allowed)
+                   | (ascription_holes(p, r, named, sorts) & frozenset(needed)
+                      - text_only - spelled_in_hyps))
+    return replace(spec, asks=requirements(spec))
 
 
 @dataclass
@@ -512,8 +516,8 @@ def requirements(spec: FillSpec
     out: list[tuple[str, frozenset[str | None], frozenset[str | None]]] = []
     rule_vars = frozenset(n for n in spec.names if n)
     for x in spec.needed:
-        if x in spec.pattern_ops or x in spec.fixed:
-            continue  # the match or its values' types decide
+        if x in spec.pattern_ops or x in spec.fixed or x in spec.holes:
+            continue  # the match or its values' types decide, or Lean's unifier
         if spec.may_bind and x not in spec.text_only and fresh_closure(
                 spec.names, spec.kinds, spec.types, (x,),
                 spec.fixed | (frozenset(spec.needed) - {x}), spec.fixed, spec.hypotheses):

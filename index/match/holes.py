@@ -70,3 +70,39 @@ def elaborated_first(r: Term) -> frozenset[str]:
                 if isinstance(g.type, Ident):
                     typed_by.setdefault(g.type.name, set()).update(g.names)
     return frozenset(used).union(v for v, bound in typed_by.items() if bound & used)
+
+
+def ascription_holes(pattern: Term, replacement: Term, named: frozenset[str],
+                     sorts: frozenset[str]) -> frozenset[str]:
+    """Type variables (`sorts`) that `replacement` writes only inside the type of an
+    ascription (`α` of `𝓟 (univ : Set α)`, `M` of `(⊤ : Submonoid M).map f`), when
+    `pattern` names a constant of its own: `(univ : Set _)` then has the type of the
+    instance it replaces, which the constant fixes, and Lean unifies the `_` with it (the
+    mutant of `Set.univ ∈ C α` is `(∅ : Set _)ᶜ ∈ C α`).  Not when the pattern is a
+    variable or only notation every type has (`⊤`, `∅`): the instance's type is then
+    anything, and so would the new text's be."""
+    from lean_alchemy.grammar.walk import heads
+    from lean_alchemy.index.match.rigid import OVERLOADED_CONSTANTS
+
+    if not heads(pattern) - named - OVERLOADED_CONSTANTS:
+        return frozenset()
+    inside: set[str] = set()
+    outside: set[str] = set()
+    _ascribed(replacement, inside, outside)
+    return frozenset(inside - outside) & sorts
+
+
+def _ascribed(t: Term, inside: set[str], outside: set[str]) -> None:
+    """Names `t` writes inside an ascription's type (`inside`) and elsewhere (`outside`)."""
+    from lean_alchemy.grammar.ast import Typed, children
+    from lean_alchemy.grammar.walk import heads
+
+    if isinstance(t, Typed):
+        inside.update(heads(t.type))
+        _ascribed(t.term, inside, outside)
+        return
+    if isinstance(t, Ident):
+        outside.add(t.name.split(".", 1)[0])
+        return
+    for _, _, c in children(t):
+        _ascribed(c, inside, outside)

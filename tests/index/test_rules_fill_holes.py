@@ -111,3 +111,51 @@ def test_no_hole_in_a_side_condition_or_for_a_variable_no_value_fixes():
     assert "Q" in spec.holes and "P" not in spec.holes and "C" not in spec.holes
     assert Hole("_") not in {v for i in _invocations("mono_iff_side", "mono_of_pullback")[1]
                              for v in (loads(x) for _, x in i.subst)}
+
+
+ASCRIBED = """\
+theorem Set.compl_empty {α : Type*} : (∅ : Set α)ᶜ = Set.univ := sorry
+
+theorem Filter.principal_univ {α : Type*} : Filter.principal (Set.univ : Set α) = ⊤ := sorry
+
+theorem Demo.mrange_eq_map {M N F : Type*} [MonoidHomClass F M N] (f : F) :
+    Demo.mrange f = (⊤ : Submonoid M).map f := sorry
+
+theorem Demo.mrange_eq_comap {M N F : Type*} [MonoidHomClass F M N] (f : F) :
+    Demo.mrange f = Submonoid.comap f (Demo.top M) := sorry
+
+theorem Demo.univ_mem {ι : Type*} (α : ι → Type*) : Set.univ ∈ Demo.cyl α := sorry
+
+theorem Demo.top_le (f : ℕ → ℕ) : Filter.map f ⊤ ≤ ⊤ := sorry
+
+theorem Demo.mrange_lift {α M : Type*} (f : α → M) : Demo.mrange (Demo.lift f) = Demo.cl f :=
+  sorry
+"""
+
+
+def test_a_type_variable_written_only_in_an_ascription_is_a_hole():
+    """`α` of `(∅ : Set α)ᶜ` is the type of the `Set.univ` it replaces: `(∅ : Set _)ᶜ`.
+    Not for a pattern every type has (`⊤` of `principal_univ` backwards), nor for a
+    variable written as an argument (`Demo.top M`)."""
+    decls, scopes = extract(ASCRIBED)
+
+    def made(lemma: str, cand: str, direction: str) -> list[str]:
+        rules = [r for r in derived_rules(ASCRIBED, lemma)
+                 if r.direction == direction and r.kind == "eq"]
+        ix = RuleIndex.build(rules)
+        d = decls[cand]
+        out = []
+        for inv in ix.invocations(d, tuple(decl_binders(d)), decl_conclusion(d)):
+            m = apply_invocation(tuple(decl_binders(d)), decl_conclusion(d), inv,
+                                 DecodedRule.of(ix.rules[inv.rule_id]))
+            out.append(print_term(m.conclusion))
+        return out
+
+    assert made("Set.compl_empty", "Demo.univ_mem", "bwd") == ["(∅ : Set _)ᶜ ∈ Demo.cyl α"]
+    assert made("Demo.mrange_eq_map", "Demo.mrange_lift", "fwd") == [
+        "(⊤ : Submonoid _).map (Demo.lift f) = Demo.cl f"]
+    assert made("Filter.principal_univ", "Demo.top_le", "bwd") == []
+    assert made("Demo.mrange_eq_comap", "Demo.mrange_lift", "fwd") == []
+    spec = fill_spec([r for r in derived_rules(ASCRIBED, "Set.compl_empty")
+                      if r.direction == "bwd"][0])
+    assert spec is not None and spec.holes == frozenset({"α"}) and not spec.asks
