@@ -136,7 +136,8 @@ class RuleIndex:
         # the library's notations as views of candidate nodes (`match.notations`)
         self.notations: NotationTable | None = None
         self.results: ResultEvidence | None = None  # `use_results` (`match.results`)
-        self._results_seen = False  # the last `untyped_generic` match had a result head
+        self._results_seen: frozenset[str] = frozenset()  # `_try`: the last
+        # `untyped_generic` match's values' result heads
         self._statement: tuple[list[Flat], dict[str, Term]] = ([], {})  # `_skeleton_hits`
 
     def use_typing(self, table: ClassTable,
@@ -395,11 +396,12 @@ class RuleIndex:
         segment were spelled out: `starts` maps a pair's rank to its segment).  Once a
         generic pattern found no evidence at a sub-term (`untyped_generic`), the other
         generic patterns of the same leaf (same skeleton, so the same matched values) are
-        passed over there without spending attempts; only those whose variables' types
-        have the same heads when a matched value applies a definition of known result
-        (`match.results`: its head may be another rule's evidence)."""
+        passed over there without spending attempts; but for those whose variables' types
+        have a head that a matched value's result has (`match.results`: evidence for
+        them, not for the rule that failed), each such head tried once."""
         before = len(hits)
-        dead: set[tuple] = set()  # (leaf, flat, sub-term[, heads wanted]) without evidence
+        dead: dict[tuple, frozenset[str]] = {}  # (leaf, flat, sub-term) without evidence ->
+        # result heads of its values that a generic rule not tried there yet may want
         tries = 0
         for segs, of_dependency in self._tiers(decl, pool):
             limit = tries + self.attempts * quota
@@ -427,8 +429,9 @@ class RuleIndex:
                         continue
                     c = vals[pos]
                     spot = (seg[4], id(fl), i)
-                    if c.generic and (spot in dead or (spot, self._heads_wanted(c)) in dead
-                                      ) or self._spent(c):
+                    if c.generic and spot in dead and not (
+                            dead[spot] and dead[spot] & self._heads_wanted(c)) \
+                            or self._spent(c):
                         continue
                     if not self.filler.may_fill(c.rule):
                         self.stats.filtered["unfilled_variable"] += 1
@@ -436,7 +439,7 @@ class RuleIndex:
                     tries += 1
                     why = self._try(decl, c, fl, i, kind, loc, types, hits, seen, const_eq)
                     if why == "untyped_generic":
-                        dead.add((spot, self._heads_wanted(c)) if self._results_seen else spot)
+                        dead[spot] = dead.get(spot, self._results_seen) - self._heads_wanted(c)
                     elif why is None and len(hits) - before > quota:
                         # a match with several fillings: the quota still bounds the kind
                         self.stats.found[kind] -= len(hits) - before - quota
@@ -548,8 +551,9 @@ class RuleIndex:
                           self.results.asker(c, subst, fl, types)
                           if c.generic and self.results is not None else None)
             if why == "untyped_generic":  # `_try_sample`: may another rule's heads pass?
-                self._results_seen = self.results is not None and any(
-                    self.results.result_of(v, fl, types) is not None for v in subst.values())
+                self._results_seen = frozenset() if self.results is None else frozenset(
+                    h for v in subst.values()
+                    for h in (self.results.result_of(v, fl, types),) if h is not None)
         if why is None:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:
