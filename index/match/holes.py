@@ -74,13 +74,15 @@ def elaborated_first(r: Term) -> frozenset[str]:
 
 def ascription_holes(pattern: Term, replacement: Term, named: frozenset[str],
                      sorts: frozenset[str]) -> frozenset[str]:
-    """Type variables (`sorts`) that `replacement` writes only inside the type of an
-    ascription (`α` of `𝓟 (univ : Set α)`, `M` of `(⊤ : Submonoid M).map f`), when
-    `pattern` names a constant of its own: `(univ : Set _)` then has the type of the
-    instance it replaces, which the constant fixes, and Lean unifies the `_` with it (the
-    mutant of `Set.univ ∈ C α` is `(∅ : Set _)ᶜ ∈ C α`).  Not when the pattern is a
-    variable or only notation every type has (`⊤`, `∅`): the instance's type is then
-    anything, and so would the new text's be."""
+    """Type variables (`sorts`) that `replacement` writes only inside the types of
+    ascriptions, and among them in the type of one that has the replacement's own type:
+    the replacement itself (`(T (m + -n) : R[T;T⁻¹])`) or an operand of an operator whose
+    result has its operands' type (`(∅ : Set α)ᶜ`).  When `pattern` names a constant of its
+    own, that type is the type of the instance the replacement takes the place of, so
+    Lean unifies a `_` there with it (`Set.univ ∈ C α` becomes `(∅ : Set _)ᶜ ∈ C α`).  Not
+    when the pattern is a variable or notation every type has (`⊤`, `∅`: the instance may be
+    of any type, so would the new text be), and not a variable that the new text's type
+    does not show (`R` of `comap ((↑) : ℤ → R) atTop`, a `Filter ℤ`: nothing fixes it)."""
     from lean_alchemy.grammar.walk import heads
     from lean_alchemy.index.match.rigid import OVERLOADED_CONSTANTS
 
@@ -89,7 +91,24 @@ def ascription_holes(pattern: Term, replacement: Term, named: frozenset[str],
     inside: set[str] = set()
     outside: set[str] = set()
     _ascribed(replacement, inside, outside)
-    return frozenset(inside - outside) & sorts
+    return frozenset(inside - outside) & sorts & _own_type_names(replacement)
+
+
+_SAME_TYPE_OPS = frozenset({"+", "-", "*", "/", "∩", "∪", "⊔", "⊓", "\\", "∆", "ᶜ", "⁻¹"})
+
+
+def _own_type_names(t: Term) -> frozenset[str]:
+    """Names in the type of an ascription whose type is `t`'s own (`ascription_holes`)."""
+    from lean_alchemy.grammar.ast import BinOp, Postfix, Prefix, Typed
+    from lean_alchemy.grammar.walk import heads
+
+    if isinstance(t, Typed):
+        return heads(t.type)
+    if isinstance(t, (Postfix, Prefix)) and t.op in _SAME_TYPE_OPS:
+        return _own_type_names(t.arg)
+    if isinstance(t, BinOp) and t.op in _SAME_TYPE_OPS:
+        return _own_type_names(t.lhs) | _own_type_names(t.rhs)
+    return frozenset()
 
 
 def _ascribed(t: Term, inside: set[str], outside: set[str]) -> None:

@@ -130,13 +130,24 @@ theorem Demo.top_le (f : ℕ → ℕ) : Filter.map f ⊤ ≤ ⊤ := sorry
 
 theorem Demo.mrange_lift {α M : Type*} (f : α → M) : Demo.mrange (Demo.lift f) = Demo.cl f :=
   sorry
+
+theorem Demo.T_add {R : Type*} (m n : ℤ) : (Demo.T (m + n) : Demo.Laurent R) = Demo.T m * Demo.T n :=
+  sorry
+
+theorem Demo.comap_cast {R : Type*} : Filter.comap ((↑) : ℤ → R) Filter.atTop = Filter.atTop :=
+  sorry
+
+theorem Demo.T_sub (m n : ℤ) : Demo.T (m - n) = Demo.T m * Demo.T (-n) := sorry
+
+theorem Demo.tendsto_cast {f : ℕ → ℤ} : Filter.Tendsto f Filter.atTop Filter.atTop := sorry
 """
 
 
 def test_a_type_variable_written_only_in_an_ascription_is_a_hole():
     """`α` of `(∅ : Set α)ᶜ` is the type of the `Set.univ` it replaces: `(∅ : Set _)ᶜ`.
     Not for a pattern every type has (`⊤` of `principal_univ` backwards), nor for a
-    variable written as an argument (`Demo.top M`)."""
+    variable written as an argument (`Demo.top M`), nor for one the new text's own type
+    does not show (`M` of `(⊤ : Submonoid M).map f`, `R` of `((↑) : ℤ → R)`)."""
     decls, scopes = extract(ASCRIBED)
 
     def made(lemma: str, cand: str, direction: str) -> list[str]:
@@ -152,10 +163,13 @@ def test_a_type_variable_written_only_in_an_ascription_is_a_hole():
         return out
 
     assert made("Set.compl_empty", "Demo.univ_mem", "bwd") == ["(∅ : Set _)ᶜ ∈ Demo.cyl α"]
-    assert made("Demo.mrange_eq_map", "Demo.mrange_lift", "fwd") == [
-        "(⊤ : Submonoid _).map (Demo.lift f) = Demo.cl f"]
+    assert made("Demo.T_add", "Demo.T_sub", "bwd") == [
+        "Demo.T (m - n) = (Demo.T (m + -n) : Demo.Laurent _)"]
     assert made("Filter.principal_univ", "Demo.top_le", "bwd") == []
     assert made("Demo.mrange_eq_comap", "Demo.mrange_lift", "fwd") == []
+    # the new text's type does not show the variable: nothing would fix the `_`
+    assert made("Demo.mrange_eq_map", "Demo.mrange_lift", "fwd") == []
+    assert made("Demo.comap_cast", "Demo.tendsto_cast", "bwd") == []
     spec = fill_spec([r for r in derived_rules(ASCRIBED, "Set.compl_empty")
                       if r.direction == "bwd"][0])
     assert spec is not None and spec.holes == frozenset({"α"}) and not spec.asks
