@@ -75,53 +75,57 @@ def elaborated_first(r: Term) -> frozenset[str]:
 def ascription_holes(pattern: Term, replacement: Term, named: frozenset[str],
                      sorts: frozenset[str]) -> frozenset[str]:
     """Type variables (`sorts`) that `replacement` writes only inside the types of
-    ascriptions, and among them in the type of one that has the replacement's own type:
-    the replacement itself (`(T (m + -n) : R[T;T⁻¹])`) or an operand of an operator whose
-    result has its operands' type (`(∅ : Set α)ᶜ`).  When `pattern` names a constant of its
-    own, that type is the type of the instance the replacement takes the place of, so
-    Lean unifies a `_` there with it (`Set.univ ∈ C α` becomes `(∅ : Set _)ᶜ ∈ C α`).  Not
-    when the pattern is a variable or notation every type has (`⊤`, `∅`: the instance may be
-    of any type, so would the new text be), and not a variable that the new text's type
-    does not show (`R` of `comap ((↑) : ℤ → R) atTop`, a `Filter ℤ`: nothing fixes it)."""
+    ascriptions that have the replacement's own type: the replacement itself
+    (`(T (m + -n) : R[T;T⁻¹])`) or an operand of an operator whose result has its
+    operands' type (`(∅ : Set α)ᶜ`).  When `pattern` names a constant of its own, that type
+    is the type of the instance the replacement takes the place of, so Lean unifies a `_`
+    there with it (`Set.univ ∈ C α` becomes `(∅ : Set _)ᶜ ∈ C α`).  Not when the pattern
+    is a variable or notation every type has (`⊤`, `∅`: the instance may be of any type,
+    so would the new text be); not a variable the new text's type does not show (`R` of
+    `comap ((↑) : ℤ → R) atTop`, a `Filter ℤ`: nothing fixes it); and not one also written
+    in another ascription (`R` of `((X s : MvPolynomial σ R) : MvPowerSeries σ R)`: the
+    inner `_` would be fixed only through the coercion, which Lean does not search)."""
     from lean_alchemy.grammar.walk import heads
     from lean_alchemy.index.match.rigid import OVERLOADED_CONSTANTS
 
     if not heads(pattern) - named - OVERLOADED_CONSTANTS:
         return frozenset()
+    own: list[Term] = []
+    _own_typed(replacement, own)
     inside: set[str] = set()
-    outside: set[str] = set()
-    _ascribed(replacement, inside, outside)
-    return frozenset(inside - outside) & sorts & _own_type_names(replacement)
+    elsewhere: set[str] = set()
+    _ascribed(replacement, frozenset(id(t) for t in own), inside, elsewhere)
+    return frozenset(inside - elsewhere) & sorts
 
 
 _SAME_TYPE_OPS = frozenset({"+", "-", "*", "/", "∩", "∪", "⊔", "⊓", "\\", "∆", "ᶜ", "⁻¹"})
 
 
-def _own_type_names(t: Term) -> frozenset[str]:
-    """Names in the type of an ascription whose type is `t`'s own (`ascription_holes`)."""
+def _own_typed(t: Term, out: list[Term]) -> None:
+    """The ascriptions whose type is `t`'s own (`ascription_holes`), appended to `out`."""
     from lean_alchemy.grammar.ast import BinOp, Postfix, Prefix, Typed
-    from lean_alchemy.grammar.walk import heads
 
     if isinstance(t, Typed):
-        return heads(t.type)
-    if isinstance(t, (Postfix, Prefix)) and t.op in _SAME_TYPE_OPS:
-        return _own_type_names(t.arg)
-    if isinstance(t, BinOp) and t.op in _SAME_TYPE_OPS:
-        return _own_type_names(t.lhs) | _own_type_names(t.rhs)
-    return frozenset()
+        out.append(t)
+    elif isinstance(t, (Postfix, Prefix)) and t.op in _SAME_TYPE_OPS:
+        _own_typed(t.arg, out)
+    elif isinstance(t, BinOp) and t.op in _SAME_TYPE_OPS:
+        _own_typed(t.lhs, out)
+        _own_typed(t.rhs, out)
 
 
-def _ascribed(t: Term, inside: set[str], outside: set[str]) -> None:
-    """Names `t` writes inside an ascription's type (`inside`) and elsewhere (`outside`)."""
+def _ascribed(t: Term, own: frozenset[int], inside: set[str], elsewhere: set[str]) -> None:
+    """Names `t` writes inside the type of an ascription of `own` (`inside`) and anywhere
+    else (`elsewhere`)."""
     from lean_alchemy.grammar.ast import Typed, children
     from lean_alchemy.grammar.walk import heads
 
     if isinstance(t, Typed):
-        inside.update(heads(t.type))
-        _ascribed(t.term, inside, outside)
+        (inside if id(t) in own else elsewhere).update(heads(t.type))
+        _ascribed(t.term, own, inside, elsewhere)
         return
     if isinstance(t, Ident):
-        outside.add(t.name.split(".", 1)[0])
+        elsewhere.add(t.name.split(".", 1)[0])
         return
     for _, _, c in children(t):
-        _ascribed(c, inside, outside)
+        _ascribed(c, own, inside, elsewhere)

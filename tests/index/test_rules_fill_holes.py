@@ -140,6 +140,11 @@ theorem Demo.comap_cast {R : Type*} : Filter.comap ((↑) : ℤ → R) Filter.at
 theorem Demo.T_sub (m n : ℤ) : Demo.T (m - n) = Demo.T m * Demo.T (-n) := sorry
 
 theorem Demo.tendsto_cast {f : ℕ → ℤ} : Filter.Tendsto f Filter.atTop Filter.atTop := sorry
+
+theorem Demo.coe_X {σ R : Type*} (s : σ) :
+    ((Demo.X s : Demo.Poly σ R) : Demo.Series σ R) = Demo.SX s := sorry
+
+theorem Demo.eval_X (s : ℕ) : Demo.eval (Demo.SX s) = 0 := sorry
 """
 
 
@@ -170,6 +175,8 @@ def test_a_type_variable_written_only_in_an_ascription_is_a_hole():
     # the new text's type does not show the variable: nothing would fix the `_`
     assert made("Demo.mrange_eq_map", "Demo.mrange_lift", "fwd") == []
     assert made("Demo.comap_cast", "Demo.tendsto_cast", "bwd") == []
+    # `R` of the inner ascription would be fixed only through the coercion
+    assert made("Demo.coe_X", "Demo.eval_X", "bwd") == []
     spec = fill_spec([r for r in derived_rules(ASCRIBED, "Set.compl_empty")
                       if r.direction == "bwd"][0])
     assert spec is not None and spec.holes == frozenset({"α"}) and not spec.asks
