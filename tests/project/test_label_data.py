@@ -67,6 +67,19 @@ def test_every_hole_reading_is_complete() -> None:
             assert r["reason_class"] in REASON_CLASSES | {"hole_unsolvable"}, r["n"]
 
 
+def test_every_ascription_hole_reading_is_complete() -> None:
+    data = rows("ascription_hole_mutants.jsonl")
+    assert [r["n"] for r in data] == list(range(13))
+    for r in data:
+        assert "_" in r["statement"] and r["instance"] and "proof" not in r, r["n"]
+        assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["reason"].strip()
+        if r["label"] == "ill_typed":
+            assert r["reason_class"] in REASON_CLASSES | {"hole_unsolvable"}, r["n"]
+    # what the README reports: the final code makes 9, all elaborating
+    assert Counter((r["made"], r["label"]) for r in data) == {
+        (True, "elaborates"): 9, (False, "ill_typed"): 3, (False, "elaborates"): 1}
+
+
 def test_every_reprinted_reading_is_complete() -> None:
     """Each row names a labelled row of another set and the statement the pipeline now
     prints for its match instead, read under the rubric."""
