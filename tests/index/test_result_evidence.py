@@ -42,6 +42,32 @@ end Set
 """
 
 
+def _indexed(tmp_path, text: str):  # noqa: ANN202 - explain.Library
+    """`text` extracted and indexed at the defaults but uncapped, as `alchemy explain` reads
+    it."""
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.explain import Library
+    from lean_alchemy.index.options import IndexOptions
+
+    from helpers.lean_text import extracted_run
+
+    run = extracted_run(tmp_path, text)
+    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
+    return Library(run)
+
+
+def _verdicts(lib, rule: str, direction: str, kept: tuple[str, ...],  # noqa: ANN001
+              refused: tuple[str, ...]) -> None:
+    """Each of `kept` has an invocation of `rule`; each of `refused` lacks the evidence."""
+    from lean_alchemy.index.explain import explain
+
+    for cand in kept:
+        got = explain(lib, cand, rule, direction)
+        assert got["accepted"] and got["kept"], cand
+    for cand in refused:
+        assert explain(lib, cand, rule, direction)["rejected_by"] == "filter:untyped_generic", cand
+
+
 @pytest.mark.parametrize("text, head", [
     ("Finset α", "Finset"), ("Set (α × β)", "Set"), ("Mathlib.Foo.Bar x {y} [z]", "Bar"),
     ("α → Finset α", None), ("Finset α × Finset β", None), ("α", None), ("Prop", None),
@@ -59,21 +85,13 @@ def test_the_result_type_is_read_from_a_definitions_source():
 
 
 def test_a_value_of_a_definition_returning_the_rules_type_is_evidence(tmp_path):
-    from lean_alchemy.index.driver import run_index
     from lean_alchemy.index.explain import Library, explain
-    from lean_alchemy.index.options import IndexOptions
 
-    from helpers.lean_text import extracted_run
-
-    run = extracted_run(tmp_path, LIB)
-    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
-    lib = Library(run)
-    got = explain(lib, "Finset.Ioo_subset_Ioc_self", "Finset.subset_iff", "fwd")
-    assert got["accepted"] and got["kept"]
+    lib = _indexed(tmp_path, LIB)
+    run = lib.run
     # `Set.Ioo` returns a `Set`, `pairs a b` applies a definition returning a function
-    for cand in ("Set.Ioo_subset_Ioc_self", "Finset.pairs_subset"):
-        got = explain(lib, cand, "Finset.subset_iff", "fwd")
-        assert got["rejected_by"] == "filter:untyped_generic", cand
+    _verdicts(lib, "Finset.subset_iff", "fwd", kept=("Finset.Ioo_subset_Ioc_self",),
+              refused=("Set.Ioo_subset_Ioc_self", "Finset.pairs_subset"))
     # explain reads the table pass 2 stored: without it, no evidence
     from lean_alchemy.index.match.results import FILE, read_table
 
@@ -114,20 +132,8 @@ def test_a_definition_returning_a_number_type_is_evidence_for_a_variable_of_it(t
     """`n : ℕ` of a rule and `def card … : ℕ` (or `: Nat`) name the same head, so `o = n`
     of `card_eq_nat` backwards may rewrite `card α = card₂ α`; a value of another result
     type is no evidence."""
-    from lean_alchemy.index.driver import run_index
-    from lean_alchemy.index.explain import Library, explain
-    from lean_alchemy.index.options import IndexOptions
-
-    from helpers.lean_text import extracted_run
-
-    run = extracted_run(tmp_path, NUMBERS)
-    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
-    lib = Library(run)
-    for cand in ("Demo.card_eq", "Demo.size_eq"):
-        got = explain(lib, cand, "Demo.card_eq_nat", "bwd")
-        assert got["accepted"] and got["kept"], cand
-    got = explain(lib, "Demo.name_eq", "Demo.card_eq_nat", "bwd")
-    assert got["rejected_by"] == "filter:untyped_generic"
+    _verdicts(_indexed(tmp_path, NUMBERS), "Demo.card_eq_nat", "bwd",
+              kept=("Demo.card_eq", "Demo.size_eq"), refused=("Demo.name_eq",))
 
 
 FIELDS = """\
@@ -177,27 +183,11 @@ end Demo
 def test_field_notation_on_a_variable_and_an_unspelled_declared_type_are_evidence(tmp_path):
     """`s.image f` with `s : Finset α` applies `Finset.image`, which returns a `Finset`;
     `p : Finset α[X]` is a declared value whose type the hints cannot spell."""
-    from lean_alchemy.index.driver import run_index
-    from lean_alchemy.index.explain import Library, explain
-    from lean_alchemy.index.options import IndexOptions
-
-    from helpers.lean_text import extracted_run
-
-    run = extracted_run(tmp_path, FIELDS)
-    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
-    lib = Library(run)
-    for cand in ("Demo.dot_image", "Demo.unspelled"):
-        got = explain(lib, cand, "Finset.subset_iff", "fwd")
-        assert got["accepted"] and got["kept"], cand
-    # the receiver's type names the definition: `Multiset.image` returns a `Multiset`
-    got = explain(lib, "Demo.dot_image_multiset", "Finset.subset_iff", "fwd")
-    assert got["rejected_by"] == "filter:untyped_generic"
-    # a chain of fields, and a field of a compound value, field by field
-    for cand in ("Demo.chained", "Demo.projected"):
-        got = explain(lib, cand, "Finset.subset_iff", "fwd")
-        assert got["accepted"] and got["kept"], cand
-    got = explain(lib, "Demo.projected_multiset", "Finset.subset_iff", "fwd")
-    assert got["rejected_by"] == "filter:untyped_generic"
+    # the receiver's type names the definition: `Multiset.image` returns a `Multiset`;
+    # a chain of fields, and a field of a compound value, are read field by field
+    _verdicts(_indexed(tmp_path, FIELDS), "Finset.subset_iff", "fwd",
+              kept=("Demo.dot_image", "Demo.unspelled", "Demo.chained", "Demo.projected"),
+              refused=("Demo.dot_image_multiset", "Demo.projected_multiset"))
 
 
 def test_field_results_leave_out_a_pair_two_definitions_give_different_heads():
