@@ -324,9 +324,8 @@ def dotted_result(name: str, local_types: Mapping[str, Term],
                   fields: Mapping[tuple[str, str], str]) -> str | None:
     """The result head of `x.f` (`name`), `x` a variable of the candidate whose declared
     type is headed `T`, by `T.f`'s result type, and of a chain `x.f.g` field by field;
-    None for another name.  Alone, for a node
-    that is not the target's own (a field view's spelling of `T.f x`), whose binders
-    `field_result` cannot ask."""
+    None for another name.  Alone, for a node that is not the target's own (a field
+    view's spelling of `T.f x`), whose binders `field_result` cannot ask."""
     var, dot, chain = name.partition(".")
     if not dot or var not in local_types:
         return None
