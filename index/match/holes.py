@@ -6,7 +6,9 @@ Why apart: what makes a hole solvable is a question about where Lean elaborates 
 
 from __future__ import annotations
 
-from lean_alchemy.grammar.ast import Hole, Ident, Term
+from lean_alchemy.grammar.ast import (App, BinOp, Enclosed, Hole, Ident, Postfix, Prefix, Proj,
+                                      Quant, Term, Typed, children)
+from lean_alchemy.grammar.walk import heads, nodes
 
 HOLE: Term = Hole("_")  # a value Lean's unifier finds (`fill` module doc, *Hole*)
 
@@ -29,7 +31,6 @@ def value_positions(t: Term, out: set[str], inside: bool = False) -> frozenset[s
     in `‹UniformSpace α›` (found by `assumption` after elaboration).  A `_` there has no
     type to be unified through (`T + _`); as an argument of a constant or in a binder's
     type (`mkLinearMap _ N`, `g : P ⟶ _`) the types around it fix it."""
-    from lean_alchemy.grammar.ast import BinOp, Enclosed, Prefix, children
 
     if isinstance(t, Ident):
         if inside:
@@ -53,8 +54,6 @@ def elaborated_first(r: Term) -> frozenset[str]:
     notation (`(_).str F`, also `P.str` for `P : _`) and of an applied function
     (`_ (Subtype R)`) before anything unifies it.  An ascription's target may have one:
     Mathlib itself writes `(L.fixingSubgroup : Set _)`."""
-    from lean_alchemy.grammar.ast import App, Proj, Quant
-    from lean_alchemy.grammar.walk import nodes
 
     used: set[str] = set()
     typed_by: dict[str, set[str]] = {}  # type variable -> names bound with it as type
@@ -85,7 +84,6 @@ def ascription_holes(pattern: Term, replacement: Term, named: frozenset[str],
     `comap ((↑) : ℤ → R) atTop`, a `Filter ℤ`: nothing fixes it); and not one also written
     in another ascription (`R` of `((X s : MvPolynomial σ R) : MvPowerSeries σ R)`: the
     inner `_` would be fixed only through the coercion, which Lean does not search)."""
-    from lean_alchemy.grammar.walk import heads
     from lean_alchemy.index.match.rigid import OVERLOADED_CONSTANTS
 
     if not heads(pattern) - named - OVERLOADED_CONSTANTS:
@@ -103,7 +101,6 @@ _SAME_TYPE_OPS = frozenset({"+", "-", "*", "/", "∩", "∪", "⊔", "⊓", "\\"
 
 def _own_typed(t: Term, out: list[Term]) -> None:
     """The ascriptions whose type is `t`'s own (`ascription_holes`), appended to `out`."""
-    from lean_alchemy.grammar.ast import BinOp, Postfix, Prefix, Typed
 
     if isinstance(t, Typed):
         out.append(t)
@@ -117,8 +114,6 @@ def _own_typed(t: Term, out: list[Term]) -> None:
 def _ascribed(t: Term, own: frozenset[int], inside: set[str], elsewhere: set[str]) -> None:
     """Names `t` writes inside the type of an ascription of `own` (`inside`) and anywhere
     else (`elsewhere`)."""
-    from lean_alchemy.grammar.ast import Typed, children
-    from lean_alchemy.grammar.walk import heads
 
     if isinstance(t, Typed):
         (inside if id(t) in own else elsewhere).update(heads(t.type))
