@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Container, Iterable
 
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Scope
@@ -114,7 +114,10 @@ class ScopeView:
         return h
 
     @classmethod
-    def of(cls, scope: Scope | None, namespace_hint: str = "") -> "ScopeView":
+    def of(cls, scope: Scope | None, namespace_hint: str = "",
+           known: Container[str] | None = None) -> "ScopeView":
+        """`known`: the library's namespaces (`namespaces_of`), to read each `open` as Lean
+        does (`relative_opens`); None keeps every `open` as written."""
         if scope is None:
             comps = tuple(namespace_hint.split(".")) if namespace_hint else ()
             opens: tuple[OpenDecl, ...] = ()
@@ -123,6 +126,8 @@ class ScopeView:
             opens = tuple(o for kind, text in scope.commands if kind == "open"
                           for o in parse_open(text))
         prefixes = tuple(".".join(comps[:i]) for i in range(len(comps), 0, -1))
+        if known is not None and opens:
+            opens = relative_opens(opens, prefixes, known)
         return cls(prefixes, opens)
 
 
@@ -137,6 +142,49 @@ class ScopeView:
             return self
         rest = tuple(n for n in self.namespaces if n not in own)
         return ScopeView(own + rest, self.opens)
+
+
+def relative_opens(opens: Iterable[OpenDecl], prefixes: tuple[str, ...],
+                   known: Container[str]) -> tuple[OpenDecl, ...]:
+    """`opens` with each namespace read as Lean's `open` reads it (`resolveNamespace`):
+    `open Limits` after `open CategoryTheory`, or inside `namespace CategoryTheory`, opens
+    `CategoryTheory.Limits`.  Lean opens the first of `P.N` (namespace prefixes `P`,
+    innermost first, then the root) that exists, and `Q.N` for every earlier plain
+    `open Q` where that exists.  Why: Mathlib's category theory writes `open Limits`
+    thousands of times; read as the root namespace `Limits`, which does not exist, every
+    `IsZero` of those files stayed unresolved and met no rule's `CategoryTheory.Limits.IsZero`.
+    Unless a prefix gives it, the name as written stays, first: a namespace `known` lacks
+    may come from outside the library."""
+    out: list[OpenDecl] = []
+    plain: list[str] = []  # namespaces opened so far by a plain `open`, latest last
+    for o in opens:
+        targets = [o.namespace]
+        if not o.renaming and not o.namespace.startswith(ROOT):
+            n = o.namespace
+            at_scope = next((f"{p}.{n}" for p in prefixes if f"{p}.{n}" in known), None)
+            if at_scope is not None:
+                targets = [at_scope]  # found before the root, which Lean then skips
+            targets.extend(f"{q}.{n}" for q in reversed(plain) if f"{q}.{n}" in known)
+        seen: set[str] = set()
+        for t in targets:
+            if t in seen:
+                continue
+            seen.add(t)
+            out.append(o if t == o.namespace else replace(o, namespace=t))
+            if o.only is None and not o.hiding and not o.renaming:
+                plain.append(t)
+    return tuple(out)
+
+
+def namespaces_of(names: Iterable[str]) -> frozenset[str]:
+    """Every namespace that declaration names imply (`A` and `A.B` of `A.B.c`)."""
+    out: set[str] = set()
+    for n in names:
+        i = n.find(".")
+        while i > 0:
+            out.add(n[:i])
+            i = n.find(".", i + 1)
+    return frozenset(out)
 
 
 @dataclass
@@ -162,6 +210,14 @@ class NameTable:
 
     def __contains__(self, name: str) -> bool:
         return name in self.names
+
+    @property
+    def namespaces(self) -> frozenset[str]:
+        """`namespaces_of` the names, computed once (the table is complete by then)."""
+        got = self.__dict__.get("_namespaces")
+        if got is None:
+            got = self.__dict__["_namespaces"] = namespaces_of(self.names)
+        return got
 
 
 # a dotted identifier as statements write it (`List.Nodup`, `Sum.inl`, `Function.support`)
@@ -367,5 +423,6 @@ def binder_locals(groups: Iterable[BinderGroup]) -> frozenset[str]:
     return frozenset(n for g in groups for n in g.names if n and n != "_")
 
 
-__all__ = ["OpenDecl", "parse_open", "ScopeView", "NameTable", "Resolver",
+__all__ = ["OpenDecl", "parse_open", "relative_opens", "namespaces_of", "ScopeView",
+           "NameTable", "Resolver",
            "read_external_names", "written_external_names", "binder_locals"]

@@ -65,7 +65,7 @@ class IndexContext:
         if v is None:
             scope = self.scopes.get(key)
             ns = decl.full_name.rsplit(".", 1)[0] if "." in decl.full_name else ""
-            v = ScopeView.of(scope, namespace_hint=ns)
+            v = ScopeView.of(scope, namespace_hint=ns, known=self.resolver.table.namespaces)
             self.views[key] = v
         return v
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Container, Iterable, Mapping, Sequence
 
 import pyarrow.parquet as pq
 
@@ -47,7 +47,7 @@ from lean_alchemy.grammar.statements import top_level_colon
 from lean_alchemy.grammar.substitute import substitute
 from lean_alchemy.grammar.walk import heads, nodes
 from lean_alchemy.index.names import (
-    BUILTIN, ROOT, ScopeView, possible_names, read_external_names)
+    BUILTIN, ROOT, ScopeView, namespaces_of, possible_names, read_external_names)
 from lean_alchemy.grammar.tokens import TokenTable
 from lean_alchemy.mutate.notation_scope import MATHLIB_SCOPED
 from lean_alchemy.mutate.statements import DecodedRule
@@ -75,6 +75,8 @@ class NameIndex:
     # every proper dotted suffix of a name (`B.c`, `c` of `A.B.c`): a name that is none
     # can only ever denote itself, whatever namespaces and opens are in force
     suffixes: frozenset[str] = frozenset()
+    # every namespace the names imply: how an `open` is read (`names.relative_opens`)
+    namespaces: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, rows: Iterable[tuple[str, Sequence[str], str]], external: Iterable[str] = ()
@@ -97,7 +99,8 @@ class NameIndex:
         only = {n: frozenset(m) for n, m in private.items() if n not in public}
         suffixes = {n[i + 1:] for n in names for i, ch in enumerate(n) if ch == "."}
         return cls(frozenset(names), frozenset(protected), only,
-                   frozenset(n.rsplit(".", 1)[-1] for n in only), frozenset(suffixes))
+                   frozenset(n.rsplit(".", 1)[-1] for n in only), frozenset(suffixes),
+                   namespaces_of(names))
 
     @classmethod
     def read(cls, run: RunDir) -> "NameIndex":
@@ -218,10 +221,12 @@ def _binder_names(text: str) -> Iterable[str]:
 
 # --------------------------------------------------------------------------- the check
 
-def view_of(scope: Scope | None, decl_name: str) -> ScopeView:
+def view_of(scope: Scope | None, decl_name: str, known: Container[str] | None = None
+            ) -> ScopeView:
     """Where a declaration named `decl_name` (its full name) is elaborated: its scope's
-    namespaces and opens, inside the namespace of its own name."""
-    return ScopeView.of(scope).inside(decl_name)
+    namespaces and opens (read against the `known` namespaces), inside the namespace of
+    its own name."""
+    return ScopeView.of(scope, known=known).inside(decl_name)
 
 
 def notation_words(table: TokenTable | None) -> frozenset[str]:
@@ -288,7 +293,7 @@ class NameScope:
         hit = self._scope_views.get(id(scope))
         if hit is not None and hit[0] is scope:
             return hit[1]
-        value = ScopeView.of(scope)
+        value = ScopeView.of(scope, known=self.index.namespaces)
         if len(self._scope_views) >= _MEMO_LIMIT:
             self._scope_views.clear()
         self._scope_views[id(scope)] = (scope, value)

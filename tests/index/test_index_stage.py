@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lean_alchemy.core.errors import AlchemyError
-from lean_alchemy.core.records import Declaration
+from lean_alchemy.core.records import Declaration, Scope
 from lean_alchemy.core.rundir import RunDir
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.names import (
@@ -147,6 +147,35 @@ def test_open_only_hiding_and_projections():
     assert r.resolve_name(hiding, "b")[0] == "Foo.b"
     # a constant followed by a projection keeps the projection
     assert r.resolve_name(hiding, "lemma_iff.mp") == ("Foo.lemma_iff.mp", "resolved")
+
+
+def _scope(namespaces: tuple[str, ...], *opens: str) -> Scope:
+    commands = tuple(("namespace", f"namespace {n}") for n in namespaces)
+    return Scope("Demo.File", (), namespaces, commands + tuple(("open", o) for o in opens))
+
+
+def test_an_open_is_read_relative_to_earlier_opens_and_namespaces():
+    # Lean's `open` resolves its namespace as `resolveNamespace` does: `open Limits` after
+    # `open CategoryTheory` opens `CategoryTheory.Limits` (Mathlib/RepresentationTheory/
+    # Rep/Res.lean writes `IsZero M` so), and inside `namespace CategoryTheory` too.
+    r = _resolver("CategoryTheory.Limits.IsZero", "Rep.res", "Foo.Limits.bar", "Limits.bar")
+    known = r.table.namespaces
+    after_open = ScopeView.of(_scope(("Rep",), "open CategoryTheory", "open Limits"),
+                              known=known)
+    assert r.resolve_name(after_open, "IsZero") == ("CategoryTheory.Limits.IsZero", "resolved")
+    inside = ScopeView.of(_scope(("CategoryTheory",), "open Limits"), known=known)
+    assert r.resolve_name(inside, "IsZero") == ("CategoryTheory.Limits.IsZero", "resolved")
+    # without the enclosing open, or read as written (no namespaces known), it stays unknown
+    alone = ScopeView.of(_scope(("Rep",), "open Limits"), known=known)
+    assert r.resolve_name(alone, "IsZero") == ("IsZero", "unresolved")
+    as_written = ScopeView.of(_scope(("Rep",), "open CategoryTheory", "open Limits"))
+    assert r.resolve_name(as_written, "IsZero") == ("IsZero", "unresolved")
+    # a namespace prefix that has it wins over the root, which Lean then does not open
+    prefixed = ScopeView.of(_scope(("Foo",), "open Limits"), known=known)
+    assert [o.namespace for o in prefixed.opens] == ["Foo.Limits"]
+    assert r.resolve_name(prefixed, "bar") == ("Foo.Limits.bar", "resolved")
+    rooted = ScopeView.of(_scope(("Rep",), "open Limits"), known=known)
+    assert r.resolve_name(rooted, "bar") == ("Limits.bar", "resolved")
 
 
 def test_resolve_term_leaves_locals_and_bound_variables():
