@@ -113,3 +113,22 @@ def test_variable_lines_bind_the_names_before_their_top_level_colon():
         ("variable", "variable {x} ⦃s : Set α⦄ (h : f (g x) = x)"),
         ("open", "open Nat")))
     assert variable_names(scope) == {"α", "inst", "f", "g", "x", "s", "h"}
+
+
+
+def test_a_rule_name_under_an_open_relative_to_an_earlier_one_is_spelled_in_full():
+    """The rule's file says `open Bar` then `open Baz`, which opens `Bar.Baz` (Lean's
+    `resolveNamespace`), and writes `g a` for the library's `Bar.Baz.g`.  A mutant in
+    `namespace Foo`, where `g` means nothing, must say `Bar.Baz.g`.  Read as the root
+    namespace `Baz`, the rule's `g` would be unknown and printed as written."""
+    add_g = rule("add_g", "eq", BinOp("+", I("a"), Num("0")), App(I("g"), (I("a"),)),
+                 [("a", "explicit", NAT)])
+    rule_file = Scope("Lib.Rules", (), (), (("open", "open Bar"), ("open", "open Baz")))
+    names = NameScope(NameIndex.of([("Bar.Baz.g", (), "Lib.Defs")]), lambda r: rule_file)
+    m = Mutator([add_g], {IN_FOO.id: IN_FOO}, MutateOptions(refute=False), show=show,
+                show_binders=lambda gs: "", parse=lambda d: (CAND_BINDERS, CAND_CONCL),
+                section_of=lambda s: (), names=names)
+    rows = list(m.mutate_theorem(decl(IN_FOO), [
+        inv("rw_goal", add_g, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")},
+            candidate=decl(IN_FOO).full_name)]))
+    assert len(rows) == 1 and "Bar.Baz.g x" in rows[0][0].statement
