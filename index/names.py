@@ -6,10 +6,11 @@ compares *resolved* terms so all three meet.  Resolution follows Lean 4's
 `resolveGlobalName`, restricted to what source text tells us:
 
 - `_root_.x` is exactly `x`;
-- otherwise, for every namespace prefix in force (innermost first: `A.B.x`, `A.x`), then the
-  root (`x`), then each `open`ed namespace (`N.x`, also `open N (x)` / `hiding` /
-  `renaming`), the first name that exists wins; when several exist the name is
-  *ambiguous* (Lean would try each by type) and we take the first in that priority order;
+- otherwise the innermost namespace prefix in force that has it (`A.B.x`, else `A.x`) gives
+  the only reading; else a dotted name that exists as written is itself; else the root
+  (`x`) and each `open`ed namespace (`N.x`, also `open N (x)` / `hiding` / `renaming`)
+  are all readings: when several exist the name is *ambiguous* (Lean elaborates each and
+  keeps the one that fits, an overload) and we take the first in that order;
 - `protected` declarations are not reachable by their last component alone
   (`namespace Nat` + `sub_le` does not reach a protected `Nat.sub_le`);
 - a dotted name whose full form is unknown may be a constant followed by projections
@@ -309,16 +310,21 @@ class Resolver:
 
     # ------------------------------------------------------------------ one name
     def candidates(self, view: ScopeView, name: str) -> list[str]:
-        """Every full name `name` may denote, in Lean's priority order (no projections)."""
+        """Every full name `name` may denote (no projections), as Lean's
+        `resolveGlobalName` finds them: the innermost namespace prefix that has it gives
+        the only one; else a dotted name that exists as written is itself; else the root
+        name and every `open`'s, among which Lean picks by elaborating each (overloads)."""
         if name.startswith(ROOT):
             n = name[len(ROOT):]
             return [n] if n in self.table else []
         atomic = "." not in name
-        out: list[str] = []
         for ns in view.namespaces:
             full = f"{ns}.{name}"
             if full in self.table and not (atomic and full in self.table.protected):
-                out.append(full)
+                return [full]
+        if not atomic and name in self.table:
+            return [name]
+        out: list[str] = []
         if name in self.table:
             out.append(name)
         for o in view.opens:

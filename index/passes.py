@@ -112,7 +112,9 @@ def parsed(decl: Declaration) -> tuple[tuple[BinderGroup, ...], Term] | None:
 
 
 def const_eq_for(resolver: Resolver, view: ScopeView) -> Callable[[str, Ident, Ident], bool]:
-    """Rule constant vs candidate identifier: equal resolved names, or an unresolved
+    """Rule constant vs candidate identifier: equal resolved names, a reading of an
+    overloaded candidate name (the root's and some `open`'s: `IsBounded` under `open
+    Bornology Filter`, which Lean settles by elaborating each), or an unresolved
     candidate name that could denote the rule's constant in the candidate's scope.  A rule
     constant the library does not declare either (Lean core's `Injective`, a name
     `to_additive` generates such as `Function.Exact`) is kept as the rule wrote it, under
@@ -123,7 +125,10 @@ def const_eq_for(resolver: Resolver, view: ScopeView) -> Callable[[str, Ident, I
     def eq(pname: str, w: Ident, r: Ident) -> bool:
         if pname == r.name:
             return True
-        if resolver.resolve_name(view, w.name)[1] != "unresolved":
+        status = resolver.resolve_name(view, w.name)[1]
+        if status == "ambiguous":  # an overload: Lean keeps the reading that elaborates
+            return pname in resolver.candidates(view, w.name)
+        if status != "unresolved":
             return False  # resolved to another constant
         if pname in resolver.possible(view, w.name):
             return True

@@ -118,10 +118,17 @@ def _resolver(*names: str, protected: tuple[str, ...] = ()) -> Resolver:
 
 
 def test_resolution_innermost_namespace_first_and_ambiguity():
-    r = _resolver("bar", "Foo.bar", "Foo.Baz.bar", "Foo.qux")
+    # Lean's `resolveGlobalName`: the innermost namespace that has the name gives the only
+    # reading; the root and the opens are overloads, each a reading
+    r = _resolver("bar", "Foo.bar", "Foo.Baz.bar", "Foo.qux", "Qux.bar", "Foo.Qux.bar")
     view = ScopeView(("Foo.Baz", "Foo"), ())
-    assert r.resolve_name(view, "bar") == ("Foo.Baz.bar", "ambiguous")
-    assert r.candidates(view, "bar") == ["Foo.Baz.bar", "Foo.bar", "bar"]
+    assert r.resolve_name(view, "bar") == ("Foo.Baz.bar", "resolved")
+    assert r.candidates(view, "bar") == ["Foo.Baz.bar"]
+    opened = ScopeView((), parse_open("open Qux"))
+    assert r.resolve_name(opened, "bar") == ("bar", "ambiguous")
+    assert r.candidates(opened, "bar") == ["bar", "Qux.bar"]
+    # a dotted name that exists as written is itself, before the opens
+    assert r.candidates(ScopeView((), parse_open("open Foo")), "Qux.bar") == ["Qux.bar"]
     assert r.resolve_name(view, "qux") == ("Foo.qux", "resolved")
     assert r.resolve_name(view, "_root_.bar") == ("bar", "resolved")
     assert r.resolve_name(view, "nope") == ("nope", "unresolved")
@@ -147,6 +154,28 @@ def test_open_only_hiding_and_projections():
     assert r.resolve_name(hiding, "b")[0] == "Foo.b"
     # a constant followed by a projection keeps the projection
     assert r.resolve_name(hiding, "lemma_iff.mp") == ("Foo.lemma_iff.mp", "resolved")
+
+
+def test_an_overloaded_candidate_name_matches_each_of_its_readings():
+    """`IsBounded s` under `open Filter Bornology` (Mathlib/Topology/MetricSpace/Bounded.lean
+    opens both) is the root-less overload `Filter.IsBounded` / `Bornology.IsBounded`, which
+    Lean settles by elaborating each: a rule about either reading may match it.  A name
+    that one namespace of the scope declares has that reading alone."""
+    from lean_alchemy.index.passes import const_eq_for
+
+    r = _resolver("Filter.IsBounded", "Bornology.IsBounded", "Metric.IsBounded",
+                  "Set.IsBounded")
+    opened = ScopeView((), parse_open("open Filter Bornology"))
+    eq = const_eq_for(r, opened)
+    written = Ident("IsBounded")
+    first = Ident(r.resolve_name(opened, "IsBounded")[0])
+    assert first.name == "Filter.IsBounded"
+    assert eq("Bornology.IsBounded", written, first)
+    assert not eq("Set.IsBounded", written, first)  # not a reading here
+    inside = ScopeView(("Metric",), parse_open("open Filter Bornology"))
+    assert r.resolve_name(inside, "IsBounded") == ("Metric.IsBounded", "resolved")
+    assert not const_eq_for(r, inside)("Bornology.IsBounded", written,
+                                       Ident("Metric.IsBounded"))
 
 
 def _scope(namespaces: tuple[str, ...], *opens: str) -> Scope:
