@@ -119,17 +119,21 @@ class NameIndex:
 
     def candidates(self, view: ScopeView, name: str, module: str | None
                    ) -> tuple[list[str], bool]:
-        """(every declaration `name` denotes in `view`, whether namespaces found them):
-        Lean's order, namespace prefixes before the root name and the `open`s."""
+        """(every declaration `name` denotes in `view`, whether namespaces found them), as
+        Lean's `resolveGlobalName` (`index.names.Resolver.candidates`): the innermost
+        namespace prefix that has it alone; else a dotted name that exists as written;
+        else the root name and the `open`s'."""
         if name.startswith(ROOT):
             n = name[len(ROOT):]
             return ([n] if self.exists(n, module) else []), False
         atomic = "." not in name
-        found = [f"{ns}.{name}" for ns in view.namespaces
-                 if self.exists(f"{ns}.{name}", module)
-                 and not (atomic and f"{ns}.{name}" in self.protected)]
-        if found:
-            return found, True
+        for ns in view.namespaces:
+            full = f"{ns}.{name}"
+            if self.exists(full, module) and not (atomic and full in self.protected):
+                return [full], True
+        if not atomic and self.exists(name, module):
+            return [name], False
+        found: list[str] = []
         if self.exists(name, module):
             found.append(name)
         for o in view.opens:

@@ -132,3 +132,22 @@ def test_a_rule_name_under_an_open_relative_to_an_earlier_one_is_spelled_in_full
         inv("rw_goal", add_g, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")},
             candidate=decl(IN_FOO).full_name)]))
     assert len(rows) == 1 and "Bar.Baz.g x" in rows[0][0].statement
+
+
+def test_the_innermost_namespace_gives_the_one_reading_of_a_rule_name():
+    """In `namespace Foo.Bar`, `g` is `Foo.Bar.g` alone although `Foo.g` exists too (Lean's
+    `resolveGlobalName` stops at the innermost namespace that has it).  A mutant stated in
+    `namespace Foo`, where `g` is `Foo.g`, must spell the rule's `Foo.Bar.g` in full."""
+    add_g = rule("add_g", "eq", BinOp("+", I("a"), Num("0")), App(I("g"), (I("a"),)),
+                 [("a", "explicit", NAT)])
+    rule_file = Scope("Lib.Rules", (), ("Foo", "Bar"), (("namespace", "namespace Foo"),
+                                                        ("namespace", "namespace Bar")))
+    names = NameScope(NameIndex.of([("Foo.Bar.g", (), "Lib.Defs"), ("Foo.g", (), "Lib.Defs")]),
+                      lambda r: rule_file)
+    m = Mutator([add_g], {IN_FOO.id: IN_FOO}, MutateOptions(refute=False), show=show,
+                show_binders=lambda gs: "", parse=lambda d: (CAND_BINDERS, CAND_CONCL),
+                section_of=lambda s: (), names=names)
+    rows = list(m.mutate_theorem(decl(IN_FOO), [
+        inv("rw_goal", add_g, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")},
+            candidate=decl(IN_FOO).full_name)]))
+    assert len(rows) == 1 and "Foo.Bar.g x" in rows[0][0].statement
