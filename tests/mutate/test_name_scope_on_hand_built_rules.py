@@ -34,9 +34,10 @@ def decl(scope: Scope) -> Declaration:
 
 
 def mutate(scope: Scope, r: Rule, library: list[tuple[str, tuple[str, ...]]], check=True,
-           module: str = "Lib.Defs", notations: frozenset[str] = frozenset()):
+           module: str = "Lib.Defs", notations: frozenset[str] = frozenset(),
+           rule_file: Scope = RULE_FILE):
     rows = [(n, mods, module) for n, mods in library]
-    names = NameScope(NameIndex.of(rows), lambda rule: RULE_FILE, notations) if check else None
+    names = NameScope(NameIndex.of(rows), lambda rule: rule_file, notations) if check else None
     m = Mutator([r], {scope.id: scope}, MutateOptions(refute=False), show=show,
                 show_binders=lambda gs: "", parse=lambda d: (CAND_BINDERS, CAND_CONCL),
                 section_of=lambda s: (), names=names)
@@ -115,22 +116,18 @@ def test_variable_lines_bind_the_names_before_their_top_level_colon():
     assert variable_names(scope) == {"α", "inst", "f", "g", "x", "s", "h"}
 
 
+# `a + 0 = g a`, where the rule's file decides which declaration `g` is
+ADD_G = rule("add_g", "eq", BinOp("+", I("a"), Num("0")), App(I("g"), (I("a"),)),
+             [("a", "explicit", NAT)])
+
 
 def test_a_rule_name_under_an_open_relative_to_an_earlier_one_is_spelled_in_full():
     """The rule's file says `open Bar` then `open Baz`, which opens `Bar.Baz` (Lean's
     `resolveNamespace`), and writes `g a` for the library's `Bar.Baz.g`.  A mutant in
     `namespace Foo`, where `g` means nothing, must say `Bar.Baz.g`.  Read as the root
     namespace `Baz`, the rule's `g` would be unknown and printed as written."""
-    add_g = rule("add_g", "eq", BinOp("+", I("a"), Num("0")), App(I("g"), (I("a"),)),
-                 [("a", "explicit", NAT)])
     rule_file = Scope("Lib.Rules", (), (), (("open", "open Bar"), ("open", "open Baz")))
-    names = NameScope(NameIndex.of([("Bar.Baz.g", (), "Lib.Defs")]), lambda r: rule_file)
-    m = Mutator([add_g], {IN_FOO.id: IN_FOO}, MutateOptions(refute=False), show=show,
-                show_binders=lambda gs: "", parse=lambda d: (CAND_BINDERS, CAND_CONCL),
-                section_of=lambda s: (), names=names)
-    rows = list(m.mutate_theorem(decl(IN_FOO), [
-        inv("rw_goal", add_g, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")},
-            candidate=decl(IN_FOO).full_name)]))
+    rows, _ = mutate(IN_FOO, ADD_G, [("Bar.Baz.g", ())], rule_file=rule_file)
     assert len(rows) == 1 and "Bar.Baz.g x" in rows[0][0].statement
 
 
@@ -138,16 +135,7 @@ def test_the_innermost_namespace_gives_the_one_reading_of_a_rule_name():
     """In `namespace Foo.Bar`, `g` is `Foo.Bar.g` alone although `Foo.g` exists too (Lean's
     `resolveGlobalName` stops at the innermost namespace that has it).  A mutant stated in
     `namespace Foo`, where `g` is `Foo.g`, must spell the rule's `Foo.Bar.g` in full."""
-    add_g = rule("add_g", "eq", BinOp("+", I("a"), Num("0")), App(I("g"), (I("a"),)),
-                 [("a", "explicit", NAT)])
     rule_file = Scope("Lib.Rules", (), ("Foo", "Bar"), (("namespace", "namespace Foo"),
                                                         ("namespace", "namespace Bar")))
-    names = NameScope(NameIndex.of([("Foo.Bar.g", (), "Lib.Defs"), ("Foo.g", (), "Lib.Defs")]),
-                      lambda r: rule_file)
-    m = Mutator([add_g], {IN_FOO.id: IN_FOO}, MutateOptions(refute=False), show=show,
-                show_binders=lambda gs: "", parse=lambda d: (CAND_BINDERS, CAND_CONCL),
-                section_of=lambda s: (), names=names)
-    rows = list(m.mutate_theorem(decl(IN_FOO), [
-        inv("rw_goal", add_g, "goal", [("lhs", -1), ("lhs", -1)], {"a": I("x")},
-            candidate=decl(IN_FOO).full_name)]))
+    rows, _ = mutate(IN_FOO, ADD_G, [("Foo.Bar.g", ()), ("Foo.g", ())], rule_file=rule_file)
     assert len(rows) == 1 and "Foo.Bar.g x" in rows[0][0].statement
