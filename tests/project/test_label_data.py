@@ -80,6 +80,21 @@ def test_every_ascription_hole_reading_is_complete() -> None:
         (True, "elaborates"): 9, (False, "ill_typed"): 3, (False, "elaborates"): 1}
 
 
+def test_every_overload_reading_is_complete() -> None:
+    """Invocations an overloaded candidate name (`card` under `open Finset Fintype`) let
+    through: each says which readings the name has and whether the rule's is Lean's."""
+    data = rows("overload_invocations.jsonl")
+    assert [r["n"] for r in data] == list(range(20))
+    for r in data:
+        assert len(r["readings"]) > 1 and r["name"] and r["new_statement"].strip(), r["n"]
+        assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["reason"].strip()
+        if r["label"] == "ill_typed":
+            assert r["reason_class"] in REASON_CLASSES, r["n"]
+    # what the README reports: 8 elaborate; in all 20 the rule's reading is Lean's
+    assert Counter(r["label"] for r in data) == {"elaborates": 8, "ill_typed": 12}
+    assert all(r["reading_right"] is True for r in data)
+
+
 def test_every_reprinted_reading_is_complete() -> None:
     """Each row names a labelled row of another set and the statement the pipeline now
     prints for its match instead, read under the rubric."""
