@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Container, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import pyarrow.parquet as pq
 
@@ -225,14 +225,6 @@ def _binder_names(text: str) -> Iterable[str]:
 
 # --------------------------------------------------------------------------- the check
 
-def view_of(scope: Scope | None, decl_name: str, known: Container[str] | None = None
-            ) -> ScopeView:
-    """Where a declaration named `decl_name` (its full name) is elaborated: its scope's
-    namespaces and opens (read against the `known` namespaces), inside the namespace of
-    its own name."""
-    return ScopeView.of(scope, known=known).inside(decl_name)
-
-
 def notation_words(table: TokenTable | None) -> frozenset[str]:
     """Tokens of notations that read like identifiers (`σ`, `π`, `I`, `conj`): the grammar
     gives them as identifiers, but Lean reads them as notation where they are active
@@ -279,7 +271,9 @@ class NameScope:
         self._scope_views: dict[int, tuple[Scope | None, ScopeView]] = {}
 
     def view(self, scope: Scope | None, scope_id: str, decl_name: str) -> ScopeView:
-        """`view_of(scope, decl_name)`, memoized per scope id and name."""
+        """Where a declaration named `decl_name` (its full name) is elaborated: its
+        scope's namespaces and opens (`scope_view`), inside the namespace of its own name;
+        memoized per scope id and name."""
         key = (scope_id, decl_name)
         v = self._views.get(key)
         if v is None:
@@ -467,5 +461,5 @@ def renamed(binders: Sequence[BinderGroup], conclusion: Term, renames: Mapping[s
     return groups, substitute(conclusion, mapping)
 
 
-__all__ = ["LOCAL", "UNKNOWN", "NameIndex", "NameScope", "variable_names", "view_of",
+__all__ = ["LOCAL", "UNKNOWN", "NameIndex", "NameScope", "variable_names",
            "notation_words", "rule_constants", "statement_names", "renamed"]
