@@ -121,7 +121,7 @@ def positives(lib, decls: list[Declaration]) -> list[dict]:
         if written.split(".", 1)[0] in local | binder_locals(lib.ctx.section(d)):
             continue
         view = lib.ctx.view(d).inside(d.full_name)
-        full, status = lib.resolver.resolve_name(view, written)
+        full, status = lib.resolver.resolve_name(view, written, own=d.full_name)
         if status == "unresolved" or full not in theorems or full == d.full_name:
             continue
         key = (d.full_name, full, direction)

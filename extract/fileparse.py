@@ -178,6 +178,11 @@ class FileParser:
             except Exception as e:  # a bug on one command must not lose the file
                 if self._is_candidate(cmd):
                     self.fail(cmd.body, f"internal error: {type(e).__name__}: {e}")
+        if not self.used_scopes:
+            # a file without declarations still imports: its scope records what, so that
+            # the index knows every module's imports (`index.visibility`)
+            top = self.tracker.current()
+            self.used_scopes[top.id] = top
         return FileExtraction(tuple(self.decls), tuple(self.used_scopes.values()),
                               tuple(self.failures), tuple(self.notations))
 

@@ -60,6 +60,7 @@ from lean_alchemy.index.match.rigid import rigid_names
 from lean_alchemy.index.match.rule_index import RuleIndex
 from lean_alchemy.index.names import (
     NameTable, Resolver, read_external_names, written_external_names)
+from lean_alchemy.index.visibility import module_imports
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.passes import IndexContext, derive_chunk, match_chunk
 from lean_alchemy.index.dot_notation import undotted_rules
@@ -169,7 +170,7 @@ def _load_context(run: RunDir, opts: IndexOptions
     external = read_external_names(opts.external_names) + _written_names(run, decls)
     with few_collections():  # a dependency's names: ~10^5 records, all kept
         deps = [load_dependency(p) for p in opts.rules_from]
-    table = NameTable.from_declarations(decls, external)
+    table = NameTable.from_declarations(decls, external, module_imports(scopes.values()))
     for dep in deps:
         table.names.update(n.full_name for n in dep.names)
         table.protected.update(dep.protected)

@@ -58,6 +58,7 @@ from lean_alchemy.index.receivers import read_sole, read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.match.value_checks import value_clash
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals
+from lean_alchemy.index.visibility import module_imports
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.rules import RuleStats, derive_rules
 from lean_alchemy.index.store import invocations_path, run_token_table
@@ -78,6 +79,8 @@ class _Name:
     full_name: str
     kind: str
     modifiers: tuple[str, ...]
+    module: str = ""
+    start_line: int = 0
 
     @property
     def is_candidate(self) -> bool:
@@ -106,18 +109,20 @@ class Library:
                 self._decls.setdefault(d.full_name, d)
             light: Iterable = self._decls.values()
         else:
-            t = pq.read_table(run.declarations, columns=["full_name", "kind", "modifiers"])
-            light = [_Name(n, k, tuple(m or ())) for n, k, m in zip(
-                *(t.column(c).to_pylist() for c in ("full_name", "kind", "modifiers")))]
+            columns = ["full_name", "kind", "modifiers", "module", "start_line"]
+            t = pq.read_table(run.declarations, columns=columns)
+            light = [_Name(n, k, tuple(m or ()), mod, line) for n, k, m, mod, line in zip(
+                *(t.column(c).to_pylist() for c in columns))]
         stats = _read_json(run.root / "index.stats.json")
         opts = stats.get("options", {}) if stats else {}
         self.cap: int | None = opts.get("max_matches_per_theorem",
                                         IndexOptions.max_matches_per_theorem)
         self.generic_evidence = bool(opts.get("generic_evidence", True))
         external = _external(opts.get("external_names")) + _external(str(run.written_names))
-        self.resolver = Resolver(NameTable.from_declarations(light, external))
-        self.rigid = rigid_names(light)
         scopes = read_scopes(run) if run.scopes.exists() else {}
+        self.resolver = Resolver(NameTable.from_declarations(
+            light, external, module_imports(scopes.values())))
+        self.rigid = rigid_names(light)
         self.ctx = IndexContext([], scopes, self.resolver, IndexOptions(), RuleIndex(),
                                 tokens=run_token_table(run))
         # definition -> result head, as pass 2 used it (`match.results`)

@@ -36,7 +36,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Container, Iterable
+from typing import Container, Iterable, Mapping, Sequence
 
 from lean_alchemy.core.errors import AlchemyError
 from lean_alchemy.core.records import Declaration, Scope
@@ -44,6 +44,7 @@ from lean_alchemy.grammar.ast import (
     BinderGroup, Ident, IfThenElse, Let, Quant, SetBuilder, Subtype, Term, bound_in_child,
 )
 from lean_alchemy.grammar.walk import rebuild, without_levels
+from lean_alchemy.index.visibility import Place, Visibility
 
 _BINDING = (Quant, SetBuilder, Subtype, Let, IfThenElse)
 
@@ -119,18 +120,22 @@ class ScopeView:
            known: Container[str] | None = None) -> "ScopeView":
         """`known`: the library's namespaces (`namespaces_of`), to read each `open` as Lean
         does (`relative_opens`); None keeps every `open` as written."""
+        opened: list[tuple[OpenDecl, tuple[str, ...]]] = []  # each with its prefixes
         if scope is None:
             comps = tuple(namespace_hint.split(".")) if namespace_hint else ()
-            opens: tuple[OpenDecl, ...] = ()
         else:
             comps = tuple(c for ns in scope.namespaces for c in ns.split(".") if c)
-            opens = tuple(o for kind, text in scope.commands if kind == "open"
-                          for o in parse_open(text))
-        prefixes = tuple(".".join(comps[:i]) for i in range(len(comps), 0, -1))
-        if known is not None and opens:
-            opens = relative_opens(opens, prefixes, known)
-        return cls(prefixes, opens)
-
+            now: list[str] = []  # the namespaces open where each command stands
+            for kind, text in scope.commands:
+                if kind == "namespace":
+                    now.extend(c for c in text.split(None, 1)[-1].split(".") if c)
+                elif kind == "open":
+                    opened.extend((o, _prefixes(now)) for o in parse_open(text))
+        if known is not None and opened:
+            opens = relative_opens(opened, known)
+        else:
+            opens = tuple(o for o, _ in opened)
+        return cls(_prefixes(comps), opens)
 
     def inside(self, decl_name: str) -> "ScopeView":
         """The view inside declaration `decl_name`: Lean elaborates `theorem A.B.foo` as if
@@ -145,20 +150,28 @@ class ScopeView:
         return ScopeView(own + rest, self.opens)
 
 
-def relative_opens(opens: Iterable[OpenDecl], prefixes: tuple[str, ...],
+def _prefixes(comps: Iterable[str]) -> tuple[str, ...]:
+    """`A.B`, `A` for the namespaces `A`, `B` (innermost first)."""
+    comps = tuple(comps)
+    return tuple(".".join(comps[:i]) for i in range(len(comps), 0, -1))
+
+
+def relative_opens(opens: Iterable[tuple[OpenDecl, tuple[str, ...]]],
                    known: Container[str]) -> tuple[OpenDecl, ...]:
     """`opens` with each namespace read as Lean's `open` reads it (`resolveNamespace`):
     `open Limits` after `open CategoryTheory`, or inside `namespace CategoryTheory`, opens
-    `CategoryTheory.Limits`.  Lean opens the first of `P.N` (namespace prefixes `P`,
-    innermost first, then the root) that exists, and `Q.N` for every earlier plain
-    `open Q` where that exists.  Why: Mathlib's category theory writes `open Limits`
-    thousands of times; read as the root namespace `Limits`, which does not exist, every
-    `IsZero` of those files stayed unresolved and met no rule's `CategoryTheory.Limits.IsZero`.
+    `CategoryTheory.Limits`.  Each open comes with the namespace prefixes in force where
+    it stands (innermost first): `open Set` above `namespace Homeomorph` opens `Set`, even
+    where the library also has a `Homeomorph.Set`.  Lean opens the first of `P.N` (those
+    prefixes `P`, then the root) that exists, and `Q.N` for every earlier plain `open Q`
+    where that exists.  Why: Mathlib's category theory writes `open Limits` thousands of
+    times; read as the root namespace `Limits`, which does not exist, every `IsZero` of
+    those files stayed unresolved and met no rule's `CategoryTheory.Limits.IsZero`.
     Unless a prefix gives it, the name as written stays, first: a namespace `known` lacks
     may come from outside the library."""
     out: list[OpenDecl] = []
     plain: list[str] = []  # namespaces opened so far by a plain `open`, latest last
-    for o in opens:
+    for o, prefixes in opens:
         targets = [o.namespace]
         if not o.renaming and not o.namespace.startswith(ROOT):
             n = o.namespace
@@ -194,15 +207,23 @@ class NameTable:
 
     names: set[str] = field(default_factory=set)
     protected: set[str] = field(default_factory=set)
+    # where each name is declared and what each module imports; None: all names visible
+    visibility: Visibility | None = None
 
     @classmethod
     def from_declarations(cls, decls: Iterable[Declaration],
-                          external: Iterable[str] = ()) -> "NameTable":
+                          external: Iterable[str] = (),
+                          imports: Mapping[str, Sequence[str]] | None = None) -> "NameTable":
+        """`imports` (module -> its imports, `visibility.module_imports`): resolve a
+        statement's names among the declarations it can see, as Lean does."""
         t = cls()
+        decls = list(decls)
         for d in decls:
             t.names.add(d.full_name)
             if "protected" in d.modifiers:
                 t.protected.add(d.full_name)
+        if imports:
+            t.visibility = Visibility.build(imports, decls)
         for n in external:
             n = n.strip()
             if n and not n.startswith("#"):
@@ -309,67 +330,91 @@ class Resolver:
         self._cache: dict[ScopeView, dict[str, tuple[str, str]]] = {}
 
     # ------------------------------------------------------------------ one name
-    def candidates(self, view: ScopeView, name: str) -> list[str]:
+    def candidates(self, view: ScopeView, name: str, at: Place | None = None) -> list[str]:
         """Every full name `name` may denote (no projections), as Lean's
         `resolveGlobalName` finds them: the innermost namespace prefix that has it gives
         the only one; else a dotted name that exists as written is itself; else the root
-        name and every `open`'s, among which Lean picks by elaborating each (overloads)."""
+        name and every `open`'s, among which Lean picks by elaborating each (overloads).
+        `at`: the place of the statement; only the declarations it can see count."""
         if name.startswith(ROOT):
             n = name[len(ROOT):]
-            return [n] if n in self.table else []
+            return [n] if self._known(n, at) else []
         atomic = "." not in name
+        protected = self.table.protected
         for ns in view.namespaces:
             full = f"{ns}.{name}"
-            if full in self.table and not (atomic and full in self.table.protected):
+            if self._known(full, at) and not (atomic and full in protected):
                 return [full]
-        if not atomic and name in self.table:
+        if not atomic and self._known(name, at):
             return [name]
         out: list[str] = []
-        if name in self.table:
+        if self._known(name, at):
             out.append(name)
         for o in view.opens:
             for new, old in o.renaming:
-                if new == name and old in self.table:
+                if new == name and self._known(old, at):
                     out.append(old)
             if o.only is not None and name not in o.only:
                 continue
             if name in o.hiding:
                 continue
             full = f"{o.namespace}.{name}"
-            if full in self.table and not (atomic and full in self.table.protected):
+            if self._known(full, at) and not (atomic and full in protected):
                 out.append(full)
         seen: set[str] = set()
         return [x for x in out if not (x in seen or seen.add(x))]
+
+    def _known(self, name: str, at: Place | None) -> bool:
+        if name not in self.table.names:
+            return False
+        vis = self.table.visibility
+        return at is None or vis is None or vis.visible(name, at)
+
+    def place_of(self, own: str) -> Place | None:
+        """Where declaration `own` is stated (None: unknown, or the table has no places)."""
+        vis = self.table.visibility
+        return None if vis is None or not own else vis.place(own)
+
+    def _seen_from(self, got: tuple[str, str, tuple[str, ...]], at: Place | None) -> bool:
+        """Whether the readings of a cached resolution are all visible from `at`: then
+        the resolution at `at` is the same (hiding only removes readings)."""
+        vis = self.table.visibility
+        return at is None or vis is None or all(vis.visible(c, at) for c in got[2])
 
     def possible(self, view: ScopeView, name: str) -> frozenset[str]:
         """`possible_names` (a method too, for callers that hold a resolver)."""
         return possible_names(view, name)
 
-    def resolve_name(self, view: ScopeView, name: str) -> tuple[str, str]:
-        """(resolved text, status) with status resolved / ambiguous / unresolved."""
+    def resolve_name(self, view: ScopeView, name: str, own: str = "") -> tuple[str, str]:
+        """(resolved text, status) with status resolved / ambiguous / unresolved; `own`:
+        the declaration whose text names it (only what is visible there counts)."""
         cache = self._cache.get(view)
         if cache is None:
             cache = self._cache[view] = {}
         got = cache.get(name)
         if got is None:
             got = cache[name] = self._resolve_uncached(view, name)
-        return got
+        at = self.place_of(own)
+        if not self._seen_from(got, at):
+            got = self._resolve_uncached(view, name, own, at)
+        return got[0], got[1]
 
-    def _resolve_uncached(self, view: ScopeView, name: str, own: str = ""
-                          ) -> tuple[str, str]:
+    def _resolve_uncached(self, view: ScopeView, name: str, own: str = "",
+                          at: Place | None = None) -> tuple[str, str, tuple[str, ...]]:
+        """(resolved text, status, the readings it was chosen among)."""
         parts = name.split(".")
         # longest prefix that denotes a constant; the rest are projections (`foo.mp`)
         for k in range(len(parts), 0, -1):
             head = ".".join(parts[:k])
             if head == "_root_":
                 break
-            c = [x for x in self.candidates(view, head) if x != own]
+            c = [x for x in self.candidates(view, head, at) if x != own]
             if c:
                 full = ".".join([c[0]] + parts[k:])
-                return full, ("ambiguous" if len(c) > 1 else "resolved")
+                return full, ("ambiguous" if len(c) > 1 else "resolved"), tuple(c)
         if name.startswith(ROOT):
-            return name[len(ROOT):], "unresolved"
-        return name, "unresolved"
+            return name[len(ROOT):], "unresolved", ()
+        return name, "unresolved", ()
 
     # ------------------------------------------------------------------ terms
     def resolve_term(self, t: Term, view: ScopeView, locals_: frozenset[str] = frozenset(),
@@ -386,10 +431,12 @@ class Resolver:
         cache = self._cache.get(view)
         if cache is None:
             cache = self._cache[view] = {}
-        return self._resolve_under(t, view, cache, locals_, frozenset(), count, own)
+        return self._resolve_under(t, view, cache, locals_, frozenset(), count, own,
+                                   self.place_of(own))
 
     def _resolve_under(self, t: Term, view: ScopeView, cache: dict, locals_: frozenset[str],
-                       bound: frozenset[str], count: bool, own: str = "") -> Term:
+                       bound: frozenset[str], count: bool, own: str = "",
+                       at: Place | None = None) -> Term:
         """`t` resolved under the names `bound` by enclosing binders of the term."""
         if isinstance(t, Ident):
             name = t.name
@@ -405,8 +452,10 @@ class Resolver:
                 got = cache[name] = self._resolve_uncached(view, name)
             if own and got[0].startswith(own) and (len(got[0]) == len(own)
                                                    or got[0][len(own)] == "."):
-                got = self._resolve_uncached(view, name, own)  # rare: not cached
-            full, status = got
+                got = self._resolve_uncached(view, name, own, at)  # rare: not cached
+            elif not self._seen_from(got, at):
+                got = self._resolve_uncached(view, name, own, at)  # declared later: rare
+            full, status = got[0], got[1]
             if count:
                 self.counts[status] += 1
                 if status == "unresolved":
@@ -420,7 +469,7 @@ class Resolver:
             extra = bound_in_child(t, fname, k) if binding else ()
             return self._resolve_under(x, view, cache, locals_,
                                        bound | frozenset(extra) if extra else bound, count,
-                                       own)
+                                       own, at)
 
         return rebuild(t, child)
 

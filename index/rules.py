@@ -48,6 +48,7 @@ from lean_alchemy.grammar.ast import (
 )
 from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.index.dot_notation import spellings
+from lean_alchemy.index.match.hints import TYPE_ARROW_STARTS
 from lean_alchemy.index.match.patterns import higher_order_args, is_assumption_hole
 from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
@@ -76,6 +77,8 @@ def looks_prop(ty: Term | None, name: str = "") -> bool:
             return True
         if ty.op == "→":
             return looks_prop(ty.rhs) or looks_prop(ty.lhs)
+        if ty.op[0] in TYPE_ARROW_STARTS:
+            return False  # `(h : X ≃ₜ Y)`, `(f : M →ₗ[R] N)`: a map, whatever its name
     if isinstance(ty, Prefix) and ty.op == "¬":
         return True
     if isinstance(ty, Quant) and ty.op in PROP_QUANTS:

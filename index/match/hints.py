@@ -58,7 +58,7 @@ _RANK = {"ℕ+": 0, "ℕ": 1, "ℤ": 2, "ℚ": 3, "ℝ": 4, "ℂ": 5}
 # `→+*`, `↪`, functors `⥤`): spelled as an application `op(A,B)`, so a morphism variable
 # has a hint that a generic pattern's evidence check can see, and no filter takes it for a
 # function type.
-_TYPE_ARROW_STARTS = "⟶≅→≃↪⥤"
+TYPE_ARROW_STARTS = "⟶≅→≃↪⥤"
 
 Hint = tuple[str, bool]  # (normalized type, exact: False = maybe coerced up from this type)
 # The hint of a local whose declared type `type_key` cannot spell (`p : R[X]`, `f : Π i, α
@@ -99,7 +99,7 @@ def type_key(t: Term | None, locals_: frozenset[str] = frozenset()) -> str | Non
         if fn == "Set" and len(args) == 1:
             return f"({args[0]}→Prop)"
         return f"{fn}({','.join(args)})"  # type: ignore[arg-type]
-    if isinstance(t, BinOp) and t.op not in ("→", "×") and t.op[0] in _TYPE_ARROW_STARTS:
+    if isinstance(t, BinOp) and t.op not in ("→", "×") and t.op[0] in TYPE_ARROW_STARTS:
         op = t.op
         if "(" in op:
             return None

@@ -207,6 +207,22 @@ def test_an_open_is_read_relative_to_earlier_opens_and_namespaces():
     assert r.resolve_name(rooted, "bar") == ("Limits.bar", "resolved")
 
 
+def test_an_open_above_a_namespace_is_read_where_it_stands():
+    # Mathlib/Topology/Homeomorph/Defs.lean: `open Set` at line 38, `namespace Homeomorph`
+    # at line 55.  Lean resolved `Set` at the root, although the library also has a
+    # namespace `Homeomorph.Set`; read from inside the namespace it opened nothing that
+    # exists, and `image`/`preimage` stayed unresolved.
+    r = _resolver("Set.image", "Homeomorph.Set.univ")
+    known = r.table.namespaces
+    above = Scope("Demo.File", (), ("Homeomorph",), (("open", "open Set"),
+                                                      ("namespace", "namespace Homeomorph")))
+    view = ScopeView.of(above, known=known)
+    assert [o.namespace for o in view.opens] == ["Set"]
+    assert r.resolve_name(view, "image") == ("Set.image", "resolved")
+    below = ScopeView.of(_scope(("Homeomorph",), "open Set"), known=known)
+    assert [o.namespace for o in below.opens] == ["Homeomorph.Set"]
+
+
 def test_resolve_term_leaves_locals_and_bound_variables():
     r = _resolver("Foo.f", "Foo.x")
     view = ScopeView(("Foo",), ())

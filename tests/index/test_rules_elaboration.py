@@ -98,6 +98,22 @@ def test_bundled_map_binders_are_data_not_hypotheses():
     assert "α" in fwd.pattern_vars
 
 
+def test_a_map_named_like_a_hypothesis_is_data():
+    # Mathlib's `Homeomorph.image_symm (h : X ≃ₜ Y) : image h.symm = preimage h`: `h` is
+    # the homeomorphism, not a proof, so it is no side condition of the rewrite
+    assert not looks_prop(parse_term("X ≃ₜ Y"), "h")
+    assert not looks_prop(parse_term("M →ₗ[R] N"), "hf")
+    assert looks_prop(parse_term("p x"), "h")  # the naming convention still holds
+    assert looks_prop(parse_term("f =O[l] g"), "h")
+    from helpers.lean_text import derived_rules
+
+    text = ("namespace Homeomorph\nopen Set\n"
+            "theorem image_symm (h : X ≃ₜ Y) : image h.symm = preimage h := sorry\n"
+            "end Homeomorph\n")
+    bwd = _by_dir(derived_rules(text, "image_symm"))["bwd"]
+    assert bwd.side_conditions == () and "h" in bwd.pattern_vars
+
+
 # --------------------------------------------------------------------------- matching
 
 def _index(rules, candidate: str):
