@@ -60,6 +60,10 @@ class IndexContext:
     rule_library: dict[str, str] = field(default_factory=dict)
 
     def view(self, decl: Declaration) -> ScopeView:
+        """Where `decl`'s names resolve: its scope, inside its own dotted name (Lean
+        elaborates `theorem Ring.krullDimLE_iff` within `namespace Ring`, so its
+        `KrullDimLE` is `Ring.KrullDimLE`; what is declared there later is not visible,
+        `index.visibility`)."""
         key = decl.scope_id or ""
         v = self.views.get(key)
         if v is None:
@@ -67,7 +71,7 @@ class IndexContext:
             ns = decl.full_name.rsplit(".", 1)[0] if "." in decl.full_name else ""
             v = ScopeView.of(scope, namespace_hint=ns, known=self.resolver.table.namespaces)
             self.views[key] = v
-        return v
+        return v.inside(decl.full_name)
 
     def section(self, decl: Declaration) -> tuple[BinderGroup, ...]:
         """The section binders of `decl`'s scope: decoded from `section_json` when pass 1

@@ -100,3 +100,47 @@ def test_a_file_without_declarations_records_its_imports():
     res = extract_text(text, module="Lib.All", file="Lib/All.lean")
     assert res.declarations == ()
     assert module_imports(res.scopes) == {"Lib.All": ("Lib.Set", "Lib.Defs")}
+
+
+KRULL = """
+namespace Order
+class KrullDimLE (n : ℕ) (α : Type*) [Preorder α] : Prop where
+  le : True
+end Order
+
+abbrev Ring.KrullDimLE (n : ℕ) (R : Type*) [CommSemiring R] : Prop := True
+
+open Order
+
+lemma Ring.krullDimLE_iff {n : ℕ} : KrullDimLE n R ↔ ringKrullDim R ≤ n := sorry
+
+theorem Poly.Monic.def' : Monic p ↔ leadingCoeff p = 1 := sorry
+
+theorem Poly.Monic.leadingCoeff : leadingCoeff p = 1 := sorry
+"""
+
+
+def _patterns(text: str) -> dict[tuple[str, str], str]:
+    from lean_alchemy.grammar.ast import loads
+    from lean_alchemy.index import passes
+    from lean_alchemy.index.match.rule_index import RuleIndex
+    from lean_alchemy.index.options import IndexOptions
+
+    from helpers.lean_text import extract
+
+    decls, scopes = extract(text)
+    ordered = list(decls.values())
+    table = NameTable.from_declarations(ordered, imports=module_imports(scopes.values()))
+    ctx = passes.IndexContext(ordered, scopes, Resolver(table), IndexOptions(),
+                              RuleIndex())
+    chunk = passes.derive_chunk(ctx, [i for i, d in enumerate(ordered) if d.is_candidate])
+    return {(r.lemma, r.direction): print_term(loads(r.pattern)) for r in chunk.rules}
+
+
+def test_a_declaration_reads_its_names_inside_its_own_dotted_name():
+    # Lean elaborates `lemma Ring.krullDimLE_iff` within `namespace Ring`: its
+    # `KrullDimLE` is `Ring.KrullDimLE`, though `open Order` gives `Order.KrullDimLE` too
+    pats = _patterns(KRULL)
+    assert pats[("Ring.krullDimLE_iff", "fwd")] == "Ring.KrullDimLE n R"
+    # ... and only what is declared above it: `Poly.Monic.leadingCoeff` comes later
+    assert pats[("Poly.Monic.def'", "bwd")] == "leadingCoeff p = 1"
