@@ -127,3 +127,59 @@ def test_every_changed_output_reading_is_complete() -> None:
         assert r["label"] in {"elaborates", "ill_typed", "unsure"} and r["reason"].strip()
         if r["label"] == "ill_typed":
             assert r["reason_class"] in REASON_CLASSES, r["n"]
+
+
+def test_every_visibility_reading_is_complete() -> None:
+    """Rules whose constants changed when names resolved among the declarations the rule's
+    file can see: each row gives both readings and which one is Lean's, with the reason."""
+    data = rows("visibility_rules.jsonl")
+    assert [r["n"] for r in data] == list(range(20))
+    for r in data:
+        before, after = r["before"], r["after"]
+        assert (before["pattern"], before["replacement"]) != \
+            (after["pattern"], after["replacement"]), r["n"]
+        assert before["names"] and r["module"].startswith("Mathlib.") and r["line"] > 0
+        assert r["label"] in {"after_right", "before_right", "unsure"} and r["reason"].strip()
+    # what the README reports: the new reading is Lean's in all 20
+    assert Counter(r["label"] for r in data) == {"after_right": 20}
+
+
+def test_the_visibility_rows_resolve_as_labelled() -> None:
+    """Two rows replayed on fixtures of their shape: the rule reads the constant its file
+    sees (`index.visibility`), not one declared below it or in a module not imported."""
+    from lean_alchemy.grammar.parser import parse_term
+    from lean_alchemy.grammar.printer import print_term
+    from lean_alchemy.index.names import NameTable, OpenDecl, Resolver, ScopeView
+    from lean_alchemy.core.records import Declaration
+
+    def decl(name: str, module: str, line: int) -> Declaration:
+        return Declaration(full_name=name, name=name, kind="theorem", module=module,
+                           file="", start_line=line, end_line=line)
+
+    data = {r["n"]: r for r in rows("visibility_rules.jsonl")}
+    # row 14: `Over.forget` inside namespace CategoryTheory.MorphismProperty, whose own
+    # `Over.forget` is declared at line 619 of the same file, below the rule
+    row = data[14]
+    decls = [decl("CategoryTheory.Over.forget", "Mathlib.CategoryTheory.Comma.Over", 10),
+             decl(row["lemma"], row["module"], row["line"]),
+             decl("CategoryTheory.MorphismProperty.Over.forget", row["module"], 619)]
+    imports = {row["module"]: ("Mathlib.CategoryTheory.Comma.Over",),
+               "Mathlib.CategoryTheory.Comma.Over": ()}
+    res = Resolver(NameTable.from_declarations(decls, imports=imports))
+    view = ScopeView(("CategoryTheory.MorphismProperty", "CategoryTheory"), ())
+    got = res.resolve_term(parse_term("Over.forget X"), view, frozenset({"X"}),
+                           own=row["lemma"])
+    assert "CategoryTheory.Over.forget" in row["after"]["replacement"]
+    assert print_term(got) == "CategoryTheory.Over.forget X"
+    # row 15: `dist` (the field `Dist.dist`, exported) where Nat.dist's module is not
+    # imported, under `open Nat`: the name stays the field's, printed as written
+    row = data[15]
+    decls = [decl("Dist.dist", "Mathlib.Topology.MetricSpace.Pseudo.Defs", 10),
+             decl("Nat.dist", "Mathlib.Data.Nat.Dist", 22),
+             decl(row["lemma"], row["module"], row["line"])]
+    imports = {row["module"]: ("Mathlib.Topology.MetricSpace.Pseudo.Defs",),
+               "Mathlib.Topology.MetricSpace.Pseudo.Defs": (), "Mathlib.Data.Nat.Dist": ()}
+    res = Resolver(NameTable.from_declarations(decls, imports=imports))
+    got = res.resolve_term(parse_term("dist (f n) a"), ScopeView((), (OpenDecl("Nat"),)),
+                           frozenset({"f", "n", "a"}), own=row["lemma"])
+    assert row["before"]["names"] == ["Nat.dist"] and print_term(got) == "dist (f n) a"
