@@ -75,14 +75,18 @@ class Visibility:
         import graph is deep: a recursive walk would overflow Python's stack)."""
         names = list(self.modules)
         stack: list[tuple[int, bool]] = [(start, False)]
+        entered: set[int] = set()  # on the walk's path or waiting: an import cycle stops
         while stack:
             i, expanded = stack.pop()
             if done[i]:
                 continue
-            deps = [self.modules[d] for d in imports.get(names[i], ())]
+            deps = [self.modules[d] for d in imports.get(names[i], ()) if d != names[i]]
             if not expanded:
+                if i in entered:
+                    continue  # a cycle (bad input): the module is closed where it began
+                entered.add(i)
                 stack.append((i, True))
-                stack.extend((j, False) for j in deps if not done[j])
+                stack.extend((j, False) for j in deps if not done[j] and j not in entered)
                 continue
             bits = 0
             for j in deps:

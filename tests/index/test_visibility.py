@@ -144,3 +144,12 @@ def test_a_declaration_reads_its_names_inside_its_own_dotted_name():
     assert pats[("Ring.krullDimLE_iff", "fwd")] == "Ring.KrullDimLE n R"
     # ... and only what is declared above it: `Poly.Monic.leadingCoeff` comes later
     assert pats[("Poly.Monic.def'", "bwd")] == "leadingCoeff p = 1"
+
+
+def test_an_import_cycle_or_a_module_importing_itself_ends():
+    # LeanDojo records give each scope its own module as its import; bad input may loop
+    cyclic = {"A": ("A", "B"), "B": ("C",), "C": ("A",)}
+    decls = [_decl("x", "A", 1), _decl("y", "B", 1), _decl("z", "C", 1)]
+    v = Visibility.build(cyclic, decls)
+    assert v.visible("y", v.place("x")) and v.visible("z", v.place("x"))
+    assert not v.visible("x", v.place("x"))  # not above itself in its own file
