@@ -57,7 +57,7 @@ from lean_alchemy.index.dot_notation import undotted_rules
 from lean_alchemy.index.receivers import read_sole, read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
 from lean_alchemy.index.match.value_checks import value_clash
-from lean_alchemy.index.names import NameTable, Resolver, binder_locals
+from lean_alchemy.index.names import NameTable, Resolver, binder_locals, read_external_names
 from lean_alchemy.index.visibility import module_imports
 from lean_alchemy.index.options import IndexOptions
 from lean_alchemy.index.rules import RuleStats, derive_rules
@@ -109,12 +109,10 @@ class Library:
                 self._decls.setdefault(d.full_name, d)
             light: Iterable = self._decls.values()
         else:
-            columns = ["full_name", "kind", "modifiers", "module", "start_line"]
-            t = pq.read_table(run.declarations, columns=columns)
+            t = pq.read_table(run.declarations, columns=list(_Name.__slots__))  # in order
             light = [_Name(n, k, tuple(m or ()), mod, line) for n, k, m, mod, line in zip(
-                *(t.column(c).to_pylist() for c in columns))]
-        stats = _read_json(run.root / "index.stats.json")
-        opts = stats.get("options", {}) if stats else {}
+                *(t.column(c).to_pylist() for c in _Name.__slots__))]
+        opts = _read_json(run.root / "index.stats.json").get("options", {})
         self.cap: int | None = opts.get("max_matches_per_theorem",
                                         IndexOptions.max_matches_per_theorem)
         self.generic_evidence = bool(opts.get("generic_evidence", True))
@@ -197,8 +195,6 @@ def _read_json(path) -> dict:
 
 
 def _external(path: str | None) -> list[str]:
-    from lean_alchemy.index.names import read_external_names
-
     try:
         return read_external_names(path)
     except AlchemyError:
