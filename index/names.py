@@ -327,7 +327,8 @@ class Resolver:
         self.counts: Counter[str] = Counter()
         self.unresolved_names: Counter[str] = Counter()
         self.ambiguous_names: Counter[str] = Counter()
-        self._cache: dict[ScopeView, dict[str, tuple[str, str]]] = {}
+        # view -> name -> (resolved text, status, the readings it was chosen among)
+        self._cache: dict[ScopeView, dict[str, tuple[str, str, tuple[str, ...]]]] = {}
 
     # ------------------------------------------------------------------ one name
     def candidates(self, view: ScopeView, name: str, at: Place | None = None) -> list[str]:
