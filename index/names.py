@@ -142,7 +142,7 @@ class ScopeView:
         within `namespace A.B`, so the prefixes of its full name come first (`A.B`,
         `A`), then the scope's own."""
         comps = decl_name.split(".")[:-1]
-        own = tuple(".".join(comps[:i]) for i in range(len(comps), 0, -1))
+        own = _prefixes(comps)
         if not own or own[:len(self.namespaces)] == self.namespaces and \
                 len(own) == len(self.namespaces):
             return self
@@ -452,10 +452,11 @@ class Resolver:
             if got is None:
                 got = cache[name] = self._resolve_uncached(view, name)
             if own and got[0].startswith(own) and (len(got[0]) == len(own)
-                                                   or got[0][len(own)] == "."):
-                got = self._resolve_uncached(view, name, own, at)  # rare: not cached
-            elif not self._seen_from(got, at):
-                got = self._resolve_uncached(view, name, own, at)  # declared later: rare
+                                                   or got[0][len(own)] == ".") \
+                    or not self._seen_from(got, at):
+                # the declaration itself, or a reading declared where it cannot be seen:
+                # rare, not cached
+                got = self._resolve_uncached(view, name, own, at)
             full, status = got[0], got[1]
             if count:
                 self.counts[status] += 1

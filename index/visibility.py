@@ -51,8 +51,9 @@ class Visibility:
         v.closures = [0] * len(v.modules)
         v.complete = [m in imports or m.split(".", 1)[0] not in roots for m in v.modules]
         done = [False] * len(v.modules)
+        names = list(v.modules)  # module number -> name
         for m in imports:
-            v._close(v.modules[m], imports, done)
+            v._close(v.modules[m], imports, names, done)
         seen: dict[str, Place | None] = {}
         for d in decls:
             place = (v._number(d.module), d.start_line)
@@ -69,11 +70,10 @@ class Visibility:
             got = self.modules[module] = len(self.modules)
         return got
 
-    def _close(self, start: int, imports: Mapping[str, Sequence[str]],
+    def _close(self, start: int, imports: Mapping[str, Sequence[str]], names: list[str],
                done: list[bool]) -> None:
         """The closure of module `start` and of everything it imports, iteratively (the
         import graph is deep: a recursive walk would overflow Python's stack)."""
-        names = list(self.modules)
         stack: list[tuple[int, bool]] = [(start, False)]
         entered: set[int] = set()  # on the walk's path or waiting: an import cycle stops
         while stack:
