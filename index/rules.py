@@ -43,16 +43,18 @@ from typing import Iterable, Iterator
 
 from lean_alchemy.core.records import Declaration, Rule, content_hash
 from lean_alchemy.grammar.ast import (
-    App, BinderGroup, BinOp, By, Explicit, Hole, Ident, Let, NamedArg, Num, Opaque, Prefix,
-    Quant, Term, Typed, binder_names, dumps,
+    App, BinderGroup, BinOp, By, Hole, Ident, Let, Num, Opaque, Prefix, Quant, Term,
+    binder_names, dumps,
 )
 from lean_alchemy.grammar.operators import bracket_parts
 from lean_alchemy.index.dot_notation import spellings
 from lean_alchemy.index.match.hints import TYPE_ARROW_STARTS
 from lean_alchemy.index.match.patterns import higher_order_args, is_assumption_hole
+from lean_alchemy.index.pattern_forms import (bare_constant, coerced_function, unascribed,
+                                              unnamed, with_binder_predicates)
 from lean_alchemy.index.receivers import collect as collect_receivers
 from lean_alchemy.index.section_variables import used_section_variables
-from lean_alchemy.grammar.walk import heads, nodes, rebuild
+from lean_alchemy.grammar.walk import heads, nodes
 
 # Relations: a binder typed by one is a proof.  Arrows of bundled maps and isomorphisms
 # (`≃`, `≅`, `→₀`, `⥤`, `⟶`, `→+*`…) are types of data, not propositions: `(α : X ≅ Y)` is a
@@ -353,7 +355,8 @@ def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:
 
 
 def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozenset[str],
-             type_of: dict[str, Term | None]) -> list[tuple[str, Term, Term | None, tuple]]:
+             type_of: dict[str, Term | None], side: frozenset[str] = frozenset()
+             ) -> list[tuple[str, Term, Term | None, tuple]]:
     """The other forms of a rewrite's pattern Lean identifies, as (id suffix, pattern,
     replacement, extra pattern variables): the other spellings of `T.f x` / `x.f`
     (`index.dot_notation`).  An over-applied instance (`f a` inside `f a b`) needs no form
@@ -372,89 +375,14 @@ def variants(kind: str, pattern: Term, replacement: Term | None, pvars: frozense
     pred = with_binder_predicates(pattern)
     if pred is not pattern:
         out.append(("pred", pred, replacement, ()))
+    bare_args = unnamed(pattern, pvars, side | (heads(replacement) if replacement is not None
+                                                 else frozenset()))
+    if bare_args is not pattern and _bad_pattern(bare_args, pvars) is None:
+        out.append(("unnamed", bare_args, replacement, ()))
     coerced = coerced_function(pattern, pvars)
     if coerced is not None:
         out.append(("coe", coerced, replacement, ()))
     return out
-
-
-def coerced_function(pattern: Term, pvars: frozenset[str]) -> Term | None:
-    """`⇑e` for a pattern `(e : A → B)`, `e` a constant or a constant applied (not a pattern
-    variable's term), else None.  Why: the ascription is no node of Lean's term; it
-    elaborates to the coercion `⇑e` of a bundled map (`(LieAlgebra.ad R A : A → Module.End
-    R A)`), which the candidate writes `⇑(ad R A)` or applies, `ad R A a`
-    (`ast.COE`'s view).  Were `e` a function already, the ascription is the identity and
-    `e` a sub-term of `e a` all the same."""
-    if not (isinstance(pattern, Typed) and isinstance(pattern.type, BinOp)
-            and pattern.type.op == "→"):
-        return None
-    e = pattern.term
-    f = e.fn if isinstance(e, App) else e
-    if not isinstance(f, Ident) or f.name.split(".", 1)[0] in pvars or (
-            isinstance(e, App) and any(isinstance(a, NamedArg) for a in e.args)):
-        return None
-    return Prefix("⇑", e)
-
-
-# Binding notations whose binder predicate stands for a binder of its proof:
-# `⨆ x ∈ s, f x` is `⨆ x, ⨆ (_ : x ∈ s), f x`, `∀ x ∈ s, p x` is `∀ x, x ∈ s → p x`
-# (not `∃`: `∃ x ∈ s, p x` is `∃ x, x ∈ s ∧ p x`; not `∑`: `∑ x ∈ s` is `Finset.sum s`).
-PROOF_BINDER_PREDICATES = frozenset({"∀", "⨆", "⨅", "⋃", "⋂"})
-_PREDICATE_OPS = frozenset({"∈", "∉", "⊆", "⊂", "⊇", "⊃", "≥", ">", "≤", "<", "≠"})
-
-
-def with_binder_predicates(t: Term) -> Term:
-    """`t` with each `⨆ (x : T) (_ : x ∈ s), f x` (a binder, then an anonymous binder of a
-    proof about it) written `⨆ x ∈ s, f x`, the spelling the library mostly uses and Lean
-    elaborates to the same term (`PROOF_BINDER_PREDICATES`); `t` itself when there is none.
-    The binder's type is left out: a pattern's untyped binder matches a typed one."""
-    def go(u: Term) -> Term:
-        u2 = rebuild(u, lambda _f, _i, c: go(c))
-        if isinstance(u2, Quant) and u2.op in PROOF_BINDER_PREDICATES \
-                and len(u2.binders) == 2:
-            first, proof = u2.binders
-            prop = proof.type
-            if (len(first.names) == 1 and first.pred is None and first.default is None
-                    and first.kind in ("plain", "explicit") and proof.names == ("_",)
-                    and proof.kind == "explicit" and isinstance(prop, BinOp)
-                    and prop.op in _PREDICATE_OPS and prop.lhs == Ident(first.names[0])
-                    and first.names[0] not in heads(prop.rhs)):
-                group = BinderGroup(first.names, None, "plain", prop.op, prop.rhs)
-                return Quant(u2.op, (group,), u2.body, u2.arrow, u2.extra)
-        return u2
-
-    return go(t)
-
-
-def unascribed(t: Term, pvars: frozenset[str], type_of: dict[str, Term | None]) -> Term:
-    """`t` without the ascriptions of a pattern variable at its own binder type
-    (`StrictMono (f : α → β)`, `a ∈ (s : Finset α)`; `t` itself when it has none): they
-    only annotate, Lean elaborates the bare variable, which the candidate writes.  An
-    ascription that coerces stays (`(s : Set α)` of a `Finset`), and so does a numeral's:
-    `(0 : αᵐᵒᵖ)` is all that says where `a ≠ (0 : αᵐᵒᵖ)` applies (stripped, 2,802 of
-    Mathlib's rules matched every `x ≠ 0`, and their mutants read as ill-typed)."""
-    if isinstance(t, Typed):
-        inner = t.term
-        if isinstance(inner, Ident) and inner.name in pvars and \
-                type_of.get(inner.name) == t.type:
-            return inner
-        return t
-    return rebuild(t, lambda _f, _i, c: unascribed(c, pvars, type_of))
-
-
-def bare_constant(pattern: Term, pvars: frozenset[str]) -> Ident | None:
-    """`C` for a pattern `@C` that is a constant alone (`@AlgebraicGeometry.Etale`), else
-    None.  Why: such a lemma (`@Etale = @SmoothOfRelativeDimension 0`) rewrites the
-    constant wherever it occurs, and the candidate writes it with its arguments
-    (`Etale f`), not with `@`: Lean elaborates both to the same constant, the head of
-    the application, which the matcher reaches as the function of `App` (every node of
-    the candidate is a target).  A variable (`@f`) is left alone: a bare variable
-    pattern would match everything."""
-    if isinstance(pattern, Explicit) and isinstance(pattern.term, Ident):
-        name = pattern.term.name
-        if name.split(".", 1)[0] not in pvars:
-            return pattern.term
-    return None
 
 
 def _fillable(b: SigBinder | None) -> bool:
@@ -528,6 +456,8 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
     type_of = {b.name: t for b, t in zip(sig, rtypes) if b.name}
     _receiver_evidence(receivers, (*rtypes, body_r), type_of)
     hyp_names = frozenset(b.name for b in sig if b.name and b.is_prop)
+    side_names = frozenset().union(*(heads(res(b.type)) for b in sig
+                                     if b.is_prop and b.type is not None))
     by_name = {b.name: b for b in sig if b.name}
 
     def make(kind: str, direction: str, pattern: Term, replacement: Term | None) -> None:
@@ -553,7 +483,7 @@ def derive_rules(decl: Declaration, groups: tuple[BinderGroup, ...], conclusion:
             decl.full_name, kind, direction))
         if kind != "imp":
             for name, other, repl, extra in variants(kind, pattern, replacement, pvars_,
-                                                     type_of):
+                                                     type_of, side_names):
                 emit(kind, direction, other, repl, pvars_ | set(extra), pv + extra,
                      content_hash(decl.full_name, kind, direction, name))
 

@@ -272,3 +272,56 @@ def test_an_application_written_with_pipe_matches_it_written_plain():
     d, rules, invs = _invocations(PIPED, ["tends_near"], "other")
     by_id = {r.id: r for r in rules}
     assert not [i for i in invs if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
+
+
+NAMED = """\
+namespace Poly
+
+def map {σ : Type} (f : ℕ → ℕ) (p : σ → ℕ) : σ → ℕ := fun x => f (p x)
+def eval (f : ℕ → ℕ) : (Unit → ℕ) → Unit → ℕ := fun p x => f (p x)
+def pick {σ : Type} (f : ℕ → ℕ) : Type := σ
+
+theorem map_eq_eval (f : ℕ → ℕ) : map (σ := Unit) f = eval f := sorry
+
+theorem map_unit {σ : Type} (f : ℕ → ℕ) : map (σ := σ) f = eval f := sorry
+
+theorem pick_eq {σ : Type} (f : ℕ → ℕ) : pick (σ := σ) f = σ := sorry
+
+theorem map_id (p : Unit → ℕ) : map id p = p := sorry
+
+end Poly
+"""
+
+
+def test_a_named_argument_naming_a_rule_variable_is_left_out_of_a_pattern_form():
+    from lean_alchemy.index.pattern_forms import unnamed
+    from lean_alchemy.grammar.parser import parse_term
+
+    pv = frozenset({"σ", "f"})
+    assert print_term(unnamed(parse_term("map (σ := σ) f"), pv, frozenset())) == "map f"
+    # the replacement writes `σ` and nothing else in the pattern binds it: kept
+    kept = parse_term("pick (σ := σ) f")
+    assert unnamed(kept, pv, frozenset({"σ"})) is kept
+    # a term, not a variable, says where the rule applies: kept
+    typed = parse_term("map (σ := Unit) f")
+    assert unnamed(typed, pv, frozenset()) is typed
+    # every argument named: the function alone
+    assert print_term(unnamed(parse_term("g (σ := σ)"), pv, frozenset())) == "g"
+
+
+def test_a_rule_written_with_a_named_argument_matches_the_candidate_that_omits_it():
+    fwd = sorted(print_term(loads(r.pattern)) for r in derived_rules(NAMED, "map_unit")
+                 if r.direction == "fwd")
+    assert fwd == ["Poly.map (σ := σ) f", "Poly.map f"]
+    # the value `Unit` constrains: no form without it
+    assert [print_term(loads(r.pattern)) for r in derived_rules(NAMED, "map_eq_eval")
+            if r.direction == "fwd"] == ["Poly.map (σ := Unit) f"]
+    assert [print_term(loads(r.pattern)) for r in derived_rules(NAMED, "pick_eq")
+            if r.direction == "fwd"] == ["Poly.pick (σ := σ) f"]
+    d, rules, invs = _invocations(NAMED, ["map_unit"], "map_id")
+    by_id = {r.id: r for r in rules}
+    found = [(by_id[i.rule_id], i) for i in invs
+             if i.kind == "rw_goal" and by_id[i.rule_id].direction == "fwd"]
+    assert [inv.instance for _, inv in found] == ["map id"]
+    rule, inv = found[0]
+    assert mutant_conclusion(d, rule, inv) == "Poly.eval id p = p"

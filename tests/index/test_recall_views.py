@@ -217,7 +217,7 @@ def test_a_pattern_ascribed_a_function_type_does_not_match_another_map():
     assert _found(COERCED, ["ad_eq"], "other")[1] == []
     # a pattern variable's term stays as it is: `⇑f` would meet every coercion
     from lean_alchemy.grammar.parser import parse_term
-    from lean_alchemy.index.rules import coerced_function
+    from lean_alchemy.index.pattern_forms import coerced_function
 
     assert coerced_function(parse_term("(f : α → β)"), frozenset({"f"})) is None
     assert coerced_function(parse_term("(f.comp g : α → β)"), frozenset({"f", "g"})) is None
