@@ -56,7 +56,7 @@ from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.dot_notation import undotted_rules
 from lean_alchemy.index.receivers import read_sole, read_table as read_receivers
 from lean_alchemy.index.match.trie import Trie
-from lean_alchemy.index.match.value_checks import value_clash
+from lean_alchemy.index.match.value_checks import result_clash, value_clash
 from lean_alchemy.index.names import NameTable, Resolver, binder_locals, read_external_names
 from lean_alchemy.index.visibility import module_imports
 from lean_alchemy.index.options import IndexOptions
@@ -68,7 +68,6 @@ from lean_alchemy.index.typing.new_text import new_text, rule_constants
 from lean_alchemy.index.typing.scoped import resolution_namespaces
 
 REWRITE_KINDS = ("eq", "iff")
-
 NEW_BINDER = "(new binder)"  # a filled variable no candidate variable fits (`match.fill`)
 
 
@@ -382,6 +381,7 @@ def _verdict(c: Compiled, decl: Declaration, fl: Flat, i: int, types: dict[str, 
                       index.results.asker(c, subst, fl, types)
                       if index is not None and index.results is not None and c.generic
                       else None)
+        why = why or result_clash(c, subst, types, fl, rigid_last, results)
         if why is not None:
             return f"filter:{why}"
     if respell and set(respell) & c.pvars:

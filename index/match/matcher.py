@@ -71,6 +71,7 @@ from lean_alchemy.index.match.rigid import (
     BUNDLED,
     CONSTANT,
     OVERLOADED_CONSTANTS,
+    SET,
     constant_type,
     fun_like_vars,
     is_concrete,
@@ -190,6 +191,9 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
         rigid_vars += tuple((n, CONSTANT) for n, t in zip(names, btypes)
                             if n in pvars and n not in has and t is not None
                             and constant_type(t, bound, names, btypes, rigid))
+        has |= {n for n, _ in rigid_vars}
+        rigid_vars += tuple((n, SET) for n, t in zip(names, btypes)
+                            if n in pvars and n not in has and _set_typed(t))
         bundled = fun_like_vars(names, btypes, tvars)
         rigid_vars += tuple((n, BUNDLED) for n, t in zip(names, btypes) if n in pvars
                             and isinstance(t, Ident) and t.name in bundled)
@@ -205,6 +209,11 @@ def compile_rule(rule: Rule, rigid: frozenset[str] = frozenset(),
                     rule_keys(rule), higher_order,
                     frozenset(v for t in nodes(p) for v in [bracket_var(t, pvars)] if v),
                     "." not in rule.lemma)
+
+
+def _set_typed(t: Term | None) -> bool:
+    """Is a rule binder typed `Set α` (resolved)?  (`rigid.SET`)"""
+    return isinstance(t, App) and isinstance(t.fn, Ident) and t.fn.name == "Set"
 
 
 # Words of a lemma name that say how it is stated, not what it is about (`_iff`, `of_`).

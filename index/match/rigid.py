@@ -62,7 +62,8 @@ _RIGID_INFIX = {"×": "Prod", "≃": "Equiv", "≃+*": "RingEquiv", "→+*": "Ri
                 "→*": "MonoidHom", "→+": "AddMonoidHom", "≃*": "MulEquiv", "≃+": "AddEquiv",
                 "↪": "Embedding", "→₀": "Finsupp", "≃o": "OrderIso", "→o": "OrderHom",
                 "↪o": "OrderEmbedding", "≅": "Iso", "⥤": "Functor", "→ₛ": "SimpleFunc",
-                "≃ₜ": "Homeomorph", "→*₀": "MonoidWithZeroHom"}
+                "≃ₜ": "Homeomorph", "→*₀": "MonoidWithZeroHom", "⥤q": "Prefunctor",
+                "≌": "Equivalence", "→ᵇ": "BoundedContinuousFunction"}
 # the semilinear, isometric, affine and star arrows name the same structures as their
 # plain twins (`M →ₛₗ[σ] M₂` is `LinearMap σ M M₂`, Algebra/Module/LinearMap/Defs.lean:96;
 # `E →SL[σ] F` `ContinuousLinearMap σ E F`, Topology/Algebra/Module/LinearMap.lean:70;
@@ -99,7 +100,7 @@ _DEFINED_ARROWS = frozenset({"→.", "→ᵤ", "→Lᵤ", "→SLᵤ", "→ₘ", 
 _ARROW_STARTS = "→≃↪"  # what a decorated arrow named by itself starts with
 # what a candidate's arrow-typed hint starts with (`hints.type_key` keys `C ⥤ D` as
 # `⥤(C,D)` and `M →ₗ[R] N` as `→ₗ[](M,N)`); `infix_structure` names its structure
-_HINT_ARROW_STARTS = "≅→≃↪⥤"
+_HINT_ARROW_STARTS = "≅→≃↪⥤≌"
 
 
 # Notation every order/lattice/collection type has: a pattern made only of these, operators
@@ -177,6 +178,8 @@ def rigid_clash(want: str, hint: Hint, rigid_last: frozenset[str]) -> bool:
         return False
     if want == CONSTANT:  # only a type variable of the candidate is ruled out
         return exact and head == "?"
+    if want == SET:  # a function may be a set; a structure's value never is
+        return exact and head in rigid_last
     head = RIGID_DEFINITIONS.get(head, head)  # `Multiset(?α)` is a `Quot`
     if head == want:
         return False
@@ -225,6 +228,20 @@ def is_concrete(t: Term | None, bound: frozenset[str]) -> bool:
 # The head `rigid_clash` gives a rule variable typed by a constant whose arguments can never
 # be a type (`ZMod n`, `EuclideanSpace ℝ (Fin n)`): see `constant_type`.
 CONSTANT = "#const"
+# The head `rigid_clash` gives a rule variable typed `Set α`: a definition (`α → Prop`), so
+# a function may have it, but a value of a structure, class or inductive type never does.
+SET = "Set"
+
+
+def value_head_clash(want: str, got: str) -> bool:
+    """Whether a value whose type certainly has the rigid head `got` cannot have a type
+    with the head `want` a rule variable's type has (`rigid_head`, `SET`): two different
+    rigid heads never unify.  Not for the heads that stand for a class of types
+    (`CONSTANT`, `BUNDLED`) or for an arrow named by itself (some structure unnamed
+    here)."""
+    if want in (CONSTANT, BUNDLED) or want[0] in _ARROW_STARTS:
+        return False
+    return got != want
 
 
 def constant_type(t: Term | None, bound: frozenset[str], names: Sequence[str],

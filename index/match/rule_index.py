@@ -63,7 +63,7 @@ from lean_alchemy.index.match.tiers import (
 )
 from lean_alchemy.index.match.targets import dependent_hypotheses, hypotheses
 from lean_alchemy.index.match.trie import Trie
-from lean_alchemy.index.match.value_checks import value_clash
+from lean_alchemy.index.match.value_checks import result_clash, value_clash
 from lean_alchemy.index.typing.classes import ClassTable
 from lean_alchemy.index.typing.filter import Context, TypedFilter
 from lean_alchemy.index.typing.new_text import new_text, rule_constants
@@ -554,6 +554,8 @@ class RuleIndex:
                 self._results_seen = frozenset() if self.results is None else frozenset(
                     h for v in subst.values()
                     for h in (self.results.result_of(v, fl, types),) if h is not None)
+        if why is None and c.heads:
+            why = result_clash(c, subst, types, fl, self.rigid_last, self.results)
         if why is None:
             why = self._typed_why(c, subst, kind)
         if why is None and respell and set(respell) & c.pvars:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable
 
 from lean_alchemy.grammar.ast import Ident, Sort, Term
 from lean_alchemy.index.match.receiver_heads import receiver_head
-from lean_alchemy.index.match.results import ResultEvidence, value_receiver
+from lean_alchemy.index.match.results import ResultEvidence, dotted_result, value_receiver
+from lean_alchemy.index.match.rigid import RIGID_DEFINITIONS, SET, value_head_clash
 
 if TYPE_CHECKING:
     from lean_alchemy.index.match.matcher import Compiled
@@ -79,4 +80,57 @@ def value_clash(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term
     return None
 
 
-__all__ = ["receivers_ok", "functions_ok", "value_clash"]
+def result_clash(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term], fl,
+                 rigid_last: frozenset[str], results: ResultEvidence | None) -> str | None:
+    """`rigid_mismatch` when `results_ok` fails, else None; asked after `matcher.type_ok`
+    (a generic rule's `untyped_generic` comes first: the index passes over the rules that
+    share that failure without spending attempts)."""
+    if c.heads and results is not None and \
+            not results_ok(c, subst, local_types, fl, rigid_last, results):
+        return "rigid_mismatch"
+    return None
+
+
+def results_ok(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term], fl,
+               rigid_last: frozenset[str], results: ResultEvidence) -> bool:
+    """False when the pattern variables typed by one rigid head (`Compiled.heads`, `Set`
+    among them), two or more, all bound values of another rigid head, each known from a
+    declared type or from the declared result type of the definition it applies
+    (`results.ResultEvidence.result_of`): `H.map f` with `H : Subgroup G` is a `Subgroup`,
+    so `Set.disjoint_iff` and `Finset.disjoint_left` cannot rewrite
+    `Disjoint (H.map f) (K.map f)`; Lean's `rw` unifies the pattern's type with the
+    instance's, and two rigid heads never unify.  Why all of them: Lean coerces a value
+    where the type it must have is already known (`closure s * s` is `↑(closure s) * s`,
+    a product of sets; `B.restrict (orthogonal Φ I)` coerces a Lie ideal to the
+    submodule `restrict` takes), and values that agree are what fixed that type.  A value
+    of unknown or non-rigid type (a definition may unfold) keeps the match, but a `Set`
+    (a function type) is no structure."""
+    groups: dict[str, list[str | None]] = {}
+    for v, want in c.heads:
+        val = subst.get(v)
+        if val is not None:
+            groups.setdefault(want, []).append(_value_head(val, local_types, fl, results))
+    for want, got in groups.items():
+        if len(got) < 2 or got[0] is None or any(g != got[0] for g in got):
+            continue
+        head = got[0]
+        if head == want or not (head in rigid_last or head in RIGID_DEFINITIONS
+                                or head == SET):
+            continue
+        if value_head_clash(want, RIGID_DEFINITIONS.get(head, head)):
+            return False
+    return True
+
+
+def _value_head(val: Term, local_types: dict[str, Term], fl, results: ResultEvidence
+                ) -> str | None:
+    """The head of a matched value's type for `results_ok`: a variable's declared type,
+    the result type of the definition a value applies (by field notation too)."""
+    if isinstance(val, Ident):
+        if val.name in local_types:
+            return receiver_head(local_types[val.name], frozenset(local_types))
+        return dotted_result(val.name, local_types, results.fields)
+    return results.result_of(val, fl, local_types)
+
+
+__all__ = ["receivers_ok", "functions_ok", "result_clash", "results_ok", "value_clash"]

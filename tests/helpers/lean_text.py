@@ -107,6 +107,18 @@ def extracted_run(root, text: str, path: str = "Demo/Basic.lean"):
     return run
 
 
+def indexed_library(root, text: str):  # noqa: ANN201 - index.explain.Library
+    """`text` extracted and indexed at the defaults but uncapped, as `alchemy explain`
+    reads it."""
+    from lean_alchemy.index.driver import run_index
+    from lean_alchemy.index.explain import Library
+    from lean_alchemy.index.options import IndexOptions
+
+    run = extracted_run(root, text)
+    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
+    return Library(run)
+
+
 def parsed(text: str) -> Term:
     """The term `text` parses to; a test's own input, so failing to parse is its error."""
     from lean_alchemy.grammar.parser import parse_term

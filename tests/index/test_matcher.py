@@ -308,6 +308,10 @@ def test_rigid_head_of_constants_notation_and_not_definitions():
     assert head("Nat") == "ℕ"
     assert head("α →+* β") == "RingHom" and head("α →ₗ[R] β") == "LinearMap"
     assert head("α × β") == "Prod" and head("R[X]") == "Polynomial"
+    # prefunctors, equivalences of categories, bounded continuous maps (structures
+    # behind `infixl " ⥤q "`, `infixr " ≌ "`, `infixr " →ᵇ "`)
+    assert head("α ⥤q β") == "Prefunctor" and head("α ≌ β") == "Equivalence"
+    assert head("α →ᵇ β") == "BoundedContinuousFunction"
     assert head("α ↪r β") == "↪r" and head("α →ₛₗᵢ[σ] β") == "→ₛₗᵢ"
     assert head("α →ᵤ β") is None and head("α →ₘ[μ] β") is None  # defined as functions
     # definitions may unfold to anything; type variables and morphisms are not rigid
@@ -334,6 +338,8 @@ def test_hint_heads_and_which_values_clash_with_a_rigid_type():
     assert not rigid_clash("Finset", ("ℕ", False), RIGID_LAST)
     assert not rigid_clash("Finset", ("Finset(?α)", True), RIGID_LAST)
     assert not rigid_clash("Finset", ("Matrix(?m,?n,?R)", True), RIGID_LAST)  # may unfold
+    # an equivalence of categories is no functor
+    assert rigid_clash("Functor", ("≌(?C,?D)", True), RIGID_LAST)
     # a type definition is rigid as its head: `Ideal R` is a `Submodule`, never a `Finset`;
     # `ℝ≥0∞` is a `WithTop`/`Option`, never a `ℕ`; a `Multiset` is a `Multiset`
     assert rigid_clash("Finset", ("Ideal(?R)", True), RIGID_LAST)

@@ -9,6 +9,8 @@ import pytest
 
 from lean_alchemy.index.match.results import conclusion_head, result_type_text
 
+from helpers.lean_text import indexed_library
+
 LIB = """\
 namespace Finset
 
@@ -42,20 +44,6 @@ end Set
 """
 
 
-def _indexed(tmp_path, text: str):  # noqa: ANN202 - explain.Library
-    """`text` extracted and indexed at the defaults but uncapped, as `alchemy explain` reads
-    it."""
-    from lean_alchemy.index.driver import run_index
-    from lean_alchemy.index.explain import Library
-    from lean_alchemy.index.options import IndexOptions
-
-    from helpers.lean_text import extracted_run
-
-    run = extracted_run(tmp_path, text)
-    run_index(run, IndexOptions(jobs=1, max_matches_per_theorem=None))
-    return Library(run)
-
-
 def _verdicts(lib, rule: str, direction: str, kept: tuple[str, ...],  # noqa: ANN001
               refused: tuple[str, ...]) -> None:
     """Each of `kept` has an invocation of `rule`; each of `refused` lacks the evidence."""
@@ -87,7 +75,7 @@ def test_the_result_type_is_read_from_a_definitions_source():
 def test_a_value_of_a_definition_returning_the_rules_type_is_evidence(tmp_path):
     from lean_alchemy.index.explain import Library, explain
 
-    lib = _indexed(tmp_path, LIB)
+    lib = indexed_library(tmp_path, LIB)
     run = lib.run
     # `Set.Ioo` returns a `Set`, `pairs a b` applies a definition returning a function
     _verdicts(lib, "Finset.subset_iff", "fwd", kept=("Finset.Ioo_subset_Ioc_self",),
@@ -132,7 +120,7 @@ def test_a_definition_returning_a_number_type_is_evidence_for_a_variable_of_it(t
     """`n : ℕ` of a rule and `def card … : ℕ` (or `: Nat`) name the same head, so `o = n`
     of `card_eq_nat` backwards may rewrite `card α = card₂ α`; a value of another result
     type is no evidence."""
-    _verdicts(_indexed(tmp_path, NUMBERS), "Demo.card_eq_nat", "bwd",
+    _verdicts(indexed_library(tmp_path, NUMBERS), "Demo.card_eq_nat", "bwd",
               kept=("Demo.card_eq", "Demo.size_eq"), refused=("Demo.name_eq",))
 
 
@@ -185,7 +173,7 @@ def test_field_notation_on_a_variable_and_an_unspelled_declared_type_are_evidenc
     `p : Finset α[X]` is a declared value whose type the hints cannot spell."""
     # the receiver's type names the definition: `Multiset.image` returns a `Multiset`;
     # a chain of fields, and a field of a compound value, are read field by field
-    _verdicts(_indexed(tmp_path, FIELDS), "Finset.subset_iff", "fwd",
+    _verdicts(indexed_library(tmp_path, FIELDS), "Finset.subset_iff", "fwd",
               kept=("Demo.dot_image", "Demo.unspelled", "Demo.chained", "Demo.projected"),
               refused=("Demo.dot_image_multiset", "Demo.projected_multiset"))
 
