@@ -343,7 +343,7 @@ def determined(bound: frozenset[str], types: dict[str, Term | None],
 
 
 # the names `variants` gives the other spellings (each rule id hashes its name)
-VARIANT_NAMES = ("dot", "proj", "bare", "unascribed", "pred", "coe")
+VARIANT_NAMES = ("dot", "proj", "bare", "unascribed", "pred", "coe", "unnamed")
 
 
 def rule_ids(lemma: str, kind: str, direction: str) -> tuple[str, ...]:

@@ -325,3 +325,12 @@ def test_a_rule_written_with_a_named_argument_matches_the_candidate_that_omits_i
     assert [inv.instance for _, inv in found] == ["map id"]
     rule, inv = found[0]
     assert mutant_conclusion(d, rule, inv) == "Poly.eval id p = p"
+
+
+def test_every_pattern_form_of_a_rule_has_an_id_the_recall_benchmark_knows():
+    from lean_alchemy.index.rules import rule_ids
+
+    for name in ("map_unit", "eq_smooth"):
+        text = NAMED if name == "map_unit" else BARE
+        for r in derived_rules(text, name):
+            assert r.id in rule_ids(r.lemma, r.kind, r.direction), (name, r.id)
