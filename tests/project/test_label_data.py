@@ -183,3 +183,15 @@ def test_the_visibility_rows_resolve_as_labelled() -> None:
     got = res.resolve_term(parse_term("dist (f n) a"), ScopeView((), (OpenDecl("Nat"),)),
                            frozenset({"f", "n", "a"}), own=row["lemma"])
     assert row["before"]["names"] == ["Nat.dist"] and print_term(got) == "dist (f n) a"
+
+
+def test_every_refused_match_of_the_result_head_check_is_labelled() -> None:
+    """The matches the agreeing-values check refuses (`value_checks.results_ok`), each
+    read as ill-typed with the two types that do not unify (the README's shares)."""
+    data = rows("result_clash_refused.jsonl")
+    assert len(data) == 33
+    assert Counter(r["sample"] for r in data) == {"gone_from_kept": 31, "at_risk_pool": 2}
+    for r in data:
+        assert r["label"] == "ill_typed" and r["reason_class"] == "type_clash"
+        assert r["reason"].strip() and r["subst"] and r["kind"] in ("rw_goal", "rw_hyp")
+        assert r["rule_statement"] and r["candidate_statement"]
