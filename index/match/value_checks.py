@@ -105,21 +105,34 @@ def results_ok(c: Compiled, subst: dict[str, Term], local_types: dict[str, Term]
     submodule `restrict` takes), and values that agree are what fixed that type.  A value
     of unknown or non-rigid type (a definition may unfold) keeps the match, but a `Set`
     (a function type) is no structure."""
-    groups: dict[str, list[str | None]] = {}
+    groups: dict[str, list[Term]] = {}
     for v, want in c.heads:
         val = subst.get(v)
         if val is not None:
-            groups.setdefault(want, []).append(_value_head(val, local_types, fl, results))
-    for want, got in groups.items():
-        if len(got) < 2 or got[0] is None or any(g != got[0] for g in got):
+            groups.setdefault(want, []).append(val)
+    for want, vals in groups.items():
+        if len(vals) < 2:  # a lone value may have been coerced: no head is asked
             continue
-        head = got[0]
-        if head == want or not (head in rigid_last or head in RIGID_DEFINITIONS
-                                or head == SET):
+        head = _agreed_head(vals, local_types, fl, results)
+        if head is None or head == want or not (head in rigid_last
+                                                or head in RIGID_DEFINITIONS or head == SET):
             continue
         if value_head_clash(want, RIGID_DEFINITIONS.get(head, head)):
             return False
     return True
+
+
+def _agreed_head(vals: list[Term], local_types: dict[str, Term], fl,
+                 results: ResultEvidence) -> str | None:
+    """The head all of `vals` have (`_value_head`), None when one is unknown or differs;
+    stops at the first that does not agree."""
+    first = _value_head(vals[0], local_types, fl, results)
+    if first is None:
+        return None
+    for val in vals[1:]:
+        if _value_head(val, local_types, fl, results) != first:
+            return None
+    return first
 
 
 def _value_head(val: Term, local_types: dict[str, Term], fl, results: ResultEvidence
